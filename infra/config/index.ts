@@ -1,0 +1,2 @@
+export { ConfigError, envName, loadConfig } from "./load.ts";
+export { type Config, type SettingName, settings } from "./schema.ts";

@@ -1,0 +1,42 @@
+import { z } from "zod";
+
+/**
+ * Every setting of a node, with its default and a line of documentation. The README's configuration table is
+ * generated from this list (`npm run docs:config`), so the two never drift.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+export const settings = {
+  host: { schema: z.string().min(1), default: "127.0.0.1", doc: "Address local servers bind to" },
+  natsUrl: {
+    schema: z.string().regex(/^nats:\/\/[^\s]+$/, "must look like nats://host:port").optional(),
+    default: undefined,
+    doc: "Connect to this NATS server instead of starting a local one",
+  },
+  natsPort: { schema: port, default: 4222, doc: "Client port of the local nats-server" },
+  natsMonitorPort: { schema: port, default: 8222, doc: "HTTP monitoring port of the local nats-server" },
+  questdbUrl: {
+    schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must look like http://host:port").optional(),
+    default: undefined,
+    doc: "Use this QuestDB (HTTP endpoint) instead of starting a local one",
+  },
+  questdbHttpPort: { schema: port, default: 9000, doc: "QuestDB HTTP port: REST SQL, ILP over HTTP, web console" },
+  questdbPgPort: { schema: port, default: 8812, doc: "QuestDB PostgreSQL wire port" },
+  questdbHeapMb: { schema: z.coerce.number().int().min(256).max(65536), default: 1024, doc: "QuestDB JVM heap" },
+  varDir: { schema: z.string().min(1), default: "var", doc: "Data of local servers (NATS store, QuestDB)" },
+  cacheDir: {
+    schema: z.string().min(1),
+    default: "~/.cache/alphamind",
+    doc: "Per-user cache of installed tools (nats-server, QuestDB jar)",
+  },
+  nodeId: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _ only").optional(), default: undefined, doc: "Name of this node in the cluster (default: host-pid)" },
+  logLevel: { schema: z.enum(["debug", "info", "warn", "error"]), default: "info", doc: "Least severe log level written" },
+  startInfra: { schema: bool, default: true, doc: "Start local nats-server and QuestDB as child processes" },
+  replicas: { schema: z.coerce.number().int().min(1).max(5), default: 1, doc: "JetStream replicas of streams and buckets (3 in a cluster)" },
+} as const;
+
+export type SettingName = keyof typeof settings;
+export type Config = { [K in SettingName]: z.output<(typeof settings)[K]["schema"]> };

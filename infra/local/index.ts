@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import type { Config } from "../config/index.ts";
+import { freePort } from "./ports.ts";
+import { type RunningNats, startNatsServer } from "./nats-server.ts";
+import { type RunningQuestdb, startQuestdbServer } from "./questdb-server.ts";
+import { localTools, repoRoot } from "./tools.ts";
+
+export { freePort, isPortBound } from "./ports.ts";
+export { localTools, pinnedVersions, repoRoot } from "./tools.ts";
+export type { RunningNats, RunningQuestdb };
+
+export interface LocalInfra {
+  natsUrl: string;
+  natsMonitorUrl: string;
+  questdbUrl: string;
+  pids: number[];
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+type Progress = (line: string) => void;
+
+async function startBoth(
+  start: { nats: () => Promise<RunningNats>; questdb: () => Promise<RunningQuestdb> },
+  progress: Progress,
+): Promise<{ nats: RunningNats; questdb: RunningQuestdb }> {
+  progress("starting nats-server and QuestDB");
+  const [nats, questdb] = await Promise.allSettled([start.nats(), start.questdb()]);
+  if (nats.status === "rejected" || questdb.status === "rejected") {
+    if (nats.status === "fulfilled") await nats.value.stop();
+    if (questdb.status === "fulfilled") await questdb.value.stop();
+    throw nats.status === "rejected" ? nats.reason : (questdb as PromiseRejectedResult).reason;
+  }
+  progress(`nats-server ready at ${nats.value.url} (monitor ${nats.value.monitorUrl})`);
+  progress(`QuestDB ready at ${questdb.value.httpUrl} (PG wire on ${questdb.value.pgPort})`);
+  return { nats: nats.value, questdb: questdb.value };
+}
+
+/** The local platform's servers, from the configuration, data under varDir. Stop them with stop(). */
+export async function startLocalInfra(config: Config, progress: Progress = () => {}): Promise<LocalInfra> {
+  const tools = localTools(config.cacheDir);
+  const varDir = isAbsolute(config.varDir) ? config.varDir : join(repoRoot, config.varDir);
+  const { nats, questdb } = await startBoth(
+    {
+      nats: () =>
+        startNatsServer({
+          binary: tools.natsServer,
+          host: config.host,
+          port: config.natsPort,
+          monitorPort: config.natsMonitorPort,
+          storeDir: join(varDir, "nats"),
+          logFile: join(varDir, "log", "nats-server.log"),
+        }),
+      questdb: () =>
+        startQuestdbServer({
+          java: tools.java,
+          jar: tools.questdbJar,
+          host: config.host,
+          httpPort: config.questdbHttpPort,
+          pgPort: config.questdbPgPort,
+          dataDir: join(varDir, "questdb"),
+          heapMb: config.questdbHeapMb,
+          logFile: join(varDir, "log", "questdb.log"),
+        }),
+    },
+    progress,
+  );
+  return {
+    natsUrl: nats.url,
+    natsMonitorUrl: nats.monitorUrl,
+    questdbUrl: questdb.httpUrl,
+    pids: [nats.pid, questdb.pid],
+    ports: [config.natsPort, config.natsMonitorPort, config.questdbHttpPort, config.questdbPgPort],
+    stop: async () => {
+      progress("stopping nats-server and QuestDB");
+      await Promise.all([nats.stop(), questdb.stop()]);
+    },
+  };
+}
+
+export interface TestInfraOptions {
+  questdb?: boolean;
+  cacheDir?: string;
+}
+
+export interface TestInfra extends Omit<LocalInfra, "questdbUrl"> {
+  questdbUrl: string | undefined;
+  dir: string;
+}
+
+/** Servers for a test: free ports, a throwaway directory, removed on stop(). */
+export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestInfra> {
+  const cacheDir = opts.cacheDir ?? process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
+  const tools = localTools(cacheDir);
+  const dir = mkdtempSync(join(tmpdir(), "am-test-"));
+  const host = "127.0.0.1";
+  const [natsPort, monitorPort, httpPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const startNats = () =>
+    startNatsServer({
+      binary: tools.natsServer,
+      host,
+      port: natsPort,
+      monitorPort,
+      storeDir: join(dir, "nats"),
+      logFile: join(dir, "nats-server.log"),
+    });
+  let nats: RunningNats;
+  let questdb: RunningQuestdb | undefined;
+  try {
+    if (opts.questdb) {
+      ({ nats, questdb } = await startBoth(
+        {
+          nats: startNats,
+          questdb: () =>
+            startQuestdbServer({
+              java: tools.java,
+              jar: tools.questdbJar,
+              host,
+              httpPort,
+              pgPort,
+              dataDir: join(dir, "questdb"),
+              heapMb: 512,
+              logFile: join(dir, "questdb.log"),
+            }),
+        },
+        () => {},
+      ));
+    } else {
+      nats = await startNats();
+    }
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    dir,
+    natsUrl: nats.url,
+    natsMonitorUrl: nats.monitorUrl,
+    questdbUrl: questdb?.httpUrl,
+    pids: questdb ? [nats.pid, questdb.pid] : [nats.pid],
+    ports: questdb ? [natsPort, monitorPort, httpPort, pgPort] : [natsPort, monitorPort],
+    stop: async () => {
+      await Promise.all([nats.stop(), questdb?.stop()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

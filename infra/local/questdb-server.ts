@@ -1,0 +1,45 @@
+import { mkdirSync } from "node:fs";
+import { type RunningChild, startChild } from "./child.ts";
+
+export interface QuestdbServerOptions {
+  java: string;
+  jar: string;
+  host: string;
+  httpPort: number;
+  pgPort: number;
+  dataDir: string;
+  heapMb: number;
+  logFile: string;
+}
+
+export interface RunningQuestdb extends RunningChild {
+  /** HTTP endpoint: REST SQL at /exec, ILP over HTTP at /write, web console at /. */
+  httpUrl: string;
+  pgPort: number;
+}
+
+/** Starts QuestDB from its Maven jar, bound to the given ports only, and waits until it answers SQL. */
+export async function startQuestdbServer(o: QuestdbServerOptions): Promise<RunningQuestdb> {
+  mkdirSync(o.dataDir, { recursive: true });
+  const httpUrl = `http://${o.host}:${o.httpPort}`;
+  const child = await startChild({
+    name: "questdb",
+    command: o.java,
+    args: [`-Xmx${o.heapMb}m`, "-XX:+UseParallelGC", "-p", o.jar, "-m", "io.questdb/io.questdb.ServerMain", "-d", o.dataDir],
+    env: {
+      QDB_HTTP_BIND_TO: `${o.host}:${o.httpPort}`,
+      QDB_PG_NET_BIND_TO: `${o.host}:${o.pgPort}`,
+      // ILP over TCP and the min-HTTP health server are not used: ILP goes over HTTP.
+      QDB_LINE_TCP_ENABLED: "false",
+      QDB_LINE_UDP_ENABLED: "false",
+      QDB_HTTP_MIN_ENABLED: "false",
+      QDB_TELEMETRY_ENABLED: "false",
+      QDB_SHARED_WORKER_COUNT: "2",
+    },
+    logFile: o.logFile,
+    isReady: async () => (await fetch(`${httpUrl}/exec?query=${encodeURIComponent("select 1")}`)).ok,
+    readyTimeoutMs: 60_000,
+    stopTimeoutMs: 15_000,
+  });
+  return { ...child, httpUrl, pgPort: o.pgPort };
+}

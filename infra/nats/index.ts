@@ -1,0 +1,11 @@
+export { connectNats } from "./connect.ts";
+export {
+  buckets,
+  declareResources,
+  declaredBuckets,
+  declaredStreams,
+  leaseTtlMs,
+  nodeTtlMs,
+  ResourceConflictError,
+  streams,
+} from "./resources.ts";

@@ -1,0 +1,3 @@
+export { QuestdbError, questdbSql, rowsOf, sqlLiteral, type SqlResult } from "./sql.ts";
+export { createTableSql, declareTables, TableConflictError, type TableSpec, tables } from "./tables.ts";
+export { openIlpSender, type Sender } from "./writer.ts";

@@ -1,0 +1,86 @@
+import { questdbSql, rowsOf } from "./sql.ts";
+
+/**
+ * The platform's QuestDB tables. Prices and quantities are DECIMAL (fixed point, never binary float); every
+ * table has a designated timestamp, daily partitions, WAL, and DEDUP UPSERT KEYS so redelivery never duplicates.
+ */
+export interface TableSpec {
+  name: string;
+  columns: [name: string, type: string][];
+  timestamp: string;
+  upsertKeys: string[];
+}
+
+const PX = "DECIMAL(18,8)";
+
+export const tables: TableSpec[] = [
+  {
+    name: "quotes",
+    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bid", PX], ["bid_size", PX], ["ask", PX], ["ask_size", PX], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "seq"],
+  },
+  {
+    name: "trades",
+    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["price", PX], ["size", PX], ["aggressor", "SYMBOL"], ["trade_id", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "seq"],
+  },
+  {
+    name: "bars",
+    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bar_type", "SYMBOL"], ["open", PX], ["high", PX], ["low", PX], ["close", PX], ["volume", PX], ["vwap", PX], ["trades", "LONG"], ["ts_init", "TIMESTAMP"]],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "bar_type"],
+  },
+  {
+    name: "fills",
+    columns: [["ts", "TIMESTAMP"], ["fill_id", "VARCHAR"], ["order_id", "VARCHAR"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["price", PX], ["qty", PX], ["fee", PX], ["liquidity", "SYMBOL"], ["strategy", "SYMBOL"], ["book", "SYMBOL"], ["ts_init", "TIMESTAMP"]],
+    timestamp: "ts",
+    upsertKeys: ["ts", "fill_id"],
+  },
+  {
+    name: "orders",
+    columns: [["ts", "TIMESTAMP"], ["order_id", "VARCHAR"], ["client_order_id", "VARCHAR"], ["event", "SYMBOL"], ["status", "SYMBOL"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["order_type", "SYMBOL"], ["tif", "SYMBOL"], ["price", PX], ["stop_price", PX], ["qty", PX], ["filled_qty", PX], ["avg_price", PX], ["reason", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    timestamp: "ts",
+    upsertKeys: ["ts", "order_id", "seq"],
+  },
+];
+
+export const createTableSql = (t: TableSpec): string =>
+  `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.map(([n, ty]) => `${n} ${ty}`).join(", ")}) ` +
+  `TIMESTAMP(${t.timestamp}) PARTITION BY DAY WAL DEDUP UPSERT KEYS(${t.upsertKeys.join(", ")})`;
+
+export class TableConflictError extends Error {
+  override name = "TableConflictError";
+}
+
+/** Differences between an existing table and its declaration, one line each. */
+async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
+  const out: string[] = [];
+  const meta = rowsOf(await questdbSql(url, `SELECT designatedTimestamp, partitionBy, walEnabled, dedup FROM tables() WHERE table_name = '${t.name}'`))[0];
+  if (!meta) return [`table ${t.name}: not found after creation`];
+  if (meta.designatedTimestamp !== t.timestamp) out.push(`table ${t.name}: designated timestamp is ${meta.designatedTimestamp}, declared ${t.timestamp}`);
+  if (meta.partitionBy !== "DAY") out.push(`table ${t.name}: partitioned by ${meta.partitionBy}, declared DAY`);
+  if (meta.walEnabled !== true) out.push(`table ${t.name}: WAL is off, declared on`);
+  const cols = new Map(rowsOf(await questdbSql(url, `SELECT "column", type, upsertKey FROM table_columns('${t.name}')`)).map((c) => [c.column as string, c]));
+  for (const [name, type] of t.columns) {
+    const c = cols.get(name);
+    if (!c) out.push(`table ${t.name}: column ${name} is missing`);
+    else if (c.type !== type) out.push(`table ${t.name}: column ${name} is ${c.type}, declared ${type}`);
+    else if (Boolean(c.upsertKey) !== t.upsertKeys.includes(name)) {
+      out.push(`table ${t.name}: column ${name} ${c.upsertKey ? "is" : "is not"} an upsert key, declared ${t.upsertKeys.includes(name) ? "is" : "is not"}`);
+    }
+  }
+  return out;
+}
+
+/** Creates the tables when missing; reports (and changes nothing for) a table whose definition differs. */
+export async function declareTables(url: string): Promise<{ tables: string[] }> {
+  const problems: string[] = [];
+  for (const t of tables) {
+    await questdbSql(url, createTableSql(t));
+    problems.push(...(await tableConflicts(url, t)));
+  }
+  if (problems.length) throw new TableConflictError(`existing QuestDB tables differ from the declared ones:\n  ${problems.join("\n  ")}`);
+  return { tables: tables.map((t) => t.name) };
+}

@@ -1,0 +1,67 @@
+/**
+ * The node process: the entry point of `npm start` and of the README's run command. It starts the local servers
+ * (unless told to use existing ones), declares streams, buckets and tables, and runs until SIGINT or SIGTERM.
+ */
+import { ConfigError, loadConfig } from "../../infra/config/index.ts";
+import { type LocalInfra, startLocalInfra } from "../../infra/local/index.ts";
+import { connectNats, declareResources } from "../../infra/nats/index.ts";
+import { declareTables } from "../../infra/questdb/index.ts";
+import { createLogger } from "../../infra/telemetry/index.ts";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`alphamind: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const log = createLogger({ level: config.logLevel, base: { node: config.nodeId } });
+  const stack: { name: string; stop: () => Promise<unknown> }[] = [];
+  let stopping = false;
+  const shutdown = async (why: string, code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info("node stopping", { why });
+    for (const s of stack.reverse()) {
+      try {
+        await s.stop();
+      } catch (e) {
+        log.warn(`stopping ${s.name} failed`, { error: (e as Error).message });
+      }
+    }
+    log.info("node stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+
+  try {
+    let natsUrl = config.natsUrl;
+    let questdbUrl = config.questdbUrl;
+    if (config.startInfra && (!natsUrl || !questdbUrl)) {
+      const infra: LocalInfra = await startLocalInfra(config, (line) => log.info(line));
+      stack.push({ name: "local servers", stop: () => infra.stop() });
+      natsUrl ??= infra.natsUrl;
+      questdbUrl ??= infra.questdbUrl;
+    }
+    if (!natsUrl || !questdbUrl) {
+      throw new Error("no servers: set AM_START_INFRA=true, or AM_NATS_URL and AM_QUESTDB_URL");
+    }
+    const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
+    stack.push({ name: "NATS connection", stop: () => nc.drain() });
+    const declared = await declareResources(nc, { replicas: config.replicas });
+    log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });
+    const qdb = await declareTables(questdbUrl);
+    log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+    log.info("node up", { nats: natsUrl, questdb: questdbUrl, console: `${questdbUrl} (QuestDB web console)` });
+  } catch (e) {
+    log.error("node failed to start", { error: (e as Error).message });
+    await shutdown("start-up failed", 1);
+  }
+}
+
+void main();
