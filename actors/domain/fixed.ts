@@ -1,0 +1,82 @@
+/**
+ * Fixed-point numbers. Prices and quantities are integers counting 1e-8 units (8 decimals), held in a JS number:
+ * exact up to 2^53 units, i.e. values below 90 071 992. Money (notional, P&L, cash) is a bigint of the same unit,
+ * so products of price and quantity never lose a digit. Binary floats appear only at the edges (display) and in
+ * statistics.
+ */
+export const DECIMALS = 8;
+export const SCALE = 100_000_000;
+const SCALE_N = 100_000_000n;
+
+/** A price in 1e-8 units. */
+export type Price = number;
+/** A quantity in 1e-8 units. */
+export type Quantity = number;
+/** An amount of money in 1e-8 units of the account currency. */
+export type Money = bigint;
+
+export class FixedPointError extends Error {
+  override name = "FixedPointError";
+}
+
+const DECIMAL_RE = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/** Parses a decimal string ("123.45") into 1e-8 units; more than 8 decimals or out of range is an error. */
+export function parseFixed(text: string, field = "value"): number {
+  const m = DECIMAL_RE.exec(text.trim());
+  if (!m) throw new FixedPointError(`${field}: ${JSON.stringify(text)} is not a decimal number`);
+  const frac = m[3] ?? "";
+  if (frac.length > DECIMALS && /[1-9]/.test(frac.slice(DECIMALS))) {
+    throw new FixedPointError(`${field}: ${text} has more than ${DECIMALS} decimals`);
+  }
+  const units = BigInt(m[2]!) * SCALE_N + BigInt(frac.slice(0, DECIMALS).padEnd(DECIMALS, "0"));
+  const signed = m[1] ? -units : units;
+  if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new FixedPointError(`${field}: ${text} is out of range for a fixed-point value`);
+  }
+  return Number(signed);
+}
+
+/** Parses a decimal string into Money (bigint units). */
+export function parseMoney(text: string, field = "amount"): Money {
+  const m = DECIMAL_RE.exec(text.trim());
+  if (!m) throw new FixedPointError(`${field}: ${JSON.stringify(text)} is not a decimal number`);
+  const frac = (m[3] ?? "").padEnd(DECIMALS, "0");
+  if (/[1-9]/.test(frac.slice(DECIMALS))) throw new FixedPointError(`${field}: ${text} has more than ${DECIMALS} decimals`);
+  const units = BigInt(m[2]!) * SCALE_N + BigInt(frac.slice(0, DECIMALS));
+  return m[1] ? -units : units;
+}
+
+/** Formats units as a decimal string without trailing zeros: 12345000000 → "123.45". */
+export function formatFixed(units: number | bigint): string {
+  const n = BigInt(units);
+  const neg = n < 0n;
+  const abs = neg ? -n : n;
+  const int = abs / SCALE_N;
+  const frac = (abs % SCALE_N).toString().padStart(DECIMALS, "0").replace(/0+$/, "");
+  return `${neg ? "-" : ""}${int}${frac ? `.${frac}` : ""}`;
+}
+
+/** Integer units from a JS number of whole units (for tests and simulators): fromNumber(1.5) → 150000000. */
+export function fromNumber(value: number): number {
+  return Math.round(value * SCALE);
+}
+
+/** A float approximation, for statistics and display only. */
+export function toNumber(units: number | bigint): number {
+  return Number(units) / SCALE;
+}
+
+/** price × quantity as Money, exact. */
+export function notional(price: Price, qty: Quantity): Money {
+  return (BigInt(price) * BigInt(qty)) / SCALE_N;
+}
+
+/** Rounds a price to the instrument's increment (both in units), towards negative infinity or positive infinity. */
+export function roundToIncrement(price: Price, increment: Price, mode: "down" | "up" | "nearest" = "nearest"): Price {
+  const q = price / increment;
+  const k = mode === "down" ? Math.floor(q) : mode === "up" ? Math.ceil(q) : Math.round(q);
+  return k * increment;
+}
+
+export const isOnGrid = (value: number, increment: number): boolean => increment > 0 && value % increment === 0;

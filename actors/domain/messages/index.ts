@@ -1,0 +1,3 @@
+export * from "./market-data.ts";
+export * from "./orders.ts";
+export * as schema from "./schemas.ts";

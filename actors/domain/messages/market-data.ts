@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { defineMessage, type MessageOf } from "../message.ts";
+import { instrumentId, micros, nonNegativeUnits, positiveUnits, stamped } from "./schemas.ts";
+
+/** Normalised market data published by instrument actors on am.md.<channel>.<venue>.<symbol>. */
+export const Quote = defineMessage(
+  "Quote",
+  1,
+  z.object({
+    instrument: instrumentId,
+    bid: positiveUnits,
+    bidSize: nonNegativeUnits,
+    ask: positiveUnits,
+    askSize: nonNegativeUnits,
+    seq: z.number().int().nonnegative(),
+    /** true when bid >= ask: passed on, flagged, never silently */
+    crossed: z.boolean().optional(),
+    ...stamped,
+  }),
+  "Top of book of one instrument.",
+);
+export type Quote = MessageOf<typeof Quote>;
+
+export const Trade = defineMessage(
+  "Trade",
+  1,
+  z.object({
+    instrument: instrumentId,
+    price: positiveUnits,
+    size: positiveUnits,
+    aggressor: z.enum(["BUY", "SELL", "NONE"]),
+    tradeId: z.string().min(1).max(64),
+    seq: z.number().int().nonnegative(),
+    ...stamped,
+  }),
+  "A trade printed on the venue.",
+);
+export type Trade = MessageOf<typeof Trade>;
+
+export const Bar = defineMessage(
+  "Bar",
+  1,
+  z.object({
+    instrument: instrumentId,
+    /** e.g. "1s", "1m", "100t" (ticks), "10000v" (volume) */
+    barType: z.string().regex(/^\d+(ms|s|m|h|d|t|v)$/),
+    /** open time of the bar (time bars) or time of its first trade */
+    tsOpen: micros,
+    open: positiveUnits,
+    high: positiveUnits,
+    low: positiveUnits,
+    close: positiveUnits,
+    volume: nonNegativeUnits,
+    vwap: positiveUnits,
+    trades: z.number().int().nonnegative(),
+    ...stamped,
+  }),
+  "An OHLCV bar with VWAP; tsEvent is the close time.",
+);
+export type Bar = MessageOf<typeof Bar>;
+
+const level = z.tuple([positiveUnits, nonNegativeUnits]);
+export const BookUpdate = defineMessage(
+  "BookUpdate",
+  1,
+  z.object({
+    instrument: instrumentId,
+    /** snapshot replaces the book; delta sets levels (size 0 removes a level) */
+    kind: z.enum(["snapshot", "delta"]),
+    bids: z.array(level),
+    asks: z.array(level),
+    seq: z.number().int().nonnegative(),
+    ...stamped,
+  }),
+  "An L2 book snapshot or incremental update: [price, size] levels.",
+);
+export type BookUpdate = MessageOf<typeof BookUpdate>;

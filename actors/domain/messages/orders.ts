@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { defineMessage, type MessageOf } from "../message.ts";
+import { instrumentId, orderType, positiveUnits, side, stamped, timeInForce } from "./schemas.ts";
+
+/** The command that opens an order; strategies and the gateway send it, the risk book checks it first. */
+export const SubmitOrder = defineMessage(
+  "SubmitOrder",
+  1,
+  z
+    .object({
+      clientOrderId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "1-64 of A-Z a-z 0-9 . _ : -"),
+      instrument: instrumentId,
+      side,
+      type: orderType,
+      quantity: positiveUnits,
+      /** limit price: required for LIMIT and STOP_LIMIT */
+      price: positiveUnits.optional(),
+      /** trigger price: required for STOP and STOP_LIMIT */
+      stopPrice: positiveUnits.optional(),
+      timeInForce,
+      /** for GTD: expiry in microseconds since the epoch */
+      expireAtUs: z.number().int().positive().optional(),
+      postOnly: z.boolean().default(false),
+      reduceOnly: z.boolean().default(false),
+      strategy: z.string().min(1).max(64),
+      book: z.string().min(1).max(64),
+      ...stamped,
+    })
+    .superRefine((o, ctx) => {
+      const needsPrice = o.type === "LIMIT" || o.type === "STOP_LIMIT";
+      const needsStop = o.type === "STOP" || o.type === "STOP_LIMIT";
+      if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `required for ${o.type}` });
+      if (!needsPrice && o.price !== undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `not allowed for ${o.type}` });
+      if (needsStop && o.stopPrice === undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `required for ${o.type}` });
+      if (!needsStop && o.stopPrice !== undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `not allowed for ${o.type}` });
+      if (o.timeInForce === "GTD" && o.expireAtUs === undefined) ctx.addIssue({ code: "custom", path: ["expireAtUs"], message: "required for GTD" });
+      if (o.postOnly && o.type !== "LIMIT") ctx.addIssue({ code: "custom", path: ["postOnly"], message: "only for LIMIT orders" });
+    }),
+  "Open a new order.",
+);
+export type SubmitOrder = MessageOf<typeof SubmitOrder>;
+
+export const CancelOrder = defineMessage(
+  "CancelOrder",
+  1,
+  z.object({ clientOrderId: z.string().min(1).max(64), ...stamped }),
+  "Cancel an open order.",
+);
+export type CancelOrder = MessageOf<typeof CancelOrder>;
+
+export const ReplaceOrder = defineMessage(
+  "ReplaceOrder",
+  1,
+  z.object({
+    clientOrderId: z.string().min(1).max(64),
+    quantity: positiveUnits.optional(),
+    price: positiveUnits.optional(),
+    stopPrice: positiveUnits.optional(),
+    ...stamped,
+  }),
+  "Change quantity or prices of an open order (cancel/replace).",
+);
+export type ReplaceOrder = MessageOf<typeof ReplaceOrder>;

@@ -1,0 +1,36 @@
+/**
+ * What a machine may emit (with XState's `emit()`), and what the runtime delivers to it. Machines never touch
+ * NATS, QuestDB or the clock: the runtime turns these into publishes, journal appends and replies.
+ *
+ * - Every event the runtime delivers carries `nowUs`, the runtime clock (simulated in tests and backtests).
+ * - `domain`: a domain event (past tense). Event-sourced kinds append it to the journal before the new state is
+ *   committed, then it is published on am.evt.<kind>.<id>.<event.type>. An event-sourced machine also accepts each
+ *   domain event it emits as an input that applies it, so replaying the journal rebuilds the state; during replay
+ *   the runtime discards emissions.
+ * - `publish`: a message for a subject built with `subjects` (market data and the like).
+ * - `reply`: the answer to the command being processed (request/reply on am.cmd.<kind>.<id>).
+ */
+export interface DomainEvent {
+  type: string;
+  tsEvent: number;
+  tsInit: number;
+  [field: string]: unknown;
+}
+
+export interface ReplyError {
+  /** a stable, machine-readable reason code */
+  code: string;
+  /** what a person can act on: which field, which limit */
+  message: string;
+}
+
+export type Emitted =
+  | { type: "domain"; event: DomainEvent }
+  | { type: "publish"; subject: string; message: { type: string; [field: string]: unknown } }
+  | { type: "reply"; ok: true; result?: unknown }
+  | { type: "reply"; ok: false; error: ReplyError };
+
+/** The `nowUs` stamp every delivered event has. */
+export interface Delivered {
+  nowUs: number;
+}

@@ -1,0 +1,109 @@
+/**
+ * Every NATS subject of the platform is built and parsed here, never by concatenation at call sites.
+ * Grammar: am.<plane>.<...>. Tokens are escaped reversibly: `.`, `*`, `>`, `~`, whitespace and control
+ * characters become `~XX` (hex), so `BRK.B` travels as `BRK~2EB` and comes back intact.
+ */
+import { type InstrumentId, formatInstrumentId, parseInstrumentId } from "./ids.ts";
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped
+const NEEDS_ESCAPE = /[.*>~\s\x00-\x1f\x7f]/g;
+
+export function escapeToken(raw: string): string {
+  if (raw.length === 0) throw new Error("a subject token cannot be empty");
+  return raw.replace(NEEDS_ESCAPE, (c) => `~${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+
+export function unescapeToken(token: string): string {
+  return token.replace(/~([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+export const MdChannel = { Quote: "quote", Trade: "trade", Book: "book", Bar: "bar", Status: "status" } as const;
+export type MdChannel = (typeof MdChannel)[keyof typeof MdChannel];
+
+/** Kinds whose ids are instruments travel as two tokens, <venue>.<symbol>. */
+const instrumentKinds = new Set(["instrument"]);
+
+function idTokens(kind: string, id: string): string {
+  if (instrumentKinds.has(kind)) {
+    const i = parseInstrumentId(id);
+    return `${escapeToken(i.venue)}.${escapeToken(i.symbol)}`;
+  }
+  return escapeToken(id);
+}
+
+const inst = (i: InstrumentId): string => `${escapeToken(i.venue)}.${escapeToken(i.symbol)}`;
+
+export const subjects = {
+  /** Raw, untrusted input from a feed. */
+  feed: (source: string, i: InstrumentId) => `am.feed.${escapeToken(source)}.${inst(i)}`,
+  feedAll: (source: string) => `am.feed.${escapeToken(source)}.>`,
+  /** Normalised market data. */
+  md: (channel: MdChannel, i: InstrumentId) => `am.md.${channel}.${inst(i)}`,
+  mdAll: (channel: MdChannel | "*" = "*") => `am.md.${channel}.>`,
+  /** Commands to an actor (request/reply). */
+  cmd: (kind: string, id: string) => `am.cmd.${escapeToken(kind)}.${idTokens(kind, id)}`,
+  cmdAll: (kind: string) => `am.cmd.${escapeToken(kind)}.>`,
+  /** Domain events of an actor. */
+  evt: (kind: string, id: string, event: string) => `am.evt.${escapeToken(kind)}.${idTokens(kind, id)}.${escapeToken(event)}`,
+  evtOf: (kind: string, id: string) => `am.evt.${escapeToken(kind)}.${idTokens(kind, id)}.*`,
+  evtAll: (kind: string) => `am.evt.${escapeToken(kind)}.>`,
+  /** Rejected input of an actor, with the reason. */
+  dlq: (kind: string, id: string) => `am.dlq.${escapeToken(kind)}.${idTokens(kind, id)}`,
+  /** Lifecycle and heartbeats. */
+  sys: (event: string, node: string) => `am.sys.${escapeToken(event)}.${escapeToken(node)}`,
+  sysAll: () => "am.sys.>",
+  /** Operator API. */
+  admin: (verb: string, node?: string) => (node ? `am.admin.${escapeToken(verb)}.${escapeToken(node)}` : `am.admin.${escapeToken(verb)}`),
+} as const;
+
+export interface ParsedSubject {
+  plane: string;
+  /** md channel, cmd/evt/dlq kind, feed source, sys event, admin verb */
+  head: string;
+  /** actor id or instrument id text */
+  id?: string;
+  instrument?: InstrumentId;
+  /** event name of an evt subject */
+  event?: string;
+}
+
+/** The inverse of the builders above; throws on a subject that is not of the platform's grammar. */
+export function parseSubject(subject: string): ParsedSubject {
+  const t = subject.split(".");
+  if (t[0] !== "am" || t.length < 3) throw new Error(`subject ${subject} is not of the form am.<plane>.<...>`);
+  const plane = t[1]!;
+  const head = unescapeToken(t[2]!);
+  const instrumentAt = (k: number): InstrumentId => {
+    if (t.length < k + 2) throw new Error(`subject ${subject} lacks <venue>.<symbol>`);
+    return { venue: unescapeToken(t[k]!), symbol: unescapeToken(t[k + 1]!) };
+  };
+  switch (plane) {
+    case "feed": {
+      const instrument = instrumentAt(3);
+      return { plane, head, instrument, id: formatInstrumentId(instrument) };
+    }
+    case "md": {
+      const instrument = instrumentAt(2 + 1);
+      return { plane, head, instrument, id: formatInstrumentId(instrument) };
+    }
+    case "cmd":
+    case "dlq":
+    case "evt": {
+      let rest = t.slice(3);
+      let event: string | undefined;
+      if (plane === "evt") {
+        event = unescapeToken(rest[rest.length - 1] ?? "");
+        rest = rest.slice(0, -1);
+      }
+      if (instrumentKinds.has(head)) {
+        if (rest.length !== 2) throw new Error(`subject ${subject}: an ${head} id is <venue>.<symbol>`);
+        const instrument = { venue: unescapeToken(rest[0]!), symbol: unescapeToken(rest[1]!) };
+        return { plane, head, instrument, id: formatInstrumentId(instrument), ...(event ? { event } : {}) };
+      }
+      if (rest.length !== 1) throw new Error(`subject ${subject}: expected one id token`);
+      return { plane, head, id: unescapeToken(rest[0]!), ...(event ? { event } : {}) };
+    }
+    default:
+      return { plane, head, ...(t[3] ? { id: unescapeToken(t.slice(3).join(".")) } : {}) };
+  }
+}
