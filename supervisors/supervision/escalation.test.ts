@@ -142,6 +142,28 @@ t.test("escalation climbs the tree until the root exits", async (t) => {
   t.same(exit, restartIntensityExceeded);
 });
 
+t.test("a transient nested supervisor that gave up is not restarted, as in OTP", async (t) => {
+  const scheduler = new ManualScheduler();
+  const kids = new FakeChildren();
+  const root = new Supervisor({
+    name: "root",
+    strategy: "one_for_one",
+    scheduler,
+    children: [
+      supervisorChild(
+        "instruments",
+        () => new Supervisor({ name: "instruments", strategy: "one_for_one", scheduler, maxRestarts: 0, children: [kids.spec("x")] }),
+        { restart: "transient" },
+      ),
+    ],
+  });
+  await root.start();
+  kids.current("x").crash();
+  await flushTree();
+  t.match(root.whichChildren()[0], { status: "stopped", lastExit: restartIntensityExceeded });
+  t.equal(kids.starts("x"), 1);
+});
+
 /** Steps hop from a child supervisor's queue to its parent's: let all of them run. */
 async function flushTree(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));

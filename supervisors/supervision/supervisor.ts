@@ -114,6 +114,7 @@ export class Supervisor<A = never> implements ChildHandle {
   private readonly emit: (event: SupervisionEvent) => void;
   /** in start order */
   private children: ChildRecord[] = [];
+  private byId = new Map<string, ChildRecord>();
   private state: "idle" | "running" | "stopping" | "stopped" = "idle";
   private queue: Promise<unknown> = Promise.resolve();
   private exitListeners: ((reason: ExitReason) => void)[] = [];
@@ -144,7 +145,8 @@ export class Supervisor<A = never> implements ChildHandle {
   /** Starts the initial children in order; if one fails, stops those started and rejects. */
   start(): Promise<void> {
     return this.serial(async () => {
-      if (this.state !== "idle") throw this.error(SupervisionErrorCode.AlreadyStarted, "is already started");
+      if (this.state === "running") throw this.error(SupervisionErrorCode.AlreadyStarted, "is already started");
+      if (this.state !== "idle") throw this.error(SupervisionErrorCode.NotRunning, `is ${this.state}: it cannot start again`);
       this.state = "running";
       for (const spec of this.initial) {
         const record = this.add(spec);
@@ -281,7 +283,7 @@ export class Supervisor<A = never> implements ChildHandle {
 
   private async startNew(spec: ChildSpec): Promise<void> {
     if (this.state !== "running") throw this.error(SupervisionErrorCode.NotRunning, `is ${this.state}: cannot start child ${spec.id}`);
-    const existing = this.children.find((r) => r.spec.id === spec.id);
+    const existing = this.byId.get(spec.id);
     if (existing) {
       const code = existing.status === "stopped" ? SupervisionErrorCode.AlreadyPresent : SupervisionErrorCode.AlreadyStarted;
       throw this.error(code, `already has child ${spec.id}`);
@@ -428,6 +430,8 @@ export class Supervisor<A = never> implements ChildHandle {
 
   private finish(reason: ExitReason): void {
     this.state = "stopped";
+    // a kill() can overtake a stop already under way: the first end is the one reported
+    if (this.exitReason !== undefined) return;
     this.exitReason = reason;
     const listeners = this.exitListeners;
     this.exitListeners = [];
@@ -449,11 +453,15 @@ export class Supervisor<A = never> implements ChildHandle {
       lastError: undefined,
     };
     this.children.push(record);
+    this.byId.set(spec.id, record);
     return record;
   }
 
   private remove(record: ChildRecord): void {
-    this.children = this.children.filter((r) => r !== record);
+    const index = this.children.indexOf(record);
+    if (index < 0) return;
+    this.children.splice(index, 1);
+    this.byId.delete(record.spec.id);
   }
 
   /** Takes a child out of a pending restart without disturbing the others in it. */
@@ -466,7 +474,7 @@ export class Supervisor<A = never> implements ChildHandle {
   }
 
   private find(id: string): ChildRecord {
-    const record = this.children.find((r) => r.spec.id === id);
+    const record = this.byId.get(id);
     if (!record) throw this.error(SupervisionErrorCode.NotFound, `has no child ${id}`);
     return record;
   }
