@@ -16,8 +16,8 @@ export interface HostEnv {
   store: SnapshotStore;
   clock: Clock;
   log: Logger;
-  /** the incarnation ended by itself: a thrown error, a failed append, a lost fence */
-  onExit: (host: ActorHost, reason: { error: Error }) => void;
+  /** the incarnation ended by itself: a thrown error, a failed append, a lost fence (also see onExitOnce) */
+  onExit?: (host: ActorHost, reason: { error: Error }) => void;
   /** the actor is processing (start) or done (end); lets a watchdog name the culprit of a hang */
   onProcessing?: (host: ActorHost, busy: boolean) => void;
 }
@@ -60,6 +60,7 @@ export class ActorHost {
   private draining = false;
   private dirtySince = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  private exitListener: ((reason: { error: Error }) => void) | undefined;
 
   constructor(
     readonly kind: ActorKind,
@@ -301,7 +302,15 @@ export class ActorHost {
     // Pause the delayed events of the committed state; a restart re-arms them.
     for (const t of this.timers.values()) if (t.handle) clearTimeout(t.handle);
     this.env.log.warn("actor failed", { actor: this.key, error: error.message });
-    this.env.onExit(this, { error });
+    const listener = this.exitListener;
+    this.exitListener = undefined;
+    listener?.({ error });
+    this.env.onExit?.(this, { error });
+  }
+
+  /** Called once when the current incarnation fails (the supervisor's view of the child). */
+  onExitOnce(listener: (reason: { error: Error }) => void): void {
+    this.exitListener = listener;
   }
 
   /** Restart after a failure: keep subscriptions and mailbox, restore the last committed state. */
