@@ -28,10 +28,10 @@ export type Routing =
  */
 export function routeOrder(o: SubmitOrder, caps: VenueCapabilities): Routing {
   let emulatedStop = false;
-  if (!caps.orderTypes.includes(o.type)) {
-    const becomes = o.type === OrderType.Stop ? OrderType.Market : o.type === OrderType.StopLimit ? OrderType.Limit : undefined;
+  if (!caps.orderTypes.includes(o.orderType)) {
+    const becomes = o.orderType === OrderType.Stop ? OrderType.Market : o.orderType === OrderType.StopLimit ? OrderType.Limit : undefined;
     if (becomes === undefined || !caps.orderTypes.includes(becomes)) {
-      return { ok: false, reason: OrderReason.UnsupportedOrderType, message: `type: venue does not support ${o.type} and it cannot be emulated` };
+      return { ok: false, reason: OrderReason.UnsupportedOrderType, message: `type: venue does not support ${o.orderType} and it cannot be emulated` };
     }
     emulatedStop = true;
   }

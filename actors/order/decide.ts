@@ -28,7 +28,7 @@ import { OrderReason } from "./reasons.ts";
 
 type Delivered<T> = T & { nowUs: number };
 /** SubmitOrder as a machine event: its order type travels as `orderType`, since `type` names the event. */
-export type SubmitOrderInput = Delivered<Omit<SubmitOrder, "type"> & { type: "SubmitOrder"; orderType: OrderType }>;
+export type SubmitOrderInput = Delivered<SubmitOrder & { type: "SubmitOrder" }>;
 export type CancelOrderInput = Delivered<CancelOrder & { type: "CancelOrder" }>;
 export type ReplaceOrderInput = Delivered<ReplaceOrder & { type: "ReplaceOrder" }>;
 export type ExecutionReportInput = Delivered<ExecutionReport & { type: "ExecutionReport" }>;
@@ -51,8 +51,7 @@ export interface Decision {
 
 /** Builds the SubmitOrder machine event from the command message. */
 export function submitInput(cmd: SubmitOrder, nowUs: number): SubmitOrderInput {
-  const { type, ...rest } = cmd;
-  return { ...rest, type: "SubmitOrder", orderType: type, nowUs };
+  return { ...cmd, type: "SubmitOrder", nowUs };
 }
 
 const refuse = (code: OrderReason, message: string): Decision => ({ events: [], commands: [], reply: { type: "reply", ok: false, error: { code, message } } });
@@ -89,7 +88,7 @@ export function decideSubmit(o: OrderState | null, cmd: SubmitOrderInput, caps: 
     return { events: [], commands: [], reply: ok(o, "existing order") };
   }
   const stamp = { tsEvent: cmd.nowUs, tsInit: cmd.nowUs };
-  const route = routeOrder({ ...cmd, type: cmd.orderType }, caps);
+  const route = routeOrder(cmd, caps);
   const submitted: OrderEvent = {
     type: "OrderSubmitted",
     clientOrderId: cmd.clientOrderId,

@@ -36,7 +36,7 @@ const quote = (bid: number, ask: number, nowUs = T0 + 10): OrderInput => ({
 
 t.test("a STOP the venue lacks is held locally, accepted, and sent as MARKET when a trade crosses it", async (t) => {
   const o = startOrder(noStops);
-  const out = o.send(submit({ type: "STOP", price: undefined, stopPrice: q(105) }));
+  const out = o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
   t.same(domainEvents(out).map((e) => e.type), ["OrderSubmitted", "OrderAccepted"]);
   t.same(out.filter((e) => e.type === "publish"), [], "nothing goes to the venue while held");
   t.equal(o.status(), "NEW");
@@ -54,7 +54,7 @@ t.test("a STOP the venue lacks is held locally, accepted, and sent as MARKET whe
 
 t.test("a sell STOP_LIMIT triggers from the bid of a quote and goes as LIMIT at its price", async (t) => {
   const o = startOrder(noStops);
-  o.send(submit({ side: "SELL", type: "STOP_LIMIT", price: q(94), stopPrice: q(95) }));
+  o.send(submit({ side: "SELL", orderType: "STOP_LIMIT", price: q(94), stopPrice: q(95) }));
   t.same(domainEvents(o.send(quote(q(95.5), q(96)))), []);
   const fired = o.send(quote(q(95), q(95.2)));
   t.match(domainEvents(fired), [{ type: "OrderTriggered", triggerPx: q(95), venueType: "LIMIT" }]);
@@ -63,7 +63,7 @@ t.test("a sell STOP_LIMIT triggers from the bid of a quote and goes as LIMIT at 
 
 t.test("a held stop is cancelled and replaced locally, without the venue", async (t) => {
   const o = startOrder(noStops);
-  o.send(submit({ type: "STOP", price: undefined, stopPrice: q(105) }));
+  o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
   const rep = o.send({ type: "ReplaceOrder", clientOrderId: "c1", stopPrice: q(110), tsEvent: 1, tsInit: 1, nowUs: T0 + 1 });
   t.same(domainEvents(rep).map((e) => e.type), ["OrderReplacePending", "OrderReplaced"]);
   t.equal(o.status(), "NEW");
@@ -77,14 +77,14 @@ t.test("a held stop is cancelled and replaced locally, without the venue", async
 
 t.test("a native STOP goes to the venue with its stop price", async (t) => {
   const o = startOrder();
-  const out = o.send(submit({ type: "STOP", price: undefined, stopPrice: q(105) }));
+  const out = o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
   t.match(out.find((e) => e.type === "publish"), { message: { orderType: "STOP", stopPrice: q(105) } });
   t.equal(o.status(), "PENDING_NEW");
 });
 
 t.test("types, times in force and flags the venue lacks and that cannot be emulated are rejected with a reason", async (t) => {
   const cases: [VenueCapabilities, Parameters<typeof submit>[0], string][] = [
-    [{ ...fullCapabilities, orderTypes: ["MARKET"] }, { type: "STOP_LIMIT", price: q(1), stopPrice: q(2) }, OrderReason.UnsupportedOrderType],
+    [{ ...fullCapabilities, orderTypes: ["MARKET"] }, { orderType: "STOP_LIMIT", price: q(1), stopPrice: q(2) }, OrderReason.UnsupportedOrderType],
     [{ ...fullCapabilities, orderTypes: ["MARKET"] }, {}, OrderReason.UnsupportedOrderType],
     [{ ...fullCapabilities, timesInForce: ["GTC"] }, { timeInForce: "IOC" }, OrderReason.UnsupportedTimeInForce],
     [{ ...fullCapabilities, timesInForce: ["DAY"] }, { timeInForce: "GTD", expireAtUs: T0 + 1e6 }, OrderReason.UnsupportedTimeInForce],
@@ -131,7 +131,7 @@ t.test("an emulated GTD also expires on the first delivered event past its expir
 t.test("a held stop with an emulated GTD expires locally without a venue cancel", async (t) => {
   const clock = new SimulatedClock();
   const o = startOrder({ ...noStops, timesInForce: ["GTC"] }, clock);
-  o.send(submit({ type: "STOP", price: undefined, stopPrice: q(105), timeInForce: "GTD", expireAtUs: T0 + 1_000_000 }));
+  o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105), timeInForce: "GTD", expireAtUs: T0 + 1_000_000 }));
   clock.increment(1_000);
   t.equal(o.status(), "EXPIRED");
   t.same(o.out.filter((e) => e.type === "publish"), []);

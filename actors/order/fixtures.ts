@@ -12,7 +12,7 @@ export function submitCommand(over: Partial<SubmitOrder> = {}): SubmitOrder {
     clientOrderId: "c1",
     instrument: "AAPL.XNAS",
     side: "BUY",
-    type: "LIMIT",
+    orderType: "LIMIT",
     quantity: fromNumber(10),
     price: fromNumber(100),
     timeInForce: "GTC",
