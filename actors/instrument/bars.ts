@@ -109,9 +109,9 @@ export class BarAggregator {
     }
   }
 
-  /** Closes the open time bar once `nowUs` reaches its end plus `graceUs`: quiet instruments still get their bars. */
-  closeDue(nowUs: number, graceUs: number, out: BarRecord[]): void {
-    if (this.spec.kind === BarKind.Time && this.trades > 0 && nowUs >= this.tsOpen + this.spec.size + graceUs) {
+  /** Closes the open time bar if its interval ended by `us`. */
+  closeDue(us: number, out: BarRecord[]): void {
+    if (this.spec.kind === BarKind.Time && this.trades > 0 && us >= this.tsOpen + this.spec.size) {
       out.push(this.closeBar(this.tsOpen + this.spec.size));
     }
   }

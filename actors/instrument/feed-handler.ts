@@ -28,7 +28,7 @@ export interface FeedHandlerOptions {
   feedSource: string;
   /** bar types to build, default ["1s", "1m"] (see bars.ts) */
   barTypes?: readonly string[];
-  /** how long after a time bar's end a timer may close it, for trades still in flight; default 0 */
+  /** how long after a time bar's end a Tick may close it, for trades still in flight; default 0 */
   barGraceUs?: number;
   /** check RawBookUpdate.checksum where present; default true */
   verifyChecksums?: boolean;
@@ -152,6 +152,7 @@ export class FeedHandler {
   /** Time passes without input: status from the calendar, due time bars, overdue snapshot requests. */
   tick(nowUs: number, out: Emitted[]): void {
     this.advance(nowUs, out);
+    this.closeBarsAt(nowUs - this.options.barGraceUs, nowUs, out);
   }
 
   /** A JSON-safe summary for inspection and snapshots (the book and bars are rebuilt from the feed after restart). */
@@ -169,10 +170,6 @@ export class FeedHandler {
 
   private advance(nowUs: number, out: Emitted[]): void {
     if (this.status.onTime(nowUs)) this.publishStatus(nowUs, out);
-    if (nowUs >= this.nextBarCloseUs) {
-      for (const a of this.aggregators) a.closeDue(nowUs, this.options.barGraceUs, this.closedBars);
-      this.flushBars(nowUs, out);
-    }
     if (this.resyncing && nowUs - this.resyncRequestedUs >= this.options.resyncTimeoutUs) this.requestSnapshot("TIMEOUT", nowUs, out);
   }
 
@@ -191,6 +188,7 @@ export class FeedHandler {
       return;
     }
     this.lastQuoteTs = q.tsEvent;
+    this.closeBarsAt(q.tsEvent, nowUs, out);
     this.bid = q.bid;
     this.bidSize = q.bidSize;
     this.ask = q.ask;
@@ -397,6 +395,16 @@ export class FeedHandler {
     });
   }
 
+  /**
+   * Closes time bars whose interval ended by `us`: the tsEvent of an accepted quote or trade (event time, exact
+   * whatever the batching), or a Tick's nowUs less the grace (so quiet instruments still get their bars).
+   */
+  private closeBarsAt(us: number, nowUs: number, out: Emitted[]): void {
+    if (us < this.nextBarCloseUs) return;
+    for (const a of this.aggregators) a.closeDue(us, this.closedBars);
+    this.flushBars(nowUs, out);
+  }
+
   private flushBars(nowUs: number, out: Emitted[]): void {
     const bars = this.closedBars;
     for (let i = 0; i < bars.length; i++) {
@@ -425,7 +433,7 @@ export class FeedHandler {
     bars.length = 0;
     let next = Number.POSITIVE_INFINITY;
     for (const a of this.aggregators) next = Math.min(next, a.closesAtUs);
-    this.nextBarCloseUs = next + this.options.barGraceUs;
+    this.nextBarCloseUs = next;
   }
 
   private publishStatus(nowUs: number, out: Emitted[]): void {

@@ -168,18 +168,33 @@ const CRC_TABLE = (() => {
   }
   return t;
 })();
-const digits = new Uint8Array(20);
-
 const crcByte = (crc: number, byte: number): number => CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
 
+/** Decimal digits of a safe integer, worked in two halves below 1e8 so that all arithmetic stays in int32. */
 function crcNumber(crc: number, value: number): number {
-  let v = Math.abs(value);
-  let n = 0;
+  let v = value;
+  if (v < 0) {
+    crc = crcByte(crc, 45);
+    v = -v;
+  }
+  const hi = Math.floor(v / 1e8);
+  const lo = (v - hi * 1e8) | 0;
+  if (hi === 0) return crcInt(crc, lo, 0);
+  return crcInt(crcInt(crc, hi, 0), lo, 8);
+}
+
+const digits = new Int32Array(8);
+
+/** CRC of the digits of 0 ≤ n < 1e8, left-padded with zeros to `width`. */
+function crcInt(crc: number, value: number, width: number): number {
+  let n = value;
+  let k = 0;
   do {
-    digits[n++] = v % 10;
-    v = Math.floor(v / 10);
-  } while (v > 0);
-  if (value < 0) crc = crcByte(crc, 45);
-  while (n > 0) crc = crcByte(crc, 48 + digits[--n]!);
+    const q = (n / 10) | 0;
+    digits[k++] = n - q * 10;
+    n = q;
+  } while (n > 0);
+  while (k < width) digits[k++] = 0;
+  while (k > 0) crc = crcByte(crc, 48 + digits[--k]!);
   return crc;
 }
