@@ -1,5 +1,6 @@
+export * from "./feed.ts";
 export * from "./market-data.ts";
-export * from "./orders.ts";
 export * from "./order-events.ts";
-export * as schema from "./schemas.ts";
+export * from "./orders.ts";
 export * from "./reply.ts";
+export * as schema from "./schemas.ts";
