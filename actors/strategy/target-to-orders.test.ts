@@ -59,7 +59,7 @@ t.test("cancels orders pointing the wrong way before sending anything", async (t
   t.same(targetToOrders(0, 100, [order("a", "BUY", 300)], LOT), [{ kind: "cancel", clientOrderId: "a" }], "overshooting orders go too");
 });
 
-t.test("never double-sends: a second call on the updated state sends nothing", async (t) => {
+t.test("never double-sends: a second call on the updated state sends nothing", async () => {
   fc.assert(
     fc.property(lots, lots, openOrders, (current, target, open) => {
       const n = { next: 0 };
@@ -70,7 +70,7 @@ t.test("never double-sends: a second call on the updated state sends nothing", a
   );
 });
 
-t.test("never overshoots: if every live order filled, the position would not pass the target", async (t) => {
+t.test("never overshoots: if every live order filled, the position would not pass the target", async () => {
   fc.assert(
     fc.property(lots, lots, openOrders, (current, target, open) => {
       const first = targetToOrders(current, target, open, LOT);
@@ -83,7 +83,7 @@ t.test("never overshoots: if every live order filled, the position would not pas
   );
 });
 
-t.test("reaches the target once cancels settle and orders fill", async (t) => {
+t.test("reaches the target once cancels settle and orders fill", async () => {
   fc.assert(
     fc.property(lots, lots, openOrders, (current0, target, open0) => {
       let current = current0;
