@@ -4,3 +4,4 @@ export * from "./order-events.ts";
 export * from "./orders.ts";
 export * from "./reply.ts";
 export * as schema from "./schemas.ts";
+export * from "./strategy.ts";
