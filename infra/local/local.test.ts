@@ -9,6 +9,9 @@ import { connectNats } from "../nats/index.ts";
 import { questdbSql } from "../questdb/index.ts";
 import { freePort, isPortBound, repoRoot, startLocalInfra } from "./index.ts";
 
+// Three QuestDB starts and a 20 s guardian wait: on a loaded machine this file needs more than the default.
+t.setTimeout(300_000);
+
 type Scope = { teardown: (fn: () => unknown) => void };
 
 /** True while `pid` is a live process (a zombie, dead but not yet reaped by its new parent, counts as gone). */
@@ -82,6 +85,8 @@ const portsOf = (env: Record<string, string>): number[] =>
 
 interface NodeProcess {
   child: ChildProcess;
+  /** Its server processes (nats-server and QuestDB's JVM, not the guardian shells), seen once it was up. */
+  servers: { pid: number; comm: string }[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   output: () => string;
 }
@@ -104,9 +109,9 @@ async function startNode(t: Scope, env: Record<string, string>): Promise<NodePro
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
+  let servers: { pid: number; comm: string }[] = [];
   // Whatever happens in the test, nothing it started outlives it.
   t.teardown(async () => {
-    const servers = child.pid ? childrenOf(child.pid) : [];
     if (child.exitCode === null && child.signalCode === null) {
       child.kill("SIGINT");
       await Promise.race([exited, sleep(30_000)]);
@@ -120,12 +125,8 @@ async function startNode(t: Scope, env: Record<string, string>): Promise<NodePro
   });
   const up = await eventually(() => done || /node up/.test(out), 120_000);
   if (!up || done) throw new Error(`the node did not come up:\n${out}`);
-  return { child, exited, output: () => out };
-}
-
-/** The node's server processes (nats-server and QuestDB's JVM), not the guardian shells. */
-function serversOf(nodePid: number): { pid: number; comm: string }[] {
-  return childrenOf(nodePid).filter((c) => c.comm !== "bash");
+  servers = childrenOf(child.pid!).filter((c) => c.comm !== "bash");
+  return { child, servers, exited, output: () => out };
 }
 
 t.test("startLocalInfra starts both servers on the configured ports and stop() leaves nothing behind", async (t) => {
@@ -153,7 +154,7 @@ t.test("startLocalInfra starts both servers on the configured ports and stop() l
 t.test("the node process comes up, exits 0 on SIGINT and leaves no process and no bound port", async (t) => {
   const env = await freshEnv(tempVarDir(t));
   const node = await startNode(t, env);
-  const servers = serversOf(node.child.pid!);
+  const servers = node.servers;
   t.equal(servers.length, 2, `the node runs nats-server and QuestDB: ${JSON.stringify(servers)}`);
   t.match(node.output(), /JetStream resources declared/);
   t.match(node.output(), /QuestDB tables declared/);
@@ -169,7 +170,7 @@ t.test("the node process comes up, exits 0 on SIGINT and leaves no process and n
 t.test("when the node is killed with SIGKILL the guardians end nats-server and QuestDB", async (t) => {
   const env = await freshEnv(tempVarDir(t));
   const node = await startNode(t, env);
-  const servers = serversOf(node.child.pid!);
+  const servers = node.servers;
   t.equal(servers.length, 2, `the node runs nats-server and QuestDB: ${JSON.stringify(servers)}`);
 
   node.child.kill("SIGKILL");
