@@ -24,18 +24,15 @@ export interface OrderRouting {
 
 export const riskBookSubject = (book: string): string => subjects.cmd("risk-book", book);
 
-/**
- * SubmitOrder has a field named `type` (the order type) and a publish message's `type` is the message type; the
- * order type travels as `orderType` until the two are reconciled in the domain (see submitOrderFromMessage).
- */
+/** A SubmitOrder as a published message: `type` names the message, the order's type is `orderType`. */
 export function submitOrderMessage(order: SubmitOrder): { type: "SubmitOrder"; [field: string]: unknown } {
-  return { ...order, type: "SubmitOrder", orderType: order.type };
+  return { ...order, type: "SubmitOrder" };
 }
 
 /** The SubmitOrder payload back from a published message (the inverse of submitOrderMessage). */
 export function submitOrderFromMessage(message: { [field: string]: unknown }): Record<string, unknown> {
-  const { orderType, ...rest } = message;
-  return { ...rest, type: orderType };
+  const { type: _messageType, ...rest } = message;
+  return rest;
 }
 
 function spec(r: OrderRouting, instrument: string, where: string): InstrumentSpec {
@@ -60,7 +57,7 @@ function submit(r: OrderRouting, i: SubmitIntent, nowUs: number, out: Emitted[])
     clientOrderId,
     instrument: i.instrument,
     side: i.side,
-    type: i.type,
+    orderType: i.type,
     quantity: i.quantity,
     timeInForce: i.timeInForce,
     postOnly: i.postOnly ?? false,

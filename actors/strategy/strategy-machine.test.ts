@@ -120,7 +120,7 @@ t.test("orders go to the risk book as valid SubmitOrders with deterministic clie
   const order = SubmitOrder.schema.parse(submitOrderFromMessage(p.type === "publish" ? p.message : {}));
   t.equal(order.clientOrderId, `probe-1.${session}.1`);
   t.equal(order.side, "BUY");
-  t.equal(order.type, "MARKET");
+  t.equal(order.orderType, "MARKET");
   t.equal(order.quantity, fromNumber(10));
   t.equal(order.strategy, "probe-1");
   t.equal(order.book, "main");

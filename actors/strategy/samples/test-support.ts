@@ -39,7 +39,7 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
       emitted.flatMap((e) => (e.type === "publish" && e.message.type === "SubmitOrder" ? [submitOrderFromMessage(e.message)] : [])) as {
         clientOrderId: string;
         side: "BUY" | "SELL";
-        type: string;
+        orderType: string;
         quantity: number;
         price?: number;
         postOnly: boolean;
