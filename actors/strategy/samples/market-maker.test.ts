@@ -33,8 +33,8 @@ t.test("quotes both sides around the reservation price as post-only limits", asy
   t.equal(orders.length, 2);
   const bid = orders.find((o) => o.side === "BUY")!;
   const ask = orders.find((o) => o.side === "SELL")!;
-  t.match(bid, { type: "LIMIT", postOnly: true, quantity: fromNumber(1) });
-  t.match(ask, { type: "LIMIT", postOnly: true, quantity: fromNumber(1) });
+  t.match(bid, { orderType: "LIMIT", postOnly: true, quantity: fromNumber(1) });
+  t.match(ask, { orderType: "LIMIT", postOnly: true, quantity: fromNumber(1) });
   const mid = fromNumber(wiggle(9));
   t.ok(bid.price! < mid && mid < ask.price!, `${bid.price} < ${mid} < ${ask.price}`);
   t.equal(bid.price! % spec.tickSize, 0);

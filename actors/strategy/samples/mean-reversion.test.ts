@@ -24,7 +24,7 @@ t.test("buys when the price falls below −k σ and exits near the mean", async 
   for (let i = 0; i < 30; i++) d.bar(calm(i));
   d.bar(99);
   t.equal(d.orders().length, 1, "one order on the drop");
-  t.match(d.orders()[0], { side: "BUY", quantity: fromNumber(50), type: "MARKET" });
+  t.match(d.orders()[0], { side: "BUY", quantity: fromNumber(50), orderType: "MARKET" });
   d.fillAll(99);
   t.equal(d.position(), fromNumber(50));
   d.bar(99.2);
