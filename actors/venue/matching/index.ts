@@ -1,0 +1,5 @@
+export * from "./codes.ts";
+export * from "./engine.ts";
+export * from "./fees.ts";
+export type { MatchEvent } from "./journal.ts";
+export { MatchJournal } from "./journal.ts";
