@@ -238,6 +238,14 @@ export class MatchingEngine {
     this.growLevels(256);
   }
 
+  get tickSize(): Price {
+    return this.tick;
+  }
+
+  get lotSize(): Quantity {
+    return this.lot;
+  }
+
   /** Sequence number of the last event; events after it are the next command's. */
   get lastSeq(): number {
     return this.journal.lastSeq;
