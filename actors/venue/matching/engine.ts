@@ -33,7 +33,7 @@ export interface MatchingEngineConfig {
   referencePrice?: Price;
   /** default CANCEL_NEWEST */
   stpMode?: StpMode;
-  /** events kept for `eventsSince` (a power of two); default 2^20 */
+  /** events kept for `eventsSince` (a power of two); default 2^18 (about 25 MB once full) */
   journalCapacity?: number;
 }
 
@@ -208,6 +208,7 @@ export class MatchingEngine {
   /** level indices, best last: bids ascending by price, asks descending */
   private readonly bids: number[] = [];
   private readonly asks: number[] = [];
+  /** tick index (price / tick: a small integer, cheap to hash) → level */
   private readonly bidAt = new Map<number, number>();
   private readonly askAt = new Map<number, number>();
 
@@ -244,6 +245,11 @@ export class MatchingEngine {
 
   get lotSize(): Quantity {
     return this.lot;
+  }
+
+  /** Trades so far. */
+  get tradeCount(): number {
+    return this.nextTradeId - 1;
   }
 
   /** Sequence number of the last event; events after it are the next command's. */
@@ -466,7 +472,7 @@ export class MatchingEngine {
 
   /** Resting order ids of one level in queue order (tests and diagnostics). */
   queueAt(side: Side, price: Price): number[] {
-    const lv = (side === Side.Buy ? this.bidAt : this.askAt).get(price);
+    const lv = (side === Side.Buy ? this.bidAt : this.askAt).get(price / this.tick);
     const out: number[] = [];
     if (lv === undefined) return out;
     for (let s = this.lvHead[lv]!; s !== -1; s = this.oNext[s]!) out.push(this.oid[s]!);
@@ -679,7 +685,7 @@ export class MatchingEngine {
       }
       if (this.lvCount[lv] === 0) {
         book.pop();
-        at.delete(price);
+        at.delete(price / this.tick);
         this.freeLevel(lv);
       }
       if (takerCancelled) break;
@@ -722,10 +728,10 @@ export class MatchingEngine {
     const buy = this.oSide[s] === BUY;
     const price = this.oPrice[s]!;
     const at = buy ? this.bidAt : this.askAt;
-    let lv = at.get(price);
+    let lv = at.get(price / this.tick);
     if (lv === undefined) {
       lv = this.allocLevel(price);
-      at.set(price, lv);
+      at.set(price / this.tick, lv);
       this.insertLevel(buy ? this.bids : this.asks, lv, price, buy);
     }
     const tail = this.lvTail[lv]!;
@@ -773,7 +779,7 @@ export class MatchingEngine {
       for (i = lo; i < arr.length - 1; i++) arr[i] = arr[i + 1]!;
     }
     arr.pop();
-    (buy ? this.bidAt : this.askAt).delete(price);
+    (buy ? this.bidAt : this.askAt).delete(price / this.tick);
     this.freeLevel(lv);
   }
 

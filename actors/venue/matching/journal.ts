@@ -60,7 +60,7 @@ export class MatchJournal {
   /** sequence number of the last event written; 0 before any */
   lastSeq = 0;
 
-  constructor(readonly capacity = 1 << 20) {
+  constructor(readonly capacity = 1 << 18) {
     if (!Number.isInteger(Math.log2(capacity)) || capacity < 16) {
       throw new RangeError(`journal capacity ${capacity} must be a power of two ≥ 16`);
     }
@@ -84,32 +84,34 @@ export class MatchJournal {
     this.reason = new Array<RejectReason | CancelReason | undefined>(this.size).fill(undefined);
   }
 
-  /** Doubles the ring, moving the kept events to their new positions (seq & new mask). */
+  /**
+   * Doubles the ring when it is full. The kept events are `size` consecutive seqs, and seq & (2·size − 1) is either
+   * seq & (size − 1) or that plus `size`: a copy of the old ring in both halves puts every event where it belongs.
+   */
   private grow(): void {
     const size = this.size * 2;
-    const mask = size - 1;
-    const first = Math.max(1, this.lastSeq - this.size + 1);
-    const move = <A extends { [i: number]: unknown }>(old: A, fresh: A): A => {
-      for (let seq = first; seq <= this.lastSeq; seq++) fresh[seq & mask] = old[seq & this.mask];
+    const twice = <A extends Uint8Array | Int32Array | Float64Array>(old: A, fresh: A): A => {
+      fresh.set(old, 0);
+      fresh.set(old, old.length);
       return fresh;
     };
-    this.kind = move(this.kind, new Uint8Array(size));
-    this.side = move(this.side, new Uint8Array(size));
-    this.liq = move(this.liq, new Uint8Array(size));
-    this.rate = move(this.rate, new Int32Array(size));
-    this.ts = move(this.ts, new Float64Array(size));
-    this.orderId = move(this.orderId, new Float64Array(size));
-    this.price = move(this.price, new Float64Array(size));
-    this.qty = move(this.qty, new Float64Array(size));
-    this.leaves = move(this.leaves, new Float64Array(size));
-    this.cum = move(this.cum, new Float64Array(size));
-    this.tradeId = move(this.tradeId, new Float64Array(size));
-    this.contra = move(this.contra, new Float64Array(size));
-    this.owner = move(this.owner, new Array<string>(size).fill(""));
-    this.clientId = move(this.clientId, new Array<string | undefined>(size).fill(undefined));
-    this.reason = move(this.reason, new Array<RejectReason | CancelReason | undefined>(size).fill(undefined));
+    this.kind = twice(this.kind, new Uint8Array(size));
+    this.side = twice(this.side, new Uint8Array(size));
+    this.liq = twice(this.liq, new Uint8Array(size));
+    this.rate = twice(this.rate, new Int32Array(size));
+    this.ts = twice(this.ts, new Float64Array(size));
+    this.orderId = twice(this.orderId, new Float64Array(size));
+    this.price = twice(this.price, new Float64Array(size));
+    this.qty = twice(this.qty, new Float64Array(size));
+    this.leaves = twice(this.leaves, new Float64Array(size));
+    this.cum = twice(this.cum, new Float64Array(size));
+    this.tradeId = twice(this.tradeId, new Float64Array(size));
+    this.contra = twice(this.contra, new Float64Array(size));
+    this.owner = this.owner.concat(this.owner);
+    this.clientId = this.clientId.concat(this.clientId);
+    this.reason = this.reason.concat(this.reason);
     this.size = size;
-    this.mask = mask;
+    this.mask = size - 1;
   }
 
   /** Sequence number of the oldest event still kept. */
@@ -131,7 +133,7 @@ export class MatchJournal {
     cum: number,
     reason: RejectReason | CancelReason | undefined,
   ): number {
-    if (this.lastSeq >= this.size && this.size < this.capacity) this.grow();
+    if (this.lastSeq === this.size && this.size < this.capacity) this.grow();
     const seq = ++this.lastSeq;
     const i = seq & this.mask;
     this.kind[i] = kindIndex;
@@ -168,7 +170,7 @@ export class MatchJournal {
     tradeId: number,
     contraOrderId: number,
   ): number {
-    if (this.lastSeq >= this.size && this.size < this.capacity) this.grow();
+    if (this.lastSeq === this.size && this.size < this.capacity) this.grow();
     const seq = ++this.lastSeq;
     const i = seq & this.mask;
     this.kind[i] = leaves === 0 ? KIND_FILLED : KIND_PARTIAL;
