@@ -876,10 +876,9 @@ export class MatchingEngine {
     return this.usedSlots++;
   }
 
+  /** Owner and client id references stay until the slot is reused: bounded by the pool size, and two fewer stores. */
   private freeOrder(s: number): void {
     this.oState[s] = S_FREE;
-    this.oOwner[s] = "";
-    this.oClient[s] = undefined;
     this.freeSlots.push(s);
   }
 
