@@ -1,7 +1,7 @@
 /**
  * Matching engine throughput and per-op latency: `npm run bench -- matching [ops]`.
  *
- * A seeded flow (70 % limit adds around a drifting mid, 20 % cancels of orders added earlier, 10 % marketable
+ * A seeded flow (70 % limit adds around a drifting mid, 20 % cancels of orders resting at that moment, 10 % marketable
  * orders: half MARKET, half IOC limits through the touch) is generated before timing. One engine takes a warm-up
  * of 200 000 ops and then the measured ops (default 1 000 000). Pass 1 times batches of 1 000 ops for ops/s;
  * pass 2 repeats the same flow on a fresh engine timing every op with process.hrtime.bigint (its own cost is
@@ -25,6 +25,9 @@ const OWNERS = ["o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"];
 
 const log = (msg: string) => process.stderr.write(`[matching] ${msg}\n`);
 
+const newEngine = () =>
+  new MatchingEngine({ instrument: "BENCH.SIM", tickSize: TICK, lotSize: LOT, makerFeeBps: -0.2, takerFeeBps: 2.5, priceBandBps: 1000, referencePrice: fromNumber(100) });
+
 /** The flow as columns, so generating it leaves no garbage for the collector to chase during timing. */
 interface Flow {
   kind: Uint8Array;
@@ -35,7 +38,10 @@ interface Flow {
   cancelId: Float64Array;
 }
 
-/** Order ids are predictable: the engine numbers every submission from 1, rejected ones included. */
+/**
+ * Generates the flow by playing it on a shadow engine, so each cancel names an order that is resting at that
+ * moment (ids are predictable: the engine numbers every submission from 1).
+ */
 function generate(n: number, seed: number): Flow {
   const rng = new SeededRandom(seed);
   const f: Flow = {
@@ -46,8 +52,8 @@ function generate(n: number, seed: number): Flow {
     qty: new Float64Array(n),
     cancelId: new Float64Array(n),
   };
+  const shadow = newEngine();
   const live: number[] = [];
-  let nextId = 1;
   let mid = 10_000; // in ticks: 100.00
   for (let i = 0; i < n; i++) {
     if (rng.next() < 0.01) mid += rng.next() < 0.5 ? -1 : 1;
@@ -55,19 +61,26 @@ function generate(n: number, seed: number): Flow {
     const buy = rng.next() < 0.5;
     f.buy[i] = buy ? 1 : 0;
     f.owner[i] = rng.int(OWNERS.length);
-    if (r < 0.7) {
+    let cancel = -1;
+    if (r >= 0.7 && r < 0.9) {
+      while (live.length > 0 && cancel < 0) {
+        const k = rng.int(live.length);
+        const id = live[k]!;
+        live[k] = live[live.length - 1]!;
+        live.pop();
+        if (shadow.order(id) !== undefined) cancel = id;
+      }
+    }
+    if (cancel > 0) {
+      f.kind[i] = OP_CANCEL;
+      f.cancelId[i] = cancel;
+    } else if (r < 0.9) {
       // passive adds, denser near the touch
       const away = 1 + Math.floor(rng.next() * rng.next() * 20);
       f.kind[i] = OP_LIMIT;
       f.price[i] = (buy ? mid - away : mid + away) * TICK;
       f.qty[i] = (1 + rng.int(10)) * LOT;
-      live.push(nextId++);
-    } else if (r < 0.9 && live.length > 0) {
-      f.kind[i] = OP_CANCEL;
-      const k = rng.int(live.length);
-      f.cancelId[i] = live[k]!;
-      live[k] = live[live.length - 1]!;
-      live.pop();
+      live.push(shadow.nextId);
     } else {
       f.qty[i] = (1 + rng.int(50)) * LOT;
       if (rng.next() < 0.5) f.kind[i] = OP_MARKET;
@@ -75,8 +88,8 @@ function generate(n: number, seed: number): Flow {
         f.kind[i] = OP_IOC;
         f.price[i] = (buy ? mid + 5 : mid - 5) * TICK;
       }
-      nextId++;
     }
+    step(shadow, f, i);
   }
   return f;
 }
@@ -120,9 +133,6 @@ function step(e: MatchingEngine, f: Flow, i: number): void {
   }
   e.submit(req, i);
 }
-
-const newEngine = () =>
-  new MatchingEngine({ instrument: "BENCH.SIM", tickSize: TICK, lotSize: LOT, makerFeeBps: -0.2, takerFeeBps: 2.5, priceBandBps: 1000, referencePrice: fromNumber(100) });
 
 function runRange(e: MatchingEngine, f: Flow, from: number, to: number): void {
   for (let i = from; i < to; i++) step(e, f, i);

@@ -173,21 +173,13 @@ export class MatchingEngine {
 
   // order pool
   private cap = 0;
-  private oid = new Float64Array(0);
-  private oSide = new Uint8Array(0);
-  private oType = new Uint8Array(0);
-  private oTif = new Uint8Array(0);
-  private oFlags = new Uint8Array(0);
-  private oState = new Uint8Array(0);
-  private oPrice = new Float64Array(0);
-  private oStop = new Float64Array(0);
-  private oQty = new Float64Array(0);
-  private oLeaves = new Float64Array(0);
-  private oCum = new Float64Array(0);
-  private oExpire = new Float64Array(0);
-  private oNext = new Int32Array(0);
-  private oPrev = new Int32Array(0);
-  private oLevel = new Int32Array(0);
+  /**
+   * Orders as records of 8 numbers (array of structs, one 64-byte line per order for the float fields): a random
+   * cancel or a fill then touches two cache lines instead of one per field.
+   * of: id, price, stop, qty, leaves, cum, expireAt, (spare); oi: next, prev, level, state, side, type, tif, flags.
+   */
+  private of = new Float64Array(0);
+  private oi = new Int32Array(0);
   private oOwner: string[] = [];
   private oClient: (string | undefined)[] = [];
   private freeSlots: number[] = [];
@@ -290,27 +282,27 @@ export class MatchingEngine {
       return id;
     }
     const s = this.allocOrder();
-    this.oid[s] = id;
-    this.oSide[s] = side;
-    this.oType[s] = type;
-    this.oTif[s] = tif;
-    this.oFlags[s] = (r.postOnly ? F_POST_ONLY : 0) | (r.reduceOnly ? F_REDUCE_ONLY : 0);
-    this.oPrice[s] = r.price ?? 0;
-    this.oStop[s] = r.stopPrice ?? 0;
-    this.oQty[s] = r.quantity;
-    this.oLeaves[s] = r.quantity;
-    this.oCum[s] = 0;
-    this.oExpire[s] = tif === TIF_GTD ? r.expireAtUs! : 0;
+    this.of[s * 8 + 0] = id;
+    this.oi[s * 8 + 4] = side;
+    this.oi[s * 8 + 5] = type;
+    this.oi[s * 8 + 6] = tif;
+    this.oi[s * 8 + 7] = (r.postOnly ? F_POST_ONLY : 0) | (r.reduceOnly ? F_REDUCE_ONLY : 0);
+    this.of[s * 8 + 1] = r.price ?? 0;
+    this.of[s * 8 + 2] = r.stopPrice ?? 0;
+    this.of[s * 8 + 3] = r.quantity;
+    this.of[s * 8 + 4] = r.quantity;
+    this.of[s * 8 + 5] = 0;
+    this.of[s * 8 + 6] = tif === TIF_GTD ? r.expireAtUs! : 0;
     this.oOwner[s] = r.owner;
     this.oClient[s] = r.clientOrderId;
-    this.oState[s] = S_ACTIVE;
-    this.journal.order(KIND_ACCEPTED, nowUs, id, r.clientOrderId, r.owner, side, this.oPrice[s]!, r.quantity, r.quantity, 0, undefined);
+    this.oi[s * 8 + 3] = S_ACTIVE;
+    this.journal.order(KIND_ACCEPTED, nowUs, id, r.clientOrderId, r.owner, side, this.of[s * 8 + 1]!, r.quantity, r.quantity, 0, undefined);
     if (tif === TIF_GTD) {
       this.gtdSlots.push(s);
       this.gtdIds.push(id);
     }
     if (type >= T_STOP) {
-      this.oState[s] = S_STOP;
+      this.oi[s * 8 + 3] = S_STOP;
       this.ids.set(id, s);
       this.insertStop(s);
     } else {
@@ -328,7 +320,7 @@ export class MatchingEngine {
       return false;
     }
     if (owner !== undefined && owner !== this.oOwner[s]) {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.oSide[s]!, 0, 0, 0, 0, RejectReason.NotOwner);
+      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.oi[s * 8 + 4]!, 0, 0, 0, 0, RejectReason.NotOwner);
       return false;
     }
     this.unlinkLive(s);
@@ -340,23 +332,23 @@ export class MatchingEngine {
   replace(orderId: number, r: ReplaceRequest, nowUs: number, owner?: string): boolean {
     const s = this.ids.get(orderId);
     const refuse = (reason: RejectReason): boolean => {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s === undefined ? 0 : this.oSide[s]!, 0, 0, 0, 0, reason);
+      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s === undefined ? 0 : this.oi[s * 8 + 4]!, 0, 0, 0, 0, reason);
       return false;
     };
     if (s === undefined) return refuse(RejectReason.UnknownOrder);
     if (owner !== undefined && owner !== this.oOwner[s]) return refuse(RejectReason.NotOwner);
     const statusReason = this.statusReason();
     if (statusReason !== undefined) return refuse(statusReason);
-    const type = this.oType[s]!;
-    const isStop = this.oState[s] === S_STOP;
-    const qty = r.quantity ?? this.oQty[s]!;
-    const price = r.price ?? this.oPrice[s]!;
-    const stop = r.stopPrice ?? this.oStop[s]!;
+    const type = this.oi[s * 8 + 5]!;
+    const isStop = this.oi[s * 8 + 3] === S_STOP;
+    const qty = r.quantity ?? this.of[s * 8 + 3]!;
+    const price = r.price ?? this.of[s * 8 + 1]!;
+    const stop = r.stopPrice ?? this.of[s * 8 + 2]!;
     if (r.quantity !== undefined) {
       if (!validUnits(qty)) return refuse(RejectReason.InvalidQuantity);
       if (qty % this.lot !== 0) return refuse(RejectReason.QuantityOffLot);
       if (qty > this.maxQty) return refuse(RejectReason.QuantityAboveMax);
-      if (qty <= this.oCum[s]!) return refuse(RejectReason.ReplaceQuantityNotAboveFilled);
+      if (qty <= this.of[s * 8 + 5]!) return refuse(RejectReason.ReplaceQuantityNotAboveFilled);
     }
     if (r.price !== undefined) {
       if (type !== T_LIMIT && type !== T_STOP_LIMIT) return refuse(RejectReason.PriceNotAllowed);
@@ -368,30 +360,30 @@ export class MatchingEngine {
       if (!validUnits(stop)) return refuse(RejectReason.InvalidPrice);
       if (stop % this.tick !== 0) return refuse(RejectReason.PriceOffTick);
     }
-    const side = this.oSide[s]!;
+    const side = this.oi[s * 8 + 4]!;
     if (isStop) {
       this.removeStop(s);
       this.setQuantity(s, qty);
-      this.oPrice[s] = price;
-      this.oStop[s] = stop;
+      this.of[s * 8 + 1] = price;
+      this.of[s * 8 + 2] = stop;
       this.insertStop(s);
       this.replaced(s, nowUs);
       this.runStops(nowUs);
       return true;
     }
-    if (price === this.oPrice[s] && qty <= this.oQty[s]!) {
+    if (price === this.of[s * 8 + 1] && qty <= this.of[s * 8 + 3]!) {
       // smaller or same quantity at the same price: keep the queue position
-      const lv = this.oLevel[s]!;
-      this.lvQty[lv] = this.lvQty[lv]! - (this.oQty[s]! - qty);
+      const lv = this.oi[s * 8 + 2]!;
+      this.lvQty[lv] = this.lvQty[lv]! - (this.of[s * 8 + 3]! - qty);
       this.setQuantity(s, qty);
       this.replaced(s, nowUs);
       return true;
     }
-    if ((this.oFlags[s]! & F_POST_ONLY) !== 0 && this.crosses(side, price)) return refuse(RejectReason.PostOnlyWouldTake);
+    if ((this.oi[s * 8 + 7]! & F_POST_ONLY) !== 0 && this.crosses(side, price)) return refuse(RejectReason.PostOnlyWouldTake);
     this.unlinkLive(s);
     this.setQuantity(s, qty);
-    this.oPrice[s] = price;
-    this.oState[s] = S_ACTIVE;
+    this.of[s * 8 + 1] = price;
+    this.oi[s * 8 + 3] = S_ACTIVE;
     this.replaced(s, nowUs);
     this.execute(s, nowUs);
     this.runStops(nowUs);
@@ -407,8 +399,8 @@ export class MatchingEngine {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       const id = ids[i]!;
-      if (this.oState[s] === S_FREE || this.oid[s] !== id) continue;
-      if (this.oExpire[s]! <= nowUs) {
+      if (this.oi[s * 8 + 3] === S_FREE || this.of[s * 8 + 0] !== id) continue;
+      if (this.of[s * 8 + 6]! <= nowUs) {
         this.unlinkLive(s);
         this.finish(s, KIND_EXPIRED, nowUs, CancelReason.Expired);
         n++;
@@ -425,8 +417,8 @@ export class MatchingEngine {
   /** End of the trading day: DAY orders (resting and pending stops) expire. Returns how many. */
   closeSession(nowUs: number): number {
     const day: number[] = [];
-    for (const s of this.ids.values()) if (this.oTif[s] === TIF_DAY) day.push(s);
-    day.sort((a, b) => this.oid[a]! - this.oid[b]!);
+    for (const s of this.ids.values()) if (this.oi[s * 8 + 6] === TIF_DAY) day.push(s);
+    day.sort((a, b) => this.of[a * 8 + 0]! - this.of[b * 8 + 0]!);
     for (const s of day) {
       this.unlinkLive(s);
       this.finish(s, KIND_EXPIRED, nowUs, CancelReason.SessionClosed);
@@ -475,7 +467,7 @@ export class MatchingEngine {
     const lv = (side === Side.Buy ? this.bidAt : this.askAt).get(price / this.tick);
     const out: number[] = [];
     if (lv === undefined) return out;
-    for (let s = this.lvHead[lv]!; s !== -1; s = this.oNext[s]!) out.push(this.oid[s]!);
+    for (let s = this.lvHead[lv]!; s !== -1; s = this.oi[s * 8 + 0]!) out.push(this.of[s * 8 + 0]!);
     return out;
   }
 
@@ -586,12 +578,12 @@ export class MatchingEngine {
         if (sum >= qty) return true;
         continue;
       }
-      for (let m = this.lvHead[lv]!; m !== -1; m = this.oNext[m]!) {
+      for (let m = this.lvHead[lv]!; m !== -1; m = this.oi[m * 8 + 0]!) {
         if (this.oOwner[m] === owner) {
           if (this.stpMode !== StpMode.CancelOldest) return false; // matching would stop here
           continue;
         }
-        sum += this.oLeaves[m]!;
+        sum += this.of[m * 8 + 4]!;
         if (sum >= qty) return true;
       }
     }
@@ -602,10 +594,10 @@ export class MatchingEngine {
 
   /** Runs an accepted (or triggered, or re-priced) order against the book, then rests or cancels the rest. */
   private execute(s: number, nowUs: number): void {
-    const type = this.oType[s]!;
-    const tif = this.oTif[s]!;
-    const side = this.oSide[s]!;
-    if (tif === TIF_FOK && !this.canFill(side, type === T_MARKET ? -1 : this.oPrice[s]!, this.oLeaves[s]!, this.oOwner[s]!)) {
+    const type = this.oi[s * 8 + 5]!;
+    const tif = this.oi[s * 8 + 6]!;
+    const side = this.oi[s * 8 + 4]!;
+    if (tif === TIF_FOK && !this.canFill(side, type === T_MARKET ? -1 : this.of[s * 8 + 1]!, this.of[s * 8 + 4]!, this.oOwner[s]!)) {
       this.finish(s, KIND_CANCELLED, nowUs, CancelReason.FokCannotFill);
       return;
     }
@@ -622,23 +614,22 @@ export class MatchingEngine {
    * finished (filled, or cancelled by self-trade prevention; its slot is then freed).
    */
   private match(t: number, nowUs: number): boolean {
-    const buy = this.oSide[t] === BUY;
+    const buy = this.oi[t * 8 + 4] === BUY;
     const book = buy ? this.asks : this.bids;
     const at = buy ? this.askAt : this.bidAt;
-    const isMarket = this.oType[t] === T_MARKET;
-    const limit = this.oPrice[t]!;
+    const isMarket = this.oi[t * 8 + 5] === T_MARKET;
+    const limit = this.of[t * 8 + 1]!;
     const owner = this.oOwner[t]!;
-    const tid = this.oid[t]!;
+    const tid = this.of[t * 8 + 0]!;
     const tClient = this.oClient[t];
-    const tSide = this.oSide[t]!;
+    const tSide = this.oi[t * 8 + 4]!;
     const journal = this.journal;
     const lvPrice = this.lvPrice;
     const lvQty = this.lvQty;
-    const oLeaves = this.oLeaves;
-    const oCum = this.oCum;
-    const oNext = this.oNext;
-    let leaves = oLeaves[t]!;
-    let cum = oCum[t]!;
+    const of = this.of;
+    const oi = this.oi;
+    let leaves = of[t * 8 + 4]!;
+    let cum = of[t * 8 + 5]!;
     let lastPrice = 0;
     let takerCancelled = false;
     while (leaves > 0 && book.length > 0) {
@@ -647,12 +638,12 @@ export class MatchingEngine {
       if (!isMarket && (buy ? price > limit : price < limit)) break;
       let m = this.lvHead[lv]!;
       while (m !== -1 && leaves > 0) {
-        const next = oNext[m]!;
+        const next = oi[m * 8 + 0]!;
         if (this.stp && this.oOwner[m] === owner) {
           const mode = this.stpMode;
           if (mode !== StpMode.CancelNewest) {
             this.unlinkFromLevel(m, lv);
-            this.ids.delete(this.oid[m]!);
+            this.ids.delete(this.of[m * 8 + 0]!);
             this.finish(m, KIND_CANCELLED, nowUs, CancelReason.SelfTradePrevention);
           }
           if (mode !== StpMode.CancelOldest) {
@@ -662,20 +653,20 @@ export class MatchingEngine {
           m = next;
           continue;
         }
-        const mLeaves = oLeaves[m]!;
+        const mLeaves = of[m * 8 + 4]!;
         const q = Math.min(leaves, mLeaves);
         const tradeId = this.nextTradeId++;
         leaves -= q;
         cum += q;
         const mLeft = mLeaves - q;
-        const mCum = oCum[m]! + q;
-        oLeaves[m] = mLeft;
-        oCum[m] = mCum;
+        const mCum = of[m * 8 + 5]! + q;
+        of[m * 8 + 4] = mLeft;
+        of[m * 8 + 5] = mCum;
         lvQty[lv] = lvQty[lv]! - q;
         lastPrice = price;
-        const mid = this.oid[m]!;
+        const mid = this.of[m * 8 + 0]!;
         journal.fill(nowUs, tid, tClient, owner, tSide, price, q, leaves, cum, LIQ_TAKER, this.takerRate, tradeId, mid);
-        journal.fill(nowUs, mid, this.oClient[m], this.oOwner[m]!, this.oSide[m]!, price, q, mLeft, mCum, LIQ_MAKER, this.makerRate, tradeId, tid);
+        journal.fill(nowUs, mid, this.oClient[m], this.oOwner[m]!, this.oi[m * 8 + 4]!, price, q, mLeft, mCum, LIQ_MAKER, this.makerRate, tradeId, tid);
         if (mLeft === 0) {
           this.unlinkFromLevel(m, lv);
           this.ids.delete(mid);
@@ -691,8 +682,8 @@ export class MatchingEngine {
       if (takerCancelled) break;
     }
     if (lastPrice !== 0) this.lastTradePrice = lastPrice;
-    oLeaves[t] = leaves;
-    oCum[t] = cum;
+    of[t * 8 + 4] = leaves;
+    of[t * 8 + 5] = cum;
     if (takerCancelled) {
       this.finish(t, KIND_CANCELLED, nowUs, CancelReason.SelfTradePrevention);
       return false;
@@ -711,13 +702,13 @@ export class MatchingEngine {
     while (this.lastTradePrice > 0 && (buys.length > 0 || sells.length > 0)) {
       const last = this.lastTradePrice;
       let s = -1;
-      if (buys.length > 0 && this.oStop[buys[buys.length - 1]!]! <= last) s = buys.pop()!;
-      else if (sells.length > 0 && this.oStop[sells[sells.length - 1]!]! >= last) s = sells.pop()!;
+      if (buys.length > 0 && this.of[(buys[buys.length - 1]!) * 8 + 2]! <= last) s = buys.pop()!;
+      else if (sells.length > 0 && this.of[(sells[sells.length - 1]!) * 8 + 2]! >= last) s = sells.pop()!;
       if (s < 0) return;
-      this.ids.delete(this.oid[s]!);
-      this.oType[s] = this.oType[s] === T_STOP ? T_MARKET : T_LIMIT;
-      this.oState[s] = S_ACTIVE;
-      this.journal.order(KIND_TRIGGERED, nowUs, this.oid[s]!, this.oClient[s], this.oOwner[s]!, this.oSide[s]!, this.oPrice[s]!, this.oQty[s]!, this.oLeaves[s]!, this.oCum[s]!, undefined);
+      this.ids.delete(this.of[s * 8 + 0]!);
+      this.oi[s * 8 + 5] = this.oi[s * 8 + 5] === T_STOP ? T_MARKET : T_LIMIT;
+      this.oi[s * 8 + 3] = S_ACTIVE;
+      this.journal.order(KIND_TRIGGERED, nowUs, this.of[s * 8 + 0]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + 4]!, this.of[s * 8 + 1]!, this.of[s * 8 + 3]!, this.of[s * 8 + 4]!, this.of[s * 8 + 5]!, undefined);
       this.execute(s, nowUs);
     }
   }
@@ -725,8 +716,8 @@ export class MatchingEngine {
   // ---------------------------------------------------------------- book structure
 
   private rest(s: number): void {
-    const buy = this.oSide[s] === BUY;
-    const price = this.oPrice[s]!;
+    const buy = this.oi[s * 8 + 4] === BUY;
+    const price = this.of[s * 8 + 1]!;
     const at = buy ? this.bidAt : this.askAt;
     let lv = at.get(price / this.tick);
     if (lv === undefined) {
@@ -735,16 +726,16 @@ export class MatchingEngine {
       this.insertLevel(buy ? this.bids : this.asks, lv, price, buy);
     }
     const tail = this.lvTail[lv]!;
-    this.oPrev[s] = tail;
-    this.oNext[s] = -1;
+    this.oi[s * 8 + 1] = tail;
+    this.oi[s * 8 + 0] = -1;
     if (tail === -1) this.lvHead[lv] = s;
-    else this.oNext[tail] = s;
+    else this.oi[tail * 8 + 0] = s;
     this.lvTail[lv] = s;
     this.lvCount[lv] = this.lvCount[lv]! + 1;
-    this.lvQty[lv] = this.lvQty[lv]! + this.oLeaves[s]!;
-    this.oLevel[s] = lv;
-    this.oState[s] = S_RESTING;
-    this.ids.set(this.oid[s]!, s);
+    this.lvQty[lv] = this.lvQty[lv]! + this.of[s * 8 + 4]!;
+    this.oi[s * 8 + 2] = lv;
+    this.oi[s * 8 + 3] = S_RESTING;
+    this.ids.set(this.of[s * 8 + 0]!, s);
   }
 
   /** Best level last: bids ascending (`ascending` true), asks descending. Binary search, then shift the tail. */
@@ -784,40 +775,40 @@ export class MatchingEngine {
   }
 
   private unlinkFromLevel(s: number, lv: number): void {
-    const prev = this.oPrev[s]!;
-    const next = this.oNext[s]!;
+    const prev = this.oi[s * 8 + 1]!;
+    const next = this.oi[s * 8 + 0]!;
     if (prev === -1) this.lvHead[lv] = next;
-    else this.oNext[prev] = next;
+    else this.oi[prev * 8 + 0] = next;
     if (next === -1) this.lvTail[lv] = prev;
-    else this.oPrev[next] = prev;
+    else this.oi[next * 8 + 1] = prev;
     this.lvCount[lv] = this.lvCount[lv]! - 1;
-    this.lvQty[lv] = this.lvQty[lv]! - this.oLeaves[s]!;
+    this.lvQty[lv] = this.lvQty[lv]! - this.of[s * 8 + 4]!;
   }
 
   /** Takes a resting order or pending stop out of the book (the slot stays allocated). */
   private unlinkLive(s: number): void {
-    const state = this.oState[s];
+    const state = this.oi[s * 8 + 3];
     if (state === S_RESTING) {
-      const lv = this.oLevel[s]!;
+      const lv = this.oi[s * 8 + 2]!;
       this.unlinkFromLevel(s, lv);
-      if (this.lvCount[lv] === 0) this.removeLevel(this.oSide[s] === BUY, lv);
+      if (this.lvCount[lv] === 0) this.removeLevel(this.oi[s * 8 + 4] === BUY, lv);
     } else if (state === S_STOP) {
       this.removeStop(s);
     }
-    this.ids.delete(this.oid[s]!);
-    this.oState[s] = S_ACTIVE;
+    this.ids.delete(this.of[s * 8 + 0]!);
+    this.oi[s * 8 + 3] = S_ACTIVE;
   }
 
   /** Buy stops by stop price descending, sell stops ascending; among equal stops the earliest sits nearer the end. */
   private insertStop(s: number): void {
-    const buy = this.oSide[s] === BUY;
+    const buy = this.oi[s * 8 + 4] === BUY;
     const arr = buy ? this.buyStops : this.sellStops;
-    const stop = this.oStop[s]!;
+    const stop = this.of[s * 8 + 2]!;
     let lo = 0;
     let hi = arr.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const p = this.oStop[arr[mid]!]!;
+      const p = this.of[(arr[mid]!) * 8 + 2]!;
       if (buy ? p > stop : p < stop) lo = mid + 1;
       else hi = mid;
     }
@@ -827,44 +818,44 @@ export class MatchingEngine {
   }
 
   private removeStop(s: number): void {
-    const arr = this.oSide[s] === BUY ? this.buyStops : this.sellStops;
+    const arr = this.oi[s * 8 + 4] === BUY ? this.buyStops : this.sellStops;
     const i = arr.indexOf(s);
     if (i >= 0) arr.splice(i, 1);
   }
 
   private setQuantity(s: number, qty: number): void {
-    this.oLeaves[s] = qty - this.oCum[s]!;
-    this.oQty[s] = qty;
+    this.of[s * 8 + 4] = qty - this.of[s * 8 + 5]!;
+    this.of[s * 8 + 3] = qty;
   }
 
   private replaced(s: number, nowUs: number): void {
-    this.journal.order(KIND_REPLACED, nowUs, this.oid[s]!, this.oClient[s], this.oOwner[s]!, this.oSide[s]!, this.oPrice[s]!, this.oQty[s]!, this.oLeaves[s]!, this.oCum[s]!, undefined);
+    this.journal.order(KIND_REPLACED, nowUs, this.of[s * 8 + 0]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + 4]!, this.of[s * 8 + 1]!, this.of[s * 8 + 3]!, this.of[s * 8 + 4]!, this.of[s * 8 + 5]!, undefined);
   }
 
   /** Journals the end of a live order (quantity = what it takes off the book) and frees its slot. */
   private finish(s: number, kind: number, nowUs: number, reason: CancelReason): void {
-    this.journal.order(kind, nowUs, this.oid[s]!, this.oClient[s], this.oOwner[s]!, this.oSide[s]!, this.oPrice[s]!, this.oLeaves[s]!, 0, this.oCum[s]!, reason);
-    this.oLeaves[s] = 0;
+    this.journal.order(kind, nowUs, this.of[s * 8 + 0]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + 4]!, this.of[s * 8 + 1]!, this.of[s * 8 + 4]!, 0, this.of[s * 8 + 5]!, reason);
+    this.of[s * 8 + 4] = 0;
     this.freeOrder(s);
   }
 
   private describe(s: number): OpenOrder {
     return {
-      orderId: this.oid[s]!,
+      orderId: this.of[s * 8 + 0]!,
       clientOrderId: this.oClient[s],
       owner: this.oOwner[s]!,
-      side: this.oSide[s] === BUY ? Side.Buy : Side.Sell,
-      type: TYPES[this.oType[s]!]!,
-      timeInForce: TIFS[this.oTif[s]!]!,
-      price: this.oPrice[s]!,
-      stopPrice: this.oStop[s]!,
-      quantity: this.oQty[s]!,
-      leaves: this.oLeaves[s]!,
-      cum: this.oCum[s]!,
-      postOnly: (this.oFlags[s]! & F_POST_ONLY) !== 0,
-      reduceOnly: (this.oFlags[s]! & F_REDUCE_ONLY) !== 0,
-      expireAtUs: this.oExpire[s]!,
-      pendingStop: this.oState[s] === S_STOP,
+      side: this.oi[s * 8 + 4] === BUY ? Side.Buy : Side.Sell,
+      type: TYPES[this.oi[s * 8 + 5]!]!,
+      timeInForce: TIFS[this.oi[s * 8 + 6]!]!,
+      price: this.of[s * 8 + 1]!,
+      stopPrice: this.of[s * 8 + 2]!,
+      quantity: this.of[s * 8 + 3]!,
+      leaves: this.of[s * 8 + 4]!,
+      cum: this.of[s * 8 + 5]!,
+      postOnly: (this.oi[s * 8 + 7]! & F_POST_ONLY) !== 0,
+      reduceOnly: (this.oi[s * 8 + 7]! & F_REDUCE_ONLY) !== 0,
+      expireAtUs: this.of[s * 8 + 6]!,
+      pendingStop: this.oi[s * 8 + 3] === S_STOP,
     };
   }
 
@@ -878,7 +869,7 @@ export class MatchingEngine {
 
   /** Owner and client id references stay until the slot is reused: bounded by the pool size, and two fewer stores. */
   private freeOrder(s: number): void {
-    this.oState[s] = S_FREE;
+    this.oi[s * 8 + 3] = S_FREE;
     this.freeSlots.push(s);
   }
 
@@ -902,36 +893,12 @@ export class MatchingEngine {
   }
 
   private growOrders(cap: number): void {
-    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array<ArrayBuffer> => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.oid = f64(this.oid);
-    this.oSide = u8(this.oSide);
-    this.oType = u8(this.oType);
-    this.oTif = u8(this.oTif);
-    this.oFlags = u8(this.oFlags);
-    this.oState = u8(this.oState);
-    this.oPrice = f64(this.oPrice);
-    this.oStop = f64(this.oStop);
-    this.oQty = f64(this.oQty);
-    this.oLeaves = f64(this.oLeaves);
-    this.oCum = f64(this.oCum);
-    this.oExpire = f64(this.oExpire);
-    this.oNext = i32(this.oNext);
-    this.oPrev = i32(this.oPrev);
-    this.oLevel = i32(this.oLevel);
+    const of = new Float64Array(cap * 8);
+    of.set(this.of);
+    const oi = new Int32Array(cap * 8);
+    oi.set(this.oi);
+    this.of = of;
+    this.oi = oi;
     for (let i = this.cap; i < cap; i++) {
       this.oOwner.push("");
       this.oClient.push(undefined);
