@@ -377,3 +377,65 @@ t.test("the journal refuses to read events it no longer keeps", async (t) => {
   t.throws(() => e.eventsSince(0), /keeps seq 5\.\.20/);
   t.equal(e.eventsSince(4).length, 16);
 });
+
+t.test("a stop already through the last trade triggers on arrival", async (t) => {
+  const e = engine();
+  e.submit(limit(Side.Sell, 100, 1, "m"), 1);
+  e.submit(market(Side.Buy, 1, "t"), 2);
+  e.submit(limit(Side.Sell, 100.5, 1, "m"), 3);
+  const evs = run(e, () => e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(99), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" }, 4));
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Triggered, MatchEventKind.Filled, MatchEventKind.Filled]);
+});
+
+t.test("one stop's trade can trigger the next stop, lowest buy stop first", async (t) => {
+  const e = engine();
+  const stop = (px: number, owner: string) =>
+    e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(px), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner }, 1);
+  const s2 = stop(102, "s2");
+  const s1 = stop(101, "s1");
+  e.submit(limit(Side.Sell, 101, 1, "m"), 2);
+  e.submit(limit(Side.Sell, 102, 1, "m"), 2);
+  e.submit(limit(Side.Sell, 103, 1, "m"), 2);
+  const evs = run(e, () => e.submit(limit(Side.Buy, 101, 1, "t"), 3));
+  t.same(
+    evs.filter((x) => x.kind === MatchEventKind.Triggered).map((x) => x.orderId),
+    [s1, s2],
+  );
+  t.equal(e.lastTradePrice, P(103));
+  t.equal(e.bestAsk(), 0);
+});
+
+t.test("replacing a stop price moves it in the trigger order", async (t) => {
+  const e = engine();
+  const id = e.submit({ side: Side.Sell, type: OrderType.Stop, stopPrice: P(95), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" }, 1);
+  e.submit(limit(Side.Buy, 98, 2, "m"), 2);
+  e.submit(market(Side.Sell, 1, "t"), 3);
+  t.equal(e.order(id)!.pendingStop, true, "a trade at 98 does not reach a sell stop at 95");
+  const evs = run(e, () => e.replace(id, { stopPrice: P(98) }, 4));
+  t.same(kinds(evs), [MatchEventKind.Replaced, MatchEventKind.Triggered, MatchEventKind.Filled, MatchEventKind.Filled]);
+});
+
+t.test("a triggered FOK stop that cannot fill in full is cancelled with its reason", async (t) => {
+  const e = engine();
+  const id = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(5), timeInForce: TimeInForce.Fok, owner: "s" }, 1);
+  e.submit(limit(Side.Sell, 100, 2, "m"), 2);
+  const evs = run(e, () => e.submit(market(Side.Buy, 1, "t"), 3));
+  const mine = evs.filter((x) => x.orderId === id);
+  t.same(
+    mine.map((x) => [x.kind, x.reason]),
+    [
+      [MatchEventKind.Triggered, undefined],
+      [MatchEventKind.Cancelled, CancelReason.FokCannotFill],
+    ],
+  );
+});
+
+t.test("a GTD stop expires like any GTD order", async (t) => {
+  const e = engine();
+  const id = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(1), timeInForce: TimeInForce.Gtd, expireAtUs: 10, owner: "s" }, 1);
+  t.same(
+    run(e, () => e.expire(10)).map((x) => [x.kind, x.orderId]),
+    [[MatchEventKind.Expired, id]],
+  );
+  t.equal(e.openOrderCount, 0);
+});

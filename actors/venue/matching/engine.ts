@@ -118,8 +118,25 @@ const S_FREE = 0;
 const S_RESTING = 1;
 const S_STOP = 2;
 const S_ACTIVE = 3;
-const F_POST_ONLY = 1;
-const F_REDUCE_ONLY = 2;
+const POST_ONLY = 1;
+const REDUCE_ONLY = 2;
+
+// Field offsets in the order records (see `of` and `oi` in MatchingEngine).
+const F_ID = 0;
+const F_PRICE = 1;
+const F_STOP = 2;
+const F_QTY = 3;
+const F_LEAVES = 4;
+const F_CUM = 5;
+const F_EXPIRE = 6;
+const I_NEXT = 0;
+const I_PREV = 1;
+const I_LEVEL = 2;
+const I_STATE = 3;
+const I_SIDE = 4;
+const I_TYPE = 5;
+const I_TIF = 6;
+const I_FLAGS = 7;
 
 const TYPES: readonly OrderType[] = [OrderType.Market, OrderType.Limit, OrderType.Stop, OrderType.StopLimit];
 const TIFS: readonly TimeInForce[] = [TimeInForce.Day, TimeInForce.Gtc, TimeInForce.Ioc, TimeInForce.Fok, TimeInForce.Gtd];
@@ -282,27 +299,27 @@ export class MatchingEngine {
       return id;
     }
     const s = this.allocOrder();
-    this.of[s * 8 + 0] = id;
-    this.oi[s * 8 + 4] = side;
-    this.oi[s * 8 + 5] = type;
-    this.oi[s * 8 + 6] = tif;
-    this.oi[s * 8 + 7] = (r.postOnly ? F_POST_ONLY : 0) | (r.reduceOnly ? F_REDUCE_ONLY : 0);
-    this.of[s * 8 + 1] = r.price ?? 0;
-    this.of[s * 8 + 2] = r.stopPrice ?? 0;
-    this.of[s * 8 + 3] = r.quantity;
-    this.of[s * 8 + 4] = r.quantity;
-    this.of[s * 8 + 5] = 0;
-    this.of[s * 8 + 6] = tif === TIF_GTD ? r.expireAtUs! : 0;
+    this.of[s * 8 + F_ID] = id;
+    this.oi[s * 8 + I_SIDE] = side;
+    this.oi[s * 8 + I_TYPE] = type;
+    this.oi[s * 8 + I_TIF] = tif;
+    this.oi[s * 8 + I_FLAGS] = (r.postOnly ? POST_ONLY : 0) | (r.reduceOnly ? REDUCE_ONLY : 0);
+    this.of[s * 8 + F_PRICE] = r.price ?? 0;
+    this.of[s * 8 + F_STOP] = r.stopPrice ?? 0;
+    this.of[s * 8 + F_QTY] = r.quantity;
+    this.of[s * 8 + F_LEAVES] = r.quantity;
+    this.of[s * 8 + F_CUM] = 0;
+    this.of[s * 8 + F_EXPIRE] = tif === TIF_GTD ? r.expireAtUs! : 0;
     this.oOwner[s] = r.owner;
     this.oClient[s] = r.clientOrderId;
-    this.oi[s * 8 + 3] = S_ACTIVE;
-    this.journal.order(KIND_ACCEPTED, nowUs, id, r.clientOrderId, r.owner, side, this.of[s * 8 + 1]!, r.quantity, r.quantity, 0, undefined);
+    this.oi[s * 8 + I_STATE] = S_ACTIVE;
+    this.journal.order(KIND_ACCEPTED, nowUs, id, r.clientOrderId, r.owner, side, this.of[s * 8 + F_PRICE]!, r.quantity, r.quantity, 0, undefined);
     if (tif === TIF_GTD) {
       this.gtdSlots.push(s);
       this.gtdIds.push(id);
     }
     if (type >= T_STOP) {
-      this.oi[s * 8 + 3] = S_STOP;
+      this.oi[s * 8 + I_STATE] = S_STOP;
       this.ids.set(id, s);
       this.insertStop(s);
     } else {
@@ -320,7 +337,7 @@ export class MatchingEngine {
       return false;
     }
     if (owner !== undefined && owner !== this.oOwner[s]) {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.oi[s * 8 + 4]!, 0, 0, 0, 0, RejectReason.NotOwner);
+      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, RejectReason.NotOwner);
       return false;
     }
     this.unlinkLive(s);
@@ -332,23 +349,23 @@ export class MatchingEngine {
   replace(orderId: number, r: ReplaceRequest, nowUs: number, owner?: string): boolean {
     const s = this.ids.get(orderId);
     const refuse = (reason: RejectReason): boolean => {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s === undefined ? 0 : this.oi[s * 8 + 4]!, 0, 0, 0, 0, reason);
+      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s === undefined ? 0 : this.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, reason);
       return false;
     };
     if (s === undefined) return refuse(RejectReason.UnknownOrder);
     if (owner !== undefined && owner !== this.oOwner[s]) return refuse(RejectReason.NotOwner);
     const statusReason = this.statusReason();
     if (statusReason !== undefined) return refuse(statusReason);
-    const type = this.oi[s * 8 + 5]!;
-    const isStop = this.oi[s * 8 + 3] === S_STOP;
-    const qty = r.quantity ?? this.of[s * 8 + 3]!;
-    const price = r.price ?? this.of[s * 8 + 1]!;
-    const stop = r.stopPrice ?? this.of[s * 8 + 2]!;
+    const type = this.oi[s * 8 + I_TYPE]!;
+    const isStop = this.oi[s * 8 + I_STATE] === S_STOP;
+    const qty = r.quantity ?? this.of[s * 8 + F_QTY]!;
+    const price = r.price ?? this.of[s * 8 + F_PRICE]!;
+    const stop = r.stopPrice ?? this.of[s * 8 + F_STOP]!;
     if (r.quantity !== undefined) {
       if (!validUnits(qty)) return refuse(RejectReason.InvalidQuantity);
       if (qty % this.lot !== 0) return refuse(RejectReason.QuantityOffLot);
       if (qty > this.maxQty) return refuse(RejectReason.QuantityAboveMax);
-      if (qty <= this.of[s * 8 + 5]!) return refuse(RejectReason.ReplaceQuantityNotAboveFilled);
+      if (qty <= this.of[s * 8 + F_CUM]!) return refuse(RejectReason.ReplaceQuantityNotAboveFilled);
     }
     if (r.price !== undefined) {
       if (type !== T_LIMIT && type !== T_STOP_LIMIT) return refuse(RejectReason.PriceNotAllowed);
@@ -360,30 +377,30 @@ export class MatchingEngine {
       if (!validUnits(stop)) return refuse(RejectReason.InvalidPrice);
       if (stop % this.tick !== 0) return refuse(RejectReason.PriceOffTick);
     }
-    const side = this.oi[s * 8 + 4]!;
+    const side = this.oi[s * 8 + I_SIDE]!;
     if (isStop) {
       this.removeStop(s);
       this.setQuantity(s, qty);
-      this.of[s * 8 + 1] = price;
-      this.of[s * 8 + 2] = stop;
+      this.of[s * 8 + F_PRICE] = price;
+      this.of[s * 8 + F_STOP] = stop;
       this.insertStop(s);
       this.replaced(s, nowUs);
       this.runStops(nowUs);
       return true;
     }
-    if (price === this.of[s * 8 + 1] && qty <= this.of[s * 8 + 3]!) {
+    if (price === this.of[s * 8 + F_PRICE] && qty <= this.of[s * 8 + F_QTY]!) {
       // smaller or same quantity at the same price: keep the queue position
-      const lv = this.oi[s * 8 + 2]!;
-      this.lvQty[lv] = this.lvQty[lv]! - (this.of[s * 8 + 3]! - qty);
+      const lv = this.oi[s * 8 + I_LEVEL]!;
+      this.lvQty[lv] = this.lvQty[lv]! - (this.of[s * 8 + F_QTY]! - qty);
       this.setQuantity(s, qty);
       this.replaced(s, nowUs);
       return true;
     }
-    if ((this.oi[s * 8 + 7]! & F_POST_ONLY) !== 0 && this.crosses(side, price)) return refuse(RejectReason.PostOnlyWouldTake);
+    if ((this.oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.crosses(side, price)) return refuse(RejectReason.PostOnlyWouldTake);
     this.unlinkLive(s);
     this.setQuantity(s, qty);
-    this.of[s * 8 + 1] = price;
-    this.oi[s * 8 + 3] = S_ACTIVE;
+    this.of[s * 8 + F_PRICE] = price;
+    this.oi[s * 8 + I_STATE] = S_ACTIVE;
     this.replaced(s, nowUs);
     this.execute(s, nowUs);
     this.runStops(nowUs);
@@ -399,8 +416,8 @@ export class MatchingEngine {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       const id = ids[i]!;
-      if (this.oi[s * 8 + 3] === S_FREE || this.of[s * 8 + 0] !== id) continue;
-      if (this.of[s * 8 + 6]! <= nowUs) {
+      if (this.oi[s * 8 + I_STATE] === S_FREE || this.of[s * 8 + F_ID] !== id) continue;
+      if (this.of[s * 8 + F_EXPIRE]! <= nowUs) {
         this.unlinkLive(s);
         this.finish(s, KIND_EXPIRED, nowUs, CancelReason.Expired);
         n++;
@@ -417,8 +434,8 @@ export class MatchingEngine {
   /** End of the trading day: DAY orders (resting and pending stops) expire. Returns how many. */
   closeSession(nowUs: number): number {
     const day: number[] = [];
-    for (const s of this.ids.values()) if (this.oi[s * 8 + 6] === TIF_DAY) day.push(s);
-    day.sort((a, b) => this.of[a * 8 + 0]! - this.of[b * 8 + 0]!);
+    for (const s of this.ids.values()) if (this.oi[s * 8 + I_TIF] === TIF_DAY) day.push(s);
+    day.sort((a, b) => this.of[a * 8 + F_ID]! - this.of[b * 8 + F_ID]!);
     for (const s of day) {
       this.unlinkLive(s);
       this.finish(s, KIND_EXPIRED, nowUs, CancelReason.SessionClosed);
@@ -467,7 +484,7 @@ export class MatchingEngine {
     const lv = (side === Side.Buy ? this.bidAt : this.askAt).get(price / this.tick);
     const out: number[] = [];
     if (lv === undefined) return out;
-    for (let s = this.lvHead[lv]!; s !== -1; s = this.oi[s * 8 + 0]!) out.push(this.of[s * 8 + 0]!);
+    for (let s = this.lvHead[lv]!; s !== -1; s = this.oi[s * 8 + I_NEXT]!) out.push(this.of[s * 8 + F_ID]!);
     return out;
   }
 
@@ -578,12 +595,12 @@ export class MatchingEngine {
         if (sum >= qty) return true;
         continue;
       }
-      for (let m = this.lvHead[lv]!; m !== -1; m = this.oi[m * 8 + 0]!) {
+      for (let m = this.lvHead[lv]!; m !== -1; m = this.oi[m * 8 + I_NEXT]!) {
         if (this.oOwner[m] === owner) {
           if (this.stpMode !== StpMode.CancelOldest) return false; // matching would stop here
           continue;
         }
-        sum += this.of[m * 8 + 4]!;
+        sum += this.of[m * 8 + F_LEAVES]!;
         if (sum >= qty) return true;
       }
     }
@@ -594,10 +611,10 @@ export class MatchingEngine {
 
   /** Runs an accepted (or triggered, or re-priced) order against the book, then rests or cancels the rest. */
   private execute(s: number, nowUs: number): void {
-    const type = this.oi[s * 8 + 5]!;
-    const tif = this.oi[s * 8 + 6]!;
-    const side = this.oi[s * 8 + 4]!;
-    if (tif === TIF_FOK && !this.canFill(side, type === T_MARKET ? -1 : this.of[s * 8 + 1]!, this.of[s * 8 + 4]!, this.oOwner[s]!)) {
+    const type = this.oi[s * 8 + I_TYPE]!;
+    const tif = this.oi[s * 8 + I_TIF]!;
+    const side = this.oi[s * 8 + I_SIDE]!;
+    if (tif === TIF_FOK && !this.canFill(side, type === T_MARKET ? -1 : this.of[s * 8 + F_PRICE]!, this.of[s * 8 + F_LEAVES]!, this.oOwner[s]!)) {
       this.finish(s, KIND_CANCELLED, nowUs, CancelReason.FokCannotFill);
       return;
     }
@@ -614,22 +631,22 @@ export class MatchingEngine {
    * finished (filled, or cancelled by self-trade prevention; its slot is then freed).
    */
   private match(t: number, nowUs: number): boolean {
-    const buy = this.oi[t * 8 + 4] === BUY;
+    const buy = this.oi[t * 8 + I_SIDE] === BUY;
     const book = buy ? this.asks : this.bids;
     const at = buy ? this.askAt : this.bidAt;
-    const isMarket = this.oi[t * 8 + 5] === T_MARKET;
-    const limit = this.of[t * 8 + 1]!;
+    const isMarket = this.oi[t * 8 + I_TYPE] === T_MARKET;
+    const limit = this.of[t * 8 + F_PRICE]!;
     const owner = this.oOwner[t]!;
-    const tid = this.of[t * 8 + 0]!;
+    const tid = this.of[t * 8 + F_ID]!;
     const tClient = this.oClient[t];
-    const tSide = this.oi[t * 8 + 4]!;
+    const tSide = this.oi[t * 8 + I_SIDE]!;
     const journal = this.journal;
     const lvPrice = this.lvPrice;
     const lvQty = this.lvQty;
     const of = this.of;
     const oi = this.oi;
-    let leaves = of[t * 8 + 4]!;
-    let cum = of[t * 8 + 5]!;
+    let leaves = of[t * 8 + F_LEAVES]!;
+    let cum = of[t * 8 + F_CUM]!;
     let lastPrice = 0;
     let takerCancelled = false;
     while (leaves > 0 && book.length > 0) {
@@ -638,12 +655,12 @@ export class MatchingEngine {
       if (!isMarket && (buy ? price > limit : price < limit)) break;
       let m = this.lvHead[lv]!;
       while (m !== -1 && leaves > 0) {
-        const next = oi[m * 8 + 0]!;
+        const next = oi[m * 8 + I_NEXT]!;
         if (this.stp && this.oOwner[m] === owner) {
           const mode = this.stpMode;
           if (mode !== StpMode.CancelNewest) {
             this.unlinkFromLevel(m, lv);
-            this.ids.delete(this.of[m * 8 + 0]!);
+            this.ids.delete(this.of[m * 8 + F_ID]!);
             this.finish(m, KIND_CANCELLED, nowUs, CancelReason.SelfTradePrevention);
           }
           if (mode !== StpMode.CancelOldest) {
@@ -653,20 +670,20 @@ export class MatchingEngine {
           m = next;
           continue;
         }
-        const mLeaves = of[m * 8 + 4]!;
+        const mLeaves = of[m * 8 + F_LEAVES]!;
         const q = Math.min(leaves, mLeaves);
         const tradeId = this.nextTradeId++;
         leaves -= q;
         cum += q;
         const mLeft = mLeaves - q;
-        const mCum = of[m * 8 + 5]! + q;
-        of[m * 8 + 4] = mLeft;
-        of[m * 8 + 5] = mCum;
+        const mCum = of[m * 8 + F_CUM]! + q;
+        of[m * 8 + F_LEAVES] = mLeft;
+        of[m * 8 + F_CUM] = mCum;
         lvQty[lv] = lvQty[lv]! - q;
         lastPrice = price;
-        const mid = this.of[m * 8 + 0]!;
+        const mid = this.of[m * 8 + F_ID]!;
         journal.fill(nowUs, tid, tClient, owner, tSide, price, q, leaves, cum, LIQ_TAKER, this.takerRate, tradeId, mid);
-        journal.fill(nowUs, mid, this.oClient[m], this.oOwner[m]!, this.oi[m * 8 + 4]!, price, q, mLeft, mCum, LIQ_MAKER, this.makerRate, tradeId, tid);
+        journal.fill(nowUs, mid, this.oClient[m], this.oOwner[m]!, this.oi[m * 8 + I_SIDE]!, price, q, mLeft, mCum, LIQ_MAKER, this.makerRate, tradeId, tid);
         if (mLeft === 0) {
           this.unlinkFromLevel(m, lv);
           this.ids.delete(mid);
@@ -682,8 +699,8 @@ export class MatchingEngine {
       if (takerCancelled) break;
     }
     if (lastPrice !== 0) this.lastTradePrice = lastPrice;
-    of[t * 8 + 4] = leaves;
-    of[t * 8 + 5] = cum;
+    of[t * 8 + F_LEAVES] = leaves;
+    of[t * 8 + F_CUM] = cum;
     if (takerCancelled) {
       this.finish(t, KIND_CANCELLED, nowUs, CancelReason.SelfTradePrevention);
       return false;
@@ -702,13 +719,13 @@ export class MatchingEngine {
     while (this.lastTradePrice > 0 && (buys.length > 0 || sells.length > 0)) {
       const last = this.lastTradePrice;
       let s = -1;
-      if (buys.length > 0 && this.of[(buys[buys.length - 1]!) * 8 + 2]! <= last) s = buys.pop()!;
-      else if (sells.length > 0 && this.of[(sells[sells.length - 1]!) * 8 + 2]! >= last) s = sells.pop()!;
+      if (buys.length > 0 && this.of[buys[buys.length - 1]! * 8 + F_STOP]! <= last) s = buys.pop()!;
+      else if (sells.length > 0 && this.of[sells[sells.length - 1]! * 8 + F_STOP]! >= last) s = sells.pop()!;
       if (s < 0) return;
-      this.ids.delete(this.of[s * 8 + 0]!);
-      this.oi[s * 8 + 5] = this.oi[s * 8 + 5] === T_STOP ? T_MARKET : T_LIMIT;
-      this.oi[s * 8 + 3] = S_ACTIVE;
-      this.journal.order(KIND_TRIGGERED, nowUs, this.of[s * 8 + 0]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + 4]!, this.of[s * 8 + 1]!, this.of[s * 8 + 3]!, this.of[s * 8 + 4]!, this.of[s * 8 + 5]!, undefined);
+      this.ids.delete(this.of[s * 8 + F_ID]!);
+      this.oi[s * 8 + I_TYPE] = this.oi[s * 8 + I_TYPE] === T_STOP ? T_MARKET : T_LIMIT;
+      this.oi[s * 8 + I_STATE] = S_ACTIVE;
+      this.journal.order(KIND_TRIGGERED, nowUs, this.of[s * 8 + F_ID]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + I_SIDE]!, this.of[s * 8 + F_PRICE]!, this.of[s * 8 + F_QTY]!, this.of[s * 8 + F_LEAVES]!, this.of[s * 8 + F_CUM]!, undefined);
       this.execute(s, nowUs);
     }
   }
@@ -716,8 +733,8 @@ export class MatchingEngine {
   // ---------------------------------------------------------------- book structure
 
   private rest(s: number): void {
-    const buy = this.oi[s * 8 + 4] === BUY;
-    const price = this.of[s * 8 + 1]!;
+    const buy = this.oi[s * 8 + I_SIDE] === BUY;
+    const price = this.of[s * 8 + F_PRICE]!;
     const at = buy ? this.bidAt : this.askAt;
     let lv = at.get(price / this.tick);
     if (lv === undefined) {
@@ -726,16 +743,16 @@ export class MatchingEngine {
       this.insertLevel(buy ? this.bids : this.asks, lv, price, buy);
     }
     const tail = this.lvTail[lv]!;
-    this.oi[s * 8 + 1] = tail;
-    this.oi[s * 8 + 0] = -1;
+    this.oi[s * 8 + I_PREV] = tail;
+    this.oi[s * 8 + I_NEXT] = -1;
     if (tail === -1) this.lvHead[lv] = s;
-    else this.oi[tail * 8 + 0] = s;
+    else this.oi[tail * 8 + I_NEXT] = s;
     this.lvTail[lv] = s;
     this.lvCount[lv] = this.lvCount[lv]! + 1;
-    this.lvQty[lv] = this.lvQty[lv]! + this.of[s * 8 + 4]!;
-    this.oi[s * 8 + 2] = lv;
-    this.oi[s * 8 + 3] = S_RESTING;
-    this.ids.set(this.of[s * 8 + 0]!, s);
+    this.lvQty[lv] = this.lvQty[lv]! + this.of[s * 8 + F_LEAVES]!;
+    this.oi[s * 8 + I_LEVEL] = lv;
+    this.oi[s * 8 + I_STATE] = S_RESTING;
+    this.ids.set(this.of[s * 8 + F_ID]!, s);
   }
 
   /** Best level last: bids ascending (`ascending` true), asks descending. Binary search, then shift the tail. */
@@ -775,40 +792,40 @@ export class MatchingEngine {
   }
 
   private unlinkFromLevel(s: number, lv: number): void {
-    const prev = this.oi[s * 8 + 1]!;
-    const next = this.oi[s * 8 + 0]!;
+    const prev = this.oi[s * 8 + I_PREV]!;
+    const next = this.oi[s * 8 + I_NEXT]!;
     if (prev === -1) this.lvHead[lv] = next;
-    else this.oi[prev * 8 + 0] = next;
+    else this.oi[prev * 8 + I_NEXT] = next;
     if (next === -1) this.lvTail[lv] = prev;
-    else this.oi[next * 8 + 1] = prev;
+    else this.oi[next * 8 + I_PREV] = prev;
     this.lvCount[lv] = this.lvCount[lv]! - 1;
-    this.lvQty[lv] = this.lvQty[lv]! - this.of[s * 8 + 4]!;
+    this.lvQty[lv] = this.lvQty[lv]! - this.of[s * 8 + F_LEAVES]!;
   }
 
   /** Takes a resting order or pending stop out of the book (the slot stays allocated). */
   private unlinkLive(s: number): void {
-    const state = this.oi[s * 8 + 3];
+    const state = this.oi[s * 8 + I_STATE];
     if (state === S_RESTING) {
-      const lv = this.oi[s * 8 + 2]!;
+      const lv = this.oi[s * 8 + I_LEVEL]!;
       this.unlinkFromLevel(s, lv);
-      if (this.lvCount[lv] === 0) this.removeLevel(this.oi[s * 8 + 4] === BUY, lv);
+      if (this.lvCount[lv] === 0) this.removeLevel(this.oi[s * 8 + I_SIDE] === BUY, lv);
     } else if (state === S_STOP) {
       this.removeStop(s);
     }
-    this.ids.delete(this.of[s * 8 + 0]!);
-    this.oi[s * 8 + 3] = S_ACTIVE;
+    this.ids.delete(this.of[s * 8 + F_ID]!);
+    this.oi[s * 8 + I_STATE] = S_ACTIVE;
   }
 
   /** Buy stops by stop price descending, sell stops ascending; among equal stops the earliest sits nearer the end. */
   private insertStop(s: number): void {
-    const buy = this.oi[s * 8 + 4] === BUY;
+    const buy = this.oi[s * 8 + I_SIDE] === BUY;
     const arr = buy ? this.buyStops : this.sellStops;
-    const stop = this.of[s * 8 + 2]!;
+    const stop = this.of[s * 8 + F_STOP]!;
     let lo = 0;
     let hi = arr.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const p = this.of[(arr[mid]!) * 8 + 2]!;
+      const p = this.of[arr[mid]! * 8 + F_STOP]!;
       if (buy ? p > stop : p < stop) lo = mid + 1;
       else hi = mid;
     }
@@ -818,44 +835,44 @@ export class MatchingEngine {
   }
 
   private removeStop(s: number): void {
-    const arr = this.oi[s * 8 + 4] === BUY ? this.buyStops : this.sellStops;
+    const arr = this.oi[s * 8 + I_SIDE] === BUY ? this.buyStops : this.sellStops;
     const i = arr.indexOf(s);
     if (i >= 0) arr.splice(i, 1);
   }
 
   private setQuantity(s: number, qty: number): void {
-    this.of[s * 8 + 4] = qty - this.of[s * 8 + 5]!;
-    this.of[s * 8 + 3] = qty;
+    this.of[s * 8 + F_LEAVES] = qty - this.of[s * 8 + F_CUM]!;
+    this.of[s * 8 + F_QTY] = qty;
   }
 
   private replaced(s: number, nowUs: number): void {
-    this.journal.order(KIND_REPLACED, nowUs, this.of[s * 8 + 0]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + 4]!, this.of[s * 8 + 1]!, this.of[s * 8 + 3]!, this.of[s * 8 + 4]!, this.of[s * 8 + 5]!, undefined);
+    this.journal.order(KIND_REPLACED, nowUs, this.of[s * 8 + F_ID]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + I_SIDE]!, this.of[s * 8 + F_PRICE]!, this.of[s * 8 + F_QTY]!, this.of[s * 8 + F_LEAVES]!, this.of[s * 8 + F_CUM]!, undefined);
   }
 
   /** Journals the end of a live order (quantity = what it takes off the book) and frees its slot. */
   private finish(s: number, kind: number, nowUs: number, reason: CancelReason): void {
-    this.journal.order(kind, nowUs, this.of[s * 8 + 0]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + 4]!, this.of[s * 8 + 1]!, this.of[s * 8 + 4]!, 0, this.of[s * 8 + 5]!, reason);
-    this.of[s * 8 + 4] = 0;
+    this.journal.order(kind, nowUs, this.of[s * 8 + F_ID]!, this.oClient[s], this.oOwner[s]!, this.oi[s * 8 + I_SIDE]!, this.of[s * 8 + F_PRICE]!, this.of[s * 8 + F_LEAVES]!, 0, this.of[s * 8 + F_CUM]!, reason);
+    this.of[s * 8 + F_LEAVES] = 0;
     this.freeOrder(s);
   }
 
   private describe(s: number): OpenOrder {
     return {
-      orderId: this.of[s * 8 + 0]!,
+      orderId: this.of[s * 8 + F_ID]!,
       clientOrderId: this.oClient[s],
       owner: this.oOwner[s]!,
-      side: this.oi[s * 8 + 4] === BUY ? Side.Buy : Side.Sell,
-      type: TYPES[this.oi[s * 8 + 5]!]!,
-      timeInForce: TIFS[this.oi[s * 8 + 6]!]!,
-      price: this.of[s * 8 + 1]!,
-      stopPrice: this.of[s * 8 + 2]!,
-      quantity: this.of[s * 8 + 3]!,
-      leaves: this.of[s * 8 + 4]!,
-      cum: this.of[s * 8 + 5]!,
-      postOnly: (this.oi[s * 8 + 7]! & F_POST_ONLY) !== 0,
-      reduceOnly: (this.oi[s * 8 + 7]! & F_REDUCE_ONLY) !== 0,
-      expireAtUs: this.of[s * 8 + 6]!,
-      pendingStop: this.oi[s * 8 + 3] === S_STOP,
+      side: this.oi[s * 8 + I_SIDE] === BUY ? Side.Buy : Side.Sell,
+      type: TYPES[this.oi[s * 8 + I_TYPE]!]!,
+      timeInForce: TIFS[this.oi[s * 8 + I_TIF]!]!,
+      price: this.of[s * 8 + F_PRICE]!,
+      stopPrice: this.of[s * 8 + F_STOP]!,
+      quantity: this.of[s * 8 + F_QTY]!,
+      leaves: this.of[s * 8 + F_LEAVES]!,
+      cum: this.of[s * 8 + F_CUM]!,
+      postOnly: (this.oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0,
+      reduceOnly: (this.oi[s * 8 + I_FLAGS]! & REDUCE_ONLY) !== 0,
+      expireAtUs: this.of[s * 8 + F_EXPIRE]!,
+      pendingStop: this.oi[s * 8 + I_STATE] === S_STOP,
     };
   }
 
@@ -869,7 +886,7 @@ export class MatchingEngine {
 
   /** Owner and client id references stay until the slot is reused: bounded by the pool size, and two fewer stores. */
   private freeOrder(s: number): void {
-    this.oi[s * 8 + 3] = S_FREE;
+    this.oi[s * 8 + I_STATE] = S_FREE;
     this.freeSlots.push(s);
   }
 
