@@ -227,6 +227,8 @@ export class MatchingEngine {
   /** GTD orders as (slot, id) pairs; an entry whose slot no longer holds that id is dropped at expiry */
   private gtdSlots: number[] = [];
   private gtdIds: number[] = [];
+  /** earliest expiry among them (a lower bound once some have left), so `expire` is O(1) until then */
+  private gtdNextUs = Number.POSITIVE_INFINITY;
 
   constructor(config: MatchingEngineConfig) {
     this.instrument = config.instrument;
@@ -317,6 +319,7 @@ export class MatchingEngine {
     if (tif === TIF_GTD) {
       this.gtdSlots.push(s);
       this.gtdIds.push(id);
+      if (r.expireAtUs! < this.gtdNextUs) this.gtdNextUs = r.expireAtUs!;
     }
     if (type >= T_STOP) {
       this.oi[s * 8 + I_STATE] = S_STOP;
@@ -409,6 +412,8 @@ export class MatchingEngine {
 
   /** Expires GTD orders whose time has come. Returns how many expired. */
   expire(nowUs: number): number {
+    if (nowUs < this.gtdNextUs) return 0;
+    let next = Number.POSITIVE_INFINITY;
     let n = 0;
     let w = 0;
     const slots = this.gtdSlots;
@@ -423,11 +428,13 @@ export class MatchingEngine {
         n++;
         continue;
       }
+      if (this.of[s * 8 + F_EXPIRE]! < next) next = this.of[s * 8 + F_EXPIRE]!;
       slots[w] = s;
       ids[w++] = id;
     }
     slots.length = w;
     ids.length = w;
+    this.gtdNextUs = next;
     return n;
   }
 

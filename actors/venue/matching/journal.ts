@@ -11,6 +11,7 @@ export interface MatchEvent {
   tsUs: number;
   orderId: number;
   clientOrderId: string | undefined;
+  /** for a CANCEL_REJECTED of an unknown order: the owner that asked ("" if none) and side BUY (meaningless) */
   owner: string;
   side: Side;
   /** the order's limit price; for fills the execution price (the maker's price) */
