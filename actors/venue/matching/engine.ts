@@ -149,9 +149,9 @@ const validUnits = (v: number): boolean => Number.isSafeInteger(v) && v > 0;
 /**
  * A price-time priority limit order book for one instrument, with its matching engine.
  *
- * Layout, for speed: orders live in a pool of parallel typed arrays indexed by slot (a free list reuses slots);
- * each price level is a FIFO doubly linked list threaded through the pool (`next`/`prev`), with its total and
- * count in a level pool. Each side keeps its live levels in a plain array sorted so the best level is LAST
+ * Layout, for speed: orders live in a pool of fixed-size records in two typed arrays, indexed by slot (a free list
+ * reuses slots); each price level is a FIFO doubly linked list threaded through the records (`next`/`prev`), with
+ * its total and count in a level pool. Each side keeps its live levels in a plain array sorted so the best level is LAST
  * (bids ascending, asks descending): the top is `arr[arr.length - 1]`, and levels born or dying near the top
  * move few elements. `Map`s give price → level and order id → slot (O(1) cancel). The match loop allocates
  * nothing: events go to a columnar journal (see journal.ts).
