@@ -351,34 +351,30 @@ export class MatchingEngine {
   /** Amends an open order; see the class comment for the priority rules. */
   replace(orderId: number, r: ReplaceRequest, nowUs: number, owner?: string): boolean {
     const s = this.ids.get(orderId);
-    const refuse = (reason: RejectReason): boolean => {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s === undefined ? 0 : this.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, reason);
-      return false;
-    };
-    if (s === undefined) return refuse(RejectReason.UnknownOrder);
-    if (owner !== undefined && owner !== this.oOwner[s]) return refuse(RejectReason.NotOwner);
+    if (s === undefined) return this.refuse(orderId, -1, owner, nowUs, RejectReason.UnknownOrder);
+    if (owner !== undefined && owner !== this.oOwner[s]) return this.refuse(orderId, s, owner, nowUs, RejectReason.NotOwner);
     const statusReason = this.statusReason();
-    if (statusReason !== undefined) return refuse(statusReason);
+    if (statusReason !== undefined) return this.refuse(orderId, s, owner, nowUs, statusReason);
     const type = this.oi[s * 8 + I_TYPE]!;
     const isStop = this.oi[s * 8 + I_STATE] === S_STOP;
     const qty = r.quantity ?? this.of[s * 8 + F_QTY]!;
     const price = r.price ?? this.of[s * 8 + F_PRICE]!;
     const stop = r.stopPrice ?? this.of[s * 8 + F_STOP]!;
     if (r.quantity !== undefined) {
-      if (!validUnits(qty)) return refuse(RejectReason.InvalidQuantity);
-      if (qty % this.lot !== 0) return refuse(RejectReason.QuantityOffLot);
-      if (qty > this.maxQty) return refuse(RejectReason.QuantityAboveMax);
-      if (qty <= this.of[s * 8 + F_CUM]!) return refuse(RejectReason.ReplaceQuantityNotAboveFilled);
+      if (!validUnits(qty)) return this.refuse(orderId, s, owner, nowUs, RejectReason.InvalidQuantity);
+      if (qty % this.lot !== 0) return this.refuse(orderId, s, owner, nowUs, RejectReason.QuantityOffLot);
+      if (qty > this.maxQty) return this.refuse(orderId, s, owner, nowUs, RejectReason.QuantityAboveMax);
+      if (qty <= this.of[s * 8 + F_CUM]!) return this.refuse(orderId, s, owner, nowUs, RejectReason.ReplaceQuantityNotAboveFilled);
     }
     if (r.price !== undefined) {
-      if (type !== T_LIMIT && type !== T_STOP_LIMIT) return refuse(RejectReason.PriceNotAllowed);
+      if (type !== T_LIMIT && type !== T_STOP_LIMIT) return this.refuse(orderId, s, owner, nowUs, RejectReason.PriceNotAllowed);
       const pr = this.priceReason(price);
-      if (pr !== undefined) return refuse(pr);
+      if (pr !== undefined) return this.refuse(orderId, s, owner, nowUs, pr);
     }
     if (r.stopPrice !== undefined) {
-      if (!isStop) return refuse(RejectReason.StopPriceNotAllowed);
-      if (!validUnits(stop)) return refuse(RejectReason.InvalidPrice);
-      if (stop % this.tick !== 0) return refuse(RejectReason.PriceOffTick);
+      if (!isStop) return this.refuse(orderId, s, owner, nowUs, RejectReason.StopPriceNotAllowed);
+      if (!validUnits(stop)) return this.refuse(orderId, s, owner, nowUs, RejectReason.InvalidPrice);
+      if (stop % this.tick !== 0) return this.refuse(orderId, s, owner, nowUs, RejectReason.PriceOffTick);
     }
     const side = this.oi[s * 8 + I_SIDE]!;
     if (isStop) {
@@ -399,7 +395,7 @@ export class MatchingEngine {
       this.replaced(s, nowUs);
       return true;
     }
-    if ((this.oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.crosses(side, price)) return refuse(RejectReason.PostOnlyWouldTake);
+    if ((this.oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.crosses(side, price)) return this.refuse(orderId, s, owner, nowUs, RejectReason.PostOnlyWouldTake);
     this.unlinkLive(s);
     this.setQuantity(s, qty);
     this.of[s * 8 + F_PRICE] = price;
@@ -408,6 +404,12 @@ export class MatchingEngine {
     this.execute(s, nowUs);
     this.runStops(nowUs);
     return true;
+  }
+
+  /** Journals a refused replace; the order (if any) is unchanged. */
+  private refuse(orderId: number, s: number, owner: string | undefined, nowUs: number, reason: RejectReason): false {
+    this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s < 0 ? 0 : this.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, reason);
+    return false;
   }
 
   /** Expires GTD orders whose time has come. Returns how many expired. */
