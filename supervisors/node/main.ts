@@ -51,15 +51,18 @@ async function main(): Promise<void> {
       natsUrl ??= infra.natsUrl;
       questdbUrl ??= infra.questdbUrl;
     }
-    if (!natsUrl || !questdbUrl) {
-      throw new Error("no servers: set AM_START_INFRA=true, or AM_NATS_URL and AM_QUESTDB_URL");
-    }
+    if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
-    stack.push({ name: "NATS connection", stop: () => nc.drain() });
+    // On Ctrl-C the terminal signals nats-server too; a connection already gone is not an error.
+    stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
     const declared = await declareResources(nc, { replicas: config.replicas });
     log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });
-    const qdb = await declareTables(questdbUrl);
-    log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+    if (questdbUrl) {
+      const qdb = await declareTables(questdbUrl);
+      log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+    } else {
+      log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
+    }
     const node = new ActorNode({
       nc,
       natsUrl,
