@@ -84,14 +84,19 @@ interface Traded {
   rest: Quantity;
 }
 
-/** Applies a signed quantity at a price to one position. */
-function trade(pos: Position, q: Quantity, price: Price, multiplier: number, mayFlip: boolean): Traded {
+/**
+ * Applies a signed quantity at a price to one position. A hedging leg (legSign ±1) only opens in its own
+ * direction and never flips: what it cannot absorb comes back as `rest`.
+ */
+function trade(pos: Position, q: Quantity, price: Price, multiplier: number, legSign: 0 | 1 | -1): Traded {
   let qty = pos.quantity;
   let cost = pos.cost;
   let cash = 0n;
   let realised = 0n;
   let rest = 0;
-  if (qty === 0 || Math.sign(qty) === Math.sign(q)) {
+  if (qty === 0 && legSign !== 0 && Math.sign(q) !== legSign) {
+    rest = q;
+  } else if (qty === 0 || Math.sign(qty) === Math.sign(q)) {
     const n = contractValue(price, q, multiplier);
     cost += n;
     cash -= n;
@@ -107,7 +112,7 @@ function trade(pos: Position, q: Quantity, price: Price, multiplier: number, may
     realised += -n - removed;
     qty += signedClosed;
     rest = q - signedClosed;
-    if (rest !== 0 && mayFlip) {
+    if (rest !== 0 && legSign === 0) {
       const n2 = contractValue(price, rest, multiplier);
       cost += n2;
       cash -= n2;
@@ -150,22 +155,35 @@ export function applyFill(p: Portfolio, fill: FillFields, multiplier: number): F
   const changed: Position[] = [];
   let cash = p.cash - fill.fee;
   let realised = 0n;
-  const touch = (leg: PositionLeg, signedQty: Quantity, mayFlip: boolean, fee: Money): Quantity => {
+  const touch = (leg: PositionLeg, signedQty: Quantity): Quantity => {
     const key = positionKey(fill.instrument, leg);
-    const t = trade(positions[key] ?? flat(fill.instrument, leg), signedQty, fill.price, multiplier, mayFlip);
-    const pos = fee === 0n ? t.position : { ...t.position, fees: t.position.fees + fee };
-    positions[key] = pos;
-    changed.push(pos);
+    const legSign = leg === "NET" ? 0 : leg === "LONG" ? 1 : -1;
+    const t = trade(positions[key] ?? flat(fill.instrument, leg), signedQty, fill.price, multiplier, legSign);
+    if (t.rest === signedQty) return t.rest;
+    positions[key] = t.position;
+    changed.push(t.position);
     cash += t.cash;
     realised += t.realised;
     return t.rest;
   };
+  let feeLeg: PositionLeg = "NET";
   if (p.mode === "NETTING") {
-    touch("NET", q, true, fill.fee);
+    touch("NET", q);
   } else {
-    const leg = fill.positionSide ?? (q > 0 ? "LONG" : "SHORT");
-    const rest = touch(leg, q, false, fill.fee);
-    if (rest !== 0) touch(leg === "LONG" ? "SHORT" : "LONG", rest, false, 0n);
+    feeLeg = fill.positionSide ?? (q > 0 ? "LONG" : "SHORT");
+    const rest = touch(feeLeg, q);
+    if (rest !== 0) {
+      const other = feeLeg === "LONG" ? "SHORT" : "LONG";
+      touch(other, rest);
+      // The fee goes to the leg that took the fill's quantity first.
+      if (rest === q) feeLeg = other;
+    }
+  }
+  if (fill.fee !== 0n) {
+    const key = positionKey(fill.instrument, feeLeg);
+    const pos = { ...positions[key]!, fees: positions[key]!.fees + fill.fee };
+    positions[key] = pos;
+    changed[changed.findIndex((c) => c.leg === feeLeg)] = pos;
   }
   return {
     portfolio: { ...p, positions, cash, realisedPnl: p.realisedPnl + realised, fees: p.fees + fill.fee },
