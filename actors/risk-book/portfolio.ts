@@ -24,7 +24,8 @@ import {
   Side,
 } from "../domain/index.ts";
 
-const S2 = BigInt(SCALE) * BigInt(SCALE);
+const SCALE_N = BigInt(SCALE);
+const S2 = SCALE_N * SCALE_N;
 
 /** Math.max / Math.abs for money (Math.* does not take bigint). */
 export const maxMoney = (a: Money, b: Money): Money => (a > b ? a : b);
@@ -65,6 +66,8 @@ export const positionKey = (instrument: string, leg: PositionLeg): string => (le
 
 /** price × signed quantity × multiplier as money, truncated toward zero. */
 export function contractValue(price: Price, qty: Quantity, multiplier: number): Money {
+  // Same result for multiplier 1 (p·q·1e8/1e16 = p·q/1e8 exactly), with smaller bigints on the hot path.
+  if (multiplier === SCALE) return (BigInt(price) * BigInt(qty)) / SCALE_N;
   return (BigInt(price) * BigInt(qty) * BigInt(multiplier)) / S2;
 }
 

@@ -79,53 +79,61 @@ function legQuantity(book: RiskBook, instrument: string, leg: "LONG" | "SHORT"):
   return Math.abs(book.portfolio.positions[`${instrument}|${leg}`]?.quantity ?? 0);
 }
 
-/** Worst-case gross and net exposure over all instruments, with or without the order. */
+interface Exposure {
+  gross: Money;
+  net: Money;
+}
+
+/** Worst-case gross and net exposure over all instruments, without and with the order (one pass). */
 function worstExposure(
   book: RiskBook,
   market: MarkTable,
   reserved: Map<string, Reserved>,
   order: OrderToCheck,
   orderPrice: Price,
-  withOrder: boolean,
-): { gross: Money; net: Money } {
+): { before: Exposure; after: Exposure } {
   const instruments = new Set<string>(reserved.keys());
   for (const p of Object.values(book.portfolio.positions)) if (p.quantity !== 0) instruments.add(p.instrument);
   instruments.add(order.instrument);
-  let gross = 0n;
-  let netHi = 0n;
-  let netLo = 0n;
+  const sums = { gross: 0n, netHi: 0n, netLo: 0n, orderGross: 0n, orderHi: 0n, orderLo: 0n };
   for (const i of instruments) {
     const r = reserved.get(i);
-    let buys = r?.buys ?? 0;
-    let sells = r?.sells ?? 0;
-    let openLong = r?.openLong ?? 0;
-    let openShort = r?.openShort ?? 0;
-    if (withOrder && i === order.instrument) {
-      if (order.side === "BUY") {
-        buys += order.quantity;
-        if (order.positionSide !== "SHORT") openLong += order.quantity;
-      } else {
-        sells += order.quantity;
-        if (order.positionSide !== "LONG") openShort += order.quantity;
-      }
-    }
     const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (r?.price ?? 0));
     const mult = book.instruments[i]?.multiplier ?? 0;
     const net = netQuantity(book.portfolio, i);
-    const hi = contractValue(px, net + buys, mult);
-    const lo = contractValue(px, net - sells, mult);
-    if (book.portfolio.mode === "HEDGING") {
-      // Legs are held apart, so both count in gross; closing orders are not credited (conservative).
-      const long = legQuantity(book, i, "LONG") + openLong;
-      const short = legQuantity(book, i, "SHORT") + openShort;
-      gross += contractValue(px, long + short, mult);
-    } else {
-      gross += maxMoney(abs(hi), abs(lo));
+    const one = (buys: Quantity, sells: Quantity, openLong: Quantity, openShort: Quantity) => {
+      const hi = contractValue(px, net + buys, mult);
+      const lo = contractValue(px, net - sells, mult);
+      // Hedging legs are held apart, so both count in gross; closing orders are not credited (conservative).
+      const gross =
+        book.portfolio.mode === "HEDGING"
+          ? contractValue(px, legQuantity(book, i, "LONG") + legQuantity(book, i, "SHORT") + openLong + openShort, mult)
+          : maxMoney(abs(hi), abs(lo));
+      return { hi, lo, gross };
+    };
+    const base = one(r?.buys ?? 0, r?.sells ?? 0, r?.openLong ?? 0, r?.openShort ?? 0);
+    sums.gross += base.gross;
+    sums.netHi += base.hi;
+    sums.netLo += base.lo;
+    if (i === order.instrument) {
+      const buy = order.side === "BUY";
+      const q = order.quantity;
+      const w = one(
+        (r?.buys ?? 0) + (buy ? q : 0),
+        (r?.sells ?? 0) + (buy ? 0 : q),
+        (r?.openLong ?? 0) + (buy && order.positionSide !== "SHORT" ? q : 0),
+        (r?.openShort ?? 0) + (!buy && order.positionSide !== "LONG" ? q : 0),
+      );
+      sums.orderGross = w.gross - base.gross;
+      sums.orderHi = w.hi - base.hi;
+      sums.orderLo = w.lo - base.lo;
     }
-    netHi += hi;
-    netLo += lo;
   }
-  return { gross, net: maxMoney(abs(netHi), abs(netLo)) };
+  const net = (hi: Money, lo: Money) => maxMoney(abs(hi), abs(lo));
+  return {
+    before: { gross: sums.gross, net: net(sums.netHi, sums.netLo) },
+    after: { gross: sums.gross + sums.orderGross, net: net(sums.netHi + sums.orderHi, sums.netLo + sums.orderLo) },
+  };
 }
 
 /** The price exposure in an instrument is valued at: its mark, else its last fill. */
@@ -228,8 +236,7 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
     }
   }
   if (limits.maxGrossExposure || limits.maxNetExposure) {
-    const after = worstExposure(book, market, reserved, order, orderPrice, true);
-    const before = worstExposure(book, market, reserved, order, orderPrice, false);
+    const { before, after } = worstExposure(book, market, reserved, order, orderPrice);
     const g = limits.maxGrossExposure;
     if (g && after.gross > g.hard && after.gross > before.gross) {
       return deny(DenyReason.MaxGrossExposure, `gross exposure after the order (worst case) ${fmt(after.gross)} exceeds maxGrossExposure ${fmt(g.hard)}`, g.hard, after.gross);
