@@ -6,7 +6,6 @@ import { replay } from "./apply-event.ts";
 import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./fixtures.ts";
 import { riskBookMachine } from "./machine.ts";
 import type { RiskReport } from "./report.ts";
-import type { RiskBookEvent } from "./state.ts";
 
 const instruments = [AAPL, MSFT, ES];
 const step = fc.oneof(

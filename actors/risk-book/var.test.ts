@@ -7,7 +7,9 @@ t.test("historical VaR is the negated tail quantile of today's exposure times pa
   const w = emptyReturnWindow({ confidence: 0.9, window: 10, sampleUs: 100 });
   // Prices 100, then returns −5 %, +1 %, ... sampled every 100 µs.
   const path = [100, 95, 95.95, 96.9095, 92.064025, 92.98466525];
-  path.forEach((p, k) => sampleReturns(w, { [AAPL]: { last: Math.round(p * SCALE) } }, "LAST", k * 100));
+  path.forEach((p, k) => {
+    sampleReturns(w, { [AAPL]: { last: Math.round(p * SCALE) } }, "LAST", k * 100);
+  });
   t.equal(w.samples.length, 5);
   const v = valueAtRisk(w, { [AAPL]: money("1000") });
   // P&Ls ≈ −50, +10, +10, −50, +10; the 10 % quantile of five values is the lowest
