@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import t from "tap";
 import { createActor } from "xstate";
+import { messageDef } from "../domain/index.ts";
 import { replay } from "./apply-event.ts";
 import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./fixtures.ts";
 import { riskBookMachine } from "./machine.ts";
@@ -72,6 +73,11 @@ t.test("replaying the journal rebuilds a book identical to the live one", async 
         const config = testConfig({ positionMode });
         const h = new BookHarness(config);
         drive(h, steps);
+        // Every journaled event fits its registered schema (what the codec validates).
+        for (const e of h.journal) {
+          const parsed = messageDef(e.type)?.schema.safeParse(e);
+          if (!parsed?.success) throw new Error(`${e.type} does not fit its schema: ${parsed?.error.message}`);
+        }
         if (!isDeepStrictEqual(replay(h.journal, config), h.book)) return false;
         // The machine applies its own events as inputs the same way (what the runtime does on restore).
         const restored = createActor(riskBookMachine, { input: { config } });

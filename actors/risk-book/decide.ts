@@ -18,7 +18,7 @@ import { alertEvents } from "./alerts.ts";
 import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { parseRiskLimits } from "./limits.ts";
-import { averagePrice, type MarkTable, totals } from "./portfolio.ts";
+import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder } from "./pre-trade.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
 
@@ -47,8 +47,8 @@ const ok = (result?: unknown): Reply => (result === undefined ? { type: "reply",
 const fail = (code: string, message: string): Reply => ({ type: "reply", ok: false, error: { code, message } });
 
 /** New high-water mark and alert level changes after anything that moved equity, exposure or limits. */
-function reassess(d: Decider, marks: MarkTable, nowUs: number): void {
-  const t = totals(d.book.portfolio, d.book.instruments, marks, d.book.markSource);
+function reassess(d: Decider, marks: MarkTable, nowUs: number, known?: Totals): void {
+  const t = known ?? totals(d.book.portfolio, d.book.instruments, marks, d.book.markSource);
   if (t.equity > d.book.highWaterMark && t.equity - d.book.highWaterMark >= d.book.hwmStep) {
     d.record({ type: "HighWaterMarkRaised", equity: t.equity, tsEvent: nowUs, tsInit: nowUs });
   }
@@ -135,10 +135,13 @@ export function decideOrderClosed(book: RiskBook, clientOrderId: string, cause: 
   return d.done();
 }
 
-/** After the marks moved (the caller updates the mark table): only level changes and new highs are journaled. */
-export function decideMark(book: RiskBook, marks: MarkTable, nowUs: number): Decision {
+/**
+ * After the marks moved (the caller updates the mark table, and may pass the totals it keeps incrementally):
+ * only level changes and new highs are journaled.
+ */
+export function decideMark(book: RiskBook, marks: MarkTable, nowUs: number, known?: Totals): Decision {
   const d = new Decider(book);
-  reassess(d, marks, nowUs);
+  reassess(d, marks, nowUs, known);
   return d.done();
 }
 

@@ -43,6 +43,7 @@ import {
 import type { MarkTable } from "./portfolio.ts";
 import { riskReport } from "./report.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
+import { emptyValuation, type Valuation, valuate } from "./valuation.ts";
 import { defaultVarConfig, emptyReturnWindow, type ReturnWindow, sampleReturns, type VarConfig } from "./var.ts";
 
 export interface RiskBookContext {
@@ -52,6 +53,8 @@ export interface RiskBookContext {
   marks: MarkTable;
   /** not journaled: return samples for VaR */
   returns: ReturnWindow;
+  /** not journaled: market values kept incrementally for the per-mark path */
+  valuation: Valuation;
 }
 
 export interface RiskBookMachineInput {
@@ -120,7 +123,7 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | "
       else if (e.type === "Quote") updateMark(ctx, e.instrument, e.bid, e.ask, undefined);
       else updateMark(ctx, e.instrument, undefined, undefined, e.price);
       sampleReturns(ctx.returns, marks, book.markSource, now);
-      return decideMark(book, marks, now);
+      return decideMark(book, marks, now, valuate(ctx.valuation, book, marks, e.instrument));
     }
     case "SetRiskLimits":
       return decideSetRiskLimits(book, e, marks, now);
@@ -152,6 +155,7 @@ export const riskBookMachine = setup({
     book: openBook(input.config),
     marks: {},
     returns: emptyReturnWindow(input.var ?? defaultVarConfig),
+    valuation: emptyValuation(),
   }),
   initial: "active",
   states: {
