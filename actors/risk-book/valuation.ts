@@ -29,8 +29,9 @@ const totalsOf = (v: Valuation, book: RiskBook): Totals => ({
 
 function rebuild(v: Valuation, book: RiskBook, marks: MarkTable): void {
   v.book = book;
-  v.values.clear();
-  v.keys.clear();
+  // New maps rather than clear(): a cache restored from a snapshot may not hold Maps any more.
+  v.values = new Map();
+  v.keys = new Map();
   v.value = 0n;
   v.cost = 0n;
   v.gross = 0n;
