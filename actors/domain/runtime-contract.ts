@@ -4,9 +4,10 @@
  *
  * - Every event the runtime delivers carries `nowUs`, the runtime clock (simulated in tests and backtests).
  * - `domain`: a domain event (past tense). Event-sourced kinds append it to the journal before the new state is
- *   committed, then it is published on am.evt.<kind>.<id>.<event.type>. An event-sourced machine also accepts each
- *   domain event it emits as an input that applies it, so replaying the journal rebuilds the state; during replay
- *   the runtime discards emissions.
+ *   committed, then it is published on am.evt.<kind>.<id>.<event.type>. The state committed live is the state the
+ *   command's transition produced (the runtime does not apply the emitted events a second time); an event-sourced
+ *   machine also accepts each domain event it emits as an input that produces the same state change, so replaying
+ *   the journal rebuilds the state. Replayed events carry `replay: true`; during replay emissions are discarded.
  * - `publish`: a message for a subject built with `subjects` (market data and the like).
  * - `reply`: the answer to the command being processed (request/reply on am.cmd.<kind>.<id>).
  */

@@ -88,7 +88,8 @@ export async function startChild(spec: ChildSpec): Promise<RunningChild> {
   const stop = async (): Promise<void> => {
     if (exitCode === undefined) {
       child.kill("SIGTERM");
-      const timedOut = await Promise.race([exited.then(() => false), sleep(spec.stopTimeoutMs ?? 10_000).then(() => true)]);
+      // An unref'd timer: once the child has exited, a pending timeout must not keep the caller's process alive.
+      const timedOut = await Promise.race([exited.then(() => false), sleep(spec.stopTimeoutMs ?? 10_000, true, { ref: false })]);
       if (timedOut) {
         child.kill("SIGKILL");
         await exited;

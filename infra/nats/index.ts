@@ -9,3 +9,16 @@ export {
   ResourceConflictError,
   streams,
 } from "./resources.ts";
+export {
+  DecodeError,
+  decodeMessage,
+  decodePayload,
+  encodeMessage,
+  encodePayload,
+  type Envelope,
+  envelopeOf,
+  Header,
+  type Message,
+} from "./codec.ts";
+export { FencingError, Journal, type JournalRecord } from "./journal.ts";
+export { kvKey, parseKvKey, SnapshotStore, type StoredSnapshot } from "./snapshot-store.ts";

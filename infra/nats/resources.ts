@@ -19,8 +19,8 @@ export const streams = { marketData: "AM_MD", events: "AM_EVT", deadLetters: "AM
 export const buckets = { snapshots: "am-snapshots", leases: "am-leases", nodes: "am-nodes", config: "am-config" } as const;
 
 /** How long a lease or a node registration lives without renewal. */
-export const leaseTtlMs = 5_000;
-export const nodeTtlMs = 5_000;
+export const leaseTtlMs = 1_500;
+export const nodeTtlMs = 1_500;
 
 type DeclaredStream = Pick<
   StreamConfig,

@@ -1,4 +1,8 @@
+export * from "./feed.ts";
 export * from "./market-data.ts";
+export * from "./order-events.ts";
 export * from "./orders.ts";
-export * as schema from "./schemas.ts";
+export * from "./reply.ts";
 export * from "./risk.ts";
+export * as schema from "./schemas.ts";
+export * from "./strategy.ts";

@@ -11,7 +11,7 @@ export const SubmitOrder = defineMessage(
       clientOrderId: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "1-64 of A-Z a-z 0-9 . _ : -"),
       instrument: instrumentId,
       side,
-      type: orderType,
+      orderType,
       quantity: positiveUnits,
       /** limit price: required for LIMIT and STOP_LIMIT */
       price: positiveUnits.optional(),
@@ -27,14 +27,14 @@ export const SubmitOrder = defineMessage(
       ...stamped,
     })
     .superRefine((o, ctx) => {
-      const needsPrice = o.type === "LIMIT" || o.type === "STOP_LIMIT";
-      const needsStop = o.type === "STOP" || o.type === "STOP_LIMIT";
-      if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `required for ${o.type}` });
-      if (!needsPrice && o.price !== undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `not allowed for ${o.type}` });
-      if (needsStop && o.stopPrice === undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `required for ${o.type}` });
-      if (!needsStop && o.stopPrice !== undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `not allowed for ${o.type}` });
+      const needsPrice = o.orderType === "LIMIT" || o.orderType === "STOP_LIMIT";
+      const needsStop = o.orderType === "STOP" || o.orderType === "STOP_LIMIT";
+      if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `required for ${o.orderType}` });
+      if (!needsPrice && o.price !== undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `not allowed for ${o.orderType}` });
+      if (needsStop && o.stopPrice === undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `required for ${o.orderType}` });
+      if (!needsStop && o.stopPrice !== undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `not allowed for ${o.orderType}` });
       if (o.timeInForce === "GTD" && o.expireAtUs === undefined) ctx.addIssue({ code: "custom", path: ["expireAtUs"], message: "required for GTD" });
-      if (o.postOnly && o.type !== "LIMIT") ctx.addIssue({ code: "custom", path: ["postOnly"], message: "only for LIMIT orders" });
+      if (o.postOnly && o.orderType !== "LIMIT") ctx.addIssue({ code: "custom", path: ["postOnly"], message: "only for LIMIT orders" });
     }),
   "Open a new order.",
 );

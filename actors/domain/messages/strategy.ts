@@ -1,0 +1,108 @@
+import { z } from "zod";
+import { defineMessage, type MessageOf } from "../message.ts";
+import { instrumentId, nonNegativeUnits, positiveUnits, side, stamped, units } from "./schemas.ts";
+
+/** Commands to a strategy actor on am.cmd.strategy.<id> (request/reply), and the events it publishes. */
+const reason = z.string().max(256).optional();
+
+export const StartStrategy = defineMessage(
+  "StartStrategy",
+  1,
+  z.object({ reason, ...stamped }),
+  "Start a stopped strategy: it warms up on market data, then trades.",
+);
+export type StartStrategy = MessageOf<typeof StartStrategy>;
+
+export const PauseStrategy = defineMessage(
+  "PauseStrategy",
+  1,
+  z.object({ cancelOpenOrders: z.boolean().default(false), reason, ...stamped }),
+  "Stop sending orders; indicators keep updating so a resume trades at once.",
+);
+export type PauseStrategy = MessageOf<typeof PauseStrategy>;
+
+export const ResumeStrategy = defineMessage(
+  "ResumeStrategy",
+  1,
+  z.object({ reason, ...stamped }),
+  "Resume a paused strategy.",
+);
+export type ResumeStrategy = MessageOf<typeof ResumeStrategy>;
+
+export const StopStrategy = defineMessage(
+  "StopStrategy",
+  1,
+  z.object({ cancelOpenOrders: z.boolean().default(true), reason, ...stamped }),
+  "Stop a strategy; by default its open orders are cancelled.",
+);
+export type StopStrategy = MessageOf<typeof StopStrategy>;
+
+export const SetStrategyParameters = defineMessage(
+  "SetStrategyParameters",
+  1,
+  z.object({ parameters: z.record(z.string(), z.unknown()), ...stamped }),
+  "Change some parameters; validated against the strategy's schema, all or nothing.",
+);
+export type SetStrategyParameters = MessageOf<typeof SetStrategyParameters>;
+
+export const StrategyState = {
+  Stopped: "stopped",
+  WarmingUp: "warmingUp",
+  Running: "running",
+  Paused: "paused",
+} as const;
+export type StrategyState = (typeof StrategyState)[keyof typeof StrategyState];
+
+export const StrategyStateChanged = defineMessage(
+  "StrategyStateChanged",
+  1,
+  z.object({
+    strategy: z.string().min(1).max(64),
+    state: z.enum(Object.values(StrategyState)),
+    previous: z.enum(Object.values(StrategyState)),
+    ...stamped,
+  }),
+  "A strategy's lifecycle state changed.",
+);
+export type StrategyStateChanged = MessageOf<typeof StrategyStateChanged>;
+
+export const StrategyParametersChanged = defineMessage(
+  "StrategyParametersChanged",
+  1,
+  z.object({ strategy: z.string().min(1).max(64), parameters: z.record(z.string(), z.unknown()), ...stamped }),
+  "A strategy accepted new parameters (the full set after the change).",
+);
+export type StrategyParametersChanged = MessageOf<typeof StrategyParametersChanged>;
+
+/**
+ * The part of the order events a strategy consumes. Deliberately small and not registered as messages: the order
+ * actor owns OrderAccepted/OrderFilled/..., the runtime maps them onto this shape. Both spellings of cancelled are
+ * accepted because the order and risk actors were written side by side.
+ */
+export const StrategyOrderEventType = {
+  Accepted: "OrderAccepted",
+  Filled: "OrderFilled",
+  Cancelled: "OrderCancelled",
+  Canceled: "OrderCanceled",
+  Rejected: "OrderRejected",
+  Expired: "OrderExpired",
+} as const;
+export type StrategyOrderEventType = (typeof StrategyOrderEventType)[keyof typeof StrategyOrderEventType];
+
+export const strategyOrderEvent = z.object({
+  type: z.enum(Object.values(StrategyOrderEventType)),
+  clientOrderId: z.string().min(1).max(64),
+  /** known from the order the strategy sent; required only for fills of orders it does not remember */
+  instrument: instrumentId.optional(),
+  side: side.optional(),
+  /** OrderFilled: this fill's quantity and price */
+  lastQty: nonNegativeUnits.optional(),
+  lastPx: positiveUnits.optional(),
+  /** OrderFilled: fee of this fill in 1e-8 units of the account currency (negative for a rebate) */
+  fee: units.optional(),
+  cumQty: nonNegativeUnits.optional(),
+  leavesQty: nonNegativeUnits.optional(),
+  reason: z.string().max(256).optional(),
+  ...stamped,
+});
+export type StrategyOrderEvent = z.output<typeof strategyOrderEvent>;

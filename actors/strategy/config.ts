@@ -1,0 +1,41 @@
+/** How a strategy actor is configured: what it trades, on which book, and its initial parameters. */
+import { z } from "zod";
+import { MdChannel, schema } from "../domain/index.ts";
+
+export const strategyChannels = [MdChannel.Quote, MdChannel.Trade, MdChannel.Bar] as const;
+export type StrategyChannel = (typeof strategyChannels)[number];
+
+export const strategyConfig = z.object({
+  /** no dots: client order ids are <strategyId>.<session>.<n> and ownership is decided by that prefix */
+  strategyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,39}$/, "1-40 of A-Z a-z 0-9 _ : - (no dots)"),
+  /** the risk book that checks this strategy's orders */
+  book: z.string().min(1).max(64),
+  instruments: z
+    .array(z.object({ id: schema.instrumentId, tickSize: schema.positiveUnits, lotSize: schema.positiveUnits }))
+    .min(1),
+  channels: z.array(z.enum(strategyChannels)).min(1),
+  /** only bars of this type reach the strategy, e.g. "1m" */
+  barType: z.string().optional(),
+  /** onTimer period while running; no timer when absent */
+  timerIntervalMs: z.number().int().positive().optional(),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+  /** positions held when the actor starts (from the risk book), signed 1e-8 units */
+  initialPositions: z.record(z.string(), schema.units).default({}),
+  /** start trading at once (a supervisor restart): the time of the start, as StartStrategy's nowUs would be */
+  startAtUs: schema.micros.optional(),
+});
+export type StrategyConfigInput = z.input<typeof strategyConfig>;
+export type StrategyConfig = z.output<typeof strategyConfig>;
+
+export class StrategyConfigError extends Error {
+  override name = "StrategyConfigError";
+}
+
+export function parseStrategyConfig(input: StrategyConfigInput): StrategyConfig {
+  const r = strategyConfig.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new StrategyConfigError(`strategy config ${i.path.join(".") || "(root)"}: ${i.message}`);
+  }
+  return r.data;
+}

@@ -1,0 +1,4 @@
+export * from "./grid.ts";
+export * from "./market-maker.ts";
+export * from "./mean-reversion.ts";
+export * from "./trend-follower.ts";

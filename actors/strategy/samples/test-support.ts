@@ -1,0 +1,106 @@
+/** Drives a strategy definition through the real actor machine, with a venue that fills on request (tests only). */
+import { createActor } from "xstate";
+import { type Bar, type Emitted, fromNumber, type Quote } from "../../domain/index.ts";
+import { submitOrderFromMessage } from "../order-intents.ts";
+import type { StrategyDefinition } from "../strategy.ts";
+import { OrderStatus } from "../strategy.ts";
+import { strategyMachine } from "../strategy-machine.ts";
+
+export const INSTRUMENT = "ES.XCME";
+
+export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<string, unknown>, channels: ("bar" | "quote")[], lot = 1) {
+  let now = 1_700_000_000_000_000;
+  const actor = createActor(strategyMachine, {
+    input: {
+      definition: definition as StrategyDefinition<unknown>,
+      config: {
+        strategyId: "s1",
+        book: "b1",
+        instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(lot) }],
+        channels,
+        parameters,
+      },
+    },
+  });
+  const emitted: Emitted[] = [];
+  const errors: unknown[] = [];
+  actor.on("*", (e) => emitted.push(e));
+  actor.subscribe({ error: (e) => errors.push(e) });
+  actor.start();
+  const ledger = () => actor.getSnapshot().context.session.ledger;
+  const stamp = () => ({ tsEvent: now, tsInit: now, nowUs: now });
+  actor.send({ type: "StartStrategy", ...stamp() });
+  return {
+    actor,
+    errors,
+    ledger,
+    position: () => ledger().position(INSTRUMENT),
+    orders: () =>
+      emitted.flatMap((e) => (e.type === "publish" && e.message.type === "SubmitOrder" ? [submitOrderFromMessage(e.message)] : [])) as {
+        clientOrderId: string;
+        side: "BUY" | "SELL";
+        orderType: string;
+        quantity: number;
+        price?: number;
+        postOnly: boolean;
+      }[],
+    cancels: () => emitted.flatMap((e) => (e.type === "publish" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
+    bar(close: number, range = 0.5, stepUs = 60_000_000) {
+      now += stepUs;
+      const c = fromNumber(close);
+      const b: Bar & { type: "Bar"; nowUs: number } = {
+        type: "Bar",
+        instrument: INSTRUMENT,
+        barType: "1m",
+        tsOpen: now - stepUs,
+        open: c,
+        high: fromNumber(close + range),
+        low: fromNumber(close - range),
+        close: c,
+        volume: fromNumber(100),
+        vwap: c,
+        trades: 5,
+        ...stamp(),
+      };
+      actor.send(b);
+    },
+    quote(bid: number, ask: number, stepUs = 100_000) {
+      now += stepUs;
+      const q: Quote & { type: "Quote"; nowUs: number } = {
+        type: "Quote",
+        instrument: INSTRUMENT,
+        bid: fromNumber(bid),
+        ask: fromNumber(ask),
+        bidSize: fromNumber(10),
+        askSize: fromNumber(10),
+        seq: 1,
+        ...stamp(),
+      };
+      actor.send(q);
+    },
+    /** the venue: acknowledge new orders and confirm pending cancels */
+    settle() {
+      for (const o of [...ledger().allOpenOrders()]) {
+        if (o.status === OrderStatus.PendingCancel) actor.send({ type: "OrderCancelled", clientOrderId: o.clientOrderId, ...stamp() });
+        else if (o.status === OrderStatus.PendingNew) actor.send({ type: "OrderAccepted", clientOrderId: o.clientOrderId, ...stamp() });
+      }
+    },
+    /** the venue fills an order completely at its price (or the given one) */
+    fill(clientOrderId: string, price?: number) {
+      const o = ledger().order(clientOrderId);
+      if (!o) return;
+      actor.send({
+        type: "OrderFilled",
+        clientOrderId,
+        lastQty: o.leavesQty,
+        lastPx: price === undefined ? (o.price ?? fromNumber(1)) : fromNumber(price),
+        leavesQty: 0,
+        ...stamp(),
+      });
+    },
+    fillAll(price?: number) {
+      for (const o of [...ledger().allOpenOrders()]) if (o.status !== OrderStatus.PendingCancel) this.fill(o.clientOrderId, price);
+    },
+    state: () => actor.getSnapshot().context.state,
+  };
+}

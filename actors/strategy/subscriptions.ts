@@ -1,0 +1,24 @@
+/** What the runtime subscribes to for a strategy actor; built from its config, never by string concatenation. */
+import { parseInstrumentId, subjects } from "../domain/index.ts";
+import { parseStrategyConfig, type StrategyConfigInput } from "./config.ts";
+
+export interface StrategySubscriptions {
+  /** am.md.<channel>.<venue>.<symbol> for each traded instrument and channel */
+  marketData: string[];
+  /**
+   * Order events of all orders: their subjects carry the client order id, which a NATS wildcard cannot match by
+   * prefix, so the machine keeps only ids it made (<strategyId>.<session>.<n>).
+   */
+  orderEvents: string[];
+  commands: string;
+}
+
+export function subscriptions(config: StrategyConfigInput): StrategySubscriptions {
+  const c = parseStrategyConfig(config);
+  const marketData: string[] = [];
+  for (const i of c.instruments) {
+    const id = parseInstrumentId(i.id);
+    for (const ch of c.channels) marketData.push(subjects.md(ch, id));
+  }
+  return { marketData, orderEvents: [subjects.evtAll("order")], commands: subjects.cmd("strategy", c.strategyId) };
+}

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { defineMessage, type MessageOf, schema } from "../../domain/index.ts";
+
+/** Domain events of a venue connection, on am.evt.venue.<venue>.<Event>. */
+const venue = z.string().min(1).max(32);
+
+export const VenueReconciled = defineMessage(
+  "VenueReconciled",
+  1,
+  z.object({
+    venue,
+    appliedExecutions: z.number().int().nonnegative(),
+    resolvedInFlight: z.number().int().nonnegative(),
+    unknownOrders: z.number().int().nonnegative(),
+    resentCancels: z.number().int().nonnegative(),
+    closedAtVenue: z.number().int().nonnegative(),
+    lastVenueSeq: z.number().int().nonnegative(),
+    ...schema.stamped,
+  }),
+  "Local and venue state agreed after a (re)connect; the connection accepts orders again.",
+);
+export type VenueReconciled = MessageOf<typeof VenueReconciled>;
+
+export const UnknownVenueOrderFound = defineMessage(
+  "UnknownVenueOrderFound",
+  1,
+  z.object({
+    venue,
+    clientOrderId: z.string(),
+    venueOrderId: z.string(),
+    instrument: schema.instrumentId,
+    side: schema.side,
+    leavesQty: schema.nonNegativeUnits,
+    ...schema.stamped,
+  }),
+  "The venue has an open order this connection never sent (left alone; an operator decides).",
+);
+export type UnknownVenueOrderFound = MessageOf<typeof UnknownVenueOrderFound>;
+
+export const VenueKillSwitchActivated = defineMessage(
+  "VenueKillSwitchActivated",
+  1,
+  z.object({ venue, reason: z.string().max(256), cancelled: z.number().int().nonnegative(), ...schema.stamped }),
+  "All open orders at the venue are being cancelled and new orders are refused.",
+);
+export type VenueKillSwitchActivated = MessageOf<typeof VenueKillSwitchActivated>;
+
+export const VenueKillSwitchReleased = defineMessage(
+  "VenueKillSwitchReleased",
+  1,
+  z.object({ venue, ...schema.stamped }),
+  "The venue accepts new orders again.",
+);
+export type VenueKillSwitchReleased = MessageOf<typeof VenueKillSwitchReleased>;
+
+export const VenueCircuitOpened = defineMessage(
+  "VenueCircuitOpened",
+  1,
+  z.object({ venue, failures: z.number().int().positive(), ...schema.stamped }),
+  "Reconnects failed too often; the connection is degraded and probes after a cool-down.",
+);
+export type VenueCircuitOpened = MessageOf<typeof VenueCircuitOpened>;
+
+export type VenueConnectionEvent =
+  | ({ type: "VenueReconciled" } & VenueReconciled)
+  | ({ type: "UnknownVenueOrderFound" } & UnknownVenueOrderFound)
+  | ({ type: "VenueKillSwitchActivated" } & VenueKillSwitchActivated)
+  | ({ type: "VenueKillSwitchReleased" } & VenueKillSwitchReleased)
+  | ({ type: "VenueCircuitOpened" } & VenueCircuitOpened);

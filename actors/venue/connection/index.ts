@@ -1,0 +1,29 @@
+export {
+  AdapterConnect,
+  AdapterDisconnect,
+  type AdapterEvent,
+  AdapterRequestState,
+  type VenueAdapter,
+  type VenueOpenOrder,
+  type VenueView,
+} from "./adapter.ts";
+export {
+  UnknownVenueOrderFound,
+  VenueCircuitOpened,
+  type VenueConnectionEvent,
+  VenueKillSwitchActivated,
+  VenueKillSwitchReleased,
+  VenueReconciled,
+} from "./events.ts";
+export {
+  defaultVenueConnectionConfig,
+  trackReport,
+  type VenueConnectionConfig,
+  type VenueConnectionContext,
+  type VenueConnectionInput,
+  type VenueConnectionMachine,
+  venueConnectionMachine,
+} from "./machine.ts";
+export { type LocalOrder, type LocalView, type ReconcileAction, type Reconciliation, reconcile } from "./reconcile.ts";
+export { VenueReason } from "./reasons.ts";
+export { backoffMs, type BreakerState, breakerFailure, closedBreaker, fullBucket, nextRandom, type TokenBucket, takeToken } from "./resilience.ts";

@@ -1,0 +1,291 @@
+import t from "tap";
+import { createActor, SimulatedClock } from "xstate";
+import { type Emitted, type ExecutionReport, fromNumber, type VenueNewOrder } from "../../domain/index.ts";
+import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
+import { VenueReason } from "./reasons.ts";
+import { backoffMs, nextRandom, takeToken } from "./resilience.ts";
+
+const q = fromNumber;
+const NOW = 1_700_000_000_000_000;
+
+function start(over: Partial<VenueConnectionConfig> = {}) {
+  const clock = new SimulatedClock();
+  const actor = createActor(venueConnectionMachine, { clock, input: { venue: "XNAS", backoffBaseMs: 100, backoffMaxMs: 1_000, breakerThreshold: 3, breakerCooldownMs: 5_000, ...over } });
+  const out: Emitted[] = [];
+  actor.on("*", (e) => {
+    out.push(e as Emitted);
+  });
+  actor.start();
+  return {
+    actor,
+    clock,
+    out,
+    send(e: VenueConnectionInput) {
+      const from = out.length;
+      actor.send(e);
+      return out.slice(from);
+    },
+    state: () => actor.getSnapshot().value as string,
+    ctx: () => actor.getSnapshot().context,
+  };
+}
+type Conn = ReturnType<typeof start>;
+
+const newOrder = (id: string, nowUs = NOW): VenueConnectionInput => {
+  const o: VenueNewOrder = { clientOrderId: id, version: 1, instrument: "AAPL.XNAS", side: "BUY", orderType: "LIMIT", quantity: q(10), price: q(100), timeInForce: "GTC", postOnly: false, reduceOnly: false, tsEvent: nowUs, tsInit: nowUs };
+  return { type: "VenueNewOrder", ...o, nowUs };
+};
+const execReport = (id: string, execType: ExecutionReport["execType"], seq: number, over: Partial<ExecutionReport> = {}): VenueConnectionInput => ({
+  type: "ExecutionReport",
+  clientOrderId: id,
+  venueOrderId: `v-${id}`,
+  execId: `e${seq}`,
+  execType,
+  instrument: "AAPL.XNAS",
+  side: "BUY",
+  lastQty: 0,
+  lastPx: 0,
+  cumQty: 0,
+  leavesQty: q(10),
+  avgPx: 0,
+  fee: 0,
+  venueSeq: seq,
+  tsEvent: NOW,
+  tsInit: NOW,
+  nowUs: NOW + seq,
+  ...over,
+});
+/** the report as the venue holds it, without the delivery fields */
+function plain(e: VenueConnectionInput): ExecutionReport {
+  const { type: _t, nowUs: _n, ...rest } = e as ExecutionReport & { type: string; nowUs: number };
+  return rest;
+}
+const published = (out: Emitted[], type: string) => out.flatMap((e) => (e.type === "publish" && e.message.type === type ? [e] : []));
+const domain = (out: Emitted[], type: string) => out.flatMap((e) => (e.type === "domain" && e.event.type === type ? [e.event] : []));
+
+function toReady(c: Conn, snapshot: Partial<{ openOrders: []; executions: ExecutionReport[] }> = {}) {
+  c.send({ type: "Start", nowUs: NOW });
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 1 });
+  c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], ...snapshot, nowUs: NOW + 2 });
+}
+
+t.test("connects, logs on, reconciles and becomes ready; orders go to the adapter only when ready", async (t) => {
+  const c = start();
+  t.equal(c.state(), "disconnected");
+  const early = c.send(newOrder("c0"));
+  t.match(early.find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
+  t.match(published(early, "ExecutionReport")[0], { subject: "am.cmd.order.c0", message: { execType: "REJECTED" } });
+  const s = c.send({ type: "Start", nowUs: NOW });
+  t.equal(c.state(), "connecting");
+  t.match(published(s, "AdapterConnect")[0], { subject: "am.cmd.venue-adapter.XNAS" });
+  const l = c.send({ type: "AdapterLoggedOn", nowUs: NOW + 1 });
+  t.equal(c.state(), "loggedOn");
+  t.match(published(l, "AdapterRequestState")[0], { message: { sinceSeq: 0 } });
+  t.match(c.send(newOrder("c1")).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } }, "refused while reconciling");
+  const r = c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 2 });
+  t.equal(c.state(), "ready");
+  t.equal(domain(r, "VenueReconciled").length, 1);
+  const sent = c.send(newOrder("c2", NOW + 3));
+  t.match(published(sent, "VenueNewOrder")[0], { subject: "am.cmd.venue-adapter.XNAS", message: { clientOrderId: "c2" } });
+  t.match(c.ctx().orders.c2, { state: "IN_FLIGHT" });
+  const ack = c.send(execReport("c2", "NEW", 1));
+  t.match(published(ack, "ExecutionReport")[0], { subject: "am.cmd.order.c2", message: { execType: "NEW" } });
+  t.match(c.ctx().orders.c2, { state: "OPEN", venueOrderId: "v-c2" });
+  t.equal(c.ctx().lastVenueSeq, 1);
+});
+
+t.test("reconnects with exponential backoff and seeded jitter on the simulated clock", async (t) => {
+  const c = start({ breakerThreshold: 10 });
+  c.send({ type: "Start", nowUs: NOW });
+  let rng = c.ctx().rng;
+  for (let attempt = 1; attempt <= 4; attempt++) {
+    c.send({ type: "AdapterConnectFailed", reason: "refused", nowUs: NOW });
+    t.equal(c.state(), "backoff");
+    const [r, next] = nextRandom(rng);
+    rng = next;
+    const delay = backoffMs(attempt, 100, 1_000, r);
+    t.equal(c.ctx().nextDelayMs, delay, `attempt ${attempt} waits ${delay} ms`);
+    t.ok(delay >= Math.min(1_000, 100 * 2 ** (attempt - 1)) / 2, "at least half the exponential step");
+    c.clock.increment(delay - 1);
+    t.equal(c.state(), "backoff", "not before the delay");
+    c.clock.increment(1);
+    t.equal(c.state(), "connecting", "reconnects after the delay");
+  }
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 10 });
+  t.equal(c.ctx().attempt, 0, "a logon resets the backoff");
+});
+
+t.test("the same seed gives the same reconnect schedule", async (t) => {
+  const schedule = (seed: number) => {
+    const c = start({ seed, breakerThreshold: 10 });
+    c.send({ type: "Start", nowUs: NOW });
+    const delays: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      c.send({ type: "AdapterConnectFailed", reason: "x", nowUs: NOW });
+      delays.push(c.ctx().nextDelayMs);
+      c.clock.increment(c.ctx().nextDelayMs);
+    }
+    return delays;
+  };
+  t.same(schedule(9), schedule(9));
+  t.not(schedule(9).join(), schedule(10).join());
+});
+
+t.test("a connect timeout counts as a failure", async (t) => {
+  const c = start({ connectTimeoutMs: 2_000 });
+  const s = c.send({ type: "Start", nowUs: NOW });
+  t.ok(s.length > 0);
+  c.clock.increment(2_000);
+  t.equal(c.state(), "backoff");
+  t.equal(published(c.out, "AdapterDisconnect").length, 1);
+});
+
+t.test("the circuit opens after N consecutive failures, degrades, then probes once half-open", async (t) => {
+  const c = start();
+  c.send({ type: "Start", nowUs: NOW });
+  for (let i = 0; i < 2; i++) {
+    c.send({ type: "AdapterConnectFailed", reason: "x", nowUs: NOW + i });
+    c.clock.increment(c.ctx().nextDelayMs);
+  }
+  const third = c.send({ type: "AdapterConnectFailed", reason: "x", nowUs: NOW + 2 });
+  t.equal(c.state(), "degraded");
+  t.match(domain(third, "VenueCircuitOpened")[0], { venue: "XNAS", failures: 3 });
+  t.match(c.send(newOrder("c1")).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
+  c.clock.increment(4_999);
+  t.equal(c.state(), "degraded", "no reconnect during the cool-down");
+  c.clock.increment(1);
+  t.equal(c.state(), "connecting", "one probe after the cool-down");
+  t.equal(c.ctx().breaker.mode, "HALF_OPEN");
+  c.send({ type: "AdapterConnectFailed", reason: "x", nowUs: NOW + 9_000_000 });
+  t.equal(c.state(), "degraded", "a failed probe opens the circuit again");
+  c.clock.increment(5_000);
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 15_000_000 });
+  t.equal(c.ctx().breaker.mode, "CLOSED", "a successful probe closes it");
+});
+
+t.test("failures spread wider than the window do not open the circuit", async (t) => {
+  const c = start({ breakerWindowUs: 1_000_000 });
+  c.send({ type: "Start", nowUs: NOW });
+  for (let i = 0; i < 5; i++) {
+    c.send({ type: "AdapterConnectFailed", reason: "x", nowUs: NOW + i * 2_000_000 });
+    t.equal(c.state(), "backoff");
+    c.clock.increment(c.ctx().nextDelayMs);
+  }
+});
+
+t.test("new orders over the rate limit are refused with RATE_LIMITED and pass again after refill", async (t) => {
+  const c = start({ rateCapacity: 2, ratePerSecond: 1 });
+  toReady(c);
+  t.match(c.send(newOrder("a", NOW + 10)).find((e) => e.type === "reply"), { ok: true });
+  t.match(c.send(newOrder("b", NOW + 10)).find((e) => e.type === "reply"), { ok: true });
+  const over = c.send(newOrder("c", NOW + 10));
+  t.match(over.find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.RateLimited } });
+  t.match(published(over, "ExecutionReport")[0], { subject: "am.cmd.order.c", message: { execType: "REJECTED" } });
+  t.equal(published(over, "VenueNewOrder").length, 0);
+  t.match(c.send(newOrder("d", NOW + 1_000_010)).find((e) => e.type === "reply"), { ok: true }, "one token refilled after a second");
+  const cancel = c.send({ type: "VenueCancelOrder", clientOrderId: "a", instrument: "AAPL.XNAS", side: "BUY", cause: "USER", tsEvent: NOW, tsInit: NOW, nowUs: NOW + 1_000_011 });
+  t.equal(published(cancel, "VenueCancelOrder").length, 1, "cancels are never rate limited");
+});
+
+t.test("the token bucket refills exactly on integer microseconds", async (t) => {
+  let b = { micro: 0, atUs: 0 };
+  const r1 = takeToken(b, 499_999, 5, 2);
+  t.notOk(r1.ok);
+  b = r1.bucket;
+  t.ok(takeToken(b, 500_000, 5, 2).ok);
+});
+
+t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forwarded once, ready again", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("c1", NOW + 10));
+  c.send(newOrder("c2", NOW + 10));
+  c.send(execReport("c2", "NEW", 1));
+  c.send(execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: q(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }));
+  c.send({ type: "AdapterDisconnected", reason: "tcp reset", nowUs: NOW + 20 });
+  t.equal(c.state(), "backoff");
+  c.clock.increment(c.ctx().nextDelayMs);
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
+  t.match(published(c.out, "AdapterRequestState").at(-1), { message: { sinceSeq: 2 } });
+  const fills = [
+    execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: q(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }),
+    execReport("c2", "PARTIAL_FILL", 3, { lastQty: q(3), lastPx: q(100), cumQty: q(5), leavesQty: q(5), liquidity: "MAKER" }),
+  ];
+  const r = c.send({
+    type: "VenueStateSnapshot",
+    openOrders: [
+      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) },
+      { clientOrderId: "c2", venueOrderId: "v-c2", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: q(5), leavesQty: q(5) },
+      { clientOrderId: "x9", venueOrderId: "v-x9", instrument: "AAPL.XNAS", side: "SELL", quantity: q(1), cumQty: 0, leavesQty: q(1) },
+    ],
+    executions: fills.map(plain),
+    nowUs: NOW + 31,
+  });
+  t.equal(c.state(), "ready");
+  const forwarded = published(r, "ExecutionReport").map((e) => e.type === "publish" && e.message);
+  t.match(forwarded, [{ execId: "e3", clientOrderId: "c2" }, { execType: "NEW", clientOrderId: "c1", venueOrderId: "v-c1" }]);
+  t.match(domain(r, "UnknownVenueOrderFound"), [{ clientOrderId: "x9", venueOrderId: "v-x9" }]);
+  t.match(domain(r, "VenueReconciled")[0], { appliedExecutions: 1, resolvedInFlight: 1, unknownOrders: 1, lastVenueSeq: 3 });
+});
+
+t.test("a cancel during a drop is held, re-sent after reconnect, and the connection is ready once it is answered", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("c1", NOW + 10));
+  c.send(execReport("c1", "NEW", 1));
+  c.send({ type: "AdapterDisconnected", reason: "x", nowUs: NOW + 20 });
+  const held = c.send({ type: "VenueCancelOrder", clientOrderId: "c1", instrument: "AAPL.XNAS", side: "BUY", cause: "USER", tsEvent: NOW, tsInit: NOW, nowUs: NOW + 21 });
+  t.match(held.find((e) => e.type === "reply"), { ok: true });
+  t.equal(published(held, "VenueCancelOrder").length, 0, "nothing is sent while disconnected");
+  c.clock.increment(c.ctx().nextDelayMs);
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
+  const r = c.send({
+    type: "VenueStateSnapshot",
+    openOrders: [{ clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) }],
+    executions: [],
+    nowUs: NOW + 31,
+  });
+  t.equal(published(r, "VenueCancelOrder").length, 1, "the cancel is re-sent");
+  t.equal(c.state(), "reconciling", "not ready until the venue answers the cancel");
+  t.match(c.send(newOrder("c5", NOW + 32)).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
+  c.send(execReport("c1", "CANCELED", 2, { leavesQty: 0 }));
+  t.equal(c.state(), "ready");
+  t.same(c.ctx().orders, {}, "the cancelled order left the view");
+});
+
+t.test("the kill switch cancels every open order, refuses new ones with a reason, and is released by an operator", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("a", NOW + 10));
+  c.send(newOrder("b", NOW + 10));
+  c.send(execReport("a", "NEW", 1));
+  const k = c.send({ type: "ActivateKillSwitch", reason: "risk limit breached", nowUs: NOW + 20 });
+  t.match(domain(k, "VenueKillSwitchActivated")[0], { venue: "XNAS", reason: "risk limit breached", cancelled: 2 });
+  t.same(published(k, "VenueCancelOrder").map((e) => e.type === "publish" && e.message.clientOrderId).sort(), ["a", "b"]);
+  t.ok(published(k, "VenueCancelOrder").every((e) => e.type === "publish" && e.message.cause === "KILL_SWITCH"));
+  const refused = c.send(newOrder("c", NOW + 21));
+  t.match(refused.find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.KillSwitchActive } });
+  t.match(published(refused, "ExecutionReport")[0], { message: { execType: "REJECTED", clientOrderId: "c" } });
+  const rel = c.send({ type: "ReleaseKillSwitch", nowUs: NOW + 30 });
+  t.equal(domain(rel, "VenueKillSwitchReleased").length, 1);
+  t.match(c.send(newOrder("d", NOW + 31)).find((e) => e.type === "reply"), { ok: true });
+});
+
+t.test("a kill switch while disconnected cancels the open orders once reconnected", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("a", NOW + 10));
+  c.send(execReport("a", "NEW", 1));
+  c.send({ type: "AdapterDisconnected", reason: "x", nowUs: NOW + 20 });
+  const k = c.send({ type: "ActivateKillSwitch", reason: "operator", nowUs: NOW + 21 });
+  t.equal(published(k, "VenueCancelOrder").length, 0);
+  c.clock.increment(c.ctx().nextDelayMs);
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
+  const r = c.send({
+    type: "VenueStateSnapshot",
+    openOrders: [{ clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) }],
+    executions: [],
+    nowUs: NOW + 31,
+  });
+  t.match(published(r, "VenueCancelOrder"), [{ message: { clientOrderId: "a", cause: "KILL_SWITCH" } }]);
+});

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import t from "tap";
+import { loadConfig } from "../config/index.ts";
+import { connectNats } from "../nats/index.ts";
+import { questdbSql } from "../questdb/index.ts";
+import { freePort, isPortBound, repoRoot, startLocalInfra } from "./index.ts";
+
+// Three QuestDB starts and a 20 s guardian wait: on a loaded machine this file needs more than the default.
+t.setTimeout(300_000);
+
+type Scope = { teardown: (fn: () => unknown) => void };
+
+/** True while `pid` is a live process (a zombie, dead but not yet reaped by its new parent, counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+/** Direct children of `pid`, with their command names, from /proc (Linux). */
+function childrenOf(pid: number): { pid: number; comm: string }[] {
+  const out: { pid: number; comm: string }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(rest[1]) === pid) out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
+async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await sleep(200);
+  }
+  return condition();
+}
+
+async function boundPorts(ports: number[]): Promise<number[]> {
+  const bound = await Promise.all(ports.map((p) => isPortBound(p)));
+  return ports.filter((_, i) => bound[i]);
+}
+
+function tempVarDir(t: Scope): string {
+  const dir = mkdtempSync(join(tmpdir(), "am-local-"));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Settings for servers on free ports with data in a throwaway directory, as AM_* variables. */
+async function freshEnv(varDir: string): Promise<Record<string, string>> {
+  const [nats, monitor, http, pg] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  return {
+    AM_NATS_PORT: String(nats),
+    AM_NATS_MONITOR_PORT: String(monitor),
+    AM_QUESTDB_HTTP_PORT: String(http),
+    AM_QUESTDB_PG_PORT: String(pg),
+    AM_QUESTDB_HEAP_MB: "512",
+    AM_VAR_DIR: varDir,
+    ...(process.env.AM_CACHE_DIR ? { AM_CACHE_DIR: process.env.AM_CACHE_DIR } : {}),
+  };
+}
+
+const portsOf = (env: Record<string, string>): number[] =>
+  ["AM_NATS_PORT", "AM_NATS_MONITOR_PORT", "AM_QUESTDB_HTTP_PORT", "AM_QUESTDB_PG_PORT"].map((k) => Number(env[k]));
+
+interface NodeProcess {
+  child: ChildProcess;
+  /** Its server processes (nats-server and QuestDB's JVM, not the guardian shells), seen once it was up. */
+  servers: { pid: number; comm: string }[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output: () => string;
+}
+
+/** Starts `supervisors/node/main.ts` as the README's run command does, and waits for "node up". */
+async function startNode(t: Scope, env: Record<string, string>): Promise<NodeProcess> {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AM_")));
+  const child = spawn(process.execPath, ["--import", "tsx", "supervisors/node/main.ts"], {
+    cwd: repoRoot,
+    env: { ...base, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  let servers: { pid: number; comm: string }[] = [];
+  // Whatever happens in the test, nothing it started outlives it.
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGINT");
+      await Promise.race([exited, sleep(30_000)]);
+      child.kill("SIGKILL");
+    }
+    for (const s of servers) if (isRunning(s.pid)) process.kill(s.pid, "SIGKILL");
+  });
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  const up = await eventually(() => done || /node up/.test(out), 120_000);
+  if (!up || done) throw new Error(`the node did not come up:\n${out}`);
+  servers = childrenOf(child.pid!).filter((c) => c.comm !== "bash");
+  return { child, servers, exited, output: () => out };
+}
+
+t.test("startLocalInfra starts both servers on the configured ports and stop() leaves nothing behind", async (t) => {
+  const env = await freshEnv(tempVarDir(t));
+  const config = loadConfig(env);
+  const infra = await startLocalInfra(config);
+  let stopped = false;
+  t.teardown(() => (stopped ? undefined : infra.stop()));
+
+  t.equal(infra.natsUrl, `nats://127.0.0.1:${config.natsPort}`);
+  t.equal(infra.questdbUrl, `http://127.0.0.1:${config.questdbHttpPort}`);
+  const nc = await connectNats(infra.natsUrl, "local-test");
+  t.ok((await nc.rtt()) >= 0, "nats-server answers");
+  await nc.close();
+  t.same((await questdbSql(infra.questdbUrl, "SELECT 1 AS one")).dataset, [[1]], "QuestDB answers SQL");
+  t.same(await boundPorts(portsOf(env)), portsOf(env), "all four ports are bound while running");
+  t.equal(infra.pids.length, 2);
+
+  await infra.stop();
+  stopped = true;
+  for (const pid of infra.pids) t.throws(() => process.kill(pid, 0), `process ${pid} is gone`);
+  t.same(await boundPorts(portsOf(env)), [], "no port is bound after stop()");
+});
+
+t.test("the node process comes up, exits 0 on SIGINT and leaves no process and no bound port", async (t) => {
+  const env = await freshEnv(tempVarDir(t));
+  const node = await startNode(t, env);
+  const servers = node.servers;
+  t.equal(servers.length, 2, `the node runs nats-server and QuestDB: ${JSON.stringify(servers)}`);
+  t.match(node.output(), /JetStream resources declared/);
+  t.match(node.output(), /QuestDB tables declared/);
+
+  node.child.kill("SIGINT");
+  const exit = await node.exited;
+  t.same(exit, { code: 0, signal: null }, "exit code 0");
+  t.match(node.output(), /node stopped/);
+  for (const s of servers) t.notOk(isRunning(s.pid), `${s.comm} (${s.pid}) is gone`);
+  t.same(await boundPorts(portsOf(env)), [], "no port is bound after exit");
+});
+
+t.test("when the node is killed with SIGKILL the guardians end nats-server and QuestDB", async (t) => {
+  const env = await freshEnv(tempVarDir(t));
+  const node = await startNode(t, env);
+  const servers = node.servers;
+  t.equal(servers.length, 2, `the node runs nats-server and QuestDB: ${JSON.stringify(servers)}`);
+
+  node.child.kill("SIGKILL");
+  t.same(await node.exited, { code: null, signal: "SIGKILL" });
+  // The guardian notices within 0.5 s, sends SIGTERM, and SIGKILL 5 s later: 10 s is ample, 20 s allows for load.
+  const gone = await eventually(() => servers.every((s) => !isRunning(s.pid)), 20_000);
+  t.ok(gone, `servers ended: ${JSON.stringify(servers.map((s) => ({ ...s, running: isRunning(s.pid) })))}`);
+  t.ok(await eventually(async () => (await boundPorts(portsOf(env))).length === 0, 5_000), "no port is bound afterwards");
+});

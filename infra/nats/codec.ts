@@ -1,0 +1,98 @@
+import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
+import { Packr } from "msgpackr";
+import { messageDef } from "../../actors/domain/message.ts";
+
+/**
+ * The wire format of every public subject: standard msgpack (no msgpackr records or extensions, so any msgpack
+ * library can read it) with the envelope in NATS headers. Integers wider than 32 bits travel as float64, which is
+ * exact for the 1e-8 fixed-point units (below 2^53); Money (bigint) travels as int64.
+ */
+const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: "bigint", mapsAsObjects: true, variableMapSize: true });
+
+export const Header = {
+  Type: "am-type",
+  Version: "am-v",
+  Correlation: "am-corr",
+  TraceParent: "traceparent",
+  Error: "am-error",
+} as const;
+
+export interface Envelope {
+  type: string;
+  version: number;
+  correlationId?: string;
+  traceparent?: string;
+}
+
+export interface Message {
+  type: string;
+  [field: string]: unknown;
+}
+
+export class DecodeError extends Error {
+  override name = "DecodeError";
+  constructor(
+    readonly reason: "no-type" | "unknown-type" | "bad-version" | "not-msgpack" | "invalid",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function encodePayload(body: unknown): Uint8Array {
+  return packr.pack(body);
+}
+
+export function decodePayload(data: Uint8Array): unknown {
+  return packr.unpack(data);
+}
+
+/** Payload and headers for a message; `type` goes to the header, the rest of the object to the body. */
+export function encodeMessage(message: Message, env: Partial<Envelope> = {}): { data: Uint8Array; headers: MsgHdrs } {
+  const h = natsHeaders();
+  const def = messageDef(message.type);
+  h.set(Header.Type, message.type);
+  h.set(Header.Version, String(env.version ?? def?.version ?? 1));
+  if (env.correlationId) h.set(Header.Correlation, env.correlationId);
+  if (env.traceparent) h.set(Header.TraceParent, env.traceparent);
+  const { type: _type, ...body } = message;
+  return { data: packr.pack(body), headers: h };
+}
+
+export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
+  const type = h?.get(Header.Type);
+  if (!h || !type) return undefined;
+  const correlationId = h.get(Header.Correlation) || undefined;
+  const traceparent = h.get(Header.TraceParent) || undefined;
+  return { type, version: Number(h.get(Header.Version) || "1"), ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) };
+}
+
+/**
+ * Decodes a message; with `validate`, checks it against its registered schema (input from outside the runtime).
+ * Any failure is a DecodeError with a reason, never a crash.
+ */
+export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate: boolean): { message: Message; envelope: Envelope } {
+  const envelope = envelopeOf(h);
+  if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
+  let body: unknown;
+  try {
+    body = data.length ? packr.unpack(data) : {};
+  } catch (e) {
+    throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${(e as Error).message})`);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new DecodeError("invalid", `${envelope.type}: payload must be a msgpack map`);
+  }
+  if (!validate) return { message: { ...(body as object), type: envelope.type }, envelope };
+  const def = messageDef(envelope.type);
+  if (!def) throw new DecodeError("unknown-type", `unknown message type ${envelope.type}`);
+  if (envelope.version > def.version) {
+    throw new DecodeError("bad-version", `${envelope.type}: schema version ${envelope.version} is newer than ${def.version}`);
+  }
+  const parsed = def.schema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DecodeError("invalid", `${envelope.type}: ${issue?.path.join(".") || "(root)"} ${issue?.message}`);
+  }
+  return { message: { ...(parsed.data as object), type: envelope.type }, envelope };
+}

@@ -1,0 +1,50 @@
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { decodePayload, encodePayload } from "./codec.ts";
+import { buckets } from "./resources.ts";
+
+/** KV keys allow [-/_=.A-Za-z0-9]; everything else in an id is written as =XX (hex). */
+export function kvKey(kind: string, id: string): string {
+  const esc = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return `${esc(kind)}.${esc(id)}`;
+}
+
+export function parseKvKey(key: string): { kind: string; id: string } {
+  const un = (s: string) => s.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+  const dot = key.indexOf(".");
+  return { kind: un(key.slice(0, dot)), id: un(key.slice(dot + 1)) };
+}
+
+export interface StoredSnapshot {
+  /** XState persisted snapshot */
+  snapshot: unknown;
+  /** last applied stream sequence (event-sourced) or the actor's own message count */
+  seq: number;
+  /** number of journal events applied (event-sourced) */
+  count: number;
+  /** delayed events pending when the snapshot was taken: id, event, due time (µs) */
+  timers: { id: string; event: { type: string }; dueUs: number }[];
+}
+
+/** Snapshots of actors in the am-snapshots bucket, msgpack-encoded. */
+export class SnapshotStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection): Promise<SnapshotStore> {
+    return new SnapshotStore(await new Kvm(nc).open(buckets.snapshots));
+  }
+
+  async load(kind: string, id: string): Promise<StoredSnapshot | undefined> {
+    const e = await this.kv.get(kvKey(kind, id));
+    if (!e || e.operation !== "PUT" || e.length === 0) return undefined;
+    return decodePayload(e.value) as StoredSnapshot;
+  }
+
+  async save(kind: string, id: string, s: StoredSnapshot): Promise<void> {
+    await this.kv.put(kvKey(kind, id), encodePayload(s));
+  }
+
+  async remove(kind: string, id: string): Promise<void> {
+    await this.kv.delete(kvKey(kind, id));
+  }
+}

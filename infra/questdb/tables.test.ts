@@ -1,0 +1,116 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import t from "tap";
+import { startTestInfra } from "../local/index.ts";
+import { declareTables, openIlpSender, questdbSql, rowsOf, TableConflictError, tables } from "./index.ts";
+
+/** A fresh QuestDB (and nats-server, which startTestInfra always starts), gone when the test ends. */
+async function questdbFor(t: { teardown: (fn: () => unknown) => void }): Promise<string> {
+  const infra = await startTestInfra({ questdb: true });
+  t.teardown(() => infra.stop());
+  if (!infra.questdbUrl) throw new Error("startTestInfra({ questdb: true }) returned no QuestDB URL");
+  return infra.questdbUrl;
+}
+
+/**
+ * WAL tables apply committed transactions asynchronously: wait (bounded) until the writer has caught up with the
+ * sequencer, so what a query sees is everything that was flushed.
+ */
+async function walApplied(url: string, table: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = rowsOf(await questdbSql(url, `SELECT suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name = '${table}'`))[0];
+    if (row?.suspended === true) throw new Error(`WAL of ${table} is suspended`);
+    if (row && row.sequencerTxn !== 0 && row.writerTxn === row.sequencerTxn) return;
+    if (Date.now() > deadline) throw new Error(`WAL of ${table} not applied within ${timeoutMs} ms: ${JSON.stringify(row)}`);
+    await sleep(100);
+  }
+}
+
+// Starting QuestDB takes seconds: the tests that only add to the declared tables share one server.
+let shared: Promise<string> | undefined;
+const sharedQuestdb = (): Promise<string> => {
+  shared ??= questdbFor(t);
+  return shared;
+};
+
+const tsUs = 1_700_000_000_000_000n;
+
+async function writeQuote(url: string): Promise<void> {
+  const sender = await openIlpSender(url);
+  try {
+    // 9999999999.99999999 has 18 significant digits: a binary float would round it to 10000000000.
+    sender
+      .table("quotes")
+      .symbol("venue", "SIM")
+      .symbol("symbol", "BRK.B")
+      .decimalColumn("bid", 999_999_999_999_999_999n, 8)
+      .decimalColumn("bid_size", 1n, 8)
+      .decimalColumn("ask", 10_025_000_000n, 8)
+      .decimalColumn("ask_size", 150_000_000n, 8)
+      .intColumn("seq", 7)
+      .timestampColumn("ts_init", tsUs + 5n, "us");
+    await sender.at(tsUs, "us");
+    await sender.flush();
+  } finally {
+    await sender.close();
+  }
+}
+
+t.test("tables are declared with WAL, daily partitions and dedup, and declaring again is harmless", async (t) => {
+  const url = await sharedQuestdb();
+  t.same(await declareTables(url), { tables: tables.map((x) => x.name) });
+  t.same(await declareTables(url), { tables: tables.map((x) => x.name) }, "the second declaration finds no conflict");
+  const meta = rowsOf(await questdbSql(url, "SELECT table_name, designatedTimestamp, partitionBy, walEnabled, dedup FROM tables()"));
+  for (const spec of tables) {
+    const m = meta.find((r) => r.table_name === spec.name);
+    t.same(m, { table_name: spec.name, designatedTimestamp: spec.timestamp, partitionBy: "DAY", walEnabled: true, dedup: true }, spec.name);
+  }
+});
+
+t.test("a quote written over ILP reads back with exact decimals, and writing it again keeps one row", async (t) => {
+  const url = await sharedQuestdb();
+  await declareTables(url);
+  await writeQuote(url);
+  await walApplied(url, "quotes");
+  const query = "SELECT ts, venue, symbol, bid, bid_size, ask, ask_size, seq, ts_init FROM quotes";
+  const first = rowsOf(await questdbSql(url, query));
+  t.same(first, [
+    {
+      ts: "2023-11-14T22:13:20.000000Z",
+      venue: "SIM",
+      symbol: "BRK.B",
+      bid: "9999999999.99999999",
+      bid_size: "0.00000001",
+      ask: "100.25000000",
+      ask_size: "1.50000000",
+      seq: 7,
+      ts_init: "2023-11-14T22:13:20.000005Z",
+    },
+  ]);
+  const txnAfterFirst = rowsOf(await questdbSql(url, "SELECT sequencerTxn FROM wal_tables() WHERE name = 'quotes'"))[0]?.sequencerTxn;
+
+  await writeQuote(url);
+  await walApplied(url, "quotes");
+  const txnAfterSecond = rowsOf(await questdbSql(url, "SELECT sequencerTxn FROM wal_tables() WHERE name = 'quotes'"))[0]?.sequencerTxn;
+  t.ok(Number(txnAfterSecond) > Number(txnAfterFirst), "the second write was committed and applied");
+  t.same(rowsOf(await questdbSql(url, query)), first, "the same keys upsert: still one identical row");
+});
+
+t.test("an existing table with another column type is reported by table and column and left as it was", async (t) => {
+  const url = await questdbFor(t);
+  await questdbSql(
+    url,
+    "CREATE TABLE trades (ts TIMESTAMP, venue SYMBOL, symbol SYMBOL, price DOUBLE, size DECIMAL(18,8), aggressor SYMBOL, " +
+      "trade_id VARCHAR, seq LONG, ts_init TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, venue, symbol, seq)",
+  );
+  const err = await declareTables(url).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  t.type(err, TableConflictError);
+  const message = (err as Error).message;
+  t.match(message, /table trades: column price is DOUBLE, declared DECIMAL\(18,8\)/);
+  t.notMatch(message, /column size/, "matching columns are not reported");
+  const price = rowsOf(await questdbSql(url, "SELECT \"column\", type FROM table_columns('trades') WHERE \"column\" = 'price'"));
+  t.same(price, [{ column: "price", type: "DOUBLE" }], "the existing column keeps its type");
+});

@@ -1,0 +1,83 @@
+/**
+ * A cell: a worker thread with its own NATS connection hosting a share of the node's actors. A handler that never
+ * returns blocks only its cell; the node's watchdog sees the heartbeat stop, names the busy actor, and ends the cell.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { connectNats } from "../../infra/nats/connect.ts";
+import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import type { ActorHost } from "../runtime/actor-host.ts";
+import { ActorTree } from "../runtime/actor-tree.ts";
+import type { ActorKind } from "../runtime/kind.ts";
+import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
+
+const data = workerData as CellData;
+const port = parentPort!;
+const beat = new Float64Array(data.shared, 0, 1);
+const busy = new Int32Array(data.shared, 8, 1);
+const post = (m: CellMessage) => port.postMessage(m);
+const log = createLogger({ level: data.logLevel, base: { node: data.node, cell: data.cell } });
+
+const heartbeat = () => (beat[0] = performance.timeOrigin + performance.now());
+heartbeat();
+setInterval(heartbeat, HEARTBEAT_MS);
+
+const slots = new WeakMap<ActorHost, number>();
+let nextSlot = 1;
+const slotOf = (h: ActorHost): number => {
+  let s = slots.get(h);
+  if (s === undefined) {
+    s = nextSlot++;
+    slots.set(h, s);
+    post({ t: "slot", slot: s, key: h.key });
+  }
+  return s;
+};
+
+const { kinds } = (await import(data.kindsModule)) as { kinds: ActorKind[] };
+const nc = await connectNats(data.natsUrl, `alphamind-${data.node}-cell${data.cell}`);
+const tree = new ActorTree(kinds, {
+  nc,
+  store: await SnapshotStore.open(nc),
+  clock: systemClock,
+  log,
+  onLifecycle: (event) => post({ t: "lifecycle", event }),
+  onProcessing: (h, isBusy) => {
+    Atomics.store(busy, 0, isBusy ? slotOf(h) : 0);
+    if (!isBusy) heartbeat();
+  },
+});
+await tree.start();
+
+async function handle(r: CellRequest): Promise<unknown> {
+  switch (r.op) {
+    case "spawn":
+      return tree.spawn(r.kind, r.id);
+    case "stop":
+      return tree.stopActor(r.kind, r.id);
+    case "restart":
+      return tree.restartActor(r.kind, r.id);
+    case "release":
+      return tree.release(r.kind, r.id);
+    case "quarantine":
+      return tree.quarantine(r.kind, r.id, r.reason);
+    case "describe":
+      return tree.describe(r.kind, r.id);
+    case "tree":
+      return tree.tree();
+    case "shutdown":
+      await tree.stop();
+      await nc.drain();
+      setImmediate(() => process.exit(0));
+      return undefined;
+  }
+}
+
+port.on("message", (m: { rid: number; req: CellRequest }) => {
+  handle(m.req).then(
+    (value) => post({ t: "reply", rid: m.rid, ok: true, value: value === undefined ? undefined : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))) }),
+    (e) => post({ t: "reply", rid: m.rid, ok: false, error: (e as Error).message }),
+  );
+});
+post({ t: "ready" });

@@ -1,0 +1,147 @@
+import { Worker } from "node:worker_threads";
+import type { ChildHandle, ExitReason } from "../supervision/index.ts";
+import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
+import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+
+export class HungCellError extends Error {
+  override name = "HungCellError";
+  constructor(
+    readonly cell: number,
+    readonly culprit: string | undefined,
+    readonly silentMs: number,
+  ) {
+    super(`cell ${cell} hung for ${Math.round(silentMs)} ms${culprit ? ` in ${culprit}` : ""}`);
+  }
+}
+
+export interface CellOptions {
+  cell: number;
+  node: string;
+  natsUrl: string;
+  kindsModule: string;
+  /** the watchdog ends a cell whose heartbeat is older than this */
+  hangBudgetMs: number;
+  logLevel: CellData["logLevel"];
+  onLifecycle: (e: LifecycleEvent) => void;
+}
+
+/** The node's handle on one worker-thread cell: requests, lifecycle reports, and the watchdog. */
+export class Cell implements ChildHandle {
+  private worker: Worker | undefined;
+  private readonly shared = new SharedArrayBuffer(16);
+  private readonly beat = new Float64Array(this.shared, 0, 1);
+  private readonly busy = new Int32Array(this.shared, 8, 1);
+  private readonly slots = new Map<number, string>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private rid = 0;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  private exitListeners: ((r: ExitReason) => void)[] = [];
+  private exitReason: ExitReason | undefined;
+  private stopping = false;
+
+  constructor(private readonly o: CellOptions) {}
+
+  get index(): number {
+    return this.o.cell;
+  }
+
+  async start(): Promise<void> {
+    const data: CellData = {
+      entry: new URL("./cell-worker.ts", import.meta.url).href,
+      cell: this.o.cell,
+      node: this.o.node,
+      natsUrl: this.o.natsUrl,
+      kindsModule: this.o.kindsModule,
+      shared: this.shared,
+      logLevel: this.o.logLevel,
+    };
+    this.beat[0] = performance.timeOrigin + performance.now();
+    const w = new Worker(new URL("./boot.mjs", import.meta.url), { workerData: data });
+    this.worker = w;
+    const ready = new Promise<void>((resolve, reject) => {
+      w.once("error", reject);
+      w.on("message", (m: CellMessage) => {
+        if (m.t === "ready") resolve();
+        else this.onMessage(m);
+      });
+      w.once("exit", (code) => reject(new Error(`cell ${this.o.cell} exited with code ${code} while starting`)));
+    });
+    await ready;
+    w.on("error", (e) => this.end({ error: e }));
+    w.on("exit", (code) => this.end(this.stopping ? "shutdown" : { error: new Error(`cell ${this.o.cell} exited with code ${code}`) }));
+    this.watchdog = setInterval(() => this.check(), Math.max(HEARTBEAT_MS, this.o.hangBudgetMs / 4));
+    this.watchdog.unref();
+  }
+
+  private check(): void {
+    const silent = performance.timeOrigin + performance.now() - this.beat[0]!;
+    if (silent <= this.o.hangBudgetMs || !this.worker) return;
+    const slot = Atomics.load(this.busy, 0);
+    const culprit = slot ? this.slots.get(slot) : undefined;
+    const w = this.worker;
+    this.end({ error: new HungCellError(this.o.cell, culprit, silent) });
+    void w.terminate();
+  }
+
+  private onMessage(m: CellMessage): void {
+    if (m.t === "reply") {
+      const p = this.pending.get(m.rid);
+      this.pending.delete(m.rid);
+      if (m.ok) p?.resolve(m.value);
+      else p?.reject(new Error(m.error));
+    } else if (m.t === "lifecycle") this.o.onLifecycle(m.event);
+    else if (m.t === "slot") this.slots.set(m.slot, m.key);
+  }
+
+  request<T = unknown>(req: CellRequest, timeoutMs = 10_000): Promise<T> {
+    const w = this.worker;
+    if (!w || this.exitReason) return Promise.reject(new Error(`cell ${this.o.cell} is not running`));
+    const rid = ++this.rid;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(rid);
+        reject(new Error(`cell ${this.o.cell} did not answer ${req.op} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(rid, {
+        resolve: (v) => {
+          clearTimeout(timer);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      w.postMessage({ rid, req });
+    });
+  }
+
+  private end(reason: ExitReason): void {
+    if (this.exitReason) return;
+    this.exitReason = reason;
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.worker = undefined;
+    for (const p of this.pending.values()) p.reject(new Error(`cell ${this.o.cell} ended`));
+    this.pending.clear();
+    for (const l of this.exitListeners) l(reason);
+  }
+
+  async stop(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    this.stopping = true;
+    const exited = new Promise<void>((r) => w.once("exit", () => r()));
+    await this.request({ op: "shutdown" }, 15_000).catch(() => w.terminate());
+    await exited;
+  }
+
+  kill(): void {
+    this.stopping = true;
+    void this.worker?.terminate();
+  }
+
+  onExit(listener: (r: ExitReason) => void): void {
+    if (this.exitReason) listener(this.exitReason);
+    else this.exitListeners.push(listener);
+  }
+}

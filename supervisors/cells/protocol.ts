@@ -1,0 +1,29 @@
+import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+
+/** What the node sends a cell, and what the cell answers or reports. */
+export type CellRequest =
+  | { op: "spawn" | "stop" | "restart" | "release" | "describe"; kind: string; id: string }
+  | { op: "quarantine"; kind: string; id: string; reason: string }
+  | { op: "tree" }
+  | { op: "shutdown" };
+
+export type CellMessage =
+  | { t: "ready" }
+  | { t: "reply"; rid: number; ok: true; value?: unknown }
+  | { t: "reply"; rid: number; ok: false; error: string }
+  | { t: "lifecycle"; event: LifecycleEvent }
+  /** an actor got a processing slot: the watchdog names a hung actor by its slot */
+  | { t: "slot"; slot: number; key: string };
+
+export interface CellData {
+  entry: string;
+  cell: number;
+  node: string;
+  natsUrl: string;
+  kindsModule: string;
+  /** Float64 [0]: last heartbeat (ms, performance.timeOrigin + now); Int32 at byte 8: busy slot (0 = idle) */
+  shared: SharedArrayBuffer;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export const HEARTBEAT_MS = 20;

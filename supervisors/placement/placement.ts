@@ -1,0 +1,189 @@
+import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { decodePayload, encodePayload } from "../../infra/nats/codec.ts";
+import { buckets, leaseTtlMs } from "../../infra/nats/resources.ts";
+import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
+import type { Logger } from "../../infra/telemetry/log.ts";
+import { ownerOf } from "./rendezvous.ts";
+
+export interface ActorRef {
+  kind: string;
+  id: string;
+}
+
+export interface PlacementHooks {
+  /** start hosting an actor whose lease this node now holds */
+  acquire(ref: ActorRef): Promise<void>;
+  /** stop hosting (state saved); the lease is released after this resolves */
+  release(ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void>;
+}
+
+const RENEW_MS = Math.floor(leaseTtlMs / 5);
+/** stop before the lease can expire under us */
+const SELF_STOP_MS = Math.floor(leaseTtlMs * 0.7);
+
+/**
+ * Placement of actors across node processes. Nodes register with heartbeats in KV (entries expire after the
+ * bucket's TTL); the set of actors to run lives in the config bucket; each actor's owner is chosen by rendezvous
+ * hashing over live nodes and holds a KV lease (create = acquire, update with revision = renew). A lease is best
+ * effort: journals are fenced, and a node that cannot renew stops the actor before the lease runs out.
+ */
+export class Placement {
+  private nodesKv!: KV;
+  private leasesKv!: KV;
+  private configKv!: KV;
+  private readonly live = new Set<string>();
+  private readonly desired = new Map<string, ActorRef>();
+  /** leases this node holds: key → revision and last renewal time */
+  private readonly held = new Map<string, { ref: ActorRef; revision: number; renewedAt: number }>();
+  private readonly transitions = new Set<string>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private stopped = false;
+  private ticking = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly node: string,
+    private readonly hooks: PlacementHooks,
+    private readonly log: Logger,
+    private readonly info: () => Record<string, unknown> = () => ({}),
+  ) {}
+
+  async start(): Promise<void> {
+    const kvm = new Kvm(this.nc);
+    [this.nodesKv, this.leasesKv, this.configKv] = await Promise.all([kvm.open(buckets.nodes), kvm.open(buckets.leases), kvm.open(buckets.config)]);
+    await this.heartbeat();
+    await this.refresh();
+    this.timer = setInterval(() => void this.tick(), RENEW_MS);
+    await this.tick();
+  }
+
+  /** Declares that an actor should run somewhere in the cluster. */
+  async ensure(ref: ActorRef): Promise<void> {
+    await this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref));
+    this.desired.set(kvKey(ref.kind, ref.id), ref);
+    await this.tick();
+  }
+
+  /** Declares that an actor should no longer run. */
+  async unassign(ref: ActorRef): Promise<void> {
+    await this.configKv.delete(`actors.${kvKey(ref.kind, ref.id)}`);
+    this.desired.delete(kvKey(ref.kind, ref.id));
+    await this.tick();
+  }
+
+  liveNodes(): string[] {
+    return [...this.live].sort();
+  }
+
+  owns(ref: ActorRef): boolean {
+    return this.held.has(kvKey(ref.kind, ref.id));
+  }
+
+  private async heartbeat(): Promise<void> {
+    await this.nodesKv.put(kvKey("node", this.node), encodePayload({ node: this.node, at: Date.now(), ...this.info() }));
+  }
+
+  private async refresh(): Promise<void> {
+    this.live.clear();
+    for await (const k of await this.nodesKv.keys()) this.live.add(parseKvKey(k).id);
+    const seen = new Set<string>();
+    for await (const k of await this.configKv.keys("actors.>")) {
+      const key = k.slice("actors.".length);
+      seen.add(key);
+      if (!this.desired.has(key)) this.desired.set(key, parseKvKey(key));
+    }
+    for (const key of this.desired.keys()) if (!seen.has(key)) this.desired.delete(key);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return;
+    this.ticking = true;
+    try {
+      await this.heartbeat();
+      await this.refresh();
+      await this.renew();
+      await this.balance();
+    } catch (e) {
+      this.log.warn("placement tick failed", { error: (e as Error).message });
+    } finally {
+      this.ticking = false;
+    }
+    // An actor whose lease could not be renewed in time stops itself, whatever else failed.
+    const now = Date.now();
+    for (const [key, h] of this.held) {
+      if (now - h.renewedAt > SELF_STOP_MS) void this.let(key, h.ref, "lease-lost");
+    }
+  }
+
+  private async renew(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(async ([key, h]) => {
+        try {
+          h.revision = await this.leasesKv.update(key, encodePayload({ node: this.node }), h.revision);
+          h.renewedAt = Date.now();
+        } catch (e) {
+          this.log.warn("lease renewal failed", { actor: `${h.ref.kind}/${h.ref.id}`, error: (e as Error).message });
+        }
+      }),
+    );
+  }
+
+  private async balance(): Promise<void> {
+    const nodes = [...this.live];
+    for (const [key, ref] of this.desired) {
+      if (this.transitions.has(key)) continue;
+      const owner = ownerOf(key, nodes);
+      const mine = this.held.has(key);
+      if (owner === this.node && !mine) await this.take(key, ref);
+      else if (owner !== this.node && mine) void this.let(key, ref, "rebalance");
+    }
+    for (const [key, h] of this.held) if (!this.desired.has(key) && !this.transitions.has(key)) void this.let(key, h.ref, "unassigned");
+  }
+
+  private async take(key: string, ref: ActorRef): Promise<void> {
+    let revision: number;
+    try {
+      revision = await this.leasesKv.create(key, encodePayload({ node: this.node }));
+    } catch {
+      return; // held by another node until it releases or its lease expires
+    }
+    this.transitions.add(key);
+    this.held.set(key, { ref, revision, renewedAt: Date.now() });
+    try {
+      await this.hooks.acquire(ref);
+      this.log.info("actor placed here", { actor: `${ref.kind}/${ref.id}` });
+    } catch (e) {
+      this.log.warn("actor could not start here", { actor: `${ref.kind}/${ref.id}`, error: (e as Error).message });
+      this.held.delete(key);
+      await this.leasesKv.delete(key).catch(() => {});
+    } finally {
+      this.transitions.delete(key);
+    }
+  }
+
+  private async let(key: string, ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void> {
+    if (this.transitions.has(key) && why !== "shutdown") return;
+    this.transitions.add(key);
+    try {
+      await this.hooks.release(ref, why).catch((e) => this.log.warn("actor stop failed", { actor: `${ref.kind}/${ref.id}`, error: (e as Error).message }));
+      const h = this.held.get(key);
+      this.held.delete(key);
+      if (why !== "lease-lost" && h) await this.leasesKv.delete(key, { previousSeq: h.revision }).catch(() => {});
+      this.log.info("actor released", { actor: `${ref.kind}/${ref.id}`, why });
+    } finally {
+      this.transitions.delete(key);
+    }
+  }
+
+  /** Stops hosting everything, releases leases and leaves the cluster. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    this.stopped = true;
+    await Promise.all([...this.held].map(([key, h]) => this.let(key, h.ref, "shutdown")));
+    await this.nodesKv.delete(kvKey("node", this.node)).catch(() => {});
+  }
+}
+
+export type { KvEntry };

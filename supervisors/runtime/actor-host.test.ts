@@ -1,0 +1,134 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import t from "tap";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { connectNats } from "../../infra/nats/connect.ts";
+import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorHost, type HostEnv } from "./actor-host.ts";
+import type { ActorKind } from "./kind.ts";
+import { counterKind } from "./testing/counter-kind.ts";
+import { eventually, natsFixture } from "./testing/harness.ts";
+
+const log = createLogger({ level: "error" });
+
+async function ask(nc: NatsConnection, kind: string, id: string, message: Message) {
+  const { data, headers } = encodeMessage(message);
+  const reply = await nc.request(subjects.cmd(kind, id), data, { headers, timeout: 5_000 });
+  return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number; fired: number }; error?: { code: string; message: string } };
+}
+
+function host(kind: ActorKind, id: string, env: Omit<HostEnv, "onExit" | "clock" | "log">, onExit: HostEnv["onExit"] = (h) => void h.restart()) {
+  return new ActorHost(kind, id, { ...env, clock: systemClock, log, onExit });
+}
+
+t.test("a command is answered over request/reply and changes the actor's state", async (t) => {
+  const f = await natsFixture(t);
+  const h = host(counterKind("none"), "a", f);
+  await h.incarnate();
+  t.same((await ask(f.nc, "counter-none", "a", { type: "Increment", by: 2 })).ok, true);
+  t.same((await ask(f.nc, "counter-none", "a", { type: "GetCount" })).result, { count: 2, fired: 0 });
+  await h.stop();
+});
+
+t.test("a malformed message is dead-lettered with its reason and the actor goes on", async (t) => {
+  const f = await natsFixture(t);
+  const h = host(counterKind("none"), "p", f);
+  await h.incarnate();
+  const dlq = f.nc.subscribe(subjects.dlq("counter-none", "p"), { max: 1 });
+  const bad = await ask(f.nc, "counter-none", "p", { type: "Increment", by: -5 });
+  t.equal(bad.ok, false);
+  t.equal(bad.error?.code, "invalid");
+  t.match(bad.error?.message, /by/);
+  for await (const m of dlq) {
+    const dl = decodeMessage(m.data, m.headers, false).message;
+    t.equal(dl.type, "DeadLetter");
+    t.equal(dl.code, "invalid");
+    t.match(String(dl.reason), /Increment: by/);
+  }
+  t.same((await ask(f.nc, "counter-none", "p", { type: "GetCount" })).result?.count, 0);
+  t.equal(h.stats.deadLettered, 1);
+  await h.stop();
+});
+
+t.test("an action or guard that throws restarts the actor from its last state, and the message is not retried", async (t) => {
+  const f = await natsFixture(t);
+  let exits = 0;
+  const h = host(counterKind("none"), "x", f, (hh) => {
+    exits++;
+    void hh.restart();
+  });
+  await h.incarnate();
+  await ask(f.nc, "counter-none", "x", { type: "Increment", by: 7 });
+  for (const where of ["action", "guard"] as const) {
+    const r = await ask(f.nc, "counter-none", "x", { type: "Explode", where });
+    t.equal(r.error?.code, "actor-failed", `${where}: the caller is told`);
+    t.match(r.error?.message, new RegExp(`${where} exploded`));
+  }
+  t.equal(exits, 2);
+  t.same((await ask(f.nc, "counter-none", "x", { type: "GetCount" })).result?.count, 7, "state before the failure survives");
+  t.equal(h.stats.deadLettered, 2, "each poison message dead-lettered once");
+  await h.stop();
+});
+
+t.test("a snapshot actor stopped and started again on a new host resumes its state and its delayed event", async (t) => {
+  const f = await natsFixture(t);
+  const kind = counterKind("snapshot");
+  const h1 = host(kind, "s", f);
+  await h1.incarnate();
+  await ask(f.nc, "counter-snapshot", "s", { type: "Increment", by: 3 });
+  await ask(f.nc, "counter-snapshot", "s", { type: "Arm" });
+  await h1.stop();
+  const h2 = host(kind, "s", f);
+  await h2.incarnate();
+  t.same((await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result, { count: 3, fired: 0 });
+  const fired = await eventually(async () => (await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result?.fired === 1, "the re-armed timer");
+  t.ok(fired, "the after(300) transition fires on the new host");
+  await h2.stop();
+});
+
+t.test("an event-sourced actor journals its events and a new host rebuilds it by replay", async (t) => {
+  const f = await natsFixture(t);
+  const kind = counterKind("event-sourced");
+  // The first host has its own connection: closing it is the crash of its process, with no final snapshot.
+  const nc1 = await connectNats(f.infra.natsUrl, "doomed");
+  const h1 = new ActorHost(kind, "e", { nc: nc1, store: f.store, clock: systemClock, log, onExit: () => {} });
+  await h1.incarnate();
+  const seen: string[] = [];
+  const sub = f.nc.subscribe(subjects.evtOf("counter-es", "e"), { callback: (_e, m) => void seen.push(m.subject) });
+  for (const by of [1, 2, 3]) await ask(f.nc, "counter-es", "e", { type: "Increment", by });
+  t.same((await ask(f.nc, "counter-es", "e", { type: "GetCount" })).result?.count, 6);
+  await nc1.close();
+  const h2 = host(kind, "e2", f);
+  await h2.incarnate();
+  t.same((await ask(f.nc, "counter-es", "e2", { type: "GetCount" })).result?.count, 0, "another id has its own journal");
+  const h3 = new ActorHost(kind, "e", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
+  await h3.incarnate();
+  t.same((await ask(f.nc, "counter-es", "e", { type: "GetCount" })).result?.count, 6);
+  await eventually(() => seen.length === 3, "three published events");
+  t.same(seen, Array(3).fill(subjects.evt("counter-es", "e", "Incremented")));
+  sub.unsubscribe();
+  await Promise.all([h2.stop(), h3.stop()]);
+});
+
+t.test("a second writer of the same journal is fenced out and nothing it decided is committed", async (t) => {
+  const f = await natsFixture(t);
+  const kind = counterKind("event-sourced");
+  const a = new ActorHost(kind, "f", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
+  await a.incarnate();
+  let bFailed: Error | undefined;
+  const b = new ActorHost(kind, "f", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: (_h, r) => (bFailed = r.error) });
+  await b.incarnate();
+  // Both hosts are subscribed; a direct delivery to each shows the fence.
+  a.deliver({ type: "Increment", by: 1 });
+  await eventually(() => a.stats.processed === 1, "a's append");
+  b.deliver({ type: "Increment", by: 100 });
+  await eventually(() => bFailed, "b fenced");
+  t.match(bFailed?.message, /another writer/);
+  await a.stop();
+  await b.stop();
+  const c = new ActorHost(kind, "f", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
+  await c.incarnate();
+  t.same((c.snapshot as unknown as { context: { count: number } }).context.count, 1, "only the fenced-in writer's event exists");
+  await c.stop();
+});

@@ -1,0 +1,376 @@
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { type AnyMachineSnapshot, initialTransition, transition } from "xstate";
+import type { Clock } from "../../actors/domain/clock.ts";
+import { RuntimeError } from "../../actors/domain/messages/reply.ts";
+import type { DomainEvent, Emitted } from "../../actors/domain/runtime-contract.ts";
+import { parseSubject, subjects } from "../../actors/domain/subjects.ts";
+import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
+import { FencingError, Journal } from "../../infra/nats/journal.ts";
+import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
+import type { Logger } from "../../infra/telemetry/log.ts";
+import type { ActorKind } from "./kind.ts";
+import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
+
+export interface HostEnv {
+  nc: NatsConnection;
+  store: SnapshotStore;
+  clock: Clock;
+  log: Logger;
+  /** the incarnation ended by itself: a thrown error, a failed append, a lost fence (also see onExitOnce) */
+  onExit?: (host: ActorHost, reason: { error: Error }) => void;
+  /** the actor is processing (start) or done (end); lets a watchdog name the culprit of a hang */
+  onProcessing?: (host: ActorHost, busy: boolean) => void;
+}
+
+interface MailItem {
+  subject: string;
+  event: Message & { nowUs?: number };
+  msg?: Msg;
+  correlationId?: string;
+}
+
+interface PendingTimer {
+  id: string;
+  event: { type: string };
+  dueUs: number;
+  handle?: ReturnType<typeof setTimeout>;
+}
+
+export type HostStatus = "idle" | "running" | "failed" | "stopped";
+
+const BATCH = 256;
+
+/**
+ * Hosts one actor (a kind and an id) on NATS: subscribes to its subjects, turns messages into XState events,
+ * decides with the pure `transition()`, journals domain events (event-sourced kinds) before committing the new
+ * state, then publishes and replies. A decode failure dead-letters the message; a throw ends the incarnation
+ * (the supervisor restarts it from its last committed state) and dead-letters the message that caused it, so a
+ * poison message cannot loop. The subscription and mailbox outlive incarnations: nothing queued is lost.
+ */
+export class ActorHost {
+  status: HostStatus = "idle";
+  snapshot: AnyMachineSnapshot | undefined;
+  readonly mailbox: Mailbox<MailItem>;
+  readonly stats = { processed: 0, deadLettered: 0, busyRefusals: 0, restarts: 0, lastError: undefined as string | undefined, startedAt: 0 };
+  private subs: Subscription[] = [];
+  private timers = new Map<string, PendingTimer>();
+  private journal: Journal | undefined;
+  private seq = 0;
+  private scheduled = false;
+  private draining = false;
+  private dirtySince = 0;
+  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  private exitListener: ((reason: { error: Error }) => void) | undefined;
+
+  constructor(
+    readonly kind: ActorKind,
+    readonly id: string,
+    private readonly env: HostEnv,
+  ) {
+    this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
+  }
+
+  get key(): string {
+    return `${this.kind.name}/${this.id}`;
+  }
+
+  /** Subscribes once for the life of the actor on this node; messages queue until an incarnation runs. */
+  open(): void {
+    if (this.subs.length) return;
+    const list = [subjects.cmd(this.kind.name, this.id), ...(this.kind.consumes?.(this.id) ?? [])];
+    for (const s of list) this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.receive(msg)) }));
+  }
+
+  /** Starts an incarnation: restores the last committed state (memory, KV snapshot, journal) and drains. */
+  async incarnate(): Promise<void> {
+    this.open();
+    this.stats.startedAt = Date.now();
+    if (this.kind.persistence === "event-sourced" && !this.journal) {
+      const filter = subjects.evtOf(this.kind.name, this.id);
+      this.journal = new Journal(this.env.nc, filter, (t) => subjects.evt(this.kind.name, this.id, t), `${this.kind.name}/${this.id}`);
+    }
+    if (!this.snapshot) await this.restore();
+    this.status = "running";
+    this.schedule();
+  }
+
+  private async restore(): Promise<void> {
+    const stored = this.kind.persistence === "none" ? undefined : await this.env.store.load(this.kind.name, this.id);
+    if (stored) {
+      const ctx = this.kind.persist ? this.kind.persist.fromPlain((stored.snapshot as { context: unknown }).context) : (stored.snapshot as { context: unknown }).context;
+      this.snapshot = this.kind.machine.resolveState({ value: (stored.snapshot as { value: never }).value, context: ctx });
+      this.seq = stored.seq;
+      for (const t of stored.timers) this.arm(t);
+    } else {
+      const [s, actions] = initialTransition(this.kind.machine, this.kind.input?.(this.id));
+      this.snapshot = s;
+      this.afterTransition(actions, this.env.clock.nowUs());
+    }
+    if (this.journal) {
+      // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
+      for await (const r of this.journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
+        const nowUs = typeof r.event.tsEvent === "number" ? r.event.tsEvent : this.env.clock.nowUs();
+        const [next, actions]: [AnyMachineSnapshot, { type: string }[]] = transition(this.kind.machine, this.snapshot!, { ...r.event, nowUs, replay: true });
+        this.snapshot = next;
+        this.afterTransition(actions, nowUs, true);
+      }
+      this.seq = this.journal.lastSeq;
+    }
+  }
+
+  private receive(msg: Msg): void {
+    let decoded: ReturnType<typeof decodeMessage>;
+    try {
+      decoded = decodeMessage(msg.data, msg.headers, this.kind.validate !== false);
+    } catch (e) {
+      const err = e instanceof DecodeError ? e : new DecodeError("invalid", (e as Error).message);
+      this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
+      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
+      return;
+    }
+    const plane = msg.subject.charCodeAt(3) === 99 /* c */ ? "cmd" : msg.subject.startsWith("am.md.") || msg.subject.startsWith("am.feed.") ? "md" : "evt";
+    const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
+    const item: MailItem = { subject: msg.subject, event: decoded.message, msg, ...(decoded.envelope.correlationId ? { correlationId: decoded.envelope.correlationId } : {}) };
+    if (this.status === "stopped") {
+      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
+      return;
+    }
+    if (!this.mailbox.offer(item, policy)) {
+      this.stats.busyRefusals++;
+      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` } });
+      return;
+    }
+    this.schedule();
+  }
+
+  /** Delivers an event directly (local fast path and tests); it still passes the codec. */
+  deliver(message: Message, subject = subjects.cmd(this.kind.name, this.id)): void {
+    const { data, headers } = encodeMessage(message);
+    const decoded = decodeMessage(data, headers, this.kind.validate !== false);
+    this.mailbox.offer({ subject, event: decoded.message }, "accept");
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.draining || this.status !== "running") return;
+    this.scheduled = true;
+    setImmediate(this.drain);
+  }
+
+  private readonly drain = (): void => {
+    this.scheduled = false;
+    if (this.status !== "running") return;
+    if (this.kind.persistence === "event-sourced") {
+      this.draining = true;
+      void this.drainJournaled().finally(() => {
+        this.draining = false;
+        if (this.mailbox.depth) this.schedule();
+      });
+      return;
+    }
+    for (let i = 0; i < BATCH && this.status === "running"; i++) {
+      const item = this.mailbox.take();
+      if (!item) break;
+      const out = this.decide(item);
+      if (out) this.commit(item, out.next, out.emitted);
+    }
+    if (this.kind.persistence === "snapshot") this.markDirty();
+    if (this.mailbox.depth) this.schedule();
+  };
+
+  private async drainJournaled(): Promise<void> {
+    for (let i = 0; i < BATCH && this.status === "running"; i++) {
+      const item = this.mailbox.take();
+      if (!item) return;
+      const out = this.decide(item);
+      if (!out) return;
+      const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
+      if (domain.length) {
+        try {
+          this.seq = await this.journal!.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers);
+        } catch (e) {
+          // Not appended (or a second writer fenced us out): nothing is committed; the incarnation ends.
+          const err = e as Error;
+          if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+          this.snapshot = undefined; // reload from the journal on restart
+          this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
+          return;
+        }
+      }
+      this.commit(item, out.next, out.emitted, true);
+    }
+  }
+
+  /** The pure decision plus the machine's own actions; a throw anywhere ends the incarnation, nothing committed. */
+  private decide(item: MailItem): { next: AnyMachineSnapshot; emitted: Emitted[] } | undefined {
+    const nowUs = this.env.clock.nowUs();
+    item.event.nowUs = nowUs;
+    this.env.onProcessing?.(this, true);
+    try {
+      const [next, actions] = transition(this.kind.machine, this.snapshot!, item.event);
+      if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
+      const emitted = this.afterTransition(actions, nowUs);
+      return { next, emitted };
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      this.deadLetter(item.subject, encodePayload(item.event), item.msg?.headers, `handler threw: ${err.message}`, "handler-threw");
+      if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
+      this.end(err);
+      return undefined;
+    } finally {
+      this.env.onProcessing?.(this, false);
+    }
+  }
+
+  /** Runs custom actions, arms and cancels delayed events; returns what the machine emitted. */
+  private afterTransition(actions: { type: string; params?: unknown; info?: unknown; exec?: unknown }[], nowUs: number, replay = false): Emitted[] {
+    const emitted: Emitted[] = [];
+    for (const a of actions) {
+      const p = a.params as Record<string, unknown> | undefined;
+      if (a.type === "xstate.emit") emitted.push(p!.event as Emitted);
+      else if (a.type === "xstate.raise" && p && typeof p.delay === "number") {
+        this.arm({ id: String(p.id ?? (p.event as { type: string }).type), event: p.event as { type: string }, dueUs: nowUs + p.delay * 1000 });
+      } else if (a.type === "xstate.cancel" && p) this.disarm(String(p.sendId ?? p.id));
+      else if (!replay && typeof a.exec === "function" && !a.type.startsWith("xstate.")) (a.exec as (info: unknown, params: unknown) => void)(a.info, p);
+    }
+    return replay ? [] : emitted;
+  }
+
+  private commit(item: MailItem, next: AnyMachineSnapshot, emitted: Emitted[], journaled = false): void {
+    this.snapshot = next;
+    this.stats.processed++;
+    let replied = false;
+    for (const e of emitted) {
+      if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
+      else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
+      else if (e.type === "reply" && item.msg?.reply && !replied) {
+        replied = true;
+        this.respond(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
+      }
+    }
+    if (!replied && item.msg?.reply) this.respond(item.msg, { ok: true }, item.correlationId);
+  }
+
+  private publish(subject: string, message: Message, correlationId?: string): void {
+    const { data, headers } = encodeMessage(message, correlationId ? { correlationId } : {});
+    this.env.nc.publish(subject, data, { headers });
+  }
+
+  private respond(msg: Msg, body: { ok: boolean; result?: unknown; error?: { code: string; message: string } }, correlationId?: string): void {
+    const { data, headers } = encodeMessage({ type: "Reply", ...body }, correlationId ? { correlationId } : {});
+    msg.respond(data, { headers });
+  }
+
+  private deadLetter(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, reason: string, code: string): void {
+    this.stats.deadLettered++;
+    const { data: body, headers: h } = encodeMessage({
+      type: "DeadLetter",
+      kind: this.kind.name,
+      id: this.id,
+      subject,
+      code,
+      reason,
+      messageType: headers?.get("am-type") ?? "",
+      payload: data,
+      tsInit: this.env.clock.nowUs(),
+    });
+    this.env.nc.publish(subjects.dlq(this.kind.name, this.id), body, { headers: h });
+    this.env.log.warn("dead-lettered", { actor: this.key, subject, code, reason });
+  }
+
+  private arm(t: PendingTimer): void {
+    this.disarm(t.id);
+    const delayMs = Math.max(0, (t.dueUs - this.env.clock.nowUs()) / 1000);
+    t.handle = setTimeout(() => {
+      this.timers.delete(t.id);
+      this.mailbox.offer({ subject: `timer:${t.id}`, event: { ...t.event } }, "accept");
+      this.schedule();
+    }, delayMs);
+    t.handle.unref?.();
+    this.timers.set(t.id, t);
+  }
+
+  private disarm(id: string): void {
+    const t = this.timers.get(id);
+    if (t?.handle) clearTimeout(t.handle);
+    this.timers.delete(id);
+  }
+
+  private end(error: Error): void {
+    this.status = "failed";
+    this.stats.lastError = error.message;
+    // Pause the delayed events of the committed state; a restart re-arms them.
+    for (const t of this.timers.values()) if (t.handle) clearTimeout(t.handle);
+    this.env.log.warn("actor failed", { actor: this.key, error: error.message });
+    const listener = this.exitListener;
+    this.exitListener = undefined;
+    listener?.({ error });
+    this.env.onExit?.(this, { error });
+  }
+
+  /** Called once when the current incarnation fails (the supervisor's view of the child). */
+  onExitOnce(listener: (reason: { error: Error }) => void): void {
+    this.exitListener = listener;
+  }
+
+  /** Restart after a failure: keep subscriptions and mailbox, restore the last committed state. */
+  async restart(): Promise<void> {
+    this.stats.restarts++;
+    if (this.snapshot) for (const t of [...this.timers.values()]) this.arm(t);
+    else this.timers.clear();
+    await this.incarnate();
+  }
+
+  private persisted(): StoredSnapshot {
+    const p = this.kind.machine.getPersistedSnapshot(this.snapshot!) as unknown as { value: unknown; context: unknown };
+    const context = this.kind.persist ? this.kind.persist.toPlain(p.context) : p.context;
+    return {
+      snapshot: { value: p.value, context },
+      seq: this.seq,
+      count: this.journal?.count ?? 0,
+      timers: [...this.timers.values()].map(({ id, event, dueUs }) => ({ id, event, dueUs })),
+    };
+  }
+
+  private markDirty(): void {
+    if (this.snapshotTimer) return;
+    this.dirtySince = Date.now();
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = undefined;
+      void this.saveSnapshot().catch((e) => this.env.log.warn("snapshot save failed", { actor: this.key, error: (e as Error).message }));
+    }, this.kind.snapshotEveryMs ?? 1_000);
+    this.snapshotTimer.unref?.();
+  }
+
+  async saveSnapshot(): Promise<void> {
+    if (!this.snapshot || this.kind.persistence === "none") return;
+    await this.env.store.save(this.kind.name, this.id, this.persisted());
+  }
+
+  /** Stops for good on this node: unsubscribes, saves the state, cancels timers. */
+  async stop(): Promise<void> {
+    if (this.status === "stopped") return;
+    const wasRunning = this.status === "running";
+    this.status = "stopped";
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
+    if (wasRunning && this.kind.persistence !== "none") await this.saveSnapshot();
+    for (const id of [...this.timers.keys()]) this.disarm(id);
+  }
+
+  /** What operators see. */
+  describe(): Record<string, unknown> {
+    const ctx = (this.snapshot as { context?: unknown } | undefined)?.context;
+    return {
+      kind: this.kind.name,
+      id: this.id,
+      status: this.status,
+      state: this.snapshot?.value,
+      context: ctx && this.kind.summarize ? this.kind.summarize(ctx) : undefined,
+      mailbox: this.mailbox.depth,
+      ...this.stats,
+    };
+  }
+}

@@ -1,0 +1,39 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import t from "tap";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorTree, type LifecycleEvent } from "./actor-tree.ts";
+import { counterKind } from "./testing/counter-kind.ts";
+import { eventually, natsFixture } from "./testing/harness.ts";
+
+async function ask(nc: NatsConnection, id: string, message: Message) {
+  const { data, headers } = encodeMessage(message);
+  const reply = await nc.request(subjects.cmd("counter-snapshot", id), data, { headers, timeout: 5_000 });
+  return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number }; error?: { code: string } };
+}
+
+t.test("an actor that keeps failing is quarantined while its siblings keep counting, and release brings it back", async (t) => {
+  const f = await natsFixture(t);
+  const events: LifecycleEvent[] = [];
+  const tree = new ActorTree([counterKind("snapshot")], { nc: f.nc, store: f.store, clock: systemClock, log: createLogger({ level: "error" }), onLifecycle: (e) => events.push(e) });
+  await tree.start();
+  t.teardown(() => tree.stop());
+  await tree.spawn("counter-snapshot", "bad");
+  await tree.spawn("counter-snapshot", "good");
+  await ask(f.nc, "bad", { type: "Increment", by: 5 });
+  // maxRestarts is 3: the fourth failure within the period spends the intensity.
+  for (let i = 0; i < 4; i++) {
+    t.equal((await ask(f.nc, "bad", { type: "Explode", where: "action" })).error?.code, "actor-failed");
+    t.equal((await ask(f.nc, "good", { type: "Increment", by: 1 })).ok, true, "the sibling answers during the failures");
+  }
+  await eventually(() => events.some((e) => e.type === "quarantined" && e.id === "bad"), "quarantine");
+  t.equal(events.filter((e) => e.type === "restarted" && e.id === "bad").length, 3);
+  t.equal(tree.describe("counter-snapshot", "bad")?.status, "quarantined");
+  t.equal((await ask(f.nc, "good", { type: "GetCount" })).result?.count, 4);
+  await t.rejects(ask(f.nc, "bad", { type: "GetCount" }), "a quarantined actor does not answer");
+  await t.rejects(tree.spawn("counter-snapshot", "bad"), /quarantined/);
+  await tree.release("counter-snapshot", "bad");
+  t.equal((await ask(f.nc, "bad", { type: "GetCount" })).result?.count, 5, "released with its last committed state");
+});
