@@ -15,19 +15,21 @@ export function applyEvent(book: RiskBook, e: RiskBookEvent): RiskBook {
           clientOrderId: e.clientOrderId,
           instrument: e.instrument,
           side: e.side,
+          quantity: e.quantity,
           remaining: e.quantity,
           price: e.price,
           strategy: e.strategy,
           ...(e.positionSide ? { positionSide: e.positionSide } : {}),
         },
       };
-      const rate = book.limits.orderRate;
-      if (!rate) return { ...book, pending };
-      // Only approvals inside the window can count, and never more than maxOrders of them.
-      const kept = (book.approvals[e.strategy] ?? []).filter((t) => t > e.tsEvent - rate.windowUs);
-      kept.push(e.tsEvent);
-      if (kept.length > rate.maxOrders) kept.splice(0, kept.length - rate.maxOrders);
-      return { ...book, pending, approvals: { ...book.approvals, [e.strategy]: kept } };
+      return countApproval({ ...book, pending }, e.strategy, e.tsEvent);
+    }
+    case "OrderReplaceApproved": {
+      const prior = book.pending[e.clientOrderId];
+      if (!prior) return book;
+      const filled = prior.quantity - prior.remaining;
+      const order = { ...prior, quantity: e.quantity, remaining: Math.max(0, e.quantity - filled), price: e.price };
+      return countApproval({ ...book, pending: { ...book.pending, [e.clientOrderId]: order } }, e.strategy, e.tsEvent);
     }
     case "OrderDenied":
     case "PositionChanged":
@@ -79,6 +81,16 @@ export function applyEvent(book: RiskBook, e: RiskBookEvent): RiskBook {
       return { ...book, instruments: { ...book.instruments, [e.instrument]: spec } };
     }
   }
+}
+
+/** Records an approval for the order-rate window: only those inside it count, never more than maxOrders. */
+function countApproval(book: RiskBook, strategy: string, atUs: number): RiskBook {
+  const rate = book.limits.orderRate;
+  if (!rate) return book;
+  const kept = (book.approvals[strategy] ?? []).filter((t) => t > atUs - rate.windowUs);
+  kept.push(atUs);
+  if (kept.length > rate.maxOrders) kept.splice(0, kept.length - rate.maxOrders);
+  return { ...book, approvals: { ...book.approvals, [strategy]: kept } };
 }
 
 /** Rebuilds a book from its journal (the same config it was opened with). */

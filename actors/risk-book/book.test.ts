@@ -22,6 +22,9 @@ const step = fc.oneof(
   }),
   fc.record({ kind: fc.constant("check" as const), i: fc.integer({ min: 0, max: 2 }), buy: fc.boolean(), q: fc.integer({ min: 1, max: 50 }), id: fc.integer({ min: 0, max: 5 }) }),
   fc.record({ kind: fc.constant("cancel" as const), id: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ kind: fc.constant("replace" as const), id: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 1, max: 80 }), p: fc.integer({ min: 50, max: 150 }) }),
+  fc.record({ kind: fc.constant("submit" as const), i: fc.integer({ min: 0, max: 2 }), buy: fc.boolean(), q: fc.integer({ min: 1, max: 50 }), p: fc.integer({ min: 50, max: 150 }), id: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({ kind: fc.constant("venueFill" as const), id: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 1, max: 20 }), p: fc.integer({ min: 50, max: 150 }), fee: fc.integer({ min: -50, max: 50 }) }),
   fc.record({ kind: fc.constant("limits" as const), dd: fc.integer({ min: 1, max: 5000 }), gross: fc.integer({ min: 1000, max: 2_000_000 }), pos: fc.integer({ min: 10, max: 200 }) }),
   fc.record({ kind: fc.constant("kill" as const), on: fc.boolean(), global: fc.boolean() }),
   fc.record({ kind: fc.constant("sod" as const) }),
@@ -51,8 +54,33 @@ function drive(h: BookHarness, steps: Step[]): void {
         h.check({ clientOrderId: `o${s.id}`, instrument: instruments[s.i]!, side: s.buy ? "BUY" : "SELL", quantity: px(s.q), orderType: "MARKET" });
         break;
       case "cancel":
-        h.send({ type: "OrderCanceled", clientOrderId: `o${s.id}` });
+        h.send({ type: "OrderCancelled", clientOrderId: `o${s.id}` });
         break;
+      case "replace":
+        h.send({ type: "ReplaceOrder", clientOrderId: `o${s.id}`, quantity: px(s.q), price: px(s.p) });
+        break;
+      case "submit":
+        h.send({
+          type: "SubmitOrder",
+          clientOrderId: `o${s.id}`,
+          instrument: instruments[s.i]!,
+          side: s.buy ? "BUY" : "SELL",
+          orderType: "LIMIT",
+          quantity: px(s.q),
+          price: px(s.p),
+          timeInForce: "DAY",
+          postOnly: false,
+          reduceOnly: false,
+          strategy: "s1",
+          book: "test-book",
+        });
+        break;
+      case "venueFill": {
+        // The order actor's OrderFilled: no instrument, execId, lastQty/lastPx, a signed fee as a number.
+        const side = h.book.pending[`o${s.id}`]?.side ?? "BUY";
+        h.send({ type: "OrderFilled", clientOrderId: `o${s.id}`, execId: `E${++fillNo}`, side, lastQty: px(s.q), lastPx: px(s.p), fee: s.fee * 1000, liquidity: "TAKER", cumQty: px(s.q), leavesQty: 0, avgPx: px(s.p), venueSeq: fillNo });
+        break;
+      }
       case "limits":
         h.limits({ maxDrawdown: { hard: money(String(s.dd)) }, maxGrossExposure: { hard: money(String(s.gross)) }, maxPosition: px(s.pos), orderRate: { maxOrders: 3, windowUs: 5_000 } });
         break;

@@ -4,7 +4,12 @@
  * (which equals folding `events` into the old book) and sends `reply`.
  */
 import {
+  type CancelOrder,
   type CheckOrder,
+  type OrderFilledFields,
+  type ReplaceOrder,
+  type SubmitOrder,
+  subjects,
   type EngageKillSwitch,
   type FillFields,
   instrumentSpec,
@@ -28,6 +33,14 @@ export interface Decision {
   book: RiskBook;
   events: RiskBookEvent[];
   reply?: Reply;
+  /** messages to forward (approved orders to their order actor) */
+  publish?: Publish[];
+}
+
+export interface Publish {
+  type: "publish";
+  subject: string;
+  message: { type: string; [field: string]: unknown };
 }
 
 /** Collects events and applies each as it is decided. */
@@ -38,8 +51,11 @@ class Decider {
     this.events.push(e);
     this.book = applyEvent(this.book, e);
   }
-  done(reply?: Reply): Decision {
-    return reply ? { book: this.book, events: this.events, reply } : { book: this.book, events: this.events };
+  done(reply?: Reply, publish?: Publish[]): Decision {
+    const d: Decision = { book: this.book, events: this.events };
+    if (reply) d.reply = reply;
+    if (publish) d.publish = publish;
+    return d;
   }
 }
 
@@ -188,4 +204,83 @@ export function decideRegisterInstrument(book: RiskBook, cmd: Omit<RegisterInstr
   if (!r.success) return d.done(fail("INVALID_INSTRUMENT", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
   d.record({ type: "InstrumentRegistered", ...r.data, tsEvent: nowUs, tsInit: nowUs });
   return d.done(ok());
+}
+
+const toOrderActor = (clientOrderId: string, message: { type: string; [field: string]: unknown }): Publish => ({
+  type: "publish",
+  subject: subjects.cmd("order", clientOrderId),
+  message,
+});
+
+/**
+ * A strategy's SubmitOrder sent to the book (am.cmd.risk-book.<book>): the pre-trade check, and on approval the
+ * order goes on to its order actor (am.cmd.order.<clientOrderId>). A retried, already approved order is forwarded
+ * again: the order actor is keyed by clientOrderId and ignores the duplicate.
+ */
+export function decideSubmitOrder(book: RiskBook, cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
+  const d = decideCheckOrder(book, cmd, marks, nowUs);
+  if (!d.reply?.ok) return d;
+  const { type: _t, nowUs: _n, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  return { ...d, publish: [toOrderActor(cmd.clientOrderId, { ...order, type: "SubmitOrder" })] };
+}
+
+/** Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. */
+export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>): Decision {
+  const { type: _t, nowUs: _n, ...cancel } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  return new Decider(book).done(ok({ forwarded: true }), [toOrderActor(cmd.clientOrderId, { ...cancel, type: "CancelOrder" })]);
+}
+
+/**
+ * A replace is checked as the order it becomes: its own reservation is taken out, the new quantity less what has
+ * filled (at the new price, or the reserved one) is checked, and on approval OrderReplaceApproved moves the
+ * reservation and the replace goes on to the order actor.
+ */
+export function decideReplaceOrder(book: RiskBook, cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
+  const d = new Decider(book);
+  const prior = book.pending[cmd.clientOrderId];
+  if (!prior) return d.done(fail(DenyReason.UnknownOrder, `${DenyReason.UnknownOrder}: book ${book.book} has no open approved order ${cmd.clientOrderId} to replace`));
+  const quantity = cmd.quantity ?? prior.quantity;
+  const remaining = quantity - (prior.quantity - prior.remaining);
+  const { [prior.clientOrderId]: _own, ...others } = book.pending;
+  const without = { ...book, pending: others };
+  const r =
+    remaining > 0
+      ? checkOrder(
+          without,
+          book.limits,
+          { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, orderType: "LIMIT", quantity: remaining, price: cmd.price ?? prior.price, strategy: prior.strategy },
+          marks,
+          nowUs,
+        )
+      : ({ ok: true, price: cmd.price ?? prior.price } as const);
+  const base = { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, quantity, strategy: prior.strategy };
+  if (!r.ok) {
+    d.record({ type: "OrderDenied", ...base, reason: r.reason, message: r.message, limit: r.limit, value: r.value, tsEvent: nowUs, tsInit: nowUs });
+    return d.done(fail(r.reason, r.message));
+  }
+  d.record({ type: "OrderReplaceApproved", clientOrderId: prior.clientOrderId, quantity, price: r.price, strategy: prior.strategy, tsEvent: nowUs, tsInit: nowUs });
+  const { type: _t, nowUs: _n, ...replace } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  return d.done(ok({ approved: true, clientOrderId: prior.clientOrderId }), [toOrderActor(prior.clientOrderId, { ...replace, type: "ReplaceOrder" })]);
+}
+
+/** The order actor's OrderFilled in the book's fill shape; the instrument comes from the order's reservation. */
+export function fillFromOrderEvent(book: RiskBook, e: OrderFilledFields): FillFields | undefined {
+  const prior = book.pending[e.clientOrderId];
+  const instrument = e.instrument ?? prior?.instrument;
+  if (!instrument) return undefined;
+  const fill: FillFields = {
+    fillId: e.execId,
+    clientOrderId: e.clientOrderId,
+    instrument,
+    side: e.side,
+    quantity: e.lastQty,
+    price: e.lastPx,
+    fee: e.fee,
+    tsEvent: e.tsEvent,
+    tsInit: e.tsInit,
+  };
+  if (e.leavesQty !== undefined) fill.leavesQty = e.leavesQty;
+  if (prior?.positionSide) fill.positionSide = prior.positionSide;
+  if (prior) fill.strategy = prior.strategy;
+  return fill;
 }

@@ -46,6 +46,7 @@ export class BookHarness {
   readonly actor;
   readonly journal: RiskBookEvent[] = [];
   readonly replies: Reply[] = [];
+  readonly published: { subject: string; message: { type: string; [field: string]: unknown } }[] = [];
   nowUs = 1_000_000;
 
   constructor(
@@ -56,6 +57,7 @@ export class BookHarness {
     this.actor.on("*", (e) => {
       if (e.type === "domain") this.journal.push(e.event as RiskBookEvent);
       else if (e.type === "reply") this.replies.push(e);
+      else if (e.type === "publish") this.published.push({ subject: e.subject, message: e.message });
     });
     this.actor.start();
   }

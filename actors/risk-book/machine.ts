@@ -11,7 +11,13 @@
  */
 import { enqueueActions, setup } from "xstate";
 import {
+  type CancelOrder,
   type CheckOrder,
+  type OrderFilledFields,
+  type orderClosedTypes,
+  orderFilledFields,
+  type ReplaceOrder,
+  type SubmitOrder,
   type EngageKillSwitch,
   type Emitted,
   type FillFields,
@@ -28,9 +34,14 @@ import {
   type Trade,
 } from "../domain/index.ts";
 import { applyEvent } from "./apply-event.ts";
+import { DenyReason } from "./deny-reason.ts";
 import {
   type Decision,
+  decideCancelOrder,
   decideCheckOrder,
+  decideReplaceOrder,
+  decideSubmitOrder,
+  fillFromOrderEvent,
   decideEngageKillSwitch,
   decideFill,
   decideMark,
@@ -69,7 +80,11 @@ const riskBookEventTypeSet = new Set<string>(riskBookEventTypes);
 export type RiskBookInputEvent =
   | In<{ type: "CheckOrder" } & CheckOrder>
   | In<{ type: "ApplyFill" | "OrderFilled" } & FillFields>
-  | In<{ type: "OrderCanceled" | "OrderRejected" | "OrderExpired"; clientOrderId: string } & Stamped>
+  | In<{ type: "OrderFilled" } & OrderFilledFields>
+  | In<{ type: "SubmitOrder" } & SubmitOrder>
+  | In<{ type: "CancelOrder" } & CancelOrder>
+  | In<{ type: "ReplaceOrder" } & ReplaceOrder>
+  | In<{ type: (typeof orderClosedTypes)[number]; clientOrderId: string } & Stamped>
   | In<{ type: "MarkPrice" } & MarkPrice>
   | In<{ type: "Quote" } & Quote>
   | In<{ type: "Trade" } & Trade>
@@ -110,8 +125,25 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | "
     case "CheckOrder":
       return decideCheckOrder(book, e, marks, now);
     case "ApplyFill":
-    case "OrderFilled":
       return decideFill(book, normalisedFill(e), marks, now);
+    case "OrderFilled": {
+      if (!("execId" in e)) return decideFill(book, normalisedFill(e), marks, now);
+      const f = orderFilledFields.parse(e);
+      const fill = fillFromOrderEvent(book, f);
+      if (fill) return decideFill(book, fill, marks, now);
+      return {
+        book,
+        events: [],
+        reply: { type: "reply", ok: false, error: { code: DenyReason.UnknownOrder, message: `fill ${f.execId} of order ${f.clientOrderId}: the book has no open order ${f.clientOrderId} and the fill names no instrument` } },
+      };
+    }
+    case "SubmitOrder":
+      return decideSubmitOrder(book, e, marks, now);
+    case "CancelOrder":
+      return decideCancelOrder(book, e);
+    case "ReplaceOrder":
+      return decideReplaceOrder(book, e, marks, now);
+    case "OrderCancelled":
     case "OrderCanceled":
     case "OrderRejected":
     case "OrderExpired":
@@ -177,6 +209,7 @@ export const riskBookMachine = setup({
             }
             if (d.book !== context.book) enqueue.assign({ book: d.book });
             for (const ev of d.events) enqueue.emit({ type: "domain", event: ev });
+            for (const p of d.publish ?? []) enqueue.emit(p);
             if (d.reply) enqueue.emit(d.reply);
           }),
         },

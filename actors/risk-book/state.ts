@@ -15,6 +15,7 @@ import {
   type OrderApproved,
   type OrderDenied,
   type OrderReleased,
+  type OrderReplaceApproved,
   type PositionChanged,
   type PositionLeg,
   type PositionMode,
@@ -60,6 +61,8 @@ export interface PendingOrder {
   clientOrderId: string;
   instrument: string;
   side: Side;
+  /** the order's total quantity */
+  quantity: Quantity;
   /** quantity not yet filled: what the order still reserves */
   remaining: Quantity;
   price: Price;
@@ -125,6 +128,7 @@ type Tagged<K extends string, T> = T & { type: K };
 /** Every domain event a risk book journals. */
 export type RiskBookEvent =
   | Tagged<"OrderApproved", OrderApproved>
+  | Tagged<"OrderReplaceApproved", OrderReplaceApproved>
   | Tagged<"OrderDenied", OrderDenied>
   | Tagged<"OrderReleased", OrderReleased>
   | Tagged<"FillApplied", FillApplied>

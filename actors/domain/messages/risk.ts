@@ -103,9 +103,26 @@ export const fillFields = z.object({
 });
 export type FillFields = z.output<typeof fillFields>;
 
-/** Terminal order events (OrderCanceled, OrderRejected, OrderExpired) release what the order still reserves. */
+/**
+ * The order actor's OrderFilled as the risk book reads it: it has no instrument (the book takes it from the
+ * order's reservation); `execId` is the fill id, `lastQty`/`lastPx` the fill, `fee` signed (negative: rebate).
+ */
+export const orderFilledFields = z.object({
+  clientOrderId,
+  execId: z.string().min(1).max(128),
+  instrument: instrumentId.optional(),
+  side,
+  lastQty: positiveUnits,
+  lastPx: positiveUnits,
+  fee: money.default(0n),
+  leavesQty: nonNegativeUnits.optional(),
+  ...stamped,
+});
+export type OrderFilledFields = z.output<typeof orderFilledFields>;
+
+/** Terminal order events release what the order still reserves (both spellings of cancelled are accepted). */
 export const orderClosedFields = z.object({ clientOrderId, ...stamped });
-export const orderClosedTypes = ["OrderCanceled", "OrderRejected", "OrderExpired"] as const;
+export const orderClosedTypes = ["OrderCancelled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
 
 // ---- commands ----
 
@@ -210,6 +227,21 @@ export const OrderApproved = defineMessage(
 export type OrderApproved = MessageOf<typeof OrderApproved>;
 
 const limitValue = z.union([z.bigint(), z.number(), z.string()]);
+
+export const OrderReplaceApproved = defineMessage(
+  "OrderReplaceApproved",
+  1,
+  z.object({
+    clientOrderId,
+    /** the order's new total quantity; the reservation becomes this minus what has filled */
+    quantity: positiveUnits,
+    price: positiveUnits,
+    strategy: z.string().min(1).max(64),
+    ...stamped,
+  }),
+  "A replace of an open order passed the pre-trade check; its reservation follows the new quantity and price.",
+);
+export type OrderReplaceApproved = MessageOf<typeof OrderReplaceApproved>;
 
 export const OrderDenied = defineMessage(
   "OrderDenied",
@@ -326,6 +358,7 @@ export type InstrumentRegistered = MessageOf<typeof InstrumentRegistered>;
 /** Types of the domain events a risk book journals, in one list for the runtime and for replay. */
 export const riskBookEventTypes = [
   "OrderApproved",
+  "OrderReplaceApproved",
   "OrderDenied",
   "OrderReleased",
   "FillApplied",
