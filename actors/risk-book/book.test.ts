@@ -243,3 +243,21 @@ t.test("the risk report shows positions, P&L, exposure by sector and asset class
   t.ok((report.valueAtRisk.historical ?? 0) > 0, "historical VaR from the marked returns");
   t.ok((report.valueAtRisk.parametric ?? 0) > 0, "parametric VaR from the same series");
 });
+
+t.test("a persisted snapshot survives the msgpack codec and restores an equal book", async (t) => {
+  // The same options as infra/nats/codec.ts (int64 ↔ bigint, maps as objects).
+  const { Packr } = await import("msgpackr");
+  const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: "bigint", mapsAsObjects: true, variableMapSize: true });
+  const config = testConfig();
+  const h = new BookHarness(config);
+  h.limits({ maxDrawdown: { hard: money("50") }, orderRate: { maxOrders: 5, windowUs: 1_000 } });
+  h.mark(AAPL, px(10));
+  h.fill({ side: "BUY", quantity: px(100), price: px(10), fee: money("1.5") });
+  h.check({ side: "BUY", quantity: px(1), price: px(10) });
+  h.mark(AAPL, px(9));
+  const decoded = packr.unpack(packr.pack(h.actor.getPersistedSnapshot()));
+  const restored = createActor(riskBookMachine, { input: { config }, snapshot: decoded }).start();
+  t.ok(isDeepStrictEqual(restored.getSnapshot().context.book, h.book));
+  restored.send({ type: "MarkPrice", instrument: AAPL, last: px(8), tsEvent: 1, tsInit: 1, nowUs: h.nowUs + 1 });
+  t.equal(restored.getSnapshot().context.book.portfolio.cash, h.book.portfolio.cash, "marks work on the restored cache");
+});
