@@ -20,6 +20,8 @@ export interface HostEnv {
   onExit?: (host: ActorHost, reason: { error: Error }) => void;
   /** the actor is processing (start) or done (end); lets a watchdog name the culprit of a hang */
   onProcessing?: (host: ActorHost, busy: boolean) => void;
+  /** a message arrived: the thread is making progress even while no handler runs (a watchdog's heartbeat) */
+  onReceive?: () => void;
 }
 
 interface MailItem {
@@ -121,6 +123,7 @@ export class ActorHost {
   }
 
   private receive(msg: Msg): void {
+    this.env.onReceive?.();
     let decoded: ReturnType<typeof decodeMessage>;
     try {
       decoded = decodeMessage(msg.data, msg.headers, this.kind.validate !== false);

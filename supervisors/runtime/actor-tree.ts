@@ -18,6 +18,7 @@ export interface ActorTreeEnv {
   log: Logger;
   onLifecycle: (e: LifecycleEvent) => void;
   onProcessing?: (host: ActorHost, busy: boolean) => void;
+  onReceive?: () => void;
 }
 
 /** An actor incarnation as a supervised child: started by (re)incarnating its host, ended by the host's failure. */
