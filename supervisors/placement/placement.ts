@@ -19,6 +19,8 @@ export interface PlacementHooks {
 }
 
 const RENEW_MS = Math.floor(leaseTtlMs / 5);
+/** leases acquired (and actors started) at once in one tick */
+const TAKE_CONCURRENCY = 16;
 /** stop before the lease can expire under us */
 const SELF_STOP_MS = Math.floor(leaseTtlMs * 0.7);
 
@@ -131,13 +133,24 @@ export class Placement {
 
   private async balance(): Promise<void> {
     const nodes = [...this.live];
+    const toTake: [string, ActorRef][] = [];
     for (const [key, ref] of this.desired) {
       if (this.transitions.has(key)) continue;
       const owner = ownerOf(key, nodes);
       const mine = this.held.has(key);
-      if (owner === this.node && !mine) await this.take(key, ref);
+      if (owner === this.node && !mine) toTake.push([key, ref]);
       else if (owner !== this.node && mine) void this.let(key, ref, "rebalance");
     }
+    // Takes run side by side (a bounded few at a time): after a failover each take waits on a KV create and a
+    // journal replay, and one after the other they added up to most of the failover time.
+    let next = 0;
+    const worker = async () => {
+      while (next < toTake.length) {
+        const [key, ref] = toTake[next++]!;
+        await this.take(key, ref);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, toTake.length) }, worker));
     for (const [key, h] of this.held) if (!this.desired.has(key) && !this.transitions.has(key)) void this.let(key, h.ref, "unassigned");
   }
 
