@@ -40,6 +40,10 @@ interface PendingTimer {
   handle?: ReturnType<typeof setTimeout>;
 }
 
+type Plane = "cmd" | "md" | "evt";
+const planeOf = (subject: string): Plane =>
+  subject.charCodeAt(3) === 99 /* c */ ? "cmd" : subject.startsWith("am.md.") || subject.startsWith("am.feed.") ? "md" : "evt";
+
 export type HostStatus = "idle" | "running" | "failed" | "stopped";
 
 const BATCH = 256;
@@ -82,7 +86,12 @@ export class ActorHost {
   open(): void {
     if (this.subs.length) return;
     const list = [subjects.cmd(this.kind.name, this.id), ...(this.kind.consumes?.(this.id) ?? [])];
-    for (const s of list) this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.receive(msg)) }));
+    for (const s of list) {
+      // A subject without wildcards is known here once: no per-message subject decode or plane lookup.
+      const fixed = /[*>]/.test(s) ? undefined : s;
+      const plane = fixed ? planeOf(fixed) : undefined;
+      this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.receive(msg, fixed, plane)) }));
+    }
   }
 
   /** Starts an incarnation: restores the last committed state (memory, KV snapshot, journal) and drains. */
@@ -122,7 +131,7 @@ export class ActorHost {
     }
   }
 
-  private receive(msg: Msg): void {
+  private receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
     this.env.onReceive?.();
     let decoded: ReturnType<typeof decodeMessage>;
     try {
@@ -133,9 +142,12 @@ export class ActorHost {
       if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
-    const plane = msg.subject.charCodeAt(3) === 99 /* c */ ? "cmd" : msg.subject.startsWith("am.md.") || msg.subject.startsWith("am.feed.") ? "md" : "evt";
+    const subject = fixedSubject ?? msg.subject;
+    const plane = fixedPlane ?? planeOf(subject);
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
-    const item: MailItem = { subject: msg.subject, event: decoded.message, msg, md: plane === "md", ...(decoded.envelope.correlationId ? { correlationId: decoded.envelope.correlationId } : {}) };
+    // Market data without a reply subject does not keep its Msg: it would pin the connection's read buffer.
+    const item: MailItem = plane === "md" && !msg.reply ? { subject, event: decoded.message, md: true } : { subject, event: decoded.message, msg, md: plane === "md" };
+    if (decoded.envelope.correlationId) item.correlationId = decoded.envelope.correlationId;
     if (this.status === "stopped") {
       if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
       return;
@@ -227,7 +239,7 @@ export class ActorHost {
       return { next, emitted };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      this.deadLetter(item.subject, encodePayload(item.event), item.msg?.headers, `handler threw: ${err.message}`, "handler-threw");
+      this.deadLetter(item.subject, encodePayload(item.event), item.msg?.headers, `handler threw: ${err.message}`, "handler-threw", item.event.type);
       if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
       this.end(err);
       return undefined;
@@ -275,7 +287,7 @@ export class ActorHost {
     msg.respond(data, { headers });
   }
 
-  private deadLetter(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, reason: string, code: string): void {
+  private deadLetter(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, reason: string, code: string, messageType?: string): void {
     this.stats.deadLettered++;
     const { data: body, headers: h } = encodeMessage({
       type: "DeadLetter",
@@ -284,7 +296,7 @@ export class ActorHost {
       subject,
       code,
       reason,
-      messageType: headers?.get("am-type") ?? "",
+      messageType: headers?.get("am-type") || messageType || "",
       payload: data,
       tsInit: this.env.clock.nowUs(),
     });
