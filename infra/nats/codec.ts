@@ -63,8 +63,10 @@ export function encodeMessage(message: Message, env: Partial<Envelope> = {}): { 
 export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
   const type = h?.get(Header.Type);
   if (!h || !type) return undefined;
-  const correlationId = h.get(Header.Correlation) || undefined;
-  const traceparent = h.get(Header.TraceParent) || undefined;
+  // Each get() scans the keys: look up the optional fields only when present (most messages carry none).
+  const keys = h.keys();
+  const correlationId = keys.includes(Header.Correlation) ? h.get(Header.Correlation) || undefined : undefined;
+  const traceparent = keys.includes(Header.TraceParent) ? h.get(Header.TraceParent) || undefined : undefined;
   return { type, version: Number(h.get(Header.Version) || "1"), ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) };
 }
 
