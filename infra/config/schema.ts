@@ -38,6 +38,7 @@ export const settings = {
   cells: { schema: z.coerce.number().int().min(1).max(64), default: 2, doc: "Worker-thread cells hosting this node's actors" },
   hangBudgetMs: { schema: z.coerce.number().int().min(50).max(60_000), default: 1000, doc: "A cell silent this long is ended by the watchdog" },
   kinds: { schema: z.string().min(1), default: "supervisors/node/kinds.ts", doc: "Module (path from the repository root) exporting the actor kinds this node hosts" },
+  demoInstruments: { schema: z.coerce.number().int().min(0).max(5000), default: 50, doc: "Instruments of the demo market (simulator feed and instrument actors); 0 = no demo" },
   replicas: { schema: z.coerce.number().int().min(1).max(5), default: 1, doc: "JetStream replicas of streams and buckets (3 in a cluster)" },
 } as const;
 
