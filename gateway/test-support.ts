@@ -14,7 +14,7 @@ export interface Harness {
   infra: TestInfra;
   nc: NatsConnection;
   gateway: RunningGateway;
-  client(name: ServiceName | "Health"): grpc.Client & Record<string, grpc.MethodDefinition<unknown, unknown>["path"] & ((...a: unknown[]) => unknown)>;
+  client(name: ServiceName | "Health"): grpc.Client;
   token(role: Role, subject?: string): Promise<string>;
   meta(token: string): grpc.Metadata;
   /** A fake actor: answers requests on `subject` with what `answer` returns (a Reply body). */
@@ -37,7 +37,7 @@ export async function startHarness(options: Partial<GatewayOptions> = {}): Promi
       const Ctor = protos.client(name);
       const c = new Ctor(`127.0.0.1:${gateway.port}`, grpc.credentials.createInsecure());
       clients.push(c);
-      return c as ReturnType<Harness["client"]>;
+      return c;
     },
     token: (role, subject = "alice") => mintToken(secret, { subject, role, ttlS: 3600 }),
     meta(token) {
@@ -82,4 +82,10 @@ export async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
     return e as grpc.ServiceError;
   }
   throw new Error("the call succeeded but should have failed");
+}
+
+/** Opens a server stream by method name. */
+export function openStream<T = Record<string, unknown>>(client: grpc.Client, method: string, req: unknown, meta: grpc.Metadata): grpc.ClientReadableStream<T> {
+  const fn = (client as unknown as Record<string, (r: unknown, m: grpc.Metadata) => grpc.ClientReadableStream<T>>)[method]!;
+  return fn.call(client, req, meta);
 }

@@ -3,7 +3,7 @@ import t from "tap";
 import { encodeMessage } from "../infra/nats/index.ts";
 import { subjects } from "../actors/domain/index.ts";
 import { mintToken } from "./auth.ts";
-import { call, failure, secret, startHarness } from "./test-support.ts";
+import { call, failure, openStream, secret, startHarness } from "./test-support.ts";
 
 const order = {
   clientOrderId: "c-1",
@@ -137,7 +137,7 @@ t.test("Trading over a real nats-server", async (t) => {
   });
 
   await t.test("execution reports stream filtered by book, and ListOrders shows them", async (t) => {
-    const stream = trading2.StreamExecutionReports({ book: "main" }, h2.meta(await h2.token("viewer")));
+    const stream = openStream(trading2, "StreamExecutionReports", { book: "main" }, h2.meta(await h2.token("viewer")));
     const received: Record<string, unknown>[] = [];
     const done = new Promise<void>((resolve) =>
       stream.on("data", (r: Record<string, unknown>) => {
@@ -175,7 +175,7 @@ t.test("Trading over a real nats-server", async (t) => {
   });
 
   await t.test("a slow execution report client is ended with RESOURCE_EXHAUSTED, the queue stays bounded", async (t) => {
-    const stream = trading2.StreamExecutionReports({}, h2.meta(await h2.token("viewer")));
+    const stream = openStream(trading2, "StreamExecutionReports", {}, h2.meta(await h2.token("viewer")));
     const ended = new Promise<{ code: number; details: string }>((resolve) => stream.on("error", resolve));
     stream.pause();
     await new Promise((r) => setTimeout(r, 100));
