@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { status as Status } from "@grpc/grpc-js";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { Reply } from "../actors/domain/index.ts";
-import { decodeMessage, decodePayload, encodeMessage, encodePayload, type Message } from "../infra/nats/index.ts";
+import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
 import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
 
 /**
@@ -22,9 +22,15 @@ export class CommandBus {
     return this.exchange(subject, data, headers, remainingMs);
   }
 
-  /** Admin API: a plain msgpack body; the answer is a Reply message or a plain {ok, result?, error?} map. */
+  /**
+   * Admin API (supervisors/node/actor-node.ts): codec messages AdminActorRequest {kind, id},
+   * AdminQuarantineRequest {kind, id, reason} and AdminTreeRequest {}, validated by the node; Reply back.
+   */
   async admin(subject: string, body: Record<string, unknown>, remainingMs: number): Promise<unknown> {
-    return this.exchange(subject, encodePayload(body), undefined, remainingMs);
+    const type = "reason" in body && subject.endsWith(".quarantine") ? "AdminQuarantineRequest" : "kind" in body ? "AdminActorRequest" : "AdminTreeRequest";
+    const { kind, id, reason, config } = body;
+    const message = type === "AdminTreeRequest" ? { type } : { type, kind, id, ...(type === "AdminQuarantineRequest" ? { reason } : {}), ...(config ? { config } : {}) };
+    return this.command(subject, message, remainingMs);
   }
 
   private async exchange(subject: string, data: Uint8Array, headers: ReturnType<typeof encodeMessage>["headers"] | undefined, remainingMs: number): Promise<unknown> {

@@ -138,7 +138,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     t.same(
       got.map((m) => [m.type, m.kind, m.cancelOpenOrders]),
       [
-        ["(admin)", "strategy", undefined],
+        ["AdminActorRequest", "strategy", undefined],
         ["StopStrategy", undefined, false],
       ],
     );
@@ -157,7 +157,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     const a = h.client("Admin");
     const node = await call(a, "QuarantineActor", { kind: "instrument", id: "AAPL.XNAS", reason: "poison" }, operator);
     t.same([node.status, node.restarts], ["quarantined", 3]);
-    t.same(got[0], { type: "(admin)", kind: "instrument", id: "AAPL.XNAS", by: "olga", reason: "poison" });
+    t.same(got[0], { type: "AdminQuarantineRequest", kind: "instrument", id: "AAPL.XNAS", reason: "poison (by olga)" });
     const tree = await call<{ key: string; children: Record<string, unknown>[] }>(a, "GetTree", {}, viewer);
     t.same([tree.key, tree.children[0]!.key], ["root", "risk-book/main"]);
     const v = await failure(call(a, "RestartActor", { kind: "Risk Book", id: "main" }, operator));

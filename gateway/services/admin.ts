@@ -45,7 +45,8 @@ export function adminRpcs(s: Services): ServiceRpcs {
       role: Role.Operator,
       request: actorCommand,
       async handle(req: z.output<typeof actorCommand>, ctx) {
-        const body = { kind: req.kind, id: req.id, by: ctx.principal.subject, ...(req.reason ? { reason: req.reason } : {}) };
+        // The node's AdminQuarantineRequest requires a reason; the caller's name goes into it for the audit trail.
+        const body = name === "quarantine" ? { kind: req.kind, id: req.id, reason: `${req.reason || "no reason given"} (by ${ctx.principal.subject})` } : { kind: req.kind, id: req.id };
         const result = await s.bus.admin(subjects.admin(name), body, ctx.remainingMs());
         return actorNode(result ?? { kind: req.kind, id: req.id });
       },
