@@ -10,6 +10,7 @@ import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { declareTables } from "../../infra/questdb/index.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
+import { startDemo } from "./demo.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -75,6 +76,10 @@ async function main(): Promise<void> {
     });
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });
+    if (config.demoInstruments > 0) {
+      await startDemo(node, config.demoInstruments);
+      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>" });
+    }
     log.info("node up", { nats: natsUrl, questdb: questdbUrl, console: `${questdbUrl} (QuestDB web console)` });
   } catch (e) {
     log.error("node failed to start", { error: (e as Error).message });

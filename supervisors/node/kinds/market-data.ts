@@ -21,7 +21,7 @@ export const instrumentKind = (catalogue: Map<string, InstrumentDefinition>) =>
       if (!definition) throw new Error(`instrument ${id} has no definition`);
       return { definition, feedSource: SIM_SOURCE, barTypes: ["1s", "1m"] };
     },
-    consumes: (id) => [subjects.feed("*", parseInstrumentId(id))],
+    consumes: (id) => [subjects.feedAnySource(parseInstrumentId(id))],
     persistence: "none",
     batchAs: "RawBatch",
     tickEveryMs: 250,
