@@ -2,6 +2,12 @@ import { headers } from "@nats-io/transport-node";
 import t from "tap";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
 
+function withHeaders(values: Record<string, string>) {
+  const h = headers();
+  for (const [k, v] of Object.entries(values)) h.set(k, v);
+  return h;
+}
+
 const quote = { type: "Quote", instrument: "BRK.B.XNYS", bid: 41_012_000_000_000, bidSize: 100_00000000, ask: 41_015_000_000_000, askSize: 200_00000000, seq: 7, tsEvent: 1_700_000_000_000_000, tsInit: 1_700_000_000_000_001 };
 
 t.test("a message round-trips with its envelope in headers and its body as a plain msgpack map", async (t) => {
@@ -29,6 +35,8 @@ t.test("each kind of bad input is a DecodeError with its reason, never a crash",
     ["not msgpack", () => decodeMessage(new Uint8Array([0x85, 0xa1]), h, true), "not-msgpack"],
     ["not a map", () => decodeMessage(encodePayload([1, 2]), h, true), "invalid"],
     ["invalid field", () => decodeMessage(encodePayload({ ...quote, type: undefined, bid: -1 }), h, true), "invalid"],
+    ["unknown type", () => decodeMessage(encodePayload({}), withHeaders({ "am-type": "NoSuchMessage" }), true), "unknown-type"],
+    ["newer schema version", () => decodeMessage(encodePayload({}), withHeaders({ "am-type": "Quote", "am-v": "9" }), true), "bad-version"],
   ];
   for (const [what, run, reason] of cases) {
     try {
@@ -39,13 +47,6 @@ t.test("each kind of bad input is a DecodeError with its reason, never a crash",
       t.equal((e as DecodeError).reason, reason, what);
     }
   }
-  const unknown = headers();
-  unknown.set("am-type", "NoSuchMessage");
-  t.throws(() => decodeMessage(encodePayload({}), unknown, true), { reason: "unknown-type" });
-  const newer = headers();
-  newer.set("am-type", "Quote");
-  newer.set("am-v", "9");
-  t.throws(() => decodeMessage(encodePayload({}), newer, true), { reason: "bad-version" });
   try {
     decodeMessage(encodePayload({ ...quote, type: undefined, bid: -1 }), h, true);
   } catch (e) {
