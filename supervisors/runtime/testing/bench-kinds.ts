@@ -1,0 +1,15 @@
+import type { ActorKind } from "../kind.ts";
+import { counterKind } from "./counter-kind.ts";
+import { quoteCounterKind } from "./quote-counter-kind.ts";
+
+/**
+ * Kinds for scripts/bench/kernel.ts and containment.ts (AM_KINDS=supervisors/runtime/testing/bench-kinds.ts): the
+ * quote counter (market-data hot path), and counters whose restart intensity lets a benchmark crash them ~100 times.
+ */
+const tolerant = { maxRestarts: 1_000, periodMs: 1_000 };
+export const kinds: ActorKind[] = [
+  quoteCounterKind,
+  { ...counterKind("none", "bench-counter"), supervision: tolerant },
+  counterKind("event-sourced", "bench-counter-es"),
+  counterKind("snapshot", "bench-counter-snap"),
+];
