@@ -86,6 +86,8 @@ interface Sample {
   at: number;
   ms: number;
   ok: boolean;
+  /** why it was not acknowledged: timeout, no-responders, or the reply's error code */
+  why?: string;
 }
 
 class Load {
@@ -116,14 +118,17 @@ class Load {
   private async send(a: Actor): Promise<void> {
     const s = performance.now();
     let ok = false;
+    let why: string | undefined;
     try {
       const r = await this.nc.request(subjects.cmd(a.kind, a.id), this.inc.data, { headers: this.inc.headers, timeout: REQUEST_TIMEOUT_MS });
-      ok = decodeOk(r.data);
-    } catch {
-      ok = false;
+      const body = decodePayloadSafe(r.data) as { ok?: boolean; error?: { code?: string } } | undefined;
+      ok = body?.ok === true;
+      if (!ok) why = body?.error?.code ?? "bad-reply";
+    } catch (e) {
+      why = /no responders/i.test((e as Error).message) ? "no-responders" : /timeout/i.test((e as Error).message) ? "timeout" : (e as Error).message;
     }
     if (ok) a.acked++;
-    this.samples.push({ actor: a, at: s, ms: ok ? performance.now() - s : REQUEST_TIMEOUT_MS, ok });
+    this.samples.push({ actor: a, at: s, ms: ok ? performance.now() - s : REQUEST_TIMEOUT_MS, ok, ...(why ? { why } : {}) });
   }
 
   async pause(): Promise<void> {
@@ -133,10 +138,6 @@ class Load {
   }
 }
 
-function decodeOk(data: Uint8Array): boolean {
-  // The reply body is { ok, result?, error? } (type travels in a header): ok is all the load needs.
-  return (decodePayloadSafe(data) as { ok?: boolean } | undefined)?.ok === true;
-}
 function decodePayloadSafe(data: Uint8Array): unknown {
   try {
     return decodePayload(data);
@@ -218,6 +219,7 @@ async function main(): Promise<Record<string, unknown>> {
       baselineP99Ms: round2(p99(base.map((s) => s.ms))),
       failureP99Ms: round2(p99(during.map((s) => s.ms))),
       unacked: during.filter((s) => !s.ok).length,
+      baselineUnacked: base.filter((s) => !s.ok).length,
       requests: during.length,
     };
     if (domain) {
@@ -225,6 +227,12 @@ async function main(): Promise<Record<string, unknown>> {
       r.p99RatioInside = ratio(domain);
       r.inside = actors.filter((a) => healthy(a) && domain(a)).length;
     }
+    const why = (xs: Sample[]) => {
+      const m = new Map<string, number>();
+      for (const x of xs) if (!x.ok) m.set(`${x.why}@${x.actor.node}/${x.actor.cell}`, (m.get(`${x.why}@${x.actor.node}/${x.actor.cell}`) ?? 0) + 1);
+      return JSON.stringify(Object.fromEntries(m));
+    };
+    log(`${name}: not acknowledged (reason@node/cell): baseline ${why(base)}, failure ${why(during)}`);
     let lost = 0;
     let snapLost = 0;
     let extra = 0;

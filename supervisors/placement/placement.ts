@@ -39,6 +39,10 @@ export class Placement {
   /** leases this node holds: key → revision and last renewal time */
   private readonly held = new Map<string, { ref: ActorRef; revision: number; renewedAt: number }>();
   private readonly transitions = new Set<string>();
+  /** actors this node should own, waiting for a free taker */
+  private readonly toTake: [string, ActorRef][] = [];
+  private readonly queued = new Set<string>();
+  private takers = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
   private ticking = false;
@@ -133,25 +137,34 @@ export class Placement {
 
   private async balance(): Promise<void> {
     const nodes = [...this.live];
-    const toTake: [string, ActorRef][] = [];
     for (const [key, ref] of this.desired) {
-      if (this.transitions.has(key)) continue;
+      if (this.transitions.has(key) || this.queued.has(key)) continue;
       const owner = ownerOf(key, nodes);
       const mine = this.held.has(key);
-      if (owner === this.node && !mine) toTake.push([key, ref]);
-      else if (owner !== this.node && mine) void this.let(key, ref, "rebalance");
+      if (owner === this.node && !mine) {
+        this.queued.add(key);
+        this.toTake.push([key, ref]);
+      } else if (owner !== this.node && mine) void this.let(key, ref, "rebalance");
     }
-    // Takes run side by side (a bounded few at a time): after a failover each take waits on a KV create and a
-    // journal replay, and one after the other they added up to most of the failover time.
-    let next = 0;
-    const worker = async () => {
-      while (next < toTake.length) {
-        const [key, ref] = toTake[next++]!;
-        await this.take(key, ref);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, toTake.length) }, worker));
+    this.pumpTakes();
     for (const [key, h] of this.held) if (!this.desired.has(key) && !this.transitions.has(key)) void this.let(key, h.ref, "unassigned");
+  }
+
+  /**
+   * Takes run beside the tick, a bounded few at a time: after a failover each is a KV create plus a journal replay.
+   * Awaited in the tick they held back the renewals of the leases already held, past their self-stop time.
+   */
+  private pumpTakes(): void {
+    while (this.takers < TAKE_CONCURRENCY && this.toTake.length) {
+      const [key, ref] = this.toTake.shift()!;
+      this.takers++;
+      const go = this.stopped || this.held.has(key) ? Promise.resolve() : this.take(key, ref);
+      void go.finally(() => {
+        this.takers--;
+        this.queued.delete(key);
+        this.pumpTakes();
+      });
+    }
   }
 
   private async take(key: string, ref: ActorRef): Promise<void> {
@@ -194,6 +207,8 @@ export class Placement {
     if (this.timer) clearInterval(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 10));
     this.stopped = true;
+    this.toTake.length = 0;
+    while (this.takers > 0) await new Promise((r) => setTimeout(r, 10));
     await Promise.all([...this.held].map(([key, h]) => this.let(key, h.ref, "shutdown")));
     await this.nodesKv.delete(kvKey("node", this.node)).catch(() => {});
   }
