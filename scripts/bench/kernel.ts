@@ -5,10 +5,15 @@
  *
  * - msgsPerSec: one node process with 2 cells hosts 100 `quote-counter` actors; actor <id> consumes
  *   am.md.quote.BENCH.<id> (subjects.md), declares batchAs (a run of queued quotes is one transition) and
- *   validate:false. This process blasts pre-encoded Quote messages round-robin over the 100 subjects paced at RATE
- *   per second (KERNEL_BENCH_RATE, default 150 000) in 2 ms ticks. After a warm-up, every actor is asked its count
- *   (GetCount) at the start and the end of a WINDOW_MS window: msgsPerSec = Σ(count delta) / window. Counted
- *   are messages the actors processed, not messages published (a conflated or dropped quote does not count).
+ *   validate:false. This process (its own NATS connection) publishes pre-encoded Quote messages round-robin over
+ *   the 100 subjects, paced at RATE per second (KERNEL_BENCH_RATE, default 150 000) in 1 ms ticks: a warm-up of
+ *   WARMUP_MS, then a window of WINDOW_MS. Before and after the window the actors are asked (GetCount) until their
+ *   counts stop moving; each actor also reports when it last processed a quote. msgsPerSec = quotes processed
+ *   in the window / (last quote processed - window start): what the actors handled, not what was published (a
+ *   quote conflated or dropped does not count; the log line gives the share processed).
+ * - msgsPerCpuSec: the same quotes / the node process's CPU time over the same span (/proc, user + system, all
+ *   threads): the throughput one fully available core would give, a steadier figure on a shared machine.
+ *   offeredPerSec and loadAvg1m say what was asked and how busy the machine was.
  * - rrP50Us / rrP99Us: sequential `command(GetCount)` round trips to one `bench-counter` actor (persistence none)
  *   on the same node, RR_SAMPLES after RR_WARMUP, timed in this process (encode, NATS, cell, decode).
  * - restartP99Ms: RESTART_SAMPLES times: publish Explode to one `bench-counter` (the action throws, the
