@@ -76,6 +76,9 @@ async function freshEnv(varDir: string): Promise<Record<string, string>> {
     AM_QUESTDB_PG_PORT: String(pg),
     AM_QUESTDB_HEAP_MB: "512",
     AM_VAR_DIR: varDir,
+    // The node's edges and demo are not what these tests are about: keep the node small and off fixed ports.
+    AM_GATEWAY_PORT: "0",
+    AM_DEMO_INSTRUMENTS: "0",
     ...(process.env.AM_CACHE_DIR ? { AM_CACHE_DIR: process.env.AM_CACHE_DIR } : {}),
   };
 }

@@ -63,6 +63,7 @@ export class ActorHost {
   private dirtySince = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly kind: ActorKind,
@@ -93,6 +94,14 @@ export class ActorHost {
     }
     if (!this.snapshot) await this.restore();
     this.status = "running";
+    if (this.kind.tickEveryMs && !this.ticker) {
+      this.ticker = setInterval(() => {
+        if (this.status !== "running") return;
+        this.mailbox.offer({ subject: "tick", event: { type: "Tick" } }, "accept");
+        this.schedule();
+      }, this.kind.tickEveryMs);
+      this.ticker.unref?.();
+    }
     this.schedule();
   }
 
@@ -363,6 +372,7 @@ export class ActorHost {
     if (this.status === "stopped") return;
     const wasRunning = this.status === "running";
     this.status = "stopped";
+    if (this.ticker) clearInterval(this.ticker);
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);

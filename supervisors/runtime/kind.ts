@@ -19,6 +19,8 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    * the transition cost once per batch. Only for machines whose batch event means the items one by one.
    */
   batchAs?: string;
+  /** deliver `{ type: "Tick" }` this often (bars of quiet instruments close, calendars advance) */
+  tickEveryMs?: number;
   /** mailbox bound; market data conflates to the latest per subject, commands are refused as busy */
   mailboxCapacity?: number;
   /** snapshot mode: at most one KV write per this many ms (and on stop) */
