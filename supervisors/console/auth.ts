@@ -1,14 +1,13 @@
-import { errors, jwtVerify, SignJWT } from "jose";
+import { decodeJwt } from "jose";
+import { authenticate, defaultAudience, defaultIssuer, isRole, mintToken, Role, roleRank } from "../../gateway/auth.ts";
 
 /**
- * Operators sign in with the bearer JWT the gRPC gateway accepts: HS256, claims `sub`, `role` and `exp`.
- * Roles are ordered; a control needs at least `operator`.
+ * Operators sign in with the same bearer JWT the gRPC gateway accepts (gateway/auth.ts: HS256, issuer, audience,
+ * exp, sub, role), so one token minted with scripts/mint-token.ts works on both edges.
  */
-export const Role = { Viewer: "viewer", Trader: "trader", Operator: "operator", Admin: "admin" } as const;
-export type Role = (typeof Role)[keyof typeof Role];
-const rank: Record<Role, number> = { viewer: 0, trader: 1, operator: 2, admin: 3 };
+export { isRole, Role };
 
-export const AuthFailure = { Missing: "missing", Malformed: "malformed", BadSignature: "bad-signature", Expired: "expired", BadClaims: "bad-claims" } as const;
+export const AuthFailure = { Missing: "missing", Expired: "expired", BadSignature: "bad-signature", Invalid: "invalid" } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
 export class AuthError extends Error {
@@ -21,44 +20,43 @@ export class AuthError extends Error {
   }
 }
 
+export interface ConsoleAuth {
+  /** HS256 secret, at least 32 bytes (the gateway's) */
+  secret: string;
+  issuer?: string;
+  audience?: string;
+}
+
 export interface Principal {
   sub: string;
   role: Role;
-  /** expiry, seconds since the epoch */
+  /** expiry, seconds since the epoch: controls are refused once it passes, even on an open socket */
   exp: number;
 }
 
-export const isRole = (v: unknown): v is Role => typeof v === "string" && v in rank;
-
 /** True when `role` is `needed` or above. */
-export const hasRole = (role: Role, needed: Role): boolean => rank[role] >= rank[needed];
+export const hasRole = (role: Role, needed: Role): boolean => roleRank(role) >= roleRank(needed);
 
-const keyOf = (secret: string | Uint8Array) => (typeof secret === "string" ? new TextEncoder().encode(secret) : secret);
-
-/** Verifies a bearer token (HS256 only, `exp` required) and returns who it names; throws AuthError with a reason. */
-export async function verifyToken(token: string | undefined, secret: string | Uint8Array): Promise<Principal> {
-  if (!token) throw new AuthError(AuthFailure.Missing, "no bearer token: sign in with a JWT");
-  let payload: Record<string, unknown>;
+/** Verifies a token as the gateway does and returns who it names; throws AuthError with a reason. */
+export async function verifyToken(token: string | undefined, auth: ConsoleAuth): Promise<Principal> {
+  if (!token) throw new AuthError(AuthFailure.Missing, "no bearer token: sign in with a JWT (scripts/mint-token.ts)");
+  const bare = token.trim().replace(/^Bearer\s+/i, "");
   try {
-    ({ payload } = await jwtVerify(token.replace(/^Bearer\s+/i, ""), keyOf(secret), { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] }));
+    const p = await authenticate(`Bearer ${bare}`, { secret: auth.secret, issuer: auth.issuer ?? defaultIssuer, audience: auth.audience ?? defaultAudience });
+    const { exp } = decodeJwt(bare);
+    if (typeof exp !== "number") throw new AuthError(AuthFailure.Invalid, "token has no expiry (exp)");
+    return { sub: p.subject, role: p.role, exp };
   } catch (e) {
-    if (e instanceof errors.JWTExpired) throw new AuthError(AuthFailure.Expired, "token expired: sign in again");
-    if (e instanceof errors.JWSSignatureVerificationFailed) throw new AuthError(AuthFailure.BadSignature, "token signature does not verify");
-    if (e instanceof errors.JWTClaimValidationFailed) throw new AuthError(AuthFailure.BadClaims, `token claim ${e.claim}: ${e.reason}`);
-    throw new AuthError(AuthFailure.Malformed, `token rejected: ${(e as Error).message}`);
+    if (e instanceof AuthError) throw e;
+    const message = (e as Error).message;
+    const reason = /expired/i.test(message) ? AuthFailure.Expired : /signature/i.test(message) ? AuthFailure.BadSignature : AuthFailure.Invalid;
+    throw new AuthError(reason, message);
   }
-  const { sub, role, exp } = payload;
-  if (typeof sub !== "string" || sub.length === 0) throw new AuthError(AuthFailure.BadClaims, "token claim sub must be a non-empty string");
-  if (!isRole(role)) throw new AuthError(AuthFailure.BadClaims, `token claim role must be one of ${Object.keys(rank).join(", ")}`);
-  return { sub, role, exp: exp as number };
 }
 
-/** Signs a token (tests, local development, an operator's CLI). */
-export function signToken(p: { sub: string; role: Role }, secret: string | Uint8Array, ttlSeconds = 8 * 3600): Promise<string> {
-  return new SignJWT({ role: p.role })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(p.sub)
-    .setIssuedAt()
-    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(keyOf(secret));
+/** Signs a token the gateway and the console accept (tests; operators use scripts/mint-token.ts). */
+export function signToken(p: { sub: string; role: Role }, secret: string, ttlSeconds = 8 * 3600): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  // An already-expired token (negative ttl) is issued in the past so that iat stays before exp.
+  return mintToken(secret, { subject: p.sub, role: p.role, ttlS: Math.abs(ttlSeconds), nowS: ttlSeconds < 0 ? now + 2 * ttlSeconds : now });
 }

@@ -148,7 +148,7 @@ t.test("a token that does not verify is refused with close code 4401", async (t)
   const f = await natsFixture(t);
   const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, log: createLogger({ level: "error" }) });
   t.teardown(() => running.stop());
-  const forged = await ConsoleClient.open(running.url, await signToken({ sub: "mallory", role: "admin" }, "another-secret-another-secret-xx"));
+  const forged = await ConsoleClient.open(running.url, await signToken({ sub: "mallory", role: "admin" }, "another-secret-another-secret-xx-yy"));
   t.match(await forged.waitFor((f) => f.type === "authError", "authError"), { reason: "bad-signature" });
   t.equal((await forged.waitClosed()).code, 4401);
   const expired = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET, -10));

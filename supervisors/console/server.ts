@@ -5,7 +5,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
 import { actorVerb, killSwitch, quarantineActor, type ReplyBody } from "./admin-relay.ts";
-import { AuthError, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
+import { AuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
 import { type ClientFrame, CloseCode, clientFrame, toJson } from "./protocol.ts";
 
@@ -14,8 +14,8 @@ export interface ConsoleOptions {
   /** 0 picks a free port (tests) */
   port: number;
   host?: string;
-  /** HS256 secret of the bearer JWTs (shared with the gRPC gateway) */
-  auth: { secret: string | Uint8Array };
+  /** the gRPC gateway's token settings: the same JWTs sign in here */
+  auth: ConsoleAuth;
   /** nats-server monitoring endpoint for the health panel, e.g. http://127.0.0.1:8222 */
   natsMonitorUrl?: string;
   /** QuestDB HTTP endpoint for the health panel */
@@ -154,7 +154,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     if (frame.op === "hello") {
       const first = !s.principal;
       try {
-        s.principal = await verifyToken(frame.token, o.auth.secret);
+        s.principal = await verifyToken(frame.token, o.auth);
       } catch (e) {
         const reason = e instanceof AuthError ? e.reason : "malformed";
         send(s, { type: "authError", reason, message: (e as Error).message });

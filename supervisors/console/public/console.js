@@ -333,7 +333,8 @@ function renderTree() {
       if (state.collapsed.has(ck)) continue;
       for (const k of c.kinds ?? []) {
         const shown = (k.actors ?? []).filter(match);
-        if (f && !shown.length) continue;
+        // A kind with no actor in this cell is noise in a dense view; the node row still counts everything.
+        if (!shown.length) continue;
         const kk = `k:${n.node}/${c.cell}/${k.kind}`;
         rows.push(groupRow("g-kind", kk, "ind2", esc(k.kind), `<span class="dim">${(k.actors ?? []).length} actors</span>`));
         if (state.collapsed.has(kk)) continue;
