@@ -146,7 +146,7 @@ t.test("the console over a real node", async (t) => {
 
 t.test("a token that does not verify is refused with close code 4401", async (t) => {
   const f = await natsFixture(t);
-  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, log: createLogger({ level: "error" }) });
+  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, sessionCheckMs: 200, log: createLogger({ level: "error" }) });
   t.teardown(() => running.stop());
   const forged = await ConsoleClient.open(running.url, await signToken({ sub: "mallory", role: "admin" }, "another-secret-another-secret-xx-yy"));
   t.match(await forged.waitFor((f) => f.type === "authError", "authError"), { reason: "bad-signature" });
@@ -154,4 +154,8 @@ t.test("a token that does not verify is refused with close code 4401", async (t)
   const expired = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET, -10));
   t.match(await expired.waitFor((f) => f.type === "authError", "authError"), { reason: "expired" });
   t.equal(running.sessions(), 0, "no session was opened");
+  const shortLived = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET, 1));
+  await shortLived.waitFor((f) => f.type === "welcome", "welcome");
+  t.match(await shortLived.waitFor((f) => f.type === "authError", "authError at expiry"), { reason: "expired" }, "an open session ends when its token expires");
+  t.equal((await shortLived.waitClosed()).code, 4401);
 });

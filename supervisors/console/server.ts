@@ -26,6 +26,8 @@ export interface ConsoleOptions {
   healthIntervalMs?: number;
   quoteIntervalMs?: number;
   riskIntervalMs?: number;
+  /** how often sockets are pinged and expired tokens ended */
+  sessionCheckMs?: number;
   log?: Logger;
 }
 
@@ -203,8 +205,14 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     void view.refreshTree().catch(() => {});
   }
 
+  // Also ends sessions whose token has expired: watching needs a valid token as much as acting does.
   const pinger = setInterval(() => {
     for (const s of sessions) {
+      if (s.principal && s.principal.exp * 1000 <= Date.now()) {
+        send(s, { type: "authError", reason: "expired", message: "token expired: sign in again" });
+        s.ws.close(CloseCode.Unauthorized, "token expired");
+        continue;
+      }
       if (!s.alive) {
         s.ws.terminate();
         continue;
@@ -212,7 +220,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       s.alive = false;
       s.ws.ping();
     }
-  }, 15_000);
+  }, o.sessionCheckMs ?? 15_000);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
