@@ -175,6 +175,8 @@ export class LiveView {
 
   private async pollTree(): Promise<void> {
     this.tree = await gatherTree(this.o.nc);
+    // Contexts carry fixed-point prices and sizes (e.g. an instrument's top of book): shown as decimals.
+    for (const n of this.tree) for (const c of n.cells ?? []) for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.context !== undefined) a.context = displayUnits(a.context);
     this.treeAt = Date.now();
     this.push({ type: "tree", nodes: this.tree, at: this.treeAt }, true);
   }

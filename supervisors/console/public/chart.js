@@ -44,7 +44,7 @@ export function drawChart(canvas, points, opts = {}) {
   }
   const padL = 8;
   const padR = 70;
-  const padT = 8;
+  const padT = 18;
   const padB = 18;
   let lo = Number.POSITIVE_INFINITY;
   let hi = Number.NEGATIVE_INFINITY;
@@ -120,6 +120,6 @@ export function drawChart(canvas, points, opts = {}) {
   if (opts.title) {
     g.fillStyle = AXIS;
     g.textAlign = "left";
-    g.fillText(opts.title, padL + 4, padT + 6);
+    g.fillText(opts.title, padL + 4, 9);
   }
 }
