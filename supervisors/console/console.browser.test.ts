@@ -12,7 +12,7 @@ import { repoRoot } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorNode } from "../node/actor-node.ts";
-import { admin, command } from "../node/testing.ts";
+import { admin, command } from "../node/admin-client.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
 import { signToken } from "./auth.ts";
 import { startConsole } from "./server.ts";
