@@ -128,7 +128,8 @@ async function startNode(t: Scope, env: Record<string, string>): Promise<NodePro
   });
   const up = await eventually(() => done || /node up/.test(out), 120_000);
   if (!up || done) throw new Error(`the node did not come up:\n${out}`);
-  servers = childrenOf(child.pid!).filter((c) => c.comm !== "bash");
+  // The servers only: the guardians (bash) and tsx's esbuild helpers of the worker cells are not servers.
+  servers = childrenOf(child.pid!).filter((c) => c.comm.startsWith("nats-server") || c.comm === "java");
   return { child, servers, exited, output: () => out };
 }
 
