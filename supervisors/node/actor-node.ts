@@ -188,9 +188,10 @@ export class ActorNode {
   async quarantine(r: ActorRef, reason: string): Promise<void> {
     const first = !this.quarantined.has(keyOf(r));
     await this.recordQuarantine(r, reason);
+    // The cell reports the quarantine as a lifecycle event; only when no cell can, the node reports it.
     const cell = this.cells[this.cellIndex(r)];
-    if (cell) await cell.request({ op: "quarantine", ...r, reason }).catch(() => {});
-    if (first) this.publishLifecycle({ event: "quarantined", kind: r.kind, id: r.id, restarts: 0, reason });
+    const reported = cell ? await cell.request({ op: "quarantine", ...r, reason }).then(() => true, () => false) : false;
+    if (first && !reported) this.publishLifecycle({ event: "quarantined", kind: r.kind, id: r.id, restarts: 0, reason });
   }
 
   async release(r: ActorRef): Promise<void> {

@@ -12,6 +12,7 @@ import { declareTables } from "../../infra/questdb/index.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -47,10 +48,12 @@ async function main(): Promise<void> {
   try {
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
+    let natsMonitorUrl: string | undefined;
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
       const infra: LocalInfra = await startLocalInfra(config, (line) => log.info(line));
       stack.push({ name: "local servers", stop: () => infra.stop() });
       natsUrl ??= infra.natsUrl;
+      natsMonitorUrl = infra.natsMonitorUrl;
       questdbUrl ??= infra.questdbUrl;
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
@@ -89,6 +92,12 @@ async function main(): Promise<void> {
       stack.push({ name: "gRPC gateway", stop: () => gateway.stop() });
       log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert), token: "node --import tsx scripts/mint-token.ts --role trader --sub you" });
     }
+    const cc = consoleOptionsFrom(config, { nc, ...(questdbUrl ? { questdbUrl } : {}), ...(natsMonitorUrl ? { natsMonitorUrl } : {}), log });
+    if ("options" in cc) {
+      const adminConsole = await startConsole(cc.options);
+      stack.push({ name: "admin console", stop: () => adminConsole.stop() });
+      log.info("admin console listening", { url: adminConsole.url, token: "node --import tsx scripts/mint-token.ts --role operator --sub you" });
+    } else log.info("admin console off", { why: cc.off });
     if (config.demoInstruments > 0) {
       await startDemo(node, config.demoInstruments);
       log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>" });
