@@ -3,6 +3,8 @@ import { questdbSql, rowsOf } from "./sql.ts";
 /**
  * The platform's QuestDB tables. Prices and quantities are DECIMAL (fixed point, never binary float); every
  * table has a designated timestamp, daily partitions, WAL, and DEDUP UPSERT KEYS so redelivery never duplicates.
+ * Bars are keyed by their open time (`ts`, the bar's identity) and carry the close time (the Bar's tsEvent) in
+ * `ts_close`. Orders are keyed by the platform's order id (the order actor's clientOrderId); the venue's id is apart.
  */
 export interface TableSpec {
   name: string;
@@ -28,7 +30,7 @@ export const tables: TableSpec[] = [
   },
   {
     name: "bars",
-    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bar_type", "SYMBOL"], ["open", PX], ["high", PX], ["low", PX], ["close", PX], ["volume", PX], ["vwap", PX], ["trades", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bar_type", "SYMBOL"], ["open", PX], ["high", PX], ["low", PX], ["close", PX], ["volume", PX], ["vwap", PX], ["trades", "LONG"], ["ts_close", "TIMESTAMP"], ["ts_init", "TIMESTAMP"]],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "bar_type"],
   },
@@ -40,7 +42,7 @@ export const tables: TableSpec[] = [
   },
   {
     name: "orders",
-    columns: [["ts", "TIMESTAMP"], ["order_id", "VARCHAR"], ["client_order_id", "VARCHAR"], ["event", "SYMBOL"], ["status", "SYMBOL"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["order_type", "SYMBOL"], ["tif", "SYMBOL"], ["price", PX], ["stop_price", PX], ["qty", PX], ["filled_qty", PX], ["avg_price", PX], ["reason", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [["ts", "TIMESTAMP"], ["order_id", "VARCHAR"], ["client_order_id", "VARCHAR"], ["venue_order_id", "VARCHAR"], ["event", "SYMBOL"], ["status", "SYMBOL"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["order_type", "SYMBOL"], ["tif", "SYMBOL"], ["price", PX], ["stop_price", PX], ["qty", PX], ["filled_qty", PX], ["avg_price", PX], ["reason", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
     timestamp: "ts",
     upsertKeys: ["ts", "order_id", "seq"],
   },
