@@ -5,3 +5,4 @@ export * from "./orders.ts";
 export * from "./reply.ts";
 export * as schema from "./schemas.ts";
 export * from "./strategy.ts";
+export * from "./recorder.ts";
