@@ -37,6 +37,8 @@ export const subjects = {
   /** Raw, untrusted input from a feed. */
   feed: (source: string, i: InstrumentId) => `am.feed.${escapeToken(source)}.${inst(i)}`,
   feedAll: (source: string) => `am.feed.${escapeToken(source)}.>`,
+  /** one instrument's raw input from any source */
+  feedAnySource: (i: InstrumentId) => `am.feed.*.${inst(i)}`,
   /** Normalised market data. */
   md: (channel: MdChannel, i: InstrumentId) => `am.md.${channel}.${inst(i)}`,
   mdAll: (channel: MdChannel | "*" = "*") => `am.md.${channel}.>`,

@@ -1,6 +1,7 @@
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Packr } from "msgpackr";
 import { messageDef } from "../../actors/domain/message.ts";
+import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
 
 /**
  * The wire format of every public subject: standard msgpack (no msgpackr records or extensions, so any msgpack

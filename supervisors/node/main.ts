@@ -2,11 +2,16 @@
  * The node process: the entry point of `npm start` and of the README's run command. It starts the local servers
  * (unless told to use existing ones), declares streams, buckets and tables, and runs until SIGINT or SIGTERM.
  */
-import { ConfigError, loadConfig } from "../../infra/config/index.ts";
-import { type LocalInfra, startLocalInfra } from "../../infra/local/index.ts";
+import { ConfigError, loadConfig, resolveJwtSecret } from "../../infra/config/index.ts";
+import { startGateway } from "../../gateway/index.ts";
+import { isAbsolute, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type LocalInfra, repoRoot, startLocalInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { declareTables } from "../../infra/questdb/index.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
+import { ActorNode } from "./actor-node.ts";
+import { startDemo } from "./demo.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -48,15 +53,46 @@ async function main(): Promise<void> {
       natsUrl ??= infra.natsUrl;
       questdbUrl ??= infra.questdbUrl;
     }
-    if (!natsUrl || !questdbUrl) {
-      throw new Error("no servers: set AM_START_INFRA=true, or AM_NATS_URL and AM_QUESTDB_URL");
-    }
+    if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
-    stack.push({ name: "NATS connection", stop: () => nc.drain() });
+    // On Ctrl-C the terminal signals nats-server too; a connection already gone is not an error.
+    stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
     const declared = await declareResources(nc, { replicas: config.replicas });
     log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });
-    const qdb = await declareTables(questdbUrl);
-    log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+    if (questdbUrl) {
+      const qdb = await declareTables(questdbUrl);
+      log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+    } else {
+      log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
+    }
+    const node = new ActorNode({
+      nc,
+      natsUrl,
+      node: config.nodeId,
+      kindsModule: pathToFileURL(isAbsolute(config.kinds) ? config.kinds : join(repoRoot, config.kinds)).href,
+      cells: config.cells,
+      hangBudgetMs: config.hangBudgetMs,
+      log,
+      logLevel: config.logLevel,
+    });
+    await node.start();
+    stack.push({ name: "actor node", stop: () => node.stop() });
+    if (config.gatewayPort > 0) {
+      const gateway = await startGateway({
+        nc,
+        host: config.host,
+        port: config.gatewayPort,
+        jwtSecret: resolveJwtSecret(config),
+        rateLimit: { ratePerSecond: config.gatewayRatePerSecond, burst: config.gatewayRateBurst },
+        ...(config.gatewayTlsCert && config.gatewayTlsKey ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } } : {}),
+      });
+      stack.push({ name: "gRPC gateway", stop: () => gateway.stop() });
+      log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert), token: "node --import tsx scripts/mint-token.ts --role trader --sub you" });
+    }
+    if (config.demoInstruments > 0) {
+      await startDemo(node, config.demoInstruments);
+      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>" });
+    }
     log.info("node up", { nats: natsUrl, questdb: questdbUrl, console: `${questdbUrl} (QuestDB web console)` });
   } catch (e) {
     log.error("node failed to start", { error: (e as Error).message });

@@ -24,6 +24,8 @@ export interface HostEnv {
 
 interface MailItem {
   subject: string;
+  /** market data (may be batched) rather than a command or event */
+  md?: boolean;
   event: Message & { nowUs?: number };
   msg?: Msg;
   correlationId?: string;
@@ -61,6 +63,7 @@ export class ActorHost {
   private dirtySince = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
+  private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly kind: ActorKind,
@@ -91,6 +94,14 @@ export class ActorHost {
     }
     if (!this.snapshot) await this.restore();
     this.status = "running";
+    if (this.kind.tickEveryMs && !this.ticker) {
+      this.ticker = setInterval(() => {
+        if (this.status !== "running") return;
+        this.mailbox.offer({ subject: "tick", event: { type: "Tick" } }, "accept");
+        this.schedule();
+      }, this.kind.tickEveryMs);
+      this.ticker.unref?.();
+    }
     this.schedule();
   }
 
@@ -130,7 +141,7 @@ export class ActorHost {
     }
     const plane = msg.subject.charCodeAt(3) === 99 /* c */ ? "cmd" : msg.subject.startsWith("am.md.") || msg.subject.startsWith("am.feed.") ? "md" : "evt";
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
-    const item: MailItem = { subject: msg.subject, event: decoded.message, msg, ...(decoded.envelope.correlationId ? { correlationId: decoded.envelope.correlationId } : {}) };
+    const item: MailItem = { subject: msg.subject, event: decoded.message, msg, md: plane === "md", ...(decoded.envelope.correlationId ? { correlationId: decoded.envelope.correlationId } : {}) };
     if (this.status === "stopped") {
       if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
       return;
@@ -169,7 +180,7 @@ export class ActorHost {
       return;
     }
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
-      const item = this.mailbox.take();
+      const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
       if (!item) break;
       const out = this.decide(item);
       if (out) this.commit(item, out.next, out.emitted);
@@ -177,6 +188,15 @@ export class ActorHost {
     if (this.kind.persistence === "snapshot") this.markDirty();
     if (this.mailbox.depth) this.schedule();
   };
+
+  /** The next item, or consecutive market data items folded into one batch event. */
+  private takeBatch(type: string): MailItem | undefined {
+    const first = this.mailbox.take();
+    if (!first?.md || !this.mailbox.peekMd()) return first;
+    const items: Message[] = [first.event];
+    while (items.length < BATCH && this.mailbox.peekMd()) items.push(this.mailbox.take()!.event);
+    return { subject: first.subject, event: { type, items } };
+  }
 
   private async drainJournaled(): Promise<void> {
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
@@ -352,6 +372,7 @@ export class ActorHost {
     if (this.status === "stopped") return;
     const wasRunning = this.status === "running";
     this.status = "stopped";
+    if (this.ticker) clearInterval(this.ticker);
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);

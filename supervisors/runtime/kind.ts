@@ -14,6 +14,13 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   persistence: Persistence;
   /** validate each message against its registered schema; off only for trusted internal subjects */
   validate?: boolean;
+  /**
+   * Deliver consecutive market data messages (am.md / am.feed) as one event `{ type: batchAs, items }`, to pay
+   * the transition cost once per batch. Only for machines whose batch event means the items one by one.
+   */
+  batchAs?: string;
+  /** deliver `{ type: "Tick" }` this often (bars of quiet instruments close, calendars advance) */
+  tickEveryMs?: number;
   /** mailbox bound; market data conflates to the latest per subject, commands are refused as busy */
   mailboxCapacity?: number;
   /** snapshot mode: at most one KV write per this many ms (and on stop) */

@@ -35,6 +35,11 @@ export class Mailbox<T extends { subject: string }> {
     return true;
   }
 
+  /** true when the next item is market data (an item with `md: true`) */
+  peekMd(): boolean {
+    return (this.items[this.head] as { md?: boolean } | undefined)?.md === true;
+  }
+
   take(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const at = this.head++;

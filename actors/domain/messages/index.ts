@@ -3,6 +3,8 @@ export * from "./market-data.ts";
 export * from "./order-events.ts";
 export * from "./orders.ts";
 export * from "./reply.ts";
+export * from "./risk.ts";
 export * as schema from "./schemas.ts";
 export * from "./strategy.ts";
+export * from "./admin.ts";
 export * from "./recorder.ts";

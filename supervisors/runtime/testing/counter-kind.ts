@@ -92,5 +92,5 @@ export const counterKind = (persistence: Persistence, name = `counter-${persiste
     persistence,
     snapshotEveryMs: 50,
     summarize: (c) => ({ count: (c as { count: number }).count }),
-    supervision: { maxRestarts: 3, periodMs: 5_000 },
+    supervision: { maxRestarts: 3, periodMs: 60_000 },
   });

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { defineMessage, type MessageOf } from "../message.ts";
+
+/** The operator API on am.admin.<verb> (and am.admin.<verb>.<node> for one node). */
+const actorRef = { kind: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "an actor kind"), id: z.string().min(1).max(128) };
+
+export const AdminActorRequest = defineMessage("AdminActorRequest", 1, z.object(actorRef), "Ask about, restart, stop, spawn or release one actor.");
+export type AdminActorRequest = MessageOf<typeof AdminActorRequest>;
+
+export const AdminQuarantineRequest = defineMessage(
+  "AdminQuarantineRequest",
+  1,
+  z.object({ ...actorRef, reason: z.string().min(1).max(500) }),
+  "Quarantine one actor: stopped and kept stopped until released.",
+);
+export type AdminQuarantineRequest = MessageOf<typeof AdminQuarantineRequest>;
+
+export const AdminTreeRequest = defineMessage("AdminTreeRequest", 1, z.object({}), "Ask every node for its supervision tree.");
+
+export const ActorLifecycle = defineMessage(
+  "ActorLifecycle",
+  1,
+  z.object({
+    event: z.enum(["started", "failed", "restarted", "stopped", "quarantined", "released", "moved", "cell-restarted"]),
+    node: z.string(),
+    kind: z.string(),
+    id: z.string(),
+    restarts: z.number().int().nonnegative(),
+    reason: z.string().optional(),
+    tsEvent: z.number().int(),
+    tsInit: z.number().int(),
+  }),
+  "A lifecycle event of an actor, on am.sys.<event>.<node>.",
+);
+export type ActorLifecycle = MessageOf<typeof ActorLifecycle>;

@@ -1,0 +1,286 @@
+/**
+ * Command handling: each command decides the domain events it causes, applying them one by one so that later
+ * checks (high-water mark, alerts) see the earlier events' effect. The caller journals `events`, adopts `book`
+ * (which equals folding `events` into the old book) and sends `reply`.
+ */
+import {
+  type CancelOrder,
+  type CheckOrder,
+  type OrderFilledFields,
+  type ReplaceOrder,
+  type SubmitOrder,
+  subjects,
+  type EngageKillSwitch,
+  type FillFields,
+  instrumentSpec,
+  type RegisterInstrument,
+  type ReleaseKillSwitch,
+  type ReplyError,
+  type SetRiskLimits,
+  type StartOfDay,
+} from "../domain/index.ts";
+import { alertEvents } from "./alerts.ts";
+import { applyEvent } from "./apply-event.ts";
+import { DenyReason } from "./deny-reason.ts";
+import { parseRiskLimits } from "./limits.ts";
+import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
+import { checkOrder } from "./pre-trade.ts";
+import type { RiskBook, RiskBookEvent } from "./state.ts";
+
+export type Reply = { type: "reply"; ok: true; result?: unknown } | { type: "reply"; ok: false; error: ReplyError };
+
+export interface Decision {
+  book: RiskBook;
+  events: RiskBookEvent[];
+  reply?: Reply;
+  /** messages to forward (approved orders to their order actor) */
+  publish?: Publish[];
+}
+
+export interface Publish {
+  type: "publish";
+  subject: string;
+  message: { type: string; [field: string]: unknown };
+}
+
+/** Collects events and applies each as it is decided. */
+class Decider {
+  events: RiskBookEvent[] = [];
+  constructor(public book: RiskBook) {}
+  record(e: RiskBookEvent): void {
+    this.events.push(e);
+    this.book = applyEvent(this.book, e);
+  }
+  done(reply?: Reply, publish?: Publish[]): Decision {
+    const d: Decision = { book: this.book, events: this.events };
+    if (reply) d.reply = reply;
+    if (publish) d.publish = publish;
+    return d;
+  }
+}
+
+const ok = (result?: unknown): Reply => (result === undefined ? { type: "reply", ok: true } : { type: "reply", ok: true, result });
+const fail = (code: string, message: string): Reply => ({ type: "reply", ok: false, error: { code, message } });
+
+/** New high-water mark and alert level changes after anything that moved equity, exposure or limits. */
+function reassess(d: Decider, marks: MarkTable, nowUs: number, known?: Totals): void {
+  const t = known ?? totals(d.book.portfolio, d.book.instruments, marks, d.book.markSource);
+  if (t.equity > d.book.highWaterMark && t.equity - d.book.highWaterMark >= d.book.hwmStep) {
+    d.record({ type: "HighWaterMarkRaised", equity: t.equity, tsEvent: nowUs, tsInit: nowUs });
+  }
+  for (const e of alertEvents(d.book, t, nowUs)) d.record(e);
+}
+
+type CheckOrderCommand = Omit<CheckOrder, "tsEvent" | "tsInit"> & Partial<Pick<CheckOrder, "tsEvent" | "tsInit">>;
+
+/**
+ * The pre-trade check as a command. An approval journals OrderApproved, which reserves the order's quantity in
+ * `pending` until it fills or closes: the actor handles one command at a time, so a second order checked while
+ * the first is open sees the first's reservation, and two orders cannot both pass a limit only one fits.
+ * A retried check of an order already approved with the same instrument, side and quantity is approved again
+ * without a new event (request/reply is at-least-once).
+ */
+export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: MarkTable, nowUs: number): Decision {
+  const d = new Decider(book);
+  const prior = book.pending[cmd.clientOrderId];
+  if (prior && prior.instrument === cmd.instrument && prior.side === cmd.side && prior.strategy === cmd.strategy) {
+    return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId, retried: true }));
+  }
+  const r = checkOrder(book, book.limits, cmd, marks, nowUs);
+  const base = { clientOrderId: cmd.clientOrderId, instrument: cmd.instrument, side: cmd.side, quantity: cmd.quantity, strategy: cmd.strategy };
+  if (r.ok) {
+    d.record({ type: "OrderApproved", ...base, price: r.price, ...(cmd.positionSide ? { positionSide: cmd.positionSide } : {}), tsEvent: nowUs, tsInit: nowUs });
+    return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId }));
+  }
+  d.record({ type: "OrderDenied", ...base, reason: r.reason, message: r.message, limit: r.limit, value: r.value, tsEvent: nowUs, tsInit: nowUs });
+  return d.done(fail(r.reason, r.message));
+}
+
+/**
+ * A fill (OrderFilled from the order actor, or ApplyFill). Redelivered fills (same fillId) change nothing. A fill
+ * of an instrument the book does not know is refused: without its multiplier the book cannot value it, and the
+ * runtime dead-letters it for an operator rather than guessing.
+ */
+export function decideFill(book: RiskBook, fill: FillFields, marks: MarkTable, nowUs: number): Decision {
+  const d = new Decider(book);
+  if (book.recentFills.includes(fill.fillId)) return d.done(ok({ applied: false, duplicate: true }));
+  if (!book.instruments[fill.instrument]) {
+    return d.done(fail(DenyReason.UnknownInstrument, `fill ${fill.fillId}: book ${book.book} has no instrument ${fill.instrument}; RegisterInstrument first`));
+  }
+  const { positionSide, clientOrderId, leavesQty, strategy, ...rest } = fill;
+  d.record({
+    type: "FillApplied",
+    fillId: rest.fillId,
+    instrument: rest.instrument,
+    side: rest.side,
+    quantity: rest.quantity,
+    price: rest.price,
+    fee: rest.fee ?? 0n,
+    ...(clientOrderId !== undefined ? { clientOrderId } : {}),
+    ...(leavesQty !== undefined ? { leavesQty } : {}),
+    ...(positionSide !== undefined ? { positionSide } : {}),
+    ...(strategy !== undefined ? { strategy } : {}),
+    tsEvent: rest.tsEvent,
+    tsInit: nowUs,
+  });
+  for (const leg of ["NET", "LONG", "SHORT"] as const) {
+    const key = leg === "NET" ? fill.instrument : `${fill.instrument}|${leg}`;
+    const p = d.book.portfolio.positions[key];
+    if (!p || p === book.portfolio.positions[key]) continue;
+    const multiplier = d.book.instruments[fill.instrument]!.multiplier;
+    d.record({
+      type: "PositionChanged",
+      instrument: p.instrument,
+      leg: p.leg,
+      quantity: p.quantity,
+      avgPrice: averagePrice(p, multiplier),
+      cost: p.cost,
+      realisedPnl: p.realisedPnl,
+      tsEvent: rest.tsEvent,
+      tsInit: nowUs,
+    });
+  }
+  reassess(d, marks, nowUs);
+  return d.done(ok({ applied: true }));
+}
+
+/** An order closed (canceled, rejected, expired): release what it still reserved. */
+export function decideOrderClosed(book: RiskBook, clientOrderId: string, cause: string, nowUs: number): Decision {
+  const d = new Decider(book);
+  if (book.pending[clientOrderId]) d.record({ type: "OrderReleased", clientOrderId, cause, tsEvent: nowUs, tsInit: nowUs });
+  return d.done();
+}
+
+/**
+ * After the marks moved (the caller updates the mark table, and may pass the totals it keeps incrementally):
+ * only level changes and new highs are journaled.
+ */
+export function decideMark(book: RiskBook, marks: MarkTable, nowUs: number, known?: Totals): Decision {
+  const d = new Decider(book);
+  reassess(d, marks, nowUs, known);
+  return d.done();
+}
+
+export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "limits" | "by" | "reason">, marks: MarkTable, nowUs: number): Decision {
+  const d = new Decider(book);
+  let limits: ReturnType<typeof parseRiskLimits>;
+  try {
+    limits = parseRiskLimits(cmd.limits);
+  } catch (err) {
+    return d.done(fail("INVALID_LIMITS", (err as Error).message));
+  }
+  d.record({ type: "RiskLimitsChanged", by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), old: book.limits, new: limits, tsEvent: nowUs, tsInit: nowUs });
+  reassess(d, marks, nowUs);
+  return d.done(ok());
+}
+
+export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason">, nowUs: number): Decision {
+  const d = new Decider(book);
+  const scope = cmd.scope ?? "BOOK";
+  const engaged = scope === "GLOBAL" ? book.killSwitch.global : book.killSwitch.book;
+  if (!engaged) d.record({ type: "KillSwitchEngaged", scope, by: cmd.by, reason: cmd.reason, tsEvent: nowUs, tsInit: nowUs });
+  return d.done(ok({ engaged: true, already: engaged !== null }));
+}
+
+export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason">, nowUs: number): Decision {
+  const d = new Decider(book);
+  const scope = cmd.scope ?? "BOOK";
+  const engaged = scope === "GLOBAL" ? book.killSwitch.global : book.killSwitch.book;
+  if (engaged) d.record({ type: "KillSwitchReleased", scope, by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), tsEvent: nowUs, tsInit: nowUs });
+  return d.done(ok({ engaged: false, already: engaged === null }));
+}
+
+export function decideStartOfDay(book: RiskBook, cmd: Pick<StartOfDay, "tradingDay">, marks: MarkTable, nowUs: number): Decision {
+  const d = new Decider(book);
+  const { equity } = totals(book.portfolio, book.instruments, marks, book.markSource);
+  d.record({ type: "DayStarted", tradingDay: cmd.tradingDay, equity, tsEvent: nowUs, tsInit: nowUs });
+  reassess(d, marks, nowUs);
+  return d.done(ok({ tradingDay: cmd.tradingDay, equity }));
+}
+
+export function decideRegisterInstrument(book: RiskBook, cmd: Omit<RegisterInstrument, "tsEvent" | "tsInit">, nowUs: number): Decision {
+  const d = new Decider(book);
+  const r = instrumentSpec.safeParse(cmd);
+  if (!r.success) return d.done(fail("INVALID_INSTRUMENT", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
+  d.record({ type: "InstrumentRegistered", ...r.data, tsEvent: nowUs, tsInit: nowUs });
+  return d.done(ok());
+}
+
+const toOrderActor = (clientOrderId: string, message: { type: string; [field: string]: unknown }): Publish => ({
+  type: "publish",
+  subject: subjects.cmd("order", clientOrderId),
+  message,
+});
+
+/**
+ * A strategy's SubmitOrder sent to the book (am.cmd.risk-book.<book>): the pre-trade check, and on approval the
+ * order goes on to its order actor (am.cmd.order.<clientOrderId>). A retried, already approved order is forwarded
+ * again: the order actor is keyed by clientOrderId and ignores the duplicate.
+ */
+export function decideSubmitOrder(book: RiskBook, cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
+  const d = decideCheckOrder(book, cmd, marks, nowUs);
+  if (!d.reply?.ok) return d;
+  const { type: _t, nowUs: _n, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  return { ...d, publish: [toOrderActor(cmd.clientOrderId, { ...order, type: "SubmitOrder" })] };
+}
+
+/** Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. */
+export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>): Decision {
+  const { type: _t, nowUs: _n, ...cancel } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  return new Decider(book).done(ok({ forwarded: true }), [toOrderActor(cmd.clientOrderId, { ...cancel, type: "CancelOrder" })]);
+}
+
+/**
+ * A replace is checked as the order it becomes: its own reservation is taken out, the new quantity less what has
+ * filled (at the new price, or the reserved one) is checked, and on approval OrderReplaceApproved moves the
+ * reservation and the replace goes on to the order actor.
+ */
+export function decideReplaceOrder(book: RiskBook, cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
+  const d = new Decider(book);
+  const prior = book.pending[cmd.clientOrderId];
+  if (!prior) return d.done(fail(DenyReason.UnknownOrder, `${DenyReason.UnknownOrder}: book ${book.book} has no open approved order ${cmd.clientOrderId} to replace`));
+  const quantity = cmd.quantity ?? prior.quantity;
+  const remaining = quantity - (prior.quantity - prior.remaining);
+  const { [prior.clientOrderId]: _own, ...others } = book.pending;
+  const without = { ...book, pending: others };
+  const r =
+    remaining > 0
+      ? checkOrder(
+          without,
+          book.limits,
+          { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, orderType: "LIMIT", quantity: remaining, price: cmd.price ?? prior.price, strategy: prior.strategy },
+          marks,
+          nowUs,
+        )
+      : ({ ok: true, price: cmd.price ?? prior.price } as const);
+  const base = { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, quantity, strategy: prior.strategy };
+  if (!r.ok) {
+    d.record({ type: "OrderDenied", ...base, reason: r.reason, message: r.message, limit: r.limit, value: r.value, tsEvent: nowUs, tsInit: nowUs });
+    return d.done(fail(r.reason, r.message));
+  }
+  d.record({ type: "OrderReplaceApproved", clientOrderId: prior.clientOrderId, quantity, price: r.price, strategy: prior.strategy, tsEvent: nowUs, tsInit: nowUs });
+  const { type: _t, nowUs: _n, ...replace } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  return d.done(ok({ approved: true, clientOrderId: prior.clientOrderId }), [toOrderActor(prior.clientOrderId, { ...replace, type: "ReplaceOrder" })]);
+}
+
+/** The order actor's OrderFilled in the book's fill shape; the instrument comes from the order's reservation. */
+export function fillFromOrderEvent(book: RiskBook, e: OrderFilledFields): FillFields | undefined {
+  const prior = book.pending[e.clientOrderId];
+  const instrument = e.instrument ?? prior?.instrument;
+  if (!instrument) return undefined;
+  const fill: FillFields = {
+    fillId: e.execId,
+    clientOrderId: e.clientOrderId,
+    instrument,
+    side: e.side,
+    quantity: e.lastQty,
+    price: e.lastPx,
+    fee: e.fee,
+    tsEvent: e.tsEvent,
+    tsInit: e.tsInit,
+  };
+  if (e.leavesQty !== undefined) fill.leavesQty = e.leavesQty;
+  if (prior?.positionSide) fill.positionSide = prior.positionSide;
+  if (prior) fill.strategy = prior.strategy;
+  return fill;
+}

@@ -1,0 +1,11 @@
+export { alertEvents, levelOf, measuredLimits } from "./alerts.ts";
+export { applyEvent, replay } from "./apply-event.ts";
+export * from "./decide.ts";
+export { DenyReason, denyReasonDescriptions, denyReasonTable, denyReasons } from "./deny-reason.ts";
+export { instrumentLimits, noLimits, parseRiskLimits, RiskLimitsError, warnLevel } from "./limits.ts";
+export { type RiskBookContext, type RiskBookInputEvent, type RiskBookMachineInput, riskBookMachine, route } from "./machine.ts";
+export * from "./portfolio.ts";
+export { type CheckResult, checkOrder, type LimitValue, type OrderToCheck, valuationPrice } from "./pre-trade.ts";
+export { type LimitUsage, type PositionLine, type RiskReport, riskReport } from "./report.ts";
+export * from "./state.ts";
+export * from "./var.ts";

@@ -1,0 +1,219 @@
+/**
+ * The risk book actor (event-sourced). Every input is `{type, ...payload, nowUs}`; every output goes through
+ * `emit()` as `domain` (journaled, then published), or `reply` (request/reply commands).
+ *
+ * Journal policy: commands, fills and order closes journal the events they cause; marks (MarkPrice, Quote,
+ * Trade) are NOT journaled: they update the latest-mark table and the VaR return window in place (no per-tick
+ * copy) and journal only what they change in the book: a new high-water mark (HighWaterMarkRaised, at most one
+ * per `hwmStep` rise) and alert level crossings. After a restore the journal rebuilds the book exactly; marks and
+ * the return window refill from market data delivered again, and unrealised P&L is recomputed from them.
+ * Each domain event is also an input that re-applies it (replay), emitting nothing.
+ */
+import { enqueueActions, setup } from "xstate";
+import {
+  type CancelOrder,
+  type CheckOrder,
+  type OrderFilledFields,
+  type orderClosedTypes,
+  orderFilledFields,
+  type ReplaceOrder,
+  type SubmitOrder,
+  type EngageKillSwitch,
+  type Emitted,
+  type FillFields,
+  fillFields,
+  type GetRiskReport,
+  type MarkPrice,
+  messageDef,
+  type Quote,
+  riskBookEventTypes,
+  type RegisterInstrument,
+  type ReleaseKillSwitch,
+  type SetRiskLimits,
+  type StartOfDay,
+  type Trade,
+} from "../domain/index.ts";
+import { applyEvent } from "./apply-event.ts";
+import { DenyReason } from "./deny-reason.ts";
+import {
+  type Decision,
+  decideCancelOrder,
+  decideCheckOrder,
+  decideReplaceOrder,
+  decideSubmitOrder,
+  fillFromOrderEvent,
+  decideEngageKillSwitch,
+  decideFill,
+  decideMark,
+  decideOrderClosed,
+  decideRegisterInstrument,
+  decideReleaseKillSwitch,
+  decideSetRiskLimits,
+  decideStartOfDay,
+} from "./decide.ts";
+import type { MarkTable } from "./portfolio.ts";
+import { riskReport } from "./report.ts";
+import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
+import { emptyValuation, type Valuation, valuate } from "./valuation.ts";
+import { defaultVarConfig, emptyReturnWindow, type ReturnWindow, sampleReturns, type VarConfig } from "./var.ts";
+
+export interface RiskBookContext {
+  /** journaled state */
+  book: RiskBook;
+  /** not journaled: latest market prices, refilled after a restore */
+  marks: MarkTable;
+  /** not journaled: return samples for VaR */
+  returns: ReturnWindow;
+  /** not journaled: market values kept incrementally for the per-mark path */
+  valuation: Valuation;
+}
+
+export interface RiskBookMachineInput {
+  config: BookConfig;
+  var?: VarConfig;
+}
+
+type In<T> = T & { nowUs: number };
+type Stamped = { tsEvent: number; tsInit: number };
+const riskBookEventTypeSet = new Set<string>(riskBookEventTypes);
+
+export type RiskBookInputEvent =
+  | In<{ type: "CheckOrder" } & CheckOrder>
+  | In<{ type: "ApplyFill" | "OrderFilled" } & FillFields>
+  | In<{ type: "OrderFilled" } & OrderFilledFields>
+  | In<{ type: "SubmitOrder" } & SubmitOrder>
+  | In<{ type: "CancelOrder" } & CancelOrder>
+  | In<{ type: "ReplaceOrder" } & ReplaceOrder>
+  | In<{ type: (typeof orderClosedTypes)[number]; clientOrderId: string } & Stamped>
+  | In<{ type: "MarkPrice" } & MarkPrice>
+  | In<{ type: "Quote" } & Quote>
+  | In<{ type: "Trade" } & Trade>
+  | In<{ type: "SetRiskLimits" } & SetRiskLimits>
+  | In<{ type: "EngageKillSwitch" } & EngageKillSwitch>
+  | In<{ type: "ReleaseKillSwitch" } & ReleaseKillSwitch>
+  | In<{ type: "StartOfDay" } & StartOfDay>
+  | In<{ type: "RegisterInstrument" } & RegisterInstrument>
+  | In<{ type: "GetRiskReport" } & GetRiskReport>
+  | In<RiskBookEvent>;
+
+function updateMark(ctx: RiskBookContext, instrument: string, bid?: number, ask?: number, last?: number): void {
+  let m = ctx.marks[instrument];
+  if (!m) {
+    m = {};
+    ctx.marks[instrument] = m;
+  }
+  if (bid !== undefined) m.bid = bid;
+  if (ask !== undefined) m.ask = ask;
+  if (last !== undefined) m.last = last;
+}
+
+/** Money fields may arrive as plain numbers from the codec: the schema turns them into bigint. */
+function normalisedFill(e: object): FillFields {
+  return fillFields.parse(e);
+}
+
+function normalisedEvent(e: RiskBookEvent): RiskBookEvent {
+  const def = messageDef(e.type);
+  return def ? ({ ...(def.schema.parse(e) as object), type: e.type } as RiskBookEvent) : e;
+}
+
+/** Decides what an input does; undefined for inputs that change nothing and need no reply. */
+export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | "report" | undefined {
+  const { book, marks } = ctx;
+  const now = e.nowUs;
+  switch (e.type) {
+    case "CheckOrder":
+      return decideCheckOrder(book, e, marks, now);
+    case "ApplyFill":
+      return decideFill(book, normalisedFill(e), marks, now);
+    case "OrderFilled": {
+      if (!("execId" in e)) return decideFill(book, normalisedFill(e), marks, now);
+      const f = orderFilledFields.parse(e);
+      const fill = fillFromOrderEvent(book, f);
+      if (fill) return decideFill(book, fill, marks, now);
+      return {
+        book,
+        events: [],
+        reply: { type: "reply", ok: false, error: { code: DenyReason.UnknownOrder, message: `fill ${f.execId} of order ${f.clientOrderId}: the book has no open order ${f.clientOrderId} and the fill names no instrument` } },
+      };
+    }
+    case "SubmitOrder":
+      return decideSubmitOrder(book, e, marks, now);
+    case "CancelOrder":
+      return decideCancelOrder(book, e);
+    case "ReplaceOrder":
+      return decideReplaceOrder(book, e, marks, now);
+    case "OrderCancelled":
+    case "OrderCanceled":
+    case "OrderRejected":
+    case "OrderExpired":
+      return decideOrderClosed(book, e.clientOrderId, e.type, now);
+    case "MarkPrice":
+    case "Quote":
+    case "Trade": {
+      if (e.type === "MarkPrice") updateMark(ctx, e.instrument, e.bid, e.ask, e.last);
+      else if (e.type === "Quote") updateMark(ctx, e.instrument, e.bid, e.ask, undefined);
+      else updateMark(ctx, e.instrument, undefined, undefined, e.price);
+      sampleReturns(ctx.returns, marks, book.markSource, now);
+      return decideMark(book, marks, now, valuate(ctx.valuation, book, marks, e.instrument));
+    }
+    case "SetRiskLimits":
+      return decideSetRiskLimits(book, e, marks, now);
+    case "EngageKillSwitch":
+      return decideEngageKillSwitch(book, e, now);
+    case "ReleaseKillSwitch":
+      return decideReleaseKillSwitch(book, e, now);
+    case "StartOfDay":
+      return decideStartOfDay(book, e, marks, now);
+    case "RegisterInstrument":
+      return decideRegisterInstrument(book, e, now);
+    case "GetRiskReport":
+      return "report";
+    default:
+      return undefined;
+  }
+}
+
+export const riskBookMachine = setup({
+  types: {
+    context: {} as RiskBookContext,
+    input: {} as RiskBookMachineInput,
+    events: {} as RiskBookInputEvent,
+    emitted: {} as Emitted,
+  },
+}).createMachine({
+  id: "risk-book",
+  context: ({ input }) => ({
+    book: openBook(input.config),
+    marks: {},
+    returns: emptyReturnWindow(input.var ?? defaultVarConfig),
+    valuation: emptyValuation(),
+  }),
+  initial: "active",
+  states: {
+    active: {
+      on: {
+        "*": {
+          actions: enqueueActions(({ context, event, enqueue }) => {
+            if (riskBookEventTypeSet.has(event.type)) {
+              // Replay: apply the journaled event, emit nothing.
+              const book = applyEvent(context.book, normalisedEvent(event as RiskBookEvent));
+              if (book !== context.book) enqueue.assign({ book });
+              return;
+            }
+            const d = route(context, event);
+            if (d === undefined) return;
+            if (d === "report") {
+              enqueue.emit({ type: "reply", ok: true, result: riskReport(context.book, context.marks, context.returns) });
+              return;
+            }
+            if (d.book !== context.book) enqueue.assign({ book: d.book });
+            for (const ev of d.events) enqueue.emit({ type: "domain", event: ev });
+            for (const p of d.publish ?? []) enqueue.emit(p);
+            if (d.reply) enqueue.emit(d.reply);
+          }),
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,88 @@
+import t from "tap";
+import { subjects } from "../domain/index.ts";
+import { DenyReason } from "./deny-reason.ts";
+import { AAPL, approved, BookHarness, denialCode, money, px } from "./fixtures.ts";
+
+const submit = (h: BookHarness, clientOrderId: string, quantity: number, price = px(10)) =>
+  h.send({
+    type: "SubmitOrder",
+    clientOrderId,
+    instrument: AAPL,
+    side: "BUY",
+    orderType: "LIMIT",
+    quantity,
+    price,
+    timeInForce: "DAY",
+    postOnly: false,
+    reduceOnly: false,
+    strategy: "s1",
+    book: "test-book",
+  });
+
+const venueFill = (h: BookHarness, clientOrderId: string, execId: string, lastQty: number, leavesQty: number, fee = 0) =>
+  h.send({ type: "OrderFilled", clientOrderId, execId, side: "BUY", lastQty, lastPx: px(10), fee, liquidity: "MAKER", cumQty: lastQty, leavesQty, avgPx: px(10), venueSeq: 1 });
+
+t.test("an approved SubmitOrder is forwarded to its order actor, a denied one is not", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  h.limits({ maxPosition: px(100) });
+  t.ok(approved(submit(h, "a", px(100))));
+  t.equal(h.published.length, 1);
+  t.equal(h.published[0]?.subject, subjects.cmd("order", "a"));
+  t.match(h.published[0]?.message, { type: "SubmitOrder", clientOrderId: "a", quantity: px(100), orderType: "LIMIT", book: "test-book" });
+  t.notOk("nowUs" in (h.published[0]?.message ?? {}), "runtime stamps are not forwarded");
+  t.equal(denialCode(submit(h, "b", 1)), DenyReason.MaxPosition);
+  t.equal(h.published.length, 1, "nothing forwarded for the denied order");
+  t.equal(h.journal.at(-1)?.type, "OrderDenied");
+});
+
+t.test("the order actor's OrderFilled (no instrument, execId, signed fee as a number) fills the reserved instrument", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  submit(h, "a", px(10));
+  venueFill(h, "a", "E1", px(4), px(6), -200_000_000);
+  t.equal(h.book.portfolio.positions[AAPL]?.quantity, px(4));
+  t.equal(h.book.portfolio.fees, money("-2"), "a rebate is a negative fee");
+  t.equal(h.book.pending.a?.remaining, px(6));
+  venueFill(h, "a", "E1", px(4), px(6));
+  t.equal(h.book.portfolio.positions[AAPL]?.quantity, px(4), "the same execId is applied once");
+  venueFill(h, "a", "E2", px(6), 0);
+  t.equal(h.book.pending.a, undefined, "leavesQty 0 ends the reservation");
+  const r = venueFill(h, "zz", "E3", px(1), 0);
+  t.equal(r && !r.ok ? r.error.code : "", DenyReason.UnknownOrder, "a fill of an unknown order without instrument is refused");
+});
+
+t.test("OrderCancelled (either spelling) releases the reservation", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  submit(h, "a", px(10));
+  submit(h, "b", px(10));
+  h.send({ type: "OrderCancelled", clientOrderId: "a", cause: "USER", cumQty: 0 });
+  h.send({ type: "OrderCanceled", clientOrderId: "b" });
+  t.same(Object.keys(h.book.pending), []);
+  t.same(h.journal.filter((e) => e.type === "OrderReleased").length, 2);
+});
+
+t.test("a replace is checked as the order it becomes, net of what has filled", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  h.limits({ maxPosition: px(100) });
+  submit(h, "a", px(50));
+  venueFill(h, "a", "E1", px(20), px(30));
+  t.equal(denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100) + 1 })), DenyReason.MaxPosition, "20 filled + 80 + 1 unit");
+  t.equal(h.book.pending.a?.remaining, px(30), "a denied replace leaves the reservation");
+  t.ok(approved(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100), price: px(10.01) })));
+  t.match(h.book.pending.a, { quantity: px(100), remaining: px(80), price: px(10.01) });
+  t.match(h.published.at(-1), { subject: subjects.cmd("order", "a"), message: { type: "ReplaceOrder", quantity: px(100) } });
+  t.equal(denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "nope", quantity: px(1) })), DenyReason.UnknownOrder);
+});
+
+t.test("cancels are forwarded even when the kill switch is engaged", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  submit(h, "a", px(10));
+  h.send({ type: "EngageKillSwitch", scope: "BOOK", by: "ops", reason: "drill" });
+  t.equal(denialCode(submit(h, "b", px(1))), DenyReason.KillSwitch);
+  t.ok(approved(h.send({ type: "CancelOrder", clientOrderId: "a" })));
+  t.match(h.published.at(-1), { subject: subjects.cmd("order", "a"), message: { type: "CancelOrder", clientOrderId: "a" } });
+});

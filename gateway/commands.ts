@@ -1,0 +1,65 @@
+import { randomUUID } from "node:crypto";
+import { status as Status } from "@grpc/grpc-js";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { Reply } from "../actors/domain/index.ts";
+import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
+import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
+
+/**
+ * Request/reply to actors (am.cmd.<kind>.<id>) and to the node admin API (am.admin.<verb>). The call's remaining
+ * deadline is the NATS request timeout, so an actor that does not answer in time is DEADLINE_EXCEEDED.
+ */
+export class CommandBus {
+  constructor(
+    private readonly nc: NatsConnection,
+    /** timeout of a call that carries no deadline */
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  /** Sends a codec message and returns the Reply's result; ok:false becomes the mapped gRPC status. */
+  async command(subject: string, message: Message, remainingMs: number, correlationId: string = randomUUID()): Promise<unknown> {
+    const { data, headers } = encodeMessage(message, { correlationId });
+    return this.exchange(subject, data, headers, remainingMs);
+  }
+
+  /**
+   * Admin API (supervisors/node/actor-node.ts): codec messages AdminActorRequest {kind, id},
+   * AdminQuarantineRequest {kind, id, reason} and AdminTreeRequest {}, validated by the node; Reply back.
+   */
+  async admin(subject: string, body: Record<string, unknown>, remainingMs: number): Promise<unknown> {
+    const type = "reason" in body && subject.endsWith(".quarantine") ? "AdminQuarantineRequest" : "kind" in body ? "AdminActorRequest" : "AdminTreeRequest";
+    const { kind, id, reason, config } = body;
+    const message = type === "AdminTreeRequest" ? { type } : { type, kind, id, ...(type === "AdminQuarantineRequest" ? { reason } : {}), ...(config ? { config } : {}) };
+    return this.command(subject, message, remainingMs);
+  }
+
+  private async exchange(subject: string, data: Uint8Array, headers: ReturnType<typeof encodeMessage>["headers"] | undefined, remainingMs: number): Promise<unknown> {
+    const timeout = Number.isFinite(remainingMs) ? Math.floor(remainingMs) : this.defaultTimeoutMs;
+    if (timeout <= 0) throw new GatewayError(Status.DEADLINE_EXCEEDED, `deadline passed before ${subject} was asked`);
+    let msg: Awaited<ReturnType<NatsConnection["request"]>>;
+    try {
+      msg = await this.nc.request(subject, data, { timeout, ...(headers ? { headers } : {}) });
+    } catch (e) {
+      const err = e as Error & { isNoResponders?: () => boolean; cause?: unknown };
+      if (err.isNoResponders?.()) throw unavailable(`no actor answers on ${subject} (no responders)`);
+      const cause = err.cause as Error | undefined;
+      if (err.name === "TimeoutError" || cause?.name === "TimeoutError") {
+        throw new GatewayError(Status.DEADLINE_EXCEEDED, `${subject} did not answer within ${timeout} ms`);
+      }
+      throw unavailable(`request to ${subject} failed: ${err.message}`);
+    }
+    let body: unknown;
+    try {
+      body = msg.headers?.get("am-type") ? decodeMessage(msg.data, msg.headers, false).message : decodePayload(msg.data);
+    } catch (e) {
+      throw new GatewayError(Status.INTERNAL, `${subject} answered with an undecodable reply: ${(e as Error).message}`);
+    }
+    const reply = Reply.schema.safeParse(body);
+    if (!reply.success) throw new GatewayError(Status.INTERNAL, `${subject} answered with something that is not a Reply`);
+    if (!reply.data.ok) {
+      const error = reply.data.error ?? { code: "refused", message: "no reason given" };
+      throw actorRefusal(subject, error.code, error.message);
+    }
+    return reply.data.result;
+  }
+}

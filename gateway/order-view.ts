@@ -1,0 +1,177 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { subjects } from "../actors/domain/index.ts";
+import { decodeMessage } from "../infra/nats/index.ts";
+import { dec, int, str, withPrefix } from "./validation.ts";
+
+/** Order fields as the gateway's protos spell them (decimal strings, prefixed enums). */
+export interface OrderSummary {
+  clientOrderId: string;
+  venueOrderId: string;
+  instrument: string;
+  side: string;
+  orderType: string;
+  quantity: string;
+  price: string;
+  stopPrice: string;
+  timeInForce: string;
+  strategy: string;
+  book: string;
+  status: string;
+  cumQty: string;
+  leavesQty: string;
+  avgPx: string;
+  updatedAtUs: number;
+}
+
+export interface ExecutionReportOut {
+  clientOrderId: string;
+  event: string;
+  book: string;
+  strategy: string;
+  instrument: string;
+  side: string;
+  venueOrderId: string;
+  execId: string;
+  lastQty: string;
+  lastPx: string;
+  cumQty: string;
+  leavesQty: string;
+  avgPx: string;
+  fee: string;
+  liquidity: string;
+  reason: string;
+  message: string;
+  tsEventUs: number;
+  tsInitUs: number;
+}
+
+const statusOf: Record<string, string> = {
+  OrderSubmitted: "SUBMITTED",
+  OrderAccepted: "ACCEPTED",
+  OrderTriggered: "ACCEPTED",
+  OrderCancelPending: "PENDING_CANCEL",
+  OrderReplacePending: "PENDING_REPLACE",
+  OrderReplaced: "ACCEPTED",
+  OrderCancelled: "CANCELLED",
+  OrderCanceled: "CANCELLED",
+  OrderRejected: "REJECTED",
+  OrderExpired: "EXPIRED",
+};
+const finalStatuses = new Set(["FILLED", "CANCELLED", "REJECTED", "EXPIRED"]);
+export const isOpen = (o: OrderSummary): boolean => !finalStatuses.has(o.status);
+
+/**
+ * A projection of am.evt.order.> kept by the gateway: order events carry book, strategy and instrument only on
+ * OrderSubmitted, so filtering a stream by them needs this memory. It holds the newest `capacity` orders seen since
+ * the gateway started (oldest forgotten first).
+ */
+export class OrderView {
+  private readonly orders = new Map<string, OrderSummary>();
+  private readonly listeners = new Set<(r: ExecutionReportOut, o: OrderSummary | undefined) => void>();
+  private sub: Subscription | undefined;
+
+  constructor(private readonly capacity = 100_000) {}
+
+  start(nc: NatsConnection): void {
+    this.sub = nc.subscribe(subjects.evtAll("order"), {
+      callback: (err, msg) => {
+        if (err) return;
+        let event: Record<string, unknown> & { type: string };
+        try {
+          event = decodeMessage(msg.data, msg.headers, false).message;
+        } catch {
+          return; // not a codec message: the order actors' dead-letter path is theirs, not the gateway's
+        }
+        const type = event.type;
+        this.apply(type, event);
+      },
+    });
+  }
+
+  stop(): void {
+    this.sub?.unsubscribe();
+    this.listeners.clear();
+  }
+
+  get(clientOrderId: string): OrderSummary | undefined {
+    return this.orders.get(clientOrderId);
+  }
+
+  /** Newest first. */
+  list(filter: (o: OrderSummary) => boolean, limit: number): OrderSummary[] {
+    const out: OrderSummary[] = [];
+    const all = [...this.orders.values()];
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) if (filter(all[i]!)) out.push(all[i]!);
+    return out;
+  }
+
+  onReport(fn: (r: ExecutionReportOut, o: OrderSummary | undefined) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  apply(type: string, e: Record<string, unknown>): void {
+    const id = str(e.clientOrderId);
+    if (!id) return;
+    let o = this.orders.get(id);
+    if (type === "OrderSubmitted" && !o) {
+      if (this.orders.size >= this.capacity) this.orders.delete(this.orders.keys().next().value as string);
+      o = {
+        clientOrderId: id,
+        venueOrderId: "",
+        instrument: str(e.instrument),
+        side: withPrefix("SIDE_", e.side),
+        orderType: withPrefix("ORDER_TYPE_", e.orderType),
+        quantity: dec(e.quantity),
+        price: dec(e.price),
+        stopPrice: dec(e.stopPrice),
+        timeInForce: withPrefix("TIME_IN_FORCE_", e.timeInForce),
+        strategy: str(e.strategy),
+        book: str(e.book),
+        status: "SUBMITTED",
+        cumQty: "0",
+        leavesQty: dec(e.quantity),
+        avgPx: "",
+        updatedAtUs: int(e.tsEvent),
+      };
+      this.orders.set(id, o);
+    }
+    if (o) {
+      if (type === "OrderFilled") o.status = e.leavesQty === 0 ? "FILLED" : "PARTIALLY_FILLED";
+      else if (statusOf[type] && !(type === "OrderReplaced" && o.status === "PARTIALLY_FILLED")) o.status = statusOf[type]!;
+      if (str(e.venueOrderId)) o.venueOrderId = str(e.venueOrderId);
+      if (e.cumQty !== undefined) o.cumQty = dec(e.cumQty);
+      if (e.leavesQty !== undefined) o.leavesQty = dec(e.leavesQty);
+      if (e.avgPx !== undefined) o.avgPx = dec(e.avgPx);
+      if (type === "OrderReplaced") {
+        o.quantity = dec(e.quantity);
+        o.price = dec(e.price);
+        o.stopPrice = dec(e.stopPrice);
+      }
+      o.updatedAtUs = int(e.tsEvent) || o.updatedAtUs;
+    }
+    if (this.listeners.size === 0) return;
+    const report: ExecutionReportOut = {
+      clientOrderId: id,
+      event: type,
+      book: o?.book ?? "",
+      strategy: o?.strategy ?? "",
+      instrument: o?.instrument ?? str(e.instrument),
+      side: o?.side ?? withPrefix("SIDE_", e.side),
+      venueOrderId: str(e.venueOrderId),
+      execId: str(e.execId),
+      lastQty: dec(e.lastQty),
+      lastPx: dec(e.lastPx),
+      cumQty: dec(e.cumQty),
+      leavesQty: dec(e.leavesQty),
+      avgPx: dec(e.avgPx),
+      fee: dec(e.fee),
+      liquidity: str(e.liquidity),
+      reason: str(e.reason) || str(e.cause),
+      message: str(e.message),
+      tsEventUs: int(e.tsEvent),
+      tsInitUs: int(e.tsInit),
+    };
+    for (const fn of this.listeners) fn(report, o);
+  }
+}

@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { SetStrategyParameters, StartStrategy, StopStrategy, subjects } from "../../actors/domain/index.ts";
+import { Role } from "../auth.ts";
+import { type ServiceRpcs, unary } from "../rpc.ts";
+import { actorId, arr, jsonObject, obj, reason, str } from "../validation.ts";
+import type { Services } from "./context.ts";
+
+/** JSON for result_json: bigint money as a decimal-free integer string, so nothing is lost. */
+export const resultJson = (v: unknown): string =>
+  v === undefined || v === null ? "" : JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x));
+
+export function strategyRpcs(s: Services): ServiceRpcs {
+  const cmd = (id: string, message: { type: string; [k: string]: unknown }, remainingMs: number) =>
+    s.bus.command(subjects.cmd("strategy", id), message, remainingMs);
+  return {
+    ListStrategies: unary({
+      role: Role.Viewer,
+      request: z.object({}),
+      async handle(_req, ctx) {
+        const result = await s.bus.admin(subjects.admin("list"), { kind: "strategy" }, ctx.remainingMs());
+        const list = arr(obj(result).actors ?? result);
+        return {
+          strategies: list.map((a) => {
+            const x = obj(a);
+            return { id: str(x.id), state: str(x.state) || str(x.status), node: str(x.node) };
+          }),
+        };
+      },
+    }),
+    DeployStrategy: unary({
+      role: Role.Admin,
+      request: z.object({ id: actorId, configJson: jsonObject }),
+      async handle(req, ctx) {
+        const result = await s.bus.admin(subjects.admin("spawn"), { kind: "strategy", id: req.id, config: req.configJson }, ctx.remainingMs());
+        return { id: req.id, resultJson: resultJson(result) };
+      },
+    }),
+    StartStrategy: unary({
+      role: Role.Operator,
+      request: z.object({ id: actorId, reason }),
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const m = StartStrategy.schema.parse({ ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts });
+        return { id: req.id, resultJson: resultJson(await cmd(req.id, { type: StartStrategy.type, ...m }, ctx.remainingMs())) };
+      },
+    }),
+    StopStrategy: unary({
+      role: Role.Operator,
+      request: z.object({ id: actorId, keepOpenOrders: z.boolean(), reason }),
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const m = StopStrategy.schema.parse({ cancelOpenOrders: !req.keepOpenOrders, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts });
+        return { id: req.id, resultJson: resultJson(await cmd(req.id, { type: StopStrategy.type, ...m }, ctx.remainingMs())) };
+      },
+    }),
+    SetParameters: unary({
+      role: Role.Operator,
+      request: z.object({
+        id: actorId,
+        parametersJson: jsonObject.refine((o) => Object.keys(o).length > 0, "name at least one parameter"),
+      }),
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const m = SetStrategyParameters.schema.parse({ parameters: req.parametersJson, tsEvent: ts, tsInit: ts });
+        return { id: req.id, resultJson: resultJson(await cmd(req.id, { type: SetStrategyParameters.type, ...m }, ctx.remainingMs())) };
+      },
+    }),
+  };
+}

@@ -1,0 +1,164 @@
+import { z } from "zod";
+import { CancelOrder, orderTypes, ReplaceOrder, SubmitOrder, sides, subjects, timesInForce } from "../../actors/domain/index.ts";
+import { Role } from "../auth.ts";
+import { invalidArgument } from "../errors.ts";
+import { isOpen, type OrderSummary } from "../order-view.ts";
+import { serverStream, unary, type ServiceRpcs } from "../rpc.ts";
+import { SlowClientPolicy, StreamSink } from "../stream-sink.ts";
+import { actorId, dec, decimal, fieldError, instrument, int, limitOf, obj, optionalDecimal, protoEnum, str, withPrefix } from "../validation.ts";
+import type { Services } from "./context.ts";
+
+/** Request messages the order actor answers that have no domain schema yet. */
+export const GET_ORDER = "GetOrder";
+
+const optionalFilter = z.string().max(64, "at most 64 characters");
+const optionalInstrument = z.union([z.literal(""), instrument]);
+
+const submitRequest = z.object({
+  clientOrderId: z.string().min(1, "required"),
+  instrument,
+  side: protoEnum("SIDE_", sides),
+  orderType: protoEnum("ORDER_TYPE_", orderTypes),
+  quantity: decimal,
+  price: optionalDecimal,
+  stopPrice: optionalDecimal,
+  timeInForce: protoEnum("TIME_IN_FORCE_", timesInForce),
+  expireAtUs: z.number().int().min(0, "must not be negative"),
+  postOnly: z.boolean(),
+  reduceOnly: z.boolean(),
+  strategy: z.string().min(1, "required").max(64, "at most 64 characters"),
+  book: actorId,
+});
+
+/** The domain schema has the last word (price required for LIMIT, GTD needs an expiry, ...). */
+function domainCheck<T>(def: { schema: z.ZodType<T> }, message: unknown): T {
+  const r = def.schema.safeParse(message);
+  if (!r.success) throw invalidArgument(fieldError(r.error));
+  return r.data;
+}
+
+/** Maps an order actor's answer to GetOrder (whatever subset it returns) onto the proto Order. */
+function orderFrom(clientOrderId: string, result: unknown, known: OrderSummary | undefined): OrderSummary {
+  const o = obj(result);
+  const pick = (k: string, f: (v: unknown) => string, fallback: string) => (o[k] !== undefined ? f(o[k]) : fallback);
+  return {
+    clientOrderId,
+    venueOrderId: pick("venueOrderId", str, known?.venueOrderId ?? ""),
+    instrument: pick("instrument", str, known?.instrument ?? ""),
+    side: o.side !== undefined ? withPrefix("SIDE_", o.side) : (known?.side ?? "SIDE_UNSPECIFIED"),
+    orderType: o.orderType !== undefined ? withPrefix("ORDER_TYPE_", o.orderType) : (known?.orderType ?? "ORDER_TYPE_UNSPECIFIED"),
+    quantity: pick("quantity", dec, known?.quantity ?? ""),
+    price: pick("price", dec, known?.price ?? ""),
+    stopPrice: pick("stopPrice", dec, known?.stopPrice ?? ""),
+    timeInForce: o.timeInForce !== undefined ? withPrefix("TIME_IN_FORCE_", o.timeInForce) : (known?.timeInForce ?? "TIME_IN_FORCE_UNSPECIFIED"),
+    strategy: pick("strategy", str, known?.strategy ?? ""),
+    book: pick("book", str, known?.book ?? ""),
+    status: pick("status", (v) => str(v).toUpperCase(), pick("state", (v) => str(v).toUpperCase(), known?.status ?? "")),
+    cumQty: pick("cumQty", dec, known?.cumQty ?? ""),
+    leavesQty: pick("leavesQty", dec, known?.leavesQty ?? ""),
+    avgPx: pick("avgPx", dec, known?.avgPx ?? ""),
+    updatedAtUs: o.tsEvent !== undefined ? int(o.tsEvent) : (known?.updatedAtUs ?? 0),
+  };
+}
+
+export function tradingRpcs(s: Services): ServiceRpcs {
+  return {
+    SubmitOrder: unary({
+      role: Role.Trader,
+      request: submitRequest,
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const { expireAtUs, price, stopPrice, ...rest } = req;
+        const cmd = domainCheck(SubmitOrder, {
+          ...rest,
+          ...(price !== undefined ? { price } : {}),
+          ...(stopPrice !== undefined ? { stopPrice } : {}),
+          ...(expireAtUs > 0 ? { expireAtUs } : {}),
+          tsEvent: ts,
+          tsInit: ts,
+        });
+        await s.bus.command(subjects.cmd("risk-book", req.book), { type: SubmitOrder.type, ...cmd }, ctx.remainingMs());
+        return { clientOrderId: req.clientOrderId, accepted: true };
+      },
+    }),
+    CancelOrder: unary({
+      role: Role.Trader,
+      request: z.object({ clientOrderId: actorId }),
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const cmd = domainCheck(CancelOrder, { clientOrderId: req.clientOrderId, tsEvent: ts, tsInit: ts });
+        await s.bus.command(subjects.cmd("order", req.clientOrderId), { type: CancelOrder.type, ...cmd }, ctx.remainingMs());
+        return { clientOrderId: req.clientOrderId };
+      },
+    }),
+    ReplaceOrder: unary({
+      role: Role.Trader,
+      request: z
+        .object({ clientOrderId: actorId, quantity: optionalDecimal, price: optionalDecimal, stopPrice: optionalDecimal })
+        .refine((r) => r.quantity !== undefined || r.price !== undefined || r.stopPrice !== undefined, {
+          message: "set at least one of quantity, price, stop_price",
+          path: ["quantity"],
+        }),
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const cmd = domainCheck(ReplaceOrder, {
+          clientOrderId: req.clientOrderId,
+          ...(req.quantity !== undefined ? { quantity: req.quantity } : {}),
+          ...(req.price !== undefined ? { price: req.price } : {}),
+          ...(req.stopPrice !== undefined ? { stopPrice: req.stopPrice } : {}),
+          tsEvent: ts,
+          tsInit: ts,
+        });
+        await s.bus.command(subjects.cmd("order", req.clientOrderId), { type: ReplaceOrder.type, ...cmd }, ctx.remainingMs());
+        return { clientOrderId: req.clientOrderId };
+      },
+    }),
+    GetOrder: unary({
+      role: Role.Viewer,
+      request: z.object({ clientOrderId: actorId }),
+      async handle(req, ctx) {
+        const ts = ctx.nowUs();
+        const result = await s.bus.command(
+          subjects.cmd("order", req.clientOrderId),
+          { type: GET_ORDER, clientOrderId: req.clientOrderId, tsEvent: ts, tsInit: ts },
+          ctx.remainingMs(),
+        );
+        return orderFrom(req.clientOrderId, result, s.orders.get(req.clientOrderId));
+      },
+    }),
+    ListOrders: unary({
+      role: Role.Viewer,
+      request: z.object({ book: optionalFilter, strategy: optionalFilter, instrument: optionalInstrument, openOnly: z.boolean(), limit: limitOf(100, 1000) }),
+      async handle(req) {
+        const orders = s.orders.list(
+          (o) =>
+            (!req.book || o.book === req.book) &&
+            (!req.strategy || o.strategy === req.strategy) &&
+            (!req.instrument || o.instrument === req.instrument) &&
+            (!req.openOnly || isOpen(o)),
+          req.limit,
+        );
+        return { orders };
+      },
+    }),
+    StreamExecutionReports: serverStream({
+      role: Role.Viewer,
+      request: z.object({ book: optionalFilter, strategy: optionalFilter, instrument: optionalInstrument }),
+      open(req, ctx, call) {
+        const sink = new StreamSink(call, s.streams.executionReportQueue, SlowClientPolicy.End, `execution reports for ${ctx.principal.subject}`);
+        const off = s.orders.onReport((r) => {
+          if (req.book && r.book !== req.book) return;
+          if (req.strategy && r.strategy !== req.strategy) return;
+          if (req.instrument && r.instrument !== req.instrument) return;
+          sink.push(r);
+        });
+        s.sinks.add(sink as StreamSink<unknown>);
+        sink.onEnd(() => {
+          off();
+          s.sinks.delete(sink as StreamSink<unknown>);
+        });
+        return sink;
+      },
+    }),
+  };
+}

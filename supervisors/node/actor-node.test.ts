@@ -1,0 +1,99 @@
+import { pathToFileURL } from "node:url";
+import t from "tap";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { repoRoot } from "../../infra/local/index.ts";
+import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { bucketOf } from "../placement/rendezvous.ts";
+import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { ActorNode } from "./actor-node.ts";
+import { admin, command } from "./testing.ts";
+
+const K = "counter-snapshot";
+
+t.test("a hung handler ends only its cell: its siblings answer again at once, and the culprit is quarantined once its intensity is spent", async (t) => {
+  const f = await natsFixture(t);
+  const node = new ActorNode({
+    nc: f.nc,
+    natsUrl: f.infra.natsUrl,
+    node: "n1",
+    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
+    cells: 2,
+    hangBudgetMs: 300,
+    log: createLogger({ level: "warn" }),
+    logLevel: "warn",
+  });
+  await node.start();
+  t.teardown(() => node.stop());
+  const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+  for (const id of ids) await node.ensure({ kind: K, id });
+  await eventually(() => ids.every((id) => node.hosts({ kind: K, id })), "all placed");
+  const cellOf = (id: string) => bucketOf(`${K}/${id}`, 2);
+  const culprit = "a";
+  const sibling = ids.find((id) => id !== culprit && cellOf(id) === cellOf(culprit))!;
+  const other = ids.find((id) => cellOf(id) !== cellOf(culprit))!;
+  for (const id of [sibling, other]) await eventually(async () => (await command(f.nc, K, id, { type: "Increment", by: 10 }).catch(() => undefined))?.ok, `${id} up`);
+  await new Promise((r) => setTimeout(r, 200)); // let the snapshots reach KV
+  const events: string[] = [];
+  const sys = f.nc.subscribe(subjects.sysAll(), {
+    callback: (_e, m) => {
+      const msg = decodeMessage(m.data, m.headers, true).message;
+      if (msg.id === culprit) events.push(String(msg.event));
+    },
+  });
+  t.teardown(() => sys.unsubscribe());
+
+  const hang = () => {
+    const { data, headers } = encodeMessage({ type: "Hang" });
+    f.nc.publish(subjects.cmd(K, culprit), data, { headers });
+  };
+  for (let round = 1; round <= 4; round++) {
+    await eventually(async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok, `culprit back (round ${round})`, 15_000);
+    hang();
+    await eventually(() => events.filter((e) => e === "failed").length >= round, `hang ${round} detected`, 10_000);
+    t.equal((await command(f.nc, K, other, { type: "GetCount" })).ok, true, "an actor of the other cell never stopped answering");
+    const back = await eventually(async () => (await command(f.nc, K, sibling, { type: "GetCount" }, 500).catch(() => undefined))?.result as { count: number } | undefined, "sibling restarted", 15_000);
+    t.equal(back.count, 10, "the sibling comes back with its state");
+  }
+  await eventually(() => events.includes("quarantined"), "quarantined", 15_000);
+  const status = await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: culprit });
+  t.match(status.result, { status: "quarantined", reason: /hung/ });
+  await t.rejects(command(f.nc, K, culprit, { type: "GetCount" }, 500), "a quarantined actor does not answer");
+  t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: culprit })).ok, true);
+  await eventually(async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok, "released actor answers");
+  t.ok(events.includes("released"));
+});
+
+t.test("the admin API shows the tree, restarts, quarantines and releases an actor", async (t) => {
+  const f = await natsFixture(t);
+  const node = new ActorNode({
+    nc: f.nc,
+    natsUrl: f.infra.natsUrl,
+    node: "n2",
+    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
+    cells: 1,
+    hangBudgetMs: 1000,
+    log: createLogger({ level: "error" }),
+    logLevel: "error",
+  });
+  await node.start();
+  t.teardown(() => node.stop());
+  const spawned = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
+  t.equal(spawned.ok, true);
+  await eventually(async () => (await command(f.nc, K, "x", { type: "Increment", by: 3 }, 500).catch(() => undefined))?.ok, "x up");
+  const bad = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: "no-such-kind", id: "x" });
+  t.match(bad.error?.message, /unknown actor kind no-such-kind/);
+  const invalid = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: "Bad Kind", id: "x" });
+  t.equal(invalid.ok, false, "a malformed admin request is refused");
+  const tree = (await admin(f.nc, "tree", { type: "AdminTreeRequest" })).result as { node: string; cells: { kinds: { kind: string; actors: { id: string; state: string }[] }[] }[] };
+  t.equal(tree.node, "n2");
+  t.ok(tree.cells[0]!.kinds.find((k) => k.kind === K)?.actors.some((a) => a.id === "x" && a.state === "counting"));
+  t.equal((await admin(f.nc, "restart", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);
+  t.same((await command(f.nc, K, "x", { type: "GetCount" })).result, { count: 3, fired: 0 }, "restart keeps persisted state");
+  t.equal((await admin(f.nc, "quarantine", { type: "AdminQuarantineRequest", kind: K, id: "x", reason: "operator says so" })).ok, true);
+  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { status: "quarantined", reason: "operator says so" });
+  t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);
+  await eventually(async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok, "x back");
+  const info = await f.nc.request("$SRV.INFO.alphamind-admin", new Uint8Array(), { timeout: 2000 });
+  t.match(JSON.parse(new TextDecoder().decode(info.data)), { name: "alphamind-admin", id: "n2" }, "discoverable as a NATS service");
+});

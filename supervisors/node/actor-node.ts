@@ -1,0 +1,307 @@
+import { type KV, Kvm } from "@nats-io/kv";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import { AdminActorRequest, AdminQuarantineRequest, type ActorLifecycle } from "../../actors/domain/messages/admin.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { decodeMessage, encodeMessage, encodePayload, decodePayload, type Message } from "../../infra/nats/codec.ts";
+import { buckets } from "../../infra/nats/resources.ts";
+import { kvKey } from "../../infra/nats/snapshot-store.ts";
+import type { Logger } from "../../infra/telemetry/log.ts";
+import { Cell, HungCellError } from "../cells/cell.ts";
+import { type ActorRef, Placement } from "../placement/placement.ts";
+import { bucketOf } from "../placement/rendezvous.ts";
+import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
+import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
+import { advertiseService } from "./service-discovery.ts";
+
+export interface ActorNodeOptions {
+  nc: NatsConnection;
+  natsUrl: string;
+  node: string;
+  /** module URL exporting `kinds: ActorKind[]`, loaded by every cell */
+  kindsModule: string;
+  cells: number;
+  hangBudgetMs: number;
+  log: Logger;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+const keyOf = (r: ActorRef) => `${r.kind}/${r.id}`;
+
+/**
+ * A node process's runtime: worker-thread cells under the node's root supervisor, actors placed on this node by
+ * the cluster's placement and spread over the cells, quarantine, lifecycle events on am.sys, and the admin API.
+ */
+export class ActorNode {
+  private kinds = new Map<string, ActorKind>();
+  private cells: (Cell | undefined)[] = [];
+  private root!: Supervisor;
+  private placement!: Placement;
+  private config!: KV;
+  /** actors this node hosts (placement gave it their lease) */
+  private readonly hosted = new Map<string, ActorRef>();
+  private readonly quarantined = new Map<string, string>();
+  private readonly hangs = new Map<string, RestartIntensity>();
+  private subs: Subscription[] = [];
+  private readonly served = new Map<string, { num_requests: number; num_errors: number }>();
+
+  constructor(private readonly o: ActorNodeOptions) {}
+
+  async start(): Promise<void> {
+    const { kinds } = (await import(this.o.kindsModule)) as { kinds: ActorKind[] };
+    for (const k of kinds) this.kinds.set(k.name, k);
+    this.config = await new Kvm(this.o.nc).open(buckets.config);
+    for await (const k of await this.config.keys("quarantine.>")) {
+      const e = await this.config.get(k);
+      if (e?.operation === "PUT") {
+        const q = decodePayload(e.value) as ActorRef & { reason: string };
+        this.quarantined.set(keyOf(q), q.reason);
+      }
+    }
+    this.root = new Supervisor({
+      name: `node ${this.o.node}`,
+      strategy: "one_for_one",
+      maxRestarts: 20,
+      periodMs: 10_000,
+      onEvent: (e) => {
+        if (e.type === "exited" && typeof e.reason === "object" && "error" in e.reason && e.reason.error instanceof HungCellError) this.onHang(e.reason.error);
+      },
+      children: Array.from({ length: this.o.cells }, (_, i) => ({
+        id: `cell-${i}`,
+        type: "supervisor" as const,
+        restart: RestartType.Permanent,
+        shutdownMs: 20_000,
+        start: async () => {
+          const cell = new Cell({
+            cell: i,
+            node: this.o.node,
+            natsUrl: this.o.natsUrl,
+            kindsModule: this.o.kindsModule,
+            hangBudgetMs: this.o.hangBudgetMs,
+            logLevel: this.o.logLevel,
+            onLifecycle: (ev) => this.onLifecycle(ev),
+          });
+          await cell.start();
+          this.cells[i] = cell;
+          cell.onExit(() => {
+            if (this.cells[i] === cell) this.cells[i] = undefined;
+          });
+          // A (re)started cell takes back its share of the node's actors at once.
+          await Promise.all([...this.hosted.values()].filter((r) => this.cellIndex(r) === i && !this.quarantined.has(keyOf(r))).map((r) => cell.request({ op: "spawn", ...r }).catch((e) => this.o.log.warn("spawn failed", { actor: keyOf(r), error: (e as Error).message }))));
+          return cell;
+        },
+      })),
+    });
+    await this.root.start();
+    this.placement = new Placement(
+      this.o.nc,
+      this.o.node,
+      {
+        acquire: (r) => this.host(r),
+        release: (r, why) => this.unhost(r, why),
+      },
+      this.o.log,
+      () => ({ cells: this.o.cells, actors: this.hosted.size }),
+    );
+    this.serveAdmin();
+    await this.placement.start();
+    this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
+  }
+
+  private cellIndex(r: ActorRef): number {
+    return bucketOf(keyOf(r), this.o.cells);
+  }
+
+  private cellOf(r: ActorRef): Cell {
+    const c = this.cells[this.cellIndex(r)];
+    if (!c) throw new Error(`cell ${this.cellIndex(r)} of node ${this.o.node} is restarting`);
+    return c;
+  }
+
+  private async host(r: ActorRef): Promise<void> {
+    if (!this.kinds.has(r.kind)) throw new Error(`node ${this.o.node} does not know actor kind ${r.kind}`);
+    this.hosted.set(keyOf(r), r);
+    if (this.quarantined.has(keyOf(r))) return;
+    await this.cellOf(r).request({ op: "spawn", ...r });
+  }
+
+  private async unhost(r: ActorRef, why: string): Promise<void> {
+    this.hosted.delete(keyOf(r));
+    const cell = this.cells[this.cellIndex(r)];
+    if (cell) await cell.request({ op: "stop", ...r });
+    this.o.log.info("actor left this node", { actor: keyOf(r), why });
+  }
+
+  /** Asks the cluster to run an actor; placement picks the node. */
+  ensure(r: ActorRef): Promise<void> {
+    if (!this.kinds.has(r.kind)) throw new Error(`unknown actor kind ${r.kind}; known: ${[...this.kinds.keys()].join(", ")}`);
+    return this.placement.ensure(r);
+  }
+
+  hosts(r: ActorRef): boolean {
+    return this.hosted.has(keyOf(r));
+  }
+
+  private onHang(err: HungCellError): void {
+    this.o.log.error("cell hung: ended by the watchdog", { cell: err.cell, culprit: err.culprit, silentMs: Math.round(err.silentMs) });
+    if (!err.culprit) return;
+    const [kind, ...rest] = err.culprit.split("/");
+    const ref = { kind: kind!, id: rest.join("/") };
+    const spec = { ...defaultSupervision, ...this.kinds.get(ref.kind)?.supervision };
+    let intensity = this.hangs.get(err.culprit);
+    if (!intensity) {
+      intensity = new RestartIntensity(spec.maxRestarts, spec.periodMs);
+      this.hangs.set(err.culprit, intensity);
+    }
+    const allowed = intensity.allow(Date.now());
+    this.publishLifecycle({ event: "failed", kind: ref.kind, id: ref.id, restarts: 0, reason: err.message });
+    if (!allowed) void this.quarantine(ref, `hung ${spec.maxRestarts + 1} times within ${spec.periodMs} ms (watchdog budget ${this.o.hangBudgetMs} ms)`);
+  }
+
+  private onLifecycle(e: LifecycleEvent): void {
+    if (e.type === "quarantined") void this.recordQuarantine(e, e.reason);
+    this.lifecycle(e);
+  }
+
+  private lifecycle(e: LifecycleEvent): void {
+    this.publishLifecycle({
+      event: e.type,
+      kind: e.kind,
+      id: e.id,
+      restarts: e.restarts,
+      ...("error" in e ? { reason: e.error } : "reason" in e ? { reason: e.reason } : {}),
+    });
+  }
+
+  private publishLifecycle(p: Omit<ActorLifecycle, "node" | "tsEvent" | "tsInit">): void {
+    const now = systemClock.nowUs();
+    const { data, headers } = encodeMessage({ type: "ActorLifecycle", ...p, node: this.o.node, tsEvent: now, tsInit: now });
+    this.o.nc.publish(subjects.sys(p.event, this.o.node), data, { headers });
+  }
+
+  private async recordQuarantine(r: ActorRef, reason: string): Promise<void> {
+    this.quarantined.set(keyOf(r), reason);
+    await this.config.put(`quarantine.${kvKey(r.kind, r.id)}`, encodePayload({ ...r, reason, node: this.o.node, at: Date.now() }));
+  }
+
+  async quarantine(r: ActorRef, reason: string): Promise<void> {
+    const first = !this.quarantined.has(keyOf(r));
+    await this.recordQuarantine(r, reason);
+    const cell = this.cells[this.cellIndex(r)];
+    if (cell) await cell.request({ op: "quarantine", ...r, reason }).catch(() => {});
+    if (first) this.publishLifecycle({ event: "quarantined", kind: r.kind, id: r.id, restarts: 0, reason });
+  }
+
+  async release(r: ActorRef): Promise<void> {
+    this.quarantined.delete(keyOf(r));
+    this.hangs.delete(keyOf(r));
+    await this.config.delete(`quarantine.${kvKey(r.kind, r.id)}`);
+    await this.cellOf(r).request({ op: "release", ...r });
+    this.publishLifecycle({ event: "released", kind: r.kind, id: r.id, restarts: 0 });
+  }
+
+  async describe(r: ActorRef): Promise<Record<string, unknown>> {
+    const reason = this.quarantined.get(keyOf(r));
+    const cell = this.cells[this.cellIndex(r)];
+    const d = cell ? ((await cell.request({ op: "describe", ...r })) as Record<string, unknown> | undefined) : undefined;
+    return { ...(d ?? { kind: r.kind, id: r.id }), node: this.o.node, cell: this.cellIndex(r), ...(reason ? { status: "quarantined", reason } : {}) };
+  }
+
+  async tree(): Promise<Record<string, unknown>> {
+    const cells = await Promise.all(
+      this.cells.map(async (c, i) => ({
+        cell: i,
+        status: c ? "running" : "restarting",
+        kinds: c ? await c.request({ op: "tree" }).catch(() => []) : [],
+      })),
+    );
+    return {
+      node: this.o.node,
+      liveNodes: this.placement.liveNodes(),
+      supervisor: this.root.whichChildren().map((c) => ({ id: c.id, status: c.status, restarts: c.restarts })),
+      cells,
+      quarantined: [...this.quarantined].map(([key, reason]) => ({ key, reason })),
+    };
+  }
+
+  private serveAdmin(): void {
+    type Handler = (body: Message) => Promise<unknown>;
+    const ref = (m: Message): ActorRef => ({ kind: String(m.kind), id: String(m.id) });
+    const owned = (verb: string, h: (r: ActorRef, m: Message) => Promise<unknown>): [string, Handler, boolean] => [verb, (m) => h(ref(m), m), true];
+    const routes: [string, Handler, boolean][] = [
+      ["tree", () => this.tree(), false],
+      ["nodes", async () => ({ node: this.o.node, live: this.placement.liveNodes() }), false],
+      owned("status", (r) => this.describe(r)),
+      owned("restart", (r) => this.cellOf(r).request({ op: "restart", ...r })),
+      owned("stop", async (r) => {
+        await this.placement.unassign(r);
+        return { stopped: keyOf(r) };
+      }),
+      owned("quarantine", (r, m) => this.quarantine(r, String(m.reason))),
+      owned("release", (r) => this.release(r)),
+    ];
+    for (const [verb, handler, actorScoped] of routes) {
+      const stats = { num_requests: 0, num_errors: 0 };
+      this.served.set(verb, stats);
+      const respond = async (msg: Msg) => {
+        stats.num_requests++;
+        try {
+          const { message } = decodeMessage(msg.data, msg.headers, true);
+          // Only the node hosting the actor answers; the others stay silent so the owner's answer is the one.
+          if (actorScoped && !this.hosted.has(keyOf(ref(message)))) return;
+          const result = await handler(message);
+          msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
+        } catch (e) {
+          stats.num_errors++;
+          const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: (e as Error).message } });
+          msg.respond(data, { headers });
+        }
+      };
+      for (const subject of [subjects.admin(verb), subjects.admin(verb, this.o.node)]) this.subs.push(this.o.nc.subscribe(subject, { callback: (_e, m) => void respond(m) }));
+    }
+    // Spawning goes to any one node (queue group): placement decides where the actor runs.
+    this.subs.push(
+      this.o.nc.subscribe(subjects.admin("spawn"), {
+        queue: "am-admin-spawn",
+        callback: (_e, msg) =>
+          void (async () => {
+            try {
+              const { message } = decodeMessage(msg.data, msg.headers, true);
+              await this.ensure(ref(message));
+              msg.respond(encodeMessage({ type: "Reply", ok: true, result: { spawned: keyOf(ref(message)) } }).data, { headers: encodeMessage({ type: "Reply" }).headers });
+            } catch (e) {
+              const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: (e as Error).message } });
+              msg.respond(data, { headers });
+            }
+          })(),
+      }),
+    );
+    this.subs.push(
+      ...advertiseService(
+        this.o.nc,
+        {
+          name: "alphamind-admin",
+          id: this.o.node,
+          version: "0.1.0",
+          description: "AlphaMind supervision tree and actor control",
+          endpoints: [...this.served.keys(), "spawn"].map((v) => ({ name: v, subject: subjects.admin(v) })),
+        },
+        () => [...this.served].map(([name, s]) => ({ name, subject: subjects.admin(name), ...s })),
+      ),
+    );
+  }
+
+  /** Graceful stop: leave the cluster (actors stop in order, snapshots flushed, leases released), then the cells. */
+  async stop(): Promise<void> {
+    for (const s of this.subs) s.unsubscribe();
+    await this.placement.stop();
+    await this.root.stop("shutdown");
+  }
+}
+
+function jsonSafe(v: unknown): unknown {
+  return v === undefined ? undefined : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
+}
+
+export { AdminActorRequest, AdminQuarantineRequest };

@@ -1,0 +1,51 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { repoRoot } from "../../infra/local/index.ts";
+
+export { admin, command, type ReplyBody } from "./admin-client.ts";
+
+export interface NodeProcess {
+  name: string;
+  proc: ChildProcess;
+  output: string[];
+  /** resolves when a log line matches */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** Starts a node process (supervisors/node/main.ts) on an existing NATS server, killed at teardown. */
+export function startNodeProcess(t: { teardown(fn: () => unknown): void }, name: string, env: Record<string, string>): NodeProcess {
+  const proc = spawn(process.execPath, ["--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
+    cwd: repoRoot,
+    env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", AM_GATEWAY_PORT: "0", AM_DEMO_INSTRUMENTS: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
+  const onLine = (line: string) => {
+    output.push(line);
+    for (const w of [...waiters]) if (w.pattern.test(line)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
+  };
+  createInterface({ input: proc.stdout! }).on("line", onLine);
+  createInterface({ input: proc.stderr! }).on("line", onLine);
+  const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+  t.teardown(() => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+  });
+  return {
+    name,
+    proc,
+    output,
+    exited,
+    waitFor: (pattern, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const seen = output.find((l) => pattern.test(l));
+        if (seen) return resolve(seen);
+        const timer = setTimeout(() => reject(new Error(`node ${name}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${output.slice(-5).join("\n")}`)), timeoutMs);
+        waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+      }),
+  };
+}

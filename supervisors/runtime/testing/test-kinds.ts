@@ -1,0 +1,5 @@
+import type { ActorKind } from "../kind.ts";
+import { counterKind } from "./counter-kind.ts";
+
+/** Kinds for runtime tests and benchmarks (AM_KINDS=supervisors/runtime/testing/test-kinds.ts). */
+export const kinds: ActorKind[] = [counterKind("none"), counterKind("snapshot"), counterKind("event-sourced")];
