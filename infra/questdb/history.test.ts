@@ -10,6 +10,7 @@ import {
   latestQuote,
   openIlpSender,
   publishReplayFeed,
+  questdbBarHistory,
   questdbReplaySource,
   questdbSql,
   rowsOf,
@@ -80,6 +81,11 @@ t.test("bars come back by instrument, bar type and open-time range as the Bar me
   t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), bars);
   t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0 + 60_000_000, toUs: T0 + 3 * 60_000_000 }), bars.slice(1, 3), "the range is [from, to)");
   t.same(await barsOf(url, { instrument: inst, barType: "5m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), []);
+  t.same(
+    await questdbBarHistory(url).bars(inst, "1m", T0 + 60_000_000, T0 + 3 * 60_000_000, 10),
+    bars.slice(0, 2),
+    "the gateway's port ranges by close time",
+  );
 });
 
 t.test("ticks come back in (time, sequence) order with a limit, and page on from the last one", async (t) => {

@@ -43,10 +43,12 @@ function limitOf(v: unknown): number {
   return v;
 }
 
-function rangeOf(q: { fromUs: unknown; toUs: unknown }): string {
+function rangeOf(q: { fromUs: unknown; toUs: unknown }, column: "ts" | "ts_close" = "ts"): string {
   const from = micros("fromUs", q.fromUs);
   const to = micros("toUs", q.toUs);
   if (Number(to) < Number(from)) throw new HistoryQueryError(`toUs ${to} is before fromUs ${from}`);
+  // A bar opens before it closes: bounding the designated timestamp too lets QuestDB skip partitions.
+  if (column === "ts_close") return `ts_close >= ${from} AND ts_close < ${to} AND ts < ${to}`;
   return `ts >= ${from} AND ts < ${to}`;
 }
 
@@ -109,20 +111,22 @@ export interface BarQuery {
   instrument: string;
   /** e.g. "1m", as in the Bar message */
   barType: string;
-  /** open times in [fromUs, toUs) */
+  /** open times (or close times, with `by: "close"`) in [fromUs, toUs) */
   fromUs: number;
   toUs: number;
+  /** which time the range applies to (default "open") */
+  by?: "open" | "close";
   limit?: number;
 }
 
-/** Bars of one instrument and bar type whose open time is in the range, oldest first. */
+/** Bars of one instrument and bar type whose open (or close) time is in the range, oldest first. */
 export async function barsOf(url: string, q: BarQuery): Promise<Bar[]> {
   const i = instrumentOf(q.instrument);
   if (typeof q.barType !== "string" || !BAR_TYPE_RE.test(q.barType)) {
     throw new HistoryQueryError(`barType ${JSON.stringify(q.barType)} must be a number and a unit (ms s m h d t v), e.g. "1m"`);
   }
   const sql =
-    `SELECT ${BAR_COLUMNS} FROM bars WHERE ${instrumentFilter(i)} AND bar_type = ${sqlLiteral(q.barType)} AND ${rangeOf(q)} ` +
+    `SELECT ${BAR_COLUMNS} FROM bars WHERE ${instrumentFilter(i)} AND bar_type = ${sqlLiteral(q.barType)} AND ${rangeOf(q, q.by === "close" ? "ts_close" : "ts")} ` +
     `ORDER BY ts LIMIT ${limitOf(q.limit)}`;
   const instrument = `${i.symbol}.${i.venue}`;
   return rowsOf(await questdbSql(url, sql)).map((r) => ({
@@ -181,4 +185,14 @@ export async function latestQuote(url: string, instrument: string): Promise<Quot
   const sql = `SELECT ${QUOTE_COLUMNS} FROM quotes WHERE ${instrumentFilter(i)} LATEST ON ts PARTITION BY venue, symbol`;
   const row = rowsOf(await questdbSql(url, sql))[0];
   return row ? quoteOf(`${i.symbol}.${i.venue}`, row) : undefined;
+}
+
+/**
+ * The shape of the gateway's BarHistory port (gateway/history.ts): bars whose close time is in [fromUs, toUs).
+ * Structural, so infra does not import the gateway.
+ */
+export function questdbBarHistory(url: string): {
+  bars(instrument: string, barType: string, fromUs: number, toUs: number, limit: number): Promise<Bar[]>;
+} {
+  return { bars: (instrument, barType, fromUs, toUs, limit) => barsOf(url, { instrument, barType, fromUs, toUs, limit, by: "close" }) };
 }

@@ -318,6 +318,24 @@ t.test("with QuestDB unreachable the recorder holds one bounded batch, acknowled
   t.equal((await quoteRows("REC4")).length, M);
 });
 
+t.test("a graceful stop finishes the batch in hand: every row written is acknowledged and a restart records the rest once", async (t) => {
+  const base = await freshStreams();
+  const inst = "REC5.SIM";
+  const M = 150;
+  for (let i = 0; i < M; i++) await publish(quote(inst, i));
+  const first = new Recorder({ nc, questdbUrl: url, durable: "rec-stop", batchSize: 10, ackWaitMs: 1_000, statsIntervalMs: 0, log: quiet, record: { orders: false } });
+  await first.start();
+  await eventually("a first batch acknowledged", async () => ((await first.stats()).marketData?.acked ? true : undefined));
+  await first.stop();
+  const acked = (await jetstreamManager(nc).then((jsm) => jsm.consumers.info(streams.marketData, "rec-stop-md"))).ack_floor.stream_seq - (base[streams.marketData] ?? 0);
+  t.equal((await quoteRows("REC5")).length, acked, "no batch was written and left unacknowledged");
+  t.ok(acked < M, "the stop came before the end of the stream");
+
+  const second = await startRecorder(t, { durable: "rec-stop", batchSize: 10, ackWaitMs: 1_000, record: { orders: false } });
+  await drained(second);
+  t.same(await quoteRows("REC5"), Array.from({ length: M }, (_, i) => untype(quote(inst, i))));
+});
+
 const submitted = (id: string, instrument: string, ts: number): OrderEvent => ({
   type: "OrderSubmitted",
   clientOrderId: id,
