@@ -67,8 +67,11 @@ async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
   const cols = new Map(rowsOf(await questdbSql(url, `SELECT "column", type, upsertKey FROM table_columns('${t.name}')`)).map((c) => [c.column as string, c]));
   for (const [name, type] of t.columns) {
     const c = cols.get(name);
-    if (!c) out.push(`table ${t.name}: column ${name} is missing`);
-    else if (c.type !== type) out.push(`table ${t.name}: column ${name} is ${c.type}, declared ${type}`);
+    if (!c) {
+      // A column added to the declaration since the table was made: adding it loses nothing (old rows read null).
+      if (t.upsertKeys.includes(name)) out.push(`table ${t.name}: upsert key column ${name} is missing`);
+      else await questdbSql(url, `ALTER TABLE ${t.name} ADD COLUMN ${name} ${type}`);
+    } else if (c.type !== type) out.push(`table ${t.name}: column ${name} is ${c.type}, declared ${type}`);
     else if (Boolean(c.upsertKey) !== t.upsertKeys.includes(name)) {
       out.push(`table ${t.name}: column ${name} ${c.upsertKey ? "is" : "is not"} an upsert key, declared ${t.upsertKeys.includes(name) ? "is" : "is not"}`);
     }
@@ -76,7 +79,10 @@ async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
   return out;
 }
 
-/** Creates the tables when missing; reports (and changes nothing for) a table whose definition differs. */
+/**
+ * Creates the tables when missing and adds declared columns a table lacks; reports (and changes nothing for) a
+ * table whose definition otherwise differs.
+ */
 export async function declareTables(url: string): Promise<{ tables: string[] }> {
   const problems: string[] = [];
   for (const t of tables) {
