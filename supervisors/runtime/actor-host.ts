@@ -385,14 +385,16 @@ export class ActorHost {
   /** Stops for good on this node: unsubscribes, saves the state, cancels timers. */
   async stop(): Promise<void> {
     if (this.status === "stopped") return;
-    const wasRunning = this.status === "running";
+    // A failed incarnation still holds its last committed state (a throw commits nothing): save it too, or a
+    // quarantine within snapshotEveryMs of the last commit drops acknowledged changes with the pending save.
+    const hadState = this.status === "running" || this.status === "failed";
     this.status = "stopped";
     if (this.ticker) clearInterval(this.ticker);
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
-    if (wasRunning && this.kind.persistence !== "none") await this.saveSnapshot();
+    if (hadState && this.kind.persistence !== "none") await this.saveSnapshot();
     for (const id of [...this.timers.keys()]) this.disarm(id);
   }
 
