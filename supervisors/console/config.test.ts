@@ -6,9 +6,9 @@ import { consoleOptionsFrom } from "./config.ts";
 const nc = {} as NatsConnection;
 const base = { ...loadConfig({}), gatewayJwtSecret: "a-configured-secret-of-32-characters-or-more" };
 
-t.test("the console is off when its port is 0 or not configured", async (t) => {
+t.test("the console is on at 8090 by default and off when its port is 0", async (t) => {
   t.match(consoleOptionsFrom({ ...base, consolePort: 0 }, { nc }), { off: /consolePort is 0/ });
-  t.match(consoleOptionsFrom(base, { nc }), { off: /consolePort/ });
+  t.match(consoleOptionsFrom(base, { nc }), { options: { port: 8090 } });
 });
 
 t.test("the console verifies tokens with the gateway's secret and probes the NATS server it connects to", async (t) => {
