@@ -44,6 +44,8 @@ type Plane = "cmd" | "md" | "evt";
 const planeOf = (subject: string): Plane =>
   subject.charCodeAt(3) === 99 /* c */ ? "cmd" : subject.startsWith("am.md.") || subject.startsWith("am.feed.") ? "md" : "evt";
 
+type ReplyBody = { ok: boolean; result?: unknown; error?: { code: string; message: string } };
+
 export type HostStatus = "idle" | "running" | "failed" | "stopped";
 
 const BATCH = 256;
@@ -69,6 +71,7 @@ export class ActorHost {
   private dirtySince = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
+  private unsavedReplies: { msg: Msg; body: ReplyBody; correlationId: string | undefined }[] = [];
   private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -200,7 +203,10 @@ export class ActorHost {
       const out = this.decide(item);
       if (out) this.commit(item, out.next, out.emitted);
     }
-    if (this.kind.persistence === "snapshot") this.markDirty();
+    if (this.kind.persistence === "snapshot") {
+      this.flushReplies();
+      this.markDirty();
+    }
     if (this.mailbox.depth) this.schedule();
   };
 
@@ -280,10 +286,33 @@ export class ActorHost {
       else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
       else if (e.type === "reply" && item.msg?.reply && !replied) {
         replied = true;
-        this.respond(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
+        this.answer(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
       }
     }
-    if (!replied && item.msg?.reply) this.respond(item.msg, { ok: true }, item.correlationId);
+    if (!replied && item.msg?.reply) this.answer(item.msg, { ok: true }, item.correlationId);
+  }
+
+  /**
+   * A snapshot kind acknowledges a command only once the state that includes it is in KV (group commit: one save
+   * per drained batch), so an acknowledged command survives the loss of the process or cell.
+   */
+  private answer(msg: Msg, body: ReplyBody, correlationId?: string): void {
+    if (this.kind.persistence === "snapshot") this.unsavedReplies.push({ msg, body, correlationId });
+    else this.respond(msg, body, correlationId);
+  }
+
+  private flushReplies(): void {
+    if (!this.unsavedReplies.length) return;
+    const replies = this.unsavedReplies;
+    this.unsavedReplies = [];
+    this.saveSnapshot().then(
+      () => {
+        for (const r of replies) this.respond(r.msg, r.body, r.correlationId);
+      },
+      (e) => {
+        for (const r of replies) this.respond(r.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key}: state not saved: ${(e as Error).message}` } }, r.correlationId);
+      },
+    );
   }
 
   private publish(subject: string, message: Message, correlationId?: string): void {
@@ -291,7 +320,7 @@ export class ActorHost {
     this.env.nc.publish(subject, data, { headers });
   }
 
-  private respond(msg: Msg, body: { ok: boolean; result?: unknown; error?: { code: string; message: string } }, correlationId?: string): void {
+  private respond(msg: Msg, body: ReplyBody, correlationId?: string): void {
     const { data, headers } = encodeMessage({ type: "Reply", ...body }, correlationId ? { correlationId } : {});
     msg.respond(data, { headers });
   }
