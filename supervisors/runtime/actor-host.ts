@@ -117,6 +117,7 @@ export class ActorHost {
       this.snapshot = s;
       this.afterTransition(actions, this.env.clock.nowUs());
     }
+    let fresh = !stored;
     if (this.journal) {
       // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
       for await (const r of this.journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
@@ -126,7 +127,9 @@ export class ActorHost {
         this.afterTransition(actions, nowUs, true);
       }
       this.seq = this.journal.lastSeq;
+      if (this.journal.count > 0) fresh = false;
     }
+    if (fresh && this.kind.startWith) this.mailbox.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
   }
 
   private receive(msg: Msg): void {

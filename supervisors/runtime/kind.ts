@@ -27,6 +27,23 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   snapshotEveryMs?: number;
   /** context ⇄ plain data, for contexts holding classes or Maps (msgpack carries plain data only) */
   persist?: { toPlain(context: unknown): unknown; fromPlain(plain: unknown): unknown };
+  /**
+   * The event an actor receives when it starts from its initial state (no snapshot, no journal), e.g. a venue
+   * connection's `Start`; it goes through the mailbox like any input, so what it emits is published.
+   */
+  startWith?: { type: string; [field: string]: unknown };
+  /**
+   * Actors of this kind are created by their first command: the node takes am.cmd.<kind>.> in a queue group and,
+   * for an id no node hosts yet, declares it (placement), waits until it runs, then forwards the message.
+   */
+  spawnOnDemand?: boolean;
+  /** with spawnOnDemand: the message types that may create an actor (default any); others for unknown ids are dropped */
+  spawnOn?: readonly string[];
+  /**
+   * A domain event after which the actor has nothing left to do (an order filled or cancelled): the node hosting it
+   * unassigns it after a quiet period, so placement does not carry finished actors. Its journal keeps its history.
+   */
+  retireWhen?: (event: { type: string; [field: string]: unknown }) => boolean;
   /** a short view of the context for operators */
   summarize?: (context: unknown) => Record<string, unknown>;
   supervision?: Partial<ActorSupervision>;
