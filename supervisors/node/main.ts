@@ -77,8 +77,9 @@ async function main(): Promise<void> {
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });
     if (config.demoInstruments > 0) {
-      await startDemo(node, config.demoInstruments);
-      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>" });
+      const stopDemo = await startDemo(node, config.demoInstruments, { nc, log });
+      stack.push({ name: "demo", stop: async () => stopDemo() });
+      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>", trading: "exchange/SIMX venue/SIMX risk-book/demo strategies" });
     }
     log.info("node up", { nats: natsUrl, questdb: questdbUrl, console: `${questdbUrl} (QuestDB web console)` });
   } catch (e) {
