@@ -10,7 +10,11 @@ type Ev = { type: string; [k: string]: unknown };
 /** Collects decoded messages of a subject. */
 function collect(nc: Parameters<typeof command>[0], subject: string, t: { teardown(fn: () => void): void }): Ev[] {
   const out: Ev[] = [];
-  const sub = nc.subscribe(subject, { callback: (_e, m) => out.push(decodeMessage(m.data, m.headers, false).message as Ev) });
+  const sub = nc.subscribe(subject, {
+    callback: (_e, m) => {
+      out.push(decodeMessage(m.data, m.headers, false).message as Ev);
+    },
+  });
   t.teardown(() => sub.unsubscribe());
   return out;
 }
