@@ -28,6 +28,9 @@ interface MailItem {
   md?: boolean;
   event: Message & { nowUs?: number };
   msg?: Msg;
+  /** a command (am.cmd): its requester gets a Reply. Events and market data are never answered: a JetStream
+   * publish of an event is a request too, and an answer from a subscriber would race the stream's PubAck. */
+  cmd?: boolean;
   correlationId?: string;
 }
 
@@ -139,19 +142,19 @@ export class ActorHost {
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", (e as Error).message);
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
-      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
+      if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
     const plane = msg.subject.charCodeAt(3) === 99 /* c */ ? "cmd" : msg.subject.startsWith("am.md.") || msg.subject.startsWith("am.feed.") ? "md" : "evt";
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
-    const item: MailItem = { subject: msg.subject, event: decoded.message, msg, md: plane === "md", ...(decoded.envelope.correlationId ? { correlationId: decoded.envelope.correlationId } : {}) };
+    const item: MailItem = { subject: msg.subject, event: decoded.message, msg, md: plane === "md", cmd: plane === "cmd", ...(decoded.envelope.correlationId ? { correlationId: decoded.envelope.correlationId } : {}) };
     if (this.status === "stopped") {
-      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
+      if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
       return;
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
-      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` } });
+      if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` } });
       return;
     }
     this.schedule();
@@ -214,7 +217,7 @@ export class ActorHost {
         } catch (e) {
           // Not appended (or a second writer fenced us out): nothing is committed; the incarnation ends.
           const err = e as Error;
-          if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+          if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
           this.snapshot = undefined; // reload from the journal on restart
           this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
           return;
@@ -237,7 +240,7 @@ export class ActorHost {
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.deadLetter(item.subject, encodePayload(item.event), item.msg?.headers, `handler threw: ${err.message}`, "handler-threw");
-      if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
+      if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
       this.end(err);
       return undefined;
     } finally {
@@ -266,12 +269,12 @@ export class ActorHost {
     for (const e of emitted) {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
       else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
-      else if (e.type === "reply" && item.msg?.reply && !replied) {
+      else if (e.type === "reply" && item.msg?.reply && item.cmd && !replied) {
         replied = true;
         this.respond(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
       }
     }
-    if (!replied && item.msg?.reply) this.respond(item.msg, { ok: true }, item.correlationId);
+    if (!replied && item.msg?.reply && item.cmd) this.respond(item.msg, { ok: true }, item.correlationId);
   }
 
   private publish(subject: string, message: Message, correlationId?: string): void {

@@ -1,0 +1,31 @@
+import { jetstream } from "@nats-io/jetstream";
+import t from "tap";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { encodeMessage } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorHost } from "./actor-host.ts";
+import { counterKind } from "./testing/counter-kind.ts";
+import { eventually, natsFixture } from "./testing/harness.ts";
+
+t.test("an actor consuming another actor's journaled events never answers the journal append: the writer gets the stream's acknowledgement", async (t) => {
+  const f = await natsFixture(t);
+  const kind = { ...counterKind("none", "counter-listener"), consumes: () => [subjects.evtAll("source")] };
+  const h = new ActorHost(kind, "l", { ...f, clock: systemClock, log: createLogger({ level: "error" }) });
+  await h.incarnate();
+  const js = jetstream(f.nc);
+  for (let i = 0; i < 20; i++) {
+    const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+    // A JetStream publish is a request: only the stream may answer it (a JSON PubAck).
+    const ack = await js.publish(subjects.evt("source", "s1", "Increment"), data, { headers });
+    t.ok(ack.seq > 0, `append ${i} acknowledged by the stream`);
+  }
+  // Every answer the writer's request gets: exactly one, the stream's.
+  const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+  const answers: string[] = [];
+  for await (const m of await f.nc.requestMany(subjects.evt("source", "s1", "Increment"), data, { headers, maxWait: 500 })) answers.push(new TextDecoder().decode(m.data));
+  t.equal(answers.length, 1, "one answer to the append");
+  t.match(answers[0], /"seq"/, "the stream's PubAck");
+  await eventually(() => h.stats.processed === 21, "the listener saw every event");
+  await h.stop();
+});
