@@ -56,18 +56,20 @@ export function demoStrategies(catalogue: Map<string, InstrumentDefinition>): De
         strategyId: "mm-1",
         instruments: [spec(pick(catalogue, 2))],
         channels: ["quote"],
-        parameters: { quoteSize: 1, maxInventory: 5, warmupQuotes: 10, requoteTicks: 2, maxQuoteAgeMs: 5_000 },
+        parameters: { quoteSize: 1, maxInventory: 5, warmupQuotes: 10, requoteTicks: 4, maxQuoteAgeMs: 10_000 },
       },
     },
   ];
 }
 
 /**
- * The demo book: every demo instrument registered, modest book-wide limits, and a maximum position of 2 on the
- * market maker's instrument (it quotes up to 5), so the first fills there are followed by an OrderDenied.
+ * The demo book: every demo instrument registered, modest book-wide limits, and a maximum position of 5 on the
+ * trend follower's instrument while it targets up to 10, so its first order (about 10 s after the start, once its
+ * 1 s bars have primed it) is denied: the demo's visible limit. The strategy is not told of denials (it hears order
+ * events only), so it then waits on that order and trades no more; the other two trade on.
  */
 export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConfig {
-  const mm = pick(catalogue, 2);
+  const trend = pick(catalogue, 0);
   return defaultBookConfig(DEMO_BOOK, {
     initialCash: parseMoney("1000000"),
     markSource: "MID",
@@ -76,7 +78,7 @@ export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConf
     limits: {
       maxOrderQuantity: fromNumber(100),
       maxPosition: fromNumber(50),
-      instruments: { [mm.id]: { maxPosition: fromNumber(2) } },
+      instruments: { [trend.id]: { maxPosition: fromNumber(5) } },
       orderRate: { maxOrders: 200, windowUs: 1_000_000 },
     },
   });
