@@ -133,6 +133,7 @@ export class ActorHost {
       if (this.journal.count > 0) fresh = false;
     }
     if (fresh && this.kind.startWith) this.mailbox.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
+    else if (stored && this.kind.resumeWith) this.mailbox.offer({ subject: "resume", event: { ...this.kind.resumeWith } }, "accept");
   }
 
   private receive(msg: Msg): void {

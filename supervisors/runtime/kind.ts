@@ -37,6 +37,12 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    * for an id no node hosts yet, declares it (placement), waits until it runs, then forwards the message.
    */
   spawnOnDemand?: boolean;
+  /**
+   * The event an actor receives when it resumes from a stored snapshot in a new incarnation on a node (after a
+   * crash, a move or a restart): what its state held about the outside world may be stale, e.g. a venue
+   * connection's session died with the old process.
+   */
+  resumeWith?: { type: string; [field: string]: unknown };
   /** with spawnOnDemand: the message types that may create an actor (default any); others for unknown ids are dropped */
   spawnOn?: readonly string[];
   /**
