@@ -1,3 +1,4 @@
+import { ReflectionService } from "@grpc/reflection";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { defaultAudience, defaultIssuer } from "./auth.ts";
@@ -86,6 +87,8 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   }
   const health = new HealthService(Object.keys(tables).map((n) => `alphamind.v1.${n}`));
   server.addService(protos.health, health.implementation());
+  // Server reflection lets grpcurl and similar tools list and call the services without the .proto files.
+  new ReflectionService(protos.definition).addToServer(server);
   const watching = (async () => {
     for await (const s of o.nc.status()) {
       if (s.type === "disconnect") health.set(false);

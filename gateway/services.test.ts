@@ -18,10 +18,19 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
   await t.test("quotes stream as decimal strings for an instrument whose symbol has a dot", async (t) => {
     const md = h.client("MarketData");
     const stream = openStream(md, "StreamQuotes", { instruments: ["BRK.B.XNYS"] }, viewer);
-    const first = new Promise<Record<string, unknown>>((resolve) => stream.on("data", resolve));
+    let received = false;
+    const first = new Promise<Record<string, unknown>>((resolve) =>
+      stream.on("data", (d: Record<string, unknown>) => {
+        received = true;
+        resolve(d);
+      }),
+    );
     stream.on("error", () => {});
-    await new Promise((r) => setTimeout(r, 100));
-    publishQuote(412_25000000, 1);
+    // The gateway subscribes when the call arrives; publish until the stream is live (no fixed sleep).
+    while (!received) {
+      publishQuote(412_25000000, 1);
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const q = await first;
     stream.cancel();
     t.same([q.instrument, q.bid, q.ask, q.bidSize, q.seq], ["BRK.B.XNYS", "412.25", "412.26", "1", 1]);
@@ -32,7 +41,9 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     const stream = openStream(md, "StreamQuotes", { instruments: ["BRK.B.XNYS"] }, viewer);
     stream.on("error", () => {});
     stream.pause();
-    await new Promise((r) => setTimeout(r, 100));
+    // Wait until the gateway has opened this call's sink (and so its subscription), then let the interest reach the server.
+    while (h.gateway.streamStats().length === 0) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300));
     const n = 30_000;
     for (let i = 1; i <= n; i++) {
       publishQuote(100_00000000 + i, i);

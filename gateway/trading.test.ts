@@ -204,4 +204,24 @@ t.test("Trading over a real nats-server", async (t) => {
     const e = await failure(call(health, "Check", { service: "nope" }, meta));
     t.equal(e.code, status.NOT_FOUND);
   });
+
+  await t.test("server reflection lists every service", async (t) => {
+    const grpc = await import("@grpc/grpc-js");
+    const loader = await import("@grpc/proto-loader");
+    const def = loader.loadSync("node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto", { keepCase: true });
+    const Reflection = (grpc.loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: import("@grpc/grpc-js").ServiceClientConstructor } } } }).grpc.reflection.v1.ServerReflection;
+    const client = new Reflection(`127.0.0.1:${h2.gateway.port}`, grpc.credentials.createInsecure());
+    const names = await new Promise<string[]>((resolve, reject) => {
+      const stream = (client as unknown as { ServerReflectionInfo(): import("@grpc/grpc-js").ClientDuplexStream<unknown, { list_services_response?: { service: { name: string }[] } }> }).ServerReflectionInfo();
+      stream.on("data", (r) => {
+        resolve((r.list_services_response?.service ?? []).map((s: { name: string }) => s.name));
+        stream.end();
+      });
+      stream.on("error", reject);
+      stream.write({ list_services: "*" });
+    });
+    client.close();
+    for (const s of ["Trading", "MarketData", "Portfolio", "Risk", "Strategies", "Admin"]) t.ok(names.includes(`alphamind.v1.${s}`), s);
+    t.ok(names.includes("grpc.health.v1.Health"));
+  });
 });

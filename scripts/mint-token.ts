@@ -1,9 +1,11 @@
 /**
- * Prints a gateway bearer token signed with AM_GATEWAY_JWT_SECRET:
+ * Prints a bearer token for the gateway and the console, signed with the node's secret (AM_GATEWAY_JWT_SECRET or
+ * the one generated into var/jwt-secret):
  *   node --import tsx scripts/mint-token.ts --role trader --sub alice --ttl 1h [--iss alphamind] [--aud alphamind-gateway]
  */
 import { parseArgs } from "node:util";
 import { isRole, mintToken, parseTtl, roles } from "../gateway/auth.ts";
+import { loadConfig, resolveJwtSecret } from "../infra/config/index.ts";
 
 const { values } = parseArgs({
   options: { role: { type: "string" }, sub: { type: "string" }, ttl: { type: "string", default: "1h" }, iss: { type: "string" }, aud: { type: "string" } },
@@ -12,7 +14,13 @@ const fail = (m: string): never => {
   process.stderr.write(`mint-token: ${m}\nusage: node --import tsx scripts/mint-token.ts --role <${roles.join("|")}> --sub <name> [--ttl 1h]\n`);
   process.exit(2);
 };
-const secret = process.env.AM_GATEWAY_JWT_SECRET ?? fail("AM_GATEWAY_JWT_SECRET is not set (the gateway's HS256 secret, at least 32 bytes)");
+// The node's own secret: AM_GATEWAY_JWT_SECRET, or the one generated into var/ at the first start.
+let secret = "";
+try {
+  secret = resolveJwtSecret(loadConfig());
+} catch (e) {
+  fail((e as Error).message);
+}
 if (!isRole(values.role)) fail(`--role must be one of ${roles.join(", ")}`);
 if (!values.sub) fail("--sub (the principal's name) is required");
 let ttlS = 0;

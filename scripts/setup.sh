@@ -62,4 +62,21 @@ done
 [ -n "$JAVA_BIN" ] || { echo "[setup] missing prerequisite: Java 17+ — 'apt-get install openjdk-17-jre-headless'" >&2; exit 3; }
 echo "$JAVA_BIN" > "$CACHE/java-path"
 step "Java for QuestDB: $JAVA_BIN (Java $(java_major "$JAVA_BIN"))"
+# The console's browser test drives Debian's Chromium through playwright-core, which brings no browser of its own.
+CHROMIUM="${CHROMIUM_BIN:-}"
+[ -n "$CHROMIUM" ] || CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
+if [ -n "$CHROMIUM" ] && [ -x "$CHROMIUM" ]; then
+  step "Chromium for browser tests: $CHROMIUM"
+elif command -v apt-get >/dev/null 2>&1; then
+  step "installing Debian's chromium for the console's browser test (apt-get, a few minutes)"
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  if $as_root apt-get update -q && DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -q chromium; then
+    step "Chromium for browser tests: /usr/bin/chromium"
+  else
+    echo "[setup] warning: 'apt-get install chromium' failed: the console's browser test will be skipped" >&2
+  fi
+else
+  echo "[setup] warning: no chromium and no apt-get: install Chromium (or set CHROMIUM_BIN=/path/to/chromium), else the console's browser test is skipped" >&2
+fi
 step "ready"

@@ -39,6 +39,16 @@ export const settings = {
   hangBudgetMs: { schema: z.coerce.number().int().min(50).max(60_000), default: 1000, doc: "A cell silent this long is ended by the watchdog" },
   kinds: { schema: z.string().min(1), default: "supervisors/node/kinds.ts", doc: "Module (path from the repository root) exporting the actor kinds this node hosts" },
   demoInstruments: { schema: z.coerce.number().int().min(0).max(5000), default: 50, doc: "Instruments of the demo market (simulator feed and instrument actors); 0 = no demo" },
+  gatewayPort: { schema: z.coerce.number().int().min(0).max(65535), default: 50051, doc: "gRPC gateway port; 0 = no gateway on this node" },
+  gatewayJwtSecret: {
+    schema: z.string().min(32, "must be at least 32 characters").optional(),
+    default: undefined,
+    doc: "HS256 secret of bearer tokens (gateway and console); default: generated once into <varDir>/jwt-secret",
+  },
+  gatewayTlsCert: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM certificate file: the gateway serves TLS (with gatewayTlsKey)" },
+  gatewayTlsKey: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM private key file of gatewayTlsCert" },
+  gatewayRatePerSecond: { schema: z.coerce.number().min(1).max(1_000_000), default: 2000, doc: "Requests per second allowed to one principal" },
+  gatewayRateBurst: { schema: z.coerce.number().int().min(1).max(1_000_000), default: 4000, doc: "Burst of requests allowed to one principal" },
   replicas: { schema: z.coerce.number().int().min(1).max(5), default: 1, doc: "JetStream replicas of streams and buckets (3 in a cluster)" },
 } as const;
 

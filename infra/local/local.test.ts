@@ -76,6 +76,9 @@ async function freshEnv(varDir: string): Promise<Record<string, string>> {
     AM_QUESTDB_PG_PORT: String(pg),
     AM_QUESTDB_HEAP_MB: "512",
     AM_VAR_DIR: varDir,
+    // The node's edges and demo are not what these tests are about: keep the node small and off fixed ports.
+    AM_GATEWAY_PORT: "0",
+    AM_DEMO_INSTRUMENTS: "0",
     ...(process.env.AM_CACHE_DIR ? { AM_CACHE_DIR: process.env.AM_CACHE_DIR } : {}),
   };
 }
@@ -125,7 +128,8 @@ async function startNode(t: Scope, env: Record<string, string>): Promise<NodePro
   });
   const up = await eventually(() => done || /node up/.test(out), 120_000);
   if (!up || done) throw new Error(`the node did not come up:\n${out}`);
-  servers = childrenOf(child.pid!).filter((c) => c.comm !== "bash");
+  // The servers only: the guardians (bash) and tsx's esbuild helpers of the worker cells are not servers.
+  servers = childrenOf(child.pid!).filter((c) => c.comm.startsWith("nats-server") || c.comm === "java");
   return { child, servers, exited, output: () => out };
 }
 

@@ -2,7 +2,8 @@
  * The node process: the entry point of `npm start` and of the README's run command. It starts the local servers
  * (unless told to use existing ones), declares streams, buckets and tables, and runs until SIGINT or SIGTERM.
  */
-import { ConfigError, loadConfig } from "../../infra/config/index.ts";
+import { ConfigError, loadConfig, resolveJwtSecret } from "../../infra/config/index.ts";
+import { startGateway } from "../../gateway/index.ts";
 import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LocalInfra, repoRoot, startLocalInfra } from "../../infra/local/index.ts";
@@ -76,6 +77,18 @@ async function main(): Promise<void> {
     });
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });
+    if (config.gatewayPort > 0) {
+      const gateway = await startGateway({
+        nc,
+        host: config.host,
+        port: config.gatewayPort,
+        jwtSecret: resolveJwtSecret(config),
+        rateLimit: { ratePerSecond: config.gatewayRatePerSecond, burst: config.gatewayRateBurst },
+        ...(config.gatewayTlsCert && config.gatewayTlsKey ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } } : {}),
+      });
+      stack.push({ name: "gRPC gateway", stop: () => gateway.stop() });
+      log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert), token: "node --import tsx scripts/mint-token.ts --role trader --sub you" });
+    }
     if (config.demoInstruments > 0) {
       const stopDemo = await startDemo(node, config.demoInstruments, { nc, log });
       stack.push({ name: "demo", stop: async () => stopDemo() });

@@ -1,29 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { repoRoot } from "../../infra/local/index.ts";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects } from "../../actors/domain/subjects.ts";
-import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 
-export interface ReplyBody {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string };
-}
-
-/** Sends a command to an actor and decodes its Reply. */
-export async function command(nc: NatsConnection, kind: string, id: string, message: Message, timeout = 5_000): Promise<ReplyBody> {
-  const { data, headers } = encodeMessage(message);
-  const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
-  return decodeMessage(r.data, r.headers, true).message as unknown as ReplyBody;
-}
-
-/** Calls the admin API (am.admin.<verb>) and decodes its Reply. */
-export async function admin(nc: NatsConnection, verb: string, message: Message, timeout = 10_000): Promise<ReplyBody> {
-  const { data, headers } = encodeMessage(message);
-  const r = await nc.request(subjects.admin(verb), data, { headers, timeout });
-  return decodeMessage(r.data, r.headers, true).message as unknown as ReplyBody;
-}
+export { admin, command, type ReplyBody } from "./admin-client.ts";
 
 export interface NodeProcess {
   name: string;
@@ -38,7 +17,7 @@ export interface NodeProcess {
 export function startNodeProcess(t: { teardown(fn: () => unknown): void }, name: string, env: Record<string, string>): NodeProcess {
   const proc = spawn(process.execPath, ["--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
     cwd: repoRoot,
-    env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", ...env },
+    env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", AM_GATEWAY_PORT: "0", AM_DEMO_INSTRUMENTS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

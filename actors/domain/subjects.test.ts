@@ -1,0 +1,27 @@
+import fc from "fast-check";
+import t from "tap";
+import { escapeToken, parseSubject, subjects, unescapeToken } from "./subjects.ts";
+
+t.test("a symbol with a dot travels as one token and comes back intact", async (t) => {
+  const s = subjects.md("quote", { venue: "XNYS", symbol: "BRK.B" });
+  t.equal(s, "am.md.quote.XNYS.BRK~2EB");
+  t.same(parseSubject(s).instrument, { venue: "XNYS", symbol: "BRK.B" });
+  t.equal(parseSubject(subjects.cmd("instrument", "BRK.B.XNYS")).id, "BRK.B.XNYS");
+  t.same(parseSubject(subjects.evt("order", "c.1*x", "OrderFilled")), { plane: "evt", head: "order", id: "c.1*x", event: "OrderFilled" });
+});
+
+t.test("escaping is reversible for any text and never leaves a separator or wildcard in a token", async (t) => {
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 40, unit: "binary" }), (raw) => {
+      const token = escapeToken(raw);
+      return unescapeToken(token) === raw && !/[.*>\s]/.test(token);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+t.test("subjects outside the grammar are refused with the reason", async (t) => {
+  t.throws(() => parseSubject("foo.bar"), /am\.<plane>/);
+  t.throws(() => parseSubject("am.md.quote.XNYS"), /venue.*symbol/);
+  t.throws(() => subjects.cmd("instrument", "no-venue"), /SYMBOL\.VENUE/);
+});

@@ -1,0 +1,55 @@
+import { headers } from "@nats-io/transport-node";
+import t from "tap";
+import { DecodeError, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+
+function withHeaders(values: Record<string, string>) {
+  const h = headers();
+  for (const [k, v] of Object.entries(values)) h.set(k, v);
+  return h;
+}
+
+const quote = { type: "Quote", instrument: "BRK.B.XNYS", bid: 41_012_000_000_000, bidSize: 100_00000000, ask: 41_015_000_000_000, askSize: 200_00000000, seq: 7, tsEvent: 1_700_000_000_000_000, tsInit: 1_700_000_000_000_001 };
+
+t.test("a message round-trips with its envelope in headers and its body as a plain msgpack map", async (t) => {
+  const { data, headers: h } = encodeMessage(quote, { correlationId: "c-1", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
+  t.equal(h.get("am-type"), "Quote");
+  t.equal(h.get("am-v"), "1");
+  t.equal(h.get("am-corr"), "c-1");
+  t.equal(data[0]! & 0xf0, 0x80, "a fixmap: no msgpackr record or structure header");
+  for (let i = 0; i < data.length; i++) t.notOk([0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8].includes(data[i]!) && i === 0, "no extension type at the top");
+  const { message, envelope } = decodeMessage(data, h, true);
+  t.same(message, quote);
+  t.equal(envelope.correlationId, "c-1");
+});
+
+t.test("money travels as int64 and comes back as bigint", async (t) => {
+  const bytes = encodePayload({ pnl: -12_345_678_901_234_567n });
+  t.ok(Buffer.from(bytes).includes(0xd3), "int64 marker");
+});
+
+t.test("each kind of bad input is a DecodeError with its reason, never a crash", async (t) => {
+  const h = headers();
+  h.set("am-type", "Quote");
+  const cases: [string, () => unknown, string][] = [
+    ["no type header", () => decodeMessage(encodePayload({}), headers(), true), "no-type"],
+    ["not msgpack", () => decodeMessage(new Uint8Array([0x85, 0xa1]), h, true), "not-msgpack"],
+    ["not a map", () => decodeMessage(encodePayload([1, 2]), h, true), "invalid"],
+    ["invalid field", () => decodeMessage(encodePayload({ ...quote, type: undefined, bid: -1 }), h, true), "invalid"],
+    ["unknown type", () => decodeMessage(encodePayload({}), withHeaders({ "am-type": "NoSuchMessage" }), true), "unknown-type"],
+    ["newer schema version", () => decodeMessage(encodePayload({}), withHeaders({ "am-type": "Quote", "am-v": "9" }), true), "bad-version"],
+  ];
+  for (const [what, run, reason] of cases) {
+    try {
+      run();
+      t.fail(`${what} was accepted`);
+    } catch (e) {
+      t.ok(e instanceof DecodeError, what);
+      t.equal((e as DecodeError).reason, reason, what);
+    }
+  }
+  try {
+    decodeMessage(encodePayload({ ...quote, type: undefined, bid: -1 }), h, true);
+  } catch (e) {
+    t.match((e as Error).message, /Quote: bid/, "the message names the field");
+  }
+});

@@ -1,0 +1,88 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+
+/** A Reply of the admin API or of an actor, as the console passes it on. */
+export interface ReplyBody {
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string };
+}
+
+export const RelayError = { NoAnswer: "no-answer", Unreachable: "unreachable" } as const;
+
+/** One node's answer to `am.admin.tree` (ActorNode.tree()). */
+export interface NodeTree {
+  node: string;
+  liveNodes?: string[];
+  supervisor?: { id: string; status: string; restarts: number }[];
+  cells?: { cell: number; status: string; kinds: { kind: string; actors: Record<string, unknown>[] }[] }[];
+  quarantined?: { key: string; reason: string }[];
+}
+
+async function request(nc: NatsConnection, subject: string, message: Message, timeoutMs: number, what: string): Promise<ReplyBody> {
+  const { data, headers } = encodeMessage(message);
+  try {
+    const r = await nc.request(subject, data, { headers, timeout: timeoutMs });
+    const { type: _type, ...reply } = decodeMessage(r.data, r.headers, false).message;
+    return reply as unknown as ReplyBody;
+  } catch (e) {
+    const text = (e as Error).message;
+    const silent = /timeout|no responders|503/i.test(text) || (e as { code?: string }).code === "503";
+    return {
+      ok: false,
+      error: silent
+        ? { code: RelayError.NoAnswer, message: `no answer on ${subject} within ${timeoutMs} ms: ${what}` }
+        : { code: RelayError.Unreachable, message: `${subject}: ${text}` },
+    };
+  }
+}
+
+/**
+ * Every node answers `tree`; the answers are gathered until none has come for `stallMs` (or `maxWaitMs` passed),
+ * so a cluster of any size costs one round trip plus the stall.
+ */
+export async function gatherTree(nc: NatsConnection, maxWaitMs = 800, stallMs = 150): Promise<NodeTree[]> {
+  const { data, headers } = encodeMessage({ type: "AdminTreeRequest" });
+  const trees: NodeTree[] = [];
+  try {
+    const replies = await nc.requestMany(subjects.admin("tree"), data, { headers, strategy: "stall", stall: stallMs, maxWait: maxWaitMs });
+    for await (const m of replies) {
+      try {
+        const r = decodeMessage(m.data, m.headers, false).message as unknown as ReplyBody;
+        if (r.ok && r.result && typeof r.result === "object") trees.push(r.result as NodeTree);
+      } catch {
+        // a reply that does not decode is one node's problem, not the console's
+      }
+    }
+  } catch {
+    // no node answered (no responders): an empty cluster
+  }
+  return trees.sort((a, b) => a.node.localeCompare(b.node));
+}
+
+/** restart | stop | release | status of one actor; only the node hosting it answers. */
+export function actorVerb(nc: NatsConnection, verb: "restart" | "stop" | "release" | "status", kind: string, id: string, timeoutMs = 5_000): Promise<ReplyBody> {
+  return request(nc, subjects.admin(verb), { type: "AdminActorRequest", kind, id }, timeoutMs, `no node hosts ${kind}/${id}`);
+}
+
+export function quarantineActor(nc: NatsConnection, kind: string, id: string, reason: string, timeoutMs = 5_000): Promise<ReplyBody> {
+  return request(nc, subjects.admin("quarantine"), { type: "AdminQuarantineRequest", kind, id, reason }, timeoutMs, `no node hosts ${kind}/${id}`);
+}
+
+/** EngageKillSwitch / ReleaseKillSwitch to a risk book (am.cmd.risk-book.<book>), signed with the operator's name. */
+export function killSwitch(
+  nc: NatsConnection,
+  o: { book: string; engage: boolean; scope: "BOOK" | "GLOBAL"; by: string; reason?: string; nowUs: number },
+  timeoutMs = 5_000,
+): Promise<ReplyBody> {
+  const stamp = { tsEvent: o.nowUs, tsInit: o.nowUs };
+  const message: Message = o.engage
+    ? { type: "EngageKillSwitch", scope: o.scope, by: o.by, reason: o.reason || `engaged from the console by ${o.by}`, ...stamp }
+    : { type: "ReleaseKillSwitch", scope: o.scope, by: o.by, ...(o.reason ? { reason: o.reason } : {}), ...stamp };
+  return request(nc, subjects.cmd("risk-book", o.book), message, timeoutMs, `risk book ${o.book} is not running`);
+}
+
+export function riskReport(nc: NatsConnection, book: string, nowUs: number, timeoutMs = 2_000): Promise<ReplyBody> {
+  return request(nc, subjects.cmd("risk-book", book), { type: "GetRiskReport", tsEvent: nowUs, tsInit: nowUs }, timeoutMs, `risk book ${book} is not running`);
+}

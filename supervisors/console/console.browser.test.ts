@@ -1,0 +1,206 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import t from "tap";
+import { fromNumber } from "../../actors/domain/fixed.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { repoRoot } from "../../infra/local/index.ts";
+import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorNode } from "../node/actor-node.ts";
+import { admin, command } from "../node/admin-client.ts";
+import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { signToken } from "./auth.ts";
+import { startConsole } from "./server.ts";
+
+/** Debian's Chromium (scripts/setup.sh installs it); CHROMIUM_BIN points elsewhere. */
+function findChromium(): string | undefined {
+  for (const c of [process.env.CHROMIUM_BIN, "/usr/bin/chromium", "/usr/bin/chromium-browser"]) if (c && existsSync(c)) return c;
+  try {
+    return execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], { encoding: "utf8" }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const executablePath = findChromium();
+const K = "counter-snapshot";
+const SECRET = "console-browser-test-secret-32-bytes-at-least";
+const artifacts = join(repoRoot, ".tap", "artifacts", "console");
+
+async function openBrowser(t: { teardown(fn: () => unknown): void }): Promise<BrowserContext> {
+  const profile = mkdtempSync(join(tmpdir(), "am-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: executablePath!,
+    headless: true,
+    viewport: { width: 1680, height: 1000 },
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  t.teardown(async () => {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  });
+  return context;
+}
+
+async function signIn(page: Page, url: string, token: string): Promise<void> {
+  await page.goto(url);
+  await page.locator("#signin-token").fill(token);
+  await page.locator("#signin-submit").click();
+  await page.locator("#link-text", { hasText: "live" }).waitFor();
+}
+
+const row = (page: Page, id: string) => page.locator(`#tree-body tr[data-kind="${K}"][data-id="${id}"]`);
+
+/** Market data, orders and a risk book for the other panels, so a screenshot shows the page as operators see it. */
+function liveMarket(nc: NatsConnection): () => void {
+  const pub = (subject: string, m: Message) => {
+    const { data, headers } = encodeMessage(m);
+    nc.publish(subject, data, { headers });
+  };
+  const instruments = [
+    { symbol: "BTCUSDT", venue: "BINANCE", px: 64_250 },
+    { symbol: "ETHUSDT", venue: "BINANCE", px: 3_120.5 },
+    { symbol: "AAPL", venue: "XNAS", px: 227.31 },
+    { symbol: "BRK.B", venue: "XNYS", px: 468.02 },
+  ];
+  let seq = 0;
+  let rnd = 42;
+  const noise = () => {
+    rnd = (rnd * 1_103_515_245 + 12_345) % 2 ** 31;
+    return rnd / 2 ** 31 - 0.5;
+  };
+  const tick = setInterval(() => {
+    const us = Date.now() * 1000;
+    for (const i of instruments) {
+      i.px *= 1 + noise() * 0.002;
+      const px = Math.round(i.px * 100) / 100;
+      pub(subjects.md("quote", i), { type: "Quote", instrument: `${i.symbol}.${i.venue}`, bid: fromNumber(px), bidSize: fromNumber(1 + Math.round(Math.abs(noise()) * 40) / 10), ask: fromNumber(px + 0.01), askSize: fromNumber(2.5), seq: ++seq, tsEvent: us, tsInit: us });
+    }
+  }, 60);
+  const us = Date.now() * 1000;
+  const stamp = { tsEvent: us, tsInit: us };
+  const orderEvt = (id: string, event: string, m: Record<string, unknown>) => pub(subjects.evt("order", id, event), { type: event, clientOrderId: id, ...m, ...stamp });
+  orderEvt("O-1001", "OrderSubmitted", { instrument: "BTCUSDT.BINANCE", side: "BUY", orderType: "LIMIT", quantity: fromNumber(0.5), price: fromNumber(64_200), timeInForce: "GTC", postOnly: false, reduceOnly: false, strategy: "mm-1", book: "main", emulatedStop: false, emulatedGtd: false });
+  orderEvt("O-1001", "OrderAccepted", { venueOrderId: "V-77", local: false });
+  orderEvt("O-1001", "OrderFilled", { execId: "E-1", side: "BUY", lastQty: fromNumber(0.2), lastPx: fromNumber(64_200), fee: fromNumber(0.64), liquidity: "MAKER", cumQty: fromNumber(0.2), leavesQty: fromNumber(0.3), avgPx: fromNumber(64_200), venueSeq: 1 });
+  orderEvt("O-1002", "OrderSubmitted", { instrument: "AAPL.XNAS", side: "SELL", orderType: "LIMIT", quantity: fromNumber(300), price: fromNumber(228.1), timeInForce: "DAY", postOnly: false, reduceOnly: false, strategy: "mr-2", book: "main", emulatedStop: false, emulatedGtd: false });
+  orderEvt("O-1002", "OrderRejected", { reason: "PRICE_COLLAR", message: "limit price 228.10 is outside the 50 bps collar" });
+  const riskEvt = (event: string, m: Record<string, unknown>) => pub(subjects.evt("risk-book", "main", event), { type: event, ...m, ...stamp });
+  riskEvt("PositionChanged", { instrument: "BTCUSDT.BINANCE", leg: "NET", quantity: fromNumber(0.2), avgPrice: fromNumber(64_200), cost: 1_284_000_000_000n, realisedPnl: 0n });
+  riskEvt("LimitWarning", { limit: "MAX_GROSS_EXPOSURE", value: 8_200_000_000_000n, threshold: 8_000_000_000_000n, level: "WARN" });
+  // A risk book that answers GetRiskReport, as the real one does.
+  const book = nc.subscribe(subjects.cmd("risk-book", "main"), {
+    callback: (_e, msg) => {
+      const m = decodeMessage(msg.data, msg.headers, false).message;
+      const result =
+        m.type === "GetRiskReport"
+          ? {
+              book: "main",
+              positions: [
+                { instrument: "BTCUSDT.BINANCE", leg: "NET", quantity: fromNumber(0.2), avgPrice: fromNumber(64_200), mark: fromNumber(64_251.5), marketValue: 1_285_030_000_000n, cost: 1_284_000_000_000n, unrealisedPnl: 1_030_000_000n, realisedPnl: 0n, fees: 64_000_000n },
+                { instrument: "AAPL.XNAS", leg: "NET", quantity: fromNumber(-150), avgPrice: fromNumber(229.4), mark: fromNumber(227.31), marketValue: -3_409_650_000_000n, cost: -3_441_000_000_000n, unrealisedPnl: 31_350_000_000n, realisedPnl: 12_040_000_000n, fees: 150_000_000n },
+              ],
+              pnl: { cash: 100_000_000_000_000n, equity: 100_443_800_000_000n, realised: 12_040_000_000n, unrealised: 32_380_000_000n, fees: 214_000_000n, net: 44_206_000_000n, daily: 44_206_000_000n, highWaterMark: 100_500_000_000_000n, drawdown: 56_200_000_000n },
+              limits: [
+                { limit: "MAX_GROSS_EXPOSURE", value: 8_200_000_000_000n, warn: 8_000_000_000_000n, hard: 10_000_000_000_000n, usedPct: 82, level: "WARN" },
+                { limit: "MAX_DAILY_LOSS", value: 0n, warn: 4_000_000_000_000n, hard: 5_000_000_000_000n, usedPct: 0, level: "OK" },
+              ],
+              killSwitch: { book: null, global: null },
+            }
+          : { ok: true };
+      const { data, headers } = encodeMessage({ type: "Reply", ok: true, result });
+      msg.respond(data, { headers });
+    },
+  });
+  return () => {
+    clearInterval(tick);
+    book.unsubscribe();
+  };
+}
+
+t.test("the console in Chromium: a crashing actor, an operator's quarantine and release, a viewer's disabled controls", { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  const f = await natsFixture(t);
+  const node = new ActorNode({
+    nc: f.nc,
+    natsUrl: f.infra.natsUrl,
+    node: "n1",
+    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
+    cells: 2,
+    hangBudgetMs: 1000,
+    log: createLogger({ level: "error" }),
+    logLevel: "error",
+  });
+  await node.start();
+  t.teardown(() => node.stop());
+  for (const id of ["boom", "alpha", "beta", "gamma"]) await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id });
+  await eventually(async () => (await command(f.nc, K, "boom", { type: "Increment", by: 7 }, 500).catch(() => undefined))?.ok, "boom up");
+  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 300, riskIntervalMs: 500, log: createLogger({ level: "error" }) });
+  t.teardown(() => running.stop());
+  const stopMarket = liveMarket(f.nc);
+  t.teardown(stopMarket);
+
+  const browser = await openBrowser(t);
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
+  await row(page, "boom").waitFor();
+  t.equal(await row(page, "boom").locator("td.restarts").textContent(), "0");
+
+  for (const expected of [1, 2]) {
+    await command(f.nc, K, "boom", { type: "Explode", where: "action" }, 2_000).catch(() => undefined);
+    await page.locator(`#tree-body tr[data-id="boom"] td.restarts`, { hasText: new RegExp(`^${expected}$`) }).waitFor({ timeout: 15_000 });
+    t.pass(`the tree shows boom restarted ${expected} time(s)`);
+  }
+  await row(page, "boom").click();
+  await page.locator("#detail-body", { hasText: "action exploded" }).waitFor();
+  t.pass("the detail panel shows the last error");
+  await page.locator("#detail-body table", { hasText: "restarted" }).first().waitFor();
+  t.pass("the detail panel shows the restart history");
+  await page.locator("#quotes-body tr[data-instrument]").first().waitFor();
+  await page.screenshot({ path: join(artifacts, "operator-crashing-actor.png") });
+
+  const quarantine = page.locator('#actor-controls button[data-action="quarantine"]');
+  t.equal(await quarantine.isEnabled(), true, "an operator may quarantine");
+  await quarantine.click();
+  await page.locator("#confirm[open]").waitFor();
+  t.match(await page.locator("#confirm-title").textContent(), /Quarantine counter-snapshot\/boom\?/, "the control asks to confirm");
+  await page.locator("#confirm-reason").fill("keeps exploding");
+  await page.screenshot({ path: join(artifacts, "operator-confirm-quarantine.png") });
+  await page.locator("#confirm-ok").click();
+  await page.locator(`#tree-body tr[data-id="boom"][data-status="quarantined"]`).waitFor({ timeout: 15_000 });
+  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "boom" })).result, { status: "quarantined", reason: "keeps exploding (by olga)" });
+  await page.screenshot({ path: join(artifacts, "operator-quarantined.png") });
+
+  const release = page.locator('#actor-controls button[data-action="release"]');
+  await release.click();
+  await page.locator("#confirm[open]").waitFor();
+  await page.locator("#confirm-ok").click();
+  await page.locator(`#tree-body tr[data-id="boom"][data-status="running"]`).waitFor({ timeout: 15_000 });
+  await eventually(async () => (await command(f.nc, K, "boom", { type: "GetCount" }, 500).catch(() => undefined))?.ok, "boom answers after release");
+  t.pass("released from the page, the actor runs again");
+
+  // A cancelled confirmation does nothing.
+  await page.locator('#actor-controls button[data-action="stop"]').click();
+  await page.locator("#confirm[open]").waitFor();
+  await page.locator("#confirm-cancel").click();
+  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "boom" })).result, { status: "running" }, "cancel leaves the actor running");
+
+  const viewerPage = await browser.newPage();
+  await signIn(viewerPage, running.url, await signToken({ sub: "victor", role: "viewer" }, SECRET));
+  await row(viewerPage, "boom").click();
+  const vq = viewerPage.locator('#actor-controls button[data-action="quarantine"]');
+  t.equal(await vq.isDisabled(), true, "a viewer's quarantine button is disabled");
+  t.match(await vq.getAttribute("title"), /Needs role operator or above \(you are viewer\)/, "and says which role is needed");
+  const kill = viewerPage.locator("#risk-body button[data-kill]").first();
+  await kill.waitFor();
+  t.equal(await kill.isDisabled(), true, "so is the kill switch");
+  await viewerPage.screenshot({ path: join(artifacts, "viewer.png") });
+  t.same(pageErrors, [], "the page threw no errors");
+});

@@ -1,0 +1,349 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { formatFixed } from "../../actors/domain/fixed.ts";
+import { parseSubject, subjects } from "../../actors/domain/subjects.ts";
+import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
+import type { Logger } from "../../infra/telemetry/log.ts";
+import { gatherTree, type NodeTree, riskReport } from "./admin-relay.ts";
+import { type Health, probeHealth } from "./health.ts";
+
+/** What the console pushes to browsers; `droppable` frames may be skipped for a browser that lags behind. */
+export type Push = (frame: Record<string, unknown>, droppable: boolean) => void;
+
+export interface LiveViewOptions {
+  nc: NatsConnection;
+  natsMonitorUrl?: string;
+  questdbUrl?: string;
+  /** risk books whose report is fetched even before one of their events is seen */
+  books?: string[];
+  treeIntervalMs: number;
+  healthIntervalMs: number;
+  /** quotes go out at most once per interval per instrument (250 ms: ≤ 4 a second) */
+  quoteIntervalMs: number;
+  riskIntervalMs: number;
+  log: Logger;
+}
+
+export interface LifecycleRow {
+  event: string;
+  node: string;
+  kind: string;
+  id: string;
+  restarts: number;
+  reason?: string;
+  tsEvent: number;
+}
+
+interface QuoteRow {
+  instrument: string;
+  bid: string;
+  ask: string;
+  bidSize: string;
+  askSize: string;
+  mid: string;
+  spreadBps: number;
+  crossed: boolean;
+  seq: number;
+  tsEvent: number;
+  updates: number;
+}
+
+interface BookView {
+  book: string;
+  positions: Map<string, Record<string, unknown>>;
+  alerts: Record<string, unknown>[];
+  events: Record<string, unknown>[];
+  killSwitch: { engaged: boolean; scope?: string; by?: string; reason?: string; tsEvent?: number } | null;
+  report?: unknown;
+  reportError?: string;
+}
+
+/** Fixed-point fields (1e-8 units) shown as decimals. Money arrives as bigint and is always formatted. */
+const unitKeys = new Set(["quantity", "price", "stopPrice", "lastQty", "lastPx", "cumQty", "leavesQty", "avgPx", "avgPrice", "fee", "mark", "bid", "ask", "bidSize", "askSize", "triggerPx", "last"]);
+
+/** Formats fixed-point values for display, recursively (risk reports nest them). */
+export function displayUnits(v: unknown, key = ""): unknown {
+  if (typeof v === "bigint") return formatFixed(v);
+  if (typeof v === "number" && unitKeys.has(key) && Number.isInteger(v)) return formatFixed(v);
+  if (Array.isArray(v)) return v.map((x) => displayUnits(x));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, displayUnits(x, k)]));
+  return v;
+}
+
+function pushRing<T>(ring: T[], item: T, max: number): void {
+  ring.push(item);
+  if (ring.length > max) ring.splice(0, ring.length - max);
+}
+
+const HISTORY = 600;
+const nowUs = () => Date.now() * 1000;
+
+/**
+ * The console's picture of the running system, fed by NATS (am.sys, am.md.quote, am.evt.order, am.evt.risk-book)
+ * and by polling the admin tree, risk reports and health. Quotes are conflated per instrument so a fast market
+ * cannot flood a browser.
+ */
+export class LiveView {
+  private subs: Subscription[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private clients = 0;
+
+  private tree: NodeTree[] = [];
+  private treeAt = 0;
+  private health: Health | undefined;
+  private readonly lifecycle: LifecycleRow[] = [];
+  private readonly byActor = new Map<string, LifecycleRow[]>();
+  private readonly quotes = new Map<string, { row: QuoteRow; dirty: boolean; history: [number, number][] }>();
+  private readonly orders: Record<string, unknown>[] = [];
+  private pendingOrders: Record<string, unknown>[] = [];
+  /** OrderFilled and later events carry no instrument: remembered from OrderSubmitted */
+  private readonly orderInfo = new Map<string, { instrument: string; side: string; strategy: string; book: string }>();
+  private readonly books = new Map<string, BookView>();
+  private readonly dirtyBooks = new Set<string>();
+
+  constructor(
+    private readonly o: LiveViewOptions,
+    private readonly push: Push,
+  ) {
+    for (const b of o.books ?? []) this.bookView(b);
+  }
+
+  start(): void {
+    const sub = (subject: string, on: (m: Message, subject: string) => void) =>
+      this.subs.push(
+        this.o.nc.subscribe(subject, {
+          callback: (_e, msg) => {
+            try {
+              on(decodeMessage(msg.data, msg.headers, false).message, msg.subject);
+            } catch (e) {
+              this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: (e as Error).message });
+            }
+          },
+        }),
+      );
+    sub(subjects.sysAll(), (m) => this.onLifecycle(m));
+    sub(subjects.mdAll("quote"), (m, s) => this.onQuote(m, s));
+    sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
+    sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
+    this.every(this.o.quoteIntervalMs, () => this.flush());
+    this.loop(this.o.treeIntervalMs, () => this.pollTree());
+    this.loop(this.o.healthIntervalMs, () => this.pollHealth());
+    this.loop(this.o.riskIntervalMs, () => this.pollRisk());
+  }
+
+  /** Polling costs the cluster work; it runs only while a browser watches. */
+  watchers(delta: 1 | -1): void {
+    this.clients += delta;
+  }
+
+  snapshot(): Record<string, unknown> {
+    return {
+      type: "snapshot",
+      tree: this.tree,
+      treeAt: this.treeAt,
+      lifecycle: this.lifecycle.slice(-200),
+      quotes: [...this.quotes.values()].map((q) => ({ ...q.row, history: q.history })),
+      orders: this.orders.slice(-200),
+      books: [...this.books.values()].map((b) => this.bookFrame(b)),
+      health: this.health ?? null,
+    };
+  }
+
+  actorEvents(kind: string, id: string): LifecycleRow[] {
+    return this.byActor.get(`${kind}/${id}`) ?? [];
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  /** Runs `fn` every `ms` without overlap: the next round starts only after the previous one ended. */
+  private loop(ms: number, fn: () => Promise<void>): void {
+    const slot = this.timers.length;
+    const round = async () => {
+      if (this.stopped) return;
+      if (this.clients > 0) await fn().catch((e) => this.o.log.warn("console poll failed", { error: (e as Error).message }));
+      if (!this.stopped) this.timers[slot] = setTimeout(round, ms);
+    };
+    this.timers[slot] = setTimeout(round, 0);
+  }
+
+  /** Runs a tree poll now (a browser that just connected, or after an operator action). */
+  async refreshTree(): Promise<void> {
+    await this.pollTree();
+  }
+
+  private async pollTree(): Promise<void> {
+    this.tree = await gatherTree(this.o.nc);
+    // Contexts carry fixed-point prices and sizes (e.g. an instrument's top of book): shown as decimals.
+    for (const n of this.tree) for (const c of n.cells ?? []) for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.context !== undefined) a.context = displayUnits(a.context);
+    this.treeAt = Date.now();
+    this.push({ type: "tree", nodes: this.tree, at: this.treeAt }, true);
+  }
+
+  private async pollHealth(): Promise<void> {
+    this.health = await probeHealth({ nc: this.o.nc, natsMonitorUrl: this.o.natsMonitorUrl, questdbUrl: this.o.questdbUrl });
+    this.push({ type: "health", health: this.health }, true);
+  }
+
+  private async pollRisk(): Promise<void> {
+    await Promise.all(
+      [...this.books.values()].map(async (b) => {
+        const r = await riskReport(this.o.nc, b.book, nowUs());
+        if (r.ok) {
+          b.report = displayUnits(r.result);
+          b.reportError = undefined;
+        } else b.reportError = r.error?.message ?? "no report";
+        this.dirtyBooks.add(b.book);
+      }),
+    );
+  }
+
+  private onLifecycle(m: Message): void {
+    if (m.type !== "ActorLifecycle") return;
+    const row: LifecycleRow = {
+      event: String(m.event),
+      node: String(m.node),
+      kind: String(m.kind),
+      id: String(m.id),
+      restarts: Number(m.restarts ?? 0),
+      ...(m.reason ? { reason: String(m.reason) } : {}),
+      tsEvent: Number(m.tsEvent ?? nowUs()),
+    };
+    pushRing(this.lifecycle, row, 1000);
+    const key = `${row.kind}/${row.id}`;
+    let mine = this.byActor.get(key);
+    if (!mine) {
+      if (this.byActor.size >= 20_000) this.byActor.delete(this.byActor.keys().next().value as string);
+      mine = [];
+      this.byActor.set(key, mine);
+    }
+    pushRing(mine, row, 50);
+    this.push({ type: "lifecycle", event: row }, false);
+  }
+
+  private onQuote(m: Message, subject: string): void {
+    const bid = Number(m.bid);
+    const ask = Number(m.ask);
+    if (!Number.isFinite(bid) || !Number.isFinite(ask)) return;
+    const instrument = typeof m.instrument === "string" ? m.instrument : (parseSubject(subject).id ?? subject);
+    let q = this.quotes.get(instrument);
+    const midUnits = Math.round((bid + ask) / 2);
+    const row: QuoteRow = {
+      instrument,
+      bid: formatFixed(bid),
+      ask: formatFixed(ask),
+      bidSize: formatFixed(Number(m.bidSize ?? 0)),
+      askSize: formatFixed(Number(m.askSize ?? 0)),
+      mid: formatFixed(midUnits),
+      spreadBps: midUnits > 0 ? Math.round(((ask - bid) / midUnits) * 1e6) / 100 : 0,
+      crossed: Boolean(m.crossed) || bid >= ask,
+      seq: Number(m.seq ?? 0),
+      tsEvent: Number(m.tsEvent ?? 0),
+      updates: (q?.row.updates ?? 0) + 1,
+    };
+    if (!q) {
+      q = { row, dirty: true, history: [] };
+      this.quotes.set(instrument, q);
+    } else {
+      q.row = row;
+      q.dirty = true;
+    }
+  }
+
+  private onOrderEvent(m: Message, subject: string): void {
+    const p = parseSubject(subject);
+    const clientOrderId = String(m.clientOrderId ?? p.id ?? "");
+    if (m.type === "OrderSubmitted") {
+      if (this.orderInfo.size >= 10_000) this.orderInfo.delete(this.orderInfo.keys().next().value as string);
+      this.orderInfo.set(clientOrderId, { instrument: String(m.instrument), side: String(m.side), strategy: String(m.strategy), book: String(m.book) });
+    }
+    const info = this.orderInfo.get(clientOrderId);
+    const { type, ...fields } = m;
+    const row = { event: p.event ?? type, ...(info ?? {}), ...(displayUnits(fields) as Record<string, unknown>), clientOrderId };
+    pushRing(this.orders, row, 500);
+    this.pendingOrders.push(row);
+    if (this.pendingOrders.length > 200) this.pendingOrders.splice(0, this.pendingOrders.length - 200);
+  }
+
+  private bookView(book: string): BookView {
+    let b = this.books.get(book);
+    if (!b) {
+      b = { book, positions: new Map(), alerts: [], events: [], killSwitch: null };
+      this.books.set(book, b);
+    }
+    return b;
+  }
+
+  private onRiskEvent(m: Message, subject: string): void {
+    const p = parseSubject(subject);
+    if (!p.id) return;
+    const b = this.bookView(p.id);
+    const { type, ...fields } = m;
+    const row: Record<string, unknown> = { event: p.event ?? type, ...(displayUnits(fields) as Record<string, unknown>) };
+    pushRing(b.events, row, 100);
+    switch (row.event) {
+      case "PositionChanged":
+        b.positions.set(`${row.instrument}/${row.leg}`, row);
+        break;
+      case "LimitWarning":
+      case "LimitBreached":
+      case "LimitCleared":
+      case "OrderDenied":
+        pushRing(b.alerts, row, 100);
+        break;
+      case "KillSwitchEngaged":
+        b.killSwitch = { engaged: true, scope: String(m.scope), by: String(m.by), reason: String(m.reason), tsEvent: Number(m.tsEvent) };
+        pushRing(b.alerts, row, 100);
+        break;
+      case "KillSwitchReleased":
+        b.killSwitch = { engaged: false, scope: String(m.scope), by: String(m.by), tsEvent: Number(m.tsEvent) };
+        pushRing(b.alerts, row, 100);
+        break;
+    }
+    this.dirtyBooks.add(b.book);
+  }
+
+  private bookFrame(b: BookView): Record<string, unknown> {
+    return {
+      book: b.book,
+      positions: [...b.positions.values()],
+      alerts: b.alerts.slice(-50),
+      events: b.events.slice(-50),
+      killSwitch: b.killSwitch,
+      report: b.report ?? null,
+      reportError: b.reportError ?? null,
+    };
+  }
+
+  /** One tick of the outbound pump: conflated quotes, batched order events, changed books. */
+  private flush(): void {
+    const quotes: QuoteRow[] = [];
+    const t = Date.now();
+    for (const q of this.quotes.values()) {
+      if (!q.dirty) continue;
+      q.dirty = false;
+      quotes.push(q.row);
+      const mid = Number(q.row.mid);
+      q.history.push([t, mid]);
+      if (q.history.length > HISTORY) q.history.splice(0, q.history.length - HISTORY);
+    }
+    if (quotes.length) this.push({ type: "quotes", quotes, at: t }, true);
+    if (this.pendingOrders.length) {
+      this.push({ type: "orders", orders: this.pendingOrders }, false);
+      this.pendingOrders = [];
+    }
+    for (const book of this.dirtyBooks) {
+      const b = this.books.get(book);
+      if (b) this.push({ type: "book", ...this.bookFrame(b) }, true);
+    }
+    this.dirtyBooks.clear();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+}
