@@ -10,7 +10,7 @@
 import { loadavg } from "node:os";
 import { subjects } from "../../actors/domain/subjects.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
-import { natsBaseline, percentiles, quoteAt, startLoop, TICK } from "./trading-loop-fixture.ts";
+import { natsBaseline, percentiles, quoteAt, startLoop, TICK } from "./support/trading-loop.ts";
 
 const n = Number(process.argv[2] ?? 500);
 const warm = Math.min(50, Math.floor(n / 10));
