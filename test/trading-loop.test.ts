@@ -43,8 +43,8 @@ t.test("the trading loop in a node process: a SubmitOrder to the risk book is fi
       instrument: INSTRUMENT,
       side: "BUY",
       orderType: "LIMIT",
-      // marketable: a few ticks through the ask, so it takes the background's offer
-      price: ask + fromNumber(0.05),
+      // marketable: well through the ask (the market moves while the order travels); it takes the background's offer
+      price: ask + fromNumber(1),
       quantity: fromNumber(3),
       timeInForce: "IOC",
       postOnly: false,
@@ -63,7 +63,7 @@ t.test("the trading loop in a node process: a SubmitOrder to the risk book is fi
     return filled === fromNumber(3) ? f : undefined;
   }, "OrderFilled on am.evt.order.<id>", 20_000);
   t.ok(events.some((e) => e.type === "OrderAccepted"), "the venue acknowledged the order");
-  t.ok(fills.every((e) => (e.lastPx as number) <= ask + fromNumber(0.05)), "filled within the limit");
+  t.ok(fills.every((e) => (e.lastPx as number) <= ask + fromNumber(1)), "filled within the limit");
 
   const position = await eventually(async () => {
     const r = await command(f.nc, "risk-book", "demo", { type: "GetRiskReport", tsEvent: now, tsInit: now });
@@ -113,9 +113,9 @@ t.test("a node killed with open orders and started again: the venue reconciles t
     });
     t.equal(r.ok, true, `${id} approved`);
   };
-  await submit("kill.filled", q.ask + fromNumber(0.05), fromNumber(3), "IOC");
-  await submit("kill.open.1", q.bid - fromNumber(1), fromNumber(2), "GTC");
-  await submit("kill.open.2", q.bid - fromNumber(1.5), fromNumber(2), "GTC");
+  await submit("kill.filled", q.ask + fromNumber(1), fromNumber(3), "IOC");
+  await submit("kill.open.1", q.bid - fromNumber(5), fromNumber(2), "GTC");
+  await submit("kill.open.2", q.bid - fromNumber(6), fromNumber(2), "GTC");
   const ofType = (type: string, id: string) => orderEvents.filter((e) => e.type === type && e.clientOrderId === id);
   await eventually(() => ofType("OrderFilled", "kill.filled").reduce((s, e) => s + (e.lastQty as number), 0) === fromNumber(3), "the marketable order filled", 20_000);
   await eventually(() => ofType("OrderAccepted", "kill.open.1").length > 0 && ofType("OrderAccepted", "kill.open.2").length > 0, "the resting orders accepted", 20_000);

@@ -8,6 +8,7 @@ import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message 
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { missedEvents } from "./catch-up.ts";
 import type { ActorKind } from "./kind.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
 
@@ -131,6 +132,11 @@ export class ActorHost {
       }
       this.seq = this.journal.lastSeq;
       if (this.journal.count > 0) fresh = false;
+      if (this.kind.catchUp) {
+        for await (const m of missedEvents(this.env.nc, this.kind.catchUp.subjects(this.id), this.journal.lastSeq, this.kind.catchUp.overlapMs)) {
+          this.mailbox.offer({ subject: m.subject, event: m.message }, "accept");
+        }
+      }
     }
     if (fresh && this.kind.startWith) this.mailbox.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
     else if (stored && this.kind.resumeWith) this.mailbox.offer({ subject: "resume", event: { ...this.kind.resumeWith } }, "accept");

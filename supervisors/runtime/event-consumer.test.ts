@@ -29,3 +29,26 @@ t.test("an actor consuming another actor's journaled events never answers the jo
   await eventually(() => h.stats.processed === 21, "the listener saw every event");
   await h.stop();
 });
+
+t.test("an event-sourced actor restored after a stop catches up on the events it consumes that were published while it was down", async (t) => {
+  const f = await natsFixture(t);
+  const kind = { ...counterKind("event-sourced", "counter-catchup"), consumes: () => [subjects.evtAll("feeder")], catchUp: { subjects: () => [subjects.evtAll("feeder")], overlapMs: 0 } };
+  const env = { ...f, clock: systemClock, log: createLogger({ level: "error" }) };
+  const js = jetstream(f.nc);
+  const append = async () => {
+    const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+    await js.publish(subjects.evt("feeder", "f1", "Increment"), data, { headers });
+  };
+  const first = new ActorHost(kind, "c", env);
+  await first.incarnate();
+  for (let i = 0; i < 3; i++) await append();
+  await eventually(() => (first.snapshot?.context as { count: number }).count === 3, "three events counted live");
+  await first.stop();
+  for (let i = 0; i < 4; i++) await append(); // nobody listening
+  const second = new ActorHost(kind, "c", env);
+  await second.incarnate();
+  await eventually(() => (second.snapshot?.context as { count: number }).count === 7, "the four missed events caught up, none twice", 10_000);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal((second.snapshot?.context as { count: number }).count, 7);
+  await second.stop();
+});

@@ -50,6 +50,12 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    * unassigns it after a quiet period, so placement does not carry finished actors. Its journal keeps its history.
    */
   retireWhen?: (event: { type: string; [field: string]: unknown }) => boolean;
+  /**
+   * Event-sourced kinds that consume other actors' domain events (am.evt) over core NATS miss those published
+   * while they were down. On restore they read them back from the event stream, from their own last append less
+   * `overlapMs`; the machine must apply them idempotently.
+   */
+  catchUp?: { subjects: (id: string) => string[]; overlapMs: number };
   /** a short view of the context for operators */
   summarize?: (context: unknown) => Record<string, unknown>;
   supervision?: Partial<ActorSupervision>;

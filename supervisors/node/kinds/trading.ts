@@ -89,6 +89,8 @@ export const riskBookKind = (catalogue: Catalogue) => {
     },
     consumes: () => [subjects.evtAll("order"), ...traded.map((id) => subjects.md("quote", parseInstrumentId(id)))],
     persistence: "event-sourced",
+    // order events published while the book was down are read back from the stream (fills de-duplicated by execId)
+    catchUp: { subjects: () => [subjects.evtAll("order")], overlapMs: 2_000 },
     mailboxCapacity: 50_000,
     persist: {
       toPlain: (c) => ({ book: (c as RiskBookContext).book }),
