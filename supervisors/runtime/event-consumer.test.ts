@@ -34,6 +34,7 @@ t.test("an event-sourced actor restored after a stop catches up on the events it
   const f = await natsFixture(t);
   const kind = { ...counterKind("event-sourced", "counter-catchup"), consumes: () => [subjects.evtAll("feeder")], catchUp: { subjects: () => [subjects.evtAll("feeder")], overlapMs: 0 } };
   const env = { ...f, clock: systemClock, log: createLogger({ level: "error" }) };
+  const count = (h: ActorHost) => (h.snapshot?.context as { count: number } | undefined)?.count;
   const js = jetstream(f.nc);
   const append = async () => {
     const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
@@ -42,13 +43,13 @@ t.test("an event-sourced actor restored after a stop catches up on the events it
   const first = new ActorHost(kind, "c", env);
   await first.incarnate();
   for (let i = 0; i < 3; i++) await append();
-  await eventually(() => (first.snapshot?.context as { count: number }).count === 3, "three events counted live");
+  await eventually(() => count(first) === 3, "three events counted live");
   await first.stop();
   for (let i = 0; i < 4; i++) await append(); // nobody listening
   const second = new ActorHost(kind, "c", env);
   await second.incarnate();
-  await eventually(() => (second.snapshot?.context as { count: number }).count === 7, "the four missed events caught up, none twice", 10_000);
+  await eventually(() => count(second) === 7, "the four missed events caught up, none twice", 10_000);
   await new Promise((r) => setTimeout(r, 300));
-  t.equal((second.snapshot?.context as { count: number }).count, 7);
+  t.equal(count(second), 7);
   await second.stop();
 });
