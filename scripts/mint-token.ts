@@ -4,7 +4,7 @@
  *   node --import tsx scripts/mint-token.ts --role trader --sub alice --ttl 1h [--iss alphamind] [--aud alphamind-gateway]
  */
 import { parseArgs } from "node:util";
-import { isRole, mintToken, parseTtl, roles } from "../gateway/auth.ts";
+import { isRole, mintToken, parseTtl, roles } from "../infra/auth/index.ts";
 import { loadConfig, resolveJwtSecret } from "../infra/config/index.ts";
 
 const { values } = parseArgs({

@@ -49,6 +49,7 @@ export const settings = {
   gatewayTlsKey: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM private key file of gatewayTlsCert" },
   gatewayRatePerSecond: { schema: z.coerce.number().min(1).max(1_000_000), default: 2000, doc: "Requests per second allowed to one principal" },
   gatewayRateBurst: { schema: z.coerce.number().int().min(1).max(1_000_000), default: 4000, doc: "Burst of requests allowed to one principal" },
+  consolePort: { schema: z.coerce.number().int().min(0).max(65535), default: 8090, doc: "Admin console (web page + WebSocket) port; 0 = no console on this node" },
   replicas: { schema: z.coerce.number().int().min(1).max(5), default: 1, doc: "JetStream replicas of streams and buckets (3 in a cluster)" },
 } as const;
 

@@ -1,3 +1,7 @@
 export { QuestdbError, questdbSql, rowsOf, sqlLiteral, type SqlResult } from "./sql.ts";
 export { createTableSql, declareTables, TableConflictError, type TableSpec, tables } from "./tables.ts";
 export { openIlpSender, type Sender } from "./writer.ts";
+export type { IlpSenderOptions } from "./writer.ts";
+export { type ConsumerLag, Recorder, recorderDlq, type RecorderOptions, type RecorderStats } from "./recorder.ts";
+export { barsOf, type BarQuery, HistoryQueryError, latestQuote, maxHistoryRows, questdbBarHistory, TickKind, type TickQuery, ticksOf } from "./history.ts";
+export { publishReplayFeed, type QuestdbReplayQuery, questdbReplaySource, type ReplayFeedOptions, systemReplayClock } from "./replay-source.ts";

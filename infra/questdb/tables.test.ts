@@ -114,3 +114,16 @@ t.test("an existing table with another column type is reported by table and colu
   const price = rowsOf(await questdbSql(url, "SELECT \"column\", type FROM table_columns('trades') WHERE \"column\" = 'price'"));
   t.same(price, [{ column: "price", type: "DOUBLE" }], "the existing column keeps its type");
 });
+
+t.test("a table made before a column was declared gets the column on the next declaration", async (t) => {
+  const url = await questdbFor(t);
+  await questdbSql(
+    url,
+    "CREATE TABLE bars (ts TIMESTAMP, venue SYMBOL, symbol SYMBOL, bar_type SYMBOL, open DECIMAL(18,8), high DECIMAL(18,8), low DECIMAL(18,8), " +
+      "close DECIMAL(18,8), volume DECIMAL(18,8), vwap DECIMAL(18,8), trades LONG, ts_init TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL " +
+      "DEDUP UPSERT KEYS(ts, venue, symbol, bar_type)",
+  );
+  t.same(await declareTables(url), { tables: tables.map((x) => x.name) });
+  const cols = rowsOf(await questdbSql(url, "SELECT \"column\", type FROM table_columns('bars') WHERE \"column\" = 'ts_close'"));
+  t.same(cols, [{ column: "ts_close", type: "TIMESTAMP" }]);
+});

@@ -3,6 +3,8 @@ import { questdbSql, rowsOf } from "./sql.ts";
 /**
  * The platform's QuestDB tables. Prices and quantities are DECIMAL (fixed point, never binary float); every
  * table has a designated timestamp, daily partitions, WAL, and DEDUP UPSERT KEYS so redelivery never duplicates.
+ * Bars are keyed by their open time (`ts`, the bar's identity) and carry the close time (the Bar's tsEvent) in
+ * `ts_close`. Orders are keyed by the platform's order id (the order actor's clientOrderId); the venue's id is apart.
  */
 export interface TableSpec {
   name: string;
@@ -28,7 +30,7 @@ export const tables: TableSpec[] = [
   },
   {
     name: "bars",
-    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bar_type", "SYMBOL"], ["open", PX], ["high", PX], ["low", PX], ["close", PX], ["volume", PX], ["vwap", PX], ["trades", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bar_type", "SYMBOL"], ["open", PX], ["high", PX], ["low", PX], ["close", PX], ["volume", PX], ["vwap", PX], ["trades", "LONG"], ["ts_close", "TIMESTAMP"], ["ts_init", "TIMESTAMP"]],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "bar_type"],
   },
@@ -40,7 +42,7 @@ export const tables: TableSpec[] = [
   },
   {
     name: "orders",
-    columns: [["ts", "TIMESTAMP"], ["order_id", "VARCHAR"], ["client_order_id", "VARCHAR"], ["event", "SYMBOL"], ["status", "SYMBOL"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["order_type", "SYMBOL"], ["tif", "SYMBOL"], ["price", PX], ["stop_price", PX], ["qty", PX], ["filled_qty", PX], ["avg_price", PX], ["reason", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [["ts", "TIMESTAMP"], ["order_id", "VARCHAR"], ["client_order_id", "VARCHAR"], ["venue_order_id", "VARCHAR"], ["event", "SYMBOL"], ["status", "SYMBOL"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["order_type", "SYMBOL"], ["tif", "SYMBOL"], ["price", PX], ["stop_price", PX], ["qty", PX], ["filled_qty", PX], ["avg_price", PX], ["reason", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
     timestamp: "ts",
     upsertKeys: ["ts", "order_id", "seq"],
   },
@@ -65,8 +67,11 @@ async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
   const cols = new Map(rowsOf(await questdbSql(url, `SELECT "column", type, upsertKey FROM table_columns('${t.name}')`)).map((c) => [c.column as string, c]));
   for (const [name, type] of t.columns) {
     const c = cols.get(name);
-    if (!c) out.push(`table ${t.name}: column ${name} is missing`);
-    else if (c.type !== type) out.push(`table ${t.name}: column ${name} is ${c.type}, declared ${type}`);
+    if (!c) {
+      // A column added to the declaration since the table was made: adding it loses nothing (old rows read null).
+      if (t.upsertKeys.includes(name)) out.push(`table ${t.name}: upsert key column ${name} is missing`);
+      else await questdbSql(url, `ALTER TABLE ${t.name} ADD COLUMN ${name} ${type}`);
+    } else if (c.type !== type) out.push(`table ${t.name}: column ${name} is ${c.type}, declared ${type}`);
     else if (Boolean(c.upsertKey) !== t.upsertKeys.includes(name)) {
       out.push(`table ${t.name}: column ${name} ${c.upsertKey ? "is" : "is not"} an upsert key, declared ${t.upsertKeys.includes(name) ? "is" : "is not"}`);
     }
@@ -74,7 +79,10 @@ async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
   return out;
 }
 
-/** Creates the tables when missing; reports (and changes nothing for) a table whose definition differs. */
+/**
+ * Creates the tables when missing and adds declared columns a table lacks; reports (and changes nothing for) a
+ * table whose definition otherwise differs.
+ */
 export async function declareTables(url: string): Promise<{ tables: string[] }> {
   const problems: string[] = [];
   for (const t of tables) {

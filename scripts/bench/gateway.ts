@@ -8,7 +8,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { subjects } from "../../actors/domain/index.ts";
-import { mintToken } from "../../gateway/auth.ts";
+import { mintToken } from "../../infra/auth/index.ts";
 import { loadProtos, startGateway } from "../../gateway/index.ts";
 import { startTestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources, encodeMessage } from "../../infra/nats/index.ts";

@@ -1,8 +1,8 @@
 import { decodeJwt } from "jose";
-import { authenticate, defaultAudience, defaultIssuer, isRole, mintToken, Role, roleRank } from "../../gateway/auth.ts";
+import { authenticate, defaultAudience, defaultIssuer, isRole, mintToken, Role, roleRank } from "../../infra/auth/index.ts";
 
 /**
- * Operators sign in with the same bearer JWT the gRPC gateway accepts (gateway/auth.ts: HS256, issuer, audience,
+ * Operators sign in with the same bearer JWT the gRPC gateway accepts (infra/auth: HS256, issuer, audience,
  * exp, sub, role), so one token minted with scripts/mint-token.ts works on both edges.
  */
 export { isRole, Role };

@@ -126,8 +126,14 @@ export class ActorNode {
   private async host(r: ActorRef): Promise<void> {
     if (!this.kinds.has(r.kind)) throw new Error(`node ${this.o.node} does not know actor kind ${r.kind}`);
     this.hosted.set(keyOf(r), r);
+    // Where each actor last ran: an actor arriving from another node is reported as moved.
+    const placedKey = `placed.${kvKey(r.kind, r.id)}`;
+    const before = await this.config.get(placedKey).catch(() => null);
+    const from = before?.operation === "PUT" ? String((decodePayload(before.value) as { node: string }).node) : undefined;
+    await this.config.put(placedKey, encodePayload({ node: this.o.node, at: Date.now() }));
     if (this.quarantined.has(keyOf(r))) return;
     await this.cellOf(r).request({ op: "spawn", ...r });
+    if (from && from !== this.o.node) this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });
   }
 
   private async unhost(r: ActorRef, why: string): Promise<void> {
@@ -192,9 +198,10 @@ export class ActorNode {
   async quarantine(r: ActorRef, reason: string): Promise<void> {
     const first = !this.quarantined.has(keyOf(r));
     await this.recordQuarantine(r, reason);
+    // The cell reports the quarantine as a lifecycle event; only when no cell can, the node reports it.
     const cell = this.cells[this.cellIndex(r)];
-    if (cell) await cell.request({ op: "quarantine", ...r, reason }).catch(() => {});
-    if (first) this.publishLifecycle({ event: "quarantined", kind: r.kind, id: r.id, restarts: 0, reason });
+    const reported = cell ? await cell.request({ op: "quarantine", ...r, reason }).then(() => true, () => false) : false;
+    if (first && !reported) this.publishLifecycle({ event: "quarantined", kind: r.kind, id: r.id, restarts: 0, reason });
   }
 
   async release(r: ActorRef): Promise<void> {

@@ -1,4 +1,5 @@
 import t from "tap";
+import { decodeMessage } from "../../infra/nats/codec.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
 import { admin, command, startNodeProcess } from "./testing.ts";
 
@@ -31,6 +32,9 @@ t.test("a node killed with SIGKILL: another node takes over its actors with thei
   const onA = ids.filter((id) => owners.get(id) === "node-a");
   t.ok(onA.length > 0 && onA.length < ids.length, `actors spread over both nodes (${onA.length} on node-a)`);
 
+  const moved: string[] = [];
+  const sys = f.nc.subscribe("am.sys.moved.>", { callback: (_e, m) => void moved.push(String(decodeMessage(m.data, m.headers, true).message.id)) });
+  t.teardown(() => sys.unsubscribe());
   a.proc.kill("SIGKILL");
   const killedAt = Date.now();
   for (const id of onA) {
@@ -44,6 +48,7 @@ t.test("a node killed with SIGKILL: another node takes over its actors with thei
   const failoverMs = Date.now() - killedAt;
   t.ok(failoverMs < 10_000, `all of node-a's actors answered on node-b ${failoverMs} ms after the kill`);
   for (const id of onA) t.equal(await ownerOf(f.nc, id), "node-b");
+  await eventually(() => onA.every((id) => moved.includes(id)), "a moved event for each actor of node-a");
   for (const id of ids) t.equal((await command(f.nc, K, id, { type: "Increment", by: 1 })).ok, true, `${id} takes new commands`);
 });
 

@@ -8,10 +8,11 @@ import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LocalInfra, repoRoot, startLocalInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
-import { declareTables } from "../../infra/questdb/index.ts";
+import { declareTables, questdbBarHistory, Recorder } from "../../infra/questdb/index.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -47,10 +48,13 @@ async function main(): Promise<void> {
   try {
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
+    let natsMonitorUrl: string | undefined;
+    const edges: { console?: string; grpc?: string } = {};
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
       const infra: LocalInfra = await startLocalInfra(config, (line) => log.info(line));
       stack.push({ name: "local servers", stop: () => infra.stop() });
       natsUrl ??= infra.natsUrl;
+      natsMonitorUrl = infra.natsMonitorUrl;
       questdbUrl ??= infra.questdbUrl;
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
@@ -62,6 +66,10 @@ async function main(): Promise<void> {
     if (questdbUrl) {
       const qdb = await declareTables(questdbUrl);
       log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+      // Every node runs the recorder on the shared durable consumers: JetStream spreads the work between them.
+      const recorder = new Recorder({ nc, questdbUrl, log: log.child({ component: "recorder" }) });
+      await recorder.start();
+      stack.push({ name: "recorder", stop: () => recorder.stop() });
     } else {
       log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
     }
@@ -83,18 +91,31 @@ async function main(): Promise<void> {
         host: config.host,
         port: config.gatewayPort,
         jwtSecret: resolveJwtSecret(config),
+        ...(questdbUrl ? { history: questdbBarHistory(questdbUrl) } : {}),
         rateLimit: { ratePerSecond: config.gatewayRatePerSecond, burst: config.gatewayRateBurst },
         ...(config.gatewayTlsCert && config.gatewayTlsKey ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } } : {}),
       });
       stack.push({ name: "gRPC gateway", stop: () => gateway.stop() });
-      log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert), token: "node --import tsx scripts/mint-token.ts --role trader --sub you" });
+      log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert) });
+      edges.grpc = `${config.host}:${gateway.port}`;
     }
+    const cc = consoleOptionsFrom(config, { nc, ...(questdbUrl ? { questdbUrl } : {}), ...(natsMonitorUrl ? { natsMonitorUrl } : {}), log });
+    if ("options" in cc) {
+      const adminConsole = await startConsole(cc.options);
+      stack.push({ name: "admin console", stop: () => adminConsole.stop() });
+      edges.console = adminConsole.url;
+    } else log.info("admin console off", { why: cc.off });
     if (config.demoInstruments > 0) {
       const stopDemo = await startDemo(node, config.demoInstruments, { nc, log });
       stack.push({ name: "demo", stop: async () => stopDemo() });
       log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>", trading: "exchange/SIMX venue/SIMX risk-book/demo strategies" });
     }
-    log.info("node up", { nats: natsUrl, questdb: questdbUrl, console: `${questdbUrl} (QuestDB web console)` });
+    log.info("node up", {
+      nats: natsUrl,
+      ...edges,
+      ...(questdbUrl ? { questdbWebConsole: questdbUrl } : {}),
+      token: "node --import tsx scripts/mint-token.ts --role operator --sub you",
+    });
   } catch (e) {
     log.error("node failed to start", { error: (e as Error).message });
     await shutdown("start-up failed", 1);

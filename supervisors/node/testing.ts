@@ -17,7 +17,7 @@ export interface NodeProcess {
 export function startNodeProcess(t: { teardown(fn: () => unknown): void }, name: string, env: Record<string, string>): NodeProcess {
   const proc = spawn(process.execPath, ["--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
     cwd: repoRoot,
-    env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", AM_GATEWAY_PORT: "0", AM_DEMO_INSTRUMENTS: "0", ...env },
+    env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", AM_GATEWAY_PORT: "0", AM_CONSOLE_PORT: "0", AM_DEMO_INSTRUMENTS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

@@ -7,3 +7,4 @@ export * from "./risk.ts";
 export * as schema from "./schemas.ts";
 export * from "./strategy.ts";
 export * from "./admin.ts";
+export * from "./recorder.ts";

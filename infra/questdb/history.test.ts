@@ -1,0 +1,150 @@
+import type { Msg } from "@nats-io/transport-node";
+import t from "tap";
+import type { Bar, Quote, Trade } from "../../actors/domain/index.ts";
+import type { ReplayClock } from "../../actors/feed/replay/index.ts";
+import { startTestInfra, type TestInfra } from "../local/index.ts";
+import { connectNats, decodeMessage } from "../nats/index.ts";
+import {
+  barsOf,
+  declareTables,
+  latestQuote,
+  openIlpSender,
+  publishReplayFeed,
+  questdbBarHistory,
+  questdbReplaySource,
+  questdbSql,
+  rowsOf,
+  ticksOf,
+} from "./index.ts";
+import { barRow, quoteRow, tradeRow, writeRow } from "./rows.ts";
+import { walApplied } from "./test-support.ts";
+
+// One QuestDB (and nats-server) for the file; the rows are written once and only read by the tests.
+let infra: TestInfra;
+let url: string;
+const T0 = 1_760_000_000_000_000;
+const inst = "BRK.B.XNYS";
+
+const quotes: Quote[] = Array.from({ length: 30 }, (_, i) => ({
+  instrument: inst,
+  bid: i === 29 ? Number.MAX_SAFE_INTEGER - 1 : 41_000_000_000 + i,
+  bidSize: 100_000_000 + i,
+  ask: i === 29 ? Number.MAX_SAFE_INTEGER : 41_000_000_500 + i,
+  askSize: 1 + i,
+  // two quotes share a timestamp: the sequence orders them
+  seq: i,
+  tsEvent: T0 + Math.floor(i / 2) * 1_000_000,
+  tsInit: T0 + Math.floor(i / 2) * 1_000_000 + 7,
+}));
+const trades: Trade[] = Array.from({ length: 10 }, (_, i) => ({
+  instrument: inst,
+  price: 41_000_000_250 + i,
+  size: 3_00000000 + i,
+  aggressor: i % 2 ? "SELL" : "BUY",
+  tradeId: `X-${i}`,
+  seq: i,
+  tsEvent: T0 + i * 1_500_000 + 1,
+  tsInit: T0 + i * 1_500_000 + 2,
+}));
+const bars: Bar[] = Array.from({ length: 5 }, (_, i) => ({
+  instrument: inst,
+  barType: "1m",
+  tsOpen: T0 + i * 60_000_000,
+  open: 410_00000000 + i,
+  high: 411_00000000 + i,
+  low: 409_00000000 + i,
+  close: 410_50000000 + i,
+  volume: 12_34567890 + i,
+  vwap: 410_12345678 + i,
+  trades: 3 + i,
+  tsEvent: T0 + (i + 1) * 60_000_000,
+  tsInit: T0 + (i + 1) * 60_000_000 + 5,
+}));
+
+t.before(async () => {
+  infra = await startTestInfra({ questdb: true });
+  url = infra.questdbUrl ?? "";
+  await declareTables(url);
+  const sender = await openIlpSender(url);
+  for (const q of quotes) await writeRow(sender, quoteRow(q));
+  for (const x of trades) await writeRow(sender, tradeRow(x));
+  for (const b of bars) await writeRow(sender, barRow(b));
+  // another instrument's rows must never leak into BRK.B's answers
+  await writeRow(sender, quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: 1 }));
+  await sender.flush();
+  await sender.close();
+  for (const table of ["quotes", "trades", "bars"]) await walApplied(url, table);
+});
+t.teardown(() => infra?.stop());
+
+t.test("bars come back by instrument, bar type and open-time range as the Bar messages that were written", async (t) => {
+  t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), bars);
+  t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0 + 60_000_000, toUs: T0 + 3 * 60_000_000 }), bars.slice(1, 3), "the range is [from, to)");
+  t.same(await barsOf(url, { instrument: inst, barType: "5m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), []);
+  t.same(
+    await questdbBarHistory(url).bars(inst, "1m", T0 + 60_000_000, T0 + 3 * 60_000_000, 10),
+    bars.slice(0, 2),
+    "the gateway's port ranges by close time",
+  );
+});
+
+t.test("ticks come back in (time, sequence) order with a limit, and page on from the last one", async (t) => {
+  const all = await ticksOf(url, { kind: "quote", instrument: inst, fromUs: T0, toUs: T0 + 3_600_000_000, limit: 1000 });
+  t.same(all, quotes.map((q) => (q.bid >= q.ask ? { ...q, crossed: true } : q)));
+  t.same(all[29]?.bid, 9_007_199_254_740_990, "the largest fixed-point values survive exactly");
+  const page1 = await ticksOf(url, { kind: "quote", instrument: inst, fromUs: T0, toUs: T0 + 3_600_000_000, limit: 7 });
+  const last = page1[6]!;
+  const page2 = await ticksOf(url, { kind: "quote", instrument: inst, fromUs: T0, toUs: T0 + 3_600_000_000, limit: 7, after: { tsUs: last.tsEvent, seq: last.seq } });
+  t.same([...page1, ...page2].map((q) => q.seq), Array.from({ length: 14 }, (_, i) => i), "a page boundary inside one timestamp loses and repeats nothing");
+  t.same(await ticksOf(url, { kind: "trade", instrument: inst, fromUs: T0, toUs: T0 + 3_000_002, limit: 100 }), trades.slice(0, 3));
+});
+
+t.test("the latest quote is the last one written for the instrument", async (t) => {
+  t.same(await latestQuote(url, inst), quotes[29]);
+  t.equal(await latestQuote(url, "NONE.XNYS"), undefined);
+});
+
+t.test("a hostile instrument id is refused with a clear error before any SQL runs, and changes nothing", async (t) => {
+  const hostile = "X'; DROP TABLE quotes;--.SIMX";
+  await t.rejects(latestQuote(url, hostile), { name: "HistoryQueryError", message: `instrument id ${JSON.stringify(hostile)}: symbol "X'; DROP TABLE quotes;--" has characters outside A-Z a-z 0-9 . _ / : + -` });
+  await t.rejects(ticksOf(url, { kind: "quote", instrument: hostile, fromUs: 0, toUs: 1, limit: 1 }), /instrument id .*symbol "X'; DROP TABLE quotes;--" has characters outside/);
+  await t.rejects(barsOf(url, { instrument: inst, barType: "1m' OR '1'='1", fromUs: 0, toUs: 1 }), /barType .* must be a number and a unit/);
+  await t.rejects(ticksOf(url, { kind: "quote; DROP TABLE quotes" as "quote", instrument: inst, fromUs: 0, toUs: 1, limit: 1 }), /kind must be "quote" or "trade"/);
+  await t.rejects(ticksOf(url, { kind: "quote", instrument: inst, fromUs: "0 OR 1=1" as unknown as number, toUs: 1, limit: 1 }), /fromUs must be a non-negative integer/);
+  await t.rejects(ticksOf(url, { kind: "quote", instrument: inst, fromUs: 0, toUs: 1, limit: 1e9 }), /limit must be an integer from 1 to 100000/);
+  const count = rowsOf(await questdbSql(url, "SELECT count() n FROM quotes"))[0]?.n;
+  t.equal(count, quotes.length + 1, "the quotes table is intact");
+});
+
+t.test("a symbol with a quote in it is refused by the instrument id grammar, naming the symbol", async (t) => {
+  t.equal(await latestQuote(url, "O'NEIL.XNYS").catch((e: Error) => e.message), 'instrument id "O\'NEIL.XNYS": symbol "O\'NEIL" has characters outside A-Z a-z 0-9 . _ / : + -');
+});
+
+t.test("a replay from QuestDB publishes quotes, trades and bars on the replay feed in time order", async (t) => {
+  const nc = await connectNats(infra.natsUrl, "replay-test");
+  t.teardown(() => nc.close());
+  const got: { subject: string; type: string; tsEvent: number }[] = [];
+  const sub = nc.subscribe("am.feed.replay.>", {
+    callback: (_e: Error | null, m: Msg) => {
+      const { message } = decodeMessage(m.data, m.headers, true);
+      got.push({ subject: m.subject, type: message.type, tsEvent: message.tsEvent as number });
+    },
+  });
+  t.teardown(() => sub.unsubscribe());
+  let now = 0;
+  const clock: ReplayClock = {
+    nowMs: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+  const records = questdbReplaySource(url, { instruments: [inst], quotes: true, trades: true, barType: "1m", fromUs: T0, toUs: T0 + 3_600_000_000, pageSize: 4 });
+  const summary = await publishReplayFeed(nc, records, { speed: 60, clock });
+  await nc.flush();
+  t.equal(summary.published, quotes.length + trades.length + bars.length);
+  t.equal(got.length, summary.published, "every record arrived");
+  t.ok(got.every((g, i) => i === 0 || g.tsEvent >= got[i - 1]!.tsEvent), "in time order across series");
+  t.same(new Set(got.map((g) => g.subject)), new Set(["am.feed.replay.XNYS.BRK~2EB"]));
+  t.same(new Set(got.map((g) => g.type)), new Set(["RawQuote", "RawTrade", "Bar"]));
+  t.equal(now, (bars[4]!.tsEvent - T0) / 1000 / 60, "five minutes of data took five seconds of (fake) time at x60");
+});

@@ -1,0 +1,198 @@
+import { type Bar, IdError, type InstrumentId, parseFixed, parseInstrumentId, type Quote, type Trade } from "../../actors/domain/index.ts";
+import { questdbSql, rowsOf, sqlLiteral } from "./sql.ts";
+
+/**
+ * History queries over the recorded tables. Statements are built only from constants (table and column names come
+ * from the fixed lists below), validated instrument ids and bar types passed through `sqlLiteral`, and integers
+ * checked to be safe integers; no caller text is ever pasted. DECIMAL columns come back from /exec as strings and
+ * are parsed into 1e-8 units with parseFixed, so no price passes through a float.
+ */
+export class HistoryQueryError extends Error {
+  override name = "HistoryQueryError";
+}
+
+export const TickKind = { Quote: "quote", Trade: "trade" } as const;
+export type TickKind = (typeof TickKind)[keyof typeof TickKind];
+
+/** The most rows one query returns. */
+export const maxHistoryRows = 100_000;
+
+const BAR_TYPE_RE = /^\d+(ms|s|m|h|d|t|v)$/;
+
+function instrumentOf(text: unknown): InstrumentId {
+  if (typeof text !== "string") throw new HistoryQueryError(`instrument must be a string of the form SYMBOL.VENUE, got ${typeof text}`);
+  try {
+    return parseInstrumentId(text);
+  } catch (e) {
+    throw new HistoryQueryError(e instanceof IdError ? e.message : `instrument id ${JSON.stringify(text)} is invalid`);
+  }
+}
+
+function micros(name: string, v: unknown): string {
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) {
+    throw new HistoryQueryError(`${name} must be a non-negative integer of microseconds since the epoch, got ${JSON.stringify(v)}`);
+  }
+  return String(v);
+}
+
+function limitOf(v: unknown): number {
+  if (v === undefined) return maxHistoryRows;
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1 || v > maxHistoryRows) {
+    throw new HistoryQueryError(`limit must be an integer from 1 to ${maxHistoryRows}, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function rangeOf(q: { fromUs: unknown; toUs: unknown }, column: "ts" | "ts_close" = "ts"): string {
+  const from = micros("fromUs", q.fromUs);
+  const to = micros("toUs", q.toUs);
+  if (Number(to) < Number(from)) throw new HistoryQueryError(`toUs ${to} is before fromUs ${from}`);
+  // A bar opens before it closes: bounding the designated timestamp too lets QuestDB skip partitions.
+  if (column === "ts_close") return `ts_close >= ${from} AND ts_close < ${to} AND ts < ${to}`;
+  return `ts >= ${from} AND ts < ${to}`;
+}
+
+const instrumentFilter = (i: InstrumentId): string => `venue = ${sqlLiteral(i.venue)} AND symbol = ${sqlLiteral(i.symbol)}`;
+
+function fixed(row: Record<string, unknown>, column: string, table: string): number {
+  const v = row[column];
+  if (typeof v === "string") return parseFixed(v, `${table}.${column}`);
+  // /exec returns DECIMAL as a string (checked on QuestDB 9); a number would only come from a cast in the query.
+  if (typeof v === "number" && Number.isFinite(v)) return parseFixed(v.toFixed(8), `${table}.${column}`);
+  throw new HistoryQueryError(`${table}.${column} at ts ${String(row.ts)} is ${v === null ? "null" : typeof v}, expected a decimal`);
+}
+
+function integer(row: Record<string, unknown>, column: string, table: string): number {
+  const v = row[column];
+  if (typeof v === "number" && Number.isSafeInteger(v)) return v;
+  throw new HistoryQueryError(`${table}.${column} at ts ${String(row.ts)} is ${JSON.stringify(v)}, expected an integer`);
+}
+
+const QUOTE_COLUMNS = "cast(ts AS LONG) ts, bid, bid_size, ask, ask_size, seq, cast(ts_init AS LONG) ts_init";
+const TRADE_COLUMNS = "cast(ts AS LONG) ts, price, size, aggressor, trade_id, seq, cast(ts_init AS LONG) ts_init";
+const BAR_COLUMNS =
+  "cast(ts AS LONG) ts, open, high, low, close, volume, vwap, trades, cast(ts_close AS LONG) ts_close, cast(ts_init AS LONG) ts_init";
+
+function quoteOf(instrument: string, r: Record<string, unknown>): Quote {
+  const bid = fixed(r, "bid", "quotes");
+  const ask = fixed(r, "ask", "quotes");
+  return {
+    instrument,
+    bid,
+    bidSize: fixed(r, "bid_size", "quotes"),
+    ask,
+    askSize: fixed(r, "ask_size", "quotes"),
+    seq: integer(r, "seq", "quotes"),
+    ...(bid >= ask ? { crossed: true } : {}),
+    tsEvent: integer(r, "ts", "quotes"),
+    tsInit: integer(r, "ts_init", "quotes"),
+  };
+}
+
+function tradeOf(instrument: string, r: Record<string, unknown>): Trade {
+  const aggressor = r.aggressor;
+  if (aggressor !== "BUY" && aggressor !== "SELL" && aggressor !== "NONE") {
+    throw new HistoryQueryError(`trades.aggressor at ts ${String(r.ts)} is ${JSON.stringify(aggressor)}`);
+  }
+  return {
+    instrument,
+    price: fixed(r, "price", "trades"),
+    size: fixed(r, "size", "trades"),
+    aggressor,
+    tradeId: String(r.trade_id ?? ""),
+    seq: integer(r, "seq", "trades"),
+    tsEvent: integer(r, "ts", "trades"),
+    tsInit: integer(r, "ts_init", "trades"),
+  };
+}
+
+export interface BarQuery {
+  /** `SYMBOL.VENUE` */
+  instrument: string;
+  /** e.g. "1m", as in the Bar message */
+  barType: string;
+  /** open times (or close times, with `by: "close"`) in [fromUs, toUs) */
+  fromUs: number;
+  toUs: number;
+  /** which time the range applies to (default "open") */
+  by?: "open" | "close";
+  limit?: number;
+}
+
+/** Bars of one instrument and bar type whose open (or close) time is in the range, oldest first. */
+export async function barsOf(url: string, q: BarQuery): Promise<Bar[]> {
+  const i = instrumentOf(q.instrument);
+  if (typeof q.barType !== "string" || !BAR_TYPE_RE.test(q.barType)) {
+    throw new HistoryQueryError(`barType ${JSON.stringify(q.barType)} must be a number and a unit (ms s m h d t v), e.g. "1m"`);
+  }
+  const sql =
+    `SELECT ${BAR_COLUMNS} FROM bars WHERE ${instrumentFilter(i)} AND bar_type = ${sqlLiteral(q.barType)} AND ${rangeOf(q, q.by === "close" ? "ts_close" : "ts")} ` +
+    `ORDER BY ts LIMIT ${limitOf(q.limit)}`;
+  const instrument = `${i.symbol}.${i.venue}`;
+  return rowsOf(await questdbSql(url, sql)).map((r) => ({
+    instrument,
+    barType: q.barType,
+    tsOpen: integer(r, "ts", "bars"),
+    open: fixed(r, "open", "bars"),
+    high: fixed(r, "high", "bars"),
+    low: fixed(r, "low", "bars"),
+    close: fixed(r, "close", "bars"),
+    volume: fixed(r, "volume", "bars"),
+    vwap: fixed(r, "vwap", "bars"),
+    trades: integer(r, "trades", "bars"),
+    tsEvent: integer(r, "ts_close", "bars"),
+    tsInit: integer(r, "ts_init", "bars"),
+  }));
+}
+
+export interface TickQuery<K extends TickKind = TickKind> {
+  kind: K;
+  /** `SYMBOL.VENUE` */
+  instrument: string;
+  /** event times in [fromUs, toUs) */
+  fromUs: number;
+  toUs: number;
+  limit: number;
+  /** paging: only ticks after this (event time, sequence), as the last tick of the previous page */
+  after?: { tsUs: number; seq: number };
+}
+
+/** Quotes or trades of one instrument in the range, in (event time, sequence) order. */
+export async function ticksOf(url: string, q: TickQuery<"quote">): Promise<Quote[]>;
+export async function ticksOf(url: string, q: TickQuery<"trade">): Promise<Trade[]>;
+export async function ticksOf(url: string, q: TickQuery): Promise<Quote[] | Trade[]>;
+export async function ticksOf(url: string, q: TickQuery): Promise<Quote[] | Trade[]> {
+  const i = instrumentOf(q.instrument);
+  const table = q.kind === TickKind.Quote ? "quotes" : q.kind === TickKind.Trade ? "trades" : undefined;
+  if (!table) throw new HistoryQueryError(`kind must be "quote" or "trade", got ${JSON.stringify(q.kind)}`);
+  let after = "";
+  if (q.after !== undefined) {
+    const ts = micros("after.tsUs", q.after.tsUs);
+    const seq = q.after.seq;
+    if (typeof seq !== "number" || !Number.isSafeInteger(seq)) throw new HistoryQueryError(`after.seq must be an integer, got ${JSON.stringify(seq)}`);
+    after = ` AND (ts > ${ts} OR (ts = ${ts} AND seq > ${seq}))`;
+  }
+  const columns = table === "quotes" ? QUOTE_COLUMNS : TRADE_COLUMNS;
+  const sql = `SELECT ${columns} FROM ${table} WHERE ${instrumentFilter(i)} AND ${rangeOf(q)}${after} ORDER BY ts, seq LIMIT ${limitOf(q.limit)}`;
+  const instrument = `${i.symbol}.${i.venue}`;
+  const rows = rowsOf(await questdbSql(url, sql));
+  return table === "quotes" ? rows.map((r) => quoteOf(instrument, r)) : rows.map((r) => tradeOf(instrument, r));
+}
+
+/** The most recent recorded quote of an instrument, or undefined when there is none. */
+export async function latestQuote(url: string, instrument: string): Promise<Quote | undefined> {
+  const i = instrumentOf(instrument);
+  const sql = `SELECT ${QUOTE_COLUMNS} FROM quotes WHERE ${instrumentFilter(i)} LATEST ON ts PARTITION BY venue, symbol`;
+  const row = rowsOf(await questdbSql(url, sql))[0];
+  return row ? quoteOf(`${i.symbol}.${i.venue}`, row) : undefined;
+}
+
+/**
+ * The shape of the gateway's BarHistory port (gateway/history.ts): bars whose close time is in [fromUs, toUs).
+ * Structural, so infra does not import the gateway.
+ */
+export function questdbBarHistory(url: string): {
+  bars(instrument: string, barType: string, fromUs: number, toUs: number, limit: number): Promise<Bar[]>;
+} {
+  return { bars: (instrument, barType, fromUs, toUs, limit) => barsOf(url, { instrument, barType, fromUs, toUs, limit, by: "close" }) };
+}

@@ -1,0 +1,145 @@
+import { type Bar, type OrderEvent, parseInstrumentId, type Quote, type Trade } from "../../actors/domain/index.ts";
+import type { OrderState } from "../../actors/order/index.ts";
+import type { Sender } from "./writer.ts";
+
+/**
+ * One QuestDB row, fully computed before it touches the ILP buffer: a value that cannot be written is found while
+ * mapping (one message), never half-way through a row in the shared buffer. Undefined values are left null.
+ * Prices and quantities are 1e-8 units and go out as DECIMAL(18,8) without passing through a float.
+ */
+export interface Row {
+  table: "quotes" | "trades" | "bars" | "orders" | "fills";
+  /** designated timestamp, µs */
+  ts: number;
+  symbols: [name: string, value: string | undefined][];
+  decimals: [name: string, units: number | undefined][];
+  longs: [name: string, value: number | undefined][];
+  strings: [name: string, value: string | undefined][];
+  /** other timestamp columns, µs */
+  times: [name: string, us: number | undefined][];
+}
+
+export function writeRow(sender: Sender, row: Row): Promise<void> {
+  sender.table(row.table);
+  // ILP wants the symbol (tag) columns before the others.
+  for (const [name, v] of row.symbols) if (v !== undefined) sender.symbol(name, v);
+  for (const [name, v] of row.decimals) if (v !== undefined) sender.decimalColumn(name, BigInt(v), 8);
+  for (const [name, v] of row.longs) if (v !== undefined) sender.intColumn(name, v);
+  for (const [name, v] of row.strings) if (v !== undefined) sender.stringColumn(name, v);
+  for (const [name, v] of row.times) if (v !== undefined) sender.timestampColumn(name, BigInt(v), "us");
+  return sender.at(BigInt(row.ts), "us");
+}
+
+export const quoteRow = (q: Quote): Row => {
+  const i = parseInstrumentId(q.instrument);
+  return {
+    table: "quotes",
+    ts: q.tsEvent,
+    symbols: [["venue", i.venue], ["symbol", i.symbol]],
+    decimals: [["bid", q.bid], ["bid_size", q.bidSize], ["ask", q.ask], ["ask_size", q.askSize]],
+    longs: [["seq", q.seq]],
+    strings: [],
+    times: [["ts_init", q.tsInit]],
+  };
+};
+
+export const tradeRow = (x: Trade): Row => {
+  const i = parseInstrumentId(x.instrument);
+  return {
+    table: "trades",
+    ts: x.tsEvent,
+    symbols: [["venue", i.venue], ["symbol", i.symbol], ["aggressor", x.aggressor]],
+    decimals: [["price", x.price], ["size", x.size]],
+    longs: [["seq", x.seq]],
+    strings: [["trade_id", x.tradeId]],
+    times: [["ts_init", x.tsInit]],
+  };
+};
+
+/** A bar is keyed by its open time; its tsEvent (close time) goes to ts_close. */
+export const barRow = (b: Bar): Row => {
+  const i = parseInstrumentId(b.instrument);
+  return {
+    table: "bars",
+    ts: b.tsOpen,
+    symbols: [["venue", i.venue], ["symbol", i.symbol], ["bar_type", b.barType]],
+    decimals: [["open", b.open], ["high", b.high], ["low", b.low], ["close", b.close], ["volume", b.volume], ["vwap", b.vwap]],
+    longs: [["trades", b.trades]],
+    strings: [],
+    times: [["ts_close", b.tsEvent], ["ts_init", b.tsInit]],
+  };
+};
+
+function reasonOf(e: OrderEvent, o: OrderState | null): string | undefined {
+  switch (e.type) {
+    case "OrderRejected":
+      return `${e.reason}: ${e.message}`;
+    case "OrderCancelRejected":
+      return `${e.request} rejected: ${e.reason}`;
+    case "OrderCancelPending":
+    case "OrderCancelled":
+      return e.cause;
+    default:
+      return o?.rejectReason;
+  }
+}
+
+/**
+ * The rows of one order event: one `orders` row (the order as it stands after the event; `seq` is the event's
+ * stream sequence, so every event is its own row) and, for a fill, one `fills` row keyed by the venue's execId.
+ * `after` is the order state with this event applied (null when the order's OrderSubmitted is unknown: the row then
+ * carries only what the event itself says).
+ */
+export function orderEventRows(e: OrderEvent, after: OrderState | null, streamSeq: number): Row[] {
+  const inst = after ? parseInstrumentId(after.instrument) : undefined;
+  const venueOrderId = "venueOrderId" in e ? e.venueOrderId : undefined;
+  const rows: Row[] = [
+    {
+      table: "orders",
+      ts: e.tsEvent,
+      symbols: [
+        ["event", e.type],
+        ["status", after?.status],
+        ["venue", inst?.venue],
+        ["symbol", inst?.symbol],
+        ["side", after?.side ?? ("side" in e ? e.side : undefined)],
+        ["order_type", after?.orderType],
+        ["tif", after?.timeInForce],
+      ],
+      decimals: [
+        ["price", after?.price],
+        ["stop_price", after?.stopPrice],
+        ["qty", after?.quantity],
+        ["filled_qty", after?.cumQty ?? ("cumQty" in e ? e.cumQty : undefined)],
+        ["avg_price", after && after.cumQty > 0 ? after.avgPx : e.type === "OrderFilled" ? e.avgPx : undefined],
+      ],
+      longs: [["seq", streamSeq]],
+      strings: [
+        ["order_id", e.clientOrderId],
+        ["client_order_id", e.clientOrderId],
+        ["venue_order_id", venueOrderId ?? after?.venueOrderId],
+        ["reason", reasonOf(e, after)],
+      ],
+      times: [["ts_init", e.tsInit]],
+    },
+  ];
+  if (e.type === "OrderFilled") {
+    rows.push({
+      table: "fills",
+      ts: e.tsEvent,
+      symbols: [
+        ["venue", inst?.venue],
+        ["symbol", inst?.symbol],
+        ["side", e.side],
+        ["liquidity", e.liquidity],
+        ["strategy", after?.strategy],
+        ["book", after?.book],
+      ],
+      decimals: [["price", e.lastPx], ["qty", e.lastQty], ["fee", e.fee]],
+      longs: [],
+      strings: [["fill_id", e.execId], ["order_id", e.clientOrderId]],
+      times: [["ts_init", e.tsInit]],
+    });
+  }
+  return rows;
+}
