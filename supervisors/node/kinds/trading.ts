@@ -106,7 +106,7 @@ export const riskBookKind = (catalogue: Catalogue) => {
 
 /**
  * A strategy (id = strategyId) running one of the samples. Its context holds the strategy's live objects
- * (indicators, ledger), so no persistence: a restarted strategy starts stopped and warms up again.
+ * (indicators, ledger), so no persistence: a restarted strategy warms up again (and forgets its open orders).
  */
 export const strategyKind = (catalogue: Catalogue) => {
   const byId = new Map(demoStrategies(catalogue).map((s) => [s.id, s]));
@@ -118,7 +118,9 @@ export const strategyKind = (catalogue: Catalogue) => {
   return defineKind({
     name: "strategy",
     machine: strategyMachine,
-    input: (id) => ({ definition: of(id).definition, config: of(id).config }),
+    // Demo strategies trade whenever they run: a restarted or moved strategy starts again at once (startAtUs, read
+    // by the runtime, never by the machine); StartStrategy to a running one is a no-op.
+    input: (id) => ({ definition: of(id).definition, config: { ...of(id).config, startAtUs: Date.now() * 1000 } }),
     consumes: (id) => {
       const s = subscriptions(of(id).config);
       return [...s.marketData, ...s.orderEvents];
