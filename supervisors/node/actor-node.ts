@@ -13,6 +13,7 @@ import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
+import { OnDemandSpawner } from "./on-demand.ts";
 import { advertiseService } from "./service-discovery.ts";
 
 export interface ActorNodeOptions {
@@ -45,6 +46,7 @@ export class ActorNode {
   private readonly hangs = new Map<string, RestartIntensity>();
   private subs: Subscription[] = [];
   private readonly served = new Map<string, { num_requests: number; num_errors: number }>();
+  private spawner: OnDemandSpawner | undefined;
 
   constructor(private readonly o: ActorNodeOptions) {}
 
@@ -106,6 +108,8 @@ export class ActorNode {
     );
     this.serveAdmin();
     await this.placement.start();
+    this.spawner = new OnDemandSpawner(this.o.nc, [...this.kinds.values()], { ensure: (r) => this.ensure(r), retire: (r) => this.placement.unassign(r), hosts: (r) => this.hosts(r) }, this.o.log);
+    await this.spawner.start();
     this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
   }
 
@@ -302,6 +306,7 @@ export class ActorNode {
   /** Graceful stop: leave the cluster (actors stop in order, snapshots flushed, leases released), then the cells. */
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
+    this.spawner?.stop();
     await this.placement.stop();
     await this.root.stop("shutdown");
   }

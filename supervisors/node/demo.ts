@@ -1,9 +1,93 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { formatFixed } from "../../actors/domain/fixed.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
 import { demoUniverse } from "../../actors/instrument/index.ts";
+import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import type { Logger } from "../../infra/telemetry/log.ts";
 import type { ActorNode } from "./actor-node.ts";
-import { SIM_SOURCE } from "./kinds/market-data.ts";
+import { DEMO_BOOK, DEMO_VENUE, demoStrategies } from "./kinds/demo-trading.ts";
+import { instrumentCatalogue, SIM_SOURCE } from "./kinds/market-data.ts";
 
-/** Declares the demo market's actors; placement spreads them over the live nodes (ensure is idempotent). */
-export async function startDemo(node: ActorNode, instruments: number): Promise<void> {
+export interface DemoIo {
+  nc: NatsConnection;
+  log: Logger;
+  /** how often the book's positions and P&L are logged; 0 = never */
+  reportEveryMs?: number;
+}
+
+async function request(nc: NatsConnection, kind: string, id: string, message: Message, timeout: number): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+  const { data, headers } = encodeMessage(message);
+  const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
+  return decodeMessage(r.data, r.headers, true).message as unknown as { ok: boolean; result?: unknown; error?: { message: string } };
+}
+
+const money = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? formatFixed(v) : String(v));
+
+/**
+ * Declares the demo market's actors (placement spreads them over the live nodes; ensure is idempotent): the feed,
+ * the instruments, and the trading loop on them: the simulated exchange, its venue connection, the demo risk
+ * book and one strategy per sample, which it starts. The node logs the book's denials and, periodically, its
+ * positions and P&L. Returns a function that stops the logging.
+ */
+export async function startDemo(node: ActorNode, instruments: number, io?: DemoIo): Promise<() => void> {
   await node.ensure({ kind: "feed", id: SIM_SOURCE });
   for (const d of demoUniverse(instruments)) await node.ensure({ kind: "instrument", id: d.id });
+  if (!io || instruments === 0) return () => {};
+  const { nc, log } = io;
+  const strategies = demoStrategies(instrumentCatalogue(instruments));
+  await node.ensure({ kind: "exchange", id: DEMO_VENUE });
+  await node.ensure({ kind: "venue", id: DEMO_VENUE });
+  await node.ensure({ kind: "risk-book", id: DEMO_BOOK });
+  for (const s of strategies) await node.ensure({ kind: "strategy", id: s.id });
+
+  const subs: Subscription[] = [];
+  let stopped = false;
+  subs.push(
+    nc.subscribe(subjects.evt("risk-book", DEMO_BOOK, "OrderDenied"), {
+      callback: (_e, m) => {
+        const d = decodeMessage(m.data, m.headers, false).message as Record<string, unknown>;
+        log.warn("risk book denied an order", { book: DEMO_BOOK, order: d.clientOrderId, strategy: d.strategy, reason: d.reason, message: d.message });
+      },
+    }),
+  );
+  // Strategies start once placed (perhaps on another node): retry until each answers.
+  void (async () => {
+    for (const s of strategies) {
+      for (let attempt = 0; !stopped; attempt++) {
+        const now = Date.now() * 1000;
+        const r = await request(nc, "strategy", s.id, { type: "StartStrategy", reason: "demo", tsEvent: now, tsInit: now }, 1_000).catch(() => undefined);
+        if (r?.ok) {
+          log.info("strategy started", { strategy: s.id, sample: s.definition.name, instruments: s.config.instruments.map((i) => i.id).join(",") });
+          break;
+        }
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
+      }
+    }
+  })();
+  const every = io.reportEveryMs ?? 15_000;
+  const timer =
+    every > 0
+      ? setInterval(() => {
+          const now = Date.now() * 1000;
+          void request(nc, "risk-book", DEMO_BOOK, { type: "GetRiskReport", tsEvent: now, tsInit: now }, 2_000)
+            .then((r) => {
+              const rep = r.result as { positions: { instrument: string; quantity: number; unrealisedPnl: unknown; realisedPnl: unknown }[]; pnl: { net: unknown; fees: unknown }; pending: unknown[] } | undefined;
+              if (!r.ok || !rep) return;
+              log.info("demo book", {
+                book: DEMO_BOOK,
+                positions: rep.positions.map((p) => `${p.instrument}:${formatFixed(p.quantity)}`).join(" ") || "flat",
+                netPnl: money(rep.pnl.net),
+                fees: money(rep.pnl.fees),
+                openOrders: rep.pending.length,
+              });
+            })
+            .catch(() => {});
+        }, every)
+      : undefined;
+  timer?.unref?.();
+  return () => {
+    stopped = true;
+    if (timer) clearInterval(timer);
+    for (const s of subs) s.unsubscribe();
+  };
 }

@@ -106,8 +106,9 @@ async function main(): Promise<void> {
       edges.console = adminConsole.url;
     } else log.info("admin console off", { why: cc.off });
     if (config.demoInstruments > 0) {
-      await startDemo(node, config.demoInstruments);
-      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>" });
+      const stopDemo = await startDemo(node, config.demoInstruments, { nc, log });
+      stack.push({ name: "demo", stop: async () => stopDemo() });
+      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>", trading: "exchange/SIMX venue/SIMX risk-book/demo strategies" });
     }
     log.info("node up", {
       nats: natsUrl,

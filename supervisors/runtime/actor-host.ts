@@ -8,6 +8,7 @@ import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message 
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { missedEvents } from "./catch-up.ts";
 import type { ActorKind } from "./kind.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
 
@@ -30,6 +31,9 @@ interface MailItem {
   md?: boolean;
   event: Message & { nowUs?: number };
   msg?: Msg;
+  /** a command (am.cmd): its requester gets a Reply. Events and market data are never answered: a JetStream
+   * publish of an event is a request too, and an answer from a subscriber would race the stream's PubAck. */
+  cmd?: boolean;
   correlationId?: string;
 }
 
@@ -131,6 +135,7 @@ export class ActorHost {
       this.snapshot = s;
       this.afterTransition(actions, this.env.clock.nowUs());
     }
+    let fresh = !stored;
     if (this.journal) {
       // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
       for await (const r of this.journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
@@ -140,7 +145,15 @@ export class ActorHost {
         this.afterTransition(actions, nowUs, true);
       }
       this.seq = this.journal.lastSeq;
+      if (this.journal.count > 0) fresh = false;
+      if (this.kind.catchUp) {
+        for await (const m of missedEvents(this.env.nc, this.kind.catchUp.subjects(this.id), this.journal.lastSeq, this.kind.catchUp.overlapMs)) {
+          this.mailbox.offer({ subject: m.subject, event: m.message }, "accept");
+        }
+      }
     }
+    if (fresh && this.kind.startWith) this.mailbox.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
+    else if (stored && this.kind.resumeWith) this.mailbox.offer({ subject: "resume", event: { ...this.kind.resumeWith } }, "accept");
   }
 
   private receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
@@ -151,22 +164,23 @@ export class ActorHost {
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", (e as Error).message);
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
-      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
+      if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
     const subject = fixedSubject ?? msg.subject;
     const plane = fixedPlane ?? planeOf(subject);
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
     // Market data without a reply subject does not keep its Msg: it would pin the connection's read buffer.
-    const item: MailItem = plane === "md" && !msg.reply ? { subject, event: decoded.message, md: true } : { subject, event: decoded.message, msg, md: plane === "md" };
+    const item: MailItem =
+      plane === "md" && !msg.reply ? { subject, event: decoded.message, md: true } : { subject, event: decoded.message, msg, md: plane === "md", cmd: plane === "cmd" };
     if (decoded.envelope.correlationId) item.correlationId = decoded.envelope.correlationId;
     if (this.status === "stopped") {
-      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
+      if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
       return;
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
-      if (msg.reply) this.respond(msg, { ok: false, error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` } });
+      if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` } });
       return;
     }
     this.schedule();
@@ -232,7 +246,7 @@ export class ActorHost {
         } catch (e) {
           // Not appended (or a second writer fenced us out): nothing is committed; the incarnation ends.
           const err = e as Error;
-          if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+          if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
           this.snapshot = undefined; // reload from the journal on restart
           this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
           return;
@@ -255,7 +269,7 @@ export class ActorHost {
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
       this.deadLetter(item.subject, encodePayload(item.event), item.msg?.headers, `handler threw: ${err.message}`, "handler-threw", item.event.type);
-      if (item.msg?.reply) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
+      if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
       this.end(err);
       return undefined;
     } finally {
@@ -284,12 +298,12 @@ export class ActorHost {
     for (const e of emitted) {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
       else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
-      else if (e.type === "reply" && item.msg?.reply && !replied) {
+      else if (e.type === "reply" && item.msg?.reply && item.cmd && !replied) {
         replied = true;
         this.answer(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
       }
     }
-    if (!replied && item.msg?.reply) this.answer(item.msg, { ok: true }, item.correlationId);
+    if (!replied && item.msg?.reply && item.cmd) this.answer(item.msg, { ok: true }, item.correlationId);
   }
 
   /**

@@ -27,6 +27,35 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   snapshotEveryMs?: number;
   /** context ⇄ plain data, for contexts holding classes or Maps (msgpack carries plain data only) */
   persist?: { toPlain(context: unknown): unknown; fromPlain(plain: unknown): unknown };
+  /**
+   * The event an actor receives when it starts from its initial state (no snapshot, no journal), e.g. a venue
+   * connection's `Start`; it goes through the mailbox like any input, so what it emits is published.
+   */
+  startWith?: { type: string; [field: string]: unknown };
+  /**
+   * Actors of this kind are created by their first command: the node takes am.cmd.<kind>.> in a queue group and,
+   * for an id no node hosts yet, declares it (placement), waits until it runs, then forwards the message.
+   */
+  spawnOnDemand?: boolean;
+  /**
+   * The event an actor receives when it resumes from a stored snapshot in a new incarnation on a node (after a
+   * crash, a move or a restart): what its state held about the outside world may be stale, e.g. a venue
+   * connection's session died with the old process.
+   */
+  resumeWith?: { type: string; [field: string]: unknown };
+  /** with spawnOnDemand: the message types that may create an actor (default any); others for unknown ids are dropped */
+  spawnOn?: readonly string[];
+  /**
+   * A domain event after which the actor has nothing left to do (an order filled or cancelled): the node hosting it
+   * unassigns it after a quiet period, so placement does not carry finished actors. Its journal keeps its history.
+   */
+  retireWhen?: (event: { type: string; [field: string]: unknown }) => boolean;
+  /**
+   * Event-sourced kinds that consume other actors' domain events (am.evt) over core NATS miss those published
+   * while they were down. On restore they read them back from the event stream, from their own last append less
+   * `overlapMs`; the machine must apply them idempotently.
+   */
+  catchUp?: { subjects: (id: string) => string[]; overlapMs: number };
   /** a short view of the context for operators */
   summarize?: (context: unknown) => Record<string, unknown>;
   supervision?: Partial<ActorSupervision>;

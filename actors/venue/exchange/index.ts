@@ -1,0 +1,9 @@
+/**
+ * The simulated exchange as an actor behind the venue-adapter protocol (am.cmd.venue-adapter.<venue>): it answers
+ * a venue connection's logon, state requests and orders with AdapterLoggedOn, VenueStateSnapshot and
+ * ExecutionReports, and rests background liquidity around the market's quotes so our orders meet a market.
+ * Execution ids are `<session>:<instrument>:<engine seq>`; venue sequence numbers start at the session's seqBase.
+ */
+export { AdapterConnectFailed, AdapterDisconnected, AdapterLoggedOn, VenueStateSnapshot } from "./messages.ts";
+export { type SimulatedVenueContext, type SimulatedVenueInput, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
+export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./session.ts";

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { defineMessage, ExecutionReport, type MessageOf, schema } from "../../domain/index.ts";
+
+/**
+ * The adapter's answers to a venue connection (am.cmd.venue.<venue>), as wire messages. The connection machine
+ * declares them as events (actors/venue/connection/adapter.ts); these schemas let the codec carry and check them.
+ */
+export const AdapterLoggedOn = defineMessage("AdapterLoggedOn", 1, z.object({ venue: z.string().min(1).max(32) }), "The venue session is open (transport and logon).");
+export type AdapterLoggedOn = MessageOf<typeof AdapterLoggedOn>;
+
+export const AdapterConnectFailed = defineMessage(
+  "AdapterConnectFailed",
+  1,
+  z.object({ venue: z.string().min(1).max(32), reason: z.string().max(256) }),
+  "The venue session could not be opened.",
+);
+export type AdapterConnectFailed = MessageOf<typeof AdapterConnectFailed>;
+
+export const AdapterDisconnected = defineMessage(
+  "AdapterDisconnected",
+  1,
+  z.object({ venue: z.string().min(1).max(32), reason: z.string().max(256) }),
+  "The venue session dropped, or a command arrived at a venue that holds no session for it.",
+);
+export type AdapterDisconnected = MessageOf<typeof AdapterDisconnected>;
+
+const openOrder = z.object({
+  clientOrderId: z.string().min(1).max(64),
+  venueOrderId: z.string().min(1).max(64),
+  instrument: schema.instrumentId,
+  side: schema.side,
+  quantity: schema.positiveUnits,
+  cumQty: schema.nonNegativeUnits,
+  leavesQty: schema.nonNegativeUnits,
+  price: schema.positiveUnits.optional(),
+});
+
+export const VenueStateSnapshot = defineMessage(
+  "VenueStateSnapshot",
+  1,
+  z.object({
+    venue: z.string().min(1).max(32),
+    openOrders: z.array(openOrder),
+    /** every execution after the sinceSeq of the request, in venue sequence order */
+    executions: z.array(ExecutionReport.schema),
+  }),
+  "The venue's open orders and executions after a sequence: the answer to AdapterRequestState.",
+);
+export type VenueStateSnapshot = MessageOf<typeof VenueStateSnapshot>;

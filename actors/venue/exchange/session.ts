@@ -1,0 +1,306 @@
+import {
+  type Emitted,
+  ExecType,
+  type ExecutionReport,
+  type Quote,
+  subjects,
+  type VenueCancelOrder,
+  type VenueNewOrder,
+  type VenueReplaceOrder,
+} from "../../domain/index.ts";
+import type { VenueOpenOrder } from "../connection/adapter.ts";
+import { MatchEventKind, type MatchEvent, type MatchingEngineConfig, SimulatedExchange, type VenueReport } from "../matching/index.ts";
+
+export interface ExchangeInstrument {
+  id: string;
+  tickSize: number;
+  lotSize: number;
+}
+
+export interface SimulatedVenueConfig {
+  venue: string;
+  instruments: ExchangeInstrument[];
+  /** background liquidity placed around each market quote */
+  background: { levels: number; stepTicks: number; quantity: number };
+  /**
+   * First venue sequence number of this session (e.g. its start time in µs): a restarted venue numbers above the
+   * old one, so a connection's "executions since n" stays meaningful across venue restarts.
+   */
+  seqBase: number;
+  /** executions kept for reconciliation ("executions since n") */
+  executionMemory?: number;
+}
+
+/** Our session's view of one of its orders at the venue. */
+interface SessionOrder {
+  clientOrderId: string;
+  instrument: string;
+  orderId: number;
+  /** Σ price × qty of the fills, for the average price */
+  notional: bigint;
+  /** the version a pending replace creates */
+  version: number;
+}
+
+/** The session owner at the matching engine (self-trade prevention and open-order queries). */
+export const SESSION_OWNER = "alphamind";
+
+/**
+ * The simulated exchange behind the venue-adapter protocol: AdapterConnect / AdapterRequestState and new, cancel
+ * and replace orders in; AdapterLoggedOn, VenueStateSnapshot and ExecutionReports out (to the venue connection's
+ * am.cmd.venue.<venue>). Market quotes set the background liquidity, so our orders trade against the simulated
+ * market. Time comes only from the delivered nowUs (the engine's clock is set from it).
+ */
+export class SimulatedVenueSession {
+  readonly exchange: SimulatedExchange;
+  private readonly clock = { us: 0, nowUs: (): number => this.clock.us };
+  private readonly toConnection: string;
+  private readonly orders = new Map<string, SessionOrder>();
+  private readonly byOrderId = new Map<number, string>();
+  private readonly executions: ExecutionReport[] = [];
+  private readonly memory: number;
+  private venueSeq: number;
+  loggedOn = false;
+
+  constructor(readonly config: SimulatedVenueConfig) {
+    const instruments: MatchingEngineConfig[] = config.instruments.map((i) => ({ instrument: i.id, tickSize: i.tickSize, lotSize: i.lotSize, journalCapacity: 1 << 14 }));
+    this.exchange = new SimulatedExchange({ clock: this.clock, instruments });
+    this.toConnection = subjects.cmd("venue", config.venue);
+    this.venueSeq = config.seqBase;
+    this.memory = config.executionMemory ?? 10_000;
+  }
+
+  get openOrderCount(): number {
+    return this.orders.size;
+  }
+
+  private at(nowUs: number): void {
+    if (nowUs > this.clock.us) this.clock.us = nowUs;
+  }
+
+  private send(message: { type: string; [field: string]: unknown }, out: Emitted[]): void {
+    out.push({ type: "publish", subject: this.toConnection, message });
+  }
+
+  connect(nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    this.loggedOn = true;
+    this.send({ type: "AdapterLoggedOn", venue: this.config.venue }, out);
+  }
+
+  disconnect(nowUs: number, reason: string, out: Emitted[]): void {
+    this.at(nowUs);
+    this.loggedOn = false;
+    this.send({ type: "AdapterDisconnected", venue: this.config.venue, reason }, out);
+  }
+
+  requestState(nowUs: number, sinceSeq: number, out: Emitted[]): void {
+    this.at(nowUs);
+    const openOrders: VenueOpenOrder[] = [];
+    for (const instrument of this.exchange.instruments) {
+      for (const o of this.exchange.engine(instrument).openOrders(SESSION_OWNER)) {
+        if (o.clientOrderId === undefined) continue;
+        openOrders.push({
+          clientOrderId: o.clientOrderId,
+          venueOrderId: String(o.orderId),
+          instrument,
+          side: o.side,
+          quantity: o.quantity,
+          cumQty: o.cum,
+          leavesQty: o.leaves,
+          ...(o.price > 0 ? { price: o.price } : {}),
+        });
+      }
+    }
+    const executions = this.executions.filter((r) => r.venueSeq > sinceSeq);
+    this.send({ type: "VenueStateSnapshot", venue: this.config.venue, openOrders, executions }, out);
+  }
+
+  /** A command without a session (e.g. the venue restarted under a connected client) drops the client's session. */
+  private inSession(nowUs: number, out: Emitted[]): boolean {
+    if (this.loggedOn) return true;
+    this.disconnect(nowUs, "no session: log on first", out);
+    return false;
+  }
+
+  newOrder(cmd: VenueNewOrder, nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    if (!this.inSession(nowUs, out)) return;
+    if (!this.exchange.instruments.includes(cmd.instrument) || this.orders.has(cmd.clientOrderId)) {
+      const why = this.orders.has(cmd.clientOrderId) ? "DUPLICATE_CLIENT_ORDER_ID" : "UNKNOWN_INSTRUMENT";
+      this.report(this.bare(cmd, ExecType.Rejected, nowUs, { text: `${why}: ${cmd.instrument} ${cmd.clientOrderId}` }), out);
+      return;
+    }
+    this.orders.set(cmd.clientOrderId, { clientOrderId: cmd.clientOrderId, instrument: cmd.instrument, orderId: 0, notional: 0n, version: cmd.version });
+    this.exchange.submit(cmd.instrument, {
+      side: cmd.side,
+      type: cmd.orderType,
+      quantity: cmd.quantity,
+      ...(cmd.price !== undefined ? { price: cmd.price } : {}),
+      ...(cmd.stopPrice !== undefined ? { stopPrice: cmd.stopPrice } : {}),
+      timeInForce: cmd.timeInForce,
+      ...(cmd.expireAtUs !== undefined ? { expireAtUs: cmd.expireAtUs } : {}),
+      postOnly: cmd.postOnly,
+      reduceOnly: cmd.reduceOnly,
+      owner: SESSION_OWNER,
+      clientOrderId: cmd.clientOrderId,
+    });
+    this.drain(nowUs, out);
+  }
+
+  cancel(cmd: VenueCancelOrder, nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    if (!this.inSession(nowUs, out)) return;
+    const o = this.orders.get(cmd.clientOrderId);
+    if (!o || o.orderId === 0) {
+      this.report(this.bare(cmd, ExecType.CancelRejected, nowUs, { text: `UNKNOWN_ORDER: ${cmd.clientOrderId} is not open` }), out);
+      return;
+    }
+    this.exchange.cancel(o.instrument, o.orderId, SESSION_OWNER);
+    this.drain(nowUs, out);
+  }
+
+  replace(cmd: VenueReplaceOrder, nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    if (!this.inSession(nowUs, out)) return;
+    const o = this.orders.get(cmd.clientOrderId);
+    if (!o || o.orderId === 0) {
+      this.report(this.bare(cmd, ExecType.CancelRejected, nowUs, { text: `UNKNOWN_ORDER: ${cmd.clientOrderId} is not open` }), out);
+      return;
+    }
+    o.version = cmd.version;
+    this.exchange.replace(
+      o.instrument,
+      o.orderId,
+      { quantity: cmd.quantity, ...(cmd.price !== undefined ? { price: cmd.price } : {}), ...(cmd.stopPrice !== undefined ? { stopPrice: cmd.stopPrice } : {}) },
+      SESSION_OWNER,
+    );
+    this.drain(nowUs, out);
+  }
+
+  /** Moves the background market to a quote; a ladder moving through our resting orders fills them. */
+  quote(q: Quote, nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    if (q.crossed || !(q.bid < q.ask) || !this.exchange.instruments.includes(q.instrument)) return;
+    const e = this.exchange.engine(q.instrument);
+    if (q.bid % e.tickSize !== 0 || q.ask % e.tickSize !== 0) return;
+    const b = this.config.background;
+    this.exchange.setBackground(q.instrument, { bid: q.bid, ask: q.ask, quantity: b.quantity, levels: b.levels, stepTicks: b.stepTicks }, this.clock.us);
+    this.drain(nowUs, out);
+  }
+
+  private drain(nowUs: number, out: Emitted[]): void {
+    const reports: VenueReport[] = this.exchange.process(nowUs);
+    for (const r of reports) {
+      const cid = r.event.clientOrderId;
+      if (cid === undefined || r.event.owner === this.exchange.backgroundOwner) continue;
+      const o = this.orders.get(cid);
+      if (o) this.onEvent(o, r.instrument, r.event, nowUs, out);
+    }
+  }
+
+  private onEvent(o: SessionOrder, instrument: string, e: MatchEvent, nowUs: number, out: Emitted[]): void {
+    if (o.orderId === 0) {
+      o.orderId = e.orderId;
+      this.byOrderId.set(e.orderId, o.clientOrderId);
+    }
+    const base = {
+      clientOrderId: o.clientOrderId,
+      venueOrderId: String(e.orderId),
+      execId: `${this.config.seqBase.toString(36)}:${instrument}:${e.seq}`,
+      instrument,
+      side: e.side,
+      lastQty: 0,
+      lastPx: 0,
+      cumQty: e.cum,
+      leavesQty: e.leaves,
+      avgPx: o.notional > 0n && e.cum > 0 ? Number(o.notional / BigInt(e.cum)) : 0,
+      fee: 0,
+      venueSeq: 0,
+      tsEvent: e.tsUs,
+      tsInit: nowUs,
+    };
+    let report: ExecutionReport | undefined;
+    let closed = false;
+    switch (e.kind) {
+      case MatchEventKind.Accepted:
+        report = { ...base, execType: ExecType.New };
+        break;
+      case MatchEventKind.Rejected:
+        report = { ...base, execType: ExecType.Rejected, leavesQty: 0, text: e.reason ?? "rejected" };
+        closed = true;
+        break;
+      case MatchEventKind.PartiallyFilled:
+      case MatchEventKind.Filled: {
+        o.notional += BigInt(e.price) * BigInt(e.quantity);
+        const avgPx = Number((o.notional + BigInt(Math.floor(e.cum / 2))) / BigInt(e.cum));
+        report = {
+          ...base,
+          execType: e.leaves === 0 ? ExecType.Fill : ExecType.PartialFill,
+          lastQty: e.quantity,
+          lastPx: e.price,
+          avgPx,
+          fee: Number(e.fee ?? 0n),
+          ...(e.liquidity !== undefined ? { liquidity: e.liquidity } : {}),
+        };
+        closed = e.leaves === 0;
+        break;
+      }
+      case MatchEventKind.Cancelled:
+        report = { ...base, execType: ExecType.Canceled, leavesQty: 0, ...(e.reason ? { text: e.reason } : {}) };
+        closed = true;
+        break;
+      case MatchEventKind.Expired:
+        report = { ...base, execType: ExecType.Expired, leavesQty: 0 };
+        closed = true;
+        break;
+      case MatchEventKind.Replaced:
+        report = { ...base, execType: ExecType.Replaced, orderVersion: o.version, quantity: e.quantity, ...(e.price > 0 ? { price: e.price } : {}) };
+        break;
+      case MatchEventKind.CancelRejected:
+        report = { ...base, execType: ExecType.CancelRejected, text: e.reason ?? "cancel rejected" };
+        break;
+      default:
+        break;
+    }
+    if (closed) {
+      this.orders.delete(o.clientOrderId);
+      this.byOrderId.delete(o.orderId);
+    }
+    if (report) this.report(report, out);
+  }
+
+  /** A report about a command the engine never saw (unknown order or instrument). */
+  private bare(
+    cmd: { clientOrderId: string; instrument: string; side: ExecutionReport["side"]; venueOrderId?: string },
+    execType: ExecType,
+    nowUs: number,
+    over: Partial<ExecutionReport>,
+  ): ExecutionReport {
+    return {
+      clientOrderId: cmd.clientOrderId,
+      ...(cmd.venueOrderId !== undefined ? { venueOrderId: cmd.venueOrderId } : {}),
+      execId: `${this.config.seqBase.toString(36)}:refused:${this.venueSeq + 1}`,
+      execType,
+      instrument: cmd.instrument,
+      side: cmd.side,
+      lastQty: 0,
+      lastPx: 0,
+      cumQty: 0,
+      leavesQty: 0,
+      avgPx: 0,
+      fee: 0,
+      venueSeq: 0,
+      tsEvent: nowUs,
+      tsInit: nowUs,
+      ...over,
+    };
+  }
+
+  private report(r: ExecutionReport, out: Emitted[]): void {
+    r.venueSeq = ++this.venueSeq;
+    this.executions.push(r);
+    if (this.executions.length > this.memory) this.executions.splice(0, this.executions.length - this.memory);
+    this.send({ type: "ExecutionReport", ...r }, out);
+  }
+}

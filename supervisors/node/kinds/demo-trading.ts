@@ -1,0 +1,85 @@
+import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
+import { type BookConfig, defaultBookConfig } from "../../../actors/risk-book/index.ts";
+import type { StrategyConfigInput, StrategyDefinition } from "../../../actors/strategy/index.ts";
+import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
+import { fromNumber, parseMoney } from "../../../actors/domain/index.ts";
+
+/** The demo's venue, book and strategies: small sizes, one deliberately tight limit so a denial shows early. */
+export const DEMO_VENUE = "SIMX";
+export const DEMO_BOOK = "demo";
+
+export interface DemoStrategy {
+  id: string;
+  definition: StrategyDefinition<unknown>;
+  config: StrategyConfigInput;
+}
+
+const pick = (catalogue: Map<string, InstrumentDefinition>, i: number): InstrumentDefinition => {
+  const all = [...catalogue.values()];
+  if (all.length === 0) throw new Error("the demo strategies need at least one instrument (AM_DEMO_INSTRUMENTS ≥ 1)");
+  return all[i % all.length]!;
+};
+const spec = (d: InstrumentDefinition) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize });
+
+/** One strategy per sample, each on its own instrument (the first three of the demo universe). */
+export function demoStrategies(catalogue: Map<string, InstrumentDefinition>): DemoStrategy[] {
+  const base = { book: DEMO_BOOK };
+  return [
+    {
+      id: "trend-1",
+      definition: trendFollower as StrategyDefinition<unknown>,
+      config: {
+        ...base,
+        strategyId: "trend-1",
+        instruments: [spec(pick(catalogue, 0))],
+        channels: ["bar"],
+        barType: "1s",
+        parameters: { fastPeriod: 3, slowPeriod: 6, atrPeriod: 3, riskPerTrade: 20, atrMultiple: 2, maxPosition: 10 },
+      },
+    },
+    {
+      id: "meanrev-1",
+      definition: meanReversion as StrategyDefinition<unknown>,
+      config: {
+        ...base,
+        strategyId: "meanrev-1",
+        instruments: [spec(pick(catalogue, 1))],
+        channels: ["quote"],
+        parameters: { lookback: 20, entryZ: 1.5, exitZ: 0.3, maxPosition: 5, source: "mid" },
+      },
+    },
+    {
+      id: "mm-1",
+      definition: marketMaker as StrategyDefinition<unknown>,
+      config: {
+        ...base,
+        strategyId: "mm-1",
+        instruments: [spec(pick(catalogue, 2))],
+        channels: ["quote"],
+        parameters: { quoteSize: 1, maxInventory: 5, warmupQuotes: 10, requoteTicks: 4, maxQuoteAgeMs: 10_000 },
+      },
+    },
+  ];
+}
+
+/**
+ * The demo book: every demo instrument registered, modest book-wide limits, and a maximum position of 5 on the
+ * trend follower's instrument while it targets up to 10, so its first order (about 10 s after the start, once its
+ * 1 s bars have primed it) is denied: the demo's visible limit. The strategy is not told of denials (it hears order
+ * events only), so it then waits on that order and trades no more; the other two trade on.
+ */
+export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConfig {
+  const trend = pick(catalogue, 0);
+  return defaultBookConfig(DEMO_BOOK, {
+    initialCash: parseMoney("1000000"),
+    markSource: "MID",
+    hwmStep: parseMoney("100"),
+    instruments: [...catalogue.values()].map((d) => ({ instrument: d.id, multiplier: d.multiplier, sector: d.sector ?? "OTHER", assetClass: d.assetClass })),
+    limits: {
+      maxOrderQuantity: fromNumber(100),
+      maxPosition: fromNumber(50),
+      instruments: { [trend.id]: { maxPosition: fromNumber(5) } },
+      orderRate: { maxOrders: 200, windowUs: 1_000_000 },
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import { jetstream } from "@nats-io/jetstream";
+import t from "tap";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { encodeMessage } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorHost } from "./actor-host.ts";
+import { counterKind } from "./testing/counter-kind.ts";
+import { eventually, natsFixture } from "./testing/harness.ts";
+
+t.test("an actor consuming another actor's journaled events never answers the journal append: the writer gets the stream's acknowledgement", async (t) => {
+  const f = await natsFixture(t);
+  const kind = { ...counterKind("none", "counter-listener"), consumes: () => [subjects.evtAll("source")] };
+  const h = new ActorHost(kind, "l", { ...f, clock: systemClock, log: createLogger({ level: "error" }) });
+  await h.incarnate();
+  const js = jetstream(f.nc);
+  for (let i = 0; i < 20; i++) {
+    const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+    // A JetStream publish is a request: only the stream may answer it (a JSON PubAck).
+    const ack = await js.publish(subjects.evt("source", "s1", "Increment"), data, { headers });
+    t.ok(ack.seq > 0, `append ${i} acknowledged by the stream`);
+  }
+  // Every answer the writer's request gets: exactly one, the stream's.
+  const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+  const answers: string[] = [];
+  for await (const m of await f.nc.requestMany(subjects.evt("source", "s1", "Increment"), data, { headers, maxWait: 500 })) answers.push(new TextDecoder().decode(m.data));
+  t.equal(answers.length, 1, "one answer to the append");
+  t.match(answers[0], /"seq"/, "the stream's PubAck");
+  await eventually(() => h.stats.processed === 21, "the listener saw every event");
+  await h.stop();
+});
+
+t.test("an event-sourced actor restored after a stop catches up on the events it consumes that were published while it was down", async (t) => {
+  const f = await natsFixture(t);
+  const kind = { ...counterKind("event-sourced", "counter-catchup"), consumes: () => [subjects.evtAll("feeder")], catchUp: { subjects: () => [subjects.evtAll("feeder")], overlapMs: 0 } };
+  const env = { ...f, clock: systemClock, log: createLogger({ level: "error" }) };
+  const count = (h: ActorHost) => (h.snapshot?.context as { count: number } | undefined)?.count;
+  const js = jetstream(f.nc);
+  const append = async () => {
+    const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+    await js.publish(subjects.evt("feeder", "f1", "Increment"), data, { headers });
+  };
+  const first = new ActorHost(kind, "c", env);
+  await first.incarnate();
+  for (let i = 0; i < 3; i++) await append();
+  await eventually(() => count(first) === 3, "three events counted live");
+  await first.stop();
+  for (let i = 0; i < 4; i++) await append(); // nobody listening
+  const second = new ActorHost(kind, "c", env);
+  await second.incarnate();
+  await eventually(() => count(second) === 7, "the four missed events caught up, none twice", 10_000);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(count(second), 7);
+  await second.stop();
+});
