@@ -1,6 +1,8 @@
 /**
- * The node process: the entry point of `npm start` and of the README's run command. It starts the local servers
- * (unless told to use existing ones), declares streams, buckets and tables, and runs until SIGINT or SIGTERM.
+ * The node process, the composition root: the entry point of `npm start` and of the README's run command. It
+ * starts the local servers (unless told to use existing ones), declares streams, buckets and tables, runs the
+ * recorder, the actor node (cells, placement, admin API), the gRPC gateway and the admin console, declares the
+ * demo, and stops all of it in reverse order on SIGINT or SIGTERM.
  */
 import { ConfigError, loadConfig, resolveJwtSecret } from "../../infra/config/index.ts";
 import { startGateway } from "../../gateway/index.ts";
