@@ -106,9 +106,10 @@ export class Placement {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
+      // Renewal first: a slow registry listing must never make this node's leases late.
+      await this.renew();
       await this.heartbeat();
       await this.refresh();
-      await this.renew();
       await this.balance();
     } catch (e) {
       this.log.warn("placement tick failed", { error: (e as Error).message });

@@ -23,6 +23,7 @@ const spec = (d: InstrumentDefinition) => ({ id: d.id, tickSize: d.priceIncremen
 
 /** One strategy per sample, each on its own instrument (the first three of the demo universe). */
 export function demoStrategies(catalogue: Map<string, InstrumentDefinition>): DemoStrategy[] {
+  if (catalogue.size === 0) return []; // no demo market, no demo strategies
   const base = { book: DEMO_BOOK };
   return [
     {
@@ -69,7 +70,7 @@ export function demoStrategies(catalogue: Map<string, InstrumentDefinition>): De
  * events only), so it then waits on that order and trades no more; the other two trade on.
  */
 export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConfig {
-  const trend = pick(catalogue, 0);
+  const trend = catalogue.size ? pick(catalogue, 0) : undefined;
   return defaultBookConfig(DEMO_BOOK, {
     initialCash: parseMoney("1000000"),
     markSource: "MID",
@@ -78,7 +79,7 @@ export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConf
     limits: {
       maxOrderQuantity: fromNumber(100),
       maxPosition: fromNumber(50),
-      instruments: { [trend.id]: { maxPosition: fromNumber(5) } },
+      instruments: trend ? { [trend.id]: { maxPosition: fromNumber(5) } } : {},
       orderRate: { maxOrders: 200, windowUs: 1_000_000 },
     },
   });
