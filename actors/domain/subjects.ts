@@ -10,11 +10,17 @@ const NEEDS_ESCAPE = /[.*>~\s\x00-\x1f\x7f]/g;
 
 export function escapeToken(raw: string): string {
   if (raw.length === 0) throw new Error("a subject token cannot be empty");
-  return raw.replace(NEEDS_ESCAPE, (c) => `~${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+  return raw.replace(NEEDS_ESCAPE, (c) => {
+    const code = c.charCodeAt(0);
+    // Unicode whitespace beyond Latin-1 (U+2028 and friends) takes four hex digits.
+    return code > 0xff ? `~u${code.toString(16).toUpperCase().padStart(4, "0")}` : `~${code.toString(16).toUpperCase().padStart(2, "0")}`;
+  });
 }
 
 export function unescapeToken(token: string): string {
-  return token.replace(/~([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return token.replace(/~u([0-9A-F]{4})|~([0-9A-F]{2})/g, (_m, wide: string | undefined, hex: string | undefined) =>
+    String.fromCharCode(Number.parseInt(wide ?? hex ?? "", 16)),
+  );
 }
 
 export const MdChannel = { Quote: "quote", Trade: "trade", Book: "book", Bar: "bar", Status: "status" } as const;
