@@ -65,13 +65,18 @@ export function applyEvent(book: RiskBook, e: RiskBookEvent): RiskBook {
     case "LimitBreached":
     case "LimitCleared":
       return { ...book, alertLevels: { ...book.alertLevels, [e.limit]: e.level } };
-    case "KillSwitchEngaged":
-      return {
-        ...book,
-        killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: { by: e.by, reason: e.reason, atUs: e.tsEvent } },
-      };
-    case "KillSwitchReleased":
+    case "KillSwitchEngaged": {
+      const state = { by: e.by, reason: e.reason, atUs: e.tsEvent };
+      if (e.scope === "STRATEGY") return { ...book, killSwitch: { ...book.killSwitch, strategies: { ...book.killSwitch.strategies, [e.strategy ?? ""]: state } } };
+      return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: state } };
+    }
+    case "KillSwitchReleased": {
+      if (e.scope === "STRATEGY") {
+        const { [e.strategy ?? ""]: _released, ...rest } = book.killSwitch.strategies ?? {};
+        return { ...book, killSwitch: { ...book.killSwitch, strategies: rest } };
+      }
       return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: null } };
+    }
     case "HighWaterMarkRaised":
       return e.equity > book.highWaterMark ? { ...book, highWaterMark: e.equity } : book;
     case "DayStarted":

@@ -174,19 +174,31 @@ export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "li
   return d.done(ok());
 }
 
-export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason">, nowUs: number): Decision {
+const engagedSwitch = (book: RiskBook, scope: string, strategy: string | undefined) =>
+  scope === "GLOBAL" ? book.killSwitch.global : scope === "STRATEGY" ? (book.killSwitch.strategies?.[strategy ?? ""] ?? null) : book.killSwitch.book;
+
+/**
+ * Engaging a kill switch journals it and cancels the open orders in its scope (the strategy's, or all of the
+ * book's): new orders are refused, working ones withdrawn. Cancels go to the order actors, as an operator's would.
+ */
+export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): Decision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
-  const engaged = scope === "GLOBAL" ? book.killSwitch.global : book.killSwitch.book;
-  if (!engaged) d.record({ type: "KillSwitchEngaged", scope, by: cmd.by, reason: cmd.reason, tsEvent: nowUs, tsInit: nowUs });
-  return d.done(ok({ engaged: true, already: engaged !== null }));
+  const engaged = engagedSwitch(book, scope, cmd.strategy);
+  const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : {};
+  if (!engaged) d.record({ type: "KillSwitchEngaged", scope, ...scoped, by: cmd.by, reason: cmd.reason, tsEvent: nowUs, tsInit: nowUs });
+  const cancels = Object.values(book.pending)
+    .filter((o) => scope !== "STRATEGY" || o.strategy === cmd.strategy)
+    .map((o) => toOrderActor(o.clientOrderId, { type: "CancelOrder", clientOrderId: o.clientOrderId, tsEvent: nowUs, tsInit: nowUs }));
+  return d.done(ok({ engaged: true, already: engaged !== null, cancelled: cancels.length }), cancels);
 }
 
-export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason">, nowUs: number): Decision {
+export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): Decision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
-  const engaged = scope === "GLOBAL" ? book.killSwitch.global : book.killSwitch.book;
-  if (engaged) d.record({ type: "KillSwitchReleased", scope, by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), tsEvent: nowUs, tsInit: nowUs });
+  const engaged = engagedSwitch(book, scope, cmd.strategy);
+  const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : {};
+  if (engaged) d.record({ type: "KillSwitchReleased", scope, ...scoped, by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), tsEvent: nowUs, tsInit: nowUs });
   return d.done(ok({ engaged: false, already: engaged === null }));
 }
 

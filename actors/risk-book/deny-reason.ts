@@ -5,6 +5,7 @@
 export const DenyReason = {
   GlobalKillSwitch: "GLOBAL_KILL_SWITCH",
   KillSwitch: "KILL_SWITCH",
+  StrategyKillSwitch: "STRATEGY_KILL_SWITCH",
   UnknownInstrument: "UNKNOWN_INSTRUMENT",
   NoReferencePrice: "NO_REFERENCE_PRICE",
   DuplicateOrder: "DUPLICATE_ORDER",
@@ -26,6 +27,7 @@ export const denyReasons: readonly DenyReason[] = Object.values(DenyReason);
 export const denyReasonDescriptions: { readonly [R in DenyReason]: string } = {
   GLOBAL_KILL_SWITCH: "The global kill switch is engaged: no book may open orders until an operator releases it.",
   KILL_SWITCH: "This book's kill switch is engaged: no new orders until it is released.",
+  STRATEGY_KILL_SWITCH: "The kill switch of the order's strategy is engaged: no new orders from it until it is released.",
   UNKNOWN_INSTRUMENT: "The book has no multiplier, sector and asset class for the instrument (RegisterInstrument).",
   NO_REFERENCE_PRICE: "A market order, a price collar or an exposure limit needs a reference price and none is known.",
   DUPLICATE_ORDER: "An order with this clientOrderId is already approved and open.",

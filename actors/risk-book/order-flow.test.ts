@@ -86,3 +86,21 @@ t.test("cancels are forwarded even when the kill switch is engaged", async (t) =
   t.ok(approved(h.send({ type: "CancelOrder", clientOrderId: "a" })));
   t.match(h.published.at(-1), { subject: subjects.cmd("order", "a"), message: { type: "CancelOrder", clientOrderId: "a" } });
 });
+
+t.test("engaging a kill switch cancels the open orders in its scope and refuses new ones", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  submit(h, "a", px(10));
+  submit(h, "b", px(10));
+  h.published.length = 0;
+  h.send({ type: "EngageKillSwitch", scope: "BOOK", by: "ops", reason: "drill" });
+  t.same(
+    h.published.map((p) => [p.subject, p.message.type, p.message.clientOrderId]),
+    [
+      [subjects.cmd("order", "a"), "CancelOrder", "a"],
+      [subjects.cmd("order", "b"), "CancelOrder", "b"],
+    ],
+    "each open order is cancelled at its order actor",
+  );
+  t.equal(denialCode(submit(h, "c", px(1))), DenyReason.KillSwitch, "a new order is refused");
+});

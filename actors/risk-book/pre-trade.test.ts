@@ -216,6 +216,20 @@ t.test("book and global kill switches deny new orders until released", async (t)
   t.ok(approved(h.check(o)), "released: allowed again");
 });
 
+t.test("a strategy's kill switch denies only that strategy's orders, until released", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  const o = { side: "BUY" as const, quantity: px(1), price: px(10) };
+  h.send({ type: "EngageKillSwitch", scope: "STRATEGY", strategy: "s1", by: "ops", reason: "runaway" });
+  t.match(h.journal.at(-1), { type: "KillSwitchEngaged", scope: "STRATEGY", strategy: "s1" });
+  const r = h.check({ ...o, strategy: "s1" });
+  t.equal(denialCode(r), DenyReason.StrategyKillSwitch);
+  t.match(r && !r.ok ? r.error.message : "", /strategy s1 engaged by ops \(runaway\)/);
+  t.ok(approved(h.check({ ...o, strategy: "s2" })), "another strategy of the book still trades");
+  h.send({ type: "ReleaseKillSwitch", scope: "STRATEGY", strategy: "s1", by: "ops" });
+  t.ok(approved(h.check({ ...o, strategy: "s1" })), "released: allowed again");
+});
+
 t.test("two orders that each fit but not together: the second is denied by the first's reservation", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));

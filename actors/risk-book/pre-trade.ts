@@ -168,6 +168,10 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
     const k = book.killSwitch.book;
     return deny(DenyReason.KillSwitch, `kill switch of book ${book.book} engaged by ${k.by} (${k.reason})`, "released", "engaged");
   }
+  const strategySwitch = book.killSwitch.strategies?.[order.strategy];
+  if (strategySwitch) {
+    return deny(DenyReason.StrategyKillSwitch, `kill switch of strategy ${order.strategy} engaged by ${strategySwitch.by} (${strategySwitch.reason})`, "released", "engaged");
+  }
   const spec = book.instruments[i];
   if (!spec) return deny(DenyReason.UnknownInstrument, `book ${book.book} has no instrument ${i}`, "registered", "unknown");
   if (book.pending[order.clientOrderId]) {

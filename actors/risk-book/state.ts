@@ -92,7 +92,8 @@ export interface RiskBook {
   pending: Record<string, PendingOrder>;
   /** approval times per strategy, oldest first, kept only as far back as the order-rate window needs */
   approvals: Record<string, number[]>;
-  killSwitch: { book: KillSwitchState | null; global: KillSwitchState | null };
+  /** engaged kill switches; `strategies` by strategy id */
+  killSwitch: { book: KillSwitchState | null; global: KillSwitchState | null; strategies?: Record<string, KillSwitchState> };
   /** current alert level per limit name, so that an alert is raised once per crossing */
   alertLevels: Record<string, AlertLevel>;
   highWaterMark: Money;
@@ -115,7 +116,7 @@ export function openBook(config: BookConfig): RiskBook {
     limits: parseRiskLimits(config.limits),
     pending: {},
     approvals: {},
-    killSwitch: { book: null, global: null },
+    killSwitch: { book: null, global: null, strategies: {} },
     alertLevels: {},
     highWaterMark: config.initialCash,
     dayStartEquity: config.initialCash,

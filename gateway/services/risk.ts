@@ -157,7 +157,13 @@ export async function riskReport(s: Services, book: string, remainingMs: number,
   return obj(await s.bus.command(subjects.cmd("risk-book", book), { type: RiskCommand.GetRiskReport, tsEvent: nowUs, tsInit: nowUs }, remainingMs));
 }
 
-const scope = z.enum(["KILL_SWITCH_SCOPE_UNSPECIFIED", "KILL_SWITCH_SCOPE_BOOK", "KILL_SWITCH_SCOPE_GLOBAL"]).transform((s) => (s === "KILL_SWITCH_SCOPE_GLOBAL" ? "GLOBAL" : "BOOK"));
+const scope = z
+  .enum(["KILL_SWITCH_SCOPE_UNSPECIFIED", "KILL_SWITCH_SCOPE_BOOK", "KILL_SWITCH_SCOPE_GLOBAL", "KILL_SWITCH_SCOPE_STRATEGY"])
+  .transform((s) => (s === "KILL_SWITCH_SCOPE_GLOBAL" ? "GLOBAL" : s === "KILL_SWITCH_SCOPE_STRATEGY" ? "STRATEGY" : "BOOK"));
+const strategyOfScope = (r: { scope: string; strategy?: string | undefined }, ctx: z.RefinementCtx) => {
+  if (r.scope === "STRATEGY" && !r.strategy) ctx.addIssue({ code: "custom", path: ["strategy"], message: "required with KILL_SWITCH_SCOPE_STRATEGY" });
+};
+const strategyField = z.string().max(64).optional().transform((s) => s || undefined);
 
 export function riskRpcs(s: Services): ServiceRpcs {
   const cmd = async (book: string, message: { type: string; [k: string]: unknown }, remainingMs: number) =>
@@ -222,21 +228,23 @@ export function riskRpcs(s: Services): ServiceRpcs {
     }),
     EngageKillSwitch: unary({
       role: Role.Operator,
-      request: z.object({ book: actorId, scope, reason: reason.min(1, "required: say why the kill switch is engaged") }),
+      request: z.object({ book: actorId, scope, strategy: strategyField, reason: reason.min(1, "required: say why the kill switch is engaged") }).superRefine(strategyOfScope),
       async handle(req, ctx) {
         const ts = ctx.nowUs();
-        await cmd(req.book, { type: RiskCommand.EngageKillSwitch, scope: req.scope, by: ctx.principal.subject, reason: req.reason, tsEvent: ts, tsInit: ts }, ctx.remainingMs());
+        const of = req.scope === "STRATEGY" ? { strategy: req.strategy } : {};
+        await cmd(req.book, { type: RiskCommand.EngageKillSwitch, scope: req.scope, ...of, by: ctx.principal.subject, reason: req.reason, tsEvent: ts, tsInit: ts }, ctx.remainingMs());
         return { book: req.book, scope: `KILL_SWITCH_SCOPE_${req.scope}`, engaged: true };
       },
     }),
     ReleaseKillSwitch: unary({
       role: Role.Operator,
-      request: z.object({ book: actorId, scope, reason }),
+      request: z.object({ book: actorId, scope, strategy: strategyField, reason }).superRefine(strategyOfScope),
       async handle(req, ctx) {
         const ts = ctx.nowUs();
+        const of = req.scope === "STRATEGY" ? { strategy: req.strategy } : {};
         await cmd(
           req.book,
-          { type: RiskCommand.ReleaseKillSwitch, scope: req.scope, by: ctx.principal.subject, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts },
+          { type: RiskCommand.ReleaseKillSwitch, scope: req.scope, ...of, by: ctx.principal.subject, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts },
           ctx.remainingMs(),
         );
         return { book: req.book, scope: `KILL_SWITCH_SCOPE_${req.scope}`, engaged: false };

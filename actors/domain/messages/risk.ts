@@ -20,7 +20,7 @@ export const PositionLeg = { Net: "NET", Long: "LONG", Short: "SHORT" } as const
 export type PositionLeg = (typeof PositionLeg)[keyof typeof PositionLeg];
 export const MarkSource = { Mid: "MID", Last: "LAST" } as const;
 export type MarkSource = (typeof MarkSource)[keyof typeof MarkSource];
-export const KillSwitchScope = { Book: "BOOK", Global: "GLOBAL" } as const;
+export const KillSwitchScope = { Strategy: "STRATEGY", Book: "BOOK", Global: "GLOBAL" } as const;
 export type KillSwitchScope = (typeof KillSwitchScope)[keyof typeof KillSwitchScope];
 export const AlertLevel = { Ok: "OK", Warn: "WARN", Breach: "BREACH" } as const;
 export type AlertLevel = (typeof AlertLevel)[keyof typeof AlertLevel];
@@ -174,15 +174,15 @@ export type SetRiskLimits = MessageOf<typeof SetRiskLimits>;
 export const EngageKillSwitch = defineMessage(
   "EngageKillSwitch",
   1,
-  z.object({ scope: z.enum([KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book), by: who, reason: z.string().min(1).max(256), ...stamped }),
-  "Stop all new orders of this book (BOOK) or of all books (GLOBAL, broadcast to every book).",
+  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book), by: who, reason: z.string().min(1).max(256), ...stamped }).refine((m) => (m.scope === KillSwitchScope.Strategy) === (m.strategy !== undefined), { path: ["strategy"], message: "required with scope STRATEGY, and only then" }),
+  "Stop new orders of one strategy (STRATEGY), this book (BOOK) or all books (GLOBAL, broadcast to every book), and cancel the open ones.",
 );
 export type EngageKillSwitch = MessageOf<typeof EngageKillSwitch>;
 
 export const ReleaseKillSwitch = defineMessage(
   "ReleaseKillSwitch",
   1,
-  z.object({ scope: z.enum([KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book), by: who, reason: z.string().max(256).optional(), ...stamped }),
+  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book), by: who, reason: z.string().max(256).optional(), ...stamped }).refine((m) => (m.scope === KillSwitchScope.Strategy) === (m.strategy !== undefined), { path: ["strategy"], message: "required with scope STRATEGY, and only then" }),
   "Allow new orders again.",
 );
 export type ReleaseKillSwitch = MessageOf<typeof ReleaseKillSwitch>;
@@ -318,7 +318,7 @@ export type LimitCleared = MessageOf<typeof LimitCleared>;
 export const KillSwitchEngaged = defineMessage(
   "KillSwitchEngaged",
   1,
-  z.object({ scope: z.enum([KillSwitchScope.Book, KillSwitchScope.Global]), by: who, reason: z.string().min(1).max(256), ...stamped }),
+  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]), by: who, reason: z.string().min(1).max(256), ...stamped }),
   "New orders are denied until released.",
 );
 export type KillSwitchEngaged = MessageOf<typeof KillSwitchEngaged>;
@@ -326,7 +326,7 @@ export type KillSwitchEngaged = MessageOf<typeof KillSwitchEngaged>;
 export const KillSwitchReleased = defineMessage(
   "KillSwitchReleased",
   1,
-  z.object({ scope: z.enum([KillSwitchScope.Book, KillSwitchScope.Global]), by: who, reason: z.string().max(256).optional(), ...stamped }),
+  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]), by: who, reason: z.string().max(256).optional(), ...stamped }),
   "New orders are allowed again.",
 );
 export type KillSwitchReleased = MessageOf<typeof KillSwitchReleased>;
