@@ -4,14 +4,20 @@
  *   node --import tsx scripts/admin.ts nodes
  *   node --import tsx scripts/admin.ts status|restart|stop|spawn|release <kind> <id>
  *   node --import tsx scripts/admin.ts quarantine <kind> <id> <reason...>
+ *   node --import tsx scripts/admin.ts set-limits <book> '<json>'        (risk limits, kept in KV)
+ *   node --import tsx scripts/admin.ts set-params <strategy> '<json>'    (strategy parameters, kept in KV)
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
 import { connectNats } from "../infra/nats/index.ts";
+import { Kvm } from "@nats-io/kv";
+import { buckets } from "../infra/nats/resources.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
+import { configKey } from "../supervisors/node/config-watch.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
-const usage = "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason>";
+const usage =
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json>";
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -19,6 +25,16 @@ if (!verb) {
 const config = loadConfig();
 const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.natsPort}`, "alphamind-admin-cli");
 try {
+  if (verb === "set-limits" || verb === "set-params") {
+    // kind is the book or strategy id here, id the JSON; the node hosting the actor applies it (supervisors/node/config-watch.ts)
+    if (!kind || !id) throw new Error(`${verb} needs <id> <json>\n${usage}`);
+    JSON.parse(id);
+    const kv = await new Kvm(nc).open(buckets.config);
+    const key = configKey(verb === "set-limits" ? "limits" : "params", kind);
+    await kv.put(key, id);
+    process.stdout.write(`stored ${key}; the actor's node applies it (watch the node's log or am.evt)\n`);
+    process.exit(0);
+  }
   let message: { type: string; [k: string]: unknown };
   if (verb === "tree" || verb === "nodes") message = { type: "AdminTreeRequest" };
   else if (!kind || !id) throw new Error(`${verb} needs <kind> <id>\n${usage}`);

@@ -161,6 +161,11 @@ export function decideMark(book: RiskBook, marks: MarkTable, nowUs: number, know
   return d.done();
 }
 
+const sameLimits = (a: unknown, b: unknown): boolean => {
+  const text = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x));
+  return text(a) === text(b);
+};
+
 export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "limits" | "by" | "reason">, marks: MarkTable, nowUs: number): Decision {
   const d = new Decider(book);
   let limits: ReturnType<typeof parseRiskLimits>;
@@ -169,6 +174,8 @@ export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "li
   } catch (err) {
     return d.done(fail("INVALID_LIMITS", (err as Error).message));
   }
+  // Re-applying the same limits (a configuration replayed on placement) is not a change: nothing to audit.
+  if (sameLimits(book.limits, limits)) return d.done(ok({ unchanged: true }));
   d.record({ type: "RiskLimitsChanged", by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), old: book.limits, new: limits, tsEvent: nowUs, tsInit: nowUs });
   reassess(d, marks, nowUs);
   return d.done(ok());

@@ -14,6 +14,7 @@ import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
 import { OnDemandSpawner } from "./on-demand.ts";
+import { ConfigWatch } from "./config-watch.ts";
 import { advertiseService } from "./service-discovery.ts";
 
 export interface ActorNodeOptions {
@@ -39,6 +40,7 @@ export class ActorNode {
   private cells: (Cell | undefined)[] = [];
   private root!: Supervisor;
   private placement!: Placement;
+  private configWatch!: ConfigWatch;
   private config!: KV;
   /** actors this node hosts (placement gave it their lease) */
   private readonly hosted = new Map<string, ActorRef>();
@@ -107,6 +109,8 @@ export class ActorNode {
       () => ({ cells: this.o.cells, actors: this.hosted.size }),
     );
     this.serveAdmin();
+    this.configWatch = new ConfigWatch(this.o.nc, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
+    await this.configWatch.start();
     await this.placement.start();
     this.spawner = new OnDemandSpawner(this.o.nc, [...this.kinds.values()], { ensure: (r) => this.ensure(r), retire: (r) => this.placement.unassign(r), hosts: (r) => this.hosts(r) }, this.o.log);
     await this.spawner.start();
@@ -133,6 +137,7 @@ export class ActorNode {
     await this.config.put(placedKey, encodePayload({ node: this.o.node, at: Date.now() }));
     if (this.quarantined.has(keyOf(r))) return;
     await this.cellOf(r).request({ op: "spawn", ...r });
+    await this.configWatch.placed(r);
     if (from && from !== this.o.node) this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });
   }
 
