@@ -1,0 +1,85 @@
+import t from "tap";
+import { z } from "zod";
+import { systemClock } from "../../actors/domain/clock.ts";
+import { fromNumber } from "../../actors/domain/fixed.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { type StrategyDefinition, strategyMachine, subscriptions } from "../../actors/strategy/index.ts";
+import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorTree, type LifecycleEvent } from "../runtime/actor-tree.ts";
+import { defineKind } from "../runtime/kind.ts";
+import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+
+const INSTRUMENT = "X1.SIMX";
+const POISON_BID = fromNumber(13.13);
+
+/** Sends one order per quote; the "bomb" variant has a bug that throws on one particular quote. */
+const perQuote = (bomb: boolean): StrategyDefinition<Record<string, never>> => ({
+  name: bomb ? "bomb" : "steady",
+  parameters: z.object({}),
+  create: () => ({
+    isReady: () => true,
+    onQuote(q, ctx) {
+      if (bomb && q.bid === POISON_BID) throw new Error("strategy bug on 13.13");
+      return [{ kind: "submit", instrument: INSTRUMENT, side: "BUY", type: "LIMIT", price: fromNumber(10), quantity: fromNumber(1), timeInForce: "DAY", tag: `q${ctx.nowUs}` }];
+    },
+  }),
+});
+
+const config = (id: string) => ({
+  strategyId: id,
+  book: "b1",
+  instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }],
+  channels: ["quote" as const],
+  startAtUs: 1,
+});
+
+const strategyKind = defineKind({
+  name: "strategy",
+  machine: strategyMachine,
+  input: (id) => ({ definition: perQuote(id === "bomb") as StrategyDefinition<unknown>, config: config(id) }),
+  consumes: (id) => subscriptions(config(id)).marketData,
+  persistence: "none",
+  supervision: { maxRestarts: 5, periodMs: 60_000 },
+});
+
+t.test("a strategy that throws is restarted by its supervisor while the other strategy keeps trading", async (t) => {
+  const f = await natsFixture(t);
+  const lifecycle: LifecycleEvent[] = [];
+  const tree = new ActorTree([strategyKind], { nc: f.nc, store: f.store, clock: systemClock, log: createLogger({ level: "error" }), onLifecycle: (e) => lifecycle.push(e) });
+  await tree.start();
+  t.teardown(() => tree.stop());
+  await tree.spawn("strategy", "bomb");
+  await tree.spawn("strategy", "steady");
+
+  const orders: string[] = [];
+  const sub = f.nc.subscribe(subjects.cmd("risk-book", "b1"), {
+    callback: (_e, m) => void orders.push(String(decodeMessage(m.data, m.headers, true).message.strategy)),
+  });
+  t.teardown(() => sub.unsubscribe());
+  let seq = 0;
+  const quote = async (bid: number) => {
+    seq++;
+    const { data, headers } = encodeMessage({ type: "Quote", instrument: INSTRUMENT, bid, bidSize: fromNumber(5), ask: bid + fromNumber(0.02), askSize: fromNumber(5), seq, tsEvent: seq, tsInit: seq });
+    f.nc.publish(subjects.md("quote", { venue: "SIMX", symbol: "X1" }), data, { headers });
+    await f.nc.flush();
+  };
+  const count = (s: string) => orders.filter((o) => o === s).length;
+
+  await eventually(async () => {
+    await quote(fromNumber(10));
+    return count("bomb") > 0 && count("steady") > 0;
+  }, "both strategies trading");
+  // Let the orders of the warm-up quotes arrive, so that the next order counted is the poison quote's.
+  await new Promise((r) => setTimeout(r, 300));
+  const before = { bomb: count("bomb"), steady: count("steady") };
+  await quote(POISON_BID);
+  await eventually(() => lifecycle.some((e) => e.type === "restarted" && e.id === "bomb"), "the bomb restarted by its supervisor");
+  t.ok(lifecycle.some((e) => e.type === "failed" && e.id === "bomb" && /strategy bug/.test(e.error)), "its failure is reported with the error");
+  t.ok(await eventually(() => count("steady") > before.steady, "the steady strategy's order on the poison quote"), "the poison quote still reached the steady strategy");
+  await eventually(async () => {
+    await quote(fromNumber(10.5));
+    return count("bomb") > before.bomb && count("steady") > before.steady + 1;
+  }, "both trading after the restart");
+  t.notOk(lifecycle.some((e) => e.id === "steady" && e.type !== "started"), "the steady strategy never failed or restarted");
+});
