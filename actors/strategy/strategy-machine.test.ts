@@ -126,6 +126,19 @@ t.test("orders go to the risk book as valid SubmitOrders with deterministic clie
   t.equal(order.book, "main");
 });
 
+t.test("a denial by the risk book ends the order for the strategy, which may then try again", async (t) => {
+  const a = start();
+  a.actor.send(cmd("StartStrategy"));
+  for (let i = 0; i < 5; i++) a.actor.send(bar());
+  t.equal(a.publishes().length, 1);
+  const id = a.actor.getSnapshot().context.session.ledger.allOpenOrders().next().value!.clientOrderId;
+  a.actor.send({ type: "OrderDenied", clientOrderId: id, reason: "MAX_POSITION", tsEvent: clock, tsInit: clock, nowUs: clock } as never);
+  t.equal([...a.actor.getSnapshot().context.session.ledger.allOpenOrders()].length, 0, "no order left open");
+  a.actor.send(bar());
+  t.equal(a.publishes().length, 2, "the target is pursued again");
+  t.same(a.errors, []);
+});
+
 t.test("an order in flight is not sent again when the strategy repeats its target", async (t) => {
   const a = start();
   a.actor.send(cmd("StartStrategy"));
@@ -266,7 +279,7 @@ t.test("subscriptions name each traded instrument's channels and the strategy's 
   const s = subscriptions(config({ channels: ["quote", "bar"], instruments: [{ id: "BRK.B.XNYS", tickSize: 1, lotSize: 1 }] }));
   t.same(s.marketData, [subjects.md("quote", { symbol: "BRK.B", venue: "XNYS" }), subjects.md("bar", { symbol: "BRK.B", venue: "XNYS" })]);
   t.equal(s.commands, subjects.cmd("strategy", "probe-1"));
-  t.same(s.orderEvents, [subjects.evtAll("order")]);
+  t.same(s.orderEvents, [subjects.evtAll("order"), subjects.evt("risk-book", "main", "OrderDenied")]);
 });
 
 t.test("an invalid config fails the actor at start, naming the field", async (t) => {

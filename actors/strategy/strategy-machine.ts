@@ -66,6 +66,11 @@ function feed(session: StrategySession, event: StrategyEvent, trading: Trading):
     session.onMarketData(event, event.nowUs, trading === Trading.WhenPrimed ? "ifReady" : trading === Trading.Always, out);
   } else if (isOrderEvent(event)) {
     session.onOrderEvent(event, event.nowUs, trading === Trading.Always, out);
+  } else if ((event as { type: string }).type === "OrderDenied") {
+    // The risk book refused the order before it existed at a venue: for the strategy that is a rejection.
+    const d = event as unknown as { clientOrderId: string; reason?: string; tsEvent: number; tsInit: number; nowUs: number };
+    const rejection = { type: "OrderRejected" as const, clientOrderId: d.clientOrderId, ...(d.reason ? { reason: d.reason } : {}), tsEvent: d.tsEvent, tsInit: d.tsInit };
+    session.onOrderEvent(rejection, d.nowUs, trading === Trading.Always, out);
   }
   return out;
 }
@@ -170,6 +175,7 @@ export const strategyMachine = setup({
     OrderCancelled: { actions: "feedOnly" },
     OrderCanceled: { actions: "feedOnly" },
     OrderRejected: { actions: "feedOnly" },
+    OrderDenied: { actions: "feedOnly" },
     OrderExpired: { actions: "feedOnly" },
     StartStrategy: { actions: "replyOk" },
     PauseStrategy: { target: ".paused", actions: "pause" },
@@ -208,6 +214,7 @@ export const strategyMachine = setup({
         OrderCancelled: { actions: "feedAndTrade" },
         OrderCanceled: { actions: "feedAndTrade" },
         OrderRejected: { actions: "feedAndTrade" },
+        OrderDenied: { actions: "feedAndTrade" },
         OrderExpired: { actions: "feedAndTrade" },
       },
       states: {

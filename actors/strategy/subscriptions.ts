@@ -20,5 +20,6 @@ export function subscriptions(config: StrategyConfigInput): StrategySubscription
     const id = parseInstrumentId(i.id);
     for (const ch of c.channels) marketData.push(subjects.md(ch, id));
   }
-  return { marketData, orderEvents: [subjects.evtAll("order")], commands: subjects.cmd("strategy", c.strategyId) };
+  // Order events, and the book's denials (an order the risk book refused never becomes an order actor).
+  return { marketData, orderEvents: [subjects.evtAll("order"), subjects.evt("risk-book", c.book, "OrderDenied")], commands: subjects.cmd("strategy", c.strategyId) };
 }

@@ -41,12 +41,23 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
   for (const s of strategies) await node.ensure({ kind: "strategy", id: s.id });
 
   const subs: Subscription[] = [];
+  const denials = new Map<string, { loggedAt: number; since: number }>();
   let stopped = false;
   subs.push(
     nc.subscribe(subjects.evt("risk-book", DEMO_BOOK, "OrderDenied"), {
       callback: (_e, m) => {
         const d = decodeMessage(m.data, m.headers, false).message as Record<string, unknown>;
-        log.warn("risk book denied an order", { book: DEMO_BOOK, order: d.clientOrderId, strategy: d.strategy, reason: d.reason, message: d.message });
+        // A strategy that keeps wanting more than a limit allows is denied on every signal: log the first denial of
+        // each strategy and reason, then how many followed, once a minute.
+        const key = `${d.strategy}/${d.reason}`;
+        const seen = denials.get(key);
+        const now = Date.now();
+        if (seen && now - seen.loggedAt < 60_000) {
+          seen.since++;
+          return;
+        }
+        denials.set(key, { loggedAt: now, since: 0 });
+        log.warn("risk book denied an order", { book: DEMO_BOOK, order: d.clientOrderId, strategy: d.strategy, reason: d.reason, message: d.message, ...(seen?.since ? { alsoDeniedInTheLastMinute: seen.since } : {}) });
       },
     }),
   );
