@@ -145,7 +145,7 @@ export class ActorNode {
     this.hosted.delete(keyOf(r));
     const cell = this.cells[this.cellIndex(r)];
     if (cell) await cell.request({ op: "stop", ...r });
-    this.o.log.info("actor left this node", { actor: keyOf(r), why });
+    this.o.log.debug("actor left this node", { actor: keyOf(r), why });
   }
 
   /** Asks the cluster to run an actor; placement picks the node. */

@@ -179,7 +179,7 @@ export class Placement {
     this.held.set(key, { ref, revision, renewedAt: Date.now() });
     try {
       await this.hooks.acquire(ref);
-      this.log.info("actor placed here", { actor: `${ref.kind}/${ref.id}` });
+      this.log.debug("actor placed here", { actor: `${ref.kind}/${ref.id}` });
     } catch (e) {
       this.log.warn("actor could not start here", { actor: `${ref.kind}/${ref.id}`, error: (e as Error).message });
       this.held.delete(key);
@@ -197,7 +197,7 @@ export class Placement {
       const h = this.held.get(key);
       this.held.delete(key);
       if (why !== "lease-lost" && h) await this.leasesKv.delete(key, { previousSeq: h.revision }).catch(() => {});
-      this.log.info("actor released", { actor: `${ref.kind}/${ref.id}`, why });
+      (why === "lease-lost" ? this.log.warn : this.log.debug)("actor released", { actor: `${ref.kind}/${ref.id}`, why });
     } finally {
       this.transitions.delete(key);
     }
