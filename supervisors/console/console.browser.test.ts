@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import t from "tap";
@@ -11,8 +10,8 @@ import { subjects } from "../../actors/domain/subjects.ts";
 import { repoRoot } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorNode } from "../node/actor-node.ts";
 import { admin, command } from "../node/admin-client.ts";
+import { startTestNode } from "../node/testing.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
 import { signToken } from "./auth.ts";
 import { startConsole } from "./server.ts";
@@ -126,18 +125,7 @@ function liveMarket(nc: NatsConnection): () => void {
 t.test("the console in Chromium: a crashing actor, an operator's quarantine and release, a viewer's disabled controls", { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" }, async (t) => {
   mkdirSync(artifacts, { recursive: true });
   const f = await natsFixture(t);
-  const node = new ActorNode({
-    nc: f.nc,
-    natsUrl: f.infra.natsUrl,
-    node: "n1",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
-    cells: 2,
-    hangBudgetMs: 1000,
-    log: createLogger({ level: "error" }),
-    logLevel: "error",
-  });
-  await node.start();
-  t.teardown(() => node.stop());
+  const _node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 1000, logLevel: "error" });
   for (const id of ["boom", "alpha", "beta", "gamma"]) await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id });
   await eventually(async () => (await command(f.nc, K, "boom", { type: "Increment", by: 7 }, 500).catch(() => undefined))?.ok, "boom up");
   const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 300, riskIntervalMs: 500, log: createLogger({ level: "error" }) });

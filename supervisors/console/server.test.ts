@@ -1,12 +1,10 @@
-import { pathToFileURL } from "node:url";
 import t from "tap";
 import { fromNumber } from "../../actors/domain/fixed.ts";
 import { subjects } from "../../actors/domain/subjects.ts";
-import { repoRoot } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorNode } from "../node/actor-node.ts";
 import { admin, command } from "../node/admin-client.ts";
+import { startTestNode } from "../node/testing.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
 import { signToken } from "./auth.ts";
 import { startConsole } from "./server.ts";
@@ -17,18 +15,7 @@ const SECRET = "console-test-secret-of-at-least-32-bytes!";
 
 t.test("the console over a real node", async (t) => {
   const f = await natsFixture(t);
-  const node = new ActorNode({
-    nc: f.nc,
-    natsUrl: f.infra.natsUrl,
-    node: "n1",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
-    cells: 1,
-    hangBudgetMs: 1000,
-    log: createLogger({ level: "error" }),
-    logLevel: "error",
-  });
-  await node.start();
-  t.teardown(() => node.stop());
+  const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
   await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
   await eventually(async () => (await command(f.nc, K, "x", { type: "Increment", by: 2 }, 500).catch(() => undefined))?.ok, "x up");
   const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 200, healthIntervalMs: 500, log: createLogger({ level: "error" }) });

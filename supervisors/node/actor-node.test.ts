@@ -1,30 +1,15 @@
-import { pathToFileURL } from "node:url";
 import t from "tap";
 import { subjects } from "../../actors/domain/subjects.ts";
-import { repoRoot } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
-import { ActorNode } from "./actor-node.ts";
-import { admin, command } from "./testing.ts";
+import { admin, command, startTestNode } from "./testing.ts";
 
 const K = "counter-snapshot";
 
 t.test("a hung handler ends only its cell: its siblings answer again at once, and the culprit is quarantined once its intensity is spent", async (t) => {
   const f = await natsFixture(t);
-  const node = new ActorNode({
-    nc: f.nc,
-    natsUrl: f.infra.natsUrl,
-    node: "n1",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
-    cells: 2,
-    hangBudgetMs: 800,
-    log: createLogger({ level: "warn" }),
-    logLevel: "warn",
-  });
-  await node.start();
-  t.teardown(() => node.stop());
+  const node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 800, logLevel: "warn" });
   const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
   for (const id of ids) await node.ensure({ kind: K, id });
   await eventually(() => ids.every((id) => node.hosts({ kind: K, id })), "all placed");
@@ -66,18 +51,7 @@ t.test("a hung handler ends only its cell: its siblings answer again at once, an
 
 t.test("the admin API shows the tree, restarts, quarantines and releases an actor", async (t) => {
   const f = await natsFixture(t);
-  const node = new ActorNode({
-    nc: f.nc,
-    natsUrl: f.infra.natsUrl,
-    node: "n2",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
-    cells: 1,
-    hangBudgetMs: 1000,
-    log: createLogger({ level: "error" }),
-    logLevel: "error",
-  });
-  await node.start();
-  t.teardown(() => node.stop());
+  const _node = await startTestNode(t, f, { node: "n2", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
   const spawned = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
   t.equal(spawned.ok, true);
   await eventually(async () => (await command(f.nc, K, "x", { type: "Increment", by: 3 }, 500).catch(() => undefined))?.ok, "x up");

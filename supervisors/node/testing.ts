@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import { repoRoot } from "../../infra/local/index.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorNode } from "./actor-node.ts";
 
 export { admin, command, type ReplyBody } from "./admin-client.ts";
 
@@ -48,4 +51,26 @@ export function startNodeProcess(t: { teardown(fn: () => unknown): void }, name:
         waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
       }),
   };
+}
+
+/** An in-process ActorNode hosting the runtime's test kinds on a natsFixture's server, stopped at teardown. */
+export async function startTestNode(
+  t: { teardown(fn: () => unknown): void },
+  f: { nc: import("@nats-io/transport-node").NatsConnection; infra: { natsUrl: string } },
+  o: { node?: string; cells?: number; hangBudgetMs?: number; logLevel?: "debug" | "info" | "warn" | "error" } = {},
+): Promise<ActorNode> {
+  const logLevel = o.logLevel ?? "error";
+  const node = new ActorNode({
+    nc: f.nc,
+    natsUrl: f.infra.natsUrl,
+    node: o.node ?? "n1",
+    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
+    cells: o.cells ?? 1,
+    hangBudgetMs: o.hangBudgetMs ?? 1000,
+    log: createLogger({ level: logLevel }),
+    logLevel,
+  });
+  await node.start();
+  t.teardown(() => node.stop());
+  return node;
 }
