@@ -1,0 +1,279 @@
+/**
+ * `npm run bench -- ticks`: the market data plane end to end, at rising rates.
+ *
+ * A throwaway nats-server and QuestDB (startTestInfra), and one node process (supervisors/node/main.ts, 2 cells,
+ * AM_KINDS=scripts/bench/support/ticks-kinds.ts) hosting TICKS_BENCH_INSTRUMENTS instrument actors and the
+ * recorder, as the run command deploys them. This process is the feed: the market simulator's quotes and trades
+ * for every instrument, published as raw feed messages on am.feed.sim.<venue>.<symbol>, paced in 1 ms ticks at
+ * each rate of TICKS_BENCH_RATES for STEP_MS. Each raw tick's tsEvent is this process's wall clock in µs at
+ * publish (strictly increasing), which the instrument actor carries into the normalised message and the recorder
+ * into QuestDB's `ts` column; so:
+ *
+ * - lost: raw quotes and trades published in a step minus the rows in QuestDB's quotes and trades tables with
+ *   `ts` in that step, once the recorder has drained (it has DRAIN_MS after the step's last publish);
+ * - tickToMdP99Us: p99 of (arrival of the normalised quote/trade here − its tsEvent), over every 10th
+ *   instrument, which this process subscribes to: feed publish → instrument actor → normalised publish, plus
+ *   one NATS hop back to this process;
+ * - recorderLagP99Ms: sampled every 100 ms during the step and its drain: the age of the oldest market data
+ *   message the recorder has not yet acknowledged (it acknowledges after QuestDB took the rows), 0 when none;
+ * - ticksPerSec: the highest step that held (all of the offered rate published, lost = 0); the JSON line gives
+ *   that step's figures and every step's.
+ */
+import { loadavg } from "node:os";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { parseInstrumentId } from "../../actors/domain/ids.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { MarketSimulator } from "../../actors/feed/simulator/index.ts";
+import { demoUniverse } from "../../actors/instrument/index.ts";
+import { startTestInfra } from "../../infra/local/index.ts";
+import { Header } from "../../infra/nats/codec.ts";
+import { connectNats, decodePayload, declareResources, encodePayload, streams } from "../../infra/nats/index.ts";
+import { declareTables, questdbSql, rowsOf } from "../../infra/questdb/index.ts";
+import { admin, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
+
+const INSTRUMENTS = Number(process.env.TICKS_BENCH_INSTRUMENTS ?? 500);
+const RATES = (process.env.TICKS_BENCH_RATES ?? "25000,50000,75000,100000,125000").split(",").map(Number);
+const STEP_MS = Number(process.env.TICKS_BENCH_STEP_MS ?? 6_000);
+const DRAIN_MS = Number(process.env.TICKS_BENCH_DRAIN_MS ?? 20_000);
+const SAMPLE_EVERY = 10;
+const KINDS = "scripts/bench/support/ticks-kinds.ts";
+const RECORDER = "am-recorder-md";
+
+const log = (line: string) => process.stderr.write(`[ticks] ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return 0;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+/** wall clock in µs with sub-millisecond resolution (Date.now() has 1 ms steps) */
+const wallUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+
+async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Step {
+  offered: number;
+  ticksPerSec: number;
+  published: number;
+  rows: number;
+  lost: number;
+  tickToMdP50Us: number;
+  tickToMdP99Us: number;
+  recorderLagP99Ms: number;
+  drainMs: number;
+  held: boolean;
+}
+
+/** The raw feed: simulator quotes and trades for every instrument, restamped with this process's clock. */
+class Feed {
+  private readonly sim: MarketSimulator;
+  private readonly subject = new Map<string, string>();
+  private readonly hdrs = { RawQuote: typeHeaders("RawQuote"), RawTrade: typeHeaders("RawTrade") };
+  private lastUs = 0;
+  private tradeNo = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    instruments: ReturnType<typeof demoUniverse>,
+  ) {
+    this.sim = new MarketSimulator({ seed: 7, startUs: wallUs(), instruments, eventsPerSecond: 200 });
+    for (const d of instruments) this.subject.set(d.id, subjects.feed("sim", parseInstrumentId(d.id)));
+  }
+
+  /** Publishes one raw quote or trade; returns whether it was a quote. */
+  publishOne(): void {
+    let e = this.sim.next();
+    while (e.type === "RawBookUpdate") e = this.sim.next();
+    const now = wallUs();
+    const ts = now > this.lastUs ? now : this.lastUs + 1;
+    this.lastUs = ts;
+    const { type, ...body } = e;
+    body.tsEvent = ts;
+    body.tsInit = ts;
+    if (type === "RawTrade") (body as { tradeId: string }).tradeId = `b${++this.tradeNo}`;
+    this.nc.publish(this.subject.get(e.instrument)!, encodePayload(body), { headers: this.hdrs[type] });
+  }
+
+  /** Publishes at `rate` per second for `ms`, paced in 1 ms ticks; returns how many it published. */
+  async run(rate: number, ms: number): Promise<{ published: number; fromUs: number; toUs: number; seconds: number }> {
+    let published = 0;
+    const fromUs = this.lastUs + 1;
+    const started = performance.now();
+    let elapsed = 0;
+    while (elapsed < ms) {
+      const due = Math.min(Math.floor((rate * elapsed) / 1000) - published, rate / 20);
+      for (let i = 0; i < due; i++) this.publishOne();
+      if (due > 0) published += due;
+      await new Promise((r) => setImmediate(r));
+      elapsed = performance.now() - started;
+    }
+    await this.nc.flush();
+    return { published, fromUs, toUs: this.lastUs, seconds: (performance.now() - started) / 1000 };
+  }
+}
+
+function typeHeaders(type: string) {
+  const h = natsHeaders();
+  h.set(Header.Type, type);
+  h.set(Header.Version, "1");
+  return h;
+}
+
+/** Age of the oldest market data message the recorder has not acknowledged, ms (0 when it is caught up). */
+async function recorderLagMs(jsm: JetStreamManager): Promise<number> {
+  const c = await jsm.consumers.info(streams.marketData, RECORDER);
+  if (c.num_pending + c.num_ack_pending === 0) return 0;
+  const m = await jsm.streams.getMessage(streams.marketData, { seq: c.ack_floor.stream_seq + 1 });
+  return m ? Math.max(0, Date.now() - new Date(m.timestamp).getTime()) : 0;
+}
+
+async function rowsBetween(questdbUrl: string, fromUs: number, toUs: number): Promise<number> {
+  const q = (table: string) => `select count() n from ${table} where ts between cast(${fromUs} as timestamp) and cast(${toUs} as timestamp)`;
+  const [quotes, trades] = await Promise.all([questdbSql(questdbUrl, q("quotes")), questdbSql(questdbUrl, q("trades"))]);
+  return Number(rowsOf(quotes)[0]?.n ?? 0) + Number(rowsOf(trades)[0]?.n ?? 0);
+}
+
+/** The instrument actors' counters, summed: what they accepted and why they rejected the rest. */
+async function instrumentCounters(nc: NatsConnection, ids: string[]): Promise<{ accepted: number; rejected: Record<string, number> }> {
+  const total = { accepted: 0, rejected: {} as Record<string, number> };
+  for (const id of ids) {
+    const r = await admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id }, 5_000);
+    if (process.env.TICKS_BENCH_DEBUG && id === ids[0]) log(JSON.stringify(r));
+    const c = (r.result as { context?: { counters?: { accepted: number; rejected: Record<string, number> } } } | undefined)?.context?.counters;
+    if (!c) continue;
+    total.accepted += c.accepted;
+    for (const [k, v] of Object.entries(c.rejected)) if (v > 0) total.rejected[k] = (total.rejected[k] ?? 0) + v;
+  }
+  return total;
+}
+
+const teardowns: (() => unknown)[] = [];
+const t = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
+
+async function main(): Promise<void> {
+  const infra = await startTestInfra({ questdb: true });
+  t.teardown(() => infra.stop());
+  const questdbUrl = infra.questdbUrl!;
+  const nc = await connectNats(infra.natsUrl, "ticks-bench");
+  t.teardown(() => nc.close());
+  await declareResources(nc, { replicas: 1 });
+  await declareTables(questdbUrl);
+  log(`nats-server and QuestDB up; starting a node with ${INSTRUMENTS} instrument actors and the recorder`);
+
+  const node: NodeProcess = startNodeProcess(t, "ticks", {
+    AM_NATS_URL: infra.natsUrl,
+    AM_QUESTDB_URL: questdbUrl,
+    AM_KINDS: KINDS,
+    AM_CELLS: "2",
+    TICKS_BENCH_INSTRUMENTS: String(INSTRUMENTS),
+  });
+  await node.waitFor(/node up/, 60_000);
+  const universe = demoUniverse(INSTRUMENTS);
+  for (const d of universe) await admin(nc, "spawn", { type: "AdminActorRequest", kind: "instrument", id: d.id });
+  await until(async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), "every instrument actor answering");
+  log(`${INSTRUMENTS} instrument actors up`);
+
+  const jsm = await jetstreamManager(nc);
+  await until(async () => (await jsm.consumers.info(streams.marketData, RECORDER)) !== undefined, "the recorder's consumer");
+
+  // Latency: this process listens to every SAMPLE_EVERY-th instrument's normalised quotes and trades.
+  const listener = await connectNats(infra.natsUrl, "ticks-bench-listener");
+  t.teardown(() => listener.close());
+  let latencies: number[] = [];
+  for (const d of universe.filter((_, i) => i % SAMPLE_EVERY === 0)) {
+    const i = parseInstrumentId(d.id);
+    for (const channel of ["quote", "trade"] as const) {
+      listener.subscribe(subjects.md(channel, i), {
+        callback: (_e, m) => {
+          const now = wallUs();
+          latencies.push(now - (decodePayload(m.data) as { tsEvent: number }).tsEvent);
+        },
+      });
+    }
+  }
+  await listener.flush();
+
+  const feed = new Feed(nc, universe);
+  log("warming up at 5 000 ticks/s for 3 s");
+  await feed.run(5_000, 3_000);
+  await until(async () => (await recorderLagMs(jsm)) === 0 || undefined, "the recorder to catch up after warm-up");
+
+  const steps: Step[] = [];
+  for (const rate of RATES) {
+    latencies = [];
+    const lags: number[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        lags.push(await recorderLagMs(jsm).catch(() => 0));
+        await sleep(100);
+      }
+    })();
+    const run = await feed.run(rate, STEP_MS);
+    const drainStart = Date.now();
+    let rows = 0;
+    while (Date.now() - drainStart < DRAIN_MS) {
+      rows = await rowsBetween(questdbUrl, run.fromUs, run.toUs).catch(() => rows);
+      if (rows >= run.published) break;
+      await sleep(250);
+    }
+    const drainMs = Date.now() - drainStart;
+    sampling = false;
+    await sampler;
+    const ticksPerSec = Math.round(run.published / run.seconds);
+    const lost = run.published - rows;
+    const step: Step = {
+      offered: rate,
+      ticksPerSec,
+      published: run.published,
+      rows,
+      lost,
+      tickToMdP50Us: Math.round(quantile(latencies, 0.5)),
+      tickToMdP99Us: Math.round(quantile(latencies, 0.99)),
+      recorderLagP99Ms: Math.round(quantile(lags, 0.99)),
+      drainMs,
+      held: lost === 0 && ticksPerSec >= rate * 0.97,
+    };
+    steps.push(step);
+    const counters = await instrumentCounters(nc, universe.map((d) => d.id));
+    log(`instrument actors so far: accepted ${counters.accepted}, rejected ${JSON.stringify(counters.rejected)}`);
+    log(
+      `offered ${rate}/s: published ${ticksPerSec}/s (${run.published}), in QuestDB ${rows} (lost ${lost}) after ${drainMs} ms; ` +
+        `tick→md p50 ${step.tickToMdP50Us} µs p99 ${step.tickToMdP99Us} µs (${latencies.length} samples); recorder lag p99 ${step.recorderLagP99Ms} ms; ` +
+        `load ${loadavg()[0]!.toFixed(1)}${step.held ? "" : " — did not hold"}`,
+    );
+    if (!step.held) break;
+    await until(async () => (await recorderLagMs(jsm)) === 0 || undefined, "the recorder to catch up between steps");
+  }
+
+  const best = [...steps].reverse().find((s) => s.held) ?? steps[0]!;
+  const result = {
+    bench: "ticks",
+    ticksPerSec: best.held ? best.ticksPerSec : 0,
+    instruments: INSTRUMENTS,
+    lost: best.lost,
+    tickToMdP99Us: best.tickToMdP99Us,
+    recorderLagP99Ms: best.recorderLagP99Ms,
+    tickToMdP50Us: best.tickToMdP50Us,
+    stepMs: STEP_MS,
+    loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,
+    steps: steps.map((s) => ({ offered: s.offered, ticksPerSec: s.ticksPerSec, lost: s.lost, tickToMdP99Us: s.tickToMdP99Us, recorderLagP99Ms: s.recorderLagP99Ms, held: s.held })),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+try {
+  await main();
+} finally {
+  for (const fn of teardowns.reverse()) await Promise.resolve(fn()).catch(() => {});
+}
+process.exit(0);
