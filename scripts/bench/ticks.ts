@@ -175,7 +175,8 @@ async function main(): Promise<void> {
     AM_KINDS: KINDS,
     AM_CELLS: "2",
     TICKS_BENCH_INSTRUMENTS: String(INSTRUMENTS),
-  });
+  }, // TICKS_BENCH_PROFILE=<dir>: CPU profiles of the node process's threads, for where the time goes
+  process.env.TICKS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.TICKS_BENCH_PROFILE}`] : []);
   await node.waitFor(/node up/, 60_000);
   const universe = demoUniverse(INSTRUMENTS);
   for (const d of universe) await admin(nc, "spawn", { type: "AdminActorRequest", kind: "instrument", id: d.id });
@@ -246,6 +247,15 @@ async function main(): Promise<void> {
     steps.push(step);
     const counters = await instrumentCounters(nc, universe.map((d) => d.id));
     log(`instrument actors so far: accepted ${counters.accepted}, rejected ${JSON.stringify(counters.rejected)}`);
+    const trouble = node.output.splice(0).filter((l) => /"level":"(warn|error)"| (WARN|ERROR) /.test(l));
+    if (trouble.length > 0) {
+      const byMsg = new Map<string, number>();
+      for (const l of trouble) {
+        const msg = /"msg":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 80);
+        byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
+      }
+      log(`the node logged ${trouble.length} warnings/errors in this step: ${JSON.stringify(Object.fromEntries(byMsg))}; the first: ${trouble[0]}`);
+    }
     log(
       `offered ${rate}/s: published ${ticksPerSec}/s (${run.published}), in QuestDB ${rows} (lost ${lost}) after ${drainMs} ms; ` +
         `tick→md p50 ${step.tickToMdP50Us} µs p99 ${step.tickToMdP99Us} µs (${latencies.length} samples); recorder lag p99 ${step.recorderLagP99Ms} ms; ` +
@@ -269,6 +279,11 @@ async function main(): Promise<void> {
     steps: steps.map((s) => ({ offered: s.offered, ticksPerSec: s.ticksPerSec, lost: s.lost, tickToMdP99Us: s.tickToMdP99Us, recorderLagP99Ms: s.recorderLagP99Ms, held: s.held })),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (process.env.TICKS_BENCH_PROFILE) {
+    // a profile is written when the process exits by itself
+    node.proc.kill("SIGTERM");
+    await Promise.race([node.exited, sleep(20_000)]);
+  }
 }
 
 try {

@@ -10,10 +10,11 @@ import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LocalInfra, repoRoot, startLocalInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
-import { declareTables, questdbBarHistory, Recorder } from "../../infra/questdb/index.ts";
+import { declareTables, questdbBarHistory } from "../../infra/questdb/index.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { startRecorderThread } from "./recorder-thread.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 
 async function main(): Promise<void> {
@@ -69,8 +70,7 @@ async function main(): Promise<void> {
       const qdb = await declareTables(questdbUrl);
       log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
       // Every node runs the recorder on the shared durable consumers: JetStream spreads the work between them.
-      const recorder = new Recorder({ nc, questdbUrl, log: log.child({ component: "recorder" }) });
-      await recorder.start();
+      const recorder = await startRecorderThread({ natsUrl, questdbUrl, node: config.nodeId, logLevel: config.logLevel });
       stack.push({ name: "recorder", stop: () => recorder.stop() });
     } else {
       log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");

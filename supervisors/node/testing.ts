@@ -17,8 +17,14 @@ export interface NodeProcess {
 }
 
 /** Starts a node process (supervisors/node/main.ts) on an existing NATS server, killed at teardown. */
-export function startNodeProcess(t: { teardown(fn: () => unknown): void }, name: string, env: Record<string, string>): NodeProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
+export function startNodeProcess(
+  t: { teardown(fn: () => unknown): void },
+  name: string,
+  env: Record<string, string>,
+  /** extra node flags (a benchmark's --cpu-prof, say) */
+  nodeFlags: string[] = [],
+): NodeProcess {
+  const proc = spawn(process.execPath, [...nodeFlags, "--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
     cwd: repoRoot,
     env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", AM_GATEWAY_PORT: "0", AM_CONSOLE_PORT: "0", AM_DEMO_INSTRUMENTS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
