@@ -1,9 +1,10 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type AnyMachineSnapshot, initialTransition, transition } from "xstate";
+import type { AnyMachineSnapshot } from "xstate";
+import { stepperFor } from "../../actors/domain/machine-stepper.ts";
 import type { Clock } from "../../actors/domain/clock.ts";
 import { RuntimeError } from "../../actors/domain/messages/reply.ts";
 import type { DomainEvent, Emitted } from "../../actors/domain/runtime-contract.ts";
-import { parseSubject, subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/domain/subjects.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
@@ -72,7 +73,6 @@ export class ActorHost {
   private seq = 0;
   private scheduled = false;
   private draining = false;
-  private dirtySince = 0;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private unsavedReplies: { msg: Msg; body: ReplyBody; correlationId: string | undefined }[] = [];
@@ -131,7 +131,7 @@ export class ActorHost {
       this.seq = stored.seq;
       for (const t of stored.timers) this.arm(t);
     } else {
-      const [s, actions] = initialTransition(this.kind.machine, this.kind.input?.(this.id));
+      const [s, actions] = stepperFor(this.kind.machine).initial(this.kind.input?.(this.id));
       this.snapshot = s;
       this.afterTransition(actions, this.env.clock.nowUs());
     }
@@ -140,7 +140,7 @@ export class ActorHost {
       // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
       for await (const r of this.journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
         const nowUs = typeof r.event.tsEvent === "number" ? r.event.tsEvent : this.env.clock.nowUs();
-        const [next, actions]: [AnyMachineSnapshot, { type: string }[]] = transition(this.kind.machine, this.snapshot!, { ...r.event, nowUs, replay: true });
+        const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, { ...r.event, nowUs, replay: true });
         this.snapshot = next;
         this.afterTransition(actions, nowUs, true);
       }
@@ -262,7 +262,7 @@ export class ActorHost {
     item.event.nowUs = nowUs;
     this.env.onProcessing?.(this, true);
     try {
-      const [next, actions] = transition(this.kind.machine, this.snapshot!, item.event);
+      const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, item.event);
       if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
       const emitted = this.afterTransition(actions, nowUs);
       return { next, emitted };
@@ -412,7 +412,6 @@ export class ActorHost {
 
   private markDirty(): void {
     if (this.snapshotTimer) return;
-    this.dirtySince = Date.now();
     this.snapshotTimer = setTimeout(() => {
       this.snapshotTimer = undefined;
       void this.saveSnapshot().catch((e) => this.env.log.warn("snapshot save failed", { actor: this.key, error: (e as Error).message }));
