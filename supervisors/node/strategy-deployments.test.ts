@@ -10,7 +10,7 @@ import { eventually, type NatsFixture, natsFixture } from "../runtime/testing/ha
 import { ActorNode } from "./actor-node.ts";
 import { admin, type ReplyBody } from "./testing.ts";
 
-// The platform's kinds with a three-instrument demo market (SIM001..SIM003.SIMX); cells inherit the environment.
+// Timeouts are generous: these tests share a small machine with others. The platform's kinds with a three-instrument demo market (SIM001..SIM003.SIMX); cells inherit the environment.
 process.env.AM_DEMO_INSTRUMENTS = "3";
 
 /** An in-process node hosting the platform's kinds (supervisors/node/kinds.ts). */
@@ -43,8 +43,8 @@ interface Row {
   status: string;
   summary?: { state?: string };
 }
-const list = async (f: NatsFixture): Promise<Row[]> => ((await admin(f.nc, "list", { type: "AdminListRequest", kind: "strategy" })).result as { actors: Row[] }).actors;
-const deploy = (f: NatsFixture, id: string, config: Record<string, unknown>): Promise<ReplyBody> => admin(f.nc, "deploy", { type: "AdminDeployRequest", kind: "strategy", id, config });
+const list = async (f: NatsFixture): Promise<Row[]> => ((await admin(f.nc, "list", { type: "AdminListRequest", kind: "strategy" }, 30_000)).result as { actors: Row[] }).actors;
+const deploy = (f: NatsFixture, id: string, config: Record<string, unknown>): Promise<ReplyBody> => admin(f.nc, "deploy", { type: "AdminDeployRequest", kind: "strategy", id, config }, 30_000);
 const status = async (f: NatsFixture, id: string) =>
   (await admin(f.nc, "status", { type: "AdminActorRequest", kind: "strategy", id }, 1_000).catch(() => undefined))?.result as
     | { status: string; node: string; processed: number; context?: { state: string } }
