@@ -24,13 +24,40 @@ export class CommandBus {
 
   /**
    * Admin API (supervisors/node/actor-node.ts): codec messages AdminActorRequest {kind, id},
-   * AdminQuarantineRequest {kind, id, reason} and AdminTreeRequest {}, validated by the node; Reply back.
+   * AdminQuarantineRequest {kind, id, reason}, AdminDeployRequest {kind, id, config} (verb deploy),
+   * AdminListRequest {kind?} (verb list) and AdminTreeRequest {}, validated by the node; Reply back.
    */
   async admin(subject: string, body: Record<string, unknown>, remainingMs: number): Promise<unknown> {
-    const type = "reason" in body && subject.endsWith(".quarantine") ? "AdminQuarantineRequest" : "kind" in body ? "AdminActorRequest" : "AdminTreeRequest";
-    const { kind, id, reason, config } = body;
-    const message = type === "AdminTreeRequest" ? { type } : { type, kind, id, ...(type === "AdminQuarantineRequest" ? { reason } : {}), ...(config ? { config } : {}) };
-    return this.command(subject, message, remainingMs);
+    return this.command(subject, adminMessage(subject, body), remainingMs);
+  }
+
+  /**
+   * An admin verb every node answers (tree, list): the Replies of all nodes, gathered until none has come for
+   * `stallMs` or the deadline is near. A node that refuses is left out; no node at all is UNAVAILABLE.
+   */
+  async gather(subject: string, body: Record<string, unknown>, remainingMs: number, stallMs = 150): Promise<unknown[]> {
+    const timeout = Number.isFinite(remainingMs) ? Math.floor(remainingMs) : this.defaultTimeoutMs;
+    if (timeout <= 0) throw new GatewayError(Status.DEADLINE_EXCEEDED, `deadline passed before ${subject} was asked`);
+    const { data, headers } = encodeMessage(adminMessage(subject, body));
+    const results: unknown[] = [];
+    let answered = 0;
+    try {
+      // leave a little of the deadline for the answer to travel back to the caller
+      const replies = await this.nc.requestMany(subject, data, { headers, strategy: "stall", stall: stallMs, maxWait: Math.max(1, Math.min(timeout - 20, 2_000)) });
+      for await (const m of replies) {
+        answered++;
+        try {
+          const reply = Reply.schema.safeParse(decodeMessage(m.data, m.headers, false).message);
+          if (reply.success && reply.data.ok) results.push(reply.data.result);
+        } catch {
+          // one node's undecodable answer does not hide the others'
+        }
+      }
+    } catch (e) {
+      if (!(e as { isNoResponders?: () => boolean }).isNoResponders?.()) throw unavailable(`request to ${subject} failed: ${(e as Error).message}`);
+    }
+    if (answered === 0) throw unavailable(`no node answers on ${subject}`);
+    return results;
   }
 
   private async exchange(subject: string, data: Uint8Array, headers: ReturnType<typeof encodeMessage>["headers"] | undefined, remainingMs: number): Promise<unknown> {
@@ -62,4 +89,14 @@ export class CommandBus {
     }
     return reply.data.result;
   }
+}
+
+/** The codec message of an admin verb, by the subject's verb and the body's fields. */
+function adminMessage(subject: string, body: Record<string, unknown>): Message {
+  const { kind, id, reason, config } = body;
+  if (subject.endsWith(".list")) return { type: "AdminListRequest", ...(kind ? { kind } : {}) };
+  if (subject.endsWith(".deploy")) return { type: "AdminDeployRequest", kind, id, config };
+  if (subject.endsWith(".quarantine") && "reason" in body) return { type: "AdminQuarantineRequest", kind, id, reason };
+  if ("kind" in body) return { type: "AdminActorRequest", kind, id };
+  return { type: "AdminTreeRequest" };
 }

@@ -131,7 +131,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
       got.push(m);
       return { ok: true };
     };
-    h.respond(subjects.admin("spawn"), (m) => {
+    h.respond(subjects.admin("deploy"), (m) => {
       got.push(m);
       return { ok: true, result: { key: "strategy/s-1" } };
     });
@@ -149,7 +149,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     t.same(
       got.map((m) => [m.type, m.kind, m.cancelOpenOrders]),
       [
-        ["AdminActorRequest", "strategy", undefined],
+        ["AdminDeployRequest", "strategy", undefined],
         ["StopStrategy", undefined, false],
       ],
     );

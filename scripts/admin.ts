@@ -6,6 +6,8 @@
  *   node --import tsx scripts/admin.ts quarantine <kind> <id> <reason...>
  *   node --import tsx scripts/admin.ts set-limits <book> '<json>'        (risk limits, kept in KV)
  *   node --import tsx scripts/admin.ts set-params <strategy> '<json>'    (strategy parameters, kept in KV)
+ *   node --import tsx scripts/admin.ts strategies list                  (every node's strategies: id, state, node)
+ *   node --import tsx scripts/admin.ts strategies deploy <id> <config.json | '<json>'>   (kept in KV, then spawned)
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
@@ -17,7 +19,7 @@ import { configKey } from "../supervisors/node/config-watch.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
-  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json>";
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json>";
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -34,6 +36,10 @@ try {
     await kv.put(key, id);
     process.stdout.write(`stored ${key}; the actor's node applies it (watch the node's log or am.evt)\n`);
     process.exit(0);
+  }
+  if (verb === "strategies") {
+    await strategies(kind, id, rest[0]);
+    process.exit(process.exitCode ?? 0);
   }
   let message: { type: string; [k: string]: unknown };
   if (verb === "tree" || verb === "nodes") message = { type: "AdminTreeRequest" };
@@ -57,4 +63,25 @@ try {
   process.exitCode = 1;
 } finally {
   await nc.close();
+}
+
+/** `strategies list`: every node's answer to am.admin.list; `strategies deploy <id> <config>`: am.admin.deploy. */
+async function strategies(sub: string | undefined, id: string | undefined, config: string | undefined): Promise<void> {
+  const { encodeMessage, decodeMessage } = await import("../infra/nats/codec.ts");
+  if (sub === "list") {
+    const { data, headers } = encodeMessage({ type: "AdminListRequest", kind: "strategy" });
+    const rows: string[] = [];
+    for await (const m of await nc.requestMany("am.admin.list", data, { headers, strategy: "stall", stall: 300, maxWait: 2_000 })) {
+      const reply = decodeMessage(m.data, m.headers, true).message as { result?: { actors?: { id: string; status: string; node: string; summary?: { state?: string } }[] } };
+      for (const a of reply.result?.actors ?? []) rows.push(`${a.id}\t${a.status === "running" ? (a.summary?.state ?? a.status) : a.status}\t${a.node}`);
+    }
+    process.stdout.write(`id\tstate\tnode\n${rows.sort().join("\n")}\n`);
+    return;
+  }
+  if (sub !== "deploy" || !id || !config) throw new Error(`strategies needs list | deploy <id> <config.json>\n${usage}`);
+  const { readFileSync } = await import("node:fs");
+  const text = config.trim().startsWith("{") ? config : readFileSync(config, "utf8");
+  const reply = await admin(nc, "deploy", { type: "AdminDeployRequest", kind: "strategy", id, config: JSON.parse(text) as Record<string, unknown> });
+  process.stdout.write(`${JSON.stringify(reply.ok ? reply.result : reply.error, null, 2)}\n`);
+  if (!reply.ok) process.exitCode = 1;
 }

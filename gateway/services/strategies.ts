@@ -17,21 +17,28 @@ export function strategyRpcs(s: Services): ServiceRpcs {
       role: Role.Viewer,
       request: z.object({}),
       async handle(_req, ctx) {
-        const result = await s.bus.admin(subjects.admin("list"), { kind: "strategy" }, ctx.remainingMs());
-        const list = arr(obj(result).actors ?? result);
-        return {
-          strategies: list.map((a) => {
+        // every node answers with the strategies it hosts (am.admin.list); a strategy moving between nodes may show twice
+        const answers = await s.bus.gather(subjects.admin("list"), { kind: "strategy" }, ctx.remainingMs());
+        const byId = new Map<string, { id: string; state: string; node: string }>();
+        for (const answer of answers) {
+          for (const a of arr(obj(answer).actors)) {
             const x = obj(a);
-            return { id: str(x.id), state: str(x.state) || str(x.status), node: str(x.node) };
-          }),
-        };
+            const summary = obj(x.summary);
+            // the strategy's own state (stopped, warmingUp, running ...) unless the actor is not running at all
+            const state = str(x.status) === "running" && str(summary.state) ? str(summary.state) : str(x.status);
+            const row = { id: str(x.id), state, node: str(x.node) };
+            if (row.id && !(byId.has(row.id) && byId.get(row.id)!.state === "running")) byId.set(row.id, row);
+          }
+        }
+        return { strategies: [...byId.values()].sort((a, b) => a.id.localeCompare(b.id)) };
       },
     }),
     DeployStrategy: unary({
       role: Role.Admin,
       request: z.object({ id: actorId, configJson: jsonObject }),
       async handle(req, ctx) {
-        const result = await s.bus.admin(subjects.admin("spawn"), { kind: "strategy", id: req.id, config: req.configJson }, ctx.remainingMs());
+        // the node validates the configuration (INVALID_ARGUMENT naming the field), stores it in KV and spawns it
+        const result = await s.bus.admin(subjects.admin("deploy"), { kind: "strategy", id: req.id, config: req.configJson }, ctx.remainingMs());
         return { id: req.id, resultJson: resultJson(result) };
       },
     }),

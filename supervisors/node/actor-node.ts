@@ -1,9 +1,9 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AdminActorRequest, AdminQuarantineRequest, type ActorLifecycle } from "../../actors/domain/messages/admin.ts";
+import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, type ActorLifecycle } from "../../actors/domain/messages/admin.ts";
 import { subjects } from "../../actors/domain/subjects.ts";
 import { systemClock } from "../../actors/domain/clock.ts";
-import { decodeMessage, encodeMessage, encodePayload, decodePayload, type Message } from "../../infra/nats/codec.ts";
+import { DecodeError, decodeMessage, encodeMessage, encodePayload, decodePayload, type Message } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -15,13 +15,14 @@ import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
 import { OnDemandSpawner } from "./on-demand.ts";
 import { ConfigWatch } from "./config-watch.ts";
+import { type Deployable, DeployError, DeployRefusal } from "./kinds/deployments.ts";
 import { advertiseService } from "./service-discovery.ts";
 
 export interface ActorNodeOptions {
   nc: NatsConnection;
   natsUrl: string;
   node: string;
-  /** module URL exporting `kinds: ActorKind[]`, loaded by every cell */
+  /** module URL exporting `kinds: ActorKind[]` (and optionally `deployable: Deployable[]`), loaded by every cell */
   kindsModule: string;
   cells: number;
   hangBudgetMs: number;
@@ -37,6 +38,7 @@ const keyOf = (r: ActorRef) => `${r.kind}/${r.id}`;
  */
 export class ActorNode {
   private kinds = new Map<string, ActorKind>();
+  private deployable = new Map<string, Deployable>();
   private cells: (Cell | undefined)[] = [];
   private root!: Supervisor;
   private placement!: Placement;
@@ -53,8 +55,9 @@ export class ActorNode {
   constructor(private readonly o: ActorNodeOptions) {}
 
   async start(): Promise<void> {
-    const { kinds } = (await import(this.o.kindsModule)) as { kinds: ActorKind[] };
+    const { kinds, deployable = [] } = (await import(this.o.kindsModule)) as { kinds: ActorKind[]; deployable?: Deployable[] };
     for (const k of kinds) this.kinds.set(k.name, k);
+    for (const d of deployable) this.deployable.set(d.kind, d);
     this.config = await new Kvm(this.o.nc).open(buckets.config);
     for await (const k of await this.config.keys("quarantine.>")) {
       const e = await this.config.get(k);
@@ -241,6 +244,46 @@ export class ActorNode {
     };
   }
 
+  /** The actors this node hosts (of one kind, or all), as operators list them: one row each, with this node. */
+  async list(kind?: string): Promise<{ node: string; actors: Record<string, unknown>[] }> {
+    const { cells } = (await this.tree()) as { cells: { cell: number; kinds: { kind: string; actors: Record<string, unknown>[] }[] }[] };
+    const actors: Record<string, unknown>[] = [];
+    for (const c of cells) {
+      for (const k of Array.isArray(c.kinds) ? c.kinds : []) {
+        if (kind && k.kind !== kind) continue;
+        for (const a of k.actors) {
+          actors.push({ kind: k.kind, id: a.id, node: this.o.node, cell: c.cell, status: a.status, state: a.state, summary: a.context, restarts: a.restarts ?? 0 });
+        }
+      }
+    }
+    return { node: this.o.node, actors: actors.sort((a, b) => String(a.id).localeCompare(String(b.id))) };
+  }
+
+  /**
+   * Deploys an actor from a configuration: validated by its kind, stored in the config bucket (created only if
+   * absent, so two nodes deploying at once agree), then spawned through placement. The same configuration again
+   * is a no-op that spawns it if it is not running; a different one for a deployed id is refused (already-exists).
+   */
+  async deploy(r: ActorRef, config: Record<string, unknown>): Promise<{ deployed: string; key: string; created: boolean }> {
+    const d = this.deployable.get(r.kind);
+    if (!d) throw new DeployError(DeployRefusal.Invalid, `kind: ${r.kind} is not deployed from a configuration (deployable: ${[...this.deployable.keys()].join(", ") || "none"})`);
+    const text = d.prepare(r.id, config);
+    const key = d.key(r.id);
+    let created = true;
+    try {
+      await this.config.create(key, text);
+    } catch (e) {
+      const existing = await this.config.get(key);
+      if (existing?.operation !== "PUT") throw e;
+      if (existing.string() !== text) {
+        throw new DeployError(DeployRefusal.AlreadyExists, `${r.kind} ${r.id} is deployed with another configuration (${key}); pick a new id`);
+      }
+      created = false;
+    }
+    await this.ensure(r);
+    return { deployed: keyOf(r), key, created };
+  }
+
   private serveAdmin(): void {
     type Handler = (body: Message) => Promise<unknown>;
     const ref = (m: Message): ActorRef => ({ kind: String(m.kind), id: String(m.id) });
@@ -248,6 +291,7 @@ export class ActorNode {
     const routes: [string, Handler, boolean][] = [
       ["tree", () => this.tree(), false],
       ["nodes", async () => ({ node: this.o.node, live: this.placement.liveNodes() }), false],
+      ["list", (m) => this.list(typeof m.kind === "string" ? m.kind : undefined), false],
       owned("status", (r) => this.describe(r)),
       owned("restart", (r) => this.cellOf(r).request({ op: "restart", ...r })),
       owned("stop", async (r) => {
@@ -276,23 +320,36 @@ export class ActorNode {
       };
       for (const subject of [subjects.admin(verb), subjects.admin(verb, this.o.node)]) this.subs.push(this.o.nc.subscribe(subject, { callback: (_e, m) => void respond(m) }));
     }
-    // Spawning goes to any one node (queue group): placement decides where the actor runs.
-    this.subs.push(
-      this.o.nc.subscribe(subjects.admin("spawn"), {
-        queue: "am-admin-spawn",
-        callback: (_e, msg) =>
-          void (async () => {
-            try {
-              const { message } = decodeMessage(msg.data, msg.headers, true);
-              await this.ensure(ref(message));
-              msg.respond(encodeMessage({ type: "Reply", ok: true, result: { spawned: keyOf(ref(message)) } }).data, { headers: encodeMessage({ type: "Reply" }).headers });
-            } catch (e) {
-              const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: (e as Error).message } });
-              msg.respond(data, { headers });
-            }
-          })(),
-      }),
-    );
+    // Spawning and deploying go to any one node (queue group): placement decides where the actor runs.
+    const anyNode: [string, Handler][] = [
+      [
+        "spawn",
+        async (m) => {
+          await this.ensure(ref(m));
+          return { spawned: keyOf(ref(m)) };
+        },
+      ],
+      ["deploy", (m) => this.deploy(ref(m), m.config as Record<string, unknown>)],
+    ];
+    for (const [verb, handler] of anyNode) {
+      this.subs.push(
+        this.o.nc.subscribe(subjects.admin(verb), {
+          queue: `am-admin-${verb}`,
+          callback: (_e, msg) =>
+            void (async () => {
+              try {
+                const { message } = decodeMessage(msg.data, msg.headers, true);
+                const result = await handler(message);
+                msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
+              } catch (e) {
+                const code = e instanceof DeployError ? e.code : e instanceof DecodeError ? DeployRefusal.Invalid : "admin-failed";
+                const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: (e as Error).message } });
+                msg.respond(data, { headers });
+              }
+            })(),
+        }),
+      );
+    }
     this.subs.push(
       ...advertiseService(
         this.o.nc,
@@ -301,7 +358,7 @@ export class ActorNode {
           id: this.o.node,
           version: "0.1.0",
           description: "AlphaMind supervision tree and actor control",
-          endpoints: [...this.served.keys(), "spawn"].map((v) => ({ name: v, subject: subjects.admin(v) })),
+          endpoints: [...this.served.keys(), "spawn", "deploy"].map((v) => ({ name: v, subject: subjects.admin(v) })),
         },
         () => [...this.served].map(([name, s]) => ({ name, subject: subjects.admin(name), ...s })),
       ),
@@ -321,4 +378,4 @@ function jsonSafe(v: unknown): unknown {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
 }
 
-export { AdminActorRequest, AdminQuarantineRequest };
+export { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest };

@@ -15,6 +15,22 @@ export const AdminQuarantineRequest = defineMessage(
 );
 export type AdminQuarantineRequest = MessageOf<typeof AdminQuarantineRequest>;
 
+export const AdminListRequest = defineMessage(
+  "AdminListRequest",
+  1,
+  z.object({ kind: actorRef.kind.optional() }),
+  "Ask every node for the actors it hosts (of one kind, or all): id, status, state and summary, and the node.",
+);
+export type AdminListRequest = MessageOf<typeof AdminListRequest>;
+
+export const AdminDeployRequest = defineMessage(
+  "AdminDeployRequest",
+  1,
+  z.object({ ...actorRef, config: z.record(z.string(), z.unknown()) }),
+  "Deploy an actor from a configuration (a strategy): validated, kept in the config bucket, then spawned.",
+);
+export type AdminDeployRequest = MessageOf<typeof AdminDeployRequest>;
+
 export const AdminTreeRequest = defineMessage("AdminTreeRequest", 1, z.object({}), "Ask every node for its supervision tree.");
 
 export const ActorLifecycle = defineMessage(

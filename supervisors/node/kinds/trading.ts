@@ -8,6 +8,7 @@ import { simulatedVenueMachine } from "../../../actors/venue/exchange/index.ts";
 import { initialTransition } from "xstate";
 import { defineKind } from "../../runtime/kind.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./demo-trading.ts";
+import { deployedStrategy, deployedStrategyIds } from "./strategy-deployments.ts";
 
 type Catalogue = Map<string, InstrumentDefinition>;
 
@@ -109,18 +110,22 @@ export const riskBookKind = (catalogue: Catalogue) => {
  * (indicators, ledger), so no persistence: a restarted strategy warms up again (and forgets its open orders).
  */
 export const strategyKind = (catalogue: Catalogue) => {
-  const byId = new Map(demoStrategies(catalogue).map((s) => [s.id, s]));
+  const byId = new Map(demoStrategies(catalogue).map((s) => [s.id, { ...s, autoStart: true }]));
+  // demo strategies in code first, then those deployed at run time (followed from KV by each cell)
   const of = (id: string) => {
-    const s = byId.get(id);
-    if (!s) throw new Error(`strategy ${id} has no definition (known: ${[...byId.keys()].join(", ")})`);
+    const s = byId.get(id) ?? deployedStrategy(id);
+    if (!s) throw new Error(`strategy ${id} has no definition (known: ${[...byId.keys(), ...deployedStrategyIds()].join(", ")})`);
     return s;
   };
   return defineKind({
     name: "strategy",
     machine: strategyMachine,
-    // Demo strategies trade whenever they run: a restarted or moved strategy starts again at once (startAtUs, read
-    // by the runtime, never by the machine); StartStrategy to a running one is a no-op.
-    input: (id) => ({ definition: of(id).definition, config: { ...of(id).config, startAtUs: Date.now() * 1000 } }),
+    // Demo strategies (and deployments with autoStart) trade whenever they run: a restarted or moved strategy starts
+    // again at once (startAtUs, read by the runtime, never by the machine); StartStrategy to a running one is a no-op.
+    input: (id) => {
+      const s = of(id);
+      return { definition: s.definition, config: s.autoStart ? { ...s.config, startAtUs: Date.now() * 1000 } : s.config };
+    },
     consumes: (id) => {
       const s = subscriptions(of(id).config);
       return [...s.marketData, ...s.orderEvents];

@@ -1,0 +1,38 @@
+/**
+ * Actors deployed from a configuration (strategies): the node validates a deployment with the kind's own rules,
+ * keeps it in the config bucket (so a restarted or moved actor finds it on any node), then spawns the actor.
+ * A kinds module (AM_KINDS) may export `deployable: Deployable[]` next to `kinds`.
+ */
+
+/** Reply error codes of am.admin.deploy; the gateway maps them to INVALID_ARGUMENT and ALREADY_EXISTS. */
+export const DeployRefusal = { Invalid: "invalid", AlreadyExists: "already-exists" } as const;
+export type DeployRefusal = (typeof DeployRefusal)[keyof typeof DeployRefusal];
+
+export class DeployError extends Error {
+  override name = "DeployError";
+  constructor(
+    readonly code: DeployRefusal,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Deployable {
+  /** the actor kind deployed */
+  kind: string;
+  /** the config bucket key holding the deployment of this id */
+  key(id: string): string;
+  /**
+   * Validates a deployment; returns the canonical text to store (two deployments are the same when their texts
+   * are equal). Throws DeployError(invalid) naming the field, or DeployError(already-exists) for a built-in id.
+   */
+  prepare(id: string, config: Record<string, unknown>): string;
+}
+
+/** JSON with object keys sorted, so equal configurations have equal texts. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
+}

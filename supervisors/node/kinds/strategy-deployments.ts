@@ -1,0 +1,208 @@
+/**
+ * Strategies deployed at run time (am.admin.deploy, gRPC DeployStrategy): one of the sample strategies with its
+ * instruments, book and parameters, kept as JSON text under `strategies.<id>` in the config bucket. Every cell
+ * follows that key space in a live map, so the strategy kind finds a deployed definition on whichever node the
+ * strategy is placed, restarted or moved to.
+ */
+import { isMainThread, workerData } from "node:worker_threads";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { z } from "zod";
+import { formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts";
+import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
+import { mergeParameters, type StrategyConfigInput, type StrategyDefinition, strategyChannels, strategyConfig } from "../../../actors/strategy/index.ts";
+import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
+import { connectNats } from "../../../infra/nats/connect.ts";
+import { buckets } from "../../../infra/nats/resources.ts";
+import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
+import type { CellData } from "../../cells/protocol.ts";
+import { canonicalJson, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
+import { type DemoStrategy, demoStrategies } from "./demo-trading.ts";
+
+/** The strategies a deployment may run, by the name a configuration gives. */
+export const strategySamples: Record<string, StrategyDefinition<unknown>> = {
+  "trend-follower": trendFollower as StrategyDefinition<unknown>,
+  "mean-reversion": meanReversion as StrategyDefinition<unknown>,
+  "market-maker": marketMaker as StrategyDefinition<unknown>,
+};
+const sampleNames = Object.keys(strategySamples) as [string, ...string[]];
+
+const KEY_PREFIX = "strategies";
+export const strategyDeploymentKey = (id: string): string => kvKey(KEY_PREFIX, id);
+
+/** A tick or lot size: a decimal string ("0.01") or a JSON number, at most 8 decimals, positive. */
+const increment = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  try {
+    const units = parseFixed(typeof v === "number" ? String(v) : v);
+    if (units > 0) return units;
+  } catch {
+    // reported below
+  }
+  ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a positive decimal with at most 8 decimals` });
+  return z.NEVER;
+});
+
+/** What an operator writes (configJson of DeployStrategy). */
+export const strategyDeploymentInput = z.strictObject({
+  strategy: z.enum(sampleNames),
+  book: z.string().min(1).max(64),
+  /** tickSize and lotSize may be left out for instruments of the node's catalogue */
+  instruments: z.array(z.strictObject({ id: schema.instrumentId, tickSize: increment.optional(), lotSize: increment.optional() })).min(1).max(64),
+  /** default: bars for the trend follower and for mean reversion on bars, quotes otherwise */
+  channels: z.array(z.enum(strategyChannels)).min(1).optional(),
+  barType: z.string().regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1s or 1m").optional(),
+  timerIntervalMs: z.number().int().min(10).optional(),
+  /** trade at once, and again whenever the strategy is restarted or moved; false: wait for StartStrategy */
+  autoStart: z.boolean().default(true),
+  parameters: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** What is stored: every default resolved, sizes as decimal strings (readable with any KV client). */
+export interface StrategyDeployment {
+  strategy: string;
+  book: string;
+  instruments: { id: string; tickSize: string; lotSize: string }[];
+  channels: (typeof strategyChannels)[number][];
+  barType?: string;
+  timerIntervalMs?: number;
+  autoStart: boolean;
+  parameters: Record<string, unknown>;
+}
+
+export interface DeployedStrategy extends DemoStrategy {
+  autoStart: boolean;
+}
+
+const invalid = (field: string, message: string) => new DeployError(DeployRefusal.Invalid, `${field}: ${message}`);
+
+function fieldOf(issue: z.core.$ZodIssue): string {
+  const path = ["config", ...issue.path.map(String)];
+  if (issue.code === "unrecognized_keys") path.push(issue.keys[0] ?? "");
+  return path.join(".");
+}
+
+/**
+ * Validates a deployment of strategy `id`: its shape, its instruments (sizes from `lookup` where left out) and
+ * its parameters against the strategy's own parameter schema. Errors name the field (`config.parameters.x`).
+ */
+export function parseStrategyDeployment(
+  id: string,
+  config: Record<string, unknown>,
+  lookup: (instrument: string) => { tickSize: number; lotSize: number } | undefined = () => undefined,
+): StrategyDeployment {
+  const r = strategyDeploymentInput.safeParse(config);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw invalid(fieldOf(issue), issue.code === "unrecognized_keys" ? "not a field of a strategy deployment" : issue.message);
+  }
+  const c = r.data;
+  const definition = strategySamples[c.strategy]!;
+  const seen = new Set<string>();
+  const instruments = c.instruments.map((i, n) => {
+    if (seen.has(i.id)) throw invalid(`config.instruments.${n}.id`, `${i.id} is listed twice`);
+    seen.add(i.id);
+    const known = lookup(i.id);
+    const tickSize = i.tickSize ?? known?.tickSize;
+    const lotSize = i.lotSize ?? known?.lotSize;
+    if (tickSize === undefined) throw invalid(`config.instruments.${n}.tickSize`, `required: ${i.id} is not in the instrument catalogue`);
+    if (lotSize === undefined) throw invalid(`config.instruments.${n}.lotSize`, `required: ${i.id} is not in the instrument catalogue`);
+    return { id: i.id, tickSize: formatFixed(tickSize), lotSize: formatFixed(lotSize) };
+  });
+  const params = mergeParameters(definition.parameters, undefined, c.parameters, definition.name);
+  if (!params.ok) throw new DeployError(DeployRefusal.Invalid, `config.${params.error.message}`);
+  const onBars = c.strategy === "trend-follower" || (c.strategy === "mean-reversion" && (params.params as { source: string }).source === "bar");
+  const deployment: StrategyDeployment = {
+    strategy: c.strategy,
+    book: c.book,
+    instruments,
+    channels: c.channels ?? [onBars ? "bar" : "quote"],
+    ...(c.barType ? { barType: c.barType } : {}),
+    ...(c.timerIntervalMs ? { timerIntervalMs: c.timerIntervalMs } : {}),
+    autoStart: c.autoStart,
+    parameters: c.parameters,
+  };
+  // The strategy runtime's own config check (strategy id grammar among others) before anything is stored.
+  const full = strategyConfig.safeParse(strategyConfigOf(id, deployment));
+  if (!full.success) {
+    const issue = full.error.issues[0]!;
+    throw invalid(issue.path[0] === "strategyId" ? "id" : fieldOf(issue), issue.message);
+  }
+  return deployment;
+}
+
+function strategyConfigOf(id: string, d: StrategyDeployment): StrategyConfigInput {
+  return {
+    strategyId: id,
+    book: d.book,
+    instruments: d.instruments.map((i) => ({ id: i.id, tickSize: parseFixed(i.tickSize), lotSize: parseFixed(i.lotSize) })),
+    channels: d.channels,
+    ...(d.barType ? { barType: d.barType } : {}),
+    ...(d.timerIntervalMs ? { timerIntervalMs: d.timerIntervalMs } : {}),
+    parameters: d.parameters,
+  };
+}
+
+export function deployedStrategyOf(id: string, d: StrategyDeployment): DeployedStrategy {
+  const definition = strategySamples[d.strategy];
+  if (!definition) throw new Error(`deployed strategy ${id} runs ${d.strategy}, which this node does not know`);
+  return { id, definition, config: strategyConfigOf(id, d), autoStart: d.autoStart };
+}
+
+/**
+ * am.admin.deploy for kind `strategy`: the ids of the demo strategies are taken, and instruments of the catalogue
+ * may leave out their tick and lot sizes.
+ */
+export function strategyDeployable(catalogue: Map<string, InstrumentDefinition>): Deployable {
+  const lookup = (i: string) => {
+    const d = catalogue.get(i);
+    return d && { tickSize: d.priceIncrement, lotSize: d.lotSize };
+  };
+  return {
+    kind: "strategy",
+    key: strategyDeploymentKey,
+    prepare(id, config) {
+      if (demoStrategies(catalogue).some((s) => s.id === id)) throw new DeployError(DeployRefusal.AlreadyExists, `strategy ${id} is a built-in demo strategy`);
+      return canonicalJson(parseStrategyDeployment(id, config, lookup));
+    },
+  };
+}
+
+const deployed = new Map<string, DeployedStrategy>();
+
+/** The deployed strategy of this id, as this process last saw it in KV. */
+export const deployedStrategy = (id: string): DeployedStrategy | undefined => deployed.get(id);
+export const deployedStrategyIds = (): string[] => [...deployed.keys()];
+
+function learn(key: string, op: string, text: string): void {
+  const { id } = parseKvKey(key);
+  if (op !== "PUT") {
+    deployed.delete(id);
+    return;
+  }
+  try {
+    deployed.set(id, deployedStrategyOf(id, JSON.parse(text) as StrategyDeployment));
+  } catch {
+    // a hand-edited entry that does not parse: the strategy stays unknown, and its start names the id
+    deployed.delete(id);
+  }
+}
+
+/** Loads every deployment, then follows changes (the watch also replays current values, closing the gap). */
+export async function followStrategyDeployments(nc: NatsConnection): Promise<{ stop(): void }> {
+  const kv = await new Kvm(nc).open(buckets.config);
+  for await (const k of await kv.keys(`${KEY_PREFIX}.>`)) {
+    const e = await kv.get(k);
+    if (e) learn(k, e.operation, e.operation === "PUT" ? e.string() : "");
+  }
+  const watch = await kv.watch({ key: `${KEY_PREFIX}.>` });
+  void (async () => {
+    for await (const e of watch) learn(e.key, e.operation, e.operation === "PUT" ? e.string() : "");
+  })();
+  return watch;
+}
+
+// Each cell (a worker thread, see supervisors/cells) follows the deployments before its actors start.
+const cellData = isMainThread ? undefined : (workerData as Partial<CellData> | null);
+if (typeof cellData?.natsUrl === "string") {
+  await followStrategyDeployments(await connectNats(cellData.natsUrl, `alphamind-${cellData.node ?? "node"}-cell${cellData.cell ?? 0}-deployments`));
+}
