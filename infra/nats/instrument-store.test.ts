@@ -75,6 +75,9 @@ t.test("definitions round-trip through KV to the last unit, stored with decimals
   t.equal(stored.lotSize, "0.3");
   t.equal(stored.multiplier, "1");
   t.equal(JSON.parse((await kv.get(instrumentKey("ES.Z26.XCME")))!.string()).multiplier, "50");
+  t.same(await putDefinitions(kv, [future, { ...fine, sector: "Financials" }]), { written: ["BRK.B.XNYS"], kept: ["ES.Z26.XCME"] }, "an unchanged definition is not written again");
+  t.equal((await kv.get(instrumentKey("ES.Z26.XCME")))?.revision, 1);
+  await putDefinitions(kv, [fine]);
   t.same(await getDefinition(kv, "ES.Z26.XCME"), future);
   t.same(await getDefinition(kv, "BRK.B.XNYS"), fine);
   t.equal(await getDefinition(kv, "MSFT.XNAS"), undefined);

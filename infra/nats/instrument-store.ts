@@ -29,14 +29,14 @@ export function openInstrumentBucket(nc: NatsConnection): Promise<KV> {
 export interface PutReport {
   /** ids written */
   written: string[];
-  /** ids left as they were (onlyAbsent and already defined) */
+  /** ids left as they were: already stored with the same value, or (onlyAbsent) already defined */
   kept: string[];
 }
 
 /**
  * Stores definitions after checking all of them: one bad definition refuses the whole set and nothing is written
- * (InstrumentDefinitionError naming each instrument and field). `onlyAbsent` writes only ids with no live value
- * (the demo seed must never overwrite what an operator changed).
+ * (InstrumentDefinitionError naming each instrument and field). An unchanged definition is not written again.
+ * `onlyAbsent` writes only ids with no live value (the demo seed must never overwrite what an operator changed).
  */
 export async function putDefinitions(kv: KV, defs: readonly InstrumentDefinition[], opts: { onlyAbsent?: boolean } = {}): Promise<PutReport> {
   const records = checkDefinitions(defs);
@@ -44,8 +44,13 @@ export async function putDefinitions(kv: KV, defs: readonly InstrumentDefinition
   for (const r of records) {
     const value = JSON.stringify(r);
     if (!opts.onlyAbsent) {
-      await kv.put(instrumentKey(r.id), value);
-      report.written.push(r.id);
+      // re-loading the same file is no change: the bucket's history keeps only real edits
+      const live = await kv.get(instrumentKey(r.id));
+      if (live?.operation === "PUT" && live.string() === value) report.kept.push(r.id);
+      else {
+        await kv.put(instrumentKey(r.id), value);
+        report.written.push(r.id);
+      }
       continue;
     }
     try {
