@@ -8,10 +8,20 @@
  *   node --import tsx scripts/admin.ts set-params <strategy> '<json>'    (strategy parameters, kept in KV)
  *   node --import tsx scripts/admin.ts strategies list                  (every node's strategies: id, state, node)
  *   node --import tsx scripts/admin.ts strategies deploy <id> <config.json | '<json>'>   (kept in KV, then spawned)
+ *   node --import tsx scripts/admin.ts instruments list | get <id> | load <file> | delete <id>   (definitions in KV)
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
-import { connectNats } from "../infra/nats/index.ts";
+import { definitionRecord } from "../actors/instrument/index.ts";
+import {
+  connectNats,
+  deleteDefinition,
+  getDefinition,
+  loadCatalogue,
+  openInstrumentBucket,
+  putDefinitions,
+  readDefinitionsFile,
+} from "../infra/nats/index.ts";
 import { Kvm } from "@nats-io/kv";
 import { buckets } from "../infra/nats/resources.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
@@ -19,7 +29,7 @@ import { configKey } from "../supervisors/node/config-watch.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
-  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json>";
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | instruments list|get <id>|load <file>|delete <id>";
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -40,6 +50,31 @@ try {
   if (verb === "strategies") {
     await strategies(kind, id, rest[0]);
     process.exit(process.exitCode ?? 0);
+  }
+  if (verb === "instruments") {
+    // kind is the sub-command here, id its argument; nodes start an instrument actor for each definition added
+    const kv = await openInstrumentBucket(nc);
+    if (kind === "list") {
+      const all = await loadCatalogue(kv, { onInvalid: (key, e) => process.stderr.write(`refused ${key}: ${e.message}\n`) });
+      for (const d of all.values()) {
+        const r = definitionRecord(d);
+        process.stdout.write(`${r.id}  ${r.assetClass} ${r.currency} tick=${r.priceIncrement} lot=${r.lotSize} multiplier=${r.multiplier}${r.sector ? ` sector=${r.sector}` : ""}\n`);
+      }
+      process.stderr.write(`${all.size} instruments\n`);
+    } else if (kind === "get" && id) {
+      const d = await getDefinition(kv, id);
+      if (!d) throw new Error(`instrument ${id} is not defined`);
+      process.stdout.write(`${JSON.stringify(definitionRecord(d), null, 2)}\n`);
+    } else if (kind === "load" && id) {
+      // every definition is checked before any is stored: one bad definition loads nothing
+      const r = await (async () => putDefinitions(kv, readDefinitionsFile(id)))().catch((e: Error) => Promise.reject(new Error(`${e.message}\nnothing stored`)));
+      process.stdout.write(`stored ${r.written.length} (${r.written.join(", ") || "none"}); ${r.kept.length} unchanged\n`);
+    } else if (kind === "delete" && id) {
+      if (!(await getDefinition(kv, id).catch(() => true))) throw new Error(`instrument ${id} is not defined`);
+      await deleteDefinition(kv, id);
+      process.stdout.write(`deleted ${id}; a running instrument actor keeps its definition until it restarts\n`);
+    } else throw new Error(`instruments needs list | get <id> | load <file> | delete <id>\n${usage}`);
+    process.exit(0);
   }
   let message: { type: string; [k: string]: unknown };
   if (verb === "tree" || verb === "nodes") message = { type: "AdminTreeRequest" };

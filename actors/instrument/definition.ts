@@ -86,7 +86,7 @@ export class InstrumentDefinitionError extends Error {
 
 /**
  * Reads definitions from JSON text: an array, or `{ "instruments": [...] }`. Every problem is reported at once,
- * each as `instruments[<index>].<field>: <message>`; ids must be unique.
+ * each as `instruments[<index>].<field>: <message> (instrument <id>)`; ids must be unique.
  */
 export function loadInstrumentDefinitions(json: string): InstrumentDefinition[] {
   let doc: unknown;
@@ -103,9 +103,11 @@ export function loadInstrumentDefinitions(json: string): InstrumentDefinition[] 
   list.forEach((item, i) => {
     const r = instrumentDefinitionSchema.safeParse(item);
     if (!r.success) {
+      // the id too, when it reads as one: operators look for the instrument, not its position in the file
+      const id = typeof (item as { id?: unknown } | null)?.id === "string" ? ` (instrument ${(item as { id: string }).id})` : "";
       for (const issue of r.error.issues) {
         const path = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-        problems.push(`instruments[${i}]${path}: ${issue.message}`);
+        problems.push(`instruments[${i}]${path}: ${issue.message}${id}`);
       }
       return;
     }

@@ -38,7 +38,12 @@ export const settings = {
   cells: { schema: z.coerce.number().int().min(1).max(64), default: 2, doc: "Worker-thread cells hosting this node's actors" },
   hangBudgetMs: { schema: z.coerce.number().int().min(50).max(60_000), default: 1000, doc: "A cell silent this long is ended by the watchdog" },
   kinds: { schema: z.string().min(1), default: "supervisors/node/kinds.ts", doc: "Module (path from the repository root) exporting the actor kinds this node hosts" },
-  demoInstruments: { schema: z.coerce.number().int().min(0).max(5000), default: 50, doc: "Instruments of the demo market (simulator feed and instrument actors); 0 = no demo" },
+  demoInstruments: { schema: z.coerce.number().int().min(0).max(5000), default: 50, doc: "Instruments of the demo market (SIM001.SIMX…, stored in KV when absent; simulator feed and demo trading); 0 = no demo" },
+  instrumentsFile: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "JSON file of instrument definitions stored in KV (am-instruments) at start, replacing those ids; a bad file stops start-up",
+  },
   gatewayPort: { schema: z.coerce.number().int().min(0).max(65535), default: 50051, doc: "gRPC gateway port; 0 = no gateway on this node" },
   gatewayJwtSecret: {
     schema: z.string().min(32, "must be at least 32 characters").optional(),

@@ -21,4 +21,19 @@ export {
   type Message,
 } from "./codec.ts";
 export { FencingError, Journal, type JournalRecord } from "./journal.ts";
-export { kvKey, parseKvKey, SnapshotStore, type StoredSnapshot } from "./snapshot-store.ts";
+export { kvKey, kvToken, parseKvKey, parseKvToken, SnapshotStore, type StoredSnapshot } from "./snapshot-store.ts";
+export {
+  type Catalogue,
+  type CatalogueHooks,
+  type CatalogueWatch,
+  deleteDefinition,
+  getDefinition,
+  instrumentIdOfKey,
+  instrumentKey,
+  loadCatalogue,
+  openInstrumentBucket,
+  type PutReport,
+  putDefinitions,
+  readDefinitionsFile,
+  watchCatalogue,
+} from "./instrument-store.ts";

@@ -3,16 +3,18 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodePayload, encodePayload } from "./codec.ts";
 import { buckets } from "./resources.ts";
 
-/** KV keys allow [-/_=.A-Za-z0-9]; everything else in an id is written as =XX (hex). */
+/** KV keys allow [-/_=.A-Za-z0-9]; everything else in an id (the dot too) is written as =XX (hex): one key token. */
+export const kvToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+
+export const parseKvToken = (s: string): string => s.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+
 export function kvKey(kind: string, id: string): string {
-  const esc = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
-  return `${esc(kind)}.${esc(id)}`;
+  return `${kvToken(kind)}.${kvToken(id)}`;
 }
 
 export function parseKvKey(key: string): { kind: string; id: string } {
-  const un = (s: string) => s.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
   const dot = key.indexOf(".");
-  return { kind: un(key.slice(0, dot)), id: un(key.slice(dot + 1)) };
+  return { kind: parseKvToken(key.slice(0, dot)), id: parseKvToken(key.slice(dot + 1)) };
 }
 
 export interface StoredSnapshot {

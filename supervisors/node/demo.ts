@@ -1,7 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/fixed.ts";
 import { subjects } from "../../actors/domain/subjects.ts";
-import { demoUniverse } from "../../actors/instrument/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import type { ActorNode } from "./actor-node.ts";
@@ -24,14 +23,14 @@ async function request(nc: NatsConnection, kind: string, id: string, message: Me
 const money = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? formatFixed(v) : String(v));
 
 /**
- * Declares the demo market's actors (placement spreads them over the live nodes; ensure is idempotent): the feed,
- * the instruments, and the trading loop on them: the simulated exchange, its venue connection, the demo risk
+ * Declares the demo market's actors (placement spreads them over the live nodes; ensure is idempotent): the feed
+ * (instrument actors come from the definitions in KV, which main.ts seeds with the demo universe), and the trading
+ * loop on them: the simulated exchange, its venue connection, the demo risk
  * book and one strategy per sample, which it starts. The node logs the book's denials and, periodically, its
  * positions and P&L. Returns a function that stops the logging.
  */
 export async function startDemo(node: ActorNode, instruments: number, io?: DemoIo): Promise<() => void> {
   await node.ensure({ kind: "feed", id: SIM_SOURCE });
-  for (const d of demoUniverse(instruments)) await node.ensure({ kind: "instrument", id: d.id });
   if (!io || instruments === 0) return () => {};
   const { nc, log } = io;
   const strategies = demoStrategies(instrumentCatalogue(instruments));

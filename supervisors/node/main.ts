@@ -9,9 +9,19 @@ import { startGateway } from "../../gateway/index.ts";
 import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type LocalInfra, repoRoot, startLocalInfra } from "../../infra/local/index.ts";
-import { connectNats, declareResources } from "../../infra/nats/index.ts";
+import type { KV } from "@nats-io/kv";
+import { demoUniverse } from "../../actors/instrument/index.ts";
+import {
+  type Catalogue,
+  connectNats,
+  declareResources,
+  openInstrumentBucket,
+  putDefinitions,
+  readDefinitionsFile,
+  watchCatalogue,
+} from "../../infra/nats/index.ts";
 import { declareTables, questdbBarHistory } from "../../infra/questdb/index.ts";
-import { createLogger } from "../../infra/telemetry/index.ts";
+import { createLogger, type Logger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
@@ -75,6 +85,17 @@ async function main(): Promise<void> {
     } else {
       log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
     }
+    // The catalogue is in KV before any kinds module (main thread or cell) reads it; they connect to this server.
+    process.env.AM_NATS_URL = natsUrl;
+    const instruments = await openInstrumentBucket(nc);
+    if (config.demoInstruments > 0) {
+      const seeded = await putDefinitions(instruments, demoUniverse(config.demoInstruments), { onlyAbsent: true });
+      log.info("demo instruments in KV", { added: seeded.written.length, alreadyDefined: seeded.kept.length });
+    }
+    if (config.instrumentsFile) {
+      const loaded = await putDefinitions(instruments, readDefinitionsFile(config.instrumentsFile));
+      log.info("instrument definitions loaded", { file: config.instrumentsFile, written: loaded.written.length, unchanged: loaded.kept.length });
+    }
     const node = new ActorNode({
       nc,
       natsUrl,
@@ -87,6 +108,8 @@ async function main(): Promise<void> {
     });
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });
+    const stopInstruments = await runInstrumentActors(node, instruments, log);
+    stack.push({ name: "instrument actors", stop: async () => stopInstruments() });
     if (config.gatewayPort > 0) {
       const gateway = await startGateway({
         nc,
@@ -122,6 +145,39 @@ async function main(): Promise<void> {
     log.error("node failed to start", { error: (e as Error).message });
     await shutdown("start-up failed", 1);
   }
+}
+
+/**
+ * One instrument actor per definition in KV, also for definitions added while the node runs (placement picks the
+ * node; ensure is idempotent, so every node doing this is harmless). A changed or deleted definition reaches a
+ * running actor only when it restarts. A node whose kinds have no instrument kind (test kinds) starts none.
+ */
+async function runInstrumentActors(node: ActorNode, kv: KV, log: Logger): Promise<() => void> {
+  const catalogue: Catalogue = new Map();
+  let hosts = true;
+  const ensure = async (id: string): Promise<void> => {
+    if (!hosts) return;
+    try {
+      await node.ensure({ kind: "instrument", id });
+    } catch (e) {
+      if (/unknown actor kind/.test((e as Error).message)) {
+        hosts = false;
+        log.info("no instrument kind on this node: instrument definitions start no actors");
+      } else log.warn("instrument actor not started", { instrument: id, error: (e as Error).message });
+    }
+  };
+  const watch = await watchCatalogue(kv, catalogue, {
+    onInvalid: (key, e) => log.warn("instrument definition in KV refused", { key, error: e.message }),
+    onChange: (c) => {
+      if (c.op === "put") {
+        log.info("instrument defined", { instrument: c.definition.id });
+        void ensure(c.definition.id);
+      } else log.info("instrument definition deleted (a running actor keeps its definition until it restarts)", { instrument: c.id });
+    },
+  });
+  for (const id of catalogue.keys()) await ensure(id);
+  log.info("instrument actors declared", { instruments: catalogue.size });
+  return () => watch.stop();
 }
 
 void main();

@@ -6,7 +6,7 @@ import { defineKind } from "../../runtime/kind.ts";
 
 export const SIM_SOURCE = "sim";
 
-/** The instruments this node knows by id; the demo universe for now. */
+/** The demo universe as a catalogue (a node's catalogue is read from KV: kinds.ts). */
 export function instrumentCatalogue(demoInstruments: number): Map<string, InstrumentDefinition> {
   return new Map(demoUniverse(demoInstruments).map((d) => [d.id, d]));
 }
