@@ -2,6 +2,7 @@ import { loadConfig } from "../../infra/config/index.ts";
 import type { ActorKind } from "../runtime/kind.ts";
 import { instrumentCatalogue, instrumentKind, simulatorFeedKind } from "./kinds/market-data.ts";
 import { exchangeKind, orderKind, riskBookKind, strategyKind, venueKind } from "./kinds/trading.ts";
+import { vendorFeedKinds } from "./kinds/vendor-feed.ts";
 
 /** The actor kinds a node of the platform hosts. Cells load this module by path (AM_KINDS). */
 const catalogue = instrumentCatalogue(loadConfig().demoInstruments);
@@ -14,4 +15,5 @@ export const kinds: ActorKind[] = [
   orderKind(),
   riskBookKind(catalogue),
   strategyKind(catalogue),
+  ...vendorFeedKinds(loadConfig()),
 ];

@@ -14,6 +14,7 @@ import { declareTables, questdbBarHistory, Recorder } from "../../infra/questdb/
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 
 async function main(): Promise<void> {
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
   try {
+    const feeds = vendorFeedsFrom(config);
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
     let natsMonitorUrl: string | undefined;
@@ -87,6 +89,11 @@ async function main(): Promise<void> {
     });
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });
+    if (feeds.length > 0) {
+      const vendorFeeds = await startVendorFeeds({ nc, feeds, log: log.child({ component: "feeds" }), ensure: (r) => node.ensure(r) });
+      stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
+      log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
+    }
     if (config.gatewayPort > 0) {
       const gateway = await startGateway({
         nc,
