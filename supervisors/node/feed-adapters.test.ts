@@ -13,6 +13,7 @@ import { createLogger } from "../../infra/telemetry/index.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
 import { ActorNode } from "./actor-node.ts";
 import { parseSymbolMap, startVendorFeeds, type VendorFeed } from "./feed-adapters.ts";
+import { startNodeProcess } from "./testing.ts";
 
 const POLYGON_KEY = "pk_TEST_9f8e7d6c5b4a";
 const AV_KEY = "AVKEY0123456789";
@@ -172,4 +173,33 @@ t.test("a Binance L2 feed resyncs from a new snapshot after a drop and the instr
     const c = (await s.describe("vendor-feed", "binance")).context;
     return (c?.reconnects as number) >= 1 && (c?.resyncs as number) >= 2;
   }, "the actor to count a reconnect and two snapshots");
+});
+
+t.test("the node process runs the configured vendor feeds (AM_FEEDS) and never logs their API keys", async (t) => {
+  const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY });
+  t.teardown(() => fake.close());
+  const f = await natsFixture(t);
+  const raw: Message[] = [];
+  collect(f.nc, subjects.feedAll("polygon"), raw);
+  const node = startNodeProcess(t, "feeds-node", {
+    AM_NATS_URL: f.infra.natsUrl,
+    AM_CELLS: "1",
+    AM_LOG_LEVEL: "debug",
+    AM_FEEDS: "polygon",
+    AM_POLYGON_API_KEY: POLYGON_KEY,
+    AM_POLYGON_REST_URL: fake.baseUrl,
+    AM_POLYGON_WS_URL: fake.wsUrl,
+    AM_POLYGON_SYMBOLS: "AAPL=AAPL.XNAS",
+  });
+  await node.waitFor(/vendor feeds started/);
+  await eventually(() => fake.liveClients === 1, "the node's Polygon session", 15_000);
+  fake.publish("AAPL", 3);
+  await eventually(() => ofType(raw, "RawTrade").length === 3, "raw trades from the node's adapter");
+  fake.dropConnections();
+  await node.waitFor(/vendor feed down/);
+  await eventually(() => fake.connections >= 2 && fake.liveClients === 1, "the reconnect", 15_000);
+  node.proc.kill("SIGTERM");
+  await node.exited;
+  t.ok(node.output.length > 10, "the node logged");
+  t.notOk(node.output.join("\n").includes(POLYGON_KEY), "the API key is not in the node's output");
 });
