@@ -56,6 +56,36 @@ export const settings = {
   gatewayRateBurst: { schema: z.coerce.number().int().min(1).max(1_000_000), default: 4000, doc: "Burst of requests allowed to one principal" },
   consolePort: { schema: z.coerce.number().int().min(0).max(65535), default: 8090, doc: "Admin console (web page + WebSocket) port; 0 = no console on this node" },
   replicas: { schema: z.coerce.number().int().min(1).max(5), default: 1, doc: "JetStream replicas of streams and buckets (3 in a cluster)" },
+  feeds: {
+    schema: z.string().regex(/^$|^(polygon|alpha-vantage|binance)(,(polygon|alpha-vantage|binance))*$/, "a comma-separated list of polygon, alpha-vantage, binance"),
+    default: "",
+    doc: "Vendor feeds this node runs as feed actors (vendor-feed kind), comma-separated: polygon, alpha-vantage, binance; empty = none",
+  },
+  polygonApiKey: { schema: z.string().min(1).optional(), default: undefined, secret: true, doc: "Polygon.io API key (secret: never logged)" },
+  polygonRestUrl: { schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"), default: "https://api.polygon.io", doc: "Polygon REST base URL (aggregates, and backfill after a drop)" },
+  polygonWsUrl: { schema: z.string().regex(/^wss?:\/\/\S+$/, "must look like wss://host/path"), default: "wss://socket.polygon.io/stocks", doc: "Polygon stocks WebSocket URL" },
+  polygonSymbols: {
+    schema: z.string(),
+    default: "",
+    doc: "Polygon tickers and the instruments they feed: AAPL=AAPL.XNAS,MSFT (no = means TICKER.XNAS); raw input goes to am.feed.polygon.<venue>.<symbol>",
+  },
+  polygonChannels: { schema: z.string().regex(/^(T|Q|AM)(,(T|Q|AM))*$/, "a comma-separated list of T, Q, AM"), default: "T,Q", doc: "Polygon stream channels per ticker: T trades, Q quotes, AM minute bars (a bar reaches instruments as one print at its close)" },
+  alphaVantageApiKey: { schema: z.string().min(1).optional(), default: undefined, secret: true, doc: "Alpha Vantage API key (secret: never logged)" },
+  alphaVantageUrl: { schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"), default: "https://www.alphavantage.co", doc: "Alpha Vantage base URL" },
+  alphaVantageSymbols: { schema: z.string(), default: "", doc: "Alpha Vantage symbols and their instruments: IBM=IBM.XNYS,MSFT (no = means SYMBOL.XNAS)" },
+  alphaVantageSeries: {
+    schema: z.enum(["1min", "5min", "15min", "30min", "60min", "daily"]),
+    default: "5min",
+    doc: "Alpha Vantage series polled: an intraday interval (TIME_SERIES_INTRADAY) or daily (TIME_SERIES_DAILY)",
+  },
+  alphaVantagePollMs: { schema: z.coerce.number().int().min(100).max(86_400_000), default: 60_000, doc: "Time between Alpha Vantage polls (the free tier allows a few calls a minute)" },
+  binanceRestUrl: { schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"), default: "https://api.binance.com", doc: "Binance REST base URL (depth snapshots)" },
+  binanceWsUrl: { schema: z.string().regex(/^wss?:\/\/\S+$/, "must look like wss://host:port"), default: "wss://stream.binance.com:9443", doc: "Binance WebSocket base URL (diff depth streams)" },
+  binanceSymbols: { schema: z.string(), default: "", doc: "Binance symbols and their instruments: BTCUSDT=BTCUSDT.BINANCE,ETHUSDT (no = means SYMBOL.BINANCE)" },
+  feedBackoffBaseMs: { schema: z.coerce.number().int().min(1).max(600_000), default: 500, doc: "Vendor feed reconnects: first backoff step (doubles per failure, with jitter)" },
+  feedBackoffMaxMs: { schema: z.coerce.number().int().min(1).max(3_600_000), default: 30_000, doc: "Vendor feed reconnects: largest backoff step" },
+  feedBreakerThreshold: { schema: z.coerce.number().int().min(1).max(1000), default: 5, doc: "Vendor feed consecutive failures that open its circuit breaker" },
+  feedBreakerCooldownMs: { schema: z.coerce.number().int().min(1).max(3_600_000), default: 60_000, doc: "How long an open vendor feed circuit waits before one half-open try" },
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -9,3 +9,4 @@ export { BinanceDepth, type BinanceDepthOptions } from "./binance/depth.ts";
 export { DepthSync } from "./binance/depth-sync.ts";
 export { PolygonRest, type PolygonRestOptions } from "./polygon/rest.ts";
 export { PolygonStream, type PolygonStreamOptions } from "./polygon/stream.ts";
+export { FeedId, openSession, type SessionHooks, type VendorSession, type VendorSpec, type Watermark } from "./session.ts";

@@ -7,6 +7,7 @@ import type { ActorKind } from "../runtime/kind.ts";
 import { instrumentKind, simulatorFeedKind } from "./kinds/market-data.ts";
 import { strategyDeployable } from "./kinds/strategy-deployments.ts";
 import { exchangeKind, orderKind, riskBookKind, strategyKind, venueKind } from "./kinds/trading.ts";
+import { vendorFeedKinds } from "./kinds/vendor-feed.ts";
 
 /**
  * The actor kinds a node of the platform hosts. Cells load this module by path (AM_KINDS), so each cell (and the
@@ -40,6 +41,7 @@ export const kinds: ActorKind[] = [
   orderKind(),
   riskBookKind(demoMarket),
   strategyKind(demoMarket),
+  ...vendorFeedKinds(config),
 ];
 
 /** Kinds deployed from a configuration (am.admin.deploy): strategies running a sample on given instruments. */

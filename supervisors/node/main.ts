@@ -25,6 +25,7 @@ import { createLogger, type Logger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
+import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 
 async function main(): Promise<void> {
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
   try {
+    const feeds = vendorFeedsFrom(config);
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
     let natsMonitorUrl: string | undefined;
@@ -110,6 +112,11 @@ async function main(): Promise<void> {
     stack.push({ name: "actor node", stop: () => node.stop() });
     const stopInstruments = await runInstrumentActors(node, instruments, log);
     stack.push({ name: "instrument actors", stop: async () => stopInstruments() });
+    if (feeds.length > 0) {
+      const vendorFeeds = await startVendorFeeds({ nc, feeds, log: log.child({ component: "feeds" }), ensure: (r) => node.ensure(r) });
+      stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
+      log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
+    }
     if (config.gatewayPort > 0) {
       const gateway = await startGateway({
         nc,

@@ -37,6 +37,8 @@ export interface BinanceDepthOptions {
   clock?: Clock;
   idleTimeoutMs?: number;
   fetch?: typeof fetch;
+  /** the socket went away (before the link schedules its own reconnect); a supervisor may stop() here instead */
+  onDown?: (detail: string) => void;
 }
 
 /** Binance error bodies are {"code": -1121, "msg": "Invalid symbol."}. */
@@ -105,7 +107,10 @@ export class BinanceDepth {
         this.opened = undefined;
       },
       onMessage: (text) => this.onMessage(text),
-      onDown: (detail) => opts.logger?.warn("binance depth stream down", { detail }),
+      onDown: (detail) => {
+        opts.logger?.warn("binance depth stream down", { detail });
+        opts.onDown?.(detail);
+      },
       onIssue: (i) => this.issue(i),
     });
   }

@@ -37,12 +37,19 @@ export interface PolygonStreamOptions {
   clock?: Clock;
   idleTimeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Where an earlier session stopped, per "T.AAPL" key: the first live session backfills from there over REST and
+   * drops what it already delivered (a new connector instance resuming an old one's stream).
+   */
+  resume?: Readonly<Record<string, Watermark>>;
+  /** the socket went away (before the link schedules its own reconnect); a supervisor may stop() here instead */
+  onDown?: (detail: string) => void;
 }
 
 type Channel = "T" | "Q" | "AM" | "A";
 const CHANNELS = new Set<string>(["T", "Q", "AM", "A"]);
 
-interface Watermark {
+export interface Watermark {
   seq: number;
   /** ms of the last record, the start of the next backfill window */
   tsMs: number;
@@ -72,6 +79,9 @@ export class PolygonStream {
       if (dot <= 0 || !CHANNELS.has(channel)) throw new FeedError(FeedErrorReason.VendorError, `Polygon subscription ${JSON.stringify(s)}: channel must be T, Q, AM or A`);
       return { channel: channel as Channel, ticker: s.slice(dot + 1) };
     });
+    for (const [key, mark] of Object.entries(opts.resume ?? {})) this.marks.set(key, { ...mark });
+    // a resumed stream backfills on its first login, from the oldest watermark for keys without one
+    if (this.marks.size > 0) this.liveSinceMs = Math.min(...[...this.marks.values()].map((m) => m.tsMs));
     const random = opts.random ?? Math.random;
     const nowMs = (): number => Math.floor(this.clock.nowUs() / 1000);
     this.rest = new PolygonRest({
@@ -104,6 +114,7 @@ export class PolygonStream {
       onMessage: (text) => this.onMessage(text),
       onDown: (detail) => {
         this.opts.logger?.warn("polygon stream down", { detail });
+        this.opts.onDown?.(detail);
       },
       onClosed: (error) => {
         if (error) this.started?.reject(error);
@@ -130,6 +141,11 @@ export class PolygonStream {
   stats(): FeedStats & { breaker: BreakerState } {
     const rest = this.rest.stats();
     return { ...this.counters, malformed: this.counters.malformed + rest.malformed, rateLimited: rest.rateLimited, breaker: this.breakerState };
+  }
+
+  /** The last record delivered per "T.AAPL" key: what a successor instance takes as `resume`. */
+  watermarks(): Record<string, Watermark> {
+    return Object.fromEntries([...this.marks].map(([k, m]) => [k, { ...m }]));
   }
 
   private onMessage(text: string): void {

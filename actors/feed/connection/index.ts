@@ -1,0 +1,3 @@
+export * from "./machine.ts";
+export * from "./policy.ts";
+export * from "./protocol.ts";

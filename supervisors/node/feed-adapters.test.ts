@@ -1,0 +1,205 @@
+import type { NatsConnection } from "@nats-io/transport-node";
+import t from "tap";
+import { pathToFileURL } from "node:url";
+import { subjects } from "../../actors/domain/subjects.ts";
+import { startFakeAlphaVantage } from "../../infra/feeds/alpha-vantage/fake-server.ts";
+import { startFakeBinance } from "../../infra/feeds/binance/fake-server.ts";
+import { startFakePolygon } from "../../infra/feeds/polygon/fake-server.ts";
+import { capturingLogger, seededRandom } from "../../infra/feeds/test-support.ts";
+import { repoRoot } from "../../infra/local/index.ts";
+import { freePort } from "../../infra/local/ports.ts";
+import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { createLogger } from "../../infra/telemetry/index.ts";
+import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { ActorNode } from "./actor-node.ts";
+import { parseSymbolMap, startVendorFeeds, type VendorFeed } from "./feed-adapters.ts";
+import { startNodeProcess } from "./testing.ts";
+
+const POLYGON_KEY = "pk_TEST_9f8e7d6c5b4a";
+const AV_KEY = "AVKEY0123456789";
+
+async function setup(t: { teardown(fn: () => unknown): void }, feed: VendorFeed, instrument: string) {
+  const f = await natsFixture(t);
+  const node = new ActorNode({
+    nc: f.nc,
+    natsUrl: f.infra.natsUrl,
+    node: "n1",
+    kindsModule: pathToFileURL(`${repoRoot}supervisors/node/vendor-feed-test-kinds.ts`).href,
+    cells: 1,
+    hangBudgetMs: 2000,
+    log: createLogger({ level: "error" }),
+    logLevel: "error",
+  });
+  await node.start();
+  t.teardown(() => node.stop());
+  const raw: Message[] = [];
+  const events: Message[] = [];
+  collect(f.nc, subjects.feedAll(feed.spec.feed), raw);
+  collect(f.nc, subjects.evtAll("vendor-feed"), events);
+  await f.nc.flush();
+  await node.ensure({ kind: "instrument", id: instrument });
+  const { logger, lines } = capturingLogger();
+  const feeds = await startVendorFeeds({ nc: f.nc, feeds: [feed], log: logger, ensure: (r) => node.ensure(r) });
+  t.teardown(() => feeds.stop());
+  const describe = async (kind: string, id: string) => (await node.describe({ kind, id })) as { state?: string; context?: Record<string, unknown> };
+  return { f, node, raw, events, lines, describe };
+}
+
+function collect(nc: NatsConnection, subject: string, into: Message[]): void {
+  // domain events have no registered schema: read them as they come
+  nc.subscribe(subject, { callback: (_e, m) => void into.push(decodeMessage(m.data, m.headers, false).message) });
+}
+
+const ofType = (ms: Message[], type: string) => ms.filter((m) => m.type === type);
+
+t.test("symbol maps name the vendor symbol and the instrument, with a default venue", async (t) => {
+  t.same([...parseSymbolMap("AAPL=AAPL.XNAS, MSFT", "XNAS", "AM_POLYGON_SYMBOLS")], [["AAPL", "AAPL.XNAS"], ["MSFT", "MSFT.XNAS"]]);
+  t.throws(() => parseSymbolMap("AAPL=AAPL", "XNAS", "AM_POLYGON_SYMBOLS"), /AM_POLYGON_SYMBOLS/);
+});
+
+t.test("a Polygon feed actor streams to the instrument, reconnects after a drop with no duplicate and no gap, and opens then closes its breaker", async (t) => {
+  const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY, replayOnSubscribe: 4, pageSize: 3 });
+  t.teardown(() => fake.close());
+  const feed: VendorFeed = {
+    spec: { feed: "polygon", apiKey: POLYGON_KEY, restUrl: fake.baseUrl, wsUrl: fake.wsUrl, tickers: ["AAPL"], channels: ["T", "Q"] },
+    instruments: parseSymbolMap("AAPL=AAPL.XNAS", "XNAS", "test"),
+  };
+  const s = await setup(t, feed, "AAPL.XNAS");
+  await eventually(() => fake.liveClients === 1, "the adapter's session to subscribe");
+  fake.publish("AAPL", 5);
+  await eventually(() => ofType(s.raw, "RawTrade").length === 5, "5 raw trades");
+  t.match(s.raw[0], { instrument: "AAPL.XNAS" }, "vendor AAPL feeds the instrument AAPL.XNAS");
+
+  // the network drops; what happens while down is fetched over REST after the reconnect
+  fake.dropConnections();
+  fake.publish("AAPL", 4);
+  await eventually(async () => ((await s.describe("vendor-feed", "polygon")).context?.reconnects as number) >= 1, "the actor to count a reconnect");
+  await eventually(() => fake.liveClients === 1, "the reconnected session");
+  fake.publish("AAPL", 3);
+  await eventually(() => ofType(s.raw, "RawTrade").length >= 12, "12 raw trades");
+  await eventually(() => ofType(s.raw, "RawQuote").length >= 12, "12 raw quotes");
+  await new Promise((r) => setTimeout(r, 200));
+  const sent = fake.events.filter((e) => e.ev === "T").map((e) => (e as { i: string }).i);
+  const got = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
+  t.same(got, sent, "every trade exactly once, in order: no duplicate (replayed overlap dropped), no gap (backfilled)");
+  const quoteSeqs = ofType(s.raw, "RawQuote").map((m) => m.seq as number);
+  t.same(quoteSeqs, fake.events.filter((e) => e.ev === "Q").map((e) => e.q));
+  await eventually(async () => {
+    const d = await s.describe("instrument", "AAPL.XNAS");
+    return ((d.context?.counters as { accepted?: number })?.accepted ?? 0) >= 24 ? d : undefined;
+  }, "the instrument to accept the vendor's quotes and trades");
+
+  // repeated refused handshakes open the breaker; after the cool-off one half-open try gets through
+  // the drop is the first failure, two refused handshakes make three: the circuit opens; the half-open try succeeds
+  fake.refuse(2);
+  fake.dropConnections();
+  await eventually(() => ofType(s.events, "FeedCircuitOpened").length === 1, "the circuit to open");
+  await eventually(() => ofType(s.events, "FeedCircuitClosed").length === 1, "the half-open try to close it", 10_000);
+  const d = await eventually(async () => {
+    const x = await s.describe("vendor-feed", "polygon");
+    return x.state === "streaming" ? x : undefined;
+  }, "streaming again");
+  t.match(d.context, { breaker: "closed", circuitOpened: 1 });
+  t.ok((d.context?.failures as number) >= 3, "the refused handshakes were counted");
+
+  const logs = s.lines.join("\n");
+  t.match(logs, /vendor feed down/, "the drop was logged");
+  t.notOk(logs.includes(POLYGON_KEY), "the API key never appears in the logs");
+  t.notOk(JSON.stringify(d).includes(POLYGON_KEY), "nor in the actor's state");
+});
+
+t.test("an Alpha Vantage rate-limit reply sends the actor to backoff; it retries and delivers each bar once", async (t) => {
+  const fake = await startFakeAlphaVantage(await freePort(), { apiKey: AV_KEY, compactSize: 5 });
+  t.teardown(() => fake.close());
+  fake.addBars("IBM", 3);
+  fake.answerNext("note");
+  const feed: VendorFeed = {
+    spec: { feed: "alpha-vantage", apiKey: AV_KEY, baseUrl: fake.baseUrl, symbols: ["IBM"], series: { fn: "TIME_SERIES_INTRADAY", interval: "5min" }, pollMs: 50 },
+    instruments: parseSymbolMap("IBM=IBM.XNYS", "XNAS", "test"),
+  };
+  const s = await setup(t, feed, "IBM.XNYS");
+  await eventually(() => ofType(s.raw, "RawTrade").length === 3, "the first 3 bars");
+  const d = await s.describe("vendor-feed", "alpha-vantage");
+  t.match(d.context, { lastError: { reason: "RATE_LIMITED" } }, "the rate-limit reply was a failure the actor backed off from");
+  t.ok((d.context?.failures as number) >= 1);
+  fake.addBars("IBM", 8); // more than the compact window: the adapter must ask for the full series
+  fake.answerNext("information");
+  await eventually(() => ofType(s.raw, "RawTrade").length === 11, "11 bars", 10_000);
+  await new Promise((r) => setTimeout(r, 200));
+  const ids = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
+  t.equal(new Set(ids).size, 11, "no bar twice");
+  await eventually(async () => ((await s.describe("vendor-feed", "alpha-vantage")).context?.reconnects as number) >= 1, "the in-session rate limit counted as a drop");
+  t.notOk(s.lines.join("\n").includes(AV_KEY), "the API key never appears in the logs");
+});
+
+t.test("a Binance L2 feed resyncs from a new snapshot after a drop and the instrument's book stays in sequence", async (t) => {
+  const fake = await startFakeBinance(await freePort(), { symbols: ["BTCUSDT"], random: seededRandom(5) });
+  t.teardown(() => fake.close());
+  const feed: VendorFeed = {
+    spec: { feed: "binance", restUrl: fake.baseUrl, wsUrl: fake.wsUrl, symbols: ["BTCUSDT"] },
+    instruments: parseSymbolMap("BTCUSDT", "BINANCE", "test"),
+  };
+  const s = await setup(t, feed, "BTCUSDT.BINANCE");
+  await eventually(() => fake.liveClients === 1, "the depth stream");
+  const snapshots = () => ofType(s.raw, "RawBookUpdate").filter((m) => m.kind === "snapshot").length;
+  fake.publish("BTCUSDT", 1); // the first event makes the connector fetch a snapshot
+  await eventually(() => snapshots() === 1, "the first snapshot");
+  fake.publish("BTCUSDT", 5);
+  await eventually(() => ofType(s.raw, "RawBookUpdate").length >= 4, "deltas after the snapshot");
+  fake.dropConnections();
+  fake.publish("BTCUSDT", 3); // missed while down: the new snapshot covers them
+  await eventually(() => fake.connections === 2 && fake.liveClients === 1, "the reconnected stream");
+  fake.publish("BTCUSDT", 1);
+  await eventually(() => snapshots() === 2, "a second snapshot (resync)");
+  const before = ofType(s.raw, "RawBookUpdate").length;
+  fake.publish("BTCUSDT", 5);
+  await eventually(() => ofType(s.raw, "RawBookUpdate").length >= before + 3, "deltas after the resync");
+  await new Promise((r) => setTimeout(r, 200));
+  const book = ofType(s.raw, "RawBookUpdate");
+  let last = -1;
+  for (const m of book) {
+    if (m.kind === "snapshot") t.ok((m.seq as number) > last, "a snapshot never goes back");
+    else t.equal(m.seq, last + 1, "each delta follows the one before");
+    last = m.seq as number;
+  }
+  const inst = await eventually(async () => {
+    const d = await s.describe("instrument", "BTCUSDT.BINANCE");
+    const c = d.context as { bookSynced?: boolean; bookSeq?: number } | undefined;
+    return c?.bookSynced && c.bookSeq === last ? c : undefined;
+  }, "the instrument's book to follow");
+  t.match(inst, { counters: { gaps: 0 } });
+  // progress reaches the actor once a second
+  await eventually(async () => {
+    const c = (await s.describe("vendor-feed", "binance")).context;
+    return (c?.reconnects as number) >= 1 && (c?.resyncs as number) >= 2;
+  }, "the actor to count a reconnect and two snapshots");
+});
+
+t.test("the node process runs the configured vendor feeds (AM_FEEDS) and never logs their API keys", async (t) => {
+  const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY });
+  t.teardown(() => fake.close());
+  const f = await natsFixture(t);
+  const raw: Message[] = [];
+  collect(f.nc, subjects.feedAll("polygon"), raw);
+  const node = startNodeProcess(t, "feeds-node", {
+    AM_NATS_URL: f.infra.natsUrl,
+    AM_CELLS: "1",
+    AM_LOG_LEVEL: "debug",
+    AM_FEEDS: "polygon",
+    AM_POLYGON_API_KEY: POLYGON_KEY,
+    AM_POLYGON_REST_URL: fake.baseUrl,
+    AM_POLYGON_WS_URL: fake.wsUrl,
+    AM_POLYGON_SYMBOLS: "AAPL=AAPL.XNAS",
+  });
+  await node.waitFor(/vendor feeds started/);
+  await eventually(() => fake.liveClients === 1, "the node's Polygon session", 15_000);
+  fake.publish("AAPL", 3);
+  await eventually(() => ofType(raw, "RawTrade").length === 3, "raw trades from the node's adapter");
+  fake.dropConnections();
+  await node.waitFor(/vendor feed down/);
+  await eventually(() => fake.connections >= 2 && fake.liveClients === 1, "the reconnect", 15_000);
+  node.proc.kill("SIGTERM");
+  await node.exited;
+  t.ok(node.output.length > 10, "the node logged");
+  t.notOk(node.output.join("\n").includes(POLYGON_KEY), "the API key is not in the node's output");
+});
