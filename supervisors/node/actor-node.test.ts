@@ -64,6 +64,7 @@ t.test("the admin API shows the tree, restarts, quarantines and releases an acto
   t.ok(tree.cells[0]!.kinds.find((k) => k.kind === K)?.actors.some((a) => a.id === "x" && a.state === "counting"));
   t.equal((await admin(f.nc, "restart", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);
   t.same((await command(f.nc, K, "x", { type: "GetCount" })).result, { count: 3, fired: 0 }, "restart keeps persisted state");
+  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { restarts: 1 }, "an operator's restart is counted");
   t.equal((await admin(f.nc, "quarantine", { type: "AdminQuarantineRequest", kind: K, id: "x", reason: "operator says so" })).ok, true);
   t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { status: "quarantined", reason: "operator says so" });
   t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);

@@ -155,9 +155,13 @@ export class ActorTree {
     this.env.onLifecycle({ type: "stopped", kind, id, restarts: 0 });
   }
 
+  /** An operator's restart: a fresh incarnation from the last committed state, counted like a supervisor's. */
   async restartActor(kind: string, id: string): Promise<void> {
+    const restarts = this.hosts.get(`${kind}/${id}`)?.stats.restarts ?? 0;
     await this.stopActor(kind, id);
     await this.spawn(kind, id);
+    const host = this.hosts.get(`${kind}/${id}`);
+    if (host) host.stats.restarts = restarts + 1;
   }
 
   quarantine(kind: string, id: string, reason: string): void {
