@@ -113,11 +113,15 @@ t.test("Trading over a real nats-server", async (t) => {
     await call(trading, "ListOrders", {}, h.meta(await h.token("viewer", "dave")));
   });
 
-  await t.test("cancel and replace go to the order actor; GetOrder maps its answer", async (t) => {
+  await t.test("cancel goes to the order actor, replace to its risk book; GetOrder maps the actor's answer", async (t) => {
     const got: Record<string, unknown>[] = [];
     h2.respond(subjects.cmd("order", "o-9"), (m) => {
+      if (m.type !== "GetOrder") got.push(m);
+      return m.type === "GetOrder" ? { ok: true, result: { status: "accepted", quantity: 5_00000000, price: 10_50000000, cumQty: 0, book: "main" } } : { ok: true };
+    });
+    h2.respond(subjects.cmd("risk-book", "main"), (m) => {
       got.push(m);
-      return m.type === "GetOrder" ? { ok: true, result: { status: "accepted", quantity: 5_00000000, price: 10_50000000, cumQty: 0 } } : { ok: true };
+      return { ok: true };
     });
     await call(trading2, "CancelOrder", { clientOrderId: "o-9" }, trader2);
     await call(trading2, "ReplaceOrder", { clientOrderId: "o-9", price: "10.25" }, trader2);
