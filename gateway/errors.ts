@@ -29,6 +29,8 @@ const actorCodeStatus: Record<string, Status> = {
   invalid: Status.INVALID_ARGUMENT,
   "not-found": Status.NOT_FOUND,
   "unknown-order": Status.NOT_FOUND,
+  // the order actor's OrderReason.UnknownOrder
+  UNKNOWN_ORDER: Status.NOT_FOUND,
   "unknown-actor": Status.NOT_FOUND,
   "already-exists": Status.ALREADY_EXISTS,
   duplicate: Status.ALREADY_EXISTS,

@@ -1,6 +1,6 @@
 /**
- * The port GetBars reads historical bars through. A QuestDB implementation belongs in infra/questdb; the gateway
- * only needs this shape. Values are fixed-point units (1e-8), times microseconds since the epoch.
+ * The port GetBars reads historical bars through, and GetOrder the orders whose actor has retired. The QuestDB
+ * implementation is infra/questdb's questdbBarHistory; the gateway only needs this shape. Values are fixed-point units (1e-8), times microseconds since the epoch.
  */
 export interface HistoricalBar {
   instrument: string;
@@ -17,7 +17,26 @@ export interface HistoricalBar {
   trades: number;
 }
 
+/** An order as history last recorded it: fields the recorder did not know are absent. Values in 1e-8 units. */
+export interface HistoricalOrder {
+  clientOrderId: string;
+  venueOrderId?: string;
+  instrument?: string;
+  side?: string;
+  orderType?: string;
+  timeInForce?: string;
+  status?: string;
+  quantity?: number;
+  price?: number;
+  stopPrice?: number;
+  cumQty?: number;
+  avgPx?: number;
+  tsEvent: number;
+}
+
 export interface BarHistory {
   /** Bars with fromUs <= close time < toUs, oldest first, at most `limit`. */
   bars(instrument: string, barType: string, fromUs: number, toUs: number, limit: number): Promise<HistoricalBar[]>;
+  /** The latest recorded state of an order (by clientOrderId), undefined when none is recorded. */
+  latestOrder?(clientOrderId: string): Promise<HistoricalOrder | undefined>;
 }

@@ -19,7 +19,7 @@ import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
 
 export { type AuthSettings, mintToken, parseTtl, type Principal, Role, roles } from "./auth.ts";
-export type { BarHistory, HistoricalBar } from "./history.ts";
+export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
 export { loaderOptions, loadProtos, protoFiles, protoRoot } from "./protos.ts";
 export type { RateLimitSettings } from "./rate-limit.ts";
 export type { GatewayOptions, StreamSettings, TlsSettings } from "./settings.ts";

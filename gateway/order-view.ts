@@ -45,13 +45,14 @@ export interface ExecutionReportOut {
   tsInitUs: number;
 }
 
+/** FIX OrdStatus, as the order actor (GetOrder) and the recorded `orders` table spell it. */
 const statusOf: Record<string, string> = {
-  OrderSubmitted: "SUBMITTED",
-  OrderAccepted: "ACCEPTED",
-  OrderTriggered: "ACCEPTED",
+  OrderSubmitted: "PENDING_NEW",
+  OrderAccepted: "NEW",
+  OrderTriggered: "NEW",
   OrderCancelPending: "PENDING_CANCEL",
   OrderReplacePending: "PENDING_REPLACE",
-  OrderReplaced: "ACCEPTED",
+  OrderReplaced: "NEW",
   OrderCancelled: "CANCELLED",
   OrderCanceled: "CANCELLED",
   OrderRejected: "REJECTED",
@@ -128,7 +129,7 @@ export class OrderView {
         timeInForce: withPrefix("TIME_IN_FORCE_", e.timeInForce),
         strategy: str(e.strategy),
         book: str(e.book),
-        status: "SUBMITTED",
+        status: "PENDING_NEW",
         cumQty: "0",
         leavesQty: dec(e.quantity),
         avgPx: "",
@@ -138,6 +139,8 @@ export class OrderView {
     }
     if (o) {
       if (type === "OrderFilled") o.status = e.leavesQty === 0 ? "FILLED" : "PARTIALLY_FILLED";
+      // a refused cancel or replace: the order works on as it was
+      else if (type === "OrderCancelRejected") o.status = o.cumQty && o.cumQty !== "0" ? "PARTIALLY_FILLED" : "NEW";
       else if (statusOf[type] && !(type === "OrderReplaced" && o.status === "PARTIALLY_FILLED")) o.status = statusOf[type]!;
       if (str(e.venueOrderId)) o.venueOrderId = str(e.venueOrderId);
       if (e.cumQty !== undefined) o.cumQty = dec(e.cumQty);

@@ -2,6 +2,7 @@ import { Metadata, status } from "@grpc/grpc-js";
 import t from "tap";
 import { subjects } from "../actors/domain/index.ts";
 import { encodeMessage } from "../infra/nats/index.ts";
+import { nodeTree } from "./services/admin.ts";
 import { call, failure, openStream, startHarness } from "./test-support.ts";
 
 t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-server", async (t) => {
@@ -179,4 +180,13 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     const anon = await failure(call(a, "GetTree", {}, new Metadata()));
     t.equal(anon.code, status.UNAUTHENTICATED);
   });
+});
+
+t.test("GetTree shows the node's cells, kind supervisors and actors as one tree", async (t) => {
+  const tree = nodeTree({
+    node: "n1",
+    cells: [{ cell: 0, status: "running", kinds: [{ kind: "instrument", actors: [{ kind: "instrument", id: "A.X", status: "running", restarts: 2, processed: 9 }] }] }],
+  });
+  t.match(tree, { key: "node/n1", kind: "node", status: "running", children: [{ key: "cell/0", children: [{ key: "supervisor/instrument", children: [{ key: "instrument/A.X", node: "n1", restarts: 2, processed: 9 }] }] }] });
+  t.match(nodeTree({ key: "k", kind: "instrument", id: "A.X", children: [] }), { key: "k" }, "an answer already shaped as an ActorNode passes through");
 });

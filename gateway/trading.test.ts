@@ -113,11 +113,15 @@ t.test("Trading over a real nats-server", async (t) => {
     await call(trading, "ListOrders", {}, h.meta(await h.token("viewer", "dave")));
   });
 
-  await t.test("cancel and replace go to the order actor; GetOrder maps its answer", async (t) => {
+  await t.test("cancel goes to the order actor, replace to its risk book; GetOrder maps the actor's answer", async (t) => {
     const got: Record<string, unknown>[] = [];
     h2.respond(subjects.cmd("order", "o-9"), (m) => {
+      if (m.type !== "GetOrder") got.push(m);
+      return m.type === "GetOrder" ? { ok: true, result: { status: "accepted", quantity: 5_00000000, price: 10_50000000, cumQty: 0, book: "main" } } : { ok: true };
+    });
+    h2.respond(subjects.cmd("risk-book", "main"), (m) => {
       got.push(m);
-      return m.type === "GetOrder" ? { ok: true, result: { status: "accepted", quantity: 5_00000000, price: 10_50000000, cumQty: 0 } } : { ok: true };
+      return { ok: true };
     });
     await call(trading2, "CancelOrder", { clientOrderId: "o-9" }, trader2);
     await call(trading2, "ReplaceOrder", { clientOrderId: "o-9", price: "10.25" }, trader2);
@@ -224,4 +228,37 @@ t.test("Trading over a real nats-server", async (t) => {
     for (const s of ["Trading", "MarketData", "Portfolio", "Risk", "Strategies", "Admin"]) t.ok(names.includes(`alphamind.v1.${s}`), s);
     t.ok(names.includes("grpc.health.v1.Health"));
   });
+});
+
+t.test("GetOrder of an order whose actor is gone answers from order history, and NOT_FOUND naming the id when history has none", async (t) => {
+  const asked: string[] = [];
+  const h = await startHarness({
+    history: {
+      bars: async () => [],
+      latestOrder: async (id) => {
+        asked.push(id);
+        return id === "gone-1"
+          ? { clientOrderId: id, instrument: "AAPL.XNAS", side: "BUY", orderType: "LIMIT", status: "FILLED", quantity: 5_00000000, price: 10_00000000, cumQty: 5_00000000, avgPx: 9_99000000, tsEvent: 42 }
+          : undefined;
+      },
+    },
+  });
+  t.teardown(() => h.stop());
+  const trading = h.client("Trading");
+  const viewer = h.meta(await h.token("viewer"));
+  // no order actor listens: the request has no responders, as after the actor retired with no node spawning it
+  const o = await call(trading, "GetOrder", { clientOrderId: "gone-1" }, viewer);
+  t.match(o, { clientOrderId: "gone-1", status: "FILLED", instrument: "AAPL.XNAS", side: "SIDE_BUY", quantity: "5", cumQty: "5", leavesQty: "0", avgPx: "9.99", updatedAtUs: 42 });
+  const e = await failure(call(trading, "GetOrder", { clientOrderId: "never-2" }, viewer));
+  t.equal(e.code, status.NOT_FOUND);
+  t.match(e.details, /order never-2/);
+  t.same(asked, ["gone-1", "never-2"]);
+});
+
+t.test("GetOrder waits only a bounded time for a silent order actor before asking history", async (t) => {
+  const h = await startHarness({ history: { bars: async () => [], latestOrder: async () => undefined } });
+  t.teardown(() => h.stop());
+  h.respond(subjects.cmd("order", "silent-1"), () => undefined);
+  const e = await failure(call(h.client("Trading"), "GetOrder", { clientOrderId: "silent-1" }, h.meta(await h.token("viewer")), 10_000));
+  t.equal(e.code, status.NOT_FOUND, "not DEADLINE_EXCEEDED: the call's own deadline is far off");
 });

@@ -68,6 +68,20 @@ export interface FeedCounters {
  * Mutable and allocation-light on purpose: one handler lives in one actor's context; per accepted item it
  * allocates only the messages it emits.
  */
+/** What the instrument actor answers to GetBook (prices and sizes in 1e-8 units). */
+export interface BookView {
+  instrument: string;
+  status: TradingStatus | null;
+  top: { bid: number; bidSize: number; ask: number; askSize: number; seq: number; tsEvent: number };
+  bids: [number, number][];
+  asks: [number, number][];
+  /** L2: levels of the book feed; QUOTE: no book feed yet, the levels are the last quote's */
+  source: "L2" | "QUOTE";
+  synced: boolean;
+  seq: number;
+  tsEvent: number;
+}
+
 export class FeedHandler {
   readonly definition: InstrumentDefinition;
   readonly counters: FeedCounters;
@@ -82,6 +96,8 @@ export class FeedHandler {
   bookSeq = -1;
   bookSynced = false;
   resyncing = false;
+  /** event time of the last applied book update */
+  bookTsEvent = 0;
 
   private readonly options: Required<Omit<FeedHandlerOptions, "definition" | "feedSource" | "barTypes">>;
   private readonly aggregators: BarAggregator[];
@@ -153,6 +169,26 @@ export class FeedHandler {
   tick(nowUs: number, out: Emitted[]): void {
     this.advance(nowUs, out);
     this.closeBarsAt(nowUs - this.options.barGraceUs, nowUs, out);
+  }
+
+  /**
+   * GetBook's answer: the last quote (top of book) and the best `depth` L2 levels per side. A feed without book
+   * updates has no L2 book: its levels are then the quote's one level, so a caller always sees the touch.
+   */
+  bookView(depth: number): BookView {
+    const l2 = this.bookSeq >= 0;
+    const touch = (px: number, size: number): [number, number][] => (px > 0 ? [[px, size]] : []);
+    return {
+      instrument: this.definition.id,
+      status: this.status.status,
+      top: { bid: this.bid, bidSize: this.bidSize, ask: this.ask, askSize: this.askSize, seq: this.quoteSeq, tsEvent: this.lastQuoteTs },
+      bids: l2 ? this.book.bids.levels(depth) : touch(this.bid, this.bidSize),
+      asks: l2 ? this.book.asks.levels(depth) : touch(this.ask, this.askSize),
+      source: l2 ? "L2" : "QUOTE",
+      synced: this.bookSynced,
+      seq: l2 ? this.bookSeq : this.quoteSeq,
+      tsEvent: l2 ? this.bookTsEvent : this.lastQuoteTs,
+    };
   }
 
   /** A JSON-safe summary for inspection and snapshots (the book and bars are rebuilt from the feed after restart). */
@@ -330,6 +366,7 @@ export class FeedHandler {
   private applyDelta(b: RawBookUpdate, nowUs: number, out: Emitted[]): boolean {
     this.book.apply(b.bids as readonly Level[], b.asks as readonly Level[]);
     this.bookSeq = b.seq;
+    this.bookTsEvent = b.tsEvent;
     if (this.book.crossed) this.counters.bookCrossed++;
     return this.verifyChecksum(b, nowUs, out);
   }
@@ -346,6 +383,7 @@ export class FeedHandler {
   private applySnapshot(s: RawBookUpdate, nowUs: number, out: Emitted[]): void {
     this.book.replace(s.bids as readonly Level[], s.asks as readonly Level[]);
     this.bookSeq = s.seq;
+    this.bookTsEvent = s.tsEvent;
     this.bookSynced = true;
     const wasResyncing = this.resyncing;
     this.resyncing = false;

@@ -1,5 +1,5 @@
 import { enqueueActions, setup } from "xstate";
-import { type Delivered, type Emitted, TradingStatus } from "../domain/index.ts";
+import { type Delivered, type Emitted, type GetBook, TradingStatus } from "../domain/index.ts";
 import { FeedHandler, type FeedHandlerOptions, type RawFeedInput } from "./feed-handler.ts";
 
 export type InstrumentInput = FeedHandlerOptions;
@@ -13,7 +13,8 @@ export type InstrumentInput = FeedHandlerOptions;
 export type InstrumentEvent =
   | (RawFeedInput & Delivered)
   | ({ type: "RawBatch"; items: readonly RawFeedInput[] } & Delivered)
-  | ({ type: "Tick" } & Delivered);
+  | ({ type: "Tick" } & Delivered)
+  | ({ type: "GetBook" } & Partial<GetBook> & Delivered);
 
 export interface InstrumentContext {
   /** mutable on purpose (hot path); persistence mode `none`: after a restart the book is rebuilt by a snapshot request */
@@ -54,6 +55,11 @@ export const instrumentMachine = setup({
       } else h.process(event, event.nowUs, out);
       for (let i = 0; i < out.length; i++) enqueue.emit(out[i]!);
     }),
+    /** A query: answers from the handler's book and last quote, changes nothing. */
+    answerBook: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "GetBook") return;
+      enqueue.emit({ type: "reply", ok: true, result: context.handler.bookView(event.depth ?? 10) });
+    }),
   },
 }).createMachine({
   id: "instrument",
@@ -66,6 +72,7 @@ export const instrumentMachine = setup({
     RawStatus: { actions: "handle" },
     RawBatch: { actions: "handle" },
     Tick: { actions: "handle" },
+    GetBook: { actions: "answerBook" },
   },
   states: {
     starting: { always: follow(null) },

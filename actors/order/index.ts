@@ -5,7 +5,10 @@ export {
   decide,
   type ExecutionReportInput,
   type OrderCommandInput,
+  answerGetOrder,
   type OrderReply,
+  type OrderView,
+  orderView,
   type QuoteInput,
   type ReplaceOrderInput,
   type SubmitOrderInput,
@@ -14,7 +17,7 @@ export {
   type VenueCommand,
 } from "./decide.ts";
 export { addFill, divRoundHalfUp, type FillTotals } from "./fill.ts";
-export { type OrderContext, type OrderInput, type OrderJournalInput, type OrderMachine, type OrderMachineInput, orderMachine } from "./machine.ts";
+export { type OrderContext, type OrderInput, type OrderJournalInput, type OrderQueryInput, type OrderMachine, type OrderMachineInput, orderMachine } from "./machine.ts";
 export { evolve, isTerminal, OrdStatus, type OrderState, ordStatuses, workingStatus } from "./order-state.ts";
 export { OrderReason } from "./reasons.ts";
 export { type OrderSnapshot, replay } from "./replay.ts";

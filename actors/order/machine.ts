@@ -1,12 +1,14 @@
 import { assign, enqueueActions, setup } from "xstate";
-import { type Emitted, type OrderEvent, orderEventTypes, subjects } from "../domain/index.ts";
+import { type Emitted, type GetOrder, type OrderEvent, orderEventTypes, subjects } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
-import { type Decision, decide, decideExpiry, fold, type OrderCommandInput, settleReplaced } from "./decide.ts";
+import { answerGetOrder, type Decision, decide, decideExpiry, fold, type OrderCommandInput, settleReplaced } from "./decide.ts";
 import { evolve, isTerminal, OrdStatus, type OrderState, ordStatuses } from "./order-state.ts";
 
 /** A journaled domain event fed back as input: applies it, emits nothing (replay and restore). */
 export type OrderJournalInput = OrderEvent & { nowUs?: number };
-export type OrderInput = OrderCommandInput | OrderJournalInput;
+/** A query (request/reply): answered from the state, never journaled. */
+export type OrderQueryInput = GetOrder & { type: "GetOrder"; nowUs: number };
+export type OrderInput = OrderCommandInput | OrderJournalInput | OrderQueryInput;
 
 export interface OrderMachineInput {
   capabilities?: VenueCapabilities;
@@ -98,8 +100,13 @@ export const orderMachine = setup({
       if (next !== context.order) enqueue.assign({ order: next });
       for (const e of emitDecision(d, next ?? context.order)) enqueue.emit(e);
     }),
+    answer: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "GetOrder") return;
+      const { type: _t, ...reply } = answerGetOrder(context.order, event.clientOrderId);
+      enqueue.emit({ type: "reply", ...reply } as Emitted);
+    }),
     applyJournal: assign({
-      order: ({ context, event }) => (isCommand(event) ? context.order : evolve(context.order, event)),
+      order: ({ context, event }) => (isCommand(event) || event.type === "GetOrder" ? context.order : evolve(context.order, event as OrderJournalInput)),
     }),
     settleReplaced: assign({ order: ({ context }) => (context.order ? settleReplaced(context.order) : null) }),
     armExpiry: assign({
@@ -130,6 +137,7 @@ export const orderMachine = setup({
     ExecutionReport: { actions: "handle" },
     Quote: { actions: "handle" },
     Trade: { actions: "handle" },
+    GetOrder: { actions: "answer" },
     ...Object.fromEntries(orderEventTypes.map((t) => [t, { actions: "applyJournal" as const }])),
   },
   states: {

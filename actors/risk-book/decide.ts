@@ -175,10 +175,11 @@ export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "li
     return d.done(fail("INVALID_LIMITS", (err as Error).message));
   }
   // Re-applying the same limits (a configuration replayed on placement) is not a change: nothing to audit.
-  if (sameLimits(book.limits, limits)) return d.done(ok({ unchanged: true }));
+  // Both answers carry the limits in force, so a caller (the gateway's SetLimits) shows what the book holds.
+  if (sameLimits(book.limits, limits)) return d.done(ok(book.limits));
   d.record({ type: "RiskLimitsChanged", by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), old: book.limits, new: limits, tsEvent: nowUs, tsInit: nowUs });
   reassess(d, marks, nowUs);
-  return d.done(ok());
+  return d.done(ok(d.book.limits));
 }
 
 const engagedSwitch = (book: RiskBook, scope: string, strategy: string | undefined) =>

@@ -22,6 +22,8 @@ import {
   type Emitted,
   type FillFields,
   fillFields,
+  type GetEquityCurve,
+  type GetRiskLimits,
   type GetRiskReport,
   type MarkPrice,
   messageDef,
@@ -51,7 +53,8 @@ import {
   decideSetRiskLimits,
   decideStartOfDay,
 } from "./decide.ts";
-import type { MarkTable } from "./portfolio.ts";
+import { type EquityCurve, type EquityCurveConfig, emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
+import { type MarkTable, totals } from "./portfolio.ts";
 import { riskReport } from "./report.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 import { emptyValuation, type Valuation, valuate } from "./valuation.ts";
@@ -66,11 +69,14 @@ export interface RiskBookContext {
   returns: ReturnWindow;
   /** not journaled: market values kept incrementally for the per-mark path */
   valuation: Valuation;
+  /** not journaled: bounded equity samples, kept in the kind's snapshot (see equity-curve.ts) */
+  equityCurve: EquityCurve;
 }
 
 export interface RiskBookMachineInput {
   config: BookConfig;
   var?: VarConfig;
+  equityCurve?: EquityCurveConfig;
 }
 
 type In<T> = T & { nowUs: number };
@@ -94,6 +100,8 @@ export type RiskBookInputEvent =
   | In<{ type: "StartOfDay" } & StartOfDay>
   | In<{ type: "RegisterInstrument" } & RegisterInstrument>
   | In<{ type: "GetRiskReport" } & GetRiskReport>
+  | In<{ type: "GetRiskLimits" } & GetRiskLimits>
+  | In<{ type: "GetEquityCurve" } & GetEquityCurve>
   | In<RiskBookEvent>;
 
 function updateMark(ctx: RiskBookContext, instrument: string, bid?: number, ask?: number, last?: number): void {
@@ -117,8 +125,12 @@ function normalisedEvent(e: RiskBookEvent): RiskBookEvent {
   return def ? ({ ...(def.schema.parse(e) as object), type: e.type } as RiskBookEvent) : e;
 }
 
+/** Queries answer from the context and change nothing. */
+type Query = "report" | "limits" | "equityCurve";
+const queries = new Set<unknown>(["report", "limits", "equityCurve"]);
+
 /** Decides what an input does; undefined for inputs that change nothing and need no reply. */
-export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | "report" | undefined {
+export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Query | undefined {
   const { book, marks } = ctx;
   const now = e.nowUs;
   switch (e.type) {
@@ -169,9 +181,25 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | "
       return decideRegisterInstrument(book, e, now);
     case "GetRiskReport":
       return "report";
+    case "GetRiskLimits":
+      return "limits";
+    case "GetEquityCurve":
+      return "equityCurve";
     default:
       return undefined;
   }
+}
+
+function answer(ctx: RiskBookContext, e: RiskBookInputEvent, q: Query): unknown {
+  if (q === "limits") return ctx.book.limits;
+  if (q === "equityCurve" && e.type === "GetEquityCurve") return { points: equityPoints(ctx.equityCurve, e.fromUs, e.toUs, e.limit ?? 1000) };
+  return riskReport(ctx.book, ctx.marks, ctx.returns);
+}
+
+/** The equity after an input (marks, fills, commands), at most once per the curve's interval. */
+function sampleCurve(ctx: RiskBookContext, book: RiskBook, nowUs: number): void {
+  if (!sampleDue(ctx.equityCurve, nowUs)) return;
+  sampleEquity(ctx.equityCurve, nowUs, totals(book.portfolio, book.instruments, ctx.marks, book.markSource).equity);
 }
 
 export const riskBookMachine = setup({
@@ -188,6 +216,7 @@ export const riskBookMachine = setup({
     marks: {},
     returns: emptyReturnWindow(input.var ?? defaultVarConfig),
     valuation: emptyValuation(),
+    equityCurve: emptyEquityCurve(input.equityCurve),
   }),
   initial: "active",
   states: {
@@ -203,14 +232,16 @@ export const riskBookMachine = setup({
             }
             const d = route(context, event);
             if (d === undefined) return;
-            if (d === "report") {
-              enqueue.emit({ type: "reply", ok: true, result: riskReport(context.book, context.marks, context.returns) });
+            if (queries.has(d)) {
+              enqueue.emit({ type: "reply", ok: true, result: answer(context, event, d as Query) });
               return;
             }
-            if (d.book !== context.book) enqueue.assign({ book: d.book });
-            for (const ev of d.events) enqueue.emit({ type: "domain", event: ev });
-            for (const p of d.publish ?? []) enqueue.emit(p);
-            if (d.reply) enqueue.emit(d.reply);
+            const decided = d as Decision;
+            sampleCurve(context, decided.book, event.nowUs);
+            if (decided.book !== context.book) enqueue.assign({ book: decided.book });
+            for (const ev of decided.events) enqueue.emit({ type: "domain", event: ev });
+            for (const p of decided.publish ?? []) enqueue.emit(p);
+            if (decided.reply) enqueue.emit(decided.reply);
           }),
         },
       },

@@ -1,15 +1,37 @@
+import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { CancelOrder, orderTypes, ReplaceOrder, SubmitOrder, sides, subjects, timesInForce } from "../../actors/domain/index.ts";
 import { Role } from "../auth.ts";
-import { invalidArgument } from "../errors.ts";
+import { GatewayError, invalidArgument } from "../errors.ts";
+import type { HistoricalOrder } from "../history.ts";
 import { isOpen, type OrderSummary } from "../order-view.ts";
 import { serverStream, unary, type ServiceRpcs } from "../rpc.ts";
 import { SlowClientPolicy, StreamSink } from "../stream-sink.ts";
 import { actorId, dec, decimal, fieldError, instrument, int, limitOf, obj, optionalDecimal, protoEnum, str, withPrefix } from "../validation.ts";
 import type { Services } from "./context.ts";
 
-/** Request messages the order actor answers that have no domain schema yet. */
+/** The order actor's query (actors/domain/messages/orders.ts GetOrder). */
 export const GET_ORDER = "GetOrder";
+
+/**
+ * How long GetOrder waits for a live order actor. A closed order's actor has retired, and the node's on-demand
+ * spawner drops a query to an actor that is not running (it starts orders only on SubmitOrder), so silence past
+ * this bound means "ask the history"; a running actor answers in milliseconds.
+ */
+export const liveOrderWaitMs = 1_500;
+
+/** The live actor did not answer: retired (closed order), never existed, or no node is up. */
+const unanswered = (e: unknown): boolean =>
+  e instanceof GatewayError && (e.code === Status.UNAVAILABLE || e.code === Status.DEADLINE_EXCEEDED || e.code === Status.NOT_FOUND);
+
+/** The recorded row in the shape of the actor's answer; leavesQty is what the row's quantity and fills leave. */
+function recordedAnswer(r: HistoricalOrder): Record<string, unknown> {
+  const closed = r.status !== undefined && ["FILLED", "CANCELLED", "REJECTED", "EXPIRED"].includes(r.status);
+  const leaves = closed ? 0 : r.quantity !== undefined && r.cumQty !== undefined ? r.quantity - r.cumQty : undefined;
+  return Object.fromEntries(
+    Object.entries({ ...r, leavesQty: leaves }).filter(([, v]) => v !== undefined && v !== ""),
+  );
+}
 
 const optionalFilter = z.string().max(64, "at most 64 characters");
 const optionalInstrument = z.union([z.literal(""), instrument]);
@@ -61,7 +83,25 @@ function orderFrom(clientOrderId: string, result: unknown, known: OrderSummary |
   };
 }
 
+/** Cancel and replace of an order this gateway saw close fail at once, instead of waiting on a retired actor. */
+function refuseClosed(known: OrderSummary | undefined, what: string): void {
+  if (known && !isOpen(known)) throw new GatewayError(Status.FAILED_PRECONDITION, `ORDER_CLOSED: ${what}: order ${known.clientOrderId} is ${known.status}`);
+}
+
 export function tradingRpcs(s: Services): ServiceRpcs {
+  /** The book an order belongs to: from the gateway's view, else from its live order actor. */
+  const bookOf = async (id: string, remainingMs: number): Promise<string> => {
+    const known = s.orders.get(id)?.book;
+    if (known) return known;
+    const ts = Date.now() * 1000;
+    try {
+      const o = obj(await s.bus.command(subjects.cmd("order", id), { type: GET_ORDER, clientOrderId: id, tsEvent: ts, tsInit: ts }, Math.min(remainingMs, liveOrderWaitMs)));
+      if (typeof o.book === "string" && o.book) return o.book;
+    } catch (e) {
+      if (!unanswered(e)) throw e;
+    }
+    throw new GatewayError(Status.NOT_FOUND, `order ${id}: no open order with this clientOrderId (no live order actor answered)`);
+  };
   return {
     SubmitOrder: unary({
       role: Role.Trader,
@@ -85,6 +125,7 @@ export function tradingRpcs(s: Services): ServiceRpcs {
       role: Role.Trader,
       request: z.object({ clientOrderId: actorId }),
       async handle(req, ctx) {
+        refuseClosed(s.orders.get(req.clientOrderId), "cancel");
         const ts = ctx.nowUs();
         const cmd = domainCheck(CancelOrder, { clientOrderId: req.clientOrderId, tsEvent: ts, tsInit: ts });
         await s.bus.command(subjects.cmd("order", req.clientOrderId), { type: CancelOrder.type, ...cmd }, ctx.remainingMs());
@@ -100,6 +141,7 @@ export function tradingRpcs(s: Services): ServiceRpcs {
           path: ["quantity"],
         }),
       async handle(req, ctx) {
+        refuseClosed(s.orders.get(req.clientOrderId), "replace");
         const ts = ctx.nowUs();
         const cmd = domainCheck(ReplaceOrder, {
           clientOrderId: req.clientOrderId,
@@ -109,7 +151,10 @@ export function tradingRpcs(s: Services): ServiceRpcs {
           tsEvent: ts,
           tsInit: ts,
         });
-        await s.bus.command(subjects.cmd("order", req.clientOrderId), { type: ReplaceOrder.type, ...cmd }, ctx.remainingMs());
+        // A replace is a new risk decision (more quantity, another price): it goes through the order's risk book,
+        // which checks it and, approved, passes it on to the order actor, as it does for SubmitOrder.
+        const book = await bookOf(req.clientOrderId, ctx.remainingMs());
+        await s.bus.command(subjects.cmd("risk-book", book), { type: ReplaceOrder.type, ...cmd }, ctx.remainingMs());
         return { clientOrderId: req.clientOrderId };
       },
     }),
@@ -117,13 +162,36 @@ export function tradingRpcs(s: Services): ServiceRpcs {
       role: Role.Viewer,
       request: z.object({ clientOrderId: actorId }),
       async handle(req, ctx) {
-        const ts = ctx.nowUs();
-        const result = await s.bus.command(
-          subjects.cmd("order", req.clientOrderId),
-          { type: GET_ORDER, clientOrderId: req.clientOrderId, tsEvent: ts, tsInit: ts },
-          ctx.remainingMs(),
-        );
-        return orderFrom(req.clientOrderId, result, s.orders.get(req.clientOrderId));
+        const id = req.clientOrderId;
+        const known = s.orders.get(id);
+        // The live actor is the truth for an open order; a closed one (known closed here, or silent) is history.
+        if (!known || isOpen(known)) {
+          const ts = ctx.nowUs();
+          try {
+            const result = await s.bus.command(
+              subjects.cmd("order", id),
+              { type: GET_ORDER, clientOrderId: id, tsEvent: ts, tsInit: ts },
+              Math.min(ctx.remainingMs(), liveOrderWaitMs),
+            );
+            return orderFrom(id, result, known);
+          } catch (e) {
+            if (!unanswered(e)) throw e;
+          }
+        }
+        let recorded: HistoricalOrder | undefined;
+        let historyFailure = "";
+        if (s.history?.latestOrder) {
+          try {
+            recorded = await s.history.latestOrder(id);
+          } catch (e) {
+            historyFailure = (e as Error).message;
+          }
+        } else historyFailure = "no order history is configured";
+        if (recorded) return orderFrom(id, recordedAnswer(recorded), known);
+        // The recorder may lag the event stream by a moment: what this gateway saw is the next best answer.
+        if (known) return known;
+        if (historyFailure) throw new GatewayError(Status.UNAVAILABLE, `order ${id}: no live order actor answered and order history failed: ${historyFailure}`);
+        throw new GatewayError(Status.NOT_FOUND, `order ${id}: no live order actor and no recorded order with this clientOrderId`);
       },
     }),
     ListOrders: unary({

@@ -1,12 +1,14 @@
 import type { Msg } from "@nats-io/transport-node";
 import t from "tap";
-import type { Bar, Quote, Trade } from "../../actors/domain/index.ts";
+import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
+import { evolve, type OrderState } from "../../actors/order/index.ts";
 import type { ReplayClock } from "../../actors/feed/replay/index.ts";
 import { startTestInfra, type TestInfra } from "../local/index.ts";
 import { connectNats, decodeMessage } from "../nats/index.ts";
 import {
   barsOf,
   declareTables,
+  latestOrderOf,
   latestQuote,
   openIlpSender,
   publishReplayFeed,
@@ -16,7 +18,7 @@ import {
   rowsOf,
   ticksOf,
 } from "./index.ts";
-import { barRow, quoteRow, tradeRow, writeRow } from "./rows.ts";
+import { barRow, orderEventRows, quoteRow, tradeRow, writeRow } from "./rows.ts";
 import { walApplied } from "./test-support.ts";
 
 // One QuestDB (and nats-server) for the file; the rows are written once and only read by the tests.
@@ -61,6 +63,14 @@ const bars: Bar[] = Array.from({ length: 5 }, (_, i) => ({
   tsInit: T0 + (i + 1) * 60_000_000 + 5,
 }));
 
+// An id with a quote in it: the SQL literal must escape it.
+const ORDER_ID = "o'brien-1";
+const orderEvents: OrderEvent[] = [
+  { type: "OrderSubmitted", clientOrderId: ORDER_ID, instrument: inst, side: "SELL", orderType: "LIMIT", quantity: 3_00000000, price: 410_25000000, timeInForce: "GTC", postOnly: false, reduceOnly: false, strategy: "s", book: "b", emulatedStop: false, emulatedGtd: false, tsEvent: T0, tsInit: T0 },
+  { type: "OrderAccepted", clientOrderId: ORDER_ID, venueOrderId: "V-9", local: false, tsEvent: T0 + 10, tsInit: T0 + 10 },
+  { type: "OrderFilled", clientOrderId: ORDER_ID, venueOrderId: "V-9", execId: "E-1", side: "SELL", lastQty: 3_00000000, lastPx: 410_50000000, fee: 0, liquidity: "TAKER", cumQty: 3_00000000, leavesQty: 0, avgPx: 410_50000000, venueSeq: 1, tsEvent: T0 + 20, tsInit: T0 + 21 },
+];
+
 t.before(async () => {
   infra = await startTestInfra({ questdb: true });
   url = infra.questdbUrl ?? "";
@@ -71,9 +81,14 @@ t.before(async () => {
   for (const b of bars) await writeRow(sender, barRow(b));
   // another instrument's rows must never leak into BRK.B's answers
   await writeRow(sender, quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: 1 }));
+  let state: OrderState | null = null;
+  for (const [i, e] of orderEvents.entries()) {
+    state = evolve(state, e);
+    for (const row of orderEventRows(e, state, i + 1)) await writeRow(sender, row);
+  }
   await sender.flush();
   await sender.close();
-  for (const table of ["quotes", "trades", "bars"]) await walApplied(url, table);
+  for (const table of ["quotes", "trades", "bars", "orders"]) await walApplied(url, table);
 });
 t.teardown(() => infra?.stop());
 
@@ -147,4 +162,25 @@ t.test("a replay from QuestDB publishes quotes, trades and bars on the replay fe
   t.same(new Set(got.map((g) => g.subject)), new Set(["am.feed.replay.XNYS.BRK~2EB"]));
   t.same(new Set(got.map((g) => g.type)), new Set(["RawQuote", "RawTrade", "Bar"]));
   t.equal(now, (bars[4]!.tsEvent - T0) / 1000 / 60, "five minutes of data took five seconds of (fake) time at x60");
+});
+
+t.test("the latest recorded state of an order comes back by clientOrderId, and nothing for an unknown one", async (t) => {
+  t.same(await latestOrderOf(url, ORDER_ID), {
+    clientOrderId: ORDER_ID,
+    event: "OrderFilled",
+    tsEvent: T0 + 20,
+    venueOrderId: "V-9",
+    instrument: inst,
+    side: "SELL",
+    orderType: "LIMIT",
+    timeInForce: "GTC",
+    status: "FILLED",
+    quantity: 3_00000000,
+    price: 410_25000000,
+    cumQty: 3_00000000,
+    avgPx: 410_50000000,
+  });
+  t.equal(await latestOrderOf(url, "nobody-1"), undefined);
+  await t.rejects(latestOrderOf(url, "has space"), /clientOrderId/);
+  t.match(await questdbBarHistory(url).latestOrder(ORDER_ID), { status: "FILLED" });
 });

@@ -187,12 +187,75 @@ export async function latestQuote(url: string, instrument: string): Promise<Quot
   return row ? quoteOf(`${i.symbol}.${i.venue}`, row) : undefined;
 }
 
+/** An order as the `orders` table last recorded it (the row of its latest event). Values in 1e-8 units. */
+export interface RecordedOrder {
+  clientOrderId: string;
+  venueOrderId?: string;
+  /** `SYMBOL.VENUE`; absent when the recorder never saw the order's OrderSubmitted */
+  instrument?: string;
+  side?: string;
+  orderType?: string;
+  timeInForce?: string;
+  /** FIX OrdStatus after the event (FILLED, CANCELLED, ...) */
+  status?: string;
+  /** the event that wrote the row */
+  event: string;
+  quantity?: number;
+  price?: number;
+  stopPrice?: number;
+  cumQty?: number;
+  avgPx?: number;
+  reason?: string;
+  tsEvent: number;
+}
+
+const ORDER_COLUMNS =
+  "cast(ts AS LONG) ts, client_order_id, venue_order_id, event, status, venue, symbol, side, order_type, tif, price, stop_price, qty, filled_qty, avg_price, reason, seq";
+const CLIENT_ORDER_ID_RE = /^[\x21-\x7e]{1,64}$/;
+
+/** The latest recorded row of an order, or undefined when the recorder has none (yet). */
+export async function latestOrderOf(url: string, clientOrderId: string): Promise<RecordedOrder | undefined> {
+  if (typeof clientOrderId !== "string" || !CLIENT_ORDER_ID_RE.test(clientOrderId)) {
+    throw new HistoryQueryError(`clientOrderId ${JSON.stringify(clientOrderId)} must be 1 to 64 printable characters without spaces`);
+  }
+  // Every event is its own row; within one timestamp the stream sequence orders them.
+  const sql = `SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ${sqlLiteral(clientOrderId)} ORDER BY ts DESC, seq DESC LIMIT 1`;
+  const r = rowsOf(await questdbSql(url, sql))[0];
+  if (!r) return undefined;
+  const text = (c: string): string | undefined => (typeof r[c] === "string" && r[c] !== "" ? (r[c] as string) : undefined);
+  const optionalFixed = (c: string): number | undefined => (r[c] === null || r[c] === undefined ? undefined : fixed(r, c, "orders"));
+  const venue = text("venue");
+  const symbol = text("symbol");
+  const out: RecordedOrder = { clientOrderId, event: text("event") ?? "", tsEvent: integer(r, "ts", "orders") };
+  const set = <K extends keyof RecordedOrder>(k: K, v: RecordedOrder[K] | undefined) => {
+    if (v !== undefined) out[k] = v;
+  };
+  set("venueOrderId", text("venue_order_id"));
+  set("instrument", venue && symbol ? `${symbol}.${venue}` : undefined);
+  set("side", text("side"));
+  set("orderType", text("order_type"));
+  set("timeInForce", text("tif"));
+  set("status", text("status"));
+  set("quantity", optionalFixed("qty"));
+  set("price", optionalFixed("price"));
+  set("stopPrice", optionalFixed("stop_price"));
+  set("cumQty", optionalFixed("filled_qty"));
+  set("avgPx", optionalFixed("avg_price"));
+  set("reason", text("reason"));
+  return out;
+}
+
 /**
- * The shape of the gateway's BarHistory port (gateway/history.ts): bars whose close time is in [fromUs, toUs).
+ * The shape of the gateway's history port (gateway/history.ts): bars whose close time is in [fromUs, toUs), and the
+ * latest recorded state of an order (GetOrder of an order whose actor has retired).
  * Structural, so infra does not import the gateway.
  */
 export function questdbBarHistory(url: string): {
   bars(instrument: string, barType: string, fromUs: number, toUs: number, limit: number): Promise<Bar[]>;
+  latestOrder(clientOrderId: string): Promise<RecordedOrder | undefined>;
 } {
-  return { bars: (instrument, barType, fromUs, toUs, limit) => barsOf(url, { instrument, barType, fromUs, toUs, limit, by: "close" }) };
+  return {
+    bars: (instrument, barType, fromUs, toUs, limit) => barsOf(url, { instrument, barType, fromUs, toUs, limit, by: "close" }),
+    latestOrder: (clientOrderId) => latestOrderOf(url, clientOrderId),
+  };
 }

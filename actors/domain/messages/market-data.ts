@@ -75,3 +75,11 @@ export const BookUpdate = defineMessage(
   "An L2 book snapshot or incremental update: [price, size] levels.",
 );
 export type BookUpdate = MessageOf<typeof BookUpdate>;
+
+export const GetBook = defineMessage(
+  "GetBook",
+  1,
+  z.object({ instrument: instrumentId.optional(), depth: z.number().int().min(1).max(500).default(10), ...stamped }),
+  "Top of book and the best `depth` L2 levels per side (request/reply to the instrument actor).",
+);
+export type GetBook = MessageOf<typeof GetBook>;

@@ -61,3 +61,11 @@ export const ReplaceOrder = defineMessage(
   "Change quantity or prices of an open order (cancel/replace).",
 );
 export type ReplaceOrder = MessageOf<typeof ReplaceOrder>;
+
+export const GetOrder = defineMessage(
+  "GetOrder",
+  1,
+  z.object({ clientOrderId: z.string().min(1).max(64), ...stamped }),
+  "The order's current state (request/reply to its order actor; a closed order's actor has retired: ask the history).",
+);
+export type GetOrder = MessageOf<typeof GetOrder>;

@@ -206,6 +206,26 @@ export type RegisterInstrument = MessageOf<typeof RegisterInstrument>;
 export const GetRiskReport = defineMessage("GetRiskReport", 1, z.object({ ...stamped }), "Positions, P&L, exposure, limit usage and VaR.");
 export type GetRiskReport = MessageOf<typeof GetRiskReport>;
 
+export const GetRiskLimits = defineMessage("GetRiskLimits", 1, z.object({ ...stamped }), "The book's current limits (the shape SetRiskLimits takes).");
+export type GetRiskLimits = MessageOf<typeof GetRiskLimits>;
+
+export const GetEquityCurve = defineMessage(
+  "GetEquityCurve",
+  1,
+  z
+    .object({
+      /** sample times in [fromUs, toUs] */
+      fromUs: z.number().int().nonnegative(),
+      toUs: z.number().int().nonnegative(),
+      /** at most this many points, the oldest first */
+      limit: z.number().int().min(1).max(100_000).default(1000),
+      ...stamped,
+    })
+    .refine((m) => m.toUs >= m.fromUs, { path: ["toUs"], message: "must not be before fromUs" }),
+  "Equity samples the book kept (a bounded series, sampled on marks and fills) in a time range.",
+);
+export type GetEquityCurve = MessageOf<typeof GetEquityCurve>;
+
 // ---- domain events (journaled; each is also an input that re-applies it) ----
 
 export const OrderApproved = defineMessage(

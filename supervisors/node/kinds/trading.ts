@@ -94,9 +94,14 @@ export const riskBookKind = (catalogue: Catalogue) => {
     catchUp: { subjects: () => [subjects.evtAll("order")], overlapMs: 2_000 },
     mailboxCapacity: 50_000,
     persist: {
-      toPlain: (c) => ({ book: (c as RiskBookContext).book }),
-      // a fresh context (empty marks, VaR window and valuation cache) around the stored book
-      fromPlain: (p) => ({ ...initialTransition(riskBookMachine, { config })[0].context, book: (p as { book: RiskBookContext["book"] }).book }),
+      // the journaled book plus the bounded equity curve (not journaled: it would survive only in the snapshot)
+      toPlain: (c) => ({ book: (c as RiskBookContext).book, equityCurve: (c as RiskBookContext).equityCurve }),
+      // a fresh context (empty marks, VaR window and valuation cache) around the stored book and curve
+      fromPlain: (p) => {
+        const stored = p as { book: RiskBookContext["book"]; equityCurve?: RiskBookContext["equityCurve"] };
+        const fresh = initialTransition(riskBookMachine, { config })[0].context;
+        return { ...fresh, book: stored.book, equityCurve: stored.equityCurve ?? fresh.equityCurve };
+      },
     },
     summarize: (c) => {
       const b = (c as RiskBookContext).book;
