@@ -32,6 +32,7 @@ const actorCodeStatus: Record<string, Status> = {
   // the order actor's OrderReason.UnknownOrder
   UNKNOWN_ORDER: Status.NOT_FOUND,
   "unknown-actor": Status.NOT_FOUND,
+  "not-running": Status.NOT_FOUND,
   "already-exists": Status.ALREADY_EXISTS,
   duplicate: Status.ALREADY_EXISTS,
 };

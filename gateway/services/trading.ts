@@ -14,9 +14,9 @@ import type { Services } from "./context.ts";
 export const GET_ORDER = "GetOrder";
 
 /**
- * How long GetOrder waits for a live order actor. A closed order's actor has retired, and the node's on-demand
- * spawner drops a query to an actor that is not running (it starts orders only on SubmitOrder), so silence past
- * this bound means "ask the history"; a running actor answers in milliseconds.
+ * How long GetOrder waits for a live order actor. A closed order's actor has retired: the node's on-demand spawner
+ * answers a query to it "not-running" (NOT_FOUND) at once, and silence past this bound (no node up, a busy one)
+ * also means "ask the history"; a running actor answers in milliseconds.
  */
 export const liveOrderWaitMs = 1_500;
 

@@ -34,12 +34,15 @@ t.test("the first command to a new id is answered by the actor it creates, and t
   t.ok(new Set(owners).size === 2, `placement spread them over both nodes (${owners.join(",")})`);
 });
 
-t.test("a command that may not create an actor is dropped for an unknown id", async (t) => {
+t.test("a request that may not create an actor is answered 'not running' for an unknown id, and creates nothing", async (t) => {
   const f = await natsFixture(t);
   const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
   await a.waitFor(/node up/);
-  const r = await command(f.nc, K, "never", { type: "GetCount" }, 1_500).catch((e: Error) => e);
-  t.ok(r instanceof Error, "no actor answers a GetCount for an id that was never created");
+  const r = await command(f.nc, K, "never", { type: "GetCount" }, 5_000);
+  t.equal(r.ok, false);
+  t.equal(r.error?.code, "not-running", "the spawner says the actor does not run");
+  t.match(r.error?.message, /counter-od never is not running/);
   const later = await command(f.nc, K, "never", { type: "Increment", by: 1 }, 15_000);
   t.ok(later.ok, "the same id is created by a command that may create it");
+  t.same((await command(f.nc, K, "never", { type: "GetCount" })).result, { count: 1, fired: 0 }, "the refused query started nothing before it");
 });

@@ -1,7 +1,8 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { parseSubject, subjects } from "../../actors/domain/subjects.ts";
-import { decodeMessage, Header } from "../../infra/nats/codec.ts";
+import { RuntimeError } from "../../actors/domain/messages/reply.ts";
+import { decodeMessage, encodeMessage, Header } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -118,6 +119,7 @@ export class OnDemandSpawner {
       const type = msg.headers?.get(Header.Type) ?? "";
       if (kind.spawnOn && !kind.spawnOn.includes(type)) {
         this.stats.dropped++;
+        if (msg.reply) void this.refuseNotRunning(kind, id, type, msg);
         return;
       }
       p = this.spawn(kind, id, key);
@@ -128,6 +130,19 @@ export class OnDemandSpawner {
       this.stats.forwarded++;
       this.nc.publish(msg.subject, msg.data, { ...(msg.reply ? { reply: msg.reply } : {}), ...(msg.headers ? { headers: msg.headers } : {}) });
     }
+  }
+
+  /**
+   * A request that does not create the actor (a query, a cancel) for one nobody holds a lease on: answer at once
+   * that it is not running, rather than leave the requester to its timeout. A held lease means the actor runs
+   * somewhere and answers its own copy.
+   */
+  private async refuseNotRunning(kind: ActorKind, id: string, type: string, msg: Msg): Promise<void> {
+    const lease = await this.leases.get(kvKey(kind.name, id)).catch(() => null);
+    if (lease?.operation === "PUT" && lease.length > 0) return;
+    const message = `${kind.name} ${id} is not running (retired, or never created); ${type} does not start it (${kind.spawnOn?.join(", ")} does)`;
+    const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: RuntimeError.NotRunning, message } });
+    msg.respond(data, { headers });
   }
 
   /** true: the actor was started for this message (forward it); false: it already ran and had its own copy. */

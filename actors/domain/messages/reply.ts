@@ -22,5 +22,7 @@ export const RuntimeError = {
   NotHere: "not-here",
   Invalid: "invalid",
   Stopped: "stopped",
+  /** an on-demand actor that is not running (retired, or never created) was asked something that does not create it */
+  NotRunning: "not-running",
 } as const;
 export type RuntimeError = (typeof RuntimeError)[keyof typeof RuntimeError];
