@@ -4,7 +4,7 @@ import t from "tap";
 import { repoRoot } from "../infra/local/index.ts";
 import { createLogger } from "../infra/telemetry/log.ts";
 import { ActorNode } from "../supervisors/node/actor-node.ts";
-import { admin } from "../supervisors/node/testing.ts";
+import { admin, seedDemoInstruments } from "../supervisors/node/testing.ts";
 import { call, failure, startHarness } from "./test-support.ts";
 
 // A node of the platform's kinds with a three-instrument demo market (SIM001..SIM003.SIMX); cells inherit the environment.
@@ -18,6 +18,7 @@ interface Summary {
 
 t.test("the Strategies service lists, deploys and steers strategies of a running node", async (t) => {
   const h = await startHarness();
+  await seedDemoInstruments(h.nc, 3);
   const node = new ActorNode({
     nc: h.nc,
     natsUrl: h.infra.natsUrl,

@@ -9,6 +9,7 @@ import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { Cell, HungCellError } from "../cells/cell.ts";
 import { type ActorRef, Placement } from "../placement/placement.ts";
+import { setKindsNatsUrl } from "./kinds/kinds-nats.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
@@ -51,11 +52,15 @@ export class ActorNode {
   private subs: Subscription[] = [];
   private readonly served = new Map<string, { num_requests: number; num_errors: number }>();
   private spawner: OnDemandSpawner | undefined;
+  /** what the kinds module holds open on this thread (its KV watches), if it says */
+  private closeKinds: (() => Promise<void>) | undefined;
 
   constructor(private readonly o: ActorNodeOptions) {}
 
   async start(): Promise<void> {
-    const { kinds, deployable = [] } = (await import(this.o.kindsModule)) as { kinds: ActorKind[]; deployable?: Deployable[] };
+    setKindsNatsUrl(this.o.natsUrl);
+    const { kinds, deployable = [], closeKinds } = (await import(this.o.kindsModule)) as { kinds: ActorKind[]; deployable?: Deployable[]; closeKinds?: () => Promise<void> };
+    this.closeKinds = closeKinds;
     for (const k of kinds) this.kinds.set(k.name, k);
     for (const d of deployable) this.deployable.set(d.kind, d);
     this.config = await new Kvm(this.o.nc).open(buckets.config);
@@ -371,6 +376,7 @@ export class ActorNode {
     this.spawner?.stop();
     await this.placement.stop();
     await this.root.stop("shutdown");
+    await this.closeKinds?.().catch(() => {});
   }
 }
 

@@ -4,6 +4,7 @@ import { loadConfig } from "../../infra/config/index.ts";
 import { type Catalogue, connectNats, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import type { ActorKind } from "../runtime/kind.ts";
+import { kindsNatsUrl } from "./kinds/kinds-nats.ts";
 import { instrumentKind, simulatorFeedKind } from "./kinds/market-data.ts";
 import { strategyDeployable } from "./kinds/strategy-deployments.ts";
 import { exchangeKind, orderKind, riskBookKind, strategyKind, venueKind } from "./kinds/trading.ts";
@@ -17,9 +18,9 @@ import { vendorFeedKinds } from "./kinds/vendor-feed.ts";
  */
 const config = loadConfig();
 const log = createLogger({ level: config.logLevel, base: { node: config.nodeId, component: "instrument-catalogue" } });
-const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.natsPort}`, `alphamind-${config.nodeId}-catalogue`);
+const nc = await connectNats(kindsNatsUrl(config), `alphamind-${config.nodeId}-catalogue`);
 const catalogue: Catalogue = new Map();
-await watchCatalogue(await openInstrumentBucket(nc), catalogue, {
+const watch = await watchCatalogue(await openInstrumentBucket(nc), catalogue, {
   // every cell reads the same entries: the main thread warns once, cells only at debug
   onInvalid: (key, e) => (isMainThread ? log.warn : log.debug)("instrument definition in KV refused", { key, error: e.message }),
   onChange: (c) => log.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
@@ -46,3 +47,9 @@ export const kinds: ActorKind[] = [
 
 /** Kinds deployed from a configuration (am.admin.deploy): strategies running a sample on given instruments. */
 export const deployable = [strategyDeployable(catalogue)];
+
+/** Ends the catalogue's watch and connection (ActorNode.stop): a node inside a test process must not hold it open. */
+export async function closeKinds(): Promise<void> {
+  watch.stop();
+  await nc.close();
+}

@@ -8,13 +8,14 @@ import { buckets } from "../../infra/nats/resources.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { eventually, type NatsFixture, natsFixture } from "../runtime/testing/harness.ts";
 import { ActorNode } from "./actor-node.ts";
-import { admin, type ReplyBody } from "./testing.ts";
+import { admin, type ReplyBody, seedDemoInstruments } from "./testing.ts";
 
 // Timeouts are generous: these tests share a small machine with others. The platform's kinds with a three-instrument demo market (SIM001..SIM003.SIMX); cells inherit the environment.
 process.env.AM_DEMO_INSTRUMENTS = "3";
 
 /** An in-process node hosting the platform's kinds (supervisors/node/kinds.ts). */
 async function startTradingNode(t: { teardown(fn: () => unknown): void }, f: NatsFixture, node: string): Promise<{ node: ActorNode; stop(): Promise<void> }> {
+  await seedDemoInstruments(f.nc, 3);
   const n = new ActorNode({
     nc: f.nc,
     natsUrl: f.infra.natsUrl,

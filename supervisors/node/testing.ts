@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
+import { demoUniverse } from "../../actors/instrument/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
+import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorNode } from "./actor-node.ts";
 
@@ -79,4 +81,9 @@ export async function startTestNode(
   await node.start();
   t.teardown(() => node.stop());
   return node;
+}
+
+/** What main.ts does before its node starts: the demo universe's definitions in KV, where absent. */
+export async function seedDemoInstruments(nc: import("@nats-io/transport-node").NatsConnection, n: number): Promise<void> {
+  await putDefinitions(await openInstrumentBucket(nc), demoUniverse(n), { onlyAbsent: true });
 }
