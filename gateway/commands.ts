@@ -13,7 +13,7 @@ export class CommandBus {
   private readonly replies: ReplyInbox;
 
   constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     /** timeout of a call that carries no deadline */
     private readonly defaultTimeoutMs: number,
   ) {
