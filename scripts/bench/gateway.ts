@@ -13,11 +13,11 @@
  * The client runs in a child process so that its serialisation does not share the gateway's event loop; on a
  * 2-core machine it still shares the CPU with the gateway, nats-server and the node, so each step also reports the
  * CPU milliseconds each process spent per 1 000 calls (from /proc), which load from elsewhere does not inflate as
- * much as wall time. Only accepted calls count; errors are counted per gRPC status. Last line: the highest rate
+ * much as wall time, net of what each burns idle (measured for 2 s before the client starts). Only accepted calls count; errors are counted per gRPC status. Last line: the highest rate
  * held with p99 under 5 ms (or the step with the least p99 when none held).
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -31,6 +31,7 @@ import { buckets } from "../../infra/nats/resources.ts";
 
 const STEPS = (process.env.GATEWAY_BENCH_STEPS ?? "1,4,16,64").split(",").map(Number);
 const STEP_MS = Number(process.env.GATEWAY_BENCH_STEP_MS ?? 3_000);
+const IDLE_MS = 2_000;
 const secret = "bench-secret-of-at-least-32-bytes-long";
 
 interface ClientStep {
@@ -138,15 +139,24 @@ function cpuMsOf(pid: number): number {
 
 async function drive(spec: ClientSpec, processes: Record<string, number>, label: string): Promise<StepResult[]> {
   const results: StepResult[] = [];
+  // What each process burns with no calls (the demo market keeps a node busy): subtracted from each step.
+  const idle0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMsOf(pid)]));
+  const idleT0 = performance.now();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idleMsPerS = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, ((cpuMsOf(pid) - idle0[k]!) * 1000) / (performance.now() - idleT0)]));
+  process.stderr.write(`[${label}] idle CPU ms/s: ${Object.entries(idleMsPerS).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}\n`);
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--client", JSON.stringify(spec)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let before: Record<string, number> = {};
+  let startedAt = 0;
   child.on("message", (m: ClientStep | { start: number }) => {
     if ("start" in m) {
       before = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMsOf(pid)]));
+      startedAt = performance.now();
       return;
     }
+    const elapsedS = (performance.now() - startedAt) / 1000;
     const cpuMsPer1k = Object.fromEntries(
-      Object.entries(processes).map(([k, pid]) => [k, m.calls ? Number((((cpuMsOf(pid) - before[k]!) * 1000) / m.calls).toFixed(1)) : 0]),
+      Object.entries(processes).map(([k, pid]) => [k, m.calls ? Number((((cpuMsOf(pid) - before[k]! - idleMsPerS[k]! * elapsedS) * 1000) / m.calls).toFixed(1)) : 0]),
     );
     const r: StepResult = { ...m, cpuMsPer1k, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) };
     results.push(r);
@@ -186,7 +196,9 @@ async function benchPlatform(): Promise<StepResult[]> {
   const nc = await connectNats(infra.natsUrl, "bench-gateway");
   try {
     const port = await freePort();
-    node = spawn(process.execPath, ["--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
+    // GATEWAY_BENCH_NODE_ARGS: extra node flags for the node process, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+    const nodeArgs = (process.env.GATEWAY_BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+    node = spawn(process.execPath, [...nodeArgs, "--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -205,8 +217,12 @@ async function benchPlatform(): Promise<StepResult[]> {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: string[] = [];
+    // GATEWAY_BENCH_NODE_LOG: a file that gets the node's log lines
+    const logFile = process.env.GATEWAY_BENCH_NODE_LOG;
+    if (logFile) writeFileSync(logFile, "");
     const up = new Promise<void>((resolve, reject) => {
       const onLine = (l: string) => {
+        if (logFile) appendFileSync(logFile, `${l}\n`);
         lines.push(l);
         if (lines.length > 200) lines.shift();
         if (/node up/.test(l)) resolve();
