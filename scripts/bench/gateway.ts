@@ -26,7 +26,7 @@ import { Kvm } from "@nats-io/kv";
 import { subjects } from "../../actors/domain/index.ts";
 import { loadProtos, mintToken, startGateway } from "../../gateway/index.ts";
 import { freePort, repoRoot, startTestInfra, type TestInfra } from "../../infra/local/index.ts";
-import { connectNats, declareResources, encodeMessage } from "../../infra/nats/index.ts";
+import { connectNats, declareResources, decodePayload, encodeMessage } from "../../infra/nats/index.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 
 const STEPS = (process.env.GATEWAY_BENCH_STEPS ?? "1,4,16,64").split(",").map(Number);
@@ -46,6 +46,8 @@ interface ClientStep {
   clientCpuMsPer1k: number;
 }
 interface StepResult extends ClientStep {
+  /** platform only: where the time goes inside it (stageProbe) */
+  stagesMs?: Record<string, number | null>;
   /** CPU ms per 1 000 accepted calls of each server process (gateway or node, nats-server) */
   cpuMsPer1k: Record<string, number>;
   loadAvg1m: number;
@@ -137,7 +139,7 @@ function cpuMsOf(pid: number): number {
   }
 }
 
-async function drive(spec: ClientSpec, processes: Record<string, number>, label: string): Promise<StepResult[]> {
+async function drive(spec: ClientSpec, processes: Record<string, number>, label: string, onStep?: (concurrency: number) => void): Promise<StepResult[]> {
   const results: StepResult[] = [];
   // What each process burns with no calls (the demo market keeps a node busy): subtracted from each step.
   const idle0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMsOf(pid)]));
@@ -152,6 +154,7 @@ async function drive(spec: ClientSpec, processes: Record<string, number>, label:
     if ("start" in m) {
       before = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMsOf(pid)]));
       startedAt = performance.now();
+      onStep?.(m.start);
       return;
     }
     const elapsedS = (performance.now() - startedAt) / 1000;
@@ -238,7 +241,14 @@ async function benchPlatform(): Promise<StepResult[]> {
     // config watch like an operator's set-limits; wait until the book has them.
     await liftLimits(nc);
     const token = await mintToken(secret, { subject: "bench", role: "trader", ttlS: 600 });
-    return await drive({ port, token, instrument: "SIM001.SIMX", book: "demo", price: "1.00" }, { node: node.pid!, nats: infra.pids[0]! }, "platform");
+    const probe = stageProbe(nc);
+    const results = await drive({ port, token, instrument: "SIM001.SIMX", book: "demo", price: "1.00" }, { node: node.pid!, nats: infra.pids[0]! }, "platform", probe.step);
+    await new Promise((r) => setTimeout(r, 2_000)); // late order events
+    for (const r of results) {
+      r.stagesMs = probe.stages(r.concurrency);
+      process.stderr.write(`[platform] concurrency ${r.concurrency} stages (median ms / count): ${JSON.stringify(r.stagesMs)}\n`);
+    }
+    return results;
   } finally {
     if (node && node.exitCode === null) {
       node.kill("SIGTERM");
@@ -276,6 +286,73 @@ async function liftLimits(nc: Awaited<ReturnType<typeof connectNats>>): Promise<
   for await (const _ of sub) changed = true;
   clearTimeout(timer);
   if (!changed) throw new Error("risk book demo did not take the bench's limits (RiskLimitsChanged) within 30 s");
+}
+
+/**
+ * Where a SubmitOrder's time goes inside the platform, seen from NATS by this process: the command on the risk
+ * book's subject → its journaled OrderApproved → the order actor's first event (spawn on demand, forward, journal)
+ * → OrderAccepted (venue connection, simulated exchange). Medians per step; orders whose order actor never spoke
+ * within the run are counted as `orderLost`.
+ */
+function stageProbe(nc: Awaited<ReturnType<typeof connectNats>>) {
+  interface Seen { step: number; cmd: number; approved?: number; order?: number; accepted?: number }
+  const seen = new Map<string, Seen>();
+  let step = 0;
+  const idOf = (data: Uint8Array): string | undefined => {
+    try {
+      const id = (decodePayload(data) as { clientOrderId?: unknown }).clientOrderId;
+      return typeof id === "string" ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  nc.subscribe(subjects.cmd("risk-book", "demo"), {
+    callback: (_e, m) => {
+      const id = step && m.headers?.get("am-type") === "SubmitOrder" ? idOf(m.data) : undefined;
+      if (id) seen.set(id, { step, cmd: performance.now() });
+    },
+  });
+  nc.subscribe(subjects.evt("risk-book", "demo", "OrderApproved"), {
+    callback: (_e, m) => {
+      const s = seen.get(idOf(m.data) ?? "");
+      if (s) s.approved = performance.now();
+    },
+  });
+  nc.subscribe(subjects.evtAll("order"), {
+    callback: (_e, m) => {
+      const s = seen.get(idOf(m.data) ?? "");
+      if (!s) return;
+      s.order ??= performance.now();
+      if (m.subject.endsWith(".OrderAccepted")) s.accepted ??= performance.now();
+    },
+  });
+  const median = (xs: number[]) => (xs.length ? Number(xs.sort((a, b) => a - b)[xs.length >> 1]!.toFixed(2)) : null);
+  return {
+    step: (concurrency: number) => {
+      step = concurrency;
+    },
+    stages: (concurrency: number) => {
+      const all = [...seen.values()].filter((s) => s.step === concurrency);
+      const gap = (f: (s: Seen) => number | undefined, g: (s: Seen) => number | undefined) =>
+        all.flatMap((s) => {
+          const a = f(s);
+          const b = g(s);
+          return a !== undefined && b !== undefined ? [b - a] : [];
+        });
+      const approve = gap((s) => s.cmd, (s) => s.approved);
+      const spawn = gap((s) => s.approved, (s) => s.order);
+      const venue = gap((s) => s.order, (s) => s.accepted);
+      return {
+        commands: all.length,
+        riskBookMs: median(approve),
+        orderActorMs: median(spawn),
+        orderActorP99Ms: spawn.length ? Number(spawn[Math.floor(spawn.length * 0.99)]!.toFixed(1)) : null,
+        venueAcceptMs: median(venue),
+        accepted: venue.length,
+        orderLost: all.filter((s) => s.approved !== undefined && s.order === undefined).length,
+      };
+    },
+  };
 }
 
 function best(results: StepResult[]): { step: StepResult; held: boolean } {
