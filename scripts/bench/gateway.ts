@@ -8,6 +8,7 @@
  *     through KV (`limits.demo`, as `scripts/admin.ts set-limits` does), the gateway's rate limit through config.
  *   fake: the gateway in this process, a plain NATS responder as the risk book: the gateway's own cost.
  *   both: fake, then platform; both figures are printed, the last line's top level is the platform's.
+ * GATEWAY_BENCH_CLIENT: raw (default; gRPC framed by hand over node:http2, cheap) or grpc-js (the library client).
  * GATEWAY_BENCH_STEPS ("1,4,16,64") and GATEWAY_BENCH_STEP_MS (3000) shape the run.
  *
  * The client runs in a child process so that its serialisation does not share the gateway's event loop; on a
@@ -18,6 +19,7 @@
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import * as http2 from "node:http2";
 import { loadavg } from "node:os";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -62,27 +64,77 @@ interface ClientSpec {
 
 /* ---------------- the client (child process) ---------------- */
 
-async function client(spec: ClientSpec): Promise<void> {
+type Submit = (req: Record<string, unknown>, done: (code: number, details: string) => void) => void;
+
+/** grpc-js's client: what applications use, and about as costly per call as the gateway itself. */
+function grpcJsClient(spec: ClientSpec): { submit: Submit; close(): void } {
   const Trading = loadProtos().client("Trading");
-  const c = new Trading(`127.0.0.1:${spec.port}`, grpc.credentials.createInsecure()) as unknown as Record<
-    string,
-    (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void) => void
-  >;
+  const c = new Trading(`127.0.0.1:${spec.port}`, grpc.credentials.createInsecure());
+  const call = (c as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void) => void>).SubmitOrder!;
   const meta = new grpc.Metadata();
   meta.set("authorization", `Bearer ${spec.token}`);
+  return {
+    submit: (req, done) => call.call(c, req, meta, { deadline: Date.now() + 2_000 }, (e) => done(e ? e.code : 0, e?.details ?? "")),
+    close: () => c.close(),
+  };
+}
+
+/**
+ * The same unary call framed by hand over node:http2 (length-prefixed protobuf, grpc-status in the trailers): a
+ * load generator that leaves more of a 2-core machine to the gateway. The response message is not decoded.
+ */
+function rawHttp2Client(spec: ClientSpec): { submit: Submit; close(): void } {
+  const method = (loadProtos().client("Trading").service as grpc.ServiceDefinition).SubmitOrder!;
+  const session = http2.connect(`http://127.0.0.1:${spec.port}`);
+  const headers = {
+    ":method": "POST",
+    ":path": method.path,
+    "content-type": "application/grpc",
+    te: "trailers",
+    "grpc-timeout": "2000m",
+    authorization: `Bearer ${spec.token}`,
+  };
+  return {
+    submit: (req, done) => {
+      const body = method.requestSerialize(req);
+      const frame = Buffer.allocUnsafe(5 + body.length);
+      frame.writeUInt8(0, 0);
+      frame.writeUInt32BE(body.length, 1);
+      body.copy(frame, 5);
+      const stream = session.request(headers);
+      let code = -1;
+      let details = "";
+      const take = (h: http2.IncomingHttpHeaders) => {
+        if (h["grpc-status"] !== undefined) {
+          code = Number(h["grpc-status"]);
+          details = decodeURIComponent(String(h["grpc-message"] ?? ""));
+        }
+      };
+      stream.on("response", take); // a trailers-only answer (an error) carries the status in its headers
+      stream.on("trailers", take);
+      stream.on("data", () => {});
+      stream.on("close", () => done(code < 0 ? grpc.status.UNKNOWN : code, code < 0 ? `stream closed without grpc-status (${stream.rstCode})` : details));
+      stream.end(frame);
+    },
+    close: () => session.close(),
+  };
+}
+
+async function client(spec: ClientSpec): Promise<void> {
+  const c = process.env.GATEWAY_BENCH_CLIENT === "grpc-js" ? grpcJsClient(spec) : rawHttp2Client(spec);
   let n = 0;
   const codes: Record<string, number> = {};
   let lastError = "";
   const submit = () =>
     new Promise<boolean>((resolve) => {
       const req = { clientOrderId: `b${process.pid}-${n++}`, instrument: spec.instrument, side: "SIDE_BUY", orderType: "ORDER_TYPE_LIMIT", quantity: "1", price: spec.price, timeInForce: "TIME_IN_FORCE_DAY", strategy: "bench", book: spec.book };
-      c.SubmitOrder!(req, meta, { deadline: Date.now() + 2_000 }, (e) => {
-        if (e) {
-          const name = grpc.status[e.code] ?? String(e.code);
+      c.submit(req, (code, details) => {
+        if (code !== 0) {
+          const name = grpc.status[code] ?? String(code);
           codes[name] = (codes[name] ?? 0) + 1;
-          lastError = e.details;
+          lastError = details;
         }
-        resolve(!e);
+        resolve(code === 0);
       });
     });
   for (let i = 0; i < 300; i++) await submit(); // warm-up: JIT, connection, token cache, actor spawn paths
@@ -122,7 +174,7 @@ async function client(spec: ClientSpec): Promise<void> {
     if (errors) process.stderr.write(`  last error: ${lastError}\n`);
     process.send?.(r);
   }
-  (c as unknown as grpc.Client).close();
+  c.close();
 }
 
 /* ---------------- the parent ---------------- */
@@ -292,7 +344,7 @@ async function liftLimits(nc: Awaited<ReturnType<typeof connectNats>>): Promise<
  * Where a SubmitOrder's time goes inside the platform, seen from NATS by this process: the command on the risk
  * book's subject → its journaled OrderApproved → the order actor's first event (spawn on demand, forward, journal)
  * → OrderAccepted (venue connection, simulated exchange). Medians per step; orders whose order actor never spoke
- * within the run are counted as `orderLost`.
+ * within the run (+2 s) are counted as `orderActorSilent` (the node drops them after its 10 s spawn timeout).
  */
 function stageProbe(nc: Awaited<ReturnType<typeof connectNats>>) {
   interface Seen { step: number; cmd: number; approved?: number; order?: number; accepted?: number }
@@ -349,7 +401,7 @@ function stageProbe(nc: Awaited<ReturnType<typeof connectNats>>) {
         orderActorP99Ms: spawn.length ? Number(spawn[Math.floor(spawn.length * 0.99)]!.toFixed(1)) : null,
         venueAcceptMs: median(venue),
         accepted: venue.length,
-        orderLost: all.filter((s) => s.approved !== undefined && s.order === undefined).length,
+        orderActorSilent: all.filter((s) => s.approved !== undefined && s.order === undefined).length,
       };
     },
   };
