@@ -50,6 +50,8 @@ interface ClientStep {
 interface StepResult extends ClientStep {
   /** platform only: where the time goes inside it (stageProbe) */
   stagesMs?: Record<string, number | null>;
+  /** the same without the idle burn subtracted (the net figure is noisy where the idle burn varies, as the demo's does) */
+  cpuMsPer1kGross: Record<string, number>;
   /** CPU ms per 1 000 accepted calls of each server process (gateway or node, nats-server) */
   cpuMsPer1k: Record<string, number>;
   loadAvg1m: number;
@@ -210,10 +212,11 @@ async function drive(spec: ClientSpec, processes: Record<string, number>, label:
       return;
     }
     const elapsedS = (performance.now() - startedAt) / 1000;
-    const cpuMsPer1k = Object.fromEntries(
-      Object.entries(processes).map(([k, pid]) => [k, m.calls ? Number((((cpuMsOf(pid) - before[k]! - idleMsPerS[k]! * elapsedS) * 1000) / m.calls).toFixed(1)) : 0]),
-    );
-    const r: StepResult = { ...m, cpuMsPer1k, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) };
+    const used = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMsOf(pid) - before[k]!]));
+    const per1k = (ms: number) => (m.calls ? Number(((ms * 1000) / m.calls).toFixed(1)) : 0);
+    const cpuMsPer1k = Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, per1k(ms - idleMsPerS[k]! * elapsedS)]));
+    const cpuMsPer1kGross = Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, per1k(ms)]));
+    const r: StepResult = { ...m, cpuMsPer1k, cpuMsPer1kGross, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) };
     results.push(r);
     const cpu = Object.entries({ ...cpuMsPer1k, client: m.clientCpuMsPer1k }).map(([k, v]) => `${k} ${v}`).join(", ");
     const errs = r.errors ? ` ${JSON.stringify(r.errorCodes)}` : "";
