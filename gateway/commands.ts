@@ -13,7 +13,7 @@ export class CommandBus {
   private readonly replies: ReplyInbox;
 
   constructor(
-    nc: NatsConnection,
+    private readonly nc: NatsConnection,
     /** timeout of a call that carries no deadline */
     private readonly defaultTimeoutMs: number,
   ) {
