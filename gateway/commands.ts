@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { status as Status } from "@grpc/grpc-js";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { Reply } from "../actors/domain/index.ts";
 import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
 import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
@@ -10,11 +10,20 @@ import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
  * deadline is the NATS request timeout, so an actor that does not answer in time is DEADLINE_EXCEEDED.
  */
 export class CommandBus {
+  private readonly replies: ReplyInbox;
+
   constructor(
     private readonly nc: NatsConnection,
     /** timeout of a call that carries no deadline */
     private readonly defaultTimeoutMs: number,
-  ) {}
+  ) {
+    this.replies = new ReplyInbox(nc);
+  }
+
+  /** Fails the calls still waiting for an answer and drops the reply subscription (the gateway is stopping). */
+  close(): void {
+    this.replies.close();
+  }
 
   /** Sends a codec message and returns the Reply's result; ok:false becomes the mapped gRPC status. */
   async command(subject: string, message: Message, remainingMs: number, correlationId: string = randomUUID()): Promise<unknown> {
@@ -63,17 +72,13 @@ export class CommandBus {
   private async exchange(subject: string, data: Uint8Array, headers: ReturnType<typeof encodeMessage>["headers"] | undefined, remainingMs: number): Promise<unknown> {
     const timeout = Number.isFinite(remainingMs) ? Math.floor(remainingMs) : this.defaultTimeoutMs;
     if (timeout <= 0) throw new GatewayError(Status.DEADLINE_EXCEEDED, `deadline passed before ${subject} was asked`);
-    let msg: Awaited<ReturnType<NatsConnection["request"]>>;
+    let msg: Msg;
     try {
-      msg = await this.nc.request(subject, data, { timeout, ...(headers ? { headers } : {}) });
+      msg = await this.replies.request(subject, data, headers, timeout);
     } catch (e) {
-      const err = e as Error & { isNoResponders?: () => boolean; cause?: unknown };
-      if (err.isNoResponders?.()) throw unavailable(`no actor answers on ${subject} (no responders)`);
-      const cause = err.cause as Error | undefined;
-      if (err.name === "TimeoutError" || cause?.name === "TimeoutError") {
-        throw new GatewayError(Status.DEADLINE_EXCEEDED, `${subject} did not answer within ${timeout} ms`);
-      }
-      throw unavailable(`request to ${subject} failed: ${err.message}`);
+      if (e instanceof NoResponders) throw unavailable(`no actor answers on ${subject} (no responders)`);
+      if (e instanceof RequestTimeout) throw new GatewayError(Status.DEADLINE_EXCEEDED, `${subject} did not answer within ${timeout} ms`);
+      throw unavailable(`request to ${subject} failed: ${(e as Error).message}`);
     }
     let body: unknown;
     try {
@@ -99,4 +104,82 @@ function adminMessage(subject: string, body: Record<string, unknown>): Message {
   if (subject.endsWith(".quarantine") && "reason" in body) return { type: "AdminQuarantineRequest", kind, id, reason };
   if ("kind" in body) return { type: "AdminActorRequest", kind, id };
   return { type: "AdminTreeRequest" };
+}
+
+class NoResponders extends Error {}
+class RequestTimeout extends Error {}
+
+interface Waiting {
+  resolve(m: Msg): void;
+  reject(e: Error): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * Request/reply over one wildcard reply subscription of our own. nc.request() builds three Error objects (for
+ * async stack traces and a "cancelled" rejection nobody hears) and a promise-wrapped timer per call, a large part
+ * of the gateway's cost per call; here a call is a publish, a Map entry and one timer. No responders arrive, as
+ * with nc.request(), as an empty status 503 message on the reply subject.
+ */
+class ReplyInbox {
+  private readonly prefix = `${createInbox()}.`;
+  private readonly waiting = new Map<string, Waiting>();
+  private sub: Subscription | undefined;
+  private seq = 0;
+
+  constructor(private readonly nc: NatsConnection) {}
+
+  request(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, timeoutMs: number): Promise<Msg> {
+    this.sub ??= this.subscribe();
+    const token = (this.seq++).toString(36);
+    return new Promise<Msg>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(token);
+        reject(new RequestTimeout(subject));
+      }, timeoutMs);
+      this.waiting.set(token, { resolve, reject, timer });
+      try {
+        this.nc.publish(subject, data, headers ? { reply: this.prefix + token, headers } : { reply: this.prefix + token });
+      } catch (e) {
+        clearTimeout(timer);
+        this.waiting.delete(token);
+        reject(e as Error);
+      }
+    });
+  }
+
+  close(): void {
+    this.failAll(new Error("gateway stopping"));
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+  }
+
+  private subscribe(): Subscription {
+    const sub = this.nc.subscribe(`${this.prefix}*`, {
+      callback: (err, msg) => {
+        if (err) return this.failAll(err);
+        const token = msg.subject.slice(this.prefix.length);
+        const w = this.waiting.get(token);
+        if (!w) return; // answered after its deadline
+        this.waiting.delete(token);
+        clearTimeout(w.timer);
+        if (msg.data.length === 0 && msg.headers?.code === 503) w.reject(new NoResponders());
+        else w.resolve(msg);
+      },
+    });
+    // A closed connection answers nobody: fail the waiting calls now rather than at their deadlines.
+    void sub.closed.then(() => {
+      if (this.sub === sub) this.sub = undefined;
+      this.failAll(new Error("connection closed"));
+    });
+    return sub;
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(e);
+    }
+    this.waiting.clear();
+  }
 }

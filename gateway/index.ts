@@ -72,15 +72,18 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   if (new TextEncoder().encode(o.jwtSecret).length < 32) throw new Error("gateway jwtSecret: must be at least 32 bytes for HS256");
   const orders = new OrderView();
   orders.start(o.nc);
+  const bus = new CommandBus(o.nc, o.defaultTimeoutMs ?? 5_000);
   const services: Services = {
     nc: o.nc,
-    bus: new CommandBus(o.nc, o.defaultTimeoutMs ?? 5_000),
+    bus,
     orders,
     history: o.history,
     streams: { ...defaultStreams, ...o.streams },
     sinks: new Set(),
   };
-  const server = new grpc.Server({ "grpc.max_receive_message_length": 1 << 20 });
+  // Channelz (per-call counters and traces for the channelz admin service, which this server does not offer) costs
+  // work on every call.
+  const server = new grpc.Server({ "grpc.max_receive_message_length": 1 << 20, "grpc.enable_channelz": 0 });
   const tables = serviceTables(services);
   for (const [name, rpcs] of Object.entries(tables) as [ServiceName, ServiceRpcs][]) {
     server.addService(protos.service(name), implement(name, rpcs, guard));
@@ -117,6 +120,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
           resolve();
         });
       });
+      bus.close();
       void watching;
     },
   };

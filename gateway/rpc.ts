@@ -44,13 +44,19 @@ export interface Guard {
 const MAX_CACHED_TOKENS = 10_000;
 export const nowUs = (): number => Date.now() * 1000;
 
+/** The principal of a token verified before and not yet expired, without a promise: the common case of a call. */
+function cachedPrincipal(metadata: grpc.Metadata, guard: Guard): Principal | undefined {
+  const header = metadata.get("authorization")[0];
+  if (typeof header !== "string" || !header) return undefined;
+  const hit = guard.tokens.get(header);
+  return hit && hit.expMs > Date.now() ? hit.principal : undefined;
+}
+
 async function principalOf(metadata: grpc.Metadata, guard: Guard): Promise<Principal> {
+  const cached = cachedPrincipal(metadata, guard);
+  if (cached) return cached;
   const header = metadata.get("authorization")[0];
   const authorization = typeof header === "string" ? header : undefined;
-  if (authorization) {
-    const hit = guard.tokens.get(authorization);
-    if (hit && hit.expMs > Date.now()) return hit.principal;
-  }
   const principal = await authenticate(authorization, guard.auth);
   if (authorization) {
     if (guard.tokens.size >= MAX_CACHED_TOKENS) guard.tokens.clear();
@@ -68,9 +74,8 @@ function expiryMs(authorization: string): number {
   }
 }
 
-/** Authentication, role, rate limit: in that order, so an anonymous caller learns nothing about the request. */
-async function admit(method: string, role: Role, metadata: grpc.Metadata, guard: Guard): Promise<Principal> {
-  const principal = await principalOf(metadata, guard);
+/** Role, then rate limit, of an authenticated principal; throws the status the caller gets. */
+function authorize(method: string, role: Role, principal: Principal, guard: Guard): Principal {
   if (roleRank(principal.role) < roleRank(role)) {
     throw permissionDenied(`${method} needs role ${role} or higher; ${principal.subject} has ${principal.role}`);
   }
@@ -85,6 +90,11 @@ async function admit(method: string, role: Role, metadata: grpc.Metadata, guard:
     throw e;
   }
   return principal;
+}
+
+/** Authentication, role, rate limit: in that order, so an anonymous caller learns nothing about the request. */
+async function admit(method: string, role: Role, metadata: grpc.Metadata, guard: Guard): Promise<Principal> {
+  return authorize(method, role, await principalOf(metadata, guard), guard);
 }
 
 function toStatus(e: unknown): Partial<grpc.StatusObject> {
@@ -120,12 +130,20 @@ export function implement(service: string, rpcs: ServiceRpcs, guard: Guard): grp
       };
     } else {
       impl[name] = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-        admit(method, rpc.role, call.metadata, guard)
-          .then((principal) => rpc.handle(parseRequest(rpc.request, call.request), contextOf(principal, call)))
-          .then(
-            (res) => callback(null, res),
-            (e: unknown) => callback(toStatus(e) as grpc.ServiceError),
-          );
+        const done = (res: unknown) => callback(null, res);
+        const fail = (e: unknown) => callback(toStatus(e) as grpc.ServiceError);
+        const run = (principal: Principal) => rpc.handle(parseRequest(rpc.request, call.request), contextOf(principal, call));
+        // A known token is checked without a promise; a new one is verified (HMAC) asynchronously first.
+        const known = cachedPrincipal(call.metadata, guard);
+        if (!known) {
+          admit(method, rpc.role, call.metadata, guard).then(run).then(done, fail);
+          return;
+        }
+        try {
+          run(authorize(method, rpc.role, known, guard)).then(done, fail);
+        } catch (e) {
+          fail(e);
+        }
       };
     }
   }
