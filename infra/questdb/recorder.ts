@@ -39,9 +39,9 @@ export interface RecorderOptions {
   durable?: string;
   /** which consumers to run (default both) */
   record?: { marketData?: boolean; orders?: boolean };
-  /** most messages written in one flush (one QuestDB transaction per table), default 500 */
+  /** most messages written in one flush (one QuestDB transaction per table), default 5 000 */
   batchSize?: number;
-  /** most messages delivered and not yet acknowledged, per consumer (JetStream max_ack_pending), default 2000 */
+  /** most messages delivered and not yet acknowledged, per consumer (JetStream max_ack_pending), default 20 000 */
   maxAckPending?: number;
   /** how long a batch waits for more messages after its first before it is written, ms (default 50) */
   lingerMs?: number;
@@ -140,8 +140,8 @@ export class Recorder {
     this.log = opts.log ?? createLogger({ base: { component: "recorder" } });
     this.o = {
       durable: opts.durable ?? "am-recorder",
-      batchSize: opts.batchSize ?? 500,
-      maxAckPending: opts.maxAckPending ?? 2000,
+      batchSize: opts.batchSize ?? 5_000,
+      maxAckPending: opts.maxAckPending ?? 20_000,
       lingerMs: opts.lingerMs ?? 50,
       retryDelayMs: opts.retryDelayMs ?? 1000,
       maxRetryDelayMs: opts.maxRetryDelayMs ?? 30_000,
