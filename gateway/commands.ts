@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { status as Status } from "@grpc/grpc-js";
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { Reply } from "../actors/domain/index.ts";
 import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
+import { NoResponders, ReplyInbox, RequestTimeout } from "../infra/nats/reply-inbox.ts";
 import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
 
 /**
@@ -106,80 +107,3 @@ function adminMessage(subject: string, body: Record<string, unknown>): Message {
   return { type: "AdminTreeRequest" };
 }
 
-class NoResponders extends Error {}
-class RequestTimeout extends Error {}
-
-interface Waiting {
-  resolve(m: Msg): void;
-  reject(e: Error): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-/**
- * Request/reply over one wildcard reply subscription of our own. nc.request() builds three Error objects (for
- * async stack traces and a "cancelled" rejection nobody hears) and a promise-wrapped timer per call, a large part
- * of the gateway's cost per call; here a call is a publish, a Map entry and one timer. No responders arrive, as
- * with nc.request(), as an empty status 503 message on the reply subject.
- */
-class ReplyInbox {
-  private readonly prefix = `${createInbox()}.`;
-  private readonly waiting = new Map<string, Waiting>();
-  private sub: Subscription | undefined;
-  private seq = 0;
-
-  constructor(private readonly nc: NatsConnection) {}
-
-  request(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, timeoutMs: number): Promise<Msg> {
-    this.sub ??= this.subscribe();
-    const token = (this.seq++).toString(36);
-    return new Promise<Msg>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(token);
-        reject(new RequestTimeout(subject));
-      }, timeoutMs);
-      this.waiting.set(token, { resolve, reject, timer });
-      try {
-        this.nc.publish(subject, data, headers ? { reply: this.prefix + token, headers } : { reply: this.prefix + token });
-      } catch (e) {
-        clearTimeout(timer);
-        this.waiting.delete(token);
-        reject(e as Error);
-      }
-    });
-  }
-
-  close(): void {
-    this.failAll(new Error("gateway stopping"));
-    this.sub?.unsubscribe();
-    this.sub = undefined;
-  }
-
-  private subscribe(): Subscription {
-    const sub = this.nc.subscribe(`${this.prefix}*`, {
-      callback: (err, msg) => {
-        if (err) return this.failAll(err);
-        const token = msg.subject.slice(this.prefix.length);
-        const w = this.waiting.get(token);
-        if (!w) return; // answered after its deadline
-        this.waiting.delete(token);
-        clearTimeout(w.timer);
-        if (msg.data.length === 0 && msg.headers?.code === 503) w.reject(new NoResponders());
-        else w.resolve(msg);
-      },
-    });
-    // A closed connection answers nobody: fail the waiting calls now rather than at their deadlines.
-    void sub.closed.then(() => {
-      if (this.sub === sub) this.sub = undefined;
-      this.failAll(new Error("connection closed"));
-    });
-    return sub;
-  }
-
-  private failAll(e: Error): void {
-    for (const w of this.waiting.values()) {
-      clearTimeout(w.timer);
-      w.reject(e);
-    }
-    this.waiting.clear();
-  }
-}
