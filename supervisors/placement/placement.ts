@@ -75,15 +75,14 @@ export class Placement {
   async ensure(ref: ActorRef): Promise<void> {
     await this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref));
     this.desired.set(kvKey(ref.kind, ref.id), ref);
-    // Place it now rather than at the next tick (a whole tick lists the registry: two KV listings per spawn).
-    await this.balance();
+    await this.tick();
   }
 
   /** Declares that an actor should no longer run. */
   async unassign(ref: ActorRef): Promise<void> {
     await this.configKv.delete(`actors.${kvKey(ref.kind, ref.id)}`);
     this.desired.delete(kvKey(ref.kind, ref.id));
-    await this.balance();
+    await this.tick();
   }
 
   liveNodes(): string[] {
