@@ -18,7 +18,7 @@ export interface OnDemandHooks {
 }
 
 export interface OnDemandOptions {
-  /** how long a first message waits for its new actor to run */
+  /** how long a first message waits for its new actor to run (default 30 s) */
   spawnTimeoutMs?: number;
   /** quiet period between an actor's final event and its retirement */
   retireAfterMs?: number;
@@ -147,7 +147,8 @@ export class OnDemandSpawner {
 
   /** true: the actor was started for this message (forward it); false: it already ran and had its own copy. */
   private async spawn(kind: ActorKind, id: string, key: string): Promise<boolean> {
-    const started = this.waitStarted(key, this.o.spawnTimeoutMs ?? 10_000);
+    // Long: the first message may be an approved order, lost if dropped; starts took seconds under overload.
+    const started = this.waitStarted(key, this.o.spawnTimeoutMs ?? 30_000);
     const lease = await this.leases.get(kvKey(kind.name, id)).catch(() => null);
     if (lease?.operation === "PUT" && lease.length > 0) {
       // Held: running since before this node listened, or starting now (then forward once it reports started).
@@ -156,7 +157,7 @@ export class OnDemandSpawner {
     this.stats.spawned++;
     await this.hooks.ensure({ kind: kind.name, id });
     const ok = await started;
-    if (!ok) this.log.warn("actor spawned on demand did not start in time; message dropped", { actor: key });
+    if (!ok) this.log.error("actor spawned on demand did not start in time; its first message is dropped (a retry with the same id recovers it)", { actor: key, waitedMs: this.o.spawnTimeoutMs ?? 30_000 });
     return ok;
   }
 
