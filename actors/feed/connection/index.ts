@@ -1,3 +1,2 @@
 export * from "./machine.ts";
-export * from "./policy.ts";
 export * from "./protocol.ts";

@@ -1,7 +1,7 @@
 import { assign, emit, enqueueActions, setup } from "xstate";
 import type { Emitted } from "../../domain/runtime-contract.ts";
 import { subjects } from "../../domain/subjects.ts";
-import { backoffMs, nextRandom } from "./policy.ts";
+import { backoffMs, nextRandom } from "../../domain/retry.ts";
 import type { Watermarks } from "./protocol.ts";
 
 export interface FeedConnectionConfig {

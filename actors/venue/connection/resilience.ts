@@ -1,21 +1,9 @@
 /**
  * Reconnect policy as pure functions over plain data (kept in machine context, so it survives snapshots):
- * a seeded random stream for jitter, exponential backoff, a circuit breaker and a token bucket on delivered time.
+ * jitter and backoff (actors/domain/retry.ts), a circuit breaker and a token bucket on delivered time.
  */
 
-/** mulberry32: a small seeded generator; returns [uniform in [0,1), next state]. */
-export function nextRandom(state: number): [number, number] {
-  const s = (state + 0x6d2b79f5) | 0;
-  let x = Math.imul(s ^ (s >>> 15), 1 | s);
-  x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-  return [((x ^ (x >>> 14)) >>> 0) / 4_294_967_296, s];
-}
-
-/** "Equal jitter": half the exponential step fixed, half random, so retries spread without collapsing to zero. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: number): number {
-  const step = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(step / 2 + (step / 2) * random);
-}
+export { backoffMs, nextRandom } from "../../domain/retry.ts";
 
 export interface BreakerState {
   mode: "CLOSED" | "OPEN" | "HALF_OPEN";

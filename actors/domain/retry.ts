@@ -1,6 +1,6 @@
 /**
- * Reconnect policy as pure functions over plain data kept in the machine's context (it survives snapshots): a
- * seeded random stream for jitter and exponential backoff with "equal jitter".
+ * Retry timing as pure functions over plain data a machine keeps in its context (so it survives snapshots): a
+ * seeded random stream for jitter and exponential backoff with "equal jitter". Venue and feed connections use it.
  */
 
 /** mulberry32: a small seeded generator; returns [uniform in [0,1), next state]. */
