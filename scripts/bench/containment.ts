@@ -42,6 +42,7 @@ import { startTestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { decodePayload, encodeMessage, encodePayload } from "../../infra/nats/codec.ts";
 import { admin, command, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
+import { sleep, until } from "./support/waiting.ts";
 
 const ACTORS = 200;
 const SNAP_ACTORS = 40;
@@ -56,7 +57,6 @@ const SNAP = "bench-counter-snap";
 const KINDS = "supervisors/runtime/testing/bench-kinds.ts";
 
 const log = (line: string) => process.stderr.write(`[containment] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const p99 = (xs: number[]) => {
   if (!xs.length) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -67,16 +67,6 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 const teardowns: (() => unknown)[] = [];
 const t = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
 const procs: NodeProcess[] = [];
-
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
 
 interface Actor {
   kind: string;

@@ -33,6 +33,7 @@ import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { benchVenue } from "../../supervisors/runtime/testing/quote-counter-kind.ts";
 import { admin, command, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
+import { sleep, until } from "./support/waiting.ts";
 
 const ACTORS = 100;
 const WARMUP_MS = 1_000;
@@ -51,7 +52,6 @@ function cpuMs(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 const log = (line: string) => process.stderr.write(`[kernel] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
@@ -60,16 +60,6 @@ const quantile = (xs: number[], q: number) => {
 const teardowns: (() => unknown)[] = [];
 const allProcs: NodeProcess[] = [];
 const t = { teardown: (fn: () => unknown) => void teardowns.push(fn) };
-
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsConnection; procs: NodeProcess[] }> {
   const infra = await startTestInfra();

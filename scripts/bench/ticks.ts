@@ -32,6 +32,7 @@ import { Header } from "../../infra/nats/codec.ts";
 import { connectNats, decodePayload, declareResources, encodePayload, streams } from "../../infra/nats/index.ts";
 import { declareTables, questdbSql, rowsOf } from "../../infra/questdb/index.ts";
 import { admin, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
+import { sleep, until } from "./support/waiting.ts";
 
 const INSTRUMENTS = Number(process.env.TICKS_BENCH_INSTRUMENTS ?? 500);
 const RATES = (process.env.TICKS_BENCH_RATES ?? "5000,10000,25000,50000,100000").split(",").map(Number);
@@ -44,7 +45,6 @@ const KINDS = "scripts/bench/support/ticks-kinds.ts";
 const RECORDER = "am-recorder-md";
 
 const log = (line: string) => process.stderr.write(`[ticks] ${line}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (xs: number[], q: number) => {
   if (xs.length === 0) return 0;
   const s = Float64Array.from(xs).sort();
@@ -52,16 +52,6 @@ const quantile = (xs: number[], q: number) => {
 };
 /** wall clock in µs with sub-millisecond resolution (Date.now() has 1 ms steps) */
 const wallUs = () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
-
-async function until<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Step {
   offered: number;
@@ -183,7 +173,7 @@ async function main(): Promise<void> {
   await node.waitFor(/node up/, 60_000);
   const universe = demoUniverse(INSTRUMENTS);
   for (const d of universe) await admin(nc, "spawn", { type: "AdminActorRequest", kind: "instrument", id: d.id });
-  await until(async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), "every instrument actor answering");
+  await until(async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), "every instrument actor answering", 60_000);
   log(`${INSTRUMENTS} instrument actors up`);
 
   const jsm = await jetstreamManager(nc);
