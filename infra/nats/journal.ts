@@ -1,7 +1,7 @@
 import { DeliverPolicy, type JetStreamClient, JetStreamApiError, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodePayload, encodePayload, envelopeOf } from "./codec.ts";
-import { streams } from "./resources.ts";
+import { readEvents } from "./event-reader.ts";
 
 export interface JournalRecord {
   /** stream sequence */
@@ -27,7 +27,7 @@ export class Journal {
   count = 0;
 
   constructor(
-    private readonly nc: NatsConnection,
+    nc: NatsConnection,
     readonly filter: string,
     private readonly subjectOf: (eventType: string) => string,
     private readonly idPrefix: string,
@@ -39,30 +39,17 @@ export class Journal {
   async *read(afterSeq = 0, afterCount = 0): AsyncGenerator<JournalRecord> {
     this.lastSeq = afterSeq;
     this.count = afterCount;
-    const consumer = await this.js.consumers.get(streams.events, {
+    const selected = readEvents(this.js, {
       filter_subjects: [this.filter],
       deliver_policy: afterSeq > 0 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
       ...(afterSeq > 0 ? { opt_start_seq: afterSeq + 1 } : {}),
     });
-    try {
-      let pending = (await consumer.info(true)).num_pending;
-      while (pending > 0) {
-        const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5_000 });
-        let got = 0;
-        for await (const m of batch) {
-          got++;
-          pending = m.info.pending;
-          const type = envelopeOf(m.headers)?.type ?? "";
-          const body = decodePayload(m.data) as Record<string, unknown>;
-          this.lastSeq = m.seq;
-          this.count++;
-          yield { seq: m.seq, subject: m.subject, event: { ...body, type } };
-          if (pending === 0) break;
-        }
-        if (got === 0) break;
-      }
-    } finally {
-      await consumer.delete().catch(() => {});
+    for await (const m of selected) {
+      const type = envelopeOf(m.headers)?.type ?? "";
+      const body = decodePayload(m.data) as Record<string, unknown>;
+      this.lastSeq = m.seq;
+      this.count++;
+      yield { seq: m.seq, subject: m.subject, event: { ...body, type } };
     }
   }
 

@@ -1,6 +1,7 @@
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { readEvents } from "../../infra/nats/event-reader.ts";
 import { streams } from "../../infra/nats/resources.ts";
 
 /**
@@ -15,29 +16,16 @@ export async function* missedEvents(nc: NatsConnection, subjects: string[], last
   const last = await jsm.streams.getMessage(streams.events, { seq: lastJournalSeq }).catch(() => null);
   if (!last) return;
   const from = last.time.getTime() - overlapMs;
-  const consumer = await jetstream(nc).consumers.get(streams.events, {
+  const selected = readEvents(jetstream(nc), {
     filter_subjects: subjects,
     deliver_policy: DeliverPolicy.StartTime,
     opt_start_time: new Date(from).toISOString(),
   });
-  try {
-    let pending = (await consumer.info(true)).num_pending;
-    while (pending > 0) {
-      const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5_000 });
-      let got = 0;
-      for await (const m of batch) {
-        got++;
-        pending = m.info.pending;
-        try {
-          yield { subject: m.subject, message: decodeMessage(m.data, m.headers, false).message };
-        } catch {
-          // not a platform message: nothing to catch up on
-        }
-        if (pending === 0) break;
-      }
-      if (got === 0) break;
+  for await (const m of selected) {
+    try {
+      yield { subject: m.subject, message: decodeMessage(m.data, m.headers, false).message };
+    } catch {
+      // not a platform message: nothing to catch up on
     }
-  } finally {
-    await consumer.delete().catch(() => {});
   }
 }

@@ -1,0 +1,26 @@
+import type { ConsumerConfig, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import { streams } from "./resources.ts";
+
+/**
+ * The events stream's messages that a consumer with `config` selects, in order, until none is pending; the
+ * ephemeral ordered consumer is deleted at the end. Journal replay and an actor's catch-up both read this way.
+ */
+export async function* readEvents(js: JetStreamClient, config: Partial<ConsumerConfig>): AsyncGenerator<JsMsg> {
+  const consumer = await js.consumers.get(streams.events, config);
+  try {
+    let pending = (await consumer.info(true)).num_pending;
+    while (pending > 0) {
+      const batch = await consumer.fetch({ max_messages: Math.min(pending, 1000), expires: 5_000 });
+      let got = 0;
+      for await (const m of batch) {
+        got++;
+        pending = m.info.pending;
+        yield m;
+        if (pending === 0) break;
+      }
+      if (got === 0) break;
+    }
+  } finally {
+    await consumer.delete().catch(() => {});
+  }
+}
