@@ -89,6 +89,16 @@ export function feedConnectionSummary(c: FeedConnectionContext): Record<string, 
  * lives in the adapter (am.cmd.feed-adapter.<feed>); the machine keeps the watermarks the adapter reports so that a
  * reconnect, even by a new incarnation from its snapshot, resumes after the last record delivered.
  */
+/** A connect in progress (first try, retry, or the half-open try): it ends connected, failed or timed out. */
+const connectAttempt = {
+  on: {
+    FeedConnected: { target: "streaming", actions: ["clock", "live"] },
+    FeedConnectFailed: { target: "failed", actions: ["clock", "failure"] },
+    FeedDisconnected: { target: "failed", actions: ["clock", "failure"] },
+  },
+  after: { connectTimeout: { target: "failed", actions: ["elapseConnect", "timeoutDisconnect", "failure"] } },
+} as const;
+
 export const feedConnectionMachine = setup({
   types: {
     context: {} as FeedConnectionContext,
@@ -178,15 +188,7 @@ export const feedConnectionMachine = setup({
   },
   states: {
     idle: {},
-    connecting: {
-      entry: "connect",
-      on: {
-        FeedConnected: { target: "streaming", actions: ["clock", "live"] },
-        FeedConnectFailed: { target: "failed", actions: ["clock", "failure"] },
-        FeedDisconnected: { target: "failed", actions: ["clock", "failure"] },
-      },
-      after: { connectTimeout: { target: "failed", actions: ["elapseConnect", "timeoutDisconnect", "failure"] } },
-    },
+    connecting: { entry: "connect", ...connectAttempt },
     streaming: {
       on: {
         FeedDisconnected: { target: "failed", actions: ["clock", "dropped", "failure"] },
@@ -204,15 +206,7 @@ export const feedConnectionMachine = setup({
       after: { cooldown: { target: "halfOpen", actions: ["elapseCooldown", "halfOpen"] } },
     },
     /** One try: success closes the circuit, failure opens it again. */
-    halfOpen: {
-      entry: "connect",
-      on: {
-        FeedConnected: { target: "streaming", actions: ["clock", "live"] },
-        FeedConnectFailed: { target: "failed", actions: ["clock", "failure"] },
-        FeedDisconnected: { target: "failed", actions: ["clock", "failure"] },
-      },
-      after: { connectTimeout: { target: "failed", actions: ["elapseConnect", "timeoutDisconnect", "failure"] } },
-    },
+    halfOpen: { entry: "connect", ...connectAttempt },
   },
 });
 
