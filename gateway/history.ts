@@ -1,3 +1,4 @@
+import type { RecordedOrder } from "../infra/questdb/index.ts";
 /**
  * The port GetBars reads historical bars through, and GetOrder the orders whose actor has retired. The QuestDB
  * implementation is infra/questdb's questdbBarHistory; the gateway only needs this shape. Values are fixed-point units (1e-8), times microseconds since the epoch.
@@ -18,21 +19,7 @@ export interface HistoricalBar {
 }
 
 /** An order as history last recorded it: fields the recorder did not know are absent. Values in 1e-8 units. */
-export interface HistoricalOrder {
-  clientOrderId: string;
-  venueOrderId?: string;
-  instrument?: string;
-  side?: string;
-  orderType?: string;
-  timeInForce?: string;
-  status?: string;
-  quantity?: number;
-  price?: number;
-  stopPrice?: number;
-  cumQty?: number;
-  avgPx?: number;
-  tsEvent: number;
-}
+export type HistoricalOrder = Omit<RecordedOrder, "event" | "reason">;
 
 export interface BarHistory {
   /** Bars with fromUs <= close time < toUs, oldest first, at most `limit`. */
