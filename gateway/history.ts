@@ -1,4 +1,5 @@
 import type { RecordedOrder } from "../infra/questdb/index.ts";
+
 /**
  * The port GetBars reads historical bars through, and GetOrder the orders whose actor has retired. The QuestDB
  * implementation is infra/questdb's questdbBarHistory; the gateway only needs this shape. Values are fixed-point units (1e-8), times microseconds since the epoch.

@@ -23,6 +23,7 @@ const RENEW_MS = Math.floor(leaseTtlMs / 5);
 /** a lease is renewed once it is this old: three chances before it expires */
 const RENEW_AGE_MS = Math.floor(leaseTtlMs / 3);
 const RENEW_TIMEOUT_MS = Math.floor(leaseTtlMs / 3);
+const utf8 = new TextDecoder();
 /** leases acquired (and actors started) at once in one tick */
 const TAKE_CONCURRENCY = 16;
 /** stop before the lease can expire under us */
@@ -145,7 +146,7 @@ export class Placement {
           const headers = natsHeaders();
           headers.set("Nats-Expected-Last-Subject-Sequence", String(h.revision));
           const m = await this.inbox.request(`$KV.${buckets.leases}.${key}`, value, headers, RENEW_TIMEOUT_MS);
-          const ack = JSON.parse(new TextDecoder().decode(m.data)) as { seq?: number; error?: { description?: string } };
+          const ack = JSON.parse(utf8.decode(m.data)) as { seq?: number; error?: { description?: string } };
           if (ack.error || typeof ack.seq !== "number") throw new Error(ack.error?.description ?? "no sequence in the acknowledgement");
           h.revision = ack.seq;
           h.renewedAt = Date.now();
