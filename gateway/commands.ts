@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { status as Status } from "@grpc/grpc-js";
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
-import { Reply } from "../actors/domain/index.ts";
+import { Reply } from "../actors/contract/index.ts";
 import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
 import { NoResponders, ReplyInbox, RequestTimeout } from "../infra/nats/reply-inbox.ts";
 import { actorRefusal, GatewayError, unavailable } from "./errors.ts";

@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { subjects } from "../actors/domain/index.ts";
+import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/index.ts";
 import { dec, int, str, withPrefix } from "./validation.ts";
 

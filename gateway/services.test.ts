@@ -1,6 +1,6 @@
 import { Metadata, status } from "@grpc/grpc-js";
 import t from "tap";
-import { subjects } from "../actors/domain/index.ts";
+import { subjects } from "../actors/contract/index.ts";
 import { encodeMessage } from "../infra/nats/index.ts";
 import { nodeTree } from "./services/admin.ts";
 import { call, failure, openStream, startHarness } from "./test-support.ts";

@@ -1,7 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import t from "tap";
 import { encodeMessage } from "../infra/nats/index.ts";
-import { subjects } from "../actors/domain/index.ts";
+import { subjects } from "../actors/contract/index.ts";
 import { mintToken } from "./auth.ts";
 import { call, failure, openStream, secret, startHarness } from "./test-support.ts";
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { type FixedPointError, formatFixed, parseFixed, parseInstrumentId, parseMoney } from "../actors/domain/index.ts";
+import { type FixedPointError, formatFixed, parseFixed, parseMoney } from "../actors/domain/index.ts";
+import { parseInstrumentId } from "../actors/contract/index.ts";
 import { invalidArgument } from "./errors.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { Kvm } from "@nats-io/kv";
 import t from "tap";
-import { subjects } from "../actors/domain/subjects.ts";
+import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { buckets } from "../infra/nats/resources.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";

@@ -1,6 +1,6 @@
 import t from "tap";
 import { fromNumber } from "../actors/domain/fixed.ts";
-import { subjects } from "../actors/domain/subjects.ts";
+import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { eventually, natsFixture } from "../supervisors/runtime/testing/harness.ts";
 import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";

@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor } from "xstate";
-import type { Emitted } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
 import { MarketSimulator } from "../feed/simulator/index.ts";
 import { type BookView, demoUniverse, instrumentMachine } from "./index.ts";
 

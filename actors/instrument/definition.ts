@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { AssetClass, type Price, type Quantity, parseFixed, parseInstrumentId } from "../domain/index.ts";
+import { AssetClass, type Price, type Quantity, parseFixed } from "../domain/index.ts";
+import { parseInstrumentId } from "../contract/index.ts";
 import { type TradingHours, alwaysOpen } from "./trading-hours.ts";
 
 /** What the platform knows about one tradable instrument. Prices and quantities are fixed-point units (fixed.ts). */

@@ -1,5 +1,6 @@
 import t from "tap";
-import { type Emitted, TradingStatus } from "../domain/index.ts";
+import { TradingStatus } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
 import { FeedHandler, type RawFeedInput, RejectReason, type TradingHours, US_PER_DAY, US_PER_MINUTE, demoUniverse } from "./index.ts";
 
 const [def] = demoUniverse(1);

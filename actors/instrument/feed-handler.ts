@@ -1,14 +1,13 @@
 import {
   type BookSnapshotRequest,
-  type Emitted,
   FeedStatusAction,
   type RawBookUpdate,
   type RawQuote,
   type RawStatus,
   type RawTrade,
   TradingStatus,
-  subjects,
 } from "../domain/index.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
 import { BarAggregator, type BarRecord, parseBarType, vwapOf } from "./bars.ts";
 import type { InstrumentDefinition } from "./definition.ts";
 import { type Level, OrderBook } from "./order-book.ts";

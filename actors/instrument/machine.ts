@@ -1,5 +1,6 @@
 import { enqueueActions, setup } from "xstate";
-import { type Delivered, type Emitted, type GetBook, TradingStatus } from "../domain/index.ts";
+import { type GetBook, TradingStatus } from "../domain/index.ts";
+import type { Delivered, Emitted } from "../contract/index.ts";
 import { FeedHandler, type FeedHandlerOptions, type RawFeedInput } from "./feed-handler.ts";
 
 export type InstrumentInput = FeedHandlerOptions;

@@ -1,7 +1,8 @@
 import { crc32 } from "node:zlib";
 import fc from "fast-check";
 import t from "tap";
-import { type Emitted, bookChecksum } from "../domain/index.ts";
+import { bookChecksum } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
 import { FeedHandler, type RawFeedInput, demoUniverse } from "./index.ts";
 
 const [def] = demoUniverse(1);

@@ -8,7 +8,6 @@ import {
   OrderType,
   type Quote,
   type ReplaceOrder,
-  type ReplyError,
   type SubmitOrder,
   TimeInForce,
   type Trade,
@@ -16,6 +15,7 @@ import {
   type VenueNewOrder,
   type VenueReplaceOrder,
 } from "../domain/index.ts";
+import type { ReplyError } from "../contract/index.ts";
 import { routeOrder, type VenueCapabilities } from "./capabilities.ts";
 import { addFill } from "./fill.ts";
 import { evolve, isTerminal, OrdStatus, type OrderState, workingStatus } from "./order-state.ts";

@@ -1,5 +1,6 @@
 import { createActor, type SimulatedClock } from "xstate";
-import { type Emitted, type ExecType, fromNumber, type OrderEvent, type SubmitOrder } from "../domain/index.ts";
+import { type ExecType, fromNumber, type OrderEvent, type SubmitOrder } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { type ExecutionReportInput, type SubmitOrderInput, submitInput } from "./decide.ts";
 import { type OrderInput, orderMachine } from "./machine.ts";

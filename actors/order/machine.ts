@@ -1,5 +1,6 @@
 import { assign, enqueueActions, setup } from "xstate";
-import { type Emitted, type GetOrder, type OrderEvent, orderEventTypes, subjects } from "../domain/index.ts";
+import { type GetOrder, type OrderEvent, orderEventTypes } from "../domain/index.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { answerGetOrder, type Decision, decide, decideExpiry, fold, type OrderCommandInput, settleReplaced } from "./decide.ts";
 import { evolve, isTerminal, OrdStatus, type OrderState, ordStatuses } from "./order-state.ts";

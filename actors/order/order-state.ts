@@ -1,5 +1,5 @@
 import type { CancelCause, OrderEvent, OrderType, Side, TimeInForce } from "../domain/index.ts";
-import { parseInstrumentId } from "../domain/index.ts";
+import { parseInstrumentId } from "../contract/index.ts";
 import { addFill } from "./fill.ts";
 
 /** FIX OrdStatus. REPLACED is transient: the order continues as NEW or PARTIALLY_FILLED with its new version. */

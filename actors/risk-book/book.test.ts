@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import t from "tap";
 import { createActor } from "xstate";
-import { messageDef } from "../domain/index.ts";
+import { messageDef } from "../contract/index.ts";
 import { replay } from "./apply-event.ts";
 import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./fixtures.ts";
 import { riskBookMachine } from "./machine.ts";

@@ -9,16 +9,15 @@ import {
   type OrderFilledFields,
   type ReplaceOrder,
   type SubmitOrder,
-  subjects,
   type EngageKillSwitch,
   type FillFields,
   instrumentSpec,
   type RegisterInstrument,
   type ReleaseKillSwitch,
-  type ReplyError,
   type SetRiskLimits,
   type StartOfDay,
 } from "../domain/index.ts";
+import { subjects, type ReplyError } from "../contract/index.ts";
 import { alertEvents } from "./alerts.ts";
 import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";

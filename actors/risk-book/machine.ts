@@ -19,14 +19,12 @@ import {
   type ReplaceOrder,
   type SubmitOrder,
   type EngageKillSwitch,
-  type Emitted,
   type FillFields,
   fillFields,
   type GetEquityCurve,
   type GetRiskLimits,
   type GetRiskReport,
   type MarkPrice,
-  messageDef,
   type Quote,
   riskBookEventTypes,
   type RegisterInstrument,
@@ -35,6 +33,7 @@ import {
   type StartOfDay,
   type Trade,
 } from "../domain/index.ts";
+import { type Emitted, messageDef } from "../contract/index.ts";
 import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";
 import {

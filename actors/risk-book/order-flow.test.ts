@@ -1,5 +1,5 @@
 import t from "tap";
-import { subjects } from "../domain/index.ts";
+import { subjects } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { AAPL, approved, BookHarness, denialCode, money, px } from "./fixtures.ts";
 

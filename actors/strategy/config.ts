@@ -1,6 +1,7 @@
 /** How a strategy actor is configured: what it trades, on which book, and its initial parameters. */
 import { z } from "zod";
-import { MdChannel, schema } from "../domain/index.ts";
+import { schema } from "../domain/index.ts";
+import { MdChannel } from "../contract/index.ts";
 
 export const strategyChannels = [MdChannel.Quote, MdChannel.Trade, MdChannel.Bar] as const;
 export type StrategyChannel = (typeof strategyChannels)[number];

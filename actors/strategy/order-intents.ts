@@ -2,7 +2,8 @@
  * From intents to the commands the risk book receives. A malformed intent is a bug in strategy code: it throws
  * (naming the field) so the actor fails and its supervisor restarts it, instead of trading on a wrong order.
  */
-import { type CancelOrder, type Emitted, isOnGrid, type SubmitOrder, subjects } from "../domain/index.ts";
+import { type CancelOrder, isOnGrid, type SubmitOrder } from "../domain/index.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
 import type { ClientOrderIds } from "./client-order-ids.ts";
 import type { StrategyLedger } from "./ledger.ts";
 import type { InstrumentSpec, Intent, SubmitIntent } from "./strategy.ts";

@@ -1,6 +1,6 @@
 /** Parameter changes: a patch merged over the current set and validated as a whole; all or nothing. */
 import type { z } from "zod";
-import type { ReplyError } from "../domain/index.ts";
+import type { ReplyError } from "../contract/index.ts";
 
 export const StrategyRejectCode = {
   InvalidParameters: "INVALID_PARAMETERS",

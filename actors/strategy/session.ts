@@ -3,7 +3,8 @@
  * decides *whether* data reaches the strategy and whether its intents become orders; this class does the work.
  * Nothing here is caught: an exception from strategy code propagates to the machine, which fails the actor.
  */
-import type { Bar, Emitted, Quantity, Quote, StrategyOrderEvent, Trade } from "../domain/index.ts";
+import type { Bar, Quantity, Quote, StrategyOrderEvent, Trade } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
 import { ClientOrderIds } from "./client-order-ids.ts";
 import { parseStrategyConfig, type StrategyConfig, type StrategyConfigInput, StrategyConfigError } from "./config.ts";
 import { StrategyLedger } from "./ledger.ts";

@@ -1,7 +1,8 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import { z } from "zod";
-import { type Bar, type Emitted, fromNumber, SubmitOrder, subjects } from "../domain/index.ts";
+import { type Bar, fromNumber, SubmitOrder } from "../domain/index.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
 import { submitOrderFromMessage } from "./order-intents.ts";
 import type { Strategy, StrategyDefinition } from "./strategy.ts";
 import { strategyMachine } from "./strategy-machine.ts";

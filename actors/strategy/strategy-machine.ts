@@ -9,8 +9,6 @@
  */
 import { emit, enqueueActions, setup } from "xstate";
 import {
-  type Delivered,
-  type Emitted,
   type PauseStrategy,
   type SetStrategyParameters,
   type StartStrategy,
@@ -19,6 +17,7 @@ import {
   type StrategyOrderEvent,
   StrategyState,
 } from "../domain/index.ts";
+import type { Delivered, Emitted } from "../contract/index.ts";
 import type { StrategyConfigInput } from "./config.ts";
 import { StrategyRejectCode } from "./parameters.ts";
 import { type MarketDataEvent, StrategySession } from "./session.ts";

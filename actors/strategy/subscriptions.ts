@@ -1,5 +1,5 @@
 /** What the runtime subscribes to for a strategy actor; built from its config, never by string concatenation. */
-import { parseInstrumentId, subjects } from "../domain/index.ts";
+import { parseInstrumentId, subjects } from "../contract/index.ts";
 import { parseStrategyConfig, type StrategyConfigInput } from "./config.ts";
 
 export interface StrategySubscriptions {

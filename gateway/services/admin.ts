@@ -1,6 +1,6 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
-import { subjects } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";

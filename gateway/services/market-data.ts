@@ -1,6 +1,6 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
-import { parseInstrumentId, subjects } from "../../actors/domain/index.ts";
+import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage } from "../../infra/nats/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError } from "../errors.ts";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { subjects } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { SetStrategyParameters, StartStrategy, StopStrategy, subjects } from "../../actors/domain/index.ts";
+import { SetStrategyParameters, StartStrategy, StopStrategy } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
 import { actorId, arr, jsonObject, obj, reason, str } from "../validation.ts";

@@ -1,6 +1,7 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
-import { CancelOrder, orderTypes, ReplaceOrder, SubmitOrder, sides, subjects, timesInForce } from "../../actors/domain/index.ts";
+import { CancelOrder, orderTypes, ReplaceOrder, SubmitOrder, sides, timesInForce } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import type { HistoricalOrder } from "../history.ts";

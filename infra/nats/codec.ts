@@ -1,6 +1,6 @@
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Packr } from "msgpackr";
-import { messageDef } from "../../actors/domain/message.ts";
+import { messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
 
 /**

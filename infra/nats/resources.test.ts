@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { Kvm } from "@nats-io/kv";
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { subjects } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { startTestInfra } from "../local/index.ts";
 import { buckets, connectNats, declareResources, declaredBuckets, declaredStreams, ResourceConflictError, streams } from "./index.ts";
 

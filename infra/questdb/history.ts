@@ -1,4 +1,5 @@
-import { type Bar, IdError, type InstrumentId, parseFixed, parseInstrumentId, type Quote, type Trade } from "../../actors/domain/index.ts";
+import { type Bar, parseFixed, type Quote, type Trade } from "../../actors/domain/index.ts";
+import { IdError, type InstrumentId, parseInstrumentId } from "../../actors/contract/index.ts";
 import { questdbSql, rowsOf, sqlLiteral } from "./sql.ts";
 
 /**

@@ -1,16 +1,8 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import {
-  type Bar,
-  type OrderEvent,
-  parseFixed,
-  parseInstrumentId,
-  type Quote,
-  RecordRejectReason,
-  subjects,
-  type Trade,
-} from "../../actors/domain/index.ts";
+import { type Bar, type OrderEvent, parseFixed, type Quote, RecordRejectReason, type Trade } from "../../actors/domain/index.ts";
+import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { freePort, startTestInfra, type TestInfra } from "../local/index.ts";
 import { connectNats, declareResources, decodeMessage, encodeMessage, streams } from "../nats/index.ts";
 import { createLogger } from "../telemetry/index.ts";

@@ -20,9 +20,9 @@ import {
   type Quote,
   RecordRejected,
   RecordRejectReason,
-  subjects,
   type Trade,
 } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, Header, Journal, streams } from "../nats/index.ts";
 import { createLogger, type Logger } from "../telemetry/index.ts";

@@ -11,7 +11,7 @@ import {
   replay,
   tradeRecord,
 } from "../../actors/feed/replay/index.ts";
-import { parseInstrumentId, subjects } from "../../actors/domain/index.ts";
+import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../nats/index.ts";
 import { barsOf, HistoryQueryError, ticksOf } from "./history.ts";
 

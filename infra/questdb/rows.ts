@@ -1,4 +1,5 @@
-import { type Bar, type OrderEvent, parseInstrumentId, type Quote, type Trade } from "../../actors/domain/index.ts";
+import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
+import { parseInstrumentId } from "../../actors/contract/index.ts";
 import type { OrderState } from "../../actors/order/index.ts";
 import type { Sender } from "./writer.ts";
 

@@ -37,7 +37,7 @@
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { startTestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { decodePayload, encodeMessage, encodePayload } from "../../infra/nats/codec.ts";

@@ -25,7 +25,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { Kvm } from "@nats-io/kv";
-import { subjects } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { loadProtos, mintToken, startGateway } from "../../gateway/index.ts";
 import { freePort, repoRoot, startTestInfra, type TestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources, decodePayload, encodeMessage } from "../../infra/nats/index.ts";

@@ -6,7 +6,7 @@
  * placement is the cold path, not measured here). Orders rest (limit buys below the market). Also printed: this
  * machine's NATS request/reply and JetStream append times in the same run, and the process's CPU per order.
  */
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { INSTRUMENT, LOT, natsBaseline, percentiles, quoteAt, startLoop, TICK } from "./support/trading-loop.ts";
 import { loadavg } from "node:os";

@@ -8,7 +8,7 @@
  * will use (the strategy's ids are deterministic: <strategy>.<session>.<n>).
  */
 import { loadavg } from "node:os";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { natsBaseline, percentiles, quoteAt, startLoop, TICK } from "./support/trading-loop.ts";
 

@@ -23,8 +23,7 @@
 import { loadavg } from "node:os";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
-import { parseInstrumentId } from "../../actors/domain/ids.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { MarketSimulator } from "../../actors/feed/simulator/index.ts";
 import { demoUniverse } from "../../actors/instrument/index.ts";
 import { startTestInfra } from "../../infra/local/index.ts";

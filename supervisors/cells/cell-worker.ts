@@ -3,13 +3,12 @@
  * returns blocks only its cell; the node's watchdog sees the heartbeat stop, names the busy actor, and ends the cell.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { systemClock } from "../../actors/domain/clock.ts";
+import { type ActorKind, systemClock } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import type { ActorHost } from "../runtime/actor-host.ts";
 import { ActorTree } from "../runtime/actor-tree.ts";
-import type { ActorKind } from "../runtime/kind.ts";
 import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
 
 const data = workerData as CellData;

@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/fixed.ts";
-import { parseSubject, subjects } from "../../actors/domain/subjects.ts";
+import { parseSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { gatherTree, type NodeTree, riskReport } from "./admin-relay.ts";

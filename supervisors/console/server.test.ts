@@ -1,6 +1,6 @@
 import t from "tap";
 import { fromNumber } from "../../actors/domain/fixed.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { admin, command } from "../node/admin-client.ts";

@@ -1,5 +1,5 @@
 import t from "tap";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";

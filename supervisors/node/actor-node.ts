@@ -1,8 +1,6 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, type ActorLifecycle } from "../../actors/domain/messages/admin.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
-import { systemClock } from "../../actors/domain/clock.ts";
+import { type ActorKind, type ActorLifecycle, AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, defaultSupervision, subjects, systemClock } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, decodePayload, type Message } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey } from "../../infra/nats/snapshot-store.ts";
@@ -12,7 +10,6 @@ import { type ActorRef, Placement } from "../placement/placement.ts";
 import { setKindsNatsUrl } from "./kinds/kinds-nats.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
-import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
 import { OnDemandSpawner } from "./on-demand.ts";
 import { ConfigWatch } from "./config-watch.ts";

@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
 import { pathToFileURL } from "node:url";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { startFakeAlphaVantage } from "../../infra/feeds/alpha-vantage/fake-server.ts";
 import { startFakeBinance } from "../../infra/feeds/binance/fake-server.ts";
 import { startFakePolygon } from "../../infra/feeds/polygon/fake-server.ts";

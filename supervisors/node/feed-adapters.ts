@@ -6,8 +6,7 @@
  * am.feed.<feed>.<venue>.<symbol>, which the instrument actors take like simulator ticks.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { parseInstrumentId } from "../../actors/domain/ids.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { mergeMarks, type Watermarks } from "../../actors/feed/connection/index.ts";
 import type { Config } from "../../infra/config/index.ts";
 import { FeedError, FeedErrorReason, type FeedIssue, openSession, type RawFeedRecord, Redactor, type VendorSession, type VendorSpec } from "../../infra/feeds/index.ts";

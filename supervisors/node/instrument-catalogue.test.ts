@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { parseFixed } from "../../actors/domain/fixed.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import type { InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";

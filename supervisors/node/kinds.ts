@@ -3,7 +3,7 @@ import { demoUniverse } from "../../actors/instrument/index.ts";
 import { loadConfig } from "../../infra/config/index.ts";
 import { type Catalogue, connectNats, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
-import type { ActorKind } from "../runtime/kind.ts";
+import type { ActorKind } from "../../actors/contract/index.ts";
 import { kindsNatsUrl } from "./kinds/kinds-nats.ts";
 import { instrumentKind, simulatorFeedKind } from "./kinds/market-data.ts";
 import { strategyDeployable } from "./kinds/strategy-deployments.ts";

@@ -1,13 +1,11 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { parseSubject, subjects } from "../../actors/domain/subjects.ts";
-import { RuntimeError } from "../../actors/domain/messages/reply.ts";
+import { type ActorKind, parseSubject, RuntimeError, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, Header } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import type { ActorRef } from "../placement/placement.ts";
-import type { ActorKind } from "../runtime/kind.ts";
 
 export interface OnDemandHooks {
   /** declare the actor (placement picks its node) */

@@ -1,7 +1,7 @@
 import { Kvm } from "@nats-io/kv";
 import { pathToFileURL } from "node:url";
 import t from "tap";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";

@@ -1,13 +1,11 @@
 import t from "tap";
 import { z } from "zod";
-import { systemClock } from "../../actors/domain/clock.ts";
+import { defineKind, subjects, systemClock } from "../../actors/contract/index.ts";
 import { fromNumber } from "../../actors/domain/fixed.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
 import { type StrategyDefinition, strategyMachine, subscriptions } from "../../actors/strategy/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree, type LifecycleEvent } from "../runtime/actor-tree.ts";
-import { defineKind } from "../runtime/kind.ts";
 import { eventually, natsFixture } from "../runtime/testing/harness.ts";
 
 const INSTRUMENT = "X1.SIMX";

@@ -4,7 +4,7 @@
  */
 import { AssetClass } from "../../actors/domain/index.ts";
 import { alwaysOpen, type InstrumentDefinition } from "../../actors/instrument/index.ts";
-import type { ActorKind } from "../runtime/kind.ts";
+import type { ActorKind } from "../../actors/contract/index.ts";
 import { instrumentKind } from "./kinds/market-data.ts";
 import { vendorFeedKind } from "./kinds/vendor-feed.ts";
 

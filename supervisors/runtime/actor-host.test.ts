@@ -1,12 +1,10 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import { systemClock } from "../../actors/domain/clock.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { type ActorKind, subjects, systemClock } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost, type HostEnv } from "./actor-host.ts";
-import type { ActorKind } from "./kind.ts";
 import { counterKind } from "./testing/counter-kind.ts";
 import { eventually, natsFixture } from "./testing/harness.ts";
 

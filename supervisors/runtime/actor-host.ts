@@ -1,16 +1,12 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "../../actors/domain/machine-stepper.ts";
-import type { Clock } from "../../actors/domain/clock.ts";
-import { RuntimeError } from "../../actors/domain/messages/reply.ts";
-import type { DomainEvent, Emitted } from "../../actors/domain/runtime-contract.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { type ActorKind, type Clock, type DomainEvent, type Emitted, RuntimeError, subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { missedEvents } from "./catch-up.ts";
-import type { ActorKind } from "./kind.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
 
 export interface HostEnv {

@@ -1,7 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import { systemClock } from "../../actors/domain/clock.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects, systemClock } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree, type LifecycleEvent } from "./actor-tree.ts";

@@ -1,10 +1,9 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import type { Clock } from "../../actors/domain/clock.ts";
+import { type ActorKind, type Clock, defaultSupervision } from "../../actors/contract/index.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { type ChildHandle, type ExitReason, RestartType, type SupervisionEvent, Supervisor } from "../supervision/index.ts";
 import { ActorHost } from "./actor-host.ts";
-import { type ActorKind, defaultSupervision } from "./kind.ts";
 
 export type LifecycleEvent =
   | { type: "started" | "restarted" | "stopped"; kind: string; id: string; restarts: number }

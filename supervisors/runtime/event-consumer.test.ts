@@ -1,7 +1,6 @@
 import { jetstream } from "@nats-io/jetstream";
 import t from "tap";
-import { systemClock } from "../../actors/domain/clock.ts";
-import { subjects } from "../../actors/domain/subjects.ts";
+import { subjects, systemClock } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost } from "./actor-host.ts";

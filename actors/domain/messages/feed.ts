@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { TradingStatus } from "../trading.ts";
 import { instrumentId, stamped, units } from "./schemas.ts";
 

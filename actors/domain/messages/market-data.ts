@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { instrumentId, micros, nonNegativeUnits, positiveUnits, stamped } from "./schemas.ts";
 
 /** Normalised market data published by instrument actors on am.md.<channel>.<venue>.<symbol>. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { instrumentId, micros, nonNegativeUnits, orderType, positiveUnits, side, stamped, timeInForce, units } from "./schemas.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { instrumentId, orderType, positiveUnits, side, stamped, timeInForce } from "./schemas.ts";
 
 /** The command that opens an order; strategies and the gateway send it, the risk book checks it first. */

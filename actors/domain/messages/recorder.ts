@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { stamped } from "./schemas.ts";
 
 /** Why the recorder refused a message: it is terminated on its stream and never retried. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { AssetClass } from "../trading.ts";
 import { instrumentId, money, nonNegativeUnits, orderType, positiveUnits, side, stamped } from "./schemas.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseInstrumentId } from "../ids.ts";
+import { parseInstrumentId } from "../../contract/index.ts";
 import { orderTypes, sides, timesInForce } from "../trading.ts";
 
 /** Building blocks of message schemas. Fixed-point values are integers of 1e-8 units (see fixed.ts). */

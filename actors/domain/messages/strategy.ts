@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { instrumentId, nonNegativeUnits, positiveUnits, side, stamped, units } from "./schemas.ts";
 
 /** Commands to a strategy actor on am.cmd.strategy.<id> (request/reply), and the events it publishes. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import type { Emitted } from "../../domain/index.ts";
+import type { Emitted } from "../../contract/index.ts";
 import { type FeedConnectionConfig, type FeedConnectionEvent, feedConnectionMachine, mergeMarks } from "./machine.ts";
 import { backoffMs, nextRandom } from "../../domain/retry.ts";
 

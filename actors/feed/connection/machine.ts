@@ -1,6 +1,5 @@
 import { assign, emit, enqueueActions, setup } from "xstate";
-import type { Emitted } from "../../domain/runtime-contract.ts";
-import { subjects } from "../../domain/subjects.ts";
+import { type Emitted, subjects } from "../../contract/index.ts";
 import { backoffMs, nextRandom } from "../../domain/retry.ts";
 import type { Watermarks } from "./protocol.ts";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../../domain/message.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 
 /**
  * The feed connection protocol: the machine asks its I/O adapter (am.cmd.feed-adapter.<feed>) to connect or

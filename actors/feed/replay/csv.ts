@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { parseFixed, parseInstrumentId } from "../../domain/index.ts";
+import { parseFixed } from "../../domain/index.ts";
+import { parseInstrumentId } from "../../contract/index.ts";
 import type { ReplayRecord } from "./records.ts";
 
 /**

@@ -1,7 +1,5 @@
 import { emit, enqueueActions, setup } from "xstate";
-import type { Delivered, Emitted } from "../../domain/runtime-contract.ts";
-import { parseInstrumentId } from "../../domain/ids.ts";
-import { subjects } from "../../domain/subjects.ts";
+import { type Delivered, type Emitted, parseInstrumentId, subjects } from "../../contract/index.ts";
 import { MarketSimulator, type SimulatorConfig } from "./market-simulator.ts";
 
 export interface SimulatorFeedInput {

@@ -1,6 +1,7 @@
 /** Drives a strategy definition through the real actor machine, with a venue that fills on request (tests only). */
 import { createActor } from "xstate";
-import { type Bar, type Emitted, fromNumber, type Quote } from "../../domain/index.ts";
+import { type Bar, fromNumber, type Quote } from "../../domain/index.ts";
+import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
 import type { StrategyDefinition } from "../strategy.ts";
 import { OrderStatus } from "../strategy.ts";

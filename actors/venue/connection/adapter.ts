@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineMessage, type ExecutionReport, type MessageOf, type Side } from "../../domain/index.ts";
+import type { ExecutionReport, Side } from "../../domain/index.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 
 /**
  * What a venue connection expects of its adapter (the simulated exchange in-process, or a FIX session). The

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf, schema } from "../../domain/index.ts";
+import { schema } from "../../domain/index.ts";
+import { defineMessage, type MessageOf } from "../../contract/index.ts";
 
 /** Domain events of a venue connection, on am.evt.venue.<venue>.<Event>. */
 const venue = z.string().min(1).max(32);

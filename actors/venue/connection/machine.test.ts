@@ -1,6 +1,7 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type Emitted, type ExecutionReport, fromNumber, type VenueNewOrder } from "../../domain/index.ts";
+import { type ExecutionReport, fromNumber, type VenueNewOrder } from "../../domain/index.ts";
+import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 import { VenueReason } from "./reasons.ts";
 import { backoffMs, nextRandom, takeToken } from "./resilience.ts";

@@ -1,14 +1,13 @@
 import { assign, enqueueActions, setup } from "xstate";
 import {
   CancelCause,
-  type Emitted,
   ExecType,
   type ExecutionReport,
-  subjects,
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
 } from "../../domain/index.ts";
+import { type Emitted, subjects } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import { type LocalOrder, reconcile } from "./reconcile.ts";
 import { VenueReason } from "./reasons.ts";

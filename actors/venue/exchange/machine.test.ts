@@ -1,6 +1,7 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type Emitted, ExecType, type ExecutionReport, fromNumber, subjects } from "../../domain/index.ts";
+import { ExecType, type ExecutionReport, fromNumber } from "../../domain/index.ts";
+import { type Emitted, subjects } from "../../contract/index.ts";
 import { venueConnectionMachine } from "../connection/index.ts";
 import { simulatedVenueMachine } from "./machine.ts";
 

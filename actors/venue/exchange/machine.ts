@@ -1,5 +1,6 @@
 import { enqueueActions, setup } from "xstate";
-import type { Emitted, Quote, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../../domain/index.ts";
+import type { Quote, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../../domain/index.ts";
+import type { Emitted } from "../../contract/index.ts";
 import { type SimulatedVenueConfig, SimulatedVenueSession } from "./session.ts";
 
 type In<T> = T & { nowUs: number };

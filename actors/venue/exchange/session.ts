@@ -1,13 +1,12 @@
 import {
-  type Emitted,
   ExecType,
   type ExecutionReport,
   type Quote,
-  subjects,
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
 } from "../../domain/index.ts";
+import { type Emitted, subjects } from "../../contract/index.ts";
 import type { VenueOpenOrder } from "../connection/adapter.ts";
 import { MatchEventKind, type MatchEvent, type MatchingEngineConfig, SimulatedExchange, type VenueReport } from "../matching/index.ts";
 

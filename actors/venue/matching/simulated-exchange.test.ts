@@ -1,5 +1,5 @@
 import t from "tap";
-import { SimulatedClock } from "../../domain/clock.ts";
+import { SimulatedClock } from "../../contract/index.ts";
 import { fromNumber } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
 import { MatchEventKind, RejectReason } from "./codes.ts";

@@ -1,4 +1,4 @@
-import type { Clock } from "../../domain/clock.ts";
+import type { Clock } from "../../contract/index.ts";
 import type { Price, Quantity } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
 import { type L2Book, type MatchingEngineConfig, MatchingEngine, type OrderRequest, type ReplaceRequest, type TopOfBook } from "./engine.ts";

@@ -3,8 +3,7 @@
  * the last one delivered per symbol, so retries and overlapping replies never repeat a bar; when the gap since the
  * last bar is wider than a compact reply covers (100 bars), the poll asks for outputsize=full.
  */
-import type { Clock } from "../../../actors/domain/index.ts";
-import { systemClock } from "../../../actors/domain/index.ts";
+import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
 import { type BackoffPolicy, type BreakerPolicy, CircuitBreaker, defaultBreaker, sleep } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";

@@ -4,8 +4,7 @@
  * is rebuilt from a new snapshot, delivered as a `snapshot` record that replaces the old book: consumers never see
  * a gap or a delta twice.
  */
-import type { Clock } from "../../../actors/domain/index.ts";
-import { systemClock } from "../../../actors/domain/index.ts";
+import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
 import { type BackoffPolicy, type BreakerPolicy, type BreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";

@@ -5,8 +5,7 @@
  * reconnect the connector holds live events back, fetches the gap window over REST (from the last record seen
  * per channel and ticker), delivers it, then releases the held events; sequence numbers drop the overlap.
  */
-import type { Clock } from "../../../actors/domain/index.ts";
-import { systemClock } from "../../../actors/domain/index.ts";
+import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
 import { type BackoffPolicy, type BreakerPolicy, type BreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";

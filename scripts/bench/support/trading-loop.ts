@@ -5,9 +5,8 @@
  * path, measured apart). Every hop is a real NATS message through the codec; events are journaled in JetStream.
  */
 import { z } from "zod";
-import { systemClock } from "../../../actors/domain/clock.ts";
+import { type ActorKind, defineKind, subjects, systemClock } from "../../../actors/contract/index.ts";
 import { fromNumber, parseMoney } from "../../../actors/domain/fixed.ts";
-import { subjects } from "../../../actors/domain/subjects.ts";
 import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { defaultBookConfig, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { type StrategyDefinition, strategyMachine } from "../../../actors/strategy/index.ts";
@@ -17,7 +16,6 @@ import { startTestInfra, type TestInfra } from "../../../infra/local/index.ts";
 import { connectNats, declareResources, SnapshotStore } from "../../../infra/nats/index.ts";
 import { createLogger } from "../../../infra/telemetry/log.ts";
 import { ActorHost } from "../../../supervisors/runtime/actor-host.ts";
-import { type ActorKind, defineKind } from "../../../supervisors/runtime/kind.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 export const INSTRUMENT = "SIM001.SIMX";

@@ -1,8 +1,6 @@
 import { demoUniverse, type InstrumentDefinition, instrumentMachine } from "../../../actors/instrument/index.ts";
 import { simulatorFeedMachine } from "../../../actors/feed/simulator/machine.ts";
-import { parseInstrumentId } from "../../../actors/domain/ids.ts";
-import { subjects } from "../../../actors/domain/subjects.ts";
-import { defineKind } from "../../runtime/kind.ts";
+import { defineKind, parseInstrumentId, subjects } from "../../../actors/contract/index.ts";
 
 export const SIM_SOURCE = "sim";
 

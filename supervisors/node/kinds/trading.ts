@@ -1,4 +1,4 @@
-import { parseInstrumentId, subjects } from "../../../actors/domain/index.ts";
+import { defineKind, parseInstrumentId, subjects } from "../../../actors/contract/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { type RiskBookContext, riskBookMachine } from "../../../actors/risk-book/index.ts";
@@ -6,7 +6,6 @@ import { strategyMachine, subscriptions } from "../../../actors/strategy/index.t
 import { venueConnectionMachine } from "../../../actors/venue/connection/index.ts";
 import { simulatedVenueMachine } from "../../../actors/venue/exchange/index.ts";
 import { initialTransition } from "xstate";
-import { defineKind } from "../../runtime/kind.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./demo-trading.ts";
 import { deployedStrategy, deployedStrategyIds } from "./strategy-deployments.ts";
 

@@ -1,6 +1,6 @@
 import { type FeedConnectionContext, feedConnectionMachine, feedConnectionSummary } from "../../../actors/feed/connection/index.ts";
 import type { Config } from "../../../infra/config/index.ts";
-import { defineKind } from "../../runtime/kind.ts";
+import { defineKind } from "../../../actors/contract/index.ts";
 
 /** A stable jitter seed per feed id, so two feeds that fail together do not retry together. */
 const seedOf = (id: string): number => [...id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16_777_619) >>> 0, 2_166_136_261);

@@ -1,4 +1,4 @@
-import type { ActorKind } from "../kind.ts";
+import type { ActorKind } from "../../../actors/contract/index.ts";
 import { counterKind } from "./counter-kind.ts";
 import { quoteCounterKind } from "./quote-counter-kind.ts";
 

@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { assign, emit, setup } from "xstate";
-import { defineMessage } from "../../../actors/domain/message.ts";
-import type { Emitted } from "../../../actors/domain/runtime-contract.ts";
-import { defineKind, type Persistence } from "../kind.ts";
+import { defineKind, defineMessage, type Emitted, type Persistence } from "../../../actors/contract/index.ts";
 
 /**
  * A small actor kind used by the runtime's own tests and benchmarks: it counts, fails on demand, hangs on demand,

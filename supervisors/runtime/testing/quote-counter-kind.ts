@@ -1,7 +1,5 @@
 import { assign, emit, setup } from "xstate";
-import type { Emitted } from "../../../actors/domain/runtime-contract.ts";
-import { subjects } from "../../../actors/domain/subjects.ts";
-import { defineKind } from "../kind.ts";
+import { defineKind, type Emitted, subjects } from "../../../actors/contract/index.ts";
 
 /**
  * A bench-only kind on the market-data hot path: actor <id> consumes the quotes of instrument <id>.BENCH and counts

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "./message.ts";
 
 /** The answer to any command (request/reply on am.cmd.<kind>.<id>). */
 export const Reply = defineMessage(

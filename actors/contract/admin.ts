@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../message.ts";
+import { defineMessage, type MessageOf } from "./message.ts";
 
 /** The operator API on am.admin.<verb> (and am.admin.<verb>.<node> for one node). */
 const actorRef = { kind: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "an actor kind"), id: z.string().min(1).max(128) };
