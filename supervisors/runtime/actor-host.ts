@@ -1,6 +1,6 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
-import { stepperFor } from "../../actors/domain/machine-stepper.ts";
+import { stepperFor } from "./machine-stepper.ts";
 import { type ActorKind, type Clock, type DomainEvent, type Emitted, RuntimeError, subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
