@@ -7,3 +7,4 @@ export * from "./registry.ts";
 export * from "./trading-hours.ts";
 export * from "./trading-status.ts";
 export * from "./validation.ts";
+export * from "./kind.ts";

@@ -21,3 +21,4 @@ export { type OrderContext, type OrderInput, type OrderJournalInput, type OrderQ
 export { evolve, isTerminal, OrdStatus, type OrderState, ordStatuses, workingStatus } from "./order-state.ts";
 export { OrderReason } from "./reasons.ts";
 export { type OrderSnapshot, replay } from "./replay.ts";
+export { orderKind } from "./kind.ts";

@@ -10,3 +10,4 @@ export { type CheckResult, checkOrder, type LimitValue, type OrderToCheck, valua
 export { type LimitUsage, type PositionLine, type RiskReport, riskReport } from "./report.ts";
 export * from "./state.ts";
 export * from "./var.ts";
+export { type RiskBookHosting, riskBookKind } from "./kind.ts";

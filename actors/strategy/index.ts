@@ -8,3 +8,4 @@ export * from "./strategy.ts";
 export * from "./strategy-machine.ts";
 export * from "./subscriptions.ts";
 export * from "./target-to-orders.ts";
+export * from "./kind.ts";

@@ -37,7 +37,7 @@ export const settings = {
   startInfra: { schema: bool, default: true, doc: "Start local nats-server and QuestDB as child processes" },
   cells: { schema: z.coerce.number().int().min(1).max(64), default: 2, doc: "Worker-thread cells hosting this node's actors" },
   hangBudgetMs: { schema: z.coerce.number().int().min(50).max(60_000), default: 1000, doc: "A cell silent this long is ended by the watchdog" },
-  kinds: { schema: z.string().min(1), default: "supervisors/node/kinds.ts", doc: "Module (path from the repository root) exporting the actor kinds this node hosts" },
+  kinds: { schema: z.string().min(1), default: "supervisors/node/kinds.ts", doc: "Module (path from the repository root) exporting createKinds(env), the actor kinds this node hosts" },
   demoInstruments: { schema: z.coerce.number().int().min(0).max(5000), default: 50, doc: "Instruments of the demo market (SIM001.SIMX…, stored in KV when absent; simulator feed and demo trading); 0 = no demo" },
   instrumentsFile: {
     schema: z.string().min(1).optional(),

@@ -3,12 +3,13 @@
  * returns blocks only its cell; the node's watchdog sees the heartbeat stop, names the busy actor, and ends the cell.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { type ActorKind, systemClock } from "../../actors/contract/index.ts";
+import { systemClock } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import type { ActorHost } from "../runtime/actor-host.ts";
 import { ActorTree } from "../runtime/actor-tree.ts";
+import { loadKinds } from "../runtime/kinds-module.ts";
 import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
 
 const data = workerData as CellData;
@@ -35,9 +36,9 @@ const slotOf = (h: ActorHost): number => {
   return s;
 };
 
-const { kinds } = (await import(data.kindsModule)) as { kinds: ActorKind[] };
 const nc = await connectNats(data.natsUrl, `alphamind-${data.node}-cell${data.cell}`);
-const tree = new ActorTree(kinds, {
+const hosted = await loadKinds(data.kindsModule, { nc, config: data.config, log });
+const tree = new ActorTree(hosted.kinds, {
   nc,
   store: await SnapshotStore.open(nc),
   clock: systemClock,
@@ -73,6 +74,7 @@ async function handle(r: CellRequest): Promise<unknown> {
       return tree.tree();
     case "shutdown":
       await tree.stop();
+      await hosted.close();
       await nc.drain();
       setImmediate(() => process.exit(0));
       return undefined;

@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { ChildHandle, ExitReason } from "../supervision/index.ts";
 import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
+import type { Config } from "../../infra/config/index.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 
 export class HungCellError extends Error {
@@ -19,6 +20,8 @@ export interface CellOptions {
   node: string;
   natsUrl: string;
   kindsModule: string;
+  /** the node's settings, handed to the kinds module's createKinds in the cell */
+  config: Config;
   /** the watchdog ends a cell whose heartbeat is older than this */
   hangBudgetMs: number;
   logLevel: CellData["logLevel"];
@@ -52,6 +55,7 @@ export class Cell implements ChildHandle {
       node: this.o.node,
       natsUrl: this.o.natsUrl,
       kindsModule: this.o.kindsModule,
+      config: this.o.config,
       shared: this.shared,
       logLevel: this.o.logLevel,
     };

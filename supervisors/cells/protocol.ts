@@ -1,3 +1,4 @@
+import type { Config } from "../../infra/config/index.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 
 /** What the node sends a cell, and what the cell answers or reports. */
@@ -20,7 +21,9 @@ export interface CellData {
   cell: number;
   node: string;
   natsUrl: string;
+  /** module URL exporting createKinds(env), called in the cell with its own connection */
   kindsModule: string;
+  config: Config;
   /** Float64 [0]: last heartbeat (ms, performance.timeOrigin + now); Int32 at byte 8: busy slot (0 = idle) */
   shared: SharedArrayBuffer;
   logLevel: "debug" | "info" | "warn" | "error";

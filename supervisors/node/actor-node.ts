@@ -7,21 +7,24 @@ import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { Cell, HungCellError } from "../cells/cell.ts";
 import { type ActorRef, Placement } from "../placement/placement.ts";
-import { setKindsNatsUrl } from "./kinds/kinds-nats.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
 import { OnDemandSpawner } from "./on-demand.ts";
 import { ConfigWatch } from "./config-watch.ts";
 import { type Deployable, DeployError, DeployRefusal } from "./kinds/deployments.ts";
+import { type Config, loadConfig } from "../../infra/config/index.ts";
+import { type HostedKinds, loadKinds } from "../runtime/kinds-module.ts";
 import { advertiseService } from "./service-discovery.ts";
 
 export interface ActorNodeOptions {
   nc: NatsConnection;
   natsUrl: string;
   node: string;
-  /** module URL exporting `kinds: ActorKind[]` (and optionally `deployable: Deployable[]`), loaded by every cell */
+  /** module URL exporting `createKinds(env)` returning kinds (and optionally `deployable`), called by every cell */
   kindsModule: string;
+  /** the settings handed to the kinds on this thread and in every cell (default: loadConfig(), the environment) */
+  config?: Config;
   cells: number;
   hangBudgetMs: number;
   log: Logger;
@@ -49,15 +52,15 @@ export class ActorNode {
   private subs: Subscription[] = [];
   private readonly served = new Map<string, { num_requests: number; num_errors: number }>();
   private spawner: OnDemandSpawner | undefined;
-  /** what the kinds module holds open on this thread (its KV watches), if it says */
+  /** ends what the kinds hold open on this thread (their KV watches) */
   private closeKinds: (() => Promise<void>) | undefined;
 
   constructor(private readonly o: ActorNodeOptions) {}
 
   async start(): Promise<void> {
-    setKindsNatsUrl(this.o.natsUrl);
-    const { kinds, deployable = [], closeKinds } = (await import(this.o.kindsModule)) as { kinds: ActorKind[]; deployable?: Deployable[]; closeKinds?: () => Promise<void> };
-    this.closeKinds = closeKinds;
+    const config = this.o.config ?? loadConfig();
+    const { kinds, deployable = [], close } = await loadKinds<HostedKinds & { deployable?: Deployable[] }>(this.o.kindsModule, { nc: this.o.nc, config, log: this.o.log });
+    this.closeKinds = close;
     for (const k of kinds) this.kinds.set(k.name, k);
     for (const d of deployable) this.deployable.set(d.kind, d);
     this.config = await new Kvm(this.o.nc).open(buckets.config);
@@ -87,6 +90,7 @@ export class ActorNode {
             node: this.o.node,
             natsUrl: this.o.natsUrl,
             kindsModule: this.o.kindsModule,
+            config,
             hangBudgetMs: this.o.hangBudgetMs,
             logLevel: this.o.logLevel,
             onLifecycle: (ev) => this.onLifecycle(ev),

@@ -1,11 +1,11 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { formatFixed } from "../../actors/domain/fixed.ts";
+import { formatFixed } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { instrumentCatalogue, SIM_SOURCE } from "../../actors/instrument/index.ts";
 import type { ActorNode } from "./actor-node.ts";
 import { DEMO_BOOK, DEMO_VENUE, demoStrategies } from "./kinds/demo-trading.ts";
-import { instrumentCatalogue, SIM_SOURCE } from "./kinds/market-data.ts";
 
 export interface DemoIo {
   nc: NatsConnection;

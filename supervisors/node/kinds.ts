@@ -1,55 +1,66 @@
 import { isMainThread } from "node:worker_threads";
-import { demoUniverse } from "../../actors/instrument/index.ts";
-import { loadConfig } from "../../infra/config/index.ts";
-import { type Catalogue, connectNats, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
-import type { ActorKind } from "../../actors/contract/index.ts";
-import { kindsNatsUrl } from "./kinds/kinds-nats.ts";
-import { instrumentKind, simulatorFeedKind } from "./kinds/market-data.ts";
-import { strategyDeployable } from "./kinds/strategy-deployments.ts";
-import { exchangeKind, orderKind, riskBookKind, strategyKind, venueKind } from "./kinds/trading.ts";
-import { vendorFeedKinds } from "./kinds/vendor-feed.ts";
+import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
+import { vendorFeedKind } from "../../actors/feed/connection/index.ts";
+import { demoUniverse, instrumentKind } from "../../actors/instrument/index.ts";
+import { orderKind } from "../../actors/order/index.ts";
+import { riskBookKind } from "../../actors/risk-book/index.ts";
+import { strategyKind } from "../../actors/strategy/index.ts";
+import { venueKind } from "../../actors/venue/connection/index.ts";
+import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
+import type { HostedKinds, KindsEnv } from "../runtime/kinds-module.ts";
+import type { Deployable } from "./kinds/deployments.ts";
+import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
+import { followStrategyDeployments, strategyDeployable } from "./kinds/strategy-deployments.ts";
+import { exchangeKind } from "./kinds/trading.ts";
+
+/** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
+export interface PlatformKinds extends HostedKinds {
+  deployable: Deployable[];
+}
 
 /**
- * The actor kinds a node of the platform hosts. Cells load this module by path (AM_KINDS), so each cell (and the
- * node's main thread) reads the instrument catalogue from KV here and keeps it live with a watch: the Map stays the
- * same object, so kinds that close over it see instruments defined later. main.ts seeds KV before any cell starts
- * and passes the NATS url it uses in AM_NATS_URL.
+ * The actor kinds a node of the platform hosts, assembled from each actor folder. The node's main thread and each
+ * cell call this with their own connection: it reads the instrument catalogue from KV and keeps it live with a
+ * watch (the Map stays the same object, so kinds that close over it see instruments defined later), and follows
+ * the deployed strategies. main.ts seeds KV before any cell starts.
  */
-const config = loadConfig();
-const log = createLogger({ level: config.logLevel, base: { node: config.nodeId, component: "instrument-catalogue" } });
-const nc = await connectNats(kindsNatsUrl(config), `alphamind-${config.nodeId}-catalogue`);
-const catalogue: Catalogue = new Map();
-const watch = await watchCatalogue(await openInstrumentBucket(nc), catalogue, {
-  // every cell reads the same entries: the main thread warns once, cells only at debug
-  onInvalid: (key, e) => (isMainThread ? log.warn : log.debug)("instrument definition in KV refused", { key, error: e.message }),
-  onChange: (c) => log.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
-});
+export async function createKinds({ nc, config, log }: KindsEnv): Promise<PlatformKinds> {
+  const catalogueLog = log.child({ component: "instrument-catalogue" });
+  const catalogue: Catalogue = new Map();
+  const watch = await watchCatalogue(await openInstrumentBucket(nc), catalogue, {
+    // every cell reads the same entries: the main thread warns once, cells only at debug
+    onInvalid: (key, e) => (isMainThread ? catalogueLog.warn : catalogueLog.debug)("instrument definition in KV refused", { key, error: e.message }),
+    onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
+  });
+  const deployments = await followStrategyDeployments(nc);
 
-/** The demo book and strategies trade the demo universe (as defined in KV now), whatever else KV lists. */
-const demoMarket: Catalogue = new Map(
-  demoUniverse(config.demoInstruments).flatMap((d) => {
-    const live = catalogue.get(d.id);
-    return live ? [[d.id, live] as const] : [];
-  }),
-);
+  // The demo book and strategies trade the demo universe (as defined in KV now), whatever else KV lists.
+  const demoMarket: Catalogue = new Map(
+    demoUniverse(config.demoInstruments).flatMap((d) => {
+      const live = catalogue.get(d.id);
+      return live ? [[d.id, live] as const] : [];
+    }),
+  );
+  const demo = new Map(demoStrategies(demoMarket).map((s) => [s.id, { ...s, autoStart: true }]));
+  const traded = [...new Set([...demo.values()].flatMap((s) => s.config.instruments.map((i) => i.id)))];
 
-export const kinds: ActorKind[] = [
-  simulatorFeedKind(catalogue),
-  instrumentKind(catalogue),
-  exchangeKind(catalogue),
-  venueKind(),
-  orderKind(),
-  riskBookKind(demoMarket),
-  strategyKind(demoMarket),
-  ...vendorFeedKinds(config),
-];
-
-/** Kinds deployed from a configuration (am.admin.deploy): strategies running a sample on given instruments. */
-export const deployable = [strategyDeployable(catalogue)];
-
-/** Ends the catalogue's watch and connection (ActorNode.stop): a node inside a test process must not hold it open. */
-export async function closeKinds(): Promise<void> {
-  watch.stop();
-  await nc.close();
+  return {
+    kinds: [
+      simulatorFeedKind(catalogue),
+      instrumentKind(catalogue),
+      exchangeKind(catalogue),
+      venueKind(),
+      orderKind(),
+      riskBookKind({ books: new Map([[DEMO_BOOK, demoBook(demoMarket)]]), marked: traded }),
+      // demo strategies in code first, then those deployed at run time
+      strategyKind({ definitionOf: (id) => demo.get(id) ?? deployments.get(id), known: () => [...demo.keys(), ...deployments.ids()] }),
+      // the vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is)
+      ...(config.feeds.trim() ? [vendorFeedKind(config)] : []),
+    ],
+    deployable: [strategyDeployable(catalogue)],
+    async close() {
+      watch.stop();
+      deployments.stop();
+    },
+  };
 }

@@ -87,8 +87,7 @@ async function main(): Promise<void> {
     } else {
       log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
     }
-    // The catalogue is in KV before any kinds module (main thread or cell) reads it; they connect to this server.
-    process.env.AM_NATS_URL = natsUrl;
+    // The catalogue is in KV before the kinds (main thread or cell) read it.
     const instruments = await openInstrumentBucket(nc);
     if (config.demoInstruments > 0) {
       const seeded = await putDefinitions(instruments, demoUniverse(config.demoInstruments), { onlyAbsent: true });
@@ -103,6 +102,7 @@ async function main(): Promise<void> {
       natsUrl,
       node: config.nodeId,
       kindsModule: pathToFileURL(isAbsolute(config.kinds) ? config.kinds : join(repoRoot, config.kinds)).href,
+      config,
       cells: config.cells,
       hangBudgetMs: config.hangBudgetMs,
       log,

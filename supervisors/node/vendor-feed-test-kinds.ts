@@ -3,10 +3,9 @@
  * vendor-feed kind with short backoff and cool-off, so reconnect and breaker tests take milliseconds.
  */
 import { AssetClass } from "../../actors/domain/index.ts";
-import { alwaysOpen, type InstrumentDefinition } from "../../actors/instrument/index.ts";
-import type { ActorKind } from "../../actors/contract/index.ts";
-import { instrumentKind } from "./kinds/market-data.ts";
-import { vendorFeedKind } from "./kinds/vendor-feed.ts";
+import { vendorFeedKind } from "../../actors/feed/connection/index.ts";
+import { alwaysOpen, type InstrumentDefinition, instrumentKind } from "../../actors/instrument/index.ts";
+import { fixedKinds, type HostedKinds } from "../runtime/kinds-module.ts";
 
 const def = (id: string, priceIncrement: number, lotSize: number): InstrumentDefinition => {
   const [symbol = "", venue = ""] = id.split(".");
@@ -15,7 +14,8 @@ const def = (id: string, priceIncrement: number, lotSize: number): InstrumentDef
 
 export const testInstruments = [def("AAPL.XNAS", 1_000_000, 100_000_000), def("IBM.XNYS", 10_000, 100_000_000), def("BTCUSDT.BINANCE", 1_000_000, 1)];
 
-export const kinds: ActorKind[] = [
-  instrumentKind(new Map(testInstruments.map((d) => [d.id, d]))),
-  vendorFeedKind({ feedBackoffBaseMs: 20, feedBackoffMaxMs: 100, feedBreakerThreshold: 3, feedBreakerCooldownMs: 300 }),
-];
+export const createKinds = async (): Promise<HostedKinds> =>
+  fixedKinds([
+    instrumentKind(new Map(testInstruments.map((d) => [d.id, d]))),
+    vendorFeedKind({ feedBackoffBaseMs: 20, feedBackoffMaxMs: 100, feedBreakerThreshold: 3, feedBreakerCooldownMs: 300 }),
+  ]);

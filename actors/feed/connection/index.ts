@@ -1,2 +1,3 @@
 export * from "./machine.ts";
 export * from "./protocol.ts";
+export * from "./kind.ts";

@@ -27,3 +27,4 @@ export {
 export { type LocalOrder, type LocalView, type ReconcileAction, type Reconciliation, reconcile } from "./reconcile.ts";
 export { VenueReason } from "./reasons.ts";
 export { backoffMs, type BreakerState, breakerFailure, closedBreaker, fullBucket, nextRandom, type TokenBucket, takeToken } from "./resilience.ts";
+export { venueKind } from "./kind.ts";

@@ -1,7 +1,7 @@
 /**
  * Actors deployed from a configuration (strategies): the node validates a deployment with the kind's own rules,
  * keeps it in the config bucket (so a restarted or moved actor finds it on any node), then spawns the actor.
- * A kinds module (AM_KINDS) may export `deployable: Deployable[]` next to `kinds`.
+ * A kinds module's createKinds (AM_KINDS) may return `deployable: Deployable[]` next to `kinds`.
  */
 
 /** Reply error codes of am.admin.deploy; the gateway maps them to INVALID_ARGUMENT and ALREADY_EXISTS. */

@@ -1,5 +1,5 @@
 import t from "tap";
-import { instrumentCatalogue } from "./market-data.ts";
+import { instrumentCatalogue } from "../../../actors/instrument/index.ts";
 import { deployedStrategyOf, parseStrategyDeployment, strategyDeployable } from "./strategy-deployments.ts";
 
 const catalogue = instrumentCatalogue(3);

@@ -1,10 +1,9 @@
 /**
  * Strategies deployed at run time (am.admin.deploy, gRPC DeployStrategy): one of the sample strategies with its
- * instruments, book and parameters, kept as JSON text under `strategies.<id>` in the config bucket. Every cell
- * follows that key space in a live map, so the strategy kind finds a deployed definition on whichever node the
+ * instruments, book and parameters, kept as JSON text under `strategies.<id>` in the config bucket. Each cell's
+ * kinds follow that key space in a live map, so the strategy kind finds a deployed definition on whichever node the
  * strategy is placed, restarted or moved to.
  */
-import { isMainThread, workerData } from "node:worker_threads";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
@@ -12,10 +11,8 @@ import { formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { mergeParameters, type StrategyConfigInput, type StrategyDefinition, strategyChannels, strategyConfig } from "../../../actors/strategy/index.ts";
 import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
-import { connectNats } from "../../../infra/nats/connect.ts";
 import { buckets } from "../../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
-import type { CellData } from "../../cells/protocol.ts";
 import { canonicalJson, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
 import { type DemoStrategy, demoStrategies } from "./demo-trading.ts";
 
@@ -167,28 +164,29 @@ export function strategyDeployable(catalogue: Map<string, InstrumentDefinition>)
   };
 }
 
-const deployed = new Map<string, DeployedStrategy>();
-
-/** The deployed strategy of this id, as this process last saw it in KV. */
-export const deployedStrategy = (id: string): DeployedStrategy | undefined => deployed.get(id);
-export const deployedStrategyIds = (): string[] => [...deployed.keys()];
-
-function learn(key: string, op: string, text: string): void {
-  const { id } = parseKvKey(key);
-  if (op !== "PUT") {
-    deployed.delete(id);
-    return;
-  }
-  try {
-    deployed.set(id, deployedStrategyOf(id, JSON.parse(text) as StrategyDeployment));
-  } catch {
-    // a hand-edited entry that does not parse: the strategy stays unknown, and its start names the id
-    deployed.delete(id);
-  }
+/** The deployed strategies as one process last saw them in KV, followed live until `stop`. */
+export interface StrategyDeployments {
+  get(id: string): DeployedStrategy | undefined;
+  ids(): string[];
+  stop(): void;
 }
 
 /** Loads every deployment, then follows changes (the watch also replays current values, closing the gap). */
-export async function followStrategyDeployments(nc: NatsConnection): Promise<{ stop(): void }> {
+export async function followStrategyDeployments(nc: NatsConnection): Promise<StrategyDeployments> {
+  const deployed = new Map<string, DeployedStrategy>();
+  const learn = (key: string, op: string, text: string): void => {
+    const { id } = parseKvKey(key);
+    if (op !== "PUT") {
+      deployed.delete(id);
+      return;
+    }
+    try {
+      deployed.set(id, deployedStrategyOf(id, JSON.parse(text) as StrategyDeployment));
+    } catch {
+      // a hand-edited entry that does not parse: the strategy stays unknown, and its start names the id
+      deployed.delete(id);
+    }
+  };
   const kv = await new Kvm(nc).open(buckets.config);
   for await (const k of await kv.keys(`${KEY_PREFIX}.>`)) {
     const e = await kv.get(k);
@@ -198,11 +196,5 @@ export async function followStrategyDeployments(nc: NatsConnection): Promise<{ s
   void (async () => {
     for await (const e of watch) learn(e.key, e.operation, e.operation === "PUT" ? e.string() : "");
   })();
-  return watch;
-}
-
-// Each cell (a worker thread, see supervisors/cells) follows the deployments before its actors start.
-const cellData = isMainThread ? undefined : (workerData as Partial<CellData> | null);
-if (typeof cellData?.natsUrl === "string") {
-  await followStrategyDeployments(await connectNats(cellData.natsUrl, `alphamind-${cellData.node ?? "node"}-cell${cellData.cell ?? 0}-deployments`));
+  return { get: (id) => deployed.get(id), ids: () => [...deployed.keys()], stop: () => watch.stop() };
 }

@@ -1,4 +1,4 @@
-import type { ActorKind } from "../../../actors/contract/index.ts";
+import { fixedKinds, type HostedKinds } from "../kinds-module.ts";
 import { counterKind } from "./counter-kind.ts";
 import { quoteCounterKind } from "./quote-counter-kind.ts";
 
@@ -7,9 +7,10 @@ import { quoteCounterKind } from "./quote-counter-kind.ts";
  * quote counter (market-data hot path), and counters whose restart intensity lets a benchmark crash them ~100 times.
  */
 const tolerant = { maxRestarts: 1_000, periodMs: 1_000 };
-export const kinds: ActorKind[] = [
-  quoteCounterKind,
-  { ...counterKind("none", "bench-counter"), supervision: tolerant },
-  counterKind("event-sourced", "bench-counter-es"),
-  counterKind("snapshot", "bench-counter-snap"),
-];
+export const createKinds = async (): Promise<HostedKinds> =>
+  fixedKinds([
+    quoteCounterKind,
+    { ...counterKind("none", "bench-counter"), supervision: tolerant },
+    counterKind("event-sourced", "bench-counter-es"),
+    counterKind("snapshot", "bench-counter-snap"),
+  ]);

@@ -1,18 +1,23 @@
-import { type FeedConnectionContext, feedConnectionMachine, feedConnectionSummary } from "../../../actors/feed/connection/index.ts";
-import type { Config } from "../../../infra/config/index.ts";
-import { defineKind } from "../../../actors/contract/index.ts";
+import { defineKind } from "../../contract/index.ts";
+import { type FeedConnectionContext, feedConnectionMachine, feedConnectionSummary } from "./machine.ts";
 
 /** A stable jitter seed per feed id, so two feeds that fail together do not retry together. */
 const seedOf = (id: string): number => [...id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16_777_619) >>> 0, 2_166_136_261);
 
-type Policy = Pick<Config, "feedBackoffBaseMs" | "feedBackoffMaxMs" | "feedBreakerThreshold" | "feedBreakerCooldownMs">;
+/** How a vendor feed retries (the node's AM_FEED_* settings). */
+export interface VendorFeedPolicy {
+  feedBackoffBaseMs: number;
+  feedBackoffMaxMs: number;
+  feedBreakerThreshold: number;
+  feedBreakerCooldownMs: number;
+}
 
 /**
  * One vendor feed connection per configured feed (id = polygon, alpha-vantage, binance): the pure session
  * supervisor; the node's FeedAdapter (supervisors/node/feed-adapters.ts) does the I/O. Its snapshot keeps the
  * watermarks, so a restarted or moved actor resumes where delivery stopped.
  */
-export const vendorFeedKind = (policy: Policy) =>
+export const vendorFeedKind = (policy: VendorFeedPolicy) =>
   defineKind({
     name: "vendor-feed",
     machine: feedConnectionMachine,
@@ -32,5 +37,3 @@ export const vendorFeedKind = (policy: Policy) =>
     summarize: (c) => feedConnectionSummary(c as FeedConnectionContext),
   });
 
-/** The vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is). */
-export const vendorFeedKinds = (config: Policy & Pick<Config, "feeds">) => (config.feeds.trim() ? [vendorFeedKind(config)] : []);

@@ -1,0 +1,49 @@
+import { initialTransition } from "xstate";
+import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
+import { type RiskBookContext, riskBookMachine } from "./machine.ts";
+import type { BookConfig } from "./state.ts";
+
+/** What a node hosts risk books with: their configurations, and the instruments whose quotes mark them. */
+export interface RiskBookHosting {
+  /** the configuration of each book this node may host, by book id */
+  books: ReadonlyMap<string, BookConfig>;
+  /** instrument ids whose quotes the books take as marks (those their strategies trade) */
+  marked: readonly string[];
+}
+
+/**
+ * A risk book (id = book), event-sourced. It hears its orders' events by consuming am.evt.order.> (order events
+ * carry no book): the machine acts only on orders it approved and ignores the rest. Only the journaled book is
+ * snapshotted; marks, the VaR window and the valuation cache refill from market data.
+ */
+export const riskBookKind = ({ books, marked }: RiskBookHosting) => {
+  const configOf = (book: string): BookConfig => {
+    const config = books.get(book);
+    if (!config) throw new Error(`risk book ${book} has no configuration (known: ${[...books.keys()].join(", ")})`);
+    return config;
+  };
+  return defineKind({
+    name: "risk-book",
+    machine: riskBookMachine,
+    input: (book) => ({ config: configOf(book) }),
+    consumes: () => [subjects.evtAll("order"), ...marked.map((id) => subjects.md("quote", parseInstrumentId(id)))],
+    persistence: "event-sourced",
+    // order events published while the book was down are read back from the stream (fills de-duplicated by execId)
+    catchUp: { subjects: () => [subjects.evtAll("order")], overlapMs: 2_000 },
+    mailboxCapacity: 50_000,
+    persist: {
+      // the journaled book plus the bounded equity curve (not journaled: it would survive only in the snapshot)
+      toPlain: (c) => ({ book: (c as RiskBookContext).book, equityCurve: (c as RiskBookContext).equityCurve }),
+      // a fresh context (empty marks, VaR window and valuation cache) around the stored book and curve
+      fromPlain: (p) => {
+        const stored = p as { book: RiskBookContext["book"]; equityCurve?: RiskBookContext["equityCurve"] };
+        const fresh = initialTransition(riskBookMachine, { config: configOf(stored.book.book) })[0].context;
+        return { ...fresh, book: stored.book, equityCurve: stored.equityCurve ?? fresh.equityCurve };
+      },
+    },
+    summarize: (c) => {
+      const b = (c as RiskBookContext).book;
+      return { pending: Object.keys(b.pending).length, killSwitch: b.killSwitch.book !== null || b.killSwitch.global !== null };
+    },
+  });
+};
