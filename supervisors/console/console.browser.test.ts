@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import t from "tap";
-import { fromNumber } from "../../actors/domain/fixed.ts";
+import { fromNumber } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";

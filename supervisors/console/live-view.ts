@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { formatFixed } from "../../actors/domain/fixed.ts";
+import { formatFixed } from "../../actors/domain/index.ts";
 import { parseSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber } from "../../actors/domain/fixed.ts";
+import { fromNumber } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";

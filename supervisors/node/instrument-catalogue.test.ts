@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { parseFixed } from "../../actors/domain/fixed.ts";
+import { parseFixed } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import type { InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";

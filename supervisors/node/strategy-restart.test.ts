@@ -1,7 +1,7 @@
 import t from "tap";
 import { z } from "zod";
 import { defineKind, subjects, systemClock } from "../../actors/contract/index.ts";
-import { fromNumber } from "../../actors/domain/fixed.ts";
+import { fromNumber } from "../../actors/domain/index.ts";
 import { type StrategyDefinition, strategyMachine, subscriptions } from "../../actors/strategy/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";

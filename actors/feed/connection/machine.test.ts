@@ -3,7 +3,7 @@ import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import type { Emitted } from "../../contract/index.ts";
 import { type FeedConnectionConfig, type FeedConnectionEvent, feedConnectionMachine, mergeMarks } from "./machine.ts";
-import { backoffMs, nextRandom } from "../../domain/retry.ts";
+import { backoffMs, nextRandom } from "../../domain/index.ts";
 
 const NOW = 1_700_000_000_000_000;
 

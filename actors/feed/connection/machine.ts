@@ -1,6 +1,6 @@
 import { assign, emit, enqueueActions, setup } from "xstate";
 import { type Emitted, subjects } from "../../contract/index.ts";
-import { backoffMs, nextRandom } from "../../domain/retry.ts";
+import { backoffMs, nextRandom } from "../../domain/index.ts";
 import type { Watermarks } from "./protocol.ts";
 
 export interface FeedConnectionConfig {

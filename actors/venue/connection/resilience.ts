@@ -3,7 +3,7 @@
  * jitter and backoff (actors/domain/retry.ts), a circuit breaker and a token bucket on delivered time.
  */
 
-export { backoffMs, nextRandom } from "../../domain/retry.ts";
+export { backoffMs, nextRandom } from "../../domain/index.ts";
 
 export interface BreakerState {
   mode: "CLOSED" | "OPEN" | "HALF_OPEN";

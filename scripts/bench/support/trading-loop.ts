@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { type ActorKind, defineKind, subjects, systemClock } from "../../../actors/contract/index.ts";
-import { fromNumber, parseMoney } from "../../../actors/domain/fixed.ts";
+import { fromNumber, parseMoney } from "../../../actors/domain/index.ts";
 import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { defaultBookConfig, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { type StrategyDefinition, strategyMachine } from "../../../actors/strategy/index.ts";
