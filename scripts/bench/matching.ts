@@ -15,7 +15,7 @@
 import { loadavg } from "node:os";
 import { fromNumber } from "../../actors/domain/fixed.ts";
 import { OrderType, Side, TimeInForce } from "../../actors/domain/trading.ts";
-import { MatchingEngine, type OrderRequest, SeededRandom } from "../../actors/venue/matching/index.ts";
+import { MatchingEngine, type OrderRequest, SeededRandom } from "../../actors/exchange/index.ts";
 
 const MEASURED = Number(process.argv[2] ?? 1_000_000);
 const WARMUP = 200_000;

@@ -4,7 +4,7 @@ import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { type RiskBookContext, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { strategyMachine, subscriptions } from "../../../actors/strategy/index.ts";
 import { venueConnectionMachine } from "../../../actors/venue/connection/index.ts";
-import { simulatedVenueMachine } from "../../../actors/venue/exchange/index.ts";
+import { simulatedVenueMachine } from "../../../actors/exchange/index.ts";
 import { initialTransition } from "xstate";
 import { defineKind } from "../../runtime/kind.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./demo-trading.ts";

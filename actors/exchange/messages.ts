@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineMessage, ExecutionReport, type MessageOf, schema } from "../../domain/index.ts";
+import { defineMessage, ExecutionReport, type MessageOf, schema } from "../domain/index.ts";
 
 /**
  * The adapter's answers to a venue connection (am.cmd.venue.<venue>), as wire messages. The connection machine

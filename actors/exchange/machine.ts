@@ -1,6 +1,6 @@
 import { enqueueActions, setup } from "xstate";
-import type { Emitted, Quote, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../../domain/index.ts";
-import { type SimulatedVenueConfig, SimulatedVenueSession } from "./session.ts";
+import type { Emitted, Quote, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
+import { type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
 
 type In<T> = T & { nowUs: number };
 export type SimulatedVenueInput =

@@ -1,7 +1,7 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type Emitted, ExecType, type ExecutionReport, fromNumber, subjects } from "../../domain/index.ts";
-import { venueConnectionMachine } from "../connection/index.ts";
+import { type Emitted, ExecType, type ExecutionReport, fromNumber, subjects } from "../domain/index.ts";
+import { venueConnectionMachine } from "../venue/index.ts";
 import { simulatedVenueMachine } from "./machine.ts";
 
 const NOW = 1_700_000_000_000_000;

@@ -35,4 +35,3 @@ export * from "./fees.ts";
 export type { MatchEvent } from "./journal.ts";
 export { MatchJournal } from "./journal.ts";
 export * from "./latency.ts";
-export * from "./simulated-exchange.ts";

@@ -7,9 +7,10 @@ import {
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
-} from "../../domain/index.ts";
-import type { VenueOpenOrder } from "../connection/adapter.ts";
-import { MatchEventKind, type MatchEvent, type MatchingEngineConfig, SimulatedExchange, type VenueReport } from "../matching/index.ts";
+} from "../domain/index.ts";
+import type { VenueOpenOrder } from "../venue/index.ts";
+import { MatchEventKind, type MatchEvent, type MatchingEngineConfig } from "./matching/index.ts";
+import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 
 export interface ExchangeInstrument {
   id: string;
