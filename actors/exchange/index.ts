@@ -9,3 +9,4 @@ export { AdapterConnectFailed, AdapterDisconnected, AdapterLoggedOn, VenueStateS
 export { type SimulatedVenueContext, type SimulatedVenueInput, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
 export * from "./simulated-venue.ts";
 export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
+export { type ExchangeCatalogue, exchangeKind } from "./kind.ts";

@@ -1,4 +1,5 @@
 import { isMainThread } from "node:worker_threads";
+import { exchangeKind } from "../../actors/exchange/index.ts";
 import { demoUniverse } from "../../actors/instrument/index.ts";
 import { loadConfig } from "../../infra/config/index.ts";
 import { type Catalogue, connectNats, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
@@ -7,7 +8,7 @@ import type { ActorKind } from "../runtime/kind.ts";
 import { kindsNatsUrl } from "./kinds/kinds-nats.ts";
 import { instrumentKind, simulatorFeedKind } from "./kinds/market-data.ts";
 import { strategyDeployable } from "./kinds/strategy-deployments.ts";
-import { exchangeKind, orderKind, riskBookKind, strategyKind, venueKind } from "./kinds/trading.ts";
+import { orderKind, riskBookKind, strategyKind, venueKind } from "./kinds/trading.ts";
 import { vendorFeedKinds } from "./kinds/vendor-feed.ts";
 
 /**

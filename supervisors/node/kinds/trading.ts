@@ -4,37 +4,12 @@ import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { type RiskBookContext, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { strategyMachine, subscriptions } from "../../../actors/strategy/index.ts";
 import { venueConnectionMachine } from "../../../actors/venue/connection/index.ts";
-import { simulatedVenueMachine } from "../../../actors/exchange/index.ts";
 import { initialTransition } from "xstate";
 import { defineKind } from "../../runtime/kind.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./demo-trading.ts";
 import { deployedStrategy, deployedStrategyIds } from "./strategy-deployments.ts";
 
 type Catalogue = Map<string, InstrumentDefinition>;
-
-/**
- * The simulated exchange of a venue (id = venue): takes the venue-adapter protocol on am.cmd.venue-adapter.<venue>
- * and every quote of that venue's instruments (background liquidity, batched). No persistence: a restarted venue
- * is a new trading session (new execution ids, sequence numbers above the old ones), and its clients reconcile.
- */
-export const exchangeKind = (catalogue: Catalogue) =>
-  defineKind({
-    name: "exchange",
-    machine: simulatedVenueMachine,
-    input: (venue) => ({
-      venue,
-      instruments: [...catalogue.values()].filter((d) => d.venue === venue).map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
-      background: { levels: 5, stepTicks: 1, quantity: 100 * 100_000_000 },
-      // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
-      seqBase: Date.now() * 1000,
-    }),
-    // all quotes: the session ignores instruments not listed on its venue
-    consumes: (venue) => [subjects.cmd("venue-adapter", venue), subjects.mdAll("quote")],
-    persistence: "none",
-    batchAs: "QuoteBatch",
-    mailboxCapacity: 50_000,
-    summarize: (c) => ({ openOrders: (c as { session: { openOrderCount: number; loggedOn: boolean } }).session.openOrderCount, loggedOn: (c as { session: { loggedOn: boolean } }).session.loggedOn }),
-  });
 
 /**
  * A venue connection (id = venue): order commands in on am.cmd.venue.<venue>, adapter answers on the same subject.

@@ -1,0 +1,34 @@
+import { defineKind } from "../../supervisors/runtime/kind.ts";
+import { subjects } from "../domain/index.ts";
+import type { InstrumentDefinition } from "../instrument/index.ts";
+import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
+
+/** The instruments a node knows, by id; the exchange lists those of its own venue. */
+export type ExchangeCatalogue = ReadonlyMap<string, Pick<InstrumentDefinition, "id" | "venue" | "priceIncrement" | "lotSize">>;
+
+/**
+ * The simulated exchange of a venue (id = venue): takes the venue-adapter protocol on am.cmd.venue-adapter.<venue>
+ * and every quote of that venue's instruments (background liquidity, batched). No persistence: a restarted venue
+ * is a new trading session (new execution ids, sequence numbers above the old ones), and its clients reconcile.
+ */
+export const exchangeKind = (catalogue: ExchangeCatalogue) =>
+  defineKind({
+    name: "exchange",
+    machine: simulatedVenueMachine,
+    input: (venue) => ({
+      venue,
+      instruments: [...catalogue.values()].filter((d) => d.venue === venue).map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
+      background: { levels: 5, stepTicks: 1, quantity: 100 * 100_000_000 },
+      // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
+      seqBase: Date.now() * 1000,
+    }),
+    // all quotes: the session ignores instruments not listed on its venue
+    consumes: (venue) => [subjects.cmd("venue-adapter", venue), subjects.mdAll("quote")],
+    persistence: "none",
+    batchAs: "QuoteBatch",
+    mailboxCapacity: 50_000,
+    summarize: (c) => {
+      const session = (c as SimulatedVenueContext).session;
+      return { openOrders: session.openOrderCount, loggedOn: session.loggedOn };
+    },
+  });
