@@ -6,7 +6,9 @@
  */
 export * from "./matching/index.ts";
 export { AdapterConnectFailed, AdapterDisconnected, AdapterLoggedOn, VenueStateSnapshot } from "./messages.ts";
-export { type SimulatedVenueContext, type SimulatedVenueInput, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
+export { decide, type ExchangeDecision, type SimulatedVenueInput } from "./decide.ts";
+export { evolve } from "./evolve.ts";
+export { type SimulatedVenueContext, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
 export * from "./simulated-venue.ts";
 export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
 export { type ExchangeCatalogue, exchangeKind } from "./kind.ts";

@@ -61,6 +61,7 @@ export class SimulatedVenueSession {
   private readonly executions: ExecutionReport[] = [];
   private readonly memory: number;
   private venueSeq: number;
+  /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */
   loggedOn = false;
 
   constructor(readonly config: SimulatedVenueConfig) {
@@ -85,13 +86,11 @@ export class SimulatedVenueSession {
 
   connect(nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
-    this.loggedOn = true;
     this.send({ type: "AdapterLoggedOn", venue: this.config.venue }, out);
   }
 
   disconnect(nowUs: number, reason: string, out: Emitted[]): void {
     this.at(nowUs);
-    this.loggedOn = false;
     this.send({ type: "AdapterDisconnected", venue: this.config.venue, reason }, out);
   }
 
