@@ -95,9 +95,10 @@ export class MatchingEngine {
 
   constructor(config: MatchingEngineConfig) {
     this.instrument = config.instrument;
-    this.rules = new OrderRules(config.tickSize, config.lotSize, config.maxQuantity ?? Number.MAX_SAFE_INTEGER, config.priceBandBps ?? 0, config.referencePrice ?? 0);
+    this.rules = new OrderRules(config.tickSize, config.lotSize, config.maxQuantity ?? Number.MAX_SAFE_INTEGER);
     const makerRate = feeRateCbps(config.makerFeeBps ?? 0, "makerFeeBps");
     const takerRate = feeRateCbps(config.takerFeeBps ?? 0, "takerFeeBps");
+    this.rules.setBand(config.priceBandBps ?? 0, config.referencePrice ?? 0);
     this.stpMode = config.stpMode ?? StpMode.CancelNewest;
     this.journal = new MatchJournal(config.journalCapacity);
     this.levels = new PriceLevels(this.pool, this.rules.tick, 256);

@@ -44,7 +44,8 @@ export interface LiquidityView {
 /** The instrument's grids, limits, price band and trading status, and the checks built on them. */
 export class OrderRules {
   status: TradingStatus = TradingStatus.Open;
-  private refPrice: number;
+  private bandBps = 0;
+  private refPrice = 0;
   private bandLow = 0;
   private bandHigh = Number.MAX_VALUE;
   private bandFor = -1;
@@ -53,13 +54,17 @@ export class OrderRules {
     readonly tick: number,
     readonly lot: number,
     readonly maxQty: number,
-    private readonly bandBps: number,
-    referencePrice: number,
   ) {
     if (!validUnits(tick)) throw new RangeError(`tickSize ${tick} must be a positive integer of 1e-8 units`);
     if (!validUnits(lot)) throw new RangeError(`lotSize ${lot} must be a positive integer of 1e-8 units`);
+  }
+
+  /** The price band: limit prices further than `bandBps` from the reference are refused (0: no band). */
+  setBand(bandBps: number, referencePrice: number): void {
     if (!(bandBps >= 0 && Number.isInteger(bandBps))) throw new RangeError(`priceBandBps ${bandBps} must be a non-negative integer`);
+    this.bandBps = bandBps;
     this.refPrice = referencePrice;
+    this.bandFor = -1;
   }
 
   /** Centre of the price band from now on; 0: the last trade price. */
