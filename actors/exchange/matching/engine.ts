@@ -162,7 +162,7 @@ export class MatchingEngine {
     const side = r.side === Side.Buy ? 0 : 1;
     const type = typeCode(r.type);
     const tif = tifCode(r.timeInForce);
-    const reason = this.rules.check(r, side, type, tif, nowUs, this.loop.lastTradePrice, this.loop);
+    const reason = this.rules.check(r, side, type, tif, nowUs, this.loop);
     if (reason !== undefined) {
       this.journal.order(KIND_REJECTED, nowUs, id, r.clientOrderId, r.owner, side, r.price ?? 0, r.quantity, 0, 0, reason);
       return id;
@@ -236,7 +236,7 @@ export class MatchingEngine {
     }
     if (r.price !== undefined) {
       if (type !== T_LIMIT && type !== T_STOP_LIMIT) return this.refuse(orderId, s, owner, nowUs, RejectReason.PriceNotAllowed);
-      const pr = rules.priceReason(price, this.loop.lastTradePrice);
+      const pr = rules.priceReason(price, this.loop);
       if (pr !== undefined) return this.refuse(orderId, s, owner, nowUs, pr);
     }
     if (r.stopPrice !== undefined) {

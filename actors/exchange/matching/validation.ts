@@ -35,8 +35,9 @@ export interface ReplaceRequest {
   stopPrice?: Price;
 }
 
-/** What validation asks of the book: whether a price takes, and whether a FOK could fill. */
+/** What validation asks of the book: the last trade (the band's centre without a reference), whether a price takes, and whether a FOK could fill. */
 export interface LiquidityView {
+  readonly lastTradePrice: number;
   crosses(side: number, price: number): boolean;
   canFill(side: number, limit: number, qty: number, owner: string): boolean;
 }
@@ -86,12 +87,15 @@ export class OrderRules {
     return undefined;
   }
 
-  /** A limit price's reason to be refused, if any (units, tick, band around the reference or `lastTradePrice`). */
-  priceReason(price: number, lastTradePrice: number): RejectReason | undefined {
+  /**
+   * A limit price's reason to be refused, if any (units, tick, band around the reference or the book's last trade).
+   * The book is passed, not its last trade price: a double passed to a call is boxed, on every order.
+   */
+  priceReason(price: number, book: LiquidityView): RejectReason | undefined {
     if (!validUnits(price)) return RejectReason.InvalidPrice;
     if (price % this.tick !== 0) return RejectReason.PriceOffTick;
     if (this.bandBps > 0) {
-      const ref = this.refPrice > 0 ? this.refPrice : lastTradePrice;
+      const ref = this.refPrice > 0 ? this.refPrice : book.lastTradePrice;
       if (ref > 0) {
         if (ref !== this.bandFor) {
           // exact bounds; recomputed only when the reference moves
@@ -114,7 +118,7 @@ export class OrderRules {
   }
 
   /** Why a new order is refused, if it is; checked in a fixed order, so the first reason found is reported. */
-  check(o: OrderRequest, side: number, type: number, tif: number, nowUs: number, lastTradePrice: number, book: LiquidityView): RejectReason | undefined {
+  check(o: OrderRequest, side: number, type: number, tif: number, nowUs: number, book: LiquidityView): RejectReason | undefined {
     const st = this.statusReason();
     if (st !== undefined) return st;
     if (type < 0 || tif < 0) return RejectReason.InvalidOrderType;
@@ -123,7 +127,7 @@ export class OrderRules {
     const hasLimit = type === T_LIMIT || type === T_STOP_LIMIT;
     if (hasLimit) {
       if (o.price === undefined) return RejectReason.PriceMissing;
-      const pr = this.priceReason(o.price, lastTradePrice);
+      const pr = this.priceReason(o.price, book);
       if (pr !== undefined) return pr;
     } else if (o.price !== undefined) return RejectReason.PriceNotAllowed;
     if (type >= T_STOP) {
