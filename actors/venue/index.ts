@@ -1,1 +1,1 @@
-export * from "./matching/index.ts";
+export * from "./connection/index.ts";

@@ -11,7 +11,7 @@ import type { HostedKinds, KindsEnv } from "../runtime/kinds-module.ts";
 import type { Deployable } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
 import { followStrategyDeployments, strategyDeployable } from "./kinds/strategy-deployments.ts";
-import { exchangeKind } from "./kinds/trading.ts";
+import { exchangeKind } from "../../actors/exchange/index.ts";
 
 /** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
 export interface PlatformKinds extends HostedKinds {

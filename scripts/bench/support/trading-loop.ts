@@ -11,7 +11,7 @@ import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { defaultBookConfig, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { type StrategyDefinition, strategyMachine } from "../../../actors/strategy/index.ts";
 import { venueConnectionMachine } from "../../../actors/venue/connection/index.ts";
-import { simulatedVenueMachine } from "../../../actors/venue/exchange/index.ts";
+import { simulatedVenueMachine } from "../../../actors/exchange/index.ts";
 import { startTestInfra, type TestInfra } from "../../../infra/local/index.ts";
 import { connectNats, declareResources, SnapshotStore } from "../../../infra/nats/index.ts";
 import { createLogger } from "../../../infra/telemetry/log.ts";

@@ -1,11 +1,11 @@
 import t from "tap";
-import { SimulatedClock } from "../../contract/index.ts";
-import { fromNumber } from "../../domain/fixed.ts";
-import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
-import { MatchEventKind, RejectReason } from "./codes.ts";
-import type { OrderRequest } from "./engine.ts";
-import { fixedJitterLatency, SeededRandom } from "./latency.ts";
-import { SimulatedExchange } from "./simulated-exchange.ts";
+import { SimulatedClock } from "../contract/index.ts";
+import { fromNumber } from "../domain/fixed.ts";
+import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
+import { MatchEventKind, RejectReason } from "./matching/codes.ts";
+import type { OrderRequest } from "./matching/engine.ts";
+import { fixedJitterLatency, SeededRandom } from "./matching/latency.ts";
+import { SimulatedExchange } from "./simulated-venue.ts";
 
 const P = (x: number) => fromNumber(x);
 const Q = (x: number) => fromNumber(x);

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ExecutionReport, schema } from "../../domain/index.ts";
-import { defineMessage, type MessageOf } from "../../contract/index.ts";
+import { ExecutionReport, schema } from "../domain/index.ts";
+import { defineMessage, type MessageOf } from "../contract/index.ts";
 
 /**
  * The adapter's answers to a venue connection (am.cmd.venue.<venue>), as wire messages. The connection machine

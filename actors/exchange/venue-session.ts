@@ -1,14 +1,8 @@
-import {
-  ExecType,
-  type ExecutionReport,
-  type Quote,
-  type VenueCancelOrder,
-  type VenueNewOrder,
-  type VenueReplaceOrder,
-} from "../../domain/index.ts";
-import { type Emitted, subjects } from "../../contract/index.ts";
-import type { VenueOpenOrder } from "../connection/adapter.ts";
-import { MatchEventKind, type MatchEvent, type MatchingEngineConfig, SimulatedExchange, type VenueReport } from "../matching/index.ts";
+import { ExecType, type ExecutionReport, type Quote, type VenueCancelOrder, type VenueNewOrder, type VenueReplaceOrder } from "../domain/index.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
+import type { VenueOpenOrder } from "../venue/index.ts";
+import { MatchEventKind, type MatchEvent, type MatchingEngineConfig } from "./matching/index.ts";
+import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 
 export interface ExchangeInstrument {
   id: string;
@@ -59,6 +53,7 @@ export class SimulatedVenueSession {
   private readonly executions: ExecutionReport[] = [];
   private readonly memory: number;
   private venueSeq: number;
+  /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */
   loggedOn = false;
 
   constructor(readonly config: SimulatedVenueConfig) {
@@ -83,13 +78,11 @@ export class SimulatedVenueSession {
 
   connect(nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
-    this.loggedOn = true;
     this.send({ type: "AdapterLoggedOn", venue: this.config.venue }, out);
   }
 
   disconnect(nowUs: number, reason: string, out: Emitted[]): void {
     this.at(nowUs);
-    this.loggedOn = false;
     this.send({ type: "AdapterDisconnected", venue: this.config.venue, reason }, out);
   }
 

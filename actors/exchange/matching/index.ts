@@ -1,6 +1,6 @@
 /**
  * The simulated venue's matching: a price-time priority L3 book and matching engine per instrument
- * (`MatchingEngine`), and `SimulatedExchange`, which holds one engine per instrument behind a seeded latency
+ * (`MatchingEngine`); `SimulatedExchange` (../simulated-venue.ts) holds one engine per instrument behind a seeded latency
  * model, venue rules (halt/resume, session close) and background liquidity around a reference quote.
  *
  * Units: prices and quantities are integers of 1e-8 units (actors/domain/fixed.ts), on the instrument's tick and
@@ -35,4 +35,3 @@ export * from "./fees.ts";
 export type { MatchEvent } from "./journal.ts";
 export { MatchJournal } from "./journal.ts";
 export * from "./latency.ts";
-export * from "./simulated-exchange.ts";

@@ -1,13 +1,16 @@
-import { defineKind, subjects } from "../../../actors/contract/index.ts";
-import type { InstrumentCatalogue } from "../../../actors/instrument/index.ts";
-import { simulatedVenueMachine } from "../../../actors/venue/exchange/index.ts";
+import { defineKind, subjects } from "../contract/index.ts";
+import type { InstrumentDefinition } from "../instrument/index.ts";
+import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
+
+/** The instruments a node knows, by id; the exchange lists those of its own venue. */
+export type ExchangeCatalogue = ReadonlyMap<string, Pick<InstrumentDefinition, "id" | "venue" | "priceIncrement" | "lotSize">>;
 
 /**
  * The simulated exchange of a venue (id = venue): takes the venue-adapter protocol on am.cmd.venue-adapter.<venue>
  * and every quote of that venue's instruments (background liquidity, batched). No persistence: a restarted venue
  * is a new trading session (new execution ids, sequence numbers above the old ones), and its clients reconcile.
  */
-export const exchangeKind = (catalogue: InstrumentCatalogue) =>
+export const exchangeKind = (catalogue: ExchangeCatalogue) =>
   defineKind({
     name: "exchange",
     machine: simulatedVenueMachine,
@@ -23,5 +26,8 @@ export const exchangeKind = (catalogue: InstrumentCatalogue) =>
     persistence: "none",
     batchAs: "QuoteBatch",
     mailboxCapacity: 50_000,
-    summarize: (c) => ({ openOrders: (c as { session: { openOrderCount: number; loggedOn: boolean } }).session.openOrderCount, loggedOn: (c as { session: { loggedOn: boolean } }).session.loggedOn }),
+    summarize: (c) => {
+      const session = (c as SimulatedVenueContext).session;
+      return { openOrders: session.openOrderCount, loggedOn: session.loggedOn };
+    },
   });

@@ -1,8 +1,8 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { ExecType, type ExecutionReport, fromNumber } from "../../domain/index.ts";
-import { type Emitted, subjects } from "../../contract/index.ts";
-import { venueConnectionMachine } from "../connection/index.ts";
+import { ExecType, type ExecutionReport, fromNumber } from "../domain/index.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
+import { venueConnectionMachine } from "../venue/index.ts";
 import { simulatedVenueMachine } from "./machine.ts";
 
 const NOW = 1_700_000_000_000_000;

@@ -4,6 +4,11 @@
  * ExecutionReports, and rests background liquidity around the market's quotes so our orders meet a market.
  * Execution ids are `<session>:<instrument>:<engine seq>`; venue sequence numbers start at the session's seqBase.
  */
+export * from "./matching/index.ts";
 export { AdapterConnectFailed, AdapterDisconnected, AdapterLoggedOn, VenueStateSnapshot } from "./messages.ts";
-export { type SimulatedVenueContext, type SimulatedVenueInput, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
-export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./session.ts";
+export { decide, type ExchangeDecision, type SimulatedVenueInput } from "./decide.ts";
+export { evolve } from "./evolve.ts";
+export { type SimulatedVenueContext, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
+export * from "./simulated-venue.ts";
+export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
+export { type ExchangeCatalogue, exchangeKind } from "./kind.ts";

@@ -1,9 +1,9 @@
-import type { Clock } from "../../contract/index.ts";
-import type { Price, Quantity } from "../../domain/fixed.ts";
-import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
-import { type L2Book, type MatchingEngineConfig, MatchingEngine, type OrderRequest, type ReplaceRequest, type TopOfBook } from "./engine.ts";
-import type { MatchEvent } from "./journal.ts";
-import { type LatencyModel, zeroLatency } from "./latency.ts";
+import type { Clock } from "../contract/index.ts";
+import type { Price, Quantity } from "../domain/fixed.ts";
+import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
+import { type L2Book, type MatchingEngineConfig, MatchingEngine, type OrderRequest, type ReplaceRequest, type TopOfBook } from "./matching/engine.ts";
+import type { MatchEvent } from "./matching/journal.ts";
+import { type LatencyModel, zeroLatency } from "./matching/latency.ts";
 
 export interface SimulatedExchangeConfig {
   clock: Clock;

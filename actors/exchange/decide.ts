@@ -1,0 +1,60 @@
+import type { Quote, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
+import type { SimulatedVenueSession } from "./venue-session.ts";
+
+type In<T> = T & { nowUs: number };
+export type SimulatedVenueInput =
+  | In<{ type: "AdapterConnect"; venue: string }>
+  | In<{ type: "AdapterDisconnect"; venue: string; reason: string }>
+  | In<{ type: "AdapterRequestState"; venue: string; sinceSeq: number }>
+  | In<{ type: "VenueNewOrder" } & VenueNewOrder>
+  | In<{ type: "VenueCancelOrder" } & VenueCancelOrder>
+  | In<{ type: "VenueReplaceOrder" } & VenueReplaceOrder>
+  | In<{ type: "Quote" } & Quote>
+  /** consecutive quotes folded into one event by the runtime (kind.batchAs) */
+  | In<{ type: "QuoteBatch"; items: ({ type: string } & Quote)[] }>;
+
+/** The messages the venue publishes for one input, or why it has nothing to say to it. */
+export type ExchangeDecision = { ok: true; events: Emitted[] } | { ok: false; reason: string };
+
+/**
+ * Runs one input against the session and returns what the venue publishes. The matching engines' books change in
+ * place here, not in evolve: a book is pooled typed arrays on the hot path, and a copy per order would cost more
+ * than the match itself. An order the venue refuses is an answer (a rejected ExecutionReport), not a refusal here.
+ */
+export function decide(session: SimulatedVenueSession, event: SimulatedVenueInput): ExchangeDecision {
+  const out: Emitted[] = [];
+  const now = event.nowUs;
+  switch (event.type) {
+    case "AdapterConnect":
+      session.connect(now, out);
+      break;
+    case "AdapterDisconnect":
+      session.disconnect(now, event.reason, out);
+      break;
+    case "AdapterRequestState":
+      session.requestState(now, event.sinceSeq, out);
+      break;
+    case "VenueNewOrder":
+      session.newOrder(event, now, out);
+      break;
+    case "VenueCancelOrder":
+      session.cancel(event, now, out);
+      break;
+    case "VenueReplaceOrder":
+      session.replace(event, now, out);
+      break;
+    case "Quote":
+      session.quote(event, now, out);
+      break;
+    case "QuoteBatch":
+      for (const q of event.items) if (q.type === "Quote") session.quote(q, now, out);
+      break;
+    default: {
+      // the machine takes every event ("*"): one outside the protocol reaches here at run time
+      const other: { type: string } = event;
+      return { ok: false, reason: `${other.type} is not a venue-adapter command or a quote` };
+    }
+  }
+  return { ok: true, events: out };
+}

@@ -1,0 +1,43 @@
+import { enqueueActions, setup } from "xstate";
+import type { Emitted } from "../contract/index.ts";
+import { decide, type SimulatedVenueInput } from "./decide.ts";
+import { evolve } from "./evolve.ts";
+import { type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
+
+export type { SimulatedVenueInput } from "./decide.ts";
+
+export interface SimulatedVenueContext {
+  session: SimulatedVenueSession;
+}
+
+/**
+ * The simulated exchange as an actor: one state; each input is decided against the session, what it publishes is
+ * folded back into it (evolve) and emitted. Its context holds the matching engines (classes): the runtime hosts it
+ * without persistence, and a restarted venue is a fresh venue (its clients reconcile against it). An input outside
+ * the protocol is refused and changes nothing.
+ */
+export const simulatedVenueMachine = setup({
+  types: {
+    context: {} as SimulatedVenueContext,
+    events: {} as SimulatedVenueInput,
+    input: {} as SimulatedVenueConfig,
+    emitted: {} as Emitted,
+  },
+  actions: {
+    handle: enqueueActions(({ context, event, enqueue }) => {
+      const decision = decide(context.session, event);
+      if (!decision.ok) return;
+      for (const e of decision.events) {
+        evolve(context.session, e);
+        enqueue.emit(e);
+      }
+    }),
+  },
+}).createMachine({
+  id: "simulated-venue",
+  context: ({ input }) => ({ session: new SimulatedVenueSession(input) }),
+  initial: "open",
+  states: { open: { on: { "*": { actions: "handle" } } } },
+});
+
+export type SimulatedVenueMachine = typeof simulatedVenueMachine;
