@@ -20,8 +20,8 @@ import {
   type StartOfDay,
 } from "../domain/index.ts";
 import { alertEvents } from "./alerts.ts";
-import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";
+import { evolve } from "./evolve.ts";
 import { parseRiskLimits } from "./limits.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder } from "./pre-trade.ts";
@@ -49,7 +49,7 @@ class Decider {
   constructor(public book: RiskBook) {}
   record(e: RiskBookEvent): void {
     this.events.push(e);
-    this.book = applyEvent(this.book, e);
+    this.book = evolve(this.book, e);
   }
   done(reply?: Reply, publish?: Publish[]): Decision {
     const d: Decision = { book: this.book, events: this.events };

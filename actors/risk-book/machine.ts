@@ -35,8 +35,8 @@ import {
   type StartOfDay,
   type Trade,
 } from "../domain/index.ts";
-import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";
+import { evolve } from "./evolve.ts";
 import {
   type Decision,
   decideCancelOrder,
@@ -226,7 +226,7 @@ export const riskBookMachine = setup({
           actions: enqueueActions(({ context, event, enqueue }) => {
             if (riskBookEventTypeSet.has(event.type)) {
               // Replay: apply the journaled event, emit nothing.
-              const book = applyEvent(context.book, normalisedEvent(event as RiskBookEvent));
+              const book = evolve(context.book, normalisedEvent(event as RiskBookEvent));
               if (book !== context.book) enqueue.assign({ book });
               return;
             }
