@@ -1,6 +1,7 @@
 import { enqueueActions, setup } from "xstate";
 import { type Delivered, type Emitted, type GetBook, TradingStatus } from "../domain/index.ts";
-import { FeedHandler, type FeedHandlerOptions, type RawFeedInput } from "./feed-handler.ts";
+import { FeedHandler } from "./feed-handler.ts";
+import type { FeedHandlerOptions, RawFeedInput } from "./state.ts";
 
 export type InstrumentInput = FeedHandlerOptions;
 
