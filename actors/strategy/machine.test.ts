@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type Bar, type Emitted, fromNumber, SubmitOrder, subjects } from "../domain/index.ts";
 import { submitOrderFromMessage } from "./order-intents.ts";
 import type { Strategy, StrategyDefinition } from "./strategy.ts";
-import { strategyMachine } from "./strategy-machine.ts";
+import { strategyMachine } from "./machine.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 const INSTRUMENT = "AAPL.XNAS";

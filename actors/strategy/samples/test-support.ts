@@ -4,7 +4,7 @@ import { type Bar, type Emitted, fromNumber, type Quote } from "../../domain/ind
 import { submitOrderFromMessage } from "../order-intents.ts";
 import type { StrategyDefinition } from "../strategy.ts";
 import { OrderStatus } from "../strategy.ts";
-import { strategyMachine } from "../strategy-machine.ts";
+import { strategyMachine } from "../machine.ts";
 
 export const INSTRUMENT = "ES.XCME";
 
