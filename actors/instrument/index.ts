@@ -1,9 +1,13 @@
 export * from "./bars.ts";
+export { BookSync, type BookSyncOptions, type BookSyncSubjects } from "./book-sync.ts";
+export { checksumAgrees } from "./checksum.ts";
+export * from "./counters.ts";
 export * from "./definition.ts";
 export * from "./feed-handler.ts";
 export * from "./machine.ts";
 export * from "./order-book.ts";
 export * from "./registry.ts";
+export * from "./state.ts";
 export * from "./trading-hours.ts";
 export * from "./trading-status.ts";
 export * from "./validation.ts";

@@ -1,7 +1,8 @@
 import { enqueueActions, setup } from "xstate";
 import { type GetBook, TradingStatus } from "../domain/index.ts";
 import type { Delivered, Emitted } from "../contract/index.ts";
-import { FeedHandler, type FeedHandlerOptions, type RawFeedInput } from "./feed-handler.ts";
+import { FeedHandler } from "./feed-handler.ts";
+import type { FeedHandlerOptions, RawFeedInput } from "./state.ts";
 
 export type InstrumentInput = FeedHandlerOptions;
 

@@ -2,7 +2,7 @@ import { createActor, type SimulatedClock } from "xstate";
 import { type ExecType, fromNumber, type OrderEvent, type SubmitOrder } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
-import { type ExecutionReportInput, type SubmitOrderInput, submitInput } from "./decide.ts";
+import { type ExecutionReportInput, type SubmitOrderInput, submitInput } from "./decision.ts";
 import { type OrderInput, orderMachine } from "./machine.ts";
 
 /** Test fixtures for order actors: a driven actor that records what it emits, and input builders. */

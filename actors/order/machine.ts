@@ -2,8 +2,12 @@ import { assign, enqueueActions, setup } from "xstate";
 import { type GetOrder, type OrderEvent, orderEventTypes } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
-import { answerGetOrder, type Decision, decide, decideExpiry, fold, type OrderCommandInput, settleReplaced } from "./decide.ts";
-import { evolve, isTerminal, OrdStatus, type OrderState, ordStatuses } from "./order-state.ts";
+import { decide } from "./decide.ts";
+import { type Decision, fold, type OrderCommandInput, settleReplaced } from "./decision.ts";
+import { decideExpiry } from "./emulation.ts";
+import { evolve } from "./evolve.ts";
+import { isTerminal, OrdStatus, type OrderState, ordStatuses } from "./order-state.ts";
+import { answerGetOrder } from "./view.ts";
 
 /** A journaled domain event fed back as input: applies it, emits nothing (replay and restore). */
 export type OrderJournalInput = OrderEvent & { nowUs?: number };

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import t from "tap";
 import { createActor } from "xstate";
 import { messageDef } from "../contract/index.ts";
-import { replay } from "./apply-event.ts";
+import { replay } from "./evolve.ts";
 import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./fixtures.ts";
 import { riskBookMachine } from "./machine.ts";
 import type { RiskReport } from "./report.ts";

@@ -3,24 +3,11 @@
  * checks (high-water mark, alerts) see the earlier events' effect. The caller journals `events`, adopts `book`
  * (which equals folding `events` into the old book) and sends `reply`.
  */
-import {
-  type CancelOrder,
-  type CheckOrder,
-  type OrderFilledFields,
-  type ReplaceOrder,
-  type SubmitOrder,
-  type EngageKillSwitch,
-  type FillFields,
-  instrumentSpec,
-  type RegisterInstrument,
-  type ReleaseKillSwitch,
-  type SetRiskLimits,
-  type StartOfDay,
-} from "../domain/index.ts";
+import { type CancelOrder, type CheckOrder, type OrderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, instrumentSpec, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay } from "../domain/index.ts";
 import { subjects, type ReplyError } from "../contract/index.ts";
 import { alertEvents } from "./alerts.ts";
-import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";
+import { evolve } from "./evolve.ts";
 import { parseRiskLimits } from "./limits.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder } from "./pre-trade.ts";
@@ -48,7 +35,7 @@ class Decider {
   constructor(public book: RiskBook) {}
   record(e: RiskBookEvent): void {
     this.events.push(e);
-    this.book = applyEvent(this.book, e);
+    this.book = evolve(this.book, e);
   }
   done(reply?: Reply, publish?: Publish[]): Decision {
     const d: Decision = { book: this.book, events: this.events };

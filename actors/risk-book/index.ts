@@ -1,5 +1,5 @@
 export { alertEvents, levelOf, measuredLimits } from "./alerts.ts";
-export { applyEvent, replay } from "./apply-event.ts";
+export { evolve, replay } from "./evolve.ts";
 export * from "./decide.ts";
 export { DenyReason, denyReasonDescriptions, denyReasonTable, denyReasons } from "./deny-reason.ts";
 export { instrumentLimits, noLimits, parseRiskLimits, RiskLimitsError, warnLevel } from "./limits.ts";

@@ -10,32 +10,10 @@
  * Each domain event is also an input that re-applies it (replay), emitting nothing.
  */
 import { enqueueActions, setup } from "xstate";
-import {
-  type CancelOrder,
-  type CheckOrder,
-  type OrderFilledFields,
-  type orderClosedTypes,
-  orderFilledFields,
-  type ReplaceOrder,
-  type SubmitOrder,
-  type EngageKillSwitch,
-  type FillFields,
-  fillFields,
-  type GetEquityCurve,
-  type GetRiskLimits,
-  type GetRiskReport,
-  type MarkPrice,
-  type Quote,
-  riskBookEventTypes,
-  type RegisterInstrument,
-  type ReleaseKillSwitch,
-  type SetRiskLimits,
-  type StartOfDay,
-  type Trade,
-} from "../domain/index.ts";
+import { type CancelOrder, type CheckOrder, type OrderFilledFields, type orderClosedTypes, orderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, fillFields, type GetEquityCurve, type GetRiskLimits, type GetRiskReport, type MarkPrice, type Quote, riskBookEventTypes, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay, type Trade } from "../domain/index.ts";
 import { type Emitted, messageDef } from "../contract/index.ts";
-import { applyEvent } from "./apply-event.ts";
 import { DenyReason } from "./deny-reason.ts";
+import { evolve } from "./evolve.ts";
 import {
   type Decision,
   decideCancelOrder,
@@ -225,7 +203,7 @@ export const riskBookMachine = setup({
           actions: enqueueActions(({ context, event, enqueue }) => {
             if (riskBookEventTypeSet.has(event.type)) {
               // Replay: apply the journaled event, emit nothing.
-              const book = applyEvent(context.book, normalisedEvent(event as RiskBookEvent));
+              const book = evolve(context.book, normalisedEvent(event as RiskBookEvent));
               if (book !== context.book) enqueue.assign({ book });
               return;
             }

@@ -11,18 +11,7 @@
  *   and never feeds back into P&L.
  * With these, equity − starting cash = realised + unrealised − fees holds exactly, not approximately.
  */
-import {
-  type FillFields,
-  type InstrumentSpec,
-  type MarkSource,
-  type Money,
-  type PositionLeg,
-  type PositionMode,
-  type Price,
-  type Quantity,
-  SCALE,
-  Side,
-} from "../domain/index.ts";
+import { type FillFields, type InstrumentSpec, type MarkSource, type Money, type PositionLeg, type PositionMode, type Price, type Quantity, SCALE, Side } from "../domain/index.ts";
 
 const SCALE_N = BigInt(SCALE);
 const S2 = SCALE_N * SCALE_N;

@@ -7,16 +7,7 @@
  * passes even when the book is already over a limit (e.g. after limits were lowered). Exposure is valued at
  * each instrument's mark (book mark source), else its last fill price, else the pending or new order's price.
  */
-import {
-  formatFixed,
-  type Money,
-  type OrderType,
-  type PositionLeg,
-  type Price,
-  type Quantity,
-  type RiskLimits,
-  type Side,
-} from "../domain/index.ts";
+import { formatFixed, type Money, type OrderType, type PositionLeg, type Price, type Quantity, type RiskLimits, type Side } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
 import { absMoney as abs, contractValue, type MarkTable, markPrice, maxMoney, netQuantity, totals } from "./portfolio.ts";

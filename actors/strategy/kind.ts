@@ -1,7 +1,7 @@
 import { defineKind } from "../contract/index.ts";
 import type { StrategyConfigInput } from "./config.ts";
 import type { StrategyDefinition } from "./strategy.ts";
-import { strategyMachine } from "./strategy-machine.ts";
+import { strategyMachine } from "./machine.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 /** A strategy a node can run: the sample's definition, its configuration, and whether it trades whenever it runs. */

@@ -1,5 +1,6 @@
 import { defineKind } from "../../contract/index.ts";
-import { type FeedConnectionContext, feedConnectionMachine, feedConnectionSummary } from "./machine.ts";
+import { feedConnectionMachine } from "./machine.ts";
+import { type FeedConnectionContext, feedConnectionSummary } from "./state.ts";
 
 /** A stable jitter seed per feed id, so two feeds that fail together do not retry together. */
 const seedOf = (id: string): number => [...id].reduce((h, c) => Math.imul(h ^ c.charCodeAt(0), 16_777_619) >>> 0, 2_166_136_261);

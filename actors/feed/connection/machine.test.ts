@@ -2,8 +2,8 @@ import fc from "fast-check";
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import type { Emitted } from "../../contract/index.ts";
-import { type FeedConnectionConfig, type FeedConnectionEvent, feedConnectionMachine, mergeMarks } from "./machine.ts";
-import { backoffMs, nextRandom } from "../../domain/index.ts";
+import { type FeedConnectionConfig, type FeedConnectionEvent, feedConnectionMachine, mergeMarks } from "./index.ts";
+import { backoffMs, nextRandom } from "../../domain/retry.ts";
 
 const NOW = 1_700_000_000_000_000;
 

@@ -1,84 +1,17 @@
 import { assign, emit, enqueueActions, setup } from "xstate";
-import { type Emitted, subjects } from "../../contract/index.ts";
-import { backoffMs, nextRandom } from "../../domain/index.ts";
-import type { Watermarks } from "./protocol.ts";
+import type { Emitted } from "../../contract/index.ts";
+import { decideConnect, decideFailure, decideLive, disconnectMessage } from "./decide.ts";
+import { afterDrop, afterProgress } from "./evolve.ts";
+import { type FeedConnectionContext, type FeedConnectionEvent, type FeedConnectionConfig, feedConnectionSummary, initialContext, type Outcome } from "./state.ts";
 
-export interface FeedConnectionConfig {
-  /** the feed id: "polygon", "alpha-vantage", "binance"; also the source token of am.feed.<source>.… */
-  feed: string;
-  /** seed of the jitter stream: the same seed gives the same reconnect schedule */
-  seed: number;
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  /** a Connect unanswered this long counts as a failure */
-  connectTimeoutMs: number;
-  /** consecutive failures (no live session in between) that open the circuit */
-  breakerThreshold: number;
-  /** how long the circuit stays open before one half-open try */
-  breakerCooldownMs: number;
+/** The part of XState's enqueue an outcome needs: a patch is assigned only when it changes a field. */
+interface Enqueue {
+  assign(patch: Partial<FeedConnectionContext>): void;
+  emit(e: Emitted): void;
 }
-
-export const defaultFeedConnectionConfig: Omit<FeedConnectionConfig, "feed"> = {
-  seed: 1,
-  backoffBaseMs: 500,
-  backoffMaxMs: 30_000,
-  connectTimeoutMs: 15_000,
-  breakerThreshold: 5,
-  breakerCooldownMs: 60_000,
-};
-
-type D<T> = T & { nowUs: number };
-export type FeedConnectionEvent =
-  | D<{ type: "StartFeed" }>
-  | D<{ type: "StopFeed" }>
-  | D<{ type: "GetFeedConnection" }>
-  | D<{ type: "FeedConnected"; feed: string }>
-  | D<{ type: "FeedConnectFailed"; feed: string; reason: string; detail: string }>
-  | D<{ type: "FeedDisconnected"; feed: string; reason: string; detail: string; marks?: Watermarks }>
-  | D<{ type: "FeedProgress"; feed: string; marks: Watermarks; delivered: number; duplicates: number; gaps: number; resyncs: number }>;
-
-export interface FeedConnectionCounters {
-  connects: number;
-  reconnects: number;
-  failures: number;
-  delivered: number;
-  duplicates: number;
-  gaps: number;
-  resyncs: number;
-  circuitOpened: number;
-}
-
-export interface FeedConnectionContext {
-  config: FeedConnectionConfig;
-  nowUs: number;
-  rng: number;
-  /** consecutive failures since the last live session */
-  failures: number;
-  nextDelayMs: number;
-  /** how the breaker stands, for operators: closed, open or half-open */
-  breaker: "closed" | "open" | "half-open";
-  marks: Watermarks;
-  counters: FeedConnectionCounters;
-  lastError?: { reason: string; detail: string; atUs: number };
-}
-
-const adapter = (c: FeedConnectionContext) => subjects.cmd("feed-adapter", c.config.feed);
-const stamp = (nowUs: number) => ({ tsEvent: nowUs, tsInit: nowUs });
-
-/** Later watermarks win, key by key: a report never moves a stream backwards. */
-export function mergeMarks(a: Watermarks, b: Watermarks | undefined): Watermarks {
-  if (!b) return a;
-  const out: Watermarks = { ...a };
-  for (const [k, m] of Object.entries(b)) {
-    const old = out[k];
-    if (!old || m.seq > old.seq || (m.seq === old.seq && m.tsMs > old.tsMs)) out[k] = m;
-  }
-  return out;
-}
-
-/** The operator's view of a feed connection (admin status, GetFeedConnection reply). */
-export function feedConnectionSummary(c: FeedConnectionContext): Record<string, unknown> {
-  return { feed: c.config.feed, breaker: c.breaker, consecutiveFailures: c.failures, nextDelayMs: c.nextDelayMs, ...c.counters, marks: Object.keys(c.marks).length, ...(c.lastError ? { lastError: c.lastError } : {}) };
+function enact(enqueue: Enqueue, o: Outcome): void {
+  if (Object.keys(o.patch).length > 0) enqueue.assign(o.patch);
+  for (const e of o.emitted) enqueue.emit(e);
 }
 
 /**
@@ -115,46 +48,13 @@ export const feedConnectionMachine = setup({
   },
   actions: {
     clock: assign({ nowUs: ({ context, event }) => (typeof event.nowUs === "number" ? Math.max(context.nowUs, event.nowUs) : context.nowUs) }),
-    connect: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ counters: { ...context.counters, connects: context.counters.connects + 1 } });
-      enqueue.emit({ type: "publish", subject: adapter(context), message: { type: "FeedAdapterConnect", feed: context.config.feed, attempt: context.failures, resume: context.marks } });
-    }),
-    disconnect: emit(({ context }) => ({ type: "publish" as const, subject: adapter(context), message: { type: "FeedAdapterDisconnect", feed: context.config.feed, reason: "stopped" } })),
-    timeoutDisconnect: emit(({ context }) => ({ type: "publish" as const, subject: adapter(context), message: { type: "FeedAdapterDisconnect", feed: context.config.feed, reason: "connect timeout" } })),
-    live: enqueueActions(({ context, enqueue }) => {
-      const wasOpen = context.breaker !== "closed";
-      enqueue.assign({ failures: 0, breaker: "closed" });
-      if (wasOpen) enqueue.emit({ type: "domain", event: { type: "FeedCircuitClosed", feed: context.config.feed, ...stamp(context.nowUs) } });
-    }),
-    progress: assign(({ context, event }) => {
-      if (event.type !== "FeedProgress") return {};
-      const c = context.counters;
-      return {
-        marks: mergeMarks(context.marks, event.marks),
-        counters: { ...c, delivered: c.delivered + event.delivered, duplicates: c.duplicates + event.duplicates, gaps: c.gaps + event.gaps, resyncs: c.resyncs + event.resyncs },
-      };
-    }),
-    dropped: assign(({ context, event }) => ({
-      counters: { ...context.counters, reconnects: context.counters.reconnects + 1 },
-      marks: event.type === "FeedDisconnected" ? mergeMarks(context.marks, event.marks) : context.marks,
-    })),
-    failure: enqueueActions(({ context, event, enqueue }) => {
-      const cfg = context.config;
-      const failures = context.failures + 1;
-      const [r, rng] = nextRandom(context.rng);
-      const open = context.breaker === "half-open" || failures >= cfg.breakerThreshold;
-      const reason = "reason" in event ? event.reason : "TIMEOUT";
-      const detail = "detail" in event ? event.detail : `no answer from the ${cfg.feed} adapter within ${cfg.connectTimeoutMs} ms`;
-      enqueue.assign({
-        failures,
-        rng,
-        nextDelayMs: backoffMs(failures, cfg.backoffBaseMs, cfg.backoffMaxMs, r),
-        breaker: open ? "open" : "closed",
-        lastError: { reason, detail, atUs: context.nowUs },
-        counters: { ...context.counters, failures: context.counters.failures + 1, circuitOpened: context.counters.circuitOpened + (open ? 1 : 0) },
-      });
-      if (open) enqueue.emit({ type: "domain", event: { type: "FeedCircuitOpened", feed: cfg.feed, failures, reason, ...stamp(context.nowUs) } });
-    }),
+    connect: enqueueActions(({ context, enqueue }) => enact(enqueue, decideConnect(context))),
+    disconnect: emit(({ context }) => disconnectMessage(context, "stopped")),
+    timeoutDisconnect: emit(({ context }) => disconnectMessage(context, "connect timeout")),
+    live: enqueueActions(({ context, enqueue }) => enact(enqueue, decideLive(context))),
+    progress: assign(({ context, event }) => (event.type === "FeedProgress" ? afterProgress(context, event) : {})),
+    dropped: assign(({ context, event }) => afterDrop(context, event)),
+    failure: enqueueActions(({ context, event, enqueue }) => enact(enqueue, decideFailure(context, event))),
     halfOpen: assign({ breaker: "half-open" as const }),
     /** timers move the connection's clock by their delay, so records and events carry time that passed */
     elapseBackoff: assign({ nowUs: ({ context }) => context.nowUs + context.nextDelayMs * 1000 }),
@@ -164,19 +64,7 @@ export const feedConnectionMachine = setup({
   },
 }).createMachine({
   id: "feedConnection",
-  context: ({ input }) => {
-    const config: FeedConnectionConfig = { ...defaultFeedConnectionConfig, ...input };
-    return {
-      config,
-      nowUs: 0,
-      rng: config.seed,
-      failures: 0,
-      nextDelayMs: 0,
-      breaker: "closed",
-      marks: {},
-      counters: { connects: 0, reconnects: 0, failures: 0, delivered: 0, duplicates: 0, gaps: 0, resyncs: 0, circuitOpened: 0 },
-    };
-  },
+  context: ({ input }) => initialContext(input),
   initial: "idle",
   on: {
     // A new incarnation (restart, move) starts over from `connecting`: the old session died with the old process.

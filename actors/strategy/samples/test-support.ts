@@ -5,7 +5,7 @@ import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
 import type { StrategyDefinition } from "../strategy.ts";
 import { OrderStatus } from "../strategy.ts";
-import { strategyMachine } from "../strategy-machine.ts";
+import { strategyMachine } from "../machine.ts";
 
 export const INSTRUMENT = "ES.XCME";
 

@@ -15,15 +15,10 @@ export {
   VenueKillSwitchReleased,
   VenueReconciled,
 } from "./events.ts";
-export {
-  defaultVenueConnectionConfig,
-  trackReport,
-  type VenueConnectionConfig,
-  type VenueConnectionContext,
-  type VenueConnectionInput,
-  type VenueConnectionMachine,
-  venueConnectionMachine,
-} from "./machine.ts";
+export { decideHeld, decideReconcile, decideRouted, type OrderCommandInput } from "./decide.ts";
+export { afterReport, trackReport } from "./evolve.ts";
+export { type VenueConnectionMachine, venueConnectionMachine } from "./machine.ts";
+export { defaultVenueConnectionConfig, initialContext, type Outcome, type VenueConnectionConfig, type VenueConnectionContext, type VenueConnectionInput } from "./state.ts";
 export { type LocalOrder, type LocalView, type ReconcileAction, type Reconciliation, reconcile } from "./reconcile.ts";
 export { VenueReason } from "./reasons.ts";
 export { backoffMs, type BreakerState, breakerFailure, closedBreaker, fullBucket, nextRandom, type TokenBucket, takeToken } from "./resilience.ts";

@@ -1,12 +1,12 @@
 /**
- * The one place the journaled state changes: `applyEvent` folds a domain event into the book, copy-on-write, so
+ * The one place the journaled state changes: `evolve` folds a domain event into the book, copy-on-write, so
  * live processing and replay run the same code and a replayed journal rebuilds an identical book.
  */
 import { SCALE } from "../domain/index.ts";
 import { applyFill } from "./portfolio.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 
-export function applyEvent(book: RiskBook, e: RiskBookEvent): RiskBook {
+export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
   switch (e.type) {
     case "OrderApproved": {
       const pending = {
@@ -101,6 +101,6 @@ function countApproval(book: RiskBook, strategy: string, atUs: number): RiskBook
 /** Rebuilds a book from its journal (the same config it was opened with). */
 export function replay(events: Iterable<RiskBookEvent>, config: BookConfig): RiskBook {
   let book = openBook(config);
-  for (const e of events) book = applyEvent(book, e);
+  for (const e of events) book = evolve(book, e);
   return book;
 }

@@ -8,82 +8,13 @@
  * asynchronously) and hand it to the supervisor, which restarts the actor (`startAtUs` makes it resume trading).
  */
 import { emit, enqueueActions, setup } from "xstate";
-import {
-  type PauseStrategy,
-  type SetStrategyParameters,
-  type StartStrategy,
-  type StopStrategy,
-  type ResumeStrategy,
-  type StrategyOrderEvent,
-  StrategyState,
-} from "../domain/index.ts";
-import type { Delivered, Emitted } from "../contract/index.ts";
-import type { StrategyConfigInput } from "./config.ts";
+import { StrategyState } from "../domain/index.ts";
+import type { Emitted } from "../contract/index.ts";
+import { decideParameters, decidePause, decideStop, feed, ok, rejected, Trading } from "./decide.ts";
+import { evolve, stateChange } from "./evolve.ts";
 import { StrategyRejectCode } from "./parameters.ts";
-import { type MarketDataEvent, StrategySession } from "./session.ts";
-import type { StrategyDefinition } from "./strategy.ts";
-
-export type StrategyCommandEvent =
-  | (StartStrategy & { type: "StartStrategy" })
-  | (PauseStrategy & { type: "PauseStrategy" })
-  | (ResumeStrategy & { type: "ResumeStrategy" })
-  | (StopStrategy & { type: "StopStrategy" })
-  | (SetStrategyParameters & { type: "SetStrategyParameters" });
-
-/** Command payloads may arrive without defaults applied; stamps are optional for the machine. */
-type Loose<E> = E extends unknown
-  ? Omit<E, "tsEvent" | "tsInit" | "cancelOpenOrders"> & { tsEvent?: number; tsInit?: number; cancelOpenOrders?: boolean }
-  : never;
-
-export type StrategyEvent = ((MarketDataEvent | StrategyOrderEvent | Loose<StrategyCommandEvent>) & Delivered);
-
-export interface StrategyMachineInput {
-  definition: StrategyDefinition<unknown>;
-  config: StrategyConfigInput;
-}
-
-export interface StrategyMachineContext {
-  session: StrategySession;
-  state: StrategyState;
-  /** a supervisor restart with config.startAtUs: start once, on creation */
-  autoStart: boolean;
-}
-
-const orderEventTypes = ["OrderAccepted", "OrderFilled", "OrderCancelled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
-const marketDataTypes = ["Quote", "Trade", "Bar"] as const;
-
-const isOrderEvent = (e: StrategyEvent): e is StrategyOrderEvent & Delivered => (orderEventTypes as readonly string[]).includes(e.type);
-const isMarketData = (e: StrategyEvent): e is MarketDataEvent & Delivered => (marketDataTypes as readonly string[]).includes(e.type);
-
-const Trading = { Always: 0, Never: 1, WhenPrimed: 2 } as const;
-type Trading = (typeof Trading)[keyof typeof Trading];
-
-/** Hands data or an order event to the session; `trading` decides whether intents become orders. */
-function feed(session: StrategySession, event: StrategyEvent, trading: Trading): Emitted[] {
-  const out: Emitted[] = [];
-  if (isMarketData(event)) {
-    session.onMarketData(event, event.nowUs, trading === Trading.WhenPrimed ? "ifReady" : trading === Trading.Always, out);
-  } else if (isOrderEvent(event)) {
-    session.onOrderEvent(event, event.nowUs, trading === Trading.Always, out);
-  } else if ((event as { type: string }).type === "OrderDenied") {
-    // The risk book refused the order before it existed at a venue: for the strategy that is a rejection.
-    const d = event as unknown as { clientOrderId: string; reason?: string; tsEvent: number; tsInit: number; nowUs: number };
-    const rejection = { type: "OrderRejected" as const, clientOrderId: d.clientOrderId, ...(d.reason ? { reason: d.reason } : {}), tsEvent: d.tsEvent, tsInit: d.tsInit };
-    session.onOrderEvent(rejection, d.nowUs, trading === Trading.Always, out);
-  }
-  return out;
-}
-
-const ok: Emitted = { type: "reply", ok: true };
-const rejected = (code: string, message: string): Emitted => ({ type: "reply", ok: false, error: { code, message } });
-
-function stateChanged(context: StrategyMachineContext, state: StrategyState): Emitted {
-  const now = context.session.lastNowUs;
-  return {
-    type: "domain",
-    event: { type: "StrategyStateChanged", strategy: context.session.config.strategyId, state, previous: context.state, tsEvent: now, tsInit: now },
-  };
-}
+import { StrategySession } from "./session.ts";
+import type { StrategyEvent, StrategyMachineContext, StrategyMachineInput } from "./state.ts";
 
 export const strategyMachine = setup({
   types: {
@@ -120,33 +51,14 @@ export const strategyMachine = setup({
       rejected(StrategyRejectCode.InvalidState, `${event.type}: strategy ${context.session.config.strategyId} is ${context.state}; send StartStrategy first`),
     ),
     stop: enqueueActions(({ context, event, enqueue }) => {
-      const out: Emitted[] = [];
-      const cancelOpen = event.type === "StopStrategy" ? event.cancelOpenOrders !== false : true;
-      context.session.stop(event.nowUs, cancelOpen, out);
-      for (const e of out) enqueue.emit(e);
-      enqueue.emit(ok);
+      for (const e of decideStop(context.session, event)) enqueue.emit(e);
     }),
     pause: enqueueActions(({ context, event, enqueue }) => {
-      const out: Emitted[] = [];
-      if (event.type === "PauseStrategy" && event.cancelOpenOrders === true) context.session.cancelOpenOrders(event.nowUs, out);
-      else context.session.seen(event.nowUs);
-      for (const e of out) enqueue.emit(e);
-      enqueue.emit(ok);
+      for (const e of decidePause(context.session, event)) enqueue.emit(e);
     }),
     setParameters: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "SetStrategyParameters") return;
-      const r = context.session.setParameters(event.parameters, event.nowUs);
-      if (!r.ok) {
-        enqueue.emit({ type: "reply", ok: false, error: r.error });
-        return;
-      }
-      const now = event.nowUs;
-      const parameters = r.params as Record<string, unknown>;
-      enqueue.emit({
-        type: "domain",
-        event: { type: "StrategyParametersChanged", strategy: context.session.config.strategyId, parameters, tsEvent: now, tsInit: now },
-      });
-      enqueue.emit({ type: "reply", ok: true, result: { parameters } });
+      for (const e of decideParameters(context.session, event)) enqueue.emit(e);
     }),
     armTimer: ({ context }) => context.session.armTimer(),
     fireTimer: enqueueActions(({ context, enqueue }) => {
@@ -155,9 +67,10 @@ export const strategyMachine = setup({
       for (const e of out) enqueue.emit(e);
     }),
     enter: enqueueActions(({ context, enqueue }, params: { state: StrategyState }) => {
-      if (context.state === params.state) return;
-      enqueue.emit(stateChanged(context, params.state));
-      enqueue.assign({ state: params.state });
+      const change = stateChange(context, params.state);
+      if (change === null) return;
+      enqueue.emit({ type: "domain", event: change });
+      enqueue.assign({ state: evolve(change) });
     }),
   },
 }).createMachine({

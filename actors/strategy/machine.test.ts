@@ -5,7 +5,7 @@ import { type Bar, fromNumber, SubmitOrder } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import { submitOrderFromMessage } from "./order-intents.ts";
 import type { Strategy, StrategyDefinition } from "./strategy.ts";
-import { strategyMachine } from "./strategy-machine.ts";
+import { strategyMachine } from "./machine.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 const INSTRUMENT = "AAPL.XNAS";

@@ -1,0 +1,69 @@
+/** The session is mutable on purpose: it holds the strategy's live objects (indicators, ledger), changed in place. */
+import type { StrategyOrderEvent } from "../domain/index.ts";
+import type { Delivered, Emitted } from "../contract/index.ts";
+import type { MarketDataEvent, StrategySession } from "./session.ts";
+import type { StrategyEvent } from "./state.ts";
+
+/*
+ * What a strategy does with each input: market data and order events go to the session (which turns the strategy's
+ * intents into order commands when trading), commands answer with a reply and the session's cancels. The machine
+ * decides only which of these apply in which lifecycle state.
+ */
+
+const orderEventTypes = ["OrderAccepted", "OrderFilled", "OrderCancelled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
+const marketDataTypes = ["Quote", "Trade", "Bar"] as const;
+
+const isOrderEvent = (e: StrategyEvent): e is StrategyOrderEvent & Delivered => (orderEventTypes as readonly string[]).includes(e.type);
+const isMarketData = (e: StrategyEvent): e is MarketDataEvent & Delivered => (marketDataTypes as readonly string[]).includes(e.type);
+
+export const Trading = { Always: 0, Never: 1, WhenPrimed: 2 } as const;
+export type Trading = (typeof Trading)[keyof typeof Trading];
+
+/** Hands data or an order event to the session; `trading` decides whether intents become orders. */
+export function feed(session: StrategySession, event: StrategyEvent, trading: Trading): Emitted[] {
+  const out: Emitted[] = [];
+  if (isMarketData(event)) {
+    session.onMarketData(event, event.nowUs, trading === Trading.WhenPrimed ? "ifReady" : trading === Trading.Always, out);
+  } else if (isOrderEvent(event)) {
+    session.onOrderEvent(event, event.nowUs, trading === Trading.Always, out);
+  } else if ((event as { type: string }).type === "OrderDenied") {
+    // The risk book refused the order before it existed at a venue: for the strategy that is a rejection.
+    const d = event as unknown as { clientOrderId: string; reason?: string; tsEvent: number; tsInit: number; nowUs: number };
+    const rejection = { type: "OrderRejected" as const, clientOrderId: d.clientOrderId, ...(d.reason ? { reason: d.reason } : {}), tsEvent: d.tsEvent, tsInit: d.tsInit };
+    session.onOrderEvent(rejection, d.nowUs, trading === Trading.Always, out);
+  }
+  return out;
+}
+
+export const ok: Emitted = { type: "reply", ok: true };
+export const rejected = (code: string, message: string): Emitted => ({ type: "reply", ok: false, error: { code, message } });
+
+/** StopStrategy (or a stop for another reason): the open orders are cancelled unless the command says not to. */
+export function decideStop(session: StrategySession, event: StrategyEvent): Emitted[] {
+  const out: Emitted[] = [];
+  const cancelOpen = event.type === "StopStrategy" ? event.cancelOpenOrders !== false : true;
+  session.stop(event.nowUs, cancelOpen, out);
+  out.push(ok);
+  return out;
+}
+
+/** PauseStrategy: the strategy keeps its data; its open orders are cancelled only when asked. */
+export function decidePause(session: StrategySession, event: StrategyEvent): Emitted[] {
+  const out: Emitted[] = [];
+  if (event.type === "PauseStrategy" && event.cancelOpenOrders === true) session.cancelOpenOrders(event.nowUs, out);
+  else session.seen(event.nowUs);
+  out.push(ok);
+  return out;
+}
+
+/** SetStrategyParameters: refused with the parameter's error, or applied, announced and answered with the result. */
+export function decideParameters(session: StrategySession, event: StrategyEvent & { type: "SetStrategyParameters" }): Emitted[] {
+  const r = session.setParameters(event.parameters, event.nowUs);
+  if (!r.ok) return [{ type: "reply", ok: false, error: r.error }];
+  const now = event.nowUs;
+  const parameters = r.params as Record<string, unknown>;
+  return [
+    { type: "domain", event: { type: "StrategyParametersChanged", strategy: session.config.strategyId, parameters, tsEvent: now, tsInit: now } },
+    { type: "reply", ok: true, result: { parameters } },
+  ];
+}

@@ -1,0 +1,31 @@
+import type { PauseStrategy, ResumeStrategy, SetStrategyParameters, StartStrategy, StopStrategy, StrategyOrderEvent, StrategyState } from "../domain/index.ts";
+import type { Delivered } from "../contract/index.ts";
+import type { StrategyConfigInput } from "./config.ts";
+import type { MarketDataEvent, StrategySession } from "./session.ts";
+import type { StrategyDefinition } from "./strategy.ts";
+
+export type StrategyCommandEvent =
+  | (StartStrategy & { type: "StartStrategy" })
+  | (PauseStrategy & { type: "PauseStrategy" })
+  | (ResumeStrategy & { type: "ResumeStrategy" })
+  | (StopStrategy & { type: "StopStrategy" })
+  | (SetStrategyParameters & { type: "SetStrategyParameters" });
+
+/** Command payloads may arrive without defaults applied; stamps are optional for the machine. */
+type Loose<E> = E extends unknown
+  ? Omit<E, "tsEvent" | "tsInit" | "cancelOpenOrders"> & { tsEvent?: number; tsInit?: number; cancelOpenOrders?: boolean }
+  : never;
+
+export type StrategyEvent = ((MarketDataEvent | StrategyOrderEvent | Loose<StrategyCommandEvent>) & Delivered);
+
+export interface StrategyMachineInput {
+  definition: StrategyDefinition<unknown>;
+  config: StrategyConfigInput;
+}
+
+export interface StrategyMachineContext {
+  session: StrategySession;
+  state: StrategyState;
+  /** a supervisor restart with config.startAtUs: start once, on creation */
+  autoStart: boolean;
+}

@@ -1,0 +1,226 @@
+import { CancelCause, ExecType, type ExecutionReport, type VenueCancelOrder, type VenueNewOrder, type VenueReplaceOrder } from "../../domain/index.ts";
+import { type Emitted, subjects } from "../../contract/index.ts";
+import type { AdapterEvent } from "./adapter.ts";
+import { afterReport, trackReport, withOrder } from "./evolve.ts";
+import { VenueReason } from "./reasons.ts";
+import { type LocalOrder, reconcile } from "./reconcile.ts";
+import { backoffMs, breakerFailure, nextRandom, takeToken } from "./resilience.ts";
+import type { Outcome, VenueConnectionContext } from "./state.ts";
+
+/*
+ * The decisions of a venue connection: for each command or venue answer, which context fields change and what goes
+ * out (adapter commands, execution reports forwarded to order actors, replies, domain events). Pure; the machine
+ * (machine.ts) decides only which of these apply in which connection state, and when its timers fire.
+ */
+
+type Delivered<T> = T & { nowUs: number };
+type NewOrderInput = Delivered<VenueNewOrder & { type: "VenueNewOrder" }>;
+type CancelInput = Delivered<VenueCancelOrder & { type: "VenueCancelOrder" }>;
+type ReplaceInput = Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>;
+export type OrderCommandInput = NewOrderInput | CancelInput | ReplaceInput;
+type VenueStateSnapshot = Extract<AdapterEvent, { type: "VenueStateSnapshot" }>;
+
+const adapterSubject = (c: VenueConnectionContext) => subjects.cmd("venue-adapter", c.config.venue);
+const orderSubject = (clientOrderId: string) => subjects.cmd("order", clientOrderId);
+const stamp = (nowUs: number) => ({ tsEvent: nowUs, tsInit: nowUs });
+const toAdapter = (c: VenueConnectionContext, message: Record<string, unknown> & { type: string }): Emitted => ({ type: "publish", subject: adapterSubject(c), message });
+
+function forward(r: ExecutionReport): Emitted {
+  return { type: "publish", subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
+}
+
+function refusedNew(c: VenueConnectionContext, cmd: VenueNewOrder, code: VenueReason, nowUs: number): ExecutionReport {
+  return {
+    clientOrderId: cmd.clientOrderId,
+    execId: `refused:${c.config.venue}:${cmd.clientOrderId}:${cmd.version}:${nowUs}`,
+    execType: ExecType.Rejected,
+    instrument: cmd.instrument,
+    side: cmd.side,
+    lastQty: 0,
+    lastPx: 0,
+    cumQty: 0,
+    leavesQty: 0,
+    avgPx: 0,
+    fee: 0,
+    venueSeq: c.lastVenueSeq,
+    text: `${code}: venue ${c.config.venue} refused the order`,
+    ...stamp(nowUs),
+  };
+}
+
+function refusedAmend(c: VenueConnectionContext, cmd: VenueCancelOrder | VenueReplaceOrder, code: VenueReason, nowUs: number): ExecutionReport {
+  return { ...refusedNew(c, { ...cmd, version: 0 } as unknown as VenueNewOrder, code, nowUs), execType: ExecType.CancelRejected, execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}` };
+}
+
+const reply = (ok: boolean, code: VenueReason | undefined, message: string): Emitted =>
+  ok ? { type: "reply", ok: true, result: { message } } : { type: "reply", ok: false, error: { code: code ?? "", message } };
+
+function cancelCommand(o: LocalOrder, nowUs: number): { type: "VenueCancelOrder" } & VenueCancelOrder {
+  return {
+    type: "VenueCancelOrder",
+    clientOrderId: o.clientOrderId,
+    ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {}),
+    instrument: o.instrument,
+    side: o.side,
+    cause: CancelCause.KillSwitch,
+    ...stamp(nowUs),
+  };
+}
+
+export const connect = (c: VenueConnectionContext): Outcome => ({ patch: {}, emitted: [toAdapter(c, { type: "AdapterConnect", venue: c.config.venue })] });
+export const disconnect = (c: VenueConnectionContext): Outcome => ({
+  patch: {},
+  emitted: [toAdapter(c, { type: "AdapterDisconnect", venue: c.config.venue, reason: "timeout" })],
+});
+export const requestState = (c: VenueConnectionContext): Outcome => ({
+  patch: {},
+  emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: c.lastVenueSeq })],
+});
+
+/** A failed or lost connection: one more attempt, the next jittered backoff, and the breaker's count. */
+export function decideFailure(c: VenueConnectionContext): Outcome {
+  const cfg = c.config;
+  const breaker = breakerFailure(c.breaker, c.nowUs, cfg.breakerThreshold, cfg.breakerWindowUs);
+  const attempt = c.attempt + 1;
+  const [r, rng] = nextRandom(c.rng);
+  const emitted: Emitted[] =
+    breaker.mode === "OPEN" ? [{ type: "domain", event: { type: "VenueCircuitOpened", venue: cfg.venue, failures: breaker.failuresUs.length, ...stamp(c.nowUs) } }] : [];
+  return { patch: { breaker, attempt, rng, nextDelayMs: backoffMs(attempt, cfg.backoffBaseMs, cfg.backoffMaxMs, r) }, emitted };
+}
+
+/** The venue's state after logon against the view: forwarded reports, unknown orders, cancels to send again. */
+export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateSnapshot): Outcome {
+  const now = c.nowUs;
+  const rec = reconcile({ lastVenueSeq: c.lastVenueSeq, orders: Object.values(c.orders) }, snapshot, now);
+  let orders = c.orders;
+  const emitted: Emitted[] = [];
+  const awaiting: string[] = [];
+  const counts = { appliedExecutions: 0, resolvedInFlight: 0, unknownOrders: 0, resentCancels: 0, closedAtVenue: 0 };
+  for (const a of rec.actions) {
+    switch (a.kind) {
+      case "APPLY_EXECUTION":
+        counts.appliedExecutions += 1;
+        orders = trackReport(orders, a.report);
+        emitted.push(forward(a.report));
+        break;
+      case "RESOLVE_IN_FLIGHT":
+        counts.resolvedInFlight += 1;
+        if (a.report) {
+          orders = trackReport(orders, a.report);
+          emitted.push(forward(a.report));
+        }
+        break;
+      case "CLOSED_AT_VENUE":
+        counts.closedAtVenue += 1;
+        orders = trackReport(orders, a.report);
+        emitted.push(forward(a.report));
+        break;
+      case "UNKNOWN_VENUE_ORDER":
+        counts.unknownOrders += 1;
+        emitted.push({
+          type: "domain",
+          event: {
+            type: "UnknownVenueOrderFound",
+            venue: c.config.venue,
+            clientOrderId: a.order.clientOrderId,
+            venueOrderId: a.order.venueOrderId,
+            instrument: a.order.instrument,
+            side: a.order.side,
+            leavesQty: a.order.leavesQty,
+            ...stamp(now),
+          },
+        });
+        break;
+      case "RESEND_CANCEL": {
+        const o = orders[a.clientOrderId];
+        if (!o) break;
+        counts.resentCancels += 1;
+        awaiting.push(a.clientOrderId);
+        emitted.push(toAdapter(c, { ...cancelCommand(o, now), cause: c.killSwitch.active ? CancelCause.KillSwitch : CancelCause.User }));
+        break;
+      }
+    }
+  }
+  emitted.push({ type: "domain", event: { type: "VenueReconciled", venue: c.config.venue, ...counts, lastVenueSeq: rec.lastVenueSeq, ...stamp(now) } });
+  return { patch: { orders, awaiting, lastVenueSeq: rec.lastVenueSeq }, emitted };
+}
+
+/** An execution report from the venue: tracked in the view and forwarded to its order actor. */
+export function decideReport(c: VenueConnectionContext, event: Delivered<ExecutionReport & { type: "ExecutionReport" }>): Outcome {
+  const { type: _t, nowUs: _n, ...report } = event;
+  return { patch: afterReport(c, report), emitted: [forward(report)] };
+}
+
+const notOpen = (c: VenueConnectionContext, cmd: CancelInput | ReplaceInput): Outcome => ({
+  patch: {},
+  emitted: [forward(refusedAmend(c, cmd, VenueReason.UnknownOrder, c.nowUs)), reply(false, VenueReason.UnknownOrder, `order ${cmd.clientOrderId} is not open at venue ${c.config.venue}`)],
+});
+
+/** Outside `ready`: new orders and replaces are refused, cancels remembered for reconciliation. */
+export function decideHeld(c: VenueConnectionContext, event: OrderCommandInput): Outcome {
+  const now = c.nowUs;
+  if (event.type === "VenueNewOrder") {
+    const code = c.killSwitch.active ? VenueReason.KillSwitchActive : VenueReason.NotReady;
+    return { patch: {}, emitted: [forward(refusedNew(c, event, code, now)), reply(false, code, `venue ${c.config.venue} is not ready for new orders`)] };
+  }
+  if (event.type === "VenueReplaceOrder") {
+    return {
+      patch: {},
+      emitted: [forward(refusedAmend(c, event, VenueReason.NotReady, now)), reply(false, VenueReason.NotReady, `venue ${c.config.venue} is not ready for replaces`)],
+    };
+  }
+  const o = c.orders[event.clientOrderId];
+  if (!o) return notOpen(c, event);
+  return { patch: { orders: withOrder(c.orders, { ...o, state: "PENDING_CANCEL" }) }, emitted: [reply(true, undefined, "cancel held until the venue is reconciled")] };
+}
+
+/** In `ready`: kill switch, then the rate limit, then out to the adapter. Cancels are never rate limited. */
+export function decideRouted(c: VenueConnectionContext, event: OrderCommandInput): Outcome {
+  const now = c.nowUs;
+  const cfg = c.config;
+  if (event.type === "VenueCancelOrder") {
+    const o = c.orders[event.clientOrderId];
+    if (!o) return notOpen(c, event);
+    const { nowUs: _n, ...cmd } = event;
+    return { patch: { orders: withOrder(c.orders, { ...o, state: "PENDING_CANCEL" }) }, emitted: [toAdapter(c, cmd), reply(true, undefined, "sent")] };
+  }
+  const isNew = event.type === "VenueNewOrder";
+  const refuse = (code: VenueReason, message: string, patch: Outcome["patch"] = {}): Outcome => ({
+    patch,
+    emitted: [forward(isNew ? refusedNew(c, event, code, now) : refusedAmend(c, event, code, now)), reply(false, code, message)],
+  });
+  if (c.killSwitch.active) return refuse(VenueReason.KillSwitchActive, `venue ${cfg.venue} kill switch: ${c.killSwitch.reason ?? ""}`);
+  if (!isNew && !c.orders[event.clientOrderId]) return refuse(VenueReason.UnknownOrder, `order ${event.clientOrderId} is not open at venue ${cfg.venue}`);
+  const t = takeToken(c.bucket, now, cfg.rateCapacity, cfg.ratePerSecond);
+  if (!t.ok) return refuse(VenueReason.RateLimited, `venue ${cfg.venue} allows ${cfg.ratePerSecond} orders/s (burst ${cfg.rateCapacity})`, { bucket: t.bucket });
+  const { nowUs: _n, ...cmd } = event;
+  const local: LocalOrder = isNew
+    ? { clientOrderId: event.clientOrderId, instrument: event.instrument, side: event.side, quantity: event.quantity, state: "IN_FLIGHT", execIds: [] }
+    : { ...c.orders[event.clientOrderId]!, state: "PENDING_REPLACE" };
+  return { patch: { bucket: t.bucket, orders: withOrder(c.orders, local) }, emitted: [toAdapter(c, cmd), reply(true, undefined, "sent")] };
+}
+
+/** The kill switch: every open order is marked for cancel (sent in `ready`, else by reconciliation). */
+export function decideKillSwitch(c: VenueConnectionContext, reason: string): Outcome {
+  const open = Object.values(c.orders);
+  return {
+    patch: { killSwitch: { active: true, reason }, orders: Object.fromEntries(open.map((o) => [o.clientOrderId, { ...o, state: "PENDING_CANCEL" as const }])) },
+    emitted: [
+      { type: "domain", event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, cancelled: open.length, ...stamp(c.nowUs) } },
+      reply(true, undefined, `cancelling ${open.length} open orders`),
+    ],
+  };
+}
+
+/** In `ready` the kill switch's cancels go out at once. */
+export function killCancels(c: VenueConnectionContext): Outcome {
+  if (!c.killSwitch.active) return { patch: {}, emitted: [] };
+  return { patch: {}, emitted: Object.values(c.orders).map((o) => toAdapter(c, cancelCommand(o, c.nowUs))) };
+}
+
+export function decideRelease(c: VenueConnectionContext): Outcome {
+  return {
+    patch: { killSwitch: { active: false } },
+    emitted: [{ type: "domain", event: { type: "VenueKillSwitchReleased", venue: c.config.venue, ...stamp(c.nowUs) } }, reply(true, undefined, "released")],
+  };
+}

@@ -1,0 +1,85 @@
+import type { ExecutionReport, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../../domain/index.ts";
+import type { Emitted } from "../../contract/index.ts";
+import type { AdapterEvent } from "./adapter.ts";
+import type { LocalOrder } from "./reconcile.ts";
+import { type BreakerState, closedBreaker, fullBucket, type TokenBucket } from "./resilience.ts";
+
+export interface VenueConnectionConfig {
+  venue: string;
+  /** seed of the jitter stream: the same seed gives the same reconnect schedule */
+  seed: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  connectTimeoutMs: number;
+  reconcileTimeoutMs: number;
+  /** consecutive connect failures within breakerWindowUs that open the circuit */
+  breakerThreshold: number;
+  breakerWindowUs: number;
+  /** how long the circuit stays open before one probe */
+  breakerCooldownMs: number;
+  /** token bucket on new orders and replaces: burst size and refill per second */
+  rateCapacity: number;
+  ratePerSecond: number;
+}
+
+export const defaultVenueConnectionConfig: Omit<VenueConnectionConfig, "venue"> = {
+  seed: 1,
+  backoffBaseMs: 500,
+  backoffMaxMs: 30_000,
+  connectTimeoutMs: 10_000,
+  reconcileTimeoutMs: 15_000,
+  breakerThreshold: 5,
+  breakerWindowUs: 60_000_000,
+  breakerCooldownMs: 60_000,
+  rateCapacity: 20,
+  ratePerSecond: 10,
+};
+
+type Delivered<T> = T & { nowUs: number };
+export type VenueConnectionInput =
+  | { type: "Start"; nowUs: number }
+  | AdapterEvent
+  | Delivered<ExecutionReport & { type: "ExecutionReport" }>
+  | Delivered<VenueNewOrder & { type: "VenueNewOrder" }>
+  | Delivered<VenueCancelOrder & { type: "VenueCancelOrder" }>
+  | Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>
+  | { type: "ActivateKillSwitch"; reason: string; nowUs: number }
+  | { type: "ReleaseKillSwitch"; nowUs: number };
+
+export interface VenueConnectionContext {
+  config: VenueConnectionConfig;
+  nowUs: number;
+  rng: number;
+  attempt: number;
+  nextDelayMs: number;
+  breaker: BreakerState;
+  bucket: TokenBucket;
+  killSwitch: { active: boolean; reason?: string };
+  orders: Record<string, LocalOrder>;
+  lastVenueSeq: number;
+  /** orders whose re-sent cancel must be answered before the connection is ready */
+  awaiting: string[];
+}
+
+/** What a decision produces: the context fields it changes and what the connection emits, in order. */
+export interface Outcome {
+  patch: Partial<VenueConnectionContext>;
+  emitted: Emitted[];
+}
+
+export function initialContext(input: Partial<VenueConnectionConfig> & { venue: string }): VenueConnectionContext {
+  const config: VenueConnectionConfig = { ...defaultVenueConnectionConfig, ...input };
+  return {
+    config,
+    nowUs: 0,
+    rng: config.seed,
+    attempt: 0,
+    nextDelayMs: 0,
+    breaker: closedBreaker,
+    bucket: fullBucket(config.rateCapacity, 0),
+    killSwitch: { active: false },
+    orders: {},
+    lastVenueSeq: 0,
+    awaiting: [],
+  };
+}
