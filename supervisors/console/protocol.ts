@@ -46,7 +46,8 @@ export type ClientFrameInput = z.input<typeof clientFrame>;
 /** Fixed-point values arrive formatted (decimal strings); counts and rates as numbers. */
 export type Decimal = string | number;
 
-export interface TreeActor {
+/** One actor as its node's admin tree reports it (status, stats, a summary of its context). */
+export interface ActorView {
   kind: string;
   id: string;
   status?: string;
@@ -62,25 +63,28 @@ export interface TreeActor {
   reason?: string;
 }
 
-export interface TreeNode {
+/** One node's answer to am.admin.tree: its cells, their kinds and actors, its supervisor and quarantine. */
+export interface NodeTree {
   node: string;
   liveNodes?: string[];
   supervisor?: { id: string; status: string; restarts: number }[];
-  cells?: { cell: number; status: string; kinds?: { kind: string; actors?: TreeActor[] }[] }[];
+  cells?: { cell: number; status: string; kinds?: { kind: string; actors?: ActorView[] }[] }[];
   quarantined?: { key: string; reason: string }[];
 }
 
-export interface LifecycleEvent {
+/** An actor lifecycle event (am.sys) as the console shows it. */
+export interface LifecycleRow {
   event: string;
   node: string;
   kind: string;
   id: string;
-  restarts: number | string;
+  restarts: number;
   reason?: string;
   tsEvent: number;
 }
 
-export interface Quote {
+/** The latest top of book of an instrument (am.md.quote), conflated per push. */
+export interface QuoteRow {
   instrument: string;
   bid: string;
   ask: string;
@@ -94,7 +98,8 @@ export interface Quote {
   updates: number;
 }
 
-export interface OrderEvent {
+/** An order event (am.evt.order) with the instrument and side remembered from its submission. */
+export interface OrderRow {
   event: string;
   clientOrderId: string;
   tsEvent?: number;
@@ -114,7 +119,7 @@ export interface OrderEvent {
   orderType?: string;
 }
 
-export interface KillSwitchState {
+export interface KillSwitchView {
   engaged?: boolean;
   scope?: string;
   by?: string;
@@ -122,7 +127,7 @@ export interface KillSwitchState {
   tsEvent?: number;
 }
 
-export interface Position {
+export interface PositionRow {
   instrument: string;
   leg?: string;
   quantity: Decimal;
@@ -132,14 +137,14 @@ export interface Position {
   realisedPnl?: Decimal;
 }
 
-export interface RiskReport {
-  killSwitch?: { book?: KillSwitchState; global?: KillSwitchState };
+export interface RiskReportView {
+  killSwitch?: { book?: KillSwitchView; global?: KillSwitchView };
   pnl?: Partial<Record<"equity" | "net" | "daily" | "drawdown" | "realised" | "unrealised" | "fees" | "cash", Decimal>>;
-  positions?: Position[];
+  positions?: PositionRow[];
   limits?: { limit: string; usedPct: number; level: string }[];
 }
 
-export interface RiskAlert {
+export interface RiskAlertRow {
   event: string;
   tsEvent?: number;
   limit?: string;
@@ -152,10 +157,10 @@ export interface RiskAlert {
 
 export interface BookFrame {
   book: string;
-  positions?: Position[];
-  alerts: RiskAlert[];
-  killSwitch: KillSwitchState | null;
-  report: RiskReport | null;
+  positions?: PositionRow[];
+  alerts: RiskAlertRow[];
+  killSwitch: KillSwitchView | null;
+  report: RiskReportView | null;
   reportError: string | null;
 }
 
@@ -164,12 +169,14 @@ export interface StreamHealth {
   messages: number;
   bytes: number;
   consumers: number;
+  firstSeq: number;
   lastSeq: number;
 }
 
-export interface HealthView {
+/** What the console's health panel shows; a probe that fails says why instead of throwing. */
+export interface Health {
   at: number;
-  nats: { ok: boolean; version?: string; rttMs?: number; healthz?: string; error?: string };
+  nats: { ok: boolean; server?: string; version?: string; rttMs?: number; healthz?: string; error?: string };
   jetstream: { ok: boolean; streams: StreamHealth[]; error?: string };
   questdb: { ok: boolean; configured: boolean; latencyMs?: number; error?: string };
 }
@@ -192,21 +199,21 @@ export type ServerFrame =
   | { type: "authError"; reason: string; message: string }
   | {
       type: "snapshot";
-      tree: TreeNode[];
+      tree: NodeTree[];
       treeAt: number;
-      lifecycle: LifecycleEvent[];
-      quotes: (Quote & { history: [number, number][] })[];
-      orders: OrderEvent[];
+      lifecycle: LifecycleRow[];
+      quotes: (QuoteRow & { history: [number, number][] })[];
+      orders: OrderRow[];
       books: BookFrame[];
-      health: HealthView | null;
+      health: Health | null;
     }
-  | { type: "tree"; nodes: TreeNode[]; at: number }
-  | { type: "lifecycle"; event: LifecycleEvent }
+  | { type: "tree"; nodes: NodeTree[]; at: number }
+  | { type: "lifecycle"; event: LifecycleRow }
   | { type: "audit"; at: number; sub: string; what: string; ok: boolean; error?: string }
-  | { type: "quotes"; quotes: Quote[]; at: number }
-  | { type: "orders"; orders: OrderEvent[] }
+  | { type: "quotes"; quotes: QuoteRow[]; at: number }
+  | { type: "orders"; orders: OrderRow[] }
   | ({ type: "book" } & BookFrame)
-  | { type: "health"; health: HealthView }
-  | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleEvent[] }
+  | { type: "health"; health: Health }
+  | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleRow[] }
   | ({ type: "result"; reqId: number; what: string } & ControlReply)
   | { type: "error"; message: string };

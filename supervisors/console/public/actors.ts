@@ -1,8 +1,8 @@
-import type { TreeActor } from "../protocol.ts";
+import type { ActorView } from "../protocol.ts";
 import { state } from "./state.js";
 
 /** An actor as a row shows it: from the tree, or a quarantined one no cell runs. */
-export type ActorRow = TreeActor & { node?: string; cell?: number };
+export type ActorRow = ActorView & { node?: string; cell?: number };
 
 export const actorKey = (a: { kind: string; id: string }): string => `${a.kind}/${a.id}`;
 
@@ -15,5 +15,5 @@ export function findActor(kind: string, id: string): ActorRow | null {
   return null;
 }
 
-export const statusOf = (a: TreeActor): string => (a.status === "quarantined" || a.reason ? "quarantined" : (a.status ?? "unknown"));
+export const statusOf = (a: ActorView): string => (a.status === "quarantined" || a.reason ? "quarantined" : (a.status ?? "unknown"));
 export const stateText = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));

@@ -1,4 +1,4 @@
-import type { LifecycleEvent } from "../../protocol.ts";
+import type { LifecycleRow } from "../../protocol.ts";
 import { findActor, statusOf, stateText } from "../actors.js";
 import { $, badge, esc, table } from "../dom.js";
 import { timeOfMs, timeOfUs } from "../format.js";
@@ -22,9 +22,9 @@ export async function selectActor(kind: string, id: string): Promise<void> {
 }
 
 /** Lifecycle events from both sources, once each, newest first. */
-function mergeEvents(a: LifecycleEvent[], b: LifecycleEvent[]): LifecycleEvent[] {
+function mergeEvents(a: LifecycleRow[], b: LifecycleRow[]): LifecycleRow[] {
   const seen = new Set<string>();
-  const out: LifecycleEvent[] = [];
+  const out: LifecycleRow[] = [];
   for (const e of [...a, ...b]) {
     const k = `${e.tsEvent}|${e.event}|${e.node}`;
     if (seen.has(k)) continue;

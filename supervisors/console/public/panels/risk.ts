@@ -1,4 +1,4 @@
-import type { BookFrame, KillSwitchState } from "../../protocol.ts";
+import type { BookFrame, KillSwitchView } from "../../protocol.ts";
 import { confirmAction, toast } from "../dialogs.js";
 import { $, badge, closest, esc, table } from "../dom.js";
 import { fmtDec, fmtPx, signClass, timeOfUs } from "../format.js";
@@ -12,7 +12,7 @@ const alertLevel = (event: string) =>
 function bookCard(b: BookFrame): string {
   const r = b.report;
   const reported = r?.killSwitch?.book ?? r?.killSwitch?.global;
-  const ks: KillSwitchState | null = reported ? { engaged: true, ...reported } : b.killSwitch;
+  const ks: KillSwitchView | null = reported ? { engaged: true, ...reported } : b.killSwitch;
   const engaged = !!ks?.engaged;
   const pnl = r?.pnl ?? {};
   const cell = (label: string, v: unknown) => `<div><span>${label}</span><b class="${signClass(v)}">${fmtDec(v)}</b></div>`;
