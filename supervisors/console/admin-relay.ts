@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import type { NodeTree } from "./protocol.ts";
 
 /** A Reply of the admin API or of an actor, as the console passes it on. */
 export interface ReplyBody {
@@ -12,13 +13,6 @@ export interface ReplyBody {
 export const RelayError = { NoAnswer: "no-answer", Unreachable: "unreachable" } as const;
 
 /** One node's answer to `am.admin.tree` (ActorNode.tree()). */
-export interface NodeTree {
-  node: string;
-  liveNodes?: string[];
-  supervisor?: { id: string; status: string; restarts: number }[];
-  cells?: { cell: number; status: string; kinds: { kind: string; actors: Record<string, unknown>[] }[] }[];
-  quarantined?: { key: string; reason: string }[];
-}
 
 async function request(nc: NatsConnection, subject: string, message: Message, timeoutMs: number, what: string): Promise<ReplyBody> {
   const { data, headers } = encodeMessage(message);

@@ -1,23 +1,7 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { questdbSql } from "../../infra/questdb/index.ts";
-
-export interface StreamHealth {
-  name: string;
-  messages: number;
-  bytes: number;
-  consumers: number;
-  firstSeq: number;
-  lastSeq: number;
-}
-
-/** What the console's health panel shows; a probe that fails says why instead of throwing. */
-export interface Health {
-  at: number;
-  nats: { ok: boolean; server?: string; version?: string; rttMs?: number; healthz?: string; error?: string };
-  jetstream: { ok: boolean; streams: StreamHealth[]; error?: string };
-  questdb: { ok: boolean; configured: boolean; latencyMs?: number; error?: string };
-}
+import type { Health, StreamHealth } from "./protocol.ts";
 
 export interface HealthTargets {
   nc: NatsConnection;

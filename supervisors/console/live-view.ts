@@ -3,8 +3,9 @@ import { formatFixed } from "../../actors/domain/index.ts";
 import { parseSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import { gatherTree, type NodeTree, riskReport } from "./admin-relay.ts";
-import { type Health, probeHealth } from "./health.ts";
+import { gatherTree, riskReport } from "./admin-relay.ts";
+import { probeHealth } from "./health.ts";
+import type { Health, LifecycleRow, NodeTree, QuoteRow } from "./protocol.ts";
 
 /** What the console pushes to browsers; `droppable` frames may be skipped for a browser that lags behind. */
 export type Push = (frame: Record<string, unknown>, droppable: boolean) => void;
@@ -21,30 +22,6 @@ export interface LiveViewOptions {
   quoteIntervalMs: number;
   riskIntervalMs: number;
   log: Logger;
-}
-
-export interface LifecycleRow {
-  event: string;
-  node: string;
-  kind: string;
-  id: string;
-  restarts: number;
-  reason?: string;
-  tsEvent: number;
-}
-
-interface QuoteRow {
-  instrument: string;
-  bid: string;
-  ask: string;
-  bidSize: string;
-  askSize: string;
-  mid: string;
-  spreadBps: number;
-  crossed: boolean;
-  seq: number;
-  tsEvent: number;
-  updates: number;
 }
 
 interface BookView {

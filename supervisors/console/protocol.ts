@@ -34,3 +34,186 @@ export const CloseCode = { Unauthorized: 4401, BadFrame: 4400, Shutdown: 4503 } 
 export function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
 }
+
+/** A frame as the page builds it: the server fills defaults (`scope`) when it parses. */
+export type ClientFrameInput = z.input<typeof clientFrame>;
+
+/*
+ * Frames the server pushes, as the page reads them (after JSON: bigints are decimal strings, fixed-point values are
+ * formatted decimals). Only the fields the page uses are named; actors and risk reports carry more.
+ */
+
+/** Fixed-point values arrive formatted (decimal strings); counts and rates as numbers. */
+export type Decimal = string | number;
+
+/** One actor as its node's admin tree reports it (status, stats, a summary of its context). */
+export interface ActorView {
+  kind: string;
+  id: string;
+  status?: string;
+  state?: unknown;
+  context?: unknown;
+  restarts?: number;
+  mailbox?: number;
+  processed?: number;
+  deadLettered?: number;
+  busyRefusals?: number;
+  lastError?: string;
+  startedAt?: number;
+  reason?: string;
+}
+
+/** One node's answer to am.admin.tree: its cells, their kinds and actors, its supervisor and quarantine. */
+export interface NodeTree {
+  node: string;
+  liveNodes?: string[];
+  supervisor?: { id: string; status: string; restarts: number }[];
+  cells?: { cell: number; status: string; kinds?: { kind: string; actors?: ActorView[] }[] }[];
+  quarantined?: { key: string; reason: string }[];
+}
+
+/** An actor lifecycle event (am.sys) as the console shows it. */
+export interface LifecycleRow {
+  event: string;
+  node: string;
+  kind: string;
+  id: string;
+  restarts: number;
+  reason?: string;
+  tsEvent: number;
+}
+
+/** The latest top of book of an instrument (am.md.quote), conflated per push. */
+export interface QuoteRow {
+  instrument: string;
+  bid: string;
+  ask: string;
+  bidSize: string;
+  askSize: string;
+  mid: string;
+  spreadBps: number;
+  crossed: boolean;
+  seq: number;
+  tsEvent: number;
+  updates: number;
+}
+
+/** An order event (am.evt.order) with the instrument and side remembered from its submission. */
+export interface OrderRow {
+  event: string;
+  clientOrderId: string;
+  tsEvent?: number;
+  instrument?: string;
+  side?: string;
+  quantity?: Decimal;
+  price?: Decimal;
+  lastQty?: Decimal;
+  lastPx?: Decimal;
+  cumQty?: Decimal;
+  leavesQty?: Decimal;
+  avgPx?: Decimal;
+  reason?: string;
+  message?: string;
+  cause?: string;
+  liquidity?: string;
+  orderType?: string;
+}
+
+export interface KillSwitchView {
+  engaged?: boolean;
+  scope?: string;
+  by?: string;
+  reason?: string;
+  tsEvent?: number;
+}
+
+export interface PositionRow {
+  instrument: string;
+  leg?: string;
+  quantity: Decimal;
+  avgPrice?: Decimal;
+  mark?: Decimal;
+  unrealisedPnl?: Decimal;
+  realisedPnl?: Decimal;
+}
+
+export interface RiskReportView {
+  killSwitch?: { book?: KillSwitchView; global?: KillSwitchView };
+  pnl?: Partial<Record<"equity" | "net" | "daily" | "drawdown" | "realised" | "unrealised" | "fees" | "cash", Decimal>>;
+  positions?: PositionRow[];
+  limits?: { limit: string; usedPct: number; level: string }[];
+}
+
+export interface RiskAlertRow {
+  event: string;
+  tsEvent?: number;
+  limit?: string;
+  value?: Decimal;
+  threshold?: Decimal;
+  message?: string;
+  reason?: string;
+  by?: string;
+}
+
+export interface BookFrame {
+  book: string;
+  positions?: PositionRow[];
+  alerts: RiskAlertRow[];
+  killSwitch: KillSwitchView | null;
+  report: RiskReportView | null;
+  reportError: string | null;
+}
+
+export interface StreamHealth {
+  name: string;
+  messages: number;
+  bytes: number;
+  consumers: number;
+  firstSeq: number;
+  lastSeq: number;
+}
+
+/** What the console's health panel shows; a probe that fails says why instead of throwing. */
+export interface Health {
+  at: number;
+  nats: { ok: boolean; server?: string; version?: string; rttMs?: number; healthz?: string; error?: string };
+  jetstream: { ok: boolean; streams: StreamHealth[]; error?: string };
+  questdb: { ok: boolean; configured: boolean; latencyMs?: number; error?: string };
+}
+
+export interface ReplyError {
+  code: string;
+  message: string;
+}
+
+/** The answer to a control (`result`) or an actor's status (`detail.status`). */
+export interface ControlReply {
+  ok: boolean;
+  result?: unknown;
+  error?: ReplyError;
+  what?: string;
+}
+
+export type ServerFrame =
+  | { type: "welcome"; sub: string; role: string; exp: number; canOperate: boolean; controlRole: string }
+  | { type: "authError"; reason: string; message: string }
+  | {
+      type: "snapshot";
+      tree: NodeTree[];
+      treeAt: number;
+      lifecycle: LifecycleRow[];
+      quotes: (QuoteRow & { history: [number, number][] })[];
+      orders: OrderRow[];
+      books: BookFrame[];
+      health: Health | null;
+    }
+  | { type: "tree"; nodes: NodeTree[]; at: number }
+  | { type: "lifecycle"; event: LifecycleRow }
+  | { type: "audit"; at: number; sub: string; what: string; ok: boolean; error?: string }
+  | { type: "quotes"; quotes: QuoteRow[]; at: number }
+  | { type: "orders"; orders: OrderRow[] }
+  | ({ type: "book" } & BookFrame)
+  | { type: "health"; health: Health }
+  | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleRow[] }
+  | ({ type: "result"; reqId: number; what: string } & ControlReply)
+  | { type: "error"; message: string };

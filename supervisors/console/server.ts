@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -7,6 +6,7 @@ import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
 import { actorVerb, killSwitch, quarantineActor, type ReplyBody } from "./admin-relay.ts";
 import { AuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
+import { loadPageAssets } from "./page-assets.ts";
 import { type ClientFrame, CloseCode, clientFrame, toJson } from "./protocol.ts";
 
 export interface ConsoleOptions {
@@ -46,13 +46,6 @@ const HELLO_DEADLINE_MS = 10_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 const publicDir = new URL("./public/", import.meta.url);
-const assets: Record<string, { file: string; type: string }> = {
-  "/": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
-  "/console.js": { file: "console.js", type: "text/javascript; charset=utf-8" },
-  "/chart.js": { file: "chart.js", type: "text/javascript; charset=utf-8" },
-  "/console.css": { file: "console.css", type: "text/css; charset=utf-8" },
-};
 
 interface Session {
   ws: WebSocket;
@@ -61,7 +54,7 @@ interface Session {
 }
 
 /**
- * The supervisor admin console: serves the page (plain files, no build step) and a WebSocket at /ws that pushes the
+ * The supervisor admin console: serves the page (its TypeScript modules transpiled at start, no build step) and a WebSocket at /ws that pushes the
  * live view and relays operator actions to the admin API. The browser signs in with its first frame
  * (`{op:"hello", token}`), which keeps the token out of URLs and access logs.
  */
@@ -96,7 +89,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     broadcast,
   );
 
-  const files = new Map(Object.entries(assets).map(([path, a]) => [path, { body: readFileSync(new URL(a.file, publicDir)), type: a.type }]));
+  const files = await loadPageAssets(publicDir);
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://console").pathname;
     const f = files.get(path);

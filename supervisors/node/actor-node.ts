@@ -1,7 +1,8 @@
 import { type KV, Kvm } from "@nats-io/kv";
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type ActorKind, type ActorLifecycle, AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, defaultSupervision, subjects, systemClock } from "../../actors/contract/index.ts";
-import { DecodeError, decodeMessage, encodeMessage, encodePayload, decodePayload, type Message } from "../../infra/nats/codec.ts";
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { type ActorKind, type ActorLifecycle, defaultSupervision, subjects, systemClock } from "../../actors/contract/index.ts";
+import { type Config, loadConfig } from "../../infra/config/index.ts";
+import { encodeMessage, encodePayload, decodePayload } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -9,13 +10,12 @@ import { Cell, HungCellError } from "../cells/cell.ts";
 import { type ActorRef, Placement } from "../placement/placement.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+import { type HostedKinds, loadKinds } from "../runtime/kinds-module.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
 import { OnDemandSpawner } from "./on-demand.ts";
 import { ConfigWatch } from "./config-watch.ts";
+import { serveAdmin } from "./admin-api.ts";
 import { type Deployable, DeployError, DeployRefusal } from "./kinds/deployments.ts";
-import { type Config, loadConfig } from "../../infra/config/index.ts";
-import { type HostedKinds, loadKinds } from "../runtime/kinds-module.ts";
-import { advertiseService } from "./service-discovery.ts";
 
 export interface ActorNodeOptions {
   nc: NatsConnection;
@@ -50,9 +50,8 @@ export class ActorNode {
   private readonly quarantined = new Map<string, string>();
   private readonly hangs = new Map<string, RestartIntensity>();
   private subs: Subscription[] = [];
-  private readonly served = new Map<string, { num_requests: number; num_errors: number }>();
   private spawner: OnDemandSpawner | undefined;
-  /** ends what the kinds hold open on this thread (their KV watches) */
+  /** what the kinds module holds open on this thread (its KV watches), if it says */
   private closeKinds: (() => Promise<void>) | undefined;
 
   constructor(private readonly o: ActorNodeOptions) {}
@@ -117,7 +116,22 @@ export class ActorNode {
       this.o.log,
       () => ({ cells: this.o.cells, actors: this.hosted.size }),
     );
-    this.serveAdmin();
+    this.subs.push(
+      ...serveAdmin(this.o.nc, {
+        node: this.o.node,
+        hosts: (r) => this.hosts(r),
+        liveNodes: () => this.placement.liveNodes(),
+        tree: () => this.tree(),
+        list: (kind) => this.list(kind),
+        describe: (r) => this.describe(r),
+        restart: (r) => this.cellOf(r).request({ op: "restart", ...r }),
+        unassign: (r) => this.placement.unassign(r),
+        quarantine: (r, reason) => this.quarantine(r, reason),
+        release: (r) => this.release(r),
+        ensure: (r) => this.ensure(r),
+        deploy: (r, config) => this.deploy(r, config),
+      }),
+    );
     this.configWatch = new ConfigWatch(this.o.nc, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
     await this.configWatch.start();
     await this.placement.start();
@@ -290,87 +304,6 @@ export class ActorNode {
     return { deployed: keyOf(r), key, created };
   }
 
-  private serveAdmin(): void {
-    type Handler = (body: Message) => Promise<unknown>;
-    const ref = (m: Message): ActorRef => ({ kind: String(m.kind), id: String(m.id) });
-    const owned = (verb: string, h: (r: ActorRef, m: Message) => Promise<unknown>): [string, Handler, boolean] => [verb, (m) => h(ref(m), m), true];
-    const routes: [string, Handler, boolean][] = [
-      ["tree", () => this.tree(), false],
-      ["nodes", async () => ({ node: this.o.node, live: this.placement.liveNodes() }), false],
-      ["list", (m) => this.list(typeof m.kind === "string" ? m.kind : undefined), false],
-      owned("status", (r) => this.describe(r)),
-      owned("restart", (r) => this.cellOf(r).request({ op: "restart", ...r })),
-      owned("stop", async (r) => {
-        await this.placement.unassign(r);
-        return { stopped: keyOf(r) };
-      }),
-      owned("quarantine", (r, m) => this.quarantine(r, String(m.reason))),
-      owned("release", (r) => this.release(r)),
-    ];
-    for (const [verb, handler, actorScoped] of routes) {
-      const stats = { num_requests: 0, num_errors: 0 };
-      this.served.set(verb, stats);
-      const respond = async (msg: Msg) => {
-        stats.num_requests++;
-        try {
-          const { message } = decodeMessage(msg.data, msg.headers, true);
-          // Only the node hosting the actor answers; the others stay silent so the owner's answer is the one.
-          if (actorScoped && !this.hosted.has(keyOf(ref(message)))) return;
-          const result = await handler(message);
-          msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
-        } catch (e) {
-          stats.num_errors++;
-          const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: (e as Error).message } });
-          msg.respond(data, { headers });
-        }
-      };
-      for (const subject of [subjects.admin(verb), subjects.admin(verb, this.o.node)]) this.subs.push(this.o.nc.subscribe(subject, { callback: (_e, m) => void respond(m) }));
-    }
-    // Spawning and deploying go to any one node (queue group): placement decides where the actor runs.
-    const anyNode: [string, Handler][] = [
-      [
-        "spawn",
-        async (m) => {
-          await this.ensure(ref(m));
-          return { spawned: keyOf(ref(m)) };
-        },
-      ],
-      ["deploy", (m) => this.deploy(ref(m), m.config as Record<string, unknown>)],
-    ];
-    for (const [verb, handler] of anyNode) {
-      this.subs.push(
-        this.o.nc.subscribe(subjects.admin(verb), {
-          queue: `am-admin-${verb}`,
-          callback: (_e, msg) =>
-            void (async () => {
-              try {
-                const { message } = decodeMessage(msg.data, msg.headers, true);
-                const result = await handler(message);
-                msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
-              } catch (e) {
-                const code = e instanceof DeployError ? e.code : e instanceof DecodeError ? DeployRefusal.Invalid : "admin-failed";
-                const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: (e as Error).message } });
-                msg.respond(data, { headers });
-              }
-            })(),
-        }),
-      );
-    }
-    this.subs.push(
-      ...advertiseService(
-        this.o.nc,
-        {
-          name: "alphamind-admin",
-          id: this.o.node,
-          version: "0.1.0",
-          description: "AlphaMind supervision tree and actor control",
-          endpoints: [...this.served.keys(), "spawn", "deploy"].map((v) => ({ name: v, subject: subjects.admin(v) })),
-        },
-        () => [...this.served].map(([name, s]) => ({ name, subject: subjects.admin(name), ...s })),
-      ),
-    );
-  }
-
   /** Graceful stop: leave the cluster (actors stop in order, snapshots flushed, leases released), then the cells. */
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
@@ -380,9 +313,3 @@ export class ActorNode {
     await this.closeKinds?.().catch(() => {});
   }
 }
-
-function jsonSafe(v: unknown): unknown {
-  return v === undefined ? undefined : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
-}
-
-export { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest };

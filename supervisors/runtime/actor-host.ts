@@ -1,13 +1,18 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import { type ActorKind, type Clock, type DomainEvent, type Emitted, RuntimeError, subjects } from "../../actors/contract/index.ts";
+import type { Clock } from "../../actors/contract/index.ts";
+import { RuntimeError } from "../../actors/contract/index.ts";
+import type { DomainEvent, Emitted } from "../../actors/contract/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
-import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
+import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import { missedEvents } from "./catch-up.ts";
+import type { ActorKind } from "../../actors/contract/index.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
+import { type MachineAction, restore } from "./restore.ts";
+import { type PendingTimer, SnapshotWriter, toStored } from "./snapshots.ts";
 
 export interface HostEnv {
   nc: NatsConnection;
@@ -32,13 +37,6 @@ interface MailItem {
    * publish of an event is a request too, and an answer from a subscriber would race the stream's PubAck. */
   cmd?: boolean;
   correlationId?: string;
-}
-
-interface PendingTimer {
-  id: string;
-  event: { type: string };
-  dueUs: number;
-  handle?: ReturnType<typeof setTimeout>;
 }
 
 type Plane = "cmd" | "md" | "evt";
@@ -69,9 +67,8 @@ export class ActorHost {
   private seq = 0;
   private scheduled = false;
   private draining = false;
-  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly snapshots: SnapshotWriter;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
-  private unsavedReplies: { msg: Msg; body: ReplyBody; correlationId: string | undefined }[] = [];
   private ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(
@@ -80,6 +77,9 @@ export class ActorHost {
     private readonly env: HostEnv,
   ) {
     this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
+    this.snapshots = new SnapshotWriter(kind, id, env.store, env.log, () =>
+      this.snapshot ? toStored(kind, this.snapshot, this.seq, this.journal?.count ?? 0, this.timers.values()) : undefined,
+    );
   }
 
   get key(): string {
@@ -106,7 +106,21 @@ export class ActorHost {
       const filter = subjects.evtOf(this.kind.name, this.id);
       this.journal = new Journal(this.env.nc, filter, (t) => subjects.evt(this.kind.name, this.id, t), `${this.kind.name}/${this.id}`);
     }
-    if (!this.snapshot) await this.restore();
+    if (!this.snapshot) {
+      await restore({
+        kind: this.kind,
+        id: this.id,
+        env: this.env,
+        journal: this.journal,
+        settle: (snapshot, seq) => {
+          this.snapshot = snapshot;
+          if (seq !== undefined) this.seq = seq;
+        },
+        act: (actions, nowUs, replay) => void this.afterTransition(actions, nowUs, replay),
+        arm: (timer) => this.arm(timer),
+        enqueue: (subject, event) => void this.mailbox.offer({ subject, event }, "accept"),
+      });
+    }
     this.status = "running";
     if (this.kind.tickEveryMs && !this.ticker) {
       this.ticker = setInterval(() => {
@@ -117,39 +131,6 @@ export class ActorHost {
       this.ticker.unref?.();
     }
     this.schedule();
-  }
-
-  private async restore(): Promise<void> {
-    const stored = this.kind.persistence === "none" ? undefined : await this.env.store.load(this.kind.name, this.id);
-    if (stored) {
-      const ctx = this.kind.persist ? this.kind.persist.fromPlain((stored.snapshot as { context: unknown }).context) : (stored.snapshot as { context: unknown }).context;
-      this.snapshot = this.kind.machine.resolveState({ value: (stored.snapshot as { value: never }).value, context: ctx });
-      this.seq = stored.seq;
-      for (const t of stored.timers) this.arm(t);
-    } else {
-      const [s, actions] = stepperFor(this.kind.machine).initial(this.kind.input?.(this.id));
-      this.snapshot = s;
-      this.afterTransition(actions, this.env.clock.nowUs());
-    }
-    let fresh = !stored;
-    if (this.journal) {
-      // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
-      for await (const r of this.journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
-        const nowUs = typeof r.event.tsEvent === "number" ? r.event.tsEvent : this.env.clock.nowUs();
-        const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, { ...r.event, nowUs, replay: true });
-        this.snapshot = next;
-        this.afterTransition(actions, nowUs, true);
-      }
-      this.seq = this.journal.lastSeq;
-      if (this.journal.count > 0) fresh = false;
-      if (this.kind.catchUp) {
-        for await (const m of missedEvents(this.env.nc, this.kind.catchUp.subjects(this.id), this.journal.lastSeq, this.kind.catchUp.overlapMs)) {
-          this.mailbox.offer({ subject: m.subject, event: m.message }, "accept");
-        }
-      }
-    }
-    if (fresh && this.kind.startWith) this.mailbox.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
-    else if (stored && this.kind.resumeWith) this.mailbox.offer({ subject: "resume", event: { ...this.kind.resumeWith } }, "accept");
   }
 
   private receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
@@ -214,8 +195,8 @@ export class ActorHost {
       if (out) this.commit(item, out.next, out.emitted);
     }
     if (this.kind.persistence === "snapshot") {
-      this.flushReplies();
-      this.markDirty();
+      this.snapshots.flushReplies();
+      this.snapshots.markDirty();
     }
     if (this.mailbox.depth) this.schedule();
   };
@@ -274,7 +255,7 @@ export class ActorHost {
   }
 
   /** Runs custom actions, arms and cancels delayed events; returns what the machine emitted. */
-  private afterTransition(actions: { type: string; params?: unknown; info?: unknown; exec?: unknown }[], nowUs: number, replay = false): Emitted[] {
+  private afterTransition(actions: MachineAction[], nowUs: number, replay = false): Emitted[] {
     const emitted: Emitted[] = [];
     for (const a of actions) {
       const p = a.params as Record<string, unknown> | undefined;
@@ -302,27 +283,14 @@ export class ActorHost {
     if (!replied && item.msg?.reply && item.cmd) this.answer(item.msg, { ok: true }, item.correlationId);
   }
 
-  /**
-   * A snapshot kind acknowledges a command only once the state that includes it is in KV (group commit: one save
-   * per drained batch), so an acknowledged command survives the loss of the process or cell.
-   */
+  /** A snapshot kind acknowledges a command only once the state that includes it is in KV (see SnapshotWriter). */
   private answer(msg: Msg, body: ReplyBody, correlationId?: string): void {
-    if (this.kind.persistence === "snapshot") this.unsavedReplies.push({ msg, body, correlationId });
-    else this.respond(msg, body, correlationId);
-  }
-
-  private flushReplies(): void {
-    if (!this.unsavedReplies.length) return;
-    const replies = this.unsavedReplies;
-    this.unsavedReplies = [];
-    this.saveSnapshot().then(
-      () => {
-        for (const r of replies) this.respond(r.msg, r.body, r.correlationId);
-      },
-      (e) => {
-        for (const r of replies) this.respond(r.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key}: state not saved: ${(e as Error).message}` } }, r.correlationId);
-      },
-    );
+    if (this.kind.persistence !== "snapshot") this.respond(msg, body, correlationId);
+    else {
+      this.snapshots.hold((e) =>
+        this.respond(msg, e ? { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key}: state not saved: ${e.message}` } } : body, correlationId),
+      );
+    }
   }
 
   private publish(subject: string, message: Message, correlationId?: string): void {
@@ -395,29 +363,8 @@ export class ActorHost {
     await this.incarnate();
   }
 
-  private persisted(): StoredSnapshot {
-    const p = this.kind.machine.getPersistedSnapshot(this.snapshot!) as unknown as { value: unknown; context: unknown };
-    const context = this.kind.persist ? this.kind.persist.toPlain(p.context) : p.context;
-    return {
-      snapshot: { value: p.value, context },
-      seq: this.seq,
-      count: this.journal?.count ?? 0,
-      timers: [...this.timers.values()].map(({ id, event, dueUs }) => ({ id, event, dueUs })),
-    };
-  }
-
-  private markDirty(): void {
-    if (this.snapshotTimer) return;
-    this.snapshotTimer = setTimeout(() => {
-      this.snapshotTimer = undefined;
-      void this.saveSnapshot().catch((e) => this.env.log.warn("snapshot save failed", { actor: this.key, error: (e as Error).message }));
-    }, this.kind.snapshotEveryMs ?? 1_000);
-    this.snapshotTimer.unref?.();
-  }
-
-  async saveSnapshot(): Promise<void> {
-    if (!this.snapshot || this.kind.persistence === "none") return;
-    await this.env.store.save(this.kind.name, this.id, this.persisted());
+  saveSnapshot(): Promise<void> {
+    return this.snapshots.save();
   }
 
   /** Stops for good on this node: unsubscribes, saves the state, cancels timers. */
@@ -430,8 +377,7 @@ export class ActorHost {
     if (this.ticker) clearInterval(this.ticker);
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
-    if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
-    this.snapshotTimer = undefined;
+    this.snapshots.cancel();
     if (hadState && this.kind.persistence !== "none") await this.saveSnapshot();
     for (const id of [...this.timers.keys()]) this.disarm(id);
   }

@@ -3,7 +3,8 @@ import t from "tap";
 import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
 import { FakeChildren } from "./fake-child.ts";
 import { ManualScheduler } from "./scheduler.ts";
-import { type SupervisionEvent, Supervisor } from "./supervisor.ts";
+import { Supervisor } from "./supervisor.ts";
+import type { SupervisionEvent } from "./supervisor-options.ts";
 
 const policy: BackoffPolicy = { minMs: 100, maxMs: 1600, factor: 2, jitter: 0, resetAfterMs: 10_000 };
 

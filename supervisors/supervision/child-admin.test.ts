@@ -1,7 +1,8 @@
 import t from "tap";
 import { FakeChildren } from "./fake-child.ts";
 import { ManualScheduler } from "./scheduler.ts";
-import { Supervisor, supervisorChild } from "./supervisor.ts";
+import { supervisorChild } from "./child.ts";
+import { Supervisor } from "./supervisor.ts";
 
 async function supervise() {
   const kids = new FakeChildren();

@@ -56,3 +56,22 @@ export function shouldRestart(restart: RestartType, reason: ExitReason): boolean
   if (restart === RestartType.Transient) return isAbnormalExit(reason);
   return false;
 }
+
+/** A child spec for a nested supervisor: permanent, and given all the time it needs to stop its own children. */
+export function supervisorChild(
+  id: string,
+  create: () => ChildHandle & { start(): Promise<void> },
+  options: { restart?: RestartType; shutdownMs?: number | "infinity" } = {},
+): ChildSpec {
+  return {
+    id,
+    type: "supervisor",
+    restart: options.restart ?? RestartType.Permanent,
+    shutdownMs: options.shutdownMs ?? "infinity",
+    start: async () => {
+      const supervisor = create();
+      await supervisor.start();
+      return supervisor;
+    },
+  };
+}

@@ -2,7 +2,9 @@ import t from "tap";
 import { FakeChildren } from "./fake-child.ts";
 import { RestartIntensity } from "./restart-intensity.ts";
 import { ManualScheduler } from "./scheduler.ts";
-import { restartIntensityExceeded, type SupervisionEvent, Supervisor, supervisorChild } from "./supervisor.ts";
+import { supervisorChild } from "./child.ts";
+import { restartIntensityExceeded, Supervisor } from "./supervisor.ts";
+import type { SupervisionEvent } from "./supervisor-options.ts";
 
 t.test("restart intensity allows maxRestarts within the period and refuses one more", async (t) => {
   const intensity = new RestartIntensity(2, 1000);

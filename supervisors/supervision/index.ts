@@ -7,19 +7,12 @@ export {
   isAbnormalExit,
   RestartType,
   shouldRestart,
+  supervisorChild,
 } from "./child.ts";
 export { SupervisionError, SupervisionErrorCode } from "./errors.ts";
 export { RestartIntensity } from "./restart-intensity.ts";
 export { ManualScheduler, type Scheduler, systemScheduler } from "./scheduler.ts";
-export {
-  type ChildCounts,
-  type ChildInfo,
-  type ChildStatus,
-  type ChildTemplate,
-  restartIntensityExceeded,
-  Strategy,
-  type SupervisionEvent,
-  Supervisor,
-  type SupervisorOptions,
-  supervisorChild,
-} from "./supervisor.ts";
+export type { ChildCounts, ChildInfo, ChildStatus } from "./child-record.ts";
+export { Strategy } from "./strategy.ts";
+export { restartIntensityExceeded, Supervisor } from "./supervisor.ts";
+export type { ChildTemplate, SupervisionEvent, SupervisorOptions } from "./supervisor-options.ts";

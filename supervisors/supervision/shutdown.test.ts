@@ -1,7 +1,9 @@
 import t from "tap";
 import { FakeChildren, flush } from "./fake-child.ts";
 import { ManualScheduler } from "./scheduler.ts";
-import { type SupervisionEvent, Supervisor, supervisorChild } from "./supervisor.ts";
+import { supervisorChild } from "./child.ts";
+import { Supervisor } from "./supervisor.ts";
+import type { SupervisionEvent } from "./supervisor-options.ts";
 
 t.test("stopping a supervisor stops its children in reverse start order, then it exits with the reason", async (t) => {
   const kids = new FakeChildren();

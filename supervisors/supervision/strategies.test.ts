@@ -1,7 +1,8 @@
 import t from "tap";
 import { FakeChildren } from "./fake-child.ts";
 import { ManualScheduler } from "./scheduler.ts";
-import { type SupervisionEvent, Supervisor } from "./supervisor.ts";
+import { Supervisor } from "./supervisor.ts";
+import type { SupervisionEvent } from "./supervisor-options.ts";
 
 async function supervise(strategy: "one_for_one" | "one_for_all" | "rest_for_one") {
   const kids = new FakeChildren();

@@ -1,99 +1,12 @@
 import { type BackoffPolicy, backoffDelay, immediateRestart, validateBackoff } from "./backoff.ts";
-import {
-  type ChildHandle,
-  type ChildSpec,
-  type ChildType,
-  type ExitReason,
-  isAbnormalExit,
-  RestartType,
-  shouldRestart,
-} from "./child.ts";
+import { type ChildHandle, type ChildSpec, type ExitReason, isAbnormalExit, RestartType, shouldRestart } from "./child.ts";
+import { type ChildCounts, type ChildInfo, type ChildRecord, childCounts, childInfo, newChildRecord, type PendingRestart } from "./child-record.ts";
 import { SupervisionError, SupervisionErrorCode } from "./errors.ts";
 import { RestartIntensity } from "./restart-intensity.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
-
-export const Strategy = {
-  /** restart only the failed child */
-  OneForOne: "one_for_one",
-  /** stop all children, restart them all */
-  OneForAll: "one_for_all",
-  /** stop the children started after the failed one, restart it and them */
-  RestForOne: "rest_for_one",
-  /** one_for_one over children made at run time from one template, one per id (OTP's simple_one_for_one) */
-  Dynamic: "dynamic",
-} as const;
-export type Strategy = (typeof Strategy)[keyof typeof Strategy];
-
-/** How a dynamic supervisor makes a child for an id. */
-export interface ChildTemplate<A> extends Omit<ChildSpec, "id" | "start"> {
-  start: (id: string, args: A) => Promise<ChildHandle>;
-}
-
-/** What the runtime publishes about the tree; `supervisor` is the name of the supervisor that reports. */
-export type SupervisionEvent =
-  | { type: "started"; supervisor: string; childId: string }
-  | { type: "exited"; supervisor: string; childId: string; reason: ExitReason }
-  | { type: "restarted"; supervisor: string; childId: string; attempt: number; delayMs: number }
-  | { type: "escalated"; supervisor: string; childId: string; restarts: number; periodMs: number }
-  | { type: "stopped"; supervisor: string; childId: string; killed: boolean };
-
-interface CommonOptions {
-  name: string;
-  /** restart intensity: at most this many restarts within periodMs (OTP default 1) */
-  maxRestarts?: number;
-  /** OTP default 5000 */
-  periodMs?: number;
-  /** delay between restarts of one child; none by default */
-  backoff?: Partial<BackoffPolicy>;
-  scheduler?: Scheduler;
-  /** a draw in [0, 1) for backoff jitter */
-  random?: () => number;
-  onEvent?: (event: SupervisionEvent) => void;
-}
-
-export type SupervisorOptions<A = never> =
-  | (CommonOptions & { strategy: "one_for_one" | "one_for_all" | "rest_for_one"; children?: ChildSpec[] })
-  | (CommonOptions & { strategy: "dynamic"; template: ChildTemplate<A> });
-
-export type ChildStatus = "running" | "restarting" | "stopped";
-
-export interface ChildInfo {
-  id: string;
-  type: ChildType;
-  restart: RestartType;
-  status: ChildStatus;
-  /** times this child was restarted by the supervisor */
-  restarts: number;
-  lastExit: ExitReason | undefined;
-  lastError: unknown;
-}
-
-export interface ChildCounts {
-  specs: number;
-  active: number;
-  supervisors: number;
-  workers: number;
-}
-
-interface ChildRecord {
-  spec: ChildSpec;
-  handle: ChildHandle | undefined;
-  status: ChildStatus;
-  startedAt: number;
-  restarts: number;
-  /** consecutive restarts, for backoff */
-  attempt: number;
-  pending: PendingRestart | undefined;
-  lastExit: ExitReason | undefined;
-  lastError: unknown;
-}
-
-interface PendingRestart {
-  records: ChildRecord[];
-  trigger: ChildRecord;
-  delayMs: number;
-  cancel: () => void;
-}
+import type { ChildTemplate, SupervisionEvent, SupervisorOptions } from "./supervisor-options.ts";
+import { stopWithin } from "./shutdown.ts";
+import { affectedBy, type Strategy } from "./strategy.ts";
 
 /** The exit reason of a supervisor that gave up (OTP exits with `shutdown`, so transient parents do not restart it). */
 export const restartIntensityExceeded: ExitReason = { shutdown: "restart intensity exceeded" };
@@ -216,25 +129,11 @@ export class Supervisor<A = never> implements ChildHandle {
   }
 
   whichChildren(): ChildInfo[] {
-    return this.children.map((r) => ({
-      id: r.spec.id,
-      type: r.spec.type,
-      restart: r.spec.restart,
-      status: r.status,
-      restarts: r.restarts,
-      lastExit: r.lastExit,
-      lastError: r.lastError,
-    }));
+    return this.children.map(childInfo);
   }
 
   countChildren(): ChildCounts {
-    const supervisors = this.children.filter((r) => r.spec.type === "supervisor").length;
-    return {
-      specs: this.children.length,
-      active: this.children.filter((r) => r.status === "running").length,
-      supervisors,
-      workers: this.children.length - supervisors,
-    };
+    return childCounts(this.children);
   }
 
   /** Stops all children in reverse start order, then ends with `reason`. */
@@ -335,7 +234,7 @@ export class Supervisor<A = never> implements ChildHandle {
     if (!this.intensity.allow(this.scheduler.now())) return this.escalate(record);
     record.attempt = stable ? 1 : record.attempt + 1;
     const delayMs = backoffDelay(this.backoff, record.attempt, this.random());
-    const group = this.affected(record);
+    const group = affectedBy(this.strategy, this.children, record);
     for (const sibling of [...group].reverse()) {
       if (sibling === record) continue;
       await this.shutdown(sibling);
@@ -398,14 +297,6 @@ export class Supervisor<A = never> implements ChildHandle {
     this.finish(restartIntensityExceeded);
   }
 
-  /** The children a failure of `record` takes down, in start order. Stopped children stay stopped. */
-  private affected(record: ChildRecord): ChildRecord[] {
-    const live = (r: ChildRecord) => r === record || r.status !== "stopped";
-    if (this.strategy === Strategy.OneForAll) return this.children.filter(live);
-    if (this.strategy === Strategy.RestForOne) return this.children.slice(this.children.indexOf(record)).filter(live);
-    return [record];
-  }
-
   /** Stops every child: in reverse start order, or all at once under the dynamic strategy (OTP does the same). */
   private async terminateAll(): Promise<void> {
     const records = [...this.children].reverse();
@@ -441,17 +332,7 @@ export class Supervisor<A = never> implements ChildHandle {
   // ---- bookkeeping ----
 
   private add(spec: ChildSpec): ChildRecord {
-    const record: ChildRecord = {
-      spec,
-      handle: undefined,
-      status: "stopped",
-      startedAt: 0,
-      restarts: 0,
-      attempt: 0,
-      pending: undefined,
-      lastExit: undefined,
-      lastError: undefined,
-    };
+    const record = newChildRecord(spec);
     this.children.push(record);
     this.byId.set(spec.id, record);
     return record;
@@ -500,46 +381,4 @@ export class Supervisor<A = never> implements ChildHandle {
   private error(code: SupervisionErrorCode, message: string, cause?: unknown): SupervisionError {
     return new SupervisionError(code, `supervisor ${this.name} ${message}`, cause === undefined ? undefined : { cause });
   }
-}
-
-/** Resolves true when the child had to be killed. A stop() that rejects is taken as a refusal: the child is killed. */
-function stopWithin(handle: ChildHandle, shutdownMs: number | "infinity", scheduler: Scheduler): Promise<boolean> {
-  if (shutdownMs === 0) {
-    handle.kill();
-    return Promise.resolve(true);
-  }
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (killed: boolean) => {
-      if (done) return;
-      done = true;
-      cancel();
-      if (killed) handle.kill();
-      resolve(killed);
-    };
-    const cancel = shutdownMs === "infinity" ? () => {} : scheduler.setTimer(shutdownMs, () => finish(true));
-    handle.stop("shutdown").then(
-      () => finish(false),
-      () => finish(true),
-    );
-  });
-}
-
-/** A child spec for a nested supervisor: permanent, and given all the time it needs to stop its own children. */
-export function supervisorChild(
-  id: string,
-  create: () => ChildHandle & { start(): Promise<void> },
-  options: { restart?: RestartType; shutdownMs?: number | "infinity" } = {},
-): ChildSpec {
-  return {
-    id,
-    type: "supervisor",
-    restart: options.restart ?? RestartType.Permanent,
-    shutdownMs: options.shutdownMs ?? "infinity",
-    start: async () => {
-      const supervisor = create();
-      await supervisor.start();
-      return supervisor;
-    },
-  };
 }

@@ -7,23 +7,18 @@ const LINE = "#4ea1ff";
 const FILL = "rgba(78,161,255,0.10)";
 
 /** "Nice" tick step for a span, so labels land on round prices. */
-function niceStep(span, count) {
+function niceStep(span: number, count: number): number {
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
   return (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
 }
 
-const decimalsOf = (step) => Math.max(0, Math.min(8, -Math.floor(Math.log10(step)) + 1));
-const hhmmss = (ms) => new Date(ms).toISOString().slice(11, 19);
+const decimalsOf = (step: number): number => Math.max(0, Math.min(8, -Math.floor(Math.log10(step)) + 1));
+const hhmmss = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
-/**
- * Draws `points` ([timeMs, price][]) into `canvas`, sized to its CSS box at the device pixel ratio.
- * @param {HTMLCanvasElement} canvas
- * @param {[number, number][]} points
- * @param {{ title?: string }} [opts]
- */
-export function drawChart(canvas, points, opts = {}) {
+/** Draws `points` ([timeMs, price][]) into `canvas`, sized to its CSS box at the device pixel ratio. */
+export function drawChart(canvas: HTMLCanvasElement, points: [number, number][], opts: { title?: string } = {}): void {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
   const h = canvas.clientHeight;
@@ -33,6 +28,7 @@ export function drawChart(canvas, points, opts = {}) {
     canvas.height = Math.round(h * dpr);
   }
   const g = canvas.getContext("2d");
+  if (!g) return;
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, w, h);
   g.font = "10px 'DejaVu Sans Mono', Menlo, monospace";
@@ -57,11 +53,13 @@ export function drawChart(canvas, points, opts = {}) {
     hi += pad;
     lo -= pad;
   }
-  const t0 = points[0][0];
-  const t1 = points[points.length - 1][0];
+  const first = points[0] as [number, number];
+  const final = points[points.length - 1] as [number, number];
+  const t0 = first[0];
+  const t1 = final[0];
   const tspan = Math.max(1, t1 - t0);
-  const x = (t) => padL + ((t - t0) / tspan) * (w - padL - padR);
-  const y = (p) => padT + (1 - (p - lo) / (hi - lo)) * (h - padT - padB);
+  const x = (t: number) => padL + ((t - t0) / tspan) * (w - padL - padR);
+  const y = (p: number) => padT + (1 - (p - lo) / (hi - lo)) * (h - padT - padB);
 
   // horizontal grid and price labels
   const step = niceStep(hi - lo, Math.max(2, Math.floor((h - padT - padB) / 28)));
@@ -92,7 +90,7 @@ export function drawChart(canvas, points, opts = {}) {
   }
   // area and line
   g.beginPath();
-  g.moveTo(x(points[0][0]), y(points[0][1]));
+  g.moveTo(x(t0), y(first[1]));
   for (const [t, p] of points) g.lineTo(x(t), y(p));
   g.strokeStyle = LINE;
   g.lineWidth = 1.25;
@@ -103,7 +101,7 @@ export function drawChart(canvas, points, opts = {}) {
   g.fillStyle = FILL;
   g.fill();
   // last price tag
-  const last = points[points.length - 1][1];
+  const last = final[1];
   const yl = Math.round(y(last)) + 0.5;
   g.setLineDash([3, 3]);
   g.strokeStyle = LINE;

@@ -1,0 +1,109 @@
+import type { JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type Bar, type OrderEvent, type OrderEventType, orderEventTypes, type Quote, RecordRejectReason, type Trade } from "../../actors/domain/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
+import { evolve, type OrderState } from "../../actors/order/index.ts";
+import { DecodeError, decodeMessage, Header, Journal, streams } from "../nats/index.ts";
+import { barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
+
+/** Where refused messages go, with the reason (RecordRejected). */
+export const recorderDlq = { marketData: subjects.dlq("recorder", "md"), orders: subjects.dlq("recorder", "orders") } as const;
+
+/** A message with its rows, or the reason it is refused (then dead-lettered, never written). */
+export type Prepared = { msg: JsMsg; rows: Row[] } | { msg: JsMsg; reject: RecordRejectReason; detail: string; inputType?: string };
+
+/** How one consumer turns its messages into rows. */
+export interface Lane {
+  key: "marketData" | "orders";
+  stream: string;
+  filters: string[];
+  dlq: string;
+  prepare(msgs: JsMsg[]): Promise<Prepared[]>;
+}
+
+/** The refusal of a message that does not decode. */
+function rejectOf(msg: JsMsg, e: unknown): Prepared {
+  const inputType = msg.headers?.get(Header.Type) || undefined;
+  const detail = e instanceof DecodeError ? `${e.reason}: ${e.message}` : String((e as Error)?.message ?? e);
+  return { msg, reject: RecordRejectReason.Decode, detail, ...(inputType ? { inputType } : {}) };
+}
+
+/** Quotes, trades and bars on AM_MD: one row each, on the table of its channel. */
+export function marketDataLane(): Lane {
+  return {
+    key: "marketData",
+    stream: streams.marketData,
+    filters: [subjects.mdAll("quote"), subjects.mdAll("trade"), subjects.mdAll("bar")],
+    dlq: recorderDlq.marketData,
+    prepare: async (msgs) =>
+      msgs.map((msg): Prepared => {
+        try {
+          const { message } = decodeMessage(msg.data, msg.headers, true);
+          const channel = msg.subject.split(".")[2];
+          if (message.type === "Quote" && channel === "quote") return { msg, rows: [quoteRow(message as unknown as Quote)] };
+          if (message.type === "Trade" && channel === "trade") return { msg, rows: [tradeRow(message as unknown as Trade)] };
+          if (message.type === "Bar" && channel === "bar") return { msg, rows: [barRow(message as unknown as Bar)] };
+          return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
+        } catch (e) {
+          return rejectOf(msg, e);
+        }
+      }),
+  };
+}
+
+const orderTypesSet: ReadonlySet<string> = new Set(orderEventTypes);
+
+/**
+ * Order rows need the order as it stands (instrument, side, status): the lane keeps each order's state, folded
+ * with the order actor's own `evolve`, and rebuilds a missing one (after a restart) from the order's journal.
+ */
+export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
+  const cache = new Map<string, { state: OrderState | null; seq: number }>();
+  const remember = (id: string, state: OrderState | null, seq: number): void => {
+    cache.delete(id);
+    cache.set(id, { state, seq });
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+  };
+  const rebuild = async (id: string, beforeSeq: number): Promise<OrderState | null> => {
+    const journal = new Journal(nc, subjects.evtOf("order", id), () => "", "");
+    let state: OrderState | null = null;
+    for await (const r of journal.read()) {
+      if (r.seq >= beforeSeq) break;
+      if (orderTypesSet.has(r.event.type)) state = evolve(state, r.event as OrderEvent);
+    }
+    return state;
+  };
+  return {
+    key: "orders",
+    stream: streams.events,
+    filters: [subjects.evtAll("order")],
+    dlq: recorderDlq.orders,
+    prepare: async (msgs) => {
+      const out: Prepared[] = [];
+      for (const msg of msgs) {
+        let event: OrderEvent;
+        try {
+          const { message } = decodeMessage(msg.data, msg.headers, true);
+          if (!orderTypesSet.has(message.type)) {
+            out.push({ msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type });
+            continue;
+          }
+          event = message as unknown as OrderEvent;
+        } catch (e) {
+          out.push(rejectOf(msg, e));
+          continue;
+        }
+        const id = event.clientOrderId;
+        let before: OrderState | null = null;
+        if ((event.type as OrderEventType) !== "OrderSubmitted") {
+          const known = cache.get(id);
+          before = known && known.seq < msg.seq ? known.state : await rebuild(id, msg.seq);
+        }
+        const after = evolve(before, event);
+        remember(id, after, msg.seq);
+        out.push({ msg, rows: orderEventRows(event, after, msg.seq) });
+      }
+      return out;
+    },
+  };
+}

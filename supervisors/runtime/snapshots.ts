@@ -1,0 +1,96 @@
+import type { AnyMachineSnapshot } from "xstate";
+import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
+import type { Logger } from "../../infra/telemetry/log.ts";
+import type { ActorKind } from "../../actors/contract/index.ts";
+
+/** A delayed event the machine raised: due at `dueUs`, armed while the actor runs, kept in its snapshot. */
+export interface PendingTimer {
+  id: string;
+  event: { type: string };
+  dueUs: number;
+  handle?: ReturnType<typeof setTimeout>;
+}
+
+/** The stored form of an actor's committed state: plain data only (msgpack carries no classes or Maps). */
+export function toStored(kind: ActorKind, snapshot: AnyMachineSnapshot, seq: number, count: number, timers: Iterable<PendingTimer>): StoredSnapshot {
+  const p = kind.machine.getPersistedSnapshot(snapshot) as unknown as { value: unknown; context: unknown };
+  const context = kind.persist ? kind.persist.toPlain(p.context) : p.context;
+  return {
+    snapshot: { value: p.value, context },
+    seq,
+    count,
+    timers: [...timers].map(({ id, event, dueUs }) => ({ id, event, dueUs })),
+  };
+}
+
+/** The machine state a stored snapshot describes, its context rebuilt by the kind's own `persist`. */
+export function fromStored(kind: ActorKind, stored: StoredSnapshot): AnyMachineSnapshot {
+  const plain = stored.snapshot as { value: never; context: unknown };
+  const context = kind.persist ? kind.persist.fromPlain(plain.context) : plain.context;
+  return kind.machine.resolveState({ value: plain.value, context });
+}
+
+/** Sends a held reply once its state is saved, or its failure when the save failed. */
+export type HeldReply = (saveError?: Error) => void;
+
+/**
+ * Writes a snapshot kind's state to KV: at most once per `snapshotEveryMs` after changes, and once per drained
+ * batch for the commands it acknowledges (group commit), so an acknowledged command survives the loss of the
+ * process or cell.
+ */
+export class SnapshotWriter {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private held: HeldReply[] = [];
+
+  constructor(
+    private readonly kind: ActorKind,
+    private readonly id: string,
+    private readonly store: SnapshotStore,
+    private readonly log: Logger,
+    /** the committed state to save, undefined while there is none */
+    private readonly current: () => StoredSnapshot | undefined,
+  ) {}
+
+  /** Holds a reply until the state that includes its command is saved. */
+  hold(reply: HeldReply): void {
+    this.held.push(reply);
+  }
+
+  /** Saves now for the held replies, then sends them. */
+  flushReplies(): void {
+    if (!this.held.length) return;
+    const replies = this.held;
+    this.held = [];
+    this.save().then(
+      () => {
+        for (const r of replies) r();
+      },
+      (e) => {
+        for (const r of replies) r(e as Error);
+      },
+    );
+  }
+
+  /** Schedules a save within `snapshotEveryMs`, unless one is already pending. */
+  markDirty(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.save().catch((e) => this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: (e as Error).message }));
+    }, this.kind.snapshotEveryMs ?? 1_000);
+    this.timer.unref?.();
+  }
+
+  /** Drops the pending scheduled save (the caller saves itself when it stops). */
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  async save(): Promise<void> {
+    if (this.kind.persistence === "none") return;
+    const stored = this.current();
+    if (!stored) return;
+    await this.store.save(this.kind.name, this.id, stored);
+  }
+}
