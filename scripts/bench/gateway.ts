@@ -30,6 +30,7 @@ import { loadProtos, mintToken, startGateway } from "../../gateway/index.ts";
 import { freePort, repoRoot, startTestInfra, type TestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources, decodePayload, encodeMessage } from "../../infra/nats/index.ts";
 import { buckets } from "../../infra/nats/resources.ts";
+import { eventually } from "../../test/testing.ts";
 
 const STEPS = (process.env.GATEWAY_BENCH_STEPS ?? "1,4,16,64").split(",").map(Number);
 const STEP_MS = Number(process.env.GATEWAY_BENCH_STEP_MS ?? 3_000);
@@ -319,16 +320,18 @@ async function benchPlatform(): Promise<StepResult[]> {
 
 async function waitForGateway(port: number): Promise<void> {
   const Health = loadProtos().client("Health");
-  for (let i = 0; i < 600; i++) {
-    const c = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const ok = await new Promise<boolean>((r) =>
-      (c as unknown as { Check: (q: unknown, o: grpc.CallOptions, cb: (e: unknown) => void) => void }).Check({ service: "" }, { deadline: Date.now() + 500 }, (e) => r(!e)),
-    );
-    c.close();
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`gateway on ${port} not serving within 60 s`);
+  await eventually(
+    `the gateway on ${port} serving`,
+    async () => {
+      const c = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+      const ok = await new Promise<boolean>((r) =>
+        (c as unknown as { Check: (q: unknown, o: grpc.CallOptions, cb: (e: unknown) => void) => void }).Check({ service: "" }, { deadline: Date.now() + 500 }, (e) => r(!e)),
+      );
+      c.close();
+      return ok;
+    },
+    { timeoutMs: 60_000, everyMs: 100 },
+  );
 }
 
 /** Puts the bench's limits (an empty object: none) in KV and waits for the book's RiskLimitsChanged event. */
