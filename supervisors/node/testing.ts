@@ -57,7 +57,13 @@ export function startNodeProcess(
         const seen = output.find((l) => pattern.test(l));
         if (seen) return resolve(seen);
         const timer = setTimeout(() => reject(new Error(`node ${name}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${output.slice(-5).join("\n")}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        waiters.push({
+          pattern,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
       }),
   };
 }
