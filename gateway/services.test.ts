@@ -3,11 +3,11 @@ import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
 import { encodeMessage } from "../infra/nats/index.ts";
 import { nodeTree } from "./services/admin.ts";
-import { call, failure, openStream, startHarness } from "./test-support.ts";
+import { eventually } from "../test/testing.ts";
+import { call, failure, openStream, startHarness } from "./testing.ts";
 
 t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-server", async (t) => {
-  const h = await startHarness({ streams: { quoteQueue: 8 } });
-  t.teardown(() => h.stop());
+  const h = await startHarness(t, { streams: { quoteQueue: 8 } });
   const viewer = h.meta(await h.token("viewer"));
   const operator = h.meta(await h.token("operator", "olga"));
   const admin = h.meta(await h.token("admin", "ada"));
@@ -43,7 +43,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     stream.on("error", () => {});
     stream.pause();
     // Wait until the gateway has opened this call's sink (and so its subscription), then let the interest reach the server.
-    while (h.gateway.streamStats().length === 0) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the gateway's quote sink for this call", () => h.gateway.streamStats().length > 0, { everyMs: 20 });
     await new Promise((r) => setTimeout(r, 300));
     const n = 30_000;
     for (let i = 1; i <= n; i++) {

@@ -5,7 +5,8 @@ import { repoRoot } from "../infra/local/index.ts";
 import { createLogger } from "../infra/telemetry/log.ts";
 import { ActorNode } from "../supervisors/node/actor-node.ts";
 import { admin, seedDemoInstruments } from "../supervisors/node/testing.ts";
-import { call, failure, startHarness } from "./test-support.ts";
+import { eventually } from "../test/testing.ts";
+import { call, failure, startHarness } from "./testing.ts";
 
 // A node of the platform's kinds with a three-instrument demo market (SIM001..SIM003.SIMX); cells inherit the environment.
 process.env.AM_DEMO_INSTRUMENTS = "3";
@@ -17,7 +18,7 @@ interface Summary {
 }
 
 t.test("the Strategies service lists, deploys and steers strategies of a running node", async (t) => {
-  const h = await startHarness();
+  const h = await startHarness(t);
   await seedDemoInstruments(h.nc, 3);
   const node = new ActorNode({
     nc: h.nc,
@@ -30,24 +31,19 @@ t.test("the Strategies service lists, deploys and steers strategies of a running
     logLevel: "error",
   });
   await node.start();
-  t.teardown(async () => {
-    await node.stop();
-    await h.stop();
-  });
+  t.teardown(() => node.stop());
   const viewer = h.meta(await h.token("viewer"));
   const operator = h.meta(await h.token("operator", "olga"));
   const adminRole = h.meta(await h.token("admin", "ada"));
   const strategies = h.client("Strategies");
   const listed = async () => (await call<{ strategies: Summary[] }>(strategies, "ListStrategies", {}, viewer)).strategies;
-  const until = async (what: string, ok: (s: Summary | undefined) => boolean): Promise<Summary> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const s = (await listed()).find((x) => x.id === "mr-g");
-      if (ok(s)) return s!;
-      if (Date.now() > deadline) throw new Error(`mr-g never ${what}; last seen ${JSON.stringify(s)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  /** mr-g's summary once `ok` holds. */
+  const until = (what: string, ok: (s: Summary) => boolean): Promise<Summary> =>
+    eventually(`mr-g ${what}`, async () => (await listed()).find((x) => x.id === "mr-g"), {
+      timeoutMs: 20_000,
+      everyMs: 100,
+      until: (s: Summary | undefined): s is Summary => s !== undefined && ok(s),
+    });
   const config = {
     strategy: "mean-reversion",
     book: "demo",
@@ -57,12 +53,10 @@ t.test("the Strategies service lists, deploys and steers strategies of a running
 
   await t.test("ListStrategies gathers the strategies of every node with their state and node", async (t) => {
     t.equal((await admin(h.nc, "spawn", { type: "AdminActorRequest", kind: "strategy", id: "mm-1" })).ok, true);
-    const deadline = Date.now() + 20_000;
-    let mm: Summary | undefined;
-    while (!mm && Date.now() < deadline) {
-      mm = (await listed()).find((s) => s.id === "mm-1" && s.state === "warmingUp");
-      if (!mm) await new Promise((r) => setTimeout(r, 100));
-    }
+    const mm = await eventually("mm-1 listed and warming up", async () => (await listed()).find((s) => s.id === "mm-1" && s.state === "warmingUp"), {
+      timeoutMs: 20_000,
+      everyMs: 100,
+    });
     t.same(mm, { id: "mm-1", state: "warmingUp", node: "n1" }, "the demo market maker, warming up on n1");
   });
 

@@ -3,7 +3,7 @@ import t from "tap";
 import { encodeMessage } from "../infra/nats/index.ts";
 import { subjects } from "../actors/contract/index.ts";
 import { mintToken } from "./auth.ts";
-import { call, failure, openStream, secret, startHarness } from "./test-support.ts";
+import { call, failure, openStream, secret, startHarness } from "./testing.ts";
 
 const order = {
   clientOrderId: "c-1",
@@ -18,8 +18,7 @@ const order = {
 };
 
 t.test("Trading over a real nats-server", async (t) => {
-  const h = await startHarness({ rateLimit: { ratePerSecond: 1, burst: 3 } });
-  t.teardown(() => h.stop());
+  const h = await startHarness(t, { rateLimit: { ratePerSecond: 1, burst: 3 } });
   const trading = h.client("Trading");
   const trader = h.meta(await h.token("trader"));
   const seen: Record<string, unknown>[] = [];
@@ -47,8 +46,7 @@ t.test("Trading over a real nats-server", async (t) => {
     t.match(e.details, /MAX_ORDER_NOTIONAL: notional 9990 over 5000/);
   });
 
-  const h2 = await startHarness();
-  t.teardown(() => h2.stop());
+  const h2 = await startHarness(t);
   const trading2 = h2.client("Trading");
   const trader2 = h2.meta(await h2.token("trader"));
 
@@ -232,7 +230,7 @@ t.test("Trading over a real nats-server", async (t) => {
 
 t.test("GetOrder of an order whose actor is gone answers from order history, and NOT_FOUND naming the id when history has none", async (t) => {
   const asked: string[] = [];
-  const h = await startHarness({
+  const h = await startHarness(t, {
     history: {
       bars: async () => [],
       latestOrder: async (id) => {
@@ -243,7 +241,6 @@ t.test("GetOrder of an order whose actor is gone answers from order history, and
       },
     },
   });
-  t.teardown(() => h.stop());
   const trading = h.client("Trading");
   const viewer = h.meta(await h.token("viewer"));
   // no order actor listens: the request has no responders, as after the actor retired with no node spawning it
@@ -256,8 +253,7 @@ t.test("GetOrder of an order whose actor is gone answers from order history, and
 });
 
 t.test("GetOrder waits only a bounded time for a silent order actor before asking history", async (t) => {
-  const h = await startHarness({ history: { bars: async () => [], latestOrder: async () => undefined } });
-  t.teardown(() => h.stop());
+  const h = await startHarness(t, { history: { bars: async () => [], latestOrder: async () => undefined } });
   h.respond(subjects.cmd("order", "silent-1"), () => undefined);
   const e = await failure(call(h.client("Trading"), "GetOrder", { clientOrderId: "silent-1" }, h.meta(await h.token("viewer")), 10_000));
   t.equal(e.code, status.NOT_FOUND, "not DEADLINE_EXCEEDED: the call's own deadline is far off");

@@ -3,13 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import t from "tap";
-import { fromNumber, parseFixed } from "../actors/domain/index.ts";
-import { call, failure, openStream } from "../gateway/test-support.ts";
+import { fromNumber, parseFixed } from "../actors/domain/fixed.ts";
+import { call, failure, openStream } from "../gateway/testing.ts";
 import { loadProtos, mintToken, type Role } from "../gateway/index.ts";
 import type { ServiceName } from "../gateway/protos.ts";
-import { freePort, startTestInfra } from "../infra/local/index.ts";
+import { freePort } from "../infra/local/index.ts";
 import { questdbSql, rowsOf, sqlLiteral } from "../infra/questdb/index.ts";
 import { startNodeProcess } from "../supervisors/node/testing.ts";
+import { eventually, startTestServers } from "./testing.ts";
 
 /**
  * The gRPC edge against the running platform: supervisors/node/main.ts as a child process (demo market, recorder,
@@ -24,25 +25,11 @@ const RATE = { perSecond: 20, burst: 40 };
 
 type Msg = Record<string, unknown>;
 
-/** Polls `check` (at most 5 calls a second: the gateway rate-limits each principal) until it gives a value. */
-async function poll<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = ` (last error: ${(e as Error).message})`;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Probes at most 5 times a second: the gateway rate-limits each principal. */
+const POLL = { timeoutMs: 20_000, everyMs: 200 };
 
 t.test("every gRPC service answers against the running platform, with auth, validation and rate limits enforced", async (t) => {
-  const infra = await startTestInfra({ questdb: true });
-  t.teardown(() => infra.stop());
+  const { infra } = await startTestServers(t, { questdb: true, declare: false });
   const gatewayPort = await freePort();
   const node = startNodeProcess(t, "grpc-node", {
     AM_NATS_URL: infra.natsUrl,
@@ -90,7 +77,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
   const adminApi = client("Admin");
 
   // The venue must have logged on before an order can fill.
-  await poll(async () => (await call(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running", "the venue connection", 30_000);
+  await eventually("the venue connection", async () => (await call(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running", { ...POLL, timeoutMs: 30_000 });
 
   await t.test("MarketData: StreamQuotes delivers demo quotes, GetBook the book, GetBars recorded bars", async (t) => {
     const stream = openStream<Msg>(market, "StreamQuotes", { instruments: [MINE] }, viewer);
@@ -106,17 +93,17 @@ t.test("every gRPC service answers against the running platform, with auth, vali
     t.equal(quote.instrument, MINE);
     t.ok(parseFixed(String(quote.bid)) > 0 && parseFixed(String(quote.ask)) > parseFixed(String(quote.bid)), `a two-sided quote (${quote.bid} / ${quote.ask})`);
 
-    const book = await poll(async () => {
+    const book = await eventually("a book with both sides", async () => {
       const b = await call<{ bids: Msg[]; asks: Msg[]; seq: number }>(market, "GetBook", { instrument: MINE, depth: 3 }, viewer);
       return b.bids.length > 0 && b.asks.length > 0 ? b : undefined;
-    }, "a book with both sides");
+    }, POLL);
     t.ok(book.bids.length <= 3 && book.asks.length <= 3, "at most `depth` levels per side");
     t.ok(parseFixed(String(book.bids[0]!.price)) < parseFixed(String(book.asks[0]!.price)), "best bid below best ask");
 
-    const bars = await poll(async () => {
+    const bars = await eventually("1s bars of the demo in QuestDB", async () => {
       const r = await call<{ bars: Msg[] }>(market, "GetBars", { instrument: MINE, barType: "1s", fromUs: 0, toUs: 0, limit: 10 }, viewer);
       return r.bars.length > 0 ? r.bars : undefined;
-    }, "1s bars of the demo in QuestDB", 30_000);
+    }, { ...POLL, timeoutMs: 30_000 });
     t.equal(bars[0]!.instrument, MINE);
     t.ok(Number(bars[0]!.tsEventUs) > Number(bars[0]!.tsOpenUs), "a bar closes after it opens");
   });
@@ -136,41 +123,41 @@ t.test("every gRPC service answers against the running platform, with auth, vali
     // A resting order far below the market: live while it works, then cancelled.
     const resting = `grpc.rest.${Date.now()}`;
     await call(trading, "SubmitOrder", { ...order, clientOrderId: resting, price: String(Math.max(1, Math.floor((bid * 0.5) / 1e8))) }, trader);
-    const live = await poll(async () => {
+    const live = await eventually("the resting order acknowledged by the venue", async () => {
       const o = await call<Msg>(trading, "GetOrder", { clientOrderId: resting }, viewer);
       return o.status === "NEW" ? o : undefined;
-    }, "the resting order acknowledged by the venue");
+    }, POLL);
     t.equal(live.book, BOOK);
     t.equal(live.quantity, "2");
     t.equal(live.cumQty, "0");
     await call(trading, "CancelOrder", { clientOrderId: resting }, trader);
-    await poll(async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: resting }, viewer)).status === "CANCELLED", "the cancel");
+    await eventually("the cancel", async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: resting }, viewer)).status === "CANCELLED", POLL);
 
     // A marketable order: fills against the simulated exchange, and its actor retires.
     filledId = `grpc.fill.${Date.now()}`;
     const price = ((ask + fromNumber(1)) / 1e8).toFixed(8);
     const accepted = await call<Msg>(trading, "SubmitOrder", { ...order, clientOrderId: filledId, price, timeInForce: "TIME_IN_FORCE_IOC" }, trader);
     t.equal(accepted.accepted, true);
-    const filled = await poll(async () => {
+    const filled = await eventually("the order filled", async () => {
       const o = await call<Msg>(trading, "GetOrder", { clientOrderId: filledId }, viewer);
       return o.status === "FILLED" ? o : undefined;
-    }, "the order filled");
+    }, POLL);
     t.equal(filled.cumQty, "2");
     t.equal(filled.leavesQty, "0");
-    const report = await poll(async () => reports.find((r) => r.clientOrderId === filledId && r.event === "OrderFilled"), "the fill's execution report");
+    const report = await eventually("the fill's execution report", async () => reports.find((r) => r.clientOrderId === filledId && r.event === "OrderFilled"), POLL);
     t.equal(report.book, BOOK);
     t.ok(parseFixed(String(report.lastPx)) > 0, "the report carries the fill price");
 
     // The closed order's actor retires; QuestDB's order history holds its last state and GetOrder answers from it.
-    const recorded = await poll(async () => {
+    const recorded = await eventually("the recorder's FILLED row of the order", async () => {
       const rows = rowsOf(await questdbSql(infra.questdbUrl!, `SELECT status FROM orders WHERE order_id = ${sqlLiteral(filledId)} ORDER BY ts DESC, seq DESC LIMIT 1`));
       return rows[0]?.status === "FILLED" ? rows[0] : undefined;
-    }, "the recorder's FILLED row of the order");
+    }, POLL);
     t.equal(recorded.status, "FILLED");
-    await poll(async () => {
+    await eventually("the filled order's actor to retire", async () => {
       const s = await call<Msg>(adminApi, "GetActorStatus", { kind: "order", id: filledId }, operator).catch((e: grpc.ServiceError) => (e.code === grpc.status.NOT_FOUND ? undefined : Promise.reject(e)));
       return s === undefined;
-    }, "the filled order's actor to retire");
+    }, POLL);
     const fromHistory = await call<Msg>(trading, "GetOrder", { clientOrderId: filledId }, viewer);
     t.equal(fromHistory.status, "FILLED", "a retired order is answered from history");
     t.equal(fromHistory.cumQty, "2");
@@ -192,18 +179,18 @@ t.test("every gRPC service answers against the running platform, with auth, vali
   });
 
   await t.test("Portfolio: positions hold the fill, P&L and an equity curve with points", async (t) => {
-    const positions = await poll(async () => {
+    const positions = await eventually("the position of the fill", async () => {
       const p = await call<{ positions: Msg[] }>(portfolio, "GetPositions", { book: BOOK }, viewer);
       return p.positions.find((x) => x.instrument === MINE && parseFixed(String(x.quantity)) >= fromNumber(2));
-    }, "the position of the fill");
+    }, POLL);
     t.ok(positions, `position ${positions.quantity} of ${MINE}`);
     const pnl = await call<Msg>(portfolio, "GetPnl", { book: BOOK }, viewer);
     t.equal(pnl.book, BOOK);
     t.not(pnl.equity, "", "equity is reported");
-    const curve = await poll(async () => {
+    const curve = await eventually("a point of the equity curve", async () => {
       const c = await call<{ points: Msg[] }>(portfolio, "GetEquityCurve", { book: BOOK, fromUs: 0, toUs: 0, limit: 100 }, viewer);
       return c.points.length > 0 ? c.points : undefined;
-    }, "a point of the equity curve");
+    }, POLL);
     t.ok(Number(curve[0]!.tsUs) > 0 && curve[0]!.equity !== "", "a point has a time and an equity");
   });
 
@@ -245,7 +232,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
 
     const status = await call<Msg>(adminApi, "GetActorStatus", { kind: "instrument", id: SPARE }, viewer);
     t.equal(status.status, "running");
-    await poll(async () => Number((await call<Msg>(adminApi, "GetActorStatus", { kind: "instrument", id: SPARE }, viewer)).processed) > 10, "the instrument processing its feed");
+    await eventually("the instrument processing its feed", async () => Number((await call<Msg>(adminApi, "GetActorStatus", { kind: "instrument", id: SPARE }, viewer)).processed) > 10, POLL);
     const before = Number((await call<Msg>(adminApi, "GetActorStatus", { kind: "instrument", id: SPARE }, viewer)).processed);
     const restarted = await call<Msg>(adminApi, "RestartActor", { kind: "instrument", id: SPARE, reason: "grpc test" }, operator);
     t.equal(restarted.key, `instrument/${SPARE}`);
@@ -259,7 +246,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
     const quarantined = await call<Msg>(adminApi, "QuarantineActor", { kind: "instrument", id: SPARE, reason: "grpc test" }, operator);
     t.equal(quarantined.status, "quarantined");
     await call(adminApi, "ReleaseActor", { kind: "instrument", id: SPARE, reason: "grpc test" }, operator);
-    await poll(async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "instrument", id: SPARE }, viewer)).status === "running", "the released actor running again");
+    await eventually("the released actor running again", async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "instrument", id: SPARE }, viewer)).status === "running", POLL);
   });
 
   await t.test("auth: no token and a bad token are UNAUTHENTICATED, a viewer submitting is PERMISSION_DENIED", async (t) => {

@@ -4,14 +4,14 @@ import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { buckets } from "../infra/nats/resources.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";
-import { eventually, natsFixture } from "../supervisors/runtime/testing/harness.ts";
+import { eventually, startTestServers } from "./testing.ts";
 import { admin, startNodeProcess } from "../supervisors/node/testing.ts";
 
 t.test("risk limits and strategy parameters in KV reach their actors as audited changes; a bad value changes nothing", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const node = startNodeProcess(t, "node-a", { AM_NATS_URL: f.infra.natsUrl, AM_DEMO_INSTRUMENTS: "3", AM_CELLS: "1" });
   await node.waitFor(/node up/, 90_000);
-  const up = (kind: string, id: string) => eventually(async () => (await admin(f.nc, "status", { type: "AdminActorRequest", kind, id }, 1_000).catch(() => undefined))?.ok, `${kind}/${id} up`, 60_000);
+  const up = (kind: string, id: string) => eventually(`${kind}/${id} up`, async () => (await admin(f.nc, "status", { type: "AdminActorRequest", kind, id }, 1_000).catch(() => undefined))?.ok, { timeoutMs: 60_000 });
   await up("risk-book", "demo");
   await up("strategy", "meanrev-1");
 
@@ -27,7 +27,7 @@ t.test("risk limits and strategy parameters in KV reach their actors as audited 
   const kv = await new Kvm(f.nc).open(buckets.config);
 
   await kv.put(configKey("limits", "demo"), JSON.stringify({ maxPosition: 20_00000000, maxOrderQuantity: 100_00000000 }));
-  const changed = await eventually(() => events.find((e) => e.type === "RiskLimitsChanged"), "RiskLimitsChanged", 20_000);
+  const changed = await eventually("RiskLimitsChanged", () => events.find((e) => e.type === "RiskLimitsChanged"), { timeoutMs: 20_000 });
   t.match(changed, { by: "kv:limits.demo", new: { maxPosition: 20_00000000 } }, "the change is journaled with who made it");
 
   await kv.put(configKey("limits", "demo"), JSON.stringify({ maxPosition: -1 }));
@@ -35,7 +35,7 @@ t.test("risk limits and strategy parameters in KV reach their actors as audited 
   t.equal(events.filter((e) => e.type === "RiskLimitsChanged").length, 1, "a refused value journals nothing");
 
   await kv.put(configKey("params", "meanrev-1"), JSON.stringify({ entryZ: 2.5 }));
-  const params = await eventually(() => events.find((e) => e.type === "StrategyParametersChanged"), "StrategyParametersChanged", 20_000);
+  const params = await eventually("StrategyParametersChanged", () => events.find((e) => e.type === "StrategyParametersChanged"), { timeoutMs: 20_000 });
   t.match(params, { strategy: "meanrev-1", parameters: { entryZ: 2.5 } });
   await kv.put(configKey("params", "meanrev-1"), JSON.stringify({ entryZ: "wide" }));
   await node.waitFor(/configuration refused.*params\.meanrev-1.*entryZ/, 20_000);

@@ -2,7 +2,7 @@ import t from "tap";
 import { fromNumber } from "../actors/domain/index.ts";
 import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
-import { eventually, natsFixture } from "../supervisors/runtime/testing/harness.ts";
+import { eventually, startTestServers } from "./testing.ts";
 import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";
 
 type Ev = { type: string; [k: string]: unknown };
@@ -22,14 +22,14 @@ function collect(nc: Parameters<typeof command>[0], subject: string, t: { teardo
 const INSTRUMENT = "SIM004.SIMX"; // listed and in the book, traded by no demo strategy
 
 t.test("the trading loop in a node process: a SubmitOrder to the risk book is filled by the simulated exchange, the book holds the fill, and strategies trade", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const node = startNodeProcess(t, "node-a", { AM_NATS_URL: f.infra.natsUrl, AM_DEMO_INSTRUMENTS: "4", AM_CELLS: "2" });
   await node.waitFor(/node up/, 60_000);
   const status = async (kind: string, id: string) => (await admin(f.nc, "status", { type: "AdminActorRequest", kind, id }, 1_000).catch(() => undefined))?.result as { state?: unknown } | undefined;
-  await eventually(async () => (await status("venue", "SIMX"))?.state === "ready", "the venue connection logged on and reconciled", 30_000);
+  await eventually("the venue connection logged on and reconciled", async () => (await status("venue", "SIMX"))?.state === "ready", { timeoutMs: 30_000 });
 
   const quotes = collect(f.nc, subjects.md("quote", { venue: "SIMX", symbol: "SIM004" }), t);
-  const ask = await eventually(() => quotes.at(-1)?.ask as number | undefined, "a quote of SIM004", 20_000);
+  const ask = await eventually("a quote of SIM004", () => quotes.at(-1)?.ask as number | undefined, { timeoutMs: 20_000 });
   const id = "test.order.1";
   const events = collect(f.nc, subjects.evtOf("order", id), t);
   const now = Date.now() * 1000;
@@ -57,42 +57,38 @@ t.test("the trading loop in a node process: a SubmitOrder to the risk book is fi
     5_000,
   );
   t.equal(approved.ok, true, `the risk book approved the order (${JSON.stringify(approved.error ?? "")})`);
-  const fills = await eventually(() => {
+  const fills = await eventually("OrderFilled on am.evt.order.<id>", () => {
     const f = events.filter((e) => e.type === "OrderFilled");
     const filled = f.reduce((s, e) => s + (e.lastQty as number), 0);
     return filled === fromNumber(3) ? f : undefined;
-  }, "OrderFilled on am.evt.order.<id>", 20_000);
+  }, { timeoutMs: 20_000 });
   t.ok(events.some((e) => e.type === "OrderAccepted"), "the venue acknowledged the order");
   t.ok(fills.every((e) => (e.lastPx as number) <= ask + fromNumber(1)), "filled within the limit");
 
-  const position = await eventually(async () => {
+  const position = await eventually("the book's position to equal the fill", async () => {
     const r = await command(f.nc, "risk-book", "demo", { type: "GetRiskReport", tsEvent: now, tsInit: now });
     const p = (r.result as { positions: { instrument: string; quantity: number }[] }).positions.find((x) => x.instrument === INSTRUMENT);
     return p?.quantity === fromNumber(3) ? p : undefined;
-  }, "the book's position to equal the fill", 10_000);
+  }, { timeoutMs: 10_000 });
   t.equal(position.quantity, fromNumber(3), "the risk book's position equals the fill");
 
   const strategyOrders = collect(f.nc, subjects.evtAll("order"), t);
-  const flowed = await eventually(
-    () => strategyOrders.find((e) => e.type === "OrderAccepted" && /^(mm-1|meanrev-1|trend-1)\./.test(String(e.clientOrderId))),
-    "an order of a demo strategy accepted by the venue",
-    60_000,
-  );
+  const flowed = await eventually("an order of a demo strategy accepted by the venue", () => strategyOrders.find((e) => e.type === "OrderAccepted" && /^(mm-1|meanrev-1|trend-1)\./.test(String(e.clientOrderId))), { timeoutMs: 60_000 });
   t.ok(flowed, `strategy order ${flowed.clientOrderId} flowed through the risk book and the venue`);
 });
 
 t.test("a node killed with open orders and started again: the venue reconciles them, each fill counts once and the book's position equals the venue's fills", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const env = { AM_NATS_URL: f.infra.natsUrl, AM_DEMO_INSTRUMENTS: "4", AM_CELLS: "2" };
   const first = startNodeProcess(t, "node-k", env);
   await first.waitFor(/node up/, 60_000);
   const status = async (kind: string, id: string) => (await admin(f.nc, "status", { type: "AdminActorRequest", kind, id }, 1_000).catch(() => undefined))?.result as { state?: unknown } | undefined;
-  await eventually(async () => (await status("venue", "SIMX"))?.state === "ready", "the venue connection ready", 30_000);
+  await eventually("the venue connection ready", async () => (await status("venue", "SIMX"))?.state === "ready", { timeoutMs: 30_000 });
   const quotes = collect(f.nc, subjects.md("quote", { venue: "SIMX", symbol: "SIM004" }), t);
   const bookFills = collect(f.nc, subjects.evt("risk-book", "demo", "FillApplied"), t);
   const orderEvents = collect(f.nc, subjects.evtAll("order"), t);
   const venueReports = collect(f.nc, subjects.cmdAll("order"), t);
-  const q = await eventually(() => quotes.at(-1) as { bid: number; ask: number } | undefined, "a quote of SIM004", 20_000);
+  const q = await eventually("a quote of SIM004", () => quotes.at(-1) as { bid: number; ask: number } | undefined, { timeoutMs: 20_000 });
   const submit = async (id: string, price: number, quantity: number, timeInForce: string) => {
     const now = Date.now() * 1000;
     const r = await command(f.nc, "risk-book", "demo", {
@@ -117,11 +113,11 @@ t.test("a node killed with open orders and started again: the venue reconciles t
   await submit("kill.open.1", q.bid - fromNumber(5), fromNumber(2), "GTC");
   await submit("kill.open.2", q.bid - fromNumber(6), fromNumber(2), "GTC");
   const ofType = (type: string, id: string) => orderEvents.filter((e) => e.type === type && e.clientOrderId === id);
-  await eventually(() => ofType("OrderFilled", "kill.filled").reduce((s, e) => s + (e.lastQty as number), 0) === fromNumber(3), "the marketable order filled", 20_000);
-  await eventually(() => ofType("OrderAccepted", "kill.open.1").length > 0 && ofType("OrderAccepted", "kill.open.2").length > 0, "the resting orders accepted", 20_000);
+  await eventually("the marketable order filled", () => ofType("OrderFilled", "kill.filled").reduce((s, e) => s + (e.lastQty as number), 0) === fromNumber(3), { timeoutMs: 20_000 });
+  await eventually("the resting orders accepted", () => ofType("OrderAccepted", "kill.open.1").length > 0 && ofType("OrderAccepted", "kill.open.2").length > 0, { timeoutMs: 20_000 });
   const report = async () => (await command(f.nc, "risk-book", "demo", { type: "GetRiskReport", tsEvent: 1, tsInit: 1 }, 2_000)).result as { positions: { instrument: string; quantity: number }[]; pending: { clientOrderId: string }[] };
   const position = (r: Awaited<ReturnType<typeof report>>) => r.positions.find((p) => p.instrument === INSTRUMENT)?.quantity ?? 0;
-  await eventually(async () => position(await report()) === fromNumber(3), "the book holds the fill before the kill", 10_000);
+  await eventually("the book holds the fill before the kill", async () => position(await report()) === fromNumber(3), { timeoutMs: 10_000 });
   // the venue connection's snapshot (every 500 ms) holds the open orders
   await new Promise((r) => setTimeout(r, 1_000));
 
@@ -130,12 +126,12 @@ t.test("a node killed with open orders and started again: the venue reconciles t
   const second = startNodeProcess(t, "node-k", env);
   await second.waitFor(/node up/, 60_000);
   for (const id of ["kill.open.1", "kill.open.2"]) {
-    await eventually(() => ofType("OrderCancelled", id).length > 0, `${id} cancelled by the venue's reconciliation after the restart`, 30_000);
+    await eventually(`${id} cancelled by the venue's reconciliation after the restart`, () => ofType("OrderCancelled", id).length > 0, { timeoutMs: 30_000 });
   }
-  const after = await eventually(async () => {
+  const after = await eventually("the book released the cancelled orders", async () => {
     const r = await report();
     return r.pending.some((p) => p.clientOrderId.startsWith("kill.")) ? undefined : r;
-  }, "the book released the cancelled orders", 10_000);
+  }, { timeoutMs: 10_000 });
 
   const venueFilled = venueReports
     .filter((r) => r.type === "ExecutionReport" && r.instrument === INSTRUMENT && (r.execType === "FILL" || r.execType === "PARTIAL_FILL"))

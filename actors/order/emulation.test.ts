@@ -2,7 +2,7 @@ import t from "tap";
 import { SimulatedClock } from "xstate";
 import { fromNumber } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
-import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./fixtures.ts";
+import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { OrderReason } from "./reasons.ts";
 

@@ -1,7 +1,7 @@
 import t from "tap";
 import { fromNumber } from "../domain/index.ts";
 import { addFill, divRoundHalfUp, noFills } from "./fill.ts";
-import { domainEvents, fill, replyOf, report, startOrder, submit } from "./fixtures.ts";
+import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import { OrderReason } from "./reasons.ts";
 
 const q = fromNumber;

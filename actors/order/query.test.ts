@@ -1,6 +1,6 @@
 import t from "tap";
 import { fromNumber } from "../domain/index.ts";
-import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./fixtures.ts";
+import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 
 const getOrder = (nowUs = T0 + 100) => ({ type: "GetOrder" as const, clientOrderId: "c1", tsEvent: nowUs, tsInit: nowUs, nowUs });
 

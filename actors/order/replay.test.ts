@@ -3,7 +3,7 @@ import t from "tap";
 import { SimulatedClock } from "xstate";
 import { ExecType, fromNumber } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
-import { report, startOrder, submit, T0 } from "./fixtures.ts";
+import { report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { replay } from "./replay.ts";
 

@@ -1,6 +1,6 @@
 import t from "tap";
 import { fromNumber } from "../domain/index.ts";
-import { domainEvents, fill, replyOf, report, startOrder, submit } from "./fixtures.ts";
+import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { OrdStatus } from "./order-state.ts";
 import { OrderReason } from "./reasons.ts";

@@ -4,7 +4,7 @@ import t from "tap";
 import { createActor } from "xstate";
 import { messageDef } from "../contract/index.ts";
 import { replay } from "./evolve.ts";
-import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./fixtures.ts";
+import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./testing.ts";
 import { riskBookMachine } from "./machine.ts";
 import type { RiskReport } from "./report.ts";
 

@@ -1,7 +1,7 @@
 import t from "tap";
 import { subjects } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
-import { AAPL, approved, BookHarness, denialCode, money, px } from "./fixtures.ts";
+import { AAPL, approved, BookHarness, denialCode, money, px } from "./testing.ts";
 
 const submit = (h: BookHarness, clientOrderId: string, quantity: number, price = px(10)) =>
   h.send({

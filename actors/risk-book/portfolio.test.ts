@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { type FillFields, fromNumber, SCALE } from "../domain/index.ts";
-import { AAPL, ES, specs } from "./fixtures.ts";
+import { AAPL, ES, specs } from "./testing.ts";
 import { applyFill, averagePrice, emptyPortfolio, type MarkTable, netQuantity, type Portfolio, totals } from "./portfolio.ts";
 
 const specTable = Object.fromEntries(specs.map((s) => [s.instrument, s]));

@@ -4,7 +4,7 @@ import tap from "tap";
 const t = tap;
 import type { RiskLimitsInput } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
-import { AAPL, approved, BookHarness, denialCode, ES, MSFT, money, type order, px } from "./fixtures.ts";
+import { AAPL, approved, BookHarness, denialCode, ES, MSFT, money, type order, px } from "./testing.ts";
 
 type Asserts = Pick<typeof tap, "ok" | "equal" | "match">;
 type OrderSpec = Parameters<typeof order>[0];

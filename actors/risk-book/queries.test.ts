@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
-import { AAPL, BookHarness, money, px } from "./fixtures.ts";
+import { AAPL, BookHarness, money, px } from "./testing.ts";
 
 t.test("GetRiskLimits answers the book's limits, and SetRiskLimits answers with the limits in force", async (t) => {
   const h = new BookHarness();

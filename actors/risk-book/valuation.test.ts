@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { AAPL, BookHarness, ES, MSFT, px, testConfig } from "./fixtures.ts";
+import { AAPL, BookHarness, ES, MSFT, px, testConfig } from "./testing.ts";
 import { totals } from "./portfolio.ts";
 import { emptyValuation, valuate } from "./valuation.ts";
 

@@ -1,6 +1,6 @@
 import t from "tap";
 import { SCALE } from "../domain/index.ts";
-import { AAPL, MSFT, money } from "./fixtures.ts";
+import { AAPL, MSFT, money } from "./testing.ts";
 import { emptyReturnWindow, sampleReturns, valueAtRisk } from "./var.ts";
 
 t.test("historical VaR is the negated tail quantile of today's exposure times past returns", async (t) => {

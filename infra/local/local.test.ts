@@ -8,6 +8,7 @@ import { loadConfig } from "../config/index.ts";
 import { connectNats } from "../nats/index.ts";
 import { questdbSql } from "../questdb/index.ts";
 import { freePort, isPortBound, repoRoot, startLocalInfra } from "./index.ts";
+import { eventually } from "../../test/testing.ts";
 
 // Three QuestDB starts and a 20 s guardian wait: on a loaded machine this file needs more than the default.
 t.setTimeout(300_000);
@@ -45,15 +46,9 @@ function childrenOf(pid: number): { pid: number; comm: string }[] {
   return out;
 }
 
-/** Polls `condition` until it holds or `timeoutMs` passes; returns whether it held. */
-async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(200);
-  }
-  return condition();
-}
+/** Whether `condition` comes to hold within `timeoutMs`: the assertions below report what did not. */
+const held = (what: string, condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> =>
+  eventually(what, condition, { timeoutMs, everyMs: 200 }).catch(() => false);
 
 async function boundPorts(ports: number[]): Promise<number[]> {
   const bound = await Promise.all(ports.map((p) => isPortBound(p)));
@@ -127,7 +122,7 @@ async function startNode(t: Scope, env: Record<string, string>): Promise<NodePro
   void exited.then(() => {
     done = true;
   });
-  const up = await eventually(() => done || /node up/.test(out), 120_000);
+  const up = await held("the node up", () => done || /node up/.test(out), 120_000);
   if (!up || done) throw new Error(`the node did not come up:\n${out}`);
   // The servers only: the guardians (bash) and tsx's esbuild helpers of the worker cells are not servers.
   servers = childrenOf(child.pid!).filter((c) => c.comm.startsWith("nats-server") || c.comm === "java");
@@ -181,7 +176,7 @@ t.test("when the node is killed with SIGKILL the guardians end nats-server and Q
   node.child.kill("SIGKILL");
   t.same(await node.exited, { code: null, signal: "SIGKILL" });
   // The guardian notices within 0.5 s, sends SIGTERM, and SIGKILL 5 s later: 10 s is ample, 20 s allows for load.
-  const gone = await eventually(() => servers.every((s) => !isRunning(s.pid)), 20_000);
+  const gone = await held("the servers ended", () => servers.every((s) => !isRunning(s.pid)), 20_000);
   t.ok(gone, `servers ended: ${JSON.stringify(servers.map((s) => ({ ...s, running: isRunning(s.pid) })))}`);
-  t.ok(await eventually(async () => (await boundPorts(portsOf(env))).length === 0, 5_000), "no port is bound afterwards");
+  t.ok(await held("no port bound", async () => (await boundPorts(portsOf(env))).length === 0, 5_000), "no port is bound afterwards");
 });

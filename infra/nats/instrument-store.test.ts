@@ -4,11 +4,9 @@ import { join } from "node:path";
 import t from "tap";
 import { parseFixed } from "../../actors/domain/index.ts";
 import { demoUniverse, type InstrumentDefinition, InstrumentDefinitionError } from "../../actors/instrument/index.ts";
-import { startTestInfra } from "../local/index.ts";
+import { eventually, startTestServers, type Teardown } from "../../test/testing.ts";
 import {
   type Catalogue,
-  connectNats,
-  declareResources,
   deleteDefinition,
   getDefinition,
   instrumentIdOfKey,
@@ -20,22 +18,8 @@ import {
   watchCatalogue,
 } from "./index.ts";
 
-async function bucketFor(t: { teardown: (fn: () => unknown) => void }) {
-  const infra = await startTestInfra();
-  t.teardown(() => infra.stop());
-  const nc = await connectNats(infra.natsUrl, "instrument-store-test");
-  t.teardown(() => nc.close());
-  await declareResources(nc, { replicas: 1 });
-  return openInstrumentBucket(nc);
-}
-
-async function until<T>(check: () => T | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 500; i++) {
-    const v = check();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+async function bucketFor(t: Teardown) {
+  return openInstrumentBucket((await startTestServers(t)).nc);
 }
 
 const future: InstrumentDefinition = {
@@ -152,18 +136,18 @@ t.test("a watched catalogue sees a definition added, changed and deleted, in the
   t.same([...catalogue.keys()], ["BRK.B.XNYS"], "loaded before the watch returns");
 
   await putDefinitions(kv, [future]);
-  await until(() => catalogue.get("ES.Z26.XCME"), "the added definition");
+  await eventually("the added definition", () => catalogue.get("ES.Z26.XCME"));
   t.same(catalogue.get("ES.Z26.XCME"), future);
 
   await putDefinitions(kv, [{ ...future, priceIncrement: parseFixed("0.5") }]);
-  await until(() => (catalogue.get("ES.Z26.XCME")?.priceIncrement === parseFixed("0.5") ? true : undefined), "the changed definition");
+  await eventually("the changed definition", () => (catalogue.get("ES.Z26.XCME")?.priceIncrement === parseFixed("0.5") ? true : undefined));
 
   await kv.put(instrumentKey("BRK.B.XNYS"), "{not json");
-  await until(() => (invalid.length ? true : undefined), "the bad value reported");
+  await eventually("the bad value reported", () => (invalid.length ? true : undefined));
   t.same(catalogue.get("BRK.B.XNYS"), fine, "a corrupt write leaves the last good definition in place");
 
   await deleteDefinition(kv, "ES.Z26.XCME");
-  await until(() => (catalogue.has("ES.Z26.XCME") ? undefined : true), "the deleted definition gone");
+  await eventually("the deleted definition gone", () => (catalogue.has("ES.Z26.XCME") ? undefined : true));
   t.same(changes, ["put ES.Z26.XCME", "put ES.Z26.XCME", "delete ES.Z26.XCME"]);
   t.same(invalid, [instrumentKey("BRK.B.XNYS")]);
 });

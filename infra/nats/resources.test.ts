@@ -3,18 +3,14 @@ import { Kvm } from "@nats-io/kv";
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
 import { subjects } from "../../actors/contract/index.ts";
-import { startTestInfra } from "../local/index.ts";
-import { buckets, connectNats, declareResources, declaredBuckets, declaredStreams, ResourceConflictError, streams } from "./index.ts";
+import { startTestServers, type Teardown } from "../../test/testing.ts";
+import { buckets, declareResources, declaredBuckets, declaredStreams, ResourceConflictError, streams } from "./index.ts";
 
 const ns = (ms: number): number => ms * 1_000_000;
 
 /** A fresh nats-server and a connection to it, both gone when the test ends (pass or fail). */
-async function natsFor(t: { teardown: (fn: () => unknown) => void }) {
-  const infra = await startTestInfra();
-  t.teardown(() => infra.stop());
-  const nc = await connectNats(infra.natsUrl, "resources-test");
-  t.teardown(() => nc.close());
-  return nc;
+async function natsFor(t: Teardown) {
+  return (await startTestServers(t, { declare: false })).nc;
 }
 
 t.test("a declared stream carries an event with its headers from publish to consumer", async (t) => {

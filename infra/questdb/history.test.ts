@@ -3,7 +3,8 @@ import t from "tap";
 import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import type { ReplayClock } from "../../actors/feed/replay/index.ts";
-import { startTestInfra, type TestInfra } from "../local/index.ts";
+import type { TestInfra } from "../local/index.ts";
+import { startTestServers } from "../../test/testing.ts";
 import { connectNats, decodeMessage } from "../nats/index.ts";
 import {
   barsOf,
@@ -19,7 +20,7 @@ import {
   ticksOf,
 } from "./index.ts";
 import { barRow, orderEventRows, quoteRow, tradeRow, writeRow } from "./rows.ts";
-import { walApplied } from "./test-support.ts";
+import { walApplied } from "./testing.ts";
 
 // One QuestDB (and nats-server) for the file; the rows are written once and only read by the tests.
 let infra: TestInfra;
@@ -72,7 +73,7 @@ const orderEvents: OrderEvent[] = [
 ];
 
 t.before(async () => {
-  infra = await startTestInfra({ questdb: true });
+  ({ infra } = await startTestServers(t, { questdb: true, declare: false }));
   url = infra.questdbUrl ?? "";
   await declareTables(url);
   const sender = await openIlpSender(url);
@@ -90,7 +91,6 @@ t.before(async () => {
   await sender.close();
   for (const table of ["quotes", "trades", "bars", "orders"]) await walApplied(url, table);
 });
-t.teardown(() => infra?.stop());
 
 t.test("bars come back by instrument, bar type and open-time range as the Bar messages that were written", async (t) => {
   t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), bars);

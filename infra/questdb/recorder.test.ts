@@ -3,11 +3,12 @@ import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-
 import t from "tap";
 import { type Bar, type OrderEvent, parseFixed, type Quote, RecordRejectReason, type Trade } from "../../actors/domain/index.ts";
 import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
-import { freePort, startTestInfra, type TestInfra } from "../local/index.ts";
-import { connectNats, declareResources, decodeMessage, encodeMessage, streams } from "../nats/index.ts";
+import { freePort, type TestInfra } from "../local/index.ts";
+import { connectNats, decodeMessage, encodeMessage, streams } from "../nats/index.ts";
 import { createLogger } from "../telemetry/index.ts";
 import { declareTables, openIlpSender, questdbSql, Recorder, type RecorderOptions, recorderDlq, rowsOf } from "./index.ts";
-import { eventually, walApplied } from "./test-support.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
+import { walApplied } from "./testing.ts";
 
 // One nats-server and one QuestDB for the whole file: starting QuestDB costs seconds. Each test purges the streams
 // and uses its own symbols, so the tests do not see each other's rows.
@@ -15,15 +16,9 @@ let infra: TestInfra;
 let url: string;
 let nc: NatsConnection;
 t.before(async () => {
-  infra = await startTestInfra({ questdb: true });
+  ({ infra, nc } = await startTestServers(t, { questdb: true }));
   url = infra.questdbUrl ?? "";
-  nc = await connectNats(infra.natsUrl, "recorder-test");
-  await declareResources(nc, { replicas: 1 });
   await declareTables(url);
-});
-t.teardown(async () => {
-  await nc?.close();
-  await infra?.stop();
 });
 
 const quiet = process.env.AM_TEST_LOG ? createLogger({ json: false, write: (l) => process.stderr.write(`${l}\n`) }) : createLogger({ write: () => {} });
@@ -103,7 +98,7 @@ const drained = (r: Recorder, lane: "marketData" | "orders" = "marketData") =>
   eventually(`${lane} consumer drained`, async () => {
     const s = (await r.stats())[lane];
     return s && s.numPending === 0 && s.numAckPending === 0 ? s : undefined;
-  });
+  }, { timeoutMs: 30_000, everyMs: 50 });
 
 const quoteRows = async (symbol: string) => {
   await walApplied(url, "quotes");
@@ -217,7 +212,7 @@ t.test("a recorder that dies between a flush and its acks is replaced by one tha
     },
   });
   await crashing.start();
-  await eventually("first recorder's connection closed", async () => (ncA.isClosed() ? true : undefined));
+  await eventually("first recorder's connection closed", async () => (ncA.isClosed() ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
   await crashing.stop();
   const jsm = await jetstreamManager(nc);
   const mid = await jsm.consumers.info(streams.marketData, "rec-crash-md");
@@ -296,7 +291,7 @@ t.test("with QuestDB unreachable the recorder holds one bounded batch, acknowled
     peakHeld = Math.max(peakHeld, x.held);
     peakAckPending = Math.max(peakAckPending, x.numAckPending);
     return x.failedFlushes >= 10 ? x : undefined;
-  });
+  }, { timeoutMs: 30_000, everyMs: 50 });
   t.equal(s.acked, 0, "nothing is acknowledged while QuestDB is away");
   t.equal((await jsm.consumers.info(streams.marketData, "rec-down-md")).ack_floor.stream_seq, base[streams.marketData], "the ack floor has not moved");
   t.ok(peakHeld <= 10, `at most one batch in hand (peak ${peakHeld})`);
@@ -317,7 +312,7 @@ t.test("a graceful stop finishes the batch in hand: every row written is acknowl
   for (let i = 0; i < M; i++) await publish(quote(inst, i));
   const first = new Recorder({ nc, questdbUrl: url, durable: "rec-stop", batchSize: 10, ackWaitMs: 1_000, statsIntervalMs: 0, log: quiet, record: { orders: false } });
   await first.start();
-  await eventually("a first batch acknowledged", async () => ((await first.stats()).marketData?.acked ? true : undefined));
+  await eventually("a first batch acknowledged", async () => ((await first.stats()).marketData?.acked ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
   await first.stop();
   const acked = (await jetstreamManager(nc).then((jsm) => jsm.consumers.info(streams.marketData, "rec-stop-md"))).ack_floor.stream_seq - (base[streams.marketData] ?? 0);
   t.equal((await quoteRows("REC5")).length, acked, "no batch was written and left unacknowledged");

@@ -1,29 +1,13 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
-import { startTestInfra } from "../local/index.ts";
+import { startTestServers, type Teardown } from "../../test/testing.ts";
+import { walApplied } from "./testing.ts";
 import { declareTables, openIlpSender, questdbSql, rowsOf, TableConflictError, tables } from "./index.ts";
 
-/** A fresh QuestDB (and nats-server, which startTestInfra always starts), gone when the test ends. */
-async function questdbFor(t: { teardown: (fn: () => unknown) => void }): Promise<string> {
-  const infra = await startTestInfra({ questdb: true });
-  t.teardown(() => infra.stop());
-  if (!infra.questdbUrl) throw new Error("startTestInfra({ questdb: true }) returned no QuestDB URL");
+/** A fresh QuestDB (and nats-server, which the test servers always include), gone when the test ends. */
+async function questdbFor(t: Teardown): Promise<string> {
+  const { infra } = await startTestServers(t, { questdb: true, declare: false });
+  if (!infra.questdbUrl) throw new Error("startTestServers({ questdb: true }) returned no QuestDB URL");
   return infra.questdbUrl;
-}
-
-/**
- * WAL tables apply committed transactions asynchronously: wait (bounded) until the writer has caught up with the
- * sequencer, so what a query sees is everything that was flushed.
- */
-async function walApplied(url: string, table: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = rowsOf(await questdbSql(url, `SELECT suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name = '${table}'`))[0];
-    if (row?.suspended === true) throw new Error(`WAL of ${table} is suspended`);
-    if (row && row.sequencerTxn !== 0 && row.writerTxn === row.sequencerTxn) return;
-    if (Date.now() > deadline) throw new Error(`WAL of ${table} not applied within ${timeoutMs} ms: ${JSON.stringify(row)}`);
-    await sleep(100);
-  }
 }
 
 // Starting QuestDB takes seconds: the tests that only add to the declared tables share one server.
@@ -71,7 +55,7 @@ t.test("a quote written over ILP reads back with exact decimals, and writing it 
   const url = await sharedQuestdb();
   await declareTables(url);
   await writeQuote(url);
-  await walApplied(url, "quotes");
+  await walApplied(url, "quotes", { written: true });
   const query = "SELECT ts, venue, symbol, bid, bid_size, ask, ask_size, seq, ts_init FROM quotes";
   const first = rowsOf(await questdbSql(url, query));
   t.same(first, [
@@ -90,7 +74,7 @@ t.test("a quote written over ILP reads back with exact decimals, and writing it 
   const txnAfterFirst = rowsOf(await questdbSql(url, "SELECT sequencerTxn FROM wal_tables() WHERE name = 'quotes'"))[0]?.sequencerTxn;
 
   await writeQuote(url);
-  await walApplied(url, "quotes");
+  await walApplied(url, "quotes", { written: true });
   const txnAfterSecond = rowsOf(await questdbSql(url, "SELECT sequencerTxn FROM wal_tables() WHERE name = 'quotes'"))[0]?.sequencerTxn;
   t.ok(Number(txnAfterSecond) > Number(txnAfterFirst), "the second write was committed and applied");
   t.same(rowsOf(await questdbSql(url, query)), first, "the same keys upsert: still one identical row");

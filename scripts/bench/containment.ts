@@ -36,13 +36,14 @@
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { subjects } from "../../actors/contract/index.ts";
 import { startTestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { decodePayload, encodeMessage, encodePayload } from "../../infra/nats/codec.ts";
 import { admin, command, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
-import { sleep, until } from "./support/waiting.ts";
+import { eventually } from "../../test/testing.ts";
 
 const ACTORS = 200;
 const SNAP_ACTORS = 40;
@@ -141,16 +142,16 @@ function decodePayloadSafe(data: Uint8Array): unknown {
 }
 
 async function place(nc: NatsConnection, a: Actor): Promise<void> {
-  const r = await until(async () => {
+  const r = await eventually(`${a.kind}/${a.id} placed`, async () => {
     const s = (await admin(nc, "status", { type: "AdminActorRequest", kind: a.kind, id: a.id }, 1_000)).result as { node?: string; cell?: number; status?: string } | undefined;
     return s?.node && s.status === "running" ? s : undefined;
-  }, `${a.kind}/${a.id} placed`);
+  }, { timeoutMs: 30_000, everyMs: 25 });
   a.node = r.node;
   a.cell = r.cell;
 }
 
 async function finalCount(nc: NatsConnection, a: Actor): Promise<number> {
-  return until(async () => ((await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).result as { count: number }).count, `${a.kind}/${a.id} count`, 60_000);
+  return eventually(`${a.kind}/${a.id} count`, async () => ((await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).result as { count: number }).count, { timeoutMs: 60_000, everyMs: 25 });
 }
 
 interface CaseResult {
@@ -167,13 +168,13 @@ async function main(): Promise<Record<string, unknown>> {
   await declareResources(nc, { replicas: 1 });
   for (const name of ["ct-a", "ct-b"]) procs.push(startNodeProcess(t, name, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", AM_LOG_LEVEL: "warn" }));
   // At warn level the node prints no "node up": wait for both in the live-node list instead.
-  await until(async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" }, 1_000)).result as { live: string[] }).live.length === 2, "both nodes registered", 60_000);
+  await eventually("both nodes registered", async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" }, 1_000)).result as { live: string[] }).live.length === 2, { timeoutMs: 60_000, everyMs: 25 });
   const actors: Actor[] = [
     ...Array.from({ length: ACTORS }, (_, i) => ({ kind: ES, id: `a${i}`, acked: 0 })),
     ...Array.from({ length: SNAP_ACTORS }, (_, i) => ({ kind: SNAP, id: `s${i}`, acked: 0 })),
   ];
   for (const a of actors) await admin(nc, "spawn", { type: "AdminActorRequest", kind: a.kind, id: a.id });
-  await Promise.all(actors.map((a) => until(async () => (await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).ok, `${a.kind}/${a.id} up`, 60_000)));
+  await Promise.all(actors.map((a) => eventually(`${a.kind}/${a.id} up`, async () => (await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).ok, { timeoutMs: 60_000, everyMs: 25 })));
   for (const a of actors) await place(nc, a);
   log(`${ACTORS} event-sourced + ${SNAP_ACTORS} snapshot counters up: ${actors.filter((a) => a.node === "ct-a").length} on ct-a, ${actors.filter((a) => a.node === "ct-b").length} on ct-b`);
 

@@ -26,6 +26,7 @@
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { subjects } from "../../actors/contract/index.ts";
 import { startTestInfra, type TestInfra } from "../../infra/local/index.ts";
@@ -33,7 +34,7 @@ import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { benchVenue } from "../../supervisors/runtime/testing/quote-counter-kind.ts";
 import { admin, command, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
-import { sleep, until } from "./support/waiting.ts";
+import { eventually } from "../../test/testing.ts";
 
 const ACTORS = 100;
 const WARMUP_MS = 1_000;
@@ -70,12 +71,12 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
   const procs = nodes.map((n) => startNodeProcess(t, n, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}) }));
   allProcs.push(...procs);
   await Promise.all(procs.map((p) => p.waitFor(/node up/)));
-  await until(async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === nodes.length, "nodes registered");
+  await eventually("nodes registered", async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === nodes.length, { timeoutMs: 30_000, everyMs: 25 });
   return { infra, nc, procs };
 }
 
 const answers = (nc: NatsConnection, kind: string, id: string, timeout = 1_000) =>
-  until(async () => ((await command(nc, kind, id, { type: "GetCount" }, timeout)).result as { count: number } | undefined), `${kind}/${id} answering`);
+  eventually(`${kind}/${id} answering`, async () => ((await command(nc, kind, id, { type: "GetCount" }, timeout)).result as { count: number } | undefined), { timeoutMs: 30_000, everyMs: 25 });
 
 async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg: number; rrP50Us: number; rrP99Us: number; restartP99Ms: number }> {
   const { infra, nc, procs } = await cluster(["kernel-a"]);
@@ -180,7 +181,7 @@ async function failover(): Promise<number> {
   for (const id of ids) await admin(nc, "spawn", { type: "AdminActorRequest", kind: K, id });
   const acked = new Map<string, number>();
   for (const id of ids) {
-    await until(async () => (await command(nc, K, id, { type: "Increment", by: 1 }, 1_000)).ok, `${id} up`);
+    await eventually(`${id} up`, async () => (await command(nc, K, id, { type: "Increment", by: 1 }, 1_000)).ok, { timeoutMs: 30_000, everyMs: 25 });
     acked.set(id, 1);
     for (let i = 0; i < 3; i++) if ((await command(nc, K, id, { type: "Increment", by: 1 })).ok) acked.set(id, acked.get(id)! + 1);
   }
@@ -194,7 +195,7 @@ async function failover(): Promise<number> {
   const killedAt = performance.now();
   const back = await Promise.all(
     moved.map(async (id) => {
-      const count = await until(async () => ((await command(nc, K, id, { type: "GetCount" }, 200)).result as { count: number }).count, `${id} on the survivor`);
+      const count = await eventually(`${id} on the survivor`, async () => ((await command(nc, K, id, { type: "GetCount" }, 200)).result as { count: number }).count, { timeoutMs: 30_000, everyMs: 25 });
       if (count !== acked.get(id)) throw new Error(`${id} came back with ${count}, acknowledged ${acked.get(id)}`);
       return performance.now() - killedAt;
     }),

@@ -21,6 +21,7 @@
  *   JSON line gives that step's figures and every step's.
  */
 import { loadavg } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
@@ -31,7 +32,7 @@ import { Header } from "../../infra/nats/codec.ts";
 import { connectNats, decodePayload, declareResources, encodePayload, streams } from "../../infra/nats/index.ts";
 import { declareTables, questdbSql, rowsOf } from "../../infra/questdb/index.ts";
 import { admin, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
-import { sleep, until } from "./support/waiting.ts";
+import { eventually } from "../../test/testing.ts";
 
 const INSTRUMENTS = Number(process.env.TICKS_BENCH_INSTRUMENTS ?? 500);
 const RATES = (process.env.TICKS_BENCH_RATES ?? "5000,10000,25000,50000,100000").split(",").map(Number);
@@ -172,11 +173,11 @@ async function main(): Promise<void> {
   await node.waitFor(/node up/, 60_000);
   const universe = demoUniverse(INSTRUMENTS);
   for (const d of universe) await admin(nc, "spawn", { type: "AdminActorRequest", kind: "instrument", id: d.id });
-  await until(async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), "every instrument actor answering", 60_000);
+  await eventually("every instrument actor answering", async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), { timeoutMs: 60_000, everyMs: 25 });
   log(`${INSTRUMENTS} instrument actors up`);
 
   const jsm = await jetstreamManager(nc);
-  await until(async () => (await jsm.consumers.info(streams.marketData, RECORDER)) !== undefined, "the recorder's consumer");
+  await eventually("the recorder's consumer", async () => (await jsm.consumers.info(streams.marketData, RECORDER)) !== undefined, { timeoutMs: 30_000, everyMs: 25 });
 
   // Latency: this process listens to every SAMPLE_EVERY-th instrument's normalised quotes and trades.
   const listener = await connectNats(infra.natsUrl, "ticks-bench-listener");
@@ -198,7 +199,7 @@ async function main(): Promise<void> {
   const feed = new Feed(nc, universe);
   log("warming up at 5 000 ticks/s for 3 s");
   await feed.run(5_000, 3_000);
-  await until(async () => (await recorderLagMs(jsm)) === 0 || undefined, "the recorder to catch up after warm-up");
+  await eventually("the recorder to catch up after warm-up", async () => (await recorderLagMs(jsm)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
 
   const steps: Step[] = [];
   for (const rate of RATES) {
@@ -255,7 +256,7 @@ async function main(): Promise<void> {
         `load ${loadavg()[0]!.toFixed(1)}${step.held ? "" : " — did not hold"}`,
     );
     if (!step.held) break;
-    await until(async () => (await recorderLagMs(jsm)) === 0 || undefined, "the recorder to catch up between steps");
+    await eventually("the recorder to catch up between steps", async () => (await recorderLagMs(jsm)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
   }
 
   const best = [...steps].reverse().find((s) => s.held) ?? steps[0]!;

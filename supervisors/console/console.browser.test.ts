@@ -12,7 +12,7 @@ import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/cod
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { admin, command } from "../node/admin-client.ts";
 import { startTestNode } from "../node/testing.ts";
-import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 import { signToken } from "./auth.ts";
 import { startConsole } from "./server.ts";
 
@@ -124,10 +124,10 @@ function liveMarket(nc: NatsConnection): () => void {
 
 t.test("the console in Chromium: a crashing actor, an operator's quarantine and release, a viewer's disabled controls", { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" }, async (t) => {
   mkdirSync(artifacts, { recursive: true });
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const _node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 1000, logLevel: "error" });
   for (const id of ["boom", "alpha", "beta", "gamma"]) await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id });
-  await eventually(async () => (await command(f.nc, K, "boom", { type: "Increment", by: 7 }, 500).catch(() => undefined))?.ok, "boom up");
+  await eventually("boom up", async () => (await command(f.nc, K, "boom", { type: "Increment", by: 7 }, 500).catch(() => undefined))?.ok);
   const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 300, riskIntervalMs: 500, log: createLogger({ level: "error" }) });
   t.teardown(() => running.stop());
   const stopMarket = liveMarket(f.nc);
@@ -171,7 +171,7 @@ t.test("the console in Chromium: a crashing actor, an operator's quarantine and 
   await page.locator("#confirm[open]").waitFor();
   await page.locator("#confirm-ok").click();
   await page.locator(`#tree-body tr[data-id="boom"][data-status="running"]`).waitFor({ timeout: 15_000 });
-  await eventually(async () => (await command(f.nc, K, "boom", { type: "GetCount" }, 500).catch(() => undefined))?.ok, "boom answers after release");
+  await eventually("boom answers after release", async () => (await command(f.nc, K, "boom", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   t.pass("released from the page, the actor runs again");
 
   // A cancelled confirmation does nothing.

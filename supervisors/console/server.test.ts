@@ -5,7 +5,7 @@ import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { admin, command } from "../node/admin-client.ts";
 import { startTestNode } from "../node/testing.ts";
-import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 import { signToken } from "./auth.ts";
 import { startConsole } from "./server.ts";
 import { actorIn, ConsoleClient } from "./testing.ts";
@@ -14,10 +14,10 @@ const K = "counter-snapshot";
 const SECRET = "console-test-secret-of-at-least-32-bytes!";
 
 t.test("the console over a real node", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
   await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
-  await eventually(async () => (await command(f.nc, K, "x", { type: "Increment", by: 2 }, 500).catch(() => undefined))?.ok, "x up");
+  await eventually("x up", async () => (await command(f.nc, K, "x", { type: "Increment", by: 2 }, 500).catch(() => undefined))?.ok);
   const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 200, healthIntervalMs: 500, log: createLogger({ level: "error" }) });
   t.teardown(() => running.stop());
   const operator = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
@@ -81,7 +81,7 @@ t.test("the console over a real node", async (t) => {
     const tree = await operator.waitFor((f) => f.type === "tree" && actorIn(f, K, "x")?.status === "quarantined", "quarantined in the tree");
     t.ok(tree);
     t.match(await operator.request({ op: "action", action: "release", kind: K, id: "x" }), { ok: true });
-    await eventually(async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok, "x back");
+    await eventually("x back", async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   });
 
   t.test("the kill switch goes to the risk book signed with the operator's name", async (t) => {
@@ -132,7 +132,7 @@ t.test("the console over a real node", async (t) => {
 });
 
 t.test("a token that does not verify is refused with close code 4401", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, sessionCheckMs: 200, log: createLogger({ level: "error" }) });
   t.teardown(() => running.stop());
   const forged = await ConsoleClient.open(running.url, await signToken({ sub: "mallory", role: "admin" }, "another-secret-another-secret-xx-yy"));

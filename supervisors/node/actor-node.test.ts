@@ -2,22 +2,22 @@ import t from "tap";
 import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
-import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 import { admin, command, startTestNode } from "./testing.ts";
 
 const K = "counter-snapshot";
 
 t.test("a hung handler ends only its cell: its siblings answer again at once, and the culprit is quarantined once its intensity is spent", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 800, logLevel: "warn" });
   const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
   for (const id of ids) await node.ensure({ kind: K, id });
-  await eventually(() => ids.every((id) => node.hosts({ kind: K, id })), "all placed");
+  await eventually("all placed", () => ids.every((id) => node.hosts({ kind: K, id })));
   const cellOf = (id: string) => bucketOf(`${K}/${id}`, 2);
   const culprit = "a";
   const sibling = ids.find((id) => id !== culprit && cellOf(id) === cellOf(culprit))!;
   const other = ids.find((id) => cellOf(id) !== cellOf(culprit))!;
-  for (const id of [sibling, other]) await eventually(async () => (await command(f.nc, K, id, { type: "Increment", by: 10 }).catch(() => undefined))?.ok, `${id} up`);
+  for (const id of [sibling, other]) await eventually(`${id} up`, async () => (await command(f.nc, K, id, { type: "Increment", by: 10 }).catch(() => undefined))?.ok);
   await new Promise((r) => setTimeout(r, 200)); // let the snapshots reach KV
   const events: string[] = [];
   const sys = f.nc.subscribe(subjects.sysAll(), {
@@ -33,28 +33,28 @@ t.test("a hung handler ends only its cell: its siblings answer again at once, an
     f.nc.publish(subjects.cmd(K, culprit), data, { headers });
   };
   for (let round = 1; round <= 4; round++) {
-    await eventually(async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok, `culprit back (round ${round})`, 45_000);
+    await eventually(`culprit back (round ${round})`, async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok, { timeoutMs: 45_000 });
     hang();
-    await eventually(() => events.filter((e) => e === "failed").length >= round, `hang ${round} detected`, 30_000);
+    await eventually(`hang ${round} detected`, () => events.filter((e) => e === "failed").length >= round, { timeoutMs: 30_000 });
     t.equal((await command(f.nc, K, other, { type: "GetCount" })).ok, true, "an actor of the other cell never stopped answering");
-    const back = await eventually(async () => (await command(f.nc, K, sibling, { type: "GetCount" }, 500).catch(() => undefined))?.result as { count: number } | undefined, "sibling restarted", 45_000);
+    const back = await eventually("sibling restarted", async () => (await command(f.nc, K, sibling, { type: "GetCount" }, 500).catch(() => undefined))?.result as { count: number } | undefined, { timeoutMs: 45_000 });
     t.equal(back.count, 10, "the sibling comes back with its state");
   }
-  await eventually(() => events.includes("quarantined"), "quarantined", 15_000);
+  await eventually("quarantined", () => events.includes("quarantined"), { timeoutMs: 15_000 });
   const status = await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: culprit });
   t.match(status.result, { status: "quarantined", reason: /hung/ });
   await t.rejects(command(f.nc, K, culprit, { type: "GetCount" }, 500), "a quarantined actor does not answer");
   t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: culprit })).ok, true);
-  await eventually(async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok, "released actor answers");
+  await eventually("released actor answers", async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   t.ok(events.includes("released"));
 });
 
 t.test("the admin API shows the tree, restarts, quarantines and releases an actor", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const _node = await startTestNode(t, f, { node: "n2", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
   const spawned = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
   t.equal(spawned.ok, true);
-  await eventually(async () => (await command(f.nc, K, "x", { type: "Increment", by: 3 }, 500).catch(() => undefined))?.ok, "x up");
+  await eventually("x up", async () => (await command(f.nc, K, "x", { type: "Increment", by: 3 }, 500).catch(() => undefined))?.ok);
   const bad = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: "no-such-kind", id: "x" });
   t.match(bad.error?.message, /unknown actor kind no-such-kind/);
   const invalid = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: "Bad Kind", id: "x" });
@@ -68,7 +68,7 @@ t.test("the admin API shows the tree, restarts, quarantines and releases an acto
   t.equal((await admin(f.nc, "quarantine", { type: "AdminQuarantineRequest", kind: K, id: "x", reason: "operator says so" })).ok, true);
   t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { status: "quarantined", reason: "operator says so" });
   t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);
-  await eventually(async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok, "x back");
+  await eventually("x back", async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   const info = await f.nc.request("$SRV.INFO.alphamind-admin", new Uint8Array(), { timeout: 2000 });
   t.match(JSON.parse(new TextDecoder().decode(info.data)), { name: "alphamind-admin", id: "n2" }, "discoverable as a NATS service");
 });

@@ -2,15 +2,15 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
 import { pathToFileURL } from "node:url";
 import { subjects } from "../../actors/contract/index.ts";
-import { startFakeAlphaVantage } from "../../infra/feeds/alpha-vantage/fake-server.ts";
-import { startFakeBinance } from "../../infra/feeds/binance/fake-server.ts";
-import { startFakePolygon } from "../../infra/feeds/polygon/fake-server.ts";
-import { capturingLogger, seededRandom } from "../../infra/feeds/test-support.ts";
+import { startFakeAlphaVantage } from "../../infra/feeds/alpha-vantage/testing.ts";
+import { startFakeBinance } from "../../infra/feeds/binance/testing.ts";
+import { startFakePolygon } from "../../infra/feeds/polygon/testing.ts";
+import { capturingLogger, seededRandom } from "../../infra/feeds/testing.ts";
 import { repoRoot } from "../../infra/local/index.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
-import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 import { ActorNode } from "./actor-node.ts";
 import { parseSymbolMap, startVendorFeeds, type VendorFeed } from "./feed-adapters.ts";
 import { startNodeProcess } from "./testing.ts";
@@ -19,7 +19,7 @@ const POLYGON_KEY = "pk_TEST_9f8e7d6c5b4a";
 const AV_KEY = "AVKEY0123456789";
 
 async function setup(t: { teardown(fn: () => unknown): void }, feed: VendorFeed, instrument: string) {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const node = new ActorNode({
     nc: f.nc,
     natsUrl: f.infra.natsUrl,
@@ -65,40 +65,40 @@ t.test("a Polygon feed actor streams to the instrument, reconnects after a drop 
     instruments: parseSymbolMap("AAPL=AAPL.XNAS", "XNAS", "test"),
   };
   const s = await setup(t, feed, "AAPL.XNAS");
-  await eventually(() => fake.liveClients === 1, "the adapter's session to subscribe");
+  await eventually("the adapter's session to subscribe", () => fake.liveClients === 1);
   fake.publish("AAPL", 5);
-  await eventually(() => ofType(s.raw, "RawTrade").length === 5, "5 raw trades");
+  await eventually("5 raw trades", () => ofType(s.raw, "RawTrade").length === 5);
   t.match(s.raw[0], { instrument: "AAPL.XNAS" }, "vendor AAPL feeds the instrument AAPL.XNAS");
 
   // the network drops; what happens while down is fetched over REST after the reconnect
   fake.dropConnections();
   fake.publish("AAPL", 4);
-  await eventually(async () => ((await s.describe("vendor-feed", "polygon")).context?.reconnects as number) >= 1, "the actor to count a reconnect");
-  await eventually(() => fake.liveClients === 1, "the reconnected session");
+  await eventually("the actor to count a reconnect", async () => ((await s.describe("vendor-feed", "polygon")).context?.reconnects as number) >= 1);
+  await eventually("the reconnected session", () => fake.liveClients === 1);
   fake.publish("AAPL", 3);
-  await eventually(() => ofType(s.raw, "RawTrade").length >= 12, "12 raw trades");
-  await eventually(() => ofType(s.raw, "RawQuote").length >= 12, "12 raw quotes");
+  await eventually("12 raw trades", () => ofType(s.raw, "RawTrade").length >= 12);
+  await eventually("12 raw quotes", () => ofType(s.raw, "RawQuote").length >= 12);
   await new Promise((r) => setTimeout(r, 200));
   const sent = fake.events.filter((e) => e.ev === "T").map((e) => (e as { i: string }).i);
   const got = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
   t.same(got, sent, "every trade exactly once, in order: no duplicate (replayed overlap dropped), no gap (backfilled)");
   const quoteSeqs = ofType(s.raw, "RawQuote").map((m) => m.seq as number);
   t.same(quoteSeqs, fake.events.filter((e) => e.ev === "Q").map((e) => e.q));
-  await eventually(async () => {
+  await eventually("the instrument to accept the vendor's quotes and trades", async () => {
     const d = await s.describe("instrument", "AAPL.XNAS");
     return ((d.context?.counters as { accepted?: number })?.accepted ?? 0) >= 24 ? d : undefined;
-  }, "the instrument to accept the vendor's quotes and trades");
+  });
 
   // repeated refused handshakes open the breaker; after the cool-off one half-open try gets through
   // the drop is the first failure, two refused handshakes make three: the circuit opens; the half-open try succeeds
   fake.refuse(2);
   fake.dropConnections();
-  await eventually(() => ofType(s.events, "FeedCircuitOpened").length === 1, "the circuit to open");
-  await eventually(() => ofType(s.events, "FeedCircuitClosed").length === 1, "the half-open try to close it", 10_000);
-  const d = await eventually(async () => {
+  await eventually("the circuit to open", () => ofType(s.events, "FeedCircuitOpened").length === 1);
+  await eventually("the half-open try to close it", () => ofType(s.events, "FeedCircuitClosed").length === 1, { timeoutMs: 10_000 });
+  const d = await eventually("streaming again", async () => {
     const x = await s.describe("vendor-feed", "polygon");
     return x.state === "streaming" ? x : undefined;
-  }, "streaming again");
+  });
   t.match(d.context, { breaker: "closed", circuitOpened: 1 });
   t.ok((d.context?.failures as number) >= 3, "the refused handshakes were counted");
 
@@ -118,17 +118,17 @@ t.test("an Alpha Vantage rate-limit reply sends the actor to backoff; it retries
     instruments: parseSymbolMap("IBM=IBM.XNYS", "XNAS", "test"),
   };
   const s = await setup(t, feed, "IBM.XNYS");
-  await eventually(() => ofType(s.raw, "RawTrade").length === 3, "the first 3 bars");
+  await eventually("the first 3 bars", () => ofType(s.raw, "RawTrade").length === 3);
   const d = await s.describe("vendor-feed", "alpha-vantage");
   t.match(d.context, { lastError: { reason: "RATE_LIMITED" } }, "the rate-limit reply was a failure the actor backed off from");
   t.ok((d.context?.failures as number) >= 1);
   fake.addBars("IBM", 8); // more than the compact window: the adapter must ask for the full series
   fake.answerNext("information");
-  await eventually(() => ofType(s.raw, "RawTrade").length === 11, "11 bars", 10_000);
+  await eventually("11 bars", () => ofType(s.raw, "RawTrade").length === 11, { timeoutMs: 10_000 });
   await new Promise((r) => setTimeout(r, 200));
   const ids = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
   t.equal(new Set(ids).size, 11, "no bar twice");
-  await eventually(async () => ((await s.describe("vendor-feed", "alpha-vantage")).context?.reconnects as number) >= 1, "the in-session rate limit counted as a drop");
+  await eventually("the in-session rate limit counted as a drop", async () => ((await s.describe("vendor-feed", "alpha-vantage")).context?.reconnects as number) >= 1);
   t.notOk(s.lines.join("\n").includes(AV_KEY), "the API key never appears in the logs");
 });
 
@@ -140,20 +140,20 @@ t.test("a Binance L2 feed resyncs from a new snapshot after a drop and the instr
     instruments: parseSymbolMap("BTCUSDT", "BINANCE", "test"),
   };
   const s = await setup(t, feed, "BTCUSDT.BINANCE");
-  await eventually(() => fake.liveClients === 1, "the depth stream");
+  await eventually("the depth stream", () => fake.liveClients === 1);
   const snapshots = () => ofType(s.raw, "RawBookUpdate").filter((m) => m.kind === "snapshot").length;
   fake.publish("BTCUSDT", 1); // the first event makes the connector fetch a snapshot
-  await eventually(() => snapshots() === 1, "the first snapshot");
+  await eventually("the first snapshot", () => snapshots() === 1);
   fake.publish("BTCUSDT", 5);
-  await eventually(() => ofType(s.raw, "RawBookUpdate").length >= 4, "deltas after the snapshot");
+  await eventually("deltas after the snapshot", () => ofType(s.raw, "RawBookUpdate").length >= 4);
   fake.dropConnections();
   fake.publish("BTCUSDT", 3); // missed while down: the new snapshot covers them
-  await eventually(() => fake.connections === 2 && fake.liveClients === 1, "the reconnected stream");
+  await eventually("the reconnected stream", () => fake.connections === 2 && fake.liveClients === 1);
   fake.publish("BTCUSDT", 1);
-  await eventually(() => snapshots() === 2, "a second snapshot (resync)");
+  await eventually("a second snapshot (resync)", () => snapshots() === 2);
   const before = ofType(s.raw, "RawBookUpdate").length;
   fake.publish("BTCUSDT", 5);
-  await eventually(() => ofType(s.raw, "RawBookUpdate").length >= before + 3, "deltas after the resync");
+  await eventually("deltas after the resync", () => ofType(s.raw, "RawBookUpdate").length >= before + 3);
   await new Promise((r) => setTimeout(r, 200));
   const book = ofType(s.raw, "RawBookUpdate");
   let last = -1;
@@ -162,23 +162,23 @@ t.test("a Binance L2 feed resyncs from a new snapshot after a drop and the instr
     else t.equal(m.seq, last + 1, "each delta follows the one before");
     last = m.seq as number;
   }
-  const inst = await eventually(async () => {
+  const inst = await eventually("the instrument's book to follow", async () => {
     const d = await s.describe("instrument", "BTCUSDT.BINANCE");
     const c = d.context as { bookSynced?: boolean; bookSeq?: number } | undefined;
     return c?.bookSynced && c.bookSeq === last ? c : undefined;
-  }, "the instrument's book to follow");
+  });
   t.match(inst, { counters: { gaps: 0 } });
   // progress reaches the actor once a second
-  await eventually(async () => {
+  await eventually("the actor to count a reconnect and two snapshots", async () => {
     const c = (await s.describe("vendor-feed", "binance")).context;
     return (c?.reconnects as number) >= 1 && (c?.resyncs as number) >= 2;
-  }, "the actor to count a reconnect and two snapshots");
+  });
 });
 
 t.test("the node process runs the configured vendor feeds (AM_FEEDS) and never logs their API keys", async (t) => {
   const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY });
   t.teardown(() => fake.close());
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const raw: Message[] = [];
   collect(f.nc, subjects.feedAll("polygon"), raw);
   const node = startNodeProcess(t, "feeds-node", {
@@ -192,12 +192,12 @@ t.test("the node process runs the configured vendor feeds (AM_FEEDS) and never l
     AM_POLYGON_SYMBOLS: "AAPL=AAPL.XNAS",
   });
   await node.waitFor(/vendor feeds started/);
-  await eventually(() => fake.liveClients === 1, "the node's Polygon session", 15_000);
+  await eventually("the node's Polygon session", () => fake.liveClients === 1, { timeoutMs: 15_000 });
   fake.publish("AAPL", 3);
-  await eventually(() => ofType(raw, "RawTrade").length === 3, "raw trades from the node's adapter");
+  await eventually("raw trades from the node's adapter", () => ofType(raw, "RawTrade").length === 3);
   fake.dropConnections();
   await node.waitFor(/vendor feed down/);
-  await eventually(() => fake.connections >= 2 && fake.liveClients === 1, "the reconnect", 15_000);
+  await eventually("the reconnect", () => fake.connections >= 2 && fake.liveClients === 1, { timeoutMs: 15_000 });
   node.proc.kill("SIGTERM");
   await node.exited;
   t.ok(node.output.length > 10, "the node logged");

@@ -1,17 +1,17 @@
 import t from "tap";
 import { decodeMessage } from "../../infra/nats/codec.ts";
-import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 import { admin, command, startNodeProcess } from "./testing.ts";
 
 const K = "counter-od";
 const env = (natsUrl: string) => ({ AM_NATS_URL: natsUrl, AM_KINDS: "supervisors/runtime/testing/test-kinds.ts", AM_CELLS: "1", AM_DEMO_INSTRUMENTS: "0" });
 
 t.test("the first command to a new id is answered by the actor it creates, and two nodes create it once", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
   const b = startNodeProcess(t, "node-b", env(f.infra.natsUrl));
   await Promise.all([a.waitFor(/node up/), b.waitFor(/node up/)]);
-  await eventually(async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2, "both nodes registered");
+  await eventually("both nodes registered", async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2);
   const started: string[] = [];
   const sub = f.nc.subscribe("am.sys.started.*", {
     callback: (_e, m) => {
@@ -35,7 +35,7 @@ t.test("the first command to a new id is answered by the actor it creates, and t
 });
 
 t.test("a request that may not create an actor is answered 'not running' for an unknown id, and creates nothing", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
   await a.waitFor(/node up/);
   const r = await command(f.nc, K, "never", { type: "GetCount" }, 5_000);

@@ -6,7 +6,7 @@ import { repoRoot } from "../../infra/local/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
-import { eventually, type NatsFixture, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, type TestServers, startTestServers } from "../../test/testing.ts";
 import { ActorNode } from "./actor-node.ts";
 import { admin, type ReplyBody, seedDemoInstruments } from "./testing.ts";
 
@@ -14,7 +14,7 @@ import { admin, type ReplyBody, seedDemoInstruments } from "./testing.ts";
 process.env.AM_DEMO_INSTRUMENTS = "3";
 
 /** An in-process node hosting the platform's kinds (supervisors/node/kinds.ts). */
-async function startTradingNode(t: { teardown(fn: () => unknown): void }, f: NatsFixture, node: string): Promise<{ node: ActorNode; stop(): Promise<void> }> {
+async function startTradingNode(t: { teardown(fn: () => unknown): void }, f: TestServers, node: string): Promise<{ node: ActorNode; stop(): Promise<void> }> {
   await seedDemoInstruments(f.nc, 3);
   const n = new ActorNode({
     nc: f.nc,
@@ -44,9 +44,9 @@ interface Row {
   status: string;
   summary?: { state?: string };
 }
-const list = async (f: NatsFixture): Promise<Row[]> => ((await admin(f.nc, "list", { type: "AdminListRequest", kind: "strategy" }, 30_000)).result as { actors: Row[] }).actors;
-const deploy = (f: NatsFixture, id: string, config: Record<string, unknown>): Promise<ReplyBody> => admin(f.nc, "deploy", { type: "AdminDeployRequest", kind: "strategy", id, config }, 30_000);
-const status = async (f: NatsFixture, id: string) =>
+const list = async (f: TestServers): Promise<Row[]> => ((await admin(f.nc, "list", { type: "AdminListRequest", kind: "strategy" }, 30_000)).result as { actors: Row[] }).actors;
+const deploy = (f: TestServers, id: string, config: Record<string, unknown>): Promise<ReplyBody> => admin(f.nc, "deploy", { type: "AdminDeployRequest", kind: "strategy", id, config }, 30_000);
+const status = async (f: TestServers, id: string) =>
   (await admin(f.nc, "status", { type: "AdminActorRequest", kind: "strategy", id }, 1_000).catch(() => undefined))?.result as
     | { status: string; node: string; processed: number; context?: { state: string } }
     | undefined;
@@ -59,13 +59,13 @@ const meanReversion = {
 };
 
 t.test("am.admin.list names the demo strategies with the node that runs them", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   await startTradingNode(t, f, "n1");
   for (const id of ["trend-1", "meanrev-1", "mm-1"]) t.equal((await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: "strategy", id })).ok, true, `${id} spawned`);
-  const rows = await eventually(async () => {
+  const rows = await eventually("three running strategies", async () => {
     const r = await list(f);
     return r.length === 3 && r.every((a) => a.status === "running") ? r : undefined;
-  }, "three running strategies");
+  });
   t.same(
     rows.map((r) => [r.id, r.kind, r.node]),
     [
@@ -81,7 +81,7 @@ t.test("am.admin.list names the demo strategies with the node that runs them", a
 });
 
 t.test("a strategy deployed over the admin API runs, hears its market data, and comes back from KV on a new node", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const first = await startTradingNode(t, f, "n1");
   const deployed = await deploy(f, "mr-x", meanReversion);
   t.match(deployed, { ok: true, result: { deployed: "strategy/mr-x", key: "strategies.mr-x", created: true } });
@@ -89,10 +89,10 @@ t.test("a strategy deployed over the admin API runs, hears its market data, and 
   const stored = JSON.parse((await kv.get("strategies.mr-x"))!.string()) as Record<string, unknown>;
   t.match(stored, { strategy: "mean-reversion", book: "demo", channels: ["quote"], autoStart: true, instruments: [{ id: "SIM002.SIMX", tickSize: "0.01", lotSize: "1" }] }, "stored with sizes from the catalogue");
 
-  const running = await eventually(async () => {
+  const running = await eventually("mr-x running", async () => {
     const s = await status(f, "mr-x");
     return s?.status === "running" ? s : undefined;
-  }, "mr-x running", 15_000);
+  }, { timeoutMs: 15_000 });
   t.equal(running.node, "n1");
   t.equal(running.context?.state, "warmingUp", "it starts at once (autoStart) and warms up on quotes");
   let seq = 0;
@@ -103,10 +103,10 @@ t.test("a strategy deployed over the admin API runs, hears its market data, and 
     f.nc.publish(subjects.md("quote", { venue: "SIMX", symbol: "SIM002" }), data, { headers });
     await f.nc.flush();
   };
-  await eventually(async () => {
+  await eventually("mr-x processing quotes of SIM002.SIMX", async () => {
     await quote();
     return ((await status(f, "mr-x"))?.processed ?? 0) > 0;
-  }, "mr-x processing quotes of SIM002.SIMX", 10_000);
+  }, { timeoutMs: 10_000 });
   t.pass("it subscribes to the market data of its instrument");
 
   t.match(await deploy(f, "mr-x", { ...meanReversion, parameters: { source: "mid", exitZ: 0.2, entryZ: 1, maxPosition: 1, lookback: 5 } }), { ok: true, result: { created: false } }, "the same configuration again is a no-op");
@@ -117,16 +117,16 @@ t.test("a strategy deployed over the admin API runs, hears its market data, and 
   // A graceful stop releases the lease; a new node on the same NATS takes the strategy and rebuilds it from KV.
   await first.stop();
   await startTradingNode(t, f, "n2");
-  const back = await eventually(async () => {
+  const back = await eventually("mr-x running on n2", async () => {
     const s = await status(f, "mr-x");
     return s?.status === "running" && s.node === "n2" ? s : undefined;
-  }, "mr-x running on n2", 30_000);
+  }, { timeoutMs: 30_000 });
   t.equal(back.context?.state, "warmingUp");
   t.match(await list(f), [{ id: "mr-x", node: "n2", status: "running" }]);
 });
 
 t.test("a bad deployment names the field; nothing is stored and nothing spawned", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   await startTradingNode(t, f, "n1");
   const cases: [string, Record<string, unknown>, RegExp][] = [
     ["unknown sample", { ...meanReversion, strategy: "martingale" }, /^config\.strategy: /],

@@ -1,12 +1,12 @@
 import t from "tap";
 import { z } from "zod";
-import { defineKind, subjects, systemClock } from "../../actors/contract/index.ts";
+import { systemClock, subjects, defineKind } from "../../actors/contract/index.ts";
 import { fromNumber } from "../../actors/domain/index.ts";
 import { type StrategyDefinition, strategyMachine, subscriptions } from "../../actors/strategy/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree, type LifecycleEvent } from "../runtime/actor-tree.ts";
-import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 
 const INSTRUMENT = "X1.SIMX";
 const POISON_BID = fromNumber(13.13);
@@ -42,7 +42,7 @@ const strategyKind = defineKind({
 });
 
 t.test("a strategy that throws is restarted by its supervisor while the other strategy keeps trading", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const lifecycle: LifecycleEvent[] = [];
   const tree = new ActorTree([strategyKind], { nc: f.nc, store: f.store, clock: systemClock, log: createLogger({ level: "error" }), onLifecycle: (e) => lifecycle.push(e) });
   await tree.start();
@@ -64,20 +64,20 @@ t.test("a strategy that throws is restarted by its supervisor while the other st
   };
   const count = (s: string) => orders.filter((o) => o === s).length;
 
-  await eventually(async () => {
+  await eventually("both strategies trading", async () => {
     await quote(fromNumber(10));
     return count("bomb") > 0 && count("steady") > 0;
-  }, "both strategies trading");
+  });
   // Let the orders of the warm-up quotes arrive, so that the next order counted is the poison quote's.
   await new Promise((r) => setTimeout(r, 300));
   const before = { bomb: count("bomb"), steady: count("steady") };
   await quote(POISON_BID);
-  await eventually(() => lifecycle.some((e) => e.type === "restarted" && e.id === "bomb"), "the bomb restarted by its supervisor");
+  await eventually("the bomb restarted by its supervisor", () => lifecycle.some((e) => e.type === "restarted" && e.id === "bomb"));
   t.ok(lifecycle.some((e) => e.type === "failed" && e.id === "bomb" && /strategy bug/.test(e.error)), "its failure is reported with the error");
-  t.ok(await eventually(() => count("steady") > before.steady, "the steady strategy's order on the poison quote"), "the poison quote still reached the steady strategy");
-  await eventually(async () => {
+  t.ok(await eventually("the steady strategy's order on the poison quote", () => count("steady") > before.steady), "the poison quote still reached the steady strategy");
+  await eventually("both trading after the restart", async () => {
     await quote(fromNumber(10.5));
     return count("bomb") > before.bomb && count("steady") > before.steady + 1;
-  }, "both trading after the restart");
+  });
   t.notOk(lifecycle.some((e) => e.id === "steady" && e.type !== "started"), "the steady strategy never failed or restarted");
 });

@@ -5,6 +5,7 @@ import { demoUniverse } from "../../actors/instrument/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
 import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
+import type { Teardown, TestServers } from "../../test/testing.ts";
 import { ActorNode } from "./actor-node.ts";
 
 export { admin, command, type ReplyBody } from "./admin-client.ts";
@@ -20,7 +21,7 @@ export interface NodeProcess {
 
 /** Starts a node process (supervisors/node/main.ts) on an existing NATS server, killed at teardown. */
 export function startNodeProcess(
-  t: { teardown(fn: () => unknown): void },
+  t: Teardown,
   name: string,
   env: Record<string, string>,
   /** extra node flags (a benchmark's --cpu-prof, say) */
@@ -56,15 +57,21 @@ export function startNodeProcess(
         const seen = output.find((l) => pattern.test(l));
         if (seen) return resolve(seen);
         const timer = setTimeout(() => reject(new Error(`node ${name}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${output.slice(-5).join("\n")}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        waiters.push({
+          pattern,
+          resolve: (l) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        });
       }),
   };
 }
 
-/** An in-process ActorNode hosting the runtime's test kinds on a natsFixture's server, stopped at teardown. */
+/** An in-process ActorNode hosting the runtime's test kinds on the test servers, stopped at teardown. */
 export async function startTestNode(
-  t: { teardown(fn: () => unknown): void },
-  f: { nc: import("@nats-io/transport-node").NatsConnection; infra: { natsUrl: string } },
+  t: Teardown,
+  f: Pick<TestServers, "nc" | "infra">,
   o: { node?: string; cells?: number; hangBudgetMs?: number; logLevel?: "debug" | "info" | "warn" | "error" } = {},
 ): Promise<ActorNode> {
   const logLevel = o.logLevel ?? "error";

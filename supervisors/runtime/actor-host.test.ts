@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/cod
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost, type HostEnv } from "./actor-host.ts";
 import { counterKind } from "./testing/counter-kind.ts";
-import { eventually, natsFixture } from "./testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 
 const log = createLogger({ level: "error" });
 
@@ -21,7 +21,7 @@ function host(kind: ActorKind, id: string, env: Omit<HostEnv, "onExit" | "clock"
 }
 
 t.test("a command is answered over request/reply and changes the actor's state", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const h = host(counterKind("none"), "a", f);
   await h.incarnate();
   t.same((await ask(f.nc, "counter-none", "a", { type: "Increment", by: 2 })).ok, true);
@@ -30,7 +30,7 @@ t.test("a command is answered over request/reply and changes the actor's state",
 });
 
 t.test("a malformed message is dead-lettered with its reason and the actor goes on", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const h = host(counterKind("none"), "p", f);
   await h.incarnate();
   const dlq = f.nc.subscribe(subjects.dlq("counter-none", "p"), { max: 1 });
@@ -50,7 +50,7 @@ t.test("a malformed message is dead-lettered with its reason and the actor goes 
 });
 
 t.test("an action or guard that throws restarts the actor from its last state, and the message is not retried", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   let exits = 0;
   const h = host(counterKind("none"), "x", f, (hh) => {
     exits++;
@@ -70,7 +70,7 @@ t.test("an action or guard that throws restarts the actor from its last state, a
 });
 
 t.test("a snapshot actor stopped and started again on a new host resumes its state and its delayed event", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const kind = counterKind("snapshot");
   const h1 = host(kind, "s", f);
   await h1.incarnate();
@@ -80,13 +80,13 @@ t.test("a snapshot actor stopped and started again on a new host resumes its sta
   const h2 = host(kind, "s", f);
   await h2.incarnate();
   t.same((await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result, { count: 3, fired: 0 });
-  const fired = await eventually(async () => (await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result?.fired === 1, "the re-armed timer");
+  const fired = await eventually("the re-armed timer", async () => (await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result?.fired === 1);
   t.ok(fired, "the after(300) transition fires on the new host");
   await h2.stop();
 });
 
 t.test("an event-sourced actor journals its events and a new host rebuilds it by replay", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const kind = counterKind("event-sourced");
   // The first host has its own connection: closing it is the crash of its process, with no final snapshot.
   const nc1 = await connectNats(f.infra.natsUrl, "doomed");
@@ -103,14 +103,14 @@ t.test("an event-sourced actor journals its events and a new host rebuilds it by
   const h3 = new ActorHost(kind, "e", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
   await h3.incarnate();
   t.same((await ask(f.nc, "counter-es", "e", { type: "GetCount" })).result?.count, 6);
-  await eventually(() => seen.length === 3, "three published events");
+  await eventually("three published events", () => seen.length === 3);
   t.same(seen, Array(3).fill(subjects.evt("counter-es", "e", "Incremented")));
   sub.unsubscribe();
   await Promise.all([h2.stop(), h3.stop()]);
 });
 
 t.test("a second writer of the same journal is fenced out and nothing it decided is committed", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const kind = counterKind("event-sourced");
   const a = new ActorHost(kind, "f", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
   await a.incarnate();
@@ -119,9 +119,9 @@ t.test("a second writer of the same journal is fenced out and nothing it decided
   await b.incarnate();
   // Both hosts are subscribed; a direct delivery to each shows the fence.
   a.deliver({ type: "Increment", by: 1 });
-  await eventually(() => a.stats.processed === 1, "a's append");
+  await eventually("a's append", () => a.stats.processed === 1);
   b.deliver({ type: "Increment", by: 100 });
-  await eventually(() => bFailed, "b fenced");
+  await eventually("b fenced", () => bFailed);
   t.match(bFailed?.message, /another writer/);
   await a.stop();
   await b.stop();

@@ -5,7 +5,7 @@ import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/cod
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree, type LifecycleEvent } from "./actor-tree.ts";
 import { counterKind } from "./testing/counter-kind.ts";
-import { eventually, natsFixture } from "./testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 
 async function ask(nc: NatsConnection, id: string, message: Message) {
   const { data, headers } = encodeMessage(message);
@@ -14,7 +14,7 @@ async function ask(nc: NatsConnection, id: string, message: Message) {
 }
 
 t.test("an actor that keeps failing is quarantined while its siblings keep counting, and release brings it back", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const events: LifecycleEvent[] = [];
   const tree = new ActorTree([counterKind("snapshot")], { nc: f.nc, store: f.store, clock: systemClock, log: createLogger({ level: "error" }), onLifecycle: (e) => events.push(e) });
   await tree.start();
@@ -27,7 +27,7 @@ t.test("an actor that keeps failing is quarantined while its siblings keep count
     t.equal((await ask(f.nc, "bad", { type: "Explode", where: "action" })).error?.code, "actor-failed");
     t.equal((await ask(f.nc, "good", { type: "Increment", by: 1 })).ok, true, "the sibling answers during the failures");
   }
-  await eventually(() => events.some((e) => e.type === "quarantined" && e.id === "bad"), "quarantine");
+  await eventually("quarantine", () => events.some((e) => e.type === "quarantined" && e.id === "bad"));
   t.equal(events.filter((e) => e.type === "restarted" && e.id === "bad").length, 3);
   t.equal(tree.describe("counter-snapshot", "bad")?.status, "quarantined");
   t.equal((await ask(f.nc, "good", { type: "GetCount" })).result?.count, 4);

@@ -5,10 +5,10 @@ import { encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost } from "./actor-host.ts";
 import { counterKind } from "./testing/counter-kind.ts";
-import { eventually, natsFixture } from "./testing/harness.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
 
 t.test("an actor consuming another actor's journaled events never answers the journal append: the writer gets the stream's acknowledgement", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const kind = { ...counterKind("none", "counter-listener"), consumes: () => [subjects.evtAll("source")] };
   const h = new ActorHost(kind, "l", { ...f, clock: systemClock, log: createLogger({ level: "error" }) });
   await h.incarnate();
@@ -25,12 +25,12 @@ t.test("an actor consuming another actor's journaled events never answers the jo
   for await (const m of await f.nc.requestMany(subjects.evt("source", "s1", "Increment"), data, { headers, maxWait: 500 })) answers.push(new TextDecoder().decode(m.data));
   t.equal(answers.length, 1, "one answer to the append");
   t.match(answers[0], /"seq"/, "the stream's PubAck");
-  await eventually(() => h.stats.processed === 21, "the listener saw every event");
+  await eventually("the listener saw every event", () => h.stats.processed === 21);
   await h.stop();
 });
 
 t.test("an event-sourced actor restored after a stop catches up on the events it consumes that were published while it was down", async (t) => {
-  const f = await natsFixture(t);
+  const f = await startTestServers(t);
   const kind = { ...counterKind("event-sourced", "counter-catchup"), consumes: () => [subjects.evtAll("feeder")], catchUp: { subjects: () => [subjects.evtAll("feeder")], overlapMs: 0 } };
   const env = { ...f, clock: systemClock, log: createLogger({ level: "error" }) };
   const count = (h: ActorHost) => (h.snapshot?.context as { count: number } | undefined)?.count;
@@ -42,12 +42,12 @@ t.test("an event-sourced actor restored after a stop catches up on the events it
   const first = new ActorHost(kind, "c", env);
   await first.incarnate();
   for (let i = 0; i < 3; i++) await append();
-  await eventually(() => count(first) === 3, "three events counted live");
+  await eventually("three events counted live", () => count(first) === 3);
   await first.stop();
   for (let i = 0; i < 4; i++) await append(); // nobody listening
   const second = new ActorHost(kind, "c", env);
   await second.incarnate();
-  await eventually(() => count(second) === 7, "the four missed events caught up, none twice", 10_000);
+  await eventually("the four missed events caught up, none twice", () => count(second) === 7, { timeoutMs: 10_000 });
   await new Promise((r) => setTimeout(r, 300));
   t.equal(count(second), 7);
   await second.stop();

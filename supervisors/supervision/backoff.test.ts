@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { type BackoffPolicy, backoffDelay } from "./backoff.ts";
-import { FakeChildren } from "./fake-child.ts";
+import { FakeChildren } from "./testing.ts";
 import { ManualScheduler } from "./scheduler.ts";
 import { Supervisor } from "./supervisor.ts";
 import type { SupervisionEvent } from "./supervisor-options.ts";

@@ -1,6 +1,6 @@
 import t from "tap";
 import type { RestartType } from "./child.ts";
-import { FakeChildren, flush } from "./fake-child.ts";
+import { FakeChildren, flush } from "./testing.ts";
 import { ManualScheduler } from "./scheduler.ts";
 import { restartIntensityExceeded, Supervisor } from "./supervisor.ts";
 

@@ -1,5 +1,5 @@
 import t from "tap";
-import { FakeChildren } from "./fake-child.ts";
+import { FakeChildren } from "./testing.ts";
 import { RestartIntensity } from "./restart-intensity.ts";
 import { ManualScheduler } from "./scheduler.ts";
 import { supervisorChild } from "./child.ts";

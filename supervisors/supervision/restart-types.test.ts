@@ -1,6 +1,6 @@
 import t from "tap";
 import type { ExitReason, RestartType } from "./child.ts";
-import { FakeChildren } from "./fake-child.ts";
+import { FakeChildren } from "./testing.ts";
 import { ManualScheduler } from "./scheduler.ts";
 import { Supervisor } from "./supervisor.ts";
 

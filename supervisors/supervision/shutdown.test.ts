@@ -1,5 +1,5 @@
 import t from "tap";
-import { FakeChildren, flush } from "./fake-child.ts";
+import { FakeChildren, flush } from "./testing.ts";
 import { ManualScheduler } from "./scheduler.ts";
 import { supervisorChild } from "./child.ts";
 import { Supervisor } from "./supervisor.ts";

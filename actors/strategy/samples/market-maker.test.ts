@@ -3,7 +3,7 @@ import t from "tap";
 import { fromNumber } from "../../domain/index.ts";
 import { OrderStatus } from "../strategy.ts";
 import { avellanedaStoikov, makerQuotes, marketMaker, marketMakerParameters } from "./market-maker.ts";
-import { drive, INSTRUMENT } from "./test-support.ts";
+import { drive, INSTRUMENT } from "./testing.ts";
 
 const defaults = marketMakerParameters.parse({});
 const spec = { id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) };

@@ -1,7 +1,7 @@
 import t from "tap";
 import { fromNumber } from "../../domain/index.ts";
 import { meanReversion, zScore } from "./mean-reversion.ts";
-import { drive } from "./test-support.ts";
+import { drive } from "./testing.ts";
 
 const params = { lookback: 20, entryZ: 2, exitZ: 0.5, maxPosition: 50 };
 /** a calm series around 100: ±0.1 alternating */

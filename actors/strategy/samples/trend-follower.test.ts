@@ -1,7 +1,7 @@
 import t from "tap";
 import { fromNumber } from "../../domain/index.ts";
 import { trendFollower } from "./trend-follower.ts";
-import { drive } from "./test-support.ts";
+import { drive } from "./testing.ts";
 
 const params = { fastPeriod: 5, slowPeriod: 20, atrPeriod: 10, riskPerTrade: 100, atrMultiple: 2, maxPosition: 1000 };
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { type ExecutionReport, fromNumber } from "../../domain/index.ts";
-import { domainEvents, startOrder, submit } from "../../order/fixtures.ts";
+import { domainEvents, startOrder, submit } from "../../order/testing.ts";
 import type { VenueOpenOrder } from "./adapter.ts";
 import { type LocalOrder, type ReconcileAction, reconcile } from "./reconcile.ts";
 

@@ -3,9 +3,10 @@ import { parseFixed } from "../../../actors/domain/index.ts";
 import { freePort } from "../../local/ports.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import type { RawFeedRecord } from "../record.ts";
-import { capturingLogger, fastBackoff, seededRandom, until } from "../test-support.ts";
+import { capturingLogger, fastBackoff, seededRandom } from "../testing.ts";
+import { eventually } from "../../../test/testing.ts";
 import { AlphaVantageBars, type AlphaVantageBarsOptions } from "./bars.ts";
-import { startFakeAlphaVantage } from "./fake-server.ts";
+import { startFakeAlphaVantage } from "./testing.ts";
 import { zonedToEpochMs } from "./series.ts";
 
 const KEY = "AVKEY0SECRET77";
@@ -94,10 +95,10 @@ t.test("polling through a dropped connection, spent rate limits and a gap wider 
   t.equal(records.length, 3, "the first poll delivers the compact window");
   fake.addBars("IBM", 2);
   fake.answerNext("drop"); // one dropped connection, retried within the poll
-  await until(() => records.length === 5, "bars after the drop");
+  await eventually("bars after the drop", () => records.length === 5);
   fake.answerNext("note", "note", "note"); // one poll's retries all rate-limited
   fake.addBars("IBM", 6); // more than a compact reply holds
-  await until(() => records.length === 11, "bars after the rate limit");
+  await eventually("bars after the rate limit", () => records.length === 11);
   await new Promise((r) => setTimeout(r, 40));
   const want = fake.bars.get("IBM")!.slice(2).map((b) => zonedToEpochMs(b.stamp, "US/Eastern") * 1000);
   t.same(records.map((r) => (r.kind === "bar" ? r.tsOpen : 0)), want, "every bar after the first window, in order, once");
@@ -113,6 +114,6 @@ t.test("a body that is not the documented shape is counted as malformed, not thr
   fake.answerNext("garbage");
   await av.start();
   t.equal(records.length, 0);
-  await until(() => records.length === 2, "the next poll");
+  await eventually("the next poll", () => records.length === 2);
   t.equal(av.stats().malformed, 1);
 });

@@ -3,9 +3,10 @@ import { formatFixed } from "../../../actors/domain/index.ts";
 import { freePort } from "../../local/ports.ts";
 import { FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import type { RawBook, RawFeedRecord } from "../record.ts";
-import { capturingLogger, fastBackoff, seededRandom, until } from "../test-support.ts";
+import { capturingLogger, fastBackoff, seededRandom } from "../testing.ts";
+import { eventually } from "../../../test/testing.ts";
 import { BinanceDepth } from "./depth.ts";
-import { startFakeBinance } from "./fake-server.ts";
+import { startFakeBinance } from "./testing.ts";
 
 async function setup(t: { teardown(fn: () => unknown): void }, symbols = ["BTCUSDT"]) {
   const fake = await startFakeBinance(await freePort(), { symbols: ["BTCUSDT", "ETHUSDT"], random: seededRandom(3) });
@@ -75,11 +76,11 @@ const trueBook = (fake: Awaited<ReturnType<typeof setup>>["fake"], symbol: strin
 t.test("a snapshot then contiguous deltas rebuild exactly the exchange's book", async (t) => {
   const { fake, depth, records } = await setup(t);
   await depth.start();
-  await until(() => fake.liveClients === 1, "stream open");
+  await eventually("stream open", () => fake.liveClients === 1);
   fake.publish("BTCUSDT", 5);
-  await until(() => caughtUp(fake, records, "BTCUSDT"), "snapshot");
+  await eventually("snapshot", () => caughtUp(fake, records, "BTCUSDT"));
   fake.publish("BTCUSDT", 30);
-  await until(() => caughtUp(fake, records, "BTCUSDT"), "last update");
+  await eventually("last update", () => caughtUp(fake, records, "BTCUSDT"));
   t.ok(records.filter((r) => r.kind === "book" && r.update === "delta").length >= 30, "deltas after the snapshot");
   const got = replay(records, "BTCUSDT.BINANCE");
   const want = trueBook(fake, "BTCUSDT");
@@ -92,20 +93,20 @@ t.test("a snapshot then contiguous deltas rebuild exactly the exchange's book", 
 t.test("a connection killed mid-stream resyncs from a new snapshot with no gap and no delta twice", async (t) => {
   const { fake, depth, records } = await setup(t, ["BTCUSDT", "ETHUSDT"]);
   await depth.start();
-  await until(() => fake.liveClients === 1, "stream open");
+  await eventually("stream open", () => fake.liveClients === 1);
   fake.publish("BTCUSDT", 10);
   fake.publish("ETHUSDT", 10);
-  await until(() => caughtUp(fake, records, "BTCUSDT") && caughtUp(fake, records, "ETHUSDT"), "books live");
+  await eventually("books live", () => caughtUp(fake, records, "BTCUSDT") && caughtUp(fake, records, "ETHUSDT"));
   fake.dropConnections();
   fake.publish("BTCUSDT", 7); // missed while down
-  await until(() => fake.connections === 2 && fake.liveClients === 1, "reconnect");
+  await eventually("reconnect", () => fake.connections === 2 && fake.liveClients === 1);
   fake.publish("BTCUSDT", 10);
   fake.publish("ETHUSDT", 5);
-  await until(() => caughtUp(fake, records, "BTCUSDT") && caughtUp(fake, records, "ETHUSDT"), "books live again");
+  await eventually("books live again", () => caughtUp(fake, records, "BTCUSDT") && caughtUp(fake, records, "ETHUSDT"));
   fake.publish("BTCUSDT", 10);
   fake.publish("ETHUSDT", 5);
   for (const s of ["BTCUSDT", "ETHUSDT"]) {
-    await until(() => records.some((r) => r.instrument === `${s}.BINANCE` && r.seq === fake.book(s).lastUpdateId), `${s} caught up`);
+    await eventually(`${s} caught up`, () => records.some((r) => r.instrument === `${s}.BINANCE` && r.seq === fake.book(s).lastUpdateId));
     const got = replay(records, `${s}.BINANCE`);
     t.same(got.violations, [], `${s}: every delta follows the one before`);
     t.equal(got.snapshots, 2, `${s}: one snapshot per connection`);
@@ -117,12 +118,12 @@ t.test("a connection killed mid-stream resyncs from a new snapshot with no gap a
 t.test("a sequence gap in the stream is detected and repaired by a resync", async (t) => {
   const { fake, depth, records, issues } = await setup(t);
   await depth.start();
-  await until(() => fake.liveClients === 1, "stream open");
+  await eventually("stream open", () => fake.liveClients === 1);
   fake.publish("BTCUSDT", 5);
-  await until(() => caughtUp(fake, records, "BTCUSDT"), "book live");
+  await eventually("book live", () => caughtUp(fake, records, "BTCUSDT"));
   fake.skip(2);
   fake.publish("BTCUSDT", 8);
-  await until(() => records[records.length - 1]?.seq === fake.book("BTCUSDT").lastUpdateId, "caught up");
+  await eventually("caught up", () => records[records.length - 1]?.seq === fake.book("BTCUSDT").lastUpdateId);
   const got = replay(records, "BTCUSDT.BINANCE");
   t.same(got.violations, []);
   t.equal(got.snapshots, 2);
@@ -135,9 +136,9 @@ t.test("a rate-limited snapshot is retried after Retry-After", async (t) => {
   const { fake, depth, records } = await setup(t);
   fake.rateLimit(2);
   await depth.start();
-  await until(() => fake.liveClients === 1, "stream open");
+  await eventually("stream open", () => fake.liveClients === 1);
   fake.publish("BTCUSDT", 3);
-  await until(() => records.length > 0 && records[records.length - 1]!.seq === fake.book("BTCUSDT").lastUpdateId, "book live");
+  await eventually("book live", () => records.length > 0 && records[records.length - 1]!.seq === fake.book("BTCUSDT").lastUpdateId);
   t.equal(depth.stats().rateLimited, 2);
   t.same(replay(records, "BTCUSDT.BINANCE").violations, []);
 });
@@ -145,24 +146,24 @@ t.test("a rate-limited snapshot is retried after Retry-After", async (t) => {
 t.test("an invalid symbol is reported with Binance's message and that symbol stops", async (t) => {
   const { fake, depth, issues, records } = await setup(t, ["BTCUSDT", "NOPEUSDT"]);
   await depth.start();
-  await until(() => fake.liveClients === 1, "stream open");
+  await eventually("stream open", () => fake.liveClients === 1);
   fake.sendRaw(JSON.stringify({ stream: "nopeusdt@depth@100ms", data: { e: "depthUpdate", E: 1, s: "NOPEUSDT", U: 1, u: 1, b: [], a: [] } }));
-  await until(() => issues.some((i) => i.reason === FeedErrorReason.VendorError), "vendor error");
+  await eventually("vendor error", () => issues.some((i) => i.reason === FeedErrorReason.VendorError));
   t.match(issues.find((i) => i.reason === FeedErrorReason.VendorError)?.detail ?? "", /-1121.*Invalid symbol/);
   fake.publish("BTCUSDT", 2);
-  await until(() => records.some((r) => r.instrument === "BTCUSDT.BINANCE"), "the other symbol still flows");
+  await eventually("the other symbol still flows", () => records.some((r) => r.instrument === "BTCUSDT.BINANCE"));
   t.pass();
 });
 
 t.test("malformed stream messages are counted and reported, not thrown", async (t) => {
   const { fake, depth, records, issues } = await setup(t);
   await depth.start();
-  await until(() => fake.liveClients === 1, "stream open");
+  await eventually("stream open", () => fake.liveClients === 1);
   fake.sendRaw("garbage");
   fake.sendRaw(JSON.stringify({ stream: "btcusdt@depth@100ms", data: { e: "depthUpdate", s: "BTCUSDT", U: 5 } }));
   fake.sendRaw(JSON.stringify({ stream: "btcusdt@depth@100ms", data: { e: "depthUpdate", E: 1, s: "BTCUSDT", U: 5, u: 6, b: [["1.0", "x"]], a: [] } }));
   fake.publish("BTCUSDT", 3);
-  await until(() => records.length > 0 && records[records.length - 1]!.seq === fake.book("BTCUSDT").lastUpdateId, "book live");
+  await eventually("book live", () => records.length > 0 && records[records.length - 1]!.seq === fake.book("BTCUSDT").lastUpdateId);
   t.equal(depth.stats().malformed, 3);
   t.equal(issues.filter((i) => i.reason === FeedErrorReason.Malformed).length, 3);
   t.match(issues.map((i) => i.detail).join("\n"), /b\[0\]\.qty/);

@@ -2,8 +2,8 @@ import t from "tap";
 import { parseFixed } from "../../../actors/domain/index.ts";
 import { freePort } from "../../local/ports.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
-import { fastBackoff, seededRandom } from "../test-support.ts";
-import { startFakePolygon } from "./fake-server.ts";
+import { fastBackoff, seededRandom } from "../testing.ts";
+import { startFakePolygon } from "./testing.ts";
 import { PolygonRest } from "./rest.ts";
 
 const KEY = "pk_live_SECRET123";

@@ -3,8 +3,9 @@ import { parseFixed } from "../../../actors/domain/index.ts";
 import { freePort } from "../../local/ports.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import type { RawFeedRecord } from "../record.ts";
-import { capturingLogger, fastBackoff, seededRandom, until } from "../test-support.ts";
-import { type FakePolygonOptions, startFakePolygon } from "./fake-server.ts";
+import { capturingLogger, fastBackoff, seededRandom } from "../testing.ts";
+import { eventually } from "../../../test/testing.ts";
+import { type FakePolygonOptions, startFakePolygon } from "./testing.ts";
 import { PolygonStream, type PolygonStreamOptions } from "./stream.ts";
 
 const KEY = "pk_live_STREAMSECRET9";
@@ -52,9 +53,9 @@ const gotSeqs = (records: RawFeedRecord[]) => ({
 t.test("after auth and subscribe, trades, quotes and minute bars arrive as fixed-point raw records", async (t) => {
   const { fake, stream, records } = await setup(t);
   await stream.start();
-  await until(() => fake.liveClients === 1, "subscription");
+  await eventually("subscription", () => fake.liveClients === 1);
   fake.publish("AAPL", 4);
-  await until(() => records.length === 9, "4 quotes, 4 trades, 1 bar");
+  await eventually("4 quotes, 4 trades, 1 bar", () => records.length === 9);
   t.same(gotSeqs(records), sentSeqs(fake));
   const trade = records.find((r) => r.kind === "trade");
   const sent = fake.events.find((e) => e.ev === "T");
@@ -86,18 +87,18 @@ t.test("a refused key rejects start with AUTH_FAILED, does not reconnect, and ne
 t.test("a connection killed mid-stream reconnects, backfills the gap over REST, and delivers every record once", async (t) => {
   const { fake, stream, records, lines, issues } = await setup(t, { replayOnSubscribe: 4 });
   await stream.start();
-  await until(() => fake.liveClients === 1, "subscription");
+  await eventually("subscription", () => fake.liveClients === 1);
   fake.publish("AAPL", 3);
-  await until(() => records.length === 7, "first minute");
+  await eventually("first minute", () => records.length === 7);
   fake.dropConnections();
   // these happen while the connector is down: only REST can bring them back
   fake.publish("AAPL", 5);
   fake.publish("AAPL", 2);
   fake.rateLimit(1);
-  await until(() => fake.connections === 2 && fake.liveClients === 1, "reconnect");
+  await eventually("reconnect", () => fake.connections === 2 && fake.liveClients === 1);
   fake.publish("AAPL", 3);
   const total = fake.events.length;
-  await until(() => records.length === total, `all ${total} records`);
+  await eventually(`all ${total} records`, () => records.length === total);
   await new Promise((r) => setTimeout(r, 30));
   t.same(gotSeqs(records), sentSeqs(fake), "same records, same order, none twice, none missing");
   const s = stream.stats();
@@ -113,12 +114,12 @@ t.test("a connection killed mid-stream reconnects, backfills the gap over REST, 
 t.test("malformed vendor messages are counted and reported, and the stream goes on", async (t) => {
   const { fake, stream, records, issues } = await setup(t);
   await stream.start();
-  await until(() => fake.liveClients === 1, "subscription");
+  await eventually("subscription", () => fake.liveClients === 1);
   fake.sendRaw("{not json");
   fake.sendRaw(JSON.stringify({ ev: "T" }));
   fake.sendRaw(JSON.stringify([{ ev: "T", sym: "AAPL", p: "x", s: 1, t: 1, q: 1, i: "1" }, { ev: "ZZ" }]));
   fake.publish("AAPL", 1);
-  await until(() => records.length === 3, "the good records");
+  await eventually("the good records", () => records.length === 3);
   t.equal(stream.stats().malformed, 4);
   t.equal(issues.filter((i) => i.reason === FeedErrorReason.Malformed).length, 4);
   t.match(issues.map((i) => i.detail).join("\n"), /T\.p/);
@@ -131,8 +132,8 @@ t.test("refused handshakes open the circuit breaker, and a half-open probe gets 
   t.equal(fake.connections, 1, "one accepted connection after four refused handshakes");
   t.ok(lines.some((l) => l.includes('"state":"open"')), "the breaker opened");
   t.equal(stream.stats().breaker, "closed", "and closed again after the probe succeeded");
-  await until(() => fake.liveClients === 1, "subscription");
+  await eventually("subscription", () => fake.liveClients === 1);
   fake.publish("AAPL", 1);
-  await until(() => records.length === 3, "records after recovery");
+  await eventually("records after recovery", () => records.length === 3);
   t.pass("records flow after recovery");
 });

@@ -1,14 +1,5 @@
-/** Shared by the feed tests: waiting for a condition, and a logger that keeps its lines. */
+/** Shared by the feed tests: a logger that keeps its lines, a seeded random source and quick reconnect delays. */
 import { createLogger, type Logger } from "../telemetry/index.ts";
-
-/** Resolves when `cond` holds; rejects naming `what` after `limitMs` (a hang guard, not a timing assertion). */
-export async function until(cond: () => boolean, what: string, limitMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > limitMs) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 export function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];

@@ -1,13 +1,14 @@
 import * as grpc from "@grpc/grpc-js";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Message as CodecMessage, connectNats, decodeMessage, decodePayload, declareResources, encodeMessage } from "../infra/nats/index.ts";
-import { startTestInfra, type TestInfra } from "../infra/local/index.ts";
+import type { TestInfra } from "../infra/local/index.ts";
+import { type Message as CodecMessage, decodeMessage, decodePayload, encodeMessage } from "../infra/nats/index.ts";
+import { startTestServers, type Teardown } from "../test/testing.ts";
 import { mintToken, type Role } from "./auth.ts";
 import { type RunningGateway, startGateway } from "./index.ts";
 import { loadProtos, type ServiceName } from "./protos.ts";
 import type { GatewayOptions } from "./settings.ts";
 
-/** Test harness: a real nats-server, the gateway on a free port and gRPC clients of every service. */
+/** The JWT secret the test gateway signs and checks tokens with. */
 export const secret = "test-secret-of-at-least-32-bytes-long!!";
 
 export interface Harness {
@@ -19,16 +20,18 @@ export interface Harness {
   meta(token: string): grpc.Metadata;
   /** A fake actor: answers requests on `subject` with what `answer` returns (a Reply body). */
   respond(subject: string, answer: (m: CodecMessage) => { ok: boolean; result?: unknown; error?: { code: string; message: string } } | undefined): void;
-  stop(): Promise<void>;
 }
 
-export async function startHarness(options: Partial<GatewayOptions> = {}): Promise<Harness> {
-  const infra = await startTestInfra();
-  const nc = await connectNats(infra.natsUrl, "gateway-test");
-  await declareResources(nc, { replicas: 1 });
+/** A real nats-server, the gateway on a free port and gRPC clients of every service; `t.teardown` stops them all. */
+export async function startHarness(t: Teardown, options: Partial<GatewayOptions> = {}): Promise<Harness> {
+  const { infra, nc } = await startTestServers(t);
   const gateway = await startGateway({ nc, port: 0, jwtSecret: secret, ...options });
   const protos = loadProtos();
   const clients: grpc.Client[] = [];
+  t.teardown(async () => {
+    for (const c of clients) c.close();
+    await gateway.stop();
+  });
   return {
     infra,
     nc,
@@ -56,15 +59,8 @@ export async function startHarness(options: Partial<GatewayOptions> = {}): Promi
         },
       });
     },
-    async stop() {
-      for (const c of clients) c.close();
-      await gateway.stop();
-      await nc.close();
-      await infra.stop();
-    },
   };
 }
-
 
 /** Promisified unary call: resolves the response or rejects with the ServiceError. */
 export function call<T = Record<string, unknown>>(client: grpc.Client, method: string, req: unknown, meta: grpc.Metadata, deadlineMs = 5_000): Promise<T> {
