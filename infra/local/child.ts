@@ -14,6 +14,8 @@ export interface ChildSpec {
   isReady: () => Promise<boolean>;
   readyTimeoutMs: number;
   stopTimeoutMs?: number;
+  /** told when the child did not exit on SIGTERM in time and was killed, with its last log lines */
+  onKilled?: (why: string) => void;
 }
 
 export interface RunningChild {
@@ -93,6 +95,7 @@ export async function startChild(spec: ChildSpec): Promise<RunningChild> {
       if (timedOut) {
         child.kill("SIGKILL");
         await exited;
+        spec.onKilled?.(`${spec.name} (pid ${child.pid}) did not exit within ${spec.stopTimeoutMs ?? 10_000} ms of SIGTERM and was killed; its last lines: ${lastLines(spec.logFile)}`);
       }
     }
     guardian.kill("SIGKILL");

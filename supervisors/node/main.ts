@@ -66,7 +66,11 @@ async function main(): Promise<void> {
     let natsMonitorUrl: string | undefined;
     const edges: { console?: string; grpc?: string } = {};
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
-      const infra: LocalInfra = await startLocalInfra(config, (line) => log.info(line));
+      const infra: LocalInfra = await startLocalInfra(
+        config,
+        (line) => log.info(line),
+        (why) => log.warn("local server killed", { why }),
+      );
       stack.push({ name: "local servers", stop: () => infra.stop() });
       natsUrl ??= infra.natsUrl;
       natsMonitorUrl = infra.natsMonitorUrl;
