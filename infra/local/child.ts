@@ -71,6 +71,10 @@ export async function startChild(spec: ChildSpec): Promise<RunningChild> {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: Ctrl-C in the terminal reaches only us, and we stop the servers last, after the
+    // actors have saved their state. Signalled with the node, nats-server and QuestDB went first and every
+    // journal write and snapshot of the shutdown failed.
+    detached: true,
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);

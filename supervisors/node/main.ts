@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
-    // On Ctrl-C the terminal signals nats-server too; a connection already gone is not an error.
+    // A server that went away first (killed by hand) leaves a connection that cannot drain: closing it is enough.
     stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
     const declared = await declareResources(nc, { replicas: config.replicas });
     log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });
