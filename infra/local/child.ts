@@ -14,6 +14,8 @@ export interface ChildSpec {
   isReady: () => Promise<boolean>;
   readyTimeoutMs: number;
   stopTimeoutMs?: number;
+  /** told when the child did not exit on SIGTERM in time and was killed, with its last log lines */
+  onKilled?: (why: string) => void;
 }
 
 export interface RunningChild {
@@ -69,6 +71,10 @@ export async function startChild(spec: ChildSpec): Promise<RunningChild> {
     cwd: spec.cwd,
     env: { ...process.env, ...spec.env },
     stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group: Ctrl-C in the terminal reaches only us, and we stop the servers last, after the
+    // actors have saved their state. Signalled with the node, nats-server and QuestDB went first and every
+    // journal write and snapshot of the shutdown failed.
+    detached: true,
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
@@ -93,6 +99,7 @@ export async function startChild(spec: ChildSpec): Promise<RunningChild> {
       if (timedOut) {
         child.kill("SIGKILL");
         await exited;
+        spec.onKilled?.(`${spec.name} (pid ${child.pid}) did not exit within ${spec.stopTimeoutMs ?? 10_000} ms of SIGTERM and was killed; its last lines: ${lastLines(spec.logFile)}`);
       }
     }
     guardian.kill("SIGKILL");

@@ -38,8 +38,11 @@ async function startBoth(
   return { nats: nats.value, questdb: questdb.value };
 }
 
-/** The local platform's servers, from the configuration, data under varDir. Stop them with stop(). */
-export async function startLocalInfra(config: Config, progress: Progress = () => {}): Promise<LocalInfra> {
+/**
+ * The local platform's servers, from the configuration, data under varDir. Stop them with stop(); a server that does
+ * not exit on SIGTERM in time is killed and `onKilled` is told why.
+ */
+export async function startLocalInfra(config: Config, progress: Progress = () => {}, onKilled: (why: string) => void = progress): Promise<LocalInfra> {
   const tools = localTools(config.cacheDir);
   const varDir = isAbsolute(config.varDir) ? config.varDir : join(repoRoot, config.varDir);
   const { nats, questdb } = await startBoth(
@@ -52,6 +55,7 @@ export async function startLocalInfra(config: Config, progress: Progress = () =>
           monitorPort: config.natsMonitorPort,
           storeDir: join(varDir, "nats"),
           logFile: join(varDir, "log", "nats-server.log"),
+          onKilled,
         }),
       questdb: () =>
         startQuestdbServer({
@@ -63,6 +67,7 @@ export async function startLocalInfra(config: Config, progress: Progress = () =>
           dataDir: join(varDir, "questdb"),
           heapMb: config.questdbHeapMb,
           logFile: join(varDir, "log", "questdb.log"),
+          onKilled,
         }),
     },
     progress,

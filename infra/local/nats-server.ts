@@ -10,6 +10,8 @@ export interface NatsServerOptions {
   storeDir: string;
   logFile: string;
   serverName?: string;
+  /** told when the server had to be killed at stop */
+  onKilled?: (why: string) => void;
 }
 
 export interface RunningNats extends RunningChild {
@@ -33,6 +35,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     ],
     env: { AM_NATS_STORE_DIR: o.storeDir },
     logFile: o.logFile,
+    onKilled: o.onKilled,
     isReady: async () => (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok,
     readyTimeoutMs: 20_000,
   });

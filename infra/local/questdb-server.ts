@@ -10,6 +10,8 @@ export interface QuestdbServerOptions {
   dataDir: string;
   heapMb: number;
   logFile: string;
+  /** told when the server had to be killed at stop */
+  onKilled?: (why: string) => void;
 }
 
 export interface RunningQuestdb extends RunningChild {
@@ -37,6 +39,7 @@ export async function startQuestdbServer(o: QuestdbServerOptions): Promise<Runni
       QDB_SHARED_WORKER_COUNT: "2",
     },
     logFile: o.logFile,
+    onKilled: o.onKilled,
     isReady: async () => (await fetch(`${httpUrl}/exec?query=${encodeURIComponent("select 1")}`)).ok,
     readyTimeoutMs: 60_000,
     stopTimeoutMs: 15_000,

@@ -1,12 +1,16 @@
 import type { ConsumerConfig, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import { streams } from "./resources.ts";
 
+const ORPHAN_AFTER_MS = 60_000;
+
 /**
  * The events stream's messages that a consumer with `config` selects, in order, until none is pending; the
  * ephemeral ordered consumer is deleted at the end. Journal replay and an actor's catch-up both read this way.
  */
 export async function* readEvents(js: JetStreamClient, config: Partial<ConsumerConfig>): AsyncGenerator<JsMsg> {
-  const consumer = await js.consumers.get(streams.events, config);
+  // A reader that crashes leaves its consumer for this long, not the client's five minutes (milliseconds here: the
+  // ordered consumer API converts them).
+  const consumer = await js.consumers.get(streams.events, { ...config, inactive_threshold: ORPHAN_AFTER_MS });
   try {
     let pending = (await consumer.info(true)).num_pending;
     while (pending > 0) {

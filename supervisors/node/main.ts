@@ -66,7 +66,11 @@ async function main(): Promise<void> {
     let natsMonitorUrl: string | undefined;
     const edges: { console?: string; grpc?: string } = {};
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
-      const infra: LocalInfra = await startLocalInfra(config, (line) => log.info(line));
+      const infra: LocalInfra = await startLocalInfra(
+        config,
+        (line) => log.info(line),
+        (why) => log.warn("local server killed", { why }),
+      );
       stack.push({ name: "local servers", stop: () => infra.stop() });
       natsUrl ??= infra.natsUrl;
       natsMonitorUrl = infra.natsMonitorUrl;
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
-    // On Ctrl-C the terminal signals nats-server too; a connection already gone is not an error.
+    // A server that went away first (killed by hand) leaves a connection that cannot drain: closing it is enough.
     stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
     const declared = await declareResources(nc, { replicas: config.replicas });
     log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });

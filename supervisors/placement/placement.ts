@@ -1,8 +1,10 @@
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
+import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
 import { encodePayload } from "../../infra/nats/codec.ts";
+import { withConsumerRoom } from "../../infra/nats/consumer-room.ts";
 import { ReplyInbox } from "../../infra/nats/reply-inbox.ts";
-import { buckets, leaseTtlMs } from "../../infra/nats/resources.ts";
+import { buckets, leaseTtlMs, nodeTtlMs } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { ownerOf } from "./rendezvous.ts";
@@ -39,6 +41,9 @@ export class Placement {
   private nodesKv!: KV;
   private leasesKv!: KV;
   private configKv!: KV;
+  /** live nodes and declared actors, each kept by one watch: a tick reads memory, it never lists a bucket */
+  private readonly nodesView: BucketKeys;
+  private readonly actorsView: BucketKeys;
   private readonly live = new Set<string>();
   private readonly desired = new Map<string, ActorRef>();
   /** leases this node holds: key → revision and last renewal time */
@@ -61,13 +66,27 @@ export class Placement {
     private readonly info: () => Record<string, unknown> = () => ({}),
   ) {
     this.inbox = new ReplyInbox(nc);
+    this.nodesView = new BucketKeys(nc, { bucket: buckets.nodes, owner: node, ttlMs: nodeTtlMs, log });
+    this.actorsView = new BucketKeys(nc, {
+      bucket: buckets.config,
+      filter: "actors.>",
+      owner: node,
+      log,
+      onChange: (k, present) => {
+        const key = k.slice("actors.".length);
+        if (!present) this.desired.delete(key);
+        else if (!this.desired.has(key)) this.desired.set(key, parseKvKey(key));
+      },
+    });
   }
 
   async start(): Promise<void> {
     const kvm = new Kvm(this.nc);
     [this.nodesKv, this.leasesKv, this.configKv] = await Promise.all([kvm.open(buckets.nodes), kvm.open(buckets.leases), kvm.open(buckets.config)]);
     await this.heartbeat();
-    await this.refresh();
+    await withConsumerRoom(this.nc, this.node, this.log, () => this.nodesView.start());
+    await withConsumerRoom(this.nc, this.node, this.log, () => this.actorsView.start());
+    this.refresh();
     this.timer = setInterval(() => void this.tick(), RENEW_MS);
     await this.tick();
   }
@@ -98,26 +117,20 @@ export class Placement {
     await this.nodesKv.put(kvKey("node", this.node), encodePayload({ node: this.node, at: Date.now(), ...this.info() }));
   }
 
-  private async refresh(): Promise<void> {
+  /** Live nodes from the view; the desired actors are kept current by the config watch itself. */
+  private refresh(): void {
     this.live.clear();
-    for await (const k of await this.nodesKv.keys()) this.live.add(parseKvKey(k).id);
-    const seen = new Set<string>();
-    for await (const k of await this.configKv.keys("actors.>")) {
-      const key = k.slice("actors.".length);
-      seen.add(key);
-      if (!this.desired.has(key)) this.desired.set(key, parseKvKey(key));
-    }
-    for (const key of this.desired.keys()) if (!seen.has(key)) this.desired.delete(key);
+    for (const k of this.nodesView.keys()) this.live.add(parseKvKey(k).id);
   }
 
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
-      // Renewal first: a slow registry listing must never make this node's leases late.
+      // Renewal first: a slow heartbeat write must never make this node's leases late.
       await this.renew();
       await this.heartbeat();
-      await this.refresh();
+      this.refresh();
       await this.balance();
     } catch (e) {
       this.log.warn("placement tick failed", { error: (e as Error).message });
@@ -233,6 +246,7 @@ export class Placement {
     while (this.takers > 0) await new Promise((r) => setTimeout(r, 10));
     await Promise.all([...this.held].map(([key, h]) => this.let(key, h.ref, "shutdown")));
     await this.nodesKv.delete(kvKey("node", this.node)).catch(() => {});
+    await Promise.all([this.nodesView.stop(), this.actorsView.stop()]);
     this.inbox.close();
   }
 }
