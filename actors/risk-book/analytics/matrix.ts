@@ -123,10 +123,12 @@ export function choleskySolve(l: Matrix, b: ArrayLike<number>): Float64Array {
     for (let k = 0; k < i; k++) s -= li[k]! * y[k]!;
     y[i] = s / li[i]!;
   }
+  // Lᵀx = y by columns of Lᵀ, i.e. rows of L, so both sweeps read memory in order.
   for (let i = n - 1; i >= 0; i--) {
-    let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k]![i]! * y[k]!;
-    y[i] = s / l[i]![i]!;
+    const li = l[i]!;
+    const xi = y[i]! / li[i]!;
+    y[i] = xi;
+    for (let k = 0; k < i; k++) y[k]! -= li[k]! * xi;
   }
   return y;
 }
