@@ -3,7 +3,9 @@ import { fromRows, inverseSpd, type Matrix, matVec } from "../../risk-book/analy
 import { meanVariance, minimumVariance } from "./mean-variance.ts";
 
 const t = tap;
-const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 // four assets: vols 20 %, 25 %, 15 %, 30 %, correlations 0.3 / 0.1 / 0.5 …
 const vols = [0.2, 0.25, 0.15, 0.3];
@@ -21,7 +23,9 @@ t.test("with only a budget, minimum variance is Σ⁻¹1 / 1ᵀΣ⁻¹1", async 
   const raw = matVec(inv, [1, 1, 1, 1]);
   const total = raw.reduce((s, v) => s + v, 0);
   const mv = minimumVariance(cov, { net: { min: 1, max: 1 } });
-  mv.weights.forEach((w, i) => near(t, w, raw[i]! / total, 1e-6, `w${i}`));
+  mv.weights.forEach((w, i) => {
+    near(t, w, raw[i]! / total, 1e-6, `w${i}`);
+  });
   t.throws(() => minimumVariance(cov, {}), /constraints.net: minimum variance needs/);
 });
 
@@ -33,7 +37,9 @@ t.test("with only a budget, mean-variance is Σ⁻¹(μ − η1)/γ", async (t) 
   // 1ᵀw = 1 ⇒ η = (1ᵀΣ⁻¹μ − γ)/1ᵀΣ⁻¹1
   const eta = (a.reduce((s, v) => s + v, 0) - gamma) / b.reduce((s, v) => s + v, 0);
   const p = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: gamma, constraints: { net: { min: 1, max: 1 } } });
-  p.weights.forEach((w, i) => near(t, w, (a[i]! - eta * b[i]!) / gamma, 1e-6, `w${i}`));
+  p.weights.forEach((w, i) => {
+    near(t, w, (a[i]! - eta * b[i]!) / gamma, 1e-6, `w${i}`);
+  });
 });
 
 t.test("long-only with a box satisfies the KKT conditions", async (t) => {
@@ -56,7 +62,9 @@ t.test("long-only with a box satisfies the KKT conditions", async (t) => {
 t.test("a gross limit of 1 with a full budget is the long-only portfolio", async (t) => {
   const longOnly = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { lower: 0, net: { min: 1, max: 1 } } });
   const gross = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { net: { min: 1, max: 1 }, gross: 1 } });
-  gross.weights.forEach((w, i) => near(t, w, longOnly.weights[i]!, 1e-5, `w${i}`));
+  gross.weights.forEach((w, i) => {
+    near(t, w, longOnly.weights[i]!, 1e-5, `w${i}`);
+  });
 });
 
 t.test("a one-asset sector cap is that asset's upper bound", async (t) => {
@@ -67,7 +75,9 @@ t.test("a one-asset sector cap is that asset's upper bound", async (t) => {
     riskAversion: 1,
     constraints: { net: { min: 1, max: 1 }, sectors: { ofAsset: ["A", "A", "B", "C"], bounds: { C: { max: 0.1 }, A: { min: -5 } } } },
   });
-  sector.weights.forEach((w, i) => near(t, w, boxed.weights[i]!, 1e-5, `w${i}`));
+  sector.weights.forEach((w, i) => {
+    near(t, w, boxed.weights[i]!, 1e-5, `w${i}`);
+  });
 });
 
 t.test("turnover: zero keeps the current portfolio, a tighter limit costs utility", async (t) => {
@@ -75,7 +85,9 @@ t.test("turnover: zero keeps the current portfolio, a tighter limit costs utilit
   const base = { covariance: cov, expectedReturns: mu, riskAversion: 3 };
   const utility = (w: number[]) => mu.reduce((s, m, i) => s + m * w[i]!, 0) - 1.5 * Array.from(matVec(cov, w)).reduce((s, v, i) => s + v * w[i]!, 0);
   const frozen = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0 } } });
-  frozen.weights.forEach((w, i) => near(t, w, current[i]!, 1e-6, `w${i}`));
+  frozen.weights.forEach((w, i) => {
+    near(t, w, current[i]!, 1e-6, `w${i}`);
+  });
   const loose = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 } } });
   const limited = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0.05 } } });
   t.ok(loose.weights.reduce((s, w, i) => s + Math.abs(w - current[i]!), 0) > 0.05, "unconstrained turnover exceeds the limit");

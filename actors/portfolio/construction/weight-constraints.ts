@@ -31,7 +31,7 @@ const perAsset = (b: number | readonly number[] | undefined, n: number, fallback
   return Float64Array.from(b);
 };
 
-const clip = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+const clip = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
 
 /** Box ∩ {min ≤ Σw ≤ max}: clip, then if the sum is outside, shift by τ (bisection) so Σ clip(v − τ) hits the bound. */
 function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: number } | undefined): ConstraintSet {
@@ -45,7 +45,7 @@ function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: 
     name: "box and net exposure",
     project(v) {
       const s0 = clippedSum(v, 0);
-      const target = net === undefined ? s0 : s0 > net.max ? net.max : s0 < net.min ? net.min : s0;
+      const target = net === undefined ? s0 : Math.min(Math.max(s0, net.min), net.max);
       let tau = 0;
       if (target !== s0) {
         // Σ clip(v − τ) falls as τ rises: bracket the root, then bisect.

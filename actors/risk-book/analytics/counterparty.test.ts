@@ -4,7 +4,9 @@ import { creditValuationAdjustment, exposureProfile, hazardFromSpread } from "./
 import { fromRows } from "./matrix.ts";
 
 const t = tap;
-const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 const times = [0.25, 0.5, 1, 2];
 const oneFactor = fromRows([[1]]);

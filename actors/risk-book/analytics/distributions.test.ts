@@ -2,7 +2,9 @@ import tap from "tap";
 import { binomialCdf, chiSquareSurvival, normalQuantile, studentTCdf, studentTQuantile } from "./distributions.ts";
 
 const t = tap;
-const near = (t: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => t.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 t.test("the normal quantile matches the published table to 1e-9", async (t) => {
   near(t, normalQuantile(0.99), 2.3263478740408408, 1e-12, "z 0.99");

@@ -3,7 +3,9 @@ import tap from "tap";
 import { annualisedReturn, calmarRatio, factorAttribution, informationRatio, maxDrawdown, returnsFromEquity, sharpeRatio, sortinoRatio, turnover } from "./performance.ts";
 
 const t = tap;
-const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 const r = [0.01, -0.02, 0.015, 0.005, -0.01];
 

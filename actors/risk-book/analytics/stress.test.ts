@@ -3,7 +3,9 @@ import { fromRows, inverseSpd, quadraticForm } from "./matrix.ts";
 import { historicalScenarios, hypotheticalScenario, mostLikelyBreach, reverseStressBisection, reverseStressLinear, type StressBook, stressTest, stressTests } from "./stress.ts";
 
 const t = tap;
-const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 const book: StressBook = {
   book: "macro",

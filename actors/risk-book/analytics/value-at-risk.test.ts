@@ -16,7 +16,9 @@ import {
 } from "./value-at-risk.ts";
 
 const t = tap;
-const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 t.test("normal VaR and ES are the textbook multiples of sigma", async (t) => {
   const v = normalRisk(0, 1, 0.99);

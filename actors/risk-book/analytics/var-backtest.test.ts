@@ -2,7 +2,9 @@ import tap from "tap";
 import { christoffersenTest, exceptions, kupiecTest, trafficLight } from "./var-backtest.ts";
 
 const t = tap;
-const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string) => a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
+  a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
+};
 
 t.test("Kupiec's test reproduces Jorion's non-rejection regions for 99 % VaR at 5 % significance", async (t) => {
   // Jorion, Value at Risk, Table 6-3: T = 255: N < 7; T = 510: 1 < N < 11; T = 1000: 4 < N < 17
