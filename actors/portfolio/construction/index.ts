@@ -7,5 +7,6 @@ export * from "./black-litterman.ts";
 export * from "./covariance.ts";
 export * from "./hierarchical-risk-parity.ts";
 export * from "./mean-variance.ts";
+export * from "./risk-model.ts";
 export * from "./risk-parity.ts";
 export * from "./weight-constraints.ts";

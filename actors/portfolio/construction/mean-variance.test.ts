@@ -1,5 +1,6 @@
 import tap from "tap";
 import { fromRows, inverseSpd, type Matrix, matVec } from "../../risk-book/analytics/index.ts";
+import { factorModelCovariance } from "./covariance.ts";
 import { meanVariance, minimumVariance } from "./mean-variance.ts";
 
 const t = tap;
@@ -22,11 +23,11 @@ t.test("with only a budget, minimum variance is Σ⁻¹1 / 1ᵀΣ⁻¹1", async 
   const inv = inverseSpd(cov);
   const raw = matVec(inv, [1, 1, 1, 1]);
   const total = raw.reduce((s, v) => s + v, 0);
-  const mv = minimumVariance(cov, { net: { min: 1, max: 1 } });
+  const mv = minimumVariance({ covariance: cov }, { net: { min: 1, max: 1 } });
   mv.weights.forEach((w, i) => {
     near(t, w, raw[i]! / total, 1e-6, `w${i}`);
   });
-  t.throws(() => minimumVariance(cov, {}), /constraints.net: minimum variance needs/);
+  t.throws(() => minimumVariance({ covariance: cov }, {}), /constraints.net: minimum variance needs/);
 });
 
 t.test("with only a budget, mean-variance is Σ⁻¹(μ − η1)/γ", async (t) => {
@@ -98,5 +99,17 @@ t.test("turnover: zero keeps the current portfolio, a tighter limit costs utilit
 t.test("impossible constraints fail with the field named", async (t) => {
   t.throws(() => meanVariance({ covariance: cov, constraints: { lower: 0, upper: 0.2, net: { min: 1, max: 1 } } }), /constraints.net: \[1, 1\] is out of reach of the box bounds \[0, 0.8/);
   t.throws(() => meanVariance({ covariance: cov, constraints: { lower: [0, 0], net: { min: 1, max: 1 } } }), /constraints.lower: 2 bounds for 4 assets/);
-  t.throws(() => meanVariance({ covariance: cov, constraints: { lower: 0, net: { min: 1, max: 1 }, sectors: { ofAsset: ["A", "A", "B", "B"], bounds: { A: { max: 0.1 }, B: { max: 0.1 } } } } }), /sector bounds constraint/);
+  t.throws(() => meanVariance({ covariance: cov, constraints: { lower: 0, net: { min: 1, max: 1 }, sectors: { ofAsset: ["A", "A", "B", "B"], bounds: { A: { max: 0.1 }, B: { max: 0.1 } } } } }), /constraints.sectors: the sector bounds allow net exposure in \[0, 0.2\], outside constraints.net \[1, 1\]/);
+});
+
+t.test("a factor model gives the same portfolio as its dense covariance", async (t) => {
+  const factorModel = { loadings: fromRows([[1.1, 0.2], [0.9, -0.3], [0.5, 0.1], [1.4, 0.4]]), factorCovariance: fromRows([[0.03, 0.002], [0.002, 0.01]]), specificVariance: [0.01, 0.02, 0.005, 0.04] };
+  const dense = factorModelCovariance(factorModel.loadings, factorModel.factorCovariance, factorModel.specificVariance);
+  const constraints = { lower: -0.1, upper: 0.6, net: { min: 1, max: 1 }, gross: 1.2, turnover: { current: [0.25, 0.25, 0.25, 0.25], max: 0.5 } };
+  const a = meanVariance({ factorModel, expectedReturns: mu, riskAversion: 2, constraints });
+  const b = meanVariance({ covariance: dense, expectedReturns: mu, riskAversion: 2, constraints });
+  a.weights.forEach((w, i) => {
+    near(t, w, b.weights[i]!, 1e-6, `w${i}`);
+  });
+  near(t, a.variance, b.variance, 1e-12, "variance");
 });

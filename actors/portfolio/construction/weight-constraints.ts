@@ -33,12 +33,26 @@ const perAsset = (b: number | readonly number[] | undefined, n: number, fallback
 
 const clip = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
 
-/** Box ∩ {min ≤ Σw ≤ max}: clip, then if the sum is outside, shift by τ (bisection) so Σ clip(v − τ) hits the bound. */
+/**
+ * Box ∩ {min ≤ Σw ≤ max}: clip, then if the sum is outside, shift by τ so that g(τ) = Σ clip(v − τ) hits the bound.
+ * g is piecewise linear and decreasing with slope −(number of unclipped weights), so safeguarded Newton steps inside
+ * a shrinking bracket land on the exact root in a few passes.
+ */
 function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: number } | undefined): ConstraintSet {
   const n = lo.length;
+  let free = 0;
   const clippedSum = (v: Float64Array, tau: number): number => {
     let s = 0;
-    for (let i = 0; i < n; i++) s += clip(v[i]! - tau, lo[i]!, hi[i]!);
+    free = 0;
+    for (let i = 0; i < n; i++) {
+      const x = v[i]! - tau;
+      if (x <= lo[i]!) s += lo[i]!;
+      else if (x >= hi[i]!) s += hi[i]!;
+      else {
+        s += x;
+        free++;
+      }
+    }
     return s;
   };
   return {
@@ -48,23 +62,21 @@ function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: 
       const target = net === undefined ? s0 : Math.min(Math.max(s0, net.min), net.max);
       let tau = 0;
       if (target !== s0) {
-        // Σ clip(v − τ) falls as τ rises: bracket the root, then bisect.
-        let step = Math.abs(s0 - target) / n + 1e-12;
-        let a = 0;
-        let b = 0;
-        if (s0 > target) {
-          while (clippedSum(v, b + step) > target) step *= 2;
-          b += step;
-        } else {
-          while (clippedSum(v, a - step) < target) step *= 2;
-          a -= step;
+        // bracket [a, b] with g(a) ≥ target ≥ g(b)
+        let a = s0 > target ? 0 : Number.NEGATIVE_INFINITY;
+        let b = s0 > target ? Number.POSITIVE_INFINITY : 0;
+        let g = s0;
+        for (let k = 0; k < 200; k++) {
+          if (g > target) a = tau;
+          else if (g < target) b = tau;
+          else break;
+          let next = free > 0 ? tau + (g - target) / free : Number.NaN;
+          if (!(next > a && next < b)) next = Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : tau + (g - target) / n + (g > target ? 1e-12 : -1e-12);
+          if (next === tau) break;
+          tau = next;
+          g = clippedSum(v, tau);
+          if (Math.abs(g - target) <= 1e-15 * (1 + Math.abs(target))) break;
         }
-        for (let k = 0; k < 100 && b - a > 1e-15 * (1 + Math.abs(a) + Math.abs(b)); k++) {
-          const mid = (a + b) / 2;
-          if (clippedSum(v, mid) > target) a = mid;
-          else b = mid;
-        }
-        tau = (a + b) / 2;
       }
       for (let i = 0; i < n; i++) v[i] = clip(v[i]! - tau, lo[i]!, hi[i]!);
     },
@@ -117,6 +129,7 @@ function sectorBounds(ofAsset: readonly string[], bounds: Record<string, { min?:
 function l1Ball(name: string, centre: Float64Array, radius: number): ConstraintSet {
   const n = centre.length;
   const abs = new Float64Array(n);
+  const sorted = new Float64Array(n);
   return {
     name,
     project(v) {
@@ -126,13 +139,15 @@ function l1Ball(name: string, centre: Float64Array, radius: number): ConstraintS
         norm += abs[i]!;
       }
       if (norm <= radius) return;
-      const sorted = Float64Array.from(abs).sort().reverse();
+      sorted.set(abs);
+      sorted.sort();
+      // walk from the largest: θ is set by the first k where the next magnitude falls below it
       let cum = 0;
       let theta = 0;
       for (let k = 0; k < n; k++) {
-        cum += sorted[k]!;
+        cum += sorted[n - 1 - k]!;
         const t = (cum - radius) / (k + 1);
-        if (k + 1 === n || sorted[k + 1]! <= t) {
+        if (k + 1 === n || sorted[n - 2 - k]! <= t) {
           theta = t;
           break;
         }
@@ -169,6 +184,24 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
   if (c.sectors) {
     if (c.sectors.ofAsset.length !== n) throw new Error(`constraints.sectors.ofAsset: ${c.sectors.ofAsset.length} sectors for ${n} assets`);
     sets.push(sectorBounds(c.sectors.ofAsset, c.sectors.bounds));
+    if (c.net) {
+      // the most and least net weight the sector caps and the box allow together
+      let most = 0;
+      let least = 0;
+      const capped = new Set(Object.keys(c.sectors.bounds));
+      for (const [sector, b] of Object.entries(c.sectors.bounds)) {
+        const members = c.sectors.ofAsset.flatMap((s, i) => (s === sector ? [i] : []));
+        most += Math.min(b.max ?? Number.POSITIVE_INFINITY, members.reduce((acc, i) => acc + hi[i]!, 0));
+        least += Math.max(b.min ?? Number.NEGATIVE_INFINITY, members.reduce((acc, i) => acc + lo[i]!, 0));
+      }
+      c.sectors.ofAsset.forEach((s, i) => {
+        if (!capped.has(s)) {
+          most += hi[i]!;
+          least += lo[i]!;
+        }
+      });
+      if (most < c.net.min || least > c.net.max) throw new Error(`constraints.sectors: the sector bounds allow net exposure in [${least}, ${most}], outside constraints.net [${c.net.min}, ${c.net.max}]`);
+    }
   }
   if (c.gross !== undefined) {
     if (!(c.gross > 0)) throw new Error(`constraints.gross: must be positive, got ${c.gross}`);
