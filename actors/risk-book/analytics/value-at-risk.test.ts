@@ -1,7 +1,7 @@
 import tap from "tap";
 import { normalQuantile, studentTPdf, studentTQuantile } from "./distributions.ts";
 import { fromRows, sampleCovariance } from "./matrix.ts";
-import { checkVarLimit, incrementalVar, varContributions } from "./var-contributions.ts";
+import { checkVarLimit, incrementalVar, scenarioContributions, varContributions } from "./var-contributions.ts";
 import {
   bayesianRisk,
   correlatedScenarios,
@@ -133,4 +133,15 @@ t.test("component VaR sums to VaR and marginal VaR is the derivative", async (t)
   t.equal(checkVarLimit(c, [{ position: 1, delta: 1 }], c.valueAtRisk + 0.01).accepted, false, "a VaR-raising trade over the limit is refused");
   t.equal(checkVarLimit(c, [{ position: 1, delta: -0.1 }], 0).accepted, true, "a VaR-reducing trade is allowed over the limit");
   t.throws(() => incrementalVar(c, [{ position: 5, delta: 1 }]), /position 5: outside/);
+});
+
+t.test("scenario contributions split historical VaR and ES by position", async (t) => {
+  const days = Array.from({ length: 100 }, (_, k) => [Math.sin(k) / 50, Math.cos(1.7 * k) / 40, ((k * 13) % 17) / 400 - 0.02]);
+  const e = [1e6, -4e5, 7e5];
+  const c = scenarioContributions(days, e, 0.95);
+  const h = historicalRisk(scenarioPnl(days, e), 0.95);
+  near(t, c.valueAtRisk, h.valueAtRisk, 1e-9, "VaR as historicalRisk");
+  near(t, c.expectedShortfall, h.expectedShortfall, 1e-9, "ES as historicalRisk");
+  near(t, c.component.reduce((s, v) => s + v, 0), c.valueAtRisk, 1e-6, "components sum to VaR");
+  near(t, c.componentShortfall.reduce((s, v) => s + v, 0), c.expectedShortfall, 1e-6, "ES components sum to ES");
 });

@@ -73,3 +73,42 @@ export function checkVarLimit(c: VarContributions, changes: readonly ExposureCha
   const projectedVar = incrementalVar(c, changes);
   return { accepted: projectedVar <= limit || projectedVar <= c.valueAtRisk, projectedVar, limit };
 }
+
+export interface ScenarioContributions {
+  valueAtRisk: number;
+  expectedShortfall: number;
+  /** each position's loss in the VaR scenario; sums to valueAtRisk */
+  component: Float64Array;
+  /** each position's mean loss over the tail scenarios; sums to expectedShortfall */
+  componentShortfall: Float64Array;
+}
+
+/**
+ * Contributions without a normal assumption, from scenarios (historical days or simulated paths): the same m worst
+ * scenarios as empiricalRisk, each position's loss averaged over them (the Euler allocation of ES for an empirical
+ * distribution), and its loss in the VaR scenario itself.
+ */
+export function scenarioContributions(returns: readonly ArrayLike<number>[], exposures: readonly number[], confidence: number): ScenarioContributions {
+  requireConfidence(confidence);
+  const n = exposures.length;
+  const pnl = returns.map((r, k) => {
+    if (r.length !== n) throw new Error(`scenarioContributions: scenario ${k} has ${r.length} returns for ${n} exposures`);
+    let s = 0;
+    for (let i = 0; i < n; i++) s += r[i]! * exposures[i]!;
+    return s;
+  });
+  if (pnl.length < 2) throw new Error(`scenarioContributions: need at least 2 scenarios, got ${pnl.length}`);
+  const order = pnl.map((_, k) => k).sort((a, b) => pnl[a]! - pnl[b]! || a - b);
+  const m = Math.max(1, Math.ceil(pnl.length * (1 - confidence) - 1e-9));
+  const component = new Float64Array(n);
+  const componentShortfall = new Float64Array(n);
+  const varScenario = returns[order[m - 1]!]!;
+  for (let i = 0; i < n; i++) component[i] = -exposures[i]! * varScenario[i]!;
+  for (let k = 0; k < m; k++) {
+    const r = returns[order[k]!]!;
+    for (let i = 0; i < n; i++) componentShortfall[i]! -= (exposures[i]! * r[i]!) / m;
+  }
+  let es = 0;
+  for (let k = 0; k < m; k++) es -= pnl[order[k]!]! / m;
+  return { valueAtRisk: -pnl[order[m - 1]!]!, expectedShortfall: es, component, componentShortfall };
+}
