@@ -8,8 +8,9 @@
  * same series (normal assumption). Both are over the sampling interval, floored at 0. Statistics are float64 by
  * design (ARCHITECTURE §3); the window is not journaled and refills from marks after a restore.
  */
-import { mean, probit, quantile, standardDeviation } from "simple-statistics";
+import { mean, quantile, standardDeviation } from "simple-statistics";
 import { type MarkSource, toNumber } from "../domain/index.ts";
+import { normalQuantile } from "./analytics/index.ts";
 import { type MarkTable, markPrice } from "./portfolio.ts";
 
 export interface VarConfig {
@@ -76,6 +77,6 @@ export function valueAtRisk(w: ReturnWindow, exposures: Record<string, bigint>):
   });
   const tail = 1 - w.config.confidence;
   out.historical = Math.max(0, -quantile(pnl, tail));
-  out.parametric = Math.max(0, -(mean(pnl) + probit(tail) * standardDeviation(pnl)));
+  out.parametric = Math.max(0, -(mean(pnl) + normalQuantile(tail) * standardDeviation(pnl)));
   return out;
 }
