@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import t from "tap";
-import { fromNumber, parseFixed } from "../actors/domain/fixed.ts";
+import { fromNumber, parseFixed } from "../actors/domain/index.ts";
 import { call, failure, openStream } from "../gateway/testing.ts";
 import { loadProtos, mintToken, type Role } from "../gateway/index.ts";
 import type { ServiceName } from "../gateway/protos.ts";

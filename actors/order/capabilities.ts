@@ -1,5 +1,4 @@
-import { OrderType, TimeInForce } from "../domain/index.ts";
-import type { SubmitOrder } from "../domain/index.ts";
+import { OrderType, TimeInForce, type SubmitOrder } from "../domain/index.ts";
 import { OrderReason } from "./reasons.ts";
 
 /** What a venue accepts natively. Anything else is emulated by the order actor or refused. */

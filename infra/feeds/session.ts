@@ -3,8 +3,7 @@
  * each connector runs with its own breaker out of the way, and a drop is reported (onDown) instead of retried, so
  * the supervisor decides when to try again. A new session resumes after the watermarks of the one before it.
  */
-import { sleep } from "./backoff.ts";
-import type { BreakerPolicy } from "./backoff.ts";
+import { sleep, type BreakerPolicy } from "./backoff.ts";
 import { AlphaVantageBars } from "./alpha-vantage/bars.ts";
 import type { SeriesSpec } from "./alpha-vantage/series.ts";
 import { BinanceDepth } from "./binance/depth.ts";

@@ -1,5 +1,4 @@
-import { DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, type PushConsumer } from "@nats-io/jetstream";
-import type { ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, type PushConsumer, type ConsumerMessages } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/log.ts";
 import { ownedConsumerPrefix } from "./consumer-room.ts";

@@ -13,8 +13,7 @@
  * Under load average 10-20 the same code gave 0.3-1.1M ops/s wall (0.9-1.6M of CPU time) and p99 3.7-5.8 µs.
  */
 import { loadavg } from "node:os";
-import { fromNumber } from "../../actors/domain/fixed.ts";
-import { OrderType, Side, TimeInForce } from "../../actors/domain/trading.ts";
+import { fromNumber, OrderType, Side, TimeInForce } from "../../actors/domain/index.ts";
 import { MatchingEngine, type OrderRequest, SeededRandom } from "../../actors/exchange/index.ts";
 
 const MEASURED = Number(process.argv[2] ?? 1_000_000);

@@ -1,6 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest } from "../../actors/contract/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
+import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { ActorRef } from "../placement/placement.ts";
 import { DeployError, DeployRefusal } from "./kinds/deployments.ts";

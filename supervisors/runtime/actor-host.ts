@@ -1,15 +1,11 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import type { Clock } from "../../actors/contract/index.ts";
-import { RuntimeError } from "../../actors/contract/index.ts";
-import type { DomainEvent, Emitted } from "../../actors/contract/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
+import { type Clock, RuntimeError, type DomainEvent, type Emitted, subjects, type ActorKind } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import type { ActorKind } from "../../actors/contract/index.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
 import { type PendingTimer, SnapshotWriter, toStored } from "./snapshots.ts";

@@ -1,12 +1,11 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import type { Clock } from "../../actors/contract/index.ts";
+import type { Clock, ActorKind } from "../../actors/contract/index.ts";
 import type { Message } from "../../infra/nats/codec.ts";
 import type { Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { missedEvents } from "./catch-up.ts";
-import type { ActorKind } from "../../actors/contract/index.ts";
 import { fromStored, type PendingTimer } from "./snapshots.ts";
 
 /** The actions a transition returned, as the host runs them. */

@@ -1,7 +1,5 @@
 /** Steps the mutable simulated market in place (its books and random streams are its state; copying them per step would cost the feed its rate). */
-import { parseInstrumentId } from "../../contract/index.ts";
-import type { Emitted } from "../../contract/index.ts";
-import { subjects } from "../../contract/index.ts";
+import { parseInstrumentId, type Emitted, subjects } from "../../contract/index.ts";
 import { afterStep, startMarket } from "./evolve.ts";
 import type { Outcome, SimulatorFeedContext } from "./state.ts";
 

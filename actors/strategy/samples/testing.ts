@@ -3,8 +3,7 @@ import { createActor } from "xstate";
 import { type Bar, fromNumber, type Quote } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
-import type { StrategyDefinition } from "../strategy.ts";
-import { OrderStatus } from "../strategy.ts";
+import { type StrategyDefinition, OrderStatus } from "../strategy.ts";
 import { strategyMachine } from "../machine.ts";
 
 export const INSTRUMENT = "ES.XCME";
