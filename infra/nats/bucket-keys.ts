@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, type PushConsumer, type ConsumerMessages } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { type NatsConnection, nuid } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/log.ts";
 import { ownedConsumerPrefix } from "./consumer-room.ts";
 
@@ -70,7 +70,9 @@ export class BucketKeys {
 
   private async open(): Promise<void> {
     const consumer = await this.js.consumers.getPushConsumer(this.stream, {
-      name_prefix: `${ownedConsumerPrefix(this.o.owner)}${this.o.bucket.replace(/[^A-Za-z0-9_-]/g, "_")}`,
+      // Unique per watch: a node restarted under the same id after a crash would otherwise collide with the consumer
+      // its dead predecessor left for the inactivity threshold ("consumer already exists").
+      name_prefix: `${ownedConsumerPrefix(this.o.owner)}${this.o.bucket.replace(/[^A-Za-z0-9_-]/g, "_")}_${nuid.next()}`,
       filter_subjects: `${this.subjectPrefix}${this.o.filter ?? ">"}`,
       deliver_policy: DeliverPolicy.LastPerSubject,
       headers_only: true,
