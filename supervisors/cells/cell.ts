@@ -38,6 +38,10 @@ export class Cell implements ChildHandle {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private rid = 0;
   private watchdog: ReturnType<typeof setInterval> | undefined;
+  private lastCheckAt = 0;
+  /** the heartbeat seen at the last check, and how late the checks have come since it last moved */
+  private lastBeat = 0;
+  private starvedMs = 0;
   private exitListeners: ((r: ExitReason) => void)[] = [];
   private exitReason: ExitReason | undefined;
   private stopping = false;
@@ -73,13 +77,27 @@ export class Cell implements ChildHandle {
     await ready;
     w.on("error", (e) => this.end({ error: e }));
     w.on("exit", (code) => this.end(this.stopping ? "shutdown" : { error: new Error(`cell ${this.o.cell} exited with code ${code}`) }));
-    this.watchdog = setInterval(() => this.check(), Math.max(HEARTBEAT_MS, this.o.hangBudgetMs / 4));
+    const everyMs = Math.max(HEARTBEAT_MS, this.o.hangBudgetMs / 4);
+    this.lastCheckAt = performance.now();
+    this.watchdog = setInterval(() => this.check(everyMs), everyMs);
     this.watchdog.unref();
   }
 
-  private check(): void {
-    const silent = performance.timeOrigin + performance.now() - this.beat[0]!;
-    if (silent <= this.o.hangBudgetMs || !this.worker) return;
+  /**
+   * A cell is hung when its heartbeat is older than the budget, less the time this thread's own checks came late:
+   * on a starved machine (more runnable threads than cores) every thread waits for a core, and a cell that waited
+   * is not a cell that hung. On a machine with cores to spare the checks are on time and nothing is discounted.
+   */
+  private check(everyMs: number): void {
+    const now = performance.now();
+    const late = Math.max(0, now - this.lastCheckAt - everyMs);
+    this.lastCheckAt = now;
+    const beat = this.beat[0]!;
+    // at most one budget: a starved cell gets twice the budget, a hung one is still ended in bounded time
+    this.starvedMs = beat === this.lastBeat ? Math.min(this.o.hangBudgetMs, this.starvedMs + late) : 0;
+    this.lastBeat = beat;
+    const silent = performance.timeOrigin + now - beat;
+    if (silent - this.starvedMs <= this.o.hangBudgetMs || !this.worker) return;
     const slot = Atomics.load(this.busy, 0);
     const culprit = slot ? this.slots.get(slot) : undefined;
     const w = this.worker;
