@@ -215,7 +215,9 @@ export class ActorHost {
       const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
       if (!item) break;
       const out = this.decide(item);
-      if (out) this.commit(item, out.next, out.emitted);
+      if (!out) continue;
+      this.snapshot = out.next;
+      this.commit(item, out.emitted);
     }
     if (this.kind.persistence === "snapshot") {
       this.flushReplies();
@@ -233,27 +235,43 @@ export class ActorHost {
     return { subject: first.subject, event: { type, items } };
   }
 
+  /**
+   * Decides up to a batch of items without waiting for the journal: each decision builds on the one before, its
+   * events join the journal's next group commit, and its effects (publishes, the reply) follow once they are
+   * stored, in order. A failed append commits nothing from there on: the incarnation ends and reloads.
+   */
   private async drainJournaled(): Promise<void> {
+    const journal = this.journal!;
+    const effects: Promise<void>[] = [];
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
       const item = this.mailbox.take();
-      if (!item) return;
+      if (!item) break;
       const out = this.decide(item);
-      if (!out) return;
+      if (!out) break;
       const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
-      if (domain.length) {
-        try {
-          this.seq = await this.journal!.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers);
-        } catch (e) {
-          // Not appended (or a second writer fenced us out): nothing is committed; the incarnation ends.
-          const err = e as Error;
-          if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
-          this.snapshot = undefined; // reload from the journal on restart
-          this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
-          return;
-        }
-      }
-      this.commit(item, out.next, out.emitted, true);
+      const stored = domain.length
+        ? journal.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers)
+        : journal.settled();
+      this.snapshot = out.next;
+      effects.push(
+        stored.then(
+          (seq) => {
+            if (domain.length) this.seq = seq;
+            this.commit(item, out.emitted, true);
+          },
+          (e) => this.appendFailed(item, e as Error),
+        ),
+      );
     }
+    await Promise.all(effects);
+  }
+
+  private appendFailed(item: MailItem, err: Error): void {
+    // Not appended (or a second writer fenced us out): nothing from here on is committed; the incarnation ends.
+    if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+    this.snapshot = undefined; // reload from the journal on restart
+    this.journal = undefined;
+    if (this.status === "running") this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
   }
 
   /** The pure decision plus the machine's own actions; a throw anywhere ends the incarnation, nothing committed. */
@@ -291,8 +309,7 @@ export class ActorHost {
     return replay ? [] : emitted;
   }
 
-  private commit(item: MailItem, next: AnyMachineSnapshot, emitted: Emitted[], journaled = false): void {
-    this.snapshot = next;
+  private commit(item: MailItem, emitted: Emitted[], journaled = false): void {
     this.stats.processed++;
     let replied = false;
     for (const e of emitted) {
