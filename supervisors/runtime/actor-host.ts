@@ -7,7 +7,7 @@ import type { DomainEvent, Emitted } from "../../actors/domain/runtime-contract.
 import { subjects } from "../../actors/domain/subjects.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
-import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
+import { SnapshotFencedError, type SnapshotStore, type StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { missedEvents } from "./catch-up.ts";
 import type { ActorKind } from "./kind.ts";
@@ -77,6 +77,9 @@ export class ActorHost {
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private unsavedReplies: { msg: Msg; body: ReplyBody; correlationId: string | undefined }[] = [];
   private ticker: ReturnType<typeof setInterval> | undefined;
+  /** the KV revision of the snapshot this actor last loaded or saved: the fence of its next save */
+  private snapshotRevision = 0;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly kind: ActorKind,
@@ -124,7 +127,8 @@ export class ActorHost {
   }
 
   private async restore(): Promise<void> {
-    const stored = this.kind.persistence === "none" ? undefined : await this.env.store.load(this.kind.name, this.id);
+    let stored: StoredSnapshot | undefined;
+    if (this.kind.persistence !== "none") ({ stored, revision: this.snapshotRevision } = await this.env.store.load(this.kind.name, this.id));
     if (stored) {
       const ctx = this.kind.persist ? this.kind.persist.fromPlain((stored.snapshot as { context: unknown }).context) : (stored.snapshot as { context: unknown }).context;
       this.snapshot = this.kind.machine.resolveState({ value: (stored.snapshot as { value: never }).value, context: ctx });
@@ -436,9 +440,23 @@ export class ActorHost {
     this.snapshotTimer.unref?.();
   }
 
+  /** Saves in turn (each save fences the next); a newer snapshot by another owner ends this incarnation. */
   async saveSnapshot(): Promise<void> {
     if (!this.snapshot || this.kind.persistence === "none") return;
-    await this.env.store.save(this.kind.name, this.id, this.persisted());
+    const run = this.saving.catch(() => {}).then(async () => {
+      if (!this.snapshot) return;
+      try {
+        this.snapshotRevision = await this.env.store.save(this.kind.name, this.id, this.persisted(), this.snapshotRevision);
+      } catch (e) {
+        if (e instanceof SnapshotFencedError && this.status === "running") {
+          this.snapshot = undefined;
+          this.end(e);
+        }
+        throw e;
+      }
+    });
+    this.saving = run;
+    await run;
   }
 
   /** Stops for good on this node: unsubscribes, saves the state, cancels timers. */
