@@ -167,13 +167,15 @@ export class Journal {
       }
       if (batchId) h.set("Nats-Batch-Commit", "1");
       const reply = await this.nc.request(q.subject, q.data, { headers: h, timeout: 5_000 });
-      const ack = JSON.parse(utf8.decode(reply.data)) as { seq?: number; error?: { err_code?: number; description?: string } };
+      const ack = JSON.parse(utf8.decode(reply.data)) as { seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
       if (ack.error) {
         if (ack.error.err_code === 10071 || /wrong last sequence/i.test(ack.error.description ?? "")) {
           throw new FencingError(`journal ${this.filter}: another writer appended after sequence ${this.lastSeq}`);
         }
         throw new Error(`journal ${this.filter}: append refused: ${ack.error.description ?? "unknown error"}`);
       }
+      // this journal never resends an event: a duplicate means another writer stored this event number first
+      if (ack.duplicate) throw new FencingError(`journal ${this.filter}: another writer stored event ${this.count + group.length} first`);
       if (typeof ack.seq !== "number") throw new Error(`journal ${this.filter}: no sequence in the acknowledgement`);
       return ack.seq;
     }

@@ -14,7 +14,7 @@ import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { type ActorKind, defaultSupervision } from "../runtime/kind.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
-import { OnDemandSpawner } from "./on-demand.ts";
+import { shardNames } from "../sharding/shard-of.ts";
 import { ConfigWatch } from "./config-watch.ts";
 import { type Deployable, DeployError, DeployRefusal } from "./kinds/deployments.ts";
 import { advertiseService } from "./service-discovery.ts";
@@ -51,7 +51,6 @@ export class ActorNode {
   private readonly hangs = new Map<string, RestartIntensity>();
   private subs: Subscription[] = [];
   private readonly served = new Map<string, { num_requests: number; num_errors: number }>();
-  private spawner: OnDemandSpawner | undefined;
   /** what the kinds module holds open on this thread (its KV watches), if it says */
   private closeKinds: (() => Promise<void>) | undefined;
 
@@ -120,8 +119,8 @@ export class ActorNode {
     this.configWatch = new ConfigWatch(this.o.nc, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
     await this.configWatch.start();
     await this.placement.start();
-    this.spawner = new OnDemandSpawner(this.o.nc, [...this.kinds.values()], { ensure: (r) => this.ensure(r), retire: (r) => this.placement.unassign(r), hosts: (r) => this.hosts(r) }, this.o.log);
-    await this.spawner.start();
+    // a sharded kind is placed shard by shard; declaring them is idempotent, so every node does it
+    for (const k of this.kinds.values()) if (k.sharding) for (const id of shardNames(k.sharding.shards)) await this.ensure({ kind: k.name, id });
     this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
   }
 
@@ -373,7 +372,6 @@ export class ActorNode {
   /** Graceful stop: leave the cluster (actors stop in order, snapshots flushed, leases released), then the cells. */
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
-    this.spawner?.stop();
     await this.placement.stop();
     await this.root.stop("shutdown");
     await this.closeKinds?.().catch(() => {});

@@ -24,6 +24,8 @@ export interface HostEnv {
   onProcessing?: (host: ActorHost, busy: boolean) => void;
   /** a message arrived: the thread is making progress even while no handler runs (a watchdog's heartbeat) */
   onReceive?: () => void;
+  /** messages arrive through `receive` from a shard region: the host subscribes to nothing itself */
+  routed?: boolean;
 }
 
 interface MailItem {
@@ -95,7 +97,7 @@ export class ActorHost {
 
   /** Subscribes once for the life of the actor on this node; messages queue until an incarnation runs. */
   open(): void {
-    if (this.subs.length) return;
+    if (this.subs.length || this.env.routed) return;
     const list = [subjects.cmd(this.kind.name, this.id), ...(this.kind.consumes?.(this.id) ?? [])];
     for (const s of list) {
       // A subject without wildcards is known here once: no per-message subject decode or plane lookup.
@@ -128,7 +130,8 @@ export class ActorHost {
 
   private async restore(): Promise<void> {
     let stored: StoredSnapshot | undefined;
-    if (this.kind.persistence !== "none") ({ stored, revision: this.snapshotRevision } = await this.env.store.load(this.kind.name, this.id));
+    // sharded entities keep no snapshot: their journal is their state, and activation reads no KV
+    if (this.kind.persistence !== "none" && !this.kind.sharding) ({ stored, revision: this.snapshotRevision } = await this.env.store.load(this.kind.name, this.id));
     if (stored) {
       const ctx = this.kind.persist ? this.kind.persist.fromPlain((stored.snapshot as { context: unknown }).context) : (stored.snapshot as { context: unknown }).context;
       this.snapshot = this.kind.machine.resolveState({ value: (stored.snapshot as { value: never }).value, context: ctx });
@@ -160,7 +163,8 @@ export class ActorHost {
     else if (stored && this.kind.resumeWith) this.mailbox.offer({ subject: "resume", event: { ...this.kind.resumeWith } }, "accept");
   }
 
-  private receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
+  /** Takes a message from the actor's subscriptions, or from the shard region that routes to it. */
+  receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
     this.env.onReceive?.();
     let decoded: ReturnType<typeof decodeMessage>;
     try {
@@ -407,6 +411,16 @@ export class ActorHost {
     this.env.onExit?.(this, { error });
   }
 
+  /** delayed events armed: an entity with one is not passivated */
+  get armedTimers(): number {
+    return this.timers.size;
+  }
+
+  /** a drain (and its journal appends) is under way */
+  get busy(): boolean {
+    return this.scheduled || this.draining;
+  }
+
   /** Called once when the current incarnation fails (the supervisor's view of the child). */
   onExitOnce(listener: (reason: { error: Error }) => void): void {
     this.exitListener = listener;
@@ -442,7 +456,7 @@ export class ActorHost {
 
   /** Saves in turn (each save fences the next); a newer snapshot by another owner ends this incarnation. */
   async saveSnapshot(): Promise<void> {
-    if (!this.snapshot || this.kind.persistence === "none") return;
+    if (!this.snapshot || this.kind.persistence === "none" || this.kind.sharding) return;
     const run = this.saving.catch(() => {}).then(async () => {
       if (!this.snapshot) return;
       try {

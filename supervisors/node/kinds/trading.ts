@@ -1,6 +1,6 @@
 import { parseInstrumentId, subjects } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
-import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
+import { fullCapabilities, isTerminal, type OrderContext, orderMachine } from "../../../actors/order/index.ts";
 import { type RiskBookContext, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { strategyMachine, subscriptions } from "../../../actors/strategy/index.ts";
 import { venueConnectionMachine } from "../../../actors/venue/connection/index.ts";
@@ -55,17 +55,17 @@ export const venueKind = () =>
     summarize: (c) => ({ openOrders: Object.keys((c as { orders: object }).orders).length, lastVenueSeq: (c as { lastVenueSeq: number }).lastVenueSeq }),
   });
 
-/** One actor per order (id = clientOrderId), event-sourced, created by its SubmitOrder (spawn on demand). */
+/**
+ * One entity per order (id = clientOrderId), event-sourced, in 32 shards: the shard's owner activates an order on
+ * its first command (the book's SubmitOrder) with no KV write, and passivates it a little after it closes.
+ */
 export const orderKind = () =>
   defineKind({
     name: "order",
     machine: orderMachine,
     input: () => ({ capabilities: fullCapabilities }),
     persistence: "event-sourced",
-    spawnOnDemand: true,
-    spawnOn: ["SubmitOrder"],
-    retireWhen: (e) =>
-      e.type === "OrderCancelled" || e.type === "OrderRejected" || e.type === "OrderExpired" || (e.type === "OrderFilled" && e.leavesQty === 0),
+    sharding: { shards: 32, doneWhen: (c) => { const o = (c as OrderContext).order; return o !== null && isTerminal(o.status); } },
     summarize: (c) => {
       const o = (c as { order: { status: string; cumQty: number; quantity: number } | null }).order;
       return o ? { status: o.status, cumQty: o.cumQty, quantity: o.quantity } : { status: "NONE" };

@@ -1,0 +1,42 @@
+import t from "tap";
+import { eventually, natsFixture } from "../runtime/testing/harness.ts";
+import { shardNames } from "../sharding/shard-of.ts";
+import { admin, command, startNodeProcess } from "./testing.ts";
+
+const K = "counter-sh";
+const env = (natsUrl: string) => ({ AM_NATS_URL: natsUrl, AM_KINDS: "supervisors/runtime/testing/test-kinds.ts", AM_CELLS: "2", AM_DEMO_INSTRUMENTS: "0" });
+const ownersOf = async (nc: Parameters<typeof admin>[0]) =>
+  Promise.all(shardNames(8).map(async (id) => ((await admin(nc, "status", { type: "AdminActorRequest", kind: K, id }).catch(() => ({ result: {} }))).result as { node?: string }).node));
+const count = async (nc: Parameters<typeof command>[0], id: string) => ((await command(nc, K, id, { type: "GetCount" }, 10_000)).result as { count: number }).count;
+
+t.test("the shards of a sharded kind are spread over the nodes, and each entity runs on its shard's owner", async (t) => {
+  const f = await natsFixture(t);
+  const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
+  const b = startNodeProcess(t, "node-b", env(f.infra.natsUrl));
+  await Promise.all([a.waitFor(/node up/), b.waitFor(/node up/)]);
+  await eventually(async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2, "both nodes registered");
+  const owners = () => ownersOf(f.nc);
+  await eventually(async () => (await owners()).every(Boolean), "every shard placed", 15_000);
+  t.equal(new Set(await owners()).size, 2, "shards spread over both nodes");
+
+  const ids = Array.from({ length: 16 }, (_, i) => `sh-${i}`);
+  const first = await Promise.all(ids.map((id) => command(f.nc, K, id, { type: "Increment", by: 2 }, 10_000)));
+  t.ok(first.every((r) => r.ok), "every first command is answered by the entity it activated");
+  for (const id of ids) await command(f.nc, K, id, { type: "Increment", by: 1 });
+  for (const id of ids) t.equal(await count(f.nc, id), 3, `${id} counted each command once`);
+});
+
+t.test("when a node leaves, its shards move and their entities come back from their journals", async (t) => {
+  const f = await natsFixture(t);
+  const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
+  const b = startNodeProcess(t, "node-b", env(f.infra.natsUrl));
+  await Promise.all([a.waitFor(/node up/), b.waitFor(/node up/)]);
+  await eventually(async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2, "both nodes registered");
+  const ids = Array.from({ length: 16 }, (_, i) => `mv-${i}`);
+  await eventually(async () => (await ownersOf(f.nc)).every(Boolean), "every shard placed", 15_000);
+  t.ok((await Promise.all(ids.map((id) => command(f.nc, K, id, { type: "Increment", by: 1 }, 10_000)))).every((r) => r.ok), "every entity answered");
+  b.proc.kill("SIGKILL");
+  await eventually(async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 1, "node-b gone", 10_000);
+  await eventually(async () => (await Promise.all(ids.map((id) => count(f.nc, id).catch(() => 0)))).every((n) => n >= 1), "every entity answers from node-a", 20_000);
+  for (const id of ids) t.equal(await count(f.nc, id), 1, `${id} kept its journaled count across the move`);
+});
