@@ -80,11 +80,26 @@ function amendable(o: OrderState | null, what: string): Decision | OrderState {
   return o;
 }
 
+/** The first term in which a SubmitOrder differs from the order its clientOrderId already names. */
+function differingTerm(o: OrderState, cmd: SubmitOrderInput): string | undefined {
+  const terms = [
+    ["instrument", o.instrument, cmd.instrument],
+    ["side", o.side, cmd.side],
+    ["orderType", o.orderType, cmd.orderType],
+    ["quantity", o.quantity, cmd.quantity],
+    ["price", o.price, cmd.price],
+    ["stopPrice", o.stopPrice, cmd.stopPrice],
+    ["timeInForce", o.timeInForce, cmd.timeInForce],
+  ] as const;
+  for (const [field, was, now] of terms) if (was !== now) return `${field} is ${was ?? "unset"}, not ${now ?? "unset"}`;
+  return undefined;
+}
+
 export function decideSubmit(o: OrderState | null, cmd: SubmitOrderInput, caps: VenueCapabilities): Decision {
   if (o !== null) {
-    if (o.instrument !== cmd.instrument || o.side !== cmd.side || o.orderType !== cmd.orderType) {
-      return refuse(OrderReason.ClientOrderIdReused, `clientOrderId ${cmd.clientOrderId} already names a ${o.side} ${o.orderType} order on ${o.instrument}`);
-    }
+    // the risk book sending an approved order again (it did not hear the answer) gets the order as it is
+    const differs = cmd.redelivered ? undefined : differingTerm(o, cmd);
+    if (differs) return refuse(OrderReason.ClientOrderIdReused, `clientOrderId ${cmd.clientOrderId} already names another order: ${differs}`);
     return { events: [], commands: [], reply: ok(o, "existing order") };
   }
   const stamp = { tsEvent: cmd.nowUs, tsInit: cmd.nowUs };

@@ -20,6 +20,7 @@ import {
   type SubmitOrder,
   type EngageKillSwitch,
   type Emitted,
+  type ForwardRefused,
   type FillFields,
   fillFields,
   type GetEquityCurve,
@@ -102,6 +103,7 @@ export type RiskBookInputEvent =
   | In<{ type: "GetRiskReport" } & GetRiskReport>
   | In<{ type: "GetRiskLimits" } & GetRiskLimits>
   | In<{ type: "GetEquityCurve" } & GetEquityCurve>
+  | In<ForwardRefused>
   | In<RiskBookEvent>;
 
 function updateMark(ctx: RiskBookContext, instrument: string, bid?: number, ask?: number, last?: number): void {
@@ -155,6 +157,9 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Q
       return decideCancelOrder(book, e);
     case "ReplaceOrder":
       return decideReplaceOrder(book, e, marks, now);
+    case "ForwardRefused":
+      // the order entity refused the approved order for good (its clientOrderId names another order): release it
+      return e.messageType === "SubmitOrder" ? decideOrderClosed(book, e.key, e.error.code.slice(0, 64), now) : undefined;
     case "OrderCancelled":
     case "OrderCanceled":
     case "OrderRejected":

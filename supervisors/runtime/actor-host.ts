@@ -12,6 +12,7 @@ import type { Logger } from "../../infra/telemetry/log.ts";
 import { missedEvents } from "./catch-up.ts";
 import type { ActorKind } from "./kind.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
+import { Outbox } from "./outbox.ts";
 
 export interface HostEnv {
   nc: NatsConnection;
@@ -81,6 +82,8 @@ export class ActorHost {
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** the KV revision of the snapshot this actor last loaded or saved: the fence of its next save */
   private snapshotRevision = 0;
+  /** forwards whose target has not answered yet */
+  private outbox: Outbox | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -115,6 +118,10 @@ export class ActorHost {
       const filter = subjects.evtOf(this.kind.name, this.id);
       this.journal = new Journal(this.env.nc, filter, (t) => subjects.evt(this.kind.name, this.id, t), `${this.kind.name}/${this.id}`);
     }
+    this.outbox ??= new Outbox(this.env.nc, (f, error) => {
+      this.mailbox.offer({ subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } }, "accept");
+      this.schedule();
+    });
     if (!this.snapshot) await this.restore();
     this.status = "running";
     if (this.kind.tickEveryMs && !this.ticker) {
@@ -159,6 +166,8 @@ export class ActorHost {
         }
       }
     }
+    const context = (this.snapshot as { context?: unknown } | undefined)?.context;
+    for (const f of this.kind.outbox?.(context) ?? []) this.outbox?.send(f);
     if (fresh && this.kind.startWith) this.mailbox.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
     else if (stored && this.kind.resumeWith) this.mailbox.offer({ subject: "resume", event: { ...this.kind.resumeWith } }, "accept");
   }
@@ -319,16 +328,29 @@ export class ActorHost {
 
   private commit(item: MailItem, emitted: Emitted[], journaled = false): void {
     this.stats.processed++;
-    let replied = false;
+    let reply: ReplyBody | undefined;
+    let forwards: Extract<Emitted, { type: "forward" }>[] | undefined;
     for (const e of emitted) {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
       else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
-      else if (e.type === "reply" && item.msg?.reply && item.cmd && !replied) {
-        replied = true;
-        this.answer(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
-      }
+      else if (e.type === "forward") (forwards ??= []).push(e);
+      else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
-    if (!replied && item.msg?.reply && item.cmd) this.answer(item.msg, { ok: true }, item.correlationId);
+    const requester = item.msg?.reply && item.cmd ? item.msg : undefined;
+    const body = reply ?? { ok: true };
+    if (!forwards) {
+      if (requester) this.answer(requester, body, item.correlationId);
+      return;
+    }
+    // The requester hears this decision only once every forward's target has answered; a refusal is its answer.
+    let left = forwards.length;
+    let refused: ReplyBody | undefined;
+    for (const f of forwards) {
+      this.outbox!.send(f, (refusal) => {
+        if (refusal && !refused) refused = { ok: false, error: refusal };
+        if (--left === 0 && requester) this.answer(requester, refused ?? body, item.correlationId);
+      });
+    }
   }
 
   /**
@@ -481,6 +503,7 @@ export class ActorHost {
     const hadState = this.status === "running" || this.status === "failed";
     this.status = "stopped";
     if (this.ticker) clearInterval(this.ticker);
+    this.outbox?.close();
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);

@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from "xstate";
+import type { Forward } from "../../actors/domain/runtime-contract.ts";
 
 export type Persistence = "none" | "snapshot" | "event-sourced";
 
@@ -51,6 +52,11 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    * `overlapMs`; the machine must apply them idempotently.
    */
   catchUp?: { subjects: (id: string) => string[]; overlapMs: number };
+  /**
+   * The forwards the committed state says must still reach their targets (a risk book's approved orders): sent
+   * again when the actor is restored, since a forward in flight when the process died is not journaled itself.
+   */
+  outbox?: (context: unknown) => Forward[];
   /** a short view of the context for operators */
   summarize?: (context: unknown) => Record<string, unknown>;
   supervision?: Partial<ActorSupervision>;

@@ -1,7 +1,7 @@
 import { parseInstrumentId, subjects } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { fullCapabilities, isTerminal, type OrderContext, orderMachine } from "../../../actors/order/index.ts";
-import { type RiskBookContext, riskBookMachine } from "../../../actors/risk-book/index.ts";
+import { approvedOrderForwards, type RiskBookContext, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { strategyMachine, subscriptions } from "../../../actors/strategy/index.ts";
 import { venueConnectionMachine } from "../../../actors/venue/connection/index.ts";
 import { simulatedVenueMachine } from "../../../actors/venue/exchange/index.ts";
@@ -92,6 +92,8 @@ export const riskBookKind = (catalogue: Catalogue) => {
     persistence: "event-sourced",
     // order events published while the book was down are read back from the stream (fills de-duplicated by execId)
     catchUp: { subjects: () => [subjects.evtAll("order")], overlapMs: 2_000 },
+    // an approval whose forward was in flight when the book's process died still reaches its order
+    outbox: (c) => approvedOrderForwards((c as RiskBookContext).book),
     mailboxCapacity: 50_000,
     persist: {
       // the journaled book plus the bounded equity curve (not journaled: it would survive only in the snapshot)
