@@ -329,16 +329,16 @@ export class ActorHost {
   private commit(item: MailItem, emitted: Emitted[], journaled = false): void {
     this.stats.processed++;
     let reply: ReplyBody | undefined;
-    let forwards: Extract<Emitted, { type: "forward" }>[] | undefined;
+    const forwards: Extract<Emitted, { type: "forward" }>[] = [];
     for (const e of emitted) {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
       else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
-      else if (e.type === "forward") (forwards ??= []).push(e);
+      else if (e.type === "forward") forwards.push(e);
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
     const requester = item.msg?.reply && item.cmd ? item.msg : undefined;
     const body = reply ?? { ok: true };
-    if (!forwards) {
+    if (!forwards.length) {
       if (requester) this.answer(requester, body, item.correlationId);
       return;
     }
