@@ -47,7 +47,9 @@ t.test("an accepted order is there at once, and a reused clientOrderId with othe
   const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
   const market = new (protos.client("MarketData"))(address, grpc.credentials.createInsecure());
   const adminApi = new (protos.client("Admin"))(address, grpc.credentials.createInsecure());
-  t.teardown(() => [trading, market, adminApi].forEach((c) => c.close()));
+  t.teardown(() => {
+    for (const c of [trading, market, adminApi]) c.close();
+  });
   const meta = async (role: Role) => {
     const m = new grpc.Metadata();
     m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
