@@ -508,7 +508,13 @@ export class ActorHost {
     this.subs = [];
     if (this.snapshotTimer) clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
-    if (hadState && this.kind.persistence !== "none") await this.saveSnapshot();
+    if (hadState && this.kind.persistence !== "none") {
+      // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded
+      await this.saveSnapshot().catch((e) => {
+        if (!(e instanceof SnapshotFencedError)) throw e;
+        this.env.log.warn("snapshot not saved on stop: another owner saved a newer one", { actor: this.key, error: e.message });
+      });
+    }
     for (const id of [...this.timers.keys()]) this.disarm(id);
   }
 
