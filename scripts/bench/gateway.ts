@@ -3,7 +3,7 @@
  *
  * GATEWAY_BENCH_TARGET picks what answers behind the gateway:
  *   platform (default): a node process (supervisors/node/main.ts) with the demo market and trading kinds; orders go
- *     to the real risk book `demo`, which journals, spawns an order actor per order, and routes it to the venue and
+ *     to the real risk book `demo`, which journals, forwards each order to its sharded order entity, and routes it to the venue and
  *     the simulated exchange. Buys far below the market, so they rest. The book's limits are lifted for the bench
  *     through KV (`limits.demo`, as `scripts/admin.ts set-limits` does), the gateway's rate limit through config.
  *   fake: the gateway in this process, a plain NATS responder as the risk book: the gateway's own cost.
@@ -345,7 +345,7 @@ async function liftLimits(nc: Awaited<ReturnType<typeof connectNats>>): Promise<
 
 /**
  * Where a SubmitOrder's time goes inside the platform, seen from NATS by this process: the command on the risk
- * book's subject → its journaled OrderApproved → the order actor's first event (spawn on demand, forward, journal)
+ * book's subject → its journaled OrderApproved → the order entity's first event (activation on its shard's owner, journal)
  * → OrderAccepted (venue connection, simulated exchange). Medians per step; orders whose order actor never spoke
  * within the run (+2 s) are counted as `orderActorSilent` (the node drops them after its 10 s spawn timeout).
  */
