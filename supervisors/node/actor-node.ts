@@ -120,7 +120,8 @@ export class ActorNode {
     await this.configWatch.start();
     await this.placement.start();
     // a sharded kind is placed shard by shard; declaring them is idempotent, so every node does it
-    for (const k of this.kinds.values()) if (k.sharding) for (const id of shardNames(k.sharding.shards)) await this.ensure({ kind: k.name, id });
+    const shards = [...this.kinds.values()].flatMap((k) => (k.sharding ? shardNames(k.sharding.shards).map((id) => ({ kind: k.name, id })) : []));
+    if (shards.length) await this.placement.ensureAll(shards);
     this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
   }
 
