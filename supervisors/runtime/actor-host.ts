@@ -348,7 +348,10 @@ export class ActorHost {
     for (const f of forwards) {
       this.outbox!.send(f, (refusal) => {
         if (refusal && !refused) refused = { ok: false, error: refusal };
-        if (--left === 0 && requester) this.answer(requester, refused ?? body, item.correlationId);
+        if (--left > 0 || !requester) return;
+        this.answer(requester, refused ?? body, item.correlationId);
+        // a snapshot kind's answer waits for a save; the drain that made this decision has flushed already
+        if (this.kind.persistence === "snapshot") this.flushReplies();
       });
     }
   }
@@ -438,9 +441,9 @@ export class ActorHost {
     return this.timers.size;
   }
 
-  /** a drain (and its journal appends) is under way */
+  /** a drain (and its journal appends) is under way, or a forward awaits its target */
   get busy(): boolean {
-    return this.scheduled || this.draining;
+    return this.scheduled || this.draining || (this.outbox?.size ?? 0) > 0;
   }
 
   /** Called once when the current incarnation fails (the supervisor's view of the child). */
