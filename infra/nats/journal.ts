@@ -1,6 +1,7 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import { decodePayload, encodePayload, envelopeOf } from "./codec.ts";
+import { sharedInbox } from "./reply-inbox.ts";
 import { streams } from "./resources.ts";
 
 export interface JournalRecord {
@@ -29,6 +30,8 @@ const MAX_GROUP = 1_000;
 /** how many events one replay request reads at most */
 const READ_BATCH = 1_000;
 const utf8 = new TextDecoder();
+/** one manager per connection, made without the account-info round trip: an entity activates with one direct get */
+const managers = new WeakMap<NatsConnection, JetStreamManager>();
 
 /**
  * The event journal of one event-sourced actor: its events on am.evt.<kind>.<id>.<Event> in the AM_EVT stream.
@@ -43,7 +46,6 @@ const utf8 = new TextDecoder();
  * replay reads it with direct batch gets.
  */
 export class Journal {
-  private jsm: JetStreamManager | undefined;
   /** stream sequence of the actor's last stored event, the fence of the next group */
   lastSeq = 0;
   /** number of events the actor has stored */
@@ -63,8 +65,12 @@ export class Journal {
   ) {}
 
   private async manager(): Promise<JetStreamManager> {
-    this.jsm ??= await jetstreamManager(this.nc);
-    return this.jsm;
+    let jsm = managers.get(this.nc);
+    if (!jsm) {
+      jsm = await jetstreamManager(this.nc, { checkAPI: false });
+      managers.set(this.nc, jsm);
+    }
+    return jsm;
   }
 
   /** The stream sequence of the actor's last event, 0 when it has none: one direct get, no consumer. */
@@ -166,7 +172,7 @@ export class Journal {
         continue;
       }
       if (batchId) h.set("Nats-Batch-Commit", "1");
-      const reply = await this.nc.request(q.subject, q.data, { headers: h, timeout: 5_000 });
+      const reply = await sharedInbox(this.nc).request(q.subject, q.data, h, 5_000);
       const ack = JSON.parse(utf8.decode(reply.data)) as { seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
       if (ack.error) {
         if (ack.error.err_code === 10071 || /wrong last sequence/i.test(ack.error.description ?? "")) {

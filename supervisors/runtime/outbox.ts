@@ -2,6 +2,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { RuntimeError } from "../../actors/domain/messages/reply.ts";
 import type { Forward, ReplyError } from "../../actors/domain/runtime-contract.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { sharedInbox } from "../../infra/nats/reply-inbox.ts";
 
 /** called with the target's refusal, or nothing once it accepted */
 export type Settle = (refusal?: ReplyError) => void;
@@ -55,7 +56,7 @@ export class Outbox {
   private request(e: Entry): void {
     e.inFlight = true;
     const { data, headers } = encodeMessage(e.forward.message as Message);
-    this.nc.request(e.forward.subject, data, { headers, timeout: this.timeoutMs }).then(
+    sharedInbox(this.nc).request(e.forward.subject, data, headers, this.timeoutMs).then(
       (m) => {
         let answer: { ok?: boolean; error?: ReplyError };
         try {
