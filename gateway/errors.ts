@@ -35,6 +35,10 @@ const actorCodeStatus: Record<string, Status> = {
   "not-running": Status.NOT_FOUND,
   "already-exists": Status.ALREADY_EXISTS,
   duplicate: Status.ALREADY_EXISTS,
+  // a clientOrderId reused with other terms: the order entity's OrderReason.ClientOrderIdReused, the book's
+  // DenyReason.DuplicateOrder (while the first order is open)
+  CLIENT_ORDER_ID_REUSED: Status.ALREADY_EXISTS,
+  DUPLICATE_ORDER: Status.ALREADY_EXISTS,
 };
 
 export function actorRefusal(subject: string, code: string, message: string): GatewayError {

@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from "xstate";
+import type { Forward } from "../../actors/contract/index.ts";
 
 export type Persistence = "none" | "snapshot" | "event-sourced";
 
@@ -33,32 +34,41 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    */
   startWith?: { type: string; [field: string]: unknown };
   /**
-   * Actors of this kind are created by their first command: the node takes am.cmd.<kind>.> in a queue group and,
-   * for an id no node hosts yet, declares it (placement), waits until it runs, then forwards the message.
+   * A kind with many ids (orders): placement and leases are per shard (`<kind>/shard-07`), not per entity. A shard's
+   * owner takes am.cmd.<kind>.> and activates an entity in memory on its first message (no KV write; one direct get
+   * says whether it has a journal to replay) and passivates it when idle. Entities keep no snapshots: their
+   * journal is their state.
    */
-  spawnOnDemand?: boolean;
+  sharding?: ShardingSpec;
   /**
    * The event an actor receives when it resumes from a stored snapshot in a new incarnation on a node (after a
    * crash, a move or a restart): what its state held about the outside world may be stale, e.g. a venue
    * connection's session died with the old process.
    */
   resumeWith?: { type: string; [field: string]: unknown };
-  /** with spawnOnDemand: the message types that may create an actor (default any); others for unknown ids are dropped */
-  spawnOn?: readonly string[];
-  /**
-   * A domain event after which the actor has nothing left to do (an order filled or cancelled): the node hosting it
-   * unassigns it after a quiet period, so placement does not carry finished actors. Its journal keeps its history.
-   */
-  retireWhen?: (event: { type: string; [field: string]: unknown }) => boolean;
   /**
    * Event-sourced kinds that consume other actors' domain events (am.evt) over core NATS miss those published
    * while they were down. On restore they read them back from the event stream, from their own last append less
    * `overlapMs`; the machine must apply them idempotently.
    */
   catchUp?: { subjects: (id: string) => string[]; overlapMs: number };
+  /**
+   * The forwards the committed state says must still reach their targets (a risk book's approved orders): sent
+   * again when the actor is restored, since a forward in flight when the process died is not journaled itself.
+   */
+  outbox?: (context: unknown) => Forward[];
   /** a short view of the context for operators */
   summarize?: (context: unknown) => Record<string, unknown>;
   supervision?: Partial<ActorSupervision>;
+}
+
+export interface ShardingSpec {
+  shards: number;
+  /** an entity this long without a message (and no delayed event armed) is passivated (default 60 s) */
+  idleMs?: number;
+  /** an entity with nothing left to do (an order filled or cancelled) is passivated after doneIdleMs (default 2 s) */
+  doneWhen?: (context: unknown) => boolean;
+  doneIdleMs?: number;
 }
 
 export interface ActorSupervision {

@@ -22,7 +22,7 @@ export const RuntimeError = {
   NotHere: "not-here",
   Invalid: "invalid",
   Stopped: "stopped",
-  /** an on-demand actor that is not running (retired, or never created) was asked something that does not create it */
+  /** an actor that is not running was asked something that does not start it */
   NotRunning: "not-running",
 } as const;
 export type RuntimeError = (typeof RuntimeError)[keyof typeof RuntimeError];

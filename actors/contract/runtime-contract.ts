@@ -10,6 +10,12 @@
  *   the journal rebuilds the state. Replayed events carry `replay: true`; during replay emissions are discarded.
  * - `publish`: a message for a subject built with `subjects` (market data and the like).
  * - `reply`: the answer to the command being processed (request/reply on am.cmd.<kind>.<id>).
+ * - `forward`: a command for another actor that this command's answer waits for (an approved order to its order
+ *   entity). After this decision is journaled the runtime requests it and answers the requester only once the
+ *   target has answered: ok, then with this machine's own reply; a refusal, then with the target's refusal, and the
+ *   machine receives `ForwardRefused` to undo what it decided. A target that is busy or absent is asked again until
+ *   it answers; the kind's `outbox` lists what must still be forwarded after a restart. `key` names the target
+ *   (one forward per key is outstanding).
  */
 export interface DomainEvent {
   type: string;
@@ -28,8 +34,26 @@ export interface ReplyError {
 export type Emitted =
   | { type: "domain"; event: DomainEvent }
   | { type: "publish"; subject: string; message: { type: string; [field: string]: unknown } }
+  | Forward
   | { type: "reply"; ok: true; result?: unknown }
   | { type: "reply"; ok: false; error: ReplyError };
+
+export interface Forward {
+  type: "forward";
+  key: string;
+  subject: string;
+  message: { type: string; [field: string]: unknown };
+}
+
+/** What the runtime delivers when the target of a `forward` refused it for good. */
+export interface ForwardRefused {
+  type: "ForwardRefused";
+  key: string;
+  subject: string;
+  /** the forwarded message's type */
+  messageType: string;
+  error: ReplyError;
+}
 
 /** The `nowUs` stamp every delivered event has. */
 export interface Delivered {

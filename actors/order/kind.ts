@@ -1,18 +1,25 @@
 import { defineKind } from "../contract/index.ts";
 import { fullCapabilities } from "./capabilities.ts";
-import { orderMachine } from "./machine.ts";
+import { type OrderContext, orderMachine } from "./machine.ts";
+import { isTerminal } from "./order-state.ts";
 
-/** One actor per order (id = clientOrderId), event-sourced, created by its SubmitOrder (spawn on demand). */
+/**
+ * One entity per order (id = clientOrderId), event-sourced, in 32 shards: the shard's owner activates an order on
+ * its first command (the book's SubmitOrder) with no KV write, and passivates it a little after it closes.
+ */
 export const orderKind = () =>
   defineKind({
     name: "order",
     machine: orderMachine,
     input: () => ({ capabilities: fullCapabilities }),
     persistence: "event-sourced",
-    spawnOnDemand: true,
-    spawnOn: ["SubmitOrder"],
-    retireWhen: (e) =>
-      e.type === "OrderCancelled" || e.type === "OrderRejected" || e.type === "OrderExpired" || (e.type === "OrderFilled" && e.leavesQty === 0),
+    sharding: {
+      shards: 32,
+      doneWhen: (c) => {
+        const o = (c as OrderContext).order;
+        return o !== null && isTerminal(o.status);
+      },
+    },
     summarize: (c) => {
       const o = (c as { order: { status: string; cumQty: number; quantity: number } | null }).order;
       return o ? { status: o.status, cumQty: o.cumQty, quantity: o.quantity } : { status: "NONE" };

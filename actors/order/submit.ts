@@ -5,12 +5,30 @@ import { evolve } from "./evolve.ts";
 import type { OrderState } from "./order-state.ts";
 import { OrderReason } from "./reasons.ts";
 
-/** SubmitOrder: a new order is routed (venue, or emulated locally) and validated; a resubmission is idempotent. */
+/** The first term in which a SubmitOrder differs from the order its clientOrderId already names. */
+function differingTerm(o: OrderState, cmd: SubmitOrderInput): string | undefined {
+  const terms = [
+    ["instrument", o.instrument, cmd.instrument],
+    ["side", o.side, cmd.side],
+    ["orderType", o.orderType, cmd.orderType],
+    ["quantity", o.quantity, cmd.quantity],
+    ["price", o.price, cmd.price],
+    ["stopPrice", o.stopPrice, cmd.stopPrice],
+    ["timeInForce", o.timeInForce, cmd.timeInForce],
+  ] as const;
+  for (const [field, was, now] of terms) if (was !== now) return `${field} is ${was ?? "unset"}, not ${now ?? "unset"}`;
+  return undefined;
+}
+
+/**
+ * SubmitOrder: a new order is routed (venue, or emulated locally) and validated; a resubmission with the same terms
+ * is idempotent, one with other terms is refused naming the first term that differs (FIX refuses a reused ClOrdID).
+ */
 export function decideSubmit(o: OrderState | null, cmd: SubmitOrderInput, caps: VenueCapabilities): Decision {
   if (o !== null) {
-    if (o.instrument !== cmd.instrument || o.side !== cmd.side || o.orderType !== cmd.orderType) {
-      return refuse(OrderReason.ClientOrderIdReused, `clientOrderId ${cmd.clientOrderId} already names a ${o.side} ${o.orderType} order on ${o.instrument}`);
-    }
+    // the risk book sending an approved order again (it did not hear the answer) gets the order as it is
+    const differs = cmd.redelivered ? undefined : differingTerm(o, cmd);
+    if (differs) return refuse(OrderReason.ClientOrderIdReused, `clientOrderId ${cmd.clientOrderId} already names another order: ${differs}`);
     return { events: [], commands: [], reply: ok(o, "existing order") };
   }
   const stamp = { tsEvent: cmd.nowUs, tsInit: cmd.nowUs };

@@ -4,13 +4,13 @@
  * (which equals folding `events` into the old book) and sends `reply`.
  */
 import { type CancelOrder, type CheckOrder, type OrderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, instrumentSpec, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay } from "../domain/index.ts";
-import { subjects, type ReplyError } from "../contract/index.ts";
+import { subjects, type Forward, type ReplyError } from "../contract/index.ts";
 import { alertEvents } from "./alerts.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import { parseRiskLimits } from "./limits.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
-import { checkOrder } from "./pre-trade.ts";
+import { checkOrder, differingTerm } from "./pre-trade.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
 
 export type Reply = { type: "reply"; ok: true; result?: unknown } | { type: "reply"; ok: false; error: ReplyError };
@@ -19,8 +19,8 @@ export interface Decision {
   book: RiskBook;
   events: RiskBookEvent[];
   reply?: Reply;
-  /** messages to forward (approved orders to their order actor) */
-  publish?: Publish[];
+  /** messages to send on (cancels to their order), and forwards awaited before the reply (approved orders) */
+  publish?: (Publish | Forward)[];
 }
 
 export interface Publish {
@@ -37,7 +37,7 @@ class Decider {
     this.events.push(e);
     this.book = evolve(this.book, e);
   }
-  done(reply?: Reply, publish?: Publish[]): Decision {
+  done(reply?: Reply, publish?: (Publish | Forward)[]): Decision {
     const d: Decision = { book: this.book, events: this.events };
     if (reply) d.reply = reply;
     if (publish) d.publish = publish;
@@ -66,16 +66,16 @@ type CheckOrderCommand = Omit<CheckOrder, "tsEvent" | "tsInit"> & Partial<Pick<C
  * A retried check of an order already approved with the same instrument, side and quantity is approved again
  * without a new event (request/reply is at-least-once).
  */
-export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: MarkTable, nowUs: number): Decision {
+export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: MarkTable, nowUs: number, forwarded?: Record<string, unknown>): Decision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
-  if (prior && prior.instrument === cmd.instrument && prior.side === cmd.side && prior.strategy === cmd.strategy) {
+  if (prior && differingTerm(prior, cmd) === "none") {
     return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId, retried: true }));
   }
   const r = checkOrder(book, book.limits, cmd, marks, nowUs);
   const base = { clientOrderId: cmd.clientOrderId, instrument: cmd.instrument, side: cmd.side, quantity: cmd.quantity, strategy: cmd.strategy };
   if (r.ok) {
-    d.record({ type: "OrderApproved", ...base, price: r.price, ...(cmd.positionSide ? { positionSide: cmd.positionSide } : {}), tsEvent: nowUs, tsInit: nowUs });
+    d.record({ type: "OrderApproved", ...base, price: r.price, ...(cmd.positionSide ? { positionSide: cmd.positionSide } : {}), ...(forwarded ? { order: forwarded } : {}), tsEvent: nowUs, tsInit: nowUs });
     return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId }));
   }
   d.record({ type: "OrderDenied", ...base, reason: r.reason, message: r.message, limit: r.limit, value: r.value, tsEvent: nowUs, tsInit: nowUs });
@@ -218,16 +218,32 @@ const toOrderActor = (clientOrderId: string, message: { type: string; [field: st
   message,
 });
 
+const forwardOrder = (clientOrderId: string, order: Record<string, unknown>): Forward => ({
+  type: "forward",
+  key: clientOrderId,
+  subject: subjects.cmd("order", clientOrderId),
+  message: { ...order, type: "SubmitOrder" },
+});
+
 /**
  * A strategy's SubmitOrder sent to the book (am.cmd.risk-book.<book>): the pre-trade check, and on approval the
- * order goes on to its order actor (am.cmd.order.<clientOrderId>). A retried, already approved order is forwarded
- * again: the order actor is keyed by clientOrderId and ignores the duplicate.
+ * order is forwarded to its order entity (am.cmd.order.<clientOrderId>); the book answers once the order has
+ * journaled it, so "accepted" means the order exists. A retried, already approved order is forwarded again: the
+ * order entity is keyed by clientOrderId and answers the duplicate as the order it already is.
  */
 export function decideSubmitOrder(book: RiskBook, cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
-  const d = decideCheckOrder(book, cmd, marks, nowUs);
+  const { type: _t, nowUs: _n, redelivered: _r, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  const d = decideCheckOrder(book, cmd, marks, nowUs, order);
   if (!d.reply?.ok) return d;
-  const { type: _t, nowUs: _n, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
-  return { ...d, publish: [toOrderActor(cmd.clientOrderId, { ...order, type: "SubmitOrder" })] };
+  return { ...d, publish: [forwardOrder(cmd.clientOrderId, order)] };
+}
+
+/**
+ * Approved orders whose SubmitOrder may not have reached their order entity (a forward in flight when the book's
+ * process died): forwarded again on restore, marked as redelivered, which an existing order answers as done.
+ */
+export function approvedOrderForwards(book: RiskBook): Forward[] {
+  return Object.values(book.pending).flatMap((p) => (p.order ? [forwardOrder(p.clientOrderId, { ...p.order, redelivered: true })] : []));
 }
 
 /** Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. */

@@ -20,6 +20,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
           price: e.price,
           strategy: e.strategy,
           ...(e.positionSide ? { positionSide: e.positionSide } : {}),
+          ...(e.order ? { order: e.order } : {}),
         },
       };
       return countApproval({ ...book, pending }, e.strategy, e.tsEvent);

@@ -1,5 +1,6 @@
 import { initialTransition } from "xstate";
 import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
+import { approvedOrderForwards } from "./decide.ts";
 import { type RiskBookContext, riskBookMachine } from "./machine.ts";
 import type { BookConfig } from "./state.ts";
 
@@ -30,6 +31,8 @@ export const riskBookKind = ({ books, marked }: RiskBookHosting) => {
     persistence: "event-sourced",
     // order events published while the book was down are read back from the stream (fills de-duplicated by execId)
     catchUp: { subjects: () => [subjects.evtAll("order")], overlapMs: 2_000 },
+    // an approval whose forward was in flight when the book's process died still reaches its order
+    outbox: (c) => approvedOrderForwards((c as RiskBookContext).book),
     mailboxCapacity: 50_000,
     persist: {
       // the journaled book plus the bounded equity curve (not journaled: it would survive only in the snapshot)

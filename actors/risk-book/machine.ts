@@ -11,7 +11,7 @@
  */
 import { enqueueActions, setup } from "xstate";
 import { type CancelOrder, type CheckOrder, type OrderFilledFields, type orderClosedTypes, orderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, fillFields, type GetEquityCurve, type GetRiskLimits, type GetRiskReport, type MarkPrice, type Quote, riskBookEventTypes, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay, type Trade } from "../domain/index.ts";
-import { type Emitted, messageDef } from "../contract/index.ts";
+import { type Emitted, type ForwardRefused, messageDef } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import {
@@ -79,6 +79,7 @@ export type RiskBookInputEvent =
   | In<{ type: "GetRiskReport" } & GetRiskReport>
   | In<{ type: "GetRiskLimits" } & GetRiskLimits>
   | In<{ type: "GetEquityCurve" } & GetEquityCurve>
+  | In<ForwardRefused>
   | In<RiskBookEvent>;
 
 function updateMark(ctx: RiskBookContext, instrument: string, bid?: number, ask?: number, last?: number): void {
@@ -132,6 +133,9 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Q
       return decideCancelOrder(book, e);
     case "ReplaceOrder":
       return decideReplaceOrder(book, e, marks, now);
+    case "ForwardRefused":
+      // the order entity refused the approved order for good (its clientOrderId names another order): release it
+      return e.messageType === "SubmitOrder" ? decideOrderClosed(book, e.key, e.error.code.slice(0, 64), now) : undefined;
     case "OrderCancelled":
     case "OrderCanceled":
     case "OrderRejected":

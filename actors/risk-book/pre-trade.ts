@@ -11,7 +11,7 @@ import { formatFixed, type Money, type OrderType, type PositionLeg, type Price, 
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
 import { absMoney as abs, contractValue, type MarkTable, markPrice, maxMoney, netQuantity, totals } from "./portfolio.ts";
-import type { RiskBook } from "./state.ts";
+import type { PendingOrder, RiskBook } from "./state.ts";
 
 export interface OrderToCheck {
   clientOrderId: string;
@@ -24,6 +24,16 @@ export interface OrderToCheck {
   strategy: string;
   reduceOnly?: boolean;
   positionSide?: Exclude<PositionLeg, "NET">;
+}
+
+/** The first term in which an order differs from the open order under its clientOrderId, for the refusal. */
+export function differingTerm(prior: PendingOrder, order: OrderToCheck): string {
+  if (prior.instrument !== order.instrument) return `instrument: ${prior.instrument}, not ${order.instrument}`;
+  if (prior.side !== order.side) return `side: ${prior.side}, not ${order.side}`;
+  if (prior.strategy !== order.strategy) return `strategy: ${prior.strategy}, not ${order.strategy}`;
+  if (prior.quantity !== order.quantity) return `quantity: ${prior.quantity}, not ${order.quantity}`;
+  if (order.price !== undefined && prior.price !== order.price) return `price: ${prior.price}, not ${order.price}`;
+  return "none";
 }
 
 export type LimitValue = bigint | number | string;
@@ -165,8 +175,10 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
   }
   const spec = book.instruments[i];
   if (!spec) return deny(DenyReason.UnknownInstrument, `book ${book.book} has no instrument ${i}`, "registered", "unknown");
-  if (book.pending[order.clientOrderId]) {
-    return deny(DenyReason.DuplicateOrder, `order ${order.clientOrderId} is already approved and open`, "unique", order.clientOrderId);
+  const prior = book.pending[order.clientOrderId];
+  if (prior) {
+    const differs = differingTerm(prior, order);
+    return deny(DenyReason.DuplicateOrder, `clientOrderId ${order.clientOrderId} names an open order with other terms (${differs})`, "unique", order.clientOrderId);
   }
   const valuation = valuationPrice(book, market, i);
   const orderPrice = order.price ?? valuation;

@@ -40,6 +40,8 @@ export interface PendingOrder {
   price: Price;
   strategy: string;
   positionSide?: Exclude<PositionLeg, "NET">;
+  /** the SubmitOrder forwarded to the order entity (approvals journaled before orders were forwarded lack it) */
+  order?: Record<string, unknown>;
 }
 
 export interface KillSwitchState {

@@ -57,7 +57,8 @@ export class BookHarness {
     this.actor.on("*", (e) => {
       if (e.type === "domain") this.journal.push(e.event as RiskBookEvent);
       else if (e.type === "reply") this.replies.push(e);
-      else if (e.type === "publish") this.published.push({ subject: e.subject, message: e.message });
+      // an approved order is forwarded (its reply waits for the order), a cancel published: both leave the book
+      else if (e.type === "publish" || e.type === "forward") this.published.push({ subject: e.subject, message: e.message });
     });
     this.actor.start();
   }

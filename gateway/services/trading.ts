@@ -15,9 +15,8 @@ import type { Services } from "./context.ts";
 export const GET_ORDER = "GetOrder";
 
 /**
- * How long GetOrder waits for a live order actor. A closed order's actor has retired: the node's on-demand spawner
- * answers a query to it "not-running" (NOT_FOUND) at once, and silence past this bound (no node up, a busy one)
- * also means "ask the history"; a running actor answers in milliseconds.
+ * How long GetOrder waits for the order entity. Its shard's owner activates it from its journal (a closed order
+ * too), so silence past this bound (its shard between owners, no node up, a busy one) means "ask the history".
  */
 export const liveOrderWaitMs = 1_500;
 

@@ -21,7 +21,7 @@ export {
   type Message,
 } from "./codec.ts";
 export { FencingError, Journal, type JournalRecord } from "./journal.ts";
-export { kvKey, kvToken, parseKvKey, parseKvToken, SnapshotStore, type StoredSnapshot } from "./snapshot-store.ts";
+export { kvKey, kvToken, parseKvKey, parseKvToken, SnapshotFencedError, SnapshotStore, type StoredSnapshot } from "./snapshot-store.ts";
 export {
   type Catalogue,
   type CatalogueHooks,

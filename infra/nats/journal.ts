@@ -1,7 +1,8 @@
-import { DeliverPolicy, type JetStreamClient, JetStreamApiError, jetstream } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import { decodePayload, encodePayload, envelopeOf } from "./codec.ts";
-import { readEvents } from "./event-reader.ts";
+import { sharedInbox } from "./reply-inbox.ts";
+import { streams } from "./resources.ts";
 
 export interface JournalRecord {
   /** stream sequence */
@@ -14,64 +15,175 @@ export class FencingError extends Error {
   override name = "FencingError";
 }
 
+type Event = { type: string; [field: string]: unknown };
+
+interface Queued {
+  subject: string;
+  data: Uint8Array;
+  headers: MsgHdrs;
+  /** the appends this event ends: resolved with the stream sequence once its group is stored */
+  settle?: { resolve: (seq: number) => void; reject: (e: Error) => void };
+}
+
+/** the server's limit on one atomic batch (messages) */
+const MAX_GROUP = 1_000;
+/** how many events one replay request reads at most */
+const READ_BATCH = 1_000;
+const utf8 = new TextDecoder();
+/** one manager per connection, made without the account-info round trip: an entity activates with one direct get */
+const managers = new WeakMap<NatsConnection, JetStreamManager>();
+
 /**
  * The event journal of one event-sourced actor: its events on am.evt.<kind>.<id>.<Event> in the AM_EVT stream.
  * Appends are fenced (expected last sequence over the actor's subjects, so a second writer fails) and carry a
  * deterministic Nats-Msg-Id (the actor's event number, so a retried append is deduplicated, never doubled).
+ *
+ * Appends group-commit: while one group is in flight, later appends queue and go out together as the next group,
+ * one JetStream atomic batch fenced on its first message by the sequence the previous group ended at. The fence
+ * of a publish cannot be computed before the previous publish is stored (stream sequences are global), so a group
+ * per round trip, not a publish per round trip, is what keeps fencing exact under load.
+ * Reading never creates a consumer: one direct get of the last message says whether there is history, and
+ * replay reads it with direct batch gets.
  */
 export class Journal {
-  private readonly js: JetStreamClient;
-  /** stream sequence of the actor's last event, the fence of the next append */
+  /** stream sequence of the actor's last stored event, the fence of the next group */
   lastSeq = 0;
-  /** number of events the actor has, the next event's number - 1 */
+  /** number of events the actor has stored */
   count = 0;
+  /** events numbered but not yet stored */
+  private numbered = 0;
+  private queue: Queued[] = [];
+  private inFlight = false;
+  private failure: Error | undefined;
+  private tail: Promise<number> = Promise.resolve(0);
 
   constructor(
-    nc: NatsConnection,
+    private readonly nc: NatsConnection,
     readonly filter: string,
     private readonly subjectOf: (eventType: string) => string,
     private readonly idPrefix: string,
-  ) {
-    this.js = jetstream(nc);
+  ) {}
+
+  private async manager(): Promise<JetStreamManager> {
+    let jsm = managers.get(this.nc);
+    if (!jsm) {
+      jsm = await jetstreamManager(this.nc, { checkAPI: false });
+      managers.set(this.nc, jsm);
+    }
+    return jsm;
+  }
+
+  /** The stream sequence of the actor's last event, 0 when it has none: one direct get, no consumer. */
+  async lastSequence(): Promise<number> {
+    const last = await (await this.manager()).direct.getMessage(streams.events, { last_by_subj: this.filter });
+    return last?.seq ?? 0;
   }
 
   /** Reads every event after `afterSeq` in order, and sets the fence to the last one. */
   async *read(afterSeq = 0, afterCount = 0): AsyncGenerator<JournalRecord> {
     this.lastSeq = afterSeq;
     this.count = afterCount;
-    const selected = readEvents(this.js, {
-      filter_subjects: [this.filter],
-      deliver_policy: afterSeq > 0 ? DeliverPolicy.StartSequence : DeliverPolicy.All,
-      ...(afterSeq > 0 ? { opt_start_seq: afterSeq + 1 } : {}),
-    });
-    for await (const m of selected) {
-      const type = envelopeOf(m.headers)?.type ?? "";
-      const body = decodePayload(m.data) as Record<string, unknown>;
-      this.lastSeq = m.seq;
-      this.count++;
-      yield { seq: m.seq, subject: m.subject, event: { ...body, type } };
+    this.numbered = afterCount;
+    const end = await this.lastSequence();
+    const jsm = await this.manager();
+    let from = afterSeq + 1;
+    while (end >= from) {
+      const batch = await jsm.direct.getBatch(streams.events, { seq: from, next_by_subj: this.filter, batch: READ_BATCH });
+      let got = 0;
+      for await (const m of batch) {
+        if (m.seq > end) break;
+        got++;
+        from = m.seq + 1;
+        const type = envelopeOf(m.header)?.type ?? "";
+        const body = decodePayload(m.data) as Record<string, unknown>;
+        this.lastSeq = m.seq;
+        this.count++;
+        this.numbered++;
+        yield { seq: m.seq, subject: m.subject, event: { ...body, type } };
+      }
+      if (got === 0) break;
     }
   }
 
-  /** Appends events in order; resolves with the last stream sequence. A FencingError means another writer won. */
-  async append(events: { type: string; [field: string]: unknown }[], headersOf: (e: { type: string }) => import("@nats-io/transport-node").MsgHdrs): Promise<number> {
-    for (const e of events) {
-      const { type: _t, ...body } = e;
-      const number = this.count + 1;
+  /**
+   * Appends one decision's events, in order; resolves with the last stream sequence once they are stored (with
+   * the group they went out in). A FencingError means another writer won; after any failure every later append
+   * fails too (it was decided on a state that is not stored), until the actor reads its journal again.
+   */
+  append(events: Event[], headersOf: (e: Event) => MsgHdrs): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (events.length === 0) return this.tail;
+    const done = new Promise<number>((resolve, reject) => {
+      events.forEach((e, i) => {
+        const { type: _t, ...body } = e;
+        const h = headersOf(e);
+        h.set("Nats-Msg-Id", `${this.idPrefix}/${++this.numbered}`);
+        this.queue.push({ subject: this.subjectOf(e.type), data: encodePayload(body), headers: h, ...(i === events.length - 1 ? { settle: { resolve, reject } } : {}) });
+      });
+    });
+    this.tail = done;
+    if (!this.inFlight) void this.flush();
+    return done;
+  }
+
+  /** Resolves once every append made so far is stored (a reply that reads state waits for it). */
+  settled(): Promise<number> {
+    return this.tail;
+  }
+
+  private async flush(): Promise<void> {
+    this.inFlight = true;
+    while (this.queue.length && !this.failure) {
+      // a decision's events never split across groups: a group ends after an event that settles an append
+      let n = Math.min(this.queue.length, MAX_GROUP);
+      while (n > 1 && !this.queue[n - 1]!.settle) n--;
+      const group = this.queue.splice(0, n);
       try {
-        const ack = await this.js.publish(this.subjectOf(e.type), encodePayload(body), {
-          headers: headersOf(e),
-          msgID: `${this.idPrefix}/${number}`,
-          expect: { lastSubjectSequence: this.lastSeq, lastSubjectSequenceSubject: this.filter },
-        });
-        this.lastSeq = ack.seq;
-        this.count = number;
-      } catch (err) {
-        if (err instanceof JetStreamApiError && (err.code === 10071 || /wrong last sequence/i.test(err.message))) {
+        const seq = await this.store(group);
+        this.lastSeq = seq;
+        this.count += group.length;
+        for (const q of group) q.settle?.resolve(seq);
+      } catch (e) {
+        const err = e as Error;
+        this.failure = err;
+        for (const q of [...group, ...this.queue]) q.settle?.reject(err);
+        this.queue = [];
+      }
+    }
+    this.inFlight = false;
+  }
+
+  /** One fenced publish, or one atomic batch fenced on its first message; resolves with the last sequence. */
+  private async store(group: Queued[]): Promise<number> {
+    const batchId = group.length > 1 ? `${this.idPrefix.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${this.count}-${Date.now().toString(36)}` : "";
+    for (let i = 0; i < group.length; i++) {
+      const q = group[i]!;
+      const h = q.headers ?? natsHeaders();
+      if (i === 0) {
+        h.set("Nats-Expected-Last-Subject-Sequence", String(this.lastSeq));
+        h.set("Nats-Expected-Last-Subject-Sequence-Subject", this.filter);
+      }
+      if (batchId) {
+        h.set("Nats-Batch-Id", batchId);
+        h.set("Nats-Batch-Sequence", String(i + 1));
+      }
+      if (i < group.length - 1) {
+        this.nc.publish(q.subject, q.data, { headers: h });
+        continue;
+      }
+      if (batchId) h.set("Nats-Batch-Commit", "1");
+      const reply = await sharedInbox(this.nc).request(q.subject, q.data, h, 5_000);
+      const ack = JSON.parse(utf8.decode(reply.data)) as { seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
+      if (ack.error) {
+        if (ack.error.err_code === 10071 || /wrong last sequence/i.test(ack.error.description ?? "")) {
           throw new FencingError(`journal ${this.filter}: another writer appended after sequence ${this.lastSeq}`);
         }
-        throw err;
+        throw new Error(`journal ${this.filter}: append refused: ${ack.error.description ?? "unknown error"}`);
       }
+      // this journal never resends an event: a duplicate means another writer stored this event number first
+      if (ack.duplicate) throw new FencingError(`journal ${this.filter}: another writer stored event ${this.count + group.length} first`);
+      if (typeof ack.seq !== "number") throw new Error(`journal ${this.filter}: no sequence in the acknowledgement`);
+      return ack.seq;
     }
     return this.lastSeq;
   }

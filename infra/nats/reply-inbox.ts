@@ -77,3 +77,15 @@ export class ReplyInbox {
     this.waiting.clear();
   }
 }
+
+const shared = new WeakMap<NatsConnection, ReplyInbox>();
+
+/** One inbox per connection for requesters that come and go with their actors (journals, outboxes); never closed by them. */
+export function sharedInbox(nc: NatsConnection): ReplyInbox {
+  let inbox = shared.get(nc);
+  if (!inbox) {
+    inbox = new ReplyInbox(nc);
+    shared.set(nc, inbox);
+  }
+  return inbox;
+}

@@ -56,6 +56,9 @@ export function declaredStreams(replicas: number): DeclaredStream[] {
       duplicate_window: ms(120_000),
       num_replicas: replicas,
       deny_delete: true,
+      // journals read history with direct gets (no consumer) and group-commit with atomic batches
+      allow_direct: true,
+      allow_atomic: true,
     },
     {
       name: streams.deadLetters,
@@ -116,6 +119,9 @@ export interface DeclareReport {
   existing: string[];
 }
 
+/** Settings an existing stream may lack from an earlier version; they are switched on in place. */
+const upgradable = new Set(["allow_direct", "allow_atomic"]);
+
 /**
  * Creates the platform's streams and KV buckets when missing. An existing one with the declared settings is left
  * alone; one whose settings differ is reported (ResourceConflictError naming each field) and nothing is changed.
@@ -130,7 +136,15 @@ export async function declareResources(nc: NatsConnection, opts: { replicas: num
       await jsm.streams.add(s);
       report.created.push(`stream ${s.name}`);
     } else {
-      problems.push(...conflicts("stream", s.name, s, info.config as unknown as Record<string, unknown>));
+      const actual = info.config as unknown as Record<string, unknown>;
+      const differ = conflicts("stream", s.name, s, actual);
+      const missing = [...upgradable].filter((k) => (s as Record<string, unknown>)[k] === true && actual[k] !== true);
+      const others = differ.filter((d) => !missing.some((k) => d.startsWith(`stream ${s.name}: ${k} `)));
+      problems.push(...others);
+      if (!others.length && missing.length) {
+        await jsm.streams.update(s.name, { ...info.config, ...Object.fromEntries(missing.map((k) => [k, true])) });
+        report.created.push(`stream ${s.name} (${missing.join(", ")} switched on)`);
+      }
       report.existing.push(`stream ${s.name}`);
     }
   }

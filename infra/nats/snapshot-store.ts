@@ -28,7 +28,15 @@ export interface StoredSnapshot {
   timers: { id: string; event: { type: string }; dueUs: number }[];
 }
 
-/** Snapshots of actors in the am-snapshots bucket, msgpack-encoded. */
+/** A save found a newer snapshot than the one its writer restored from: another owner wrote it. */
+export class SnapshotFencedError extends Error {
+  override name = "SnapshotFencedError";
+}
+
+/**
+ * Snapshots of actors in the am-snapshots bucket, msgpack-encoded. Saves are fenced: each names the revision its
+ * writer last read or wrote, so a stale owner cannot overwrite a newer snapshot.
+ */
 export class SnapshotStore {
   private constructor(private readonly kv: KV) {}
 
@@ -36,14 +44,25 @@ export class SnapshotStore {
     return new SnapshotStore(await new Kvm(nc).open(buckets.snapshots));
   }
 
-  async load(kind: string, id: string): Promise<StoredSnapshot | undefined> {
+  /** The stored snapshot and its revision; the revision alone (0: never written) when there is none. */
+  async load(kind: string, id: string): Promise<{ stored?: StoredSnapshot; revision: number }> {
     const e = await this.kv.get(kvKey(kind, id));
-    if (!e || e.operation !== "PUT" || e.length === 0) return undefined;
-    return decodePayload(e.value) as StoredSnapshot;
+    if (!e) return { revision: 0 };
+    if (e.operation !== "PUT" || e.length === 0) return { revision: e.revision };
+    return { stored: decodePayload(e.value) as StoredSnapshot, revision: e.revision };
   }
 
-  async save(kind: string, id: string, s: StoredSnapshot): Promise<void> {
-    await this.kv.put(kvKey(kind, id), encodePayload(s));
+  /** Writes over `revision` (what the writer last loaded or saved); resolves with the new revision. */
+  async save(kind: string, id: string, s: StoredSnapshot, revision: number): Promise<number> {
+    const key = kvKey(kind, id);
+    try {
+      return revision === 0 ? await this.kv.create(key, encodePayload(s)) : await this.kv.update(key, encodePayload(s), revision);
+    } catch (e) {
+      if (/wrong last sequence|key exists/i.test((e as Error).message)) {
+        throw new SnapshotFencedError(`snapshot ${key}: written by another owner since revision ${revision}`);
+      }
+      throw e;
+    }
   }
 
   async remove(kind: string, id: string): Promise<void> {

@@ -3,7 +3,7 @@
  *
  * GATEWAY_BENCH_TARGET picks what answers behind the gateway:
  *   platform (default): a node process (supervisors/node/main.ts) with the demo market and trading kinds; orders go
- *     to the real risk book `demo`, which journals, spawns an order actor per order, and routes it to the venue and
+ *     to the real risk book `demo`, which journals, forwards each order to its sharded order entity, and routes it to the venue and
  *     the simulated exchange. Buys far below the market, so they rest. The book's limits are lifted for the bench
  *     through KV (`limits.demo`, as `scripts/admin.ts set-limits` does), the gateway's rate limit through config.
  *   fake: the gateway in this process, a plain NATS responder as the risk book: the gateway's own cost.

@@ -2,8 +2,8 @@
  * `npm run bench -- orders [orders]`: SubmitOrder published to am.cmd.order.<id> → order actor (journals
  * OrderSubmitted) → venue connection → simulated exchange → ExecutionReport → venue connection → order actor
  * (journals OrderAccepted); the time from the publish to OrderAccepted on am.evt.order.<id>. One order at a time,
- * all actors in this process on a local nats-server, order actors started ahead (spawning one on demand through
- * placement is the cold path, not measured here). Orders rest (limit buys below the market). Also printed: this
+ * all actors in this process on a local nats-server, order actors started ahead (activating a sharded order entity on its first
+ * command is the cold path, measured by `gateway`). Orders rest (limit buys below the market). Also printed: this
  * machine's NATS request/reply and JetStream append times in the same run, and the process's CPU per order.
  */
 import { subjects } from "../../actors/contract/index.ts";

@@ -12,7 +12,7 @@ import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { type HostedKinds, loadKinds } from "../runtime/kinds-module.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
-import { OnDemandSpawner } from "./on-demand.ts";
+import { shardNames } from "../sharding/shard-of.ts";
 import { ConfigWatch } from "./config-watch.ts";
 import { serveAdmin } from "./admin-api.ts";
 import { type Deployable, DeployError, DeployRefusal } from "./kinds/deployments.ts";
@@ -50,7 +50,6 @@ export class ActorNode {
   private readonly quarantined = new Map<string, string>();
   private readonly hangs = new Map<string, RestartIntensity>();
   private subs: Subscription[] = [];
-  private spawner: OnDemandSpawner | undefined;
   /** what the kinds module holds open on this thread (its KV watches), if it says */
   private closeKinds: (() => Promise<void>) | undefined;
 
@@ -135,8 +134,9 @@ export class ActorNode {
     this.configWatch = new ConfigWatch(this.o.nc, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
     await this.configWatch.start();
     await this.placement.start();
-    this.spawner = new OnDemandSpawner(this.o.nc, [...this.kinds.values()], { ensure: (r) => this.ensure(r), retire: (r) => this.placement.unassign(r), hosts: (r) => this.hosts(r) }, this.o.log);
-    await this.spawner.start();
+    // a sharded kind is placed shard by shard; declaring them is idempotent, so every node does it
+    const shards = [...this.kinds.values()].flatMap((k) => (k.sharding ? shardNames(k.sharding.shards).map((id) => ({ kind: k.name, id })) : []));
+    if (shards.length) await this.placement.ensureAll(shards);
     this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
   }
 
@@ -307,7 +307,6 @@ export class ActorNode {
   /** Graceful stop: leave the cluster (actors stop in order, snapshots flushed, leases released), then the cells. */
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
-    this.spawner?.stop();
     await this.placement.stop();
     await this.root.stop("shutdown");
     await this.closeKinds?.().catch(() => {});

@@ -98,6 +98,13 @@ export class Placement {
     await this.tick();
   }
 
+  /** Declares several actors at once (a sharded kind's shards): one placement pass for all of them. */
+  async ensureAll(refs: ActorRef[]): Promise<void> {
+    await Promise.all(refs.map((ref) => this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref))));
+    for (const ref of refs) this.desired.set(kvKey(ref.kind, ref.id), ref);
+    await this.tick();
+  }
+
   /** Declares that an actor should no longer run. */
   async unassign(ref: ActorRef): Promise<void> {
     await this.configKv.delete(`actors.${kvKey(ref.kind, ref.id)}`);

@@ -4,9 +4,10 @@ import { stepperFor } from "./machine-stepper.ts";
 import { type Clock, RuntimeError, type DomainEvent, type Emitted, subjects, type ActorKind } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
-import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
+import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
+import { Outbox } from "./outbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
 import { type PendingTimer, SnapshotWriter, toStored } from "./snapshots.ts";
 
@@ -21,6 +22,8 @@ export interface HostEnv {
   onProcessing?: (host: ActorHost, busy: boolean) => void;
   /** a message arrived: the thread is making progress even while no handler runs (a watchdog's heartbeat) */
   onReceive?: () => void;
+  /** messages arrive through `receive` from a shard region: the host subscribes to nothing itself */
+  routed?: boolean;
 }
 
 interface MailItem {
@@ -66,6 +69,8 @@ export class ActorHost {
   private readonly snapshots: SnapshotWriter;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  /** forwards whose target has not answered yet */
+  private outbox: Outbox | undefined;
 
   constructor(
     readonly kind: ActorKind,
@@ -73,8 +78,18 @@ export class ActorHost {
     private readonly env: HostEnv,
   ) {
     this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
-    this.snapshots = new SnapshotWriter(kind, id, env.store, env.log, () =>
-      this.snapshot ? toStored(kind, this.snapshot, this.seq, this.journal?.count ?? 0, this.timers.values()) : undefined,
+    this.snapshots = new SnapshotWriter(
+      kind,
+      id,
+      env.store,
+      env.log,
+      () => (this.snapshot ? toStored(kind, this.snapshot, this.seq, this.journal?.count ?? 0, this.timers.values()) : undefined),
+      (fenced) => {
+        // another owner saved a newer snapshot: this incarnation's state is stale, reload it
+        if (this.status !== "running") return;
+        this.snapshot = undefined;
+        this.end(fenced);
+      },
     );
   }
 
@@ -84,7 +99,7 @@ export class ActorHost {
 
   /** Subscribes once for the life of the actor on this node; messages queue until an incarnation runs. */
   open(): void {
-    if (this.subs.length) return;
+    if (this.subs.length || this.env.routed) return;
     const list = [subjects.cmd(this.kind.name, this.id), ...(this.kind.consumes?.(this.id) ?? [])];
     for (const s of list) {
       // A subject without wildcards is known here once: no per-message subject decode or plane lookup.
@@ -102,8 +117,12 @@ export class ActorHost {
       const filter = subjects.evtOf(this.kind.name, this.id);
       this.journal = new Journal(this.env.nc, filter, (t) => subjects.evt(this.kind.name, this.id, t), `${this.kind.name}/${this.id}`);
     }
+    this.outbox ??= new Outbox(this.env.nc, (f, error) => {
+      this.mailbox.offer({ subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } }, "accept");
+      this.schedule();
+    });
     if (!this.snapshot) {
-      await restore({
+      const { revision } = await restore({
         kind: this.kind,
         id: this.id,
         env: this.env,
@@ -116,6 +135,10 @@ export class ActorHost {
         arm: (timer) => this.arm(timer),
         enqueue: (subject, event) => void this.mailbox.offer({ subject, event }, "accept"),
       });
+      this.snapshots.revision = revision;
+      // forwards the restored state still owes (an approval whose order was never confirmed)
+      const context = (this.snapshot as { context?: unknown } | undefined)?.context;
+      for (const f of this.kind.outbox?.(context) ?? []) this.outbox.send(f);
     }
     this.status = "running";
     if (this.kind.tickEveryMs && !this.ticker) {
@@ -129,7 +152,8 @@ export class ActorHost {
     this.schedule();
   }
 
-  private receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
+  /** Takes a message from the actor's subscriptions, or from the shard region that routes to it. */
+  receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
     this.env.onReceive?.();
     let decoded: ReturnType<typeof decodeMessage>;
     try {
@@ -188,7 +212,9 @@ export class ActorHost {
       const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
       if (!item) break;
       const out = this.decide(item);
-      if (out) this.commit(item, out.next, out.emitted);
+      if (!out) continue;
+      this.snapshot = out.next;
+      this.commit(item, out.emitted);
     }
     if (this.kind.persistence === "snapshot") {
       this.snapshots.flushReplies();
@@ -206,27 +232,43 @@ export class ActorHost {
     return { subject: first.subject, event: { type, items } };
   }
 
+  /**
+   * Decides up to a batch of items without waiting for the journal: each decision builds on the one before, its
+   * events join the journal's next group commit, and its effects (publishes, the reply) follow once they are
+   * stored, in order. A failed append commits nothing from there on: the incarnation ends and reloads.
+   */
   private async drainJournaled(): Promise<void> {
+    const journal = this.journal!;
+    const effects: Promise<void>[] = [];
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
       const item = this.mailbox.take();
-      if (!item) return;
+      if (!item) break;
       const out = this.decide(item);
-      if (!out) return;
+      if (!out) break;
       const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
-      if (domain.length) {
-        try {
-          this.seq = await this.journal!.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers);
-        } catch (e) {
-          // Not appended (or a second writer fenced us out): nothing is committed; the incarnation ends.
-          const err = e as Error;
-          if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
-          this.snapshot = undefined; // reload from the journal on restart
-          this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
-          return;
-        }
-      }
-      this.commit(item, out.next, out.emitted, true);
+      const stored = domain.length
+        ? journal.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers)
+        : journal.settled();
+      this.snapshot = out.next;
+      effects.push(
+        stored.then(
+          (seq) => {
+            if (domain.length) this.seq = seq;
+            this.commit(item, out.emitted, true);
+          },
+          (e) => this.appendFailed(item, e as Error),
+        ),
+      );
     }
+    await Promise.all(effects);
+  }
+
+  private appendFailed(item: MailItem, err: Error): void {
+    // Not appended (or a second writer fenced us out): nothing from here on is committed; the incarnation ends.
+    if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+    this.snapshot = undefined; // reload from the journal on restart
+    this.journal = undefined;
+    if (this.status === "running") this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
   }
 
   /** The pure decision plus the machine's own actions; a throw anywhere ends the incarnation, nothing committed. */
@@ -264,19 +306,34 @@ export class ActorHost {
     return replay ? [] : emitted;
   }
 
-  private commit(item: MailItem, next: AnyMachineSnapshot, emitted: Emitted[], journaled = false): void {
-    this.snapshot = next;
+  private commit(item: MailItem, emitted: Emitted[], journaled = false): void {
     this.stats.processed++;
-    let replied = false;
+    let reply: ReplyBody | undefined;
+    const forwards: Extract<Emitted, { type: "forward" }>[] = [];
     for (const e of emitted) {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
       else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
-      else if (e.type === "reply" && item.msg?.reply && item.cmd && !replied) {
-        replied = true;
-        this.answer(item.msg, e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error }, item.correlationId);
-      }
+      else if (e.type === "forward") forwards.push(e);
+      else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
-    if (!replied && item.msg?.reply && item.cmd) this.answer(item.msg, { ok: true }, item.correlationId);
+    const requester = item.msg?.reply && item.cmd ? item.msg : undefined;
+    const body = reply ?? { ok: true };
+    if (!forwards.length) {
+      if (requester) this.answer(requester, body, item.correlationId);
+      return;
+    }
+    // The requester hears this decision only once every forward's target has answered; a refusal is its answer.
+    let left = forwards.length;
+    let refused: ReplyBody | undefined;
+    for (const f of forwards) {
+      this.outbox!.send(f, (refusal) => {
+        if (refusal && !refused) refused = { ok: false, error: refusal };
+        if (--left > 0 || !requester) return;
+        this.answer(requester, refused ?? body, item.correlationId);
+        // a snapshot kind's answer waits for a save; the drain that made this decision has flushed already
+        if (this.kind.persistence === "snapshot") this.snapshots.flushReplies();
+      });
+    }
   }
 
   /** A snapshot kind acknowledges a command only once the state that includes it is in KV (see SnapshotWriter). */
@@ -346,6 +403,16 @@ export class ActorHost {
     this.env.onExit?.(this, { error });
   }
 
+  /** delayed events armed: an entity with one is not passivated */
+  get armedTimers(): number {
+    return this.timers.size;
+  }
+
+  /** a drain (and its journal appends) is under way, or a forward awaits its target */
+  get busy(): boolean {
+    return this.scheduled || this.draining || (this.outbox?.size ?? 0) > 0;
+  }
+
   /** Called once when the current incarnation fails (the supervisor's view of the child). */
   onExitOnce(listener: (reason: { error: Error }) => void): void {
     this.exitListener = listener;
@@ -359,6 +426,7 @@ export class ActorHost {
     await this.incarnate();
   }
 
+  /** Saves in turn (each save fences the next); a newer snapshot by another owner ends this incarnation. */
   saveSnapshot(): Promise<void> {
     return this.snapshots.save();
   }
@@ -371,10 +439,17 @@ export class ActorHost {
     const hadState = this.status === "running" || this.status === "failed";
     this.status = "stopped";
     if (this.ticker) clearInterval(this.ticker);
+    this.outbox?.close();
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     this.snapshots.cancel();
-    if (hadState && this.kind.persistence !== "none") await this.saveSnapshot();
+    if (hadState && this.kind.persistence !== "none") {
+      // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded
+      await this.saveSnapshot().catch((e) => {
+        if (!(e instanceof SnapshotFencedError)) throw e;
+        this.env.log.warn("snapshot not saved on stop: another owner saved a newer one", { actor: this.key, error: e.message });
+      });
+    }
     for (const id of [...this.timers.keys()]) this.disarm(id);
   }
 

@@ -3,6 +3,7 @@ import { type ActorKind, type Clock, defaultSupervision } from "../../actors/con
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { type ChildHandle, type ExitReason, RestartType, type SupervisionEvent, Supervisor } from "../supervision/index.ts";
+import { ShardRegion } from "../sharding/shard-region.ts";
 import { ActorHost } from "./actor-host.ts";
 
 export type LifecycleEvent =
@@ -47,6 +48,8 @@ export class ActorTree {
   private readonly kindSupervisors = new Map<string, Supervisor<string>>();
   readonly hosts = new Map<string, ActorHost>();
   readonly quarantined = new Map<string, string>();
+  /** sharded kinds: their placed units are shards, served by one region per kind */
+  readonly regions = new Map<string, ShardRegion>();
   private readonly root: Supervisor;
 
   constructor(
@@ -54,6 +57,8 @@ export class ActorTree {
     private readonly env: ActorTreeEnv,
   ) {
     for (const k of kinds) this.kinds.set(k.name, k);
+    const { onLifecycle: _l, ...hostEnv } = env;
+    for (const k of kinds) if (k.sharding) this.regions.set(k.name, new ShardRegion(k, hostEnv));
     this.root = new Supervisor({
       name: "actors",
       strategy: "one_for_one",
@@ -139,14 +144,28 @@ export class ActorTree {
     if (!sup) throw new Error(`unknown actor kind ${kind}; known: ${[...this.kinds.keys()].join(", ")}`);
     if (this.quarantined.has(`${kind}/${id}`)) throw new Error(`${kind}/${id} is quarantined: release it first`);
     if (this.isRunning(kind, id)) return;
+    const region = this.regions.get(kind);
+    if (region) {
+      await region.own(id);
+      this.env.onLifecycle({ type: "started", kind, id, restarts: 0 });
+      return;
+    }
     await sup.startChild(id, id);
   }
 
   isRunning(kind: string, id: string): boolean {
+    const region = this.regions.get(kind);
+    if (region) return region.owns(id);
     return this.kindSupervisors.get(kind)?.whichChildren().some((c) => c.id === id && c.status !== "stopped") ?? false;
   }
 
   async stopActor(kind: string, id: string): Promise<void> {
+    const region = this.regions.get(kind);
+    if (region) {
+      if (region.owns(id)) await region.disown(id);
+      this.env.onLifecycle({ type: "stopped", kind, id, restarts: 0 });
+      return;
+    }
     const sup = this.kindSupervisors.get(kind);
     if (sup && this.isRunning(kind, id)) await sup.terminateChild(id);
     await this.hosts.get(`${kind}/${id}`)?.stop();
@@ -180,6 +199,8 @@ export class ActorTree {
   describe(kind: string, id: string): Record<string, unknown> | undefined {
     const key = `${kind}/${id}`;
     const host = this.hosts.get(key);
+    const shard = this.regions.get(kind)?.describe().find((d) => d.id === id);
+    if (shard) return shard;
     if (!host) return this.quarantined.has(key) ? { kind, id, status: "quarantined", reason: this.quarantined.get(key) } : undefined;
     return { ...host.describe(), ...(this.quarantined.has(key) ? { status: "quarantined", reason: this.quarantined.get(key) } : {}) };
   }
@@ -190,12 +211,14 @@ export class ActorTree {
       kind,
       actors: [
         ...[...this.hosts.values()].filter((h) => h.kind.name === kind).map((h) => h.describe()),
+        ...(this.regions.get(kind)?.describe() ?? []),
         ...[...this.quarantined.entries()].filter(([k]) => k.startsWith(`${kind}/`)).map(([k, reason]) => ({ kind, id: k.slice(kind.length + 1), status: "quarantined", reason })),
       ],
     }));
   }
 
   async stop(): Promise<void> {
+    await Promise.all([...this.regions.values()].map((r) => r.stop()));
     await this.root.stop("shutdown");
   }
 }

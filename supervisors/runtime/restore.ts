@@ -30,9 +30,11 @@ export interface RestoreTarget {
  * events after it (event-sourced kinds), then the events it missed while down (catch-up kinds). Queues the
  * kind's start or resume event last, so it runs after everything restored.
  */
-export async function restore(t: RestoreTarget): Promise<void> {
+export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
   const { kind, env, journal } = t;
-  const stored = kind.persistence === "none" ? undefined : await env.store.load(kind.name, t.id);
+  // sharded entities keep no snapshot: their journal is their state, and activation reads no KV
+  const loaded = kind.persistence === "none" || kind.sharding ? undefined : await env.store.load(kind.name, t.id);
+  const stored = loaded?.stored;
   let snapshot: AnyMachineSnapshot;
   if (stored) {
     snapshot = fromStored(kind, stored);
@@ -62,4 +64,5 @@ export async function restore(t: RestoreTarget): Promise<void> {
   }
   if (fresh && kind.startWith) t.enqueue("start", { ...kind.startWith });
   else if (stored && kind.resumeWith) t.enqueue("resume", { ...kind.resumeWith });
+  return { revision: loaded?.revision ?? 0 };
 }

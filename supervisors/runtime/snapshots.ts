@@ -1,5 +1,5 @@
 import type { AnyMachineSnapshot } from "xstate";
-import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
+import { SnapshotFencedError, type SnapshotStore, type StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import type { ActorKind } from "../../actors/contract/index.ts";
 
@@ -41,6 +41,9 @@ export type HeldReply = (saveError?: Error) => void;
 export class SnapshotWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private held: HeldReply[] = [];
+  /** the KV revision of the snapshot this actor last loaded or saved: the fence of its next save */
+  revision = 0;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly kind: ActorKind,
@@ -49,6 +52,8 @@ export class SnapshotWriter {
     private readonly log: Logger,
     /** the committed state to save, undefined while there is none */
     private readonly current: () => StoredSnapshot | undefined,
+    /** a save found a newer snapshot by another owner */
+    private readonly onFenced: (e: SnapshotFencedError) => void,
   ) {}
 
   /** Holds a reply until the state that includes its command is saved. */
@@ -87,10 +92,25 @@ export class SnapshotWriter {
     this.timer = undefined;
   }
 
-  async save(): Promise<void> {
-    if (this.kind.persistence === "none") return;
-    const stored = this.current();
-    if (!stored) return;
-    await this.store.save(this.kind.name, this.id, stored);
+  /**
+   * Saves in turn, each fenced by the revision the last one wrote, so a stale owner cannot overwrite a newer
+   * snapshot. Sharded entities keep none: their journal is their state, and activation reads no KV.
+   */
+  save(): Promise<void> {
+    if (this.kind.persistence === "none" || this.kind.sharding) return Promise.resolve();
+    const run = this.saving
+      .catch(() => {})
+      .then(async () => {
+        const stored = this.current();
+        if (!stored) return;
+        try {
+          this.revision = await this.store.save(this.kind.name, this.id, stored, this.revision);
+        } catch (e) {
+          if (e instanceof SnapshotFencedError) this.onFenced(e);
+          throw e;
+        }
+      });
+    this.saving = run;
+    return run;
   }
 }

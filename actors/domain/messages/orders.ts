@@ -24,6 +24,8 @@ export const SubmitOrder = defineMessage(
       reduceOnly: z.boolean().default(false),
       strategy: z.string().min(1).max(64),
       book: z.string().min(1).max(64),
+      /** sent again by the risk book until the order answers: an existing order takes it as already done */
+      redelivered: z.boolean().optional(),
       ...stamped,
     })
     .superRefine((o, ctx) => {

@@ -240,6 +240,8 @@ export const OrderApproved = defineMessage(
     price: positiveUnits,
     strategy: z.string().min(1).max(64),
     positionSide: positionSide.optional(),
+    /** the SubmitOrder forwarded to the order entity, kept so that it is forwarded again until the order answers */
+    order: z.record(z.string(), z.unknown()).optional(),
     ...stamped,
   }),
   "An order passed the pre-trade check; its quantity is reserved until it fills or closes.",

@@ -98,9 +98,9 @@ export async function liftLimits(nc: Awaited<ReturnType<typeof connectNats>>): P
 
 /**
  * Where a SubmitOrder's time goes inside the platform, seen from NATS by this process: the command on the risk
- * book's subject → its journaled OrderApproved → the order actor's first event (spawn on demand, forward, journal)
+ * book's subject → its journaled OrderApproved → the order entity's first event (activation on its shard's owner, journal)
  * → OrderAccepted (venue connection, simulated exchange). Medians per step; orders whose order actor never spoke
- * within the run (+2 s) are counted as `orderActorSilent` (the node drops them after its 10 s spawn timeout).
+ * within the run (+2 s) are counted as `orderActorSilent`.
  */
 export function stageProbe(nc: Awaited<ReturnType<typeof connectNats>>) {
   interface Seen { step: number; cmd: number; approved?: number; order?: number; accepted?: number }

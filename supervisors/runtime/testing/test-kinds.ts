@@ -7,6 +7,6 @@ export const createKinds = async (): Promise<HostedKinds> =>
     counterKind("none"),
     counterKind("snapshot"),
     counterKind("event-sourced"),
-    // created by its first Increment (on-demand spawning), event-sourced
-    { ...counterKind("event-sourced", "counter-od"), spawnOnDemand: true, spawnOn: ["Increment"] },
+    // sharded entities, event-sourced: activated by their first message on the owner of their shard
+    { ...counterKind("event-sourced", "counter-sh"), sharding: { shards: 8, idleMs: 1_000, doneIdleMs: 1_000 } },
   ]);

@@ -1,0 +1,95 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import t from "tap";
+import { systemClock, subjects, defineKind } from "../../actors/contract/index.ts";
+import { connectNats } from "../../infra/nats/connect.ts";
+import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { buckets, streams } from "../../infra/nats/resources.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { counterKind } from "../runtime/testing/counter-kind.ts";
+import { eventually, startTestServers } from "../../test/testing.ts";
+import { shardName, shardOf } from "./shard-of.ts";
+import { ShardRegion } from "./shard-region.ts";
+
+const log = createLogger({ level: "error" });
+const kind = defineKind({ ...counterKind("event-sourced", "counter-sh"), sharding: { shards: 4, idleMs: 300, doneIdleMs: 300 } });
+
+async function ask(nc: NatsConnection, id: string, message: Message) {
+  const { data, headers } = encodeMessage(message);
+  const reply = await nc.request(subjects.cmd(kind.name, id), data, { headers, timeout: 5_000 });
+  return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number } };
+}
+
+function region(nc: NatsConnection, store: ConstructorParameters<typeof ShardRegion>[1]["store"]) {
+  return new ShardRegion(kind, { nc, store, clock: systemClock, log });
+}
+
+/** what activation could have written or created: consumers on every stream, and the last revision of every bucket */
+async function footprint(nc: NatsConnection) {
+  const jsm = await jetstreamManager(nc);
+  let consumers = 0;
+  const revisions: Record<string, number> = {};
+  for await (const s of jsm.streams.list()) consumers += s.state.consumer_count;
+  for (const b of Object.values(buckets)) revisions[b] = (await jsm.streams.info(`KV_${b}`)).state.last_seq;
+  return { consumers, revisions };
+}
+
+t.test("an entity activates on its shard's owner with no KV write and no consumer, and comes back from its journal after passivating", async (t) => {
+  const f = await startTestServers(t);
+  const r = region(f.nc, f.store);
+  t.teardown(() => r.stop());
+  for (let n = 0; n < 4; n++) await r.own(shardName(n));
+  const before = await footprint(f.nc);
+  const ids = ["e-1", "e-2", "e-3", "e-4", "e-5"];
+  for (const id of ids) t.equal((await ask(f.nc, id, { type: "Increment", by: 3 })).ok, true, `${id} answered by the entity its first command activated`);
+  const after = await footprint(f.nc);
+  t.equal(after.consumers, before.consumers, "no consumer was created");
+  t.same(after.revisions, before.revisions, "no KV bucket was written");
+  t.equal(r.stats.activated, ids.length);
+  await eventually("idle entities passivated", () => ids.every((id) => r.entity(id) === undefined), { timeoutMs: 5_000 });
+  t.same((await ask(f.nc, "e-1", { type: "GetCount" })).result, { count: 3, fired: 0 }, "a passivated entity is rebuilt from its journal");
+});
+
+t.test("a shard's commands reach only its owner; another process ignores them", async (t) => {
+  const f = await startTestServers(t);
+  const nc2 = await connectNats(f.infra.natsUrl, "second");
+  t.teardown(() => nc2.close());
+  const a = region(f.nc, f.store);
+  const b = region(nc2, f.store);
+  t.teardown(() => Promise.all([a.stop(), b.stop()]));
+  await a.own(shardName(0));
+  await a.own(shardName(1));
+  await b.own(shardName(2));
+  await b.own(shardName(3));
+  const ids = Array.from({ length: 20 }, (_, i) => `x-${i}`);
+  for (const id of ids) await ask(f.nc, id, { type: "Increment", by: 1 });
+  for (const id of ids) {
+    const owner = shardOf(id, 4) < 2 ? a : b;
+    const other = owner === a ? b : a;
+    t.ok(owner.entity(id) && !other.entity(id), `${id} is active only on the owner of ${shardName(shardOf(id, 4))}`);
+  }
+});
+
+t.test("two owners of one shard cannot both append: the journal's fence stops the one behind", async (t) => {
+  const f = await startTestServers(t);
+  const nc2 = await connectNats(f.infra.natsUrl, "second");
+  t.teardown(() => nc2.close());
+  const a = region(f.nc, f.store);
+  const b = region(nc2, f.store);
+  t.teardown(() => Promise.all([a.stop(), b.stop()]));
+  const id = "twice";
+  const shard = shardName(shardOf(id, 4));
+  await a.own(shard);
+  t.equal((await ask(f.nc, id, { type: "Increment", by: 1 })).ok, true);
+  // a handover overlap: b serves the same shard; both activate the entity and both get every command
+  await b.own(shard);
+  for (let i = 0; i < 5; i++) await ask(f.nc, id, { type: "Increment", by: 1 }).catch(() => undefined);
+  const jsm = await jetstreamManager(f.nc);
+  const totals: number[] = [];
+  const it = await jsm.direct.getBatch(streams.events, { seq: 1, next_by_subj: subjects.evtOf(kind.name, id), batch: 100 });
+  for await (const m of it) totals.push((decodeMessage(m.data, m.header, false).message as unknown as { total: number }).total);
+  t.same(totals, totals.map((_, i) => i + 1), `every journaled total follows the one before (no two writers interleaved): ${totals.join(",")}`);
+  t.ok(totals.length >= 6, "every command was journaled by at least one owner");
+  const fenced = [a.entity(id), b.entity(id)].map((h) => h?.stats.restarts ?? 0);
+  t.ok(fenced.some((n) => n > 0), `an owner behind the journal was fenced and reloaded (restarts ${fenced.join(", ")})`);
+});
