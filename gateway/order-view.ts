@@ -53,12 +53,11 @@ const statusOf: Record<string, string> = {
   OrderCancelPending: "PENDING_CANCEL",
   OrderReplacePending: "PENDING_REPLACE",
   OrderReplaced: "NEW",
-  OrderCancelled: "CANCELLED",
-  OrderCanceled: "CANCELLED",
+  OrderCanceled: "CANCELED",
   OrderRejected: "REJECTED",
   OrderExpired: "EXPIRED",
 };
-const finalStatuses = new Set(["FILLED", "CANCELLED", "REJECTED", "EXPIRED"]);
+const finalStatuses = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
 export const isOpen = (o: OrderSummary): boolean => !finalStatuses.has(o.status);
 
 /**

@@ -46,7 +46,7 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   /** with spawnOnDemand: the message types that may create an actor (default any); others for unknown ids are dropped */
   spawnOn?: readonly string[];
   /**
-   * A domain event after which the actor has nothing left to do (an order filled or cancelled): the node hosting it
+   * A domain event after which the actor has nothing left to do (an order filled or canceled): the node hosting it
    * unassigns it after a quiet period, so placement does not carry finished actors. Its journal keeps its history.
    */
   retireWhen?: (event: { type: string; [field: string]: unknown }) => boolean;

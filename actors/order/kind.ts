@@ -12,7 +12,7 @@ export const orderKind = () =>
     spawnOnDemand: true,
     spawnOn: ["SubmitOrder"],
     retireWhen: (e) =>
-      e.type === "OrderCancelled" || e.type === "OrderRejected" || e.type === "OrderExpired" || (e.type === "OrderFilled" && e.leavesQty === 0),
+      e.type === "OrderCanceled" || e.type === "OrderRejected" || e.type === "OrderExpired" || (e.type === "OrderFilled" && e.leavesQty === 0),
     summarize: (c) => {
       const o = (c as { order: { status: string; cumQty: number; quantity: number } | null }).order;
       return o ? { status: o.status, cumQty: o.cumQty, quantity: o.quantity } : { status: "NONE" };

@@ -184,7 +184,7 @@ export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitc
   const cancels = Object.values(book.pending)
     .filter((o) => scope !== "STRATEGY" || o.strategy === cmd.strategy)
     .map((o) => toOrderActor(o.clientOrderId, { type: "CancelOrder", clientOrderId: o.clientOrderId, tsEvent: nowUs, tsInit: nowUs }));
-  return d.done(ok({ engaged: true, already: engaged !== null, cancelled: cancels.length }), cancels);
+  return d.done(ok({ engaged: true, already: engaged !== null, canceled: cancels.length }), cancels);
 }
 
 export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): Decision {

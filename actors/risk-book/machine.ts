@@ -132,7 +132,6 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Q
       return decideCancelOrder(book, e);
     case "ReplaceOrder":
       return decideReplaceOrder(book, e, marks, now);
-    case "OrderCancelled":
     case "OrderCanceled":
     case "OrderRejected":
     case "OrderExpired":

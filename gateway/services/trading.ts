@@ -27,7 +27,7 @@ const unanswered = (e: unknown): boolean =>
 
 /** The recorded row in the shape of the actor's answer; leavesQty is what the row's quantity and fills leave. */
 function recordedAnswer(r: HistoricalOrder): Record<string, unknown> {
-  const closed = r.status !== undefined && ["FILLED", "CANCELLED", "REJECTED", "EXPIRED"].includes(r.status);
+  const closed = r.status !== undefined && ["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(r.status);
   const leaves = closed ? 0 : r.quantity !== undefined && r.cumQty !== undefined ? r.quantity - r.cumQty : undefined;
   return Object.fromEntries(
     Object.entries({ ...r, leavesQty: leaves }).filter(([, v]) => v !== undefined && v !== ""),

@@ -10,6 +10,12 @@ export interface JournalRecord {
   event: { type: string; [field: string]: unknown };
 }
 
+/**
+ * Event types renamed since they were first journaled, old → new. Journals written before the rename must still
+ * replay, so the read path (and only it) upcasts them; live subjects and commands accept the new names alone.
+ */
+const legacyEventTypes: ReadonlyMap<string, string> = new Map([["OrderCancelled", "OrderCanceled"]]); // legacy spelling, before FIX's
+
 export class FencingError extends Error {
   override name = "FencingError";
 }
@@ -45,7 +51,8 @@ export class Journal {
       ...(afterSeq > 0 ? { opt_start_seq: afterSeq + 1 } : {}),
     });
     for await (const m of selected) {
-      const type = envelopeOf(m.headers)?.type ?? "";
+      const stored = envelopeOf(m.headers)?.type ?? "";
+      const type = legacyEventTypes.get(stored) ?? stored;
       const body = decodePayload(m.data) as Record<string, unknown>;
       this.lastSeq = m.seq;
       this.count++;

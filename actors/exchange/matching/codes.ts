@@ -9,7 +9,7 @@ export const MatchEventKind = {
   Rejected: "REJECTED",
   PartiallyFilled: "PARTIALLY_FILLED",
   Filled: "FILLED",
-  Cancelled: "CANCELLED",
+  Canceled: "CANCELED",
   Expired: "EXPIRED",
   Triggered: "TRIGGERED",
   Replaced: "REPLACED",

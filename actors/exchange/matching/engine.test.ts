@@ -75,7 +75,7 @@ t.test("a market order sweeps levels best first and cancels what finds no liquid
     MatchEventKind.Filled,
     MatchEventKind.PartiallyFilled,
     MatchEventKind.Filled,
-    MatchEventKind.Cancelled,
+    MatchEventKind.Canceled,
   ]);
   t.same(
     evs.filter((x) => x.liquidity === Liquidity.Taker).map((x) => x.price),
@@ -91,7 +91,7 @@ t.test("an IOC order fills what it can and cancels the rest", async (t) => {
   const e = engine();
   e.submit(limit(Side.Sell, 100, 2), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 5, "t", { timeInForce: TimeInForce.Ioc }), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.PartiallyFilled, MatchEventKind.Filled, MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.PartiallyFilled, MatchEventKind.Filled, MatchEventKind.Canceled]);
   t.equal(evs.at(-1)!.quantity, Q(3));
   t.equal(e.bestBid(), 0);
 });
@@ -146,7 +146,7 @@ t.test("self-trade prevention cancel-newest cancels the incoming order and keeps
   const e = engine();
   const resting = e.submit(limit(Side.Sell, 100, 1, "x"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 1, "x"), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Canceled]);
   t.equal(evs[1]!.reason, CancelReason.SelfTradePrevention);
   t.ok(e.order(resting));
 });
@@ -156,7 +156,7 @@ t.test("self-trade prevention cancel-oldest cancels the resting order and matche
   const mine = e.submit(limit(Side.Sell, 100, 1, "x"), 1);
   const other = e.submit(limit(Side.Sell, 100, 1, "y"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 1, "x"), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Cancelled, MatchEventKind.Filled, MatchEventKind.Filled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Canceled, MatchEventKind.Filled, MatchEventKind.Filled]);
   t.equal(evs[1]!.orderId, mine);
   t.equal(evs[3]!.orderId, other);
 });
@@ -165,7 +165,7 @@ t.test("self-trade prevention cancel-both cancels the resting and the incoming o
   const e = engine({ stpMode: StpMode.CancelBoth });
   const mine = e.submit(limit(Side.Sell, 100, 1, "x"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 2, "x"), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Cancelled, MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Canceled, MatchEventKind.Canceled]);
   t.equal(evs[1]!.orderId, mine);
   t.equal(e.openOrderCount, 0);
 });
@@ -288,7 +288,7 @@ t.test("cancel removes an order; an unknown or foreign id is refused with its re
   const id = e.submit(limit(Side.Buy, 100, 1, "a"), 1);
   t.equal(run(e, () => e.cancel(id, 2, "b"))[0]!.reason, RejectReason.NotOwner);
   const evs = run(e, () => e.cancel(id, 2, "a"));
-  t.same(kinds(evs), [MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Canceled]);
   t.equal(evs[0]!.reason, CancelReason.Requested);
   t.equal(e.bestBid(), 0);
   const again = run(e, () => e.cancel(id, 3));
@@ -415,7 +415,7 @@ t.test("replacing a stop price moves it in the trigger order", async (t) => {
   t.same(kinds(evs), [MatchEventKind.Replaced, MatchEventKind.Triggered, MatchEventKind.Filled, MatchEventKind.Filled]);
 });
 
-t.test("a triggered FOK stop that cannot fill in full is cancelled with its reason", async (t) => {
+t.test("a triggered FOK stop that cannot fill in full is canceled with its reason", async (t) => {
   const e = engine();
   const id = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(5), timeInForce: TimeInForce.Fok, owner: "s" }, 1);
   e.submit(limit(Side.Sell, 100, 2, "m"), 2);
@@ -425,7 +425,7 @@ t.test("a triggered FOK stop that cannot fill in full is cancelled with its reas
     mine.map((x) => [x.kind, x.reason]),
     [
       [MatchEventKind.Triggered, undefined],
-      [MatchEventKind.Cancelled, CancelReason.FokCannotFill],
+      [MatchEventKind.Canceled, CancelReason.FokCannotFill],
     ],
   );
 });

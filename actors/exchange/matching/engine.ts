@@ -2,7 +2,7 @@ import type { Price, Quantity } from "../../domain/fixed.ts";
 import { Side, type TradingStatus } from "../../domain/trading.ts";
 import { CancelReason, RejectReason, StpMode } from "./codes.ts";
 import { feeRateCbps } from "./fees.ts";
-import { KIND_ACCEPTED, KIND_CANCEL_REJECTED, KIND_CANCELLED, KIND_EXPIRED, KIND_REJECTED, type MatchEvent, MatchJournal } from "./journal.ts";
+import { KIND_ACCEPTED, KIND_CANCEL_REJECTED, KIND_CANCELED, KIND_EXPIRED, KIND_REJECTED, type MatchEvent, MatchJournal } from "./journal.ts";
 import { MatchLoop } from "./match-loop.ts";
 import {
   F_CUM,
@@ -71,7 +71,7 @@ export interface MatchingEngineConfig {
  *
  * Rules (documented where a venue could choose otherwise):
  * - The execution price is the resting (maker) order's price.
- * - MARKET orders and IOC/FOK remainders never rest; what does not fill is cancelled (reason UNFILLED).
+ * - MARKET orders and IOC/FOK remainders never rest; what does not fill is canceled (reason UNFILLED).
  * - FOK is checked all-or-nothing before any fill, counting only liquidity it could really take (STP included).
  * - Post-only orders that would take liquidity are rejected (a replace that would make them take is refused).
  * - Stops wait off-book and trigger on a trade at or through the stop price (buy: trade ≥ stop, sell: trade ≤
@@ -210,7 +210,7 @@ export class MatchingEngine {
       return false;
     }
     this.loop.unlinkLive(s);
-    this.loop.finish(s, KIND_CANCELLED, nowUs, CancelReason.Requested);
+    this.loop.finish(s, KIND_CANCELED, nowUs, CancelReason.Requested);
     return true;
   }
 

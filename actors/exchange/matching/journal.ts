@@ -16,7 +16,7 @@ export interface MatchEvent {
   side: Side;
   /** the order's limit price; for fills the execution price (the maker's price) */
   price: Price;
-  /** fills: the executed quantity; Cancelled/Expired: the quantity taken off; Rejected/Accepted/Replaced: order quantity */
+  /** fills: the executed quantity; Canceled/Expired: the quantity taken off; Rejected/Accepted/Replaced: order quantity */
   quantity: Quantity;
   leaves: Quantity;
   cum: Quantity;
@@ -237,7 +237,7 @@ export const KIND_ACCEPTED = matchEventKinds.indexOf(MatchEventKind.Accepted);
 export const KIND_REJECTED = matchEventKinds.indexOf(MatchEventKind.Rejected);
 export const KIND_PARTIAL = matchEventKinds.indexOf(MatchEventKind.PartiallyFilled);
 export const KIND_FILLED = matchEventKinds.indexOf(MatchEventKind.Filled);
-export const KIND_CANCELLED = matchEventKinds.indexOf(MatchEventKind.Cancelled);
+export const KIND_CANCELED = matchEventKinds.indexOf(MatchEventKind.Canceled);
 export const KIND_EXPIRED = matchEventKinds.indexOf(MatchEventKind.Expired);
 export const KIND_TRIGGERED = matchEventKinds.indexOf(MatchEventKind.Triggered);
 export const KIND_REPLACED = matchEventKinds.indexOf(MatchEventKind.Replaced);

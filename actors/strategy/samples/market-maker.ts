@@ -158,7 +158,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     return this.requote(quote.instrument, m, ctx);
   }
 
-  /** A cancelled or filled quote is replaced at once from the last market seen (all markets when unnamed). */
+  /** A canceled or filled quote is replaced at once from the last market seen (all markets when unnamed). */
   onOrderEvent(e: StrategyOrderEvent, ctx: StrategyContext<MarketMakerParameters>): Intents {
     if (e.type === "OrderAccepted") return noIntents;
     return this.requoteAll(ctx, e.instrument);
@@ -204,7 +204,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
 
   /**
    * One side: cancel a stale quote, or place a new one when the side is clear. Nothing happens on a side with an
-   * order in flight (unacknowledged or being cancelled). Returns the price of the quote that stays, if any.
+   * order in flight (unacknowledged or being canceled). Returns the price of the quote that stays, if any.
    */
   private side(
     out: Intent[],

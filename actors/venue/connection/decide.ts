@@ -206,7 +206,7 @@ export function decideKillSwitch(c: VenueConnectionContext, reason: string): Out
   return {
     patch: { killSwitch: { active: true, reason }, orders: Object.fromEntries(open.map((o) => [o.clientOrderId, { ...o, state: "PENDING_CANCEL" as const }])) },
     emitted: [
-      { type: "domain", event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, cancelled: open.length, ...stamp(c.nowUs) } },
+      { type: "domain", event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, canceled: open.length, ...stamp(c.nowUs) } },
       reply(true, undefined, `cancelling ${open.length} open orders`),
     ],
   };
