@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
 import { actorVerb, killSwitch, quarantineActor, type ReplyBody } from "./admin-relay.ts";
-import { AuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
+import { ConsoleAuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
 import { loadPageAssets } from "./page-assets.ts";
 import { type ClientFrame, CloseCode, clientFrame, toJson } from "./protocol.ts";
@@ -151,7 +151,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       try {
         s.principal = await verifyToken(frame.token, o.auth);
       } catch (e) {
-        const reason = e instanceof AuthError ? e.reason : "malformed";
+        const reason = e instanceof ConsoleAuthError ? e.reason : "malformed";
         send(s, { type: "authError", reason, message: (e as Error).message });
         s.ws.close(CloseCode.Unauthorized, "unauthorized");
         return;

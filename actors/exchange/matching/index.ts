@@ -27,7 +27,7 @@
  * Output: each command appends events (ACCEPTED, REJECTED, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED,
  * TRIGGERED, REPLACED, CANCEL_REJECTED) to the engine's journal with a gap-free sequence number;
  * `eventsSince(n)` / `executionsSince(n)` read them back for reconciliation ("fills since sequence n").
- * Reason codes: `RejectReason`, `CancelReason` (lists `rejectReasons`, `cancelReasons` for generated docs).
+ * Reason codes: `MatchRejectReason`, `CancelReason` (lists `matchRejectReasons`, `cancelReasons` for generated docs).
  */
 export * from "./codes.ts";
 export * from "./engine.ts";
