@@ -17,6 +17,7 @@ import { strategyRpcs } from "./services/strategies.ts";
 import { tradingRpcs } from "./services/trading.ts";
 import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
+import { errorMessage } from "../actors/contract/index.ts";
 
 export { type AuthSettings, mintToken, parseTtl, type Principal, Role, roles } from "./auth.ts";
 export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
@@ -54,7 +55,7 @@ function credentials(o: GatewayOptions): grpc.ServerCredentials {
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new Error(`gateway tls.${field}: cannot read ${path}: ${(e as Error).message}`);
+      throw new Error(`gateway tls.${field}: cannot read ${path}: ${errorMessage(e)}`);
     }
   };
   const ca = o.tls.clientCaFile ? read("clientCaFile", o.tls.clientCaFile) : null;

@@ -12,6 +12,7 @@ import { parseRiskLimits } from "./limits.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder } from "./pre-trade.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
+import { errorMessage } from "../contract/index.ts";
 
 export type Reply = { type: "reply"; ok: true; result?: unknown } | { type: "reply"; ok: false; error: ReplyError };
 
@@ -158,7 +159,7 @@ export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "li
   try {
     limits = parseRiskLimits(cmd.limits);
   } catch (err) {
-    return d.done(fail("INVALID_LIMITS", (err as Error).message));
+    return d.done(fail("INVALID_LIMITS", errorMessage(err)));
   }
   // Re-applying the same limits (a configuration replayed on placement) is not a change: nothing to audit.
   // Both answers carry the limits in force, so a caller (the gateway's SetLimits) shows what the book holds.

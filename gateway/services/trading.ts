@@ -1,7 +1,7 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { CancelOrder, orderTypes, ReplaceOrder, SubmitOrder, sides, timesInForce } from "../../actors/domain/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import type { HistoricalOrder } from "../history.ts";
@@ -185,7 +185,7 @@ export function tradingRpcs(s: Services): ServiceRpcs {
           try {
             recorded = await s.history.latestOrder(id);
           } catch (e) {
-            historyFailure = (e as Error).message;
+            historyFailure = errorMessage(e);
           }
         } else historyFailure = "no order history is configured";
         if (recorded) return orderFrom(id, recordedAnswer(recorded), known);

@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** Why a bearer token was refused; the edges map it to their own status (gRPC UNAUTHENTICATED, WebSocket 4401). */
 export class TokenError extends Error {
@@ -45,7 +46,7 @@ export async function authenticate(authorization: string | undefined, auth: Auth
     if (e instanceof joseErrors.JWTExpired) throw new TokenError("token expired");
     if (e instanceof joseErrors.JWTClaimValidationFailed) throw new TokenError(`token claim '${e.claim}' invalid: ${e.reason}`);
     if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new TokenError("token signature invalid");
-    throw new TokenError(`token invalid: ${(e as Error).message}`);
+    throw new TokenError(`token invalid: ${errorMessage(e)}`);
   }
   if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new TokenError("token has no subject (sub)");
   if (!isRole(payload.role)) throw new TokenError(`token role ${JSON.stringify(payload.role)} is not one of ${roles.join(", ")}`);

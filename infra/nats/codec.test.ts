@@ -1,6 +1,7 @@
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 function withHeaders(values: Record<string, string>) {
   const h = headers();
@@ -50,6 +51,6 @@ t.test("each kind of bad input is a DecodeError with its reason, never a crash",
   try {
     decodeMessage(encodePayload({ ...quote, type: undefined, bid: -1 }), h, true);
   } catch (e) {
-    t.match((e as Error).message, /Quote: bid/, "the message names the field");
+    t.match(errorMessage(e), /Quote: bid/, "the message names the field");
   }
 });

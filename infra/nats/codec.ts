@@ -1,6 +1,6 @@
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Packr } from "msgpackr";
-import { messageDef } from "../../actors/contract/index.ts";
+import { errorMessage, messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
 
 /**
@@ -81,7 +81,7 @@ export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate
   try {
     body = data.length ? packr.unpack(data) : {};
   } catch (e) {
-    throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${(e as Error).message})`);
+    throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${errorMessage(e)})`);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new DecodeError("invalid", `${envelope.type}: payload must be a msgpack map`);

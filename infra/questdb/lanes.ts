@@ -1,7 +1,7 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Bar, type OrderEvent, type OrderEventType, orderEventTypes, type Quote, RecordRejectReason, type Trade } from "../../actors/domain/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeMessage, Header, Journal, streams } from "../nats/index.ts";
 import { barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
@@ -24,7 +24,7 @@ export interface Lane {
 /** The refusal of a message that does not decode. */
 function rejectOf(msg: JsMsg, e: unknown): Prepared {
   const inputType = msg.headers?.get(Header.Type) || undefined;
-  const detail = e instanceof DecodeError ? `${e.reason}: ${e.message}` : String((e as Error)?.message ?? e);
+  const detail = e instanceof DecodeError ? `${e.reason}: ${e.message}` : errorMessage(e);
   return { msg, reject: RecordRejectReason.Decode, detail, ...(inputType ? { inputType } : {}) };
 }
 

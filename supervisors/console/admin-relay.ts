@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects } from "../../actors/contract/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { NodeTree } from "./protocol.ts";
 
@@ -21,7 +21,7 @@ async function request(nc: NatsConnection, subject: string, message: Message, ti
     const { type: _type, ...reply } = decodeMessage(r.data, r.headers, false).message;
     return reply as unknown as ReplyBody;
   } catch (e) {
-    const text = (e as Error).message;
+    const text = errorMessage(e);
     const silent = /timeout|no responders|503/i.test(text) || (e as { code?: string }).code === "503";
     return {
       ok: false,

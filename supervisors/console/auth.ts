@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
 import { authenticate, defaultAudience, defaultIssuer, isRole, mintToken, Role, roleRank } from "../../infra/auth/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /**
  * Operators sign in with the same bearer JWT the gRPC gateway accepts (infra/auth: HS256, issuer, audience,
@@ -48,7 +49,7 @@ export async function verifyToken(token: string | undefined, auth: ConsoleAuth):
     return { sub: p.subject, role: p.role, exp };
   } catch (e) {
     if (e instanceof ConsoleAuthError) throw e;
-    const message = (e as Error).message;
+    const message = errorMessage(e);
     const reason = /expired/i.test(message) ? AuthFailure.Expired : /signature/i.test(message) ? AuthFailure.BadSignature : AuthFailure.Invalid;
     throw new ConsoleAuthError(reason, message);
   }

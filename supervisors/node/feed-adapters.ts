@@ -6,7 +6,7 @@
  * am.feed.<feed>.<venue>.<symbol>, which the instrument actors take like simulator ticks.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
+import { errorMessage, parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { mergeMarks, type Watermarks } from "../../actors/feed/connection/index.ts";
 import type { Config } from "../../infra/config/index.ts";
 import { FeedError, FeedErrorReason, type FeedIssue, openSession, type RawFeedRecord, Redactor, type VendorSession, type VendorSpec } from "../../infra/feeds/index.ts";
@@ -35,7 +35,7 @@ export function parseSymbolMap(text: string, defaultVenue: string, setting: stri
     try {
       parseInstrumentId(instrument);
     } catch (e) {
-      throw new Error(`${setting}: ${JSON.stringify(instrument)} is not an instrument id SYMBOL.VENUE (${(e as Error).message})`);
+      throw new Error(`${setting}: ${JSON.stringify(instrument)} is not an instrument id SYMBOL.VENUE (${errorMessage(e)})`);
     }
     out.set(vendor, instrument);
   }

@@ -1,6 +1,6 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type ActorKind, parseSubject, RuntimeError, subjects } from "../../actors/contract/index.ts";
+import { type ActorKind, errorMessage, parseSubject, RuntimeError, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, Header } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey } from "../../infra/nats/snapshot-store.ts";
@@ -176,7 +176,7 @@ export class OnDemandSpawner {
     const timer = setTimeout(() => {
       this.retiring.delete(key);
       this.stats.retired++;
-      void this.hooks.retire(ref).catch((e) => this.log.warn("retiring an actor failed", { actor: key, error: (e as Error).message }));
+      void this.hooks.retire(ref).catch((e) => this.log.warn("retiring an actor failed", { actor: key, error: errorMessage(e) }));
     }, this.o.retireAfterMs ?? 3_000);
     timer.unref?.();
     this.retiring.set(key, timer);

@@ -1,7 +1,7 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import { type Clock, RuntimeError, type DomainEvent, type Emitted, subjects, type ActorKind } from "../../actors/contract/index.ts";
+import { type ActorKind, type Clock, type DomainEvent, type Emitted, errorMessage, RuntimeError, subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
@@ -135,7 +135,7 @@ export class ActorHost {
     try {
       decoded = decodeMessage(msg.data, msg.headers, this.kind.validate !== false);
     } catch (e) {
-      const err = e instanceof DecodeError ? e : new DecodeError("invalid", (e as Error).message);
+      const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
       if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
@@ -218,10 +218,9 @@ export class ActorHost {
           this.seq = await this.journal!.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers);
         } catch (e) {
           // Not appended (or a second writer fenced us out): nothing is committed; the incarnation ends.
-          const err = e as Error;
-          if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+          if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${errorMessage(e)}` } });
           this.snapshot = undefined; // reload from the journal on restart
-          this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
+          this.end(e instanceof FencingError ? e : new Error(`journal append failed: ${errorMessage(e)}`));
           return;
         }
       }

@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot } from "xstate";
 import type { SnapshotStore, StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import type { ActorKind } from "../../actors/contract/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** A delayed event the machine raised: due at `dueUs`, armed while the actor runs, kept in its snapshot. */
 export interface PendingTimer {
@@ -76,7 +77,7 @@ export class SnapshotWriter {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.save().catch((e) => this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: (e as Error).message }));
+      void this.save().catch((e) => this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: errorMessage(e) }));
     }, this.kind.snapshotEveryMs ?? 1_000);
     this.timer.unref?.();
   }
