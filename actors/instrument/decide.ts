@@ -21,7 +21,7 @@ export function decideShape(item: unknown): Rejection | null {
 }
 
 export function decideQuote(s: InstrumentState, q: RawQuoteInput): Rejection | null {
-  const bad = checkQuoteFields(q as unknown as Record<string, unknown>, s.definition) ?? checkInstrument(s, q.instrument);
+  const bad = checkQuoteFields(q, s.definition) ?? checkInstrument(s, q.instrument);
   if (bad) return bad;
   if (s.status.status === TradingStatus.Closed) return { reason: FeedRejectReason.MarketClosed, detail: "quote while the market is closed" };
   if (q.tsEvent < s.lastQuoteTs) return backwards(q.tsEvent, s.lastQuoteTs);
@@ -29,7 +29,7 @@ export function decideQuote(s: InstrumentState, q: RawQuoteInput): Rejection | n
 }
 
 export function decideTrade(s: InstrumentState, t: RawTradeInput): Rejection | null {
-  const bad = checkTradeFields(t as unknown as Record<string, unknown>, s.definition) ?? checkInstrument(s, t.instrument);
+  const bad = checkTradeFields(t, s.definition) ?? checkInstrument(s, t.instrument);
   if (bad) return bad;
   const status = s.status.status;
   if (status === TradingStatus.Closed) return { reason: FeedRejectReason.MarketClosed, detail: "trade while the market is closed" };
@@ -40,7 +40,7 @@ export function decideTrade(s: InstrumentState, t: RawTradeInput): Rejection | n
 }
 
 export function decideBookUpdate(s: InstrumentState, b: RawBookUpdateInput): Rejection | null {
-  const bad = checkBookFields(b as unknown as Record<string, unknown>, s.definition) ?? checkInstrument(s, b.instrument);
+  const bad = checkBookFields(b, s.definition) ?? checkInstrument(s, b.instrument);
   if (bad) return bad;
   if (s.sync.isStale(b)) return { reason: FeedRejectReason.StaleSequence, detail: `seq: ${b.seq} is not after the last applied ${s.sync.seq}` };
   return null;

@@ -26,9 +26,9 @@ export function feed(session: StrategySession, event: StrategyEvent, trading: Tr
     session.onMarketData(event, event.nowUs, trading === Trading.WhenPrimed ? "ifReady" : trading === Trading.Always, out);
   } else if (isOrderEvent(event)) {
     session.onOrderEvent(event, event.nowUs, trading === Trading.Always, out);
-  } else if ((event as { type: string }).type === "OrderDenied") {
+  } else if (event.type === "OrderDenied") {
     // The risk book refused the order before it existed at a venue: for the strategy that is a rejection.
-    const d = event as unknown as { clientOrderId: string; reason?: string; tsEvent: number; tsInit: number; nowUs: number };
+    const d = event;
     const rejection = { type: "OrderRejected" as const, clientOrderId: d.clientOrderId, ...(d.reason ? { reason: d.reason } : {}), tsEvent: d.tsEvent, tsInit: d.tsInit };
     session.onOrderEvent(rejection, d.nowUs, trading === Trading.Always, out);
   }

@@ -99,11 +99,12 @@ export class ResourceConflictError extends Error {
 const isNotFound = (e: unknown): boolean =>
   e instanceof JetStreamApiError ? e.code === 404 || e.status === 404 : /not found/i.test(String(e));
 
-function conflicts(kind: string, name: string, declared: Record<string, unknown>, actual: Record<string, unknown>): string[] {
+function conflicts(kind: string, name: string, declared: object, actual: object): string[] {
   const out: string[] = [];
+  const actualFields = new Map<string, unknown>(Object.entries(actual));
   for (const [k, want] of Object.entries(declared)) {
     if (k === "description") continue;
-    const have = actual[k] ?? (typeof want === "boolean" ? false : undefined);
+    const have = actualFields.get(k) ?? (typeof want === "boolean" ? false : undefined);
     if (JSON.stringify(have) !== JSON.stringify(want)) {
       out.push(`${kind} ${name}: ${k} is ${JSON.stringify(have)}, declared ${JSON.stringify(want)}`);
     }
@@ -130,7 +131,7 @@ export async function declareResources(nc: NatsConnection, opts: { replicas: num
       await jsm.streams.add(s);
       report.created.push(`stream ${s.name}`);
     } else {
-      problems.push(...conflicts("stream", s.name, s, info.config as unknown as Record<string, unknown>));
+      problems.push(...conflicts("stream", s.name, s, info.config));
       report.existing.push(`stream ${s.name}`);
     }
   }

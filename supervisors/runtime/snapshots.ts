@@ -14,6 +14,7 @@ export interface PendingTimer {
 
 /** The stored form of an actor's committed state: plain data only (msgpack carries no classes or Maps). */
 export function toStored(kind: ActorKind, snapshot: AnyMachineSnapshot, seq: number, count: number, timers: Iterable<PendingTimer>): StoredSnapshot {
+  // XState types a persisted snapshot as Snapshot<unknown>; a machine's persisted form always has value and context.
   const p = kind.machine.getPersistedSnapshot(snapshot) as unknown as { value: unknown; context: unknown };
   const context = kind.persist ? kind.persist.toPlain(p.context) : p.context;
   return {

@@ -323,3 +323,18 @@ export const orderEventTypes: readonly OrderEventType[] = [
   "OrderReplaced",
   "OrderExpired",
 ];
+
+/** The definitions of the order actor's events, for decoding one of them with its own type. */
+export const orderEventDefs = [
+  OrderSubmitted,
+  OrderAccepted,
+  OrderRejected,
+  OrderTriggered,
+  OrderFilled,
+  OrderCancelPending,
+  OrderCanceled,
+  OrderCancelRejected,
+  OrderReplacePending,
+  OrderReplaced,
+  OrderExpired,
+] as const;

@@ -29,7 +29,7 @@ function forward(r: ExecutionReport): Emitted {
   return { type: "publish", subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
 }
 
-function refusedNew(c: VenueConnectionContext, cmd: VenueNewOrder, code: VenueReason, nowUs: number): ExecutionReport {
+function refusedNew(c: VenueConnectionContext, cmd: Pick<VenueNewOrder, "clientOrderId" | "version" | "instrument" | "side">, code: VenueReason, nowUs: number): ExecutionReport {
   return {
     clientOrderId: cmd.clientOrderId,
     execId: `refused:${c.config.venue}:${cmd.clientOrderId}:${cmd.version}:${nowUs}`,
@@ -49,7 +49,7 @@ function refusedNew(c: VenueConnectionContext, cmd: VenueNewOrder, code: VenueRe
 }
 
 function refusedAmend(c: VenueConnectionContext, cmd: VenueCancelOrder | VenueReplaceOrder, code: VenueReason, nowUs: number): ExecutionReport {
-  return { ...refusedNew(c, { ...cmd, version: 0 } as unknown as VenueNewOrder, code, nowUs), execType: ExecType.CancelRejected, execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}` };
+  return { ...refusedNew(c, { ...cmd, version: 0 }, code, nowUs), execType: ExecType.CancelRejected, execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}` };
 }
 
 const reply = (ok: boolean, code: VenueReason | undefined, message: string): Emitted =>
