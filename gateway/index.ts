@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { defaultAudience, defaultIssuer } from "./auth.ts";
 import { CommandBus } from "./commands.ts";
-import { OrderView } from "./order-view.ts";
+import { OrderProjection } from "./order-view.ts";
 import { loadProtos, type ServiceName } from "./protos.ts";
 import { defaultRateLimit, RateLimiter } from "./rate-limit.ts";
 import { type Guard, implement, roleTable, type ServiceRpcs } from "./rpc.ts";
@@ -71,7 +71,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     tokens: new Map(),
   };
   if (new TextEncoder().encode(o.jwtSecret).length < 32) throw new Error("gateway jwtSecret: must be at least 32 bytes for HS256");
-  const orders = new OrderView();
+  const orders = new OrderProjection();
   orders.start(o.nc);
   const bus = new CommandBus(o.nc, o.defaultTimeoutMs ?? 5_000);
   const services: Services = {

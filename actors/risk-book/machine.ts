@@ -15,7 +15,7 @@ import { type Emitted, messageDef } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import {
-  type Decision,
+  type BookDecision,
   decideCancelOrder,
   decideCheckOrder,
   decideReplaceOrder,
@@ -107,7 +107,7 @@ type Query = "report" | "limits" | "equityCurve";
 const queries = new Set<unknown>(["report", "limits", "equityCurve"]);
 
 /** Decides what an input does; undefined for inputs that change nothing and need no reply. */
-export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Query | undefined {
+export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision | Query | undefined {
   const { book, marks } = ctx;
   const now = e.nowUs;
   switch (e.type) {
@@ -212,7 +212,7 @@ export const riskBookMachine = setup({
               enqueue.emit({ type: "reply", ok: true, result: answer(context, event, d as Query) });
               return;
             }
-            const decided = d as Decision;
+            const decided = d as BookDecision;
             sampleCurve(context, decided.book, event.nowUs);
             if (decided.book !== context.book) enqueue.assign({ book: decided.book });
             for (const ev of decided.events) enqueue.emit({ type: "domain", event: ev });

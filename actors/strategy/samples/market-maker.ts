@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { type Price, type Quantity, type Quote, type StrategyOrderEvent, toNumber } from "../../domain/index.ts";
 import {
-  type InstrumentSpec,
+  type StrategyInstrument,
   type Intent,
   type Intents,
   noIntents,
@@ -67,7 +67,7 @@ export interface MakerInputs {
   bestAsk: Price;
   position: Quantity;
   variance: number;
-  spec: InstrumentSpec;
+  spec: StrategyInstrument;
   /** our own live quotes: a new bid stays below our lowest ask and vice versa */
   ownLowestAsk: Price | undefined;
   ownHighestBid: Price | undefined;
@@ -134,7 +134,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
 
   constructor(
     private params: MarketMakerParameters,
-    instruments: readonly InstrumentSpec[],
+    instruments: readonly StrategyInstrument[],
   ) {
     for (const i of instruments) this.markets.set(i.id, { vol: new MidVariance(), bestBid: 0, bestAsk: 0 });
   }
@@ -212,7 +212,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     side: "BUY" | "SELL",
     price: Price | undefined,
     size: Quantity,
-    spec: InstrumentSpec,
+    spec: StrategyInstrument,
     ctx: StrategyContext<MarketMakerParameters>,
     instrument: string,
     opposite: Price | undefined,

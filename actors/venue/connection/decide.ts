@@ -17,7 +17,7 @@ type Delivered<T> = T & { nowUs: number };
 type NewOrderInput = Delivered<VenueNewOrder & { type: "VenueNewOrder" }>;
 type CancelInput = Delivered<VenueCancelOrder & { type: "VenueCancelOrder" }>;
 type ReplaceInput = Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>;
-export type OrderCommandInput = NewOrderInput | CancelInput | ReplaceInput;
+export type VenueCommandInput = NewOrderInput | CancelInput | ReplaceInput;
 type VenueStateSnapshot = Extract<AdapterEvent, { type: "VenueStateSnapshot" }>;
 
 const adapterSubject = (c: VenueConnectionContext) => subjects.cmd("venue-adapter", c.config.venue);
@@ -157,7 +157,7 @@ const notOpen = (c: VenueConnectionContext, cmd: CancelInput | ReplaceInput): Ou
 });
 
 /** Outside `ready`: new orders and replaces are refused, cancels remembered for reconciliation. */
-export function decideHeld(c: VenueConnectionContext, event: OrderCommandInput): Outcome {
+export function decideHeld(c: VenueConnectionContext, event: VenueCommandInput): Outcome {
   const now = c.nowUs;
   if (event.type === "VenueNewOrder") {
     const code = c.killSwitch.active ? VenueReason.KillSwitchActive : VenueReason.NotReady;
@@ -175,7 +175,7 @@ export function decideHeld(c: VenueConnectionContext, event: OrderCommandInput):
 }
 
 /** In `ready`: kill switch, then the rate limit, then out to the adapter. Cancels are never rate limited. */
-export function decideRouted(c: VenueConnectionContext, event: OrderCommandInput): Outcome {
+export function decideRouted(c: VenueConnectionContext, event: VenueCommandInput): Outcome {
   const now = c.nowUs;
   const cfg = c.config;
   if (event.type === "VenueCancelOrder") {
