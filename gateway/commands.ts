@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { status as Status } from "@grpc/grpc-js";
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
-import { Reply } from "../actors/contract/index.ts";
+import { errorMessage, Reply } from "../actors/contract/index.ts";
 import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
 import { NoResponders, ReplyInbox, RequestTimeout } from "../infra/nats/reply-inbox.ts";
 import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
@@ -64,7 +64,7 @@ export class CommandBus {
         }
       }
     } catch (e) {
-      if (!(e as { isNoResponders?: () => boolean }).isNoResponders?.()) throw unavailable(`request to ${subject} failed: ${(e as Error).message}`);
+      if (!(e as { isNoResponders?: () => boolean }).isNoResponders?.()) throw unavailable(`request to ${subject} failed: ${errorMessage(e)}`);
     }
     if (answered === 0) throw unavailable(`no node answers on ${subject}`);
     return results;
@@ -79,13 +79,13 @@ export class CommandBus {
     } catch (e) {
       if (e instanceof NoResponders) throw unavailable(`no actor answers on ${subject} (no responders)`);
       if (e instanceof RequestTimeout) throw new GatewayError(Status.DEADLINE_EXCEEDED, `${subject} did not answer within ${timeout} ms`);
-      throw unavailable(`request to ${subject} failed: ${(e as Error).message}`);
+      throw unavailable(`request to ${subject} failed: ${errorMessage(e)}`);
     }
     let body: unknown;
     try {
       body = msg.headers?.get("am-type") ? decodeMessage(msg.data, msg.headers, false).message : decodePayload(msg.data);
     } catch (e) {
-      throw new GatewayError(Status.INTERNAL, `${subject} answered with an undecodable reply: ${(e as Error).message}`);
+      throw new GatewayError(Status.INTERNAL, `${subject} answered with an undecodable reply: ${errorMessage(e)}`);
     }
     const reply = Reply.schema.safeParse(body);
     if (!reply.success) throw new GatewayError(Status.INTERNAL, `${subject} answered with something that is not a Reply`);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { defaultAudience, defaultIssuer } from "./auth.ts";
 import { CommandBus } from "./commands.ts";
-import { OrderView } from "./order-view.ts";
+import { OrderProjection } from "./order-view.ts";
 import { loadProtos, type ServiceName } from "./protos.ts";
 import { defaultRateLimit, RateLimiter } from "./rate-limit.ts";
 import { type Guard, implement, roleTable, type ServiceRpcs } from "./rpc.ts";
@@ -17,6 +17,7 @@ import { strategyRpcs } from "./services/strategies.ts";
 import { tradingRpcs } from "./services/trading.ts";
 import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
+import { errorMessage } from "../actors/contract/index.ts";
 
 export { type AuthSettings, mintToken, parseTtl, type Principal, Role, roles } from "./auth.ts";
 export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
@@ -54,7 +55,7 @@ function credentials(o: GatewayOptions): grpc.ServerCredentials {
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new Error(`gateway tls.${field}: cannot read ${path}: ${(e as Error).message}`);
+      throw new Error(`gateway tls.${field}: cannot read ${path}: ${errorMessage(e)}`);
     }
   };
   const ca = o.tls.clientCaFile ? read("clientCaFile", o.tls.clientCaFile) : null;
@@ -70,7 +71,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     tokens: new Map(),
   };
   if (new TextEncoder().encode(o.jwtSecret).length < 32) throw new Error("gateway jwtSecret: must be at least 32 bytes for HS256");
-  const orders = new OrderView();
+  const orders = new OrderProjection();
   orders.start(o.nc);
   const bus = new CommandBus(o.nc, o.defaultTimeoutMs ?? 5_000);
   const services: Services = {

@@ -53,12 +53,11 @@ const statusOf: Record<string, string> = {
   OrderCancelPending: "PENDING_CANCEL",
   OrderReplacePending: "PENDING_REPLACE",
   OrderReplaced: "NEW",
-  OrderCancelled: "CANCELLED",
-  OrderCanceled: "CANCELLED",
+  OrderCanceled: "CANCELED",
   OrderRejected: "REJECTED",
   OrderExpired: "EXPIRED",
 };
-const finalStatuses = new Set(["FILLED", "CANCELLED", "REJECTED", "EXPIRED"]);
+const finalStatuses = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
 export const isOpen = (o: OrderSummary): boolean => !finalStatuses.has(o.status);
 
 /**
@@ -66,7 +65,7 @@ export const isOpen = (o: OrderSummary): boolean => !finalStatuses.has(o.status)
  * OrderSubmitted, so filtering a stream by them needs this memory. It holds the newest `capacity` orders seen since
  * the gateway started (oldest forgotten first).
  */
-export class OrderView {
+export class OrderProjection {
   private readonly orders = new Map<string, OrderSummary>();
   private readonly listeners = new Set<(r: ExecutionReportOut, o: OrderSummary | undefined) => void>();
   private sub: Subscription | undefined;

@@ -43,6 +43,7 @@ let cached: LoadedProtos | undefined;
 export function loadProtos(): LoadedProtos {
   if (cached) return cached;
   const def = protoLoader.loadSync(protoFiles, loaderOptions);
+  // grpc-js types a loaded package as a generic GrpcObject tree; the proto files fix its shape, the types cannot.
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     alphamind: { v1: Record<ServiceName, grpc.ServiceClientConstructor> };
     grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };

@@ -5,6 +5,7 @@ import { GatewayError, permissionDenied } from "./errors.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import type { StreamSink } from "./stream-sink.ts";
 import { parseRequest } from "./validation.ts";
+import { errorMessage } from "../actors/contract/index.ts";
 
 /** What a handler gets besides its validated request. */
 export interface CallContext {
@@ -105,7 +106,7 @@ function toStatus(e: unknown): Partial<grpc.StatusObject> {
     if (retryMs !== undefined) metadata.set("grpc-retry-pushback-ms", String(retryMs));
     return { code: e.code, details: e.message, metadata };
   }
-  return { code: grpc.status.INTERNAL, details: `gateway error: ${(e as Error).message}` };
+  return { code: grpc.status.INTERNAL, details: `gateway error: ${errorMessage(e)}` };
 }
 
 function contextOf(principal: Principal, call: { getDeadline(): grpc.Deadline }): CallContext {

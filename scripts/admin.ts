@@ -26,6 +26,7 @@ import { Kvm } from "@nats-io/kv";
 import { buckets } from "../infra/nats/resources.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";
+import { errorMessage } from "../actors/contract/index.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
@@ -94,7 +95,7 @@ try {
     if (!reply.ok) process.exitCode = 1;
   }
 } catch (e) {
-  process.stderr.write(`admin: ${(e as Error).message}\n`);
+  process.stderr.write(`admin: ${errorMessage(e)}\n`);
   process.exitCode = 1;
 } finally {
   await nc.close();

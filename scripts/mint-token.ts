@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { isRole, mintToken, parseTtl, roles } from "../infra/auth/index.ts";
 import { loadConfig, resolveJwtSecret } from "../infra/config/index.ts";
+import { errorMessage } from "../actors/contract/index.ts";
 
 const { values } = parseArgs({
   options: { role: { type: "string" }, sub: { type: "string" }, ttl: { type: "string", default: "1h" }, iss: { type: "string" }, aud: { type: "string" } },
@@ -19,7 +20,7 @@ let secret = "";
 try {
   secret = resolveJwtSecret(loadConfig());
 } catch (e) {
-  fail((e as Error).message);
+  fail(errorMessage(e));
 }
 if (!isRole(values.role)) fail(`--role must be one of ${roles.join(", ")}`);
 if (!values.sub) fail("--sub (the principal's name) is required");
@@ -27,7 +28,7 @@ let ttlS = 0;
 try {
   ttlS = parseTtl(values.ttl ?? "1h");
 } catch (e) {
-  fail((e as Error).message);
+  fail(errorMessage(e));
 }
 try {
   const token = await mintToken(secret, {
@@ -39,5 +40,5 @@ try {
   });
   process.stdout.write(`${token}\n`);
 } catch (e) {
-  fail((e as Error).message);
+  fail(errorMessage(e));
 }

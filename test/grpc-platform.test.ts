@@ -120,7 +120,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
     const ask = parseFixed(String(touch.asks[0]!.price));
     const order = { instrument: MINE, side: "SIDE_BUY", orderType: "ORDER_TYPE_LIMIT", quantity: "2", timeInForce: "TIME_IN_FORCE_GTC", strategy: "grpc-test", book: BOOK };
 
-    // A resting order far below the market: live while it works, then cancelled.
+    // A resting order far below the market: live while it works, then canceled.
     const resting = `grpc.rest.${Date.now()}`;
     await call(trading, "SubmitOrder", { ...order, clientOrderId: resting, price: String(Math.max(1, Math.floor((bid * 0.5) / 1e8))) }, trader);
     const live = await eventually("the resting order acknowledged by the venue", async () => {
@@ -131,7 +131,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
     t.equal(live.quantity, "2");
     t.equal(live.cumQty, "0");
     await call(trading, "CancelOrder", { clientOrderId: resting }, trader);
-    await eventually("the cancel", async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: resting }, viewer)).status === "CANCELLED", POLL);
+    await eventually("the cancel", async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: resting }, viewer)).status === "CANCELED", POLL);
 
     // A marketable order: fills against the simulated exchange, and its actor retires.
     filledId = `grpc.fill.${Date.now()}`;
@@ -172,7 +172,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
       listed.orders.map((o) => [o.clientOrderId, o.status]),
       [
         [filledId, "FILLED"],
-        [resting, "CANCELLED"],
+        [resting, "CANCELED"],
       ],
       "ListOrders shows both orders, newest first",
     );

@@ -6,6 +6,7 @@ import { call, failure } from "../gateway/testing.ts";
 import { freePort } from "../infra/local/index.ts";
 import { startTestServers } from "./testing.ts";
 import { startNodeProcess } from "../supervisors/node/testing.ts";
+import { errorMessage } from "../actors/contract/index.ts";
 
 /**
  * SubmitOrder through the gateway on the running platform (no QuestDB): "accepted" means the order entity has
@@ -24,7 +25,7 @@ async function poll<T>(check: () => Promise<T | undefined | false>, what: string
       const v = await check();
       if (v !== undefined && v !== false) return v;
     } catch (e) {
-      last = ` (last error: ${(e as Error).message})`;
+      last = ` (last error: ${errorMessage(e)})`;
     }
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
     await new Promise((r) => setTimeout(r, 200));
@@ -80,11 +81,11 @@ t.test("an accepted order is there at once, and a reused clientOrderId with othe
   t.match(reused.details, new RegExp(`${open!.replace(/\./g, "\\.")}.*quantity`), "the refusal names the id and the field");
 
   await call(trading, "CancelOrder", { clientOrderId: closed }, trader);
-  await poll(async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer)).status === "CANCELLED", "the cancel");
+  await poll(async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer)).status === "CANCELED", "the cancel");
   const afterClose = await failure(call(trading, "SubmitOrder", { ...order, clientOrderId: closed, price: String(Number(far) + 1) }, trader));
   t.equal(afterClose.code, grpc.status.ALREADY_EXISTS, "a closed order's id with another price");
   t.match(afterClose.details, /price/, "the refusal names the field");
   const still = await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer);
-  t.equal(still.status, "CANCELLED", "the closed order is unchanged");
+  t.equal(still.status, "CANCELED", "the closed order is unchanged");
   t.equal(still.price, far);
 });

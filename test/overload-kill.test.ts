@@ -2,7 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import t from "tap";
 import { fromNumber } from "../actors/domain/index.ts";
-import { subjects } from "../actors/contract/index.ts";
+import { errorMessage, subjects } from "../actors/contract/index.ts";
 import { decodeMessage, envelopeOf } from "../infra/nats/codec.ts";
 import { buckets, streams } from "../infra/nats/resources.ts";
 import { eventually, startTestServers } from "./testing.ts";
@@ -12,7 +12,7 @@ const INSTRUMENT = "SIM004.SIMX"; // listed and in the book, traded by no demo s
 const ORDERS = 200;
 const IN_FLIGHT = 25;
 const KILL_AFTER = 70;
-const terminal = (type: string, leavesQty: unknown) => type === "OrderCancelled" || type === "OrderRejected" || type === "OrderExpired" || (type === "OrderFilled" && leavesQty === 0);
+const terminal = (type: string, leavesQty: unknown) => type === "OrderCanceled" || type === "OrderRejected" || type === "OrderExpired" || (type === "OrderFilled" && leavesQty === 0);
 
 t.test("hundreds of concurrent submissions with the book's node SIGKILLed midway: every approved order exists, and the book's reservations equal its open orders", async (t) => {
   const f = await startTestServers(t);
@@ -71,7 +71,7 @@ t.test("hundreds of concurrent submissions with the book's node SIGKILLed midway
   const missing = async () => (await Promise.all(approved.map(async (id) => ((await lastOf(id)) ? undefined : id)))).filter((id): id is string => id !== undefined);
   await eventually("every approved order journaled by its order entity", async () => (await missing()).length === 0, { timeoutMs: 60_000 }).then(
     () => t.pass("every approved order was journaled by its order entity"),
-    async (e) => t.fail(`${(e as Error).message}: ${(await missing()).slice(0, 10).join(", ")}`),
+    async (e) => t.fail(`${errorMessage(e)}: ${(await missing()).slice(0, 10).join(", ")}`),
   );
   const open = new Set<string>();
   for (const id of approved) {
@@ -85,6 +85,6 @@ t.test("hundreds of concurrent submissions with the book's node SIGKILLed midway
     return p.size === open.size && [...open].every((id) => p.has(id));
   }, { timeoutMs: 30_000 }).then(
     () => t.pass(`the book's reservations equal its ${open.size} open orders`),
-    async (e) => t.fail(`${(e as Error).message}: book ${(await pending()).size}, open ${open.size}`),
+    async (e) => t.fail(`${errorMessage(e)}: book ${(await pending()).size}, open ${open.size}`),
   );
 });

@@ -126,9 +126,9 @@ t.test("a node killed with open orders and started again: the venue reconciles t
   const second = startNodeProcess(t, "node-k", env);
   await second.waitFor(/node up/, 60_000);
   for (const id of ["kill.open.1", "kill.open.2"]) {
-    await eventually(`${id} cancelled by the venue's reconciliation after the restart`, () => ofType("OrderCancelled", id).length > 0, { timeoutMs: 30_000 });
+    await eventually(`${id} canceled by the venue's reconciliation after the restart`, () => ofType("OrderCanceled", id).length > 0, { timeoutMs: 30_000 });
   }
-  const after = await eventually("the book released the cancelled orders", async () => {
+  const after = await eventually("the book released the canceled orders", async () => {
     const r = await report();
     return r.pending.some((p) => p.clientOrderId.startsWith("kill.")) ? undefined : r;
   }, { timeoutMs: 10_000 });
@@ -142,5 +142,5 @@ t.test("a node killed with open orders and started again: the venue reconciles t
   t.equal(new Set(execIds).size, execIds.length, "each fill journaled once by its order");
   const applied = bookFills.filter((e) => execIds.includes(String(e.fillId)));
   t.equal(applied.length, execIds.length, "each fill applied once by the book");
-  t.equal(ofType("OrderCancelled", "kill.open.1").length, 1, "one cancel per open order");
+  t.equal(ofType("OrderCanceled", "kill.open.1").length, 1, "one cancel per open order");
 });

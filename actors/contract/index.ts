@@ -1,5 +1,6 @@
 export * from "./admin.ts";
 export * from "./clock.ts";
+export * from "./error-message.ts";
 export * from "./ids.ts";
 export * from "./kind.ts";
 export * from "./message.ts";

@@ -66,7 +66,7 @@ export interface ShardingSpec {
   shards: number;
   /** an entity this long without a message (and no delayed event armed) is passivated (default 60 s) */
   idleMs?: number;
-  /** an entity with nothing left to do (an order filled or cancelled) is passivated after doneIdleMs (default 2 s) */
+  /** an entity with nothing left to do (an order filled or canceled) is passivated after doneIdleMs (default 2 s) */
   doneWhen?: (context: unknown) => boolean;
   doneIdleMs?: number;
 }

@@ -2,7 +2,7 @@ import t from "tap";
 import { SimulatedClock } from "../contract/index.ts";
 import { fromNumber } from "../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
-import { MatchEventKind, RejectReason } from "./matching/codes.ts";
+import { MatchEventKind, MatchRejectReason } from "./matching/codes.ts";
 import type { OrderRequest } from "./matching/engine.ts";
 import { fixedJitterLatency, SeededRandom } from "./matching/latency.ts";
 import { SimulatedExchange } from "./simulated-venue.ts";
@@ -128,7 +128,7 @@ t.test("a halted instrument rejects new orders until it resumes", async (t) => {
   const { clock, x } = venue();
   x.halt(SYM);
   clock.set(x.submit(SYM, buy(100, 1)));
-  t.equal(x.process()[0]!.event.reason, RejectReason.InstrumentHalted);
+  t.equal(x.process()[0]!.event.reason, MatchRejectReason.InstrumentHalted);
   x.resume(SYM);
   clock.set(x.submit(SYM, buy(100, 1)));
   t.equal(x.process()[0]!.event.kind, MatchEventKind.Accepted);
@@ -138,7 +138,7 @@ t.test("the background mid is the price-band reference", async (t) => {
   const { clock, x } = venue();
   x.setBackground(SYM, { bid: P(99.99), ask: P(100.01), quantity: Q(5), levels: 1, stepTicks: 1 });
   clock.set(x.submit(SYM, buy(80, 1)));
-  t.equal(x.process().find((r) => r.event.owner === "us")!.event.reason, RejectReason.PriceOutsideBand);
+  t.equal(x.process().find((r) => r.event.owner === "us")!.event.reason, MatchRejectReason.PriceOutsideBand);
 });
 
 t.test("GTD orders expire when process() passes their time", async (t) => {

@@ -157,7 +157,7 @@ export class SimulatedExchange {
   /**
    * Places or refreshes the background market around a reference quote. Background orders at prices that stay in
    * the ladder keep their queue position (a smaller size is cut in place, a larger one adds an order at the back);
-   * those that fall out are cancelled first, so the new ladder never trades with the old one. A ladder that moves
+   * those that fall out are canceled first, so the new ladder never trades with the old one. A ladder that moves
    * through our resting orders trades with them, as the market would. The quote's mid becomes the price-band
    * reference.
    */

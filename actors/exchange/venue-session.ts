@@ -238,7 +238,7 @@ export class SimulatedVenueSession {
         closed = e.leaves === 0;
         break;
       }
-      case MatchEventKind.Cancelled:
+      case MatchEventKind.Canceled:
         report = { ...base, execType: ExecType.Canceled, leavesQty: 0, ...(e.reason ? { text: e.reason } : {}) };
         closed = true;
         break;

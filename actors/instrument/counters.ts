@@ -1,9 +1,9 @@
-import { type RejectReason, rejectReasons } from "./validation.ts";
+import { type FeedRejectReason, feedRejectReasons } from "./validation.ts";
 
 /** What an instrument actor counts: accepted and rejected input, book health and bars (shown by its summary). */
 export interface FeedCounters {
   accepted: number;
-  rejected: Record<RejectReason, number>;
+  rejected: Record<FeedRejectReason, number>;
   /** quotes with bid ≥ ask (published, flagged) */
   crossed: number;
   /** book updates that left the L2 book crossed */
@@ -21,8 +21,8 @@ export interface FeedCounters {
 }
 
 export function emptyCounters(): FeedCounters {
-  const rejected = {} as Record<RejectReason, number>;
-  for (const r of rejectReasons) rejected[r] = 0;
+  const rejected = {} as Record<FeedRejectReason, number>;
+  for (const r of feedRejectReasons) rejected[r] = 0;
   return {
     accepted: 0,
     rejected,

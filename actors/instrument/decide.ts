@@ -1,7 +1,7 @@
 /** Reads the mutable InstrumentState in place (no copy per feed item: the hot path), and changes nothing. */
 import { FeedStatusAction, TradingStatus } from "../domain/index.ts";
 import type { InstrumentState, RawBookUpdateInput, RawQuoteInput, RawStatusInput, RawTradeInput } from "./state.ts";
-import { checkBookFields, checkQuoteFields, checkTradeFields, RejectReason, type Rejection } from "./validation.ts";
+import { checkBookFields, checkQuoteFields, checkTradeFields, FeedRejectReason, type Rejection } from "./validation.ts";
 
 /*
  * Whether one feed item is accepted: null, or the rejection with its reason (the item is then dead-lettered and
@@ -14,51 +14,51 @@ import { checkBookFields, checkQuoteFields, checkTradeFields, RejectReason, type
 
 /** Not a feed message at all: not an object, or a type no feed sends. */
 export function decideShape(item: unknown): Rejection | null {
-  if (typeof item !== "object" || item === null) return { reason: RejectReason.Malformed, detail: "not an object" };
+  if (typeof item !== "object" || item === null) return { reason: FeedRejectReason.Malformed, detail: "not an object" };
   const type = (item as { type?: unknown }).type;
   if (type === "RawQuote" || type === "RawTrade" || type === "RawBookUpdate" || type === "RawStatus") return null;
-  return { reason: RejectReason.UnknownType, detail: `type: ${String(type)} is not a feed message type` };
+  return { reason: FeedRejectReason.UnknownType, detail: `type: ${String(type)} is not a feed message type` };
 }
 
 export function decideQuote(s: InstrumentState, q: RawQuoteInput): Rejection | null {
-  const bad = checkQuoteFields(q as unknown as Record<string, unknown>, s.definition) ?? checkInstrument(s, q.instrument);
+  const bad = checkQuoteFields(q, s.definition) ?? checkInstrument(s, q.instrument);
   if (bad) return bad;
-  if (s.status.status === TradingStatus.Closed) return { reason: RejectReason.MarketClosed, detail: "quote while the market is closed" };
+  if (s.status.status === TradingStatus.Closed) return { reason: FeedRejectReason.MarketClosed, detail: "quote while the market is closed" };
   if (q.tsEvent < s.lastQuoteTs) return backwards(q.tsEvent, s.lastQuoteTs);
   return null;
 }
 
 export function decideTrade(s: InstrumentState, t: RawTradeInput): Rejection | null {
-  const bad = checkTradeFields(t as unknown as Record<string, unknown>, s.definition) ?? checkInstrument(s, t.instrument);
+  const bad = checkTradeFields(t, s.definition) ?? checkInstrument(s, t.instrument);
   if (bad) return bad;
   const status = s.status.status;
-  if (status === TradingStatus.Closed) return { reason: RejectReason.MarketClosed, detail: "trade while the market is closed" };
-  if (status !== TradingStatus.Open) return { reason: RejectReason.NotTrading, detail: `trade while ${status}` };
+  if (status === TradingStatus.Closed) return { reason: FeedRejectReason.MarketClosed, detail: "trade while the market is closed" };
+  if (status !== TradingStatus.Open) return { reason: FeedRejectReason.NotTrading, detail: `trade while ${status}` };
   if (t.tsEvent < s.lastTradeTs) return backwards(t.tsEvent, s.lastTradeTs);
-  if (t.tradeId === s.lastTradeId) return { reason: RejectReason.DuplicateTrade, detail: `tradeId: ${t.tradeId} repeats the previous trade` };
+  if (t.tradeId === s.lastTradeId) return { reason: FeedRejectReason.DuplicateTrade, detail: `tradeId: ${t.tradeId} repeats the previous trade` };
   return null;
 }
 
 export function decideBookUpdate(s: InstrumentState, b: RawBookUpdateInput): Rejection | null {
-  const bad = checkBookFields(b as unknown as Record<string, unknown>, s.definition) ?? checkInstrument(s, b.instrument);
+  const bad = checkBookFields(b, s.definition) ?? checkInstrument(s, b.instrument);
   if (bad) return bad;
-  if (s.sync.isStale(b)) return { reason: RejectReason.StaleSequence, detail: `seq: ${b.seq} is not after the last applied ${s.sync.seq}` };
+  if (s.sync.isStale(b)) return { reason: FeedRejectReason.StaleSequence, detail: `seq: ${b.seq} is not after the last applied ${s.sync.seq}` };
   return null;
 }
 
 export function decideStatus(s: InstrumentState, st: RawStatusInput): Rejection | null {
   if (st.action !== FeedStatusAction.Halt && st.action !== FeedStatusAction.Resume) {
-    return { reason: RejectReason.Malformed, detail: `action: ${String(st.action)} is not HALT or RESUME` };
+    return { reason: FeedRejectReason.Malformed, detail: `action: ${String(st.action)} is not HALT or RESUME` };
   }
   return checkInstrument(s, st.instrument);
 }
 
 function checkInstrument(s: InstrumentState, instrument: unknown): Rejection | null {
   if (instrument === s.definition.id) return null;
-  return { reason: RejectReason.WrongInstrument, detail: `instrument: ${String(instrument)} is not ${s.definition.id}` };
+  return { reason: FeedRejectReason.WrongInstrument, detail: `instrument: ${String(instrument)} is not ${s.definition.id}` };
 }
 
 const backwards = (ts: number, last: number): Rejection => ({
-  reason: RejectReason.TimestampBackwards,
+  reason: FeedRejectReason.TimestampBackwards,
   detail: `tsEvent: ${ts} is before the last accepted ${last}`,
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AssetClass, type Price, type Quantity, parseFixed } from "../domain/index.ts";
 import { parseInstrumentId } from "../contract/index.ts";
 import { type TradingHours, alwaysOpen } from "./trading-hours.ts";
+import { errorMessage } from "../contract/index.ts";
 
 /** What the platform knows about one tradable instrument. Prices and quantities are fixed-point units (fixed.ts). */
 export interface InstrumentDefinition {
@@ -32,7 +33,7 @@ const decimal = (what: string) =>
       if (n <= 0) ctx.addIssue({ code: "custom", message: `${what} must be positive, got ${v}` });
       return n;
     } catch (e) {
-      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      ctx.addIssue({ code: "custom", message: errorMessage(e) });
       return z.NEVER;
     }
   });
@@ -94,7 +95,7 @@ export function loadInstrumentDefinitions(json: string): InstrumentDefinition[] 
   try {
     doc = JSON.parse(json);
   } catch (e) {
-    throw new InstrumentDefinitionError(`instrument definitions are not valid JSON: ${(e as Error).message}`);
+    throw new InstrumentDefinitionError(`instrument definitions are not valid JSON: ${errorMessage(e)}`);
   }
   const list = Array.isArray(doc) ? doc : (doc as { instruments?: unknown } | null)?.instruments;
   if (!Array.isArray(list)) throw new InstrumentDefinitionError('instrument definitions must be an array or { "instruments": [...] }');

@@ -1,7 +1,7 @@
 import t from "tap";
 import { TradingStatus } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
-import { FeedHandler, type RawFeedInput, RejectReason, type TradingHours, US_PER_DAY, US_PER_MINUTE, demoUniverse } from "./index.ts";
+import { FeedHandler, type RawFeedInput, FeedRejectReason, type TradingHours, US_PER_DAY, US_PER_MINUTE, demoUniverse } from "./index.ts";
 
 const [def] = demoUniverse(1);
 const id = def!.id;
@@ -29,18 +29,18 @@ t.test("publishes a valid quote as a normalised Quote with its own sequence", as
   t.equal(h.counters.accepted, 2);
 });
 
-const cases: [string, RawFeedInput, RejectReason][] = [
-  ["a zero bid", quote({ bid: 0 }), RejectReason.NonPositivePrice],
-  ["a negative trade price", trade({ price: -P }), RejectReason.NonPositivePrice],
-  ["a price off the tick grid", quote({ ask: 10_001 * P + 1 }), RejectReason.OffTickGrid],
-  ["a size off the lot grid", trade({ size: L / 2 }), RejectReason.OffLotGrid],
-  ["a negative quote size", quote({ bidSize: -L }), RejectReason.InvalidSize],
-  ["a zero trade size", trade({ size: 0 }), RejectReason.InvalidSize],
-  ["a float price", quote({ bid: 100.5 }), RejectReason.Malformed],
-  ["a missing timestamp", trade({ tsEvent: undefined }), RejectReason.Malformed],
-  ["an unknown aggressor", trade({ aggressor: "MAYBE" }), RejectReason.Malformed],
-  ["another instrument", quote({ instrument: "OTHER.SIMX" }), RejectReason.WrongInstrument],
-  ["an unknown type", { type: "RawNews" } as unknown as RawFeedInput, RejectReason.UnknownType],
+const cases: [string, RawFeedInput, FeedRejectReason][] = [
+  ["a zero bid", quote({ bid: 0 }), FeedRejectReason.NonPositivePrice],
+  ["a negative trade price", trade({ price: -P }), FeedRejectReason.NonPositivePrice],
+  ["a price off the tick grid", quote({ ask: 10_001 * P + 1 }), FeedRejectReason.OffTickGrid],
+  ["a size off the lot grid", trade({ size: L / 2 }), FeedRejectReason.OffLotGrid],
+  ["a negative quote size", quote({ bidSize: -L }), FeedRejectReason.InvalidSize],
+  ["a zero trade size", trade({ size: 0 }), FeedRejectReason.InvalidSize],
+  ["a float price", quote({ bid: 100.5 }), FeedRejectReason.Malformed],
+  ["a missing timestamp", trade({ tsEvent: undefined }), FeedRejectReason.Malformed],
+  ["an unknown aggressor", trade({ aggressor: "MAYBE" }), FeedRejectReason.Malformed],
+  ["another instrument", quote({ instrument: "OTHER.SIMX" }), FeedRejectReason.WrongInstrument],
+  ["an unknown type", { type: "RawNews" } as unknown as RawFeedInput, FeedRejectReason.UnknownType],
 ];
 for (const [what, item, reason] of cases) {
   t.test(`rejects ${what} with ${reason} and dead-letters it`, async (t) => {
@@ -56,7 +56,7 @@ for (const [what, item, reason] of cases) {
 
 t.test("rejects a quote or trade whose timestamp goes backwards on its channel", async (t) => {
   const { rejected, h } = run([quote({ tsEvent: 20 }), quote({ tsEvent: 19 }), trade({ tsEvent: 5 }), trade({ tsEvent: 4, tradeId: "t2" })]);
-  t.same(rejected, [RejectReason.TimestampBackwards, RejectReason.TimestampBackwards]);
+  t.same(rejected, [FeedRejectReason.TimestampBackwards, FeedRejectReason.TimestampBackwards]);
   t.equal(h.counters.accepted, 2, "trades keep their own clock");
 });
 
@@ -69,7 +69,7 @@ t.test("flags and counts a crossed or locked quote instead of passing it silentl
 
 t.test("rejects a trade that repeats the previous trade id", async (t) => {
   const { rejected } = run([trade(), trade({ tsEvent: 11 })]);
-  t.same(rejected, [RejectReason.DuplicateTrade]);
+  t.same(rejected, [FeedRejectReason.DuplicateTrade]);
 });
 
 t.test("rejects quotes and trades while closed, and trades while halted, but passes indicative quotes", async (t) => {
@@ -89,7 +89,7 @@ t.test("rejects quotes and trades while closed, and trades while halted, but pas
   const msgs = out.map((e) => (e.type === "publish" ? e.message : { type: "?" }));
   t.same(
     msgs.filter((m) => m.type === "FeedRejected").map((m) => m.reason),
-    [RejectReason.MarketClosed, RejectReason.MarketClosed, RejectReason.NotTrading, RejectReason.NotTrading],
+    [FeedRejectReason.MarketClosed, FeedRejectReason.MarketClosed, FeedRejectReason.NotTrading, FeedRejectReason.NotTrading],
   );
   t.same(
     msgs.filter((m) => m.type === "InstrumentStatus").map((m) => m.status),

@@ -1,5 +1,6 @@
 import { formatFixed } from "../domain/index.ts";
 import { type InstrumentDefinition, InstrumentDefinitionError, type InstrumentDefinitionInput, instrumentDefinitionSchema } from "./definition.ts";
+import { errorMessage } from "../contract/index.ts";
 
 /**
  * The stored (JSON) form of a definition: decimals as strings ("0.01"), never binary floats, so a definition
@@ -51,7 +52,7 @@ export function parseDefinitionRecord(json: string, key: string, expectedId?: st
   try {
     doc = JSON.parse(json);
   } catch (e) {
-    throw new InstrumentDefinitionError(`instrument definition under key ${key} is not valid JSON: ${(e as Error).message}`);
+    throw new InstrumentDefinitionError(`instrument definition under key ${key} is not valid JSON: ${errorMessage(e)}`);
   }
   const { definition, problems } = definitionProblems(doc, `key ${key}`);
   if (!definition) throw new InstrumentDefinitionError(problems.join("\n"));
@@ -76,7 +77,7 @@ export function checkDefinitions(defs: readonly InstrumentDefinition[]): Instrum
     try {
       record = definitionRecord(d);
     } catch (e) {
-      problems.push(`${label}: ${(e as Error).message}`);
+      problems.push(`${label}: ${errorMessage(e)}`);
       return;
     }
     const checked = definitionProblems(record as InstrumentDefinitionInput, label);

@@ -1,7 +1,7 @@
 import type { InstrumentDefinition } from "./definition.ts";
 
 /** Why an instrument actor refused a feed message; the runtime dead-letters it with this code. */
-export const RejectReason = {
+export const FeedRejectReason = {
   /** not an object, or a field missing or not an integer / string where one is required */
   Malformed: "MALFORMED",
   UnknownType: "UNKNOWN_TYPE",
@@ -23,37 +23,37 @@ export const RejectReason = {
   /** trade while pre-open or halted */
   NotTrading: "NOT_TRADING",
 } as const;
-export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
-export const rejectReasons = Object.values(RejectReason);
+export type FeedRejectReason = (typeof FeedRejectReason)[keyof typeof FeedRejectReason];
+export const feedRejectReasons = Object.values(FeedRejectReason);
 
 export interface Rejection {
-  reason: RejectReason;
+  reason: FeedRejectReason;
   detail: string;
 }
 
-const reject = (reason: RejectReason, detail: string): Rejection => ({ reason, detail });
+const reject = (reason: FeedRejectReason, detail: string): Rejection => ({ reason, detail });
 const isUnits = Number.isSafeInteger;
 
 /** Checks a price: an integer of units, positive, on the tick grid. Allocates only when it refuses. */
 export function checkPrice(field: string, price: unknown, def: InstrumentDefinition): Rejection | null {
-  if (!isUnits(price)) return reject(RejectReason.Malformed, `${field}: ${String(price)} is not an integer of 1e-8 units`);
+  if (!isUnits(price)) return reject(FeedRejectReason.Malformed, `${field}: ${String(price)} is not an integer of 1e-8 units`);
   const p = price as number;
-  if (p <= 0) return reject(RejectReason.NonPositivePrice, `${field}: ${p} must be positive`);
-  if (p % def.priceIncrement !== 0) return reject(RejectReason.OffTickGrid, `${field}: ${p} is not a multiple of the price increment ${def.priceIncrement}`);
+  if (p <= 0) return reject(FeedRejectReason.NonPositivePrice, `${field}: ${p} must be positive`);
+  if (p % def.priceIncrement !== 0) return reject(FeedRejectReason.OffTickGrid, `${field}: ${p} is not a multiple of the price increment ${def.priceIncrement}`);
   return null;
 }
 
 /** Checks a size: an integer of units, ≥ 0 (> 0 when `positive`), on the lot grid. */
 export function checkSize(field: string, size: unknown, def: InstrumentDefinition, positive: boolean): Rejection | null {
-  if (!isUnits(size)) return reject(RejectReason.Malformed, `${field}: ${String(size)} is not an integer of 1e-8 units`);
+  if (!isUnits(size)) return reject(FeedRejectReason.Malformed, `${field}: ${String(size)} is not an integer of 1e-8 units`);
   const s = size as number;
-  if (s < 0 || (positive && s === 0)) return reject(RejectReason.InvalidSize, `${field}: ${s} must be ${positive ? "positive" : "zero or more"}`);
-  if (s % def.lotSize !== 0) return reject(RejectReason.OffLotGrid, `${field}: ${s} is not a multiple of the lot size ${def.lotSize}`);
+  if (s < 0 || (positive && s === 0)) return reject(FeedRejectReason.InvalidSize, `${field}: ${s} must be ${positive ? "positive" : "zero or more"}`);
+  if (s % def.lotSize !== 0) return reject(FeedRejectReason.OffLotGrid, `${field}: ${s} is not a multiple of the lot size ${def.lotSize}`);
   return null;
 }
 
 export function checkTimestamp(tsEvent: unknown): Rejection | null {
-  if (!isUnits(tsEvent) || (tsEvent as number) < 0) return reject(RejectReason.Malformed, `tsEvent: ${String(tsEvent)} is not microseconds since the epoch`);
+  if (!isUnits(tsEvent) || (tsEvent as number) < 0) return reject(FeedRejectReason.Malformed, `tsEvent: ${String(tsEvent)} is not microseconds since the epoch`);
   return null;
 }
 
@@ -68,25 +68,25 @@ export function checkQuoteFields(q: Record<string, unknown>, def: InstrumentDefi
 }
 
 export function checkTradeFields(t: Record<string, unknown>, def: InstrumentDefinition): Rejection | null {
-  if (typeof t.tradeId !== "string" || t.tradeId.length === 0) return reject(RejectReason.Malformed, "tradeId: must be a non-empty string");
+  if (typeof t.tradeId !== "string" || t.tradeId.length === 0) return reject(FeedRejectReason.Malformed, "tradeId: must be a non-empty string");
   if (t.aggressor !== "BUY" && t.aggressor !== "SELL" && t.aggressor !== "NONE") {
-    return reject(RejectReason.Malformed, `aggressor: ${String(t.aggressor)} is not BUY, SELL or NONE`);
+    return reject(FeedRejectReason.Malformed, `aggressor: ${String(t.aggressor)} is not BUY, SELL or NONE`);
   }
   return checkTimestamp(t.tsEvent) ?? checkPrice("price", t.price, def) ?? checkSize("size", t.size, def, true);
 }
 
 function checkLevels(side: "bids" | "asks", levels: unknown, def: InstrumentDefinition, ordered: boolean): Rejection | null {
-  if (!Array.isArray(levels)) return reject(RejectReason.Malformed, `${side}: must be an array of [price, size]`);
+  if (!Array.isArray(levels)) return reject(FeedRejectReason.Malformed, `${side}: must be an array of [price, size]`);
   let prev = 0;
   for (let i = 0; i < levels.length; i++) {
     const l = levels[i] as unknown;
-    if (!Array.isArray(l) || l.length !== 2) return reject(RejectReason.Malformed, `${side}[${i}]: must be [price, size]`);
+    if (!Array.isArray(l) || l.length !== 2) return reject(FeedRejectReason.Malformed, `${side}[${i}]: must be [price, size]`);
     const r = checkPrice(`${side}[${i}].price`, l[0], def) ?? checkSize(`${side}[${i}].size`, l[1], def, false);
     if (r) return r;
     if (ordered) {
       const p = l[0] as number;
       if (i > 0 && (side === "bids" ? p >= prev : p <= prev)) {
-        return reject(RejectReason.UnorderedBook, `${side}[${i}]: ${p} is not ${side === "bids" ? "below" : "above"} the previous level ${prev}`);
+        return reject(FeedRejectReason.UnorderedBook, `${side}[${i}]: ${p} is not ${side === "bids" ? "below" : "above"} the previous level ${prev}`);
       }
       prev = p;
     }
@@ -96,10 +96,10 @@ function checkLevels(side: "bids" | "asks", levels: unknown, def: InstrumentDefi
 
 /** Snapshots must list levels best first without repeats; deltas may come in any order. */
 export function checkBookFields(b: Record<string, unknown>, def: InstrumentDefinition): Rejection | null {
-  if (b.kind !== "snapshot" && b.kind !== "delta") return reject(RejectReason.Malformed, `kind: ${String(b.kind)} is not snapshot or delta`);
-  if (!isUnits(b.seq) || (b.seq as number) < 0) return reject(RejectReason.Malformed, `seq: ${String(b.seq)} is not a sequence number`);
+  if (b.kind !== "snapshot" && b.kind !== "delta") return reject(FeedRejectReason.Malformed, `kind: ${String(b.kind)} is not snapshot or delta`);
+  if (!isUnits(b.seq) || (b.seq as number) < 0) return reject(FeedRejectReason.Malformed, `seq: ${String(b.seq)} is not a sequence number`);
   if (b.checksum !== undefined && (!Number.isInteger(b.checksum) || (b.checksum as number) < 0 || (b.checksum as number) > 0xffffffff)) {
-    return reject(RejectReason.Malformed, `checksum: ${String(b.checksum)} is not a CRC-32`);
+    return reject(FeedRejectReason.Malformed, `checksum: ${String(b.checksum)} is not a CRC-32`);
   }
   const ordered = b.kind === "snapshot";
   return checkTimestamp(b.tsEvent) ?? checkLevels("bids", b.bids, def, ordered) ?? checkLevels("asks", b.asks, def, ordered);

@@ -25,7 +25,7 @@ export function decideCancel(o: OrderState | null, cmd: { nowUs: number }, cause
     const e: OrderEvent =
       cause === Cause.Expired
         ? { type: "OrderExpired", clientOrderId: a.clientOrderId, cumQty: a.cumQty, ...stamp }
-        : { type: "OrderCancelled", clientOrderId: a.clientOrderId, cause, cumQty: a.cumQty, ...stamp };
+        : { type: "OrderCanceled", clientOrderId: a.clientOrderId, cause, cumQty: a.cumQty, ...stamp };
     return finish(a, [e], []);
   }
   return finish(

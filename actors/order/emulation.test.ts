@@ -61,7 +61,7 @@ t.test("a sell STOP_LIMIT triggers from the bid of a quote and goes as LIMIT at 
   t.match(fired.find((e) => e.type === "publish"), { message: { orderType: "LIMIT", price: q(94) } });
 });
 
-t.test("a held stop is cancelled and replaced locally, without the venue", async (t) => {
+t.test("a held stop is canceled and replaced locally, without the venue", async (t) => {
   const o = startOrder(noStops);
   o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
   const rep = o.send({ type: "ReplaceOrder", clientOrderId: "c1", stopPrice: q(110), tsEvent: 1, tsInit: 1, nowUs: T0 + 1 });
@@ -70,9 +70,9 @@ t.test("a held stop is cancelled and replaced locally, without the venue", async
   t.match(o.order(), { stopPrice: q(110), version: 2 });
   t.same(domainEvents(o.send(trade(q(106)))), [], "the new stop price applies");
   const c = o.send({ type: "CancelOrder", clientOrderId: "c1", tsEvent: 1, tsInit: 1, nowUs: T0 + 2 });
-  t.same(domainEvents(c).map((e) => e.type), ["OrderCancelled"]);
+  t.same(domainEvents(c).map((e) => e.type), ["OrderCanceled"]);
   t.same(c.filter((e) => e.type === "publish"), []);
-  t.equal(o.status(), "CANCELLED");
+  t.equal(o.status(), "CANCELED");
 });
 
 t.test("a native STOP goes to the venue with its stop price", async (t) => {
@@ -101,7 +101,7 @@ t.test("types, times in force and flags the venue lacks and that cannot be emula
   }
 });
 
-t.test("an emulated GTD is sent as GTC and cancelled with cause EXPIRED by the after-timer on the simulated clock", async (t) => {
+t.test("an emulated GTD is sent as GTC and canceled with cause EXPIRED by the after-timer on the simulated clock", async (t) => {
   const clock = new SimulatedClock();
   const o = startOrder(noGtd, clock);
   const out = o.send(submit({ timeInForce: "GTD", expireAtUs: T0 + 5_000_000 }));

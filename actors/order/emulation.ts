@@ -37,7 +37,7 @@ export function expiryDue(o: OrderState | null, nowUs: number): o is OrderState 
   );
 }
 
-/** A local GTD expiry: a held stop expires at once; an order at the venue is cancelled with cause EXPIRED. */
+/** A local GTD expiry: a held stop expires at once; an order at the venue is canceled with cause EXPIRED. */
 export function decideExpiry(o: OrderState | null, nowUs: number): Decision {
   if (!expiryDue(o, nowUs)) return { events: [], commands: [] };
   const d = decideCancel(o, { nowUs }, Cause.Expired);

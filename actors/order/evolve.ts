@@ -74,8 +74,8 @@ export function evolve(o: OrderState | null, e: OrderEvent): OrderState | null {
     }
     case "OrderCancelPending":
       return { ...o, ...at, status: OrdStatus.PendingCancel, cancelCause: e.cause };
-    case "OrderCancelled":
-      return { ...o, ...at, status: OrdStatus.Cancelled, leavesQty: 0, cancelCause: e.cause };
+    case "OrderCanceled":
+      return { ...o, ...at, status: OrdStatus.Canceled, leavesQty: 0, cancelCause: e.cause };
     case "OrderCancelRejected": {
       const { pendingReplace: _p, cancelCause: _c, ...rest } = o;
       return { ...rest, ...at, status: workingStatus(o) };

@@ -55,10 +55,10 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
       }
       return invalid();
     case ExecType.Canceled:
-      if (o.status === OrdStatus.Cancelled) return ignored("already cancelled");
+      if (o.status === OrdStatus.Canceled) return ignored("already canceled");
       if (isTerminal(o.status) || !o.atVenue) return invalid();
       if (o.cancelCause === Cause.Expired) return finish(o, [{ type: "OrderExpired", clientOrderId: id, cumQty: o.cumQty, ...stamp }], []);
-      return finish(o, [{ type: "OrderCancelled", clientOrderId: id, cause: o.cancelCause ?? Cause.Venue, cumQty: o.cumQty, ...stamp }], []);
+      return finish(o, [{ type: "OrderCanceled", clientOrderId: id, cause: o.cancelCause ?? Cause.Venue, cumQty: o.cumQty, ...stamp }], []);
     case ExecType.Expired:
       if (o.status === OrdStatus.Expired) return ignored("already expired");
       if (isTerminal(o.status) || !o.atVenue) return invalid();

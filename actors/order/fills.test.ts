@@ -74,8 +74,8 @@ t.test("fills during a pending cancel keep the cancel pending until the order is
   o.send(fill(q(3)));
   t.equal(o.status(), "PENDING_CANCEL");
   o.send(report("CANCELED"));
-  t.equal(o.status(), "CANCELLED");
-  t.match(o.journal().at(-1), { type: "OrderCancelled", cumQty: q(3), cause: "USER" });
+  t.equal(o.status(), "CANCELED");
+  t.match(o.journal().at(-1), { type: "OrderCanceled", cumQty: q(3), cause: "USER" });
 });
 
 t.test("a second SubmitOrder with the same clientOrderId returns the existing order without new events", async (t) => {

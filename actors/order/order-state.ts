@@ -7,7 +7,7 @@ export const OrdStatus = {
   PartiallyFilled: "PARTIALLY_FILLED",
   Filled: "FILLED",
   PendingCancel: "PENDING_CANCEL",
-  Cancelled: "CANCELLED",
+  Canceled: "CANCELED",
   PendingReplace: "PENDING_REPLACE",
   Replaced: "REPLACED",
   Rejected: "REJECTED",
@@ -16,7 +16,7 @@ export const OrdStatus = {
 export type OrdStatus = (typeof OrdStatus)[keyof typeof OrdStatus];
 export const ordStatuses = Object.values(OrdStatus);
 
-const terminal: ReadonlySet<OrdStatus> = new Set([OrdStatus.Filled, OrdStatus.Cancelled, OrdStatus.Rejected, OrdStatus.Expired]);
+const terminal: ReadonlySet<OrdStatus> = new Set([OrdStatus.Filled, OrdStatus.Canceled, OrdStatus.Rejected, OrdStatus.Expired]);
 export const isTerminal = (s: OrdStatus): boolean => terminal.has(s);
 
 /** The order as the journal defines it: every field is set from domain events only, so replay rebuilds it. */

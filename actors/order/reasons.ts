@@ -2,7 +2,7 @@
 export const OrderReason = {
   /** a cancel, replace or report arrived for an order that was never submitted */
   UnknownOrder: "UNKNOWN_ORDER",
-  /** the order is filled, cancelled, rejected or expired */
+  /** the order is filled, canceled, rejected or expired */
   OrderClosed: "ORDER_CLOSED",
   CancelPending: "CANCEL_PENDING",
   ReplacePending: "REPLACE_PENDING",

@@ -16,7 +16,7 @@ const setups: Record<string, () => OrderInput[]> = {
   PARTIALLY_FILLED: () => [submit(), report("NEW"), fill(q(3))],
   FILLED: () => [submit(), report("NEW"), fill(q(10))],
   PENDING_CANCEL: () => [submit(), report("NEW"), cancel()],
-  CANCELLED: () => [submit(), report("NEW"), cancel(), report("CANCELED")],
+  CANCELED: () => [submit(), report("NEW"), cancel(), report("CANCELED")],
   PENDING_REPLACE: () => [submit(), report("NEW"), replace()],
   REJECTED: () => [submit(), report("REJECTED", { venueOrderId: undefined, text: "no such symbol" })],
   EXPIRED: () => [submit(), report("NEW"), report("EXPIRED")],
@@ -42,13 +42,13 @@ const inputs: Record<Input, (leaves: number) => OrderInput> = {
 const I = OrderReason.InvalidTransition;
 const C = OrderReason.OrderClosed;
 const table: Record<string, Record<Input, string>> = {
-  PENDING_NEW: { cancel: "PENDING_CANCEL", replace: OrderReason.NotAcknowledged, New: "NEW", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELLED", Replaced: I, Rejected: "REJECTED", Expired: "EXPIRED", PendingCancel: I, PendingReplace: I, CancelRejected: I },
-  NEW: { cancel: "PENDING_CANCEL", replace: "PENDING_REPLACE", New: "=", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELLED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "PENDING_CANCEL", PendingReplace: I, CancelRejected: I },
-  PARTIALLY_FILLED: { cancel: "PENDING_CANCEL", replace: "PENDING_REPLACE", New: "=", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELLED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "PENDING_CANCEL", PendingReplace: I, CancelRejected: I },
+  PENDING_NEW: { cancel: "PENDING_CANCEL", replace: OrderReason.NotAcknowledged, New: "NEW", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: "REJECTED", Expired: "EXPIRED", PendingCancel: I, PendingReplace: I, CancelRejected: I },
+  NEW: { cancel: "PENDING_CANCEL", replace: "PENDING_REPLACE", New: "=", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "PENDING_CANCEL", PendingReplace: I, CancelRejected: I },
+  PARTIALLY_FILLED: { cancel: "PENDING_CANCEL", replace: "PENDING_REPLACE", New: "=", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "PENDING_CANCEL", PendingReplace: I, CancelRejected: I },
   FILLED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: I, Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
-  PENDING_CANCEL: { cancel: OrderReason.CancelPending, replace: OrderReason.CancelPending, New: "=", Partial: "PENDING_CANCEL", Full: "FILLED", Canceled: "CANCELLED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "=", PendingReplace: I, CancelRejected: "NEW" },
-  CANCELLED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: "=", Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
-  PENDING_REPLACE: { cancel: OrderReason.ReplacePending, replace: OrderReason.ReplacePending, New: "=", Partial: "PENDING_REPLACE", Full: "FILLED", Canceled: "CANCELLED", Replaced: "NEW", Rejected: I, Expired: "EXPIRED", PendingCancel: I, PendingReplace: "=", CancelRejected: "NEW" },
+  PENDING_CANCEL: { cancel: OrderReason.CancelPending, replace: OrderReason.CancelPending, New: "=", Partial: "PENDING_CANCEL", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "=", PendingReplace: I, CancelRejected: "NEW" },
+  CANCELED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: "=", Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
+  PENDING_REPLACE: { cancel: OrderReason.ReplacePending, replace: OrderReason.ReplacePending, New: "=", Partial: "PENDING_REPLACE", Full: "FILLED", Canceled: "CANCELED", Replaced: "NEW", Rejected: I, Expired: "EXPIRED", PendingCancel: I, PendingReplace: "=", CancelRejected: "NEW" },
   REJECTED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: I, Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
   EXPIRED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: I, Replaced: I, Rejected: I, Expired: "=", PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
 };

@@ -54,7 +54,7 @@ function drive(h: BookHarness, steps: Step[]): void {
         h.check({ clientOrderId: `o${s.id}`, instrument: instruments[s.i]!, side: s.buy ? "BUY" : "SELL", quantity: px(s.q), orderType: "MARKET" });
         break;
       case "cancel":
-        h.send({ type: "OrderCancelled", clientOrderId: `o${s.id}` });
+        h.send({ type: "OrderCanceled", clientOrderId: `o${s.id}` });
         break;
       case "replace":
         h.send({ type: "ReplaceOrder", clientOrderId: `o${s.id}`, quantity: px(s.q), price: px(s.p) });

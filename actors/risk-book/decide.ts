@@ -12,13 +12,14 @@ import { parseRiskLimits } from "./limits.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder, differingTerm } from "./pre-trade.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
+import { errorMessage } from "../contract/index.ts";
 
-export type Reply = { type: "reply"; ok: true; result?: unknown } | { type: "reply"; ok: false; error: ReplyError };
+export type BookReply = { type: "reply"; ok: true; result?: unknown } | { type: "reply"; ok: false; error: ReplyError };
 
-export interface Decision {
+export interface BookDecision {
   book: RiskBook;
   events: RiskBookEvent[];
-  reply?: Reply;
+  reply?: BookReply;
   /** messages to send on (cancels to their order), and forwards awaited before the reply (approved orders) */
   publish?: (Publish | Forward)[];
 }
@@ -37,16 +38,16 @@ class Decider {
     this.events.push(e);
     this.book = evolve(this.book, e);
   }
-  done(reply?: Reply, publish?: (Publish | Forward)[]): Decision {
-    const d: Decision = { book: this.book, events: this.events };
+  done(reply?: BookReply, publish?: (Publish | Forward)[]): BookDecision {
+    const d: BookDecision = { book: this.book, events: this.events };
     if (reply) d.reply = reply;
     if (publish) d.publish = publish;
     return d;
   }
 }
 
-const ok = (result?: unknown): Reply => (result === undefined ? { type: "reply", ok: true } : { type: "reply", ok: true, result });
-const fail = (code: string, message: string): Reply => ({ type: "reply", ok: false, error: { code, message } });
+const ok = (result?: unknown): BookReply => (result === undefined ? { type: "reply", ok: true } : { type: "reply", ok: true, result });
+const fail = (code: string, message: string): BookReply => ({ type: "reply", ok: false, error: { code, message } });
 
 /** New high-water mark and alert level changes after anything that moved equity, exposure or limits. */
 function reassess(d: Decider, marks: MarkTable, nowUs: number, known?: Totals): void {
@@ -66,7 +67,7 @@ type CheckOrderCommand = Omit<CheckOrder, "tsEvent" | "tsInit"> & Partial<Pick<C
  * A retried check of an order already approved with the same instrument, side and quantity is approved again
  * without a new event (request/reply is at-least-once).
  */
-export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: MarkTable, nowUs: number, forwarded?: Record<string, unknown>): Decision {
+export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: MarkTable, nowUs: number, forwarded?: Record<string, unknown>): BookDecision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
   if (prior && differingTerm(prior, cmd) === "none") {
@@ -87,7 +88,7 @@ export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: 
  * of an instrument the book does not know is refused: without its multiplier the book cannot value it, and the
  * runtime dead-letters it for an operator rather than guessing.
  */
-export function decideFill(book: RiskBook, fill: FillFields, marks: MarkTable, nowUs: number): Decision {
+export function decideFill(book: RiskBook, fill: FillFields, marks: MarkTable, nowUs: number): BookDecision {
   const d = new Decider(book);
   if (book.recentFills.includes(fill.fillId)) return d.done(ok({ applied: false, duplicate: true }));
   if (!book.instruments[fill.instrument]) {
@@ -131,7 +132,7 @@ export function decideFill(book: RiskBook, fill: FillFields, marks: MarkTable, n
 }
 
 /** An order closed (canceled, rejected, expired): release what it still reserved. */
-export function decideOrderClosed(book: RiskBook, clientOrderId: string, cause: string, nowUs: number): Decision {
+export function decideOrderClosed(book: RiskBook, clientOrderId: string, cause: string, nowUs: number): BookDecision {
   const d = new Decider(book);
   if (book.pending[clientOrderId]) d.record({ type: "OrderReleased", clientOrderId, cause, tsEvent: nowUs, tsInit: nowUs });
   return d.done();
@@ -141,7 +142,7 @@ export function decideOrderClosed(book: RiskBook, clientOrderId: string, cause: 
  * After the marks moved (the caller updates the mark table, and may pass the totals it keeps incrementally):
  * only level changes and new highs are journaled.
  */
-export function decideMark(book: RiskBook, marks: MarkTable, nowUs: number, known?: Totals): Decision {
+export function decideMark(book: RiskBook, marks: MarkTable, nowUs: number, known?: Totals): BookDecision {
   const d = new Decider(book);
   reassess(d, marks, nowUs, known);
   return d.done();
@@ -152,13 +153,13 @@ const sameLimits = (a: unknown, b: unknown): boolean => {
   return text(a) === text(b);
 };
 
-export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "limits" | "by" | "reason">, marks: MarkTable, nowUs: number): Decision {
+export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "limits" | "by" | "reason">, marks: MarkTable, nowUs: number): BookDecision {
   const d = new Decider(book);
   let limits: ReturnType<typeof parseRiskLimits>;
   try {
     limits = parseRiskLimits(cmd.limits);
   } catch (err) {
-    return d.done(fail("INVALID_LIMITS", (err as Error).message));
+    return d.done(fail("INVALID_LIMITS", errorMessage(err)));
   }
   // Re-applying the same limits (a configuration replayed on placement) is not a change: nothing to audit.
   // Both answers carry the limits in force, so a caller (the gateway's SetLimits) shows what the book holds.
@@ -175,7 +176,7 @@ const engagedSwitch = (book: RiskBook, scope: string, strategy: string | undefin
  * Engaging a kill switch journals it and cancels the open orders in its scope (the strategy's, or all of the
  * book's): new orders are refused, working ones withdrawn. Cancels go to the order actors, as an operator's would.
  */
-export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): Decision {
+export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): BookDecision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
   const engaged = engagedSwitch(book, scope, cmd.strategy);
@@ -184,10 +185,10 @@ export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitc
   const cancels = Object.values(book.pending)
     .filter((o) => scope !== "STRATEGY" || o.strategy === cmd.strategy)
     .map((o) => toOrderActor(o.clientOrderId, { type: "CancelOrder", clientOrderId: o.clientOrderId, tsEvent: nowUs, tsInit: nowUs }));
-  return d.done(ok({ engaged: true, already: engaged !== null, cancelled: cancels.length }), cancels);
+  return d.done(ok({ engaged: true, already: engaged !== null, canceled: cancels.length }), cancels);
 }
 
-export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): Decision {
+export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): BookDecision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
   const engaged = engagedSwitch(book, scope, cmd.strategy);
@@ -196,7 +197,7 @@ export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwi
   return d.done(ok({ engaged: false, already: engaged === null }));
 }
 
-export function decideStartOfDay(book: RiskBook, cmd: Pick<StartOfDay, "tradingDay">, marks: MarkTable, nowUs: number): Decision {
+export function decideStartOfDay(book: RiskBook, cmd: Pick<StartOfDay, "tradingDay">, marks: MarkTable, nowUs: number): BookDecision {
   const d = new Decider(book);
   const { equity } = totals(book.portfolio, book.instruments, marks, book.markSource);
   d.record({ type: "DayStarted", tradingDay: cmd.tradingDay, equity, tsEvent: nowUs, tsInit: nowUs });
@@ -204,7 +205,7 @@ export function decideStartOfDay(book: RiskBook, cmd: Pick<StartOfDay, "tradingD
   return d.done(ok({ tradingDay: cmd.tradingDay, equity }));
 }
 
-export function decideRegisterInstrument(book: RiskBook, cmd: Omit<RegisterInstrument, "tsEvent" | "tsInit">, nowUs: number): Decision {
+export function decideRegisterInstrument(book: RiskBook, cmd: Omit<RegisterInstrument, "tsEvent" | "tsInit">, nowUs: number): BookDecision {
   const d = new Decider(book);
   const r = instrumentSpec.safeParse(cmd);
   if (!r.success) return d.done(fail("INVALID_INSTRUMENT", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
@@ -231,7 +232,7 @@ const forwardOrder = (clientOrderId: string, order: Record<string, unknown>): Fo
  * journaled it, so "accepted" means the order exists. A retried, already approved order is forwarded again: the
  * order entity is keyed by clientOrderId and answers the duplicate as the order it already is.
  */
-export function decideSubmitOrder(book: RiskBook, cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
+export function decideSubmitOrder(book: RiskBook, cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): BookDecision {
   const { type: _t, nowUs: _n, redelivered: _r, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
   const d = decideCheckOrder(book, cmd, marks, nowUs, order);
   if (!d.reply?.ok) return d;
@@ -247,7 +248,7 @@ export function approvedOrderForwards(book: RiskBook): Forward[] {
 }
 
 /** Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. */
-export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>): Decision {
+export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>): BookDecision {
   const { type: _t, nowUs: _n, ...cancel } = cmd as typeof cmd & { type?: string; nowUs?: number };
   return new Decider(book).done(ok({ forwarded: true }), [toOrderActor(cmd.clientOrderId, { ...cancel, type: "CancelOrder" })]);
 }
@@ -257,7 +258,7 @@ export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEven
  * filled (at the new price, or the reserved one) is checked, and on approval OrderReplaceApproved moves the
  * reservation and the replace goes on to the order actor.
  */
-export function decideReplaceOrder(book: RiskBook, cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): Decision {
+export function decideReplaceOrder(book: RiskBook, cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): BookDecision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
   if (!prior) return d.done(fail(DenyReason.UnknownOrder, `${DenyReason.UnknownOrder}: book ${book.book} has no open approved order ${cmd.clientOrderId} to replace`));

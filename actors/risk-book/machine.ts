@@ -15,7 +15,7 @@ import { type Emitted, type ForwardRefused, messageDef } from "../contract/index
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import {
-  type Decision,
+  type BookDecision,
   decideCancelOrder,
   decideCheckOrder,
   decideReplaceOrder,
@@ -108,7 +108,7 @@ type Query = "report" | "limits" | "equityCurve";
 const queries = new Set<unknown>(["report", "limits", "equityCurve"]);
 
 /** Decides what an input does; undefined for inputs that change nothing and need no reply. */
-export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Query | undefined {
+export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision | Query | undefined {
   const { book, marks } = ctx;
   const now = e.nowUs;
   switch (e.type) {
@@ -136,7 +136,6 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): Decision | Q
     case "ForwardRefused":
       // the order entity refused the approved order for good (its clientOrderId names another order): release it
       return e.messageType === "SubmitOrder" ? decideOrderClosed(book, e.key, e.error.code.slice(0, 64), now) : undefined;
-    case "OrderCancelled":
     case "OrderCanceled":
     case "OrderRejected":
     case "OrderExpired":
@@ -217,7 +216,7 @@ export const riskBookMachine = setup({
               enqueue.emit({ type: "reply", ok: true, result: answer(context, event, d as Query) });
               return;
             }
-            const decided = d as Decision;
+            const decided = d as BookDecision;
             sampleCurve(context, decided.book, event.nowUs);
             if (decided.book !== context.book) enqueue.assign({ book: decided.book });
             for (const ev of decided.events) enqueue.emit({ type: "domain", event: ev });

@@ -52,12 +52,12 @@ t.test("the order actor's OrderFilled (no instrument, execId, signed fee as a nu
   t.equal(r && !r.ok ? r.error.code : "", DenyReason.UnknownOrder, "a fill of an unknown order without instrument is refused");
 });
 
-t.test("OrderCancelled (either spelling) releases the reservation", async (t) => {
+t.test("OrderCanceled releases the reservation", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
   submit(h, "a", px(10));
   submit(h, "b", px(10));
-  h.send({ type: "OrderCancelled", clientOrderId: "a", cause: "USER", cumQty: 0 });
+  h.send({ type: "OrderCanceled", clientOrderId: "a", cause: "USER", cumQty: 0 });
   h.send({ type: "OrderCanceled", clientOrderId: "b" });
   t.same(Object.keys(h.book.pending), []);
   t.same(h.journal.filter((e) => e.type === "OrderReleased").length, 2);
@@ -100,7 +100,7 @@ t.test("engaging a kill switch cancels the open orders in its scope and refuses 
       [subjects.cmd("order", "a"), "CancelOrder", "a"],
       [subjects.cmd("order", "b"), "CancelOrder", "b"],
     ],
-    "each open order is cancelled at its order actor",
+    "each open order is canceled at its order actor",
   );
   t.equal(denialCode(submit(h, "c", px(1))), DenyReason.KillSwitch, "a new order is refused");
 });

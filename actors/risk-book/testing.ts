@@ -1,7 +1,7 @@
 /** Test fixtures for the risk book (not exported from index.ts). */
 import { createActor } from "xstate";
 import { type FillFields, fromNumber, type InstrumentSpec, parseMoney, type RiskLimitsInput, SCALE } from "../domain/index.ts";
-import type { Reply } from "./decide.ts";
+import type { BookReply } from "./decide.ts";
 import { riskBookMachine } from "./machine.ts";
 import type { OrderToCheck } from "./pre-trade.ts";
 import { type BookConfig, defaultBookConfig, type RiskBook, type RiskBookEvent } from "./state.ts";
@@ -45,7 +45,7 @@ export const order = (over: Partial<OrderToCheck> & Pick<OrderToCheck, "side" | 
 export class BookHarness {
   readonly actor;
   readonly journal: RiskBookEvent[] = [];
-  readonly replies: Reply[] = [];
+  readonly replies: BookReply[] = [];
   readonly published: { subject: string; message: { type: string; [field: string]: unknown } }[] = [];
   nowUs = 1_000_000;
 
@@ -68,26 +68,26 @@ export class BookHarness {
   }
 
   /** Sends an input stamped with the harness clock; returns the reply it produced, if any. */
-  send(input: { type: string; [k: string]: unknown }): Reply | undefined {
+  send(input: { type: string; [k: string]: unknown }): BookReply | undefined {
     const before = this.replies.length;
     const stamped = { tsEvent: this.nowUs, tsInit: this.nowUs, ...input, nowUs: this.nowUs };
     this.actor.send(stamped as Parameters<typeof this.actor.send>[0]);
     return this.replies.length > before ? this.replies[this.replies.length - 1] : undefined;
   }
 
-  fill(f: Partial<FillFields> & Pick<FillFields, "side" | "quantity" | "price">): Reply | undefined {
+  fill(f: Partial<FillFields> & Pick<FillFields, "side" | "quantity" | "price">): BookReply | undefined {
     return this.send({ type: "OrderFilled", ...fill(f) });
   }
   mark(instrument: string, last: number): void {
     this.send({ type: "MarkPrice", instrument, last });
   }
-  check(o: Partial<OrderToCheck> & Pick<OrderToCheck, "side" | "quantity">): Reply | undefined {
+  check(o: Partial<OrderToCheck> & Pick<OrderToCheck, "side" | "quantity">): BookReply | undefined {
     return this.send({ type: "CheckOrder", reduceOnly: false, ...order(o) });
   }
-  limits(limits: RiskLimitsInput): Reply | undefined {
+  limits(limits: RiskLimitsInput): BookReply | undefined {
     return this.send({ type: "SetRiskLimits", limits, by: "tester" });
   }
 }
 
-export const approved = (r: Reply | undefined): boolean => r?.ok === true;
-export const denialCode = (r: Reply | undefined): string | undefined => (r && !r.ok ? r.error.code : undefined);
+export const approved = (r: BookReply | undefined): boolean => r?.ok === true;
+export const denialCode = (r: BookReply | undefined): string | undefined => (r && !r.ok ? r.error.code : undefined);

@@ -10,7 +10,7 @@ import type { StrategyEvent } from "./state.ts";
  * decides only which of these apply in which lifecycle state.
  */
 
-const orderEventTypes = ["OrderAccepted", "OrderFilled", "OrderCancelled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
+const orderEventTypes = ["OrderAccepted", "OrderFilled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
 const marketDataTypes = ["Quote", "Trade", "Bar"] as const;
 
 const isOrderEvent = (e: StrategyEvent): e is StrategyOrderEvent & Delivered => (orderEventTypes as readonly string[]).includes(e.type);
@@ -26,9 +26,9 @@ export function feed(session: StrategySession, event: StrategyEvent, trading: Tr
     session.onMarketData(event, event.nowUs, trading === Trading.WhenPrimed ? "ifReady" : trading === Trading.Always, out);
   } else if (isOrderEvent(event)) {
     session.onOrderEvent(event, event.nowUs, trading === Trading.Always, out);
-  } else if ((event as { type: string }).type === "OrderDenied") {
+  } else if (event.type === "OrderDenied") {
     // The risk book refused the order before it existed at a venue: for the strategy that is a rejection.
-    const d = event as unknown as { clientOrderId: string; reason?: string; tsEvent: number; tsInit: number; nowUs: number };
+    const d = event;
     const rejection = { type: "OrderRejected" as const, clientOrderId: d.clientOrderId, ...(d.reason ? { reason: d.reason } : {}), tsEvent: d.tsEvent, tsInit: d.tsInit };
     session.onOrderEvent(rejection, d.nowUs, trading === Trading.Always, out);
   }
@@ -38,7 +38,7 @@ export function feed(session: StrategySession, event: StrategyEvent, trading: Tr
 export const ok: Emitted = { type: "reply", ok: true };
 export const rejected = (code: string, message: string): Emitted => ({ type: "reply", ok: false, error: { code, message } });
 
-/** StopStrategy (or a stop for another reason): the open orders are cancelled unless the command says not to. */
+/** StopStrategy (or a stop for another reason): the open orders are canceled unless the command says not to. */
 export function decideStop(session: StrategySession, event: StrategyEvent): Emitted[] {
   const out: Emitted[] = [];
   const cancelOpen = event.type === "StopStrategy" ? event.cancelOpenOrders !== false : true;
@@ -47,7 +47,7 @@ export function decideStop(session: StrategySession, event: StrategyEvent): Emit
   return out;
 }
 
-/** PauseStrategy: the strategy keeps its data; its open orders are cancelled only when asked. */
+/** PauseStrategy: the strategy keeps its data; its open orders are canceled only when asked. */
 export function decidePause(session: StrategySession, event: StrategyEvent): Emitted[] {
   const out: Emitted[] = [];
   if (event.type === "PauseStrategy" && event.cancelOpenOrders === true) session.cancelOpenOrders(event.nowUs, out);

@@ -89,7 +89,7 @@ export class StrategyLedger {
         return true;
       }
       default:
-        // cancelled, rejected, expired: the order is finished
+        // canceled, rejected, expired: the order is finished
         if (o) this.remove(o);
         return o !== undefined;
     }

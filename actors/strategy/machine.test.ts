@@ -150,7 +150,7 @@ t.test("an order in flight is not sent again when the strategy repeats its targe
   t.equal(a.actor.getSnapshot().context.session.ledger.position(INSTRUMENT), fromNumber(4));
   a.actor.send(bar());
   t.equal(a.publishes().length, 1, "the remaining 6 are still working");
-  a.actor.send({ type: "OrderCancelled", clientOrderId: id, tsEvent: clock, tsInit: clock, nowUs: clock });
+  a.actor.send({ type: "OrderCanceled", clientOrderId: id, tsEvent: clock, tsInit: clock, nowUs: clock });
   a.actor.send(bar());
   t.equal(a.publishes().length, 2, "after the cancel the remainder is sent");
   const m = a.publishes()[1]!;
@@ -173,7 +173,7 @@ t.test("a paused strategy emits no orders and trades again after ResumeStrategy"
   t.equal(a.state(), "running");
   a.actor.send(bar());
   t.ok(a.publishes().length > before, "orders again once resumed");
-  t.equal(a.publishes().at(-1)!.type === "publish" && a.publishes().at(-1)!.message.type, "CancelOrder", "the opposite working order is cancelled first");
+  t.equal(a.publishes().at(-1)!.type === "publish" && a.publishes().at(-1)!.message.type, "CancelOrder", "the opposite working order is canceled first");
 });
 
 t.test("StopStrategy cancels open orders and the stopped strategy ignores data", async (t) => {

@@ -6,7 +6,7 @@ import { type CancelOrder, isOnGrid, type SubmitOrder } from "../domain/index.ts
 import { type Emitted, subjects } from "../contract/index.ts";
 import type { ClientOrderIds } from "./client-order-ids.ts";
 import type { StrategyLedger } from "./ledger.ts";
-import type { InstrumentSpec, Intent, SubmitIntent } from "./strategy.ts";
+import type { StrategyInstrument, Intent, SubmitIntent } from "./strategy.ts";
 import { targetToOrders } from "./target-to-orders.ts";
 
 export class StrategyIntentError extends Error {
@@ -18,7 +18,7 @@ export interface OrderRouting {
   book: string;
   /** subject of the risk book's commands, built once */
   riskSubject: string;
-  specs: ReadonlyMap<string, InstrumentSpec>;
+  specs: ReadonlyMap<string, StrategyInstrument>;
   ids: ClientOrderIds;
   ledger: StrategyLedger;
 }
@@ -36,7 +36,7 @@ export function submitOrderFromMessage(message: { [field: string]: unknown }): R
   return rest;
 }
 
-function spec(r: OrderRouting, instrument: string, where: string): InstrumentSpec {
+function spec(r: OrderRouting, instrument: string, where: string): StrategyInstrument {
   const s = r.specs.get(instrument);
   if (!s) throw new StrategyIntentError(`${where}.instrument: ${instrument} is not traded by strategy ${r.strategyId}`);
   return s;

@@ -10,7 +10,7 @@ import { parseStrategyConfig, type StrategyConfig, type StrategyConfigInput, Str
 import { StrategyLedger } from "./ledger.ts";
 import { cancelAll, type OrderRouting, riskBookSubject, routeIntents } from "./order-intents.ts";
 import { mergeParameters, type ParameterResult } from "./parameters.ts";
-import type { InstrumentSpec, Intents, OpenOrderView, Strategy, StrategyContext, StrategyDefinition } from "./strategy.ts";
+import type { StrategyInstrument, Intents, OpenOrderView, Strategy, StrategyContext, StrategyDefinition } from "./strategy.ts";
 
 /** The one context object strategy code sees; reused for every call to keep the hot path allocation-free. */
 class LiveContext implements StrategyContext<unknown> {
@@ -18,11 +18,11 @@ class LiveContext implements StrategyContext<unknown> {
   constructor(
     readonly strategyId: string,
     public params: unknown,
-    readonly instruments: readonly InstrumentSpec[],
-    private readonly specs: ReadonlyMap<string, InstrumentSpec>,
+    readonly instruments: readonly StrategyInstrument[],
+    private readonly specs: ReadonlyMap<string, StrategyInstrument>,
     private readonly ledger: StrategyLedger,
   ) {}
-  instrument(id: string): InstrumentSpec {
+  instrument(id: string): StrategyInstrument {
     const s = this.specs.get(id);
     if (!s) throw new StrategyConfigError(`instrument ${id} is not traded by strategy ${this.strategyId}`);
     return s;
@@ -41,7 +41,7 @@ export class StrategySession {
   readonly config: StrategyConfig;
   readonly ledger: StrategyLedger;
   readonly ids: ClientOrderIds;
-  readonly specs: ReadonlyMap<string, InstrumentSpec>;
+  readonly specs: ReadonlyMap<string, StrategyInstrument>;
   private readonly routing: OrderRouting;
   private readonly view: LiveContext;
   private strategy: Strategy<unknown> | null = null;

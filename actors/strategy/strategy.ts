@@ -7,7 +7,7 @@ import type { z } from "zod";
 import type { Bar, OrderType, Price, Quantity, Quote, Side, StrategyOrderEvent, TimeInForce, Trade } from "../domain/index.ts";
 
 /** Trading grid of an instrument the strategy trades. */
-export interface InstrumentSpec {
+export interface StrategyInstrument {
   /** SYMBOL.VENUE */
   id: string;
   tickSize: Price;
@@ -45,8 +45,8 @@ export interface StrategyContext<P = unknown> {
   readonly nowUs: number;
   /** the accepted parameters; treat as read-only */
   readonly params: P;
-  readonly instruments: readonly InstrumentSpec[];
-  instrument(id: string): InstrumentSpec;
+  readonly instruments: readonly StrategyInstrument[];
+  instrument(id: string): StrategyInstrument;
   /** signed position: positive long, negative short */
   position(instrument: string): Quantity;
   openOrders(instrument: string): readonly OpenOrderView[];
@@ -108,5 +108,5 @@ export interface Strategy<P = unknown> {
 export interface StrategyDefinition<P = unknown> {
   name: string;
   parameters: z.ZodType<P>;
-  create(params: P, instruments: readonly InstrumentSpec[]): Strategy<P>;
+  create(params: P, instruments: readonly StrategyInstrument[]): Strategy<P>;
 }

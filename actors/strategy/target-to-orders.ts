@@ -1,7 +1,7 @@
 /**
  * Turns a target position into the orders that reach it, given what is already in flight. The rule that keeps it
  * from double-sending: orders still working count towards the target, nothing new is sent while a cancel is
- * unconfirmed (the order may still fill), and orders pointing the wrong way are cancelled before anything new goes
+ * unconfirmed (the order may still fill), and orders pointing the wrong way are canceled before anything new goes
  * out. So if every open order filled, the position would land on the target, never beyond it.
  */
 import type { Quantity, Side } from "../domain/index.ts";

@@ -1,6 +1,6 @@
 import type { CommandBus } from "../commands.ts";
 import type { BarHistory } from "../history.ts";
-import type { OrderView } from "../order-view.ts";
+import type { OrderProjection } from "../order-view.ts";
 import type { StreamSettings } from "../settings.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
@@ -8,7 +8,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 export interface Services {
   nc: NatsConnection;
   bus: CommandBus;
-  orders: OrderView;
+  orders: OrderProjection;
   history: BarHistory | undefined;
   streams: StreamSettings;
   /** live stream sinks, for stats and for stop() */

@@ -1,7 +1,7 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { CancelOrder, orderTypes, ReplaceOrder, SubmitOrder, sides, timesInForce } from "../../actors/domain/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import type { HistoricalOrder } from "../history.ts";
@@ -26,7 +26,7 @@ const unanswered = (e: unknown): boolean =>
 
 /** The recorded row in the shape of the actor's answer; leavesQty is what the row's quantity and fills leave. */
 function recordedAnswer(r: HistoricalOrder): Record<string, unknown> {
-  const closed = r.status !== undefined && ["FILLED", "CANCELLED", "REJECTED", "EXPIRED"].includes(r.status);
+  const closed = r.status !== undefined && ["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(r.status);
   const leaves = closed ? 0 : r.quantity !== undefined && r.cumQty !== undefined ? r.quantity - r.cumQty : undefined;
   return Object.fromEntries(
     Object.entries({ ...r, leavesQty: leaves }).filter(([, v]) => v !== undefined && v !== ""),
@@ -184,7 +184,7 @@ export function tradingRpcs(s: Services): ServiceRpcs {
           try {
             recorded = await s.history.latestOrder(id);
           } catch (e) {
-            historyFailure = (e as Error).message;
+            historyFailure = errorMessage(e);
           }
         } else historyFailure = "no order history is configured";
         if (recorded) return orderFrom(id, recordedAnswer(recorded), known);

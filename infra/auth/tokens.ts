@@ -1,8 +1,9 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** Why a bearer token was refused; the edges map it to their own status (gRPC UNAUTHENTICATED, WebSocket 4401). */
-export class AuthError extends Error {
-  override name = "AuthError";
+export class TokenError extends Error {
+  override name = "TokenError";
 }
 
 /** Roles in increasing power; a role may call every RPC of the roles below it. */
@@ -35,20 +36,20 @@ const key = (secret: string): Uint8Array => {
 
 /** Verifies `authorization: Bearer <jwt>`: signature (HS256 only), issuer, audience, expiry, subject and role. */
 export async function authenticate(authorization: string | undefined, auth: AuthSettings): Promise<Principal> {
-  if (!authorization) throw new AuthError("missing authorization metadata: send 'authorization: Bearer <jwt>'");
+  if (!authorization) throw new TokenError("missing authorization metadata: send 'authorization: Bearer <jwt>'");
   const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (!m) throw new AuthError("authorization metadata must be 'Bearer <jwt>'");
+  if (!m) throw new TokenError("authorization metadata must be 'Bearer <jwt>'");
   let payload: Record<string, unknown>;
   try {
     ({ payload } = await jwtVerify(m[1]!, key(auth.secret), { algorithms: ["HS256"], issuer: auth.issuer, audience: auth.audience }));
   } catch (e) {
-    if (e instanceof joseErrors.JWTExpired) throw new AuthError("token expired");
-    if (e instanceof joseErrors.JWTClaimValidationFailed) throw new AuthError(`token claim '${e.claim}' invalid: ${e.reason}`);
-    if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AuthError("token signature invalid");
-    throw new AuthError(`token invalid: ${(e as Error).message}`);
+    if (e instanceof joseErrors.JWTExpired) throw new TokenError("token expired");
+    if (e instanceof joseErrors.JWTClaimValidationFailed) throw new TokenError(`token claim '${e.claim}' invalid: ${e.reason}`);
+    if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new TokenError("token signature invalid");
+    throw new TokenError(`token invalid: ${errorMessage(e)}`);
   }
-  if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new AuthError("token has no subject (sub)");
-  if (!isRole(payload.role)) throw new AuthError(`token role ${JSON.stringify(payload.role)} is not one of ${roles.join(", ")}`);
+  if (typeof payload.sub !== "string" || payload.sub.length === 0) throw new TokenError("token has no subject (sub)");
+  if (!isRole(payload.role)) throw new TokenError(`token role ${JSON.stringify(payload.role)} is not one of ${roles.join(", ")}`);
   return { subject: payload.sub, role: payload.role };
 }
 

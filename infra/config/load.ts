@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { type Config, type SettingName, settings } from "./schema.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -32,7 +33,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       parsed = JSON.parse(readFileSync(file, "utf8"));
     } catch (e) {
-      throw new ConfigError("AM_CONFIG_FILE", `${file} is not valid JSON (${(e as Error).message})`);
+      throw new ConfigError("AM_CONFIG_FILE", `${file} is not valid JSON (${errorMessage(e)})`);
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw new ConfigError("AM_CONFIG_FILE", `${file} must hold a JSON object`);
@@ -87,6 +88,6 @@ function checkWritableDir(path: string, key: string): void {
     accessSync(path, constants.W_OK | constants.R_OK);
   } catch (e) {
     if (e instanceof ConfigError) throw e;
-    throw new ConfigError(key, `${path} is not readable and writable (${(e as Error).message})`);
+    throw new ConfigError(key, `${path} is not readable and writable (${errorMessage(e)})`);
   }
 }

@@ -1,6 +1,6 @@
 /** Exponential backoff with jitter, and a circuit breaker. Random source and clock are injected so tests are exact. */
 
-export interface BackoffPolicy {
+export interface FeedBackoffPolicy {
   /** delay before the first retry, ms */
   initialMs: number;
   /** cap on a single delay, ms */
@@ -9,19 +9,19 @@ export interface BackoffPolicy {
   factor: number;
 }
 
-export const defaultBackoff: BackoffPolicy = { initialMs: 500, maxMs: 30_000, factor: 2 };
+export const defaultBackoff: FeedBackoffPolicy = { initialMs: 500, maxMs: 30_000, factor: 2 };
 
 /**
  * Delay before retry number `attempt` (0-based): "equal jitter", half fixed and half random, so delays still grow
  * with each attempt while clients that failed together do not retry together.
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
+export function feedBackoffDelay(attempt: number, policy: FeedBackoffPolicy, random: () => number): number {
   const base = Math.min(policy.maxMs, policy.initialMs * policy.factor ** Math.max(0, attempt));
   return Math.round(base / 2 + random() * (base / 2));
 }
 
-export const BreakerState = { Closed: "closed", Open: "open", HalfOpen: "half-open" } as const;
-export type BreakerState = (typeof BreakerState)[keyof typeof BreakerState];
+export const FeedBreakerState = { Closed: "closed", Open: "open", HalfOpen: "half-open" } as const;
+export type FeedBreakerState = (typeof FeedBreakerState)[keyof typeof FeedBreakerState];
 
 export interface BreakerPolicy {
   /** consecutive failures that open the breaker */
@@ -36,18 +36,18 @@ export const defaultBreaker: BreakerPolicy = { failureThreshold: 5, openMs: 60_0
 export class CircuitBreaker {
   private failures = 0;
   private openedAt = 0;
-  private current: BreakerState = BreakerState.Closed;
+  private current: FeedBreakerState = FeedBreakerState.Closed;
   private probing = false;
 
   constructor(
     private readonly policy: BreakerPolicy,
     private readonly nowMs: () => number,
-    private readonly onChange: (state: BreakerState) => void = () => {},
+    private readonly onChange: (state: FeedBreakerState) => void = () => {},
   ) {}
 
-  get state(): BreakerState {
-    if (this.current === BreakerState.Open && this.nowMs() - this.openedAt >= this.policy.openMs) {
-      this.set(BreakerState.HalfOpen);
+  get state(): FeedBreakerState {
+    if (this.current === FeedBreakerState.Open && this.nowMs() - this.openedAt >= this.policy.openMs) {
+      this.set(FeedBreakerState.HalfOpen);
     }
     return this.current;
   }
@@ -55,8 +55,8 @@ export class CircuitBreaker {
   /** True when a call may go out now; in half-open only the first caller gets the probe. */
   tryAcquire(): boolean {
     const s = this.state;
-    if (s === BreakerState.Closed) return true;
-    if (s === BreakerState.HalfOpen && !this.probing) {
+    if (s === FeedBreakerState.Closed) return true;
+    if (s === FeedBreakerState.HalfOpen && !this.probing) {
       this.probing = true;
       return true;
     }
@@ -65,26 +65,26 @@ export class CircuitBreaker {
 
   /** ms until a probe may go out (0 when closed or half-open). */
   msUntilProbe(): number {
-    if (this.state !== BreakerState.Open) return 0;
+    if (this.state !== FeedBreakerState.Open) return 0;
     return Math.max(0, this.openedAt + this.policy.openMs - this.nowMs());
   }
 
   recordSuccess(): void {
     this.failures = 0;
     this.probing = false;
-    if (this.current !== BreakerState.Closed) this.set(BreakerState.Closed);
+    if (this.current !== FeedBreakerState.Closed) this.set(FeedBreakerState.Closed);
   }
 
   recordFailure(): void {
     this.failures += 1;
     this.probing = false;
-    if (this.current === BreakerState.HalfOpen || this.failures >= this.policy.failureThreshold) {
+    if (this.current === FeedBreakerState.HalfOpen || this.failures >= this.policy.failureThreshold) {
       this.openedAt = this.nowMs();
-      this.set(BreakerState.Open);
+      this.set(FeedBreakerState.Open);
     }
   }
 
-  private set(state: BreakerState): void {
+  private set(state: FeedBreakerState): void {
     this.current = state;
     this.onChange(state);
   }

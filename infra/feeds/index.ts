@@ -1,7 +1,7 @@
 /** Vendor market-data connectors: each emits raw (untrusted) feed records through a callback. */
-export { type BackoffPolicy, backoffDelay, type BreakerPolicy, BreakerState, CircuitBreaker } from "./backoff.ts";
+export { type FeedBackoffPolicy, feedBackoffDelay, type BreakerPolicy, FeedBreakerState, CircuitBreaker } from "./backoff.ts";
 export { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "./feed-error.ts";
-export type { BookLevel, RawBar, RawBook, RawFeedRecord, RawFeedSink, RawQuote, RawTrade } from "./record.ts";
+export type { VendorBookLevel, RawBar, RawBook, RawFeedRecord, RawFeedSink, VendorQuote, VendorTrade } from "./record.ts";
 export { Redactor } from "./redact.ts";
 export { AlphaVantageBars, type AlphaVantageBarsOptions } from "./alpha-vantage/bars.ts";
 export type { Interval as AlphaVantageInterval, SeriesSpec as AlphaVantageSeries } from "./alpha-vantage/series.ts";

@@ -16,7 +16,7 @@ interface RawBase {
   tsEvent: number;
 }
 
-export interface RawQuote extends RawBase {
+export interface VendorQuote extends RawBase {
   kind: "quote";
   bid: Price;
   bidSize: Quantity;
@@ -24,7 +24,7 @@ export interface RawQuote extends RawBase {
   askSize: Quantity;
 }
 
-export interface RawTrade extends RawBase {
+export interface VendorTrade extends RawBase {
   kind: "trade";
   price: Price;
   size: Quantity;
@@ -47,18 +47,18 @@ export interface RawBar extends RawBase {
   trades?: number;
 }
 
-export type BookLevel = [price: Price, size: Quantity];
+export type VendorBookLevel = [price: Price, size: Quantity];
 
 export interface RawBook extends RawBase {
   kind: "book";
   /** a snapshot replaces the book; a delta sets levels (size 0 removes one) */
   update: "snapshot" | "delta";
-  bids: BookLevel[];
-  asks: BookLevel[];
+  bids: VendorBookLevel[];
+  asks: VendorBookLevel[];
   /** first vendor update id covered by a delta (Binance U); seq is the last (u) */
   firstSeq?: number;
 }
 
-export type RawFeedRecord = RawQuote | RawTrade | RawBar | RawBook;
+export type RawFeedRecord = VendorQuote | VendorTrade | RawBar | RawBook;
 
 export type RawFeedSink = (record: RawFeedRecord) => void;

@@ -3,7 +3,7 @@
  * backoff (Retry-After honoured), a body the vendor marks as rate-limited (Alpha Vantage answers 200 with a Note)
  * is retried the same way, and everything that leaves here (errors, issues) is redacted.
  */
-import { type BackoffPolicy, backoffDelay, type CircuitBreaker, sleep } from "./backoff.ts";
+import { type FeedBackoffPolicy, feedBackoffDelay, type CircuitBreaker, sleep } from "./backoff.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "./feed-error.ts";
 import type { Redactor } from "./redact.ts";
 
@@ -12,7 +12,7 @@ export type BodyVerdict = { ok: true } | { rateLimited: string } | { error: Feed
 
 export interface RestClientOptions {
   redactor: Redactor;
-  backoff: BackoffPolicy;
+  backoff: FeedBackoffPolicy;
   /** retries after the first try, for rate limits, 5xx and network failures */
   maxRetries: number;
   random: () => number;
@@ -56,7 +56,7 @@ export class RestClient {
       if (outcome.error.reason !== FeedErrorReason.RateLimited) breaker?.recordFailure();
       else breaker?.recordSuccess();
       if (attempt === this.opts.maxRetries) break;
-      const wait = outcome.retryAfterMs ?? backoffDelay(attempt, this.opts.backoff, this.opts.random);
+      const wait = outcome.retryAfterMs ?? feedBackoffDelay(attempt, this.opts.backoff, this.opts.random);
       this.opts.onIssue?.({ reason: outcome.error.reason, detail: `${outcome.error.message}; retry ${attempt + 1} in ${wait} ms` });
       if (!(await sleep(wait, this.opts.signal))) break;
     }

@@ -4,14 +4,14 @@
  * connection became useful (markReady: backoff and breaker reset) or when retrying is pointless (fail).
  */
 import WebSocket from "ws";
-import { type BackoffPolicy, backoffDelay, type CircuitBreaker } from "./backoff.ts";
+import { type FeedBackoffPolicy, feedBackoffDelay, type CircuitBreaker } from "./backoff.ts";
 import { type FeedError, FeedErrorReason, type FeedIssue } from "./feed-error.ts";
 import type { Redactor } from "./redact.ts";
 
 export interface SocketLinkOptions {
   url: string;
   redactor: Redactor;
-  backoff: BackoffPolicy;
+  backoff: FeedBackoffPolicy;
   breaker: CircuitBreaker;
   random: () => number;
   /** the socket is open: send auth and subscriptions */
@@ -107,7 +107,7 @@ export class SocketLink {
       if (this.stopped) return;
       if (!this.ready) breaker.recordFailure();
       this.opts.onDown(this.opts.redactor.text(detail));
-      const delay = Math.max(backoffDelay(this.attempt++, this.opts.backoff, this.opts.random), breaker.msUntilProbe());
+      const delay = Math.max(feedBackoffDelay(this.attempt++, this.opts.backoff, this.opts.random), breaker.msUntilProbe());
       this.opts.onIssue?.({ reason: FeedErrorReason.Network, detail: `${this.opts.redactor.url(this.opts.url)}: ${this.opts.redactor.text(detail)}; reconnecting in ${delay} ms` });
       this.timer = setTimeout(() => this.connect(), delay);
     };

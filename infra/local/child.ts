@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-export interface ChildSpec {
+export interface ProcessSpec {
   name: string;
   command: string;
   args: string[];
@@ -63,7 +63,7 @@ function lastLines(file: string): string {
   }
 }
 
-export async function startChild(spec: ChildSpec): Promise<RunningChild> {
+export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
   installExitHooks();
   mkdirSync(dirname(spec.logFile), { recursive: true });
   const log = createWriteStream(spec.logFile, { flags: "a" });

@@ -2,6 +2,7 @@ import { DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, type PushCo
 import { type NatsConnection, nuid } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/log.ts";
 import { ownedConsumerPrefix } from "./consumer-room.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 export interface BucketKeysOptions {
   /** the KV bucket watched */
@@ -116,7 +117,7 @@ export class BucketKeys {
     void this.close();
     this.reopenTimer = setTimeout(() => {
       this.open().catch((e) => {
-        this.o.log.warn("bucket watch could not be opened", { bucket: this.o.bucket, error: (e as Error).message });
+        this.o.log.warn("bucket watch could not be opened", { bucket: this.o.bucket, error: errorMessage(e) });
         this.reopenMs = Math.min(this.reopenMs * 2, REOPEN_MAX_MS);
         if (this.messages === messages) this.onClosed(messages);
       });

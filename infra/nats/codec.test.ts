@@ -1,6 +1,8 @@
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { DecodeError, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+import { DecodeError, decodeAs, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+import { errorMessage, Reply } from "../../actors/contract/index.ts";
+import { Quote, Trade } from "../../actors/domain/index.ts";
 
 function withHeaders(values: Record<string, string>) {
   const h = headers();
@@ -50,6 +52,26 @@ t.test("each kind of bad input is a DecodeError with its reason, never a crash",
   try {
     decodeMessage(encodePayload({ ...quote, type: undefined, bid: -1 }), h, true);
   } catch (e) {
-    t.match((e as Error).message, /Quote: bid/, "the message names the field");
+    t.match(errorMessage(e), /Quote: bid/, "the message names the field");
   }
+});
+
+t.test("decodeAs returns the message as its own type, validated, and refuses any other type with both names", async (t) => {
+  const { data, headers: h } = encodeMessage(quote);
+  const q = decodeAs(Quote, data, h);
+  t.equal(q.bid + q.ask, quote.bid + quote.ask, "typed fields, no cast");
+  t.equal(decodeAs([Trade, Quote], data, h).type, "Quote");
+  const thrown = (decode: () => unknown): unknown => {
+    try {
+      decode();
+      return null;
+    } catch (e) {
+      return e;
+    }
+  };
+  const refused = thrown(() => decodeAs(Reply, data, h));
+  t.ok(refused instanceof DecodeError && refused.reason === "unexpected-type" && /Quote: expected Reply/.test(refused.message));
+  const bad = encodeMessage({ ...quote, bid: -1 });
+  const invalid = thrown(() => decodeAs(Quote, bad.data, bad.headers));
+  t.ok(invalid instanceof DecodeError && invalid.reason === "invalid");
 });

@@ -1,6 +1,7 @@
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { Packr } from "msgpackr";
-import { messageDef } from "../../actors/contract/index.ts";
+import type { z } from "zod";
+import { errorMessage, type MessageDef, messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
 
 /**
@@ -33,7 +34,7 @@ export interface Message {
 export class DecodeError extends Error {
   override name = "DecodeError";
   constructor(
-    readonly reason: "no-type" | "unknown-type" | "bad-version" | "not-msgpack" | "invalid",
+    readonly reason: "no-type" | "unknown-type" | "unexpected-type" | "bad-version" | "not-msgpack" | "invalid",
     message: string,
   ) {
     super(message);
@@ -70,29 +71,23 @@ export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
   return { type, version: Number(h.get(Header.Version) || "1"), ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) };
 }
 
-/**
- * Decodes a message; with `validate`, checks it against its registered schema (input from outside the runtime).
- * Any failure is a DecodeError with a reason, never a crash.
- */
-export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate: boolean): { message: Message; envelope: Envelope } {
-  const envelope = envelopeOf(h);
-  if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
+/** A decoded message of one of the definitions `D`: its schema's output with its `type`. */
+export type Decoded<D extends MessageDef> = D extends MessageDef<infer T, infer S> ? z.output<S> & { type: T } : never;
+
+function bodyOf(data: Uint8Array, envelope: Envelope): object {
   let body: unknown;
   try {
     body = data.length ? packr.unpack(data) : {};
   } catch (e) {
-    throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${(e as Error).message})`);
+    throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${errorMessage(e)})`);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new DecodeError("invalid", `${envelope.type}: payload must be a msgpack map`);
   }
-  // The body is a fresh object from the decoder: naming its type in place spares a copy per message (hot path).
-  if (!validate) {
-    (body as Message).type = envelope.type;
-    return { message: body as Message, envelope };
-  }
-  const def = messageDef(envelope.type);
-  if (!def) throw new DecodeError("unknown-type", `unknown message type ${envelope.type}`);
+  return body;
+}
+
+function validated(def: MessageDef, envelope: Envelope, body: object): object {
   if (envelope.version > def.version) {
     throw new DecodeError("bad-version", `${envelope.type}: schema version ${envelope.version} is newer than ${def.version}`);
   }
@@ -101,5 +96,40 @@ export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate
     const issue = parsed.error.issues[0];
     throw new DecodeError("invalid", `${envelope.type}: ${issue?.path.join(".") || "(root)"} ${issue?.message}`);
   }
-  return { message: { ...(parsed.data as object), type: envelope.type }, envelope };
+  return parsed.data as object;
 }
+
+/**
+ * Decodes a message; with `validate`, checks it against its registered schema (input from outside the runtime).
+ * Any failure is a DecodeError with a reason, never a crash.
+ */
+export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate: boolean): { message: Message; envelope: Envelope } {
+  const envelope = envelopeOf(h);
+  if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
+  const body = bodyOf(data, envelope);
+  // The body is a fresh object from the decoder: naming its type in place spares a copy per message (hot path).
+  if (!validate) {
+    (body as Message).type = envelope.type;
+    return { message: body as Message, envelope };
+  }
+  const def = messageDef(envelope.type);
+  if (!def) throw new DecodeError("unknown-type", `unknown message type ${envelope.type}`);
+  return { message: { ...validated(def, envelope, body), type: envelope.type }, envelope };
+}
+
+/**
+ * Decodes a message that must be one of `expected`, validated against that definition's schema, and returns it
+ * as that message's own type; another type, or a body its schema refuses, is a DecodeError naming both.
+ */
+export function decodeAs<D extends MessageDef>(expected: D | readonly D[], data: Uint8Array, h: MsgHdrs | undefined): Decoded<D> {
+  const envelope = envelopeOf(h);
+  if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
+  const defs: readonly D[] = isDefList(expected) ? expected : [expected];
+  const def = defs.find((d) => d.type === envelope.type);
+  if (!def) throw new DecodeError("unexpected-type", `${envelope.type}: expected ${defs.map((d) => d.type).join(" or ")}`);
+  // The schema of `def` just parsed the body, so it is that definition's output; TypeScript cannot follow the
+  // link from the runtime `find` to the distributive type.
+  return { ...validated(def, envelope, bodyOf(data, envelope)), type: def.type } as Decoded<D>;
+}
+
+const isDefList = <D extends MessageDef>(x: D | readonly D[]): x is readonly D[] => Array.isArray(x);

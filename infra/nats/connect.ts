@@ -1,4 +1,5 @@
 import { type NatsConnection, connect } from "@nats-io/transport-node";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** Connects with reconnects forever; a clear error when no server answers at first. */
 export async function connectNats(url: string, name: string): Promise<NatsConnection> {
@@ -7,6 +8,6 @@ export async function connectNats(url: string, name: string): Promise<NatsConnec
     // fails; with a KV lease renewal per actor and a request per command that was a tenth of a node's CPU.
     return await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 5_000, noAsyncTraces: true });
   } catch (e) {
-    throw new Error(`cannot connect to NATS at ${url}: ${(e as Error).message}. Is nats-server running?`);
+    throw new Error(`cannot connect to NATS at ${url}: ${errorMessage(e)}. Is nats-server running?`);
   }
 }

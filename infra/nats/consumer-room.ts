@@ -2,6 +2,7 @@ import { type ConsumerInfo, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/log.ts";
 import { declaredBuckets, declaredStreams } from "./resources.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** The start of the name of every ephemeral consumer a node opens, so a later start of that node can find it. */
 export function ownedConsumerPrefix(owner: string): string {
@@ -46,9 +47,9 @@ export async function withConsumerRoom<T>(nc: NatsConnection, owner: string, log
   try {
     return await open();
   } catch (e) {
-    if (!LIMIT_REACHED.test((e as Error).message)) throw e;
+    if (!LIMIT_REACHED.test(errorMessage(e))) throw e;
     const released = await releaseLeftoverConsumers(nc, owner);
-    log.warn("consumer limit reached: deleted consumers left by earlier runs, trying again", { error: (e as Error).message, released });
+    log.warn("consumer limit reached: deleted consumers left by earlier runs, trying again", { error: errorMessage(e), released });
     return open();
   }
 }

@@ -11,6 +11,8 @@ export {
 } from "./resources.ts";
 export {
   DecodeError,
+  type Decoded,
+  decodeAs,
   decodeMessage,
   decodePayload,
   encodeMessage,

@@ -17,6 +17,7 @@ import {
   readDefinitionsFile,
   watchCatalogue,
 } from "./index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 async function bucketFor(t: Teardown) {
   return openInstrumentBucket((await startTestServers(t)).nc);
@@ -75,7 +76,7 @@ t.test("one bad definition refuses the whole set, naming the instrument and the 
   const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: 0 };
   const err = await putDefinitions(kv, [fine, bad]).catch((e: Error) => e);
   t.type(err, InstrumentDefinitionError);
-  t.match((err as Error).message, /instrument NQ\.Z26\.XCME\.priceIncrement: priceIncrement must be positive/);
+  t.match(errorMessage(err), /instrument NQ\.Z26\.XCME\.priceIncrement: priceIncrement must be positive/);
   t.equal((await loadCatalogue(kv)).size, 0, "the good definition was not written either");
 });
 
@@ -94,8 +95,8 @@ t.test("a file with one bad definition loads nothing, and the error names the fi
   );
   const err = await (async () => putDefinitions(kv, readDefinitionsFile(file)))().catch((e: Error) => e);
   t.type(err, InstrumentDefinitionError);
-  t.match((err as Error).message, file);
-  t.match((err as Error).message, /instruments\[1\]\.lotSize: .*\(instrument MSFT\.XNAS\)/);
+  t.match(errorMessage(err), file);
+  t.match(errorMessage(err), /instruments\[1\]\.lotSize: .*\(instrument MSFT\.XNAS\)/);
   t.equal((await loadCatalogue(kv)).size, 0, "AAPL.XNAS was not loaded either");
 });
 

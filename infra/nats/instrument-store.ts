@@ -10,6 +10,7 @@ import {
 } from "../../actors/instrument/index.ts";
 import { buckets } from "./resources.ts";
 import { kvToken, parseKvToken } from "./snapshot-store.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /**
  * Instrument definitions in the am-instruments bucket: one key per instrument (its id as one escaped KV token,
@@ -144,11 +145,11 @@ export function readDefinitionsFile(path: string): InstrumentDefinition[] {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    throw new InstrumentDefinitionError(`instrument file ${path} cannot be read: ${(e as Error).message}`);
+    throw new InstrumentDefinitionError(`instrument file ${path} cannot be read: ${errorMessage(e)}`);
   }
   try {
     return loadInstrumentDefinitions(text);
   } catch (e) {
-    throw new InstrumentDefinitionError(`instrument file ${path}: ${(e as Error).message}`);
+    throw new InstrumentDefinitionError(`instrument file ${path}: ${errorMessage(e)}`);
   }
 }

@@ -11,6 +11,12 @@ export interface JournalRecord {
   event: { type: string; [field: string]: unknown };
 }
 
+/**
+ * Event types renamed since they were first journaled, old → new. Journals written before the rename must still
+ * replay, so the read path (and only it) upcasts them; live subjects and commands accept the new names alone.
+ */
+const legacyEventTypes: ReadonlyMap<string, string> = new Map([["OrderCancelled", "OrderCanceled"]]); // legacy spelling, before FIX's
+
 export class FencingError extends Error {
   override name = "FencingError";
 }
@@ -94,7 +100,8 @@ export class Journal {
         if (m.seq > end) break;
         got++;
         from = m.seq + 1;
-        const type = envelopeOf(m.header)?.type ?? "";
+        const stored = envelopeOf(m.header)?.type ?? "";
+        const type = legacyEventTypes.get(stored) ?? stored;
         const body = decodePayload(m.data) as Record<string, unknown>;
         this.lastSeq = m.seq;
         this.count++;

@@ -11,7 +11,7 @@ interface Waiting {
 
 /**
  * Request/reply over one wildcard reply subscription of our own. nc.request() builds three Error objects (for
- * async stack traces and a "cancelled" rejection nobody hears) and a promise-wrapped timer per call, a large part
+ * async stack traces and a "canceled" rejection nobody hears) and a promise-wrapped timer per call, a large part
  * of the cost of a busy requester (the gateway per call, placement per lease renewal); here a call is a publish, a Map entry and one timer. No responders arrive, as
  * with nc.request(), as an empty status 503 message on the reply subject.
  */

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { Kvm } from "@nats-io/kv";
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { subjects } from "../../actors/contract/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { startTestServers, type Teardown } from "../../test/testing.ts";
 import { buckets, declareResources, declaredBuckets, declaredStreams, ResourceConflictError, streams } from "./index.ts";
 
@@ -89,7 +89,7 @@ t.test("an existing stream with another max_age is reported by name and field an
     (e: unknown) => e,
   );
   t.type(err, ResourceConflictError);
-  const message = (err as Error).message;
+  const message = errorMessage(err);
   t.match(message, /stream AM_DLQ: max_age is 60000000000, declared 604800000000000/, "the message names the stream, field and both values");
   t.notMatch(message, /stream AM_MD|stream AM_EVT/, "the streams that match are not reported");
 

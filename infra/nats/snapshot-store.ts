@@ -2,6 +2,7 @@ import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodePayload, encodePayload } from "./codec.ts";
 import { buckets } from "./resources.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** KV keys allow [-/_=.A-Za-z0-9]; everything else in an id (the dot too) is written as =XX (hex): one key token. */
 export const kvToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
@@ -58,7 +59,7 @@ export class SnapshotStore {
     try {
       return revision === 0 ? await this.kv.create(key, encodePayload(s)) : await this.kv.update(key, encodePayload(s), revision);
     } catch (e) {
-      if (/wrong last sequence|key exists/i.test((e as Error).message)) {
+      if (/wrong last sequence|key exists/i.test(errorMessage(e))) {
         throw new SnapshotFencedError(`snapshot ${key}: written by another owner since revision ${revision}`);
       }
       throw e;

@@ -197,7 +197,7 @@ export interface RecordedOrder {
   side?: string;
   orderType?: string;
   timeInForce?: string;
-  /** FIX OrdStatus after the event (FILLED, CANCELLED, ...) */
+  /** FIX OrdStatus after the event (FILLED, CANCELED, ...) */
   status?: string;
   /** the event that wrote the row */
   event: string;

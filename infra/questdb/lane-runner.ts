@@ -7,6 +7,7 @@ import type { Logger } from "../telemetry/index.ts";
 import type { Lane } from "./lanes.ts";
 import { type Row, writeRow } from "./rows.ts";
 import type { Sender } from "./writer.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 export interface ConsumerLag {
   durable: string;
@@ -47,7 +48,7 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT>
   }
 }
 /** HTTP 4xx from QuestDB: the data was refused, retrying the same rows would fail forever. */
-const isRefusal = (e: unknown): boolean => /statusCode=4\d\d/.test(String((e as Error)?.message ?? e));
+const isRefusal = (e: unknown): boolean => /statusCode=4\d\d/.test(errorMessage(e));
 
 /**
  * The pull loop of one consumer: takes a batch, has its lane turn it into rows, writes them in one flush and acks,
@@ -227,7 +228,7 @@ export class LaneRunner {
       this.failedFlushes++;
       if (isRefusal(e)) {
         if (items.length === 1) {
-          await this.deadLetter(items[0]!.msg, RecordRejectReason.RefusedByQuestdb, String((e as Error).message ?? e).slice(0, 1000));
+          await this.deadLetter(items[0]!.msg, RecordRejectReason.RefusedByQuestdb, String(errorMessage(e) ?? e).slice(0, 1000));
           return "ok";
         }
         // One message per flush finds the refused one(s); rare, so the extra requests do not matter.

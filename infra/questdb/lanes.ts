@@ -1,9 +1,9 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Bar, type OrderEvent, type OrderEventType, orderEventTypes, type Quote, RecordRejectReason, type Trade } from "../../actors/domain/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
+import { Bar, type OrderEvent, type OrderEventType, orderEventDefs, orderEventTypes, Quote, RecordRejectReason, Trade } from "../../actors/domain/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
-import { DecodeError, decodeMessage, Header, Journal, streams } from "../nats/index.ts";
+import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
 import { barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
@@ -24,7 +24,7 @@ export interface Lane {
 /** The refusal of a message that does not decode. */
 function rejectOf(msg: JsMsg, e: unknown): Prepared {
   const inputType = msg.headers?.get(Header.Type) || undefined;
-  const detail = e instanceof DecodeError ? `${e.reason}: ${e.message}` : String((e as Error)?.message ?? e);
+  const detail = e instanceof DecodeError ? `${e.reason}: ${e.message}` : errorMessage(e);
   return { msg, reject: RecordRejectReason.Decode, detail, ...(inputType ? { inputType } : {}) };
 }
 
@@ -38,11 +38,12 @@ export function marketDataLane(): Lane {
     prepare: async (msgs) =>
       msgs.map((msg): Prepared => {
         try {
-          const { message } = decodeMessage(msg.data, msg.headers, true);
+          const type = envelopeOf(msg.headers)?.type;
           const channel = msg.subject.split(".")[2];
-          if (message.type === "Quote" && channel === "quote") return { msg, rows: [quoteRow(message as unknown as Quote)] };
-          if (message.type === "Trade" && channel === "trade") return { msg, rows: [tradeRow(message as unknown as Trade)] };
-          if (message.type === "Bar" && channel === "bar") return { msg, rows: [barRow(message as unknown as Bar)] };
+          if (type === "Quote" && channel === "quote") return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
+          if (type === "Trade" && channel === "trade") return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
+          if (type === "Bar" && channel === "bar") return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
+          const { message } = decodeMessage(msg.data, msg.headers, true);
           return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
         } catch (e) {
           return rejectOf(msg, e);
@@ -83,12 +84,12 @@ export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
       for (const msg of msgs) {
         let event: OrderEvent;
         try {
-          const { message } = decodeMessage(msg.data, msg.headers, true);
-          if (!orderTypesSet.has(message.type)) {
+          if (!orderTypesSet.has(envelopeOf(msg.headers)?.type ?? "")) {
+            const { message } = decodeMessage(msg.data, msg.headers, true);
             out.push({ msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type });
             continue;
           }
-          event = message as unknown as OrderEvent;
+          event = decodeAs(orderEventDefs, msg.data, msg.headers);
         } catch (e) {
           out.push(rejectOf(msg, e));
           continue;

@@ -373,7 +373,7 @@ t.test("order events become one orders row each and fills one row per execId, al
 
   // The second recorder has never seen O-1 or O-2: their state comes from their journals.
   await publishEvent(filled("O-1", "E-2", 2_00000000, 3_00000000, T0 + 40));
-  await publishEvent({ type: "OrderCancelled", clientOrderId: "O-2", cause: "USER", cumQty: 0, tsEvent: T0 + 50, tsInit: T0 + 50 });
+  await publishEvent({ type: "OrderCanceled", clientOrderId: "O-2", cause: "USER", cumQty: 0, tsEvent: T0 + 50, tsInit: T0 + 50 });
   const second = await startRecorder(t, { durable: "rec-orders", record: { marketData: false } });
   const s = await drained(second, "orders");
   t.equal(s.acked, 2, "the restarted recorder took up where the first one stopped");
@@ -393,7 +393,7 @@ t.test("order events become one orders row each and fills one row per execId, al
       ["O-1", "OrderFilled", "PARTIALLY_FILLED", 3, "SIM", "BUY", "LIMIT", "GTC", "101.25000000", "3.00000000", "1.00000000"],
       ["O-2", "OrderSubmitted", "PENDING_NEW", 4, "SIM", "BUY", "LIMIT", "GTC", "101.25000000", "3.00000000", "0.00000000"],
       ["O-1", "OrderFilled", "FILLED", 5, "SIM", "BUY", "LIMIT", "GTC", "101.25000000", "3.00000000", "3.00000000"],
-      ["O-2", "OrderCancelled", "CANCELLED", 6, "SIM", "BUY", "LIMIT", "GTC", "101.25000000", "3.00000000", "0.00000000"],
+      ["O-2", "OrderCanceled", "CANCELED", 6, "SIM", "BUY", "LIMIT", "GTC", "101.25000000", "3.00000000", "0.00000000"],
     ],
   );
   t.equal(orders[4]?.venue_order_id, "V-O-1");

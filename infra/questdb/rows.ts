@@ -78,7 +78,7 @@ function reasonOf(e: OrderEvent, o: OrderState | null): string | undefined {
     case "OrderCancelRejected":
       return `${e.request} rejected: ${e.reason}`;
     case "OrderCancelPending":
-    case "OrderCancelled":
+    case "OrderCanceled":
       return e.cause;
     default:
       return o?.rejectReason;

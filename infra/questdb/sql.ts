@@ -1,3 +1,4 @@
+import { errorMessage } from "../../actors/contract/index.ts";
 /** A QuestDB SQL result from the REST endpoint. */
 export interface SqlResult {
   columns: { name: string; type: string }[];
@@ -18,7 +19,7 @@ export async function questdbSql(baseUrl: string, query: string, signal?: AbortS
   try {
     res = await fetch(`${baseUrl}/exec?${new URLSearchParams({ query })}`, { signal: signal ?? AbortSignal.timeout(30_000) });
   } catch (e) {
-    throw new QuestdbError(`QuestDB at ${baseUrl} is unreachable: ${(e as Error).message}`);
+    throw new QuestdbError(`QuestDB at ${baseUrl} is unreachable: ${errorMessage(e)}`);
   }
   const body = (await res.json().catch(() => ({}))) as Partial<SqlResult> & { error?: string; ddl?: string };
   if (!res.ok || body.error) throw new QuestdbError(`QuestDB rejected \`${query.slice(0, 200)}\`: ${body.error ?? res.statusText}`);

@@ -2,6 +2,7 @@ import t from "tap";
 import { startTestServers, type Teardown } from "../../test/testing.ts";
 import { walApplied } from "./testing.ts";
 import { declareTables, openIlpSender, questdbSql, rowsOf, TableConflictError, tables } from "./index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** A fresh QuestDB (and nats-server, which the test servers always include), gone when the test ends. */
 async function questdbFor(t: Teardown): Promise<string> {
@@ -92,7 +93,7 @@ t.test("an existing table with another column type is reported by table and colu
     (e: unknown) => e,
   );
   t.type(err, TableConflictError);
-  const message = (err as Error).message;
+  const message = errorMessage(err);
   t.match(message, /table trades: column price is DOUBLE, declared DECIMAL\(18,8\)/);
   t.notMatch(message, /column size/, "matching columns are not reported");
   const price = rowsOf(await questdbSql(url, "SELECT \"column\", type FROM table_columns('trades') WHERE \"column\" = 'price'"));

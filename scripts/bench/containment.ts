@@ -38,7 +38,7 @@ import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects } from "../../actors/contract/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { startTestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
 import { decodePayload, encodeMessage, encodePayload } from "../../infra/nats/codec.ts";
@@ -120,7 +120,7 @@ class Load {
       ok = body?.ok === true;
       if (!ok) why = body?.error?.code ?? "bad-reply";
     } catch (e) {
-      why = /no responders/i.test((e as Error).message) ? "no-responders" : /timeout/i.test((e as Error).message) ? "timeout" : (e as Error).message;
+      why = /no responders/i.test(errorMessage(e)) ? "no-responders" : /timeout/i.test(errorMessage(e)) ? "timeout" : errorMessage(e);
     }
     if (ok) a.acked++;
     this.samples.push({ actor: a, at: s, ms: ok ? performance.now() - s : REQUEST_TIMEOUT_MS, ok, ...(why ? { why } : {}) });
@@ -315,7 +315,7 @@ try {
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 } catch (e) {
-  log(`failed: ${(e as Error).stack ?? e}`);
+  log(`failed: ${(e instanceof Error ? e.stack : e)}`);
   for (const p of procs) log(`${p.name} last lines:\n${p.output.slice(-8).join("\n")}`);
   for (const fn of teardowns.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
   process.exit(1);

@@ -213,7 +213,7 @@ try {
   process.stdout.write(`${JSON.stringify({ bench: "kernel", msgsPerSec: k.msgsPerSec, rrP50Us: k.rrP50Us, rrP99Us: k.rrP99Us, restartP99Ms: k.restartP99Ms, failoverMs, msgsPerCpuSec: Math.round(1e6 / k.cpuUsPerMsg), offeredPerSec: RATE, loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`);
   process.exit(0);
 } catch (e) {
-  log(`failed: ${(e as Error).stack ?? e}`);
+  log(`failed: ${(e instanceof Error ? e.stack : e)}`);
   for (const p of allProcs) log(`${p.name} last lines:\n${p.output.filter((l) => !l.includes('"level":"info"')).slice(-8).join("\n")}`);
   for (const fn of teardowns.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
   process.exit(1);

@@ -3,7 +3,7 @@
  * returns blocks only its cell; the node's watchdog sees the heartbeat stop, names the busy actor, and ends the cell.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { systemClock } from "../../actors/contract/index.ts";
+import { errorMessage, systemClock } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
@@ -84,7 +84,7 @@ async function handle(r: CellRequest): Promise<unknown> {
 port.on("message", (m: { rid: number; req: CellRequest }) => {
   handle(m.req).then(
     (value) => post({ t: "reply", rid: m.rid, ok: true, value: value === undefined ? undefined : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))) }),
-    (e) => post({ t: "reply", rid: m.rid, ok: false, error: (e as Error).message }),
+    (e) => post({ t: "reply", rid: m.rid, ok: false, error: errorMessage(e) }),
   );
 });
 post({ t: "ready" });

@@ -1,6 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects } from "../../actors/contract/index.ts";
-import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { errorMessage, Reply, subjects } from "../../actors/contract/index.ts";
+import { decodeAs, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { NodeTree } from "./protocol.ts";
 
 /** A Reply of the admin API or of an actor, as the console passes it on. */
@@ -18,10 +18,10 @@ async function request(nc: NatsConnection, subject: string, message: Message, ti
   const { data, headers } = encodeMessage(message);
   try {
     const r = await nc.request(subject, data, { headers, timeout: timeoutMs });
-    const { type: _type, ...reply } = decodeMessage(r.data, r.headers, false).message;
-    return reply as unknown as ReplyBody;
+    const { type: _type, ...reply } = decodeAs(Reply, r.data, r.headers);
+    return reply;
   } catch (e) {
-    const text = (e as Error).message;
+    const text = errorMessage(e);
     const silent = /timeout|no responders|503/i.test(text) || (e as { code?: string }).code === "503";
     return {
       ok: false,
@@ -43,7 +43,7 @@ export async function gatherTree(nc: NatsConnection, maxWaitMs = 800, stallMs = 
     const replies = await nc.requestMany(subjects.admin("tree"), data, { headers, strategy: "stall", stall: stallMs, maxWait: maxWaitMs });
     for await (const m of replies) {
       try {
-        const r = decodeMessage(m.data, m.headers, false).message as unknown as ReplyBody;
+        const r = decodeAs(Reply, m.data, m.headers);
         if (r.ok && r.result && typeof r.result === "object") trees.push(r.result as NodeTree);
       } catch {
         // a reply that does not decode is one node's problem, not the console's

@@ -1,5 +1,6 @@
 import { decodeJwt } from "jose";
 import { authenticate, defaultAudience, defaultIssuer, isRole, mintToken, Role, roleRank } from "../../infra/auth/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /**
  * Operators sign in with the same bearer JWT the gRPC gateway accepts (infra/auth: HS256, issuer, audience,
@@ -10,8 +11,8 @@ export { isRole, Role };
 export const AuthFailure = { Missing: "missing", Expired: "expired", BadSignature: "bad-signature", Invalid: "invalid" } as const;
 export type AuthFailure = (typeof AuthFailure)[keyof typeof AuthFailure];
 
-export class AuthError extends Error {
-  override name = "AuthError";
+export class ConsoleAuthError extends Error {
+  override name = "ConsoleAuthError";
   constructor(
     readonly reason: AuthFailure,
     message: string,
@@ -37,20 +38,20 @@ export interface Principal {
 /** True when `role` is `needed` or above. */
 export const hasRole = (role: Role, needed: Role): boolean => roleRank(role) >= roleRank(needed);
 
-/** Verifies a token as the gateway does and returns who it names; throws AuthError with a reason. */
+/** Verifies a token as the gateway does and returns who it names; throws ConsoleAuthError with a reason. */
 export async function verifyToken(token: string | undefined, auth: ConsoleAuth): Promise<Principal> {
-  if (!token) throw new AuthError(AuthFailure.Missing, "no bearer token: sign in with a JWT (scripts/mint-token.ts)");
+  if (!token) throw new ConsoleAuthError(AuthFailure.Missing, "no bearer token: sign in with a JWT (scripts/mint-token.ts)");
   const bare = token.trim().replace(/^Bearer\s+/i, "");
   try {
     const p = await authenticate(`Bearer ${bare}`, { secret: auth.secret, issuer: auth.issuer ?? defaultIssuer, audience: auth.audience ?? defaultAudience });
     const { exp } = decodeJwt(bare);
-    if (typeof exp !== "number") throw new AuthError(AuthFailure.Invalid, "token has no expiry (exp)");
+    if (typeof exp !== "number") throw new ConsoleAuthError(AuthFailure.Invalid, "token has no expiry (exp)");
     return { sub: p.subject, role: p.role, exp };
   } catch (e) {
-    if (e instanceof AuthError) throw e;
-    const message = (e as Error).message;
+    if (e instanceof ConsoleAuthError) throw e;
+    const message = errorMessage(e);
     const reason = /expired/i.test(message) ? AuthFailure.Expired : /signature/i.test(message) ? AuthFailure.BadSignature : AuthFailure.Invalid;
-    throw new AuthError(reason, message);
+    throw new ConsoleAuthError(reason, message);
   }
 }
 

@@ -174,7 +174,7 @@ t.test("the console in Chromium: a crashing actor, an operator's quarantine and 
   await eventually("boom answers after release", async () => (await command(f.nc, K, "boom", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   t.pass("released from the page, the actor runs again");
 
-  // A cancelled confirmation does nothing.
+  // A canceled confirmation does nothing.
   await page.locator('#actor-controls button[data-action="stop"]').click();
   await page.locator("#confirm[open]").waitFor();
   await page.locator("#confirm-cancel").click();

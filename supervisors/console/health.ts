@@ -2,6 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { questdbSql } from "../../infra/questdb/index.ts";
 import type { Health, StreamHealth } from "./protocol.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 export interface HealthTargets {
   nc: NatsConnection;
@@ -21,7 +22,7 @@ async function probeNats(o: HealthTargets, timeoutMs: number): Promise<Health["n
     out.rttMs = Math.round((await o.nc.rtt()) * 100) / 100;
   } catch (e) {
     out.ok = false;
-    out.error = `rtt: ${(e as Error).message}`;
+    out.error = `rtt: ${errorMessage(e)}`;
   }
   if (o.natsMonitorUrl) {
     try {
@@ -34,7 +35,7 @@ async function probeNats(o: HealthTargets, timeoutMs: number): Promise<Health["n
       }
     } catch (e) {
       out.ok = false;
-      out.error = `healthz at ${o.natsMonitorUrl} unreachable: ${(e as Error).message}`;
+      out.error = `healthz at ${o.natsMonitorUrl} unreachable: ${errorMessage(e)}`;
     }
   }
   return out;
@@ -56,7 +57,7 @@ async function probeJetStream(o: HealthTargets, timeoutMs: number): Promise<Heal
     }
     return { ok: true, streams: streams.sort((a, b) => a.name.localeCompare(b.name)) };
   } catch (e) {
-    return { ok: false, streams: [], error: (e as Error).message };
+    return { ok: false, streams: [], error: errorMessage(e) };
   }
 }
 
@@ -67,7 +68,7 @@ async function probeQuestdb(o: HealthTargets, timeoutMs: number): Promise<Health
     await questdbSql(o.questdbUrl, "SELECT 1", AbortSignal.timeout(timeoutMs));
     return { ok: true, configured: true, latencyMs: Math.round(elapsedMs(t0) * 100) / 100 };
   } catch (e) {
-    return { ok: false, configured: true, error: (e as Error).message };
+    return { ok: false, configured: true, error: errorMessage(e) };
   }
 }
 

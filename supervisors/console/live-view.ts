@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
-import { parseSubject, subjects } from "../../actors/contract/index.ts";
+import { errorMessage, parseSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { gatherTree, riskReport } from "./admin-relay.ts";
@@ -93,7 +93,7 @@ export class LiveView {
             try {
               on(decodeMessage(msg.data, msg.headers, false).message, msg.subject);
             } catch (e) {
-              this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: (e as Error).message });
+              this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: errorMessage(e) });
             }
           },
         }),
@@ -139,7 +139,7 @@ export class LiveView {
     const slot = this.timers.length;
     const round = async () => {
       if (this.stopped) return;
-      if (this.clients > 0) await fn().catch((e) => this.o.log.warn("console poll failed", { error: (e as Error).message }));
+      if (this.clients > 0) await fn().catch((e) => this.o.log.warn("console poll failed", { error: errorMessage(e) }));
       if (!this.stopped) this.timers[slot] = setTimeout(round, ms);
     };
     this.timers[slot] = setTimeout(round, 0);

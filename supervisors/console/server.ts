@@ -4,10 +4,11 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
 import { actorVerb, killSwitch, quarantineActor, type ReplyBody } from "./admin-relay.ts";
-import { AuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
+import { ConsoleAuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
 import { loadPageAssets } from "./page-assets.ts";
 import { type ClientFrame, CloseCode, clientFrame, toJson } from "./protocol.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 export interface ConsoleOptions {
   nc: NatsConnection;
@@ -128,7 +129,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       if (s.principal) view.watchers(-1);
     });
     ws.on("message", (data, isBinary) => {
-      void onFrame(s, isBinary ? "" : data.toString()).catch((e) => log.warn("console frame failed", { error: (e as Error).message }));
+      void onFrame(s, isBinary ? "" : data.toString()).catch((e) => log.warn("console frame failed", { error: errorMessage(e) }));
     });
   });
 
@@ -151,8 +152,8 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       try {
         s.principal = await verifyToken(frame.token, o.auth);
       } catch (e) {
-        const reason = e instanceof AuthError ? e.reason : "malformed";
-        send(s, { type: "authError", reason, message: (e as Error).message });
+        const reason = e instanceof ConsoleAuthError ? e.reason : "malformed";
+        send(s, { type: "authError", reason, message: errorMessage(e) });
         s.ws.close(CloseCode.Unauthorized, "unauthorized");
         return;
       }

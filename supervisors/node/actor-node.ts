@@ -1,6 +1,6 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type ActorKind, type ActorLifecycle, defaultSupervision, subjects, systemClock } from "../../actors/contract/index.ts";
+import { type ActorKind, type ActorLifecycle, defaultSupervision, errorMessage, subjects, systemClock } from "../../actors/contract/index.ts";
 import { type Config, loadConfig } from "../../infra/config/index.ts";
 import { encodeMessage, encodePayload, decodePayload } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
@@ -99,7 +99,7 @@ export class ActorNode {
             if (this.cells[i] === cell) this.cells[i] = undefined;
           });
           // A (re)started cell takes back its share of the node's actors at once.
-          await Promise.all([...this.hosted.values()].filter((r) => this.cellIndex(r) === i && !this.quarantined.has(keyOf(r))).map((r) => cell.request({ op: "spawn", ...r }).catch((e) => this.o.log.warn("spawn failed", { actor: keyOf(r), error: (e as Error).message }))));
+          await Promise.all([...this.hosted.values()].filter((r) => this.cellIndex(r) === i && !this.quarantined.has(keyOf(r))).map((r) => cell.request({ op: "spawn", ...r }).catch((e) => this.o.log.warn("spawn failed", { actor: keyOf(r), error: errorMessage(e) }))));
           return cell;
         },
       })),

@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, subjects } from "../../actors/contract/index.ts";
+import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, errorMessage, subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { ActorRef } from "../placement/placement.ts";
 import { DeployError, DeployRefusal } from "./kinds/deployments.ts";
@@ -69,7 +69,7 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
         msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
       } catch (e) {
         stats.num_errors++;
-        const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: (e as Error).message } });
+        const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: errorMessage(e) } });
         msg.respond(data, { headers });
       }
     };
@@ -98,7 +98,7 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
               msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
             } catch (e) {
               const code = e instanceof DeployError ? e.code : e instanceof DecodeError ? DeployRefusal.Invalid : "admin-failed";
-              const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: (e as Error).message } });
+              const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: errorMessage(e) } });
               msg.respond(data, { headers });
             }
           })(),

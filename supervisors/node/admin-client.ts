@@ -1,6 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { subjects } from "../../actors/contract/index.ts";
-import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { Reply, subjects } from "../../actors/contract/index.ts";
+import { decodeAs, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 
 export interface ReplyBody {
   ok: boolean;
@@ -12,12 +12,12 @@ export interface ReplyBody {
 export async function command(nc: NatsConnection, kind: string, id: string, message: Message, timeout = 5_000): Promise<ReplyBody> {
   const { data, headers } = encodeMessage(message);
   const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
-  return decodeMessage(r.data, r.headers, true).message as unknown as ReplyBody;
+  return decodeAs(Reply, r.data, r.headers);
 }
 
 /** Calls the admin API (am.admin.<verb>) and decodes its Reply. */
 export async function admin(nc: NatsConnection, verb: string, message: Message, timeout = 10_000): Promise<ReplyBody> {
   const { data, headers } = encodeMessage(message);
   const r = await nc.request(subjects.admin(verb), data, { headers, timeout });
-  return decodeMessage(r.data, r.headers, true).message as unknown as ReplyBody;
+  return decodeAs(Reply, r.data, r.headers);
 }

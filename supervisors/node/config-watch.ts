@@ -1,6 +1,6 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { systemClock } from "../../actors/contract/index.ts";
+import { errorMessage, systemClock } from "../../actors/contract/index.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -64,7 +64,7 @@ export class ConfigWatch {
     try {
       json = JSON.parse(v.text);
     } catch (e) {
-      this.log.error("configuration refused: not JSON", { key, error: (e as Error).message });
+      this.log.error("configuration refused: not JSON", { key, error: errorMessage(e) });
       return;
     }
     const now = systemClock.nowUs();

@@ -1,7 +1,7 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
-import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { Reply, subjects } from "../../actors/contract/index.ts";
+import { decodeAs, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { instrumentCatalogue, SIM_SOURCE } from "../../actors/instrument/index.ts";
 import type { ActorNode } from "./actor-node.ts";
@@ -17,7 +17,7 @@ export interface DemoIo {
 async function request(nc: NatsConnection, kind: string, id: string, message: Message, timeout: number): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
   const { data, headers } = encodeMessage(message);
   const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
-  return decodeMessage(r.data, r.headers, true).message as unknown as { ok: boolean; result?: unknown; error?: { message: string } };
+  return decodeAs(Reply, r.data, r.headers);
 }
 
 const money = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? formatFixed(v) : String(v));

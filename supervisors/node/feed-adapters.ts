@@ -6,11 +6,11 @@
  * am.feed.<feed>.<venue>.<symbol>, which the instrument actors take like simulator ticks.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
-import { mergeMarks, type Watermarks } from "../../actors/feed/connection/index.ts";
+import { errorMessage, parseInstrumentId, subjects } from "../../actors/contract/index.ts";
+import { FeedAdapterConnect, FeedAdapterDisconnect, mergeMarks, type Watermarks } from "../../actors/feed/connection/index.ts";
 import type { Config } from "../../infra/config/index.ts";
 import { FeedError, FeedErrorReason, type FeedIssue, openSession, type RawFeedRecord, Redactor, type VendorSession, type VendorSpec } from "../../infra/feeds/index.ts";
-import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { type Decoded, decodeAs, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/index.ts";
 
 export const VENDOR_FEED_KIND = "vendor-feed";
@@ -35,7 +35,7 @@ export function parseSymbolMap(text: string, defaultVenue: string, setting: stri
     try {
       parseInstrumentId(instrument);
     } catch (e) {
-      throw new Error(`${setting}: ${JSON.stringify(instrument)} is not an instrument id SYMBOL.VENUE (${(e as Error).message})`);
+      throw new Error(`${setting}: ${JSON.stringify(instrument)} is not an instrument id SYMBOL.VENUE (${errorMessage(e)})`);
     }
     out.set(vendor, instrument);
   }
@@ -130,15 +130,15 @@ export class FeedAdapter {
     this.sub = this.o.nc.subscribe(subjects.cmd("feed-adapter", this.id), {
       callback: (err, msg) => {
         if (err) return;
-        let m: Message;
+        let m: Decoded<typeof FeedAdapterConnect | typeof FeedAdapterDisconnect>;
         try {
-          m = decodeMessage(msg.data, msg.headers, true).message;
+          m = decodeAs([FeedAdapterConnect, FeedAdapterDisconnect], msg.data, msg.headers);
         } catch (e) {
           this.log.warn("feed adapter refused a command", { error: this.redactor.error(e) });
           return;
         }
-        if (m.type === "FeedAdapterConnect") void this.connect((m as unknown as { resume: Watermarks }).resume);
-        else if (m.type === "FeedAdapterDisconnect") void this.end(String(m.reason));
+        if (m.type === "FeedAdapterConnect") void this.connect(m.resume);
+        else void this.end(m.reason);
       },
     });
     this.timer = setInterval(() => this.report(), this.o.progressEveryMs ?? 1000);

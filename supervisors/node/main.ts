@@ -27,6 +27,7 @@ import { startDemo } from "./demo.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
       try {
         await s.stop();
       } catch (e) {
-        log.warn(`stopping ${s.name} failed`, { error: (e as Error).message });
+        log.warn(`stopping ${s.name} failed`, { error: errorMessage(e) });
       }
     }
     log.info("node stopped");
@@ -153,7 +154,7 @@ async function main(): Promise<void> {
       token: "node --import tsx scripts/mint-token.ts --role operator --sub you",
     });
   } catch (e) {
-    log.error("node failed to start", { error: (e as Error).message });
+    log.error("node failed to start", { error: errorMessage(e) });
     await shutdown("start-up failed", 1);
   }
 }
@@ -171,10 +172,10 @@ async function runInstrumentActors(node: ActorNode, kv: KV, log: Logger): Promis
     try {
       await node.ensure({ kind: "instrument", id });
     } catch (e) {
-      if (/unknown actor kind/.test((e as Error).message)) {
+      if (/unknown actor kind/.test(errorMessage(e))) {
         hosts = false;
         log.info("no instrument kind on this node: instrument definitions start no actors");
-      } else log.warn("instrument actor not started", { instrument: id, error: (e as Error).message });
+      } else log.warn("instrument actor not started", { instrument: id, error: errorMessage(e) });
     }
   };
   const watch = await watchCatalogue(kv, catalogue, {

@@ -4,6 +4,7 @@ import { connectNats } from "../../infra/nats/index.ts";
 import { Recorder } from "../../infra/questdb/index.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import type { RecorderThreadOptions } from "./recorder-thread.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 const o = workerData as RecorderThreadOptions;
 const log = createLogger({ level: o.logLevel, base: { node: o.node, component: "recorder" } });
@@ -23,6 +24,6 @@ try {
   });
   port.postMessage({ t: "ready" });
 } catch (e) {
-  port.postMessage({ t: "failed", error: (e as Error).message });
+  port.postMessage({ t: "failed", error: errorMessage(e) });
   process.exit(1);
 }

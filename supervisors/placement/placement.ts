@@ -8,6 +8,7 @@ import { buckets, leaseTtlMs, nodeTtlMs } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { ownerOf } from "./rendezvous.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 export interface ActorRef {
   kind: string;
@@ -140,7 +141,7 @@ export class Placement {
       this.refresh();
       await this.balance();
     } catch (e) {
-      this.log.warn("placement tick failed", { error: (e as Error).message });
+      this.log.warn("placement tick failed", { error: errorMessage(e) });
     } finally {
       this.ticking = false;
     }
@@ -171,7 +172,7 @@ export class Placement {
           h.revision = ack.seq;
           h.renewedAt = Date.now();
         } catch (e) {
-          this.log.warn("lease renewal failed", { actor: `${h.ref.kind}/${h.ref.id}`, error: (e as Error).message });
+          this.log.warn("lease renewal failed", { actor: `${h.ref.kind}/${h.ref.id}`, error: errorMessage(e) });
         }
       }),
     );
@@ -222,7 +223,7 @@ export class Placement {
       await this.hooks.acquire(ref);
       this.log.debug("actor placed here", { actor: `${ref.kind}/${ref.id}` });
     } catch (e) {
-      this.log.warn("actor could not start here", { actor: `${ref.kind}/${ref.id}`, error: (e as Error).message });
+      this.log.warn("actor could not start here", { actor: `${ref.kind}/${ref.id}`, error: errorMessage(e) });
       this.held.delete(key);
       await this.leasesKv.delete(key).catch(() => {});
     } finally {
@@ -234,7 +235,7 @@ export class Placement {
     if (this.transitions.has(key) && why !== "shutdown") return;
     this.transitions.add(key);
     try {
-      await this.hooks.release(ref, why).catch((e) => this.log.warn("actor stop failed", { actor: `${ref.kind}/${ref.id}`, error: (e as Error).message }));
+      await this.hooks.release(ref, why).catch((e) => this.log.warn("actor stop failed", { actor: `${ref.kind}/${ref.id}`, error: errorMessage(e) }));
       const h = this.held.get(key);
       this.held.delete(key);
       if (why !== "lease-lost" && h) await this.leasesKv.delete(key, { previousSeq: h.revision }).catch(() => {});

@@ -1,7 +1,7 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import { type Clock, RuntimeError, type DomainEvent, type Emitted, subjects, type ActorKind } from "../../actors/contract/index.ts";
+import { type ActorKind, type Clock, type DomainEvent, type Emitted, errorMessage, RuntimeError, subjects } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
@@ -159,7 +159,7 @@ export class ActorHost {
     try {
       decoded = decodeMessage(msg.data, msg.headers, this.kind.validate !== false);
     } catch (e) {
-      const err = e instanceof DecodeError ? e : new DecodeError("invalid", (e as Error).message);
+      const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
       if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;

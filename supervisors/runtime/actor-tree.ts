@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type ActorKind, type Clock, defaultSupervision } from "../../actors/contract/index.ts";
+import { type ActorKind, type Clock, defaultSupervision, errorMessage } from "../../actors/contract/index.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { type ChildHandle, type ExitReason, RestartType, type SupervisionEvent, Supervisor } from "../supervision/index.ts";
@@ -123,7 +123,7 @@ export class ActorTree {
   private onActorEvent(kind: ActorKind, id: string, host: ActorHost, e: SupervisionEvent): void {
     const base = { kind: kind.name, id, restarts: host.stats.restarts };
     if (e.type === "exited" && typeof e.reason === "object" && "error" in e.reason) {
-      this.env.onLifecycle({ ...base, type: "failed", error: String((e.reason.error as Error)?.message ?? e.reason.error) });
+      this.env.onLifecycle({ ...base, type: "failed", error: errorMessage(e.reason.error) });
     } else if (e.type === "restarted") this.env.onLifecycle({ ...base, type: "restarted" });
     else if (e.type === "started" && host.stats.restarts === 0) this.env.onLifecycle({ ...base, type: "started" });
   }

@@ -2,6 +2,7 @@ import type { AnyMachineSnapshot } from "xstate";
 import { SnapshotFencedError, type SnapshotStore, type StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import type { ActorKind } from "../../actors/contract/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** A delayed event the machine raised: due at `dueUs`, armed while the actor runs, kept in its snapshot. */
 export interface PendingTimer {
@@ -13,6 +14,7 @@ export interface PendingTimer {
 
 /** The stored form of an actor's committed state: plain data only (msgpack carries no classes or Maps). */
 export function toStored(kind: ActorKind, snapshot: AnyMachineSnapshot, seq: number, count: number, timers: Iterable<PendingTimer>): StoredSnapshot {
+  // XState types a persisted snapshot as Snapshot<unknown>; a machine's persisted form always has value and context.
   const p = kind.machine.getPersistedSnapshot(snapshot) as unknown as { value: unknown; context: unknown };
   const context = kind.persist ? kind.persist.toPlain(p.context) : p.context;
   return {
@@ -81,7 +83,7 @@ export class SnapshotWriter {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.save().catch((e) => this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: (e as Error).message }));
+      void this.save().catch((e) => this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: errorMessage(e) }));
     }, this.kind.snapshotEveryMs ?? 1_000);
     this.timer.unref?.();
   }

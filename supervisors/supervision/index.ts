@@ -13,6 +13,6 @@ export { SupervisionError, SupervisionErrorCode } from "./errors.ts";
 export { RestartIntensity } from "./restart-intensity.ts";
 export { ManualScheduler, type Scheduler, systemScheduler } from "./scheduler.ts";
 export type { ChildCounts, ChildInfo, ChildStatus } from "./child-record.ts";
-export { Strategy } from "./strategy.ts";
+export { RestartStrategy } from "./strategy.ts";
 export { restartIntensityExceeded, Supervisor } from "./supervisor.ts";
 export type { ChildTemplate, SupervisionEvent, SupervisorOptions } from "./supervisor-options.ts";

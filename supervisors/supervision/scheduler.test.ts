@@ -9,7 +9,7 @@ t.test("the manual scheduler fires due timers in time order, including timers th
     fired.push(`a at ${scheduler.now()}`);
     scheduler.setTimer(5, () => fired.push(`b at ${scheduler.now()}`));
   });
-  const cancel = scheduler.setTimer(20, () => fired.push("cancelled"));
+  const cancel = scheduler.setTimer(20, () => fired.push("canceled"));
   cancel();
   scheduler.advance(25);
   t.same(fired, ["a at 10", "b at 15"]);
@@ -18,9 +18,9 @@ t.test("the manual scheduler fires due timers in time order, including timers th
   t.same(fired, ["a at 10", "b at 15", "c"]);
 });
 
-t.test("the system scheduler fires a timer and a cancelled one never fires", async (t) => {
+t.test("the system scheduler fires a timer and a canceled one never fires", async (t) => {
   const fired: string[] = [];
-  const cancel = systemScheduler.setTimer(0, () => fired.push("cancelled"));
+  const cancel = systemScheduler.setTimer(0, () => fired.push("canceled"));
   cancel();
   await new Promise<void>((resolve) => systemScheduler.setTimer(1, () => resolve()));
   t.same(fired, []);

@@ -1,5 +1,5 @@
 /** How a supervisor answers a child's failure: which of its children go down and come back with it. */
-export const Strategy = {
+export const RestartStrategy = {
   /** restart only the failed child */
   OneForOne: "one_for_one",
   /** stop all children, restart them all */
@@ -9,12 +9,12 @@ export const Strategy = {
   /** one_for_one over children made at run time from one template, one per id (OTP's simple_one_for_one) */
   Dynamic: "dynamic",
 } as const;
-export type Strategy = (typeof Strategy)[keyof typeof Strategy];
+export type RestartStrategy = (typeof RestartStrategy)[keyof typeof RestartStrategy];
 
 /** The children a failure of `failed` takes down under `strategy`, in start order. Stopped children stay stopped. */
-export function affectedBy<R extends { status: string }>(strategy: Strategy, children: readonly R[], failed: R): R[] {
+export function affectedBy<R extends { status: string }>(strategy: RestartStrategy, children: readonly R[], failed: R): R[] {
   const live = (r: R) => r === failed || r.status !== "stopped";
-  if (strategy === Strategy.OneForAll) return children.filter(live);
-  if (strategy === Strategy.RestForOne) return children.slice(children.indexOf(failed)).filter(live);
+  if (strategy === RestartStrategy.OneForAll) return children.filter(live);
+  if (strategy === RestartStrategy.RestForOne) return children.slice(children.indexOf(failed)).filter(live);
   return [failed];
 }

@@ -6,7 +6,7 @@ import { RestartIntensity } from "./restart-intensity.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";
 import type { ChildTemplate, SupervisionEvent, SupervisorOptions } from "./supervisor-options.ts";
 import { stopWithin } from "./shutdown.ts";
-import { affectedBy, type Strategy } from "./strategy.ts";
+import { affectedBy, type RestartStrategy } from "./strategy.ts";
 
 /** The exit reason of a supervisor that gave up (OTP exits with `shutdown`, so transient parents do not restart it). */
 export const restartIntensityExceeded: ExitReason = { shutdown: "restart intensity exceeded" };
@@ -17,7 +17,7 @@ export const restartIntensityExceeded: ExitReason = { shutdown: "restart intensi
  */
 export class Supervisor<A = never> implements ChildHandle {
   readonly name: string;
-  private readonly strategy: Strategy;
+  private readonly strategy: RestartStrategy;
   private readonly initial: ChildSpec[];
   private readonly template: ChildTemplate<A> | undefined;
   private readonly intensity: RestartIntensity;

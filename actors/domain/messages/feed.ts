@@ -114,7 +114,7 @@ export const FeedRejected = defineMessage(
   1,
   z.object({
     instrument: z.string(),
-    /** a RejectReason code of actors/instrument/validation.ts */
+    /** a FeedRejectReason code of actors/instrument/validation.ts */
     reason: z.string(),
     /** which field, which value, which limit */
     detail: z.string(),

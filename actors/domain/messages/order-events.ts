@@ -24,7 +24,7 @@ export const ExecType = {
 export type ExecType = (typeof ExecType)[keyof typeof ExecType];
 export const execTypes = Object.values(ExecType);
 
-/** Why an order was (or is being) cancelled: by its owner, by a local GTD expiry, by a kill switch, by the venue. */
+/** Why an order was (or is being) canceled: by its owner, by a local GTD expiry, by a kill switch, by the venue. */
 export const CancelCause = { User: "USER", Expired: "EXPIRED", KillSwitch: "KILL_SWITCH", Venue: "VENUE" } as const;
 export type CancelCause = (typeof CancelCause)[keyof typeof CancelCause];
 const cancelCause = z.enum(Object.values(CancelCause) as [CancelCause, ...CancelCause[]]);
@@ -234,13 +234,13 @@ export const OrderCancelPending = defineMessage(
 );
 export type OrderCancelPending = MessageOf<typeof OrderCancelPending>;
 
-export const OrderCancelled = defineMessage(
-  "OrderCancelled",
+export const OrderCanceled = defineMessage(
+  "OrderCanceled",
   1,
   z.object({ clientOrderId, cause: cancelCause, cumQty: nonNegativeUnits, ...stamped }),
-  "The order is cancelled; cumQty was filled before.",
+  "The order is canceled; cumQty was filled before.",
 );
-export type OrderCancelled = MessageOf<typeof OrderCancelled>;
+export type OrderCanceled = MessageOf<typeof OrderCanceled>;
 
 export const OrderCancelRejected = defineMessage(
   "OrderCancelRejected",
@@ -304,7 +304,7 @@ export type OrderEvent =
   | ({ type: "OrderTriggered" } & OrderTriggered)
   | ({ type: "OrderFilled" } & OrderFilled)
   | ({ type: "OrderCancelPending" } & OrderCancelPending)
-  | ({ type: "OrderCancelled" } & OrderCancelled)
+  | ({ type: "OrderCanceled" } & OrderCanceled)
   | ({ type: "OrderCancelRejected" } & OrderCancelRejected)
   | ({ type: "OrderReplacePending" } & OrderReplacePending)
   | ({ type: "OrderReplaced" } & OrderReplaced)
@@ -317,9 +317,24 @@ export const orderEventTypes: readonly OrderEventType[] = [
   "OrderTriggered",
   "OrderFilled",
   "OrderCancelPending",
-  "OrderCancelled",
+  "OrderCanceled",
   "OrderCancelRejected",
   "OrderReplacePending",
   "OrderReplaced",
   "OrderExpired",
 ];
+
+/** The definitions of the order actor's events, for decoding one of them with its own type. */
+export const orderEventDefs = [
+  OrderSubmitted,
+  OrderAccepted,
+  OrderRejected,
+  OrderTriggered,
+  OrderFilled,
+  OrderCancelPending,
+  OrderCanceled,
+  OrderCancelRejected,
+  OrderReplacePending,
+  OrderReplaced,
+  OrderExpired,
+] as const;

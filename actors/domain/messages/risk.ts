@@ -120,9 +120,9 @@ export const orderFilledFields = z.object({
 });
 export type OrderFilledFields = z.output<typeof orderFilledFields>;
 
-/** Terminal order events release what the order still reserves (both spellings of cancelled are accepted). */
+/** Terminal order events release what the order still reserves. */
 export const orderClosedFields = z.object({ clientOrderId, ...stamped });
-export const orderClosedTypes = ["OrderCancelled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
+export const orderClosedTypes = ["OrderCanceled", "OrderRejected", "OrderExpired"] as const;
 
 // ---- commands ----
 

@@ -33,7 +33,7 @@ export const StopStrategy = defineMessage(
   "StopStrategy",
   1,
   z.object({ cancelOpenOrders: z.boolean().default(true), reason, ...stamped }),
-  "Stop a strategy; by default its open orders are cancelled.",
+  "Stop a strategy; by default its open orders are canceled.",
 );
 export type StopStrategy = MessageOf<typeof StopStrategy>;
 
@@ -76,13 +76,11 @@ export type StrategyParametersChanged = MessageOf<typeof StrategyParametersChang
 
 /**
  * The part of the order events a strategy consumes. Deliberately small and not registered as messages: the order
- * actor owns OrderAccepted/OrderFilled/..., the runtime maps them onto this shape. Both spellings of cancelled are
- * accepted because the order and risk actors were written side by side.
+ * actor owns OrderAccepted/OrderFilled/..., the runtime maps them onto this shape.
  */
 export const StrategyOrderEventType = {
   Accepted: "OrderAccepted",
   Filled: "OrderFilled",
-  Cancelled: "OrderCancelled",
   Canceled: "OrderCanceled",
   Rejected: "OrderRejected",
   Expired: "OrderExpired",

@@ -9,7 +9,7 @@ export const MatchEventKind = {
   Rejected: "REJECTED",
   PartiallyFilled: "PARTIALLY_FILLED",
   Filled: "FILLED",
-  Cancelled: "CANCELLED",
+  Canceled: "CANCELED",
   Expired: "EXPIRED",
   Triggered: "TRIGGERED",
   Replaced: "REPLACED",
@@ -21,7 +21,7 @@ export type MatchEventKind = (typeof MatchEventKind)[keyof typeof MatchEventKind
 export const matchEventKinds: readonly MatchEventKind[] = Object.values(MatchEventKind);
 
 /** Why a new order, a cancel or a replace was refused. */
-export const RejectReason = {
+export const MatchRejectReason = {
   InstrumentHalted: "INSTRUMENT_HALTED",
   /** status PRE_OPEN or CLOSED */
   MarketClosed: "MARKET_CLOSED",
@@ -47,8 +47,8 @@ export const RejectReason = {
   ReplaceQuantityNotAboveFilled: "REPLACE_QUANTITY_NOT_ABOVE_FILLED",
   ReplaceNotAllowed: "REPLACE_NOT_ALLOWED",
 } as const;
-export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
-export const rejectReasons: readonly RejectReason[] = Object.values(RejectReason);
+export type MatchRejectReason = (typeof MatchRejectReason)[keyof typeof MatchRejectReason];
+export const matchRejectReasons: readonly MatchRejectReason[] = Object.values(MatchRejectReason);
 
 /** Why a live order left the book without filling. */
 export const CancelReason = {

@@ -143,7 +143,7 @@ const runFlow = (ops: Op[], stpMode: StpMode): Run => {
     const evs = e.eventsSince(before);
     const gone = new Set<number>();
     for (const ev of evs) {
-      const stpCancel = ev.kind === MatchEventKind.Cancelled && ev.reason === CancelReason.SelfTradePrevention;
+      const stpCancel = ev.kind === MatchEventKind.Canceled && ev.reason === CancelReason.SelfTradePrevention;
       if (ev.liquidity === Liquidity.Maker || stpCancel) {
         const queue = snap[ev.side];
         const k = queue.indexOf(ev.orderId);
@@ -179,7 +179,7 @@ t.test("the earliest order at the best price fills first", async (t) => {
   t.pass();
 });
 
-t.test("every order's quantity is filled, resting, cancelled, expired or rejected, and leaves/cum agree", async (t) => {
+t.test("every order's quantity is filled, resting, canceled, expired or rejected, and leaves/cum agree", async (t) => {
   fc.assert(
     fc.property(flows, ([ops, stp]) => {
       const { engine, events } = runFlow(ops, stp);
@@ -206,7 +206,7 @@ t.test("every order's quantity is filled, resting, cancelled, expired or rejecte
             if ((ev.kind === MatchEventKind.Filled) !== (ev.leaves === 0)) throw new Error(`order ${ev.orderId}: ${ev.kind} with leaves ${ev.leaves}`);
             break;
           }
-          case MatchEventKind.Cancelled:
+          case MatchEventKind.Canceled:
           case MatchEventKind.Expired:
             add(removed, ev.orderId, ev.quantity);
             break;
@@ -215,7 +215,7 @@ t.test("every order's quantity is filled, resting, cancelled, expired or rejecte
       for (const [id, q] of qty) {
         const resting = engine.order(id)?.leaves ?? 0;
         const total = (filled.get(id) ?? 0) + resting + (removed.get(id) ?? 0);
-        if (total !== q) throw new Error(`order ${id}: quantity ${q} but filled+resting+cancelled+rejected = ${total}`);
+        if (total !== q) throw new Error(`order ${id}: quantity ${q} but filled+resting+canceled+rejected = ${total}`);
       }
       // the L2 view aggregates exactly the resting orders
       const l2 = engine.l2(1000);

@@ -1,7 +1,7 @@
 import t from "tap";
 import { fromNumber } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
-import { CancelReason, MatchEventKind, RejectReason, StpMode } from "./codes.ts";
+import { CancelReason, MatchEventKind, MatchRejectReason, StpMode } from "./codes.ts";
 import { type MatchingEngineConfig, MatchingEngine, type OrderRequest } from "./engine.ts";
 import { executionFee } from "./fees.ts";
 
@@ -75,7 +75,7 @@ t.test("a market order sweeps levels best first and cancels what finds no liquid
     MatchEventKind.Filled,
     MatchEventKind.PartiallyFilled,
     MatchEventKind.Filled,
-    MatchEventKind.Cancelled,
+    MatchEventKind.Canceled,
   ]);
   t.same(
     evs.filter((x) => x.liquidity === Liquidity.Taker).map((x) => x.price),
@@ -91,7 +91,7 @@ t.test("an IOC order fills what it can and cancels the rest", async (t) => {
   const e = engine();
   e.submit(limit(Side.Sell, 100, 2), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 5, "t", { timeInForce: TimeInForce.Ioc }), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.PartiallyFilled, MatchEventKind.Filled, MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.PartiallyFilled, MatchEventKind.Filled, MatchEventKind.Canceled]);
   t.equal(evs.at(-1)!.quantity, Q(3));
   t.equal(e.bestBid(), 0);
 });
@@ -102,7 +102,7 @@ t.test("a FOK order that cannot fill in full is rejected before any fill", async
   e.submit(limit(Side.Sell, 102, 5), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 101, 3, "t", { timeInForce: TimeInForce.Fok }), 2));
   t.same(kinds(evs), [MatchEventKind.Rejected]);
-  t.equal(evs[0]!.reason, RejectReason.FokCannotFill);
+  t.equal(evs[0]!.reason, MatchRejectReason.FokCannotFill);
   t.equal(e.top().askQuantity, Q(2));
   const ok = run(e, () => e.submit(limit(Side.Buy, 102, 7, "t", { timeInForce: TimeInForce.Fok }), 3));
   t.equal(ok.at(-2)!.kind, MatchEventKind.Filled);
@@ -114,7 +114,7 @@ t.test("a FOK order does not count its own resting orders under self-trade preve
   e.submit(limit(Side.Sell, 100, 5, "t"), 1);
   e.submit(limit(Side.Sell, 100, 5, "m"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 5, "t", { timeInForce: TimeInForce.Fok }), 2));
-  t.equal(evs[0]!.reason, RejectReason.FokCannotFill);
+  t.equal(evs[0]!.reason, MatchRejectReason.FokCannotFill);
 });
 
 t.test("a post-only order that would take liquidity is rejected, one that rests is accepted", async (t) => {
@@ -122,11 +122,11 @@ t.test("a post-only order that would take liquidity is rejected, one that rests 
   e.submit(limit(Side.Sell, 100, 1), 1);
   const bad = run(e, () => e.submit(limit(Side.Buy, 100, 1, "b", { postOnly: true }), 2));
   t.equal(bad[0]!.kind, MatchEventKind.Rejected);
-  t.equal(bad[0]!.reason, RejectReason.PostOnlyWouldTake);
+  t.equal(bad[0]!.reason, MatchRejectReason.PostOnlyWouldTake);
   const good = run(e, () => e.submit(limit(Side.Buy, 99.99, 1, "b", { postOnly: true }), 3));
   t.same(kinds(good), [MatchEventKind.Accepted]);
   const notLimit = run(e, () => e.submit(market(Side.Buy, 1, "b", { postOnly: true }), 4));
-  t.equal(notLimit[0]!.reason, RejectReason.PostOnlyNotLimit);
+  t.equal(notLimit[0]!.reason, MatchRejectReason.PostOnlyNotLimit);
 });
 
 t.test("fees: the maker earns its rebate and the taker pays, exactly and rounded towards +infinity", async (t) => {
@@ -146,7 +146,7 @@ t.test("self-trade prevention cancel-newest cancels the incoming order and keeps
   const e = engine();
   const resting = e.submit(limit(Side.Sell, 100, 1, "x"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 1, "x"), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Canceled]);
   t.equal(evs[1]!.reason, CancelReason.SelfTradePrevention);
   t.ok(e.order(resting));
 });
@@ -156,7 +156,7 @@ t.test("self-trade prevention cancel-oldest cancels the resting order and matche
   const mine = e.submit(limit(Side.Sell, 100, 1, "x"), 1);
   const other = e.submit(limit(Side.Sell, 100, 1, "y"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 1, "x"), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Cancelled, MatchEventKind.Filled, MatchEventKind.Filled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Canceled, MatchEventKind.Filled, MatchEventKind.Filled]);
   t.equal(evs[1]!.orderId, mine);
   t.equal(evs[3]!.orderId, other);
 });
@@ -165,7 +165,7 @@ t.test("self-trade prevention cancel-both cancels the resting and the incoming o
   const e = engine({ stpMode: StpMode.CancelBoth });
   const mine = e.submit(limit(Side.Sell, 100, 1, "x"), 1);
   const evs = run(e, () => e.submit(limit(Side.Buy, 100, 2, "x"), 2));
-  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Cancelled, MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Canceled, MatchEventKind.Canceled]);
   t.equal(evs[1]!.orderId, mine);
   t.equal(e.openOrderCount, 0);
 });
@@ -208,10 +208,10 @@ t.test("replace refusals leave the order unchanged", async (t) => {
   const id = e.submit(limit(Side.Buy, 100, 3, "a", { postOnly: true }), 2);
   const cross = run(e, () => e.replace(id, { price: P(101) }, 3));
   t.same(kinds(cross), [MatchEventKind.CancelRejected]);
-  t.equal(cross[0]!.reason, RejectReason.PostOnlyWouldTake);
-  t.equal(run(e, () => e.replace(999, { quantity: Q(1) }, 3))[0]!.reason, RejectReason.UnknownOrder);
-  t.equal(run(e, () => e.replace(id, { quantity: Q(1.5) }, 3))[0]!.reason, RejectReason.QuantityOffLot);
-  t.equal(run(e, () => e.replace(id, { stopPrice: P(99) }, 3))[0]!.reason, RejectReason.StopPriceNotAllowed);
+  t.equal(cross[0]!.reason, MatchRejectReason.PostOnlyWouldTake);
+  t.equal(run(e, () => e.replace(999, { quantity: Q(1) }, 3))[0]!.reason, MatchRejectReason.UnknownOrder);
+  t.equal(run(e, () => e.replace(id, { quantity: Q(1.5) }, 3))[0]!.reason, MatchRejectReason.QuantityOffLot);
+  t.equal(run(e, () => e.replace(id, { stopPrice: P(99) }, 3))[0]!.reason, MatchRejectReason.StopPriceNotAllowed);
   t.equal(e.order(id)!.price, P(100));
   t.equal(e.order(id)!.quantity, Q(3));
 });
@@ -221,7 +221,7 @@ t.test("a replace cannot cut quantity to or below what has filled", async (t) =>
   const id = e.submit(limit(Side.Buy, 100, 3), 1);
   e.submit(limit(Side.Sell, 100, 2, "m"), 2);
   const evs = run(e, () => e.replace(id, { quantity: Q(2) }, 3));
-  t.equal(evs[0]!.reason, RejectReason.ReplaceQuantityNotAboveFilled);
+  t.equal(evs[0]!.reason, MatchRejectReason.ReplaceQuantityNotAboveFilled);
 });
 
 t.test("a stop order waits off-book and becomes a market order when a trade reaches its stop price", async (t) => {
@@ -267,8 +267,8 @@ t.test("a GTD order expires at expire() once its time has come and not before", 
   t.equal(evs[0]!.quantity, Q(1));
   t.equal(e.bestBid(), 0);
   const late = run(e, () => e.submit(limit(Side.Buy, 100, 1, "a", { timeInForce: TimeInForce.Gtd, expireAtUs: 5 }), 10));
-  t.equal(late[0]!.reason, RejectReason.ExpireTimeInPast);
-  t.equal(run(e, () => e.submit(limit(Side.Buy, 100, 1, "a", { timeInForce: TimeInForce.Gtd }), 10))[0]!.reason, RejectReason.ExpireTimeMissing);
+  t.equal(late[0]!.reason, MatchRejectReason.ExpireTimeInPast);
+  t.equal(run(e, () => e.submit(limit(Side.Buy, 100, 1, "a", { timeInForce: TimeInForce.Gtd }), 10))[0]!.reason, MatchRejectReason.ExpireTimeMissing);
 });
 
 t.test("closing the session expires DAY orders and keeps GTC ones", async (t) => {
@@ -286,37 +286,37 @@ t.test("closing the session expires DAY orders and keeps GTC ones", async (t) =>
 t.test("cancel removes an order; an unknown or foreign id is refused with its reason", async (t) => {
   const e = engine();
   const id = e.submit(limit(Side.Buy, 100, 1, "a"), 1);
-  t.equal(run(e, () => e.cancel(id, 2, "b"))[0]!.reason, RejectReason.NotOwner);
+  t.equal(run(e, () => e.cancel(id, 2, "b"))[0]!.reason, MatchRejectReason.NotOwner);
   const evs = run(e, () => e.cancel(id, 2, "a"));
-  t.same(kinds(evs), [MatchEventKind.Cancelled]);
+  t.same(kinds(evs), [MatchEventKind.Canceled]);
   t.equal(evs[0]!.reason, CancelReason.Requested);
   t.equal(e.bestBid(), 0);
   const again = run(e, () => e.cancel(id, 3));
   t.same(kinds(again), [MatchEventKind.CancelRejected]);
-  t.equal(again[0]!.reason, RejectReason.UnknownOrder);
+  t.equal(again[0]!.reason, MatchRejectReason.UnknownOrder);
 });
 
 t.test("each invalid order is rejected with its own reason", async (t) => {
   const e = engine({ maxQuantity: Q(1000), priceBandBps: 1000, referencePrice: P(100) });
   const reason = (r: OrderRequest) => run(e, () => e.submit(r, 1))[0]!.reason;
-  t.equal(reason(limit(Side.Buy, 100, 0)), RejectReason.InvalidQuantity);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), quantity: 1.5 }), RejectReason.InvalidQuantity);
-  t.equal(reason(limit(Side.Buy, 100, 1.5)), RejectReason.QuantityOffLot);
-  t.equal(reason(limit(Side.Buy, 100, 1001)), RejectReason.QuantityAboveMax);
-  t.equal(reason(limit(Side.Buy, 100.005, 1)), RejectReason.PriceOffTick);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), price: -1 }), RejectReason.InvalidPrice);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), price: undefined }), RejectReason.PriceMissing);
-  t.equal(reason({ ...market(Side.Buy, 1), price: P(100) }), RejectReason.PriceNotAllowed);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), stopPrice: P(100) }), RejectReason.StopPriceNotAllowed);
-  t.equal(reason({ ...market(Side.Buy, 1), type: OrderType.Stop }), RejectReason.StopPriceMissing);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), type: "ICEBERG" as OrderType }), RejectReason.InvalidOrderType);
-  t.equal(reason(limit(Side.Buy, 110.01, 1)), RejectReason.PriceOutsideBand);
-  t.equal(reason(limit(Side.Buy, 89.99, 1)), RejectReason.PriceOutsideBand);
+  t.equal(reason(limit(Side.Buy, 100, 0)), MatchRejectReason.InvalidQuantity);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), quantity: 1.5 }), MatchRejectReason.InvalidQuantity);
+  t.equal(reason(limit(Side.Buy, 100, 1.5)), MatchRejectReason.QuantityOffLot);
+  t.equal(reason(limit(Side.Buy, 100, 1001)), MatchRejectReason.QuantityAboveMax);
+  t.equal(reason(limit(Side.Buy, 100.005, 1)), MatchRejectReason.PriceOffTick);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), price: -1 }), MatchRejectReason.InvalidPrice);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), price: undefined }), MatchRejectReason.PriceMissing);
+  t.equal(reason({ ...market(Side.Buy, 1), price: P(100) }), MatchRejectReason.PriceNotAllowed);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), stopPrice: P(100) }), MatchRejectReason.StopPriceNotAllowed);
+  t.equal(reason({ ...market(Side.Buy, 1), type: OrderType.Stop }), MatchRejectReason.StopPriceMissing);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), type: "ICEBERG" as OrderType }), MatchRejectReason.InvalidOrderType);
+  t.equal(reason(limit(Side.Buy, 110.01, 1)), MatchRejectReason.PriceOutsideBand);
+  t.equal(reason(limit(Side.Buy, 89.99, 1)), MatchRejectReason.PriceOutsideBand);
   t.equal(run(e, () => e.submit(limit(Side.Buy, 110, 1), 1))[0]!.kind, MatchEventKind.Accepted, "the band edge is inside");
   e.setStatus(TradingStatus.Halted);
-  t.equal(reason(limit(Side.Buy, 100, 1)), RejectReason.InstrumentHalted);
+  t.equal(reason(limit(Side.Buy, 100, 1)), MatchRejectReason.InstrumentHalted);
   e.setStatus(TradingStatus.Closed);
-  t.equal(reason(limit(Side.Buy, 100, 1)), RejectReason.MarketClosed);
+  t.equal(reason(limit(Side.Buy, 100, 1)), MatchRejectReason.MarketClosed);
 });
 
 t.test("a halted instrument still accepts cancels and refuses replaces", async (t) => {
@@ -324,7 +324,7 @@ t.test("a halted instrument still accepts cancels and refuses replaces", async (
   const a = e.submit(limit(Side.Buy, 100, 2), 1);
   const b = e.submit(limit(Side.Buy, 99, 2), 1);
   e.setStatus(TradingStatus.Halted);
-  t.equal(run(e, () => e.replace(a, { quantity: Q(1) }, 2))[0]!.reason, RejectReason.InstrumentHalted);
+  t.equal(run(e, () => e.replace(a, { quantity: Q(1) }, 2))[0]!.reason, MatchRejectReason.InstrumentHalted);
   t.equal(e.cancel(b, 2), true);
   e.setStatus(TradingStatus.Open);
   t.equal(e.replace(a, { quantity: Q(1) }, 3), true);
@@ -334,7 +334,7 @@ t.test("the price band follows the last trade when no reference price is set", a
   const e = engine({ priceBandBps: 500 });
   t.equal(run(e, () => e.submit(limit(Side.Sell, 100, 1), 1))[0]!.kind, MatchEventKind.Accepted);
   e.submit(market(Side.Buy, 1, "t"), 2);
-  t.equal(run(e, () => e.submit(limit(Side.Buy, 94.99, 1), 3))[0]!.reason, RejectReason.PriceOutsideBand);
+  t.equal(run(e, () => e.submit(limit(Side.Buy, 94.99, 1), 3))[0]!.reason, MatchRejectReason.PriceOutsideBand);
 });
 
 t.test("sequence numbers increase by one per event and executions since N are only fills", async (t) => {
@@ -415,7 +415,7 @@ t.test("replacing a stop price moves it in the trigger order", async (t) => {
   t.same(kinds(evs), [MatchEventKind.Replaced, MatchEventKind.Triggered, MatchEventKind.Filled, MatchEventKind.Filled]);
 });
 
-t.test("a triggered FOK stop that cannot fill in full is cancelled with its reason", async (t) => {
+t.test("a triggered FOK stop that cannot fill in full is canceled with its reason", async (t) => {
   const e = engine();
   const id = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(5), timeInForce: TimeInForce.Fok, owner: "s" }, 1);
   e.submit(limit(Side.Sell, 100, 2, "m"), 2);
@@ -425,7 +425,7 @@ t.test("a triggered FOK stop that cannot fill in full is cancelled with its reas
     mine.map((x) => [x.kind, x.reason]),
     [
       [MatchEventKind.Triggered, undefined],
-      [MatchEventKind.Cancelled, CancelReason.FokCannotFill],
+      [MatchEventKind.Canceled, CancelReason.FokCannotFill],
     ],
   );
 });

@@ -1,8 +1,8 @@
 import type { Price, Quantity } from "../../domain/fixed.ts";
 import { Side, type TradingStatus } from "../../domain/trading.ts";
-import { CancelReason, RejectReason, StpMode } from "./codes.ts";
+import { CancelReason, MatchRejectReason, StpMode } from "./codes.ts";
 import { feeRateCbps } from "./fees.ts";
-import { KIND_ACCEPTED, KIND_CANCEL_REJECTED, KIND_CANCELLED, KIND_EXPIRED, KIND_REJECTED, type MatchEvent, MatchJournal } from "./journal.ts";
+import { KIND_ACCEPTED, KIND_CANCEL_REJECTED, KIND_CANCELED, KIND_EXPIRED, KIND_REJECTED, type MatchEvent, MatchJournal } from "./journal.ts";
 import { MatchLoop } from "./match-loop.ts";
 import {
   F_CUM,
@@ -71,7 +71,7 @@ export interface MatchingEngineConfig {
  *
  * Rules (documented where a venue could choose otherwise):
  * - The execution price is the resting (maker) order's price.
- * - MARKET orders and IOC/FOK remainders never rest; what does not fill is cancelled (reason UNFILLED).
+ * - MARKET orders and IOC/FOK remainders never rest; what does not fill is canceled (reason UNFILLED).
  * - FOK is checked all-or-nothing before any fill, counting only liquidity it could really take (STP included).
  * - Post-only orders that would take liquidity are rejected (a replace that would make them take is refused).
  * - Stops wait off-book and trigger on a trade at or through the stop price (buy: trade ≥ stop, sell: trade ≤
@@ -202,15 +202,15 @@ export class MatchingEngine {
   cancel(orderId: number, nowUs: number, owner?: string): boolean {
     const s = this.pool.ids.get(orderId);
     if (s === undefined) {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", 0, 0, 0, 0, 0, RejectReason.UnknownOrder);
+      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", 0, 0, 0, 0, 0, MatchRejectReason.UnknownOrder);
       return false;
     }
     if (owner !== undefined && owner !== this.pool.owner[s]) {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.pool.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, RejectReason.NotOwner);
+      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.pool.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, MatchRejectReason.NotOwner);
       return false;
     }
     this.loop.unlinkLive(s);
-    this.loop.finish(s, KIND_CANCELLED, nowUs, CancelReason.Requested);
+    this.loop.finish(s, KIND_CANCELED, nowUs, CancelReason.Requested);
     return true;
   }
 
@@ -219,8 +219,8 @@ export class MatchingEngine {
     const pool = this.pool;
     const rules = this.rules;
     const s = pool.ids.get(orderId);
-    if (s === undefined) return this.refuse(orderId, -1, owner, nowUs, RejectReason.UnknownOrder);
-    if (owner !== undefined && owner !== pool.owner[s]) return this.refuse(orderId, s, owner, nowUs, RejectReason.NotOwner);
+    if (s === undefined) return this.refuse(orderId, -1, owner, nowUs, MatchRejectReason.UnknownOrder);
+    if (owner !== undefined && owner !== pool.owner[s]) return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.NotOwner);
     const statusReason = rules.statusReason();
     if (statusReason !== undefined) return this.refuse(orderId, s, owner, nowUs, statusReason);
     const { of, oi } = pool;
@@ -232,15 +232,15 @@ export class MatchingEngine {
     if (r.quantity !== undefined) {
       const qr = rules.quantityReason(qty);
       if (qr !== undefined) return this.refuse(orderId, s, owner, nowUs, qr);
-      if (qty <= of[s * 8 + F_CUM]!) return this.refuse(orderId, s, owner, nowUs, RejectReason.ReplaceQuantityNotAboveFilled);
+      if (qty <= of[s * 8 + F_CUM]!) return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.ReplaceQuantityNotAboveFilled);
     }
     if (r.price !== undefined) {
-      if (type !== T_LIMIT && type !== T_STOP_LIMIT) return this.refuse(orderId, s, owner, nowUs, RejectReason.PriceNotAllowed);
+      if (type !== T_LIMIT && type !== T_STOP_LIMIT) return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.PriceNotAllowed);
       const pr = rules.priceReason(price, this.loop);
       if (pr !== undefined) return this.refuse(orderId, s, owner, nowUs, pr);
     }
     if (r.stopPrice !== undefined) {
-      if (!isStop) return this.refuse(orderId, s, owner, nowUs, RejectReason.StopPriceNotAllowed);
+      if (!isStop) return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.StopPriceNotAllowed);
       const sr = rules.stopReason(stop);
       if (sr !== undefined) return this.refuse(orderId, s, owner, nowUs, sr);
     }
@@ -263,7 +263,7 @@ export class MatchingEngine {
       this.loop.replaced(s, nowUs);
       return true;
     }
-    if ((oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.levels.crosses(side, price)) return this.refuse(orderId, s, owner, nowUs, RejectReason.PostOnlyWouldTake);
+    if ((oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.levels.crosses(side, price)) return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.PostOnlyWouldTake);
     this.loop.unlinkLive(s);
     pool.setQuantity(s, qty);
     of[s * 8 + F_PRICE] = price;
@@ -275,7 +275,7 @@ export class MatchingEngine {
   }
 
   /** Journals a refused replace; the order (if any) is unchanged. */
-  private refuse(orderId: number, s: number, owner: string | undefined, nowUs: number, reason: RejectReason): false {
+  private refuse(orderId: number, s: number, owner: string | undefined, nowUs: number, reason: MatchRejectReason): false {
     this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s < 0 ? 0 : this.pool.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, reason);
     return false;
   }

@@ -11,7 +11,7 @@
  * Behaviour a venue could choose differently, chosen here:
  * - Execution price is the resting order's price. Every fill journals the taker's execution, then the maker's,
  *   with one trade id.
- * - Self-trade prevention by `owner`, default CANCEL_NEWEST (the incoming order's rest is cancelled; the resting
+ * - Self-trade prevention by `owner`, default CANCEL_NEWEST (the incoming order's rest is canceled; the resting
  *   order keeps its place). CANCEL_OLDEST, CANCEL_BOTH and NONE are available per engine.
  * - MARKET orders and IOC/FOK remainders never rest. FOK is all-or-nothing, checked before any fill, counting only
  *   liquidity it could take under self-trade prevention. Market orders are not price-banded.
@@ -24,10 +24,10 @@
  * - GTD orders expire at `expire(nowUs)` (the exchange calls it as time passes); DAY orders at `closeSession`.
  * - Halted: new orders and replaces are rejected (INSTRUMENT_HALTED); cancels go through.
  *
- * Output: each command appends events (ACCEPTED, REJECTED, PARTIALLY_FILLED, FILLED, CANCELLED, EXPIRED,
+ * Output: each command appends events (ACCEPTED, REJECTED, PARTIALLY_FILLED, FILLED, CANCELED, EXPIRED,
  * TRIGGERED, REPLACED, CANCEL_REJECTED) to the engine's journal with a gap-free sequence number;
  * `eventsSince(n)` / `executionsSince(n)` read them back for reconciliation ("fills since sequence n").
- * Reason codes: `RejectReason`, `CancelReason` (lists `rejectReasons`, `cancelReasons` for generated docs).
+ * Reason codes: `MatchRejectReason`, `CancelReason` (lists `matchRejectReasons`, `cancelReasons` for generated docs).
  */
 export * from "./codes.ts";
 export * from "./engine.ts";

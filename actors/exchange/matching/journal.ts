@@ -1,6 +1,6 @@
 import type { Money, Price, Quantity } from "../../domain/fixed.ts";
 import { Liquidity, Side } from "../../domain/trading.ts";
-import { type CancelReason, MatchEventKind, matchEventKinds, type RejectReason } from "./codes.ts";
+import { type CancelReason, MatchEventKind, matchEventKinds, type MatchRejectReason } from "./codes.ts";
 import { executionFee } from "./fees.ts";
 
 /** One engine event as a caller reads it. Fields that do not apply to a kind are 0 / undefined. */
@@ -16,7 +16,7 @@ export interface MatchEvent {
   side: Side;
   /** the order's limit price; for fills the execution price (the maker's price) */
   price: Price;
-  /** fills: the executed quantity; Cancelled/Expired: the quantity taken off; Rejected/Accepted/Replaced: order quantity */
+  /** fills: the executed quantity; Canceled/Expired: the quantity taken off; Rejected/Accepted/Replaced: order quantity */
   quantity: Quantity;
   leaves: Quantity;
   cum: Quantity;
@@ -27,7 +27,7 @@ export interface MatchEvent {
   tradeId: number;
   /** fills only: the other side's order id */
   contraOrderId: number;
-  reason: RejectReason | CancelReason | undefined;
+  reason: MatchRejectReason | CancelReason | undefined;
 }
 
 const LIQ_NONE = 0;
@@ -57,7 +57,7 @@ export class MatchJournal {
   private contra: Float64Array;
   private owner: string[];
   private clientId: (string | undefined)[];
-  private reason: (RejectReason | CancelReason | undefined)[];
+  private reason: (MatchRejectReason | CancelReason | undefined)[];
   /** sequence number of the last event written; 0 before any */
   lastSeq = 0;
 
@@ -82,7 +82,7 @@ export class MatchJournal {
     this.contra = new Float64Array(this.size);
     this.owner = new Array<string>(this.size).fill("");
     this.clientId = new Array<string | undefined>(this.size).fill(undefined);
-    this.reason = new Array<RejectReason | CancelReason | undefined>(this.size).fill(undefined);
+    this.reason = new Array<MatchRejectReason | CancelReason | undefined>(this.size).fill(undefined);
   }
 
   /**
@@ -132,7 +132,7 @@ export class MatchJournal {
     qty: number,
     leaves: number,
     cum: number,
-    reason: RejectReason | CancelReason | undefined,
+    reason: MatchRejectReason | CancelReason | undefined,
   ): number {
     if (this.lastSeq === this.size && this.size < this.capacity) this.grow();
     const seq = ++this.lastSeq;
@@ -237,7 +237,7 @@ export const KIND_ACCEPTED = matchEventKinds.indexOf(MatchEventKind.Accepted);
 export const KIND_REJECTED = matchEventKinds.indexOf(MatchEventKind.Rejected);
 export const KIND_PARTIAL = matchEventKinds.indexOf(MatchEventKind.PartiallyFilled);
 export const KIND_FILLED = matchEventKinds.indexOf(MatchEventKind.Filled);
-export const KIND_CANCELLED = matchEventKinds.indexOf(MatchEventKind.Cancelled);
+export const KIND_CANCELED = matchEventKinds.indexOf(MatchEventKind.Canceled);
 export const KIND_EXPIRED = matchEventKinds.indexOf(MatchEventKind.Expired);
 export const KIND_TRIGGERED = matchEventKinds.indexOf(MatchEventKind.Triggered);
 export const KIND_REPLACED = matchEventKinds.indexOf(MatchEventKind.Replaced);

@@ -1,5 +1,5 @@
 import { CancelReason, StpMode } from "./codes.ts";
-import { KIND_CANCELLED, KIND_REPLACED, KIND_TRIGGERED, LIQ_MAKER, LIQ_TAKER, type MatchJournal } from "./journal.ts";
+import { KIND_CANCELED, KIND_REPLACED, KIND_TRIGGERED, LIQ_MAKER, LIQ_TAKER, type MatchJournal } from "./journal.ts";
 import {
   BUY,
   F_CUM,
@@ -88,12 +88,12 @@ export class MatchLoop implements LiquidityView {
     const tif = oi[s * 8 + I_TIF]!;
     const side = oi[s * 8 + I_SIDE]!;
     if (tif === TIF_FOK && !this.canFill(side, type === T_MARKET ? -1 : of[s * 8 + F_PRICE]!, of[s * 8 + F_LEAVES]!, this.pool.owner[s]!)) {
-      this.finish(s, KIND_CANCELLED, nowUs, CancelReason.FokCannotFill);
+      this.finish(s, KIND_CANCELED, nowUs, CancelReason.FokCannotFill);
       return;
     }
-    if (!this.match(s, nowUs)) return; // done: filled or cancelled by self-trade prevention
+    if (!this.match(s, nowUs)) return; // done: filled or canceled by self-trade prevention
     if (type === T_MARKET || tif === TIF_IOC || tif === TIF_FOK) {
-      this.finish(s, KIND_CANCELLED, nowUs, CancelReason.Unfilled);
+      this.finish(s, KIND_CANCELED, nowUs, CancelReason.Unfilled);
       return;
     }
     this.levels.rest(s);
@@ -101,7 +101,7 @@ export class MatchLoop implements LiquidityView {
 
   /**
    * Matches slot `t` against the opposite side. Returns true if it still has quantity and is live, false if it is
-   * finished (filled, or cancelled by self-trade prevention; its slot is then freed).
+   * finished (filled, or canceled by self-trade prevention; its slot is then freed).
    */
   private match(t: number, nowUs: number): boolean {
     const pool = this.pool;
@@ -127,7 +127,7 @@ export class MatchLoop implements LiquidityView {
     let leaves = of[t * 8 + F_LEAVES]!;
     let cum = of[t * 8 + F_CUM]!;
     let lastPrice = 0;
-    let takerCancelled = false;
+    let takerCanceled = false;
     while (leaves > 0 && book.length > 0) {
       const lv = book[book.length - 1]!;
       const price = lvPrice[lv]!;
@@ -140,10 +140,10 @@ export class MatchLoop implements LiquidityView {
           if (mode !== StpMode.CancelNewest) {
             lvs.unlink(m, lv);
             ids.delete(of[m * 8 + F_ID]!);
-            this.finish(m, KIND_CANCELLED, nowUs, CancelReason.SelfTradePrevention);
+            this.finish(m, KIND_CANCELED, nowUs, CancelReason.SelfTradePrevention);
           }
           if (mode !== StpMode.CancelOldest) {
-            takerCancelled = true;
+            takerCanceled = true;
             break;
           }
           m = next;
@@ -171,13 +171,13 @@ export class MatchLoop implements LiquidityView {
         m = next;
       }
       if (lvCount[lv] === 0) lvs.dropBest(book, at, lv);
-      if (takerCancelled) break;
+      if (takerCanceled) break;
     }
     if (lastPrice !== 0) this.lastTradePrice = lastPrice;
     of[t * 8 + F_LEAVES] = leaves;
     of[t * 8 + F_CUM] = cum;
-    if (takerCancelled) {
-      this.finish(t, KIND_CANCELLED, nowUs, CancelReason.SelfTradePrevention);
+    if (takerCanceled) {
+      this.finish(t, KIND_CANCELED, nowUs, CancelReason.SelfTradePrevention);
       return false;
     }
     if (leaves === 0) {

@@ -1,6 +1,6 @@
 import type { Price, Quantity } from "../../domain/fixed.ts";
 import { type OrderType, type Side, type TimeInForce, TradingStatus } from "../../domain/trading.ts";
-import { RejectReason } from "./codes.ts";
+import { MatchRejectReason } from "./codes.ts";
 import { TIF_FOK, TIF_GTD, T_LIMIT, T_MARKET, T_STOP, T_STOP_LIMIT } from "./order-pool.ts";
 
 /** A price or quantity in 1e-8 units: a positive safe integer. */
@@ -74,16 +74,16 @@ export class OrderRules {
   }
 
   /** Why no order may be entered or amended now, if so. */
-  statusReason(): RejectReason | undefined {
+  statusReason(): MatchRejectReason | undefined {
     if (this.status === TradingStatus.Open) return undefined;
-    return this.status === TradingStatus.Halted ? RejectReason.InstrumentHalted : RejectReason.MarketClosed;
+    return this.status === TradingStatus.Halted ? MatchRejectReason.InstrumentHalted : MatchRejectReason.MarketClosed;
   }
 
   /** A quantity's reason to be refused, if any (units, lot, maximum). */
-  quantityReason(q: number): RejectReason | undefined {
-    if (!validUnits(q)) return RejectReason.InvalidQuantity;
-    if (q % this.lot !== 0) return RejectReason.QuantityOffLot;
-    if (q > this.maxQty) return RejectReason.QuantityAboveMax;
+  quantityReason(q: number): MatchRejectReason | undefined {
+    if (!validUnits(q)) return MatchRejectReason.InvalidQuantity;
+    if (q % this.lot !== 0) return MatchRejectReason.QuantityOffLot;
+    if (q > this.maxQty) return MatchRejectReason.QuantityAboveMax;
     return undefined;
   }
 
@@ -91,9 +91,9 @@ export class OrderRules {
    * A limit price's reason to be refused, if any (units, tick, band around the reference or the book's last trade).
    * The book is passed, not its last trade price: a double passed to a call is boxed, on every order.
    */
-  priceReason(price: number, book: LiquidityView): RejectReason | undefined {
-    if (!validUnits(price)) return RejectReason.InvalidPrice;
-    if (price % this.tick !== 0) return RejectReason.PriceOffTick;
+  priceReason(price: number, book: LiquidityView): MatchRejectReason | undefined {
+    if (!validUnits(price)) return MatchRejectReason.InvalidPrice;
+    if (price % this.tick !== 0) return MatchRejectReason.PriceOffTick;
     if (this.bandBps > 0) {
       const ref = this.refPrice > 0 ? this.refPrice : book.lastTradePrice;
       if (ref > 0) {
@@ -104,47 +104,47 @@ export class OrderRules {
           this.bandHigh = ref + width;
           this.bandFor = ref;
         }
-        if (price < this.bandLow || price > this.bandHigh) return RejectReason.PriceOutsideBand;
+        if (price < this.bandLow || price > this.bandHigh) return MatchRejectReason.PriceOutsideBand;
       }
     }
     return undefined;
   }
 
   /** A stop price's reason to be refused, if any (units, tick; stops are not banded). */
-  stopReason(stop: number): RejectReason | undefined {
-    if (!validUnits(stop)) return RejectReason.InvalidPrice;
-    if (stop % this.tick !== 0) return RejectReason.PriceOffTick;
+  stopReason(stop: number): MatchRejectReason | undefined {
+    if (!validUnits(stop)) return MatchRejectReason.InvalidPrice;
+    if (stop % this.tick !== 0) return MatchRejectReason.PriceOffTick;
     return undefined;
   }
 
   /** Why a new order is refused, if it is; checked in a fixed order, so the first reason found is reported. */
-  check(o: OrderRequest, side: number, type: number, tif: number, nowUs: number, book: LiquidityView): RejectReason | undefined {
+  check(o: OrderRequest, side: number, type: number, tif: number, nowUs: number, book: LiquidityView): MatchRejectReason | undefined {
     const st = this.statusReason();
     if (st !== undefined) return st;
-    if (type < 0 || tif < 0) return RejectReason.InvalidOrderType;
+    if (type < 0 || tif < 0) return MatchRejectReason.InvalidOrderType;
     const qr = this.quantityReason(o.quantity);
     if (qr !== undefined) return qr;
     const hasLimit = type === T_LIMIT || type === T_STOP_LIMIT;
     if (hasLimit) {
-      if (o.price === undefined) return RejectReason.PriceMissing;
+      if (o.price === undefined) return MatchRejectReason.PriceMissing;
       const pr = this.priceReason(o.price, book);
       if (pr !== undefined) return pr;
-    } else if (o.price !== undefined) return RejectReason.PriceNotAllowed;
+    } else if (o.price !== undefined) return MatchRejectReason.PriceNotAllowed;
     if (type >= T_STOP) {
-      if (o.stopPrice === undefined) return RejectReason.StopPriceMissing;
+      if (o.stopPrice === undefined) return MatchRejectReason.StopPriceMissing;
       const sr = this.stopReason(o.stopPrice);
       if (sr !== undefined) return sr;
-    } else if (o.stopPrice !== undefined) return RejectReason.StopPriceNotAllowed;
+    } else if (o.stopPrice !== undefined) return MatchRejectReason.StopPriceNotAllowed;
     if (tif === TIF_GTD) {
-      if (o.expireAtUs === undefined) return RejectReason.ExpireTimeMissing;
-      if (o.expireAtUs <= nowUs) return RejectReason.ExpireTimeInPast;
+      if (o.expireAtUs === undefined) return MatchRejectReason.ExpireTimeMissing;
+      if (o.expireAtUs <= nowUs) return MatchRejectReason.ExpireTimeInPast;
     }
     if (o.postOnly) {
-      if (type !== T_LIMIT) return RejectReason.PostOnlyNotLimit;
-      if (book.crosses(side, o.price!)) return RejectReason.PostOnlyWouldTake;
+      if (type !== T_LIMIT) return MatchRejectReason.PostOnlyNotLimit;
+      if (book.crosses(side, o.price!)) return MatchRejectReason.PostOnlyWouldTake;
     }
     if (tif === TIF_FOK && type < T_STOP && !book.canFill(side, type === T_MARKET ? -1 : o.price!, o.quantity, o.owner)) {
-      return RejectReason.FokCannotFill;
+      return MatchRejectReason.FokCannotFill;
     }
     return undefined;
   }

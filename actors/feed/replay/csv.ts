@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { parseFixed } from "../../domain/index.ts";
 import { parseInstrumentId } from "../../contract/index.ts";
 import type { ReplayRecord } from "./records.ts";
+import { errorMessage } from "../../contract/index.ts";
 
 /**
  * CSV replay files: a header line names the columns (any order), one record a line, blank lines skipped. The kind
@@ -62,7 +63,7 @@ export class CsvRecordReader {
     try {
       parseInstrumentId(instrument);
     } catch (e) {
-      throw this.error("instrument", (e as Error).message);
+      throw this.error("instrument", errorMessage(e));
     }
     const tsEvent = this.time("ts");
     const tsInit = this.index.has("ts_init") ? this.time("ts_init") : tsEvent;
@@ -138,7 +139,7 @@ export class CsvRecordReader {
     try {
       return parseFixed(this.get(column), column);
     } catch (e) {
-      throw this.error(column, (e as Error).message);
+      throw this.error(column, errorMessage(e));
     }
   }
 

@@ -1,5 +1,5 @@
 import { emit, enqueueActions, setup } from "xstate";
-import type { Delivered, Emitted } from "../../contract/index.ts";
+import type { Emitted } from "../../contract/index.ts";
 import { decideSnapshot, decideStep, feedStatus } from "./decide.ts";
 import { initialContext, type SimulatorFeedContext, type SimulatorFeedEvent, type SimulatorFeedInput } from "./state.ts";
 
@@ -13,7 +13,7 @@ export const simulatorFeedMachine = setup({
   delays: { step: ({ context }) => context.stepMs },
   actions: {
     step: enqueueActions(({ context, event, enqueue }) => {
-      const o = decideStep(context, (event as unknown as Delivered).nowUs);
+      const o = decideStep(context, event.nowUs);
       for (const e of o.emitted) enqueue.emit(e);
       enqueue.assign(o.patch);
     }),

@@ -237,7 +237,7 @@ export class MarketSimulator {
     const asks: LevelChange[] = [];
     book.reprice(s.bidTick, s.askTick, rng, bids, asks);
     if (s.bidTick === oldBid && s.askTick === oldAsk) {
-      // no price move: an order added or cancelled somewhere in the book
+      // no price move: an order added or canceled somewhere in the book
       const bidSide = rng.next() < 0.5;
       const sizes = bidSide ? book.bidSizes : book.askSizes;
       const prices = bidSide ? book.bidPrices : book.askPrices;

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { type Price, type Quantity, type Quote, type StrategyOrderEvent, toNumber } from "../../domain/index.ts";
 import {
-  type InstrumentSpec,
+  type StrategyInstrument,
   type Intent,
   type Intents,
   noIntents,
@@ -67,7 +67,7 @@ export interface MakerInputs {
   bestAsk: Price;
   position: Quantity;
   variance: number;
-  spec: InstrumentSpec;
+  spec: StrategyInstrument;
   /** our own live quotes: a new bid stays below our lowest ask and vice versa */
   ownLowestAsk: Price | undefined;
   ownHighestBid: Price | undefined;
@@ -134,7 +134,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
 
   constructor(
     private params: MarketMakerParameters,
-    instruments: readonly InstrumentSpec[],
+    instruments: readonly StrategyInstrument[],
   ) {
     for (const i of instruments) this.markets.set(i.id, { vol: new MidVariance(), bestBid: 0, bestAsk: 0 });
   }
@@ -158,7 +158,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     return this.requote(quote.instrument, m, ctx);
   }
 
-  /** A cancelled or filled quote is replaced at once from the last market seen (all markets when unnamed). */
+  /** A canceled or filled quote is replaced at once from the last market seen (all markets when unnamed). */
   onOrderEvent(e: StrategyOrderEvent, ctx: StrategyContext<MarketMakerParameters>): Intents {
     if (e.type === "OrderAccepted") return noIntents;
     return this.requoteAll(ctx, e.instrument);
@@ -204,7 +204,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
 
   /**
    * One side: cancel a stale quote, or place a new one when the side is clear. Nothing happens on a side with an
-   * order in flight (unacknowledged or being cancelled). Returns the price of the quote that stays, if any.
+   * order in flight (unacknowledged or being canceled). Returns the price of the quote that stays, if any.
    */
   private side(
     out: Intent[],
@@ -212,7 +212,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     side: "BUY" | "SELL",
     price: Price | undefined,
     size: Quantity,
-    spec: InstrumentSpec,
+    spec: StrategyInstrument,
     ctx: StrategyContext<MarketMakerParameters>,
     instrument: string,
     opposite: Price | undefined,

@@ -5,7 +5,7 @@
 import { BollingerBands } from "trading-signals";
 import { z } from "zod";
 import { type Bar, type Quote, toNumber } from "../../domain/index.ts";
-import { type InstrumentSpec, type Intents, noIntents, type Strategy, type StrategyContext, type StrategyDefinition } from "../strategy.ts";
+import { type StrategyInstrument, type Intents, noIntents, type Strategy, type StrategyContext, type StrategyDefinition } from "../strategy.ts";
 import { toLots } from "./grid.ts";
 
 export const meanReversionParameters = z
@@ -42,7 +42,7 @@ class MeanReversion implements Strategy<MeanReversionParameters> {
 
   constructor(
     params: MeanReversionParameters,
-    private readonly instruments: readonly InstrumentSpec[],
+    private readonly instruments: readonly StrategyInstrument[],
   ) {
     this.rebuild(params);
   }

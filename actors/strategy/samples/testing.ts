@@ -81,7 +81,7 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
     /** the venue: acknowledge new orders and confirm pending cancels */
     settle() {
       for (const o of [...ledger().allOpenOrders()]) {
-        if (o.status === OrderStatus.PendingCancel) actor.send({ type: "OrderCancelled", clientOrderId: o.clientOrderId, ...stamp() });
+        if (o.status === OrderStatus.PendingCancel) actor.send({ type: "OrderCanceled", clientOrderId: o.clientOrderId, ...stamp() });
         else if (o.status === OrderStatus.PendingNew) actor.send({ type: "OrderAccepted", clientOrderId: o.clientOrderId, ...stamp() });
       }
     },

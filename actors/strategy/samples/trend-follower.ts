@@ -5,7 +5,7 @@
 import { ATR, EMA } from "trading-signals";
 import { z } from "zod";
 import { type Bar, toNumber } from "../../domain/index.ts";
-import { type InstrumentSpec, type Intents, noIntents, type Strategy, type StrategyContext, type StrategyDefinition } from "../strategy.ts";
+import { type StrategyInstrument, type Intents, noIntents, type Strategy, type StrategyContext, type StrategyDefinition } from "../strategy.ts";
 import { toLots } from "./grid.ts";
 
 export const trendFollowerParameters = z
@@ -48,7 +48,7 @@ class TrendFollower implements Strategy<TrendFollowerParameters> {
 
   constructor(
     params: TrendFollowerParameters,
-    private readonly instruments: readonly InstrumentSpec[],
+    private readonly instruments: readonly StrategyInstrument[],
   ) {
     this.rebuild(params);
   }

@@ -17,7 +17,7 @@ type Delivered<T> = T & { nowUs: number };
 type NewOrderInput = Delivered<VenueNewOrder & { type: "VenueNewOrder" }>;
 type CancelInput = Delivered<VenueCancelOrder & { type: "VenueCancelOrder" }>;
 type ReplaceInput = Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>;
-export type OrderCommandInput = NewOrderInput | CancelInput | ReplaceInput;
+export type VenueCommandInput = NewOrderInput | CancelInput | ReplaceInput;
 type VenueStateSnapshot = Extract<AdapterEvent, { type: "VenueStateSnapshot" }>;
 
 const adapterSubject = (c: VenueConnectionContext) => subjects.cmd("venue-adapter", c.config.venue);
@@ -29,7 +29,7 @@ function forward(r: ExecutionReport): Emitted {
   return { type: "publish", subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
 }
 
-function refusedNew(c: VenueConnectionContext, cmd: VenueNewOrder, code: VenueReason, nowUs: number): ExecutionReport {
+function refusedNew(c: VenueConnectionContext, cmd: Pick<VenueNewOrder, "clientOrderId" | "version" | "instrument" | "side">, code: VenueReason, nowUs: number): ExecutionReport {
   return {
     clientOrderId: cmd.clientOrderId,
     execId: `refused:${c.config.venue}:${cmd.clientOrderId}:${cmd.version}:${nowUs}`,
@@ -49,7 +49,7 @@ function refusedNew(c: VenueConnectionContext, cmd: VenueNewOrder, code: VenueRe
 }
 
 function refusedAmend(c: VenueConnectionContext, cmd: VenueCancelOrder | VenueReplaceOrder, code: VenueReason, nowUs: number): ExecutionReport {
-  return { ...refusedNew(c, { ...cmd, version: 0 } as unknown as VenueNewOrder, code, nowUs), execType: ExecType.CancelRejected, execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}` };
+  return { ...refusedNew(c, { ...cmd, version: 0 }, code, nowUs), execType: ExecType.CancelRejected, execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}` };
 }
 
 const reply = (ok: boolean, code: VenueReason | undefined, message: string): Emitted =>
@@ -157,7 +157,7 @@ const notOpen = (c: VenueConnectionContext, cmd: CancelInput | ReplaceInput): Ou
 });
 
 /** Outside `ready`: new orders and replaces are refused, cancels remembered for reconciliation. */
-export function decideHeld(c: VenueConnectionContext, event: OrderCommandInput): Outcome {
+export function decideHeld(c: VenueConnectionContext, event: VenueCommandInput): Outcome {
   const now = c.nowUs;
   if (event.type === "VenueNewOrder") {
     const code = c.killSwitch.active ? VenueReason.KillSwitchActive : VenueReason.NotReady;
@@ -175,7 +175,7 @@ export function decideHeld(c: VenueConnectionContext, event: OrderCommandInput):
 }
 
 /** In `ready`: kill switch, then the rate limit, then out to the adapter. Cancels are never rate limited. */
-export function decideRouted(c: VenueConnectionContext, event: OrderCommandInput): Outcome {
+export function decideRouted(c: VenueConnectionContext, event: VenueCommandInput): Outcome {
   const now = c.nowUs;
   const cfg = c.config;
   if (event.type === "VenueCancelOrder") {
@@ -206,7 +206,7 @@ export function decideKillSwitch(c: VenueConnectionContext, reason: string): Out
   return {
     patch: { killSwitch: { active: true, reason }, orders: Object.fromEntries(open.map((o) => [o.clientOrderId, { ...o, state: "PENDING_CANCEL" as const }])) },
     emitted: [
-      { type: "domain", event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, cancelled: open.length, ...stamp(c.nowUs) } },
+      { type: "domain", event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, canceled: open.length, ...stamp(c.nowUs) } },
       reply(true, undefined, `cancelling ${open.length} open orders`),
     ],
   };

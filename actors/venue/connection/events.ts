@@ -41,8 +41,8 @@ export type UnknownVenueOrderFound = MessageOf<typeof UnknownVenueOrderFound>;
 export const VenueKillSwitchActivated = defineMessage(
   "VenueKillSwitchActivated",
   1,
-  z.object({ venue, reason: z.string().max(256), cancelled: z.number().int().nonnegative(), ...schema.stamped }),
-  "All open orders at the venue are being cancelled and new orders are refused.",
+  z.object({ venue, reason: z.string().max(256), canceled: z.number().int().nonnegative(), ...schema.stamped }),
+  "All open orders at the venue are being canceled and new orders are refused.",
 );
 export type VenueKillSwitchActivated = MessageOf<typeof VenueKillSwitchActivated>;
 

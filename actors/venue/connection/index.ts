@@ -15,7 +15,7 @@ export {
   VenueKillSwitchReleased,
   VenueReconciled,
 } from "./events.ts";
-export { decideHeld, decideReconcile, decideRouted, type OrderCommandInput } from "./decide.ts";
+export { decideHeld, decideReconcile, decideRouted, type VenueCommandInput } from "./decide.ts";
 export { afterReport, trackReport } from "./evolve.ts";
 export { type VenueConnectionMachine, venueConnectionMachine } from "./machine.ts";
 export { defaultVenueConnectionConfig, initialContext, type Outcome, type VenueConnectionConfig, type VenueConnectionContext, type VenueConnectionInput } from "./state.ts";

@@ -251,7 +251,7 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
   t.match(c.send(newOrder("c5", NOW + 32)).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
   c.send(execReport("c1", "CANCELED", 2, { leavesQty: 0 }));
   t.equal(c.state(), "ready");
-  t.same(c.ctx().orders, {}, "the cancelled order left the view");
+  t.same(c.ctx().orders, {}, "the canceled order left the view");
 });
 
 t.test("the kill switch cancels every open order, refuses new ones with a reason, and is released by an operator", async (t) => {
@@ -261,7 +261,7 @@ t.test("the kill switch cancels every open order, refuses new ones with a reason
   c.send(newOrder("b", NOW + 10));
   c.send(execReport("a", "NEW", 1));
   const k = c.send({ type: "ActivateKillSwitch", reason: "risk limit breached", nowUs: NOW + 20 });
-  t.match(domain(k, "VenueKillSwitchActivated")[0], { venue: "XNAS", reason: "risk limit breached", cancelled: 2 });
+  t.match(domain(k, "VenueKillSwitchActivated")[0], { venue: "XNAS", reason: "risk limit breached", canceled: 2 });
   t.same(published(k, "VenueCancelOrder").map((e) => e.type === "publish" && e.message.clientOrderId).sort(), ["a", "b"]);
   t.ok(published(k, "VenueCancelOrder").every((e) => e.type === "publish" && e.message.cause === "KILL_SWITCH"));
   const refused = c.send(newOrder("c", NOW + 21));

@@ -11,7 +11,7 @@ import {
   decideRouted,
   disconnect,
   killCancels,
-  type OrderCommandInput,
+  type VenueCommandInput,
   requestState,
 } from "./decide.ts";
 import { closedBreaker } from "./resilience.ts";
@@ -27,7 +27,7 @@ function enact(enqueue: Enqueue, o: Outcome): void {
   for (const e of o.emitted) enqueue.emit(e);
 }
 
-const isOrderCommand = (e: VenueConnectionInput): e is OrderCommandInput =>
+const isOrderCommand = (e: VenueConnectionInput): e is VenueCommandInput =>
   e.type === "VenueNewOrder" || e.type === "VenueCancelOrder" || e.type === "VenueReplaceOrder";
 
 /**

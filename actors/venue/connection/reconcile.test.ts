@@ -106,7 +106,7 @@ t.test("dropped after a partial fill: the missing fill is applied once, the know
   t.equal(o.order()!.cumQty, q(5));
 });
 
-t.test("dropped during cancel: the venue cancelled it, so the cancel and the last fill before it apply", async (t) => {
+t.test("dropped during cancel: the venue canceled it, so the cancel and the last fill before it apply", async (t) => {
   const before = [exec("NEW", 1)];
   const executions = [fillExec(2, 1, 1), exec("CANCELED", 3, { cumQty: q(1), leavesQty: 0 })];
   const rec = reconcile({ lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] }, { openOrders: [], executions }, NOW);
@@ -116,7 +116,7 @@ t.test("dropped during cancel: the venue cancelled it, so the cancel and the las
   for (const r of before) o.send({ ...r, type: "ExecutionReport", nowUs: NOW });
   o.send({ type: "CancelOrder", clientOrderId: "c1", tsEvent: NOW, tsInit: NOW, nowUs: NOW + 1 });
   for (const a of rec.actions) if (a.kind === "APPLY_EXECUTION") o.send({ ...a.report, type: "ExecutionReport", nowUs: NOW + 5 });
-  t.equal(o.status(), "CANCELLED");
+  t.equal(o.status(), "CANCELED");
   t.equal(o.order()!.cumQty, q(1));
   t.equal(domainEvents(o.out).filter((e) => e.type === "OrderFilled").length, 1);
 });
@@ -126,7 +126,7 @@ t.test("dropped during cancel: the venue never got the cancel, so it is re-sent"
   t.same(rec.actions, [{ kind: "RESEND_CANCEL", clientOrderId: "c1" }]);
 });
 
-t.test("dropped during cancel: the order is gone at the venue with no execution, so it is closed as cancelled", async (t) => {
+t.test("dropped during cancel: the order is gone at the venue with no execution, so it is closed as canceled", async (t) => {
   const rec = reconcile({ lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] }, { openOrders: [], executions: [] }, NOW);
   t.match(rec.actions, [{ kind: "CLOSED_AT_VENUE", report: { execType: "CANCELED", execId: "recon:c1:closed:1" } }]);
 });

@@ -5,7 +5,7 @@
  */
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type BackoffPolicy, type BreakerPolicy, CircuitBreaker, defaultBreaker, sleep } from "../backoff.ts";
+import { type FeedBackoffPolicy, type BreakerPolicy, CircuitBreaker, defaultBreaker, sleep } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";
 import type { RawBar, RawFeedSink } from "../record.ts";
 import { Redactor } from "../redact.ts";
@@ -25,7 +25,7 @@ export interface AlphaVantageBarsOptions {
   /** time between polls, ms; default one interval of the series */
   pollMs?: number;
   /** Alpha Vantage's free tier allows a few calls a minute: the default backoff starts at 15 s */
-  backoff?: BackoffPolicy;
+  backoff?: FeedBackoffPolicy;
   breaker?: BreakerPolicy;
   maxRetries?: number;
   random?: () => number;

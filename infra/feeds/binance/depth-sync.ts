@@ -4,7 +4,7 @@
  * U <= lastUpdateId + 1 <= u, then each next U == previous u + 1 (or pu == previous u on futures streams). Any
  * break means resync: a new snapshot. The caller does the I/O; this decides what to deliver and when to resync.
  */
-import type { BookLevel, RawBook } from "../record.ts";
+import type { VendorBookLevel, RawBook } from "../record.ts";
 import { vendorFixed, vendorInt } from "../vendor-number.ts";
 
 export interface DepthEvent {
@@ -16,14 +16,14 @@ export interface DepthEvent {
   pu?: number;
   /** event time, ms */
   E: number;
-  bids: BookLevel[];
-  asks: BookLevel[];
+  bids: VendorBookLevel[];
+  asks: VendorBookLevel[];
 }
 
 export interface DepthSnapshot {
   lastUpdateId: number;
-  bids: BookLevel[];
-  asks: BookLevel[];
+  bids: VendorBookLevel[];
+  asks: VendorBookLevel[];
 }
 
 export type SyncStep =
@@ -127,7 +127,7 @@ export class DepthSync {
   }
 }
 
-function levels(v: unknown, field: string): BookLevel[] {
+function levels(v: unknown, field: string): VendorBookLevel[] {
   if (!Array.isArray(v)) throw new TypeError(`${field} is not an array`);
   return v.map((l, i) => {
     if (!Array.isArray(l) || l.length < 2) throw new TypeError(`${field}[${i}] is not [price, quantity]`);

@@ -6,7 +6,7 @@
  */
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type BackoffPolicy, type BreakerPolicy, type BreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
+import { type FeedBackoffPolicy, type BreakerPolicy, type FeedBreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";
 import type { RawFeedSink } from "../record.ts";
 import { Redactor } from "../redact.ts";
@@ -29,7 +29,7 @@ export interface BinanceDepthOptions {
   venue?: string;
   /** snapshot depth: 5, 10, 20, 50, 100, 500, 1000 or 5000; default 1000 */
   snapshotLimit?: number;
-  backoff?: BackoffPolicy;
+  backoff?: FeedBackoffPolicy;
   breaker?: BreakerPolicy;
   maxRetries?: number;
   random?: () => number;
@@ -61,7 +61,7 @@ export class BinanceDepth {
   private readonly restBase: URL;
   private readonly abort = new AbortController();
   private readonly failed = new Set<string>();
-  private breakerState: BreakerState = "closed";
+  private breakerState: FeedBreakerState = "closed";
   private opened: (() => void) | undefined;
 
   constructor(private readonly opts: BinanceDepthOptions) {
@@ -127,7 +127,7 @@ export class BinanceDepth {
     await this.link.stop();
   }
 
-  stats(): FeedStats & { breaker: BreakerState } {
+  stats(): FeedStats & { breaker: FeedBreakerState } {
     return { ...this.counters, breaker: this.breakerState };
   }
 

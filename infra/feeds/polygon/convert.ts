@@ -1,5 +1,5 @@
 /** Polygon wire objects → raw feed records. Each throws (naming the field) on a shape it does not know. */
-import type { RawBar, RawQuote, RawTrade } from "../record.ts";
+import type { RawBar, VendorQuote, VendorTrade } from "../record.ts";
 import { vendorFixed, vendorInt } from "../vendor-number.ts";
 
 export const SOURCE = "polygon";
@@ -14,7 +14,7 @@ const str = (v: unknown, field: string): string => {
 };
 
 /** WebSocket `ev:"T"`: sym, i (trade id), p, s, t (ms), q (sequence). */
-export function tradeFromStream(m: Record<string, unknown>, venue: string): RawTrade {
+export function tradeFromStream(m: Record<string, unknown>, venue: string): VendorTrade {
   return {
     kind: "trade",
     source: SOURCE,
@@ -29,7 +29,7 @@ export function tradeFromStream(m: Record<string, unknown>, venue: string): RawT
 }
 
 /** WebSocket `ev:"Q"`: sym, bp, bs, ap, as, t (ms), q. */
-export function quoteFromStream(m: Record<string, unknown>, venue: string): RawQuote {
+export function quoteFromStream(m: Record<string, unknown>, venue: string): VendorQuote {
   return {
     kind: "quote",
     source: SOURCE,
@@ -99,7 +99,7 @@ export function barFromAggregate(r: unknown, ticker: string, venue: string, mult
 }
 
 /** REST /v3/trades result: id, price, size, sequence_number, sip_timestamp (ns). */
-export function tradeFromRest(r: unknown, ticker: string, venue: string): RawTrade {
+export function tradeFromRest(r: unknown, ticker: string, venue: string): VendorTrade {
   const m = obj(r, "results[]");
   return {
     kind: "trade",
@@ -115,7 +115,7 @@ export function tradeFromRest(r: unknown, ticker: string, venue: string): RawTra
 }
 
 /** REST /v3/quotes result: bid_price, bid_size, ask_price, ask_size, sequence_number, sip_timestamp (ns). */
-export function quoteFromRest(r: unknown, ticker: string, venue: string): RawQuote {
+export function quoteFromRest(r: unknown, ticker: string, venue: string): VendorQuote {
   const m = obj(r, "results[]");
   return {
     kind: "quote",

@@ -3,9 +3,9 @@
  * next_url pagination, re-adding the key (Polygon's next_url carries none) and only on the configured origin, so
  * a key is never sent to a host we were not told about.
  */
-import { type BackoffPolicy, CircuitBreaker, defaultBackoff, defaultBreaker, type BreakerPolicy } from "../backoff.ts";
+import { type FeedBackoffPolicy, CircuitBreaker, defaultBackoff, defaultBreaker, type BreakerPolicy } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";
-import type { RawBar, RawQuote, RawTrade } from "../record.ts";
+import type { RawBar, VendorQuote, VendorTrade } from "../record.ts";
 import { Redactor } from "../redact.ts";
 import { type BodyVerdict, RestClient } from "../rest.ts";
 import { barFromAggregate, quoteFromRest, type Timespan, tradeFromRest } from "./convert.ts";
@@ -15,7 +15,7 @@ export interface PolygonRestOptions {
   /** default https://api.polygon.io */
   baseUrl?: string;
   venue?: string;
-  backoff?: BackoffPolicy;
+  backoff?: FeedBackoffPolicy;
   breaker?: BreakerPolicy;
   maxRetries?: number;
   /** most pages one call follows (a guard against a next_url loop) */
@@ -85,12 +85,12 @@ export class PolygonRest {
   }
 
   /** Trades with SIP time in [fromMs, toMs], oldest first. */
-  trades(ticker: string, fromMs: number, toMs: number): Promise<RawTrade[]> {
+  trades(ticker: string, fromMs: number, toMs: number): Promise<VendorTrade[]> {
     return this.paged(this.ticks("trades", ticker, fromMs, toMs), (r) => tradeFromRest(r, ticker, this.venue));
   }
 
   /** Quotes (NBBO) with SIP time in [fromMs, toMs], oldest first. */
-  quotes(ticker: string, fromMs: number, toMs: number): Promise<RawQuote[]> {
+  quotes(ticker: string, fromMs: number, toMs: number): Promise<VendorQuote[]> {
     return this.paged(this.ticks("quotes", ticker, fromMs, toMs), (r) => quoteFromRest(r, ticker, this.venue));
   }
 

@@ -7,7 +7,7 @@
  */
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type BackoffPolicy, type BreakerPolicy, type BreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
+import { type FeedBackoffPolicy, type BreakerPolicy, type FeedBreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";
 import type { RawFeedRecord, RawFeedSink } from "../record.ts";
 import { SocketLink } from "../socket-link.ts";
@@ -29,7 +29,7 @@ export interface PolygonStreamOptions {
   venue?: string;
   /** fetch what a dropped connection missed over REST; default true */
   backfill?: boolean;
-  backoff?: BackoffPolicy;
+  backoff?: FeedBackoffPolicy;
   breaker?: BreakerPolicy;
   maxRetries?: number;
   random?: () => number;
@@ -66,7 +66,7 @@ export class PolygonStream {
   private liveSinceMs = 0;
   private started: { resolve: () => void; reject: (e: FeedError) => void } | undefined;
   private readonly abort = new AbortController();
-  private breakerState: BreakerState = "closed";
+  private breakerState: FeedBreakerState = "closed";
 
   constructor(private readonly opts: PolygonStreamOptions) {
     if (!opts.apiKey) throw new FeedError(FeedErrorReason.AuthFailed, "Polygon: apiKey is empty (set it in the feed configuration)");
@@ -137,7 +137,7 @@ export class PolygonStream {
     await this.link.stop();
   }
 
-  stats(): FeedStats & { breaker: BreakerState } {
+  stats(): FeedStats & { breaker: FeedBreakerState } {
     const rest = this.rest.stats();
     return { ...this.counters, malformed: this.counters.malformed + rest.malformed, rateLimited: rest.rateLimited, breaker: this.breakerState };
   }

@@ -19,7 +19,7 @@ export interface Confirmation {
   confirmLabel?: string;
 }
 
-/** Asks the operator to confirm; resolves to the reason typed (or "") when confirmed, null when cancelled. */
+/** Asks the operator to confirm; resolves to the reason typed (or "") when confirmed, null when canceled. */
 export function confirmAction({ title, text, reason = false, reasonRequired = false, confirmLabel = "Confirm" }: Confirmation): Promise<string | null> {
   const dlg = $<HTMLDialogElement>("confirm");
   const reasonInput = $<HTMLInputElement>("confirm-reason");
