@@ -25,6 +25,6 @@ export type HistoricalOrder = Omit<RecordedOrder, "event" | "reason">;
 export interface BarHistory {
   /** Bars with fromUs <= close time < toUs, oldest first, at most `limit`. */
   bars(instrument: string, barType: string, fromUs: number, toUs: number, limit: number): Promise<HistoricalBar[]>;
-  /** The latest recorded state of an order (by clientOrderId), undefined when none is recorded. */
+  /** The latest recorded state of an order (by clientOrderId): its event of the highest sequence, never the latest event time; undefined when none is recorded. */
   latestOrder?(clientOrderId: string): Promise<HistoricalOrder | undefined>;
 }

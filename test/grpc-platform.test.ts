@@ -150,7 +150,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
 
     // The closed order's actor retires; QuestDB's order history holds its last state and GetOrder answers from it.
     const recorded = await eventually("the recorder's FILLED row of the order", async () => {
-      const rows = rowsOf(await questdbSql(infra.questdbUrl!, `SELECT status FROM orders WHERE order_id = ${sqlLiteral(filledId)} ORDER BY ts DESC, seq DESC LIMIT 1`));
+      const rows = rowsOf(await questdbSql(infra.questdbUrl!, `SELECT status FROM orders WHERE order_id = ${sqlLiteral(filledId)} ORDER BY seq DESC LIMIT 1`));
       return rows[0]?.status === "FILLED" ? rows[0] : undefined;
     }, POLL);
     t.equal(recorded.status, "FILLED");

@@ -37,7 +37,7 @@ export const ActorLifecycle = defineMessage(
   "ActorLifecycle",
   1,
   z.object({
-    event: z.enum(["started", "failed", "restarted", "stopped", "quarantined", "released", "moved", "cell-restarted"]),
+    event: z.enum(["started", "failed", "restarted", "stopped", "quarantined", "released", "moved", "lease-lost", "cell-restarted"]),
     node: z.string(),
     kind: z.string(),
     id: z.string(),

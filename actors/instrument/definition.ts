@@ -1,8 +1,7 @@
 import { z } from "zod";
 import { AssetClass, type Price, type Quantity, parseFixed } from "../domain/index.ts";
-import { parseInstrumentId } from "../contract/index.ts";
+import { parseInstrumentId, errorMessage } from "../contract/index.ts";
 import { type TradingHours, alwaysOpen } from "./trading-hours.ts";
-import { errorMessage } from "../contract/index.ts";
 
 /** What the platform knows about one tradable instrument. Prices and quantities are fixed-point units (fixed.ts). */
 export interface InstrumentDefinition {

@@ -4,7 +4,7 @@
  * (which equals folding `events` into the old book) and sends `reply`.
  */
 import { type CancelOrder, type CheckOrder, type OrderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, instrumentSpec, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay } from "../domain/index.ts";
-import { subjects, type Forward, type ReplyError } from "../contract/index.ts";
+import { subjects, type Forward, type ReplyError, errorMessage } from "../contract/index.ts";
 import { alertEvents } from "./alerts.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
@@ -12,7 +12,6 @@ import { parseRiskLimits } from "./limits.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder, differingTerm } from "./pre-trade.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
-import { errorMessage } from "../contract/index.ts";
 
 export type BookReply = { type: "reply"; ok: true; result?: unknown } | { type: "reply"; ok: false; error: ReplyError };
 

@@ -72,6 +72,16 @@ const orderEvents: OrderEvent[] = [
   { type: "OrderFilled", clientOrderId: ORDER_ID, venueOrderId: "V-9", execId: "E-1", side: "SELL", lastQty: 3_00000000, lastPx: 410_50000000, fee: 0, liquidity: "TAKER", cumQty: 3_00000000, leavesQty: 0, avgPx: 410_50000000, venueSeq: 1, tsEvent: T0 + 20, tsInit: T0 + 21 },
 ];
 
+// The venue stamped the fill before the cancel request the order journaled first: event times run backwards at the
+// end, and only the stream sequence says the order is FILLED (by ts it reads as PENDING_CANCEL).
+const RACED_ID = "raced-1";
+const racedEvents: OrderEvent[] = [
+  { type: "OrderSubmitted", clientOrderId: RACED_ID, instrument: inst, side: "BUY", orderType: "LIMIT", quantity: 2_00000000, price: 410_00000000, timeInForce: "GTC", postOnly: false, reduceOnly: false, strategy: "s", book: "b", emulatedStop: false, emulatedGtd: false, tsEvent: T0 + 100, tsInit: T0 + 100 },
+  { type: "OrderAccepted", clientOrderId: RACED_ID, venueOrderId: "V-10", local: false, tsEvent: T0 + 200, tsInit: T0 + 200 },
+  { type: "OrderCancelPending", clientOrderId: RACED_ID, cause: "USER", tsEvent: T0 + 500, tsInit: T0 + 500 },
+  { type: "OrderFilled", clientOrderId: RACED_ID, venueOrderId: "V-10", execId: "E-10", side: "BUY", lastQty: 2_00000000, lastPx: 410_00000000, fee: 0, liquidity: "MAKER", cumQty: 2_00000000, leavesQty: 0, avgPx: 410_00000000, venueSeq: 2, tsEvent: T0 + 400, tsInit: T0 + 510 },
+];
+
 t.before(async () => {
   ({ infra } = await startTestServers(t, { questdb: true, declare: false }));
   url = infra.questdbUrl ?? "";
@@ -86,6 +96,11 @@ t.before(async () => {
   for (const [i, e] of orderEvents.entries()) {
     state = evolve(state, e);
     for (const row of orderEventRows(e, state, i + 1)) await writeRow(sender, row);
+  }
+  let raced: OrderState | null = null;
+  for (const [i, e] of racedEvents.entries()) {
+    raced = evolve(raced, e);
+    for (const row of orderEventRows(e, raced, 100 + i)) await writeRow(sender, row);
   }
   await sender.flush();
   await sender.close();
@@ -183,4 +198,11 @@ t.test("the latest recorded state of an order comes back by clientOrderId, and n
   t.equal(await latestOrderOf(url, "nobody-1"), undefined);
   await t.rejects(latestOrderOf(url, "has space"), /clientOrderId/);
   t.match(await questdbBarHistory(url).latestOrder(ORDER_ID), { status: "FILLED" });
+});
+
+t.test("an order's latest state is its event of the highest sequence, not of the latest event time", async (t) => {
+  const byTime = rowsOf(await questdbSql(url, `SELECT status FROM orders WHERE order_id = '${RACED_ID}' ORDER BY ts DESC LIMIT 1`))[0];
+  t.equal(byTime?.status, "PENDING_CANCEL", "the rows' event times run backwards at the end");
+  t.match(await latestOrderOf(url, RACED_ID), { event: "OrderFilled", status: "FILLED", cumQty: 2_00000000, tsEvent: T0 + 400 });
+  t.match(await questdbBarHistory(url).latestOrder(RACED_ID), { status: "FILLED" }, "the gateway's history port answers the same");
 });

@@ -214,13 +214,14 @@ const ORDER_COLUMNS =
   "cast(ts AS LONG) ts, client_order_id, venue_order_id, event, status, venue, symbol, side, order_type, tif, price, stop_price, qty, filled_qty, avg_price, reason, seq";
 const CLIENT_ORDER_ID_RE = /^[\x21-\x7e]{1,64}$/;
 
-/** The latest recorded row of an order, or undefined when the recorder has none (yet). */
+/** The latest recorded row of an order (highest stream sequence), or undefined when the recorder has none (yet). */
 export async function latestOrderOf(url: string, clientOrderId: string): Promise<RecordedOrder | undefined> {
   if (typeof clientOrderId !== "string" || !CLIENT_ORDER_ID_RE.test(clientOrderId)) {
     throw new HistoryQueryError(`clientOrderId ${JSON.stringify(clientOrderId)} must be 1 to 64 printable characters without spaces`);
   }
-  // Every event is its own row; within one timestamp the stream sequence orders them.
-  const sql = `SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ${sqlLiteral(clientOrderId)} ORDER BY ts DESC, seq DESC LIMIT 1`;
+  // Every event is its own row. Its stream sequence, not its event time, says which is latest: a fill the venue
+  // stamped before the cancel request the order journaled first is the later state (ts read them as PENDING_CANCEL).
+  const sql = `SELECT ${ORDER_COLUMNS} FROM orders WHERE order_id = ${sqlLiteral(clientOrderId)} ORDER BY seq DESC LIMIT 1`;
   const r = rowsOf(await questdbSql(url, sql))[0];
   if (!r) return undefined;
   const text = (c: string): string | undefined => (typeof r[c] === "string" && r[c] !== "" ? (r[c] as string) : undefined);

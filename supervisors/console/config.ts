@@ -22,6 +22,7 @@ export function consoleOptionsFrom(
       port: config.consolePort,
       host: config.host,
       auth: { secret: resolveJwtSecret(config) },
+      node: config.nodeId,
       natsMonitorUrl: deps.natsMonitorUrl ?? `http://${natsHost}:${config.natsMonitorPort}`,
       ...(deps.questdbUrl ? { questdbUrl: deps.questdbUrl } : {}),
       ...(deps.log ? { log: deps.log } : {}),

@@ -2,13 +2,16 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import t from "tap";
 import { fromNumber } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
-import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
+import { buckets } from "../../infra/nats/resources.ts";
+import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { admin, command } from "../node/admin-client.ts";
 import { startTestNode } from "../node/testing.ts";
@@ -190,5 +193,90 @@ t.test("the console in Chromium: a crashing actor, an operator's quarantine and 
   await kill.waitFor();
   t.equal(await kill.isDisabled(), true, "so is the kill switch");
   await viewerPage.screenshot({ path: join(artifacts, "viewer.png") });
+  t.same(pageErrors, [], "the page threw no errors");
+});
+
+t.test("the console tells the truth: degraded health without nodes or actors, lease losses and moves, decimals, words and gaps", { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" }, async (t) => {
+  mkdirSync(artifacts, { recursive: true });
+  const f = await startTestServers(t);
+  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 300, healthIntervalMs: 300, riskIntervalMs: 500, log: createLogger({ level: "error" }) });
+  t.teardown(() => running.stop());
+  const pub = (subject: string, m: Message) => {
+    const { data, headers } = encodeMessage(m);
+    f.nc.publish(subject, data, { headers });
+  };
+  const browser = await openBrowser(t);
+  const page = await browser.newPage();
+  const pageErrors: string[] = [];
+  page.on("pageerror", (e) => pageErrors.push(e.message));
+  await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
+
+  // No node at all: connected to the console is not "live", and the health says why it is degraded.
+  await page.locator("#link-text", { hasText: "live · no nodes" }).waitFor();
+  t.notMatch(await page.locator("#link").getAttribute("class"), /dot-on/, "the link is not green at 0 nodes");
+  await page.locator('#health-status[data-status="degraded"]', { hasText: "no live node" }).waitFor();
+  t.equal(await page.locator("#kpi-health").textContent(), "degraded", "the header says degraded");
+
+  // An actor declared for a kind no node runs, and a node with an empty tree.
+  const kv = await new Kvm(f.nc).open(buckets.config);
+  await kv.put(`actors.${kvKey("ghost", "g1")}`, encodePayload({ kind: "ghost", id: "g1" }));
+  const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
+  await page.locator("#link-text", { hasText: /^live$/ }).waitFor();
+  t.match(await page.locator("#link").getAttribute("class"), /dot-on/, "green once a node runs");
+  await page.locator("#health-status", { hasText: "the supervision tree is empty" }).waitFor();
+  await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "alpha" });
+  await page.locator('#tree-body tr[data-id="alpha"][data-status="running"]').waitFor({ timeout: 15_000 });
+  await page.locator("#health-status", { hasText: "1 declared actor not running: ghost/g1", hasNotText: "tree is empty" }).waitFor({ timeout: 15_000 });
+  t.notMatch(await page.locator("#health-status").textContent(), /tree is empty/, "with an actor running the tree is not empty");
+  t.equal(await page.locator("#kpi-health").textContent(), "degraded", "a declared actor missing keeps the health degraded");
+  await kv.delete(`actors.${kvKey("ghost", "g1")}`);
+  await page.locator('#health-status[data-status="ok"]').waitFor({ timeout: 15_000 });
+  t.pass("healthy once every declared actor runs");
+
+  // Lease losses and moves as the nodes report them on am.sys.
+  const us = Date.now() * 1000;
+  pub(subjects.sys("lease-lost", "n2"), { type: "ActorLifecycle", event: "lease-lost", node: "n2", kind: K, id: "alpha", restarts: 0, reason: "lease on n2 not renewed in time", tsEvent: us, tsInit: us });
+  pub(subjects.sys("moved", "n1"), { type: "ActorLifecycle", event: "moved", node: "n1", kind: K, id: "alpha", restarts: 0, reason: "from n2 to n1", tsEvent: us, tsInit: us });
+  await page.locator("#log-body tr", { hasText: "lease on n2 not renewed in time" }).locator(".st-lease-lost").waitFor();
+  await page.locator("#log-body tr", { hasText: "from n2 to n1" }).locator(".st-moved").waitFor();
+  t.pass("the log shows the lease loss and the move");
+
+  // Alerts in decimals: a limit alert whose money arrived as a plain integer, and a denial in its own words.
+  pub(subjects.evt("risk-book", "main", "LimitWarning"), { type: "LimitWarning", limit: "MAX_GROSS_EXPOSURE", value: 8_200_000_000_000, threshold: 8_000_000_000_000n, level: "WARN", tsEvent: us, tsInit: us });
+  pub(subjects.evt("risk-book", "main", "OrderDenied"), { type: "OrderDenied", clientOrderId: "O-9", instrument: "AAPL.XNAS", side: "BUY", quantity: fromNumber(1500), strategy: "mr-2", reason: "MAX_ORDER_QUANTITY", message: "MAX_ORDER_QUANTITY: quantity 1500 exceeds maxOrderQuantity 1000 for AAPL.XNAS", limit: fromNumber(1000), value: fromNumber(1500), tsEvent: us, tsInit: us });
+  await page.locator("#risk-body", { hasText: "quantity 1500 exceeds maxOrderQuantity 1000" }).waitFor();
+  const risk = (await page.locator("#risk-body").textContent()) ?? "";
+  t.match(risk, /MAX_GROSS_EXPOSURE 82,000 \/ 80,000/, "a limit alert in decimals");
+  t.notMatch(risk, /8200000000000|100000000000|150000000000/, "no 1e-8 integers in the alerts");
+
+  // Order states as words.
+  pub(subjects.evt("order", "O-7", "OrderFilled"), { type: "OrderFilled", clientOrderId: "O-7", execId: "E-7", side: "BUY", lastQty: fromNumber(1), lastPx: fromNumber(100), fee: 0, liquidity: "MAKER", cumQty: fromNumber(1), leavesQty: fromNumber(2), avgPx: fromNumber(100), venueSeq: 1, tsEvent: us, tsInit: us });
+  await page.locator("#orders-body tr", { hasText: "O-7" }).locator("td", { hasText: /^partially filled$/ }).waitFor();
+  const words = await page.evaluate(async () => {
+    const actors = (await import("/actors.js" as string)) as { stateText(v: unknown): string };
+    return [actors.stateText({ open: { working: "partiallyFilled" } }), actors.stateText("PENDING_CANCEL"), actors.stateText({ feed: "live", orders: "idle" })];
+  });
+  t.same(words, ["open › working › partially filled", "pending cancel", "feed › live; orders › idle"], "machine states read as words, not JSON");
+
+  // A feed that stalls leaves a gap in the chart, not a line across it.
+  const quote = (px: number) => {
+    const now = Date.now() * 1000;
+    pub(subjects.md("quote", { symbol: "GAP", venue: "XTST" }), { type: "Quote", instrument: "GAP.XTST", bid: fromNumber(px), bidSize: fromNumber(1), ask: fromNumber(px + 0.01), askSize: fromNumber(1), seq: 1, tsEvent: now, tsInit: now });
+  };
+  const burst = async (px: number) => {
+    for (let i = 0; i < 12; i++) {
+      quote(px + i * 0.01);
+      await new Promise((r) => setTimeout(r, 120));
+    }
+  };
+  await burst(100);
+  await new Promise((r) => setTimeout(r, 3_000));
+  await burst(101);
+  await page.locator('#quotes-body tr[data-instrument="GAP.XTST"]').click();
+  await page.locator('#chart[data-runs="2"]').waitFor({ timeout: 5_000 });
+  t.pass("the chart draws two runs around the stall");
+  const starts = await page.evaluate(async () => ((await import("/chart.js" as string)) as { runStarts(p: [number, number][]): number[] }).runStarts([[0, 1], [250, 1], [500, 1], [3000, 2], [3250, 2]]));
+  t.same(starts, [0, 3], "a spacing far above the usual one starts a new run");
+  await page.screenshot({ path: join(artifacts, "operator-truth.png") });
   t.same(pageErrors, [], "the page threw no errors");
 });

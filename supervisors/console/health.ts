@@ -1,8 +1,8 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { questdbSql } from "../../infra/questdb/index.ts";
-import type { Health, StreamHealth } from "./protocol.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
+import type { ClusterHealth, Health, NodeTree, StreamHealth } from "./protocol.ts";
 
 export interface HealthTargets {
   nc: NatsConnection;
@@ -11,6 +11,14 @@ export interface HealthTargets {
   /** QuestDB HTTP endpoint, e.g. http://127.0.0.1:9000 */
   questdbUrl?: string;
   timeoutMs?: number;
+  /** the supervision tree and the declared actors, when the caller keeps them: nodes and actors are checked too */
+  cluster?: ClusterPicture;
+}
+
+export interface ClusterPicture {
+  tree: NodeTree[];
+  /** declared actors as kind/id; undefined when the declarations are not known */
+  declared?: string[];
 }
 
 const elapsedMs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
@@ -72,9 +80,65 @@ async function probeQuestdb(o: HealthTargets, timeoutMs: number): Promise<Health
   }
 }
 
-/** Probes NATS (connection, rtt, /healthz), JetStream streams and QuestDB (`SELECT 1`) concurrently. */
+/** Names at most `max` items and counts the rest, so a reason stays one readable line. */
+function some(items: string[], max = 5): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+/**
+ * Nodes and actors as the tree shows them against what is declared. An empty tree is never healthy: a cluster with
+ * no node or no actor trades nothing, however green its servers are.
+ */
+export function clusterHealth(p: ClusterPicture): ClusterHealth {
+  const nodes = new Set<string>();
+  const running = new Set<string>();
+  const quarantined = new Set<string>();
+  for (const n of p.tree) {
+    nodes.add(n.node);
+    for (const l of n.liveNodes ?? []) nodes.add(l);
+    for (const q of n.quarantined ?? []) quarantined.add(q.key);
+    for (const c of n.cells ?? []) {
+      for (const k of c.kinds ?? []) {
+        for (const a of k.actors ?? []) {
+          const key = `${k.kind}/${a.id}`;
+          if (a.status === "quarantined") quarantined.add(key);
+          else if (a.status === "running") running.add(key);
+        }
+      }
+    }
+  }
+  const missing = (p.declared ?? []).filter((k) => !running.has(k) && !quarantined.has(k)).sort();
+  return {
+    ok: nodes.size > 0 && running.size > 0 && missing.length === 0 && quarantined.size === 0,
+    nodes: [...nodes].sort(),
+    running: running.size,
+    ...(p.declared ? { declared: p.declared.length } : {}),
+    missing,
+    quarantined: [...quarantined].sort(),
+  };
+}
+
+/** Why the platform is not healthy, one line per problem; none means healthy. */
+export function healthReasons(h: Omit<Health, "status" | "reasons">): string[] {
+  const reasons: string[] = [];
+  if (!h.nats.ok) reasons.push(`NATS: ${h.nats.error ?? "not connected"}`);
+  if (!h.jetstream.ok) reasons.push(`JetStream: ${h.jetstream.error ?? "unavailable"}`);
+  if (h.questdb.configured && !h.questdb.ok) reasons.push(`QuestDB: ${h.questdb.error ?? "unreachable"}`);
+  const c = h.cluster;
+  if (c) {
+    if (c.nodes.length === 0) reasons.push("no live node: nothing runs the actors");
+    else if (c.running === 0) reasons.push(`the supervision tree is empty: no actor runs on ${some(c.nodes)}`);
+    if (c.missing.length) reasons.push(`${c.missing.length} declared actor${c.missing.length === 1 ? "" : "s"} not running: ${some(c.missing)}`);
+    if (c.quarantined.length) reasons.push(`${c.quarantined.length} actor${c.quarantined.length === 1 ? "" : "s"} quarantined: ${some(c.quarantined)}`);
+  }
+  return reasons;
+}
+
+/** Probes NATS (connection, rtt, /healthz), JetStream streams and QuestDB (`SELECT 1`) concurrently, and checks the cluster. */
 export async function probeHealth(o: HealthTargets): Promise<Health> {
   const timeoutMs = o.timeoutMs ?? 2_000;
   const [nats, jetstream, questdb] = await Promise.all([probeNats(o, timeoutMs), probeJetStream(o, timeoutMs), probeQuestdb(o, timeoutMs)]);
-  return { at: Date.now(), nats, jetstream, questdb };
+  const probed = { at: Date.now(), nats, jetstream, questdb, ...(o.cluster ? { cluster: clusterHealth(o.cluster) } : {}) };
+  const reasons = healthReasons(probed);
+  return { ...probed, status: reasons.length ? "degraded" : "ok", reasons };
 }

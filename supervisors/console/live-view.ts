@@ -1,7 +1,10 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
 import { errorMessage, parseSubject, subjects } from "../../actors/contract/index.ts";
+import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { buckets } from "../../infra/nats/resources.ts";
+import { parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { gatherTree, riskReport } from "./admin-relay.ts";
 import { probeHealth } from "./health.ts";
@@ -21,6 +24,8 @@ export interface LiveViewOptions {
   /** quotes go out at most once per interval per instrument (250 ms: ≤ 4 a second) */
   quoteIntervalMs: number;
   riskIntervalMs: number;
+  /** who watches the declared actors (the node serving the console): names the watch's consumer */
+  owner: string;
   log: Logger;
 }
 
@@ -77,12 +82,16 @@ export class LiveView {
   private readonly orderInfo = new Map<string, { instrument: string; side: string; strategy: string; book: string }>();
   private readonly books = new Map<string, BookView>();
   private readonly dirtyBooks = new Set<string>();
+  /** the actors declared to run (config `actors.>`), by one watch: health compares them with the tree */
+  private readonly declared: BucketKeys;
+  private declaredKnown = false;
 
   constructor(
     private readonly o: LiveViewOptions,
     private readonly push: Push,
   ) {
     for (const b of o.books ?? []) this.bookView(b);
+    this.declared = new BucketKeys(o.nc, { bucket: buckets.config, filter: "actors.>", owner: o.owner, log: o.log });
   }
 
   start(): void {
@@ -106,6 +115,12 @@ export class LiveView {
     this.loop(this.o.treeIntervalMs, () => this.pollTree());
     this.loop(this.o.healthIntervalMs, () => this.pollHealth());
     this.loop(this.o.riskIntervalMs, () => this.pollRisk());
+    this.declared.start().then(
+      () => {
+        this.declaredKnown = true;
+      },
+      (e) => this.o.log.warn("console cannot read the declared actors: health checks nodes and the tree only", { bucket: buckets.config, error: errorMessage(e) }),
+    );
   }
 
   /** Polling costs the cluster work; it runs only while a browser watches. */
@@ -159,7 +174,10 @@ export class LiveView {
   }
 
   private async pollHealth(): Promise<void> {
-    this.health = await probeHealth({ nc: this.o.nc, natsMonitorUrl: this.o.natsMonitorUrl, questdbUrl: this.o.questdbUrl });
+    // The first health must not call a cluster empty only because the tree was not asked yet.
+    if (!this.treeAt) await this.pollTree();
+    const declared = this.declaredKnown ? this.declared.keys().map((k) => { const r = parseKvKey(k.slice("actors.".length)); return `${r.kind}/${r.id}`; }) : undefined;
+    this.health = await probeHealth({ nc: this.o.nc, natsMonitorUrl: this.o.natsMonitorUrl, questdbUrl: this.o.questdbUrl, cluster: { tree: this.tree, declared } });
     this.push({ type: "health", health: this.health }, true);
   }
 
@@ -258,6 +276,13 @@ export class LiveView {
     const b = this.bookView(p.id);
     const { type, ...fields } = m;
     const row: Record<string, unknown> = { event: p.event ?? type, ...(displayUnits(fields) as Record<string, unknown>) };
+    // A limit alert measures money: its value and threshold are fixed-point whatever integer type carried them.
+    if (typeof row.limit === "string" && row.event !== "OrderDenied") for (const k of ["value", "threshold"] as const) if (typeof row[k] === "number") row[k] = formatFixed(row[k]);
+    // A denial's limit and value are in the unit of its reason (quantity, money, bps, a count): its message says them.
+    if (row.event === "OrderDenied") {
+      delete row.limit;
+      delete row.value;
+    }
     pushRing(b.events, row, 100);
     switch (row.event) {
       case "PositionChanged":
@@ -319,6 +344,7 @@ export class LiveView {
 
   stop(): void {
     this.stopped = true;
+    void this.declared.stop();
     for (const t of this.timers) clearTimeout(t);
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];

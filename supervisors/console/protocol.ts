@@ -173,9 +173,29 @@ export interface StreamHealth {
   lastSeq: number;
 }
 
-/** What the console's health panel shows; a probe that fails says why instead of throwing. */
+/** Nodes and actors as the supervision tree and the declared actors (config `actors.>`) show them. */
+export interface ClusterHealth {
+  ok: boolean;
+  /** nodes that answered the tree or are live in placement */
+  nodes: string[];
+  /** actors running in some cell */
+  running: number;
+  /** actors declared to run somewhere; absent when the declarations could not be read */
+  declared?: number;
+  /** declared actors no node runs (kind/id), quarantined ones excepted */
+  missing: string[];
+  quarantined: string[];
+}
+
+/**
+ * What the console's health panel shows; a probe that fails says why instead of throwing. `status` is "degraded"
+ * whenever `reasons` has an entry: every probe and check adds its own, so a new check is one more reason.
+ */
 export interface Health {
   at: number;
+  status: "ok" | "degraded";
+  reasons: string[];
+  cluster?: ClusterHealth;
   nats: { ok: boolean; server?: string; version?: string; rttMs?: number; healthz?: string; error?: string };
   jetstream: { ok: boolean; streams: StreamHealth[]; error?: string };
   questdb: { ok: boolean; configured: boolean; latencyMs?: number; error?: string };

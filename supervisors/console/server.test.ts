@@ -1,13 +1,17 @@
+import { Kvm } from "@nats-io/kv";
 import t from "tap";
 import { fromNumber } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
-import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
+import { decodeMessage, encodeMessage, encodePayload } from "../../infra/nats/codec.ts";
+import { buckets } from "../../infra/nats/resources.ts";
+import { kvKey } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { admin, command } from "../node/admin-client.ts";
 import { startTestNode } from "../node/testing.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 import { signToken } from "./auth.ts";
 import { startConsole } from "./server.ts";
+import type { Health } from "./protocol.ts";
 import { actorIn, ConsoleClient } from "./testing.ts";
 
 const K = "counter-snapshot";
@@ -120,6 +124,17 @@ t.test("the console over a real node", async (t) => {
     t.match(h.nats, { ok: true, healthz: "ok" });
     t.ok((h.jetstream!.streams as unknown[]).length > 0, "the platform's streams are listed");
     t.match(h.questdb, { ok: false, configured: false });
+  });
+
+  t.test("health checks the cluster: the node and its declared actor running are healthy, a declared actor no node runs is a reason", async (t) => {
+    const ok = await viewer.waitFor((f) => f.type === "health" && (f.health as Health).cluster?.running === 1, "health with x running");
+    t.match((ok.health as Health).cluster, { ok: true, nodes: ["n1"], running: 1, declared: 1, missing: [] });
+    const kv = await new Kvm(f.nc).open(buckets.config);
+    await kv.put(`actors.${kvKey("ghost", "g1")}`, encodePayload({ kind: "ghost", id: "g1" }));
+    t.teardown(() => kv.delete(`actors.${kvKey("ghost", "g1")}`));
+    const from = viewer.frames.length;
+    const bad = (await viewer.waitFor((f) => f.type === "health" && (f.health as Health).status === "degraded", "degraded health", 10_000, from)).health as Health;
+    t.match(bad.reasons, [/declared actor not running: ghost\/g1/], "the missing actor is named");
   });
 
   t.test("a frame that fails validation is answered with the field at fault", async (t) => {

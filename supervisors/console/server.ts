@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -27,6 +28,8 @@ export interface ConsoleOptions {
   healthIntervalMs?: number;
   quoteIntervalMs?: number;
   riskIntervalMs?: number;
+  /** the node serving the console: its watches are named after it (default: a name of this console's own) */
+  node?: string;
   /** how often sockets are pinged and expired tokens ended */
   sessionCheckMs?: number;
   log?: Logger;
@@ -85,6 +88,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       healthIntervalMs: o.healthIntervalMs ?? 2_000,
       quoteIntervalMs: o.quoteIntervalMs ?? 250,
       riskIntervalMs: o.riskIntervalMs ?? 2_000,
+      owner: o.node ? `${o.node}_console` : `console_${randomUUID().slice(0, 8)}`,
       log,
     },
     broadcast,

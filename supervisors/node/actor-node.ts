@@ -3,8 +3,10 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { type ActorKind, type ActorLifecycle, defaultSupervision, errorMessage, subjects, systemClock } from "../../actors/contract/index.ts";
 import { type Config, loadConfig } from "../../infra/config/index.ts";
 import { encodeMessage, encodePayload, decodePayload } from "../../infra/nats/codec.ts";
+import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
+import { withConsumerRoom } from "../../infra/nats/consumer-room.ts";
 import { buckets } from "../../infra/nats/resources.ts";
-import { kvKey } from "../../infra/nats/snapshot-store.ts";
+import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { Cell, HungCellError } from "../cells/cell.ts";
 import { type ActorRef, Placement } from "../placement/placement.ts";
@@ -47,7 +49,9 @@ export class ActorNode {
   private config!: KV;
   /** actors this node hosts (placement gave it their lease) */
   private readonly hosted = new Map<string, ActorRef>();
+  /** the cluster's quarantine records (kind/id → reason), kept current by one watch of `quarantine.>` */
   private readonly quarantined = new Map<string, string>();
+  private quarantineView: BucketKeys | undefined;
   private readonly hangs = new Map<string, RestartIntensity>();
   private subs: Subscription[] = [];
   /** what the kinds module holds open on this thread (its KV watches), if it says */
@@ -62,13 +66,16 @@ export class ActorNode {
     for (const k of kinds) this.kinds.set(k.name, k);
     for (const d of deployable) this.deployable.set(d.kind, d);
     this.config = await new Kvm(this.o.nc).open(buckets.config);
-    for await (const k of await this.config.keys("quarantine.>")) {
-      const e = await this.config.get(k);
-      if (e?.operation === "PUT") {
-        const q = decodePayload(e.value) as ActorRef & { reason: string };
-        this.quarantined.set(keyOf(q), q.reason);
-      }
-    }
+    // Every node follows the records live: one read at start let an actor quarantined later return on another node.
+    this.quarantineView = new BucketKeys(this.o.nc, {
+      bucket: buckets.config,
+      filter: "quarantine.>",
+      // Placement watches this bucket too, under the node's name: a consumer name of its own, same owner prefix.
+      owner: `${this.o.node}_quarantine`,
+      log: this.o.log,
+      onChange: (k, present) => void this.onQuarantineRecord(k.slice("quarantine.".length), present),
+    });
+    await withConsumerRoom(this.o.nc, this.o.node, this.o.log, () => this.quarantineView!.start());
     this.root = new Supervisor({
       name: `node ${this.o.node}`,
       strategy: "one_for_one",
@@ -169,6 +176,35 @@ export class ActorNode {
     const cell = this.cells[this.cellIndex(r)];
     if (cell) await cell.request({ op: "stop", ...r });
     this.o.log.debug("actor left this node", { actor: keyOf(r), why });
+    // Operators must see a lease loss: the actor is down until another node (or this one) takes the lease again.
+    if (why === "lease-lost") this.publishLifecycle({ event: "lease-lost", kind: r.kind, id: r.id, restarts: 0, reason: `lease on ${this.o.node} not renewed in time` });
+  }
+
+  /**
+   * A quarantine record written or deleted anywhere in the cluster. A record stops the actor if this node runs it
+   * (its lease may have moved here after the quarantine); a deletion by another node's release lets this node, when
+   * it holds the lease, run the actor again.
+   */
+  private async onQuarantineRecord(key: string, present: boolean): Promise<void> {
+    const r = parseKvKey(key);
+    const k = keyOf(r);
+    try {
+      if (!present) {
+        if (!this.quarantined.delete(k)) return;
+        this.hangs.delete(k);
+        if (this.hosted.has(k)) await this.cellOf(r).request({ op: "release", ...r });
+        return;
+      }
+      const known = this.quarantined.has(k);
+      if (!known) this.quarantined.set(k, "quarantined");
+      const e = await this.config.get(`quarantine.${key}`);
+      const reason = e?.operation === "PUT" ? String((decodePayload(e.value) as { reason?: unknown }).reason ?? "quarantined") : undefined;
+      if (reason === undefined || !this.quarantined.has(k)) return; // released meanwhile
+      this.quarantined.set(k, reason);
+      if (!known && this.hosted.has(k)) await this.cells[this.cellIndex(r)]?.request({ op: "quarantine", ...r, reason });
+    } catch (e) {
+      this.o.log.warn("quarantine record not applied", { actor: k, present, error: errorMessage(e) });
+    }
   }
 
   /** Asks the cluster to run an actor; placement picks the node. */
@@ -236,7 +272,8 @@ export class ActorNode {
     this.quarantined.delete(keyOf(r));
     this.hangs.delete(keyOf(r));
     await this.config.delete(`quarantine.${kvKey(r.kind, r.id)}`);
-    await this.cellOf(r).request({ op: "release", ...r });
+    // Only the lease holder runs it; elsewhere the deleted record is what the holder's watch acts on.
+    if (this.hosted.has(keyOf(r))) await this.cellOf(r).request({ op: "release", ...r });
     this.publishLifecycle({ event: "released", kind: r.kind, id: r.id, restarts: 0 });
   }
 
@@ -308,6 +345,7 @@ export class ActorNode {
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
     await this.placement.stop();
+    await this.quarantineView?.stop();
     await this.root.stop("shutdown");
     await this.closeKinds?.().catch(() => {});
   }

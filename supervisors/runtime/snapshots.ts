@@ -1,8 +1,7 @@
 import type { AnyMachineSnapshot } from "xstate";
 import { SnapshotFencedError, type SnapshotStore, type StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import type { ActorKind } from "../../actors/contract/index.ts";
-import { errorMessage } from "../../actors/contract/index.ts";
+import { type ActorKind, errorMessage } from "../../actors/contract/index.ts";
 
 /** A delayed event the machine raised: due at `dueUs`, armed while the actor runs, kept in its snapshot. */
 export interface PendingTimer {

@@ -1,9 +1,8 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseFixed } from "../../domain/index.ts";
-import { parseInstrumentId } from "../../contract/index.ts";
+import { parseInstrumentId, errorMessage } from "../../contract/index.ts";
 import type { ReplayRecord } from "./records.ts";
-import { errorMessage } from "../../contract/index.ts";
 
 /**
  * CSV replay files: a header line names the columns (any order), one record a line, blank lines skipped. The kind

@@ -16,4 +16,20 @@ export function findActor(kind: string, id: string): ActorRow | null {
 }
 
 export const statusOf = (a: ActorView): string => (a.status === "quarantined" || a.reason ? "quarantined" : (a.status ?? "unknown"));
-export const stateText = (v: unknown): string => (v === undefined || v === null ? "" : typeof v === "string" ? v : JSON.stringify(v));
+/** Words from a camelCase state name: "partiallyFilled" → "partially filled". */
+export const words = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").toLowerCase();
+
+/**
+ * A machine's state as words: nested states joined by "›" ({ open: { working: "partiallyFilled" } } → "open › working
+ * › partially filled"), parallel regions by ";". Operators read states, not JSON.
+ */
+export function stateText(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v !== "object") return words(String(v));
+  return Object.entries(v as Record<string, unknown>)
+    .map(([k, sub]) => {
+      const inner = stateText(sub);
+      return inner ? `${words(k)} › ${inner}` : words(k);
+    })
+    .join("; ");
+}

@@ -17,7 +17,26 @@ function niceStep(span: number, count: number): number {
 const decimalsOf = (step: number): number => Math.max(0, Math.min(8, -Math.floor(Math.log10(step)) + 1));
 const hhmmss = (ms: number): string => new Date(ms).toISOString().slice(11, 19);
 
-/** Draws `points` ([timeMs, price][]) into `canvas`, sized to its CSS box at the device pixel ratio. */
+/** Points further apart than this many typical spacings have no data between them: a gap. */
+const GAP_SPACINGS = 4;
+
+/**
+ * Where the series breaks: the index of each point that starts a new run. A gap is a spacing over GAP_SPACINGS
+ * times the median spacing (quotes arrive on a steady pump; a feed that stalls leaves a hole, never a slope).
+ */
+export function runStarts(points: [number, number][]): number[] {
+  const steps = points.slice(1).map((p, i) => p[0] - (points[i] as [number, number])[0]).sort((a, b) => a - b);
+  const median = steps[Math.floor(steps.length / 2)] ?? 0;
+  const starts = [0];
+  if (median <= 0) return starts;
+  for (let i = 1; i < points.length; i++) if ((points[i] as [number, number])[0] - (points[i - 1] as [number, number])[0] > GAP_SPACINGS * median) starts.push(i);
+  return starts;
+}
+
+/**
+ * Draws `points` ([timeMs, price][]) into `canvas`, sized to its CSS box at the device pixel ratio; a gap in time is
+ * left blank. The canvas's `data-runs` says how many unbroken runs were drawn.
+ */
 export function drawChart(canvas: HTMLCanvasElement, points: [number, number][], opts: { title?: string } = {}): void {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
@@ -88,18 +107,27 @@ export function drawChart(canvas: HTMLCanvasElement, points: [number, number][],
     g.stroke();
     g.fillText(hhmmss(t), Math.min(Math.max(xx, 24), w - padR - 24), h - padB / 2);
   }
-  // area and line
-  g.beginPath();
-  g.moveTo(x(t0), y(first[1]));
-  for (const [t, p] of points) g.lineTo(x(t), y(p));
+  // area and line, one run at a time: nothing is drawn across a gap
+  const starts = runStarts(points);
+  canvas.dataset.runs = String(starts.length);
   g.strokeStyle = LINE;
   g.lineWidth = 1.25;
-  g.stroke();
-  g.lineTo(x(t1), h - padB);
-  g.lineTo(x(t0), h - padB);
-  g.closePath();
   g.fillStyle = FILL;
-  g.fill();
+  starts.forEach((from, r) => {
+    const run = points.slice(from, starts[r + 1] ?? points.length);
+    const [ta, pa] = run[0] as [number, number];
+    const tb = (run[run.length - 1] as [number, number])[0];
+    g.beginPath();
+    g.moveTo(x(ta), y(pa));
+    for (const [t, p] of run) g.lineTo(x(t), y(p));
+    // a lone point between gaps is a short tick, so it stays visible
+    if (run.length === 1) g.lineTo(x(ta) + 2, y(pa));
+    g.stroke();
+    g.lineTo(x(tb), h - padB);
+    g.lineTo(x(ta), h - padB);
+    g.closePath();
+    g.fill();
+  });
   // last price tag
   const last = final[1];
   const yl = Math.round(y(last)) + 0.5;

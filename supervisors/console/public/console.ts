@@ -4,7 +4,7 @@
 import type { ServerFrame } from "../protocol.ts";
 import { hideSignIn, showSignIn, toast } from "./dialogs.js";
 import { $ } from "./dom.js";
-import { answered, connect, disconnect, linkUp, setLink, startLink, TOKEN_KEY } from "./link.js";
+import { answered, connect, disconnect, linkNodes, linkUp, setLink, startLink, TOKEN_KEY } from "./link.js";
 import { mountControls, renderControls } from "./panels/controls.js";
 import { renderDetail, selectActor } from "./panels/detail.js";
 import { renderHealth } from "./panels/health.js";
@@ -46,12 +46,14 @@ function onFrame(f: ServerFrame): void {
       state.health = f.health;
       if (!state.chartInstrument && state.quotes.size) state.chartInstrument = [...state.quotes.keys()].sort()[0] ?? null;
       renderAll();
+      showNodes();
       break;
     case "tree":
       state.tree = f.nodes;
       state.treeAt = f.at;
       renderTree();
       renderDetail();
+      showNodes();
       break;
     case "lifecycle":
       state.lifecycle.unshift(f.event);
@@ -100,6 +102,17 @@ function onFrame(f: ServerFrame): void {
       toast(f.message, false);
       break;
   }
+}
+
+/** Nodes in the tree (and live in placement): the link shows green only when one runs. */
+function showNodes(): void {
+  if (!state.treeAt) return;
+  const nodes = new Set<string>();
+  for (const n of state.tree) {
+    nodes.add(n.node);
+    for (const l of n.liveNodes ?? []) nodes.add(l);
+  }
+  linkNodes(nodes.size);
 }
 
 function renderAll(): void {

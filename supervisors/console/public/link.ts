@@ -16,7 +16,24 @@ let ws: WebSocket | null = null;
 let reqSeq = 0;
 const pending = new Map<number, (answer: Answer) => void>();
 let retryMs = 500;
+/** the server welcomed us on the current socket */
+let linked = false;
+/** nodes the cluster showed last (undefined: no tree yet) */
+let nodesSeen: number | undefined;
 let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The link as operators must read it: connected to the console is not "live" while no node runs anything. */
+function showLinked(): void {
+  if (nodesSeen === undefined) setLink("wait", "live · waiting for the tree");
+  else if (nodesSeen === 0) setLink("wait", "live · no nodes");
+  else setLink("on", "live");
+}
+
+/** The number of nodes the latest tree shows; the link turns green only when there is one. */
+export function linkNodes(n: number): void {
+  nodesSeen = n;
+  if (linked) showLinked();
+}
 
 export function setLink(kind: "on" | "off" | "wait", text: string): void {
   $("link").className = `dot dot-${kind}`;
@@ -54,6 +71,7 @@ export function connect(): void {
   ws.addEventListener("message", (e: MessageEvent<string>) => h.onFrame(JSON.parse(e.data) as ServerFrame));
   ws.addEventListener("close", (e) => {
     if (ws !== me) return;
+    linked = false;
     for (const [, p] of pending) p({ type: "disconnected", ok: false, error: { code: "disconnected", message: "connection lost before the answer came" } });
     pending.clear();
     if (e.code === 4401) {
@@ -69,13 +87,15 @@ export function connect(): void {
 /** The server welcomed us: the next drop retries quickly again. */
 export function linkUp(): void {
   retryMs = 500;
-  setLink("on", "live");
+  linked = true;
+  showLinked();
 }
 
 /** Closes the socket for good (sign-out): no reconnect follows. */
 export function disconnect(): void {
   const old = ws;
   ws = null;
+  linked = false;
   old?.close();
 }
 

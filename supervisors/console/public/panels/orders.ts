@@ -1,5 +1,13 @@
 import { $, esc } from "../dom.js";
+import type { OrderRow } from "../../protocol.ts";
+import { words } from "../actors.js";
 import { fmtPx, timeOfUs } from "../format.js";
+
+/** The order's state after an event, in words: OrderFilled with quantity left is "partially filled". */
+export function orderStateText(o: OrderRow): string {
+  if (o.event === "OrderFilled" && o.leavesQty !== undefined && Number(o.leavesQty) > 0) return "partially filled";
+  return words(o.event.replace(/^Order/, ""));
+}
 import { state } from "../state.js";
 
 /** The latest order events, newest first. */
@@ -11,7 +19,7 @@ export function renderOrders(): void {
         .map((o) => {
           const info = o.reason ? `${o.reason}${o.message ? `: ${o.message}` : ""}` : (o.cause ?? o.liquidity ?? o.orderType ?? "");
           const cls = /Rejected|Denied/.test(o.event) ? "err" : o.event === "OrderFilled" ? "up" : "";
-          return `<tr><td class="t dim">${timeOfUs(o.tsEvent)}</td><td class="mono">${esc(o.clientOrderId)}</td><td class="${cls}">${esc(o.event)}</td>
+          return `<tr><td class="t dim">${timeOfUs(o.tsEvent)}</td><td class="mono">${esc(o.clientOrderId)}</td><td class="${cls}" title="${esc(o.event)}">${esc(orderStateText(o))}</td>
 <td class="mono">${esc(o.instrument ?? "")}</td><td class="side-${esc(o.side)}">${esc(o.side ?? "")}</td><td class="r">${fmtPx(o.quantity)}</td><td class="r">${fmtPx(o.price)}</td>
 <td class="r">${o.lastQty ? `${fmtPx(o.lastQty)} @ ${fmtPx(o.lastPx)}` : ""}</td><td class="r">${fmtPx(o.cumQty)}</td><td class="r">${fmtPx(o.leavesQty)}</td>
 <td class="r">${fmtPx(o.avgPx)}</td><td class="dim" title="${esc(info)}">${esc(info)}</td></tr>`;

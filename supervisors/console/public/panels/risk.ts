@@ -1,4 +1,4 @@
-import type { BookFrame, KillSwitchView } from "../../protocol.ts";
+import type { BookFrame, KillSwitchView, RiskAlertRow } from "../../protocol.ts";
 import { confirmAction, toast } from "../dialogs.js";
 import { $, badge, closest, esc, table } from "../dom.js";
 import { fmtDec, fmtPx, signClass, timeOfUs } from "../format.js";
@@ -8,6 +8,12 @@ import { renderControls } from "./controls.js";
 
 const alertLevel = (event: string) =>
   event === "LimitBreached" || event === "KillSwitchEngaged" ? "failed" : event === "LimitCleared" || event === "KillSwitchReleased" ? "running" : "restarting";
+
+/** An alert's detail: a limit alert's measure against its threshold (decimals), else its message. */
+function alertText(a: RiskAlertRow): string {
+  if (a.event !== "OrderDenied" && a.limit && a.value !== undefined) return `${a.limit} ${fmtPx(a.value)} / ${fmtPx(a.threshold)}`;
+  return a.message ?? a.reason ?? a.by ?? "";
+}
 
 function bookCard(b: BookFrame): string {
   const r = b.report;
@@ -46,7 +52,7 @@ ${table(
     .slice()
     .reverse()
     .slice(0, 8)
-    .map((a) => [timeOfUs(a.tsEvent), badge(alertLevel(a.event), a.event), esc(a.limit ? `${a.limit} ${a.value ?? ""} / ${a.threshold ?? ""}` : (a.message ?? a.reason ?? a.by ?? ""))]),
+    .map((a) => [timeOfUs(a.tsEvent), badge(alertLevel(a.event), a.event), esc(alertText(a))]),
   "none",
 )}
 </div>`;

@@ -1,0 +1,50 @@
+import t from "tap";
+import { clusterHealth, healthReasons } from "./health.ts";
+import type { Health, NodeTree } from "./protocol.ts";
+
+const servers: Omit<Health, "status" | "reasons" | "cluster" | "at"> = {
+  nats: { ok: true },
+  jetstream: { ok: true, streams: [] },
+  questdb: { ok: false, configured: false },
+};
+const node = (name: string, actors: { id: string; status: string }[], quarantined: { key: string; reason: string }[] = []): NodeTree => ({
+  node: name,
+  liveNodes: [name],
+  cells: [{ cell: 0, status: "running", kinds: [{ kind: "venue", actors: actors.map((a) => ({ kind: "venue", ...a })) }] }],
+  quarantined,
+});
+const reasonsOf = (tree: NodeTree[], declared?: string[]) => healthReasons({ at: 0, ...servers, cluster: clusterHealth({ tree, declared }) });
+
+t.test("no node is never healthy, however green the servers are", async (t) => {
+  t.same(reasonsOf([]), ["no live node: nothing runs the actors"]);
+  t.same(healthReasons({ at: 0, ...servers }), [], "without a cluster picture only the servers count");
+});
+
+t.test("a node with an empty tree is degraded", async (t) => {
+  t.match(reasonsOf([node("n1", [])]), [/the supervision tree is empty: no actor runs on n1/]);
+});
+
+t.test("declared actors that no node runs are named; quarantined ones are reported as such, not as missing", async (t) => {
+  const tree = [node("n1", [{ id: "SIMX", status: "running" }, { id: "XNAS", status: "failed" }], [{ key: "venue/BATS", reason: "hung" }])];
+  const c = clusterHealth({ tree, declared: ["venue/SIMX", "venue/XNAS", "venue/BATS", "risk-book/demo"] });
+  t.same(c.missing, ["risk-book/demo", "venue/XNAS"]);
+  t.same(c.quarantined, ["venue/BATS"]);
+  t.equal(c.ok, false);
+  t.same(reasonsOf(tree, ["venue/SIMX", "venue/XNAS", "venue/BATS", "risk-book/demo"]), ["2 declared actors not running: risk-book/demo, venue/XNAS", "1 actor quarantined: venue/BATS"]);
+});
+
+t.test("every declared actor running on a live node is healthy", async (t) => {
+  const c = clusterHealth({ tree: [node("n1", [{ id: "SIMX", status: "running" }])], declared: ["venue/SIMX"] });
+  t.match(c, { ok: true, nodes: ["n1"], running: 1, declared: 1, missing: [] });
+  t.same(reasonsOf([node("n1", [{ id: "SIMX", status: "running" }])], ["venue/SIMX"]), []);
+});
+
+t.test("server problems and cluster problems are reasons side by side", async (t) => {
+  const reasons = healthReasons({ at: 0, ...servers, nats: { ok: false, error: "rtt: timeout" }, questdb: { ok: false, configured: true, error: "connection refused" }, cluster: clusterHealth({ tree: [] }) });
+  t.same(reasons, ["NATS: rtt: timeout", "QuestDB: connection refused", "no live node: nothing runs the actors"]);
+});
+
+t.test("a long list of missing actors stays one readable line", async (t) => {
+  const declared = Array.from({ length: 8 }, (_, i) => `venue/V${i}`);
+  t.same(reasonsOf([node("n1", [{ id: "other", status: "running" }])], declared), ["8 declared actors not running: venue/V0, venue/V1, venue/V2, venue/V3, venue/V4 and 3 more"]);
+});
