@@ -290,3 +290,30 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   });
   t.match(published(r, "VenueCancelOrder"), [{ message: { clientOrderId: "a", cause: "KILL_SWITCH" } }]);
 });
+
+t.test("a connection resumed in a new process logs on again at once from any state, with a fresh backoff and breaker", async (t) => {
+  const ready = start();
+  toReady(ready);
+  const degraded = start();
+  degraded.send({ type: "Start", nowUs: NOW });
+  for (let i = 1; i <= 3; i++) {
+    degraded.send({ type: "AdapterConnectFailed", reason: "refused", nowUs: NOW + i });
+    if (i < 3) degraded.clock.increment(degraded.ctx().nextDelayMs);
+  }
+  t.equal(degraded.state(), "degraded", "circuit open before the restart");
+  const backoff = start();
+  backoff.send({ type: "Start", nowUs: NOW });
+  backoff.send({ type: "AdapterDisconnected", reason: "drop", nowUs: NOW + 1 });
+  t.equal(backoff.state(), "backoff");
+  const connecting = start();
+  connecting.send({ type: "Start", nowUs: NOW });
+  for (const [name, c] of Object.entries({ ready, degraded, backoff, connecting })) {
+    const out = c.send({ type: "ResumeVenueSession", nowUs: NOW + 100 });
+    t.equal(c.state(), "connecting", `${name}: connecting`);
+    t.equal(published(out, "AdapterConnect").length, 1, `${name}: logs on again at once`);
+    t.match(c.ctx(), { attempt: 0, breaker: { mode: "CLOSED" } }, `${name}: the dead session's failures are forgotten`);
+    c.send({ type: "AdapterLoggedOn", nowUs: NOW + 101 });
+    c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 102 });
+    t.equal(c.state(), "ready", `${name}: ready after reconciling`);
+  }
+});

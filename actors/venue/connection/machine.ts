@@ -59,6 +59,8 @@ export const venueConnectionMachine = setup({
     connect: enqueueActions(({ context, enqueue }) => enact(enqueue, connect(context))),
     disconnect: enqueueActions(({ context, enqueue }) => enact(enqueue, disconnect(context))),
     loggedOn: assign({ attempt: 0, breaker: closedBreaker }),
+    /** a new process starts a new session: the old session's failures say nothing about this one */
+    freshSession: assign({ attempt: 0, nextDelayMs: 0, breaker: closedBreaker }),
     requestState: enqueueActions(({ context, enqueue }) => enact(enqueue, requestState(context))),
     failure: enqueueActions(({ context, enqueue }) => enact(enqueue, decideFailure(context))),
     /** timers move the connection's clock by their delay, so the breaker window sees time pass without input */
@@ -97,6 +99,10 @@ export const venueConnectionMachine = setup({
     VenueCancelOrder: { actions: ["clock", "holdCommand"] },
     ActivateKillSwitch: { actions: ["clock", "killSwitch"] },
     ReleaseKillSwitch: { actions: ["clock", "releaseKillSwitch"] },
+    // Whatever state the snapshot held (ready, backoff, degraded, ...), the session it describes is gone: log on
+    // again now and reconcile. Waiting out a backoff or a circuit cool-down of the dead process kept a restarted
+    // platform refusing orders with VENUE_NOT_READY.
+    ResumeVenueSession: { target: ".connecting", reenter: true, actions: ["clock", "freshSession"] },
   },
   states: {
     disconnected: {

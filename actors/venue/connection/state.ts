@@ -38,6 +38,8 @@ export const defaultVenueConnectionConfig: Omit<VenueConnectionConfig, "venue"> 
 type Delivered<T> = T & { nowUs: number };
 export type VenueConnectionInput =
   | { type: "Start"; nowUs: number }
+  /** the connection restored in a new process (node or cell restart): its venue session died with the old one */
+  | { type: "ResumeVenueSession"; nowUs: number }
   | AdapterEvent
   | Delivered<ExecutionReport & { type: "ExecutionReport" }>
   | Delivered<VenueNewOrder & { type: "VenueNewOrder" }>
