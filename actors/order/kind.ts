@@ -11,6 +11,8 @@ export const orderKind = () =>
     persistence: "event-sourced",
     spawnOnDemand: true,
     spawnOn: ["SubmitOrder"],
+    // restored from its journal in a new process: reports sent to it while it was down are lost, so ask
+    resumeWith: { type: "ResumeOrder" },
     retireWhen: (e) =>
       e.type === "OrderCancelled" || e.type === "OrderRejected" || e.type === "OrderExpired" || (e.type === "OrderFilled" && e.leavesQty === 0),
     summarize: (c) => {

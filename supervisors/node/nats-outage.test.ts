@@ -26,14 +26,16 @@ t.test("nats-server killed with -9 under a node on an external server: the node 
     // what is tested is the outage: a cell slowed by a loaded test machine is not to be ended as hung meanwhile
     AM_HANG_BUDGET_MS: "5000",
   });
-  await node.waitFor(/node up/, 60_000);
+  await node.waitFor(/node up/, 180_000);
   const protos = loadProtos();
   const address = `127.0.0.1:${gatewayPort}`;
   const Health = protos.client("Health");
   const health = new Health(address, grpc.credentials.createInsecure());
   const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
   const market = new (protos.client("MarketData"))(address, grpc.credentials.createInsecure());
-  t.teardown(() => [health, trading, market].forEach((c) => c.close()));
+  t.teardown(() => {
+    for (const c of [health, trading, market]) c.close();
+  });
   const trader = new grpc.Metadata();
   trader.set("authorization", `Bearer ${await mintToken(secret, { subject: "tess-trader", role: "trader", ttlS: 600 })}`);
   const status = async () => (await call<{ status: string }>(health, "Check", { service: "" }, new grpc.Metadata(), 1_000)).status;
@@ -51,7 +53,7 @@ t.test("nats-server killed with -9 under a node on an external server: the node 
   };
 
   await eventually("the exchange quoting", async () => ((await call<{ asks: Msg[] }>(market, "GetBook", { instrument: MINE, depth: 1 }, trader)).asks.length > 0), POLL);
-  await trade(`outage.before.${Date.now()}`);
+  await eventually("an order trades before the outage", () => trade(`outage.before.${Date.now()}`).catch(() => undefined), { timeoutMs: 60_000, everyMs: 500 });
   t.equal(await status(), "SERVING");
 
   const [natsPid] = f.infra.pids;

@@ -61,5 +61,6 @@ export async function restore(t: RestoreTarget): Promise<void> {
     }
   }
   if (fresh && kind.startWith) t.enqueue("start", { ...kind.startWith });
-  else if (stored && kind.resumeWith) t.enqueue("resume", { ...kind.resumeWith });
+  // restored from a snapshot or from its journal: an actor that lived before resumes
+  else if (!fresh && kind.resumeWith) t.enqueue("resume", { ...kind.resumeWith });
 }

@@ -1,7 +1,10 @@
 import { assign, enqueueActions, setup } from "xstate";
 import type { Emitted } from "../../contract/index.ts";
 import {
+  answerHeldStatus,
   connect,
+  decideStatus,
+  holdStatus,
   decideFailure,
   decideHeld,
   decideKillSwitch,
@@ -84,6 +87,13 @@ export const venueConnectionMachine = setup({
     killSwitch: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "ActivateKillSwitch") enact(enqueue, decideKillSwitch(context, event.reason));
     }),
+    holdStatus: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "VenueOrderStatusRequest") enact(enqueue, holdStatus(context, event));
+    }),
+    answerStatus: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "VenueOrderStatusRequest") enact(enqueue, decideStatus(context, event));
+    }),
+    answerHeldStatus: enqueueActions(({ context, enqueue }) => enact(enqueue, answerHeldStatus(context))),
     sendKillCancels: enqueueActions(({ context, enqueue }) => enact(enqueue, killCancels(context))),
     releaseKillSwitch: enqueueActions(({ context, enqueue }) => enact(enqueue, decideRelease(context))),
   },
@@ -97,6 +107,7 @@ export const venueConnectionMachine = setup({
     VenueNewOrder: { actions: ["clock", "holdCommand"] },
     VenueReplaceOrder: { actions: ["clock", "holdCommand"] },
     VenueCancelOrder: { actions: ["clock", "holdCommand"] },
+    VenueOrderStatusRequest: { actions: ["clock", "holdStatus"] },
     ActivateKillSwitch: { actions: ["clock", "killSwitch"] },
     ReleaseKillSwitch: { actions: ["clock", "releaseKillSwitch"] },
     // Whatever state the snapshot held (ready, backoff, degraded, ...), the session it describes is gone: log on
@@ -131,8 +142,9 @@ export const venueConnectionMachine = setup({
       after: { reconcileTimeout: { target: "failed", actions: ["elapseReconcile", "disconnect", "failure"] } },
     },
     ready: {
-      entry: "sendKillCancels",
+      entry: ["sendKillCancels", "answerHeldStatus"],
       on: {
+        VenueOrderStatusRequest: { actions: ["clock", "answerStatus"] },
         VenueNewOrder: { actions: ["clock", "routeCommand"] },
         VenueReplaceOrder: { actions: ["clock", "routeCommand"] },
         VenueCancelOrder: { actions: ["clock", "routeCommand"] },
