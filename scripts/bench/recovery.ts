@@ -19,6 +19,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { subjects } from "../../actors/contract/index.ts";
+// the message types this bench decodes: order and risk events, the exchange's state snapshot
+import "../../actors/domain/index.ts";
+import "../../actors/exchange/index.ts";
 import { freePort, repoRoot } from "../../infra/local/index.ts";
 import { connectNats, decodeMessage, encodeMessage, type Message } from "../../infra/nats/index.ts";
 import { readEvents } from "../../infra/nats/event-reader.ts";
@@ -97,13 +100,14 @@ async function request(nc: NatsConnection, kind: string, id: string, message: Me
 const submittedAt = new Map<string, number>();
 const fillsSeen: { clientOrderId: string; at: number }[] = [];
 function watchFlow(nc: NatsConnection): void {
-  nc.subscribe(subjects.evt("order", "*", "OrderSubmitted"), {
+  // wildcards written out: the subject builder escapes "*" as it would an id
+  nc.subscribe("am.evt.order.*.OrderSubmitted", {
     callback: (_e, m) => {
       const id = String(decodeMessage(m.data, m.headers, true).message.clientOrderId);
       if (!submittedAt.has(id)) submittedAt.set(id, Date.now());
     },
   });
-  nc.subscribe(subjects.evt("order", "*", "OrderFilled"), {
+  nc.subscribe("am.evt.order.*.OrderFilled", {
     callback: (_e, m) => void fillsSeen.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
   });
 }
