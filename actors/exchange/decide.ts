@@ -4,6 +4,8 @@ import type { SimulatedVenueSession } from "./venue-session.ts";
 
 type In<T> = T & { nowUs: number };
 export type SimulatedVenueInput =
+  /** the venue (re)started: a new trading session, and no client has a session in it yet */
+  | In<{ type: "OpenTradingSession" }>
   | In<{ type: "AdapterConnect"; venue: string }>
   | In<{ type: "AdapterDisconnect"; venue: string; reason: string }>
   | In<{ type: "AdapterRequestState"; venue: string; sinceSeq: number }>
@@ -26,6 +28,11 @@ export function decide(session: SimulatedVenueSession, event: SimulatedVenueInpu
   const out: Emitted[] = [];
   const now = event.nowUs;
   switch (event.type) {
+    case "OpenTradingSession":
+      // A client still connected to the previous session (its venue connection outlived our restart) must log on
+      // again and reconcile now, not at its next order: until then its open orders exist only on its side.
+      session.disconnect(now, "venue restarted: a new trading session", out);
+      break;
     case "AdapterConnect":
       session.connect(now, out);
       break;

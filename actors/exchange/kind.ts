@@ -24,6 +24,7 @@ export const exchangeKind = (catalogue: ExchangeCatalogue) =>
     // all quotes: the session ignores instruments not listed on its venue
     consumes: (venue) => [subjects.cmd("venue-adapter", venue), subjects.mdAll("quote")],
     persistence: "none",
+    startWith: { type: "OpenTradingSession" },
     batchAs: "QuoteBatch",
     mailboxCapacity: 50_000,
     summarize: (c) => {

@@ -12,9 +12,11 @@ const INSTRUMENT = "SIM001.SIMX";
 function wire(t: { teardown(fn: () => void): void }) {
   let now = NOW;
   const toOrders: ExecutionReport[] = [];
-  const exchange = createActor(simulatedVenueMachine, {
-    input: { venue: "SIMX", instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }], background: { levels: 3, stepTicks: 1, quantity: fromNumber(100) }, seqBase: 1000 },
-  });
+  const newExchange = (seqBase: number) =>
+    createActor(simulatedVenueMachine, {
+      input: { venue: "SIMX", instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }], background: { levels: 3, stepTicks: 1, quantity: fromNumber(100) }, seqBase },
+    });
+  let exchange = newExchange(1000);
   // a simulated clock: the connection's reconnect timers fire only when the test moves time
   const clock = new SimulatedClock();
   const conn = createActor(venueConnectionMachine, { clock, input: { venue: "SIMX", backoffBaseMs: 100, backoffMaxMs: 100 } });
@@ -49,7 +51,25 @@ function wire(t: { teardown(fn: () => void): void }) {
     conn.stop();
     exchange.stop();
   });
-  return { exchange, conn, send, wait, toOrders, now: () => now };
+  /** the exchange process restarts: a fresh venue (no persistence) that opens a new trading session */
+  const restartExchange = () => {
+    exchange.stop();
+    exchange = newExchange(1_000_000);
+    exchange.on("*", route);
+    exchange.start();
+    send("exchange", { type: "OpenTradingSession" });
+  };
+  return {
+    get exchange() {
+      return exchange;
+    },
+    conn,
+    send,
+    wait,
+    toOrders,
+    restartExchange,
+    now: () => now,
+  };
 }
 
 const quote = (bid: number, ask: number, nowUs: number) => ({ type: "Quote", instrument: INSTRUMENT, bid: fromNumber(bid), ask: fromNumber(ask), bidSize: fromNumber(5), askSize: fromNumber(5), seq: 1, tsEvent: nowUs, tsInit: nowUs });
@@ -125,4 +145,21 @@ t.test("a state request lists our open orders and the executions after a sequenc
   const s = snapshots[0] as { openOrders: { clientOrderId: string; leavesQty: number }[]; executions: ExecutionReport[] };
   t.same(s.openOrders.map((o) => [o.clientOrderId, o.leavesQty]), [["o3", fromNumber(5)]]);
   t.same(s.executions.map((r) => r.execType), [ExecType.New]);
+});
+
+t.test("a restarted exchange drops its clients' sessions at once: the connection logs on again, closes the orders the new session does not know, and trades", async (t) => {
+  const w = wire(t);
+  w.send("conn", { type: "Start" });
+  w.send("exchange", quote(100, 100.1, w.now()));
+  w.send("conn", newOrder("o6", "BUY", 5, w.now(), 99));
+  t.equal(w.toOrders.at(-1)?.execType, ExecType.New, "resting before the restart");
+  w.restartExchange();
+  t.not(w.conn.getSnapshot().value, "ready", "the connection learnt of the new session without sending anything");
+  w.wait(1_000);
+  t.equal(w.conn.getSnapshot().value, "ready", "logged on to the new session and reconciled");
+  t.match(w.toOrders.at(-1), { clientOrderId: "o6", execType: ExecType.Canceled, text: /not open at the venue/ }, "the forgotten order is closed, with the reason");
+  t.same(w.conn.getSnapshot().context.orders, {}, "nothing left open on our side");
+  w.send("exchange", quote(100, 100.02, w.now()));
+  w.send("conn", newOrder("o7", "BUY", 1, w.now()));
+  t.equal(w.toOrders.at(-1)?.execType, ExecType.Fill, "trading again");
 });

@@ -20,6 +20,8 @@ export const orderKind = () =>
         return o !== null && isTerminal(o.status);
       },
     },
+    // restored from its journal in a new process: reports sent to it while it was down are lost, so ask
+    resumeWith: { type: "ResumeOrder" },
     summarize: (c) => {
       const o = (c as { order: { status: string; cumQty: number; quantity: number } | null }).order;
       return o ? { status: o.status, cumQty: o.cumQty, quantity: o.quantity } : { status: "NONE" };

@@ -13,7 +13,9 @@ import { answerGetOrder } from "./view.ts";
 export type OrderJournalInput = OrderEvent & { nowUs?: number };
 /** A query (request/reply): answered from the state, never journaled. */
 export type OrderQueryInput = GetOrder & { type: "GetOrder"; nowUs: number };
-export type OrderInput = OrderCommandInput | OrderJournalInput | OrderQueryInput;
+/** the order restored in a new process: what the venue did with it meanwhile may not have reached it */
+export type OrderResumeInput = { type: "ResumeOrder"; nowUs: number };
+export type OrderInput = OrderCommandInput | OrderJournalInput | OrderQueryInput | OrderResumeInput;
 
 export interface OrderMachineInput {
   capabilities?: VenueCapabilities;
@@ -110,8 +112,21 @@ export const orderMachine = setup({
       const { type: _t, ...reply } = answerGetOrder(context.order, event.clientOrderId);
       enqueue.emit({ type: "reply", ...reply } as Emitted);
     }),
+    /**
+     * FIX's order status request after a restart: an open order at the venue asks its venue connection, which
+     * answers with the venue's reports, or closes the order with a reason when the venue does not know it.
+     */
+    askVenue: enqueueActions(({ context, event, enqueue }) => {
+      const o = context.order;
+      if (event.type !== "ResumeOrder" || o === null || isTerminal(o.status) || !o.atVenue) return;
+      enqueue.emit({
+        type: "publish",
+        subject: subjects.cmd("venue", o.venue),
+        message: { type: "VenueOrderStatusRequest", clientOrderId: o.clientOrderId, instrument: o.instrument, side: o.side, cumQty: o.cumQty, acknowledged: o.acked, tsEvent: event.nowUs, tsInit: event.nowUs },
+      });
+    }),
     applyJournal: assign({
-      order: ({ context, event }) => (isCommand(event) || event.type === "GetOrder" ? context.order : evolve(context.order, event as OrderJournalInput)),
+      order: ({ context, event }) => (isCommand(event) || event.type === "GetOrder" || event.type === "ResumeOrder" ? context.order : evolve(context.order, event as OrderJournalInput)),
     }),
     settleReplaced: assign({ order: ({ context }) => (context.order ? settleReplaced(context.order) : null) }),
     armExpiry: assign({
@@ -143,6 +158,7 @@ export const orderMachine = setup({
     Quote: { actions: "handle" },
     Trade: { actions: "handle" },
     GetOrder: { actions: "answer" },
+    ResumeOrder: { actions: "askVenue" },
     ...Object.fromEntries(orderEventTypes.map((t) => [t, { actions: "applyJournal" as const }])),
   },
   states: {

@@ -22,6 +22,13 @@ export interface RunningChild {
   readonly name: string;
   readonly pid: number;
   stop(): Promise<void>;
+  /** Ends the server at once (SIGKILL), without waiting. */
+  kill(): void;
+  /**
+   * Called once when the server process ends for any reason, with its exit code or signal; a listener added after
+   * the end is called at once. Its supervisor restarts it on an end it did not ask for.
+   */
+  onExit(listener: (how: string) => void): void;
 }
 
 const running = new Set<ChildProcess>();
@@ -80,13 +87,22 @@ export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
   child.stderr?.pipe(log);
   running.add(child);
   let exitCode: number | null | undefined;
+  let how = "";
+  const exitListeners: ((how: string) => void)[] = [];
   const exited = new Promise<void>((resolve) =>
     child.once("close", (code, signal) => {
       exitCode = code ?? (signal ? -1 : 0);
+      how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       running.delete(child);
       resolve();
+      for (const l of exitListeners.splice(0)) l(how);
     }),
   );
+  const onExit = (listener: (how: string) => void): void => {
+    if (exitCode !== undefined) listener(how);
+    else exitListeners.push(listener);
+  };
+  const kill = (): void => void child.kill("SIGKILL");
   const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
   if (child.pid === undefined) throw new Error(`${spec.name}: could not start ${spec.command}: ${await spawnError}`);
   const guardian = spawnGuardian(child.pid);
@@ -112,7 +128,7 @@ export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
       await stop();
       throw new Error(`${spec.name} exited with code ${exitCode} before it was ready: ${lastLines(spec.logFile)} (log: ${spec.logFile})`);
     }
-    if (await spec.isReady().catch(() => false)) return { name: spec.name, pid: child.pid, stop };
+    if (await spec.isReady().catch(() => false)) return { name: spec.name, pid: child.pid, stop, kill, onExit };
     await sleep(100);
   }
   await stop();

@@ -8,7 +8,9 @@ import { type RunningQuestdb, startQuestdbServer } from "./questdb-server.ts";
 import { localTools, repoRoot } from "./tools.ts";
 
 export { freePort, isPortBound } from "./ports.ts";
+export { type NatsServerOptions, startNatsServer } from "./nats-server.ts";
 export { localTools, pinnedVersions, repoRoot } from "./tools.ts";
+export type { RunningChild } from "./child.ts";
 export type { RunningNats, RunningQuestdb };
 
 export interface LocalInfra {
@@ -38,46 +40,66 @@ async function startBoth(
   return { nats: nats.value, questdb: questdb.value };
 }
 
+/** How to start each local server from the configuration (data under varDir), and where it will listen. */
+export interface LocalServerStarters {
+  natsUrl: string;
+  natsMonitorUrl: string;
+  questdbUrl: string;
+  ports: number[];
+  nats: () => Promise<RunningNats>;
+  questdb: () => Promise<RunningQuestdb>;
+}
+
+/**
+ * The local servers' start functions: each start uses the same ports and data, so a restarted server is the same
+ * server to its clients. A server that does not exit on SIGTERM in time is killed and `onKilled` is told why.
+ */
+export function localServerStarters(config: Config, onKilled: (why: string) => void): LocalServerStarters {
+  const tools = localTools(config.cacheDir);
+  const varDir = isAbsolute(config.varDir) ? config.varDir : join(repoRoot, config.varDir);
+  return {
+    natsUrl: `nats://${config.host}:${config.natsPort}`,
+    natsMonitorUrl: `http://${config.host}:${config.natsMonitorPort}`,
+    questdbUrl: `http://${config.host}:${config.questdbHttpPort}`,
+    ports: [config.natsPort, config.natsMonitorPort, config.questdbHttpPort, config.questdbPgPort],
+    nats: () =>
+      startNatsServer({
+        binary: tools.natsServer,
+        host: config.host,
+        port: config.natsPort,
+        monitorPort: config.natsMonitorPort,
+        storeDir: join(varDir, "nats"),
+        logFile: join(varDir, "log", "nats-server.log"),
+        onKilled,
+      }),
+    questdb: () =>
+      startQuestdbServer({
+        java: tools.java,
+        jar: tools.questdbJar,
+        host: config.host,
+        httpPort: config.questdbHttpPort,
+        pgPort: config.questdbPgPort,
+        dataDir: join(varDir, "questdb"),
+        heapMb: config.questdbHeapMb,
+        logFile: join(varDir, "log", "questdb.log"),
+        onKilled,
+      }),
+  };
+}
+
 /**
  * The local platform's servers, from the configuration, data under varDir. Stop them with stop(); a server that does
  * not exit on SIGTERM in time is killed and `onKilled` is told why.
  */
 export async function startLocalInfra(config: Config, progress: Progress = () => {}, onKilled: (why: string) => void = progress): Promise<LocalInfra> {
-  const tools = localTools(config.cacheDir);
-  const varDir = isAbsolute(config.varDir) ? config.varDir : join(repoRoot, config.varDir);
-  const { nats, questdb } = await startBoth(
-    {
-      nats: () =>
-        startNatsServer({
-          binary: tools.natsServer,
-          host: config.host,
-          port: config.natsPort,
-          monitorPort: config.natsMonitorPort,
-          storeDir: join(varDir, "nats"),
-          logFile: join(varDir, "log", "nats-server.log"),
-          onKilled,
-        }),
-      questdb: () =>
-        startQuestdbServer({
-          java: tools.java,
-          jar: tools.questdbJar,
-          host: config.host,
-          httpPort: config.questdbHttpPort,
-          pgPort: config.questdbPgPort,
-          dataDir: join(varDir, "questdb"),
-          heapMb: config.questdbHeapMb,
-          logFile: join(varDir, "log", "questdb.log"),
-          onKilled,
-        }),
-    },
-    progress,
-  );
+  const starters = localServerStarters(config, onKilled);
+  const { nats, questdb } = await startBoth(starters, progress);
   return {
     natsUrl: nats.url,
     natsMonitorUrl: nats.monitorUrl,
     questdbUrl: questdb.httpUrl,
     pids: [nats.pid, questdb.pid],
-    ports: [config.natsPort, config.natsMonitorPort, config.questdbHttpPort, config.questdbPgPort],
+    ports: starters.ports,
     stop: async () => {
       progress("stopping nats-server and QuestDB");
       await Promise.all([nats.stop(), questdb.stop()]);

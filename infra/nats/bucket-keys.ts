@@ -1,4 +1,4 @@
-import { DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, type PushConsumer, type ConsumerMessages } from "@nats-io/jetstream";
+import { DeliverPolicy, type JetStreamClient, type JsMsg, jetstream, jetstreamManager, type PushConsumer, type ConsumerMessages } from "@nats-io/jetstream";
 import { type NatsConnection, nuid } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/log.ts";
 import { ownedConsumerPrefix } from "./consumer-room.ts";
@@ -69,11 +69,27 @@ export class BucketKeys {
     await this.close();
   }
 
+  private get namePrefix(): string {
+    return `${ownedConsumerPrefix(this.o.owner)}${this.o.bucket.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  }
+
+  /**
+   * Deletes this owner's consumers of an earlier watch still on the stream: a process killed with -9, or a delete
+   * lost while the server was away, leaves one under the same name, and the server refuses a second ("consumer
+   * already exists"), so a restarted node could not start.
+   */
+  private async releaseEarlier(): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    const earlier: string[] = [];
+    for await (const c of jsm.consumers.list(this.stream)) if (c.name.startsWith(this.namePrefix)) earlier.push(c.name);
+    for (const name of earlier) await jsm.consumers.delete(this.stream, name).catch(() => false);
+  }
+
   private async open(): Promise<void> {
+    await this.releaseEarlier();
     const consumer = await this.js.consumers.getPushConsumer(this.stream, {
-      // Unique per watch: a node restarted under the same id after a crash would otherwise collide with the consumer
-      // its dead predecessor left for the inactivity threshold ("consumer already exists").
-      name_prefix: `${ownedConsumerPrefix(this.o.owner)}${this.o.bucket.replace(/[^A-Za-z0-9_-]/g, "_")}_${nuid.next()}`,
+      // unique per watch as well: a delete of the earlier one can fail while the server is away
+      name_prefix: `${this.namePrefix}_${nuid.next()}`,
       filter_subjects: `${this.subjectPrefix}${this.o.filter ?? ">"}`,
       deliver_policy: DeliverPolicy.LastPerSubject,
       headers_only: true,

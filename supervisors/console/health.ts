@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { questdbSql } from "../../infra/questdb/index.ts";
@@ -27,7 +28,10 @@ async function probeNats(o: HealthTargets, timeoutMs: number): Promise<Health["n
   const info = o.nc.info;
   const out: Health["nats"] = { ok: !o.nc.isClosed(), ...(info ? { server: info.server_name, version: info.version } : {}) };
   try {
-    out.rttMs = Math.round((await o.nc.rtt()) * 100) / 100;
+    // while the client reconnects, rtt() waits for the server to come back: bounded, so the tile turns red
+    const rtt = await Promise.race([o.nc.rtt(), sleep(timeoutMs, undefined, { ref: false })]);
+    if (rtt === undefined) throw new Error(`no answer within ${timeoutMs} ms (server unreachable, client reconnecting)`);
+    out.rttMs = Math.round(rtt * 100) / 100;
   } catch (e) {
     out.ok = false;
     out.error = `rtt: ${errorMessage(e)}`;

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, resolveJwtSecret } from "../../infra/config/in
 import { startGateway } from "../../gateway/index.ts";
 import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type LocalInfra, repoRoot, startLocalInfra } from "../../infra/local/index.ts";
+import { repoRoot } from "../../infra/local/index.ts";
 import type { KV } from "@nats-io/kv";
 import { demoUniverse } from "../../actors/instrument/index.ts";
 import {
@@ -24,6 +24,8 @@ import { declareTables, questdbBarHistory } from "../../infra/questdb/index.ts";
 import { createLogger, type Logger } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { superviseLocalServers } from "./local-servers.ts";
+import { logNatsLink } from "./nats-link.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
@@ -67,11 +69,10 @@ async function main(): Promise<void> {
     let natsMonitorUrl: string | undefined;
     const edges: { console?: string; grpc?: string } = {};
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
-      const infra: LocalInfra = await startLocalInfra(
-        config,
-        (line) => log.info(line),
-        (why) => log.warn("local server killed", { why }),
-      );
+      const infra = await superviseLocalServers(config, log, (why) => {
+        log.error("node stopping: its local servers cannot run", { why });
+        void shutdown(why, 1);
+      });
       stack.push({ name: "local servers", stop: () => infra.stop() });
       natsUrl ??= infra.natsUrl;
       natsMonitorUrl = infra.natsMonitorUrl;
@@ -79,6 +80,7 @@ async function main(): Promise<void> {
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
+    logNatsLink(nc, natsUrl, log);
     // A server that went away first (killed by hand) leaves a connection that cannot drain: closing it is enough.
     stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
     const declared = await declareResources(nc, { replicas: config.replicas });

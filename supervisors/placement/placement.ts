@@ -23,6 +23,8 @@ export interface PlacementHooks {
 }
 
 const RENEW_MS = Math.floor(leaseTtlMs / 5);
+/** the server's answer to a renewal of a key that no longer exists */
+const KEY_GONE = "wrong last sequence: 0";
 /** a lease is renewed once it is this old: three chances before it expires */
 const RENEW_AGE_MS = Math.floor(leaseTtlMs / 3);
 const RENEW_TIMEOUT_MS = Math.floor(leaseTtlMs / 3);
@@ -168,6 +170,13 @@ export class Placement {
           headers.set("Nats-Expected-Last-Subject-Sequence", String(h.revision));
           const m = await this.inbox.request(`$KV.${buckets.leases}.${key}`, value, headers, RENEW_TIMEOUT_MS);
           const ack = JSON.parse(utf8.decode(m.data)) as { seq?: number; error?: { description?: string } };
+          if (ack.error?.description === KEY_GONE) {
+            // Our lease key is gone (it expired while we were cut off, or the server restarted without it): no
+            // other node holds it, so take it again; create fails if one took it meanwhile, and the journal fences.
+            h.revision = await this.leasesKv.create(key, value);
+            h.renewedAt = Date.now();
+            return;
+          }
           if (ack.error || typeof ack.seq !== "number") throw new Error(ack.error?.description ?? "no sequence in the acknowledgement");
           h.revision = ack.seq;
           h.renewedAt = Date.now();

@@ -63,6 +63,7 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
     }
   }
   if (fresh && kind.startWith) t.enqueue("start", { ...kind.startWith });
-  else if (stored && kind.resumeWith) t.enqueue("resume", { ...kind.resumeWith });
+  // restored from a snapshot or from its journal: an actor that lived before resumes
+  else if (!fresh && kind.resumeWith) t.enqueue("resume", { ...kind.resumeWith });
   return { revision: loaded?.revision ?? 0 };
 }

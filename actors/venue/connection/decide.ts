@@ -5,7 +5,7 @@ import { afterReport, trackReport, withOrder } from "./evolve.ts";
 import { VenueReason } from "./reasons.ts";
 import { type LocalOrder, reconcile } from "./reconcile.ts";
 import { backoffMs, breakerFailure, nextRandom, takeToken } from "./resilience.ts";
-import type { Outcome, VenueConnectionContext } from "./state.ts";
+import type { OrderStatusRequest, Outcome, VenueConnectionContext, VenueConnectionInput } from "./state.ts";
 
 /*
  * The decisions of a venue connection: for each command or venue answer, which context fields change and what goes
@@ -224,3 +224,49 @@ export function decideRelease(c: VenueConnectionContext): Outcome {
     emitted: [{ type: "domain", event: { type: "VenueKillSwitchReleased", venue: c.config.venue, ...stamp(c.nowUs) } }, reply(true, undefined, "released")],
   };
 }
+
+/**
+ * An order actor asks after its order. In the view: the venue's reports reach it as they come, nothing to say.
+ * Not in the view once reconciled: the venue does not have it open (what it executed was forwarded by
+ * reconciliation), so the order is closed, rejected if the venue never acknowledged it, with the reason.
+ */
+function answerStatus(c: VenueConnectionContext, q: OrderStatusRequest): Emitted[] {
+  if (c.orders[q.clientOrderId]) return [];
+  const now = c.nowUs;
+  const seq = c.lastVenueSeq;
+  const report: ExecutionReport = {
+    clientOrderId: q.clientOrderId,
+    execId: `recon:${q.clientOrderId}:status:${seq}`,
+    execType: q.acknowledged ? ExecType.Canceled : ExecType.Rejected,
+    instrument: q.instrument,
+    side: q.side,
+    lastQty: 0,
+    lastPx: 0,
+    cumQty: q.cumQty,
+    leavesQty: 0,
+    avgPx: 0,
+    fee: 0,
+    venueSeq: seq,
+    text: q.acknowledged
+      ? `${VenueReason.UnknownOrder}: not open at venue ${c.config.venue} after a restart`
+      : `${VenueReason.UnknownOrder}: venue ${c.config.venue} never received the order (lost in a restart)`,
+    ...stamp(now),
+  };
+  return [forward(report)];
+}
+
+type StatusInput = Extract<VenueConnectionInput, { type: "VenueOrderStatusRequest" }>;
+const requestOf = ({ clientOrderId, instrument, side, cumQty, acknowledged }: StatusInput): OrderStatusRequest => ({ clientOrderId, instrument, side, cumQty, acknowledged });
+
+/** In `ready`: answered at once. */
+export const decideStatus = (c: VenueConnectionContext, e: StatusInput): Outcome => ({ patch: {}, emitted: answerStatus(c, requestOf(e)) });
+
+/** Before the session is reconciled: held, so that reconciliation's reports go first. */
+export const holdStatus = (c: VenueConnectionContext, e: StatusInput): Outcome => ({
+  patch: { statusRequests: [...c.statusRequests.filter((q) => q.clientOrderId !== e.clientOrderId), requestOf(e)] },
+  emitted: [],
+});
+
+/** Entering `ready`: the held requests, answered against the reconciled view. */
+export const answerHeldStatus = (c: VenueConnectionContext): Outcome =>
+  c.statusRequests.length === 0 ? { patch: {}, emitted: [] } : { patch: { statusRequests: [] }, emitted: c.statusRequests.flatMap((q) => answerStatus(c, q)) };

@@ -23,3 +23,4 @@ export { type LocalOrder, type LocalView, type ReconcileAction, type Reconciliat
 export { VenueReason } from "./reasons.ts";
 export { backoffMs, type BreakerState, breakerFailure, closedBreaker, fullBucket, nextRandom, type TokenBucket, takeToken } from "./resilience.ts";
 export { venueKind } from "./kind.ts";
+export { VenueOrderStatusRequest } from "./status-request.ts";

@@ -16,6 +16,6 @@ export const venueKind = () =>
     snapshotEveryMs: 500,
     startWith: { type: "Start" },
     // the venue session died with the process that held it: reconnect and reconcile what the snapshot remembers
-    resumeWith: { type: "AdapterDisconnected", reason: "venue connection resumed in a new process" },
+    resumeWith: { type: "ResumeVenueSession" },
     summarize: (c) => ({ openOrders: Object.keys((c as { orders: object }).orders).length, lastVenueSeq: (c as { lastVenueSeq: number }).lastVenueSeq }),
   });

@@ -290,3 +290,58 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   });
   t.match(published(r, "VenueCancelOrder"), [{ message: { clientOrderId: "a", cause: "KILL_SWITCH" } }]);
 });
+
+t.test("a connection resumed in a new process logs on again at once from any state, with a fresh backoff and breaker", async (t) => {
+  const ready = start();
+  toReady(ready);
+  const degraded = start();
+  degraded.send({ type: "Start", nowUs: NOW });
+  for (let i = 1; i <= 3; i++) {
+    degraded.send({ type: "AdapterConnectFailed", reason: "refused", nowUs: NOW + i });
+    if (i < 3) degraded.clock.increment(degraded.ctx().nextDelayMs);
+  }
+  t.equal(degraded.state(), "degraded", "circuit open before the restart");
+  const backoff = start();
+  backoff.send({ type: "Start", nowUs: NOW });
+  backoff.send({ type: "AdapterDisconnected", reason: "drop", nowUs: NOW + 1 });
+  t.equal(backoff.state(), "backoff");
+  const connecting = start();
+  connecting.send({ type: "Start", nowUs: NOW });
+  for (const [name, c] of Object.entries({ ready, degraded, backoff, connecting })) {
+    const out = c.send({ type: "ResumeVenueSession", nowUs: NOW + 100 });
+    t.equal(c.state(), "connecting", `${name}: connecting`);
+    t.equal(published(out, "AdapterConnect").length, 1, `${name}: logs on again at once`);
+    t.match(c.ctx(), { attempt: 0, breaker: { mode: "CLOSED" } }, `${name}: the dead session's failures are forgotten`);
+    c.send({ type: "AdapterLoggedOn", nowUs: NOW + 101 });
+    c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 102 });
+    t.equal(c.state(), "ready", `${name}: ready after reconciling`);
+  }
+});
+
+t.test("a restored order asking after its order: held until reconciled, then closed with the reason when the venue does not have it", async (t) => {
+  const c = start();
+  c.send({ type: "Start", nowUs: NOW });
+  const ask = (id: string, acknowledged: boolean, nowUs: number): VenueConnectionInput => ({
+    type: "VenueOrderStatusRequest",
+    clientOrderId: id,
+    instrument: "AAPL.XNAS",
+    side: "BUY",
+    cumQty: q(2),
+    acknowledged,
+    tsEvent: nowUs,
+    tsInit: nowUs,
+    nowUs,
+  });
+  t.same(published(c.send(ask("lost", false, NOW + 1)), "ExecutionReport"), [], "held while logging on");
+  t.same(published(c.send(ask("gone", true, NOW + 2)), "ExecutionReport"), []);
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 3 });
+  const out = c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 4 });
+  t.equal(c.state(), "ready");
+  t.match(published(out, "ExecutionReport").map((e) => e.message), [
+    { clientOrderId: "lost", execType: "REJECTED", text: /never received/ },
+    { clientOrderId: "gone", execType: "CANCELED", cumQty: q(2), leavesQty: 0, text: /not open at venue XNAS/ },
+  ]);
+  c.send(newOrder("live", NOW + 5));
+  t.same(published(c.send(ask("live", false, NOW + 6)), "ExecutionReport"), [], "an order in the view is left to the venue's reports");
+  t.match(published(c.send(ask("other", true, NOW + 7)), "ExecutionReport")[0]?.message, { clientOrderId: "other", execType: "CANCELED" }, "answered at once when ready");
+});

@@ -1,7 +1,10 @@
 import { assign, enqueueActions, setup } from "xstate";
 import type { Emitted } from "../../contract/index.ts";
 import {
+  answerHeldStatus,
   connect,
+  decideStatus,
+  holdStatus,
   decideFailure,
   decideHeld,
   decideKillSwitch,
@@ -59,6 +62,8 @@ export const venueConnectionMachine = setup({
     connect: enqueueActions(({ context, enqueue }) => enact(enqueue, connect(context))),
     disconnect: enqueueActions(({ context, enqueue }) => enact(enqueue, disconnect(context))),
     loggedOn: assign({ attempt: 0, breaker: closedBreaker }),
+    /** a new process starts a new session: the old session's failures say nothing about this one */
+    freshSession: assign({ attempt: 0, nextDelayMs: 0, breaker: closedBreaker }),
     requestState: enqueueActions(({ context, enqueue }) => enact(enqueue, requestState(context))),
     failure: enqueueActions(({ context, enqueue }) => enact(enqueue, decideFailure(context))),
     /** timers move the connection's clock by their delay, so the breaker window sees time pass without input */
@@ -82,6 +87,13 @@ export const venueConnectionMachine = setup({
     killSwitch: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "ActivateKillSwitch") enact(enqueue, decideKillSwitch(context, event.reason));
     }),
+    holdStatus: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "VenueOrderStatusRequest") enact(enqueue, holdStatus(context, event));
+    }),
+    answerStatus: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "VenueOrderStatusRequest") enact(enqueue, decideStatus(context, event));
+    }),
+    answerHeldStatus: enqueueActions(({ context, enqueue }) => enact(enqueue, answerHeldStatus(context))),
     sendKillCancels: enqueueActions(({ context, enqueue }) => enact(enqueue, killCancels(context))),
     releaseKillSwitch: enqueueActions(({ context, enqueue }) => enact(enqueue, decideRelease(context))),
   },
@@ -95,8 +107,13 @@ export const venueConnectionMachine = setup({
     VenueNewOrder: { actions: ["clock", "holdCommand"] },
     VenueReplaceOrder: { actions: ["clock", "holdCommand"] },
     VenueCancelOrder: { actions: ["clock", "holdCommand"] },
+    VenueOrderStatusRequest: { actions: ["clock", "holdStatus"] },
     ActivateKillSwitch: { actions: ["clock", "killSwitch"] },
     ReleaseKillSwitch: { actions: ["clock", "releaseKillSwitch"] },
+    // Whatever state the snapshot held (ready, backoff, degraded, ...), the session it describes is gone: log on
+    // again now and reconcile. Waiting out a backoff or a circuit cool-down of the dead process kept a restarted
+    // platform refusing orders with VENUE_NOT_READY.
+    ResumeVenueSession: { target: ".connecting", reenter: true, actions: ["clock", "freshSession"] },
   },
   states: {
     disconnected: {
@@ -125,8 +142,9 @@ export const venueConnectionMachine = setup({
       after: { reconcileTimeout: { target: "failed", actions: ["elapseReconcile", "disconnect", "failure"] } },
     },
     ready: {
-      entry: "sendKillCancels",
+      entry: ["sendKillCancels", "answerHeldStatus"],
       on: {
+        VenueOrderStatusRequest: { actions: ["clock", "answerStatus"] },
         VenueNewOrder: { actions: ["clock", "routeCommand"] },
         VenueReplaceOrder: { actions: ["clock", "routeCommand"] },
         VenueCancelOrder: { actions: ["clock", "routeCommand"] },

@@ -2,6 +2,7 @@ import type { ExecutionReport, VenueCancelOrder, VenueNewOrder, VenueReplaceOrde
 import type { Emitted } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import type { LocalOrder } from "./reconcile.ts";
+import type { VenueOrderStatusRequest } from "./status-request.ts";
 import { type BreakerState, closedBreaker, fullBucket, type TokenBucket } from "./resilience.ts";
 
 export interface VenueConnectionConfig {
@@ -36,13 +37,19 @@ export const defaultVenueConnectionConfig: Omit<VenueConnectionConfig, "venue"> 
 };
 
 type Delivered<T> = T & { nowUs: number };
+
+/** What a status request asks about (VenueOrderStatusRequest without its stamps). */
+export type OrderStatusRequest = Omit<VenueOrderStatusRequest, "tsEvent" | "tsInit">;
 export type VenueConnectionInput =
   | { type: "Start"; nowUs: number }
+  /** the connection restored in a new process (node or cell restart): its venue session died with the old one */
+  | { type: "ResumeVenueSession"; nowUs: number }
   | AdapterEvent
   | Delivered<ExecutionReport & { type: "ExecutionReport" }>
   | Delivered<VenueNewOrder & { type: "VenueNewOrder" }>
   | Delivered<VenueCancelOrder & { type: "VenueCancelOrder" }>
   | Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>
+  | Delivered<VenueOrderStatusRequest & { type: "VenueOrderStatusRequest" }>
   | { type: "ActivateKillSwitch"; reason: string; nowUs: number }
   | { type: "ReleaseKillSwitch"; nowUs: number };
 
@@ -59,6 +66,8 @@ export interface VenueConnectionContext {
   lastVenueSeq: number;
   /** orders whose re-sent cancel must be answered before the connection is ready */
   awaiting: string[];
+  /** status requests that arrived before the session was reconciled: answered once it is */
+  statusRequests: OrderStatusRequest[];
 }
 
 /** What a decision produces: the context fields it changes and what the connection emits, in order. */
@@ -81,5 +90,6 @@ export function initialContext(input: Partial<VenueConnectionConfig> & { venue: 
     orders: {},
     lastVenueSeq: 0,
     awaiting: [],
+    statusRequests: [],
   };
 }
