@@ -2,7 +2,7 @@ import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transp
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
 import { type Clock, RuntimeError, type DomainEvent, type Emitted, subjects, type ActorKind } from "../../actors/contract/index.ts";
-import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
+import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -131,17 +131,17 @@ export class ActorHost {
 
   private receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
     this.env.onReceive?.();
+    const subject = fixedSubject ?? msg.subject;
+    const plane = fixedPlane ?? planeOf(subject);
     let decoded: ReturnType<typeof decodeMessage>;
     try {
-      decoded = decodeMessage(msg.data, msg.headers, this.kind.validate !== false);
+      decoded = decodeMessage(msg.data, msg.headers, this.validates(plane));
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", (e as Error).message);
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
       if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
-    const subject = fixedSubject ?? msg.subject;
-    const plane = fixedPlane ?? planeOf(subject);
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
     // Market data without a reply subject does not keep its Msg: it would pin the connection's read buffer.
     const item: MailItem =
@@ -159,10 +159,15 @@ export class ActorHost {
     this.schedule();
   }
 
+  private validates(plane: Plane): boolean {
+    const v = this.kind.validate;
+    return v === "commands" ? plane === "cmd" : v !== false;
+  }
+
   /** Delivers an event directly (local fast path and tests); it still passes the codec. */
   deliver(message: Message, subject = subjects.cmd(this.kind.name, this.id)): void {
     const { data, headers } = encodeMessage(message);
-    const decoded = decodeMessage(data, headers, this.kind.validate !== false);
+    const decoded = decodeMessage(data, headers, this.validates(planeOf(subject)));
     this.mailbox.offer({ subject, event: decoded.message }, "accept");
     this.schedule();
   }
@@ -290,7 +295,7 @@ export class ActorHost {
   }
 
   private publish(subject: string, message: Message, correlationId?: string): void {
-    const { data, headers } = encodeMessage(message, correlationId ? { correlationId } : {});
+    const { data, headers } = encodeForPublish(message, correlationId);
     this.env.nc.publish(subject, data, { headers });
   }
 
