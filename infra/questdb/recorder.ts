@@ -19,7 +19,10 @@ export interface RecorderOptions {
   batchSize?: number;
   /** most messages delivered and not yet acknowledged, per consumer (JetStream max_ack_pending), default 20 000 */
   maxAckPending?: number;
-  /** how long a batch waits for more messages after its first before it is written, ms (default 50) */
+  /**
+   * how long a batch waits for more messages after its first before it is written, ms (default 200): each flush is
+   * a WAL transaction per table for QuestDB to apply, so a trickle of small flushes costs it far more than the rows
+   */
   lingerMs?: number;
   /** redelivery delay of a batch QuestDB did not take, and the first pause before fetching again, ms (default 1000) */
   retryDelayMs?: number;
@@ -67,7 +70,7 @@ export class Recorder {
       durable: opts.durable ?? "am-recorder",
       batchSize: opts.batchSize ?? 5_000,
       maxAckPending: opts.maxAckPending ?? 20_000,
-      lingerMs: opts.lingerMs ?? 50,
+      lingerMs: opts.lingerMs ?? 200,
       retryDelayMs: opts.retryDelayMs ?? 1000,
       maxRetryDelayMs: opts.maxRetryDelayMs ?? 30_000,
       ackWaitMs: opts.ackWaitMs ?? 30_000,
