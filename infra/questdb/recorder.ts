@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { createLogger, type Logger } from "../telemetry/index.ts";
 import { type ConsumerLag, LaneRunner } from "./lane-runner.ts";
 import { type Lane, marketDataLane, orderLane } from "./lanes.ts";
-import { openIlpSender, type Sender } from "./writer.ts";
+import { type IlpWriter, openIlpWriter } from "./ilp-writer.ts";
 
 export type { ConsumerLag } from "./lane-runner.ts";
 export { recorderDlq } from "./lanes.ts";
@@ -34,8 +34,8 @@ export interface RecorderOptions {
   flushTimeoutMs?: number;
   /** period of the lag log line, ms (default 10 000; 0 turns it off) */
   statsIntervalMs?: number;
-  /** opens the ILP sender; reopened after a failed flush (default openIlpSender(questdbUrl)) */
-  openSender?: () => Promise<Sender>;
+  /** opens the ILP writer; reopened after a failed flush (default openIlpWriter(questdbUrl)) */
+  openSender?: () => Promise<IlpWriter>;
   /** orders whose state is kept between events (default 10 000); a miss rebuilds it from the order's journal */
   orderCacheSize?: number;
   log?: Logger;
@@ -89,7 +89,7 @@ export class Recorder {
     this.started = true;
     const jsm = await jetstreamManager(this.opts.nc);
     const record = { marketData: true, orders: true, ...this.opts.record };
-    const openSender = this.opts.openSender ?? (() => openIlpSender(this.opts.questdbUrl));
+    const openSender = this.opts.openSender ?? (() => openIlpWriter(this.opts.questdbUrl));
     const lanes: Lane[] = [];
     if (record.marketData) lanes.push(marketDataLane());
     if (record.orders) lanes.push(orderLane(this.opts.nc, this.o.orderCacheSize));
