@@ -1,6 +1,6 @@
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { DecodeError, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload } from "./codec.ts";
 
 function withHeaders(values: Record<string, string>) {
   const h = headers();
@@ -52,4 +52,16 @@ t.test("each kind of bad input is a DecodeError with its reason, never a crash",
   } catch (e) {
     t.match((e as Error).message, /Quote: bid/, "the message names the field");
   }
+});
+
+t.test("a publish without a correlation id shares its type's read-only envelope, and decodes like any message", async (t) => {
+  const a = encodeForPublish(quote);
+  const b = encodeForPublish({ ...quote, seq: 8 });
+  t.equal(a.headers, b.headers, "one header set per type");
+  t.same(decodeMessage(a.data, a.headers, true).message, quote);
+  t.throws(() => a.headers.set("Nats-Msg-Id", "x"), { name: "TypeError", message: /read-only/ });
+  t.equal(a.headers.get("Nats-Msg-Id"), "", "nothing was added");
+  const c = encodeForPublish(quote, "c-9");
+  t.not(c.headers, a.headers, "a correlated message gets its own");
+  t.equal(c.headers.get("am-corr"), "c-9");
 });
