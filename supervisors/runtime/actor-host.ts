@@ -46,6 +46,35 @@ export type HostStatus = "idle" | "running" | "failed" | "stopped";
 const BATCH = 256;
 
 /**
+ * Actors with mail, drained together in one macrotask: what they publish leaves in one socket write per round
+ * (nats.js flushes once per microtask checkpoint, and Node runs one between any two setImmediate callbacks), not
+ * one write per actor, which cost a syscall per tick when a burst of feed messages reached many instruments.
+ */
+const due: (() => void)[] = [];
+let roundScheduled = false;
+function runRound(): void {
+  roundScheduled = false;
+  const hosts = due.splice(0);
+  for (const drain of hosts) {
+    try {
+      drain();
+    } catch (e) {
+      // as uncaught as it was in its own setImmediate, without stranding the actors after it in this round
+      setImmediate(() => {
+        throw e;
+      });
+    }
+  }
+}
+function scheduleDrain(drain: () => void): void {
+  due.push(drain);
+  if (!roundScheduled) {
+    roundScheduled = true;
+    setImmediate(runRound);
+  }
+}
+
+/**
  * Hosts one actor (a kind and an id) on NATS: subscribes to its subjects, turns messages into XState events,
  * decides with the pure `transition()`, journals domain events (event-sourced kinds) before committing the new
  * state, then publishes and replies. A decode failure dead-letters the message; a throw ends the incarnation
@@ -175,7 +204,7 @@ export class ActorHost {
   private schedule(): void {
     if (this.scheduled || this.draining || this.status !== "running") return;
     this.scheduled = true;
-    setImmediate(this.drain);
+    scheduleDrain(this.drain);
   }
 
   private readonly drain = (): void => {
