@@ -75,7 +75,8 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
   await declareResources(nc, { replicas: 1 });
   const procs = nodes.map((n) => startNodeProcess(t, n, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}) }));
   allProcs.push(...procs);
-  await Promise.all(procs.map((p) => p.waitFor(/node up/)));
+  // generous: on a loaded shared machine a node takes well over the default 30 s to come up
+  await Promise.all(procs.map((p) => p.waitFor(/node up/, 120_000)));
   await eventually("nodes registered", async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === nodes.length, { timeoutMs: 30_000, everyMs: 25 });
   return { infra, nc, procs };
 }
