@@ -28,6 +28,12 @@ function rejectOf(msg: JsMsg, e: unknown): Prepared {
   return { msg, reject: RecordRejectReason.Decode, detail, ...(inputType ? { inputType } : {}) };
 }
 
+// the channel token of am.md.<channel>.<venue>.<symbol>, matched without splitting the subject per message
+const channelPrefix = (c: "quote" | "trade" | "bar"): string => subjects.mdAll(c).slice(0, -1);
+const QUOTES = channelPrefix("quote");
+const TRADES = channelPrefix("trade");
+const BARS = channelPrefix("bar");
+
 /** Quotes, trades and bars on AM_MD: one row each, on the table of its channel. */
 export function marketDataLane(): Lane {
   return {
@@ -39,10 +45,10 @@ export function marketDataLane(): Lane {
       msgs.map((msg): Prepared => {
         try {
           const { message } = decodeMessage(msg.data, msg.headers, true);
-          const channel = msg.subject.split(".")[2];
-          if (message.type === "Quote" && channel === "quote") return { msg, rows: [quoteRow(message as unknown as Quote)] };
-          if (message.type === "Trade" && channel === "trade") return { msg, rows: [tradeRow(message as unknown as Trade)] };
-          if (message.type === "Bar" && channel === "bar") return { msg, rows: [barRow(message as unknown as Bar)] };
+          const subject = msg.subject;
+          if (message.type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(message as unknown as Quote)] };
+          if (message.type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(message as unknown as Trade)] };
+          if (message.type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(message as unknown as Bar)] };
           return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
         } catch (e) {
           return rejectOf(msg, e);

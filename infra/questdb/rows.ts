@@ -19,8 +19,20 @@ export interface Row {
   times: [name: string, us: number | undefined][];
 }
 
+/** The recorded universe is small next to its rows: each id is parsed once (bounded, so hostile ids cannot grow it). */
+const parsedIds = new Map<string, ReturnType<typeof parseInstrumentId>>();
+function instrumentOf(id: string): ReturnType<typeof parseInstrumentId> {
+  let i = parsedIds.get(id);
+  if (!i) {
+    i = parseInstrumentId(id);
+    if (parsedIds.size >= 100_000) parsedIds.clear();
+    parsedIds.set(id, i);
+  }
+  return i;
+}
+
 export const quoteRow = (q: Quote): Row => {
-  const i = parseInstrumentId(q.instrument);
+  const i = instrumentOf(q.instrument);
   return {
     table: "quotes",
     ts: q.tsEvent,
@@ -33,7 +45,7 @@ export const quoteRow = (q: Quote): Row => {
 };
 
 export const tradeRow = (x: Trade): Row => {
-  const i = parseInstrumentId(x.instrument);
+  const i = instrumentOf(x.instrument);
   return {
     table: "trades",
     ts: x.tsEvent,
@@ -47,7 +59,7 @@ export const tradeRow = (x: Trade): Row => {
 
 /** A bar is keyed by its open time; its tsEvent (close time) goes to ts_close. */
 export const barRow = (b: Bar): Row => {
-  const i = parseInstrumentId(b.instrument);
+  const i = instrumentOf(b.instrument);
   return {
     table: "bars",
     ts: b.tsOpen,

@@ -3,14 +3,17 @@
  * its own nats-server and QuestDB, the demo market of AM_DEMO_INSTRUMENTS instruments with its simulated feed and
  * strategies, gateway and console) on free ports and a throwaway data directory; after IDLE_BENCH_SETTLE_MS, the CPU
  * of each process (user + system, all threads, /proc/<pid>/stat) over IDLE_BENCH_MS, in cores. Nothing is asked
- * of it meanwhile: the simulated feed is what it handles. IDLE_BENCH_PROFILE=<dir>: CPU profiles of the node's
+ * of it meanwhile: the simulated feed is what it handles (mdPerSec: normalised market data messages per second
+ * in the window, counted by a subscriber of this process, so a figure from a demo that stopped flowing shows). IDLE_BENCH_PROFILE=<dir>: CPU profiles of the node's
  * threads (written when it stops).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { subjects } from "../../actors/contract/index.ts";
 import { freePort } from "../../infra/local/index.ts";
+import { connectNats } from "../../infra/nats/index.ts";
 import { startNodeProcess } from "../../supervisors/node/testing.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 
@@ -60,16 +63,22 @@ try {
   if (!natsPid || !questdbPid) throw new Error(`the node's nats-server or QuestDB child not found among ${kids.join(", ")}`);
   log(`node ${pid}, nats-server ${natsPid}, QuestDB ${questdbPid}; settling ${SETTLE_MS} ms`);
   await sleep(SETTLE_MS);
+  const nc = await connectNats(`nats://127.0.0.1:${nats}`, "idle-bench");
+  teardowns.push(() => nc.close());
+  let md = 0;
+  nc.subscribe(subjects.mdAll(), { callback: () => void md++ });
   const pids = { node: pid, nats: natsPid, questdb: questdbPid };
   const before = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMsOf(p)]));
   const t0 = performance.now();
+  const md0 = md;
   log(`measuring ${WINDOW_MS} ms`);
   await sleep(WINDOW_MS);
   const ms = performance.now() - t0;
   const cores = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, Math.round(((cpuMsOf(p) - before[k]!) / ms) * 1000) / 1000])) as Record<keyof typeof pids, number>;
+  const mdPerSec = Math.round(((md - md0) * 1000) / ms);
   const total = Math.round((cores.node + cores.nats + cores.questdb) * 1000) / 1000;
   process.stdout.write(
-    `${JSON.stringify({ bench: "idle", cores: total, node: cores.node, nats: cores.nats, questdb: cores.questdb, instruments: Number(INSTRUMENTS), windowMs: Math.round(ms), loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`,
+    `${JSON.stringify({ bench: "idle", cores: total, node: cores.node, nats: cores.nats, questdb: cores.questdb, instruments: Number(INSTRUMENTS), mdPerSec, windowMs: Math.round(ms), loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`,
   );
 } finally {
   for (const fn of teardowns.reverse()) await Promise.resolve(fn()).catch(() => {});
