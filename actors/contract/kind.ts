@@ -13,8 +13,12 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   input?: (id: string) => unknown;
   consumes?: (id: string) => string[];
   persistence: Persistence;
-  /** validate each message against its registered schema; off only for trusted internal subjects */
-  validate?: boolean;
+  /**
+   * validate each message against its registered schema (default true); off only for trusted internal subjects;
+   * "commands": only am.cmd messages, for a machine that checks its market data input itself field by field and
+   * refuses it with a reason (a schema pass per tick would cost as much as the actor's whole step)
+   */
+  validate?: boolean | "commands";
   /**
    * Deliver consecutive market data messages (am.md / am.feed) as one event `{ type: batchAs, items }`, to pay
    * the transition cost once per batch. Only for machines whose batch event means the items one by one.

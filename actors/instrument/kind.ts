@@ -25,6 +25,8 @@ export const instrumentKind = (catalogue: InstrumentCatalogue) =>
     },
     consumes: (id) => [subjects.feedAnySource(parseInstrumentId(id))],
     persistence: "none",
+    // decide.ts checks every feed field and dead-letters with a reason: the schema pass is for commands only
+    validate: "commands",
     batchAs: "RawBatch",
     tickEveryMs: 250,
     mailboxCapacity: 50_000,

@@ -36,7 +36,18 @@ export async function startQuestdbServer(o: QuestdbServerOptions): Promise<Runni
       QDB_LINE_UDP_ENABLED: "false",
       QDB_HTTP_MIN_ENABLED: "false",
       QDB_TELEMETRY_ENABLED: "false",
-      QDB_SHARED_WORKER_COUNT: "2",
+      // Every pool's threads poll for work, and after each job they spin, then nap 1 ms at a time for thousands of
+      // rounds before they sleep: on a small machine a trickle of ILP flushes kept a dozen threads awake. One thread
+      // per shared pool (network, query, write), WAL apply and PG on them, and a short way to sleep.
+      QDB_SHARED_NETWORK_WORKER_COUNT: "1",
+      QDB_SHARED_QUERY_WORKER_COUNT: "1",
+      QDB_SHARED_WRITE_WORKER_COUNT: "1",
+      QDB_WAL_APPLY_WORKER_COUNT: "0",
+      QDB_PG_WORKER_COUNT: "0",
+      QDB_SHARED_WORKER_YIELD_THRESHOLD: "10",
+      QDB_SHARED_WORKER_NAP_THRESHOLD: "20",
+      QDB_SHARED_WORKER_SLEEP_THRESHOLD: "50",
+      QDB_SHARED_WORKER_SLEEP_TIMEOUT: "20",
     },
     logFile: o.logFile,
     onKilled: o.onKilled,

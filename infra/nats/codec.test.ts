@@ -1,6 +1,6 @@
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { DecodeError, decodeAs, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+import { DecodeError, decodeAs, decodeMessage, encodeForPublish, encodeMessage, encodePayload } from "./codec.ts";
 import { errorMessage, Reply } from "../../actors/contract/index.ts";
 import { Quote, Trade } from "../../actors/domain/index.ts";
 
@@ -74,4 +74,16 @@ t.test("decodeAs returns the message as its own type, validated, and refuses any
   const bad = encodeMessage({ ...quote, bid: -1 });
   const invalid = thrown(() => decodeAs(Quote, bad.data, bad.headers));
   t.ok(invalid instanceof DecodeError && invalid.reason === "invalid");
+});
+
+t.test("a publish without a correlation id shares its type's read-only envelope, and decodes like any message", async (t) => {
+  const a = encodeForPublish(quote);
+  const b = encodeForPublish({ ...quote, seq: 8 });
+  t.equal(a.headers, b.headers, "one header set per type");
+  t.same(decodeMessage(a.data, a.headers, true).message, quote);
+  t.throws(() => a.headers.set("Nats-Msg-Id", "x"), { name: "TypeError", message: /read-only/ });
+  t.equal(a.headers.get("Nats-Msg-Id"), "", "nothing was added");
+  const c = encodeForPublish(quote, "c-9");
+  t.not(c.headers, a.headers, "a correlated message gets its own");
+  t.equal(c.headers.get("am-corr"), "c-9");
 });

@@ -61,6 +61,30 @@ export function encodeMessage(message: Message, env: Partial<Envelope> = {}): { 
   return { data: packr.pack(body), headers: h };
 }
 
+const readOnly = (): never => {
+  throw new TypeError("shared envelope headers are read-only: use encodeMessage for headers to add to");
+};
+const sharedHeaders = new Map<string, MsgHdrs>();
+
+/**
+ * Payload and headers for a core NATS publish. A message without a correlation id has the same envelope as every
+ * other of its type: one read-only header set per type, serialised once (nats.js would build and encode it per
+ * publish, a microsecond of the tick path). The headers are not for a JetStream publish, which adds its own.
+ */
+export function encodeForPublish(message: Message, correlationId?: string): { data: Uint8Array; headers: MsgHdrs } {
+  if (correlationId) return encodeMessage(message, { correlationId });
+  let headers = sharedHeaders.get(message.type);
+  if (!headers) {
+    // nats.js serialises headers with encode() at every publish (MsgHdrsImpl; not on the MsgHdrs interface)
+    const h = encodeMessage({ type: message.type }).headers as MsgHdrs & { encode(): Uint8Array };
+    const bytes = h.encode();
+    headers = Object.assign(h, { encode: () => bytes, set: readOnly, append: readOnly, delete: readOnly });
+    sharedHeaders.set(message.type, headers);
+  }
+  const { type: _type, ...body } = message;
+  return { data: packr.pack(body), headers };
+}
+
 export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
   const type = h?.get(Header.Type);
   if (!h || !type) return undefined;

@@ -11,7 +11,7 @@ import {
   declareTables,
   latestOrderOf,
   latestQuote,
-  openIlpSender,
+  openIlpWriter,
   publishReplayFeed,
   questdbBarHistory,
   questdbReplaySource,
@@ -19,7 +19,7 @@ import {
   rowsOf,
   ticksOf,
 } from "./index.ts";
-import { barRow, orderEventRows, quoteRow, tradeRow, writeRow } from "./rows.ts";
+import { barRow, orderEventRows, quoteRow, tradeRow } from "./rows.ts";
 import { walApplied } from "./testing.ts";
 
 // One QuestDB (and nats-server) for the file; the rows are written once and only read by the tests.
@@ -86,21 +86,21 @@ t.before(async () => {
   ({ infra } = await startTestServers(t, { questdb: true, declare: false }));
   url = infra.questdbUrl ?? "";
   await declareTables(url);
-  const sender = await openIlpSender(url);
-  for (const q of quotes) await writeRow(sender, quoteRow(q));
-  for (const x of trades) await writeRow(sender, tradeRow(x));
-  for (const b of bars) await writeRow(sender, barRow(b));
+  const sender = await openIlpWriter(url);
+  for (const q of quotes) sender.row(quoteRow(q));
+  for (const x of trades) sender.row(tradeRow(x));
+  for (const b of bars) sender.row(barRow(b));
   // another instrument's rows must never leak into BRK.B's answers
-  await writeRow(sender, quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: 1 }));
+  sender.row(quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: 1 }));
   let state: OrderState | null = null;
   for (const [i, e] of orderEvents.entries()) {
     state = evolve(state, e);
-    for (const row of orderEventRows(e, state, i + 1)) await writeRow(sender, row);
+    for (const row of orderEventRows(e, state, i + 1)) sender.row(row);
   }
   let raced: OrderState | null = null;
   for (const [i, e] of racedEvents.entries()) {
     raced = evolve(raced, e);
-    for (const row of orderEventRows(e, raced, 100 + i)) await writeRow(sender, row);
+    for (const row of orderEventRows(e, raced, 100 + i)) sender.row(row);
   }
   await sender.flush();
   await sender.close();

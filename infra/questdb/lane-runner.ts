@@ -5,8 +5,8 @@ import { RecordRejected, RecordRejectReason } from "../../actors/domain/index.ts
 import { encodeMessage } from "../nats/index.ts";
 import type { Logger } from "../telemetry/index.ts";
 import type { Lane } from "./lanes.ts";
-import { type Row, writeRow } from "./rows.ts";
-import type { Sender } from "./writer.ts";
+import type { IlpWriter } from "./ilp-writer.ts";
+import type { Row } from "./rows.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 export interface ConsumerLag {
@@ -47,8 +47,11 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT>
     clearTimeout(timer);
   }
 }
-/** HTTP 4xx from QuestDB: the data was refused, retrying the same rows would fail forever. */
-const isRefusal = (e: unknown): boolean => /statusCode=4\d\d/.test(errorMessage(e));
+/**
+ * HTTP 4xx from QuestDB, or a value no row can carry (ilpLine's TypeError): the data was refused, retrying the same
+ * rows would fail forever.
+ */
+const isRefusal = (e: unknown): boolean => e instanceof TypeError || /statusCode=4\d\d/.test(errorMessage(e));
 
 /**
  * The pull loop of one consumer: takes a batch, has its lane turn it into rows, writes them in one flush and acks,
@@ -58,7 +61,7 @@ export class LaneRunner {
   private stopping = false;
   private readonly halt = new AbortController();
   private loop: Promise<void> | undefined;
-  private sender: Sender | undefined;
+  private sender: IlpWriter | undefined;
   private held: JsMsg[] = [];
   private retryDelay: number;
   private acked = 0;
@@ -74,7 +77,7 @@ export class LaneRunner {
     private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
-    private readonly openSender: () => Promise<Sender>,
+    private readonly openSender: () => Promise<IlpWriter>,
     private readonly o: { batchSize: number; lingerMs: number; flushTimeoutMs: number; retryDelayMs: number; maxRetryDelayMs: number },
     private readonly log: Logger,
   ) {
@@ -210,7 +213,7 @@ export class LaneRunner {
       let rows = 0;
       for (const it of items) {
         for (const r of it.rows) {
-          await writeRow(this.sender, r);
+          this.sender.row(r);
           if (r.ts > maxTs) maxTs = r.ts;
           rows++;
         }

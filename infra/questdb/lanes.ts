@@ -28,6 +28,12 @@ function rejectOf(msg: JsMsg, e: unknown): Prepared {
   return { msg, reject: RecordRejectReason.Decode, detail, ...(inputType ? { inputType } : {}) };
 }
 
+// the channel token of am.md.<channel>.<venue>.<symbol>, matched without splitting the subject per message
+const channelPrefix = (c: "quote" | "trade" | "bar"): string => subjects.mdAll(c).slice(0, -1);
+const QUOTES = channelPrefix("quote");
+const TRADES = channelPrefix("trade");
+const BARS = channelPrefix("bar");
+
 /** Quotes, trades and bars on AM_MD: one row each, on the table of its channel. */
 export function marketDataLane(): Lane {
   return {
@@ -39,10 +45,10 @@ export function marketDataLane(): Lane {
       msgs.map((msg): Prepared => {
         try {
           const type = envelopeOf(msg.headers)?.type;
-          const channel = msg.subject.split(".")[2];
-          if (type === "Quote" && channel === "quote") return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
-          if (type === "Trade" && channel === "trade") return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
-          if (type === "Bar" && channel === "bar") return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
+          const subject = msg.subject;
+          if (type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
+          if (type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
+          if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
           const { message } = decodeMessage(msg.data, msg.headers, true);
           return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
         } catch (e) {

@@ -6,7 +6,7 @@ import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { freePort, type TestInfra } from "../local/index.ts";
 import { connectNats, decodeMessage, encodeMessage, streams } from "../nats/index.ts";
 import { createLogger } from "../telemetry/index.ts";
-import { declareTables, openIlpSender, questdbSql, Recorder, type RecorderOptions, recorderDlq, rowsOf } from "./index.ts";
+import { declareTables, openIlpWriter, questdbSql, Recorder, type RecorderOptions, recorderDlq, rowsOf } from "./index.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 import { walApplied } from "./testing.ts";
 
@@ -201,7 +201,7 @@ t.test("a recorder that dies between a flush and its acks is replaced by one tha
     log: quiet,
     record: { orders: false },
     openSender: async () => {
-      const s = await openIlpSender(url);
+      const s = await openIlpWriter(url);
       const flush = s.flush.bind(s);
       s.flush = async () => {
         const sent = await flush();
@@ -280,7 +280,7 @@ t.test("with QuestDB unreachable the recorder holds one bounded batch, acknowled
     retryDelayMs: 50,
     maxRetryDelayMs: 100,
     record: { orders: false },
-    openSender: () => (down ? openIlpSender(`http://127.0.0.1:${closedPort}`, { retryTimeoutMs: 0, requestTimeoutMs: 1_000 }) : openIlpSender(url)),
+    openSender: () => (down ? openIlpWriter(`http://127.0.0.1:${closedPort}`, { requestTimeoutMs: 1_000 }) : openIlpWriter(url)),
   });
   const jsm = await jetstreamManager(nc);
   let peakHeld = 0;

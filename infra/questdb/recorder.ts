@@ -3,7 +3,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { createLogger, type Logger } from "../telemetry/index.ts";
 import { type ConsumerLag, LaneRunner } from "./lane-runner.ts";
 import { type Lane, marketDataLane, orderLane } from "./lanes.ts";
-import { openIlpSender, type Sender } from "./writer.ts";
+import { type IlpWriter, openIlpWriter } from "./ilp-writer.ts";
 
 export type { ConsumerLag } from "./lane-runner.ts";
 export { recorderDlq } from "./lanes.ts";
@@ -19,7 +19,10 @@ export interface RecorderOptions {
   batchSize?: number;
   /** most messages delivered and not yet acknowledged, per consumer (JetStream max_ack_pending), default 20 000 */
   maxAckPending?: number;
-  /** how long a batch waits for more messages after its first before it is written, ms (default 50) */
+  /**
+   * how long a batch waits for more messages after its first before it is written, ms (default 200): each flush is
+   * a WAL transaction per table for QuestDB to apply, so a trickle of small flushes costs it far more than the rows
+   */
   lingerMs?: number;
   /** redelivery delay of a batch QuestDB did not take, and the first pause before fetching again, ms (default 1000) */
   retryDelayMs?: number;
@@ -31,8 +34,8 @@ export interface RecorderOptions {
   flushTimeoutMs?: number;
   /** period of the lag log line, ms (default 10 000; 0 turns it off) */
   statsIntervalMs?: number;
-  /** opens the ILP sender; reopened after a failed flush (default openIlpSender(questdbUrl)) */
-  openSender?: () => Promise<Sender>;
+  /** opens the ILP writer; reopened after a failed flush (default openIlpWriter(questdbUrl)) */
+  openSender?: () => Promise<IlpWriter>;
   /** orders whose state is kept between events (default 10 000); a miss rebuilds it from the order's journal */
   orderCacheSize?: number;
   log?: Logger;
@@ -67,7 +70,7 @@ export class Recorder {
       durable: opts.durable ?? "am-recorder",
       batchSize: opts.batchSize ?? 5_000,
       maxAckPending: opts.maxAckPending ?? 20_000,
-      lingerMs: opts.lingerMs ?? 50,
+      lingerMs: opts.lingerMs ?? 200,
       retryDelayMs: opts.retryDelayMs ?? 1000,
       maxRetryDelayMs: opts.maxRetryDelayMs ?? 30_000,
       ackWaitMs: opts.ackWaitMs ?? 30_000,
@@ -86,7 +89,7 @@ export class Recorder {
     this.started = true;
     const jsm = await jetstreamManager(this.opts.nc);
     const record = { marketData: true, orders: true, ...this.opts.record };
-    const openSender = this.opts.openSender ?? (() => openIlpSender(this.opts.questdbUrl));
+    const openSender = this.opts.openSender ?? (() => openIlpWriter(this.opts.questdbUrl));
     const lanes: Lane[] = [];
     if (record.marketData) lanes.push(marketDataLane());
     if (record.orders) lanes.push(orderLane(this.opts.nc, this.o.orderCacheSize));

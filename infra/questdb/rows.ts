@@ -1,12 +1,11 @@
 import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
 import { parseInstrumentId } from "../../actors/contract/index.ts";
 import type { OrderState } from "../../actors/order/index.ts";
-import type { Sender } from "./writer.ts";
 
 /**
  * One QuestDB row, fully computed before it touches the ILP buffer: a value that cannot be written is found while
  * mapping (one message), never half-way through a row in the shared buffer. Undefined values are left null.
- * Prices and quantities are 1e-8 units and go out as DECIMAL(18,8) without passing through a float.
+ * Prices and quantities are 1e-8 units and go out as DECIMAL(18,8) without passing through a float (ilp-writer.ts).
  */
 export interface Row {
   table: "quotes" | "trades" | "bars" | "orders" | "fills";
@@ -20,19 +19,20 @@ export interface Row {
   times: [name: string, us: number | undefined][];
 }
 
-export function writeRow(sender: Sender, row: Row): Promise<void> {
-  sender.table(row.table);
-  // ILP wants the symbol (tag) columns before the others.
-  for (const [name, v] of row.symbols) if (v !== undefined) sender.symbol(name, v);
-  for (const [name, v] of row.decimals) if (v !== undefined) sender.decimalColumn(name, BigInt(v), 8);
-  for (const [name, v] of row.longs) if (v !== undefined) sender.intColumn(name, v);
-  for (const [name, v] of row.strings) if (v !== undefined) sender.stringColumn(name, v);
-  for (const [name, v] of row.times) if (v !== undefined) sender.timestampColumn(name, BigInt(v), "us");
-  return sender.at(BigInt(row.ts), "us");
+/** The recorded universe is small next to its rows: each id is parsed once (bounded, so hostile ids cannot grow it). */
+const parsedIds = new Map<string, ReturnType<typeof parseInstrumentId>>();
+function instrumentOf(id: string): ReturnType<typeof parseInstrumentId> {
+  let i = parsedIds.get(id);
+  if (!i) {
+    i = parseInstrumentId(id);
+    if (parsedIds.size >= 100_000) parsedIds.clear();
+    parsedIds.set(id, i);
+  }
+  return i;
 }
 
 export const quoteRow = (q: Quote): Row => {
-  const i = parseInstrumentId(q.instrument);
+  const i = instrumentOf(q.instrument);
   return {
     table: "quotes",
     ts: q.tsEvent,
@@ -45,7 +45,7 @@ export const quoteRow = (q: Quote): Row => {
 };
 
 export const tradeRow = (x: Trade): Row => {
-  const i = parseInstrumentId(x.instrument);
+  const i = instrumentOf(x.instrument);
   return {
     table: "trades",
     ts: x.tsEvent,
@@ -59,7 +59,7 @@ export const tradeRow = (x: Trade): Row => {
 
 /** A bar is keyed by its open time; its tsEvent (close time) goes to ts_close. */
 export const barRow = (b: Bar): Row => {
-  const i = parseInstrumentId(b.instrument);
+  const i = instrumentOf(b.instrument);
   return {
     table: "bars",
     ts: b.tsOpen,

@@ -2,7 +2,8 @@
  * `npm run bench -- instrument [events] [batchSize]`: simulator events for one instrument through one
  * instrumentMachine actor (XState createActor, in-process), delivered as RawBatch events; every emitted message
  * is taken by a listener, as the runtime's would be. Prints ticks per second and the 99th percentile of the time
- * to process one batch (p99BatchUs) and that divided by the batch size (p99Us, per tick within a slow batch).
+ * to process one batch (p99BatchUs) and that divided by the batch size (p99Us, per tick within a slow batch), and
+ * the CPU time of this process per tick (cpuUsPerTick, user + system): the step's cost whatever the machine's load.
  */
 import { createActor } from "xstate";
 import { MarketSimulator, type SimulatedEvent } from "../../actors/feed/simulator/index.ts";
@@ -31,8 +32,12 @@ const times = new Float64Array(batches.length - warm);
 const t0 = performance.now();
 let measuredTicks = 0;
 let tStart = t0;
+let cpuStart = process.cpuUsage();
 for (let i = 0; i < batches.length; i++) {
-  if (i === warm) tStart = performance.now();
+  if (i === warm) {
+    tStart = performance.now();
+    cpuStart = process.cpuUsage();
+  }
   const b = batches[i]!;
   const s = performance.now();
   actor.send({ type: "RawBatch", items: b, nowUs: b[b.length - 1]!.tsEvent });
@@ -43,6 +48,7 @@ for (let i = 0; i < batches.length; i++) {
   if (i % 1000 === 0) process.stderr.write(`batch ${i}/${batches.length}\n`);
 }
 const elapsed = (performance.now() - tStart) / 1000;
+const cpu = process.cpuUsage(cpuStart);
 const sorted = Array.from(times).sort((a, b) => a - b);
 const p99Batch = sorted[Math.floor(sorted.length * 0.99)] ?? 0;
 const c = actor.getSnapshot().context.handler.counters;
@@ -52,6 +58,7 @@ console.log(
   JSON.stringify({
     bench: "instrument",
     ticksPerSec: Math.round(measuredTicks / elapsed),
+    cpuUsPerTick: Number(((cpu.user + cpu.system) / measuredTicks).toFixed(2)),
     p99Us: Number((p99Batch / batchSize).toFixed(3)),
     p99BatchUs: Number(p99Batch.toFixed(1)),
     batchSize,

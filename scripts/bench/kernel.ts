@@ -23,11 +23,16 @@
  *   counters spread by placement; after some acknowledged increments, the node owning most of them is SIGKILLed;
  *   every actor it owned is then polled with GetCount (200 ms timeout, in parallel) until it answers from the
  *   survivor with all its acknowledged increments; failoverMs = kill → last such answer.
+ * - baseline: the raw engine in the same run, on the same nats-server: nats.js publish→subscribe of the same
+ *   encoded quotes over the same 100 subjects between two connections of this process, as fast as the subscriber
+ *   takes them (msgsPerSec), and sequential nats.js request-reply of the same GetCount payload to a plain
+ *   subscriber answering with a pre-encoded Reply (rrP50Us, rrP99Us). ratio = msgsPerSec / baseline.msgsPerSec;
+ *   rrRatio = rrP99Us / baseline.rrP99Us.
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { subjects } from "../../actors/contract/index.ts";
 import { startTestInfra, type TestInfra } from "../../infra/local/index.ts";
 import { connectNats, declareResources } from "../../infra/nats/index.ts";
@@ -70,7 +75,8 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
   await declareResources(nc, { replicas: 1 });
   const procs = nodes.map((n) => startNodeProcess(t, n, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}) }));
   allProcs.push(...procs);
-  await Promise.all(procs.map((p) => p.waitFor(/node up/)));
+  // generous: on a loaded shared machine a node takes well over the default 30 s to come up
+  await Promise.all(procs.map((p) => p.waitFor(/node up/, 120_000)));
   await eventually("nodes registered", async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === nodes.length, { timeoutMs: 30_000, everyMs: 25 });
   return { infra, nc, procs };
 }
@@ -78,7 +84,57 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
 const answers = (nc: NatsConnection, kind: string, id: string, timeout = 1_000) =>
   eventually(`${kind}/${id} answering`, async () => ((await command(nc, kind, id, { type: "GetCount" }, timeout)).result as { count: number } | undefined), { timeoutMs: 30_000, everyMs: 25 });
 
-async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg: number; rrP50Us: number; rrP99Us: number; restartP99Ms: number }> {
+interface Baseline {
+  msgsPerSec: number;
+  rrP50Us: number;
+  rrP99Us: number;
+}
+
+/** Raw nats.js on the same server with the same payloads: publish→subscribe throughput and request-reply latency. */
+async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8Array; opts: { headers: MsgHdrs } }[]): Promise<Baseline> {
+  const pub = await connectNats(natsUrl, "raw-publisher");
+  const sub = await connectNats(natsUrl, "raw-subscriber");
+  let received = 0;
+  let lastAt = 0;
+  for (const e of encoded) {
+    sub.subscribe(e.subject, {
+      callback: () => {
+        received++;
+        lastAt = performance.now();
+      },
+    });
+  }
+  await sub.flush();
+  const total = RATE * (WINDOW_MS / 1000);
+  const started = performance.now();
+  // in slices, each flushed: the subscriber's pace bounds the publisher's, as a slow consumer never is cut off
+  for (let sent = 0; sent < total; ) {
+    for (let i = 0; i < 1_000; i++, sent++) {
+      const e = encoded[sent % encoded.length]!;
+      pub.publish(e.subject, e.data, e.opts);
+    }
+    if (sent % 10_000 === 0) await pub.flush();
+  }
+  await pub.flush();
+  await eventually("the raw subscriber to take every message", async () => received >= total || undefined, { timeoutMs: 60_000, everyMs: 10 });
+  const msgsPerSec = Math.round(received / ((lastAt - started) / 1000));
+
+  const reply = encodeMessage({ type: "Reply", ok: true, result: { count: 1 } });
+  sub.subscribe("raw.rr", { callback: (_e, m) => void m.respond(reply.data, { headers: reply.headers }) });
+  await sub.flush();
+  const ask = encodeMessage({ type: "GetCount" });
+  const rr: number[] = [];
+  for (let i = 0; i < RR_WARMUP + RR_SAMPLES; i++) {
+    const s = performance.now();
+    await pub.request("raw.rr", ask.data, { headers: ask.headers, timeout: 5_000 });
+    if (i >= RR_WARMUP) rr.push((performance.now() - s) * 1000);
+  }
+  await pub.close();
+  await sub.close();
+  return { msgsPerSec, rrP50Us: Math.round(quantile(rr, 0.5)), rrP99Us: Math.round(quantile(rr, 0.99)) };
+}
+
+async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg: number; rrP50Us: number; rrP99Us: number; restartP99Ms: number; baseline: Baseline }> {
   const { infra, nc, procs } = await cluster(["kernel-a"]);
   const node = procs[0]!;
   // Publishers on their own connection: the client's request traffic does not queue behind the blast.
@@ -171,7 +227,9 @@ async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg
   }
   const restartP99Ms = Math.round(quantile(restarts, 0.99) * 100) / 100;
   log(`crash → next reply: p50 ${quantile(restarts, 0.5).toFixed(2)} ms, p99 ${restartP99Ms} ms over ${RESTART_SAMPLES}`);
-  return { msgsPerSec, cpuUsPerMsg, rrP50Us, rrP99Us, restartP99Ms };
+  const baseline = await rawNats(infra.natsUrl, encoded);
+  log(`raw nats.js: ${baseline.msgsPerSec} msgs/s publish→subscribe; request-reply p50 ${baseline.rrP50Us} µs, p99 ${baseline.rrP99Us} µs`);
+  return { msgsPerSec, cpuUsPerMsg, rrP50Us, rrP99Us, restartP99Ms, baseline };
 }
 
 async function failover(): Promise<number> {
@@ -210,7 +268,7 @@ try {
   for (const fn of teardowns.splice(0).reverse()) await fn();
   const failoverMs = await failover();
   for (const fn of teardowns.splice(0).reverse()) await fn();
-  process.stdout.write(`${JSON.stringify({ bench: "kernel", msgsPerSec: k.msgsPerSec, rrP50Us: k.rrP50Us, rrP99Us: k.rrP99Us, restartP99Ms: k.restartP99Ms, failoverMs, msgsPerCpuSec: Math.round(1e6 / k.cpuUsPerMsg), offeredPerSec: RATE, loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`);
+  process.stdout.write(`${JSON.stringify({ bench: "kernel", msgsPerSec: k.msgsPerSec, ratio: Math.round((k.msgsPerSec / k.baseline.msgsPerSec) * 100) / 100, rrP50Us: k.rrP50Us, rrP99Us: k.rrP99Us, rrRatio: Math.round((k.rrP99Us / k.baseline.rrP99Us) * 100) / 100, baseline: k.baseline, restartP99Ms: k.restartP99Ms, failoverMs, msgsPerCpuSec: Math.round(1e6 / k.cpuUsPerMsg), offeredPerSec: RATE, loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`);
   process.exit(0);
 } catch (e) {
   log(`failed: ${(e instanceof Error ? e.stack : e)}`);

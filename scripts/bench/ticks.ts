@@ -18,7 +18,13 @@
  *   message the recorder has not yet acknowledged (it acknowledges after QuestDB took the rows), 0 when none;
  * - ticksPerSec: the highest step that held: all of the offered rate published, lost = 0, and every row in
  *   QuestDB within SETTLE_MS of the step's end (a backlog that outlives the step is not a sustained rate); the
- *   JSON line gives that step's figures and every step's.
+ *   JSON line gives that step's figures and every step's;
+ * - cpuUsPerTick: CPU (user + system, /proc) of the node, nats-server, QuestDB and this process (the feed) over
+ *   the step and its drain, divided by the ticks published;
+ * - baseline: in the same run, into the same QuestDB, the raw engine: @questdb/nodejs-client writing quote rows
+ *   of the same shape (binary DECIMAL columns, the same DEDUP keys) into a table of their own, BASELINE_ROWS rows in
+ *   flushes of the recorder's batch size, from this process; rowsPerSec counts rows until the last is queryable,
+ *   as the steps do. ratio = ticksPerSec / baseline.rowsPerSec.
  */
 import { loadavg } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -31,6 +37,9 @@ import { startTestInfra } from "../../infra/local/index.ts";
 import { Header } from "../../infra/nats/codec.ts";
 import { connectNats, decodePayload, declareResources, encodePayload, streams } from "../../infra/nats/index.ts";
 import { declareTables, questdbSql, rowsOf } from "../../infra/questdb/index.ts";
+import { createTableSql, tables } from "../../infra/questdb/tables.ts";
+import { openIlpSender } from "../../infra/questdb/writer.ts";
+import { cpuMsOf } from "./support/process-cpu.ts";
 import { admin, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
 import { eventually } from "../../test/testing.ts";
 
@@ -39,6 +48,8 @@ const RATES = (process.env.TICKS_BENCH_RATES ?? "5000,10000,25000,50000,100000")
 const STEP_MS = Number(process.env.TICKS_BENCH_STEP_MS ?? 6_000);
 const DRAIN_MS = Number(process.env.TICKS_BENCH_DRAIN_MS ?? 20_000);
 const SAMPLE_EVERY = 10;
+const BASELINE_ROWS = Number(process.env.TICKS_BENCH_BASELINE_ROWS ?? 200_000);
+const BASELINE_BATCH = 5_000;
 /** a step whose rows took longer than this after its last publish to be all in QuestDB was not sustained */
 const SETTLE_MS = 3_000;
 const KINDS = "scripts/bench/support/ticks-kinds.ts";
@@ -64,6 +75,59 @@ interface Step {
   recorderLagP99Ms: number;
   drainMs: number;
   held: boolean;
+  cpuUsPerTick: Record<string, number>;
+}
+
+/** CPU ms of each process, keyed by name. */
+const cpuOf = (pids: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMsOf(p)]));
+/** CPU µs per item of each process between two readings, and their sum. */
+function cpuPer(before: Record<string, number>, after: Record<string, number>, items: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const k of Object.keys(before)) {
+    const us = ((after[k]! - before[k]!) * 1000) / Math.max(1, items);
+    out[k] = Math.round(us * 10) / 10;
+    total += us;
+  }
+  out.total = Math.round(total * 10) / 10;
+  return out;
+}
+
+/**
+ * The raw engine in the same run: quote rows of the recorder's shape written straight through the ILP client into
+ * a twin of the quotes table, in flushes of BASELINE_BATCH, until all are queryable.
+ */
+async function rawIlp(questdbUrl: string, instruments: string[], pids: Record<string, number>): Promise<{ rowsPerSec: number; rows: number; cpuUsPerRow: Record<string, number> }> {
+  const spec = tables.find((x) => x.name === "quotes")!;
+  await questdbSql(questdbUrl, createTableSql({ ...spec, name: "raw_quotes" }));
+  const sender = await openIlpSender(questdbUrl);
+  const startUs = wallUs();
+  const cpu0 = cpuOf(pids);
+  const started = performance.now();
+  const ids = instruments.map(parseInstrumentId);
+  for (let i = 0; i < BASELINE_ROWS; i += BASELINE_BATCH) {
+    for (let j = i; j < Math.min(BASELINE_ROWS, i + BASELINE_BATCH); j++) {
+      const px = 100_00000000n + BigInt(j % 1000) * 1_000_000n;
+      const id = ids[j % ids.length]!;
+      const ts = BigInt(startUs + j);
+      await sender
+        .table("raw_quotes")
+        .symbol("venue", id.venue)
+        .symbol("symbol", id.symbol)
+        .decimalColumn("bid", px, 8)
+        .decimalColumn("bid_size", 5_00000000n, 8)
+        .decimalColumn("ask", px + 1_000_000n, 8)
+        .decimalColumn("ask_size", 7_00000000n, 8)
+        .intColumn("seq", j)
+        .timestampColumn("ts_init", ts, "us")
+        .at(ts, "us");
+    }
+    await sender.flush();
+  }
+  await sender.close();
+  await eventually("the raw rows queryable", async () => Number(rowsOf(await questdbSql(questdbUrl, "select count() n from raw_quotes"))[0]?.n ?? 0) >= BASELINE_ROWS || undefined, { timeoutMs: 120_000, everyMs: 50 });
+  const seconds = (performance.now() - started) / 1000;
+  return { rowsPerSec: Math.round(BASELINE_ROWS / seconds), rows: BASELINE_ROWS, cpuUsPerRow: cpuPer(cpu0, cpuOf(pids), BASELINE_ROWS) };
 }
 
 /** The raw feed: simulator quotes and trades for every instrument, restamped with this process's clock. */
@@ -176,7 +240,8 @@ async function main(): Promise<void> {
   await eventually("every instrument actor answering", async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), { timeoutMs: 60_000, everyMs: 25 });
   log(`${INSTRUMENTS} instrument actors up`);
 
-  const jsm = await jetstreamManager(nc);
+  // generous: a loaded shared machine answers JetStream API requests slowly
+  const jsm = await jetstreamManager(nc, { timeout: 20_000 });
   await eventually("the recorder's consumer", async () => (await jsm.consumers.info(streams.marketData, RECORDER)) !== undefined, { timeoutMs: 30_000, everyMs: 25 });
 
   // Latency: this process listens to every SAMPLE_EVERY-th instrument's normalised quotes and trades.
@@ -199,11 +264,13 @@ async function main(): Promise<void> {
   const feed = new Feed(nc, universe);
   log("warming up at 5 000 ticks/s for 3 s");
   await feed.run(5_000, 3_000);
-  await eventually("the recorder to catch up after warm-up", async () => (await recorderLagMs(jsm)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
+  await eventually("the recorder to catch up after warm-up", async () => (await recorderLagMs(jsm).catch(() => -1)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
 
+  const pids = { node: node.proc.pid!, nats: infra.pids[0]!, questdb: infra.pids[1]!, feed: process.pid };
   const steps: Step[] = [];
   for (const rate of RATES) {
     latencies = [];
+    const cpu0 = cpuOf(pids);
     const lags: number[] = [];
     let sampling = true;
     const sampler = (async () => {
@@ -223,6 +290,7 @@ async function main(): Promise<void> {
     const drainMs = Date.now() - drainStart;
     sampling = false;
     await sampler;
+    const cpuUsPerTick = cpuPer(cpu0, cpuOf(pids), run.published);
     const ticksPerSec = Math.round(run.published / run.seconds);
     const lost = run.published - rows;
     const step: Step = {
@@ -237,6 +305,7 @@ async function main(): Promise<void> {
       drainMs,
       // sustained: all of it published, all of it in QuestDB, and the recorder caught up within SETTLE_MS of the end
       held: lost === 0 && ticksPerSec >= rate * 0.97 && drainMs <= SETTLE_MS,
+      cpuUsPerTick,
     };
     steps.push(step);
     const counters = await instrumentCounters(nc, universe.map((d) => d.id));
@@ -253,24 +322,32 @@ async function main(): Promise<void> {
     log(
       `offered ${rate}/s: published ${ticksPerSec}/s (${run.published}), in QuestDB ${rows} (lost ${lost}) after ${drainMs} ms; ` +
         `tick→md p50 ${step.tickToMdP50Us} µs p99 ${step.tickToMdP99Us} µs (${latencies.length} samples); recorder lag p99 ${step.recorderLagP99Ms} ms; ` +
-        `load ${loadavg()[0]!.toFixed(1)}${step.held ? "" : " — did not hold"}`,
+        `CPU per tick ${JSON.stringify(cpuUsPerTick)} µs; load ${loadavg()[0]!.toFixed(1)}${step.held ? "" : " — did not hold"}`,
     );
     if (!step.held) break;
-    await eventually("the recorder to catch up between steps", async () => (await recorderLagMs(jsm)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
+    await eventually("the recorder to catch up between steps", async () => (await recorderLagMs(jsm).catch(() => -1)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
   }
 
+  // the node idles now: the raw engine gets the same server to itself
+  log(`raw ILP baseline: ${BASELINE_ROWS} quote rows into the same QuestDB`);
+  const baseline = await rawIlp(questdbUrl, universe.map((d) => d.id), pids);
+  log(`raw ILP: ${baseline.rowsPerSec} rows/s; CPU per row ${JSON.stringify(baseline.cpuUsPerRow)} µs`);
   const best = [...steps].reverse().find((s) => s.held) ?? steps[0]!;
+  const ticksPerSec = best.held ? best.ticksPerSec : 0;
   const result = {
     bench: "ticks",
-    ticksPerSec: best.held ? best.ticksPerSec : 0,
+    ticksPerSec,
+    ratio: Math.round((ticksPerSec / baseline.rowsPerSec) * 100) / 100,
+    baseline,
     instruments: INSTRUMENTS,
     lost: best.lost,
     tickToMdP99Us: best.tickToMdP99Us,
     recorderLagP99Ms: best.recorderLagP99Ms,
     tickToMdP50Us: best.tickToMdP50Us,
+    cpuUsPerTick: best.cpuUsPerTick,
     stepMs: STEP_MS,
     loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,
-    steps: steps.map((s) => ({ offered: s.offered, ticksPerSec: s.ticksPerSec, lost: s.lost, tickToMdP99Us: s.tickToMdP99Us, recorderLagP99Ms: s.recorderLagP99Ms, held: s.held })),
+    steps: steps.map((s) => ({ offered: s.offered, ticksPerSec: s.ticksPerSec, lost: s.lost, tickToMdP99Us: s.tickToMdP99Us, recorderLagP99Ms: s.recorderLagP99Ms, held: s.held, cpuUsPerTick: s.cpuUsPerTick })),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (process.env.TICKS_BENCH_PROFILE) {

@@ -49,6 +49,21 @@ t.test("a malformed message is dead-lettered with its reason and the actor goes 
   await h.stop();
 });
 
+t.test("a kind validating commands only hands its market data to the machine unchecked and still refuses a bad command", async (t) => {
+  const f = await startTestServers(t);
+  const md = subjects.md("quote", { venue: "TEST", symbol: "v" });
+  const h = host({ ...counterKind("none"), validate: "commands", consumes: () => [md] }, "v", f);
+  await h.incarnate();
+  const big = encodeMessage({ type: "Increment", by: 2_000_000 });
+  f.nc.publish(md, big.data, { headers: big.headers });
+  await eventually("the market data increment applied", async () => (await ask(f.nc, "counter-none", "v", { type: "GetCount" })).result?.count === 2_000_000 || undefined);
+  const bad = await ask(f.nc, "counter-none", "v", { type: "Increment", by: 2_000_000 });
+  t.equal(bad.ok, false);
+  t.equal(bad.error?.code, "invalid");
+  t.same((await ask(f.nc, "counter-none", "v", { type: "GetCount" })).result?.count, 2_000_000, "the command changed nothing");
+  await h.stop();
+});
+
 t.test("an action or guard that throws restarts the actor from its last state, and the message is not retried", async (t) => {
   const f = await startTestServers(t);
   let exits = 0;

@@ -2,7 +2,7 @@ import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transp
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
 import { type ActorKind, type Clock, type DomainEvent, type Emitted, errorMessage, RuntimeError, subjects } from "../../actors/contract/index.ts";
-import { DecodeError, decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
+import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -47,6 +47,35 @@ type ReplyBody = { ok: boolean; result?: unknown; error?: { code: string; messag
 export type HostStatus = "idle" | "running" | "failed" | "stopped";
 
 const BATCH = 256;
+
+/**
+ * Actors with mail, drained together in one macrotask: what they publish leaves in one socket write per round
+ * (nats.js flushes once per microtask checkpoint, and Node runs one between any two setImmediate callbacks), not
+ * one write per actor, which cost a syscall per tick when a burst of feed messages reached many instruments.
+ */
+const due: (() => void)[] = [];
+let roundScheduled = false;
+function runRound(): void {
+  roundScheduled = false;
+  const hosts = due.splice(0);
+  for (const drain of hosts) {
+    try {
+      drain();
+    } catch (e) {
+      // as uncaught as it was in its own setImmediate, without stranding the actors after it in this round
+      setImmediate(() => {
+        throw e;
+      });
+    }
+  }
+}
+function scheduleDrain(drain: () => void): void {
+  due.push(drain);
+  if (!roundScheduled) {
+    roundScheduled = true;
+    setImmediate(runRound);
+  }
+}
 
 /**
  * Hosts one actor (a kind and an id) on NATS: subscribes to its subjects, turns messages into XState events,
@@ -155,17 +184,17 @@ export class ActorHost {
   /** Takes a message from the actor's subscriptions, or from the shard region that routes to it. */
   receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
     this.env.onReceive?.();
+    const subject = fixedSubject ?? msg.subject;
+    const plane = fixedPlane ?? planeOf(subject);
     let decoded: ReturnType<typeof decodeMessage>;
     try {
-      decoded = decodeMessage(msg.data, msg.headers, this.kind.validate !== false);
+      decoded = decodeMessage(msg.data, msg.headers, this.validates(plane));
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
       if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
-    const subject = fixedSubject ?? msg.subject;
-    const plane = fixedPlane ?? planeOf(subject);
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
     // Market data without a reply subject does not keep its Msg: it would pin the connection's read buffer.
     const item: MailItem =
@@ -183,10 +212,15 @@ export class ActorHost {
     this.schedule();
   }
 
+  private validates(plane: Plane): boolean {
+    const v = this.kind.validate;
+    return v === "commands" ? plane === "cmd" : v !== false;
+  }
+
   /** Delivers an event directly (local fast path and tests); it still passes the codec. */
   deliver(message: Message, subject = subjects.cmd(this.kind.name, this.id)): void {
     const { data, headers } = encodeMessage(message);
-    const decoded = decodeMessage(data, headers, this.kind.validate !== false);
+    const decoded = decodeMessage(data, headers, this.validates(planeOf(subject)));
     this.mailbox.offer({ subject, event: decoded.message }, "accept");
     this.schedule();
   }
@@ -194,7 +228,7 @@ export class ActorHost {
   private schedule(): void {
     if (this.scheduled || this.draining || this.status !== "running") return;
     this.scheduled = true;
-    setImmediate(this.drain);
+    scheduleDrain(this.drain);
   }
 
   private readonly drain = (): void => {
@@ -347,7 +381,7 @@ export class ActorHost {
   }
 
   private publish(subject: string, message: Message, correlationId?: string): void {
-    const { data, headers } = encodeMessage(message, correlationId ? { correlationId } : {});
+    const { data, headers } = encodeForPublish(message, correlationId);
     this.env.nc.publish(subject, data, { headers });
   }
 
