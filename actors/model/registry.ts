@@ -113,7 +113,7 @@ export class ModelRegistry {
   async retire(name: string, version: number): Promise<void> {
     const key = cardKey(name, version);
     const entry = await this.cards.get(key);
-    if (!entry || entry.operation !== "PUT") throw new ModelRefused(`model ${name} v${version} is not registered`);
+    if (entry?.operation !== "PUT") throw new ModelRefused(`model ${name} v${version} is not registered`);
     if ((await this.promotedVersion(name)) === version) throw new ModelRefused(`model ${name} v${version} is promoted; promote another version first`);
     const card = { ...(JSON.parse(entry.string()) as RegisteredModel), status: "retired" as const };
     await this.cards.update(key, JSON.stringify(card), entry.revision);
@@ -121,12 +121,12 @@ export class ModelRegistry {
 
   async promotedVersion(name: string): Promise<number | undefined> {
     const e = await this.cards.get(promotedKey(name));
-    return e && e.operation === "PUT" ? Number(e.string()) : undefined;
+    return e?.operation === "PUT" ? Number(e.string()) : undefined;
   }
 
   private async card(key: string): Promise<RegisteredModel | undefined> {
     const e = await this.cards.get(key);
-    if (!e || e.operation !== "PUT") return undefined;
+    if (e?.operation !== "PUT") return undefined;
     const m = JSON.parse(e.string()) as RegisteredModel;
     return { ...m, promoted: (await this.promotedVersion(m.name)) === m.version };
   }
