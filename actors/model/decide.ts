@@ -29,10 +29,10 @@ export function rowOf(c: Pick<ModelContext, "name" | "features" | "columns">, p:
   return row;
 }
 
-const prediction = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit">, nowUs: number, body: { values: number[]; batchSize: number } | { error: ReplyError }): Emitted => ({
+const prediction = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit" | "version">, nowUs: number, body: { values: number[]; batchSize: number } | { error: ReplyError }): Emitted => ({
   type: "publish",
   subject: w.replyTo,
-  message: { type: "Prediction", requestId: w.requestId, model: c.name, version: c.version, ok: "values" in body, ...body, tsEvent: nowUs, tsInit: w.tsInit },
+  message: { type: "Prediction", requestId: w.requestId, model: c.name, version: w.version ?? c.version, ok: "values" in body, ...body, tsEvent: nowUs, tsInit: w.tsInit },
 });
 
 export const refused = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit">, error: ReplyError, nowUs: number): Emitted => prediction(c, w, nowUs, { error });

@@ -18,7 +18,7 @@ export const initialContext = (input: ModelMachineInput): ModelContext => ({
 
 /** The next batch taken from the queue: the oldest requests, at most maxBatch. */
 export function takeBatch(c: ModelContext): { batchId: number; batch: Waiting[]; next: Partial<ModelContext> } {
-  const batch = c.pending.slice(0, c.maxBatch);
+  const batch = c.pending.slice(0, c.maxBatch).map((w) => ({ ...w, version: c.version }));
   const batchId = c.nextBatchId;
   return { batchId, batch, next: { pending: c.pending.slice(batch.length), inFlight: { ...c.inFlight, [batchId]: batch }, nextBatchId: batchId + 1 } };
 }

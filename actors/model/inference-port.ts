@@ -18,4 +18,6 @@ export interface InferencePort {
   infer(job: InferenceJob): void;
   /** throw away the model's session (hung or failed); the next job opens a new one */
   reset(model: string, reason: string): void;
+  /** a version no longer served: its session closes once its open jobs are answered */
+  unload(model: string, version: number): void;
 }

@@ -13,11 +13,14 @@ import { PredictClient } from "./testing.ts";
 const log = createLogger({ level: "error" });
 const files = { "gbt-return-5f": readModelFile("gbt-return-5f"), "seq-return-16": readModelFile("seq-return-16") };
 type Name = keyof typeof files;
+/** v2 of the gradient-boosted model: the same file under another version, to watch a swap in the answers */
+const gbtV2 = { ...files["gbt-return-5f"], card: { ...files["gbt-return-5f"].card, version: 2 } };
+const fileOf = (n: string, v?: number) => (n === "gbt-return-5f" && v === 2 ? gbtV2 : files[n as Name]);
 
 async function serve(t: Teardown, wrap: (p: InferencePort) => InferencePort = (p) => p) {
   const f = await startTestServers(t);
   const onnx = new OnnxInference({
-    modelOf: (n) => files[n as Name],
+    modelOf: fileOf,
     deliver: (name, m) => {
       const { data, headers } = encodeMessage(m);
       f.nc.publish(subjects.cmd("model", name), data, { headers });
@@ -36,7 +39,7 @@ async function serve(t: Teardown, wrap: (p: InferencePort) => InferencePort = (p
     await tree.stop();
     await onnx.close();
   });
-  return { tree, client, lifecycle };
+  return { tree, client, lifecycle, nc: f.nc };
 }
 
 t.test("a deployed model answers concurrent Predicts over NATS in batches, each caller with its own forecast", async (t) => {
@@ -67,6 +70,7 @@ t.test("an inference that hangs fails its callers with the reason, the actor res
   let hang = true;
   const { tree, client, lifecycle } = await serve(t, (p) => ({
     load: (model, version) => p.load(model, version),
+    unload: (model, version) => p.unload(model, version),
     infer: (job) => (hang ? undefined : p.infer(job)),
     reset: (model, reason) => {
       hang = false;
@@ -82,4 +86,28 @@ t.test("an inference that hangs fails its callers with the reason, the actor res
   t.match(lifecycle.find((e) => e.type === "failed"), { kind: "model", id: "gbt-return-5f", error: /no inference result within 1500 ms/ });
   const after = await client.predict("gbt-return-5f", { row: [0, 0, 0, 0, 1] }, 120_000);
   t.equal(after.ok, true, "the restarted actor serves");
+});
+
+t.test("a promoted version takes over under load without a dropped or failed request", async (t) => {
+  const { tree, client, nc } = await serve(t);
+  await tree.spawn("model", "gbt-return-5f");
+  t.equal((await client.predict("gbt-return-5f", { row: [0, 0, 0, 0, 1] }, 120_000)).version, 1);
+  const seen: { ok: boolean; version: number; code?: string }[] = [];
+  let stop = false;
+  const callers = Array.from({ length: 16 }, async (_, c) => {
+    for (let k = 0; !stop; k++) {
+      const p = await client.predict("gbt-return-5f", { row: [c * 1e-3, k * 1e-4, 0, 0.01, 1] }, 120_000);
+      seen.push({ ok: p.ok, version: p.version, ...(p.error ? { code: p.error.code } : {}) });
+    }
+  });
+  await eventually("traffic on v1", () => seen.length > 200, { timeoutMs: 60_000 });
+  const { data, headers } = encodeMessage({ type: "PromoteVersion", version: 2 });
+  nc.publish(subjects.cmd("model", "gbt-return-5f"), data, { headers });
+  await eventually("answers from v2", () => seen.filter((s) => s.version === 2).length > 200, { timeoutMs: 120_000 });
+  stop = true;
+  await Promise.all(callers);
+  t.same(seen.filter((s) => !s.ok), [], "no request failed");
+  t.ok(seen.some((s) => s.version === 1) && seen.some((s) => s.version === 2), "answers came from v1, then from v2");
+  const firstV2 = seen.findIndex((s) => s.version === 2);
+  t.equal(seen.slice(firstV2 + 64).filter((s) => s.version === 1).length, 0, "after the swap only v2 answers (bar batches in flight at the swap)");
 });

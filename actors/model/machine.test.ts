@@ -11,10 +11,12 @@ function start(over: Partial<ModelMachineInput> = {}, loaded = true) {
   const jobs: InferenceJob[] = [];
   const resets: string[] = [];
   const loads: string[] = [];
+  const unloads: string[] = [];
   const port: InferencePort = {
     load: (m, v) => void loads.push(`${m} v${v}`),
     infer: (j) => void jobs.push(j),
     reset: (_m, reason) => void resets.push(reason),
+    unload: (m, v) => void unloads.push(`${m} v${v}`),
   };
   const clock = new SimulatedClock();
   const actor = createActor(createModelMachine(port), { input: { ...input, ...over }, clock });
@@ -25,11 +27,11 @@ function start(over: Partial<ModelMachineInput> = {}, loaded = true) {
   let failure: unknown;
   actor.subscribe({ error: (e) => (failure = e) });
   actor.start();
-  if (loaded) actor.send({ type: "ModelLoaded", version: 3, provider: "cpu", nowUs: 0 });
+  if (loaded) actor.send({ type: "ModelLoaded", version: 3, provider: "cpu", features: ["a", "b"], nowUs: 0 });
   const predict = (requestId: string, body: { features?: Record<string, number>; row?: number[] }) =>
     actor.send({ type: "Predict", requestId, replyTo: `inbox.${requestId}`, ...body, nowUs: 1 });
   const complete = (batchId: number, values: number[]) => actor.send({ type: "InferenceCompleted", batchId, values, width: 1, provider: "cpu", runUs: 5, nowUs: 2 });
-  return { actor, jobs, resets, loads, clock, answers, predict, complete, failure: () => failure };
+  return { actor, jobs, resets, loads, unloads, clock, answers, predict, complete, failure: () => failure };
 }
 
 const body = (a: Extract<Emitted, { type: "publish" }>) => a.message as unknown as { requestId: string; ok: boolean; values?: number[]; batchSize?: number; error?: { code: string; message: string } };
@@ -133,7 +135,7 @@ t.test("requests queue while the model loads and go as one batch when it is load
   m.predict("r2", { row: [3, 4] });
   m.clock.increment(10);
   t.equal(m.jobs.length, 0, "nothing runs before the session is loaded");
-  m.actor.send({ type: "ModelLoaded", version: 3, provider: "cuda", nowUs: 5 });
+  m.actor.send({ type: "ModelLoaded", version: 3, provider: "cuda", features: ["a", "b"], nowUs: 5 });
   t.same(m.jobs[0]?.rows, [1, 2, 3, 4]);
   t.equal(m.actor.getSnapshot().context.provider, "cuda");
   t.end();
@@ -151,5 +153,45 @@ t.test("a load that fails or takes too long fails the queued callers and ends th
   slow.predict("r1", { row: [1, 2] });
   slow.clock.increment(1_000);
   t.match(body(slow.answers[0]!).error, { code: "model-unavailable", message: /not loaded within 1000 ms/ });
+  t.end();
+});
+
+t.test("a promoted version loads beside the serving one and takes over between batches, dropping nothing", (t) => {
+  const m = start({ maxWaitMs: 0, maxBatch: 1 });
+  m.predict("old", { row: [1, 1] });
+  m.actor.send({ type: "PromoteVersion", version: 4, nowUs: 3 });
+  t.same(m.loads, ["m v3", "m v4"], "the new version loads while v3 serves");
+  m.predict("queued", { row: [2, 2] });
+  m.actor.send({ type: "ModelLoaded", version: 4, provider: "cpu", features: ["a", "b"], nowUs: 4 });
+  t.same(m.unloads, ["m v3"], "v3's session closes (after its open batch, the port's part)");
+  m.complete(1, [0.1]);
+  t.same(m.jobs.map((j) => [j.batchId, j.version]), [
+    [1, 3],
+    [2, 4],
+  ]);
+  m.complete(2, [0.2]);
+  t.same(
+    m.answers.map((a) => [body(a).requestId, body(a).ok, a.message.version]),
+    [
+      ["old", true, 3],
+      ["queued", true, 4],
+    ],
+    "the batch in flight at the swap is answered by v3, the next by v4",
+  );
+  t.end();
+});
+
+t.test("a promotion with other features, or one that does not load, is refused with the reason and v3 serves on", (t) => {
+  const m = start({ maxWaitMs: 0, maxBatch: 1 });
+  m.actor.send({ type: "PromoteVersion", version: 5, nowUs: 1 });
+  m.actor.send({ type: "ModelLoaded", version: 5, provider: "cpu", features: ["a", "c"], nowUs: 2 });
+  t.match(m.actor.getSnapshot().context, { version: 3, swapRefused: "v5 takes features a, c, v3 a, b: deploy it under a new name" });
+  t.same(m.unloads, ["m v5"]);
+  m.actor.send({ type: "PromoteVersion", version: 6, nowUs: 3 });
+  m.actor.send({ type: "ModelLoadFailed", version: 6, reason: "not registered", nowUs: 4 });
+  t.match(m.actor.getSnapshot().context, { version: 3, swapRefused: "v6: not registered" });
+  t.equal(m.failure(), undefined, "a refused promotion does not end the actor");
+  m.predict("r", { row: [1, 2] });
+  t.equal(m.jobs[0]?.version, 3);
   t.end();
 });

@@ -9,6 +9,8 @@
  * batch is in flight at a time, so batches grow with the load. Each caller gets its own row back on its replyTo.
  * An inference that fails or outlives timeoutMs fails its callers with the reason, resets the port's session and
  * then ends the incarnation (ModelFailed), so the supervisor restarts the actor with its queue intact.
+ * PromoteVersion: the new version loads beside the serving one and takes over between batches (same features, or the
+ * swap is refused with the reason); no request is dropped or failed by a swap.
  * Raised events carry the nowUs of the step that raised them; the runtime stamps its own on delivery.
  */
 import { enqueueActions, setup } from "xstate";
@@ -34,6 +36,27 @@ export function createModelMachine(port: InferencePort) {
     actions: {
       infer: (_, job: InferenceJob) => port.infer(job),
       loadSession: (_, p: { model: string; version: number }) => port.load(p.model, p.version),
+      unloadSession: (_, p: { model: string; version: number }) => port.unload(p.model, p.version),
+      promote: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "PromoteVersion" || event.version === c.version || event.version === c.swapTo) return;
+        enqueue.assign({ swapTo: event.version, swapRefused: undefined });
+        enqueue({ type: "loadSession", params: { model: c.name, version: event.version } } as never);
+      }),
+      // Between batches: the batch in flight finishes on the old version (the port closes its session after it).
+      swap: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoaded" || event.version !== c.swapTo) return;
+        if (event.features.join() !== c.features.join()) {
+          enqueue.assign({ swapTo: undefined, swapRefused: `v${event.version} takes features ${event.features.join(", ")}, v${c.version} ${c.features.join(", ")}: deploy it under a new name` });
+          enqueue({ type: "unloadSession", params: { model: c.name, version: event.version } } as never);
+          return;
+        }
+        enqueue.assign({ version: event.version, swapTo: undefined, provider: event.provider });
+        enqueue({ type: "unloadSession", params: { model: c.name, version: c.version } } as never);
+      }),
+      swapFailed: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoadFailed" || event.version !== c.swapTo) return;
+        enqueue.assign({ swapTo: undefined, swapRefused: `v${event.version}: ${event.reason}` });
+      }),
       resetSession: (_, p: { model: string; reason: string }) => port.reset(p.model, p.reason),
       predict: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "Predict") return;
@@ -100,6 +123,10 @@ export function createModelMachine(port: InferencePort) {
         enqueue.raise({ type: "ModelFailed", reason: error.message, nowUs: event.nowUs }, { delay: 0, id: "model-failed" });
       }),
     },
+    guards: {
+      /** a load answer for the version being served (not a promoted one) */
+      current: ({ context, event }) => (event.type === "ModelLoaded" || event.type === "ModelLoadFailed") && event.version === context.version,
+    },
   }).createMachine({
     id: "model",
     context: ({ input }) => initialContext(input),
@@ -118,8 +145,9 @@ export function createModelMachine(port: InferencePort) {
         entry: "load",
         on: {
           Predict: { actions: "predict" },
-          ModelLoaded: { target: "serving", actions: "loaded" },
-          ModelLoadFailed: { target: "loading", reenter: true, actions: "unavailable" },
+          ModelLoaded: [{ guard: "current", target: "serving", actions: "loaded" }],
+          ModelLoadFailed: [{ guard: "current", target: "loading", reenter: true, actions: "unavailable" }, { actions: "swapFailed" }],
+          PromoteVersion: { actions: "promote" },
           LoadTimedOut: { target: "loading", reenter: true, actions: "unavailable" },
         },
       },
@@ -130,6 +158,9 @@ export function createModelMachine(port: InferencePort) {
           InferenceCompleted: { actions: "complete" },
           InferenceFailed: { target: "loading", actions: "fail" },
           InferenceTimedOut: { target: "loading", actions: "fail" },
+          PromoteVersion: { actions: "promote" },
+          ModelLoaded: { actions: "swap" },
+          ModelLoadFailed: { actions: "swapFailed" },
         },
       },
     },

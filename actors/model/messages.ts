@@ -62,8 +62,8 @@ export type InferenceFailed = MessageOf<typeof InferenceFailed>;
 export const ModelLoaded = defineMessage(
   "ModelLoaded",
   1,
-  z.object({ version: z.number().int(), provider: z.string() }),
-  "The inference port opened a model actor's session: the version and the execution provider it runs on.",
+  z.object({ version: z.number().int(), provider: z.string(), features: z.array(z.string()) }),
+  "The inference port opened a model actor's session: the version, its features and the execution provider it runs on.",
 );
 export type ModelLoaded = MessageOf<typeof ModelLoaded>;
 
@@ -81,6 +81,14 @@ export type PortMessage =
   | (InferenceFailed & { type: "InferenceFailed" })
   | (ModelLoaded & { type: "ModelLoaded" })
   | (ModelLoadFailed & { type: "ModelLoadFailed" });
+
+export const PromoteVersion = defineMessage(
+  "PromoteVersion",
+  1,
+  z.object({ version: z.number().int().positive() }),
+  "Swaps a model actor to another version of its model: it loads beside the serving one and takes over between batches.",
+);
+export type PromoteVersion = MessageOf<typeof PromoteVersion>;
 
 export const ModelErrorCode = {
   ModelUnavailable: "model-unavailable",

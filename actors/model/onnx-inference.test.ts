@@ -64,7 +64,7 @@ t.test("a file that does not match its card, an undeployed name and a reset fail
   await eventually("three failures", () => delivered.length === 3, LOAD);
   const reasons = Object.fromEntries(delivered.map((d) => [d.batchId, d.type === "InferenceFailed" ? d.reason : "completed"]));
   t.match(reasons[1], /model liar does not match its card: input 0: the file names it returns, the card features/);
-  t.match(reasons[2], /model ghost is not deployed on this node/);
+  t.match(reasons[2], /model ghost v1 is not deployed on this node/);
   t.match(reasons[3], /model gbt: version 2 asked, 1 deployed/);
   p.infer({ model: "gbt", version: 1, batchId: 4, count: 1, width: 5, rows: rows.slice(0, 5) });
   p.reset("gbt", "timed out");
@@ -100,4 +100,12 @@ t.test("load() announces the session with its provider, or why it cannot open", 
   p.load("gbt", 1);
   await eventually("a loaded session answers at once", () => loads.length === 3, LOAD);
   t.match(loads[2], { type: "ModelLoaded" });
+});
+
+t.test("an unloaded version answers its open jobs before its session closes", async (t) => {
+  const { p, delivered } = port(t, "cpu", { gbt });
+  p.infer({ model: "gbt", version: 1, batchId: 1, count: 2, width: 5, rows });
+  p.unload("gbt", 1);
+  t.match(await eventually("the open job's answer", () => delivered[0], LOAD), { type: "InferenceCompleted", batchId: 1 });
+  t.same(p.providers(), {}, "then the session is gone");
 });

@@ -1,5 +1,5 @@
 import type { Delivered } from "../contract/index.ts";
-import type { InferenceCompleted, InferenceFailed, ModelLoaded, ModelLoadFailed, Predict } from "./messages.ts";
+import type { InferenceCompleted, InferenceFailed, ModelLoaded, ModelLoadFailed, Predict, PromoteVersion } from "./messages.ts";
 
 /** One caller waiting for its row. */
 export interface Waiting {
@@ -7,6 +7,8 @@ export interface Waiting {
   replyTo: string;
   row: number[];
   tsInit: number;
+  /** the version whose batch took the request (a swap may promote another while it runs) */
+  version?: number;
 }
 
 export interface Batching {
@@ -41,6 +43,10 @@ export interface ModelContext extends ModelMachineInput {
   provider: string;
   /** the port has this version's session open */
   loaded: boolean;
+  /** a promoted version being loaded; the current one serves until it is ready */
+  swapTo?: number;
+  /** why the last promotion did not take */
+  swapRefused?: string;
 }
 
 export type ModelEvent = (
@@ -50,6 +56,7 @@ export type ModelEvent = (
   | ({ type: "ModelLoaded" } & ModelLoaded)
   | ({ type: "ModelLoadFailed" } & ModelLoadFailed)
   | { type: "LoadTimedOut" }
+  | ({ type: "PromoteVersion" } & PromoteVersion)
   | { type: "FlushBatch" }
   | { type: "InferenceTimedOut"; batchId: number }
   | { type: "ModelFailed"; reason: string }
