@@ -9,6 +9,7 @@
  *   node --import tsx scripts/admin.ts strategies list                  (every node's strategies: id, state, node)
  *   node --import tsx scripts/admin.ts strategies deploy <id> <config.json | '<json>'>   (kept in KV, then spawned)
  *   node --import tsx scripts/admin.ts instruments list | get <id> | load <file> | delete <id>   (definitions in KV)
+ *   node --import tsx scripts/admin.ts models list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
@@ -24,13 +25,15 @@ import {
 } from "../infra/nats/index.ts";
 import { Kvm } from "@nats-io/kv";
 import { buckets } from "../infra/nats/resources.ts";
+import { readFileSync } from "node:fs";
+import { ModelCard, ModelRegistry } from "../actors/model/index.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";
 import { errorMessage } from "../actors/contract/index.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
-  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | instruments list|get <id>|load <file>|delete <id>";
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire";
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -47,6 +50,10 @@ try {
     await kv.put(key, id);
     process.stdout.write(`stored ${key}; the actor's node applies it (watch the node's log or am.evt)\n`);
     process.exit(0);
+  }
+  if (verb === "models") {
+    await models(kind, id, rest);
+    process.exit(process.exitCode ?? 0);
   }
   if (verb === "strategies") {
     await strategies(kind, id, rest[0]);
@@ -99,6 +106,31 @@ try {
   process.exitCode = 1;
 } finally {
   await nc.close();
+}
+
+/** The model registry (files in the am-models object store, cards in the am-model-cards bucket). */
+async function models(sub: string | undefined, name: string | undefined, args: string[]): Promise<void> {
+  const registry = await ModelRegistry.open(nc);
+  const version = (v: string | undefined) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`models ${sub}: version must be a positive integer, got ${v ?? "nothing"}`);
+    return n;
+  };
+  if (sub === "list") {
+    for (const m of await registry.list()) {
+      process.stdout.write(`${JSON.stringify({ name: m.name, version: m.version, status: m.status, promoted: m.promoted, ic: m.validation.ic, registeredBy: m.registeredBy })}\n`);
+    }
+  } else if (sub === "get" && name) {
+    const { card } = await registry.get(name, args[0] === undefined ? undefined : version(args[0]));
+    process.stdout.write(`${JSON.stringify(card, null, 2)}\n`);
+  } else if (sub === "register" && name && args[0]) {
+    const card = ModelCard.parse(JSON.parse(readFileSync(args[0], "utf8")));
+    const stored = await registry.register(card, new Uint8Array(readFileSync(name)), args[1] ?? process.env.USER ?? "admin-cli");
+    process.stdout.write(`registered ${stored.name} v${stored.version} (${stored.sha256})\n`);
+  } else if ((sub === "promote" || sub === "retire") && name) {
+    await registry[sub](name, version(args[0]));
+    process.stdout.write(`${sub === "promote" ? "promoted" : "retired"} ${name} v${args[0]}\n`);
+  } else throw new Error(`models needs list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>`);
 }
 
 /** `strategies list`: every node's answer to am.admin.list; `strategies deploy <id> <config>`: am.admin.deploy. */

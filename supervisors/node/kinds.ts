@@ -12,6 +12,9 @@ import type { Deployable } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
 import { followStrategyDeployments, strategyDeployable } from "./kinds/strategy-deployments.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
+import { committedModelNames, modelKind, modelServingConfig, OnnxInference, readModelFile } from "../../actors/model/index.ts";
+import { encodeMessage } from "../../infra/nats/codec.ts";
+import { subjects } from "../../actors/contract/index.ts";
 
 /** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
 export interface PlatformKinds extends HostedKinds {
@@ -33,6 +36,19 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
   });
   const deployments = await followStrategyDeployments(nc);
+  // Models: the repository's committed files are deployed; inference answers come back on the actor's subject.
+  const serving = modelServingConfig(process.env);
+  const models = new Map(committedModelNames().map((n) => [n, readModelFile(n)]));
+  const inference = new OnnxInference({
+    modelOf: (n) => models.get(n),
+    deliver: (n, m) => {
+      const { data, headers } = encodeMessage(m);
+      nc.publish(subjects.cmd("model", n), data, { headers });
+    },
+    provider: serving.provider,
+    intraOpThreads: serving.intraOpThreads,
+    log: log.child({ component: "models" }),
+  });
 
   // The demo book and strategies trade the demo universe (as defined in KV now), whatever else KV lists.
   const demoMarket: Catalogue = new Map(
@@ -56,11 +72,13 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       strategyKind({ definitionOf: (id) => demo.get(id) ?? deployments.get(id), known: () => [...demo.keys(), ...deployments.ids()] }),
       // the vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is)
       ...(config.feeds.trim() ? [vendorFeedKind(config)] : []),
+      modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching: serving.batching, port: inference }),
     ],
     deployable: [strategyDeployable(catalogue)],
     async close() {
       watch.stop();
       deployments.stop();
+      await inference.close();
     },
   };
 }

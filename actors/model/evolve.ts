@@ -1,0 +1,31 @@
+import type { ModelContext, ModelMachineInput, Waiting } from "./state.ts";
+
+/** The model actor's state changes, pure: what queues, what is in flight, what has been served. */
+
+export const initialContext = (input: ModelMachineInput): ModelContext => ({
+  ...input,
+  columns: Object.fromEntries(input.features.map((f, i) => [f, i])),
+  pending: [],
+  inFlight: {},
+  nextBatchId: 1,
+  flushArmed: false,
+  served: 0,
+  batches: 0,
+  failures: 0,
+  provider: "none yet",
+  loaded: false,
+});
+
+/** The next batch taken from the queue: the oldest requests, at most maxBatch. */
+export function takeBatch(c: ModelContext): { batchId: number; batch: Waiting[]; next: Partial<ModelContext> } {
+  const batch = c.pending.slice(0, c.maxBatch).map((w) => ({ ...w, version: c.version }));
+  const batchId = c.nextBatchId;
+  return { batchId, batch, next: { pending: c.pending.slice(batch.length), inFlight: { ...c.inFlight, [batchId]: batch }, nextBatchId: batchId + 1 } };
+}
+
+export function settle(c: ModelContext, batchId: number): Partial<ModelContext> {
+  const { [batchId]: _done, ...rest } = c.inFlight;
+  return { inFlight: rest };
+}
+
+export const inFlightCount = (c: ModelContext): number => Object.keys(c.inFlight).length;

@@ -1,0 +1,185 @@
+/**
+ * The model actor: one deployed model serving Predict requests with dynamic batching.
+ *
+ * loading → serving: the actor asks the inference port for its version's session; requests queue until it is
+ * loaded. A load that fails or outlives loadTimeoutMs fails the queued callers (model-unavailable) and restarts.
+ *
+ * A valid request queues; the queue goes to the inference port as one batch when it holds maxBatch requests, when
+ * the first of them has waited maxWaitMs, or at once when an inference finishes and requests queued meanwhile. One
+ * batch is in flight at a time, so batches grow with the load. Each caller gets its own row back on its replyTo.
+ * An inference that fails or outlives timeoutMs fails its callers with the reason, resets the port's session and
+ * then ends the incarnation (ModelFailed), so the supervisor restarts the actor with its queue intact.
+ * PromoteVersion: the new version loads beside the serving one and takes over between batches (same features, or the
+ * swap is refused with the reason); no request is dropped or failed by a swap.
+ * Raised events carry the nowUs of the step that raised them; the runtime stamps its own on delivery.
+ */
+import { enqueueActions, setup } from "xstate";
+import type { Emitted } from "../contract/index.ts";
+import { answers, failed, refused, rowOf } from "./decide.ts";
+import { inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
+import type { InferenceJob, InferencePort } from "./inference-port.ts";
+import { ModelErrorCode } from "./messages.ts";
+import type { ModelContext, ModelEvent, ModelMachineInput } from "./state.ts";
+
+const FLUSH = "flush";
+const LOAD_TIMEOUT = "load-timeout";
+const timeoutId = (batchId: number) => `timeout-${batchId}`;
+
+export function createModelMachine(port: InferencePort) {
+  return setup({
+    types: {
+      context: {} as ModelContext,
+      events: {} as ModelEvent,
+      input: {} as ModelMachineInput,
+      emitted: {} as Emitted,
+    },
+    actions: {
+      infer: (_, job: InferenceJob) => port.infer(job),
+      loadSession: (_, p: { model: string; version: number }) => port.load(p.model, p.version),
+      unloadSession: (_, p: { model: string; version: number }) => port.unload(p.model, p.version),
+      promote: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "PromoteVersion" || event.version === c.version || event.version === c.swapTo) return;
+        enqueue.assign({ swapTo: event.version, swapRefused: undefined });
+        enqueue({ type: "loadSession", params: { model: c.name, version: event.version } } as never);
+      }),
+      // Between batches: the batch in flight finishes on the old version (the port closes its session after it).
+      swap: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoaded" || event.version !== c.swapTo) return;
+        if (event.features.join() !== c.features.join()) {
+          enqueue.assign({ swapTo: undefined, swapRefused: `v${event.version} takes features ${event.features.join(", ")}, v${c.version} ${c.features.join(", ")}: deploy it under a new name` });
+          enqueue({ type: "unloadSession", params: { model: c.name, version: event.version } } as never);
+          return;
+        }
+        enqueue.assign({ version: event.version, swapTo: undefined, provider: event.provider });
+        enqueue({ type: "unloadSession", params: { model: c.name, version: c.version } } as never);
+      }),
+      swapFailed: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoadFailed" || event.version !== c.swapTo) return;
+        enqueue.assign({ swapTo: undefined, swapRefused: `v${event.version}: ${event.reason}` });
+      }),
+      resetSession: (_, p: { model: string; reason: string }) => port.reset(p.model, p.reason),
+      predict: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "Predict") return;
+        const row = rowOf(c, event);
+        const caller = { requestId: event.requestId, replyTo: event.replyTo, tsInit: event.tsInit ?? event.nowUs };
+        if (!Array.isArray(row)) return void enqueue.emit(refused(c, caller, row, event.nowUs));
+        const queued: ModelContext = { ...c, pending: [...c.pending, { ...caller, row }] };
+        enqueue.assign({ pending: queued.pending });
+        // While loading, requests queue: the load's end sends them.
+        if (!c.loaded) return;
+        if (inFlightCount(c) === 0 && (queued.pending.length >= c.maxBatch || c.maxWaitMs === 0)) dispatch(queued, enqueue, event.nowUs);
+        else if (!c.flushArmed) {
+          enqueue.raise({ type: "FlushBatch", nowUs: event.nowUs }, { delay: c.maxWaitMs, id: FLUSH });
+          enqueue.assign({ flushArmed: true });
+        }
+      }),
+      flush: enqueueActions(({ context: c, event, enqueue }) => {
+        enqueue.assign({ flushArmed: false });
+        if (inFlightCount(c) === 0 && c.pending.length) dispatch({ ...c, flushArmed: false }, enqueue, event.nowUs);
+      }),
+      complete: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "InferenceCompleted") return;
+        const batch = c.inFlight[event.batchId];
+        if (!batch) return; // answered already: it timed out
+        for (const e of answers(c, batch, event.values, event.width, event.nowUs)) enqueue.emit(e);
+        enqueue.cancel(timeoutId(event.batchId));
+        const next: ModelContext = { ...c, ...settle(c, event.batchId), served: c.served + batch.length, batches: c.batches + 1, provider: event.provider };
+        enqueue.assign({ inFlight: next.inFlight, served: next.served, batches: next.batches, provider: next.provider });
+        if (next.pending.length) dispatch(next, enqueue, event.nowUs);
+      }),
+      fail: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "InferenceFailed" && event.type !== "InferenceTimedOut") return;
+        const batch = c.inFlight[event.batchId];
+        if (!batch) return;
+        const error =
+          event.type === "InferenceFailed"
+            ? { code: ModelErrorCode.InferenceFailed, message: `model ${c.name} v${c.version}: ${event.reason}` }
+            : { code: ModelErrorCode.InferenceTimeout, message: `model ${c.name} v${c.version}: no inference result within ${c.timeoutMs} ms` };
+        for (const e of failed(c, batch, error, event.nowUs)) enqueue.emit(e);
+        enqueue.cancel(timeoutId(event.batchId));
+        enqueue.assign({ ...settle(c, event.batchId), failures: c.failures + 1, loaded: false });
+        enqueue({ type: "resetSession", params: { model: c.name, reason: error.message } } as never);
+        enqueue.raise({ type: "ModelFailed", reason: error.message, nowUs: event.nowUs }, { delay: 0, id: "model-failed" });
+      }),
+      load: enqueueActions(({ context: c, event, enqueue }) => {
+        enqueue({ type: "loadSession", params: { model: c.name, version: c.version } } as never);
+        enqueue.raise({ type: "LoadTimedOut", nowUs: (event as { nowUs?: number }).nowUs ?? 0 }, { delay: c.loadTimeoutMs, id: LOAD_TIMEOUT });
+      }),
+      loaded: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoaded") return;
+        enqueue.cancel(LOAD_TIMEOUT);
+        enqueue.assign({ provider: event.provider, loaded: true });
+        if (c.pending.length) dispatch(c, enqueue, event.nowUs);
+      }),
+      unavailable: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoadFailed" && event.type !== "LoadTimedOut") return;
+        const reason = event.type === "ModelLoadFailed" ? event.reason : `not loaded within ${c.loadTimeoutMs} ms`;
+        const error = { code: ModelErrorCode.ModelUnavailable, message: `model ${c.name} v${c.version}: ${reason}` };
+        for (const e of failed(c, c.pending, error, event.nowUs)) enqueue.emit(e);
+        enqueue.cancel(LOAD_TIMEOUT);
+        enqueue.assign({ pending: [], failures: c.failures + 1, flushArmed: false, loaded: false });
+        enqueue.cancel(FLUSH);
+        enqueue({ type: "resetSession", params: { model: c.name, reason: error.message } } as never);
+        enqueue.raise({ type: "ModelFailed", reason: error.message, nowUs: event.nowUs }, { delay: 0, id: "model-failed" });
+      }),
+    },
+    guards: {
+      /** a load answer for the version being served (not a promoted one) */
+      current: ({ context, event }) => (event.type === "ModelLoaded" || event.type === "ModelLoadFailed") && event.version === context.version,
+    },
+  }).createMachine({
+    id: "model",
+    context: ({ input }) => initialContext(input),
+    initial: "loading",
+    // A failure ends the incarnation only after the callers are answered and the next load is asked for: the
+    // runtime restarts the actor from that committed state, so the restart resumes loading.
+    on: {
+      ModelFailed: {
+        actions: ({ event }) => {
+          throw new Error(event.reason);
+        },
+      },
+    },
+    states: {
+      loading: {
+        entry: "load",
+        on: {
+          Predict: { actions: "predict" },
+          ModelLoaded: [{ guard: "current", target: "serving", actions: "loaded" }],
+          ModelLoadFailed: [{ guard: "current", target: "loading", reenter: true, actions: "unavailable" }, { actions: "swapFailed" }],
+          PromoteVersion: { actions: "promote" },
+          LoadTimedOut: { target: "loading", reenter: true, actions: "unavailable" },
+        },
+      },
+      serving: {
+        on: {
+          Predict: { actions: "predict" },
+          FlushBatch: { actions: "flush" },
+          InferenceCompleted: { actions: "complete" },
+          InferenceFailed: { target: "loading", actions: "fail" },
+          InferenceTimedOut: { target: "loading", actions: "fail" },
+          PromoteVersion: { actions: "promote" },
+          ModelLoaded: { actions: "swap" },
+          ModelLoadFailed: { actions: "swapFailed" },
+        },
+      },
+    },
+  });
+}
+
+type Enqueue = Parameters<Parameters<typeof enqueueActions<ModelContext, ModelEvent, undefined, ModelEvent, never, never, never, never, Emitted>>[0]>[0]["enqueue"];
+
+/** Hands the oldest queued requests to the port as one batch and arms its timeout. */
+function dispatch(c: ModelContext, enqueue: Enqueue, nowUs: number): void {
+  const { batchId, batch, next } = takeBatch(c);
+  const job: InferenceJob = { model: c.name, version: c.version, batchId, count: batch.length, width: c.features.length, rows: batch.flatMap((w) => w.row) };
+  enqueue.assign(next);
+  enqueue({ type: "infer", params: job } as never);
+  enqueue.raise({ type: "InferenceTimedOut", batchId, nowUs }, { delay: c.timeoutMs, id: timeoutId(batchId) });
+  if (c.flushArmed && next.pending?.length === 0) {
+    enqueue.cancel(FLUSH);
+    enqueue.assign({ flushArmed: false });
+  }
+}
+
+export type ModelMachine = ReturnType<typeof createModelMachine>;

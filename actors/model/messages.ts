@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { defineMessage, type MessageOf } from "../contract/index.ts";
+
+/**
+ * The model actor's messages (am.cmd.model.<name>). A Predict names the subject its answer goes to (`replyTo`, the
+ * caller's inbox) instead of using the NATS reply: the answer comes after the batch's inference, while the runtime
+ * answers a request when the step that took it commits.
+ */
+export const Predict = defineMessage(
+  "Predict",
+  1,
+  z.object({
+    requestId: z.string().min(1),
+    replyTo: z.string().min(1),
+    /** the model's features by name (any order) */
+    features: z.record(z.string(), z.number()).optional(),
+    /** or one row in the model's input order */
+    row: z.array(z.number()).optional(),
+    tsInit: z.number().optional(),
+  }),
+  "Asks a model actor for one forecast: features by name or one row in input order; the answer (Prediction) goes to replyTo.",
+);
+export type Predict = MessageOf<typeof Predict>;
+
+export const Prediction = defineMessage(
+  "Prediction",
+  1,
+  z.object({
+    requestId: z.string(),
+    model: z.string(),
+    version: z.number().int(),
+    ok: z.boolean(),
+    /** the model's output row (one value per output column) */
+    values: z.array(z.number()).optional(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    /** how many requests the inference that answered this one served */
+    batchSize: z.number().int().optional(),
+    tsEvent: z.number(),
+    tsInit: z.number(),
+  }),
+  "A model actor's answer to one Predict: the output row, or an error with a reason code.",
+);
+export type Prediction = MessageOf<typeof Prediction>;
+
+/** What the inference port hands back to the actor (runtime → machine; never sent by callers). */
+export const InferenceCompleted = defineMessage(
+  "InferenceCompleted",
+  1,
+  z.object({ batchId: z.number().int(), values: z.array(z.number()), width: z.number().int().positive(), provider: z.string(), runUs: z.number() }),
+  "The inference port's result for one batch of a model actor: its output rows, flattened.",
+);
+export type InferenceCompleted = MessageOf<typeof InferenceCompleted>;
+
+export const InferenceFailed = defineMessage(
+  "InferenceFailed",
+  1,
+  z.object({ batchId: z.number().int(), reason: z.string() }),
+  "The inference port could not run one batch of a model actor: the reason.",
+);
+export type InferenceFailed = MessageOf<typeof InferenceFailed>;
+
+export const ModelLoaded = defineMessage(
+  "ModelLoaded",
+  1,
+  z.object({ version: z.number().int(), provider: z.string(), features: z.array(z.string()) }),
+  "The inference port opened a model actor's session: the version, its features and the execution provider it runs on.",
+);
+export type ModelLoaded = MessageOf<typeof ModelLoaded>;
+
+export const ModelLoadFailed = defineMessage(
+  "ModelLoadFailed",
+  1,
+  z.object({ version: z.number().int(), reason: z.string() }),
+  "The inference port could not open a model actor's session: the reason.",
+);
+export type ModelLoadFailed = MessageOf<typeof ModelLoadFailed>;
+
+/** What the inference port delivers to a model actor. */
+export type PortMessage =
+  | (InferenceCompleted & { type: "InferenceCompleted" })
+  | (InferenceFailed & { type: "InferenceFailed" })
+  | (ModelLoaded & { type: "ModelLoaded" })
+  | (ModelLoadFailed & { type: "ModelLoadFailed" });
+
+export const PromoteVersion = defineMessage(
+  "PromoteVersion",
+  1,
+  z.object({ version: z.number().int().positive() }),
+  "Swaps a model actor to another version of its model: it loads beside the serving one and takes over between batches.",
+);
+export type PromoteVersion = MessageOf<typeof PromoteVersion>;
+
+export const ModelErrorCode = {
+  ModelUnavailable: "model-unavailable",
+  UnknownFeature: "unknown-feature",
+  MissingFeature: "missing-feature",
+  BadShape: "bad-shape",
+  NotFinite: "not-finite",
+  InferenceFailed: "inference-failed",
+  InferenceTimeout: "inference-timeout",
+} as const;
+export type ModelErrorCode = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];

@@ -1,0 +1,54 @@
+import t from "tap";
+import { startTestServers } from "../../test/testing.ts";
+import { readModelFile, sha256Of } from "./model-card.ts";
+import { ModelRefused, ModelRegistry } from "./registry.ts";
+
+const gbt = readModelFile("gbt-return-5f");
+const seq = readModelFile("seq-return-16");
+
+t.test("a model is registered with its card, read back, promoted and retired", async (t) => {
+  const f = await startTestServers(t);
+  const registry = await ModelRegistry.open(f.nc, { nowUs: () => 42 });
+  const stored = await registry.register(gbt.card, gbt.bytes, "alice");
+  t.match(stored, { name: "gbt-return-5f", version: 1, registeredBy: "alice", registeredAtUs: 42, status: "registered" });
+  const v2 = { ...gbt.card, version: 2 };
+  await registry.register(v2, gbt.bytes, "bob");
+  t.same(
+    (await registry.list()).map((m) => [m.name, m.version, m.registeredBy, m.promoted]),
+    [
+      ["gbt-return-5f", 1, "alice", false],
+      ["gbt-return-5f", 2, "bob", false],
+    ],
+  );
+  await t.rejects(registry.get("gbt-return-5f"), /gbt-return-5f has no promoted version/);
+  await registry.promote("gbt-return-5f", 1);
+  const got = await registry.get("gbt-return-5f");
+  t.equal(got.card.version, 1);
+  t.ok(Buffer.from(got.bytes).equals(Buffer.from(gbt.bytes)), "the file comes back byte for byte");
+  t.match(got.card, { featureSet: { name: "bar-factors", features: ["ret1", "ret5", "vol20", "range", "volumeRatio"] }, validation: { ic: gbt.card.validation.ic } });
+  await t.rejects(registry.retire("gbt-return-5f", 1), /v1 is promoted; promote another version first/);
+  await registry.retire("gbt-return-5f", 2);
+  await t.rejects(registry.promote("gbt-return-5f", 2), /v2 is retired/);
+  t.equal((await registry.get("gbt-return-5f", 2)).card.status, "retired");
+});
+
+t.test("a bad file is refused with the reason and nothing is stored", async (t) => {
+  const f = await startTestServers(t);
+  const registry = await ModelRegistry.open(f.nc);
+  const garbage = new Uint8Array([8, 1, 2, 3, 4]);
+  const cases: [string, Parameters<ModelRegistry["register"]>[0], Uint8Array, RegExp][] = [
+    ["hash", gbt.card, seq.bytes, /the file's sha256 is [0-9a-f]{64}, the card says/],
+    ["not onnx", { ...gbt.card, sha256: sha256Of(garbage), bytes: garbage.length }, garbage, /the file does not load/],
+    ["signature", { ...gbt.card, sha256: seq.card.sha256, bytes: seq.card.bytes }, seq.bytes, /does not match its card: input 0: the file names it returns, the card features.*width is 16, the card's 5/],
+    ["features", { ...gbt.card, featureSet: { ...gbt.card.featureSet, features: ["ret1", "ret5"] } }, gbt.bytes, /feature set bar-factors v1 has 2 features, the input features has 5 columns/],
+    ["card", { ...gbt.card, name: "Bad Name" }, gbt.bytes, /model card: name: lower-case kebab/],
+  ];
+  for (const [what, card, bytes, reason] of cases) {
+    await t.rejects(registry.register(card, bytes, "mallory"), reason, what);
+    await t.rejects(registry.register(card, bytes, "mallory"), ModelRefused, `${what}: a ModelRefused`);
+  }
+  t.same(await registry.list(), [], "no card stored");
+  await registry.register(gbt.card, gbt.bytes, "alice");
+  await t.rejects(registry.register(gbt.card, gbt.bytes, "alice"), /gbt-return-5f v1 is registered already/);
+  t.equal((await registry.list()).length, 1);
+});

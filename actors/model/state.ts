@@ -1,0 +1,64 @@
+import type { Delivered } from "../contract/index.ts";
+import type { InferenceCompleted, InferenceFailed, ModelLoaded, ModelLoadFailed, Predict, PromoteVersion } from "./messages.ts";
+
+/** One caller waiting for its row. */
+export interface Waiting {
+  requestId: string;
+  replyTo: string;
+  row: number[];
+  tsInit: number;
+  /** the version whose batch took the request (a swap may promote another while it runs) */
+  version?: number;
+}
+
+export interface Batching {
+  /** the most requests one inference serves */
+  maxBatch: number;
+  /** how long the first request of a batch waits for others */
+  maxWaitMs: number;
+  /** an inference not answered within this fails its callers and restarts the actor */
+  timeoutMs: number;
+  /** a session not loaded within this fails the waiting callers and restarts the actor */
+  loadTimeoutMs: number;
+}
+
+export interface ModelMachineInput extends Batching {
+  name: string;
+  version: number;
+  features: string[];
+  outputWidth: number;
+}
+
+export interface ModelContext extends ModelMachineInput {
+  /** feature name → input column */
+  columns: Record<string, number>;
+  pending: Waiting[];
+  /** batches handed to the inference port, by batch id */
+  inFlight: Record<number, Waiting[]>;
+  nextBatchId: number;
+  flushArmed: boolean;
+  served: number;
+  batches: number;
+  failures: number;
+  provider: string;
+  /** the port has this version's session open */
+  loaded: boolean;
+  /** a promoted version being loaded; the current one serves until it is ready */
+  swapTo?: number;
+  /** why the last promotion did not take */
+  swapRefused?: string;
+}
+
+export type ModelEvent = (
+  | ({ type: "Predict" } & Predict)
+  | ({ type: "InferenceCompleted" } & InferenceCompleted)
+  | ({ type: "InferenceFailed" } & InferenceFailed)
+  | ({ type: "ModelLoaded" } & ModelLoaded)
+  | ({ type: "ModelLoadFailed" } & ModelLoadFailed)
+  | { type: "LoadTimedOut" }
+  | ({ type: "PromoteVersion" } & PromoteVersion)
+  | { type: "FlushBatch" }
+  | { type: "InferenceTimedOut"; batchId: number }
+  | { type: "ModelFailed"; reason: string }
+) &
+  Delivered;

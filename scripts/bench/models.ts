@@ -1,0 +1,162 @@
+/**
+ * `npm run bench -- models [seconds]`: the model actor over NATS, unbatched (maxBatch 1, no wait) and batched
+ * (maxBatch 64, maxWait 1 ms), with the gradient-boosted model (gbt-return-5f) and the sequence model
+ * (seq-return-16), in the same run, plus the raw baseline: onnxruntime session.run in a loop, one row per call, on
+ * the main thread (no actor, no NATS, no worker). Load: CALLERS closed-loop callers per model, each sending its next
+ * Predict when its answer arrives. The machine is shared: the figures come with CPU time and the load average.
+ */
+import { loadavg } from "node:os";
+import ort from "onnxruntime-node";
+import { subjects, systemClock } from "../../actors/contract/index.ts";
+import { type Batching, inputWidth, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
+import { PredictClient } from "../../actors/model/testing.ts";
+import { encodeMessage } from "../../infra/nats/codec.ts";
+import { connectNats } from "../../infra/nats/connect.ts";
+import { declareResources } from "../../infra/nats/resources.ts";
+import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
+import { startTestInfra } from "../../infra/local/index.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorTree } from "../../supervisors/runtime/actor-tree.ts";
+
+const SECONDS = Number(process.argv[2] ?? 4);
+const CALLERS = 64;
+const names = ["gbt-return-5f", "seq-return-16"] as const;
+const files = Object.fromEntries(names.map((n) => [n, readModelFile(n)]));
+const log = createLogger({ level: "warn" });
+const say = (s: string) => process.stderr.write(`${s}\n`);
+
+const rowFor = (name: string, k: number): number[] => Array.from({ length: inputWidth(files[name]!.card) }, (_, i) => (((k + i) % 17) - 8) * 1e-3 + (i === 4 && name.startsWith("gbt") ? 1 : 0));
+
+const p99 = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.99))] ?? 0;
+};
+
+async function rawBaseline(name: string): Promise<{ callsPerSec: number; p99Us: number }> {
+  const { card, bytes } = files[name]!;
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, executionProviders: ["cpu"] });
+  const width = inputWidth(card);
+  const lat: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  let k = 0;
+  while (performance.now() < end) {
+    const t0 = performance.now();
+    await session.run({ [card.inputs[0]!.name]: new ort.Tensor("float32", Float32Array.from(rowFor(name, k++)), [1, width]) });
+    lat.push((performance.now() - t0) * 1000);
+  }
+  await session.release();
+  return { callsPerSec: Math.round(k / SECONDS), p99Us: Math.round(p99(lat)) };
+}
+
+interface Phase {
+  perSec: Record<string, number>;
+  p99Us: Record<string, number>;
+  meanBatch: Record<string, number>;
+  errors: number;
+  provider: string;
+  cpuMs: number;
+}
+
+async function phase(label: string, natsUrl: string, batching: Batching): Promise<Phase> {
+  const nc = await connectNats(natsUrl, `bench-models-${label}`);
+  const store = await SnapshotStore.open(nc);
+  const inference = new OnnxInference({
+    modelOf: (n) => files[n],
+    deliver: (n, m) => {
+      const { data, headers } = encodeMessage(m);
+      nc.publish(subjects.cmd("model", n), data, { headers });
+    },
+    provider: "cpu",
+    intraOpThreads: 1,
+    log,
+  });
+  const tree = new ActorTree([modelKind({ modelOf: (n) => files[n], known: () => [...names], batching, port: inference })], {
+    nc,
+    store,
+    clock: systemClock,
+    log,
+    onLifecycle: () => {},
+  });
+  await tree.start();
+  const client = new PredictClient(nc);
+  for (const n of names) {
+    await tree.spawn("model", n);
+    await client.predict(n, { row: rowFor(n, 0) }, 120_000); // opens the session
+  }
+  say(`${label}: sessions open, ${CALLERS} callers per model for ${SECONDS} s`);
+  const out: Phase = { perSec: {}, p99Us: {}, meanBatch: {}, errors: 0, provider: "cpu", cpuMs: 0 };
+  const cpu0 = process.cpuUsage();
+  const end = performance.now() + SECONDS * 1000;
+  await Promise.all(
+    names.map(async (n) => {
+      const lat: number[] = [];
+      let batchSum = 0;
+      await Promise.all(
+        Array.from({ length: CALLERS }, async (_, c) => {
+          let k = c;
+          while (performance.now() < end) {
+            const t0 = performance.now();
+            const p = await client.predict(n, { row: rowFor(n, k++) }, 10_000);
+            if (!p.ok) {
+              out.errors++;
+              continue;
+            }
+            lat.push((performance.now() - t0) * 1000);
+            batchSum += p.batchSize ?? 1;
+          }
+        }),
+      );
+      out.perSec[n] = Math.round(lat.length / SECONDS);
+      out.p99Us[n] = Math.round(p99(lat));
+      out.meanBatch[n] = Number((batchSum / Math.max(1, lat.length)).toFixed(1));
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  out.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
+  out.provider = Object.values(inference.providers())[0] ?? "cpu";
+  say(`${label}: ${JSON.stringify(out)}`);
+  client.close();
+  await tree.stop();
+  await inference.close();
+  await nc.close();
+  return out;
+}
+
+const infra = await startTestInfra();
+try {
+  const nc = await connectNats(infra.natsUrl, "bench-models-declare");
+  await declareResources(nc, { replicas: 1 });
+  await nc.close();
+  const load0 = loadavg()[0]!;
+  const raw: Record<string, { callsPerSec: number; p99Us: number }> = {};
+  for (const n of names) raw[n] = await rawBaseline(n);
+  say(`raw session.run, one row per call: ${JSON.stringify(raw)}`);
+  const unbatched = await phase("unbatched", infra.natsUrl, { maxBatch: 1, maxWaitMs: 0, timeoutMs: 5_000, loadTimeoutMs: 120_000 });
+  const batched = await phase("batched", infra.natsUrl, { maxBatch: 64, maxWaitMs: 1, timeoutMs: 5_000, loadTimeoutMs: 120_000 });
+  const g = "gbt-return-5f";
+  const s = "seq-return-16";
+  console.log(
+    JSON.stringify({
+      bench: "models",
+      predictionsPerSec: batched.perSec[g],
+      p99Us: batched.p99Us[g],
+      unbatchedPerSec: unbatched.perSec[g],
+      batchRatio: Number((batched.perSec[g]! / Math.max(1, unbatched.perSec[g]!)).toFixed(2)),
+      provider: batched.provider,
+      meanBatch: batched.meanBatch[g],
+      unbatchedP99Us: unbatched.p99Us[g],
+      seq: { predictionsPerSec: batched.perSec[s], p99Us: batched.p99Us[s], unbatchedPerSec: unbatched.perSec[s], meanBatch: batched.meanBatch[s] },
+      rawSessionRunPerSec: raw[g]!.callsPerSec,
+      rawSessionRunP99Us: raw[g]!.p99Us,
+      rawSeqSessionRunPerSec: raw[s]!.callsPerSec,
+      errors: unbatched.errors + batched.errors,
+      callersPerModel: CALLERS,
+      seconds: SECONDS,
+      cpuMs: { unbatched: unbatched.cpuMs, batched: batched.cpuMs },
+      wallMsPerPhase: SECONDS * 1000,
+      loadAvg: [Number(load0.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
+    }),
+  );
+} finally {
+  await infra.stop();
+}
