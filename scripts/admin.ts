@@ -26,7 +26,8 @@ import {
 import { Kvm } from "@nats-io/kv";
 import { buckets } from "../infra/nats/resources.ts";
 import { readFileSync } from "node:fs";
-import { ModelCard, ModelRegistry } from "../actors/model/index.ts";
+import { ModelCard } from "../actors/model/index.ts";
+import { ModelRegistry } from "../infra/models/index.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";
 import { errorMessage } from "../actors/contract/index.ts";

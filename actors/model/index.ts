@@ -7,4 +7,3 @@ export * from "./onnx-inference.ts";
 export * from "./serving-config.ts";
 export * from "./signature.ts";
 export type { Batching, ModelContext, ModelMachineInput, Waiting } from "./state.ts";
-export * from "./registry.ts";

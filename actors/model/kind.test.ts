@@ -8,7 +8,7 @@ import type { InferencePort } from "./inference-port.ts";
 import { modelKind } from "./kind.ts";
 import { readModelFile } from "./model-card.ts";
 import { OnnxInference } from "./onnx-inference.ts";
-import { PredictClient } from "./testing.ts";
+import { PredictClient } from "../../infra/models/index.ts";
 
 const log = createLogger({ level: "error" });
 const files = { "gbt-return-5f": readModelFile("gbt-return-5f"), "seq-return-16": readModelFile("seq-return-16") };

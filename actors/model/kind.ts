@@ -32,8 +32,8 @@ export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
       return { name, version: card.version, features: card.featureSet.features, outputWidth: outputWidth(card), ...batching };
     },
     persistence: "none",
-    spawnOnDemand: true,
-    spawnOn: ["Predict"],
+    // one entity per model, activated by its first request on its shard's owner; a long idle keeps its session warm
+    sharding: { shards: 4, idleMs: 15 * 60_000 },
     mailboxCapacity: 100_000,
     supervision: { restart: "permanent", maxRestarts: 5, periodMs: 30_000, backoffMinMs: 10, backoffMaxMs: 1_000 },
     summarize: (context) => {

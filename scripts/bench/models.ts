@@ -9,7 +9,7 @@ import { loadavg } from "node:os";
 import ort from "onnxruntime-node";
 import { subjects, systemClock } from "../../actors/contract/index.ts";
 import { type Batching, inputWidth, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
-import { PredictClient } from "../../actors/model/testing.ts";
+import { PredictClient } from "../../infra/models/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { declareResources } from "../../infra/nats/resources.ts";

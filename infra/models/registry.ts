@@ -2,8 +2,8 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import ort from "onnxruntime-node";
-import { ModelCard, sha256Of } from "./model-card.ts";
-import { signatureMismatches } from "./signature.ts";
+import { ModelCard, sha256Of, signatureMismatches } from "../../actors/model/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
 
 /** The registry's places on JetStream: model files in an object store, their cards in KV. */
 export const registryBuckets = { files: "am-models", cards: "am-model-cards" } as const;
@@ -55,7 +55,7 @@ export class ModelRegistry {
     try {
       session = await ort.InferenceSession.create(bytes);
     } catch (e) {
-      throw new ModelRefused(`${label}: the file does not load: ${(e as Error).message}`);
+      throw new ModelRefused(`${label}: the file does not load: ${errorMessage(e)}`);
     }
     const describe = (names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[]) =>
       names.map((n, i) => {
@@ -74,7 +74,7 @@ export class ModelRegistry {
       await this.cards.create(cardKey(c.name, c.version), JSON.stringify(stored));
     } catch (e) {
       await this.files.delete(fileName(c.name, c.version));
-      throw new ModelRefused(`${label}: not registered: ${(e as Error).message}`);
+      throw new ModelRefused(`${label}: not registered: ${errorMessage(e)}`);
     }
     return stored;
   }

@@ -1,6 +1,6 @@
 import t from "tap";
 import { startTestServers } from "../../test/testing.ts";
-import { readModelFile, sha256Of } from "./model-card.ts";
+import { readModelFile, sha256Of } from "../../actors/model/index.ts";
 import { ModelRefused, ModelRegistry } from "./registry.ts";
 
 const gbt = readModelFile("gbt-return-5f");

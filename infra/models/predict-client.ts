@@ -1,7 +1,7 @@
 import { createInbox, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { subjects } from "../contract/index.ts";
-import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
-import type { Prediction } from "./messages.ts";
+import { subjects } from "../../actors/contract/index.ts";
+import { decodeMessage, encodeMessage } from "../nats/codec.ts";
+import type { Prediction } from "../../actors/model/index.ts";
 
 /**
  * Asks model actors for predictions over NATS, as tests and the bench do: a Predict published to
