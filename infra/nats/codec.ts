@@ -1,14 +1,34 @@
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
-import { Packr } from "msgpackr";
-import { messageDef } from "../../actors/contract/index.ts";
+import { type Options, Packr } from "msgpackr";
+import { type MessageDef, messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
+import { type BigintFields, bigintFieldsOf } from "./wire-bigints.ts";
+import { integersAsMsgpackInts } from "./wire-integers.ts";
 
 /**
  * The wire format of every public subject: standard msgpack (no msgpackr records or extensions, so any msgpack
- * library can read it) with the envelope in NATS headers. Integers wider than 32 bits travel as float64, which is
- * exact for the 1e-8 fixed-point units (below 2^53); Money (bigint) travels as int64.
+ * library can read it) with the envelope in NATS headers. Every integer is a msgpack integer, whatever its width
+ * (see wire-integers.ts); an int64 or uint64 from any client reads as a number where it is exact (|n| ≤ 2^53 − 1)
+ * and as a bigint beyond, which a number field then refuses by name. An undefined field is left out (as in JSON),
+ * never written as msgpackr's undefined extension; undefined in an array is nil.
  */
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: "bigint", mapsAsObjects: true, variableMapSize: true });
+// skipValues and int64AsType "auto" are read by msgpackr 2.x (pack.js, unpack.js) but missing from its declarations.
+const publicOptions: Omit<Options, "int64AsType"> & { int64AsType: "auto"; skipValues: unknown[] } = {
+  useRecords: false,
+  moreTypes: false,
+  int64AsType: "auto",
+  mapsAsObjects: true,
+  variableMapSize: true,
+  skipValues: [undefined],
+  encodeUndefinedAsNil: true,
+};
+const packr = new Packr(publicOptions as unknown as Options);
+
+/**
+ * Actor snapshots in KV are read back only by this runtime and must come back with the same JS types (Money as
+ * bigint, µs as number): numbers wider than 32 bits stay float64 there and only bigints are int64.
+ */
+const snapshotPackr = new Packr({ useRecords: false, moreTypes: false, int64AsType: "bigint", mapsAsObjects: true, variableMapSize: true });
 
 export const Header = {
   Type: "am-type",
@@ -41,11 +61,46 @@ export class DecodeError extends Error {
 }
 
 export function encodePayload(body: unknown): Uint8Array {
-  return packr.pack(body);
+  return integersAsMsgpackInts(packr.pack(body));
 }
 
 export function decodePayload(data: Uint8Array): unknown {
   return packr.unpack(data);
+}
+
+/** A body of a registered type with its bigint (Money) fields restored, as the runtime reads journaled events. */
+export function decodeBody(type: string, data: Uint8Array): Record<string, unknown> {
+  const body = (data.length ? packr.unpack(data) : {}) as Record<string, unknown>;
+  const def = messageDef(type);
+  const bigints = def && bigintFieldsByDef(def);
+  if (bigints) bigints(body);
+  return body;
+}
+
+export function encodeSnapshot(snapshot: unknown): Uint8Array {
+  return snapshotPackr.pack(snapshot);
+}
+
+export function decodeSnapshot(data: Uint8Array): unknown {
+  return snapshotPackr.unpack(data);
+}
+
+const bigintFieldCache = new WeakMap<MessageDef, BigintFields | null>();
+function bigintFieldsByDef(def: MessageDef): BigintFields | undefined {
+  let f = bigintFieldCache.get(def);
+  if (f === undefined) bigintFieldCache.set(def, (f = bigintFieldsOf(def.schema) ?? null));
+  return f ?? undefined;
+}
+
+const SAFE_LIMIT = "the exact range of a JS number (±9007199254740991)";
+
+/** A schema issue as a sentence naming the field; a bigint where a number belongs is a too-wide integer. */
+function issueText(type: string, body: unknown, issue: { path: PropertyKey[]; message: string; code?: string } | undefined): string {
+  const path = issue?.path.map(String).join(".") || "(root)";
+  let value: unknown = body;
+  for (const key of issue?.path ?? []) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  if (typeof value === "bigint" && issue?.code === "invalid_type") return `${type}: ${path} ${value} is an integer beyond ${SAFE_LIMIT}`;
+  return `${type}: ${path} ${issue?.message}`;
 }
 
 /** Payload and headers for a message; `type` goes to the header, the rest of the object to the body. */
@@ -57,7 +112,7 @@ export function encodeMessage(message: Message, env: Partial<Envelope> = {}): { 
   if (env.correlationId) h.set(Header.Correlation, env.correlationId);
   if (env.traceparent) h.set(Header.TraceParent, env.traceparent);
   const { type: _type, ...body } = message;
-  return { data: packr.pack(body), headers: h };
+  return { data: integersAsMsgpackInts(packr.pack(body)), headers: h };
 }
 
 export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
@@ -87,19 +142,20 @@ export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate
     throw new DecodeError("invalid", `${envelope.type}: payload must be a msgpack map`);
   }
   // The body is a fresh object from the decoder: naming its type in place spares a copy per message (hot path).
+  const def = messageDef(envelope.type);
   if (!validate) {
+    const bigints = def && bigintFieldsByDef(def);
+    if (bigints) bigints(body);
     (body as Message).type = envelope.type;
     return { message: body as Message, envelope };
   }
-  const def = messageDef(envelope.type);
   if (!def) throw new DecodeError("unknown-type", `unknown message type ${envelope.type}`);
   if (envelope.version > def.version) {
     throw new DecodeError("bad-version", `${envelope.type}: schema version ${envelope.version} is newer than ${def.version}`);
   }
   const parsed = def.schema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DecodeError("invalid", `${envelope.type}: ${issue?.path.join(".") || "(root)"} ${issue?.message}`);
+    throw new DecodeError("invalid", issueText(envelope.type, body, parsed.error.issues[0]));
   }
   return { message: { ...(parsed.data as object), type: envelope.type }, envelope };
 }

@@ -11,10 +11,13 @@ export {
 } from "./resources.ts";
 export {
   DecodeError,
+  decodeBody,
   decodeMessage,
   decodePayload,
+  decodeSnapshot,
   encodeMessage,
   encodePayload,
+  encodeSnapshot,
   type Envelope,
   envelopeOf,
   Header,

@@ -1,6 +1,6 @@
 import { DeliverPolicy, type JetStreamClient, JetStreamApiError, jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodePayload, encodePayload, envelopeOf } from "./codec.ts";
+import { decodeBody, encodePayload, envelopeOf } from "./codec.ts";
 import { readEvents } from "./event-reader.ts";
 
 export interface JournalRecord {
@@ -46,7 +46,7 @@ export class Journal {
     });
     for await (const m of selected) {
       const type = envelopeOf(m.headers)?.type ?? "";
-      const body = decodePayload(m.data) as Record<string, unknown>;
+      const body = decodeBody(type, m.data);
       this.lastSeq = m.seq;
       this.count++;
       yield { seq: m.seq, subject: m.subject, event: { ...body, type } };

@@ -1,6 +1,6 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodePayload, encodePayload } from "./codec.ts";
+import { decodeSnapshot, encodeSnapshot } from "./codec.ts";
 import { buckets } from "./resources.ts";
 
 /** KV keys allow [-/_=.A-Za-z0-9]; everything else in an id (the dot too) is written as =XX (hex): one key token. */
@@ -28,7 +28,7 @@ export interface StoredSnapshot {
   timers: { id: string; event: { type: string }; dueUs: number }[];
 }
 
-/** Snapshots of actors in the am-snapshots bucket, msgpack-encoded. */
+/** Snapshots of actors in the am-snapshots bucket, msgpack-encoded with JS types kept (see encodeSnapshot). */
 export class SnapshotStore {
   private constructor(private readonly kv: KV) {}
 
@@ -39,11 +39,11 @@ export class SnapshotStore {
   async load(kind: string, id: string): Promise<StoredSnapshot | undefined> {
     const e = await this.kv.get(kvKey(kind, id));
     if (!e || e.operation !== "PUT" || e.length === 0) return undefined;
-    return decodePayload(e.value) as StoredSnapshot;
+    return decodeSnapshot(e.value) as StoredSnapshot;
   }
 
   async save(kind: string, id: string, s: StoredSnapshot): Promise<void> {
-    await this.kv.put(kvKey(kind, id), encodePayload(s));
+    await this.kv.put(kvKey(kind, id), encodeSnapshot(s));
   }
 
   async remove(kind: string, id: string): Promise<void> {
