@@ -88,7 +88,10 @@ export function decodeSnapshot(data: Uint8Array): unknown {
 const bigintFieldCache = new WeakMap<MessageDef, BigintFields | null>();
 function bigintFieldsByDef(def: MessageDef): BigintFields | undefined {
   let f = bigintFieldCache.get(def);
-  if (f === undefined) bigintFieldCache.set(def, (f = bigintFieldsOf(def.schema) ?? null));
+  if (f === undefined) {
+    f = bigintFieldsOf(def.schema) ?? null;
+    bigintFieldCache.set(def, f);
+  }
   return f ?? undefined;
 }
 
