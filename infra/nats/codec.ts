@@ -3,7 +3,7 @@ import { type Options, Packr } from "msgpackr";
 import { type MessageDef, messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
 import { type BigintFields, bigintFieldsOf } from "./wire-bigints.ts";
-import { integersAsMsgpackInts } from "./wire-integers.ts";
+import { hasWideIntegers, integersAsMsgpackInts } from "./wire-integers.ts";
 
 /**
  * The wire format of every public subject: standard msgpack (no msgpackr records or extensions, so any msgpack
@@ -23,6 +23,18 @@ const publicOptions: Omit<Options, "int64AsType"> & { int64AsType: "auto"; skipV
   encodeUndefinedAsNil: true,
 };
 const packr = new Packr(publicOptions as unknown as Options);
+/** Reads int64/uint64 without a bigint per value, for the common message whose integers are all safe. */
+const safeUnpackr = new Packr({ ...publicOptions, int64AsType: "number" } as unknown as Options);
+
+/** Standard msgpack to JS; exact (bigint beyond ±(2^53 − 1)) only when such an integer is present. */
+const unpack = (data: Uint8Array): unknown => (hasWideIntegers(data) ? packr.unpack(data) : safeUnpackr.unpack(data));
+
+/**
+ * A registered type without Money fields has only number fields, where an integer beyond 2^53 is refused anyway
+ * (its magnitude survives the fast read): the scan for wide integers is needed only where a bigint may be.
+ */
+const unpackAs = (def: MessageDef | undefined, data: Uint8Array): unknown =>
+  def && !bigintFieldsByDef(def) ? safeUnpackr.unpack(data) : unpack(data);
 
 /**
  * Actor snapshots in KV are read back only by this runtime and must come back with the same JS types (Money as
@@ -65,13 +77,13 @@ export function encodePayload(body: unknown): Uint8Array {
 }
 
 export function decodePayload(data: Uint8Array): unknown {
-  return packr.unpack(data);
+  return unpack(data);
 }
 
 /** A body of a registered type with its bigint (Money) fields restored, as the runtime reads journaled events. */
 export function decodeBody(type: string, data: Uint8Array): Record<string, unknown> {
-  const body = (data.length ? packr.unpack(data) : {}) as Record<string, unknown>;
   const def = messageDef(type);
+  const body = (data.length ? unpackAs(def, data) : {}) as Record<string, unknown>;
   const bigints = def && bigintFieldsByDef(def);
   if (bigints) bigints(body);
   return body;
@@ -102,7 +114,10 @@ function issueText(type: string, body: unknown, issue: { path: PropertyKey[]; me
   const path = issue?.path.map(String).join(".") || "(root)";
   let value: unknown = body;
   for (const key of issue?.path ?? []) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  if (typeof value === "bigint" && issue?.code === "invalid_type") return `${type}: ${path} ${value} is an integer beyond ${SAFE_LIMIT}`;
+  const unsafe = typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value));
+  if (unsafe && (issue?.code === "invalid_type" || issue?.code === "too_big" || issue?.code === "too_small")) {
+    return `${type}: ${path} ${BigInt(value as number | bigint)} is an integer beyond ${SAFE_LIMIT}`;
+  }
   return `${type}: ${path} ${issue?.message}`;
 }
 
@@ -135,9 +150,10 @@ export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
 export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate: boolean): { message: Message; envelope: Envelope } {
   const envelope = envelopeOf(h);
   if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
+  const def = messageDef(envelope.type);
   let body: unknown;
   try {
-    body = data.length ? packr.unpack(data) : {};
+    body = data.length ? unpackAs(def, data) : {};
   } catch (e) {
     throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${(e as Error).message})`);
   }
@@ -145,7 +161,6 @@ export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate
     throw new DecodeError("invalid", `${envelope.type}: payload must be a msgpack map`);
   }
   // The body is a fresh object from the decoder: naming its type in place spares a copy per message (hot path).
-  const def = messageDef(envelope.type);
   if (!validate) {
     const bigints = def && bigintFieldsByDef(def);
     if (bigints) bigints(body);
