@@ -11,13 +11,10 @@ export {
 } from "./resources.ts";
 export {
   DecodeError,
-  decodeBody,
   decodeMessage,
   decodePayload,
-  decodeSnapshot,
   encodeMessage,
   encodePayload,
-  encodeSnapshot,
   type Envelope,
   envelopeOf,
   Header,
