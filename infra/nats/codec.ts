@@ -2,7 +2,7 @@ import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { type Options, Packr } from "msgpackr";
 import { type MessageDef, messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
-import { type BigintFields, bigintFieldsOf } from "./wire-bigints.ts";
+import { type BigintFields, bigintFieldsOf, isClosedSchema } from "./wire-bigints.ts";
 import { hasWideIntegers, integersAsMsgpackInts } from "./wire-integers.ts";
 
 /**
@@ -30,11 +30,21 @@ const safeUnpackr = new Packr({ ...publicOptions, int64AsType: "number" } as unk
 const unpack = (data: Uint8Array): unknown => (hasWideIntegers(data) ? packr.unpack(data) : safeUnpackr.unpack(data));
 
 /**
- * A registered type without Money fields has only number fields, where an integer beyond 2^53 is refused anyway
- * (its magnitude survives the fast read): the scan for wide integers is needed only where a bigint may be.
+ * A registered type whose schema declares every value and has no Money field holds only number fields, where an
+ * integer beyond 2^53 is refused anyway (its magnitude survives the fast read): the scan for wide integers is
+ * needed only where a bigint may be.
  */
-const unpackAs = (def: MessageDef | undefined, data: Uint8Array): unknown =>
-  def && !bigintFieldsByDef(def) ? safeUnpackr.unpack(data) : unpack(data);
+const unpackAs = (def: MessageDef | undefined, data: Uint8Array): unknown => (def && numbersOnly(def) ? safeUnpackr.unpack(data) : unpack(data));
+
+const numbersOnlyCache = new WeakMap<MessageDef, boolean>();
+function numbersOnly(def: MessageDef): boolean {
+  let only = numbersOnlyCache.get(def);
+  if (only === undefined) {
+    only = !bigintFieldsByDef(def) && isClosedSchema(def.schema);
+    numbersOnlyCache.set(def, only);
+  }
+  return only;
+}
 
 /**
  * Actor snapshots in KV are read back only by this runtime and must come back with the same JS types (Money as

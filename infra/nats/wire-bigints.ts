@@ -66,3 +66,40 @@ export function bigintFieldsOf(schema: z.ZodType): BigintFields | undefined {
       return undefined;
   }
 }
+
+/**
+ * Whether every value the schema admits has a declared type: no unknown or any inside. Only then may the decoder
+ * read 64-bit integers as plain numbers, since an open value (a reply's result) may carry Money of any size.
+ */
+export function isClosedSchema(schema: z.ZodType): boolean {
+  const def = (schema as unknown as ZodInternals)._zod.def;
+  const closed = (key: string) => isClosedSchema(def[key] as z.ZodType);
+  switch (def.type) {
+    case "unknown":
+    case "any":
+    case "custom":
+    case "lazy":
+      return false;
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "readonly":
+    case "catch":
+      return closed("innerType");
+    case "pipe":
+      return closed("in");
+    case "union":
+      return (def.options as z.ZodType[]).every(isClosedSchema);
+    case "array":
+      return closed("element");
+    case "record":
+      return closed("valueType");
+    case "tuple":
+      return (def.items as z.ZodType[]).every(isClosedSchema);
+    case "object":
+      return Object.values(def.shape as Record<string, z.ZodType>).every(isClosedSchema) && (def.catchall === undefined || isClosedSchema(def.catchall as z.ZodType));
+    default:
+      return true;
+  }
+}

@@ -107,3 +107,14 @@ t.test("an integer beyond the exact range of a JS number is refused with a clear
     t.match((e as Error).message, /^Quote: bid 1152921504606846976 is an integer beyond the exact range of a JS number/);
   }
 });
+
+t.test("Money of any size inside an open value (a reply's result) comes back exact, as a bigint beyond 2^53", async (t) => {
+  const equity = 123_456_789_012_345_678n;
+  const { data, headers: h } = encodeMessage({ type: "Reply", ok: true, result: { equity, cash: 5n, tsEvent: 1_733_300_000_123_456 } });
+  for (const validate of [true, false]) {
+    const result = decodeMessage(data, h, validate).message.result as Record<string, unknown>;
+    t.equal(result.equity, equity, "wide Money exact");
+    t.equal(result.cash, 5, "small Money as a number (the schema does not say it is Money)");
+    t.equal(result.tsEvent, 1_733_300_000_123_456);
+  }
+});
