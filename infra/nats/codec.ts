@@ -30,21 +30,28 @@ const safeUnpackr = new Packr({ ...publicOptions, int64AsType: "number" } as unk
 const unpack = (data: Uint8Array): unknown => (hasWideIntegers(data) ? packr.unpack(data) : safeUnpackr.unpack(data));
 
 /**
- * A registered type whose schema declares every value and has no Money field holds only number fields, where an
- * integer beyond 2^53 is refused anyway (its magnitude survives the fast read): the scan for wide integers is
- * needed only where a bigint may be.
+ * How a registered type is read, worked out once from its schema: its Money fields (numbers back to bigint), and
+ * whether it holds only declared number fields, where an integer beyond 2^53 is refused anyway (its magnitude
+ * survives the fast read) so the scan for wide integers is not needed.
  */
-const unpackAs = (def: MessageDef | undefined, data: Uint8Array): unknown => (def && numbersOnly(def) ? safeUnpackr.unpack(data) : unpack(data));
-
-const numbersOnlyCache = new WeakMap<MessageDef, boolean>();
-function numbersOnly(def: MessageDef): boolean {
-  let only = numbersOnlyCache.get(def);
-  if (only === undefined) {
-    only = !bigintFieldsByDef(def) && isClosedSchema(def.schema);
-    numbersOnlyCache.set(def, only);
-  }
-  return only;
+interface ReadPlan {
+  def: MessageDef;
+  bigints: BigintFields | undefined;
+  numbersOnly: boolean;
 }
+const plans = new Map<string, ReadPlan>();
+function readPlan(type: string): ReadPlan | undefined {
+  const known = plans.get(type);
+  if (known) return known;
+  const def = messageDef(type);
+  if (!def) return undefined;
+  const bigints = bigintFieldsOf(def.schema);
+  const plan = { def, bigints, numbersOnly: !bigints && isClosedSchema(def.schema) };
+  plans.set(type, plan);
+  return plan;
+}
+
+const unpackAs = (plan: ReadPlan | undefined, data: Uint8Array): unknown => (plan?.numbersOnly ? safeUnpackr.unpack(data) : unpack(data));
 
 /**
  * Actor snapshots in KV are read back only by this runtime and must come back with the same JS types (Money as
@@ -92,10 +99,9 @@ export function decodePayload(data: Uint8Array): unknown {
 
 /** A body of a registered type with its bigint (Money) fields restored, as the runtime reads journaled events. */
 export function decodeBody(type: string, data: Uint8Array): Record<string, unknown> {
-  const def = messageDef(type);
-  const body = (data.length ? unpackAs(def, data) : {}) as Record<string, unknown>;
-  const bigints = def && bigintFieldsByDef(def);
-  if (bigints) bigints(body);
+  const plan = readPlan(type);
+  const body = (data.length ? unpackAs(plan, data) : {}) as Record<string, unknown>;
+  plan?.bigints?.(body);
   return body;
 }
 
@@ -105,16 +111,6 @@ export function encodeSnapshot(snapshot: unknown): Uint8Array {
 
 export function decodeSnapshot(data: Uint8Array): unknown {
   return snapshotPackr.unpack(data);
-}
-
-const bigintFieldCache = new WeakMap<MessageDef, BigintFields | null>();
-function bigintFieldsByDef(def: MessageDef): BigintFields | undefined {
-  let f = bigintFieldCache.get(def);
-  if (f === undefined) {
-    f = bigintFieldsOf(def.schema) ?? null;
-    bigintFieldCache.set(def, f);
-  }
-  return f ?? undefined;
 }
 
 const SAFE_LIMIT = "the exact range of a JS number (±9007199254740991)";
@@ -160,10 +156,10 @@ export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
 export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate: boolean): { message: Message; envelope: Envelope } {
   const envelope = envelopeOf(h);
   if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
-  const def = messageDef(envelope.type);
+  const plan = readPlan(envelope.type);
   let body: unknown;
   try {
-    body = data.length ? unpackAs(def, data) : {};
+    body = data.length ? unpackAs(plan, data) : {};
   } catch (e) {
     throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${(e as Error).message})`);
   }
@@ -172,11 +168,11 @@ export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate
   }
   // The body is a fresh object from the decoder: naming its type in place spares a copy per message (hot path).
   if (!validate) {
-    const bigints = def && bigintFieldsByDef(def);
-    if (bigints) bigints(body);
+    plan?.bigints?.(body);
     (body as Message).type = envelope.type;
     return { message: body as Message, envelope };
   }
+  const def = plan?.def;
   if (!def) throw new DecodeError("unknown-type", `unknown message type ${envelope.type}`);
   if (envelope.version > def.version) {
     throw new DecodeError("bad-version", `${envelope.type}: schema version ${envelope.version} is newer than ${def.version}`);

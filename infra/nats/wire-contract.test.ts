@@ -1,7 +1,7 @@
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
 import { allMessageDefs } from "../../actors/contract/index.ts";
-import { DecodeError, decodeMessage, encodeMessage, encodePayload } from "./codec.ts";
+import { DecodeError, decodeMessage, decodeSnapshot, encodeMessage, encodePayload, encodeSnapshot } from "./codec.ts";
 import { foreignMap, type IntFormat, readWire, sampleMessage, type WireValue } from "./testing.ts";
 
 /** Every scalar of `value` against its wire form: integers as msgpack ints, fractions as floats, no extension. */
@@ -117,4 +117,10 @@ t.test("Money of any size inside an open value (a reply's result) comes back exa
     t.equal(result.cash, 5, "small Money as a number (the schema does not say it is Money)");
     t.equal(result.tsEvent, 1_733_300_000_123_456);
   }
+});
+
+t.test("an actor snapshot in KV comes back with its JS types: Money as bigint, µs as number", async (t) => {
+  const state = { cash: 5n, equity: 123_456_789_012_345_678n, tsEvent: 1_733_300_000_123_456, qty: 10 };
+  t.same(decodeSnapshot(encodeSnapshot(state)), state);
+  t.equal(typeof (decodeSnapshot(encodeSnapshot(state)) as typeof state).cash, "bigint");
 });
