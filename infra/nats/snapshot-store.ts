@@ -38,7 +38,7 @@ export class SnapshotStore {
 
   async load(kind: string, id: string): Promise<StoredSnapshot | undefined> {
     const e = await this.kv.get(kvKey(kind, id));
-    if (!e || e.operation !== "PUT" || e.length === 0) return undefined;
+    if (e?.operation !== "PUT" || e.length === 0) return undefined;
     return decodeSnapshot(e.value) as StoredSnapshot;
   }
 
