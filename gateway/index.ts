@@ -1,4 +1,3 @@
-import { ReflectionService } from "@grpc/reflection";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import { defaultAudience, defaultIssuer } from "./auth.ts";
@@ -6,6 +5,7 @@ import { CommandBus } from "./commands.ts";
 import { OrderProjection } from "./order-view.ts";
 import { loadProtos, type ServiceName } from "./protos.ts";
 import { defaultRateLimit, RateLimiter } from "./rate-limit.ts";
+import { addReflection } from "./reflection.ts";
 import { type Guard, implement, roleTable, type ServiceRpcs } from "./rpc.ts";
 import { adminRpcs } from "./services/admin.ts";
 import type { Services } from "./services/context.ts";
@@ -92,7 +92,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   const health = new HealthService(Object.keys(tables).map((n) => `alphamind.v1.${n}`));
   server.addService(protos.health, health.implementation());
   // Server reflection lets grpcurl and similar tools list and call the services without the .proto files.
-  new ReflectionService(protos.definition).addToServer(server);
+  addReflection(server);
   const watching = (async () => {
     for await (const s of o.nc.status()) {
       if (s.type === "disconnect") health.set(false);

@@ -32,8 +32,6 @@ export type ServiceName = "Trading" | "MarketData" | "Portfolio" | "Risk" | "Str
 export interface LoadedProtos {
   service(name: ServiceName): grpc.ServiceDefinition;
   health: grpc.ServiceDefinition;
-  /** the loaded definition, for server reflection */
-  definition: protoLoader.PackageDefinition;
   /** Client constructors, for tests and benchmarks. */
   client(name: ServiceName | "Health"): grpc.ServiceClientConstructor;
 }
@@ -53,7 +51,6 @@ export function loadProtos(): LoadedProtos {
   cached = {
     service: (name) => pkg.alphamind.v1[name].service,
     health: pkg.grpc.health.v1.Health.service,
-    definition: def,
     client,
   };
   return cached;

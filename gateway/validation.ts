@@ -21,39 +21,51 @@ export function parseRequest<S extends z.ZodType>(schema: S, input: unknown): z.
   return r.data;
 }
 
-const UNSIGNED = /^\d+(\.\d+)?$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * What is wrong with a decimal string that must not be negative, said as the user would fix it: "-5" is a
+ * negative number, "abc" is not a number at all. Undefined when it is a well-formed non-negative decimal.
+ */
+function decimalProblem(s: string, rule: string): string | undefined {
+  if (!DECIMAL.test(s)) return `${JSON.stringify(s)} is not a decimal number like "123.45"`;
+  if (s.startsWith("-") && /[1-9]/.test(s)) return `${s} is negative: ${rule}`;
+  return undefined;
+}
+
+/** A positive decimal string → 1e-8 units, or an issue on ctx. */
+function positiveUnits(s: string, ctx: z.RefinementCtx): number {
+  const problem = decimalProblem(s, "must be positive");
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: problem });
+    return z.NEVER;
+  }
+  try {
+    const v = parseFixed(s);
+    if (v <= 0) ctx.addIssue({ code: "custom", message: `${s} is zero: must be positive` });
+    return v;
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as FixedPointError).message.replace(/^value: /, "") });
+    return z.NEVER;
+  }
+}
 
 /** A required positive decimal string → 1e-8 units. */
-export const decimal = z
-  .string()
-  .min(1, "required")
-  .transform((s, ctx) => {
-    if (!UNSIGNED.test(s)) {
-      ctx.addIssue({ code: "custom", message: `${JSON.stringify(s)} is not a decimal string like "123.45"` });
-      return z.NEVER;
-    }
-    try {
-      const v = parseFixed(s);
-      if (v <= 0) ctx.addIssue({ code: "custom", message: "must be positive" });
-      return v;
-    } catch (e) {
-      ctx.addIssue({ code: "custom", message: (e as FixedPointError).message.replace(/^value: /, "") });
-      return z.NEVER;
-    }
-  });
+export const decimal = z.string().min(1, "required").transform(positiveUnits);
 
 /** An optional positive decimal string: "" (proto3's absent) → undefined. */
-export const optionalDecimal = z.union([z.literal("").transform(() => undefined), decimal]);
+export const optionalDecimal = z.string().transform((s, ctx) => (s === "" ? undefined : positiveUnits(s, ctx)));
 
 /** An optional non-negative money amount: "" → undefined, else bigint 1e-8 units. */
 export const optionalMoney = z.string().transform((s, ctx) => {
   if (s === "") return undefined;
-  if (!UNSIGNED.test(s)) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(s)} is not a non-negative decimal string` });
+  const problem = decimalProblem(s, "the amount must be 0 or more");
+  if (problem) {
+    ctx.addIssue({ code: "custom", message: problem });
     return z.NEVER;
   }
   try {
-    return parseMoney(s);
+    return parseMoney(s.replace(/^-/, ""));
   } catch (e) {
     ctx.addIssue({ code: "custom", message: (e as FixedPointError).message.replace(/^amount: /, "") });
     return z.NEVER;

@@ -1,15 +1,64 @@
 import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
-import { Packr } from "msgpackr";
+import { type Options, Packr } from "msgpackr";
 import type { z } from "zod";
 import { errorMessage, type MessageDef, messageDef } from "../../actors/contract/index.ts";
 import "../../actors/domain/messages/index.ts"; // every message type of the platform is known to the codec
+import { type BigintFields, bigintFieldsOf, isClosedSchema } from "./wire-bigints.ts";
+import { hasWideIntegers, integersAsMsgpackInts } from "./wire-integers.ts";
 
 /**
  * The wire format of every public subject: standard msgpack (no msgpackr records or extensions, so any msgpack
- * library can read it) with the envelope in NATS headers. Integers wider than 32 bits travel as float64, which is
- * exact for the 1e-8 fixed-point units (below 2^53); Money (bigint) travels as int64.
+ * library can read it) with the envelope in NATS headers. Every integer is a msgpack integer, whatever its width
+ * (see wire-integers.ts); an int64 or uint64 from any client reads as a number where it is exact (|n| ≤ 2^53 − 1)
+ * and as a bigint beyond, which a number field then refuses by name. An undefined field is left out (as in JSON),
+ * never written as msgpackr's undefined extension; undefined in an array is nil.
  */
-const packr = new Packr({ useRecords: false, moreTypes: false, int64AsType: "bigint", mapsAsObjects: true, variableMapSize: true });
+// skipValues and int64AsType "auto" are read by msgpackr 2.x (pack.js, unpack.js) but missing from its declarations.
+const publicOptions: Omit<Options, "int64AsType"> & { int64AsType: "auto"; skipValues: unknown[] } = {
+  useRecords: false,
+  moreTypes: false,
+  int64AsType: "auto",
+  mapsAsObjects: true,
+  variableMapSize: true,
+  skipValues: [undefined],
+  encodeUndefinedAsNil: true,
+};
+const packr = new Packr(publicOptions as unknown as Options);
+/** Reads int64/uint64 without a bigint per value, for the common message whose integers are all safe. */
+const safeUnpackr = new Packr({ ...publicOptions, int64AsType: "number" } as unknown as Options);
+
+/** Standard msgpack to JS; exact (bigint beyond ±(2^53 − 1)) only when such an integer is present. */
+const unpack = (data: Uint8Array): unknown => (hasWideIntegers(data) ? packr.unpack(data) : safeUnpackr.unpack(data));
+
+/**
+ * How a registered type is read, worked out once from its schema: its Money fields (numbers back to bigint), and
+ * whether it holds only declared number fields, where an integer beyond 2^53 is refused anyway (its magnitude
+ * survives the fast read) so the scan for wide integers is not needed.
+ */
+interface ReadPlan {
+  def: MessageDef;
+  bigints: BigintFields | undefined;
+  numbersOnly: boolean;
+}
+const plans = new Map<string, ReadPlan>();
+function readPlan(type: string): ReadPlan | undefined {
+  const known = plans.get(type);
+  if (known) return known;
+  const def = messageDef(type);
+  if (!def) return undefined;
+  const bigints = bigintFieldsOf(def.schema);
+  const plan = { def, bigints, numbersOnly: !bigints && isClosedSchema(def.schema) };
+  plans.set(type, plan);
+  return plan;
+}
+
+const unpackAs = (plan: ReadPlan | undefined, data: Uint8Array): unknown => (plan?.numbersOnly ? safeUnpackr.unpack(data) : unpack(data));
+
+/**
+ * Actor snapshots in KV are read back only by this runtime and must come back with the same JS types (Money as
+ * bigint, µs as number): numbers wider than 32 bits stay float64 there and only bigints are int64.
+ */
+const snapshotPackr = new Packr({ useRecords: false, moreTypes: false, int64AsType: "bigint", mapsAsObjects: true, variableMapSize: true });
 
 export const Header = {
   Type: "am-type",
@@ -42,11 +91,41 @@ export class DecodeError extends Error {
 }
 
 export function encodePayload(body: unknown): Uint8Array {
-  return packr.pack(body);
+  return integersAsMsgpackInts(packr.pack(body));
 }
 
 export function decodePayload(data: Uint8Array): unknown {
-  return packr.unpack(data);
+  return unpack(data);
+}
+
+/** A body of a registered type with its bigint (Money) fields restored, as the runtime reads journaled events. */
+export function decodeBody(type: string, data: Uint8Array): Record<string, unknown> {
+  const plan = readPlan(type);
+  const body = (data.length ? unpackAs(plan, data) : {}) as Record<string, unknown>;
+  plan?.bigints?.(body);
+  return body;
+}
+
+export function encodeSnapshot(snapshot: unknown): Uint8Array {
+  return snapshotPackr.pack(snapshot);
+}
+
+export function decodeSnapshot(data: Uint8Array): unknown {
+  return snapshotPackr.unpack(data);
+}
+
+const SAFE_LIMIT = "the exact range of a JS number (±9007199254740991)";
+
+/** A schema issue as a sentence naming the field; a bigint where a number belongs is a too-wide integer. */
+function issueText(type: string, body: unknown, issue: { path: PropertyKey[]; message: string; code?: string } | undefined): string {
+  const path = issue?.path.map(String).join(".") || "(root)";
+  let value: unknown = body;
+  for (const key of issue?.path ?? []) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  const unsafe = typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value));
+  if (unsafe && (issue?.code === "invalid_type" || issue?.code === "too_big" || issue?.code === "too_small")) {
+    return `${type}: ${path} ${BigInt(value as number | bigint)} is an integer beyond ${SAFE_LIMIT}`;
+  }
+  return `${type}: ${path} ${issue?.message}`;
 }
 
 /** Payload and headers for a message; `type` goes to the header, the rest of the object to the body. */
@@ -58,7 +137,17 @@ export function encodeMessage(message: Message, env: Partial<Envelope> = {}): { 
   if (env.correlationId) h.set(Header.Correlation, env.correlationId);
   if (env.traceparent) h.set(Header.TraceParent, env.traceparent);
   const { type: _type, ...body } = message;
-  return { data: packr.pack(body), headers: h };
+  return { data: integersAsMsgpackInts(packr.pack(body)), headers: h };
+}
+
+export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
+  const type = h?.get(Header.Type);
+  if (!h || !type) return undefined;
+  // Each get() scans the keys: look up the optional fields only when present (most messages carry none).
+  const keys = h.keys();
+  const correlationId = keys.includes(Header.Correlation) ? h.get(Header.Correlation) || undefined : undefined;
+  const traceparent = keys.includes(Header.TraceParent) ? h.get(Header.TraceParent) || undefined : undefined;
+  return { type, version: Number(h.get(Header.Version) || "1"), ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) };
 }
 
 const readOnly = (): never => {
@@ -82,26 +171,16 @@ export function encodeForPublish(message: Message, correlationId?: string): { da
     sharedHeaders.set(message.type, headers);
   }
   const { type: _type, ...body } = message;
-  return { data: packr.pack(body), headers };
-}
-
-export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
-  const type = h?.get(Header.Type);
-  if (!h || !type) return undefined;
-  // Each get() scans the keys: look up the optional fields only when present (most messages carry none).
-  const keys = h.keys();
-  const correlationId = keys.includes(Header.Correlation) ? h.get(Header.Correlation) || undefined : undefined;
-  const traceparent = keys.includes(Header.TraceParent) ? h.get(Header.TraceParent) || undefined : undefined;
-  return { type, version: Number(h.get(Header.Version) || "1"), ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) };
+  return { data: integersAsMsgpackInts(packr.pack(body)), headers };
 }
 
 /** A decoded message of one of the definitions `D`: its schema's output with its `type`. */
 export type Decoded<D extends MessageDef> = D extends MessageDef<infer T, infer S> ? z.output<S> & { type: T } : never;
 
-function bodyOf(data: Uint8Array, envelope: Envelope): object {
+function bodyOf(data: Uint8Array, envelope: Envelope, plan: ReadPlan | undefined): object {
   let body: unknown;
   try {
-    body = data.length ? packr.unpack(data) : {};
+    body = data.length ? unpackAs(plan, data) : {};
   } catch (e) {
     throw new DecodeError("not-msgpack", `${envelope.type}: payload is not msgpack (${errorMessage(e)})`);
   }
@@ -116,10 +195,7 @@ function validated(def: MessageDef, envelope: Envelope, body: object): object {
     throw new DecodeError("bad-version", `${envelope.type}: schema version ${envelope.version} is newer than ${def.version}`);
   }
   const parsed = def.schema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new DecodeError("invalid", `${envelope.type}: ${issue?.path.join(".") || "(root)"} ${issue?.message}`);
-  }
+  if (!parsed.success) throw new DecodeError("invalid", issueText(envelope.type, body, parsed.error.issues[0]));
   return parsed.data as object;
 }
 
@@ -130,13 +206,15 @@ function validated(def: MessageDef, envelope: Envelope, body: object): object {
 export function decodeMessage(data: Uint8Array, h: MsgHdrs | undefined, validate: boolean): { message: Message; envelope: Envelope } {
   const envelope = envelopeOf(h);
   if (!envelope) throw new DecodeError("no-type", `missing ${Header.Type} header`);
-  const body = bodyOf(data, envelope);
+  const plan = readPlan(envelope.type);
+  const body = bodyOf(data, envelope, plan);
   // The body is a fresh object from the decoder: naming its type in place spares a copy per message (hot path).
   if (!validate) {
+    plan?.bigints?.(body);
     (body as Message).type = envelope.type;
     return { message: body as Message, envelope };
   }
-  const def = messageDef(envelope.type);
+  const def = plan?.def;
   if (!def) throw new DecodeError("unknown-type", `unknown message type ${envelope.type}`);
   return { message: { ...validated(def, envelope, body), type: envelope.type }, envelope };
 }
@@ -153,7 +231,7 @@ export function decodeAs<D extends MessageDef>(expected: D | readonly D[], data:
   if (!def) throw new DecodeError("unexpected-type", `${envelope.type}: expected ${defs.map((d) => d.type).join(" or ")}`);
   // The schema of `def` just parsed the body, so it is that definition's output; TypeScript cannot follow the
   // link from the runtime `find` to the distributive type.
-  return { ...validated(def, envelope, bodyOf(data, envelope)), type: def.type } as Decoded<D>;
+  return { ...validated(def, envelope, bodyOf(data, envelope, readPlan(def.type))), type: def.type } as Decoded<D>;
 }
 
 const isDefList = <D extends MessageDef>(x: D | readonly D[]): x is readonly D[] => Array.isArray(x);

@@ -1,6 +1,6 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
-import { decodePayload, encodePayload, envelopeOf } from "./codec.ts";
+import { decodeBody, encodePayload, envelopeOf } from "./codec.ts";
 import { sharedInbox } from "./reply-inbox.ts";
 import { streams } from "./resources.ts";
 
@@ -102,7 +102,7 @@ export class Journal {
         from = m.seq + 1;
         const stored = envelopeOf(m.header)?.type ?? "";
         const type = legacyEventTypes.get(stored) ?? stored;
-        const body = decodePayload(m.data) as Record<string, unknown>;
+        const body = decodeBody(type, m.data);
         this.lastSeq = m.seq;
         this.count++;
         this.numbered++;

@@ -1,6 +1,6 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { decodePayload, encodePayload } from "./codec.ts";
+import { decodeSnapshot, encodeSnapshot } from "./codec.ts";
 import { buckets } from "./resources.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
@@ -35,7 +35,7 @@ export class SnapshotFencedError extends Error {
 }
 
 /**
- * Snapshots of actors in the am-snapshots bucket, msgpack-encoded. Saves are fenced: each names the revision its
+ * Snapshots of actors in the am-snapshots bucket, msgpack-encoded with JS types kept (see encodeSnapshot). Saves are fenced: each names the revision its
  * writer last read or wrote, so a stale owner cannot overwrite a newer snapshot.
  */
 export class SnapshotStore {
@@ -50,14 +50,14 @@ export class SnapshotStore {
     const e = await this.kv.get(kvKey(kind, id));
     if (!e) return { revision: 0 };
     if (e.operation !== "PUT" || e.length === 0) return { revision: e.revision };
-    return { stored: decodePayload(e.value) as StoredSnapshot, revision: e.revision };
+    return { stored: decodeSnapshot(e.value) as StoredSnapshot, revision: e.revision };
   }
 
   /** Writes over `revision` (what the writer last loaded or saved); resolves with the new revision. */
   async save(kind: string, id: string, s: StoredSnapshot, revision: number): Promise<number> {
     const key = kvKey(kind, id);
     try {
-      return revision === 0 ? await this.kv.create(key, encodePayload(s)) : await this.kv.update(key, encodePayload(s), revision);
+      return revision === 0 ? await this.kv.create(key, encodeSnapshot(s)) : await this.kv.update(key, encodeSnapshot(s), revision);
     } catch (e) {
       if (/wrong last sequence|key exists/i.test(errorMessage(e))) {
         throw new SnapshotFencedError(`snapshot ${key}: written by another owner since revision ${revision}`);

@@ -152,7 +152,8 @@ async function main(): Promise<void> {
     log.info("node up", {
       nats: natsUrl,
       ...edges,
-      ...(questdbUrl ? { questdbWebConsole: questdbUrl } : {}),
+      // QuestDB redirects / to /index.html in a way a plain curl never completes: print the page itself.
+      ...(questdbUrl ? { questdbWebConsole: `${questdbUrl.replace(/\/$/, "")}/index.html` } : {}),
       token: "node --import tsx scripts/mint-token.ts --role operator --sub you",
     });
   } catch (e) {
