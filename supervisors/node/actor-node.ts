@@ -132,7 +132,7 @@ export class ActorNode {
         deploy: (r, config) => this.deploy(r, config),
       }),
     );
-    this.configWatch = new ConfigWatch(this.o.nc, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
+    this.configWatch = new ConfigWatch(this.o.nc, this.o.node, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
     await this.configWatch.start();
     await this.placement.start();
     this.spawner = new OnDemandSpawner(this.o.nc, [...this.kinds.values()], { ensure: (r) => this.ensure(r), retire: (r) => this.placement.unassign(r), hosts: (r) => this.hosts(r) }, this.o.log);
@@ -308,6 +308,7 @@ export class ActorNode {
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
     this.spawner?.stop();
+    await this.configWatch?.stop();
     await this.placement.stop();
     await this.root.stop("shutdown");
     await this.closeKinds?.().catch(() => {});

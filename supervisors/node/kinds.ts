@@ -31,8 +31,9 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     // every cell reads the same entries: the main thread warns once, cells only at debug
     onInvalid: (key, e) => (isMainThread ? catalogueLog.warn : catalogueLog.debug)("instrument definition in KV refused", { key, error: e.message }),
     onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
+    reader: { owner: config.nodeId, log: catalogueLog },
   });
-  const deployments = await followStrategyDeployments(nc);
+  const deployments = await followStrategyDeployments(nc, { owner: config.nodeId, log: log.child({ component: "strategy-deployments" }) });
 
   // The demo book and strategies trade the demo universe (as defined in KV now), whatever else KV lists.
   const demoMarket: Catalogue = new Map(
@@ -59,8 +60,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     deployable: [strategyDeployable(catalogue)],
     async close() {
-      watch.stop();
-      deployments.stop();
+      // their consumers are deleted now, not left on the buckets for the server's inactive threshold
+      await Promise.all([watch.stop(), deployments.stop()]);
     },
   };
 }
