@@ -8,6 +8,8 @@ import {
   loadInstrumentDefinitions,
   parseDefinitionRecord,
 } from "../../actors/instrument/index.ts";
+import { createLogger, type Logger } from "../telemetry/log.ts";
+import { type BucketEntry, BucketWatch, readBucket } from "./bucket-watch.ts";
 import { buckets } from "./resources.ts";
 import { kvToken, parseKvToken } from "./snapshot-store.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
@@ -84,59 +86,59 @@ export interface CatalogueHooks {
   onInvalid?(key: string, error: Error): void;
   /** a change applied to a live catalogue (after the initial load) */
   onChange?(change: { op: "put"; definition: InstrumentDefinition } | { op: "delete"; id: string }): void;
+  /** who reads (the node id; its watch consumer is named after it) and where an interrupted watch is reported */
+  reader?: { owner: string; log: Logger };
 }
 
-/** Every valid definition in the bucket, by id; bad entries are passed to onInvalid and skipped. */
-export async function loadCatalogue(kv: KV, hooks: CatalogueHooks = {}): Promise<Catalogue> {
-  const keys: string[] = [];
-  for await (const k of await kv.keys()) keys.push(k);
-  const out: Catalogue = new Map();
-  for (const key of keys.sort()) {
-    const e = await kv.get(key);
-    if (e?.operation !== "PUT") continue;
-    try {
-      const d = parseDefinitionRecord(e.string(), key, instrumentIdOfKey(key));
-      out.set(d.id, d);
-    } catch (err) {
-      hooks.onInvalid?.(key, err as Error);
-    }
+const anonymousReader = (): { owner: string; log: Logger } => ({ owner: "catalogue", log: createLogger({ level: "warn" }) });
+
+/** Applies one entry to `catalogue`; answers the change, or undefined when nothing changed. */
+function applyEntry(catalogue: Catalogue, e: BucketEntry, hooks: CatalogueHooks): Parameters<NonNullable<CatalogueHooks["onChange"]>>[0] | undefined {
+  const id = instrumentIdOfKey(e.key);
+  if (e.operation !== "PUT") return catalogue.delete(id) ? { op: "delete", id } : undefined;
+  try {
+    const d = parseDefinitionRecord(new TextDecoder().decode(e.value), e.key, id);
+    catalogue.set(d.id, d);
+    return { op: "put", definition: d };
+  } catch (err) {
+    // a corrupt write (not through putDefinitions) must not take a live instrument away: the last good one stays
+    hooks.onInvalid?.(e.key, err as Error);
+    return undefined;
   }
+}
+
+/**
+ * Every valid definition in the bucket, by id; bad entries are passed to onInvalid and skipped. Read by a watch
+ * that is deleted at once (a key listing left a consumer on the bucket for five minutes).
+ */
+export async function loadCatalogue(kv: KV, hooks: CatalogueHooks = {}): Promise<Catalogue> {
+  const entries = await readBucket(kv, { bucket: buckets.instruments, ...(hooks.reader ?? anonymousReader()) });
+  const out: Catalogue = new Map();
+  for (const e of entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))) applyEntry(out, e, hooks);
   return out;
 }
 
 export interface CatalogueWatch {
-  stop(): void;
-  /** resolves when the watch ends (stop, or the connection closed) */
-  closed: Promise<void>;
+  /** ends the watch and deletes its consumer */
+  stop(): Promise<void>;
 }
 
 /**
  * Fills `catalogue` with the bucket's definitions, then keeps it live: added, changed and deleted definitions are
- * applied to the same Map object, so whoever closes over it sees them. The watch starts after the bucket's last
- * sequence at load time, so a change made while loading is applied again rather than lost.
+ * applied to the same Map object, so whoever closes over it sees them. One watch does both (last values, then
+ * changes), so a change made while loading is never lost.
  */
 export async function watchCatalogue(kv: KV, catalogue: Catalogue, hooks: CatalogueHooks = {}): Promise<CatalogueWatch> {
-  const last = (await kv.status()).streamInfo.state.last_seq;
-  for (const [id, d] of await loadCatalogue(kv, hooks)) catalogue.set(id, d);
-  const updates = await kv.watch({ key: ">", resumeFromRevision: last + 1 });
-  const closed = (async () => {
-    for await (const e of updates) {
-      const id = instrumentIdOfKey(e.key);
-      if (e.operation !== "PUT") {
-        if (catalogue.delete(id)) hooks.onChange?.({ op: "delete", id });
-        continue;
-      }
-      try {
-        const d = parseDefinitionRecord(e.string(), e.key, id);
-        catalogue.set(d.id, d);
-        hooks.onChange?.({ op: "put", definition: d });
-      } catch (err) {
-        // a corrupt write (not through putDefinitions) must not take a live instrument away: the last good one stays
-        hooks.onInvalid?.(e.key, err as Error);
-      }
-    }
-  })();
-  return { stop: () => updates.stop(), closed };
+  const watch = new BucketWatch(kv, {
+    bucket: buckets.instruments,
+    ...(hooks.reader ?? anonymousReader()),
+    onEntry: (e) => {
+      const change = applyEntry(catalogue, e, hooks);
+      if (change && !e.initial) hooks.onChange?.(change);
+    },
+  });
+  await watch.start();
+  return { stop: () => watch.stop() };
 }
 
 /** Definitions from a JSON file (see loadInstrumentDefinitions); errors name the file, the instrument and the field. */

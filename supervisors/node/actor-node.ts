@@ -138,7 +138,7 @@ export class ActorNode {
         deploy: (r, config) => this.deploy(r, config),
       }),
     );
-    this.configWatch = new ConfigWatch(this.o.nc, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
+    this.configWatch = new ConfigWatch(this.o.nc, this.o.node, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
     await this.configWatch.start();
     await this.placement.start();
     // a sharded kind is placed shard by shard; declaring them is idempotent, so every node does it
@@ -344,6 +344,7 @@ export class ActorNode {
   /** Graceful stop: leave the cluster (actors stop in order, snapshots flushed, leases released), then the cells. */
   async stop(): Promise<void> {
     for (const s of this.subs) s.unsubscribe();
+    await this.configWatch?.stop();
     await this.placement.stop();
     await this.quarantineView?.stop();
     await this.root.stop("shutdown");

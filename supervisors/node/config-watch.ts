@@ -1,6 +1,6 @@
-import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { errorMessage, systemClock } from "../../actors/contract/index.ts";
+import { BucketWatch } from "../../infra/nats/bucket-watch.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
@@ -22,33 +22,40 @@ type Section = keyof typeof targets;
 export const configKey = (section: Section, id: string): string => `${section}.${kvKey(targets[section].kind, id).split(".")[1]}`;
 
 export class ConfigWatch {
-  private kv!: KV;
-  private watch: { stop(): void } | undefined;
+  private watch: BucketWatch | undefined;
   private readonly latest = new Map<string, { section: Section; id: string; text: string }>();
 
   constructor(
     private readonly nc: NatsConnection,
+    /** the node id: the watch's consumer is named after it */
+    private readonly owner: string,
     private readonly hosts: (ref: { kind: string; id: string }) => boolean,
     private readonly log: Logger,
   ) {}
 
   async start(): Promise<void> {
-    this.kv = await new Kvm(this.nc).open(buckets.config);
-    const watch = await this.kv.watch({ key: ["limits.>", "params.>"] });
-    this.watch = watch;
-    void (async () => {
-      for await (const e of watch) {
+    const text = new TextDecoder();
+    // applied in order, one at a time, as the changes came
+    let applying = Promise.resolve();
+    const watch = new BucketWatch(this.nc, {
+      bucket: buckets.config,
+      filter: ["limits.>", "params.>"],
+      owner: this.owner,
+      log: this.log,
+      onEntry: (e) => {
         const [section, escaped] = [e.key.slice(0, e.key.indexOf(".")) as Section, e.key.slice(e.key.indexOf(".") + 1)];
-        if (!(section in targets)) continue;
+        if (!(section in targets)) return;
         const id = parseKvKey(`${targets[section].kind}.${escaped}`).id;
         if (e.operation !== "PUT") {
           this.latest.delete(e.key);
-          continue;
+          return;
         }
-        this.latest.set(e.key, { section, id, text: e.string() });
-        if (this.hosts({ kind: targets[section].kind, id })) await this.apply(e.key);
-      }
-    })();
+        this.latest.set(e.key, { section, id, text: text.decode(e.value) });
+        if (this.hosts({ kind: targets[section].kind, id })) applying = applying.then(() => this.apply(e.key));
+      },
+    });
+    this.watch = watch;
+    await watch.start();
   }
 
   /** Applies the stored configuration of an actor just placed on this node. */
@@ -73,7 +80,8 @@ export class ConfigWatch {
     else this.log.error("configuration refused", { key, actor: `${t.kind}/${v.id}`, code: reply.error?.code, reason: reply.error?.message });
   }
 
-  stop(): void {
-    this.watch?.stop();
+  /** Ends the watch and deletes its consumer. */
+  async stop(): Promise<void> {
+    await this.watch?.stop();
   }
 }

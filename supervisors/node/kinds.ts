@@ -34,8 +34,9 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     // every cell reads the same entries: the main thread warns once, cells only at debug
     onInvalid: (key, e) => (isMainThread ? catalogueLog.warn : catalogueLog.debug)("instrument definition in KV refused", { key, error: e.message }),
     onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
+    reader: { owner: config.nodeId, log: catalogueLog },
   });
-  const deployments = await followStrategyDeployments(nc);
+  const deployments = await followStrategyDeployments(nc, { owner: config.nodeId, log: log.child({ component: "strategy-deployments" }) });
   // Models: the repository's committed files are deployed; inference answers come back on the actor's subject.
   const serving = modelServingConfig(process.env);
   const models = new Map(committedModelNames().map((n) => [n, readModelFile(n)]));
@@ -76,9 +77,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     deployable: [strategyDeployable(catalogue)],
     async close() {
-      watch.stop();
-      deployments.stop();
-      await inference.close();
+      // their consumers are deleted now, not left on the buckets for the server's inactive threshold
+      await Promise.all([watch.stop(), deployments.stop(), inference.close()]);
     },
   };
 }

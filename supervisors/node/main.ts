@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     });
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });
-    const stopInstruments = await runInstrumentActors(node, instruments, log);
+    const stopInstruments = await runInstrumentActors(node, instruments, config.nodeId, log);
     stack.push({ name: "instrument actors", stop: async () => stopInstruments() });
     if (feeds.length > 0) {
       const vendorFeeds = await startVendorFeeds({ nc, feeds, log: log.child({ component: "feeds" }), ensure: (r) => node.ensure(r) });
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
  * node; ensure is idempotent, so every node doing this is harmless). A changed or deleted definition reaches a
  * running actor only when it restarts. A node whose kinds have no instrument kind (test kinds) starts none.
  */
-async function runInstrumentActors(node: ActorNode, kv: KV, log: Logger): Promise<() => void> {
+async function runInstrumentActors(node: ActorNode, kv: KV, owner: string, log: Logger): Promise<() => Promise<void>> {
   const catalogue: Catalogue = new Map();
   let hosts = true;
   const ensure = async (id: string): Promise<void> => {
@@ -189,6 +189,7 @@ async function runInstrumentActors(node: ActorNode, kv: KV, log: Logger): Promis
         void ensure(c.definition.id);
       } else log.info("instrument definition deleted (a running actor keeps its definition until it restarts)", { instrument: c.id });
     },
+    reader: { owner, log },
   });
   for (const id of catalogue.keys()) await ensure(id);
   log.info("instrument actors declared", { instruments: catalogue.size });

@@ -4,15 +4,16 @@
  * kinds follow that key space in a live map, so the strategy kind finds a deployed definition on whichever node the
  * strategy is placed, restarted or moved to.
  */
-import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { mergeParameters, type StrategyConfigInput, type StrategyDefinition, strategyChannels, strategyConfig } from "../../../actors/strategy/index.ts";
 import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
+import { BucketWatch } from "../../../infra/nats/bucket-watch.ts";
 import { buckets } from "../../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
+import type { Logger } from "../../../infra/telemetry/log.ts";
 import { canonicalJson, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
 import { type DemoStrategy, demoStrategies } from "./demo-trading.ts";
 
@@ -168,33 +169,34 @@ export function strategyDeployable(catalogue: Map<string, InstrumentDefinition>)
 export interface StrategyDeployments {
   get(id: string): DeployedStrategy | undefined;
   ids(): string[];
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-/** Loads every deployment, then follows changes (the watch also replays current values, closing the gap). */
-export async function followStrategyDeployments(nc: NatsConnection): Promise<StrategyDeployments> {
+/**
+ * Loads every deployment, then follows changes, with one watch (last values first) whose consumer is deleted at
+ * `stop`: a key listing at each start left a consumer on the config bucket for five minutes.
+ */
+export async function followStrategyDeployments(nc: NatsConnection, reader: { owner: string; log: Logger }): Promise<StrategyDeployments> {
   const deployed = new Map<string, DeployedStrategy>();
-  const learn = (key: string, op: string, text: string): void => {
-    const { id } = parseKvKey(key);
-    if (op !== "PUT") {
-      deployed.delete(id);
-      return;
-    }
-    try {
-      deployed.set(id, deployedStrategyOf(id, JSON.parse(text) as StrategyDeployment));
-    } catch {
-      // a hand-edited entry that does not parse: the strategy stays unknown, and its start names the id
-      deployed.delete(id);
-    }
-  };
-  const kv = await new Kvm(nc).open(buckets.config);
-  for await (const k of await kv.keys(`${KEY_PREFIX}.>`)) {
-    const e = await kv.get(k);
-    if (e) learn(k, e.operation, e.operation === "PUT" ? e.string() : "");
-  }
-  const watch = await kv.watch({ key: `${KEY_PREFIX}.>` });
-  void (async () => {
-    for await (const e of watch) learn(e.key, e.operation, e.operation === "PUT" ? e.string() : "");
-  })();
+  const text = new TextDecoder();
+  const watch = new BucketWatch(nc, {
+    bucket: buckets.config,
+    filter: `${KEY_PREFIX}.>`,
+    ...reader,
+    onEntry: (e) => {
+      const { id } = parseKvKey(e.key);
+      if (e.operation !== "PUT") {
+        deployed.delete(id);
+        return;
+      }
+      try {
+        deployed.set(id, deployedStrategyOf(id, JSON.parse(text.decode(e.value)) as StrategyDeployment));
+      } catch {
+        // a hand-edited entry that does not parse: the strategy stays unknown, and its start names the id
+        deployed.delete(id);
+      }
+    },
+  });
+  await watch.start();
   return { get: (id) => deployed.get(id), ids: () => [...deployed.keys()], stop: () => watch.stop() };
 }
