@@ -10,7 +10,7 @@ t.test("a symbol with a dot travels as one token and comes back intact", async (
   t.same(parseSubject(subjects.evt("order", "c.1*x", "OrderFilled")), { plane: "evt", head: "order", id: "c.1*x", event: "OrderFilled" });
 });
 
-t.test("escaping is reversible for any text and never leaves a separator or wildcard in a token", async (t) => {
+t.test("escaping is reversible for any text and never leaves a separator or wildcard in a token", async () => {
   fc.assert(
     fc.property(fc.string({ minLength: 1, maxLength: 40, unit: "binary" }), (raw) => {
       const token = escapeToken(raw);
