@@ -53,7 +53,12 @@ export class CommandBus {
     let answered = 0;
     try {
       // leave a little of the deadline for the answer to travel back to the caller
-      const replies = await this.nc.requestMany(subject, data, { headers, strategy: "stall", stall: stallMs, maxWait: Math.max(1, Math.min(timeout - 20, 2_000)) });
+      const replies = await this.nc.requestMany(subject, data, {
+        headers,
+        strategy: "stall",
+        stall: stallMs,
+        maxWait: Math.max(1, Math.min(timeout - 20, 2_000)),
+      });
       for await (const m of replies) {
         answered++;
         try {
@@ -64,13 +69,19 @@ export class CommandBus {
         }
       }
     } catch (e) {
-      if (!(e as { isNoResponders?: () => boolean }).isNoResponders?.()) throw unavailable(`request to ${subject} failed: ${errorMessage(e)}`);
+      if (!(e as { isNoResponders?: () => boolean }).isNoResponders?.())
+        throw unavailable(`request to ${subject} failed: ${errorMessage(e)}`);
     }
     if (answered === 0) throw unavailable(`no node answers on ${subject}`);
     return results;
   }
 
-  private async exchange(subject: string, data: Uint8Array, headers: ReturnType<typeof encodeMessage>["headers"] | undefined, remainingMs: number): Promise<unknown> {
+  private async exchange(
+    subject: string,
+    data: Uint8Array,
+    headers: ReturnType<typeof encodeMessage>["headers"] | undefined,
+    remainingMs: number,
+  ): Promise<unknown> {
     const timeout = Number.isFinite(remainingMs) ? Math.floor(remainingMs) : this.defaultTimeoutMs;
     if (timeout <= 0) throw new GatewayError(Status.DEADLINE_EXCEEDED, `deadline passed before ${subject} was asked`);
     let msg: Msg;
@@ -106,4 +117,3 @@ function adminMessage(subject: string, body: Record<string, unknown>): Message {
   if ("kind" in body) return { type: "AdminActorRequest", kind, id };
   return { type: "AdminTreeRequest" };
 }
-

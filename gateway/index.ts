@@ -59,7 +59,11 @@ function credentials(o: GatewayOptions): grpc.ServerCredentials {
     }
   };
   const ca = o.tls.clientCaFile ? read("clientCaFile", o.tls.clientCaFile) : null;
-  return grpc.ServerCredentials.createSsl(ca, [{ cert_chain: read("certFile", o.tls.certFile), private_key: read("keyFile", o.tls.keyFile) }], ca !== null);
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: read("certFile", o.tls.certFile), private_key: read("keyFile", o.tls.keyFile) }],
+    ca !== null,
+  );
 }
 
 /** Starts the gRPC edge on `host:port` over the given NATS connection. */
@@ -101,7 +105,9 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   })();
   const host = o.host ?? "127.0.0.1";
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${host}:${o.port}`, credentials(o), (err, p) => (err ? reject(new Error(`gateway cannot listen on ${host}:${o.port}: ${err.message}`)) : resolve(p))),
+    server.bindAsync(`${host}:${o.port}`, credentials(o), (err, p) =>
+      err ? reject(new Error(`gateway cannot listen on ${host}:${o.port}: ${err.message}`)) : resolve(p),
+    ),
   );
   return {
     port,

@@ -12,7 +12,17 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
   const operator = h.meta(await h.token("operator", "olga"));
   const admin = h.meta(await h.token("admin", "ada"));
   const publishQuote = (bid: number, seq: number) => {
-    const { data, headers } = encodeMessage({ type: "Quote", instrument: "BRK.B.XNYS", bid, bidSize: 1_00000000, ask: bid + 1_000000, askSize: 2_00000000, seq, tsEvent: seq, tsInit: seq });
+    const { data, headers } = encodeMessage({
+      type: "Quote",
+      instrument: "BRK.B.XNYS",
+      bid,
+      bidSize: 1_00000000,
+      ask: bid + 1_000000,
+      askSize: 2_00000000,
+      seq,
+      tsEvent: seq,
+      tsInit: seq,
+    });
     h.nc.publish(subjects.md("quote", { symbol: "BRK.B", venue: "XNYS" }), data, { headers });
   };
 
@@ -85,8 +95,31 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
           result: {
             book: "main",
             tradingDay: "2024-05-01",
-            positions: [{ instrument: "AAPL.XNAS", leg: "NET", quantity: -5_00000000, avgPrice: 100_00000000, mark: 101_00000000, marketValue: -505_00000000n, cost: -500_00000000n, unrealisedPnl: -5_00000000n, realisedPnl: 0n, fees: 1000n }],
-            pnl: { cash: 10_000_00000000n, equity: 9_995_00000000n, realised: 0n, unrealised: -5_00000000n, fees: 1000n, net: -5_00001000n, daily: -5_00000000n, highWaterMark: 10_000_00000000n, drawdown: 5_00000000n },
+            positions: [
+              {
+                instrument: "AAPL.XNAS",
+                leg: "NET",
+                quantity: -5_00000000,
+                avgPrice: 100_00000000,
+                mark: 101_00000000,
+                marketValue: -505_00000000n,
+                cost: -500_00000000n,
+                unrealisedPnl: -5_00000000n,
+                realisedPnl: 0n,
+                fees: 1000n,
+              },
+            ],
+            pnl: {
+              cash: 10_000_00000000n,
+              equity: 9_995_00000000n,
+              realised: 0n,
+              unrealised: -5_00000000n,
+              fees: 1000n,
+              net: -5_00001000n,
+              daily: -5_00000000n,
+              highWaterMark: 10_000_00000000n,
+              drawdown: 5_00000000n,
+            },
             limits: [{ limit: "MAX_DRAWDOWN", value: 5_00000000n, warn: 80_00000000n, hard: 100_00000000n, usedPct: 5, level: "OK" }],
             killSwitch: { book: null, global: null },
           },
@@ -109,10 +142,21 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     const bad = await failure(call(risk, "SetLimits", { book: "main", limits: { maxDrawdown: { hard: "10", warn: "20" } } }, admin));
     t.equal(bad.code, status.INVALID_ARGUMENT);
     t.match(bad.details, /^limits\.max_drawdown\.warn: must not exceed hard/);
-    const set = await call(risk, "SetLimits", { book: "main", limits: { maxOrderQuantity: "100", maxDrawdown: { hard: "1000" }, priceCollarBps: 0 }, reason: "new day" }, admin);
+    const set = await call(
+      risk,
+      "SetLimits",
+      { book: "main", limits: { maxOrderQuantity: "100", maxDrawdown: { hard: "1000" }, priceCollarBps: 0 }, reason: "new day" },
+      admin,
+    );
     t.equal(set.maxOrderQuantity, "100");
     const sent = got.find((m) => m.type === "SetRiskLimits")!;
-    t.same(sent.limits, { maxOrderQuantity: 100_00000000, instruments: {}, maxDrawdown: { hard: 1000_00000000n }, priceCollarBps: 0, reduceOnly: false });
+    t.same(sent.limits, {
+      maxOrderQuantity: 100_00000000,
+      instruments: {},
+      maxDrawdown: { hard: 1000_00000000n },
+      priceCollarBps: 0,
+      reduceOnly: false,
+    });
     t.equal(sent.by, "ada");
 
     const noReason = await failure(call(risk, "EngageKillSwitch", { book: "main" }, operator));
@@ -137,7 +181,9 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
       return { ok: true, result: { key: "strategy/s-1" } };
     });
     h.respond(subjects.cmd("strategy", "s-1"), (m) =>
-      m.type === "SetStrategyParameters" ? { ok: false, error: { code: "invalid-parameters", message: "lookback must be positive" } } : ok(m),
+      m.type === "SetStrategyParameters"
+        ? { ok: false, error: { code: "invalid-parameters", message: "lookback must be positive" } }
+        : ok(m),
     );
     const strategies = h.client("Strategies");
     const e = await failure(call(strategies, "DeployStrategy", { id: "s-1", configJson: "{}" }, operator));
@@ -165,7 +211,10 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
       got.push(m);
       return { ok: true, result: { key: "instrument/AAPL.XNAS", status: "quarantined", stats: { restarts: 3 } } };
     });
-    h.respond(subjects.admin("tree"), () => ({ ok: true, result: { name: "root", children: [{ kind: "risk-book", id: "main", status: "running" }] } }));
+    h.respond(subjects.admin("tree"), () => ({
+      ok: true,
+      result: { name: "root", children: [{ kind: "risk-book", id: "main", status: "running" }] },
+    }));
     const a = h.client("Admin");
     const node = await call(a, "QuarantineActor", { kind: "instrument", id: "AAPL.XNAS", reason: "poison" }, operator);
     t.same([node.status, node.restarts], ["quarantined", 3]);
@@ -185,8 +234,28 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
 t.test("GetTree shows the node's cells, kind supervisors and actors as one tree", async (t) => {
   const tree = nodeTree({
     node: "n1",
-    cells: [{ cell: 0, status: "running", kinds: [{ kind: "instrument", actors: [{ kind: "instrument", id: "A.X", status: "running", restarts: 2, processed: 9 }] }] }],
+    cells: [
+      {
+        cell: 0,
+        status: "running",
+        kinds: [{ kind: "instrument", actors: [{ kind: "instrument", id: "A.X", status: "running", restarts: 2, processed: 9 }] }],
+      },
+    ],
   });
-  t.match(tree, { key: "node/n1", kind: "node", status: "running", children: [{ key: "cell/0", children: [{ key: "supervisor/instrument", children: [{ key: "instrument/A.X", node: "n1", restarts: 2, processed: 9 }] }] }] });
-  t.match(nodeTree({ key: "k", kind: "instrument", id: "A.X", children: [] }), { key: "k" }, "an answer already shaped as an ActorNode passes through");
+  t.match(tree, {
+    key: "node/n1",
+    kind: "node",
+    status: "running",
+    children: [
+      {
+        key: "cell/0",
+        children: [{ key: "supervisor/instrument", children: [{ key: "instrument/A.X", node: "n1", restarts: 2, processed: 9 }] }],
+      },
+    ],
+  });
+  t.match(
+    nodeTree({ key: "k", kind: "instrument", id: "A.X", children: [] }),
+    { key: "k" },
+    "an answer already shaped as an ActorNode passes through",
+  );
 });

@@ -53,30 +53,55 @@ t.test("the Strategies service lists, deploys and steers strategies of a running
 
   await t.test("ListStrategies gathers the strategies of every node with their state and node", async (t) => {
     t.equal((await admin(h.nc, "spawn", { type: "AdminActorRequest", kind: "strategy", id: "mm-1" })).ok, true);
-    const mm = await eventually("mm-1 listed and warming up", async () => (await listed()).find((s) => s.id === "mm-1" && s.state === "warmingUp"), {
-      timeoutMs: 20_000,
-      everyMs: 100,
-    });
+    const mm = await eventually(
+      "mm-1 listed and warming up",
+      async () => (await listed()).find((s) => s.id === "mm-1" && s.state === "warmingUp"),
+      {
+        timeoutMs: 20_000,
+        everyMs: 100,
+      },
+    );
     t.same(mm, { id: "mm-1", state: "warmingUp", node: "n1" }, "the demo market maker, warming up on n1");
   });
 
   await t.test("DeployStrategy stores and starts a strategy; the same configuration again is a no-op", async (t) => {
-    const d = await call<{ id: string; resultJson: string }>(strategies, "DeployStrategy", { id: "mr-g", configJson: JSON.stringify(config) }, adminRole);
+    const d = await call<{ id: string; resultJson: string }>(
+      strategies,
+      "DeployStrategy",
+      { id: "mr-g", configJson: JSON.stringify(config) },
+      adminRole,
+    );
     t.equal(d.id, "mr-g");
     t.match(JSON.parse(d.resultJson), { deployed: "strategy/mr-g", key: "strategies.mr-g", created: true });
     t.same(await until("running", (s) => s?.state === "warmingUp"), { id: "mr-g", state: "warmingUp", node: "n1" });
-    const again = await call<{ resultJson: string }>(strategies, "DeployStrategy", { id: "mr-g", configJson: JSON.stringify(config) }, adminRole);
+    const again = await call<{ resultJson: string }>(
+      strategies,
+      "DeployStrategy",
+      { id: "mr-g", configJson: JSON.stringify(config) },
+      adminRole,
+    );
     t.match(JSON.parse(again.resultJson), { created: false });
-    const other = await failure(call(strategies, "DeployStrategy", { id: "mr-g", configJson: JSON.stringify({ ...config, book: "other" }) }, adminRole));
+    const other = await failure(
+      call(strategies, "DeployStrategy", { id: "mr-g", configJson: JSON.stringify({ ...config, book: "other" }) }, adminRole),
+    );
     t.equal(other.code, status.ALREADY_EXISTS);
     t.match(other.details, /deployed with another configuration/);
   });
 
   await t.test("a bad configuration is INVALID_ARGUMENT naming the field, and deploys nothing", async (t) => {
-    const bad = await failure(call(strategies, "DeployStrategy", { id: "mr-bad", configJson: JSON.stringify({ ...config, parameters: { lookback: 1 } }) }, adminRole));
+    const bad = await failure(
+      call(
+        strategies,
+        "DeployStrategy",
+        { id: "mr-bad", configJson: JSON.stringify({ ...config, parameters: { lookback: 1 } }) },
+        adminRole,
+      ),
+    );
     t.equal(bad.code, status.INVALID_ARGUMENT);
     t.match(bad.details, /config\.parameters\.lookback: /);
-    const kind = await failure(call(strategies, "DeployStrategy", { id: "mr-bad", configJson: JSON.stringify({ ...config, strategy: "martingale" }) }, adminRole));
+    const kind = await failure(
+      call(strategies, "DeployStrategy", { id: "mr-bad", configJson: JSON.stringify({ ...config, strategy: "martingale" }) }, adminRole),
+    );
     t.equal(kind.code, status.INVALID_ARGUMENT);
     t.match(kind.details, /config\.strategy: /);
     t.notOk((await listed()).some((s) => s.id === "mr-bad"));
@@ -87,9 +112,16 @@ t.test("the Strategies service lists, deploys and steers strategies of a running
     t.equal((await until("stopped", (s) => s?.state === "stopped")).state, "stopped");
     await call(strategies, "StartStrategy", { id: "mr-g", reason: "back" }, operator);
     t.equal((await until("started again", (s) => s?.state === "warmingUp")).state, "warmingUp");
-    const set = await call<{ resultJson: string }>(strategies, "SetParameters", { id: "mr-g", parametersJson: JSON.stringify({ lookback: 8 }) }, operator);
+    const set = await call<{ resultJson: string }>(
+      strategies,
+      "SetParameters",
+      { id: "mr-g", parametersJson: JSON.stringify({ lookback: 8 }) },
+      operator,
+    );
     t.equal(set.resultJson === "" || typeof set.resultJson === "string", true);
-    const refused = await failure(call(strategies, "SetParameters", { id: "mr-g", parametersJson: JSON.stringify({ lookback: 1 }) }, operator));
+    const refused = await failure(
+      call(strategies, "SetParameters", { id: "mr-g", parametersJson: JSON.stringify({ lookback: 1 }) }, operator),
+    );
     t.equal(refused.code, status.FAILED_PRECONDITION);
     t.match(refused.details, /parameters\.lookback/);
   });
@@ -104,6 +136,9 @@ t.test("the Strategies service lists, deploys and steers strategies of a running
     }
     const stop = await failure(call(strategies, "StopStrategy", { id: "mr-g" }, viewer));
     t.equal(stop.code, status.PERMISSION_DENIED);
-    t.notOk((await listed()).some((s) => s.id === "mr-h"), "a refused deployment deploys nothing");
+    t.notOk(
+      (await listed()).some((s) => s.id === "mr-h"),
+      "a refused deployment deploys nothing",
+    );
   });
 });

@@ -19,7 +19,10 @@ export interface Harness {
   token(role: Role, subject?: string): Promise<string>;
   meta(token: string): grpc.Metadata;
   /** A fake actor: answers requests on `subject` with what `answer` returns (a Reply body). */
-  respond(subject: string, answer: (m: CodecMessage) => { ok: boolean; result?: unknown; error?: { code: string; message: string } } | undefined): void;
+  respond(
+    subject: string,
+    answer: (m: CodecMessage) => { ok: boolean; result?: unknown; error?: { code: string; message: string } } | undefined,
+  ): void;
 }
 
 /** A real nats-server, the gateway on a free port and gRPC clients of every service; `t.teardown` stops them all. */
@@ -51,7 +54,9 @@ export async function startHarness(t: Teardown, options: Partial<GatewayOptions>
     respond(subject, answer) {
       nc.subscribe(subject, {
         callback: (_e, msg) => {
-          const m = msg.headers?.get("am-type") ? decodeMessage(msg.data, msg.headers, false).message : { type: "(admin)", ...(decodePayload(msg.data) as object) };
+          const m = msg.headers?.get("am-type")
+            ? decodeMessage(msg.data, msg.headers, false).message
+            : { type: "(admin)", ...(decodePayload(msg.data) as object) };
           const body = answer(m);
           if (!body) return; // silent actor: the caller's deadline runs out
           const { data, headers } = encodeMessage({ type: "Reply", ...body });
@@ -63,9 +68,20 @@ export async function startHarness(t: Teardown, options: Partial<GatewayOptions>
 }
 
 /** Promisified unary call: resolves the response or rejects with the ServiceError. */
-export function call<T = Record<string, unknown>>(client: grpc.Client, method: string, req: unknown, meta: grpc.Metadata, deadlineMs = 5_000): Promise<T> {
+export function call<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  req: unknown,
+  meta: grpc.Metadata,
+  deadlineMs = 5_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const fn = (client as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v: T) => void) => void>)[method]!;
+    const fn = (
+      client as unknown as Record<
+        string,
+        (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, v: T) => void) => void
+      >
+    )[method]!;
     fn.call(client, req, meta, { deadline: Date.now() + deadlineMs }, (e, v) => (e ? reject(e) : resolve(v)));
   });
 }
@@ -81,7 +97,12 @@ export async function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
 }
 
 /** Opens a server stream by method name. */
-export function openStream<T = Record<string, unknown>>(client: grpc.Client, method: string, req: unknown, meta: grpc.Metadata): grpc.ClientReadableStream<T> {
+export function openStream<T = Record<string, unknown>>(
+  client: grpc.Client,
+  method: string,
+  req: unknown,
+  meta: grpc.Metadata,
+): grpc.ClientReadableStream<T> {
   const fn = (client as unknown as Record<string, (r: unknown, m: grpc.Metadata) => grpc.ClientReadableStream<T>>)[method]!;
   return fn.call(client, req, meta);
 }

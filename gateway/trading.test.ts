@@ -24,7 +24,9 @@ t.test("Trading over a real nats-server", async (t) => {
   const seen: Record<string, unknown>[] = [];
   h.respond(subjects.cmd("risk-book", "main"), (m) => {
     seen.push(m);
-    return m.price === 999_00000000 ? { ok: false, error: { code: "MAX_ORDER_NOTIONAL", message: "notional 9990 over 5000" } } : { ok: true };
+    return m.price === 999_00000000
+      ? { ok: false, error: { code: "MAX_ORDER_NOTIONAL", message: "notional 9990 over 5000" } }
+      : { ok: true };
   });
   h.respond(subjects.cmd("risk-book", "slow"), () => undefined);
 
@@ -54,15 +56,34 @@ t.test("Trading over a real nats-server", async (t) => {
     const none = await failure(call(trading2, "SubmitOrder", order, new (await import("@grpc/grpc-js")).Metadata()));
     t.equal(none.code, status.UNAUTHENTICATED);
     t.match(none.details, /missing authorization/);
-    const bad = await failure(call(trading2, "SubmitOrder", order, h2.meta(await mintToken("another-secret-of-at-least-32-bytes!!", { subject: "eve", role: "admin", ttlS: 60 }))));
+    const bad = await failure(
+      call(
+        trading2,
+        "SubmitOrder",
+        order,
+        h2.meta(await mintToken("another-secret-of-at-least-32-bytes!!", { subject: "eve", role: "admin", ttlS: 60 })),
+      ),
+    );
     t.equal(bad.code, status.UNAUTHENTICATED);
     t.match(bad.details, /signature/);
     const expired = await failure(
-      call(trading2, "SubmitOrder", order, h2.meta(await mintToken(secret, { subject: "bob", role: "trader", ttlS: 60, nowS: Math.floor(Date.now() / 1000) - 3600 }))),
+      call(
+        trading2,
+        "SubmitOrder",
+        order,
+        h2.meta(await mintToken(secret, { subject: "bob", role: "trader", ttlS: 60, nowS: Math.floor(Date.now() / 1000) - 3600 })),
+      ),
     );
     t.equal(expired.code, status.UNAUTHENTICATED);
     t.match(expired.details, /expired/);
-    const wrongAudience = await failure(call(trading2, "SubmitOrder", order, h2.meta(await mintToken(secret, { subject: "bob", role: "trader", ttlS: 60, audience: "other" }))));
+    const wrongAudience = await failure(
+      call(
+        trading2,
+        "SubmitOrder",
+        order,
+        h2.meta(await mintToken(secret, { subject: "bob", role: "trader", ttlS: 60, audience: "other" })),
+      ),
+    );
     t.equal(wrongAudience.code, status.UNAUTHENTICATED);
     t.match(wrongAudience.details, /aud/);
     const viewer = await failure(call(trading2, "SubmitOrder", order, h2.meta(await h2.token("viewer", "vera"))));
@@ -115,7 +136,9 @@ t.test("Trading over a real nats-server", async (t) => {
     const got: Record<string, unknown>[] = [];
     h2.respond(subjects.cmd("order", "o-9"), (m) => {
       if (m.type !== "GetOrder") got.push(m);
-      return m.type === "GetOrder" ? { ok: true, result: { status: "accepted", quantity: 5_00000000, price: 10_50000000, cumQty: 0, book: "main" } } : { ok: true };
+      return m.type === "GetOrder"
+        ? { ok: true, result: { status: "accepted", quantity: 5_00000000, price: 10_50000000, cumQty: 0, book: "main" } }
+        : { ok: true };
     });
     h2.respond(subjects.cmd("risk-book", "main"), (m) => {
       got.push(m);
@@ -153,11 +176,44 @@ t.test("Trading over a real nats-server", async (t) => {
       const { data, headers } = encodeMessage({ type, clientOrderId: id, tsEvent: 1, tsInit: 1, ...body });
       h2.nc.publish(subjects.evt("order", id, type), data, { headers });
     };
-    const submitted = { instrument: "AAPL.XNAS", side: "BUY", orderType: "LIMIT", quantity: 10_00000000, price: 1_00000000, timeInForce: "DAY", postOnly: false, reduceOnly: false, emulatedStop: false, emulatedGtd: false };
+    const submitted = {
+      instrument: "AAPL.XNAS",
+      side: "BUY",
+      orderType: "LIMIT",
+      quantity: 10_00000000,
+      price: 1_00000000,
+      timeInForce: "DAY",
+      postOnly: false,
+      reduceOnly: false,
+      emulatedStop: false,
+      emulatedGtd: false,
+    };
     publish("x-1", "OrderSubmitted", { ...submitted, strategy: "s", book: "other" });
     publish("m-1", "OrderSubmitted", { ...submitted, strategy: "s", book: "main" });
-    publish("x-1", "OrderFilled", { execId: "e0", side: "BUY", lastQty: 1, lastPx: 1, fee: 0, liquidity: "MAKER", cumQty: 1, leavesQty: 0, avgPx: 1, venueSeq: 1 });
-    publish("m-1", "OrderFilled", { execId: "e1", side: "BUY", lastQty: 4_00000000, lastPx: 1_00000000, fee: -1000, liquidity: "MAKER", cumQty: 4_00000000, leavesQty: 6_00000000, avgPx: 1_00000000, venueSeq: 2 });
+    publish("x-1", "OrderFilled", {
+      execId: "e0",
+      side: "BUY",
+      lastQty: 1,
+      lastPx: 1,
+      fee: 0,
+      liquidity: "MAKER",
+      cumQty: 1,
+      leavesQty: 0,
+      avgPx: 1,
+      venueSeq: 1,
+    });
+    publish("m-1", "OrderFilled", {
+      execId: "e1",
+      side: "BUY",
+      lastQty: 4_00000000,
+      lastPx: 1_00000000,
+      fee: -1000,
+      liquidity: "MAKER",
+      cumQty: 4_00000000,
+      leavesQty: 6_00000000,
+      avgPx: 1_00000000,
+      venueSeq: 2,
+    });
     await done;
     stream.cancel();
     t.same(
@@ -183,14 +239,24 @@ t.test("Trading over a real nats-server", async (t) => {
     await new Promise((r) => setTimeout(r, 100));
     const blob = "x".repeat(200);
     for (let i = 0; i < 20_000; i++) {
-      const { data, headers } = encodeMessage({ type: "OrderRejected", clientOrderId: `r-${i}`, reason: "r", message: blob, tsEvent: 1, tsInit: 1 });
+      const { data, headers } = encodeMessage({
+        type: "OrderRejected",
+        clientOrderId: `r-${i}`,
+        reason: "r",
+        message: blob,
+        tsEvent: 1,
+        tsInit: 1,
+      });
       h2.nc.publish(subjects.evt("order", `r-${i}`, "OrderRejected"), data, { headers });
       if (i % 2000 === 0) await h2.nc.flush();
     }
     await h2.nc.flush();
     await new Promise((r) => setTimeout(r, 200));
     const stats = h2.gateway.streamStats();
-    t.ok(stats.every((s) => s.maxQueued <= 1024), "no stream holds more than its bound");
+    t.ok(
+      stats.every((s) => s.maxQueued <= 1024),
+      "no stream holds more than its bound",
+    );
     stream.on("data", () => {});
     stream.resume();
     const e = await ended;
@@ -211,10 +277,21 @@ t.test("Trading over a real nats-server", async (t) => {
     const grpc = await import("@grpc/grpc-js");
     const loader = await import("@grpc/proto-loader");
     const def = loader.loadSync("node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto", { keepCase: true });
-    const Reflection = (grpc.loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: import("@grpc/grpc-js").ServiceClientConstructor } } } }).grpc.reflection.v1.ServerReflection;
+    const Reflection = (
+      grpc.loadPackageDefinition(def) as unknown as {
+        grpc: { reflection: { v1: { ServerReflection: import("@grpc/grpc-js").ServiceClientConstructor } } };
+      }
+    ).grpc.reflection.v1.ServerReflection;
     const client = new Reflection(`127.0.0.1:${h2.gateway.port}`, grpc.credentials.createInsecure());
     const names = await new Promise<string[]>((resolve, reject) => {
-      const stream = (client as unknown as { ServerReflectionInfo(): import("@grpc/grpc-js").ClientDuplexStream<unknown, { list_services_response?: { service: { name: string }[] } }> }).ServerReflectionInfo();
+      const stream = (
+        client as unknown as {
+          ServerReflectionInfo(): import("@grpc/grpc-js").ClientDuplexStream<
+            unknown,
+            { list_services_response?: { service: { name: string }[] } }
+          >;
+        }
+      ).ServerReflectionInfo();
       stream.on("data", (r) => {
         resolve((r.list_services_response?.service ?? []).map((s: { name: string }) => s.name));
         stream.end();
@@ -228,29 +305,53 @@ t.test("Trading over a real nats-server", async (t) => {
   });
 });
 
-t.test("GetOrder of an order whose actor is gone answers from order history, and NOT_FOUND naming the id when history has none", async (t) => {
-  const asked: string[] = [];
-  const h = await startHarness(t, {
-    history: {
-      bars: async () => [],
-      latestOrder: async (id) => {
-        asked.push(id);
-        return id === "gone-1"
-          ? { clientOrderId: id, instrument: "AAPL.XNAS", side: "BUY", orderType: "LIMIT", status: "FILLED", quantity: 5_00000000, price: 10_00000000, cumQty: 5_00000000, avgPx: 9_99000000, tsEvent: 42 }
-          : undefined;
+t.test(
+  "GetOrder of an order whose actor is gone answers from order history, and NOT_FOUND naming the id when history has none",
+  async (t) => {
+    const asked: string[] = [];
+    const h = await startHarness(t, {
+      history: {
+        bars: async () => [],
+        latestOrder: async (id) => {
+          asked.push(id);
+          return id === "gone-1"
+            ? {
+                clientOrderId: id,
+                instrument: "AAPL.XNAS",
+                side: "BUY",
+                orderType: "LIMIT",
+                status: "FILLED",
+                quantity: 5_00000000,
+                price: 10_00000000,
+                cumQty: 5_00000000,
+                avgPx: 9_99000000,
+                tsEvent: 42,
+              }
+            : undefined;
+        },
       },
-    },
-  });
-  const trading = h.client("Trading");
-  const viewer = h.meta(await h.token("viewer"));
-  // no order actor listens: the request has no responders, as after the actor retired with no node spawning it
-  const o = await call(trading, "GetOrder", { clientOrderId: "gone-1" }, viewer);
-  t.match(o, { clientOrderId: "gone-1", status: "FILLED", instrument: "AAPL.XNAS", side: "SIDE_BUY", quantity: "5", cumQty: "5", leavesQty: "0", avgPx: "9.99", updatedAtUs: 42 });
-  const e = await failure(call(trading, "GetOrder", { clientOrderId: "never-2" }, viewer));
-  t.equal(e.code, status.NOT_FOUND);
-  t.match(e.details, /order never-2/);
-  t.same(asked, ["gone-1", "never-2"]);
-});
+    });
+    const trading = h.client("Trading");
+    const viewer = h.meta(await h.token("viewer"));
+    // no order actor listens: the request has no responders, as after the actor retired with no node spawning it
+    const o = await call(trading, "GetOrder", { clientOrderId: "gone-1" }, viewer);
+    t.match(o, {
+      clientOrderId: "gone-1",
+      status: "FILLED",
+      instrument: "AAPL.XNAS",
+      side: "SIDE_BUY",
+      quantity: "5",
+      cumQty: "5",
+      leavesQty: "0",
+      avgPx: "9.99",
+      updatedAtUs: 42,
+    });
+    const e = await failure(call(trading, "GetOrder", { clientOrderId: "never-2" }, viewer));
+    t.equal(e.code, status.NOT_FOUND);
+    t.match(e.details, /order never-2/);
+    t.same(asked, ["gone-1", "never-2"]);
+  },
+);
 
 t.test("GetOrder waits only a bounded time for a silent order actor before asking history", async (t) => {
   const h = await startHarness(t, { history: { bars: async () => [], latestOrder: async () => undefined } });

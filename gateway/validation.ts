@@ -85,8 +85,14 @@ export const instrument = z
   }, "must be SYMBOL.VENUE");
 
 /** Ids that become one subject token: the same alphabet as client order ids. */
-export const actorId = z.string().min(1, "required").regex(/^[A-Za-z0-9._:-]{1,64}$/, "1-64 of A-Z a-z 0-9 . _ : -");
-export const kind = z.string().min(1, "required").regex(/^[a-z][a-z0-9-]{0,31}$/, "a lower-case actor kind like risk-book");
+export const actorId = z
+  .string()
+  .min(1, "required")
+  .regex(/^[A-Za-z0-9._:-]{1,64}$/, "1-64 of A-Z a-z 0-9 . _ : -");
+export const kind = z
+  .string()
+  .min(1, "required")
+  .regex(/^[a-z][a-z0-9-]{0,31}$/, "a lower-case actor kind like risk-book");
 export const reason = z.string().max(256, "at most 256 characters");
 
 /** A proto enum name with its prefix → the domain value: "SIDE_BUY" → "BUY"; UNSPECIFIED is refused. */
@@ -131,7 +137,9 @@ export function dec(v: unknown): string {
   return "";
 }
 export const str = (v: unknown): string => (typeof v === "string" ? v : "");
-export const int = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : typeof v === "bigint" ? Number(v) : 0);
-export const obj = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+export const int = (v: unknown): number =>
+  typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : typeof v === "bigint" ? Number(v) : 0;
+export const obj = (v: unknown): Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 export const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 export const withPrefix = (prefix: string, v: unknown): string => (typeof v === "string" && v ? `${prefix}${v}` : `${prefix}UNSPECIFIED`);

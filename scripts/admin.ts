@@ -67,7 +67,9 @@ try {
       const all = await loadCatalogue(kv, { onInvalid: (key, e) => process.stderr.write(`refused ${key}: ${e.message}\n`) });
       for (const d of all.values()) {
         const r = definitionRecord(d);
-        process.stdout.write(`${r.id}  ${r.assetClass} ${r.currency} tick=${r.priceIncrement} lot=${r.lotSize} multiplier=${r.multiplier}${r.sector ? ` sector=${r.sector}` : ""}\n`);
+        process.stdout.write(
+          `${r.id}  ${r.assetClass} ${r.currency} tick=${r.priceIncrement} lot=${r.lotSize} multiplier=${r.multiplier}${r.sector ? ` sector=${r.sector}` : ""}\n`,
+        );
       }
       process.stderr.write(`${all.size} instruments\n`);
     } else if (kind === "get" && id) {
@@ -76,7 +78,9 @@ try {
       process.stdout.write(`${JSON.stringify(definitionRecord(d), null, 2)}\n`);
     } else if (kind === "load" && id) {
       // every definition is checked before any is stored: one bad definition loads nothing
-      const r = await (async () => putDefinitions(kv, readDefinitionsFile(id)))().catch((e: Error) => Promise.reject(new Error(`${e.message}\nnothing stored`)));
+      const r = await (async () => putDefinitions(kv, readDefinitionsFile(id)))().catch((e: Error) =>
+        Promise.reject(new Error(`${e.message}\nnothing stored`)),
+      );
       process.stdout.write(`stored ${r.written.length} (${r.written.join(", ") || "none"}); ${r.kept.length} unchanged\n`);
     } else if (kind === "delete" && id) {
       if (!(await getDefinition(kv, id).catch(() => true))) throw new Error(`instrument ${id} is not defined`);
@@ -99,7 +103,7 @@ try {
     }
   } else {
     const reply = await admin(nc, verb, message);
-    process.stdout.write(`${JSON.stringify(reply.ok ? reply.result ?? "ok" : reply.error, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(reply.ok ? (reply.result ?? "ok") : reply.error, null, 2)}\n`);
     if (!reply.ok) process.exitCode = 1;
   }
 } catch (e) {
@@ -119,7 +123,9 @@ async function models(sub: string | undefined, name: string | undefined, args: s
   };
   if (sub === "list") {
     for (const m of await registry.list()) {
-      process.stdout.write(`${JSON.stringify({ name: m.name, version: m.version, status: m.status, promoted: m.promoted, ic: m.validation.ic, registeredBy: m.registeredBy })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ name: m.name, version: m.version, status: m.status, promoted: m.promoted, ic: m.validation.ic, registeredBy: m.registeredBy })}\n`,
+      );
     }
   } else if (sub === "get" && name) {
     const { card } = await registry.get(name, args[0] === undefined ? undefined : version(args[0]));
@@ -131,7 +137,8 @@ async function models(sub: string | undefined, name: string | undefined, args: s
   } else if ((sub === "promote" || sub === "retire") && name) {
     await registry[sub](name, version(args[0]));
     process.stdout.write(`${sub === "promote" ? "promoted" : "retired"} ${name} v${args[0]}\n`);
-  } else throw new Error(`models needs list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>`);
+  } else
+    throw new Error(`models needs list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>`);
 }
 
 /** `strategies list`: every node's answer to am.admin.list; `strategies deploy <id> <config>`: am.admin.deploy. */
@@ -141,8 +148,11 @@ async function strategies(sub: string | undefined, id: string | undefined, confi
     const { data, headers } = encodeMessage({ type: "AdminListRequest", kind: "strategy" });
     const rows: string[] = [];
     for await (const m of await nc.requestMany("am.admin.list", data, { headers, strategy: "stall", stall: 300, maxWait: 2_000 })) {
-      const reply = decodeMessage(m.data, m.headers, true).message as { result?: { actors?: { id: string; status: string; node: string; summary?: { state?: string } }[] } };
-      for (const a of reply.result?.actors ?? []) rows.push(`${a.id}\t${a.status === "running" ? (a.summary?.state ?? a.status) : a.status}\t${a.node}`);
+      const reply = decodeMessage(m.data, m.headers, true).message as {
+        result?: { actors?: { id: string; status: string; node: string; summary?: { state?: string } }[] };
+      };
+      for (const a of reply.result?.actors ?? [])
+        rows.push(`${a.id}\t${a.status === "running" ? (a.summary?.state ?? a.status) : a.status}\t${a.node}`);
     }
     process.stdout.write(`id\tstate\tnode\n${rows.sort().join("\n")}\n`);
     return;
@@ -150,7 +160,12 @@ async function strategies(sub: string | undefined, id: string | undefined, confi
   if (sub !== "deploy" || !id || !config) throw new Error(`strategies needs list | deploy <id> <config.json>\n${usage}`);
   const { readFileSync } = await import("node:fs");
   const text = config.trim().startsWith("{") ? config : readFileSync(config, "utf8");
-  const reply = await admin(nc, "deploy", { type: "AdminDeployRequest", kind: "strategy", id, config: JSON.parse(text) as Record<string, unknown> });
+  const reply = await admin(nc, "deploy", {
+    type: "AdminDeployRequest",
+    kind: "strategy",
+    id,
+    config: JSON.parse(text) as Record<string, unknown>,
+  });
   process.stdout.write(`${JSON.stringify(reply.ok ? reply.result : reply.error, null, 2)}\n`);
   if (!reply.ok) process.exitCode = 1;
 }

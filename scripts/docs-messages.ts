@@ -54,7 +54,10 @@ function typeOf(s: JsonSchema): string {
 
 const subjectRows: [string, string][] = [
   [subjects.feed("{source}", { symbol: "{symbol}", venue: "{venue}" }), "raw, untrusted input from a feed"],
-  [subjects.md("quote", { symbol: "{symbol}", venue: "{venue}" }).replace(".quote.", ".{channel}."), "normalised market data; channel: quote, trade, book, bar, status"],
+  [
+    subjects.md("quote", { symbol: "{symbol}", venue: "{venue}" }).replace(".quote.", ".{channel}."),
+    "normalised market data; channel: quote, trade, book, bar, status",
+  ],
   [subjects.cmd("{kind}", "{id}"), "commands to an actor (request/reply); an instrument id is two tokens {venue}.{symbol}"],
   [subjects.evt("{kind}", "{id}", "{Event}"), "domain events of an actor"],
   [subjects.dlq("{kind}", "{id}"), "input an actor refused, with the reason"],

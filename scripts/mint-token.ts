@@ -9,10 +9,18 @@ import { loadConfig, resolveJwtSecret } from "../infra/config/index.ts";
 import { errorMessage } from "../actors/contract/index.ts";
 
 const { values } = parseArgs({
-  options: { role: { type: "string" }, sub: { type: "string" }, ttl: { type: "string", default: "1h" }, iss: { type: "string" }, aud: { type: "string" } },
+  options: {
+    role: { type: "string" },
+    sub: { type: "string" },
+    ttl: { type: "string", default: "1h" },
+    iss: { type: "string" },
+    aud: { type: "string" },
+  },
 });
 const fail = (m: string): never => {
-  process.stderr.write(`mint-token: ${m}\nusage: node --import tsx scripts/mint-token.ts --role <${roles.join("|")}> --sub <name> [--ttl 1h]\n`);
+  process.stderr.write(
+    `mint-token: ${m}\nusage: node --import tsx scripts/mint-token.ts --role <${roles.join("|")}> --sub <name> [--ttl 1h]\n`,
+  );
   process.exit(2);
 };
 // The node's own secret: AM_GATEWAY_JWT_SECRET, or the one generated into var/ at the first start.

@@ -57,13 +57,25 @@ t.test("an accepted order is there at once, and a reused clientOrderId with othe
     return m;
   };
   const [trader, viewer, operator] = await Promise.all([meta("trader"), meta("viewer"), meta("operator")]);
-  await poll(async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running", "the venue connection");
+  await poll(
+    async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running",
+    "the venue connection",
+  );
   const touch = await poll(async () => {
     const b = await call<{ bids: Msg[] }>(market, "GetBook", { instrument: MINE, depth: 1 }, viewer);
     return b.bids.length ? b : undefined;
   }, "a quote of the instrument");
   const far = String(Math.max(1, Math.floor((parseFixed(String(touch.bids[0]!.price)) * 0.5) / 1e8)));
-  const order = { instrument: MINE, side: "SIDE_BUY", orderType: "ORDER_TYPE_LIMIT", quantity: "2", price: far, timeInForce: "TIME_IN_FORCE_GTC", strategy: "admission", book: "demo" };
+  const order = {
+    instrument: MINE,
+    side: "SIDE_BUY",
+    orderType: "ORDER_TYPE_LIMIT",
+    quantity: "2",
+    price: far,
+    timeInForce: "TIME_IN_FORCE_GTC",
+    strategy: "admission",
+    book: "demo",
+  };
 
   const ids = Array.from({ length: 10 }, (_, i) => `adm.${Date.now()}.${i}`);
   for (const id of ids) {
@@ -82,7 +94,9 @@ t.test("an accepted order is there at once, and a reused clientOrderId with othe
 
   await call(trading, "CancelOrder", { clientOrderId: closed }, trader);
   await poll(async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer)).status === "CANCELED", "the cancel");
-  const afterClose = await failure(call(trading, "SubmitOrder", { ...order, clientOrderId: closed, price: String(Number(far) + 1) }, trader));
+  const afterClose = await failure(
+    call(trading, "SubmitOrder", { ...order, clientOrderId: closed, price: String(Number(far) + 1) }, trader),
+  );
   t.equal(afterClose.code, grpc.status.ALREADY_EXISTS, "a closed order's id with another price");
   t.match(afterClose.details, /price/, "the refusal names the field");
   const still = await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer);

@@ -50,7 +50,10 @@ t.test("CI runs exactly the README's test command", async (t) => {
     .filter((l) => l && !l.startsWith("#") && !l.startsWith("set ") && !l.startsWith("cd "));
   t.ok(testCommand, "the quick start names a test command");
   t.equal(ci.filter((l) => l.includes(String(testCommand))).length, 1, "CI runs the README's test command once");
-  t.notOk(ci.some((l) => /\bnpm (run )?test\b|\bnpx tap\b/.test(l)), "and no other test runner");
+  t.notOk(
+    ci.some((l) => /\bnpm (run )?test\b|\bnpx tap\b/.test(l)),
+    "and no other test runner",
+  );
 });
 
 t.test("the pinned versions in the README are those of scripts/versions.env", async (t) => {

@@ -30,9 +30,21 @@ const shown = (v: unknown): string => {
  * what was awaited and the last value or error seen.
  */
 export async function eventually<T>(what: string, probe: () => T | Promise<T>, options?: EventuallyOptions): Promise<Exclude<T, NotYet>>;
-export async function eventually<T, U extends T>(what: string, probe: () => T | Promise<T>, options: EventuallyOptions & { until: (v: T) => v is U }): Promise<U>;
-export async function eventually<T>(what: string, probe: () => T | Promise<T>, options: EventuallyOptions & { until: (v: T) => boolean }): Promise<T>;
-export async function eventually<T>(what: string, probe: () => T | Promise<T>, options: EventuallyOptions & { until?: (v: T) => boolean } = {}): Promise<T> {
+export async function eventually<T, U extends T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  options: EventuallyOptions & { until: (v: T) => v is U },
+): Promise<U>;
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  options: EventuallyOptions & { until: (v: T) => boolean },
+): Promise<T>;
+export async function eventually<T>(
+  what: string,
+  probe: () => T | Promise<T>,
+  options: EventuallyOptions & { until?: (v: T) => boolean } = {},
+): Promise<T> {
   const { timeoutMs = 5_000, everyMs = 10 } = options;
   const settled = options.until ?? ((v: T) => v !== undefined && v !== null && v !== false);
   const deadline = Date.now() + timeoutMs;
@@ -72,7 +84,10 @@ export interface TestServerOptions {
  */
 export async function startTestServers(t: Teardown, options: TestServerOptions & { declare: false }): Promise<Omit<TestServers, "store">>;
 export async function startTestServers(t: Teardown, options?: TestServerOptions): Promise<TestServers>;
-export async function startTestServers(t: Teardown, options: TestServerOptions = {}): Promise<Omit<TestServers, "store"> & { store?: SnapshotStore }> {
+export async function startTestServers(
+  t: Teardown,
+  options: TestServerOptions = {},
+): Promise<Omit<TestServers, "store"> & { store?: SnapshotStore }> {
   const infra = await startTestInfra({ questdb: options.questdb ?? false });
   t.teardown(() => infra.stop());
   const nc = await connectNats(infra.natsUrl, "test");

@@ -4,7 +4,12 @@ import { defineMessage, type MessageOf } from "./message.ts";
 /** The operator API on am.admin.<verb> (and am.admin.<verb>.<node> for one node). */
 const actorRef = { kind: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "an actor kind"), id: z.string().min(1).max(128) };
 
-export const AdminActorRequest = defineMessage("AdminActorRequest", 1, z.object(actorRef), "Ask about, restart, stop, spawn or release one actor.");
+export const AdminActorRequest = defineMessage(
+  "AdminActorRequest",
+  1,
+  z.object(actorRef),
+  "Ask about, restart, stop, spawn or release one actor.",
+);
 export type AdminActorRequest = MessageOf<typeof AdminActorRequest>;
 
 export const AdminQuarantineRequest = defineMessage(

@@ -16,8 +16,12 @@ export function parseInstrumentId(text: string): InstrumentId {
   if (dot <= 0 || dot === text.length - 1) throw new IdError(`instrument id ${JSON.stringify(text)} must be SYMBOL.VENUE`);
   const symbol = text.slice(0, dot);
   const venue = text.slice(dot + 1);
-  if (!SYMBOL_RE.test(symbol)) throw new IdError(`instrument id ${JSON.stringify(text)}: symbol ${JSON.stringify(symbol)} has characters outside A-Z a-z 0-9 . _ / : + -`);
-  if (!VENUE_RE.test(venue)) throw new IdError(`instrument id ${JSON.stringify(text)}: venue ${JSON.stringify(venue)} must be upper-case letters, digits, _ or -`);
+  if (!SYMBOL_RE.test(symbol))
+    throw new IdError(
+      `instrument id ${JSON.stringify(text)}: symbol ${JSON.stringify(symbol)} has characters outside A-Z a-z 0-9 . _ / : + -`,
+    );
+  if (!VENUE_RE.test(venue))
+    throw new IdError(`instrument id ${JSON.stringify(text)}: venue ${JSON.stringify(venue)} must be upper-case letters, digits, _ or -`);
   return { symbol, venue };
 }
 

@@ -15,12 +15,7 @@ export type MessageOf<D extends MessageDef> = z.output<D["schema"]>;
 
 const registry = new Map<string, MessageDef>();
 
-export function defineMessage<T extends string, S extends z.ZodType>(
-  type: T,
-  version: number,
-  schema: S,
-  doc: string,
-): MessageDef<T, S> {
+export function defineMessage<T extends string, S extends z.ZodType>(type: T, version: number, schema: S, doc: string): MessageDef<T, S> {
   const existing = registry.get(type);
   if (existing && existing.schema !== schema) throw new Error(`message type ${type} is defined twice`);
   const def = { type, version, schema, doc };

@@ -16,7 +16,9 @@ export const exchangeKind = (catalogue: ExchangeCatalogue) =>
     machine: simulatedVenueMachine,
     input: (venue) => ({
       venue,
-      instruments: [...catalogue.values()].filter((d) => d.venue === venue).map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
+      instruments: [...catalogue.values()]
+        .filter((d) => d.venue === venue)
+        .map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
       background: { levels: 5, stepTicks: 1, quantity: 100 * 100_000_000 },
       // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
       seqBase: Date.now() * 1000,

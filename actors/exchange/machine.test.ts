@@ -14,7 +14,12 @@ function wire(t: { teardown(fn: () => void): void }) {
   const toOrders: ExecutionReport[] = [];
   const newExchange = (seqBase: number) =>
     createActor(simulatedVenueMachine, {
-      input: { venue: "SIMX", instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }], background: { levels: 3, stepTicks: 1, quantity: fromNumber(100) }, seqBase },
+      input: {
+        venue: "SIMX",
+        instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }],
+        background: { levels: 3, stepTicks: 1, quantity: fromNumber(100) },
+        seqBase,
+      },
     });
   let exchange = newExchange(1000);
   // a simulated clock: the connection's reconnect timers fire only when the test moves time
@@ -72,7 +77,17 @@ function wire(t: { teardown(fn: () => void): void }) {
   };
 }
 
-const quote = (bid: number, ask: number, nowUs: number) => ({ type: "Quote", instrument: INSTRUMENT, bid: fromNumber(bid), ask: fromNumber(ask), bidSize: fromNumber(5), askSize: fromNumber(5), seq: 1, tsEvent: nowUs, tsInit: nowUs });
+const quote = (bid: number, ask: number, nowUs: number) => ({
+  type: "Quote",
+  instrument: INSTRUMENT,
+  bid: fromNumber(bid),
+  ask: fromNumber(ask),
+  bidSize: fromNumber(5),
+  askSize: fromNumber(5),
+  seq: 1,
+  tsEvent: nowUs,
+  tsInit: nowUs,
+});
 const newOrder = (id: string, side: "BUY" | "SELL", qty: number, nowUs: number, price?: number) => ({
   type: "VenueNewOrder",
   clientOrderId: id,
@@ -110,7 +125,10 @@ t.test("a resting limit order fills when the market's quote moves through it", a
   w.send("conn", { type: "Start" });
   w.send("exchange", quote(100, 100.1, w.now()));
   w.send("conn", newOrder("o2", "BUY", 10, w.now(), 100.05));
-  t.same(w.toOrders.map((r) => r.execType), [ExecType.New]);
+  t.same(
+    w.toOrders.map((r) => r.execType),
+    [ExecType.New],
+  );
   w.send("exchange", quote(99.9, 100.04, w.now()));
   const last = w.toOrders.at(-1)!;
   t.equal(last.execType, ExecType.Fill);
@@ -143,23 +161,36 @@ t.test("a state request lists our open orders and the executions after a sequenc
   });
   w.send("exchange", { type: "AdapterRequestState", venue: "SIMX", sinceSeq: 0 });
   const s = snapshots[0] as { openOrders: { clientOrderId: string; leavesQty: number }[]; executions: ExecutionReport[] };
-  t.same(s.openOrders.map((o) => [o.clientOrderId, o.leavesQty]), [["o3", fromNumber(5)]]);
-  t.same(s.executions.map((r) => r.execType), [ExecType.New]);
+  t.same(
+    s.openOrders.map((o) => [o.clientOrderId, o.leavesQty]),
+    [["o3", fromNumber(5)]],
+  );
+  t.same(
+    s.executions.map((r) => r.execType),
+    [ExecType.New],
+  );
 });
 
-t.test("a restarted exchange drops its clients' sessions at once: the connection logs on again, closes the orders the new session does not know, and trades", async (t) => {
-  const w = wire(t);
-  w.send("conn", { type: "Start" });
-  w.send("exchange", quote(100, 100.1, w.now()));
-  w.send("conn", newOrder("o6", "BUY", 5, w.now(), 99));
-  t.equal(w.toOrders.at(-1)?.execType, ExecType.New, "resting before the restart");
-  w.restartExchange();
-  t.not(w.conn.getSnapshot().value, "ready", "the connection learnt of the new session without sending anything");
-  w.wait(1_000);
-  t.equal(w.conn.getSnapshot().value, "ready", "logged on to the new session and reconciled");
-  t.match(w.toOrders.at(-1), { clientOrderId: "o6", execType: ExecType.Canceled, text: /not open at the venue/ }, "the forgotten order is closed, with the reason");
-  t.same(w.conn.getSnapshot().context.orders, {}, "nothing left open on our side");
-  w.send("exchange", quote(100, 100.02, w.now()));
-  w.send("conn", newOrder("o7", "BUY", 1, w.now()));
-  t.equal(w.toOrders.at(-1)?.execType, ExecType.Fill, "trading again");
-});
+t.test(
+  "a restarted exchange drops its clients' sessions at once: the connection logs on again, closes the orders the new session does not know, and trades",
+  async (t) => {
+    const w = wire(t);
+    w.send("conn", { type: "Start" });
+    w.send("exchange", quote(100, 100.1, w.now()));
+    w.send("conn", newOrder("o6", "BUY", 5, w.now(), 99));
+    t.equal(w.toOrders.at(-1)?.execType, ExecType.New, "resting before the restart");
+    w.restartExchange();
+    t.not(w.conn.getSnapshot().value, "ready", "the connection learnt of the new session without sending anything");
+    w.wait(1_000);
+    t.equal(w.conn.getSnapshot().value, "ready", "logged on to the new session and reconciled");
+    t.match(
+      w.toOrders.at(-1),
+      { clientOrderId: "o6", execType: ExecType.Canceled, text: /not open at the venue/ },
+      "the forgotten order is closed, with the reason",
+    );
+    t.same(w.conn.getSnapshot().context.orders, {}, "nothing left open on our side");
+    w.send("exchange", quote(100, 100.02, w.now()));
+    w.send("conn", newOrder("o7", "BUY", 1, w.now()));
+    t.equal(w.toOrders.at(-1)?.execType, ExecType.Fill, "trading again");
+  },
+);

@@ -6,7 +6,12 @@ import { defineMessage, type MessageOf } from "../contract/index.ts";
  * The adapter's answers to a venue connection (am.cmd.venue.<venue>), as wire messages. The connection machine
  * declares them as events (actors/venue/connection/adapter.ts); these schemas let the codec carry and check them.
  */
-export const AdapterLoggedOn = defineMessage("AdapterLoggedOn", 1, z.object({ venue: z.string().min(1).max(32) }), "The venue session is open (transport and logon).");
+export const AdapterLoggedOn = defineMessage(
+  "AdapterLoggedOn",
+  1,
+  z.object({ venue: z.string().min(1).max(32) }),
+  "The venue session is open (transport and logon).",
+);
 export type AdapterLoggedOn = MessageOf<typeof AdapterLoggedOn>;
 
 export const AdapterConnectFailed = defineMessage(

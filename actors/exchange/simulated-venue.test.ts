@@ -56,7 +56,10 @@ t.test("a command reaches the book only after its latency has passed", async (t)
 t.test("commands keep their send order even when jitter would reorder them", async (t) => {
   const { x } = venue(new SimulatedClock(0), fixedJitterLatency({ fixedUs: 0, jitterUs: 1000, seed: 3 }));
   const arrivals = Array.from({ length: 50 }, (_, i) => x.submit(SYM, buy(100, 1, { clientOrderId: `c${i}` })));
-  t.same(arrivals, [...arrivals].sort((a, b) => a - b));
+  t.same(
+    arrivals,
+    [...arrivals].sort((a, b) => a - b),
+  );
   const accepted = x.process(10_000).map((r) => r.event.clientOrderId);
   t.same(
     accepted,

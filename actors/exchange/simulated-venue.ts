@@ -1,7 +1,14 @@
 import type { Clock } from "../contract/index.ts";
 import type { Price, Quantity } from "../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
-import { type L2Book, type MatchingEngineConfig, MatchingEngine, type OrderRequest, type ReplaceRequest, type TopOfBook } from "./matching/engine.ts";
+import {
+  type L2Book,
+  type MatchingEngineConfig,
+  MatchingEngine,
+  type OrderRequest,
+  type ReplaceRequest,
+  type TopOfBook,
+} from "./matching/engine.ts";
 import type { MatchEvent } from "./matching/journal.ts";
 import { type LatencyModel, zeroLatency } from "./matching/latency.ts";
 
@@ -217,7 +224,8 @@ export class SimulatedExchange {
   private enqueue(c: Command): number {
     const now = this.clock.nowUs();
     const delay = this.latency(now);
-    if (!(Number.isInteger(delay) && delay >= 0)) throw new RangeError(`latency model returned ${delay}: must be a non-negative integer of µs`);
+    if (!(Number.isInteger(delay) && delay >= 0))
+      throw new RangeError(`latency model returned ${delay}: must be a non-negative integer of µs`);
     // one session keeps order: never arrive before the previous command
     c.arrivalUs = Math.max(now + delay, this.lastArrivalUs);
     this.lastArrivalUs = c.arrivalUs;

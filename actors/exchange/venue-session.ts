@@ -1,4 +1,11 @@
-import { ExecType, type ExecutionReport, type Quote, type VenueCancelOrder, type VenueNewOrder, type VenueReplaceOrder } from "../domain/index.ts";
+import {
+  ExecType,
+  type ExecutionReport,
+  type Quote,
+  type VenueCancelOrder,
+  type VenueNewOrder,
+  type VenueReplaceOrder,
+} from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import type { VenueOpenOrder } from "../venue/index.ts";
 import { MatchEventKind, type MatchEvent, type MatchingEngineConfig } from "./matching/index.ts";
@@ -57,7 +64,12 @@ export class SimulatedVenueSession {
   loggedOn = false;
 
   constructor(readonly config: SimulatedVenueConfig) {
-    const instruments: MatchingEngineConfig[] = config.instruments.map((i) => ({ instrument: i.id, tickSize: i.tickSize, lotSize: i.lotSize, journalCapacity: 1 << 14 }));
+    const instruments: MatchingEngineConfig[] = config.instruments.map((i) => ({
+      instrument: i.id,
+      tickSize: i.tickSize,
+      lotSize: i.lotSize,
+      journalCapacity: 1 << 14,
+    }));
     this.exchange = new SimulatedExchange({ clock: this.clock, instruments });
     this.toConnection = subjects.cmd("venue", config.venue);
     this.venueSeq = config.seqBase;
@@ -123,7 +135,13 @@ export class SimulatedVenueSession {
       this.report(this.bare(cmd, ExecType.Rejected, nowUs, { text: `${why}: ${cmd.instrument} ${cmd.clientOrderId}` }), out);
       return;
     }
-    this.orders.set(cmd.clientOrderId, { clientOrderId: cmd.clientOrderId, instrument: cmd.instrument, orderId: 0, notional: 0n, version: cmd.version });
+    this.orders.set(cmd.clientOrderId, {
+      clientOrderId: cmd.clientOrderId,
+      instrument: cmd.instrument,
+      orderId: 0,
+      notional: 0n,
+      version: cmd.version,
+    });
     this.exchange.submit(cmd.instrument, {
       side: cmd.side,
       type: cmd.orderType,
@@ -164,7 +182,11 @@ export class SimulatedVenueSession {
     this.exchange.replace(
       o.instrument,
       o.orderId,
-      { quantity: cmd.quantity, ...(cmd.price !== undefined ? { price: cmd.price } : {}), ...(cmd.stopPrice !== undefined ? { stopPrice: cmd.stopPrice } : {}) },
+      {
+        quantity: cmd.quantity,
+        ...(cmd.price !== undefined ? { price: cmd.price } : {}),
+        ...(cmd.stopPrice !== undefined ? { stopPrice: cmd.stopPrice } : {}),
+      },
       SESSION_OWNER,
     );
     this.drain(nowUs, out);
@@ -177,7 +199,11 @@ export class SimulatedVenueSession {
     const e = this.exchange.engine(q.instrument);
     if (q.bid % e.tickSize !== 0 || q.ask % e.tickSize !== 0) return;
     const b = this.config.background;
-    this.exchange.setBackground(q.instrument, { bid: q.bid, ask: q.ask, quantity: b.quantity, levels: b.levels, stepTicks: b.stepTicks }, this.clock.us);
+    this.exchange.setBackground(
+      q.instrument,
+      { bid: q.bid, ask: q.ask, quantity: b.quantity, levels: b.levels, stepTicks: b.stepTicks },
+      this.clock.us,
+    );
     this.drain(nowUs, out);
   }
 
@@ -247,7 +273,13 @@ export class SimulatedVenueSession {
         closed = true;
         break;
       case MatchEventKind.Replaced:
-        report = { ...base, execType: ExecType.Replaced, orderVersion: o.version, quantity: e.quantity, ...(e.price > 0 ? { price: e.price } : {}) };
+        report = {
+          ...base,
+          execType: ExecType.Replaced,
+          orderVersion: o.version,
+          quantity: e.quantity,
+          ...(e.price > 0 ? { price: e.price } : {}),
+        };
         break;
       case MatchEventKind.CancelRejected:
         report = { ...base, execType: ExecType.CancelRejected, text: e.reason ?? "cancel rejected" };

@@ -3,7 +3,10 @@ import t from "tap";
 import { BarAggregator, type BarRecord, mergeBars, parseBarType, vwapOf } from "./index.ts";
 
 const trades = fc
-  .array(fc.tuple(fc.integer({ min: 0, max: 3_000_000 }), fc.integer({ min: 1, max: 50_000 }), fc.integer({ min: 1, max: 1_000 })), { minLength: 1, maxLength: 300 })
+  .array(fc.tuple(fc.integer({ min: 0, max: 3_000_000 }), fc.integer({ min: 1, max: 50_000 }), fc.integer({ min: 1, max: 1_000 })), {
+    minLength: 1,
+    maxLength: 300,
+  })
   .map((xs) => {
     let ts = 1_700_000_000_000_000;
     return xs.map(([dt, priceTicks, lots]) => {
@@ -69,8 +72,15 @@ t.test("OHLCV, VWAP and trade count of a bar follow its trades", async (t) => {
 
 t.test("tick bars close every N trades and volume bars on the trade that reaches the threshold", async (t) => {
   const xs = [1, 2, 3, 4, 5].map((i) => ({ ts: i, price: 100_000_000, size: i * 100_000_000 }));
-  t.same(aggregate("2t", xs).map((b) => b.trades), [2, 2], "the fifth trade waits in the open bar");
-  t.same(aggregate("4v", xs).map((b) => b.volume / 100_000_000), [6, 4, 5]);
+  t.same(
+    aggregate("2t", xs).map((b) => b.trades),
+    [2, 2],
+    "the fifth trade waits in the open bar",
+  );
+  t.same(
+    aggregate("4v", xs).map((b) => b.volume / 100_000_000),
+    [6, 4, 5],
+  );
   t.throws(() => parseBarType("0s"));
   t.throws(() => parseBarType("1w"));
 });

@@ -68,7 +68,11 @@ export class BookSync {
       return;
     }
     if (this.applyDelta(b, nowUs, out)) {
-      out.push({ type: "publish", subject: this.subject.book, message: bookMessage(this.subject.instrument, "delta", b.bids, b.asks, b.seq, b.tsEvent, nowUs) });
+      out.push({
+        type: "publish",
+        subject: this.subject.book,
+        message: bookMessage(this.subject.instrument, "delta", b.bids, b.asks, b.seq, b.tsEvent, nowUs),
+      });
     }
   }
 
@@ -129,7 +133,15 @@ export class BookSync {
     out.push({
       type: "publish",
       subject: this.subject.book,
-      message: bookMessage(this.subject.instrument, "snapshot", this.book.bids.levels(), this.book.asks.levels(), this.seq, s.tsEvent, nowUs),
+      message: bookMessage(
+        this.subject.instrument,
+        "snapshot",
+        this.book.bids.levels(),
+        this.book.asks.levels(),
+        this.seq,
+        s.tsEvent,
+        nowUs,
+      ),
     });
   }
 

@@ -23,7 +23,8 @@ export function decideShape(item: unknown): Rejection | null {
 export function decideQuote(s: InstrumentState, q: RawQuoteInput): Rejection | null {
   const bad = checkQuoteFields(q, s.definition) ?? checkInstrument(s, q.instrument);
   if (bad) return bad;
-  if (s.status.status === TradingStatus.Closed) return { reason: FeedRejectReason.MarketClosed, detail: "quote while the market is closed" };
+  if (s.status.status === TradingStatus.Closed)
+    return { reason: FeedRejectReason.MarketClosed, detail: "quote while the market is closed" };
   if (q.tsEvent < s.lastQuoteTs) return backwards(q.tsEvent, s.lastQuoteTs);
   return null;
 }
@@ -35,14 +36,16 @@ export function decideTrade(s: InstrumentState, t: RawTradeInput): Rejection | n
   if (status === TradingStatus.Closed) return { reason: FeedRejectReason.MarketClosed, detail: "trade while the market is closed" };
   if (status !== TradingStatus.Open) return { reason: FeedRejectReason.NotTrading, detail: `trade while ${status}` };
   if (t.tsEvent < s.lastTradeTs) return backwards(t.tsEvent, s.lastTradeTs);
-  if (t.tradeId === s.lastTradeId) return { reason: FeedRejectReason.DuplicateTrade, detail: `tradeId: ${t.tradeId} repeats the previous trade` };
+  if (t.tradeId === s.lastTradeId)
+    return { reason: FeedRejectReason.DuplicateTrade, detail: `tradeId: ${t.tradeId} repeats the previous trade` };
   return null;
 }
 
 export function decideBookUpdate(s: InstrumentState, b: RawBookUpdateInput): Rejection | null {
   const bad = checkBookFields(b, s.definition) ?? checkInstrument(s, b.instrument);
   if (bad) return bad;
-  if (s.sync.isStale(b)) return { reason: FeedRejectReason.StaleSequence, detail: `seq: ${b.seq} is not after the last applied ${s.sync.seq}` };
+  if (s.sync.isStale(b))
+    return { reason: FeedRejectReason.StaleSequence, detail: `seq: ${b.seq} is not after the last applied ${s.sync.seq}` };
   return null;
 }
 

@@ -22,7 +22,11 @@ t.test("loads a definition into fixed-point units and splits the id", async (t) 
 });
 
 t.test("names the index and the field of every bad definition", async (t) => {
-  const bad = [good, { ...good, id: "NOVENUE", priceIncrement: "-0.01" }, { ...good, id: "X.Y", tradingHours: { weekdays: [1], sessions: [{ open: 600, close: 500 }] } }];
+  const bad = [
+    good,
+    { ...good, id: "NOVENUE", priceIncrement: "-0.01" },
+    { ...good, id: "X.Y", tradingHours: { weekdays: [1], sessions: [{ open: 600, close: 500 }] } },
+  ];
   const err = t.throws(() => loadInstrumentDefinitions(JSON.stringify(bad))) as Error;
   t.match(err.message, /instruments\[1\]\.id: must be SYMBOL\.VENUE/);
   t.match(err.message, /instruments\[1\]\.priceIncrement: priceIncrement must be positive/);
@@ -31,7 +35,10 @@ t.test("names the index and the field of every bad definition", async (t) => {
 });
 
 t.test("rejects a repeated id, unknown fields and text that is not JSON", async (t) => {
-  t.throws(() => loadInstrumentDefinitions(JSON.stringify([good, good])), /instruments\[1\]\.id: BRK\.B\.XNYS is already defined at instruments\[0\]/);
+  t.throws(
+    () => loadInstrumentDefinitions(JSON.stringify([good, good])),
+    /instruments\[1\]\.id: BRK\.B\.XNYS is already defined at instruments\[0\]/,
+  );
   t.throws(() => loadInstrumentDefinitions(JSON.stringify([{ ...good, tick: 1 }])), /instruments\[0\]/);
   t.throws(() => loadInstrumentDefinitions("{"), /not valid JSON/);
   t.throws(() => loadInstrumentDefinitions("{}"), /must be an array/);

@@ -42,15 +42,28 @@ const minuteOfDay = z.number().int().min(0).max(1440);
 export const tradingHoursSchema = z
   .object({
     weekdays: z.array(z.number().int().min(0).max(6)).min(1).max(7),
-    sessions: z.array(z.object({ open: minuteOfDay, close: minuteOfDay })).min(1).max(8),
+    sessions: z
+      .array(z.object({ open: minuteOfDay, close: minuteOfDay }))
+      .min(1)
+      .max(8),
     preOpenMinutes: z.number().int().min(0).max(720).default(0),
   })
   .superRefine((h, ctx) => {
     if (new Set(h.weekdays).size !== h.weekdays.length) ctx.addIssue({ code: "custom", path: ["weekdays"], message: "weekdays repeat" });
     h.sessions.forEach((s, i) => {
-      if (s.open >= s.close) ctx.addIssue({ code: "custom", path: ["sessions", i], message: `open ${s.open} must be before close ${s.close} (split a session crossing midnight in two)` });
+      if (s.open >= s.close)
+        ctx.addIssue({
+          code: "custom",
+          path: ["sessions", i],
+          message: `open ${s.open} must be before close ${s.close} (split a session crossing midnight in two)`,
+        });
       const prev = h.sessions[i - 1];
-      if (prev && s.open < prev.close) ctx.addIssue({ code: "custom", path: ["sessions", i], message: `opens at ${s.open}, before the previous session closes at ${prev.close}` });
+      if (prev && s.open < prev.close)
+        ctx.addIssue({
+          code: "custom",
+          path: ["sessions", i],
+          message: `opens at ${s.open}, before the previous session closes at ${prev.close}`,
+        });
     });
   });
 
@@ -70,7 +83,11 @@ export const instrumentDefinitionSchema = z
     lotSize: decimal("lotSize"),
     multiplier: decimal("multiplier").default(100_000_000),
     sector: z.string().min(1).max(64).optional(),
-    tradingHours: tradingHoursSchema.default(() => ({ weekdays: [...alwaysOpen.weekdays], sessions: alwaysOpen.sessions.map((s) => ({ ...s })), preOpenMinutes: 0 })),
+    tradingHours: tradingHoursSchema.default(() => ({
+      weekdays: [...alwaysOpen.weekdays],
+      sessions: alwaysOpen.sessions.map((s) => ({ ...s })),
+      preOpenMinutes: 0,
+    })),
   })
   .strict()
   .transform((d): InstrumentDefinition => {

@@ -16,7 +16,15 @@ export function reject(s: InstrumentState, item: unknown, r: Rejection, nowUs: n
   out.push({
     type: "publish",
     subject: s.subject.dlq,
-    message: { type: "FeedRejected", instrument: s.definition.id, reason: r.reason, detail: r.detail, input: item, tsEvent: nowUs, tsInit: nowUs },
+    message: {
+      type: "FeedRejected",
+      instrument: s.definition.id,
+      reason: r.reason,
+      detail: r.detail,
+      input: item,
+      tsEvent: nowUs,
+      tsInit: nowUs,
+    },
   });
 }
 

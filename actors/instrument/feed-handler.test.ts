@@ -8,9 +8,29 @@ const id = def!.id;
 const P = 1_000_000; // one tick, 0.01
 const L = 100_000_000; // one lot
 const quote = (o: Partial<Record<string, unknown>> = {}) =>
-  ({ type: "RawQuote", instrument: id, bid: 100 * 100 * P, bidSize: 5 * L, ask: 10_001 * P, askSize: 3 * L, tsEvent: 10, tsInit: 10, ...o }) as unknown as RawFeedInput;
+  ({
+    type: "RawQuote",
+    instrument: id,
+    bid: 100 * 100 * P,
+    bidSize: 5 * L,
+    ask: 10_001 * P,
+    askSize: 3 * L,
+    tsEvent: 10,
+    tsInit: 10,
+    ...o,
+  }) as unknown as RawFeedInput;
 const trade = (o: Partial<Record<string, unknown>> = {}) =>
-  ({ type: "RawTrade", instrument: id, price: 10_000 * P, size: 2 * L, aggressor: "BUY", tradeId: "t1", tsEvent: 10, tsInit: 10, ...o }) as unknown as RawFeedInput;
+  ({
+    type: "RawTrade",
+    instrument: id,
+    price: 10_000 * P,
+    size: 2 * L,
+    aggressor: "BUY",
+    tradeId: "t1",
+    tsEvent: 10,
+    tsInit: 10,
+    ...o,
+  }) as unknown as RawFeedInput;
 
 function run(items: unknown[], h = new FeedHandler({ definition: def!, feedSource: "sim" })) {
   const out: Emitted[] = [];
@@ -23,7 +43,10 @@ t.test("publishes a valid quote as a normalised Quote with its own sequence", as
   const { messages, h } = run([quote(), quote({ tsEvent: 11 })]);
   const quotes = messages.filter((m) => m.type === "Quote");
   t.equal(quotes.length, 2);
-  t.same(quotes.map((q) => q.seq), [1, 2]);
+  t.same(
+    quotes.map((q) => q.seq),
+    [1, 2],
+  );
   t.notOk("crossed" in quotes[0]!);
   t.equal(h.bid, 10_000 * P);
   t.equal(h.counters.accepted, 2);
@@ -55,7 +78,12 @@ for (const [what, item, reason] of cases) {
 }
 
 t.test("rejects a quote or trade whose timestamp goes backwards on its channel", async (t) => {
-  const { rejected, h } = run([quote({ tsEvent: 20 }), quote({ tsEvent: 19 }), trade({ tsEvent: 5 }), trade({ tsEvent: 4, tradeId: "t2" })]);
+  const { rejected, h } = run([
+    quote({ tsEvent: 20 }),
+    quote({ tsEvent: 19 }),
+    trade({ tsEvent: 5 }),
+    trade({ tsEvent: 4, tradeId: "t2" }),
+  ]);
   t.same(rejected, [FeedRejectReason.TimestampBackwards, FeedRejectReason.TimestampBackwards]);
   t.equal(h.counters.accepted, 2, "trades keep their own clock");
 });
@@ -63,7 +91,10 @@ t.test("rejects a quote or trade whose timestamp goes backwards on its channel",
 t.test("flags and counts a crossed or locked quote instead of passing it silently", async (t) => {
   const { messages, h } = run([quote({ bid: 10_001 * P }), quote({ bid: 10_002 * P, tsEvent: 11 })]);
   const quotes = messages.filter((m) => m.type === "Quote");
-  t.same(quotes.map((q) => q.crossed), [true, true]);
+  t.same(
+    quotes.map((q) => q.crossed),
+    [true, true],
+  );
   t.equal(h.counters.crossed, 2);
 });
 

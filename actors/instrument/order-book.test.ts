@@ -10,10 +10,20 @@ const P = 1_000_000;
 const L = 100_000_000;
 
 t.test("the book checksum is CRC-32 of the documented top-10 text", async (t) => {
-  const bids = [[100 * P, 5 * L], [99 * P, 123_456_789_012]];
+  const bids = [
+    [100 * P, 5 * L],
+    [99 * P, 123_456_789_012],
+  ];
   const asks = [[101 * P, 3 * L]];
   const text = `${100 * P}:${5 * L}:${101 * P}:${3 * L}:${99 * P}:123456789012`;
-  const sum = bookChecksum(bids.map((l) => l[0]!), bids.map((l) => l[1]!), 2, asks.map((l) => l[0]!), asks.map((l) => l[1]!), 1);
+  const sum = bookChecksum(
+    bids.map((l) => l[0]!),
+    bids.map((l) => l[1]!),
+    2,
+    asks.map((l) => l[0]!),
+    asks.map((l) => l[1]!),
+    1,
+  );
   t.equal(sum, crc32(text));
   t.equal(bookChecksum([], [], 0, [], [], 0), crc32(""));
 });
@@ -33,11 +43,25 @@ t.test("a book rebuilt from snapshot and deltas, through a gap and a resync, equ
       const checksum = () => {
         const b = levels(bids, true);
         const a = levels(asks, false);
-        return bookChecksum(b.map((l) => l[0]), b.map((l) => l[1]), b.length, a.map((l) => l[0]), a.map((l) => l[1]), a.length);
+        return bookChecksum(
+          b.map((l) => l[0]),
+          b.map((l) => l[1]),
+          b.length,
+          a.map((l) => l[0]),
+          a.map((l) => l[1]),
+          a.length,
+        );
       };
       const snapshot = (seq: number): RawFeedInput => ({
-        type: "RawBookUpdate", instrument: def!.id, kind: "snapshot", bids: levels(bids, true), asks: levels(asks, false), seq,
-        ...(withChecksum ? { checksum: checksum() } : {}), tsEvent: seq, tsInit: seq,
+        type: "RawBookUpdate",
+        instrument: def!.id,
+        kind: "snapshot",
+        bids: levels(bids, true),
+        asks: levels(asks, false),
+        seq,
+        ...(withChecksum ? { checksum: checksum() } : {}),
+        tsEvent: seq,
+        tsInit: seq,
       });
       const h = new FeedHandler({ definition: def!, feedSource: "sim" });
       const out: Emitted[] = [];
@@ -57,7 +81,17 @@ t.test("a book rebuilt from snapshot and deltas, through a gap and a resync, equ
           else m.set(price, lots * L);
           (isBid ? db : da).push([price, lots * L]);
         }
-        const delta = { type: "RawBookUpdate", instrument: def!.id, kind: "delta", bids: db, asks: da, seq, ...(withChecksum ? { checksum: checksum() } : {}), tsEvent: seq, tsInit: seq } as RawFeedInput;
+        const delta = {
+          type: "RawBookUpdate",
+          instrument: def!.id,
+          kind: "delta",
+          bids: db,
+          asks: da,
+          seq,
+          ...(withChecksum ? { checksum: checksum() } : {}),
+          tsEvent: seq,
+          tsInit: seq,
+        } as RawFeedInput;
         if (seq !== gap) h.process(delta, seq, out); // the feed loses this one
         if (seq === answerAt) {
           h.process(snapshot(seq), seq, out);
@@ -82,13 +116,42 @@ t.test("a book rebuilt from snapshot and deltas, through a gap and a resync, equ
 t.test("buffers deltas during a resync and applies only those after the snapshot", async (t) => {
   const h = new FeedHandler({ definition: def!, feedSource: "sim" });
   const out: Emitted[] = [];
-  const delta = (seq: number, price: number, size: number) => ({ type: "RawBookUpdate", instrument: def!.id, kind: "delta", bids: [[price * P, size * L]], asks: [], seq, tsEvent: seq, tsInit: seq });
+  const delta = (seq: number, price: number, size: number) => ({
+    type: "RawBookUpdate",
+    instrument: def!.id,
+    kind: "delta",
+    bids: [[price * P, size * L]],
+    asks: [],
+    seq,
+    tsEvent: seq,
+    tsInit: seq,
+  });
   h.process(delta(5, 10, 1), 5, out);
   t.equal(h.counters.snapshotRequests, 1, "a delta before any snapshot asks for one");
   h.process(delta(6, 11, 1), 6, out);
   h.process(delta(7, 12, 1), 7, out);
-  h.process({ type: "RawBookUpdate", instrument: def!.id, kind: "snapshot", bids: [[10 * P, 9 * L]], asks: [[50 * P, L]], seq: 6, tsEvent: 8, tsInit: 8 }, 8, out);
-  t.same(h.book.bids.levels(), [[12 * P, L], [10 * P, 9 * L]], "delta 7 applied on top of snapshot 6; 5 and 6 dropped");
+  h.process(
+    {
+      type: "RawBookUpdate",
+      instrument: def!.id,
+      kind: "snapshot",
+      bids: [[10 * P, 9 * L]],
+      asks: [[50 * P, L]],
+      seq: 6,
+      tsEvent: 8,
+      tsInit: 8,
+    },
+    8,
+    out,
+  );
+  t.same(
+    h.book.bids.levels(),
+    [
+      [12 * P, L],
+      [10 * P, 9 * L],
+    ],
+    "delta 7 applied on top of snapshot 6; 5 and 6 dropped",
+  );
   t.equal(h.bookSeq, 7);
   t.equal(h.counters.resyncs, 1);
   const published = out.filter((e) => e.type === "publish" && e.message.type === "BookUpdate");
@@ -106,8 +169,26 @@ t.test("buffers deltas during a resync and applies only those after the snapshot
 t.test("a checksum mismatch triggers a resync", async (t) => {
   const h = new FeedHandler({ definition: def!, feedSource: "sim" });
   const out: Emitted[] = [];
-  h.process({ type: "RawBookUpdate", instrument: def!.id, kind: "snapshot", bids: [[10 * P, L]], asks: [], seq: 1, tsEvent: 1, tsInit: 1 }, 1, out);
-  h.process({ type: "RawBookUpdate", instrument: def!.id, kind: "delta", bids: [[11 * P, L]], asks: [], seq: 2, checksum: 12345, tsEvent: 2, tsInit: 2 }, 2, out);
+  h.process(
+    { type: "RawBookUpdate", instrument: def!.id, kind: "snapshot", bids: [[10 * P, L]], asks: [], seq: 1, tsEvent: 1, tsInit: 1 },
+    1,
+    out,
+  );
+  h.process(
+    {
+      type: "RawBookUpdate",
+      instrument: def!.id,
+      kind: "delta",
+      bids: [[11 * P, L]],
+      asks: [],
+      seq: 2,
+      checksum: 12345,
+      tsEvent: 2,
+      tsInit: 2,
+    },
+    2,
+    out,
+  );
   t.equal(h.counters.checksumMismatches, 1);
   t.notOk(h.bookSynced);
   t.equal(h.counters.snapshotRequests, 1);

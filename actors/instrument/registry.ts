@@ -1,5 +1,10 @@
 import { formatFixed } from "../domain/index.ts";
-import { type InstrumentDefinition, InstrumentDefinitionError, type InstrumentDefinitionInput, instrumentDefinitionSchema } from "./definition.ts";
+import {
+  type InstrumentDefinition,
+  InstrumentDefinitionError,
+  type InstrumentDefinitionInput,
+  instrumentDefinitionSchema,
+} from "./definition.ts";
 import { errorMessage } from "../contract/index.ts";
 
 /**
@@ -83,7 +88,9 @@ export function checkDefinitions(defs: readonly InstrumentDefinition[]): Instrum
     const checked = definitionProblems(record as InstrumentDefinitionInput, label);
     problems.push(...checked.problems);
     if (checked.definition && (checked.definition.symbol !== d.symbol || checked.definition.venue !== d.venue)) {
-      problems.push(`${label}.symbol: ${d.symbol}/${d.venue} disagree with the id (symbol ${checked.definition.symbol}, venue ${checked.definition.venue})`);
+      problems.push(
+        `${label}.symbol: ${d.symbol}/${d.venue} disagree with the id (symbol ${checked.definition.symbol}, venue ${checked.definition.venue})`,
+      );
     }
     if (seen.has(d.id)) problems.push(`${label}.id: defined twice`);
     seen.add(d.id);

@@ -39,7 +39,8 @@ export function checkPrice(field: string, price: unknown, def: InstrumentDefinit
   if (!isUnits(price)) return reject(FeedRejectReason.Malformed, `${field}: ${String(price)} is not an integer of 1e-8 units`);
   const p = price as number;
   if (p <= 0) return reject(FeedRejectReason.NonPositivePrice, `${field}: ${p} must be positive`);
-  if (p % def.priceIncrement !== 0) return reject(FeedRejectReason.OffTickGrid, `${field}: ${p} is not a multiple of the price increment ${def.priceIncrement}`);
+  if (p % def.priceIncrement !== 0)
+    return reject(FeedRejectReason.OffTickGrid, `${field}: ${p} is not a multiple of the price increment ${def.priceIncrement}`);
   return null;
 }
 
@@ -47,13 +48,15 @@ export function checkPrice(field: string, price: unknown, def: InstrumentDefinit
 export function checkSize(field: string, size: unknown, def: InstrumentDefinition, positive: boolean): Rejection | null {
   if (!isUnits(size)) return reject(FeedRejectReason.Malformed, `${field}: ${String(size)} is not an integer of 1e-8 units`);
   const s = size as number;
-  if (s < 0 || (positive && s === 0)) return reject(FeedRejectReason.InvalidSize, `${field}: ${s} must be ${positive ? "positive" : "zero or more"}`);
+  if (s < 0 || (positive && s === 0))
+    return reject(FeedRejectReason.InvalidSize, `${field}: ${s} must be ${positive ? "positive" : "zero or more"}`);
   if (s % def.lotSize !== 0) return reject(FeedRejectReason.OffLotGrid, `${field}: ${s} is not a multiple of the lot size ${def.lotSize}`);
   return null;
 }
 
 export function checkTimestamp(tsEvent: unknown): Rejection | null {
-  if (!isUnits(tsEvent) || (tsEvent as number) < 0) return reject(FeedRejectReason.Malformed, `tsEvent: ${String(tsEvent)} is not microseconds since the epoch`);
+  if (!isUnits(tsEvent) || (tsEvent as number) < 0)
+    return reject(FeedRejectReason.Malformed, `tsEvent: ${String(tsEvent)} is not microseconds since the epoch`);
   return null;
 }
 
@@ -68,7 +71,8 @@ export function checkQuoteFields(q: Record<string, unknown>, def: InstrumentDefi
 }
 
 export function checkTradeFields(t: Record<string, unknown>, def: InstrumentDefinition): Rejection | null {
-  if (typeof t.tradeId !== "string" || t.tradeId.length === 0) return reject(FeedRejectReason.Malformed, "tradeId: must be a non-empty string");
+  if (typeof t.tradeId !== "string" || t.tradeId.length === 0)
+    return reject(FeedRejectReason.Malformed, "tradeId: must be a non-empty string");
   if (t.aggressor !== "BUY" && t.aggressor !== "SELL" && t.aggressor !== "NONE") {
     return reject(FeedRejectReason.Malformed, `aggressor: ${String(t.aggressor)} is not BUY, SELL or NONE`);
   }
@@ -86,7 +90,10 @@ function checkLevels(side: "bids" | "asks", levels: unknown, def: InstrumentDefi
     if (ordered) {
       const p = l[0] as number;
       if (i > 0 && (side === "bids" ? p >= prev : p <= prev)) {
-        return reject(FeedRejectReason.UnorderedBook, `${side}[${i}]: ${p} is not ${side === "bids" ? "below" : "above"} the previous level ${prev}`);
+        return reject(
+          FeedRejectReason.UnorderedBook,
+          `${side}[${i}]: ${p} is not ${side === "bids" ? "below" : "above"} the previous level ${prev}`,
+        );
       }
       prev = p;
     }
@@ -96,7 +103,8 @@ function checkLevels(side: "bids" | "asks", levels: unknown, def: InstrumentDefi
 
 /** Snapshots must list levels best first without repeats; deltas may come in any order. */
 export function checkBookFields(b: Record<string, unknown>, def: InstrumentDefinition): Rejection | null {
-  if (b.kind !== "snapshot" && b.kind !== "delta") return reject(FeedRejectReason.Malformed, `kind: ${String(b.kind)} is not snapshot or delta`);
+  if (b.kind !== "snapshot" && b.kind !== "delta")
+    return reject(FeedRejectReason.Malformed, `kind: ${String(b.kind)} is not snapshot or delta`);
   if (!isUnits(b.seq) || (b.seq as number) < 0) return reject(FeedRejectReason.Malformed, `seq: ${String(b.seq)} is not a sequence number`);
   if (b.checksum !== undefined && (!Number.isInteger(b.checksum) || (b.checksum as number) < 0 || (b.checksum as number) > 0xffffffff)) {
     return reject(FeedRejectReason.Malformed, `checksum: ${String(b.checksum)} is not a CRC-32`);

@@ -7,43 +7,78 @@ import type { ModelContext, Waiting } from "./state.ts";
  * a finished inference becomes one answer per caller, each with its own row.
  */
 
-export function rowOf(c: Pick<ModelContext, "name" | "features" | "columns">, p: { features?: Record<string, number>; row?: number[] }): number[] | ReplyError {
+export function rowOf(
+  c: Pick<ModelContext, "name" | "features" | "columns">,
+  p: { features?: Record<string, number>; row?: number[] },
+): number[] | ReplyError {
   const width = c.features.length;
-  if (p.row !== undefined && p.features !== undefined) return { code: ModelErrorCode.BadShape, message: `model ${c.name}: send either features or row, not both` };
+  if (p.row !== undefined && p.features !== undefined)
+    return { code: ModelErrorCode.BadShape, message: `model ${c.name}: send either features or row, not both` };
   let row: number[];
   if (p.row !== undefined) {
-    if (p.row.length !== width) return { code: ModelErrorCode.BadShape, message: `model ${c.name}: row has ${p.row.length} values, the model takes ${width} (${c.features.join(", ")})` };
+    if (p.row.length !== width)
+      return {
+        code: ModelErrorCode.BadShape,
+        message: `model ${c.name}: row has ${p.row.length} values, the model takes ${width} (${c.features.join(", ")})`,
+      };
     row = p.row;
   } else if (p.features !== undefined) {
     row = new Array<number>(width).fill(Number.NaN);
     for (const [name, value] of Object.entries(p.features)) {
       const col = c.columns[name];
-      if (col === undefined) return { code: ModelErrorCode.UnknownFeature, message: `model ${c.name}: unknown feature ${name} (it takes ${c.features.join(", ")})` };
+      if (col === undefined)
+        return {
+          code: ModelErrorCode.UnknownFeature,
+          message: `model ${c.name}: unknown feature ${name} (it takes ${c.features.join(", ")})`,
+        };
       row[col] = value;
     }
     const missing = c.features.filter((_, i) => Number.isNaN(row[i]));
-    if (missing.length) return { code: ModelErrorCode.MissingFeature, message: `model ${c.name}: missing feature${missing.length > 1 ? "s" : ""} ${missing.join(", ")}` };
+    if (missing.length)
+      return {
+        code: ModelErrorCode.MissingFeature,
+        message: `model ${c.name}: missing feature${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+      };
   } else return { code: ModelErrorCode.BadShape, message: `model ${c.name}: a Predict needs features or row` };
   const bad = row.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) return { code: ModelErrorCode.NotFinite, message: `model ${c.name}: feature ${c.features[bad]} is ${row[bad]}` };
   return row;
 }
 
-const prediction = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit" | "version">, nowUs: number, body: { values: number[]; batchSize: number } | { error: ReplyError }): Emitted => ({
+const prediction = (
+  c: ModelContext,
+  w: Pick<Waiting, "requestId" | "replyTo" | "tsInit" | "version">,
+  nowUs: number,
+  body: { values: number[]; batchSize: number } | { error: ReplyError },
+): Emitted => ({
   type: "publish",
   subject: w.replyTo,
-  message: { type: "Prediction", requestId: w.requestId, model: c.name, version: w.version ?? c.version, ok: "values" in body, ...body, tsEvent: nowUs, tsInit: w.tsInit },
+  message: {
+    type: "Prediction",
+    requestId: w.requestId,
+    model: c.name,
+    version: w.version ?? c.version,
+    ok: "values" in body,
+    ...body,
+    tsEvent: nowUs,
+    tsInit: w.tsInit,
+  },
 });
 
-export const refused = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit">, error: ReplyError, nowUs: number): Emitted => prediction(c, w, nowUs, { error });
+export const refused = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit">, error: ReplyError, nowUs: number): Emitted =>
+  prediction(c, w, nowUs, { error });
 
 /** One answer per caller of the batch, each with its own output row. */
 export function answers(c: ModelContext, batch: Waiting[], values: readonly number[], width: number, nowUs: number): Emitted[] {
   if (values.length !== batch.length * width) {
-    const error = { code: ModelErrorCode.InferenceFailed, message: `model ${c.name}: inference returned ${values.length} values for ${batch.length} rows of ${width}` };
+    const error = {
+      code: ModelErrorCode.InferenceFailed,
+      message: `model ${c.name}: inference returned ${values.length} values for ${batch.length} rows of ${width}`,
+    };
     return batch.map((w) => prediction(c, w, nowUs, { error }));
   }
   return batch.map((w, i) => prediction(c, w, nowUs, { values: values.slice(i * width, (i + 1) * width), batchSize: batch.length }));
 }
 
-export const failed = (c: ModelContext, batch: Waiting[], error: ReplyError, nowUs: number): Emitted[] => batch.map((w) => prediction(c, w, nowUs, { error }));
+export const failed = (c: ModelContext, batch: Waiting[], error: ReplyError, nowUs: number): Emitted[] =>
+  batch.map((w) => prediction(c, w, nowUs, { error }));

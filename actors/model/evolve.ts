@@ -20,7 +20,11 @@ export const initialContext = (input: ModelMachineInput): ModelContext => ({
 export function takeBatch(c: ModelContext): { batchId: number; batch: Waiting[]; next: Partial<ModelContext> } {
   const batch = c.pending.slice(0, c.maxBatch).map((w) => ({ ...w, version: c.version }));
   const batchId = c.nextBatchId;
-  return { batchId, batch, next: { pending: c.pending.slice(batch.length), inFlight: { ...c.inFlight, [batchId]: batch }, nextBatchId: batchId + 1 } };
+  return {
+    batchId,
+    batch,
+    next: { pending: c.pending.slice(batch.length), inFlight: { ...c.inFlight, [batchId]: batch }, nextBatchId: batchId + 1 },
+  };
 }
 
 export function settle(c: ModelContext, batchId: number): Partial<ModelContext> {

@@ -30,7 +30,12 @@ async function serve(t: Teardown, wrap: (p: InferencePort) => InferencePort = (p
     log,
   });
   const lifecycle: LifecycleEvent[] = [];
-  const kind = modelKind({ modelOf: (n) => files[n as Name], known: () => Object.keys(files), batching: { maxBatch: 32, maxWaitMs: 2, timeoutMs: 1_500, loadTimeoutMs: 60_000 }, port: wrap(onnx) });
+  const kind = modelKind({
+    modelOf: (n) => files[n as Name],
+    known: () => Object.keys(files),
+    batching: { maxBatch: 32, maxWaitMs: 2, timeoutMs: 1_500, loadTimeoutMs: 60_000 },
+    port: wrap(onnx),
+  });
   const tree = new ActorTree([kind], { nc: f.nc, store: f.store, clock: systemClock, log, onLifecycle: (e) => void lifecycle.push(e) });
   await tree.start();
   const client = new PredictClient(f.nc);
@@ -50,15 +55,23 @@ t.test("a deployed model answers concurrent Predicts over NATS in batches, each 
   const first = await client.predict("gbt-return-5f", { row: row(0) }, 120_000);
   t.equal(first.ok, true, `the first request opens the session (${JSON.stringify(first.error)})`);
   const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => client.predict("gbt-return-5f", { row: row(i % 10) }, 30_000)));
-  t.ok(answers.every((a) => a.ok && a.values?.length === 1 && Number.isFinite(a.values[0])), "every caller got one forecast");
-  t.ok(Math.max(...answers.map((a) => a.batchSize ?? 0)) > 1, `requests were batched (largest batch ${Math.max(...answers.map((a) => a.batchSize ?? 0))})`);
+  t.ok(
+    answers.every((a) => a.ok && a.values?.length === 1 && Number.isFinite(a.values[0])),
+    "every caller got one forecast",
+  );
+  t.ok(
+    Math.max(...answers.map((a) => a.batchSize ?? 0)) > 1,
+    `requests were batched (largest batch ${Math.max(...answers.map((a) => a.batchSize ?? 0))})`,
+  );
   const byRow = new Map<number, number>();
   answers.forEach((a, i) => {
     const seen = byRow.get(i % 10);
     if (seen === undefined) byRow.set(i % 10, a.values![0]!);
     else t.equal(a.values![0], seen, `request ${i} got its own row's forecast, whatever batch it rode in`);
   });
-  const named = await client.predict("gbt-return-5f", { features: { ret1: 1e-3, ret5: 2e-3, vol20: 4e-3, range: 0.01, volumeRatio: 1.01 } });
+  const named = await client.predict("gbt-return-5f", {
+    features: { ret1: 1e-3, ret5: 2e-3, vol20: 4e-3, range: 0.01, volumeRatio: 1.01 },
+  });
   t.equal(named.values?.[0], byRow.get(1), "features by name give the same forecast as the row");
   const seq = await client.predict("seq-return-16", { row: Array.from({ length: 16 }, (_, i) => (i - 8) * 1e-4) }, 120_000);
   t.ok(seq.ok && seq.values?.length === 1, "the sequence model serves too");
@@ -83,7 +96,10 @@ t.test("an inference that hangs fails its callers with the reason, the actor res
   t.match(hung, { ok: false, error: { code: "inference-timeout", message: /gbt-return-5f v1: no inference result within 1500 ms/ } });
   t.ok(Date.now() - started < 120_000, "the caller is answered, not left hanging");
   await eventually("the actor's restart", () => lifecycle.find((e) => e.type === "restarted"), { timeoutMs: 30_000 });
-  t.match(lifecycle.find((e) => e.type === "failed"), { kind: "model", id: "gbt-return-5f", error: /no inference result within 1500 ms/ });
+  t.match(
+    lifecycle.find((e) => e.type === "failed"),
+    { kind: "model", id: "gbt-return-5f", error: /no inference result within 1500 ms/ },
+  );
   const after = await client.predict("gbt-return-5f", { row: [0, 0, 0, 0, 1] }, 120_000);
   t.equal(after.ok, true, "the restarted actor serves");
 });
@@ -106,8 +122,16 @@ t.test("a promoted version takes over under load without a dropped or failed req
   await eventually("answers from v2", () => seen.filter((s) => s.version === 2).length > 200, { timeoutMs: 120_000 });
   stop = true;
   await Promise.all(callers);
-  t.same(seen.filter((s) => !s.ok), [], "no request failed");
+  t.same(
+    seen.filter((s) => !s.ok),
+    [],
+    "no request failed",
+  );
   t.ok(seen.some((s) => s.version === 1) && seen.some((s) => s.version === 2), "answers came from v1, then from v2");
   const firstV2 = seen.findIndex((s) => s.version === 2);
-  t.equal(seen.slice(firstV2 + 64).filter((s) => s.version === 1).length, 0, "after the swap only v2 answers (bar batches in flight at the swap)");
+  t.equal(
+    seen.slice(firstV2 + 64).filter((s) => s.version === 1).length,
+    0,
+    "after the swap only v2 answers (bar batches in flight at the swap)",
+  );
 });

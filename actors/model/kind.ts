@@ -21,7 +21,8 @@ export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
   const of = (name: string): ModelFile => {
     const m = modelOf(name);
     if (!m) throw new Error(`model ${name} is not deployed (deployed: ${known().join(", ") || "none"})`);
-    if (m.card.featureSet.features.length !== inputWidth(m.card)) throw new Error(`model ${name}: its card's features do not match its input width`);
+    if (m.card.featureSet.features.length !== inputWidth(m.card))
+      throw new Error(`model ${name}: its card's features do not match its input width`);
     return m;
   };
   return defineKind({
@@ -38,7 +39,15 @@ export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
     supervision: { restart: "permanent", maxRestarts: 5, periodMs: 30_000, backoffMinMs: 10, backoffMaxMs: 1_000 },
     summarize: (context) => {
       const c = context as ModelContext;
-      return { version: c.version, loaded: c.loaded, provider: c.provider, served: c.served, batches: c.batches, failures: c.failures, queued: c.pending.length };
+      return {
+        version: c.version,
+        loaded: c.loaded,
+        provider: c.provider,
+        served: c.served,
+        batches: c.batches,
+        failures: c.failures,
+        queued: c.pending.length,
+      };
     },
   });
 };

@@ -5,7 +5,16 @@ import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
 import type { ModelMachineInput } from "./state.ts";
 
-const input: ModelMachineInput = { name: "m", version: 3, features: ["a", "b"], outputWidth: 1, maxBatch: 4, maxWaitMs: 2, timeoutMs: 50, loadTimeoutMs: 1_000 };
+const input: ModelMachineInput = {
+  name: "m",
+  version: 3,
+  features: ["a", "b"],
+  outputWidth: 1,
+  maxBatch: 4,
+  maxWaitMs: 2,
+  timeoutMs: 50,
+  loadTimeoutMs: 1_000,
+};
 
 function start(over: Partial<ModelMachineInput> = {}, loaded = true) {
   const jobs: InferenceJob[] = [];
@@ -30,11 +39,19 @@ function start(over: Partial<ModelMachineInput> = {}, loaded = true) {
   if (loaded) actor.send({ type: "ModelLoaded", version: 3, provider: "cpu", features: ["a", "b"], nowUs: 0 });
   const predict = (requestId: string, body: { features?: Record<string, number>; row?: number[] }) =>
     actor.send({ type: "Predict", requestId, replyTo: `inbox.${requestId}`, ...body, nowUs: 1 });
-  const complete = (batchId: number, values: number[]) => actor.send({ type: "InferenceCompleted", batchId, values, width: 1, provider: "cpu", runUs: 5, nowUs: 2 });
+  const complete = (batchId: number, values: number[]) =>
+    actor.send({ type: "InferenceCompleted", batchId, values, width: 1, provider: "cpu", runUs: 5, nowUs: 2 });
   return { actor, jobs, resets, loads, unloads, clock, answers, predict, complete, failure: () => failure };
 }
 
-const body = (a: Extract<Emitted, { type: "publish" }>) => a.message as unknown as { requestId: string; ok: boolean; values?: number[]; batchSize?: number; error?: { code: string; message: string } };
+const body = (a: Extract<Emitted, { type: "publish" }>) =>
+  a.message as unknown as {
+    requestId: string;
+    ok: boolean;
+    values?: number[];
+    batchSize?: number;
+    error?: { code: string; message: string };
+  };
 
 t.test("requests within the wait run as one inference and each caller gets its own row", (t) => {
   const m = start();
@@ -165,10 +182,13 @@ t.test("a promoted version loads beside the serving one and takes over between b
   m.actor.send({ type: "ModelLoaded", version: 4, provider: "cpu", features: ["a", "b"], nowUs: 4 });
   t.same(m.unloads, ["m v3"], "v3's session closes (after its open batch, the port's part)");
   m.complete(1, [0.1]);
-  t.same(m.jobs.map((j) => [j.batchId, j.version]), [
-    [1, 3],
-    [2, 4],
-  ]);
+  t.same(
+    m.jobs.map((j) => [j.batchId, j.version]),
+    [
+      [1, 3],
+      [2, 4],
+    ],
+  );
   m.complete(2, [0.2]);
   t.same(
     m.answers.map((a) => [body(a).requestId, body(a).ok, a.message.version]),

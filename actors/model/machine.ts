@@ -46,7 +46,10 @@ export function createModelMachine(port: InferencePort) {
       swap: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "ModelLoaded" || event.version !== c.swapTo) return;
         if (event.features.join() !== c.features.join()) {
-          enqueue.assign({ swapTo: undefined, swapRefused: `v${event.version} takes features ${event.features.join(", ")}, v${c.version} ${c.features.join(", ")}: deploy it under a new name` });
+          enqueue.assign({
+            swapTo: undefined,
+            swapRefused: `v${event.version} takes features ${event.features.join(", ")}, v${c.version} ${c.features.join(", ")}: deploy it under a new name`,
+          });
           enqueue({ type: "unloadSession", params: { model: c.name, version: event.version } } as never);
           return;
         }
@@ -83,7 +86,13 @@ export function createModelMachine(port: InferencePort) {
         if (!batch) return; // answered already: it timed out
         for (const e of answers(c, batch, event.values, event.width, event.nowUs)) enqueue.emit(e);
         enqueue.cancel(timeoutId(event.batchId));
-        const next: ModelContext = { ...c, ...settle(c, event.batchId), served: c.served + batch.length, batches: c.batches + 1, provider: event.provider };
+        const next: ModelContext = {
+          ...c,
+          ...settle(c, event.batchId),
+          served: c.served + batch.length,
+          batches: c.batches + 1,
+          provider: event.provider,
+        };
         enqueue.assign({ inFlight: next.inFlight, served: next.served, batches: next.batches, provider: next.provider });
         if (next.pending.length) dispatch(next, enqueue, event.nowUs);
       }),
@@ -94,7 +103,10 @@ export function createModelMachine(port: InferencePort) {
         const error =
           event.type === "InferenceFailed"
             ? { code: ModelErrorCode.InferenceFailed, message: `model ${c.name} v${c.version}: ${event.reason}` }
-            : { code: ModelErrorCode.InferenceTimeout, message: `model ${c.name} v${c.version}: no inference result within ${c.timeoutMs} ms` };
+            : {
+                code: ModelErrorCode.InferenceTimeout,
+                message: `model ${c.name} v${c.version}: no inference result within ${c.timeoutMs} ms`,
+              };
         for (const e of failed(c, batch, error, event.nowUs)) enqueue.emit(e);
         enqueue.cancel(timeoutId(event.batchId));
         enqueue.assign({ ...settle(c, event.batchId), failures: c.failures + 1, loaded: false });
@@ -103,7 +115,10 @@ export function createModelMachine(port: InferencePort) {
       }),
       load: enqueueActions(({ context: c, event, enqueue }) => {
         enqueue({ type: "loadSession", params: { model: c.name, version: c.version } } as never);
-        enqueue.raise({ type: "LoadTimedOut", nowUs: (event as { nowUs?: number }).nowUs ?? 0 }, { delay: c.loadTimeoutMs, id: LOAD_TIMEOUT });
+        enqueue.raise(
+          { type: "LoadTimedOut", nowUs: (event as { nowUs?: number }).nowUs ?? 0 },
+          { delay: c.loadTimeoutMs, id: LOAD_TIMEOUT },
+        );
       }),
       loaded: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "ModelLoaded") return;
@@ -125,7 +140,8 @@ export function createModelMachine(port: InferencePort) {
     },
     guards: {
       /** a load answer for the version being served (not a promoted one) */
-      current: ({ context, event }) => (event.type === "ModelLoaded" || event.type === "ModelLoadFailed") && event.version === context.version,
+      current: ({ context, event }) =>
+        (event.type === "ModelLoaded" || event.type === "ModelLoadFailed") && event.version === context.version,
     },
   }).createMachine({
     id: "model",
@@ -167,12 +183,21 @@ export function createModelMachine(port: InferencePort) {
   });
 }
 
-type Enqueue = Parameters<Parameters<typeof enqueueActions<ModelContext, ModelEvent, undefined, ModelEvent, never, never, never, never, Emitted>>[0]>[0]["enqueue"];
+type Enqueue = Parameters<
+  Parameters<typeof enqueueActions<ModelContext, ModelEvent, undefined, ModelEvent, never, never, never, never, Emitted>>[0]
+>[0]["enqueue"];
 
 /** Hands the oldest queued requests to the port as one batch and arms its timeout. */
 function dispatch(c: ModelContext, enqueue: Enqueue, nowUs: number): void {
   const { batchId, batch, next } = takeBatch(c);
-  const job: InferenceJob = { model: c.name, version: c.version, batchId, count: batch.length, width: c.features.length, rows: batch.flatMap((w) => w.row) };
+  const job: InferenceJob = {
+    model: c.name,
+    version: c.version,
+    batchId,
+    count: batch.length,
+    width: c.features.length,
+    rows: batch.flatMap((w) => w.row),
+  };
   enqueue.assign(next);
   enqueue({ type: "infer", params: job } as never);
   enqueue.raise({ type: "InferenceTimedOut", batchId, nowUs }, { delay: c.timeoutMs, id: timeoutId(batchId) });

@@ -46,7 +46,13 @@ export type Prediction = MessageOf<typeof Prediction>;
 export const InferenceCompleted = defineMessage(
   "InferenceCompleted",
   1,
-  z.object({ batchId: z.number().int(), values: z.array(z.number()), width: z.number().int().positive(), provider: z.string(), runUs: z.number() }),
+  z.object({
+    batchId: z.number().int(),
+    values: z.array(z.number()),
+    width: z.number().int().positive(),
+    provider: z.string(),
+    runUs: z.number(),
+  }),
   "The inference port's result for one batch of a model actor: its output rows, flattened.",
 );
 export type InferenceCompleted = MessageOf<typeof InferenceCompleted>;

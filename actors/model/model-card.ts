@@ -21,7 +21,12 @@ export const ModelCard = z.object({
   bytes: z.number().int().positive(),
   inputs: z.array(TensorSpec).length(1),
   outputs: z.array(TensorSpec).min(1),
-  featureSet: z.object({ name: z.string(), version: z.number().int(), features: z.array(z.string().min(1)).min(1), doc: z.record(z.string(), z.string()).optional() }),
+  featureSet: z.object({
+    name: z.string(),
+    version: z.number().int(),
+    features: z.array(z.string().min(1)).min(1),
+    doc: z.record(z.string(), z.string()).optional(),
+  }),
   trainingData: z.object({ fromUs: z.number(), toUs: z.number() }).catchall(z.unknown()),
   validation: z.record(z.string(), z.number()),
   registeredBy: z.string(),

@@ -19,13 +19,20 @@ t.test("the committed models match their cards, load and forecast", async (t) =>
         const m = meta[i];
         return m?.isTensor ? { name: n, type: m.type, shape: m.shape } : { name: n };
       });
-    t.same(signatureMismatches(card, describe(session.inputNames, session.inputMetadata), describe(session.outputNames, session.outputMetadata)), [], `${name}: the signature is the card's`);
+    t.same(
+      signatureMismatches(card, describe(session.inputNames, session.inputMetadata), describe(session.outputNames, session.outputMetadata)),
+      [],
+      `${name}: the signature is the card's`,
+    );
     const width = inputWidth(card);
     const rows = new Float32Array(3 * width).map((_, i) => ((i % 7) - 3) * 1e-3);
     const out = await session.run({ [card.inputs[0]!.name]: new ort.Tensor("float32", rows, [3, width]) });
     const forecast = out[card.outputs[0]!.name]!;
     t.same(forecast.dims, [3, 1], `${name}: one forecast per row`);
-    t.ok([...(forecast.data as Float32Array)].every((v) => Number.isFinite(v) && Math.abs(v) < 0.1), `${name}: forecasts are returns`);
+    t.ok(
+      [...(forecast.data as Float32Array)].every((v) => Number.isFinite(v) && Math.abs(v) < 0.1),
+      `${name}: forecasts are returns`,
+    );
     t.ok(card.validation.ic! > 0.05, `${name}: holdout IC ${card.validation.ic} shows it learned the simulator's autocorrelation`);
     await session.release();
   }

@@ -16,7 +16,10 @@ function port(t: { teardown(f: () => unknown): void }, provider: ExecutionProvid
     deliver: (_model, m) => void (m.type === "InferenceCompleted" || m.type === "InferenceFailed" ? delivered.push(m) : loads.push(m)),
     provider,
     intraOpThreads: 1,
-    log: { info: (msg, fields) => void lines.push({ level: "info", msg, fields }), warn: (msg, fields) => void lines.push({ level: "warn", msg, fields }) },
+    log: {
+      info: (msg, fields) => void lines.push({ level: "info", msg, fields }),
+      warn: (msg, fields) => void lines.push({ level: "warn", msg, fields }),
+    },
   });
   t.teardown(() => p.close());
   return { p, delivered, loads, lines };
@@ -52,7 +55,10 @@ t.test("CUDA asked where it does not load: a warning names the reason and the mo
   const fallback = lines.find((l) => l.level === "warn");
   t.match(fallback, { msg: "model falls back to the CPU provider: CUDA did not load", fields: { model: "gbt" } });
   t.ok(String(fallback?.fields?.reason).length > 0, `the reason is given: ${fallback?.fields?.reason}`);
-  t.match(lines.find((l) => l.level === "info"), { fields: { provider: "cpu", requested: "cuda" } });
+  t.match(
+    lines.find((l) => l.level === "info"),
+    { fields: { provider: "cpu", requested: "cuda" } },
+  );
 });
 
 t.test("a file that does not match its card, an undeployed name and a reset fail their jobs with the reason", async (t) => {
@@ -69,7 +75,10 @@ t.test("a file that does not match its card, an undeployed name and a reset fail
   p.infer({ model: "gbt", version: 1, batchId: 4, count: 1, width: 5, rows: rows.slice(0, 5) });
   p.reset("gbt", "timed out");
   await eventually("the reset job's failure", () => delivered.find((d) => d.batchId === 4), LOAD);
-  t.match(delivered.find((d) => d.batchId === 4), { type: "InferenceFailed", reason: "session closed: timed out" });
+  t.match(
+    delivered.find((d) => d.batchId === 4),
+    { type: "InferenceFailed", reason: "session closed: timed out" },
+  );
   p.infer({ model: "gbt", version: 1, batchId: 5, count: 1, width: 5, rows: rows.slice(0, 5) });
   t.match(await eventually("a new session's result", () => delivered.find((d) => d.batchId === 5), LOAD), { type: "InferenceCompleted" });
 });
@@ -95,8 +104,14 @@ t.test("load() announces the session with its provider, or why it cannot open", 
   p.load("gbt", 1);
   p.load("liar", 1);
   await eventually("two answers", () => loads.length === 2, LOAD);
-  t.match(loads.find((l) => l.type === "ModelLoaded"), { version: 1, provider: "cpu" });
-  t.match(loads.find((l) => l.type === "ModelLoadFailed"), { version: 1, reason: /model liar does not match its card/ });
+  t.match(
+    loads.find((l) => l.type === "ModelLoaded"),
+    { version: 1, provider: "cpu" },
+  );
+  t.match(
+    loads.find((l) => l.type === "ModelLoadFailed"),
+    { version: 1, reason: /model liar does not match its card/ },
+  );
   p.load("gbt", 1);
   await eventually("a loaded session answers at once", () => loads.length === 3, LOAD);
   t.match(loads[2], { type: "ModelLoaded" });

@@ -118,7 +118,17 @@ export class OnnxInference implements InferencePort {
     const worker = new Worker(new URL("./inference-worker.mjs", import.meta.url), {
       workerData: { bytes: file.bytes, provider: this.o.provider, intraOpThreads: this.o.intraOpThreads },
     });
-    const s: Session = { name, worker, version, ready: false, open: new Map(), waiting: [], announce: false, draining: false, features: file.card.featureSet.features };
+    const s: Session = {
+      name,
+      worker,
+      version,
+      ready: false,
+      open: new Map(),
+      waiting: [],
+      announce: false,
+      draining: false,
+      features: file.card.featureSet.features,
+    };
     worker.on("message", (m: FromWorker) => this.onMessage(name, s, m));
     worker.on("error", (e) => this.onGone(name, s, `inference worker failed: ${e.message}`));
     worker.on("exit", (code) => this.onGone(name, s, `inference worker exited with code ${code}`));

@@ -31,7 +31,12 @@ export function modelServingConfig(env: Record<string, string | undefined>): Mod
   const e = r.data;
   return {
     provider: e.AM_MODEL_PROVIDER,
-    batching: { maxBatch: e.AM_MODEL_MAX_BATCH, maxWaitMs: e.AM_MODEL_MAX_WAIT_MS, timeoutMs: e.AM_MODEL_TIMEOUT_MS, loadTimeoutMs: e.AM_MODEL_LOAD_TIMEOUT_MS },
+    batching: {
+      maxBatch: e.AM_MODEL_MAX_BATCH,
+      maxWaitMs: e.AM_MODEL_MAX_WAIT_MS,
+      timeoutMs: e.AM_MODEL_TIMEOUT_MS,
+      loadTimeoutMs: e.AM_MODEL_LOAD_TIMEOUT_MS,
+    },
     intraOpThreads: e.AM_MODEL_THREADS,
   };
 }

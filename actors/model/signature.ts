@@ -32,8 +32,11 @@ export function signatureMismatches(card: ModelCard, inputs: readonly TensorSign
   compare("output", card.outputs, outputs);
   const width = card.inputs[0]?.shape[1];
   if (width !== undefined && card.featureSet.features.length !== width) {
-    out.push(`feature set ${card.featureSet.name} v${card.featureSet.version} has ${card.featureSet.features.length} features, the input ${card.inputs[0]!.name} has ${width} columns`);
+    out.push(
+      `feature set ${card.featureSet.name} v${card.featureSet.version} has ${card.featureSet.features.length} features, the input ${card.inputs[0]!.name} has ${width} columns`,
+    );
   }
-  if (new Set(card.featureSet.features).size !== card.featureSet.features.length) out.push(`feature set ${card.featureSet.name} names a feature twice`);
+  if (new Set(card.featureSet.features).size !== card.featureSet.features.length)
+    out.push(`feature set ${card.featureSet.name} names a feature twice`);
   return out;
 }

@@ -9,8 +9,10 @@ import { OrderReason } from "./reasons.ts";
 function amendable(o: OrderState | null, what: string): Decision | OrderState {
   if (o === null) return refuse(OrderReason.UnknownOrder, `${what}: no order was submitted under this clientOrderId`);
   if (isTerminal(o.status)) return refuse(OrderReason.OrderClosed, `${what}: order ${o.clientOrderId} is ${o.status}`);
-  if (o.status === OrdStatus.PendingCancel) return refuse(OrderReason.CancelPending, `${what}: order ${o.clientOrderId} has a cancel pending`);
-  if (o.status === OrdStatus.PendingReplace) return refuse(OrderReason.ReplacePending, `${what}: order ${o.clientOrderId} has a replace pending`);
+  if (o.status === OrdStatus.PendingCancel)
+    return refuse(OrderReason.CancelPending, `${what}: order ${o.clientOrderId} has a cancel pending`);
+  if (o.status === OrdStatus.PendingReplace)
+    return refuse(OrderReason.ReplacePending, `${what}: order ${o.clientOrderId} has a replace pending`);
   return o;
 }
 
@@ -53,8 +55,10 @@ export function decideReplace(o: OrderState | null, cmd: ReplaceOrderInput): Dec
   }
   const hasPrice = a.orderType === OrderType.Limit || a.orderType === OrderType.StopLimit;
   const hasStop = (a.orderType === OrderType.Stop || a.orderType === OrderType.StopLimit) && !a.triggered;
-  if (cmd.price !== undefined && !hasPrice) return refuse(OrderReason.ReplaceFieldNotAllowed, `price: a ${a.orderType} order has no limit price`);
-  if (cmd.stopPrice !== undefined && !hasStop) return refuse(OrderReason.ReplaceFieldNotAllowed, `stopPrice: order ${a.clientOrderId} has no untriggered stop`);
+  if (cmd.price !== undefined && !hasPrice)
+    return refuse(OrderReason.ReplaceFieldNotAllowed, `price: a ${a.orderType} order has no limit price`);
+  if (cmd.stopPrice !== undefined && !hasStop)
+    return refuse(OrderReason.ReplaceFieldNotAllowed, `stopPrice: order ${a.clientOrderId} has no untriggered stop`);
   const quantity = cmd.quantity ?? a.quantity;
   if (quantity <= a.cumQty) return refuse(OrderReason.ReplaceBelowFilled, `quantity: ${quantity} must be above the filled ${a.cumQty}`);
   const price = cmd.price ?? a.price;
@@ -63,10 +67,21 @@ export function decideReplace(o: OrderState | null, cmd: ReplaceOrderInput): Dec
     return refuse(OrderReason.ReplaceNoChange, "replace: quantity, price and stopPrice are unchanged");
   }
   const stamp = { tsEvent: cmd.nowUs, tsInit: cmd.nowUs };
-  const terms = { version: a.version + 1, quantity, ...(price !== undefined ? { price } : {}), ...(stopPrice !== undefined ? { stopPrice } : {}) };
+  const terms = {
+    version: a.version + 1,
+    quantity,
+    ...(price !== undefined ? { price } : {}),
+    ...(stopPrice !== undefined ? { stopPrice } : {}),
+  };
   const pending: OrderEvent = { type: "OrderReplacePending", clientOrderId: a.clientOrderId, ...terms, ...stamp };
   if (heldLocally(a)) {
-    const replaced: OrderEvent = { type: "OrderReplaced", clientOrderId: a.clientOrderId, ...terms, leavesQty: quantity - a.cumQty, ...stamp };
+    const replaced: OrderEvent = {
+      type: "OrderReplaced",
+      clientOrderId: a.clientOrderId,
+      ...terms,
+      leavesQty: quantity - a.cumQty,
+      ...stamp,
+    };
     return finish(a, [pending, replaced], []);
   }
   return finish(

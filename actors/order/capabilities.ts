@@ -16,9 +16,7 @@ export const fullCapabilities: VenueCapabilities = {
   reduceOnly: true,
 };
 
-export type Routing =
-  | { ok: true; emulatedStop: boolean; emulatedGtd: boolean }
-  | { ok: false; reason: OrderReason; message: string };
+export type Routing = { ok: true; emulatedStop: boolean; emulatedGtd: boolean } | { ok: false; reason: OrderReason; message: string };
 
 /**
  * Decides how an order reaches a venue. STOP/STOP_LIMIT are held locally and sent as MARKET/LIMIT when triggered
@@ -30,7 +28,11 @@ export function routeOrder(o: SubmitOrder, caps: VenueCapabilities): Routing {
   if (!caps.orderTypes.includes(o.orderType)) {
     const becomes = o.orderType === OrderType.Stop ? OrderType.Market : o.orderType === OrderType.StopLimit ? OrderType.Limit : undefined;
     if (becomes === undefined || !caps.orderTypes.includes(becomes)) {
-      return { ok: false, reason: OrderReason.UnsupportedOrderType, message: `type: venue does not support ${o.orderType} and it cannot be emulated` };
+      return {
+        ok: false,
+        reason: OrderReason.UnsupportedOrderType,
+        message: `type: venue does not support ${o.orderType} and it cannot be emulated`,
+      };
     }
     emulatedStop = true;
   }
@@ -41,7 +43,9 @@ export function routeOrder(o: SubmitOrder, caps: VenueCapabilities): Routing {
     }
     emulatedGtd = true;
   }
-  if (o.postOnly && !caps.postOnly) return { ok: false, reason: OrderReason.UnsupportedFlag, message: "postOnly: venue does not support post-only orders" };
-  if (o.reduceOnly && !caps.reduceOnly) return { ok: false, reason: OrderReason.UnsupportedFlag, message: "reduceOnly: venue does not support reduce-only orders" };
+  if (o.postOnly && !caps.postOnly)
+    return { ok: false, reason: OrderReason.UnsupportedFlag, message: "postOnly: venue does not support post-only orders" };
+  if (o.reduceOnly && !caps.reduceOnly)
+    return { ok: false, reason: OrderReason.UnsupportedFlag, message: "reduceOnly: venue does not support reduce-only orders" };
   return { ok: true, emulatedStop, emulatedGtd };
 }

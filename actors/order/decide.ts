@@ -36,5 +36,9 @@ export function decide(o: OrderState | null, input: OrderCommandInput, caps: Ven
       break;
   }
   if (exp.events.length === 0) return main;
-  return { events: [...exp.events, ...main.events], commands: [...exp.commands, ...main.commands], ...(main.reply ? { reply: main.reply } : {}) };
+  return {
+    events: [...exp.events, ...main.events],
+    commands: [...exp.commands, ...main.commands],
+    ...(main.reply ? { reply: main.reply } : {}),
+  };
 }

@@ -1,4 +1,15 @@
-import type { CancelOrder, ExecutionReport, OrderEvent, Quote, ReplaceOrder, SubmitOrder, Trade, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
+import type {
+  CancelOrder,
+  ExecutionReport,
+  OrderEvent,
+  Quote,
+  ReplaceOrder,
+  SubmitOrder,
+  Trade,
+  VenueCancelOrder,
+  VenueNewOrder,
+  VenueReplaceOrder,
+} from "../domain/index.ts";
 import type { ReplyError } from "../contract/index.ts";
 import { evolve } from "./evolve.ts";
 import { OrdStatus, type OrderState, workingStatus } from "./order-state.ts";
@@ -24,7 +35,9 @@ export type VenueCommand =
   | ({ type: "VenueCancelOrder" } & VenueCancelOrder)
   | ({ type: "VenueReplaceOrder" } & VenueReplaceOrder);
 
-export type OrderReply = { type: "reply"; ok: true; result: { clientOrderId: string; status: OrdStatus; note?: string } } | { type: "reply"; ok: false; error: ReplyError };
+export type OrderReply =
+  | { type: "reply"; ok: true; result: { clientOrderId: string; status: OrdStatus; note?: string } }
+  | { type: "reply"; ok: false; error: ReplyError };
 
 export interface Decision {
   events: OrderEvent[];
@@ -37,8 +50,16 @@ export function submitInput(cmd: SubmitOrder, nowUs: number): SubmitOrderInput {
   return { ...cmd, type: "SubmitOrder", nowUs };
 }
 
-export const refuse = (code: OrderReason, message: string): Decision => ({ events: [], commands: [], reply: { type: "reply", ok: false, error: { code, message } } });
-export const ok = (o: OrderState, note?: string): OrderReply => ({ type: "reply", ok: true, result: { clientOrderId: o.clientOrderId, status: o.status, ...(note ? { note } : {}) } });
+export const refuse = (code: OrderReason, message: string): Decision => ({
+  events: [],
+  commands: [],
+  reply: { type: "reply", ok: false, error: { code, message } },
+});
+export const ok = (o: OrderState, note?: string): OrderReply => ({
+  type: "reply",
+  ok: true,
+  result: { clientOrderId: o.clientOrderId, status: o.status, ...(note ? { note } : {}) },
+});
 
 /** REPLACED is a transition, not a resting state: the order continues as NEW or PARTIALLY_FILLED. */
 export const settleReplaced = (o: OrderState): OrderState => (o.status === OrdStatus.Replaced ? { ...o, status: workingStatus(o) } : o);

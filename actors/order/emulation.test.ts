@@ -37,13 +37,23 @@ const quote = (bid: number, ask: number, nowUs = T0 + 10): OrderInput => ({
 t.test("a STOP the venue lacks is held locally, accepted, and sent as MARKET when a trade crosses it", async (t) => {
   const o = startOrder(noStops);
   const out = o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
-  t.same(domainEvents(out).map((e) => e.type), ["OrderSubmitted", "OrderAccepted"]);
-  t.same(out.filter((e) => e.type === "publish"), [], "nothing goes to the venue while held");
+  t.same(
+    domainEvents(out).map((e) => e.type),
+    ["OrderSubmitted", "OrderAccepted"],
+  );
+  t.same(
+    out.filter((e) => e.type === "publish"),
+    [],
+    "nothing goes to the venue while held",
+  );
   t.equal(o.status(), "NEW");
   t.same(domainEvents(o.send(trade(q(104)))), [], "a trade below a buy stop does not trigger");
   const fired = o.send(trade(q(105.5)));
   t.match(domainEvents(fired), [{ type: "OrderTriggered", triggerPx: q(105.5), venueType: "MARKET" }]);
-  t.match(fired.find((e) => e.type === "publish"), { message: { type: "VenueNewOrder", orderType: "MARKET", quantity: q(10) } });
+  t.match(
+    fired.find((e) => e.type === "publish"),
+    { message: { type: "VenueNewOrder", orderType: "MARKET", quantity: q(10) } },
+  );
   const m = fired.find((e) => e.type === "publish");
   t.notOk(m?.type === "publish" && "stopPrice" in m.message, "the venue order carries no stop price");
   t.same(domainEvents(o.send(trade(q(106)))), [], "a triggered stop does not trigger again");
@@ -58,33 +68,52 @@ t.test("a sell STOP_LIMIT triggers from the bid of a quote and goes as LIMIT at 
   t.same(domainEvents(o.send(quote(q(95.5), q(96)))), []);
   const fired = o.send(quote(q(95), q(95.2)));
   t.match(domainEvents(fired), [{ type: "OrderTriggered", triggerPx: q(95), venueType: "LIMIT" }]);
-  t.match(fired.find((e) => e.type === "publish"), { message: { orderType: "LIMIT", price: q(94) } });
+  t.match(
+    fired.find((e) => e.type === "publish"),
+    { message: { orderType: "LIMIT", price: q(94) } },
+  );
 });
 
 t.test("a held stop is canceled and replaced locally, without the venue", async (t) => {
   const o = startOrder(noStops);
   o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
   const rep = o.send({ type: "ReplaceOrder", clientOrderId: "c1", stopPrice: q(110), tsEvent: 1, tsInit: 1, nowUs: T0 + 1 });
-  t.same(domainEvents(rep).map((e) => e.type), ["OrderReplacePending", "OrderReplaced"]);
+  t.same(
+    domainEvents(rep).map((e) => e.type),
+    ["OrderReplacePending", "OrderReplaced"],
+  );
   t.equal(o.status(), "NEW");
   t.match(o.order(), { stopPrice: q(110), version: 2 });
   t.same(domainEvents(o.send(trade(q(106)))), [], "the new stop price applies");
   const c = o.send({ type: "CancelOrder", clientOrderId: "c1", tsEvent: 1, tsInit: 1, nowUs: T0 + 2 });
-  t.same(domainEvents(c).map((e) => e.type), ["OrderCanceled"]);
-  t.same(c.filter((e) => e.type === "publish"), []);
+  t.same(
+    domainEvents(c).map((e) => e.type),
+    ["OrderCanceled"],
+  );
+  t.same(
+    c.filter((e) => e.type === "publish"),
+    [],
+  );
   t.equal(o.status(), "CANCELED");
 });
 
 t.test("a native STOP goes to the venue with its stop price", async (t) => {
   const o = startOrder();
   const out = o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105) }));
-  t.match(out.find((e) => e.type === "publish"), { message: { orderType: "STOP", stopPrice: q(105) } });
+  t.match(
+    out.find((e) => e.type === "publish"),
+    { message: { orderType: "STOP", stopPrice: q(105) } },
+  );
   t.equal(o.status(), "PENDING_NEW");
 });
 
 t.test("types, times in force and flags the venue lacks and that cannot be emulated are rejected with a reason", async (t) => {
   const cases: [VenueCapabilities, Parameters<typeof submit>[0], string][] = [
-    [{ ...fullCapabilities, orderTypes: ["MARKET"] }, { orderType: "STOP_LIMIT", price: q(1), stopPrice: q(2) }, OrderReason.UnsupportedOrderType],
+    [
+      { ...fullCapabilities, orderTypes: ["MARKET"] },
+      { orderType: "STOP_LIMIT", price: q(1), stopPrice: q(2) },
+      OrderReason.UnsupportedOrderType,
+    ],
     [{ ...fullCapabilities, orderTypes: ["MARKET"] }, {}, OrderReason.UnsupportedOrderType],
     [{ ...fullCapabilities, timesInForce: ["GTC"] }, { timeInForce: "IOC" }, OrderReason.UnsupportedTimeInForce],
     [{ ...fullCapabilities, timesInForce: ["DAY"] }, { timeInForce: "GTD", expireAtUs: T0 + 1e6 }, OrderReason.UnsupportedTimeInForce],
@@ -97,7 +126,11 @@ t.test("types, times in force and flags the venue lacks and that cannot be emula
     const out = o.send(submit(over));
     t.match(domainEvents(out), [{ type: "OrderSubmitted" }, { type: "OrderRejected", reason: code }], code);
     t.equal(o.status(), "REJECTED");
-    t.same(out.filter((e) => e.type === "publish"), [], "nothing goes to the venue");
+    t.same(
+      out.filter((e) => e.type === "publish"),
+      [],
+      "nothing goes to the venue",
+    );
   }
 });
 
@@ -105,8 +138,14 @@ t.test("an emulated GTD is sent as GTC and canceled with cause EXPIRED by the af
   const clock = new SimulatedClock();
   const o = startOrder(noGtd, clock);
   const out = o.send(submit({ timeInForce: "GTD", expireAtUs: T0 + 5_000_000 }));
-  t.match(out.find((e) => e.type === "publish"), { message: { timeInForce: "GTC" } });
-  t.notOk(out.some((e) => e.type === "publish" && "expireAtUs" in e.message), "no expiry goes to a venue without GTD");
+  t.match(
+    out.find((e) => e.type === "publish"),
+    { message: { timeInForce: "GTC" } },
+  );
+  t.notOk(
+    out.some((e) => e.type === "publish" && "expireAtUs" in e.message),
+    "no expiry goes to a venue without GTD",
+  );
   o.send(report("NEW", { nowUs: T0 + 10 }));
   clock.increment(4_999);
   t.equal(o.status(), "NEW", "not yet expired");
@@ -123,7 +162,10 @@ t.test("an emulated GTD also expires on the first delivered event past its expir
   o.send(submit({ timeInForce: "GTD", expireAtUs: T0 + 5_000_000 }));
   o.send(report("NEW", { nowUs: T0 + 10 }));
   const late = o.send(fill(q(2), q(100), { nowUs: T0 + 6_000_000 }));
-  t.same(domainEvents(late).map((e) => e.type), ["OrderCancelPending", "OrderFilled"]);
+  t.same(
+    domainEvents(late).map((e) => e.type),
+    ["OrderCancelPending", "OrderFilled"],
+  );
   t.equal(o.status(), "PENDING_CANCEL");
   t.match(replyOf(late), { ok: true });
 });
@@ -134,5 +176,8 @@ t.test("a held stop with an emulated GTD expires locally without a venue cancel"
   o.send(submit({ orderType: "STOP", price: undefined, stopPrice: q(105), timeInForce: "GTD", expireAtUs: T0 + 1_000_000 }));
   clock.increment(1_000);
   t.equal(o.status(), "EXPIRED");
-  t.same(o.out.filter((e) => e.type === "publish"), []);
+  t.same(
+    o.out.filter((e) => e.type === "publish"),
+    [],
+  );
 });

@@ -13,7 +13,14 @@ function triggerPrice(o: OrderState, input: QuoteInput | TradeInput): number {
 }
 
 export function decideMarketData(o: OrderState | null, input: QuoteInput | TradeInput): Decision {
-  if (o === null || !o.emulatedStop || o.triggered || o.status !== OrdStatus.New || input.instrument !== o.instrument || o.stopPrice === undefined) {
+  if (
+    o === null ||
+    !o.emulatedStop ||
+    o.triggered ||
+    o.status !== OrdStatus.New ||
+    input.instrument !== o.instrument ||
+    o.stopPrice === undefined
+  ) {
     return { events: [], commands: [] };
   }
   const px = triggerPrice(o, input);

@@ -8,14 +8,24 @@ import { OrderReason } from "./reasons.ts";
 export function decideReport(o: OrderState | null, r: ExecutionReportInput): Decision {
   if (o === null) return refuse(OrderReason.UnknownOrder, `execution report ${r.execId}: no order ${r.clientOrderId}`);
   if (r.clientOrderId !== o.clientOrderId || r.instrument !== o.instrument || r.side !== o.side) {
-    return refuse(OrderReason.ReportMismatch, `execution report ${r.execId}: ${r.clientOrderId} ${r.side} ${r.instrument} is not order ${o.clientOrderId} ${o.side} ${o.instrument}`);
+    return refuse(
+      OrderReason.ReportMismatch,
+      `execution report ${r.execId}: ${r.clientOrderId} ${r.side} ${r.instrument} is not order ${o.clientOrderId} ${o.side} ${o.instrument}`,
+    );
   }
   const stamp = { tsEvent: r.tsEvent, tsInit: r.nowUs };
   const id = o.clientOrderId;
-  const invalid = () => refuse(OrderReason.InvalidTransition, `execution report ${r.execId}: ${r.execType} does not apply to an order in ${o.status}`);
+  const invalid = () =>
+    refuse(OrderReason.InvalidTransition, `execution report ${r.execId}: ${r.execType} does not apply to an order in ${o.status}`);
   const ignored = (note: string): Decision => ({ events: [], commands: [], reply: ok(o, note) });
   const unacked = o.atVenue && !o.acked;
-  const accepted = (): OrderEvent => ({ type: "OrderAccepted", clientOrderId: id, ...(r.venueOrderId !== undefined ? { venueOrderId: r.venueOrderId } : {}), local: false, ...stamp });
+  const accepted = (): OrderEvent => ({
+    type: "OrderAccepted",
+    clientOrderId: id,
+    ...(r.venueOrderId !== undefined ? { venueOrderId: r.venueOrderId } : {}),
+    local: false,
+    ...stamp,
+  });
   switch (r.execType) {
     case ExecType.PartialFill:
     case ExecType.Fill: {
@@ -51,7 +61,19 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
       return invalid();
     case ExecType.Rejected:
       if (unacked && !isTerminal(o.status)) {
-        return finish(o, [{ type: "OrderRejected", clientOrderId: id, reason: OrderReason.VenueRejected, message: r.text ?? "rejected by the venue", ...stamp }], []);
+        return finish(
+          o,
+          [
+            {
+              type: "OrderRejected",
+              clientOrderId: id,
+              reason: OrderReason.VenueRejected,
+              message: r.text ?? "rejected by the venue",
+              ...stamp,
+            },
+          ],
+          [],
+        );
       }
       return invalid();
     case ExecType.Canceled:
@@ -75,7 +97,8 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
       const p = o.pendingReplace;
       if (o.status !== OrdStatus.PendingReplace || p === undefined) return invalid();
       const quantity = r.quantity ?? p.quantity;
-      if (quantity <= o.cumQty) return refuse(OrderReason.InvalidTransition, `replace ${r.execId}: quantity ${quantity} is not above the filled ${o.cumQty}`);
+      if (quantity <= o.cumQty)
+        return refuse(OrderReason.InvalidTransition, `replace ${r.execId}: quantity ${quantity} is not above the filled ${o.cumQty}`);
       const price = r.price ?? p.price;
       const stopPrice = r.stopPrice ?? p.stopPrice;
       return finish(
@@ -99,7 +122,11 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
     case ExecType.CancelRejected:
       if (o.status === OrdStatus.PendingCancel || o.status === OrdStatus.PendingReplace) {
         const request = o.status === OrdStatus.PendingCancel ? "CANCEL" : "REPLACE";
-        return finish(o, [{ type: "OrderCancelRejected", clientOrderId: id, request, reason: r.text ?? "refused by the venue", ...stamp }], []);
+        return finish(
+          o,
+          [{ type: "OrderCancelRejected", clientOrderId: id, request, reason: r.text ?? "refused by the venue", ...stamp }],
+          [],
+        );
       }
       // A late answer to a request that a fill or cancel overtook.
       if (isTerminal(o.status)) return ignored(`cancel reject after ${o.status}`);

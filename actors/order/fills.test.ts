@@ -11,7 +11,9 @@ t.test("partial fills accumulate cumQty, leavesQty and a volume-weighted avgPx",
   o.send(submit());
   o.send(report("NEW"));
   const first = domainEvents(o.send(fill(q(4), q(100), { fee: 12 })));
-  t.match(first, [{ type: "OrderFilled", lastQty: q(4), lastPx: q(100), cumQty: q(4), leavesQty: q(6), avgPx: q(100), fee: 12, liquidity: "MAKER" }]);
+  t.match(first, [
+    { type: "OrderFilled", lastQty: q(4), lastPx: q(100), cumQty: q(4), leavesQty: q(6), avgPx: q(100), fee: 12, liquidity: "MAKER" },
+  ]);
   const second = domainEvents(o.send(fill(q(6), q(101), { fee: -3 })));
   t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: 0, avgPx: q(100.6) }]);
   t.equal(o.status(), "FILLED");
@@ -62,7 +64,10 @@ t.test("a fill before the acknowledgement accepts the order implicitly", async (
   const o = startOrder();
   o.send(submit());
   const out = o.send(fill(q(2), q(100), { venueOrderId: "v9" }));
-  t.same(domainEvents(out).map((e) => e.type), ["OrderAccepted", "OrderFilled"]);
+  t.same(
+    domainEvents(out).map((e) => e.type),
+    ["OrderAccepted", "OrderFilled"],
+  );
   t.match(o.order(), { acked: true, venueOrderId: "v9", cumQty: q(2) });
 });
 
@@ -84,7 +89,11 @@ t.test("a second SubmitOrder with the same clientOrderId returns the existing or
   o.send(report("NEW"));
   const out = o.send(submit({}, 99));
   t.same(domainEvents(out), []);
-  t.same(out.filter((e) => e.type === "publish"), [], "nothing is sent to the venue again");
+  t.same(
+    out.filter((e) => e.type === "publish"),
+    [],
+    "nothing is sent to the venue again",
+  );
   t.match(replyOf(out), { ok: true, result: { clientOrderId: "c1", status: "NEW", note: "existing order" } });
   const other = o.send(submit({ side: "SELL" }));
   t.match(replyOf(other), { ok: false, error: { code: OrderReason.ClientOrderIdReused } });
@@ -93,11 +102,25 @@ t.test("a second SubmitOrder with the same clientOrderId returns the existing or
 t.test("a submitted order is sent to its venue connection on am.cmd.venue.<venue>", async (t) => {
   const o = startOrder();
   const out = o.send(submit());
-  t.same(domainEvents(out).map((e) => e.type), ["OrderSubmitted"]);
-  t.match(out.find((e) => e.type === "publish"), {
-    subject: "am.cmd.venue.XNAS",
-    message: { type: "VenueNewOrder", clientOrderId: "c1", version: 1, orderType: "LIMIT", quantity: q(10), price: q(100), timeInForce: "GTC" },
-  });
+  t.same(
+    domainEvents(out).map((e) => e.type),
+    ["OrderSubmitted"],
+  );
+  t.match(
+    out.find((e) => e.type === "publish"),
+    {
+      subject: "am.cmd.venue.XNAS",
+      message: {
+        type: "VenueNewOrder",
+        clientOrderId: "c1",
+        version: 1,
+        orderType: "LIMIT",
+        quantity: q(10),
+        price: q(100),
+        timeInForce: "GTC",
+      },
+    },
+  );
   t.equal(o.status(), "PENDING_NEW");
 });
 
@@ -106,7 +129,10 @@ t.test("a cancel is sent with the venue order id and the cause", async (t) => {
   o.send(submit());
   o.send(report("NEW", { venueOrderId: "v7" }));
   const out = o.send({ type: "CancelOrder", clientOrderId: "c1", tsEvent: 1, tsInit: 1, nowUs: 5 });
-  t.match(out.find((e) => e.type === "publish"), { message: { type: "VenueCancelOrder", venueOrderId: "v7", cause: "USER" } });
+  t.match(
+    out.find((e) => e.type === "publish"),
+    { message: { type: "VenueCancelOrder", venueOrderId: "v7", cause: "USER" } },
+  );
 });
 
 t.test("a report for another instrument or side is refused as a mismatch", async (t) => {

@@ -15,7 +15,15 @@ export {
 } from "./decision.ts";
 export { evolve } from "./evolve.ts";
 export { addFill, divRoundHalfUp, type FillTotals } from "./fill.ts";
-export { type OrderContext, type OrderInput, type OrderJournalInput, type OrderQueryInput, type OrderMachine, type OrderMachineInput, orderMachine } from "./machine.ts";
+export {
+  type OrderContext,
+  type OrderInput,
+  type OrderJournalInput,
+  type OrderQueryInput,
+  type OrderMachine,
+  type OrderMachineInput,
+  orderMachine,
+} from "./machine.ts";
 export { isTerminal, OrdStatus, type OrderState, ordStatuses, workingStatus } from "./order-state.ts";
 export { OrderReason } from "./reasons.ts";
 export { type OrderSnapshot, replay } from "./replay.ts";

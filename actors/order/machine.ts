@@ -58,7 +58,12 @@ function emitDecision(d: Decision, order: OrderState | null): Emitted[] {
 }
 
 const isCommand = (e: OrderInput): e is OrderCommandInput =>
-  e.type === "SubmitOrder" || e.type === "CancelOrder" || e.type === "ReplaceOrder" || e.type === "ExecutionReport" || e.type === "Quote" || e.type === "Trade";
+  e.type === "SubmitOrder" ||
+  e.type === "CancelOrder" ||
+  e.type === "ReplaceOrder" ||
+  e.type === "ExecutionReport" ||
+  e.type === "Quote" ||
+  e.type === "Trade";
 
 /** Status region: one state per FIX OrdStatus, following context.order.status after each event. */
 const follow = (from: string) =>
@@ -122,11 +127,23 @@ export const orderMachine = setup({
       enqueue.emit({
         type: "publish",
         subject: subjects.cmd("venue", o.venue),
-        message: { type: "VenueOrderStatusRequest", clientOrderId: o.clientOrderId, instrument: o.instrument, side: o.side, cumQty: o.cumQty, acknowledged: o.acked, tsEvent: event.nowUs, tsInit: event.nowUs },
+        message: {
+          type: "VenueOrderStatusRequest",
+          clientOrderId: o.clientOrderId,
+          instrument: o.instrument,
+          side: o.side,
+          cumQty: o.cumQty,
+          acknowledged: o.acked,
+          tsEvent: event.nowUs,
+          tsInit: event.nowUs,
+        },
       });
     }),
     applyJournal: assign({
-      order: ({ context, event }) => (isCommand(event) || event.type === "GetOrder" || event.type === "ResumeOrder" ? context.order : evolve(context.order, event as OrderJournalInput)),
+      order: ({ context, event }) =>
+        isCommand(event) || event.type === "GetOrder" || event.type === "ResumeOrder"
+          ? context.order
+          : evolve(context.order, event as OrderJournalInput),
     }),
     settleReplaced: assign({ order: ({ context }) => (context.order ? settleReplaced(context.order) : null) }),
     armExpiry: assign({

@@ -14,7 +14,12 @@ const noStops: VenueCapabilities = { ...fullCapabilities, orderTypes: ["MARKET",
 const step = fc.oneof(
   fc.record({ k: fc.constant("cancel" as const) }),
   fc.record({ k: fc.constant("replace" as const), qty: fc.integer({ min: 1, max: 30 }), px: fc.integer({ min: 90, max: 110 }) }),
-  fc.record({ k: fc.constant("report" as const), execType: fc.constantFrom(...Object.values(ExecType)), qty: fc.integer({ min: 1, max: 8 }), px: fc.integer({ min: 90, max: 110 }) }),
+  fc.record({
+    k: fc.constant("report" as const),
+    execType: fc.constantFrom(...Object.values(ExecType)),
+    qty: fc.integer({ min: 1, max: 8 }),
+    px: fc.integer({ min: 90, max: 110 }),
+  }),
   fc.record({ k: fc.constant("redeliver" as const) }),
   fc.record({ k: fc.constant("trade" as const), px: fc.integer({ min: 90, max: 110 }) }),
 );
@@ -32,13 +37,32 @@ t.test("replaying the journal rebuilds the live state for random input sequences
         now += 1_000;
         let input: OrderInput;
         if (s.k === "cancel") input = { type: "CancelOrder", clientOrderId: "c1", tsEvent: now, tsInit: now, nowUs: now };
-        else if (s.k === "replace") input = { type: "ReplaceOrder", clientOrderId: "c1", quantity: q(s.qty), tsEvent: now, tsInit: now, nowUs: now };
+        else if (s.k === "replace")
+          input = { type: "ReplaceOrder", clientOrderId: "c1", quantity: q(s.qty), tsEvent: now, tsInit: now, nowUs: now };
         else if (s.k === "trade")
-          input = { type: "Trade", instrument: "AAPL.XNAS", price: q(s.px), size: q(1), aggressor: "NONE", tradeId: `t${now}`, seq: 1, tsEvent: now, tsInit: now, nowUs: now };
+          input = {
+            type: "Trade",
+            instrument: "AAPL.XNAS",
+            price: q(s.px),
+            size: q(1),
+            aggressor: "NONE",
+            tradeId: `t${now}`,
+            seq: 1,
+            tsEvent: now,
+            tsInit: now,
+            nowUs: now,
+          };
         else if (s.k === "redeliver" && lastFill) input = { ...lastFill, nowUs: now };
         else if (s.k === "report") {
           const fill = s.execType === "FILL" || s.execType === "PARTIAL_FILL";
-          input = report(s.execType, { lastQty: fill ? q(s.qty) : 0, lastPx: fill ? q(s.px) : 0, liquidity: "TAKER", quantity: q(s.qty + 10), tsEvent: now, nowUs: now });
+          input = report(s.execType, {
+            lastQty: fill ? q(s.qty) : 0,
+            lastPx: fill ? q(s.px) : 0,
+            liquidity: "TAKER",
+            quantity: q(s.qty + 10),
+            tsEvent: now,
+            nowUs: now,
+          });
           if (fill) lastFill = input;
         } else continue;
         o.send(input);

@@ -22,10 +22,17 @@ t.test("an order restored open at the venue asks its venue connection what becam
     o.send(fill(fromNumber(3)));
   });
   const [ask] = statusRequests(acked.send({ type: "ResumeOrder", nowUs: T0 + 10 }));
-  t.match(ask, { subject: /^am\.cmd\.venue\./, message: { clientOrderId: acked.order()!.clientOrderId, acknowledged: true, cumQty: fromNumber(3) } });
+  t.match(ask, {
+    subject: /^am\.cmd\.venue\./,
+    message: { clientOrderId: acked.order()!.clientOrderId, acknowledged: true, cumQty: fromNumber(3) },
+  });
 
   const sent = restored((o) => o.send(submit({}, T0)));
-  t.match(statusRequests(sent.send({ type: "ResumeOrder", nowUs: T0 + 10 }))[0]?.message, { acknowledged: false }, "never acknowledged: the venue may never have had it");
+  t.match(
+    statusRequests(sent.send({ type: "ResumeOrder", nowUs: T0 + 10 }))[0]?.message,
+    { acknowledged: false },
+    "never acknowledged: the venue may never have had it",
+  );
 });
 
 t.test("a restored order that is closed, or never left us, asks nothing", async (t) => {

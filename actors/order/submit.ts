@@ -28,7 +28,8 @@ export function decideSubmit(o: OrderState | null, cmd: SubmitOrderInput, caps: 
   if (o !== null) {
     // the risk book sending an approved order again (it did not hear the answer) gets the order as it is
     const differs = cmd.redelivered ? undefined : differingTerm(o, cmd);
-    if (differs) return refuse(OrderReason.ClientOrderIdReused, `clientOrderId ${cmd.clientOrderId} already names another order: ${differs}`);
+    if (differs)
+      return refuse(OrderReason.ClientOrderIdReused, `clientOrderId ${cmd.clientOrderId} already names another order: ${differs}`);
     return { events: [], commands: [], reply: ok(o, "existing order") };
   }
   const stamp = { tsEvent: cmd.nowUs, tsInit: cmd.nowUs };

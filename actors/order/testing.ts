@@ -81,5 +81,6 @@ export function startOrder(capabilities: VenueCapabilities = fullCapabilities, c
   };
 }
 
-export const domainEvents = (emitted: Emitted[]): OrderEvent[] => emitted.flatMap((e) => (e.type === "domain" ? [e.event as OrderEvent] : []));
+export const domainEvents = (emitted: Emitted[]): OrderEvent[] =>
+  emitted.flatMap((e) => (e.type === "domain" ? [e.event as OrderEvent] : []));
 export const replyOf = (emitted: Emitted[]) => emitted.find((e) => e.type === "reply");

@@ -22,7 +22,19 @@ const setups: Record<string, () => OrderInput[]> = {
   EXPIRED: () => [submit(), report("NEW"), report("EXPIRED")],
 };
 
-type Input = "cancel" | "replace" | "New" | "Partial" | "Full" | "Canceled" | "Replaced" | "Rejected" | "Expired" | "PendingCancel" | "PendingReplace" | "CancelRejected";
+type Input =
+  | "cancel"
+  | "replace"
+  | "New"
+  | "Partial"
+  | "Full"
+  | "Canceled"
+  | "Replaced"
+  | "Rejected"
+  | "Expired"
+  | "PendingCancel"
+  | "PendingReplace"
+  | "CancelRejected";
 const inputs: Record<Input, (leaves: number) => OrderInput> = {
   cancel,
   replace,
@@ -42,15 +54,132 @@ const inputs: Record<Input, (leaves: number) => OrderInput> = {
 const I = OrderReason.InvalidTransition;
 const C = OrderReason.OrderClosed;
 const table: Record<string, Record<Input, string>> = {
-  PENDING_NEW: { cancel: "PENDING_CANCEL", replace: OrderReason.NotAcknowledged, New: "NEW", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: "REJECTED", Expired: "EXPIRED", PendingCancel: I, PendingReplace: I, CancelRejected: I },
-  NEW: { cancel: "PENDING_CANCEL", replace: "PENDING_REPLACE", New: "=", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "PENDING_CANCEL", PendingReplace: I, CancelRejected: I },
-  PARTIALLY_FILLED: { cancel: "PENDING_CANCEL", replace: "PENDING_REPLACE", New: "=", Partial: "PARTIALLY_FILLED", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "PENDING_CANCEL", PendingReplace: I, CancelRejected: I },
-  FILLED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: I, Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
-  PENDING_CANCEL: { cancel: OrderReason.CancelPending, replace: OrderReason.CancelPending, New: "=", Partial: "PENDING_CANCEL", Full: "FILLED", Canceled: "CANCELED", Replaced: I, Rejected: I, Expired: "EXPIRED", PendingCancel: "=", PendingReplace: I, CancelRejected: "NEW" },
-  CANCELED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: "=", Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
-  PENDING_REPLACE: { cancel: OrderReason.ReplacePending, replace: OrderReason.ReplacePending, New: "=", Partial: "PENDING_REPLACE", Full: "FILLED", Canceled: "CANCELED", Replaced: "NEW", Rejected: I, Expired: "EXPIRED", PendingCancel: I, PendingReplace: "=", CancelRejected: "NEW" },
-  REJECTED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: I, Replaced: I, Rejected: I, Expired: I, PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
-  EXPIRED: { cancel: C, replace: C, New: I, Partial: C, Full: C, Canceled: I, Replaced: I, Rejected: I, Expired: "=", PendingCancel: I, PendingReplace: I, CancelRejected: "=" },
+  PENDING_NEW: {
+    cancel: "PENDING_CANCEL",
+    replace: OrderReason.NotAcknowledged,
+    New: "NEW",
+    Partial: "PARTIALLY_FILLED",
+    Full: "FILLED",
+    Canceled: "CANCELED",
+    Replaced: I,
+    Rejected: "REJECTED",
+    Expired: "EXPIRED",
+    PendingCancel: I,
+    PendingReplace: I,
+    CancelRejected: I,
+  },
+  NEW: {
+    cancel: "PENDING_CANCEL",
+    replace: "PENDING_REPLACE",
+    New: "=",
+    Partial: "PARTIALLY_FILLED",
+    Full: "FILLED",
+    Canceled: "CANCELED",
+    Replaced: I,
+    Rejected: I,
+    Expired: "EXPIRED",
+    PendingCancel: "PENDING_CANCEL",
+    PendingReplace: I,
+    CancelRejected: I,
+  },
+  PARTIALLY_FILLED: {
+    cancel: "PENDING_CANCEL",
+    replace: "PENDING_REPLACE",
+    New: "=",
+    Partial: "PARTIALLY_FILLED",
+    Full: "FILLED",
+    Canceled: "CANCELED",
+    Replaced: I,
+    Rejected: I,
+    Expired: "EXPIRED",
+    PendingCancel: "PENDING_CANCEL",
+    PendingReplace: I,
+    CancelRejected: I,
+  },
+  FILLED: {
+    cancel: C,
+    replace: C,
+    New: I,
+    Partial: C,
+    Full: C,
+    Canceled: I,
+    Replaced: I,
+    Rejected: I,
+    Expired: I,
+    PendingCancel: I,
+    PendingReplace: I,
+    CancelRejected: "=",
+  },
+  PENDING_CANCEL: {
+    cancel: OrderReason.CancelPending,
+    replace: OrderReason.CancelPending,
+    New: "=",
+    Partial: "PENDING_CANCEL",
+    Full: "FILLED",
+    Canceled: "CANCELED",
+    Replaced: I,
+    Rejected: I,
+    Expired: "EXPIRED",
+    PendingCancel: "=",
+    PendingReplace: I,
+    CancelRejected: "NEW",
+  },
+  CANCELED: {
+    cancel: C,
+    replace: C,
+    New: I,
+    Partial: C,
+    Full: C,
+    Canceled: "=",
+    Replaced: I,
+    Rejected: I,
+    Expired: I,
+    PendingCancel: I,
+    PendingReplace: I,
+    CancelRejected: "=",
+  },
+  PENDING_REPLACE: {
+    cancel: OrderReason.ReplacePending,
+    replace: OrderReason.ReplacePending,
+    New: "=",
+    Partial: "PENDING_REPLACE",
+    Full: "FILLED",
+    Canceled: "CANCELED",
+    Replaced: "NEW",
+    Rejected: I,
+    Expired: "EXPIRED",
+    PendingCancel: I,
+    PendingReplace: "=",
+    CancelRejected: "NEW",
+  },
+  REJECTED: {
+    cancel: C,
+    replace: C,
+    New: I,
+    Partial: C,
+    Full: C,
+    Canceled: I,
+    Replaced: I,
+    Rejected: I,
+    Expired: I,
+    PendingCancel: I,
+    PendingReplace: I,
+    CancelRejected: "=",
+  },
+  EXPIRED: {
+    cancel: C,
+    replace: C,
+    New: I,
+    Partial: C,
+    Full: C,
+    Canceled: I,
+    Replaced: I,
+    Rejected: I,
+    Expired: "=",
+    PendingCancel: I,
+    PendingReplace: I,
+    CancelRejected: "=",
+  },
 };
 
 const statuses = new Set<string>(Object.values(OrdStatus));
@@ -77,7 +206,11 @@ for (const [from, row] of Object.entries(table)) {
         t.equal(o.status(), from, `${input} is refused in ${from}`);
         t.same(o.order(), before, `${input} in ${from} leaves the order unchanged`);
         t.same(domainEvents(emitted), [], `${input} in ${from} emits no domain event`);
-        t.equal(reply?.type === "reply" && !reply.ok ? reply.error.code : "ok", expected, `${input} in ${from} is refused with ${expected}`);
+        t.equal(
+          reply?.type === "reply" && !reply.ok ? reply.error.code : "ok",
+          expected,
+          `${input} in ${from} is refused with ${expected}`,
+        );
       }
     }
   });
@@ -91,7 +224,10 @@ t.test("a replace yields a new version that continues with the new quantity and 
   o.send({ type: "ReplaceOrder", clientOrderId: "c1", quantity: q(20), price: q(101), tsEvent: 1, tsInit: 1, nowUs: 5 });
   t.equal(o.status(), "PENDING_REPLACE");
   const out = o.send(report("REPLACED"));
-  t.same(domainEvents(out).map((e) => e.type), ["OrderReplaced"]);
+  t.same(
+    domainEvents(out).map((e) => e.type),
+    ["OrderReplaced"],
+  );
   t.equal(o.status(), "PARTIALLY_FILLED", "the order goes on partially filled after REPLACED");
   t.match(o.order(), { version: 2, quantity: q(20), price: q(101), cumQty: q(4), leavesQty: q(16) });
   o.send(fill(q(16)));

@@ -52,6 +52,11 @@ export function orderView(o: OrderState): OrderView {
 
 /** GetOrder: a query, it changes nothing. An actor without an order (never submitted) says so by code. */
 export function answerGetOrder(o: OrderState | null, clientOrderId: string): OrderReply | { type: "reply"; ok: true; result: OrderView } {
-  if (o === null) return { type: "reply", ok: false, error: { code: OrderReason.UnknownOrder, message: `clientOrderId ${clientOrderId}: no order was submitted under this id` } };
+  if (o === null)
+    return {
+      type: "reply",
+      ok: false,
+      error: { code: OrderReason.UnknownOrder, message: `clientOrderId ${clientOrderId}: no order was submitted under this id` },
+    };
   return { type: "reply", ok: true, result: orderView(o) };
 }

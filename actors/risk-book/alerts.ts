@@ -13,13 +13,21 @@ const rank: Record<AlertLevel, number> = { OK: 0, WARN: 1, BREACH: 2 };
 
 /** The measured limits: name (shared with the deny reasons), its level, and the measure from totals. */
 export const measuredLimits = [
-  { limit: DenyReason.DailyLoss, level: (b: RiskBook) => b.limits.maxDailyLoss, measure: (b: RiskBook, t: Totals) => b.dayStartEquity - t.equity },
+  {
+    limit: DenyReason.DailyLoss,
+    level: (b: RiskBook) => b.limits.maxDailyLoss,
+    measure: (b: RiskBook, t: Totals) => b.dayStartEquity - t.equity,
+  },
   {
     limit: DenyReason.MaxDrawdown,
     level: (b: RiskBook) => b.limits.maxDrawdown,
     measure: (b: RiskBook, t: Totals) => (t.equity > b.highWaterMark ? 0n : b.highWaterMark - t.equity),
   },
-  { limit: DenyReason.MaxGrossExposure, level: (b: RiskBook) => b.limits.maxGrossExposure, measure: (_b: RiskBook, t: Totals) => t.grossExposure },
+  {
+    limit: DenyReason.MaxGrossExposure,
+    level: (b: RiskBook) => b.limits.maxGrossExposure,
+    measure: (_b: RiskBook, t: Totals) => t.grossExposure,
+  },
   {
     limit: DenyReason.MaxNetExposure,
     level: (b: RiskBook) => b.limits.maxNetExposure,

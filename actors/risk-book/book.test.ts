@@ -20,12 +20,41 @@ const step = fc.oneof(
     fee: fc.integer({ min: 0, max: 100 }),
     order: fc.integer({ min: 0, max: 5 }),
   }),
-  fc.record({ kind: fc.constant("check" as const), i: fc.integer({ min: 0, max: 2 }), buy: fc.boolean(), q: fc.integer({ min: 1, max: 50 }), id: fc.integer({ min: 0, max: 5 }) }),
+  fc.record({
+    kind: fc.constant("check" as const),
+    i: fc.integer({ min: 0, max: 2 }),
+    buy: fc.boolean(),
+    q: fc.integer({ min: 1, max: 50 }),
+    id: fc.integer({ min: 0, max: 5 }),
+  }),
   fc.record({ kind: fc.constant("cancel" as const), id: fc.integer({ min: 0, max: 5 }) }),
-  fc.record({ kind: fc.constant("replace" as const), id: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 1, max: 80 }), p: fc.integer({ min: 50, max: 150 }) }),
-  fc.record({ kind: fc.constant("submit" as const), i: fc.integer({ min: 0, max: 2 }), buy: fc.boolean(), q: fc.integer({ min: 1, max: 50 }), p: fc.integer({ min: 50, max: 150 }), id: fc.integer({ min: 0, max: 5 }) }),
-  fc.record({ kind: fc.constant("venueFill" as const), id: fc.integer({ min: 0, max: 5 }), q: fc.integer({ min: 1, max: 20 }), p: fc.integer({ min: 50, max: 150 }), fee: fc.integer({ min: -50, max: 50 }) }),
-  fc.record({ kind: fc.constant("limits" as const), dd: fc.integer({ min: 1, max: 5000 }), gross: fc.integer({ min: 1000, max: 2_000_000 }), pos: fc.integer({ min: 10, max: 200 }) }),
+  fc.record({
+    kind: fc.constant("replace" as const),
+    id: fc.integer({ min: 0, max: 5 }),
+    q: fc.integer({ min: 1, max: 80 }),
+    p: fc.integer({ min: 50, max: 150 }),
+  }),
+  fc.record({
+    kind: fc.constant("submit" as const),
+    i: fc.integer({ min: 0, max: 2 }),
+    buy: fc.boolean(),
+    q: fc.integer({ min: 1, max: 50 }),
+    p: fc.integer({ min: 50, max: 150 }),
+    id: fc.integer({ min: 0, max: 5 }),
+  }),
+  fc.record({
+    kind: fc.constant("venueFill" as const),
+    id: fc.integer({ min: 0, max: 5 }),
+    q: fc.integer({ min: 1, max: 20 }),
+    p: fc.integer({ min: 50, max: 150 }),
+    fee: fc.integer({ min: -50, max: 50 }),
+  }),
+  fc.record({
+    kind: fc.constant("limits" as const),
+    dd: fc.integer({ min: 1, max: 5000 }),
+    gross: fc.integer({ min: 1000, max: 2_000_000 }),
+    pos: fc.integer({ min: 10, max: 200 }),
+  }),
   fc.record({ kind: fc.constant("kill" as const), on: fc.boolean(), global: fc.boolean() }),
   fc.record({ kind: fc.constant("sod" as const) }),
 );
@@ -51,7 +80,13 @@ function drive(h: BookHarness, steps: Step[]): void {
         });
         break;
       case "check":
-        h.check({ clientOrderId: `o${s.id}`, instrument: instruments[s.i]!, side: s.buy ? "BUY" : "SELL", quantity: px(s.q), orderType: "MARKET" });
+        h.check({
+          clientOrderId: `o${s.id}`,
+          instrument: instruments[s.i]!,
+          side: s.buy ? "BUY" : "SELL",
+          quantity: px(s.q),
+          orderType: "MARKET",
+        });
         break;
       case "cancel":
         h.send({ type: "OrderCanceled", clientOrderId: `o${s.id}` });
@@ -78,11 +113,29 @@ function drive(h: BookHarness, steps: Step[]): void {
       case "venueFill": {
         // The order actor's OrderFilled: no instrument, execId, lastQty/lastPx, a signed fee as a number.
         const side = h.book.pending[`o${s.id}`]?.side ?? "BUY";
-        h.send({ type: "OrderFilled", clientOrderId: `o${s.id}`, execId: `E${++fillNo}`, side, lastQty: px(s.q), lastPx: px(s.p), fee: s.fee * 1000, liquidity: "TAKER", cumQty: px(s.q), leavesQty: 0, avgPx: px(s.p), venueSeq: fillNo });
+        h.send({
+          type: "OrderFilled",
+          clientOrderId: `o${s.id}`,
+          execId: `E${++fillNo}`,
+          side,
+          lastQty: px(s.q),
+          lastPx: px(s.p),
+          fee: s.fee * 1000,
+          liquidity: "TAKER",
+          cumQty: px(s.q),
+          leavesQty: 0,
+          avgPx: px(s.p),
+          venueSeq: fillNo,
+        });
         break;
       }
       case "limits":
-        h.limits({ maxDrawdown: { hard: money(String(s.dd)) }, maxGrossExposure: { hard: money(String(s.gross)) }, maxPosition: px(s.pos), orderRate: { maxOrders: 3, windowUs: 5_000 } });
+        h.limits({
+          maxDrawdown: { hard: money(String(s.dd)) },
+          maxGrossExposure: { hard: money(String(s.gross)) },
+          maxPosition: px(s.pos),
+          orderRate: { maxOrders: 3, windowUs: 5_000 },
+        });
         break;
       case "kill":
         h.send({ type: s.on ? "EngageKillSwitch" : "ReleaseKillSwitch", scope: s.global ? "GLOBAL" : "BOOK", by: "ops", reason: "drill" });
@@ -171,9 +224,15 @@ t.test("alerts are raised once per crossing, not on every tick", async (t) => {
   h.mark(AAPL, px(12)); // high-water mark + 200
   const alerts = () => h.journal.filter((e) => e.type === "LimitWarning" || e.type === "LimitBreached" || e.type === "LimitCleared");
   for (const p of [11.1, 11.15, 11.05]) h.mark(AAPL, px(p)); // drawdown 90, 85, 95: one warning
-  t.same(alerts().map((e) => [e.type, e.level]), [["LimitWarning", "WARN"]]);
+  t.same(
+    alerts().map((e) => [e.type, e.level]),
+    [["LimitWarning", "WARN"]],
+  );
   for (const p of [10.95, 10.9, 10.8]) h.mark(AAPL, px(p)); // 105, 110, 120: one breach
-  t.same(alerts().map((e) => e.type), ["LimitWarning", "LimitBreached"]);
+  t.same(
+    alerts().map((e) => e.type),
+    ["LimitWarning", "LimitBreached"],
+  );
   const breach = alerts()[1];
   if (breach?.type === "LimitBreached") {
     t.equal(breach.limit, "MAX_DRAWDOWN");
@@ -183,7 +242,10 @@ t.test("alerts are raised once per crossing, not on every tick", async (t) => {
   h.mark(AAPL, px(11.5)); // 50: cleared
   h.mark(AAPL, px(11.6));
   h.mark(AAPL, px(11.1)); // 90: warning again
-  t.same(alerts().map((e) => `${e.type}:${e.level}`), ["LimitWarning:WARN", "LimitBreached:BREACH", "LimitCleared:OK", "LimitWarning:WARN"]);
+  t.same(
+    alerts().map((e) => `${e.type}:${e.level}`),
+    ["LimitWarning:WARN", "LimitBreached:BREACH", "LimitCleared:OK", "LimitWarning:WARN"],
+  );
 });
 
 t.test("the high-water mark is journaled only when it rises by hwmStep", async (t) => {
@@ -191,7 +253,10 @@ t.test("the high-water mark is journaled only when it rises by hwmStep", async (
   h.fill({ side: "BUY", quantity: px(100), price: px(10) });
   for (const p of [10.05, 10.09, 10.1, 10.15, 10.2]) h.mark(AAPL, px(p));
   const raised = h.journal.filter((e) => e.type === "HighWaterMarkRaised");
-  t.same(raised.map((e) => (e.type === "HighWaterMarkRaised" ? e.equity : 0n)), [money("1000010"), money("1000020")]);
+  t.same(
+    raised.map((e) => (e.type === "HighWaterMarkRaised" ? e.equity : 0n)),
+    [money("1000010"), money("1000020")],
+  );
 });
 
 t.test("SetRiskLimits journals who changed what, and bad limits are refused naming the field", async (t) => {

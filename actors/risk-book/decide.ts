@@ -3,7 +3,20 @@
  * checks (high-water mark, alerts) see the earlier events' effect. The caller journals `events`, adopts `book`
  * (which equals folding `events` into the old book) and sends `reply`.
  */
-import { type CancelOrder, type CheckOrder, type OrderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, instrumentSpec, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay } from "../domain/index.ts";
+import {
+  type CancelOrder,
+  type CheckOrder,
+  type OrderFilledFields,
+  type ReplaceOrder,
+  type SubmitOrder,
+  type EngageKillSwitch,
+  type FillFields,
+  instrumentSpec,
+  type RegisterInstrument,
+  type ReleaseKillSwitch,
+  type SetRiskLimits,
+  type StartOfDay,
+} from "../domain/index.ts";
 import { subjects, type Forward, type ReplyError, errorMessage } from "../contract/index.ts";
 import { alertEvents } from "./alerts.ts";
 import { DenyReason } from "./deny-reason.ts";
@@ -66,19 +79,48 @@ type CheckOrderCommand = Omit<CheckOrder, "tsEvent" | "tsInit"> & Partial<Pick<C
  * A retried check of an order already approved with the same instrument, side and quantity is approved again
  * without a new event (request/reply is at-least-once).
  */
-export function decideCheckOrder(book: RiskBook, cmd: CheckOrderCommand, marks: MarkTable, nowUs: number, forwarded?: Record<string, unknown>): BookDecision {
+export function decideCheckOrder(
+  book: RiskBook,
+  cmd: CheckOrderCommand,
+  marks: MarkTable,
+  nowUs: number,
+  forwarded?: Record<string, unknown>,
+): BookDecision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
   if (prior && differingTerm(prior, cmd) === "none") {
     return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId, retried: true }));
   }
   const r = checkOrder(book, book.limits, cmd, marks, nowUs);
-  const base = { clientOrderId: cmd.clientOrderId, instrument: cmd.instrument, side: cmd.side, quantity: cmd.quantity, strategy: cmd.strategy };
+  const base = {
+    clientOrderId: cmd.clientOrderId,
+    instrument: cmd.instrument,
+    side: cmd.side,
+    quantity: cmd.quantity,
+    strategy: cmd.strategy,
+  };
   if (r.ok) {
-    d.record({ type: "OrderApproved", ...base, price: r.price, ...(cmd.positionSide ? { positionSide: cmd.positionSide } : {}), ...(forwarded ? { order: forwarded } : {}), tsEvent: nowUs, tsInit: nowUs });
+    d.record({
+      type: "OrderApproved",
+      ...base,
+      price: r.price,
+      ...(cmd.positionSide ? { positionSide: cmd.positionSide } : {}),
+      ...(forwarded ? { order: forwarded } : {}),
+      tsEvent: nowUs,
+      tsInit: nowUs,
+    });
     return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId }));
   }
-  d.record({ type: "OrderDenied", ...base, reason: r.reason, message: r.message, limit: r.limit, value: r.value, tsEvent: nowUs, tsInit: nowUs });
+  d.record({
+    type: "OrderDenied",
+    ...base,
+    reason: r.reason,
+    message: r.message,
+    limit: r.limit,
+    value: r.value,
+    tsEvent: nowUs,
+    tsInit: nowUs,
+  });
   return d.done(fail(r.reason, r.message));
 }
 
@@ -91,7 +133,12 @@ export function decideFill(book: RiskBook, fill: FillFields, marks: MarkTable, n
   const d = new Decider(book);
   if (book.recentFills.includes(fill.fillId)) return d.done(ok({ applied: false, duplicate: true }));
   if (!book.instruments[fill.instrument]) {
-    return d.done(fail(DenyReason.UnknownInstrument, `fill ${fill.fillId}: book ${book.book} has no instrument ${fill.instrument}; RegisterInstrument first`));
+    return d.done(
+      fail(
+        DenyReason.UnknownInstrument,
+        `fill ${fill.fillId}: book ${book.book} has no instrument ${fill.instrument}; RegisterInstrument first`,
+      ),
+    );
   }
   const { positionSide, clientOrderId, leavesQty, strategy, ...rest } = fill;
   d.record({
@@ -152,7 +199,12 @@ const sameLimits = (a: unknown, b: unknown): boolean => {
   return text(a) === text(b);
 };
 
-export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "limits" | "by" | "reason">, marks: MarkTable, nowUs: number): BookDecision {
+export function decideSetRiskLimits(
+  book: RiskBook,
+  cmd: Pick<SetRiskLimits, "limits" | "by" | "reason">,
+  marks: MarkTable,
+  nowUs: number,
+): BookDecision {
   const d = new Decider(book);
   let limits: ReturnType<typeof parseRiskLimits>;
   try {
@@ -163,19 +215,35 @@ export function decideSetRiskLimits(book: RiskBook, cmd: Pick<SetRiskLimits, "li
   // Re-applying the same limits (a configuration replayed on placement) is not a change: nothing to audit.
   // Both answers carry the limits in force, so a caller (the gateway's SetLimits) shows what the book holds.
   if (sameLimits(book.limits, limits)) return d.done(ok(book.limits));
-  d.record({ type: "RiskLimitsChanged", by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), old: book.limits, new: limits, tsEvent: nowUs, tsInit: nowUs });
+  d.record({
+    type: "RiskLimitsChanged",
+    by: cmd.by,
+    ...(cmd.reason ? { reason: cmd.reason } : {}),
+    old: book.limits,
+    new: limits,
+    tsEvent: nowUs,
+    tsInit: nowUs,
+  });
   reassess(d, marks, nowUs);
   return d.done(ok(d.book.limits));
 }
 
 const engagedSwitch = (book: RiskBook, scope: string, strategy: string | undefined) =>
-  scope === "GLOBAL" ? book.killSwitch.global : scope === "STRATEGY" ? (book.killSwitch.strategies?.[strategy ?? ""] ?? null) : book.killSwitch.book;
+  scope === "GLOBAL"
+    ? book.killSwitch.global
+    : scope === "STRATEGY"
+      ? (book.killSwitch.strategies?.[strategy ?? ""] ?? null)
+      : book.killSwitch.book;
 
 /**
  * Engaging a kill switch journals it and cancels the open orders in its scope (the strategy's, or all of the
  * book's): new orders are refused, working ones withdrawn. Cancels go to the order actors, as an operator's would.
  */
-export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): BookDecision {
+export function decideEngageKillSwitch(
+  book: RiskBook,
+  cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason" | "strategy">,
+  nowUs: number,
+): BookDecision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
   const engaged = engagedSwitch(book, scope, cmd.strategy);
@@ -187,12 +255,25 @@ export function decideEngageKillSwitch(book: RiskBook, cmd: Pick<EngageKillSwitc
   return d.done(ok({ engaged: true, already: engaged !== null, canceled: cancels.length }), cancels);
 }
 
-export function decideReleaseKillSwitch(book: RiskBook, cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">, nowUs: number): BookDecision {
+export function decideReleaseKillSwitch(
+  book: RiskBook,
+  cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">,
+  nowUs: number,
+): BookDecision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
   const engaged = engagedSwitch(book, scope, cmd.strategy);
   const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : {};
-  if (engaged) d.record({ type: "KillSwitchReleased", scope, ...scoped, by: cmd.by, ...(cmd.reason ? { reason: cmd.reason } : {}), tsEvent: nowUs, tsInit: nowUs });
+  if (engaged)
+    d.record({
+      type: "KillSwitchReleased",
+      scope,
+      ...scoped,
+      by: cmd.by,
+      ...(cmd.reason ? { reason: cmd.reason } : {}),
+      tsEvent: nowUs,
+      tsInit: nowUs,
+    });
   return d.done(ok({ engaged: false, already: engaged === null }));
 }
 
@@ -231,7 +312,12 @@ const forwardOrder = (clientOrderId: string, order: Record<string, unknown>): Fo
  * journaled it, so "accepted" means the order exists. A retried, already approved order is forwarded again: the
  * order entity is keyed by clientOrderId and answers the duplicate as the order it already is.
  */
-export function decideSubmitOrder(book: RiskBook, cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): BookDecision {
+export function decideSubmitOrder(
+  book: RiskBook,
+  cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>,
+  marks: MarkTable,
+  nowUs: number,
+): BookDecision {
   const { type: _t, nowUs: _n, redelivered: _r, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
   const d = decideCheckOrder(book, cmd, marks, nowUs, order);
   if (!d.reply?.ok) return d;
@@ -247,7 +333,10 @@ export function approvedOrderForwards(book: RiskBook): Forward[] {
 }
 
 /** Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. */
-export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>): BookDecision {
+export function decideCancelOrder(
+  book: RiskBook,
+  cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>,
+): BookDecision {
   const { type: _t, nowUs: _n, ...cancel } = cmd as typeof cmd & { type?: string; nowUs?: number };
   return new Decider(book).done(ok({ forwarded: true }), [toOrderActor(cmd.clientOrderId, { ...cancel, type: "CancelOrder" })]);
 }
@@ -257,10 +346,21 @@ export function decideCancelOrder(book: RiskBook, cmd: Omit<CancelOrder, "tsEven
  * filled (at the new price, or the reserved one) is checked, and on approval OrderReplaceApproved moves the
  * reservation and the replace goes on to the order actor.
  */
-export function decideReplaceOrder(book: RiskBook, cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>, marks: MarkTable, nowUs: number): BookDecision {
+export function decideReplaceOrder(
+  book: RiskBook,
+  cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>,
+  marks: MarkTable,
+  nowUs: number,
+): BookDecision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
-  if (!prior) return d.done(fail(DenyReason.UnknownOrder, `${DenyReason.UnknownOrder}: book ${book.book} has no open approved order ${cmd.clientOrderId} to replace`));
+  if (!prior)
+    return d.done(
+      fail(
+        DenyReason.UnknownOrder,
+        `${DenyReason.UnknownOrder}: book ${book.book} has no open approved order ${cmd.clientOrderId} to replace`,
+      ),
+    );
   const quantity = cmd.quantity ?? prior.quantity;
   const remaining = quantity - (prior.quantity - prior.remaining);
   const { [prior.clientOrderId]: _own, ...others } = book.pending;
@@ -270,19 +370,46 @@ export function decideReplaceOrder(book: RiskBook, cmd: Omit<ReplaceOrder, "tsEv
       ? checkOrder(
           without,
           book.limits,
-          { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, orderType: "LIMIT", quantity: remaining, price: cmd.price ?? prior.price, strategy: prior.strategy },
+          {
+            clientOrderId: prior.clientOrderId,
+            instrument: prior.instrument,
+            side: prior.side,
+            orderType: "LIMIT",
+            quantity: remaining,
+            price: cmd.price ?? prior.price,
+            strategy: prior.strategy,
+          },
           marks,
           nowUs,
         )
       : ({ ok: true, price: cmd.price ?? prior.price } as const);
   const base = { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, quantity, strategy: prior.strategy };
   if (!r.ok) {
-    d.record({ type: "OrderDenied", ...base, reason: r.reason, message: r.message, limit: r.limit, value: r.value, tsEvent: nowUs, tsInit: nowUs });
+    d.record({
+      type: "OrderDenied",
+      ...base,
+      reason: r.reason,
+      message: r.message,
+      limit: r.limit,
+      value: r.value,
+      tsEvent: nowUs,
+      tsInit: nowUs,
+    });
     return d.done(fail(r.reason, r.message));
   }
-  d.record({ type: "OrderReplaceApproved", clientOrderId: prior.clientOrderId, quantity, price: r.price, strategy: prior.strategy, tsEvent: nowUs, tsInit: nowUs });
+  d.record({
+    type: "OrderReplaceApproved",
+    clientOrderId: prior.clientOrderId,
+    quantity,
+    price: r.price,
+    strategy: prior.strategy,
+    tsEvent: nowUs,
+    tsInit: nowUs,
+  });
   const { type: _t, nowUs: _n, ...replace } = cmd as typeof cmd & { type?: string; nowUs?: number };
-  return d.done(ok({ approved: true, clientOrderId: prior.clientOrderId }), [toOrderActor(prior.clientOrderId, { ...replace, type: "ReplaceOrder" })]);
+  return d.done(ok({ approved: true, clientOrderId: prior.clientOrderId }), [
+    toOrderActor(prior.clientOrderId, { ...replace, type: "ReplaceOrder" }),
+  ]);
 }
 
 /** The order actor's OrderFilled in the book's fill shape; the instrument comes from the order's reservation. */

@@ -35,8 +35,10 @@ export interface EquityPoint {
 }
 
 export function emptyEquityCurve(config: EquityCurveConfig = defaultEquityCurveConfig): EquityCurve {
-  if (!(Number.isSafeInteger(config.everyUs) && config.everyUs > 0)) throw new Error(`equityCurve.everyUs: must be a positive integer, got ${config.everyUs}`);
-  if (!(Number.isSafeInteger(config.capacity) && config.capacity > 0)) throw new Error(`equityCurve.capacity: must be a positive integer, got ${config.capacity}`);
+  if (!(Number.isSafeInteger(config.everyUs) && config.everyUs > 0))
+    throw new Error(`equityCurve.everyUs: must be a positive integer, got ${config.everyUs}`);
+  if (!(Number.isSafeInteger(config.capacity) && config.capacity > 0))
+    throw new Error(`equityCurve.capacity: must be a positive integer, got ${config.capacity}`);
   return { everyUs: config.everyUs, capacity: config.capacity, ts: [], equity: [], head: 0, lastUs: 0 };
 }
 

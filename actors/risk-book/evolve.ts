@@ -68,7 +68,8 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       return { ...book, alertLevels: { ...book.alertLevels, [e.limit]: e.level } };
     case "KillSwitchEngaged": {
       const state = { by: e.by, reason: e.reason, atUs: e.tsEvent };
-      if (e.scope === "STRATEGY") return { ...book, killSwitch: { ...book.killSwitch, strategies: { ...book.killSwitch.strategies, [e.strategy ?? ""]: state } } };
+      if (e.scope === "STRATEGY")
+        return { ...book, killSwitch: { ...book.killSwitch, strategies: { ...book.killSwitch.strategies, [e.strategy ?? ""]: state } } };
       return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: state } };
     }
     case "KillSwitchReleased": {

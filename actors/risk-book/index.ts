@@ -4,7 +4,16 @@ export * from "./decide.ts";
 export { DenyReason, denyReasonDescriptions, denyReasonTable, denyReasons } from "./deny-reason.ts";
 export { instrumentLimits, noLimits, parseRiskLimits, RiskLimitsError, warnLevel } from "./limits.ts";
 export { type RiskBookContext, type RiskBookInputEvent, type RiskBookMachineInput, riskBookMachine, route } from "./machine.ts";
-export { defaultEquityCurveConfig, type EquityCurve, type EquityCurveConfig, type EquityPoint, emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
+export {
+  defaultEquityCurveConfig,
+  type EquityCurve,
+  type EquityCurveConfig,
+  type EquityPoint,
+  emptyEquityCurve,
+  equityPoints,
+  sampleDue,
+  sampleEquity,
+} from "./equity-curve.ts";
 export * from "./portfolio.ts";
 export { type CheckResult, checkOrder, type LimitValue, type OrderToCheck, valuationPrice } from "./pre-trade.ts";
 export { type LimitUsage, type PositionLine, type RiskReport, riskReport } from "./report.ts";

@@ -10,7 +10,29 @@
  * Each domain event is also an input that re-applies it (replay), emitting nothing.
  */
 import { enqueueActions, setup } from "xstate";
-import { type CancelOrder, type CheckOrder, type OrderFilledFields, type orderClosedTypes, orderFilledFields, type ReplaceOrder, type SubmitOrder, type EngageKillSwitch, type FillFields, fillFields, type GetEquityCurve, type GetRiskLimits, type GetRiskReport, type MarkPrice, type Quote, riskBookEventTypes, type RegisterInstrument, type ReleaseKillSwitch, type SetRiskLimits, type StartOfDay, type Trade } from "../domain/index.ts";
+import {
+  type CancelOrder,
+  type CheckOrder,
+  type OrderFilledFields,
+  type orderClosedTypes,
+  orderFilledFields,
+  type ReplaceOrder,
+  type SubmitOrder,
+  type EngageKillSwitch,
+  type FillFields,
+  fillFields,
+  type GetEquityCurve,
+  type GetRiskLimits,
+  type GetRiskReport,
+  type MarkPrice,
+  type Quote,
+  riskBookEventTypes,
+  type RegisterInstrument,
+  type ReleaseKillSwitch,
+  type SetRiskLimits,
+  type StartOfDay,
+  type Trade,
+} from "../domain/index.ts";
 import { type Emitted, type ForwardRefused, messageDef } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
@@ -124,7 +146,14 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
       return {
         book,
         events: [],
-        reply: { type: "reply", ok: false, error: { code: DenyReason.UnknownOrder, message: `fill ${f.execId} of order ${f.clientOrderId}: the book has no open order ${f.clientOrderId} and the fill names no instrument` } },
+        reply: {
+          type: "reply",
+          ok: false,
+          error: {
+            code: DenyReason.UnknownOrder,
+            message: `fill ${f.execId} of order ${f.clientOrderId}: the book has no open order ${f.clientOrderId} and the fill names no instrument`,
+          },
+        },
       };
     }
     case "SubmitOrder":
@@ -172,7 +201,8 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
 
 function answer(ctx: RiskBookContext, e: RiskBookInputEvent, q: Query): unknown {
   if (q === "limits") return ctx.book.limits;
-  if (q === "equityCurve" && e.type === "GetEquityCurve") return { points: equityPoints(ctx.equityCurve, e.fromUs, e.toUs, e.limit ?? 1000) };
+  if (q === "equityCurve" && e.type === "GetEquityCurve")
+    return { points: equityPoints(ctx.equityCurve, e.fromUs, e.toUs, e.limit ?? 1000) };
   return riskReport(ctx.book, ctx.marks, ctx.returns);
 }
 

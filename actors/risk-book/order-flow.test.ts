@@ -20,7 +20,20 @@ const submit = (h: BookHarness, clientOrderId: string, quantity: number, price =
   });
 
 const venueFill = (h: BookHarness, clientOrderId: string, execId: string, lastQty: number, leavesQty: number, fee = 0) =>
-  h.send({ type: "OrderFilled", clientOrderId, execId, side: "BUY", lastQty, lastPx: px(10), fee, liquidity: "MAKER", cumQty: lastQty, leavesQty, avgPx: px(10), venueSeq: 1 });
+  h.send({
+    type: "OrderFilled",
+    clientOrderId,
+    execId,
+    side: "BUY",
+    lastQty,
+    lastPx: px(10),
+    fee,
+    liquidity: "MAKER",
+    cumQty: lastQty,
+    leavesQty,
+    avgPx: px(10),
+    venueSeq: 1,
+  });
 
 t.test("an approved SubmitOrder is forwarded to its order actor, a denied one is not", async (t) => {
   const h = new BookHarness();
@@ -69,7 +82,11 @@ t.test("a replace is checked as the order it becomes, net of what has filled", a
   h.limits({ maxPosition: px(100) });
   submit(h, "a", px(50));
   venueFill(h, "a", "E1", px(20), px(30));
-  t.equal(denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100) + 1 })), DenyReason.MaxPosition, "20 filled + 80 + 1 unit");
+  t.equal(
+    denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100) + 1 })),
+    DenyReason.MaxPosition,
+    "20 filled + 80 + 1 unit",
+  );
   t.equal(h.book.pending.a?.remaining, px(30), "a denied replace leaves the reservation");
   t.ok(approved(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100), price: px(10.01) })));
   t.match(h.book.pending.a, { quantity: px(100), remaining: px(80), price: px(10.01) });

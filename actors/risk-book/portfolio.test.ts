@@ -38,7 +38,9 @@ for (const mode of ["NETTING", "HEDGING"] as const) {
           if (netQuantity(p, i) !== expected) return false;
         }
         // A hedging leg never holds the other direction.
-        return Object.values(p.positions).every((pos) => (pos.leg === "LONG" ? pos.quantity >= 0 : pos.leg === "SHORT" ? pos.quantity <= 0 : true));
+        return Object.values(p.positions).every((pos) =>
+          pos.leg === "LONG" ? pos.quantity >= 0 : pos.leg === "SHORT" ? pos.quantity <= 0 : true,
+        );
       }),
     );
     t.pass();
@@ -62,7 +64,14 @@ for (const mode of ["NETTING", "HEDGING"] as const) {
 t.test("a round trip realises exactly its cash flows and leaves no cost basis", async (t) => {
   let p = emptyPortfolio("NETTING", 0n);
   const f = (side: "BUY" | "SELL", q: number, price: number, id: string): FillFields => ({
-    fillId: id, instrument: ES, side, quantity: fromNumber(q), price: fromNumber(price), fee: 0n, tsEvent: 0, tsInit: 0,
+    fillId: id,
+    instrument: ES,
+    side,
+    quantity: fromNumber(q),
+    price: fromNumber(price),
+    fee: 0n,
+    tsEvent: 0,
+    tsInit: 0,
   });
   const mult = specTable[ES]!.multiplier;
   p = applyFill(p, f("BUY", 3, 4000.25, "a"), mult).portfolio;
@@ -89,7 +98,11 @@ t.test("hedging mode holds long and short legs of one instrument separately", as
   t.equal(p.positions[`${AAPL}|SHORT`]!.quantity, fromNumber(-4));
   t.equal(netQuantity(p, AAPL), fromNumber(6));
   t.equal(p.realisedPnl, 0n, "nothing closed");
-  p = applyFill(p, { ...base, fillId: "3", side: "SELL", quantity: fromNumber(3), price: fromNumber(105), positionSide: "LONG" }, SCALE).portfolio;
+  p = applyFill(
+    p,
+    { ...base, fillId: "3", side: "SELL", quantity: fromNumber(3), price: fromNumber(105), positionSide: "LONG" },
+    SCALE,
+  ).portfolio;
   t.equal(p.positions[`${AAPL}|LONG`]!.quantity, fromNumber(7), "positionSide LONG closes the long leg");
   t.equal(p.realisedPnl, BigInt(fromNumber(15)), "3 × (105 − 100)");
   const tot = totals(p, specTable, { [AAPL]: { last: fromNumber(100) } }, "LAST");
@@ -99,7 +112,11 @@ t.test("hedging mode holds long and short legs of one instrument separately", as
 
 t.test("the mark is the mid or the last trade as configured, the other as fallback", async (t) => {
   let p = emptyPortfolio("NETTING", 0n);
-  p = applyFill(p, { fillId: "1", instrument: AAPL, side: "BUY", quantity: fromNumber(1), price: fromNumber(100), fee: 0n, tsEvent: 0, tsInit: 0 }, SCALE).portfolio;
+  p = applyFill(
+    p,
+    { fillId: "1", instrument: AAPL, side: "BUY", quantity: fromNumber(1), price: fromNumber(100), fee: 0n, tsEvent: 0, tsInit: 0 },
+    SCALE,
+  ).portfolio;
   const marks: MarkTable = { [AAPL]: { bid: fromNumber(101), ask: fromNumber(103), last: fromNumber(110) } };
   t.equal(totals(p, specTable, marks, "MID").unrealisedPnl, BigInt(fromNumber(2)));
   t.equal(totals(p, specTable, marks, "LAST").unrealisedPnl, BigInt(fromNumber(10)));

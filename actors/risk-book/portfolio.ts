@@ -11,7 +11,18 @@
  *   and never feeds back into P&L.
  * With these, equity − starting cash = realised + unrealised − fees holds exactly, not approximately.
  */
-import { type FillFields, type InstrumentSpec, type MarkSource, type Money, type PositionLeg, type PositionMode, type Price, type Quantity, SCALE, Side } from "../domain/index.ts";
+import {
+  type FillFields,
+  type InstrumentSpec,
+  type MarkSource,
+  type Money,
+  type PositionLeg,
+  type PositionMode,
+  type Price,
+  type Quantity,
+  SCALE,
+  Side,
+} from "../domain/index.ts";
 
 const SCALE_N = BigInt(SCALE);
 const S2 = SCALE_N * SCALE_N;
@@ -49,7 +60,13 @@ export interface Mark {
 }
 export type MarkTable = Record<string, Mark>;
 
-export const emptyPortfolio = (mode: PositionMode, cash: Money = 0n): Portfolio => ({ mode, positions: {}, cash, realisedPnl: 0n, fees: 0n });
+export const emptyPortfolio = (mode: PositionMode, cash: Money = 0n): Portfolio => ({
+  mode,
+  positions: {},
+  cash,
+  realisedPnl: 0n,
+  fees: 0n,
+});
 
 export const positionKey = (instrument: string, leg: PositionLeg): string => (leg === "NET" ? instrument : `${instrument}|${leg}`);
 

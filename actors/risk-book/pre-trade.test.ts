@@ -41,7 +41,13 @@ async function boundary(
 const big = (n: number) => BigInt(n);
 
 t.test("maxOrderQuantity denies exactly one unit over the limit", (t) =>
-  boundary(t, DenyReason.MaxOrderQuantity, (d) => ({ maxOrderQuantity: px(100) - d }), (h) => h.mark(AAPL, px(10)), { side: "BUY", quantity: px(100), price: px(10) }),
+  boundary(
+    t,
+    DenyReason.MaxOrderQuantity,
+    (d) => ({ maxOrderQuantity: px(100) - d }),
+    (h) => h.mark(AAPL, px(10)),
+    { side: "BUY", quantity: px(100), price: px(10) },
+  ),
 );
 
 t.test("a per-instrument maxOrderQuantity overrides the book's", async (t) => {
@@ -54,12 +60,18 @@ t.test("a per-instrument maxOrderQuantity overrides the book's", async (t) => {
 
 t.test("maxOrderNotional denies exactly one unit over the limit, multiplier included", (t) =>
   // 2 ES @ 4000 × 50 = 400 000
-  boundary(t, DenyReason.MaxOrderNotional, (d) => ({ maxOrderNotional: money("400000") - big(d) }), (h) => h.mark(ES, px(4000)), {
-    instrument: ES,
-    side: "BUY",
-    quantity: px(2),
-    price: px(4000),
-  }),
+  boundary(
+    t,
+    DenyReason.MaxOrderNotional,
+    (d) => ({ maxOrderNotional: money("400000") - big(d) }),
+    (h) => h.mark(ES, px(4000)),
+    {
+      instrument: ES,
+      side: "BUY",
+      quantity: px(2),
+      price: px(4000),
+    },
+  ),
 );
 
 t.test("maxPosition counts the position, the pending orders and the order (worst case)", (t) =>
@@ -109,14 +121,14 @@ t.test("maxNetExposure takes the worse of all buys or all sells filling", (t) =>
 );
 
 t.test("the price collar denies a limit price one unit beyond the bps band around the last trade", async (t) => {
-    // 50 bps of 100 = 0.5
-    const h = new BookHarness();
-    h.mark(AAPL, px(100));
-    h.limits({ priceCollarBps: 50 });
-    t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(100.5) })), "at the band: allowed");
-    t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(100.5) + 1 })), DenyReason.PriceCollar, "one unit beyond: denied");
-    t.ok(approved(h.check({ side: "SELL", quantity: px(1), price: px(99.5) })), "the lower edge: allowed");
-    t.equal(denialCode(h.check({ side: "SELL", quantity: px(1), price: px(99.5) - 1 })), DenyReason.PriceCollar);
+  // 50 bps of 100 = 0.5
+  const h = new BookHarness();
+  h.mark(AAPL, px(100));
+  h.limits({ priceCollarBps: 50 });
+  t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(100.5) })), "at the band: allowed");
+  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(100.5) + 1 })), DenyReason.PriceCollar, "one unit beyond: denied");
+  t.ok(approved(h.check({ side: "SELL", quantity: px(1), price: px(99.5) })), "the lower edge: allowed");
+  t.equal(denialCode(h.check({ side: "SELL", quantity: px(1), price: px(99.5) - 1 })), DenyReason.PriceCollar);
 });
 
 t.test("the order rate allows maxOrders approvals per strategy in the sliding window, then denies", async (t) => {
@@ -188,13 +200,21 @@ t.test("reduce-only mode allows an order down to flat and denies one unit more, 
   h.fill({ side: "BUY", quantity: px(100), price: px(10) });
   h.limits({ reduceOnly: true });
   t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(10) })), DenyReason.ReduceOnly, "a buy adds to the long");
-  t.equal(denialCode(h.check({ side: "SELL", quantity: px(100) + 1, price: px(10) })), DenyReason.ReduceOnly, "one unit more than flat flips");
+  t.equal(
+    denialCode(h.check({ side: "SELL", quantity: px(100) + 1, price: px(10) })),
+    DenyReason.ReduceOnly,
+    "one unit more than flat flips",
+  );
   t.ok(approved(h.check({ side: "SELL", quantity: px(60), price: px(10) })), "reduces");
   t.equal(denialCode(h.check({ side: "SELL", quantity: px(40) + 1, price: px(10) })), DenyReason.ReduceOnly, "pending sells count");
   t.ok(approved(h.check({ side: "SELL", quantity: px(40), price: px(10) })), "exactly to flat with the pending sell");
   const g = new BookHarness();
   g.mark(AAPL, px(10));
-  t.equal(denialCode(g.check({ side: "BUY", quantity: px(1), price: px(10), reduceOnly: true })), DenyReason.ReduceOnly, "a reduce-only order on a flat book");
+  t.equal(
+    denialCode(g.check({ side: "BUY", quantity: px(1), price: px(10), reduceOnly: true })),
+    DenyReason.ReduceOnly,
+    "a reduce-only order on a flat book",
+  );
 });
 
 t.test("book and global kill switches deny new orders until released", async (t) => {
@@ -241,7 +261,11 @@ t.test("two orders that each fit but not together: the second is denied by the f
   t.ok(approved(h.check({ clientOrderId: "b", side: "BUY", quantity: px(60), price: px(10) })), "after the first closed");
   h.fill({ clientOrderId: "b", side: "BUY", quantity: px(20), price: px(10), leavesQty: px(40) });
   t.equal(h.book.pending.b?.remaining, px(40), "a partial fill moves quantity from pending to the position");
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(40) + 1, price: px(10) })), DenyReason.MaxPosition, "20 filled + 40 pending + 40 = 100");
+  t.equal(
+    denialCode(h.check({ side: "BUY", quantity: px(40) + 1, price: px(10) })),
+    DenyReason.MaxPosition,
+    "20 filled + 40 pending + 40 = 100",
+  );
 });
 
 t.test("a retried check of an approved order is approved again without a second reservation", async (t) => {

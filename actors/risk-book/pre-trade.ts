@@ -7,7 +7,16 @@
  * passes even when the book is already over a limit (e.g. after limits were lowered). Exposure is valued at
  * each instrument's mark (book mark source), else its last fill price, else the pending or new order's price.
  */
-import { formatFixed, type Money, type OrderType, type PositionLeg, type Price, type Quantity, type RiskLimits, type Side } from "../domain/index.ts";
+import {
+  formatFixed,
+  type Money,
+  type OrderType,
+  type PositionLeg,
+  type Price,
+  type Quantity,
+  type RiskLimits,
+  type Side,
+} from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
 import { absMoney as abs, contractValue, type MarkTable, markPrice, maxMoney, netQuantity, totals } from "./portfolio.ts";
@@ -38,7 +47,7 @@ export function differingTerm(prior: PendingOrder, order: OrderToCheck): string 
 
 export type LimitValue = bigint | number | string;
 export type CheckResult =
-  | { ok: true; /** the price the order's exposure is reserved at */ price: Price }
+  | { ok: true /** the price the order's exposure is reserved at */; price: Price }
   | { ok: false; reason: DenyReason; message: string; limit: LimitValue; value: LimitValue };
 
 const deny = (reason: DenyReason, message: string, limit: LimitValue, value: LimitValue): CheckResult => ({
@@ -171,18 +180,29 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
   }
   const strategySwitch = book.killSwitch.strategies?.[order.strategy];
   if (strategySwitch) {
-    return deny(DenyReason.StrategyKillSwitch, `kill switch of strategy ${order.strategy} engaged by ${strategySwitch.by} (${strategySwitch.reason})`, "released", "engaged");
+    return deny(
+      DenyReason.StrategyKillSwitch,
+      `kill switch of strategy ${order.strategy} engaged by ${strategySwitch.by} (${strategySwitch.reason})`,
+      "released",
+      "engaged",
+    );
   }
   const spec = book.instruments[i];
   if (!spec) return deny(DenyReason.UnknownInstrument, `book ${book.book} has no instrument ${i}`, "registered", "unknown");
   const prior = book.pending[order.clientOrderId];
   if (prior) {
     const differs = differingTerm(prior, order);
-    return deny(DenyReason.DuplicateOrder, `clientOrderId ${order.clientOrderId} names an open order with other terms (${differs})`, "unique", order.clientOrderId);
+    return deny(
+      DenyReason.DuplicateOrder,
+      `clientOrderId ${order.clientOrderId} names an open order with other terms (${differs})`,
+      "unique",
+      order.clientOrderId,
+    );
   }
   const valuation = valuationPrice(book, market, i);
   const orderPrice = order.price ?? valuation;
-  if (orderPrice === undefined) return deny(DenyReason.NoReferencePrice, `market order on ${i} and no mark or fill price is known`, "a price", "none");
+  if (orderPrice === undefined)
+    return deny(DenyReason.NoReferencePrice, `market order on ${i} and no mark or fill price is known`, "a price", "none");
   const reserved = reservations(book);
   const r = reserved.get(i);
   const reduction = reduces(book, order, r);
@@ -190,24 +210,50 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
   if (limits.reduceOnly || order.reduceOnly) {
     if (!reduction.ok) {
       const by = limits.reduceOnly ? "book is in reduce-only mode" : "order is reduce-only";
-      return deny(DenyReason.ReduceOnly, `${by}: position ${fmt(reduction.net)} of ${i} would become ${fmt(reduction.after)} with pending orders`, reduction.net, reduction.after);
+      return deny(
+        DenyReason.ReduceOnly,
+        `${by}: position ${fmt(reduction.net)} of ${i} would become ${fmt(reduction.after)} with pending orders`,
+        reduction.net,
+        reduction.after,
+      );
     }
   }
   const il = instrumentLimits(limits, i);
   if (il.maxOrderQuantity !== undefined && order.quantity > il.maxOrderQuantity) {
-    return deny(DenyReason.MaxOrderQuantity, `quantity ${fmt(order.quantity)} exceeds maxOrderQuantity ${fmt(il.maxOrderQuantity)} for ${i}`, il.maxOrderQuantity, order.quantity);
+    return deny(
+      DenyReason.MaxOrderQuantity,
+      `quantity ${fmt(order.quantity)} exceeds maxOrderQuantity ${fmt(il.maxOrderQuantity)} for ${i}`,
+      il.maxOrderQuantity,
+      order.quantity,
+    );
   }
   const orderNotional = contractValue(orderPrice, order.quantity, spec.multiplier);
   if (il.maxOrderNotional !== undefined && orderNotional > il.maxOrderNotional) {
-    return deny(DenyReason.MaxOrderNotional, `notional ${fmt(orderNotional)} exceeds maxOrderNotional ${fmt(il.maxOrderNotional)} for ${i}`, il.maxOrderNotional, orderNotional);
+    return deny(
+      DenyReason.MaxOrderNotional,
+      `notional ${fmt(orderNotional)} exceeds maxOrderNotional ${fmt(il.maxOrderNotional)} for ${i}`,
+      il.maxOrderNotional,
+      orderNotional,
+    );
   }
   if (limits.priceCollarBps !== undefined && order.price !== undefined) {
     const ref = markPrice(market[i], limits.collarReference);
-    if (ref === undefined) return deny(DenyReason.NoReferencePrice, `price collar needs a ${limits.collarReference} price of ${i} and none is known`, "a price", "none");
+    if (ref === undefined)
+      return deny(
+        DenyReason.NoReferencePrice,
+        `price collar needs a ${limits.collarReference} price of ${i} and none is known`,
+        "a price",
+        "none",
+      );
     const dev = BigInt(Math.abs(order.price - ref)) * 10_000n;
     if (dev > BigInt(limits.priceCollarBps) * BigInt(ref)) {
       const bps = Number((dev * 100n) / BigInt(ref)) / 100;
-      return deny(DenyReason.PriceCollar, `price ${fmt(order.price)} is ${bps} bps from ${limits.collarReference} ${fmt(ref)}, beyond priceCollarBps ${limits.priceCollarBps}`, limits.priceCollarBps, bps);
+      return deny(
+        DenyReason.PriceCollar,
+        `price ${fmt(order.price)} is ${bps} bps from ${limits.collarReference} ${fmt(ref)}, beyond priceCollarBps ${limits.priceCollarBps}`,
+        limits.priceCollarBps,
+        bps,
+      );
     }
   }
   if (limits.orderRate) {
@@ -215,7 +261,12 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
     let n = 0;
     for (const t of book.approvals[order.strategy] ?? []) if (t > nowUs - windowUs) n++;
     if (n + 1 > maxOrders) {
-      return deny(DenyReason.OrderRate, `strategy ${order.strategy} has ${n} approved orders in the last ${windowUs} µs, orderRate.maxOrders is ${maxOrders}`, maxOrders, n + 1);
+      return deny(
+        DenyReason.OrderRate,
+        `strategy ${order.strategy} has ${n} approved orders in the last ${windowUs} µs, orderRate.maxOrders is ${maxOrders}`,
+        maxOrders,
+        n + 1,
+      );
     }
   }
   if (limits.maxDailyLoss || limits.maxDrawdown) {
@@ -224,14 +275,24 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
     if (limits.maxDailyLoss && !reduction.ok) {
       const loss = book.dayStartEquity - equity;
       if (loss > limits.maxDailyLoss.hard) {
-        return deny(DenyReason.DailyLoss, `daily loss ${fmt(loss)} exceeds maxDailyLoss ${fmt(limits.maxDailyLoss.hard)}; only reducing orders are allowed`, limits.maxDailyLoss.hard, loss);
+        return deny(
+          DenyReason.DailyLoss,
+          `daily loss ${fmt(loss)} exceeds maxDailyLoss ${fmt(limits.maxDailyLoss.hard)}; only reducing orders are allowed`,
+          limits.maxDailyLoss.hard,
+          loss,
+        );
       }
     }
     if (limits.maxDrawdown && !reduction.ok) {
       const hwm = maxMoney(equity, book.highWaterMark);
       const dd = hwm - equity;
       if (dd > limits.maxDrawdown.hard) {
-        return deny(DenyReason.MaxDrawdown, `drawdown ${fmt(dd)} from high-water mark ${fmt(hwm)} exceeds maxDrawdown ${fmt(limits.maxDrawdown.hard)}; only reducing orders are allowed`, limits.maxDrawdown.hard, dd);
+        return deny(
+          DenyReason.MaxDrawdown,
+          `drawdown ${fmt(dd)} from high-water mark ${fmt(hwm)} exceeds maxDrawdown ${fmt(limits.maxDrawdown.hard)}; only reducing orders are allowed`,
+          limits.maxDrawdown.hard,
+          dd,
+        );
       }
     }
   }
@@ -239,18 +300,33 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
     const net = netQuantity(book.portfolio, i);
     const worst = order.side === "BUY" ? net + (r?.buys ?? 0) + order.quantity : net - (r?.sells ?? 0) - order.quantity;
     if (Math.abs(worst) > il.maxPosition) {
-      return deny(DenyReason.MaxPosition, `position of ${i} after the order, with pending orders, would be ${fmt(worst)}, beyond maxPosition ${fmt(il.maxPosition)}`, il.maxPosition, Math.abs(worst));
+      return deny(
+        DenyReason.MaxPosition,
+        `position of ${i} after the order, with pending orders, would be ${fmt(worst)}, beyond maxPosition ${fmt(il.maxPosition)}`,
+        il.maxPosition,
+        Math.abs(worst),
+      );
     }
   }
   if (limits.maxGrossExposure || limits.maxNetExposure) {
     const { before, after } = worstExposure(book, market, reserved, order, orderPrice);
     const g = limits.maxGrossExposure;
     if (g && after.gross > g.hard && after.gross > before.gross) {
-      return deny(DenyReason.MaxGrossExposure, `gross exposure after the order (worst case) ${fmt(after.gross)} exceeds maxGrossExposure ${fmt(g.hard)}`, g.hard, after.gross);
+      return deny(
+        DenyReason.MaxGrossExposure,
+        `gross exposure after the order (worst case) ${fmt(after.gross)} exceeds maxGrossExposure ${fmt(g.hard)}`,
+        g.hard,
+        after.gross,
+      );
     }
     const n = limits.maxNetExposure;
     if (n && after.net > n.hard && after.net > before.net) {
-      return deny(DenyReason.MaxNetExposure, `net exposure after the order (worst case) ${fmt(after.net)} exceeds maxNetExposure ${fmt(n.hard)}`, n.hard, after.net);
+      return deny(
+        DenyReason.MaxNetExposure,
+        `net exposure after the order (worst case) ${fmt(after.net)} exceeds maxNetExposure ${fmt(n.hard)}`,
+        n.hard,
+        after.net,
+      );
     }
   }
   return { ok: true, price: orderPrice };

@@ -22,10 +22,16 @@ t.test("the equity curve samples on marks and fills at most once per interval, a
     h.mark(AAPL, px(100 + (i % 7)));
   }
   const journalBefore = h.journal.length;
-  const all = h.send({ type: "GetEquityCurve", fromUs: 0, toUs: h.nowUs, limit: 1000 }) as { ok: true; result: { points: { tsUs: number; equity: bigint }[] } };
+  const all = h.send({ type: "GetEquityCurve", fromUs: 0, toUs: h.nowUs, limit: 1000 }) as {
+    ok: true;
+    result: { points: { tsUs: number; equity: bigint }[] };
+  };
   const points = all.result.points;
   t.equal(points.length, 4, "samples at 0 s, 30 s, 60 s and 90 s of 100 s");
-  t.ok(points.every((p, i) => i === 0 || p.tsUs - points[i - 1]!.tsUs >= 30_000_000), "at least the interval apart");
+  t.ok(
+    points.every((p, i) => i === 0 || p.tsUs - points[i - 1]!.tsUs >= 30_000_000),
+    "at least the interval apart",
+  );
   t.equal(points[0]!.equity, money("1000000"), "the first sample after the fill: cash + position at cost");
   const some = h.send({ type: "GetEquityCurve", fromUs: points[1]!.tsUs, toUs: points[2]!.tsUs, limit: 1 }) as typeof all;
   t.same(some.result.points, [points[1]], "range and limit apply, oldest first");

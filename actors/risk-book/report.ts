@@ -1,7 +1,16 @@
 import type { AlertLevel, Money, Price, Quantity } from "../domain/index.ts";
 import { levelOf, measuredLimits } from "./alerts.ts";
 import { warnLevel } from "./limits.ts";
-import { averagePrice, contractValue, type ExposureBreakdown, exposure, type MarkTable, maxMoney, positionMark, totals } from "./portfolio.ts";
+import {
+  averagePrice,
+  contractValue,
+  type ExposureBreakdown,
+  exposure,
+  type MarkTable,
+  maxMoney,
+  positionMark,
+  totals,
+} from "./portfolio.ts";
 import type { KillSwitchState, PendingOrder, RiskBook } from "./state.ts";
 import { type ReturnWindow, type ValueAtRisk, valueAtRisk } from "./var.ts";
 

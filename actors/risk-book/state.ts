@@ -1,4 +1,32 @@
-import { type AlertLevel, type DayStarted, type FillApplied, type HighWaterMarkRaised, type InstrumentRegistered, type InstrumentSpec, type KillSwitchEngaged, type KillSwitchReleased, type LimitBreached, type LimitCleared, type LimitWarning, type MarkSource, type Money, type OrderApproved, type OrderDenied, type OrderReleased, type OrderReplaceApproved, type PositionChanged, type PositionLeg, type PositionMode, type Price, type Quantity, type RiskLimits, type RiskLimitsChanged, type RiskLimitsInput, type Side, instrumentSpec } from "../domain/index.ts";
+import {
+  type AlertLevel,
+  type DayStarted,
+  type FillApplied,
+  type HighWaterMarkRaised,
+  type InstrumentRegistered,
+  type InstrumentSpec,
+  type KillSwitchEngaged,
+  type KillSwitchReleased,
+  type LimitBreached,
+  type LimitCleared,
+  type LimitWarning,
+  type MarkSource,
+  type Money,
+  type OrderApproved,
+  type OrderDenied,
+  type OrderReleased,
+  type OrderReplaceApproved,
+  type PositionChanged,
+  type PositionLeg,
+  type PositionMode,
+  type Price,
+  type Quantity,
+  type RiskLimits,
+  type RiskLimitsChanged,
+  type RiskLimitsInput,
+  type Side,
+  instrumentSpec,
+} from "../domain/index.ts";
 import { parseRiskLimits } from "./limits.ts";
 import { emptyPortfolio, type Portfolio } from "./portfolio.ts";
 

@@ -11,7 +11,13 @@ t.test("incremental marking gives the same totals as a full revaluation", async 
     fc.assert(
       fc.property(
         fc.array(
-          fc.record({ fill: fc.boolean(), i: fc.integer({ min: 0, max: 2 }), buy: fc.boolean(), q: fc.integer({ min: 1, max: 30 }), p: fc.integer({ min: 1, max: 5000 }) }),
+          fc.record({
+            fill: fc.boolean(),
+            i: fc.integer({ min: 0, max: 2 }),
+            buy: fc.boolean(),
+            q: fc.integer({ min: 1, max: 30 }),
+            p: fc.integer({ min: 1, max: 5000 }),
+          }),
           { maxLength: 50 },
         ),
         (steps) => {
@@ -24,7 +30,12 @@ t.test("incremental marking gives the same totals as a full revaluation", async 
             const { book, marks } = h.actor.getSnapshot().context;
             const incremental = valuate(v, book, marks, s.fill ? undefined : instrument);
             const full = totals(book.portfolio, book.instruments, marks, book.markSource);
-            if (incremental.equity !== full.equity || incremental.grossExposure !== full.grossExposure || incremental.unrealisedPnl !== full.unrealisedPnl) return false;
+            if (
+              incremental.equity !== full.equity ||
+              incremental.grossExposure !== full.grossExposure ||
+              incremental.unrealisedPnl !== full.unrealisedPnl
+            )
+              return false;
           }
           return true;
         },

@@ -67,7 +67,12 @@ export interface ValueAtRisk {
 
 /** VaR of exposures (instrument → money, signed) over the window. */
 export function valueAtRisk(w: ReturnWindow, exposures: Record<string, bigint>): ValueAtRisk {
-  const out: ValueAtRisk = { method: "historical-simulation", confidence: w.config.confidence, horizonUs: w.config.sampleUs, samples: w.samples.length };
+  const out: ValueAtRisk = {
+    method: "historical-simulation",
+    confidence: w.config.confidence,
+    horizonUs: w.config.sampleUs,
+    samples: w.samples.length,
+  };
   if (w.samples.length < 2) return out;
   const expo = Object.entries(exposures).map(([i, v]) => [i, toNumber(v)] as const);
   const pnl = w.samples.map((s) => {

@@ -19,6 +19,10 @@ export class ClientOrderIds {
 
   /** Whether an order id was made by this strategy (in any session). */
   owns(clientOrderId: string): boolean {
-    return clientOrderId.length > this.strategyId.length && clientOrderId.startsWith(this.strategyId) && clientOrderId[this.strategyId.length] === ".";
+    return (
+      clientOrderId.length > this.strategyId.length &&
+      clientOrderId.startsWith(this.strategyId) &&
+      clientOrderId[this.strategyId.length] === "."
+    );
   }
 }

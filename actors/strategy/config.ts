@@ -11,9 +11,7 @@ export const strategyConfig = z.object({
   strategyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,39}$/, "1-40 of A-Z a-z 0-9 _ : - (no dots)"),
   /** the risk book that checks this strategy's orders */
   book: z.string().min(1).max(64),
-  instruments: z
-    .array(z.object({ id: schema.instrumentId, tickSize: schema.positiveUnits, lotSize: schema.positiveUnits }))
-    .min(1),
+  instruments: z.array(z.object({ id: schema.instrumentId, tickSize: schema.positiveUnits, lotSize: schema.positiveUnits })).min(1),
   channels: z.array(z.enum(strategyChannels)).min(1),
   /** only bars of this type reach the strategy, e.g. "1m" */
   barType: z.string().optional(),

@@ -29,7 +29,13 @@ export function feed(session: StrategySession, event: StrategyEvent, trading: Tr
   } else if (event.type === "OrderDenied") {
     // The risk book refused the order before it existed at a venue: for the strategy that is a rejection.
     const d = event;
-    const rejection = { type: "OrderRejected" as const, clientOrderId: d.clientOrderId, ...(d.reason ? { reason: d.reason } : {}), tsEvent: d.tsEvent, tsInit: d.tsInit };
+    const rejection = {
+      type: "OrderRejected" as const,
+      clientOrderId: d.clientOrderId,
+      ...(d.reason ? { reason: d.reason } : {}),
+      tsEvent: d.tsEvent,
+      tsInit: d.tsInit,
+    };
     session.onOrderEvent(rejection, d.nowUs, trading === Trading.Always, out);
   }
   return out;
@@ -63,7 +69,10 @@ export function decideParameters(session: StrategySession, event: StrategyEvent 
   const now = event.nowUs;
   const parameters = r.params as Record<string, unknown>;
   return [
-    { type: "domain", event: { type: "StrategyParametersChanged", strategy: session.config.strategyId, parameters, tsEvent: now, tsInit: now } },
+    {
+      type: "domain",
+      event: { type: "StrategyParametersChanged", strategy: session.config.strategyId, parameters, tsEvent: now, tsInit: now },
+    },
     { type: "reply", ok: true, result: { parameters } },
   ];
 }

@@ -12,7 +12,14 @@ type StateChange = StrategyStateChanged & { type: "StrategyStateChanged" };
 export function stateChange(context: StrategyMachineContext, state: StrategyState): StateChange | null {
   if (context.state === state) return null;
   const now = context.session.lastNowUs;
-  return { type: "StrategyStateChanged", strategy: context.session.config.strategyId, state, previous: context.state, tsEvent: now, tsInit: now };
+  return {
+    type: "StrategyStateChanged",
+    strategy: context.session.config.strategyId,
+    state,
+    previous: context.state,
+    tsEvent: now,
+    tsInit: now,
+  };
 }
 
 /** The lifecycle state a StrategyStateChanged leaves. */

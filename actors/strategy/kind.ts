@@ -45,7 +45,10 @@ export const strategyKind = ({ definitionOf, known }: StrategyHosting) => {
     mailboxCapacity: 50_000,
     summarize: (c) => {
       const x = c as { state: string; session: { ledger: { position(i: string): number }; config: { instruments: { id: string }[] } } };
-      return { state: x.state, positions: Object.fromEntries(x.session.config.instruments.map((i) => [i.id, x.session.ledger.position(i.id)])) };
+      return {
+        state: x.state,
+        positions: Object.fromEntries(x.session.config.instruments.map((i) => [i.id, x.session.ledger.position(i.id)])),
+      };
     },
   });
 };

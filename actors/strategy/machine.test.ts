@@ -31,11 +31,23 @@ const probe: StrategyDefinition<ProbeParams> = {
       isReady: () => bars >= params.warmupBars,
       onBar(bar, ctx) {
         bars += 1;
-        if (ctx.params.throwOnClose !== undefined && bar.close === ctx.params.throwOnClose) throw new Error(`strategy bug at close ${bar.close}`);
+        if (ctx.params.throwOnClose !== undefined && bar.close === ctx.params.throwOnClose)
+          throw new Error(`strategy bug at close ${bar.close}`);
         return [{ kind: "target", instrument: bar.instrument, quantity: ctx.params.target }];
       },
       onTimer(ctx) {
-        return [{ kind: "submit", instrument: INSTRUMENT, side: "BUY", type: "LIMIT", price: fromNumber(1), quantity: LOT, timeInForce: "DAY", tag: `timer@${ctx.nowUs}` }];
+        return [
+          {
+            kind: "submit",
+            instrument: INSTRUMENT,
+            side: "BUY",
+            type: "LIMIT",
+            price: fromNumber(1),
+            quantity: LOT,
+            timeInForce: "DAY",
+            tag: `timer@${ctx.nowUs}`,
+          },
+        ];
       },
     };
   },
@@ -106,14 +118,16 @@ t.test("a stopped strategy ignores market data and warms up after StartStrategy 
   a.actor.send(bar());
   t.equal(a.state(), "running", "the second bar primes it");
   t.equal(a.publishes().length, 1, "the priming bar's signal trades");
-  const changes = a.emitted.filter((e) => e.type === "domain").map((e) => (e.type === "domain" ? `${e.event.previous}->${e.event.state}` : ""));
+  const changes = a.emitted
+    .filter((e) => e.type === "domain")
+    .map((e) => (e.type === "domain" ? `${e.event.previous}->${e.event.state}` : ""));
   t.same(changes, ["stopped->warmingUp", "warmingUp->running"]);
 });
 
 t.test("orders go to the risk book as valid SubmitOrders with deterministic client order ids", async (t) => {
   const a = start();
   a.actor.send(cmd("StartStrategy"));
-  const session = (clock).toString(36);
+  const session = clock.toString(36);
   a.actor.send(bar());
   a.actor.send(bar());
   const p = a.publishes()[0]!;
@@ -146,7 +160,17 @@ t.test("an order in flight is not sent again when the strategy repeats its targe
   for (let i = 0; i < 5; i++) a.actor.send(bar());
   t.equal(a.publishes().length, 1);
   const id = a.actor.getSnapshot().context.session.ledger.allOpenOrders().next().value!.clientOrderId;
-  a.actor.send({ type: "OrderFilled", clientOrderId: id, lastQty: fromNumber(4), lastPx: fromNumber(100), leavesQty: fromNumber(6), fee: 100, tsEvent: clock, tsInit: clock, nowUs: clock });
+  a.actor.send({
+    type: "OrderFilled",
+    clientOrderId: id,
+    lastQty: fromNumber(4),
+    lastPx: fromNumber(100),
+    leavesQty: fromNumber(6),
+    fee: 100,
+    tsEvent: clock,
+    tsInit: clock,
+    nowUs: clock,
+  });
   t.equal(a.actor.getSnapshot().context.session.ledger.position(INSTRUMENT), fromNumber(4));
   a.actor.send(bar());
   t.equal(a.publishes().length, 1, "the remaining 6 are still working");
@@ -173,7 +197,11 @@ t.test("a paused strategy emits no orders and trades again after ResumeStrategy"
   t.equal(a.state(), "running");
   a.actor.send(bar());
   t.ok(a.publishes().length > before, "orders again once resumed");
-  t.equal(a.publishes().at(-1)!.type === "publish" && a.publishes().at(-1)!.message.type, "CancelOrder", "the opposite working order is canceled first");
+  t.equal(
+    a.publishes().at(-1)!.type === "publish" && a.publishes().at(-1)!.message.type,
+    "CancelOrder",
+    "the opposite working order is canceled first",
+  );
 });
 
 t.test("StopStrategy cancels open orders and the stopped strategy ignores data", async (t) => {
@@ -236,7 +264,10 @@ t.test("a strategy that throws fails its actor while another strategy actor keep
 });
 
 t.test("a malformed intent is a strategy bug and fails the actor, naming the field", async (t) => {
-  const a = start(probe, { parameters: { target: fromNumber(2) }, instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(5) }] });
+  const a = start(probe, {
+    parameters: { target: fromNumber(2) },
+    instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(5) }],
+  });
   a.actor.send(cmd("StartStrategy"));
   a.actor.send(bar());
   a.actor.send(bar());
@@ -246,8 +277,28 @@ t.test("a malformed intent is a strategy bug and fails the actor, naming the fie
 
 t.test("fills of other strategies' orders are ignored", async (t) => {
   const a = start();
-  a.actor.send({ type: "OrderFilled", clientOrderId: "other.x.1", instrument: INSTRUMENT, side: "BUY", lastQty: LOT, lastPx: fromNumber(1), tsEvent: 1, tsInit: 1, nowUs: clock });
-  a.actor.send({ type: "OrderFilled", clientOrderId: "probe-1.old.7", instrument: INSTRUMENT, side: "SELL", lastQty: LOT, lastPx: fromNumber(1), tsEvent: 1, tsInit: 1, nowUs: clock });
+  a.actor.send({
+    type: "OrderFilled",
+    clientOrderId: "other.x.1",
+    instrument: INSTRUMENT,
+    side: "BUY",
+    lastQty: LOT,
+    lastPx: fromNumber(1),
+    tsEvent: 1,
+    tsInit: 1,
+    nowUs: clock,
+  });
+  a.actor.send({
+    type: "OrderFilled",
+    clientOrderId: "probe-1.old.7",
+    instrument: INSTRUMENT,
+    side: "SELL",
+    lastQty: LOT,
+    lastPx: fromNumber(1),
+    tsEvent: 1,
+    tsInit: 1,
+    nowUs: clock,
+  });
   t.equal(a.actor.getSnapshot().context.session.ledger.position(INSTRUMENT), -LOT, "a fill of an earlier session of this strategy counts");
 });
 

@@ -48,7 +48,10 @@ export const strategyMachine = setup({
     }),
     replyOk: emit(ok),
     replyNotStarted: emit(({ context, event }) =>
-      rejected(StrategyRejectCode.InvalidState, `${event.type}: strategy ${context.session.config.strategyId} is ${context.state}; send StartStrategy first`),
+      rejected(
+        StrategyRejectCode.InvalidState,
+        `${event.type}: strategy ${context.session.config.strategyId} is ${context.state}; send StartStrategy first`,
+      ),
     ),
     stop: enqueueActions(({ context, event, enqueue }) => {
       for (const e of decideStop(context.session, event)) enqueue.emit(e);

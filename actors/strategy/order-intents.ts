@@ -45,7 +45,9 @@ function spec(r: OrderRouting, instrument: string, where: string): StrategyInstr
 function submit(r: OrderRouting, i: SubmitIntent, nowUs: number, out: Emitted[]): void {
   const s = spec(r, i.instrument, "submit");
   if (!(i.quantity > 0) || !isOnGrid(i.quantity, s.lotSize)) {
-    throw new StrategyIntentError(`submit.quantity: ${i.quantity} must be positive and a multiple of lot size ${s.lotSize} (${i.instrument})`);
+    throw new StrategyIntentError(
+      `submit.quantity: ${i.quantity} must be positive and a multiple of lot size ${s.lotSize} (${i.instrument})`,
+    );
   }
   if (i.price !== undefined && (!(i.price > 0) || !isOnGrid(i.price, s.tickSize))) {
     throw new StrategyIntentError(`submit.price: ${i.price} must be positive and a multiple of tick size ${s.tickSize} (${i.instrument})`);
@@ -118,11 +120,24 @@ export function routeIntents(r: OrderRouting, intents: readonly Intent[], nowUs:
         for (const a of actions) {
           if (a.kind === "cancel") cancel(r, a.clientOrderId, nowUs, out);
           else if (i.price === undefined) {
-            submit(r, { kind: "submit", instrument: i.instrument, side: a.side, type: "MARKET", quantity: a.quantity, timeInForce: "IOC" }, nowUs, out);
+            submit(
+              r,
+              { kind: "submit", instrument: i.instrument, side: a.side, type: "MARKET", quantity: a.quantity, timeInForce: "IOC" },
+              nowUs,
+              out,
+            );
           } else {
             submit(
               r,
-              { kind: "submit", instrument: i.instrument, side: a.side, type: "LIMIT", quantity: a.quantity, price: i.price, timeInForce: "DAY" },
+              {
+                kind: "submit",
+                instrument: i.instrument,
+                side: a.side,
+                type: "LIMIT",
+                quantity: a.quantity,
+                price: i.price,
+                timeInForce: "DAY",
+              },
               nowUs,
               out,
             );

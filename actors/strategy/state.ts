@@ -1,4 +1,13 @@
-import type { OrderDenied, PauseStrategy, ResumeStrategy, SetStrategyParameters, StartStrategy, StopStrategy, StrategyOrderEvent, StrategyState } from "../domain/index.ts";
+import type {
+  OrderDenied,
+  PauseStrategy,
+  ResumeStrategy,
+  SetStrategyParameters,
+  StartStrategy,
+  StopStrategy,
+  StrategyOrderEvent,
+  StrategyState,
+} from "../domain/index.ts";
 import type { Delivered } from "../contract/index.ts";
 import type { StrategyConfigInput } from "./config.ts";
 import type { MarketDataEvent, StrategySession } from "./session.ts";
@@ -19,7 +28,7 @@ type Loose<E> = E extends unknown
 /** The risk book's refusal, as much of it as a strategy reads (it counts as a rejection of the order). */
 type StrategyOrderDenied = { type: "OrderDenied" } & Pick<OrderDenied, "clientOrderId" | "tsEvent" | "tsInit"> & { reason?: string };
 
-export type StrategyEvent = ((MarketDataEvent | StrategyOrderEvent | StrategyOrderDenied | Loose<StrategyCommandEvent>) & Delivered);
+export type StrategyEvent = (MarketDataEvent | StrategyOrderEvent | StrategyOrderDenied | Loose<StrategyCommandEvent>) & Delivered;
 
 export interface StrategyMachineInput {
   definition: StrategyDefinition<unknown>;

@@ -21,5 +21,9 @@ export function subscriptions(config: StrategyConfigInput): StrategySubscription
     for (const ch of c.channels) marketData.push(subjects.md(ch, id));
   }
   // Order events, and the book's denials (an order the risk book refused never becomes an order actor).
-  return { marketData, orderEvents: [subjects.evtAll("order"), subjects.evt("risk-book", c.book, "OrderDenied")], commands: subjects.cmd("strategy", c.strategyId) };
+  return {
+    marketData,
+    orderEvents: [subjects.evtAll("order"), subjects.evt("risk-book", c.book, "OrderDenied")],
+    commands: subjects.cmd("strategy", c.strategyId),
+  };
 }

@@ -30,14 +30,16 @@ function apply(open: readonly OpenOrderView[], actions: OrderAction[], n: { next
 
 const signed = (o: OpenOrderView) => (o.side === "BUY" ? o.leavesQty : -o.leavesQty);
 const lots = fc.integer({ min: -20, max: 20 }).map((k) => k * LOT);
-const openOrders = fc.array(
-  fc.record({
-    side: fc.constantFrom<Side>("BUY", "SELL"),
-    lots: fc.integer({ min: 1, max: 10 }),
-    status: fc.constantFrom(OrderStatus.PendingNew, OrderStatus.Working, OrderStatus.PendingCancel),
-  }),
-  { maxLength: 4 },
-).map((xs) => xs.map((x, i) => order(`o${i}`, x.side, x.lots * LOT, x.status)));
+const openOrders = fc
+  .array(
+    fc.record({
+      side: fc.constantFrom<Side>("BUY", "SELL"),
+      lots: fc.integer({ min: 1, max: 10 }),
+      status: fc.constantFrom(OrderStatus.PendingNew, OrderStatus.Working, OrderStatus.PendingCancel),
+    }),
+    { maxLength: 4 },
+  )
+  .map((xs) => xs.map((x, i) => order(`o${i}`, x.side, x.lots * LOT, x.status)));
 
 t.test("sends the whole difference when nothing is in flight", async (t) => {
   t.same(targetToOrders(0, 500, [], LOT), [{ kind: "submit", side: "BUY", quantity: 500 }]);

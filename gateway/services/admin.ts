@@ -73,7 +73,13 @@ export function nodeTree(v: unknown): ActorNodeOut {
         str(cell.status),
         arr(cell.kinds).map((k) => {
           const kk = obj(k);
-          return group(`supervisor/${str(kk.kind)}`, "supervisor", str(kk.kind), "running", arr(kk.actors).map((a) => actorNode({ ...obj(a), node })));
+          return group(
+            `supervisor/${str(kk.kind)}`,
+            "supervisor",
+            str(kk.kind),
+            "running",
+            arr(kk.actors).map((a) => actorNode({ ...obj(a), node })),
+          );
         }),
       );
     }),
@@ -92,11 +98,16 @@ export function adminRpcs(s: Services): ServiceRpcs {
       request: actorCommand,
       async handle(req: z.output<typeof actorCommand>, ctx) {
         // The node's AdminQuarantineRequest requires a reason; the caller's name goes into it for the audit trail.
-        const body = name === "quarantine" ? { kind: req.kind, id: req.id, reason: `${req.reason || "no reason given"} (by ${ctx.principal.subject})` } : { kind: req.kind, id: req.id };
+        const body =
+          name === "quarantine"
+            ? { kind: req.kind, id: req.id, reason: `${req.reason || "no reason given"} (by ${ctx.principal.subject})` }
+            : { kind: req.kind, id: req.id };
         const result = await s.bus.admin(subjects.admin(name), body, ctx.remainingMs());
         if (name === "stop") return actorNode({ kind: req.kind, id: req.id, status: "stopped" });
         // The verbs answer nothing useful: the actor's status after the action is what the caller wants to see.
-        const after = await s.bus.admin(subjects.admin("status"), { kind: req.kind, id: req.id }, Math.min(ctx.remainingMs(), statusWaitMs)).catch(() => undefined);
+        const after = await s.bus
+          .admin(subjects.admin("status"), { kind: req.kind, id: req.id }, Math.min(ctx.remainingMs(), statusWaitMs))
+          .catch(() => undefined);
         return actorNode(after ?? result ?? { kind: req.kind, id: req.id });
       },
     });
@@ -113,7 +124,9 @@ export function adminRpcs(s: Services): ServiceRpcs {
       request: z.object({ kind, id: actorId }),
       async handle(req, ctx) {
         try {
-          return actorNode(await s.bus.admin(subjects.admin("status"), { kind: req.kind, id: req.id }, Math.min(ctx.remainingMs(), statusWaitMs)));
+          return actorNode(
+            await s.bus.admin(subjects.admin("status"), { kind: req.kind, id: req.id }, Math.min(ctx.remainingMs(), statusWaitMs)),
+          );
         } catch (e) {
           if (e instanceof GatewayError && e.code === Status.DEADLINE_EXCEEDED && ctx.remainingMs() > 0) {
             throw new GatewayError(Status.NOT_FOUND, `actor ${req.kind}/${req.id}: no node hosts it (no answer within ${statusWaitMs} ms)`);

@@ -1,6 +1,11 @@
 import type * as grpc from "@grpc/grpc-js";
 
-export const ServingStatus = { Unknown: "UNKNOWN", Serving: "SERVING", NotServing: "NOT_SERVING", ServiceUnknown: "SERVICE_UNKNOWN" } as const;
+export const ServingStatus = {
+  Unknown: "UNKNOWN",
+  Serving: "SERVING",
+  NotServing: "NOT_SERVING",
+  ServiceUnknown: "SERVICE_UNKNOWN",
+} as const;
 export type ServingStatus = (typeof ServingStatus)[keyof typeof ServingStatus];
 
 /**

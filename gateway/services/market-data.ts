@@ -41,7 +41,12 @@ export function marketDataRpcs(s: Services): ServiceRpcs {
           .transform((a) => [...new Set(a)]),
       }),
       open(req, ctx, call) {
-        const sink = new StreamSink<QuoteOut>(call, s.streams.quoteQueue, SlowClientPolicy.DropOldest, `quotes for ${ctx.principal.subject}`);
+        const sink = new StreamSink<QuoteOut>(
+          call,
+          s.streams.quoteQueue,
+          SlowClientPolicy.DropOldest,
+          `quotes for ${ctx.principal.subject}`,
+        );
         const subs = req.instruments.map((i) =>
           s.nc.subscribe(subjects.md("quote", parseInstrumentId(i)), {
             callback: (err, msg) => {

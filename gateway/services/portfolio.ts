@@ -26,7 +26,12 @@ export function portfolioRpcs(s: Services): ServiceRpcs {
     GetEquityCurve: unary({
       role: Role.Viewer,
       request: z
-        .object({ book: actorId, fromUs: z.number().int().min(0, "must not be negative"), toUs: z.number().int().min(0, "must not be negative"), limit: limitOf(1000, 10_000) })
+        .object({
+          book: actorId,
+          fromUs: z.number().int().min(0, "must not be negative"),
+          toUs: z.number().int().min(0, "must not be negative"),
+          limit: limitOf(1000, 10_000),
+        })
         .refine((r) => r.toUs === 0 || r.toUs > r.fromUs, { message: "must be after from_us", path: ["toUs"] }),
       async handle(req, ctx) {
         const ts = ctx.nowUs();

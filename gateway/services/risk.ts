@@ -96,7 +96,10 @@ export function limitsOut(v: unknown) {
     instruments: Object.fromEntries(
       Object.entries(obj(l.instruments)).map(([k, i]) => {
         const x = obj(i);
-        return [k, { maxOrderQuantity: dec(x.maxOrderQuantity), maxOrderNotional: dec(x.maxOrderNotional), maxPosition: dec(x.maxPosition) }];
+        return [
+          k,
+          { maxOrderQuantity: dec(x.maxOrderQuantity), maxOrderNotional: dec(x.maxOrderNotional), maxPosition: dec(x.maxPosition) },
+        ];
       }),
     ),
     maxGrossExposure: levelOut(l.maxGrossExposure),
@@ -154,16 +157,23 @@ const killSwitchOut = (v: unknown) => {
 
 /** Asks the risk book of `book` for its report (GetPositions, GetPnl and GetRiskReport all read it). */
 export async function riskReport(s: Services, book: string, remainingMs: number, nowUs: number): Promise<Record<string, unknown>> {
-  return obj(await s.bus.command(subjects.cmd("risk-book", book), { type: RiskCommand.GetRiskReport, tsEvent: nowUs, tsInit: nowUs }, remainingMs));
+  return obj(
+    await s.bus.command(subjects.cmd("risk-book", book), { type: RiskCommand.GetRiskReport, tsEvent: nowUs, tsInit: nowUs }, remainingMs),
+  );
 }
 
 const scope = z
   .enum(["KILL_SWITCH_SCOPE_UNSPECIFIED", "KILL_SWITCH_SCOPE_BOOK", "KILL_SWITCH_SCOPE_GLOBAL", "KILL_SWITCH_SCOPE_STRATEGY"])
   .transform((s) => (s === "KILL_SWITCH_SCOPE_GLOBAL" ? "GLOBAL" : s === "KILL_SWITCH_SCOPE_STRATEGY" ? "STRATEGY" : "BOOK"));
 const strategyOfScope = (r: { scope: string; strategy?: string | undefined }, ctx: z.RefinementCtx) => {
-  if (r.scope === "STRATEGY" && !r.strategy) ctx.addIssue({ code: "custom", path: ["strategy"], message: "required with KILL_SWITCH_SCOPE_STRATEGY" });
+  if (r.scope === "STRATEGY" && !r.strategy)
+    ctx.addIssue({ code: "custom", path: ["strategy"], message: "required with KILL_SWITCH_SCOPE_STRATEGY" });
 };
-const strategyField = z.string().max(64).optional().transform((s) => s || undefined);
+const strategyField = z
+  .string()
+  .max(64)
+  .optional()
+  .transform((s) => s || undefined);
 
 export function riskRpcs(s: Services): ServiceRpcs {
   const cmd = async (book: string, message: { type: string; [k: string]: unknown }, remainingMs: number) =>
@@ -194,12 +204,21 @@ export function riskRpcs(s: Services): ServiceRpcs {
         const parsed = limitsRequest.safeParse(req.limits);
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
-          throw invalidArgument(`limits.${issue.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join(".")}: ${issue.message}`);
+          throw invalidArgument(
+            `limits.${issue.path.map((p) => String(p).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)).join(".")}: ${issue.message}`,
+          );
         }
         const ts = ctx.nowUs();
         const result = await cmd(
           req.book,
-          { type: RiskCommand.SetRiskLimits, limits: parsed.data, by: ctx.principal.subject, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts },
+          {
+            type: RiskCommand.SetRiskLimits,
+            limits: parsed.data,
+            by: ctx.principal.subject,
+            ...(req.reason ? { reason: req.reason } : {}),
+            tsEvent: ts,
+            tsInit: ts,
+          },
           ctx.remainingMs(),
         );
         // The book answers with its limits after the change; an empty answer echoes what was set.
@@ -219,7 +238,14 @@ export function riskRpcs(s: Services): ServiceRpcs {
           pnl: pnlOut(req.book, r),
           limits: arr(r.limits).map((l) => {
             const x = obj(l);
-            return { limit: str(x.limit), value: dec(x.value), warn: dec(x.warn), hard: dec(x.hard), usedPct: typeof x.usedPct === "number" ? x.usedPct : 0, level: str(x.level) };
+            return {
+              limit: str(x.limit),
+              value: dec(x.value),
+              warn: dec(x.warn),
+              hard: dec(x.hard),
+              usedPct: typeof x.usedPct === "number" ? x.usedPct : 0,
+              level: str(x.level),
+            };
           }),
           bookKillSwitch: killSwitchOut(ks.book),
           globalKillSwitch: killSwitchOut(ks.global),
@@ -228,11 +254,25 @@ export function riskRpcs(s: Services): ServiceRpcs {
     }),
     EngageKillSwitch: unary({
       role: Role.Operator,
-      request: z.object({ book: actorId, scope, strategy: strategyField, reason: reason.min(1, "required: say why the kill switch is engaged") }).superRefine(strategyOfScope),
+      request: z
+        .object({ book: actorId, scope, strategy: strategyField, reason: reason.min(1, "required: say why the kill switch is engaged") })
+        .superRefine(strategyOfScope),
       async handle(req, ctx) {
         const ts = ctx.nowUs();
         const of = req.scope === "STRATEGY" ? { strategy: req.strategy } : {};
-        await cmd(req.book, { type: RiskCommand.EngageKillSwitch, scope: req.scope, ...of, by: ctx.principal.subject, reason: req.reason, tsEvent: ts, tsInit: ts }, ctx.remainingMs());
+        await cmd(
+          req.book,
+          {
+            type: RiskCommand.EngageKillSwitch,
+            scope: req.scope,
+            ...of,
+            by: ctx.principal.subject,
+            reason: req.reason,
+            tsEvent: ts,
+            tsInit: ts,
+          },
+          ctx.remainingMs(),
+        );
         return { book: req.book, scope: `KILL_SWITCH_SCOPE_${req.scope}`, engaged: true };
       },
     }),
@@ -244,7 +284,15 @@ export function riskRpcs(s: Services): ServiceRpcs {
         const of = req.scope === "STRATEGY" ? { strategy: req.strategy } : {};
         await cmd(
           req.book,
-          { type: RiskCommand.ReleaseKillSwitch, scope: req.scope, ...of, by: ctx.principal.subject, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts },
+          {
+            type: RiskCommand.ReleaseKillSwitch,
+            scope: req.scope,
+            ...of,
+            by: ctx.principal.subject,
+            ...(req.reason ? { reason: req.reason } : {}),
+            tsEvent: ts,
+            tsInit: ts,
+          },
           ctx.remainingMs(),
         );
         return { book: req.book, scope: `KILL_SWITCH_SCOPE_${req.scope}`, engaged: false };

@@ -39,7 +39,11 @@ export function strategyRpcs(s: Services): ServiceRpcs {
       request: z.object({ id: actorId, configJson: jsonObject }),
       async handle(req, ctx) {
         // the node validates the configuration (INVALID_ARGUMENT naming the field), stores it in KV and spawns it
-        const result = await s.bus.admin(subjects.admin("deploy"), { kind: "strategy", id: req.id, config: req.configJson }, ctx.remainingMs());
+        const result = await s.bus.admin(
+          subjects.admin("deploy"),
+          { kind: "strategy", id: req.id, config: req.configJson },
+          ctx.remainingMs(),
+        );
         return { id: req.id, resultJson: resultJson(result) };
       },
     }),
@@ -57,7 +61,12 @@ export function strategyRpcs(s: Services): ServiceRpcs {
       request: z.object({ id: actorId, keepOpenOrders: z.boolean(), reason }),
       async handle(req, ctx) {
         const ts = ctx.nowUs();
-        const m = StopStrategy.schema.parse({ cancelOpenOrders: !req.keepOpenOrders, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts });
+        const m = StopStrategy.schema.parse({
+          cancelOpenOrders: !req.keepOpenOrders,
+          ...(req.reason ? { reason: req.reason } : {}),
+          tsEvent: ts,
+          tsInit: ts,
+        });
         return { id: req.id, resultJson: resultJson(await cmd(req.id, { type: StopStrategy.type, ...m }, ctx.remainingMs())) };
       },
     }),

@@ -8,7 +8,20 @@ import type { HistoricalOrder } from "../history.ts";
 import { isOpen, type OrderSummary } from "../order-view.ts";
 import { serverStream, unary, type ServiceRpcs } from "../rpc.ts";
 import { SlowClientPolicy, StreamSink } from "../stream-sink.ts";
-import { actorId, dec, decimal, fieldError, instrument, int, limitOf, obj, optionalDecimal, protoEnum, str, withPrefix } from "../validation.ts";
+import {
+  actorId,
+  dec,
+  decimal,
+  fieldError,
+  instrument,
+  int,
+  limitOf,
+  obj,
+  optionalDecimal,
+  protoEnum,
+  str,
+  withPrefix,
+} from "../validation.ts";
 import type { Services } from "./context.ts";
 
 /** The order actor's query (actors/domain/messages/orders.ts GetOrder). */
@@ -28,9 +41,7 @@ const unanswered = (e: unknown): boolean =>
 function recordedAnswer(r: HistoricalOrder): Record<string, unknown> {
   const closed = r.status !== undefined && ["FILLED", "CANCELED", "REJECTED", "EXPIRED"].includes(r.status);
   const leaves = closed ? 0 : r.quantity !== undefined && r.cumQty !== undefined ? r.quantity - r.cumQty : undefined;
-  return Object.fromEntries(
-    Object.entries({ ...r, leavesQty: leaves }).filter(([, v]) => v !== undefined && v !== ""),
-  );
+  return Object.fromEntries(Object.entries({ ...r, leavesQty: leaves }).filter(([, v]) => v !== undefined && v !== ""));
 }
 
 const optionalFilter = z.string().max(64, "at most 64 characters");
@@ -72,10 +83,15 @@ function orderFrom(clientOrderId: string, result: unknown, known: OrderSummary |
     quantity: pick("quantity", dec, known?.quantity ?? ""),
     price: pick("price", dec, known?.price ?? ""),
     stopPrice: pick("stopPrice", dec, known?.stopPrice ?? ""),
-    timeInForce: o.timeInForce !== undefined ? withPrefix("TIME_IN_FORCE_", o.timeInForce) : (known?.timeInForce ?? "TIME_IN_FORCE_UNSPECIFIED"),
+    timeInForce:
+      o.timeInForce !== undefined ? withPrefix("TIME_IN_FORCE_", o.timeInForce) : (known?.timeInForce ?? "TIME_IN_FORCE_UNSPECIFIED"),
     strategy: pick("strategy", str, known?.strategy ?? ""),
     book: pick("book", str, known?.book ?? ""),
-    status: pick("status", (v) => str(v).toUpperCase(), pick("state", (v) => str(v).toUpperCase(), known?.status ?? "")),
+    status: pick(
+      "status",
+      (v) => str(v).toUpperCase(),
+      pick("state", (v) => str(v).toUpperCase(), known?.status ?? ""),
+    ),
     cumQty: pick("cumQty", dec, known?.cumQty ?? ""),
     leavesQty: pick("leavesQty", dec, known?.leavesQty ?? ""),
     avgPx: pick("avgPx", dec, known?.avgPx ?? ""),
@@ -85,7 +101,8 @@ function orderFrom(clientOrderId: string, result: unknown, known: OrderSummary |
 
 /** Cancel and replace of an order this gateway saw close fail at once, instead of waiting on a retired actor. */
 function refuseClosed(known: OrderSummary | undefined, what: string): void {
-  if (known && !isOpen(known)) throw new GatewayError(Status.FAILED_PRECONDITION, `ORDER_CLOSED: ${what}: order ${known.clientOrderId} is ${known.status}`);
+  if (known && !isOpen(known))
+    throw new GatewayError(Status.FAILED_PRECONDITION, `ORDER_CLOSED: ${what}: order ${known.clientOrderId} is ${known.status}`);
 }
 
 export function tradingRpcs(s: Services): ServiceRpcs {
@@ -95,7 +112,13 @@ export function tradingRpcs(s: Services): ServiceRpcs {
     if (known) return known;
     const ts = Date.now() * 1000;
     try {
-      const o = obj(await s.bus.command(subjects.cmd("order", id), { type: GET_ORDER, clientOrderId: id, tsEvent: ts, tsInit: ts }, Math.min(remainingMs, liveOrderWaitMs)));
+      const o = obj(
+        await s.bus.command(
+          subjects.cmd("order", id),
+          { type: GET_ORDER, clientOrderId: id, tsEvent: ts, tsInit: ts },
+          Math.min(remainingMs, liveOrderWaitMs),
+        ),
+      );
       if (typeof o.book === "string" && o.book) return o.book;
     } catch (e) {
       if (!unanswered(e)) throw e;
@@ -190,13 +213,23 @@ export function tradingRpcs(s: Services): ServiceRpcs {
         if (recorded) return orderFrom(id, recordedAnswer(recorded), known);
         // The recorder may lag the event stream by a moment: what this gateway saw is the next best answer.
         if (known) return known;
-        if (historyFailure) throw new GatewayError(Status.UNAVAILABLE, `order ${id}: no live order actor answered and order history failed: ${historyFailure}`);
+        if (historyFailure)
+          throw new GatewayError(
+            Status.UNAVAILABLE,
+            `order ${id}: no live order actor answered and order history failed: ${historyFailure}`,
+          );
         throw new GatewayError(Status.NOT_FOUND, `order ${id}: no live order actor and no recorded order with this clientOrderId`);
       },
     }),
     ListOrders: unary({
       role: Role.Viewer,
-      request: z.object({ book: optionalFilter, strategy: optionalFilter, instrument: optionalInstrument, openOnly: z.boolean(), limit: limitOf(100, 1000) }),
+      request: z.object({
+        book: optionalFilter,
+        strategy: optionalFilter,
+        instrument: optionalInstrument,
+        openOnly: z.boolean(),
+        limit: limitOf(100, 1000),
+      }),
       async handle(req) {
         const orders = s.orders.list(
           (o) =>
@@ -213,7 +246,12 @@ export function tradingRpcs(s: Services): ServiceRpcs {
       role: Role.Viewer,
       request: z.object({ book: optionalFilter, strategy: optionalFilter, instrument: optionalInstrument }),
       open(req, ctx, call) {
-        const sink = new StreamSink(call, s.streams.executionReportQueue, SlowClientPolicy.End, `execution reports for ${ctx.principal.subject}`);
+        const sink = new StreamSink(
+          call,
+          s.streams.executionReportQueue,
+          SlowClientPolicy.End,
+          `execution reports for ${ctx.principal.subject}`,
+        );
         const off = s.orders.onReport((r) => {
           if (req.book && r.book !== req.book) return;
           if (req.strategy && r.strategy !== req.strategy) return;

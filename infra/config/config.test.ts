@@ -115,13 +115,17 @@ t.test("a varDir that is not a directory is an error naming the variable", async
 
 // root passes every permission check, so the case cannot be produced there.
 const asRoot = process.getuid?.() === 0;
-t.test("a varDir that cannot be written is an error naming the variable", { skip: asRoot && "running as root: permissions are not enforced" }, async (t) => {
-  const dir = join(tempDir(t), "locked");
-  mkdirSync(dir);
-  chmodSync(dir, 0o500);
-  t.teardown(() => chmodSync(dir, 0o700));
-  t.match(configErrorOf({ AM_VAR_DIR: dir }), { key: "AM_VAR_DIR", message: /not readable and writable/ });
-});
+t.test(
+  "a varDir that cannot be written is an error naming the variable",
+  { skip: asRoot && "running as root: permissions are not enforced" },
+  async (t) => {
+    const dir = join(tempDir(t), "locked");
+    mkdirSync(dir);
+    chmodSync(dir, 0o500);
+    t.teardown(() => chmodSync(dir, 0o700));
+    t.match(configErrorOf({ AM_VAR_DIR: dir }), { key: "AM_VAR_DIR", message: /not readable and writable/ });
+  },
+);
 
 t.test("a varDir that does not exist yet is accepted (it is created at start)", async (t) => {
   const dir = join(tempDir(t), "later");

@@ -63,14 +63,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = out as Config;
   config.cacheDir = config.cacheDir.replace(/^~(?=\/|$)/, homedir());
-  config.nodeId ??= `${hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 40)}-${process.pid}`;
+  config.nodeId ??= `${hostname()
+    .replace(/[^A-Za-z0-9_-]/g, "-")
+    .slice(0, 40)}-${process.pid}`;
   checkWritableDir(config.varDir, source.varDir ?? "varDir");
   const cert = source.gatewayTlsCert ?? "AM_GATEWAY_TLS_CERT";
   const key = source.gatewayTlsKey ?? "AM_GATEWAY_TLS_KEY";
   if (Boolean(config.gatewayTlsCert) !== Boolean(config.gatewayTlsKey)) {
     throw new ConfigError(config.gatewayTlsCert ? key : cert, "TLS needs both a certificate and a key file");
   }
-  for (const [name, path] of [[cert, config.gatewayTlsCert], [key, config.gatewayTlsKey]] as const) {
+  for (const [name, path] of [
+    [cert, config.gatewayTlsCert],
+    [key, config.gatewayTlsKey],
+  ] as const) {
     if (!path) continue;
     try {
       accessSync(path, constants.R_OK);

@@ -12,14 +12,20 @@ const bool = z
 export const settings = {
   host: { schema: z.string().min(1), default: "127.0.0.1", doc: "Address local servers bind to" },
   natsUrl: {
-    schema: z.string().regex(/^nats:\/\/[^\s]+$/, "must look like nats://host:port").optional(),
+    schema: z
+      .string()
+      .regex(/^nats:\/\/[^\s]+$/, "must look like nats://host:port")
+      .optional(),
     default: undefined,
     doc: "Connect to this NATS server instead of starting a local one",
   },
   natsPort: { schema: port, default: 4222, doc: "Client port of the local nats-server" },
   natsMonitorPort: { schema: port, default: 8222, doc: "HTTP monitoring port of the local nats-server" },
   questdbUrl: {
-    schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must look like http://host:port").optional(),
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, "must look like http://host:port")
+      .optional(),
     default: undefined,
     doc: "Use this QuestDB (HTTP endpoint) instead of starting a local one",
   },
@@ -32,13 +38,32 @@ export const settings = {
     default: "~/.cache/alphamind",
     doc: "Per-user cache of installed tools (nats-server, QuestDB jar)",
   },
-  nodeId: { schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _ only").optional(), default: undefined, doc: "Name of this node in the cluster (default: host-pid)" },
+  nodeId: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, - and _ only")
+      .optional(),
+    default: undefined,
+    doc: "Name of this node in the cluster (default: host-pid)",
+  },
   logLevel: { schema: z.enum(["debug", "info", "warn", "error"]), default: "info", doc: "Least severe log level written" },
   startInfra: { schema: bool, default: true, doc: "Start local nats-server and QuestDB as child processes" },
   cells: { schema: z.coerce.number().int().min(1).max(64), default: 2, doc: "Worker-thread cells hosting this node's actors" },
-  hangBudgetMs: { schema: z.coerce.number().int().min(50).max(60_000), default: 1000, doc: "A cell silent this long is ended by the watchdog" },
-  kinds: { schema: z.string().min(1), default: "supervisors/node/kinds.ts", doc: "Module (path from the repository root) exporting createKinds(env), the actor kinds this node hosts" },
-  demoInstruments: { schema: z.coerce.number().int().min(0).max(5000), default: 50, doc: "Instruments of the demo market (SIM001.SIMX…, stored in KV when absent; simulator feed and demo trading); 0 = no demo" },
+  hangBudgetMs: {
+    schema: z.coerce.number().int().min(50).max(60_000),
+    default: 1000,
+    doc: "A cell silent this long is ended by the watchdog",
+  },
+  kinds: {
+    schema: z.string().min(1),
+    default: "supervisors/node/kinds.ts",
+    doc: "Module (path from the repository root) exporting createKinds(env), the actor kinds this node hosts",
+  },
+  demoInstruments: {
+    schema: z.coerce.number().int().min(0).max(5000),
+    default: 50,
+    doc: "Instruments of the demo market (SIM001.SIMX…, stored in KV when absent; simulator feed and demo trading); 0 = no demo",
+  },
   instrumentsFile: {
     schema: z.string().min(1).optional(),
     default: undefined,
@@ -50,42 +75,129 @@ export const settings = {
     default: undefined,
     doc: "HS256 secret of bearer tokens (gateway and console); default: generated once into <varDir>/jwt-secret",
   },
-  gatewayTlsCert: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM certificate file: the gateway serves TLS (with gatewayTlsKey)" },
+  gatewayTlsCert: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "PEM certificate file: the gateway serves TLS (with gatewayTlsKey)",
+  },
   gatewayTlsKey: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM private key file of gatewayTlsCert" },
-  gatewayRatePerSecond: { schema: z.coerce.number().min(1).max(1_000_000), default: 2000, doc: "Requests per second allowed to one principal" },
-  gatewayRateBurst: { schema: z.coerce.number().int().min(1).max(1_000_000), default: 4000, doc: "Burst of requests allowed to one principal" },
-  consolePort: { schema: z.coerce.number().int().min(0).max(65535), default: 8090, doc: "Admin console (web page + WebSocket) port; 0 = no console on this node" },
-  replicas: { schema: z.coerce.number().int().min(1).max(5), default: 1, doc: "JetStream replicas of streams and buckets (3 in a cluster)" },
+  gatewayRatePerSecond: {
+    schema: z.coerce.number().min(1).max(1_000_000),
+    default: 2000,
+    doc: "Requests per second allowed to one principal",
+  },
+  gatewayRateBurst: {
+    schema: z.coerce.number().int().min(1).max(1_000_000),
+    default: 4000,
+    doc: "Burst of requests allowed to one principal",
+  },
+  consolePort: {
+    schema: z.coerce.number().int().min(0).max(65535),
+    default: 8090,
+    doc: "Admin console (web page + WebSocket) port; 0 = no console on this node",
+  },
+  replicas: {
+    schema: z.coerce.number().int().min(1).max(5),
+    default: 1,
+    doc: "JetStream replicas of streams and buckets (3 in a cluster)",
+  },
   feeds: {
-    schema: z.string().regex(/^$|^(polygon|alpha-vantage|binance)(,(polygon|alpha-vantage|binance))*$/, "a comma-separated list of polygon, alpha-vantage, binance"),
+    schema: z
+      .string()
+      .regex(
+        /^$|^(polygon|alpha-vantage|binance)(,(polygon|alpha-vantage|binance))*$/,
+        "a comma-separated list of polygon, alpha-vantage, binance",
+      ),
     default: "",
     doc: "Vendor feeds this node runs as feed actors (vendor-feed kind), comma-separated: polygon, alpha-vantage, binance; empty = none",
   },
-  polygonApiKey: { schema: z.string().min(1).optional(), default: undefined, secret: true, doc: "Polygon.io API key (secret: never logged)" },
-  polygonRestUrl: { schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"), default: "https://api.polygon.io", doc: "Polygon REST base URL (aggregates, and backfill after a drop)" },
-  polygonWsUrl: { schema: z.string().regex(/^wss?:\/\/\S+$/, "must look like wss://host/path"), default: "wss://socket.polygon.io/stocks", doc: "Polygon stocks WebSocket URL" },
+  polygonApiKey: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    secret: true,
+    doc: "Polygon.io API key (secret: never logged)",
+  },
+  polygonRestUrl: {
+    schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"),
+    default: "https://api.polygon.io",
+    doc: "Polygon REST base URL (aggregates, and backfill after a drop)",
+  },
+  polygonWsUrl: {
+    schema: z.string().regex(/^wss?:\/\/\S+$/, "must look like wss://host/path"),
+    default: "wss://socket.polygon.io/stocks",
+    doc: "Polygon stocks WebSocket URL",
+  },
   polygonSymbols: {
     schema: z.string(),
     default: "",
     doc: "Polygon tickers and the instruments they feed: AAPL=AAPL.XNAS,MSFT (no = means TICKER.XNAS); raw input goes to am.feed.polygon.<venue>.<symbol>",
   },
-  polygonChannels: { schema: z.string().regex(/^(T|Q|AM)(,(T|Q|AM))*$/, "a comma-separated list of T, Q, AM"), default: "T,Q", doc: "Polygon stream channels per ticker: T trades, Q quotes, AM minute bars (a bar reaches instruments as one print at its close)" },
-  alphaVantageApiKey: { schema: z.string().min(1).optional(), default: undefined, secret: true, doc: "Alpha Vantage API key (secret: never logged)" },
-  alphaVantageUrl: { schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"), default: "https://www.alphavantage.co", doc: "Alpha Vantage base URL" },
-  alphaVantageSymbols: { schema: z.string(), default: "", doc: "Alpha Vantage symbols and their instruments: IBM=IBM.XNYS,MSFT (no = means SYMBOL.XNAS)" },
+  polygonChannels: {
+    schema: z.string().regex(/^(T|Q|AM)(,(T|Q|AM))*$/, "a comma-separated list of T, Q, AM"),
+    default: "T,Q",
+    doc: "Polygon stream channels per ticker: T trades, Q quotes, AM minute bars (a bar reaches instruments as one print at its close)",
+  },
+  alphaVantageApiKey: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    secret: true,
+    doc: "Alpha Vantage API key (secret: never logged)",
+  },
+  alphaVantageUrl: {
+    schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"),
+    default: "https://www.alphavantage.co",
+    doc: "Alpha Vantage base URL",
+  },
+  alphaVantageSymbols: {
+    schema: z.string(),
+    default: "",
+    doc: "Alpha Vantage symbols and their instruments: IBM=IBM.XNYS,MSFT (no = means SYMBOL.XNAS)",
+  },
   alphaVantageSeries: {
     schema: z.enum(["1min", "5min", "15min", "30min", "60min", "daily"]),
     default: "5min",
     doc: "Alpha Vantage series polled: an intraday interval (TIME_SERIES_INTRADAY) or daily (TIME_SERIES_DAILY)",
   },
-  alphaVantagePollMs: { schema: z.coerce.number().int().min(100).max(86_400_000), default: 60_000, doc: "Time between Alpha Vantage polls (the free tier allows a few calls a minute)" },
-  binanceRestUrl: { schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"), default: "https://api.binance.com", doc: "Binance REST base URL (depth snapshots)" },
-  binanceWsUrl: { schema: z.string().regex(/^wss?:\/\/\S+$/, "must look like wss://host:port"), default: "wss://stream.binance.com:9443", doc: "Binance WebSocket base URL (diff depth streams)" },
-  binanceSymbols: { schema: z.string(), default: "", doc: "Binance symbols and their instruments: BTCUSDT=BTCUSDT.BINANCE,ETHUSDT (no = means SYMBOL.BINANCE)" },
-  feedBackoffBaseMs: { schema: z.coerce.number().int().min(1).max(600_000), default: 500, doc: "Vendor feed reconnects: first backoff step (doubles per failure, with jitter)" },
-  feedBackoffMaxMs: { schema: z.coerce.number().int().min(1).max(3_600_000), default: 30_000, doc: "Vendor feed reconnects: largest backoff step" },
-  feedBreakerThreshold: { schema: z.coerce.number().int().min(1).max(1000), default: 5, doc: "Vendor feed consecutive failures that open its circuit breaker" },
-  feedBreakerCooldownMs: { schema: z.coerce.number().int().min(1).max(3_600_000), default: 60_000, doc: "How long an open vendor feed circuit waits before one half-open try" },
+  alphaVantagePollMs: {
+    schema: z.coerce.number().int().min(100).max(86_400_000),
+    default: 60_000,
+    doc: "Time between Alpha Vantage polls (the free tier allows a few calls a minute)",
+  },
+  binanceRestUrl: {
+    schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"),
+    default: "https://api.binance.com",
+    doc: "Binance REST base URL (depth snapshots)",
+  },
+  binanceWsUrl: {
+    schema: z.string().regex(/^wss?:\/\/\S+$/, "must look like wss://host:port"),
+    default: "wss://stream.binance.com:9443",
+    doc: "Binance WebSocket base URL (diff depth streams)",
+  },
+  binanceSymbols: {
+    schema: z.string(),
+    default: "",
+    doc: "Binance symbols and their instruments: BTCUSDT=BTCUSDT.BINANCE,ETHUSDT (no = means SYMBOL.BINANCE)",
+  },
+  feedBackoffBaseMs: {
+    schema: z.coerce.number().int().min(1).max(600_000),
+    default: 500,
+    doc: "Vendor feed reconnects: first backoff step (doubles per failure, with jitter)",
+  },
+  feedBackoffMaxMs: {
+    schema: z.coerce.number().int().min(1).max(3_600_000),
+    default: 30_000,
+    doc: "Vendor feed reconnects: largest backoff step",
+  },
+  feedBreakerThreshold: {
+    schema: z.coerce.number().int().min(1).max(1000),
+    default: 5,
+    doc: "Vendor feed consecutive failures that open its circuit breaker",
+  },
+  feedBreakerCooldownMs: {
+    schema: z.coerce.number().int().min(1).max(3_600_000),
+    default: 60_000,
+    doc: "How long an open vendor feed circuit waits before one half-open try",
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -11,8 +11,14 @@ t.test("a redactor hides the key itself, its URL-encoded form, and key-like quer
 
 t.test("backoff grows with each attempt, stays under the cap and jitters within half the base", async (t) => {
   const p = { initialMs: 100, maxMs: 1000, factor: 2 };
-  t.same([0, 1, 2, 3, 10].map((a) => feedBackoffDelay(a, p, () => 0)), [50, 100, 200, 400, 500]);
-  t.same([0, 1, 10].map((a) => feedBackoffDelay(a, p, () => 1)), [100, 200, 1000]);
+  t.same(
+    [0, 1, 2, 3, 10].map((a) => feedBackoffDelay(a, p, () => 0)),
+    [50, 100, 200, 400, 500],
+  );
+  t.same(
+    [0, 1, 10].map((a) => feedBackoffDelay(a, p, () => 1)),
+    [100, 200, 1000],
+  );
 });
 
 t.test("the breaker opens after N failures, lets one probe through after the cool-down, and closes on success", async (t) => {

@@ -63,10 +63,7 @@ export class RestClient {
     throw lastError ?? new FeedError(FeedErrorReason.Network, `GET ${shown}: stopped`);
   }
 
-  private async once(
-    url: URL,
-    shown: string,
-  ): Promise<{ body: unknown } | { error: FeedError; retry: boolean; retryAfterMs?: number }> {
+  private async once(url: URL, shown: string): Promise<{ body: unknown } | { error: FeedError; retry: boolean; retryAfterMs?: number }> {
     const { redactor } = this.opts;
     let res: Response;
     let text: string;
@@ -100,13 +97,22 @@ export class RestClient {
     if ("error" in verdict) return { error: verdict.error, retry: false };
     if ("rateLimited" in verdict) {
       this.opts.onRateLimited?.();
-      return { error: new FeedError(FeedErrorReason.RateLimited, `GET ${shown}: rate limited: ${redactor.text(verdict.rateLimited)}`, res.status), retry: true };
+      return {
+        error: new FeedError(FeedErrorReason.RateLimited, `GET ${shown}: rate limited: ${redactor.text(verdict.rateLimited)}`, res.status),
+        retry: true,
+      };
     }
     if (res.status === 401 || res.status === 403) {
-      return { error: new FeedError(FeedErrorReason.AuthFailed, `GET ${shown}: HTTP ${res.status} credentials refused: ${snippet}`, res.status), retry: false };
+      return {
+        error: new FeedError(FeedErrorReason.AuthFailed, `GET ${shown}: HTTP ${res.status} credentials refused: ${snippet}`, res.status),
+        retry: false,
+      };
     }
     if (res.status >= 400) {
-      return { error: new FeedError(FeedErrorReason.VendorError, `GET ${shown}: HTTP ${res.status}: ${snippet}`, res.status), retry: false };
+      return {
+        error: new FeedError(FeedErrorReason.VendorError, `GET ${shown}: HTTP ${res.status}: ${snippet}`, res.status),
+        retry: false,
+      };
     }
     if (body === undefined) {
       return { error: new FeedError(FeedErrorReason.Malformed, `GET ${shown}: body is not JSON: ${snippet}`, res.status), retry: false };

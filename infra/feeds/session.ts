@@ -56,7 +56,11 @@ export function openSession(spec: VendorSpec, resume: Readonly<Record<string, Wa
   }
 }
 
-function polygonSession(spec: Extract<VendorSpec, { feed: "polygon" }>, resume: Readonly<Record<string, Watermark>>, hooks: SessionHooks): VendorSession {
+function polygonSession(
+  spec: Extract<VendorSpec, { feed: "polygon" }>,
+  resume: Readonly<Record<string, Watermark>>,
+  hooks: SessionHooks,
+): VendorSession {
   const stream = new PolygonStream({
     apiKey: spec.apiKey,
     subscriptions: spec.tickers.flatMap((t) => spec.channels.map((c) => `${c}.${t}`)),
@@ -72,7 +76,12 @@ function polygonSession(spec: Extract<VendorSpec, { feed: "polygon" }>, resume: 
     ...(hooks.logger ? { logger: hooks.logger } : {}),
     ...(hooks.random ? { random: hooks.random } : {}),
   });
-  return { start: () => stream.start(), stop: () => stream.stop(), watermarks: () => stream.watermarks(), duplicates: () => stream.stats().duplicatesDropped };
+  return {
+    start: () => stream.start(),
+    stop: () => stream.stop(),
+    watermarks: () => stream.watermarks(),
+    duplicates: () => stream.stats().duplicatesDropped,
+  };
 }
 
 function binanceSession(spec: Extract<VendorSpec, { feed: "binance" }>, hooks: SessionHooks): VendorSession {

@@ -108,7 +108,10 @@ export class SocketLink {
       if (!this.ready) breaker.recordFailure();
       this.opts.onDown(this.opts.redactor.text(detail));
       const delay = Math.max(feedBackoffDelay(this.attempt++, this.opts.backoff, this.opts.random), breaker.msUntilProbe());
-      this.opts.onIssue?.({ reason: FeedErrorReason.Network, detail: `${this.opts.redactor.url(this.opts.url)}: ${this.opts.redactor.text(detail)}; reconnecting in ${delay} ms` });
+      this.opts.onIssue?.({
+        reason: FeedErrorReason.Network,
+        detail: `${this.opts.redactor.url(this.opts.url)}: ${this.opts.redactor.text(detail)}; reconnecting in ${delay} ms`,
+      });
       this.timer = setTimeout(() => this.connect(), delay);
     };
     ws.on("open", () => {
@@ -135,4 +138,3 @@ export class SocketLink {
     this.idleTimer = setTimeout(() => ws.terminate(), ms);
   }
 }
-

@@ -115,7 +115,9 @@ export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
       if (timedOut) {
         child.kill("SIGKILL");
         await exited;
-        spec.onKilled?.(`${spec.name} (pid ${child.pid}) did not exit within ${spec.stopTimeoutMs ?? 10_000} ms of SIGTERM and was killed; its last lines: ${lastLines(spec.logFile)}`);
+        spec.onKilled?.(
+          `${spec.name} (pid ${child.pid}) did not exit within ${spec.stopTimeoutMs ?? 10_000} ms of SIGTERM and was killed; its last lines: ${lastLines(spec.logFile)}`,
+        );
       }
     }
     guardian.kill("SIGKILL");

@@ -91,7 +91,11 @@ export function localServerStarters(config: Config, onKilled: (why: string) => v
  * The local platform's servers, from the configuration, data under varDir. Stop them with stop(); a server that does
  * not exit on SIGTERM in time is killed and `onKilled` is told why.
  */
-export async function startLocalInfra(config: Config, progress: Progress = () => {}, onKilled: (why: string) => void = progress): Promise<LocalInfra> {
+export async function startLocalInfra(
+  config: Config,
+  progress: Progress = () => {},
+  onKilled: (why: string) => void = progress,
+): Promise<LocalInfra> {
   const starters = localServerStarters(config, onKilled);
   const { nats, questdb } = await startBoth(starters, progress);
   return {
@@ -119,7 +123,8 @@ export interface TestInfra extends Omit<LocalInfra, "questdbUrl"> {
 
 /** Servers for a test: free ports, a throwaway directory, removed on stop(). */
 export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestInfra> {
-  const cacheDir = opts.cacheDir ?? process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
+  const cacheDir =
+    opts.cacheDir ?? process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
   const tools = localTools(cacheDir);
   const dir = mkdtempSync(join(tmpdir(), "am-test-"));
   const host = "127.0.0.1";

@@ -10,7 +10,10 @@ import type { Prediction } from "../../actors/model/index.ts";
 export class PredictClient {
   private readonly inbox = createInbox();
   private readonly sub: Subscription;
-  private readonly waiting = new Map<string, { resolve(p: Prediction): void; reject(e: Error): void; timer: ReturnType<typeof setTimeout> }>();
+  private readonly waiting = new Map<
+    string,
+    { resolve(p: Prediction): void; reject(e: Error): void; timer: ReturnType<typeof setTimeout> }
+  >();
   private seq = 0;
 
   constructor(private readonly nc: NatsConnection) {

@@ -25,7 +25,10 @@ t.test("a model is registered with its card, read back, promoted and retired", a
   const got = await registry.get("gbt-return-5f");
   t.equal(got.card.version, 1);
   t.ok(Buffer.from(got.bytes).equals(Buffer.from(gbt.bytes)), "the file comes back byte for byte");
-  t.match(got.card, { featureSet: { name: "bar-factors", features: ["ret1", "ret5", "vol20", "range", "volumeRatio"] }, validation: { ic: gbt.card.validation.ic } });
+  t.match(got.card, {
+    featureSet: { name: "bar-factors", features: ["ret1", "ret5", "vol20", "range", "volumeRatio"] },
+    validation: { ic: gbt.card.validation.ic },
+  });
   await t.rejects(registry.retire("gbt-return-5f", 1), /v1 is promoted; promote another version first/);
   await registry.retire("gbt-return-5f", 2);
   await t.rejects(registry.promote("gbt-return-5f", 2), /v2 is retired/);
@@ -39,8 +42,18 @@ t.test("a bad file is refused with the reason and nothing is stored", async (t) 
   const cases: [string, Parameters<ModelRegistry["register"]>[0], Uint8Array, RegExp][] = [
     ["hash", gbt.card, seq.bytes, /the file's sha256 is [0-9a-f]{64}, the card says/],
     ["not onnx", { ...gbt.card, sha256: sha256Of(garbage), bytes: garbage.length }, garbage, /the file does not load/],
-    ["signature", { ...gbt.card, sha256: seq.card.sha256, bytes: seq.card.bytes }, seq.bytes, /does not match its card: input 0: the file names it returns, the card features.*width is 16, the card's 5/],
-    ["features", { ...gbt.card, featureSet: { ...gbt.card.featureSet, features: ["ret1", "ret5"] } }, gbt.bytes, /feature set bar-factors v1 has 2 features, the input features has 5 columns/],
+    [
+      "signature",
+      { ...gbt.card, sha256: seq.card.sha256, bytes: seq.card.bytes },
+      seq.bytes,
+      /does not match its card: input 0: the file names it returns, the card features.*width is 16, the card's 5/,
+    ],
+    [
+      "features",
+      { ...gbt.card, featureSet: { ...gbt.card.featureSet, features: ["ret1", "ret5"] } },
+      gbt.bytes,
+      /feature set bar-factors v1 has 2 features, the input features has 5 columns/,
+    ],
     ["card", { ...gbt.card, name: "Bad Name" }, gbt.bytes, /model card: name: lower-case kebab/],
   ];
   for (const [what, card, bytes, reason] of cases) {

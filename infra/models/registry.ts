@@ -39,13 +39,18 @@ export class ModelRegistry {
   static async open(nc: NatsConnection, opts: { replicas?: number; nowUs?: () => number } = {}): Promise<ModelRegistry> {
     const replicas = opts.replicas ?? 1;
     const files = await new Objm(nc).create(registryBuckets.files, { description: "Model files (ONNX), one object per version", replicas });
-    const cards = await new Kvm(nc).create(registryBuckets.cards, { description: "Model cards by <name>.v<version>, and <name>.promoted", history: 5, replicas });
+    const cards = await new Kvm(nc).create(registryBuckets.cards, {
+      description: "Model cards by <name>.v<version>, and <name>.promoted",
+      history: 5,
+      replicas,
+    });
     return new ModelRegistry(files, cards, opts.nowUs ?? (() => Date.now() * 1000));
   }
 
   async register(card: ModelCard, bytes: Uint8Array, registeredBy: string): Promise<RegisteredModel> {
     const parsed = ModelCard.safeParse(card);
-    if (!parsed.success) throw new ModelRefused(`model card: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new ModelRefused(`model card: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const c = parsed.data;
     const label = `model ${c.name} v${c.version}`;
     const hash = sha256Of(bytes);
@@ -62,7 +67,11 @@ export class ModelRegistry {
         const m = meta[i];
         return m?.isTensor ? { name: n, type: m.type, shape: m.shape } : { name: n };
       });
-    const wrong = signatureMismatches(c, describe(session.inputNames, session.inputMetadata), describe(session.outputNames, session.outputMetadata));
+    const wrong = signatureMismatches(
+      c,
+      describe(session.inputNames, session.inputMetadata),
+      describe(session.outputNames, session.outputMetadata),
+    );
     await session.release();
     if (wrong.length) throw new ModelRefused(`${label}: the file does not match its card: ${wrong.join("; ")}`);
     if (await this.cards.get(cardKey(c.name, c.version))) throw new ModelRefused(`${label} is registered already; register a new version`);
@@ -114,7 +123,8 @@ export class ModelRegistry {
     const key = cardKey(name, version);
     const entry = await this.cards.get(key);
     if (entry?.operation !== "PUT") throw new ModelRefused(`model ${name} v${version} is not registered`);
-    if ((await this.promotedVersion(name)) === version) throw new ModelRefused(`model ${name} v${version} is promoted; promote another version first`);
+    if ((await this.promotedVersion(name)) === version)
+      throw new ModelRefused(`model ${name} v${version} is promoted; promote another version first`);
     const card = { ...(JSON.parse(entry.string()) as RegisteredModel), status: "retired" as const };
     await this.cards.update(key, JSON.stringify(card), entry.revision);
   }

@@ -51,12 +51,19 @@ t.test("a watch whose consumer is deleted opens again from the last revision it 
   const kv = await new Kvm(nc).open(buckets.config);
   await kv.put("params.a", "1");
   const values: string[] = [];
-  const watch = new BucketWatch(nc, { bucket: buckets.config, owner: "n1", log: quiet, onEntry: (e) => values.push(`${e.key}=${new TextDecoder().decode(e.value)}`) });
+  const watch = new BucketWatch(nc, {
+    bucket: buckets.config,
+    owner: "n1",
+    log: quiet,
+    onEntry: (e) => values.push(`${e.key}=${new TextDecoder().decode(e.value)}`),
+  });
   await watch.start();
   t.teardown(() => watch.stop());
   for await (const c of jsm.consumers.list(`KV_${buckets.config}`)) await jsm.consumers.delete(`KV_${buckets.config}`, c.name);
   await kv.put("params.b", "2");
-  await eventually("the change made after the consumer was deleted", () => (values.includes("params.b=2") ? true : undefined), { timeoutMs: 30_000 });
+  await eventually("the change made after the consumer was deleted", () => (values.includes("params.b=2") ? true : undefined), {
+    timeoutMs: 30_000,
+  });
   t.same(values, ["params.a=1", "params.b=2"], "nothing skipped, nothing read twice");
   t.equal((await jsm.streams.info(`KV_${buckets.config}`)).state.consumer_count, 1, "one consumer again");
 });

@@ -97,7 +97,9 @@ export class BucketWatch {
   private consumerConfig(name: string): Partial<ConsumerConfig> {
     const filters = [this.o.filter ?? ">"].flat().map((f) => `${this.subjectPrefix}${f}`);
     const from: Partial<ConsumerConfig> =
-      this.lastRevision > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastRevision + 1 } : { deliver_policy: DeliverPolicy.LastPerSubject };
+      this.lastRevision > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.lastRevision + 1 }
+        : { deliver_policy: DeliverPolicy.LastPerSubject };
     return {
       name,
       ...from,
@@ -144,7 +146,10 @@ export class BucketWatch {
       }
     })();
     void messages.closed().then(() => this.reopen(messages, "delivery ended"));
-    await Promise.race([loaded, messages.closed().then(() => Promise.reject(new Error(`watch of bucket ${this.o.bucket} ended before its values were read`)))]);
+    await Promise.race([
+      loaded,
+      messages.closed().then(() => Promise.reject(new Error(`watch of bucket ${this.o.bucket} ended before its values were read`))),
+    ]);
     this.reopenMs = REOPEN_MIN_MS;
   }
 
@@ -165,7 +170,12 @@ export class BucketWatch {
   private reopen(messages: ConsumerMessages, why: string): void {
     if (this.stopped || messages !== this.messages || this.connectionClosed()) return;
     this.messages = undefined;
-    this.o.log.warn("bucket watch interrupted; opening it again from the last revision seen", { bucket: this.o.bucket, why, revision: this.lastRevision, inMs: this.reopenMs });
+    this.o.log.warn("bucket watch interrupted; opening it again from the last revision seen", {
+      bucket: this.o.bucket,
+      why,
+      revision: this.lastRevision,
+      inMs: this.reopenMs,
+    });
     void this.close(messages);
     this.openLater();
   }

@@ -10,15 +10,29 @@ function withHeaders(values: Record<string, string>) {
   return h;
 }
 
-const quote = { type: "Quote", instrument: "BRK.B.XNYS", bid: 41_012_000_000_000, bidSize: 100_00000000, ask: 41_015_000_000_000, askSize: 200_00000000, seq: 7, tsEvent: 1_700_000_000_000_000, tsInit: 1_700_000_000_000_001 };
+const quote = {
+  type: "Quote",
+  instrument: "BRK.B.XNYS",
+  bid: 41_012_000_000_000,
+  bidSize: 100_00000000,
+  ask: 41_015_000_000_000,
+  askSize: 200_00000000,
+  seq: 7,
+  tsEvent: 1_700_000_000_000_000,
+  tsInit: 1_700_000_000_000_001,
+};
 
 t.test("a message round-trips with its envelope in headers and its body as a plain msgpack map", async (t) => {
-  const { data, headers: h } = encodeMessage(quote, { correlationId: "c-1", traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" });
+  const { data, headers: h } = encodeMessage(quote, {
+    correlationId: "c-1",
+    traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+  });
   t.equal(h.get("am-type"), "Quote");
   t.equal(h.get("am-v"), "1");
   t.equal(h.get("am-corr"), "c-1");
   t.equal(data[0]! & 0xf0, 0x80, "a fixmap: no msgpackr record or structure header");
-  for (let i = 0; i < data.length; i++) t.notOk([0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8].includes(data[i]!) && i === 0, "no extension type at the top");
+  for (let i = 0; i < data.length; i++)
+    t.notOk([0xc7, 0xc8, 0xc9, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8].includes(data[i]!) && i === 0, "no extension type at the top");
   const { message, envelope } = decodeMessage(data, h, true);
   t.same(message, quote);
   t.equal(envelope.correlationId, "c-1");

@@ -120,7 +120,8 @@ const SAFE_LIMIT = "the exact range of a JS number (±9007199254740991)";
 function issueText(type: string, body: unknown, issue: { path: PropertyKey[]; message: string; code?: string } | undefined): string {
   const path = issue?.path.map(String).join(".") || "(root)";
   let value: unknown = body;
-  for (const key of issue?.path ?? []) value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of issue?.path ?? [])
+    value = typeof value === "object" && value !== null ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   const unsafe = typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value));
   if (unsafe && (issue?.code === "invalid_type" || issue?.code === "too_big" || issue?.code === "too_small")) {
     return `${type}: ${path} ${BigInt(value as number | bigint)} is an integer beyond ${SAFE_LIMIT}`;
@@ -147,7 +148,12 @@ export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
   const keys = h.keys();
   const correlationId = keys.includes(Header.Correlation) ? h.get(Header.Correlation) || undefined : undefined;
   const traceparent = keys.includes(Header.TraceParent) ? h.get(Header.TraceParent) || undefined : undefined;
-  return { type, version: Number(h.get(Header.Version) || "1"), ...(correlationId ? { correlationId } : {}), ...(traceparent ? { traceparent } : {}) };
+  return {
+    type,
+    version: Number(h.get(Header.Version) || "1"),
+    ...(correlationId ? { correlationId } : {}),
+    ...(traceparent ? { traceparent } : {}),
+  };
 }
 
 const readOnly = (): never => {

@@ -34,7 +34,8 @@ export async function releaseLeftoverConsumers(nc: NatsConnection, owner: string
     } catch {
       continue; // a stream this server does not have holds no consumers
     }
-    for (const name of leftovers) if (await jsm.consumers.delete(stream, name).catch(() => false)) released[stream] = (released[stream] ?? 0) + 1;
+    for (const name of leftovers)
+      if (await jsm.consumers.delete(stream, name).catch(() => false)) released[stream] = (released[stream] ?? 0) + 1;
   }
   return released;
 }

@@ -32,7 +32,14 @@ const future: InstrumentDefinition = {
   priceIncrement: parseFixed("0.25"),
   lotSize: parseFixed("1"),
   multiplier: parseFixed("50"),
-  tradingHours: { weekdays: [1, 2, 3, 4, 5], sessions: [{ open: 0, close: 1320 }, { open: 1380, close: 1440 }], preOpenMinutes: 15 },
+  tradingHours: {
+    weekdays: [1, 2, 3, 4, 5],
+    sessions: [
+      { open: 0, close: 1320 },
+      { open: 1380, close: 1440 },
+    ],
+    preOpenMinutes: 15,
+  },
 };
 const fine: InstrumentDefinition = {
   ...demoUniverse(1)[0]!,
@@ -60,7 +67,11 @@ t.test("definitions round-trip through KV to the last unit, stored with decimals
   t.equal(stored.lotSize, "0.3");
   t.equal(stored.multiplier, "1");
   t.equal(JSON.parse((await kv.get(instrumentKey("ES.Z26.XCME")))!.string()).multiplier, "50");
-  t.same(await putDefinitions(kv, [future, { ...fine, sector: "Financials" }]), { written: ["BRK.B.XNYS"], kept: ["ES.Z26.XCME"] }, "an unchanged definition is not written again");
+  t.same(
+    await putDefinitions(kv, [future, { ...fine, sector: "Financials" }]),
+    { written: ["BRK.B.XNYS"], kept: ["ES.Z26.XCME"] },
+    "an unchanged definition is not written again",
+  );
   t.equal((await kv.get(instrumentKey("ES.Z26.XCME")))?.revision, 1);
   await putDefinitions(kv, [fine]);
   t.same(await getDefinition(kv, "ES.Z26.XCME"), future);
@@ -112,14 +123,26 @@ t.test("seeding only absent ids keeps what an operator changed", async (t) => {
 t.test("a bad stored value is skipped on read and reported with its key and field", async (t) => {
   const kv = await bucketFor(t);
   await putDefinitions(kv, [fine]);
-  await kv.put(instrumentKey("BAD.XNAS"), JSON.stringify({ id: "BAD.XNAS", assetClass: "EQUITY", currency: "USD", priceIncrement: 0.01, lotSize: "1", tick: 3 }));
-  await kv.put(instrumentKey("WRONG.XNAS"), JSON.stringify({ id: "OTHER.XNAS", assetClass: "EQUITY", currency: "USD", priceIncrement: "0.01", lotSize: "1" }));
+  await kv.put(
+    instrumentKey("BAD.XNAS"),
+    JSON.stringify({ id: "BAD.XNAS", assetClass: "EQUITY", currency: "USD", priceIncrement: 0.01, lotSize: "1", tick: 3 }),
+  );
+  await kv.put(
+    instrumentKey("WRONG.XNAS"),
+    JSON.stringify({ id: "OTHER.XNAS", assetClass: "EQUITY", currency: "USD", priceIncrement: "0.01", lotSize: "1" }),
+  );
   const invalid: string[] = [];
   const all = await loadCatalogue(kv, { onInvalid: (key, e) => invalid.push(`${key}|${e.message}`) });
   t.same([...all.keys()], ["BRK.B.XNYS"]);
   t.equal(invalid.length, 2);
-  t.match(invalid.find((s) => s.startsWith("BAD")), /key BAD=2EXNAS: Unrecognized key.*tick/);
-  t.match(invalid.find((s) => s.startsWith("WRONG")), /key WRONG=2EXNAS\.id: holds OTHER\.XNAS, expected WRONG\.XNAS/);
+  t.match(
+    invalid.find((s) => s.startsWith("BAD")),
+    /key BAD=2EXNAS: Unrecognized key.*tick/,
+  );
+  t.match(
+    invalid.find((s) => s.startsWith("WRONG")),
+    /key WRONG=2EXNAS\.id: holds OTHER\.XNAS, expected WRONG\.XNAS/,
+  );
   await t.rejects(getDefinition(kv, "BAD.XNAS"), /key BAD=2EXNAS/);
 });
 

@@ -41,7 +41,11 @@ export interface PutReport {
  * (InstrumentDefinitionError naming each instrument and field). An unchanged definition is not written again.
  * `onlyAbsent` writes only ids with no live value (the demo seed must never overwrite what an operator changed).
  */
-export async function putDefinitions(kv: KV, defs: readonly InstrumentDefinition[], opts: { onlyAbsent?: boolean } = {}): Promise<PutReport> {
+export async function putDefinitions(
+  kv: KV,
+  defs: readonly InstrumentDefinition[],
+  opts: { onlyAbsent?: boolean } = {},
+): Promise<PutReport> {
   const records = checkDefinitions(defs);
   const report: PutReport = { written: [], kept: [] };
   for (const r of records) {
@@ -93,7 +97,11 @@ export interface CatalogueHooks {
 const anonymousReader = (): { owner: string; log: Logger } => ({ owner: "catalogue", log: createLogger({ level: "warn" }) });
 
 /** Applies one entry to `catalogue`; answers the change, or undefined when nothing changed. */
-function applyEntry(catalogue: Catalogue, e: BucketEntry, hooks: CatalogueHooks): Parameters<NonNullable<CatalogueHooks["onChange"]>>[0] | undefined {
+function applyEntry(
+  catalogue: Catalogue,
+  e: BucketEntry,
+  hooks: CatalogueHooks,
+): Parameters<NonNullable<CatalogueHooks["onChange"]>>[0] | undefined {
   const id = instrumentIdOfKey(e.key);
   if (e.operation !== "PUT") return catalogue.delete(id) ? { op: "delete", id } : undefined;
   try {

@@ -125,7 +125,12 @@ export class Journal {
         const { type: _t, ...body } = e;
         const h = headersOf(e);
         h.set("Nats-Msg-Id", `${this.idPrefix}/${++this.numbered}`);
-        this.queue.push({ subject: this.subjectOf(e.type), data: encodePayload(body), headers: h, ...(i === events.length - 1 ? { settle: { resolve, reject } } : {}) });
+        this.queue.push({
+          subject: this.subjectOf(e.type),
+          data: encodePayload(body),
+          headers: h,
+          ...(i === events.length - 1 ? { settle: { resolve, reject } } : {}),
+        });
       });
     });
     this.tail = done;
@@ -162,7 +167,8 @@ export class Journal {
 
   /** One fenced publish, or one atomic batch fenced on its first message; resolves with the last sequence. */
   private async store(group: Queued[]): Promise<number> {
-    const batchId = group.length > 1 ? `${this.idPrefix.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${this.count}-${Date.now().toString(36)}` : "";
+    const batchId =
+      group.length > 1 ? `${this.idPrefix.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${this.count}-${Date.now().toString(36)}` : "";
     for (let i = 0; i < group.length; i++) {
       const q = group[i]!;
       const h = q.headers ?? natsHeaders();
@@ -180,7 +186,11 @@ export class Journal {
       }
       if (batchId) h.set("Nats-Batch-Commit", "1");
       const reply = await sharedInbox(this.nc).request(q.subject, q.data, h, 5_000);
-      const ack = JSON.parse(utf8.decode(reply.data)) as { seq?: number; duplicate?: boolean; error?: { err_code?: number; description?: string } };
+      const ack = JSON.parse(utf8.decode(reply.data)) as {
+        seq?: number;
+        duplicate?: boolean;
+        error?: { err_code?: number; description?: string };
+      };
       if (ack.error) {
         if (ack.error.err_code === 10071 || /wrong last sequence/i.test(ack.error.description ?? "")) {
           throw new FencingError(`journal ${this.filter}: another writer appended after sequence ${this.lastSeq}`);

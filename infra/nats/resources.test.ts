@@ -90,7 +90,11 @@ t.test("an existing stream with another max_age is reported by name and field an
   );
   t.type(err, ResourceConflictError);
   const message = errorMessage(err);
-  t.match(message, /stream AM_DLQ: max_age is 60000000000, declared 604800000000000/, "the message names the stream, field and both values");
+  t.match(
+    message,
+    /stream AM_DLQ: max_age is 60000000000, declared 604800000000000/,
+    "the message names the stream, field and both values",
+  );
   t.notMatch(message, /stream AM_MD|stream AM_EVT/, "the streams that match are not reported");
 
   const info = await jsm.streams.info(streams.deadLetters);

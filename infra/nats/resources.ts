@@ -16,7 +16,13 @@ const MiB = 1024 ** 2;
 
 /** Names of everything the platform declares on JetStream; other modules refer to these, never to literals. */
 export const streams = { marketData: "AM_MD", events: "AM_EVT", deadLetters: "AM_DLQ" } as const;
-export const buckets = { snapshots: "am-snapshots", leases: "am-leases", nodes: "am-nodes", config: "am-config", instruments: "am-instruments" } as const;
+export const buckets = {
+  snapshots: "am-snapshots",
+  leases: "am-leases",
+  nodes: "am-nodes",
+  config: "am-config",
+  instruments: "am-instruments",
+} as const;
 
 /** How long a lease or a node registration lives without renewal. */
 export const leaseTtlMs = 1_500;
@@ -89,9 +95,21 @@ export function declaredBuckets(): DeclaredBucket[] {
     { bucket: buckets.snapshots, description: "Actor snapshots with their last applied sequence", history: 1, ttl: 0, max_bytes: 2 * GiB },
     { bucket: buckets.leases, description: "Ownership leases of <kind>/<id>", history: 1, ttl: leaseTtlMs, max_bytes: 256 * MiB },
     { bucket: buckets.nodes, description: "Live nodes and their heartbeats", history: 1, ttl: nodeTtlMs, max_bytes: 64 * MiB },
-    { bucket: buckets.config, description: "Configuration: strategy parameters, risk limits, quarantines", history: 16, ttl: 0, max_bytes: 1 * GiB },
+    {
+      bucket: buckets.config,
+      description: "Configuration: strategy parameters, risk limits, quarantines",
+      history: 16,
+      ttl: 0,
+      max_bytes: 1 * GiB,
+    },
     // the last 5 values of each definition stay readable: who changed a tick size, and from what
-    { bucket: buckets.instruments, description: "Instrument definitions by id (JSON, decimals as strings)", history: 5, ttl: 0, max_bytes: 256 * MiB },
+    {
+      bucket: buckets.instruments,
+      description: "Instrument definitions by id (JSON, decimals as strings)",
+      history: 5,
+      ttl: 0,
+      max_bytes: 256 * MiB,
+    },
   ];
 }
 

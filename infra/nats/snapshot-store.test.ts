@@ -16,5 +16,9 @@ t.test("a stale owner cannot overwrite a snapshot another owner saved after it l
   await f.store.save("counter", "a", snap(2), theirs.revision);
   await t.rejects(f.store.save("counter", "a", snap(3), mine.revision), SnapshotFencedError, "the stale save is refused");
   t.same((await f.store.load("counter", "a")).stored?.seq, 2, "the newer snapshot stays");
-  await t.rejects(f.store.save("counter", "b", snap(1), 5), SnapshotFencedError, "a save expecting a snapshot that was never written is refused");
+  await t.rejects(
+    f.store.save("counter", "b", snap(1), 5),
+    SnapshotFencedError,
+    "a save expecting a snapshot that was never written is refused",
+  );
 });

@@ -5,9 +5,11 @@ import { buckets } from "./resources.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 /** KV keys allow [-/_=.A-Za-z0-9]; everything else in an id (the dot too) is written as =XX (hex): one key token. */
-export const kvToken = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+export const kvToken = (s: string): string =>
+  s.replace(/[^A-Za-z0-9_-]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 
-export const parseKvToken = (s: string): string => s.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+export const parseKvToken = (s: string): string =>
+  s.replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 
 export function kvKey(kind: string, id: string): string {
   return `${kvToken(kind)}.${kvToken(id)}`;

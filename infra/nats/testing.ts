@@ -30,7 +30,11 @@ function stringFor(key: string, d: Def): string {
     "1m",
   ].filter((c): c is string => c !== undefined);
   const fits = (c: string) =>
-    (!pattern || new RegExp(pattern).test(c)) && checks.every((k) => (k.check !== "min_length" || c.length >= (k.minimum ?? 0)) && (k.check !== "max_length" || c.length <= (k.maximum ?? Infinity)));
+    (!pattern || new RegExp(pattern).test(c)) &&
+    checks.every(
+      (k) =>
+        (k.check !== "min_length" || c.length >= (k.minimum ?? 0)) && (k.check !== "max_length" || c.length <= (k.maximum ?? Infinity)),
+    );
   return candidates.find(fits) ?? candidates[0]!;
 }
 
@@ -133,7 +137,10 @@ export function readWire(bytes: Uint8Array): WireValue {
     return { format: "ext", extType };
   };
   const many = (n: number) => Array.from({ length: n }, () => read());
-  const map = (n: number): WireValue => ({ format: "map", entries: Array.from({ length: n }, () => [read(), read()] as [WireValue, WireValue]) });
+  const map = (n: number): WireValue => ({
+    format: "map",
+    entries: Array.from({ length: n }, () => [read(), read()] as [WireValue, WireValue]),
+  });
   const int = (code: number, value: bigint, size: number): WireValue => {
     pos += size;
     return { format: "int", value, code };

@@ -98,7 +98,10 @@ export function isClosedSchema(schema: z.ZodType): boolean {
     case "tuple":
       return (def.items as z.ZodType[]).every(isClosedSchema);
     case "object":
-      return Object.values(def.shape as Record<string, z.ZodType>).every(isClosedSchema) && (def.catchall === undefined || isClosedSchema(def.catchall as z.ZodType));
+      return (
+        Object.values(def.shape as Record<string, z.ZodType>).every(isClosedSchema) &&
+        (def.catchall === undefined || isClosedSchema(def.catchall as z.ZodType))
+      );
     default:
       return true;
   }

@@ -7,12 +7,15 @@ import { foreignMap, type IntFormat, readWire, sampleMessage, type WireValue } f
 /** Every scalar of `value` against its wire form: integers as msgpack ints, fractions as floats, no extension. */
 function wireProblems(value: unknown, wire: WireValue, path: string): string[] {
   if (wire.format === "ext") return [`${path}: extension type ${wire.extType}`];
-  if (typeof value === "bigint") return wire.format === "int" && wire.value === value ? [] : [`${path}: bigint ${value} went out as ${wire.format}`];
+  if (typeof value === "bigint")
+    return wire.format === "int" && wire.value === value ? [] : [`${path}: bigint ${value} went out as ${wire.format}`];
   if (typeof value === "number") {
-    if (Number.isInteger(value)) return wire.format === "int" && wire.value === BigInt(value) ? [] : [`${path}: integer ${value} went out as ${wire.format}`];
+    if (Number.isInteger(value))
+      return wire.format === "int" && wire.value === BigInt(value) ? [] : [`${path}: integer ${value} went out as ${wire.format}`];
     return wire.format === "float" && wire.value === value ? [] : [`${path}: ${value} went out as ${wire.format}`];
   }
-  if (value instanceof Uint8Array) return wire.format === "bin" && Buffer.compare(wire.value, value) === 0 ? [] : [`${path}: bytes went out as ${wire.format}`];
+  if (value instanceof Uint8Array)
+    return wire.format === "bin" && Buffer.compare(wire.value, value) === 0 ? [] : [`${path}: bytes went out as ${wire.format}`];
   if (Array.isArray(value)) {
     if (wire.format !== "array" || wire.items.length !== value.length) return [`${path}: array went out as ${wire.format}`];
     return value.flatMap((v, i) => wireProblems(v, wire.items[i]!, `${path}[${i}]`));
@@ -22,7 +25,9 @@ function wireProblems(value: unknown, wire: WireValue, path: string): string[] {
     const present = Object.entries(value).filter(([, v]) => v !== undefined);
     const byKey = new Map(wire.entries.map(([k, v]) => [k.format === "str" ? k.value : "?", v]));
     if (byKey.size !== present.length) return [`${path}: ${present.length} fields, ${byKey.size} on the wire`];
-    return present.flatMap(([k, v]) => (byKey.has(k) ? wireProblems(v, byKey.get(k)!, `${path}.${k}`) : [`${path}.${k}: missing on the wire`]));
+    return present.flatMap(([k, v]) =>
+      byKey.has(k) ? wireProblems(v, byKey.get(k)!, `${path}.${k}`) : [`${path}.${k}: missing on the wire`],
+    );
   }
   if (value === null) return wire.format === "nil" ? [] : [`${path}: null went out as ${wire.format}`];
   if (typeof value === "string") return wire.format === "str" && wire.value === value ? [] : [`${path}: string went out as ${wire.format}`];

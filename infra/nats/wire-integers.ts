@@ -59,9 +59,12 @@ function walk(bytes: Uint8Array, rewrite: boolean): boolean {
     pending--;
     const b = bytes[pos++]!;
     if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) continue; // fixint, nil, booleans
-    if (b < 0x90) pending += (b & 0x0f) * 2; // fixmap
-    else if (b < 0xa0) pending += b & 0x0f; // fixarray
-    else if (b < 0xc0) pos += b & 0x1f; // fixstr
+    if (b < 0x90)
+      pending += (b & 0x0f) * 2; // fixmap
+    else if (b < 0xa0)
+      pending += b & 0x0f; // fixarray
+    else if (b < 0xc0)
+      pos += b & 0x1f; // fixstr
     else {
       switch (b) {
         case 0xcb: {

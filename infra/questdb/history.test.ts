@@ -67,19 +67,85 @@ const bars: Bar[] = Array.from({ length: 5 }, (_, i) => ({
 // An id with a quote in it: the SQL literal must escape it.
 const ORDER_ID = "o'brien-1";
 const orderEvents: OrderEvent[] = [
-  { type: "OrderSubmitted", clientOrderId: ORDER_ID, instrument: inst, side: "SELL", orderType: "LIMIT", quantity: 3_00000000, price: 410_25000000, timeInForce: "GTC", postOnly: false, reduceOnly: false, strategy: "s", book: "b", emulatedStop: false, emulatedGtd: false, tsEvent: T0, tsInit: T0 },
+  {
+    type: "OrderSubmitted",
+    clientOrderId: ORDER_ID,
+    instrument: inst,
+    side: "SELL",
+    orderType: "LIMIT",
+    quantity: 3_00000000,
+    price: 410_25000000,
+    timeInForce: "GTC",
+    postOnly: false,
+    reduceOnly: false,
+    strategy: "s",
+    book: "b",
+    emulatedStop: false,
+    emulatedGtd: false,
+    tsEvent: T0,
+    tsInit: T0,
+  },
   { type: "OrderAccepted", clientOrderId: ORDER_ID, venueOrderId: "V-9", local: false, tsEvent: T0 + 10, tsInit: T0 + 10 },
-  { type: "OrderFilled", clientOrderId: ORDER_ID, venueOrderId: "V-9", execId: "E-1", side: "SELL", lastQty: 3_00000000, lastPx: 410_50000000, fee: 0, liquidity: "TAKER", cumQty: 3_00000000, leavesQty: 0, avgPx: 410_50000000, venueSeq: 1, tsEvent: T0 + 20, tsInit: T0 + 21 },
+  {
+    type: "OrderFilled",
+    clientOrderId: ORDER_ID,
+    venueOrderId: "V-9",
+    execId: "E-1",
+    side: "SELL",
+    lastQty: 3_00000000,
+    lastPx: 410_50000000,
+    fee: 0,
+    liquidity: "TAKER",
+    cumQty: 3_00000000,
+    leavesQty: 0,
+    avgPx: 410_50000000,
+    venueSeq: 1,
+    tsEvent: T0 + 20,
+    tsInit: T0 + 21,
+  },
 ];
 
 // The venue stamped the fill before the cancel request the order journaled first: event times run backwards at the
 // end, and only the stream sequence says the order is FILLED (by ts it reads as PENDING_CANCEL).
 const RACED_ID = "raced-1";
 const racedEvents: OrderEvent[] = [
-  { type: "OrderSubmitted", clientOrderId: RACED_ID, instrument: inst, side: "BUY", orderType: "LIMIT", quantity: 2_00000000, price: 410_00000000, timeInForce: "GTC", postOnly: false, reduceOnly: false, strategy: "s", book: "b", emulatedStop: false, emulatedGtd: false, tsEvent: T0 + 100, tsInit: T0 + 100 },
+  {
+    type: "OrderSubmitted",
+    clientOrderId: RACED_ID,
+    instrument: inst,
+    side: "BUY",
+    orderType: "LIMIT",
+    quantity: 2_00000000,
+    price: 410_00000000,
+    timeInForce: "GTC",
+    postOnly: false,
+    reduceOnly: false,
+    strategy: "s",
+    book: "b",
+    emulatedStop: false,
+    emulatedGtd: false,
+    tsEvent: T0 + 100,
+    tsInit: T0 + 100,
+  },
   { type: "OrderAccepted", clientOrderId: RACED_ID, venueOrderId: "V-10", local: false, tsEvent: T0 + 200, tsInit: T0 + 200 },
   { type: "OrderCancelPending", clientOrderId: RACED_ID, cause: "USER", tsEvent: T0 + 500, tsInit: T0 + 500 },
-  { type: "OrderFilled", clientOrderId: RACED_ID, venueOrderId: "V-10", execId: "E-10", side: "BUY", lastQty: 2_00000000, lastPx: 410_00000000, fee: 0, liquidity: "MAKER", cumQty: 2_00000000, leavesQty: 0, avgPx: 410_00000000, venueSeq: 2, tsEvent: T0 + 400, tsInit: T0 + 510 },
+  {
+    type: "OrderFilled",
+    clientOrderId: RACED_ID,
+    venueOrderId: "V-10",
+    execId: "E-10",
+    side: "BUY",
+    lastQty: 2_00000000,
+    lastPx: 410_00000000,
+    fee: 0,
+    liquidity: "MAKER",
+    cumQty: 2_00000000,
+    leavesQty: 0,
+    avgPx: 410_00000000,
+    venueSeq: 2,
+    tsEvent: T0 + 400,
+    tsInit: T0 + 510,
+  },
 ];
 
 t.before(async () => {
@@ -109,7 +175,11 @@ t.before(async () => {
 
 t.test("bars come back by instrument, bar type and open-time range as the Bar messages that were written", async (t) => {
   t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), bars);
-  t.same(await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0 + 60_000_000, toUs: T0 + 3 * 60_000_000 }), bars.slice(1, 3), "the range is [from, to)");
+  t.same(
+    await barsOf(url, { instrument: inst, barType: "1m", fromUs: T0 + 60_000_000, toUs: T0 + 3 * 60_000_000 }),
+    bars.slice(1, 3),
+    "the range is [from, to)",
+  );
   t.same(await barsOf(url, { instrument: inst, barType: "5m", fromUs: T0, toUs: T0 + 10 * 60_000_000 }), []);
   t.same(
     await questdbBarHistory(url).bars(inst, "1m", T0 + 60_000_000, T0 + 3 * 60_000_000, 10),
@@ -120,12 +190,26 @@ t.test("bars come back by instrument, bar type and open-time range as the Bar me
 
 t.test("ticks come back in (time, sequence) order with a limit, and page on from the last one", async (t) => {
   const all = await ticksOf(url, { kind: "quote", instrument: inst, fromUs: T0, toUs: T0 + 3_600_000_000, limit: 1000 });
-  t.same(all, quotes.map((q) => (q.bid >= q.ask ? { ...q, crossed: true } : q)));
+  t.same(
+    all,
+    quotes.map((q) => (q.bid >= q.ask ? { ...q, crossed: true } : q)),
+  );
   t.same(all[29]?.bid, 9_007_199_254_740_990, "the largest fixed-point values survive exactly");
   const page1 = await ticksOf(url, { kind: "quote", instrument: inst, fromUs: T0, toUs: T0 + 3_600_000_000, limit: 7 });
   const last = page1[6]!;
-  const page2 = await ticksOf(url, { kind: "quote", instrument: inst, fromUs: T0, toUs: T0 + 3_600_000_000, limit: 7, after: { tsUs: last.tsEvent, seq: last.seq } });
-  t.same([...page1, ...page2].map((q) => q.seq), Array.from({ length: 14 }, (_, i) => i), "a page boundary inside one timestamp loses and repeats nothing");
+  const page2 = await ticksOf(url, {
+    kind: "quote",
+    instrument: inst,
+    fromUs: T0,
+    toUs: T0 + 3_600_000_000,
+    limit: 7,
+    after: { tsUs: last.tsEvent, seq: last.seq },
+  });
+  t.same(
+    [...page1, ...page2].map((q) => q.seq),
+    Array.from({ length: 14 }, (_, i) => i),
+    "a page boundary inside one timestamp loses and repeats nothing",
+  );
   t.same(await ticksOf(url, { kind: "trade", instrument: inst, fromUs: T0, toUs: T0 + 3_000_002, limit: 100 }), trades.slice(0, 3));
 });
 
@@ -136,18 +220,39 @@ t.test("the latest quote is the last one written for the instrument", async (t) 
 
 t.test("a hostile instrument id is refused with a clear error before any SQL runs, and changes nothing", async (t) => {
   const hostile = "X'; DROP TABLE quotes;--.SIMX";
-  await t.rejects(latestQuote(url, hostile), { name: "HistoryQueryError", message: `instrument id ${JSON.stringify(hostile)}: symbol "X'; DROP TABLE quotes;--" has characters outside A-Z a-z 0-9 . _ / : + -` });
-  await t.rejects(ticksOf(url, { kind: "quote", instrument: hostile, fromUs: 0, toUs: 1, limit: 1 }), /instrument id .*symbol "X'; DROP TABLE quotes;--" has characters outside/);
-  await t.rejects(barsOf(url, { instrument: inst, barType: "1m' OR '1'='1", fromUs: 0, toUs: 1 }), /barType .* must be a number and a unit/);
-  await t.rejects(ticksOf(url, { kind: "quote; DROP TABLE quotes" as "quote", instrument: inst, fromUs: 0, toUs: 1, limit: 1 }), /kind must be "quote" or "trade"/);
-  await t.rejects(ticksOf(url, { kind: "quote", instrument: inst, fromUs: "0 OR 1=1" as unknown as number, toUs: 1, limit: 1 }), /fromUs must be a non-negative integer/);
-  await t.rejects(ticksOf(url, { kind: "quote", instrument: inst, fromUs: 0, toUs: 1, limit: 1e9 }), /limit must be an integer from 1 to 100000/);
+  await t.rejects(latestQuote(url, hostile), {
+    name: "HistoryQueryError",
+    message: `instrument id ${JSON.stringify(hostile)}: symbol "X'; DROP TABLE quotes;--" has characters outside A-Z a-z 0-9 . _ / : + -`,
+  });
+  await t.rejects(
+    ticksOf(url, { kind: "quote", instrument: hostile, fromUs: 0, toUs: 1, limit: 1 }),
+    /instrument id .*symbol "X'; DROP TABLE quotes;--" has characters outside/,
+  );
+  await t.rejects(
+    barsOf(url, { instrument: inst, barType: "1m' OR '1'='1", fromUs: 0, toUs: 1 }),
+    /barType .* must be a number and a unit/,
+  );
+  await t.rejects(
+    ticksOf(url, { kind: "quote; DROP TABLE quotes" as "quote", instrument: inst, fromUs: 0, toUs: 1, limit: 1 }),
+    /kind must be "quote" or "trade"/,
+  );
+  await t.rejects(
+    ticksOf(url, { kind: "quote", instrument: inst, fromUs: "0 OR 1=1" as unknown as number, toUs: 1, limit: 1 }),
+    /fromUs must be a non-negative integer/,
+  );
+  await t.rejects(
+    ticksOf(url, { kind: "quote", instrument: inst, fromUs: 0, toUs: 1, limit: 1e9 }),
+    /limit must be an integer from 1 to 100000/,
+  );
   const count = rowsOf(await questdbSql(url, "SELECT count() n FROM quotes"))[0]?.n;
   t.equal(count, quotes.length + 1, "the quotes table is intact");
 });
 
 t.test("a symbol with a quote in it is refused by the instrument id grammar, naming the symbol", async (t) => {
-  t.equal(await latestQuote(url, "O'NEIL.XNYS").catch((e: Error) => e.message), 'instrument id "O\'NEIL.XNYS": symbol "O\'NEIL" has characters outside A-Z a-z 0-9 . _ / : + -');
+  t.equal(
+    await latestQuote(url, "O'NEIL.XNYS").catch((e: Error) => e.message),
+    'instrument id "O\'NEIL.XNYS": symbol "O\'NEIL" has characters outside A-Z a-z 0-9 . _ / : + -',
+  );
 });
 
 t.test("a replay from QuestDB publishes quotes, trades and bars on the replay feed in time order", async (t) => {
@@ -168,12 +273,23 @@ t.test("a replay from QuestDB publishes quotes, trades and bars on the replay fe
       now += ms;
     },
   };
-  const records = questdbReplaySource(url, { instruments: [inst], quotes: true, trades: true, barType: "1m", fromUs: T0, toUs: T0 + 3_600_000_000, pageSize: 4 });
+  const records = questdbReplaySource(url, {
+    instruments: [inst],
+    quotes: true,
+    trades: true,
+    barType: "1m",
+    fromUs: T0,
+    toUs: T0 + 3_600_000_000,
+    pageSize: 4,
+  });
   const summary = await publishReplayFeed(nc, records, { speed: 60, clock });
   await nc.flush();
   t.equal(summary.published, quotes.length + trades.length + bars.length);
   t.equal(got.length, summary.published, "every record arrived");
-  t.ok(got.every((g, i) => i === 0 || g.tsEvent >= got[i - 1]!.tsEvent), "in time order across series");
+  t.ok(
+    got.every((g, i) => i === 0 || g.tsEvent >= got[i - 1]!.tsEvent),
+    "in time order across series",
+  );
   t.same(new Set(got.map((g) => g.subject)), new Set(["am.feed.replay.XNYS.BRK~2EB"]));
   t.same(new Set(got.map((g) => g.type)), new Set(["RawQuote", "RawTrade", "Bar"]));
   t.equal(now, (bars[4]!.tsEvent - T0) / 1000 / 60, "five minutes of data took five seconds of (fake) time at x60");

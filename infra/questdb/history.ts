@@ -170,7 +170,8 @@ export async function ticksOf(url: string, q: TickQuery): Promise<Quote[] | Trad
   if (q.after !== undefined) {
     const ts = micros("after.tsUs", q.after.tsUs);
     const seq = q.after.seq;
-    if (typeof seq !== "number" || !Number.isSafeInteger(seq)) throw new HistoryQueryError(`after.seq must be an integer, got ${JSON.stringify(seq)}`);
+    if (typeof seq !== "number" || !Number.isSafeInteger(seq))
+      throw new HistoryQueryError(`after.seq must be an integer, got ${JSON.stringify(seq)}`);
     after = ` AND (ts > ${ts} OR (ts = ${ts} AND seq > ${seq}))`;
   }
   const columns = table === "quotes" ? QUOTE_COLUMNS : TRADE_COLUMNS;

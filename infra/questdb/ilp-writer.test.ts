@@ -2,11 +2,35 @@ import t from "tap";
 import { ilpLine } from "./ilp-writer.ts";
 import type { Row } from "./rows.ts";
 
-const row = (over: Partial<Row>): Row => ({ table: "quotes", ts: 1_700_000_000_000_000, symbols: [], decimals: [], longs: [], strings: [], times: [], ...over });
+const row = (over: Partial<Row>): Row => ({
+  table: "quotes",
+  ts: 1_700_000_000_000_000,
+  symbols: [],
+  decimals: [],
+  longs: [],
+  strings: [],
+  times: [],
+  ...over,
+});
 
 t.test("a row is one ILP line: symbols, exact decimals, longs, strings, timestamps, the designated time in ns", async (t) => {
   t.equal(
-    ilpLine(row({ symbols: [["venue", "XNYS"], ["symbol", "BRK.B"], ["side", undefined]], decimals: [["bid", 10_025_000_000], ["ask", undefined]], longs: [["seq", 7]], strings: [["trade_id", "t-1"]], times: [["ts_init", 1_700_000_000_000_005]] })),
+    ilpLine(
+      row({
+        symbols: [
+          ["venue", "XNYS"],
+          ["symbol", "BRK.B"],
+          ["side", undefined],
+        ],
+        decimals: [
+          ["bid", 10_025_000_000],
+          ["ask", undefined],
+        ],
+        longs: [["seq", 7]],
+        strings: [["trade_id", "t-1"]],
+        times: [["ts_init", 1_700_000_000_000_005]],
+      }),
+    ),
     'quotes,venue=XNYS,symbol=BRK.B bid=100.25000000d,seq=7i,trade_id="t-1",ts_init=1700000000000005t 1700000000000000000\n',
   );
 });
@@ -22,7 +46,10 @@ t.test("decimals are exact at every magnitude and sign", async (t) => {
 });
 
 t.test("values with ILP's special characters are escaped", async (t) => {
-  t.equal(ilpLine(row({ symbols: [["strategy", "a b,c=d\\e"]], longs: [["seq", 1]] })), "quotes,strategy=a\\ b\\,c\\=d\\\\e seq=1i 1700000000000000000\n");
+  t.equal(
+    ilpLine(row({ symbols: [["strategy", "a b,c=d\\e"]], longs: [["seq", 1]] })),
+    "quotes,strategy=a\\ b\\,c\\=d\\\\e seq=1i 1700000000000000000\n",
+  );
   t.equal(ilpLine(row({ strings: [["reason", 'say "no"\\']] })), 'quotes reason="say \\"no\\"\\\\" 1700000000000000000\n');
 });
 

@@ -105,16 +105,23 @@ export class IlpWriter {
     const body = Buffer.from(this.text, "utf8");
     this.reset();
     await new Promise<void>((resolve, reject) => {
-      const req = request(this.url, { method: "POST", agent: this.agent, headers: { "content-type": "text/plain; charset=utf-8", "content-length": body.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", reject);
-        res.on("end", () => {
-          const code = res.statusCode ?? 0;
-          if (code >= 200 && code < 300) resolve();
-          else reject(new Error(`QuestDB did not take the rows: statusCode=${code} ${Buffer.concat(chunks).toString("utf8").slice(0, 500)}`));
-        });
-      });
+      const req = request(
+        this.url,
+        { method: "POST", agent: this.agent, headers: { "content-type": "text/plain; charset=utf-8", "content-length": body.length } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("error", reject);
+          res.on("end", () => {
+            const code = res.statusCode ?? 0;
+            if (code >= 200 && code < 300) resolve();
+            else
+              reject(
+                new Error(`QuestDB did not take the rows: statusCode=${code} ${Buffer.concat(chunks).toString("utf8").slice(0, 500)}`),
+              );
+          });
+        },
+      );
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`QuestDB did not answer ${this.url.href} within ${this.timeoutMs} ms`)));
       req.on("error", reject);
       req.end(body);

@@ -4,5 +4,23 @@ export { ilpLine, IlpWriter, type IlpWriterOptions, openIlpWriter } from "./ilp-
 export { openIlpSender, type Sender } from "./writer.ts";
 export type { IlpSenderOptions } from "./writer.ts";
 export { type ConsumerLag, Recorder, recorderDlq, type RecorderOptions, type RecorderStats } from "./recorder.ts";
-export { barsOf, type BarQuery, HistoryQueryError, latestOrderOf, latestQuote, maxHistoryRows, questdbBarHistory, type RecordedOrder, TickKind, type TickQuery, ticksOf } from "./history.ts";
-export { publishReplayFeed, type QuestdbReplayQuery, questdbReplaySource, type ReplayFeedOptions, systemReplayClock } from "./replay-source.ts";
+export {
+  barsOf,
+  type BarQuery,
+  HistoryQueryError,
+  latestOrderOf,
+  latestQuote,
+  maxHistoryRows,
+  questdbBarHistory,
+  type RecordedOrder,
+  TickKind,
+  type TickQuery,
+  ticksOf,
+} from "./history.ts";
+export {
+  publishReplayFeed,
+  type QuestdbReplayQuery,
+  questdbReplaySource,
+  type ReplayFeedOptions,
+  systemReplayClock,
+} from "./replay-source.ts";

@@ -219,7 +219,8 @@ export class LaneRunner {
         }
       }
       // A flush that never answers must not hold the batch forever: give up, nak, and let redelivery (deduplicated) retry.
-      if ((await within(this.sender.flush(), this.o.flushTimeoutMs)) === TIMEOUT) throw new Error(`flush took over ${this.o.flushTimeoutMs} ms`);
+      if ((await within(this.sender.flush(), this.o.flushTimeoutMs)) === TIMEOUT)
+        throw new Error(`flush took over ${this.o.flushTimeoutMs} ms`);
       for (const it of items) it.msg.ack();
       this.acked += items.length;
       this.rowsWritten += rows;
@@ -243,7 +244,11 @@ export class LaneRunner {
         }
         return "ok";
       }
-      this.log.warn("QuestDB did not take the batch; it will be redelivered", { error: String(e), messages: items.length, retryInMs: this.retryDelay });
+      this.log.warn("QuestDB did not take the batch; it will be redelivered", {
+        error: String(e),
+        messages: items.length,
+        retryInMs: this.retryDelay,
+      });
       for (const it of items) it.msg.nak(this.retryDelay);
       await this.sender?.close().catch(() => {});
       this.sender = undefined;

@@ -1,6 +1,15 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { Bar, type OrderEvent, type OrderEventType, orderEventDefs, orderEventTypes, Quote, RecordRejectReason, Trade } from "../../actors/domain/index.ts";
+import {
+  Bar,
+  type OrderEvent,
+  type OrderEventType,
+  orderEventDefs,
+  orderEventTypes,
+  Quote,
+  RecordRejectReason,
+  Trade,
+} from "../../actors/domain/index.ts";
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
@@ -92,7 +101,12 @@ export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
         try {
           if (!orderTypesSet.has(envelopeOf(msg.headers)?.type ?? "")) {
             const { message } = decodeMessage(msg.data, msg.headers, true);
-            out.push({ msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type });
+            out.push({
+              msg,
+              reject: RecordRejectReason.UnexpectedType,
+              detail: `${message.type} on ${msg.subject}`,
+              inputType: message.type,
+            });
             continue;
           }
           event = decodeAs(orderEventDefs, msg.data, msg.headers);

@@ -21,7 +21,9 @@ t.before(async () => {
   await declareTables(url);
 });
 
-const quiet = process.env.AM_TEST_LOG ? createLogger({ json: false, write: (l) => process.stderr.write(`${l}\n`) }) : createLogger({ write: () => {} });
+const quiet = process.env.AM_TEST_LOG
+  ? createLogger({ json: false, write: (l) => process.stderr.write(`${l}\n`) })
+  : createLogger({ write: () => {} });
 const T0 = 1_760_000_000_000_000;
 
 /** Empties the streams; returns each one's last sequence, which a purge keeps (sequences go on from there). */
@@ -35,7 +37,10 @@ async function freshStreams(): Promise<Record<string, number>> {
   return base;
 }
 
-async function startRecorder(t: { teardown: (fn: () => unknown) => void }, opts: Partial<RecorderOptions> & { durable: string }): Promise<Recorder> {
+async function startRecorder(
+  t: { teardown: (fn: () => unknown) => void },
+  opts: Partial<RecorderOptions> & { durable: string },
+): Promise<Recorder> {
   const r = new Recorder({ nc, questdbUrl: url, statsIntervalMs: 0, ackWaitMs: 2_000, log: quiet, ...opts });
   await r.start();
   t.teardown(() => r.stop());
@@ -95,10 +100,14 @@ async function publishEvent(e: OrderEvent): Promise<void> {
 
 /** Until the consumer has nothing pending and nothing unacknowledged. */
 const drained = (r: Recorder, lane: "marketData" | "orders" = "marketData") =>
-  eventually(`${lane} consumer drained`, async () => {
-    const s = (await r.stats())[lane];
-    return s && s.numPending === 0 && s.numAckPending === 0 ? s : undefined;
-  }, { timeoutMs: 30_000, everyMs: 50 });
+  eventually(
+    `${lane} consumer drained`,
+    async () => {
+      const s = (await r.stats())[lane];
+      return s && s.numPending === 0 && s.numAckPending === 0 ? s : undefined;
+    },
+    { timeoutMs: 30_000, everyMs: 50 },
+  );
 
 const quoteRows = async (symbol: string) => {
   await walApplied(url, "quotes");
@@ -131,7 +140,16 @@ t.test("quotes, trades and bars published on am.md.* land in QuestDB with exactl
   const bars = Array.from({ length: 6 }, (_, i) => bar(inst, i));
   for (const m of [...quotes, ...trades, ...bars]) await publish(m);
   // a book update shares the stream but is not recorded
-  const { data, headers } = encodeMessage({ type: "BookUpdate", instrument: inst, kind: "snapshot", bids: [], asks: [], seq: 1, tsEvent: T0, tsInit: T0 });
+  const { data, headers } = encodeMessage({
+    type: "BookUpdate",
+    instrument: inst,
+    kind: "snapshot",
+    bids: [],
+    asks: [],
+    seq: 1,
+    tsEvent: T0,
+    tsInit: T0,
+  });
   await jetstream(nc).publish(subjects.md("book", parseInstrumentId(inst)), data, { headers });
 
   const r = await startRecorder(t, { durable: "rec-all", batchSize: 16, record: { marketData: true, orders: false } });
@@ -144,7 +162,10 @@ t.test("quotes, trades and bars published on am.md.* land in QuestDB with exactl
 
   await walApplied(url, "trades");
   const tradeRows = rowsOf(
-    await questdbSql(url, "SELECT cast(ts AS LONG) ts, venue, symbol, price, size, aggressor, trade_id, seq, cast(ts_init AS LONG) ts_init FROM trades WHERE symbol = 'REC1' ORDER BY ts"),
+    await questdbSql(
+      url,
+      "SELECT cast(ts AS LONG) ts, venue, symbol, price, size, aggressor, trade_id, seq, cast(ts_init AS LONG) ts_init FROM trades WHERE symbol = 'REC1' ORDER BY ts",
+    ),
   ).map((x) => ({
     instrument: `${x.symbol}.${x.venue}`,
     price: parseFixed(x.price as string),
@@ -212,11 +233,18 @@ t.test("a recorder that dies between a flush and its acks is replaced by one tha
     },
   });
   await crashing.start();
-  await eventually("first recorder's connection closed", async () => (ncA.isClosed() ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
+  await eventually("first recorder's connection closed", async () => (ncA.isClosed() ? true : undefined), {
+    timeoutMs: 30_000,
+    everyMs: 50,
+  });
   await crashing.stop();
   const jsm = await jetstreamManager(nc);
   const mid = await jsm.consumers.info(streams.marketData, "rec-crash-md");
-  t.equal(mid.ack_floor.stream_seq - (base[streams.marketData] ?? 0), 40, "two batches were acknowledged before the crash, the third was not");
+  t.equal(
+    mid.ack_floor.stream_seq - (base[streams.marketData] ?? 0),
+    40,
+    "two batches were acknowledged before the crash, the third was not",
+  );
   await walApplied(url, "quotes");
   const partial = rowsOf(await questdbSql(url, "SELECT count() n FROM quotes WHERE symbol = 'REC2'"))[0]?.n;
   t.equal(partial, 60, "the third batch reached QuestDB before the crash");
@@ -285,15 +313,23 @@ t.test("with QuestDB unreachable the recorder holds one bounded batch, acknowled
   const jsm = await jetstreamManager(nc);
   let peakHeld = 0;
   let peakAckPending = 0;
-  const s = await eventually("ten failed flushes", async () => {
-    const x = (await r.stats()).marketData;
-    if (!x) return undefined;
-    peakHeld = Math.max(peakHeld, x.held);
-    peakAckPending = Math.max(peakAckPending, x.numAckPending);
-    return x.failedFlushes >= 10 ? x : undefined;
-  }, { timeoutMs: 30_000, everyMs: 50 });
+  const s = await eventually(
+    "ten failed flushes",
+    async () => {
+      const x = (await r.stats()).marketData;
+      if (!x) return undefined;
+      peakHeld = Math.max(peakHeld, x.held);
+      peakAckPending = Math.max(peakAckPending, x.numAckPending);
+      return x.failedFlushes >= 10 ? x : undefined;
+    },
+    { timeoutMs: 30_000, everyMs: 50 },
+  );
   t.equal(s.acked, 0, "nothing is acknowledged while QuestDB is away");
-  t.equal((await jsm.consumers.info(streams.marketData, "rec-down-md")).ack_floor.stream_seq, base[streams.marketData], "the ack floor has not moved");
+  t.equal(
+    (await jsm.consumers.info(streams.marketData, "rec-down-md")).ack_floor.stream_seq,
+    base[streams.marketData],
+    "the ack floor has not moved",
+  );
   t.ok(peakHeld <= 10, `at most one batch in hand (peak ${peakHeld})`);
   t.ok(peakAckPending <= 40, `at most max_ack_pending delivered and unacknowledged (peak ${peakAckPending})`);
   t.ok(s.numPending + s.numAckPending >= M - 40, "the rest waits in the stream, not in the recorder");
@@ -310,17 +346,34 @@ t.test("a graceful stop finishes the batch in hand: every row written is acknowl
   const inst = "REC5.SIM";
   const M = 150;
   for (let i = 0; i < M; i++) await publish(quote(inst, i));
-  const first = new Recorder({ nc, questdbUrl: url, durable: "rec-stop", batchSize: 10, ackWaitMs: 1_000, statsIntervalMs: 0, log: quiet, record: { orders: false } });
+  const first = new Recorder({
+    nc,
+    questdbUrl: url,
+    durable: "rec-stop",
+    batchSize: 10,
+    ackWaitMs: 1_000,
+    statsIntervalMs: 0,
+    log: quiet,
+    record: { orders: false },
+  });
   await first.start();
-  await eventually("a first batch acknowledged", async () => ((await first.stats()).marketData?.acked ? true : undefined), { timeoutMs: 30_000, everyMs: 50 });
+  await eventually("a first batch acknowledged", async () => ((await first.stats()).marketData?.acked ? true : undefined), {
+    timeoutMs: 30_000,
+    everyMs: 50,
+  });
   await first.stop();
-  const acked = (await jetstreamManager(nc).then((jsm) => jsm.consumers.info(streams.marketData, "rec-stop-md"))).ack_floor.stream_seq - (base[streams.marketData] ?? 0);
+  const acked =
+    (await jetstreamManager(nc).then((jsm) => jsm.consumers.info(streams.marketData, "rec-stop-md"))).ack_floor.stream_seq -
+    (base[streams.marketData] ?? 0);
   t.equal((await quoteRows("REC5")).length, acked, "no batch was written and left unacknowledged");
   t.ok(acked < M, "the stop came before the end of the stream");
 
   const second = await startRecorder(t, { durable: "rec-stop", batchSize: 10, ackWaitMs: 1_000, record: { orders: false } });
   await drained(second);
-  t.same(await quoteRows("REC5"), Array.from({ length: M }, (_, i) => untype(quote(inst, i))));
+  t.same(
+    await quoteRows("REC5"),
+    Array.from({ length: M }, (_, i) => untype(quote(inst, i))),
+  );
 });
 
 const submitted = (id: string, instrument: string, ts: number): OrderEvent => ({
@@ -363,7 +416,14 @@ t.test("order events become one orders row each and fills one row per execId, al
   await freshStreams();
   const inst = "ORD1.SIM";
   await publishEvent(submitted("O-1", inst, T0));
-  await publishEvent({ type: "OrderAccepted", clientOrderId: "O-1", venueOrderId: "V-O-1", local: false, tsEvent: T0 + 10, tsInit: T0 + 10 });
+  await publishEvent({
+    type: "OrderAccepted",
+    clientOrderId: "O-1",
+    venueOrderId: "V-O-1",
+    local: false,
+    tsEvent: T0 + 10,
+    tsInit: T0 + 10,
+  });
   await publishEvent(filled("O-1", "E-1", 1_00000000, 1_00000000, T0 + 20));
   await publishEvent(submitted("O-2", inst, T0 + 30));
 
@@ -401,10 +461,39 @@ t.test("order events become one orders row each and fills one row per execId, al
 
   await walApplied(url, "fills");
   const fills = rowsOf(
-    await questdbSql(url, "SELECT cast(ts AS LONG) ts, fill_id, order_id, venue, symbol, side, price, qty, fee, liquidity, strategy, book FROM fills WHERE symbol = 'ORD1' ORDER BY ts"),
+    await questdbSql(
+      url,
+      "SELECT cast(ts AS LONG) ts, fill_id, order_id, venue, symbol, side, price, qty, fee, liquidity, strategy, book FROM fills WHERE symbol = 'ORD1' ORDER BY ts",
+    ),
   );
   t.same(fills, [
-    { ts: T0 + 20, fill_id: "E-1", order_id: "O-1", venue: "SIM", symbol: "ORD1", side: "BUY", price: "101.25000000", qty: "1.00000000", fee: "-0.00012345", liquidity: "MAKER", strategy: "trend-1", book: "main" },
-    { ts: T0 + 40, fill_id: "E-2", order_id: "O-1", venue: "SIM", symbol: "ORD1", side: "BUY", price: "101.25000000", qty: "2.00000000", fee: "-0.00012345", liquidity: "MAKER", strategy: "trend-1", book: "main" },
+    {
+      ts: T0 + 20,
+      fill_id: "E-1",
+      order_id: "O-1",
+      venue: "SIM",
+      symbol: "ORD1",
+      side: "BUY",
+      price: "101.25000000",
+      qty: "1.00000000",
+      fee: "-0.00012345",
+      liquidity: "MAKER",
+      strategy: "trend-1",
+      book: "main",
+    },
+    {
+      ts: T0 + 40,
+      fill_id: "E-2",
+      order_id: "O-1",
+      venue: "SIM",
+      symbol: "ORD1",
+      side: "BUY",
+      price: "101.25000000",
+      qty: "2.00000000",
+      fee: "-0.00012345",
+      liquidity: "MAKER",
+      strategy: "trend-1",
+      book: "main",
+    },
   ]);
 });

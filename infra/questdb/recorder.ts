@@ -1,4 +1,12 @@
-import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createLogger, type Logger } from "../telemetry/index.ts";
 import { type ConsumerLag, LaneRunner } from "./lane-runner.ts";
@@ -97,7 +105,9 @@ export class Recorder {
       const durable = `${this.o.durable}-${lane.key === "marketData" ? "md" : "orders"}`;
       await this.declareConsumer(jsm, lane.stream, durable, lane.filters);
       const consumer = await this.js.consumers.get(lane.stream, durable);
-      this.lanes.push(new LaneRunner(lane, durable, consumer, this.opts.nc, jsm, this.js, openSender, this.o, this.log.child({ consumer: durable })));
+      this.lanes.push(
+        new LaneRunner(lane, durable, consumer, this.opts.nc, jsm, this.js, openSender, this.o, this.log.child({ consumer: durable })),
+      );
     }
     for (const l of this.lanes) l.start();
     if (this.o.statsIntervalMs > 0) {
@@ -125,7 +135,13 @@ export class Recorder {
     };
     const existing = await jsm.consumers.info(stream, durable).catch(() => null);
     if (!existing) await jsm.consumers.add(stream, cfg);
-    else await jsm.consumers.update(stream, durable, { filter_subjects: filters, max_ack_pending: this.o.maxAckPending, ack_wait: cfg.ack_wait, max_batch: cfg.max_batch });
+    else
+      await jsm.consumers.update(stream, durable, {
+        filter_subjects: filters,
+        max_ack_pending: this.o.maxAckPending,
+        ack_wait: cfg.ack_wait,
+        max_batch: cfg.max_batch,
+      });
   }
 
   /** Lag of each consumer, fresh from the server. */
@@ -142,4 +158,3 @@ export class Recorder {
     if (!this.opts.nc.isClosed()) await this.opts.nc.flush().catch(() => {});
   }
 }
-

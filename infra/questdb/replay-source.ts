@@ -33,7 +33,14 @@ export interface QuestdbReplayQuery {
 async function* quotePages(url: string, instrument: string, q: QuestdbReplayQuery, pageSize: number): AsyncGenerator<ReplayRecord> {
   let after: { tsUs: number; seq: number } | undefined;
   for (;;) {
-    const page = await ticksOf(url, { kind: "quote", instrument, fromUs: q.fromUs, toUs: q.toUs, limit: pageSize, ...(after ? { after } : {}) });
+    const page = await ticksOf(url, {
+      kind: "quote",
+      instrument,
+      fromUs: q.fromUs,
+      toUs: q.toUs,
+      limit: pageSize,
+      ...(after ? { after } : {}),
+    });
     for (const x of page) yield quoteRecord(x);
     const last = page[page.length - 1];
     if (!last || page.length < pageSize) return;
@@ -44,7 +51,14 @@ async function* quotePages(url: string, instrument: string, q: QuestdbReplayQuer
 async function* tradePages(url: string, instrument: string, q: QuestdbReplayQuery, pageSize: number): AsyncGenerator<ReplayRecord> {
   let after: { tsUs: number; seq: number } | undefined;
   for (;;) {
-    const page = await ticksOf(url, { kind: "trade", instrument, fromUs: q.fromUs, toUs: q.toUs, limit: pageSize, ...(after ? { after } : {}) });
+    const page = await ticksOf(url, {
+      kind: "trade",
+      instrument,
+      fromUs: q.fromUs,
+      toUs: q.toUs,
+      limit: pageSize,
+      ...(after ? { after } : {}),
+    });
     for (const x of page) yield tradeRecord(x);
     const last = page[page.length - 1];
     if (!last || page.length < pageSize) return;
@@ -52,7 +66,13 @@ async function* tradePages(url: string, instrument: string, q: QuestdbReplayQuer
   }
 }
 
-async function* barPages(url: string, instrument: string, barType: string, q: QuestdbReplayQuery, pageSize: number): AsyncGenerator<ReplayRecord> {
+async function* barPages(
+  url: string,
+  instrument: string,
+  barType: string,
+  q: QuestdbReplayQuery,
+  pageSize: number,
+): AsyncGenerator<ReplayRecord> {
   let from = q.fromUs;
   for (;;) {
     const page = await barsOf(url, { instrument, barType, fromUs: from, toUs: q.toUs, limit: pageSize });

@@ -36,8 +36,16 @@ export const quoteRow = (q: Quote): Row => {
   return {
     table: "quotes",
     ts: q.tsEvent,
-    symbols: [["venue", i.venue], ["symbol", i.symbol]],
-    decimals: [["bid", q.bid], ["bid_size", q.bidSize], ["ask", q.ask], ["ask_size", q.askSize]],
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+    ],
+    decimals: [
+      ["bid", q.bid],
+      ["bid_size", q.bidSize],
+      ["ask", q.ask],
+      ["ask_size", q.askSize],
+    ],
     longs: [["seq", q.seq]],
     strings: [],
     times: [["ts_init", q.tsInit]],
@@ -49,8 +57,15 @@ export const tradeRow = (x: Trade): Row => {
   return {
     table: "trades",
     ts: x.tsEvent,
-    symbols: [["venue", i.venue], ["symbol", i.symbol], ["aggressor", x.aggressor]],
-    decimals: [["price", x.price], ["size", x.size]],
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+      ["aggressor", x.aggressor],
+    ],
+    decimals: [
+      ["price", x.price],
+      ["size", x.size],
+    ],
     longs: [["seq", x.seq]],
     strings: [["trade_id", x.tradeId]],
     times: [["ts_init", x.tsInit]],
@@ -63,11 +78,25 @@ export const barRow = (b: Bar): Row => {
   return {
     table: "bars",
     ts: b.tsOpen,
-    symbols: [["venue", i.venue], ["symbol", i.symbol], ["bar_type", b.barType]],
-    decimals: [["open", b.open], ["high", b.high], ["low", b.low], ["close", b.close], ["volume", b.volume], ["vwap", b.vwap]],
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+      ["bar_type", b.barType],
+    ],
+    decimals: [
+      ["open", b.open],
+      ["high", b.high],
+      ["low", b.low],
+      ["close", b.close],
+      ["volume", b.volume],
+      ["vwap", b.vwap],
+    ],
     longs: [["trades", b.trades]],
     strings: [],
-    times: [["ts_close", b.tsEvent], ["ts_init", b.tsInit]],
+    times: [
+      ["ts_close", b.tsEvent],
+      ["ts_init", b.tsInit],
+    ],
   };
 };
 
@@ -136,9 +165,16 @@ export function orderEventRows(e: OrderEvent, after: OrderState | null, streamSe
         ["strategy", after?.strategy],
         ["book", after?.book],
       ],
-      decimals: [["price", e.lastPx], ["qty", e.lastQty], ["fee", e.fee]],
+      decimals: [
+        ["price", e.lastPx],
+        ["qty", e.lastQty],
+        ["fee", e.fee],
+      ],
       longs: [],
-      strings: [["fill_id", e.execId], ["order_id", e.clientOrderId]],
+      strings: [
+        ["fill_id", e.execId],
+        ["order_id", e.clientOrderId],
+      ],
       times: [["ts_init", e.tsInit]],
     });
   }

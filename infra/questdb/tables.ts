@@ -18,31 +18,99 @@ const PX = "DECIMAL(18,8)";
 export const tables: TableSpec[] = [
   {
     name: "quotes",
-    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bid", PX], ["bid_size", PX], ["ask", PX], ["ask_size", PX], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["bid", PX],
+      ["bid_size", PX],
+      ["ask", PX],
+      ["ask_size", PX],
+      ["seq", "LONG"],
+      ["ts_init", "TIMESTAMP"],
+    ],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "seq"],
   },
   {
     name: "trades",
-    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["price", PX], ["size", PX], ["aggressor", "SYMBOL"], ["trade_id", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["price", PX],
+      ["size", PX],
+      ["aggressor", "SYMBOL"],
+      ["trade_id", "VARCHAR"],
+      ["seq", "LONG"],
+      ["ts_init", "TIMESTAMP"],
+    ],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "seq"],
   },
   {
     name: "bars",
-    columns: [["ts", "TIMESTAMP"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["bar_type", "SYMBOL"], ["open", PX], ["high", PX], ["low", PX], ["close", PX], ["volume", PX], ["vwap", PX], ["trades", "LONG"], ["ts_close", "TIMESTAMP"], ["ts_init", "TIMESTAMP"]],
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["bar_type", "SYMBOL"],
+      ["open", PX],
+      ["high", PX],
+      ["low", PX],
+      ["close", PX],
+      ["volume", PX],
+      ["vwap", PX],
+      ["trades", "LONG"],
+      ["ts_close", "TIMESTAMP"],
+      ["ts_init", "TIMESTAMP"],
+    ],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "bar_type"],
   },
   {
     name: "fills",
-    columns: [["ts", "TIMESTAMP"], ["fill_id", "VARCHAR"], ["order_id", "VARCHAR"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["price", PX], ["qty", PX], ["fee", PX], ["liquidity", "SYMBOL"], ["strategy", "SYMBOL"], ["book", "SYMBOL"], ["ts_init", "TIMESTAMP"]],
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["fill_id", "VARCHAR"],
+      ["order_id", "VARCHAR"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["side", "SYMBOL"],
+      ["price", PX],
+      ["qty", PX],
+      ["fee", PX],
+      ["liquidity", "SYMBOL"],
+      ["strategy", "SYMBOL"],
+      ["book", "SYMBOL"],
+      ["ts_init", "TIMESTAMP"],
+    ],
     timestamp: "ts",
     upsertKeys: ["ts", "fill_id"],
   },
   {
     name: "orders",
-    columns: [["ts", "TIMESTAMP"], ["order_id", "VARCHAR"], ["client_order_id", "VARCHAR"], ["venue_order_id", "VARCHAR"], ["event", "SYMBOL"], ["status", "SYMBOL"], ["venue", "SYMBOL"], ["symbol", "SYMBOL"], ["side", "SYMBOL"], ["order_type", "SYMBOL"], ["tif", "SYMBOL"], ["price", PX], ["stop_price", PX], ["qty", PX], ["filled_qty", PX], ["avg_price", PX], ["reason", "VARCHAR"], ["seq", "LONG"], ["ts_init", "TIMESTAMP"]],
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["order_id", "VARCHAR"],
+      ["client_order_id", "VARCHAR"],
+      ["venue_order_id", "VARCHAR"],
+      ["event", "SYMBOL"],
+      ["status", "SYMBOL"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["side", "SYMBOL"],
+      ["order_type", "SYMBOL"],
+      ["tif", "SYMBOL"],
+      ["price", PX],
+      ["stop_price", PX],
+      ["qty", PX],
+      ["filled_qty", PX],
+      ["avg_price", PX],
+      ["reason", "VARCHAR"],
+      ["seq", "LONG"],
+      ["ts_init", "TIMESTAMP"],
+    ],
     timestamp: "ts",
     upsertKeys: ["ts", "order_id", "seq"],
   },
@@ -59,12 +127,17 @@ export class TableConflictError extends Error {
 /** Differences between an existing table and its declaration, one line each. */
 async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
   const out: string[] = [];
-  const meta = rowsOf(await questdbSql(url, `SELECT designatedTimestamp, partitionBy, walEnabled, dedup FROM tables() WHERE table_name = '${t.name}'`))[0];
+  const meta = rowsOf(
+    await questdbSql(url, `SELECT designatedTimestamp, partitionBy, walEnabled, dedup FROM tables() WHERE table_name = '${t.name}'`),
+  )[0];
   if (!meta) return [`table ${t.name}: not found after creation`];
-  if (meta.designatedTimestamp !== t.timestamp) out.push(`table ${t.name}: designated timestamp is ${meta.designatedTimestamp}, declared ${t.timestamp}`);
+  if (meta.designatedTimestamp !== t.timestamp)
+    out.push(`table ${t.name}: designated timestamp is ${meta.designatedTimestamp}, declared ${t.timestamp}`);
   if (meta.partitionBy !== "DAY") out.push(`table ${t.name}: partitioned by ${meta.partitionBy}, declared DAY`);
   if (meta.walEnabled !== true) out.push(`table ${t.name}: WAL is off, declared on`);
-  const cols = new Map(rowsOf(await questdbSql(url, `SELECT "column", type, upsertKey FROM table_columns('${t.name}')`)).map((c) => [c.column as string, c]));
+  const cols = new Map(
+    rowsOf(await questdbSql(url, `SELECT "column", type, upsertKey FROM table_columns('${t.name}')`)).map((c) => [c.column as string, c]),
+  );
   for (const [name, type] of t.columns) {
     const c = cols.get(name);
     if (!c) {
@@ -73,7 +146,9 @@ async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
       else await questdbSql(url, `ALTER TABLE ${t.name} ADD COLUMN ${name} ${type}`);
     } else if (c.type !== type) out.push(`table ${t.name}: column ${name} is ${c.type}, declared ${type}`);
     else if (Boolean(c.upsertKey) !== t.upsertKeys.includes(name)) {
-      out.push(`table ${t.name}: column ${name} ${c.upsertKey ? "is" : "is not"} an upsert key, declared ${t.upsertKeys.includes(name) ? "is" : "is not"}`);
+      out.push(
+        `table ${t.name}: column ${name} ${c.upsertKey ? "is" : "is not"} an upsert key, declared ${t.upsertKeys.includes(name) ? "is" : "is not"}`,
+      );
     }
   }
   return out;

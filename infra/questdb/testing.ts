@@ -18,7 +18,11 @@ export async function walApplied(url: string, table: string, { timeoutMs = 30_00
     `the WAL of ${table} to be applied`,
     async () => rowsOf(await questdbSql(url, `SELECT suspended, writerTxn, sequencerTxn FROM wal_tables() WHERE name = '${table}'`))[0],
     // a suspended WAL never catches up: stop at once and say so
-    { timeoutMs, everyMs: 100, until: (row: Record<string, unknown> | undefined) => row !== undefined && (row.suspended === true || caughtUp(row)) },
+    {
+      timeoutMs,
+      everyMs: 100,
+      until: (row: Record<string, unknown> | undefined) => row !== undefined && (row.suspended === true || caughtUp(row)),
+    },
   );
   if (row?.suspended === true) throw new Error(`WAL of ${table} is suspended`);
 }

@@ -17,7 +17,9 @@ export async function openIlpSender(httpUrl: string, opts: IlpSenderOptions = {}
   const addr = httpUrl.replace(/^https?:\/\//, "");
   const request = opts.requestTimeoutMs ?? 10_000;
   const retry = opts.retryTimeoutMs ?? 10_000;
-  return Sender.fromConfig(`http::addr=${addr};protocol_version=3;auto_flush=off;request_timeout=${request};retry_timeout=${retry};stdlib_http=on;`);
+  return Sender.fromConfig(
+    `http::addr=${addr};protocol_version=3;auto_flush=off;request_timeout=${request};retry_timeout=${retry};stdlib_http=on;`,
+  );
 }
 
 export type { Sender };

@@ -115,7 +115,10 @@ class Load {
     let ok = false;
     let why: string | undefined;
     try {
-      const r = await this.nc.request(subjects.cmd(a.kind, a.id), this.inc.data, { headers: this.inc.headers, timeout: REQUEST_TIMEOUT_MS });
+      const r = await this.nc.request(subjects.cmd(a.kind, a.id), this.inc.data, {
+        headers: this.inc.headers,
+        timeout: REQUEST_TIMEOUT_MS,
+      });
       const body = decodePayloadSafe(r.data) as { ok?: boolean; error?: { code?: string } } | undefined;
       ok = body?.ok === true;
       if (!ok) why = body?.error?.code ?? "bad-reply";
@@ -142,16 +145,26 @@ function decodePayloadSafe(data: Uint8Array): unknown {
 }
 
 async function place(nc: NatsConnection, a: Actor): Promise<void> {
-  const r = await eventually(`${a.kind}/${a.id} placed`, async () => {
-    const s = (await admin(nc, "status", { type: "AdminActorRequest", kind: a.kind, id: a.id }, 1_000)).result as { node?: string; cell?: number; status?: string } | undefined;
-    return s?.node && s.status === "running" ? s : undefined;
-  }, { timeoutMs: 30_000, everyMs: 25 });
+  const r = await eventually(
+    `${a.kind}/${a.id} placed`,
+    async () => {
+      const s = (await admin(nc, "status", { type: "AdminActorRequest", kind: a.kind, id: a.id }, 1_000)).result as
+        | { node?: string; cell?: number; status?: string }
+        | undefined;
+      return s?.node && s.status === "running" ? s : undefined;
+    },
+    { timeoutMs: 30_000, everyMs: 25 },
+  );
   a.node = r.node;
   a.cell = r.cell;
 }
 
 async function finalCount(nc: NatsConnection, a: Actor): Promise<number> {
-  return eventually(`${a.kind}/${a.id} count`, async () => ((await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).result as { count: number }).count, { timeoutMs: 60_000, everyMs: 25 });
+  return eventually(
+    `${a.kind}/${a.id} count`,
+    async () => ((await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).result as { count: number }).count,
+    { timeoutMs: 60_000, everyMs: 25 },
+  );
 }
 
 interface CaseResult {
@@ -166,17 +179,31 @@ async function main(): Promise<Record<string, unknown>> {
   const nc = await connectNats(infra.natsUrl, "bench-client");
   t.teardown(() => nc.close());
   await declareResources(nc, { replicas: 1 });
-  for (const name of ["ct-a", "ct-b"]) procs.push(startNodeProcess(t, name, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", AM_LOG_LEVEL: "warn" }));
+  for (const name of ["ct-a", "ct-b"])
+    procs.push(startNodeProcess(t, name, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", AM_LOG_LEVEL: "warn" }));
   // At warn level the node prints no "node up": wait for both in the live-node list instead.
-  await eventually("both nodes registered", async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" }, 1_000)).result as { live: string[] }).live.length === 2, { timeoutMs: 60_000, everyMs: 25 });
+  await eventually(
+    "both nodes registered",
+    async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" }, 1_000)).result as { live: string[] }).live.length === 2,
+    { timeoutMs: 60_000, everyMs: 25 },
+  );
   const actors: Actor[] = [
     ...Array.from({ length: ACTORS }, (_, i) => ({ kind: ES, id: `a${i}`, acked: 0 })),
     ...Array.from({ length: SNAP_ACTORS }, (_, i) => ({ kind: SNAP, id: `s${i}`, acked: 0 })),
   ];
   for (const a of actors) await admin(nc, "spawn", { type: "AdminActorRequest", kind: a.kind, id: a.id });
-  await Promise.all(actors.map((a) => eventually(`${a.kind}/${a.id} up`, async () => (await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).ok, { timeoutMs: 60_000, everyMs: 25 })));
+  await Promise.all(
+    actors.map((a) =>
+      eventually(`${a.kind}/${a.id} up`, async () => (await command(nc, a.kind, a.id, { type: "GetCount" }, 1_000)).ok, {
+        timeoutMs: 60_000,
+        everyMs: 25,
+      }),
+    ),
+  );
   for (const a of actors) await place(nc, a);
-  log(`${ACTORS} event-sourced + ${SNAP_ACTORS} snapshot counters up: ${actors.filter((a) => a.node === "ct-a").length} on ct-a, ${actors.filter((a) => a.node === "ct-b").length} on ct-b`);
+  log(
+    `${ACTORS} event-sourced + ${SNAP_ACTORS} snapshot counters up: ${actors.filter((a) => a.node === "ct-a").length} on ct-a, ${actors.filter((a) => a.node === "ct-b").length} on ct-b`,
+  );
 
   const load = new Load(nc, actors);
   const culprits = new Set<Actor>();
@@ -203,8 +230,10 @@ async function main(): Promise<Record<string, unknown>> {
     const f1 = performance.now();
     await load.pause();
     const healthy = (a: Actor) => !culprits.has(a);
-    const window = (from: number, to: number, pred: (a: Actor) => boolean) => load.samples.filter((s) => s.at >= from && s.at < to && healthy(s.actor) && pred(s.actor));
-    const ratio = (pred: (a: Actor) => boolean) => round2(p99(window(f0, f1, pred).map((s) => s.ms)) / p99(window(b0, f0, pred).map((s) => s.ms)));
+    const window = (from: number, to: number, pred: (a: Actor) => boolean) =>
+      load.samples.filter((s) => s.at >= from && s.at < to && healthy(s.actor) && pred(s.actor));
+    const ratio = (pred: (a: Actor) => boolean) =>
+      round2(p99(window(f0, f1, pred).map((s) => s.ms)) / p99(window(b0, f0, pred).map((s) => s.ms)));
     const all = () => true;
     const base = window(b0, f0, all);
     const during = window(f0, f1, all);
@@ -224,7 +253,8 @@ async function main(): Promise<Record<string, unknown>> {
     }
     const why = (xs: Sample[]) => {
       const m = new Map<string, number>();
-      for (const x of xs) if (!x.ok) m.set(`${x.why}@${x.actor.node}/${x.actor.cell}`, (m.get(`${x.why}@${x.actor.node}/${x.actor.cell}`) ?? 0) + 1);
+      for (const x of xs)
+        if (!x.ok) m.set(`${x.why}@${x.actor.node}/${x.actor.cell}`, (m.get(`${x.why}@${x.actor.node}/${x.actor.cell}`) ?? 0) + 1);
       return JSON.stringify(Object.fromEntries(m));
     };
     log(`${name}: not acknowledged (reason@node/cell): baseline ${why(base)}, failure ${why(during)}`);
@@ -315,7 +345,7 @@ try {
   process.stdout.write(`${JSON.stringify(out)}\n`);
   process.exit(0);
 } catch (e) {
-  log(`failed: ${(e instanceof Error ? e.stack : e)}`);
+  log(`failed: ${e instanceof Error ? e.stack : e}`);
   for (const p of procs) log(`${p.name} last lines:\n${p.output.slice(-8).join("\n")}`);
   for (const fn of teardowns.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
   process.exit(1);

@@ -44,15 +44,29 @@ interface StepResult extends ClientStep {
 }
 
 /** Runs the client in a child process against `spec`, measuring the CPU of `processes` (name → pid) per step. */
-async function drive(spec: ClientSpec, processes: Record<string, number>, label: string, onStep?: (concurrency: number) => void): Promise<StepResult[]> {
+async function drive(
+  spec: ClientSpec,
+  processes: Record<string, number>,
+  label: string,
+  onStep?: (concurrency: number) => void,
+): Promise<StepResult[]> {
   const results: StepResult[] = [];
   // What each process burns with no calls (the demo market keeps a node busy): subtracted from each step.
   const idle0 = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, cpuMsOf(pid)]));
   const idleT0 = performance.now();
   await new Promise((r) => setTimeout(r, IDLE_MS));
-  const idleMsPerS = Object.fromEntries(Object.entries(processes).map(([k, pid]) => [k, ((cpuMsOf(pid) - idle0[k]!) * 1000) / (performance.now() - idleT0)]));
-  process.stderr.write(`[${label}] idle CPU ms/s: ${Object.entries(idleMsPerS).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(", ")}\n`);
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--client", JSON.stringify(spec)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const idleMsPerS = Object.fromEntries(
+    Object.entries(processes).map(([k, pid]) => [k, ((cpuMsOf(pid) - idle0[k]!) * 1000) / (performance.now() - idleT0)]),
+  );
+  process.stderr.write(
+    `[${label}] idle CPU ms/s: ${Object.entries(idleMsPerS)
+      .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+      .join(", ")}\n`,
+  );
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ["--client", JSON.stringify(spec)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   let before: Record<string, number> = {};
   let startedAt = 0;
   child.on("message", (m: ClientStep | { start: number }) => {
@@ -69,11 +83,17 @@ async function drive(spec: ClientSpec, processes: Record<string, number>, label:
     const cpuMsPer1kGross = Object.fromEntries(Object.entries(used).map(([k, ms]) => [k, per1k(ms)]));
     const r: StepResult = { ...m, cpuMsPer1k, cpuMsPer1kGross, loadAvg1m: Number(loadavg()[0]!.toFixed(2)) };
     results.push(r);
-    const cpu = Object.entries({ ...cpuMsPer1k, client: m.clientCpuMsPer1k }).map(([k, v]) => `${k} ${v}`).join(", ");
+    const cpu = Object.entries({ ...cpuMsPer1k, client: m.clientCpuMsPer1k })
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ");
     const errs = r.errors ? ` ${JSON.stringify(r.errorCodes)}` : "";
-    process.stderr.write(`[${label}] concurrency ${r.concurrency}: ${r.rps} rps, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors${errs}; CPU ms/1k calls: ${cpu}; load ${r.loadAvg1m}\n`);
+    process.stderr.write(
+      `[${label}] concurrency ${r.concurrency}: ${r.rps} rps, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.errors} errors${errs}; CPU ms/1k calls: ${cpu}; load ${r.loadAvg1m}\n`,
+    );
   });
-  await new Promise<void>((resolve, reject) => child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))));
+  await new Promise<void>((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`client exited with ${code}`)))),
+  );
   return results;
 }
 
@@ -88,7 +108,11 @@ async function benchFake(): Promise<StepResult[]> {
     const gw = await startGateway({ nc, port: 0, jwtSecret: secret, rateLimit: { ratePerSecond: 1e9, burst: 1e9 } });
     try {
       const token = await mintToken(secret, { subject: "bench", role: "trader", ttlS: 600 });
-      return await drive({ port: gw.port, token, instrument: "AAPL.XNAS", book: "main", price: "123.45" }, { gateway: process.pid, nats: infra.pids[0]! }, "fake");
+      return await drive(
+        { port: gw.port, token, instrument: "AAPL.XNAS", book: "main", price: "123.45" },
+        { gateway: process.pid, nats: infra.pids[0]! },
+        "fake",
+      );
     } finally {
       await gw.stop();
     }
@@ -99,7 +123,9 @@ async function benchFake(): Promise<StepResult[]> {
 }
 
 async function benchPlatform(): Promise<StepResult[]> {
-  process.stderr.write("[platform] nats-server and a node process: demo market, risk book demo, order actors, venue SIMX, simulated exchange\n");
+  process.stderr.write(
+    "[platform] nats-server and a node process: demo market, risk book demo, order actors, venue SIMX, simulated exchange\n",
+  );
   const infra: TestInfra = await startTestInfra();
   let node: ChildProcess | undefined;
   const nc = await connectNats(infra.natsUrl, "bench-gateway");
@@ -111,7 +137,12 @@ async function benchPlatform(): Promise<StepResult[]> {
     await liftLimits(nc);
     const token = await mintToken(secret, { subject: "bench", role: "trader", ttlS: 600 });
     const probe = stageProbe(nc);
-    const results = await drive({ port, token, instrument: "SIM001.SIMX", book: "demo", price: "1.00" }, { node: node.pid!, nats: infra.pids[0]! }, "platform", probe.step);
+    const results = await drive(
+      { port, token, instrument: "SIM001.SIMX", book: "demo", price: "1.00" },
+      { node: node.pid!, nats: infra.pids[0]! },
+      "platform",
+      probe.step,
+    );
     await new Promise((r) => setTimeout(r, 2_000)); // late order events
     for (const r of results) {
       r.stagesMs = probe.stages(r.concurrency);
@@ -132,7 +163,17 @@ function best(results: StepResult[]): { step: StepResult; held: boolean } {
 
 function summary(target: string, results: StepResult[]) {
   const { step, held } = best(results);
-  return { bench: "gateway", target, rps: step.rps, p50Ms: step.p50Ms, p99Ms: step.p99Ms, concurrency: step.concurrency, heldUnder5ms: held, loadAvg1m: step.loadAvg1m, steps: results };
+  return {
+    bench: "gateway",
+    target,
+    rps: step.rps,
+    p50Ms: step.p50Ms,
+    p99Ms: step.p99Ms,
+    concurrency: step.concurrency,
+    heldUnder5ms: held,
+    loadAvg1m: step.loadAvg1m,
+    steps: results,
+  };
 }
 
 async function main(): Promise<void> {

@@ -38,18 +38,30 @@ const teardowns: (() => unknown)[] = [];
 const dir = mkdtempSync(join(tmpdir(), "am-idle-"));
 teardowns.push(() => rmSync(dir, { recursive: true, force: true }));
 try {
-  const [nats, monitor, http, pg, gateway, console] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const node = startNodeProcess({ teardown: (fn) => void teardowns.push(fn) }, "idle", {
-    AM_START_INFRA: "true",
-    AM_NATS_PORT: String(nats),
-    AM_NATS_MONITOR_PORT: String(monitor),
-    AM_QUESTDB_HTTP_PORT: String(http),
-    AM_QUESTDB_PG_PORT: String(pg),
-    AM_GATEWAY_PORT: String(gateway),
-    AM_CONSOLE_PORT: String(console),
-    AM_VAR_DIR: dir,
-    AM_DEMO_INSTRUMENTS: INSTRUMENTS,
-  }, process.env.IDLE_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.IDLE_BENCH_PROFILE}`] : []);
+  const [nats, monitor, http, pg, gateway, console] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const node = startNodeProcess(
+    { teardown: (fn) => void teardowns.push(fn) },
+    "idle",
+    {
+      AM_START_INFRA: "true",
+      AM_NATS_PORT: String(nats),
+      AM_NATS_MONITOR_PORT: String(monitor),
+      AM_QUESTDB_HTTP_PORT: String(http),
+      AM_QUESTDB_PG_PORT: String(pg),
+      AM_GATEWAY_PORT: String(gateway),
+      AM_CONSOLE_PORT: String(console),
+      AM_VAR_DIR: dir,
+      AM_DEMO_INSTRUMENTS: INSTRUMENTS,
+    },
+    process.env.IDLE_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.IDLE_BENCH_PROFILE}`] : [],
+  );
   // stop the servers with the node: a SIGKILLed node would leave them running
   teardowns.push(async () => {
     node.proc.kill("SIGTERM");
@@ -74,7 +86,9 @@ try {
   log(`measuring ${WINDOW_MS} ms`);
   await sleep(WINDOW_MS);
   const ms = performance.now() - t0;
-  const cores = Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, Math.round(((cpuMsOf(p) - before[k]!) / ms) * 1000) / 1000])) as Record<keyof typeof pids, number>;
+  const cores = Object.fromEntries(
+    Object.entries(pids).map(([k, p]) => [k, Math.round(((cpuMsOf(p) - before[k]!) / ms) * 1000) / 1000]),
+  ) as Record<keyof typeof pids, number>;
   const mdPerSec = Math.round(((md - md0) * 1000) / ms);
   const total = Math.round((cores.node + cores.nats + cores.questdb) * 1000) / 1000;
   process.stdout.write(

@@ -54,7 +54,9 @@ const KINDS = "supervisors/runtime/testing/bench-kinds.ts";
 
 /** user + system CPU of a process, in ms (Linux /proc, 100 ticks per second) */
 function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2).split(" ");
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8")
+    .slice(readFileSync(`/proc/${pid}/stat`, "utf8").lastIndexOf(")") + 2)
+    .split(" ");
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 const log = (line: string) => process.stderr.write(`[kernel] ${line}\n`);
@@ -73,16 +75,31 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
   const nc = await connectNats(infra.natsUrl, "bench-client");
   t.teardown(() => nc.close());
   await declareResources(nc, { replicas: 1 });
-  const procs = nodes.map((n) => startNodeProcess(t, n, { AM_NATS_URL: infra.natsUrl, AM_KINDS: KINDS, AM_CELLS: "2", ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}) }));
+  const procs = nodes.map((n) =>
+    startNodeProcess(t, n, {
+      AM_NATS_URL: infra.natsUrl,
+      AM_KINDS: KINDS,
+      AM_CELLS: "2",
+      ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}),
+    }),
+  );
   allProcs.push(...procs);
   // generous: on a loaded shared machine a node takes well over the default 30 s to come up
   await Promise.all(procs.map((p) => p.waitFor(/node up/, 120_000)));
-  await eventually("nodes registered", async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === nodes.length, { timeoutMs: 30_000, everyMs: 25 });
+  await eventually(
+    "nodes registered",
+    async () => ((await admin(nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === nodes.length,
+    { timeoutMs: 30_000, everyMs: 25 },
+  );
   return { infra, nc, procs };
 }
 
 const answers = (nc: NatsConnection, kind: string, id: string, timeout = 1_000) =>
-  eventually(`${kind}/${id} answering`, async () => ((await command(nc, kind, id, { type: "GetCount" }, timeout)).result as { count: number } | undefined), { timeoutMs: 30_000, everyMs: 25 });
+  eventually(
+    `${kind}/${id} answering`,
+    async () => (await command(nc, kind, id, { type: "GetCount" }, timeout)).result as { count: number } | undefined,
+    { timeoutMs: 30_000, everyMs: 25 },
+  );
 
 interface Baseline {
   msgsPerSec: number;
@@ -116,7 +133,10 @@ async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8A
     if (sent % 10_000 === 0) await pub.flush();
   }
   await pub.flush();
-  await eventually("the raw subscriber to take every message", async () => received >= total || undefined, { timeoutMs: 60_000, everyMs: 10 });
+  await eventually("the raw subscriber to take every message", async () => received >= total || undefined, {
+    timeoutMs: 60_000,
+    everyMs: 10,
+  });
   const msgsPerSec = Math.round(received / ((lastAt - started) / 1000));
 
   const reply = encodeMessage({ type: "Reply", ok: true, result: { count: 1 } });
@@ -134,7 +154,14 @@ async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8A
   return { msgsPerSec, rrP50Us: Math.round(quantile(rr, 0.5)), rrP99Us: Math.round(quantile(rr, 0.99)) };
 }
 
-async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg: number; rrP50Us: number; rrP99Us: number; restartP99Ms: number; baseline: Baseline }> {
+async function throughputAndLatency(): Promise<{
+  msgsPerSec: number;
+  cpuUsPerMsg: number;
+  rrP50Us: number;
+  rrP99Us: number;
+  restartP99Ms: number;
+  baseline: Baseline;
+}> {
   const { infra, nc, procs } = await cluster(["kernel-a"]);
   const node = procs[0]!;
   // Publishers on their own connection: the client's request traffic does not queue behind the blast.
@@ -148,7 +175,17 @@ async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg
   const now = Date.now() * 1000;
   const encoded = ids.map((id) => {
     const subject = subjects.md("quote", { venue: benchVenue, symbol: id });
-    const { data, headers } = encodeMessage({ type: "Quote", instrument: `${id}.${benchVenue}`, bid: 100_00000000, bidSize: 5_00000000, ask: 100_01000000, askSize: 7_00000000, seq: 1, tsEvent: now, tsInit: now });
+    const { data, headers } = encodeMessage({
+      type: "Quote",
+      instrument: `${id}.${benchVenue}`,
+      bid: 100_00000000,
+      bidSize: 5_00000000,
+      ask: 100_01000000,
+      askSize: 7_00000000,
+      seq: 1,
+      tsEvent: now,
+      tsInit: now,
+    });
     return { subject, data, opts: { headers } };
   });
   // Paced, not blasted: past what the cells absorb, nats-server cuts them off as slow consumers (and market data
@@ -172,7 +209,8 @@ async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg
     return published;
   };
   type Count = { count: number; batches: number; lastUs: number };
-  const counts = async (): Promise<Count[]> => (await Promise.all(ids.map((id) => command(nc, "quote-counter", id, { type: "GetCount" }, 10_000)))).map((x) => x.result as Count);
+  const counts = async (): Promise<Count[]> =>
+    (await Promise.all(ids.map((id) => command(nc, "quote-counter", id, { type: "GetCount" }, 10_000)))).map((x) => x.result as Count);
   /** counts once they stop moving: every queued quote processed (or dropped) */
   const settled = async (): Promise<Count[]> => {
     let prev = await counts();
@@ -196,8 +234,14 @@ async function throughputAndLatency(): Promise<{ msgsPerSec: number; cpuUsPerMsg
   const lastMs = Math.max(...c1.map((c) => c.lastUs)) / 1000;
   const msgsPerSec = Math.round(processed / ((lastMs - t0) / 1000));
   const cpuUsPerMsg = ((cpu1 - cpu0) * 1000) / processed;
-  log(`msgs: offered ${published} at ${RATE}/s for ${WINDOW_MS} ms; processed ${processed} (${((100 * processed) / published).toFixed(1)}%) by ${Math.round(lastMs - t0)} ms = ${msgsPerSec}/s; ${(processed / batches).toFixed(1)} quotes per transition`);
-  log(`msgs: node process CPU ${(cpu1 - cpu0).toFixed(0)} ms = ${cpuUsPerMsg.toFixed(2)} µs per message (${Math.round(1e6 / cpuUsPerMsg)} msgs per CPU-second, both cells and the node's main thread); load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  log(
+    `msgs: offered ${published} at ${RATE}/s for ${WINDOW_MS} ms; processed ${processed} (${((100 * processed) / published).toFixed(1)}%) by ${Math.round(lastMs - t0)} ms = ${msgsPerSec}/s; ${(processed / batches).toFixed(1)} quotes per transition`,
+  );
+  log(
+    `msgs: node process CPU ${(cpu1 - cpu0).toFixed(0)} ms = ${cpuUsPerMsg.toFixed(2)} µs per message (${Math.round(1e6 / cpuUsPerMsg)} msgs per CPU-second, both cells and the node's main thread); load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
 
   await admin(nc, "spawn", { type: "AdminActorRequest", kind: "bench-counter", id: "rr" });
   await answers(nc, "bench-counter", "rr");
@@ -239,13 +283,19 @@ async function failover(): Promise<number> {
   for (const id of ids) await admin(nc, "spawn", { type: "AdminActorRequest", kind: K, id });
   const acked = new Map<string, number>();
   for (const id of ids) {
-    await eventually(`${id} up`, async () => (await command(nc, K, id, { type: "Increment", by: 1 }, 1_000)).ok, { timeoutMs: 30_000, everyMs: 25 });
+    await eventually(`${id} up`, async () => (await command(nc, K, id, { type: "Increment", by: 1 }, 1_000)).ok, {
+      timeoutMs: 30_000,
+      everyMs: 25,
+    });
     acked.set(id, 1);
     for (let i = 0; i < 3; i++) if ((await command(nc, K, id, { type: "Increment", by: 1 })).ok) acked.set(id, acked.get(id)! + 1);
   }
   const owner = new Map<string, string>();
-  for (const id of ids) owner.set(id, ((await admin(nc, "status", { type: "AdminActorRequest", kind: K, id })).result as { node: string }).node);
-  const victim = procs.reduce((a, b) => ([...owner.values()].filter((n) => n === a.name).length >= [...owner.values()].filter((n) => n === b.name).length ? a : b));
+  for (const id of ids)
+    owner.set(id, ((await admin(nc, "status", { type: "AdminActorRequest", kind: K, id })).result as { node: string }).node);
+  const victim = procs.reduce((a, b) =>
+    [...owner.values()].filter((n) => n === a.name).length >= [...owner.values()].filter((n) => n === b.name).length ? a : b,
+  );
   const moved = ids.filter((id) => owner.get(id) === victim.name);
   log(`failover: ${moved.length} of ${ids.length} event-sourced counters on ${victim.name}; SIGKILL`);
   await sleep(500); // a steady state: renewals in flight as they would be
@@ -253,13 +303,19 @@ async function failover(): Promise<number> {
   const killedAt = performance.now();
   const back = await Promise.all(
     moved.map(async (id) => {
-      const count = await eventually(`${id} on the survivor`, async () => ((await command(nc, K, id, { type: "GetCount" }, 200)).result as { count: number }).count, { timeoutMs: 30_000, everyMs: 25 });
+      const count = await eventually(
+        `${id} on the survivor`,
+        async () => ((await command(nc, K, id, { type: "GetCount" }, 200)).result as { count: number }).count,
+        { timeoutMs: 30_000, everyMs: 25 },
+      );
       if (count !== acked.get(id)) throw new Error(`${id} came back with ${count}, acknowledged ${acked.get(id)}`);
       return performance.now() - killedAt;
     }),
   );
   const ms = Math.round(Math.max(...back));
-  log(`failover: first actor back after ${Math.round(Math.min(...back))} ms, all ${moved.length} after ${ms} ms, no acknowledged increment lost`);
+  log(
+    `failover: first actor back after ${Math.round(Math.min(...back))} ms, all ${moved.length} after ${ms} ms, no acknowledged increment lost`,
+  );
   return ms;
 }
 
@@ -268,11 +324,19 @@ try {
   for (const fn of teardowns.splice(0).reverse()) await fn();
   const failoverMs = await failover();
   for (const fn of teardowns.splice(0).reverse()) await fn();
-  process.stdout.write(`${JSON.stringify({ bench: "kernel", msgsPerSec: k.msgsPerSec, ratio: Math.round((k.msgsPerSec / k.baseline.msgsPerSec) * 100) / 100, rrP50Us: k.rrP50Us, rrP99Us: k.rrP99Us, rrRatio: Math.round((k.rrP99Us / k.baseline.rrP99Us) * 100) / 100, baseline: k.baseline, restartP99Ms: k.restartP99Ms, failoverMs, msgsPerCpuSec: Math.round(1e6 / k.cpuUsPerMsg), offeredPerSec: RATE, loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: "kernel", msgsPerSec: k.msgsPerSec, ratio: Math.round((k.msgsPerSec / k.baseline.msgsPerSec) * 100) / 100, rrP50Us: k.rrP50Us, rrP99Us: k.rrP99Us, rrRatio: Math.round((k.rrP99Us / k.baseline.rrP99Us) * 100) / 100, baseline: k.baseline, restartP99Ms: k.restartP99Ms, failoverMs, msgsPerCpuSec: Math.round(1e6 / k.cpuUsPerMsg), offeredPerSec: RATE, loadAvg1m: Math.round(loadavg()[0]! * 10) / 10 })}\n`,
+  );
   process.exit(0);
 } catch (e) {
-  log(`failed: ${(e instanceof Error ? e.stack : e)}`);
-  for (const p of allProcs) log(`${p.name} last lines:\n${p.output.filter((l) => !l.includes('"level":"info"')).slice(-8).join("\n")}`);
+  log(`failed: ${e instanceof Error ? e.stack : e}`);
+  for (const p of allProcs)
+    log(
+      `${p.name} last lines:\n${p.output
+        .filter((l) => !l.includes('"level":"info"'))
+        .slice(-8)
+        .join("\n")}`,
+    );
   for (const fn of teardowns.splice(0).reverse()) await Promise.resolve(fn()).catch(() => {});
   process.exit(1);
 }

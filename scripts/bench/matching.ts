@@ -30,7 +30,15 @@ const OWNERS = ["o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8"];
 const log = (msg: string) => process.stderr.write(`[matching] ${msg}\n`);
 
 const newEngine = () =>
-  new MatchingEngine({ instrument: "BENCH.SIM", tickSize: TICK, lotSize: LOT, makerFeeBps: -0.2, takerFeeBps: 2.5, priceBandBps: 1000, referencePrice: fromNumber(100) });
+  new MatchingEngine({
+    instrument: "BENCH.SIM",
+    tickSize: TICK,
+    lotSize: LOT,
+    makerFeeBps: -0.2,
+    takerFeeBps: 2.5,
+    priceBandBps: 1000,
+    referencePrice: fromNumber(100),
+  });
 
 /** The flow as columns, so generating it leaves no garbage for the collector to chase during timing. */
 interface Flow {

@@ -25,7 +25,11 @@ const files = Object.fromEntries(names.map((n) => [n, readModelFile(n)]));
 const log = createLogger({ level: "warn" });
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
-const rowFor = (name: string, k: number): number[] => Array.from({ length: inputWidth(files[name]!.card) }, (_, i) => (((k + i) % 17) - 8) * 1e-3 + (i === 4 && name.startsWith("gbt") ? 1 : 0));
+const rowFor = (name: string, k: number): number[] =>
+  Array.from(
+    { length: inputWidth(files[name]!.card) },
+    (_, i) => (((k + i) % 17) - 8) * 1e-3 + (i === 4 && name.startsWith("gbt") ? 1 : 0),
+  );
 
 const p99 = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -145,7 +149,12 @@ try {
       provider: batched.provider,
       meanBatch: batched.meanBatch[g],
       unbatchedP99Us: unbatched.p99Us[g],
-      seq: { predictionsPerSec: batched.perSec[s], p99Us: batched.p99Us[s], unbatchedPerSec: unbatched.perSec[s], meanBatch: batched.meanBatch[s] },
+      seq: {
+        predictionsPerSec: batched.perSec[s],
+        p99Us: batched.p99Us[s],
+        unbatchedPerSec: unbatched.perSec[s],
+        meanBatch: batched.meanBatch[s],
+      },
       rawSessionRunPerSec: raw[g]!.callsPerSec,
       rawSessionRunP99Us: raw[g]!.p99Us,
       rawSeqSessionRunPerSec: raw[s]!.callsPerSec,

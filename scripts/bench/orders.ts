@@ -64,7 +64,19 @@ try {
   // CPU of this process (all actors and the driver) per order: what the path costs apart from waiting for a core
   const cpuUsPerOrder = Math.round((cpu.user + cpu.system) / ids.length);
   const nats = await natsBaseline(nc);
-  console.log(JSON.stringify({ bench: "orders", submitToAckP50Us: p.p50, submitToAckP99Us: p.p99, maxUs: p.max, orders: us.length, journalAppendsPerOrder: 2, cpuUsPerOrder, nats, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) }));
+  console.log(
+    JSON.stringify({
+      bench: "orders",
+      submitToAckP50Us: p.p50,
+      submitToAckP99Us: p.p99,
+      maxUs: p.max,
+      orders: us.length,
+      journalAppendsPerOrder: 2,
+      cpuUsPerOrder,
+      nats,
+      loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
+    }),
+  );
 } finally {
   await loop.stop();
 }

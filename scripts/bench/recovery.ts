@@ -69,7 +69,9 @@ async function startNode(): Promise<ChildProcess> {
     };
     createInterface({ input: p.stdout! }).on("line", onLine);
     createInterface({ input: p.stderr! }).on("line", onLine);
-    p.once("exit", (code, signal) => reject(new Error(`node exited (${code ?? signal}) before it was up; see ${join(varDir, "node.log")}`)));
+    p.once("exit", (code, signal) =>
+      reject(new Error(`node exited (${code ?? signal}) before it was up; see ${join(varDir, "node.log")}`)),
+    );
   });
   await up;
   return p;
@@ -90,7 +92,13 @@ function natsServerPid(nodePid: number): number | undefined {
   return undefined;
 }
 
-async function request(nc: NatsConnection, kind: string, id: string, message: Message, timeout = 5_000): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+async function request(
+  nc: NatsConnection,
+  kind: string,
+  id: string,
+  message: Message,
+  timeout = 5_000,
+): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
   const { data, headers } = encodeMessage(message);
   const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
   return decodeMessage(r.data, r.headers, true).message as never;
@@ -108,7 +116,8 @@ function watchFlow(nc: NatsConnection): void {
     },
   });
   nc.subscribe("am.evt.order.*.OrderFilled", {
-    callback: (_e, m) => void fillsSeen.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
+    callback: (_e, m) =>
+      void fillsSeen.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
   });
 }
 
@@ -137,7 +146,9 @@ async function readOrders(nc: NatsConnection): Promise<{ orders: Map<string, Jou
   const orders = new Map<string, JournalOrder>();
   const approved: string[] = [];
   let doubledFills = 0;
-  for await (const m of readEvents(jetstream(nc), { filter_subjects: ["am.evt.order.>", subjects.evt("risk-book", BOOK, "OrderApproved")] })) {
+  for await (const m of readEvents(jetstream(nc), {
+    filter_subjects: ["am.evt.order.>", subjects.evt("risk-book", BOOK, "OrderApproved")],
+  })) {
     const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
     const id = String(e.clientOrderId);
     if (e.type === "OrderApproved") {
@@ -152,7 +163,11 @@ async function readOrders(nc: NatsConnection): Promise<{ orders: Map<string, Jou
       o.execIds.push(String(e.execId));
       o.filled += Number(e.lastQty);
     }
-    o.terminal = e.type === "OrderRejected" || e.type === "OrderCanceled" || e.type === "OrderExpired" || (e.type === "OrderFilled" && Number(e.leavesQty) === 0);
+    o.terminal =
+      e.type === "OrderRejected" ||
+      e.type === "OrderCanceled" ||
+      e.type === "OrderExpired" ||
+      (e.type === "OrderFilled" && Number(e.leavesQty) === 0);
     orders.set(id, o);
   }
   return { orders, approved, doubledFills };
@@ -161,7 +176,12 @@ async function readOrders(nc: NatsConnection): Promise<{ orders: Map<string, Jou
 /** The exchange's open orders of our session: asked like a venue connection does after logon. */
 async function exchangeOpenOrders(nc: NatsConnection): Promise<Set<string>> {
   const sub = nc.subscribe(subjects.cmd("venue", VENUE), { max: 50 });
-  const { data, headers } = encodeMessage({ type: "AdapterRequestState", venue: VENUE, sinceSeq: Number.MAX_SAFE_INTEGER, nowUs: Date.now() * 1000 });
+  const { data, headers } = encodeMessage({
+    type: "AdapterRequestState",
+    venue: VENUE,
+    sinceSeq: Number.MAX_SAFE_INTEGER,
+    nowUs: Date.now() * 1000,
+  });
   nc.publish(subjects.cmd("venue-adapter", VENUE), data, { headers });
   const timer = setTimeout(() => sub.unsubscribe(), 5_000);
   try {
@@ -211,13 +231,16 @@ async function main(): Promise<void> {
   progress("stopping the strategies (open orders canceled), then letting the flow settle");
   for (const id of STRATEGIES) {
     const now = Date.now() * 1000;
-    await request(nc, "strategy", id, { type: "StopStrategy", reason: "bench end", tsEvent: now, tsInit: now }).catch((e) => progress(`StopStrategy ${id}: ${errorMessage(e)}`));
+    await request(nc, "strategy", id, { type: "StopStrategy", reason: "bench end", tsEvent: now, tsInit: now }).catch((e) =>
+      progress(`StopStrategy ${id}: ${errorMessage(e)}`),
+    );
   }
   await sleep(5_000);
 
   const { orders, approved, doubledFills } = await readOrders(nc);
   const atExchange = await exchangeOpenOrders(nc);
-  const report = (await request(nc, "risk-book", BOOK, { type: "GetRiskReport", tsEvent: Date.now() * 1000, tsInit: Date.now() * 1000 })).result as {
+  const report = (await request(nc, "risk-book", BOOK, { type: "GetRiskReport", tsEvent: Date.now() * 1000, tsInit: Date.now() * 1000 }))
+    .result as {
     positions: { instrument: string; quantity: number }[];
     pending: { clientOrderId: string; remaining: number }[];
   };
@@ -231,14 +254,24 @@ async function main(): Promise<void> {
   const doubledInQuestdb = [...inQuestdb.values()].filter((n) => n > 1).length;
   // positions: the book against the fills the journal holds (the venue's executions across its sessions)
   const fromFills = new Map<string, number>();
-  for (const o of orders.values()) if (o.instrument && o.filled) fromFills.set(o.instrument, (fromFills.get(o.instrument) ?? 0) + (o.side === "BUY" ? o.filled : -o.filled));
+  for (const o of orders.values())
+    if (o.instrument && o.filled)
+      fromFills.set(o.instrument, (fromFills.get(o.instrument) ?? 0) + (o.side === "BUY" ? o.filled : -o.filled));
   const positionDiffs = [...new Set([...fromFills.keys(), ...report.positions.map((p) => p.instrument)])].filter(
     (i) => (fromFills.get(i) ?? 0) !== Number(report.positions.find((p) => p.instrument === i)?.quantity ?? 0),
   );
   const bookOpen = new Set(report.pending.map((p) => p.clientOrderId));
   const openDiffs = [...new Set([...bookOpen, ...atExchange])].filter((id) => bookOpen.has(id) !== atExchange.has(id));
-  progress(`journal: ${orders.size} orders, ${open.length} open, ${journalFills.length} fills; exchange open ${atExchange.size}; book pending ${bookOpen.size}`);
-  if (stuck.length) progress(`stuck: ${stuck.slice(0, 10).map((id) => `${id} (${orders.get(id)!.last})`).join(", ")}`);
+  progress(
+    `journal: ${orders.size} orders, ${open.length} open, ${journalFills.length} fills; exchange open ${atExchange.size}; book pending ${bookOpen.size}`,
+  );
+  if (stuck.length)
+    progress(
+      `stuck: ${stuck
+        .slice(0, 10)
+        .map((id) => `${id} (${orders.get(id)!.last})`)
+        .join(", ")}`,
+    );
   if (lostApprovals.length) progress(`approved, no order journal: ${lostApprovals.slice(0, 10).join(", ")}`);
   if (lostFills.length) progress(`fills not in QuestDB: ${lostFills.slice(0, 10).join(", ")}`);
   if (positionDiffs.length) progress(`positions differ (book vs fills): ${positionDiffs.join(", ")}`);
@@ -266,10 +299,11 @@ async function main(): Promise<void> {
 }
 
 // the node is ours: it goes when the bench is interrupted
-for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => {
-  node?.kill("SIGKILL");
-  process.exit(130);
-});
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.once(sig, () => {
+    node?.kill("SIGKILL");
+    process.exit(130);
+  });
 try {
   await main();
 } catch (e) {

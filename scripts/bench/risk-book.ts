@@ -7,13 +7,23 @@ import { fromNumber, type InstrumentSpec, SCALE } from "../../actors/domain/inde
 import { defaultBookConfig, riskBookMachine } from "../../actors/risk-book/index.ts";
 
 const n = 20;
-const instruments: InstrumentSpec[] = Array.from({ length: n }, (_, k) => ({ instrument: `S${k}.XNAS`, multiplier: SCALE, sector: `SEC${k % 4}`, assetClass: "EQUITY" }));
+const instruments: InstrumentSpec[] = Array.from({ length: n }, (_, k) => ({
+  instrument: `S${k}.XNAS`,
+  multiplier: SCALE,
+  sector: `SEC${k % 4}`,
+  assetClass: "EQUITY",
+}));
 const actor = createActor(riskBookMachine, {
   input: {
     config: defaultBookConfig("bench", {
       instruments,
       initialCash: 10n ** 16n,
-      limits: { maxDrawdown: { hard: 10n ** 15n }, maxDailyLoss: { hard: 10n ** 15n }, maxGrossExposure: { hard: 10n ** 17n }, maxPosition: fromNumber(1e6) },
+      limits: {
+        maxDrawdown: { hard: 10n ** 15n },
+        maxDailyLoss: { hard: 10n ** 15n },
+        maxGrossExposure: { hard: 10n ** 17n },
+        maxPosition: fromNumber(1e6),
+      },
     }),
   },
 });
@@ -22,7 +32,18 @@ actor.on("reply", () => replies++);
 actor.start();
 let now = 1;
 for (const [k, s] of instruments.entries()) {
-  actor.send({ type: "OrderFilled", fillId: `f${k}`, instrument: s.instrument, side: k % 2 ? "SELL" : "BUY", quantity: fromNumber(100), price: fromNumber(50), fee: 0n, tsEvent: now, tsInit: now, nowUs: now });
+  actor.send({
+    type: "OrderFilled",
+    fillId: `f${k}`,
+    instrument: s.instrument,
+    side: k % 2 ? "SELL" : "BUY",
+    quantity: fromNumber(100),
+    price: fromNumber(50),
+    fee: 0n,
+    tsEvent: now,
+    tsInit: now,
+    nowUs: now,
+  });
 }
 
 function time(label: string, count: number, body: (k: number) => void): number {
@@ -43,8 +64,30 @@ const checks = 20_000;
 const checkUs = time("CheckOrder + cancel", checks, (k) => {
   now += 1;
   const id = `o${k}`;
-  actor.send({ type: "CheckOrder", clientOrderId: id, instrument: `S${k % n}.XNAS`, side: "BUY", orderType: "LIMIT", quantity: fromNumber(1), price: fromNumber(50.5), strategy: "s", reduceOnly: false, tsEvent: now, tsInit: now, nowUs: now });
+  actor.send({
+    type: "CheckOrder",
+    clientOrderId: id,
+    instrument: `S${k % n}.XNAS`,
+    side: "BUY",
+    orderType: "LIMIT",
+    quantity: fromNumber(1),
+    price: fromNumber(50.5),
+    strategy: "s",
+    reduceOnly: false,
+    tsEvent: now,
+    tsInit: now,
+    nowUs: now,
+  });
   actor.send({ type: "OrderCanceled", clientOrderId: id, tsEvent: now, tsInit: now, nowUs: now });
 });
 if (replies < checks) throw new Error(`expected ${checks} replies, got ${replies}`);
-console.log(JSON.stringify({ bench: "risk-book", instruments: n, markPriceUs: Number(markUs.toFixed(2)), checkOrderWithCancelUs: Number(checkUs.toFixed(2)), marks, checks }));
+console.log(
+  JSON.stringify({
+    bench: "risk-book",
+    instruments: n,
+    markPriceUs: Number(markUs.toFixed(2)),
+    checkOrderWithCancelUs: Number(checkUs.toFixed(2)),
+    marks,
+    checks,
+  }),
+);

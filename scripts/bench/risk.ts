@@ -8,7 +8,15 @@
  * the covariance, and the budget-only optimum by one Cholesky solve (the floor for any constrained solve).
  */
 import { Xoshiro128 } from "../../actors/feed/simulator/index.ts";
-import { cholesky, choleskySolve, checkVarLimit, type Matrix, monteCarloRisk, normalQuantile, varContributions } from "../../actors/risk-book/analytics/index.ts";
+import {
+  cholesky,
+  choleskySolve,
+  checkVarLimit,
+  type Matrix,
+  monteCarloRisk,
+  normalQuantile,
+  varContributions,
+} from "../../actors/risk-book/analytics/index.ts";
 import { factorModelCovariance, meanVariance } from "../../actors/portfolio/construction/index.ts";
 
 const n = 500;
@@ -18,8 +26,12 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 
 // Daily covariance from 5 factors (market, 4 styles) plus specific risk: realistic and positive definite.
 const factors = 5;
-const loadings: Matrix = Array.from({ length: n }, () => Float64Array.from({ length: factors }, (_, k) => (k === 0 ? 0.6 + 0.8 * rng.next() : rng.normal() * 0.3)));
-const factorCov: Matrix = Array.from({ length: factors }, (_, i) => Float64Array.from({ length: factors }, (_, j) => (i === j ? (i === 0 ? 1.2e-4 : 4e-5) : 0)));
+const loadings: Matrix = Array.from({ length: n }, () =>
+  Float64Array.from({ length: factors }, (_, k) => (k === 0 ? 0.6 + 0.8 * rng.next() : rng.normal() * 0.3)),
+);
+const factorCov: Matrix = Array.from({ length: factors }, (_, i) =>
+  Float64Array.from({ length: factors }, (_, j) => (i === j ? (i === 0 ? 1.2e-4 : 4e-5) : 0)),
+);
 const specific = Array.from({ length: n }, () => 1e-4 + 3e-4 * rng.next());
 const covariance = factorModelCovariance(loadings, factorCov, specific);
 const exposures = Array.from({ length: n }, () => (rng.next() < 0.8 ? 1 : -1) * (50_000 + 200_000 * rng.next()));
@@ -45,9 +57,13 @@ function timeMs(runs: number, body: () => void, label?: string): number {
 
 log(`Monte Carlo VaR/ES: ${n} positions, ${paths} paths`);
 let mc = monteCarloRisk({ exposures, covariance, paths, seed: 1, confidence: 0.99 });
-const mcVarMs = timeMs(7, () => {
-  mc = monteCarloRisk({ exposures, covariance, paths, seed: 1, confidence: 0.99 });
-}, "mcVar");
+const mcVarMs = timeMs(
+  7,
+  () => {
+    mc = monteCarloRisk({ exposures, covariance, paths, seed: 1, confidence: 0.99 });
+  },
+  "mcVar",
+);
 log(`  ${mcVarMs.toFixed(1)} ms; VaR ${mc.valueAtRisk.toFixed(0)}, ES ${mc.expectedShortfall.toFixed(0)}`);
 
 log("baseline: full return vectors per path in plain loops, 1 000 paths");
@@ -109,28 +125,34 @@ recompute.sort();
 const preTradeRecomputeP99Us = recompute[Math.floor(recompute.length * 0.99)]!;
 log(`  p99 ${preTradeRecomputeP99Us.toFixed(1)} µs`);
 
-log(`mean-variance on the 5-factor risk model: ${n} assets, box −2 %..5 %, fully invested, gross ≤ 130 %, 10 sectors ≤ 20 %, turnover ≤ 60 %`);
+log(
+  `mean-variance on the 5-factor risk model: ${n} assets, box −2 %..5 %, fully invested, gross ≤ 130 %, 10 sectors ≤ 20 %, turnover ≤ 60 %`,
+);
 const expectedReturns = Array.from({ length: n }, () => 2e-4 + 4e-4 * rng.normal());
 const current = new Array<number>(n).fill(1 / n);
 let iterations = 0;
 let maxViolation = 0;
-const optimiseMs = timeMs(3, () => {
-  const p = meanVariance({
-    factorModel: { loadings, factorCovariance: factorCov, specificVariance: specific },
-    expectedReturns,
-    riskAversion: 5,
-    constraints: {
-      lower: -0.02,
-      upper: 0.05,
-      net: { min: 1, max: 1 },
-      gross: 1.3,
-      sectors: { ofAsset: sectors, bounds: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`S${k}`, { max: 0.2 }])) },
-      turnover: { current, max: 0.6 },
-    },
-  });
-  iterations = p.iterations;
-  maxViolation = p.maxViolation;
-}, "optimise");
+const optimiseMs = timeMs(
+  3,
+  () => {
+    const p = meanVariance({
+      factorModel: { loadings, factorCovariance: factorCov, specificVariance: specific },
+      expectedReturns,
+      riskAversion: 5,
+      constraints: {
+        lower: -0.02,
+        upper: 0.05,
+        net: { min: 1, max: 1 },
+        gross: 1.3,
+        sectors: { ofAsset: sectors, bounds: Object.fromEntries(Array.from({ length: 10 }, (_, k) => [`S${k}`, { max: 0.2 }])) },
+        turnover: { current, max: 0.6 },
+      },
+    });
+    iterations = p.iterations;
+    maxViolation = p.maxViolation;
+  },
+  "optimise",
+);
 log(`  ${optimiseMs.toFixed(1)} ms, ${iterations} iterations, max violation ${maxViolation.toExponential(1)}`);
 
 log("baseline: budget-only optimum by one Cholesky solve");
@@ -152,6 +174,10 @@ console.log(
     paths,
     optimiseIterations: iterations,
     cpuMs,
-    baseline: { mcPlainFullPaths1kMs: round(mcPlainFullPaths1kMs), preTradeRecomputeP99Us: round(preTradeRecomputeP99Us), optimiseClosedFormMs: round(optimiseClosedFormMs) },
+    baseline: {
+      mcPlainFullPaths1kMs: round(mcPlainFullPaths1kMs),
+      preTradeRecomputeP99Us: round(preTradeRecomputeP99Us),
+      optimiseClosedFormMs: round(optimiseClosedFormMs),
+    },
   }),
 );

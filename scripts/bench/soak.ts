@@ -40,7 +40,8 @@ const warmupMinutes = Number(process.env.SOAK_WARMUP_MINUTES ?? 2);
 const shutdownBudgetMs = Number(process.env.SOAK_SHUTDOWN_MS ?? 15_000);
 // a loaded machine took more than 3 minutes to start the servers and the node
 const startBudgetMs = Number(process.env.SOAK_START_MS ?? 600_000);
-if (!(minutes >= warmupMinutes + 2)) throw new Error(`SOAK_MINUTES (${minutes}) must leave at least 2 minutes after SOAK_WARMUP_MINUTES (${warmupMinutes})`);
+if (!(minutes >= warmupMinutes + 2))
+  throw new Error(`SOAK_MINUTES (${minutes}) must leave at least 2 minutes after SOAK_WARMUP_MINUTES (${warmupMinutes})`);
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
@@ -159,7 +160,14 @@ async function until(what: string, probe: () => boolean | Promise<boolean>, time
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "am-soak-"));
-  const [natsPort, monitorPort, httpPort, pgPort, gatewayPort, consolePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [natsPort, monitorPort, httpPort, pgPort, gatewayPort, consolePort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const changed = changedSettings();
   const env: Record<string, string> = {
     AM_VAR_DIR: dir,
@@ -188,11 +196,15 @@ async function main(): Promise<void> {
       if (node.exitCode !== null) throw new Error(`node exited with ${node.exitCode} at minute ${minute}`);
       const resources = await sampleResources(monitorUrl, node.pid!);
       const cpu = new Map(resources.processes.map((p) => [p.pid, cpuMsOf(p.pid)]));
-      const cpuMs = Object.fromEntries(resources.processes.map((p) => [p.name, Math.round((cpu.get(p.pid) ?? 0) - (lastCpu.get(p.pid) ?? 0))]));
+      const cpuMs = Object.fromEntries(
+        resources.processes.map((p) => [p.name, Math.round((cpu.get(p.pid) ?? 0) - (lastCpu.get(p.pid) ?? 0))]),
+      );
       lastCpu = cpu;
       const m: Minute = { minute, ...flow.take(), resources, cpuMs, load1: Number(loadavg()[0]!.toFixed(1)) };
       samples.push(m);
-      const procs = resources.processes.map((p) => `${p.name} ${p.rssMb} MB ${p.openFiles} fd ${(cpuMs[p.name]! / 1000).toFixed(0)} cpu-s`).join(", ");
+      const procs = resources.processes
+        .map((p) => `${p.name} ${p.rssMb} MB ${p.openFiles} fd ${(cpuMs[p.name]! / 1000).toFixed(0)} cpu-s`)
+        .join(", ");
       const consumers = Object.entries(resources.consumers)
         .filter(([, n]) => n > 0)
         .map(([s, n]) => `${s}=${n}`)
@@ -219,19 +231,28 @@ async function main(): Promise<void> {
     });
     const shutdownMs = Date.now() - stopAt;
     const cleanShutdown = code === 0 && shutdownMs <= shutdownBudgetMs && log.killed.length === 0;
-    say(`shutdown: exit ${code} after ${shutdownMs} ms; servers killed: ${log.killed.length ? log.killed.join(" | ") : "none"}; dead letters while stopping ${flow.deadLetters}`);
+    say(
+      `shutdown: exit ${code} after ${shutdownMs} ms; servers killed: ${log.killed.length ? log.killed.join(" | ") : "none"}; dead letters while stopping ${flow.deadLetters}`,
+    );
 
     const first = samples[warmupMinutes]!;
     const last = samples[samples.length - 1]!;
     const g = resourceGrowth(first.resources, last.resources);
     const round = (x: number): number => Math.round(x * 1000) / 1000;
-    say(`first minute after warm-up (${first.minute}) vs last (${last.minute}): orders ${first.orders} → ${last.orders}, fills ${first.fills} → ${last.fills}`);
+    say(
+      `first minute after warm-up (${first.minute}) vs last (${last.minute}): orders ${first.orders} → ${last.orders}, fills ${first.fills} → ${last.fills}`,
+    );
     for (const p of last.resources.processes) {
       const before = first.resources.processes.find((q) => q.name === p.name);
-      if (before) say(`  ${p.name}: rss ${before.rssMb} → ${p.rssMb} MB, open files ${before.openFiles} → ${p.openFiles}, cpu-s/min ${(first.cpuMs[p.name]! / 1000).toFixed(0)} → ${(last.cpuMs[p.name]! / 1000).toFixed(0)}`);
+      if (before)
+        say(
+          `  ${p.name}: rss ${before.rssMb} → ${p.rssMb} MB, open files ${before.openFiles} → ${p.openFiles}, cpu-s/min ${(first.cpuMs[p.name]! / 1000).toFixed(0)} → ${(last.cpuMs[p.name]! / 1000).toFixed(0)}`,
+        );
     }
     say(`  consumers: ${JSON.stringify(first.resources.consumers)} → ${JSON.stringify(last.resources.consumers)}`);
-    say(`  dead letters by type and reason (expected ones included): ${JSON.stringify(byKind)}; node log: ${log.warnings} warnings, ${log.errors} errors (${log.file})`);
+    say(
+      `  dead letters by type and reason (expected ones included): ${JSON.stringify(byKind)}; node log: ${log.warnings} warnings, ${log.errors} errors (${log.file})`,
+    );
     const result = {
       bench: "soak",
       minutes,
@@ -243,7 +264,9 @@ async function main(): Promise<void> {
       consumerGrowth: round(g.consumerGrowth),
       consumers: { first: first.resources.consumerTotal, last: last.resources.consumerTotal },
       rssGrowth: round(g.rssGrowth),
-      rssMb: Object.fromEntries(last.resources.processes.map((p) => [p.name, [first.resources.processes.find((q) => q.name === p.name)?.rssMb ?? null, p.rssMb]])),
+      rssMb: Object.fromEntries(
+        last.resources.processes.map((p) => [p.name, [first.resources.processes.find((q) => q.name === p.name)?.rssMb ?? null, p.rssMb]]),
+      ),
       fdGrowth: round(g.fdGrowth),
       unexpectedDeadLetters: deadLettersBeforeStop,
       deadLetters: byKind,

@@ -87,7 +87,20 @@ try {
   // CPU of this process (all actors and the driver) per order: what the path costs apart from waiting for a core
   const cpuUsPerOrder = Math.round((cpu.user + cpu.system) / ids.length);
   const nats = await natsBaseline(nc);
-  console.log(JSON.stringify({ bench: "tick-to-trade", p50Us: v.p50, p99Us: v.p99, ackP50Us: a.p50, ackP99Us: a.p99, ticks: venueUs.length, journalAppendsToVenue: 2, cpuUsPerOrder, nats, loadAvg1m: Number(loadavg()[0]!.toFixed(1)) }));
+  console.log(
+    JSON.stringify({
+      bench: "tick-to-trade",
+      p50Us: v.p50,
+      p99Us: v.p99,
+      ackP50Us: a.p50,
+      ackP99Us: a.p99,
+      ticks: venueUs.length,
+      journalAppendsToVenue: 2,
+      cpuUsPerOrder,
+      nats,
+      loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
+    }),
+  );
 } finally {
   await loop.stop();
 }

@@ -79,7 +79,8 @@ interface Step {
 }
 
 /** CPU ms of each process, keyed by name. */
-const cpuOf = (pids: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMsOf(p)]));
+const cpuOf = (pids: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(pids).map(([k, p]) => [k, cpuMsOf(p)]));
 /** CPU µs per item of each process between two readings, and their sum. */
 function cpuPer(before: Record<string, number>, after: Record<string, number>, items: number): Record<string, number> {
   const out: Record<string, number> = {};
@@ -97,7 +98,11 @@ function cpuPer(before: Record<string, number>, after: Record<string, number>, i
  * The raw engine in the same run: quote rows of the recorder's shape written straight through the ILP client into
  * a twin of the quotes table, in flushes of BASELINE_BATCH, until all are queryable.
  */
-async function rawIlp(questdbUrl: string, instruments: string[], pids: Record<string, number>): Promise<{ rowsPerSec: number; rows: number; cpuUsPerRow: Record<string, number> }> {
+async function rawIlp(
+  questdbUrl: string,
+  instruments: string[],
+  pids: Record<string, number>,
+): Promise<{ rowsPerSec: number; rows: number; cpuUsPerRow: Record<string, number> }> {
   const spec = tables.find((x) => x.name === "quotes")!;
   await questdbSql(questdbUrl, createTableSql({ ...spec, name: "raw_quotes" }));
   const sender = await openIlpSender(questdbUrl);
@@ -125,7 +130,11 @@ async function rawIlp(questdbUrl: string, instruments: string[], pids: Record<st
     await sender.flush();
   }
   await sender.close();
-  await eventually("the raw rows queryable", async () => Number(rowsOf(await questdbSql(questdbUrl, "select count() n from raw_quotes"))[0]?.n ?? 0) >= BASELINE_ROWS || undefined, { timeoutMs: 120_000, everyMs: 50 });
+  await eventually(
+    "the raw rows queryable",
+    async () => Number(rowsOf(await questdbSql(questdbUrl, "select count() n from raw_quotes"))[0]?.n ?? 0) >= BASELINE_ROWS || undefined,
+    { timeoutMs: 120_000, everyMs: 50 },
+  );
   const seconds = (performance.now() - started) / 1000;
   return { rowsPerSec: Math.round(BASELINE_ROWS / seconds), rows: BASELINE_ROWS, cpuUsPerRow: cpuPer(cpu0, cpuOf(pids), BASELINE_ROWS) };
 }
@@ -194,7 +203,8 @@ async function recorderLagMs(jsm: JetStreamManager): Promise<number> {
 }
 
 async function rowsBetween(questdbUrl: string, fromUs: number, toUs: number): Promise<number> {
-  const q = (table: string) => `select count() n from ${table} where ts between cast(${fromUs} as timestamp) and cast(${toUs} as timestamp)`;
+  const q = (table: string) =>
+    `select count() n from ${table} where ts between cast(${fromUs} as timestamp) and cast(${toUs} as timestamp)`;
   const [quotes, trades] = await Promise.all([questdbSql(questdbUrl, q("quotes")), questdbSql(questdbUrl, q("trades"))]);
   return Number(rowsOf(quotes)[0]?.n ?? 0) + Number(rowsOf(trades)[0]?.n ?? 0);
 }
@@ -205,7 +215,8 @@ async function instrumentCounters(nc: NatsConnection, ids: string[]): Promise<{ 
   for (const id of ids) {
     const r = await admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id }, 5_000);
     if (process.env.TICKS_BENCH_DEBUG && id === ids[0]) log(JSON.stringify(r));
-    const c = (r.result as { context?: { counters?: { accepted: number; rejected: Record<string, number> } } } | undefined)?.context?.counters;
+    const c = (r.result as { context?: { counters?: { accepted: number; rejected: Record<string, number> } } } | undefined)?.context
+      ?.counters;
     if (!c) continue;
     total.accepted += c.accepted;
     for (const [k, v] of Object.entries(c.rejected)) if (v > 0) total.rejected[k] = (total.rejected[k] ?? 0) + v;
@@ -226,23 +237,43 @@ async function main(): Promise<void> {
   await declareTables(questdbUrl);
   log(`nats-server and QuestDB up; starting a node with ${INSTRUMENTS} instrument actors and the recorder`);
 
-  const node: NodeProcess = startNodeProcess(t, "ticks", {
-    AM_NATS_URL: infra.natsUrl,
-    AM_QUESTDB_URL: questdbUrl,
-    AM_KINDS: KINDS,
-    AM_CELLS: "2",
-    TICKS_BENCH_INSTRUMENTS: String(INSTRUMENTS),
-  }, // TICKS_BENCH_PROFILE=<dir>: CPU profiles of the node process's threads, for where the time goes
-  process.env.TICKS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.TICKS_BENCH_PROFILE}`] : []);
+  const node: NodeProcess = startNodeProcess(
+    t,
+    "ticks",
+    {
+      AM_NATS_URL: infra.natsUrl,
+      AM_QUESTDB_URL: questdbUrl,
+      AM_KINDS: KINDS,
+      AM_CELLS: "2",
+      TICKS_BENCH_INSTRUMENTS: String(INSTRUMENTS),
+    }, // TICKS_BENCH_PROFILE=<dir>: CPU profiles of the node process's threads, for where the time goes
+    process.env.TICKS_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.TICKS_BENCH_PROFILE}`] : [],
+  );
   await node.waitFor(/node up/, 60_000);
   const universe = demoUniverse(INSTRUMENTS);
   for (const d of universe) await admin(nc, "spawn", { type: "AdminActorRequest", kind: "instrument", id: d.id });
-  await eventually("every instrument actor answering", async () => (await Promise.all(universe.map((d) => admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then((r) => (r.result as { context?: unknown } | undefined)?.context !== undefined)))).every(Boolean), { timeoutMs: 60_000, everyMs: 25 });
+  await eventually(
+    "every instrument actor answering",
+    async () =>
+      (
+        await Promise.all(
+          universe.map((d) =>
+            admin(nc, "status", { type: "AdminActorRequest", kind: "instrument", id: d.id }, 2_000).then(
+              (r) => (r.result as { context?: unknown } | undefined)?.context !== undefined,
+            ),
+          ),
+        )
+      ).every(Boolean),
+    { timeoutMs: 60_000, everyMs: 25 },
+  );
   log(`${INSTRUMENTS} instrument actors up`);
 
   // generous: a loaded shared machine answers JetStream API requests slowly
   const jsm = await jetstreamManager(nc, { timeout: 20_000 });
-  await eventually("the recorder's consumer", async () => (await jsm.consumers.info(streams.marketData, RECORDER)) !== undefined, { timeoutMs: 30_000, everyMs: 25 });
+  await eventually("the recorder's consumer", async () => (await jsm.consumers.info(streams.marketData, RECORDER)) !== undefined, {
+    timeoutMs: 30_000,
+    everyMs: 25,
+  });
 
   // Latency: this process listens to every SAMPLE_EVERY-th instrument's normalised quotes and trades.
   const listener = await connectNats(infra.natsUrl, "ticks-bench-listener");
@@ -264,7 +295,10 @@ async function main(): Promise<void> {
   const feed = new Feed(nc, universe);
   log("warming up at 5 000 ticks/s for 3 s");
   await feed.run(5_000, 3_000);
-  await eventually("the recorder to catch up after warm-up", async () => (await recorderLagMs(jsm).catch(() => -1)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
+  await eventually("the recorder to catch up after warm-up", async () => (await recorderLagMs(jsm).catch(() => -1)) === 0 || undefined, {
+    timeoutMs: 30_000,
+    everyMs: 25,
+  });
 
   const pids = { node: node.proc.pid!, nats: infra.pids[0]!, questdb: infra.pids[1]!, feed: process.pid };
   const steps: Step[] = [];
@@ -308,7 +342,10 @@ async function main(): Promise<void> {
       cpuUsPerTick,
     };
     steps.push(step);
-    const counters = await instrumentCounters(nc, universe.map((d) => d.id));
+    const counters = await instrumentCounters(
+      nc,
+      universe.map((d) => d.id),
+    );
     log(`instrument actors so far: accepted ${counters.accepted}, rejected ${JSON.stringify(counters.rejected)}`);
     const trouble = node.output.splice(0).filter((l) => /"level":"(warn|error)"| (WARN|ERROR) /.test(l));
     if (trouble.length > 0) {
@@ -317,7 +354,9 @@ async function main(): Promise<void> {
         const msg = /"msg":"([^"]*)"/.exec(l)?.[1] ?? l.slice(0, 80);
         byMsg.set(msg, (byMsg.get(msg) ?? 0) + 1);
       }
-      log(`the node logged ${trouble.length} warnings/errors in this step: ${JSON.stringify(Object.fromEntries(byMsg))}; the first: ${trouble[0]}`);
+      log(
+        `the node logged ${trouble.length} warnings/errors in this step: ${JSON.stringify(Object.fromEntries(byMsg))}; the first: ${trouble[0]}`,
+      );
     }
     log(
       `offered ${rate}/s: published ${ticksPerSec}/s (${run.published}), in QuestDB ${rows} (lost ${lost}) after ${drainMs} ms; ` +
@@ -325,12 +364,19 @@ async function main(): Promise<void> {
         `CPU per tick ${JSON.stringify(cpuUsPerTick)} µs; load ${loadavg()[0]!.toFixed(1)}${step.held ? "" : " — did not hold"}`,
     );
     if (!step.held) break;
-    await eventually("the recorder to catch up between steps", async () => (await recorderLagMs(jsm).catch(() => -1)) === 0 || undefined, { timeoutMs: 30_000, everyMs: 25 });
+    await eventually("the recorder to catch up between steps", async () => (await recorderLagMs(jsm).catch(() => -1)) === 0 || undefined, {
+      timeoutMs: 30_000,
+      everyMs: 25,
+    });
   }
 
   // the node idles now: the raw engine gets the same server to itself
   log(`raw ILP baseline: ${BASELINE_ROWS} quote rows into the same QuestDB`);
-  const baseline = await rawIlp(questdbUrl, universe.map((d) => d.id), pids);
+  const baseline = await rawIlp(
+    questdbUrl,
+    universe.map((d) => d.id),
+    pids,
+  );
   log(`raw ILP: ${baseline.rowsPerSec} rows/s; CPU per row ${JSON.stringify(baseline.cpuUsPerRow)} µs`);
   const best = [...steps].reverse().find((s) => s.held) ?? steps[0]!;
   const ticksPerSec = best.held ? best.ticksPerSec : 0;
@@ -347,7 +393,15 @@ async function main(): Promise<void> {
     cpuUsPerTick: best.cpuUsPerTick,
     stepMs: STEP_MS,
     loadAvg1m: Math.round(loadavg()[0]! * 10) / 10,
-    steps: steps.map((s) => ({ offered: s.offered, ticksPerSec: s.ticksPerSec, lost: s.lost, tickToMdP99Us: s.tickToMdP99Us, recorderLagP99Ms: s.recorderLagP99Ms, held: s.held, cpuUsPerTick: s.cpuUsPerTick })),
+    steps: steps.map((s) => ({
+      offered: s.offered,
+      ticksPerSec: s.ticksPerSec,
+      lost: s.lost,
+      tickToMdP99Us: s.tickToMdP99Us,
+      recorderLagP99Ms: s.recorderLagP99Ms,
+      held: s.held,
+      cpuUsPerTick: s.cpuUsPerTick,
+    })),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (process.env.TICKS_BENCH_PROFILE) {

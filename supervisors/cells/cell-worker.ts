@@ -83,7 +83,13 @@ async function handle(r: CellRequest): Promise<unknown> {
 
 port.on("message", (m: { rid: number; req: CellRequest }) => {
   handle(m.req).then(
-    (value) => post({ t: "reply", rid: m.rid, ok: true, value: value === undefined ? undefined : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))) }),
+    (value) =>
+      post({
+        t: "reply",
+        rid: m.rid,
+        ok: true,
+        value: value === undefined ? undefined : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
+      }),
     (e) => post({ t: "reply", rid: m.rid, ok: false, error: errorMessage(e) }),
   );
 });

@@ -56,12 +56,24 @@ export async function gatherTree(nc: NatsConnection, maxWaitMs = 800, stallMs = 
 }
 
 /** restart | stop | release | status of one actor; only the node hosting it answers. */
-export function actorVerb(nc: NatsConnection, verb: "restart" | "stop" | "release" | "status", kind: string, id: string, timeoutMs = 5_000): Promise<ReplyBody> {
+export function actorVerb(
+  nc: NatsConnection,
+  verb: "restart" | "stop" | "release" | "status",
+  kind: string,
+  id: string,
+  timeoutMs = 5_000,
+): Promise<ReplyBody> {
   return request(nc, subjects.admin(verb), { type: "AdminActorRequest", kind, id }, timeoutMs, `no node hosts ${kind}/${id}`);
 }
 
 export function quarantineActor(nc: NatsConnection, kind: string, id: string, reason: string, timeoutMs = 5_000): Promise<ReplyBody> {
-  return request(nc, subjects.admin("quarantine"), { type: "AdminQuarantineRequest", kind, id, reason }, timeoutMs, `no node hosts ${kind}/${id}`);
+  return request(
+    nc,
+    subjects.admin("quarantine"),
+    { type: "AdminQuarantineRequest", kind, id, reason },
+    timeoutMs,
+    `no node hosts ${kind}/${id}`,
+  );
 }
 
 /** EngageKillSwitch / ReleaseKillSwitch to a risk book (am.cmd.risk-book.<book>), signed with the operator's name. */
@@ -78,5 +90,11 @@ export function killSwitch(
 }
 
 export function riskReport(nc: NatsConnection, book: string, nowUs: number, timeoutMs = 2_000): Promise<ReplyBody> {
-  return request(nc, subjects.cmd("risk-book", book), { type: "GetRiskReport", tsEvent: nowUs, tsInit: nowUs }, timeoutMs, `risk book ${book} is not running`);
+  return request(
+    nc,
+    subjects.cmd("risk-book", book),
+    { type: "GetRiskReport", tsEvent: nowUs, tsInit: nowUs },
+    timeoutMs,
+    `risk book ${book} is not running`,
+  );
 }

@@ -43,14 +43,22 @@ export async function verifyToken(token: string | undefined, auth: ConsoleAuth):
   if (!token) throw new ConsoleAuthError(AuthFailure.Missing, "no bearer token: sign in with a JWT (scripts/mint-token.ts)");
   const bare = token.trim().replace(/^Bearer\s+/i, "");
   try {
-    const p = await authenticate(`Bearer ${bare}`, { secret: auth.secret, issuer: auth.issuer ?? defaultIssuer, audience: auth.audience ?? defaultAudience });
+    const p = await authenticate(`Bearer ${bare}`, {
+      secret: auth.secret,
+      issuer: auth.issuer ?? defaultIssuer,
+      audience: auth.audience ?? defaultAudience,
+    });
     const { exp } = decodeJwt(bare);
     if (typeof exp !== "number") throw new ConsoleAuthError(AuthFailure.Invalid, "token has no expiry (exp)");
     return { sub: p.subject, role: p.role, exp };
   } catch (e) {
     if (e instanceof ConsoleAuthError) throw e;
     const message = errorMessage(e);
-    const reason = /expired/i.test(message) ? AuthFailure.Expired : /signature/i.test(message) ? AuthFailure.BadSignature : AuthFailure.Invalid;
+    const reason = /expired/i.test(message)
+      ? AuthFailure.Expired
+      : /signature/i.test(message)
+        ? AuthFailure.BadSignature
+        : AuthFailure.Invalid;
     throw new ConsoleAuthError(reason, message);
   }
 }

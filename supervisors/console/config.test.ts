@@ -12,8 +12,19 @@ t.test("the console is on at 8090 by default and off when its port is 0", async 
 });
 
 t.test("the console verifies tokens with the gateway's secret and probes the NATS server it connects to", async (t) => {
-  const r = consoleOptionsFrom({ ...base, consolePort: 8090, natsUrl: "nats://10.1.2.3:4222", natsMonitorPort: 8222 }, { nc, questdbUrl: "http://127.0.0.1:9000" });
-  t.match(r, { options: { port: 8090, host: base.host, auth: { secret: base.gatewayJwtSecret }, natsMonitorUrl: "http://10.1.2.3:8222", questdbUrl: "http://127.0.0.1:9000" } });
+  const r = consoleOptionsFrom(
+    { ...base, consolePort: 8090, natsUrl: "nats://10.1.2.3:4222", natsMonitorPort: 8222 },
+    { nc, questdbUrl: "http://127.0.0.1:9000" },
+  );
+  t.match(r, {
+    options: {
+      port: 8090,
+      host: base.host,
+      auth: { secret: base.gatewayJwtSecret },
+      natsMonitorUrl: "http://10.1.2.3:8222",
+      questdbUrl: "http://127.0.0.1:9000",
+    },
+  });
   const local = consoleOptionsFrom({ ...base, consolePort: 8090 }, { nc, natsMonitorUrl: "http://127.0.0.1:18222" });
   t.match(local, { options: { natsMonitorUrl: "http://127.0.0.1:18222" } }, "a locally started server's monitor URL wins");
 });

@@ -40,7 +40,16 @@ async function openBrowser(t: { teardown(fn: () => unknown): void }): Promise<Br
     executablePath: executablePath!,
     headless: true,
     viewport: { width: 1680, height: 1000 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   t.teardown(async () => {
     await context.close();
@@ -81,19 +90,75 @@ function liveMarket(nc: NatsConnection): () => void {
     for (const i of instruments) {
       i.px *= 1 + noise() * 0.002;
       const px = Math.round(i.px * 100) / 100;
-      pub(subjects.md("quote", i), { type: "Quote", instrument: `${i.symbol}.${i.venue}`, bid: fromNumber(px), bidSize: fromNumber(1 + Math.round(Math.abs(noise()) * 40) / 10), ask: fromNumber(px + 0.01), askSize: fromNumber(2.5), seq: ++seq, tsEvent: us, tsInit: us });
+      pub(subjects.md("quote", i), {
+        type: "Quote",
+        instrument: `${i.symbol}.${i.venue}`,
+        bid: fromNumber(px),
+        bidSize: fromNumber(1 + Math.round(Math.abs(noise()) * 40) / 10),
+        ask: fromNumber(px + 0.01),
+        askSize: fromNumber(2.5),
+        seq: ++seq,
+        tsEvent: us,
+        tsInit: us,
+      });
     }
   }, 60);
   const us = Date.now() * 1000;
   const stamp = { tsEvent: us, tsInit: us };
-  const orderEvt = (id: string, event: string, m: Record<string, unknown>) => pub(subjects.evt("order", id, event), { type: event, clientOrderId: id, ...m, ...stamp });
-  orderEvt("O-1001", "OrderSubmitted", { instrument: "BTCUSDT.BINANCE", side: "BUY", orderType: "LIMIT", quantity: fromNumber(0.5), price: fromNumber(64_200), timeInForce: "GTC", postOnly: false, reduceOnly: false, strategy: "mm-1", book: "main", emulatedStop: false, emulatedGtd: false });
+  const orderEvt = (id: string, event: string, m: Record<string, unknown>) =>
+    pub(subjects.evt("order", id, event), { type: event, clientOrderId: id, ...m, ...stamp });
+  orderEvt("O-1001", "OrderSubmitted", {
+    instrument: "BTCUSDT.BINANCE",
+    side: "BUY",
+    orderType: "LIMIT",
+    quantity: fromNumber(0.5),
+    price: fromNumber(64_200),
+    timeInForce: "GTC",
+    postOnly: false,
+    reduceOnly: false,
+    strategy: "mm-1",
+    book: "main",
+    emulatedStop: false,
+    emulatedGtd: false,
+  });
   orderEvt("O-1001", "OrderAccepted", { venueOrderId: "V-77", local: false });
-  orderEvt("O-1001", "OrderFilled", { execId: "E-1", side: "BUY", lastQty: fromNumber(0.2), lastPx: fromNumber(64_200), fee: fromNumber(0.64), liquidity: "MAKER", cumQty: fromNumber(0.2), leavesQty: fromNumber(0.3), avgPx: fromNumber(64_200), venueSeq: 1 });
-  orderEvt("O-1002", "OrderSubmitted", { instrument: "AAPL.XNAS", side: "SELL", orderType: "LIMIT", quantity: fromNumber(300), price: fromNumber(228.1), timeInForce: "DAY", postOnly: false, reduceOnly: false, strategy: "mr-2", book: "main", emulatedStop: false, emulatedGtd: false });
+  orderEvt("O-1001", "OrderFilled", {
+    execId: "E-1",
+    side: "BUY",
+    lastQty: fromNumber(0.2),
+    lastPx: fromNumber(64_200),
+    fee: fromNumber(0.64),
+    liquidity: "MAKER",
+    cumQty: fromNumber(0.2),
+    leavesQty: fromNumber(0.3),
+    avgPx: fromNumber(64_200),
+    venueSeq: 1,
+  });
+  orderEvt("O-1002", "OrderSubmitted", {
+    instrument: "AAPL.XNAS",
+    side: "SELL",
+    orderType: "LIMIT",
+    quantity: fromNumber(300),
+    price: fromNumber(228.1),
+    timeInForce: "DAY",
+    postOnly: false,
+    reduceOnly: false,
+    strategy: "mr-2",
+    book: "main",
+    emulatedStop: false,
+    emulatedGtd: false,
+  });
   orderEvt("O-1002", "OrderRejected", { reason: "PRICE_COLLAR", message: "limit price 228.10 is outside the 50 bps collar" });
-  const riskEvt = (event: string, m: Record<string, unknown>) => pub(subjects.evt("risk-book", "main", event), { type: event, ...m, ...stamp });
-  riskEvt("PositionChanged", { instrument: "BTCUSDT.BINANCE", leg: "NET", quantity: fromNumber(0.2), avgPrice: fromNumber(64_200), cost: 1_284_000_000_000n, realisedPnl: 0n });
+  const riskEvt = (event: string, m: Record<string, unknown>) =>
+    pub(subjects.evt("risk-book", "main", event), { type: event, ...m, ...stamp });
+  riskEvt("PositionChanged", {
+    instrument: "BTCUSDT.BINANCE",
+    leg: "NET",
+    quantity: fromNumber(0.2),
+    avgPrice: fromNumber(64_200),
+    cost: 1_284_000_000_000n,
+    realisedPnl: 0n,
+  });
   riskEvt("LimitWarning", { limit: "MAX_GROSS_EXPOSURE", value: 8_200_000_000_000n, threshold: 8_000_000_000_000n, level: "WARN" });
   // A risk book that answers GetRiskReport, as the real one does.
   const book = nc.subscribe(subjects.cmd("risk-book", "main"), {
@@ -104,12 +169,51 @@ function liveMarket(nc: NatsConnection): () => void {
           ? {
               book: "main",
               positions: [
-                { instrument: "BTCUSDT.BINANCE", leg: "NET", quantity: fromNumber(0.2), avgPrice: fromNumber(64_200), mark: fromNumber(64_251.5), marketValue: 1_285_030_000_000n, cost: 1_284_000_000_000n, unrealisedPnl: 1_030_000_000n, realisedPnl: 0n, fees: 64_000_000n },
-                { instrument: "AAPL.XNAS", leg: "NET", quantity: fromNumber(-150), avgPrice: fromNumber(229.4), mark: fromNumber(227.31), marketValue: -3_409_650_000_000n, cost: -3_441_000_000_000n, unrealisedPnl: 31_350_000_000n, realisedPnl: 12_040_000_000n, fees: 150_000_000n },
+                {
+                  instrument: "BTCUSDT.BINANCE",
+                  leg: "NET",
+                  quantity: fromNumber(0.2),
+                  avgPrice: fromNumber(64_200),
+                  mark: fromNumber(64_251.5),
+                  marketValue: 1_285_030_000_000n,
+                  cost: 1_284_000_000_000n,
+                  unrealisedPnl: 1_030_000_000n,
+                  realisedPnl: 0n,
+                  fees: 64_000_000n,
+                },
+                {
+                  instrument: "AAPL.XNAS",
+                  leg: "NET",
+                  quantity: fromNumber(-150),
+                  avgPrice: fromNumber(229.4),
+                  mark: fromNumber(227.31),
+                  marketValue: -3_409_650_000_000n,
+                  cost: -3_441_000_000_000n,
+                  unrealisedPnl: 31_350_000_000n,
+                  realisedPnl: 12_040_000_000n,
+                  fees: 150_000_000n,
+                },
               ],
-              pnl: { cash: 100_000_000_000_000n, equity: 100_443_800_000_000n, realised: 12_040_000_000n, unrealised: 32_380_000_000n, fees: 214_000_000n, net: 44_206_000_000n, daily: 44_206_000_000n, highWaterMark: 100_500_000_000_000n, drawdown: 56_200_000_000n },
+              pnl: {
+                cash: 100_000_000_000_000n,
+                equity: 100_443_800_000_000n,
+                realised: 12_040_000_000n,
+                unrealised: 32_380_000_000n,
+                fees: 214_000_000n,
+                net: 44_206_000_000n,
+                daily: 44_206_000_000n,
+                highWaterMark: 100_500_000_000_000n,
+                drawdown: 56_200_000_000n,
+              },
               limits: [
-                { limit: "MAX_GROSS_EXPOSURE", value: 8_200_000_000_000n, warn: 8_000_000_000_000n, hard: 10_000_000_000_000n, usedPct: 82, level: "WARN" },
+                {
+                  limit: "MAX_GROSS_EXPOSURE",
+                  value: 8_200_000_000_000n,
+                  warn: 8_000_000_000_000n,
+                  hard: 10_000_000_000_000n,
+                  usedPct: 82,
+                  level: "WARN",
+                },
                 { limit: "MAX_DAILY_LOSS", value: 0n, warn: 4_000_000_000_000n, hard: 5_000_000_000_000n, usedPct: 0, level: "OK" },
               ],
               killSwitch: { book: null, global: null },
@@ -125,158 +229,282 @@ function liveMarket(nc: NatsConnection): () => void {
   };
 }
 
-t.test("the console in Chromium: a crashing actor, an operator's quarantine and release, a viewer's disabled controls", { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" }, async (t) => {
-  mkdirSync(artifacts, { recursive: true });
-  const f = await startTestServers(t);
-  const _node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 1000, logLevel: "error" });
-  for (const id of ["boom", "alpha", "beta", "gamma"]) await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id });
-  await eventually("boom up", async () => (await command(f.nc, K, "boom", { type: "Increment", by: 7 }, 500).catch(() => undefined))?.ok);
-  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 300, riskIntervalMs: 500, log: createLogger({ level: "error" }) });
-  t.teardown(() => running.stop());
-  const stopMarket = liveMarket(f.nc);
-  t.teardown(stopMarket);
+t.test(
+  "the console in Chromium: a crashing actor, an operator's quarantine and release, a viewer's disabled controls",
+  { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
+  async (t) => {
+    mkdirSync(artifacts, { recursive: true });
+    const f = await startTestServers(t);
+    const _node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 1000, logLevel: "error" });
+    for (const id of ["boom", "alpha", "beta", "gamma"]) await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id });
+    await eventually("boom up", async () => (await command(f.nc, K, "boom", { type: "Increment", by: 7 }, 500).catch(() => undefined))?.ok);
+    const running = await startConsole({
+      nc: f.nc,
+      port: 0,
+      auth: { secret: SECRET },
+      natsMonitorUrl: f.infra.natsMonitorUrl,
+      treeIntervalMs: 300,
+      riskIntervalMs: 500,
+      log: createLogger({ level: "error" }),
+    });
+    t.teardown(() => running.stop());
+    const stopMarket = liveMarket(f.nc);
+    t.teardown(stopMarket);
 
-  const browser = await openBrowser(t);
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
-  await row(page, "boom").waitFor();
-  t.equal(await row(page, "boom").locator("td.restarts").textContent(), "0");
+    const browser = await openBrowser(t);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
+    await row(page, "boom").waitFor();
+    t.equal(await row(page, "boom").locator("td.restarts").textContent(), "0");
 
-  for (const expected of [1, 2]) {
-    await command(f.nc, K, "boom", { type: "Explode", where: "action" }, 2_000).catch(() => undefined);
-    await page.locator(`#tree-body tr[data-id="boom"] td.restarts`, { hasText: new RegExp(`^${expected}$`) }).waitFor({ timeout: 15_000 });
-    t.pass(`the tree shows boom restarted ${expected} time(s)`);
-  }
-  await row(page, "boom").click();
-  await page.locator("#detail-body", { hasText: "action exploded" }).waitFor();
-  t.pass("the detail panel shows the last error");
-  await page.locator("#detail-body table", { hasText: "restarted" }).first().waitFor();
-  t.pass("the detail panel shows the restart history");
-  await page.locator("#quotes-body tr[data-instrument]").first().waitFor();
-  await page.screenshot({ path: join(artifacts, "operator-crashing-actor.png") });
-
-  const quarantine = page.locator('#actor-controls button[data-action="quarantine"]');
-  t.equal(await quarantine.isEnabled(), true, "an operator may quarantine");
-  await quarantine.click();
-  await page.locator("#confirm[open]").waitFor();
-  t.match(await page.locator("#confirm-title").textContent(), /Quarantine counter-snapshot\/boom\?/, "the control asks to confirm");
-  await page.locator("#confirm-reason").fill("keeps exploding");
-  await page.screenshot({ path: join(artifacts, "operator-confirm-quarantine.png") });
-  await page.locator("#confirm-ok").click();
-  await page.locator(`#tree-body tr[data-id="boom"][data-status="quarantined"]`).waitFor({ timeout: 15_000 });
-  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "boom" })).result, { status: "quarantined", reason: "keeps exploding (by olga)" });
-  await page.screenshot({ path: join(artifacts, "operator-quarantined.png") });
-
-  const release = page.locator('#actor-controls button[data-action="release"]');
-  await release.click();
-  await page.locator("#confirm[open]").waitFor();
-  await page.locator("#confirm-ok").click();
-  await page.locator(`#tree-body tr[data-id="boom"][data-status="running"]`).waitFor({ timeout: 15_000 });
-  await eventually("boom answers after release", async () => (await command(f.nc, K, "boom", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
-  t.pass("released from the page, the actor runs again");
-
-  // A canceled confirmation does nothing.
-  await page.locator('#actor-controls button[data-action="stop"]').click();
-  await page.locator("#confirm[open]").waitFor();
-  await page.locator("#confirm-cancel").click();
-  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "boom" })).result, { status: "running" }, "cancel leaves the actor running");
-
-  const viewerPage = await browser.newPage();
-  await signIn(viewerPage, running.url, await signToken({ sub: "victor", role: "viewer" }, SECRET));
-  await row(viewerPage, "boom").click();
-  const vq = viewerPage.locator('#actor-controls button[data-action="quarantine"]');
-  t.equal(await vq.isDisabled(), true, "a viewer's quarantine button is disabled");
-  t.match(await vq.getAttribute("title"), /Needs role operator or above \(you are viewer\)/, "and says which role is needed");
-  const kill = viewerPage.locator("#risk-body button[data-kill]").first();
-  await kill.waitFor();
-  t.equal(await kill.isDisabled(), true, "so is the kill switch");
-  await viewerPage.screenshot({ path: join(artifacts, "viewer.png") });
-  t.same(pageErrors, [], "the page threw no errors");
-});
-
-t.test("the console tells the truth: degraded health without nodes or actors, lease losses and moves, decimals, words and gaps", { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" }, async (t) => {
-  mkdirSync(artifacts, { recursive: true });
-  const f = await startTestServers(t);
-  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 300, healthIntervalMs: 300, riskIntervalMs: 500, log: createLogger({ level: "error" }) });
-  t.teardown(() => running.stop());
-  const pub = (subject: string, m: Message) => {
-    const { data, headers } = encodeMessage(m);
-    f.nc.publish(subject, data, { headers });
-  };
-  const browser = await openBrowser(t);
-  const page = await browser.newPage();
-  const pageErrors: string[] = [];
-  page.on("pageerror", (e) => pageErrors.push(e.message));
-  await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
-
-  // No node at all: connected to the console is not "live", and the health says why it is degraded.
-  await page.locator("#link-text", { hasText: "live · no nodes" }).waitFor();
-  t.notMatch(await page.locator("#link").getAttribute("class"), /dot-on/, "the link is not green at 0 nodes");
-  await page.locator('#health-status[data-status="degraded"]', { hasText: "no live node" }).waitFor();
-  t.equal(await page.locator("#kpi-health").textContent(), "degraded", "the header says degraded");
-
-  // An actor declared for a kind no node runs, and a node with an empty tree.
-  const kv = await new Kvm(f.nc).open(buckets.config);
-  await kv.put(`actors.${kvKey("ghost", "g1")}`, encodePayload({ kind: "ghost", id: "g1" }));
-  const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
-  await page.locator("#link-text", { hasText: /^live$/ }).waitFor();
-  t.match(await page.locator("#link").getAttribute("class"), /dot-on/, "green once a node runs");
-  await page.locator("#health-status", { hasText: "the supervision tree is empty" }).waitFor();
-  await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "alpha" });
-  await page.locator('#tree-body tr[data-id="alpha"][data-status="running"]').waitFor({ timeout: 15_000 });
-  await page.locator("#health-status", { hasText: "1 declared actor not running: ghost/g1", hasNotText: "tree is empty" }).waitFor({ timeout: 15_000 });
-  t.notMatch(await page.locator("#health-status").textContent(), /tree is empty/, "with an actor running the tree is not empty");
-  t.equal(await page.locator("#kpi-health").textContent(), "degraded", "a declared actor missing keeps the health degraded");
-  await kv.delete(`actors.${kvKey("ghost", "g1")}`);
-  await page.locator('#health-status[data-status="ok"]').waitFor({ timeout: 15_000 });
-  t.pass("healthy once every declared actor runs");
-
-  // Lease losses and moves as the nodes report them on am.sys.
-  const us = Date.now() * 1000;
-  pub(subjects.sys("lease-lost", "n2"), { type: "ActorLifecycle", event: "lease-lost", node: "n2", kind: K, id: "alpha", restarts: 0, reason: "lease on n2 not renewed in time", tsEvent: us, tsInit: us });
-  pub(subjects.sys("moved", "n1"), { type: "ActorLifecycle", event: "moved", node: "n1", kind: K, id: "alpha", restarts: 0, reason: "from n2 to n1", tsEvent: us, tsInit: us });
-  await page.locator("#log-body tr", { hasText: "lease on n2 not renewed in time" }).locator(".st-lease-lost").waitFor();
-  await page.locator("#log-body tr", { hasText: "from n2 to n1" }).locator(".st-moved").waitFor();
-  t.pass("the log shows the lease loss and the move");
-
-  // Alerts in decimals: a limit alert whose money arrived as a plain integer, and a denial in its own words.
-  pub(subjects.evt("risk-book", "main", "LimitWarning"), { type: "LimitWarning", limit: "MAX_GROSS_EXPOSURE", value: 8_200_000_000_000, threshold: 8_000_000_000_000n, level: "WARN", tsEvent: us, tsInit: us });
-  pub(subjects.evt("risk-book", "main", "OrderDenied"), { type: "OrderDenied", clientOrderId: "O-9", instrument: "AAPL.XNAS", side: "BUY", quantity: fromNumber(1500), strategy: "mr-2", reason: "MAX_ORDER_QUANTITY", message: "MAX_ORDER_QUANTITY: quantity 1500 exceeds maxOrderQuantity 1000 for AAPL.XNAS", limit: fromNumber(1000), value: fromNumber(1500), tsEvent: us, tsInit: us });
-  await page.locator("#risk-body", { hasText: "quantity 1500 exceeds maxOrderQuantity 1000" }).waitFor();
-  const risk = (await page.locator("#risk-body").textContent()) ?? "";
-  t.match(risk, /MAX_GROSS_EXPOSURE 82,000 \/ 80,000/, "a limit alert in decimals");
-  t.notMatch(risk, /8200000000000|100000000000|150000000000/, "no 1e-8 integers in the alerts");
-
-  // Order states as words.
-  pub(subjects.evt("order", "O-7", "OrderFilled"), { type: "OrderFilled", clientOrderId: "O-7", execId: "E-7", side: "BUY", lastQty: fromNumber(1), lastPx: fromNumber(100), fee: 0, liquidity: "MAKER", cumQty: fromNumber(1), leavesQty: fromNumber(2), avgPx: fromNumber(100), venueSeq: 1, tsEvent: us, tsInit: us });
-  await page.locator("#orders-body tr", { hasText: "O-7" }).locator("td", { hasText: /^partially filled$/ }).waitFor();
-  const words = await page.evaluate(async () => {
-    const actors = (await import("/actors.js" as string)) as { stateText(v: unknown): string };
-    return [actors.stateText({ open: { working: "partiallyFilled" } }), actors.stateText("PENDING_CANCEL"), actors.stateText({ feed: "live", orders: "idle" })];
-  });
-  t.same(words, ["open › working › partially filled", "pending cancel", "feed › live; orders › idle"], "machine states read as words, not JSON");
-
-  // A feed that stalls leaves a gap in the chart, not a line across it.
-  const quote = (px: number) => {
-    const now = Date.now() * 1000;
-    pub(subjects.md("quote", { symbol: "GAP", venue: "XTST" }), { type: "Quote", instrument: "GAP.XTST", bid: fromNumber(px), bidSize: fromNumber(1), ask: fromNumber(px + 0.01), askSize: fromNumber(1), seq: 1, tsEvent: now, tsInit: now });
-  };
-  const burst = async (px: number) => {
-    for (let i = 0; i < 12; i++) {
-      quote(px + i * 0.01);
-      await new Promise((r) => setTimeout(r, 120));
+    for (const expected of [1, 2]) {
+      await command(f.nc, K, "boom", { type: "Explode", where: "action" }, 2_000).catch(() => undefined);
+      await page
+        .locator(`#tree-body tr[data-id="boom"] td.restarts`, { hasText: new RegExp(`^${expected}$`) })
+        .waitFor({ timeout: 15_000 });
+      t.pass(`the tree shows boom restarted ${expected} time(s)`);
     }
-  };
-  await burst(100);
-  await new Promise((r) => setTimeout(r, 3_000));
-  await burst(101);
-  await page.locator('#quotes-body tr[data-instrument="GAP.XTST"]').click();
-  await page.locator('#chart[data-runs="2"]').waitFor({ timeout: 5_000 });
-  t.pass("the chart draws two runs around the stall");
-  const starts = await page.evaluate(async () => ((await import("/chart.js" as string)) as { runStarts(p: [number, number][]): number[] }).runStarts([[0, 1], [250, 1], [500, 1], [3000, 2], [3250, 2]]));
-  t.same(starts, [0, 3], "a spacing far above the usual one starts a new run");
-  await page.screenshot({ path: join(artifacts, "operator-truth.png") });
-  t.same(pageErrors, [], "the page threw no errors");
-});
+    await row(page, "boom").click();
+    await page.locator("#detail-body", { hasText: "action exploded" }).waitFor();
+    t.pass("the detail panel shows the last error");
+    await page.locator("#detail-body table", { hasText: "restarted" }).first().waitFor();
+    t.pass("the detail panel shows the restart history");
+    await page.locator("#quotes-body tr[data-instrument]").first().waitFor();
+    await page.screenshot({ path: join(artifacts, "operator-crashing-actor.png") });
+
+    const quarantine = page.locator('#actor-controls button[data-action="quarantine"]');
+    t.equal(await quarantine.isEnabled(), true, "an operator may quarantine");
+    await quarantine.click();
+    await page.locator("#confirm[open]").waitFor();
+    t.match(await page.locator("#confirm-title").textContent(), /Quarantine counter-snapshot\/boom\?/, "the control asks to confirm");
+    await page.locator("#confirm-reason").fill("keeps exploding");
+    await page.screenshot({ path: join(artifacts, "operator-confirm-quarantine.png") });
+    await page.locator("#confirm-ok").click();
+    await page.locator(`#tree-body tr[data-id="boom"][data-status="quarantined"]`).waitFor({ timeout: 15_000 });
+    t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "boom" })).result, {
+      status: "quarantined",
+      reason: "keeps exploding (by olga)",
+    });
+    await page.screenshot({ path: join(artifacts, "operator-quarantined.png") });
+
+    const release = page.locator('#actor-controls button[data-action="release"]');
+    await release.click();
+    await page.locator("#confirm[open]").waitFor();
+    await page.locator("#confirm-ok").click();
+    await page.locator(`#tree-body tr[data-id="boom"][data-status="running"]`).waitFor({ timeout: 15_000 });
+    await eventually(
+      "boom answers after release",
+      async () => (await command(f.nc, K, "boom", { type: "GetCount" }, 500).catch(() => undefined))?.ok,
+    );
+    t.pass("released from the page, the actor runs again");
+
+    // A canceled confirmation does nothing.
+    await page.locator('#actor-controls button[data-action="stop"]').click();
+    await page.locator("#confirm[open]").waitFor();
+    await page.locator("#confirm-cancel").click();
+    t.match(
+      (await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "boom" })).result,
+      { status: "running" },
+      "cancel leaves the actor running",
+    );
+
+    const viewerPage = await browser.newPage();
+    await signIn(viewerPage, running.url, await signToken({ sub: "victor", role: "viewer" }, SECRET));
+    await row(viewerPage, "boom").click();
+    const vq = viewerPage.locator('#actor-controls button[data-action="quarantine"]');
+    t.equal(await vq.isDisabled(), true, "a viewer's quarantine button is disabled");
+    t.match(await vq.getAttribute("title"), /Needs role operator or above \(you are viewer\)/, "and says which role is needed");
+    const kill = viewerPage.locator("#risk-body button[data-kill]").first();
+    await kill.waitFor();
+    t.equal(await kill.isDisabled(), true, "so is the kill switch");
+    await viewerPage.screenshot({ path: join(artifacts, "viewer.png") });
+    t.same(pageErrors, [], "the page threw no errors");
+  },
+);
+
+t.test(
+  "the console tells the truth: degraded health without nodes or actors, lease losses and moves, decimals, words and gaps",
+  { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
+  async (t) => {
+    mkdirSync(artifacts, { recursive: true });
+    const f = await startTestServers(t);
+    const running = await startConsole({
+      nc: f.nc,
+      port: 0,
+      auth: { secret: SECRET },
+      natsMonitorUrl: f.infra.natsMonitorUrl,
+      treeIntervalMs: 300,
+      healthIntervalMs: 300,
+      riskIntervalMs: 500,
+      log: createLogger({ level: "error" }),
+    });
+    t.teardown(() => running.stop());
+    const pub = (subject: string, m: Message) => {
+      const { data, headers } = encodeMessage(m);
+      f.nc.publish(subject, data, { headers });
+    };
+    const browser = await openBrowser(t);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
+
+    // No node at all: connected to the console is not "live", and the health says why it is degraded.
+    await page.locator("#link-text", { hasText: "live · no nodes" }).waitFor();
+    t.notMatch(await page.locator("#link").getAttribute("class"), /dot-on/, "the link is not green at 0 nodes");
+    await page.locator('#health-status[data-status="degraded"]', { hasText: "no live node" }).waitFor();
+    t.equal(await page.locator("#kpi-health").textContent(), "degraded", "the header says degraded");
+
+    // An actor declared for a kind no node runs, and a node with an empty tree.
+    const kv = await new Kvm(f.nc).open(buckets.config);
+    await kv.put(`actors.${kvKey("ghost", "g1")}`, encodePayload({ kind: "ghost", id: "g1" }));
+    const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
+    await page.locator("#link-text", { hasText: /^live$/ }).waitFor();
+    t.match(await page.locator("#link").getAttribute("class"), /dot-on/, "green once a node runs");
+    await page.locator("#health-status", { hasText: "the supervision tree is empty" }).waitFor();
+    await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "alpha" });
+    await page.locator('#tree-body tr[data-id="alpha"][data-status="running"]').waitFor({ timeout: 15_000 });
+    await page
+      .locator("#health-status", { hasText: "1 declared actor not running: ghost/g1", hasNotText: "tree is empty" })
+      .waitFor({ timeout: 15_000 });
+    t.notMatch(await page.locator("#health-status").textContent(), /tree is empty/, "with an actor running the tree is not empty");
+    t.equal(await page.locator("#kpi-health").textContent(), "degraded", "a declared actor missing keeps the health degraded");
+    await kv.delete(`actors.${kvKey("ghost", "g1")}`);
+    await page.locator('#health-status[data-status="ok"]').waitFor({ timeout: 15_000 });
+    t.pass("healthy once every declared actor runs");
+
+    // Lease losses and moves as the nodes report them on am.sys.
+    const us = Date.now() * 1000;
+    pub(subjects.sys("lease-lost", "n2"), {
+      type: "ActorLifecycle",
+      event: "lease-lost",
+      node: "n2",
+      kind: K,
+      id: "alpha",
+      restarts: 0,
+      reason: "lease on n2 not renewed in time",
+      tsEvent: us,
+      tsInit: us,
+    });
+    pub(subjects.sys("moved", "n1"), {
+      type: "ActorLifecycle",
+      event: "moved",
+      node: "n1",
+      kind: K,
+      id: "alpha",
+      restarts: 0,
+      reason: "from n2 to n1",
+      tsEvent: us,
+      tsInit: us,
+    });
+    await page.locator("#log-body tr", { hasText: "lease on n2 not renewed in time" }).locator(".st-lease-lost").waitFor();
+    await page.locator("#log-body tr", { hasText: "from n2 to n1" }).locator(".st-moved").waitFor();
+    t.pass("the log shows the lease loss and the move");
+
+    // Alerts in decimals: a limit alert whose money arrived as a plain integer, and a denial in its own words.
+    pub(subjects.evt("risk-book", "main", "LimitWarning"), {
+      type: "LimitWarning",
+      limit: "MAX_GROSS_EXPOSURE",
+      value: 8_200_000_000_000,
+      threshold: 8_000_000_000_000n,
+      level: "WARN",
+      tsEvent: us,
+      tsInit: us,
+    });
+    pub(subjects.evt("risk-book", "main", "OrderDenied"), {
+      type: "OrderDenied",
+      clientOrderId: "O-9",
+      instrument: "AAPL.XNAS",
+      side: "BUY",
+      quantity: fromNumber(1500),
+      strategy: "mr-2",
+      reason: "MAX_ORDER_QUANTITY",
+      message: "MAX_ORDER_QUANTITY: quantity 1500 exceeds maxOrderQuantity 1000 for AAPL.XNAS",
+      limit: fromNumber(1000),
+      value: fromNumber(1500),
+      tsEvent: us,
+      tsInit: us,
+    });
+    await page.locator("#risk-body", { hasText: "quantity 1500 exceeds maxOrderQuantity 1000" }).waitFor();
+    const risk = (await page.locator("#risk-body").textContent()) ?? "";
+    t.match(risk, /MAX_GROSS_EXPOSURE 82,000 \/ 80,000/, "a limit alert in decimals");
+    t.notMatch(risk, /8200000000000|100000000000|150000000000/, "no 1e-8 integers in the alerts");
+
+    // Order states as words.
+    pub(subjects.evt("order", "O-7", "OrderFilled"), {
+      type: "OrderFilled",
+      clientOrderId: "O-7",
+      execId: "E-7",
+      side: "BUY",
+      lastQty: fromNumber(1),
+      lastPx: fromNumber(100),
+      fee: 0,
+      liquidity: "MAKER",
+      cumQty: fromNumber(1),
+      leavesQty: fromNumber(2),
+      avgPx: fromNumber(100),
+      venueSeq: 1,
+      tsEvent: us,
+      tsInit: us,
+    });
+    await page
+      .locator("#orders-body tr", { hasText: "O-7" })
+      .locator("td", { hasText: /^partially filled$/ })
+      .waitFor();
+    const words = await page.evaluate(async () => {
+      const actors = (await import("/actors.js" as string)) as { stateText(v: unknown): string };
+      return [
+        actors.stateText({ open: { working: "partiallyFilled" } }),
+        actors.stateText("PENDING_CANCEL"),
+        actors.stateText({ feed: "live", orders: "idle" }),
+      ];
+    });
+    t.same(
+      words,
+      ["open › working › partially filled", "pending cancel", "feed › live; orders › idle"],
+      "machine states read as words, not JSON",
+    );
+
+    // A feed that stalls leaves a gap in the chart, not a line across it.
+    const quote = (px: number) => {
+      const now = Date.now() * 1000;
+      pub(subjects.md("quote", { symbol: "GAP", venue: "XTST" }), {
+        type: "Quote",
+        instrument: "GAP.XTST",
+        bid: fromNumber(px),
+        bidSize: fromNumber(1),
+        ask: fromNumber(px + 0.01),
+        askSize: fromNumber(1),
+        seq: 1,
+        tsEvent: now,
+        tsInit: now,
+      });
+    };
+    const burst = async (px: number) => {
+      for (let i = 0; i < 12; i++) {
+        quote(px + i * 0.01);
+        await new Promise((r) => setTimeout(r, 120));
+      }
+    };
+    await burst(100);
+    await new Promise((r) => setTimeout(r, 3_000));
+    await burst(101);
+    await page.locator('#quotes-body tr[data-instrument="GAP.XTST"]').click();
+    await page.locator('#chart[data-runs="2"]').waitFor({ timeout: 5_000 });
+    t.pass("the chart draws two runs around the stall");
+    const starts = await page.evaluate(async () =>
+      ((await import("/chart.js" as string)) as { runStarts(p: [number, number][]): number[] }).runStarts([
+        [0, 1],
+        [250, 1],
+        [500, 1],
+        [3000, 2],
+        [3250, 2],
+      ]),
+    );
+    t.same(starts, [0, 3], "a spacing far above the usual one starts a new run");
+    await page.screenshot({ path: join(artifacts, "operator-truth.png") });
+    t.same(pageErrors, [], "the page threw no errors");
+  },
+);

@@ -13,7 +13,8 @@ const node = (name: string, actors: { id: string; status: string }[], quarantine
   cells: [{ cell: 0, status: "running", kinds: [{ kind: "venue", actors: actors.map((a) => ({ kind: "venue", ...a })) }] }],
   quarantined,
 });
-const reasonsOf = (tree: NodeTree[], declared?: string[]) => healthReasons({ at: 0, ...servers, cluster: clusterHealth({ tree, declared }) });
+const reasonsOf = (tree: NodeTree[], declared?: string[]) =>
+  healthReasons({ at: 0, ...servers, cluster: clusterHealth({ tree, declared }) });
 
 t.test("no node is never healthy, however green the servers are", async (t) => {
   t.same(reasonsOf([]), ["no live node: nothing runs the actors"]);
@@ -25,12 +26,24 @@ t.test("a node with an empty tree is degraded", async (t) => {
 });
 
 t.test("declared actors that no node runs are named; quarantined ones are reported as such, not as missing", async (t) => {
-  const tree = [node("n1", [{ id: "SIMX", status: "running" }, { id: "XNAS", status: "failed" }], [{ key: "venue/BATS", reason: "hung" }])];
+  const tree = [
+    node(
+      "n1",
+      [
+        { id: "SIMX", status: "running" },
+        { id: "XNAS", status: "failed" },
+      ],
+      [{ key: "venue/BATS", reason: "hung" }],
+    ),
+  ];
   const c = clusterHealth({ tree, declared: ["venue/SIMX", "venue/XNAS", "venue/BATS", "risk-book/demo"] });
   t.same(c.missing, ["risk-book/demo", "venue/XNAS"]);
   t.same(c.quarantined, ["venue/BATS"]);
   t.equal(c.ok, false);
-  t.same(reasonsOf(tree, ["venue/SIMX", "venue/XNAS", "venue/BATS", "risk-book/demo"]), ["2 declared actors not running: risk-book/demo, venue/XNAS", "1 actor quarantined: venue/BATS"]);
+  t.same(reasonsOf(tree, ["venue/SIMX", "venue/XNAS", "venue/BATS", "risk-book/demo"]), [
+    "2 declared actors not running: risk-book/demo, venue/XNAS",
+    "1 actor quarantined: venue/BATS",
+  ]);
 });
 
 t.test("every declared actor running on a live node is healthy", async (t) => {
@@ -40,11 +53,19 @@ t.test("every declared actor running on a live node is healthy", async (t) => {
 });
 
 t.test("server problems and cluster problems are reasons side by side", async (t) => {
-  const reasons = healthReasons({ at: 0, ...servers, nats: { ok: false, error: "rtt: timeout" }, questdb: { ok: false, configured: true, error: "connection refused" }, cluster: clusterHealth({ tree: [] }) });
+  const reasons = healthReasons({
+    at: 0,
+    ...servers,
+    nats: { ok: false, error: "rtt: timeout" },
+    questdb: { ok: false, configured: true, error: "connection refused" },
+    cluster: clusterHealth({ tree: [] }),
+  });
   t.same(reasons, ["NATS: rtt: timeout", "QuestDB: connection refused", "no live node: nothing runs the actors"]);
 });
 
 t.test("a long list of missing actors stays one readable line", async (t) => {
   const declared = Array.from({ length: 8 }, (_, i) => `venue/V${i}`);
-  t.same(reasonsOf([node("n1", [{ id: "other", status: "running" }])], declared), ["8 declared actors not running: venue/V0, venue/V1, venue/V2, venue/V3, venue/V4 and 3 more"]);
+  t.same(reasonsOf([node("n1", [{ id: "other", status: "running" }])], declared), [
+    "8 declared actors not running: venue/V0, venue/V1, venue/V2, venue/V3, venue/V4 and 3 more",
+  ]);
 });

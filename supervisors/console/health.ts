@@ -132,8 +132,10 @@ export function healthReasons(h: Omit<Health, "status" | "reasons">): string[] {
   if (c) {
     if (c.nodes.length === 0) reasons.push("no live node: nothing runs the actors");
     else if (c.running === 0) reasons.push(`the supervision tree is empty: no actor runs on ${some(c.nodes)}`);
-    if (c.missing.length) reasons.push(`${c.missing.length} declared actor${c.missing.length === 1 ? "" : "s"} not running: ${some(c.missing)}`);
-    if (c.quarantined.length) reasons.push(`${c.quarantined.length} actor${c.quarantined.length === 1 ? "" : "s"} quarantined: ${some(c.quarantined)}`);
+    if (c.missing.length)
+      reasons.push(`${c.missing.length} declared actor${c.missing.length === 1 ? "" : "s"} not running: ${some(c.missing)}`);
+    if (c.quarantined.length)
+      reasons.push(`${c.quarantined.length} actor${c.quarantined.length === 1 ? "" : "s"} quarantined: ${some(c.quarantined)}`);
   }
   return reasons;
 }

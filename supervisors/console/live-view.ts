@@ -40,7 +40,25 @@ interface BookView {
 }
 
 /** Fixed-point fields (1e-8 units) shown as decimals. Money arrives as bigint and is always formatted. */
-const unitKeys = new Set(["quantity", "price", "stopPrice", "lastQty", "lastPx", "cumQty", "leavesQty", "avgPx", "avgPrice", "fee", "mark", "bid", "ask", "bidSize", "askSize", "triggerPx", "last"]);
+const unitKeys = new Set([
+  "quantity",
+  "price",
+  "stopPrice",
+  "lastQty",
+  "lastPx",
+  "cumQty",
+  "leavesQty",
+  "avgPx",
+  "avgPrice",
+  "fee",
+  "mark",
+  "bid",
+  "ask",
+  "bidSize",
+  "askSize",
+  "triggerPx",
+  "last",
+]);
 
 /** Formats fixed-point values for display, recursively (risk reports nest them). */
 export function displayUnits(v: unknown, key = ""): unknown {
@@ -119,7 +137,11 @@ export class LiveView {
       () => {
         this.declaredKnown = true;
       },
-      (e) => this.o.log.warn("console cannot read the declared actors: health checks nodes and the tree only", { bucket: buckets.config, error: errorMessage(e) }),
+      (e) =>
+        this.o.log.warn("console cannot read the declared actors: health checks nodes and the tree only", {
+          bucket: buckets.config,
+          error: errorMessage(e),
+        }),
     );
   }
 
@@ -168,7 +190,9 @@ export class LiveView {
   private async pollTree(): Promise<void> {
     this.tree = await gatherTree(this.o.nc);
     // Contexts carry fixed-point prices and sizes (e.g. an instrument's top of book): shown as decimals.
-    for (const n of this.tree) for (const c of n.cells ?? []) for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.context !== undefined) a.context = displayUnits(a.context);
+    for (const n of this.tree)
+      for (const c of n.cells ?? [])
+        for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.context !== undefined) a.context = displayUnits(a.context);
     this.treeAt = Date.now();
     this.push({ type: "tree", nodes: this.tree, at: this.treeAt }, true);
   }
@@ -176,8 +200,18 @@ export class LiveView {
   private async pollHealth(): Promise<void> {
     // The first health must not call a cluster empty only because the tree was not asked yet.
     if (!this.treeAt) await this.pollTree();
-    const declared = this.declaredKnown ? this.declared.keys().map((k) => { const r = parseKvKey(k.slice("actors.".length)); return `${r.kind}/${r.id}`; }) : undefined;
-    this.health = await probeHealth({ nc: this.o.nc, natsMonitorUrl: this.o.natsMonitorUrl, questdbUrl: this.o.questdbUrl, cluster: { tree: this.tree, declared } });
+    const declared = this.declaredKnown
+      ? this.declared.keys().map((k) => {
+          const r = parseKvKey(k.slice("actors.".length));
+          return `${r.kind}/${r.id}`;
+        })
+      : undefined;
+    this.health = await probeHealth({
+      nc: this.o.nc,
+      natsMonitorUrl: this.o.natsMonitorUrl,
+      questdbUrl: this.o.questdbUrl,
+      cluster: { tree: this.tree, declared },
+    });
     this.push({ type: "health", health: this.health }, true);
   }
 
@@ -251,7 +285,12 @@ export class LiveView {
     const clientOrderId = String(m.clientOrderId ?? p.id ?? "");
     if (m.type === "OrderSubmitted") {
       if (this.orderInfo.size >= 10_000) this.orderInfo.delete(this.orderInfo.keys().next().value as string);
-      this.orderInfo.set(clientOrderId, { instrument: String(m.instrument), side: String(m.side), strategy: String(m.strategy), book: String(m.book) });
+      this.orderInfo.set(clientOrderId, {
+        instrument: String(m.instrument),
+        side: String(m.side),
+        strategy: String(m.strategy),
+        book: String(m.book),
+      });
     }
     const info = this.orderInfo.get(clientOrderId);
     const { type, ...fields } = m;
@@ -277,7 +316,8 @@ export class LiveView {
     const { type, ...fields } = m;
     const row: Record<string, unknown> = { event: p.event ?? type, ...(displayUnits(fields) as Record<string, unknown>) };
     // A limit alert measures money: its value and threshold are fixed-point whatever integer type carried them.
-    if (typeof row.limit === "string" && row.event !== "OrderDenied") for (const k of ["value", "threshold"] as const) if (typeof row[k] === "number") row[k] = formatFixed(row[k]);
+    if (typeof row.limit === "string" && row.event !== "OrderDenied")
+      for (const k of ["value", "threshold"] as const) if (typeof row[k] === "number") row[k] = formatFixed(row[k]);
     // A denial's limit and value are in the unit of its reason (quantity, money, bps, a count): its message says them.
     if (row.event === "OrderDenied") {
       delete row.limit;

@@ -15,7 +15,9 @@ const staticTypes: Record<string, string> = { ".html": "text/html; charset=utf-8
  */
 export async function loadPageAssets(publicDir: URL): Promise<Map<string, PageAsset>> {
   const assets = new Map<string, PageAsset>();
-  const names = readdirSync(publicDir, { recursive: true, encoding: "utf8" }).map((n) => n.split("\\").join("/")).sort();
+  const names = readdirSync(publicDir, { recursive: true, encoding: "utf8" })
+    .map((n) => n.split("\\").join("/"))
+    .sort();
   for (const name of names) {
     const source = new URL(name, publicDir);
     if (name.endsWith(".ts")) {

@@ -22,7 +22,15 @@ t.test("the console over a real node", async (t) => {
   const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
   await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
   await eventually("x up", async () => (await command(f.nc, K, "x", { type: "Increment", by: 2 }, 500).catch(() => undefined))?.ok);
-  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, natsMonitorUrl: f.infra.natsMonitorUrl, treeIntervalMs: 200, healthIntervalMs: 500, log: createLogger({ level: "error" }) });
+  const running = await startConsole({
+    nc: f.nc,
+    port: 0,
+    auth: { secret: SECRET },
+    natsMonitorUrl: f.infra.natsMonitorUrl,
+    treeIntervalMs: 200,
+    healthIntervalMs: 500,
+    log: createLogger({ level: "error" }),
+  });
   t.teardown(() => running.stop());
   const operator = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
   t.teardown(() => operator.close());
@@ -39,7 +47,12 @@ t.test("the console over a real node", async (t) => {
 
   t.test("a signed-in browser is welcomed with its role and receives the tree", async (t) => {
     t.match(await operator.waitFor((f) => f.type === "welcome", "welcome"), { sub: "olga", role: "operator", canOperate: true });
-    t.match(await viewer.waitFor((f) => f.type === "welcome", "welcome"), { sub: "victor", role: "viewer", canOperate: false, controlRole: "operator" });
+    t.match(await viewer.waitFor((f) => f.type === "welcome", "welcome"), {
+      sub: "victor",
+      role: "viewer",
+      canOperate: false,
+      controlRole: "operator",
+    });
     const tree = await operator.waitFor((f) => f.type === "tree" && actorIn(f, K, "x") !== undefined, "a tree with x");
     t.match(actorIn(tree, K, "x"), { status: "running", state: "counting", context: { count: 2 } });
   });
@@ -47,14 +60,38 @@ t.test("the console over a real node", async (t) => {
   t.test("a crash shows as lifecycle events and a rising restart count", async (t) => {
     const from = operator.frames.length;
     await command(f.nc, K, "x", { type: "Explode", where: "action" }, 2_000).catch(() => undefined);
-    const failed = await operator.waitFor((f) => f.type === "lifecycle" && (f.event as { id: string; event: string }).id === "x" && (f.event as { event: string }).event === "failed", "failed event", 10_000, from);
+    const failed = await operator.waitFor(
+      (f) =>
+        f.type === "lifecycle" &&
+        (f.event as { id: string; event: string }).id === "x" &&
+        (f.event as { event: string }).event === "failed",
+      "failed event",
+      10_000,
+      from,
+    );
     t.match(failed.event, { kind: K, id: "x", node: "n1", reason: /action exploded/ });
-    await operator.waitFor((f) => f.type === "lifecycle" && (f.event as { event: string; id: string }).event === "restarted" && (f.event as { id: string }).id === "x", "restarted event", 10_000, from);
-    const tree = await operator.waitFor((f) => f.type === "tree" && Number(actorIn(f, K, "x")?.restarts) >= 1, "restarts ≥ 1", 10_000, from);
+    await operator.waitFor(
+      (f) =>
+        f.type === "lifecycle" &&
+        (f.event as { event: string; id: string }).event === "restarted" &&
+        (f.event as { id: string }).id === "x",
+      "restarted event",
+      10_000,
+      from,
+    );
+    const tree = await operator.waitFor(
+      (f) => f.type === "tree" && Number(actorIn(f, K, "x")?.restarts) >= 1,
+      "restarts ≥ 1",
+      10_000,
+      from,
+    );
     t.match(actorIn(tree, K, "x"), { restarts: 1, lastError: /action exploded/ });
     const detail = await viewer.request({ op: "detail", kind: K, id: "x" });
     t.match(detail, { type: "detail", status: { ok: true, result: { kind: K, id: "x", node: "n1" } } }, "viewers may look at an actor");
-    t.ok((detail.events as { event: string }[]).some((e) => e.event === "failed"), "the detail carries the actor's recent lifecycle events");
+    t.ok(
+      (detail.events as { event: string }[]).some((e) => e.event === "failed"),
+      "the detail carries the actor's recent lifecycle events",
+    );
   });
 
   t.test("an operator's restart goes through the admin API and everyone sees who did it", async (t) => {
@@ -73,7 +110,10 @@ t.test("the console over a real node", async (t) => {
     t.match(q, { ok: false, error: { code: "forbidden" } });
     const k = await viewer.request({ op: "killSwitch", engage: true, book: "main", reason: "panic" });
     t.match(k, { ok: false, error: { code: "forbidden" } });
-    const after = (await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result as { restarts: number; status: string };
+    const after = (await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result as {
+      restarts: number;
+      status: string;
+    };
     t.equal(after.restarts, before.restarts, "no restart happened");
     t.equal(after.status, "running", "not quarantined");
   });
@@ -81,8 +121,14 @@ t.test("the console over a real node", async (t) => {
   t.test("an operator quarantines and releases an actor", async (t) => {
     const q = await operator.request({ op: "action", action: "quarantine", kind: K, id: "x", reason: "flapping" });
     t.match(q, { ok: true });
-    t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { status: "quarantined", reason: "flapping (by olga)" });
-    const tree = await operator.waitFor((f) => f.type === "tree" && actorIn(f, K, "x")?.status === "quarantined", "quarantined in the tree");
+    t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, {
+      status: "quarantined",
+      reason: "flapping (by olga)",
+    });
+    const tree = await operator.waitFor(
+      (f) => f.type === "tree" && actorIn(f, K, "x")?.status === "quarantined",
+      "quarantined in the tree",
+    );
     t.ok(tree);
     t.match(await operator.request({ op: "action", action: "release", kind: K, id: "x" }), { ok: true });
     await eventually("x back", async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
@@ -109,12 +155,33 @@ t.test("the console over a real node", async (t) => {
     const from = viewer.frames.length;
     const n = 300;
     for (let i = 1; i <= n; i++) {
-      const { data, headers } = encodeMessage({ type: "Quote", instrument: "BTCUSDT.BINANCE", bid: fromNumber(100 + i / 100), bidSize: fromNumber(1), ask: fromNumber(100.5 + i / 100), askSize: fromNumber(2), seq: i, tsEvent: i, tsInit: i });
+      const { data, headers } = encodeMessage({
+        type: "Quote",
+        instrument: "BTCUSDT.BINANCE",
+        bid: fromNumber(100 + i / 100),
+        bidSize: fromNumber(1),
+        ask: fromNumber(100.5 + i / 100),
+        askSize: fromNumber(2),
+        seq: i,
+        tsEvent: i,
+        tsInit: i,
+      });
       f.nc.publish(subjects.md("quote", { venue: "BINANCE", symbol: "BTCUSDT" }), data, { headers });
     }
     await f.nc.flush();
-    const last = await viewer.waitFor((f) => f.type === "quotes" && (f.quotes as { seq: number }[]).some((q) => q.seq === n), "the last quote", 5_000, from);
-    t.match((last.quotes as Record<string, unknown>[])[0], { instrument: "BTCUSDT.BINANCE", bid: "103", ask: "103.5", mid: "103.25", bidSize: "1" });
+    const last = await viewer.waitFor(
+      (f) => f.type === "quotes" && (f.quotes as { seq: number }[]).some((q) => q.seq === n),
+      "the last quote",
+      5_000,
+      from,
+    );
+    t.match((last.quotes as Record<string, unknown>[])[0], {
+      instrument: "BTCUSDT.BINANCE",
+      bid: "103",
+      ask: "103.5",
+      mid: "103.25",
+      bidSize: "1",
+    });
     const frames = viewer.frames.slice(from).filter((f) => f.type === "quotes").length;
     t.ok(frames < n / 10, `${n} quotes arrived as ${frames} frames`);
   });
@@ -126,16 +193,21 @@ t.test("the console over a real node", async (t) => {
     t.match(h.questdb, { ok: false, configured: false });
   });
 
-  t.test("health checks the cluster: the node and its declared actor running are healthy, a declared actor no node runs is a reason", async (t) => {
-    const ok = await viewer.waitFor((f) => f.type === "health" && (f.health as Health).cluster?.running === 1, "health with x running");
-    t.match((ok.health as Health).cluster, { ok: true, nodes: ["n1"], running: 1, declared: 1, missing: [] });
-    const kv = await new Kvm(f.nc).open(buckets.config);
-    await kv.put(`actors.${kvKey("ghost", "g1")}`, encodePayload({ kind: "ghost", id: "g1" }));
-    t.teardown(() => kv.delete(`actors.${kvKey("ghost", "g1")}`));
-    const from = viewer.frames.length;
-    const bad = (await viewer.waitFor((f) => f.type === "health" && (f.health as Health).status === "degraded", "degraded health", 10_000, from)).health as Health;
-    t.match(bad.reasons, [/declared actor not running: ghost\/g1/], "the missing actor is named");
-  });
+  t.test(
+    "health checks the cluster: the node and its declared actor running are healthy, a declared actor no node runs is a reason",
+    async (t) => {
+      const ok = await viewer.waitFor((f) => f.type === "health" && (f.health as Health).cluster?.running === 1, "health with x running");
+      t.match((ok.health as Health).cluster, { ok: true, nodes: ["n1"], running: 1, declared: 1, missing: [] });
+      const kv = await new Kvm(f.nc).open(buckets.config);
+      await kv.put(`actors.${kvKey("ghost", "g1")}`, encodePayload({ kind: "ghost", id: "g1" }));
+      t.teardown(() => kv.delete(`actors.${kvKey("ghost", "g1")}`));
+      const from = viewer.frames.length;
+      const bad = (
+        await viewer.waitFor((f) => f.type === "health" && (f.health as Health).status === "degraded", "degraded health", 10_000, from)
+      ).health as Health;
+      t.match(bad.reasons, [/declared actor not running: ghost\/g1/], "the missing actor is named");
+    },
+  );
 
   t.test("a frame that fails validation is answered with the field at fault", async (t) => {
     const from = viewer.frames.length;
@@ -148,9 +220,18 @@ t.test("the console over a real node", async (t) => {
 
 t.test("a token that does not verify is refused with close code 4401", async (t) => {
   const f = await startTestServers(t);
-  const running = await startConsole({ nc: f.nc, port: 0, auth: { secret: SECRET }, sessionCheckMs: 200, log: createLogger({ level: "error" }) });
+  const running = await startConsole({
+    nc: f.nc,
+    port: 0,
+    auth: { secret: SECRET },
+    sessionCheckMs: 200,
+    log: createLogger({ level: "error" }),
+  });
   t.teardown(() => running.stop());
-  const forged = await ConsoleClient.open(running.url, await signToken({ sub: "mallory", role: "admin" }, "another-secret-another-secret-xx-yy"));
+  const forged = await ConsoleClient.open(
+    running.url,
+    await signToken({ sub: "mallory", role: "admin" }, "another-secret-another-secret-xx-yy"),
+  );
   t.match(await forged.waitFor((f) => f.type === "authError", "authError"), { reason: "bad-signature" });
   t.equal((await forged.waitClosed()).code, 4401);
   const expired = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET, -10));
@@ -158,6 +239,10 @@ t.test("a token that does not verify is refused with close code 4401", async (t)
   t.equal(running.sessions(), 0, "no session was opened");
   const shortLived = await ConsoleClient.open(running.url, await signToken({ sub: "olga", role: "operator" }, SECRET, 1));
   await shortLived.waitFor((f) => f.type === "welcome", "welcome");
-  t.match(await shortLived.waitFor((f) => f.type === "authError", "authError at expiry"), { reason: "expired" }, "an open session ends when its token expires");
+  t.match(
+    await shortLived.waitFor((f) => f.type === "authError", "authError at expiry"),
+    { reason: "expired" },
+    "an open session ends when its token expires",
+  );
   t.equal((await shortLived.waitClosed()).code, 4401);
 });

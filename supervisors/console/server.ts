@@ -103,7 +103,9 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       return;
     }
     if (!f) {
-      res.writeHead(path === "/favicon.ico" ? 204 : 404, { "content-type": "text/plain" }).end(path === "/favicon.ico" ? undefined : `no such page: ${path}`);
+      res
+        .writeHead(path === "/favicon.ico" ? 204 : 404, { "content-type": "text/plain" })
+        .end(path === "/favicon.ico" ? undefined : `no such page: ${path}`);
       return;
     }
     res.writeHead(200, {
@@ -112,7 +114,8 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       "x-content-type-options": "nosniff",
       "referrer-policy": "no-referrer",
       "x-frame-options": "DENY",
-      "content-security-policy": "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+      "content-security-policy":
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     });
     res.end(req.method === "HEAD" ? undefined : f.body);
   });
@@ -122,7 +125,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     const s: Session = { ws, alive: true };
     sessions.add(s);
     const deadline = setTimeout(() => {
-      if (!s.principal) ws.close(CloseCode.Unauthorized, "sign in first: send {op:\"hello\", token}");
+      if (!s.principal) ws.close(CloseCode.Unauthorized, 'sign in first: send {op:"hello", token}');
     }, HELLO_DEADLINE_MS);
     ws.on("pong", () => {
       s.alive = true;
@@ -169,7 +172,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     }
     const p = s.principal;
     if (!p) {
-      send(s, { type: "authError", reason: "missing", message: "sign in first: send {op:\"hello\", token}" });
+      send(s, { type: "authError", reason: "missing", message: 'sign in first: send {op:"hello", token}' });
       s.ws.close(CloseCode.Unauthorized, "unauthorized");
       return;
     }
@@ -180,18 +183,41 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     }
     if (frame.op === "detail") {
       const status = await actorVerb(o.nc, "status", frame.kind, frame.id, 3_000);
-      send(s, { type: "detail", reqId: frame.reqId, kind: frame.kind, id: frame.id, status, events: view.actorEvents(frame.kind, frame.id).slice().reverse() });
+      send(s, {
+        type: "detail",
+        reqId: frame.reqId,
+        kind: frame.kind,
+        id: frame.id,
+        status,
+        events: view.actorEvents(frame.kind, frame.id).slice().reverse(),
+      });
       return;
     }
-    const what = frame.op === "action" ? `${frame.action} ${frame.kind}/${frame.id}` : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
+    const what =
+      frame.op === "action"
+        ? `${frame.action} ${frame.kind}/${frame.id}`
+        : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
     if (!hasRole(p.role, CONTROL_ROLE)) {
       log.warn("console control refused", { sub: p.sub, role: p.role, what });
-      send(s, { type: "result", reqId: frame.reqId, what, ok: false, error: { code: "forbidden", message: `${what} needs role ${CONTROL_ROLE} or above; ${p.sub} is ${p.role}` } });
+      send(s, {
+        type: "result",
+        reqId: frame.reqId,
+        what,
+        ok: false,
+        error: { code: "forbidden", message: `${what} needs role ${CONTROL_ROLE} or above; ${p.sub} is ${p.role}` },
+      });
       return;
     }
     let reply: ReplyBody;
     if (frame.op === "killSwitch") {
-      reply = await killSwitch(o.nc, { book: frame.book, engage: frame.engage, scope: frame.scope, by: p.sub, reason: frame.reason, nowUs: Date.now() * 1000 });
+      reply = await killSwitch(o.nc, {
+        book: frame.book,
+        engage: frame.engage,
+        scope: frame.scope,
+        by: p.sub,
+        reason: frame.reason,
+        nowUs: Date.now() * 1000,
+      });
     } else if (frame.action === "quarantine") {
       reply = await quarantineActor(o.nc, frame.kind, frame.id, `${frame.reason} (by ${p.sub})`);
     } else {
@@ -199,7 +225,10 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     }
     log.info("console control", { sub: p.sub, role: p.role, what, ok: reply.ok, ...(reply.error ? { error: reply.error.message } : {}) });
     send(s, { ...reply, type: "result", reqId: frame.reqId, what });
-    broadcast({ type: "audit", at: Date.now(), sub: p.sub, what, ok: reply.ok, ...(reply.error ? { error: reply.error.message } : {}) }, false);
+    broadcast(
+      { type: "audit", at: Date.now(), sub: p.sub, what, ok: reply.ok, ...(reply.error ? { error: reply.error.message } : {}) },
+      false,
+    );
     void view.refreshTree().catch(() => {});
   }
 

@@ -46,7 +46,12 @@ export class ConsoleClient {
   }
 
   /** Resolves with the first frame (already received or coming) that matches. */
-  async waitFor(match: (f: Record<string, unknown>) => boolean, what: string, timeoutMs = 10_000, from = 0): Promise<Record<string, unknown>> {
+  async waitFor(
+    match: (f: Record<string, unknown>) => boolean,
+    what: string,
+    timeoutMs = 10_000,
+    from = 0,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     let seen = from;
     for (;;) {
@@ -78,11 +83,17 @@ export class ConsoleClient {
   }
 }
 
-type Tree = { node: string; cells?: { kinds?: { kind: string; actors?: Record<string, unknown>[] }[] }[]; quarantined?: { key: string; reason: string }[] }[];
+type Tree = {
+  node: string;
+  cells?: { kinds?: { kind: string; actors?: Record<string, unknown>[] }[] }[];
+  quarantined?: { key: string; reason: string }[];
+}[];
 
 /** The actor's row in a pushed tree frame, if the tree has it. */
 export function actorIn(frame: Record<string, unknown>, kind: string, id: string): Record<string, unknown> | undefined {
   const nodes = (frame.type === "tree" ? frame.nodes : frame.tree) as Tree | undefined;
-  for (const n of nodes ?? []) for (const c of n.cells ?? []) for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.kind === kind && a.id === id) return a;
+  for (const n of nodes ?? [])
+    for (const c of n.cells ?? [])
+      for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.kind === kind && a.id === id) return a;
   return undefined;
 }

@@ -7,47 +7,63 @@ import { admin, command, startTestNode } from "./testing.ts";
 
 const K = "counter-snapshot";
 
-t.test("a hung handler ends only its cell: its siblings answer again at once, and the culprit is quarantined once its intensity is spent", async (t) => {
-  const f = await startTestServers(t);
-  const node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 800, logLevel: "warn" });
-  const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
-  for (const id of ids) await node.ensure({ kind: K, id });
-  await eventually("all placed", () => ids.every((id) => node.hosts({ kind: K, id })));
-  const cellOf = (id: string) => bucketOf(`${K}/${id}`, 2);
-  const culprit = "a";
-  const sibling = ids.find((id) => id !== culprit && cellOf(id) === cellOf(culprit))!;
-  const other = ids.find((id) => cellOf(id) !== cellOf(culprit))!;
-  for (const id of [sibling, other]) await eventually(`${id} up`, async () => (await command(f.nc, K, id, { type: "Increment", by: 10 }).catch(() => undefined))?.ok);
-  await new Promise((r) => setTimeout(r, 200)); // let the snapshots reach KV
-  const events: string[] = [];
-  const sys = f.nc.subscribe(subjects.sysAll(), {
-    callback: (_e, m) => {
-      const msg = decodeMessage(m.data, m.headers, true).message;
-      if (msg.id === culprit) events.push(String(msg.event));
-    },
-  });
-  t.teardown(() => sys.unsubscribe());
+t.test(
+  "a hung handler ends only its cell: its siblings answer again at once, and the culprit is quarantined once its intensity is spent",
+  async (t) => {
+    const f = await startTestServers(t);
+    const node = await startTestNode(t, f, { node: "n1", cells: 2, hangBudgetMs: 800, logLevel: "warn" });
+    const ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+    for (const id of ids) await node.ensure({ kind: K, id });
+    await eventually("all placed", () => ids.every((id) => node.hosts({ kind: K, id })));
+    const cellOf = (id: string) => bucketOf(`${K}/${id}`, 2);
+    const culprit = "a";
+    const sibling = ids.find((id) => id !== culprit && cellOf(id) === cellOf(culprit))!;
+    const other = ids.find((id) => cellOf(id) !== cellOf(culprit))!;
+    for (const id of [sibling, other])
+      await eventually(`${id} up`, async () => (await command(f.nc, K, id, { type: "Increment", by: 10 }).catch(() => undefined))?.ok);
+    await new Promise((r) => setTimeout(r, 200)); // let the snapshots reach KV
+    const events: string[] = [];
+    const sys = f.nc.subscribe(subjects.sysAll(), {
+      callback: (_e, m) => {
+        const msg = decodeMessage(m.data, m.headers, true).message;
+        if (msg.id === culprit) events.push(String(msg.event));
+      },
+    });
+    t.teardown(() => sys.unsubscribe());
 
-  const hang = () => {
-    const { data, headers } = encodeMessage({ type: "Hang" });
-    f.nc.publish(subjects.cmd(K, culprit), data, { headers });
-  };
-  for (let round = 1; round <= 4; round++) {
-    await eventually(`culprit back (round ${round})`, async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok, { timeoutMs: 45_000 });
-    hang();
-    await eventually(`hang ${round} detected`, () => events.filter((e) => e === "failed").length >= round, { timeoutMs: 30_000 });
-    t.equal((await command(f.nc, K, other, { type: "GetCount" })).ok, true, "an actor of the other cell never stopped answering");
-    const back = await eventually("sibling restarted", async () => (await command(f.nc, K, sibling, { type: "GetCount" }, 500).catch(() => undefined))?.result as { count: number } | undefined, { timeoutMs: 45_000 });
-    t.equal(back.count, 10, "the sibling comes back with its state");
-  }
-  await eventually("quarantined", () => events.includes("quarantined"), { timeoutMs: 15_000 });
-  const status = await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: culprit });
-  t.match(status.result, { status: "quarantined", reason: /hung/ });
-  await t.rejects(command(f.nc, K, culprit, { type: "GetCount" }, 500), "a quarantined actor does not answer");
-  t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: culprit })).ok, true);
-  await eventually("released actor answers", async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok);
-  t.ok(events.includes("released"));
-});
+    const hang = () => {
+      const { data, headers } = encodeMessage({ type: "Hang" });
+      f.nc.publish(subjects.cmd(K, culprit), data, { headers });
+    };
+    for (let round = 1; round <= 4; round++) {
+      await eventually(
+        `culprit back (round ${round})`,
+        async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok,
+        { timeoutMs: 45_000 },
+      );
+      hang();
+      await eventually(`hang ${round} detected`, () => events.filter((e) => e === "failed").length >= round, { timeoutMs: 30_000 });
+      t.equal((await command(f.nc, K, other, { type: "GetCount" })).ok, true, "an actor of the other cell never stopped answering");
+      const back = await eventually(
+        "sibling restarted",
+        async () =>
+          (await command(f.nc, K, sibling, { type: "GetCount" }, 500).catch(() => undefined))?.result as { count: number } | undefined,
+        { timeoutMs: 45_000 },
+      );
+      t.equal(back.count, 10, "the sibling comes back with its state");
+    }
+    await eventually("quarantined", () => events.includes("quarantined"), { timeoutMs: 15_000 });
+    const status = await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: culprit });
+    t.match(status.result, { status: "quarantined", reason: /hung/ });
+    await t.rejects(command(f.nc, K, culprit, { type: "GetCount" }, 500), "a quarantined actor does not answer");
+    t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: culprit })).ok, true);
+    await eventually(
+      "released actor answers",
+      async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok,
+    );
+    t.ok(events.includes("released"));
+  },
+);
 
 t.test("the admin API shows the tree, restarts, quarantines and releases an actor", async (t) => {
   const f = await startTestServers(t);
@@ -59,14 +75,24 @@ t.test("the admin API shows the tree, restarts, quarantines and releases an acto
   t.match(bad.error?.message, /unknown actor kind no-such-kind/);
   const invalid = await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: "Bad Kind", id: "x" });
   t.equal(invalid.ok, false, "a malformed admin request is refused");
-  const tree = (await admin(f.nc, "tree", { type: "AdminTreeRequest" })).result as { node: string; cells: { kinds: { kind: string; actors: { id: string; state: string }[] }[] }[] };
+  const tree = (await admin(f.nc, "tree", { type: "AdminTreeRequest" })).result as {
+    node: string;
+    cells: { kinds: { kind: string; actors: { id: string; state: string }[] }[] }[];
+  };
   t.equal(tree.node, "n2");
   t.ok(tree.cells[0]!.kinds.find((k) => k.kind === K)?.actors.some((a) => a.id === "x" && a.state === "counting"));
   t.equal((await admin(f.nc, "restart", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);
   t.same((await command(f.nc, K, "x", { type: "GetCount" })).result, { count: 3, fired: 0 }, "restart keeps persisted state");
-  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { restarts: 1 }, "an operator's restart is counted");
+  t.match(
+    (await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result,
+    { restarts: 1 },
+    "an operator's restart is counted",
+  );
   t.equal((await admin(f.nc, "quarantine", { type: "AdminQuarantineRequest", kind: K, id: "x", reason: "operator says so" })).ok, true);
-  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, { status: "quarantined", reason: "operator says so" });
+  t.match((await admin(f.nc, "status", { type: "AdminActorRequest", kind: K, id: "x" })).result, {
+    status: "quarantined",
+    reason: "operator says so",
+  });
   t.equal((await admin(f.nc, "release", { type: "AdminActorRequest", kind: K, id: "x" })).ok, true);
   await eventually("x back", async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   const info = await f.nc.request("$SRV.INFO.alphamind-admin", new Uint8Array(), { timeout: 2000 });

@@ -1,6 +1,13 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type ActorKind, type ActorLifecycle, defaultSupervision, errorMessage, subjects, systemClock } from "../../actors/contract/index.ts";
+import {
+  type ActorKind,
+  type ActorLifecycle,
+  defaultSupervision,
+  errorMessage,
+  subjects,
+  systemClock,
+} from "../../actors/contract/index.ts";
 import { type Config, loadConfig } from "../../infra/config/index.ts";
 import { encodeMessage, encodePayload, decodePayload } from "../../infra/nats/codec.ts";
 import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
@@ -61,7 +68,11 @@ export class ActorNode {
 
   async start(): Promise<void> {
     const config = this.o.config ?? loadConfig();
-    const { kinds, deployable = [], close } = await loadKinds<HostedKinds & { deployable?: Deployable[] }>(this.o.kindsModule, { nc: this.o.nc, config, log: this.o.log });
+    const {
+      kinds,
+      deployable = [],
+      close,
+    } = await loadKinds<HostedKinds & { deployable?: Deployable[] }>(this.o.kindsModule, { nc: this.o.nc, config, log: this.o.log });
     this.closeKinds = close;
     for (const k of kinds) this.kinds.set(k.name, k);
     for (const d of deployable) this.deployable.set(d.kind, d);
@@ -82,7 +93,8 @@ export class ActorNode {
       maxRestarts: 20,
       periodMs: 10_000,
       onEvent: (e) => {
-        if (e.type === "exited" && typeof e.reason === "object" && "error" in e.reason && e.reason.error instanceof HungCellError) this.onHang(e.reason.error);
+        if (e.type === "exited" && typeof e.reason === "object" && "error" in e.reason && e.reason.error instanceof HungCellError)
+          this.onHang(e.reason.error);
       },
       children: Array.from({ length: this.o.cells }, (_, i) => ({
         id: `cell-${i}`,
@@ -106,7 +118,15 @@ export class ActorNode {
             if (this.cells[i] === cell) this.cells[i] = undefined;
           });
           // A (re)started cell takes back its share of the node's actors at once.
-          await Promise.all([...this.hosted.values()].filter((r) => this.cellIndex(r) === i && !this.quarantined.has(keyOf(r))).map((r) => cell.request({ op: "spawn", ...r }).catch((e) => this.o.log.warn("spawn failed", { actor: keyOf(r), error: errorMessage(e) }))));
+          await Promise.all(
+            [...this.hosted.values()]
+              .filter((r) => this.cellIndex(r) === i && !this.quarantined.has(keyOf(r)))
+              .map((r) =>
+                cell
+                  .request({ op: "spawn", ...r })
+                  .catch((e) => this.o.log.warn("spawn failed", { actor: keyOf(r), error: errorMessage(e) })),
+              ),
+          );
           return cell;
         },
       })),
@@ -138,11 +158,18 @@ export class ActorNode {
         deploy: (r, config) => this.deploy(r, config),
       }),
     );
-    this.configWatch = new ConfigWatch(this.o.nc, this.o.node, (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)), this.o.log);
+    this.configWatch = new ConfigWatch(
+      this.o.nc,
+      this.o.node,
+      (r) => this.hosted.has(keyOf(r)) && !this.quarantined.has(keyOf(r)),
+      this.o.log,
+    );
     await this.configWatch.start();
     await this.placement.start();
     // a sharded kind is placed shard by shard; declaring them is idempotent, so every node does it
-    const shards = [...this.kinds.values()].flatMap((k) => (k.sharding ? shardNames(k.sharding.shards).map((id) => ({ kind: k.name, id })) : []));
+    const shards = [...this.kinds.values()].flatMap((k) =>
+      k.sharding ? shardNames(k.sharding.shards).map((id) => ({ kind: k.name, id })) : [],
+    );
     if (shards.length) await this.placement.ensureAll(shards);
     this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
   }
@@ -168,7 +195,8 @@ export class ActorNode {
     if (this.quarantined.has(keyOf(r))) return;
     await this.cellOf(r).request({ op: "spawn", ...r });
     await this.configWatch.placed(r);
-    if (from && from !== this.o.node) this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });
+    if (from && from !== this.o.node)
+      this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });
   }
 
   private async unhost(r: ActorRef, why: string): Promise<void> {
@@ -177,7 +205,14 @@ export class ActorNode {
     if (cell) await cell.request({ op: "stop", ...r });
     this.o.log.debug("actor left this node", { actor: keyOf(r), why });
     // Operators must see a lease loss: the actor is down until another node (or this one) takes the lease again.
-    if (why === "lease-lost") this.publishLifecycle({ event: "lease-lost", kind: r.kind, id: r.id, restarts: 0, reason: `lease on ${this.o.node} not renewed in time` });
+    if (why === "lease-lost")
+      this.publishLifecycle({
+        event: "lease-lost",
+        kind: r.kind,
+        id: r.id,
+        restarts: 0,
+        reason: `lease on ${this.o.node} not renewed in time`,
+      });
   }
 
   /**
@@ -230,7 +265,11 @@ export class ActorNode {
     }
     const allowed = intensity.allow(Date.now());
     this.publishLifecycle({ event: "failed", kind: ref.kind, id: ref.id, restarts: 0, reason: err.message });
-    if (!allowed) void this.quarantine(ref, `hung ${spec.maxRestarts + 1} times within ${spec.periodMs} ms (watchdog budget ${this.o.hangBudgetMs} ms)`);
+    if (!allowed)
+      void this.quarantine(
+        ref,
+        `hung ${spec.maxRestarts + 1} times within ${spec.periodMs} ms (watchdog budget ${this.o.hangBudgetMs} ms)`,
+      );
   }
 
   private onLifecycle(e: LifecycleEvent): void {
@@ -264,7 +303,12 @@ export class ActorNode {
     await this.recordQuarantine(r, reason);
     // The cell reports the quarantine as a lifecycle event; only when no cell can, the node reports it.
     const cell = this.cells[this.cellIndex(r)];
-    const reported = cell ? await cell.request({ op: "quarantine", ...r, reason }).then(() => true, () => false) : false;
+    const reported = cell
+      ? await cell.request({ op: "quarantine", ...r, reason }).then(
+          () => true,
+          () => false,
+        )
+      : false;
     if (first && !reported) this.publishLifecycle({ event: "quarantined", kind: r.kind, id: r.id, restarts: 0, reason });
   }
 
@@ -281,7 +325,12 @@ export class ActorNode {
     const reason = this.quarantined.get(keyOf(r));
     const cell = this.cells[this.cellIndex(r)];
     const d = cell ? ((await cell.request({ op: "describe", ...r })) as Record<string, unknown> | undefined) : undefined;
-    return { ...(d ?? { kind: r.kind, id: r.id }), node: this.o.node, cell: this.cellIndex(r), ...(reason ? { status: "quarantined", reason } : {}) };
+    return {
+      ...(d ?? { kind: r.kind, id: r.id }),
+      node: this.o.node,
+      cell: this.cellIndex(r),
+      ...(reason ? { status: "quarantined", reason } : {}),
+    };
   }
 
   async tree(): Promise<Record<string, unknown>> {
@@ -309,7 +358,16 @@ export class ActorNode {
       for (const k of Array.isArray(c.kinds) ? c.kinds : []) {
         if (kind && k.kind !== kind) continue;
         for (const a of k.actors) {
-          actors.push({ kind: k.kind, id: a.id, node: this.o.node, cell: c.cell, status: a.status, state: a.state, summary: a.context, restarts: a.restarts ?? 0 });
+          actors.push({
+            kind: k.kind,
+            id: a.id,
+            node: this.o.node,
+            cell: c.cell,
+            status: a.status,
+            state: a.state,
+            summary: a.context,
+            restarts: a.restarts ?? 0,
+          });
         }
       }
     }
@@ -323,7 +381,11 @@ export class ActorNode {
    */
   async deploy(r: ActorRef, config: Record<string, unknown>): Promise<{ deployed: string; key: string; created: boolean }> {
     const d = this.deployable.get(r.kind);
-    if (!d) throw new DeployError(DeployRefusal.Invalid, `kind: ${r.kind} is not deployed from a configuration (deployable: ${[...this.deployable.keys()].join(", ") || "none"})`);
+    if (!d)
+      throw new DeployError(
+        DeployRefusal.Invalid,
+        `kind: ${r.kind} is not deployed from a configuration (deployable: ${[...this.deployable.keys()].join(", ") || "none"})`,
+      );
     const text = d.prepare(r.id, config);
     const key = d.key(r.id);
     let created = true;
@@ -333,7 +395,10 @@ export class ActorNode {
       const existing = await this.config.get(key);
       if (existing?.operation !== "PUT") throw e;
       if (existing.string() !== text) {
-        throw new DeployError(DeployRefusal.AlreadyExists, `${r.kind} ${r.id} is deployed with another configuration (${key}); pick a new id`);
+        throw new DeployError(
+          DeployRefusal.AlreadyExists,
+          `${r.kind} ${r.id} is deployed with another configuration (${key}); pick a new id`,
+        );
       }
       created = false;
     }

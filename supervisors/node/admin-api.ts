@@ -1,5 +1,12 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest, errorMessage, subjects } from "../../actors/contract/index.ts";
+import {
+  AdminActorRequest,
+  AdminDeployRequest,
+  AdminListRequest,
+  AdminQuarantineRequest,
+  errorMessage,
+  subjects,
+} from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { ActorRef } from "../placement/placement.ts";
 import { DeployError, DeployRefusal } from "./kinds/deployments.ts";
@@ -42,7 +49,11 @@ function jsonSafe(v: unknown): unknown {
 export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
   const subs: Subscription[] = [];
   const served = new Map<string, { num_requests: number; num_errors: number }>();
-  const owned = (verb: string, h: (r: ActorRef, m: Message) => Promise<unknown>): [string, Handler, boolean] => [verb, (m) => h(ref(m), m), true];
+  const owned = (verb: string, h: (r: ActorRef, m: Message) => Promise<unknown>): [string, Handler, boolean] => [
+    verb,
+    (m) => h(ref(m), m),
+    true,
+  ];
   const routes: [string, Handler, boolean][] = [
     ["tree", () => n.tree(), false],
     ["nodes", async () => ({ node: n.node, live: n.liveNodes() }), false],
@@ -66,14 +77,17 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
         // Only the node hosting the actor answers; the others stay silent so the owner's answer is the one.
         if (actorScoped && !n.hosts(ref(message))) return;
         const result = await handler(message);
-        msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
+        msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
+          headers: encodeMessage({ type: "Reply" }).headers,
+        });
       } catch (e) {
         stats.num_errors++;
         const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: errorMessage(e) } });
         msg.respond(data, { headers });
       }
     };
-    for (const subject of [subjects.admin(verb), subjects.admin(verb, n.node)]) subs.push(nc.subscribe(subject, { callback: (_e, m) => void respond(m) }));
+    for (const subject of [subjects.admin(verb), subjects.admin(verb, n.node)])
+      subs.push(nc.subscribe(subject, { callback: (_e, m) => void respond(m) }));
   }
   // Spawning and deploying go to any one node (queue group): placement decides where the actor runs.
   const anyNode: [string, Handler][] = [
@@ -95,7 +109,9 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
             try {
               const { message } = decodeMessage(msg.data, msg.headers, true);
               const result = await handler(message);
-              msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, { headers: encodeMessage({ type: "Reply" }).headers });
+              msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
+                headers: encodeMessage({ type: "Reply" }).headers,
+              });
             } catch (e) {
               const code = e instanceof DeployError ? e.code : e instanceof DecodeError ? DeployRefusal.Invalid : "admin-failed";
               const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: errorMessage(e) } });

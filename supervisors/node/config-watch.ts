@@ -14,7 +14,10 @@ import { command } from "./admin-client.ts";
  * Only the node hosting the actor applies it, and again whenever the actor is placed on a node.
  */
 const targets = {
-  limits: { kind: "risk-book", message: (json: unknown, by: string) => ({ type: "SetRiskLimits", limits: json, by, reason: "configuration in KV" }) },
+  limits: {
+    kind: "risk-book",
+    message: (json: unknown, by: string) => ({ type: "SetRiskLimits", limits: json, by, reason: "configuration in KV" }),
+  },
   params: { kind: "strategy", message: (json: unknown) => ({ type: "SetStrategyParameters", parameters: json }) },
 } as const;
 type Section = keyof typeof targets;
@@ -75,9 +78,12 @@ export class ConfigWatch {
       return;
     }
     const now = systemClock.nowUs();
-    const reply = await command(this.nc, t.kind, v.id, { ...t.message(json, `kv:${key}`), tsEvent: now, tsInit: now }).catch((e: Error) => ({ ok: false, error: { code: "unreachable", message: e.message } }));
+    const reply = await command(this.nc, t.kind, v.id, { ...t.message(json, `kv:${key}`), tsEvent: now, tsInit: now }).catch(
+      (e: Error) => ({ ok: false, error: { code: "unreachable", message: e.message } }),
+    );
     if (reply.ok) this.log.info("configuration applied", { key, actor: `${t.kind}/${v.id}` });
-    else this.log.error("configuration refused", { key, actor: `${t.kind}/${v.id}`, code: reply.error?.code, reason: reply.error?.message });
+    else
+      this.log.error("configuration refused", { key, actor: `${t.kind}/${v.id}`, code: reply.error?.code, reason: reply.error?.message });
   }
 
   /** Ends the watch and deletes its consumer. */

@@ -14,7 +14,13 @@ export interface DemoIo {
   reportEveryMs?: number;
 }
 
-async function request(nc: NatsConnection, kind: string, id: string, message: Message, timeout: number): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
+async function request(
+  nc: NatsConnection,
+  kind: string,
+  id: string,
+  message: Message,
+  timeout: number,
+): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> {
   const { data, headers } = encodeMessage(message);
   const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
   return decodeAs(Reply, r.data, r.headers);
@@ -56,7 +62,14 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
           return;
         }
         denials.set(key, { loggedAt: now, since: 0 });
-        log.warn("risk book denied an order", { book: DEMO_BOOK, order: d.clientOrderId, strategy: d.strategy, reason: d.reason, message: d.message, ...(seen?.since ? { alsoDeniedInTheLastMinute: seen.since } : {}) });
+        log.warn("risk book denied an order", {
+          book: DEMO_BOOK,
+          order: d.clientOrderId,
+          strategy: d.strategy,
+          reason: d.reason,
+          message: d.message,
+          ...(seen?.since ? { alsoDeniedInTheLastMinute: seen.since } : {}),
+        });
       },
     }),
   );
@@ -65,9 +78,15 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
     for (const s of strategies) {
       for (let attempt = 0; !stopped; attempt++) {
         const now = Date.now() * 1000;
-        const r = await request(nc, "strategy", s.id, { type: "StartStrategy", reason: "demo", tsEvent: now, tsInit: now }, 1_000).catch(() => undefined);
+        const r = await request(nc, "strategy", s.id, { type: "StartStrategy", reason: "demo", tsEvent: now, tsInit: now }, 1_000).catch(
+          () => undefined,
+        );
         if (r?.ok) {
-          log.info("strategy started", { strategy: s.id, sample: s.definition.name, instruments: s.config.instruments.map((i) => i.id).join(",") });
+          log.info("strategy started", {
+            strategy: s.id,
+            sample: s.definition.name,
+            instruments: s.config.instruments.map((i) => i.id).join(","),
+          });
           break;
         }
         await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt)));
@@ -81,7 +100,13 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
           const now = Date.now() * 1000;
           void request(nc, "risk-book", DEMO_BOOK, { type: "GetRiskReport", tsEvent: now, tsInit: now }, 2_000)
             .then((r) => {
-              const rep = r.result as { positions: { instrument: string; quantity: number; unrealisedPnl: unknown; realisedPnl: unknown }[]; pnl: { net: unknown; fees: unknown }; pending: unknown[] } | undefined;
+              const rep = r.result as
+                | {
+                    positions: { instrument: string; quantity: number; unrealisedPnl: unknown; realisedPnl: unknown }[];
+                    pnl: { net: unknown; fees: unknown };
+                    pending: unknown[];
+                  }
+                | undefined;
               if (!r.ok || !rep) return;
               log.info("demo book", {
                 book: DEMO_BOOK,

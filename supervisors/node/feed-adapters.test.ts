@@ -41,7 +41,8 @@ async function setup(t: { teardown(fn: () => unknown): void }, feed: VendorFeed,
   const { logger, lines } = capturingLogger();
   const feeds = await startVendorFeeds({ nc: f.nc, feeds: [feed], log: logger, ensure: (r) => node.ensure(r) });
   t.teardown(() => feeds.stop());
-  const describe = async (kind: string, id: string) => (await node.describe({ kind, id })) as { state?: string; context?: Record<string, unknown> };
+  const describe = async (kind: string, id: string) =>
+    (await node.describe({ kind, id })) as { state?: string; context?: Record<string, unknown> };
   return { f, node, raw, events, lines, describe };
 }
 
@@ -53,60 +54,75 @@ function collect(nc: NatsConnection, subject: string, into: Message[]): void {
 const ofType = (ms: Message[], type: string) => ms.filter((m) => m.type === type);
 
 t.test("symbol maps name the vendor symbol and the instrument, with a default venue", async (t) => {
-  t.same([...parseSymbolMap("AAPL=AAPL.XNAS, MSFT", "XNAS", "AM_POLYGON_SYMBOLS")], [["AAPL", "AAPL.XNAS"], ["MSFT", "MSFT.XNAS"]]);
+  t.same(
+    [...parseSymbolMap("AAPL=AAPL.XNAS, MSFT", "XNAS", "AM_POLYGON_SYMBOLS")],
+    [
+      ["AAPL", "AAPL.XNAS"],
+      ["MSFT", "MSFT.XNAS"],
+    ],
+  );
   t.throws(() => parseSymbolMap("AAPL=AAPL", "XNAS", "AM_POLYGON_SYMBOLS"), /AM_POLYGON_SYMBOLS/);
 });
 
-t.test("a Polygon feed actor streams to the instrument, reconnects after a drop with no duplicate and no gap, and opens then closes its breaker", async (t) => {
-  const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY, replayOnSubscribe: 4, pageSize: 3 });
-  t.teardown(() => fake.close());
-  const feed: VendorFeed = {
-    spec: { feed: "polygon", apiKey: POLYGON_KEY, restUrl: fake.baseUrl, wsUrl: fake.wsUrl, tickers: ["AAPL"], channels: ["T", "Q"] },
-    instruments: parseSymbolMap("AAPL=AAPL.XNAS", "XNAS", "test"),
-  };
-  const s = await setup(t, feed, "AAPL.XNAS");
-  await eventually("the adapter's session to subscribe", () => fake.liveClients === 1);
-  fake.publish("AAPL", 5);
-  await eventually("5 raw trades", () => ofType(s.raw, "RawTrade").length === 5);
-  t.match(s.raw[0], { instrument: "AAPL.XNAS" }, "vendor AAPL feeds the instrument AAPL.XNAS");
+t.test(
+  "a Polygon feed actor streams to the instrument, reconnects after a drop with no duplicate and no gap, and opens then closes its breaker",
+  async (t) => {
+    const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY, replayOnSubscribe: 4, pageSize: 3 });
+    t.teardown(() => fake.close());
+    const feed: VendorFeed = {
+      spec: { feed: "polygon", apiKey: POLYGON_KEY, restUrl: fake.baseUrl, wsUrl: fake.wsUrl, tickers: ["AAPL"], channels: ["T", "Q"] },
+      instruments: parseSymbolMap("AAPL=AAPL.XNAS", "XNAS", "test"),
+    };
+    const s = await setup(t, feed, "AAPL.XNAS");
+    await eventually("the adapter's session to subscribe", () => fake.liveClients === 1);
+    fake.publish("AAPL", 5);
+    await eventually("5 raw trades", () => ofType(s.raw, "RawTrade").length === 5);
+    t.match(s.raw[0], { instrument: "AAPL.XNAS" }, "vendor AAPL feeds the instrument AAPL.XNAS");
 
-  // the network drops; what happens while down is fetched over REST after the reconnect
-  fake.dropConnections();
-  fake.publish("AAPL", 4);
-  await eventually("the actor to count a reconnect", async () => ((await s.describe("vendor-feed", "polygon")).context?.reconnects as number) >= 1);
-  await eventually("the reconnected session", () => fake.liveClients === 1);
-  fake.publish("AAPL", 3);
-  await eventually("12 raw trades", () => ofType(s.raw, "RawTrade").length >= 12);
-  await eventually("12 raw quotes", () => ofType(s.raw, "RawQuote").length >= 12);
-  await new Promise((r) => setTimeout(r, 200));
-  const sent = fake.events.filter((e) => e.ev === "T").map((e) => (e as { i: string }).i);
-  const got = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
-  t.same(got, sent, "every trade exactly once, in order: no duplicate (replayed overlap dropped), no gap (backfilled)");
-  const quoteSeqs = ofType(s.raw, "RawQuote").map((m) => m.seq as number);
-  t.same(quoteSeqs, fake.events.filter((e) => e.ev === "Q").map((e) => e.q));
-  await eventually("the instrument to accept the vendor's quotes and trades", async () => {
-    const d = await s.describe("instrument", "AAPL.XNAS");
-    return ((d.context?.counters as { accepted?: number })?.accepted ?? 0) >= 24 ? d : undefined;
-  });
+    // the network drops; what happens while down is fetched over REST after the reconnect
+    fake.dropConnections();
+    fake.publish("AAPL", 4);
+    await eventually(
+      "the actor to count a reconnect",
+      async () => ((await s.describe("vendor-feed", "polygon")).context?.reconnects as number) >= 1,
+    );
+    await eventually("the reconnected session", () => fake.liveClients === 1);
+    fake.publish("AAPL", 3);
+    await eventually("12 raw trades", () => ofType(s.raw, "RawTrade").length >= 12);
+    await eventually("12 raw quotes", () => ofType(s.raw, "RawQuote").length >= 12);
+    await new Promise((r) => setTimeout(r, 200));
+    const sent = fake.events.filter((e) => e.ev === "T").map((e) => (e as { i: string }).i);
+    const got = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
+    t.same(got, sent, "every trade exactly once, in order: no duplicate (replayed overlap dropped), no gap (backfilled)");
+    const quoteSeqs = ofType(s.raw, "RawQuote").map((m) => m.seq as number);
+    t.same(
+      quoteSeqs,
+      fake.events.filter((e) => e.ev === "Q").map((e) => e.q),
+    );
+    await eventually("the instrument to accept the vendor's quotes and trades", async () => {
+      const d = await s.describe("instrument", "AAPL.XNAS");
+      return ((d.context?.counters as { accepted?: number })?.accepted ?? 0) >= 24 ? d : undefined;
+    });
 
-  // repeated refused handshakes open the breaker; after the cool-off one half-open try gets through
-  // the drop is the first failure, two refused handshakes make three: the circuit opens; the half-open try succeeds
-  fake.refuse(2);
-  fake.dropConnections();
-  await eventually("the circuit to open", () => ofType(s.events, "FeedCircuitOpened").length === 1);
-  await eventually("the half-open try to close it", () => ofType(s.events, "FeedCircuitClosed").length === 1, { timeoutMs: 10_000 });
-  const d = await eventually("streaming again", async () => {
-    const x = await s.describe("vendor-feed", "polygon");
-    return x.state === "streaming" ? x : undefined;
-  });
-  t.match(d.context, { breaker: "closed", circuitOpened: 1 });
-  t.ok((d.context?.failures as number) >= 3, "the refused handshakes were counted");
+    // repeated refused handshakes open the breaker; after the cool-off one half-open try gets through
+    // the drop is the first failure, two refused handshakes make three: the circuit opens; the half-open try succeeds
+    fake.refuse(2);
+    fake.dropConnections();
+    await eventually("the circuit to open", () => ofType(s.events, "FeedCircuitOpened").length === 1);
+    await eventually("the half-open try to close it", () => ofType(s.events, "FeedCircuitClosed").length === 1, { timeoutMs: 10_000 });
+    const d = await eventually("streaming again", async () => {
+      const x = await s.describe("vendor-feed", "polygon");
+      return x.state === "streaming" ? x : undefined;
+    });
+    t.match(d.context, { breaker: "closed", circuitOpened: 1 });
+    t.ok((d.context?.failures as number) >= 3, "the refused handshakes were counted");
 
-  const logs = s.lines.join("\n");
-  t.match(logs, /vendor feed down/, "the drop was logged");
-  t.notOk(logs.includes(POLYGON_KEY), "the API key never appears in the logs");
-  t.notOk(JSON.stringify(d).includes(POLYGON_KEY), "nor in the actor's state");
-});
+    const logs = s.lines.join("\n");
+    t.match(logs, /vendor feed down/, "the drop was logged");
+    t.notOk(logs.includes(POLYGON_KEY), "the API key never appears in the logs");
+    t.notOk(JSON.stringify(d).includes(POLYGON_KEY), "nor in the actor's state");
+  },
+);
 
 t.test("an Alpha Vantage rate-limit reply sends the actor to backoff; it retries and delivers each bar once", async (t) => {
   const fake = await startFakeAlphaVantage(await freePort(), { apiKey: AV_KEY, compactSize: 5 });
@@ -114,7 +130,14 @@ t.test("an Alpha Vantage rate-limit reply sends the actor to backoff; it retries
   fake.addBars("IBM", 3);
   fake.answerNext("note");
   const feed: VendorFeed = {
-    spec: { feed: "alpha-vantage", apiKey: AV_KEY, baseUrl: fake.baseUrl, symbols: ["IBM"], series: { fn: "TIME_SERIES_INTRADAY", interval: "5min" }, pollMs: 50 },
+    spec: {
+      feed: "alpha-vantage",
+      apiKey: AV_KEY,
+      baseUrl: fake.baseUrl,
+      symbols: ["IBM"],
+      series: { fn: "TIME_SERIES_INTRADAY", interval: "5min" },
+      pollMs: 50,
+    },
     instruments: parseSymbolMap("IBM=IBM.XNYS", "XNAS", "test"),
   };
   const s = await setup(t, feed, "IBM.XNYS");
@@ -128,7 +151,10 @@ t.test("an Alpha Vantage rate-limit reply sends the actor to backoff; it retries
   await new Promise((r) => setTimeout(r, 200));
   const ids = ofType(s.raw, "RawTrade").map((m) => m.tradeId as string);
   t.equal(new Set(ids).size, 11, "no bar twice");
-  await eventually("the in-session rate limit counted as a drop", async () => ((await s.describe("vendor-feed", "alpha-vantage")).context?.reconnects as number) >= 1);
+  await eventually(
+    "the in-session rate limit counted as a drop",
+    async () => ((await s.describe("vendor-feed", "alpha-vantage")).context?.reconnects as number) >= 1,
+  );
   t.notOk(s.lines.join("\n").includes(AV_KEY), "the API key never appears in the logs");
 });
 

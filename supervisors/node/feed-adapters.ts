@@ -9,7 +9,16 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { errorMessage, parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { FeedAdapterConnect, FeedAdapterDisconnect, mergeMarks, type Watermarks } from "../../actors/feed/connection/index.ts";
 import type { Config } from "../../infra/config/index.ts";
-import { FeedError, FeedErrorReason, type FeedIssue, openSession, type RawFeedRecord, Redactor, type VendorSession, type VendorSpec } from "../../infra/feeds/index.ts";
+import {
+  FeedError,
+  FeedErrorReason,
+  type FeedIssue,
+  openSession,
+  type RawFeedRecord,
+  Redactor,
+  type VendorSession,
+  type VendorSpec,
+} from "../../infra/feeds/index.ts";
 import { type Decoded, decodeAs, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/index.ts";
 
@@ -28,7 +37,10 @@ export interface VendorFeed {
  */
 export function parseSymbolMap(text: string, defaultVenue: string, setting: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const entry of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [vendor, id] = entry.split("=").map((s) => s.trim());
     if (!vendor) throw new Error(`${setting}: entry ${JSON.stringify(entry)} has no vendor symbol`);
     const instrument = id ?? `${vendor}.${defaultVenue}`;
@@ -44,23 +56,49 @@ export function parseSymbolMap(text: string, defaultVenue: string, setting: stri
 
 /** The vendor feeds of a configuration (AM_FEEDS); throws naming the setting that is missing. */
 export function vendorFeedsFrom(config: Config): VendorFeed[] {
-  const ids = config.feeds.split(",").map((s) => s.trim()).filter(Boolean);
+  const ids = config.feeds
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   return ids.map((id): VendorFeed => {
     if (id === "polygon") {
       if (!config.polygonApiKey) throw new Error("AM_FEEDS names polygon but AM_POLYGON_API_KEY is not set");
       const instruments = parseSymbolMap(config.polygonSymbols, "XNAS", "AM_POLYGON_SYMBOLS");
       const channels = config.polygonChannels.split(",") as Array<"T" | "Q" | "AM">;
-      return { spec: { feed: "polygon", apiKey: config.polygonApiKey, restUrl: config.polygonRestUrl, wsUrl: config.polygonWsUrl, tickers: [...instruments.keys()], channels }, instruments };
+      return {
+        spec: {
+          feed: "polygon",
+          apiKey: config.polygonApiKey,
+          restUrl: config.polygonRestUrl,
+          wsUrl: config.polygonWsUrl,
+          tickers: [...instruments.keys()],
+          channels,
+        },
+        instruments,
+      };
     }
     if (id === "alpha-vantage") {
       if (!config.alphaVantageApiKey) throw new Error("AM_FEEDS names alpha-vantage but AM_ALPHA_VANTAGE_API_KEY is not set");
       const instruments = parseSymbolMap(config.alphaVantageSymbols, "XNAS", "AM_ALPHA_VANTAGE_SYMBOLS");
       const s = config.alphaVantageSeries;
       const series = s === "daily" ? ({ fn: "TIME_SERIES_DAILY" } as const) : ({ fn: "TIME_SERIES_INTRADAY", interval: s } as const);
-      return { spec: { feed: "alpha-vantage", apiKey: config.alphaVantageApiKey, baseUrl: config.alphaVantageUrl, symbols: [...instruments.keys()], series, pollMs: config.alphaVantagePollMs }, instruments };
+      return {
+        spec: {
+          feed: "alpha-vantage",
+          apiKey: config.alphaVantageApiKey,
+          baseUrl: config.alphaVantageUrl,
+          symbols: [...instruments.keys()],
+          series,
+          pollMs: config.alphaVantagePollMs,
+        },
+        instruments,
+      };
     }
     const instruments = parseSymbolMap(config.binanceSymbols, "BINANCE", "AM_BINANCE_SYMBOLS");
-    return { spec: { feed: "binance", restUrl: config.binanceRestUrl, wsUrl: config.binanceWsUrl, symbols: [...instruments.keys()] }, instruments };
+    return {
+      spec: { feed: "binance", restUrl: config.binanceRestUrl, wsUrl: config.binanceWsUrl, symbols: [...instruments.keys()] },
+      instruments,
+    };
   });
 }
 
@@ -68,14 +106,51 @@ export function vendorFeedsFrom(config: Config): VendorFeed[] {
 function rawMessage(r: RawFeedRecord, instrument: string, bookSeq: number, nowUs: number): Message {
   switch (r.kind) {
     case "quote":
-      return { type: "RawQuote", instrument, bid: r.bid, bidSize: r.bidSize, ask: r.ask, askSize: r.askSize, seq: r.seq, tsEvent: r.tsEvent, tsInit: nowUs };
+      return {
+        type: "RawQuote",
+        instrument,
+        bid: r.bid,
+        bidSize: r.bidSize,
+        ask: r.ask,
+        askSize: r.askSize,
+        seq: r.seq,
+        tsEvent: r.tsEvent,
+        tsInit: nowUs,
+      };
     case "trade":
-      return { type: "RawTrade", instrument, price: r.price, size: r.size, aggressor: r.aggressor, tradeId: r.tradeId, tsEvent: r.tsEvent, tsInit: nowUs };
+      return {
+        type: "RawTrade",
+        instrument,
+        price: r.price,
+        size: r.size,
+        aggressor: r.aggressor,
+        tradeId: r.tradeId,
+        tsEvent: r.tsEvent,
+        tsInit: nowUs,
+      };
     case "book":
-      return { type: "RawBookUpdate", instrument, kind: r.update, bids: r.bids, asks: r.asks, seq: bookSeq, tsEvent: r.tsEvent, tsInit: nowUs };
+      return {
+        type: "RawBookUpdate",
+        instrument,
+        kind: r.update,
+        bids: r.bids,
+        asks: r.asks,
+        seq: bookSeq,
+        tsEvent: r.tsEvent,
+        tsInit: nowUs,
+      };
     case "bar":
       // Instruments build their bars from prints: a vendor bar arrives as one print of its volume at its close.
-      return { type: "RawTrade", instrument, price: r.close, size: r.volume, aggressor: "NONE", tradeId: `bar-${r.barType}-${r.seq}`, tsEvent: r.tsEvent, tsInit: nowUs };
+      return {
+        type: "RawTrade",
+        instrument,
+        price: r.close,
+        size: r.volume,
+        aggressor: "NONE",
+        tradeId: `bar-${r.barType}-${r.seq}`,
+        tsEvent: r.tsEvent,
+        tsInit: nowUs,
+      };
   }
 }
 

@@ -23,7 +23,11 @@ const equity = (symbol: string, venue: string): InstrumentDefinition => ({
 });
 
 /** Publishes raw quotes of an instrument on the simulator's feed subject until its normalised quote comes out. */
-async function quoteThrough(t: { teardown(fn: () => void): void }, f: TestServers, d: InstrumentDefinition): Promise<{ bid: number; ask: number }> {
+async function quoteThrough(
+  t: { teardown(fn: () => void): void },
+  f: TestServers,
+  d: InstrumentDefinition,
+): Promise<{ bid: number; ask: number }> {
   const out: { bid: number; ask: number }[] = [];
   const sub = f.nc.subscribe(subjects.md("quote", d), {
     callback: (_e, m) => {
@@ -32,23 +36,27 @@ async function quoteThrough(t: { teardown(fn: () => void): void }, f: TestServer
   });
   t.teardown(() => sub.unsubscribe());
   let seq = 0;
-  return eventually(`a normalised quote of ${d.id} on ${subjects.md("quote", d)}`, () => {
-    if (out[0]) return out[0];
-    const now = Date.now() * 1000;
-    const { data, headers } = encodeMessage({
-      type: "RawQuote",
-      instrument: d.id,
-      bid: parseFixed("100.05"),
-      bidSize: parseFixed("30"),
-      ask: parseFixed("100.10"),
-      askSize: parseFixed("20"),
-      seq: ++seq,
-      tsEvent: now,
-      tsInit: now,
-    });
-    f.nc.publish(subjects.feed("sim", d), data, { headers });
-    return new Promise<undefined>((r) => setTimeout(() => r(undefined), 100));
-  }, { timeoutMs: 30_000 });
+  return eventually(
+    `a normalised quote of ${d.id} on ${subjects.md("quote", d)}`,
+    () => {
+      if (out[0]) return out[0];
+      const now = Date.now() * 1000;
+      const { data, headers } = encodeMessage({
+        type: "RawQuote",
+        instrument: d.id,
+        bid: parseFixed("100.05"),
+        bidSize: parseFixed("30"),
+        ask: parseFixed("100.10"),
+        askSize: parseFixed("20"),
+        seq: ++seq,
+        tsEvent: now,
+        tsInit: now,
+      });
+      f.nc.publish(subjects.feed("sim", d), data, { headers });
+      return new Promise<undefined>((r) => setTimeout(() => r(undefined), 100));
+    },
+    { timeoutMs: 30_000 },
+  );
 }
 
 t.test("a node runs an instrument actor for each definition in KV, from a file, and one added while it runs", async (t) => {

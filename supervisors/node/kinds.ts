@@ -32,7 +32,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
   const catalogue: Catalogue = new Map();
   const watch = await watchCatalogue(await openInstrumentBucket(nc), catalogue, {
     // every cell reads the same entries: the main thread warns once, cells only at debug
-    onInvalid: (key, e) => (isMainThread ? catalogueLog.warn : catalogueLog.debug)("instrument definition in KV refused", { key, error: e.message }),
+    onInvalid: (key, e) =>
+      (isMainThread ? catalogueLog.warn : catalogueLog.debug)("instrument definition in KV refused", { key, error: e.message }),
     onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
     reader: { owner: config.nodeId, log: catalogueLog },
   });

@@ -62,7 +62,8 @@ export async function superviseLocalServers(config: Config, log: Logger, onGiveU
         log.info(`${e.childId} ready`, { url: e.childId === "nats-server" ? starters.natsUrl : starters.questdbUrl });
       } else if (e.type === "exited") log.error(`local server ${e.childId} died; restarting it`, { reason: reasonText(e.reason) });
       else if (e.type === "restarted") log.info(`local server ${e.childId} restarted`, { attempt: e.attempt, afterMs: e.delayMs });
-      else if (e.type === "escalated") log.error(`local server ${e.childId} keeps dying; giving up`, { restarts: e.restarts, withinMs: e.periodMs });
+      else if (e.type === "escalated")
+        log.error(`local server ${e.childId} keeps dying; giving up`, { restarts: e.restarts, withinMs: e.periodMs });
     },
   });
   log.info("starting nats-server and QuestDB");

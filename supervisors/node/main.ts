@@ -102,7 +102,11 @@ async function main(): Promise<void> {
     }
     if (config.instrumentsFile) {
       const loaded = await putDefinitions(instruments, readDefinitionsFile(config.instrumentsFile));
-      log.info("instrument definitions loaded", { file: config.instrumentsFile, written: loaded.written.length, unchanged: loaded.kept.length });
+      log.info("instrument definitions loaded", {
+        file: config.instrumentsFile,
+        written: loaded.written.length,
+        unchanged: loaded.kept.length,
+      });
     }
     const node = new ActorNode({
       nc,
@@ -132,13 +136,20 @@ async function main(): Promise<void> {
         jwtSecret: resolveJwtSecret(config),
         ...(questdbUrl ? { history: questdbBarHistory(questdbUrl) } : {}),
         rateLimit: { ratePerSecond: config.gatewayRatePerSecond, burst: config.gatewayRateBurst },
-        ...(config.gatewayTlsCert && config.gatewayTlsKey ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } } : {}),
+        ...(config.gatewayTlsCert && config.gatewayTlsKey
+          ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } }
+          : {}),
       });
       stack.push({ name: "gRPC gateway", stop: () => gateway.stop() });
       log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert) });
       edges.grpc = `${config.host}:${gateway.port}`;
     }
-    const cc = consoleOptionsFrom(config, { nc, ...(questdbUrl ? { questdbUrl } : {}), ...(natsMonitorUrl ? { natsMonitorUrl } : {}), log });
+    const cc = consoleOptionsFrom(config, {
+      nc,
+      ...(questdbUrl ? { questdbUrl } : {}),
+      ...(natsMonitorUrl ? { natsMonitorUrl } : {}),
+      log,
+    });
     if ("options" in cc) {
       const adminConsole = await startConsole(cc.options);
       stack.push({ name: "admin console", stop: () => adminConsole.stop() });
@@ -147,7 +158,12 @@ async function main(): Promise<void> {
     if (config.demoInstruments > 0) {
       const stopDemo = await startDemo(node, config.demoInstruments, { nc, log });
       stack.push({ name: "demo", stop: async () => stopDemo() });
-      log.info("demo market started", { instruments: config.demoInstruments, feed: "am.feed.sim.>", marketData: "am.md.>", trading: "exchange/SIMX venue/SIMX risk-book/demo strategies" });
+      log.info("demo market started", {
+        instruments: config.demoInstruments,
+        feed: "am.feed.sim.>",
+        marketData: "am.md.>",
+        trading: "exchange/SIMX venue/SIMX risk-book/demo strategies",
+      });
     }
     log.info("node up", {
       nats: natsUrl,

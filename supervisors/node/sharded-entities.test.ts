@@ -4,31 +4,53 @@ import { shardNames } from "../sharding/shard-of.ts";
 import { admin, command, startNodeProcess } from "./testing.ts";
 
 const K = "counter-sh";
-const env = (natsUrl: string) => ({ AM_NATS_URL: natsUrl, AM_KINDS: "supervisors/runtime/testing/test-kinds.ts", AM_CELLS: "2", AM_DEMO_INSTRUMENTS: "0" });
+const env = (natsUrl: string) => ({
+  AM_NATS_URL: natsUrl,
+  AM_KINDS: "supervisors/runtime/testing/test-kinds.ts",
+  AM_CELLS: "2",
+  AM_DEMO_INSTRUMENTS: "0",
+});
 const ownersOf = async (nc: Parameters<typeof admin>[0]) =>
-  Promise.all(shardNames(8).map(async (id) => ((await admin(nc, "status", { type: "AdminActorRequest", kind: K, id }).catch(() => ({ result: {} }))).result as { node?: string }).node));
-const count = async (nc: Parameters<typeof command>[0], id: string) => ((await command(nc, K, id, { type: "GetCount" }, 10_000)).result as { count: number }).count;
+  Promise.all(
+    shardNames(8).map(
+      async (id) =>
+        ((await admin(nc, "status", { type: "AdminActorRequest", kind: K, id }).catch(() => ({ result: {} }))).result as { node?: string })
+          .node,
+    ),
+  );
+const count = async (nc: Parameters<typeof command>[0], id: string) =>
+  ((await command(nc, K, id, { type: "GetCount" }, 10_000)).result as { count: number }).count;
 
 t.test("the shards of a sharded kind are spread over the nodes, and each entity runs on its shard's owner", async (t) => {
   const f = await startTestServers(t);
   const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
   const b = startNodeProcess(t, "node-b", env(f.infra.natsUrl));
   await Promise.all([a.waitFor(/node up/), b.waitFor(/node up/)]);
-  await eventually("both nodes registered", async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2);
+  await eventually(
+    "both nodes registered",
+    async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2,
+  );
   const owners = () => ownersOf(f.nc);
   // the first node up takes every shard; the second takes its share as placement rebalances, then it settles
   let last = "";
-  await eventually("the shards spread over both nodes and settled", async () => {
-    const now = (await owners()).join(",");
-    const settled = now === last && !now.split(",").includes("") && new Set(now.split(",")).size === 2;
-    last = now;
-    return settled;
-  }, { timeoutMs: 20_000 });
+  await eventually(
+    "the shards spread over both nodes and settled",
+    async () => {
+      const now = (await owners()).join(",");
+      const settled = now === last && !now.split(",").includes("") && new Set(now.split(",")).size === 2;
+      last = now;
+      return settled;
+    },
+    { timeoutMs: 20_000 },
+  );
   t.equal(new Set(await owners()).size, 2, "shards spread over both nodes");
 
   const ids = Array.from({ length: 16 }, (_, i) => `sh-${i}`);
   const first = await Promise.all(ids.map((id) => command(f.nc, K, id, { type: "Increment", by: 2 }, 10_000)));
-  t.ok(first.every((r) => r.ok), "every first command is answered by the entity it activated");
+  t.ok(
+    first.every((r) => r.ok),
+    "every first command is answered by the entity it activated",
+  );
   for (const id of ids) await command(f.nc, K, id, { type: "Increment", by: 1 });
   for (const id of ids) t.equal(await count(f.nc, id), 3, `${id} counted each command once`);
 });
@@ -38,12 +60,26 @@ t.test("when a node leaves, its shards move and their entities come back from th
   const a = startNodeProcess(t, "node-a", env(f.infra.natsUrl));
   const b = startNodeProcess(t, "node-b", env(f.infra.natsUrl));
   await Promise.all([a.waitFor(/node up/), b.waitFor(/node up/)]);
-  await eventually("both nodes registered", async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2);
+  await eventually(
+    "both nodes registered",
+    async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 2,
+  );
   const ids = Array.from({ length: 16 }, (_, i) => `mv-${i}`);
   await eventually("every shard placed", async () => (await ownersOf(f.nc)).every(Boolean), { timeoutMs: 15_000 });
-  t.ok((await Promise.all(ids.map((id) => command(f.nc, K, id, { type: "Increment", by: 1 }, 10_000)))).every((r) => r.ok), "every entity answered");
+  t.ok(
+    (await Promise.all(ids.map((id) => command(f.nc, K, id, { type: "Increment", by: 1 }, 10_000)))).every((r) => r.ok),
+    "every entity answered",
+  );
   b.proc.kill("SIGKILL");
-  await eventually("node-b gone", async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 1, { timeoutMs: 10_000 });
-  await eventually("every entity answers from node-a", async () => (await Promise.all(ids.map((id) => count(f.nc, id).catch(() => 0)))).every((n) => n >= 1), { timeoutMs: 20_000 });
+  await eventually(
+    "node-b gone",
+    async () => ((await admin(f.nc, "nodes", { type: "AdminTreeRequest" })).result as { live: string[] }).live.length === 1,
+    { timeoutMs: 10_000 },
+  );
+  await eventually(
+    "every entity answers from node-a",
+    async () => (await Promise.all(ids.map((id) => count(f.nc, id).catch(() => 0)))).every((n) => n >= 1),
+    { timeoutMs: 20_000 },
+  );
   for (const id of ids) t.equal(await count(f.nc, id), 1, `${id} kept its journaled count across the move`);
 });

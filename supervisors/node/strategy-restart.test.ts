@@ -19,7 +19,18 @@ const perQuote = (bomb: boolean): StrategyDefinition<Record<string, never>> => (
     isReady: () => true,
     onQuote(q, ctx) {
       if (bomb && q.bid === POISON_BID) throw new Error("strategy bug on 13.13");
-      return [{ kind: "submit", instrument: INSTRUMENT, side: "BUY", type: "LIMIT", price: fromNumber(10), quantity: fromNumber(1), timeInForce: "DAY", tag: `q${ctx.nowUs}` }];
+      return [
+        {
+          kind: "submit",
+          instrument: INSTRUMENT,
+          side: "BUY",
+          type: "LIMIT",
+          price: fromNumber(10),
+          quantity: fromNumber(1),
+          timeInForce: "DAY",
+          tag: `q${ctx.nowUs}`,
+        },
+      ];
     },
   }),
 });
@@ -44,7 +55,13 @@ const strategyKind = defineKind({
 t.test("a strategy that throws is restarted by its supervisor while the other strategy keeps trading", async (t) => {
   const f = await startTestServers(t);
   const lifecycle: LifecycleEvent[] = [];
-  const tree = new ActorTree([strategyKind], { nc: f.nc, store: f.store, clock: systemClock, log: createLogger({ level: "error" }), onLifecycle: (e) => lifecycle.push(e) });
+  const tree = new ActorTree([strategyKind], {
+    nc: f.nc,
+    store: f.store,
+    clock: systemClock,
+    log: createLogger({ level: "error" }),
+    onLifecycle: (e) => lifecycle.push(e),
+  });
   await tree.start();
   t.teardown(() => tree.stop());
   await tree.spawn("strategy", "bomb");
@@ -58,7 +75,17 @@ t.test("a strategy that throws is restarted by its supervisor while the other st
   let seq = 0;
   const quote = async (bid: number) => {
     seq++;
-    const { data, headers } = encodeMessage({ type: "Quote", instrument: INSTRUMENT, bid, bidSize: fromNumber(5), ask: bid + fromNumber(0.02), askSize: fromNumber(5), seq, tsEvent: seq, tsInit: seq });
+    const { data, headers } = encodeMessage({
+      type: "Quote",
+      instrument: INSTRUMENT,
+      bid,
+      bidSize: fromNumber(5),
+      ask: bid + fromNumber(0.02),
+      askSize: fromNumber(5),
+      seq,
+      tsEvent: seq,
+      tsInit: seq,
+    });
     f.nc.publish(subjects.md("quote", { venue: "SIMX", symbol: "X1" }), data, { headers });
     await f.nc.flush();
   };
@@ -73,11 +100,20 @@ t.test("a strategy that throws is restarted by its supervisor while the other st
   const before = { bomb: count("bomb"), steady: count("steady") };
   await quote(POISON_BID);
   await eventually("the bomb restarted by its supervisor", () => lifecycle.some((e) => e.type === "restarted" && e.id === "bomb"));
-  t.ok(lifecycle.some((e) => e.type === "failed" && e.id === "bomb" && /strategy bug/.test(e.error)), "its failure is reported with the error");
-  t.ok(await eventually("the steady strategy's order on the poison quote", () => count("steady") > before.steady), "the poison quote still reached the steady strategy");
+  t.ok(
+    lifecycle.some((e) => e.type === "failed" && e.id === "bomb" && /strategy bug/.test(e.error)),
+    "its failure is reported with the error",
+  );
+  t.ok(
+    await eventually("the steady strategy's order on the poison quote", () => count("steady") > before.steady),
+    "the poison quote still reached the steady strategy",
+  );
   await eventually("both trading after the restart", async () => {
     await quote(fromNumber(10.5));
     return count("bomb") > before.bomb && count("steady") > before.steady + 1;
   });
-  t.notOk(lifecycle.some((e) => e.id === "steady" && e.type !== "started"), "the steady strategy never failed or restarted");
+  t.notOk(
+    lifecycle.some((e) => e.id === "steady" && e.type !== "started"),
+    "the steady strategy never failed or restarted",
+  );
 });

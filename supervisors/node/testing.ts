@@ -29,17 +29,27 @@ export function startNodeProcess(
 ): NodeProcess {
   const proc = spawn(process.execPath, [...nodeFlags, "--import", "tsx", `${repoRoot}supervisors/node/main.ts`], {
     cwd: repoRoot,
-    env: { ...process.env, AM_NODE_ID: name, AM_START_INFRA: "false", AM_LOG_LEVEL: "info", AM_GATEWAY_PORT: "0", AM_CONSOLE_PORT: "0", AM_DEMO_INSTRUMENTS: "0", ...env },
+    env: {
+      ...process.env,
+      AM_NODE_ID: name,
+      AM_START_INFRA: "false",
+      AM_LOG_LEVEL: "info",
+      AM_GATEWAY_PORT: "0",
+      AM_CONSOLE_PORT: "0",
+      AM_DEMO_INSTRUMENTS: "0",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
   const waiters: { pattern: RegExp; resolve: (l: string) => void }[] = [];
   const onLine = (line: string) => {
     output.push(line);
-    for (const w of [...waiters]) if (w.pattern.test(line)) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(line);
-    }
+    for (const w of [...waiters])
+      if (w.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
   };
   createInterface({ input: proc.stdout! }).on("line", onLine);
   createInterface({ input: proc.stderr! }).on("line", onLine);
@@ -56,7 +66,13 @@ export function startNodeProcess(
       new Promise((resolve, reject) => {
         const seen = output.find((l) => pattern.test(l));
         if (seen) return resolve(seen);
-        const timer = setTimeout(() => reject(new Error(`node ${name}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${output.slice(-5).join("\n")}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`node ${name}: no line matching ${pattern} within ${timeoutMs} ms; last lines:\n${output.slice(-5).join("\n")}`),
+            ),
+          timeoutMs,
+        );
         waiters.push({
           pattern,
           resolve: (l) => {

@@ -9,10 +9,24 @@ import { fixedKinds, type HostedKinds } from "../runtime/kinds-module.ts";
 
 const def = (id: string, priceIncrement: number, lotSize: number): InstrumentDefinition => {
   const [symbol = "", venue = ""] = id.split(".");
-  return { id, symbol, venue, assetClass: AssetClass.Equity, currency: "USD", priceIncrement, lotSize, multiplier: 100_000_000, tradingHours: alwaysOpen };
+  return {
+    id,
+    symbol,
+    venue,
+    assetClass: AssetClass.Equity,
+    currency: "USD",
+    priceIncrement,
+    lotSize,
+    multiplier: 100_000_000,
+    tradingHours: alwaysOpen,
+  };
 };
 
-export const testInstruments = [def("AAPL.XNAS", 1_000_000, 100_000_000), def("IBM.XNYS", 10_000, 100_000_000), def("BTCUSDT.BINANCE", 1_000_000, 1)];
+export const testInstruments = [
+  def("AAPL.XNAS", 1_000_000, 100_000_000),
+  def("IBM.XNYS", 10_000, 100_000_000),
+  def("BTCUSDT.BINANCE", 1_000_000, 1),
+];
 
 export const createKinds = async (): Promise<HostedKinds> =>
   fixedKinds([

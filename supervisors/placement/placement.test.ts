@@ -20,10 +20,15 @@ async function platform(t: { teardown(fn: () => unknown): void }) {
   const log = createLogger({ level: "info", write: (l) => lines.push(l) });
   const hosted = new Set<string>();
   const placement = (node: string) =>
-    new Placement(nc, node, {
-      acquire: async (r: ActorRef) => void hosted.add(`${r.kind}/${r.id}`),
-      release: async (r: ActorRef) => void hosted.delete(`${r.kind}/${r.id}`),
-    }, log);
+    new Placement(
+      nc,
+      node,
+      {
+        acquire: async (r: ActorRef) => void hosted.add(`${r.kind}/${r.id}`),
+        release: async (r: ActorRef) => void hosted.delete(`${r.kind}/${r.id}`),
+      },
+      log,
+    );
   const consumers = async (bucket: string) => (await jsm.streams.info(`KV_${bucket}`)).state.consumer_count;
   return { nc, jsm, lines, hosted, placement, consumers };
 }
@@ -37,14 +42,22 @@ t.test("placement keeps one watch per bucket however many ticks run, and removes
   t.same(atStart, { nodes: 1, config: 1 }, "one consumer on each bucket it reads");
   // a tick every 300 ms: 4 s are more than a dozen ticks, each of which used to list both buckets
   await sleep(4_000);
-  t.same({ nodes: await p.consumers(buckets.nodes), config: await p.consumers(buckets.config) }, atStart, "no consumer was added by the ticks");
+  t.same(
+    { nodes: await p.consumers(buckets.nodes), config: await p.consumers(buckets.config) },
+    atStart,
+    "no consumer was added by the ticks",
+  );
   t.equal(p.hosted.size, 5, "the actors were placed here from the watched view");
   t.same(placement.liveNodes(), ["n1"]);
   await placement.unassign({ kind: "counter", id: "c0" });
   await sleep(1_000);
   t.notOk(p.hosted.has("counter/c0"), "an unassigned actor is released");
   await placement.stop();
-  t.same({ nodes: await p.consumers(buckets.nodes), config: await p.consumers(buckets.config) }, { nodes: 0, config: 0 }, "stop deletes its consumers");
+  t.same(
+    { nodes: await p.consumers(buckets.nodes), config: await p.consumers(buckets.config) },
+    { nodes: 0, config: 0 },
+    "stop deletes its consumers",
+  );
 });
 
 t.test("a node sees another node join and leave through its watch", async (t) => {
@@ -74,7 +87,10 @@ t.test("placement starts when earlier runs left the config bucket at its consume
   t.equal(await p.consumers(buckets.config), 3, "the bucket is at its limit");
   const placement = p.placement("n1");
   await placement.start();
-  t.ok(p.lines.some((l) => /consumer limit reached/.test(l) && /KV_am-config/.test(l)), "the clean-up is logged with the stream");
+  t.ok(
+    p.lines.some((l) => /consumer limit reached/.test(l) && /KV_am-config/.test(l)),
+    "the clean-up is logged with the stream",
+  );
   t.equal(await p.consumers(buckets.config), 1, "only the new watch remains");
   await placement.stop();
 });

@@ -85,7 +85,11 @@ export class Placement {
 
   async start(): Promise<void> {
     const kvm = new Kvm(this.nc);
-    [this.nodesKv, this.leasesKv, this.configKv] = await Promise.all([kvm.open(buckets.nodes), kvm.open(buckets.leases), kvm.open(buckets.config)]);
+    [this.nodesKv, this.leasesKv, this.configKv] = await Promise.all([
+      kvm.open(buckets.nodes),
+      kvm.open(buckets.leases),
+      kvm.open(buckets.config),
+    ]);
     await this.heartbeat();
     await withConsumerRoom(this.nc, this.node, this.log, () => this.nodesView.start());
     await withConsumerRoom(this.nc, this.node, this.log, () => this.actorsView.start());
@@ -244,7 +248,9 @@ export class Placement {
     if (this.transitions.has(key) && why !== "shutdown") return;
     this.transitions.add(key);
     try {
-      await this.hooks.release(ref, why).catch((e) => this.log.warn("actor stop failed", { actor: `${ref.kind}/${ref.id}`, error: errorMessage(e) }));
+      await this.hooks
+        .release(ref, why)
+        .catch((e) => this.log.warn("actor stop failed", { actor: `${ref.kind}/${ref.id}`, error: errorMessage(e) }));
       const h = this.held.get(key);
       this.held.delete(key);
       if (why !== "lease-lost" && h) await this.leasesKv.delete(key, { previousSeq: h.revision }).catch(() => {});

@@ -13,10 +13,19 @@ const log = createLogger({ level: "error" });
 async function ask(nc: NatsConnection, kind: string, id: string, message: Message) {
   const { data, headers } = encodeMessage(message);
   const reply = await nc.request(subjects.cmd(kind, id), data, { headers, timeout: 5_000 });
-  return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number; fired: number }; error?: { code: string; message: string } };
+  return decodeMessage(reply.data, reply.headers, true).message as unknown as {
+    ok: boolean;
+    result?: { count: number; fired: number };
+    error?: { code: string; message: string };
+  };
 }
 
-function host(kind: ActorKind, id: string, env: Omit<HostEnv, "onExit" | "clock" | "log">, onExit: HostEnv["onExit"] = (h) => void h.restart()) {
+function host(
+  kind: ActorKind,
+  id: string,
+  env: Omit<HostEnv, "onExit" | "clock" | "log">,
+  onExit: HostEnv["onExit"] = (h) => void h.restart(),
+) {
   return new ActorHost(kind, id, { ...env, clock: systemClock, log, onExit });
 }
 
@@ -56,7 +65,10 @@ t.test("a kind validating commands only hands its market data to the machine unc
   await h.incarnate();
   const big = encodeMessage({ type: "Increment", by: 2_000_000 });
   f.nc.publish(md, big.data, { headers: big.headers });
-  await eventually("the market data increment applied", async () => (await ask(f.nc, "counter-none", "v", { type: "GetCount" })).result?.count === 2_000_000 || undefined);
+  await eventually(
+    "the market data increment applied",
+    async () => (await ask(f.nc, "counter-none", "v", { type: "GetCount" })).result?.count === 2_000_000 || undefined,
+  );
   const bad = await ask(f.nc, "counter-none", "v", { type: "Increment", by: 2_000_000 });
   t.equal(bad.ok, false);
   t.equal(bad.error?.code, "invalid");
@@ -95,7 +107,10 @@ t.test("a snapshot actor stopped and started again on a new host resumes its sta
   const h2 = host(kind, "s", f);
   await h2.incarnate();
   t.same((await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result, { count: 3, fired: 0 });
-  const fired = await eventually("the re-armed timer", async () => (await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result?.fired === 1);
+  const fired = await eventually(
+    "the re-armed timer",
+    async () => (await ask(f.nc, "counter-snapshot", "s", { type: "GetCount" })).result?.fired === 1,
+  );
   t.ok(fired, "the after(300) transition fires on the new host");
   await h2.stop();
 });

@@ -1,7 +1,15 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import { type ActorKind, type Clock, type DomainEvent, type Emitted, errorMessage, RuntimeError, subjects } from "../../actors/contract/index.ts";
+import {
+  type ActorKind,
+  type Clock,
+  type DomainEvent,
+  type Emitted,
+  errorMessage,
+  RuntimeError,
+  subjects,
+} from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
@@ -88,7 +96,14 @@ export class ActorHost {
   status: HostStatus = "idle";
   snapshot: AnyMachineSnapshot | undefined;
   readonly mailbox: Mailbox<MailItem>;
-  readonly stats = { processed: 0, deadLettered: 0, busyRefusals: 0, restarts: 0, lastError: undefined as string | undefined, startedAt: 0 };
+  readonly stats = {
+    processed: 0,
+    deadLettered: 0,
+    busyRefusals: 0,
+    restarts: 0,
+    lastError: undefined as string | undefined,
+    startedAt: 0,
+  };
   private subs: Subscription[] = [];
   private timers = new Map<string, PendingTimer>();
   private journal: Journal | undefined;
@@ -147,7 +162,10 @@ export class ActorHost {
       this.journal = new Journal(this.env.nc, filter, (t) => subjects.evt(this.kind.name, this.id, t), `${this.kind.name}/${this.id}`);
     }
     this.outbox ??= new Outbox(this.env.nc, (f, error) => {
-      this.mailbox.offer({ subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } }, "accept");
+      this.mailbox.offer(
+        { subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } },
+        "accept",
+      );
       this.schedule();
     });
     if (!this.snapshot) {
@@ -192,13 +210,16 @@ export class ActorHost {
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
       this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
-      if (msg.reply && msg.subject.startsWith("am.cmd.")) this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
+      if (msg.reply && msg.subject.startsWith("am.cmd."))
+        this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
     const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
     // Market data without a reply subject does not keep its Msg: it would pin the connection's read buffer.
     const item: MailItem =
-      plane === "md" && !msg.reply ? { subject, event: decoded.message, md: true } : { subject, event: decoded.message, msg, md: plane === "md", cmd: plane === "cmd" };
+      plane === "md" && !msg.reply
+        ? { subject, event: decoded.message, md: true }
+        : { subject, event: decoded.message, msg, md: plane === "md", cmd: plane === "cmd" };
     if (decoded.envelope.correlationId) item.correlationId = decoded.envelope.correlationId;
     if (this.status === "stopped") {
       if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
@@ -206,7 +227,11 @@ export class ActorHost {
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
-      if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` } });
+      if (msg.reply && item.cmd)
+        this.respond(msg, {
+          ok: false,
+          error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` },
+        });
       return;
     }
     this.schedule();
@@ -281,7 +306,10 @@ export class ActorHost {
       if (!out) break;
       const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
       const stored = domain.length
-        ? journal.append(domain, (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers)
+        ? journal.append(
+            domain,
+            (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers,
+          )
         : journal.settled();
       this.snapshot = out.next;
       effects.push(
@@ -299,7 +327,8 @@ export class ActorHost {
 
   private appendFailed(item: MailItem, err: Error): void {
     // Not appended (or a second writer fenced us out): nothing from here on is committed; the incarnation ends.
-    if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+    if (item.msg?.reply && item.cmd)
+      this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
     this.snapshot = undefined; // reload from the journal on restart
     this.journal = undefined;
     if (this.status === "running") this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
@@ -317,8 +346,19 @@ export class ActorHost {
       return { next, emitted };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      this.deadLetter(item.subject, encodePayload(item.event), item.msg?.headers, `handler threw: ${err.message}`, "handler-threw", item.event.type);
-      if (item.msg?.reply && item.cmd) this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` } });
+      this.deadLetter(
+        item.subject,
+        encodePayload(item.event),
+        item.msg?.headers,
+        `handler threw: ${err.message}`,
+        "handler-threw",
+        item.event.type,
+      );
+      if (item.msg?.reply && item.cmd)
+        this.respond(item.msg, {
+          ok: false,
+          error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` },
+        });
       this.end(err);
       return undefined;
     } finally {
@@ -333,9 +373,14 @@ export class ActorHost {
       const p = a.params as Record<string, unknown> | undefined;
       if (a.type === "xstate.emit") emitted.push(p!.event as Emitted);
       else if (a.type === "xstate.raise" && p && typeof p.delay === "number") {
-        this.arm({ id: String(p.id ?? (p.event as { type: string }).type), event: p.event as { type: string }, dueUs: nowUs + p.delay * 1000 });
+        this.arm({
+          id: String(p.id ?? (p.event as { type: string }).type),
+          event: p.event as { type: string },
+          dueUs: nowUs + p.delay * 1000,
+        });
       } else if (a.type === "xstate.cancel" && p) this.disarm(String(p.sendId ?? p.id));
-      else if (!replay && typeof a.exec === "function" && !a.type.startsWith("xstate.")) (a.exec as (info: unknown, params: unknown) => void)(a.info, p);
+      else if (!replay && typeof a.exec === "function" && !a.type.startsWith("xstate."))
+        (a.exec as (info: unknown, params: unknown) => void)(a.info, p);
     }
     return replay ? [] : emitted;
   }
@@ -346,7 +391,8 @@ export class ActorHost {
     const forwards: Extract<Emitted, { type: "forward" }>[] = [];
     for (const e of emitted) {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
-      else if (e.type === "domain" && !journaled) this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
+      else if (e.type === "domain" && !journaled)
+        this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
       else if (e.type === "forward") forwards.push(e);
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
@@ -375,7 +421,11 @@ export class ActorHost {
     if (this.kind.persistence !== "snapshot") this.respond(msg, body, correlationId);
     else {
       this.snapshots.hold((e) =>
-        this.respond(msg, e ? { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key}: state not saved: ${e.message}` } } : body, correlationId),
+        this.respond(
+          msg,
+          e ? { ok: false, error: { code: RuntimeError.ActorFailed, message: `${this.key}: state not saved: ${e.message}` } } : body,
+          correlationId,
+        ),
       );
     }
   }
@@ -390,7 +440,14 @@ export class ActorHost {
     msg.respond(data, { headers });
   }
 
-  private deadLetter(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, reason: string, code: string, messageType?: string): void {
+  private deadLetter(
+    subject: string,
+    data: Uint8Array,
+    headers: MsgHdrs | undefined,
+    reason: string,
+    code: string,
+    messageType?: string,
+  ): void {
     this.stats.deadLettered++;
     const { data: body, headers: h } = encodeMessage({
       type: "DeadLetter",

@@ -10,13 +10,23 @@ import { eventually, startTestServers } from "../../test/testing.ts";
 async function ask(nc: NatsConnection, id: string, message: Message) {
   const { data, headers } = encodeMessage(message);
   const reply = await nc.request(subjects.cmd("counter-snapshot", id), data, { headers, timeout: 5_000 });
-  return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number }; error?: { code: string } };
+  return decodeMessage(reply.data, reply.headers, true).message as unknown as {
+    ok: boolean;
+    result?: { count: number };
+    error?: { code: string };
+  };
 }
 
 t.test("an actor that keeps failing is quarantined while its siblings keep counting, and release brings it back", async (t) => {
   const f = await startTestServers(t);
   const events: LifecycleEvent[] = [];
-  const tree = new ActorTree([counterKind("snapshot")], { nc: f.nc, store: f.store, clock: systemClock, log: createLogger({ level: "error" }), onLifecycle: (e) => events.push(e) });
+  const tree = new ActorTree([counterKind("snapshot")], {
+    nc: f.nc,
+    store: f.store,
+    clock: systemClock,
+    log: createLogger({ level: "error" }),
+    onLifecycle: (e) => events.push(e),
+  });
   await tree.start();
   t.teardown(() => tree.stop());
   await tree.spawn("counter-snapshot", "bad");

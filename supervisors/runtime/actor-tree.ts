@@ -100,7 +100,9 @@ export class ActorTree {
             periodMs: spec.periodMs,
             backoff: { minMs: spec.backoffMinMs, maxMs: spec.backoffMaxMs, factor: 2, jitter: 0.2, resetAfterMs: spec.periodMs },
             onEvent: (e) => this.onActorEvent(kind, id, host, e),
-            children: [{ id: "incarnation", type: "worker", restart: spec.restart, shutdownMs: 5_000, start: () => incarnationChild(host, first) }],
+            children: [
+              { id: "incarnation", type: "worker", restart: spec.restart, shutdownMs: 5_000, start: () => incarnationChild(host, first) },
+            ],
           });
           await actorSup.start();
           actorSup.onExit((reason) => this.onActorSupervisorExit(kind, id, host, reason));
@@ -156,7 +158,12 @@ export class ActorTree {
   isRunning(kind: string, id: string): boolean {
     const region = this.regions.get(kind);
     if (region) return region.owns(id);
-    return this.kindSupervisors.get(kind)?.whichChildren().some((c) => c.id === id && c.status !== "stopped") ?? false;
+    return (
+      this.kindSupervisors
+        .get(kind)
+        ?.whichChildren()
+        .some((c) => c.id === id && c.status !== "stopped") ?? false
+    );
   }
 
   async stopActor(kind: string, id: string): Promise<void> {
@@ -199,7 +206,10 @@ export class ActorTree {
   describe(kind: string, id: string): Record<string, unknown> | undefined {
     const key = `${kind}/${id}`;
     const host = this.hosts.get(key);
-    const shard = this.regions.get(kind)?.describe().find((d) => d.id === id);
+    const shard = this.regions
+      .get(kind)
+      ?.describe()
+      .find((d) => d.id === id);
     if (shard) return shard;
     if (!host) return this.quarantined.has(key) ? { kind, id, status: "quarantined", reason: this.quarantined.get(key) } : undefined;
     return { ...host.describe(), ...(this.quarantined.has(key) ? { status: "quarantined", reason: this.quarantined.get(key) } : {}) };
@@ -212,7 +222,9 @@ export class ActorTree {
       actors: [
         ...[...this.hosts.values()].filter((h) => h.kind.name === kind).map((h) => h.describe()),
         ...(this.regions.get(kind)?.describe() ?? []),
-        ...[...this.quarantined.entries()].filter(([k]) => k.startsWith(`${kind}/`)).map(([k, reason]) => ({ kind, id: k.slice(kind.length + 1), status: "quarantined", reason })),
+        ...[...this.quarantined.entries()]
+          .filter(([k]) => k.startsWith(`${kind}/`))
+          .map(([k, reason]) => ({ kind, id: k.slice(kind.length + 1), status: "quarantined", reason })),
       ],
     }));
   }

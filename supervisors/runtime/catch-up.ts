@@ -10,7 +10,12 @@ import { streams } from "../../infra/nats/resources.ts";
  * read back from the event stream in order. The actor must treat them idempotently (a risk book de-duplicates
  * fills by execId and ignores closes of orders it no longer holds).
  */
-export async function* missedEvents(nc: NatsConnection, subjects: string[], lastJournalSeq: number, overlapMs: number): AsyncGenerator<{ subject: string; message: Message }> {
+export async function* missedEvents(
+  nc: NatsConnection,
+  subjects: string[],
+  lastJournalSeq: number,
+  overlapMs: number,
+): AsyncGenerator<{ subject: string; message: Message }> {
   if (lastJournalSeq <= 0 || subjects.length === 0) return;
   const jsm = await jetstreamManager(nc);
   const last = await jsm.streams.getMessage(streams.events, { seq: lastJournalSeq }).catch(() => null);

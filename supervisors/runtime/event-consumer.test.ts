@@ -7,48 +7,59 @@ import { ActorHost } from "./actor-host.ts";
 import { counterKind } from "./testing/counter-kind.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 
-t.test("an actor consuming another actor's journaled events never answers the journal append: the writer gets the stream's acknowledgement", async (t) => {
-  const f = await startTestServers(t);
-  const kind = { ...counterKind("none", "counter-listener"), consumes: () => [subjects.evtAll("source")] };
-  const h = new ActorHost(kind, "l", { ...f, clock: systemClock, log: createLogger({ level: "error" }) });
-  await h.incarnate();
-  const js = jetstream(f.nc);
-  for (let i = 0; i < 20; i++) {
+t.test(
+  "an actor consuming another actor's journaled events never answers the journal append: the writer gets the stream's acknowledgement",
+  async (t) => {
+    const f = await startTestServers(t);
+    const kind = { ...counterKind("none", "counter-listener"), consumes: () => [subjects.evtAll("source")] };
+    const h = new ActorHost(kind, "l", { ...f, clock: systemClock, log: createLogger({ level: "error" }) });
+    await h.incarnate();
+    const js = jetstream(f.nc);
+    for (let i = 0; i < 20; i++) {
+      const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+      // A JetStream publish is a request: only the stream may answer it (a JSON PubAck).
+      const ack = await js.publish(subjects.evt("source", "s1", "Increment"), data, { headers });
+      t.ok(ack.seq > 0, `append ${i} acknowledged by the stream`);
+    }
+    // Every answer the writer's request gets: exactly one, the stream's.
     const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
-    // A JetStream publish is a request: only the stream may answer it (a JSON PubAck).
-    const ack = await js.publish(subjects.evt("source", "s1", "Increment"), data, { headers });
-    t.ok(ack.seq > 0, `append ${i} acknowledged by the stream`);
-  }
-  // Every answer the writer's request gets: exactly one, the stream's.
-  const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
-  const answers: string[] = [];
-  for await (const m of await f.nc.requestMany(subjects.evt("source", "s1", "Increment"), data, { headers, maxWait: 500 })) answers.push(new TextDecoder().decode(m.data));
-  t.equal(answers.length, 1, "one answer to the append");
-  t.match(answers[0], /"seq"/, "the stream's PubAck");
-  await eventually("the listener saw every event", () => h.stats.processed === 21);
-  await h.stop();
-});
+    const answers: string[] = [];
+    for await (const m of await f.nc.requestMany(subjects.evt("source", "s1", "Increment"), data, { headers, maxWait: 500 }))
+      answers.push(new TextDecoder().decode(m.data));
+    t.equal(answers.length, 1, "one answer to the append");
+    t.match(answers[0], /"seq"/, "the stream's PubAck");
+    await eventually("the listener saw every event", () => h.stats.processed === 21);
+    await h.stop();
+  },
+);
 
-t.test("an event-sourced actor restored after a stop catches up on the events it consumes that were published while it was down", async (t) => {
-  const f = await startTestServers(t);
-  const kind = { ...counterKind("event-sourced", "counter-catchup"), consumes: () => [subjects.evtAll("feeder")], catchUp: { subjects: () => [subjects.evtAll("feeder")], overlapMs: 0 } };
-  const env = { ...f, clock: systemClock, log: createLogger({ level: "error" }) };
-  const count = (h: ActorHost) => (h.snapshot?.context as { count: number } | undefined)?.count;
-  const js = jetstream(f.nc);
-  const append = async () => {
-    const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
-    await js.publish(subjects.evt("feeder", "f1", "Increment"), data, { headers });
-  };
-  const first = new ActorHost(kind, "c", env);
-  await first.incarnate();
-  for (let i = 0; i < 3; i++) await append();
-  await eventually("three events counted live", () => count(first) === 3);
-  await first.stop();
-  for (let i = 0; i < 4; i++) await append(); // nobody listening
-  const second = new ActorHost(kind, "c", env);
-  await second.incarnate();
-  await eventually("the four missed events caught up, none twice", () => count(second) === 7, { timeoutMs: 10_000 });
-  await new Promise((r) => setTimeout(r, 300));
-  t.equal(count(second), 7);
-  await second.stop();
-});
+t.test(
+  "an event-sourced actor restored after a stop catches up on the events it consumes that were published while it was down",
+  async (t) => {
+    const f = await startTestServers(t);
+    const kind = {
+      ...counterKind("event-sourced", "counter-catchup"),
+      consumes: () => [subjects.evtAll("feeder")],
+      catchUp: { subjects: () => [subjects.evtAll("feeder")], overlapMs: 0 },
+    };
+    const env = { ...f, clock: systemClock, log: createLogger({ level: "error" }) };
+    const count = (h: ActorHost) => (h.snapshot?.context as { count: number } | undefined)?.count;
+    const js = jetstream(f.nc);
+    const append = async () => {
+      const { data, headers } = encodeMessage({ type: "Increment", by: 1 });
+      await js.publish(subjects.evt("feeder", "f1", "Increment"), data, { headers });
+    };
+    const first = new ActorHost(kind, "c", env);
+    await first.incarnate();
+    for (let i = 0; i < 3; i++) await append();
+    await eventually("three events counted live", () => count(first) === 3);
+    await first.stop();
+    for (let i = 0; i < 4; i++) await append(); // nobody listening
+    const second = new ActorHost(kind, "c", env);
+    await second.incarnate();
+    await eventually("the four missed events caught up, none twice", () => count(second) === 7, { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 300));
+    t.equal(count(second), 7);
+    await second.stop();
+  },
+);

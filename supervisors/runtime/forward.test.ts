@@ -17,7 +17,12 @@ defineMessage("PlaceCount", 1, z.object({ id: z.string() }), "Test: journal a pl
 defineMessage("CountPlaced", 1, z.object({ id: z.string(), tsEvent: z.number(), tsInit: z.number() }), "Test: a placement was journaled.");
 
 const target = defineKind({ ...counterKind("event-sourced", "counter-fw"), sharding: { shards: 2 } });
-const forwardTo = (id: string): Forward => ({ type: "forward", key: id, subject: subjects.cmd(target.name, id), message: { type: "Increment", by: 1 } });
+const forwardTo = (id: string): Forward => ({
+  type: "forward",
+  key: id,
+  subject: subjects.cmd(target.name, id),
+  message: { type: "Increment", by: 1 },
+});
 
 /** A tiny "book": journals CountPlaced, forwards an Increment to the counter entity, and lists its placements as its outbox. */
 const placer = defineKind({
@@ -26,7 +31,10 @@ const placer = defineKind({
   machine: setup({
     types: {} as {
       context: { placed: string[]; refused: string[] };
-      events: { type: "PlaceCount"; id: string; nowUs: number } | { type: "CountPlaced"; id: string } | { type: "ForwardRefused"; key: string };
+      events:
+        | { type: "PlaceCount"; id: string; nowUs: number }
+        | { type: "CountPlaced"; id: string }
+        | { type: "ForwardRefused"; key: string };
       emitted: Emitted;
     },
   }).createMachine({
@@ -34,7 +42,10 @@ const placer = defineKind({
     on: {
       PlaceCount: {
         actions: [
-          emit(({ event }) => ({ type: "domain" as const, event: { type: "CountPlaced", id: event.id, tsEvent: event.nowUs, tsInit: event.nowUs } })),
+          emit(({ event }) => ({
+            type: "domain" as const,
+            event: { type: "CountPlaced", id: event.id, tsEvent: event.nowUs, tsInit: event.nowUs },
+          })),
           emit(({ event }) => forwardTo(event.id)),
           emit({ type: "reply" as const, ok: true as const, result: { placed: true } }),
           assign({ placed: ({ context, event }) => [...context.placed, event.id] }),
@@ -50,7 +61,11 @@ const placer = defineKind({
 async function ask(nc: NatsConnection, kind: string, id: string, message: Message, timeout = 10_000) {
   const { data, headers } = encodeMessage(message);
   const reply = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
-  return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number }; error?: { code: string } };
+  return decodeMessage(reply.data, reply.headers, true).message as unknown as {
+    ok: boolean;
+    result?: { count: number };
+    error?: { code: string };
+  };
 }
 
 const hostOf = (nc: NatsConnection, store: ConstructorParameters<typeof ActorHost>[2]["store"]) =>
@@ -91,5 +106,9 @@ t.test("a forward in flight when its actor stopped is sent again from the outbox
   const again = hostOf(f.nc, f.store);
   t.teardown(() => again.stop());
   await again.incarnate();
-  await eventually("the restored actor's outbox reached the target", async () => (await ask(f.nc, target.name, "o-2", { type: "GetCount" })).result?.count === 1, { timeoutMs: 10_000 });
+  await eventually(
+    "the restored actor's outbox reached the target",
+    async () => (await ask(f.nc, target.name, "o-2", { type: "GetCount" })).result?.count === 1,
+    { timeoutMs: 10_000 },
+  );
 });

@@ -1,4 +1,11 @@
-import { type AnyActorScope, type AnyMachineSnapshot, type AnyStateMachine, createActor, type ExecutableActionObject, type EventObject } from "xstate";
+import {
+  type AnyActorScope,
+  type AnyMachineSnapshot,
+  type AnyStateMachine,
+  createActor,
+  type ExecutableActionObject,
+  type EventObject,
+} from "xstate";
 
 /**
  * XState's pure `transition()` and `initialTransition()`, with one actor scope per stepper instead of one per call.

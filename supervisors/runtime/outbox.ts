@@ -13,7 +13,14 @@ interface Entry {
 }
 
 /** Codes that say the target could not take the message now (not that it refused it): ask again. */
-const transient = new Set<string>([RuntimeError.Busy, RuntimeError.ActorFailed, RuntimeError.Stopped, RuntimeError.NotHere, RuntimeError.NotRunning, RuntimeError.Quarantined]);
+const transient = new Set<string>([
+  RuntimeError.Busy,
+  RuntimeError.ActorFailed,
+  RuntimeError.Stopped,
+  RuntimeError.NotHere,
+  RuntimeError.NotRunning,
+  RuntimeError.Quarantined,
+]);
 
 /**
  * An actor's forwards awaiting their target's answer. Each is requested at once, and again every `retryMs` while
@@ -55,30 +62,37 @@ export class Outbox {
   private request(e: Entry): void {
     e.inFlight = true;
     const { data, headers } = encodeMessage(e.forward.message as Message);
-    sharedInbox(this.nc).request(e.forward.subject, data, headers, this.timeoutMs).then(
-      (m) => {
-        let answer: { ok?: boolean; error?: ReplyError };
-        try {
-          answer = decodeMessage(m.data, m.headers, false).message as { ok?: boolean; error?: ReplyError };
-        } catch {
-          answer = { ok: false, error: { code: RuntimeError.Invalid, message: `${e.forward.subject} answered something that is not a Reply` } };
-        }
-        if (this.entries.get(e.forward.key) !== e) return;
-        if (!answer.ok && transient.has(answer.error?.code ?? "")) {
+    sharedInbox(this.nc)
+      .request(e.forward.subject, data, headers, this.timeoutMs)
+      .then(
+        (m) => {
+          let answer: { ok?: boolean; error?: ReplyError };
+          try {
+            answer = decodeMessage(m.data, m.headers, false).message as { ok?: boolean; error?: ReplyError };
+          } catch {
+            answer = {
+              ok: false,
+              error: { code: RuntimeError.Invalid, message: `${e.forward.subject} answered something that is not a Reply` },
+            };
+          }
+          if (this.entries.get(e.forward.key) !== e) return;
+          if (!answer.ok && transient.has(answer.error?.code ?? "")) {
+            e.inFlight = false;
+            return;
+          }
+          this.entries.delete(e.forward.key);
+          this.idle();
+          const refusal = answer.ok
+            ? undefined
+            : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
+          for (const s of e.waiting) s(refusal);
+          if (refusal) this.onRefused(e.forward, refusal);
+        },
+        () => {
+          // no answer (target absent or slow): the timer asks again
           e.inFlight = false;
-          return;
-        }
-        this.entries.delete(e.forward.key);
-        this.idle();
-        const refusal = answer.ok ? undefined : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
-        for (const s of e.waiting) s(refusal);
-        if (refusal) this.onRefused(e.forward, refusal);
-      },
-      () => {
-        // no answer (target absent or slow): the timer asks again
-        e.inFlight = false;
-      },
-    );
+        },
+      );
   }
 
   private idle(): void {

@@ -59,7 +59,8 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
     t.settle(snapshot, journal.lastSeq);
     if (journal.count > 0) fresh = false;
     if (kind.catchUp) {
-      for await (const m of missedEvents(env.nc, kind.catchUp.subjects(t.id), journal.lastSeq, kind.catchUp.overlapMs)) t.enqueue(m.subject, m.message);
+      for await (const m of missedEvents(env.nc, kind.catchUp.subjects(t.id), journal.lastSeq, kind.catchUp.overlapMs))
+        t.enqueue(m.subject, m.message);
     }
   }
   if (fresh && kind.startWith) t.enqueue("start", { ...kind.startWith });

@@ -12,7 +12,13 @@ export interface PendingTimer {
 }
 
 /** The stored form of an actor's committed state: plain data only (msgpack carries no classes or Maps). */
-export function toStored(kind: ActorKind, snapshot: AnyMachineSnapshot, seq: number, count: number, timers: Iterable<PendingTimer>): StoredSnapshot {
+export function toStored(
+  kind: ActorKind,
+  snapshot: AnyMachineSnapshot,
+  seq: number,
+  count: number,
+  timers: Iterable<PendingTimer>,
+): StoredSnapshot {
   // XState types a persisted snapshot as Snapshot<unknown>; a machine's persisted form always has value and context.
   const p = kind.machine.getPersistedSnapshot(snapshot) as unknown as { value: unknown; context: unknown };
   const context = kind.persist ? kind.persist.toPlain(p.context) : p.context;
@@ -82,7 +88,9 @@ export class SnapshotWriter {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.save().catch((e) => this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: errorMessage(e) }));
+      void this.save().catch((e) =>
+        this.log.warn("snapshot save failed", { actor: `${this.kind.name}/${this.id}`, error: errorMessage(e) }),
+      );
     }, this.kind.snapshotEveryMs ?? 1_000);
     this.timer.unref?.();
   }

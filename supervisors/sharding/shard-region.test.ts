@@ -34,21 +34,29 @@ async function footprint(nc: NatsConnection) {
   return { consumers, revisions };
 }
 
-t.test("an entity activates on its shard's owner with no KV write and no consumer, and comes back from its journal after passivating", async (t) => {
-  const f = await startTestServers(t);
-  const r = region(f.nc, f.store);
-  t.teardown(() => r.stop());
-  for (let n = 0; n < 4; n++) await r.own(shardName(n));
-  const before = await footprint(f.nc);
-  const ids = ["e-1", "e-2", "e-3", "e-4", "e-5"];
-  for (const id of ids) t.equal((await ask(f.nc, id, { type: "Increment", by: 3 })).ok, true, `${id} answered by the entity its first command activated`);
-  const after = await footprint(f.nc);
-  t.equal(after.consumers, before.consumers, "no consumer was created");
-  t.same(after.revisions, before.revisions, "no KV bucket was written");
-  t.equal(r.stats.activated, ids.length);
-  await eventually("idle entities passivated", () => ids.every((id) => r.entity(id) === undefined), { timeoutMs: 5_000 });
-  t.same((await ask(f.nc, "e-1", { type: "GetCount" })).result, { count: 3, fired: 0 }, "a passivated entity is rebuilt from its journal");
-});
+t.test(
+  "an entity activates on its shard's owner with no KV write and no consumer, and comes back from its journal after passivating",
+  async (t) => {
+    const f = await startTestServers(t);
+    const r = region(f.nc, f.store);
+    t.teardown(() => r.stop());
+    for (let n = 0; n < 4; n++) await r.own(shardName(n));
+    const before = await footprint(f.nc);
+    const ids = ["e-1", "e-2", "e-3", "e-4", "e-5"];
+    for (const id of ids)
+      t.equal((await ask(f.nc, id, { type: "Increment", by: 3 })).ok, true, `${id} answered by the entity its first command activated`);
+    const after = await footprint(f.nc);
+    t.equal(after.consumers, before.consumers, "no consumer was created");
+    t.same(after.revisions, before.revisions, "no KV bucket was written");
+    t.equal(r.stats.activated, ids.length);
+    await eventually("idle entities passivated", () => ids.every((id) => r.entity(id) === undefined), { timeoutMs: 5_000 });
+    t.same(
+      (await ask(f.nc, "e-1", { type: "GetCount" })).result,
+      { count: 3, fired: 0 },
+      "a passivated entity is rebuilt from its journal",
+    );
+  },
+);
 
 t.test("a shard's commands reach only its owner; another process ignores them", async (t) => {
   const f = await startTestServers(t);
@@ -89,8 +97,15 @@ t.test("two owners of one shard cannot both append: the journal's fence stops th
   const totals: number[] = [];
   const it = await jsm.direct.getBatch(streams.events, { seq: 1, next_by_subj: subjects.evtOf(kind.name, id), batch: 100 });
   for await (const m of it) totals.push((decodeMessage(m.data, m.header, false).message as unknown as { total: number }).total);
-  t.same(totals, totals.map((_, i) => i + 1), `every journaled total follows the one before (no two writers interleaved): ${totals.join(",")}`);
+  t.same(
+    totals,
+    totals.map((_, i) => i + 1),
+    `every journaled total follows the one before (no two writers interleaved): ${totals.join(",")}`,
+  );
   t.ok(totals.length >= 6, "every command was journaled by at least one owner");
   const fenced = [a.entity(id), b.entity(id)].map((h) => h?.stats.restarts ?? 0);
-  t.ok(fenced.some((n) => n > 0), `an owner behind the journal was fenced and reloaded (restarts ${fenced.join(", ")})`);
+  t.ok(
+    fenced.some((n) => n > 0),
+    `an owner behind the journal was fenced and reloaded (restarts ${fenced.join(", ")})`,
+  );
 });

@@ -75,7 +75,8 @@ export class ShardRegion {
 
   private shardOfName(name: string): number {
     const n = shardNumber(name, this.spec.shards);
-    if (n === undefined) throw new Error(`${this.kind.name}/${name}: not a shard of ${this.kind.name} (shard-00 … ${shardName(this.spec.shards - 1)})`);
+    if (n === undefined)
+      throw new Error(`${this.kind.name}/${name}: not a shard of ${this.kind.name} (shard-00 … ${shardName(this.spec.shards - 1)})`);
     return n;
   }
 
@@ -163,11 +164,13 @@ export class ShardRegion {
 
   /** What operators see: shards served here and the entities active now. */
   describe(): Record<string, unknown>[] {
-    return [...this.owned].sort((a, b) => a - b).map((n) => ({
-      kind: this.kind.name,
-      id: shardName(n),
-      status: "running",
-      entities: [...this.entities.values()].filter((e) => e.shard === n).length,
-    }));
+    return [...this.owned]
+      .sort((a, b) => a - b)
+      .map((n) => ({
+        kind: this.kind.name,
+        id: shardName(n),
+        status: "running",
+        entities: [...this.entities.values()].filter((e) => e.shard === n).length,
+      }));
   }
 }

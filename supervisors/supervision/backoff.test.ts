@@ -19,11 +19,16 @@ t.test("jitter takes up to its fraction off the delay, never more, never adding"
   t.equal(backoffDelay({ ...policy, jitter: 0.5 }, 3, 0), 400);
   t.equal(backoffDelay({ ...policy, jitter: 0.5 }, 3, 0.5), 300);
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 0.999, noNaN: true }), (n, jitter, r) => {
-      const base = backoffDelay(policy, n, 0);
-      const delay = backoffDelay({ ...policy, jitter }, n, r);
-      return delay <= base && delay >= Math.floor(base * (1 - jitter)) && delay <= policy.maxMs;
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.double({ min: 0, max: 1, noNaN: true }),
+      fc.double({ min: 0, max: 0.999, noNaN: true }),
+      (n, jitter, r) => {
+        const base = backoffDelay(policy, n, 0);
+        const delay = backoffDelay({ ...policy, jitter }, n, r);
+        return delay <= base && delay >= Math.floor(base * (1 - jitter)) && delay <= policy.maxMs;
+      },
+    ),
   );
 });
 

@@ -117,10 +117,10 @@ t.test("whichChildren reports each child's state, restarts and last error", asyn
 
 t.test("a child spec is validated when the supervisor is made", async (t) => {
   const kids = new FakeChildren();
-  t.throws(
-    () => new Supervisor({ name: "root", strategy: "one_for_one", children: [kids.spec("a"), kids.spec("a")] }),
-    { code: "invalid_option", message: /unique by id, got a/ },
-  );
+  t.throws(() => new Supervisor({ name: "root", strategy: "one_for_one", children: [kids.spec("a"), kids.spec("a")] }), {
+    code: "invalid_option",
+    message: /unique by id, got a/,
+  });
   t.throws(() => new Supervisor({ name: "root", strategy: "one_for_one", children: [kids.spec("a", { shutdownMs: -1 })] }), {
     code: "invalid_option",
     message: /child a shutdownMs/,

@@ -112,6 +112,9 @@ t.test("a dynamic supervisor past its intensity stops every child and exits", as
   }
   t.same(exit, restartIntensityExceeded);
   t.equal(kids.current("B.X").alive, false);
-  t.same(sup.whichChildren().map((c) => c.status), ["stopped", "stopped"]);
+  t.same(
+    sup.whichChildren().map((c) => c.status),
+    ["stopped", "stopped"],
+  );
   await t.rejects(sup.startChild("C.X", { venue: "X" }), { code: "not_running" });
 });

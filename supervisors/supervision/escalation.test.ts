@@ -43,13 +43,16 @@ for (const strategy of ["one_for_one", "one_for_all", "rest_for_one"] as const) 
     await sup.settled();
     t.same(kids.take(), ["exit a", "stop c", "stop b"]);
     t.same(exit, restartIntensityExceeded);
-    t.same(events.find((e) => e.type === "escalated"), {
-      type: "escalated",
-      supervisor: "root",
-      childId: "a",
-      restarts: 2,
-      periodMs: 5000,
-    });
+    t.same(
+      events.find((e) => e.type === "escalated"),
+      {
+        type: "escalated",
+        supervisor: "root",
+        childId: "a",
+        restarts: 2,
+        periodMs: 5000,
+      },
+    );
     t.equal(sup.countChildren().active, 0);
   });
 }
@@ -57,7 +60,14 @@ for (const strategy of ["one_for_one", "one_for_all", "rest_for_one"] as const) 
 t.test("restarts spread wider than the period never escalate", async (t) => {
   const scheduler = new ManualScheduler();
   const kids = new FakeChildren();
-  const sup = new Supervisor({ name: "root", strategy: "one_for_one", children: [kids.spec("a")], scheduler, maxRestarts: 1, periodMs: 1000 });
+  const sup = new Supervisor({
+    name: "root",
+    strategy: "one_for_one",
+    children: [kids.spec("a")],
+    scheduler,
+    maxRestarts: 1,
+    periodMs: 1000,
+  });
   await sup.start();
   for (let i = 0; i < 5; i++) {
     scheduler.advance(1001);
@@ -71,7 +81,13 @@ t.test("restarts spread wider than the period never escalate", async (t) => {
 t.test("a child that keeps failing to start runs the supervisor into its intensity", async (t) => {
   const kids = new FakeChildren();
   let exit: unknown;
-  const sup = new Supervisor({ name: "root", strategy: "one_for_one", children: [kids.spec("a"), kids.spec("b")], scheduler: new ManualScheduler(), maxRestarts: 3 });
+  const sup = new Supervisor({
+    name: "root",
+    strategy: "one_for_one",
+    children: [kids.spec("a"), kids.spec("b")],
+    scheduler: new ManualScheduler(),
+    maxRestarts: 3,
+  });
   sup.onExit((reason) => {
     exit = reason;
   });
@@ -97,8 +113,17 @@ t.test("a nested supervisor past its intensity is restarted by its parent with f
     onEvent,
     children: [
       kids.spec("feed"),
-      supervisorChild("instruments", () =>
-        new Supervisor({ name: "instruments", strategy: "one_for_one", scheduler, maxRestarts: 0, onEvent, children: [kids.spec("x"), kids.spec("y")] }),
+      supervisorChild(
+        "instruments",
+        () =>
+          new Supervisor({
+            name: "instruments",
+            strategy: "one_for_one",
+            scheduler,
+            maxRestarts: 0,
+            onEvent,
+            children: [kids.spec("x"), kids.spec("y")],
+          }),
       ),
     ],
   });
@@ -128,8 +153,9 @@ t.test("escalation climbs the tree until the root exits", async (t) => {
     maxRestarts: 0,
     children: [
       kids.spec("feed"),
-      supervisorChild("instruments", () =>
-        new Supervisor({ name: "instruments", strategy: "one_for_one", scheduler, maxRestarts: 0, children: [kids.spec("x")] }),
+      supervisorChild(
+        "instruments",
+        () => new Supervisor({ name: "instruments", strategy: "one_for_one", scheduler, maxRestarts: 0, children: [kids.spec("x")] }),
       ),
     ],
   });

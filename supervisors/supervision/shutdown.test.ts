@@ -122,7 +122,10 @@ t.test("stopping a tree stops the nested supervisor's children before the nested
     scheduler,
     children: [
       kids.spec("feed"),
-      supervisorChild("instruments", () => new Supervisor({ name: "instruments", strategy: "one_for_one", scheduler, children: [kids.spec("x"), kids.spec("y")] })),
+      supervisorChild(
+        "instruments",
+        () => new Supervisor({ name: "instruments", strategy: "one_for_one", scheduler, children: [kids.spec("x"), kids.spec("y")] }),
+      ),
       kids.spec("gateway"),
     ],
   });

@@ -1,6 +1,14 @@
 import { type BackoffPolicy, backoffDelay, immediateRestart, validateBackoff } from "./backoff.ts";
 import { type ChildHandle, type ChildSpec, type ExitReason, isAbnormalExit, RestartType, shouldRestart } from "./child.ts";
-import { type ChildCounts, type ChildInfo, type ChildRecord, childCounts, childInfo, newChildRecord, type PendingRestart } from "./child-record.ts";
+import {
+  type ChildCounts,
+  type ChildInfo,
+  type ChildRecord,
+  childCounts,
+  childInfo,
+  newChildRecord,
+  type PendingRestart,
+} from "./child-record.ts";
 import { SupervisionError, SupervisionErrorCode } from "./errors.ts";
 import { RestartIntensity } from "./restart-intensity.ts";
 import { type Scheduler, systemScheduler } from "./scheduler.ts";

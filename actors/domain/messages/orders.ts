@@ -32,10 +32,14 @@ export const SubmitOrder = defineMessage(
       const needsPrice = o.orderType === "LIMIT" || o.orderType === "STOP_LIMIT";
       const needsStop = o.orderType === "STOP" || o.orderType === "STOP_LIMIT";
       if (needsPrice && o.price === undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `required for ${o.orderType}` });
-      if (!needsPrice && o.price !== undefined) ctx.addIssue({ code: "custom", path: ["price"], message: `not allowed for ${o.orderType}` });
-      if (needsStop && o.stopPrice === undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `required for ${o.orderType}` });
-      if (!needsStop && o.stopPrice !== undefined) ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `not allowed for ${o.orderType}` });
-      if (o.timeInForce === "GTD" && o.expireAtUs === undefined) ctx.addIssue({ code: "custom", path: ["expireAtUs"], message: "required for GTD" });
+      if (!needsPrice && o.price !== undefined)
+        ctx.addIssue({ code: "custom", path: ["price"], message: `not allowed for ${o.orderType}` });
+      if (needsStop && o.stopPrice === undefined)
+        ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `required for ${o.orderType}` });
+      if (!needsStop && o.stopPrice !== undefined)
+        ctx.addIssue({ code: "custom", path: ["stopPrice"], message: `not allowed for ${o.orderType}` });
+      if (o.timeInForce === "GTD" && o.expireAtUs === undefined)
+        ctx.addIssue({ code: "custom", path: ["expireAtUs"], message: "required for GTD" });
       if (o.postOnly && o.orderType !== "LIMIT") ctx.addIssue({ code: "custom", path: ["postOnly"], message: "only for LIMIT orders" });
     }),
   "Open a new order.",

@@ -174,7 +174,18 @@ export type SetRiskLimits = MessageOf<typeof SetRiskLimits>;
 export const EngageKillSwitch = defineMessage(
   "EngageKillSwitch",
   1,
-  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book), by: who, reason: z.string().min(1).max(256), ...stamped }).refine((m) => (m.scope === KillSwitchScope.Strategy) === (m.strategy !== undefined), { path: ["strategy"], message: "required with scope STRATEGY, and only then" }),
+  z
+    .object({
+      strategy: z.string().min(1).max(64).optional(),
+      scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book),
+      by: who,
+      reason: z.string().min(1).max(256),
+      ...stamped,
+    })
+    .refine((m) => (m.scope === KillSwitchScope.Strategy) === (m.strategy !== undefined), {
+      path: ["strategy"],
+      message: "required with scope STRATEGY, and only then",
+    }),
   "Stop new orders of one strategy (STRATEGY), this book (BOOK) or all books (GLOBAL, broadcast to every book), and cancel the open ones.",
 );
 export type EngageKillSwitch = MessageOf<typeof EngageKillSwitch>;
@@ -182,7 +193,18 @@ export type EngageKillSwitch = MessageOf<typeof EngageKillSwitch>;
 export const ReleaseKillSwitch = defineMessage(
   "ReleaseKillSwitch",
   1,
-  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book), by: who, reason: z.string().max(256).optional(), ...stamped }).refine((m) => (m.scope === KillSwitchScope.Strategy) === (m.strategy !== undefined), { path: ["strategy"], message: "required with scope STRATEGY, and only then" }),
+  z
+    .object({
+      strategy: z.string().min(1).max(64).optional(),
+      scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]).default(KillSwitchScope.Book),
+      by: who,
+      reason: z.string().max(256).optional(),
+      ...stamped,
+    })
+    .refine((m) => (m.scope === KillSwitchScope.Strategy) === (m.strategy !== undefined), {
+      path: ["strategy"],
+      message: "required with scope STRATEGY, and only then",
+    }),
   "Allow new orders again.",
 );
 export type ReleaseKillSwitch = MessageOf<typeof ReleaseKillSwitch>;
@@ -206,7 +228,12 @@ export type RegisterInstrument = MessageOf<typeof RegisterInstrument>;
 export const GetRiskReport = defineMessage("GetRiskReport", 1, z.object({ ...stamped }), "Positions, P&L, exposure, limit usage and VaR.");
 export type GetRiskReport = MessageOf<typeof GetRiskReport>;
 
-export const GetRiskLimits = defineMessage("GetRiskLimits", 1, z.object({ ...stamped }), "The book's current limits (the shape SetRiskLimits takes).");
+export const GetRiskLimits = defineMessage(
+  "GetRiskLimits",
+  1,
+  z.object({ ...stamped }),
+  "The book's current limits (the shape SetRiskLimits takes).",
+);
 export type GetRiskLimits = MessageOf<typeof GetRiskLimits>;
 
 export const GetEquityCurve = defineMessage(
@@ -330,17 +357,38 @@ const alertFields = {
   ...stamped,
 };
 
-export const LimitWarning = defineMessage("LimitWarning", 1, z.object(alertFields), "A measure rose past a limit's warning level (once per crossing).");
+export const LimitWarning = defineMessage(
+  "LimitWarning",
+  1,
+  z.object(alertFields),
+  "A measure rose past a limit's warning level (once per crossing).",
+);
 export type LimitWarning = MessageOf<typeof LimitWarning>;
-export const LimitBreached = defineMessage("LimitBreached", 1, z.object(alertFields), "A measure rose past a limit's hard level (once per crossing).");
+export const LimitBreached = defineMessage(
+  "LimitBreached",
+  1,
+  z.object(alertFields),
+  "A measure rose past a limit's hard level (once per crossing).",
+);
 export type LimitBreached = MessageOf<typeof LimitBreached>;
-export const LimitCleared = defineMessage("LimitCleared", 1, z.object(alertFields), "A measure fell back below a level; `level` is the new one.");
+export const LimitCleared = defineMessage(
+  "LimitCleared",
+  1,
+  z.object(alertFields),
+  "A measure fell back below a level; `level` is the new one.",
+);
 export type LimitCleared = MessageOf<typeof LimitCleared>;
 
 export const KillSwitchEngaged = defineMessage(
   "KillSwitchEngaged",
   1,
-  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]), by: who, reason: z.string().min(1).max(256), ...stamped }),
+  z.object({
+    strategy: z.string().min(1).max(64).optional(),
+    scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]),
+    by: who,
+    reason: z.string().min(1).max(256),
+    ...stamped,
+  }),
   "New orders are denied until released.",
 );
 export type KillSwitchEngaged = MessageOf<typeof KillSwitchEngaged>;
@@ -348,7 +396,13 @@ export type KillSwitchEngaged = MessageOf<typeof KillSwitchEngaged>;
 export const KillSwitchReleased = defineMessage(
   "KillSwitchReleased",
   1,
-  z.object({ strategy: z.string().min(1).max(64).optional(), scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]), by: who, reason: z.string().max(256).optional(), ...stamped }),
+  z.object({
+    strategy: z.string().min(1).max(64).optional(),
+    scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]),
+    by: who,
+    reason: z.string().max(256).optional(),
+    ...stamped,
+  }),
   "New orders are allowed again.",
 );
 export type KillSwitchReleased = MessageOf<typeof KillSwitchReleased>;

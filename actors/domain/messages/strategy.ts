@@ -21,12 +21,7 @@ export const PauseStrategy = defineMessage(
 );
 export type PauseStrategy = MessageOf<typeof PauseStrategy>;
 
-export const ResumeStrategy = defineMessage(
-  "ResumeStrategy",
-  1,
-  z.object({ reason, ...stamped }),
-  "Resume a paused strategy.",
-);
+export const ResumeStrategy = defineMessage("ResumeStrategy", 1, z.object({ reason, ...stamped }), "Resume a paused strategy.");
 export type ResumeStrategy = MessageOf<typeof ResumeStrategy>;
 
 export const StopStrategy = defineMessage(

@@ -80,7 +80,13 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
       };
     }
     case "market":
-      return { side: o.buy ? Side.Buy : Side.Sell, type: OrderType.Market, quantity: o.lots * LOT, timeInForce: TimeInForce.Ioc, owner: owners[o.owner]! };
+      return {
+        side: o.buy ? Side.Buy : Side.Sell,
+        type: OrderType.Market,
+        quantity: o.lots * LOT,
+        timeInForce: TimeInForce.Ioc,
+        owner: owners[o.owner]!,
+      };
     case "stop":
       return {
         side: o.buy ? Side.Buy : Side.Sell,
@@ -109,7 +115,14 @@ interface Run {
 }
 
 const runFlow = (ops: Op[], stpMode: StpMode): Run => {
-  const e = new MatchingEngine({ instrument: "ACME.SIM", tickSize: TICK, lotSize: LOT, makerFeeBps: MAKER_BPS, takerFeeBps: TAKER_BPS, stpMode });
+  const e = new MatchingEngine({
+    instrument: "ACME.SIM",
+    tickSize: TICK,
+    lotSize: LOT,
+    makerFeeBps: MAKER_BPS,
+    takerFeeBps: TAKER_BPS,
+    stpMode,
+  });
   const ids: number[] = [];
   const crossedAfter: number[] = [];
   const priorityViolations: string[] = [];
@@ -203,7 +216,8 @@ t.test("every order's quantity is filled, resting, canceled, expired or rejected
             const cum = filled.get(ev.orderId)!;
             if (ev.cum !== cum) throw new Error(`order ${ev.orderId}: cum ${ev.cum} after fills summing to ${cum}`);
             if (ev.leaves !== qty.get(ev.orderId)! - cum) throw new Error(`order ${ev.orderId}: leaves ${ev.leaves} ≠ qty − cum`);
-            if ((ev.kind === MatchEventKind.Filled) !== (ev.leaves === 0)) throw new Error(`order ${ev.orderId}: ${ev.kind} with leaves ${ev.leaves}`);
+            if ((ev.kind === MatchEventKind.Filled) !== (ev.leaves === 0))
+              throw new Error(`order ${ev.orderId}: ${ev.kind} with leaves ${ev.leaves}`);
             break;
           }
           case MatchEventKind.Canceled:
@@ -244,7 +258,8 @@ t.test("fills pair up at the maker's price and fees are the exact bigint formula
         const tk = fills[i]!;
         const mk = fills[i + 1]!;
         if (tk.liquidity !== Liquidity.Taker || mk.liquidity !== Liquidity.Maker) throw new Error("fills come as taker, maker");
-        if (tk.tradeId !== mk.tradeId || tk.quantity !== mk.quantity || tk.price !== mk.price) throw new Error(`trade ${tk.tradeId} sides disagree`);
+        if (tk.tradeId !== mk.tradeId || tk.quantity !== mk.quantity || tk.price !== mk.price)
+          throw new Error(`trade ${tk.tradeId} sides disagree`);
         if (tk.side === mk.side) throw new Error(`trade ${tk.tradeId} has both sides ${tk.side}`);
         for (const [ev, rate] of [
           [tk, taker],
@@ -273,8 +288,10 @@ t.test("sequence numbers are gap-free and every maker fill is at the maker's res
       const limitOf = new Map<number, number>();
       events.forEach((ev, i) => {
         if (ev.seq !== i + 1) throw new Error(`event ${i} has seq ${ev.seq}`);
-        if (ev.kind === MatchEventKind.Accepted || ev.kind === MatchEventKind.Replaced || ev.kind === MatchEventKind.Triggered) limitOf.set(ev.orderId, ev.price);
-        if (ev.liquidity === Liquidity.Maker && ev.price !== limitOf.get(ev.orderId)) throw new Error(`maker ${ev.orderId} filled at ${ev.price}`);
+        if (ev.kind === MatchEventKind.Accepted || ev.kind === MatchEventKind.Replaced || ev.kind === MatchEventKind.Triggered)
+          limitOf.set(ev.orderId, ev.price);
+        if (ev.liquidity === Liquidity.Maker && ev.price !== limitOf.get(ev.orderId))
+          throw new Error(`maker ${ev.orderId} filled at ${ev.price}`);
       });
     }),
     { numRuns: 200 },

@@ -106,7 +106,10 @@ t.test("a FOK order that cannot fill in full is rejected before any fill", async
   t.equal(e.top().askQuantity, Q(2));
   const ok = run(e, () => e.submit(limit(Side.Buy, 102, 7, "t", { timeInForce: TimeInForce.Fok }), 3));
   t.equal(ok.at(-2)!.kind, MatchEventKind.Filled);
-  t.equal(ok.filter((x) => x.liquidity === Liquidity.Taker).reduce((s, x) => s + x.quantity, 0), Q(7));
+  t.equal(
+    ok.filter((x) => x.liquidity === Liquidity.Taker).reduce((s, x) => s + x.quantity, 0),
+    Q(7),
+  );
 });
 
 t.test("a FOK order does not count its own resting orders under self-trade prevention", async (t) => {
@@ -226,13 +229,19 @@ t.test("a replace cannot cut quantity to or below what has filled", async (t) =>
 
 t.test("a stop order waits off-book and becomes a market order when a trade reaches its stop price", async (t) => {
   const e = engine();
-  const stop = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(101), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" }, 1);
+  const stop = e.submit(
+    { side: Side.Buy, type: OrderType.Stop, stopPrice: P(101), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" },
+    1,
+  );
   t.equal(e.order(stop)!.pendingStop, true);
   t.equal(e.bestBid(), 0, "a pending stop is not in the book");
   e.submit(limit(Side.Sell, 100.5, 1, "m"), 2);
   e.submit(limit(Side.Sell, 102, 1, "m"), 2);
   const quiet = run(e, () => e.submit(market(Side.Buy, 1, "t"), 3));
-  t.notOk(quiet.some((x) => x.kind === MatchEventKind.Triggered), "a trade at 100.5 does not reach 101");
+  t.notOk(
+    quiet.some((x) => x.kind === MatchEventKind.Triggered),
+    "a trade at 100.5 does not reach 101",
+  );
   e.submit(limit(Side.Sell, 101, 1, "m"), 4);
   const evs = run(e, () => e.submit(market(Side.Buy, 1, "t"), 5));
   const trig = evs.findIndex((x) => x.kind === MatchEventKind.Triggered);
@@ -246,7 +255,15 @@ t.test("a stop order waits off-book and becomes a market order when a trade reac
 t.test("a stop-limit order triggered by a falling trade rests as a limit order", async (t) => {
   const e = engine();
   const stop = e.submit(
-    { side: Side.Sell, type: OrderType.StopLimit, stopPrice: P(99), price: P(98.5), quantity: Q(2), timeInForce: TimeInForce.Gtc, owner: "s" },
+    {
+      side: Side.Sell,
+      type: OrderType.StopLimit,
+      stopPrice: P(99),
+      price: P(98.5),
+      quantity: Q(2),
+      timeInForce: TimeInForce.Gtc,
+      owner: "s",
+    },
     1,
   );
   e.submit(limit(Side.Buy, 99, 1, "m"), 2);
@@ -268,7 +285,10 @@ t.test("a GTD order expires at expire() once its time has come and not before", 
   t.equal(e.bestBid(), 0);
   const late = run(e, () => e.submit(limit(Side.Buy, 100, 1, "a", { timeInForce: TimeInForce.Gtd, expireAtUs: 5 }), 10));
   t.equal(late[0]!.reason, MatchRejectReason.ExpireTimeInPast);
-  t.equal(run(e, () => e.submit(limit(Side.Buy, 100, 1, "a", { timeInForce: TimeInForce.Gtd }), 10))[0]!.reason, MatchRejectReason.ExpireTimeMissing);
+  t.equal(
+    run(e, () => e.submit(limit(Side.Buy, 100, 1, "a", { timeInForce: TimeInForce.Gtd }), 10))[0]!.reason,
+    MatchRejectReason.ExpireTimeMissing,
+  );
 });
 
 t.test("closing the session expires DAY orders and keeps GTC ones", async (t) => {
@@ -363,7 +383,10 @@ t.test("open orders are listed per owner, oldest first", async (t) => {
   const e = engine();
   const a1 = e.submit(limit(Side.Buy, 100, 1, "a"), 1);
   e.submit(limit(Side.Buy, 99, 1, "b"), 1);
-  const a2 = e.submit({ side: Side.Sell, type: OrderType.Stop, stopPrice: P(90), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "a" }, 1);
+  const a2 = e.submit(
+    { side: Side.Sell, type: OrderType.Stop, stopPrice: P(90), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "a" },
+    1,
+  );
   t.same(
     e.openOrders("a").map((o) => o.orderId),
     [a1, a2],
@@ -383,7 +406,9 @@ t.test("a stop already through the last trade triggers on arrival", async (t) =>
   e.submit(limit(Side.Sell, 100, 1, "m"), 1);
   e.submit(market(Side.Buy, 1, "t"), 2);
   e.submit(limit(Side.Sell, 100.5, 1, "m"), 3);
-  const evs = run(e, () => e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(99), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" }, 4));
+  const evs = run(e, () =>
+    e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(99), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" }, 4),
+  );
   t.same(kinds(evs), [MatchEventKind.Accepted, MatchEventKind.Triggered, MatchEventKind.Filled, MatchEventKind.Filled]);
 });
 
@@ -407,7 +432,10 @@ t.test("one stop's trade can trigger the next stop, lowest buy stop first", asyn
 
 t.test("replacing a stop price moves it in the trigger order", async (t) => {
   const e = engine();
-  const id = e.submit({ side: Side.Sell, type: OrderType.Stop, stopPrice: P(95), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" }, 1);
+  const id = e.submit(
+    { side: Side.Sell, type: OrderType.Stop, stopPrice: P(95), quantity: Q(1), timeInForce: TimeInForce.Gtc, owner: "s" },
+    1,
+  );
   e.submit(limit(Side.Buy, 98, 2, "m"), 2);
   e.submit(market(Side.Sell, 1, "t"), 3);
   t.equal(e.order(id)!.pendingStop, true, "a trade at 98 does not reach a sell stop at 95");
@@ -417,7 +445,10 @@ t.test("replacing a stop price moves it in the trigger order", async (t) => {
 
 t.test("a triggered FOK stop that cannot fill in full is canceled with its reason", async (t) => {
   const e = engine();
-  const id = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(5), timeInForce: TimeInForce.Fok, owner: "s" }, 1);
+  const id = e.submit(
+    { side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(5), timeInForce: TimeInForce.Fok, owner: "s" },
+    1,
+  );
   e.submit(limit(Side.Sell, 100, 2, "m"), 2);
   const evs = run(e, () => e.submit(market(Side.Buy, 1, "t"), 3));
   const mine = evs.filter((x) => x.orderId === id);
@@ -432,7 +463,10 @@ t.test("a triggered FOK stop that cannot fill in full is canceled with its reaso
 
 t.test("a GTD stop expires like any GTD order", async (t) => {
   const e = engine();
-  const id = e.submit({ side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(1), timeInForce: TimeInForce.Gtd, expireAtUs: 10, owner: "s" }, 1);
+  const id = e.submit(
+    { side: Side.Buy, type: OrderType.Stop, stopPrice: P(100), quantity: Q(1), timeInForce: TimeInForce.Gtd, expireAtUs: 10, owner: "s" },
+    1,
+  );
   t.same(
     run(e, () => e.expire(10)).map((x) => [x.kind, x.orderId]),
     [[MatchEventKind.Expired, id]],

@@ -2,7 +2,15 @@ import type { Price, Quantity } from "../../domain/fixed.ts";
 import { Side, type TradingStatus } from "../../domain/trading.ts";
 import { CancelReason, MatchRejectReason, StpMode } from "./codes.ts";
 import { feeRateCbps } from "./fees.ts";
-import { KIND_ACCEPTED, KIND_CANCEL_REJECTED, KIND_CANCELED, KIND_EXPIRED, KIND_REJECTED, type MatchEvent, MatchJournal } from "./journal.ts";
+import {
+  KIND_ACCEPTED,
+  KIND_CANCEL_REJECTED,
+  KIND_CANCELED,
+  KIND_EXPIRED,
+  KIND_REJECTED,
+  type MatchEvent,
+  MatchJournal,
+} from "./journal.ts";
 import { MatchLoop } from "./match-loop.ts";
 import {
   F_CUM,
@@ -185,7 +193,19 @@ export class MatchingEngine {
     pool.owner[s] = r.owner;
     pool.client[s] = r.clientOrderId;
     oi[s * 8 + I_STATE] = S_ACTIVE;
-    this.journal.order(KIND_ACCEPTED, nowUs, id, r.clientOrderId, r.owner, side, of[s * 8 + F_PRICE]!, r.quantity, r.quantity, 0, undefined);
+    this.journal.order(
+      KIND_ACCEPTED,
+      nowUs,
+      id,
+      r.clientOrderId,
+      r.owner,
+      side,
+      of[s * 8 + F_PRICE]!,
+      r.quantity,
+      r.quantity,
+      0,
+      undefined,
+    );
     if (tif === TIF_GTD) this.stops.addExpiry(s, id, r.expireAtUs!);
     if (type >= T_STOP) {
       oi[s * 8 + I_STATE] = S_STOP;
@@ -206,7 +226,19 @@ export class MatchingEngine {
       return false;
     }
     if (owner !== undefined && owner !== this.pool.owner[s]) {
-      this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner, this.pool.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, MatchRejectReason.NotOwner);
+      this.journal.order(
+        KIND_CANCEL_REJECTED,
+        nowUs,
+        orderId,
+        undefined,
+        owner,
+        this.pool.oi[s * 8 + I_SIDE]!,
+        0,
+        0,
+        0,
+        0,
+        MatchRejectReason.NotOwner,
+      );
       return false;
     }
     this.loop.unlinkLive(s);
@@ -263,7 +295,8 @@ export class MatchingEngine {
       this.loop.replaced(s, nowUs);
       return true;
     }
-    if ((oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.levels.crosses(side, price)) return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.PostOnlyWouldTake);
+    if ((oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0 && this.levels.crosses(side, price))
+      return this.refuse(orderId, s, owner, nowUs, MatchRejectReason.PostOnlyWouldTake);
     this.loop.unlinkLive(s);
     pool.setQuantity(s, qty);
     of[s * 8 + F_PRICE] = price;
@@ -276,7 +309,19 @@ export class MatchingEngine {
 
   /** Journals a refused replace; the order (if any) is unchanged. */
   private refuse(orderId: number, s: number, owner: string | undefined, nowUs: number, reason: MatchRejectReason): false {
-    this.journal.order(KIND_CANCEL_REJECTED, nowUs, orderId, undefined, owner ?? "", s < 0 ? 0 : this.pool.oi[s * 8 + I_SIDE]!, 0, 0, 0, 0, reason);
+    this.journal.order(
+      KIND_CANCEL_REJECTED,
+      nowUs,
+      orderId,
+      undefined,
+      owner ?? "",
+      s < 0 ? 0 : this.pool.oi[s * 8 + I_SIDE]!,
+      0,
+      0,
+      0,
+      0,
+      reason,
+    );
     return false;
   }
 

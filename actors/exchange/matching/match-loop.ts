@@ -162,7 +162,21 @@ export class MatchLoop implements LiquidityView {
         lastPrice = price;
         const mid = of[m * 8 + F_ID]!;
         journal.fill(nowUs, tid, tClient, owner, tSide, price, q, leaves, cum, LIQ_TAKER, this.takerRate, tradeId, mid);
-        journal.fill(nowUs, mid, pool.client[m], owners[m]!, oi[m * 8 + I_SIDE]!, price, q, mLeft, mCum, LIQ_MAKER, this.makerRate, tradeId, tid);
+        journal.fill(
+          nowUs,
+          mid,
+          pool.client[m],
+          owners[m]!,
+          oi[m * 8 + I_SIDE]!,
+          price,
+          q,
+          mLeft,
+          mCum,
+          LIQ_MAKER,
+          this.makerRate,
+          tradeId,
+          tid,
+        );
         if (mLeft === 0) {
           lvs.unlink(m, lv);
           ids.delete(mid);
@@ -197,7 +211,19 @@ export class MatchLoop implements LiquidityView {
       this.pool.ids.delete(of[s * 8 + F_ID]!);
       oi[s * 8 + I_TYPE] = oi[s * 8 + I_TYPE] === T_STOP ? T_MARKET : T_LIMIT;
       oi[s * 8 + I_STATE] = S_ACTIVE;
-      this.journal.order(KIND_TRIGGERED, nowUs, of[s * 8 + F_ID]!, this.pool.client[s], this.pool.owner[s]!, oi[s * 8 + I_SIDE]!, of[s * 8 + F_PRICE]!, of[s * 8 + F_QTY]!, of[s * 8 + F_LEAVES]!, of[s * 8 + F_CUM]!, undefined);
+      this.journal.order(
+        KIND_TRIGGERED,
+        nowUs,
+        of[s * 8 + F_ID]!,
+        this.pool.client[s],
+        this.pool.owner[s]!,
+        oi[s * 8 + I_SIDE]!,
+        of[s * 8 + F_PRICE]!,
+        of[s * 8 + F_QTY]!,
+        of[s * 8 + F_LEAVES]!,
+        of[s * 8 + F_CUM]!,
+        undefined,
+      );
       this.execute(s, nowUs);
     }
   }
@@ -220,13 +246,37 @@ export class MatchLoop implements LiquidityView {
   /** Journals a replace as it now stands. */
   replaced(s: number, nowUs: number): void {
     const { of, oi } = this.pool;
-    this.journal.order(KIND_REPLACED, nowUs, of[s * 8 + F_ID]!, this.pool.client[s], this.pool.owner[s]!, oi[s * 8 + I_SIDE]!, of[s * 8 + F_PRICE]!, of[s * 8 + F_QTY]!, of[s * 8 + F_LEAVES]!, of[s * 8 + F_CUM]!, undefined);
+    this.journal.order(
+      KIND_REPLACED,
+      nowUs,
+      of[s * 8 + F_ID]!,
+      this.pool.client[s],
+      this.pool.owner[s]!,
+      oi[s * 8 + I_SIDE]!,
+      of[s * 8 + F_PRICE]!,
+      of[s * 8 + F_QTY]!,
+      of[s * 8 + F_LEAVES]!,
+      of[s * 8 + F_CUM]!,
+      undefined,
+    );
   }
 
   /** Journals the end of a live order (quantity = what it takes off the book) and frees its slot. */
   finish(s: number, kind: number, nowUs: number, reason: CancelReason): void {
     const { of, oi } = this.pool;
-    this.journal.order(kind, nowUs, of[s * 8 + F_ID]!, this.pool.client[s], this.pool.owner[s]!, oi[s * 8 + I_SIDE]!, of[s * 8 + F_PRICE]!, of[s * 8 + F_LEAVES]!, 0, of[s * 8 + F_CUM]!, reason);
+    this.journal.order(
+      kind,
+      nowUs,
+      of[s * 8 + F_ID]!,
+      this.pool.client[s],
+      this.pool.owner[s]!,
+      oi[s * 8 + I_SIDE]!,
+      of[s * 8 + F_PRICE]!,
+      of[s * 8 + F_LEAVES]!,
+      0,
+      of[s * 8 + F_CUM]!,
+      reason,
+    );
     of[s * 8 + F_LEAVES] = 0;
     this.pool.release(s);
   }

@@ -41,10 +41,28 @@ const TIFS: readonly TimeInForce[] = [TimeInForce.Day, TimeInForce.Gtc, TimeInFo
 
 /** The record code of an order type; -1 outside the enumeration. */
 export const typeCode = (t: OrderType): number =>
-  t === OrderType.Limit ? T_LIMIT : t === OrderType.Market ? T_MARKET : t === OrderType.Stop ? T_STOP : t === OrderType.StopLimit ? T_STOP_LIMIT : -1;
+  t === OrderType.Limit
+    ? T_LIMIT
+    : t === OrderType.Market
+      ? T_MARKET
+      : t === OrderType.Stop
+        ? T_STOP
+        : t === OrderType.StopLimit
+          ? T_STOP_LIMIT
+          : -1;
 /** The record code of a time in force; -1 outside the enumeration. */
 export const tifCode = (t: TimeInForce): number =>
-  t === TimeInForce.Gtc ? 1 : t === TimeInForce.Day ? 0 : t === TimeInForce.Ioc ? 2 : t === TimeInForce.Fok ? 3 : t === TimeInForce.Gtd ? 4 : -1;
+  t === TimeInForce.Gtc
+    ? 1
+    : t === TimeInForce.Day
+      ? 0
+      : t === TimeInForce.Ioc
+        ? 2
+        : t === TimeInForce.Fok
+          ? 3
+          : t === TimeInForce.Gtd
+            ? 4
+            : -1;
 
 export interface OpenOrder {
   orderId: number;

@@ -15,7 +15,13 @@ const stamp = (nowUs: number) => ({ tsEvent: nowUs, tsInit: nowUs });
 export function decideConnect(c: FeedConnectionContext): Outcome {
   return {
     patch: { counters: { ...c.counters, connects: c.counters.connects + 1 } },
-    emitted: [{ type: "publish", subject: adapter(c), message: { type: "FeedAdapterConnect", feed: c.config.feed, attempt: c.failures, resume: c.marks } }],
+    emitted: [
+      {
+        type: "publish",
+        subject: adapter(c),
+        message: { type: "FeedAdapterConnect", feed: c.config.feed, attempt: c.failures, resume: c.marks },
+      },
+    ],
   };
 }
 

@@ -22,7 +22,13 @@ export function afterProgress(c: FeedConnectionContext, e: Progress): Partial<Fe
   const n = c.counters;
   return {
     marks: mergeMarks(c.marks, e.marks),
-    counters: { ...n, delivered: n.delivered + e.delivered, duplicates: n.duplicates + e.duplicates, gaps: n.gaps + e.gaps, resyncs: n.resyncs + e.resyncs },
+    counters: {
+      ...n,
+      delivered: n.delivered + e.delivered,
+      duplicates: n.duplicates + e.duplicates,
+      gaps: n.gaps + e.gaps,
+      resyncs: n.resyncs + e.resyncs,
+    },
   };
 }
 

@@ -37,4 +37,3 @@ export const vendorFeedKind = (policy: VendorFeedPolicy) =>
     resumeWith: { type: "StartFeed" },
     summarize: (c) => feedConnectionSummary(c as FeedConnectionContext),
   });
-

@@ -11,7 +11,15 @@ function start(over: Partial<FeedConnectionConfig> = {}) {
   const clock = new SimulatedClock();
   const actor = createActor(feedConnectionMachine, {
     clock,
-    input: { feed: "polygon", backoffBaseMs: 100, backoffMaxMs: 1_000, breakerThreshold: 3, breakerCooldownMs: 5_000, connectTimeoutMs: 2_000, ...over },
+    input: {
+      feed: "polygon",
+      backoffBaseMs: 100,
+      backoffMaxMs: 1_000,
+      breakerThreshold: 3,
+      breakerCooldownMs: 5_000,
+      connectTimeoutMs: 2_000,
+      ...over,
+    },
   });
   const out: Emitted[] = [];
   actor.on("*", (e) => {
@@ -49,8 +57,24 @@ t.test("a dropped session backs off, then reconnects resuming after the watermar
   const c = start();
   c.send({ type: "StartFeed", nowUs: NOW });
   c.send({ type: "FeedConnected", feed: "polygon", nowUs: NOW + 1 });
-  c.send({ type: "FeedProgress", feed: "polygon", marks: { "T.AAPL": { seq: 10, tsMs: 5 } }, delivered: 10, duplicates: 0, gaps: 0, resyncs: 0, nowUs: NOW + 2 });
-  c.send({ type: "FeedDisconnected", feed: "polygon", reason: "NETWORK", detail: "closed", marks: { "T.AAPL": { seq: 12, tsMs: 6 }, "Q.AAPL": { seq: 3, tsMs: 6 } }, nowUs: NOW + 3 });
+  c.send({
+    type: "FeedProgress",
+    feed: "polygon",
+    marks: { "T.AAPL": { seq: 10, tsMs: 5 } },
+    delivered: 10,
+    duplicates: 0,
+    gaps: 0,
+    resyncs: 0,
+    nowUs: NOW + 2,
+  });
+  c.send({
+    type: "FeedDisconnected",
+    feed: "polygon",
+    reason: "NETWORK",
+    detail: "closed",
+    marks: { "T.AAPL": { seq: 12, tsMs: 6 }, "Q.AAPL": { seq: 3, tsMs: 6 } },
+    nowUs: NOW + 3,
+  });
   t.equal(c.state(), "backoff");
   t.equal(c.ctx().counters.reconnects, 1);
   const delay = c.ctx().nextDelayMs;
@@ -60,7 +84,9 @@ t.test("a dropped session backs off, then reconnects resuming after the watermar
   const from = c.out.length;
   c.clock.increment(1);
   t.equal(c.state(), "connecting");
-  t.match(connects(c.out.slice(from))[0], { message: { attempt: 1, resume: { "T.AAPL": { seq: 12, tsMs: 6 }, "Q.AAPL": { seq: 3, tsMs: 6 } } } });
+  t.match(connects(c.out.slice(from))[0], {
+    message: { attempt: 1, resume: { "T.AAPL": { seq: 12, tsMs: 6 }, "Q.AAPL": { seq: 3, tsMs: 6 } } },
+  });
   c.send({ type: "FeedConnected", feed: "polygon", nowUs: NOW + 200_000 });
   t.equal(c.ctx().failures, 0, "a live session resets the consecutive failures");
   t.equal(c.ctx().counters.delivered, 10);
@@ -78,7 +104,10 @@ t.test("consecutive failures open the circuit; after the cool-off one half-open 
   const opened = c.send(failed(NOW + 10));
   t.equal(c.state(), "circuitOpen");
   t.equal(c.ctx().breaker, "open");
-  t.match(opened.find((e) => e.type === "domain"), { event: { type: "FeedCircuitOpened", feed: "polygon", failures: 3 } });
+  t.match(
+    opened.find((e) => e.type === "domain"),
+    { event: { type: "FeedCircuitOpened", feed: "polygon", failures: 3 } },
+  );
   c.clock.increment(4_999);
   t.equal(c.state(), "circuitOpen", "no connect during the cool-off");
   const from = c.out.length;
@@ -89,7 +118,10 @@ t.test("consecutive failures open the circuit; after the cool-off one half-open 
   const closed = c.send({ type: "FeedConnected", feed: "polygon", nowUs: NOW + 6_000_000 });
   t.equal(c.state(), "streaming");
   t.equal(c.ctx().breaker, "closed");
-  t.match(closed.find((e) => e.type === "domain"), { event: { type: "FeedCircuitClosed" } });
+  t.match(
+    closed.find((e) => e.type === "domain"),
+    { event: { type: "FeedCircuitClosed" } },
+  );
 });
 
 t.test("a failed half-open try reopens the circuit at once", async (t) => {
@@ -110,7 +142,10 @@ t.test("an unanswered connect times out, tells the adapter to disconnect, and co
   const from = c.out.length;
   c.clock.increment(2_000);
   t.equal(c.state(), "backoff");
-  t.match(c.out.slice(from).find((e) => e.type === "publish"), { message: { type: "FeedAdapterDisconnect", reason: "connect timeout" } });
+  t.match(
+    c.out.slice(from).find((e) => e.type === "publish"),
+    { message: { type: "FeedAdapterDisconnect", reason: "connect timeout" } },
+  );
   t.match(c.ctx().lastError, { reason: "TIMEOUT" });
 });
 
@@ -120,7 +155,10 @@ t.test("StopFeed disconnects and stays idle; GetFeedConnection answers with the 
   c.send({ type: "FeedConnected", feed: "polygon", nowUs: NOW + 1 });
   const s = c.send({ type: "StopFeed", nowUs: NOW + 2 });
   t.equal(c.state(), "idle");
-  t.match(s.find((e) => e.type === "publish"), { message: { type: "FeedAdapterDisconnect", reason: "stopped" } });
+  t.match(
+    s.find((e) => e.type === "publish"),
+    { message: { type: "FeedAdapterDisconnect", reason: "stopped" } },
+  );
   const r = c.send({ type: "GetFeedConnection", nowUs: NOW + 3 });
   t.match(r[0], { type: "reply", ok: true, result: { feed: "polygon", breaker: "closed", connects: 1 } });
 });
@@ -143,19 +181,29 @@ t.test("the same seed gives the same reconnect schedule", async (t) => {
 
 t.test("backoff with jitter stays within [step/2, step] of the capped exponential step", async (t) => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 10_000 }), fc.integer({ min: 1, max: 100_000 }), fc.integer(), (attempt, base, extra, seed) => {
-      const max = base + extra;
-      const [r] = nextRandom(seed);
-      const step = Math.min(max, base * 2 ** (attempt - 1));
-      const d = backoffMs(attempt, base, max, r);
-      return r >= 0 && r < 1 && d >= Math.floor(step / 2) && d <= step;
-    }),
+    fc.property(
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 10_000 }),
+      fc.integer({ min: 1, max: 100_000 }),
+      fc.integer(),
+      (attempt, base, extra, seed) => {
+        const max = base + extra;
+        const [r] = nextRandom(seed);
+        const step = Math.min(max, base * 2 ** (attempt - 1));
+        const d = backoffMs(attempt, base, max, r);
+        return r >= 0 && r < 1 && d >= Math.floor(step / 2) && d <= step;
+      },
+    ),
   );
   t.pass("jitter bounds hold");
 });
 
 t.test("watermarks merge key by key and never move backwards", async (t) => {
   const a = { x: { seq: 5, tsMs: 50 }, y: { seq: 2, tsMs: 20 } };
-  t.same(mergeMarks(a, { x: { seq: 4, tsMs: 40 }, z: { seq: 1, tsMs: 1 } }), { x: { seq: 5, tsMs: 50 }, y: { seq: 2, tsMs: 20 }, z: { seq: 1, tsMs: 1 } });
+  t.same(mergeMarks(a, { x: { seq: 4, tsMs: 40 }, z: { seq: 1, tsMs: 1 } }), {
+    x: { seq: 5, tsMs: 50 },
+    y: { seq: 2, tsMs: 20 },
+    z: { seq: 1, tsMs: 1 },
+  });
   t.same(mergeMarks(a, undefined), a);
 });

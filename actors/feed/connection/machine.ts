@@ -2,7 +2,14 @@ import { assign, emit, enqueueActions, setup } from "xstate";
 import type { Emitted } from "../../contract/index.ts";
 import { decideConnect, decideFailure, decideLive, disconnectMessage } from "./decide.ts";
 import { afterDrop, afterProgress } from "./evolve.ts";
-import { type FeedConnectionContext, type FeedConnectionEvent, type FeedConnectionConfig, feedConnectionSummary, initialContext, type Outcome } from "./state.ts";
+import {
+  type FeedConnectionContext,
+  type FeedConnectionEvent,
+  type FeedConnectionConfig,
+  feedConnectionSummary,
+  initialContext,
+  type Outcome,
+} from "./state.ts";
 
 /** The part of XState's enqueue an outcome needs: a patch is assigned only when it changes a field. */
 interface Enqueue {
@@ -47,7 +54,9 @@ export const feedConnectionMachine = setup({
     connectTimeout: ({ context }) => context.config.connectTimeoutMs,
   },
   actions: {
-    clock: assign({ nowUs: ({ context, event }) => (typeof event.nowUs === "number" ? Math.max(context.nowUs, event.nowUs) : context.nowUs) }),
+    clock: assign({
+      nowUs: ({ context, event }) => (typeof event.nowUs === "number" ? Math.max(context.nowUs, event.nowUs) : context.nowUs),
+    }),
     connect: enqueueActions(({ context, enqueue }) => enact(enqueue, decideConnect(context))),
     disconnect: emit(({ context }) => disconnectMessage(context, "stopped")),
     timeoutDisconnect: emit(({ context }) => disconnectMessage(context, "connect timeout")),

@@ -82,5 +82,13 @@ export function initialContext(input: Partial<FeedConnectionConfig> & { feed: st
 
 /** The operator's view of a feed connection (admin status, GetFeedConnection reply). */
 export function feedConnectionSummary(c: FeedConnectionContext): Record<string, unknown> {
-  return { feed: c.config.feed, breaker: c.breaker, consecutiveFailures: c.failures, nextDelayMs: c.nextDelayMs, ...c.counters, marks: Object.keys(c.marks).length, ...(c.lastError ? { lastError: c.lastError } : {}) };
+  return {
+    feed: c.config.feed,
+    breaker: c.breaker,
+    consecutiveFailures: c.failures,
+    nextDelayMs: c.nextDelayMs,
+    ...c.counters,
+    marks: Object.keys(c.marks).length,
+    ...(c.lastError ? { lastError: c.lastError } : {}),
+  };
 }

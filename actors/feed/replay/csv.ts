@@ -28,7 +28,10 @@ export class CsvError extends Error {
 const KINDS = {
   quote: { required: ["ts", "instrument", "bid", "bid_size", "ask", "ask_size"], optional: ["seq", "ts_init"] },
   trade: { required: ["ts", "instrument", "price", "size", "aggressor", "trade_id"], optional: ["ts_init"] },
-  bar: { required: ["ts_open", "ts", "instrument", "bar_type", "open", "high", "low", "close", "volume", "vwap", "trades"], optional: ["ts_init"] },
+  bar: {
+    required: ["ts_open", "ts", "instrument", "bar_type", "open", "high", "low", "close", "volume", "vwap", "trades"],
+    optional: ["ts_init"],
+  },
 } as const;
 type Kind = keyof typeof KINDS;
 
@@ -81,14 +84,16 @@ export class CsvRecordReader {
         };
       case "trade": {
         const aggressor = this.get("aggressor").toUpperCase();
-        if (aggressor !== "BUY" && aggressor !== "SELL" && aggressor !== "NONE") throw this.error("aggressor", `${JSON.stringify(aggressor)} is not BUY, SELL or NONE`);
+        if (aggressor !== "BUY" && aggressor !== "SELL" && aggressor !== "NONE")
+          throw this.error("aggressor", `${JSON.stringify(aggressor)} is not BUY, SELL or NONE`);
         const tradeId = this.get("trade_id");
         if (tradeId.length < 1 || tradeId.length > 64) throw this.error("trade_id", "must be 1 to 64 characters");
         return { type: "RawTrade", instrument, price: this.fixed("price"), size: this.fixed("size"), aggressor, tradeId, tsEvent, tsInit };
       }
       case "bar": {
         const barType = this.get("bar_type");
-        if (!BAR_TYPE_RE.test(barType)) throw this.error("bar_type", `${JSON.stringify(barType)} is not a number and a unit (ms s m h d t v)`);
+        if (!BAR_TYPE_RE.test(barType))
+          throw this.error("bar_type", `${JSON.stringify(barType)} is not a number and a unit (ms s m h d t v)`);
         const tsOpen = this.time("ts_open");
         if (tsOpen > tsEvent) throw this.error("ts_open", `open time ${tsOpen} is after the close time ${tsEvent}`);
         return {
@@ -113,7 +118,8 @@ export class CsvRecordReader {
   private header(fields: string[]): void {
     const names = fields.map((f) => f.toLowerCase());
     const kind = names.includes("bid") ? "quote" : names.includes("open") ? "bar" : names.includes("price") ? "trade" : undefined;
-    if (!kind) throw this.error(undefined, `header ${JSON.stringify(fields.join(","))} is not of quotes (bid), trades (price) or bars (open)`);
+    if (!kind)
+      throw this.error(undefined, `header ${JSON.stringify(fields.join(","))} is not of quotes (bid), trades (price) or bars (open)`);
     const spec = KINDS[kind];
     const known = new Set<string>([...spec.required, ...spec.optional]);
     names.forEach((n, i) => {

@@ -5,7 +5,9 @@ import type { ReplayRecord } from "./records.ts";
  * source first, so a merge is deterministic). Reads one record ahead per source: memory stays per source, not per
  * record.
  */
-export async function* mergeByTime(sources: readonly (AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>)[]): AsyncGenerator<ReplayRecord> {
+export async function* mergeByTime(
+  sources: readonly (AsyncIterable<ReplayRecord> | Iterable<ReplayRecord>)[],
+): AsyncGenerator<ReplayRecord> {
   const its = sources.map((s) => (Symbol.asyncIterator in s ? s[Symbol.asyncIterator]() : toAsync(s[Symbol.iterator]())));
   const heads: (ReplayRecord | undefined)[] = await Promise.all(its.map(async (it) => (await it.next()).value ?? undefined));
   try {

@@ -102,7 +102,10 @@ t.test("for any speed the wall time of each record is its data offset divided by
 });
 
 t.test("a record older than the one before is refused, naming both times", async (t) => {
-  await t.rejects(run([trade(T0 + 10), trade(T0)], 1), new ReplayOrderError(`record 2 (RawTrade ABC.SIM) at ${T0} µs comes after one at ${T0 + 10} µs`));
+  await t.rejects(
+    run([trade(T0 + 10), trade(T0)], 1),
+    new ReplayOrderError(`record 2 (RawTrade ABC.SIM) at ${T0} µs comes after one at ${T0 + 10} µs`),
+  );
 });
 
 t.test("a speed that is not positive is refused", async (t) => {

@@ -7,7 +7,11 @@ import type { Outcome, SimulatorFeedContext } from "./state.ts";
 export function decideStep(c: SimulatorFeedContext, nowUs: number): Outcome {
   if (!c.sim) return { patch: startMarket(c, nowUs), emitted: [] };
   const events = c.sim.step(nowUs);
-  const emitted: Emitted[] = events.map((e) => ({ type: "publish", subject: subjects.feed(c.source, parseInstrumentId(e.instrument)), message: e }));
+  const emitted: Emitted[] = events.map((e) => ({
+    type: "publish",
+    subject: subjects.feed(c.source, parseInstrumentId(e.instrument)),
+    message: e,
+  }));
   return { patch: afterStep(c, events.length), emitted };
 }
 
@@ -18,4 +22,8 @@ export function decideSnapshot(c: SimulatorFeedContext, instrument: string, nowU
 }
 
 /** GetFeedStatus: what has been published, over how many instruments. */
-export const feedStatus = (c: SimulatorFeedContext): Emitted => ({ type: "reply", ok: true, result: { published: c.published, instruments: c.config.instruments.length } });
+export const feedStatus = (c: SimulatorFeedContext): Emitted => ({
+  type: "reply",
+  ok: true,
+  result: { published: c.published, instruments: c.config.instruments.length },
+});

@@ -7,4 +7,6 @@ export const startMarket = (c: SimulatorFeedContext, nowUs: number): Partial<Sim
 });
 
 /** Each step counts what it published. */
-export const afterStep = (c: SimulatorFeedContext, published: number): Partial<SimulatorFeedContext> => ({ published: c.published + published });
+export const afterStep = (c: SimulatorFeedContext, published: number): Partial<SimulatorFeedContext> => ({
+  published: c.published + published,
+});

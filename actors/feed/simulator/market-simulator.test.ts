@@ -43,7 +43,8 @@ t.test("an instrument machine fed by the simulator accepts everything and rebuil
   const actor = createActor(instrumentMachine, { input: { definition: defs[0]!, feedSource: "sim" } });
   actor.start();
   const evs: SimulatedEvent[] = sim.step(startUs + 60e6);
-  for (let i = 0; i < evs.length; i += 100) actor.send({ type: "RawBatch", items: evs.slice(i, i + 100), nowUs: evs[Math.min(i + 99, evs.length - 1)]!.tsEvent });
+  for (let i = 0; i < evs.length; i += 100)
+    actor.send({ type: "RawBatch", items: evs.slice(i, i + 100), nowUs: evs[Math.min(i + 99, evs.length - 1)]!.tsEvent });
   const h = actor.getSnapshot().context.handler;
   t.equal(h.counters.accepted, evs.length);
   t.equal(h.book.checksum(), sim.venueBook(defs[0]!.id).checksum());

@@ -111,7 +111,8 @@ export class MarketSimulator {
     };
     const profile = new IntradayProfile(config.session?.open ?? 0, config.session?.close ?? 1440);
     this.states = config.instruments.map((inst, index) => {
-      if (!(inst.priceIncrement > 0 && inst.lotSize > 0)) throw new Error(`instrument ${inst.id}: priceIncrement and lotSize must be positive`);
+      if (!(inst.priceIncrement > 0 && inst.lotSize > 0))
+        throw new Error(`instrument ${inst.id}: priceIncrement and lotSize must be positive`);
       const rng = new Xoshiro128(config.seed, index);
       const initial = inst.initialPrice ?? Math.round((10 + rng.next() * 490) * 1e8);
       const s: InstrumentState = {

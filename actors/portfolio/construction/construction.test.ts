@@ -10,12 +10,26 @@ const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number,
   a.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
 };
 
-const covOf = (vols: number[], corr: (i: number, j: number) => number): Matrix => fromRows(vols.map((a, i) => vols.map((b, j) => (i === j ? 1 : corr(i, j)) * a * b)));
+const covOf = (vols: number[], corr: (i: number, j: number) => number): Matrix =>
+  fromRows(vols.map((a, i) => vols.map((b, j) => (i === j ? 1 : corr(i, j)) * a * b)));
 const vols = [0.2, 0.25, 0.15, 0.3];
-const cov = covOf(vols, (i, j) => [[1, 0.3, 0.1, 0.5], [0.3, 1, 0.2, 0.4], [0.1, 0.2, 1, 0.1], [0.5, 0.4, 0.1, 1]][i]![j]!);
+const cov = covOf(
+  vols,
+  (i, j) =>
+    [
+      [1, 0.3, 0.1, 0.5],
+      [0.3, 1, 0.2, 0.4],
+      [0.1, 0.2, 1, 0.1],
+      [0.5, 0.4, 0.1, 1],
+    ][i]![j]!,
+);
 
 t.test("Ledoit-Wolf matches the paper's formulas computed with explicit outer products", async (t) => {
-  const returns = Array.from({ length: 30 }, (_, k) => [Math.sin(k) / 50, Math.cos(2 * k) / 40 + Math.sin(k) / 100, ((k * 7) % 5) / 200 - 0.01]);
+  const returns = Array.from({ length: 30 }, (_, k) => [
+    Math.sin(k) / 50,
+    Math.cos(2 * k) / 40 + Math.sin(k) / 100,
+    ((k * 7) % 5) / 200 - 0.01,
+  ]);
   const r = ledoitWolfCovariance(returns);
   const n = 3;
   const T = 30;
@@ -84,7 +98,10 @@ t.test("Black-Litterman: no views give π and w_mkt/(1 + τ); full confidence im
   const faint = blackLitterman({ ...base, views: [{ ...view, confidence: 1e-9 }] });
   near(t, faint.expectedReturns[0]! - faint.expectedReturns[1]!, prior, 1e-9, "c → 0");
   t.ok(sure.weights[0]! > none.weights[0]! && sure.weights[1]! < none.weights[1]!, "the view tilts weights toward asset 0");
-  t.throws(() => blackLitterman({ ...base, views: [{ portfolio: { 7: 1 }, expectedReturn: 0.1, confidence: 0.5 }] }), /views\[0\].portfolio: asset 7 is outside/);
+  t.throws(
+    () => blackLitterman({ ...base, views: [{ portfolio: { 7: 1 }, expectedReturn: 0.1, confidence: 0.5 }] }),
+    /views\[0\].portfolio: asset 7 is outside/,
+  );
 });
 
 t.test("HRP: inverse variance for uncorrelated assets; clusters ordered together and split by hand", async (t) => {
@@ -114,5 +131,11 @@ t.test("HRP: inverse variance for uncorrelated assets; clusters ordered together
   near(t, h.weights[b]!, alpha * left.wj, 1e-12, "second");
   near(t, h.weights[c]!, (1 - alpha) * right.wi, 1e-12, "third");
   near(t, h.weights[d]!, (1 - alpha) * right.wj, 1e-12, "fourth");
-  near(t, h.weights.reduce((s, w) => s + w, 0), 1, 1e-12, "sums to 1");
+  near(
+    t,
+    h.weights.reduce((s, w) => s + w, 0),
+    1,
+    1e-12,
+    "sums to 1",
+  );
 });

@@ -45,9 +45,20 @@ t.test("with only a budget, mean-variance is Σ⁻¹(μ − η1)/γ", async (t) 
 
 t.test("long-only with a box satisfies the KKT conditions", async (t) => {
   const gamma = 2;
-  const p = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: gamma, constraints: { lower: 0, upper: 0.4, net: { min: 1, max: 1 } } });
+  const p = meanVariance({
+    covariance: cov,
+    expectedReturns: mu,
+    riskAversion: gamma,
+    constraints: { lower: 0, upper: 0.4, net: { min: 1, max: 1 } },
+  });
   const w = p.weights;
-  near(t, w.reduce((s, v) => s + v, 0), 1, 1e-9, "fully invested");
+  near(
+    t,
+    w.reduce((s, v) => s + v, 0),
+    1,
+    1e-9,
+    "fully invested",
+  );
   // gradient g = γΣw − μ; interior weights share −η, those at 0 have g ≥ −η, those at the cap g ≤ −η
   const g = Array.from(matVec(cov, w)).map((v, i) => gamma * v - mu[i]!);
   const interior = w.flatMap((v, i) => (v > 1e-6 && v < 0.4 - 1e-6 ? [i] : []));
@@ -61,7 +72,12 @@ t.test("long-only with a box satisfies the KKT conditions", async (t) => {
 });
 
 t.test("a gross limit of 1 with a full budget is the long-only portfolio", async (t) => {
-  const longOnly = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { lower: 0, net: { min: 1, max: 1 } } });
+  const longOnly = meanVariance({
+    covariance: cov,
+    expectedReturns: mu,
+    riskAversion: 1,
+    constraints: { lower: 0, net: { min: 1, max: 1 } },
+  });
   const gross = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { net: { min: 1, max: 1 }, gross: 1 } });
   gross.weights.forEach((w, i) => {
     near(t, w, longOnly.weights[i]!, 1e-5, `w${i}`);
@@ -69,7 +85,12 @@ t.test("a gross limit of 1 with a full budget is the long-only portfolio", async
 });
 
 t.test("a one-asset sector cap is that asset's upper bound", async (t) => {
-  const boxed = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { upper: [1e9, 1e9, 1e9, 0.1], net: { min: 1, max: 1 } } });
+  const boxed = meanVariance({
+    covariance: cov,
+    expectedReturns: mu,
+    riskAversion: 1,
+    constraints: { upper: [1e9, 1e9, 1e9, 0.1], net: { min: 1, max: 1 } },
+  });
   const sector = meanVariance({
     covariance: cov,
     expectedReturns: mu,
@@ -84,7 +105,8 @@ t.test("a one-asset sector cap is that asset's upper bound", async (t) => {
 t.test("turnover: zero keeps the current portfolio, a tighter limit costs utility", async (t) => {
   const current = [0.25, 0.25, 0.25, 0.25];
   const base = { covariance: cov, expectedReturns: mu, riskAversion: 3 };
-  const utility = (w: number[]) => mu.reduce((s, m, i) => s + m * w[i]!, 0) - 1.5 * Array.from(matVec(cov, w)).reduce((s, v, i) => s + v * w[i]!, 0);
+  const utility = (w: number[]) =>
+    mu.reduce((s, m, i) => s + m * w[i]!, 0) - 1.5 * Array.from(matVec(cov, w)).reduce((s, v, i) => s + v * w[i]!, 0);
   const frozen = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0 } } });
   frozen.weights.forEach((w, i) => {
     near(t, w, current[i]!, 1e-6, `w${i}`);
@@ -92,20 +114,64 @@ t.test("turnover: zero keeps the current portfolio, a tighter limit costs utilit
   const loose = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 } } });
   const limited = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0.05 } } });
   t.ok(loose.weights.reduce((s, w, i) => s + Math.abs(w - current[i]!), 0) > 0.05, "unconstrained turnover exceeds the limit");
-  near(t, limited.weights.reduce((s, w, i) => s + Math.abs(w - current[i]!), 0), 0.05, 1e-6, "turnover binds");
-  t.ok(utility(loose.weights) > utility(limited.weights) && utility(limited.weights) > utility(frozen.weights), "utility falls as turnover tightens");
+  near(
+    t,
+    limited.weights.reduce((s, w, i) => s + Math.abs(w - current[i]!), 0),
+    0.05,
+    1e-6,
+    "turnover binds",
+  );
+  t.ok(
+    utility(loose.weights) > utility(limited.weights) && utility(limited.weights) > utility(frozen.weights),
+    "utility falls as turnover tightens",
+  );
 });
 
 t.test("impossible constraints fail with the field named", async (t) => {
-  t.throws(() => meanVariance({ covariance: cov, constraints: { lower: 0, upper: 0.2, net: { min: 1, max: 1 } } }), /constraints.net: \[1, 1\] is out of reach of the box bounds \[0, 0.8/);
-  t.throws(() => meanVariance({ covariance: cov, constraints: { lower: [0, 0], net: { min: 1, max: 1 } } }), /constraints.lower: 2 bounds for 4 assets/);
-  t.throws(() => meanVariance({ covariance: cov, constraints: { lower: 0, net: { min: 1, max: 1 }, sectors: { ofAsset: ["A", "A", "B", "B"], bounds: { A: { max: 0.1 }, B: { max: 0.1 } } } } }), /constraints.sectors: the sector bounds allow net exposure in \[0, 0.2\], outside constraints.net \[1, 1\]/);
+  t.throws(
+    () => meanVariance({ covariance: cov, constraints: { lower: 0, upper: 0.2, net: { min: 1, max: 1 } } }),
+    /constraints.net: \[1, 1\] is out of reach of the box bounds \[0, 0.8/,
+  );
+  t.throws(
+    () => meanVariance({ covariance: cov, constraints: { lower: [0, 0], net: { min: 1, max: 1 } } }),
+    /constraints.lower: 2 bounds for 4 assets/,
+  );
+  t.throws(
+    () =>
+      meanVariance({
+        covariance: cov,
+        constraints: {
+          lower: 0,
+          net: { min: 1, max: 1 },
+          sectors: { ofAsset: ["A", "A", "B", "B"], bounds: { A: { max: 0.1 }, B: { max: 0.1 } } },
+        },
+      }),
+    /constraints.sectors: the sector bounds allow net exposure in \[0, 0.2\], outside constraints.net \[1, 1\]/,
+  );
 });
 
 t.test("a factor model gives the same portfolio as its dense covariance", async (t) => {
-  const factorModel = { loadings: fromRows([[1.1, 0.2], [0.9, -0.3], [0.5, 0.1], [1.4, 0.4]]), factorCovariance: fromRows([[0.03, 0.002], [0.002, 0.01]]), specificVariance: [0.01, 0.02, 0.005, 0.04] };
+  const factorModel = {
+    loadings: fromRows([
+      [1.1, 0.2],
+      [0.9, -0.3],
+      [0.5, 0.1],
+      [1.4, 0.4],
+    ]),
+    factorCovariance: fromRows([
+      [0.03, 0.002],
+      [0.002, 0.01],
+    ]),
+    specificVariance: [0.01, 0.02, 0.005, 0.04],
+  };
   const dense = factorModelCovariance(factorModel.loadings, factorModel.factorCovariance, factorModel.specificVariance);
-  const constraints = { lower: -0.1, upper: 0.6, net: { min: 1, max: 1 }, gross: 1.2, turnover: { current: [0.25, 0.25, 0.25, 0.25], max: 0.5 } };
+  const constraints = {
+    lower: -0.1,
+    upper: 0.6,
+    net: { min: 1, max: 1 },
+    gross: 1.2,
+    turnover: { current: [0.25, 0.25, 0.25, 0.25], max: 0.5 },
+  };
   const a = meanVariance({ factorModel, expectedReturns: mu, riskAversion: 2, constraints });
   const b = meanVariance({ covariance: dense, expectedReturns: mu, riskAversion: 2, constraints });
   a.weights.forEach((w, i) => {

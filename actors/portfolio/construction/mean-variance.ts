@@ -103,7 +103,9 @@ export function meanVariance(input: MeanVarianceInput): OptimisedPortfolio {
   const maxViolation = Math.max(0, ...sets.map((s) => s.violation(w)));
   if (maxViolation > 1e-5) {
     const worst = sets.reduce((a, b) => (b.violation(w) > a.violation(w) ? b : a));
-    throw new Error(`meanVariance: no portfolio found within the ${worst.name} constraint after ${iterations} iterations (violation ${worst.violation(w)}); the constraints may be infeasible together`);
+    throw new Error(
+      `meanVariance: no portfolio found within the ${worst.name} constraint after ${iterations} iterations (violation ${worst.violation(w)}); the constraints may be infeasible together`,
+    );
   }
   let expectedReturn = 0;
   for (let i = 0; i < n; i++) expectedReturn += w[i]! * mu[i]!;
@@ -112,6 +114,7 @@ export function meanVariance(input: MeanVarianceInput): OptimisedPortfolio {
 
 /** The lowest-variance portfolio in the constraints (a net bound is needed, or the answer is w = 0). */
 export function minimumVariance(model: RiskModel, constraints: WeightConstraints): OptimisedPortfolio {
-  if (!constraints.net) throw new Error("constraints.net: minimum variance needs a net exposure bound (e.g. {min: 1, max: 1}), or all weights are 0");
+  if (!constraints.net)
+    throw new Error("constraints.net: minimum variance needs a net exposure bound (e.g. {min: 1, max: 1}), or all weights are 0");
   return meanVariance({ ...model, constraints });
 }

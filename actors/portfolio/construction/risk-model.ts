@@ -46,7 +46,10 @@ function denseOps(covariance: Matrix): RiskModelOps {
       return v;
     },
     shifted(gamma, c) {
-      const l = cholesky(covariance.map((row, i) => row.map((v, j) => gamma * v + (i === j ? c : 0))), "covariance");
+      const l = cholesky(
+        covariance.map((row, i) => row.map((v, j) => gamma * v + (i === j ? c : 0))),
+        "covariance",
+      );
       return { solve: (r, out) => out.set(choleskySolve(l, r)) };
     },
   };
@@ -119,4 +122,5 @@ function factorOps(m: FactorRiskModel): RiskModelOps {
   };
 }
 
-export const riskModelOps = (model: RiskModel): RiskModelOps => ("covariance" in model ? denseOps(model.covariance) : factorOps(model.factorModel));
+export const riskModelOps = (model: RiskModel): RiskModelOps =>
+  "covariance" in model ? denseOps(model.covariance) : factorOps(model.factorModel);

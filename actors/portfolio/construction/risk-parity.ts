@@ -12,14 +12,20 @@ export interface RiskParityPortfolio {
   iterations: number;
 }
 
-export function riskParity(covariance: Matrix, budgets?: readonly number[], tolerance = 1e-12, maxIterations = 10_000): RiskParityPortfolio {
+export function riskParity(
+  covariance: Matrix,
+  budgets?: readonly number[],
+  tolerance = 1e-12,
+  maxIterations = 10_000,
+): RiskParityPortfolio {
   const n = requireSquare(covariance, "covariance");
   const b = budgets ? Float64Array.from(budgets) : new Float64Array(n).fill(1 / n);
   if (b.length !== n) throw new Error(`budgets: ${b.length} values for ${n} assets`);
   b.forEach((v, i) => {
     if (!(v > 0)) throw new Error(`budgets[${i}]: must be positive, got ${v}`);
   });
-  for (let i = 0; i < n; i++) if (!(covariance[i]![i]! > 0)) throw new Error(`covariance[${i}][${i}]: variance must be positive, got ${covariance[i]![i]}`);
+  for (let i = 0; i < n; i++)
+    if (!(covariance[i]![i]! > 0)) throw new Error(`covariance[${i}][${i}]: variance must be positive, got ${covariance[i]![i]}`);
   // y solves min ½yᵀΣy − Σ b_i ln y_i; w = y / Σy. Keep Σy current as coordinates change.
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) y[i] = 1 / Math.sqrt(covariance[i]![i]!);

@@ -71,7 +71,8 @@ function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: 
           else if (g < target) b = tau;
           else break;
           let next = free > 0 ? tau + (g - target) / free : Number.NaN;
-          if (!(next > a && next < b)) next = Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : tau + (g - target) / n + (g > target ? 1e-12 : -1e-12);
+          if (!(next > a && next < b))
+            next = Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : tau + (g - target) / n + (g > target ? 1e-12 : -1e-12);
           if (next === tau) break;
           tau = next;
           g = clippedSum(v, tau);
@@ -100,7 +101,8 @@ function sectorBounds(ofAsset: readonly string[], bounds: Record<string, { min?:
     const min = b.min ?? Number.NEGATIVE_INFINITY;
     const max = b.max ?? Number.POSITIVE_INFINITY;
     if (min > max) throw new Error(`constraints.sectors.${sector}: min ${min} exceeds max ${max}`);
-    if (members.length === 0 && (min > 0 || max < 0)) throw new Error(`constraints.sectors.${sector}: no asset is in the sector, so its bounds [${min}, ${max}] cannot hold`);
+    if (members.length === 0 && (min > 0 || max < 0))
+      throw new Error(`constraints.sectors.${sector}: no asset is in the sector, so its bounds [${min}, ${max}] cannot hold`);
     return { members, min, max };
   });
   const sum = (w: Float64Array, members: number[]) => members.reduce((s, i) => s + w[i]!, 0);
@@ -172,13 +174,15 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
   let minSum = 0;
   let maxSum = 0;
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(lo[i]) || Number.isNaN(hi[i]) || lo[i]! > hi[i]!) throw new Error(`constraints: asset ${i} has lower ${lo[i]} above upper ${hi[i]}`);
+    if (Number.isNaN(lo[i]) || Number.isNaN(hi[i]) || lo[i]! > hi[i]!)
+      throw new Error(`constraints: asset ${i} has lower ${lo[i]} above upper ${hi[i]}`);
     minSum += lo[i]!;
     maxSum += hi[i]!;
   }
   if (c.net) {
     if (!(c.net.min <= c.net.max)) throw new Error(`constraints.net: min ${c.net.min} exceeds max ${c.net.max}`);
-    if (c.net.min > maxSum || c.net.max < minSum) throw new Error(`constraints.net: [${c.net.min}, ${c.net.max}] is out of reach of the box bounds [${minSum}, ${maxSum}]`);
+    if (c.net.min > maxSum || c.net.max < minSum)
+      throw new Error(`constraints.net: [${c.net.min}, ${c.net.max}] is out of reach of the box bounds [${minSum}, ${maxSum}]`);
   }
   const sets = [boxAndNet(lo, hi, c.net)];
   if (c.sectors) {
@@ -191,8 +195,14 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
       const capped = new Set(Object.keys(c.sectors.bounds));
       for (const [sector, b] of Object.entries(c.sectors.bounds)) {
         const members = c.sectors.ofAsset.flatMap((s, i) => (s === sector ? [i] : []));
-        most += Math.min(b.max ?? Number.POSITIVE_INFINITY, members.reduce((acc, i) => acc + hi[i]!, 0));
-        least += Math.max(b.min ?? Number.NEGATIVE_INFINITY, members.reduce((acc, i) => acc + lo[i]!, 0));
+        most += Math.min(
+          b.max ?? Number.POSITIVE_INFINITY,
+          members.reduce((acc, i) => acc + hi[i]!, 0),
+        );
+        least += Math.max(
+          b.min ?? Number.NEGATIVE_INFINITY,
+          members.reduce((acc, i) => acc + lo[i]!, 0),
+        );
       }
       c.sectors.ofAsset.forEach((s, i) => {
         if (!capped.has(s)) {
@@ -200,7 +210,10 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
           least += lo[i]!;
         }
       });
-      if (most < c.net.min || least > c.net.max) throw new Error(`constraints.sectors: the sector bounds allow net exposure in [${least}, ${most}], outside constraints.net [${c.net.min}, ${c.net.max}]`);
+      if (most < c.net.min || least > c.net.max)
+        throw new Error(
+          `constraints.sectors: the sector bounds allow net exposure in [${least}, ${most}], outside constraints.net [${c.net.min}, ${c.net.max}]`,
+        );
     }
   }
   if (c.gross !== undefined) {
@@ -208,7 +221,8 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
     sets.push(l1Ball("gross exposure", new Float64Array(n), c.gross));
   }
   if (c.turnover) {
-    if (c.turnover.current.length !== n) throw new Error(`constraints.turnover.current: ${c.turnover.current.length} weights for ${n} assets`);
+    if (c.turnover.current.length !== n)
+      throw new Error(`constraints.turnover.current: ${c.turnover.current.length} weights for ${n} assets`);
     if (!(c.turnover.max >= 0)) throw new Error(`constraints.turnover.max: must be non-negative, got ${c.turnover.max}`);
     sets.push(l1Ball("turnover", Float64Array.from(c.turnover.current), c.turnover.max));
   }

@@ -13,7 +13,13 @@ const oneFactor = fromRows([[1]]);
 
 t.test("an at-the-money trade of sd σ√t has EE = σ√t/√(2π) and PFE95 = 1.645 σ√t", async (t) => {
   const sigma = 1_000_000;
-  const p = exposureProfile({ trades: [{ trade: "swap", nettingSet: "isda-1", value: 0, sensitivities: [sigma], maturity: 5 }], factorCovariance: oneFactor, times, paths: 40_000, seed: 11 });
+  const p = exposureProfile({
+    trades: [{ trade: "swap", nettingSet: "isda-1", value: 0, sensitivities: [sigma], maturity: 5 }],
+    factorCovariance: oneFactor,
+    times,
+    paths: 40_000,
+    seed: 11,
+  });
   times.forEach((tt, k) => {
     near(t, p.expectedExposure[k]! / ((sigma * Math.sqrt(tt)) / Math.sqrt(2 * Math.PI)), 1, 0.02, `EE at ${tt}`);
     near(t, p.potentialFutureExposure[k]! / (normalQuantile(0.95) * sigma * Math.sqrt(tt)), 1, 0.02, `PFE at ${tt}`);
@@ -25,12 +31,33 @@ t.test("netting offsets trades in one set; a matured trade drops out", async (t)
     { trade: "a", nettingSet: "isda-1", value: 0, sensitivities: [1, 0], maturity: 5 },
     { trade: "b", nettingSet: "isda-1", value: 0, sensitivities: [0, 1], maturity: 0.75 },
   ];
-  const p = exposureProfile({ trades, factorCovariance: fromRows([[1, 0], [0, 1]]), times, paths: 40_000, seed: 5 });
+  const p = exposureProfile({
+    trades,
+    factorCovariance: fromRows([
+      [1, 0],
+      [0, 1],
+    ]),
+    times,
+    paths: 40_000,
+    seed: 5,
+  });
   // independent: netted sd √2 √t, gross 2 × √t/√(2π)
   near(t, p.expectedExposure[1]! / ((Math.sqrt(2) * Math.sqrt(0.5)) / Math.sqrt(2 * Math.PI)), 1, 0.02, "netted EE");
   near(t, p.expectedExposureGross[1]! / ((2 * Math.sqrt(0.5)) / Math.sqrt(2 * Math.PI)), 1, 0.02, "gross EE");
   near(t, p.expectedExposure[3]! / (Math.sqrt(2) / Math.sqrt(2 * Math.PI)), 1, 0.02, "after b matures only a remains");
-  const offset = exposureProfile({ trades: [{ ...trades[0]!, maturity: 5 }, { trade: "c", nettingSet: "isda-1", value: 0, sensitivities: [-1, 0], maturity: 5 }], factorCovariance: fromRows([[1, 0], [0, 1]]), times, paths: 1000, seed: 5 });
+  const offset = exposureProfile({
+    trades: [
+      { ...trades[0]!, maturity: 5 },
+      { trade: "c", nettingSet: "isda-1", value: 0, sensitivities: [-1, 0], maturity: 5 },
+    ],
+    factorCovariance: fromRows([
+      [1, 0],
+      [0, 1],
+    ]),
+    times,
+    paths: 1000,
+    seed: 5,
+  });
   t.same(offset.expectedExposure, [0, 0, 0, 0], "opposite trades net to nothing");
 });
 
@@ -38,17 +65,27 @@ t.test("collateral cuts exposure to the move over one margin period; a threshold
   const trade = { trade: "a", nettingSet: "isda-1", value: 0, sensitivities: [1], maturity: 5 };
   const grid = Array.from({ length: 40 }, (_, k) => (k + 1) / 40);
   const run = (threshold: number, mta: number) =>
-    exposureProfile({ trades: [trade], factorCovariance: oneFactor, times: grid, paths: 20_000, seed: 3, collateral: { "isda-1": { threshold, minimumTransfer: mta } } }).expectedExposure.at(-1)!;
-  const bare = exposureProfile({ trades: [trade], factorCovariance: oneFactor, times: grid, paths: 20_000, seed: 3 }).expectedExposure.at(-1)!;
+    exposureProfile({
+      trades: [trade],
+      factorCovariance: oneFactor,
+      times: grid,
+      paths: 20_000,
+      seed: 3,
+      collateral: { "isda-1": { threshold, minimumTransfer: mta } },
+    }).expectedExposure.at(-1)!;
+  const bare = exposureProfile({ trades: [trade], factorCovariance: oneFactor, times: grid, paths: 20_000, seed: 3 }).expectedExposure.at(
+    -1,
+  )!;
   const full = run(0, 0);
   // independent: with a = V(t−δ) ~ N(0, t−δ) and b = V(t) − a ~ N(0, δ), EE = E max(a + b − max(a, 0), 0):
   // √δ φ(0) when a > 0 (half the time), and E[max(a + b, 0)] = √δ φ(a/√δ) + a Φ(a/√δ) integrated over a < 0
   const d = 1 / 40;
   const sa = Math.sqrt(1 - d);
-  const phi = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+  const phi = (x: number) => Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
   let negative = 0;
   const step = 1e-4;
-  for (let a = -8 * sa + step / 2; a < 0; a += step) negative += (Math.sqrt(d) * phi(a / Math.sqrt(d)) + a * normalCdf(a / Math.sqrt(d))) * (phi(a / sa) / sa) * step;
+  for (let a = -8 * sa + step / 2; a < 0; a += step)
+    negative += (Math.sqrt(d) * phi(a / Math.sqrt(d)) + a * normalCdf(a / Math.sqrt(d))) * (phi(a / sa) / sa) * step;
   const expected = 0.5 * Math.sqrt(d) * phi(0) + negative;
   t.ok(full < 0.25 * bare, `fully collateralised ${full} vs ${bare}`);
   near(t, full / expected, 1, 0.03, "one-margin-period exposure");
@@ -61,8 +98,21 @@ t.test("CVA with a constant EE is (1 − R) EE PD(T) without discounting", async
   const lambda = hazardFromSpread(0.012, 0.4);
   t.equal(lambda, 0.02);
   const profile = { times: [1, 2, 3, 4, 5], expectedExposure: [1e6, 1e6, 1e6, 1e6, 1e6] };
-  near(t, creditValuationAdjustment(profile, { hazardRate: lambda, recoveryRate: 0.4, riskFreeRate: 0 }), 0.6 * 1e6 * (1 - Math.exp(-0.1)), 1e-6, "no discounting");
-  const discounted = 0.6 * 1e6 * [1, 2, 3, 4, 5].reduce((s, k) => s + (Math.exp(-0.02 * (k - 1)) - Math.exp(-0.02 * k)) * Math.exp(-0.03 * k), 0);
-  near(t, creditValuationAdjustment(profile, { hazardRate: lambda, recoveryRate: 0.4, riskFreeRate: 0.03 }), discounted, 1e-6, "discounted");
+  near(
+    t,
+    creditValuationAdjustment(profile, { hazardRate: lambda, recoveryRate: 0.4, riskFreeRate: 0 }),
+    0.6 * 1e6 * (1 - Math.exp(-0.1)),
+    1e-6,
+    "no discounting",
+  );
+  const discounted =
+    0.6 * 1e6 * [1, 2, 3, 4, 5].reduce((s, k) => s + (Math.exp(-0.02 * (k - 1)) - Math.exp(-0.02 * k)) * Math.exp(-0.03 * k), 0);
+  near(
+    t,
+    creditValuationAdjustment(profile, { hazardRate: lambda, recoveryRate: 0.4, riskFreeRate: 0.03 }),
+    discounted,
+    1e-6,
+    "discounted",
+  );
   t.throws(() => creditValuationAdjustment(profile, { hazardRate: 0.02, recoveryRate: 1, riskFreeRate: 0 }), /recoveryRate/);
 });

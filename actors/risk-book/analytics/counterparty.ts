@@ -60,7 +60,9 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
     if (!(t > (k === 0 ? 0 : times[k - 1]!))) throw new Error(`times[${k}]: must be increasing and positive, got ${t}`);
   });
   const nf = factorCovariance.length;
-  for (const tr of trades) if (tr.sensitivities.length !== nf) throw new Error(`trade ${tr.trade}: ${tr.sensitivities.length} sensitivities for ${nf} risk factors`);
+  for (const tr of trades)
+    if (tr.sensitivities.length !== nf)
+      throw new Error(`trade ${tr.trade}: ${tr.sensitivities.length} sensitivities for ${nf} risk factors`);
   const l = cholesky(factorCovariance, "factorCovariance");
   const sets = [...new Set(trades.map((t) => t.nettingSet))];
   const nt = times.length;
@@ -133,7 +135,8 @@ export function creditValuationAdjustment(profile: Pick<ExposureProfile, "times"
   const { hazardRate, recoveryRate, riskFreeRate } = curve;
   if (!(hazardRate >= 0)) throw new Error(`hazardRate: must be non-negative, got ${hazardRate}`);
   if (!(recoveryRate >= 0 && recoveryRate < 1)) throw new Error(`recoveryRate: must be in [0, 1), got ${recoveryRate}`);
-  if (profile.times.length !== profile.expectedExposure.length) throw new Error(`profile: ${profile.times.length} times for ${profile.expectedExposure.length} exposures`);
+  if (profile.times.length !== profile.expectedExposure.length)
+    throw new Error(`profile: ${profile.times.length} times for ${profile.expectedExposure.length} exposures`);
   let cva = 0;
   let prevPd = 0;
   profile.times.forEach((t, k) => {

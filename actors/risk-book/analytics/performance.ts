@@ -71,7 +71,8 @@ export function calmarRatio(returns: readonly number[], periodsPerYear = 252): n
 
 /** Annualised active return over tracking error. */
 export function informationRatio(returns: readonly number[], benchmark: readonly number[], periodsPerYear = 252): number {
-  if (returns.length !== benchmark.length) throw new Error(`informationRatio: ${returns.length} returns for ${benchmark.length} benchmark returns`);
+  if (returns.length !== benchmark.length)
+    throw new Error(`informationRatio: ${returns.length} returns for ${benchmark.length} benchmark returns`);
   requireReturns(returns, 2, "informationRatio");
   requireReturns(benchmark, 2, "informationRatio benchmark");
   const active = returns.map((r, k) => r - benchmark[k]!);
@@ -135,6 +136,6 @@ export function factorAttribution(returns: readonly number[], factors: readonly 
     sst += (returns[s]! - ybar) ** 2;
   });
   const betas = Array.from(coef.subarray(1));
-  const contributions = betas.map((b, j) => b * factors.reduce((s, f) => s + f[j]!, 0) / t);
+  const contributions = betas.map((b, j) => (b * factors.reduce((s, f) => s + f[j]!, 0)) / t);
   return { alpha: coef[0]!, betas, contributions, rSquared: sst > 0 ? 1 - sse / sst : 1, residualVolatility: Math.sqrt(sse / (t - p)) };
 }

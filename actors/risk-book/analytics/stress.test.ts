@@ -1,6 +1,15 @@
 import tap from "tap";
 import { fromRows, inverseSpd, quadraticForm } from "./matrix.ts";
-import { historicalScenarios, hypotheticalScenario, mostLikelyBreach, reverseStressBisection, reverseStressLinear, type StressBook, stressTest, stressTests } from "./stress.ts";
+import {
+  historicalScenarios,
+  hypotheticalScenario,
+  mostLikelyBreach,
+  reverseStressBisection,
+  reverseStressLinear,
+  type StressBook,
+  stressTest,
+  stressTests,
+} from "./stress.ts";
 
 const t = tap;
 const near = (a: Pick<typeof tap, "ok">, got: number, want: number, tol: number, what: string): void => {
@@ -31,7 +40,10 @@ t.test("stress P&L is the sum of sensitivity × shock per position, with limits 
   const p1 = 1_000_000 * -0.568;
   const p2 = -850 * -175 + -400 * 490;
   const p3 = 4_000 * 62;
-  t.same(r.positions.map((p) => p.pnl), [p1, p2, p3]);
+  t.same(
+    r.positions.map((p) => p.pnl),
+    [p1, p2, p3],
+  );
   near(t, r.pnl, p1 + p2 + p3, 1e-6, "book P&L");
   t.equal(r.limits[0]!.breached, true);
   near(t, r.limits[0]!.usedPct, (100 * -(p1 + p2 + p3)) / 300_000, 1e-9, "used %");
@@ -50,8 +62,18 @@ t.test("reverse stress: the smallest multiple of a scenario that breaches the li
   const unitLoss = -stressTest(book, covid).pnl;
   const r = reverseStressLinear(book, covid, 1_000_000);
   near(t, r.scale, 1_000_000 / unitLoss, 1e-12, "closed form");
-  near(t, -stressTest(book, { ...covid, factorShocks: r.factorShocks }).pnl, 1_000_000, 1e-6, "the scaled scenario loses exactly the limit");
-  t.equal(reverseStressLinear(book, hypotheticalScenario("rally", "", { EQUITY: 0.1 }), 1).scale, Number.POSITIVE_INFINITY, "a gain never breaches");
+  near(
+    t,
+    -stressTest(book, { ...covid, factorShocks: r.factorShocks }).pnl,
+    1_000_000,
+    1e-6,
+    "the scaled scenario loses exactly the limit",
+  );
+  t.equal(
+    reverseStressLinear(book, hypotheticalScenario("rally", "", { EQUITY: 0.1 }), 1).scale,
+    Number.POSITIVE_INFINITY,
+    "a gain never breaches",
+  );
   // a short put's convex loss: bisection finds the root of the full revaluation
   const loss = (k: number) => 1e6 * (0.3 * k) ** 2;
   near(t, reverseStressBisection(loss, 40_000), Math.sqrt(0.04) / 0.3, 1e-8, "bisection");

@@ -31,7 +31,8 @@ export interface StressScenario {
 export const historicalScenarios: readonly StressScenario[] = [
   {
     name: "1987-black-monday",
-    description: "19 Oct 1987, one day: S&P 500 −20.5 % (282.70 → 224.84); 10-year yield fell about 30 bp over 19–20 Oct as money fled to Treasuries.",
+    description:
+      "19 Oct 1987, one day: S&P 500 −20.5 % (282.70 → 224.84); 10-year yield fell about 30 bp over 19–20 Oct as money fled to Treasuries.",
     kind: "HISTORICAL",
     factorShocks: { EQUITY: -0.205, RATES: -30 },
   },
@@ -87,16 +88,23 @@ export interface StressResult {
 }
 
 /** A user-defined scenario, validated: known factors and finite shocks. */
-export function hypotheticalScenario(name: string, description: string, factorShocks: Record<string, number>, instrumentShocks?: Record<string, number>): StressScenario {
+export function hypotheticalScenario(
+  name: string,
+  description: string,
+  factorShocks: Record<string, number>,
+  instrumentShocks?: Record<string, number>,
+): StressScenario {
   if (!name) throw new Error("scenario.name: must not be empty");
   const shocks: Partial<Record<StressFactor, number>> = {};
   for (const [f, v] of Object.entries(factorShocks)) {
-    if (!(stressFactors as readonly string[]).includes(f)) throw new Error(`scenario ${name}: factor ${f} is not one of ${stressFactors.join(", ")}`);
+    if (!(stressFactors as readonly string[]).includes(f))
+      throw new Error(`scenario ${name}: factor ${f} is not one of ${stressFactors.join(", ")}`);
     if (!Number.isFinite(v)) throw new Error(`scenario ${name}: shock for ${f} is not finite (${v})`);
     shocks[f as StressFactor] = v;
   }
   for (const [i, v] of Object.entries(instrumentShocks ?? {})) {
-    if (!(Number.isFinite(v) && v >= -1)) throw new Error(`scenario ${name}: instrument shock for ${i} must be a finite return of at least −1, got ${v}`);
+    if (!(Number.isFinite(v) && v >= -1))
+      throw new Error(`scenario ${name}: instrument shock for ${i} must be a finite return of at least −1, got ${v}`);
   }
   const out: StressScenario = { name, description, kind: "HYPOTHETICAL", factorShocks: shocks };
   if (instrumentShocks) out.instrumentShocks = { ...instrumentShocks };
@@ -132,8 +140,11 @@ export function stressTest(book: StressBook, scenario: StressScenario, limits: r
 }
 
 /** Every scenario against every book. */
-export const stressTests = (books: readonly StressBook[], scenarios: readonly StressScenario[], limits: readonly LossLimit[] = []): StressResult[] =>
-  books.flatMap((b) => scenarios.map((s) => stressTest(b, s, limits)));
+export const stressTests = (
+  books: readonly StressBook[],
+  scenarios: readonly StressScenario[],
+  limits: readonly LossLimit[] = [],
+): StressResult[] => books.flatMap((b) => scenarios.map((s) => stressTest(b, s, limits)));
 
 export interface ReverseStress {
   /** the smallest multiple of the scenario whose loss reaches the limit; Infinity when this direction never breaches */
@@ -175,7 +186,11 @@ export function reverseStressBisection(lossAt: (scale: number) => number, maxLos
  * whose solution is x = −maxLoss Σe / (eᵀΣe); its Mahalanobis distance √(xᵀΣ⁻¹x) = maxLoss / σ_p says how many
  * standard deviations away the breach is.
  */
-export function mostLikelyBreach(exposures: readonly number[], covariance: Matrix, maxLoss: number): { factorMoves: Float64Array; mahalanobisDistance: number } {
+export function mostLikelyBreach(
+  exposures: readonly number[],
+  covariance: Matrix,
+  maxLoss: number,
+): { factorMoves: Float64Array; mahalanobisDistance: number } {
   if (!(maxLoss > 0)) throw new Error(`maxLoss: must be positive, got ${maxLoss}`);
   const se = matVec(covariance, exposures);
   let variance = 0;

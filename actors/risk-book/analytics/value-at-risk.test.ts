@@ -130,7 +130,11 @@ t.test("component VaR sums to VaR and marginal VaR is the derivative", async (t)
   near(t, c.marginal[0]!, (bumped - c.valueAtRisk) / h, 1e-6, "finite difference");
   const exactAfter = varContributions([2.01, 1], cov, 0.95).valueAtRisk;
   near(t, incrementalVar(c, [{ position: 0, delta: 0.01 }]), exactAfter, 1e-4, "incremental ≈ exact for a small trade");
-  t.equal(checkVarLimit(c, [{ position: 1, delta: 1 }], c.valueAtRisk + 0.01).accepted, false, "a VaR-raising trade over the limit is refused");
+  t.equal(
+    checkVarLimit(c, [{ position: 1, delta: 1 }], c.valueAtRisk + 0.01).accepted,
+    false,
+    "a VaR-raising trade over the limit is refused",
+  );
   t.equal(checkVarLimit(c, [{ position: 1, delta: -0.1 }], 0).accepted, true, "a VaR-reducing trade is allowed over the limit");
   t.throws(() => incrementalVar(c, [{ position: 5, delta: 1 }]), /position 5: outside/);
 });
@@ -142,6 +146,18 @@ t.test("scenario contributions split historical VaR and ES by position", async (
   const h = historicalRisk(scenarioPnl(days, e), 0.95);
   near(t, c.valueAtRisk, h.valueAtRisk, 1e-9, "VaR as historicalRisk");
   near(t, c.expectedShortfall, h.expectedShortfall, 1e-9, "ES as historicalRisk");
-  near(t, c.component.reduce((s, v) => s + v, 0), c.valueAtRisk, 1e-6, "components sum to VaR");
-  near(t, c.componentShortfall.reduce((s, v) => s + v, 0), c.expectedShortfall, 1e-6, "ES components sum to ES");
+  near(
+    t,
+    c.component.reduce((s, v) => s + v, 0),
+    c.valueAtRisk,
+    1e-6,
+    "components sum to VaR",
+  );
+  near(
+    t,
+    c.componentShortfall.reduce((s, v) => s + v, 0),
+    c.expectedShortfall,
+    1e-6,
+    "ES components sum to ES",
+  );
 });

@@ -83,7 +83,12 @@ export function normalRisk(mu: number, sigma: number, confidence: number): RiskE
   requireConfidence(confidence);
   if (!(sigma >= 0)) throw new Error(`sigma: must be non-negative, got ${sigma}`);
   const z = normalQuantile(confidence);
-  return { method: "parametric-normal", confidence, valueAtRisk: -mu + z * sigma, expectedShortfall: -mu + (sigma * normalPdf(z)) / (1 - confidence) };
+  return {
+    method: "parametric-normal",
+    confidence,
+    valueAtRisk: -mu + z * sigma,
+    expectedShortfall: -mu + (sigma * normalPdf(z)) / (1 - confidence),
+  };
 }
 
 export const parametricNormalRisk = (pnl: readonly number[], confidence: number): RiskEstimate => {
@@ -95,7 +100,13 @@ export const parametricNormalRisk = (pnl: readonly number[], confidence: number)
  * Location-scale Student t: VaR = −μ + s t_c,ν; ES = −μ + s f_ν(t_c)/(1 − c) (ν + t_c²)/(ν − 1). ν must exceed 1
  * for ES to exist.
  */
-export function studentTRisk(mu: number, scale: number, nu: number, confidence: number, method: VarMethod = "parametric-student-t"): RiskEstimate {
+export function studentTRisk(
+  mu: number,
+  scale: number,
+  nu: number,
+  confidence: number,
+  method: VarMethod = "parametric-student-t",
+): RiskEstimate {
   requireConfidence(confidence);
   if (!(nu > 1)) throw new Error(`degreesOfFreedom: must exceed 1 for expected shortfall, got ${nu}`);
   if (!(scale >= 0)) throw new Error(`scale: must be non-negative, got ${scale}`);
@@ -108,7 +119,11 @@ export function studentTRisk(mu: number, scale: number, nu: number, confidence: 
  * Student t fitted by moments: ν from the excess kurtosis (6/κ + 4, at least 4.1 so the variance and kurtosis
  * exist), unless given; the scale matches the sample standard deviation, s = σ √((ν − 2)/ν).
  */
-export function parametricStudentTRisk(pnl: readonly number[], confidence: number, degreesOfFreedom?: number): RiskEstimate & { degreesOfFreedom: number } {
+export function parametricStudentTRisk(
+  pnl: readonly number[],
+  confidence: number,
+  degreesOfFreedom?: number,
+): RiskEstimate & { degreesOfFreedom: number } {
   requireSeries(pnl, 4, "parametricStudentTRisk");
   const sd = sampleStandardDeviation(pnl as number[]);
   let nu = degreesOfFreedom;
@@ -152,7 +167,11 @@ export function normalInverseGammaPosterior(prior: NormalInverseGammaPrior, pnl:
 }
 
 /** VaR/ES of the posterior predictive: Student t with 2α dof, location μ, scale² = β(κ + 1)/(ακ). */
-export function bayesianRisk(prior: NormalInverseGammaPrior, pnl: readonly number[], confidence: number): RiskEstimate & { posterior: NormalInverseGammaPosterior } {
+export function bayesianRisk(
+  prior: NormalInverseGammaPrior,
+  pnl: readonly number[],
+  confidence: number,
+): RiskEstimate & { posterior: NormalInverseGammaPosterior } {
   const post = normalInverseGammaPosterior(prior, pnl);
   const scale = Math.sqrt((post.beta0 * (post.kappa0 + 1)) / (post.alpha0 * post.kappa0));
   return { ...studentTRisk(post.mu0, scale, 2 * post.alpha0, confidence, "bayesian"), posterior: post };

@@ -29,9 +29,15 @@ function lrTest(statistic: number, dof: number, significance: number): Likelihoo
 }
 
 /** Kupiec (1995): LR_POF = −2 ln[(1−p)^(T−x) p^x] + 2 ln[(1−x/T)^(T−x) (x/T)^x] ~ χ²(1), p = 1 − confidence. */
-export function kupiecTest(exceptionCount: number, observations: number, confidence: number, significance = 0.05): LikelihoodRatioTest & { exceptions: number; expected: number } {
+export function kupiecTest(
+  exceptionCount: number,
+  observations: number,
+  confidence: number,
+  significance = 0.05,
+): LikelihoodRatioTest & { exceptions: number; expected: number } {
   requireConfidence(confidence);
-  if (!(Number.isSafeInteger(observations) && observations > 0)) throw new Error(`observations: must be a positive integer, got ${observations}`);
+  if (!(Number.isSafeInteger(observations) && observations > 0))
+    throw new Error(`observations: must be a positive integer, got ${observations}`);
   if (!(Number.isSafeInteger(exceptionCount) && exceptionCount >= 0 && exceptionCount <= observations)) {
     throw new Error(`exceptions: must be an integer in [0, ${observations}], got ${exceptionCount}`);
   }
@@ -106,6 +112,7 @@ export function trafficLight(exceptionCount: number, observations = 250, confide
   const cumulativeProbability = binomialCdf(exceptionCount, observations, 1 - confidence);
   const zone: TrafficLightZone = cumulativeProbability < 0.95 ? "GREEN" : cumulativeProbability < 0.9999 ? "YELLOW" : "RED";
   const out: TrafficLight = { zone, exceptions: exceptionCount, cumulativeProbability };
-  if (observations === 250 && Math.abs(confidence - 0.99) < 1e-12) out.plusFactor = zone === "GREEN" ? 0 : zone === "RED" ? 1 : plusFactors250[exceptionCount]!;
+  if (observations === 250 && Math.abs(confidence - 0.99) < 1e-12)
+    out.plusFactor = zone === "GREEN" ? 0 : zone === "RED" ? 1 : plusFactors250[exceptionCount]!;
   return out;
 }

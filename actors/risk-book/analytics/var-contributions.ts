@@ -88,7 +88,11 @@ export interface ScenarioContributions {
  * scenarios as empiricalRisk, each position's loss averaged over them (the Euler allocation of ES for an empirical
  * distribution), and its loss in the VaR scenario itself.
  */
-export function scenarioContributions(returns: readonly ArrayLike<number>[], exposures: readonly number[], confidence: number): ScenarioContributions {
+export function scenarioContributions(
+  returns: readonly ArrayLike<number>[],
+  exposures: readonly number[],
+  confidence: number,
+): ScenarioContributions {
   requireConfidence(confidence);
   const n = exposures.length;
   const pnl = returns.map((r, k) => {

@@ -7,7 +7,14 @@ import { drive, INSTRUMENT } from "./testing.ts";
 
 const defaults = marketMakerParameters.parse({});
 const spec = { id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) };
-const market = { bestBid: fromNumber(99.99), bestAsk: fromNumber(100.01), variance: 0.0025, spec, ownLowestAsk: undefined, ownHighestBid: undefined };
+const market = {
+  bestBid: fromNumber(99.99),
+  bestAsk: fromNumber(100.01),
+  variance: 0.0025,
+  spec,
+  ownLowestAsk: undefined,
+  ownHighestBid: undefined,
+};
 
 /** a small random-looking walk so the variance estimate is not zero */
 const wiggle = (i: number) => 100 + 0.02 * Math.sin(i * 1.7);

@@ -46,7 +46,14 @@ export interface ReservationQuote {
 }
 
 /** The Avellaneda–Stoikov reservation price and optimal total spread (floats, price units). */
-export function avellanedaStoikov(mid: number, inventory: number, gamma: number, variance: number, kappa: number, tau: number): ReservationQuote {
+export function avellanedaStoikov(
+  mid: number,
+  inventory: number,
+  gamma: number,
+  variance: number,
+  kappa: number,
+  tau: number,
+): ReservationQuote {
   return {
     reservation: mid - inventory * gamma * variance * tau,
     spread: gamma * variance * tau + (2 / gamma) * Math.log(1 + gamma / kappa),
@@ -192,7 +199,15 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     }
     // quotes are computed against the opposite side's orders that will survive; decide bids first, then asks
     const wanted = makerQuotes(
-      { bestBid: m.bestBid, bestAsk: m.bestAsk, position: ctx.position(instrument), variance: m.vol.variance, spec, ownLowestAsk: undefined, ownHighestBid: undefined },
+      {
+        bestBid: m.bestBid,
+        bestAsk: m.bestAsk,
+        position: ctx.position(instrument),
+        variance: m.vol.variance,
+        spec,
+        ownLowestAsk: undefined,
+        ownHighestBid: undefined,
+      },
       p,
     );
     const out: Intent[] = [];
@@ -223,7 +238,8 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     if (mine.some((o) => o.status !== OrderStatus.Working)) return mine[0]?.price;
     // keep our quotes uncrossed: a bid below every ask of ours that may still be live, and the reverse
     let want = price;
-    if (want !== undefined && opposite !== undefined) want = side === "BUY" ? Math.min(want, opposite - tick) : Math.max(want, opposite + tick);
+    if (want !== undefined && opposite !== undefined)
+      want = side === "BUY" ? Math.min(want, opposite - tick) : Math.max(want, opposite + tick);
     if (want !== undefined && want <= 0) want = undefined;
     let kept: Price | undefined;
     for (const o of mine) {

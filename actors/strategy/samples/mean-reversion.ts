@@ -5,7 +5,14 @@
 import { BollingerBands } from "trading-signals";
 import { z } from "zod";
 import { type Bar, type Quote, toNumber } from "../../domain/index.ts";
-import { type StrategyInstrument, type Intents, noIntents, type Strategy, type StrategyContext, type StrategyDefinition } from "../strategy.ts";
+import {
+  type StrategyInstrument,
+  type Intents,
+  noIntents,
+  type Strategy,
+  type StrategyContext,
+  type StrategyDefinition,
+} from "../strategy.ts";
 import { toLots } from "./grid.ts";
 
 export const meanReversionParameters = z

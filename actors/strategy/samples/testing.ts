@@ -44,7 +44,8 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
         price?: number;
         postOnly: boolean;
       }[],
-    cancels: () => emitted.flatMap((e) => (e.type === "publish" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
+    cancels: () =>
+      emitted.flatMap((e) => (e.type === "publish" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
     bar(close: number, range = 0.5, stepUs = 60_000_000) {
       now += stepUs;
       const c = fromNumber(close);

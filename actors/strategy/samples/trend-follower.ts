@@ -5,7 +5,14 @@
 import { ATR, EMA } from "trading-signals";
 import { z } from "zod";
 import { type Bar, toNumber } from "../../domain/index.ts";
-import { type StrategyInstrument, type Intents, noIntents, type Strategy, type StrategyContext, type StrategyDefinition } from "../strategy.ts";
+import {
+  type StrategyInstrument,
+  type Intents,
+  noIntents,
+  type Strategy,
+  type StrategyContext,
+  type StrategyDefinition,
+} from "../strategy.ts";
 import { toLots } from "./grid.ts";
 
 export const trendFollowerParameters = z

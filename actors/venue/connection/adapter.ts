@@ -38,9 +38,19 @@ export interface VenueAdapter {
   send(command: { type: "VenueNewOrder" | "VenueCancelOrder" | "VenueReplaceOrder"; clientOrderId: string }): void;
 }
 
-export const AdapterConnect = defineMessage("AdapterConnect", 1, z.object({ venue: z.string() }), "Open the venue session (transport and logon).");
+export const AdapterConnect = defineMessage(
+  "AdapterConnect",
+  1,
+  z.object({ venue: z.string() }),
+  "Open the venue session (transport and logon).",
+);
 export type AdapterConnect = MessageOf<typeof AdapterConnect>;
-export const AdapterDisconnect = defineMessage("AdapterDisconnect", 1, z.object({ venue: z.string(), reason: z.string() }), "Close the venue session.");
+export const AdapterDisconnect = defineMessage(
+  "AdapterDisconnect",
+  1,
+  z.object({ venue: z.string(), reason: z.string() }),
+  "Close the venue session.",
+);
 export type AdapterDisconnect = MessageOf<typeof AdapterDisconnect>;
 export const AdapterRequestState = defineMessage(
   "AdapterRequestState",

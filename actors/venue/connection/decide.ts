@@ -1,4 +1,11 @@
-import { CancelCause, ExecType, type ExecutionReport, type VenueCancelOrder, type VenueNewOrder, type VenueReplaceOrder } from "../../domain/index.ts";
+import {
+  CancelCause,
+  ExecType,
+  type ExecutionReport,
+  type VenueCancelOrder,
+  type VenueNewOrder,
+  type VenueReplaceOrder,
+} from "../../domain/index.ts";
 import { type Emitted, subjects } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import { afterReport, trackReport, withOrder } from "./evolve.ts";
@@ -23,13 +30,22 @@ type VenueStateSnapshot = Extract<AdapterEvent, { type: "VenueStateSnapshot" }>;
 const adapterSubject = (c: VenueConnectionContext) => subjects.cmd("venue-adapter", c.config.venue);
 const orderSubject = (clientOrderId: string) => subjects.cmd("order", clientOrderId);
 const stamp = (nowUs: number) => ({ tsEvent: nowUs, tsInit: nowUs });
-const toAdapter = (c: VenueConnectionContext, message: Record<string, unknown> & { type: string }): Emitted => ({ type: "publish", subject: adapterSubject(c), message });
+const toAdapter = (c: VenueConnectionContext, message: Record<string, unknown> & { type: string }): Emitted => ({
+  type: "publish",
+  subject: adapterSubject(c),
+  message,
+});
 
 function forward(r: ExecutionReport): Emitted {
   return { type: "publish", subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
 }
 
-function refusedNew(c: VenueConnectionContext, cmd: Pick<VenueNewOrder, "clientOrderId" | "version" | "instrument" | "side">, code: VenueReason, nowUs: number): ExecutionReport {
+function refusedNew(
+  c: VenueConnectionContext,
+  cmd: Pick<VenueNewOrder, "clientOrderId" | "version" | "instrument" | "side">,
+  code: VenueReason,
+  nowUs: number,
+): ExecutionReport {
   return {
     clientOrderId: cmd.clientOrderId,
     execId: `refused:${c.config.venue}:${cmd.clientOrderId}:${cmd.version}:${nowUs}`,
@@ -48,8 +64,17 @@ function refusedNew(c: VenueConnectionContext, cmd: Pick<VenueNewOrder, "clientO
   };
 }
 
-function refusedAmend(c: VenueConnectionContext, cmd: VenueCancelOrder | VenueReplaceOrder, code: VenueReason, nowUs: number): ExecutionReport {
-  return { ...refusedNew(c, { ...cmd, version: 0 }, code, nowUs), execType: ExecType.CancelRejected, execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}` };
+function refusedAmend(
+  c: VenueConnectionContext,
+  cmd: VenueCancelOrder | VenueReplaceOrder,
+  code: VenueReason,
+  nowUs: number,
+): ExecutionReport {
+  return {
+    ...refusedNew(c, { ...cmd, version: 0 }, code, nowUs),
+    execType: ExecType.CancelRejected,
+    execId: `refused:${c.config.venue}:${cmd.clientOrderId}:amend:${nowUs}`,
+  };
 }
 
 const reply = (ok: boolean, code: VenueReason | undefined, message: string): Emitted =>
@@ -67,7 +92,10 @@ function cancelCommand(o: LocalOrder, nowUs: number): { type: "VenueCancelOrder"
   };
 }
 
-export const connect = (c: VenueConnectionContext): Outcome => ({ patch: {}, emitted: [toAdapter(c, { type: "AdapterConnect", venue: c.config.venue })] });
+export const connect = (c: VenueConnectionContext): Outcome => ({
+  patch: {},
+  emitted: [toAdapter(c, { type: "AdapterConnect", venue: c.config.venue })],
+});
 export const disconnect = (c: VenueConnectionContext): Outcome => ({
   patch: {},
   emitted: [toAdapter(c, { type: "AdapterDisconnect", venue: c.config.venue, reason: "timeout" })],
@@ -84,7 +112,14 @@ export function decideFailure(c: VenueConnectionContext): Outcome {
   const attempt = c.attempt + 1;
   const [r, rng] = nextRandom(c.rng);
   const emitted: Emitted[] =
-    breaker.mode === "OPEN" ? [{ type: "domain", event: { type: "VenueCircuitOpened", venue: cfg.venue, failures: breaker.failuresUs.length, ...stamp(c.nowUs) } }] : [];
+    breaker.mode === "OPEN"
+      ? [
+          {
+            type: "domain",
+            event: { type: "VenueCircuitOpened", venue: cfg.venue, failures: breaker.failuresUs.length, ...stamp(c.nowUs) },
+          },
+        ]
+      : [];
   return { patch: { breaker, attempt, rng, nextDelayMs: backoffMs(attempt, cfg.backoffBaseMs, cfg.backoffMaxMs, r) }, emitted };
 }
 
@@ -141,7 +176,10 @@ export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateS
       }
     }
   }
-  emitted.push({ type: "domain", event: { type: "VenueReconciled", venue: c.config.venue, ...counts, lastVenueSeq: rec.lastVenueSeq, ...stamp(now) } });
+  emitted.push({
+    type: "domain",
+    event: { type: "VenueReconciled", venue: c.config.venue, ...counts, lastVenueSeq: rec.lastVenueSeq, ...stamp(now) },
+  });
   return { patch: { orders, awaiting, lastVenueSeq: rec.lastVenueSeq }, emitted };
 }
 
@@ -153,7 +191,10 @@ export function decideReport(c: VenueConnectionContext, event: Delivered<Executi
 
 const notOpen = (c: VenueConnectionContext, cmd: CancelInput | ReplaceInput): Outcome => ({
   patch: {},
-  emitted: [forward(refusedAmend(c, cmd, VenueReason.UnknownOrder, c.nowUs)), reply(false, VenueReason.UnknownOrder, `order ${cmd.clientOrderId} is not open at venue ${c.config.venue}`)],
+  emitted: [
+    forward(refusedAmend(c, cmd, VenueReason.UnknownOrder, c.nowUs)),
+    reply(false, VenueReason.UnknownOrder, `order ${cmd.clientOrderId} is not open at venue ${c.config.venue}`),
+  ],
 });
 
 /** Outside `ready`: new orders and replaces are refused, cancels remembered for reconciliation. */
@@ -161,17 +202,26 @@ export function decideHeld(c: VenueConnectionContext, event: VenueCommandInput):
   const now = c.nowUs;
   if (event.type === "VenueNewOrder") {
     const code = c.killSwitch.active ? VenueReason.KillSwitchActive : VenueReason.NotReady;
-    return { patch: {}, emitted: [forward(refusedNew(c, event, code, now)), reply(false, code, `venue ${c.config.venue} is not ready for new orders`)] };
+    return {
+      patch: {},
+      emitted: [forward(refusedNew(c, event, code, now)), reply(false, code, `venue ${c.config.venue} is not ready for new orders`)],
+    };
   }
   if (event.type === "VenueReplaceOrder") {
     return {
       patch: {},
-      emitted: [forward(refusedAmend(c, event, VenueReason.NotReady, now)), reply(false, VenueReason.NotReady, `venue ${c.config.venue} is not ready for replaces`)],
+      emitted: [
+        forward(refusedAmend(c, event, VenueReason.NotReady, now)),
+        reply(false, VenueReason.NotReady, `venue ${c.config.venue} is not ready for replaces`),
+      ],
     };
   }
   const o = c.orders[event.clientOrderId];
   if (!o) return notOpen(c, event);
-  return { patch: { orders: withOrder(c.orders, { ...o, state: "PENDING_CANCEL" }) }, emitted: [reply(true, undefined, "cancel held until the venue is reconciled")] };
+  return {
+    patch: { orders: withOrder(c.orders, { ...o, state: "PENDING_CANCEL" }) },
+    emitted: [reply(true, undefined, "cancel held until the venue is reconciled")],
+  };
 }
 
 /** In `ready`: kill switch, then the rate limit, then out to the adapter. Cancels are never rate limited. */
@@ -182,7 +232,10 @@ export function decideRouted(c: VenueConnectionContext, event: VenueCommandInput
     const o = c.orders[event.clientOrderId];
     if (!o) return notOpen(c, event);
     const { nowUs: _n, ...cmd } = event;
-    return { patch: { orders: withOrder(c.orders, { ...o, state: "PENDING_CANCEL" }) }, emitted: [toAdapter(c, cmd), reply(true, undefined, "sent")] };
+    return {
+      patch: { orders: withOrder(c.orders, { ...o, state: "PENDING_CANCEL" }) },
+      emitted: [toAdapter(c, cmd), reply(true, undefined, "sent")],
+    };
   }
   const isNew = event.type === "VenueNewOrder";
   const refuse = (code: VenueReason, message: string, patch: Outcome["patch"] = {}): Outcome => ({
@@ -190,12 +243,23 @@ export function decideRouted(c: VenueConnectionContext, event: VenueCommandInput
     emitted: [forward(isNew ? refusedNew(c, event, code, now) : refusedAmend(c, event, code, now)), reply(false, code, message)],
   });
   if (c.killSwitch.active) return refuse(VenueReason.KillSwitchActive, `venue ${cfg.venue} kill switch: ${c.killSwitch.reason ?? ""}`);
-  if (!isNew && !c.orders[event.clientOrderId]) return refuse(VenueReason.UnknownOrder, `order ${event.clientOrderId} is not open at venue ${cfg.venue}`);
+  if (!isNew && !c.orders[event.clientOrderId])
+    return refuse(VenueReason.UnknownOrder, `order ${event.clientOrderId} is not open at venue ${cfg.venue}`);
   const t = takeToken(c.bucket, now, cfg.rateCapacity, cfg.ratePerSecond);
-  if (!t.ok) return refuse(VenueReason.RateLimited, `venue ${cfg.venue} allows ${cfg.ratePerSecond} orders/s (burst ${cfg.rateCapacity})`, { bucket: t.bucket });
+  if (!t.ok)
+    return refuse(VenueReason.RateLimited, `venue ${cfg.venue} allows ${cfg.ratePerSecond} orders/s (burst ${cfg.rateCapacity})`, {
+      bucket: t.bucket,
+    });
   const { nowUs: _n, ...cmd } = event;
   const local: LocalOrder = isNew
-    ? { clientOrderId: event.clientOrderId, instrument: event.instrument, side: event.side, quantity: event.quantity, state: "IN_FLIGHT", execIds: [] }
+    ? {
+        clientOrderId: event.clientOrderId,
+        instrument: event.instrument,
+        side: event.side,
+        quantity: event.quantity,
+        state: "IN_FLIGHT",
+        execIds: [],
+      }
     : { ...c.orders[event.clientOrderId]!, state: "PENDING_REPLACE" };
   return { patch: { bucket: t.bucket, orders: withOrder(c.orders, local) }, emitted: [toAdapter(c, cmd), reply(true, undefined, "sent")] };
 }
@@ -204,9 +268,15 @@ export function decideRouted(c: VenueConnectionContext, event: VenueCommandInput
 export function decideKillSwitch(c: VenueConnectionContext, reason: string): Outcome {
   const open = Object.values(c.orders);
   return {
-    patch: { killSwitch: { active: true, reason }, orders: Object.fromEntries(open.map((o) => [o.clientOrderId, { ...o, state: "PENDING_CANCEL" as const }])) },
+    patch: {
+      killSwitch: { active: true, reason },
+      orders: Object.fromEntries(open.map((o) => [o.clientOrderId, { ...o, state: "PENDING_CANCEL" as const }])),
+    },
     emitted: [
-      { type: "domain", event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, canceled: open.length, ...stamp(c.nowUs) } },
+      {
+        type: "domain",
+        event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, canceled: open.length, ...stamp(c.nowUs) },
+      },
       reply(true, undefined, `cancelling ${open.length} open orders`),
     ],
   };
@@ -221,7 +291,10 @@ export function killCancels(c: VenueConnectionContext): Outcome {
 export function decideRelease(c: VenueConnectionContext): Outcome {
   return {
     patch: { killSwitch: { active: false } },
-    emitted: [{ type: "domain", event: { type: "VenueKillSwitchReleased", venue: c.config.venue, ...stamp(c.nowUs) } }, reply(true, undefined, "released")],
+    emitted: [
+      { type: "domain", event: { type: "VenueKillSwitchReleased", venue: c.config.venue, ...stamp(c.nowUs) } },
+      reply(true, undefined, "released"),
+    ],
   };
 }
 
@@ -256,7 +329,13 @@ function answerStatus(c: VenueConnectionContext, q: OrderStatusRequest): Emitted
 }
 
 type StatusInput = Extract<VenueConnectionInput, { type: "VenueOrderStatusRequest" }>;
-const requestOf = ({ clientOrderId, instrument, side, cumQty, acknowledged }: StatusInput): OrderStatusRequest => ({ clientOrderId, instrument, side, cumQty, acknowledged });
+const requestOf = ({ clientOrderId, instrument, side, cumQty, acknowledged }: StatusInput): OrderStatusRequest => ({
+  clientOrderId,
+  instrument,
+  side,
+  cumQty,
+  acknowledged,
+});
 
 /** In `ready`: answered at once. */
 export const decideStatus = (c: VenueConnectionContext, e: StatusInput): Outcome => ({ patch: {}, emitted: answerStatus(c, requestOf(e)) });
@@ -269,4 +348,6 @@ export const holdStatus = (c: VenueConnectionContext, e: StatusInput): Outcome =
 
 /** Entering `ready`: the held requests, answered against the reconciled view. */
 export const answerHeldStatus = (c: VenueConnectionContext): Outcome =>
-  c.statusRequests.length === 0 ? { patch: {}, emitted: [] } : { patch: { statusRequests: [] }, emitted: c.statusRequests.flatMap((q) => answerStatus(c, q)) };
+  c.statusRequests.length === 0
+    ? { patch: {}, emitted: [] }
+    : { patch: { statusRequests: [] }, emitted: c.statusRequests.flatMap((q) => answerStatus(c, q)) };

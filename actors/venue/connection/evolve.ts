@@ -16,7 +16,10 @@ export function trackReport(orders: Record<string, LocalOrder>, r: ExecutionRepo
   switch (r.execType) {
     case ExecType.Fill:
     case ExecType.PartialFill:
-      next = r.leavesQty === 0 ? undefined : { ...o, ...venueId, state: o.state === "IN_FLIGHT" ? "OPEN" : o.state, execIds: [...o.execIds, r.execId] };
+      next =
+        r.leavesQty === 0
+          ? undefined
+          : { ...o, ...venueId, state: o.state === "IN_FLIGHT" ? "OPEN" : o.state, execIds: [...o.execIds, r.execId] };
       break;
     case ExecType.Canceled:
     case ExecType.Expired:
@@ -39,7 +42,10 @@ export function trackReport(orders: Record<string, LocalOrder>, r: ExecutionRepo
 
 /** An execution report from the venue: the view, the venue sequence, and whether a re-sent cancel is answered. */
 export function afterReport(c: VenueConnectionContext, report: ExecutionReport): Partial<VenueConnectionContext> {
-  const done = report.execType !== ExecType.PendingCancel && report.execType !== ExecType.New && !(report.leavesQty > 0 && (report.execType === ExecType.PartialFill || report.execType === ExecType.Fill));
+  const done =
+    report.execType !== ExecType.PendingCancel &&
+    report.execType !== ExecType.New &&
+    !(report.leavesQty > 0 && (report.execType === ExecType.PartialFill || report.execType === ExecType.Fill));
   return {
     orders: trackReport(c.orders, report),
     lastVenueSeq: Math.max(c.lastVenueSeq, report.venueSeq),

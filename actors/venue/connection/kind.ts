@@ -17,5 +17,8 @@ export const venueKind = () =>
     startWith: { type: "Start" },
     // the venue session died with the process that held it: reconnect and reconcile what the snapshot remembers
     resumeWith: { type: "ResumeVenueSession" },
-    summarize: (c) => ({ openOrders: Object.keys((c as { orders: object }).orders).length, lastVenueSeq: (c as { lastVenueSeq: number }).lastVenueSeq }),
+    summarize: (c) => ({
+      openOrders: Object.keys((c as { orders: object }).orders).length,
+      lastVenueSeq: (c as { lastVenueSeq: number }).lastVenueSeq,
+    }),
   });

@@ -11,7 +11,10 @@ const NOW = 1_700_000_000_000_000;
 
 function start(over: Partial<VenueConnectionConfig> = {}) {
   const clock = new SimulatedClock();
-  const actor = createActor(venueConnectionMachine, { clock, input: { venue: "XNAS", backoffBaseMs: 100, backoffMaxMs: 1_000, breakerThreshold: 3, breakerCooldownMs: 5_000, ...over } });
+  const actor = createActor(venueConnectionMachine, {
+    clock,
+    input: { venue: "XNAS", backoffBaseMs: 100, backoffMaxMs: 1_000, breakerThreshold: 3, breakerCooldownMs: 5_000, ...over },
+  });
   const out: Emitted[] = [];
   actor.on("*", (e) => {
     out.push(e as Emitted);
@@ -33,10 +36,28 @@ function start(over: Partial<VenueConnectionConfig> = {}) {
 type Conn = ReturnType<typeof start>;
 
 const newOrder = (id: string, nowUs = NOW): VenueConnectionInput => {
-  const o: VenueNewOrder = { clientOrderId: id, version: 1, instrument: "AAPL.XNAS", side: "BUY", orderType: "LIMIT", quantity: q(10), price: q(100), timeInForce: "GTC", postOnly: false, reduceOnly: false, tsEvent: nowUs, tsInit: nowUs };
+  const o: VenueNewOrder = {
+    clientOrderId: id,
+    version: 1,
+    instrument: "AAPL.XNAS",
+    side: "BUY",
+    orderType: "LIMIT",
+    quantity: q(10),
+    price: q(100),
+    timeInForce: "GTC",
+    postOnly: false,
+    reduceOnly: false,
+    tsEvent: nowUs,
+    tsInit: nowUs,
+  };
   return { type: "VenueNewOrder", ...o, nowUs };
 };
-const execReport = (id: string, execType: ExecutionReport["execType"], seq: number, over: Partial<ExecutionReport> = {}): VenueConnectionInput => ({
+const execReport = (
+  id: string,
+  execType: ExecutionReport["execType"],
+  seq: number,
+  over: Partial<ExecutionReport> = {},
+): VenueConnectionInput => ({
   type: "ExecutionReport",
   clientOrderId: id,
   venueOrderId: `v-${id}`,
@@ -74,7 +95,10 @@ t.test("connects, logs on, reconciles and becomes ready; orders go to the adapte
   const c = start();
   t.equal(c.state(), "disconnected");
   const early = c.send(newOrder("c0"));
-  t.match(early.find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
+  t.match(
+    early.find((e) => e.type === "reply"),
+    { ok: false, error: { code: VenueReason.NotReady } },
+  );
   t.match(published(early, "ExecutionReport")[0], { subject: "am.cmd.order.c0", message: { execType: "REJECTED" } });
   const s = c.send({ type: "Start", nowUs: NOW });
   t.equal(c.state(), "connecting");
@@ -82,7 +106,11 @@ t.test("connects, logs on, reconciles and becomes ready; orders go to the adapte
   const l = c.send({ type: "AdapterLoggedOn", nowUs: NOW + 1 });
   t.equal(c.state(), "loggedOn");
   t.match(published(l, "AdapterRequestState")[0], { message: { sinceSeq: 0 } });
-  t.match(c.send(newOrder("c1")).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } }, "refused while reconciling");
+  t.match(
+    c.send(newOrder("c1")).find((e) => e.type === "reply"),
+    { ok: false, error: { code: VenueReason.NotReady } },
+    "refused while reconciling",
+  );
   const r = c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 2 });
   t.equal(c.state(), "ready");
   t.equal(domain(r, "VenueReconciled").length, 1);
@@ -151,7 +179,10 @@ t.test("the circuit opens after N consecutive failures, degrades, then probes on
   const third = c.send({ type: "AdapterConnectFailed", reason: "x", nowUs: NOW + 2 });
   t.equal(c.state(), "degraded");
   t.match(domain(third, "VenueCircuitOpened")[0], { venue: "XNAS", failures: 3 });
-  t.match(c.send(newOrder("c1")).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
+  t.match(
+    c.send(newOrder("c1")).find((e) => e.type === "reply"),
+    { ok: false, error: { code: VenueReason.NotReady } },
+  );
   c.clock.increment(4_999);
   t.equal(c.state(), "degraded", "no reconnect during the cool-down");
   c.clock.increment(1);
@@ -177,14 +208,36 @@ t.test("failures spread wider than the window do not open the circuit", async (t
 t.test("new orders over the rate limit are refused with RATE_LIMITED and pass again after refill", async (t) => {
   const c = start({ rateCapacity: 2, ratePerSecond: 1 });
   toReady(c);
-  t.match(c.send(newOrder("a", NOW + 10)).find((e) => e.type === "reply"), { ok: true });
-  t.match(c.send(newOrder("b", NOW + 10)).find((e) => e.type === "reply"), { ok: true });
+  t.match(
+    c.send(newOrder("a", NOW + 10)).find((e) => e.type === "reply"),
+    { ok: true },
+  );
+  t.match(
+    c.send(newOrder("b", NOW + 10)).find((e) => e.type === "reply"),
+    { ok: true },
+  );
   const over = c.send(newOrder("c", NOW + 10));
-  t.match(over.find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.RateLimited } });
+  t.match(
+    over.find((e) => e.type === "reply"),
+    { ok: false, error: { code: VenueReason.RateLimited } },
+  );
   t.match(published(over, "ExecutionReport")[0], { subject: "am.cmd.order.c", message: { execType: "REJECTED" } });
   t.equal(published(over, "VenueNewOrder").length, 0);
-  t.match(c.send(newOrder("d", NOW + 1_000_010)).find((e) => e.type === "reply"), { ok: true }, "one token refilled after a second");
-  const cancel = c.send({ type: "VenueCancelOrder", clientOrderId: "a", instrument: "AAPL.XNAS", side: "BUY", cause: "USER", tsEvent: NOW, tsInit: NOW, nowUs: NOW + 1_000_011 });
+  t.match(
+    c.send(newOrder("d", NOW + 1_000_010)).find((e) => e.type === "reply"),
+    { ok: true },
+    "one token refilled after a second",
+  );
+  const cancel = c.send({
+    type: "VenueCancelOrder",
+    clientOrderId: "a",
+    instrument: "AAPL.XNAS",
+    side: "BUY",
+    cause: "USER",
+    tsEvent: NOW,
+    tsInit: NOW,
+    nowUs: NOW + 1_000_011,
+  });
   t.equal(published(cancel, "VenueCancelOrder").length, 1, "cancels are never rate limited");
 });
 
@@ -224,7 +277,10 @@ t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forward
   });
   t.equal(c.state(), "ready");
   const forwarded = published(r, "ExecutionReport").map((e) => e.type === "publish" && e.message);
-  t.match(forwarded, [{ execId: "e3", clientOrderId: "c2" }, { execType: "NEW", clientOrderId: "c1", venueOrderId: "v-c1" }]);
+  t.match(forwarded, [
+    { execId: "e3", clientOrderId: "c2" },
+    { execType: "NEW", clientOrderId: "c1", venueOrderId: "v-c1" },
+  ]);
   t.match(domain(r, "UnknownVenueOrderFound"), [{ clientOrderId: "x9", venueOrderId: "v-x9" }]);
   t.match(domain(r, "VenueReconciled")[0], { appliedExecutions: 1, resolvedInFlight: 1, unknownOrders: 1, lastVenueSeq: 3 });
 });
@@ -235,20 +291,37 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
   c.send(newOrder("c1", NOW + 10));
   c.send(execReport("c1", "NEW", 1));
   c.send({ type: "AdapterDisconnected", reason: "x", nowUs: NOW + 20 });
-  const held = c.send({ type: "VenueCancelOrder", clientOrderId: "c1", instrument: "AAPL.XNAS", side: "BUY", cause: "USER", tsEvent: NOW, tsInit: NOW, nowUs: NOW + 21 });
-  t.match(held.find((e) => e.type === "reply"), { ok: true });
+  const held = c.send({
+    type: "VenueCancelOrder",
+    clientOrderId: "c1",
+    instrument: "AAPL.XNAS",
+    side: "BUY",
+    cause: "USER",
+    tsEvent: NOW,
+    tsInit: NOW,
+    nowUs: NOW + 21,
+  });
+  t.match(
+    held.find((e) => e.type === "reply"),
+    { ok: true },
+  );
   t.equal(published(held, "VenueCancelOrder").length, 0, "nothing is sent while disconnected");
   c.clock.increment(c.ctx().nextDelayMs);
   c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
   const r = c.send({
     type: "VenueStateSnapshot",
-    openOrders: [{ clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) }],
+    openOrders: [
+      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) },
+    ],
     executions: [],
     nowUs: NOW + 31,
   });
   t.equal(published(r, "VenueCancelOrder").length, 1, "the cancel is re-sent");
   t.equal(c.state(), "reconciling", "not ready until the venue answers the cancel");
-  t.match(c.send(newOrder("c5", NOW + 32)).find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.NotReady } });
+  t.match(
+    c.send(newOrder("c5", NOW + 32)).find((e) => e.type === "reply"),
+    { ok: false, error: { code: VenueReason.NotReady } },
+  );
   c.send(execReport("c1", "CANCELED", 2, { leavesQty: 0 }));
   t.equal(c.state(), "ready");
   t.same(c.ctx().orders, {}, "the canceled order left the view");
@@ -262,14 +335,25 @@ t.test("the kill switch cancels every open order, refuses new ones with a reason
   c.send(execReport("a", "NEW", 1));
   const k = c.send({ type: "ActivateKillSwitch", reason: "risk limit breached", nowUs: NOW + 20 });
   t.match(domain(k, "VenueKillSwitchActivated")[0], { venue: "XNAS", reason: "risk limit breached", canceled: 2 });
-  t.same(published(k, "VenueCancelOrder").map((e) => e.type === "publish" && e.message.clientOrderId).sort(), ["a", "b"]);
+  t.same(
+    published(k, "VenueCancelOrder")
+      .map((e) => e.type === "publish" && e.message.clientOrderId)
+      .sort(),
+    ["a", "b"],
+  );
   t.ok(published(k, "VenueCancelOrder").every((e) => e.type === "publish" && e.message.cause === "KILL_SWITCH"));
   const refused = c.send(newOrder("c", NOW + 21));
-  t.match(refused.find((e) => e.type === "reply"), { ok: false, error: { code: VenueReason.KillSwitchActive } });
+  t.match(
+    refused.find((e) => e.type === "reply"),
+    { ok: false, error: { code: VenueReason.KillSwitchActive } },
+  );
   t.match(published(refused, "ExecutionReport")[0], { message: { execType: "REJECTED", clientOrderId: "c" } });
   const rel = c.send({ type: "ReleaseKillSwitch", nowUs: NOW + 30 });
   t.equal(domain(rel, "VenueKillSwitchReleased").length, 1);
-  t.match(c.send(newOrder("d", NOW + 31)).find((e) => e.type === "reply"), { ok: true });
+  t.match(
+    c.send(newOrder("d", NOW + 31)).find((e) => e.type === "reply"),
+    { ok: true },
+  );
 });
 
 t.test("a kill switch while disconnected cancels the open orders once reconnected", async (t) => {
@@ -284,7 +368,9 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
   const r = c.send({
     type: "VenueStateSnapshot",
-    openOrders: [{ clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) }],
+    openOrders: [
+      { clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) },
+    ],
     executions: [],
     nowUs: NOW + 31,
   });
@@ -318,30 +404,40 @@ t.test("a connection resumed in a new process logs on again at once from any sta
   }
 });
 
-t.test("a restored order asking after its order: held until reconciled, then closed with the reason when the venue does not have it", async (t) => {
-  const c = start();
-  c.send({ type: "Start", nowUs: NOW });
-  const ask = (id: string, acknowledged: boolean, nowUs: number): VenueConnectionInput => ({
-    type: "VenueOrderStatusRequest",
-    clientOrderId: id,
-    instrument: "AAPL.XNAS",
-    side: "BUY",
-    cumQty: q(2),
-    acknowledged,
-    tsEvent: nowUs,
-    tsInit: nowUs,
-    nowUs,
-  });
-  t.same(published(c.send(ask("lost", false, NOW + 1)), "ExecutionReport"), [], "held while logging on");
-  t.same(published(c.send(ask("gone", true, NOW + 2)), "ExecutionReport"), []);
-  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 3 });
-  const out = c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 4 });
-  t.equal(c.state(), "ready");
-  t.match(published(out, "ExecutionReport").map((e) => e.message), [
-    { clientOrderId: "lost", execType: "REJECTED", text: /never received/ },
-    { clientOrderId: "gone", execType: "CANCELED", cumQty: q(2), leavesQty: 0, text: /not open at venue XNAS/ },
-  ]);
-  c.send(newOrder("live", NOW + 5));
-  t.same(published(c.send(ask("live", false, NOW + 6)), "ExecutionReport"), [], "an order in the view is left to the venue's reports");
-  t.match(published(c.send(ask("other", true, NOW + 7)), "ExecutionReport")[0]?.message, { clientOrderId: "other", execType: "CANCELED" }, "answered at once when ready");
-});
+t.test(
+  "a restored order asking after its order: held until reconciled, then closed with the reason when the venue does not have it",
+  async (t) => {
+    const c = start();
+    c.send({ type: "Start", nowUs: NOW });
+    const ask = (id: string, acknowledged: boolean, nowUs: number): VenueConnectionInput => ({
+      type: "VenueOrderStatusRequest",
+      clientOrderId: id,
+      instrument: "AAPL.XNAS",
+      side: "BUY",
+      cumQty: q(2),
+      acknowledged,
+      tsEvent: nowUs,
+      tsInit: nowUs,
+      nowUs,
+    });
+    t.same(published(c.send(ask("lost", false, NOW + 1)), "ExecutionReport"), [], "held while logging on");
+    t.same(published(c.send(ask("gone", true, NOW + 2)), "ExecutionReport"), []);
+    c.send({ type: "AdapterLoggedOn", nowUs: NOW + 3 });
+    const out = c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [], nowUs: NOW + 4 });
+    t.equal(c.state(), "ready");
+    t.match(
+      published(out, "ExecutionReport").map((e) => e.message),
+      [
+        { clientOrderId: "lost", execType: "REJECTED", text: /never received/ },
+        { clientOrderId: "gone", execType: "CANCELED", cumQty: q(2), leavesQty: 0, text: /not open at venue XNAS/ },
+      ],
+    );
+    c.send(newOrder("live", NOW + 5));
+    t.same(published(c.send(ask("live", false, NOW + 6)), "ExecutionReport"), [], "an order in the view is left to the venue's reports");
+    t.match(
+      published(c.send(ask("other", true, NOW + 7)), "ExecutionReport")[0]?.message,
+      { clientOrderId: "other", execType: "CANCELED" },
+      "answered at once when ready",
+    );
+  },
+);

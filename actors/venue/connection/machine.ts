@@ -18,7 +18,13 @@ import {
   requestState,
 } from "./decide.ts";
 import { closedBreaker } from "./resilience.ts";
-import { initialContext, type Outcome, type VenueConnectionConfig, type VenueConnectionContext, type VenueConnectionInput } from "./state.ts";
+import {
+  initialContext,
+  type Outcome,
+  type VenueConnectionConfig,
+  type VenueConnectionContext,
+  type VenueConnectionInput,
+} from "./state.ts";
 
 /** The part of XState's enqueue an outcome needs: a patch is assigned only when it changes a field. */
 interface Enqueue {
@@ -58,7 +64,10 @@ export const venueConnectionMachine = setup({
     reconcileTimeout: ({ context }) => context.config.reconcileTimeoutMs,
   },
   actions: {
-    clock: assign({ nowUs: ({ context, event }) => ("nowUs" in event && typeof event.nowUs === "number" ? Math.max(context.nowUs, event.nowUs) : context.nowUs) }),
+    clock: assign({
+      nowUs: ({ context, event }) =>
+        "nowUs" in event && typeof event.nowUs === "number" ? Math.max(context.nowUs, event.nowUs) : context.nowUs,
+    }),
     connect: enqueueActions(({ context, enqueue }) => enact(enqueue, connect(context))),
     disconnect: enqueueActions(({ context, enqueue }) => enact(enqueue, disconnect(context))),
     loggedOn: assign({ attempt: 0, breaker: closedBreaker }),

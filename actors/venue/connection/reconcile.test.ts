@@ -55,7 +55,8 @@ function applyToOrder(actions: ReconcileAction[], before: ExecutionReport[] = []
   o.send(submit());
   for (const r of before) o.send({ ...r, type: "ExecutionReport", nowUs: r.tsInit });
   for (const a of actions) {
-    const r = a.kind === "APPLY_EXECUTION" || a.kind === "CLOSED_AT_VENUE" ? a.report : a.kind === "RESOLVE_IN_FLIGHT" ? a.report : undefined;
+    const r =
+      a.kind === "APPLY_EXECUTION" || a.kind === "CLOSED_AT_VENUE" ? a.report : a.kind === "RESOLVE_IN_FLIGHT" ? a.report : undefined;
     if (r) o.send({ ...r, type: "ExecutionReport", nowUs: NOW + 1000 });
   }
   return o;
@@ -109,7 +110,11 @@ t.test("dropped after a partial fill: the missing fill is applied once, the know
 t.test("dropped during cancel: the venue canceled it, so the cancel and the last fill before it apply", async (t) => {
   const before = [exec("NEW", 1)];
   const executions = [fillExec(2, 1, 1), exec("CANCELED", 3, { cumQty: q(1), leavesQty: 0 })];
-  const rec = reconcile({ lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] }, { openOrders: [], executions }, NOW);
+  const rec = reconcile(
+    { lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] },
+    { openOrders: [], executions },
+    NOW,
+  );
   t.same(kinds(rec.actions), ["APPLY_EXECUTION", "APPLY_EXECUTION"]);
   const o = startOrder();
   o.send(submit());
@@ -122,17 +127,29 @@ t.test("dropped during cancel: the venue canceled it, so the cancel and the last
 });
 
 t.test("dropped during cancel: the venue never got the cancel, so it is re-sent", async (t) => {
-  const rec = reconcile({ lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] }, { openOrders: [openAtVenue()], executions: [] }, NOW);
+  const rec = reconcile(
+    { lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] },
+    { openOrders: [openAtVenue()], executions: [] },
+    NOW,
+  );
   t.same(rec.actions, [{ kind: "RESEND_CANCEL", clientOrderId: "c1" }]);
 });
 
 t.test("dropped during cancel: the order is gone at the venue with no execution, so it is closed as canceled", async (t) => {
-  const rec = reconcile({ lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] }, { openOrders: [], executions: [] }, NOW);
+  const rec = reconcile(
+    { lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] },
+    { openOrders: [], executions: [] },
+    NOW,
+  );
   t.match(rec.actions, [{ kind: "CLOSED_AT_VENUE", report: { execType: "CANCELED", execId: "recon:c1:closed:1" } }]);
 });
 
 t.test("an order open at the venue that was never sent from here is reported as unknown", async (t) => {
-  const rec = reconcile({ lastVenueSeq: 0, orders: [] }, { openOrders: [openAtVenue({ clientOrderId: "manual-1", venueOrderId: "v77" })], executions: [] }, NOW);
+  const rec = reconcile(
+    { lastVenueSeq: 0, orders: [] },
+    { openOrders: [openAtVenue({ clientOrderId: "manual-1", venueOrderId: "v77" })], executions: [] },
+    NOW,
+  );
   t.match(rec.actions, [{ kind: "UNKNOWN_VENUE_ORDER", order: { clientOrderId: "manual-1", venueOrderId: "v77" } }]);
 });
 

@@ -38,7 +38,14 @@ export interface Reconciliation {
 const fills: ReadonlySet<string> = new Set([ExecType.Fill, ExecType.PartialFill]);
 const closing: ReadonlySet<string> = new Set([ExecType.Canceled, ExecType.Expired, ExecType.Rejected]);
 
-function synth(o: LocalOrder, execType: ExecType, execId: string, seq: number, nowUs: number, over: Partial<ExecutionReport> = {}): ExecutionReport {
+function synth(
+  o: LocalOrder,
+  execType: ExecType,
+  execId: string,
+  seq: number,
+  nowUs: number,
+  over: Partial<ExecutionReport> = {},
+): ExecutionReport {
   return {
     clientOrderId: o.clientOrderId,
     ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {}),
@@ -113,7 +120,8 @@ export function reconcile(local: LocalView, venue: VenueView, nowUs: number): Re
       continue;
     }
     if (v) {
-      if (o.state === "PENDING_CANCEL" && !cancelAnswered.has(o.clientOrderId)) actions.push({ kind: "RESEND_CANCEL", clientOrderId: o.clientOrderId });
+      if (o.state === "PENDING_CANCEL" && !cancelAnswered.has(o.clientOrderId))
+        actions.push({ kind: "RESEND_CANCEL", clientOrderId: o.clientOrderId });
       continue;
     }
     if (!closed.has(o.clientOrderId)) {

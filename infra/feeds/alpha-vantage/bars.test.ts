@@ -100,9 +100,19 @@ t.test("polling through a dropped connection, spent rate limits and a gap wider 
   fake.addBars("IBM", 6); // more than a compact reply holds
   await eventually("bars after the rate limit", () => records.length === 11);
   await new Promise((r) => setTimeout(r, 40));
-  const want = fake.bars.get("IBM")!.slice(2).map((b) => zonedToEpochMs(b.stamp, "US/Eastern") * 1000);
-  t.same(records.map((r) => (r.kind === "bar" ? r.tsOpen : 0)), want, "every bar after the first window, in order, once");
-  t.ok(fake.requests.some((r) => r.includes("outputsize=full")), "the gap was filled from the full history");
+  const want = fake.bars
+    .get("IBM")!
+    .slice(2)
+    .map((b) => zonedToEpochMs(b.stamp, "US/Eastern") * 1000);
+  t.same(
+    records.map((r) => (r.kind === "bar" ? r.tsOpen : 0)),
+    want,
+    "every bar after the first window, in order, once",
+  );
+  t.ok(
+    fake.requests.some((r) => r.includes("outputsize=full")),
+    "the gap was filled from the full history",
+  );
   t.ok(issues.some((i) => i.reason === FeedErrorReason.Network));
   t.ok(issues.some((i) => i.reason === FeedErrorReason.RateLimited));
   t.notMatch([...lines, ...issues.map((i) => i.detail)].join("\n"), KEY);

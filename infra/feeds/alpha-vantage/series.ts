@@ -11,7 +11,8 @@ export type Interval = "1min" | "5min" | "15min" | "30min" | "60min";
 export type SeriesSpec = { fn: "TIME_SERIES_INTRADAY"; interval: Interval } | { fn: "TIME_SERIES_DAILY" };
 
 export const specMs = (s: SeriesSpec): number => (s.fn === "TIME_SERIES_DAILY" ? 86_400_000 : Number.parseInt(s.interval, 10) * 60_000);
-const barType = (s: SeriesSpec): string => (s.fn === "TIME_SERIES_DAILY" ? "1d" : s.interval === "60min" ? "1h" : `${Number.parseInt(s.interval, 10)}m`);
+const barType = (s: SeriesSpec): string =>
+  s.fn === "TIME_SERIES_DAILY" ? "1d" : s.interval === "60min" ? "1h" : `${Number.parseInt(s.interval, 10)}m`;
 const seriesKey = (s: SeriesSpec): string => (s.fn === "TIME_SERIES_DAILY" ? "Time Series (Daily)" : `Time Series (${s.interval})`);
 
 /**
@@ -29,8 +30,10 @@ export function classify(redactor: Redactor) {
       return { error: new FeedError(reason, `Alpha Vantage: ${redactor.text(err)}`, status) };
     }
     if (typeof info === "string" && !b["Meta Data"]) {
-      if (/api ?key/i.test(info)) return { error: new FeedError(FeedErrorReason.AuthFailed, `Alpha Vantage: ${redactor.text(info)}`, status) };
-      if (/premium/i.test(info)) return { error: new FeedError(FeedErrorReason.VendorError, `Alpha Vantage: ${redactor.text(info)}`, status) };
+      if (/api ?key/i.test(info))
+        return { error: new FeedError(FeedErrorReason.AuthFailed, `Alpha Vantage: ${redactor.text(info)}`, status) };
+      if (/premium/i.test(info))
+        return { error: new FeedError(FeedErrorReason.VendorError, `Alpha Vantage: ${redactor.text(info)}`, status) };
       return { rateLimited: info };
     }
     return { ok: true };
@@ -42,7 +45,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function offsetMs(utcMs: number, timeZone: string): number {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+    });
     formatters.set(timeZone, f);
   }
   const p = Object.fromEntries(f.formatToParts(utcMs).map((x) => [x.type, x.value]));

@@ -50,7 +50,14 @@ export class FakeAlphaVantage {
     for (let i = 0; i < n; i++) {
       const base = 150 + ((list.length * 37) % 11) / 4;
       const stamp = new Date(this.wall).toISOString().replace("T", " ").slice(0, 19);
-      list.push({ stamp, open: base.toFixed(4), high: (base + 0.5).toFixed(4), low: (base - 0.25).toFixed(4), close: (base + 0.125).toFixed(4), volume: String(1000 + list.length) });
+      list.push({
+        stamp,
+        open: base.toFixed(4),
+        high: (base + 0.5).toFixed(4),
+        low: (base - 0.25).toFixed(4),
+        close: (base + 0.125).toFixed(4),
+        volume: String(1000 + list.length),
+      });
       this.wall += 5 * 60_000;
     }
     this.bars.set(symbol, list);
@@ -80,7 +87,10 @@ export class FakeAlphaVantage {
     }
     const q = url.searchParams;
     if (q.get("apikey") !== this.opts.apiKey) {
-      reply({ "Error Message": "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key)." });
+      reply({
+        "Error Message":
+          "the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key).",
+      });
       return;
     }
     if (step === "note") {
@@ -94,14 +104,17 @@ export class FakeAlphaVantage {
     const fn = q.get("function");
     const symbol = q.get("symbol") ?? "";
     const list = this.bars.get(symbol);
-    if ((fn !== "TIME_SERIES_INTRADAY" || q.get("interval") !== "5min") || !list) {
-      reply({ "Error Message": `Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for ${fn}.` });
+    if (fn !== "TIME_SERIES_INTRADAY" || q.get("interval") !== "5min" || !list) {
+      reply({
+        "Error Message": `Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for ${fn}.`,
+      });
       return;
     }
     const full = q.get("outputsize") === "full";
     const shown = full ? list : list.slice(-(this.opts.compactSize ?? 100));
     const series: Record<string, unknown> = {};
-    for (const b of [...shown].reverse()) series[b.stamp] = { "1. open": b.open, "2. high": b.high, "3. low": b.low, "4. close": b.close, "5. volume": b.volume };
+    for (const b of [...shown].reverse())
+      series[b.stamp] = { "1. open": b.open, "2. high": b.high, "3. low": b.low, "4. close": b.close, "5. volume": b.volume };
     reply({
       "Meta Data": {
         "1. Information": "Intraday (5min) open, high, low, close prices and volume",

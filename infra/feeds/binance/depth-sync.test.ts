@@ -1,7 +1,14 @@
 import t from "tap";
 import { DepthSync, type DepthEvent } from "./depth-sync.ts";
 
-const ev = (U: number, u: number, pu?: number): DepthEvent => ({ U, u, E: 1, bids: [[100, u]], asks: [], ...(pu === undefined ? {} : { pu }) });
+const ev = (U: number, u: number, pu?: number): DepthEvent => ({
+  U,
+  u,
+  E: 1,
+  bids: [[100, u]],
+  asks: [],
+  ...(pu === undefined ? {} : { pu }),
+});
 
 t.test("the first event asks for a snapshot and later ones wait in the buffer", async (t) => {
   const s = new DepthSync("BTCUSDT.BINANCE", "binance");
@@ -16,7 +23,15 @@ t.test("events ending at or before the snapshot are dropped and the straddling o
   s.onEvent(ev(16, 16));
   const step = s.onSnapshot({ lastUpdateId: 14, bids: [], asks: [] }, 5);
   t.equal(step.kind, "deliver");
-  if (step.kind === "deliver") t.same(step.records.map((r) => [r.update, r.firstSeq, r.seq]), [["snapshot", undefined, 14], ["delta", 13, 15], ["delta", 16, 16]]);
+  if (step.kind === "deliver")
+    t.same(
+      step.records.map((r) => [r.update, r.firstSeq, r.seq]),
+      [
+        ["snapshot", undefined, 14],
+        ["delta", 13, 15],
+        ["delta", 16, 16],
+      ],
+    );
   t.same(s.onEvent(ev(17, 18)).kind, "deliver");
   t.same(s.onEvent(ev(17, 18)).kind, "none", "a repeated event is dropped");
 });
@@ -36,7 +51,11 @@ t.test("a live event that skips update ids triggers a resync and is kept for the
   t.equal(step.kind, "resync");
   t.ok(s.wantsSnapshot);
   const again = s.onSnapshot({ lastUpdateId: 5, bids: [], asks: [] }, 6);
-  if (again.kind === "deliver") t.same(again.records.map((r) => r.seq), [5, 6]);
+  if (again.kind === "deliver")
+    t.same(
+      again.records.map((r) => r.seq),
+      [5, 6],
+    );
   else t.fail(`expected deliver, got ${again.kind}`);
 });
 

@@ -97,7 +97,16 @@ export class DepthSync {
       return { kind: "resync", reason: `first event ${head.U}..${head.u} does not cover snapshot ${L} + 1` };
     }
     const records: RawBook[] = [
-      { kind: "book", source: this.source, instrument: this.instrument, update: "snapshot", bids: snap.bids, asks: snap.asks, seq: L, tsEvent: tsUs },
+      {
+        kind: "book",
+        source: this.source,
+        instrument: this.instrument,
+        update: "snapshot",
+        bids: snap.bids,
+        asks: snap.asks,
+        seq: L,
+        tsEvent: tsUs,
+      },
     ];
     this.phase = "live";
     this.buffer = [];
@@ -123,7 +132,17 @@ export class DepthSync {
   }
 
   private delta(ev: DepthEvent): RawBook {
-    return { kind: "book", source: this.source, instrument: this.instrument, update: "delta", bids: ev.bids, asks: ev.asks, firstSeq: ev.U, seq: ev.u, tsEvent: ev.E * 1000 };
+    return {
+      kind: "book",
+      source: this.source,
+      instrument: this.instrument,
+      update: "delta",
+      bids: ev.bids,
+      asks: ev.asks,
+      firstSeq: ev.U,
+      seq: ev.u,
+      tsEvent: ev.E * 1000,
+    };
   }
 }
 
@@ -138,7 +157,13 @@ function levels(v: unknown, field: string): VendorBookLevel[] {
 /** A depthUpdate event: {e:"depthUpdate", E, s, U, u, pu?, b, a}. */
 export function parseDepthEvent(m: Record<string, unknown>): DepthEvent {
   if (m.e !== "depthUpdate") throw new TypeError(`e: ${JSON.stringify(m.e)} is not "depthUpdate"`);
-  const ev: DepthEvent = { U: vendorInt(m.U, "U"), u: vendorInt(m.u, "u"), E: vendorInt(m.E, "E"), bids: levels(m.b, "b"), asks: levels(m.a, "a") };
+  const ev: DepthEvent = {
+    U: vendorInt(m.U, "U"),
+    u: vendorInt(m.u, "u"),
+    E: vendorInt(m.E, "E"),
+    bids: levels(m.b, "b"),
+    asks: levels(m.a, "a"),
+  };
   if (ev.U > ev.u) throw new TypeError(`U ${ev.U} is after u ${ev.u}`);
   if (m.pu !== undefined) ev.pu = vendorInt(m.pu, "pu");
   return ev;

@@ -69,7 +69,8 @@ const caughtUp = (fake: Awaited<ReturnType<typeof setup>>["fake"], records: RawF
   records.some((r) => r.instrument === `${symbol}.BINANCE` && r.seq === fake.book(symbol).lastUpdateId);
 const trueBook = (fake: Awaited<ReturnType<typeof setup>>["fake"], symbol: string) => {
   const b = fake.book(symbol);
-  const norm = (l: [string, string][]) => l.map(([p, q]) => [formatFixed(Math.round(Number(p) * 1e8)), formatFixed(Math.round(Number(q) * 1e8))]);
+  const norm = (l: [string, string][]) =>
+    l.map(([p, q]) => [formatFixed(Math.round(Number(p) * 1e8)), formatFixed(Math.round(Number(q) * 1e8))]);
   return { bids: norm(b.bids), asks: norm(b.asks), last: b.lastUpdateId };
 };
 
@@ -147,7 +148,9 @@ t.test("an invalid symbol is reported with Binance's message and that symbol sto
   const { fake, depth, issues, records } = await setup(t, ["BTCUSDT", "NOPEUSDT"]);
   await depth.start();
   await eventually("stream open", () => fake.liveClients === 1);
-  fake.sendRaw(JSON.stringify({ stream: "nopeusdt@depth@100ms", data: { e: "depthUpdate", E: 1, s: "NOPEUSDT", U: 1, u: 1, b: [], a: [] } }));
+  fake.sendRaw(
+    JSON.stringify({ stream: "nopeusdt@depth@100ms", data: { e: "depthUpdate", E: 1, s: "NOPEUSDT", U: 1, u: 1, b: [], a: [] } }),
+  );
   await eventually("vendor error", () => issues.some((i) => i.reason === FeedErrorReason.VendorError));
   t.match(issues.find((i) => i.reason === FeedErrorReason.VendorError)?.detail ?? "", /-1121.*Invalid symbol/);
   fake.publish("BTCUSDT", 2);
@@ -161,7 +164,9 @@ t.test("malformed stream messages are counted and reported, not thrown", async (
   await eventually("stream open", () => fake.liveClients === 1);
   fake.sendRaw("garbage");
   fake.sendRaw(JSON.stringify({ stream: "btcusdt@depth@100ms", data: { e: "depthUpdate", s: "BTCUSDT", U: 5 } }));
-  fake.sendRaw(JSON.stringify({ stream: "btcusdt@depth@100ms", data: { e: "depthUpdate", E: 1, s: "BTCUSDT", U: 5, u: 6, b: [["1.0", "x"]], a: [] } }));
+  fake.sendRaw(
+    JSON.stringify({ stream: "btcusdt@depth@100ms", data: { e: "depthUpdate", E: 1, s: "BTCUSDT", U: 5, u: 6, b: [["1.0", "x"]], a: [] } }),
+  );
   fake.publish("BTCUSDT", 3);
   await eventually("book live", () => records.length > 0 && records[records.length - 1]!.seq === fake.book("BTCUSDT").lastUpdateId);
   t.equal(depth.stats().malformed, 3);

@@ -6,7 +6,14 @@
  */
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type FeedBackoffPolicy, type BreakerPolicy, type FeedBreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
+import {
+  type FeedBackoffPolicy,
+  type BreakerPolicy,
+  type FeedBreakerState,
+  CircuitBreaker,
+  defaultBackoff,
+  defaultBreaker,
+} from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";
 import type { RawFeedSink } from "../record.ts";
 import { Redactor } from "../redact.ts";
@@ -47,7 +54,9 @@ function classify(redactor: Redactor) {
     const b = body as { code?: unknown; msg?: unknown };
     if (b.code === undefined) return { ok: true };
     const reason = status === 401 || status === 403 ? FeedErrorReason.AuthFailed : FeedErrorReason.VendorError;
-    return { error: new FeedError(reason, `Binance error ${String(b.code)} (HTTP ${status}): ${redactor.text(String(b.msg ?? ""))}`, status) };
+    return {
+      error: new FeedError(reason, `Binance error ${String(b.code)} (HTTP ${status}): ${redactor.text(String(b.msg ?? ""))}`, status),
+    };
   };
 }
 
@@ -140,7 +149,10 @@ export class BinanceDepth {
       return;
     }
     const wrapped = msg as { stream?: unknown; data?: unknown };
-    const data = (typeof wrapped === "object" && wrapped !== null && "data" in wrapped ? wrapped.data : msg) as Record<string, unknown> | null;
+    const data = (typeof wrapped === "object" && wrapped !== null && "data" in wrapped ? wrapped.data : msg) as Record<
+      string,
+      unknown
+    > | null;
     if (typeof data !== "object" || data === null) {
       this.malformed(`message is not an object: ${text.slice(0, 80)}`);
       return;
@@ -187,7 +199,8 @@ export class BinanceDepth {
       step = sync.onSnapshot(parseDepthSnapshot(body), this.clock.nowUs());
     } catch (e) {
       if (this.abort.signal.aborted) return;
-      const err = e instanceof FeedError ? e : new FeedError(FeedErrorReason.Malformed, `Binance ${symbol} snapshot: ${this.redactor.error(e)}`);
+      const err =
+        e instanceof FeedError ? e : new FeedError(FeedErrorReason.Malformed, `Binance ${symbol} snapshot: ${this.redactor.error(e)}`);
       if (err.reason === FeedErrorReason.Malformed) this.counters.malformed += 1;
       if (err.reason === FeedErrorReason.VendorError || err.reason === FeedErrorReason.AuthFailed) {
         // Binance said no (bad symbol): retrying will not help, so this symbol stops until restart

@@ -71,7 +71,8 @@ export class FakeBinance {
   /** The true book as sorted [price, qty] strings: bids high→low, asks low→high. */
   book(symbol: string): { bids: [string, string][]; asks: [string, string][]; lastUpdateId: number } {
     const b = this.books.get(symbol)!;
-    const sorted = (m: Side, desc: boolean) => [...m.entries()].sort((x, y) => (desc ? Number(y[0]) - Number(x[0]) : Number(x[0]) - Number(y[0])));
+    const sorted = (m: Side, desc: boolean) =>
+      [...m.entries()].sort((x, y) => (desc ? Number(y[0]) - Number(x[0]) : Number(x[0]) - Number(y[0])));
     return { bids: sorted(b.bids, true), asks: sorted(b.asks, false), lastUpdateId: b.lastUpdateId };
   }
 

@@ -13,7 +13,14 @@ async function setup(t: { teardown(fn: () => unknown): void }, pageSize = 2) {
   const fake = await startFakePolygon(await freePort(), { apiKey: KEY, pageSize });
   t.teardown(() => fake.close());
   const issues: FeedIssue[] = [];
-  const rest = new PolygonRest({ apiKey: KEY, baseUrl: fake.baseUrl, backoff: fastBackoff, maxRetries: 3, random: seededRandom(1), onIssue: (i) => issues.push(i) });
+  const rest = new PolygonRest({
+    apiKey: KEY,
+    baseUrl: fake.baseUrl,
+    backoff: fastBackoff,
+    maxRetries: 3,
+    random: seededRandom(1),
+    onIssue: (i) => issues.push(i),
+  });
   return { fake, rest, issues };
 }
 
@@ -23,14 +30,20 @@ t.test("aggregates follow next_url across pages and come back as fixed-point bar
   const bars = await rest.aggregates("AAPL", 1, "minute", 0, FAR);
   const expected = fake.events.filter((e) => e.ev === "AM");
   t.equal(bars.length, 5);
-  t.same(bars.map((b) => b.tsOpen / 1000), expected.map((e) => e.s));
+  t.same(
+    bars.map((b) => b.tsOpen / 1000),
+    expected.map((e) => e.s),
+  );
   const first = expected[0]!;
   t.equal(bars[0]!.open, parseFixed(String(first.o)));
   t.equal(bars[0]!.instrument, "AAPL.POLYGON");
   t.equal(bars[0]!.barType, "1m");
   t.equal(bars[0]!.tsEvent, (first.s + 60_000) * 1000);
   t.ok(fake.requests.filter((r) => r.includes("cursor=")).length >= 2, "later pages were fetched through next_url");
-  t.ok(fake.requests.every((r) => r.includes(`apiKey=${KEY}`)), "every page carries the key, re-added to next_url");
+  t.ok(
+    fake.requests.every((r) => r.includes(`apiKey=${KEY}`)),
+    "every page carries the key, re-added to next_url",
+  );
 });
 
 t.test("an ERROR reply becomes a VENDOR_ERROR that carries Polygon's message and not the key", async (t) => {
@@ -51,7 +64,10 @@ t.test("HTTP 429 is retried after Retry-After and the call still succeeds", asyn
   t.equal(bars.length, 1);
   t.equal(rest.stats().rateLimited, 2);
   t.equal(issues.filter((i) => i.reason === FeedErrorReason.RateLimited).length, 2);
-  t.ok(issues.every((i) => !i.detail.includes(KEY)), "issues show the URL with the key redacted");
+  t.ok(
+    issues.every((i) => !i.detail.includes(KEY)),
+    "issues show the URL with the key redacted",
+  );
   t.ok(issues.some((i) => i.detail.includes("apiKey=***")));
 });
 
@@ -85,7 +101,13 @@ t.test("a next_url on another host is refused so the key is never sent there", a
 
 t.test("a malformed result row is counted and reported while the others are delivered", async (t) => {
   const { fake, rest, issues } = await setup(t);
-  fake.failNext(200, { status: "OK", results: [{ o: 1, h: 1, l: 1, c: 1, v: 10, t: 60_000 }, { o: "abc", t: 120_000 }] });
+  fake.failNext(200, {
+    status: "OK",
+    results: [
+      { o: 1, h: 1, l: 1, c: 1, v: 10, t: 60_000 },
+      { o: "abc", t: 120_000 },
+    ],
+  });
   const bars = await rest.aggregates("AAPL", 1, "minute", 0, FAR);
   t.equal(bars.length, 1);
   t.equal(rest.stats().malformed, 1);

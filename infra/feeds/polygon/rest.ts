@@ -37,7 +37,8 @@ function classify(redactor: Redactor) {
       return { error: new FeedError(FeedErrorReason.AuthFailed, `Polygon refused the API key (HTTP ${status}): ${text}`, status) };
     }
     if (status === 429) return { rateLimited: text };
-    if (b.status === "ERROR") return { error: new FeedError(FeedErrorReason.VendorError, `Polygon error (HTTP ${status}): ${text}`, status) };
+    if (b.status === "ERROR")
+      return { error: new FeedError(FeedErrorReason.VendorError, `Polygon error (HTTP ${status}): ${text}`, status) };
     return { ok: true };
   };
 }
@@ -132,7 +133,10 @@ export class PolygonRest {
     if (typeof next !== "string" || next.length === 0) return undefined;
     const url = new URL(next, this.base);
     if (url.origin !== this.base.origin) {
-      throw new FeedError(FeedErrorReason.Malformed, `Polygon next_url points to ${url.origin}, not ${this.base.origin}: not sending the key there`);
+      throw new FeedError(
+        FeedErrorReason.Malformed,
+        `Polygon next_url points to ${url.origin}, not ${this.base.origin}: not sending the key there`,
+      );
     }
     return url;
   }

@@ -11,7 +11,11 @@ import { PolygonStream, type PolygonStreamOptions } from "./stream.ts";
 const KEY = "pk_live_STREAMSECRET9";
 const SUBS = ["T.AAPL", "Q.AAPL", "AM.AAPL"];
 
-async function setup(t: { teardown(fn: () => unknown): void }, fakeOpts: Partial<FakePolygonOptions> = {}, streamOpts: Partial<PolygonStreamOptions> = {}) {
+async function setup(
+  t: { teardown(fn: () => unknown): void },
+  fakeOpts: Partial<FakePolygonOptions> = {},
+  streamOpts: Partial<PolygonStreamOptions> = {},
+) {
   const fake = await startFakePolygon(await freePort(), { apiKey: KEY, pageSize: 3, ...fakeOpts });
   const records: RawFeedRecord[] = [];
   const issues: FeedIssue[] = [];
@@ -130,7 +134,10 @@ t.test("refused handshakes open the circuit breaker, and a half-open probe gets 
   fake.refuse(4);
   await stream.start();
   t.equal(fake.connections, 1, "one accepted connection after four refused handshakes");
-  t.ok(lines.some((l) => l.includes('"state":"open"')), "the breaker opened");
+  t.ok(
+    lines.some((l) => l.includes('"state":"open"')),
+    "the breaker opened",
+  );
   t.equal(stream.stats().breaker, "closed", "and closed again after the probe succeeded");
   await eventually("subscription", () => fake.liveClients === 1);
   fake.publish("AAPL", 1);

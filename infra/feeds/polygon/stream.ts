@@ -7,7 +7,14 @@
  */
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type FeedBackoffPolicy, type BreakerPolicy, type FeedBreakerState, CircuitBreaker, defaultBackoff, defaultBreaker } from "../backoff.ts";
+import {
+  type FeedBackoffPolicy,
+  type BreakerPolicy,
+  type FeedBreakerState,
+  CircuitBreaker,
+  defaultBackoff,
+  defaultBreaker,
+} from "../backoff.ts";
 import { emptyStats, FeedError, FeedErrorReason, type FeedIssue, type FeedStats } from "../feed-error.ts";
 import type { RawFeedRecord, RawFeedSink } from "../record.ts";
 import { SocketLink } from "../socket-link.ts";
@@ -75,7 +82,8 @@ export class PolygonStream {
     this.subs = opts.subscriptions.map((s) => {
       const dot = s.indexOf(".");
       const channel = s.slice(0, dot);
-      if (dot <= 0 || !CHANNELS.has(channel)) throw new FeedError(FeedErrorReason.VendorError, `Polygon subscription ${JSON.stringify(s)}: channel must be T, Q, AM or A`);
+      if (dot <= 0 || !CHANNELS.has(channel))
+        throw new FeedError(FeedErrorReason.VendorError, `Polygon subscription ${JSON.stringify(s)}: channel must be T, Q, AM or A`);
       return { channel: channel as Channel, ticker: s.slice(dot + 1) };
     });
     for (const [key, mark] of Object.entries(opts.resume ?? {})) this.marks.set(key, { ...mark });
@@ -139,7 +147,12 @@ export class PolygonStream {
 
   stats(): FeedStats & { breaker: FeedBreakerState } {
     const rest = this.rest.stats();
-    return { ...this.counters, malformed: this.counters.malformed + rest.malformed, rateLimited: rest.rateLimited, breaker: this.breakerState };
+    return {
+      ...this.counters,
+      malformed: this.counters.malformed + rest.malformed,
+      rateLimited: rest.rateLimited,
+      breaker: this.breakerState,
+    };
   }
 
   /** The last record delivered per "T.AAPL" key: what a successor instance takes as `resume`. */
@@ -212,7 +225,10 @@ export class PolygonStream {
         for (const r of rows) if (this.deliver(channel, ticker, r)) this.counters.backfilled += 1;
       } catch (e) {
         const detail = e instanceof FeedError ? e.message : this.rest.redactor.error(e);
-        this.issue({ reason: FeedErrorReason.Gap, detail: `Polygon backfill of ${channel}.${ticker} from ${fromMs} failed, records may be missing: ${detail}` });
+        this.issue({
+          reason: FeedErrorReason.Gap,
+          detail: `Polygon backfill of ${channel}.${ticker} from ${fromMs} failed, records may be missing: ${detail}`,
+        });
       }
     }
     const held = this.held ?? [];
@@ -223,7 +239,12 @@ export class PolygonStream {
   private deliverLive(msg: Record<string, unknown>): void {
     let record: RawFeedRecord;
     try {
-      record = msg.ev === "T" ? tradeFromStream(msg, this.venue) : msg.ev === "Q" ? quoteFromStream(msg, this.venue) : barFromStream(msg, this.venue);
+      record =
+        msg.ev === "T"
+          ? tradeFromStream(msg, this.venue)
+          : msg.ev === "Q"
+            ? quoteFromStream(msg, this.venue)
+            : barFromStream(msg, this.venue);
     } catch (e) {
       this.malformed(this.rest.redactor.error(e));
       return;

@@ -8,9 +8,48 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { WebSocket, WebSocketServer } from "ws";
 
-export interface FakeTrade { ev: "T"; sym: string; x: number; i: string; z: number; p: number; s: number; c: number[]; t: number; q: number }
-export interface FakeQuote { ev: "Q"; sym: string; bx: number; bp: number; bs: number; ax: number; ap: number; as: number; c: number; t: number; q: number; z: number }
-export interface FakeBar { ev: "AM"; sym: string; v: number; av: number; op: number; vw: number; o: number; c: number; h: number; l: number; a: number; z: number; s: number; e: number }
+export interface FakeTrade {
+  ev: "T";
+  sym: string;
+  x: number;
+  i: string;
+  z: number;
+  p: number;
+  s: number;
+  c: number[];
+  t: number;
+  q: number;
+}
+export interface FakeQuote {
+  ev: "Q";
+  sym: string;
+  bx: number;
+  bp: number;
+  bs: number;
+  ax: number;
+  ap: number;
+  as: number;
+  c: number;
+  t: number;
+  q: number;
+  z: number;
+}
+export interface FakeBar {
+  ev: "AM";
+  sym: string;
+  v: number;
+  av: number;
+  op: number;
+  vw: number;
+  o: number;
+  c: number;
+  h: number;
+  l: number;
+  a: number;
+  z: number;
+  s: number;
+  e: number;
+}
 export type FakeEvent = FakeTrade | FakeQuote | FakeBar;
 
 export interface FakePolygonOptions {
@@ -82,9 +121,22 @@ export class FakePolygon {
     let c = 0;
     let v = 0;
     for (let k = 0; k < trades; k++) {
-      this.price += (this.seq * 7919) % 5 - 2;
+      this.price += ((this.seq * 7919) % 5) - 2;
       const t = this.barOpenMs + Math.floor(((k + 1) * 60_000) / (trades + 1));
-      const q: FakeQuote = { ev: "Q", sym, bx: 4, bp: (this.price - 1) / 100, bs: 3, ax: 7, ap: (this.price + 1) / 100, as: 2, c: 0, t, q: ++this.seq, z: 3 };
+      const q: FakeQuote = {
+        ev: "Q",
+        sym,
+        bx: 4,
+        bp: (this.price - 1) / 100,
+        bs: 3,
+        ax: 7,
+        ap: (this.price + 1) / 100,
+        as: 2,
+        c: 0,
+        t,
+        q: ++this.seq,
+        z: 3,
+      };
       const tr: FakeTrade = { ev: "T", sym, x: 4, i: `${this.seq + 1}`, z: 3, p: this.price / 100, s: 100 + k, c: [], t, q: ++this.seq };
       this.send(q);
       this.send(tr);
@@ -97,7 +149,22 @@ export class FakePolygon {
     const s = this.barOpenMs;
     this.barOpenMs += 60_000;
     if (trades > 0) {
-      this.send({ ev: "AM", sym, v, av: v, op: o / 100, vw: c / 100, o: o / 100, c: c / 100, h: h / 100, l: l / 100, a: c / 100, z: 100, s, e: s + 60_000 });
+      this.send({
+        ev: "AM",
+        sym,
+        v,
+        av: v,
+        op: o / 100,
+        vw: c / 100,
+        o: o / 100,
+        c: c / 100,
+        h: h / 100,
+        l: l / 100,
+        a: c / 100,
+        z: 100,
+        s,
+        e: s + 60_000,
+      });
     }
   }
 
@@ -181,7 +248,11 @@ export class FakePolygon {
     }
     if (this.rateLimitLeft > 0) {
       this.rateLimitLeft -= 1;
-      reply(429, { status: "ERROR", request_id: requestId, error: "You've exceeded the maximum requests per minute." }, { "retry-after": "0" });
+      reply(
+        429,
+        { status: "ERROR", request_id: requestId, error: "You've exceeded the maximum requests per minute." },
+        { "retry-after": "0" },
+      );
       return;
     }
     if (this.errorNext) {
@@ -212,10 +283,30 @@ export class FakePolygon {
         kind === "trades"
           ? this.events
               .filter((e): e is FakeTrade => e.ev === "T" && e.sym === ticker && e.t >= gte && e.t <= lte)
-              .map((e) => ({ conditions: e.c, exchange: e.x, id: e.i, price: e.p, sequence_number: e.q, sip_timestamp: e.t * 1_000_000, participant_timestamp: e.t * 1_000_000 - 150, size: e.s, tape: e.z }))
+              .map((e) => ({
+                conditions: e.c,
+                exchange: e.x,
+                id: e.i,
+                price: e.p,
+                sequence_number: e.q,
+                sip_timestamp: e.t * 1_000_000,
+                participant_timestamp: e.t * 1_000_000 - 150,
+                size: e.s,
+                tape: e.z,
+              }))
           : this.events
               .filter((e): e is FakeQuote => e.ev === "Q" && e.sym === ticker && e.t >= gte && e.t <= lte)
-              .map((e) => ({ ask_exchange: e.ax, ask_price: e.ap, ask_size: e.as, bid_exchange: e.bx, bid_price: e.bp, bid_size: e.bs, sequence_number: e.q, sip_timestamp: e.t * 1_000_000, tape: e.z }));
+              .map((e) => ({
+                ask_exchange: e.ax,
+                ask_price: e.ap,
+                ask_size: e.as,
+                bid_exchange: e.bx,
+                bid_price: e.bp,
+                bid_size: e.bs,
+                sequence_number: e.q,
+                sip_timestamp: e.t * 1_000_000,
+                tape: e.z,
+              }));
       this.page(url, rows, { status: "OK", request_id: requestId }, reply);
       return;
     }

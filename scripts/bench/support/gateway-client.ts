@@ -30,7 +30,9 @@ type Submit = (req: Record<string, unknown>, done: (code: number, details: strin
 function grpcJsClient(spec: ClientSpec): { submit: Submit; close(): void } {
   const Trading = loadProtos().client("Trading");
   const c = new Trading(`127.0.0.1:${spec.port}`, grpc.credentials.createInsecure());
-  const call = (c as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void) => void>).SubmitOrder!;
+  const call = (
+    c as unknown as Record<string, (r: unknown, m: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null) => void) => void>
+  ).SubmitOrder!;
   const meta = new grpc.Metadata();
   meta.set("authorization", `Bearer ${spec.token}`);
   return {
@@ -73,7 +75,9 @@ function rawHttp2Client(spec: ClientSpec): { submit: Submit; close(): void } {
       stream.on("response", take); // a trailers-only answer (an error) carries the status in its headers
       stream.on("trailers", take);
       stream.on("data", () => {});
-      stream.on("close", () => done(code < 0 ? grpc.status.UNKNOWN : code, code < 0 ? `stream closed without grpc-status (${stream.rstCode})` : details));
+      stream.on("close", () =>
+        done(code < 0 ? grpc.status.UNKNOWN : code, code < 0 ? `stream closed without grpc-status (${stream.rstCode})` : details),
+      );
       stream.end(frame);
     },
     close: () => session.close(),
@@ -91,7 +95,17 @@ export async function runClient(spec: ClientSpec, steps: number[], stepMs: numbe
   let lastError = "";
   const submit = () =>
     new Promise<boolean>((resolve) => {
-      const req = { clientOrderId: `b${process.pid}-${n++}`, instrument: spec.instrument, side: "SIDE_BUY", orderType: "ORDER_TYPE_LIMIT", quantity: "1", price: spec.price, timeInForce: "TIME_IN_FORCE_DAY", strategy: "bench", book: spec.book };
+      const req = {
+        clientOrderId: `b${process.pid}-${n++}`,
+        instrument: spec.instrument,
+        side: "SIDE_BUY",
+        orderType: "ORDER_TYPE_LIMIT",
+        quantity: "1",
+        price: spec.price,
+        timeInForce: "TIME_IN_FORCE_DAY",
+        strategy: "bench",
+        book: spec.book,
+      };
       c.submit(req, (code, details) => {
         if (code !== 0) {
           const name = grpc.status[code] ?? String(code);

@@ -75,7 +75,11 @@ export async function waitForGateway(port: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const c = new Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     const ok = await new Promise<boolean>((r) =>
-      (c as unknown as { Check: (q: unknown, o: grpc.CallOptions, cb: (e: unknown) => void) => void }).Check({ service: "" }, { deadline: Date.now() + 500 }, (e) => r(!e)),
+      (c as unknown as { Check: (q: unknown, o: grpc.CallOptions, cb: (e: unknown) => void) => void }).Check(
+        { service: "" },
+        { deadline: Date.now() + 500 },
+        (e) => r(!e),
+      ),
     );
     c.close();
     if (ok) return;
@@ -103,7 +107,13 @@ export async function liftLimits(nc: Awaited<ReturnType<typeof connectNats>>): P
  * within the run (+2 s) are counted as `orderActorSilent`.
  */
 export function stageProbe(nc: Awaited<ReturnType<typeof connectNats>>) {
-  interface Seen { step: number; cmd: number; approved?: number; order?: number; accepted?: number }
+  interface Seen {
+    step: number;
+    cmd: number;
+    approved?: number;
+    order?: number;
+    accepted?: number;
+  }
   const seen = new Map<string, Seen>();
   let step = 0;
   const idOf = (data: Uint8Array): string | undefined => {
@@ -147,9 +157,18 @@ export function stageProbe(nc: Awaited<ReturnType<typeof connectNats>>) {
           const b = g(s);
           return a !== undefined && b !== undefined ? [b - a] : [];
         });
-      const approve = gap((s) => s.cmd, (s) => s.approved);
-      const spawn = gap((s) => s.approved, (s) => s.order);
-      const venue = gap((s) => s.order, (s) => s.accepted);
+      const approve = gap(
+        (s) => s.cmd,
+        (s) => s.approved,
+      );
+      const spawn = gap(
+        (s) => s.approved,
+        (s) => s.order,
+      );
+      const venue = gap(
+        (s) => s.order,
+        (s) => s.accepted,
+      );
       return {
         commands: all.length,
         riskBookMs: median(approve),

@@ -17,12 +17,19 @@ t.test("resource growth takes the largest growth of any process, matched by name
       { pid: 2, name: "nats-server", rssMb: nats[0], openFiles: nats[1] },
     ],
   });
-  t.same(resourceGrowth(sample(20, [500, 80], [100, 40]), sample(22, [550, 80], [100, 60])), { consumerGrowth: 0.1, rssGrowth: 0.1, fdGrowth: 0.5 });
+  t.same(resourceGrowth(sample(20, [500, 80], [100, 40]), sample(22, [550, 80], [100, 60])), {
+    consumerGrowth: 0.1,
+    rssGrowth: 0.1,
+    fdGrowth: 0.5,
+  });
 });
 
 t.test("this process has a resident size and open files, and a gone one has no gauge", async (t) => {
   const me = processGauge(process.pid);
   t.ok(me && me.rssMb > 0 && me.openFiles > 0, "gauged");
-  t.ok(processTree(process.pid).some((p) => p.pid === process.pid), "the tree holds the process itself");
+  t.ok(
+    processTree(process.pid).some((p) => p.pid === process.pid),
+    "the tree holds the process itself",
+  );
   t.equal(processGauge(2 ** 22 + 7), undefined);
 });

@@ -76,7 +76,10 @@ export function growth(first: number, last: number): number {
 }
 
 /** The largest growth between two samples: consumers in all, and each process's memory and open files by name. */
-export function resourceGrowth(first: ResourceSample, last: ResourceSample): { consumerGrowth: number; rssGrowth: number; fdGrowth: number } {
+export function resourceGrowth(
+  first: ResourceSample,
+  last: ResourceSample,
+): { consumerGrowth: number; rssGrowth: number; fdGrowth: number } {
   let rssGrowth = 0;
   let fdGrowth = 0;
   for (const p of last.processes) {

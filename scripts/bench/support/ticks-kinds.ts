@@ -5,4 +5,5 @@
 import { instrumentCatalogue, instrumentKind } from "../../../actors/instrument/index.ts";
 import { fixedKinds, type HostedKinds } from "../../../supervisors/runtime/kinds-module.ts";
 
-export const createKinds = async (): Promise<HostedKinds> => fixedKinds([instrumentKind(instrumentCatalogue(Number(process.env.TICKS_BENCH_INSTRUMENTS ?? 500)))]);
+export const createKinds = async (): Promise<HostedKinds> =>
+  fixedKinds([instrumentKind(instrumentCatalogue(Number(process.env.TICKS_BENCH_INSTRUMENTS ?? 500)))]);

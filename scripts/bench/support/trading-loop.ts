@@ -28,7 +28,9 @@ export const quoteEcho: StrategyDefinition<unknown> = {
   parameters: z.object({}),
   create: () => ({
     isReady: () => true,
-    onQuote: (q) => [{ kind: "submit", instrument: q.instrument, side: "BUY", type: "LIMIT", quantity: LOT, price: q.bid - 50 * TICK, timeInForce: "GTC" }],
+    onQuote: (q) => [
+      { kind: "submit", instrument: q.instrument, side: "BUY", type: "LIMIT", quantity: LOT, price: q.bid - 50 * TICK, timeInForce: "GTC" },
+    ],
   }),
 };
 
@@ -47,7 +49,13 @@ export async function startLoop(opts: { strategy?: boolean } = {}): Promise<Loop
   const actorsNc = await connectNats(infra.natsUrl, "bench-actors");
   const nc = await connectNats(infra.natsUrl, "bench-driver");
   await declareResources(nc, { replicas: 1 });
-  const env = { nc: actorsNc, store: await SnapshotStore.open(actorsNc), clock: systemClock, log: createLogger({ level: "warn" }), onExit: (h: ActorHost) => void h.restart() };
+  const env = {
+    nc: actorsNc,
+    store: await SnapshotStore.open(actorsNc),
+    clock: systemClock,
+    log: createLogger({ level: "warn" }),
+    onExit: (h: ActorHost) => void h.restart(),
+  };
   const instruments = [{ id: INSTRUMENT, tickSize: TICK, lotSize: LOT }];
   const kinds: Record<string, ActorKind> = {
     exchange: defineKind({
@@ -79,7 +87,12 @@ export async function startLoop(opts: { strategy?: boolean } = {}): Promise<Loop
       consumes: () => [subjects.evtAll("order"), subjects.md("quote", { venue: "SIMX", symbol: "SIM001" })],
       persistence: "event-sourced",
     }),
-    order: defineKind({ name: "order", machine: orderMachine, input: () => ({ capabilities: fullCapabilities }), persistence: "event-sourced" }),
+    order: defineKind({
+      name: "order",
+      machine: orderMachine,
+      input: () => ({ capabilities: fullCapabilities }),
+      persistence: "event-sourced",
+    }),
     strategy: defineKind({
       name: "strategy",
       machine: strategyMachine,
@@ -140,7 +153,10 @@ export const quoteAt = (seq: number, bid: number, nowUs: number) => ({
 export { fromNumber };
 
 /** What this machine's NATS costs at the moment of the run: core request/reply and one JetStream append. */
-export async function natsBaseline(nc: NatsConnection, n = 200): Promise<{ rttP50Us: number; rttP99Us: number; appendP50Us: number; appendP99Us: number }> {
+export async function natsBaseline(
+  nc: NatsConnection,
+  n = 200,
+): Promise<{ rttP50Us: number; rttP99Us: number; appendP50Us: number; appendP99Us: number }> {
   const { jetstream } = await import("@nats-io/jetstream");
   const js = jetstream(nc);
   const sub = nc.subscribe("bench.echo", {

@@ -8,7 +8,9 @@ export const actorKey = (a: { kind: string; id: string }): string => `${a.kind}/
 
 export function findActor(kind: string, id: string): ActorRow | null {
   for (const n of state.tree) {
-    for (const c of n.cells ?? []) for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.kind === kind && a.id === id) return { ...a, node: n.node, cell: c.cell };
+    for (const c of n.cells ?? [])
+      for (const k of c.kinds ?? [])
+        for (const a of k.actors ?? []) if (a.kind === kind && a.id === id) return { ...a, node: n.node, cell: c.cell };
     const q = (n.quarantined ?? []).find((x) => x.key === `${kind}/${id}`);
     if (q) return { kind, id, status: "quarantined", reason: q.reason, node: n.node };
   }
@@ -17,7 +19,11 @@ export function findActor(kind: string, id: string): ActorRow | null {
 
 export const statusOf = (a: ActorView): string => (a.status === "quarantined" || a.reason ? "quarantined" : (a.status ?? "unknown"));
 /** Words from a camelCase state name: "partiallyFilled" → "partially filled". */
-export const words = (name: string): string => name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/[_-]+/g, " ").toLowerCase();
+export const words = (name: string): string =>
+  name
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .replace(/[_-]+/g, " ")
+    .toLowerCase();
 
 /**
  * A machine's state as words: nested states joined by "›" ({ open: { working: "partiallyFilled" } } → "open › working

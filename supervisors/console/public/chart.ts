@@ -25,11 +25,15 @@ const GAP_SPACINGS = 4;
  * times the median spacing (quotes arrive on a steady pump; a feed that stalls leaves a hole, never a slope).
  */
 export function runStarts(points: [number, number][]): number[] {
-  const steps = points.slice(1).map((p, i) => p[0] - (points[i] as [number, number])[0]).sort((a, b) => a - b);
+  const steps = points
+    .slice(1)
+    .map((p, i) => p[0] - (points[i] as [number, number])[0])
+    .sort((a, b) => a - b);
   const median = steps[Math.floor(steps.length / 2)] ?? 0;
   const starts = [0];
   if (median <= 0) return starts;
-  for (let i = 1; i < points.length; i++) if ((points[i] as [number, number])[0] - (points[i - 1] as [number, number])[0] > GAP_SPACINGS * median) starts.push(i);
+  for (let i = 1; i < points.length; i++)
+    if ((points[i] as [number, number])[0] - (points[i - 1] as [number, number])[0] > GAP_SPACINGS * median) starts.push(i);
   return starts;
 }
 

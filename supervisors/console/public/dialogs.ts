@@ -20,7 +20,13 @@ export interface Confirmation {
 }
 
 /** Asks the operator to confirm; resolves to the reason typed (or "") when confirmed, null when canceled. */
-export function confirmAction({ title, text, reason = false, reasonRequired = false, confirmLabel = "Confirm" }: Confirmation): Promise<string | null> {
+export function confirmAction({
+  title,
+  text,
+  reason = false,
+  reasonRequired = false,
+  confirmLabel = "Confirm",
+}: Confirmation): Promise<string | null> {
   const dlg = $<HTMLDialogElement>("confirm");
   const reasonInput = $<HTMLInputElement>("confirm-reason");
   $("confirm-title").textContent = title;

@@ -15,7 +15,8 @@ export function closest<T extends HTMLElement = HTMLElement>(e: Event, selector:
 const ESC: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 export const esc = (v: unknown): string => String(v ?? "").replace(/[&<>"']/g, (c) => ESC[c] ?? c);
 
-export const badge = (status: string, text: string = status): string => `<span class="badge st-${esc(String(status).toLowerCase())}">${esc(text)}</span>`;
+export const badge = (status: string, text: string = status): string =>
+  `<span class="badge st-${esc(String(status).toLowerCase())}">${esc(text)}</span>`;
 
 /** A dense table of pre-rendered cells, or `empty` when there are no rows. */
 export function table(heads: string[], rows: unknown[][], empty: string): string {

@@ -72,7 +72,8 @@ export function connect(): void {
   ws.addEventListener("close", (e) => {
     if (ws !== me) return;
     linked = false;
-    for (const [, p] of pending) p({ type: "disconnected", ok: false, error: { code: "disconnected", message: "connection lost before the answer came" } });
+    for (const [, p] of pending)
+      p({ type: "disconnected", ok: false, error: { code: "disconnected", message: "connection lost before the answer came" } });
     pending.clear();
     if (e.code === 4401) {
       setLink("off", "signed out");

@@ -75,7 +75,12 @@ export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConf
     initialCash: parseMoney("1000000"),
     markSource: "MID",
     hwmStep: parseMoney("100"),
-    instruments: [...catalogue.values()].map((d) => ({ instrument: d.id, multiplier: d.multiplier, sector: d.sector ?? "OTHER", assetClass: d.assetClass })),
+    instruments: [...catalogue.values()].map((d) => ({
+      instrument: d.id,
+      multiplier: d.multiplier,
+      sector: d.sector ?? "OTHER",
+      assetClass: d.assetClass,
+    })),
     limits: {
       maxOrderQuantity: fromNumber(100),
       maxPosition: fromNumber(50),

@@ -28,19 +28,37 @@ t.test("channels default to what the sample listens to", async (t) => {
   const base = { book: "demo", instruments: [{ id: "SIM001.SIMX" }] };
   const lookup = (i: string) => (catalogue.has(i) ? { tickSize: 1_000_000, lotSize: 100_000_000 } : undefined);
   t.same(parseStrategyDeployment("a", { ...base, strategy: "trend-follower" }, lookup).channels, ["bar"]);
-  t.same(parseStrategyDeployment("a", { ...base, strategy: "mean-reversion" }, lookup).channels, ["bar"], "mean reversion on bar closes by default");
+  t.same(
+    parseStrategyDeployment("a", { ...base, strategy: "mean-reversion" }, lookup).channels,
+    ["bar"],
+    "mean reversion on bar closes by default",
+  );
   t.same(parseStrategyDeployment("a", { ...base, strategy: "mean-reversion", parameters: { source: "mid" } }, lookup).channels, ["quote"]);
   t.same(parseStrategyDeployment("a", { ...base, strategy: "market-maker" }, lookup).channels, ["quote"]);
 });
 
 t.test("a stored deployment becomes the strategy actor's definition and config", async (t) => {
-  const d = parseStrategyDeployment("mm-9", { strategy: "market-maker", book: "demo", instruments: [{ id: "X.SIMX", tickSize: "0.5", lotSize: "10" }], autoStart: false, timerIntervalMs: 500 });
+  const d = parseStrategyDeployment("mm-9", {
+    strategy: "market-maker",
+    book: "demo",
+    instruments: [{ id: "X.SIMX", tickSize: "0.5", lotSize: "10" }],
+    autoStart: false,
+    timerIntervalMs: 500,
+  });
   const s = deployedStrategyOf("mm-9", JSON.parse(JSON.stringify(d)));
   t.equal(s.definition.name, "market-maker");
   t.equal(s.autoStart, false);
-  t.match(s.config, { strategyId: "mm-9", book: "demo", instruments: [{ id: "X.SIMX", tickSize: 50_000_000, lotSize: 1_000_000_000 }], channels: ["quote"], timerIntervalMs: 500 });
+  t.match(s.config, {
+    strategyId: "mm-9",
+    book: "demo",
+    instruments: [{ id: "X.SIMX", tickSize: 50_000_000, lotSize: 1_000_000_000 }],
+    channels: ["quote"],
+    timerIntervalMs: 500,
+  });
 });
 
 t.test("a demo strategy's id cannot be deployed", async (t) => {
-  t.throws(() => deployable.prepare("mm-1", { strategy: "market-maker", book: "demo", instruments: [{ id: "SIM001.SIMX" }] }), { code: "already-exists" });
+  t.throws(() => deployable.prepare("mm-1", { strategy: "market-maker", book: "demo", instruments: [{ id: "SIM001.SIMX" }] }), {
+    code: "already-exists",
+  });
 });

@@ -8,7 +8,13 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
-import { mergeParameters, type StrategyConfigInput, type StrategyDefinition, strategyChannels, strategyConfig } from "../../../actors/strategy/index.ts";
+import {
+  mergeParameters,
+  type StrategyConfigInput,
+  type StrategyDefinition,
+  strategyChannels,
+  strategyConfig,
+} from "../../../actors/strategy/index.ts";
 import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
 import { BucketWatch } from "../../../infra/nats/bucket-watch.ts";
 import { buckets } from "../../../infra/nats/resources.ts";
@@ -45,10 +51,16 @@ export const strategyDeploymentInput = z.strictObject({
   strategy: z.enum(sampleNames),
   book: z.string().min(1).max(64),
   /** tickSize and lotSize may be left out for instruments of the node's catalogue */
-  instruments: z.array(z.strictObject({ id: schema.instrumentId, tickSize: increment.optional(), lotSize: increment.optional() })).min(1).max(64),
+  instruments: z
+    .array(z.strictObject({ id: schema.instrumentId, tickSize: increment.optional(), lotSize: increment.optional() }))
+    .min(1)
+    .max(64),
   /** default: bars for the trend follower and for mean reversion on bars, quotes otherwise */
   channels: z.array(z.enum(strategyChannels)).min(1).optional(),
-  barType: z.string().regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1s or 1m").optional(),
+  barType: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1s or 1m")
+    .optional(),
   timerIntervalMs: z.number().int().min(10).optional(),
   /** trade at once, and again whenever the strategy is restarted or moved; false: wait for StartStrategy */
   autoStart: z.boolean().default(true),
@@ -108,7 +120,8 @@ export function parseStrategyDeployment(
   });
   const params = mergeParameters(definition.parameters, undefined, c.parameters, definition.name);
   if (!params.ok) throw new DeployError(DeployRefusal.Invalid, `config.${params.error.message}`);
-  const onBars = c.strategy === "trend-follower" || (c.strategy === "mean-reversion" && (params.params as { source: string }).source === "bar");
+  const onBars =
+    c.strategy === "trend-follower" || (c.strategy === "mean-reversion" && (params.params as { source: string }).source === "bar");
   const deployment: StrategyDeployment = {
     strategy: c.strategy,
     book: c.book,
@@ -159,7 +172,8 @@ export function strategyDeployable(catalogue: Map<string, InstrumentDefinition>)
     kind: "strategy",
     key: strategyDeploymentKey,
     prepare(id, config) {
-      if (demoStrategies(catalogue).some((s) => s.id === id)) throw new DeployError(DeployRefusal.AlreadyExists, `strategy ${id} is a built-in demo strategy`);
+      if (demoStrategies(catalogue).some((s) => s.id === id))
+        throw new DeployError(DeployRefusal.AlreadyExists, `strategy ${id} is a built-in demo strategy`);
       return canonicalJson(parseStrategyDeployment(id, config, lookup));
     },
   };

@@ -7,12 +7,22 @@ import { defineKind, defineMessage, type Emitted, type Persistence } from "../..
  * and keeps a delayed event, so each failure mode and each persistence mode can be exercised for real.
  */
 export const Increment = defineMessage("Increment", 1, z.object({ by: z.number().int().min(1).max(1_000_000) }), "Add to a test counter.");
-export const IncrementBatch = defineMessage("IncrementBatch", 1, z.object({ n: z.number().int().min(1), sentUs: z.number().optional() }), "Add n (one event, many messages).");
+export const IncrementBatch = defineMessage(
+  "IncrementBatch",
+  1,
+  z.object({ n: z.number().int().min(1), sentUs: z.number().optional() }),
+  "Add n (one event, many messages).",
+);
 export const Explode = defineMessage("Explode", 1, z.object({ where: z.enum(["action", "guard"]) }), "Make a test counter throw.");
 export const Hang = defineMessage("Hang", 1, z.object({}), "Make a test counter loop forever.");
 export const GetCount = defineMessage("GetCount", 1, z.object({}), "Ask a test counter for its count.");
 export const Arm = defineMessage("Arm", 1, z.object({}), "Arm a test counter's 300 ms timer.");
-export const Incremented = defineMessage("Incremented", 1, z.object({ by: z.number().int(), total: z.number().int(), tsEvent: z.number(), tsInit: z.number() }), "A test counter moved.");
+export const Incremented = defineMessage(
+  "Incremented",
+  1,
+  z.object({ by: z.number().int(), total: z.number().int(), tsEvent: z.number(), tsInit: z.number() }),
+  "A test counter moved.",
+);
 
 type Ev =
   | { type: "Increment"; by: number; nowUs: number }
@@ -24,7 +34,12 @@ type Ev =
   | { type: "Arm"; nowUs: number };
 
 export const counterMachine = setup({
-  types: {} as { context: { count: number; fired: number; journaled: boolean }; events: Ev; input: { journaled: boolean }; emitted: Emitted },
+  types: {} as {
+    context: { count: number; fired: number; journaled: boolean };
+    events: Ev;
+    input: { journaled: boolean };
+    emitted: Emitted;
+  },
   guards: {
     explodes: ({ event }) => {
       if (event.type === "Explode" && event.where === "guard") throw new Error("guard exploded");
@@ -54,7 +69,13 @@ export const counterMachine = setup({
         // Journaled kinds apply their own events, live (after the append) and in replay alike.
         Incremented: { actions: assign({ count: ({ event }) => event.total }) },
         IncrementBatch: { actions: assign({ count: ({ context, event }) => context.count + event.n }) },
-        GetCount: { actions: emit(({ context }) => ({ type: "reply" as const, ok: true as const, result: { count: context.count, fired: context.fired } })) },
+        GetCount: {
+          actions: emit(({ context }) => ({
+            type: "reply" as const,
+            ok: true as const,
+            result: { count: context.count, fired: context.fired },
+          })),
+        },
         Explode: {
           guard: "explodes",
           actions: ({ event }) => {
@@ -75,8 +96,18 @@ export const counterMachine = setup({
       after: { 300: { target: "counting", actions: assign({ fired: ({ context }) => context.fired + 1 }) } },
       on: {
         Increment: { actions: assign({ count: ({ context, event }) => context.count + event.by }) },
-        GetCount: { actions: emit(({ context }) => ({ type: "reply" as const, ok: true as const, result: { count: context.count, fired: context.fired } })) },
-        Explode: { actions: () => { throw new Error("action exploded"); } },
+        GetCount: {
+          actions: emit(({ context }) => ({
+            type: "reply" as const,
+            ok: true as const,
+            result: { count: context.count, fired: context.fired },
+          })),
+        },
+        Explode: {
+          actions: () => {
+            throw new Error("action exploded");
+          },
+        },
       },
     },
   },

@@ -14,9 +14,21 @@ export const quoteCounterMachine = setup({
   id: "quote-counter",
   context: { count: 0, batches: 0, lastUs: 0 },
   on: {
-    QuoteBatch: { actions: assign(({ context, event }) => ({ count: context.count + event.items.length, batches: context.batches + 1, lastUs: event.nowUs })) },
+    QuoteBatch: {
+      actions: assign(({ context, event }) => ({
+        count: context.count + event.items.length,
+        batches: context.batches + 1,
+        lastUs: event.nowUs,
+      })),
+    },
     Quote: { actions: assign(({ context, event }) => ({ count: context.count + 1, batches: context.batches + 1, lastUs: event.nowUs })) },
-    GetCount: { actions: emit(({ context }) => ({ type: "reply" as const, ok: true as const, result: { count: context.count, batches: context.batches, lastUs: context.lastUs } })) },
+    GetCount: {
+      actions: emit(({ context }) => ({
+        type: "reply" as const,
+        ok: true as const,
+        result: { count: context.count, batches: context.batches, lastUs: context.lastUs },
+      })),
+    },
   },
 });
 

@@ -50,7 +50,10 @@ export function renderDetail(): void {
   const a = findActor(s.kind, s.id) ?? { kind: s.kind, id: s.id, status: "stopped" };
   const st = statusOf(a);
   const status = (state.detail?.status.result ?? {}) as ActorStatus;
-  const events = mergeEvents(state.detail?.events ?? [], state.lifecycle.filter((e) => e.kind === s.kind && e.id === s.id));
+  const events = mergeEvents(
+    state.detail?.events ?? [],
+    state.lifecycle.filter((e) => e.kind === s.kind && e.id === s.id),
+  );
   const restartsHist = events.filter((e) => e.event === "failed" || e.event === "restarted" || e.event === "quarantined");
   const kv = (k: string, v: unknown) => `<dt>${esc(k)}</dt><dd>${v}</dd>`;
   const ctx = a.context ?? status.context;
@@ -68,10 +71,26 @@ ${kv("started", a.startedAt ? timeOfMs(a.startedAt) : "—")}
 ${kv("last error", a.lastError ? `<span class="err">${esc(a.lastError)}</span>` : "—")}
 </dl>
 <h4>Context summary</h4>
-${ctx && typeof ctx === "object" ? `<dl class="kv">${Object.entries(ctx).map(([k, v]) => kv(k, esc(typeof v === "object" ? JSON.stringify(v) : v))).join("")}</dl>` : `<div class="dim">${ctx === undefined ? "the kind has no summary" : esc(ctx)}</div>`}
+${
+  ctx && typeof ctx === "object"
+    ? `<dl class="kv">${Object.entries(ctx)
+        .map(([k, v]) => kv(k, esc(typeof v === "object" ? JSON.stringify(v) : v)))
+        .join("")}</dl>`
+    : `<div class="dim">${ctx === undefined ? "the kind has no summary" : esc(ctx)}</div>`
+}
 <h4>Restart history</h4>
-${table(["Time", "Event", "Restarts", "Reason"], restartsHist.slice(0, 20).map((e) => [timeOfUs(e.tsEvent), badge(e.event), e.restarts, `<span class="err">${esc(e.reason ?? "")}</span>`]), "no failures seen")}
+${table(
+  ["Time", "Event", "Restarts", "Reason"],
+  restartsHist
+    .slice(0, 20)
+    .map((e) => [timeOfUs(e.tsEvent), badge(e.event), e.restarts, `<span class="err">${esc(e.reason ?? "")}</span>`]),
+  "no failures seen",
+)}
 <h4>Recent lifecycle events</h4>
-${table(["Time", "Event", "Node", "Reason"], events.slice(0, 30).map((e) => [timeOfUs(e.tsEvent), badge(e.event), esc(e.node), esc(e.reason ?? "")]), "no events seen")}`;
+${table(
+  ["Time", "Event", "Node", "Reason"],
+  events.slice(0, 30).map((e) => [timeOfUs(e.tsEvent), badge(e.event), esc(e.node), esc(e.reason ?? "")]),
+  "no events seen",
+)}`;
   renderControls();
 }

@@ -9,7 +9,12 @@ const card = (title: string, ok: boolean, value: string, error: string | undefin
 /** The nodes and actors card: how many run against what is declared. */
 function clusterCard(c: ClusterHealth): string {
   const declared = c.declared === undefined ? "" : ` of ${c.declared} declared`;
-  return card("Cluster", c.ok, `${c.nodes.length} node${c.nodes.length === 1 ? "" : "s"} · ${c.running} actors running${declared}`, c.missing.length ? `not running: ${c.missing.slice(0, 5).join(", ")}${c.missing.length > 5 ? "…" : ""}` : undefined);
+  return card(
+    "Cluster",
+    c.ok,
+    `${c.nodes.length} node${c.nodes.length === 1 ? "" : "s"} · ${c.running} actors running${declared}`,
+    c.missing.length ? `not running: ${c.missing.slice(0, 5).join(", ")}${c.missing.length > 5 ? "…" : ""}` : undefined,
+  );
 }
 
 /** The platform's status (degraded with its reasons), then NATS, JetStream, QuestDB and the cluster, and the streams. */
@@ -24,12 +29,23 @@ export function renderHealth(): void {
   const n = h.nats;
   const q = h.questdb;
   const streams = h.jetstream.streams;
-  $("health-body").innerHTML = `<div class="health-status" id="health-status" data-status="${esc(h.status)}">${badge(h.status === "ok" ? "ok" : "degraded", h.status)}${h.reasons.length ? `<ul>${h.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}</ul>` : ""}</div>
+  $("health-body").innerHTML =
+    `<div class="health-status" id="health-status" data-status="${esc(h.status)}">${badge(h.status === "ok" ? "ok" : "degraded", h.status)}${h.reasons.length ? `<ul>${h.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}</ul>` : ""}</div>
 <div class="health-grid">
 ${card("NATS", n.ok, `${esc(n.version ?? "")} rtt ${n.rttMs ?? "—"} ms${n.healthz ? ` · healthz ${esc(n.healthz)}` : ""}`, n.error)}
 ${card("JetStream", h.jetstream.ok, `${streams.length} streams · ${groupDigits(String(streams.reduce((s, x) => s + x.messages, 0)))} msgs`, h.jetstream.error)}
 ${q.configured ? card("QuestDB", q.ok, q.ok ? `SELECT 1 in ${q.latencyMs} ms` : "unreachable", q.error) : card("QuestDB", false, "not configured", "")}
 ${h.cluster ? clusterCard(h.cluster) : ""}
 </div>
-${table(["Stream", "Messages", "Bytes", "Consumers", "Last seq"], streams.map((s) => [`<span class="mono">${esc(s.name)}</span>`, `<span class="mono">${groupDigits(String(s.messages))}</span>`, `<span class="mono">${fmtBytes(s.bytes)}</span>`, `<span class="mono">${s.consumers}</span>`, `<span class="mono dim">${s.lastSeq}</span>`]), "no streams")}`;
+${table(
+  ["Stream", "Messages", "Bytes", "Consumers", "Last seq"],
+  streams.map((s) => [
+    `<span class="mono">${esc(s.name)}</span>`,
+    `<span class="mono">${groupDigits(String(s.messages))}</span>`,
+    `<span class="mono">${fmtBytes(s.bytes)}</span>`,
+    `<span class="mono">${s.consumers}</span>`,
+    `<span class="mono dim">${s.lastSeq}</span>`,
+  ]),
+  "no streams",
+)}`;
 }

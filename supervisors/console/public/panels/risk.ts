@@ -7,7 +7,11 @@ import { state } from "../state.js";
 import { renderControls } from "./controls.js";
 
 const alertLevel = (event: string) =>
-  event === "LimitBreached" || event === "KillSwitchEngaged" ? "failed" : event === "LimitCleared" || event === "KillSwitchReleased" ? "running" : "restarting";
+  event === "LimitBreached" || event === "KillSwitchEngaged"
+    ? "failed"
+    : event === "LimitCleared" || event === "KillSwitchReleased"
+      ? "running"
+      : "restarting";
 
 /** An alert's detail: a limit alert's measure against its threshold (decimals), else its message. */
 function alertText(a: RiskAlertRow): string {
@@ -44,7 +48,19 @@ ${table(
   ]),
   "flat",
 )}
-${limits.length ? `<h4>Limits</h4>${table(["Limit", "Used", "Level"], limits.map((l) => [esc(l.limit), `<span class="mono">${Number(l.usedPct).toFixed(1)}%</span>`, badge(l.level === "BREACH" ? "failed" : l.level === "WARN" ? "restarting" : "running", l.level)]), "")}` : ""}
+${
+  limits.length
+    ? `<h4>Limits</h4>${table(
+        ["Limit", "Used", "Level"],
+        limits.map((l) => [
+          esc(l.limit),
+          `<span class="mono">${Number(l.usedPct).toFixed(1)}%</span>`,
+          badge(l.level === "BREACH" ? "failed" : l.level === "WARN" ? "restarting" : "running", l.level),
+        ]),
+        "",
+      )}`
+    : ""
+}
 <h4>Alerts</h4>
 ${table(
   ["Time", "Event", "Detail"],
@@ -78,7 +94,9 @@ export function mountRisk(): void {
     const book = b.dataset.book ?? "";
     const reason = await confirmAction({
       title: `${engage ? "Engage" : "Release"} the kill switch of ${book}?`,
-      text: engage ? "Every new order of this book is denied until the kill switch is released." : "New orders of this book are allowed again.",
+      text: engage
+        ? "Every new order of this book is denied until the kill switch is released."
+        : "New orders of this book are allowed again.",
       reason: true,
       reasonRequired: engage,
       confirmLabel: engage ? "Engage" : "Release",

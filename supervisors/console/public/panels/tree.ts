@@ -40,12 +40,22 @@ export function renderTree(): void {
     actors += all.length;
     quarantined += nq.size;
     restarts += all.reduce((s, a) => s + Number(a.restarts ?? 0), 0);
-    rows.push(groupRow("g-node", nk, "", `node <b class="mono">${esc(n.node)}</b>`, `<span class="dim">${(n.cells ?? []).length} cells · ${all.length} actors${nq.size ? ` · <span class="err">${nq.size} quarantined</span>` : ""}</span>`));
+    rows.push(
+      groupRow(
+        "g-node",
+        nk,
+        "",
+        `node <b class="mono">${esc(n.node)}</b>`,
+        `<span class="dim">${(n.cells ?? []).length} cells · ${all.length} actors${nq.size ? ` · <span class="err">${nq.size} quarantined</span>` : ""}</span>`,
+      ),
+    );
     if (state.collapsed.has(nk)) continue;
     for (const c of n.cells ?? []) {
       const ck = `c:${n.node}/${c.cell}`;
       const sup = (n.supervisor ?? []).find((s) => s.id === `cell-${c.cell}`);
-      rows.push(groupRow("g-cell", ck, "ind1", `cell-${c.cell}`, `${badge(c.status)} <span class="dim">restarts ${sup?.restarts ?? 0}</span>`));
+      rows.push(
+        groupRow("g-cell", ck, "ind1", `cell-${c.cell}`, `${badge(c.status)} <span class="dim">restarts ${sup?.restarts ?? 0}</span>`),
+      );
       if (state.collapsed.has(ck)) continue;
       for (const k of c.kinds ?? []) {
         const shown = (k.actors ?? []).filter(match);
