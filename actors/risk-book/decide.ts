@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one short decision per risk-book command, all built on the one Decider below.
 /**
  * Command handling: each command decides the domain events it causes, applying them one by one so that later
  * checks (high-water mark, alerts) see the earlier events' effect. The caller journals `events`, adopts `book`

@@ -20,3 +20,4 @@ export { type LimitUsage, type PositionLine, type RiskReport, riskReport } from 
 export * from "./state.ts";
 export * from "./var.ts";
 export { type RiskBookHosting, riskBookKind } from "./kind.ts";
+export * as analytics from "./analytics/index.ts";

@@ -10,3 +10,4 @@ export * from "./machine.ts";
 export * from "./subscriptions.ts";
 export * from "./target-to-orders.ts";
 export * from "./kind.ts";
+export * from "./samples/index.ts";

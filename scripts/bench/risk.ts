@@ -8,16 +8,11 @@
  * the covariance, and the budget-only optimum by one Cholesky solve (the floor for any constrained solve).
  */
 import { Xoshiro128 } from "../../actors/feed/simulator/index.ts";
-import {
-  cholesky,
-  choleskySolve,
-  checkVarLimit,
-  type Matrix,
-  monteCarloRisk,
-  normalQuantile,
-  varContributions,
-} from "../../actors/risk-book/analytics/index.ts";
-import { factorModelCovariance, meanVariance } from "../../actors/portfolio/construction/index.ts";
+import { analytics } from "../../actors/risk-book/index.ts";
+import { factorModelCovariance, meanVariance } from "../../actors/portfolio/index.ts";
+
+const { cholesky, choleskySolve, checkVarLimit, monteCarloRisk, normalQuantile, varContributions } = analytics;
+type Matrix = analytics.Matrix;
 
 const n = 500;
 const paths = 10_000;

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one measured sequence (servers, the raw ILP baseline, the rising-rate steps) read top to bottom.
 /**
  * `npm run bench -- ticks`: the market data plane end to end, at rising rates.
  *

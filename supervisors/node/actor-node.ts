@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: hosting, cell supervision, quarantine and shard placement share the node's maps of hosted actors; the admin API is apart.
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {

@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one message's path (receive, decide, journal, commit, forward) shares per-actor state.
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";

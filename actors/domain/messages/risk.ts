@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the risk plane's message schemas, one definition each, kept together as one vocabulary.
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { AssetClass } from "../trading.ts";

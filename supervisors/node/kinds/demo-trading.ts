@@ -1,7 +1,7 @@
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { type BookConfig, defaultBookConfig } from "../../../actors/risk-book/index.ts";
 import type { StrategyConfigInput, StrategyDefinition } from "../../../actors/strategy/index.ts";
-import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
+import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/index.ts";
 import { fromNumber, parseMoney } from "../../../actors/domain/index.ts";
 
 /** The demo's venue, book and strategies: small sizes, one deliberately tight limit so a denial shows early. */

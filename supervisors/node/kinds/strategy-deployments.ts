@@ -15,7 +15,7 @@ import {
   strategyChannels,
   strategyConfig,
 } from "../../../actors/strategy/index.ts";
-import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/samples/index.ts";
+import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/index.ts";
 import { BucketWatch } from "../../../infra/nats/bucket-watch.ts";
 import { buckets } from "../../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
