@@ -1,4 +1,4 @@
-// Over 400 lines on purpose: hosting, cell supervision, quarantine and shard placement share the node's maps of hosted actors; the admin API is apart.
+// Over 400 lines on purpose: hosting, cells, quarantine and shard placement share the node's maps of hosted actors.
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
