@@ -3,6 +3,7 @@ import { subjects, systemClock } from "../contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree, type LifecycleEvent } from "../../supervisors/runtime/actor-tree.ts";
+import { shardNames } from "../../supervisors/sharding/shard-of.ts";
 import { eventually, startTestServers, type Teardown } from "../../test/testing.ts";
 import type { InferencePort } from "./inference-port.ts";
 import { modelKind } from "./kind.ts";
@@ -44,13 +45,18 @@ async function serve(t: Teardown, wrap: (p: InferencePort) => InferencePort = (p
     await tree.stop();
     await onnx.close();
   });
-  return { tree, client, lifecycle, nc: f.nc };
+  return { tree, client, lifecycle, nc: f.nc, shards: kind.sharding?.shards ?? 0 };
+}
+
+/** This process owns every shard of the model kind: a model's first Predict activates it here. */
+async function ownModelShards({ tree, shards }: { tree: ActorTree; shards: number }): Promise<void> {
+  for (const shard of shardNames(shards)) await tree.spawn("model", shard);
 }
 
 t.test("a deployed model answers concurrent Predicts over NATS in batches, each caller with its own forecast", async (t) => {
-  const { tree, client } = await serve(t);
-  await tree.spawn("model", "gbt-return-5f");
-  await tree.spawn("model", "seq-return-16");
+  const served = await serve(t);
+  const { client } = served;
+  await ownModelShards(served);
   const row = (i: number) => [i * 1e-3, 2e-3, 4e-3, 0.01, 1 + i / 100];
   const first = await client.predict("gbt-return-5f", { row: row(0) }, 120_000);
   t.equal(first.ok, true, `the first request opens the session (${JSON.stringify(first.error)})`);
@@ -81,7 +87,7 @@ t.test("a deployed model answers concurrent Predicts over NATS in batches, each 
 
 t.test("an inference that hangs fails its callers with the reason, the actor restarts and serves again", async (t) => {
   let hang = true;
-  const { tree, client, lifecycle } = await serve(t, (p) => ({
+  const served = await serve(t, (p) => ({
     load: (model, version) => p.load(model, version),
     unload: (model, version) => p.unload(model, version),
     infer: (job) => (hang ? undefined : p.infer(job)),
@@ -90,7 +96,8 @@ t.test("an inference that hangs fails its callers with the reason, the actor res
       p.reset(model, reason);
     },
   }));
-  await tree.spawn("model", "gbt-return-5f");
+  const { client, lifecycle } = served;
+  await ownModelShards(served);
   const started = Date.now();
   const hung = await client.predict("gbt-return-5f", { row: [0, 0, 0, 0, 1] }, 120_000);
   t.match(hung, { ok: false, error: { code: "inference-timeout", message: /gbt-return-5f v1: no inference result within 1500 ms/ } });
@@ -105,8 +112,9 @@ t.test("an inference that hangs fails its callers with the reason, the actor res
 });
 
 t.test("a promoted version takes over under load without a dropped or failed request", async (t) => {
-  const { tree, client, nc } = await serve(t);
-  await tree.spawn("model", "gbt-return-5f");
+  const served = await serve(t);
+  const { client, nc } = served;
+  await ownModelShards(served);
   t.equal((await client.predict("gbt-return-5f", { row: [0, 0, 0, 0, 1] }, 120_000)).version, 1);
   const seen: { ok: boolean; version: number; code?: string }[] = [];
   let stop = false;

@@ -298,7 +298,9 @@ export class ActorHost {
    * stored, in order. A failed append commits nothing from there on: the incarnation ends and reloads.
    */
   private async drainJournaled(): Promise<void> {
-    const journal = this.journal!;
+    // none between a failed append (which drops it) and the restart that reads the journal again
+    const journal = this.journal;
+    if (!journal) return;
     const effects: Promise<void>[] = [];
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
       const item = this.mailbox.take();

@@ -57,8 +57,8 @@ export class ActorTree {
     private readonly env: ActorTreeEnv,
   ) {
     for (const k of kinds) this.kinds.set(k.name, k);
-    const { onLifecycle: _l, ...hostEnv } = env;
-    for (const k of kinds) if (k.sharding) this.regions.set(k.name, new ShardRegion(k, hostEnv));
+    const { onLifecycle, ...hostEnv } = env;
+    for (const k of kinds) if (k.sharding) this.regions.set(k.name, new ShardRegion(k, hostEnv, onLifecycle));
     this.root = new Supervisor({
       name: "actors",
       strategy: "one_for_one",

@@ -103,9 +103,8 @@ t.test("two owners of one shard cannot both append: the journal's fence stops th
     `every journaled total follows the one before (no two writers interleaved): ${totals.join(",")}`,
   );
   t.ok(totals.length >= 6, "every command was journaled by at least one owner");
-  const fenced = [a.entity(id), b.entity(id)].map((h) => h?.stats.restarts ?? 0);
-  t.ok(
-    fenced.some((n) => n > 0),
-    `an owner behind the journal was fenced and reloaded (restarts ${fenced.join(", ")})`,
-  );
+  // the losing owner's append is answered after the winner's reply, and its entity may passivate once stopped:
+  // the region counts the failed incarnation either way
+  const failures = await eventually("an owner fenced", () => a.stats.failed + b.stats.failed, { timeoutMs: 5_000 }).catch(() => 0);
+  t.ok(failures > 0, `an owner behind the journal was fenced (${failures} failed incarnations)`);
 });

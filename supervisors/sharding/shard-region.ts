@@ -3,6 +3,7 @@ import { parseSubject, subjects, type ActorKind, defaultSupervision, type Shardi
 import { ActorHost, type HostEnv } from "../runtime/actor-host.ts";
 import { RestartIntensity } from "../supervision/index.ts";
 import { shardName, shardNumber, shardOf } from "./shard-of.ts";
+import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 
 interface Entity {
   host: ActorHost;
@@ -30,11 +31,14 @@ export class ShardRegion {
   private sub: Subscription | undefined;
   private sweeper: ReturnType<typeof setInterval> | undefined;
   private readonly spec: Required<Omit<ShardingSpec, "doneWhen">> & Pick<ShardingSpec, "doneWhen">;
-  readonly stats = { activated: 0, passivated: 0, ignored: 0 };
+  /** failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated */
+  readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0 };
 
   constructor(
     readonly kind: ActorKind,
     private readonly env: HostEnv,
+    /** an entity's failures and restarts, reported like any actor's so operators see them */
+    private readonly report: (e: LifecycleEvent) => void = () => {},
   ) {
     const s = kind.sharding;
     if (!s) throw new Error(`kind ${kind.name} declares no sharding`);
@@ -117,8 +121,14 @@ export class ShardRegion {
   private failed(id: string, host: ActorHost, error: Error): void {
     const e = this.entities.get(id);
     if (!e || e.host !== host) return;
+    this.stats.failed++;
+    const restarts = host.stats.restarts;
+    this.report({ type: "failed", kind: this.kind.name, id, error: error.message, restarts });
     if (e.intensity.allow(Date.now())) {
-      host.restart().catch((err) => this.failed(id, host, err as Error));
+      host.restart().then(
+        () => this.report({ type: "restarted", kind: this.kind.name, id, restarts: host.stats.restarts }),
+        (err) => this.failed(id, host, err as Error),
+      );
       return;
     }
     this.env.log.error("entity failed past its restart intensity: passivated", { actor: host.key, error: error.message });
