@@ -211,19 +211,7 @@ export class MatchLoop implements LiquidityView {
       this.pool.ids.delete(of[s * 8 + F_ID]!);
       oi[s * 8 + I_TYPE] = oi[s * 8 + I_TYPE] === T_STOP ? T_MARKET : T_LIMIT;
       oi[s * 8 + I_STATE] = S_ACTIVE;
-      this.journal.order(
-        KIND_TRIGGERED,
-        nowUs,
-        of[s * 8 + F_ID]!,
-        this.pool.client[s],
-        this.pool.owner[s]!,
-        oi[s * 8 + I_SIDE]!,
-        of[s * 8 + F_PRICE]!,
-        of[s * 8 + F_QTY]!,
-        of[s * 8 + F_LEAVES]!,
-        of[s * 8 + F_CUM]!,
-        undefined,
-      );
+      this.journalAsItStands(KIND_TRIGGERED, s, nowUs);
       this.execute(s, nowUs);
     }
   }
@@ -245,9 +233,14 @@ export class MatchLoop implements LiquidityView {
 
   /** Journals a replace as it now stands. */
   replaced(s: number, nowUs: number): void {
+    this.journalAsItStands(KIND_REPLACED, s, nowUs);
+  }
+
+  /** Journals a live order's slot as it now stands (a stop that triggered, a replace). */
+  private journalAsItStands(kind: number, s: number, nowUs: number): void {
     const { of, oi } = this.pool;
     this.journal.order(
-      KIND_REPLACED,
+      kind,
       nowUs,
       of[s * 8 + F_ID]!,
       this.pool.client[s],
