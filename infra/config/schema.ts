@@ -198,6 +198,28 @@ export const settings = {
     default: 60_000,
     doc: "How long an open vendor feed circuit waits before one half-open try",
   },
+  modelProvider: {
+    schema: z.enum(["cpu", "cuda"]),
+    default: "cpu",
+    doc: "Execution provider of model actors; cuda falls back to cpu, with a warning, where it does not load",
+  },
+  modelMaxBatch: {
+    schema: z.coerce.number().int().min(1).max(4096),
+    default: 64,
+    doc: "Most requests a model actor runs as one inference",
+  },
+  modelMaxWaitMs: { schema: z.coerce.number().min(0).max(1000), default: 1, doc: "How long a batch's first request waits for others" },
+  modelTimeoutMs: {
+    schema: z.coerce.number().int().min(1).max(600_000),
+    default: 2000,
+    doc: "An inference not answered within this fails its callers and restarts the model actor",
+  },
+  modelLoadTimeoutMs: {
+    schema: z.coerce.number().int().min(1).max(600_000),
+    default: 60_000,
+    doc: "A model session not loaded within this fails the waiting callers and restarts the model actor",
+  },
+  modelThreads: { schema: z.coerce.number().int().min(1).max(256), default: 1, doc: "onnxruntime threads per model session" },
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -12,7 +12,7 @@ import type { Deployable } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
 import { followStrategyDeployments, strategyDeployable } from "./kinds/strategy-deployments.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
-import { committedModelNames, modelKind, modelServingConfig, OnnxInference, readModelFile } from "../../actors/model/index.ts";
+import { committedModelNames, type ModelServingConfig, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { subjects } from "../../actors/contract/index.ts";
 
@@ -39,7 +39,16 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
   });
   const deployments = await followStrategyDeployments(nc, { owner: config.nodeId, log: log.child({ component: "strategy-deployments" }) });
   // Models: the repository's committed files are deployed; inference answers come back on the actor's subject.
-  const serving = modelServingConfig(process.env);
+  const serving: ModelServingConfig = {
+    provider: config.modelProvider,
+    batching: {
+      maxBatch: config.modelMaxBatch,
+      maxWaitMs: config.modelMaxWaitMs,
+      timeoutMs: config.modelTimeoutMs,
+      loadTimeoutMs: config.modelLoadTimeoutMs,
+    },
+    intraOpThreads: config.modelThreads,
+  };
   const models = new Map(committedModelNames().map((n) => [n, readModelFile(n)]));
   const inference = new OnnxInference({
     modelOf: (n) => models.get(n),
