@@ -45,9 +45,9 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    */
   sharding?: ShardingSpec;
   /**
-   * The event an actor receives when it resumes from a stored snapshot in a new incarnation on a node (after a
-   * crash, a move or a restart): what its state held about the outside world may be stale, e.g. a venue
-   * connection's session died with the old process.
+   * The event an actor that lived before receives when a new incarnation restores it, from a snapshot or from its
+   * journal (after a crash, a move, a restart, or a sharded entity's reactivation): what its state held about the
+   * outside world may be stale, e.g. a venue connection's session died with the old process.
    */
   resumeWith?: { type: string; [field: string]: unknown };
   /**
