@@ -78,7 +78,6 @@ export class SimulatedExchange {
   readonly backgroundOwner: string;
   private readonly engines = new Map<string, MatchingEngine>();
   private readonly backgrounds = new Map<string, Background>();
-  private readonly drained = new Map<string, number>();
   private readonly pending: Command[] = [];
   private lastArrivalUs = 0;
 
@@ -88,9 +87,8 @@ export class SimulatedExchange {
     this.backgroundOwner = config.backgroundOwner ?? "venue-background";
     for (const spec of config.instruments) {
       if (this.engines.has(spec.instrument)) throw new Error(`instrument ${spec.instrument} is configured twice`);
-      this.engines.set(spec.instrument, new MatchingEngine(spec));
+      this.engines.set(spec.instrument, new MatchingEngine({ ...spec, drainedJournal: true }));
       this.backgrounds.set(spec.instrument, { bids: new Map(), asks: new Map() });
-      this.drained.set(spec.instrument, 0);
     }
   }
 
@@ -235,11 +233,7 @@ export class SimulatedExchange {
 
   private drain(): VenueReport[] {
     const out: VenueReport[] = [];
-    for (const [instrument, e] of this.engines) {
-      const from = this.drained.get(instrument)!;
-      for (const event of e.eventsSince(from)) out.push({ instrument, event });
-      this.drained.set(instrument, e.lastSeq);
-    }
+    for (const [instrument, e] of this.engines) for (const event of e.drainEvents()) out.push({ instrument, event });
     return out;
   }
 

@@ -68,7 +68,8 @@ export class SimulatedVenueSession {
       instrument: i.id,
       tickSize: i.tickSize,
       lotSize: i.lotSize,
-      journalCapacity: 1 << 14,
+      // the session reads each engine event once (drained) and keeps its own execution memory for reconciliation
+      journalCapacity: 1 << 10,
     }));
     this.exchange = new SimulatedExchange({ clock: this.clock, instruments });
     this.toConnection = subjects.cmd("venue", config.venue);

@@ -473,3 +473,29 @@ t.test("a GTD stop expires like any GTD order", async (t) => {
   );
   t.equal(e.openOrderCount, 0);
 });
+
+t.test("a drained journal grows past its capacity rather than lose an event not yet drained", async (t) => {
+  const e = engine({ journalCapacity: 16, drainedJournal: true });
+  for (let i = 0; i < 40; i++) e.submit(limit(Side.Buy, 100, 1), 1);
+  const first = e.drainEvents();
+  t.equal(first.length, 40);
+  t.same(
+    first.map((x) => x.seq),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+  );
+  e.submit(limit(Side.Buy, 100, 1), 1);
+  t.same(
+    e.drainEvents().map((x) => x.seq),
+    [41],
+  );
+  t.equal(e.drainEvents().length, 0);
+});
+
+t.test("history is bounded by capacity when every step is drained", async (t) => {
+  const e = engine({ journalCapacity: 16, drainedJournal: true });
+  for (let i = 0; i < 100; i++) {
+    e.submit(limit(Side.Buy, 100, 1), 1);
+    t.equal(e.drainEvents().length, 1);
+  }
+  t.throws(() => e.eventsSince(0), /keeps seq 85\.\.100/);
+});

@@ -67,6 +67,8 @@ export interface MatchingEngineConfig {
   stpMode?: StpMode;
   /** events kept for `eventsSince` (a power of two); default 2^18 (about 25 MB once full) */
   journalCapacity?: number;
+  /** the owner takes each event once with `drainEvents()`: the journal grows past its capacity only for undrained events */
+  drainedJournal?: boolean;
 }
 
 /**
@@ -108,7 +110,7 @@ export class MatchingEngine {
     const takerRate = feeRateCbps(config.takerFeeBps ?? 0, "takerFeeBps");
     this.rules.setBand(config.priceBandBps ?? 0, config.referencePrice ?? 0);
     this.stpMode = config.stpMode ?? StpMode.CancelNewest;
-    this.journal = new MatchJournal(config.journalCapacity);
+    this.journal = new MatchJournal(config.journalCapacity, config.drainedJournal);
     this.levels = new PriceLevels(this.pool, this.rules.tick, 256);
     this.stops = new StopBook(this.pool);
     this.loop = new MatchLoop(this.pool, this.levels, this.stops, this.journal, this.stpMode, makerRate, takerRate);
@@ -388,6 +390,11 @@ export class MatchingEngine {
 
   eventsSince(seq: number): MatchEvent[] {
     return this.journal.since(seq);
+  }
+
+  /** Events not drained before, oldest first (an engine configured with `drainedJournal`). */
+  drainEvents(): MatchEvent[] {
+    return this.journal.drain();
   }
 
   /** Executions (both sides of each fill) with sequence number > seq. */

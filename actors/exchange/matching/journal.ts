@@ -39,6 +39,8 @@ export const LIQ_TAKER = 2;
  * nothing. Objects are made only when a caller reads events. The fee of a fill is stored as its inputs (price,
  * quantity, rate in force) and turned into bigint Money on read, keeping bigint arithmetic off the match loop.
  * The ring keeps the last `capacity` events (growing to it from 1024); reading older ones is an error that names the oldest kept.
+ * A drained journal (one owner takes each event once with `drain()`) also grows past `capacity` rather than
+ * overwrite an event not yet drained, so a long burst in one step is never lost and history stays small.
  */
 export class MatchJournal {
   private mask: number;
@@ -60,8 +62,13 @@ export class MatchJournal {
   private reason: (MatchRejectReason | CancelReason | undefined)[];
   /** sequence number of the last event written; 0 before any */
   lastSeq = 0;
+  /** drained journals: the oldest event `drain()` has not returned yet */
+  private undrainedFrom = 1;
 
-  constructor(readonly capacity = 1 << 18) {
+  constructor(
+    readonly capacity = 1 << 18,
+    readonly drained = false,
+  ) {
     if (!Number.isInteger(Math.log2(capacity)) || capacity < 16) {
       throw new RangeError(`journal capacity ${capacity} must be a power of two ≥ 16`);
     }
@@ -115,6 +122,20 @@ export class MatchJournal {
     this.mask = size - 1;
   }
 
+  /** Grows the ring before a write that would overwrite history under `capacity` or an undrained event. */
+  private makeRoom(): void {
+    if (this.lastSeq === this.size && this.size < this.capacity) this.grow();
+    else if (this.drained && this.lastSeq + 1 - this.undrainedFrom >= this.size) this.grow();
+  }
+
+  /** Drained journals: the events written since the last drain, oldest first. */
+  drain(): MatchEvent[] {
+    if (!this.drained) throw new Error("drain() needs a journal constructed as drained");
+    const out = this.since(this.undrainedFrom - 1);
+    this.undrainedFrom = this.lastSeq + 1;
+    return out;
+  }
+
   /** Sequence number of the oldest event still kept. */
   get firstSeq(): number {
     return Math.max(1, this.lastSeq - this.size + 1);
@@ -134,7 +155,7 @@ export class MatchJournal {
     cum: number,
     reason: MatchRejectReason | CancelReason | undefined,
   ): number {
-    if (this.lastSeq === this.size && this.size < this.capacity) this.grow();
+    this.makeRoom();
     const seq = ++this.lastSeq;
     const i = seq & this.mask;
     this.kind[i] = kindIndex;
@@ -171,7 +192,7 @@ export class MatchJournal {
     tradeId: number,
     contraOrderId: number,
   ): number {
-    if (this.lastSeq === this.size && this.size < this.capacity) this.grow();
+    this.makeRoom();
     const seq = ++this.lastSeq;
     const i = seq & this.mask;
     this.kind[i] = leaves === 0 ? KIND_FILLED : KIND_PARTIAL;
