@@ -31,8 +31,30 @@ export interface ConsumerLag {
   held: number;
 }
 
-const HALT = Symbol("halt");
+export const HALT = Symbol("halt");
 const TIMEOUT = Symbol("timeout");
+
+/**
+ * The promise's value, or HALT once the signal aborts. The abort listener goes when the promise settles: racing
+ * each batch against one long-lived "halted" promise kept every batch's first message reachable for the run.
+ */
+export function unlessHalted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | typeof HALT> {
+  if (signal.aborted) return Promise.resolve(HALT);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(HALT);
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
 
 /** The promise's value, or TIMEOUT after ms (the timer is cleared either way). */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
@@ -153,14 +175,10 @@ export class LaneRunner {
   /** Takes batches off the consumer: the first message, then whatever arrives within lingerMs, up to batchSize. */
   private async drain(messages: ConsumerMessages): Promise<void> {
     const it = messages[Symbol.asyncIterator]();
-    const halted = new Promise<typeof HALT>((resolve) => {
-      if (this.halt.signal.aborted) resolve(HALT);
-      this.halt.signal.addEventListener("abort", () => resolve(HALT), { once: true });
-    });
     let next: Promise<IteratorResult<JsMsg>> | undefined;
     for (;;) {
       next ??= it.next();
-      const first = await Promise.race([next, halted]);
+      const first = await unlessHalted(next, this.halt.signal);
       if (first === HALT) return;
       next = undefined;
       if (first.done) return;
