@@ -2,18 +2,20 @@
  * The one place the journaled state changes: `evolve` folds a domain event into the book, so live processing and
  * replay run the same code and a replayed journal rebuilds an identical book. It returns a new book object, copied
  * on write, except for the two collections that grow with the order flow: `pending` (one entry per open order) and
- * each strategy's `approvals` window are updated in place, as the exchange's order book is, because a copy per
- * approval cost O(open orders) (most of a busy book's CPU). The book is the actor's own: nothing reads an earlier
- * version of it after evolve, so the in-place update is not observable.
+ * each strategy's `approvals` window are updated in place (pending through setPending, which keeps the
+ * reservations the pre-trade check reads), as the exchange's order book is, because a copy per approval cost
+ * O(open orders), most of a busy book's CPU. The book is the actor's own: nothing reads an earlier version of it
+ * after evolve, so the in-place update is not observable.
  */
 import { SCALE } from "../domain/index.ts";
 import { applyFill } from "./portfolio.ts";
+import { setPending } from "./reservations.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 
 export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
   switch (e.type) {
     case "OrderApproved": {
-      book.pending[e.clientOrderId] = {
+      setPending(book.pending, e.clientOrderId, {
         clientOrderId: e.clientOrderId,
         instrument: e.instrument,
         side: e.side,
@@ -23,14 +25,19 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
         strategy: e.strategy,
         ...(e.positionSide ? { positionSide: e.positionSide } : {}),
         ...(e.order ? { order: e.order } : {}),
-      };
+      });
       return countApproval({ ...book }, e.strategy, e.tsEvent);
     }
     case "OrderReplaceApproved": {
       const prior = book.pending[e.clientOrderId];
       if (!prior) return book;
       const filled = prior.quantity - prior.remaining;
-      book.pending[e.clientOrderId] = { ...prior, quantity: e.quantity, remaining: Math.max(0, e.quantity - filled), price: e.price };
+      setPending(book.pending, e.clientOrderId, {
+        ...prior,
+        quantity: e.quantity,
+        remaining: Math.max(0, e.quantity - filled),
+        price: e.price,
+      });
       return countApproval({ ...book }, e.strategy, e.tsEvent);
     }
     case "OrderDenied":
@@ -39,7 +46,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       return book;
     case "OrderReleased": {
       if (!book.pending[e.clientOrderId]) return book;
-      delete book.pending[e.clientOrderId];
+      setPending(book.pending, e.clientOrderId, undefined);
       return { ...book };
     }
     case "FillApplied": {
@@ -49,8 +56,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       const order = e.clientOrderId ? book.pending[e.clientOrderId] : undefined;
       if (order) {
         const remaining = order.remaining - e.quantity;
-        if (remaining <= 0 || e.leavesQty === 0) delete book.pending[order.clientOrderId];
-        else book.pending[order.clientOrderId] = { ...order, remaining };
+        setPending(book.pending, order.clientOrderId, remaining <= 0 || e.leavesQty === 0 ? undefined : { ...order, remaining });
       }
       const recentFills = [...book.recentFills, e.fillId];
       if (recentFills.length > book.fillMemory) recentFills.splice(0, recentFills.length - book.fillMemory);
