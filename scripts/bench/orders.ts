@@ -51,8 +51,11 @@ try {
     const nats0 = cpuMsOf(natsPid);
     const cpu0 = process.cpuUsage();
     const accepted = new Promise<void>((resolve, reject) => {
-      waiting.set(subjects.evt("order", id, "OrderAccepted"), resolve);
-      setTimeout(() => reject(new Error(`order ${id} not accepted within 5 s`)), 5_000).unref();
+      const late = setTimeout(() => reject(new Error(`order ${id} not accepted within 5 s`)), 5_000);
+      waiting.set(subjects.evt("order", id, "OrderAccepted"), () => {
+        clearTimeout(late);
+        resolve();
+      });
     });
     t0 = performance.now();
     const reply = nc.request(subjects.cmd("risk-book", BOOK), data, { headers, timeout: 5_000 }).then(() => performance.now());

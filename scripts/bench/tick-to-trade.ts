@@ -63,18 +63,23 @@ try {
 
     const nats0 = cpuMsOf(natsPid);
     const cpu0 = process.cpuUsage();
-    const deadline = (what: string) => setTimeout(() => console.error(`tick ${i}: no ${what} within 5 s`), 5_000).unref();
-    const venueAt = new Promise<number>((resolve) => {
-      toVenue = resolve;
+    const within5s = (what: string, take: (resolve: (t: number) => void) => void) =>
+      new Promise<number>((resolve, reject) => {
+        const late = setTimeout(() => reject(new Error(`tick ${i}: no ${what} within 5 s`)), 5_000);
+        take((t) => {
+          clearTimeout(late);
+          resolve(t);
+        });
+      });
+    const venueAt = within5s("VenueNewOrder", (r) => {
+      toVenue = r;
     });
-    const ackAt = new Promise<number>((resolve) => {
-      accepted = resolve;
+    const ackAt = within5s("OrderAccepted", (r) => {
+      accepted = r;
     });
-    const late = [deadline("VenueNewOrder"), deadline("OrderAccepted")];
     t0 = performance.now();
     nc.publish(quoteSubject, data, { headers });
     const [v, a] = await Promise.all([venueAt, ackAt]);
-    for (const t of late) clearTimeout(t);
     const cpu = process.cpuUsage(cpu0);
     if (i >= warm) {
       venueUs.push((v - t0) * 1000);
