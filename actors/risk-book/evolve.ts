@@ -1,36 +1,44 @@
 /**
- * The one place the journaled state changes: `evolve` folds a domain event into the book, copy-on-write, so
- * live processing and replay run the same code and a replayed journal rebuilds an identical book.
+ * The one place the journaled state changes: `evolve` folds a domain event into the book, so live processing and
+ * replay run the same code and a replayed journal rebuilds an identical book. It returns a new book object, copied
+ * on write, except for the two collections that grow with the order flow: `pending` (one entry per open order) and
+ * each strategy's `approvals` window are updated in place (pending through setPending, which keeps the
+ * reservations the pre-trade check reads), as the exchange's order book is, because a copy per approval cost
+ * O(open orders), most of a busy book's CPU. The book is the actor's own: nothing reads an earlier version of it
+ * after evolve, so the in-place update is not observable.
  */
 import { SCALE } from "../domain/index.ts";
 import { applyFill } from "./portfolio.ts";
+import { setPending } from "./reservations.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 
 export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
   switch (e.type) {
     case "OrderApproved": {
-      const pending = {
-        ...book.pending,
-        [e.clientOrderId]: {
-          clientOrderId: e.clientOrderId,
-          instrument: e.instrument,
-          side: e.side,
-          quantity: e.quantity,
-          remaining: e.quantity,
-          price: e.price,
-          strategy: e.strategy,
-          ...(e.positionSide ? { positionSide: e.positionSide } : {}),
-          ...(e.order ? { order: e.order } : {}),
-        },
-      };
-      return countApproval({ ...book, pending }, e.strategy, e.tsEvent);
+      setPending(book.pending, e.clientOrderId, {
+        clientOrderId: e.clientOrderId,
+        instrument: e.instrument,
+        side: e.side,
+        quantity: e.quantity,
+        remaining: e.quantity,
+        price: e.price,
+        strategy: e.strategy,
+        ...(e.positionSide ? { positionSide: e.positionSide } : {}),
+        ...(e.order ? { order: e.order } : {}),
+      });
+      return countApproval({ ...book }, e.strategy, e.tsEvent);
     }
     case "OrderReplaceApproved": {
       const prior = book.pending[e.clientOrderId];
       if (!prior) return book;
       const filled = prior.quantity - prior.remaining;
-      const order = { ...prior, quantity: e.quantity, remaining: Math.max(0, e.quantity - filled), price: e.price };
-      return countApproval({ ...book, pending: { ...book.pending, [e.clientOrderId]: order } }, e.strategy, e.tsEvent);
+      setPending(book.pending, e.clientOrderId, {
+        ...prior,
+        quantity: e.quantity,
+        remaining: Math.max(0, e.quantity - filled),
+        price: e.price,
+      });
+      return countApproval({ ...book }, e.strategy, e.tsEvent);
     }
     case "OrderDenied":
     case "PositionChanged":
@@ -38,27 +46,21 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       return book;
     case "OrderReleased": {
       if (!book.pending[e.clientOrderId]) return book;
-      const { [e.clientOrderId]: _released, ...pending } = book.pending;
-      return { ...book, pending };
+      setPending(book.pending, e.clientOrderId, undefined);
+      return { ...book };
     }
     case "FillApplied": {
       if (book.recentFills.includes(e.fillId)) return book;
       const multiplier = book.instruments[e.instrument]?.multiplier ?? SCALE;
       const { portfolio } = applyFill(book.portfolio, e, multiplier);
-      let pending = book.pending;
-      const order = e.clientOrderId ? pending[e.clientOrderId] : undefined;
+      const order = e.clientOrderId ? book.pending[e.clientOrderId] : undefined;
       if (order) {
         const remaining = order.remaining - e.quantity;
-        if (remaining <= 0 || e.leavesQty === 0) {
-          const { [order.clientOrderId]: _done, ...rest } = pending;
-          pending = rest;
-        } else {
-          pending = { ...pending, [order.clientOrderId]: { ...order, remaining } };
-        }
+        setPending(book.pending, order.clientOrderId, remaining <= 0 || e.leavesQty === 0 ? undefined : { ...order, remaining });
       }
       const recentFills = [...book.recentFills, e.fillId];
       if (recentFills.length > book.fillMemory) recentFills.splice(0, recentFills.length - book.fillMemory);
-      return { ...book, portfolio, pending, recentFills };
+      return { ...book, portfolio, recentFills };
     }
     case "RiskLimitsChanged":
       return { ...book, limits: e.new };
@@ -90,14 +92,21 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
   }
 }
 
-/** Records an approval for the order-rate window: only those inside it count, never more than maxOrders. */
+/**
+ * Records an approval for the order-rate window, in place (see above): times are oldest first, so those that left
+ * the window are a prefix; never more than maxOrders are kept.
+ */
 function countApproval(book: RiskBook, strategy: string, atUs: number): RiskBook {
   const rate = book.limits.orderRate;
   if (!rate) return book;
-  const kept = (book.approvals[strategy] ?? []).filter((t) => t > atUs - rate.windowUs);
+  const kept = book.approvals[strategy] ?? [];
+  let expired = 0;
+  while (expired < kept.length && kept[expired]! <= atUs - rate.windowUs) expired++;
   kept.push(atUs);
-  if (kept.length > rate.maxOrders) kept.splice(0, kept.length - rate.maxOrders);
-  return { ...book, approvals: { ...book.approvals, [strategy]: kept } };
+  const drop = Math.max(expired, kept.length - rate.maxOrders);
+  if (drop > 0) kept.splice(0, drop);
+  book.approvals[strategy] = kept;
+  return book;
 }
 
 /** Rebuilds a book from its journal (the same config it was opened with). */

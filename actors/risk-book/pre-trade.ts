@@ -20,6 +20,7 @@ import {
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
 import { absMoney as abs, contractValue, type MarkTable, markPrice, maxMoney, netQuantity, totals } from "./portfolio.ts";
+import { type Reserved, reservations, reservedPrice } from "./reservations.ts";
 import type { PendingOrder, RiskBook } from "./state.ts";
 
 export interface OrderToCheck {
@@ -60,31 +61,6 @@ const deny = (reason: DenyReason, message: string, limit: LimitValue, value: Lim
 
 const fmt = formatFixed;
 
-/** Pending quantity per instrument and direction (buys, sells, and those that open a hedging leg). */
-interface Reserved {
-  buys: Quantity;
-  sells: Quantity;
-  openLong: Quantity;
-  openShort: Quantity;
-  price: Price;
-}
-
-function reservations(book: RiskBook): Map<string, Reserved> {
-  const out = new Map<string, Reserved>();
-  for (const o of Object.values(book.pending)) {
-    const r = out.get(o.instrument) ?? { buys: 0, sells: 0, openLong: 0, openShort: 0, price: o.price };
-    if (o.side === "BUY") {
-      r.buys += o.remaining;
-      if (o.positionSide !== "SHORT") r.openLong += o.remaining;
-    } else {
-      r.sells += o.remaining;
-      if (o.positionSide !== "LONG") r.openShort += o.remaining;
-    }
-    out.set(o.instrument, r);
-  }
-  return out;
-}
-
 function legQuantity(book: RiskBook, instrument: string, leg: "LONG" | "SHORT"): Quantity {
   return Math.abs(book.portfolio.positions[`${instrument}|${leg}`]?.quantity ?? 0);
 }
@@ -98,7 +74,7 @@ interface Exposure {
 function worstExposure(
   book: RiskBook,
   market: MarkTable,
-  reserved: Map<string, Reserved>,
+  reserved: ReadonlyMap<string, Readonly<Reserved>>,
   order: OrderToCheck,
   orderPrice: Price,
 ): { before: Exposure; after: Exposure } {
@@ -108,7 +84,7 @@ function worstExposure(
   const sums = { gross: 0n, netHi: 0n, netLo: 0n, orderGross: 0n, orderHi: 0n, orderLo: 0n };
   for (const i of instruments) {
     const r = reserved.get(i);
-    const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (r?.price ?? 0));
+    const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (reservedPrice(book.pending, i) ?? 0));
     const mult = book.instruments[i]?.multiplier ?? 0;
     const net = netQuantity(book.portfolio, i);
     const one = (buys: Quantity, sells: Quantity, openLong: Quantity, openShort: Quantity) => {
@@ -158,7 +134,11 @@ export function valuationPrice(book: RiskBook, market: MarkTable, instrument: st
 }
 
 /** Does the order, with the pending orders on its side, only reduce the position without flipping it? */
-function reduces(book: RiskBook, order: OrderToCheck, reserved: Reserved | undefined): { ok: boolean; after: Quantity; net: Quantity } {
+function reduces(
+  book: RiskBook,
+  order: OrderToCheck,
+  reserved: Readonly<Reserved> | undefined,
+): { ok: boolean; after: Quantity; net: Quantity } {
   const net = netQuantity(book.portfolio, order.instrument);
   if (order.side === "SELL") {
     const after = net - (reserved?.sells ?? 0) - order.quantity;
@@ -203,7 +183,7 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
   const orderPrice = order.price ?? valuation;
   if (orderPrice === undefined)
     return deny(DenyReason.NoReferencePrice, `market order on ${i} and no mark or fill price is known`, "a price", "none");
-  const reserved = reservations(book);
+  const reserved = reservations(book.pending);
   const r = reserved.get(i);
   const reduction = reduces(book, order, r);
 

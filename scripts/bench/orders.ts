@@ -1,79 +1,98 @@
 /**
- * `npm run bench -- orders [orders]`: SubmitOrder published to am.cmd.order.<id> → order actor (journals
- * OrderSubmitted) → venue connection → simulated exchange → ExecutionReport → venue connection → order actor
- * (journals OrderAccepted); the time from the publish to OrderAccepted on am.evt.order.<id>. One order at a time,
- * all actors in this process on a local nats-server, order actors started ahead (activating a sharded order entity on its first
- * command is the cold path, measured by `gateway`). Orders rest (limit buys below the market). Also printed: this
- * machine's NATS request/reply and JetStream append times in the same run, and the process's CPU per order.
+ * `npm run bench -- orders [orders]`: SubmitOrder requested on am.cmd.risk-book.bench, as the gateway sends it →
+ * risk book (pre-trade check with limits on, journals OrderApproved, forwards the order) → order entity, activated
+ * on that first command by its shard region (journals OrderSubmitted) → venue connection → simulated exchange →
+ * ExecutionReport → venue connection → order entity (journals OrderAccepted); the time from the request to
+ * OrderAccepted on am.evt.order.<id>. One order at a time, every id new, all actors in this process on a local
+ * nats-server (support/trading-loop.ts). Orders rest (limit buys below the market), so the book's open orders grow.
+ *
+ * Baseline, interleaved with the orders so both see the same load: a raw JetStream publish→ack of the same
+ * encoded SubmitOrder (payload and headers) into the same server's event stream. ratio = ours p99 / raw p99.
+ * CPU per order: this process (all actors and the driver) and nats-server, counted over the order phases only.
  */
+import { loadavg } from "node:os";
+import { jetstream } from "@nats-io/jetstream";
 import { subjects } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
-import { INSTRUMENT, LOT, natsBaseline, percentiles, quoteAt, startLoop, TICK } from "./support/trading-loop.ts";
-import { loadavg } from "node:os";
+import { cpuMsOf } from "./support/process-cpu.ts";
+import { BOOK, percentiles, quoteAt, startLoop, submitOrder, TICK, VENUE } from "./support/trading-loop.ts";
 
 const n = Number(process.argv[2] ?? 500);
+if (!Number.isInteger(n) || n < 1) throw new Error(`orders: ${process.argv[2]} is not a positive whole number of orders`);
 const warm = Math.min(50, Math.floor(n / 10));
-const loop = await startLoop();
+const loop = await startLoop({ orders: n + warm });
 try {
   const { nc } = loop;
+  const js = jetstream(nc);
+  const natsPid = loop.infra.pids[0]!;
   const q = encodeMessage(quoteAt(1, 10_000 * TICK, Date.now() * 1000));
-  nc.publish(subjects.md("quote", { venue: "SIMX", symbol: "SIM001" }), q.data, { headers: q.headers });
-  const ids = Array.from({ length: n + warm }, (_, i) => `bench.${process.pid}.${i}`);
-  process.stderr.write(`starting ${ids.length} order actors\n`);
-  await loop.prepareOrders(ids);
-  let waiting: { id: string; resolve: () => void } | undefined;
+  nc.publish(subjects.md("quote", { venue: VENUE, symbol: "SIM001" }), q.data, { headers: q.headers });
+  // by the OrderAccepted subject (the id is escaped in it)
+  const waiting = new Map<string, () => void>();
   const sub = nc.subscribe("am.evt.order.*.OrderAccepted", {
-    callback: (_e, m) => {
-      if (waiting && m.subject === subjects.evt("order", waiting.id, "OrderAccepted")) waiting.resolve();
-    },
+    callback: (_e, m) => waiting.get(m.subject)?.(),
   });
   await nc.flush();
-  const us: number[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    const now = Date.now() * 1000;
-    const { data, headers } = encodeMessage({
-      type: "SubmitOrder",
-      clientOrderId: id,
-      instrument: INSTRUMENT,
-      side: "BUY",
-      orderType: "LIMIT",
-      price: 9_000 * TICK,
-      quantity: LOT,
-      timeInForce: "GTC",
-      postOnly: false,
-      reduceOnly: false,
-      strategy: "bench",
-      book: "bench",
-      tsEvent: now,
-      tsInit: now,
+  const rawSubject = subjects.evt("bench", `raw${process.pid}`, "Appended");
+  const ours: number[] = [];
+  const replyUs: number[] = [];
+  const raw: number[] = [];
+  let cpuUs = 0;
+  let natsCpuMs = 0;
+  const total = n + warm;
+  for (let i = 0; i < total; i++) {
+    const id = `bench.${process.pid}.${i}`;
+    const { data, headers } = encodeMessage(submitOrder(id, Date.now() * 1000));
+
+    let t0 = performance.now();
+    await js.publish(rawSubject, data, { headers });
+    if (i >= warm) raw.push((performance.now() - t0) * 1000);
+
+    const nats0 = cpuMsOf(natsPid);
+    const cpu0 = process.cpuUsage();
+    const accepted = new Promise<void>((resolve, reject) => {
+      const late = setTimeout(() => reject(new Error(`order ${id} not accepted within 5 s`)), 5_000);
+      waiting.set(subjects.evt("order", id, "OrderAccepted"), () => {
+        clearTimeout(late);
+        resolve();
+      });
     });
-    const done = new Promise<void>((resolve) => {
-      waiting = { id, resolve };
-    });
-    const t0 = performance.now();
-    nc.publish(subjects.cmd("order", id), data, { headers });
-    await Promise.race([done, new Promise((_, rej) => setTimeout(() => rej(new Error(`order ${id} not accepted within 5 s`)), 5_000))]);
-    if (i >= warm) us.push((performance.now() - t0) * 1000);
-    if (i % 100 === 0) process.stderr.write(`order ${i}/${ids.length}\n`);
+    t0 = performance.now();
+    const reply = nc.request(subjects.cmd("risk-book", BOOK), data, { headers, timeout: 5_000 }).then(() => performance.now());
+    await accepted;
+    const t1 = performance.now();
+    const repliedAt = await reply;
+    const cpu = process.cpuUsage(cpu0);
+    waiting.delete(subjects.evt("order", id, "OrderAccepted"));
+    if (i >= warm) {
+      ours.push((t1 - t0) * 1000);
+      replyUs.push((repliedAt - t0) * 1000);
+      cpuUs += cpu.user + cpu.system;
+      natsCpuMs += cpuMsOf(natsPid) - nats0;
+    }
+    if (i % 100 === 0) process.stderr.write(`order ${i}/${total}\n`);
   }
   sub.unsubscribe();
-  const p = percentiles(us);
-  const cpu = process.cpuUsage(cpu0);
-  // CPU of this process (all actors and the driver) per order: what the path costs apart from waiting for a core
-  const cpuUsPerOrder = Math.round((cpu.user + cpu.system) / ids.length);
-  const nats = await natsBaseline(nc);
+  const p = percentiles(ours);
+  const r = percentiles(replyUs);
+  const b = percentiles(raw);
   console.log(
     JSON.stringify({
       bench: "orders",
       submitToAckP50Us: p.p50,
       submitToAckP99Us: p.p99,
       maxUs: p.max,
-      orders: us.length,
-      journalAppendsPerOrder: 2,
-      cpuUsPerOrder,
-      nats,
+      // the risk book's reply: sent once the order entity has taken the approved order
+      replyP50Us: r.p50,
+      replyP99Us: r.p99,
+      orders: ours.length,
+      activatedOnDemand: loop.orders.stats.activated,
+      journalAppendsPerOrder: 3,
+      cpuUsPerOrder: Math.round(cpuUs / ours.length),
+      natsServerCpuUsPerOrder: Math.round((natsCpuMs * 1000) / ours.length),
+      baseline: { what: "JetStream publish→ack, same payload, same server", p50Us: b.p50, p99Us: b.p99 },
+      ratio: Number((p.p99 / b.p99).toFixed(2)),
+      settings: loop.settings,
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     }),
   );

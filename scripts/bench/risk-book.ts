@@ -1,6 +1,8 @@
 /**
- * `npm run bench -- risk-book`: cost of a mark (MarkPrice through the machine, with alert and high-water-mark
- * evaluation over all positions) and of a pre-trade check, on a book of 20 instruments with open positions.
+ * `npm run bench -- risk-book [open]`: cost of a mark (MarkPrice through the machine, with alert and high-water-mark
+ * evaluation over all positions) and of a pre-trade check, on a book of 20 instruments with open positions; then
+ * of an approved SubmitOrder (check, OrderApproved, forward) while the book's open orders grow to `open` (5 000):
+ * resting orders stay pending, so this is what a busy book pays per order.
  */
 import { createActor } from "xstate";
 import { fromNumber, type InstrumentSpec, SCALE } from "../../actors/domain/index.ts";
@@ -81,12 +83,44 @@ const checkUs = time("CheckOrder + cancel", checks, (k) => {
   actor.send({ type: "OrderCanceled", clientOrderId: id, tsEvent: now, tsInit: now, nowUs: now });
 });
 if (replies < checks) throw new Error(`expected ${checks} replies, got ${replies}`);
+const open = Number(process.argv[2] ?? 5_000);
+if (!Number.isInteger(open) || open < 1) throw new Error(`risk-book: ${process.argv[2]} is not a positive whole number of open orders`);
+let approved = 0;
+actor.on("reply", (r) => {
+  if ((r as { result?: { approved?: boolean } }).result?.approved) approved++;
+});
+const submit = (k: number) => {
+  now += 1;
+  actor.send({
+    type: "SubmitOrder",
+    clientOrderId: `r${k}`,
+    instrument: `S${k % n}.XNAS`,
+    side: "BUY",
+    orderType: "LIMIT",
+    quantity: fromNumber(1),
+    price: fromNumber(40),
+    timeInForce: "GTC",
+    postOnly: false,
+    reduceOnly: false,
+    strategy: "s",
+    book: "bench",
+    tsEvent: now,
+    tsInit: now,
+    nowUs: now,
+  });
+};
+const growingUs = time(`SubmitOrder approved, 0 → ${open} open`, open, submit);
+const atOpenUs = time(`SubmitOrder approved, ${open} open`, 1_000, (k) => submit(open + k));
+if (approved < open + 1_000) throw new Error(`expected ${open + 1_000} approvals, got ${approved}`);
 console.log(
   JSON.stringify({
     bench: "risk-book",
     instruments: n,
     markPriceUs: Number(markUs.toFixed(2)),
     checkOrderWithCancelUs: Number(checkUs.toFixed(2)),
+    submitApprovedGrowingUs: Number(growingUs.toFixed(2)),
+    submitApprovedAtOpenUs: Number(atOpenUs.toFixed(2)),
+    open,
     marks,
     checks,
   }),

@@ -1,92 +1,97 @@
 /**
  * `npm run bench -- tick-to-trade [ticks]`: a Quote published on am.md.quote.SIMX.SIM001 → strategy actor (a bench
- * strategy that makes one order per quote) → SubmitOrder to the risk book (pre-trade check, journals
- * OrderApproved) → order actor (journals OrderSubmitted) → venue connection, which sends it to the simulated
- * exchange. p50Us/p99Us: quote published → the venue connection's VenueNewOrder on am.cmd.venue-adapter.SIMX;
- * ackP50Us/ackP99Us: → OrderAccepted (the exchange's acknowledgement journaled by the order actor). One tick at
- * a time, all actors in this process on a local nats-server; order actors started ahead for the ids the strategy
- * will use (the strategy's ids are deterministic: <strategy>.<session>.<n>).
+ * strategy that makes one order per quote) → SubmitOrder to the risk book (pre-trade check with limits on,
+ * journals OrderApproved, forwards it) → order entity, activated on that first command by its shard region
+ * (journals OrderSubmitted) → venue connection, which sends it to the simulated exchange. p50Us/p99Us: quote
+ * published → the venue connection's VenueNewOrder on am.cmd.venue-adapter.SIMX; ackP50Us/ackP99Us: →
+ * OrderAccepted (the exchange's acknowledgement journaled by the order entity). One tick at a time, all actors in
+ * this process on a local nats-server (support/trading-loop.ts).
+ *
+ * Baseline, interleaved with the ticks so both see the same load: a raw NATS request-reply of the same encoded
+ * quote to a plain responder on the same server. ratio = p99Us / raw p99. CPU per order: this process (all
+ * actors and the driver) and nats-server, counted over the tick phases only.
  */
 import { loadavg } from "node:os";
 import { subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
-import { natsBaseline, percentiles, quoteAt, startLoop, TICK } from "./support/trading-loop.ts";
+import { cpuMsOf } from "./support/process-cpu.ts";
+import { percentiles, quoteAt, startLoop, TICK, VENUE } from "./support/trading-loop.ts";
 
 const n = Number(process.argv[2] ?? 500);
+if (!Number.isInteger(n) || n < 1) throw new Error(`tick-to-trade: ${process.argv[2]} is not a positive whole number of ticks`);
 const warm = Math.min(50, Math.floor(n / 10));
-const loop = await startLoop({ strategy: true });
-const quoteSubject = subjects.md("quote", { venue: "SIMX", symbol: "SIM001" });
+const loop = await startLoop({ strategy: true, orders: n + warm + 1 });
+const quoteSubject = subjects.md("quote", { venue: VENUE, symbol: "SIM001" });
 try {
   const { nc } = loop;
-  const sentAt = new Map<string, number>();
-  let nextId: ((id: string) => void) | undefined;
-  const firstOrder = new Promise<string>((resolve) => {
-    nextId = resolve;
-  });
-  const toVenue = new Map<string, number>();
-  const accepted = new Map<string, number>();
-  const waiters = new Map<string, () => void>();
-  nc.subscribe(subjects.cmdAll("order"), {
+  const natsPid = loop.infra.pids[0]!;
+  // one order in flight at a time: the next VenueNewOrder and OrderAccepted are that order's
+  let toVenue: ((t: number) => void) | undefined;
+  let accepted: ((t: number) => void) | undefined;
+  nc.subscribe(subjects.cmd("venue-adapter", VENUE), {
     callback: (_e, m) => {
-      const id = String(decodeMessage(m.data, m.headers, false).message.clientOrderId);
-      nextId?.(id);
-      nextId = undefined;
-    },
-  });
-  nc.subscribe(subjects.cmd("venue-adapter", "SIMX"), {
-    callback: (_e, m) => {
-      const msg = decodeMessage(m.data, m.headers, false).message;
-      if (msg.type === "VenueNewOrder") toVenue.set(String(msg.clientOrderId), performance.now());
+      if (decodeMessage(m.data, m.headers, false).message.type !== "VenueNewOrder") return;
+      toVenue?.(performance.now());
+      toVenue = undefined;
     },
   });
   nc.subscribe("am.evt.order.*.OrderAccepted", {
-    callback: (_e, m) => {
-      const id = String(decodeMessage(m.data, m.headers, false).message.clientOrderId);
-      accepted.set(id, performance.now());
-      waiters.get(id)?.();
+    callback: () => {
+      accepted?.(performance.now());
+      accepted = undefined;
     },
   });
+  nc.subscribe("bench.echo", { callback: (_e, m) => void m.respond(m.data, m.headers ? { headers: m.headers } : undefined) });
   const startNow = Date.now() * 1000;
   const { data: sd, headers: sh } = encodeMessage({ type: "StartStrategy", reason: "bench", tsEvent: startNow, tsInit: startNow });
   await nc.request(subjects.cmd("strategy", "echo"), sd, { headers: sh, timeout: 5_000 });
-  let seq = 1;
-  const publishQuote = () => {
-    const now = Date.now() * 1000;
-    const { data, headers } = encodeMessage(quoteAt(seq++, (10_000 + (seq % 7)) * TICK, now));
-    nc.publish(quoteSubject, data, { headers });
-  };
-  publishQuote();
-  const first = await firstOrder;
-  const session = first.split(".").slice(0, -1).join(".");
-  const ids = Array.from({ length: n + warm }, (_, i) => `${session}.${i + 2}`);
-  process.stderr.write(`strategy session ${session}: starting ${ids.length} order actors\n`);
-  await loop.prepareOrders(ids);
   await nc.flush();
+  let seq = 1;
   const venueUs: number[] = [];
   const ackUs: number[] = [];
-  const cpu0 = process.cpuUsage();
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i]!;
-    const done = new Promise<void>((resolve, reject) => {
-      waiters.set(id, resolve);
-      setTimeout(() => reject(new Error(`order ${id} not accepted within 5 s`)), 5_000).unref();
+  const raw: number[] = [];
+  let cpuUs = 0;
+  let natsCpuMs = 0;
+  const total = n + warm;
+  for (let i = 0; i < total; i++) {
+    const now = Date.now() * 1000;
+    const { data, headers } = encodeMessage(quoteAt(seq++, (10_000 + (seq % 7)) * TICK, now));
+
+    let t0 = performance.now();
+    await nc.request("bench.echo", data, { headers, timeout: 5_000 });
+    if (i >= warm) raw.push((performance.now() - t0) * 1000);
+
+    const nats0 = cpuMsOf(natsPid);
+    const cpu0 = process.cpuUsage();
+    const within5s = (what: string, take: (resolve: (t: number) => void) => void) =>
+      new Promise<number>((resolve, reject) => {
+        const late = setTimeout(() => reject(new Error(`tick ${i}: no ${what} within 5 s`)), 5_000);
+        take((t) => {
+          clearTimeout(late);
+          resolve(t);
+        });
+      });
+    const venueAt = within5s("VenueNewOrder", (r) => {
+      toVenue = r;
     });
-    const t0 = performance.now();
-    sentAt.set(id, t0);
-    publishQuote();
-    await done;
+    const ackAt = within5s("OrderAccepted", (r) => {
+      accepted = r;
+    });
+    t0 = performance.now();
+    nc.publish(quoteSubject, data, { headers });
+    const [v, a] = await Promise.all([venueAt, ackAt]);
+    const cpu = process.cpuUsage(cpu0);
     if (i >= warm) {
-      venueUs.push(((toVenue.get(id) ?? Number.NaN) - t0) * 1000);
-      ackUs.push(((accepted.get(id) ?? Number.NaN) - t0) * 1000);
+      venueUs.push((v - t0) * 1000);
+      ackUs.push((a - t0) * 1000);
+      cpuUs += cpu.user + cpu.system;
+      natsCpuMs += cpuMsOf(natsPid) - nats0;
     }
-    if (i % 100 === 0) process.stderr.write(`tick ${i}/${ids.length}\n`);
+    if (i % 100 === 0) process.stderr.write(`tick ${i}/${total}\n`);
   }
   const v = percentiles(venueUs);
   const a = percentiles(ackUs);
-  const cpu = process.cpuUsage(cpu0);
-  // CPU of this process (all actors and the driver) per order: what the path costs apart from waiting for a core
-  const cpuUsPerOrder = Math.round((cpu.user + cpu.system) / ids.length);
-  const nats = await natsBaseline(nc);
+  const b = percentiles(raw);
   console.log(
     JSON.stringify({
       bench: "tick-to-trade",
@@ -95,9 +100,13 @@ try {
       ackP50Us: a.p50,
       ackP99Us: a.p99,
       ticks: venueUs.length,
+      activatedOnDemand: loop.orders.stats.activated,
       journalAppendsToVenue: 2,
-      cpuUsPerOrder,
-      nats,
+      cpuUsPerOrder: Math.round(cpuUs / venueUs.length),
+      natsServerCpuUsPerOrder: Math.round((natsCpuMs * 1000) / venueUs.length),
+      baseline: { what: "NATS request-reply, same quote payload, same server", p50Us: b.p50, p99Us: b.p99 },
+      ratio: Number((v.p99 / b.p99).toFixed(2)),
+      settings: loop.settings,
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     }),
   );

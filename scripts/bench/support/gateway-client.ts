@@ -1,6 +1,8 @@
 import * as http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
+import { subjects } from "../../../actors/contract/index.ts";
 import { loadProtos } from "../../../gateway/index.ts";
+import { connectNats } from "../../../infra/nats/index.ts";
 
 /** What one concurrency step of the client measured. */
 export interface ClientStep {
@@ -13,6 +15,11 @@ export interface ClientStep {
   /** gRPC status name → count */
   errorCodes: Record<string, number>;
   clientCpuMsPer1k: number;
+  /** with `natsUrl`: orders of this step whose OrderAccepted was seen (within 2 s of the step's end) */
+  accepted?: number;
+  /** call start → OrderAccepted on am.evt.order.<id> */
+  acceptP50Ms?: number;
+  acceptP99Ms?: number;
 }
 
 /** Where the client sends its orders. */
@@ -22,6 +29,8 @@ export interface ClientSpec {
   instrument: string;
   book: string;
   price: string;
+  /** where to watch OrderAccepted: `rps` then counts orders the venue accepted; absent, answered calls */
+  natsUrl?: string;
 }
 
 type Submit = (req: Record<string, unknown>, done: (code: number, details: string) => void) => void;
@@ -93,10 +102,28 @@ export async function runClient(spec: ClientSpec, steps: number[], stepMs: numbe
   let n = 0;
   const codes: Record<string, number> = {};
   let lastError = "";
+  // by OrderAccepted subject: when its call started, and when the venue accepted it
+  const started = new Map<string, number>();
+  const acceptedAfter: number[] = [];
+  let lastAcceptAt = 0;
+  const nc = spec.natsUrl ? await connectNats(spec.natsUrl, "bench-gateway-client") : undefined;
+  nc?.subscribe("am.evt.order.*.OrderAccepted", {
+    callback: (_e, m) => {
+      const s = started.get(m.subject);
+      if (s === undefined) return;
+      started.delete(m.subject);
+      lastAcceptAt = performance.now();
+      acceptedAfter.push(lastAcceptAt - s);
+    },
+  });
+  await nc?.flush();
+  let watching = false;
   const submit = () =>
     new Promise<boolean>((resolve) => {
+      const id = `b${process.pid}-${n++}`;
+      if (watching) started.set(subjects.evt("order", id, "OrderAccepted"), performance.now());
       const req = {
-        clientOrderId: `b${process.pid}-${n++}`,
+        clientOrderId: id,
         instrument: spec.instrument,
         side: "SIDE_BUY",
         orderType: "ORDER_TYPE_LIMIT",
@@ -119,6 +146,9 @@ export async function runClient(spec: ClientSpec, steps: number[], stepMs: numbe
   if (Object.keys(codes).length) process.stderr.write(`warm-up errors ${JSON.stringify(codes)}: ${lastError}\n`);
   for (const concurrency of steps) {
     for (const k of Object.keys(codes)) delete codes[k];
+    started.clear();
+    acceptedAfter.length = 0;
+    watching = nc !== undefined;
     const lat: number[] = [];
     let errors = 0;
     process.send?.({ start: concurrency });
@@ -135,16 +165,23 @@ export async function runClient(spec: ClientSpec, steps: number[], stepMs: numbe
         }
       }),
     );
-    const elapsedS = (performance.now() - t0) / 1000;
+    const callsEnd = performance.now();
+    watching = false;
+    // acceptances still on their way count, up to 2 s late, and so does the time they took
+    for (let w = 0; nc && w < 200 && acceptedAfter.length < lat.length; w++) await new Promise((r) => setTimeout(r, 10));
     const cpu = process.cpuUsage(cpu0);
-    lat.sort((a, b) => a - b);
-    const q = (p: number) => Number((lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0).toFixed(3));
+    const q = (xs: number[], p: number) => {
+      xs.sort((a, b) => a - b);
+      return Number((xs[Math.min(xs.length - 1, Math.floor(p * xs.length))] ?? 0).toFixed(3));
+    };
     const r: ClientStep = {
       concurrency,
       calls: lat.length,
-      rps: Math.round(lat.length / elapsedS),
-      p50Ms: q(0.5),
-      p99Ms: q(0.99),
+      // venue-accepted orders per second until the last of them, or answered calls per second
+      rps: Math.round(nc ? (acceptedAfter.length * 1000) / (Math.max(callsEnd, lastAcceptAt) - t0) : (lat.length * 1000) / (callsEnd - t0)),
+      p50Ms: q(lat, 0.5),
+      p99Ms: q(lat, 0.99),
+      ...(nc ? { accepted: acceptedAfter.length, acceptP50Ms: q(acceptedAfter, 0.5), acceptP99Ms: q(acceptedAfter, 0.99) } : {}),
       errors,
       errorCodes: { ...codes },
       clientCpuMsPer1k: lat.length ? Number(((cpu.user + cpu.system) / lat.length).toFixed(1)) : 0,
@@ -153,4 +190,5 @@ export async function runClient(spec: ClientSpec, steps: number[], stepMs: numbe
     process.send?.(r);
   }
   c.close();
+  await nc?.close();
 }

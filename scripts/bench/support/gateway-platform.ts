@@ -4,6 +4,7 @@ import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
 import { Kvm } from "@nats-io/kv";
 import { subjects } from "../../../actors/contract/index.ts";
+import type { RiskLimitsInput } from "../../../actors/domain/index.ts";
 import { loadProtos } from "../../../gateway/index.ts";
 import { repoRoot, type TestInfra } from "../../../infra/local/index.ts";
 import { type connectNats, decodePayload } from "../../../infra/nats/index.ts";
@@ -88,11 +89,16 @@ export async function waitForGateway(port: number): Promise<void> {
   throw new Error(`gateway on ${port} not serving within 60 s`);
 }
 
-/** Puts the bench's limits (an empty object: none) in KV and waits for the book's RiskLimitsChanged event. */
-export async function liftLimits(nc: Awaited<ReturnType<typeof connectNats>>): Promise<void> {
+/** Puts `limits` for the book `demo` in KV (JSON, money as integer units) and waits for its RiskLimitsChanged. */
+export async function setBookLimits(nc: Awaited<ReturnType<typeof connectNats>>, limits: RiskLimitsInput): Promise<void> {
   const sub = nc.subscribe(subjects.evt("risk-book", "demo", "RiskLimitsChanged"), { max: 1 });
   const kv = await new Kvm(nc).open(buckets.config);
-  await kv.put("limits.demo", JSON.stringify({}));
+  const json = JSON.stringify(limits, (field, v) => {
+    if (typeof v !== "bigint") return v;
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`bench limit ${field}: ${v} units do not fit a JSON number`);
+    return Number(v);
+  });
+  await kv.put("limits.demo", json);
   const timer = setTimeout(() => sub.unsubscribe(), 30_000);
   let changed = false;
   for await (const _ of sub) changed = true;
