@@ -3,8 +3,10 @@ import type { LocalOrder } from "./reconcile.ts";
 import type { VenueConnectionContext } from "./state.ts";
 
 /*
- * The connection's view of its open orders as execution reports and its own commands change it. Pure; the
- * context is snapshotted (not journaled), so these functions only keep the view that reconciliation compares.
+ * The connection's view of its open orders as execution reports and its own commands change it. The context is
+ * snapshotted (not journaled), so these functions only keep the view that reconciliation compares. The view is
+ * updated in place, as the risk book's pending orders are: a copy per order and per report cost O(open orders)
+ * (about 0.8 ms per order with a thousand resting), and nothing reads an earlier version of the view.
  */
 
 /** Updates the connection's view of one order from an execution report; closed orders leave the view. */
@@ -36,8 +38,9 @@ export function trackReport(orders: Record<string, LocalOrder>, r: ExecutionRepo
     default:
       break;
   }
-  const { [r.clientOrderId]: _old, ...rest } = orders;
-  return next ? { ...rest, [r.clientOrderId]: next } : rest;
+  if (next) orders[r.clientOrderId] = next;
+  else delete orders[r.clientOrderId];
+  return orders;
 }
 
 /** An execution report from the venue: the view, the venue sequence, and whether a re-sent cancel is answered. */
@@ -55,5 +58,6 @@ export function afterReport(c: VenueConnectionContext, report: ExecutionReport):
 
 /** One order's state in the view (a cancel or replace sent or held, a new order in flight). */
 export function withOrder(orders: Record<string, LocalOrder>, o: LocalOrder): Record<string, LocalOrder> {
-  return { ...orders, [o.clientOrderId]: o };
+  orders[o.clientOrderId] = o;
+  return orders;
 }
