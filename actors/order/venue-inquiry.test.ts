@@ -87,7 +87,7 @@ t.test("a pending new order that becomes a pending cancel restarts its deadline"
 });
 
 t.test("the venue session logging on again, or NATS coming back, asks at once for any order open at the venue", async (t) => {
-  const { o, after } = timed();
+  const { o } = timed();
   o.send(submit({}, T0));
   o.send(report(ExecType.New));
   t.match(

@@ -34,8 +34,7 @@ export const askDelayMs = (inquiry: VenueInquiry, asks: number): number =>
  * sent meanwhile (a fill among them) may have been lost.
  */
 export function decideVenueInquiry(o: OrderState | null, nowUs: number, cause: "deadline" | "resume"): Decision {
-  const open = o !== null && o.atVenue && !isTerminal(o.status);
-  if (!open || (cause === "deadline" && !waitsOnVenue(o))) return { events: [], commands: [] };
+  if (o === null || !o.atVenue || isTerminal(o.status) || (cause === "deadline" && !waitsOnVenue(o))) return { events: [], commands: [] };
   const ask: VenueCommand = {
     type: "VenueOrderStatusRequest",
     clientOrderId: o.clientOrderId,
