@@ -40,6 +40,8 @@ export type VenueStatusRequest = {
   cumQty: number;
   /** the venue had acknowledged the order */
   acknowledged: boolean;
+  /** what the order waits for the venue to answer */
+  awaiting?: "NEW" | "CANCEL" | "REPLACE";
   tsEvent: number;
   tsInit: number;
 };

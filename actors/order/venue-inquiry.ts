@@ -24,6 +24,13 @@ export function waitsOnVenue(o: OrderState | null): boolean {
 /** What the order waits for: a change (status, version, fills) is news from the venue or a new request, so a new deadline. */
 export const venueWaitKey = (o: OrderState | null): string => (o === null ? "" : `${o.status}/${o.version}/${o.cumQty}/${o.acked}`);
 
+/** What the venue owes: the ack of the new order, or the answer to a cancel or a replace. */
+function awaitedOf(o: OrderState): "NEW" | "CANCEL" | "REPLACE" | undefined {
+  if (o.status === OrdStatus.PendingCancel) return "CANCEL";
+  if (o.status === OrdStatus.PendingReplace) return "REPLACE";
+  return o.acked ? undefined : "NEW";
+}
+
 /** The wait before the next ask, after `asks` asks in this wait. */
 export const askDelayMs = (inquiry: VenueInquiry, asks: number): number =>
   Math.min(inquiry.maxMs, inquiry.firstMs * 2 ** Math.min(asks, 30));
@@ -35,6 +42,7 @@ export const askDelayMs = (inquiry: VenueInquiry, asks: number): number =>
  */
 export function decideVenueInquiry(o: OrderState | null, nowUs: number, cause: "deadline" | "resume"): Decision {
   if (o === null || !o.atVenue || isTerminal(o.status) || (cause === "deadline" && !waitsOnVenue(o))) return { events: [], commands: [] };
+  const awaiting = awaitedOf(o);
   const ask: VenueCommand = {
     type: "VenueOrderStatusRequest",
     clientOrderId: o.clientOrderId,
@@ -42,6 +50,7 @@ export function decideVenueInquiry(o: OrderState | null, nowUs: number, cause: "
     side: o.side,
     cumQty: o.cumQty,
     acknowledged: o.acked,
+    ...(awaiting ? { awaiting } : {}),
     tsEvent: nowUs,
     tsInit: nowUs,
   };
