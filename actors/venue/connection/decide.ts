@@ -351,10 +351,13 @@ export function decideStatus(c: VenueConnectionContext, e: StatusInput): Outcome
   if (!o) return { patch: {}, emitted: answerStatus(c, requestOf(e)) };
   const amend = e.awaiting === "CANCEL" || e.awaiting === "REPLACE" ? e.awaiting : undefined;
   return {
-    patch: amend ? { statusAwaiting: { ...c.statusAwaiting, [e.clientOrderId]: amend } } : {},
+    patch: amend ? { statusAwaiting: { ...awaitingOf(c), [e.clientOrderId]: amend } } : {},
     emitted: [toAdapter(c, { type: "AdapterOrderStatusRequest", venue: c.config.venue, clientOrderId: e.clientOrderId })],
   };
 }
+
+/** a snapshot saved before the field existed has none */
+const awaitingOf = (c: VenueConnectionContext): Record<string, "CANCEL" | "REPLACE"> => c.statusAwaiting ?? {};
 
 const amendAnswers: ReadonlySet<string> = new Set([ExecType.Replaced, ExecType.CancelRejected]);
 const isFill = (r: ExecutionReport): boolean => r.execType === ExecType.Fill || r.execType === ExecType.PartialFill;
@@ -386,7 +389,7 @@ function closedUnknown(c: VenueConnectionContext, o: LocalOrder): ExecutionRepor
  */
 export function decideOrderStatus(c: VenueConnectionContext, v: VenueOrderView): Outcome {
   const o = c.orders[v.clientOrderId];
-  const { [v.clientOrderId]: awaited, ...restAwaiting } = c.statusAwaiting;
+  const { [v.clientOrderId]: awaited, ...restAwaiting } = awaitingOf(c);
   const patch: Partial<VenueConnectionContext> = awaited ? { statusAwaiting: restAwaiting } : {};
   if (!o) return { patch, emitted: [] };
   const now = c.nowUs;
