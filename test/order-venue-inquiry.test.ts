@@ -61,15 +61,54 @@ function host(t: Teardown, kind: ActorKind, id: string, nc: NatsConnection, stor
   return h;
 }
 
+/**
+ * A venue connection that never hears new orders (they are lost) and answers an order's status request with a
+ * report of `execType`; returns the types of the messages it saw.
+ */
+function fakeVenue(t: Teardown, nc: NatsConnection, execType: ExecType, text: string): string[] {
+  const seen: string[] = [];
+  const venue: Subscription = nc.subscribe(subjects.cmd("venue", VENUE), {
+    callback: (_err, msg) => {
+      const m = decodeMessage(msg.data, msg.headers, false).message as unknown as Record<string, unknown> & { type: string };
+      seen.push(m.type);
+      if (m.type !== "VenueOrderStatusRequest") return;
+      const now = Date.now() * 1000;
+      const { data, headers } = encodeMessage({
+        type: "ExecutionReport",
+        clientOrderId: m.clientOrderId,
+        venueOrderId: "v-1",
+        execId: `test:${String(m.clientOrderId)}:${execType}`,
+        execType,
+        instrument: INSTRUMENT,
+        side: m.side,
+        lastQty: 0,
+        lastPx: 0,
+        cumQty: 0,
+        leavesQty: execType === ExecType.New ? fromNumber(1) : 0,
+        avgPx: 0,
+        fee: 0,
+        venueSeq: 1,
+        text,
+        tsEvent: now,
+        tsInit: now,
+      } as Message);
+      nc.publish(subjects.cmd("order", String(m.clientOrderId)), data, { headers });
+    },
+  });
+  t.teardown(() => venue.unsubscribe());
+  return seen;
+}
+
 t.test(
-  "a new order sent while its venue connection did not listen is closed with the reason by its ask once the venue session is up",
+  "a new order sent while its venue connection did not listen is closed with the reason when the venue session logs on and the order asks",
   async (t) => {
     const f = await startTestServers(t);
-    await orders(t, f.infra.natsUrl, f.store, 300);
+    // a deadline far away: the venue session logging on (VenueReconciled) is what makes the order ask
+    await orders(t, f.infra.natsUrl, f.store, 600_000);
     t.equal((await ask(f.nc, "lost-1", submit("lost-1"))).ok, true, "accepted and journaled");
     t.equal(await statusOf(f.nc, "lost-1"), "PENDING_NEW", "its VenueNewOrder reached no one");
 
-    // the venue connection and the exchange come up now: the order's next ask meets them
+    // the venue connection and the exchange come up now
     const exchange = host(t, exchangeKind(new Map([[INSTRUMENT, def!]])), VENUE, f.nc, f.store);
     const venue = host(t, venueKind(), VENUE, f.nc, f.store);
     await exchange.incarnate();
@@ -92,36 +131,8 @@ t.test(
 t.test("the NATS connection coming back makes a waiting order ask at once, long before its deadline", async (t) => {
   const f = await startTestServers(t);
   const { nc } = await orders(t, f.infra.natsUrl, f.store, 600_000);
-  // a venue connection that never hears the new order, and answers the order's status request
-  const seen: string[] = [];
-  const venue: Subscription = f.nc.subscribe(subjects.cmd("venue", VENUE), {
-    callback: (_err, msg) => {
-      const m = decodeMessage(msg.data, msg.headers, false).message as unknown as Record<string, unknown> & { type: string };
-      seen.push(m.type);
-      if (m.type !== "VenueOrderStatusRequest") return;
-      const now = Date.now() * 1000;
-      const { data, headers } = encodeMessage({
-        type: "ExecutionReport",
-        clientOrderId: m.clientOrderId,
-        execId: `test:${String(m.clientOrderId)}:unknown`,
-        execType: ExecType.Rejected,
-        instrument: INSTRUMENT,
-        side: m.side,
-        lastQty: 0,
-        lastPx: 0,
-        cumQty: 0,
-        leavesQty: 0,
-        avgPx: 0,
-        fee: 0,
-        venueSeq: 1,
-        text: `UNKNOWN_ORDER: venue ${VENUE} never received the order`,
-        tsEvent: now,
-        tsInit: now,
-      } as Message);
-      f.nc.publish(subjects.cmd("order", String(m.clientOrderId)), data, { headers });
-    },
-  });
-  t.teardown(() => venue.unsubscribe());
+  const seen = fakeVenue(t, f.nc, ExecType.Rejected, "UNKNOWN_ORDER: the venue never received the order");
+
   await f.nc.flush();
   t.equal((await ask(f.nc, "wait-1", submit("wait-1"))).ok, true);
   await eventually("the venue saw the new order", () => (seen.includes("VenueNewOrder") ? true : undefined));
@@ -143,3 +154,21 @@ t.test("the NATS connection coming back makes a waiting order ask at once, long 
   );
   t.ok(seen.includes("VenueOrderStatusRequest"), "it asked because the connection came back");
 });
+
+t.test(
+  "an order whose new order the venue connection never heard asks on its deadline and takes the venue's late acceptance",
+  async (t) => {
+    const f = await startTestServers(t);
+    await orders(t, f.infra.natsUrl, f.store, 300);
+    const seen = fakeVenue(t, f.nc, ExecType.New, "accepted late");
+    await f.nc.flush();
+    t.equal((await ask(f.nc, "late-1", submit("late-1"))).ok, true);
+    await eventually("the order accepted after its ask", async () => ((await statusOf(f.nc, "late-1")) === "NEW" ? true : undefined), {
+      timeoutMs: 15_000,
+    });
+    t.ok(seen.indexOf("VenueOrderStatusRequest") > seen.indexOf("VenueNewOrder"), "asked after the lost new order");
+    const asks = seen.filter((m) => m === "VenueOrderStatusRequest").length;
+    await new Promise((r) => setTimeout(r, 1_500));
+    t.equal(seen.filter((m) => m === "VenueOrderStatusRequest").length, asks, "an accepted order asks no more");
+  },
+);
