@@ -73,6 +73,11 @@ export interface ShardingSpec {
   /** an entity with nothing left to do (an order filled or canceled) is passivated after doneIdleMs (default 2 s) */
   doneWhen?: (context: unknown) => boolean;
   doneIdleMs?: number;
+  /**
+   * What active entities may have missed while nobody listened: each is sent `reconnectWith` when this process's
+   * NATS connection comes back, and hears every message on the `broadcast` subjects (a venue session logged on).
+   */
+  wake?: { reconnectWith?: { type: string }; broadcast?: string[] };
 }
 
 export interface ActorSupervision {

@@ -9,6 +9,7 @@ export type SimulatedVenueInput =
   | In<{ type: "AdapterConnect"; venue: string }>
   | In<{ type: "AdapterDisconnect"; venue: string; reason: string }>
   | In<{ type: "AdapterRequestState"; venue: string; sinceSeq: number }>
+  | In<{ type: "AdapterOrderStatusRequest"; venue: string; clientOrderId: string }>
   | In<{ type: "VenueNewOrder" } & VenueNewOrder>
   | In<{ type: "VenueCancelOrder" } & VenueCancelOrder>
   | In<{ type: "VenueReplaceOrder" } & VenueReplaceOrder>
@@ -41,6 +42,9 @@ export function decide(session: SimulatedVenueSession, event: SimulatedVenueInpu
       break;
     case "AdapterRequestState":
       session.requestState(now, event.sinceSeq, out);
+      break;
+    case "AdapterOrderStatusRequest":
+      session.orderStatus(now, event.clientOrderId, out);
       break;
     case "VenueNewOrder":
       session.newOrder(event, now, out);

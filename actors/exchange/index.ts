@@ -5,7 +5,7 @@
  * Execution ids are `<session>:<instrument>:<engine seq>`; venue sequence numbers start at the session's seqBase.
  */
 export * from "./matching/index.ts";
-export { AdapterConnectFailed, AdapterDisconnected, AdapterLoggedOn, VenueStateSnapshot } from "./messages.ts";
+export { AdapterConnectFailed, AdapterDisconnected, AdapterLoggedOn, VenueOrderStatus, VenueStateSnapshot } from "./messages.ts";
 export { decide, type ExchangeDecision, type SimulatedVenueInput } from "./decide.ts";
 export { evolve } from "./evolve.ts";
 export { type SimulatedVenueContext, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";

@@ -53,3 +53,18 @@ export const VenueStateSnapshot = defineMessage(
   "The venue's open orders and executions after a sequence: the answer to AdapterRequestState.",
 );
 export type VenueStateSnapshot = MessageOf<typeof VenueStateSnapshot>;
+
+export const VenueOrderStatus = defineMessage(
+  "VenueOrderStatus",
+  1,
+  z.object({
+    venue: z.string().min(1).max(32),
+    clientOrderId: z.string().min(1).max(64),
+    /** the order is open at the venue (resting, or accepted and not yet closed) */
+    open: z.boolean(),
+    /** the order's executions the venue still remembers, in venue sequence order; none: the venue does not know it */
+    reports: z.array(ExecutionReport.schema),
+  }),
+  "The venue's answer about one order: the answer to AdapterOrderStatusRequest.",
+);
+export type VenueOrderStatus = MessageOf<typeof VenueOrderStatus>;

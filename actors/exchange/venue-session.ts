@@ -121,6 +121,14 @@ export class SimulatedVenueSession {
     this.send({ type: "VenueStateSnapshot", venue: this.config.venue, openOrders, executions }, out);
   }
 
+  /** FIX's OrderStatusRequest: whether the order is open here, and its executions still in the execution memory. */
+  orderStatus(nowUs: number, clientOrderId: string, out: Emitted[]): void {
+    this.at(nowUs);
+    if (!this.inSession(nowUs, out)) return;
+    const reports = this.executions.filter((r) => r.clientOrderId === clientOrderId);
+    this.send({ type: "VenueOrderStatus", venue: this.config.venue, clientOrderId, open: this.orders.has(clientOrderId), reports }, out);
+  }
+
   /** A command without a session (e.g. the venue restarted under a connected client) drops the client's session. */
   private inSession(nowUs: number, out: Emitted[]): boolean {
     if (this.loggedOn) return true;

@@ -4,6 +4,7 @@ import type {
   OrderEvent,
   Quote,
   ReplaceOrder,
+  Side,
   SubmitOrder,
   Trade,
   VenueCancelOrder,
@@ -30,10 +31,26 @@ export type QuoteInput = Delivered<Quote & { type: "Quote" }>;
 export type TradeInput = Delivered<Trade & { type: "Trade" }>;
 export type OrderCommandInput = SubmitOrderInput | CancelOrderInput | ReplaceOrderInput | ExecutionReportInput | QuoteInput | TradeInput;
 
+/** FIX's OrderStatusRequest to the venue connection (VenueOrderStatusRequest, defined by actors/venue). */
+export type VenueStatusRequest = {
+  type: "VenueOrderStatusRequest";
+  clientOrderId: string;
+  instrument: string;
+  side: Side;
+  cumQty: number;
+  /** the venue had acknowledged the order */
+  acknowledged: boolean;
+  /** what the order waits for the venue to answer */
+  awaiting?: "NEW" | "CANCEL" | "REPLACE";
+  tsEvent: number;
+  tsInit: number;
+};
+
 export type VenueCommand =
   | ({ type: "VenueNewOrder" } & VenueNewOrder)
   | ({ type: "VenueCancelOrder" } & VenueCancelOrder)
-  | ({ type: "VenueReplaceOrder" } & VenueReplaceOrder);
+  | ({ type: "VenueReplaceOrder" } & VenueReplaceOrder)
+  | VenueStatusRequest;
 
 export type OrderReply =
   | { type: "reply"; ok: true; result: { clientOrderId: string; status: OrdStatus; note?: string } }

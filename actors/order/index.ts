@@ -27,5 +27,6 @@ export {
 export { isTerminal, OrdStatus, type OrderState, ordStatuses, workingStatus } from "./order-state.ts";
 export { OrderReason } from "./reasons.ts";
 export { type OrderSnapshot, replay } from "./replay.ts";
+export { askDelayMs, decideVenueInquiry, defaultVenueInquiry, type VenueInquiry, waitsOnVenue } from "./venue-inquiry.ts";
 export { answerGetOrder, type OrderView, orderView } from "./view.ts";
 export { orderKind } from "./kind.ts";

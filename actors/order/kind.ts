@@ -1,17 +1,19 @@
-import { defineKind } from "../contract/index.ts";
+import { defineKind, subjects } from "../contract/index.ts";
 import { fullCapabilities } from "./capabilities.ts";
 import { type OrderContext, orderMachine } from "./machine.ts";
 import { isTerminal } from "./order-state.ts";
+import { defaultVenueInquiry, type VenueInquiry } from "./venue-inquiry.ts";
 
 /**
  * One entity per order (id = clientOrderId), event-sourced, in 32 shards: the shard's owner activates an order on
- * its first command (the book's SubmitOrder) with no KV write, and passivates it a little after it closes.
+ * its first command (the book's SubmitOrder) with no KV write, and passivates it a little after it closes. An order
+ * the venue owes an answer keeps its ask timer armed, so it is not passivated before it hears.
  */
-export const orderKind = () =>
+export const orderKind = (settings: { venueInquiry?: VenueInquiry } = {}) =>
   defineKind({
     name: "order",
     machine: orderMachine,
-    input: () => ({ capabilities: fullCapabilities }),
+    input: () => ({ capabilities: fullCapabilities, venueInquiry: settings.venueInquiry ?? defaultVenueInquiry }),
     persistence: "event-sourced",
     sharding: {
       shards: 32,
@@ -19,6 +21,8 @@ export const orderKind = () =>
         const o = (c as OrderContext).order;
         return o !== null && isTerminal(o.status);
       },
+      // reports lost while the connection was away, or while the venue session was down: open orders ask
+      wake: { reconnectWith: { type: "ResumeOrder" }, broadcast: [subjects.evtAll("venue")] },
     },
     // restored from its journal in a new process: reports sent to it while it was down are lost, so ask
     resumeWith: { type: "ResumeOrder" },

@@ -7,18 +7,24 @@ import { type Decision, fold, type OrderCommandInput, settleReplaced } from "./d
 import { decideExpiry } from "./emulation.ts";
 import { evolve } from "./evolve.ts";
 import { isTerminal, OrdStatus, type OrderState, ordStatuses } from "./order-state.ts";
+import { askDelayMs, decideVenueInquiry, defaultVenueInquiry, type VenueInquiry, venueWaitKey, waitsOnVenue } from "./venue-inquiry.ts";
 import { answerGetOrder } from "./view.ts";
 
 /** A journaled domain event fed back as input: applies it, emits nothing (replay and restore). */
 export type OrderJournalInput = OrderEvent & { nowUs?: number };
 /** A query (request/reply): answered from the state, never journaled. */
 export type OrderQueryInput = GetOrder & { type: "GetOrder"; nowUs: number };
-/** the order restored in a new process: what the venue did with it meanwhile may not have reached it */
-export type OrderResumeInput = { type: "ResumeOrder"; nowUs: number };
+/**
+ * What the venue did with the order meanwhile may not have reached it: restored in a new process, or this
+ * process's NATS connection came back (ResumeOrder), or its venue session logged on again (VenueReconciled).
+ */
+export type OrderResumeInput = { type: "ResumeOrder"; nowUs: number } | { type: "VenueReconciled"; venue: string; nowUs: number };
 export type OrderInput = OrderCommandInput | OrderJournalInput | OrderQueryInput | OrderResumeInput;
 
 export interface OrderMachineInput {
   capabilities?: VenueCapabilities;
+  /** when an order the venue owes an answer asks after it (default: 2 s, doubling up to 30 s) */
+  venueInquiry?: VenueInquiry;
 }
 
 export interface OrderContext {
@@ -28,6 +34,9 @@ export interface OrderContext {
   expiryTimerAtUs: number;
   /** the clock at the last timer firing, for re-arming a timer that was capped */
   expiryClockUs: number;
+  venueInquiry: VenueInquiry;
+  /** the current wait on the venue (timer bookkeeping, not journaled state): what it waits for, asks sent in it */
+  venueWait: { key: string; asks: number };
 }
 
 /** setTimeout's limit; a GTD further out is re-armed when the capped timer fires. */
@@ -100,9 +109,14 @@ export const orderMachine = setup({
     },
     closed: ({ context }) => context.order !== null && isTerminal(context.order.status),
     timerCapped: ({ context }) => context.order?.expireAtUs !== undefined && context.expiryTimerAtUs < context.order.expireAtUs,
+    waitsOnVenue: ({ context }) => waitsOnVenue(context.order),
+    venueAnswered: ({ context }) => !waitsOnVenue(context.order),
+    venueWaitChanged: ({ context }) => venueWaitKey(context.order) !== context.venueWait.key,
+    ownVenue: ({ context, event }) => event.type === "VenueReconciled" && event.venue === context.order?.venue,
   },
   delays: {
     untilExpiry: ({ context, event }) => delayMs(context, nowOf(event as { nowUs?: unknown }, context)),
+    venueDeadline: ({ context }) => askDelayMs(context.venueInquiry, context.venueWait.asks),
   },
   actions: {
     handle: enqueueActions(({ context, event, enqueue }) => {
@@ -118,30 +132,22 @@ export const orderMachine = setup({
       enqueue.emit({ type: "reply", ...reply } as Emitted);
     }),
     /**
-     * FIX's order status request after a restart: an open order at the venue asks its venue connection, which
-     * answers with the venue's reports, or closes the order with a reason when the venue does not know it.
+     * FIX's order status request: on a deadline while the venue owes an answer, or on a resume (restore, NATS back,
+     * venue session logged on again) for any order open at the venue. The venue connection answers with the
+     * venue's reports, or closes the order with the reason when the venue does not know it.
      */
-    askVenue: enqueueActions(({ context, event, enqueue }) => {
+    askVenue: enqueueActions(({ context, event, enqueue }, params: { cause: "deadline" | "resume" }) => {
       const o = context.order;
-      if (event.type !== "ResumeOrder" || o === null || isTerminal(o.status) || !o.atVenue) return;
-      enqueue.emit({
-        type: "publish",
-        subject: subjects.cmd("venue", o.venue),
-        message: {
-          type: "VenueOrderStatusRequest",
-          clientOrderId: o.clientOrderId,
-          instrument: o.instrument,
-          side: o.side,
-          cumQty: o.cumQty,
-          acknowledged: o.acked,
-          tsEvent: event.nowUs,
-          tsInit: event.nowUs,
-        },
-      });
+      const nowUs = nowOf(event as { nowUs?: unknown }, context);
+      const d = decideVenueInquiry(o, nowUs, params.cause);
+      if (d.commands.length === 0 || o === null) return;
+      enqueue.assign({ venueWait: { ...context.venueWait, asks: context.venueWait.asks + 1 } });
+      for (const e of emitDecision(d, o)) enqueue.emit(e);
     }),
+    beginVenueWait: assign({ venueWait: ({ context }) => ({ key: venueWaitKey(context.order), asks: 0 }) }),
     applyJournal: assign({
       order: ({ context, event }) =>
-        isCommand(event) || event.type === "GetOrder" || event.type === "ResumeOrder"
+        isCommand(event) || event.type === "GetOrder" || event.type === "ResumeOrder" || event.type === "VenueReconciled"
           ? context.order
           : evolve(context.order, event as OrderJournalInput),
     }),
@@ -166,7 +172,14 @@ export const orderMachine = setup({
 }).createMachine({
   id: "order",
   type: "parallel",
-  context: ({ input }) => ({ order: null, capabilities: input?.capabilities ?? fullCapabilities, expiryTimerAtUs: 0, expiryClockUs: 0 }),
+  context: ({ input }) => ({
+    order: null,
+    capabilities: input?.capabilities ?? fullCapabilities,
+    expiryTimerAtUs: 0,
+    expiryClockUs: 0,
+    venueInquiry: input?.venueInquiry ?? defaultVenueInquiry,
+    venueWait: { key: "", asks: 0 },
+  }),
   on: {
     SubmitOrder: { actions: "handle" },
     CancelOrder: { actions: "handle" },
@@ -175,7 +188,6 @@ export const orderMachine = setup({
     Quote: { actions: "handle" },
     Trade: { actions: "handle" },
     GetOrder: { actions: "answer" },
-    ResumeOrder: { actions: "askVenue" },
     ...Object.fromEntries(orderEventTypes.map((t) => [t, { actions: "applyJournal" as const }])),
   },
   states: {
@@ -200,6 +212,45 @@ export const orderMachine = setup({
         },
         fired: { always: { guard: "closed", target: "done" } },
         done: {},
+      },
+    },
+    /**
+     * The venue owes an answer (new order, cancel or replace): ask after it on a deadline, then with backoff. A
+     * change of what the order waits for starts a new wait; leaving the wait (or passivation) clears the timer, and
+     * an entity with the timer armed is not passivated. A resume asks at once and restarts the deadline.
+     */
+    venue: {
+      initial: "settled",
+      states: {
+        settled: {
+          always: { guard: "waitsOnVenue", target: "waiting" },
+          on: {
+            ResumeOrder: { actions: { type: "askVenue", params: { cause: "resume" } } },
+            VenueReconciled: { guard: "ownVenue", actions: { type: "askVenue", params: { cause: "resume" } } },
+          },
+        },
+        waiting: {
+          entry: "beginVenueWait",
+          always: [
+            { guard: "venueAnswered", target: "settled" },
+            { guard: "venueWaitChanged", target: "waiting", reenter: true },
+          ],
+          on: {
+            ResumeOrder: { target: ".asking", reenter: true, actions: { type: "askVenue", params: { cause: "resume" } } },
+            VenueReconciled: {
+              guard: "ownVenue",
+              target: ".asking",
+              reenter: true,
+              actions: { type: "askVenue", params: { cause: "resume" } },
+            },
+          },
+          initial: "asking",
+          states: {
+            asking: {
+              after: { venueDeadline: { target: "asking", reenter: true, actions: { type: "askVenue", params: { cause: "deadline" } } } },
+            },
+          },
+        },
       },
     },
   },

@@ -1,4 +1,4 @@
-import { createActor, type SimulatedClock } from "xstate";
+import { createActor, SimulatedClock } from "xstate";
 import { type ExecType, fromNumber, type OrderEvent, type SubmitOrder } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
@@ -57,8 +57,9 @@ export function report(execType: ExecType, over: Partial<ExecutionReportInput> =
 export const fill = (lastQty: number, lastPx = fromNumber(100), over: Partial<ExecutionReportInput> = {}): ExecutionReportInput =>
   report("PARTIAL_FILL", { lastQty, lastPx, liquidity: "MAKER", ...over });
 
-export function startOrder(capabilities: VenueCapabilities = fullCapabilities, clock?: SimulatedClock) {
-  const actor = createActor(orderMachine, { input: { capabilities }, ...(clock ? { clock } : {}) });
+/** An order actor on a simulated clock (its timers fire only when a test moves the clock). */
+export function startOrder(capabilities: VenueCapabilities = fullCapabilities, clock: SimulatedClock = new SimulatedClock()) {
+  const actor = createActor(orderMachine, { input: { capabilities }, clock });
   const out: Emitted[] = [];
   actor.on("*", (e) => {
     out.push(e as Emitted);

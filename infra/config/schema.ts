@@ -220,6 +220,16 @@ export const settings = {
     doc: "A model session not loaded within this fails the waiting callers and restarts the model actor",
   },
   modelThreads: { schema: z.coerce.number().int().min(1).max(256), default: 1, doc: "onnxruntime threads per model session" },
+  orderVenueAskFirstMs: {
+    schema: z.coerce.number().int().min(10).max(600_000),
+    default: 2_000,
+    doc: "An order the venue owes an answer (new, cancel, replace) asks it for the order's status after this",
+  },
+  orderVenueAskMaxMs: {
+    schema: z.coerce.number().int().min(10).max(3_600_000),
+    default: 30_000,
+    doc: "The wait between an order's status asks doubles up to this while the venue owes an answer",
+  },
 } as const;
 
 export type SettingName = keyof typeof settings;

@@ -77,7 +77,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       instrumentKind(catalogue),
       exchangeKind(catalogue),
       venueKind(),
-      orderKind(),
+      orderKind({ venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs } }),
       riskBookKind({ books: new Map([[DEMO_BOOK, demoBook(demoMarket)]]), marked: traded }),
       // demo strategies in code first, then those deployed at run time
       strategyKind({ definitionOf: (id) => demo.get(id) ?? deployments.get(id), known: () => [...demo.keys(), ...deployments.ids()] }),

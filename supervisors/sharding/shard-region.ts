@@ -29,8 +29,10 @@ export class ShardRegion {
   private readonly owned = new Set<number>();
   private readonly entities = new Map<string, Entity>();
   private sub: Subscription | undefined;
+  private wakeSubs: Subscription[] = [];
+  private watchingLink = false;
   private sweeper: ReturnType<typeof setInterval> | undefined;
-  private readonly spec: Required<Omit<ShardingSpec, "doneWhen">> & Pick<ShardingSpec, "doneWhen">;
+  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake">> & Pick<ShardingSpec, "doneWhen" | "wake">;
   /** failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated */
   readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0 };
 
@@ -54,6 +56,7 @@ export class ShardRegion {
       const every = Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2);
       this.sweeper = setInterval(() => this.sweep(), every);
       this.sweeper.unref?.();
+      this.listenForWake();
       // the subscription is in place at the server before placement reports the shard as served
       await this.env.nc.flush();
     }
@@ -135,6 +138,25 @@ export class ShardRegion {
     void this.passivate(id);
   }
 
+  /** The kind's wake-ups: its broadcast subjects, and the connection coming back (one status loop per region). */
+  private listenForWake(): void {
+    const wake = this.spec.wake;
+    if (!wake) return;
+    for (const s of wake.broadcast ?? [])
+      this.wakeSubs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }));
+    const reconnectWith = wake.reconnectWith;
+    if (!reconnectWith || this.watchingLink) return;
+    this.watchingLink = true;
+    void (async () => {
+      for await (const s of this.env.nc.status())
+        if (s.type === "reconnect" && this.sub) this.everyEntity((h) => h.deliver({ ...reconnectWith }));
+    })();
+  }
+
+  private everyEntity(act: (host: ActorHost) => void): void {
+    for (const e of this.entities.values()) if (e.host.status === "running") act(e.host);
+  }
+
   private sweep(): void {
     const now = Date.now();
     for (const [id, e] of this.entities) {
@@ -162,6 +184,8 @@ export class ShardRegion {
   private close(): void {
     this.sub?.unsubscribe();
     this.sub = undefined;
+    for (const s of this.wakeSubs) s.unsubscribe();
+    this.wakeSubs = [];
     if (this.sweeper) clearInterval(this.sweeper);
     this.sweeper = undefined;
   }

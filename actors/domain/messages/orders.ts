@@ -75,3 +75,11 @@ export const GetOrder = defineMessage(
   "The order's current state (request/reply to its order actor; a closed order's actor has retired: ask the history).",
 );
 export type GetOrder = MessageOf<typeof GetOrder>;
+
+export const ResumeOrder = defineMessage(
+  "ResumeOrder",
+  1,
+  z.object({}),
+  "To an order entity restored from its journal, or whose process's NATS connection came back: reports sent meanwhile may be lost, so an order open at the venue asks it for its status.",
+);
+export type ResumeOrder = MessageOf<typeof ResumeOrder>;

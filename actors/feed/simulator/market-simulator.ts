@@ -47,6 +47,11 @@ export interface SimulatorConfig {
   checksums?: boolean;
   /** start with a book snapshot per instrument, default true */
   snapshotOnStart?: boolean;
+  /**
+   * First book sequence and trade number of this run, default 0. A feed restarted at a later time gives its start
+   * time (µs) here, so its sequences continue above the earlier run's and its trade ids do not repeat them.
+   */
+  seqBase?: number;
 }
 
 export type SimulatedEvent =
@@ -108,7 +113,10 @@ export class MarketSimulator {
       baseSpreadTicks: config.baseSpreadTicks ?? 1,
       checksums: config.checksums ?? true,
       snapshotOnStart: config.snapshotOnStart ?? true,
+      seqBase: config.seqBase ?? 0,
     };
+    if (!Number.isSafeInteger(this.c.seqBase) || this.c.seqBase < 0)
+      throw new Error(`seqBase: ${config.seqBase} is not a non-negative safe integer`);
     const profile = new IntradayProfile(config.session?.open ?? 0, config.session?.close ?? 1440);
     this.states = config.instruments.map((inst, index) => {
       if (!(inst.priceIncrement > 0 && inst.lotSize > 0))
@@ -127,8 +135,8 @@ export class MarketSimulator {
         variance: this.c.volatility ** 2,
         priceUs: config.startUs,
         nextUs: 0,
-        seq: 0,
-        trades: 0,
+        seq: this.c.seqBase,
+        trades: this.c.seqBase,
         bidTick: 0,
         askTick: 0,
       };

@@ -24,17 +24,26 @@ export interface VenueView {
   executions: readonly ExecutionReport[];
 }
 
+/** The venue's answer about one order: open there or not, and its executions the venue still remembers. */
+export interface VenueOrderView {
+  clientOrderId: string;
+  open: boolean;
+  reports: readonly ExecutionReport[];
+}
+
 export type AdapterEvent =
   | { type: "AdapterLoggedOn"; nowUs: number }
   | { type: "AdapterConnectFailed"; reason: string; nowUs: number }
   | { type: "AdapterDisconnected"; reason: string; nowUs: number }
-  | ({ type: "VenueStateSnapshot"; nowUs: number } & VenueView);
+  | ({ type: "VenueStateSnapshot"; nowUs: number } & VenueView)
+  | ({ type: "VenueOrderStatus"; nowUs: number } & VenueOrderView);
 
 /** The port an adapter implements; the runtime calls it when the machine publishes the matching message. */
 export interface VenueAdapter {
   connect(): void;
   disconnect(reason: string): void;
   requestState(sinceSeq: number): void;
+  requestOrderStatus(clientOrderId: string): void;
   send(command: { type: "VenueNewOrder" | "VenueCancelOrder" | "VenueReplaceOrder"; clientOrderId: string }): void;
 }
 
@@ -59,3 +68,11 @@ export const AdapterRequestState = defineMessage(
   "Ask the venue for its open orders and the executions after sinceSeq (answered by VenueStateSnapshot).",
 );
 export type AdapterRequestState = MessageOf<typeof AdapterRequestState>;
+
+export const AdapterOrderStatusRequest = defineMessage(
+  "AdapterOrderStatusRequest",
+  1,
+  z.object({ venue: z.string(), clientOrderId: z.string().min(1).max(64) }),
+  "Ask the venue about one order (FIX OrderStatusRequest): answered by VenueOrderStatus.",
+);
+export type AdapterOrderStatusRequest = MessageOf<typeof AdapterOrderStatusRequest>;

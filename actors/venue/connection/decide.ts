@@ -7,7 +7,7 @@ import {
   type VenueReplaceOrder,
 } from "../../domain/index.ts";
 import { type Emitted, subjects } from "../../contract/index.ts";
-import type { AdapterEvent } from "./adapter.ts";
+import type { AdapterEvent, VenueOrderView } from "./adapter.ts";
 import { afterReport, trackReport, withOrder } from "./evolve.ts";
 import { VenueReason } from "./reasons.ts";
 import { type LocalOrder, reconcile } from "./reconcile.ts";
@@ -120,7 +120,11 @@ export function decideFailure(c: VenueConnectionContext): Outcome {
           },
         ]
       : [];
-  return { patch: { breaker, attempt, rng, nextDelayMs: backoffMs(attempt, cfg.backoffBaseMs, cfg.backoffMaxMs, r) }, emitted };
+  // asks the venue will not answer now: their orders ask again
+  return {
+    patch: { breaker, attempt, rng, nextDelayMs: backoffMs(attempt, cfg.backoffBaseMs, cfg.backoffMaxMs, r), statusAwaiting: {} },
+    emitted,
+  };
 }
 
 /** The venue's state after logon against the view: forwarded reports, unknown orders, cancels to send again. */
@@ -337,8 +341,92 @@ const requestOf = ({ clientOrderId, instrument, side, cumQty, acknowledged }: St
   acknowledged,
 });
 
-/** In `ready`: answered at once. */
-export const decideStatus = (c: VenueConnectionContext, e: StatusInput): Outcome => ({ patch: {}, emitted: answerStatus(c, requestOf(e)) });
+/**
+ * In `ready`: an order not in the view is answered at once; one in the view (its new order, cancel or replace sent,
+ * or working) is asked of the venue, whose answer (VenueOrderStatus) settles it. What the order waits for travels
+ * with the ask, so that a cancel or replace lost before it reached us is found too.
+ */
+export function decideStatus(c: VenueConnectionContext, e: StatusInput): Outcome {
+  const o = c.orders[e.clientOrderId];
+  if (!o) return { patch: {}, emitted: answerStatus(c, requestOf(e)) };
+  const amend = e.awaiting === "CANCEL" || e.awaiting === "REPLACE" ? e.awaiting : undefined;
+  return {
+    patch: amend ? { statusAwaiting: { ...awaitingOf(c), [e.clientOrderId]: amend } } : {},
+    emitted: [toAdapter(c, { type: "AdapterOrderStatusRequest", venue: c.config.venue, clientOrderId: e.clientOrderId })],
+  };
+}
+
+/** a snapshot saved before the field existed has none */
+const awaitingOf = (c: VenueConnectionContext): Record<string, "CANCEL" | "REPLACE"> => c.statusAwaiting ?? {};
+
+const amendAnswers: ReadonlySet<string> = new Set([ExecType.Replaced, ExecType.CancelRejected]);
+const isFill = (r: ExecutionReport): boolean => r.execType === ExecType.Fill || r.execType === ExecType.PartialFill;
+const closes = (r: ExecutionReport): boolean =>
+  r.execType === ExecType.Canceled ||
+  r.execType === ExecType.Expired ||
+  r.execType === ExecType.Rejected ||
+  (isFill(r) && r.leavesQty === 0);
+
+/** Closes an order the venue does not have open and remembers no close of: rejected if never acknowledged. */
+function closedUnknown(c: VenueConnectionContext, o: LocalOrder): ExecutionReport {
+  const never = o.state === "IN_FLIGHT";
+  return {
+    ...refusedNew(c, { ...o, version: 0 }, VenueReason.UnknownOrder, c.nowUs),
+    execId: `status:${c.config.venue}:${o.clientOrderId}:unknown`,
+    execType: never ? ExecType.Rejected : ExecType.Canceled,
+    text: never
+      ? `${VenueReason.UnknownOrder}: venue ${c.config.venue} never received order ${o.clientOrderId}`
+      : `${VenueReason.UnknownOrder}: venue ${c.config.venue} no longer has order ${o.clientOrderId} open`,
+  };
+}
+
+/**
+ * The venue's answer about one order in the view. Not open there: its fills and its close go to the order (the
+ * close synthesised with the reason when the venue remembers none: rejected if never acknowledged), and it leaves
+ * the view. Open: its acknowledgement, fills and last answer to a cancel or replace go to the order (applied once,
+ * by execId and state); an answer the venue never gave is settled here: a cancel it never received is sent again,
+ * a replace it never received is refused (the order stands on its earlier terms, as at the venue).
+ */
+export function decideOrderStatus(c: VenueConnectionContext, v: VenueOrderView): Outcome {
+  const o = c.orders[v.clientOrderId];
+  const { [v.clientOrderId]: awaited, ...restAwaiting } = awaitingOf(c);
+  const patch: Partial<VenueConnectionContext> = awaited ? { statusAwaiting: restAwaiting } : {};
+  if (!o) return { patch, emitted: [] };
+  const now = c.nowUs;
+  const acks = v.reports.filter((r) => r.execType === ExecType.New);
+  const fills = v.reports.filter(isFill);
+  if (!v.open) {
+    const close = v.reports.findLast(closes) ?? closedUnknown(c, o);
+    const sent = [...acks, ...fills.filter((r) => r !== close), close];
+    const { [o.clientOrderId]: _gone, ...orders } = c.orders;
+    return { patch: { ...patch, orders }, emitted: sent.map(forward) };
+  }
+  const lastAmend = v.reports.findLast((r) => amendAnswers.has(r.execType));
+  const sent = [...acks, ...fills, ...(lastAmend ? [lastAmend] : [])].sort((a, b) => a.venueSeq - b.venueSeq);
+  const emitted = sent.map(forward);
+  // the view takes what it lacks: the ack of an order in flight, fills it has not seen, the last amend answer
+  let orders = c.orders;
+  for (const r of sent) {
+    const known = orders[o.clientOrderId];
+    if (!known || (isFill(r) && known.execIds.includes(r.execId)) || (r.execType === ExecType.New && known.state !== "IN_FLIGHT")) continue;
+    orders = trackReport(orders, r);
+  }
+  const still = orders[o.clientOrderId];
+  if (still && !lastAmend && awaited === "CANCEL") {
+    orders = withOrder(orders, { ...still, state: "PENDING_CANCEL" });
+    emitted.push(toAdapter(c, { ...cancelCommand(still, now), cause: CancelCause.User }));
+  } else if (still && !lastAmend && awaited === "REPLACE") {
+    orders = withOrder(orders, { ...still, state: "OPEN" });
+    emitted.push(
+      forward({
+        ...refusedAmend(c, { ...still, cause: CancelCause.User, tsEvent: now, tsInit: now }, VenueReason.UnknownOrder, now),
+        execId: `status:${c.config.venue}:${o.clientOrderId}:replace:${now}`,
+        text: `${VenueReason.UnknownOrder}: venue ${c.config.venue} never received the replace; the order stands on its earlier terms`,
+      }),
+    );
+  }
+  return { patch: { ...patch, orders }, emitted };
+}
 
 /** Before the session is reconciled: held, so that reconciliation's reports go first. */
 export const holdStatus = (c: VenueConnectionContext, e: StatusInput): Outcome => ({

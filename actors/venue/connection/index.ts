@@ -2,9 +2,11 @@ export {
   AdapterConnect,
   AdapterDisconnect,
   type AdapterEvent,
+  AdapterOrderStatusRequest,
   AdapterRequestState,
   type VenueAdapter,
   type VenueOpenOrder,
+  type VenueOrderView,
   type VenueView,
 } from "./adapter.ts";
 export {

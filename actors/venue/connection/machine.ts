@@ -3,6 +3,7 @@ import type { Emitted } from "../../contract/index.ts";
 import {
   answerHeldStatus,
   connect,
+  decideOrderStatus,
   decideStatus,
   holdStatus,
   decideFailure,
@@ -102,6 +103,9 @@ export const venueConnectionMachine = setup({
     answerStatus: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "VenueOrderStatusRequest") enact(enqueue, decideStatus(context, event));
     }),
+    venueOrderStatus: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "VenueOrderStatus") enact(enqueue, decideOrderStatus(context, event));
+    }),
     answerHeldStatus: enqueueActions(({ context, enqueue }) => enact(enqueue, answerHeldStatus(context))),
     sendKillCancels: enqueueActions(({ context, enqueue }) => enact(enqueue, killCancels(context))),
     releaseKillSwitch: enqueueActions(({ context, enqueue }) => enact(enqueue, decideRelease(context))),
@@ -154,6 +158,7 @@ export const venueConnectionMachine = setup({
       entry: ["sendKillCancels", "answerHeldStatus"],
       on: {
         VenueOrderStatusRequest: { actions: ["clock", "answerStatus"] },
+        VenueOrderStatus: { actions: ["clock", "venueOrderStatus"] },
         VenueNewOrder: { actions: ["clock", "routeCommand"] },
         VenueReplaceOrder: { actions: ["clock", "routeCommand"] },
         VenueCancelOrder: { actions: ["clock", "routeCommand"] },

@@ -68,6 +68,8 @@ export interface VenueConnectionContext {
   awaiting: string[];
   /** status requests that arrived before the session was reconciled: answered once it is */
   statusRequests: OrderStatusRequest[];
+  /** orders asked of the venue while their cancel or replace is unanswered, until the venue's answer comes */
+  statusAwaiting: Record<string, "CANCEL" | "REPLACE">;
 }
 
 /** What a decision produces: the context fields it changes and what the connection emits, in order. */
@@ -91,5 +93,6 @@ export function initialContext(input: Partial<VenueConnectionConfig> & { venue: 
     lastVenueSeq: 0,
     awaiting: [],
     statusRequests: [],
+    statusAwaiting: {},
   };
 }

@@ -16,6 +16,8 @@ export const VenueOrderStatusRequest = defineMessage(
     cumQty: schema.nonNegativeUnits,
     /** the venue had acknowledged the order */
     acknowledged: z.boolean(),
+    /** what the order waits for the venue to answer: its new order, its cancel or its replace */
+    awaiting: z.enum(["NEW", "CANCEL", "REPLACE"]).optional(),
     ...schema.stamped,
   }),
   "What became of an order: answered with the venue's reports, or a close with the reason when the venue does not know it.",
