@@ -239,13 +239,15 @@ export class SimulatedExchange {
 
   /** Cancels background orders that are gone from the book's view of it or whose price leaves the ladder. */
   private prune(e: MatchingEngine, have: Map<Price, number[]>, want: Map<Price, Quantity>, nowUs: number): void {
+    // runs on every background quote: closed orders leave the lists in place, with no description built per order
     for (const [price, ids] of have) {
-      const live = ids.filter((id) => e.order(id) !== undefined);
+      let live = 0;
+      for (const id of ids) if (e.leavesOf(id) > 0) ids[live++] = id;
+      ids.length = live;
       if (!want.has(price)) {
-        for (const id of live) e.cancel(id, nowUs, this.backgroundOwner);
+        for (const id of ids) e.cancel(id, nowUs, this.backgroundOwner);
         have.delete(price);
-      } else if (live.length === 0) have.delete(price);
-      else have.set(price, live);
+      } else if (live === 0) have.delete(price);
     }
   }
 
@@ -253,7 +255,7 @@ export class SimulatedExchange {
     for (const [price, qty] of want) {
       const ids = have.get(price) ?? [];
       let resting = 0;
-      for (const id of ids) resting += e.order(id)!.leaves;
+      for (const id of ids) resting += e.leavesOf(id);
       // cut from the back of our own queue first so the front keeps its place
       for (let i = ids.length - 1; i >= 0 && resting > qty; i--) {
         const o = e.order(ids[i]!)!;
@@ -274,7 +276,7 @@ export class SimulatedExchange {
           owner: this.backgroundOwner,
         };
         const id = e.submit(order, nowUs);
-        if (e.order(id) !== undefined) ids.push(id);
+        if (e.leavesOf(id) > 0) ids.push(id);
       }
       if (ids.length > 0) have.set(price, ids);
       else have.delete(price);

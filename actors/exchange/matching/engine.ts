@@ -377,6 +377,12 @@ export class MatchingEngine {
     return s === undefined ? undefined : this.pool.describe(s);
   }
 
+  /** The open quantity of an open order, 0 once it is closed: `order(id)` without building its description. */
+  leavesOf(orderId: number): Quantity {
+    const s = this.pool.ids.get(orderId);
+    return s === undefined ? 0 : this.pool.leavesAt(s);
+  }
+
   /** Open orders (resting and pending stops), oldest first, of one owner or of all. */
   openOrders(owner?: string): OpenOrder[] {
     const out: OpenOrder[] = [];

@@ -123,6 +123,10 @@ export class OrderPool {
     this.of[s * 8 + F_QTY] = qty;
   }
 
+  leavesAt(s: number): Quantity {
+    return this.of[s * 8 + F_LEAVES]!;
+  }
+
   describe(s: number): OpenOrder {
     const of = this.of;
     const oi = this.oi;
