@@ -2,7 +2,7 @@
  * The one place the journaled state changes: `evolve` folds a domain event into the book, copy-on-write, so
  * live processing and replay run the same code and a replayed journal rebuilds an identical book.
  */
-import { SCALE } from "../domain/index.ts";
+import { SCALE, asQuantity, subtractQuantity } from "../domain/index.ts";
 import { applyFill } from "./portfolio.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 
@@ -29,7 +29,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       const prior = book.pending[e.clientOrderId];
       if (!prior) return book;
       const filled = prior.quantity - prior.remaining;
-      const order = { ...prior, quantity: e.quantity, remaining: Math.max(0, e.quantity - filled), price: e.price };
+      const order = { ...prior, quantity: e.quantity, remaining: asQuantity(Math.max(0, e.quantity - filled)), price: e.price };
       return countApproval({ ...book, pending: { ...book.pending, [e.clientOrderId]: order } }, e.strategy, e.tsEvent);
     }
     case "OrderDenied":
@@ -48,7 +48,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       let pending = book.pending;
       const order = e.clientOrderId ? pending[e.clientOrderId] : undefined;
       if (order) {
-        const remaining = order.remaining - e.quantity;
+        const remaining = subtractQuantity(order.remaining, e.quantity);
         if (remaining <= 0 || e.leavesQty === 0) {
           const { [order.clientOrderId]: _done, ...rest } = pending;
           pending = rest;

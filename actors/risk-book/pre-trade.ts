@@ -16,6 +16,10 @@ import {
   type Quantity,
   type RiskLimits,
   type Side,
+  asPrice,
+  asQuantity,
+  asMoney,
+  addQuantity,
 } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
@@ -72,13 +76,14 @@ interface Reserved {
 function reservations(book: RiskBook): Map<string, Reserved> {
   const out = new Map<string, Reserved>();
   for (const o of Object.values(book.pending)) {
-    const r = out.get(o.instrument) ?? { buys: 0, sells: 0, openLong: 0, openShort: 0, price: o.price };
+    const none = asQuantity(0);
+    const r = out.get(o.instrument) ?? { buys: none, sells: none, openLong: none, openShort: none, price: o.price };
     if (o.side === "BUY") {
-      r.buys += o.remaining;
-      if (o.positionSide !== "SHORT") r.openLong += o.remaining;
+      r.buys = addQuantity(r.buys, o.remaining);
+      if (o.positionSide !== "SHORT") r.openLong = addQuantity(r.openLong, o.remaining);
     } else {
-      r.sells += o.remaining;
-      if (o.positionSide !== "LONG") r.openShort += o.remaining;
+      r.sells = addQuantity(r.sells, o.remaining);
+      if (o.positionSide !== "LONG") r.openShort = addQuantity(r.openShort, o.remaining);
     }
     out.set(o.instrument, r);
   }
@@ -86,7 +91,7 @@ function reservations(book: RiskBook): Map<string, Reserved> {
 }
 
 function legQuantity(book: RiskBook, instrument: string, leg: "LONG" | "SHORT"): Quantity {
-  return Math.abs(book.portfolio.positions[`${instrument}|${leg}`]?.quantity ?? 0);
+  return asQuantity(Math.abs(book.portfolio.positions[`${instrument}|${leg}`]?.quantity ?? 0));
 }
 
 interface Exposure {
@@ -108,16 +113,17 @@ function worstExposure(
   const sums = { gross: 0n, netHi: 0n, netLo: 0n, orderGross: 0n, orderHi: 0n, orderLo: 0n };
   for (const i of instruments) {
     const r = reserved.get(i);
-    const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (r?.price ?? 0));
+    const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (r?.price ?? asPrice(0)));
     const mult = book.instruments[i]?.multiplier ?? 0;
     const net = netQuantity(book.portfolio, i);
-    const one = (buys: Quantity, sells: Quantity, openLong: Quantity, openShort: Quantity) => {
-      const hi = contractValue(px, net + buys, mult);
-      const lo = contractValue(px, net - sells, mult);
+    // Worst-case quantities are sums of quantities in units, branded where they are valued.
+    const one = (buys: number, sells: number, openLong: number, openShort: number) => {
+      const hi = contractValue(px, asQuantity(net + buys), mult);
+      const lo = contractValue(px, asQuantity(net - sells), mult);
       // Hedging legs are held apart, so both count in gross; closing orders are not credited (conservative).
       const gross =
         book.portfolio.mode === "HEDGING"
-          ? contractValue(px, legQuantity(book, i, "LONG") + legQuantity(book, i, "SHORT") + openLong + openShort, mult)
+          ? contractValue(px, asQuantity(legQuantity(book, i, "LONG") + legQuantity(book, i, "SHORT") + openLong + openShort), mult)
           : maxMoney(abs(hi), abs(lo));
       return { hi, lo, gross };
     };
@@ -139,10 +145,10 @@ function worstExposure(
       sums.orderLo = w.lo - base.lo;
     }
   }
-  const net = (hi: Money, lo: Money) => maxMoney(abs(hi), abs(lo));
+  const net = (hi: bigint, lo: bigint) => maxMoney(abs(asMoney(hi)), abs(asMoney(lo)));
   return {
-    before: { gross: sums.gross, net: net(sums.netHi, sums.netLo) },
-    after: { gross: sums.gross + sums.orderGross, net: net(sums.netHi + sums.orderHi, sums.netLo + sums.orderLo) },
+    before: { gross: asMoney(sums.gross), net: net(sums.netHi, sums.netLo) },
+    after: { gross: asMoney(sums.gross + sums.orderGross), net: net(sums.netHi + sums.orderHi, sums.netLo + sums.orderLo) },
   };
 }
 
@@ -161,10 +167,10 @@ export function valuationPrice(book: RiskBook, market: MarkTable, instrument: st
 function reduces(book: RiskBook, order: OrderToCheck, reserved: Reserved | undefined): { ok: boolean; after: Quantity; net: Quantity } {
   const net = netQuantity(book.portfolio, order.instrument);
   if (order.side === "SELL") {
-    const after = net - (reserved?.sells ?? 0) - order.quantity;
+    const after = asQuantity(net - (reserved?.sells ?? 0) - order.quantity);
     return { ok: net > 0 && after >= 0, after, net };
   }
-  const after = net + (reserved?.buys ?? 0) + order.quantity;
+  const after = asQuantity(net + (reserved?.buys ?? 0) + order.quantity);
   return { ok: net < 0 && after <= 0, after, net };
 }
 
