@@ -29,6 +29,11 @@ export const asQuantity = (units: number): Quantity => units as Quantity;
 /** Brands bigint units as Money. */
 export const asMoney = (units: bigint): Money => units as Money;
 
+/** Zero of each kind: no price yet (no trade, an empty side), nothing filled, no money. */
+export const ZERO_PRICE = asPrice(0);
+export const ZERO_QUANTITY = asQuantity(0);
+export const ZERO_MONEY = asMoney(0n);
+
 export class FixedPointError extends Error {
   override name = "FixedPointError";
 }
