@@ -1,11 +1,4 @@
-import {
-  CancelCause,
-  ExecType,
-  type ExecutionReport,
-  type VenueCancelOrder,
-  type VenueNewOrder,
-  type VenueReplaceOrder,
-} from "../../domain/index.ts";
+import { CancelCause, ExecType, type ExecutionReport, type VenueCancelOrder, type VenueNewOrder, type VenueReplaceOrder, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
 import { type Emitted, subjects } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import { afterReport, trackReport, withOrder } from "./evolve.ts";
@@ -52,11 +45,11 @@ function refusedNew(
     execType: ExecType.Rejected,
     instrument: cmd.instrument,
     side: cmd.side,
-    lastQty: 0,
-    lastPx: 0,
-    cumQty: 0,
-    leavesQty: 0,
-    avgPx: 0,
+    lastQty: ZERO_QUANTITY,
+    lastPx: ZERO_PRICE,
+    cumQty: ZERO_QUANTITY,
+    leavesQty: ZERO_QUANTITY,
+    avgPx: ZERO_PRICE,
     fee: 0,
     venueSeq: c.lastVenueSeq,
     text: `${code}: venue ${c.config.venue} refused the order`,
@@ -313,11 +306,11 @@ function answerStatus(c: VenueConnectionContext, q: OrderStatusRequest): Emitted
     execType: q.acknowledged ? ExecType.Canceled : ExecType.Rejected,
     instrument: q.instrument,
     side: q.side,
-    lastQty: 0,
-    lastPx: 0,
+    lastQty: ZERO_QUANTITY,
+    lastPx: ZERO_PRICE,
     cumQty: q.cumQty,
-    leavesQty: 0,
-    avgPx: 0,
+    leavesQty: ZERO_QUANTITY,
+    avgPx: ZERO_PRICE,
     fee: 0,
     venueSeq: seq,
     text: q.acknowledged
