@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { type ActorKind, defineKind, subjects, systemClock } from "../../../actors/contract/index.ts";
-import { fromNumber, parseMoney } from "../../../actors/domain/index.ts";
+import { asPrice, asQuantity, fromNumber, parseMoney } from "../../../actors/domain/index.ts";
 import { fullCapabilities, orderMachine } from "../../../actors/order/index.ts";
 import { defaultBookConfig, riskBookMachine } from "../../../actors/risk-book/index.ts";
 import { type StrategyDefinition, strategyMachine } from "../../../actors/strategy/index.ts";
@@ -19,8 +19,8 @@ import { ActorHost } from "../../../supervisors/runtime/actor-host.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
 
 export const INSTRUMENT = "SIM001.SIMX";
-export const TICK = 1_000_000;
-export const LOT = 100_000_000;
+export const TICK = asPrice(1_000_000);
+export const LOT = asQuantity(100_000_000);
 
 /** A bench strategy: one resting 1-lot buy at the bid for every quote (so each tick makes exactly one order). */
 export const quoteEcho: StrategyDefinition<unknown> = {
@@ -29,7 +29,15 @@ export const quoteEcho: StrategyDefinition<unknown> = {
   create: () => ({
     isReady: () => true,
     onQuote: (q) => [
-      { kind: "submit", instrument: q.instrument, side: "BUY", type: "LIMIT", quantity: LOT, price: q.bid - 50 * TICK, timeInForce: "GTC" },
+      {
+        kind: "submit",
+        instrument: q.instrument,
+        side: "BUY",
+        type: "LIMIT",
+        quantity: LOT,
+        price: asPrice(q.bid - 50 * TICK),
+        timeInForce: "GTC",
+      },
     ],
   }),
 };
