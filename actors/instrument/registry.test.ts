@@ -1,3 +1,4 @@
+import { ZERO_QUANTITY } from "../domain/index.ts";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import t from "tap";
@@ -20,7 +21,7 @@ t.test("any positive increment, lot and multiplier survives the stored form to t
 
 t.test("checking a set names every bad instrument and field, and a repeated id", async (t) => {
   const [a, b] = demoUniverse(2);
-  const err = t.throws(() => checkDefinitions([a!, { ...b!, currency: "usd" }, { ...a!, lotSize: 0 }])) as Error;
+  const err = t.throws(() => checkDefinitions([a!, { ...b!, currency: "usd" }, { ...a!, lotSize: ZERO_QUANTITY }])) as Error;
   t.type(err, InstrumentDefinitionError);
   t.match(err.message, /instrument SIM002\.SIMX\.currency: 3 to 5 upper-case letters/);
   t.match(err.message, /instrument SIM001\.SIMX\.lotSize: lotSize must be positive/);

@@ -1,5 +1,5 @@
 import t from "tap";
-import { ExecType, fromNumber } from "../domain/index.ts";
+import { ExecType, fromNumber, quantityOf } from "../domain/index.ts";
 import type { OrderInput } from "./machine.ts";
 import { fill, report, startOrder, submit, T0 } from "./testing.ts";
 
@@ -24,7 +24,7 @@ t.test("an order restored open at the venue asks its venue connection what becam
   const [ask] = statusRequests(acked.send({ type: "ResumeOrder", nowUs: T0 + 10 }));
   t.match(ask, {
     subject: /^am\.cmd\.venue\./,
-    message: { clientOrderId: acked.order()!.clientOrderId, acknowledged: true, cumQty: fromNumber(3) },
+    message: { clientOrderId: acked.order()!.clientOrderId, acknowledged: true, cumQty: quantityOf(3) },
   });
 
   const sent = restored((o) => o.send(submit({}, T0)));

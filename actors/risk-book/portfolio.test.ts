@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { type FillFields, fromNumber, SCALE } from "../domain/index.ts";
+import { type FillFields, fromNumber, SCALE, priceOf, quantityOf, ZERO_MONEY } from "../domain/index.ts";
 import { AAPL, ES, specs } from "./testing.ts";
 import { applyFill, averagePrice, emptyPortfolio, type MarkTable, netQuantity, type Portfolio, totals } from "./portfolio.ts";
 
@@ -67,9 +67,9 @@ t.test("a round trip realises exactly its cash flows and leaves no cost basis", 
     fillId: id,
     instrument: ES,
     side,
-    quantity: fromNumber(q),
-    price: fromNumber(price),
-    fee: 0n,
+    quantity: quantityOf(q),
+    price: priceOf(price),
+    fee: ZERO_MONEY,
     tsEvent: 0,
     tsInit: 0,
   });
@@ -91,21 +91,21 @@ t.test("a round trip realises exactly its cash flows and leaves no cost basis", 
 
 t.test("hedging mode holds long and short legs of one instrument separately", async (t) => {
   let p = emptyPortfolio("HEDGING", 0n);
-  const base = { instrument: AAPL, fee: 0n, tsEvent: 0, tsInit: 0 };
-  p = applyFill(p, { ...base, fillId: "1", side: "BUY", quantity: fromNumber(10), price: fromNumber(100) }, SCALE).portfolio;
-  p = applyFill(p, { ...base, fillId: "2", side: "SELL", quantity: fromNumber(4), price: fromNumber(101) }, SCALE).portfolio;
+  const base = { instrument: AAPL, fee: ZERO_MONEY, tsEvent: 0, tsInit: 0 };
+  p = applyFill(p, { ...base, fillId: "1", side: "BUY", quantity: quantityOf(10), price: priceOf(100) }, SCALE).portfolio;
+  p = applyFill(p, { ...base, fillId: "2", side: "SELL", quantity: quantityOf(4), price: priceOf(101) }, SCALE).portfolio;
   t.equal(p.positions[`${AAPL}|LONG`]!.quantity, fromNumber(10), "a sell without positionSide opens the short leg");
   t.equal(p.positions[`${AAPL}|SHORT`]!.quantity, fromNumber(-4));
   t.equal(netQuantity(p, AAPL), fromNumber(6));
   t.equal(p.realisedPnl, 0n, "nothing closed");
   p = applyFill(
     p,
-    { ...base, fillId: "3", side: "SELL", quantity: fromNumber(3), price: fromNumber(105), positionSide: "LONG" },
+    { ...base, fillId: "3", side: "SELL", quantity: quantityOf(3), price: priceOf(105), positionSide: "LONG" },
     SCALE,
   ).portfolio;
   t.equal(p.positions[`${AAPL}|LONG`]!.quantity, fromNumber(7), "positionSide LONG closes the long leg");
   t.equal(p.realisedPnl, BigInt(fromNumber(15)), "3 × (105 − 100)");
-  const tot = totals(p, specTable, { [AAPL]: { last: fromNumber(100) } }, "LAST");
+  const tot = totals(p, specTable, { [AAPL]: { last: priceOf(100) } }, "LAST");
   t.equal(tot.grossExposure, BigInt(fromNumber(1100)), "both legs count in gross: 700 + 400");
   t.equal(tot.netExposure, BigInt(fromNumber(300)));
 });
@@ -114,12 +114,12 @@ t.test("the mark is the mid or the last trade as configured, the other as fallba
   let p = emptyPortfolio("NETTING", 0n);
   p = applyFill(
     p,
-    { fillId: "1", instrument: AAPL, side: "BUY", quantity: fromNumber(1), price: fromNumber(100), fee: 0n, tsEvent: 0, tsInit: 0 },
+    { fillId: "1", instrument: AAPL, side: "BUY", quantity: quantityOf(1), price: priceOf(100), fee: ZERO_MONEY, tsEvent: 0, tsInit: 0 },
     SCALE,
   ).portfolio;
-  const marks: MarkTable = { [AAPL]: { bid: fromNumber(101), ask: fromNumber(103), last: fromNumber(110) } };
+  const marks: MarkTable = { [AAPL]: { bid: priceOf(101), ask: priceOf(103), last: priceOf(110) } };
   t.equal(totals(p, specTable, marks, "MID").unrealisedPnl, BigInt(fromNumber(2)));
   t.equal(totals(p, specTable, marks, "LAST").unrealisedPnl, BigInt(fromNumber(10)));
-  t.equal(totals(p, specTable, { [AAPL]: { last: fromNumber(99) } }, "MID").unrealisedPnl, BigInt(fromNumber(-1)), "no quote: last trade");
+  t.equal(totals(p, specTable, { [AAPL]: { last: priceOf(99) } }, "MID").unrealisedPnl, BigInt(fromNumber(-1)), "no quote: last trade");
   t.equal(totals(p, specTable, {}, "MID").unrealisedPnl, 0n, "no market: the last fill price");
 });

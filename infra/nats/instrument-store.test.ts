@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { parseFixed } from "../../actors/domain/index.ts";
+import { parseFixed, ZERO_PRICE } from "../../actors/domain/index.ts";
 import { demoUniverse, type InstrumentDefinition, InstrumentDefinitionError } from "../../actors/instrument/index.ts";
 import { eventually, startTestServers, type Teardown } from "../../test/testing.ts";
 import {
@@ -35,7 +35,7 @@ const future: InstrumentDefinition = {
   tradingHours: {
     weekdays: [1, 2, 3, 4, 5],
     sessions: [
-      { open: 0, close: 1320 },
+      { open: ZERO_PRICE, close: 1320 },
       { open: 1380, close: 1440 },
     ],
     preOpenMinutes: 15,
@@ -84,7 +84,7 @@ t.test("definitions round-trip through KV to the last unit, stored with decimals
 
 t.test("one bad definition refuses the whole set, naming the instrument and the field, and nothing is written", async (t) => {
   const kv = await bucketFor(t);
-  const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: 0 };
+  const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: ZERO_PRICE };
   const err = await putDefinitions(kv, [fine, bad]).catch((e: Error) => e);
   t.type(err, InstrumentDefinitionError);
   t.match(errorMessage(err), /instrument NQ\.Z26\.XCME\.priceIncrement: priceIncrement must be positive/);

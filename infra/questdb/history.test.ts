@@ -1,6 +1,6 @@
 import type { Msg } from "@nats-io/transport-node";
 import t from "tap";
-import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
+import { type Bar, type OrderEvent, type Quote, type Trade, ZERO_QUANTITY } from "../../actors/domain/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import type { ReplayClock } from "../../actors/feed/replay/index.ts";
 import type { TestInfra } from "../local/index.ts";
@@ -97,7 +97,7 @@ const orderEvents: OrderEvent[] = [
     fee: 0,
     liquidity: "TAKER",
     cumQty: 3_00000000,
-    leavesQty: 0,
+    leavesQty: ZERO_QUANTITY,
     avgPx: 410_50000000,
     venueSeq: 1,
     tsEvent: T0 + 20,
@@ -140,7 +140,7 @@ const racedEvents: OrderEvent[] = [
     fee: 0,
     liquidity: "MAKER",
     cumQty: 2_00000000,
-    leavesQty: 0,
+    leavesQty: ZERO_QUANTITY,
     avgPx: 410_00000000,
     venueSeq: 2,
     tsEvent: T0 + 400,

@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import t from "tap";
-import { fromNumber } from "../../domain/index.ts";
+import { fromNumber, priceOf, quantityOf } from "../../domain/index.ts";
 import { OrderStatus } from "../strategy.ts";
 import { avellanedaStoikov, makerQuotes, marketMaker, marketMakerParameters } from "./market-maker.ts";
 import { drive, INSTRUMENT } from "./testing.ts";
 
 const defaults = marketMakerParameters.parse({});
-const spec = { id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) };
+const spec = { id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) };
 const market = {
   bestBid: fromNumber(99.99),
   bestAsk: fromNumber(100.01),
@@ -40,8 +40,8 @@ t.test("quotes both sides around the reservation price as post-only limits", asy
   t.equal(orders.length, 2);
   const bid = orders.find((o) => o.side === "BUY")!;
   const ask = orders.find((o) => o.side === "SELL")!;
-  t.match(bid, { orderType: "LIMIT", postOnly: true, quantity: fromNumber(1) });
-  t.match(ask, { orderType: "LIMIT", postOnly: true, quantity: fromNumber(1) });
+  t.match(bid, { orderType: "LIMIT", postOnly: true, quantity: quantityOf(1) });
+  t.match(ask, { orderType: "LIMIT", postOnly: true, quantity: quantityOf(1) });
   const mid = fromNumber(wiggle(9));
   t.ok(bid.price! < mid && mid < ask.price!, `${bid.price} < ${mid} < ${ask.price}`);
   t.equal(bid.price! % spec.tickSize, 0);
