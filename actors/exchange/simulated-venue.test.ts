@@ -7,8 +7,8 @@ import type { OrderRequest } from "./matching/engine.ts";
 import { fixedJitterLatency, SeededRandom } from "./matching/latency.ts";
 import { SimulatedExchange } from "./simulated-venue.ts";
 
-const P = (x: number) => fromNumber(x);
-const Q = (x: number) => fromNumber(x);
+const P = priceOf;
+const Q = quantityOf;
 const SYM = "ACME.SIM";
 
 const venue = (clock = new SimulatedClock(1_000), latency = fixedJitterLatency({ fixedUs: 100, jitterUs: 50, seed: 7 })) => ({

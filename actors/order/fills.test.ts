@@ -1,10 +1,10 @@
 import t from "tap";
-import { fromNumber, ZERO_QUANTITY } from "../domain/index.ts";
+import { fromNumber, ZERO_QUANTITY, priceOf } from "../domain/index.ts";
 import { addFill, divRoundHalfUp, noFills } from "./fill.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import { OrderReason } from "./reasons.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 
 t.test("partial fills accumulate cumQty, leavesQty and a volume-weighted avgPx", async (t) => {
   const o = startOrder();
@@ -12,12 +12,12 @@ t.test("partial fills accumulate cumQty, leavesQty and a volume-weighted avgPx",
   o.send(report("NEW"));
   const first = domainEvents(o.send(fill(q(4), q(100), { fee: 12 })));
   t.match(first, [
-    { type: "OrderFilled", lastQty: q(4), lastPx: q(100), cumQty: q(4), leavesQty: q(6), avgPx: q(100), fee: 12, liquidity: "MAKER" },
+    { type: "OrderFilled", lastQty: q(4), lastPx: priceOf(100), cumQty: q(4), leavesQty: q(6), avgPx: priceOf(100), fee: 12, liquidity: "MAKER" },
   ]);
   const second = domainEvents(o.send(fill(q(6), q(101), { fee: -3 })));
-  t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: ZERO_QUANTITY, avgPx: q(100.6) }]);
+  t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: ZERO_QUANTITY, avgPx: priceOf(100.6) }]);
   t.equal(o.status(), "FILLED");
-  t.match(o.order(), { cumQty: q(10), leavesQty: ZERO_QUANTITY, avgPx: q(100.6), feeTotal: 9 });
+  t.match(o.order(), { cumQty: q(10), leavesQty: ZERO_QUANTITY, avgPx: priceOf(100.6), feeTotal: 9 });
 });
 
 t.test("avgPx is the exact weighted mean rounded half up to 1e-8", async (t) => {
@@ -116,7 +116,7 @@ t.test("a submitted order is sent to its venue connection on am.cmd.venue.<venue
         version: 1,
         orderType: "LIMIT",
         quantity: q(10),
-        price: q(100),
+        price: priceOf(100),
         timeInForce: "GTC",
       },
     },

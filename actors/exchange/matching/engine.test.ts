@@ -5,8 +5,8 @@ import { CancelReason, MatchEventKind, MatchRejectReason, StpMode } from "./code
 import { type MatchingEngineConfig, MatchingEngine, type OrderRequest } from "./engine.ts";
 import { executionFee } from "./fees.ts";
 
-const P = (x: number) => fromNumber(x);
-const Q = (x: number) => fromNumber(x);
+const P = priceOf;
+const Q = quantityOf;
 
 const engine = (extra: Partial<MatchingEngineConfig> = {}) =>
   new MatchingEngine({ instrument: "ACME.SIM", tickSize: P(0.01), lotSize: Q(1), ...extra });

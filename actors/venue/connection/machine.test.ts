@@ -1,12 +1,12 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type ExecutionReport, fromNumber, type VenueNewOrder, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
+import { type ExecutionReport, fromNumber, type VenueNewOrder, ZERO_PRICE, ZERO_QUANTITY, priceOf } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 import { VenueReason } from "./reasons.ts";
 import { backoffMs, nextRandom, takeToken } from "./resilience.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 const NOW = 1_700_000_000_000_000;
 
 function start(over: Partial<VenueConnectionConfig> = {}) {
@@ -43,7 +43,7 @@ const newOrder = (id: string, nowUs = NOW): VenueConnectionInput => {
     side: "BUY",
     orderType: "LIMIT",
     quantity: q(10),
-    price: q(100),
+    price: priceOf(100),
     timeInForce: "GTC",
     postOnly: false,
     reduceOnly: false,
@@ -255,15 +255,15 @@ t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forward
   c.send(newOrder("c1", NOW + 10));
   c.send(newOrder("c2", NOW + 10));
   c.send(execReport("c2", "NEW", 1));
-  c.send(execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: q(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }));
+  c.send(execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }));
   c.send({ type: "AdapterDisconnected", reason: "tcp reset", nowUs: NOW + 20 });
   t.equal(c.state(), "backoff");
   c.clock.increment(c.ctx().nextDelayMs);
   c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
   t.match(published(c.out, "AdapterRequestState").at(-1), { message: { sinceSeq: 2 } });
   const fills = [
-    execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: q(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }),
-    execReport("c2", "PARTIAL_FILL", 3, { lastQty: q(3), lastPx: q(100), cumQty: q(5), leavesQty: q(5), liquidity: "MAKER" }),
+    execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }),
+    execReport("c2", "PARTIAL_FILL", 3, { lastQty: q(3), lastPx: priceOf(100), cumQty: q(5), leavesQty: q(5), liquidity: "MAKER" }),
   ];
   const r = c.send({
     type: "VenueStateSnapshot",
