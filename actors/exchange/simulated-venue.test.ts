@@ -1,3 +1,4 @@
+import { priceOf, quantityOf } from "../domain/index.ts";
 import t from "tap";
 import { SimulatedClock } from "../contract/index.ts";
 import { fromNumber } from "../domain/fixed.ts";

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, ZERO_QUANTITY, priceOf } from "../domain/index.ts";
+import { fromNumber, ZERO_QUANTITY, priceOf, quantityOf } from "../domain/index.ts";
 import { addFill, divRoundHalfUp, noFills } from "./fill.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import { OrderReason } from "./reasons.ts";

@@ -1,7 +1,7 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import { z } from "zod";
-import { type Bar, fromNumber, SubmitOrder, priceOf, quantityOf } from "../domain/index.ts";
+import { type Bar, fromNumber, SubmitOrder, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import { submitOrderFromMessage } from "./order-intents.ts";
 import type { Strategy, StrategyDefinition } from "./strategy.ts";
@@ -70,12 +70,12 @@ const bar = (close = 100): Bar & { type: "Bar"; nowUs: number } => {
     instrument: INSTRUMENT,
     barType: "1m",
     tsOpen: clock - 60_000_000,
-    open: px,
-    high: px,
-    low: px,
-    close: px,
+    open: asPrice(px),
+    high: asPrice(px),
+    low: asPrice(px),
+    close: asPrice(px),
     volume: quantityOf(1000),
-    vwap: px,
+    vwap: asPrice(px),
     trades: 10,
     tsEvent: clock,
     tsInit: clock,
@@ -282,7 +282,7 @@ t.test("fills of other strategies' orders are ignored", async (t) => {
     clientOrderId: "other.x.1",
     instrument: INSTRUMENT,
     side: "BUY",
-    lastQty: LOT,
+    lastQty: asQuantity(LOT),
     lastPx: priceOf(1),
     tsEvent: 1,
     tsInit: 1,
@@ -293,7 +293,7 @@ t.test("fills of other strategies' orders are ignored", async (t) => {
     clientOrderId: "probe-1.old.7",
     instrument: INSTRUMENT,
     side: "SELL",
-    lastQty: LOT,
+    lastQty: asQuantity(LOT),
     lastPx: priceOf(1),
     tsEvent: 1,
     tsInit: 1,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import type { Side } from "../domain/index.ts";
+import { type Side, asQuantity } from "../domain/index.ts";
 import { type OpenOrderView, OrderStatus } from "./strategy.ts";
 import { type OrderAction, targetToOrders } from "./target-to-orders.ts";
 
@@ -11,7 +11,7 @@ const order = (id: string, side: Side, leavesQty: number, status: OrderStatus = 
   instrument: "X.V",
   side,
   type: "MARKET",
-  quantity: leavesQty,
+  quantity: asQuantity(leavesQty),
   leavesQty,
   price: undefined,
   status,

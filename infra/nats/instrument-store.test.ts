@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { parseFixed, ZERO_PRICE } from "../../actors/domain/index.ts";
+import { parseFixed, ZERO_PRICE, asPrice, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
 import { demoUniverse, type InstrumentDefinition, InstrumentDefinitionError } from "../../actors/instrument/index.ts";
 import { eventually, startTestServers, type Teardown } from "../../test/testing.ts";
 import {
@@ -29,8 +29,8 @@ const future: InstrumentDefinition = {
   venue: "XCME",
   assetClass: "FUTURE",
   currency: "USD",
-  priceIncrement: parseFixed("0.25"),
-  lotSize: parseFixed("1"),
+  priceIncrement: parsePrice("0.25"),
+  lotSize: parseQuantity("1"),
   multiplier: parseFixed("50"),
   tradingHours: {
     weekdays: [1, 2, 3, 4, 5],
@@ -46,8 +46,8 @@ const fine: InstrumentDefinition = {
   id: "BRK.B.XNYS",
   symbol: "BRK.B",
   venue: "XNYS",
-  priceIncrement: 1, // 0.00000001: the smallest unit
-  lotSize: parseFixed("0.3"), // no binary float holds 0.3
+  priceIncrement: asPrice(1), // 0.00000001: the smallest unit
+  lotSize: parseQuantity("0.3"), // no binary float holds 0.3
 };
 
 t.test("instrument ids become one KV token and come back unchanged", async (t) => {

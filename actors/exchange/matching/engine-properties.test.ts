@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { fromNumber } from "../../domain/fixed.ts";
+import { fromNumber, asPrice, asQuantity } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce } from "../../domain/trading.ts";
 import { CancelReason, MatchEventKind, StpMode } from "./codes.ts";
 import { MatchingEngine, type OrderRequest } from "./engine.ts";
@@ -72,7 +72,7 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
         side: o.buy ? Side.Buy : Side.Sell,
         type: OrderType.Limit,
         price,
-        quantity: o.lots * LOT,
+        quantity: asQuantity(o.lots * LOT),
         timeInForce: o.tif,
         expireAtUs: o.tif === TimeInForce.Gtd ? nowUs + 20 : undefined,
         postOnly: o.postOnly && o.tif !== TimeInForce.Ioc && o.tif !== TimeInForce.Fok,
@@ -83,7 +83,7 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
       return {
         side: o.buy ? Side.Buy : Side.Sell,
         type: OrderType.Market,
-        quantity: o.lots * LOT,
+        quantity: asQuantity(o.lots * LOT),
         timeInForce: TimeInForce.Ioc,
         owner: owners[o.owner]!,
       };
@@ -91,9 +91,9 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
       return {
         side: o.buy ? Side.Buy : Side.Sell,
         type: o.limitOff === null ? OrderType.Stop : OrderType.StopLimit,
-        stopPrice: MID + o.off * TICK,
+        stopPrice: asPrice(MID + o.off * TICK),
         price: o.limitOff === null ? undefined : MID + (o.off + o.limitOff) * TICK,
-        quantity: o.lots * LOT,
+        quantity: asQuantity(o.lots * LOT),
         timeInForce: TimeInForce.Gtc,
         owner: owners[o.owner]!,
       };
@@ -117,8 +117,8 @@ interface Run {
 const runFlow = (ops: Op[], stpMode: StpMode): Run => {
   const e = new MatchingEngine({
     instrument: "ACME.SIM",
-    tickSize: TICK,
-    lotSize: LOT,
+    tickSize: asPrice(TICK),
+    lotSize: asQuantity(LOT),
     makerFeeBps: MAKER_BPS,
     takerFeeBps: TAKER_BPS,
     stpMode,

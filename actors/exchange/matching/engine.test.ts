@@ -1,3 +1,4 @@
+import { priceOf, quantityOf } from "../../domain/index.ts";
 import t from "tap";
 import { fromNumber } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";

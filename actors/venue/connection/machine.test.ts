@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type ExecutionReport, fromNumber, type VenueNewOrder, ZERO_PRICE, ZERO_QUANTITY, priceOf } from "../../domain/index.ts";
+import { type ExecutionReport, fromNumber, type VenueNewOrder, ZERO_PRICE, ZERO_QUANTITY, priceOf, quantityOf } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 import { VenueReason } from "./reasons.ts";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { type ExecutionReport, fromNumber, ZERO_PRICE, ZERO_QUANTITY, priceOf } from "../../domain/index.ts";
+import { type ExecutionReport, fromNumber, ZERO_PRICE, ZERO_QUANTITY, priceOf, quantityOf } from "../../domain/index.ts";
 import { domainEvents, startOrder, submit } from "../../order/testing.ts";
 import type { VenueOpenOrder } from "./adapter.ts";
 import { type LocalOrder, type ReconcileAction, reconcile } from "./reconcile.ts";
