@@ -1,6 +1,6 @@
 import t from "tap";
 import { SimulatedClock } from "xstate";
-import { fromNumber, priceOf, quantityOf } from "../domain/index.ts";
+import { fromNumber, priceOf, quantityOf, type Price } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
@@ -9,7 +9,7 @@ import { OrderReason } from "./reasons.ts";
 const q = quantityOf;
 const noStops: VenueCapabilities = { ...fullCapabilities, orderTypes: ["MARKET", "LIMIT"] };
 const noGtd: VenueCapabilities = { ...fullCapabilities, timesInForce: ["DAY", "GTC", "IOC"] };
-const trade = (price: number, nowUs = T0 + 10): OrderInput => ({
+const trade = (price: Price, nowUs = T0 + 10): OrderInput => ({
   type: "Trade",
   instrument: "AAPL.XNAS",
   price,
@@ -21,7 +21,7 @@ const trade = (price: number, nowUs = T0 + 10): OrderInput => ({
   tsInit: nowUs,
   nowUs,
 });
-const quote = (bid: number, ask: number, nowUs = T0 + 10): OrderInput => ({
+const quote = (bid: Price, ask: Price, nowUs = T0 + 10): OrderInput => ({
   type: "Quote",
   instrument: "AAPL.XNAS",
   bid,
@@ -47,8 +47,8 @@ t.test("a STOP the venue lacks is held locally, accepted, and sent as MARKET whe
     "nothing goes to the venue while held",
   );
   t.equal(o.status(), "NEW");
-  t.same(domainEvents(o.send(trade(q(104)))), [], "a trade below a buy stop does not trigger");
-  const fired = o.send(trade(q(105.5)));
+  t.same(domainEvents(o.send(trade(priceOf(104)))), [], "a trade below a buy stop does not trigger");
+  const fired = o.send(trade(priceOf(105.5)));
   t.match(domainEvents(fired), [{ type: "OrderTriggered", triggerPx: priceOf(105.5), venueType: "MARKET" }]);
   t.match(
     fired.find((e) => e.type === "publish"),
@@ -56,17 +56,17 @@ t.test("a STOP the venue lacks is held locally, accepted, and sent as MARKET whe
   );
   const m = fired.find((e) => e.type === "publish");
   t.notOk(m?.type === "publish" && "stopPrice" in m.message, "the venue order carries no stop price");
-  t.same(domainEvents(o.send(trade(q(106)))), [], "a triggered stop does not trigger again");
+  t.same(domainEvents(o.send(trade(priceOf(106)))), [], "a triggered stop does not trigger again");
   o.send(report("NEW"));
-  o.send(fill(q(10), q(105.6)));
+  o.send(fill(q(10), priceOf(105.6)));
   t.equal(o.status(), "FILLED");
 });
 
 t.test("a sell STOP_LIMIT triggers from the bid of a quote and goes as LIMIT at its price", async (t) => {
   const o = startOrder(noStops);
   o.send(submit({ side: "SELL", orderType: "STOP_LIMIT", price: priceOf(94), stopPrice: priceOf(95) }));
-  t.same(domainEvents(o.send(quote(q(95.5), q(96)))), []);
-  const fired = o.send(quote(q(95), q(95.2)));
+  t.same(domainEvents(o.send(quote(priceOf(95.5), priceOf(96)))), []);
+  const fired = o.send(quote(priceOf(95), priceOf(95.2)));
   t.match(domainEvents(fired), [{ type: "OrderTriggered", triggerPx: priceOf(95), venueType: "LIMIT" }]);
   t.match(
     fired.find((e) => e.type === "publish"),
@@ -84,7 +84,7 @@ t.test("a held stop is canceled and replaced locally, without the venue", async 
   );
   t.equal(o.status(), "NEW");
   t.match(o.order(), { stopPrice: priceOf(110), version: 2 });
-  t.same(domainEvents(o.send(trade(q(106)))), [], "the new stop price applies");
+  t.same(domainEvents(o.send(trade(priceOf(106)))), [], "the new stop price applies");
   const c = o.send({ type: "CancelOrder", clientOrderId: "c1", tsEvent: 1, tsInit: 1, nowUs: T0 + 2 });
   t.same(
     domainEvents(c).map((e) => e.type),
@@ -161,7 +161,7 @@ t.test("an emulated GTD also expires on the first delivered event past its expir
   const o = startOrder(noGtd);
   o.send(submit({ timeInForce: "GTD", expireAtUs: T0 + 5_000_000 }));
   o.send(report("NEW", { nowUs: T0 + 10 }));
-  const late = o.send(fill(q(2), q(100), { nowUs: T0 + 6_000_000 }));
+  const late = o.send(fill(q(2), priceOf(100), { nowUs: T0 + 6_000_000 }));
   t.same(
     domainEvents(late).map((e) => e.type),
     ["OrderCancelPending", "OrderFilled"],

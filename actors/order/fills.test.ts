@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, ZERO_QUANTITY, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
+import { fromNumber, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { addFill, divRoundHalfUp, noFills } from "./fill.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import { OrderReason } from "./reasons.ts";
@@ -15,9 +15,9 @@ t.test("partial fills accumulate cumQty, leavesQty and a volume-weighted avgPx",
     { type: "OrderFilled", lastQty: q(4), lastPx: priceOf(100), cumQty: q(4), leavesQty: q(6), avgPx: priceOf(100), fee: 12, liquidity: "MAKER" },
   ]);
   const second = domainEvents(o.send(fill(q(6), priceOf(101), { fee: -3 })));
-  t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: ZERO_QUANTITY, avgPx: priceOf(100.6) }]);
+  t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: 0, avgPx: priceOf(100.6) }]);
   t.equal(o.status(), "FILLED");
-  t.match(o.order(), { cumQty: q(10), leavesQty: ZERO_QUANTITY, avgPx: priceOf(100.6), feeTotal: 9 });
+  t.match(o.order(), { cumQty: q(10), leavesQty: 0, avgPx: priceOf(100.6), feeTotal: 9 });
 });
 
 t.test("avgPx is the exact weighted mean rounded half up to 1e-8", async (t) => {

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, priceOf, quantityOf } from "../domain/index.ts";
+import { fromNumber, priceOf, quantityOf, asQuantity } from "../domain/index.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 
 const getOrder = (nowUs = T0 + 100) => ({ type: "GetOrder" as const, clientOrderId: "c1", tsEvent: nowUs, tsInit: nowUs, nowUs });
@@ -15,7 +15,7 @@ t.test("GetOrder answers the order's terms and progress, and changes nothing", a
   const o = startOrder();
   o.send(submit());
   o.send(report("NEW"));
-  o.send(fill(fromNumber(4), fromNumber(100)));
+  o.send(fill(quantityOf(4), priceOf(100)));
   const before = o.order();
   const out = o.send(getOrder());
   t.same(domainEvents(out), []);

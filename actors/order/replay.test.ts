@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { SimulatedClock } from "xstate";
-import { ExecType, fromNumber, priceOf, quantityOf } from "../domain/index.ts";
+import { ExecType, fromNumber, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
@@ -56,8 +56,8 @@ t.test("replaying the journal rebuilds the live state for random input sequences
         else if (s.k === "report") {
           const fill = s.execType === "FILL" || s.execType === "PARTIAL_FILL";
           input = report(s.execType, {
-            lastQty: fill ? q(s.qty) : 0,
-            lastPx: fill ? q(s.px) : 0,
+            lastQty: fill ? q(s.qty) : asQuantity(0),
+            lastPx: fill ? priceOf(s.px) : asPrice(0),
             liquidity: "TAKER",
             quantity: q(s.qty + 10),
             tsEvent: now,

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, priceOf, quantityOf } from "../domain/index.ts";
+import { fromNumber, priceOf, quantityOf, asQuantity } from "../domain/index.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { OrdStatus } from "./order-state.ts";
@@ -40,7 +40,7 @@ const inputs: Record<Input, (leaves: number) => OrderInput> = {
   replace,
   New: () => report("NEW"),
   Partial: () => fill(q(1)),
-  Full: (leaves) => fill(leaves > 0 ? leaves : q(1)),
+  Full: (leaves) => fill(asQuantity(leaves > 0 ? leaves : q(1))),
   Canceled: () => report("CANCELED"),
   Replaced: () => report("REPLACED", { quantity: q(12) }),
   Rejected: () => report("REJECTED"),

@@ -1,4 +1,4 @@
-import { ZERO_QUANTITY } from "../domain/index.ts";
+import { asMoney } from "../domain/index.ts";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import t from "tap";
@@ -76,7 +76,7 @@ function drive(h: BookHarness, steps: Step[]): void {
           side: s.buy ? "BUY" : "SELL",
           quantity: qty(s.q),
           price: px(s.p),
-          fee: BigInt(s.fee) * 1_000_000n,
+          fee: asMoney(BigInt(s.fee) * 1_000_000n),
           clientOrderId: `o${s.order}`,
         });
         break;
@@ -124,7 +124,7 @@ function drive(h: BookHarness, steps: Step[]): void {
           fee: s.fee * 1000,
           liquidity: "TAKER",
           cumQty: px(s.q),
-          leavesQty: ZERO_QUANTITY,
+          leavesQty: 0,
           avgPx: px(s.p),
           venueSeq: fillNo,
         });
@@ -179,7 +179,7 @@ t.test("replay survives money fields decoded as plain numbers", async (t) => {
   const config = testConfig();
   const h = new BookHarness(config);
   h.mark(AAPL, px(10));
-  h.fill({ side: "BUY", quantity: qty(3), price: px(10), fee: 5n });
+  h.fill({ side: "BUY", quantity: qty(3), price: px(10), fee: asMoney(5n) });
   const restored = createActor(riskBookMachine, { input: { config } }).start();
   for (const e of h.journal) {
     const plain = JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));

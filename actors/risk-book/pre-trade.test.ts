@@ -2,7 +2,7 @@ import fc from "fast-check";
 import tap from "tap";
 
 const t = tap;
-import type { RiskLimitsInput } from "../domain/index.ts";
+import { type RiskLimitsInput, asPrice, asQuantity } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { AAPL, approved, BookHarness, denialCode, ES, MSFT, money, type order, px, qty } from "./testing.ts";
 
@@ -126,9 +126,9 @@ t.test("the price collar denies a limit price one unit beyond the bps band aroun
   h.mark(AAPL, px(100));
   h.limits({ priceCollarBps: 50 });
   t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(100.5) })), "at the band: allowed");
-  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: px(100.5) + 1 })), DenyReason.PriceCollar, "one unit beyond: denied");
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: asPrice(px(100.5) + 1) })), DenyReason.PriceCollar, "one unit beyond: denied");
   t.ok(approved(h.check({ side: "SELL", quantity: qty(1), price: px(99.5) })), "the lower edge: allowed");
-  t.equal(denialCode(h.check({ side: "SELL", quantity: qty(1), price: px(99.5) - 1 })), DenyReason.PriceCollar);
+  t.equal(denialCode(h.check({ side: "SELL", quantity: qty(1), price: asPrice(px(99.5) - 1) })), DenyReason.PriceCollar);
 });
 
 t.test("the order rate allows maxOrders approvals per strategy in the sliding window, then denies", async (t) => {
@@ -201,12 +201,12 @@ t.test("reduce-only mode allows an order down to flat and denies one unit more, 
   h.limits({ reduceOnly: true });
   t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: px(10) })), DenyReason.ReduceOnly, "a buy adds to the long");
   t.equal(
-    denialCode(h.check({ side: "SELL", quantity: qty(100) + 1, price: px(10) })),
+    denialCode(h.check({ side: "SELL", quantity: asQuantity(qty(100) + 1), price: px(10) })),
     DenyReason.ReduceOnly,
     "one unit more than flat flips",
   );
   t.ok(approved(h.check({ side: "SELL", quantity: qty(60), price: px(10) })), "reduces");
-  t.equal(denialCode(h.check({ side: "SELL", quantity: qty(40) + 1, price: px(10) })), DenyReason.ReduceOnly, "pending sells count");
+  t.equal(denialCode(h.check({ side: "SELL", quantity: asQuantity(qty(40) + 1), price: px(10) })), DenyReason.ReduceOnly, "pending sells count");
   t.ok(approved(h.check({ side: "SELL", quantity: qty(40), price: px(10) })), "exactly to flat with the pending sell");
   const g = new BookHarness();
   g.mark(AAPL, px(10));
@@ -262,7 +262,7 @@ t.test("two orders that each fit but not together: the second is denied by the f
   h.fill({ clientOrderId: "b", side: "BUY", quantity: qty(20), price: px(10), leavesQty: qty(40) });
   t.equal(h.book.pending.b?.remaining, px(40), "a partial fill moves quantity from pending to the position");
   t.equal(
-    denialCode(h.check({ side: "BUY", quantity: qty(40) + 1, price: px(10) })),
+    denialCode(h.check({ side: "BUY", quantity: asQuantity(qty(40) + 1), price: px(10) })),
     DenyReason.MaxPosition,
     "20 filled + 40 pending + 40 = 100",
   );

@@ -1,3 +1,4 @@
+import { asMoney } from "../domain/index.ts";
 import fc from "fast-check";
 import t from "tap";
 import { emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
@@ -43,7 +44,7 @@ t.test("the equity ring keeps the last `capacity` points in time order", async (
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 60 }), (capacity, n) => {
         const c = emptyEquityCurve({ everyUs: 10, capacity });
-        for (let i = 1; i <= n; i++) if (sampleDue(c, i * 10)) sampleEquity(c, i * 10, BigInt(i));
+        for (let i = 1; i <= n; i++) if (sampleDue(c, i * 10)) sampleEquity(c, i * 10, asMoney(BigInt(i)));
         const got = equityPoints(c, 0, Number.MAX_SAFE_INTEGER, 1000);
         const want = Array.from({ length: Math.min(n, capacity) }, (_, k) => n - Math.min(n, capacity) + k + 1);
         return JSON.stringify(got.map((p) => p.tsUs / 10)) === JSON.stringify(want) && got.every((p) => p.equity === BigInt(p.tsUs / 10));

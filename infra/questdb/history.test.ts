@@ -1,6 +1,6 @@
 import type { Msg } from "@nats-io/transport-node";
 import t from "tap";
-import { type Bar, type OrderEvent, type Quote, type Trade, ZERO_QUANTITY, asPrice, asQuantity } from "../../actors/domain/index.ts";
+import { type Bar, type OrderEvent, type Quote, type Trade, asPrice, asQuantity } from "../../actors/domain/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import type { ReplayClock } from "../../actors/feed/replay/index.ts";
 import type { TestInfra } from "../local/index.ts";
@@ -97,7 +97,7 @@ const orderEvents: OrderEvent[] = [
     fee: 0,
     liquidity: "TAKER",
     cumQty: asQuantity(3_00000000),
-    leavesQty: ZERO_QUANTITY,
+    leavesQty: asQuantity(0),
     avgPx: asPrice(410_50000000),
     venueSeq: 1,
     tsEvent: T0 + 20,
@@ -140,7 +140,7 @@ const racedEvents: OrderEvent[] = [
     fee: 0,
     liquidity: "MAKER",
     cumQty: asQuantity(2_00000000),
-    leavesQty: ZERO_QUANTITY,
+    leavesQty: asQuantity(0),
     avgPx: asPrice(410_00000000),
     venueSeq: 2,
     tsEvent: T0 + 400,
@@ -157,7 +157,7 @@ t.before(async () => {
   for (const x of trades) sender.row(tradeRow(x));
   for (const b of bars) sender.row(barRow(b));
   // another instrument's rows must never leak into BRK.B's answers
-  sender.row(quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: 1 }));
+  sender.row(quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: asPrice(1) }));
   let state: OrderState | null = null;
   for (const [i, e] of orderEvents.entries()) {
     state = evolve(state, e);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { parseFixed, ZERO_PRICE, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
+import { parseFixed, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import type { InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
@@ -19,7 +19,7 @@ const equity = (symbol: string, venue: string): InstrumentDefinition => ({
   priceIncrement: parsePrice("0.05"),
   lotSize: parseQuantity("10"),
   multiplier: parseFixed("1"),
-  tradingHours: { weekdays: [0, 1, 2, 3, 4, 5, 6], sessions: [{ open: ZERO_PRICE, close: 1440 }], preOpenMinutes: 0 },
+  tradingHours: { weekdays: [0, 1, 2, 3, 4, 5, 6], sessions: [{ open: 0, close: 1440 }], preOpenMinutes: 0 },
 });
 
 /** Publishes raw quotes of an instrument on the simulator's feed subject until its normalised quote comes out. */

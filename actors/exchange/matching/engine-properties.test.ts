@@ -67,7 +67,7 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
   switch (o.k) {
     case "limit": {
       // buys lean below the mid and sells above, with overlap so some cross
-      const price = MID + (o.buy ? o.off - 1 : o.off + 1) * TICK;
+      const price = asPrice(MID + (o.buy ? o.off - 1 : o.off + 1) * TICK);
       return {
         side: o.buy ? Side.Buy : Side.Sell,
         type: OrderType.Limit,
@@ -92,7 +92,7 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
         side: o.buy ? Side.Buy : Side.Sell,
         type: o.limitOff === null ? OrderType.Stop : OrderType.StopLimit,
         stopPrice: asPrice(MID + o.off * TICK),
-        price: o.limitOff === null ? undefined : MID + (o.off + o.limitOff) * TICK,
+        price: o.limitOff === null ? undefined : asPrice(MID + (o.off + o.limitOff) * TICK),
         quantity: asQuantity(o.lots * LOT),
         timeInForce: TimeInForce.Gtc,
         owner: owners[o.owner]!,
@@ -140,8 +140,8 @@ const runFlow = (ops: Op[], stpMode: StpMode): Run => {
       e.replace(
         id,
         {
-          quantity: o.lots === null ? undefined : o.lots * LOT,
-          price: o.off === null || cur === undefined || cur.price === 0 ? undefined : MID + o.off * TICK,
+          quantity: o.lots === null ? undefined : asQuantity(o.lots * LOT),
+          price: o.off === null || cur === undefined || cur.price === 0 ? undefined : asPrice(MID + o.off * TICK),
         },
         now,
       );

@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type ExecutionReport, fromNumber, type VenueNewOrder, ZERO_PRICE, ZERO_QUANTITY, priceOf, quantityOf } from "../../domain/index.ts";
+import { type ExecutionReport, fromNumber, type VenueNewOrder, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 import { VenueReason } from "./reasons.ts";
@@ -65,11 +65,11 @@ const execReport = (
   execType,
   instrument: "AAPL.XNAS",
   side: "BUY",
-  lastQty: ZERO_QUANTITY,
-  lastPx: ZERO_PRICE,
-  cumQty: ZERO_QUANTITY,
+  lastQty: asQuantity(0),
+  lastPx: asPrice(0),
+  cumQty: asQuantity(0),
   leavesQty: q(10),
-  avgPx: ZERO_PRICE,
+  avgPx: asPrice(0),
   fee: 0,
   venueSeq: seq,
   tsEvent: NOW,
@@ -268,9 +268,9 @@ t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forward
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: ZERO_QUANTITY, leavesQty: q(10) },
+      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: asQuantity(0), leavesQty: q(10) },
       { clientOrderId: "c2", venueOrderId: "v-c2", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: q(5), leavesQty: q(5) },
-      { clientOrderId: "x9", venueOrderId: "v-x9", instrument: "AAPL.XNAS", side: "SELL", quantity: q(1), cumQty: ZERO_QUANTITY, leavesQty: q(1) },
+      { clientOrderId: "x9", venueOrderId: "v-x9", instrument: "AAPL.XNAS", side: "SELL", quantity: q(1), cumQty: asQuantity(0), leavesQty: q(1) },
     ],
     executions: fills.map(plain),
     nowUs: NOW + 31,
@@ -311,7 +311,7 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: ZERO_QUANTITY, leavesQty: q(10) },
+      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: asQuantity(0), leavesQty: q(10) },
     ],
     executions: [],
     nowUs: NOW + 31,
@@ -322,7 +322,7 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
     c.send(newOrder("c5", NOW + 32)).find((e) => e.type === "reply"),
     { ok: false, error: { code: VenueReason.NotReady } },
   );
-  c.send(execReport("c1", "CANCELED", 2, { leavesQty: ZERO_QUANTITY }));
+  c.send(execReport("c1", "CANCELED", 2, { leavesQty: asQuantity(0) }));
   t.equal(c.state(), "ready");
   t.same(c.ctx().orders, {}, "the canceled order left the view");
 });
@@ -369,7 +369,7 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: ZERO_QUANTITY, leavesQty: q(10) },
+      { clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: asQuantity(0), leavesQty: q(10) },
     ],
     executions: [],
     nowUs: NOW + 31,
@@ -429,7 +429,7 @@ t.test(
       published(out, "ExecutionReport").map((e) => e.message),
       [
         { clientOrderId: "lost", execType: "REJECTED", text: /never received/ },
-        { clientOrderId: "gone", execType: "CANCELED", cumQty: q(2), leavesQty: ZERO_QUANTITY, text: /not open at venue XNAS/ },
+        { clientOrderId: "gone", execType: "CANCELED", cumQty: q(2), leavesQty: 0, text: /not open at venue XNAS/ },
       ],
     );
     c.send(newOrder("live", NOW + 5));

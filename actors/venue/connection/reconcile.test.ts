@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { type ExecutionReport, fromNumber, ZERO_PRICE, ZERO_QUANTITY, priceOf, quantityOf } from "../../domain/index.ts";
+import { type ExecutionReport, fromNumber, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import { domainEvents, startOrder, submit } from "../../order/testing.ts";
 import type { VenueOpenOrder } from "./adapter.ts";
 import { type LocalOrder, type ReconcileAction, reconcile } from "./reconcile.ts";
@@ -15,11 +15,11 @@ const exec = (execType: ExecutionReport["execType"], seq: number, over: Partial<
   execType,
   instrument: "AAPL.XNAS",
   side: "BUY",
-  lastQty: ZERO_QUANTITY,
-  lastPx: ZERO_PRICE,
-  cumQty: ZERO_QUANTITY,
+  lastQty: asQuantity(0),
+  lastPx: asPrice(0),
+  cumQty: asQuantity(0),
   leavesQty: q(10),
-  avgPx: ZERO_PRICE,
+  avgPx: asPrice(0),
   fee: 0,
   venueSeq: seq,
   tsEvent: NOW + seq,
@@ -43,7 +43,7 @@ const openAtVenue = (over: Partial<VenueOpenOrder> = {}): VenueOpenOrder => ({
   instrument: "AAPL.XNAS",
   side: "BUY",
   quantity: q(10),
-  cumQty: ZERO_QUANTITY,
+  cumQty: asQuantity(0),
   leavesQty: q(10),
   ...over,
 });
@@ -109,7 +109,7 @@ t.test("dropped after a partial fill: the missing fill is applied once, the know
 
 t.test("dropped during cancel: the venue canceled it, so the cancel and the last fill before it apply", async (t) => {
   const before = [exec("NEW", 1)];
-  const executions = [fillExec(2, 1, 1), exec("CANCELED", 3, { cumQty: q(1), leavesQty: ZERO_QUANTITY })];
+  const executions = [fillExec(2, 1, 1), exec("CANCELED", 3, { cumQty: q(1), leavesQty: asQuantity(0) })];
   const rec = reconcile(
     { lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] },
     { openOrders: [], executions },
