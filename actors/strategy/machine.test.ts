@@ -9,13 +9,13 @@ import { strategyMachine } from "./machine.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 const INSTRUMENT = "AAPL.XNAS";
-const LOT = fromNumber(1);
+const LOT = quantityOf(1);
 
 /** A strategy that wants `target` after `warmupBars` bars, and throws on a bar closing at `throwOnClose`. */
 const probeParams = z
   .object({
     warmupBars: z.number().int().min(1).default(2),
-    target: z.number().int().default(fromNumber(10)),
+    target: z.number().int().default(fromNumber(10)).brand<"Quantity">(),
     throwOnClose: z.number().int().optional(),
     ticks: z.number().int().default(0),
   })

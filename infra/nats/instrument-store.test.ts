@@ -84,7 +84,7 @@ t.test("definitions round-trip through KV to the last unit, stored with decimals
 
 t.test("one bad definition refuses the whole set, naming the instrument and the field, and nothing is written", async (t) => {
   const kv = await bucketFor(t);
-  const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: 0 };
+  const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: asPrice(0) };
   const err = await putDefinitions(kv, [fine, bad]).catch((e: Error) => e);
   t.type(err, InstrumentDefinitionError);
   t.match(errorMessage(err), /instrument NQ\.Z26\.XCME\.priceIncrement: priceIncrement must be positive/);

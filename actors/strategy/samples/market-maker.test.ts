@@ -8,8 +8,8 @@ import { drive, INSTRUMENT } from "./testing.ts";
 const defaults = marketMakerParameters.parse({});
 const spec = { id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) };
 const market = {
-  bestBid: fromNumber(99.99),
-  bestAsk: fromNumber(100.01),
+  bestBid: priceOf(99.99),
+  bestAsk: priceOf(100.01),
   variance: 0.0025,
   spec,
   ownLowestAsk: undefined,
