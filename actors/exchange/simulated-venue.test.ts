@@ -1,7 +1,6 @@
 import { priceOf, quantityOf } from "../domain/index.ts";
 import t from "tap";
 import { SimulatedClock } from "../contract/index.ts";
-import { fromNumber } from "../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
 import { MatchEventKind, MatchRejectReason } from "./matching/codes.ts";
 import type { OrderRequest } from "./matching/engine.ts";

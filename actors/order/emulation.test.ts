@@ -1,6 +1,6 @@
 import t from "tap";
 import { SimulatedClock } from "xstate";
-import { fromNumber, priceOf, quantityOf, type Price } from "../domain/index.ts";
+import { priceOf, quantityOf, type Price } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";

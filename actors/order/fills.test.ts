@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
+import { priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { addFill, divRoundHalfUp, noFills } from "./fill.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import { OrderReason } from "./reasons.ts";
@@ -12,7 +12,16 @@ t.test("partial fills accumulate cumQty, leavesQty and a volume-weighted avgPx",
   o.send(report("NEW"));
   const first = domainEvents(o.send(fill(q(4), priceOf(100), { fee: 12 })));
   t.match(first, [
-    { type: "OrderFilled", lastQty: q(4), lastPx: priceOf(100), cumQty: q(4), leavesQty: q(6), avgPx: priceOf(100), fee: 12, liquidity: "MAKER" },
+    {
+      type: "OrderFilled",
+      lastQty: q(4),
+      lastPx: priceOf(100),
+      cumQty: q(4),
+      leavesQty: q(6),
+      avgPx: priceOf(100),
+      fee: 12,
+      liquidity: "MAKER",
+    },
   ]);
   const second = domainEvents(o.send(fill(q(6), priceOf(101), { fee: -3 })));
   t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: 0, avgPx: priceOf(100.6) }]);

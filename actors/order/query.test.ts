@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, priceOf, quantityOf, asQuantity } from "../domain/index.ts";
+import { priceOf, quantityOf } from "../domain/index.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 
 const getOrder = (nowUs = T0 + 100) => ({ type: "GetOrder" as const, clientOrderId: "c1", tsEvent: nowUs, tsInit: nowUs, nowUs });

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import t from "tap";
 import { SimulatedClock } from "xstate";
-import { ExecType, fromNumber, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
+import { ExecType, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";

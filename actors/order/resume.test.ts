@@ -1,5 +1,5 @@
 import t from "tap";
-import { ExecType, fromNumber, quantityOf, asQuantity } from "../domain/index.ts";
+import { ExecType, quantityOf } from "../domain/index.ts";
 import type { OrderInput } from "./machine.ts";
 import { fill, report, startOrder, submit, T0 } from "./testing.ts";
 

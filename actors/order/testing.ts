@@ -1,5 +1,14 @@
 import { createActor, type SimulatedClock } from "xstate";
-import { type ExecType, fromNumber, type OrderEvent, type SubmitOrder, priceOf, quantityOf, ZERO_PRICE, ZERO_QUANTITY, type Quantity } from "../domain/index.ts";
+import {
+  type ExecType,
+  type OrderEvent,
+  type SubmitOrder,
+  priceOf,
+  quantityOf,
+  ZERO_PRICE,
+  ZERO_QUANTITY,
+  type Quantity,
+} from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { type ExecutionReportInput, type SubmitOrderInput, submitInput } from "./decision.ts";

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber, priceOf, quantityOf, asQuantity } from "../domain/index.ts";
+import { priceOf, quantityOf, asQuantity } from "../domain/index.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { OrdStatus } from "./order-state.ts";

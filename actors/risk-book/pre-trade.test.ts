@@ -126,7 +126,11 @@ t.test("the price collar denies a limit price one unit beyond the bps band aroun
   h.mark(AAPL, px(100));
   h.limits({ priceCollarBps: 50 });
   t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(100.5) })), "at the band: allowed");
-  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: asPrice(px(100.5) + 1) })), DenyReason.PriceCollar, "one unit beyond: denied");
+  t.equal(
+    denialCode(h.check({ side: "BUY", quantity: qty(1), price: asPrice(px(100.5) + 1) })),
+    DenyReason.PriceCollar,
+    "one unit beyond: denied",
+  );
   t.ok(approved(h.check({ side: "SELL", quantity: qty(1), price: px(99.5) })), "the lower edge: allowed");
   t.equal(denialCode(h.check({ side: "SELL", quantity: qty(1), price: asPrice(px(99.5) - 1) })), DenyReason.PriceCollar);
 });
@@ -206,7 +210,11 @@ t.test("reduce-only mode allows an order down to flat and denies one unit more, 
     "one unit more than flat flips",
   );
   t.ok(approved(h.check({ side: "SELL", quantity: qty(60), price: px(10) })), "reduces");
-  t.equal(denialCode(h.check({ side: "SELL", quantity: asQuantity(qty(40) + 1), price: px(10) })), DenyReason.ReduceOnly, "pending sells count");
+  t.equal(
+    denialCode(h.check({ side: "SELL", quantity: asQuantity(qty(40) + 1), price: px(10) })),
+    DenyReason.ReduceOnly,
+    "pending sells count",
+  );
   t.ok(approved(h.check({ side: "SELL", quantity: qty(40), price: px(10) })), "exactly to flat with the pending sell");
   const g = new BookHarness();
   g.mark(AAPL, px(10));

@@ -1,7 +1,16 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import { type Bar, type OrderEvent, parseFixed, type Quote, RecordRejectReason, type Trade, asPrice, asQuantity } from "../../actors/domain/index.ts";
+import {
+  type Bar,
+  type OrderEvent,
+  parseFixed,
+  type Quote,
+  RecordRejectReason,
+  type Trade,
+  asPrice,
+  asQuantity,
+} from "../../actors/domain/index.ts";
 import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { freePort, type TestInfra } from "../local/index.ts";
 import { connectNats, decodeMessage, encodeMessage, streams } from "../nats/index.ts";
@@ -433,7 +442,14 @@ t.test("order events become one orders row each and fills one row per execId, al
 
   // The second recorder has never seen O-1 or O-2: their state comes from their journals.
   await publishEvent(filled("O-1", "E-2", 2_00000000, 3_00000000, T0 + 40));
-  await publishEvent({ type: "OrderCanceled", clientOrderId: "O-2", cause: "USER", cumQty: asQuantity(0), tsEvent: T0 + 50, tsInit: T0 + 50 });
+  await publishEvent({
+    type: "OrderCanceled",
+    clientOrderId: "O-2",
+    cause: "USER",
+    cumQty: asQuantity(0),
+    tsEvent: T0 + 50,
+    tsInit: T0 + 50,
+  });
   const second = await startRecorder(t, { durable: "rec-orders", record: { marketData: false } });
   const s = await drained(second, "orders");
   t.equal(s.acked, 2, "the restarted recorder took up where the first one stopped");

@@ -1,6 +1,5 @@
 import { priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import t from "tap";
-import { fromNumber } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
 import { CancelReason, MatchEventKind, MatchRejectReason, StpMode } from "./codes.ts";
 import { type MatchingEngineConfig, MatchingEngine, type OrderRequest } from "./engine.ts";

@@ -1,6 +1,6 @@
 /** Drives a strategy definition through the real actor machine, with a venue that fills on request (tests only). */
 import { createActor } from "xstate";
-import { type Bar, fromNumber, type Quote, priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
+import { type Bar, type Quote, priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
 import { type StrategyDefinition, OrderStatus } from "../strategy.ts";

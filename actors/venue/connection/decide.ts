@@ -1,4 +1,13 @@
-import { CancelCause, ExecType, type ExecutionReport, type VenueCancelOrder, type VenueNewOrder, type VenueReplaceOrder, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
+import {
+  CancelCause,
+  ExecType,
+  type ExecutionReport,
+  type VenueCancelOrder,
+  type VenueNewOrder,
+  type VenueReplaceOrder,
+  ZERO_PRICE,
+  ZERO_QUANTITY,
+} from "../../domain/index.ts";
 import { type Emitted, subjects } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import { afterReport, trackReport, withOrder } from "./evolve.ts";

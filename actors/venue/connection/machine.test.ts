@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type ExecutionReport, fromNumber, type VenueNewOrder, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
+import { type ExecutionReport, type VenueNewOrder, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 import { VenueReason } from "./reasons.ts";
@@ -268,9 +268,25 @@ t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forward
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: asQuantity(0), leavesQty: q(10) },
+      {
+        clientOrderId: "c1",
+        venueOrderId: "v-c1",
+        instrument: "AAPL.XNAS",
+        side: "BUY",
+        quantity: q(10),
+        cumQty: asQuantity(0),
+        leavesQty: q(10),
+      },
       { clientOrderId: "c2", venueOrderId: "v-c2", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: q(5), leavesQty: q(5) },
-      { clientOrderId: "x9", venueOrderId: "v-x9", instrument: "AAPL.XNAS", side: "SELL", quantity: q(1), cumQty: asQuantity(0), leavesQty: q(1) },
+      {
+        clientOrderId: "x9",
+        venueOrderId: "v-x9",
+        instrument: "AAPL.XNAS",
+        side: "SELL",
+        quantity: q(1),
+        cumQty: asQuantity(0),
+        leavesQty: q(1),
+      },
     ],
     executions: fills.map(plain),
     nowUs: NOW + 31,
@@ -311,7 +327,15 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: asQuantity(0), leavesQty: q(10) },
+      {
+        clientOrderId: "c1",
+        venueOrderId: "v-c1",
+        instrument: "AAPL.XNAS",
+        side: "BUY",
+        quantity: q(10),
+        cumQty: asQuantity(0),
+        leavesQty: q(10),
+      },
     ],
     executions: [],
     nowUs: NOW + 31,
@@ -369,7 +393,15 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: asQuantity(0), leavesQty: q(10) },
+      {
+        clientOrderId: "a",
+        venueOrderId: "v-a",
+        instrument: "AAPL.XNAS",
+        side: "BUY",
+        quantity: q(10),
+        cumQty: asQuantity(0),
+        leavesQty: q(10),
+      },
     ],
     executions: [],
     nowUs: NOW + 31,

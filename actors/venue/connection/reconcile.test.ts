@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { type ExecutionReport, fromNumber, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
+import { type ExecutionReport, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import { domainEvents, startOrder, submit } from "../../order/testing.ts";
 import type { VenueOpenOrder } from "./adapter.ts";
 import { type LocalOrder, type ReconcileAction, reconcile } from "./reconcile.ts";
@@ -27,7 +27,13 @@ const exec = (execType: ExecutionReport["execType"], seq: number, over: Partial<
   ...over,
 });
 const fillExec = (seq: number, lastQty: number, cumQty: number): ExecutionReport =>
-  exec("PARTIAL_FILL", seq, { lastQty: q(lastQty), lastPx: priceOf(100), cumQty: q(cumQty), leavesQty: q(10 - cumQty), liquidity: "TAKER" });
+  exec("PARTIAL_FILL", seq, {
+    lastQty: q(lastQty),
+    lastPx: priceOf(100),
+    cumQty: q(cumQty),
+    leavesQty: q(10 - cumQty),
+    liquidity: "TAKER",
+  });
 const local = (state: LocalOrder["state"], over: Partial<LocalOrder> = {}): LocalOrder => ({
   clientOrderId: "c1",
   instrument: "AAPL.XNAS",
