@@ -56,6 +56,11 @@ export const decimal = z.string().min(1, "required").transform(positiveUnits);
 /** An optional positive decimal string: "" (proto3's absent) → undefined. */
 export const optionalDecimal = z.string().transform((s, ctx) => (s === "" ? undefined : positiveUnits(s, ctx)));
 
+/** The same decimals typed by their meaning (the brand is type-only: no extra run-time step). */
+export const quantityDecimal = decimal.brand<"Quantity">();
+export const optionalQuantity = optionalDecimal.brand<"Quantity">();
+export const optionalPrice = optionalDecimal.brand<"Price">();
+
 /** An optional non-negative money amount: "" → undefined, else bigint 1e-8 units. */
 export const optionalMoney = z.string().transform((s, ctx) => {
   if (s === "") return undefined;

@@ -2,7 +2,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import t from "tap";
 import { type ActorKind, subjects, systemClock } from "../actors/contract/index.ts";
-import { ExecType, fromNumber } from "../actors/domain/index.ts";
+import { ExecType, priceOf, quantityOf, ZERO_QUANTITY } from "../actors/domain/index.ts";
 import { exchangeKind } from "../actors/exchange/index.ts";
 import { demoUniverse } from "../actors/instrument/index.ts";
 import { orderKind } from "../actors/order/index.ts";
@@ -49,7 +49,7 @@ async function ask(nc: NatsConnection, id: string, message: Message) {
 const submit = (id: string) =>
   ({
     type: "SubmitOrder",
-    ...submitCommand({ clientOrderId: id, instrument: INSTRUMENT, quantity: fromNumber(1), price: fromNumber(1) }),
+    ...submitCommand({ clientOrderId: id, instrument: INSTRUMENT, quantity: quantityOf(1), price: priceOf(1) }),
   }) as unknown as Message;
 
 const statusOf = async (nc: NatsConnection, id: string) =>
@@ -84,7 +84,7 @@ function fakeVenue(t: Teardown, nc: NatsConnection, execType: ExecType, text: st
         lastQty: 0,
         lastPx: 0,
         cumQty: 0,
-        leavesQty: execType === ExecType.New ? fromNumber(1) : 0,
+        leavesQty: execType === ExecType.New ? quantityOf(1) : ZERO_QUANTITY,
         avgPx: 0,
         fee: 0,
         venueSeq: 1,

@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { ExecType, type ExecutionReport, fromNumber } from "../domain/index.ts";
+import { ExecType, type ExecutionReport, fromNumber, priceOf, quantityOf } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import { venueConnectionMachine } from "../venue/index.ts";
 import { simulatedVenueMachine } from "./machine.ts";
@@ -16,8 +16,8 @@ function wire(t: { teardown(fn: () => void): void }) {
     createActor(simulatedVenueMachine, {
       input: {
         venue: "SIMX",
-        instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }],
-        background: { levels: 3, stepTicks: 1, quantity: fromNumber(100) },
+        instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) }],
+        background: { levels: 3, stepTicks: 1, quantity: quantityOf(100) },
         seqBase,
       },
     });
@@ -80,10 +80,10 @@ function wire(t: { teardown(fn: () => void): void }) {
 const quote = (bid: number, ask: number, nowUs: number) => ({
   type: "Quote",
   instrument: INSTRUMENT,
-  bid: fromNumber(bid),
-  ask: fromNumber(ask),
-  bidSize: fromNumber(5),
-  askSize: fromNumber(5),
+  bid: priceOf(bid),
+  ask: priceOf(ask),
+  bidSize: quantityOf(5),
+  askSize: quantityOf(5),
   seq: 1,
   tsEvent: nowUs,
   tsInit: nowUs,
@@ -95,8 +95,8 @@ const newOrder = (id: string, side: "BUY" | "SELL", qty: number, nowUs: number, 
   instrument: INSTRUMENT,
   side,
   orderType: price === undefined ? "MARKET" : "LIMIT",
-  quantity: fromNumber(qty),
-  ...(price !== undefined ? { price: fromNumber(price) } : {}),
+  quantity: quantityOf(qty),
+  ...(price !== undefined ? { price: priceOf(price) } : {}),
   timeInForce: price === undefined ? "IOC" : "GTC",
   postOnly: false,
   reduceOnly: false,

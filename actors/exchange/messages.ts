@@ -35,10 +35,10 @@ const openOrder = z.object({
   venueOrderId: z.string().min(1).max(64),
   instrument: schema.instrumentId,
   side: schema.side,
-  quantity: schema.positiveUnits,
-  cumQty: schema.nonNegativeUnits,
-  leavesQty: schema.nonNegativeUnits,
-  price: schema.positiveUnits.optional(),
+  quantity: schema.positiveQuantity,
+  cumQty: schema.nonNegativeQuantity,
+  leavesQty: schema.nonNegativeQuantity,
+  price: schema.positivePrice.optional(),
 });
 
 export const VenueStateSnapshot = defineMessage(

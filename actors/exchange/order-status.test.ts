@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { fromNumber } from "../domain/index.ts";
+import { priceOf, quantityOf } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import { OrdStatus, type OrderInput } from "../order/index.ts";
 import { startOrder, submit, T0 } from "../order/testing.ts";
@@ -20,8 +20,8 @@ function trading(t: { teardown(fn: () => void): void }) {
   const exchange = createActor(simulatedVenueMachine, {
     input: {
       venue: "SIMX",
-      instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }],
-      background: { levels: 3, stepTicks: 1, quantity: fromNumber(100) },
+      instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) }],
+      background: { levels: 3, stepTicks: 1, quantity: quantityOf(100) },
       seqBase: 1000,
     },
   });
@@ -89,7 +89,7 @@ function trading(t: { teardown(fn: () => void): void }) {
   };
 }
 
-const buy = (id: string) => submit({ clientOrderId: id, instrument: INSTRUMENT, quantity: fromNumber(10), price: fromNumber(100) }, T0);
+const buy = (id: string) => submit({ clientOrderId: id, instrument: INSTRUMENT, quantity: quantityOf(10), price: priceOf(100) }, T0);
 
 t.test("a new order lost between the connection and the venue is closed with the reason when the order asks", async (t) => {
   const w = trading(t);
@@ -143,12 +143,12 @@ t.test("a cancel lost on its way to the venue is sent again by the ask; a lost r
   w.send(buy("c1"));
   t.equal(w.order.order()?.status, OrdStatus.New);
   w.dropping((to, m) => to === "exchange" && (m.type === "VenueCancelOrder" || m.type === "VenueReplaceOrder"));
-  w.send({ type: "ReplaceOrder", clientOrderId: "c1", quantity: fromNumber(20), tsEvent: T0, tsInit: T0 });
+  w.send({ type: "ReplaceOrder", clientOrderId: "c1", quantity: quantityOf(20), tsEvent: T0, tsInit: T0 });
   t.equal(w.order.order()?.status, OrdStatus.PendingReplace);
   w.dropping(() => false);
   w.wait(2_000);
   t.equal(w.order.order()?.status, OrdStatus.New, "the replace the venue never had is refused");
-  t.equal(w.order.order()?.quantity, fromNumber(10), "the order stands on its earlier terms");
+  t.equal(w.order.order()?.quantity, quantityOf(10), "the order stands on its earlier terms");
   w.dropping((to, m) => to === "exchange" && m.type === "VenueCancelOrder");
   w.send({ type: "CancelOrder", clientOrderId: "c1", tsEvent: T0, tsInit: T0 });
   t.equal(w.order.order()?.status, OrdStatus.PendingCancel);

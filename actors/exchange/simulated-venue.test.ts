@@ -1,14 +1,14 @@
+import { priceOf, quantityOf } from "../domain/index.ts";
 import t from "tap";
 import { SimulatedClock } from "../contract/index.ts";
-import { fromNumber } from "../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
 import { MatchEventKind, MatchRejectReason } from "./matching/codes.ts";
 import type { OrderRequest } from "./matching/engine.ts";
 import { fixedJitterLatency, SeededRandom } from "./matching/latency.ts";
 import { SimulatedExchange } from "./simulated-venue.ts";
 
-const P = (x: number) => fromNumber(x);
-const Q = (x: number) => fromNumber(x);
+const P = priceOf;
+const Q = quantityOf;
 const SYM = "ACME.SIM";
 
 const venue = (clock = new SimulatedClock(1_000), latency = fixedJitterLatency({ fixedUs: 100, jitterUs: 50, seed: 7 })) => ({

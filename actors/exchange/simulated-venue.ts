@@ -1,5 +1,5 @@
 import type { Clock } from "../contract/index.ts";
-import type { Price, Quantity } from "../domain/fixed.ts";
+import { type Price, type Quantity, asPrice, asQuantity } from "../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../domain/trading.ts";
 import {
   type L2Book,
@@ -175,7 +175,7 @@ export class SimulatedExchange {
     const want = (start: Price, dir: number): Map<Price, Quantity> => {
       const m = new Map<Price, Quantity>();
       for (let i = 0; i < q.levels; i++) {
-        const p = start + dir * i * q.stepTicks * tick;
+        const p = asPrice(start + dir * i * q.stepTicks * tick);
         if (p > 0 && q.quantity > 0) m.set(p, q.quantity);
       }
       return m;
@@ -185,7 +185,7 @@ export class SimulatedExchange {
     // cancel what leaves the ladder on both sides before placing anything
     this.prune(e, bg.bids, wantBids, nowUs);
     this.prune(e, bg.asks, wantAsks, nowUs);
-    e.setReferencePrice(Math.round((q.bid + q.ask) / 2 / tick) * tick);
+    e.setReferencePrice(asPrice(Math.round((q.bid + q.ask) / 2 / tick) * tick));
     this.place(e, Side.Buy, bg.bids, wantBids, nowUs);
     this.place(e, Side.Sell, bg.asks, wantAsks, nowUs);
   }
@@ -263,7 +263,7 @@ export class SimulatedExchange {
         if (cut === o.leaves) {
           e.cancel(o.orderId, nowUs, this.backgroundOwner);
           ids.splice(i, 1);
-        } else e.replace(o.orderId, { quantity: o.quantity - cut }, nowUs, this.backgroundOwner);
+        } else e.replace(o.orderId, { quantity: asQuantity(o.quantity - cut) }, nowUs, this.backgroundOwner);
         resting -= cut;
       }
       if (resting < qty) {
@@ -271,7 +271,7 @@ export class SimulatedExchange {
           side,
           type: OrderType.Limit,
           price,
-          quantity: qty - resting,
+          quantity: asQuantity(qty - resting),
           timeInForce: TimeInForce.Gtc,
           owner: this.backgroundOwner,
         };

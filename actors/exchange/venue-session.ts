@@ -5,6 +5,11 @@ import {
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
+  asPrice,
+  type Price,
+  type Quantity,
+  ZERO_PRICE,
+  ZERO_QUANTITY,
 } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import type { VenueOpenOrder } from "../venue/index.ts";
@@ -13,15 +18,15 @@ import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 
 export interface ExchangeInstrument {
   id: string;
-  tickSize: number;
-  lotSize: number;
+  tickSize: Price;
+  lotSize: Quantity;
 }
 
 export interface SimulatedVenueConfig {
   venue: string;
   instruments: ExchangeInstrument[];
   /** background liquidity placed around each market quote */
-  background: { levels: number; stepTicks: number; quantity: number };
+  background: { levels: number; stepTicks: number; quantity: Quantity };
   /**
    * First venue sequence number of this session (e.g. its start time in µs): a restarted venue numbers above the
    * old one, so a connection's "executions since n" stays meaningful across venue restarts.
@@ -237,11 +242,11 @@ export class SimulatedVenueSession {
       execId: `${this.config.seqBase.toString(36)}:${instrument}:${e.seq}`,
       instrument,
       side: e.side,
-      lastQty: 0,
-      lastPx: 0,
+      lastQty: ZERO_QUANTITY,
+      lastPx: ZERO_PRICE,
       cumQty: e.cum,
       leavesQty: e.leaves,
-      avgPx: o.notional > 0n && e.cum > 0 ? Number(o.notional / BigInt(e.cum)) : 0,
+      avgPx: asPrice(o.notional > 0n && e.cum > 0 ? Number(o.notional / BigInt(e.cum)) : 0),
       fee: 0,
       venueSeq: 0,
       tsEvent: e.tsUs,
@@ -254,13 +259,13 @@ export class SimulatedVenueSession {
         report = { ...base, execType: ExecType.New };
         break;
       case MatchEventKind.Rejected:
-        report = { ...base, execType: ExecType.Rejected, leavesQty: 0, text: e.reason ?? "rejected" };
+        report = { ...base, execType: ExecType.Rejected, leavesQty: ZERO_QUANTITY, text: e.reason ?? "rejected" };
         closed = true;
         break;
       case MatchEventKind.PartiallyFilled:
       case MatchEventKind.Filled: {
         o.notional += BigInt(e.price) * BigInt(e.quantity);
-        const avgPx = Number((o.notional + BigInt(Math.floor(e.cum / 2))) / BigInt(e.cum));
+        const avgPx = asPrice(Number((o.notional + BigInt(Math.floor(e.cum / 2))) / BigInt(e.cum)));
         report = {
           ...base,
           execType: e.leaves === 0 ? ExecType.Fill : ExecType.PartialFill,
@@ -274,11 +279,11 @@ export class SimulatedVenueSession {
         break;
       }
       case MatchEventKind.Canceled:
-        report = { ...base, execType: ExecType.Canceled, leavesQty: 0, ...(e.reason ? { text: e.reason } : {}) };
+        report = { ...base, execType: ExecType.Canceled, leavesQty: ZERO_QUANTITY, ...(e.reason ? { text: e.reason } : {}) };
         closed = true;
         break;
       case MatchEventKind.Expired:
-        report = { ...base, execType: ExecType.Expired, leavesQty: 0 };
+        report = { ...base, execType: ExecType.Expired, leavesQty: ZERO_QUANTITY };
         closed = true;
         break;
       case MatchEventKind.Replaced:
@@ -317,11 +322,11 @@ export class SimulatedVenueSession {
       execType,
       instrument: cmd.instrument,
       side: cmd.side,
-      lastQty: 0,
-      lastPx: 0,
-      cumQty: 0,
-      leavesQty: 0,
-      avgPx: 0,
+      lastQty: ZERO_QUANTITY,
+      lastPx: ZERO_PRICE,
+      cumQty: ZERO_QUANTITY,
+      leavesQty: ZERO_QUANTITY,
+      avgPx: ZERO_PRICE,
       fee: 0,
       venueSeq: 0,
       tsEvent: nowUs,

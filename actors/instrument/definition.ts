@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AssetClass, type Price, type Quantity, parseFixed } from "../domain/index.ts";
+import { AssetClass, type Price, type Quantity, parseFixed, asPrice, asQuantity } from "../domain/index.ts";
 import { parseInstrumentId, errorMessage } from "../contract/index.ts";
 import { type TradingHours, alwaysOpen } from "./trading-hours.ts";
 
@@ -79,8 +79,8 @@ export const instrumentDefinitionSchema = z
     }, "must be SYMBOL.VENUE"),
     assetClass: z.enum(Object.values(AssetClass) as [AssetClass, ...AssetClass[]]),
     currency: z.string().regex(/^[A-Z]{3,5}$/, "3 to 5 upper-case letters"),
-    priceIncrement: decimal("priceIncrement"),
-    lotSize: decimal("lotSize"),
+    priceIncrement: decimal("priceIncrement").brand<"Price">(),
+    lotSize: decimal("lotSize").brand<"Quantity">(),
     multiplier: decimal("multiplier").default(100_000_000),
     sector: z.string().min(1).max(64).optional(),
     tradingHours: tradingHoursSchema.default(() => ({
@@ -152,8 +152,8 @@ export function demoUniverse(n: number, options: { venue?: string; tradingHours?
       venue,
       assetClass: AssetClass.Equity,
       currency: "USD",
-      priceIncrement: 1_000_000, // 0.01
-      lotSize: 100_000_000, // 1 share
+      priceIncrement: asPrice(1_000_000), // 0.01
+      lotSize: asQuantity(100_000_000), // 1 share
       multiplier: 100_000_000,
       sector: SECTORS[i % SECTORS.length]!,
       tradingHours: options.tradingHours ?? alwaysOpen,

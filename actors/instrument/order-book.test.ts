@@ -1,7 +1,7 @@
 import { crc32 } from "node:zlib";
 import fc from "fast-check";
 import t from "tap";
-import { bookChecksum } from "../domain/index.ts";
+import { bookChecksum, type Price, type Quantity, asPrice, asQuantity } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { FeedHandler, type RawFeedInput, demoUniverse } from "./index.ts";
 
@@ -37,9 +37,9 @@ const steps = fc.array(
 t.test("a book rebuilt from snapshot and deltas, through a gap and a resync, equals the venue's book", async (t) => {
   fc.assert(
     fc.property(steps, fc.nat(), fc.nat(), fc.boolean(), (evolution, gapAt, snapAfter, withChecksum) => {
-      const bids = new Map<number, number>();
-      const asks = new Map<number, number>();
-      const levels = (m: Map<number, number>, desc: boolean) => [...m.entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0]));
+      const bids = new Map<Price, Quantity>();
+      const asks = new Map<Price, Quantity>();
+      const levels = (m: Map<Price, Quantity>, desc: boolean) => [...m.entries()].sort((a, b) => (desc ? b[0] - a[0] : a[0] - b[0]));
       const checksum = () => {
         const b = levels(bids, true);
         const a = levels(asks, false);
@@ -71,15 +71,15 @@ t.test("a book rebuilt from snapshot and deltas, through a gap and a resync, equ
       let answered = false;
       evolution.forEach((changes, i) => {
         const seq = i + 1;
-        const db: [number, number][] = [];
-        const da: [number, number][] = [];
+        const db: [Price, Quantity][] = [];
+        const da: [Price, Quantity][] = [];
         for (const [isBid, tick, lots] of changes) {
           // bids on ticks 1..40, asks on 41..80: never crossed
-          const price = (isBid ? tick : 40 + tick) * P;
+          const price = asPrice((isBid ? tick : 40 + tick) * P);
           const m = isBid ? bids : asks;
           if (lots === 0) m.delete(price);
-          else m.set(price, lots * L);
-          (isBid ? db : da).push([price, lots * L]);
+          else m.set(price, asQuantity(lots * L));
+          (isBid ? db : da).push([price, asQuantity(lots * L)]);
         }
         const delta = {
           type: "RawBookUpdate",

@@ -1,4 +1,4 @@
-import { type CancelCause, CancelCause as Cause, type OrderEvent, OrderType } from "../domain/index.ts";
+import { type CancelCause, CancelCause as Cause, type OrderEvent, OrderType, subtractQuantity } from "../domain/index.ts";
 import { type Decision, finish, type ReplaceOrderInput, refuse } from "./decision.ts";
 import { isTerminal, OrdStatus, type OrderState } from "./order-state.ts";
 import { OrderReason } from "./reasons.ts";
@@ -79,7 +79,7 @@ export function decideReplace(o: OrderState | null, cmd: ReplaceOrderInput): Dec
       type: "OrderReplaced",
       clientOrderId: a.clientOrderId,
       ...terms,
-      leavesQty: quantity - a.cumQty,
+      leavesQty: subtractQuantity(quantity, a.cumQty),
       ...stamp,
     };
     return finish(a, [pending, replaced], []);

@@ -1,4 +1,4 @@
-import { CancelCause as Cause, OrderType } from "../domain/index.ts";
+import { CancelCause as Cause, OrderType, type Price } from "../domain/index.ts";
 import { decideCancel } from "./amend.ts";
 import type { Decision, QuoteInput, TradeInput } from "./decision.ts";
 import { OrdStatus, type OrderState } from "./order-state.ts";
@@ -7,7 +7,7 @@ import { newOrderCommand } from "./submit.ts";
 /* What the actor enforces itself for venues that lack it: stop triggers from market data and GTD expiry. */
 
 /** The price an emulated stop compares with its trigger: last trade, or the side of the quote it would take. */
-function triggerPrice(o: OrderState, input: QuoteInput | TradeInput): number {
+function triggerPrice(o: OrderState, input: QuoteInput | TradeInput): Price {
   if (input.type === "Trade") return input.price;
   return o.side === "BUY" ? input.ask : input.bid;
 }

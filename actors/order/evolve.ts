@@ -1,4 +1,4 @@
-import type { OrderEvent } from "../domain/index.ts";
+import { type OrderEvent, subtractQuantity, ZERO_PRICE, ZERO_QUANTITY } from "../domain/index.ts";
 import { parseInstrumentId } from "../contract/index.ts";
 import { addFill } from "./fill.ts";
 import { OrdStatus, type OrderState, workingStatus } from "./order-state.ts";
@@ -31,9 +31,9 @@ export function evolve(o: OrderState | null, e: OrderEvent): OrderState | null {
       atVenue: !e.emulatedStop,
       acked: false,
       triggered: false,
-      cumQty: 0,
+      cumQty: ZERO_QUANTITY,
       leavesQty: e.quantity,
-      avgPx: 0,
+      avgPx: ZERO_PRICE,
       pxQty: "0",
       feeTotal: 0,
       execIds: [],
@@ -50,12 +50,12 @@ export function evolve(o: OrderState | null, e: OrderEvent): OrderState | null {
       return { ...o, ...at, status, acked: !e.local, ...(e.venueOrderId !== undefined ? { venueOrderId: e.venueOrderId } : {}) };
     }
     case "OrderRejected":
-      return { ...o, ...at, status: OrdStatus.Rejected, leavesQty: 0, rejectReason: e.reason };
+      return { ...o, ...at, status: OrdStatus.Rejected, leavesQty: ZERO_QUANTITY, rejectReason: e.reason };
     case "OrderTriggered":
       return { ...o, ...at, triggered: true, atVenue: true, acked: false };
     case "OrderFilled": {
       const t = addFill(o, e.lastQty, e.lastPx);
-      const leavesQty = o.quantity - t.cumQty;
+      const leavesQty = subtractQuantity(o.quantity, t.cumQty);
       const pending = o.status === OrdStatus.PendingCancel || o.status === OrdStatus.PendingReplace;
       const status = leavesQty === 0 ? OrdStatus.Filled : pending ? o.status : OrdStatus.PartiallyFilled;
       return {
@@ -75,7 +75,7 @@ export function evolve(o: OrderState | null, e: OrderEvent): OrderState | null {
     case "OrderCancelPending":
       return { ...o, ...at, status: OrdStatus.PendingCancel, cancelCause: e.cause };
     case "OrderCanceled":
-      return { ...o, ...at, status: OrdStatus.Canceled, leavesQty: 0, cancelCause: e.cause };
+      return { ...o, ...at, status: OrdStatus.Canceled, leavesQty: ZERO_QUANTITY, cancelCause: e.cause };
     case "OrderCancelRejected": {
       const { pendingReplace: _p, cancelCause: _c, ...rest } = o;
       return { ...rest, ...at, status: workingStatus(o) };
@@ -102,11 +102,11 @@ export function evolve(o: OrderState | null, e: OrderEvent): OrderState | null {
         quantity: e.quantity,
         ...(e.price !== undefined ? { price: e.price } : {}),
         ...(e.stopPrice !== undefined ? { stopPrice: e.stopPrice } : {}),
-        leavesQty: e.quantity - o.cumQty,
+        leavesQty: subtractQuantity(e.quantity, o.cumQty),
         ...(e.venueOrderId !== undefined ? { venueOrderId: e.venueOrderId } : {}),
       };
     }
     case "OrderExpired":
-      return { ...o, ...at, status: OrdStatus.Expired, leavesQty: 0 };
+      return { ...o, ...at, status: OrdStatus.Expired, leavesQty: ZERO_QUANTITY };
   }
 }

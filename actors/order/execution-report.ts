@@ -1,4 +1,4 @@
-import { CancelCause as Cause, ExecType, type OrderEvent } from "../domain/index.ts";
+import { CancelCause as Cause, ExecType, type OrderEvent, subtractQuantity } from "../domain/index.ts";
 import { type Decision, type ExecutionReportInput, finish, ok, refuse } from "./decision.ts";
 import { addFill } from "./fill.ts";
 import { isTerminal, OrdStatus, type OrderState } from "./order-state.ts";
@@ -47,7 +47,7 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
         fee: r.fee,
         liquidity: r.liquidity ?? "TAKER",
         cumQty: t.cumQty,
-        leavesQty: o.quantity - t.cumQty,
+        leavesQty: subtractQuantity(o.quantity, t.cumQty),
         avgPx: t.avgPx,
         venueSeq: r.venueSeq,
         ...stamp,
@@ -112,7 +112,7 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
             quantity,
             ...(price !== undefined ? { price } : {}),
             ...(stopPrice !== undefined ? { stopPrice } : {}),
-            leavesQty: quantity - o.cumQty,
+            leavesQty: subtractQuantity(quantity, o.cumQty),
             ...stamp,
           },
         ],

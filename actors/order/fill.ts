@@ -3,23 +3,25 @@
  * is kept exactly as a bigint (1e-16 units, carried as a decimal string so snapshots stay plain data), and the
  * average price is that sum divided by cumQty, rounded half up (all values are positive, so ties go away from zero).
  */
+import { addQuantity, asPrice, type Price, type Quantity, ZERO_PRICE, ZERO_QUANTITY } from "../domain/index.ts";
+
 export interface FillTotals {
-  cumQty: number;
+  cumQty: Quantity;
   /** Σ lastPx × lastQty, exact, as a decimal bigint string */
   pxQty: string;
-  avgPx: number;
+  avgPx: Price;
 }
 
-export const noFills: FillTotals = { cumQty: 0, pxQty: "0", avgPx: 0 };
+export const noFills: FillTotals = { cumQty: ZERO_QUANTITY, pxQty: "0", avgPx: ZERO_PRICE };
 
 /** Divides rounding half up; both operands positive. */
 export function divRoundHalfUp(num: bigint, den: bigint): bigint {
   return (num * 2n + den) / (den * 2n);
 }
 
-export function addFill(t: FillTotals, lastQty: number, lastPx: number): FillTotals {
-  const cumQty = t.cumQty + lastQty;
+export function addFill(t: FillTotals, lastQty: Quantity, lastPx: Price): FillTotals {
+  const cumQty = addQuantity(t.cumQty, lastQty);
   if (!Number.isSafeInteger(cumQty)) throw new RangeError(`cumQty ${cumQty} is out of the fixed-point range`);
   const pxQty = BigInt(t.pxQty) + BigInt(lastPx) * BigInt(lastQty);
-  return { cumQty, pxQty: pxQty.toString(), avgPx: Number(divRoundHalfUp(pxQty, BigInt(cumQty))) };
+  return { cumQty, pxQty: pxQty.toString(), avgPx: asPrice(Number(divRoundHalfUp(pxQty, BigInt(cumQty)))) };
 }

@@ -1,36 +1,45 @@
 import t from "tap";
-import { fromNumber } from "../domain/index.ts";
+import { priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { addFill, divRoundHalfUp, noFills } from "./fill.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import { OrderReason } from "./reasons.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 
 t.test("partial fills accumulate cumQty, leavesQty and a volume-weighted avgPx", async (t) => {
   const o = startOrder();
   o.send(submit());
   o.send(report("NEW"));
-  const first = domainEvents(o.send(fill(q(4), q(100), { fee: 12 })));
+  const first = domainEvents(o.send(fill(q(4), priceOf(100), { fee: 12 })));
   t.match(first, [
-    { type: "OrderFilled", lastQty: q(4), lastPx: q(100), cumQty: q(4), leavesQty: q(6), avgPx: q(100), fee: 12, liquidity: "MAKER" },
+    {
+      type: "OrderFilled",
+      lastQty: q(4),
+      lastPx: priceOf(100),
+      cumQty: q(4),
+      leavesQty: q(6),
+      avgPx: priceOf(100),
+      fee: 12,
+      liquidity: "MAKER",
+    },
   ]);
-  const second = domainEvents(o.send(fill(q(6), q(101), { fee: -3 })));
-  t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: 0, avgPx: q(100.6) }]);
+  const second = domainEvents(o.send(fill(q(6), priceOf(101), { fee: -3 })));
+  t.match(second, [{ type: "OrderFilled", cumQty: q(10), leavesQty: 0, avgPx: priceOf(100.6) }]);
   t.equal(o.status(), "FILLED");
-  t.match(o.order(), { cumQty: q(10), leavesQty: 0, avgPx: q(100.6), feeTotal: 9 });
+  t.match(o.order(), { cumQty: q(10), leavesQty: 0, avgPx: priceOf(100.6), feeTotal: 9 });
 });
 
 t.test("avgPx is the exact weighted mean rounded half up to 1e-8", async (t) => {
   // 1 @ 1e-8 and 2 @ 2e-8 units: (1 + 4) / 3 = 1.666… → 2 units
-  t.equal(addFill(addFill(noFills, 1, 1), 2, 2).avgPx, 2);
+  t.equal(addFill(addFill(noFills, asQuantity(1), asPrice(1)), asQuantity(2), asPrice(2)).avgPx, 2);
   // 1 @ 1 and 1 @ 2 units: 1.5 → 2 (half up)
-  t.equal(addFill(addFill(noFills, 1, 1), 1, 2).avgPx, 2);
+  t.equal(addFill(addFill(noFills, asQuantity(1), asPrice(1)), asQuantity(1), asPrice(2)).avgPx, 2);
   // 2 @ 1 and 1 @ 2 units: 4/3 = 1.333 → 1
-  t.equal(addFill(addFill(noFills, 2, 1), 1, 2).avgPx, 1);
+  t.equal(addFill(addFill(noFills, asQuantity(2), asPrice(1)), asQuantity(1), asPrice(2)).avgPx, 1);
   t.equal(divRoundHalfUp(5n, 2n), 3n);
   t.equal(divRoundHalfUp(7n, 3n), 2n);
   // large products stay exact beyond 2^53
-  const big = addFill(addFill(noFills, q(80_000_000), q(80_000_000)), q(1), q(1));
+  const big = addFill(addFill(noFills, q(80_000_000), priceOf(80_000_000)), q(1), priceOf(1));
   t.equal(big.pxQty, (BigInt(q(80_000_000)) ** 2n + BigInt(q(1)) ** 2n).toString());
 });
 
@@ -63,7 +72,7 @@ t.test("an overfill is refused with OVERFILL and not applied", async (t) => {
 t.test("a fill before the acknowledgement accepts the order implicitly", async (t) => {
   const o = startOrder();
   o.send(submit());
-  const out = o.send(fill(q(2), q(100), { venueOrderId: "v9" }));
+  const out = o.send(fill(q(2), priceOf(100), { venueOrderId: "v9" }));
   t.same(
     domainEvents(out).map((e) => e.type),
     ["OrderAccepted", "OrderFilled"],
@@ -116,7 +125,7 @@ t.test("a submitted order is sent to its venue connection on am.cmd.venue.<venue
         version: 1,
         orderType: "LIMIT",
         quantity: q(10),
-        price: q(100),
+        price: priceOf(100),
         timeInForce: "GTC",
       },
     },

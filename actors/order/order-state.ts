@@ -1,4 +1,4 @@
-import type { CancelCause, OrderType, Side, TimeInForce } from "../domain/index.ts";
+import type { CancelCause, OrderType, Price, Quantity, Side, TimeInForce } from "../domain/index.ts";
 
 /** FIX OrdStatus. REPLACED is transient: the order continues as NEW or PARTIALLY_FILLED with its new version. */
 export const OrdStatus = {
@@ -26,9 +26,9 @@ export interface OrderState {
   venue: string;
   side: Side;
   orderType: OrderType;
-  quantity: number;
-  price?: number;
-  stopPrice?: number;
+  quantity: Quantity;
+  price?: Price;
+  stopPrice?: Price;
   timeInForce: TimeInForce;
   expireAtUs?: number;
   postOnly: boolean;
@@ -46,15 +46,15 @@ export interface OrderState {
   /** the venue acknowledged it */
   acked: boolean;
   triggered: boolean;
-  cumQty: number;
-  leavesQty: number;
-  avgPx: number;
+  cumQty: Quantity;
+  leavesQty: Quantity;
+  avgPx: Price;
   pxQty: string;
   feeTotal: number;
   /** ids of applied fills, the idempotency keys */
   execIds: string[];
   lastVenueSeq: number;
-  pendingReplace?: { version: number; quantity: number; price?: number; stopPrice?: number };
+  pendingReplace?: { version: number; quantity: Quantity; price?: Price; stopPrice?: Price };
   cancelCause?: CancelCause;
   rejectReason?: string;
   submittedAtUs: number;

@@ -1,5 +1,5 @@
 import t from "tap";
-import { fromNumber } from "../domain/index.ts";
+import { priceOf, quantityOf } from "../domain/index.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit, T0 } from "./testing.ts";
 
 const getOrder = (nowUs = T0 + 100) => ({ type: "GetOrder" as const, clientOrderId: "c1", tsEvent: nowUs, tsInit: nowUs, nowUs });
@@ -15,7 +15,7 @@ t.test("GetOrder answers the order's terms and progress, and changes nothing", a
   const o = startOrder();
   o.send(submit());
   o.send(report("NEW"));
-  o.send(fill(fromNumber(4), fromNumber(100)));
+  o.send(fill(quantityOf(4), priceOf(100)));
   const before = o.order();
   const out = o.send(getOrder());
   t.same(domainEvents(out), []);
@@ -28,12 +28,12 @@ t.test("GetOrder answers the order's terms and progress, and changes nothing", a
     instrument: "AAPL.XNAS",
     side: "BUY",
     orderType: "LIMIT",
-    quantity: fromNumber(10),
-    price: fromNumber(100),
+    quantity: quantityOf(10),
+    price: priceOf(100),
     status: "PARTIALLY_FILLED",
-    cumQty: fromNumber(4),
-    leavesQty: fromNumber(6),
-    avgPx: fromNumber(100),
+    cumQty: quantityOf(4),
+    leavesQty: quantityOf(6),
+    avgPx: priceOf(100),
     strategy: "s1",
     book: "b1",
   });

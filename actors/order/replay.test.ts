@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import t from "tap";
 import { SimulatedClock } from "xstate";
-import { ExecType, fromNumber } from "../domain/index.ts";
+import { ExecType, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { report, startOrder, submit, T0 } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { replay } from "./replay.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 const noStops: VenueCapabilities = { ...fullCapabilities, orderTypes: ["MARKET", "LIMIT"], timesInForce: ["GTC", "DAY"] };
 
 /** One step of a random order life; many are illegal in the state they meet, which must change nothing. */
@@ -29,7 +29,7 @@ t.test("replaying the journal rebuilds the live state for random input sequences
     fc.property(fc.boolean(), fc.boolean(), fc.array(step, { maxLength: 30 }), (stop, emulate, steps) => {
       const o = startOrder(emulate ? noStops : fullCapabilities, new SimulatedClock());
       let now = T0;
-      const over = stop ? { type: "STOP_LIMIT" as const, price: q(100), stopPrice: q(101) } : {};
+      const over = stop ? { type: "STOP_LIMIT" as const, price: priceOf(100), stopPrice: priceOf(101) } : {};
       const gtd = emulate ? { timeInForce: "GTD" as const, expireAtUs: T0 + 20_000 } : {};
       o.send(submit({ ...over, ...gtd }, now));
       let lastFill: OrderInput | undefined;
@@ -43,7 +43,7 @@ t.test("replaying the journal rebuilds the live state for random input sequences
           input = {
             type: "Trade",
             instrument: "AAPL.XNAS",
-            price: q(s.px),
+            price: priceOf(s.px),
             size: q(1),
             aggressor: "NONE",
             tradeId: `t${now}`,
@@ -56,8 +56,8 @@ t.test("replaying the journal rebuilds the live state for random input sequences
         else if (s.k === "report") {
           const fill = s.execType === "FILL" || s.execType === "PARTIAL_FILL";
           input = report(s.execType, {
-            lastQty: fill ? q(s.qty) : 0,
-            lastPx: fill ? q(s.px) : 0,
+            lastQty: fill ? q(s.qty) : asQuantity(0),
+            lastPx: fill ? priceOf(s.px) : asPrice(0),
             liquidity: "TAKER",
             quantity: q(s.qty + 10),
             tsEvent: now,
@@ -84,7 +84,7 @@ t.test("replay ignores nothing and emits nothing: the journal alone defines the 
   const o = startOrder();
   o.send(submit());
   o.send(report("NEW"));
-  o.send(report("PARTIAL_FILL", { lastQty: q(3), lastPx: q(99), liquidity: "MAKER" }));
+  o.send(report("PARTIAL_FILL", { lastQty: q(3), lastPx: priceOf(99), liquidity: "MAKER" }));
   const snap = replay(o.journal());
-  t.match(snap.context.order, { status: "PARTIALLY_FILLED", cumQty: q(3), avgPx: q(99), acked: true });
+  t.match(snap.context.order, { status: "PARTIALLY_FILLED", cumQty: q(3), avgPx: priceOf(99), acked: true });
 });

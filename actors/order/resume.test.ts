@@ -1,5 +1,5 @@
 import t from "tap";
-import { ExecType, fromNumber } from "../domain/index.ts";
+import { ExecType, quantityOf } from "../domain/index.ts";
 import type { OrderInput } from "./machine.ts";
 import { fill, report, startOrder, submit, T0 } from "./testing.ts";
 
@@ -19,12 +19,12 @@ t.test("an order restored open at the venue asks its venue connection what becam
   const acked = restored((o) => {
     o.send(submit({}, T0));
     o.send(report(ExecType.New));
-    o.send(fill(fromNumber(3)));
+    o.send(fill(quantityOf(3)));
   });
   const [ask] = statusRequests(acked.send({ type: "ResumeOrder", nowUs: T0 + 10 }));
   t.match(ask, {
     subject: /^am\.cmd\.venue\./,
-    message: { clientOrderId: acked.order()!.clientOrderId, acknowledged: true, cumQty: fromNumber(3) },
+    message: { clientOrderId: acked.order()!.clientOrderId, acknowledged: true, cumQty: quantityOf(3) },
   });
 
   const sent = restored((o) => o.send(submit({}, T0)));

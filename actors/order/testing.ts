@@ -1,5 +1,14 @@
 import { createActor, SimulatedClock } from "xstate";
-import { type ExecType, fromNumber, type OrderEvent, type SubmitOrder } from "../domain/index.ts";
+import {
+  type ExecType,
+  type OrderEvent,
+  type SubmitOrder,
+  priceOf,
+  quantityOf,
+  ZERO_PRICE,
+  ZERO_QUANTITY,
+  type Quantity,
+} from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
 import { type ExecutionReportInput, type SubmitOrderInput, submitInput } from "./decision.ts";
@@ -14,8 +23,8 @@ export function submitCommand(over: Partial<SubmitOrder> = {}): SubmitOrder {
     instrument: "AAPL.XNAS",
     side: "BUY",
     orderType: "LIMIT",
-    quantity: fromNumber(10),
-    price: fromNumber(100),
+    quantity: quantityOf(10),
+    price: priceOf(100),
     timeInForce: "GTC",
     postOnly: false,
     reduceOnly: false,
@@ -40,11 +49,11 @@ export function report(execType: ExecType, over: Partial<ExecutionReportInput> =
     execType,
     instrument: "AAPL.XNAS",
     side: "BUY",
-    lastQty: 0,
-    lastPx: 0,
-    cumQty: 0,
-    leavesQty: 0,
-    avgPx: 0,
+    lastQty: ZERO_QUANTITY,
+    lastPx: ZERO_PRICE,
+    cumQty: ZERO_QUANTITY,
+    leavesQty: ZERO_QUANTITY,
+    avgPx: ZERO_PRICE,
     fee: 0,
     venueSeq: execSeq,
     tsEvent: T0 + execSeq,
@@ -54,7 +63,7 @@ export function report(execType: ExecType, over: Partial<ExecutionReportInput> =
   };
 }
 
-export const fill = (lastQty: number, lastPx = fromNumber(100), over: Partial<ExecutionReportInput> = {}): ExecutionReportInput =>
+export const fill = (lastQty: Quantity, lastPx = priceOf(100), over: Partial<ExecutionReportInput> = {}): ExecutionReportInput =>
   report("PARTIAL_FILL", { lastQty, lastPx, liquidity: "MAKER", ...over });
 
 /** An order actor on a simulated clock (its timers fire only when a test moves the clock). */

@@ -1,11 +1,11 @@
 import t from "tap";
-import { fromNumber } from "../domain/index.ts";
+import { priceOf, quantityOf, asQuantity } from "../domain/index.ts";
 import { domainEvents, fill, replyOf, report, startOrder, submit } from "./testing.ts";
 import type { OrderInput } from "./machine.ts";
 import { OrdStatus } from "./order-state.ts";
 import { OrderReason } from "./reasons.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 const cancel = (): OrderInput => ({ type: "CancelOrder", clientOrderId: "c1", tsEvent: 1, tsInit: 1, nowUs: 2 });
 const replace = (): OrderInput => ({ type: "ReplaceOrder", clientOrderId: "c1", quantity: q(12), tsEvent: 1, tsInit: 1, nowUs: 2 });
 
@@ -40,7 +40,7 @@ const inputs: Record<Input, (leaves: number) => OrderInput> = {
   replace,
   New: () => report("NEW"),
   Partial: () => fill(q(1)),
-  Full: (leaves) => fill(leaves > 0 ? leaves : q(1)),
+  Full: (leaves) => fill(asQuantity(leaves > 0 ? leaves : q(1))),
   Canceled: () => report("CANCELED"),
   Replaced: () => report("REPLACED", { quantity: q(12) }),
   Rejected: () => report("REJECTED"),
@@ -221,7 +221,7 @@ t.test("a replace yields a new version that continues with the new quantity and 
   o.send(submit());
   o.send(report("NEW"));
   o.send(fill(q(4)));
-  o.send({ type: "ReplaceOrder", clientOrderId: "c1", quantity: q(20), price: q(101), tsEvent: 1, tsInit: 1, nowUs: 5 });
+  o.send({ type: "ReplaceOrder", clientOrderId: "c1", quantity: q(20), price: priceOf(101), tsEvent: 1, tsInit: 1, nowUs: 5 });
   t.equal(o.status(), "PENDING_REPLACE");
   const out = o.send(report("REPLACED"));
   t.same(
@@ -229,7 +229,7 @@ t.test("a replace yields a new version that continues with the new quantity and 
     ["OrderReplaced"],
   );
   t.equal(o.status(), "PARTIALLY_FILLED", "the order goes on partially filled after REPLACED");
-  t.match(o.order(), { version: 2, quantity: q(20), price: q(101), cumQty: q(4), leavesQty: q(16) });
+  t.match(o.order(), { version: 2, quantity: q(20), price: priceOf(101), cumQty: q(4), leavesQty: q(16) });
   o.send(fill(q(16)));
   t.equal(o.status(), "FILLED", "fills count against the new quantity");
 });

@@ -1,6 +1,6 @@
 import t from "tap";
 import { SimulatedClock } from "xstate";
-import { ExecType } from "../domain/index.ts";
+import { ExecType, quantityOf } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { fullCapabilities } from "./capabilities.ts";
 import { OrdStatus } from "./order-state.ts";
@@ -72,7 +72,7 @@ t.test("a cancel or replace the venue has not answered is asked after; a new req
   t.equal(o.order()?.status, OrdStatus.PendingReplace);
   t.same(after(1_999), [], "the replace's wait starts from its own first deadline");
   t.equal(after(1).length, 1);
-  o.send(report(ExecType.Replaced, { quantity: 20 * 1e8 }));
+  o.send(report(ExecType.Replaced, { quantity: quantityOf(20) }));
   t.same(after(60_000), []);
 });
 

@@ -3,10 +3,10 @@
  * (OK, WARN at or above the warning level, BREACH above the hard level); an event is raised only when the level
  * changes, so a measure hovering above a level alerts once per crossing, not once per tick.
  */
-import type { AlertLevel, Money, MoneyLimitLevel } from "../domain/index.ts";
+import { type AlertLevel, type Money, type MoneyLimitLevel, asMoney, subtractMoney } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { warnLevel } from "./limits.ts";
-import type { Totals } from "./portfolio.ts";
+import { absMoney, type Totals } from "./portfolio.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
 
 const rank: Record<AlertLevel, number> = { OK: 0, WARN: 1, BREACH: 2 };
@@ -16,22 +16,22 @@ export const measuredLimits = [
   {
     limit: DenyReason.DailyLoss,
     level: (b: RiskBook) => b.limits.maxDailyLoss,
-    measure: (b: RiskBook, t: Totals) => b.dayStartEquity - t.equity,
+    measure: (b: RiskBook, t: Totals): Money => subtractMoney(b.dayStartEquity, t.equity),
   },
   {
     limit: DenyReason.MaxDrawdown,
     level: (b: RiskBook) => b.limits.maxDrawdown,
-    measure: (b: RiskBook, t: Totals) => (t.equity > b.highWaterMark ? 0n : b.highWaterMark - t.equity),
+    measure: (b: RiskBook, t: Totals): Money => (t.equity > b.highWaterMark ? asMoney(0n) : subtractMoney(b.highWaterMark, t.equity)),
   },
   {
     limit: DenyReason.MaxGrossExposure,
     level: (b: RiskBook) => b.limits.maxGrossExposure,
-    measure: (_b: RiskBook, t: Totals) => t.grossExposure,
+    measure: (_b: RiskBook, t: Totals): Money => t.grossExposure,
   },
   {
     limit: DenyReason.MaxNetExposure,
     level: (b: RiskBook) => b.limits.maxNetExposure,
-    measure: (_b: RiskBook, t: Totals) => (t.netExposure < 0n ? -t.netExposure : t.netExposure),
+    measure: (_b: RiskBook, t: Totals): Money => absMoney(t.netExposure),
   },
 ] as const;
 
@@ -53,7 +53,7 @@ export function alertEvents(book: RiskBook, t: Totals, nowUs: number): RiskBookE
     if (next === prev) continue;
     // The level crossed: the new one going up, the old one going down.
     const crossed = rank[next] > rank[prev] ? next : prev;
-    const threshold = !lim ? 0n : crossed === "BREACH" ? lim.hard : warnLevel(lim, book.limits.warnPct);
+    const threshold = !lim ? asMoney(0n) : crossed === "BREACH" ? lim.hard : warnLevel(lim, book.limits.warnPct);
     const base = { limit: m.limit, value, threshold, level: next, tsEvent: nowUs, tsInit: nowUs };
     if (rank[next] < rank[prev]) out.push({ type: "LimitCleared", ...base });
     else if (next === "BREACH") out.push({ type: "LimitBreached", ...base });

@@ -1,10 +1,11 @@
+import { asMoney } from "../domain/index.ts";
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import t from "tap";
 import { createActor } from "xstate";
 import { messageDef } from "../contract/index.ts";
 import { replay } from "./evolve.ts";
-import { AAPL, BookHarness, ES, MSFT, money, px, testConfig } from "./testing.ts";
+import { AAPL, BookHarness, ES, MSFT, money, px, testConfig, qty } from "./testing.ts";
 import { riskBookMachine } from "./machine.ts";
 import type { RiskReport } from "./report.ts";
 
@@ -73,9 +74,9 @@ function drive(h: BookHarness, steps: Step[]): void {
           fillId: `F${++fillNo}`,
           instrument: instruments[s.i]!,
           side: s.buy ? "BUY" : "SELL",
-          quantity: px(s.q),
+          quantity: qty(s.q),
           price: px(s.p),
-          fee: BigInt(s.fee) * 1_000_000n,
+          fee: asMoney(BigInt(s.fee) * 1_000_000n),
           clientOrderId: `o${s.order}`,
         });
         break;
@@ -84,7 +85,7 @@ function drive(h: BookHarness, steps: Step[]): void {
           clientOrderId: `o${s.id}`,
           instrument: instruments[s.i]!,
           side: s.buy ? "BUY" : "SELL",
-          quantity: px(s.q),
+          quantity: qty(s.q),
           orderType: "MARKET",
         });
         break;
@@ -92,7 +93,7 @@ function drive(h: BookHarness, steps: Step[]): void {
         h.send({ type: "OrderCanceled", clientOrderId: `o${s.id}` });
         break;
       case "replace":
-        h.send({ type: "ReplaceOrder", clientOrderId: `o${s.id}`, quantity: px(s.q), price: px(s.p) });
+        h.send({ type: "ReplaceOrder", clientOrderId: `o${s.id}`, quantity: qty(s.q), price: px(s.p) });
         break;
       case "submit":
         h.send({
@@ -101,7 +102,7 @@ function drive(h: BookHarness, steps: Step[]): void {
           instrument: instruments[s.i]!,
           side: s.buy ? "BUY" : "SELL",
           orderType: "LIMIT",
-          quantity: px(s.q),
+          quantity: qty(s.q),
           price: px(s.p),
           timeInForce: "DAY",
           postOnly: false,
@@ -118,7 +119,7 @@ function drive(h: BookHarness, steps: Step[]): void {
           clientOrderId: `o${s.id}`,
           execId: `E${++fillNo}`,
           side,
-          lastQty: px(s.q),
+          lastQty: qty(s.q),
           lastPx: px(s.p),
           fee: s.fee * 1000,
           liquidity: "TAKER",
@@ -133,7 +134,7 @@ function drive(h: BookHarness, steps: Step[]): void {
         h.limits({
           maxDrawdown: { hard: money(String(s.dd)) },
           maxGrossExposure: { hard: money(String(s.gross)) },
-          maxPosition: px(s.pos),
+          maxPosition: qty(s.pos),
           orderRate: { maxOrders: 3, windowUs: 5_000 },
         });
         break;
@@ -178,7 +179,7 @@ t.test("replay survives money fields decoded as plain numbers", async (t) => {
   const config = testConfig();
   const h = new BookHarness(config);
   h.mark(AAPL, px(10));
-  h.fill({ side: "BUY", quantity: px(3), price: px(10), fee: 5n });
+  h.fill({ side: "BUY", quantity: qty(3), price: px(10), fee: asMoney(5n) });
   const restored = createActor(riskBookMachine, { input: { config } }).start();
   for (const e of h.journal) {
     const plain = JSON.parse(JSON.stringify(e, (_k, v) => (typeof v === "bigint" ? Number(v) : v)));
@@ -189,16 +190,16 @@ t.test("replay survives money fields decoded as plain numbers", async (t) => {
 
 t.test("a redelivered fill is applied once", async (t) => {
   const h = new BookHarness();
-  h.fill({ fillId: "dup", side: "BUY", quantity: px(3), price: px(10) });
-  const r = h.fill({ fillId: "dup", side: "BUY", quantity: px(3), price: px(10) });
+  h.fill({ fillId: "dup", side: "BUY", quantity: qty(3), price: px(10) });
+  const r = h.fill({ fillId: "dup", side: "BUY", quantity: qty(3), price: px(10) });
   t.same(r, { type: "reply", ok: true, result: { applied: false, duplicate: true } });
   t.equal(h.book.portfolio.positions[AAPL]?.quantity, px(3));
 });
 
 t.test("a fill journals FillApplied and PositionChanged with the average price", async (t) => {
   const h = new BookHarness();
-  h.fill({ side: "BUY", quantity: px(1), price: px(10) });
-  h.fill({ side: "BUY", quantity: px(2), price: px(11) });
+  h.fill({ side: "BUY", quantity: qty(1), price: px(10) });
+  h.fill({ side: "BUY", quantity: qty(2), price: px(11) });
   const changed = h.journal.filter((e) => e.type === "PositionChanged");
   t.equal(changed.length, 2);
   const last = changed.at(-1);
@@ -210,7 +211,7 @@ t.test("a fill journals FillApplied and PositionChanged with the average price",
 
 t.test("a fill of an unknown instrument is refused, naming it", async (t) => {
   const h = new BookHarness();
-  const r = h.fill({ instrument: "ZZZ.XNAS", side: "BUY", quantity: px(1), price: px(1) });
+  const r = h.fill({ instrument: "ZZZ.XNAS", side: "BUY", quantity: qty(1), price: px(1) });
   t.equal(r?.ok, false);
   t.match(r && !r.ok ? r.error.message : "", /ZZZ\.XNAS/);
   t.equal(h.journal.length, 0);
@@ -220,7 +221,7 @@ t.test("alerts are raised once per crossing, not on every tick", async (t) => {
   const h = new BookHarness();
   h.limits({ maxDrawdown: { hard: money("100") } }); // warn at 80 %
   h.mark(AAPL, px(10));
-  h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+  h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
   h.mark(AAPL, px(12)); // high-water mark + 200
   const alerts = () => h.journal.filter((e) => e.type === "LimitWarning" || e.type === "LimitBreached" || e.type === "LimitCleared");
   for (const p of [11.1, 11.15, 11.05]) h.mark(AAPL, px(p)); // drawdown 90, 85, 95: one warning
@@ -250,7 +251,7 @@ t.test("alerts are raised once per crossing, not on every tick", async (t) => {
 
 t.test("the high-water mark is journaled only when it rises by hwmStep", async (t) => {
   const h = new BookHarness(testConfig({ hwmStep: money("10") }));
-  h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+  h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
   for (const p of [10.05, 10.09, 10.1, 10.15, 10.2]) h.mark(AAPL, px(p));
   const raised = h.journal.filter((e) => e.type === "HighWaterMarkRaised");
   t.same(
@@ -261,7 +262,7 @@ t.test("the high-water mark is journaled only when it rises by hwmStep", async (
 
 t.test("SetRiskLimits journals who changed what, and bad limits are refused naming the field", async (t) => {
   const h = new BookHarness();
-  h.limits({ maxPosition: px(5) });
+  h.limits({ maxPosition: qty(5) });
   const e = h.journal.at(-1);
   t.equal(e?.type, "RiskLimitsChanged");
   if (e?.type === "RiskLimitsChanged") {
@@ -279,9 +280,9 @@ t.test("SetRiskLimits journals who changed what, and bad limits are refused nami
 t.test("the risk report shows positions, P&L, exposure by sector and asset class, limit usage and VaR", async (t) => {
   const h = new BookHarness(testConfig(), { confidence: 0.95, window: 100, sampleUs: 1 });
   h.limits({ maxGrossExposure: { hard: money("400000") } });
-  h.fill({ side: "BUY", quantity: px(100), price: px(10), fee: money("1") });
-  h.fill({ instrument: MSFT, side: "SELL", quantity: px(10), price: px(20) });
-  h.fill({ instrument: ES, side: "BUY", quantity: px(1), price: px(4000) });
+  h.fill({ side: "BUY", quantity: qty(100), price: px(10), fee: money("1") });
+  h.fill({ instrument: MSFT, side: "SELL", quantity: qty(10), price: px(20) });
+  h.fill({ instrument: ES, side: "BUY", quantity: qty(1), price: px(4000) });
   for (let k = 0; k < 40; k++) {
     h.nowUs += 10;
     h.mark(AAPL, px(k % 2 ? 10.1 : 9.9));
@@ -317,8 +318,8 @@ t.test("a persisted snapshot survives the msgpack codec and restores an equal bo
   const h = new BookHarness(config);
   h.limits({ maxDrawdown: { hard: money("50") }, orderRate: { maxOrders: 5, windowUs: 1_000 } });
   h.mark(AAPL, px(10));
-  h.fill({ side: "BUY", quantity: px(100), price: px(10), fee: money("1.5") });
-  h.check({ side: "BUY", quantity: px(1), price: px(10) });
+  h.fill({ side: "BUY", quantity: qty(100), price: px(10), fee: money("1.5") });
+  h.check({ side: "BUY", quantity: qty(1), price: px(10) });
   h.mark(AAPL, px(9));
   const decoded = packr.unpack(packr.pack(h.actor.getPersistedSnapshot()));
   const restored = createActor(riskBookMachine, { input: { config }, snapshot: decoded }).start();

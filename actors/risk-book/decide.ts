@@ -17,6 +17,7 @@ import {
   type ReleaseKillSwitch,
   type SetRiskLimits,
   type StartOfDay,
+  asQuantity,
 } from "../domain/index.ts";
 import { subjects, type Forward, type ReplyError, errorMessage } from "../contract/index.ts";
 import { alertEvents } from "./alerts.ts";
@@ -376,7 +377,7 @@ export function decideReplaceOrder(
             instrument: prior.instrument,
             side: prior.side,
             orderType: "LIMIT",
-            quantity: remaining,
+            quantity: asQuantity(remaining),
             price: cmd.price ?? prior.price,
             strategy: prior.strategy,
           },

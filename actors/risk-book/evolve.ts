@@ -7,7 +7,7 @@
  * O(open orders), most of a busy book's CPU. The book is the actor's own: nothing reads an earlier version of it
  * after evolve, so the in-place update is not observable.
  */
-import { SCALE } from "../domain/index.ts";
+import { SCALE, asQuantity, subtractQuantity } from "../domain/index.ts";
 import { applyFill } from "./portfolio.ts";
 import { setPending } from "./reservations.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
@@ -35,7 +35,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       setPending(book.pending, e.clientOrderId, {
         ...prior,
         quantity: e.quantity,
-        remaining: Math.max(0, e.quantity - filled),
+        remaining: asQuantity(Math.max(0, e.quantity - filled)),
         price: e.price,
       });
       return countApproval({ ...book }, e.strategy, e.tsEvent);
@@ -55,7 +55,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       const { portfolio } = applyFill(book.portfolio, e, multiplier);
       const order = e.clientOrderId ? book.pending[e.clientOrderId] : undefined;
       if (order) {
-        const remaining = order.remaining - e.quantity;
+        const remaining = subtractQuantity(order.remaining, e.quantity);
         setPending(book.pending, order.clientOrderId, remaining <= 0 || e.leavesQty === 0 ? undefined : { ...order, remaining });
       }
       const recentFills = [...book.recentFills, e.fillId];

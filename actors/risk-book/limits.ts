@@ -1,4 +1,4 @@
-import { type MoneyLimitLevel, type RiskLimits, type RiskLimitsInput, riskLimits } from "../domain/index.ts";
+import { asMoney, type Money, type MoneyLimitLevel, type RiskLimits, type RiskLimitsInput, riskLimits } from "../domain/index.ts";
 
 export class RiskLimitsError extends Error {
   override name = "RiskLimitsError";
@@ -18,8 +18,8 @@ export function parseRiskLimits(input: RiskLimitsInput | unknown): RiskLimits {
 export const noLimits = (): RiskLimits => riskLimits.parse({});
 
 /** The warning level of a limit: its explicit `warn`, else hard × warnPct / 100 (rounded down). */
-export function warnLevel(level: MoneyLimitLevel, warnPct: number): bigint {
-  return level.warn ?? (level.hard * BigInt(warnPct)) / 100n;
+export function warnLevel(level: MoneyLimitLevel, warnPct: number): Money {
+  return level.warn ?? asMoney((level.hard * BigInt(warnPct)) / 100n);
 }
 
 /** Limits that apply to one instrument: its overrides, else the book's. */

@@ -32,6 +32,7 @@ import {
   type SetRiskLimits,
   type StartOfDay,
   type Trade,
+  type Price,
 } from "../domain/index.ts";
 import { type Emitted, type ForwardRefused, messageDef } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
@@ -104,7 +105,7 @@ export type RiskBookInputEvent =
   | In<ForwardRefused>
   | In<RiskBookEvent>;
 
-function updateMark(ctx: RiskBookContext, instrument: string, bid?: number, ask?: number, last?: number): void {
+function updateMark(ctx: RiskBookContext, instrument: string, bid?: Price, ask?: Price, last?: Price): void {
   let m = ctx.marks[instrument];
   if (!m) {
     m = {};

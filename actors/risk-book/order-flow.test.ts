@@ -1,7 +1,7 @@
 import t from "tap";
 import { subjects } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
-import { AAPL, approved, BookHarness, denialCode, money, px } from "./testing.ts";
+import { AAPL, approved, BookHarness, denialCode, money, px, qty } from "./testing.ts";
 
 const submit = (h: BookHarness, clientOrderId: string, quantity: number, price = px(10)) =>
   h.send({
@@ -38,11 +38,11 @@ const venueFill = (h: BookHarness, clientOrderId: string, execId: string, lastQt
 t.test("an approved SubmitOrder is forwarded to its order actor, a denied one is not", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  h.limits({ maxPosition: px(100) });
+  h.limits({ maxPosition: qty(100) });
   t.ok(approved(submit(h, "a", px(100))));
   t.equal(h.published.length, 1);
   t.equal(h.published[0]?.subject, subjects.cmd("order", "a"));
-  t.match(h.published[0]?.message, { type: "SubmitOrder", clientOrderId: "a", quantity: px(100), orderType: "LIMIT", book: "test-book" });
+  t.match(h.published[0]?.message, { type: "SubmitOrder", clientOrderId: "a", quantity: qty(100), orderType: "LIMIT", book: "test-book" });
   t.notOk("nowUs" in (h.published[0]?.message ?? {}), "runtime stamps are not forwarded");
   t.equal(denialCode(submit(h, "b", 1)), DenyReason.MaxPosition);
   t.equal(h.published.length, 1, "nothing forwarded for the denied order");
@@ -79,19 +79,19 @@ t.test("OrderCanceled releases the reservation", async (t) => {
 t.test("a replace is checked as the order it becomes, net of what has filled", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  h.limits({ maxPosition: px(100) });
+  h.limits({ maxPosition: qty(100) });
   submit(h, "a", px(50));
   venueFill(h, "a", "E1", px(20), px(30));
   t.equal(
-    denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100) + 1 })),
+    denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: qty(100) + 1 })),
     DenyReason.MaxPosition,
     "20 filled + 80 + 1 unit",
   );
   t.equal(h.book.pending.a?.remaining, px(30), "a denied replace leaves the reservation");
-  t.ok(approved(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: px(100), price: px(10.01) })));
-  t.match(h.book.pending.a, { quantity: px(100), remaining: px(80), price: px(10.01) });
-  t.match(h.published.at(-1), { subject: subjects.cmd("order", "a"), message: { type: "ReplaceOrder", quantity: px(100) } });
-  t.equal(denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "nope", quantity: px(1) })), DenyReason.UnknownOrder);
+  t.ok(approved(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: qty(100), price: px(10.01) })));
+  t.match(h.book.pending.a, { quantity: qty(100), remaining: qty(80), price: px(10.01) });
+  t.match(h.published.at(-1), { subject: subjects.cmd("order", "a"), message: { type: "ReplaceOrder", quantity: qty(100) } });
+  t.equal(denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "nope", quantity: qty(1) })), DenyReason.UnknownOrder);
 });
 
 t.test("cancels are forwarded even when the kill switch is engaged", async (t) => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { type FillFields, fromNumber, SCALE } from "../domain/index.ts";
+import { type FillFields, fromNumber, SCALE, priceOf, quantityOf, asPrice, asMoney, asQuantity } from "../domain/index.ts";
 import { AAPL, ES, specs } from "./testing.ts";
 import { applyFill, averagePrice, emptyPortfolio, type MarkTable, netQuantity, type Portfolio, totals } from "./portfolio.ts";
 
@@ -20,9 +20,17 @@ const marksArb = fc.record({ [AAPL]: fc.integer({ min: 1, max: 20_000 * SCALE })
 type RandomFill = typeof fillArb extends fc.Arbitrary<infer T> ? T : never;
 
 function run(mode: "NETTING" | "HEDGING", fills: RandomFill[]): Portfolio {
-  let p = emptyPortfolio(mode, 10n ** 15n);
+  let p = emptyPortfolio(mode, asMoney(10n ** 15n));
   fills.forEach((f, k) => {
-    const full: FillFields = { ...f, fillId: `f${k}`, tsEvent: k, tsInit: k };
+    const full: FillFields = {
+      ...f,
+      quantity: asQuantity(f.quantity),
+      price: asPrice(f.price),
+      fee: asMoney(f.fee),
+      fillId: `f${k}`,
+      tsEvent: k,
+      tsInit: k,
+    };
     p = applyFill(p, full, specTable[f.instrument]!.multiplier).portfolio;
   });
   return p;
@@ -51,7 +59,7 @@ for (const mode of ["NETTING", "HEDGING"] as const) {
       fc.property(fc.array(fillArb, { maxLength: 60 }), marksArb, (fills, m) => {
         const start = 10n ** 15n;
         const p = run(mode, fills);
-        const marks: MarkTable = { [AAPL]: { last: m[AAPL]! }, [ES]: { last: m[ES]! } };
+        const marks: MarkTable = { [AAPL]: { last: asPrice(m[AAPL]!) }, [ES]: { last: asPrice(m[ES]!) } };
         const tot = totals(p, specTable, marks, "LAST");
         const feeSum = fills.reduce((s, f) => s + f.fee, 0n);
         return p.fees === feeSum && tot.equity - start === p.realisedPnl + tot.unrealisedPnl - p.fees;
@@ -62,14 +70,14 @@ for (const mode of ["NETTING", "HEDGING"] as const) {
 }
 
 t.test("a round trip realises exactly its cash flows and leaves no cost basis", async (t) => {
-  let p = emptyPortfolio("NETTING", 0n);
+  let p = emptyPortfolio("NETTING", asMoney(0n));
   const f = (side: "BUY" | "SELL", q: number, price: number, id: string): FillFields => ({
     fillId: id,
     instrument: ES,
     side,
-    quantity: fromNumber(q),
-    price: fromNumber(price),
-    fee: 0n,
+    quantity: quantityOf(q),
+    price: priceOf(price),
+    fee: asMoney(0n),
     tsEvent: 0,
     tsInit: 0,
   });
@@ -90,36 +98,36 @@ t.test("a round trip realises exactly its cash flows and leaves no cost basis", 
 });
 
 t.test("hedging mode holds long and short legs of one instrument separately", async (t) => {
-  let p = emptyPortfolio("HEDGING", 0n);
-  const base = { instrument: AAPL, fee: 0n, tsEvent: 0, tsInit: 0 };
-  p = applyFill(p, { ...base, fillId: "1", side: "BUY", quantity: fromNumber(10), price: fromNumber(100) }, SCALE).portfolio;
-  p = applyFill(p, { ...base, fillId: "2", side: "SELL", quantity: fromNumber(4), price: fromNumber(101) }, SCALE).portfolio;
+  let p = emptyPortfolio("HEDGING", asMoney(0n));
+  const base = { instrument: AAPL, fee: asMoney(0n), tsEvent: 0, tsInit: 0 };
+  p = applyFill(p, { ...base, fillId: "1", side: "BUY", quantity: quantityOf(10), price: priceOf(100) }, SCALE).portfolio;
+  p = applyFill(p, { ...base, fillId: "2", side: "SELL", quantity: quantityOf(4), price: priceOf(101) }, SCALE).portfolio;
   t.equal(p.positions[`${AAPL}|LONG`]!.quantity, fromNumber(10), "a sell without positionSide opens the short leg");
   t.equal(p.positions[`${AAPL}|SHORT`]!.quantity, fromNumber(-4));
   t.equal(netQuantity(p, AAPL), fromNumber(6));
   t.equal(p.realisedPnl, 0n, "nothing closed");
   p = applyFill(
     p,
-    { ...base, fillId: "3", side: "SELL", quantity: fromNumber(3), price: fromNumber(105), positionSide: "LONG" },
+    { ...base, fillId: "3", side: "SELL", quantity: quantityOf(3), price: priceOf(105), positionSide: "LONG" },
     SCALE,
   ).portfolio;
   t.equal(p.positions[`${AAPL}|LONG`]!.quantity, fromNumber(7), "positionSide LONG closes the long leg");
   t.equal(p.realisedPnl, BigInt(fromNumber(15)), "3 × (105 − 100)");
-  const tot = totals(p, specTable, { [AAPL]: { last: fromNumber(100) } }, "LAST");
+  const tot = totals(p, specTable, { [AAPL]: { last: priceOf(100) } }, "LAST");
   t.equal(tot.grossExposure, BigInt(fromNumber(1100)), "both legs count in gross: 700 + 400");
   t.equal(tot.netExposure, BigInt(fromNumber(300)));
 });
 
 t.test("the mark is the mid or the last trade as configured, the other as fallback", async (t) => {
-  let p = emptyPortfolio("NETTING", 0n);
+  let p = emptyPortfolio("NETTING", asMoney(0n));
   p = applyFill(
     p,
-    { fillId: "1", instrument: AAPL, side: "BUY", quantity: fromNumber(1), price: fromNumber(100), fee: 0n, tsEvent: 0, tsInit: 0 },
+    { fillId: "1", instrument: AAPL, side: "BUY", quantity: quantityOf(1), price: priceOf(100), fee: asMoney(0n), tsEvent: 0, tsInit: 0 },
     SCALE,
   ).portfolio;
-  const marks: MarkTable = { [AAPL]: { bid: fromNumber(101), ask: fromNumber(103), last: fromNumber(110) } };
+  const marks: MarkTable = { [AAPL]: { bid: priceOf(101), ask: priceOf(103), last: priceOf(110) } };
   t.equal(totals(p, specTable, marks, "MID").unrealisedPnl, BigInt(fromNumber(2)));
   t.equal(totals(p, specTable, marks, "LAST").unrealisedPnl, BigInt(fromNumber(10)));
-  t.equal(totals(p, specTable, { [AAPL]: { last: fromNumber(99) } }, "MID").unrealisedPnl, BigInt(fromNumber(-1)), "no quote: last trade");
+  t.equal(totals(p, specTable, { [AAPL]: { last: priceOf(99) } }, "MID").unrealisedPnl, BigInt(fromNumber(-1)), "no quote: last trade");
   t.equal(totals(p, specTable, {}, "MID").unrealisedPnl, 0n, "no market: the last fill price");
 });

@@ -20,6 +20,10 @@ import {
   type PositionMode,
   type Price,
   type Quantity,
+  addMoney,
+  asMoney,
+  asPrice,
+  asQuantity,
   SCALE,
   Side,
 } from "../domain/index.ts";
@@ -29,7 +33,7 @@ const S2 = SCALE_N * SCALE_N;
 
 /** Math.max / Math.abs for money (Math.* does not take bigint). */
 export const maxMoney = (a: Money, b: Money): Money => (a > b ? a : b);
-export const absMoney = (a: Money): Money => (a < 0n ? -a : a);
+export const absMoney = (a: Money): Money => (a < 0n ? asMoney(-a) : a);
 
 export interface Position {
   instrument: string;
@@ -60,12 +64,12 @@ export interface Mark {
 }
 export type MarkTable = Record<string, Mark>;
 
-export const emptyPortfolio = (mode: PositionMode, cash: Money = 0n): Portfolio => ({
+export const emptyPortfolio = (mode: PositionMode, cash: Money = asMoney(0n)): Portfolio => ({
   mode,
   positions: {},
   cash,
-  realisedPnl: 0n,
-  fees: 0n,
+  realisedPnl: asMoney(0n),
+  fees: asMoney(0n),
 });
 
 export const positionKey = (instrument: string, leg: PositionLeg): string => (leg === "NET" ? instrument : `${instrument}|${leg}`);
@@ -73,16 +77,16 @@ export const positionKey = (instrument: string, leg: PositionLeg): string => (le
 /** price × signed quantity × multiplier as money, truncated toward zero. */
 export function contractValue(price: Price, qty: Quantity, multiplier: number): Money {
   // Same result for multiplier 1 (p·q·1e8/1e16 = p·q/1e8 exactly), with smaller bigints on the hot path.
-  if (multiplier === SCALE) return (BigInt(price) * BigInt(qty)) / SCALE_N;
-  return (BigInt(price) * BigInt(qty) * BigInt(multiplier)) / S2;
+  if (multiplier === SCALE) return asMoney((BigInt(price) * BigInt(qty)) / SCALE_N);
+  return asMoney((BigInt(price) * BigInt(qty) * BigInt(multiplier)) / S2);
 }
 
 /** Average entry price of a position, rounded half up to 1e-8 (display; P&L uses the exact cost). */
 export function averagePrice(pos: Position, multiplier: number): Price {
-  if (pos.quantity === 0) return 0;
+  if (pos.quantity === 0) return asPrice(0);
   const num = (pos.cost < 0n ? -pos.cost : pos.cost) * S2;
   const den = BigInt(Math.abs(pos.quantity)) * BigInt(multiplier);
-  return Number((num * 2n + den) / (2n * den));
+  return asPrice(Number((num * 2n + den) / (2n * den)));
 }
 
 interface Traded {
@@ -98,11 +102,12 @@ interface Traded {
  * direction and never flips: what it cannot absorb comes back as `rest`.
  */
 function trade(pos: Position, q: Quantity, price: Price, multiplier: number, legSign: 0 | 1 | -1): Traded {
-  let qty = pos.quantity;
-  let cost = pos.cost;
+  // Plain integers while the trade is worked out; branded once in the result.
+  let qty: number = pos.quantity;
+  let cost: bigint = pos.cost;
   let cash = 0n;
   let realised = 0n;
-  let rest = 0;
+  let rest: number = 0;
   if (qty === 0 && legSign !== 0 && Math.sign(q) !== legSign) {
     rest = q;
   } else if (qty === 0 || Math.sign(qty) === Math.sign(q)) {
@@ -114,7 +119,7 @@ function trade(pos: Position, q: Quantity, price: Price, multiplier: number, leg
     const open = Math.abs(qty);
     const closed = Math.min(Math.abs(q), open);
     const signedClosed = q > 0 ? closed : -closed;
-    const n = contractValue(price, signedClosed, multiplier);
+    const n = contractValue(price, asQuantity(signedClosed), multiplier);
     const removed = closed === open ? cost : (cost * BigInt(closed)) / BigInt(open);
     cost -= removed;
     cash -= n;
@@ -122,7 +127,7 @@ function trade(pos: Position, q: Quantity, price: Price, multiplier: number, leg
     qty += signedClosed;
     rest = q - signedClosed;
     if (rest !== 0 && legSign === 0) {
-      const n2 = contractValue(price, rest, multiplier);
+      const n2 = contractValue(price, asQuantity(rest), multiplier);
       cost += n2;
       cash -= n2;
       qty += rest;
@@ -130,21 +135,27 @@ function trade(pos: Position, q: Quantity, price: Price, multiplier: number, leg
     }
   }
   return {
-    position: { ...pos, quantity: qty, cost, realisedPnl: pos.realisedPnl + realised, lastFillPrice: price },
-    cash,
-    realised,
-    rest,
+    position: {
+      ...pos,
+      quantity: asQuantity(qty),
+      cost: asMoney(cost),
+      realisedPnl: asMoney(pos.realisedPnl + realised),
+      lastFillPrice: price,
+    },
+    cash: asMoney(cash),
+    realised: asMoney(realised),
+    rest: asQuantity(rest),
   };
 }
 
 const flat = (instrument: string, leg: PositionLeg): Position => ({
   instrument,
   leg,
-  quantity: 0,
-  cost: 0n,
-  realisedPnl: 0n,
-  fees: 0n,
-  lastFillPrice: 0,
+  quantity: asQuantity(0),
+  cost: asMoney(0n),
+  realisedPnl: asMoney(0n),
+  fees: asMoney(0n),
+  lastFillPrice: asPrice(0),
 });
 
 export interface FillResult {
@@ -159,10 +170,10 @@ export interface FillResult {
  * on the other leg, so the net quantity is always the sum of signed fills.
  */
 export function applyFill(p: Portfolio, fill: FillFields, multiplier: number): FillResult {
-  const q = fill.side === Side.Buy ? fill.quantity : -fill.quantity;
+  const q = fill.side === Side.Buy ? fill.quantity : asQuantity(-fill.quantity);
   const positions = { ...p.positions };
   const changed: Position[] = [];
-  let cash = p.cash - fill.fee;
+  let cash: bigint = p.cash - fill.fee;
   let realised = 0n;
   const touch = (leg: PositionLeg, signedQty: Quantity): Quantity => {
     const key = positionKey(fill.instrument, leg);
@@ -190,26 +201,32 @@ export function applyFill(p: Portfolio, fill: FillFields, multiplier: number): F
   }
   if (fill.fee !== 0n) {
     const key = positionKey(fill.instrument, feeLeg);
-    const pos = { ...positions[key]!, fees: positions[key]!.fees + fill.fee };
+    const pos = { ...positions[key]!, fees: addMoney(positions[key]!.fees, fill.fee) };
     positions[key] = pos;
     changed[changed.findIndex((c) => c.leg === feeLeg)] = pos;
   }
   return {
-    portfolio: { ...p, positions, cash, realisedPnl: p.realisedPnl + realised, fees: p.fees + fill.fee },
+    portfolio: {
+      ...p,
+      positions,
+      cash: asMoney(cash),
+      realisedPnl: asMoney(p.realisedPnl + realised),
+      fees: addMoney(p.fees, fill.fee),
+    },
     changed,
   };
 }
 
 /** Net quantity of an instrument over its legs. */
 export function netQuantity(p: Portfolio, instrument: string): Quantity {
-  if (p.mode === "NETTING") return p.positions[instrument]?.quantity ?? 0;
-  return (p.positions[`${instrument}|LONG`]?.quantity ?? 0) + (p.positions[`${instrument}|SHORT`]?.quantity ?? 0);
+  if (p.mode === "NETTING") return p.positions[instrument]?.quantity ?? asQuantity(0);
+  return asQuantity((p.positions[`${instrument}|LONG`]?.quantity ?? 0) + (p.positions[`${instrument}|SHORT`]?.quantity ?? 0));
 }
 
 /** The price an instrument is marked at: mid or last trade as configured, the other as fallback, else undefined. */
 export function markPrice(mark: Mark | undefined, source: MarkSource): Price | undefined {
   if (!mark) return undefined;
-  const mid = mark.bid !== undefined && mark.ask !== undefined ? Math.floor((mark.bid + mark.ask) / 2) : undefined;
+  const mid = mark.bid !== undefined && mark.ask !== undefined ? asPrice(Math.floor((mark.bid + mark.ask) / 2)) : undefined;
   return source === "MID" ? (mid ?? mark.last) : (mark.last ?? mid);
 }
 
@@ -237,7 +254,12 @@ export function totals(p: Portfolio, specs: Record<string, InstrumentSpec>, mark
     cost += pos.cost;
     gross += v < 0n ? -v : v;
   }
-  return { equity: p.cash + mv, unrealisedPnl: mv - cost, grossExposure: gross, netExposure: mv };
+  return {
+    equity: asMoney(p.cash + mv),
+    unrealisedPnl: asMoney(mv - cost),
+    grossExposure: asMoney(gross),
+    netExposure: asMoney(mv),
+  };
 }
 
 export interface ExposureLine {
@@ -255,19 +277,19 @@ export interface ExposureBreakdown {
 
 /** Exposure by instrument, sector and asset class (reports; allocates). Long and short legs both count in gross. */
 export function exposure(p: Portfolio, specs: Record<string, InstrumentSpec>, marks: MarkTable, source: MarkSource): ExposureBreakdown {
-  const out: ExposureBreakdown = { gross: 0n, net: 0n, byInstrument: {}, bySector: {}, byAssetClass: {} };
+  const out: ExposureBreakdown = { gross: asMoney(0n), net: asMoney(0n), byInstrument: {}, bySector: {}, byAssetClass: {} };
   const add = (table: Record<string, ExposureLine>, key: string, v: Money) => {
-    const line = table[key] ?? { gross: 0n, net: 0n };
-    line.gross += v < 0n ? -v : v;
-    line.net += v;
+    const line = table[key] ?? { gross: asMoney(0n), net: asMoney(0n) };
+    line.gross = addMoney(line.gross, absMoney(v));
+    line.net = addMoney(line.net, v);
     table[key] = line;
   };
   for (const pos of Object.values(p.positions)) {
     if (pos.quantity === 0) continue;
     const spec = specs[pos.instrument];
     const v = contractValue(positionMark(pos, marks, source), pos.quantity, spec?.multiplier ?? SCALE);
-    out.gross += v < 0n ? -v : v;
-    out.net += v;
+    out.gross = addMoney(out.gross, absMoney(v));
+    out.net = addMoney(out.net, v);
     add(out.byInstrument, pos.instrument, v);
     add(out.bySector, spec?.sector ?? "UNKNOWN", v);
     add(out.byAssetClass, spec?.assetClass ?? "UNKNOWN", v);

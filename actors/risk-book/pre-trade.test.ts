@@ -2,9 +2,9 @@ import fc from "fast-check";
 import tap from "tap";
 
 const t = tap;
-import type { RiskLimitsInput } from "../domain/index.ts";
+import { type RiskLimitsInput, asPrice, asQuantity } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
-import { AAPL, approved, BookHarness, denialCode, ES, MSFT, money, type order, px } from "./testing.ts";
+import { AAPL, approved, BookHarness, denialCode, ES, MSFT, money, type order, px, qty } from "./testing.ts";
 
 type Asserts = Pick<typeof tap, "ok" | "equal" | "match">;
 type OrderSpec = Parameters<typeof order>[0];
@@ -44,18 +44,18 @@ t.test("maxOrderQuantity denies exactly one unit over the limit", (t) =>
   boundary(
     t,
     DenyReason.MaxOrderQuantity,
-    (d) => ({ maxOrderQuantity: px(100) - d }),
+    (d) => ({ maxOrderQuantity: qty(100) - d }),
     (h) => h.mark(AAPL, px(10)),
-    { side: "BUY", quantity: px(100), price: px(10) },
+    { side: "BUY", quantity: qty(100), price: px(10) },
   ),
 );
 
 t.test("a per-instrument maxOrderQuantity overrides the book's", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  h.limits({ maxOrderQuantity: px(1000), instruments: { [AAPL]: { maxOrderQuantity: px(5) } } });
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(6), price: px(10) })), DenyReason.MaxOrderQuantity);
-  t.ok(approved(h.check({ side: "BUY", quantity: px(6), price: px(10), instrument: MSFT })));
+  h.limits({ maxOrderQuantity: qty(1000), instruments: { [AAPL]: { maxOrderQuantity: qty(5) } } });
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(6), price: px(10) })), DenyReason.MaxOrderQuantity);
+  t.ok(approved(h.check({ side: "BUY", quantity: qty(6), price: px(10), instrument: MSFT })));
 });
 
 t.test("maxOrderNotional denies exactly one unit over the limit, multiplier included", (t) =>
@@ -68,7 +68,7 @@ t.test("maxOrderNotional denies exactly one unit over the limit, multiplier incl
     {
       instrument: ES,
       side: "BUY",
-      quantity: px(2),
+      quantity: qty(2),
       price: px(4000),
     },
   ),
@@ -78,14 +78,14 @@ t.test("maxPosition counts the position, the pending orders and the order (worst
   boundary(
     t,
     DenyReason.MaxPosition,
-    (d) => ({ maxPosition: px(100) - d }),
+    (d) => ({ maxPosition: qty(100) - d }),
     (h) => {
       h.mark(AAPL, px(10));
-      h.fill({ side: "BUY", quantity: px(50), price: px(10) });
-      h.check({ side: "BUY", quantity: px(30), price: px(10) });
-      h.check({ side: "SELL", quantity: px(70), price: px(10) });
+      h.fill({ side: "BUY", quantity: qty(50), price: px(10) });
+      h.check({ side: "BUY", quantity: qty(30), price: px(10) });
+      h.check({ side: "SELL", quantity: qty(70), price: px(10) });
     },
-    { side: "BUY", quantity: px(20), price: px(10) },
+    { side: "BUY", quantity: qty(20), price: px(10) },
   ),
 );
 
@@ -98,10 +98,10 @@ t.test("maxGrossExposure counts every instrument after the order, worst case", (
     (h) => {
       h.mark(AAPL, px(10));
       h.mark(ES, px(4000));
-      h.fill({ side: "BUY", quantity: px(100), price: px(10) });
-      h.check({ instrument: MSFT, side: "BUY", quantity: px(10), price: px(20) });
+      h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
+      h.check({ instrument: MSFT, side: "BUY", quantity: qty(10), price: px(20) });
     },
-    { instrument: ES, side: "BUY", quantity: px(1), price: px(4000) },
+    { instrument: ES, side: "BUY", quantity: qty(1), price: px(4000) },
   ),
 );
 
@@ -114,9 +114,9 @@ t.test("maxNetExposure takes the worse of all buys or all sells filling", (t) =>
     (h) => {
       h.mark(AAPL, px(10));
       h.mark(ES, px(4000));
-      h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+      h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
     },
-    { instrument: ES, side: "SELL", quantity: px(1), price: px(4000) },
+    { instrument: ES, side: "SELL", quantity: qty(1), price: px(4000) },
   ),
 );
 
@@ -125,10 +125,14 @@ t.test("the price collar denies a limit price one unit beyond the bps band aroun
   const h = new BookHarness();
   h.mark(AAPL, px(100));
   h.limits({ priceCollarBps: 50 });
-  t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(100.5) })), "at the band: allowed");
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(100.5) + 1 })), DenyReason.PriceCollar, "one unit beyond: denied");
-  t.ok(approved(h.check({ side: "SELL", quantity: px(1), price: px(99.5) })), "the lower edge: allowed");
-  t.equal(denialCode(h.check({ side: "SELL", quantity: px(1), price: px(99.5) - 1 })), DenyReason.PriceCollar);
+  t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(100.5) })), "at the band: allowed");
+  t.equal(
+    denialCode(h.check({ side: "BUY", quantity: qty(1), price: asPrice(px(100.5) + 1) })),
+    DenyReason.PriceCollar,
+    "one unit beyond: denied",
+  );
+  t.ok(approved(h.check({ side: "SELL", quantity: qty(1), price: px(99.5) })), "the lower edge: allowed");
+  t.equal(denialCode(h.check({ side: "SELL", quantity: qty(1), price: asPrice(px(99.5) - 1) })), DenyReason.PriceCollar);
 });
 
 t.test("the order rate allows maxOrders approvals per strategy in the sliding window, then denies", async (t) => {
@@ -138,13 +142,13 @@ t.test("the order rate allows maxOrders approvals per strategy in the sliding wi
   const start = h.nowUs;
   for (let k = 0; k < 3; k++) {
     h.nowUs = start + k;
-    t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(10) })), `order ${k + 1} of 3`);
+    t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(10) })), `order ${k + 1} of 3`);
   }
   h.nowUs = start + 3;
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(10) })), DenyReason.OrderRate, "the 4th in the window is denied");
-  t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(10), strategy: "other" })), "another strategy has its own window");
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: px(10) })), DenyReason.OrderRate, "the 4th in the window is denied");
+  t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(10), strategy: "other" })), "another strategy has its own window");
   h.nowUs = start + 1_000_000;
-  t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(10) })), "the first approval left the window");
+  t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(10) })), "the first approval left the window");
 });
 
 t.test("the daily loss limit denies new risk one unit past the limit, but not reducing orders", async (t) => {
@@ -154,14 +158,14 @@ t.test("the daily loss limit denies new risk one unit past the limit, but not re
   ] as const) {
     const h = new BookHarness();
     h.mark(AAPL, px(10));
-    h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+    h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
     h.mark(AAPL, px(9));
     h.limits({ maxDailyLoss: { hard: money("100") - tighter } });
-    const r = h.check({ side: "BUY", quantity: px(1), price: px(9) });
+    const r = h.check({ side: "BUY", quantity: qty(1), price: px(9) });
     if (allowed) t.ok(approved(r), "loss 100 at limit 100: allowed");
     else {
       t.equal(denialCode(r), DenyReason.DailyLoss, "loss 100 over limit 99.99999999: denied");
-      t.ok(approved(h.check({ side: "SELL", quantity: px(50), price: px(9) })), "a reducing order is still allowed");
+      t.ok(approved(h.check({ side: "SELL", quantity: qty(50), price: px(9) })), "a reducing order is still allowed");
     }
   }
 });
@@ -169,12 +173,12 @@ t.test("the daily loss limit denies new risk one unit past the limit, but not re
 t.test("StartOfDay resets the daily loss", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+  h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
   h.mark(AAPL, px(9));
   h.limits({ maxDailyLoss: { hard: money("50") } });
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(9) })), DenyReason.DailyLoss);
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: px(9) })), DenyReason.DailyLoss);
   h.send({ type: "StartOfDay", tradingDay: "2026-11-27" });
-  t.ok(approved(h.check({ side: "BUY", quantity: px(1), price: px(9) })));
+  t.ok(approved(h.check({ side: "BUY", quantity: qty(1), price: px(9) })));
 });
 
 t.test("max drawdown from the high-water mark denies one unit past the limit", async (t) => {
@@ -184,11 +188,11 @@ t.test("max drawdown from the high-water mark denies one unit past the limit", a
   ] as const) {
     const h = new BookHarness();
     h.mark(AAPL, px(10));
-    h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+    h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
     h.mark(AAPL, px(12));
     h.mark(AAPL, px(11));
     h.limits({ maxDrawdown: { hard: money("100") - tighter } });
-    const r = h.check({ side: "BUY", quantity: px(1), price: px(11) });
+    const r = h.check({ side: "BUY", quantity: qty(1), price: px(11) });
     if (allowed) t.ok(approved(r), "drawdown 100 at limit: allowed");
     else t.equal(denialCode(r), DenyReason.MaxDrawdown, "one unit over: denied");
   }
@@ -197,21 +201,25 @@ t.test("max drawdown from the high-water mark denies one unit past the limit", a
 t.test("reduce-only mode allows an order down to flat and denies one unit more, or any increase", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  h.fill({ side: "BUY", quantity: px(100), price: px(10) });
+  h.fill({ side: "BUY", quantity: qty(100), price: px(10) });
   h.limits({ reduceOnly: true });
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(10) })), DenyReason.ReduceOnly, "a buy adds to the long");
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: px(10) })), DenyReason.ReduceOnly, "a buy adds to the long");
   t.equal(
-    denialCode(h.check({ side: "SELL", quantity: px(100) + 1, price: px(10) })),
+    denialCode(h.check({ side: "SELL", quantity: asQuantity(qty(100) + 1), price: px(10) })),
     DenyReason.ReduceOnly,
     "one unit more than flat flips",
   );
-  t.ok(approved(h.check({ side: "SELL", quantity: px(60), price: px(10) })), "reduces");
-  t.equal(denialCode(h.check({ side: "SELL", quantity: px(40) + 1, price: px(10) })), DenyReason.ReduceOnly, "pending sells count");
-  t.ok(approved(h.check({ side: "SELL", quantity: px(40), price: px(10) })), "exactly to flat with the pending sell");
+  t.ok(approved(h.check({ side: "SELL", quantity: qty(60), price: px(10) })), "reduces");
+  t.equal(
+    denialCode(h.check({ side: "SELL", quantity: asQuantity(qty(40) + 1), price: px(10) })),
+    DenyReason.ReduceOnly,
+    "pending sells count",
+  );
+  t.ok(approved(h.check({ side: "SELL", quantity: qty(40), price: px(10) })), "exactly to flat with the pending sell");
   const g = new BookHarness();
   g.mark(AAPL, px(10));
   t.equal(
-    denialCode(g.check({ side: "BUY", quantity: px(1), price: px(10), reduceOnly: true })),
+    denialCode(g.check({ side: "BUY", quantity: qty(1), price: px(10), reduceOnly: true })),
     DenyReason.ReduceOnly,
     "a reduce-only order on a flat book",
   );
@@ -220,7 +228,7 @@ t.test("reduce-only mode allows an order down to flat and denies one unit more, 
 t.test("book and global kill switches deny new orders until released", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  const o = { side: "BUY" as const, quantity: px(1), price: px(10) };
+  const o = { side: "BUY" as const, quantity: qty(1), price: px(10) };
   t.ok(approved(h.check(o)));
   h.send({ type: "EngageKillSwitch", scope: "BOOK", by: "ops", reason: "test" });
   t.equal(h.journal.at(-1)?.type, "KillSwitchEngaged");
@@ -239,7 +247,7 @@ t.test("book and global kill switches deny new orders until released", async (t)
 t.test("a strategy's kill switch denies only that strategy's orders, until released", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  const o = { side: "BUY" as const, quantity: px(1), price: px(10) };
+  const o = { side: "BUY" as const, quantity: qty(1), price: px(10) };
   h.send({ type: "EngageKillSwitch", scope: "STRATEGY", strategy: "s1", by: "ops", reason: "runaway" });
   t.match(h.journal.at(-1), { type: "KillSwitchEngaged", scope: "STRATEGY", strategy: "s1" });
   const r = h.check({ ...o, strategy: "s1" });
@@ -253,16 +261,16 @@ t.test("a strategy's kill switch denies only that strategy's orders, until relea
 t.test("two orders that each fit but not together: the second is denied by the first's reservation", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  h.limits({ maxPosition: px(100) });
-  t.ok(approved(h.check({ clientOrderId: "a", side: "BUY", quantity: px(60), price: px(10) })));
-  t.equal(denialCode(h.check({ clientOrderId: "b", side: "BUY", quantity: px(60), price: px(10) })), DenyReason.MaxPosition);
+  h.limits({ maxPosition: qty(100) });
+  t.ok(approved(h.check({ clientOrderId: "a", side: "BUY", quantity: qty(60), price: px(10) })));
+  t.equal(denialCode(h.check({ clientOrderId: "b", side: "BUY", quantity: qty(60), price: px(10) })), DenyReason.MaxPosition);
   h.send({ type: "OrderCanceled", clientOrderId: "a" });
   t.equal(h.journal.at(-1)?.type, "OrderReleased");
-  t.ok(approved(h.check({ clientOrderId: "b", side: "BUY", quantity: px(60), price: px(10) })), "after the first closed");
-  h.fill({ clientOrderId: "b", side: "BUY", quantity: px(20), price: px(10), leavesQty: px(40) });
+  t.ok(approved(h.check({ clientOrderId: "b", side: "BUY", quantity: qty(60), price: px(10) })), "after the first closed");
+  h.fill({ clientOrderId: "b", side: "BUY", quantity: qty(20), price: px(10), leavesQty: qty(40) });
   t.equal(h.book.pending.b?.remaining, px(40), "a partial fill moves quantity from pending to the position");
   t.equal(
-    denialCode(h.check({ side: "BUY", quantity: px(40) + 1, price: px(10) })),
+    denialCode(h.check({ side: "BUY", quantity: asQuantity(qty(40) + 1), price: px(10) })),
     DenyReason.MaxPosition,
     "20 filled + 40 pending + 40 = 100",
   );
@@ -271,17 +279,17 @@ t.test("two orders that each fit but not together: the second is denied by the f
 t.test("a retried check of an approved order is approved again without a second reservation", async (t) => {
   const h = new BookHarness();
   h.mark(AAPL, px(10));
-  t.ok(approved(h.check({ clientOrderId: "x", side: "BUY", quantity: px(1), price: px(10) })));
+  t.ok(approved(h.check({ clientOrderId: "x", side: "BUY", quantity: qty(1), price: px(10) })));
   const n = h.journal.length;
-  t.ok(approved(h.check({ clientOrderId: "x", side: "BUY", quantity: px(1), price: px(10) })));
+  t.ok(approved(h.check({ clientOrderId: "x", side: "BUY", quantity: qty(1), price: px(10) })));
   t.equal(h.journal.length, n);
-  t.equal(denialCode(h.check({ clientOrderId: "x", side: "SELL", quantity: px(1), price: px(10) })), DenyReason.DuplicateOrder);
+  t.equal(denialCode(h.check({ clientOrderId: "x", side: "SELL", quantity: qty(1), price: px(10) })), DenyReason.DuplicateOrder);
 });
 
 t.test("a market order without any price is denied, an unknown instrument too", async (t) => {
   const h = new BookHarness();
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), orderType: "MARKET" })), DenyReason.NoReferencePrice);
-  t.equal(denialCode(h.check({ side: "BUY", quantity: px(1), price: px(1), instrument: "NOPE.XNAS" })), DenyReason.UnknownInstrument);
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), orderType: "MARKET" })), DenyReason.NoReferencePrice);
+  t.equal(denialCode(h.check({ side: "BUY", quantity: qty(1), price: px(1), instrument: "NOPE.XNAS" })), DenyReason.UnknownInstrument);
 });
 
 t.test("a denied order leaves the book deep-equal to before", async (t) => {
@@ -300,16 +308,16 @@ t.test("a denied order leaves the book deep-equal to before", async (t) => {
       (fills, o, l) => {
         const h = new BookHarness();
         h.mark(AAPL, px(10));
-        for (const f of fills) h.fill({ side: f.side, quantity: px(f.q), price: px(f.p) });
+        for (const f of fills) h.fill({ side: f.side, quantity: qty(f.q), price: px(f.p) });
         h.limits({
-          maxPosition: px(l.maxPosition),
+          maxPosition: qty(l.maxPosition),
           maxGrossExposure: { hard: money(String(l.gross)) },
           priceCollarBps: l.collar,
           orderRate: { maxOrders: l.rate, windowUs: 10 },
           reduceOnly: l.reduceOnly,
         });
         const before = structuredClone(h.book);
-        const r = h.check({ side: o.side, quantity: px(o.q), ...(o.market ? { orderType: "MARKET" as const } : { price: px(o.p) }) });
+        const r = h.check({ side: o.side, quantity: qty(o.q), ...(o.market ? { orderType: "MARKET" as const } : { price: px(o.p) }) });
         if (r?.ok) return true;
         return JSON.stringify(h.book, bigints) === JSON.stringify(before, bigints);
       },

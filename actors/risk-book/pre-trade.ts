@@ -16,6 +16,11 @@ import {
   type Quantity,
   type RiskLimits,
   type Side,
+  asPrice,
+  asQuantity,
+  ZERO_PRICE,
+  asMoney,
+  addQuantity,
 } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
@@ -62,7 +67,7 @@ const deny = (reason: DenyReason, message: string, limit: LimitValue, value: Lim
 const fmt = formatFixed;
 
 function legQuantity(book: RiskBook, instrument: string, leg: "LONG" | "SHORT"): Quantity {
-  return Math.abs(book.portfolio.positions[`${instrument}|${leg}`]?.quantity ?? 0);
+  return asQuantity(Math.abs(book.portfolio.positions[`${instrument}|${leg}`]?.quantity ?? 0));
 }
 
 interface Exposure {
@@ -84,16 +89,17 @@ function worstExposure(
   const sums = { gross: 0n, netHi: 0n, netLo: 0n, orderGross: 0n, orderHi: 0n, orderLo: 0n };
   for (const i of instruments) {
     const r = reserved.get(i);
-    const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (reservedPrice(book.pending, i) ?? 0));
+    const px = valuationPrice(book, market, i) ?? (i === order.instrument ? orderPrice : (reservedPrice(book.pending, i) ?? ZERO_PRICE));
     const mult = book.instruments[i]?.multiplier ?? 0;
     const net = netQuantity(book.portfolio, i);
-    const one = (buys: Quantity, sells: Quantity, openLong: Quantity, openShort: Quantity) => {
-      const hi = contractValue(px, net + buys, mult);
-      const lo = contractValue(px, net - sells, mult);
+    // Worst-case quantities are sums of quantities in units, branded where they are valued.
+    const one = (buys: number, sells: number, openLong: number, openShort: number) => {
+      const hi = contractValue(px, asQuantity(net + buys), mult);
+      const lo = contractValue(px, asQuantity(net - sells), mult);
       // Hedging legs are held apart, so both count in gross; closing orders are not credited (conservative).
       const gross =
         book.portfolio.mode === "HEDGING"
-          ? contractValue(px, legQuantity(book, i, "LONG") + legQuantity(book, i, "SHORT") + openLong + openShort, mult)
+          ? contractValue(px, asQuantity(legQuantity(book, i, "LONG") + legQuantity(book, i, "SHORT") + openLong + openShort), mult)
           : maxMoney(abs(hi), abs(lo));
       return { hi, lo, gross };
     };
@@ -115,10 +121,10 @@ function worstExposure(
       sums.orderLo = w.lo - base.lo;
     }
   }
-  const net = (hi: Money, lo: Money) => maxMoney(abs(hi), abs(lo));
+  const net = (hi: bigint, lo: bigint) => maxMoney(abs(asMoney(hi)), abs(asMoney(lo)));
   return {
-    before: { gross: sums.gross, net: net(sums.netHi, sums.netLo) },
-    after: { gross: sums.gross + sums.orderGross, net: net(sums.netHi + sums.orderHi, sums.netLo + sums.orderLo) },
+    before: { gross: asMoney(sums.gross), net: net(sums.netHi, sums.netLo) },
+    after: { gross: asMoney(sums.gross + sums.orderGross), net: net(sums.netHi + sums.orderHi, sums.netLo + sums.orderLo) },
   };
 }
 
@@ -141,10 +147,10 @@ function reduces(
 ): { ok: boolean; after: Quantity; net: Quantity } {
   const net = netQuantity(book.portfolio, order.instrument);
   if (order.side === "SELL") {
-    const after = net - (reserved?.sells ?? 0) - order.quantity;
+    const after = asQuantity(net - (reserved?.sells ?? 0) - order.quantity);
     return { ok: net > 0 && after >= 0, after, net };
   }
-  const after = net + (reserved?.buys ?? 0) + order.quantity;
+  const after = asQuantity(net + (reserved?.buys ?? 0) + order.quantity);
   return { ok: net < 0 && after <= 0, after, net };
 }
 

@@ -1,22 +1,23 @@
+import { asMoney } from "../domain/index.ts";
 import fc from "fast-check";
 import t from "tap";
 import { emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
-import { AAPL, BookHarness, money, px } from "./testing.ts";
+import { AAPL, BookHarness, money, px, qty } from "./testing.ts";
 
 t.test("GetRiskLimits answers the book's limits, and SetRiskLimits answers with the limits in force", async (t) => {
   const h = new BookHarness();
-  const set = h.limits({ maxOrderQuantity: px(7), maxGrossExposure: { hard: money("5000") } });
+  const set = h.limits({ maxOrderQuantity: qty(7), maxGrossExposure: { hard: money("5000") } });
   t.equal(set?.ok, true);
-  t.match((set as { result: unknown }).result, { maxOrderQuantity: px(7), maxGrossExposure: { hard: money("5000") } });
+  t.match((set as { result: unknown }).result, { maxOrderQuantity: qty(7), maxGrossExposure: { hard: money("5000") } });
   const got = h.send({ type: "GetRiskLimits" });
   t.same((got as { result: unknown }).result, h.book.limits);
-  const again = h.limits({ maxOrderQuantity: px(7), maxGrossExposure: { hard: money("5000") } });
+  const again = h.limits({ maxOrderQuantity: qty(7), maxGrossExposure: { hard: money("5000") } });
   t.same((again as { result: unknown }).result, h.book.limits, "re-applying the same limits answers them too");
 });
 
 t.test("the equity curve samples on marks and fills at most once per interval, and GetEquityCurve returns a range", async (t) => {
   const h = new BookHarness();
-  h.fill({ side: "BUY", quantity: px(10), price: px(100) });
+  h.fill({ side: "BUY", quantity: qty(10), price: px(100) });
   for (let i = 0; i < 100; i++) {
     h.nowUs += 1_000_000; // one mark a second: a sample every 30
     h.mark(AAPL, px(100 + (i % 7)));
@@ -43,7 +44,7 @@ t.test("the equity ring keeps the last `capacity` points in time order", async (
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 60 }), (capacity, n) => {
         const c = emptyEquityCurve({ everyUs: 10, capacity });
-        for (let i = 1; i <= n; i++) if (sampleDue(c, i * 10)) sampleEquity(c, i * 10, BigInt(i));
+        for (let i = 1; i <= n; i++) if (sampleDue(c, i * 10)) sampleEquity(c, i * 10, asMoney(BigInt(i)));
         const got = equityPoints(c, 0, Number.MAX_SAFE_INTEGER, 1000);
         const want = Array.from({ length: Math.min(n, capacity) }, (_, k) => n - Math.min(n, capacity) + k + 1);
         return JSON.stringify(got.map((p) => p.tsUs / 10)) === JSON.stringify(want) && got.every((p) => p.equity === BigInt(p.tsUs / 10));

@@ -1,4 +1,4 @@
-import type { AlertLevel, Money, Price, Quantity } from "../domain/index.ts";
+import { type AlertLevel, type Money, type Price, type Quantity, asMoney, subtractMoney } from "../domain/index.ts";
 import { levelOf, measuredLimits } from "./alerts.ts";
 import { warnLevel } from "./limits.ts";
 import {
@@ -77,7 +77,7 @@ export function riskReport(book: RiskBook, marks: MarkTable, returns: ReturnWind
       mark,
       marketValue,
       cost: pos.cost,
-      unrealisedPnl: marketValue - pos.cost,
+      unrealisedPnl: subtractMoney(marketValue, pos.cost),
       realisedPnl: pos.realisedPnl,
       fees: pos.fees,
     };
@@ -98,7 +98,7 @@ export function riskReport(book: RiskBook, marks: MarkTable, returns: ReturnWind
       level: levelOf(value, lim, book.limits.warnPct),
     });
   }
-  const byInstrument: Record<string, bigint> = {};
+  const byInstrument: Record<string, Money> = {};
   for (const [i, line] of Object.entries(expo.byInstrument)) byInstrument[i] = line.net;
   return {
     book: book.book,
@@ -112,10 +112,10 @@ export function riskReport(book: RiskBook, marks: MarkTable, returns: ReturnWind
       realised: p.realisedPnl,
       unrealised: t.unrealisedPnl,
       fees: p.fees,
-      net: p.realisedPnl + t.unrealisedPnl - p.fees,
-      daily: t.equity - book.dayStartEquity,
+      net: asMoney(p.realisedPnl + t.unrealisedPnl - p.fees),
+      daily: subtractMoney(t.equity, book.dayStartEquity),
       highWaterMark: hwm,
-      drawdown: hwm - t.equity,
+      drawdown: subtractMoney(hwm, t.equity),
     },
     exposure: expo,
     limits,

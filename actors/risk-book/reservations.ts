@@ -4,15 +4,16 @@
  * changes an open order only through `setPending`, which updates them. They are derived, never journaled; a pending
  * record seen for the first time (a replayed or restored book, a test's) is summed once.
  */
-import type { Price, Quantity } from "../domain/index.ts";
+import type { Price } from "../domain/index.ts";
 import type { PendingOrder } from "./state.ts";
 
-/** Pending quantity of one instrument by direction (buys, sells, and those that open a hedging leg). */
+/** Pending quantity of one instrument by direction (buys, sells, and those that open a hedging leg), in plain
+ * quantity units: sums of quantities, branded where the pre-trade check values them. */
 export interface Reserved {
-  buys: Quantity;
-  sells: Quantity;
-  openLong: Quantity;
-  openShort: Quantity;
+  buys: number;
+  sells: number;
+  openLong: number;
+  openShort: number;
   /** open orders counted here: the entry goes when the last one does */
   orders: number;
 }

@@ -26,6 +26,7 @@ import {
   type RiskLimitsInput,
   type Side,
   instrumentSpec,
+  asMoney,
 } from "../domain/index.ts";
 import { parseRiskLimits } from "./limits.ts";
 import { emptyPortfolio, type Portfolio } from "./portfolio.ts";
@@ -49,10 +50,10 @@ export const defaultBookConfig = (book: string, over: Partial<BookConfig> = {}):
   book,
   positionMode: "NETTING",
   markSource: "MID",
-  initialCash: 0n,
+  initialCash: asMoney(0n),
   instruments: [],
   limits: {},
-  hwmStep: 0n,
+  hwmStep: asMoney(0n),
   fillMemory: 1024,
   ...over,
 });

@@ -1,6 +1,17 @@
 /** Test fixtures for the risk book (not exported from index.ts). */
 import { createActor } from "xstate";
-import { type FillFields, fromNumber, type InstrumentSpec, parseMoney, type RiskLimitsInput, SCALE } from "../domain/index.ts";
+import {
+  type FillFields,
+  fromNumber,
+  priceOf,
+  quantityOf,
+  type InstrumentSpec,
+  parseMoney,
+  type RiskLimitsInput,
+  SCALE,
+  asMoney,
+  type Money,
+} from "../domain/index.ts";
 import type { BookReply } from "./decide.ts";
 import { riskBookMachine } from "./machine.ts";
 import type { OrderToCheck } from "./pre-trade.ts";
@@ -10,8 +21,9 @@ import type { VarConfig } from "./var.ts";
 export const AAPL = "AAPL.XNAS";
 export const MSFT = "MSFT.XNAS";
 export const ES = "ES.XCME";
-export const px = fromNumber;
-export const money = (s: string): bigint => parseMoney(s);
+export const px = priceOf;
+export const qty = quantityOf;
+export const money = (s: string): Money => parseMoney(s);
 
 export const specs: InstrumentSpec[] = [
   { instrument: AAPL, multiplier: SCALE, sector: "TECH", assetClass: "EQUITY" },
@@ -26,7 +38,7 @@ let fillSeq = 0;
 export const fill = (over: Partial<FillFields> & Pick<FillFields, "side" | "quantity" | "price">): FillFields => ({
   fillId: `f${++fillSeq}`,
   instrument: AAPL,
-  fee: 0n,
+  fee: asMoney(0n),
   tsEvent: 0,
   tsInit: 0,
   ...over,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { AAPL, BookHarness, ES, MSFT, px, testConfig } from "./testing.ts";
+import { AAPL, BookHarness, ES, MSFT, px, testConfig, qty } from "./testing.ts";
 import { totals } from "./portfolio.ts";
 import { emptyValuation, valuate } from "./valuation.ts";
 
@@ -25,7 +25,7 @@ t.test("incremental marking gives the same totals as a full revaluation", async 
           const v = emptyValuation();
           for (const s of steps) {
             const instrument = instruments[s.i]!;
-            if (s.fill) h.fill({ instrument, side: s.buy ? "BUY" : "SELL", quantity: px(s.q), price: px(s.p) });
+            if (s.fill) h.fill({ instrument, side: s.buy ? "BUY" : "SELL", quantity: qty(s.q), price: px(s.p) });
             else h.send({ type: "MarkPrice", instrument, bid: px(s.p), ask: px(s.p) + 2 });
             const { book, marks } = h.actor.getSnapshot().context;
             const incremental = valuate(v, book, marks, s.fill ? undefined : instrument);

@@ -3,7 +3,7 @@
  * book totals adjusted, instead of a pass over every position. The cache is rebuilt whenever the book object
  * changes (fills, limits, anything journaled). It is mutated in place: like the marks it is not journaled state.
  */
-import type { Money } from "../domain/index.ts";
+import { asMoney, type Money } from "../domain/index.ts";
 import { absMoney, contractValue, type MarkTable, positionMark, type Totals } from "./portfolio.ts";
 import type { RiskBook } from "./state.ts";
 
@@ -13,18 +13,19 @@ export interface Valuation {
   values: Map<string, Money>;
   /** position keys per instrument */
   keys: Map<string, string[]>;
-  value: Money;
-  cost: Money;
-  gross: Money;
+  /** running sums of money units, adjusted per mark in place; branded as Money when totals are reported */
+  value: bigint;
+  cost: bigint;
+  gross: bigint;
 }
 
 export const emptyValuation = (): Valuation => ({ book: null, values: new Map(), keys: new Map(), value: 0n, cost: 0n, gross: 0n });
 
 const totalsOf = (v: Valuation, book: RiskBook): Totals => ({
-  equity: book.portfolio.cash + v.value,
-  unrealisedPnl: v.value - v.cost,
-  grossExposure: v.gross,
-  netExposure: v.value,
+  equity: asMoney(book.portfolio.cash + v.value),
+  unrealisedPnl: asMoney(v.value - v.cost),
+  grossExposure: asMoney(v.gross),
+  netExposure: asMoney(v.value),
 });
 
 function rebuild(v: Valuation, book: RiskBook, marks: MarkTable): void {

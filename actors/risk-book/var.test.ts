@@ -1,5 +1,5 @@
 import t from "tap";
-import { SCALE } from "../domain/index.ts";
+import { SCALE, asPrice } from "../domain/index.ts";
 import { AAPL, MSFT, money } from "./testing.ts";
 import { emptyReturnWindow, sampleReturns, valueAtRisk } from "./var.ts";
 
@@ -8,7 +8,7 @@ t.test("historical VaR is the negated tail quantile of today's exposure times pa
   // Prices 100, then returns −5 %, +1 %, ... sampled every 100 µs.
   const path = [100, 95, 95.95, 96.9095, 92.064025, 92.98466525];
   path.forEach((p, k) => {
-    sampleReturns(w, { [AAPL]: { last: Math.round(p * SCALE) } }, "LAST", k * 100);
+    sampleReturns(w, { [AAPL]: { last: asPrice(Math.round(p * SCALE)) } }, "LAST", k * 100);
   });
   t.equal(w.samples.length, 5);
   const v = valueAtRisk(w, { [AAPL]: money("1000") });
@@ -20,7 +20,7 @@ t.test("historical VaR is the negated tail quantile of today's exposure times pa
 
 t.test("samples are taken at most once per interval and the window is bounded", async (t) => {
   const w = emptyReturnWindow({ confidence: 0.99, window: 3, sampleUs: 1_000 });
-  for (let k = 0; k < 50; k++) sampleReturns(w, { [MSFT]: { last: (100 + (k % 7)) * SCALE } }, "LAST", k * 250);
+  for (let k = 0; k < 50; k++) sampleReturns(w, { [MSFT]: { last: asPrice((100 + (k % 7)) * SCALE) } }, "LAST", k * 250);
   t.equal(w.samples.length, 3, "window of 3");
   t.equal(w.lastSampleUs, 12_000);
 });

@@ -11,7 +11,7 @@ export const strategyConfig = z.object({
   strategyId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_:-]{0,39}$/, "1-40 of A-Z a-z 0-9 _ : - (no dots)"),
   /** the risk book that checks this strategy's orders */
   book: z.string().min(1).max(64),
-  instruments: z.array(z.object({ id: schema.instrumentId, tickSize: schema.positiveUnits, lotSize: schema.positiveUnits })).min(1),
+  instruments: z.array(z.object({ id: schema.instrumentId, tickSize: schema.positivePrice, lotSize: schema.positiveQuantity })).min(1),
   channels: z.array(z.enum(strategyChannels)).min(1),
   /** only bars of this type reach the strategy, e.g. "1m" */
   barType: z.string().optional(),
@@ -19,7 +19,7 @@ export const strategyConfig = z.object({
   timerIntervalMs: z.number().int().positive().optional(),
   parameters: z.record(z.string(), z.unknown()).default({}),
   /** positions held when the actor starts (from the risk book), signed 1e-8 units */
-  initialPositions: z.record(z.string(), schema.units).default({}),
+  initialPositions: z.record(z.string(), schema.quantity).default({}),
   /** start trading at once (a supervisor restart): the time of the start, as StartStrategy's nowUs would be */
   startAtUs: schema.micros.optional(),
 });

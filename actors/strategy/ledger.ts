@@ -2,7 +2,17 @@
  * What a strategy knows about its own trading: signed positions and the orders it has not seen finish. Updated
  * when the strategy sends an order (so an in-flight order counts at once) and from its order events.
  */
-import { type OrderType, type Price, type Quantity, type Side, type StrategyOrderEvent, sideSign } from "../domain/index.ts";
+import {
+  type OrderType,
+  type Price,
+  type Quantity,
+  type Side,
+  type StrategyOrderEvent,
+  sideSign,
+  asQuantity,
+  subtractQuantity,
+  ZERO_QUANTITY,
+} from "../domain/index.ts";
 import { type OpenOrderView, OrderStatus } from "./strategy.ts";
 
 interface OpenOrder {
@@ -32,7 +42,7 @@ export class StrategyLedger {
   }
 
   position(instrument: string): Quantity {
-    return this.positions.get(instrument) ?? 0;
+    return this.positions.get(instrument) ?? ZERO_QUANTITY;
   }
 
   openOrders(instrument: string): readonly OpenOrderView[] {
@@ -77,12 +87,12 @@ export class StrategyLedger {
       case "OrderFilled": {
         const instrument = o?.instrument ?? e.instrument;
         const side = o?.side ?? e.side;
-        const qty = e.lastQty ?? 0;
+        const qty = e.lastQty ?? ZERO_QUANTITY;
         if (instrument === undefined || side === undefined) return false;
-        this.positions.set(instrument, this.position(instrument) + sideSign(side) * qty);
+        this.positions.set(instrument, asQuantity(this.position(instrument) + sideSign(side) * qty));
         if (e.fee !== undefined) this.feesPaid += BigInt(e.fee);
         if (o) {
-          o.leavesQty = e.leavesQty ?? o.leavesQty - qty;
+          o.leavesQty = e.leavesQty ?? subtractQuantity(o.leavesQty, qty);
           if (o.status === OrderStatus.PendingNew) o.status = OrderStatus.Working;
           if (o.leavesQty <= 0) this.remove(o);
         }

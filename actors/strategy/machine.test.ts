@@ -1,7 +1,7 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import { z } from "zod";
-import { type Bar, fromNumber, SubmitOrder } from "../domain/index.ts";
+import { type Bar, fromNumber, SubmitOrder, priceOf, quantityOf, asPrice, asQuantity } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import { submitOrderFromMessage } from "./order-intents.ts";
 import type { Strategy, StrategyDefinition } from "./strategy.ts";
@@ -9,13 +9,13 @@ import { strategyMachine } from "./machine.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 const INSTRUMENT = "AAPL.XNAS";
-const LOT = fromNumber(1);
+const LOT = quantityOf(1);
 
 /** A strategy that wants `target` after `warmupBars` bars, and throws on a bar closing at `throwOnClose`. */
 const probeParams = z
   .object({
     warmupBars: z.number().int().min(1).default(2),
-    target: z.number().int().default(fromNumber(10)),
+    target: z.number().int().default(fromNumber(10)).brand<"Quantity">(),
     throwOnClose: z.number().int().optional(),
     ticks: z.number().int().default(0),
   })
@@ -42,7 +42,7 @@ const probe: StrategyDefinition<ProbeParams> = {
             instrument: INSTRUMENT,
             side: "BUY",
             type: "LIMIT",
-            price: fromNumber(1),
+            price: priceOf(1),
             quantity: LOT,
             timeInForce: "DAY",
             tag: `timer@${ctx.nowUs}`,
@@ -56,7 +56,7 @@ const probe: StrategyDefinition<ProbeParams> = {
 const config = (over: Record<string, unknown> = {}) => ({
   strategyId: "probe-1",
   book: "main",
-  instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: LOT }],
+  instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: LOT }],
   channels: ["bar" as const],
   ...over,
 });
@@ -70,12 +70,12 @@ const bar = (close = 100): Bar & { type: "Bar"; nowUs: number } => {
     instrument: INSTRUMENT,
     barType: "1m",
     tsOpen: clock - 60_000_000,
-    open: px,
-    high: px,
-    low: px,
-    close: px,
-    volume: fromNumber(1000),
-    vwap: px,
+    open: asPrice(px),
+    high: asPrice(px),
+    low: asPrice(px),
+    close: asPrice(px),
+    volume: quantityOf(1000),
+    vwap: asPrice(px),
     trades: 10,
     tsEvent: clock,
     tsInit: clock,
@@ -163,9 +163,9 @@ t.test("an order in flight is not sent again when the strategy repeats its targe
   a.actor.send({
     type: "OrderFilled",
     clientOrderId: id,
-    lastQty: fromNumber(4),
-    lastPx: fromNumber(100),
-    leavesQty: fromNumber(6),
+    lastQty: quantityOf(4),
+    lastPx: priceOf(100),
+    leavesQty: quantityOf(6),
     fee: 100,
     tsEvent: clock,
     tsInit: clock,
@@ -266,7 +266,7 @@ t.test("a strategy that throws fails its actor while another strategy actor keep
 t.test("a malformed intent is a strategy bug and fails the actor, naming the field", async (t) => {
   const a = start(probe, {
     parameters: { target: fromNumber(2) },
-    instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(5) }],
+    instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(5) }],
   });
   a.actor.send(cmd("StartStrategy"));
   a.actor.send(bar());
@@ -282,8 +282,8 @@ t.test("fills of other strategies' orders are ignored", async (t) => {
     clientOrderId: "other.x.1",
     instrument: INSTRUMENT,
     side: "BUY",
-    lastQty: LOT,
-    lastPx: fromNumber(1),
+    lastQty: asQuantity(LOT),
+    lastPx: priceOf(1),
     tsEvent: 1,
     tsInit: 1,
     nowUs: clock,
@@ -293,8 +293,8 @@ t.test("fills of other strategies' orders are ignored", async (t) => {
     clientOrderId: "probe-1.old.7",
     instrument: INSTRUMENT,
     side: "SELL",
-    lastQty: LOT,
-    lastPx: fromNumber(1),
+    lastQty: asQuantity(LOT),
+    lastPx: priceOf(1),
     tsEvent: 1,
     tsInit: 1,
     nowUs: clock,

@@ -1,18 +1,21 @@
 import fc from "fast-check";
 import t from "tap";
-import type { Side } from "../domain/index.ts";
+import { asQuantity, type Quantity, type Side } from "../domain/index.ts";
 import { type OpenOrderView, OrderStatus } from "./strategy.ts";
 import { type OrderAction, targetToOrders } from "./target-to-orders.ts";
 
-const LOT = 100;
+const LOT = asQuantity(100);
+/** The function under test with positions in plain units (the properties draw plain integers). */
+const toOrders = (current: number, target: number, open: readonly OpenOrderView[], lot: Quantity = LOT): OrderAction[] =>
+  targetToOrders(asQuantity(current), asQuantity(target), open, lot);
 
 const order = (id: string, side: Side, leavesQty: number, status: OrderStatus = OrderStatus.Working): OpenOrderView => ({
   clientOrderId: id,
   instrument: "X.V",
   side,
   type: "MARKET",
-  quantity: leavesQty,
-  leavesQty,
+  quantity: asQuantity(leavesQty),
+  leavesQty: asQuantity(leavesQty),
   price: undefined,
   status,
   submittedUs: 0,
@@ -42,32 +45,32 @@ const openOrders = fc
   .map((xs) => xs.map((x, i) => order(`o${i}`, x.side, x.lots * LOT, x.status)));
 
 t.test("sends the whole difference when nothing is in flight", async (t) => {
-  t.same(targetToOrders(0, 500, [], LOT), [{ kind: "submit", side: "BUY", quantity: 500 }]);
-  t.same(targetToOrders(300, -200, [], LOT), [{ kind: "submit", side: "SELL", quantity: 500 }]);
-  t.same(targetToOrders(300, 300, [], LOT), []);
+  t.same(toOrders(0, 500, [], LOT), [{ kind: "submit", side: "BUY", quantity: 500 }]);
+  t.same(toOrders(300, -200, [], LOT), [{ kind: "submit", side: "SELL", quantity: 500 }]);
+  t.same(toOrders(300, 300, [], LOT), []);
 });
 
 t.test("counts working orders towards the target and sends only the rest", async (t) => {
-  t.same(targetToOrders(0, 500, [order("a", "BUY", 200, OrderStatus.PendingNew)], LOT), [{ kind: "submit", side: "BUY", quantity: 300 }]);
-  t.same(targetToOrders(0, 500, [order("a", "BUY", 500, OrderStatus.PendingNew)], LOT), []);
+  t.same(toOrders(0, 500, [order("a", "BUY", 200, OrderStatus.PendingNew)], LOT), [{ kind: "submit", side: "BUY", quantity: 300 }]);
+  t.same(toOrders(0, 500, [order("a", "BUY", 500, OrderStatus.PendingNew)], LOT), []);
 });
 
 t.test("sends nothing new while a cancel is unconfirmed", async (t) => {
-  t.same(targetToOrders(0, 500, [order("a", "SELL", 200, OrderStatus.PendingCancel)], LOT), []);
+  t.same(toOrders(0, 500, [order("a", "SELL", 200, OrderStatus.PendingCancel)], LOT), []);
 });
 
 t.test("cancels orders pointing the wrong way before sending anything", async (t) => {
-  t.same(targetToOrders(0, 500, [order("a", "SELL", 200)], LOT), [{ kind: "cancel", clientOrderId: "a" }]);
-  t.same(targetToOrders(0, 100, [order("a", "BUY", 300)], LOT), [{ kind: "cancel", clientOrderId: "a" }], "overshooting orders go too");
+  t.same(toOrders(0, 500, [order("a", "SELL", 200)], LOT), [{ kind: "cancel", clientOrderId: "a" }]);
+  t.same(toOrders(0, 100, [order("a", "BUY", 300)], LOT), [{ kind: "cancel", clientOrderId: "a" }], "overshooting orders go too");
 });
 
 t.test("never double-sends: a second call on the updated state sends nothing", async () => {
   fc.assert(
     fc.property(lots, lots, openOrders, (current, target, open) => {
       const n = { next: 0 };
-      const first = targetToOrders(current, target, open, LOT);
+      const first = toOrders(current, target, open, LOT);
       const after = apply(open, first, n);
-      return targetToOrders(current, target, after, LOT).length === 0;
+      return toOrders(current, target, after, LOT).length === 0;
     }),
   );
 });
@@ -75,7 +78,7 @@ t.test("never double-sends: a second call on the updated state sends nothing", a
 t.test("never overshoots: if every live order filled, the position would not pass the target", async () => {
   fc.assert(
     fc.property(lots, lots, openOrders, (current, target, open) => {
-      const first = targetToOrders(current, target, open, LOT);
+      const first = toOrders(current, target, open, LOT);
       if (!first.some((a) => a.kind === "submit")) return true;
       const after = apply(open, first, { next: 0 });
       const live = after.filter((o) => o.status !== OrderStatus.PendingCancel);
@@ -92,7 +95,7 @@ t.test("reaches the target once cancels settle and orders fill", async () => {
       let open = open0.filter((o) => o.status !== OrderStatus.PendingCancel);
       const n = { next: 0 };
       for (let step = 0; step < 5; step++) {
-        open = apply(open, targetToOrders(current, target, open, LOT), n);
+        open = apply(open, toOrders(current, target, open, LOT), n);
         // the venue: cancels are confirmed, everything else fills completely
         for (const o of open) if (o.status !== OrderStatus.PendingCancel) current += signed(o);
         open = [];
@@ -103,6 +106,6 @@ t.test("reaches the target once cancels settle and orders fill", async () => {
 });
 
 t.test("sends nothing smaller than a lot", async (t) => {
-  t.same(targetToOrders(0, 150, [], LOT), [{ kind: "submit", side: "BUY", quantity: 100 }]);
-  t.same(targetToOrders(0, 50, [], LOT), []);
+  t.same(toOrders(0, 150, [], LOT), [{ kind: "submit", side: "BUY", quantity: 100 }]);
+  t.same(toOrders(0, 50, [], LOT), []);
 });

@@ -4,7 +4,7 @@
  * unconfirmed (the order may still fill), and orders pointing the wrong way are canceled before anything new goes
  * out. So if every open order filled, the position would land on the target, never beyond it.
  */
-import type { Quantity, Side } from "../domain/index.ts";
+import { asQuantity, type Quantity, type Side } from "../domain/index.ts";
 import { type OpenOrderView, OrderStatus } from "./strategy.ts";
 
 export type OrderAction = { kind: "submit"; side: Side; quantity: Quantity } | { kind: "cancel"; clientOrderId: string };
@@ -15,7 +15,7 @@ export function targetToOrders(
   current: Quantity,
   target: Quantity,
   openOrders: readonly OpenOrderView[],
-  lotSize: Quantity = 1,
+  lotSize: Quantity = asQuantity(1),
 ): OrderAction[] {
   const actions: OrderAction[] = [];
   for (const o of openOrders) if (o.status === OrderStatus.PendingCancel) return actions;
@@ -33,7 +33,7 @@ export function targetToOrders(
     return actions;
   }
   const remaining = Math.abs(delta - outstanding);
-  const quantity = Math.floor(remaining / lotSize) * lotSize;
+  const quantity = asQuantity(Math.floor(remaining / lotSize) * lotSize);
   if (quantity > 0) actions.push({ kind: "submit", side: delta > 0 ? "BUY" : "SELL", quantity });
   return actions;
 }

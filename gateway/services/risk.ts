@@ -3,7 +3,7 @@ import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
-import { actorId, arr, dec, instrument, int, obj, optionalDecimal, optionalMoney, reason, str } from "../validation.ts";
+import { actorId, arr, dec, instrument, int, obj, optionalMoney, optionalQuantity, reason, str } from "../validation.ts";
 import type { Services } from "./context.ts";
 
 /**
@@ -35,16 +35,16 @@ const level = z
     return l.warn === undefined ? { hard: l.hard } : { hard: l.hard, warn: l.warn };
   });
 
-const instrumentLimits = z.object({ maxOrderQuantity: optionalDecimal, maxOrderNotional: optionalMoney, maxPosition: optionalDecimal });
+const instrumentLimits = z.object({ maxOrderQuantity: optionalQuantity, maxOrderNotional: optionalMoney, maxPosition: optionalQuantity });
 
 const defined = <T extends Record<string, unknown>>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 const limitsRequest = z
   .object({
-    maxOrderQuantity: optionalDecimal,
+    maxOrderQuantity: optionalQuantity,
     maxOrderNotional: optionalMoney,
-    maxPosition: optionalDecimal,
+    maxPosition: optionalQuantity,
     instruments: z.record(z.string(), instrumentLimits),
     maxGrossExposure: level,
     maxNetExposure: level,

@@ -11,13 +11,14 @@ import { SlowClientPolicy, StreamSink } from "../stream-sink.ts";
 import {
   actorId,
   dec,
-  decimal,
+  quantityDecimal,
   fieldError,
   instrument,
   int,
   limitOf,
   obj,
-  optionalDecimal,
+  optionalPrice,
+  optionalQuantity,
   protoEnum,
   str,
   withPrefix,
@@ -52,9 +53,9 @@ const submitRequest = z.object({
   instrument,
   side: protoEnum("SIDE_", sides),
   orderType: protoEnum("ORDER_TYPE_", orderTypes),
-  quantity: decimal,
-  price: optionalDecimal,
-  stopPrice: optionalDecimal,
+  quantity: quantityDecimal,
+  price: optionalPrice,
+  stopPrice: optionalPrice,
   timeInForce: protoEnum("TIME_IN_FORCE_", timesInForce),
   expireAtUs: z.number().int().min(0, "must not be negative"),
   postOnly: z.boolean(),
@@ -158,7 +159,7 @@ export function tradingRpcs(s: Services): ServiceRpcs {
     ReplaceOrder: unary({
       role: Role.Trader,
       request: z
-        .object({ clientOrderId: actorId, quantity: optionalDecimal, price: optionalDecimal, stopPrice: optionalDecimal })
+        .object({ clientOrderId: actorId, quantity: optionalQuantity, price: optionalPrice, stopPrice: optionalPrice })
         .refine((r) => r.quantity !== undefined || r.price !== undefined || r.stopPrice !== undefined, {
           message: "set at least one of quantity, price, stop_price",
           path: ["quantity"],

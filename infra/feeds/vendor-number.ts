@@ -1,4 +1,4 @@
-import { DECIMALS, parseFixed } from "../../actors/domain/index.ts";
+import { asPrice, asQuantity, DECIMALS, type Price, parseFixed, type Quantity } from "../../actors/domain/index.ts";
 
 /**
  * A vendor's decimal (a JSON number or a numeric string) as fixed-point units. JSON numbers are re-printed with
@@ -14,6 +14,11 @@ export function vendorFixed(value: unknown, field: string): number {
   if (/e/i.test(text)) text = Math.abs(value) < 1 ? value.toFixed(DECIMALS) : BigInt(Math.round(value)).toString();
   return parseFixed(text, field);
 }
+
+/** A vendor's price (see vendorFixed). */
+export const vendorPrice = (value: unknown, field: string): Price => asPrice(vendorFixed(value, field));
+/** A vendor's size or volume (see vendorFixed). */
+export const vendorQuantity = (value: unknown, field: string): Quantity => asQuantity(vendorFixed(value, field));
 
 /** A vendor integer (ids, counts, timestamps); throws naming the field otherwise. */
 export function vendorInt(value: unknown, field: string): number {

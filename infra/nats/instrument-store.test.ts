@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { parseFixed } from "../../actors/domain/index.ts";
+import { parseFixed, asPrice, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
 import { demoUniverse, type InstrumentDefinition, InstrumentDefinitionError } from "../../actors/instrument/index.ts";
 import { eventually, startTestServers, type Teardown } from "../../test/testing.ts";
 import {
@@ -29,8 +29,8 @@ const future: InstrumentDefinition = {
   venue: "XCME",
   assetClass: "FUTURE",
   currency: "USD",
-  priceIncrement: parseFixed("0.25"),
-  lotSize: parseFixed("1"),
+  priceIncrement: parsePrice("0.25"),
+  lotSize: parseQuantity("1"),
   multiplier: parseFixed("50"),
   tradingHours: {
     weekdays: [1, 2, 3, 4, 5],
@@ -46,8 +46,8 @@ const fine: InstrumentDefinition = {
   id: "BRK.B.XNYS",
   symbol: "BRK.B",
   venue: "XNYS",
-  priceIncrement: 1, // 0.00000001: the smallest unit
-  lotSize: parseFixed("0.3"), // no binary float holds 0.3
+  priceIncrement: asPrice(1), // 0.00000001: the smallest unit
+  lotSize: parseQuantity("0.3"), // no binary float holds 0.3
 };
 
 t.test("instrument ids become one KV token and come back unchanged", async (t) => {
@@ -84,7 +84,7 @@ t.test("definitions round-trip through KV to the last unit, stored with decimals
 
 t.test("one bad definition refuses the whole set, naming the instrument and the field, and nothing is written", async (t) => {
   const kv = await bucketFor(t);
-  const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: 0 };
+  const bad = { ...future, id: "NQ.Z26.XCME", symbol: "NQ.Z26", priceIncrement: asPrice(0) };
   const err = await putDefinitions(kv, [fine, bad]).catch((e: Error) => e);
   t.type(err, InstrumentDefinitionError);
   t.match(errorMessage(err), /instrument NQ\.Z26\.XCME\.priceIncrement: priceIncrement must be positive/);
@@ -114,7 +114,7 @@ t.test("a file with one bad definition loads nothing, and the error names the fi
 t.test("seeding only absent ids keeps what an operator changed", async (t) => {
   const kv = await bucketFor(t);
   const [a, b] = demoUniverse(2);
-  await putDefinitions(kv, [{ ...a!, priceIncrement: parseFixed("0.05") }]);
+  await putDefinitions(kv, [{ ...a!, priceIncrement: asPrice(parseFixed("0.05")) }]);
   const report = await putDefinitions(kv, [a!, b!], { onlyAbsent: true });
   t.same(report, { written: ["SIM002.SIMX"], kept: ["SIM001.SIMX"] });
   t.equal((await getDefinition(kv, "SIM001.SIMX"))?.priceIncrement, parseFixed("0.05"));
@@ -163,7 +163,7 @@ t.test("a watched catalogue sees a definition added, changed and deleted, in the
   await eventually("the added definition", () => catalogue.get("ES.Z26.XCME"));
   t.same(catalogue.get("ES.Z26.XCME"), future);
 
-  await putDefinitions(kv, [{ ...future, priceIncrement: parseFixed("0.5") }]);
+  await putDefinitions(kv, [{ ...future, priceIncrement: asPrice(parseFixed("0.5")) }]);
   await eventually("the changed definition", () => (catalogue.get("ES.Z26.XCME")?.priceIncrement === parseFixed("0.5") ? true : undefined));
 
   await kv.put(instrumentKey("BRK.B.XNYS"), "{not json");

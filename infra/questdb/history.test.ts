@@ -1,6 +1,6 @@
 import type { Msg } from "@nats-io/transport-node";
 import t from "tap";
-import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
+import { type Bar, type OrderEvent, type Quote, type Trade, asPrice, asQuantity } from "../../actors/domain/index.ts";
 import { evolve, type OrderState } from "../../actors/order/index.ts";
 import type { ReplayClock } from "../../actors/feed/replay/index.ts";
 import type { TestInfra } from "../local/index.ts";
@@ -30,10 +30,10 @@ const inst = "BRK.B.XNYS";
 
 const quotes: Quote[] = Array.from({ length: 30 }, (_, i) => ({
   instrument: inst,
-  bid: i === 29 ? Number.MAX_SAFE_INTEGER - 1 : 41_000_000_000 + i,
-  bidSize: 100_000_000 + i,
-  ask: i === 29 ? Number.MAX_SAFE_INTEGER : 41_000_000_500 + i,
-  askSize: 1 + i,
+  bid: asPrice(i === 29 ? Number.MAX_SAFE_INTEGER - 1 : 41_000_000_000 + i),
+  bidSize: asQuantity(100_000_000 + i),
+  ask: asPrice(i === 29 ? Number.MAX_SAFE_INTEGER : 41_000_000_500 + i),
+  askSize: asQuantity(1 + i),
   // two quotes share a timestamp: the sequence orders them
   seq: i,
   tsEvent: T0 + Math.floor(i / 2) * 1_000_000,
@@ -41,8 +41,8 @@ const quotes: Quote[] = Array.from({ length: 30 }, (_, i) => ({
 }));
 const trades: Trade[] = Array.from({ length: 10 }, (_, i) => ({
   instrument: inst,
-  price: 41_000_000_250 + i,
-  size: 3_00000000 + i,
+  price: asPrice(41_000_000_250 + i),
+  size: asQuantity(3_00000000 + i),
   aggressor: i % 2 ? "SELL" : "BUY",
   tradeId: `X-${i}`,
   seq: i,
@@ -53,12 +53,12 @@ const bars: Bar[] = Array.from({ length: 5 }, (_, i) => ({
   instrument: inst,
   barType: "1m",
   tsOpen: T0 + i * 60_000_000,
-  open: 410_00000000 + i,
-  high: 411_00000000 + i,
-  low: 409_00000000 + i,
-  close: 410_50000000 + i,
-  volume: 12_34567890 + i,
-  vwap: 410_12345678 + i,
+  open: asPrice(410_00000000 + i),
+  high: asPrice(411_00000000 + i),
+  low: asPrice(409_00000000 + i),
+  close: asPrice(410_50000000 + i),
+  volume: asQuantity(12_34567890 + i),
+  vwap: asPrice(410_12345678 + i),
   trades: 3 + i,
   tsEvent: T0 + (i + 1) * 60_000_000,
   tsInit: T0 + (i + 1) * 60_000_000 + 5,
@@ -73,8 +73,8 @@ const orderEvents: OrderEvent[] = [
     instrument: inst,
     side: "SELL",
     orderType: "LIMIT",
-    quantity: 3_00000000,
-    price: 410_25000000,
+    quantity: asQuantity(3_00000000),
+    price: asPrice(410_25000000),
     timeInForce: "GTC",
     postOnly: false,
     reduceOnly: false,
@@ -92,13 +92,13 @@ const orderEvents: OrderEvent[] = [
     venueOrderId: "V-9",
     execId: "E-1",
     side: "SELL",
-    lastQty: 3_00000000,
-    lastPx: 410_50000000,
+    lastQty: asQuantity(3_00000000),
+    lastPx: asPrice(410_50000000),
     fee: 0,
     liquidity: "TAKER",
-    cumQty: 3_00000000,
-    leavesQty: 0,
-    avgPx: 410_50000000,
+    cumQty: asQuantity(3_00000000),
+    leavesQty: asQuantity(0),
+    avgPx: asPrice(410_50000000),
     venueSeq: 1,
     tsEvent: T0 + 20,
     tsInit: T0 + 21,
@@ -115,8 +115,8 @@ const racedEvents: OrderEvent[] = [
     instrument: inst,
     side: "BUY",
     orderType: "LIMIT",
-    quantity: 2_00000000,
-    price: 410_00000000,
+    quantity: asQuantity(2_00000000),
+    price: asPrice(410_00000000),
     timeInForce: "GTC",
     postOnly: false,
     reduceOnly: false,
@@ -135,13 +135,13 @@ const racedEvents: OrderEvent[] = [
     venueOrderId: "V-10",
     execId: "E-10",
     side: "BUY",
-    lastQty: 2_00000000,
-    lastPx: 410_00000000,
+    lastQty: asQuantity(2_00000000),
+    lastPx: asPrice(410_00000000),
     fee: 0,
     liquidity: "MAKER",
-    cumQty: 2_00000000,
-    leavesQty: 0,
-    avgPx: 410_00000000,
+    cumQty: asQuantity(2_00000000),
+    leavesQty: asQuantity(0),
+    avgPx: asPrice(410_00000000),
     venueSeq: 2,
     tsEvent: T0 + 400,
     tsInit: T0 + 510,
@@ -157,7 +157,7 @@ t.before(async () => {
   for (const x of trades) sender.row(tradeRow(x));
   for (const b of bars) sender.row(barRow(b));
   // another instrument's rows must never leak into BRK.B's answers
-  sender.row(quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: 1 }));
+  sender.row(quoteRow({ ...quotes[3]!, instrument: "BRK.A.XNYS", bid: asPrice(1) }));
   let state: OrderState | null = null;
   for (const [i, e] of orderEvents.entries()) {
     state = evolve(state, e);

@@ -1,4 +1,4 @@
-import { type Bar, parseFixed, type Quote, type Trade } from "../../actors/domain/index.ts";
+import { asPrice, asQuantity, type Bar, type Price, parseFixed, type Quantity, type Quote, type Trade } from "../../actors/domain/index.ts";
 import { IdError, type InstrumentId, parseInstrumentId } from "../../actors/contract/index.ts";
 import { questdbSql, rowsOf, sqlLiteral } from "./sql.ts";
 
@@ -63,6 +63,9 @@ function fixed(row: Record<string, unknown>, column: string, table: string): num
   throw new HistoryQueryError(`${table}.${column} at ts ${String(row.ts)} is ${v === null ? "null" : typeof v}, expected a decimal`);
 }
 
+const priceColumn = (row: Record<string, unknown>, column: string, table: string): Price => asPrice(fixed(row, column, table));
+const quantityColumn = (row: Record<string, unknown>, column: string, table: string): Quantity => asQuantity(fixed(row, column, table));
+
 function integer(row: Record<string, unknown>, column: string, table: string): number {
   const v = row[column];
   if (typeof v === "number" && Number.isSafeInteger(v)) return v;
@@ -75,14 +78,14 @@ const BAR_COLUMNS =
   "cast(ts AS LONG) ts, open, high, low, close, volume, vwap, trades, cast(ts_close AS LONG) ts_close, cast(ts_init AS LONG) ts_init";
 
 function quoteOf(instrument: string, r: Record<string, unknown>): Quote {
-  const bid = fixed(r, "bid", "quotes");
-  const ask = fixed(r, "ask", "quotes");
+  const bid = priceColumn(r, "bid", "quotes");
+  const ask = priceColumn(r, "ask", "quotes");
   return {
     instrument,
     bid,
-    bidSize: fixed(r, "bid_size", "quotes"),
+    bidSize: quantityColumn(r, "bid_size", "quotes"),
     ask,
-    askSize: fixed(r, "ask_size", "quotes"),
+    askSize: quantityColumn(r, "ask_size", "quotes"),
     seq: integer(r, "seq", "quotes"),
     ...(bid >= ask ? { crossed: true } : {}),
     tsEvent: integer(r, "ts", "quotes"),
@@ -97,8 +100,8 @@ function tradeOf(instrument: string, r: Record<string, unknown>): Trade {
   }
   return {
     instrument,
-    price: fixed(r, "price", "trades"),
-    size: fixed(r, "size", "trades"),
+    price: priceColumn(r, "price", "trades"),
+    size: quantityColumn(r, "size", "trades"),
     aggressor,
     tradeId: String(r.trade_id ?? ""),
     seq: integer(r, "seq", "trades"),
@@ -134,12 +137,12 @@ export async function barsOf(url: string, q: BarQuery): Promise<Bar[]> {
     instrument,
     barType: q.barType,
     tsOpen: integer(r, "ts", "bars"),
-    open: fixed(r, "open", "bars"),
-    high: fixed(r, "high", "bars"),
-    low: fixed(r, "low", "bars"),
-    close: fixed(r, "close", "bars"),
-    volume: fixed(r, "volume", "bars"),
-    vwap: fixed(r, "vwap", "bars"),
+    open: priceColumn(r, "open", "bars"),
+    high: priceColumn(r, "high", "bars"),
+    low: priceColumn(r, "low", "bars"),
+    close: priceColumn(r, "close", "bars"),
+    volume: quantityColumn(r, "volume", "bars"),
+    vwap: priceColumn(r, "vwap", "bars"),
     trades: integer(r, "trades", "bars"),
     tsEvent: integer(r, "ts_close", "bars"),
     tsInit: integer(r, "ts_init", "bars"),

@@ -1,7 +1,16 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import { type Bar, type OrderEvent, parseFixed, type Quote, RecordRejectReason, type Trade } from "../../actors/domain/index.ts";
+import {
+  type Bar,
+  type OrderEvent,
+  parseFixed,
+  type Quote,
+  RecordRejectReason,
+  type Trade,
+  asPrice,
+  asQuantity,
+} from "../../actors/domain/index.ts";
 import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { freePort, type TestInfra } from "../local/index.ts";
 import { connectNats, decodeMessage, encodeMessage, streams } from "../nats/index.ts";
@@ -52,10 +61,10 @@ const quote = (instrument: string, i: number): Tagged<Quote, "Quote"> => ({
   type: "Quote",
   instrument,
   // 90071992.54740991 is the largest fixed-point value (2^53 - 1 units): a float64 path would round it.
-  bid: i === 0 ? Number.MAX_SAFE_INTEGER - 1 : 10_000_000_000 + i,
-  bidSize: 1 + i,
-  ask: i === 0 ? Number.MAX_SAFE_INTEGER : 10_000_000_007 + i,
-  askSize: 150_000_000 + i,
+  bid: asPrice(i === 0 ? Number.MAX_SAFE_INTEGER - 1 : 10_000_000_000 + i),
+  bidSize: asQuantity(1 + i),
+  ask: asPrice(i === 0 ? Number.MAX_SAFE_INTEGER : 10_000_000_007 + i),
+  askSize: asQuantity(150_000_000 + i),
   seq: i,
   tsEvent: T0 + i * 1000,
   tsInit: T0 + i * 1000 + 3,
@@ -63,8 +72,8 @@ const quote = (instrument: string, i: number): Tagged<Quote, "Quote"> => ({
 const trade = (instrument: string, i: number): Tagged<Trade, "Trade"> => ({
   type: "Trade",
   instrument,
-  price: 12_345_678_901 + i,
-  size: 1 + i * 7,
+  price: asPrice(12_345_678_901 + i),
+  size: asQuantity(1 + i * 7),
   aggressor: i % 3 === 0 ? "BUY" : i % 3 === 1 ? "SELL" : "NONE",
   tradeId: `T-${i}`,
   seq: i,
@@ -76,12 +85,12 @@ const bar = (instrument: string, i: number): Tagged<Bar, "Bar"> => ({
   instrument,
   barType: "1m",
   tsOpen: T0 + i * 60_000_000,
-  open: 100_00000001 + i,
-  high: 101_00000000 + i,
-  low: 99_99999999 + i,
-  close: 100_50000000 + i,
-  volume: 1234_56789012 + i,
-  vwap: 100_12345678 + i,
+  open: asPrice(100_00000001 + i),
+  high: asPrice(101_00000000 + i),
+  low: asPrice(99_99999999 + i),
+  close: asPrice(100_50000000 + i),
+  volume: asQuantity(1234_56789012 + i),
+  vwap: asPrice(100_12345678 + i),
   trades: 10 + i,
   tsEvent: T0 + (i + 1) * 60_000_000,
   tsInit: T0 + (i + 1) * 60_000_000 + 9,
@@ -382,8 +391,8 @@ const submitted = (id: string, instrument: string, ts: number): OrderEvent => ({
   instrument,
   side: "BUY",
   orderType: "LIMIT",
-  quantity: 3_00000000,
-  price: 101_25000000,
+  quantity: asQuantity(3_00000000),
+  price: asPrice(101_25000000),
   timeInForce: "GTC",
   postOnly: false,
   reduceOnly: false,
@@ -400,13 +409,13 @@ const filled = (id: string, execId: string, lastQty: number, cumQty: number, ts:
   venueOrderId: `V-${id}`,
   execId,
   side: "BUY",
-  lastQty,
-  lastPx: 101_25000000,
+  lastQty: asQuantity(lastQty),
+  lastPx: asPrice(101_25000000),
   fee: -12345,
   liquidity: "MAKER",
-  cumQty,
-  leavesQty: 3_00000000 - cumQty,
-  avgPx: 101_25000000,
+  cumQty: asQuantity(cumQty),
+  leavesQty: asQuantity(3_00000000 - cumQty),
+  avgPx: asPrice(101_25000000),
   venueSeq: cumQty,
   tsEvent: ts,
   tsInit: ts + 1,
@@ -433,7 +442,14 @@ t.test("order events become one orders row each and fills one row per execId, al
 
   // The second recorder has never seen O-1 or O-2: their state comes from their journals.
   await publishEvent(filled("O-1", "E-2", 2_00000000, 3_00000000, T0 + 40));
-  await publishEvent({ type: "OrderCanceled", clientOrderId: "O-2", cause: "USER", cumQty: 0, tsEvent: T0 + 50, tsInit: T0 + 50 });
+  await publishEvent({
+    type: "OrderCanceled",
+    clientOrderId: "O-2",
+    cause: "USER",
+    cumQty: asQuantity(0),
+    tsEvent: T0 + 50,
+    tsInit: T0 + 50,
+  });
   const second = await startRecorder(t, { durable: "rec-orders", record: { marketData: false } });
   const s = await drained(second, "orders");
   t.equal(s.acked, 2, "the restarted recorder took up where the first one stopped");

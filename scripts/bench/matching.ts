@@ -13,14 +13,14 @@
  * Under load average 10-20 the same code gave 0.3-1.1M ops/s wall (0.9-1.6M of CPU time) and p99 3.7-5.8 µs.
  */
 import { loadavg } from "node:os";
-import { fromNumber, OrderType, Side, TimeInForce } from "../../actors/domain/index.ts";
+import { asPrice, asQuantity, OrderType, priceOf, quantityOf, ZERO_QUANTITY, Side, TimeInForce } from "../../actors/domain/index.ts";
 import { MatchingEngine, type OrderRequest, SeededRandom } from "../../actors/exchange/index.ts";
 
 const MEASURED = Number(process.argv[2] ?? 1_000_000);
 const WARMUP = 200_000;
 const TOTAL = WARMUP + MEASURED;
-const TICK = fromNumber(0.01);
-const LOT = fromNumber(1);
+const TICK = priceOf(0.01);
+const LOT = quantityOf(1);
 const OP_LIMIT = 0;
 const OP_CANCEL = 1;
 const OP_MARKET = 2;
@@ -37,7 +37,7 @@ const newEngine = () =>
     makerFeeBps: -0.2,
     takerFeeBps: 2.5,
     priceBandBps: 1000,
-    referencePrice: fromNumber(100),
+    referencePrice: priceOf(100),
   });
 
 /** The flow as columns, so generating it leaves no garbage for the collector to chase during timing. */
@@ -110,7 +110,7 @@ function generate(n: number, seed: number): Flow {
 const req: OrderRequest = {
   side: Side.Buy,
   type: OrderType.Limit,
-  quantity: 0,
+  quantity: ZERO_QUANTITY,
   price: undefined,
   stopPrice: undefined,
   timeInForce: TimeInForce.Gtc,
@@ -128,11 +128,11 @@ function step(e: MatchingEngine, f: Flow, i: number): void {
     return;
   }
   req.side = f.buy[i] === 1 ? Side.Buy : Side.Sell;
-  req.quantity = f.qty[i]!;
+  req.quantity = asQuantity(f.qty[i]!);
   req.owner = OWNERS[f.owner[i]!]!;
   if (k === OP_LIMIT) {
     req.type = OrderType.Limit;
-    req.price = f.price[i]!;
+    req.price = asPrice(f.price[i]!);
     req.timeInForce = TimeInForce.Gtc;
   } else if (k === OP_MARKET) {
     req.type = OrderType.Market;
@@ -140,7 +140,7 @@ function step(e: MatchingEngine, f: Flow, i: number): void {
     req.timeInForce = TimeInForce.Ioc;
   } else {
     req.type = OrderType.Limit;
-    req.price = f.price[i]!;
+    req.price = asPrice(f.price[i]!);
     req.timeInForce = TimeInForce.Ioc;
   }
   e.submit(req, i);

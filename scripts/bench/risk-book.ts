@@ -5,7 +5,7 @@
  * resting orders stay pending, so this is what a busy book pays per order.
  */
 import { createActor } from "xstate";
-import { fromNumber, type InstrumentSpec, SCALE } from "../../actors/domain/index.ts";
+import { fromNumber, type InstrumentSpec, SCALE, asMoney, priceOf, quantityOf, ZERO_MONEY } from "../../actors/domain/index.ts";
 import { defaultBookConfig, riskBookMachine } from "../../actors/risk-book/index.ts";
 
 const n = 20;
@@ -19,7 +19,7 @@ const actor = createActor(riskBookMachine, {
   input: {
     config: defaultBookConfig("bench", {
       instruments,
-      initialCash: 10n ** 16n,
+      initialCash: asMoney(10n ** 16n),
       limits: {
         maxDrawdown: { hard: 10n ** 15n },
         maxDailyLoss: { hard: 10n ** 15n },
@@ -39,9 +39,9 @@ for (const [k, s] of instruments.entries()) {
     fillId: `f${k}`,
     instrument: s.instrument,
     side: k % 2 ? "SELL" : "BUY",
-    quantity: fromNumber(100),
-    price: fromNumber(50),
-    fee: 0n,
+    quantity: quantityOf(100),
+    price: priceOf(50),
+    fee: ZERO_MONEY,
     tsEvent: now,
     tsInit: now,
     nowUs: now,
@@ -59,7 +59,7 @@ function time(label: string, count: number, body: (k: number) => void): number {
 const marks = 200_000;
 const markUs = time("MarkPrice", marks, (k) => {
   now += 1;
-  const price = fromNumber(50 + (k % 100) / 100);
+  const price = priceOf(50 + (k % 100) / 100);
   actor.send({ type: "MarkPrice", instrument: `S${k % n}.XNAS`, last: price, tsEvent: now, tsInit: now, nowUs: now });
 });
 const checks = 20_000;
@@ -72,8 +72,8 @@ const checkUs = time("CheckOrder + cancel", checks, (k) => {
     instrument: `S${k % n}.XNAS`,
     side: "BUY",
     orderType: "LIMIT",
-    quantity: fromNumber(1),
-    price: fromNumber(50.5),
+    quantity: quantityOf(1),
+    price: priceOf(50.5),
     strategy: "s",
     reduceOnly: false,
     tsEvent: now,
@@ -97,8 +97,8 @@ const submit = (k: number) => {
     instrument: `S${k % n}.XNAS`,
     side: "BUY",
     orderType: "LIMIT",
-    quantity: fromNumber(1),
-    price: fromNumber(40),
+    quantity: quantityOf(1),
+    price: priceOf(40),
     timeInForce: "GTC",
     postOnly: false,
     reduceOnly: false,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { parseFixed } from "../../actors/domain/index.ts";
+import { parseFixed, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import type { InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
@@ -16,8 +16,8 @@ const equity = (symbol: string, venue: string): InstrumentDefinition => ({
   venue,
   assetClass: "EQUITY",
   currency: "USD",
-  priceIncrement: parseFixed("0.05"),
-  lotSize: parseFixed("10"),
+  priceIncrement: parsePrice("0.05"),
+  lotSize: parseQuantity("10"),
   multiplier: parseFixed("1"),
   tradingHours: { weekdays: [0, 1, 2, 3, 4, 5, 6], sessions: [{ open: 0, close: 1440 }], preOpenMinutes: 0 },
 });

@@ -1,7 +1,7 @@
 import t from "tap";
 import { z } from "zod";
 import { systemClock, subjects, defineKind } from "../../actors/contract/index.ts";
-import { fromNumber } from "../../actors/domain/index.ts";
+import { fromNumber, priceOf, quantityOf } from "../../actors/domain/index.ts";
 import { type StrategyDefinition, strategyMachine, subscriptions } from "../../actors/strategy/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
@@ -25,8 +25,8 @@ const perQuote = (bomb: boolean): StrategyDefinition<Record<string, never>> => (
           instrument: INSTRUMENT,
           side: "BUY",
           type: "LIMIT",
-          price: fromNumber(10),
-          quantity: fromNumber(1),
+          price: priceOf(10),
+          quantity: quantityOf(1),
           timeInForce: "DAY",
           tag: `q${ctx.nowUs}`,
         },
@@ -38,7 +38,7 @@ const perQuote = (bomb: boolean): StrategyDefinition<Record<string, never>> => (
 const config = (id: string) => ({
   strategyId: id,
   book: "b1",
-  instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) }],
+  instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) }],
   channels: ["quote" as const],
   startAtUs: 1,
 });
@@ -79,9 +79,9 @@ t.test("a strategy that throws is restarted by its supervisor while the other st
       type: "Quote",
       instrument: INSTRUMENT,
       bid,
-      bidSize: fromNumber(5),
+      bidSize: quantityOf(5),
       ask: bid + fromNumber(0.02),
-      askSize: fromNumber(5),
+      askSize: quantityOf(5),
       seq,
       tsEvent: seq,
       tsInit: seq,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { TradingStatus } from "../trading.ts";
-import { instrumentId, stamped, units } from "./schemas.ts";
+import { instrumentId, stamped, price, quantity } from "./schemas.ts";
 
 /**
  * Raw feed input on am.feed.<source>.<venue>.<symbol>: untrusted. The schemas check only the shape (integers of
@@ -13,10 +13,10 @@ export const RawQuote = defineMessage(
   1,
   z.object({
     instrument: instrumentId,
-    bid: units,
-    bidSize: units,
-    ask: units,
-    askSize: units,
+    bid: price,
+    bidSize: quantity,
+    ask: price,
+    askSize: quantity,
     /** the venue's sequence number, when it has one */
     seq: z.number().int().nonnegative().optional(),
     ...stamped,
@@ -30,8 +30,8 @@ export const RawTrade = defineMessage(
   1,
   z.object({
     instrument: instrumentId,
-    price: units,
-    size: units,
+    price: price,
+    size: quantity,
     aggressor: z.enum(["BUY", "SELL", "NONE"]),
     tradeId: z.string().min(1).max(64),
     ...stamped,
@@ -40,7 +40,7 @@ export const RawTrade = defineMessage(
 );
 export type RawTrade = MessageOf<typeof RawTrade>;
 
-const rawLevel = z.tuple([units, units]);
+const rawLevel = z.tuple([price, quantity]);
 export const RawBookUpdate = defineMessage(
   "RawBookUpdate",
   1,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
-import { instrumentId, micros, nonNegativeUnits, positiveUnits, stamped } from "./schemas.ts";
+import { instrumentId, stamped, micros, nonNegativeQuantity, positivePrice, positiveQuantity } from "./schemas.ts";
 
 /** Normalised market data published by instrument actors on am.md.<channel>.<venue>.<symbol>. */
 export const Quote = defineMessage(
@@ -8,10 +8,10 @@ export const Quote = defineMessage(
   1,
   z.object({
     instrument: instrumentId,
-    bid: positiveUnits,
-    bidSize: nonNegativeUnits,
-    ask: positiveUnits,
-    askSize: nonNegativeUnits,
+    bid: positivePrice,
+    bidSize: nonNegativeQuantity,
+    ask: positivePrice,
+    askSize: nonNegativeQuantity,
     seq: z.number().int().nonnegative(),
     /** true when bid >= ask: passed on, flagged, never silently */
     crossed: z.boolean().optional(),
@@ -26,8 +26,8 @@ export const Trade = defineMessage(
   1,
   z.object({
     instrument: instrumentId,
-    price: positiveUnits,
-    size: positiveUnits,
+    price: positivePrice,
+    size: positiveQuantity,
     aggressor: z.enum(["BUY", "SELL", "NONE"]),
     tradeId: z.string().min(1).max(64),
     seq: z.number().int().nonnegative(),
@@ -46,12 +46,12 @@ export const Bar = defineMessage(
     barType: z.string().regex(/^\d+(ms|s|m|h|d|t|v)$/),
     /** open time of the bar (time bars) or time of its first trade */
     tsOpen: micros,
-    open: positiveUnits,
-    high: positiveUnits,
-    low: positiveUnits,
-    close: positiveUnits,
-    volume: nonNegativeUnits,
-    vwap: positiveUnits,
+    open: positivePrice,
+    high: positivePrice,
+    low: positivePrice,
+    close: positivePrice,
+    volume: nonNegativeQuantity,
+    vwap: positivePrice,
     trades: z.number().int().nonnegative(),
     ...stamped,
   }),
@@ -59,7 +59,7 @@ export const Bar = defineMessage(
 );
 export type Bar = MessageOf<typeof Bar>;
 
-const level = z.tuple([positiveUnits, nonNegativeUnits]);
+const level = z.tuple([positivePrice, nonNegativeQuantity]);
 export const BookUpdate = defineMessage(
   "BookUpdate",
   1,

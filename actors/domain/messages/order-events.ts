@@ -1,6 +1,18 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
-import { instrumentId, micros, nonNegativeUnits, orderType, positiveUnits, side, stamped, timeInForce, units } from "./schemas.ts";
+import {
+  instrumentId,
+  stamped,
+  micros,
+  nonNegativePrice,
+  nonNegativeQuantity,
+  orderType,
+  positivePrice,
+  positiveQuantity,
+  side,
+  timeInForce,
+  units,
+} from "./schemas.ts";
 
 /**
  * The order lifecycle vocabulary shared by order actors and venue connections: the venue's execution reports
@@ -49,17 +61,17 @@ export const ExecutionReport = defineMessage(
       side,
       /** the order version the report refers to (the new version on Replaced) */
       orderVersion: z.number().int().positive().optional(),
-      lastQty: nonNegativeUnits,
-      lastPx: nonNegativeUnits,
-      cumQty: nonNegativeUnits,
-      leavesQty: nonNegativeUnits,
-      avgPx: nonNegativeUnits,
+      lastQty: nonNegativeQuantity,
+      lastPx: nonNegativePrice,
+      cumQty: nonNegativeQuantity,
+      leavesQty: nonNegativeQuantity,
+      avgPx: nonNegativePrice,
       fee: signedUnits,
       liquidity: liquidity.optional(),
       /** on Replaced: the order's new quantity and prices */
-      quantity: positiveUnits.optional(),
-      price: positiveUnits.optional(),
-      stopPrice: positiveUnits.optional(),
+      quantity: positiveQuantity.optional(),
+      price: positivePrice.optional(),
+      stopPrice: positivePrice.optional(),
       /** monotonic per venue session; reconciliation asks for everything after the last one seen */
       venueSeq: z.number().int().nonnegative(),
       /** the venue's text on rejects and cancel rejects */
@@ -88,9 +100,9 @@ export const VenueNewOrder = defineMessage(
     side,
     /** what the venue is asked to work (a triggered local stop goes as MARKET or LIMIT); not `type`, which names the message */
     orderType,
-    quantity: positiveUnits,
-    price: positiveUnits.optional(),
-    stopPrice: positiveUnits.optional(),
+    quantity: positiveQuantity,
+    price: positivePrice.optional(),
+    stopPrice: positivePrice.optional(),
     timeInForce,
     expireAtUs: micros.optional(),
     postOnly: z.boolean(),
@@ -126,9 +138,9 @@ export const VenueReplaceOrder = defineMessage(
     version: z.number().int().positive(),
     instrument: instrumentId,
     side,
-    quantity: positiveUnits,
-    price: positiveUnits.optional(),
-    stopPrice: positiveUnits.optional(),
+    quantity: positiveQuantity,
+    price: positivePrice.optional(),
+    stopPrice: positivePrice.optional(),
     ...stamped,
   }),
   "Change quantity or prices of an order at the venue (cancel/replace).",
@@ -146,9 +158,9 @@ export const OrderSubmitted = defineMessage(
     side,
     /** `orderType`, not `type`: `type` names the event */
     orderType,
-    quantity: positiveUnits,
-    price: positiveUnits.optional(),
-    stopPrice: positiveUnits.optional(),
+    quantity: positiveQuantity,
+    price: positivePrice.optional(),
+    stopPrice: positivePrice.optional(),
     timeInForce,
     expireAtUs: micros.optional(),
     postOnly: z.boolean(),
@@ -194,7 +206,7 @@ export const OrderTriggered = defineMessage(
   z.object({
     clientOrderId,
     /** the market price that crossed the stop */
-    triggerPx: positiveUnits,
+    triggerPx: positivePrice,
     /** what was sent to the venue: MARKET for STOP, LIMIT for STOP_LIMIT */
     venueType: orderType,
     ...stamped,
@@ -211,14 +223,14 @@ export const OrderFilled = defineMessage(
     venueOrderId: z.string().min(1).max(64).optional(),
     execId: z.string().min(1).max(128),
     side,
-    lastQty: positiveUnits,
-    lastPx: positiveUnits,
+    lastQty: positiveQuantity,
+    lastPx: positivePrice,
     fee: signedUnits,
     liquidity,
-    cumQty: positiveUnits,
-    leavesQty: nonNegativeUnits,
+    cumQty: positiveQuantity,
+    leavesQty: nonNegativeQuantity,
     /** volume-weighted average fill price, rounded half up to 1e-8 units */
-    avgPx: positiveUnits,
+    avgPx: positivePrice,
     venueSeq: z.number().int().nonnegative(),
     ...stamped,
   }),
@@ -237,7 +249,7 @@ export type OrderCancelPending = MessageOf<typeof OrderCancelPending>;
 export const OrderCanceled = defineMessage(
   "OrderCanceled",
   1,
-  z.object({ clientOrderId, cause: cancelCause, cumQty: nonNegativeUnits, ...stamped }),
+  z.object({ clientOrderId, cause: cancelCause, cumQty: nonNegativeQuantity, ...stamped }),
   "The order is canceled; cumQty was filled before.",
 );
 export type OrderCanceled = MessageOf<typeof OrderCanceled>;
@@ -262,9 +274,9 @@ export const OrderReplacePending = defineMessage(
   z.object({
     clientOrderId,
     version: z.number().int().positive(),
-    quantity: positiveUnits,
-    price: positiveUnits.optional(),
-    stopPrice: positiveUnits.optional(),
+    quantity: positiveQuantity,
+    price: positivePrice.optional(),
+    stopPrice: positivePrice.optional(),
     ...stamped,
   }),
   "A replace was sent to the venue (or applied locally to a held stop) and awaits its answer.",
@@ -279,10 +291,10 @@ export const OrderReplaced = defineMessage(
     venueOrderId: z.string().min(1).max(64).optional(),
     /** the new version; the order continues with these values */
     version: z.number().int().positive(),
-    quantity: positiveUnits,
-    price: positiveUnits.optional(),
-    stopPrice: positiveUnits.optional(),
-    leavesQty: nonNegativeUnits,
+    quantity: positiveQuantity,
+    price: positivePrice.optional(),
+    stopPrice: positivePrice.optional(),
+    leavesQty: nonNegativeQuantity,
     ...stamped,
   }),
   "The order was replaced: a new version with new quantity or prices.",
@@ -292,7 +304,7 @@ export type OrderReplaced = MessageOf<typeof OrderReplaced>;
 export const OrderExpired = defineMessage(
   "OrderExpired",
   1,
-  z.object({ clientOrderId, cumQty: nonNegativeUnits, ...stamped }),
+  z.object({ clientOrderId, cumQty: nonNegativeQuantity, ...stamped }),
   "The order reached its time in force (venue expiry or local GTD).",
 );
 export type OrderExpired = MessageOf<typeof OrderExpired>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
-import { instrumentId, orderType, positiveUnits, side, stamped, timeInForce } from "./schemas.ts";
+import { instrumentId, stamped, orderType, positivePrice, positiveQuantity, side, timeInForce } from "./schemas.ts";
 
 /** The command that opens an order; strategies and the gateway send it, the risk book checks it first. */
 export const SubmitOrder = defineMessage(
@@ -12,11 +12,11 @@ export const SubmitOrder = defineMessage(
       instrument: instrumentId,
       side,
       orderType,
-      quantity: positiveUnits,
+      quantity: positiveQuantity,
       /** limit price: required for LIMIT and STOP_LIMIT */
-      price: positiveUnits.optional(),
+      price: positivePrice.optional(),
       /** trigger price: required for STOP and STOP_LIMIT */
-      stopPrice: positiveUnits.optional(),
+      stopPrice: positivePrice.optional(),
       timeInForce,
       /** for GTD: expiry in microseconds since the epoch */
       expireAtUs: z.number().int().positive().optional(),
@@ -59,9 +59,9 @@ export const ReplaceOrder = defineMessage(
   1,
   z.object({
     clientOrderId: z.string().min(1).max(64),
-    quantity: positiveUnits.optional(),
-    price: positiveUnits.optional(),
-    stopPrice: positiveUnits.optional(),
+    quantity: positiveQuantity.optional(),
+    price: positivePrice.optional(),
+    stopPrice: positivePrice.optional(),
     ...stamped,
   }),
   "Change quantity or prices of an open order (cancel/replace).",

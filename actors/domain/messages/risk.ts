@@ -1,8 +1,20 @@
 // Over 400 lines on purpose: the risk plane's message schemas, one definition each, kept together as one vocabulary.
 import { z } from "zod";
+import { asMoney } from "../fixed.ts";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { AssetClass } from "../trading.ts";
-import { instrumentId, money, nonNegativeUnits, orderType, positiveUnits, side, stamped } from "./schemas.ts";
+import {
+  instrumentId,
+  stamped,
+  money,
+  nonNegativePrice,
+  nonNegativeQuantity,
+  orderType,
+  positivePrice,
+  positiveQuantity,
+  positiveUnits,
+  side,
+} from "./schemas.ts";
 
 /**
  * Messages of the risk book (am.cmd.risk-book.<book> and am.evt.risk-book.<book>.<Event>). Money fields are
@@ -35,19 +47,19 @@ export const moneyLimitLevel = z
 export type MoneyLimitLevel = z.output<typeof moneyLimitLevel>;
 
 const instrumentLimits = z.object({
-  maxOrderQuantity: positiveUnits.optional(),
+  maxOrderQuantity: positiveQuantity.optional(),
   maxOrderNotional: nonNegativeMoney.optional(),
-  maxPosition: nonNegativeUnits.optional(),
+  maxPosition: nonNegativeQuantity.optional(),
 });
 
 /** Risk limits of one book. Every limit is optional: an absent limit is not checked. */
 export const riskLimits = z.object({
   /** per order, in quantity units; per-instrument overrides in `instruments` */
-  maxOrderQuantity: positiveUnits.optional(),
+  maxOrderQuantity: positiveQuantity.optional(),
   /** per order: price × quantity × multiplier */
   maxOrderNotional: nonNegativeMoney.optional(),
   /** absolute net position per instrument after the order, worst case with pending orders */
-  maxPosition: nonNegativeUnits.optional(),
+  maxPosition: nonNegativeQuantity.optional(),
   instruments: z.record(instrumentId, instrumentLimits).default({}),
   /** Σ |exposure| after the order, worst case */
   maxGrossExposure: moneyLimitLevel.optional(),
@@ -91,12 +103,12 @@ export const fillFields = z.object({
   instrument: instrumentId,
   side,
   /** this execution's quantity (last qty) */
-  quantity: positiveUnits,
+  quantity: positiveQuantity,
   /** this execution's price (last px) */
-  price: positiveUnits,
-  fee: money.default(0n),
+  price: positivePrice,
+  fee: money.default(asMoney(0n)),
   /** quantity still open on the order; 0 releases the order's reservation */
-  leavesQty: nonNegativeUnits.optional(),
+  leavesQty: nonNegativeQuantity.optional(),
   /** hedging mode: the leg this fill opens or closes; absent = the leg of the fill's own side */
   positionSide: positionSide.optional(),
   strategy: z.string().min(1).max(64).optional(),
@@ -113,10 +125,10 @@ export const orderFilledFields = z.object({
   execId: z.string().min(1).max(128),
   instrument: instrumentId.optional(),
   side,
-  lastQty: positiveUnits,
-  lastPx: positiveUnits,
-  fee: money.default(0n),
-  leavesQty: nonNegativeUnits.optional(),
+  lastQty: positiveQuantity,
+  lastPx: positivePrice,
+  fee: money.default(asMoney(0n)),
+  leavesQty: nonNegativeQuantity.optional(),
   ...stamped,
 });
 export type OrderFilledFields = z.output<typeof orderFilledFields>;
@@ -136,8 +148,8 @@ export const CheckOrder = defineMessage(
     side,
     /** named orderType: `type` is the message type on the wire and in machine events */
     orderType,
-    quantity: positiveUnits,
-    price: positiveUnits.optional(),
+    quantity: positiveQuantity,
+    price: positivePrice.optional(),
     strategy: z.string().min(1).max(64),
     reduceOnly: z.boolean().default(false),
     positionSide: positionSide.optional(),
@@ -155,9 +167,9 @@ export const MarkPrice = defineMessage(
   1,
   z.object({
     instrument: instrumentId,
-    bid: positiveUnits.optional(),
-    ask: positiveUnits.optional(),
-    last: positiveUnits.optional(),
+    bid: positivePrice.optional(),
+    ask: positivePrice.optional(),
+    last: positivePrice.optional(),
     ...stamped,
   }),
   "A quote (bid/ask) or trade (last) to mark positions with; not journaled.",
@@ -263,9 +275,9 @@ export const OrderApproved = defineMessage(
     clientOrderId,
     instrument: instrumentId,
     side,
-    quantity: positiveUnits,
+    quantity: positiveQuantity,
     /** the price its exposure is reserved at (limit price, or the reference price of a market order) */
-    price: positiveUnits,
+    price: positivePrice,
     strategy: z.string().min(1).max(64),
     positionSide: positionSide.optional(),
     /** the SubmitOrder forwarded to the order entity, kept so that it is forwarded again until the order answers */
@@ -284,8 +296,8 @@ export const OrderReplaceApproved = defineMessage(
   z.object({
     clientOrderId,
     /** the order's new total quantity; the reservation becomes this minus what has filled */
-    quantity: positiveUnits,
-    price: positiveUnits,
+    quantity: positiveQuantity,
+    price: positivePrice,
     strategy: z.string().min(1).max(64),
     ...stamped,
   }),
@@ -300,7 +312,7 @@ export const OrderDenied = defineMessage(
     clientOrderId,
     instrument: instrumentId,
     side,
-    quantity: positiveUnits,
+    quantity: positiveQuantity,
     strategy: z.string().min(1).max(64),
     reason: reasonCode,
     message: z.string(),
@@ -331,7 +343,7 @@ export const PositionChanged = defineMessage(
     leg: z.enum([PositionLeg.Net, PositionLeg.Long, PositionLeg.Short]),
     /** signed quantity (short < 0) */
     quantity: z.number().int(),
-    avgPrice: nonNegativeUnits,
+    avgPrice: nonNegativePrice,
     /** signed cost basis of the open quantity */
     cost: money,
     realisedPnl: money,

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
-import { instrumentId, nonNegativeUnits, positiveUnits, side, stamped, units } from "./schemas.ts";
+import { instrumentId, stamped, nonNegativeQuantity, positivePrice, side, units } from "./schemas.ts";
 
 /** Commands to a strategy actor on am.cmd.strategy.<id> (request/reply), and the events it publishes. */
 const reason = z.string().max(256).optional();
@@ -89,12 +89,12 @@ export const strategyOrderEvent = z.object({
   instrument: instrumentId.optional(),
   side: side.optional(),
   /** OrderFilled: this fill's quantity and price */
-  lastQty: nonNegativeUnits.optional(),
-  lastPx: positiveUnits.optional(),
+  lastQty: nonNegativeQuantity.optional(),
+  lastPx: positivePrice.optional(),
   /** OrderFilled: fee of this fill in 1e-8 units of the account currency (negative for a rebate) */
   fee: units.optional(),
-  cumQty: nonNegativeUnits.optional(),
-  leavesQty: nonNegativeUnits.optional(),
+  cumQty: nonNegativeQuantity.optional(),
+  leavesQty: nonNegativeQuantity.optional(),
   reason: z.string().max(256).optional(),
   ...stamped,
 });

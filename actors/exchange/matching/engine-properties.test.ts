@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import t from "tap";
-import { fromNumber } from "../../domain/fixed.ts";
+import { fromNumber, asPrice, asQuantity } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce } from "../../domain/trading.ts";
 import { CancelReason, MatchEventKind, StpMode } from "./codes.ts";
 import { MatchingEngine, type OrderRequest } from "./engine.ts";
@@ -67,12 +67,12 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
   switch (o.k) {
     case "limit": {
       // buys lean below the mid and sells above, with overlap so some cross
-      const price = MID + (o.buy ? o.off - 1 : o.off + 1) * TICK;
+      const price = asPrice(MID + (o.buy ? o.off - 1 : o.off + 1) * TICK);
       return {
         side: o.buy ? Side.Buy : Side.Sell,
         type: OrderType.Limit,
         price,
-        quantity: o.lots * LOT,
+        quantity: asQuantity(o.lots * LOT),
         timeInForce: o.tif,
         expireAtUs: o.tif === TimeInForce.Gtd ? nowUs + 20 : undefined,
         postOnly: o.postOnly && o.tif !== TimeInForce.Ioc && o.tif !== TimeInForce.Fok,
@@ -83,7 +83,7 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
       return {
         side: o.buy ? Side.Buy : Side.Sell,
         type: OrderType.Market,
-        quantity: o.lots * LOT,
+        quantity: asQuantity(o.lots * LOT),
         timeInForce: TimeInForce.Ioc,
         owner: owners[o.owner]!,
       };
@@ -91,9 +91,9 @@ const request = (o: Op, nowUs: number): OrderRequest | undefined => {
       return {
         side: o.buy ? Side.Buy : Side.Sell,
         type: o.limitOff === null ? OrderType.Stop : OrderType.StopLimit,
-        stopPrice: MID + o.off * TICK,
-        price: o.limitOff === null ? undefined : MID + (o.off + o.limitOff) * TICK,
-        quantity: o.lots * LOT,
+        stopPrice: asPrice(MID + o.off * TICK),
+        price: o.limitOff === null ? undefined : asPrice(MID + (o.off + o.limitOff) * TICK),
+        quantity: asQuantity(o.lots * LOT),
         timeInForce: TimeInForce.Gtc,
         owner: owners[o.owner]!,
       };
@@ -117,8 +117,8 @@ interface Run {
 const runFlow = (ops: Op[], stpMode: StpMode): Run => {
   const e = new MatchingEngine({
     instrument: "ACME.SIM",
-    tickSize: TICK,
-    lotSize: LOT,
+    tickSize: asPrice(TICK),
+    lotSize: asQuantity(LOT),
     makerFeeBps: MAKER_BPS,
     takerFeeBps: TAKER_BPS,
     stpMode,
@@ -140,8 +140,8 @@ const runFlow = (ops: Op[], stpMode: StpMode): Run => {
       e.replace(
         id,
         {
-          quantity: o.lots === null ? undefined : o.lots * LOT,
-          price: o.off === null || cur === undefined || cur.price === 0 ? undefined : MID + o.off * TICK,
+          quantity: o.lots === null ? undefined : asQuantity(o.lots * LOT),
+          price: o.off === null || cur === undefined || cur.price === 0 ? undefined : asPrice(MID + o.off * TICK),
         },
         now,
       );

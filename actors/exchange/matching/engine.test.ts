@@ -1,12 +1,12 @@
+import { priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import t from "tap";
-import { fromNumber } from "../../domain/fixed.ts";
 import { Liquidity, OrderType, Side, TimeInForce, TradingStatus } from "../../domain/trading.ts";
 import { CancelReason, MatchEventKind, MatchRejectReason, StpMode } from "./codes.ts";
 import { type MatchingEngineConfig, MatchingEngine, type OrderRequest } from "./engine.ts";
 import { executionFee } from "./fees.ts";
 
-const P = (x: number) => fromNumber(x);
-const Q = (x: number) => fromNumber(x);
+const P = priceOf;
+const Q = quantityOf;
 
 const engine = (extra: Partial<MatchingEngineConfig> = {}) =>
   new MatchingEngine({ instrument: "ACME.SIM", tickSize: P(0.01), lotSize: Q(1), ...extra });
@@ -141,8 +141,8 @@ t.test("fees: the maker earns its rebate and the taker pays, exactly and rounded
   // notional 864.15 → taker 3 bps = 0.259245, maker -0.25 bps = -0.0216037.5 → towards +inf
   t.equal(taker.fee, 25924500n);
   t.equal(maker.fee, -2160375n);
-  t.equal(executionFee(P(1), 1, 1), 1n, "a fraction of a unit of charge rounds up");
-  t.equal(executionFee(P(1), 1, -1), 0n, "a fraction of a unit of rebate rounds to zero");
+  t.equal(executionFee(P(1), asQuantity(1), 1), 1n, "a fraction of a unit of charge rounds up");
+  t.equal(executionFee(P(1), asQuantity(1), -1), 0n, "a fraction of a unit of rebate rounds to zero");
 });
 
 t.test("self-trade prevention cancel-newest cancels the incoming order and keeps the resting one", async (t) => {
@@ -320,11 +320,11 @@ t.test("each invalid order is rejected with its own reason", async (t) => {
   const e = engine({ maxQuantity: Q(1000), priceBandBps: 1000, referencePrice: P(100) });
   const reason = (r: OrderRequest) => run(e, () => e.submit(r, 1))[0]!.reason;
   t.equal(reason(limit(Side.Buy, 100, 0)), MatchRejectReason.InvalidQuantity);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), quantity: 1.5 }), MatchRejectReason.InvalidQuantity);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), quantity: asQuantity(1.5) }), MatchRejectReason.InvalidQuantity);
   t.equal(reason(limit(Side.Buy, 100, 1.5)), MatchRejectReason.QuantityOffLot);
   t.equal(reason(limit(Side.Buy, 100, 1001)), MatchRejectReason.QuantityAboveMax);
   t.equal(reason(limit(Side.Buy, 100.005, 1)), MatchRejectReason.PriceOffTick);
-  t.equal(reason({ ...limit(Side.Buy, 100, 1), price: -1 }), MatchRejectReason.InvalidPrice);
+  t.equal(reason({ ...limit(Side.Buy, 100, 1), price: asPrice(-1) }), MatchRejectReason.InvalidPrice);
   t.equal(reason({ ...limit(Side.Buy, 100, 1), price: undefined }), MatchRejectReason.PriceMissing);
   t.equal(reason({ ...market(Side.Buy, 1), price: P(100) }), MatchRejectReason.PriceNotAllowed);
   t.equal(reason({ ...limit(Side.Buy, 100, 1), stopPrice: P(100) }), MatchRejectReason.StopPriceNotAllowed);

@@ -1,4 +1,4 @@
-import type { Price, Quantity } from "../../domain/fixed.ts";
+import { type Price, type Quantity, ZERO_QUANTITY } from "../../domain/fixed.ts";
 import { Side, type TradingStatus } from "../../domain/trading.ts";
 import { CancelReason, MatchRejectReason, StpMode } from "./codes.ts";
 import { feeRateCbps } from "./fees.ts";
@@ -380,7 +380,7 @@ export class MatchingEngine {
   /** The open quantity of an open order, 0 once it is closed: `order(id)` without building its description. */
   leavesOf(orderId: number): Quantity {
     const s = this.pool.ids.get(orderId);
-    return s === undefined ? 0 : this.pool.leavesAt(s);
+    return s === undefined ? ZERO_QUANTITY : this.pool.leavesAt(s);
   }
 
   /** Open orders (resting and pending stops), oldest first, of one owner or of all. */

@@ -1,4 +1,4 @@
-import type { Money, Price, Quantity } from "../../domain/fixed.ts";
+import { type Money, type Price, type Quantity, asMoney } from "../../domain/fixed.ts";
 
 /**
  * Maker/taker fees. A rate is in basis points with at most two decimals (-0.25 bps is a rebate), held as an
@@ -24,5 +24,5 @@ export function feeRateCbps(bps: number, field = "feeBps"): number {
 export function executionFee(price: Price, quantity: Quantity, rateCbps: number): Money {
   const product = BigInt(price) * BigInt(quantity) * BigInt(rateCbps);
   // bigint division truncates towards zero, which for a negative product is already the ceiling
-  return product >= 0n ? (product + FEE_DENOMINATOR - 1n) / FEE_DENOMINATOR : product / FEE_DENOMINATOR;
+  return asMoney(product >= 0n ? (product + FEE_DENOMINATOR - 1n) / FEE_DENOMINATOR : product / FEE_DENOMINATOR);
 }

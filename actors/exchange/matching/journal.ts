@@ -1,4 +1,4 @@
-import type { Money, Price, Quantity } from "../../domain/fixed.ts";
+import { type Money, type Price, type Quantity, asPrice, asQuantity } from "../../domain/fixed.ts";
 import { Liquidity, Side } from "../../domain/trading.ts";
 import { type CancelReason, MatchEventKind, matchEventKinds, type MatchRejectReason } from "./codes.ts";
 import { executionFee } from "./fees.ts";
@@ -241,12 +241,12 @@ export class MatchJournal {
       clientOrderId: this.clientId[i],
       owner: this.owner[i]!,
       side: this.side[i] === 0 ? Side.Buy : Side.Sell,
-      price: this.price[i]!,
-      quantity: this.qty[i]!,
-      leaves: this.leaves[i]!,
-      cum: this.cum[i]!,
+      price: asPrice(this.price[i]!),
+      quantity: asQuantity(this.qty[i]!),
+      leaves: asQuantity(this.leaves[i]!),
+      cum: asQuantity(this.cum[i]!),
       liquidity: isFill ? (liq === LIQ_MAKER ? Liquidity.Maker : Liquidity.Taker) : undefined,
-      fee: isFill ? executionFee(this.price[i]!, this.qty[i]!, this.rate[i]!) : undefined,
+      fee: isFill ? executionFee(asPrice(this.price[i]!), asQuantity(this.qty[i]!), this.rate[i]!) : undefined,
       tradeId: this.tradeId[i]!,
       contraOrderId: this.contra[i]!,
       reason: this.reason[i],

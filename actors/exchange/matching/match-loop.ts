@@ -1,3 +1,4 @@
+import { asPrice, type Price } from "../../domain/index.ts";
 import { CancelReason, StpMode } from "./codes.ts";
 import { KIND_CANCELED, KIND_REPLACED, KIND_TRIGGERED, LIQ_MAKER, LIQ_TAKER, type MatchJournal } from "./journal.ts";
 import {
@@ -34,7 +35,7 @@ import type { LiquidityView } from "./validation.ts";
  */
 export class MatchLoop implements LiquidityView {
   /** price of the last trade, 0 before the first */
-  lastTradePrice = 0;
+  lastTradePrice: Price = asPrice(0);
   nextTradeId = 1;
   private readonly stp: boolean;
 
@@ -187,7 +188,7 @@ export class MatchLoop implements LiquidityView {
       if (lvCount[lv] === 0) lvs.dropBest(book, at, lv);
       if (takerCanceled) break;
     }
-    if (lastPrice !== 0) this.lastTradePrice = lastPrice;
+    if (lastPrice !== 0) this.lastTradePrice = asPrice(lastPrice);
     of[t * 8 + F_LEAVES] = leaves;
     of[t * 8 + F_CUM] = cum;
     if (takerCanceled) {

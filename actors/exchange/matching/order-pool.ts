@@ -1,4 +1,4 @@
-import type { Price, Quantity } from "../../domain/fixed.ts";
+import { type Price, type Quantity, asPrice, asQuantity } from "../../domain/fixed.ts";
 import { OrderType, Side, TimeInForce } from "../../domain/trading.ts";
 
 // Integer codes of the record fields (kept in typed arrays).
@@ -124,7 +124,7 @@ export class OrderPool {
   }
 
   leavesAt(s: number): Quantity {
-    return this.of[s * 8 + F_LEAVES]!;
+    return asQuantity(this.of[s * 8 + F_LEAVES]!);
   }
 
   describe(s: number): OpenOrder {
@@ -137,11 +137,11 @@ export class OrderPool {
       side: oi[s * 8 + I_SIDE] === BUY ? Side.Buy : Side.Sell,
       type: TYPES[oi[s * 8 + I_TYPE]!]!,
       timeInForce: TIFS[oi[s * 8 + I_TIF]!]!,
-      price: of[s * 8 + F_PRICE]!,
-      stopPrice: of[s * 8 + F_STOP]!,
-      quantity: of[s * 8 + F_QTY]!,
-      leaves: of[s * 8 + F_LEAVES]!,
-      cum: of[s * 8 + F_CUM]!,
+      price: asPrice(of[s * 8 + F_PRICE]!),
+      stopPrice: asPrice(of[s * 8 + F_STOP]!),
+      quantity: asQuantity(of[s * 8 + F_QTY]!),
+      leaves: asQuantity(of[s * 8 + F_LEAVES]!),
+      cum: asQuantity(of[s * 8 + F_CUM]!),
       postOnly: (oi[s * 8 + I_FLAGS]! & POST_ONLY) !== 0,
       reduceOnly: (oi[s * 8 + I_FLAGS]! & REDUCE_ONLY) !== 0,
       expireAtUs: of[s * 8 + F_EXPIRE]!,

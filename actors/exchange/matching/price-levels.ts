@@ -1,4 +1,4 @@
-import type { Price, Quantity } from "../../domain/fixed.ts";
+import { type Price, type Quantity, asPrice, asQuantity } from "../../domain/fixed.ts";
 import { Side } from "../../domain/trading.ts";
 import { BUY, F_ID, F_LEAVES, F_PRICE, I_LEVEL, I_NEXT, I_PREV, I_SIDE, I_STATE, type OrderPool, S_RESTING } from "./order-pool.ts";
 
@@ -120,12 +120,12 @@ export class PriceLevels {
 
   bestBid(): Price {
     const n = this.bids.length;
-    return n === 0 ? 0 : this.price[this.bids[n - 1]!]!;
+    return asPrice(n === 0 ? 0 : this.price[this.bids[n - 1]!]!);
   }
 
   bestAsk(): Price {
     const n = this.asks.length;
-    return n === 0 ? 0 : this.price[this.asks[n - 1]!]!;
+    return asPrice(n === 0 ? 0 : this.price[this.asks[n - 1]!]!);
   }
 
   /** Would a limit order at `price` on `side` take liquidity now? */
@@ -142,10 +142,10 @@ export class PriceLevels {
     const b = this.bids.length === 0 ? -1 : this.bids[this.bids.length - 1]!;
     const a = this.asks.length === 0 ? -1 : this.asks[this.asks.length - 1]!;
     return {
-      bidPrice: b < 0 ? 0 : this.price[b]!,
-      bidQuantity: b < 0 ? 0 : this.qty[b]!,
-      askPrice: a < 0 ? 0 : this.price[a]!,
-      askQuantity: a < 0 ? 0 : this.qty[a]!,
+      bidPrice: asPrice(b < 0 ? 0 : this.price[b]!),
+      bidQuantity: asQuantity(b < 0 ? 0 : this.qty[b]!),
+      askPrice: asPrice(a < 0 ? 0 : this.price[a]!),
+      askQuantity: asQuantity(a < 0 ? 0 : this.qty[a]!),
     };
   }
 
@@ -155,7 +155,7 @@ export class PriceLevels {
       const out: BookLevel[] = [];
       for (let i = arr.length - 1; i >= 0 && out.length < depth; i--) {
         const lv = arr[i]!;
-        out.push({ price: this.price[lv]!, quantity: this.qty[lv]!, orders: this.count[lv]! });
+        out.push({ price: asPrice(this.price[lv]!), quantity: asQuantity(this.qty[lv]!), orders: this.count[lv]! });
       }
       return out;
     };

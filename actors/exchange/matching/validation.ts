@@ -52,8 +52,8 @@ export class OrderRules {
   private bandFor = -1;
 
   constructor(
-    readonly tick: number,
-    readonly lot: number,
+    readonly tick: Price,
+    readonly lot: Quantity,
     readonly maxQty: number,
   ) {
     if (!validUnits(tick)) throw new RangeError(`tickSize ${tick} must be a positive integer of 1e-8 units`);

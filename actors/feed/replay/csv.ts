@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { parseFixed } from "../../domain/index.ts";
+import { parseFixed, asPrice, asQuantity, type Price, type Quantity } from "../../domain/index.ts";
 import { parseInstrumentId, errorMessage } from "../../contract/index.ts";
 import type { ReplayRecord } from "./records.ts";
 
@@ -74,10 +74,10 @@ export class CsvRecordReader {
         return {
           type: "RawQuote",
           instrument,
-          bid: this.fixed("bid"),
-          bidSize: this.fixed("bid_size"),
-          ask: this.fixed("ask"),
-          askSize: this.fixed("ask_size"),
+          bid: this.price("bid"),
+          bidSize: this.quantity("bid_size"),
+          ask: this.price("ask"),
+          askSize: this.quantity("ask_size"),
           ...(this.index.has("seq") ? { seq: this.int("seq") } : {}),
           tsEvent,
           tsInit,
@@ -88,7 +88,16 @@ export class CsvRecordReader {
           throw this.error("aggressor", `${JSON.stringify(aggressor)} is not BUY, SELL or NONE`);
         const tradeId = this.get("trade_id");
         if (tradeId.length < 1 || tradeId.length > 64) throw this.error("trade_id", "must be 1 to 64 characters");
-        return { type: "RawTrade", instrument, price: this.fixed("price"), size: this.fixed("size"), aggressor, tradeId, tsEvent, tsInit };
+        return {
+          type: "RawTrade",
+          instrument,
+          price: this.price("price"),
+          size: this.quantity("size"),
+          aggressor,
+          tradeId,
+          tsEvent,
+          tsInit,
+        };
       }
       case "bar": {
         const barType = this.get("bar_type");
@@ -101,12 +110,12 @@ export class CsvRecordReader {
           instrument,
           barType,
           tsOpen,
-          open: this.fixed("open"),
-          high: this.fixed("high"),
-          low: this.fixed("low"),
-          close: this.fixed("close"),
-          volume: this.fixed("volume"),
-          vwap: this.fixed("vwap"),
+          open: this.price("open"),
+          high: this.price("high"),
+          low: this.price("low"),
+          close: this.price("close"),
+          volume: this.quantity("volume"),
+          vwap: this.price("vwap"),
           trades: this.int("trades"),
           tsEvent,
           tsInit,
@@ -138,6 +147,14 @@ export class CsvRecordReader {
 
   private error(column: string | undefined, reason: string): CsvError {
     return new CsvError(this.file, this.lineNo, column, reason);
+  }
+
+  private price(column: string): Price {
+    return asPrice(this.fixed(column));
+  }
+
+  private quantity(column: string): Quantity {
+    return asQuantity(this.fixed(column));
   }
 
   private fixed(column: string): number {

@@ -1,3 +1,4 @@
+import { asPrice, asQuantity } from "../../domain/index.ts";
 import fc from "fast-check";
 import t from "tap";
 import { mergeByTime, type ReplayClock, ReplayOrderError, type ReplayRecord, replay } from "./index.ts";
@@ -19,8 +20,8 @@ const T0 = 1_760_000_000_000_000;
 const trade = (tsEvent: number, tradeId = `T${tsEvent}`, instrument = "ABC.SIM"): ReplayRecord => ({
   type: "RawTrade",
   instrument,
-  price: 100_00000000,
-  size: 1_00000000,
+  price: asPrice(100_00000000),
+  size: asQuantity(1_00000000),
   aggressor: "BUY",
   tradeId,
   tsEvent,

@@ -1,4 +1,12 @@
-import type { RawBookUpdate, RawQuote, RawTrade } from "../../domain/index.ts";
+import {
+  type RawBookUpdate,
+  type RawQuote,
+  type RawTrade,
+  asQuantity,
+  subtractQuantity,
+  type Price,
+  type Quantity,
+} from "../../domain/index.ts";
 import { HawkesArrivals } from "./hawkes.ts";
 import { IntradayProfile } from "./intraday-profile.ts";
 import { Xoshiro128 } from "./prng.ts";
@@ -7,8 +15,8 @@ import { type LevelChange, VenueBook } from "./venue-book.ts";
 /** What the simulator needs of an instrument (an InstrumentDefinition fits). Prices and sizes in 1e-8 units. */
 export interface SimulatedInstrument {
   id: string;
-  priceIncrement: number;
-  lotSize: number;
+  priceIncrement: Price;
+  lotSize: Quantity;
   /** starting mid price in units; drawn from the seed (10 to 500) when absent */
   initialPrice?: number;
 }
@@ -67,8 +75,8 @@ interface InstrumentState {
   rng: Xoshiro128;
   arrivals: HawkesArrivals;
   book: VenueBook;
-  tick: number;
-  lot: number;
+  tick: Price;
+  lot: Quantity;
   logMid: number;
   variance: number;
   priceUs: number;
@@ -196,7 +204,7 @@ export class MarketSimulator {
 
   private snapshotOf(s: InstrumentState, nowUs: number): { type: "RawBookUpdate" } & RawBookUpdate {
     const b = s.book;
-    const zip = (p: number[], q: number[]): [number, number][] => p.map((x, i) => [x, q[i]!]);
+    const zip = (p: Price[], q: Quantity[]): LevelChange[] => p.map((x, i) => [x, q[i]!]);
     return {
       type: "RawBookUpdate",
       instrument: s.id,
@@ -220,9 +228,9 @@ export class MarketSimulator {
       const buy = rng.next() < 0.5;
       const sizes = buy ? book.askSizes : book.bidSizes;
       const price = buy ? book.askPrices[0]! : book.bidPrices[0]!;
-      const size = Math.min(sizes[0]!, s.lot * (1 + Math.floor(rng.exponential(3))));
+      const size = asQuantity(Math.min(sizes[0]!, s.lot * (1 + Math.floor(rng.exponential(3)))));
       // the touch is depleted by the trade and refilled by new orders at once when emptied
-      const left = sizes[0]! - size;
+      const left = subtractQuantity(sizes[0]!, size);
       sizes[0] = left > 0 ? left : book.freshSize(0, rng);
       this.pending.push({
         type: "RawTrade",
@@ -253,7 +261,7 @@ export class MarketSimulator {
       if (prices.length === 0) return;
       const level = Math.floor(rng.next() * prices.length);
       const delta = s.lot * (1 + Math.floor(rng.exponential(2)));
-      sizes[level] = rng.next() < 0.5 || sizes[level]! <= delta ? sizes[level]! + delta : sizes[level]! - delta;
+      sizes[level] = asQuantity(rng.next() < 0.5 || sizes[level]! <= delta ? sizes[level]! + delta : sizes[level]! - delta);
       (bidSide ? bids : asks).push([prices[level]!, sizes[level]!]);
     }
     this.pushBook(s, bids, asks, us);

@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import t from "tap";
-import { fromNumber } from "../../domain/index.ts";
+import { fromNumber, priceOf, quantityOf, asQuantity } from "../../domain/index.ts";
 import { OrderStatus } from "../strategy.ts";
 import { avellanedaStoikov, makerQuotes, marketMaker, marketMakerParameters } from "./market-maker.ts";
 import { drive, INSTRUMENT } from "./testing.ts";
 
 const defaults = marketMakerParameters.parse({});
-const spec = { id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(1) };
+const spec = { id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) };
 const market = {
-  bestBid: fromNumber(99.99),
-  bestAsk: fromNumber(100.01),
+  bestBid: priceOf(99.99),
+  bestAsk: priceOf(100.01),
   variance: 0.0025,
   spec,
   ownLowestAsk: undefined,
@@ -40,8 +40,8 @@ t.test("quotes both sides around the reservation price as post-only limits", asy
   t.equal(orders.length, 2);
   const bid = orders.find((o) => o.side === "BUY")!;
   const ask = orders.find((o) => o.side === "SELL")!;
-  t.match(bid, { orderType: "LIMIT", postOnly: true, quantity: fromNumber(1) });
-  t.match(ask, { orderType: "LIMIT", postOnly: true, quantity: fromNumber(1) });
+  t.match(bid, { orderType: "LIMIT", postOnly: true, quantity: quantityOf(1) });
+  t.match(ask, { orderType: "LIMIT", postOnly: true, quantity: quantityOf(1) });
   const mid = fromNumber(wiggle(9));
   t.ok(bid.price! < mid && mid < ask.price!, `${bid.price} < ${mid} < ${ask.price}`);
   t.equal(bid.price! % spec.tickSize, 0);
@@ -49,9 +49,9 @@ t.test("quotes both sides around the reservation price as post-only limits", asy
 });
 
 t.test("skews both quotes down when long and up when short", async (t) => {
-  const flat = makerQuotes({ ...market, position: 0 }, defaults);
-  const long = makerQuotes({ ...market, position: fromNumber(5) }, defaults);
-  const short = makerQuotes({ ...market, position: fromNumber(-5) }, defaults);
+  const flat = makerQuotes({ ...market, position: asQuantity(0) }, defaults);
+  const long = makerQuotes({ ...market, position: quantityOf(5) }, defaults);
+  const short = makerQuotes({ ...market, position: quantityOf(-5) }, defaults);
   t.ok(long.bid! < flat.bid! && long.ask! < flat.ask!, "long: lower quotes to sell inventory");
   t.ok(short.bid! > flat.bid! && short.ask! > flat.ask!, "short: higher quotes to buy back");
   t.ok(long.ask! >= market.bestBid + spec.tickSize, "still post-only");
@@ -59,10 +59,10 @@ t.test("skews both quotes down when long and up when short", async (t) => {
 
 t.test("stops bidding at the inventory limit and sizes the last bid to fit", async (t) => {
   const max = fromNumber(defaults.maxInventory);
-  t.equal(makerQuotes({ ...market, position: max }, defaults).bid, undefined);
-  t.ok(makerQuotes({ ...market, position: max }, defaults).ask !== undefined);
-  t.equal(makerQuotes({ ...market, position: -max }, defaults).ask, undefined);
-  const p = makerQuotes({ ...market, position: max - fromNumber(1) }, { ...defaults, quoteSize: 3 });
+  t.equal(makerQuotes({ ...market, position: asQuantity(max) }, defaults).bid, undefined);
+  t.ok(makerQuotes({ ...market, position: asQuantity(max) }, defaults).ask !== undefined);
+  t.equal(makerQuotes({ ...market, position: asQuantity(-max) }, defaults).ask, undefined);
+  const p = makerQuotes({ ...market, position: asQuantity(max - fromNumber(1)) }, { ...defaults, quoteSize: 3 });
   t.equal(p.bidSize, fromNumber(1));
 });
 

@@ -6,7 +6,16 @@
  * side is not quoted when a fill there could take the inventory past its limit.
  */
 import { z } from "zod";
-import { type Price, type Quantity, type Quote, type StrategyOrderEvent, toNumber } from "../../domain/index.ts";
+import {
+  type Price,
+  type Quantity,
+  type Quote,
+  type StrategyOrderEvent,
+  toNumber,
+  asPrice,
+  asQuantity,
+  ZERO_PRICE,
+} from "../../domain/index.ts";
 import {
   type StrategyInstrument,
   type Intent,
@@ -90,19 +99,20 @@ export function makerQuotes(m: MakerInputs, p: MarketMakerParameters): MakerQuot
   const quoteSize = toLots(p.quoteSize, m.spec.lotSize);
   const q = quoteSize > 0 ? m.position / quoteSize : 0;
   const { reservation, spread } = avellanedaStoikov(mid, q, p.gamma, m.variance, p.kappa, p.horizonSeconds);
-  let bid = toTicks(reservation - spread / 2, tick, "down");
-  let ask = toTicks(reservation + spread / 2, tick, "up");
+  // Quote prices are moved by whole ticks as plain units, then branded once in the result.
+  let bid: number = toTicks(reservation - spread / 2, tick, "down");
+  let ask: number = toTicks(reservation + spread / 2, tick, "up");
   if (ask - bid < p.minSpreadTicks * tick) ask = bid + p.minSpreadTicks * tick;
   bid = Math.min(bid, m.bestAsk - tick);
   ask = Math.max(ask, m.bestBid + tick);
   if (m.ownLowestAsk !== undefined) bid = Math.min(bid, m.ownLowestAsk - tick);
   if (m.ownHighestBid !== undefined) ask = Math.max(ask, m.ownHighestBid + tick);
   const maxInventory = toLots(p.maxInventory, m.spec.lotSize);
-  const bidSize = Math.max(0, Math.min(quoteSize, maxInventory - m.position));
-  const askSize = Math.max(0, Math.min(quoteSize, maxInventory + m.position));
+  const bidSize = asQuantity(Math.max(0, Math.min(quoteSize, maxInventory - m.position)));
+  const askSize = asQuantity(Math.max(0, Math.min(quoteSize, maxInventory + m.position)));
   return {
-    bid: bid > 0 && bidSize > 0 ? bid : undefined,
-    ask: askSize > 0 ? ask : undefined,
+    bid: bid > 0 && bidSize > 0 ? asPrice(bid) : undefined,
+    ask: askSize > 0 ? asPrice(ask) : undefined,
     bidSize,
     askSize,
     reservation,
@@ -143,7 +153,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     private params: MarketMakerParameters,
     instruments: readonly StrategyInstrument[],
   ) {
-    for (const i of instruments) this.markets.set(i.id, { vol: new MidVariance(), bestBid: 0, bestAsk: 0 });
+    for (const i of instruments) this.markets.set(i.id, { vol: new MidVariance(), bestBid: ZERO_PRICE, bestAsk: ZERO_PRICE });
   }
 
   isReady(): boolean {
@@ -194,8 +204,8 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     let ownHighestBid: Price | undefined;
     for (const o of open) {
       if (o.price === undefined) continue;
-      if (o.side === "SELL") ownLowestAsk = ownLowestAsk === undefined ? o.price : Math.min(ownLowestAsk, o.price);
-      else ownHighestBid = ownHighestBid === undefined ? o.price : Math.max(ownHighestBid, o.price);
+      if (o.side === "SELL") ownLowestAsk = ownLowestAsk === undefined ? o.price : asPrice(Math.min(ownLowestAsk, o.price));
+      else ownHighestBid = ownHighestBid === undefined ? o.price : asPrice(Math.max(ownHighestBid, o.price));
     }
     // quotes are computed against the opposite side's orders that will survive; decide bids first, then asks
     const wanted = makerQuotes(
@@ -212,7 +222,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     );
     const out: Intent[] = [];
     const ask = this.side(out, open, "SELL", wanted.ask, wanted.askSize, spec, ctx, instrument, ownHighestBid);
-    const lowestAsk = ask === undefined ? ownLowestAsk : ownLowestAsk === undefined ? ask : Math.min(ask, ownLowestAsk);
+    const lowestAsk = ask === undefined ? ownLowestAsk : ownLowestAsk === undefined ? ask : asPrice(Math.min(ask, ownLowestAsk));
     this.side(out, open, "BUY", wanted.bid, wanted.bidSize, spec, ctx, instrument, lowestAsk);
     return out;
   }
@@ -239,7 +249,7 @@ class MarketMaker implements Strategy<MarketMakerParameters> {
     // keep our quotes uncrossed: a bid below every ask of ours that may still be live, and the reverse
     let want = price;
     if (want !== undefined && opposite !== undefined)
-      want = side === "BUY" ? Math.min(want, opposite - tick) : Math.max(want, opposite + tick);
+      want = asPrice(side === "BUY" ? Math.min(want, opposite - tick) : Math.max(want, opposite + tick));
     if (want !== undefined && want <= 0) want = undefined;
     let kept: Price | undefined;
     for (const o of mine) {

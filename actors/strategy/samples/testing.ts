@@ -1,6 +1,6 @@
 /** Drives a strategy definition through the real actor machine, with a venue that fills on request (tests only). */
 import { createActor } from "xstate";
-import { type Bar, fromNumber, type Quote } from "../../domain/index.ts";
+import { type Bar, type Quote, priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
 import { type StrategyDefinition, OrderStatus } from "../strategy.ts";
@@ -16,7 +16,7 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
       config: {
         strategyId: "s1",
         book: "b1",
-        instruments: [{ id: INSTRUMENT, tickSize: fromNumber(0.01), lotSize: fromNumber(lot) }],
+        instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(lot) }],
         channels,
         parameters,
       },
@@ -48,17 +48,17 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
       emitted.flatMap((e) => (e.type === "publish" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
     bar(close: number, range = 0.5, stepUs = 60_000_000) {
       now += stepUs;
-      const c = fromNumber(close);
+      const c = priceOf(close);
       const b: Bar & { type: "Bar"; nowUs: number } = {
         type: "Bar",
         instrument: INSTRUMENT,
         barType: "1m",
         tsOpen: now - stepUs,
         open: c,
-        high: fromNumber(close + range),
-        low: fromNumber(close - range),
+        high: priceOf(close + range),
+        low: priceOf(close - range),
         close: c,
-        volume: fromNumber(100),
+        volume: quantityOf(100),
         vwap: c,
         trades: 5,
         ...stamp(),
@@ -70,10 +70,10 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
       const q: Quote & { type: "Quote"; nowUs: number } = {
         type: "Quote",
         instrument: INSTRUMENT,
-        bid: fromNumber(bid),
-        ask: fromNumber(ask),
-        bidSize: fromNumber(10),
-        askSize: fromNumber(10),
+        bid: priceOf(bid),
+        ask: priceOf(ask),
+        bidSize: quantityOf(10),
+        askSize: quantityOf(10),
         seq: 1,
         ...stamp(),
       };
@@ -94,8 +94,8 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
         type: "OrderFilled",
         clientOrderId,
         lastQty: o.leavesQty,
-        lastPx: price === undefined ? (o.price ?? fromNumber(1)) : fromNumber(price),
-        leavesQty: 0,
+        lastPx: price === undefined ? (o.price ?? priceOf(1)) : priceOf(price),
+        leavesQty: ZERO_QUANTITY,
         ...stamp(),
       });
     },

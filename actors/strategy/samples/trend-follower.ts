@@ -4,7 +4,7 @@
  */
 import { ATR, EMA } from "trading-signals";
 import { z } from "zod";
-import { type Bar, toNumber } from "../../domain/index.ts";
+import { type Bar, toNumber, asQuantity } from "../../domain/index.ts";
 import {
   type StrategyInstrument,
   type Intents,
@@ -82,7 +82,7 @@ class TrendFollower implements Strategy<TrendFollowerParameters> {
     const slow = s.slow.getResultOrThrow();
     const direction = fast > slow ? 1 : fast < slow && p.allowShort ? -1 : 0;
     const size = toLots(volatilitySize(s.atr.getResultOrThrow(), p), ctx.instrument(bar.instrument).lotSize);
-    return [{ kind: "target", instrument: bar.instrument, quantity: direction === 0 || size === 0 ? 0 : direction * size }];
+    return [{ kind: "target", instrument: bar.instrument, quantity: asQuantity(direction === 0 || size === 0 ? 0 : direction * size) }];
   }
 
   onParameters(next: TrendFollowerParameters, previous: TrendFollowerParameters): void {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ExecutionReport, Side } from "../../domain/index.ts";
+import type { ExecutionReport, Price, Quantity, Side } from "../../domain/index.ts";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
 
 /**
@@ -12,10 +12,10 @@ export interface VenueOpenOrder {
   venueOrderId: string;
   instrument: string;
   side: Side;
-  quantity: number;
-  cumQty: number;
-  leavesQty: number;
-  price?: number;
+  quantity: Quantity;
+  cumQty: Quantity;
+  leavesQty: Quantity;
+  price?: Price;
 }
 
 /** The venue's view after a (re)connect: its open orders and every execution after `sinceSeq`. */

@@ -31,7 +31,7 @@ export const UnknownVenueOrderFound = defineMessage(
     venueOrderId: z.string(),
     instrument: schema.instrumentId,
     side: schema.side,
-    leavesQty: schema.nonNegativeUnits,
+    leavesQty: schema.nonNegativeQuantity,
     ...schema.stamped,
   }),
   "The venue has an open order this connection never sent (left alone; an operator decides).",

@@ -1,12 +1,12 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { type ExecutionReport, fromNumber, type VenueNewOrder } from "../../domain/index.ts";
+import { type ExecutionReport, type VenueNewOrder, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionConfig, type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 import { VenueReason } from "./reasons.ts";
 import { backoffMs, nextRandom, takeToken } from "./resilience.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 const NOW = 1_700_000_000_000_000;
 
 function start(over: Partial<VenueConnectionConfig> = {}) {
@@ -43,7 +43,7 @@ const newOrder = (id: string, nowUs = NOW): VenueConnectionInput => {
     side: "BUY",
     orderType: "LIMIT",
     quantity: q(10),
-    price: q(100),
+    price: priceOf(100),
     timeInForce: "GTC",
     postOnly: false,
     reduceOnly: false,
@@ -65,11 +65,11 @@ const execReport = (
   execType,
   instrument: "AAPL.XNAS",
   side: "BUY",
-  lastQty: 0,
-  lastPx: 0,
-  cumQty: 0,
+  lastQty: asQuantity(0),
+  lastPx: asPrice(0),
+  cumQty: asQuantity(0),
   leavesQty: q(10),
-  avgPx: 0,
+  avgPx: asPrice(0),
   fee: 0,
   venueSeq: seq,
   tsEvent: NOW,
@@ -255,22 +255,38 @@ t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forward
   c.send(newOrder("c1", NOW + 10));
   c.send(newOrder("c2", NOW + 10));
   c.send(execReport("c2", "NEW", 1));
-  c.send(execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: q(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }));
+  c.send(execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }));
   c.send({ type: "AdapterDisconnected", reason: "tcp reset", nowUs: NOW + 20 });
   t.equal(c.state(), "backoff");
   c.clock.increment(c.ctx().nextDelayMs);
   c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
   t.match(published(c.out, "AdapterRequestState").at(-1), { message: { sinceSeq: 2 } });
   const fills = [
-    execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: q(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }),
-    execReport("c2", "PARTIAL_FILL", 3, { lastQty: q(3), lastPx: q(100), cumQty: q(5), leavesQty: q(5), liquidity: "MAKER" }),
+    execReport("c2", "PARTIAL_FILL", 2, { lastQty: q(2), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8), liquidity: "MAKER" }),
+    execReport("c2", "PARTIAL_FILL", 3, { lastQty: q(3), lastPx: priceOf(100), cumQty: q(5), leavesQty: q(5), liquidity: "MAKER" }),
   ];
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) },
+      {
+        clientOrderId: "c1",
+        venueOrderId: "v-c1",
+        instrument: "AAPL.XNAS",
+        side: "BUY",
+        quantity: q(10),
+        cumQty: asQuantity(0),
+        leavesQty: q(10),
+      },
       { clientOrderId: "c2", venueOrderId: "v-c2", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: q(5), leavesQty: q(5) },
-      { clientOrderId: "x9", venueOrderId: "v-x9", instrument: "AAPL.XNAS", side: "SELL", quantity: q(1), cumQty: 0, leavesQty: q(1) },
+      {
+        clientOrderId: "x9",
+        venueOrderId: "v-x9",
+        instrument: "AAPL.XNAS",
+        side: "SELL",
+        quantity: q(1),
+        cumQty: asQuantity(0),
+        leavesQty: q(1),
+      },
     ],
     executions: fills.map(plain),
     nowUs: NOW + 31,
@@ -311,7 +327,15 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) },
+      {
+        clientOrderId: "c1",
+        venueOrderId: "v-c1",
+        instrument: "AAPL.XNAS",
+        side: "BUY",
+        quantity: q(10),
+        cumQty: asQuantity(0),
+        leavesQty: q(10),
+      },
     ],
     executions: [],
     nowUs: NOW + 31,
@@ -322,7 +346,7 @@ t.test("a cancel during a drop is held, re-sent after reconnect, and the connect
     c.send(newOrder("c5", NOW + 32)).find((e) => e.type === "reply"),
     { ok: false, error: { code: VenueReason.NotReady } },
   );
-  c.send(execReport("c1", "CANCELED", 2, { leavesQty: 0 }));
+  c.send(execReport("c1", "CANCELED", 2, { leavesQty: asQuantity(0) }));
   t.equal(c.state(), "ready");
   t.same(c.ctx().orders, {}, "the canceled order left the view");
 });
@@ -369,7 +393,15 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   const r = c.send({
     type: "VenueStateSnapshot",
     openOrders: [
-      { clientOrderId: "a", venueOrderId: "v-a", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: 0, leavesQty: q(10) },
+      {
+        clientOrderId: "a",
+        venueOrderId: "v-a",
+        instrument: "AAPL.XNAS",
+        side: "BUY",
+        quantity: q(10),
+        cumQty: asQuantity(0),
+        leavesQty: q(10),
+      },
     ],
     executions: [],
     nowUs: NOW + 31,

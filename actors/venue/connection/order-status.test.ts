@@ -1,6 +1,6 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
-import { fromNumber } from "../../domain/index.ts";
+import { priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { type VenueConnectionInput, venueConnectionMachine } from "./machine.ts";
 
@@ -32,8 +32,8 @@ const newOrder = (id: string): VenueConnectionInput => ({
   instrument: "AAPL.XNAS",
   side: "BUY",
   orderType: "LIMIT",
-  quantity: fromNumber(10),
-  price: fromNumber(100),
+  quantity: quantityOf(10),
+  price: priceOf(100),
   timeInForce: "GTC",
   postOnly: false,
   reduceOnly: false,
@@ -46,7 +46,7 @@ const askAbout = (id: string, awaiting?: "NEW" | "CANCEL" | "REPLACE"): VenueCon
   clientOrderId: id,
   instrument: "AAPL.XNAS",
   side: "BUY",
-  cumQty: 0,
+  cumQty: ZERO_QUANTITY,
   acknowledged: awaiting !== "NEW",
   ...(awaiting ? { awaiting } : {}),
   tsEvent: NOW,

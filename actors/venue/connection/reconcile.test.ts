@@ -1,11 +1,11 @@
 import fc from "fast-check";
 import t from "tap";
-import { type ExecutionReport, fromNumber } from "../../domain/index.ts";
+import { type ExecutionReport, priceOf, quantityOf, asPrice, asQuantity } from "../../domain/index.ts";
 import { domainEvents, startOrder, submit } from "../../order/testing.ts";
 import type { VenueOpenOrder } from "./adapter.ts";
 import { type LocalOrder, type ReconcileAction, reconcile } from "./reconcile.ts";
 
-const q = fromNumber;
+const q = quantityOf;
 const NOW = 1_700_000_000_000_000;
 
 const exec = (execType: ExecutionReport["execType"], seq: number, over: Partial<ExecutionReport> = {}): ExecutionReport => ({
@@ -15,11 +15,11 @@ const exec = (execType: ExecutionReport["execType"], seq: number, over: Partial<
   execType,
   instrument: "AAPL.XNAS",
   side: "BUY",
-  lastQty: 0,
-  lastPx: 0,
-  cumQty: 0,
+  lastQty: asQuantity(0),
+  lastPx: asPrice(0),
+  cumQty: asQuantity(0),
   leavesQty: q(10),
-  avgPx: 0,
+  avgPx: asPrice(0),
   fee: 0,
   venueSeq: seq,
   tsEvent: NOW + seq,
@@ -27,7 +27,13 @@ const exec = (execType: ExecutionReport["execType"], seq: number, over: Partial<
   ...over,
 });
 const fillExec = (seq: number, lastQty: number, cumQty: number): ExecutionReport =>
-  exec("PARTIAL_FILL", seq, { lastQty: q(lastQty), lastPx: q(100), cumQty: q(cumQty), leavesQty: q(10 - cumQty), liquidity: "TAKER" });
+  exec("PARTIAL_FILL", seq, {
+    lastQty: q(lastQty),
+    lastPx: priceOf(100),
+    cumQty: q(cumQty),
+    leavesQty: q(10 - cumQty),
+    liquidity: "TAKER",
+  });
 const local = (state: LocalOrder["state"], over: Partial<LocalOrder> = {}): LocalOrder => ({
   clientOrderId: "c1",
   instrument: "AAPL.XNAS",
@@ -43,7 +49,7 @@ const openAtVenue = (over: Partial<VenueOpenOrder> = {}): VenueOpenOrder => ({
   instrument: "AAPL.XNAS",
   side: "BUY",
   quantity: q(10),
-  cumQty: 0,
+  cumQty: asQuantity(0),
   leavesQty: q(10),
   ...over,
 });
@@ -109,7 +115,7 @@ t.test("dropped after a partial fill: the missing fill is applied once, the know
 
 t.test("dropped during cancel: the venue canceled it, so the cancel and the last fill before it apply", async (t) => {
   const before = [exec("NEW", 1)];
-  const executions = [fillExec(2, 1, 1), exec("CANCELED", 3, { cumQty: q(1), leavesQty: 0 })];
+  const executions = [fillExec(2, 1, 1), exec("CANCELED", 3, { cumQty: q(1), leavesQty: asQuantity(0) })];
   const rec = reconcile(
     { lastVenueSeq: 1, orders: [local("PENDING_CANCEL", { venueOrderId: "v1" })] },
     { openOrders: [], executions },

@@ -1,4 +1,4 @@
-import { ExecType, type ExecutionReport, type Side } from "../../domain/index.ts";
+import { ExecType, type ExecutionReport, type Quantity, type Side, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { VenueOpenOrder, VenueView } from "./adapter.ts";
 
 /** An order as the connection last knew it. IN_FLIGHT: sent, not acknowledged. */
@@ -6,7 +6,7 @@ export interface LocalOrder {
   clientOrderId: string;
   instrument: string;
   side: Side;
-  quantity: number;
+  quantity: Quantity;
   state: "IN_FLIGHT" | "OPEN" | "PENDING_CANCEL" | "PENDING_REPLACE";
   venueOrderId?: string;
   /** fills already forwarded to the order actor */
@@ -53,11 +53,11 @@ function synth(
     execType,
     instrument: o.instrument,
     side: o.side,
-    lastQty: 0,
-    lastPx: 0,
-    cumQty: 0,
-    leavesQty: 0,
-    avgPx: 0,
+    lastQty: ZERO_QUANTITY,
+    lastPx: ZERO_PRICE,
+    cumQty: ZERO_QUANTITY,
+    leavesQty: ZERO_QUANTITY,
+    avgPx: ZERO_PRICE,
     fee: 0,
     venueSeq: seq,
     tsEvent: nowUs,
@@ -107,7 +107,7 @@ export function reconcile(local: LocalView, venue: VenueView, nowUs: number): Re
         const report = acked
           ? undefined
           : synth(withVenueId, ExecType.New, `recon:${o.clientOrderId}:new:${lastVenueSeq}`, lastVenueSeq, nowUs, {
-              cumQty: v?.cumQty ?? 0,
+              cumQty: v?.cumQty ?? ZERO_QUANTITY,
               leavesQty: v?.leavesQty ?? o.quantity,
             });
         actions.push({ kind: "RESOLVE_IN_FLIGHT", clientOrderId: o.clientOrderId, outcome: "ACCEPTED", ...(report ? { report } : {}) });

@@ -13,7 +13,7 @@ export const VenueOrderStatusRequest = defineMessage(
     clientOrderId: z.string().min(1).max(64),
     instrument: z.string().min(1),
     side: schema.side,
-    cumQty: schema.nonNegativeUnits,
+    cumQty: schema.nonNegativeQuantity,
     /** the venue had acknowledged the order */
     acknowledged: z.boolean(),
     /** what the order waits for the venue to answer: its new order, its cancel or its replace */

@@ -3,7 +3,7 @@ import { FeedError, FeedErrorReason } from "../feed-error.ts";
 import type { RawBar } from "../record.ts";
 import type { Redactor } from "../redact.ts";
 import type { BodyVerdict } from "../rest.ts";
-import { vendorFixed } from "../vendor-number.ts";
+import { vendorPrice, vendorQuantity } from "../vendor-number.ts";
 
 export const SOURCE = "alpha-vantage";
 
@@ -103,11 +103,11 @@ export function parseSeries(body: unknown, spec: SeriesSpec, symbol: string, ven
         instrument: `${symbol}.${venue}`,
         barType: barType(spec),
         tsOpen: openMs * 1000,
-        open: vendorFixed(r["1. open"], `${stamp}."1. open"`),
-        high: vendorFixed(r["2. high"], `${stamp}."2. high"`),
-        low: vendorFixed(r["3. low"], `${stamp}."3. low"`),
-        close: vendorFixed(r["4. close"], `${stamp}."4. close"`),
-        volume: vendorFixed(r["5. volume"], `${stamp}."5. volume"`),
+        open: vendorPrice(r["1. open"], `${stamp}."1. open"`),
+        high: vendorPrice(r["2. high"], `${stamp}."2. high"`),
+        low: vendorPrice(r["3. low"], `${stamp}."3. low"`),
+        close: vendorPrice(r["4. close"], `${stamp}."4. close"`),
+        volume: vendorQuantity(r["5. volume"], `${stamp}."5. volume"`),
         seq: openMs,
         tsEvent: (openMs + span) * 1000,
       });

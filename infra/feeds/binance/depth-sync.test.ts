@@ -1,11 +1,12 @@
 import t from "tap";
+import { asPrice, asQuantity } from "../../../actors/domain/index.ts";
 import { DepthSync, type DepthEvent } from "./depth-sync.ts";
 
 const ev = (U: number, u: number, pu?: number): DepthEvent => ({
   U,
   u,
   E: 1,
-  bids: [[100, u]],
+  bids: [[asPrice(100), asQuantity(u)]],
   asks: [],
   ...(pu === undefined ? {} : { pu }),
 });

@@ -5,7 +5,7 @@
  * break means resync: a new snapshot. The caller does the I/O; this decides what to deliver and when to resync.
  */
 import type { VendorBookLevel, RawBook } from "../record.ts";
-import { vendorFixed, vendorInt } from "../vendor-number.ts";
+import { vendorInt, vendorPrice, vendorQuantity } from "../vendor-number.ts";
 
 export interface DepthEvent {
   /** first update id in the event */
@@ -150,7 +150,7 @@ function levels(v: unknown, field: string): VendorBookLevel[] {
   if (!Array.isArray(v)) throw new TypeError(`${field} is not an array`);
   return v.map((l, i) => {
     if (!Array.isArray(l) || l.length < 2) throw new TypeError(`${field}[${i}] is not [price, quantity]`);
-    return [vendorFixed(l[0], `${field}[${i}].price`), vendorFixed(l[1], `${field}[${i}].qty`)];
+    return [vendorPrice(l[0], `${field}[${i}].price`), vendorQuantity(l[1], `${field}[${i}].qty`)];
   });
 }
 

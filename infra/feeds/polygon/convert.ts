@@ -1,6 +1,6 @@
 /** Polygon wire objects → raw feed records. Each throws (naming the field) on a shape it does not know. */
 import type { RawBar, VendorQuote, VendorTrade } from "../record.ts";
-import { vendorFixed, vendorInt } from "../vendor-number.ts";
+import { vendorInt, vendorPrice, vendorQuantity } from "../vendor-number.ts";
 
 export const SOURCE = "polygon";
 
@@ -19,8 +19,8 @@ export function tradeFromStream(m: Record<string, unknown>, venue: string): Vend
     kind: "trade",
     source: SOURCE,
     instrument: `${str(m.sym, "T.sym")}.${venue}`,
-    price: vendorFixed(m.p, "T.p"),
-    size: vendorFixed(m.s, "T.s"),
+    price: vendorPrice(m.p, "T.p"),
+    size: vendorQuantity(m.s, "T.s"),
     aggressor: "NONE",
     tradeId: str(m.i, "T.i"),
     seq: vendorInt(m.q, "T.q"),
@@ -34,10 +34,10 @@ export function quoteFromStream(m: Record<string, unknown>, venue: string): Vend
     kind: "quote",
     source: SOURCE,
     instrument: `${str(m.sym, "Q.sym")}.${venue}`,
-    bid: vendorFixed(m.bp, "Q.bp"),
-    bidSize: vendorFixed(m.bs, "Q.bs"),
-    ask: vendorFixed(m.ap, "Q.ap"),
-    askSize: vendorFixed(m.as, "Q.as"),
+    bid: vendorPrice(m.bp, "Q.bp"),
+    bidSize: vendorQuantity(m.bs, "Q.bs"),
+    ask: vendorPrice(m.ap, "Q.ap"),
+    askSize: vendorQuantity(m.as, "Q.as"),
     seq: vendorInt(m.q, "Q.q"),
     tsEvent: vendorInt(m.t, "Q.t") * 1000,
   };
@@ -53,15 +53,15 @@ export function barFromStream(m: Record<string, unknown>, venue: string): RawBar
     instrument: `${str(m.sym, `${ev}.sym`)}.${venue}`,
     barType: ev === "A" ? "1s" : "1m",
     tsOpen: s * 1000,
-    open: vendorFixed(m.o, `${ev}.o`),
-    high: vendorFixed(m.h, `${ev}.h`),
-    low: vendorFixed(m.l, `${ev}.l`),
-    close: vendorFixed(m.c, `${ev}.c`),
-    volume: vendorFixed(m.v, `${ev}.v`),
+    open: vendorPrice(m.o, `${ev}.o`),
+    high: vendorPrice(m.h, `${ev}.h`),
+    low: vendorPrice(m.l, `${ev}.l`),
+    close: vendorPrice(m.c, `${ev}.c`),
+    volume: vendorQuantity(m.v, `${ev}.v`),
     seq: s,
     tsEvent: vendorInt(m.e, `${ev}.e`) * 1000,
   };
-  if (m.vw !== undefined) bar.vwap = vendorFixed(m.vw, `${ev}.vw`);
+  if (m.vw !== undefined) bar.vwap = vendorPrice(m.vw, `${ev}.vw`);
   return bar;
 }
 
@@ -85,15 +85,15 @@ export function barFromAggregate(r: unknown, ticker: string, venue: string, mult
     instrument: `${ticker}.${venue}`,
     barType: `${multiplier}${TIMESPAN_CODE[timespan]}`,
     tsOpen: t * 1000,
-    open: vendorFixed(m.o, "results[].o"),
-    high: vendorFixed(m.h, "results[].h"),
-    low: vendorFixed(m.l, "results[].l"),
-    close: vendorFixed(m.c, "results[].c"),
-    volume: vendorFixed(m.v, "results[].v"),
+    open: vendorPrice(m.o, "results[].o"),
+    high: vendorPrice(m.h, "results[].h"),
+    low: vendorPrice(m.l, "results[].l"),
+    close: vendorPrice(m.c, "results[].c"),
+    volume: vendorQuantity(m.v, "results[].v"),
     seq: t,
     tsEvent: (t + multiplier * TIMESPAN_MS[timespan]) * 1000,
   };
-  if (m.vw !== undefined) bar.vwap = vendorFixed(m.vw, "results[].vw");
+  if (m.vw !== undefined) bar.vwap = vendorPrice(m.vw, "results[].vw");
   if (m.n !== undefined) bar.trades = vendorInt(m.n, "results[].n");
   return bar;
 }
@@ -105,8 +105,8 @@ export function tradeFromRest(r: unknown, ticker: string, venue: string): Vendor
     kind: "trade",
     source: SOURCE,
     instrument: `${ticker}.${venue}`,
-    price: vendorFixed(m.price, "results[].price"),
-    size: vendorFixed(m.size, "results[].size"),
+    price: vendorPrice(m.price, "results[].price"),
+    size: vendorQuantity(m.size, "results[].size"),
     aggressor: "NONE",
     tradeId: str(m.id, "results[].id"),
     seq: vendorInt(m.sequence_number, "results[].sequence_number"),
@@ -121,10 +121,10 @@ export function quoteFromRest(r: unknown, ticker: string, venue: string): Vendor
     kind: "quote",
     source: SOURCE,
     instrument: `${ticker}.${venue}`,
-    bid: vendorFixed(m.bid_price, "results[].bid_price"),
-    bidSize: vendorFixed(m.bid_size, "results[].bid_size"),
-    ask: vendorFixed(m.ask_price, "results[].ask_price"),
-    askSize: vendorFixed(m.ask_size, "results[].ask_size"),
+    bid: vendorPrice(m.bid_price, "results[].bid_price"),
+    bidSize: vendorQuantity(m.bid_size, "results[].bid_size"),
+    ask: vendorPrice(m.ask_price, "results[].ask_price"),
+    askSize: vendorQuantity(m.ask_size, "results[].ask_size"),
     seq: vendorInt(m.sequence_number, "results[].sequence_number"),
     tsEvent: nsToUs(m.sip_timestamp, "results[].sip_timestamp"),
   };

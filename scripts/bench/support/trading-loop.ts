@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { type ActorKind, systemClock } from "../../../actors/contract/index.ts";
-import { parseFixed, parseMoney, type RiskLimitsInput } from "../../../actors/domain/index.ts";
+import { asPrice, asQuantity, parseFixed, parseMoney, type RiskLimitsInput } from "../../../actors/domain/index.ts";
 import { exchangeKind } from "../../../actors/exchange/index.ts";
 import { orderKind } from "../../../actors/order/index.ts";
 import { defaultBookConfig, riskBookKind } from "../../../actors/risk-book/index.ts";
@@ -25,8 +25,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 export const VENUE = "SIMX";
 export const INSTRUMENT = "SIM001.SIMX";
 export const BOOK = "bench";
-export const TICK = 1_000_000;
-export const LOT = 100_000_000;
+export const TICK = asPrice(1_000_000);
+export const LOT = asQuantity(100_000_000);
 
 /** A bench strategy: one resting 1-lot buy below the bid for every quote (so each tick makes exactly one order). */
 export const quoteEcho: StrategyDefinition<unknown> = {
@@ -35,7 +35,15 @@ export const quoteEcho: StrategyDefinition<unknown> = {
   create: () => ({
     isReady: () => true,
     onQuote: (q) => [
-      { kind: "submit", instrument: q.instrument, side: "BUY", type: "LIMIT", quantity: LOT, price: q.bid - 50 * TICK, timeInForce: "GTC" },
+      {
+        kind: "submit",
+        instrument: q.instrument,
+        side: "BUY",
+        type: "LIMIT",
+        quantity: LOT,
+        price: asPrice(q.bid - 50 * TICK),
+        timeInForce: "GTC",
+      },
     ],
   }),
 };
