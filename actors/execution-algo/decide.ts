@@ -76,7 +76,6 @@ export function decideStart(c: AlgoContext, s: StartAlgo): Step {
     params: s.params,
     book: s.book,
     strategy: s.strategy,
-    arrivalMid: c.mid,
     tsEvent: s.nowUs,
     tsInit: s.nowUs,
     ...(s.limitPrice !== undefined ? { limitPrice: s.limitPrice } : {}),
@@ -345,7 +344,7 @@ export function onQuote(c: AlgoContext, instrument: string, bid: number, ask: nu
   if (!c.parent || c.parent.instrument !== instrument || isDone(c)) return c;
   const mid = (toNumber(bid) + toNumber(ask)) / 2;
   const tape = c.tape && { ...c.tape, lastMid: mid, arrivalMid: c.tape.arrivalMid > 0 ? c.tape.arrivalMid : mid };
-  return { ...c, mid, tape };
+  return { ...c, tape };
 }
 
 /** A trade of the parent's instrument: volume for participation, and the interval VWAP. */

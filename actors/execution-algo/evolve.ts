@@ -117,7 +117,8 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
         nextAtUs: e.tsEvent,
         marketVolume: 0,
         volumeAtLastChild: 0,
-        tape: emptyTape(e.arrivalMid),
+        // the arrival price is the first mid heard once started (quotes of other instruments are not kept)
+        tape: emptyTape(0),
       };
     }
     case "AlgoChildSent":

@@ -51,8 +51,6 @@ export interface AlgoContext {
   /** the instrument's traded volume (1e-8 units) since the start, and at the last child (participation) */
   marketVolume: number;
   volumeAtLastChild: number;
-  /** the latest mid seen (arrival price when the parent starts) */
-  mid: number;
   tape: TcaTape | null;
   tca: AlgoTca | null;
   nowUs: number;
@@ -74,7 +72,6 @@ export const initialContext = (parentId: string): AlgoContext => ({
   open: 0,
   marketVolume: 0,
   volumeAtLastChild: 0,
-  mid: 0,
   tape: null,
   tca: null,
   nowUs: 0,

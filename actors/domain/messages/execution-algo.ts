@@ -148,8 +148,6 @@ export const AlgoStarted = defineMessage(
     params: algoParams,
     book: z.string().min(1).max(64),
     strategy: z.string().min(1).max(64),
-    /** the instrument's mid when the parent started (0 when no quote was seen yet) */
-    arrivalMid: z.number().nonnegative(),
     ...stamped,
   }),
   "A parent order started under an algorithm.",
