@@ -17,7 +17,7 @@ import type {
 } from "../domain/index.ts";
 import { toNumber } from "../domain/index.ts";
 import { trajectory } from "./almgren-chriss.ts";
-import { type Slice, twapSchedule, weightedSchedule } from "./schedule.ts";
+import { type Slice, twapSchedule, weightedSchedule, wholeLots } from "./schedule.ts";
 import { type AlgoContext, AlgoStatus, type ParentOrder } from "./state.ts";
 import { emptyTape } from "./tca.ts";
 
@@ -172,7 +172,8 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
       return {
         ...c,
         parent,
-        schedule: buildSchedule(parent, e.tsEvent, e.quantity - base, c.cadenceUs),
+        // a partly filled child can leave less than a lot: the catch-up after the horizon sends it
+        schedule: buildSchedule(parent, e.tsEvent, wholeLots(e.quantity - base, parent.lotSize), c.cadenceUs),
         scheduleBase: base,
         slice: 0,
         nextAtUs: Math.max(e.tsEvent, Math.min(c.nextAtUs, e.tsEvent + c.cadenceUs)),

@@ -125,3 +125,41 @@ t.test("POV sends its rate of the instrument's traded volume", async (t) => {
   t.match(forwards(d.advance(T0 + 2_000_000)), [{ message: { quantity: fromNumber(4) } }]);
   t.equal(d.journal.filter((e) => e.type === "AlgoSliceSkipped").length, 0, "a quiet tick journals nothing");
 });
+
+t.test("VWAP follows its profile and IS front-loads its slices; λ = 0 is TWAP", async (t) => {
+  const sizes = (params: Record<string, unknown>) => {
+    const d = new AlgoDriver();
+    d.send(startAlgo({ quantity: fromNumber(20), params: params as never }));
+    return forwards(d.advance(T0 + 10_000_000)).map((f) => f.message.quantity);
+  };
+  const end = T0 + 4_000_000;
+  t.same(sizes({ algo: "VWAP", endAtUs: end, slices: 4, profile: [4, 1, 1, 4], minChildLots: 1 }), [8, 2, 2, 8].map(fromNumber));
+  const is = { algo: "IS", endAtUs: end, slices: 4, volatility: 0.5, temporaryImpact: 0.01, permanentImpact: 0, minChildLots: 1 };
+  const urgent = sizes({ ...is, riskAversion: 0.02 });
+  t.equal(
+    urgent.reduce((s, q) => s + Number(q), 0),
+    fromNumber(20),
+  );
+  t.ok(urgent.length === 4 && Number(urgent[0]) > Number(urgent[3]), `front-loaded: ${urgent.join(", ")}`);
+  t.same(sizes({ ...is, riskAversion: 0 }), [5, 5, 5, 5].map(fromNumber));
+});
+
+t.test("amending the end time reschedules what is left over the new horizon", async (t) => {
+  const d = new AlgoDriver();
+  d.send(startAlgo({ params: { algo: "TWAP", endAtUs: T0 + 10_000_000, slices: 5, minChildLots: 1 } }));
+  const [first] = forwards(d.advance(T0));
+  d.send(filled(first?.key ?? "", fromNumber(2)));
+  t.match(d.send({ type: "AmendAlgo", endAtUs: T0 + 2_000_000, tsEvent: T0, tsInit: T0 }), [
+    { type: "domain" },
+    { type: "reply", ok: true },
+  ]);
+  const rest = forwards(d.advance(T0 + 2_000_000));
+  t.equal(
+    rest.reduce((s, f) => s + Number(f.message.quantity), 0),
+    fromNumber(8),
+    "the remaining 8 within the new end",
+  );
+  t.match(d.send({ type: "AmendAlgo", endAtUs: T0, tsEvent: T0, tsInit: T0 }), [
+    { type: "reply", ok: false, error: { message: /endAtUs: .* must be in the future/ } },
+  ]);
+});
