@@ -130,14 +130,14 @@ t.test("VWAP follows its profile and IS front-loads its slices; λ = 0 is TWAP",
   const sizes = (params: Record<string, unknown>) => {
     const d = new AlgoDriver();
     d.send(startAlgo({ quantity: fromNumber(20), params: params as never }));
-    return forwards(d.advance(T0 + 10_000_000)).map((f) => f.message.quantity);
+    return forwards(d.advance(T0 + 10_000_000)).map((f) => Number(f.message.quantity));
   };
   const end = T0 + 4_000_000;
   t.same(sizes({ algo: "VWAP", endAtUs: end, slices: 4, profile: [4, 1, 1, 4], minChildLots: 1 }), [8, 2, 2, 8].map(fromNumber));
   const is = { algo: "IS", endAtUs: end, slices: 4, volatility: 0.5, temporaryImpact: 0.01, permanentImpact: 0, minChildLots: 1 };
   const urgent = sizes({ ...is, riskAversion: 0.02 });
   t.equal(
-    urgent.reduce((s, q) => s + Number(q), 0),
+    urgent.reduce((s, q) => s + q, 0),
     fromNumber(20),
   );
   t.ok(urgent.length === 4 && Number(urgent[0]) > Number(urgent[3]), `front-loaded: ${urgent.join(", ")}`);
