@@ -181,9 +181,8 @@ function cancels(c: AlgoContext, nowUs: number): Emitted[] {
   const p = c.parent;
   if (!p) return [];
   const out: Emitted[] = [];
-  for (const [clientOrderId, child] of Object.entries(c.children)) {
-    if (child.open)
-      out.push({ type: "publish", subject: riskBook(p), message: { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs } });
+  for (const clientOrderId of Object.keys(c.children)) {
+    out.push({ type: "publish", subject: riskBook(p), message: { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs } });
   }
   return out;
 }
@@ -294,8 +293,8 @@ export function decideChildReport(c: AlgoContext, r: ChildReport): Step {
   if (r.type === "OrderFilled" && r.cumQty !== undefined && r.lastPx !== undefined) {
     if (r.cumQty > child.cumQty)
       events.push({ ...base, type: "AlgoChildFilled", lastQty: r.cumQty - child.cumQty, lastPx: r.lastPx, cumQty: r.cumQty });
-    if (r.leavesQty === 0 && child.open) events.push({ ...base, type: "AlgoChildClosed", cumQty: r.cumQty, outcome: "FILLED" });
-  } else if (r.type !== "OrderAccepted" && r.type !== "OrderFilled" && child.open) {
+    if (r.leavesQty === 0) events.push({ ...base, type: "AlgoChildClosed", cumQty: r.cumQty, outcome: "FILLED" });
+  } else if (r.type !== "OrderAccepted" && r.type !== "OrderFilled") {
     events.push({
       ...base,
       type: "AlgoChildClosed",
@@ -373,9 +372,7 @@ export function algoView(c: AlgoContext): Record<string, unknown> {
     slice: c.slice,
     slices: c.schedule.length,
     children: c.childCount,
-    openChildren: Object.entries(c.children)
-      .filter(([, x]) => x.open)
-      .map(([id]) => id),
+    openChildren: Object.keys(c.children),
     tca: c.tca,
   };
 }

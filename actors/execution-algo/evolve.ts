@@ -124,7 +124,7 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
     case "AlgoChildSent":
       return {
         ...c,
-        children: { ...c.children, [e.clientOrderId]: { quantity: e.quantity, cumQty: 0, open: true, acked: false } },
+        children: { ...c.children, [e.clientOrderId]: { quantity: e.quantity, cumQty: 0, acked: false } },
         childCount: c.childCount + 1,
         open: c.open + e.quantity,
         slice: e.slice + 1,
@@ -146,18 +146,17 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
         ...c,
         children: { ...c.children, [e.clientOrderId]: { ...child, cumQty: e.cumQty, acked: true } },
         filled: c.filled + delta,
-        open: child.open ? c.open - delta : c.open,
+        open: c.open - delta,
         tape,
       };
     }
     case "AlgoChildClosed": {
       const child = c.children[e.clientOrderId];
-      if (!child?.open) return c;
-      return {
-        ...c,
-        children: { ...c.children, [e.clientOrderId]: { ...child, open: false, acked: true } },
-        open: c.open - (child.quantity - child.cumQty),
-      };
+      if (!child) return c;
+      // a closed child is forgotten: the map holds the open ones only, so each step copies a few entries, not
+      // every child the parent ever sent (later copies of its events find no child and change nothing)
+      const { [e.clientOrderId]: _closed, ...children } = c.children;
+      return { ...c, children, open: c.open - (child.quantity - child.cumQty) };
     }
     case "AlgoPaused":
       return { ...c, status: AlgoStatus.Paused };

@@ -35,7 +35,7 @@ function childForwards(c: AlgoContext): Forward[] {
   if (!p || isDone(c)) return [];
   const out: Forward[] = [];
   for (const [clientOrderId, child] of Object.entries(c.children)) {
-    if (!child.open || child.acked) continue;
+    if (child.acked) continue;
     out.push({
       type: "forward",
       key: clientOrderId,

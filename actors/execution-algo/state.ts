@@ -18,11 +18,10 @@ export interface ParentOrder {
   startedUs: number;
 }
 
-/** A child order as the parent knows it; `acked` once any event of its order entity was heard. */
+/** An open child order as the parent knows it; `acked` once any event of its order entity was heard. */
 export interface ChildOrder {
   quantity: number;
   cumQty: number;
-  open: boolean;
   acked: boolean;
 }
 
@@ -44,6 +43,7 @@ export interface AlgoContext {
   nextAtUs: number;
   /** the nextAtUs the running timer was armed for; a different nextAtUs re-arms it */
   armedAtUs: number;
+  /** the open children by client order id (a closed child is dropped) */
   children: Record<string, ChildOrder>;
   childCount: number;
   filled: number;
