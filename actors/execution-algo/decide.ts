@@ -270,7 +270,8 @@ export function decideCancel(c: AlgoContext, m: CancelAlgo): Step {
 
 /** What a child's order entity said, reduced to what the parent journals. */
 export interface ChildReport {
-  type: "OrderAccepted" | "OrderFilled" | "OrderCanceled" | "OrderExpired" | "OrderRejected";
+  /** OrderDenied: the risk book refused the child's SubmitOrder (the forward's refusal) */
+  type: "OrderAccepted" | "OrderFilled" | "OrderCanceled" | "OrderExpired" | "OrderRejected" | "OrderDenied";
   clientOrderId: string;
   lastPx?: number;
   cumQty?: number;
@@ -279,7 +280,7 @@ export interface ChildReport {
   nowUs: number;
 }
 
-const outcomes = { OrderCanceled: "CANCELED", OrderExpired: "EXPIRED", OrderRejected: "REJECTED" } as const;
+const outcomes = { OrderCanceled: "CANCELED", OrderExpired: "EXPIRED", OrderRejected: "REJECTED", OrderDenied: "DENIED" } as const;
 
 /**
  * An event of one of the parent's children. Fills are taken by the child's cumulative quantity, so an event heard
@@ -309,6 +310,17 @@ export function decideChildReport(c: AlgoContext, r: ChildReport): Step {
       ? commit(c, [])
       : { context: { ...c, children: { ...c.children, [r.clientOrderId]: { ...child, acked: true } } }, emitted: [] };
   }
+  if ((r.type === "OrderRejected" || r.type === "OrderDenied") && c.status === AlgoStatus.Working) {
+    // sending the same child again would be refused again, once a slice, for ever: an operator decides
+    const reason = `child ${r.clientOrderId} ${outcomes[r.type].toLowerCase()}${r.reason ? `: ${r.reason}` : ""}`.slice(0, 256);
+    const closed = commit(c, events);
+    const paused = commit(
+      closed.context,
+      [{ type: "AlgoPaused", parentId: c.parentId, reason, tsEvent: r.nowUs, tsInit: r.nowUs }],
+      cancels(closed.context, r.nowUs),
+    );
+    return { context: paused.context, emitted: [...closed.emitted, ...paused.emitted] };
+  }
   return settle(commit(c, events), r.nowUs);
 }
 
@@ -331,7 +343,7 @@ function settle(s: Step, nowUs: number): Step {
 export function decideRefused(c: AlgoContext, f: ForwardRefusedInput): Step {
   if (f.messageType !== "SubmitOrder") return commit(c, []);
   return decideChildReport(c, {
-    type: "OrderRejected",
+    type: "OrderDenied",
     clientOrderId: f.key,
     reason: `${f.error.code}: ${f.error.message}`,
     nowUs: f.nowUs,

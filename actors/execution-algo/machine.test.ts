@@ -163,3 +163,23 @@ t.test("amending the end time reschedules what is left over the new horizon", as
     { type: "reply", ok: false, error: { message: /endAtUs: .* must be in the future/ } },
   ]);
 });
+
+t.test("a child the risk book denies pauses the parent with the reason instead of sending it again every slice", async (t) => {
+  const d = new AlgoDriver();
+  d.send(startAlgo());
+  const [child] = forwards(d.advance(T0));
+  const out = d.send({
+    type: "ForwardRefused",
+    key: child?.key,
+    subject: child?.subject,
+    messageType: "SubmitOrder",
+    error: { code: "denied", message: "kill switch engaged" },
+  });
+  t.match(domain(out), [
+    { type: "AlgoChildClosed", outcome: "DENIED" },
+    { type: "AlgoPaused", reason: /child algo\.p1\.1 denied: denied: kill switch engaged/ },
+  ]);
+  t.equal(d.context.status, "paused");
+  t.equal(d.context.open, 0);
+  t.equal(forwards(d.advance(T0 + 20_000_000)).length, 0, "nothing more is sent");
+});
