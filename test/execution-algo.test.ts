@@ -19,6 +19,19 @@ function collect(nc: Parameters<typeof command>[0], subject: string, t: { teardo
   return out;
 }
 
+/** Sends again while nobody is subscribed (nothing was delivered, so nothing can happen twice). */
+async function retryUnheard<T>(send: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await send();
+    } catch (e) {
+      if (!/no responders/.test(String(e)) || Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 const INSTRUMENT = "SIM004.SIMX"; // listed and in the demo book, traded by no demo strategy
 const LOT = fromNumber(1);
 
@@ -55,21 +68,24 @@ t.test(
     const start = async (parent: string, over: Record<string, unknown>) => {
       await spawn(parent);
       const now = Date.now() * 1000;
-      const r = await command(f.nc, "execution-algo", parent, {
-        type: "StartAlgo",
-        instrument: INSTRUMENT,
-        side: "BUY",
-        quantity: fromNumber(3),
-        lotSize: LOT,
-        // marketable: well through the ask, so each IOC child fills against the background's offer
-        limitPrice: q.ask + fromNumber(1),
-        params: { algo: "TWAP", endAtUs: now + 2_000_000, slices: 3 },
-        book: "demo",
-        strategy: "algo-tester",
-        tsEvent: now,
-        tsInit: now,
-        ...over,
-      });
+      // a request no one received can be sent again: the actor's subscription may reach the server just after placement reports it
+      const r = await retryUnheard(() =>
+        command(f.nc, "execution-algo", parent, {
+          type: "StartAlgo",
+          instrument: INSTRUMENT,
+          side: "BUY",
+          quantity: fromNumber(3),
+          lotSize: LOT,
+          // marketable: well through the ask, so each IOC child fills against the background's offer
+          limitPrice: q.ask + fromNumber(1),
+          params: { algo: "TWAP", endAtUs: now + 2_000_000, slices: 3 },
+          book: "demo",
+          strategy: "algo-tester",
+          tsEvent: now,
+          tsInit: now,
+          ...over,
+        }),
+      );
       t.equal(r.ok, true, `${parent} started (${JSON.stringify(r.error ?? "")})`);
     };
     const cmd = async (parent: string, type: string, extra: Record<string, unknown> = {}) => {
