@@ -34,11 +34,12 @@ try {
   await actorsNc.flush();
 
   let arrived: ((id: string) => void) | undefined;
+  const approved = encodeMessage({ type: "Reply", ok: true });
   const book = nc.subscribe(subjects.cmd("risk-book", "bench"), {
     callback: (_e, m) => {
       const t = performance.now();
       const order = decodeMessage(m.data, m.headers, false).message as unknown as { clientOrderId: string };
-      m.respond(encodeMessage({ type: "Reply", ok: true }).data);
+      m.respond(approved.data, { headers: approved.headers });
       arrived?.(`${order.clientOrderId} ${t}`);
     },
   });
