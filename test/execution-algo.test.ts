@@ -41,7 +41,9 @@ t.test(
     const f = await startTestServers(t);
     const node = startNodeProcess(t, "node-algo", { AM_NATS_URL: f.infra.natsUrl, AM_DEMO_INSTRUMENTS: "4", AM_CELLS: "1" });
     await node.waitFor(/node up/, 60_000);
-    const actor = (verb: string, id: string) => admin(f.nc, verb, { type: "AdminActorRequest", kind: "execution-algo", id });
+    // an actor's verbs are answered by its host only: a short timeout, so a probe of one not hosted yet fails fast
+    const actor = (verb: string, id: string) =>
+      admin(f.nc, verb, { type: "AdminActorRequest", kind: "execution-algo", id }, verb === "status" ? 1_000 : 10_000);
     const venueReady = async () =>
       (
         (await admin(f.nc, "status", { type: "AdminActorRequest", kind: "venue", id: "SIMX" }, 1_000).catch(() => undefined))?.result as {
