@@ -3,6 +3,7 @@ import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
 import { vendorFeedKind } from "../../actors/feed/connection/index.ts";
 import { demoUniverse, instrumentKind } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
+import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
 import { riskBookKind } from "../../actors/risk-book/index.ts";
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
@@ -78,6 +79,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       exchangeKind(catalogue),
       venueKind(),
       orderKind({ venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs } }),
+      // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo
+      executionAlgoKind(),
       riskBookKind({ books: new Map([[DEMO_BOOK, demoBook(demoMarket)]]), marked: traded }),
       // demo strategies in code first, then those deployed at run time
       strategyKind({ definitionOf: (id) => demo.get(id) ?? deployments.get(id), known: () => [...demo.keys(), ...deployments.ids()] }),

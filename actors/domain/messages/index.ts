@@ -1,3 +1,4 @@
+export * from "./execution-algo.ts";
 export * from "./feed.ts";
 export * from "./market-data.ts";
 export * from "./order-events.ts";

@@ -1,0 +1,140 @@
+/**
+ * `npm run bench -- execution [children]`: an execution algorithm's decision to its child order on the wire. An
+ * iceberg parent (display one lot) hosted in this process on a throwaway nats-server; the driver stands in for the
+ * risk book (answers each SubmitOrder at once) and fills each child with an OrderFilled on am.evt.order.<child>.
+ * Timed: from that fill's publish to the next child's SubmitOrder reaching the book's subject, which includes the
+ * parent's decision, its journal append (AlgoChildFilled, AlgoChildClosed, AlgoChildSent in one group) and the
+ * forward. Also printed, from the same run: raw NATS publish→subscribe and JetStream append times, the process's
+ * CPU per child and the load average (this machine is shared: compare the ratio, not the absolute figure).
+ */
+import { loadavg } from "node:os";
+import { subjects, systemClock } from "../../actors/contract/index.ts";
+import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
+import { startTestInfra } from "../../infra/local/index.ts";
+import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
+import { connectNats, declareResources, SnapshotStore } from "../../infra/nats/index.ts";
+import { createLogger } from "../../infra/telemetry/log.ts";
+import { ActorHost } from "../../supervisors/runtime/actor-host.ts";
+import { LOT, percentiles, TICK } from "./support/trading-loop.ts";
+
+const n = Number(process.argv[2] ?? 1_000);
+const warm = Math.min(100, Math.floor(n / 10));
+const infra = await startTestInfra();
+const actorsNc = await connectNats(infra.natsUrl, "bench-actors");
+const nc = await connectNats(infra.natsUrl, "bench-driver");
+try {
+  await declareResources(nc, { replicas: 1 });
+  const host = new ActorHost(executionAlgoKind(), `bench-${process.pid}`, {
+    nc: actorsNc,
+    store: await SnapshotStore.open(actorsNc),
+    clock: systemClock,
+    log: createLogger({ level: "warn" }),
+  });
+  await host.incarnate();
+  await actorsNc.flush();
+
+  let arrived: ((id: string) => void) | undefined;
+  const approved = encodeMessage({ type: "Reply", ok: true });
+  const book = nc.subscribe(subjects.cmd("risk-book", "bench"), {
+    callback: (_e, m) => {
+      const t = performance.now();
+      const order = decodeMessage(m.data, m.headers, false).message as unknown as { clientOrderId: string };
+      m.respond(approved.data, { headers: approved.headers });
+      arrived?.(`${order.clientOrderId} ${t}`);
+    },
+  });
+  const nextChild = () =>
+    new Promise<{ id: string; at: number }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("no child order within 5 s")), 5_000);
+      arrived = (s) => {
+        clearTimeout(timer);
+        const [id, at] = s.split(" ");
+        resolve({ id: id!, at: Number(at) });
+      };
+    });
+  await nc.flush();
+
+  const now = Date.now() * 1000;
+  const first = nextChild();
+  const start = encodeMessage({
+    type: "StartAlgo",
+    instrument: "SIM001.SIMX",
+    side: "BUY",
+    quantity: (n + warm) * LOT,
+    lotSize: LOT,
+    limitPrice: 9_000 * TICK,
+    params: { algo: "ICEBERG", displayQuantity: LOT, checkEveryMs: 3_600_000 },
+    book: "bench",
+    strategy: "bench",
+    tsEvent: now,
+    tsInit: now,
+  });
+  await nc.request(subjects.cmd("execution-algo", host.id), start.data, { headers: start.headers, timeout: 5_000 });
+  let child = await first;
+  const us: number[] = [];
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < n + warm - 1; i++) {
+    const t = Date.now() * 1000;
+    const fill = encodeMessage({
+      type: "OrderFilled",
+      clientOrderId: child.id,
+      execId: `x${i}`,
+      side: "BUY",
+      lastQty: LOT,
+      lastPx: 9_000 * TICK,
+      fee: 0,
+      liquidity: "MAKER",
+      cumQty: LOT,
+      leavesQty: 0,
+      avgPx: 9_000 * TICK,
+      venueSeq: i,
+      tsEvent: t,
+      tsInit: t,
+    });
+    const next = nextChild();
+    const t0 = performance.now();
+    nc.publish(subjects.evt("order", child.id, "OrderFilled"), fill.data, { headers: fill.headers });
+    child = await next;
+    if (i >= warm) us.push((child.at - t0) * 1000);
+    if (i % 200 === 0) process.stderr.write(`child ${i}/${n + warm}\n`);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  book.unsubscribe();
+  await host.stop();
+
+  // raw NATS one way in this process: publish → subscriber callback
+  const raw: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const got = new Promise<number>((resolve) => {
+      const s = nc.subscribe("bench.oneway", {
+        max: 1,
+        callback: () => resolve(performance.now()),
+      });
+      void s;
+    });
+    await nc.flush();
+    const t0 = performance.now();
+    nc.publish("bench.oneway", new Uint8Array(256));
+    raw.push(((await got) - t0) * 1000);
+  }
+  const p = percentiles(us);
+  const r = percentiles(raw);
+  console.log(
+    JSON.stringify({
+      bench: "execution",
+      algoChildP50Us: p.p50,
+      algoChildP99Us: p.p99,
+      maxUs: p.max,
+      children: us.length,
+      cpuUsPerChild: Math.round((cpu.user + cpu.system) / (n + warm - 1)),
+      // raw NATS publish→subscribe of the same fill on the same server, in the same run
+      baseline: { p50Us: r.p50, p99Us: r.p99 },
+      ratio: Number((p.p99 / Math.max(1, r.p99)).toFixed(1)),
+      loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
+    }),
+  );
+} finally {
+  await actorsNc.close();
+  await nc.close();
+  await infra.stop();
+}
