@@ -16,11 +16,9 @@ import {
   type Quantity,
   type RiskLimits,
   type Side,
-  asPrice,
   asQuantity,
   ZERO_PRICE,
   asMoney,
-  addQuantity,
 } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
