@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one decision per algorithm command and for the schedule's timer, all committed through one shared step.
 /**
  * What the algorithm does with each input: commands and the schedule's timer decide journaled events plus the
  * children's orders (forwarded to the risk book, as a strategy's are) and cancels; order events of its children

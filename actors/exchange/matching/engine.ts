@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: the engine's whole command and query surface; the order pool, price levels, stop book, validation and match loop are each a module of their own.
 import { type Price, type Quantity, ZERO_QUANTITY } from "../../domain/fixed.ts";
 import { Side, type TradingStatus } from "../../domain/trading.ts";
 import { CancelReason, MatchRejectReason, StpMode } from "./codes.ts";

@@ -1,11 +1,7 @@
 import { assign, enqueueActions, setup } from "xstate";
 import type { Emitted } from "../../contract/index.ts";
 import {
-  answerHeldStatus,
   connect,
-  decideOrderStatus,
-  decideStatus,
-  holdStatus,
   decideFailure,
   decideHeld,
   decideKillSwitch,
@@ -18,6 +14,7 @@ import {
   type VenueCommandInput,
   requestState,
 } from "./decide.ts";
+import { answerHeldStatus, decideOrderStatus, decideStatus, holdStatus } from "./order-status.ts";
 import { closedBreaker } from "./resilience.ts";
 import {
   initialContext,
