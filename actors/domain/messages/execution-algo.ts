@@ -65,23 +65,25 @@ export const algoParams = z.discriminatedUnion("algo", [
 ]);
 export type AlgoParams = z.output<typeof algoParams>;
 
+/** A parent order's terms: what StartAlgo asks and AlgoStarted journals. */
+const parentTerms = {
+  instrument: instrumentId,
+  side,
+  quantity: positiveQuantity,
+  /** the instrument's lot size; every child is a multiple of it */
+  lotSize: positiveQuantity,
+  /** children are LIMIT orders at this price when given (required for ICEBERG), MARKET IOC otherwise */
+  limitPrice: positivePrice.optional(),
+  params: algoParams,
+  book: z.string().min(1).max(64),
+  /** the owner the children carry as their strategy */
+  strategy: z.string().min(1).max(64),
+};
+
 export const StartAlgo = defineMessage(
   "StartAlgo",
   1,
-  z.object({
-    instrument: instrumentId,
-    side,
-    quantity: positiveQuantity,
-    /** the instrument's lot size; every child is a multiple of it */
-    lotSize: positiveQuantity,
-    /** children are LIMIT orders at this price when given (required for ICEBERG), MARKET IOC otherwise */
-    limitPrice: positivePrice.optional(),
-    params: algoParams,
-    book: z.string().min(1).max(64),
-    /** the owner the children carry as their strategy */
-    strategy: z.string().min(1).max(64),
-    ...stamped,
-  }),
+  z.object({ ...parentTerms, ...stamped }),
   "Start an execution algorithm for a parent order; its children go through the risk book.",
 );
 export type StartAlgo = MessageOf<typeof StartAlgo>;
@@ -138,18 +140,7 @@ export type AlgoTca = z.output<typeof algoTca>;
 export const AlgoStarted = defineMessage(
   "AlgoStarted",
   1,
-  z.object({
-    parentId,
-    instrument: instrumentId,
-    side,
-    quantity: positiveQuantity,
-    lotSize: positiveQuantity,
-    limitPrice: positivePrice.optional(),
-    params: algoParams,
-    book: z.string().min(1).max(64),
-    strategy: z.string().min(1).max(64),
-    ...stamped,
-  }),
+  z.object({ parentId, ...parentTerms, ...stamped }),
   "A parent order started under an algorithm.",
 );
 export type AlgoStarted = MessageOf<typeof AlgoStarted>;
