@@ -10,6 +10,7 @@ import {
   type Quantity,
   ZERO_PRICE,
   ZERO_QUANTITY,
+  reportWithoutFill,
 } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import type { VenueOpenOrder } from "../venue/index.ts";
@@ -315,24 +316,7 @@ export class SimulatedVenueSession {
     nowUs: number,
     over: Partial<ExecutionReport>,
   ): ExecutionReport {
-    return {
-      clientOrderId: cmd.clientOrderId,
-      ...(cmd.venueOrderId !== undefined ? { venueOrderId: cmd.venueOrderId } : {}),
-      execId: `${this.config.seqBase.toString(36)}:refused:${this.venueSeq + 1}`,
-      execType,
-      instrument: cmd.instrument,
-      side: cmd.side,
-      lastQty: ZERO_QUANTITY,
-      lastPx: ZERO_PRICE,
-      cumQty: ZERO_QUANTITY,
-      leavesQty: ZERO_QUANTITY,
-      avgPx: ZERO_PRICE,
-      fee: 0,
-      venueSeq: 0,
-      tsEvent: nowUs,
-      tsInit: nowUs,
-      ...over,
-    };
+    return reportWithoutFill(cmd, execType, `${this.config.seqBase.toString(36)}:refused:${this.venueSeq + 1}`, 0, nowUs, over);
   }
 
   private report(r: ExecutionReport, out: Emitted[]): void {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
+import { ZERO_PRICE, ZERO_QUANTITY } from "../fixed.ts";
 import {
   instrumentId,
   stamped,
@@ -87,6 +88,38 @@ export const ExecutionReport = defineMessage(
   "What the venue says happened to an order: acks, fills, cancels, replaces, rejects.",
 );
 export type ExecutionReport = MessageOf<typeof ExecutionReport>;
+
+/**
+ * A report that executes nothing (a refusal, a close, an acknowledgement made up by reconciliation): no fill, no
+ * quantity left. `over` sets what differs (text, cumQty, venueOrderId, ...).
+ */
+export function reportWithoutFill(
+  order: { clientOrderId: string; instrument: string; side: ExecutionReport["side"]; venueOrderId?: string | undefined },
+  execType: ExecType,
+  execId: string,
+  venueSeq: number,
+  nowUs: number,
+  over: Partial<ExecutionReport> = {},
+): ExecutionReport {
+  return {
+    clientOrderId: order.clientOrderId,
+    ...(order.venueOrderId !== undefined ? { venueOrderId: order.venueOrderId } : {}),
+    execId,
+    execType,
+    instrument: order.instrument,
+    side: order.side,
+    lastQty: ZERO_QUANTITY,
+    lastPx: ZERO_PRICE,
+    cumQty: ZERO_QUANTITY,
+    leavesQty: ZERO_QUANTITY,
+    avgPx: ZERO_PRICE,
+    fee: 0,
+    venueSeq,
+    tsEvent: nowUs,
+    tsInit: nowUs,
+    ...over,
+  };
+}
 
 /* ---------- commands from an order actor to its venue connection (am.cmd.venue.<venue>) ---------- */
 

@@ -5,8 +5,7 @@ import {
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
-  ZERO_PRICE,
-  ZERO_QUANTITY,
+  reportWithoutFill,
 } from "../../domain/index.ts";
 import { type Emitted, subjects } from "../../contract/index.ts";
 import type { VenueReason } from "./reasons.ts";
@@ -34,22 +33,16 @@ export function refusedNew(
   code: VenueReason,
   nowUs: number,
 ): ExecutionReport {
-  return {
-    clientOrderId: cmd.clientOrderId,
-    execId: `refused:${c.config.venue}:${cmd.clientOrderId}:${cmd.version}:${nowUs}`,
-    execType: ExecType.Rejected,
-    instrument: cmd.instrument,
-    side: cmd.side,
-    lastQty: ZERO_QUANTITY,
-    lastPx: ZERO_PRICE,
-    cumQty: ZERO_QUANTITY,
-    leavesQty: ZERO_QUANTITY,
-    avgPx: ZERO_PRICE,
-    fee: 0,
-    venueSeq: c.lastVenueSeq,
-    text: `${code}: venue ${c.config.venue} refused the order`,
-    ...stamp(nowUs),
-  };
+  return reportWithoutFill(
+    cmd,
+    ExecType.Rejected,
+    `refused:${c.config.venue}:${cmd.clientOrderId}:${cmd.version}:${nowUs}`,
+    c.lastVenueSeq,
+    nowUs,
+    {
+      text: `${code}: venue ${c.config.venue} refused the order`,
+    },
+  );
 }
 
 export function refusedAmend(

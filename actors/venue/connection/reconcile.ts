@@ -1,4 +1,4 @@
-import { ExecType, type ExecutionReport, type Quantity, type Side, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
+import { ExecType, type ExecutionReport, type Quantity, type Side, ZERO_QUANTITY, reportWithoutFill } from "../../domain/index.ts";
 import type { VenueOpenOrder, VenueView } from "./adapter.ts";
 
 /** An order as the connection last knew it. IN_FLIGHT: sent, not acknowledged. */
@@ -46,24 +46,7 @@ function synth(
   nowUs: number,
   over: Partial<ExecutionReport> = {},
 ): ExecutionReport {
-  return {
-    clientOrderId: o.clientOrderId,
-    ...(o.venueOrderId !== undefined ? { venueOrderId: o.venueOrderId } : {}),
-    execId,
-    execType,
-    instrument: o.instrument,
-    side: o.side,
-    lastQty: ZERO_QUANTITY,
-    lastPx: ZERO_PRICE,
-    cumQty: ZERO_QUANTITY,
-    leavesQty: ZERO_QUANTITY,
-    avgPx: ZERO_PRICE,
-    fee: 0,
-    venueSeq: seq,
-    tsEvent: nowUs,
-    tsInit: nowUs,
-    ...over,
-  };
+  return reportWithoutFill(o, execType, execId, seq, nowUs, over);
 }
 
 /**
