@@ -54,12 +54,24 @@ const expression = (terms: readonly LinearTerm[]): string =>
 
 const bound = (b: number | undefined, fallback: string): string => (b === undefined || !Number.isFinite(b) ? fallback : b.toString());
 
+/**
+ * The objective scaled so its largest coefficient is 1: a positive factor leaves the optimum where it is, and
+ * daily-return sized costs (1e-4 and below) otherwise stall HiGHS's active-set QP solver.
+ */
+function objectiveScale(p: QuadraticProgram): number {
+  let largest = 0;
+  for (const t of p.linear) largest = Math.max(largest, Math.abs(t.coefficient));
+  for (const t of p.quadratic) largest = Math.max(largest, Math.abs(t.coefficient));
+  return largest > 0 ? 1 / largest : 1;
+}
+
 function lpText(p: QuadraticProgram): string {
-  const lines = ["Minimize", ` obj: ${expression(p.linear)}`];
+  const scale = objectiveScale(p);
+  const lines = ["Minimize", ` obj: ${expression(p.linear.map((t) => ({ variable: t.variable, coefficient: scale * t.coefficient })))}`];
   if (p.quadratic.length > 0) {
     // LP text halves the bracket, so an off-diagonal pair appears as 2Q_ij x_i x_j
     const q = p.quadratic.map((t, k) => {
-      const c = t.first === t.second ? t.coefficient : 2 * t.coefficient;
+      const c = scale * (t.first === t.second ? t.coefficient : 2 * t.coefficient);
       return t.first === t.second ? `${signed(c, k === 0)} ${t.first} ^ 2` : `${signed(c, k === 0)} ${t.first} * ${t.second}`;
     });
     lines.push(` + [ ${q.join(" ")} ] / 2`);
@@ -88,7 +100,14 @@ function lpText(p: QuadraticProgram): string {
  */
 export async function solveQuadraticProgram(problem: string, p: QuadraticProgram): Promise<Map<string, number>> {
   const solver = await highs();
-  const result = solver.solve(lpText(p), { output_flag: false });
+  const text = lpText(p);
+  let result: ReturnType<Highs["solve"]>;
+  try {
+    result = solver.solve(text, { output_flag: false });
+  } catch (e) {
+    // a native failure (the solver stalling, a model it cannot read) throws rather than returning a status
+    throw new QuadraticProgramError(problem, `error (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (result.Status !== "Optimal") throw new QuadraticProgramError(problem, result.Status);
   const x = new Map<string, number>();
   for (const v of p.variables) {
