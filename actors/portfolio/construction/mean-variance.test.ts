@@ -78,7 +78,12 @@ t.test("a gross limit of 1 with a full budget is the long-only portfolio", async
     riskAversion: 1,
     constraints: { lower: 0, net: { min: 1, max: 1 } },
   });
-  const gross = await meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { net: { min: 1, max: 1 }, gross: 1 } });
+  const gross = await meanVariance({
+    covariance: cov,
+    expectedReturns: mu,
+    riskAversion: 1,
+    constraints: { net: { min: 1, max: 1 }, gross: 1 },
+  });
   gross.weights.forEach((w, i) => {
     near(t, w, longOnly.weights[i]!, 1e-5, `w${i}`);
   });
@@ -178,4 +183,68 @@ t.test("a factor model gives the same portfolio as its dense covariance", async 
     near(t, w, b.weights[i]!, 1e-6, `w${i}`);
   });
   near(t, a.variance, b.variance, 1e-12, "variance");
+});
+
+t.test("two-asset minimum variance is w1 = (σ2² − σ12)/(σ1² + σ2² − 2σ12)", async (t) => {
+  const [s1, s2, s12] = [0.04, 0.09, 0.012];
+  const p = await minimumVariance(
+    {
+      covariance: fromRows([
+        [s1, s12],
+        [s12, s2],
+      ]),
+    },
+    { net: { min: 1, max: 1 } },
+  );
+  const w1 = (s2 - s12) / (s1 + s2 - 2 * s12);
+  near(t, p.weights[0]!, w1, 1e-6, "w1");
+  near(t, p.weights[1]!, 1 - w1, 1e-6, "w2");
+  near(t, p.variance, (s1 * s2 - s12 ** 2) / (s1 + s2 - 2 * s12), 1e-12, "variance");
+});
+
+t.test("constraints that cannot hold together fail naming the constraint set and HiGHS's status", async (t) => {
+  // a budget of 1 with gross exposure at most 0.5: each set alone is fine, together they are not
+  await t.rejects(
+    () => meanVariance({ covariance: cov, expectedReturns: mu, constraints: { net: { min: 1, max: 1 }, gross: 0.5 } }),
+    /meanVariance: infeasible constraints \(HiGHS status Infeasible\): the gross exposure constraints cannot hold together with box and net exposure/,
+  );
+  // long-only, fully invested and within 0.1 of a portfolio that is 80 % in cash
+  await t.rejects(
+    () =>
+      meanVariance({
+        covariance: cov,
+        constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current: [0.05, 0.05, 0.05, 0.05], max: 0.1 } },
+      }),
+    /infeasible constraints \(HiGHS status Infeasible\): the turnover constraints cannot hold/,
+  );
+});
+
+t.test("bad input fails with the field named", async (t) => {
+  const indefinite = fromRows([
+    [0.04, 0.1],
+    [0.1, 0.04],
+  ]);
+  await t.rejects(
+    () => minimumVariance({ covariance: indefinite }, { net: { min: 1, max: 1 } }),
+    /covariance \(must be positive semi-definite\)/,
+  );
+  const withNaN = fromRows([
+    [0.04, Number.NaN],
+    [Number.NaN, 0.09],
+  ]);
+  await t.rejects(
+    () => minimumVariance({ covariance: withNaN }, { net: { min: 1, max: 1 } }),
+    /covariance\[0\]\[1\]: must be finite, got NaN/,
+  );
+  await t.rejects(
+    () => meanVariance({ covariance: cov, expectedReturns: [0.1, Number.NaN, 0, 0], constraints: { net: { min: 1, max: 1 } } }),
+    /expectedReturns\[1\]: must be finite, got NaN/,
+  );
+  // a singular but valid covariance (two identical assets) is accepted
+  const singular = fromRows([
+    [0.04, 0.04],
+    [0.04, 0.04],
+  ]);
+  const p = await minimumVariance({ covariance: singular }, { net: { min: 1, max: 1 } });
+  near(t, p.variance, 0.04, 1e-12, "variance of the singular pair");
 });

@@ -87,13 +87,13 @@ function factorOps(m: FactorRiskModel): RiskModelOps {
   if (m.specificVariance.length !== n) throw new Error(`factorModel.specificVariance: ${m.specificVariance.length} values for ${n} assets`);
   m.loadings.forEach((row, i) => {
     if (row.length !== k) throw new Error(`factorModel.loadings row ${i}: ${row.length} factors, the factor covariance is ${k}×${k}`);
-    row.forEach((b, a) => requireFinite(b, `factorModel.loadings[${i}][${a}]`));
+    for (let a = 0; a < k; a++) requireFinite(row[a]!, `factorModel.loadings[${i}][${a}]`);
   });
   m.specificVariance.forEach((v, i) => {
     if (!(v > 0)) throw new Error(`factorModel.specificVariance[${i}]: must be positive, got ${v}`);
   });
   m.factorCovariance.forEach((row, a) => {
-    row.forEach((v, b) => requireFinite(v, `factorModel.factorCovariance[${a}][${b}]`));
+    for (let b = 0; b < row.length; b++) requireFinite(row[b]!, `factorModel.factorCovariance[${a}][${b}]`);
   });
   cholesky(m.factorCovariance, "factorModel.factorCovariance");
   const factorColumn = (a: number) => `f${a}`;

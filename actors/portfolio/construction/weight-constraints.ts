@@ -103,8 +103,22 @@ function l1Ball(name: string, prefix: string, centre: Float64Array, radius: numb
   const rows: LinearRow[] = [];
   for (let i = 0; i < n; i++) {
     const w = weightColumn(i);
-    rows.push({ name: `${prefix}up${i}`, terms: [{ variable: a(i), coefficient: 1 }, { variable: w, coefficient: -1 }], lower: -centre[i]! });
-    rows.push({ name: `${prefix}dn${i}`, terms: [{ variable: a(i), coefficient: 1 }, { variable: w, coefficient: 1 }], lower: centre[i]! });
+    rows.push({
+      name: `${prefix}up${i}`,
+      terms: [
+        { variable: a(i), coefficient: 1 },
+        { variable: w, coefficient: -1 },
+      ],
+      lower: -centre[i]!,
+    });
+    rows.push({
+      name: `${prefix}dn${i}`,
+      terms: [
+        { variable: a(i), coefficient: 1 },
+        { variable: w, coefficient: 1 },
+      ],
+      lower: centre[i]!,
+    });
   }
   rows.push({ name: `${prefix}sum`, terms: Array.from({ length: n }, (_, i) => ({ variable: a(i), coefficient: 1 })), upper: radius });
   return {
