@@ -39,7 +39,7 @@ async function infeasibleSet(sets: readonly ConstraintSet[]): Promise<string | u
     try {
       await solveQuadraticProgram("feasibility", feasibilityProgram(sets.slice(0, k)));
     } catch (e) {
-      if (!(e instanceof QuadraticProgramError)) throw e;
+      if (!(e instanceof QuadraticProgramError) || !e.status.includes("nfeasible")) throw e;
       const before = sets.slice(0, k - 1).map((s) => s.name);
       return `the ${sets[k - 1]!.name} constraints cannot hold${before.length > 0 ? ` together with ${before.join(", ")}` : ""}`;
     }

@@ -81,6 +81,7 @@ function lpText(p: QuadraticProgram): string {
     const e = expression(r.terms);
     const lo = r.lower ?? Number.NEGATIVE_INFINITY;
     const hi = r.upper ?? Number.POSITIVE_INFINITY;
+    if (Number.isNaN(lo) || Number.isNaN(hi)) throw new Error(`quadratic program: row ${r.name} has bounds [${lo}, ${hi}]`);
     if (lo === hi) lines.push(` ${r.name}: ${e} = ${lo}`);
     else {
       if (lo > Number.NEGATIVE_INFINITY) lines.push(` ${r.name}_lo: ${e} >= ${lo}`);

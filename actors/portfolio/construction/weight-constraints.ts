@@ -65,7 +65,7 @@ function sectorBounds(ofAsset: readonly string[], bounds: Record<string, { min?:
     const members = ofAsset.flatMap((s, i) => (s === sector ? [i] : []));
     const min = b.min ?? Number.NEGATIVE_INFINITY;
     const max = b.max ?? Number.POSITIVE_INFINITY;
-    if (min > max) throw new Error(`constraints.sectors.${sector}: min ${min} exceeds max ${max}`);
+    if (!(min <= max)) throw new Error(`constraints.sectors.${sector}: min ${min} exceeds max ${max}`);
     if (members.length === 0 && (min > 0 || max < 0))
       throw new Error(`constraints.sectors.${sector}: no asset is in the sector, so its bounds [${min}, ${max}] cannot hold`);
     return { members, min, max };
@@ -189,6 +189,9 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
   if (c.turnover) {
     if (c.turnover.current.length !== n)
       throw new Error(`constraints.turnover.current: ${c.turnover.current.length} weights for ${n} assets`);
+    c.turnover.current.forEach((w, i) => {
+      if (!Number.isFinite(w)) throw new Error(`constraints.turnover.current[${i}]: must be finite, got ${w}`);
+    });
     if (!(c.turnover.max >= 0)) throw new Error(`constraints.turnover.max: must be non-negative, got ${c.turnover.max}`);
     sets.push(l1Ball("turnover", "t", Float64Array.from(c.turnover.current), c.turnover.max));
   }
