@@ -23,11 +23,11 @@ t.test("with only a budget, minimum variance is Σ⁻¹1 / 1ᵀΣ⁻¹1", async 
   const inv = inverseSpd(cov);
   const raw = matVec(inv, [1, 1, 1, 1]);
   const total = raw.reduce((s, v) => s + v, 0);
-  const mv = minimumVariance({ covariance: cov }, { net: { min: 1, max: 1 } });
+  const mv = await minimumVariance({ covariance: cov }, { net: { min: 1, max: 1 } });
   mv.weights.forEach((w, i) => {
     near(t, w, raw[i]! / total, 1e-6, `w${i}`);
   });
-  t.throws(() => minimumVariance({ covariance: cov }, {}), /constraints.net: minimum variance needs/);
+  await t.rejects(() => minimumVariance({ covariance: cov }, {}), /constraints.net: minimum variance needs/);
 });
 
 t.test("with only a budget, mean-variance is Σ⁻¹(μ − η1)/γ", async (t) => {
@@ -37,7 +37,7 @@ t.test("with only a budget, mean-variance is Σ⁻¹(μ − η1)/γ", async (t) 
   const gamma = 4;
   // 1ᵀw = 1 ⇒ η = (1ᵀΣ⁻¹μ − γ)/1ᵀΣ⁻¹1
   const eta = (a.reduce((s, v) => s + v, 0) - gamma) / b.reduce((s, v) => s + v, 0);
-  const p = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: gamma, constraints: { net: { min: 1, max: 1 } } });
+  const p = await meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: gamma, constraints: { net: { min: 1, max: 1 } } });
   p.weights.forEach((w, i) => {
     near(t, w, (a[i]! - eta * b[i]!) / gamma, 1e-6, `w${i}`);
   });
@@ -45,7 +45,7 @@ t.test("with only a budget, mean-variance is Σ⁻¹(μ − η1)/γ", async (t) 
 
 t.test("long-only with a box satisfies the KKT conditions", async (t) => {
   const gamma = 2;
-  const p = meanVariance({
+  const p = await meanVariance({
     covariance: cov,
     expectedReturns: mu,
     riskAversion: gamma,
@@ -72,26 +72,31 @@ t.test("long-only with a box satisfies the KKT conditions", async (t) => {
 });
 
 t.test("a gross limit of 1 with a full budget is the long-only portfolio", async (t) => {
-  const longOnly = meanVariance({
+  const longOnly = await meanVariance({
     covariance: cov,
     expectedReturns: mu,
     riskAversion: 1,
     constraints: { lower: 0, net: { min: 1, max: 1 } },
   });
-  const gross = meanVariance({ covariance: cov, expectedReturns: mu, riskAversion: 1, constraints: { net: { min: 1, max: 1 }, gross: 1 } });
+  const gross = await meanVariance({
+    covariance: cov,
+    expectedReturns: mu,
+    riskAversion: 1,
+    constraints: { net: { min: 1, max: 1 }, gross: 1 },
+  });
   gross.weights.forEach((w, i) => {
     near(t, w, longOnly.weights[i]!, 1e-5, `w${i}`);
   });
 });
 
 t.test("a one-asset sector cap is that asset's upper bound", async (t) => {
-  const boxed = meanVariance({
+  const boxed = await meanVariance({
     covariance: cov,
     expectedReturns: mu,
     riskAversion: 1,
     constraints: { upper: [1e9, 1e9, 1e9, 0.1], net: { min: 1, max: 1 } },
   });
-  const sector = meanVariance({
+  const sector = await meanVariance({
     covariance: cov,
     expectedReturns: mu,
     riskAversion: 1,
@@ -107,12 +112,12 @@ t.test("turnover: zero keeps the current portfolio, a tighter limit costs utilit
   const base = { covariance: cov, expectedReturns: mu, riskAversion: 3 };
   const utility = (w: number[]) =>
     mu.reduce((s, m, i) => s + m * w[i]!, 0) - 1.5 * Array.from(matVec(cov, w)).reduce((s, v, i) => s + v * w[i]!, 0);
-  const frozen = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0 } } });
+  const frozen = await meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0 } } });
   frozen.weights.forEach((w, i) => {
     near(t, w, current[i]!, 1e-6, `w${i}`);
   });
-  const loose = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 } } });
-  const limited = meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0.05 } } });
+  const loose = await meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 } } });
+  const limited = await meanVariance({ ...base, constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current, max: 0.05 } } });
   t.ok(loose.weights.reduce((s, w, i) => s + Math.abs(w - current[i]!), 0) > 0.05, "unconstrained turnover exceeds the limit");
   near(
     t,
@@ -128,15 +133,15 @@ t.test("turnover: zero keeps the current portfolio, a tighter limit costs utilit
 });
 
 t.test("impossible constraints fail with the field named", async (t) => {
-  t.throws(
+  await t.rejects(
     () => meanVariance({ covariance: cov, constraints: { lower: 0, upper: 0.2, net: { min: 1, max: 1 } } }),
     /constraints.net: \[1, 1\] is out of reach of the box bounds \[0, 0.8/,
   );
-  t.throws(
+  await t.rejects(
     () => meanVariance({ covariance: cov, constraints: { lower: [0, 0], net: { min: 1, max: 1 } } }),
     /constraints.lower: 2 bounds for 4 assets/,
   );
-  t.throws(
+  await t.rejects(
     () =>
       meanVariance({
         covariance: cov,
@@ -172,10 +177,74 @@ t.test("a factor model gives the same portfolio as its dense covariance", async 
     gross: 1.2,
     turnover: { current: [0.25, 0.25, 0.25, 0.25], max: 0.5 },
   };
-  const a = meanVariance({ factorModel, expectedReturns: mu, riskAversion: 2, constraints });
-  const b = meanVariance({ covariance: dense, expectedReturns: mu, riskAversion: 2, constraints });
+  const a = await meanVariance({ factorModel, expectedReturns: mu, riskAversion: 2, constraints });
+  const b = await meanVariance({ covariance: dense, expectedReturns: mu, riskAversion: 2, constraints });
   a.weights.forEach((w, i) => {
     near(t, w, b.weights[i]!, 1e-6, `w${i}`);
   });
   near(t, a.variance, b.variance, 1e-12, "variance");
+});
+
+t.test("two-asset minimum variance is w1 = (σ2² − σ12)/(σ1² + σ2² − 2σ12)", async (t) => {
+  const [s1, s2, s12] = [0.04, 0.09, 0.012];
+  const p = await minimumVariance(
+    {
+      covariance: fromRows([
+        [s1, s12],
+        [s12, s2],
+      ]),
+    },
+    { net: { min: 1, max: 1 } },
+  );
+  const w1 = (s2 - s12) / (s1 + s2 - 2 * s12);
+  near(t, p.weights[0]!, w1, 1e-6, "w1");
+  near(t, p.weights[1]!, 1 - w1, 1e-6, "w2");
+  near(t, p.variance, (s1 * s2 - s12 ** 2) / (s1 + s2 - 2 * s12), 1e-12, "variance");
+});
+
+t.test("constraints that cannot hold together fail naming the constraint set and HiGHS's status", async (t) => {
+  // a budget of 1 with gross exposure at most 0.5: each set alone is fine, together they are not
+  await t.rejects(
+    () => meanVariance({ covariance: cov, expectedReturns: mu, constraints: { net: { min: 1, max: 1 }, gross: 0.5 } }),
+    /meanVariance: infeasible constraints \(HiGHS status Infeasible\): the gross exposure constraints cannot hold together with box and net exposure/,
+  );
+  // long-only, fully invested and within 0.1 of a portfolio that is 80 % in cash
+  await t.rejects(
+    () =>
+      meanVariance({
+        covariance: cov,
+        constraints: { lower: 0, net: { min: 1, max: 1 }, turnover: { current: [0.05, 0.05, 0.05, 0.05], max: 0.1 } },
+      }),
+    /infeasible constraints \(HiGHS status Infeasible\): the turnover constraints cannot hold/,
+  );
+});
+
+t.test("bad input fails with the field named", async (t) => {
+  const indefinite = fromRows([
+    [0.04, 0.1],
+    [0.1, 0.04],
+  ]);
+  await t.rejects(
+    () => minimumVariance({ covariance: indefinite }, { net: { min: 1, max: 1 } }),
+    /covariance \(must be positive semi-definite\)/,
+  );
+  const withNaN = fromRows([
+    [0.04, Number.NaN],
+    [Number.NaN, 0.09],
+  ]);
+  await t.rejects(
+    () => minimumVariance({ covariance: withNaN }, { net: { min: 1, max: 1 } }),
+    /covariance\[0\]\[1\]: must be finite, got NaN/,
+  );
+  await t.rejects(
+    () => meanVariance({ covariance: cov, expectedReturns: [0.1, Number.NaN, 0, 0], constraints: { net: { min: 1, max: 1 } } }),
+    /expectedReturns\[1\]: must be finite, got NaN/,
+  );
+  // a singular but valid covariance (two identical assets) is accepted
+  const singular = fromRows([
+    [0.04, 0.04],
+    [0.04, 0.04],
+  ]);
+  const p = await minimumVariance({ covariance: singular }, { net: { min: 1, max: 1 } });
+  near(t, p.variance, 0.04, 1e-12, "variance of the singular pair");
 });

@@ -1,7 +1,8 @@
 /**
- * Portfolio weight constraints and the Euclidean projection onto each constraint set; the mean-variance solver
- * projects onto each set separately (consensus ADMM), so every set here has an exact, cheap projection.
+ * Portfolio weight constraints, validated, and each constraint set as the columns and rows it adds to the
+ * optimiser's quadratic program (solved by HiGHS).
  */
+import type { LinearRow, QuadraticProgram } from "./quadratic-program.ts";
 
 export interface WeightConstraints {
   /** per-asset lower bound (a number applies to all); 0 is long-only; default unbounded */
@@ -17,12 +18,18 @@ export interface WeightConstraints {
   turnover?: { current: readonly number[]; max: number };
 }
 
-/** One constraint set: its name (for errors), its projection in place, and its violation at a point. */
+/**
+ * One constraint set as linear program pieces over the weight columns w0…w(n−1): its name (for errors), extra
+ * columns and rows, the weights' bounds (box set only), and its violation at a point.
+ */
 export interface ConstraintSet {
   name: string;
-  project(v: Float64Array): void;
-  violation(w: Float64Array): number;
+  columns: QuadraticProgram["variables"];
+  rows: LinearRow[];
+  violation(w: ArrayLike<number>): number;
 }
+
+export const weightColumn = (i: number): string => `w${i}`;
 
 const perAsset = (b: number | readonly number[] | undefined, n: number, fallback: number, name: string): Float64Array => {
   if (b === undefined) return new Float64Array(n).fill(fallback);
@@ -31,56 +38,14 @@ const perAsset = (b: number | readonly number[] | undefined, n: number, fallback
   return Float64Array.from(b);
 };
 
-const clip = (x: number, lo: number, hi: number): number => Math.min(Math.max(x, lo), hi);
-
-/**
- * Box ∩ {min ≤ Σw ≤ max}: clip, then if the sum is outside, shift by τ so that g(τ) = Σ clip(v − τ) hits the bound.
- * g is piecewise linear and decreasing with slope −(number of unclipped weights), so safeguarded Newton steps inside
- * a shrinking bracket land on the exact root in a few passes.
- */
+/** Box bounds as the weight columns' bounds, and min ≤ Σw ≤ max as one row. */
 function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: number } | undefined): ConstraintSet {
   const n = lo.length;
-  let free = 0;
-  const clippedSum = (v: Float64Array, tau: number): number => {
-    let s = 0;
-    free = 0;
-    for (let i = 0; i < n; i++) {
-      const x = v[i]! - tau;
-      if (x <= lo[i]!) s += lo[i]!;
-      else if (x >= hi[i]!) s += hi[i]!;
-      else {
-        s += x;
-        free++;
-      }
-    }
-    return s;
-  };
+  const all = Array.from({ length: n }, (_, i) => ({ variable: weightColumn(i), coefficient: 1 }));
   return {
     name: "box and net exposure",
-    project(v) {
-      const s0 = clippedSum(v, 0);
-      const target = net === undefined ? s0 : Math.min(Math.max(s0, net.min), net.max);
-      let tau = 0;
-      if (target !== s0) {
-        // bracket [a, b] with g(a) ≥ target ≥ g(b)
-        let a = s0 > target ? 0 : Number.NEGATIVE_INFINITY;
-        let b = s0 > target ? Number.POSITIVE_INFINITY : 0;
-        let g = s0;
-        for (let k = 0; k < 200; k++) {
-          if (g > target) a = tau;
-          else if (g < target) b = tau;
-          else break;
-          let next = free > 0 ? tau + (g - target) / free : Number.NaN;
-          if (!(next > a && next < b))
-            next = Number.isFinite(a) && Number.isFinite(b) ? (a + b) / 2 : tau + (g - target) / n + (g > target ? 1e-12 : -1e-12);
-          if (next === tau) break;
-          tau = next;
-          g = clippedSum(v, tau);
-          if (Math.abs(g - target) <= 1e-15 * (1 + Math.abs(target))) break;
-        }
-      }
-      for (let i = 0; i < n; i++) v[i] = clip(v[i]! - tau, lo[i]!, hi[i]!);
-    },
+    columns: Array.from({ length: n }, (_, i) => ({ name: weightColumn(i), lower: lo[i]!, upper: hi[i]! })),
+    rows: net ? [{ name: "net", terms: all, lower: net.min, upper: net.max }] : [],
     violation(w) {
       let worst = 0;
       let s = 0;
@@ -94,28 +59,29 @@ function boxAndNet(lo: Float64Array, hi: Float64Array, net: { min: number; max: 
   };
 }
 
-/** Sectors are disjoint, so the projection is one slab projection per sector: shift its members equally. */
+/** One row per sector: min ≤ Σ members' weights ≤ max. */
 function sectorBounds(ofAsset: readonly string[], bounds: Record<string, { min?: number; max?: number }>): ConstraintSet {
   const groups = Object.entries(bounds).map(([sector, b]) => {
     const members = ofAsset.flatMap((s, i) => (s === sector ? [i] : []));
     const min = b.min ?? Number.NEGATIVE_INFINITY;
     const max = b.max ?? Number.POSITIVE_INFINITY;
-    if (min > max) throw new Error(`constraints.sectors.${sector}: min ${min} exceeds max ${max}`);
+    if (!(min <= max)) throw new Error(`constraints.sectors.${sector}: min ${min} exceeds max ${max}`);
     if (members.length === 0 && (min > 0 || max < 0))
       throw new Error(`constraints.sectors.${sector}: no asset is in the sector, so its bounds [${min}, ${max}] cannot hold`);
     return { members, min, max };
   });
-  const sum = (w: Float64Array, members: number[]) => members.reduce((s, i) => s + w[i]!, 0);
+  const sum = (w: ArrayLike<number>, members: number[]) => members.reduce((s, i) => s + w[i]!, 0);
   return {
     name: "sector bounds",
-    project(v) {
-      for (const g of groups) {
-        if (g.members.length === 0) continue;
-        const s = sum(v, g.members);
-        const shift = s > g.max ? (g.max - s) / g.members.length : s < g.min ? (g.min - s) / g.members.length : 0;
-        if (shift !== 0) for (const i of g.members) v[i]! += shift;
-      }
-    },
+    columns: [],
+    rows: groups
+      .filter((g) => g.members.length > 0)
+      .map((g, k) => ({
+        name: `sector${k}`,
+        terms: g.members.map((i) => ({ variable: weightColumn(i), coefficient: 1 })),
+        lower: g.min,
+        upper: g.max,
+      })),
     violation(w) {
       let worst = 0;
       for (const g of groups) {
@@ -127,38 +93,38 @@ function sectorBounds(ofAsset: readonly string[], bounds: Record<string, { min?:
   };
 }
 
-/** Projection onto {y : ‖y − centre‖₁ ≤ radius} (Duchi et al. 2008: soft-threshold at the θ found by sorting). */
-function l1Ball(name: string, centre: Float64Array, radius: number): ConstraintSet {
+/**
+ * ‖w − centre‖₁ ≤ radius with one extra column a_i ≥ |w_i − centre_i| per asset (a_i − w_i ≥ −centre_i and
+ * a_i + w_i ≥ centre_i) and Σa ≤ radius; exact because nothing rewards a larger a_i.
+ */
+function l1Ball(name: string, prefix: string, centre: Float64Array, radius: number): ConstraintSet {
   const n = centre.length;
-  const abs = new Float64Array(n);
-  const sorted = new Float64Array(n);
+  const a = (i: number) => `${prefix}${i}`;
+  const rows: LinearRow[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = weightColumn(i);
+    rows.push({
+      name: `${prefix}up${i}`,
+      terms: [
+        { variable: a(i), coefficient: 1 },
+        { variable: w, coefficient: -1 },
+      ],
+      lower: -centre[i]!,
+    });
+    rows.push({
+      name: `${prefix}dn${i}`,
+      terms: [
+        { variable: a(i), coefficient: 1 },
+        { variable: w, coefficient: 1 },
+      ],
+      lower: centre[i]!,
+    });
+  }
+  rows.push({ name: `${prefix}sum`, terms: Array.from({ length: n }, (_, i) => ({ variable: a(i), coefficient: 1 })), upper: radius });
   return {
     name,
-    project(v) {
-      let norm = 0;
-      for (let i = 0; i < n; i++) {
-        abs[i] = Math.abs(v[i]! - centre[i]!);
-        norm += abs[i]!;
-      }
-      if (norm <= radius) return;
-      sorted.set(abs);
-      sorted.sort();
-      // walk from the largest: θ is set by the first k where the next magnitude falls below it
-      let cum = 0;
-      let theta = 0;
-      for (let k = 0; k < n; k++) {
-        cum += sorted[n - 1 - k]!;
-        const t = (cum - radius) / (k + 1);
-        if (k + 1 === n || sorted[n - 2 - k]! <= t) {
-          theta = t;
-          break;
-        }
-      }
-      for (let i = 0; i < n; i++) {
-        const d = v[i]! - centre[i]!;
-        v[i] = centre[i]! + Math.sign(d) * Math.max(abs[i]! - theta, 0);
-      }
-    },
+    columns: Array.from({ length: n }, (_, i) => ({ name: a(i), lower: 0 })),
+    rows,
     violation(w) {
       let norm = 0;
       for (let i = 0; i < n; i++) norm += Math.abs(w[i]! - centre[i]!);
@@ -218,13 +184,16 @@ export function constraintSets(n: number, c: WeightConstraints): ConstraintSet[]
   }
   if (c.gross !== undefined) {
     if (!(c.gross > 0)) throw new Error(`constraints.gross: must be positive, got ${c.gross}`);
-    sets.push(l1Ball("gross exposure", new Float64Array(n), c.gross));
+    sets.push(l1Ball("gross exposure", "g", new Float64Array(n), c.gross));
   }
   if (c.turnover) {
     if (c.turnover.current.length !== n)
       throw new Error(`constraints.turnover.current: ${c.turnover.current.length} weights for ${n} assets`);
+    c.turnover.current.forEach((w, i) => {
+      if (!Number.isFinite(w)) throw new Error(`constraints.turnover.current[${i}]: must be finite, got ${w}`);
+    });
     if (!(c.turnover.max >= 0)) throw new Error(`constraints.turnover.max: must be non-negative, got ${c.turnover.max}`);
-    sets.push(l1Ball("turnover", Float64Array.from(c.turnover.current), c.turnover.max));
+    sets.push(l1Ball("turnover", "t", Float64Array.from(c.turnover.current), c.turnover.max));
   }
   return sets;
 }
