@@ -15,6 +15,7 @@ import { portfolioRpcs } from "./services/portfolio.ts";
 import { riskRpcs } from "./services/risk.ts";
 import { strategyRpcs } from "./services/strategies.ts";
 import { tradingRpcs } from "./services/trading.ts";
+import { venueKillSwitchRpcs } from "./services/venue-kill-switch.ts";
 import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
 import { errorMessage } from "../actors/contract/index.ts";
@@ -34,7 +35,7 @@ export interface RunningGateway {
 
 function serviceTables(s: Services): Record<ServiceName, ServiceRpcs> {
   return {
-    Trading: tradingRpcs(s),
+    Trading: { ...tradingRpcs(s), ...venueKillSwitchRpcs(s) },
     MarketData: marketDataRpcs(s),
     Portfolio: portfolioRpcs(s),
     Risk: riskRpcs(s),

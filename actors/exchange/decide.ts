@@ -15,7 +15,9 @@ export type SimulatedVenueInput =
   | In<{ type: "VenueReplaceOrder" } & VenueReplaceOrder>
   | In<{ type: "Quote" } & Quote>
   /** consecutive quotes folded into one event by the runtime (kind.batchAs) */
-  | In<{ type: "QuoteBatch"; items: ({ type: string } & Quote)[] }>;
+  | In<{ type: "QuoteBatch"; items: ({ type: string } & Quote)[] }>
+  /** the machine's own timer: a command delayed by the venue's latency has arrived */
+  | In<{ type: "CommandsArrived" }>;
 
 /** The messages the venue publishes for one input, or why it has nothing to say to it. */
 export type ExchangeDecision = { ok: true; events: Emitted[] } | { ok: false; reason: string };
@@ -60,6 +62,9 @@ export function decide(session: SimulatedVenueSession, event: SimulatedVenueInpu
       break;
     case "QuoteBatch":
       for (const q of event.items) if (q.type === "Quote") session.quote(q, now, out);
+      break;
+    case "CommandsArrived":
+      session.arrive(now, out);
       break;
     default: {
       // the machine takes every event ("*"): one outside the protocol reaches here at run time

@@ -11,4 +11,4 @@ export { evolve } from "./evolve.ts";
 export { type SimulatedVenueContext, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
 export * from "./simulated-venue.ts";
 export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
-export { type ExchangeCatalogue, exchangeKind } from "./kind.ts";
+export { type ExchangeCatalogue, type ExchangeCosts, exchangeKind } from "./kind.ts";

@@ -31,6 +31,14 @@ export const simulatedVenueMachine = setup({
         evolve(context.session, e);
         enqueue.emit(e);
       }
+      // With a latency model, commands wait in flight: wake when the oldest is due, not at the next quote.
+      const due = context.session.exchange.nextArrivalUs;
+      if (due !== undefined) {
+        enqueue.raise(
+          { type: "CommandsArrived", nowUs: due },
+          { id: "commands-arrived", delay: Math.max(0, Math.ceil((due - event.nowUs) / 1000)) },
+        );
+      }
     }),
   },
 }).createMachine({

@@ -125,6 +125,11 @@ export class SimulatedExchange {
     return this.pending.length;
   }
 
+  /** When the oldest command in flight arrives (µs), or undefined when none is. */
+  get nextArrivalUs(): number | undefined {
+    return this.pending[0]?.arrivalUs;
+  }
+
   /**
    * Applies every command that has arrived by `nowUs` (GTD expiry runs at each arrival time first), then expiry at
    * `nowUs`; returns the events of all books since the last call, in sequence order per instrument.

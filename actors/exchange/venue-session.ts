@@ -14,7 +14,13 @@ import {
 } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
 import type { VenueOpenOrder } from "../venue/index.ts";
-import { MatchEventKind, type MatchEvent, type MatchingEngineConfig } from "./matching/index.ts";
+import {
+  type FixedJitterLatency,
+  fixedJitterLatency,
+  MatchEventKind,
+  type MatchEvent,
+  type MatchingEngineConfig,
+} from "./matching/index.ts";
 import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 
 export interface ExchangeInstrument {
@@ -35,6 +41,11 @@ export interface SimulatedVenueConfig {
   seqBase: number;
   /** executions kept for reconciliation ("executions since n") */
   executionMemory?: number;
+  /** maker and taker fees in basis points (two decimals at most; negative is a rebate); default 0 */
+  makerFeeBps?: number;
+  takerFeeBps?: number;
+  /** one-way delay of our commands: fixed plus uniform jitter in µs, seeded; default none */
+  latency?: FixedJitterLatency;
 }
 
 /** Our session's view of one of its orders at the venue. */
@@ -76,8 +87,15 @@ export class SimulatedVenueSession {
       lotSize: i.lotSize,
       // the session reads each engine event once (drained) and keeps its own execution memory for reconciliation
       journalCapacity: 1 << 10,
+      makerFeeBps: config.makerFeeBps ?? 0,
+      takerFeeBps: config.takerFeeBps ?? 0,
     }));
-    this.exchange = new SimulatedExchange({ clock: this.clock, instruments });
+    const latency = config.latency;
+    this.exchange = new SimulatedExchange({
+      clock: this.clock,
+      instruments,
+      ...(latency && (latency.fixedUs > 0 || latency.jitterUs > 0) ? { latency: fixedJitterLatency(latency) } : {}),
+    });
     this.toConnection = subjects.cmd("venue", config.venue);
     this.venueSeq = config.seqBase;
     this.memory = config.executionMemory ?? 10_000;
@@ -204,6 +222,12 @@ export class SimulatedVenueSession {
       },
       SESSION_OWNER,
     );
+    this.drain(nowUs, out);
+  }
+
+  /** Applies the commands whose latency has elapsed by `nowUs` (the machine wakes the session when one is due). */
+  arrive(nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
     this.drain(nowUs, out);
   }
 

@@ -153,3 +153,14 @@ t.test("the node process refuses a bad setting with exit code 2 and names it on 
   t.match(run.stderr, /AM_NATS_PORT/);
   t.notMatch(run.stdout, /node up/);
 });
+
+t.test("AM_VENUE_COSTS gives each simulated venue its fees and latency; none by default; an error names venue and field", async (t) => {
+  t.same(loadConfig({}).venueCosts, {}, "no venue pays fees or waits by default");
+  const c = loadConfig({ AM_VENUE_COSTS: '{"SIMX":{"takerFeeBps":1.5,"makerFeeBps":-0.25,"latencyUs":200}}' });
+  t.same(c.venueCosts, { SIMX: { makerFeeBps: -0.25, takerFeeBps: 1.5, latencyUs: 200, jitterUs: 0 } });
+  const fine = configErrorOf({ AM_VENUE_COSTS: '{"SIMX":{"takerFeeBps":1.555}}' });
+  t.match(fine.message, /AM_VENUE_COSTS.*SIMX\.takerFeeBps: at most two decimals/);
+  const typo = configErrorOf({ AM_VENUE_COSTS: '{"SIMX":{"takerFee":1}}' });
+  t.match(typo.message, /AM_VENUE_COSTS.*takerFee/);
+  t.match(configErrorOf({ AM_VENUE_COSTS: "{SIMX" }).message, /AM_VENUE_COSTS.*not JSON/);
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { venueCostsSetting } from "./venue-costs.ts";
 
 /**
  * Every setting of a node, with its default and a line of documentation. The README's configuration table is
@@ -229,6 +230,11 @@ export const settings = {
     schema: z.coerce.number().int().min(10).max(3_600_000),
     default: 30_000,
     doc: "The wait between an order's status asks doubles up to this while the venue owes an answer",
+  },
+  venueCosts: {
+    schema: venueCostsSetting,
+    default: "",
+    doc: 'Fees and latency of each simulated venue, JSON by venue: {"SIMX":{"makerFeeBps":-0.25,"takerFeeBps":1.5,"latencyUs":200,"jitterUs":50}}; empty = none',
   },
 } as const;
 

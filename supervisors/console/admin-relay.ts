@@ -89,6 +89,20 @@ export function killSwitch(
   return request(nc, subjects.cmd("risk-book", o.book), message, timeoutMs, `risk book ${o.book} is not running`);
 }
 
+/** ActivateVenueKillSwitch / ReleaseVenueKillSwitch to a venue connection (am.cmd.venue.<venue>), signed by the operator. */
+export function venueKillSwitch(
+  nc: NatsConnection,
+  o: { venue: string; activate: boolean; by: string; reason?: string | undefined; nowUs: number },
+  timeoutMs = 5_000,
+): Promise<ReplyBody> {
+  const stamp = { tsEvent: o.nowUs, tsInit: o.nowUs };
+  const why = o.reason ? { reason: o.reason } : {};
+  const message: Message = o.activate
+    ? { type: "ActivateVenueKillSwitch", by: o.by, reason: o.reason || `activated from the console by ${o.by}`, ...stamp }
+    : { type: "ReleaseVenueKillSwitch", by: o.by, ...why, ...stamp };
+  return request(nc, subjects.cmd("venue", o.venue), message, timeoutMs, `venue connection ${o.venue} is not running`);
+}
+
 export function riskReport(nc: NatsConnection, book: string, nowUs: number, timeoutMs = 2_000): Promise<ReplyBody> {
   return request(
     nc,

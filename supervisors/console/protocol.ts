@@ -24,6 +24,15 @@ export const clientFrame = z.union([
     scope: z.enum(["BOOK", "GLOBAL"]).default("BOOK"),
     reason: z.string().trim().max(256).optional(),
   }),
+  z
+    .object({
+      op: z.literal("venueKillSwitch"),
+      reqId,
+      activate: z.boolean(),
+      venue: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "a venue id like SIMX"),
+      reason: z.string().trim().max(256).optional(),
+    })
+    .refine((f) => !f.activate || !!f.reason, { path: ["reason"], message: "required to activate a venue kill switch" }),
 ]);
 export type ClientFrame = z.output<typeof clientFrame>;
 

@@ -151,6 +151,30 @@ t.test("the console over a real node", async (t) => {
     t.match(none, { ok: false, error: { code: "no-answer" } }, "a book that is not running is reported, not hung on");
   });
 
+  t.test("the venue kill switch goes to the venue connection signed with the operator's name, and needs a reason", async (t) => {
+    const got: Record<string, unknown>[] = [];
+    const venue = f.nc.subscribe(subjects.cmd("venue", "SIMX"), {
+      callback: (_e, m) => {
+        got.push(decodeMessage(m.data, m.headers, true).message);
+        const { data, headers } = encodeMessage({ type: "Reply", ok: true, result: "done" });
+        m.respond(data, { headers });
+      },
+    });
+    t.teardown(() => venue.unsubscribe());
+    const from = operator.frames.length;
+    operator.send({ op: "venueKillSwitch", reqId: 999_999, activate: true, venue: "SIMX" });
+    t.match(await operator.waitFor((f) => f.type === "error", "the bad frame's error", 5_000, from), { message: /reason: required/ });
+    t.equal(got.length, 0, "a refused frame sends nothing");
+    const v = await viewer.request({ op: "venueKillSwitch", activate: true, venue: "SIMX", reason: "panic" });
+    t.match(v, { ok: false, error: { code: "forbidden" } });
+    t.equal(got.length, 0, "a viewer sends nothing");
+    const r = await operator.request({ op: "venueKillSwitch", activate: true, venue: "SIMX", reason: "venue misbehaves" });
+    t.match(r, { ok: true, what: "activate kill switch of venue SIMX" });
+    t.match(got[0], { type: "ActivateVenueKillSwitch", by: "olga", reason: "venue misbehaves" });
+    t.match(await operator.request({ op: "venueKillSwitch", activate: false, venue: "SIMX" }), { ok: true });
+    t.match(got[1], { type: "ReleaseVenueKillSwitch", by: "olga" });
+  });
+
   t.test("quotes are conflated per instrument: a burst arrives as its latest value", async (t) => {
     const from = viewer.frames.length;
     const n = 300;

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
-import { actorVerb, killSwitch, quarantineActor, type ReplyBody } from "./admin-relay.ts";
+import { actorVerb, killSwitch, quarantineActor, type ReplyBody, venueKillSwitch } from "./admin-relay.ts";
 import { ConsoleAuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
 import { loadPageAssets } from "./page-assets.ts";
@@ -196,7 +196,9 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     const what =
       frame.op === "action"
         ? `${frame.action} ${frame.kind}/${frame.id}`
-        : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
+        : frame.op === "venueKillSwitch"
+          ? `${frame.activate ? "activate" : "release"} kill switch of venue ${frame.venue}`
+          : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
     if (!hasRole(p.role, CONTROL_ROLE)) {
       log.warn("console control refused", { sub: p.sub, role: p.role, what });
       send(s, {
@@ -214,6 +216,14 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
         book: frame.book,
         engage: frame.engage,
         scope: frame.scope,
+        by: p.sub,
+        reason: frame.reason,
+        nowUs: Date.now() * 1000,
+      });
+    } else if (frame.op === "venueKillSwitch") {
+      reply = await venueKillSwitch(o.nc, {
+        venue: frame.venue,
+        activate: frame.activate,
         by: p.sub,
         reason: frame.reason,
         nowUs: Date.now() * 1000,

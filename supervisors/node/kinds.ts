@@ -76,7 +76,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     kinds: [
       simulatorFeedKind(catalogue),
       instrumentKind(catalogue),
-      exchangeKind(catalogue),
+      exchangeKind(catalogue, config.venueCosts),
       venueKind(),
       orderKind({ venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs } }),
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo

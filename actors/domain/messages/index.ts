@@ -6,4 +6,5 @@ export * from "./orders.ts";
 export * from "./risk.ts";
 export * as schema from "./schemas.ts";
 export * from "./strategy.ts";
+export * from "./venue.ts";
 export * from "./recorder.ts";

@@ -204,17 +204,17 @@ export function decideRouted(c: VenueConnectionContext, event: VenueCommandInput
 }
 
 /** The kill switch: every open order is marked for cancel (sent in `ready`, else by reconciliation). */
-export function decideKillSwitch(c: VenueConnectionContext, reason: string): Outcome {
+export function decideKillSwitch(c: VenueConnectionContext, { by, reason }: { by: string; reason: string }): Outcome {
   const open = Object.values(c.orders);
   return {
     patch: {
-      killSwitch: { active: true, reason },
+      killSwitch: { active: true, reason, by },
       orders: Object.fromEntries(open.map((o) => [o.clientOrderId, { ...o, state: "PENDING_CANCEL" as const }])),
     },
     emitted: [
       {
         type: "domain",
-        event: { type: "VenueKillSwitchActivated", venue: c.config.venue, reason, canceled: open.length, ...stamp(c.nowUs) },
+        event: { type: "VenueKillSwitchActivated", venue: c.config.venue, by, reason, canceled: open.length, ...stamp(c.nowUs) },
       },
       reply(true, undefined, `cancelling ${open.length} open orders`),
     ],
@@ -227,11 +227,12 @@ export function killCancels(c: VenueConnectionContext): Outcome {
   return { patch: {}, emitted: Object.values(c.orders).map((o) => toAdapter(c, cancelCommand(o, c.nowUs))) };
 }
 
-export function decideRelease(c: VenueConnectionContext): Outcome {
+export function decideRelease(c: VenueConnectionContext, { by, reason }: { by: string; reason?: string | undefined }): Outcome {
+  const why = reason ? { reason } : {};
   return {
     patch: { killSwitch: { active: false } },
     emitted: [
-      { type: "domain", event: { type: "VenueKillSwitchReleased", venue: c.config.venue, ...stamp(c.nowUs) } },
+      { type: "domain", event: { type: "VenueKillSwitchReleased", venue: c.config.venue, by, ...why, ...stamp(c.nowUs) } },
       reply(true, undefined, "released"),
     ],
   };

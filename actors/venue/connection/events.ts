@@ -4,6 +4,8 @@ import { defineMessage, type MessageOf } from "../../contract/index.ts";
 
 /** Domain events of a venue connection, on am.evt.venue.<venue>.<Event>. */
 const venue = z.string().min(1).max(32);
+/** who activated or released a kill switch, for the audit trail */
+const by = z.string().min(1).max(128);
 
 export const VenueReconciled = defineMessage(
   "VenueReconciled",
@@ -41,7 +43,7 @@ export type UnknownVenueOrderFound = MessageOf<typeof UnknownVenueOrderFound>;
 export const VenueKillSwitchActivated = defineMessage(
   "VenueKillSwitchActivated",
   1,
-  z.object({ venue, reason: z.string().max(256), canceled: z.number().int().nonnegative(), ...schema.stamped }),
+  z.object({ venue, by, reason: z.string().max(256), canceled: z.number().int().nonnegative(), ...schema.stamped }),
   "All open orders at the venue are being canceled and new orders are refused.",
 );
 export type VenueKillSwitchActivated = MessageOf<typeof VenueKillSwitchActivated>;
@@ -49,7 +51,7 @@ export type VenueKillSwitchActivated = MessageOf<typeof VenueKillSwitchActivated
 export const VenueKillSwitchReleased = defineMessage(
   "VenueKillSwitchReleased",
   1,
-  z.object({ venue, ...schema.stamped }),
+  z.object({ venue, by, reason: z.string().max(256).optional(), ...schema.stamped }),
   "The venue accepts new orders again.",
 );
 export type VenueKillSwitchReleased = MessageOf<typeof VenueKillSwitchReleased>;

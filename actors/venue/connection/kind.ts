@@ -20,5 +20,6 @@ export const venueKind = () =>
     summarize: (c) => ({
       openOrders: Object.keys((c as { orders: object }).orders).length,
       lastVenueSeq: (c as { lastVenueSeq: number }).lastVenueSeq,
+      killSwitch: (c as { killSwitch: { active: boolean } }).killSwitch.active,
     }),
   });

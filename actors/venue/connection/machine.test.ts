@@ -357,7 +357,14 @@ t.test("the kill switch cancels every open order, refuses new ones with a reason
   c.send(newOrder("a", NOW + 10));
   c.send(newOrder("b", NOW + 10));
   c.send(execReport("a", "NEW", 1));
-  const k = c.send({ type: "ActivateKillSwitch", reason: "risk limit breached", nowUs: NOW + 20 });
+  const k = c.send({
+    type: "ActivateVenueKillSwitch",
+    by: "ops",
+    reason: "risk limit breached",
+    tsEvent: NOW + 20,
+    tsInit: NOW + 20,
+    nowUs: NOW + 20,
+  });
   t.match(domain(k, "VenueKillSwitchActivated")[0], { venue: "XNAS", reason: "risk limit breached", canceled: 2 });
   t.same(
     published(k, "VenueCancelOrder")
@@ -372,7 +379,7 @@ t.test("the kill switch cancels every open order, refuses new ones with a reason
     { ok: false, error: { code: VenueReason.KillSwitchActive } },
   );
   t.match(published(refused, "ExecutionReport")[0], { message: { execType: "REJECTED", clientOrderId: "c" } });
-  const rel = c.send({ type: "ReleaseKillSwitch", nowUs: NOW + 30 });
+  const rel = c.send({ type: "ReleaseVenueKillSwitch", by: "ops", tsEvent: NOW + 30, tsInit: NOW + 30, nowUs: NOW + 30 });
   t.equal(domain(rel, "VenueKillSwitchReleased").length, 1);
   t.match(
     c.send(newOrder("d", NOW + 31)).find((e) => e.type === "reply"),
@@ -386,7 +393,14 @@ t.test("a kill switch while disconnected cancels the open orders once reconnecte
   c.send(newOrder("a", NOW + 10));
   c.send(execReport("a", "NEW", 1));
   c.send({ type: "AdapterDisconnected", reason: "x", nowUs: NOW + 20 });
-  const k = c.send({ type: "ActivateKillSwitch", reason: "operator", nowUs: NOW + 21 });
+  const k = c.send({
+    type: "ActivateVenueKillSwitch",
+    by: "ops",
+    reason: "operator",
+    tsEvent: NOW + 21,
+    tsInit: NOW + 21,
+    nowUs: NOW + 21,
+  });
   t.equal(published(k, "VenueCancelOrder").length, 0);
   c.clock.increment(c.ctx().nextDelayMs);
   c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });

@@ -92,7 +92,7 @@ export const venueConnectionMachine = setup({
       if (isOrderCommand(event)) enact(enqueue, decideRouted(context, event));
     }),
     killSwitch: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type === "ActivateKillSwitch") enact(enqueue, decideKillSwitch(context, event.reason));
+      if (event.type === "ActivateVenueKillSwitch") enact(enqueue, decideKillSwitch(context, event));
     }),
     holdStatus: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "VenueOrderStatusRequest") enact(enqueue, holdStatus(context, event));
@@ -105,7 +105,9 @@ export const venueConnectionMachine = setup({
     }),
     answerHeldStatus: enqueueActions(({ context, enqueue }) => enact(enqueue, answerHeldStatus(context))),
     sendKillCancels: enqueueActions(({ context, enqueue }) => enact(enqueue, killCancels(context))),
-    releaseKillSwitch: enqueueActions(({ context, enqueue }) => enact(enqueue, decideRelease(context))),
+    releaseKillSwitch: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "ReleaseVenueKillSwitch") enact(enqueue, decideRelease(context, event));
+    }),
   },
 }).createMachine({
   id: "venueConnection",
@@ -118,8 +120,8 @@ export const venueConnectionMachine = setup({
     VenueReplaceOrder: { actions: ["clock", "holdCommand"] },
     VenueCancelOrder: { actions: ["clock", "holdCommand"] },
     VenueOrderStatusRequest: { actions: ["clock", "holdStatus"] },
-    ActivateKillSwitch: { actions: ["clock", "killSwitch"] },
-    ReleaseKillSwitch: { actions: ["clock", "releaseKillSwitch"] },
+    ActivateVenueKillSwitch: { actions: ["clock", "killSwitch"] },
+    ReleaseVenueKillSwitch: { actions: ["clock", "releaseKillSwitch"] },
     // Whatever state the snapshot held (ready, backoff, degraded, ...), the session it describes is gone: log on
     // again now and reconcile. Waiting out a backoff or a circuit cool-down of the dead process kept a restarted
     // platform refusing orders with VENUE_NOT_READY.
@@ -159,7 +161,7 @@ export const venueConnectionMachine = setup({
         VenueNewOrder: { actions: ["clock", "routeCommand"] },
         VenueReplaceOrder: { actions: ["clock", "routeCommand"] },
         VenueCancelOrder: { actions: ["clock", "routeCommand"] },
-        ActivateKillSwitch: { actions: ["clock", "killSwitch", "sendKillCancels"] },
+        ActivateVenueKillSwitch: { actions: ["clock", "killSwitch", "sendKillCancels"] },
         AdapterDisconnected: { target: "failed", actions: ["clock", "failure"] },
       },
     },

@@ -1,4 +1,11 @@
-import type { ExecutionReport, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../../domain/index.ts";
+import type {
+  ActivateVenueKillSwitch,
+  ExecutionReport,
+  ReleaseVenueKillSwitch,
+  VenueCancelOrder,
+  VenueNewOrder,
+  VenueReplaceOrder,
+} from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import type { LocalOrder } from "./reconcile.ts";
@@ -50,8 +57,8 @@ export type VenueConnectionInput =
   | Delivered<VenueCancelOrder & { type: "VenueCancelOrder" }>
   | Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>
   | Delivered<VenueOrderStatusRequest & { type: "VenueOrderStatusRequest" }>
-  | { type: "ActivateKillSwitch"; reason: string; nowUs: number }
-  | { type: "ReleaseKillSwitch"; nowUs: number };
+  | Delivered<ActivateVenueKillSwitch & { type: "ActivateVenueKillSwitch" }>
+  | Delivered<ReleaseVenueKillSwitch & { type: "ReleaseVenueKillSwitch" }>;
 
 export interface VenueConnectionContext {
   config: VenueConnectionConfig;
@@ -61,7 +68,7 @@ export interface VenueConnectionContext {
   nextDelayMs: number;
   breaker: BreakerState;
   bucket: TokenBucket;
-  killSwitch: { active: boolean; reason?: string };
+  killSwitch: { active: boolean; reason?: string; by?: string };
   orders: Record<string, LocalOrder>;
   lastVenueSeq: number;
   /** orders whose re-sent cancel must be answered before the connection is ready */

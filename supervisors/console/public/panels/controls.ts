@@ -33,6 +33,13 @@ export function renderControls(): void {
             : "the actor is quarantined: release it first"
           : `${act} ${s.kind}/${s.id}`;
   }
+  // a venue connection's kill switch: shown while a venue is selected
+  const venue = s?.kind === "venue" ? s.id : null;
+  $("venue-controls").hidden = venue === null;
+  for (const b of $("venue-controls").querySelectorAll<HTMLButtonElement>("button[data-venue-kill]")) {
+    b.disabled = !gate.ok || venue === null;
+    b.title = gate.ok ? `${b.dataset.venueKill === "activate" ? "Activate" : "Release"} the kill switch of venue ${venue ?? ""}` : gate.why;
+  }
   for (const b of document.querySelectorAll<HTMLButtonElement>("[data-kill]")) {
     b.disabled = !gate.ok;
     b.title = gate.ok ? (b.dataset.hint ?? "") : gate.why;
@@ -68,5 +75,24 @@ export function mountControls(acted: (kind: string, id: string) => void): void {
     const r = await call(action === "quarantine" ? { op: "action", action, kind, id, reason } : { op: "action", action, kind, id });
     toast(r.ok ? `${r.what}: done` : `${r.what ?? action}: ${r.error?.message ?? "failed"}`, r.ok);
     if (r.ok) acted(kind, id);
+  });
+  $("venue-controls").addEventListener("click", async (e) => {
+    const b = closest<HTMLButtonElement>(e, "button[data-venue-kill]");
+    if (!b || b.disabled || state.selected?.kind !== "venue") return;
+    const { kind, id: venue } = state.selected;
+    const activate = b.dataset.venueKill === "activate";
+    const reason = await confirmAction({
+      title: `${activate ? "Activate" : "Release"} the kill switch of venue ${venue}?`,
+      text: activate
+        ? "Every open order at this venue is canceled and new orders are refused until the kill switch is released."
+        : "The venue takes new orders again.",
+      reason: true,
+      reasonRequired: activate,
+      confirmLabel: activate ? "Activate" : "Release",
+    });
+    if (reason === null) return;
+    const r = await call({ op: "venueKillSwitch", activate, venue, ...(reason ? { reason } : {}) });
+    toast(r.ok ? `${r.what}: done` : `${r.what ?? "venue kill switch"}: ${r.error?.message ?? "failed"}`, r.ok);
+    if (r.ok) acted(kind, venue);
   });
 }
