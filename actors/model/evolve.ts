@@ -14,6 +14,7 @@ export const initialContext = (input: ModelMachineInput): ModelContext => ({
   batches: 0,
   failures: 0,
   recent: emptyWindow(),
+  reportedUs: 0,
   provider: "none yet",
   loaded: false,
 });

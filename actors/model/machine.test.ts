@@ -234,6 +234,24 @@ t.test("the actor keeps its recent latencies and batch sizes for operators", (t)
     "quantiles interpolate between samples",
   );
   t.same(servingStats(emptyWindow()), { window: 0 }, "no quantiles before the first answer");
+  t.notOk(
+    m.answers.some((a) => a.subject.startsWith("am.sys.")),
+    "no report within the first second",
+  );
+  m.actor.send({ type: "Predict", requestId: "r4", replyTo: "inbox.r4", row: [7, 8], nowUs: 1_000_000 });
+  m.clock.increment(2);
+  m.actor.send({ type: "InferenceCompleted", batchId: 3, values: [4], width: 1, provider: "cpu", runUs: 5, nowUs: 1_000_100 });
+  const reports = m.answers.filter((a) => a.subject === "am.sys.model-stats.m");
+  t.equal(reports.length, 1, "a report once a second while it answers");
+  t.match(reports[0]?.message, {
+    type: "ModelServingReported",
+    model: "m",
+    version: 3,
+    served: 4,
+    batches: 3,
+    window: 4,
+    meanBatch: 4 / 3,
+  });
   t.end();
 });
 

@@ -19,7 +19,7 @@ import { answers, failed, refused, rowOf } from "./decide.ts";
 import { inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { ModelErrorCode } from "./messages.ts";
-import { recordBatch } from "./serving-stats.ts";
+import { REPORT_EVERY_US, recordBatch, servingReport } from "./serving-stats.ts";
 import type { ModelContext, ModelEvent, ModelMachineInput } from "./state.ts";
 
 const FLUSH = "flush";
@@ -95,12 +95,15 @@ export function createModelMachine(port: InferencePort) {
           recent: recordBatch(c.recent, batch, event.nowUs),
           provider: event.provider,
         };
+        const report = event.nowUs - c.reportedUs >= REPORT_EVERY_US;
+        if (report) enqueue.emit(servingReport(next, event.nowUs));
         enqueue.assign({
           inFlight: next.inFlight,
           served: next.served,
           batches: next.batches,
           recent: next.recent,
           provider: next.provider,
+          reportedUs: report ? event.nowUs : c.reportedUs,
         });
         if (next.pending.length) dispatch(next, enqueue, event.nowUs);
       }),

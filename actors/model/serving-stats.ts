@@ -1,5 +1,6 @@
 import { mean, quantileSorted } from "simple-statistics";
-import type { Waiting } from "./state.ts";
+import { type Emitted, subjects } from "../contract/index.ts";
+import type { ModelContext, Waiting } from "./state.ts";
 
 /**
  * What operators see of a model actor's recent service: each answered request's latency in the actor (from taking
@@ -53,3 +54,26 @@ export function servingStats(w: ServingWindow): ServingStats {
     meanBatch: mean(w.batchSizes),
   };
 }
+
+/** How often an answering actor reports its service (am.sys.model-stats.<model>). */
+export const REPORT_EVERY_US = 1_000_000;
+
+/** The actor's report of its recent service, for operators. */
+export const servingReport = (c: ModelContext, nowUs: number): Emitted => ({
+  type: "publish",
+  subject: subjects.sys("model-stats", c.name),
+  message: {
+    type: "ModelServingReported",
+    model: c.name,
+    version: c.version,
+    provider: c.provider,
+    served: c.served,
+    batches: c.batches,
+    failures: c.failures,
+    queued: c.pending.length,
+    ...servingStats(c.recent),
+    ...(c.swapRefused ? { swapRefused: c.swapRefused } : {}),
+    tsEvent: nowUs,
+    tsInit: nowUs,
+  },
+});

@@ -45,6 +45,8 @@ export interface ModelContext extends ModelMachineInput {
   failures: number;
   /** recent latencies and batch sizes, for the summary operators read */
   recent: ServingWindow;
+  /** when the actor last reported its service (ModelServingReported) */
+  reportedUs: number;
   provider: string;
   /** the port has this version's session open */
   loaded: boolean;

@@ -201,6 +201,50 @@ export interface Health {
   questdb: { ok: boolean; configured: boolean; latencyMs?: number; error?: string };
 }
 
+/** One registered version of a model (registry KV am-model-cards). */
+export interface ModelVersionView {
+  version: number;
+  stage: "promoted" | "registered" | "retired";
+  registeredBy: string;
+  registeredAtUs?: number;
+  /** the card's holdout information coefficient, where it has one */
+  ic?: number;
+}
+
+/** A model actor as a node's admin tree reports it, with its recent latency and batch sizes (actors/model). */
+export interface ModelServingView {
+  node: string;
+  status: string;
+  version?: number;
+  loaded?: boolean;
+  provider?: string;
+  served?: number;
+  batches?: number;
+  failures?: number;
+  queued?: number;
+  /** requests the latency quantiles cover */
+  window?: number;
+  latencyP50Us?: number;
+  latencyP99Us?: number;
+  meanBatch?: number;
+  swapRefused?: string;
+}
+
+/** A model: its registered versions and the actors serving it (none when it is not deployed or not active). */
+export interface ModelRow {
+  name: string;
+  promoted?: number;
+  versions: ModelVersionView[];
+  serving: ModelServingView[];
+}
+
+export interface ModelsFrame {
+  models: ModelRow[];
+  /** why the registry could not be read (the rows then come from the tree only) */
+  registryError: string | null;
+  at: number;
+}
+
 export interface ReplyError {
   code: string;
   message: string;
@@ -226,6 +270,7 @@ export type ServerFrame =
       orders: OrderRow[];
       books: BookFrame[];
       health: Health | null;
+      models: ModelsFrame | null;
     }
   | { type: "tree"; nodes: NodeTree[]; at: number }
   | { type: "lifecycle"; event: LifecycleRow }
@@ -234,6 +279,7 @@ export type ServerFrame =
   | { type: "orders"; orders: OrderRow[] }
   | ({ type: "book" } & BookFrame)
   | { type: "health"; health: Health }
+  | ({ type: "models" } & ModelsFrame)
   | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleRow[] }
   | ({ type: "result"; reqId: number; what: string } & ControlReply)
   | { type: "error"; message: string };
