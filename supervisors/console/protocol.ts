@@ -211,36 +211,35 @@ export interface ModelVersionView {
   ic?: number;
 }
 
-/** A model actor as a node's admin tree reports it, with its recent latency and batch sizes (actors/model). */
+/** A model actor's latest report of its service (am.sys.model-stats.<model>, once a second while it answers). */
 export interface ModelServingView {
-  node: string;
-  status: string;
-  version?: number;
-  loaded?: boolean;
-  provider?: string;
-  served?: number;
-  batches?: number;
-  failures?: number;
-  queued?: number;
+  version: number;
+  provider: string;
+  served: number;
+  batches: number;
+  failures: number;
+  queued: number;
   /** requests the latency quantiles cover */
-  window?: number;
+  window: number;
   latencyP50Us?: number;
   latencyP99Us?: number;
   meanBatch?: number;
   swapRefused?: string;
+  /** when the report came (ms since the epoch): an idle actor stops reporting */
+  reportedAt: number;
 }
 
-/** A model: its registered versions and the actors serving it (none when it is not deployed or not active). */
+/** A model: its registered versions and its actor's latest report (none before it answered a request). */
 export interface ModelRow {
   name: string;
   promoted?: number;
   versions: ModelVersionView[];
-  serving: ModelServingView[];
+  serving: ModelServingView | null;
 }
 
 export interface ModelsFrame {
   models: ModelRow[];
-  /** why the registry could not be read (the rows then come from the tree only) */
+  /** why the registry could not be read (the rows then come from the actors' reports only) */
   registryError: string | null;
   at: number;
 }
