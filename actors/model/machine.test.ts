@@ -3,7 +3,7 @@ import { createActor, SimulatedClock } from "xstate";
 import type { Emitted } from "../contract/index.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
-import { BATCH_WINDOW, emptyWindow, LATENCY_WINDOW, recordBatch, servingStats } from "./serving-stats.ts";
+import { BATCH_WINDOW, emptyWindow, LATENCY_WINDOW, recordBatch, ringValues, servingStats } from "./serving-stats.ts";
 import type { ModelMachineInput } from "./state.ts";
 
 const input: ModelMachineInput = {
@@ -227,7 +227,14 @@ t.test("the actor keeps its recent latencies and batch sizes for operators", (t)
   m.clock.increment(2);
   m.actor.send({ type: "InferenceCompleted", batchId: 2, values: [3], width: 1, provider: "cpu", runUs: 5, nowUs: 2_300 });
   const { recent } = m.actor.getSnapshot().context;
-  t.same(recent, { latenciesUs: [1_000, 700, 300], batchSizes: [2, 1] }, "from taking each request to its answer");
+  t.same(
+    [ringValues(recent.latenciesUs), ringValues(recent.batchSizes)],
+    [
+      [1_000, 700, 300],
+      [2, 1],
+    ],
+    "from taking each request to its answer",
+  );
   t.same(
     servingStats(recent),
     { window: 3, latencyP50Us: 700, latencyP99Us: 994, meanBatch: 1.5 },
@@ -258,8 +265,10 @@ t.test("the actor keeps its recent latencies and batch sizes for operators", (t)
 t.test("the windows keep only the last requests and batches", (t) => {
   let w = emptyWindow();
   for (let i = 0; i < LATENCY_WINDOW; i++) w = recordBatch(w, [{ takenUs: 0 }, { takenUs: 0 }], i);
-  t.equal(w.latenciesUs.length, LATENCY_WINDOW);
-  t.equal(w.latenciesUs[0], LATENCY_WINDOW / 2, "the oldest requests left the window");
-  t.equal(w.batchSizes.length, BATCH_WINDOW);
+  const latencies = ringValues(w.latenciesUs);
+  t.equal(latencies.length, LATENCY_WINDOW);
+  t.equal(latencies[0], LATENCY_WINDOW / 2, "the oldest requests left the window");
+  t.equal(latencies.at(-1), LATENCY_WINDOW - 1, "the newest last");
+  t.equal(ringValues(w.batchSizes).length, BATCH_WINDOW);
   t.end();
 });

@@ -5,34 +5,47 @@ import type { ModelContext, Waiting } from "./state.ts";
 /**
  * What operators see of a model actor's recent service: each answered request's latency in the actor (from taking
  * the request to its answer: queueing, batching wait and inference) and each batch's size, over the last requests
- * and batches. Windows of plain arrays: the copy per batch is a few hundred numbers, the quantiles are computed
- * only when the summary is read.
+ * and batches. Rings written in place: copying a 512-number window per batch measured ~3.7 µs, as much as a whole
+ * transition; the quantiles are computed only when the summary is read. Operator figures, not decision state.
  */
 export const LATENCY_WINDOW = 512;
 export const BATCH_WINDOW = 128;
 
-export interface ServingWindow {
-  latenciesUs: number[];
-  batchSizes: number[];
+interface Ring {
+  values: Float64Array;
+  /** how many values it holds (at most its length) */
+  count: number;
+  /** where the next value goes */
+  next: number;
 }
 
-export const emptyWindow = (): ServingWindow => ({ latenciesUs: [], batchSizes: [] });
+export interface ServingWindow {
+  latenciesUs: Ring;
+  batchSizes: Ring;
+}
 
-const keepLast = (xs: number[], add: readonly number[], max: number): number[] => {
-  const all = xs.concat(add);
-  return all.length > max ? all.slice(all.length - max) : all;
-};
+const ring = (size: number): Ring => ({ values: new Float64Array(size), count: 0, next: 0 });
+export const emptyWindow = (): ServingWindow => ({ latenciesUs: ring(LATENCY_WINDOW), batchSizes: ring(BATCH_WINDOW) });
 
-/** The window after one answered batch. */
+function push(r: Ring, v: number): void {
+  r.values[r.next] = v;
+  r.next = (r.next + 1) % r.values.length;
+  if (r.count < r.values.length) r.count++;
+}
+
+/** The ring's values, oldest first. */
+export function ringValues(r: Ring): number[] {
+  const out: number[] = [];
+  const start = r.count < r.values.length ? 0 : r.next;
+  for (let i = 0; i < r.count; i++) out.push(r.values[(start + i) % r.values.length]!);
+  return out;
+}
+
+/** Adds one answered batch to the window (in place) and returns it. */
 export function recordBatch(w: ServingWindow, batch: readonly Pick<Waiting, "takenUs">[], nowUs: number): ServingWindow {
-  return {
-    latenciesUs: keepLast(
-      w.latenciesUs,
-      batch.map((x) => nowUs - x.takenUs),
-      LATENCY_WINDOW,
-    ),
-    batchSizes: keepLast(w.batchSizes, [batch.length], BATCH_WINDOW),
-  };
+  for (const x of batch) push(w.latenciesUs, nowUs - x.takenUs);
+  push(w.batchSizes, batch.length);
+  return w;
 }
 
 export interface ServingStats {
@@ -45,13 +58,13 @@ export interface ServingStats {
 }
 
 export function servingStats(w: ServingWindow): ServingStats {
-  if (!w.latenciesUs.length) return { window: 0 };
-  const sorted = [...w.latenciesUs].sort((a, b) => a - b);
+  if (!w.latenciesUs.count) return { window: 0 };
+  const sorted = ringValues(w.latenciesUs).sort((a, b) => a - b);
   return {
     window: sorted.length,
     latencyP50Us: quantileSorted(sorted, 0.5),
     latencyP99Us: quantileSorted(sorted, 0.99),
-    meanBatch: mean(w.batchSizes),
+    meanBatch: mean(ringValues(w.batchSizes)),
   };
 }
 
