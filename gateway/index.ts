@@ -11,6 +11,7 @@ import { adminRpcs } from "./services/admin.ts";
 import type { Services } from "./services/context.ts";
 import { HealthService } from "./services/health.ts";
 import { marketDataRpcs } from "./services/market-data.ts";
+import { modelRpcs } from "./services/models.ts";
 import { portfolioRpcs } from "./services/portfolio.ts";
 import { riskRpcs } from "./services/risk.ts";
 import { strategyRpcs } from "./services/strategies.ts";
@@ -19,6 +20,7 @@ import { venueKillSwitchRpcs } from "./services/venue-kill-switch.ts";
 import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
 import { errorMessage } from "../actors/contract/index.ts";
+import { PredictClient } from "../infra/models/index.ts";
 
 export { type AuthSettings, mintToken, parseTtl, type Principal, Role, roles } from "./auth.ts";
 export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
@@ -41,6 +43,7 @@ function serviceTables(s: Services): Record<ServiceName, ServiceRpcs> {
     Risk: riskRpcs(s),
     Strategies: strategyRpcs(s),
     Admin: adminRpcs(s),
+    Models: modelRpcs(s),
   };
 }
 
@@ -78,10 +81,14 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
   if (new TextEncoder().encode(o.jwtSecret).length < 32) throw new Error("gateway jwtSecret: must be at least 32 bytes for HS256");
   const orders = new OrderProjection();
   orders.start(o.nc);
-  const bus = new CommandBus(o.nc, o.defaultTimeoutMs ?? 5_000);
+  const defaultTimeoutMs = o.defaultTimeoutMs ?? 5_000;
+  const bus = new CommandBus(o.nc, defaultTimeoutMs);
+  const predictions = new PredictClient(o.nc);
   const services: Services = {
     nc: o.nc,
     bus,
+    predictions,
+    defaultTimeoutMs,
     orders,
     history: o.history,
     streams: { ...defaultStreams, ...o.streams },
@@ -129,6 +136,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
         });
       });
       bus.close();
+      predictions.close();
       void watching;
     },
   };

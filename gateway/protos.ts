@@ -11,6 +11,7 @@ export const protoFiles = [
   "alphamind/v1/risk.proto",
   "alphamind/v1/strategies.proto",
   "alphamind/v1/admin.proto",
+  "alphamind/v1/models.proto",
   "grpc/health/v1/health.proto",
 ];
 
@@ -27,7 +28,7 @@ export const loaderOptions: protoLoader.Options = {
   includeDirs: [protoRoot],
 };
 
-export type ServiceName = "Trading" | "MarketData" | "Portfolio" | "Risk" | "Strategies" | "Admin";
+export type ServiceName = "Trading" | "MarketData" | "Portfolio" | "Risk" | "Strategies" | "Admin" | "Models";
 
 export interface LoadedProtos {
   service(name: ServiceName): grpc.ServiceDefinition;

@@ -1,3 +1,4 @@
+import { emptyWindow } from "./serving-stats.ts";
 import type { ModelContext, ModelMachineInput, Waiting } from "./state.ts";
 
 /** The model actor's state changes, pure: what queues, what is in flight, what has been served. */
@@ -12,6 +13,8 @@ export const initialContext = (input: ModelMachineInput): ModelContext => ({
   served: 0,
   batches: 0,
   failures: 0,
+  recent: emptyWindow(),
+  reportedUs: 0,
   provider: "none yet",
   loaded: false,
 });

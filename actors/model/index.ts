@@ -5,5 +5,6 @@ export * from "./messages.ts";
 export * from "./model-card.ts";
 export * from "./onnx-inference.ts";
 export * from "./serving-config.ts";
+export * from "./serving-stats.ts";
 export * from "./signature.ts";
 export type { Batching, ModelContext, ModelMachineInput, Waiting } from "./state.ts";

@@ -3,6 +3,7 @@ import type { InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
 import "./messages.ts"; // the model messages are known to the codec wherever the kind is hosted
 import { inputWidth, type ModelFile, outputWidth } from "./model-card.ts";
+import { servingStats } from "./serving-stats.ts";
 import type { Batching, ModelContext } from "./state.ts";
 
 export interface ModelHosting {
@@ -47,6 +48,7 @@ export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
         batches: c.batches,
         failures: c.failures,
         queued: c.pending.length,
+        ...servingStats(c.recent),
       };
     },
   });

@@ -3,6 +3,7 @@ import { createActor, SimulatedClock } from "xstate";
 import type { Emitted } from "../contract/index.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
+import { BATCH_WINDOW, emptyWindow, LATENCY_WINDOW, recordBatch, ringValues, servingStats } from "./serving-stats.ts";
 import type { ModelMachineInput } from "./state.ts";
 
 const input: ModelMachineInput = {
@@ -213,5 +214,61 @@ t.test("a promotion with other features, or one that does not load, is refused w
   t.equal(m.failure(), undefined, "a refused promotion does not end the actor");
   m.predict("r", { row: [1, 2] });
   t.equal(m.jobs[0]?.version, 3);
+  t.end();
+});
+
+t.test("the actor keeps its recent latencies and batch sizes for operators", (t) => {
+  const m = start();
+  m.actor.send({ type: "Predict", requestId: "r1", replyTo: "inbox.r1", row: [1, 2], nowUs: 100 });
+  m.actor.send({ type: "Predict", requestId: "r2", replyTo: "inbox.r2", row: [3, 4], nowUs: 400 });
+  m.clock.increment(2);
+  m.actor.send({ type: "InferenceCompleted", batchId: 1, values: [1, 2], width: 1, provider: "cpu", runUs: 5, nowUs: 1_100 });
+  m.actor.send({ type: "Predict", requestId: "r3", replyTo: "inbox.r3", row: [5, 6], nowUs: 2_000 });
+  m.clock.increment(2);
+  m.actor.send({ type: "InferenceCompleted", batchId: 2, values: [3], width: 1, provider: "cpu", runUs: 5, nowUs: 2_300 });
+  const { recent } = m.actor.getSnapshot().context;
+  t.same(
+    [ringValues(recent.latenciesUs), ringValues(recent.batchSizes)],
+    [
+      [1_000, 700, 300],
+      [2, 1],
+    ],
+    "from taking each request to its answer",
+  );
+  t.same(
+    servingStats(recent),
+    { window: 3, latencyP50Us: 700, latencyP99Us: 994, meanBatch: 1.5 },
+    "quantiles interpolate between samples",
+  );
+  t.same(servingStats(emptyWindow()), { window: 0 }, "no quantiles before the first answer");
+  t.notOk(
+    m.answers.some((a) => a.subject.startsWith("am.sys.")),
+    "no report within the first second",
+  );
+  m.actor.send({ type: "Predict", requestId: "r4", replyTo: "inbox.r4", row: [7, 8], nowUs: 1_000_000 });
+  m.clock.increment(2);
+  m.actor.send({ type: "InferenceCompleted", batchId: 3, values: [4], width: 1, provider: "cpu", runUs: 5, nowUs: 1_000_100 });
+  const reports = m.answers.filter((a) => a.subject === "am.sys.model-stats.m");
+  t.equal(reports.length, 1, "a report once a second while it answers");
+  t.match(reports[0]?.message, {
+    type: "ModelServingReported",
+    model: "m",
+    version: 3,
+    served: 4,
+    batches: 3,
+    window: 4,
+    meanBatch: 4 / 3,
+  });
+  t.end();
+});
+
+t.test("the windows keep only the last requests and batches", (t) => {
+  let w = emptyWindow();
+  for (let i = 0; i < LATENCY_WINDOW; i++) w = recordBatch(w, [{ takenUs: 0 }, { takenUs: 0 }], i);
+  const latencies = ringValues(w.latenciesUs);
+  t.equal(latencies.length, LATENCY_WINDOW);
+  t.equal(latencies[0], LATENCY_WINDOW / 2, "the oldest requests left the window");
+  t.equal(latencies.at(-1), LATENCY_WINDOW - 1, "the newest last");
+  t.equal(ringValues(w.batchSizes).length, BATCH_WINDOW);
   t.end();
 });

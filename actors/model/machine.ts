@@ -19,6 +19,7 @@ import { answers, failed, refused, rowOf } from "./decide.ts";
 import { inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { ModelErrorCode } from "./messages.ts";
+import { REPORT_EVERY_US, recordBatch, servingReport } from "./serving-stats.ts";
 import type { ModelContext, ModelEvent, ModelMachineInput } from "./state.ts";
 
 const FLUSH = "flush";
@@ -64,7 +65,7 @@ export function createModelMachine(port: InferencePort) {
       predict: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "Predict") return;
         const row = rowOf(c, event);
-        const caller = { requestId: event.requestId, replyTo: event.replyTo, tsInit: event.tsInit ?? event.nowUs };
+        const caller = { requestId: event.requestId, replyTo: event.replyTo, tsInit: event.tsInit ?? event.nowUs, takenUs: event.nowUs };
         if (!Array.isArray(row)) return void enqueue.emit(refused(c, caller, row, event.nowUs));
         const queued: ModelContext = { ...c, pending: [...c.pending, { ...caller, row }] };
         enqueue.assign({ pending: queued.pending });
@@ -91,9 +92,19 @@ export function createModelMachine(port: InferencePort) {
           ...settle(c, event.batchId),
           served: c.served + batch.length,
           batches: c.batches + 1,
+          recent: recordBatch(c.recent, batch, event.nowUs),
           provider: event.provider,
         };
-        enqueue.assign({ inFlight: next.inFlight, served: next.served, batches: next.batches, provider: next.provider });
+        const report = event.nowUs - c.reportedUs >= REPORT_EVERY_US;
+        if (report) enqueue.emit(servingReport(next, event.nowUs));
+        enqueue.assign({
+          inFlight: next.inFlight,
+          served: next.served,
+          batches: next.batches,
+          recent: next.recent,
+          provider: next.provider,
+          reportedUs: report ? event.nowUs : c.reportedUs,
+        });
         if (next.pending.length) dispatch(next, enqueue, event.nowUs);
       }),
       fail: enqueueActions(({ context: c, event, enqueue }) => {

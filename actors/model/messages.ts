@@ -96,6 +96,34 @@ export const PromoteVersion = defineMessage(
 );
 export type PromoteVersion = MessageOf<typeof PromoteVersion>;
 
+/**
+ * A model actor's recent service, published on am.sys.model-stats.<model> at most once a second while it answers
+ * requests (an idle actor is silent): for operators and the console, never stored.
+ */
+export const ModelServingReported = defineMessage(
+  "ModelServingReported",
+  1,
+  z.object({
+    model: z.string(),
+    version: z.number().int(),
+    provider: z.string(),
+    served: z.number().int(),
+    batches: z.number().int(),
+    failures: z.number().int(),
+    queued: z.number().int(),
+    /** requests the latency quantiles cover */
+    window: z.number().int(),
+    latencyP50Us: z.number().optional(),
+    latencyP99Us: z.number().optional(),
+    meanBatch: z.number().optional(),
+    swapRefused: z.string().optional(),
+    tsEvent: z.number(),
+    tsInit: z.number(),
+  }),
+  "A model actor's counts, version, provider, p50/p99 latency and mean batch size over its recent requests.",
+);
+export type ModelServingReported = MessageOf<typeof ModelServingReported>;
+
 export const ModelErrorCode = {
   ModelUnavailable: "model-unavailable",
   UnknownFeature: "unknown-feature",

@@ -1,4 +1,5 @@
 import type { Delivered } from "../contract/index.ts";
+import type { ServingWindow } from "./serving-stats.ts";
 import type { InferenceCompleted, InferenceFailed, ModelLoaded, ModelLoadFailed, Predict, PromoteVersion } from "./messages.ts";
 
 /** One caller waiting for its row. */
@@ -7,6 +8,8 @@ export interface Waiting {
   replyTo: string;
   row: number[];
   tsInit: number;
+  /** when the actor took the request (its clock): the start of the latency it reports */
+  takenUs: number;
   /** the version whose batch took the request (a swap may promote another while it runs) */
   version?: number;
 }
@@ -40,6 +43,10 @@ export interface ModelContext extends ModelMachineInput {
   served: number;
   batches: number;
   failures: number;
+  /** recent latencies and batch sizes, for the summary operators read */
+  recent: ServingWindow;
+  /** when the actor last reported its service (ModelServingReported) */
+  reportedUs: number;
   provider: string;
   /** the port has this version's session open */
   loaded: boolean;

@@ -3,11 +3,16 @@ import type { BarHistory } from "../history.ts";
 import type { OrderProjection } from "../order-view.ts";
 import type { StreamSettings } from "../settings.ts";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { PredictClient } from "../../infra/models/index.ts";
 
 /** What the service tables close over. */
 export interface Services {
   nc: NatsConnection;
   bus: CommandBus;
+  /** Predict requests to model actors (am.cmd.model.<name>), answers matched on one inbox */
+  predictions: PredictClient;
+  /** how long a call without a deadline waits for an actor */
+  defaultTimeoutMs: number;
   orders: OrderProjection;
   history: BarHistory | undefined;
   streams: StreamSettings;

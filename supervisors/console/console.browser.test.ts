@@ -7,6 +7,8 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import t from "tap";
 import { fromNumber } from "../../actors/domain/index.ts";
+import { readModelFile } from "../../actors/model/index.ts";
+import { ModelRegistry } from "../../infra/models/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
@@ -505,6 +507,62 @@ t.test(
     );
     t.same(starts, [0, 3], "a spacing far above the usual one starts a new run");
     await page.screenshot({ path: join(artifacts, "operator-truth.png") });
+    t.same(pageErrors, [], "the page threw no errors");
+  },
+);
+
+t.test(
+  "the models panel shows each model's versions and stage, and its actor's latency and batch size",
+  { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
+  async (t) => {
+    mkdirSync(artifacts, { recursive: true });
+    const f = await startTestServers(t);
+    const gbt = readModelFile("gbt-return-5f");
+    const registry = await ModelRegistry.open(f.nc);
+    await registry.register(gbt.card, gbt.bytes, "alice");
+    await registry.register({ ...gbt.card, version: 2 }, gbt.bytes, "bob");
+    await registry.promote(gbt.card.name, 2);
+    const running = await startConsole({
+      nc: f.nc,
+      port: 0,
+      auth: { secret: SECRET },
+      treeIntervalMs: 300,
+      healthIntervalMs: 300,
+      log: createLogger({ level: "error" }),
+    });
+    t.teardown(() => running.stop());
+    const browser = await openBrowser(t);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(page, running.url, await signToken({ sub: "victor", role: "viewer" }, SECRET));
+
+    const gbtRow = page.locator("#models-body tr", { has: page.locator('[data-model="gbt-return-5f"]') });
+    await gbtRow.filter({ hasText: "no requests yet" }).waitFor({ timeout: 15_000 });
+    t.match(await gbtRow.textContent(), /v1\s*registered\s*v2\s*promoted/, "both versions with their stage");
+    // what a serving model actor reports while it answers (actors/model publishes it once a second)
+    const us = Date.now() * 1000;
+    const { data, headers } = encodeMessage({
+      type: "ModelServingReported",
+      model: "gbt-return-5f",
+      version: 2,
+      provider: "cpu",
+      served: 12_345,
+      batches: 1_000,
+      failures: 0,
+      queued: 0,
+      window: 512,
+      latencyP50Us: 420,
+      latencyP99Us: 1_850,
+      meanBatch: 12.3,
+      tsEvent: us,
+      tsInit: us,
+    });
+    f.nc.publish(subjects.sys("model-stats", "gbt-return-5f"), data, { headers });
+    await gbtRow.filter({ hasText: "1.85 ms" }).waitFor({ timeout: 15_000 });
+    const text = (await gbtRow.textContent()) ?? "";
+    for (const shown of ["420 µs", "1.85 ms", "12.3", "12,345", "cpu"]) t.match(text, shown, `shows ${shown}`);
+    await page.screenshot({ path: join(artifacts, "models-panel.png") });
     t.same(pageErrors, [], "the page threw no errors");
   },
 );

@@ -8,7 +8,10 @@ import { parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { gatherTree, riskReport } from "./admin-relay.ts";
 import { probeHealth } from "./health.ts";
-import type { Health, LifecycleRow, NodeTree, QuoteRow } from "./protocol.ts";
+import { ModelServingReported } from "../../actors/model/index.ts";
+import { ModelRegistry } from "../../infra/models/index.ts";
+import { modelRows, servingView } from "./model-view.ts";
+import type { Health, LifecycleRow, ModelServingView, ModelsFrame, NodeTree, QuoteRow } from "./protocol.ts";
 
 /** What the console pushes to browsers; `droppable` frames may be skipped for a browser that lags behind. */
 export type Push = (frame: Record<string, unknown>, droppable: boolean) => void;
@@ -100,6 +103,10 @@ export class LiveView {
   private readonly orderInfo = new Map<string, { instrument: string; side: string; strategy: string; book: string }>();
   private readonly books = new Map<string, BookView>();
   private readonly dirtyBooks = new Set<string>();
+  /** each model actor's latest report (am.sys.model-stats.<model>) */
+  private readonly modelReports = new Map<string, ModelServingView>();
+  private models: ModelsFrame | undefined;
+  private registry: Promise<ModelRegistry> | undefined;
   /** the actors declared to run (config `actors.>`), by one watch: health compares them with the tree */
   private readonly declared: BucketKeys;
   private declaredKnown = false;
@@ -125,7 +132,7 @@ export class LiveView {
           },
         }),
       );
-    sub(subjects.sysAll(), (m) => this.onLifecycle(m));
+    sub(subjects.sysAll(), (m) => (m.type === ModelServingReported.type ? this.onModelReport(m) : this.onLifecycle(m)));
     sub(subjects.mdAll("quote"), (m, s) => this.onQuote(m, s));
     sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
     sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
@@ -133,6 +140,7 @@ export class LiveView {
     this.loop(this.o.treeIntervalMs, () => this.pollTree());
     this.loop(this.o.healthIntervalMs, () => this.pollHealth());
     this.loop(this.o.riskIntervalMs, () => this.pollRisk());
+    this.loop(this.o.healthIntervalMs, () => this.pollModels());
     this.declared.start().then(
       () => {
         this.declaredKnown = true;
@@ -160,6 +168,7 @@ export class LiveView {
       orders: this.orders.slice(-200),
       books: [...this.books.values()].map((b) => this.bookFrame(b)),
       health: this.health ?? null,
+      models: this.models ?? null,
     };
   }
 
@@ -226,6 +235,26 @@ export class LiveView {
         this.dirtyBooks.add(b.book);
       }),
     );
+  }
+
+  /** The registry's versions joined with the actors' latest reports; a registry that cannot be read says why. */
+  private async pollModels(): Promise<void> {
+    let registryError: string | null = null;
+    let cards: Awaited<ReturnType<ModelRegistry["list"]>> = [];
+    try {
+      this.registry ??= ModelRegistry.open(this.o.nc);
+      cards = await (await this.registry).list();
+    } catch (e) {
+      this.registry = undefined;
+      registryError = `model registry: ${errorMessage(e)}`;
+    }
+    this.models = { models: modelRows(cards, this.modelReports), registryError, at: Date.now() };
+    this.push({ type: "models", ...this.models }, true);
+  }
+
+  private onModelReport(m: Message): void {
+    const r = ModelServingReported.schema.safeParse(m);
+    if (r.success) this.modelReports.set(r.data.model, servingView(r.data, Date.now()));
   }
 
   private onLifecycle(m: Message): void {

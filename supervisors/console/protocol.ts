@@ -210,6 +210,49 @@ export interface Health {
   questdb: { ok: boolean; configured: boolean; latencyMs?: number; error?: string };
 }
 
+/** One registered version of a model (registry KV am-model-cards). */
+export interface ModelVersionView {
+  version: number;
+  stage: "promoted" | "registered" | "retired";
+  registeredBy: string;
+  registeredAtUs?: number;
+  /** the card's holdout information coefficient, where it has one */
+  ic?: number;
+}
+
+/** A model actor's latest report of its service (am.sys.model-stats.<model>, once a second while it answers). */
+export interface ModelServingView {
+  version: number;
+  provider: string;
+  served: number;
+  batches: number;
+  failures: number;
+  queued: number;
+  /** requests the latency quantiles cover */
+  window: number;
+  latencyP50Us?: number;
+  latencyP99Us?: number;
+  meanBatch?: number;
+  swapRefused?: string;
+  /** when the report came (ms since the epoch): an idle actor stops reporting */
+  reportedAt: number;
+}
+
+/** A model: its registered versions and its actor's latest report (none before it answered a request). */
+export interface ModelRow {
+  name: string;
+  promoted?: number;
+  versions: ModelVersionView[];
+  serving: ModelServingView | null;
+}
+
+export interface ModelsFrame {
+  models: ModelRow[];
+  /** why the registry could not be read (the rows then come from the actors' reports only) */
+  registryError: string | null;
+  at: number;
+}
+
 export interface ReplyError {
   code: string;
   message: string;
@@ -235,6 +278,7 @@ export type ServerFrame =
       orders: OrderRow[];
       books: BookFrame[];
       health: Health | null;
+      models: ModelsFrame | null;
     }
   | { type: "tree"; nodes: NodeTree[]; at: number }
   | { type: "lifecycle"; event: LifecycleRow }
@@ -243,6 +287,7 @@ export type ServerFrame =
   | { type: "orders"; orders: OrderRow[] }
   | ({ type: "book" } & BookFrame)
   | { type: "health"; health: Health }
+  | ({ type: "models" } & ModelsFrame)
   | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleRow[] }
   | ({ type: "result"; reqId: number; what: string } & ControlReply)
   | { type: "error"; message: string };

@@ -9,6 +9,7 @@ import { mountControls, renderControls } from "./panels/controls.js";
 import { renderDetail, selectActor } from "./panels/detail.js";
 import { renderHealth } from "./panels/health.js";
 import { appendLog, renderLog } from "./panels/log.js";
+import { renderModels } from "./panels/models.js";
 import { mountMarkets, renderChart, renderQuotes } from "./panels/markets.js";
 import { renderOrders } from "./panels/orders.js";
 import { mountRisk, renderRisk } from "./panels/risk.js";
@@ -44,6 +45,7 @@ function onFrame(f: ServerFrame): void {
       state.orders = f.orders.slice().reverse();
       for (const b of f.books) state.books.set(b.book, b);
       state.health = f.health;
+      state.models = f.models;
       if (!state.chartInstrument && state.quotes.size) state.chartInstrument = [...state.quotes.keys()].sort()[0] ?? null;
       renderAll();
       showNodes();
@@ -94,6 +96,12 @@ function onFrame(f: ServerFrame): void {
       state.health = f.health;
       renderHealth();
       break;
+    case "models": {
+      const { type: _type, ...frame } = f;
+      state.models = frame;
+      renderModels();
+      break;
+    }
     case "detail":
     case "result":
       answered(f);
@@ -124,6 +132,7 @@ function renderAll(): void {
   renderOrders();
   renderRisk();
   renderHealth();
+  renderModels();
   renderLog();
 }
 

@@ -1,0 +1,157 @@
+import { status as Status } from "@grpc/grpc-js";
+import { z } from "zod";
+import { ModelErrorCode, type Prediction } from "../../actors/model/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
+import { ModelRefused, ModelRegistry, type RegisteredModel } from "../../infra/models/index.ts";
+import { Role } from "../auth.ts";
+import { GatewayError, invalidArgument } from "../errors.ts";
+import { type ServiceRpcs, unary } from "../rpc.ts";
+import type { Services } from "./context.ts";
+
+/** A model's name as the registry accepts it (it becomes one subject token). */
+const modelName = z
+  .string()
+  .min(1, "required")
+  .regex(/^[a-z][a-z0-9-]{0,63}$/, "lower-case kebab, at most 64 characters");
+const version = z.number().int().min(0, "must be 0 (the promoted version) or more");
+
+/** The registry's card as the proto's ModelCard. */
+function cardOf(m: RegisteredModel) {
+  const tensors = (ts: RegisteredModel["inputs"]) => ts.map((x) => ({ name: x.name, type: x.type, width: x.shape[1] }));
+  return {
+    name: m.name,
+    version: m.version,
+    stage: m.status === "retired" ? "MODEL_STAGE_RETIRED" : m.promoted ? "MODEL_STAGE_PROMOTED" : "MODEL_STAGE_REGISTERED",
+    sha256: m.sha256,
+    bytes: m.bytes,
+    inputs: tensors(m.inputs),
+    outputs: tensors(m.outputs),
+    featureSet: m.featureSet.name,
+    featureSetVersion: m.featureSet.version,
+    features: m.featureSet.features,
+    metrics: m.validation,
+    trainedFromUs: m.trainingData.fromUs,
+    trainedToUs: m.trainingData.toUs,
+    registeredBy: m.registeredBy,
+    registeredAtUs: m.registeredAtUs,
+  };
+}
+
+/** The status a model actor's refusal leaves the gateway with. */
+const predictionStatus: Record<string, Status> = {
+  [ModelErrorCode.UnknownFeature]: Status.INVALID_ARGUMENT,
+  [ModelErrorCode.MissingFeature]: Status.INVALID_ARGUMENT,
+  [ModelErrorCode.BadShape]: Status.INVALID_ARGUMENT,
+  [ModelErrorCode.NotFinite]: Status.INVALID_ARGUMENT,
+  [ModelErrorCode.ModelUnavailable]: Status.UNAVAILABLE,
+  [ModelErrorCode.InferenceTimeout]: Status.DEADLINE_EXCEEDED,
+  [ModelErrorCode.InferenceFailed]: Status.INTERNAL,
+};
+
+/** A promoted card is read from KV at most this often per model: Predict checks the features against it. */
+const CARD_TTL_MS = 2_000;
+
+export function modelRpcs(s: Services): ServiceRpcs {
+  let registry: Promise<ModelRegistry> | undefined;
+  // opened on first use: it creates its buckets, which a gateway that never serves models does not need
+  const models = () => {
+    registry ??= ModelRegistry.open(s.nc).catch((e: unknown) => {
+      registry = undefined;
+      throw new GatewayError(Status.UNAVAILABLE, `model registry: ${errorMessage(e)}`);
+    });
+    return registry;
+  };
+  const promotedCards = new Map<string, { card: RegisteredModel; readMs: number }>();
+
+  const versionsOf = async (name: string) => (await (await models()).list()).filter((m) => m.name === name);
+  async function cardFor(name: string, v: number): Promise<RegisteredModel> {
+    const versions = await versionsOf(name);
+    if (!versions.length) throw new GatewayError(Status.NOT_FOUND, `name: model ${name} is not registered`);
+    const card = v === 0 ? versions.find((m) => m.promoted) : versions.find((m) => m.version === v);
+    if (!card)
+      throw new GatewayError(
+        Status.NOT_FOUND,
+        v === 0
+          ? `version: model ${name} has no promoted version; name one of ${versions.map((m) => m.version).join(", ")}`
+          : `version: model ${name} has no version ${v} (it has ${versions.map((m) => m.version).join(", ")})`,
+      );
+    return card;
+  }
+  async function promotedCard(name: string): Promise<RegisteredModel> {
+    const hit = promotedCards.get(name);
+    if (hit && Date.now() - hit.readMs < CARD_TTL_MS) return hit.card;
+    const card = await cardFor(name, 0);
+    promotedCards.set(name, { card, readMs: Date.now() });
+    return card;
+  }
+
+  return {
+    ListModels: unary({
+      role: Role.Viewer,
+      request: z.object({ name: z.union([z.literal(""), modelName]) }),
+      async handle(req) {
+        const all = await (await models()).list();
+        return { models: all.filter((m) => !req.name || m.name === req.name).map(cardOf) };
+      },
+    }),
+    GetModel: unary({
+      role: Role.Viewer,
+      request: z.object({ name: modelName, version }),
+      handle: async (req) => cardOf(await cardFor(req.name, req.version)),
+    }),
+    Predict: unary({
+      role: Role.Trader,
+      request: z.object({
+        name: modelName,
+        features: z.array(z.number()),
+        namedFeatures: z.record(z.string(), z.number()),
+      }),
+      async handle(req, ctx) {
+        const card = await promotedCard(req.name);
+        const expected = card.featureSet.features;
+        const named = Object.keys(req.namedFeatures);
+        // checked here so the error names the request's field; the actor checks the same again
+        if (req.features.length && named.length) throw invalidArgument("features: send features or named_features, not both");
+        if (named.length) {
+          const unknown = named.find((n) => !expected.includes(n));
+          if (unknown !== undefined)
+            throw invalidArgument(`named_features.${unknown}: model ${req.name} has no such feature (it takes ${expected.join(", ")})`);
+          const missing = expected.filter((f) => !(f in req.namedFeatures));
+          if (missing.length) throw invalidArgument(`named_features: model ${req.name} also needs ${missing.join(", ")}`);
+        } else if (req.features.length !== expected.length)
+          throw invalidArgument(
+            `features: ${req.features.length} values, model ${req.name} v${card.version} takes ${expected.length} (${expected.join(", ")})`,
+          );
+        const remaining = ctx.remainingMs();
+        const timeoutMs = Number.isFinite(remaining) ? Math.floor(remaining) : s.defaultTimeoutMs;
+        if (timeoutMs <= 0) throw new GatewayError(Status.DEADLINE_EXCEEDED, `deadline passed before model ${req.name} was asked`);
+        let p: Prediction;
+        try {
+          p = await s.predictions.predict(req.name, named.length ? { features: req.namedFeatures } : { row: req.features }, timeoutMs);
+        } catch (e) {
+          throw new GatewayError(Status.DEADLINE_EXCEEDED, errorMessage(e));
+        }
+        if (!p.ok || !p.values) {
+          const code = p.error?.code ?? ModelErrorCode.InferenceFailed;
+          throw new GatewayError(predictionStatus[code] ?? Status.INTERNAL, `${code}: ${p.error?.message ?? "no values"}`);
+        }
+        return { name: p.model, version: p.version, values: p.values, batchSize: p.batchSize ?? 1 };
+      },
+    }),
+    PromoteModel: unary({
+      role: Role.Admin,
+      request: z.object({ name: modelName, version: z.number().int().min(1, "must be 1 or more") }),
+      async handle(req) {
+        await cardFor(req.name, req.version);
+        try {
+          await (await models()).promote(req.name, req.version);
+        } catch (e) {
+          if (e instanceof ModelRefused) throw new GatewayError(Status.FAILED_PRECONDITION, `version: ${e.message}`);
+          throw e;
+        }
+        promotedCards.delete(req.name);
+        return cardOf(await cardFor(req.name, req.version));
+      },
+    }),
+  };
+}
