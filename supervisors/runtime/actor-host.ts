@@ -16,6 +16,7 @@ import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayl
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { actorMetrics } from "../../infra/telemetry/metrics.ts";
 import { endSpan, startHandlingSpan, traceparentOf } from "../../infra/telemetry/trace.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
 import { Outbox } from "./outbox.ts";
@@ -234,6 +235,7 @@ export class ActorHost {
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
+      actorMetrics?.refusedBusy.add(1, actorMetrics.attributesOf(this.kind.name));
       if (msg.reply && item.cmd)
         this.respond(msg, {
           ok: false,
@@ -354,10 +356,16 @@ export class ActorHost {
       if (item.span) item.traceparent = traceparentOf(item.span);
     }
     this.env.onProcessing?.(this, true);
+    const started = actorMetrics ? performance.now() : 0;
     try {
       const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, item.event);
       if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
       const emitted = this.afterTransition(actions, nowUs);
+      if (actorMetrics) {
+        const attributes = actorMetrics.attributesOf(this.kind.name);
+        actorMetrics.handled.add(1, attributes);
+        actorMetrics.handlingUs.record((performance.now() - started) * 1000, attributes);
+      }
       return { next, emitted };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
@@ -470,6 +478,7 @@ export class ActorHost {
     messageType?: string,
   ): void {
     this.stats.deadLettered++;
+    actorMetrics?.deadLettered.add(1, actorMetrics.attributesOf(this.kind.name));
     const { data: body, headers: h } = encodeMessage({
       type: "DeadLetter",
       kind: this.kind.name,
@@ -533,6 +542,7 @@ export class ActorHost {
   /** Restart after a failure: keep subscriptions and mailbox, restore the last committed state. */
   async restart(): Promise<void> {
     this.stats.restarts++;
+    actorMetrics?.restarts.add(1, actorMetrics.attributesOf(this.kind.name));
     if (this.snapshot) for (const t of [...this.timers.values()]) this.arm(t);
     else this.timers.clear();
     await this.incarnate();
