@@ -33,7 +33,10 @@ export function startMetrics(reader: IMetricReader, node: string): void {
     handlingUs: meter.createHistogram("am.actor.handling", { unit: "us", description: "Time to decide on one message" }),
     attributesOf(kind) {
       let a = byKind.get(kind);
-      if (!a) byKind.set(kind, (a = { "am.kind": kind, "am.node": node }));
+      if (!a) {
+        a = { "am.kind": kind, "am.node": node };
+        byKind.set(kind, a);
+      }
       return a;
     },
   };
