@@ -4,6 +4,7 @@ import t from "tap";
 import { subjects, systemClock } from "../../actors/contract/index.ts";
 import { ActorHost } from "../../supervisors/runtime/actor-host.ts";
 import { counterKind } from "../../supervisors/runtime/testing/counter-kind.ts";
+import { call, startHarness } from "../../gateway/testing.ts";
 import { startTestServers } from "../../test/testing.ts";
 import { encodeMessage, Header } from "../nats/codec.ts";
 import { createLogger } from "./log.ts";
@@ -53,4 +54,35 @@ t.test("with tracing off, no span is made and the incoming context passes throug
   await h.incarnate();
   t.teardown(() => h.stop());
   t.equal(await incrementAndReadEvent(f.nc, "plain", incoming), incoming);
+});
+
+t.test("the gateway starts the trace of a command and sends its context with it", async (t) => {
+  const h = await startHarness(t);
+  const exporter = new InMemorySpanExporter();
+  startTracing({ exporter, immediate: true });
+  t.teardown(stopTracing);
+  let sent: string | undefined;
+  h.nc.subscribe(subjects.cmd("risk-book", "main"), {
+    callback: (_e, m) => {
+      sent = m.headers?.get(Header.TraceParent);
+      const { data, headers } = encodeMessage({ type: "Reply", ok: true });
+      m.respond(data, { headers });
+    },
+  });
+  const order = {
+    clientOrderId: "traced-1",
+    instrument: "AAPL.XNAS",
+    side: "SIDE_BUY",
+    orderType: "ORDER_TYPE_LIMIT",
+    quantity: "10",
+    price: "123.45",
+    timeInForce: "TIME_IN_FORCE_DAY",
+    strategy: "trend-1",
+    book: "main",
+  };
+  await call(h.client("Trading"), "SubmitOrder", order, h.meta(await h.token("trader")));
+  const span = exporter.getFinishedSpans().find((s) => s.name === "gateway SubmitOrder");
+  t.ok(span, "a span for the gateway's SubmitOrder");
+  t.equal(span?.parentSpanContext, undefined, "the root of its trace");
+  t.equal(sent, `00-${span?.spanContext().traceId}-${span?.spanContext().spanId}-01`, "the risk book receives the span's context");
 });
