@@ -3,6 +3,7 @@ import { status as Status } from "@grpc/grpc-js";
 import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { errorMessage, Reply } from "../actors/contract/index.ts";
 import { decodeMessage, decodePayload, encodeMessage, type Message } from "../infra/nats/index.ts";
+import { endSpan, requestTraceparent, startRequestSpan } from "../infra/telemetry/trace.ts";
 import { NoResponders, ReplyInbox, RequestTimeout } from "../infra/nats/reply-inbox.ts";
 import { actorRefusal, GatewayError, unavailable } from "./errors.ts";
 
@@ -28,8 +29,17 @@ export class CommandBus {
 
   /** Sends a codec message and returns the Reply's result; ok:false becomes the mapped gRPC status. */
   async command(subject: string, message: Message, remainingMs: number, correlationId: string = randomUUID()): Promise<unknown> {
-    const { data, headers } = encodeMessage(message, { correlationId });
-    return this.exchange(subject, data, headers, remainingMs);
+    // each command starts its trace here: what the actors decide on it continues this context
+    const span = startRequestSpan(`gateway ${message.type}`, { "am.subject": subject, "am.message": message.type });
+    const { data, headers } = encodeMessage(message, { correlationId, traceparent: requestTraceparent(span) });
+    try {
+      const result = await this.exchange(subject, data, headers, remainingMs);
+      endSpan(span);
+      return result;
+    } catch (e) {
+      endSpan(span, e instanceof Error ? e : new Error(errorMessage(e)));
+      throw e;
+    }
   }
 
   /**

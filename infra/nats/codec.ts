@@ -164,10 +164,11 @@ const sharedHeaders = new Map<string, MsgHdrs>();
 /**
  * Payload and headers for a core NATS publish. A message without a correlation id has the same envelope as every
  * other of its type: one read-only header set per type, serialised once (nats.js would build and encode it per
- * publish, a microsecond of the tick path). The headers are not for a JetStream publish, which adds its own.
+ * publish, a microsecond of the tick path); one with a correlation id or trace context gets its own. The headers
+ * are not for a JetStream publish, which adds its own.
  */
-export function encodeForPublish(message: Message, correlationId?: string): { data: Uint8Array; headers: MsgHdrs } {
-  if (correlationId) return encodeMessage(message, { correlationId });
+export function encodeForPublish(message: Message, correlationId?: string, traceparent?: string): { data: Uint8Array; headers: MsgHdrs } {
+  if (correlationId || traceparent) return encodeMessage(message, { correlationId, traceparent });
   let headers = sharedHeaders.get(message.type);
   if (!headers) {
     // nats.js serialises headers with encode() at every publish (MsgHdrsImpl; not on the MsgHdrs interface)

@@ -1,5 +1,6 @@
 // Over 400 lines on purpose: one message's path (receive, decide, journal, commit, forward) shares per-actor state.
 import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Span } from "@opentelemetry/api";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
 import {
@@ -15,6 +16,8 @@ import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayl
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { actorMetrics } from "../../infra/telemetry/metrics.ts";
+import { endSpan, startHandlingSpan, traceparentOf } from "../../infra/telemetry/trace.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
 import { Outbox } from "./outbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
@@ -45,6 +48,9 @@ interface MailItem {
    * publish of an event is a request too, and an answer from a subscriber would race the stream's PubAck. */
   cmd?: boolean;
   correlationId?: string;
+  /** W3C trace context: the sender's, then (once a span handles the item) the span's, which emissions carry */
+  traceparent?: string;
+  span?: Span;
 }
 
 type Plane = "cmd" | "md" | "evt";
@@ -222,12 +228,14 @@ export class ActorHost {
         ? { subject, event: decoded.message, md: true }
         : { subject, event: decoded.message, msg, md: plane === "md", cmd: plane === "cmd" };
     if (decoded.envelope.correlationId) item.correlationId = decoded.envelope.correlationId;
+    if (decoded.envelope.traceparent) item.traceparent = decoded.envelope.traceparent;
     if (this.status === "stopped") {
       if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
       return;
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
+      actorMetrics?.refusedBusy.add(1, actorMetrics.attributesOf(this.kind.name));
       if (msg.reply && item.cmd)
         this.respond(msg, {
           ok: false,
@@ -311,7 +319,7 @@ export class ActorHost {
       const stored = domain.length
         ? journal.append(
             domain,
-            (e) => encodeMessage(e as Message, item.correlationId ? { correlationId: item.correlationId } : {}).headers,
+            (e) => encodeMessage(e as Message, { correlationId: item.correlationId, traceparent: item.traceparent }).headers,
           )
         : journal.settled();
       this.snapshot = out.next;
@@ -332,6 +340,7 @@ export class ActorHost {
     // Not appended (or a second writer fenced us out): nothing from here on is committed; the incarnation ends.
     if (item.msg?.reply && item.cmd)
       this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+    endSpan(item.span, err);
     this.snapshot = undefined; // reload from the journal on restart
     this.journal = undefined;
     if (this.status === "running") this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
@@ -341,14 +350,26 @@ export class ActorHost {
   private decide(item: MailItem): { next: AnyMachineSnapshot; emitted: Emitted[] } | undefined {
     const nowUs = this.env.clock.nowUs();
     item.event.nowUs = nowUs;
+    // only a message that is part of a trace gets a span: feed ticks and timers start none
+    if (item.traceparent) {
+      item.span = startHandlingSpan(this.kind.name, this.id, item.event.type, item.traceparent);
+      if (item.span) item.traceparent = traceparentOf(item.span);
+    }
     this.env.onProcessing?.(this, true);
+    const started = actorMetrics ? performance.now() : 0;
     try {
       const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, item.event);
       if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
       const emitted = this.afterTransition(actions, nowUs);
+      if (actorMetrics) {
+        const attributes = actorMetrics.attributesOf(this.kind.name);
+        actorMetrics.handled.add(1, attributes);
+        actorMetrics.handlingUs.record((performance.now() - started) * 1000, attributes);
+      }
       return { next, emitted };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
+      endSpan(item.span, err);
       this.deadLetter(
         item.subject,
         encodePayload(item.event),
@@ -393,12 +414,13 @@ export class ActorHost {
     let reply: ReplyBody | undefined;
     const forwards: Extract<Emitted, { type: "forward" }>[] = [];
     for (const e of emitted) {
-      if (e.type === "publish") this.publish(e.subject, e.message as Message, item.correlationId);
+      if (e.type === "publish") this.publish(e.subject, e.message as Message, item);
       else if (e.type === "domain" && !journaled)
-        this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item.correlationId);
+        this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item);
       else if (e.type === "forward") forwards.push(e);
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
+    endSpan(item.span);
     const requester = item.msg?.reply && item.cmd ? item.msg : undefined;
     const body = reply ?? { ok: true };
     if (!forwards.length) {
@@ -409,13 +431,17 @@ export class ActorHost {
     let left = forwards.length;
     let refused: ReplyBody | undefined;
     for (const f of forwards) {
-      this.outbox!.send(f, (refusal) => {
-        if (refusal && !refused) refused = { ok: false, error: refusal };
-        if (--left > 0 || !requester) return;
-        this.answer(requester, refused ?? body, item.correlationId);
-        // a snapshot kind's answer waits for a save; the drain that made this decision has flushed already
-        if (this.kind.persistence === "snapshot") this.snapshots.flushReplies();
-      });
+      this.outbox!.send(
+        f,
+        (refusal) => {
+          if (refusal && !refused) refused = { ok: false, error: refusal };
+          if (--left > 0 || !requester) return;
+          this.answer(requester, refused ?? body, item.correlationId);
+          // a snapshot kind's answer waits for a save; the drain that made this decision has flushed already
+          if (this.kind.persistence === "snapshot") this.snapshots.flushReplies();
+        },
+        item.traceparent,
+      );
     }
   }
 
@@ -433,8 +459,8 @@ export class ActorHost {
     }
   }
 
-  private publish(subject: string, message: Message, correlationId?: string): void {
-    const { data, headers } = encodeForPublish(message, correlationId);
+  private publish(subject: string, message: Message, cause: MailItem): void {
+    const { data, headers } = encodeForPublish(message, cause.correlationId, cause.traceparent);
     this.env.nc.publish(subject, data, { headers });
   }
 
@@ -452,6 +478,7 @@ export class ActorHost {
     messageType?: string,
   ): void {
     this.stats.deadLettered++;
+    actorMetrics?.deadLettered.add(1, actorMetrics.attributesOf(this.kind.name));
     const { data: body, headers: h } = encodeMessage({
       type: "DeadLetter",
       kind: this.kind.name,
@@ -515,6 +542,7 @@ export class ActorHost {
   /** Restart after a failure: keep subscriptions and mailbox, restore the last committed state. */
   async restart(): Promise<void> {
     this.stats.restarts++;
+    actorMetrics?.restarts.add(1, actorMetrics.attributesOf(this.kind.name));
     if (this.snapshot) for (const t of [...this.timers.values()]) this.arm(t);
     else this.timers.clear();
     await this.incarnate();

@@ -10,6 +10,8 @@ interface Entry {
   forward: Forward;
   waiting: Settle[];
   inFlight: boolean;
+  /** the trace context of the decision that forwards it */
+  traceparent?: string;
 }
 
 /** Codes that say the target could not take the message now (not that it refused it): ask again. */
@@ -43,12 +45,13 @@ export class Outbox {
   }
 
   /** Forwards (or forwards again); `settle` is told the target's answer. */
-  send(forward: Forward, settle?: Settle): void {
+  send(forward: Forward, settle?: Settle, traceparent?: string): void {
     let e = this.entries.get(forward.key);
     if (!e) {
       e = { forward, waiting: [], inFlight: false };
       this.entries.set(forward.key, e);
     } else e.forward = forward;
+    if (traceparent) e.traceparent = traceparent;
     if (settle) e.waiting.push(settle);
     if (!e.inFlight) this.request(e);
     if (!this.timer) {
@@ -61,7 +64,7 @@ export class Outbox {
 
   private request(e: Entry): void {
     e.inFlight = true;
-    const { data, headers } = encodeMessage(e.forward.message as Message);
+    const { data, headers } = encodeMessage(e.forward.message as Message, e.traceparent ? { traceparent: e.traceparent } : {});
     sharedInbox(this.nc)
       .request(e.forward.subject, data, headers, this.timeoutMs)
       .then(

@@ -1,0 +1,102 @@
+import * as grpc from "@grpc/grpc-js";
+import type { Msg } from "@nats-io/transport-node";
+import t from "tap";
+import { loadProtos, mintToken } from "../gateway/index.ts";
+import { call } from "../gateway/testing.ts";
+import { freePort } from "../infra/local/index.ts";
+import { decodeMessage, Header } from "../infra/nats/codec.ts";
+import { startNodeProcess } from "../supervisors/node/testing.ts";
+import { eventually, startTestServers } from "./testing.ts";
+
+/**
+ * One order submitted over gRPC to the running platform (a node process with the platform's kinds in worker
+ * cells) is one trace: every message it causes, from the gateway's SubmitOrder to the risk book through the
+ * order and the venue connection to the exchange's adapter and back as its ExecutionReport, carries a traceparent with the same trace id.
+ */
+
+const secret = "order-trace-test-secret-of-32-bytes-or-more";
+const MINE = "SIM004.SIMX"; // in the demo book, traded by no demo strategy
+
+const traceIdOf = (m: Msg): string | undefined => m.headers?.get(Header.TraceParent)?.split("-")[1];
+
+t.test("a SubmitOrder over gRPC is one trace through risk book, order, venue, exchange and back", async (t) => {
+  const f = await startTestServers(t);
+  const gatewayPort = await freePort();
+  const node = startNodeProcess(t, "trace-node", {
+    AM_NATS_URL: f.infra.natsUrl,
+    AM_DEMO_INSTRUMENTS: "5",
+    AM_CELLS: "2",
+    AM_GATEWAY_PORT: String(gatewayPort),
+    AM_GATEWAY_JWT_SECRET: secret,
+  });
+  await node.waitFor(/node up/, 60_000);
+  const protos = loadProtos();
+  const address = `127.0.0.1:${gatewayPort}`;
+  const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
+  const adminApi = new (protos.client("Admin"))(address, grpc.credentials.createInsecure());
+  t.teardown(() => {
+    for (const c of [trading, adminApi]) c.close();
+  });
+  const meta = async (role: "trader" | "operator") => {
+    const m = new grpc.Metadata();
+    m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
+    return m;
+  };
+  const [trader, operator] = await Promise.all([meta("trader"), meta("operator")]);
+  await eventually(
+    "the venue connection running",
+    async () =>
+      (await call<{ status: string }>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running" ||
+      undefined,
+    { timeoutMs: 60_000, everyMs: 200 },
+  );
+
+  // every command and event on the bus, with its trace id; the order's is the one its SubmitOrder carries
+  const seen: { subject: string; type: string; trace: string | undefined }[] = [];
+  const clientOrderId = `trace.${Date.now()}`;
+  let orderTrace: string | undefined;
+  const sub = f.nc.subscribe("am.>", {
+    callback: (_e, m) => {
+      const type = m.headers?.get(Header.Type) ?? "";
+      const trace = traceIdOf(m);
+      seen.push({ subject: m.subject, type, trace });
+      if (type === "SubmitOrder" && m.subject.startsWith("am.cmd.risk-book.")) {
+        const body = decodeMessage(m.data, m.headers, false).message as { clientOrderId?: string };
+        if (body.clientOrderId === clientOrderId) orderTrace = trace;
+      }
+    },
+  });
+  t.teardown(() => sub.unsubscribe());
+  await f.nc.flush();
+
+  const accepted = await call<{ accepted: boolean }>(
+    trading,
+    "SubmitOrder",
+    {
+      instrument: MINE,
+      side: "SIDE_BUY",
+      orderType: "ORDER_TYPE_LIMIT",
+      quantity: "1",
+      price: "1",
+      timeInForce: "TIME_IN_FORCE_GTC",
+      strategy: "tracing",
+      book: "demo",
+      clientOrderId,
+    },
+    trader,
+  );
+  t.equal(accepted.accepted, true);
+  t.match(orderTrace, /^[0-9a-f]{32}$/, "the gateway's SubmitOrder carries a trace context");
+
+  const kindOf = (subject: string) => subject.split(".")[2];
+  const traced = () => seen.filter((s) => s.trace === orderTrace);
+  // the exchange's acknowledgement comes back through the venue connection to the order as an ExecutionReport
+  await eventually(
+    "the exchange's report of the order back at the order",
+    () => traced().some((s) => s.type === "ExecutionReport" && kindOf(s.subject) === "order") || undefined,
+    { timeoutMs: 20_000, everyMs: 100 },
+  );
+  const kinds = new Set(traced().map((s) => kindOf(s.subject)));
+  for (const kind of ["risk-book", "order", "venue", "venue-adapter"]) t.ok(kinds.has(kind), `${kind} messages carry the order's trace id`);
+  t.comment(`the order's trace: ${[...new Set(traced().map((s) => `${s.type}@${s.subject}`))].join(", ")}`);
+});
