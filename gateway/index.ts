@@ -24,7 +24,7 @@ import { PredictClient } from "../infra/models/index.ts";
 
 export { type AuthSettings, mintToken, parseTtl, type Principal, Role, roles } from "./auth.ts";
 export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
-export { loaderOptions, loadProtos, protoFiles, protoRoot } from "./protos.ts";
+export { loaderOptions, loadProtos, protoFiles, protoRoot, type ServiceName } from "./protos.ts";
 export type { RateLimitSettings } from "./rate-limit.ts";
 export type { GatewayOptions, StreamSettings, TlsSettings } from "./settings.ts";
 

@@ -1,12 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { parseFixed } from "../actors/domain/index.ts";
-import { loadProtos, mintToken, type Role } from "../gateway/index.ts";
 import { call, failure } from "../gateway/testing.ts";
-import { freePort } from "../infra/local/index.ts";
-import { startTestServers } from "./testing.ts";
-import { startNodeProcess } from "../supervisors/node/testing.ts";
-import { errorMessage } from "../actors/contract/index.ts";
+import { eventually, startTestServers } from "./testing.ts";
+import { startGatewayNode } from "../supervisors/node/testing.ts";
 
 /**
  * SubmitOrder through the gateway on the running platform (no QuestDB): "accepted" means the order entity has
@@ -16,55 +13,29 @@ import { errorMessage } from "../actors/contract/index.ts";
 const secret = "order-admission-test-secret-of-32-bytes";
 const MINE = "SIM004.SIMX"; // in the demo book, traded by no demo strategy
 type Msg = Record<string, unknown>;
-
-async function poll<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = ` (last error: ${errorMessage(e)})`;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** as the platform polled before: every 200 ms, for 30 s */
+const POLL = { timeoutMs: 30_000, everyMs: 200 };
 
 t.test("an accepted order is there at once, and a reused clientOrderId with other terms is ALREADY_EXISTS", async (t) => {
   const f = await startTestServers(t);
-  const gatewayPort = await freePort();
-  const node = startNodeProcess(t, "admission-node", {
-    AM_NATS_URL: f.infra.natsUrl,
-    AM_DEMO_INSTRUMENTS: "5",
-    AM_CELLS: "2",
-    AM_GATEWAY_PORT: String(gatewayPort),
-    AM_GATEWAY_JWT_SECRET: secret,
-  });
-  await node.waitFor(/node up/, 60_000);
-  const protos = loadProtos();
-  const address = `127.0.0.1:${gatewayPort}`;
-  const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
-  const market = new (protos.client("MarketData"))(address, grpc.credentials.createInsecure());
-  const adminApi = new (protos.client("Admin"))(address, grpc.credentials.createInsecure());
-  t.teardown(() => {
-    for (const c of [trading, market, adminApi]) c.close();
-  });
-  const meta = async (role: Role) => {
-    const m = new grpc.Metadata();
-    m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
-    return m;
-  };
-  const [trader, viewer, operator] = await Promise.all([meta("trader"), meta("viewer"), meta("operator")]);
-  await poll(
-    async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running",
+  const platform = await startGatewayNode(t, "admission-node", f, secret);
+  const trading = platform.client("Trading");
+  const market = platform.client("MarketData");
+  const adminApi = platform.client("Admin");
+  const [trader, viewer, operator] = await Promise.all([platform.as("trader"), platform.as("viewer"), platform.as("operator")]);
+  await eventually(
     "the venue connection",
+    async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running",
+    POLL,
   );
-  const touch = await poll(async () => {
-    const b = await call<{ bids: Msg[] }>(market, "GetBook", { instrument: MINE, depth: 1 }, viewer);
-    return b.bids.length ? b : undefined;
-  }, "a quote of the instrument");
+  const touch = await eventually(
+    "a quote of the instrument",
+    async () => {
+      const b = await call<{ bids: Msg[] }>(market, "GetBook", { instrument: MINE, depth: 1 }, viewer);
+      return b.bids.length ? b : undefined;
+    },
+    POLL,
+  );
   const far = String(Math.max(1, Math.floor((parseFixed(String(touch.bids[0]!.price)) * 0.5) / 1e8)));
   const order = {
     instrument: MINE,
@@ -93,7 +64,11 @@ t.test("an accepted order is there at once, and a reused clientOrderId with othe
   t.match(reused.details, new RegExp(`${open!.replace(/\./g, "\\.")}.*quantity`), "the refusal names the id and the field");
 
   await call(trading, "CancelOrder", { clientOrderId: closed }, trader);
-  await poll(async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer)).status === "CANCELED", "the cancel");
+  await eventually(
+    "the cancel",
+    async () => (await call<Msg>(trading, "GetOrder", { clientOrderId: closed }, viewer)).status === "CANCELED",
+    POLL,
+  );
   const afterClose = await failure(
     call(trading, "SubmitOrder", { ...order, clientOrderId: closed, price: String(Number(far) + 1) }, trader),
   );

@@ -1,11 +1,8 @@
-import * as grpc from "@grpc/grpc-js";
 import type { Msg } from "@nats-io/transport-node";
 import t from "tap";
-import { loadProtos, mintToken } from "../gateway/index.ts";
 import { call } from "../gateway/testing.ts";
-import { freePort } from "../infra/local/index.ts";
 import { decodeMessage, Header } from "../infra/nats/codec.ts";
-import { startNodeProcess } from "../supervisors/node/testing.ts";
+import { startGatewayNode } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /**
@@ -21,28 +18,10 @@ const traceIdOf = (m: Msg): string | undefined => m.headers?.get(Header.TracePar
 
 t.test("a SubmitOrder over gRPC is one trace through risk book, order, venue, exchange and back", async (t) => {
   const f = await startTestServers(t);
-  const gatewayPort = await freePort();
-  const node = startNodeProcess(t, "trace-node", {
-    AM_NATS_URL: f.infra.natsUrl,
-    AM_DEMO_INSTRUMENTS: "5",
-    AM_CELLS: "2",
-    AM_GATEWAY_PORT: String(gatewayPort),
-    AM_GATEWAY_JWT_SECRET: secret,
-  });
-  await node.waitFor(/node up/, 60_000);
-  const protos = loadProtos();
-  const address = `127.0.0.1:${gatewayPort}`;
-  const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
-  const adminApi = new (protos.client("Admin"))(address, grpc.credentials.createInsecure());
-  t.teardown(() => {
-    for (const c of [trading, adminApi]) c.close();
-  });
-  const meta = async (role: "trader" | "operator") => {
-    const m = new grpc.Metadata();
-    m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
-    return m;
-  };
-  const [trader, operator] = await Promise.all([meta("trader"), meta("operator")]);
+  const platform = await startGatewayNode(t, "trace-node", f, secret);
+  const trading = platform.client("Trading");
+  const adminApi = platform.client("Admin");
+  const [trader, operator] = await Promise.all([platform.as("trader"), platform.as("operator")]);
   await eventually(
     "the venue connection running",
     async () =>

@@ -2,11 +2,9 @@ import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
 import { parseFixed } from "../actors/domain/index.ts";
-import { loadProtos, mintToken, type Role } from "../gateway/index.ts";
 import { call, failure } from "../gateway/testing.ts";
-import { freePort } from "../infra/local/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
-import { command, startNodeProcess } from "../supervisors/node/testing.ts";
+import { command, startGatewayNode } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /**
@@ -23,35 +21,17 @@ const POLL = { timeoutMs: 30_000, everyMs: 200 };
 
 t.test("the venue kill switch cancels open orders, refuses new ones and is released, over NATS and gRPC", async (t) => {
   const f = await startTestServers(t);
-  const gatewayPort = await freePort();
-  const node = startNodeProcess(t, "venue-kill-node", {
-    AM_NATS_URL: f.infra.natsUrl,
-    AM_DEMO_INSTRUMENTS: "5",
-    AM_CELLS: "1",
-    AM_GATEWAY_PORT: String(gatewayPort),
-    AM_GATEWAY_JWT_SECRET: secret,
-  });
-  await node.waitFor(/node up/, 60_000);
+  const platform = await startGatewayNode(t, "venue-kill-node", f, secret, { AM_CELLS: "1" });
   const deadLetters: Msg[] = [];
   const dlq = f.nc.subscribe(subjects.dlq("venue", VENUE), {
     callback: (_e, m) => void deadLetters.push(decodeMessage(m.data, m.headers, true).message),
   });
   t.teardown(() => dlq.unsubscribe());
 
-  const protos = loadProtos();
-  const address = `127.0.0.1:${gatewayPort}`;
-  const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
-  const market = new (protos.client("MarketData"))(address, grpc.credentials.createInsecure());
-  const adminApi = new (protos.client("Admin"))(address, grpc.credentials.createInsecure());
-  t.teardown(() => {
-    for (const c of [trading, market, adminApi]) c.close();
-  });
-  const meta = async (role: Role) => {
-    const m = new grpc.Metadata();
-    m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
-    return m;
-  };
-  const [trader, viewer, operator] = await Promise.all([meta("trader"), meta("viewer"), meta("operator")]);
+  const trading = platform.client("Trading");
+  const market = platform.client("MarketData");
+  const adminApi = platform.client("Admin");
+  const [trader, viewer, operator] = await Promise.all([platform.as("trader"), platform.as("viewer"), platform.as("operator")]);
   await eventually(
     "the venue connection",
     async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: VENUE }, operator)).status === "running",

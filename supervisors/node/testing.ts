@@ -2,7 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { demoUniverse } from "../../actors/instrument/index.ts";
-import { repoRoot } from "../../infra/local/index.ts";
+import * as grpc from "@grpc/grpc-js";
+import { loadProtos, mintToken, type Role, type ServiceName } from "../../gateway/index.ts";
+import { freePort, repoRoot } from "../../infra/local/index.ts";
 import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import type { Teardown, TestServers } from "../../test/testing.ts";
@@ -109,4 +111,49 @@ export async function startTestNode(
 /** What main.ts does before its node starts: the demo universe's definitions in KV, where absent. */
 export async function seedDemoInstruments(nc: import("@nats-io/transport-node").NatsConnection, n: number): Promise<void> {
   await putDefinitions(await openInstrumentBucket(nc), demoUniverse(n), { onlyAbsent: true });
+}
+
+/** A node process serving the gRPC gateway: gRPC clients on it (closed at teardown) and call metadata per role. */
+export interface GatewayNode {
+  node: NodeProcess;
+  client(service: ServiceName): grpc.Client;
+  as(role: Role): Promise<grpc.Metadata>;
+}
+
+/**
+ * The platform as whole-system tests drive it over gRPC: a node process (the demo market of 5 instruments, no
+ * QuestDB) on the test's nats-server, with its gateway on a free port and tokens signed with `secret`.
+ */
+export async function startGatewayNode(
+  t: Teardown,
+  name: string,
+  servers: TestServers,
+  secret: string,
+  env: Record<string, string> = {},
+): Promise<GatewayNode> {
+  const gatewayPort = await freePort();
+  const node = startNodeProcess(t, name, {
+    AM_NATS_URL: servers.infra.natsUrl,
+    AM_DEMO_INSTRUMENTS: "5",
+    AM_CELLS: "2",
+    AM_GATEWAY_PORT: String(gatewayPort),
+    AM_GATEWAY_JWT_SECRET: secret,
+    ...env,
+  });
+  await node.waitFor(/node up/, 60_000);
+  const protos = loadProtos();
+  const address = `127.0.0.1:${gatewayPort}`;
+  return {
+    node,
+    client(service) {
+      const c = new (protos.client(service))(address, grpc.credentials.createInsecure());
+      t.teardown(() => c.close());
+      return c;
+    },
+    async as(role) {
+      const m = new grpc.Metadata();
+      m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
+      return m;
+    },
+  };
 }
