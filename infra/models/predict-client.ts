@@ -1,7 +1,7 @@
 import { createInbox, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { subjects } from "../../actors/contract/index.ts";
-import { decodeMessage, encodeMessage } from "../nats/codec.ts";
-import type { Prediction } from "../../actors/model/index.ts";
+import { decodeAs, encodeMessage } from "../nats/codec.ts";
+import { Prediction } from "../../actors/model/index.ts";
 
 /**
  * Asks model actors for predictions over NATS, as tests and the bench do: a Predict published to
@@ -20,7 +20,12 @@ export class PredictClient {
     this.sub = nc.subscribe(`${this.inbox}.*`, {
       callback: (err, msg) => {
         if (err) return;
-        const p = decodeMessage(msg.data, msg.headers, true).message as unknown as Prediction;
+        let p: Prediction;
+        try {
+          p = decodeAs(Prediction, msg.data, msg.headers);
+        } catch {
+          return; // not a Prediction: no request here is answered by it
+        }
         const w = this.waiting.get(p.requestId);
         if (!w) return;
         this.waiting.delete(p.requestId);

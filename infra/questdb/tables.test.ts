@@ -109,6 +109,8 @@ t.test("a table made before a column was declared gets the column on the next de
       "DEDUP UPSERT KEYS(ts, venue, symbol, bar_type)",
   );
   t.same(await declareTables(url), { tables: tables.map((x) => x.name) });
+  // the ALTER goes through the table's WAL, applied asynchronously
+  await walApplied(url, "bars");
   const cols = rowsOf(await questdbSql(url, "SELECT \"column\", type FROM table_columns('bars') WHERE \"column\" = 'ts_close'"));
   t.same(cols, [{ column: "ts_close", type: "TIMESTAMP" }]);
 });

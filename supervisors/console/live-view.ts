@@ -1,3 +1,4 @@
+// Over 400 lines on purpose: one projection of the platform's subjects into the console's frames (tree, health, quotes, orders, books, models), sharing one push and dirty-tracking path.
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
 import { errorMessage, parseSubject, subjects } from "../../actors/contract/index.ts";
