@@ -83,8 +83,11 @@ export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
     // journal write and snapshot of the shutdown failed.
     detached: true,
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Two sources share the log, so neither may end it (stdout ending first made stderr's last lines a write after
+  // end); the log ends once the child has closed both.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
+  const logClosed = new Promise<void>((resolve) => log.once("close", () => resolve()));
   running.add(child);
   let exitCode: number | null | undefined;
   let how = "";
@@ -94,6 +97,7 @@ export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
       exitCode = code ?? (signal ? -1 : 0);
       how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       running.delete(child);
+      log.end();
       resolve();
       for (const l of exitListeners.splice(0)) l(how);
     }),
@@ -121,7 +125,7 @@ export async function startChild(spec: ProcessSpec): Promise<RunningChild> {
       }
     }
     guardian.kill("SIGKILL");
-    await new Promise<void>((resolve) => log.end(resolve));
+    await logClosed;
   };
 
   const deadline = Date.now() + spec.readyTimeoutMs;
