@@ -1,6 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
 import t from "tap";
-import { parseFixed } from "../actors/domain/index.ts";
 import { call, failure } from "../gateway/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 import { startGatewayNode } from "../supervisors/node/testing.ts";
@@ -20,33 +19,11 @@ t.test("an accepted order is there at once, and a reused clientOrderId with othe
   const f = await startTestServers(t);
   const platform = await startGatewayNode(t, "admission-node", f, secret);
   const trading = platform.client("Trading");
-  const market = platform.client("MarketData");
-  const adminApi = platform.client("Admin");
-  const [trader, viewer, operator] = await Promise.all([platform.as("trader"), platform.as("viewer"), platform.as("operator")]);
-  await eventually(
-    "the venue connection",
-    async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running",
-    POLL,
-  );
-  const touch = await eventually(
-    "a quote of the instrument",
-    async () => {
-      const b = await call<{ bids: Msg[] }>(market, "GetBook", { instrument: MINE, depth: 1 }, viewer);
-      return b.bids.length ? b : undefined;
-    },
-    POLL,
-  );
-  const far = String(Math.max(1, Math.floor((parseFixed(String(touch.bids[0]!.price)) * 0.5) / 1e8)));
-  const order = {
-    instrument: MINE,
-    side: "SIDE_BUY",
-    orderType: "ORDER_TYPE_LIMIT",
-    quantity: "2",
-    price: far,
-    timeInForce: "TIME_IN_FORCE_GTC",
-    strategy: "admission",
-    book: "demo",
-  };
+  const _market = platform.client("MarketData");
+  const _adminApi = platform.client("Admin");
+  const [trader, viewer, _operator] = await Promise.all([platform.as("trader"), platform.as("viewer"), platform.as("operator")]);
+  const order = await platform.restingBuy(MINE, "admission", "demo");
+  const far = order.price!;
 
   const ids = Array.from({ length: 10 }, (_, i) => `adm.${Date.now()}.${i}`);
   for (const id of ids) {

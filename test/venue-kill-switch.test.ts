@@ -1,7 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
-import { parseFixed } from "../actors/domain/index.ts";
 import { call, failure } from "../gateway/testing.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { command, startGatewayNode } from "../supervisors/node/testing.ts";
@@ -29,33 +28,10 @@ t.test("the venue kill switch cancels open orders, refuses new ones and is relea
   t.teardown(() => dlq.unsubscribe());
 
   const trading = platform.client("Trading");
-  const market = platform.client("MarketData");
-  const adminApi = platform.client("Admin");
+  const _market = platform.client("MarketData");
+  const _adminApi = platform.client("Admin");
   const [trader, viewer, operator] = await Promise.all([platform.as("trader"), platform.as("viewer"), platform.as("operator")]);
-  await eventually(
-    "the venue connection",
-    async () => (await call<Msg>(adminApi, "GetActorStatus", { kind: "venue", id: VENUE }, operator)).status === "running",
-    POLL,
-  );
-  const touch = await eventually(
-    "a quote of the instrument",
-    async () => {
-      const b = await call<{ bids: Msg[] }>(market, "GetBook", { instrument: MINE, depth: 1 }, viewer);
-      return b.bids.length ? b : undefined;
-    },
-    POLL,
-  );
-  const far = String(Math.max(1, Math.floor((parseFixed(String(touch.bids[0]!.price)) * 0.5) / 1e8)));
-  const order = {
-    instrument: MINE,
-    side: "SIDE_BUY",
-    orderType: "ORDER_TYPE_LIMIT",
-    quantity: "2",
-    price: far,
-    timeInForce: "TIME_IN_FORCE_GTC",
-    strategy: "venue-kill",
-    book: "demo",
-  };
+  const order = await platform.restingBuy(MINE, "venue-kill", "demo");
   let n = 0;
   const status = async (id: string) => String((await call<Msg>(trading, "GetOrder", { clientOrderId: id }, viewer)).status);
   /** Submits a resting order and waits until the venue has it (NEW). */

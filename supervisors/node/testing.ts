@@ -3,11 +3,13 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { demoUniverse } from "../../actors/instrument/index.ts";
 import * as grpc from "@grpc/grpc-js";
+import { parseFixed } from "../../actors/domain/index.ts";
 import { loadProtos, mintToken, type Role, type ServiceName } from "../../gateway/index.ts";
+import { call } from "../../gateway/testing.ts";
 import { freePort, repoRoot } from "../../infra/local/index.ts";
 import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
-import type { Teardown, TestServers } from "../../test/testing.ts";
+import { eventually, type Teardown, type TestServers } from "../../test/testing.ts";
 import { ActorNode } from "./actor-node.ts";
 
 export { admin, command, type ReplyBody } from "./admin-client.ts";
@@ -118,6 +120,8 @@ export interface GatewayNode {
   node: NodeProcess;
   client(service: ServiceName): grpc.Client;
   as(role: Role): Promise<grpc.Metadata>;
+  /** Once the venue connection runs and the instrument has a bid: a GTC limit buy of 2 at half the bid, so it rests. */
+  restingBuy(instrument: string, strategy: string, book: string): Promise<Record<string, string>>;
 }
 
 /**
@@ -143,17 +147,51 @@ export async function startGatewayNode(
   await node.waitFor(/node up/, 60_000);
   const protos = loadProtos();
   const address = `127.0.0.1:${gatewayPort}`;
+  const as = async (role: Role): Promise<grpc.Metadata> => {
+    const m = new grpc.Metadata();
+    m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
+    return m;
+  };
+  const client = (service: ServiceName): grpc.Client => {
+    const c = new (protos.client(service))(address, grpc.credentials.createInsecure());
+    t.teardown(() => c.close());
+    return c;
+  };
   return {
     node,
-    client(service) {
-      const c = new (protos.client(service))(address, grpc.credentials.createInsecure());
-      t.teardown(() => c.close());
-      return c;
-    },
-    async as(role) {
-      const m = new grpc.Metadata();
-      m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
-      return m;
+    client,
+    as,
+    async restingBuy(instrument, strategy, book) {
+      const poll = { timeoutMs: 30_000, everyMs: 200 };
+      const [adminApi, market] = [client("Admin"), client("MarketData")];
+      const venue = instrument.slice(instrument.lastIndexOf(".") + 1);
+      const operator = await as("operator");
+      await eventually(
+        "the venue connection",
+        async () =>
+          (await call<{ status: string }>(adminApi, "GetActorStatus", { kind: "venue", id: venue }, operator)).status === "running",
+        poll,
+      );
+      const viewer = await as("viewer");
+      const touch = await eventually(
+        "a quote of the instrument",
+        async () => {
+          const b = await call<{ bids: { price: string }[] }>(market, "GetBook", { instrument, depth: 1 }, viewer);
+          return b.bids.length ? b : undefined;
+        },
+        poll,
+      );
+      const price = String(Math.max(1, Math.floor((parseFixed(String(touch.bids[0]!.price)) * 0.5) / 1e8)));
+      return {
+        instrument,
+        side: "SIDE_BUY",
+        orderType: "ORDER_TYPE_LIMIT",
+        quantity: "2",
+        price,
+        timeInForce: "TIME_IN_FORCE_GTC",
+        strategy,
+        book,
+      };
     },
   };
 }
