@@ -1,4 +1,4 @@
-import type { RecordedOrder } from "../infra/questdb/index.ts";
+import type { ClosedOrderQuery, RecordedOrder } from "../infra/questdb/index.ts";
 
 /**
  * The port GetBars reads historical bars through, and GetOrder the orders whose actor has retired. The QuestDB
@@ -27,4 +27,6 @@ export interface BarHistory {
   bars(instrument: string, barType: string, fromUs: number, toUs: number, limit: number): Promise<HistoricalBar[]>;
   /** The latest recorded state of an order (by clientOrderId): its event of the highest sequence, never the latest event time; undefined when none is recorded. */
   latestOrder?(clientOrderId: string): Promise<HistoricalOrder | undefined>;
+  /** Closed orders, the most recently closed first, each once (ListOrders beyond the orders the gateway holds). */
+  closedOrders?(q: ClosedOrderQuery): Promise<HistoricalOrder[]>;
 }

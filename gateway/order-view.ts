@@ -59,18 +59,26 @@ const statusOf: Record<string, string> = {
 };
 const finalStatuses = new Set(["FILLED", "CANCELED", "REJECTED", "EXPIRED"]);
 export const isOpen = (o: OrderSummary): boolean => !finalStatuses.has(o.status);
+export const newestFirst = (a: OrderSummary, b: OrderSummary): number => b.updatedAtUs - a.updatedAtUs;
 
 /**
  * A projection of am.evt.order.> kept by the gateway: order events carry book, strategy and instrument only on
- * OrderSubmitted, so filtering a stream by them needs this memory. It holds the newest `capacity` orders seen since
- * the gateway started (oldest forgotten first).
+ * OrderSubmitted, so filtering a stream by them needs this memory. It holds every open order and the newest
+ * `recentClosed` closed ones: memory follows the open orders, not the orders ever placed. Older closed orders are
+ * history (the recorded `orders` table).
  */
 export class OrderProjection {
-  private readonly orders = new Map<string, OrderSummary>();
+  /** in submission order; bounded by `openCapacity` only as a guard (the risk books bound open orders) */
+  private readonly open = new Map<string, OrderSummary>();
+  /** in closing order, oldest first */
+  private readonly closed = new Map<string, OrderSummary>();
   private readonly listeners = new Set<(r: ExecutionReportOut, o: OrderSummary | undefined) => void>();
   private sub: Subscription | undefined;
 
-  constructor(private readonly capacity = 100_000) {}
+  constructor(
+    private readonly recentClosed = 2_000,
+    private readonly openCapacity = 100_000,
+  ) {}
 
   start(nc: NatsConnection): void {
     this.sub = nc.subscribe(subjects.evtAll("order"), {
@@ -94,15 +102,22 @@ export class OrderProjection {
   }
 
   get(clientOrderId: string): OrderSummary | undefined {
-    return this.orders.get(clientOrderId);
+    return this.open.get(clientOrderId) ?? this.closed.get(clientOrderId);
   }
 
-  /** Newest first. */
+  /** The orders held that pass `filter`, the most recently updated first. */
   list(filter: (o: OrderSummary) => boolean, limit: number): OrderSummary[] {
     const out: OrderSummary[] = [];
-    const all = [...this.orders.values()];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) if (filter(all[i]!)) out.push(all[i]!);
-    return out;
+    for (const o of this.open.values()) if (filter(o)) out.push(o);
+    for (const o of this.closed.values()) if (filter(o)) out.push(o);
+    return out.sort(newestFirst).slice(0, limit);
+  }
+
+  private close(o: OrderSummary): void {
+    this.open.delete(o.clientOrderId);
+    this.closed.delete(o.clientOrderId);
+    this.closed.set(o.clientOrderId, o);
+    if (this.closed.size > this.recentClosed) this.closed.delete(this.closed.keys().next().value as string);
   }
 
   onReport(fn: (r: ExecutionReportOut, o: OrderSummary | undefined) => void): () => void {
@@ -113,9 +128,9 @@ export class OrderProjection {
   apply(type: string, e: Record<string, unknown>): void {
     const id = str(e.clientOrderId);
     if (!id) return;
-    let o = this.orders.get(id);
+    let o = this.get(id);
     if (type === "OrderSubmitted" && !o) {
-      if (this.orders.size >= this.capacity) this.orders.delete(this.orders.keys().next().value as string);
+      if (this.open.size >= this.openCapacity) this.open.delete(this.open.keys().next().value as string);
       o = {
         clientOrderId: id,
         venueOrderId: "",
@@ -134,7 +149,7 @@ export class OrderProjection {
         avgPx: "",
         updatedAtUs: int(e.tsEvent),
       };
-      this.orders.set(id, o);
+      this.open.set(id, o);
     }
     if (o) {
       if (type === "OrderFilled") o.status = e.leavesQty === 0 ? "FILLED" : "PARTIALLY_FILLED";
@@ -151,6 +166,7 @@ export class OrderProjection {
         o.stopPrice = dec(e.stopPrice);
       }
       o.updatedAtUs = int(e.tsEvent) || o.updatedAtUs;
+      if (!isOpen(o)) this.close(o);
     }
     if (this.listeners.size === 0) return;
     const report: ExecutionReportOut = {

@@ -5,7 +5,7 @@ import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import type { HistoricalOrder } from "../history.ts";
-import { isOpen, type OrderSummary } from "../order-view.ts";
+import { isOpen, newestFirst, type OrderSummary } from "../order-view.ts";
 import { serverStream, unary, type ServiceRpcs } from "../rpc.ts";
 import { SlowClientPolicy, StreamSink } from "../stream-sink.ts";
 import {
@@ -232,7 +232,7 @@ export function tradingRpcs(s: Services): ServiceRpcs {
         limit: limitOf(100, 1000),
       }),
       async handle(req) {
-        const orders = s.orders.list(
+        const held = s.orders.list(
           (o) =>
             (!req.book || o.book === req.book) &&
             (!req.strategy || o.strategy === req.strategy) &&
@@ -240,7 +240,27 @@ export function tradingRpcs(s: Services): ServiceRpcs {
             (!req.openOnly || isOpen(o)),
           req.limit,
         );
-        return { orders };
+        // The gateway holds the open orders and the recently closed ones; older closed orders are history.
+        if (req.openOnly || !s.history?.closedOrders) return { orders: held };
+        let recorded: HistoricalOrder[];
+        try {
+          recorded = await s.history.closedOrders({
+            ...(req.book ? { book: req.book } : {}),
+            ...(req.strategy ? { strategy: req.strategy } : {}),
+            ...(req.instrument ? { instrument: req.instrument } : {}),
+            limit: req.limit,
+          });
+        } catch (e) {
+          throw new GatewayError(
+            Status.UNAVAILABLE,
+            `ListOrders: order history failed: ${errorMessage(e)} (open_only lists the open orders without it)`,
+          );
+        }
+        const ids = new Set(held.map((o) => o.clientOrderId));
+        const older = recorded
+          .filter((r) => !ids.has(r.clientOrderId))
+          .map((r) => orderFrom(r.clientOrderId, recordedAnswer(r), undefined));
+        return { orders: [...held, ...older].sort(newestFirst).slice(0, req.limit) };
       },
     }),
     StreamExecutionReports: serverStream({

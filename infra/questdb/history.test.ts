@@ -9,6 +9,7 @@ import { connectNats, decodeMessage } from "../nats/index.ts";
 import {
   barsOf,
   declareTables,
+  closedOrdersOf,
   latestOrderOf,
   latestQuote,
   openIlpWriter,
@@ -16,6 +17,7 @@ import {
   questdbBarHistory,
   questdbReplaySource,
   questdbSql,
+  type RecordedOrder,
   rowsOf,
   ticksOf,
 } from "./index.ts";
@@ -148,6 +150,23 @@ const racedEvents: OrderEvent[] = [
   },
 ];
 
+// Another book, strategy and instrument (canceled), and an order still open: ListOrders' history filters by them.
+const OTHER_ID = "other-1";
+const OPEN_ID = "open-1";
+const otherEvents: OrderEvent[] = [
+  {
+    ...(orderEvents[0] as OrderEvent & { type: "OrderSubmitted" }),
+    clientOrderId: OTHER_ID,
+    instrument: "BRK.A.XNYS",
+    book: "b2",
+    strategy: "s2",
+    tsEvent: T0 + 500,
+    tsInit: T0 + 500,
+  },
+  { type: "OrderCanceled", clientOrderId: OTHER_ID, cause: "USER", cumQty: asQuantity(0), tsEvent: T0 + 600, tsInit: T0 + 600 },
+  { ...(orderEvents[0] as OrderEvent & { type: "OrderSubmitted" }), clientOrderId: OPEN_ID, tsEvent: T0 + 700, tsInit: T0 + 700 },
+];
+
 t.before(async () => {
   ({ infra } = await startTestServers(t, { questdb: true, declare: false }));
   url = infra.questdbUrl ?? "";
@@ -167,6 +186,12 @@ t.before(async () => {
   for (const [i, e] of racedEvents.entries()) {
     raced = evolve(raced, e);
     for (const row of orderEventRows(e, raced, 100 + i)) sender.row(row);
+  }
+  const states = new Map<string, OrderState | null>();
+  for (const [i, e] of otherEvents.entries()) {
+    const state = evolve(states.get(e.clientOrderId) ?? null, e);
+    states.set(e.clientOrderId, state);
+    for (const row of orderEventRows(e, state, 200 + i)) sender.row(row);
   }
   await sender.flush();
   await sender.close();
@@ -310,6 +335,8 @@ t.test("the latest recorded state of an order comes back by clientOrderId, and n
     price: 410_25000000,
     cumQty: 3_00000000,
     avgPx: 410_50000000,
+    book: "b",
+    strategy: "s",
   });
   t.equal(await latestOrderOf(url, "nobody-1"), undefined);
   await t.rejects(latestOrderOf(url, "has space"), /clientOrderId/);
@@ -321,4 +348,38 @@ t.test("an order's latest state is its event of the highest sequence, not of the
   t.equal(byTime?.status, "PENDING_CANCEL", "the rows' event times run backwards at the end");
   t.match(await latestOrderOf(url, RACED_ID), { event: "OrderFilled", status: "FILLED", cumQty: 2_00000000, tsEvent: T0 + 400 });
   t.match(await questdbBarHistory(url).latestOrder(RACED_ID), { status: "FILLED" }, "the gateway's history port answers the same");
+});
+
+t.test("closed orders come back the most recently closed first, each once, filtered by book, strategy and instrument", async (t) => {
+  const ids = (orders: RecordedOrder[]) => orders.map((o) => [o.clientOrderId, o.status]);
+  t.same(
+    ids(await closedOrdersOf(url, { limit: 10 })),
+    [
+      [OTHER_ID, "CANCELED"],
+      [RACED_ID, "FILLED"],
+      [ORDER_ID, "FILLED"],
+    ],
+    "the open order is not closed; the raced order is listed once, as FILLED",
+  );
+  t.same(ids(await closedOrdersOf(url, { book: "b", limit: 10 })), [
+    [RACED_ID, "FILLED"],
+    [ORDER_ID, "FILLED"],
+  ]);
+  t.same(ids(await closedOrdersOf(url, { strategy: "s2", limit: 10 })), [[OTHER_ID, "CANCELED"]]);
+  t.same(ids(await closedOrdersOf(url, { instrument: inst, limit: 10 })), [
+    [RACED_ID, "FILLED"],
+    [ORDER_ID, "FILLED"],
+  ]);
+  t.same(ids(await closedOrdersOf(url, { limit: 1 })), [[OTHER_ID, "CANCELED"]]);
+  t.match((await closedOrdersOf(url, { book: "b2", limit: 1 }))[0], { book: "b2", strategy: "s2", instrument: "BRK.A.XNYS", cumQty: 0 });
+  t.same(
+    ids(await questdbBarHistory(url).closedOrders({ book: "b2", limit: 5 })),
+    [[OTHER_ID, "CANCELED"]],
+    "the gateway's port answers the same",
+  );
+  await t.rejects(
+    closedOrdersOf(url, { book: "b' OR '1'='1", limit: 5 }),
+    /book "b' OR '1'='1" must be 1 to 64 printable characters without spaces/,
+  );
+  await t.rejects(closedOrdersOf(url, { limit: 0 }), /limit must be an integer/);
 });

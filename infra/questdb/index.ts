@@ -7,6 +7,8 @@ export { type ConsumerLag, Recorder, recorderDlq, type RecorderOptions, type Rec
 export {
   barsOf,
   type BarQuery,
+  type ClosedOrderQuery,
+  closedOrdersOf,
   HistoryQueryError,
   latestOrderOf,
   latestQuote,

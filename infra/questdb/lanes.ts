@@ -11,7 +11,7 @@ import {
   Trade,
 } from "../../actors/domain/index.ts";
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
-import { evolve, type OrderState } from "../../actors/order/index.ts";
+import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
 import { barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
 
@@ -69,16 +69,25 @@ export function marketDataLane(): Lane {
 
 const orderTypesSet: ReadonlySet<string> = new Set(orderEventTypes);
 
+/** How many closed orders' states the lane keeps for the rare late event (a fill that raced a cancel). */
+const recentClosedOrders = 1_000;
+
 /**
- * Order rows need the order as it stands (instrument, side, status): the lane keeps each order's state, folded
- * with the order actor's own `evolve`, and rebuilds a missing one (after a restart) from the order's journal.
+ * Order rows need the order as it stands (instrument, side, status): the lane keeps each open order's state, folded
+ * with the order actor's own `evolve`, and rebuilds a missing one (after a restart) from the order's journal. A
+ * closed order's state moves to a short list of recent ones, so the lane's memory follows the open orders.
  */
 export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
-  const cache = new Map<string, { state: OrderState | null; seq: number }>();
+  type Known = { state: OrderState | null; seq: number };
+  const open = new Map<string, Known>();
+  const closed = new Map<string, Known>();
   const remember = (id: string, state: OrderState | null, seq: number): void => {
-    cache.delete(id);
-    cache.set(id, { state, seq });
-    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    open.delete(id);
+    closed.delete(id);
+    const into = state && isTerminal(state.status) ? closed : open;
+    into.set(id, { state, seq });
+    const bound = into === closed ? recentClosedOrders : cacheSize;
+    if (into.size > bound) into.delete(into.keys().next().value as string);
   };
   const rebuild = async (id: string, beforeSeq: number): Promise<OrderState | null> => {
     const journal = new Journal(nc, subjects.evtOf("order", id), () => "", "");
@@ -117,7 +126,7 @@ export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
         const id = event.clientOrderId;
         let before: OrderState | null = null;
         if ((event.type as OrderEventType) !== "OrderSubmitted") {
-          const known = cache.get(id);
+          const known = open.get(id) ?? closed.get(id);
           before = known && known.seq < msg.seq ? known.state : await rebuild(id, msg.seq);
         }
         const after = evolve(before, event);

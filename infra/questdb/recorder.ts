@@ -44,7 +44,7 @@ export interface RecorderOptions {
   statsIntervalMs?: number;
   /** opens the ILP writer; reopened after a failed flush (default openIlpWriter(questdbUrl)) */
   openSender?: () => Promise<IlpWriter>;
-  /** orders whose state is kept between events (default 10 000); a miss rebuilds it from the order's journal */
+  /** open orders whose state is kept between events (default 10 000); a miss rebuilds it from the order's journal */
   orderCacheSize?: number;
   log?: Logger;
 }

@@ -135,6 +135,8 @@ export function orderEventRows(e: OrderEvent, after: OrderState | null, streamSe
         ["side", after?.side ?? ("side" in e ? e.side : undefined)],
         ["order_type", after?.orderType],
         ["tif", after?.timeInForce],
+        ["book", after?.book],
+        ["strategy", after?.strategy],
       ],
       decimals: [
         ["price", after?.price],

@@ -108,6 +108,8 @@ export const tables: TableSpec[] = [
       ["filled_qty", PX],
       ["avg_price", PX],
       ["reason", "VARCHAR"],
+      ["book", "SYMBOL"],
+      ["strategy", "SYMBOL"],
       ["seq", "LONG"],
       ["ts_init", "TIMESTAMP"],
     ],

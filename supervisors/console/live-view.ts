@@ -79,6 +79,9 @@ function pushRing<T>(ring: T[], item: T, max: number): void {
 }
 
 const HISTORY = 600;
+/** An order event after which the order takes no more instructions. */
+const closesOrder = (m: Message): boolean =>
+  m.type === "OrderCanceled" || m.type === "OrderRejected" || m.type === "OrderExpired" || (m.type === "OrderFilled" && m.leavesQty === 0);
 const nowUs = () => Date.now() * 1000;
 
 /**
@@ -100,7 +103,7 @@ export class LiveView {
   private readonly quotes = new Map<string, { row: QuoteRow; dirty: boolean; history: [number, number][] }>();
   private readonly orders: Record<string, unknown>[] = [];
   private pendingOrders: Record<string, unknown>[] = [];
-  /** OrderFilled and later events carry no instrument: remembered from OrderSubmitted */
+  /** OrderFilled and later events carry no instrument: remembered from OrderSubmitted until the order closes */
   private readonly orderInfo = new Map<string, { instrument: string; side: string; strategy: string; book: string }>();
   private readonly books = new Map<string, BookView>();
   private readonly dirtyBooks = new Set<string>();
@@ -323,6 +326,7 @@ export class LiveView {
       });
     }
     const info = this.orderInfo.get(clientOrderId);
+    if (closesOrder(m)) this.orderInfo.delete(clientOrderId);
     const { type, ...fields } = m;
     const row = { event: p.event ?? type, ...(info ?? {}), ...(displayUnits(fields) as Record<string, unknown>), clientOrderId };
     pushRing(this.orders, row, 500);
