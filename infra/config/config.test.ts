@@ -30,7 +30,7 @@ t.test("with no settings every key takes its documented default", async (t) => {
   t.equal(config.natsMonitorPort, 8222);
   t.equal(config.questdbHttpPort, 9000);
   t.equal(config.questdbPgPort, 8812);
-  t.equal(config.questdbHeapMb, 1024);
+  t.equal(config.questdbHeapMb, 512);
   t.equal(config.varDir, "var");
   t.equal(config.cacheDir, join(homedir(), ".cache/alphamind"), "~ is expanded to the home directory");
   t.equal(config.logLevel, "info");
@@ -44,7 +44,7 @@ t.test("with no settings every key takes its documented default", async (t) => {
 t.test("environment variables override defaults and arrive typed", async (t) => {
   const config = loadConfig({
     AM_NATS_PORT: "14222",
-    AM_QUESTDB_HEAP_MB: "512",
+    AM_QUESTDB_HEAP_MB: "768",
     AM_START_INFRA: "false",
     AM_NATS_URL: "nats://10.0.0.1:4222",
     AM_LOG_LEVEL: "debug",
@@ -52,7 +52,7 @@ t.test("environment variables override defaults and arrive typed", async (t) => 
     PATH: "/usr/bin",
   });
   t.equal(config.natsPort, 14222);
-  t.equal(config.questdbHeapMb, 512);
+  t.equal(config.questdbHeapMb, 768);
   t.equal(config.startInfra, false);
   t.equal(config.natsUrl, "nats://10.0.0.1:4222");
   t.equal(config.logLevel, "debug");

@@ -32,7 +32,11 @@ export const settings = {
   },
   questdbHttpPort: { schema: port, default: 9000, doc: "QuestDB HTTP port: REST SQL, ILP over HTTP, web console" },
   questdbPgPort: { schema: port, default: 8812, doc: "QuestDB PostgreSQL wire port" },
-  questdbHeapMb: { schema: z.coerce.number().int().min(256).max(65536), default: 1024, doc: "QuestDB JVM heap" },
+  questdbHeapMb: {
+    schema: z.coerce.number().int().min(256).max(65536),
+    default: 512,
+    doc: "QuestDB JVM heap (fixed: reserved and touched at start)",
+  },
   varDir: { schema: z.string().min(1), default: "var", doc: "Data of local servers (NATS store, QuestDB)" },
   cacheDir: {
     schema: z.string().min(1),
