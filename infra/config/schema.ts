@@ -54,6 +54,11 @@ export const settings = {
   logLevel: { schema: z.enum(["debug", "info", "warn", "error"]), default: "info", doc: "Least severe log level written" },
   startInfra: { schema: bool, default: true, doc: "Start local nats-server and QuestDB as child processes" },
   cells: { schema: z.coerce.number().int().min(1).max(64), default: 2, doc: "Worker-thread cells hosting this node's actors" },
+  cellHeapMb: {
+    schema: z.coerce.number().int().min(64).max(65536),
+    default: 256,
+    doc: "Heap budget of each cell and of the recorder thread (V8 old generation): a thread over it ends alone and restarts",
+  },
   hangBudgetMs: {
     schema: z.coerce.number().int().min(50).max(60_000),
     default: 1000,

@@ -4,14 +4,44 @@ import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from 
 import type { Config } from "../../infra/config/index.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 
-export class HungCellError extends Error {
-  override name = "HungCellError";
+/** A cell ended because of what one actor's handler did: `culprit` is the actor that was running (kind/id). */
+export abstract class CellEndedByActorError extends Error {
+  /** what the cell did, for the quarantine reason: "hung", "went over its heap budget" */
+  abstract readonly what: string;
+  /** the budget it broke, e.g. "watchdog budget 1000 ms" */
+  abstract readonly budget: string;
   constructor(
     readonly cell: number,
     readonly culprit: string | undefined,
-    readonly silentMs: number,
+    message: string,
   ) {
-    super(`cell ${cell} hung for ${Math.round(silentMs)} ms${culprit ? ` in ${culprit}` : ""}`);
+    super(`${message}${culprit ? ` in ${culprit}` : ""}`);
+  }
+}
+
+export class HungCellError extends CellEndedByActorError {
+  override name = "HungCellError";
+  readonly what = "hung";
+  readonly budget: string;
+  constructor(
+    cell: number,
+    culprit: string | undefined,
+    readonly silentMs: number,
+    budgetMs: number,
+  ) {
+    super(cell, culprit, `cell ${cell} hung for ${Math.round(silentMs)} ms`);
+    this.budget = `watchdog budget ${budgetMs} ms`;
+  }
+}
+
+/** V8 ended the cell's thread when its heap went over the budget (AM_CELL_HEAP_MB). */
+export class CellOutOfMemoryError extends CellEndedByActorError {
+  override name = "CellOutOfMemoryError";
+  readonly what = "went over its heap budget";
+  readonly budget: string;
+  constructor(cell: number, culprit: string | undefined, budgetMb: number) {
+    super(cell, culprit, `cell ${cell} went over its heap budget of ${budgetMb} MB (AM_CELL_HEAP_MB)`);
+    this.budget = `heap budget ${budgetMb} MB`;
   }
 }
 
@@ -27,6 +57,8 @@ export interface CellOptions {
   logLevel: CellData["logLevel"];
   onLifecycle: (e: LifecycleEvent) => void;
 }
+
+const outOfMemory = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
 
 /** The node's handle on one worker-thread cell: requests, lifecycle reports, and the watchdog. */
 export class Cell implements ChildHandle {
@@ -64,7 +96,12 @@ export class Cell implements ChildHandle {
       logLevel: this.o.logLevel,
     };
     this.beat[0] = performance.timeOrigin + performance.now();
-    const w = new Worker(new URL("./boot.mjs", import.meta.url), { workerData: data });
+    // A heap budget per cell: a cell over it ends alone (its actors restart, the node lives on); and under 1 GB V8
+    // grows a heap by a smaller factor of what it keeps, so a cell's memory settles near its live set.
+    const w = new Worker(new URL("./boot.mjs", import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxOldGenerationSizeMb: this.o.config.cellHeapMb },
+    });
     this.worker = w;
     const ready = new Promise<void>((resolve, reject) => {
       w.once("error", reject);
@@ -75,7 +112,9 @@ export class Cell implements ChildHandle {
       w.once("exit", (code) => reject(new Error(`cell ${this.o.cell} exited with code ${code} while starting`)));
     });
     await ready;
-    w.on("error", (e) => this.end({ error: e }));
+    w.on("error", (e) =>
+      this.end({ error: outOfMemory(e) ? new CellOutOfMemoryError(this.o.cell, this.running(), this.o.config.cellHeapMb) : e }),
+    );
     w.on("exit", (code) => this.end(this.stopping ? "shutdown" : { error: new Error(`cell ${this.o.cell} exited with code ${code}`) }));
     const everyMs = Math.max(HEARTBEAT_MS, this.o.hangBudgetMs / 4);
     this.lastCheckAt = performance.now();
@@ -98,11 +137,15 @@ export class Cell implements ChildHandle {
     this.lastBeat = beat;
     const silent = performance.timeOrigin + now - beat;
     if (silent - this.starvedMs <= this.o.hangBudgetMs || !this.worker) return;
-    const slot = Atomics.load(this.busy, 0);
-    const culprit = slot ? this.slots.get(slot) : undefined;
     const w = this.worker;
-    this.end({ error: new HungCellError(this.o.cell, culprit, silent) });
+    this.end({ error: new HungCellError(this.o.cell, this.running(), silent, this.o.hangBudgetMs) });
     void w.terminate();
+  }
+
+  /** The actor whose handler the cell is in (its busy slot), if any. */
+  private running(): string | undefined {
+    const slot = Atomics.load(this.busy, 0);
+    return slot ? this.slots.get(slot) : undefined;
   }
 
   private onMessage(m: CellMessage): void {

@@ -65,6 +65,37 @@ t.test(
   },
 );
 
+t.test("an actor that runs its cell over the heap budget ends only that cell, named in the failure", async (t) => {
+  const f = await startTestServers(t);
+  const node = await startTestNode(t, f, { node: "n3", cells: 2, cellHeapMb: 64, logLevel: "error" });
+  const ids = ["a", "b", "c", "d", "e", "f"];
+  for (const id of ids) await node.ensure({ kind: K, id });
+  await eventually("all placed", () => ids.every((id) => node.hosts({ kind: K, id })));
+  const cellOf = (id: string) => bucketOf(`${K}/${id}`, 2);
+  const culprit = "a";
+  const other = ids.find((id) => cellOf(id) !== cellOf(culprit))!;
+  for (const id of [culprit, other])
+    await eventually(`${id} up`, async () => (await command(f.nc, K, id, { type: "GetCount" }, 500).catch(() => undefined))?.ok);
+  const failures: string[] = [];
+  const sys = f.nc.subscribe(subjects.sysAll(), {
+    callback: (_e, m) => {
+      const msg = decodeMessage(m.data, m.headers, true).message;
+      if (msg.id === culprit && msg.event === "failed") failures.push(String(msg.reason));
+    },
+  });
+  t.teardown(() => sys.unsubscribe());
+  const { data, headers } = encodeMessage({ type: "Hoard" });
+  f.nc.publish(subjects.cmd(K, culprit), data, { headers });
+  await eventually("the cell's end reported", () => failures.length > 0, { timeoutMs: 30_000 });
+  t.match(failures[0], /cell \d went over its heap budget of 64 MB \(AM_CELL_HEAP_MB\) in counter-snapshot\/a/);
+  t.equal((await command(f.nc, K, other, { type: "GetCount" })).ok, true, "an actor of the other cell never stopped answering");
+  await eventually(
+    "the culprit's cell restarted",
+    async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok,
+    { timeoutMs: 45_000 },
+  );
+});
+
 t.test("the admin API shows the tree, restarts, quarantines and releases an actor", async (t) => {
   const f = await startTestServers(t);
   const _node = await startTestNode(t, f, { node: "n2", cells: 1, hangBudgetMs: 1000, logLevel: "error" });

@@ -16,7 +16,7 @@ import { withConsumerRoom } from "../../infra/nats/consumer-room.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import { Cell, HungCellError } from "../cells/cell.ts";
+import { Cell, CellEndedByActorError } from "../cells/cell.ts";
 import { type ActorRef, Placement } from "../placement/placement.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
@@ -94,8 +94,8 @@ export class ActorNode {
       maxRestarts: 20,
       periodMs: 10_000,
       onEvent: (e) => {
-        if (e.type === "exited" && typeof e.reason === "object" && "error" in e.reason && e.reason.error instanceof HungCellError)
-          this.onHang(e.reason.error);
+        if (e.type === "exited" && typeof e.reason === "object" && "error" in e.reason && e.reason.error instanceof CellEndedByActorError)
+          this.onCellEndedBy(e.reason.error);
       },
       children: Array.from({ length: this.o.cells }, (_, i) => ({
         id: `cell-${i}`,
@@ -253,8 +253,9 @@ export class ActorNode {
     return this.hosted.has(keyOf(r));
   }
 
-  private onHang(err: HungCellError): void {
-    this.o.log.error("cell hung: ended by the watchdog", { cell: err.cell, culprit: err.culprit, silentMs: Math.round(err.silentMs) });
+  /** A cell ended by one actor's handler (hung, over its heap budget): the actor is quarantined past its intensity. */
+  private onCellEndedBy(err: CellEndedByActorError): void {
+    this.o.log.error(`cell ${err.what}: ended`, { cell: err.cell, culprit: err.culprit, reason: err.message });
     if (!err.culprit) return;
     const [kind, ...rest] = err.culprit.split("/");
     const ref = { kind: kind!, id: rest.join("/") };
@@ -266,11 +267,7 @@ export class ActorNode {
     }
     const allowed = intensity.allow(Date.now());
     this.publishLifecycle({ event: "failed", kind: ref.kind, id: ref.id, restarts: 0, reason: err.message });
-    if (!allowed)
-      void this.quarantine(
-        ref,
-        `hung ${spec.maxRestarts + 1} times within ${spec.periodMs} ms (watchdog budget ${this.o.hangBudgetMs} ms)`,
-      );
+    if (!allowed) void this.quarantine(ref, `${err.what} ${spec.maxRestarts + 1} times within ${spec.periodMs} ms (${err.budget})`);
   }
 
   private onLifecycle(e: LifecycleEvent): void {

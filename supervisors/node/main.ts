@@ -89,7 +89,14 @@ async function main(): Promise<void> {
       const qdb = await declareTables(questdbUrl);
       log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
       // Every node runs the recorder on the shared durable consumers: JetStream spreads the work between them.
-      const recorder = await startRecorderThread({ natsUrl, questdbUrl, node: config.nodeId, logLevel: config.logLevel });
+      const recorder = await startRecorderThread({
+        natsUrl,
+        questdbUrl,
+        node: config.nodeId,
+        logLevel: config.logLevel,
+        heapMb: config.cellHeapMb,
+        log,
+      });
       stack.push({ name: "recorder", stop: () => recorder.stop() });
     } else {
       log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");

@@ -1,39 +1,91 @@
 import { Worker } from "node:worker_threads";
-import type { LogLevel } from "../../infra/telemetry/index.ts";
+import { errorMessage } from "../../actors/contract/index.ts";
+import type { Logger, LogLevel } from "../../infra/telemetry/index.ts";
 
 export interface RecorderThreadOptions {
   natsUrl: string;
   questdbUrl: string;
   node: string;
   logLevel: LogLevel;
+  /** V8 old-generation budget of the thread (AM_CELL_HEAP_MB) */
+  heapMb: number;
+  /** told when the thread ended by itself and is started again */
+  log: Logger;
 }
 
 export interface RecorderThread {
   stop(): Promise<void>;
 }
 
-/**
- * The recorder (infra/questdb Recorder) on its own worker thread and NATS connection. At market data rates it
- * decodes and writes every message; on the node's main thread that work delayed the placement's lease renewals
- * and the admin API, so it runs beside them instead. Resolves once its consumers are declared and pulling.
- */
-export async function startRecorderThread(o: RecorderThreadOptions): Promise<RecorderThread> {
-  const w = new Worker(new URL("../cells/boot.mjs", import.meta.url), {
-    workerData: { entry: new URL("./recorder-worker.ts", import.meta.url).href, ...o },
+/** How long the node waits before it starts an ended recorder thread again. */
+const restartDelayMs = 1_000;
+
+interface Running {
+  worker: Worker;
+  exited: Promise<{ code: number; error?: unknown }>;
+}
+
+async function spawn(o: RecorderThreadOptions): Promise<Running> {
+  const { log: _log, heapMb, ...data } = o;
+  const worker = new Worker(new URL("../cells/boot.mjs", import.meta.url), {
+    workerData: { entry: new URL("./recorder-worker.ts", import.meta.url).href, ...data },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb },
   });
-  const exited = new Promise<number>((resolve) => w.once("exit", resolve));
+  let error: unknown;
+  worker.on("error", (e) => {
+    error = e;
+  });
+  const exited = new Promise<{ code: number; error?: unknown }>((resolve) => worker.once("exit", (code) => resolve({ code, error })));
   await new Promise<void>((resolve, reject) => {
-    w.once("error", reject);
-    w.on("message", (m: { t: string; error?: string }) => {
+    worker.on("message", (m: { t: string; error?: string }) => {
       if (m.t === "ready") resolve();
       else if (m.t === "failed") reject(new Error(`recorder did not start: ${m.error}`));
     });
-    void exited.then((code) => reject(new Error(`recorder thread exited with code ${code} while starting`)));
+    void exited.then(({ code, error }) =>
+      reject(new Error(`recorder thread exited with code ${code} while starting${error ? `: ${errorMessage(error)}` : ""}`)),
+    );
   });
+  return { worker, exited };
+}
+
+/**
+ * The recorder (infra/questdb Recorder) on its own worker thread and NATS connection. At market data rates it
+ * decodes and writes every message; on the node's main thread that work delayed the placement's lease renewals
+ * and the admin API, so it runs beside them instead. Resolves once its consumers are declared and pulling. A
+ * thread that ends by itself (e.g. over its heap budget) is started again: its durable consumers resume where the
+ * last acknowledged batch left off, so nothing is lost.
+ */
+export async function startRecorderThread(o: RecorderThreadOptions): Promise<RecorderThread> {
+  let current = await spawn(o);
+  let stopping = false;
+  const watch = async (r: Running): Promise<void> => {
+    const { code, error } = await r.exited;
+    if (stopping) return;
+    o.log.error("recorder thread ended; starting it again", {
+      code,
+      ...(error ? { reason: errorMessage(error) } : {}),
+      heapBudgetMb: o.heapMb,
+    });
+    while (!stopping) {
+      await new Promise((resolve) => setTimeout(resolve, restartDelayMs));
+      if (stopping) return;
+      try {
+        const next = await spawn(o);
+        if (stopping) return void next.worker.terminate();
+        current = next;
+        return void watch(next);
+      } catch (e) {
+        o.log.error("recorder thread did not start again; trying again", { error: errorMessage(e) });
+      }
+    }
+  };
+  void watch(current);
   return {
     async stop() {
-      w.postMessage({ t: "stop" });
-      const timeout = setTimeout(() => void w.terminate(), 10_000);
+      stopping = true;
+      const { worker, exited } = current;
+      worker.postMessage({ t: "stop" });
+      const timeout = setTimeout(() => void worker.terminate(), 10_000);
       await exited;
       clearTimeout(timeout);
     },

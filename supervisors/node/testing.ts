@@ -7,6 +7,7 @@ import { parseFixed } from "../../actors/domain/index.ts";
 import { loadProtos, mintToken, type Role, type ServiceName } from "../../gateway/index.ts";
 import { call } from "../../gateway/testing.ts";
 import { freePort, repoRoot } from "../../infra/local/index.ts";
+import { loadConfig } from "../../infra/config/index.ts";
 import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { eventually, type Teardown, type TestServers } from "../../test/testing.ts";
@@ -92,10 +93,11 @@ export function startNodeProcess(
 export async function startTestNode(
   t: Teardown,
   f: Pick<TestServers, "nc" | "infra">,
-  o: { node?: string; cells?: number; hangBudgetMs?: number; logLevel?: "debug" | "info" | "warn" | "error" } = {},
+  o: { node?: string; cells?: number; hangBudgetMs?: number; cellHeapMb?: number; logLevel?: "debug" | "info" | "warn" | "error" } = {},
 ): Promise<ActorNode> {
   const logLevel = o.logLevel ?? "error";
   const node = new ActorNode({
+    ...(o.cellHeapMb ? { config: { ...loadConfig(), cellHeapMb: o.cellHeapMb } } : {}),
     nc: f.nc,
     natsUrl: f.infra.natsUrl,
     node: o.node ?? "n1",

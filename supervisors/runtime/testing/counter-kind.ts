@@ -15,6 +15,7 @@ export const IncrementBatch = defineMessage(
 );
 export const Explode = defineMessage("Explode", 1, z.object({ where: z.enum(["action", "guard"]) }), "Make a test counter throw.");
 export const Hang = defineMessage("Hang", 1, z.object({}), "Make a test counter loop forever.");
+export const Hoard = defineMessage("Hoard", 1, z.object({}), "Make a test counter keep memory until its cell runs out.");
 export const GetCount = defineMessage("GetCount", 1, z.object({}), "Ask a test counter for its count.");
 export const Arm = defineMessage("Arm", 1, z.object({}), "Arm a test counter's 300 ms timer.");
 export const Incremented = defineMessage(
@@ -30,6 +31,7 @@ type Ev =
   | { type: "Incremented"; by: number; total: number; nowUs: number }
   | { type: "Explode"; where: "action" | "guard"; nowUs: number }
   | { type: "Hang"; nowUs: number }
+  | { type: "Hoard"; nowUs: number }
   | { type: "GetCount"; nowUs: number }
   | { type: "Arm"; nowUs: number };
 
@@ -87,6 +89,12 @@ export const counterMachine = setup({
             for (;;) {
               // a handler that never returns: only a watchdog can end it
             }
+          },
+        },
+        Hoard: {
+          actions: () => {
+            const kept: number[][] = [];
+            for (;;) kept.push(new Array(1 << 16).fill(1)); // only the cell's heap budget can end it
           },
         },
         Arm: "armed",
