@@ -1,5 +1,5 @@
 // Over 400 lines on purpose: one projection of the platform's subjects into the console's frames (tree, health, quotes, orders, books, models), sharing one push and dirty-tracking path.
-import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
 import { errorMessage, parseSubject, subjects } from "../../actors/contract/index.ts";
 import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
@@ -100,7 +100,14 @@ export class LiveView {
   private health: Health | undefined;
   private readonly lifecycle: LifecycleRow[] = [];
   private readonly byActor = new Map<string, LifecycleRow[]>();
-  private readonly quotes = new Map<string, { row: QuoteRow; dirty: boolean; history: [number, number][] }>();
+  /**
+   * By subject. A quote is kept as it came and decoded only at the next flush: a fast market sends many quotes per
+   * instrument between two flushes, and only the last is shown.
+   */
+  private readonly quotes = new Map<
+    string,
+    { latest: Msg | undefined; updates: number; row: QuoteRow | undefined; history: [number, number][] }
+  >();
   private readonly orders: Record<string, unknown>[] = [];
   private pendingOrders: Record<string, unknown>[] = [];
   /** OrderFilled and later events carry no instrument: remembered from OrderSubmitted until the order closes */
@@ -137,7 +144,7 @@ export class LiveView {
         }),
       );
     sub(subjects.sysAll(), (m) => (m.type === ModelServingReported.type ? this.onModelReport(m) : this.onLifecycle(m)));
-    sub(subjects.mdAll("quote"), (m, s) => this.onQuote(m, s));
+    this.subs.push(this.o.nc.subscribe(subjects.mdAll("quote"), { callback: (_e, msg) => this.onQuote(msg) }));
     sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
     sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
     this.every(this.o.quoteIntervalMs, () => this.flush());
@@ -168,7 +175,7 @@ export class LiveView {
       tree: this.tree,
       treeAt: this.treeAt,
       lifecycle: this.lifecycle.slice(-200),
-      quotes: [...this.quotes.values()].map((q) => ({ ...q.row, history: q.history })),
+      quotes: [...this.quotes.values()].flatMap((q) => (q.row ? [{ ...q.row, history: q.history }] : [])),
       orders: this.orders.slice(-200),
       books: [...this.books.values()].map((b) => this.bookFrame(b)),
       health: this.health ?? null,
@@ -284,14 +291,29 @@ export class LiveView {
     this.push({ type: "lifecycle", event: row }, false);
   }
 
-  private onQuote(m: Message, subject: string): void {
+  private onQuote(msg: Msg): void {
+    const q = this.quotes.get(msg.subject);
+    if (q) {
+      q.latest = msg;
+      q.updates++;
+    } else this.quotes.set(msg.subject, { latest: msg, updates: 1, row: undefined, history: [] });
+  }
+
+  /** The row of an instrument's latest quote, or undefined when it cannot be shown (undecodable, no prices). */
+  private quoteRow(msg: Msg, updates: number): QuoteRow | undefined {
+    let m: Message;
+    try {
+      m = decodeMessage(msg.data, msg.headers, false).message;
+    } catch (e) {
+      this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: errorMessage(e) });
+      return undefined;
+    }
     const bid = Number(m.bid);
     const ask = Number(m.ask);
-    if (!Number.isFinite(bid) || !Number.isFinite(ask)) return;
-    const instrument = typeof m.instrument === "string" ? m.instrument : (parseSubject(subject).id ?? subject);
-    let q = this.quotes.get(instrument);
+    if (!Number.isFinite(bid) || !Number.isFinite(ask)) return undefined;
+    const instrument = typeof m.instrument === "string" ? m.instrument : (parseSubject(msg.subject).id ?? msg.subject);
     const midUnits = Math.round((bid + ask) / 2);
-    const row: QuoteRow = {
+    return {
       instrument,
       bid: formatFixed(bid),
       ask: formatFixed(ask),
@@ -302,15 +324,8 @@ export class LiveView {
       crossed: Boolean(m.crossed) || bid >= ask,
       seq: Number(m.seq ?? 0),
       tsEvent: Number(m.tsEvent ?? 0),
-      updates: (q?.row.updates ?? 0) + 1,
+      updates,
     };
-    if (!q) {
-      q = { row, dirty: true, history: [] };
-      this.quotes.set(instrument, q);
-    } else {
-      q.row = row;
-      q.dirty = true;
-    }
   }
 
   private onOrderEvent(m: Message, subject: string): void {
@@ -397,10 +412,13 @@ export class LiveView {
     const quotes: QuoteRow[] = [];
     const t = Date.now();
     for (const q of this.quotes.values()) {
-      if (!q.dirty) continue;
-      q.dirty = false;
-      quotes.push(q.row);
-      const mid = Number(q.row.mid);
+      if (!q.latest) continue;
+      const row = this.quoteRow(q.latest, q.updates);
+      q.latest = undefined;
+      if (!row) continue;
+      q.row = row;
+      quotes.push(row);
+      const mid = Number(row.mid);
       q.history.push([t, mid]);
       if (q.history.length > HISTORY) q.history.splice(0, q.history.length - HISTORY);
     }
