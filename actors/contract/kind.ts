@@ -12,6 +12,12 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   machine: M;
   input?: (id: string) => unknown;
   consumes?: (id: string) => string[];
+  /**
+   * Subjects the actor hears only while its committed state needs them (an order emulating a stop: its
+   * instrument's market data), beside `consumes`. The host follows it after each drain and on restore, and drops
+   * them on stop; a sharded entity that listens is not passivated when idle.
+   */
+  interest?: (context: unknown) => readonly string[];
   persistence: Persistence;
   /**
    * validate each message against its registered schema (default true); off only for trusted internal subjects;

@@ -11,4 +11,5 @@ export { evolve } from "./evolve.ts";
 export { type SimulatedVenueContext, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
 export * from "./simulated-venue.ts";
 export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
+export type { SessionOrderSnapshot, VenueSessionSnapshot } from "./session-snapshot.ts";
 export { type ExchangeCatalogue, type ExchangeCosts, exchangeKind } from "./kind.ts";

@@ -1,15 +1,13 @@
 import { defineKind, subjects } from "../contract/index.ts";
+import { quantityOf } from "../domain/index.ts";
 import type { InstrumentDefinition } from "../instrument/index.ts";
 import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
+import type { VenueSessionSnapshot } from "./session-snapshot.ts";
+import { type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
 
 /** The instruments a node knows, by id; the exchange lists those of its own venue. */
 export type ExchangeCatalogue = ReadonlyMap<string, Pick<InstrumentDefinition, "id" | "venue" | "priceIncrement" | "lotSize">>;
 
-/**
- * The simulated exchange of a venue (id = venue): takes the venue-adapter protocol on am.cmd.venue-adapter.<venue>
- * and every quote of that venue's instruments (background liquidity, batched). No persistence: a restarted venue
- * is a new trading session (new execution ids, sequence numbers above the old ones), and its clients reconcile.
- */
 const venueCosts = (c: ExchangeCosts | undefined) =>
   c
     ? {
@@ -28,24 +26,46 @@ export interface ExchangeCosts {
   jitterUs: number;
 }
 
-export const exchangeKind = (catalogue: ExchangeCatalogue, costs: Readonly<Record<string, ExchangeCosts>> = {}) =>
-  defineKind({
+/**
+ * The simulated exchange of a venue (id = venue): takes the venue-adapter protocol on am.cmd.venue-adapter.<venue>
+ * and every quote of that venue's instruments (background liquidity, batched). Its resting orders are snapshotted
+ * to KV (at most every 250 ms, and on a clean stop), off the matching path: a restarted venue puts them back as
+ * they were and opens a new trading session (execution ids of its own, sequence numbers above the old ones), and
+ * its clients log on again and reconcile. After a crash, changes within the last snapshot interval are lost as
+ * commands in flight are: the clients' reconciliation settles those orders.
+ */
+export const exchangeKind = (catalogue: ExchangeCatalogue, costs: Readonly<Record<string, ExchangeCosts>> = {}) => {
+  const configOf = (venue: string): SimulatedVenueConfig => ({
+    venue,
+    instruments: [...catalogue.values()]
+      .filter((d) => d.venue === venue)
+      .map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
+    background: { levels: 5, stepTicks: 1, quantity: quantityOf(100) },
+    // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
+    seqBase: Date.now() * 1000,
+    ...venueCosts(costs[venue]),
+  });
+  return defineKind({
     name: "exchange",
     machine: simulatedVenueMachine,
-    input: (venue) => ({
-      venue,
-      instruments: [...catalogue.values()]
-        .filter((d) => d.venue === venue)
-        .map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
-      background: { levels: 5, stepTicks: 1, quantity: 100 * 100_000_000 },
-      // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
-      seqBase: Date.now() * 1000,
-      ...venueCosts(costs[venue]),
-    }),
+    input: configOf,
     // all quotes: the session ignores instruments not listed on its venue
     consumes: (venue) => [subjects.cmd("venue-adapter", venue), subjects.mdAll("quote")],
-    persistence: "none",
+    persistence: "snapshot",
+    snapshotEveryMs: 250,
+    persist: {
+      toPlain: (c) => (c as SimulatedVenueContext).session.snapshot(),
+      // a fresh session (this incarnation's seqBase, the catalogue and costs as they are now) with the old orders
+      fromPlain: (p) => {
+        const stored = p as VenueSessionSnapshot;
+        const session = new SimulatedVenueSession(configOf(stored.venue));
+        session.restore(stored);
+        return { session };
+      },
+    },
     startWith: { type: "OpenTradingSession" },
+    // clients still logged on to the old session must log on to this one and reconcile
+    resumeWith: { type: "OpenTradingSession" },
     batchAs: "QuoteBatch",
     mailboxCapacity: 50_000,
     summarize: (c) => {
@@ -53,3 +73,4 @@ export const exchangeKind = (catalogue: ExchangeCatalogue, costs: Readonly<Recor
       return { openOrders: session.openOrderCount, loggedOn: session.loggedOn };
     },
   });
+};

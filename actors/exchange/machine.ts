@@ -12,9 +12,10 @@ export interface SimulatedVenueContext {
 
 /**
  * The simulated exchange as an actor: one state; each input is decided against the session, what it publishes is
- * folded back into it (evolve) and emitted. Its context holds the matching engines (classes): the runtime hosts it
- * without persistence, and a restarted venue is a fresh venue (its clients reconcile against it). An input outside
- * the protocol is refused and changes nothing.
+ * folded back into it (evolve) and emitted. Its context holds the matching engines (classes): the kind snapshots
+ * the session's open orders as plain data (`SimulatedVenueSession.snapshot`), and a restarted venue puts them back
+ * in a new trading session (its clients reconcile against it). An input outside the protocol is refused and
+ * changes nothing.
  */
 export const simulatedVenueMachine = setup({
   types: {

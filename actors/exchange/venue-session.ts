@@ -22,6 +22,7 @@ import {
   type MatchingEngineConfig,
 } from "./matching/index.ts";
 import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
+import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
 
 export interface ExchangeInstrument {
   id: string;
@@ -103,6 +104,53 @@ export class SimulatedVenueSession {
 
   get openOrderCount(): number {
     return this.orders.size;
+  }
+
+  /** Our open orders as the books hold them, for a restart (commands still in flight are not in it). */
+  snapshot(): VenueSessionSnapshot {
+    const orders: VenueSessionSnapshot["orders"] = [];
+    const nextOrderIds: Record<string, number> = {};
+    for (const instrument of this.exchange.instruments) {
+      const engine = this.exchange.engine(instrument);
+      nextOrderIds[instrument] = engine.nextId;
+      for (const open of engine.openOrders(SESSION_OWNER)) {
+        const o = open.clientOrderId === undefined ? undefined : this.orders.get(open.clientOrderId);
+        if (o?.orderId === open.orderId) orders.push({ instrument, open, notional: o.notional.toString(), version: o.version });
+      }
+    }
+    return {
+      venue: this.config.venue,
+      venueSeq: this.venueSeq,
+      nextOrderIds,
+      orders,
+      executions: this.executions.slice(-SNAPSHOT_EXECUTIONS),
+    };
+  }
+
+  /**
+   * Takes an earlier session's orders into this fresh one, each as it was (id, fills, queue order among them). Its
+   * execution ids carry its own seqBase, so none repeats an earlier one; the venue sequence continues above both.
+   * An order of an instrument no longer listed is dropped (its client's reconciliation closes it).
+   */
+  restore(s: VenueSessionSnapshot): void {
+    if (s.venue !== this.config.venue) throw new Error(`snapshot of venue ${s.venue} restored into venue ${this.config.venue}`);
+    const listed = new Set(this.exchange.instruments);
+    for (const [instrument, next] of Object.entries(s.nextOrderIds))
+      if (listed.has(instrument)) this.exchange.engine(instrument).continueIds(next);
+    for (const o of [...s.orders].sort((a, b) => a.open.orderId - b.open.orderId)) {
+      if (!listed.has(o.instrument) || o.open.clientOrderId === undefined) continue;
+      this.exchange.engine(o.instrument).restore(o.open);
+      this.orders.set(o.open.clientOrderId, {
+        clientOrderId: o.open.clientOrderId,
+        instrument: o.instrument,
+        orderId: o.open.orderId,
+        notional: BigInt(o.notional),
+        version: o.version,
+      });
+      this.byOrderId.set(o.open.orderId, o.open.clientOrderId);
+    }
+    this.executions.push(...s.executions);
+    this.venueSeq = Math.max(this.venueSeq, s.venueSeq);
   }
 
   private at(nowUs: number): void {

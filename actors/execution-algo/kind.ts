@@ -1,20 +1,25 @@
-import { defineKind, type Forward, subjects } from "../contract/index.ts";
+import { defineKind, type Forward, parseInstrumentId, subjects } from "../contract/index.ts";
 import { algoView } from "./decide.ts";
 import { algoMachine } from "./machine.ts";
 import { type AlgoContext, isDone } from "./state.ts";
 
 /**
  * One execution algorithm per parent order (id = parentId), event-sourced, started on demand like any actor
- * (placement's spawn, then StartAlgo). It hears its children's order events on am.evt.order.> and the
- * instruments' quotes and trades on am.md (it keeps only its own instrument's and its own children's): the
- * parent's instrument is known only from StartAlgo, after the subscriptions are made.
+ * (placement's spawn, then StartAlgo). While it works the parent (started, not yet completed or canceled) it hears
+ * its children's order events on am.evt.order.> (child ids share no subject prefix; it keeps its own) and its
+ * instrument's quotes and trades; a finished parent lets go of both and answers only its commands (progress, TCA).
  */
 export const executionAlgoKind = () =>
   defineKind({
     name: "execution-algo",
     machine: algoMachine,
     input: (parentId) => ({ parentId }),
-    consumes: () => [subjects.evtAll("order"), subjects.mdAll("quote"), subjects.mdAll("trade")],
+    interest: (c) => {
+      const context = c as AlgoContext;
+      if (context.parent === null || isDone(context)) return [];
+      const instrument = parseInstrumentId(context.parent.instrument);
+      return [subjects.evtAll("order"), subjects.md("quote", instrument), subjects.md("trade", instrument)];
+    },
     persistence: "event-sourced",
     // only commands are checked against their schemas: the machine filters market data and order events by id
     validate: "commands",

@@ -1,3 +1,4 @@
+import { parseInstrumentId } from "../contract/index.ts";
 import { OrderType, TimeInForce, type SubmitOrder } from "../domain/index.ts";
 import { OrderReason } from "./reasons.ts";
 
@@ -15,6 +16,14 @@ export const fullCapabilities: VenueCapabilities = {
   postOnly: true,
   reduceOnly: true,
 };
+
+/** What each venue accepts, by venue id (AM_VENUE_CAPABILITIES); a venue not named accepts everything. */
+export type VenueCapabilityTable = Readonly<Record<string, VenueCapabilities>>;
+
+/** The capabilities of the venue an instrument (`SYMBOL.VENUE`) trades on. */
+export function capabilitiesOf(table: VenueCapabilityTable, instrument: string, otherwise: VenueCapabilities): VenueCapabilities {
+  return table[parseInstrumentId(instrument).venue] ?? otherwise;
+}
 
 export type Routing = { ok: true; emulatedStop: boolean; emulatedGtd: boolean } | { ok: false; reason: OrderReason; message: string };
 

@@ -1,7 +1,7 @@
 import { CancelCause as Cause, OrderType, type Price } from "../domain/index.ts";
 import { decideCancel } from "./amend.ts";
 import type { Decision, QuoteInput, TradeInput } from "./decision.ts";
-import { OrdStatus, type OrderState } from "./order-state.ts";
+import { isTerminal, OrdStatus, type OrderState } from "./order-state.ts";
 import { newOrderCommand } from "./submit.ts";
 
 /* What the actor enforces itself for venues that lack it: stop triggers from market data and GTD expiry. */
@@ -11,6 +11,9 @@ function triggerPrice(o: OrderState, input: QuoteInput | TradeInput): Price {
   if (input.type === "Trade") return input.price;
   return o.side === "BUY" ? input.ask : input.bid;
 }
+
+/** The order holds a stop the venue lacks and waits for the market to reach it: it needs market data. */
+export const emulatesStop = (o: OrderState): boolean => o.emulatedStop && !o.triggered && !isTerminal(o.status);
 
 export function decideMarketData(o: OrderState | null, input: QuoteInput | TradeInput): Decision {
   if (

@@ -1,5 +1,6 @@
-import { defineKind, subjects } from "../contract/index.ts";
-import { fullCapabilities } from "./capabilities.ts";
+import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
+import { fullCapabilities, type VenueCapabilityTable } from "./capabilities.ts";
+import { emulatesStop } from "./emulation.ts";
 import { type OrderContext, orderMachine } from "./machine.ts";
 import { isTerminal } from "./order-state.ts";
 import { defaultVenueInquiry, type VenueInquiry } from "./venue-inquiry.ts";
@@ -7,14 +8,26 @@ import { defaultVenueInquiry, type VenueInquiry } from "./venue-inquiry.ts";
 /**
  * One entity per order (id = clientOrderId), event-sourced, in 32 shards: the shard's owner activates an order on
  * its first command (the book's SubmitOrder) with no KV write, and passivates it a little after it closes. An order
- * the venue owes an answer keeps its ask timer armed, so it is not passivated before it hears.
+ * the venue owes an answer keeps its ask timer armed, so it is not passivated before it hears. An order holding a
+ * stop for a venue without stops hears its instrument's quotes and trades until it triggers or closes (and is not
+ * passivated meanwhile); no other order hears market data.
  */
-export const orderKind = (settings: { venueInquiry?: VenueInquiry } = {}) =>
+export const orderKind = (settings: { venueInquiry?: VenueInquiry; venues?: VenueCapabilityTable } = {}) =>
   defineKind({
     name: "order",
     machine: orderMachine,
-    input: () => ({ capabilities: fullCapabilities, venueInquiry: settings.venueInquiry ?? defaultVenueInquiry }),
+    input: () => ({
+      capabilities: fullCapabilities,
+      venues: settings.venues ?? {},
+      venueInquiry: settings.venueInquiry ?? defaultVenueInquiry,
+    }),
     persistence: "event-sourced",
+    interest: (c) => {
+      const o = (c as OrderContext).order;
+      if (o === null || !emulatesStop(o)) return [];
+      const instrument = parseInstrumentId(o.instrument);
+      return [subjects.md("quote", instrument), subjects.md("trade", instrument)];
+    },
     sharding: {
       shards: 32,
       doneWhen: (c) => {

@@ -1,7 +1,7 @@
 import { assign, enqueueActions, setup } from "xstate";
 import { type GetOrder, type OrderEvent, orderEventTypes } from "../domain/index.ts";
 import { type Emitted, subjects } from "../contract/index.ts";
-import { fullCapabilities, type VenueCapabilities } from "./capabilities.ts";
+import { capabilitiesOf, fullCapabilities, type VenueCapabilities, type VenueCapabilityTable } from "./capabilities.ts";
 import { decide } from "./decide.ts";
 import { type Decision, fold, type OrderCommandInput, settleReplaced } from "./decision.ts";
 import { decideExpiry } from "./emulation.ts";
@@ -22,7 +22,10 @@ export type OrderResumeInput = { type: "ResumeOrder"; nowUs: number } | { type: 
 export type OrderInput = OrderCommandInput | OrderJournalInput | OrderQueryInput | OrderResumeInput;
 
 export interface OrderMachineInput {
+  /** what a venue not in `venues` accepts (default: everything) */
   capabilities?: VenueCapabilities;
+  /** what each named venue accepts natively; the rest is emulated (stops, GTD) or refused */
+  venues?: VenueCapabilityTable;
   /** when an order the venue owes an answer asks after it (default: 2 s, doubling up to 30 s) */
   venueInquiry?: VenueInquiry;
 }
@@ -30,6 +33,7 @@ export interface OrderMachineInput {
 export interface OrderContext {
   order: OrderState | null;
   capabilities: VenueCapabilities;
+  venues: VenueCapabilityTable;
   /** clock of the local GTD timer: when it was armed to fire (timer bookkeeping, not journaled state) */
   expiryTimerAtUs: number;
   /** the clock at the last timer firing, for re-arming a timer that was capped */
@@ -121,7 +125,11 @@ export const orderMachine = setup({
   actions: {
     handle: enqueueActions(({ context, event, enqueue }) => {
       if (!isCommand(event)) return;
-      const d = decide(context.order, event, context.capabilities);
+      // only a new order is routed: what it emulates is journaled with it, so a later change of venue rules
+      // (or a replay) leaves it as it was decided
+      const caps =
+        event.type === "SubmitOrder" ? capabilitiesOf(context.venues, event.instrument, context.capabilities) : context.capabilities;
+      const d = decide(context.order, event, caps);
       const next = d.events.length > 0 ? fold(context.order, d.events) : context.order;
       if (next !== context.order) enqueue.assign({ order: next });
       for (const e of emitDecision(d, next ?? context.order)) enqueue.emit(e);
@@ -175,6 +183,7 @@ export const orderMachine = setup({
   context: ({ input }) => ({
     order: null,
     capabilities: input?.capabilities ?? fullCapabilities,
+    venues: input?.venues ?? {},
     expiryTimerAtUs: 0,
     expiryClockUs: 0,
     venueInquiry: input?.venueInquiry ?? defaultVenueInquiry,

@@ -164,3 +164,16 @@ t.test("AM_VENUE_COSTS gives each simulated venue its fees and latency; none by 
   t.match(typo.message, /AM_VENUE_COSTS.*takerFee/);
   t.match(configErrorOf({ AM_VENUE_COSTS: "{SIMX" }).message, /AM_VENUE_COSTS.*not JSON/);
 });
+
+t.test("AM_VENUE_CAPABILITIES says what each venue accepts natively; everything by default; an error names venue and field", async (t) => {
+  t.same(loadConfig({}).venueCapabilities, {}, "every venue takes every order type and time in force by default");
+  const c = loadConfig({ AM_VENUE_CAPABILITIES: '{"SIMY":{"orderTypes":["MARKET","LIMIT"],"timesInForce":["DAY","GTC"]}}' });
+  t.same(c.venueCapabilities, {
+    SIMY: { orderTypes: ["MARKET", "LIMIT"], timesInForce: ["DAY", "GTC"], postOnly: true, reduceOnly: true },
+  });
+  const unknown = configErrorOf({ AM_VENUE_CAPABILITIES: '{"SIMY":{"orderTypes":["ICEBERG"]}}' });
+  t.match(unknown.message, /AM_VENUE_CAPABILITIES.*SIMY\.orderTypes\.0/);
+  t.match(configErrorOf({ AM_VENUE_CAPABILITIES: '{"SIMY":{"orderTypes":[]}}' }).message, /SIMY\.orderTypes: at least one order type/);
+  t.match(configErrorOf({ AM_VENUE_CAPABILITIES: '{"SIMY":{"stops":false}}' }).message, /AM_VENUE_CAPABILITIES.*stops/);
+  t.match(configErrorOf({ AM_VENUE_CAPABILITIES: "[" }).message, /AM_VENUE_CAPABILITIES.*not JSON/);
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { venueCapabilitiesSetting } from "./venue-capabilities.ts";
 import { venueCostsSetting } from "./venue-costs.ts";
 
 /**
@@ -244,6 +245,11 @@ export const settings = {
     schema: venueCostsSetting,
     default: "",
     doc: 'Fees and latency of each simulated venue, JSON by venue: {"SIMX":{"makerFeeBps":-0.25,"takerFeeBps":1.5,"latencyUs":200,"jitterUs":50}}; empty = none',
+  },
+  venueCapabilities: {
+    schema: venueCapabilitiesSetting,
+    default: "",
+    doc: 'What each venue accepts natively, JSON by venue: {"SIMX":{"orderTypes":["MARKET","LIMIT"],"timesInForce":["DAY","GTC","IOC","FOK"],"postOnly":true,"reduceOnly":true}}; orders emulate stops and GTD where a venue lacks them; a field or venue left out = everything',
   },
 } as const;
 

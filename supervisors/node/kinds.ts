@@ -78,7 +78,10 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       instrumentKind(catalogue),
       exchangeKind(catalogue, config.venueCosts),
       venueKind(),
-      orderKind({ venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs } }),
+      orderKind({
+        venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs },
+        venues: config.venueCapabilities,
+      }),
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo
       executionAlgoKind(),
       riskBookKind({ books: new Map([[DEMO_BOOK, demoBook(demoMarket)]]), marked: traded }),

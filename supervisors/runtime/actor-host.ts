@@ -112,6 +112,8 @@ export class ActorHost {
     startedAt: 0,
   };
   private subs: Subscription[] = [];
+  /** the kind's `interest` now: subject → subscription, followed after each drain */
+  private readonly interestSubs = new Map<string, Subscription>();
   private timers = new Map<string, PendingTimer>();
   private journal: Journal | undefined;
   private seq = 0;
@@ -195,6 +197,7 @@ export class ActorHost {
       for (const f of this.kind.outbox?.(context) ?? []) this.outbox.send(f);
     }
     this.status = "running";
+    this.followInterest();
     if (this.kind.tickEveryMs && !this.ticker) {
       this.ticker = setInterval(() => {
         if (this.status !== "running") return;
@@ -272,6 +275,7 @@ export class ActorHost {
       this.draining = true;
       void this.drainJournaled().finally(() => {
         this.draining = false;
+        this.followInterest();
         if (this.mailbox.depth) this.schedule();
       });
       return;
@@ -288,8 +292,40 @@ export class ActorHost {
       this.snapshots.flushReplies();
       this.snapshots.markDirty();
     }
+    this.followInterest();
     if (this.mailbox.depth) this.schedule();
   };
+
+  /**
+   * Subscribes to what the committed state is interested in and drops what it no longer is. Once per drain, not
+   * per message: a kind without `interest` pays one property read.
+   */
+  private followInterest(): void {
+    const interest = this.kind.interest;
+    if (!interest) return;
+    const context = this.status === "running" ? (this.snapshot as { context?: unknown } | undefined)?.context : undefined;
+    const wanted = context === undefined ? [] : interest(context);
+    if (wanted.length === 0 && this.interestSubs.size === 0) return;
+    for (const [subject, sub] of this.interestSubs) {
+      if (wanted.includes(subject)) continue;
+      sub.unsubscribe();
+      this.interestSubs.delete(subject);
+    }
+    for (const subject of wanted) {
+      if (this.interestSubs.has(subject)) continue;
+      const fixed = /[*>]/.test(subject) ? undefined : subject;
+      const plane = fixed ? planeOf(fixed) : undefined;
+      this.interestSubs.set(
+        subject,
+        this.env.nc.subscribe(subject, { callback: (err, msg) => (err ? undefined : this.receive(msg, fixed, plane)) }),
+      );
+    }
+  }
+
+  /** subscriptions held for the kind's `interest`: a sharded entity with any is not passivated when idle */
+  get listening(): number {
+    return this.interestSubs.size;
+  }
 
   /** The next item, or consecutive market data items folded into one batch event. */
   private takeBatch(type: string): MailItem | undefined {
@@ -564,6 +600,8 @@ export class ActorHost {
     this.outbox?.close();
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
+    for (const s of this.interestSubs.values()) s.unsubscribe();
+    this.interestSubs.clear();
     this.snapshots.cancel();
     if (hadState && this.kind.persistence !== "none") {
       // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded

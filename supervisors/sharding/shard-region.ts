@@ -166,7 +166,8 @@ export class ShardRegion {
         e.idleSinceMs = now;
         continue;
       }
-      if (h.status !== "running" || h.armedTimers > 0 || h.busy) continue;
+      // one that listens for its interest (an emulated stop waiting on quotes) waits for the market, not for mail
+      if (h.status !== "running" || h.armedTimers > 0 || h.busy || h.listening > 0) continue;
       const context = (h.snapshot as { context?: unknown } | undefined)?.context;
       const limit = this.spec.doneWhen?.(context) ? this.spec.doneIdleMs : this.spec.idleMs;
       if (now - e.idleSinceMs >= limit) void this.passivate(id);

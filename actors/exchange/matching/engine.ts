@@ -221,6 +221,50 @@ export class MatchingEngine {
     return id;
   }
 
+  /**
+   * Puts back an order that was open in an earlier session of this book (a restarted venue): as it was, with its id
+   * and fills, at the back of its price level or waiting for its stop. No event and no matching: it was accepted
+   * then, and the liquidity placed after it decides what it trades with. Ids continue above it.
+   */
+  restore(o: OpenOrder): void {
+    const type = typeCode(o.type);
+    const tif = tifCode(o.timeInForce);
+    if (this.pool.ids.has(o.orderId)) throw new Error(`${this.instrument} order ${o.orderId}: restored twice`);
+    if (type < 0 || tif < 0) throw new Error(`${this.instrument} order ${o.orderId}: type ${o.type} / timeInForce ${o.timeInForce}`);
+    if (!(o.leaves > 0) || o.cum < 0 || o.cum + o.leaves > o.quantity)
+      throw new Error(`${this.instrument} order ${o.orderId}: leaves ${o.leaves} and cum ${o.cum} of quantity ${o.quantity}`);
+    if (!o.pendingStop && !(o.price > 0)) throw new Error(`${this.instrument} order ${o.orderId}: a resting order needs a price`);
+    const pool = this.pool;
+    const s = pool.alloc();
+    const of = pool.of;
+    const oi = pool.oi;
+    of[s * 8 + F_ID] = o.orderId;
+    oi[s * 8 + I_SIDE] = o.side === Side.Buy ? 0 : 1;
+    oi[s * 8 + I_TYPE] = type;
+    oi[s * 8 + I_TIF] = tif;
+    oi[s * 8 + I_FLAGS] = (o.postOnly ? POST_ONLY : 0) | (o.reduceOnly ? REDUCE_ONLY : 0);
+    of[s * 8 + F_PRICE] = o.price;
+    of[s * 8 + F_STOP] = o.stopPrice;
+    of[s * 8 + F_QTY] = o.quantity;
+    of[s * 8 + F_LEAVES] = o.leaves;
+    of[s * 8 + F_CUM] = o.cum;
+    of[s * 8 + F_EXPIRE] = tif === TIF_GTD ? o.expireAtUs : 0;
+    pool.owner[s] = o.owner;
+    pool.client[s] = o.clientOrderId;
+    if (tif === TIF_GTD) this.stops.addExpiry(s, o.orderId, o.expireAtUs);
+    if (o.pendingStop) {
+      oi[s * 8 + I_STATE] = S_STOP;
+      pool.ids.set(o.orderId, s);
+      this.stops.insert(s);
+    } else this.levels.rest(s);
+    this.continueIds(o.orderId + 1);
+  }
+
+  /** Order ids from here on start at `next` at least: a restarted venue never hands out an earlier session's id. */
+  continueIds(next: number): void {
+    if (next > this.nextOrderId) this.nextOrderId = next;
+  }
+
   /** Cancels an open order (resting or pending stop). With `owner`, only that owner's order. */
   cancel(orderId: number, nowUs: number, owner?: string): boolean {
     const s = this.pool.ids.get(orderId);

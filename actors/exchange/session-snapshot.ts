@@ -1,0 +1,28 @@
+import type { ExecutionReport } from "../domain/index.ts";
+import type { OpenOrder } from "./matching/index.ts";
+
+/**
+ * What survives a restart of the simulated venue: our session's open orders as the books held them, the venue
+ * sequence reached, the order ids handed out, and the latest executions (for a client's "executions since n").
+ * Plain data (msgpack); the background liquidity is not in it: the next quote places it again.
+ */
+export interface VenueSessionSnapshot {
+  venue: string;
+  venueSeq: number;
+  /** per instrument, the next order id its book hands out */
+  nextOrderIds: Record<string, number>;
+  orders: SessionOrderSnapshot[];
+  executions: ExecutionReport[];
+}
+
+export interface SessionOrderSnapshot {
+  instrument: string;
+  /** the book's record of it: id, fills, price, stop, flags */
+  open: OpenOrder;
+  /** Σ price × qty of its fills, as a decimal string (a bigint) */
+  notional: string;
+  version: number;
+}
+
+/** Executions kept in a snapshot: the recent ones a reconnecting client asks for, not the whole memory (KV values are bounded). */
+export const SNAPSHOT_EXECUTIONS = 100;
