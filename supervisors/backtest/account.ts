@@ -41,6 +41,11 @@ export class TradingAccount {
     for (const [id, m] of multipliers) this.holdings.set(id, { qty: 0, avgPx: 0, mark: 0, multiplier: m / UNIT });
   }
 
+  /** signed quantity held, 1e-8 units */
+  position(instrument: string): number {
+    return this.holdings.get(instrument)?.qty ?? 0;
+  }
+
   mark(instrument: string, price: number): void {
     const h = this.holdings.get(instrument);
     if (h) h.mark = price;

@@ -189,6 +189,11 @@ export class Backtest implements ActorWorld {
     this.drain();
   }
 
+  /** A hosted actor by `<kind>/<id>` (what the report and tests look at). */
+  actor(key: string): SimulatedActor | undefined {
+    return this.actors.get(key);
+  }
+
   private spawn(kind: ActorKind, id: string): SimulatedActor {
     const a = new SimulatedActor(kind, id, this);
     this.actors.set(a.key, a);
