@@ -20,7 +20,7 @@ const close = (t: { ok(v: boolean, m: string): void }, got: number, want: number
 
 t.test("returns, total and annualised return of a known series", async (t) => {
   const r = periodReturns(equity);
-  [0.1, -0.1, 0.1, 0.1].forEach((x, i) => close(t, r[i]!, x, `return ${i}`));
+  for (const [i, x] of [0.1, -0.1, 0.1, 0.1].entries()) close(t, r[i]!, x, `return ${i}`);
   close(t, totalReturn(equity), 0.1979, "total");
   // 4 periods with 4 periods a year: the annual return is the total
   close(t, annualisedReturn(equity, 4), 0.1979, "annualised over one year");
