@@ -39,6 +39,22 @@ const simulatorData = z
   })
   .strict();
 
+const questdbData = z
+  .object({
+    kind: z.literal("questdb"),
+    /** the QuestDB HTTP endpoint, e.g. http://127.0.0.1:9000 */
+    url: z.string().url(),
+    /** recorded series of the run's instruments to replay over [start, end) */
+    quotes: z.boolean().default(false),
+    trades: z.boolean().default(false),
+    barType: z.string().optional(),
+    halfSpreadTicks: z.number().int().min(1).default(1),
+    /** rows per query: memory is one page per instrument and series */
+    pageSize: z.number().int().positive().default(5_000),
+  })
+  .strict()
+  .refine((d) => d.quotes || d.trades || d.barType !== undefined, { message: "name quotes, trades or a barType to replay" });
+
 const strategy = z
   .object({
     id: z.string().min(1),
@@ -64,7 +80,7 @@ export const runConfigSchema = z
     /** data at or after this time is not read */
     end: time,
     instruments: z.array(instrumentDefinitionSchema).min(1),
-    data: z.discriminatedUnion("kind", [csvData, simulatorData]),
+    data: z.discriminatedUnion("kind", [csvData, questdbData, simulatorData]),
     strategies: z.array(strategy).min(1),
     book: z
       .object({

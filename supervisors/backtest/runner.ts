@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { mkdir } from "node:fs/promises";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
@@ -12,6 +12,7 @@ import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts
 import { marketMaker, meanReversion, type StrategyDefinition, strategyKind, trendFollower } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
 import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
+import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
 import { planeOf } from "../runtime/planes.ts";
 import { TradingAccount } from "./account.ts";
 import { EventJournal } from "./event-journal.ts";
@@ -359,7 +360,7 @@ export class Backtest implements ActorWorld {
     }
     const d = this.catalogue.get(r.instrument);
     if (!d) throw new BacktestError(`bar of ${r.instrument} at ${r.tsEvent}: the instrument is not in the run's instruments`);
-    const half = (this.config.data.kind === "csv" ? this.config.data.halfSpreadTicks : 1) * d.priceIncrement;
+    const half = (this.config.data.kind === "simulator" ? 1 : this.config.data.halfSpreadTicks) * d.priceIncrement;
     const depth = asQuantity(d.lotSize * 1000);
     this.publish(subjects.feed(REPLAY_SOURCE, id), {
       type: "RawQuote",
@@ -381,11 +382,10 @@ export class Backtest implements ActorWorld {
     const cpu0 = process.cpuUsage();
     const progress = () =>
       this.options.onProgress?.({ simulatedUs: this.clock.nowUs(), startUs: c.start, endUs: c.end, records: this.records });
-    if (c.data.kind === "csv") {
-      const base = this.options.baseDir ?? ".";
-      const sources = c.data.files.map((f) => csvRecordChunks(f.startsWith("/") ? f : join(base, f)));
+    const source = this.recordSource();
+    if (source) {
       let lastProgress = 0;
-      for await (const chunk of mergeInTimeOrder(sources)) {
+      for await (const chunk of source) {
         for (const r of chunk) {
           if (r.tsEvent < c.start) continue;
           if (r.tsEvent >= c.end) break;
@@ -420,6 +420,29 @@ export class Backtest implements ActorWorld {
     const wallMs = performance_now() - wall0;
     const cpu = process.cpuUsage(cpu0);
     return this.result(wallMs, (cpu.user + cpu.system) / 1000);
+  }
+
+  /** Recorded market data in event-time order and in batches; none when the simulator actor is the market. */
+  private recordSource(): AsyncIterable<ReplayRecord[]> | undefined {
+    const c = this.config;
+    const data = c.data;
+    if (data.kind === "csv") {
+      const base = this.options.baseDir ?? ".";
+      return mergeInTimeOrder(data.files.map((f) => csvRecordChunks(isAbsolute(f) ? f : join(base, f))));
+    }
+    if (data.kind === "questdb") {
+      const records = questdbReplaySource(data.url, {
+        instruments: c.instruments.map((d) => d.id),
+        quotes: data.quotes,
+        trades: data.trades,
+        ...(data.barType ? { barType: data.barType } : {}),
+        fromUs: c.start,
+        toUs: c.end,
+        pageSize: data.pageSize,
+      });
+      return inBatches(records, data.pageSize);
+    }
+    return undefined;
   }
 
   private feedPublished(): number {
@@ -469,6 +492,19 @@ export class Backtest implements ActorWorld {
       actors,
     };
   }
+}
+
+/** Records of a one-by-one stream in arrays of up to `size`, so the run loop pays the await once per batch. */
+async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const x of items) {
+    batch.push(x);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
