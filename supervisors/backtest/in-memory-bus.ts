@@ -21,6 +21,13 @@ export class SubscriptionIndex<T> {
     else this.exact.set(pattern, [subscriber]);
   }
 
+  /** Removes an exact subscription (a passivated entity's command subject). */
+  unsubscribe(subject: string, subscriber: T): void {
+    const list = this.exact.get(subject)?.filter((s) => s !== subscriber);
+    if (list?.length) this.exact.set(subject, list);
+    else this.exact.delete(subject);
+  }
+
   /** Subscribers of a subject: exact ones first, then wildcard ones in subscription order. */
   match(subject: string): readonly T[] {
     const exact = this.exact.get(subject);

@@ -62,7 +62,7 @@ export interface BacktestResult {
   pnl: number;
   performance: Performance;
   samples: { tsUs: number; equity: number; drawdown: number; exposure: number }[];
-  /** what the actors hosted, by kind */
+  /** actors hosted over the run, by kind */
   actors: Record<string, number>;
 }
 
@@ -92,7 +92,10 @@ export class Backtest implements ActorWorld {
   private readonly broadcasts = new SubscriptionIndex<string>();
   private readonly kinds = new Map<string, ActorKind>();
   private readonly actors = new Map<string, SimulatedActor>();
-  private readonly entities = new Map<string, SimulatedActor[]>();
+  private readonly entities = new Map<string, Set<SimulatedActor>>();
+  /** done entities awaiting passivation */
+  private readonly passivating = new Set<SimulatedActor>();
+  private readonly passivated = new Set<string>();
   private readonly ticking = new Map<number, SimulatedActor[]>();
   private readonly lastTickUs = new Map<number, number>();
   private readonly readyQueue: SimulatedActor[] = [];
@@ -101,6 +104,8 @@ export class Backtest implements ActorWorld {
   private readonly catalogue: Map<string, InstrumentDefinition>;
   private nextSampleUs: number;
   private readonly sampleUs: number;
+  /** actors hosted over the run, by kind (passivated entities included) */
+  private readonly hosted: Record<string, number> = {};
   records = 0;
   steps = 0;
   deadLetters = 0;
@@ -197,6 +202,7 @@ export class Backtest implements ActorWorld {
 
   private spawn(kind: ActorKind, id: string): SimulatedActor {
     const a = new SimulatedActor(kind, id, this);
+    this.hosted[kind.name] = (this.hosted[kind.name] ?? 0) + 1;
     this.actors.set(a.key, a);
     for (const s of [subjects.cmd(kind.name, id), ...(kind.consumes?.(id) ?? [])]) this.bus.subscribe(s, a);
     if (kind.tickEveryMs) {
@@ -207,9 +213,9 @@ export class Backtest implements ActorWorld {
       if (!this.lastTickUs.has(period)) this.lastTickUs.set(period, Math.floor(this.clock.nowUs() / period) * period);
     }
     if (kind.sharding) {
-      const list = this.entities.get(kind.name) ?? [];
-      list.push(a);
-      this.entities.set(kind.name, list);
+      const set = this.entities.get(kind.name) ?? new Set();
+      set.add(a);
+      this.entities.set(kind.name, set);
     }
     a.start();
     return a;
@@ -267,6 +273,24 @@ export class Backtest implements ActorWorld {
     );
   }
 
+  /**
+   * A sharded entity with nothing left to do (an order filled or canceled) leaves memory doneIdleMs of simulated
+   * time later, as live, so a year of orders runs in bounded memory. The backtest keeps no journal to reactivate it
+   * from: a later forward to it is refused ("no-responders") and a published command finds no one, where live it
+   * would be replayed and answered as the closed order it is.
+   */
+  private passivateLater(a: SimulatedActor): void {
+    this.passivating.add(a);
+    this.timers.schedule(this.clock.nowUs() + (a.kind.sharding?.doneIdleMs ?? 2_000) * 1000, () => {
+      this.passivating.delete(a);
+      if (!a.idle || !a.kind.sharding?.doneWhen?.(a.context)) return;
+      this.actors.delete(a.key);
+      this.entities.get(a.kind.name)?.delete(a);
+      this.bus.unsubscribe(subjects.cmd(a.kind.name, a.id), a);
+      this.passivated.add(a.key);
+    });
+  }
+
   /** The actor of a command subject; a sharded kind's entity is activated by its first command, as live. */
   private commandTarget(subject: string): readonly SimulatedActor[] {
     const to = this.bus.exactly(subject);
@@ -274,6 +298,7 @@ export class Backtest implements ActorWorld {
     const p = parseSubject(subject);
     const kind = this.kinds.get(p.head);
     if (!kind?.sharding || p.id === undefined) return [];
+    if (this.passivated.has(`${kind.name}/${p.id}`)) return [];
     if (kind.name === "order") this.orders++;
     return [this.spawn(kind, p.id)];
   }
@@ -307,6 +332,7 @@ export class Backtest implements ActorWorld {
       const before = a.processed;
       a.drain();
       this.steps += a.processed - before;
+      if (a.kind.sharding?.doneWhen && !this.passivating.has(a) && a.kind.sharding.doneWhen(a.context)) this.passivateLater(a);
       if (a.mailbox.depth) this.ready(a);
       if (this.readyAt > 4096 && this.readyAt * 2 > q.length) {
         q.splice(0, this.readyAt);
@@ -462,8 +488,6 @@ export class Backtest implements ActorWorld {
       periodsPerYear: US_PER_YEAR / this.sampleUs,
     });
     let peak = Number.NEGATIVE_INFINITY;
-    const actors: Record<string, number> = {};
-    for (const a of this.actors.values()) actors[a.kind.name] = (actors[a.kind.name] ?? 0) + 1;
     const sha256 = await this.journal.close();
     const initialEquity = equity[0] ?? 0;
     const finalEquity = equity[equity.length - 1] ?? 0;
@@ -489,7 +513,7 @@ export class Backtest implements ActorWorld {
         peak = Math.max(peak, x.equity);
         return { tsUs: x.tsUs, equity: x.equity, drawdown: peak > 0 ? 1 - x.equity / peak : 0, exposure: x.exposure };
       }),
-      actors,
+      actors: { ...this.hosted },
     };
   }
 }

@@ -246,6 +246,11 @@ export class SimulatedActor {
     this.timers.delete(id);
   }
 
+  /** nothing queued, no delayed event armed, no forward awaiting its target: it may be passivated */
+  get idle(): boolean {
+    return this.mailbox.depth === 0 && this.timers.size === 0 && this.forwards.size === 0;
+  }
+
   /** The machine's context, for the run's report (as operators see it through `summarize`). */
   get context(): unknown {
     return (this.snapshot as { context?: unknown } | undefined)?.context;
