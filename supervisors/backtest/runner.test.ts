@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { parseRunConfig } from "./run-config.ts";
@@ -66,5 +66,21 @@ t.test("a bad run configuration is refused, naming the field", async (t) => {
   t.throws(
     () => parseRunConfig({ start: 10, end: 5, instruments: [], data: { kind: "csv", files: [] }, strategies: [] }),
     /run config end: must be after start|instruments/,
+  );
+});
+
+t.test("data out of time order is refused, naming the record", async (t) => {
+  const { dir, config } = await barsRun(t, { instruments: 1, minutes: 5 });
+  const file = join(dir, "backwards.csv");
+  const at = config.start + 120_000_000;
+  writeFileSync(
+    file,
+    "ts_open,ts,instrument,bar_type,open,high,low,close,volume,vwap,trades\n" +
+      `${at - 60_000_000},${at},SIM001.SIMX,1m,10,10,10,10,1,10,1\n` +
+      `${at - 120_000_000},${at - 60_000_000},SIM001.SIMX,1m,10,10,10,10,1,10,1\n`,
+  );
+  await t.rejects(
+    runBacktest({ ...config, data: { kind: "csv", files: [file], halfSpreadTicks: 1 } }),
+    /Bar of SIM001\.SIMX at \d+ µs comes after time \d+ µs/,
   );
 });

@@ -1,6 +1,5 @@
 import { isAbsolute, join } from "node:path";
 import { mkdir } from "node:fs/promises";
-import type { MsgHdrs } from "@nats-io/transport-node";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
 import { asPrice, asQuantity, parseMoney } from "../../actors/domain/index.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
@@ -244,7 +243,7 @@ export class Backtest implements ActorWorld {
       answer({ ok: false, error: { code: "no-responders", message: `no actor takes ${subject} in this backtest` } });
       return;
     }
-    to[0]!.receive(subject, "cmd", data, headers as MsgHdrs, answer);
+    to[0]!.receive(subject, "cmd", data, headers, answer);
   }
 
   ready(actor: SimulatedActor): void {
@@ -418,7 +417,10 @@ export class Backtest implements ActorWorld {
           if (r.tsEvent > this.clock.nowUs()) {
             this.drain();
             this.advanceTo(r.tsEvent);
-          }
+          } else if (r.tsEvent < this.clock.nowUs())
+            throw new BacktestError(
+              `${r.type} of ${r.instrument} at ${r.tsEvent} µs comes after time ${this.clock.nowUs()} µs: each data source must be in time order`,
+            );
           this.feed(r);
         }
         this.drain();
