@@ -18,7 +18,9 @@ import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapsh
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { actorMetrics } from "../../infra/telemetry/metrics.ts";
 import { endSpan, startHandlingSpan, traceparentOf } from "../../infra/telemetry/trace.ts";
+import { runMachineActions } from "./machine-actions.ts";
 import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
+import { overflowOf, type Plane, planeOf } from "./planes.ts";
 import { Outbox } from "./outbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
 import { type PendingTimer, SnapshotWriter, toStored } from "./snapshots.ts";
@@ -52,10 +54,6 @@ interface MailItem {
   traceparent?: string;
   span?: Span;
 }
-
-type Plane = "cmd" | "md" | "evt";
-const planeOf = (subject: string): Plane =>
-  subject.charCodeAt(3) === 99 /* c */ ? "cmd" : subject.startsWith("am.md.") || subject.startsWith("am.feed.") ? "md" : "evt";
 
 type ReplyBody = { ok: boolean; result?: unknown; error?: { code: string; message: string } };
 
@@ -224,7 +222,7 @@ export class ActorHost {
         this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
-    const policy: OverflowPolicy = plane === "cmd" ? "reject" : plane === "md" ? "conflate" : "accept";
+    const policy: OverflowPolicy = overflowOf(plane);
     // Market data without a reply subject does not keep its Msg: it would pin the connection's read buffer.
     const item: MailItem =
       plane === "md" && !msg.reply
@@ -329,11 +327,7 @@ export class ActorHost {
 
   /** The next item, or consecutive market data items folded into one batch event. */
   private takeBatch(type: string): MailItem | undefined {
-    const first = this.mailbox.take();
-    if (!first?.md || !this.mailbox.peekMd()) return first;
-    const items: Message[] = [first.event];
-    while (items.length < BATCH && this.mailbox.peekMd()) items.push(this.mailbox.take()!.event);
-    return { subject: first.subject, event: { type, items } };
+    return this.mailbox.takeBatch(type, BATCH) as MailItem | undefined;
   }
 
   /**
@@ -428,22 +422,10 @@ export class ActorHost {
 
   /** Runs custom actions, arms and cancels delayed events; returns what the machine emitted. */
   private afterTransition(actions: MachineAction[], nowUs: number, replay = false): Emitted[] {
-    const emitted: Emitted[] = [];
-    for (const a of actions) {
-      const p = a.params as Record<string, unknown> | undefined;
-      if (a.type === "xstate.emit") emitted.push(p!.event as Emitted);
-      else if (a.type === "xstate.raise" && p && typeof p.delay === "number") {
-        this.arm({
-          id: String(p.id ?? (p.event as { type: string }).type),
-          event: p.event as { type: string },
-          dueUs: nowUs + p.delay * 1000,
-        });
-      } else if (a.type === "xstate.cancel" && p) this.disarm(String(p.sendId ?? p.id));
-      else if (!replay && typeof a.exec === "function" && !a.type.startsWith("xstate."))
-        (a.exec as (info: unknown, params: unknown) => void)(a.info, p);
-    }
-    return replay ? [] : emitted;
+    return runMachineActions(actions, nowUs, this.delayed, replay);
   }
+
+  private readonly delayed = { arm: (t: PendingTimer) => this.arm(t), disarm: (id: string) => this.disarm(id) };
 
   private commit(item: MailItem, emitted: Emitted[], journaled = false): void {
     this.stats.processed++;

@@ -40,6 +40,18 @@ export class Mailbox<T extends { subject: string }> {
     return (this.items[this.head] as { md?: boolean } | undefined)?.md === true;
   }
 
+  /**
+   * The next item, or consecutive market data items (up to `max`) folded into one batch event `{ type, items }`,
+   * to pay a machine's transition cost once per batch.
+   */
+  takeBatch(type: string, max: number): T | { subject: string; event: { type: string; items: unknown[] } } | undefined {
+    const first = this.take();
+    if (!(first as { md?: boolean } | undefined)?.md || !this.peekMd()) return first;
+    const items: unknown[] = [(first as unknown as { event: unknown }).event];
+    while (items.length < max && this.peekMd()) items.push((this.take() as unknown as { event: unknown }).event);
+    return { subject: first!.subject, event: { type, items } };
+  }
+
   take(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const at = this.head++;

@@ -15,7 +15,7 @@ interface Entry {
 }
 
 /** Codes that say the target could not take the message now (not that it refused it): ask again. */
-const transient = new Set<string>([
+export const transientRefusals: ReadonlySet<string> = new Set<string>([
   RuntimeError.Busy,
   RuntimeError.ActorFailed,
   RuntimeError.Stopped,
@@ -79,7 +79,7 @@ export class Outbox {
             };
           }
           if (this.entries.get(e.forward.key) !== e) return;
-          if (!answer.ok && transient.has(answer.error?.code ?? "")) {
+          if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
             e.inFlight = false;
             return;
           }

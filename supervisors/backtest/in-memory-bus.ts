@@ -1,0 +1,60 @@
+/**
+ * Who hears a subject on the in-memory bus: exact subscriptions by subject, wildcard ones (`*` one token, `>` the
+ * rest) matched as NATS matches them. Resolutions of wildcard subjects are cached per subject; the cache is
+ * cleared when it grows past a bound (order subjects are many and each is heard for a short while).
+ */
+export class SubscriptionIndex<T> {
+  private readonly exact = new Map<string, T[]>();
+  private readonly wild: { tokens: string[]; subscriber: T }[] = [];
+  private readonly cache = new Map<string, T[]>();
+
+  constructor(private readonly cacheLimit = 100_000) {}
+
+  subscribe(pattern: string, subscriber: T): void {
+    if (/(^|\.)[*>](\.|$)/.test(pattern)) {
+      this.wild.push({ tokens: pattern.split("."), subscriber });
+      this.cache.clear();
+      return;
+    }
+    const list = this.exact.get(pattern);
+    if (list) list.push(subscriber);
+    else this.exact.set(pattern, [subscriber]);
+  }
+
+  /** Removes an exact subscription (a passivated entity's command subject). */
+  unsubscribe(subject: string, subscriber: T): void {
+    const list = this.exact.get(subject)?.filter((s) => s !== subscriber);
+    if (list?.length) this.exact.set(subject, list);
+    else this.exact.delete(subject);
+  }
+
+  /** Subscribers of a subject: exact ones first, then wildcard ones in subscription order. */
+  match(subject: string): readonly T[] {
+    const exact = this.exact.get(subject);
+    let wild = this.cache.get(subject);
+    if (!wild) {
+      wild = [];
+      const tokens = subject.split(".");
+      for (const w of this.wild) if (matches(w.tokens, tokens)) wild.push(w.subscriber);
+      if (this.cache.size >= this.cacheLimit) this.cache.clear();
+      this.cache.set(subject, wild);
+    }
+    if (!exact) return wild;
+    return wild.length ? [...exact, ...wild] : exact;
+  }
+
+  /** The exact subscribers of a subject (a command's actor). */
+  exactly(subject: string): readonly T[] | undefined {
+    return this.exact.get(subject);
+  }
+}
+
+function matches(pattern: string[], tokens: string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i];
+    if (p === ">") return tokens.length > i;
+    if (i >= tokens.length) return false;
+    if (p !== "*" && p !== tokens[i]) return false;
+  }
+  return pattern.length === tokens.length;
+}

@@ -1,0 +1,12 @@
+export { TradingAccount, type AccountSample } from "./account.ts";
+export { EventJournal } from "./event-journal.ts";
+export { SubscriptionIndex } from "./in-memory-bus.ts";
+export { csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
+export * from "./performance.ts";
+export { writeReportFiles } from "./report-files.ts";
+export { linePlot, reportPage } from "./report-page.ts";
+export { parseRunConfig, type RunConfig, RunConfigError, type RunConfigInput, runConfigSchema } from "./run-config.ts";
+export { Backtest, BacktestError, type BacktestProgress, type BacktestResult, type RunOptions, runBacktest } from "./runner.ts";
+export { SimulatedActor } from "./simulated-actor.ts";
+export { writeSimulatedBars } from "./simulated-bars.ts";
+export { SimulatedTimers } from "./simulated-timers.ts";

@@ -1,0 +1,142 @@
+import { z } from "zod";
+import { instrumentDefinitionSchema } from "../../actors/instrument/index.ts";
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+/** A time as integer µs since the epoch, or ISO 8601 UTC text. */
+const time = z.union([
+  z.number().int().nonnegative(),
+  z
+    .string()
+    .regex(ISO_RE, "an ISO 8601 UTC time like 2024-01-02T00:00:00Z")
+    .transform((s) => {
+      const [whole, frac = ""] = s.slice(0, -1).split(".");
+      return Date.parse(`${whole}Z`) * 1000 + Number(frac.padEnd(6, "0"));
+    }),
+]);
+
+const csvData = z
+  .object({
+    kind: z.literal("csv"),
+    /** quote, trade or bar files (actors/feed/replay/csv.ts), each in time order; relative to the config file */
+    files: z.array(z.string().min(1)).min(1),
+    /**
+     * Bar data has no book: a quote is made at each bar's close, this many ticks either side of the close, so the
+     * simulated exchange has liquidity there and the risk book a mark (the bar-based fill model)
+     */
+    halfSpreadTicks: z.number().int().min(1).default(1),
+  })
+  .strict();
+
+const simulatorData = z
+  .object({
+    kind: z.literal("simulator"),
+    seed: z.number().int(),
+    /** mean market events per instrument per second */
+    eventsPerSecond: z.number().positive().default(20),
+    /** the feed actor publishes what the market did every stepMs of simulated time */
+    stepMs: z.number().int().positive().default(20),
+  })
+  .strict();
+
+const questdbData = z
+  .object({
+    kind: z.literal("questdb"),
+    /** the QuestDB HTTP endpoint, e.g. http://127.0.0.1:9000 */
+    url: z.string().url(),
+    /** recorded series of the run's instruments to replay over [start, end) */
+    quotes: z.boolean().default(false),
+    trades: z.boolean().default(false),
+    barType: z.string().optional(),
+    halfSpreadTicks: z.number().int().min(1).default(1),
+    /** rows per query: memory is one page per instrument and series */
+    pageSize: z.number().int().positive().default(5_000),
+  })
+  .strict()
+  .refine((d) => d.quotes || d.trades || d.barType !== undefined, { message: "name quotes, trades or a barType to replay" });
+
+const strategy = z
+  .object({
+    id: z.string().min(1),
+    sample: z.enum(["trend-follower", "mean-reversion", "market-maker"]),
+    /** instrument ids it trades (default: all of the run's instruments) */
+    instruments: z.array(z.string()).optional(),
+    channels: z.array(z.enum(["quote", "trade", "bar"])).min(1),
+    barType: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const runConfigSchema = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . -")
+      .default("backtest"),
+    /** the run's simulated time starts here; data before is skipped */
+    start: time,
+    /** data at or after this time is not read */
+    end: time,
+    instruments: z.array(instrumentDefinitionSchema).min(1),
+    data: z.discriminatedUnion("kind", [csvData, questdbData, simulatorData]),
+    strategies: z.array(strategy).min(1),
+    book: z
+      .object({
+        id: z.string().min(1).max(64).default("backtest"),
+        /** account currency, decimal text */
+        initialCash: z
+          .string()
+          .regex(/^\d+(\.\d{1,8})?$/, "a decimal like 1000000")
+          .default("1000000"),
+        /** the risk book's limits (actors/risk-book/limits.ts), as the platform takes them */
+        limits: z.record(z.string(), z.unknown()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    venue: z
+      .object({
+        makerFeeBps: z.number().default(0),
+        takerFeeBps: z.number().default(0),
+        latencyUs: z.number().int().nonnegative().default(0),
+        jitterUs: z.number().int().nonnegative().default(0),
+      })
+      .strict()
+      .optional(),
+    report: z
+      .object({
+        /** equity is sampled this often for the return series (default one day) */
+        sampleEveryMs: z.number().int().positive().default(86_400_000),
+        /** where report.html, report.json and events.jsonl go (relative to the config file); none: no files */
+        outDir: z.string().min(1).optional(),
+        /** write every domain event as a JSON line (events.jsonl) */
+        journalFile: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.end <= c.start) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
+    const ids = new Set(c.instruments.map((i) => i.id));
+    for (const [i, s] of c.strategies.entries())
+      for (const [k, id] of (s.instruments ?? []).entries())
+        if (!ids.has(id))
+          ctx.addIssue({ code: "custom", path: ["strategies", i, "instruments", k], message: `${id} is not in instruments` });
+  });
+
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+export type RunConfig = z.output<typeof runConfigSchema>;
+
+export class RunConfigError extends Error {
+  override name = "RunConfigError";
+}
+
+/** Validates a run configuration; every problem is named by its path. */
+export function parseRunConfig(input: unknown): RunConfig {
+  const r = runConfigSchema.safeParse(input);
+  if (!r.success)
+    throw new RunConfigError(r.error.issues.map((i) => `run config ${i.path.join(".") || "(root)"}: ${i.message}`).join("\n"));
+  return r.data;
+}

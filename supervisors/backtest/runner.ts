@@ -1,0 +1,543 @@
+import { isAbsolute, join } from "node:path";
+import { mkdir } from "node:fs/promises";
+import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
+import { asPrice, asQuantity, parseMoney } from "../../actors/domain/index.ts";
+import { exchangeKind } from "../../actors/exchange/index.ts";
+import type { ReplayRecord } from "../../actors/feed/replay/index.ts";
+import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
+import { instrumentKind, type InstrumentDefinition } from "../../actors/instrument/index.ts";
+import { orderKind } from "../../actors/order/index.ts";
+import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
+import { marketMaker, meanReversion, type StrategyDefinition, strategyKind, trendFollower } from "../../actors/strategy/index.ts";
+import { venueKind } from "../../actors/venue/index.ts";
+import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
+import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
+import { planeOf } from "../runtime/planes.ts";
+import { TradingAccount } from "./account.ts";
+import { EventJournal } from "./event-journal.ts";
+import { SubscriptionIndex } from "./in-memory-bus.ts";
+import { csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
+import { type Performance, performance } from "./performance.ts";
+import type { RunConfig } from "./run-config.ts";
+import { type ActorWorld, type Answer, SimulatedActor } from "./simulated-actor.ts";
+import { SimulatedTimers } from "./simulated-timers.ts";
+
+const samples: Record<RunConfig["strategies"][number]["sample"], StrategyDefinition<unknown>> = {
+  "trend-follower": trendFollower as StrategyDefinition<unknown>,
+  "mean-reversion": meanReversion as StrategyDefinition<unknown>,
+  "market-maker": marketMaker as StrategyDefinition<unknown>,
+};
+
+/** the feed source of replayed files (am.feed.replay.*) and of the simulator actor (am.feed.sim.*) */
+const REPLAY_SOURCE = "replay";
+const SIM_SOURCE = "sim";
+const US_PER_YEAR = 365.25 * 86_400_000_000;
+
+export interface BacktestProgress {
+  simulatedUs: number;
+  startUs: number;
+  endUs: number;
+  records: number;
+}
+
+export interface BacktestResult {
+  name: string;
+  startUs: number;
+  endUs: number;
+  /** market data records read (bars, quotes, trades; simulator: raw feed messages) */
+  records: number;
+  /** messages and timer events the actors stepped on */
+  actorSteps: number;
+  wallMs: number;
+  cpuMs: number;
+  recordsPerSec: number;
+  journal: { sha256: string; events: number };
+  deadLetters: number;
+  orders: number;
+  fills: number;
+  fees: number;
+  initialEquity: number;
+  finalEquity: number;
+  pnl: number;
+  performance: Performance;
+  samples: { tsUs: number; equity: number; drawdown: number; exposure: number }[];
+  /** actors hosted over the run, by kind */
+  actors: Record<string, number>;
+}
+
+export class BacktestError extends Error {
+  override name = "BacktestError";
+}
+
+export interface RunOptions {
+  /** files of the config are relative to this folder */
+  baseDir?: string;
+  onProgress?: (p: BacktestProgress) => void;
+  /** write events.jsonl here (the config's report.journalFile) */
+  journalPath?: string;
+}
+
+/**
+ * One backtest: the platform's actor kinds (instruments, the simulated exchange, the venue connection, orders, the
+ * risk book, strategies, and the simulator feed when it is the data) hosted in this process on an in-memory bus
+ * and a simulated clock. Market data enters in event-time order; every message passes the codec; delayed events,
+ * ticks and forwards' retries run on simulated time. Nothing reads the wall clock but the run's own timing.
+ */
+export class Backtest implements ActorWorld {
+  readonly clock: SimulatedClock;
+  readonly timers = new SimulatedTimers();
+  readonly account: TradingAccount;
+  private readonly bus = new SubscriptionIndex<SimulatedActor>();
+  private readonly broadcasts = new SubscriptionIndex<string>();
+  private readonly kinds = new Map<string, ActorKind>();
+  private readonly actors = new Map<string, SimulatedActor>();
+  private readonly entities = new Map<string, Set<SimulatedActor>>();
+  /** done entities awaiting passivation */
+  private readonly passivating = new Set<SimulatedActor>();
+  private readonly passivated = new Set<string>();
+  private readonly ticking = new Map<number, SimulatedActor[]>();
+  private readonly lastTickUs = new Map<number, number>();
+  private readonly readyQueue: SimulatedActor[] = [];
+  private readyAt = 0;
+  private readonly journal: EventJournal;
+  private readonly catalogue: Map<string, InstrumentDefinition>;
+  private nextSampleUs: number;
+  private readonly sampleUs: number;
+  /** actors hosted over the run, by kind (passivated entities included) */
+  private readonly hosted: Record<string, number> = {};
+  records = 0;
+  steps = 0;
+  deadLetters = 0;
+  orders = 0;
+
+  constructor(
+    readonly config: RunConfig,
+    private readonly options: RunOptions = {},
+  ) {
+    this.clock = new SimulatedClock(config.start);
+    this.catalogue = new Map(config.instruments.map((d) => [d.id, d]));
+    this.journal = new EventJournal(options.journalPath);
+    this.sampleUs = config.report.sampleEveryMs * 1000;
+    this.nextSampleUs = config.start;
+    this.account = new TradingAccount(
+      Number(parseMoney(config.book.initialCash, "book.initialCash")) / 1e8,
+      new Map(config.instruments.map((d) => [d.id, d.multiplier])),
+    );
+    this.host();
+  }
+
+  private host(): void {
+    const c = this.config;
+    const startUs = c.start;
+    const venues = [...new Set(c.instruments.map((d) => d.venue))];
+    const exchange = exchangeKind(this.catalogue, c.venue ? Object.fromEntries(venues.map((v) => [v, c.venue!])) : {});
+    const strategies = new Map(
+      c.strategies.map((s) => {
+        const ids = s.instruments ?? c.instruments.map((d) => d.id);
+        const config = {
+          strategyId: s.id,
+          book: c.book.id,
+          instruments: ids.map((id) => {
+            const d = this.catalogue.get(id)!;
+            return { id, tickSize: d.priceIncrement, lotSize: d.lotSize };
+          }),
+          channels: s.channels,
+          ...(s.barType ? { barType: s.barType } : {}),
+          parameters: s.parameters,
+        };
+        return [s.id, { definition: samples[s.sample], config, autoStart: false }] as const;
+      }),
+    );
+    const book = defaultBookConfig(c.book.id, {
+      initialCash: parseMoney(c.book.initialCash, "book.initialCash"),
+      markSource: "MID",
+      instruments: c.instruments.map((d) => ({
+        instrument: d.id,
+        multiplier: d.multiplier,
+        sector: d.sector ?? "OTHER",
+        assetClass: d.assetClass,
+      })),
+      limits: c.book.limits,
+    });
+    const instrument = instrumentKind(this.catalogue);
+    const kinds: ActorKind[] = [
+      instrument,
+      // the runtime, not the machine, numbers a venue session: on the simulated clock here, not the wall clock
+      { ...exchange, input: (venue: string) => ({ ...(exchange.input!(venue) as object), seqBase: startUs }) },
+      venueKind(),
+      orderKind(),
+      riskBookKind({ books: new Map([[c.book.id, book]]), marked: c.instruments.map((d) => d.id) }),
+      strategyKind({ definitionOf: (id) => strategies.get(id), known: () => [...strategies.keys()] }),
+    ];
+    if (c.data.kind === "simulator") {
+      const feed = simulatorFeedKind(this.catalogue);
+      const data = c.data;
+      kinds.push({
+        ...feed,
+        input: (id: string) => {
+          const base = feed.input!(id) as { simulator: object };
+          return { ...base, stepMs: data.stepMs, simulator: { ...base.simulator, seed: data.seed, eventsPerSecond: data.eventsPerSecond } };
+        },
+      });
+    }
+    for (const k of kinds) this.kinds.set(k.name, k);
+    for (const d of c.instruments) this.spawn(instrument, d.id);
+    for (const v of venues) this.spawn(this.kinds.get("exchange")!, v);
+    for (const v of venues) this.spawn(this.kinds.get("venue")!, v);
+    this.spawn(this.kinds.get("risk-book")!, c.book.id);
+    for (const s of c.strategies) this.spawn(this.kinds.get("strategy")!, s.id);
+    if (c.data.kind === "simulator") this.spawn(this.kinds.get("feed")!, SIM_SOURCE);
+    for (const [name, k] of this.kinds) for (const b of k.sharding?.wake?.broadcast ?? []) this.broadcasts.subscribe(b, name);
+    this.drain();
+    for (const s of c.strategies)
+      this.publish(subjects.cmd("strategy", s.id), { type: "StartStrategy", reason: "backtest start", tsEvent: startUs, tsInit: startUs });
+    this.drain();
+  }
+
+  /** A hosted actor by `<kind>/<id>` (what the report and tests look at). */
+  actor(key: string): SimulatedActor | undefined {
+    return this.actors.get(key);
+  }
+
+  private spawn(kind: ActorKind, id: string): SimulatedActor {
+    const a = new SimulatedActor(kind, id, this);
+    this.hosted[kind.name] = (this.hosted[kind.name] ?? 0) + 1;
+    this.actors.set(a.key, a);
+    for (const s of [subjects.cmd(kind.name, id), ...(kind.consumes?.(id) ?? [])]) this.bus.subscribe(s, a);
+    if (kind.tickEveryMs) {
+      const period = kind.tickEveryMs * 1000;
+      const list = this.ticking.get(period) ?? [];
+      list.push(a);
+      this.ticking.set(period, list);
+      if (!this.lastTickUs.has(period)) this.lastTickUs.set(period, Math.floor(this.clock.nowUs() / period) * period);
+    }
+    if (kind.sharding) {
+      const set = this.entities.get(kind.name) ?? new Set();
+      set.add(a);
+      this.entities.set(kind.name, set);
+    }
+    a.start();
+    return a;
+  }
+
+  // ActorWorld
+
+  publish(subject: string, message: Message, correlationId?: string): void {
+    const { data, headers } = encodeForPublish(message, correlationId);
+    const plane = planeOf(subject);
+    if (plane === "evt") {
+      if (subject.startsWith("am.dlq.")) this.deadLetters++;
+      else this.observe(subject, message);
+      this.journal.record(subject, message, data);
+      for (const kind of this.broadcasts.match(subject))
+        for (const e of this.entities.get(kind) ?? []) e.receive(subject, plane, data, headers);
+    } else if (plane === "md") this.observe(subject, message);
+    const to = plane === "cmd" ? this.commandTarget(subject) : this.bus.match(subject);
+    for (const a of to) a.receive(subject, plane, data, headers);
+  }
+
+  request(subject: string, message: Message, answer: Answer): void {
+    const { data, headers } = encodeForPublish(message);
+    const to = this.commandTarget(subject);
+    if (!to.length) {
+      answer({ ok: false, error: { code: "no-responders", message: `no actor takes ${subject} in this backtest` } });
+      return;
+    }
+    to[0]!.receive(subject, "cmd", data, headers, answer);
+  }
+
+  ready(actor: SimulatedActor): void {
+    if (actor.scheduled) return;
+    actor.scheduled = true;
+    this.readyQueue.push(actor);
+  }
+
+  deadLetter(actor: SimulatedActor, subject: string, code: string, reason: string, messageType: string): void {
+    this.publish(subjects.dlq(actor.kind.name, actor.id), {
+      type: "DeadLetter",
+      kind: actor.kind.name,
+      id: actor.id,
+      subject,
+      code,
+      reason,
+      messageType,
+      payload: new Uint8Array(),
+      tsInit: this.clock.nowUs(),
+    });
+  }
+
+  failed(actor: SimulatedActor, error: Error, eventType: string): never {
+    throw new BacktestError(
+      `${actor.key} failed on ${eventType} at ${new Date(this.clock.nowUs() / 1000).toISOString()}: ${error.message}`,
+    );
+  }
+
+  /**
+   * A sharded entity with nothing left to do (an order filled or canceled) leaves memory doneIdleMs of simulated
+   * time later, as live, so a year of orders runs in bounded memory. The backtest keeps no journal to reactivate it
+   * from: a later forward to it is refused ("no-responders") and a published command finds no one, where live it
+   * would be replayed and answered as the closed order it is.
+   */
+  private passivateLater(a: SimulatedActor): void {
+    this.passivating.add(a);
+    this.timers.schedule(this.clock.nowUs() + (a.kind.sharding?.doneIdleMs ?? 2_000) * 1000, () => {
+      this.passivating.delete(a);
+      if (!a.idle || !a.kind.sharding?.doneWhen?.(a.context)) return;
+      this.actors.delete(a.key);
+      this.entities.get(a.kind.name)?.delete(a);
+      this.bus.unsubscribe(subjects.cmd(a.kind.name, a.id), a);
+      this.passivated.add(a.key);
+    });
+  }
+
+  /** The actor of a command subject; a sharded kind's entity is activated by its first command, as live. */
+  private commandTarget(subject: string): readonly SimulatedActor[] {
+    const to = this.bus.exactly(subject);
+    if (to) return to;
+    const p = parseSubject(subject);
+    const kind = this.kinds.get(p.head);
+    if (!kind?.sharding || p.id === undefined) return [];
+    if (this.passivated.has(`${kind.name}/${p.id}`)) return [];
+    if (kind.name === "order") this.orders++;
+    return [this.spawn(kind, p.id)];
+  }
+
+  /** What the report's account follows: order submissions and fills, and marks from quotes and bars. */
+  private observe(subject: string, m: Message): void {
+    const x = m as Message & Record<string, number | string>;
+    switch (m.type) {
+      case "Quote":
+        this.account.mark(x.instrument as string, ((x.bid as number) + (x.ask as number)) / 2);
+        return;
+      case "Bar":
+        this.account.mark(x.instrument as string, x.close as number);
+        return;
+      case "OrderSubmitted":
+        if (subject.startsWith("am.evt.order.")) this.account.orderSubmitted(x.clientOrderId as string, x.instrument as string);
+        return;
+      case "OrderFilled":
+        if (subject.startsWith("am.evt.order."))
+          this.account.filled(x.clientOrderId as string, x.side as string, x.lastQty as number, x.lastPx as number, Number(x.fee));
+        return;
+    }
+  }
+
+  /** Steps every actor with mail until none has any (each drain is one batch, as on the NATS host). */
+  drain(): void {
+    const q = this.readyQueue;
+    while (this.readyAt < q.length) {
+      const a = q[this.readyAt++]!;
+      a.scheduled = false;
+      const before = a.processed;
+      a.drain();
+      this.steps += a.processed - before;
+      if (a.kind.sharding?.doneWhen && !this.passivating.has(a) && a.kind.sharding.doneWhen(a.context)) this.passivateLater(a);
+      if (a.mailbox.depth) this.ready(a);
+      if (this.readyAt > 4096 && this.readyAt * 2 > q.length) {
+        q.splice(0, this.readyAt);
+        this.readyAt = 0;
+      }
+    }
+    q.length = 0;
+    this.readyAt = 0;
+  }
+
+  /**
+   * Moves simulated time to `t`: delayed events due by then fire at their own times; equity is sampled at each
+   * sample boundary passed. Ticks (bars of quiet instruments, calendars) are delivered once per stretch between
+   * inputs, at the last tick boundary reached: nothing else happened in between, so the ticks skipped had nothing
+   * to act on but the time, which the last one carries.
+   */
+  advanceTo(t: number): void {
+    for (;;) {
+      const due = this.timers.nextDueUs();
+      if (due > t) break;
+      this.passTime(due);
+      for (let x = this.timers.takeDue(due); x; x = this.timers.takeDue(due)) x.fire();
+      this.drain();
+    }
+    this.passTime(t);
+  }
+
+  private passTime(t: number): void {
+    while (this.nextSampleUs <= t) {
+      this.account.sample(this.nextSampleUs);
+      this.nextSampleUs += this.sampleUs;
+    }
+    for (const [period, actors] of this.ticking) {
+      const boundary = Math.floor(t / period) * period;
+      if (boundary <= this.lastTickUs.get(period)! || boundary < this.clock.nowUs()) continue;
+      this.lastTickUs.set(period, boundary);
+      this.clock.set(boundary);
+      for (const a of actors) a.deliver("tick", { type: "Tick" });
+      this.drain();
+    }
+    if (t > this.clock.nowUs()) this.clock.set(t);
+  }
+
+  /** Feeds one market data record: raw ticks to the instruments; a bar to its subscribers after its close quote. */
+  feed(r: ReplayRecord): void {
+    this.records++;
+    const id = parseInstrumentId(r.instrument);
+    if (r.type !== "Bar") {
+      this.publish(subjects.feed(REPLAY_SOURCE, id), r);
+      return;
+    }
+    const d = this.catalogue.get(r.instrument);
+    if (!d) throw new BacktestError(`bar of ${r.instrument} at ${r.tsEvent}: the instrument is not in the run's instruments`);
+    const half = (this.config.data.kind === "simulator" ? 1 : this.config.data.halfSpreadTicks) * d.priceIncrement;
+    const depth = asQuantity(d.lotSize * 1000);
+    this.publish(subjects.feed(REPLAY_SOURCE, id), {
+      type: "RawQuote",
+      instrument: r.instrument,
+      bid: asPrice(Math.max(d.priceIncrement, r.close - half)),
+      bidSize: depth,
+      ask: asPrice(r.close + half),
+      askSize: depth,
+      tsEvent: r.tsEvent,
+      tsInit: r.tsInit,
+    });
+    this.publish(subjects.md("bar", id), r);
+  }
+
+  /** Runs the whole configured span; returns the report's figures. */
+  async run(): Promise<BacktestResult> {
+    const c = this.config;
+    const wall0 = performance_now();
+    const cpu0 = process.cpuUsage();
+    const progress = () =>
+      this.options.onProgress?.({ simulatedUs: this.clock.nowUs(), startUs: c.start, endUs: c.end, records: this.records });
+    const source = this.recordSource();
+    if (source) {
+      let lastProgress = 0;
+      for await (const chunk of source) {
+        for (const r of chunk) {
+          if (r.tsEvent < c.start) continue;
+          if (r.tsEvent >= c.end) break;
+          if (r.tsEvent > this.clock.nowUs()) {
+            this.drain();
+            this.advanceTo(r.tsEvent);
+          } else if (r.tsEvent < this.clock.nowUs())
+            throw new BacktestError(
+              `${r.type} of ${r.instrument} at ${r.tsEvent} µs comes after time ${this.clock.nowUs()} µs: each data source must be in time order`,
+            );
+          this.feed(r);
+        }
+        this.drain();
+        if (this.records - lastProgress >= 100_000) {
+          lastProgress = this.records;
+          progress();
+        }
+        if (chunk.length && chunk[chunk.length - 1]!.tsEvent >= c.end) break;
+      }
+    } else {
+      // the simulator feed actor's own Step timer drives the market on simulated time
+      const day = 86_400_000_000;
+      for (let t = c.start + day; ; t += day) {
+        this.advanceTo(Math.min(t, c.end - 1));
+        progress();
+        if (t >= c.end - 1) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      this.records = this.feedPublished();
+    }
+    this.drain();
+    this.advanceTo(c.end - 1);
+    this.account.sample(c.end);
+    progress();
+    const wallMs = performance_now() - wall0;
+    const cpu = process.cpuUsage(cpu0);
+    return this.result(wallMs, (cpu.user + cpu.system) / 1000);
+  }
+
+  /** Recorded market data in event-time order and in batches; none when the simulator actor is the market. */
+  private recordSource(): AsyncIterable<ReplayRecord[]> | undefined {
+    const c = this.config;
+    const data = c.data;
+    if (data.kind === "csv") {
+      const base = this.options.baseDir ?? ".";
+      return mergeInTimeOrder(data.files.map((f) => csvRecordChunks(isAbsolute(f) ? f : join(base, f))));
+    }
+    if (data.kind === "questdb") {
+      const records = questdbReplaySource(data.url, {
+        instruments: c.instruments.map((d) => d.id),
+        quotes: data.quotes,
+        trades: data.trades,
+        ...(data.barType ? { barType: data.barType } : {}),
+        fromUs: c.start,
+        toUs: c.end,
+        pageSize: data.pageSize,
+      });
+      return inBatches(records, data.pageSize);
+    }
+    return undefined;
+  }
+
+  private feedPublished(): number {
+    const feed = this.actors.get(`feed/${SIM_SOURCE}`);
+    return (feed?.context as { published?: number } | undefined)?.published ?? 0;
+  }
+
+  private async result(wallMs: number, cpuMs: number): Promise<BacktestResult> {
+    const c = this.config;
+    const s = this.account.samples;
+    const equity = s.map((x) => x.equity);
+    const perf = performance({
+      equity,
+      exposure: s.map((x) => x.exposure),
+      tradePnls: this.account.tradePnls,
+      tradedNotional: this.account.tradedNotional,
+      periodsPerYear: US_PER_YEAR / this.sampleUs,
+    });
+    let peak = Number.NEGATIVE_INFINITY;
+    const sha256 = await this.journal.close();
+    const initialEquity = equity[0] ?? 0;
+    const finalEquity = equity[equity.length - 1] ?? 0;
+    return {
+      name: c.name,
+      startUs: c.start,
+      endUs: c.end,
+      records: this.records,
+      actorSteps: this.steps,
+      wallMs: Math.round(wallMs),
+      cpuMs: Math.round(cpuMs),
+      recordsPerSec: Math.round(this.records / (wallMs / 1000)),
+      journal: { sha256, events: this.journal.count },
+      deadLetters: this.deadLetters,
+      orders: this.orders,
+      fills: this.account.fills,
+      fees: round2(this.account.fees),
+      initialEquity: round2(initialEquity),
+      finalEquity: round2(finalEquity),
+      pnl: round2(finalEquity - initialEquity),
+      performance: perf,
+      samples: s.map((x) => {
+        peak = Math.max(peak, x.equity);
+        return { tsUs: x.tsUs, equity: x.equity, drawdown: peak > 0 ? 1 - x.equity / peak : 0, exposure: x.exposure };
+      }),
+      actors: { ...this.hosted },
+    };
+  }
+}
+
+/** Records of a one-by-one stream in arrays of up to `size`, so the run loop pays the await once per batch. */
+async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  for await (const x of items) {
+    batch.push(x);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const performance_now = (): number => globalThis.performance.now();
+
+/** Runs a configured backtest; with `report.outDir`, writes its files there first (see report-files.ts). */
+export async function runBacktest(config: RunConfig, options: RunOptions = {}): Promise<BacktestResult> {
+  if (options.journalPath) await mkdir(join(options.journalPath, ".."), { recursive: true });
+  return new Backtest(config, options).run();
+}
