@@ -21,8 +21,14 @@ export class SubscriptionIndex<T> {
     else this.exact.set(pattern, [subscriber]);
   }
 
-  /** Removes an exact subscription (a passivated entity's command subject). */
+  /** Removes a subscription: a passivated entity's command subject, an interest its actor no longer has. */
   unsubscribe(subject: string, subscriber: T): void {
+    if (/(^|\.)[*>](\.|$)/.test(subject)) {
+      const at = this.wild.findIndex((w) => w.subscriber === subscriber && w.tokens.join(".") === subject);
+      if (at >= 0) this.wild.splice(at, 1);
+      this.cache.clear();
+      return;
+    }
     const list = this.exact.get(subject)?.filter((s) => s !== subscriber);
     if (list?.length) this.exact.set(subject, list);
     else this.exact.delete(subject);

@@ -217,7 +217,18 @@ export class Backtest implements ActorWorld {
       this.entities.set(kind.name, set);
     }
     a.start();
+    this.followInterest(a);
     return a;
+  }
+
+  /** The subjects an actor hears only while its state needs them (kind.interest), followed after each drain as live. */
+  private followInterest(a: SimulatedActor): void {
+    const want = a.kind.interest?.(a.context);
+    if (!want?.length && !a.interest.size) return;
+    const next = new Set(want);
+    for (const s of a.interest) if (!next.has(s)) this.bus.unsubscribe(s, a);
+    for (const s of next) if (!a.interest.has(s)) this.bus.subscribe(s, a);
+    a.interest = next;
   }
 
   // ActorWorld
@@ -286,6 +297,7 @@ export class Backtest implements ActorWorld {
       this.actors.delete(a.key);
       this.entities.get(a.kind.name)?.delete(a);
       this.bus.unsubscribe(subjects.cmd(a.kind.name, a.id), a);
+      for (const s of a.interest) this.bus.unsubscribe(s, a);
       this.passivated.add(a.key);
     });
   }
@@ -331,6 +343,7 @@ export class Backtest implements ActorWorld {
       const before = a.processed;
       a.drain();
       this.steps += a.processed - before;
+      this.followInterest(a);
       if (a.kind.sharding?.doneWhen && !this.passivating.has(a) && a.kind.sharding.doneWhen(a.context)) this.passivateLater(a);
       if (a.mailbox.depth) this.ready(a);
       if (this.readyAt > 4096 && this.readyAt * 2 > q.length) {

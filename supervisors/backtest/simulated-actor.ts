@@ -71,6 +71,8 @@ export class SimulatedActor {
   readonly mailbox: Mailbox<Mail>;
   processed = 0;
   scheduled = false;
+  /** the subjects of its kind's interest it is subscribed to now */
+  interest: ReadonlySet<string> = new Set();
   private readonly timers = new Map<string, SimulatedTimer>();
   private readonly forwards = new Map<string, PendingForward>();
   private readonly delayed = { arm: (t: PendingTimer) => this.arm(t), disarm: (id: string) => this.disarm(id) };
