@@ -72,14 +72,16 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       const state = { by: e.by, reason: e.reason, atUs: e.tsEvent };
       if (e.scope === "STRATEGY")
         return { ...book, killSwitch: { ...book.killSwitch, strategies: { ...book.killSwitch.strategies, [e.strategy ?? ""]: state } } };
-      return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: state } };
+      if (e.scope === "GLOBAL") return { ...book, killSwitch: { ...book.killSwitch, global: state, globalChangedUs: e.tsEvent } };
+      return { ...book, killSwitch: { ...book.killSwitch, book: state } };
     }
     case "KillSwitchReleased": {
       if (e.scope === "STRATEGY") {
         const { [e.strategy ?? ""]: _released, ...rest } = book.killSwitch.strategies ?? {};
         return { ...book, killSwitch: { ...book.killSwitch, strategies: rest } };
       }
-      return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: null } };
+      if (e.scope === "GLOBAL") return { ...book, killSwitch: { ...book.killSwitch, global: null, globalChangedUs: e.tsEvent } };
+      return { ...book, killSwitch: { ...book.killSwitch, book: null } };
     }
     case "HighWaterMarkRaised":
       return e.equity > book.highWaterMark ? { ...book, highWaterMark: e.equity } : book;

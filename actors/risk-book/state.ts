@@ -96,7 +96,13 @@ export interface RiskBook {
   /** approval times per strategy, oldest first, kept only as far back as the order-rate window needs */
   approvals: Record<string, number[]>;
   /** engaged kill switches; `strategies` by strategy id */
-  killSwitch: { book: KillSwitchState | null; global: KillSwitchState | null; strategies?: Record<string, KillSwitchState> };
+  killSwitch: {
+    book: KillSwitchState | null;
+    global: KillSwitchState | null;
+    strategies?: Record<string, KillSwitchState>;
+    /** when the global switch last changed here (engaged or released): older news of it from other books is stale */
+    globalChangedUs?: number;
+  };
   /** current alert level per limit name, so that an alert is raised once per crossing */
   alertLevels: Record<string, AlertLevel>;
   highWaterMark: Money;
