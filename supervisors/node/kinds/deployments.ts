@@ -1,5 +1,5 @@
 /**
- * Actors deployed from a configuration (strategies): the node validates a deployment with the kind's own rules,
+ * Actors deployed from a configuration (strategies, risk books with their strategies): the node validates a deployment with the kind's own rules,
  * keeps it in the config bucket (so a restarted or moved actor finds it on any node), then spawns the actor.
  * A kinds module's createKinds (AM_KINDS) may return `deployable: Deployable[]` next to `kinds`.
  */
@@ -28,6 +28,8 @@ export interface Deployable {
    * are equal). Throws DeployError(invalid) naming the field, or DeployError(already-exists) for a built-in id.
    */
   prepare(id: string, config: Record<string, unknown>): string;
+  /** other actors the stored deployment runs, spawned with it (a book's strategies) */
+  companions?(id: string, text: string): { kind: string; id: string }[];
 }
 
 /** JSON with object keys sorted, so equal configurations have equal texts. */
