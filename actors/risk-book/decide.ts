@@ -462,3 +462,24 @@ export function fillFromOrderEvent(book: RiskBook, e: OrderFilledFields): FillFi
   if (prior) fill.strategy = prior.strategy;
   return fill;
 }
+
+/**
+ * GetStrategyView: what the book holds of one strategy (positions from its fills, its approved open orders), sent
+ * to the strategy's command subject, where a starting strategy reconciles with it; the reply carries it too.
+ */
+export function decideStrategyView(book: RiskBook, strategy: string, nowUs: number): BookDecision {
+  const orders = Object.values(book.pending)
+    .filter((o) => o.strategy === strategy)
+    .map((o) => ({
+      clientOrderId: o.clientOrderId,
+      instrument: o.instrument,
+      side: o.side,
+      ...(typeof o.order?.orderType === "string" ? { orderType: o.order.orderType } : {}),
+      quantity: o.quantity,
+      remaining: o.remaining,
+      ...(typeof o.order?.price === "number" ? { price: o.order.price } : {}),
+    }));
+  const positions = book.strategyPositions && { positions: { ...book.strategyPositions[strategy] } };
+  const view = { type: "StrategyBookView", book: book.book, strategy, ...positions, orders, tsEvent: nowUs, tsInit: nowUs };
+  return new Decider(book).done(ok(view), [{ type: "publish", subject: subjects.cmd("strategy", strategy), message: view }]);
+}

@@ -60,7 +60,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       }
       const recentFills = [...book.recentFills, e.fillId];
       if (recentFills.length > book.fillMemory) recentFills.splice(0, recentFills.length - book.fillMemory);
-      return { ...book, portfolio, recentFills };
+      return { ...book, portfolio, recentFills, ...strategyPositionAfter(book, e) };
     }
     case "RiskLimitsChanged":
       return { ...book, limits: e.new };
@@ -92,6 +92,14 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       return { ...book, instruments: { ...book.instruments, [e.instrument]: spec } };
     }
   }
+}
+
+/** A fill of a strategy's order moves that strategy's net position (kept by books opened since they are). */
+function strategyPositionAfter(book: RiskBook, e: Extract<RiskBookEvent, { type: "FillApplied" }>): Partial<RiskBook> {
+  if (e.strategy === undefined || book.strategyPositions === undefined) return {};
+  const held = book.strategyPositions[e.strategy] ?? {};
+  const quantity = asQuantity((held[e.instrument] ?? 0) + (e.side === "BUY" ? e.quantity : -e.quantity));
+  return { strategyPositions: { ...book.strategyPositions, [e.strategy]: { ...held, [e.instrument]: quantity } } };
 }
 
 /**

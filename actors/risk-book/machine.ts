@@ -22,6 +22,7 @@ import {
   type FillFields,
   fillFields,
   type GetEquityCurve,
+  type GetStrategyView,
   type GetRiskLimits,
   type GetRiskReport,
   type MarkPrice,
@@ -53,6 +54,7 @@ import {
   decideReleaseKillSwitch,
   decideSetRiskLimits,
   decideStartOfDay,
+  decideStrategyView,
 } from "./decide.ts";
 import { type EquityCurve, type EquityCurveConfig, emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
 import { type MarkTable, totals } from "./portfolio.ts";
@@ -103,6 +105,7 @@ export type RiskBookInputEvent =
   | In<{ type: "GetRiskReport" } & GetRiskReport>
   | In<{ type: "GetRiskLimits" } & GetRiskLimits>
   | In<{ type: "GetEquityCurve" } & GetEquityCurve>
+  | In<{ type: "GetStrategyView" } & GetStrategyView>
   | In<ForwardRefused>
   | In<RiskBookEvent>;
 
@@ -201,6 +204,8 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
       return decideStartOfDay(book, e, marks, now);
     case "RegisterInstrument":
       return decideRegisterInstrument(book, e, now);
+    case "GetStrategyView":
+      return decideStrategyView(book, e.strategy, now);
     case "GetRiskReport":
       return "report";
     case "GetRiskLimits":

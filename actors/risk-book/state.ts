@@ -110,6 +110,11 @@ export interface RiskBook {
   tradingDay: string;
   /** ids of the last `fillMemory` fills, oldest first */
   recentFills: string[];
+  /**
+   * signed net position per strategy and instrument, from the fills of the strategies' orders: what a starting
+   * strategy reconciles with (absent in books restored from snapshots taken before it was kept)
+   */
+  strategyPositions?: Record<string, Record<string, Quantity>>;
 }
 
 export function openBook(config: BookConfig): RiskBook {
@@ -131,6 +136,7 @@ export function openBook(config: BookConfig): RiskBook {
     dayStartEquity: config.initialCash,
     tradingDay: "",
     recentFills: [],
+    strategyPositions: {},
   };
 }
 
