@@ -9,10 +9,10 @@ import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
 import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
 import type { HostedKinds, KindsEnv } from "../runtime/kinds-module.ts";
-import type { Deployable } from "./kinds/deployments.ts";
+import { type Deployable, followConfigKeySpaces } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
-import { followStrategyDeployments, strategyDeployable } from "./kinds/strategy-deployments.ts";
-import { bookDeployable, followBookDefinitions } from "./kinds/book-definitions.ts";
+import { strategyDeployable, strategyDeployments } from "./kinds/strategy-deployments.ts";
+import { bookDefinitions, bookDeployable } from "./kinds/book-definitions.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
 import { committedModelNames, type ModelServingConfig, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
@@ -39,10 +39,18 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
     reader: { owner: config.nodeId, log: catalogueLog },
   });
-  const deployments = await followStrategyDeployments(nc, { owner: config.nodeId, log: log.child({ component: "strategy-deployments" }) });
-  // the demo book is put in below; books defined in KV join (and leave) this map live
+  // strategies deployed at run time and books defined in KV, followed with one watch of the config bucket; the
+  // demo book is put in `books` below, books defined in KV join (and leave) it live
   const books = new Map<string, BookConfig>();
-  const defined = await followBookDefinitions(nc, books, { owner: config.nodeId, log: log.child({ component: "book-definitions" }) });
+  const { space: deployedSpace, view: deployments } = strategyDeployments();
+  const { space: bookSpace, view: defined } = bookDefinitions(books, {
+    log: log.child({ component: "book-definitions" }),
+    builtIn: (id) => id === DEMO_BOOK,
+  });
+  const configWatch = await followConfigKeySpaces(nc, { owner: config.nodeId, log: log.child({ component: "deployments" }) }, [
+    deployedSpace,
+    bookSpace,
+  ]);
   // Models: the repository's committed files are deployed; inference answers come back on the actor's subject.
   const serving: ModelServingConfig = {
     provider: config.modelProvider,
@@ -96,7 +104,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching: serving.batching, port: inference }),
     ],
     deployable: [
-      strategyDeployable(catalogue),
+      strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),
       bookDeployable((i) => catalogue.get(i), {
         book: (id) => id === DEMO_BOOK,
         strategy: (id, book) => strategyOf(id) !== undefined && defined.bookOfStrategy(id) !== book,
@@ -104,7 +112,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
-      await Promise.all([watch.stop(), deployments.stop(), defined.stop(), inference.close()]);
+      await Promise.all([watch.stop(), configWatch.stop(), inference.close()]);
     },
   };
 }

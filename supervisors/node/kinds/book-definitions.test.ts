@@ -9,7 +9,12 @@ import { buckets } from "../../../infra/nats/resources.ts";
 import { createLogger } from "../../../infra/telemetry/log.ts";
 import { eventually, startTestServers } from "../../../test/testing.ts";
 import { ActorTree } from "../../runtime/actor-tree.ts";
-import { bookDeployable, followBookDefinitions, parseBookDefinition } from "./book-definitions.ts";
+import { pathToFileURL } from "node:url";
+import { repoRoot } from "../../../infra/local/index.ts";
+import { ActorNode } from "../actor-node.ts";
+import { admin, seedDemoInstruments } from "../testing.ts";
+import { bookDefinitions, bookDeployable, parseBookDefinition } from "./book-definitions.ts";
+import { followConfigKeySpaces } from "./deployments.ts";
 
 const catalogue = instrumentCatalogue(3);
 const [first, second] = [...catalogue.keys()] as [string, string];
@@ -72,8 +77,9 @@ t.test("books defined in KV start and approve or deny by their own limits", asyn
   const kv = await new Kvm(f.nc).open(buckets.config);
   const log = createLogger({ level: "error" });
   const books = new Map<string, BookConfig>();
-  const defined = await followBookDefinitions(f.nc, books, { owner: "test", log });
-  t.teardown(() => defined.stop());
+  const { space, view: defined } = bookDefinitions(books, { log, builtIn: (id) => id === "demo" });
+  const watch = await followConfigKeySpaces(f.nc, { owner: "test", log }, [space]);
+  t.teardown(() => watch.stop());
   await kv.put("books.alpha", deployable.prepare("alpha", definition(5)));
   await kv.put("books.beta", deployable.prepare("beta", definition(20)));
   await eventually("both definitions seen", () => books.has("alpha") && books.has("beta"));
@@ -116,4 +122,49 @@ t.test("books defined in KV start and approve or deny by their own limits", asyn
   await kv.delete("books.beta");
   await eventually("a removed definition leaves the hosting map", () => !books.has("beta"));
   t.ok(books.has("alpha"), "the other book stays");
+});
+
+t.test("a book defined over the admin API starts with its strategies on a node; a bad one is refused and stores nothing", async (t) => {
+  process.env.AM_DEMO_INSTRUMENTS = "3";
+  const f = await startTestServers(t);
+  await seedDemoInstruments(f.nc, 3);
+  const node = new ActorNode({
+    nc: f.nc,
+    natsUrl: f.infra.natsUrl,
+    node: "n1",
+    kindsModule: pathToFileURL(`${repoRoot}supervisors/node/kinds.ts`).href,
+    cells: 1,
+    hangBudgetMs: 5_000,
+    log: createLogger({ level: "error" }),
+    logLevel: "error",
+  });
+  await node.start();
+  t.teardown(() => node.stop());
+  const kv = await new Kvm(f.nc).open(buckets.config);
+  const define = (config: Record<string, unknown>) =>
+    admin(f.nc, "deploy", { type: "AdminDeployRequest", kind: "risk-book", id: "alpha", config }, 30_000);
+  const strategies = { "mm-a": { strategy: "market-maker", instruments: [{ id: "SIM001.SIMX" }], autoStart: false } };
+
+  const refused = await define(definition(5, { strategies, limits: { maxPosition: "many" } }));
+  t.match(refused, { ok: false, error: { code: "invalid", message: /^config\.limits\.maxPosition: / } }, "refused naming the field");
+  t.equal(await kv.get("books.alpha"), null, "nothing stored");
+
+  t.match(await define(definition(5, { strategies })), {
+    ok: true,
+    result: { deployed: "risk-book/alpha", key: "books.alpha", created: true },
+  });
+  const running = (kind: string, id: string) =>
+    eventually(
+      `${kind}/${id} running`,
+      async () =>
+        (
+          (await admin(f.nc, "status", { type: "AdminActorRequest", kind, id }, 1_000).catch(() => undefined))?.result as {
+            status?: string;
+          }
+        )?.status === "running",
+      { timeoutMs: 20_000 },
+    );
+  await running("risk-book", "alpha");
+  await running("strategy", "mm-a");
+  t.pass("the book and its strategy run");
 });

@@ -4,16 +4,13 @@
  * the config bucket. Each cell's kinds follow that key space live, so a book and its strategies find their
  * definition on whichever node they are placed, restarted or moved to. The demo book stays defined in code.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { AssetClass, formatFixed, parseFixed, parseMoney, riskLimits, schema } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { type BookConfig, defaultBookConfig } from "../../../actors/risk-book/index.ts";
-import { BucketWatch } from "../../../infra/nats/bucket-watch.ts";
-import { buckets } from "../../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../../infra/telemetry/log.ts";
-import { canonicalJson, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
+import { canonicalJson, type ConfigKeySpace, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
 import { type DeployedStrategy, deployedStrategyOf, parseStrategyDeployment, type StrategyDeployment } from "./strategy-deployments.ts";
 
 const KEY_PREFIX = "books";
@@ -191,9 +188,9 @@ export function bookDeployable(lookup: InstrumentLookup, taken: TakenIds): Deplo
   };
 }
 
-/** The books defined in KV as one process last saw them, followed live until `stop`. */
+/** The books defined in KV as one process last saw them (kept current by the config watch). */
 export interface BookDefinitions {
-  /** the book's configuration (also kept in the `books` map handed to `followBookDefinitions`) */
+  /** the book's configuration (also kept in the `books` map handed to `bookDefinitions`) */
   get(id: string): BookConfig | undefined;
   /** a strategy defined in some book */
   strategy(id: string): DeployedStrategy | undefined;
@@ -202,19 +199,17 @@ export interface BookDefinitions {
   strategyIds(): string[];
   /** the instruments a defined book marks its positions with (all of its own) */
   marked(id: string): readonly string[];
-  stop(): Promise<void>;
 }
 
 /**
- * Loads every book definition, then follows changes, with one watch (last values first) whose consumer is deleted
- * at `stop`. Each defined book's configuration is put into (or taken out of) `books`, the map the risk book kind
- * reads, so a book defined later starts on any node without a restart of the node.
+ * The defined books, and the key space (`books.>`) whose entries keep them current. Each defined book's
+ * configuration is put into (or taken out of) `books`, the map the risk book kind reads, so a book defined later
+ * starts on any node without a restart of the node.
  */
-export async function followBookDefinitions(
-  nc: NatsConnection,
+export function bookDefinitions(
   books: Map<string, BookConfig>,
-  reader: { owner: string; log: Logger },
-): Promise<BookDefinitions> {
+  reader: { log: Logger; builtIn: (id: string) => boolean },
+): { space: ConfigKeySpace; view: BookDefinitions } {
   const defined = new Map<string, BookDefinition>();
   const strategies = new Map<string, { book: string; hosted: DeployedStrategy }>();
   const text = new TextDecoder();
@@ -225,14 +220,17 @@ export async function followBookDefinitions(
     books.delete(id);
     for (const sid of Object.keys(old.strategies)) if (strategies.get(sid)?.book === id) strategies.delete(sid);
   };
-  const watch = new BucketWatch(nc, {
-    bucket: buckets.config,
-    filter: `${KEY_PREFIX}.>`,
-    ...reader,
+  const space: ConfigKeySpace = {
+    prefix: KEY_PREFIX,
     onEntry: (e) => {
       const { id } = parseKvKey(e.key);
       forget(id);
       if (e.operation !== "PUT") return;
+      if (reader.builtIn(id)) {
+        // written by hand past am.admin.deploy (which refuses it): the built-in book keeps its configuration
+        reader.log.warn("book definition in KV for a built-in book ignored", { key: e.key });
+        return;
+      }
       try {
         const d = JSON.parse(text.decode(e.value)) as BookDefinition;
         const config = bookConfigOf(id, d);
@@ -245,14 +243,15 @@ export async function followBookDefinitions(
         reader.log.warn("book definition in KV refused", { key: e.key, error: (err as Error).message });
       }
     },
-  });
-  await watch.start();
+  };
   return {
-    get: (id) => (defined.has(id) ? books.get(id) : undefined),
-    strategy: (id) => strategies.get(id)?.hosted,
-    bookOfStrategy: (id) => strategies.get(id)?.book,
-    strategyIds: () => [...strategies.keys()],
-    marked: (id) => defined.get(id)?.instruments.map((i) => i.id) ?? [],
-    stop: () => watch.stop(),
+    space,
+    view: {
+      get: (id) => (defined.has(id) ? books.get(id) : undefined),
+      strategy: (id) => strategies.get(id)?.hosted,
+      bookOfStrategy: (id) => strategies.get(id)?.book,
+      strategyIds: () => [...strategies.keys()],
+      marked: (id) => defined.get(id)?.instruments.map((i) => i.id) ?? [],
+    },
   };
 }

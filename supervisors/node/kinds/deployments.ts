@@ -3,6 +3,10 @@
  * keeps it in the config bucket (so a restarted or moved actor finds it on any node), then spawns the actor.
  * A kinds module's createKinds (AM_KINDS) may return `deployable: Deployable[]` next to `kinds`.
  */
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type BucketEntry, BucketWatch } from "../../../infra/nats/bucket-watch.ts";
+import { buckets } from "../../../infra/nats/resources.ts";
+import type { Logger } from "../../../infra/telemetry/log.ts";
 
 /** Reply error codes of am.admin.deploy; the gateway maps them to INVALID_ARGUMENT and ALREADY_EXISTS. */
 export const DeployRefusal = { Invalid: "invalid", AlreadyExists: "already-exists" } as const;
@@ -39,4 +43,29 @@ export function canonicalJson(v: unknown): string {
       ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : x,
   );
+}
+
+/** A key space of the config bucket that a process follows live (`strategies.>`, `books.>`). */
+export interface ConfigKeySpace {
+  prefix: string;
+  onEntry(entry: BucketEntry): void;
+}
+
+/**
+ * Loads every entry of the key spaces, then follows changes, with one watch (last values first) whose consumer is
+ * deleted at `stop`: one consumer on the config bucket per process and cell, whatever it follows there.
+ */
+export async function followConfigKeySpaces(
+  nc: NatsConnection,
+  reader: { owner: string; log: Logger },
+  spaces: ConfigKeySpace[],
+): Promise<{ stop(): Promise<void> }> {
+  const watch = new BucketWatch(nc, {
+    bucket: buckets.config,
+    filter: spaces.map((s) => `${s.prefix}.>`),
+    ...reader,
+    onEntry: (e) => spaces.find((s) => e.key.startsWith(`${s.prefix}.`))?.onEntry(e),
+  });
+  await watch.start();
+  return { stop: () => watch.stop() };
 }
