@@ -255,7 +255,7 @@ export const riskBookMachine = setup({
             // Another book's global kill switch is followed (journaled once here); news no newer than this book's
             // last change of it (its own events coming back, old ones read again) changes nothing. An own event
             // newer than the state is a replay by hand (no flag) and is applied below like one.
-            const own = globalSwitchNews(event) && (event.book === undefined || event.book === context.book.book);
+            const own = globalSwitchNews(event) && event.book === context.book.book;
             if (
               globalSwitchNews(event) &&
               (!own || event.tsEvent <= (context.book.killSwitch.globalChangedUs ?? Number.NEGATIVE_INFINITY))
