@@ -12,16 +12,6 @@ export class ClientOrderIds {
     this.n = 0;
   }
 
-  /** Where the ids stand, for the snapshot: a restored strategy goes on numbering in the same session. */
-  position(): { session: string; n: number } {
-    return { session: this.session, n: this.n };
-  }
-
-  resume(at: { session: string; n: number }): void {
-    this.session = at.session;
-    this.n = at.n;
-  }
-
   next(): string {
     this.n += 1;
     return `${this.strategyId}.${this.session}.${this.n}`;

@@ -74,6 +74,8 @@ t.test("a restored session rebuilds its indicators from the market data it kept"
   restored.restore(JSON.parse(JSON.stringify(session.toPlain())));
   t.ok(restored.isReady(), "a fresh instance fed the kept quotes again is primed too");
   t.same(restored.toPlain(), session.toPlain(), "the restored session is the one saved");
+  restored.onMarketData(quote, 13, false, []);
+  t.not(restored.ids.next(), session.ids.next(), "a restored session sends orders under ids of a new session");
 });
 
 t.test("a strategy killed mid-run restarts with its open orders and positions, and the book's view wins", async (t) => {

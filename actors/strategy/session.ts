@@ -55,7 +55,6 @@ export interface SessionRecord {
   strategyId: string;
   params: unknown;
   ledger: LedgerRecord;
-  ids: { session: string; n: number };
   started: boolean;
   lastNowUs: number;
   timerDueUs: number;
@@ -82,6 +81,8 @@ export class StrategySession {
   private readonly recent: { event: MarketDataEvent; nowUs: number }[] = [];
   private head = 0;
   viewAskedUs = 0;
+  /** restored: the first event handled starts a new order-id session */
+  private renewIds = false;
   private readonly wantsQuotes: boolean;
   private readonly wantsTrades: boolean;
   private readonly wantsBars: boolean;
@@ -142,6 +143,11 @@ export class StrategySession {
 
   seen(nowUs: number): void {
     if (nowUs > this.lastNowUs) this.lastNowUs = nowUs;
+    if (this.renewIds) {
+      // the last incarnation may have sent orders after its snapshot: ids from a new session cannot collide
+      this.renewIds = false;
+      this.ids.startSession(this.lastNowUs + 1);
+    }
   }
 
   /**
@@ -187,7 +193,6 @@ export class StrategySession {
       strategyId: this.config.strategyId,
       params: this.view.params,
       ledger: this.ledger.toPlain(),
-      ids: this.ids.position(),
       started: this.strategy !== null,
       lastNowUs: this.lastNowUs,
       timerDueUs: this.timerDueUs,
@@ -205,7 +210,6 @@ export class StrategySession {
     if (!params.ok) throw new StrategyConfigError(`strategy ${this.config.strategyId} snapshot: ${params.error.message}`);
     this.view.params = params.params;
     this.ledger.restore(r.ledger);
-    this.ids.resume(r.ids);
     this.timerDueUs = r.timerDueUs;
     this.viewAskedUs = r.viewAskedUs;
     this.recent.length = 0;
@@ -214,6 +218,7 @@ export class StrategySession {
     const dropped: Emitted[] = [];
     for (const { event, nowUs } of r.recent) this.onMarketData(event, nowUs, false, dropped);
     this.lastNowUs = r.lastNowUs;
+    this.renewIds = true;
   }
 
   /** Notes that the book is asked for its view now: orders sent from here on are not in its answer yet. */
