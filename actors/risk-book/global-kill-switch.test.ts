@@ -91,4 +91,16 @@ t.test("the global kill switch engages every book, journaled once per book, and 
   await settle();
   t.equal((await check("north")).ok, true, "north restored released");
   t.equal(count("north", "KillSwitchEngaged") + count("north", "KillSwitchReleased"), 2, "nothing journaled again on restore");
+
+  // a book that was down when the switch was engaged reads it back from the event stream when it comes back
+  await tree.stopActor("risk-book", "south");
+  t.equal(
+    (await ask("north", { type: "EngageKillSwitch", scope: "GLOBAL", by: "cro", reason: "halt", tsEvent: now(), tsInit: now() })).ok,
+    true,
+  );
+  await tree.spawn("risk-book", "south");
+  await eventually("south engaged on its return", async () => !(await check("south")).ok);
+  await settle();
+  t.equal(count("south", "KillSwitchEngaged"), 2, "journaled once more by the book that was down");
+  t.equal(count("north", "KillSwitchEngaged"), 2, "and once more by the book it was sent to");
 });
