@@ -8,6 +8,7 @@
  *   node --import tsx scripts/admin.ts set-params <strategy> '<json>'    (strategy parameters, kept in KV)
  *   node --import tsx scripts/admin.ts strategies list                  (every node's strategies: id, state, node)
  *   node --import tsx scripts/admin.ts strategies deploy <id> <config.json | '<json>'>   (kept in KV, then spawned)
+ *   node --import tsx scripts/admin.ts books list | get <id> | define <id> <book.json | '<json>'> | remove <id>   (risk books in KV)
  *   node --import tsx scripts/admin.ts instruments list | get <id> | load <file> | delete <id>   (definitions in KV)
  *   node --import tsx scripts/admin.ts models list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
@@ -30,11 +31,13 @@ import { ModelCard } from "../actors/model/index.ts";
 import { ModelRegistry } from "../infra/models/index.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";
+import { type BookDefinition, bookDefinitionKey } from "../supervisors/node/kinds/book-definitions.ts";
+import { kvKey } from "../infra/nats/snapshot-store.ts";
 import { errorMessage } from "../actors/contract/index.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
-  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire";
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire";
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -58,6 +61,10 @@ try {
   }
   if (verb === "strategies") {
     await strategies(kind, id, rest[0]);
+    process.exit(process.exitCode ?? 0);
+  }
+  if (verb === "books") {
+    await riskBooks(kind, id, rest[0]);
     process.exit(process.exitCode ?? 0);
   }
   if (verb === "instruments") {
@@ -168,4 +175,45 @@ async function strategies(sub: string | undefined, id: string | undefined, confi
   });
   process.stdout.write(`${JSON.stringify(reply.ok ? reply.result : reply.error, null, 2)}\n`);
   if (!reply.ok) process.exitCode = 1;
+}
+
+/**
+ * Risk books defined in KV (`books.<id>`): `define` goes through am.admin.deploy, so the node checks the whole
+ * definition (limits, instruments, strategies) before storing anything and spawns the book with its strategies;
+ * `remove` stops them (placement's `actors.` records) and then deletes the definition.
+ */
+async function riskBooks(sub: string | undefined, id: string | undefined, config: string | undefined): Promise<void> {
+  const kv = await new Kvm(nc).open(buckets.config);
+  const stored = async (book: string): Promise<BookDefinition> => {
+    const e = await kv.get(bookDefinitionKey(book));
+    if (e?.operation !== "PUT") throw new Error(`risk book ${book} is not defined in KV (the demo book is built in)`);
+    return e.json<BookDefinition>();
+  };
+  if (sub === "list") {
+    const rows = ["demo\t(built in)"];
+    for await (const key of await kv.keys("books.>")) {
+      const book = key.slice("books.".length);
+      const d = await stored(book).catch(() => undefined);
+      if (d) rows.push(`${book}\tinstruments=${d.instruments.length}\tstrategies=${Object.keys(d.strategies).join(",") || "none"}`);
+    }
+    process.stdout.write(`${rows.sort().join("\n")}\n`);
+  } else if (sub === "get" && id) {
+    process.stdout.write(`${JSON.stringify(await stored(id), null, 2)}\n`);
+  } else if (sub === "define" && id && config) {
+    const text = config.trim().startsWith("{") ? config : readFileSync(config, "utf8");
+    const reply = await admin(nc, "deploy", {
+      type: "AdminDeployRequest",
+      kind: "risk-book",
+      id,
+      config: JSON.parse(text) as Record<string, unknown>,
+    });
+    process.stdout.write(`${JSON.stringify(reply.ok ? reply.result : reply.error, null, 2)}\n`);
+    if (!reply.ok) process.exitCode = 1;
+  } else if (sub === "remove" && id) {
+    const d = await stored(id);
+    for (const sid of Object.keys(d.strategies)) await kv.delete(`actors.${kvKey("strategy", sid)}`);
+    await kv.delete(`actors.${kvKey("risk-book", id)}`);
+    await kv.delete(bookDefinitionKey(id));
+    process.stdout.write(`removed ${id} and its strategies (${Object.keys(d.strategies).join(", ") || "none"}); its journal stays\n`);
+  } else throw new Error(`books needs list | get <id> | define <id> <book.json> | remove <id>\n${usage}`);
 }

@@ -55,6 +55,8 @@ export const subjects = {
   evt: (kind: string, id: string, event: string) => `am.evt.${escapeToken(kind)}.${idTokens(kind, id)}.${escapeToken(event)}`,
   evtOf: (kind: string, id: string) => `am.evt.${escapeToken(kind)}.${idTokens(kind, id)}.*`,
   evtAll: (kind: string) => `am.evt.${escapeToken(kind)}.>`,
+  /** One event type of every actor of a kind (a book hearing the other books' global kill switch). */
+  evtAny: (kind: string, event: string) => `am.evt.${escapeToken(kind)}.*.${escapeToken(event)}`,
   /** Rejected input of an actor, with the reason. */
   dlq: (kind: string, id: string) => `am.dlq.${escapeToken(kind)}.${idTokens(kind, id)}`,
   /** Lifecycle and heartbeats. */

@@ -12,6 +12,7 @@ import {
   type SubmitOrder,
   type EngageKillSwitch,
   type FillFields,
+  type KillSwitchEngaged,
   instrumentSpec,
   type RegisterInstrument,
   type ReleaseKillSwitch,
@@ -245,12 +246,14 @@ export function decideEngageKillSwitch(
   book: RiskBook,
   cmd: Pick<EngageKillSwitch, "scope" | "by" | "reason" | "strategy">,
   nowUs: number,
+  decidedUs = nowUs,
 ): BookDecision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
   const engaged = engagedSwitch(book, scope, cmd.strategy);
-  const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : {};
-  if (!engaged) d.record({ type: "KillSwitchEngaged", scope, ...scoped, by: cmd.by, reason: cmd.reason, tsEvent: nowUs, tsInit: nowUs });
+  const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : scope === "GLOBAL" ? { book: book.book } : {};
+  if (!engaged)
+    d.record({ type: "KillSwitchEngaged", scope, ...scoped, by: cmd.by, reason: cmd.reason, tsEvent: decidedUs, tsInit: nowUs });
   const cancels = Object.values(book.pending)
     .filter((o) => scope !== "STRATEGY" || o.strategy === cmd.strategy)
     .map((o) => toOrderActor(o.clientOrderId, { type: "CancelOrder", clientOrderId: o.clientOrderId, tsEvent: nowUs, tsInit: nowUs }));
@@ -261,11 +264,12 @@ export function decideReleaseKillSwitch(
   book: RiskBook,
   cmd: Pick<ReleaseKillSwitch, "scope" | "by" | "reason" | "strategy">,
   nowUs: number,
+  decidedUs = nowUs,
 ): BookDecision {
   const d = new Decider(book);
   const scope = cmd.scope ?? "BOOK";
   const engaged = engagedSwitch(book, scope, cmd.strategy);
-  const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : {};
+  const scoped = scope === "STRATEGY" ? { strategy: cmd.strategy } : scope === "GLOBAL" ? { book: book.book } : {};
   if (engaged)
     d.record({
       type: "KillSwitchReleased",
@@ -273,10 +277,33 @@ export function decideReleaseKillSwitch(
       ...scoped,
       by: cmd.by,
       ...(cmd.reason ? { reason: cmd.reason } : {}),
-      tsEvent: nowUs,
+      tsEvent: decidedUs,
       tsInit: nowUs,
     });
   return d.done(ok({ engaged: false, already: engaged === null }));
+}
+
+/**
+ * Another book's global kill switch engaged or released (its journaled event naming that book, heard on
+ * am.evt.risk-book.*.KillSwitchEngaged|Released, live or on catch-up): this
+ * book follows and journals it once, stamped with the operator's decision time. News older than this book's own
+ * last change of the global switch is stale (its own event coming back, a release that overtook an engage, an
+ * event read again on catch-up) and changes nothing, so the books agree on the latest decision.
+ */
+export function decideGlobalKillSwitchHeard(
+  book: RiskBook,
+  e: Pick<KillSwitchEngaged, "scope" | "by" | "tsEvent"> & { type: "KillSwitchEngaged" | "KillSwitchReleased"; reason?: string },
+  nowUs: number,
+): BookDecision | undefined {
+  if (e.scope !== "GLOBAL" || e.tsEvent <= (book.killSwitch.globalChangedUs ?? Number.NEGATIVE_INFINITY)) return undefined;
+  const cmd = { scope: "GLOBAL" as const, by: e.by, reason: e.reason ?? "global kill switch" };
+  const d =
+    e.type === "KillSwitchEngaged"
+      ? decideEngageKillSwitch(book, cmd, nowUs, e.tsEvent)
+      : decideReleaseKillSwitch(book, cmd, nowUs, e.tsEvent);
+  // heard, not asked: nobody waits for an answer
+  const { reply: _heard, ...rest } = d;
+  return rest;
 }
 
 export function decideStartOfDay(book: RiskBook, cmd: Pick<StartOfDay, "tradingDay">, marks: MarkTable, nowUs: number): BookDecision {
@@ -434,4 +461,25 @@ export function fillFromOrderEvent(book: RiskBook, e: OrderFilledFields): FillFi
   if (prior?.positionSide) fill.positionSide = prior.positionSide;
   if (prior) fill.strategy = prior.strategy;
   return fill;
+}
+
+/**
+ * GetStrategyView: what the book holds of one strategy (positions from its fills, its approved open orders), sent
+ * to the strategy's command subject, where a starting strategy reconciles with it; the reply carries it too.
+ */
+export function decideStrategyView(book: RiskBook, strategy: string, nowUs: number): BookDecision {
+  const orders = Object.values(book.pending)
+    .filter((o) => o.strategy === strategy)
+    .map((o) => ({
+      clientOrderId: o.clientOrderId,
+      instrument: o.instrument,
+      side: o.side,
+      ...(typeof o.order?.orderType === "string" ? { orderType: o.order.orderType } : {}),
+      quantity: o.quantity,
+      remaining: o.remaining,
+      ...(typeof o.order?.price === "number" ? { price: o.order.price } : {}),
+    }));
+  const positions = book.strategyPositions && { positions: { ...book.strategyPositions[strategy] } };
+  const view = { type: "StrategyBookView", book: book.book, strategy, ...positions, orders, tsEvent: nowUs, tsInit: nowUs };
+  return new Decider(book).done(ok(view), [{ type: "publish", subject: subjects.cmd("strategy", strategy), message: view }]);
 }

@@ -60,7 +60,7 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       }
       const recentFills = [...book.recentFills, e.fillId];
       if (recentFills.length > book.fillMemory) recentFills.splice(0, recentFills.length - book.fillMemory);
-      return { ...book, portfolio, recentFills };
+      return { ...book, portfolio, recentFills, ...strategyPositionAfter(book, e) };
     }
     case "RiskLimitsChanged":
       return { ...book, limits: e.new };
@@ -72,14 +72,16 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       const state = { by: e.by, reason: e.reason, atUs: e.tsEvent };
       if (e.scope === "STRATEGY")
         return { ...book, killSwitch: { ...book.killSwitch, strategies: { ...book.killSwitch.strategies, [e.strategy ?? ""]: state } } };
-      return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: state } };
+      if (e.scope === "GLOBAL") return { ...book, killSwitch: { ...book.killSwitch, global: state, globalChangedUs: e.tsEvent } };
+      return { ...book, killSwitch: { ...book.killSwitch, book: state } };
     }
     case "KillSwitchReleased": {
       if (e.scope === "STRATEGY") {
         const { [e.strategy ?? ""]: _released, ...rest } = book.killSwitch.strategies ?? {};
         return { ...book, killSwitch: { ...book.killSwitch, strategies: rest } };
       }
-      return { ...book, killSwitch: { ...book.killSwitch, [e.scope === "GLOBAL" ? "global" : "book"]: null } };
+      if (e.scope === "GLOBAL") return { ...book, killSwitch: { ...book.killSwitch, global: null, globalChangedUs: e.tsEvent } };
+      return { ...book, killSwitch: { ...book.killSwitch, book: null } };
     }
     case "HighWaterMarkRaised":
       return e.equity > book.highWaterMark ? { ...book, highWaterMark: e.equity } : book;
@@ -90,6 +92,14 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       return { ...book, instruments: { ...book.instruments, [e.instrument]: spec } };
     }
   }
+}
+
+/** A fill of a strategy's order moves that strategy's net position (kept by books opened since they are). */
+function strategyPositionAfter(book: RiskBook, e: Extract<RiskBookEvent, { type: "FillApplied" }>): Partial<RiskBook> {
+  if (e.strategy === undefined || book.strategyPositions === undefined) return {};
+  const held = book.strategyPositions[e.strategy] ?? {};
+  const quantity = asQuantity((held[e.instrument] ?? 0) + (e.side === "BUY" ? e.quantity : -e.quantity));
+  return { strategyPositions: { ...book.strategyPositions, [e.strategy]: { ...held, [e.instrument]: quantity } } };
 }
 
 /**

@@ -8,9 +8,16 @@ import type { BookConfig } from "./state.ts";
 export interface RiskBookHosting {
   /** the configuration of each book this node may host, by book id */
   books: ReadonlyMap<string, BookConfig>;
-  /** instrument ids whose quotes the books take as marks (those their strategies trade) */
-  marked: readonly string[];
+  /** instrument ids whose quotes the books take as marks (those their strategies trade), the same or per book */
+  marked: readonly string[] | ((book: string) => readonly string[]);
 }
+
+/** What every book hears besides its quotes: its orders' events, and the global kill switch of every book. */
+const heard = [
+  subjects.evtAll("order"),
+  subjects.evtAny("risk-book", "KillSwitchEngaged"),
+  subjects.evtAny("risk-book", "KillSwitchReleased"),
+];
 
 /**
  * A risk book (id = book), event-sourced. It hears its orders' events by consuming am.evt.order.> (order events
@@ -27,10 +34,14 @@ export const riskBookKind = ({ books, marked }: RiskBookHosting) => {
     name: "risk-book",
     machine: riskBookMachine,
     input: (book) => ({ config: configOf(book) }),
-    consumes: () => [subjects.evtAll("order"), ...marked.map((id) => subjects.md("quote", parseInstrumentId(id)))],
+    consumes: (book) => [
+      ...heard,
+      ...(typeof marked === "function" ? marked(book) : marked).map((id) => subjects.md("quote", parseInstrumentId(id))),
+    ],
     persistence: "event-sourced",
-    // order events published while the book was down are read back from the stream (fills de-duplicated by execId)
-    catchUp: { subjects: () => [subjects.evtAll("order")], overlapMs: 2_000 },
+    // order events and other books' global kill switch published while the book was down are read back from the
+    // stream (fills de-duplicated by execId, kill switch news by its decision time)
+    catchUp: { subjects: () => heard, overlapMs: 2_000 },
     // an approval whose forward was in flight when the book's process died still reaches its order
     outbox: (c) => approvedOrderForwards((c as RiskBookContext).book),
     mailboxCapacity: 50_000,

@@ -22,6 +22,7 @@ import {
   type FillFields,
   fillFields,
   type GetEquityCurve,
+  type GetStrategyView,
   type GetRiskLimits,
   type GetRiskReport,
   type MarkPrice,
@@ -46,12 +47,14 @@ import {
   fillFromOrderEvent,
   decideEngageKillSwitch,
   decideFill,
+  decideGlobalKillSwitchHeard,
   decideMark,
   decideOrderClosed,
   decideRegisterInstrument,
   decideReleaseKillSwitch,
   decideSetRiskLimits,
   decideStartOfDay,
+  decideStrategyView,
 } from "./decide.ts";
 import { type EquityCurve, type EquityCurveConfig, emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
 import { type MarkTable, totals } from "./portfolio.ts";
@@ -102,6 +105,7 @@ export type RiskBookInputEvent =
   | In<{ type: "GetRiskReport" } & GetRiskReport>
   | In<{ type: "GetRiskLimits" } & GetRiskLimits>
   | In<{ type: "GetEquityCurve" } & GetEquityCurve>
+  | In<{ type: "GetStrategyView" } & GetStrategyView>
   | In<ForwardRefused>
   | In<RiskBookEvent>;
 
@@ -125,6 +129,17 @@ function normalisedEvent(e: RiskBookEvent): RiskBookEvent {
   const def = messageDef(e.type);
   return def ? ({ ...(def.schema.parse(e) as object), type: e.type } as RiskBookEvent) : e;
 }
+
+type KillSwitchNews = In<Extract<RiskBookEvent, { type: "KillSwitchEngaged" | "KillSwitchReleased" }>>;
+
+/**
+ * A global kill switch event that is not a replay of this book's journal: heard live on am.evt.risk-book.* or read
+ * back on catch-up, another book's or this book's own coming back.
+ */
+const globalSwitchNews = (e: RiskBookInputEvent): e is KillSwitchNews =>
+  (e.type === "KillSwitchEngaged" || e.type === "KillSwitchReleased") &&
+  (e as KillSwitchNews).scope === "GLOBAL" &&
+  (e as { replay?: boolean }).replay !== true;
 
 /** Queries answer from the context and change nothing. */
 type Query = "report" | "limits" | "equityCurve";
@@ -189,6 +204,8 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
       return decideStartOfDay(book, e, marks, now);
     case "RegisterInstrument":
       return decideRegisterInstrument(book, e, now);
+    case "GetStrategyView":
+      return decideStrategyView(book, e.strategy, now);
     case "GetRiskReport":
       return "report";
     case "GetRiskLimits":
@@ -235,6 +252,21 @@ export const riskBookMachine = setup({
       on: {
         "*": {
           actions: enqueueActions(({ context, event, enqueue }) => {
+            // Another book's global kill switch is followed (journaled once here); news no newer than this book's
+            // last change of it (its own events coming back, old ones read again) changes nothing. An own event
+            // newer than the state is a replay by hand (no flag) and is applied below like one.
+            const own = globalSwitchNews(event) && event.book === context.book.book;
+            if (
+              globalSwitchNews(event) &&
+              (!own || event.tsEvent <= (context.book.killSwitch.globalChangedUs ?? Number.NEGATIVE_INFINITY))
+            ) {
+              const d = decideGlobalKillSwitchHeard(context.book, event, event.nowUs);
+              if (d === undefined) return;
+              enqueue.assign({ book: d.book });
+              for (const ev of d.events) enqueue.emit({ type: "domain", event: ev });
+              for (const p of d.publish ?? []) enqueue.emit(p);
+              return;
+            }
             if (riskBookEventTypeSet.has(event.type)) {
               // Replay: apply the journaled event, emit nothing.
               const book = evolve(context.book, normalisedEvent(event as RiskBookEvent));

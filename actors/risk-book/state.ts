@@ -96,7 +96,13 @@ export interface RiskBook {
   /** approval times per strategy, oldest first, kept only as far back as the order-rate window needs */
   approvals: Record<string, number[]>;
   /** engaged kill switches; `strategies` by strategy id */
-  killSwitch: { book: KillSwitchState | null; global: KillSwitchState | null; strategies?: Record<string, KillSwitchState> };
+  killSwitch: {
+    book: KillSwitchState | null;
+    global: KillSwitchState | null;
+    strategies?: Record<string, KillSwitchState>;
+    /** when the global switch last changed here (engaged or released): older news of it from other books is stale */
+    globalChangedUs?: number;
+  };
   /** current alert level per limit name, so that an alert is raised once per crossing */
   alertLevels: Record<string, AlertLevel>;
   highWaterMark: Money;
@@ -104,6 +110,11 @@ export interface RiskBook {
   tradingDay: string;
   /** ids of the last `fillMemory` fills, oldest first */
   recentFills: string[];
+  /**
+   * signed net position per strategy and instrument, from the fills of the strategies' orders: what a starting
+   * strategy reconciles with (absent in books restored from snapshots taken before it was kept)
+   */
+  strategyPositions?: Record<string, Record<string, Quantity>>;
 }
 
 export function openBook(config: BookConfig): RiskBook {
@@ -125,6 +136,7 @@ export function openBook(config: BookConfig): RiskBook {
     dayStartEquity: config.initialCash,
     tradingDay: "",
     recentFills: [],
+    strategyPositions: {},
   };
 }
 

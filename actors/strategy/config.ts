@@ -20,6 +20,11 @@ export const strategyConfig = z.object({
   parameters: z.record(z.string(), z.unknown()).default({}),
   /** positions held when the actor starts (from the risk book), signed 1e-8 units */
   initialPositions: z.record(z.string(), schema.quantity).default({}),
+  /**
+   * market data events kept (the latest, across instruments and channels) to rebuild the strategy's indicators
+   * when it is restored from its snapshot: fed again without trading; enough for the longest warm-up it needs
+   */
+  rebuildEvents: z.number().int().min(0).max(2_000).default(500),
   /** start trading at once (a supervisor restart): the time of the start, as StartStrategy's nowUs would be */
   startAtUs: schema.micros.optional(),
 });

@@ -1,6 +1,7 @@
 /** The session is mutable on purpose: it holds the strategy's live objects (indicators, ledger), changed in place. */
 import type { StrategyOrderEvent } from "../domain/index.ts";
 import type { Delivered, Emitted } from "../contract/index.ts";
+import { riskBookSubject } from "./order-intents.ts";
 import type { MarketDataEvent, StrategySession } from "./session.ts";
 import type { StrategyEvent } from "./state.ts";
 
@@ -75,4 +76,26 @@ export function decideParameters(session: StrategySession, event: StrategyEvent 
     },
     { type: "reply", ok: true, result: { parameters } },
   ];
+}
+
+/** Asks the book what it holds of this strategy (retried by the runtime until the book answers). */
+export function decideAskBook(session: StrategySession, nowUs: number): Emitted[] {
+  session.askedBook(nowUs);
+  const { strategyId, book } = session.config;
+  const now = session.lastNowUs;
+  return [
+    {
+      type: "forward",
+      key: `view:${book}`,
+      subject: riskBookSubject(book),
+      message: { type: "GetStrategyView", strategy: strategyId, tsEvent: now, tsInit: now },
+    },
+  ];
+}
+
+/** The book's view: reconciled in every lifecycle state; each position that differed is announced. */
+export function decideReconcile(session: StrategySession, event: StrategyEvent): Emitted[] {
+  if (event.type !== "StrategyBookView") return [];
+  if (event.strategy !== session.config.strategyId || event.book !== session.config.book) return [];
+  return session.reconcile(event, event.nowUs).map((e) => ({ type: "domain", event: e }));
 }

@@ -2,6 +2,8 @@ import { defineKind } from "../contract/index.ts";
 import type { StrategyConfigInput } from "./config.ts";
 import type { StrategyDefinition } from "./strategy.ts";
 import { strategyMachine } from "./machine.ts";
+import { type SessionRecord, StrategySession } from "./session.ts";
+import type { StrategyMachineContext } from "./state.ts";
 import { subscriptions } from "./subscriptions.ts";
 
 /** A strategy a node can run: the sample's definition, its configuration, and whether it trades whenever it runs. */
@@ -19,8 +21,11 @@ export interface StrategyHosting {
 }
 
 /**
- * A strategy (id = strategyId) running one of the samples. Its context holds the strategy's live objects
- * (indicators, ledger), so no persistence: a restarted strategy warms up again (and forgets its open orders).
+ * A strategy (id = strategyId) running one of the samples, snapshotted: its positions, open orders, parameters,
+ * order ids and the latest market data it was fed (to rebuild its indicators) survive a crash, a restart and a
+ * move to another node. Snapshotted rather than event-sourced: most of a strategy's input is market data, which
+ * would cost a journal append per tick, while its state is small and cheap to write at most once a second. What
+ * the last snapshot missed, the book knows: every start and resume asks the book (GetStrategyView) and reconciles.
  */
 export const strategyKind = ({ definitionOf, known }: StrategyHosting) => {
   const of = (id: string): HostedStrategy => {
@@ -41,13 +46,30 @@ export const strategyKind = ({ definitionOf, known }: StrategyHosting) => {
       const s = subscriptions(of(id).config);
       return [...s.marketData, ...s.orderEvents];
     },
-    persistence: "none",
+    persistence: "snapshot",
+    persist: {
+      toPlain: (c) => {
+        const x = c as StrategyMachineContext;
+        return { state: x.state, autoStart: x.autoStart, session: x.session.toPlain() };
+      },
+      fromPlain: (p) => {
+        const stored = p as { state: StrategyMachineContext["state"]; autoStart: boolean; session: SessionRecord };
+        const s = of(stored.session.strategyId);
+        const session = new StrategySession(s.definition, s.config);
+        session.restore(stored.session);
+        return { state: stored.state, autoStart: stored.autoStart, session } satisfies StrategyMachineContext;
+      },
+    },
+    // on a first start and on every restore the strategy asks its book what the book holds of it
+    startWith: { type: "ReconcileWithBook" },
+    resumeWith: { type: "ReconcileWithBook" },
     mailboxCapacity: 50_000,
     summarize: (c) => {
-      const x = c as { state: string; session: { ledger: { position(i: string): number }; config: { instruments: { id: string }[] } } };
+      const x = c as StrategyMachineContext;
       return {
         state: x.state,
         positions: Object.fromEntries(x.session.config.instruments.map((i) => [i.id, x.session.ledger.position(i.id)])),
+        openOrders: x.session.ledger.openOrderCount,
       };
     },
   });

@@ -15,7 +15,8 @@ import {
 } from "../domain/index.ts";
 import { type OpenOrderView, OrderStatus } from "./strategy.ts";
 
-interface OpenOrder {
+/** An open order as the ledger keeps it (plain data: it travels in the strategy's snapshot). */
+export interface OpenOrder {
   clientOrderId: string;
   instrument: string;
   side: Side;
@@ -26,6 +27,13 @@ interface OpenOrder {
   status: OrderStatus;
   submittedUs: number;
   tag: string | undefined;
+}
+
+/** A ledger as plain data (fees as a decimal string of 1e-8 units: msgpack's bigint support is not assumed). */
+export interface LedgerRecord {
+  positions: Record<string, Quantity>;
+  orders: OpenOrder[];
+  feesPaid: string;
 }
 
 const none: readonly OpenOrderView[] = Object.freeze([]);
@@ -103,6 +111,49 @@ export class StrategyLedger {
         if (o) this.remove(o);
         return o !== undefined;
     }
+  }
+
+  /** Sets a position the strategy must believe (the book's, on reconciliation). */
+  setPosition(instrument: string, qty: Quantity): void {
+    this.positions.set(instrument, qty);
+  }
+
+  /** Takes in an order the strategy sent but does not remember (its book still holds it open). */
+  adopt(o: Omit<OpenOrder, "status">): void {
+    this.recordSubmitted(o);
+    const adopted = this.orders.get(o.clientOrderId)!;
+    adopted.leavesQty = o.leavesQty;
+    adopted.status = OrderStatus.Working;
+  }
+
+  /** Drops an order the strategy remembers but its book no longer holds. */
+  forget(clientOrderId: string): void {
+    const o = this.orders.get(clientOrderId);
+    if (o) this.remove(o);
+  }
+
+  /** Positions, open orders and fees as plain data, for the snapshot. */
+  toPlain(): LedgerRecord {
+    return {
+      positions: Object.fromEntries(this.positions),
+      orders: [...this.orders.values()].map((o) => ({ ...o })),
+      feesPaid: this.feesPaid.toString(),
+    };
+  }
+
+  /** Becomes the ledger a snapshot describes (in place: the session's views hold this object). */
+  restore(r: LedgerRecord): void {
+    this.positions.clear();
+    this.orders.clear();
+    this.byInstrument.clear();
+    for (const [instrument, qty] of Object.entries(r.positions)) this.positions.set(instrument, qty);
+    for (const o of r.orders) {
+      this.recordSubmitted(o);
+      const kept = this.orders.get(o.clientOrderId)!;
+      kept.leavesQty = o.leavesQty;
+      kept.status = o.status;
+    }
+    this.feesPaid = BigInt(r.feesPaid);
   }
 
   private remove(o: OpenOrder): void {

@@ -10,7 +10,7 @@
 import { emit, enqueueActions, setup } from "xstate";
 import { StrategyState } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
-import { decideParameters, decidePause, decideStop, feed, ok, rejected, Trading } from "./decide.ts";
+import { decideAskBook, decideParameters, decidePause, decideReconcile, decideStop, feed, ok, rejected, Trading } from "./decide.ts";
 import { evolve, stateChange } from "./evolve.ts";
 import { StrategyRejectCode } from "./parameters.ts";
 import { StrategySession } from "./session.ts";
@@ -63,6 +63,12 @@ export const strategyMachine = setup({
       if (event.type !== "SetStrategyParameters") return;
       for (const e of decideParameters(context.session, event)) enqueue.emit(e);
     }),
+    askBook: enqueueActions(({ context, event, enqueue }) => {
+      for (const e of decideAskBook(context.session, event.nowUs)) enqueue.emit(e);
+    }),
+    reconcile: enqueueActions(({ context, event, enqueue }) => {
+      for (const e of decideReconcile(context.session, event)) enqueue.emit(e);
+    }),
     armTimer: ({ context }) => context.session.armTimer(),
     fireTimer: enqueueActions(({ context, enqueue }) => {
       const out: Emitted[] = [];
@@ -84,6 +90,8 @@ export const strategyMachine = setup({
   },
   initial: "stopped",
   on: {
+    ReconcileWithBook: { actions: "askBook" },
+    StrategyBookView: { actions: "reconcile" },
     SetStrategyParameters: { actions: "setParameters" },
     OrderAccepted: { actions: "feedOnly" },
     OrderFilled: { actions: "feedOnly" },

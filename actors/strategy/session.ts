@@ -3,11 +3,20 @@
  * decides *whether* data reaches the strategy and whether its intents become orders; this class does the work.
  * Nothing here is caught: an exception from strategy code propagates to the machine, which fails the actor.
  */
-import type { Bar, Quantity, Quote, StrategyOrderEvent, Trade } from "../domain/index.ts";
+import {
+  asQuantity,
+  type Bar,
+  type Quantity,
+  type Quote,
+  type StrategyBookView,
+  type StrategyOrderEvent,
+  type StrategyPositionReconciled,
+  type Trade,
+} from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import { ClientOrderIds } from "./client-order-ids.ts";
 import { parseStrategyConfig, type StrategyConfig, type StrategyConfigInput, StrategyConfigError } from "./config.ts";
-import { StrategyLedger } from "./ledger.ts";
+import { type LedgerRecord, StrategyLedger } from "./ledger.ts";
 import { cancelAll, type OrderRouting, riskBookSubject, routeIntents } from "./order-intents.ts";
 import { mergeParameters, type ParameterResult } from "./parameters.ts";
 import type { StrategyInstrument, Intents, OpenOrderView, Strategy, StrategyContext, StrategyDefinition } from "./strategy.ts";
@@ -37,6 +46,26 @@ class LiveContext implements StrategyContext<unknown> {
 
 export type MarketDataEvent = (Quote & { type: "Quote" }) | (Trade & { type: "Trade" }) | (Bar & { type: "Bar" });
 
+/**
+ * A session as plain data, the strategy actor's snapshot. Positions and open orders are kept as they are; the
+ * strategy's own objects (indicators) are not serialisable in general, so the latest market data it was fed is
+ * kept instead and fed to a fresh instance again, without trading, when the session is restored.
+ */
+export interface SessionRecord {
+  strategyId: string;
+  params: unknown;
+  ledger: LedgerRecord;
+  started: boolean;
+  lastNowUs: number;
+  timerDueUs: number;
+  /** oldest first */
+  recent: { event: MarketDataEvent; nowUs: number }[];
+  /** when the session last asked its book what the book holds of it (0: never) */
+  viewAskedUs: number;
+}
+
+type Reconciled = StrategyPositionReconciled & { type: "StrategyPositionReconciled" };
+
 export class StrategySession {
   readonly config: StrategyConfig;
   readonly ledger: StrategyLedger;
@@ -48,6 +77,12 @@ export class StrategySession {
   /** latest runtime time seen; the timer's clock */
   lastNowUs = 0;
   timerDueUs = 0;
+  /** the latest market data the strategy was fed, a ring of config.rebuildEvents; `head` is the oldest */
+  private readonly recent: { event: MarketDataEvent; nowUs: number }[] = [];
+  private head = 0;
+  viewAskedUs = 0;
+  /** restored: the first event handled starts a new order-id session */
+  private renewIds = false;
   private readonly wantsQuotes: boolean;
   private readonly wantsTrades: boolean;
   private readonly wantsBars: boolean;
@@ -108,6 +143,11 @@ export class StrategySession {
 
   seen(nowUs: number): void {
     if (nowUs > this.lastNowUs) this.lastNowUs = nowUs;
+    if (this.renewIds) {
+      // the last incarnation may have sent orders after its snapshot: ids from a new session cannot collide
+      this.renewIds = false;
+      this.ids.startSession(this.lastNowUs + 1);
+    }
   }
 
   /**
@@ -132,8 +172,106 @@ export class StrategySession {
         if (this.wantsBars && (this.config.barType === undefined || e.barType === this.config.barType)) intents = s.onBar?.(e, this.view);
         break;
     }
+    this.remember(e, nowUs);
     if (intents === undefined || intents.length === 0) return;
     if (trade === true || (trade === "ifReady" && s.isReady())) routeIntents(this.routing, intents, nowUs, out);
+  }
+
+  private remember(event: MarketDataEvent, nowUs: number): void {
+    const cap = this.config.rebuildEvents;
+    if (cap === 0) return;
+    if (this.recent.length < cap) this.recent.push({ event, nowUs });
+    else {
+      this.recent[this.head] = { event, nowUs };
+      this.head = (this.head + 1) % cap;
+    }
+  }
+
+  /** The session as plain data (see SessionRecord). */
+  toPlain(): SessionRecord {
+    return {
+      strategyId: this.config.strategyId,
+      params: this.view.params,
+      ledger: this.ledger.toPlain(),
+      started: this.strategy !== null,
+      lastNowUs: this.lastNowUs,
+      timerDueUs: this.timerDueUs,
+      recent: [...this.recent.slice(this.head), ...this.recent.slice(0, this.head)],
+      viewAskedUs: this.viewAskedUs,
+    };
+  }
+
+  /**
+   * Becomes the session a snapshot describes: parameters, ledger and order ids as they were; a started strategy is
+   * created afresh and fed the kept market data again with trading off, which rebuilds its indicators.
+   */
+  restore(r: SessionRecord): void {
+    const params = mergeParameters(this.definition.parameters, undefined, r.params as Record<string, unknown>, this.definition.name);
+    if (!params.ok) throw new StrategyConfigError(`strategy ${this.config.strategyId} snapshot: ${params.error.message}`);
+    this.view.params = params.params;
+    this.ledger.restore(r.ledger);
+    this.timerDueUs = r.timerDueUs;
+    this.viewAskedUs = r.viewAskedUs;
+    this.recent.length = 0;
+    this.head = 0;
+    this.strategy = r.started ? this.definition.create(this.view.params, this.config.instruments) : null;
+    const dropped: Emitted[] = [];
+    for (const { event, nowUs } of r.recent) this.onMarketData(event, nowUs, false, dropped);
+    this.lastNowUs = r.lastNowUs;
+    this.renewIds = true;
+  }
+
+  /** Notes that the book is asked for its view now: orders sent from here on are not in its answer yet. */
+  askedBook(nowUs: number): void {
+    this.seen(nowUs);
+    this.viewAskedUs = this.lastNowUs;
+  }
+
+  /**
+   * Reconciles with what the book holds: open orders the book no longer has are dropped (those sent before the
+   * book was asked), open orders it has that the strategy forgot are taken in, and the book's positions win;
+   * each position that differed is returned as StrategyPositionReconciled.
+   */
+  reconcile(view: StrategyBookView, nowUs: number): Reconciled[] {
+    this.seen(nowUs);
+    const held = new Map(view.orders.map((o) => [o.clientOrderId, o]));
+    const stale: string[] = [];
+    for (const o of this.ledger.allOpenOrders())
+      if (!held.has(o.clientOrderId) && o.submittedUs <= this.viewAskedUs) stale.push(o.clientOrderId);
+    for (const id of stale) this.ledger.forget(id);
+    for (const o of view.orders) {
+      if (this.ledger.order(o.clientOrderId) || !this.specs.has(o.instrument)) continue;
+      this.ledger.adopt({
+        clientOrderId: o.clientOrderId,
+        instrument: o.instrument,
+        side: o.side,
+        type: o.orderType ?? "LIMIT",
+        quantity: o.quantity,
+        leavesQty: o.remaining,
+        price: o.price,
+        submittedUs: this.viewAskedUs,
+        tag: undefined,
+      });
+    }
+    const changed: Reconciled[] = [];
+    if (view.positions === undefined) return changed;
+    for (const { id } of this.config.instruments) {
+      const book = asQuantity(view.positions[id] ?? 0);
+      const believed = this.ledger.position(id);
+      if (book === believed) continue;
+      this.ledger.setPosition(id, book);
+      changed.push({
+        type: "StrategyPositionReconciled",
+        strategy: this.config.strategyId,
+        book: view.book,
+        instrument: id,
+        believed,
+        held: book,
+        tsEvent: this.lastNowUs,
+        tsInit: this.lastNowUs,
+      });
+    }
+    return changed;
   }
 
   /** Whether an order event belongs to this strategy (its client order ids carry the strategy id). */

@@ -5,6 +5,7 @@ import type {
   SetStrategyParameters,
   StartStrategy,
   StopStrategy,
+  StrategyBookView,
   StrategyOrderEvent,
   StrategyState,
 } from "../domain/index.ts";
@@ -28,7 +29,14 @@ type Loose<E> = E extends unknown
 /** The risk book's refusal, as much of it as a strategy reads (it counts as a rejection of the order). */
 type StrategyOrderDenied = { type: "OrderDenied" } & Pick<OrderDenied, "clientOrderId" | "tsEvent" | "tsInit"> & { reason?: string };
 
-export type StrategyEvent = (MarketDataEvent | StrategyOrderEvent | StrategyOrderDenied | Loose<StrategyCommandEvent>) & Delivered;
+/**
+ * ReconcileWithBook: the runtime's start or resume event (the kind's startWith/resumeWith), after which the strategy
+ * asks its book what the book holds of it; StrategyBookView: the book's answer.
+ */
+type Reconciliation = { type: "ReconcileWithBook" } | (StrategyBookView & { type: "StrategyBookView" });
+
+export type StrategyEvent = (MarketDataEvent | StrategyOrderEvent | StrategyOrderDenied | Loose<StrategyCommandEvent> | Reconciliation) &
+  Delivered;
 
 export interface StrategyMachineInput {
   definition: StrategyDefinition<unknown>;

@@ -401,6 +401,7 @@ export class ActorNode {
       created = false;
     }
     await this.ensure(r);
+    for (const c of d.companions?.(r.id, text) ?? []) await this.ensure(c);
     return { deployed: keyOf(r), key, created };
   }
 

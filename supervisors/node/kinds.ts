@@ -4,14 +4,15 @@ import { vendorFeedKind } from "../../actors/feed/connection/index.ts";
 import { demoUniverse, instrumentKind } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
-import { riskBookKind } from "../../actors/risk-book/index.ts";
+import { type BookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
 import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
 import type { HostedKinds, KindsEnv } from "../runtime/kinds-module.ts";
-import type { Deployable } from "./kinds/deployments.ts";
+import { type Deployable, followConfigKeySpaces } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
-import { followStrategyDeployments, strategyDeployable } from "./kinds/strategy-deployments.ts";
+import { strategyDeployable, strategyDeployments } from "./kinds/strategy-deployments.ts";
+import { bookDefinitions, bookDeployable } from "./kinds/book-definitions.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
 import { committedModelNames, type ModelServingConfig, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
@@ -38,7 +39,18 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     onChange: (c) => catalogueLog.debug("instrument catalogue changed", c.op === "put" ? { op: c.op, instrument: c.definition.id } : c),
     reader: { owner: config.nodeId, log: catalogueLog },
   });
-  const deployments = await followStrategyDeployments(nc, { owner: config.nodeId, log: log.child({ component: "strategy-deployments" }) });
+  // strategies deployed at run time and books defined in KV, followed with one watch of the config bucket; the
+  // demo book is put in `books` below, books defined in KV join (and leave) it live
+  const books = new Map<string, BookConfig>();
+  const { space: deployedSpace, view: deployments } = strategyDeployments();
+  const { space: bookSpace, view: defined } = bookDefinitions(books, {
+    log: log.child({ component: "book-definitions" }),
+    builtIn: (id) => id === DEMO_BOOK,
+  });
+  const configWatch = await followConfigKeySpaces(nc, { owner: config.nodeId, log: log.child({ component: "deployments" }) }, [
+    deployedSpace,
+    bookSpace,
+  ]);
   // Models: the repository's committed files are deployed; inference answers come back on the actor's subject.
   const serving: ModelServingConfig = {
     provider: config.modelProvider,
@@ -71,6 +83,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
   );
   const demo = new Map(demoStrategies(demoMarket).map((s) => [s.id, { ...s, autoStart: true }]));
   const traded = [...new Set([...demo.values()].flatMap((s) => s.config.instruments.map((i) => i.id)))];
+  books.set(DEMO_BOOK, demoBook(demoMarket));
+  const strategyOf = (id: string) => demo.get(id) ?? deployments.get(id) ?? defined.strategy(id);
 
   return {
     kinds: [
@@ -84,17 +98,24 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       }),
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo
       executionAlgoKind(),
-      riskBookKind({ books: new Map([[DEMO_BOOK, demoBook(demoMarket)]]), marked: traded }),
-      // demo strategies in code first, then those deployed at run time
-      strategyKind({ definitionOf: (id) => demo.get(id) ?? deployments.get(id), known: () => [...demo.keys(), ...deployments.ids()] }),
+      // the demo book marks with what the demo strategies trade, a defined book with all of its instruments
+      riskBookKind({ books, marked: (book) => (book === DEMO_BOOK ? traded : defined.marked(book)) }),
+      // demo strategies in code first, then those deployed at run time, then those of the books defined in KV
+      strategyKind({ definitionOf: strategyOf, known: () => [...demo.keys(), ...deployments.ids(), ...defined.strategyIds()] }),
       // the vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is)
       ...(config.feeds.trim() ? [vendorFeedKind(config)] : []),
       modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching: serving.batching, port: inference }),
     ],
-    deployable: [strategyDeployable(catalogue)],
+    deployable: [
+      strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),
+      bookDeployable((i) => catalogue.get(i), {
+        book: (id) => id === DEMO_BOOK,
+        strategy: (id, book) => strategyOf(id) !== undefined && defined.bookOfStrategy(id) !== book,
+      }),
+    ],
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
-      await Promise.all([watch.stop(), deployments.stop(), inference.close()]);
+      await Promise.all([watch.stop(), configWatch.stop(), inference.close()]);
     },
   };
 }

@@ -400,6 +400,8 @@ export const KillSwitchEngaged = defineMessage(
     scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]),
     by: who,
     reason: z.string().min(1).max(256),
+    /** the book that journaled it (GLOBAL only): the other books follow a global switch they hear of */
+    book: z.string().min(1).max(64).optional(),
     ...stamped,
   }),
   "New orders are denied until released.",
@@ -414,6 +416,8 @@ export const KillSwitchReleased = defineMessage(
     scope: z.enum([KillSwitchScope.Strategy, KillSwitchScope.Book, KillSwitchScope.Global]),
     by: who,
     reason: z.string().max(256).optional(),
+    /** the book that journaled it (GLOBAL only): the other books follow a global switch they hear of */
+    book: z.string().min(1).max(64).optional(),
     ...stamped,
   }),
   "New orders are allowed again.",

@@ -1,6 +1,16 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
-import { instrumentId, stamped, nonNegativeQuantity, positivePrice, side, units } from "./schemas.ts";
+import {
+  instrumentId,
+  stamped,
+  nonNegativeQuantity,
+  orderType,
+  positivePrice,
+  positiveQuantity,
+  quantity,
+  side,
+  units,
+} from "./schemas.ts";
 
 /** Commands to a strategy actor on am.cmd.strategy.<id> (request/reply), and the events it publishes. */
 const reason = z.string().max(256).optional();
@@ -68,6 +78,57 @@ export const StrategyParametersChanged = defineMessage(
   "A strategy accepted new parameters (the full set after the change).",
 );
 export type StrategyParametersChanged = MessageOf<typeof StrategyParametersChanged>;
+
+const strategyId = z.string().min(1).max(64);
+
+export const GetStrategyView = defineMessage(
+  "GetStrategyView",
+  1,
+  z.object({ strategy: strategyId, ...stamped }),
+  "A strategy starting (restarted, moved) asks its risk book what the book holds of it; the book answers with StrategyBookView on am.cmd.strategy.<id>.",
+);
+export type GetStrategyView = MessageOf<typeof GetStrategyView>;
+
+export const StrategyBookView = defineMessage(
+  "StrategyBookView",
+  1,
+  z.object({
+    book: z.string().min(1).max(64),
+    strategy: strategyId,
+    /** signed net position per instrument from the strategy's fills; absent when the book does not keep them */
+    positions: z.record(instrumentId, quantity).optional(),
+    /** the strategy's orders the book approved and still holds open */
+    orders: z.array(
+      z.object({
+        clientOrderId: z.string().min(1).max(64),
+        instrument: instrumentId,
+        side,
+        orderType: orderType.optional(),
+        quantity: positiveQuantity,
+        remaining: nonNegativeQuantity,
+        price: positivePrice.optional(),
+      }),
+    ),
+    ...stamped,
+  }),
+  "What a risk book holds of one strategy (its positions and open orders): the strategy reconciles with it on start.",
+);
+export type StrategyBookView = MessageOf<typeof StrategyBookView>;
+
+export const StrategyPositionReconciled = defineMessage(
+  "StrategyPositionReconciled",
+  1,
+  z.object({
+    strategy: strategyId,
+    book: z.string().min(1).max(64),
+    instrument: instrumentId,
+    believed: quantity,
+    held: quantity,
+    ...stamped,
+  }),
+  "A starting strategy believed another position than its book holds; the book's position wins.",
+);
+export type StrategyPositionReconciled = MessageOf<typeof StrategyPositionReconciled>;
 
 /**
  * The part of the order events a strategy consumes. Deliberately small and not registered as messages: the order

@@ -4,7 +4,6 @@
  * kinds follow that key space in a live map, so the strategy kind finds a deployed definition on whichever node the
  * strategy is placed, restarted or moved to.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
 import { z } from "zod";
 import { formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
@@ -16,11 +15,8 @@ import {
   strategyConfig,
 } from "../../../actors/strategy/index.ts";
 import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/index.ts";
-import { BucketWatch } from "../../../infra/nats/bucket-watch.ts";
-import { buckets } from "../../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
-import type { Logger } from "../../../infra/telemetry/log.ts";
-import { canonicalJson, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
+import { canonicalJson, type ConfigKeySpace, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
 import { type DemoStrategy, demoStrategies } from "./demo-trading.ts";
 
 /** The strategies a deployment may run, by the name a configuration gives. */
@@ -160,10 +156,14 @@ export function deployedStrategyOf(id: string, d: StrategyDeployment): DeployedS
 }
 
 /**
- * am.admin.deploy for kind `strategy`: the ids of the demo strategies are taken, and instruments of the catalogue
+ * am.admin.deploy for kind `strategy`: the ids of the demo strategies and of the books' strategies are taken, and instruments of the catalogue
  * may leave out their tick and lot sizes.
  */
-export function strategyDeployable(catalogue: Map<string, InstrumentDefinition>): Deployable {
+export function strategyDeployable(
+  catalogue: Map<string, InstrumentDefinition>,
+  /** the book defining a strategy of this id, if one does (its id is taken) */
+  definedIn: (id: string) => string | undefined = () => undefined,
+): Deployable {
   const lookup = (i: string) => {
     const d = catalogue.get(i);
     return d && { tickSize: d.priceIncrement, lotSize: d.lotSize };
@@ -174,29 +174,25 @@ export function strategyDeployable(catalogue: Map<string, InstrumentDefinition>)
     prepare(id, config) {
       if (demoStrategies(catalogue).some((s) => s.id === id))
         throw new DeployError(DeployRefusal.AlreadyExists, `strategy ${id} is a built-in demo strategy`);
+      const book = definedIn(id);
+      if (book !== undefined) throw new DeployError(DeployRefusal.AlreadyExists, `strategy ${id} is defined in risk book ${book}`);
       return canonicalJson(parseStrategyDeployment(id, config, lookup));
     },
   };
 }
 
-/** The deployed strategies as one process last saw them in KV, followed live until `stop`. */
+/** The deployed strategies as one process last saw them in KV (kept current by the config watch). */
 export interface StrategyDeployments {
   get(id: string): DeployedStrategy | undefined;
   ids(): string[];
-  stop(): Promise<void>;
 }
 
-/**
- * Loads every deployment, then follows changes, with one watch (last values first) whose consumer is deleted at
- * `stop`: a key listing at each start left a consumer on the config bucket for five minutes.
- */
-export async function followStrategyDeployments(nc: NatsConnection, reader: { owner: string; log: Logger }): Promise<StrategyDeployments> {
+/** The deployed strategies, and the key space (`strategies.>`) whose entries keep them current. */
+export function strategyDeployments(): { space: ConfigKeySpace; view: StrategyDeployments } {
   const deployed = new Map<string, DeployedStrategy>();
   const text = new TextDecoder();
-  const watch = new BucketWatch(nc, {
-    bucket: buckets.config,
-    filter: `${KEY_PREFIX}.>`,
-    ...reader,
+  const space: ConfigKeySpace = {
+    prefix: KEY_PREFIX,
     onEntry: (e) => {
       const { id } = parseKvKey(e.key);
       if (e.operation !== "PUT") {
@@ -210,7 +206,6 @@ export async function followStrategyDeployments(nc: NatsConnection, reader: { ow
         deployed.delete(id);
       }
     },
-  });
-  await watch.start();
-  return { get: (id) => deployed.get(id), ids: () => [...deployed.keys()], stop: () => watch.stop() };
+  };
+  return { space, view: { get: (id) => deployed.get(id), ids: () => [...deployed.keys()] } };
 }
