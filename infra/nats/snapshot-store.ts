@@ -55,11 +55,15 @@ export class SnapshotStore {
     return { stored: decodeSnapshot(e.value) as StoredSnapshot, revision: e.revision };
   }
 
-  /** Writes over `revision` (what the writer last loaded or saved); resolves with the new revision. */
-  async save(kind: string, id: string, s: StoredSnapshot, revision: number): Promise<number> {
+  /**
+   * Writes over `revision` (what the writer last loaded or saved); resolves with the new revision. `s` may come
+   * encoded already (encodeSnapshot), when the writer compared it with its last save.
+   */
+  async save(kind: string, id: string, s: StoredSnapshot | Uint8Array, revision: number): Promise<number> {
     const key = kvKey(kind, id);
+    const value = s instanceof Uint8Array ? s : encodeSnapshot(s);
     try {
-      return revision === 0 ? await this.kv.create(key, encodeSnapshot(s)) : await this.kv.update(key, encodeSnapshot(s), revision);
+      return revision === 0 ? await this.kv.create(key, value) : await this.kv.update(key, value, revision);
     } catch (e) {
       if (/wrong last sequence|key exists/i.test(errorMessage(e))) {
         throw new SnapshotFencedError(`snapshot ${key}: written by another owner since revision ${revision}`);

@@ -115,6 +115,23 @@ t.test("a snapshot actor stopped and started again on a new host resumes its sta
   await h2.stop();
 });
 
+t.test("a snapshot actor whose state did not change is not written again", async (t) => {
+  const f = await startTestServers(t);
+  const h = host(counterKind("snapshot"), "u", f);
+  await h.incarnate();
+  await ask(f.nc, "counter-snapshot", "u", { type: "Increment", by: 1 });
+  const saved = (await f.store.load("counter-snapshot", "u")).revision;
+  t.ok(saved > 0, "an acknowledged change is saved before its reply");
+  for (let i = 0; i < 5; i++) {
+    await ask(f.nc, "counter-snapshot", "u", { type: "GetCount" });
+    await new Promise((r) => setTimeout(r, 80)); // past snapshotEveryMs (50 ms)
+  }
+  t.equal((await f.store.load("counter-snapshot", "u")).revision, saved, "questions change nothing, so nothing is written");
+  await ask(f.nc, "counter-snapshot", "u", { type: "Increment", by: 1 });
+  t.ok((await f.store.load("counter-snapshot", "u")).revision > saved, "the next change is written");
+  await h.stop();
+});
+
 t.test("an event-sourced actor journals its events and a new host rebuilds it by replay", async (t) => {
   const f = await startTestServers(t);
   const kind = counterKind("event-sourced");

@@ -1,4 +1,5 @@
 import type { AnyMachineSnapshot } from "xstate";
+import { encodeSnapshot } from "../../infra/nats/codec.ts";
 import { SnapshotFencedError, type SnapshotStore, type StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { type ActorKind, errorMessage } from "../../actors/contract/index.ts";
@@ -37,6 +38,10 @@ export function fromStored(kind: ActorKind, stored: StoredSnapshot): AnyMachineS
   return kind.machine.resolveState({ value: plain.value, context });
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
 /** Sends a held reply once its state is saved, or its failure when the save failed. */
 export type HeldReply = (saveError?: Error) => void;
 
@@ -48,8 +53,9 @@ export type HeldReply = (saveError?: Error) => void;
 export class SnapshotWriter {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private held: HeldReply[] = [];
-  /** the KV revision of the snapshot this actor last loaded or saved: the fence of its next save */
-  revision = 0;
+  private fence = 0;
+  /** what the last save wrote: a state unchanged since is not written again */
+  private lastSaved: Uint8Array | undefined;
   private saving: Promise<void> = Promise.resolve();
 
   constructor(
@@ -62,6 +68,17 @@ export class SnapshotWriter {
     /** a save found a newer snapshot by another owner */
     private readonly onFenced: (e: SnapshotFencedError) => void,
   ) {}
+
+  /** The KV revision of the snapshot this actor last loaded or saved: the fence of its next save. */
+  get revision(): number {
+    return this.fence;
+  }
+
+  /** Set when the actor (re)loads its snapshot: what this writer saved before is no longer what KV holds. */
+  set revision(r: number) {
+    this.fence = r;
+    this.lastSaved = undefined;
+  }
 
   /** Holds a reply until the state that includes its command is saved. */
   hold(reply: HeldReply): void {
@@ -103,7 +120,8 @@ export class SnapshotWriter {
 
   /**
    * Saves in turn, each fenced by the revision the last one wrote, so a stale owner cannot overwrite a newer
-   * snapshot. Sharded entities keep none: their journal is their state, and activation reads no KV.
+   * snapshot. Sharded entities keep none: their journal is their state, and activation reads no KV. A state
+   * unchanged since the last save is not written again (a venue's resting orders between two of our orders).
    */
   save(): Promise<void> {
     if (this.kind.persistence === "none" || this.kind.sharding) return Promise.resolve();
@@ -112,8 +130,11 @@ export class SnapshotWriter {
       .then(async () => {
         const stored = this.current();
         if (!stored) return;
+        const encoded = encodeSnapshot(stored);
+        if (this.lastSaved && sameBytes(encoded, this.lastSaved)) return;
         try {
-          this.revision = await this.store.save(this.kind.name, this.id, stored, this.revision);
+          this.fence = await this.store.save(this.kind.name, this.id, encoded, this.fence);
+          this.lastSaved = encoded;
         } catch (e) {
           if (e instanceof SnapshotFencedError) this.onFenced(e);
           throw e;
