@@ -47,6 +47,9 @@ export const strategyKind = ({ definitionOf, known }: StrategyHosting) => {
       return [...s.marketData, ...s.orderEvents];
     },
     persistence: "snapshot",
+    // its latest market data makes a snapshot some 80 KB: one every 5 s; what a restore misses of positions and
+    // open orders, the book's answer to ReconcileWithBook restores
+    snapshotEveryMs: 5_000,
     persist: {
       toPlain: (c) => {
         const x = c as StrategyMachineContext;
