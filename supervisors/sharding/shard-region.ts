@@ -1,9 +1,21 @@
+import { randomUUID } from "node:crypto";
 import type { Msg, Subscription } from "@nats-io/transport-node";
-import { parseSubject, subjects, type ActorKind, defaultSupervision, type ShardingSpec } from "../../actors/contract/index.ts";
+import {
+  type ActorKind,
+  defaultSupervision,
+  errorMessage,
+  parseSubject,
+  RuntimeError,
+  type ShardingSpec,
+  subjects,
+} from "../../actors/contract/index.ts";
+import { decodeAs, encodeMessage } from "../../infra/nats/codec.ts";
 import { ActorHost, type HostEnv } from "../runtime/actor-host.ts";
 import { RestartIntensity } from "../supervision/index.ts";
 import { shardName, shardNumber, shardOf } from "./shard-of.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+import { ShardDirectory, ShardOwners } from "./shard-directory.ts";
+import { type HeldMessage, TransitHold } from "./transit-hold.ts";
 
 interface Entity {
   host: ActorHost;
@@ -14,12 +26,29 @@ interface Entity {
   idleSinceMs: number;
 }
 
+export interface TransitOptions {
+  /** how often a region serving shards says so (default 250 ms); silent for three beats, its shards are between owners */
+  announceMs?: number;
+  /** how long a message waits for its shard to be owned before its error reply (default 5 s) */
+  holdMs?: number;
+  /** messages held at once for shards between owners, all shards together (default 2 000) */
+  maxHeld?: number;
+}
+
 /**
  * The entities of one sharded kind in one process (a cell): the shards placement gave this process, and the
  * entities of those shards that are active in memory. One subscription on am.cmd.<kind>.> serves every shard
- * owned here; ids of shards owned elsewhere are ignored. (One subscription per process filtering by hash rather
- * than NATS subject mapping with `partition`: the shard count stays in the kind's declaration, and the platform
- * runs against servers whose configuration it does not own.)
+ * owned here; ids of shards another region serves are ignored. (One subscription per process filtering by hash
+ * rather than NATS subject mapping with `partition`: the shard count stays in the kind's declaration, and the
+ * platform runs against servers whose configuration it does not own.)
+ *
+ * Shards between owners: every region says on am.admin.shard-owners.<kind> which shards it serves (on taking or
+ * letting one go, and every beat). A message whose shard no region serves (released, or its server silent for
+ * three beats: died) is held by every region, since each gets every message; the one that takes the shard says
+ * so, then delivers its copies, and the others drop theirs on hearing it: one owner handles each message. A
+ * message still held after `holdMs` gets an error reply naming its shard and subject. Commands are core NATS
+ * request/reply, not a stream: a stream on am.cmd would answer every request with its publish ack first and
+ * persist every command, so a message a dying owner had already taken is lost with it (its caller times out).
  *
  * An entity activates on its first message with no KV write: its journal says in one direct get whether there is
  * history, replayed only if there is. It passivates (memory only) when idle or done. Two owners of one shard during
@@ -28,46 +57,71 @@ interface Entity {
 export class ShardRegion {
   private readonly owned = new Set<number>();
   private readonly entities = new Map<string, Entity>();
-  private sub: Subscription | undefined;
-  private wakeSubs: Subscription[] = [];
-  private watchingLink = false;
-  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private readonly subs: Subscription[] = [];
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private stopped = false;
   private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake">> & Pick<ShardingSpec, "doneWhen" | "wake">;
-  /** failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated */
-  readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0 };
+  /** this region's name in the shard-owners announcements */
+  readonly region: string;
+  private readonly directory: ShardDirectory;
+  private readonly transit: TransitHold;
+  private readonly announceMs: number;
+  private readonly ownersSubject: string;
+  /**
+   * failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated;
+   * held: messages kept while their shard was between owners; expired: held ones refused past holdMs or the bound
+   */
+  readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0, held: 0, expired: 0 };
 
+  /** Subscribes at once: a region that serves no shard yet must hold the messages of a shard it may be given. */
   constructor(
     readonly kind: ActorKind,
     private readonly env: HostEnv,
     /** an entity's failures and restarts, reported like any actor's so operators see them */
     private readonly report: (e: LifecycleEvent) => void = () => {},
+    transit: TransitOptions = {},
   ) {
     const s = kind.sharding;
     if (!s) throw new Error(`kind ${kind.name} declares no sharding`);
     this.spec = { idleMs: 60_000, doneIdleMs: 2_000, ...s };
+    this.announceMs = transit.announceMs ?? 250;
+    if (!(this.announceMs > 0)) throw new Error(`${kind.name}: announceMs must be positive, got ${this.announceMs}`);
+    this.region = `${kind.name}-${randomUUID()}`;
+    this.directory = new ShardDirectory(this.region, 3 * this.announceMs);
+    this.transit = new TransitHold(transit.maxHeld ?? 2_000, transit.holdMs ?? 5_000);
+    this.ownersSubject = subjects.admin("shard-owners", kind.name);
+    this.subs.push(
+      this.env.nc.subscribe(subjects.cmdAll(kind.name), { callback: (err, msg) => (err ? undefined : this.route(msg)) }),
+      this.env.nc.subscribe(this.ownersSubject, { callback: (err, msg) => (err ? undefined : this.hear(msg)) }),
+    );
+    this.every(Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2), () => this.sweep());
+    this.every(this.announceMs, () => this.beat());
+    this.listenForWake();
   }
 
-  /** Starts serving a shard placement gave this process (`shard-07`). */
+  /** Starts serving a shard placement gave this process (`shard-07`), then delivers what it held for it. */
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);
+    if (this.stopped) throw new Error(`${this.kind.name}/${name}: the region is stopped`);
     this.owned.add(n);
-    if (!this.sub) {
-      this.sub = this.env.nc.subscribe(subjects.cmdAll(this.kind.name), { callback: (err, msg) => (err ? undefined : this.route(msg)) });
-      const every = Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2);
-      this.sweeper = setInterval(() => this.sweep(), every);
-      this.sweeper.unref?.();
-      this.listenForWake();
-      // the subscription is in place at the server before placement reports the shard as served
-      await this.env.nc.flush();
+    // Said before delivering: the other regions drop their copies of the held messages on hearing it.
+    this.announce([]);
+    // the subscriptions are in place at the server before placement reports the shard as served
+    await this.env.nc.flush();
+    const now = Date.now();
+    for (const h of this.transit.take(n)) {
+      // Too close to its deadline another region may already have refused it: refused here as well, not handled.
+      if (now - h.heldAt < this.transit.holdMs - this.announceMs) this.deliver(h.msg, n);
+      else this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
     }
   }
 
-  /** Stops serving a shard: its active entities passivate. */
+  /** Stops serving a shard: its active entities passivate; its messages are held from now on, here as elsewhere. */
   async disown(name: string): Promise<void> {
     const n = this.shardOfName(name);
-    this.owned.delete(n);
+    if (!this.owned.delete(n)) return;
+    this.announce([n]);
     await Promise.all([...this.entities].filter(([, e]) => e.shard === n).map(([id]) => this.passivate(id)));
-    if (this.owned.size === 0) this.close();
   }
 
   owns(name: string): boolean {
@@ -88,18 +142,36 @@ export class ShardRegion {
   }
 
   private route(msg: Msg): void {
-    let id: string | undefined;
-    try {
-      id = parseSubject(msg.subject).id;
-    } catch {
-      return;
-    }
+    const id = this.idOf(msg);
     if (!id) return;
     const shard = shardOf(id, this.spec.shards);
-    if (!this.owned.has(shard)) {
+    if (this.owned.has(shard)) {
+      this.activateAndReceive(id, shard, msg);
+      return;
+    }
+    const now = Date.now();
+    if (this.directory.servedElsewhere(shard, now)) {
       this.stats.ignored++;
       return;
     }
+    if (this.transit.hold(msg, shard, now)) this.stats.held++;
+    else this.refuse({ msg, shard, heldAt: now }, `${this.transit.maxMessages} messages already wait for shards without an owner`);
+  }
+
+  private idOf(msg: Msg): string | undefined {
+    try {
+      return parseSubject(msg.subject).id;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private deliver(msg: Msg, shard: number): void {
+    const id = this.idOf(msg);
+    if (id) this.activateAndReceive(id, shard, msg);
+  }
+
+  private activateAndReceive(id: string, shard: number, msg: Msg): void {
     let e = this.entities.get(id);
     if (!e || e.host.status === "stopped") e = this.activate(id, shard);
     e.host.receive(msg);
@@ -138,18 +210,62 @@ export class ShardRegion {
     void this.passivate(id);
   }
 
+  /** Another region's word: the shards it serves are its own to handle, so their held copies here are dropped. */
+  private hear(msg: Msg): void {
+    let word: ShardOwners;
+    try {
+      word = decodeAs(ShardOwners, msg.data, msg.headers);
+    } catch (e) {
+      this.env.log.warn("shard-owners announcement skipped", { subject: msg.subject, error: errorMessage(e) });
+      return;
+    }
+    if (word.kind !== this.kind.name) return;
+    for (const s of this.directory.hear(word, Date.now())) if (!this.owned.has(s)) this.transit.take(s);
+  }
+
+  private announce(released: number[]): void {
+    // a closed connection is a process going away: its silence is what the others go by
+    if (this.env.nc.isClosed()) return;
+    const word: ShardOwners = { kind: this.kind.name, region: this.region, serving: [...this.owned], released };
+    const { data, headers } = encodeMessage({ type: ShardOwners.type, ...word });
+    this.env.nc.publish(this.ownersSubject, data, { headers });
+  }
+
+  /** Every beat: a region serving shards says so, and held messages past their deadline are refused. */
+  private beat(): void {
+    if (this.owned.size > 0) this.announce([]);
+    for (const h of this.transit.expire(Date.now())) this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
+  }
+
+  /** A request gets an error reply naming its shard and subject; a message without a reply subject is logged. */
+  private refuse(h: HeldMessage, why: string): void {
+    this.stats.expired++;
+    const message = `${this.kind.name}/${shardName(h.shard)} is between owners: ${h.msg.subject} not handled (${why})`;
+    if (!h.msg.reply) {
+      this.env.log.warn("message of a shard between owners not handled", { shard: shardName(h.shard), subject: h.msg.subject, why });
+      return;
+    }
+    const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: RuntimeError.NotHere, message } });
+    h.msg.respond(data, { headers });
+  }
+
+  private every(ms: number, act: () => void): void {
+    const t = setInterval(act, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+
   /** The kind's wake-ups: its broadcast subjects, and the connection coming back (one status loop per region). */
   private listenForWake(): void {
     const wake = this.spec.wake;
     if (!wake) return;
     for (const s of wake.broadcast ?? [])
-      this.wakeSubs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }));
+      this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }));
     const reconnectWith = wake.reconnectWith;
-    if (!reconnectWith || this.watchingLink) return;
-    this.watchingLink = true;
+    if (!reconnectWith) return;
     void (async () => {
       for await (const s of this.env.nc.status())
-        if (s.type === "reconnect" && this.sub) this.everyEntity((h) => h.deliver({ ...reconnectWith }));
+        if (s.type === "reconnect" && !this.stopped) this.everyEntity((h) => h.deliver({ ...reconnectWith }));
     })();
   }
 
@@ -181,19 +297,19 @@ export class ShardRegion {
     await e.host.stop();
   }
 
-  private close(): void {
-    this.sub?.unsubscribe();
-    this.sub = undefined;
-    for (const s of this.wakeSubs) s.unsubscribe();
-    this.wakeSubs = [];
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = undefined;
-  }
-
+  /** Lets every shard go (said, so that others hold their messages at once) and leaves the bus. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const released = [...this.owned];
     this.owned.clear();
+    if (released.length) this.announce(released);
     await Promise.all([...this.entities.keys()].map((id) => this.passivate(id)));
-    this.close();
+    for (const s of this.subs) s.unsubscribe();
+    this.subs.length = 0;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    this.transit.clear();
   }
 
   /** What operators see: shards served here and the entities active now. */
