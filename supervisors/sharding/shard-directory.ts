@@ -24,15 +24,18 @@ export class ShardDirectory {
 
   constructor(
     private readonly self: string,
-    private readonly staleMs: number,
+    readonly staleMs: number,
   ) {}
 
-  /** Applies another region's word and returns the shards it serves: it holds its own copies of their messages. */
+  /**
+   * Applies another region's word and returns the shards it spoke for: those it serves (it has its own copies of
+   * their messages) and those it released (it handled every message delivered before its release).
+   */
   hear(word: ShardOwners, now: number): readonly number[] {
     if (word.region === this.self) return [];
     for (const s of word.released) if (this.servers.get(s)?.region === word.region) this.servers.delete(s);
     for (const s of word.serving) this.servers.set(s, { region: word.region, heardAt: now });
-    return word.serving;
+    return word.released.length ? [...word.serving, ...word.released] : word.serving;
   }
 
   servedElsewhere(shard: number, now: number): boolean {

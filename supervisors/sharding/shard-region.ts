@@ -26,6 +26,9 @@ interface Entity {
   idleSinceMs: number;
 }
 
+/** how long a released shard's entities may take to handle what they were given before the release */
+const SETTLE_MS = 1_000;
+
 export interface TransitOptions {
   /** how often a region serving shards says so (default 250 ms); silent for three beats, its shards are between owners */
   announceMs?: number;
@@ -67,6 +70,9 @@ export class ShardRegion {
   private readonly transit: TransitHold;
   private readonly announceMs: number;
   private readonly ownersSubject: string;
+  private readonly holdsFrom: number;
+  /** shards released here whose release has not come back yet: still served until it does */
+  private readonly cuts = new Map<number, () => void>();
   /**
    * failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated;
    * held: messages kept while their shard was between owners; expired: held ones refused past holdMs or the bound
@@ -88,6 +94,7 @@ export class ShardRegion {
     if (!(this.announceMs > 0)) throw new Error(`${kind.name}: announceMs must be positive, got ${this.announceMs}`);
     this.region = `${kind.name}-${randomUUID()}`;
     this.directory = new ShardDirectory(this.region, 3 * this.announceMs);
+    this.holdsFrom = Date.now() + 3 * this.announceMs;
     this.transit = new TransitHold(transit.maxHeld ?? 2_000, transit.holdMs ?? 5_000);
     this.ownersSubject = subjects.admin("shard-owners", kind.name);
     this.subs.push(
@@ -103,6 +110,10 @@ export class ShardRegion {
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);
     if (this.stopped) throw new Error(`${this.kind.name}/${name}: the region is stopped`);
+    // The previous server's release is heard here first: handling a message it took before its release would
+    // handle it twice (placement's lease travels on another connection, so its order says nothing here).
+    const until = Date.now() + this.directory.staleMs;
+    while (this.directory.servedElsewhere(n, Date.now()) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     this.owned.add(n);
     // Said before delivering: the other regions drop their copies of the held messages on hearing it.
     this.announce([]);
@@ -116,12 +127,44 @@ export class ShardRegion {
     }
   }
 
-  /** Stops serving a shard: its active entities passivate; its messages are held from now on, here as elsewhere. */
+  /** Stops serving a shard: its entities finish what they were given and passivate; its messages are held from now on. */
   async disown(name: string): Promise<void> {
     const n = this.shardOfName(name);
-    if (!this.owned.delete(n)) return;
-    this.announce([n]);
-    await Promise.all([...this.entities].filter(([, e]) => e.shard === n).map(([id]) => this.passivate(id)));
+    if (!this.owned.has(n)) return;
+    await this.release([n]);
+    await Promise.all([...this.entities].filter(([, e]) => e.shard === n).map(([id]) => this.settleThenPassivate(id)));
+  }
+
+  /**
+   * The release is the cut, in the server's order of messages: this region handles every message delivered
+   * before its own release comes back to it (`hear` ends the shard there), the others hold every message after
+   * it and drop, on hearing it, what they held before it. Handled here or held there, never both.
+   */
+  private async release(shards: number[]): Promise<void> {
+    const cut = Promise.all(shards.map((n) => new Promise<void>((resolve) => this.cuts.set(n, resolve))));
+    this.announce(shards);
+    if (!this.env.nc.isClosed()) {
+      const late = new Promise<void>((r) => setTimeout(r, 2 * this.directory.staleMs).unref?.());
+      await Promise.race([cut, late]);
+    }
+    for (const n of shards) this.endShard(n);
+  }
+
+  private endShard(n: number): void {
+    this.owned.delete(n);
+    this.cuts.get(n)?.();
+    this.cuts.delete(n);
+  }
+
+  /** An entity's queued commands are handled before it passivates (bounded: a stuck entity is stopped anyway). */
+  private async settleThenPassivate(id: string): Promise<void> {
+    const until = Date.now() + SETTLE_MS;
+    for (let e = this.entities.get(id); e && Date.now() < until; e = this.entities.get(id)) {
+      const h = e.host;
+      if (h.status === "stopped" || (h.status !== "idle" && h.mailbox.depth === 0 && !h.busy)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await this.passivate(id);
   }
 
   owns(name: string): boolean {
@@ -150,7 +193,8 @@ export class ShardRegion {
       return;
     }
     const now = Date.now();
-    if (this.directory.servedElsewhere(shard, now)) {
+    // A region younger than the staleness bound may not have heard every server yet: it holds nothing.
+    if (now < this.holdsFrom || this.directory.servedElsewhere(shard, now)) {
       this.stats.ignored++;
       return;
     }
@@ -220,13 +264,19 @@ export class ShardRegion {
       return;
     }
     if (word.kind !== this.kind.name) return;
+    if (word.region === this.region) {
+      for (const n of word.released) if (this.cuts.has(n)) this.endShard(n);
+      return;
+    }
+    // Serving: that region has its own copies. Released: it handled every message delivered before its release.
     for (const s of this.directory.hear(word, Date.now())) if (!this.owned.has(s)) this.transit.take(s);
   }
 
   private announce(released: number[]): void {
     // a closed connection is a process going away: its silence is what the others go by
     if (this.env.nc.isClosed()) return;
-    const word: ShardOwners = { kind: this.kind.name, region: this.region, serving: [...this.owned], released };
+    const serving = [...this.owned].filter((n) => !released.includes(n));
+    const word: ShardOwners = { kind: this.kind.name, region: this.region, serving, released };
     const { data, headers } = encodeMessage({ type: ShardOwners.type, ...word });
     this.env.nc.publish(this.ownersSubject, data, { headers });
   }
@@ -301,9 +351,7 @@ export class ShardRegion {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    const released = [...this.owned];
-    this.owned.clear();
-    if (released.length) this.announce(released);
+    if (this.owned.size) await this.release([...this.owned]);
     await Promise.all([...this.entities.keys()].map((id) => this.passivate(id)));
     for (const s of this.subs) s.unsubscribe();
     this.subs.length = 0;

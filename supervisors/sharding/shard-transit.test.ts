@@ -44,6 +44,8 @@ async function cluster(t: Teardown, n: number, options: TransitOptions = transit
     await Promise.all(regions.map((r) => r.stop()));
     await Promise.all(conns.map((c) => c.close()));
   });
+  // a region holds nothing until it has had three beats to hear every server
+  await new Promise((r) => setTimeout(r, 4 * (options.announceMs ?? 250)));
   return { f, conns, regions };
 }
 
@@ -130,4 +132,40 @@ t.test("a region that serves the shard keeps others from holding its messages", 
   const held = b!.stats.held;
   for (let i = 0; i < 5; i++) t.equal((await ask(f.nc, id, { type: "Increment", by: 1 })).ok, true);
   t.equal(b!.stats.held, held, "nothing more held while a serves the shard");
+});
+
+t.test("commands in flight when the owner lets its shard go are each handled once, before or after the cut", async (t) => {
+  const {
+    f,
+    regions: [a, b, c],
+  } = await cluster(t, 3);
+  await a!.own(shard);
+  t.equal((await ask(f.nc, id, { type: "Increment", by: 1 })).ok, true);
+  // one command every 3 ms while the shard moves: some reach the old owner, some wait for the new one
+  const burst: Promise<Answer>[] = [];
+  const sending = (async () => {
+    for (let i = 0; i < 60; i++) {
+      burst.push(ask(f.nc, id, { type: "Increment", by: 1 }));
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  })();
+  await new Promise((r) => setTimeout(r, 50));
+  await a!.disown(shard);
+  await new Promise((r) => setTimeout(r, 100));
+  await b!.own(shard);
+  await sending;
+  const answers = await Promise.all(burst);
+  t.ok(
+    answers.every((r) => r.ok),
+    `every command of the burst answered ok (${answers.filter((r) => !r.ok).length} not)`,
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  const totals = await journal(f.nc, id);
+  t.same(
+    totals,
+    Array.from({ length: 61 }, (_, i) => i + 1),
+    `each command journaled once, old owner then new: ${totals.length} appends`,
+  );
+  t.equal(c!.entity(id), undefined, "the bystander region handled none");
+  t.ok(b!.stats.held > 0 && b!.stats.held < 60, `the move fell inside the burst (b held ${b!.stats.held}, c ${c!.stats.held})`);
 });
