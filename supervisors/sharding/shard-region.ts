@@ -70,7 +70,8 @@ export class ShardRegion {
   private readonly transit: TransitHold;
   private readonly announceMs: number;
   private readonly ownersSubject: string;
-  private readonly holdsFrom: number;
+  /** until then this region may not have heard every server yet (three beats from its start) */
+  private readonly heardAllBy: number;
   /** shards released here whose release has not come back yet: still served until it does */
   private readonly cuts = new Map<number, () => void>();
   /**
@@ -94,7 +95,7 @@ export class ShardRegion {
     if (!(this.announceMs > 0)) throw new Error(`${kind.name}: announceMs must be positive, got ${this.announceMs}`);
     this.region = `${kind.name}-${randomUUID()}`;
     this.directory = new ShardDirectory(this.region, 3 * this.announceMs);
-    this.holdsFrom = Date.now() + 3 * this.announceMs;
+    this.heardAllBy = Date.now() + this.directory.staleMs;
     this.transit = new TransitHold(transit.maxHeld ?? 2_000, transit.holdMs ?? 5_000);
     this.ownersSubject = subjects.admin("shard-owners", kind.name);
     this.subs.push(
@@ -110,10 +111,11 @@ export class ShardRegion {
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);
     if (this.stopped) throw new Error(`${this.kind.name}/${name}: the region is stopped`);
-    // The previous server's release is heard here first: handling a message it took before its release would
-    // handle it twice (placement's lease travels on another connection, so its order says nothing here).
-    const until = Date.now() + this.directory.staleMs;
-    while (this.directory.servedElsewhere(n, Date.now()) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    // The previous server's release (or its silence) is heard here first: handling a message it took before its
+    // release would handle it twice (placement's lease travels on another connection: its order says nothing here).
+    const until = Math.max(Date.now(), this.heardAllBy) + this.directory.staleMs;
+    const waits = () => Date.now() < this.heardAllBy || this.directory.servedElsewhere(n, Date.now());
+    while (waits() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     this.owned.add(n);
     // Said before delivering: the other regions drop their copies of the held messages on hearing it.
     this.announce([]);
@@ -193,12 +195,13 @@ export class ShardRegion {
       return;
     }
     const now = Date.now();
-    // A region younger than the staleness bound may not have heard every server yet: it holds nothing.
-    if (now < this.holdsFrom || this.directory.servedElsewhere(shard, now)) {
+    if (this.directory.servedElsewhere(shard, now)) {
       this.stats.ignored++;
       return;
     }
     if (this.transit.hold(msg, shard, now)) this.stats.held++;
+    // A region that may not have heard every server yet does not refuse: the shard may well be served.
+    else if (now < this.heardAllBy) this.stats.ignored++;
     else this.refuse({ msg, shard, heldAt: now }, `${this.transit.maxMessages} messages already wait for shards without an owner`);
   }
 

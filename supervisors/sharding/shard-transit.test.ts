@@ -44,8 +44,6 @@ async function cluster(t: Teardown, n: number, options: TransitOptions = transit
     await Promise.all(regions.map((r) => r.stop()));
     await Promise.all(conns.map((c) => c.close()));
   });
-  // a region holds nothing until it has had three beats to hear every server
-  await new Promise((r) => setTimeout(r, 4 * (options.announceMs ?? 250)));
   return { f, conns, regions };
 }
 
