@@ -278,7 +278,8 @@ export class ShardRegion {
   private announce(released: number[]): void {
     // a closed connection is a process going away: its silence is what the others go by
     if (this.env.nc.isClosed()) return;
-    const serving = [...this.owned].filter((n) => !released.includes(n));
+    // a shard whose release is on its way is no longer said to be served, or a beat would undo the release
+    const serving = [...this.owned].filter((n) => !this.cuts.has(n));
     const word: ShardOwners = { kind: this.kind.name, region: this.region, serving, released };
     const { data, headers } = encodeMessage({ type: ShardOwners.type, ...word });
     this.env.nc.publish(this.ownersSubject, data, { headers });
@@ -298,6 +299,7 @@ export class ShardRegion {
       this.env.log.warn("message of a shard between owners not handled", { shard: shardName(h.shard), subject: h.msg.subject, why });
       return;
     }
+    if (this.env.nc.isClosed()) return;
     const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: RuntimeError.NotHere, message } });
     h.msg.respond(data, { headers });
   }
