@@ -38,6 +38,11 @@ export class ShardDirectory {
     return word.released.length ? [...word.serving, ...word.released] : word.serving;
   }
 
+  /** The region that last said it serves the shard and has not released it since, silent or not. */
+  lastServer(shard: number): string | undefined {
+    return this.servers.get(shard)?.region;
+  }
+
   servedElsewhere(shard: number, now: number): boolean {
     const s = this.servers.get(shard);
     return s !== undefined && now - s.heardAt < this.staleMs;

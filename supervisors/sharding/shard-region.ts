@@ -101,6 +101,10 @@ export class ShardRegion {
     this.subs.push(
       this.env.nc.subscribe(subjects.cmdAll(kind.name), { callback: (err, msg) => (err ? undefined : this.route(msg)) }),
       this.env.nc.subscribe(this.ownersSubject, { callback: (err, msg) => (err ? undefined : this.hear(msg)) }),
+      // a region taking a shard asks its previous server here: the answer follows that server's release, if any
+      this.env.nc.subscribe(subjects.admin("shard-region", this.region), {
+        callback: (err, msg) => (err ? undefined : this.answer(msg)),
+      }),
     );
     this.every(Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2), () => this.sweep());
     this.every(this.announceMs, () => this.beat());
@@ -111,11 +115,7 @@ export class ShardRegion {
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);
     if (this.stopped) throw new Error(`${this.kind.name}/${name}: the region is stopped`);
-    // The previous server's release (or its silence) is heard here first: handling a message it took before its
-    // release would handle it twice (placement's lease travels on another connection: its order says nothing here).
-    const until = Math.max(Date.now(), this.heardAllBy) + this.directory.staleMs;
-    const waits = () => Date.now() < this.heardAllBy || this.directory.servedElsewhere(n, Date.now());
-    while (waits() && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    await this.previousServerGone(n);
     this.owned.add(n);
     // Said before delivering: the other regions drop their copies of the held messages on hearing it.
     this.announce([]);
@@ -126,6 +126,27 @@ export class ShardRegion {
       // Too close to its deadline another region may already have refused it: refused here as well, not handled.
       if (now - h.heldAt < this.transit.holdMs - this.announceMs) this.deliver(h.msg, n);
       else this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
+    }
+  }
+
+  /**
+   * Waits until the shard's previous server has let it go as far as this region can tell: handling a message it
+   * took before its release would handle it twice, and placement's lease travels on another connection, so its
+   * order says nothing here. The previous server is asked directly: its answer comes after its release on this
+   * connection (one publisher's messages keep their order), and "no responders" means its process is gone.
+   */
+  private async previousServerGone(n: number): Promise<void> {
+    const young = this.heardAllBy - Date.now();
+    if (young > 0) await new Promise((r) => setTimeout(r, young)); // hear every live server's beat first
+    const until = Date.now() + 2 * this.directory.staleMs;
+    for (let last = this.directory.lastServer(n); last && Date.now() < until; last = this.directory.lastServer(n)) {
+      const answer = await this.env.nc
+        .request(subjects.admin("shard-region", last), new Uint8Array(0), { timeout: this.directory.staleMs })
+        .then((m) => decodeAs(ShardOwners, m.data, m.headers))
+        .catch(() => undefined);
+      if (!answer) return; // gone (no responders), or too slow to answer: the journal's fence guards an overlap
+      if (!answer.serving.includes(n)) return;
+      await new Promise((r) => setTimeout(r, this.announceMs)); // still serving: its release is on its way
     }
   }
 
@@ -278,11 +299,21 @@ export class ShardRegion {
   private announce(released: number[]): void {
     // a closed connection is a process going away: its silence is what the others go by
     if (this.env.nc.isClosed()) return;
+    const { data, headers } = this.word(released);
+    this.env.nc.publish(this.ownersSubject, data, { headers });
+  }
+
+  private answer(msg: Msg): void {
+    if (!msg.reply) return;
+    const { data, headers } = this.word([]);
+    msg.respond(data, { headers });
+  }
+
+  private word(released: number[]): ReturnType<typeof encodeMessage> {
     // a shard whose release is on its way is no longer said to be served, or a beat would undo the release
     const serving = [...this.owned].filter((n) => !this.cuts.has(n));
     const word: ShardOwners = { kind: this.kind.name, region: this.region, serving, released };
-    const { data, headers } = encodeMessage({ type: ShardOwners.type, ...word });
-    this.env.nc.publish(this.ownersSubject, data, { headers });
+    return encodeMessage({ type: ShardOwners.type, ...word });
   }
 
   /** Every beat: a region serving shards says so, and held messages past their deadline are refused. */
