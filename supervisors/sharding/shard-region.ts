@@ -1,9 +1,21 @@
+import { randomUUID } from "node:crypto";
 import type { Msg, Subscription } from "@nats-io/transport-node";
-import { parseSubject, subjects, type ActorKind, defaultSupervision, type ShardingSpec } from "../../actors/contract/index.ts";
+import {
+  type ActorKind,
+  defaultSupervision,
+  errorMessage,
+  parseSubject,
+  RuntimeError,
+  type ShardingSpec,
+  subjects,
+} from "../../actors/contract/index.ts";
+import { decodeAs, encodeMessage } from "../../infra/nats/codec.ts";
 import { ActorHost, type HostEnv } from "../runtime/actor-host.ts";
 import { RestartIntensity } from "../supervision/index.ts";
 import { shardName, shardNumber, shardOf } from "./shard-of.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+import { ShardDirectory, ShardOwners } from "./shard-directory.ts";
+import { type HeldMessage, TransitHold } from "./transit-hold.ts";
 
 interface Entity {
   host: ActorHost;
@@ -14,12 +26,32 @@ interface Entity {
   idleSinceMs: number;
 }
 
+/** how long a released shard's entities may take to handle what they were given before the release */
+const SETTLE_MS = 1_000;
+
+export interface TransitOptions {
+  /** how often a region serving shards says so (default 250 ms); silent for three beats, its shards are between owners */
+  announceMs?: number;
+  /** how long a message waits for its shard to be owned before its error reply (default 5 s) */
+  holdMs?: number;
+  /** messages held at once for shards between owners, all shards together (default 2 000) */
+  maxHeld?: number;
+}
+
 /**
  * The entities of one sharded kind in one process (a cell): the shards placement gave this process, and the
  * entities of those shards that are active in memory. One subscription on am.cmd.<kind>.> serves every shard
- * owned here; ids of shards owned elsewhere are ignored. (One subscription per process filtering by hash rather
- * than NATS subject mapping with `partition`: the shard count stays in the kind's declaration, and the platform
- * runs against servers whose configuration it does not own.)
+ * owned here; ids of shards another region serves are ignored. (One subscription per process filtering by hash
+ * rather than NATS subject mapping with `partition`: the shard count stays in the kind's declaration, and the
+ * platform runs against servers whose configuration it does not own.)
+ *
+ * Shards between owners: every region says on am.admin.shard-owners.<kind> which shards it serves (on taking or
+ * letting one go, and every beat). A message whose shard no region serves (released, or its server silent for
+ * three beats: died) is held by every region, since each gets every message; the one that takes the shard says
+ * so, then delivers its copies, and the others drop theirs on hearing it: one owner handles each message. A
+ * message still held after `holdMs` gets an error reply naming its shard and subject. Commands are core NATS
+ * request/reply, not a stream: a stream on am.cmd would answer every request with its publish ack first and
+ * persist every command, so a message a dying owner had already taken is lost with it (its caller times out).
  *
  * An entity activates on its first message with no KV write: its journal says in one direct get whether there is
  * history, replayed only if there is. It passivates (memory only) when idle or done. Two owners of one shard during
@@ -28,46 +60,134 @@ interface Entity {
 export class ShardRegion {
   private readonly owned = new Set<number>();
   private readonly entities = new Map<string, Entity>();
-  private sub: Subscription | undefined;
-  private wakeSubs: Subscription[] = [];
-  private watchingLink = false;
-  private sweeper: ReturnType<typeof setInterval> | undefined;
+  private readonly subs: Subscription[] = [];
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private stopped = false;
   private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake">> & Pick<ShardingSpec, "doneWhen" | "wake">;
-  /** failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated */
-  readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0 };
+  /** this region's name in the shard-owners announcements */
+  readonly region: string;
+  private readonly directory: ShardDirectory;
+  private readonly transit: TransitHold;
+  private readonly announceMs: number;
+  private readonly ownersSubject: string;
+  /** until then this region may not have heard every server yet (three beats from its start) */
+  private readonly heardAllBy: number;
+  /** shards released here whose release has not come back yet: still served until it does */
+  private readonly cuts = new Map<number, () => void>();
+  /**
+   * failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated;
+   * held: messages kept while their shard was between owners; expired: held ones refused past holdMs or the bound
+   */
+  readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0, held: 0, expired: 0 };
 
+  /** Subscribes at once: a region that serves no shard yet must hold the messages of a shard it may be given. */
   constructor(
     readonly kind: ActorKind,
     private readonly env: HostEnv,
     /** an entity's failures and restarts, reported like any actor's so operators see them */
     private readonly report: (e: LifecycleEvent) => void = () => {},
+    transit: TransitOptions = {},
   ) {
     const s = kind.sharding;
     if (!s) throw new Error(`kind ${kind.name} declares no sharding`);
     this.spec = { idleMs: 60_000, doneIdleMs: 2_000, ...s };
+    this.announceMs = transit.announceMs ?? 250;
+    if (!(this.announceMs > 0)) throw new Error(`${kind.name}: announceMs must be positive, got ${this.announceMs}`);
+    this.region = `${kind.name}-${randomUUID()}`;
+    this.directory = new ShardDirectory(this.region, 3 * this.announceMs);
+    this.heardAllBy = Date.now() + this.directory.staleMs;
+    this.transit = new TransitHold(transit.maxHeld ?? 2_000, transit.holdMs ?? 5_000);
+    this.ownersSubject = subjects.admin("shard-owners", kind.name);
+    this.subs.push(
+      this.env.nc.subscribe(subjects.cmdAll(kind.name), { callback: (err, msg) => (err ? undefined : this.route(msg)) }),
+      this.env.nc.subscribe(this.ownersSubject, { callback: (err, msg) => (err ? undefined : this.hear(msg)) }),
+      // a region taking a shard asks its previous server here: the answer follows that server's release, if any
+      this.env.nc.subscribe(subjects.admin("shard-region", this.region), {
+        callback: (err, msg) => (err ? undefined : this.answer(msg)),
+      }),
+    );
+    this.every(Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2), () => this.sweep());
+    this.every(this.announceMs, () => this.beat());
+    this.listenForWake();
   }
 
-  /** Starts serving a shard placement gave this process (`shard-07`). */
+  /** Starts serving a shard placement gave this process (`shard-07`), then delivers what it held for it. */
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);
+    if (this.stopped) throw new Error(`${this.kind.name}/${name}: the region is stopped`);
+    await this.previousServerGone(n);
     this.owned.add(n);
-    if (!this.sub) {
-      this.sub = this.env.nc.subscribe(subjects.cmdAll(this.kind.name), { callback: (err, msg) => (err ? undefined : this.route(msg)) });
-      const every = Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2);
-      this.sweeper = setInterval(() => this.sweep(), every);
-      this.sweeper.unref?.();
-      this.listenForWake();
-      // the subscription is in place at the server before placement reports the shard as served
-      await this.env.nc.flush();
+    // Said before delivering: the other regions drop their copies of the held messages on hearing it.
+    this.announce([]);
+    // the subscriptions are in place at the server before placement reports the shard as served
+    await this.env.nc.flush();
+    const now = Date.now();
+    for (const h of this.transit.take(n)) {
+      // Too close to its deadline another region may already have refused it: refused here as well, not handled.
+      if (now - h.heldAt < this.transit.holdMs - this.announceMs) this.deliver(h.msg, n);
+      else this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
     }
   }
 
-  /** Stops serving a shard: its active entities passivate. */
+  /**
+   * Waits until the shard's previous server has let it go as far as this region can tell: handling a message it
+   * took before its release would handle it twice, and placement's lease travels on another connection, so its
+   * order says nothing here. The previous server is asked directly: its answer comes after its release on this
+   * connection (one publisher's messages keep their order), and "no responders" means its process is gone.
+   */
+  private async previousServerGone(n: number): Promise<void> {
+    const young = this.heardAllBy - Date.now();
+    if (young > 0) await new Promise((r) => setTimeout(r, young)); // hear every live server's beat first
+    const until = Date.now() + 2 * this.directory.staleMs;
+    for (let last = this.directory.lastServer(n); last && Date.now() < until; last = this.directory.lastServer(n)) {
+      const answer = await this.env.nc
+        .request(subjects.admin("shard-region", last), new Uint8Array(0), { timeout: this.directory.staleMs })
+        .then((m) => decodeAs(ShardOwners, m.data, m.headers))
+        .catch(() => undefined);
+      if (!answer) return; // gone (no responders), or too slow to answer: the journal's fence guards an overlap
+      if (!answer.serving.includes(n)) return;
+      await new Promise((r) => setTimeout(r, this.announceMs)); // still serving: its release is on its way
+    }
+  }
+
+  /** Stops serving a shard: its entities finish what they were given and passivate; its messages are held from now on. */
   async disown(name: string): Promise<void> {
     const n = this.shardOfName(name);
+    if (!this.owned.has(n)) return;
+    await this.release([n]);
+    await Promise.all([...this.entities].filter(([, e]) => e.shard === n).map(([id]) => this.settleThenPassivate(id)));
+  }
+
+  /**
+   * The release is the cut, in the server's order of messages: this region handles every message delivered
+   * before its own release comes back to it (`hear` ends the shard there), the others hold every message after
+   * it and drop, on hearing it, what they held before it. Handled here or held there, never both.
+   */
+  private async release(shards: number[]): Promise<void> {
+    const cut = Promise.all(shards.map((n) => new Promise<void>((resolve) => this.cuts.set(n, resolve))));
+    this.announce(shards);
+    if (!this.env.nc.isClosed()) {
+      const late = new Promise<void>((r) => setTimeout(r, 2 * this.directory.staleMs).unref?.());
+      await Promise.race([cut, late]);
+    }
+    for (const n of shards) this.endShard(n);
+  }
+
+  private endShard(n: number): void {
     this.owned.delete(n);
-    await Promise.all([...this.entities].filter(([, e]) => e.shard === n).map(([id]) => this.passivate(id)));
-    if (this.owned.size === 0) this.close();
+    this.cuts.get(n)?.();
+    this.cuts.delete(n);
+  }
+
+  /** An entity's queued commands are handled before it passivates (bounded: a stuck entity is stopped anyway). */
+  private async settleThenPassivate(id: string): Promise<void> {
+    const until = Date.now() + SETTLE_MS;
+    for (let e = this.entities.get(id); e && Date.now() < until; e = this.entities.get(id)) {
+      const h = e.host;
+      if (h.status === "stopped" || (h.status !== "idle" && h.mailbox.depth === 0 && !h.busy)) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await this.passivate(id);
   }
 
   owns(name: string): boolean {
@@ -88,18 +208,38 @@ export class ShardRegion {
   }
 
   private route(msg: Msg): void {
-    let id: string | undefined;
-    try {
-      id = parseSubject(msg.subject).id;
-    } catch {
-      return;
-    }
+    const id = this.idOf(msg);
     if (!id) return;
     const shard = shardOf(id, this.spec.shards);
-    if (!this.owned.has(shard)) {
+    if (this.owned.has(shard)) {
+      this.activateAndReceive(id, shard, msg);
+      return;
+    }
+    const now = Date.now();
+    if (this.directory.servedElsewhere(shard, now)) {
       this.stats.ignored++;
       return;
     }
+    if (this.transit.hold(msg, shard, now)) this.stats.held++;
+    // A region that may not have heard every server yet does not refuse: the shard may well be served.
+    else if (now < this.heardAllBy) this.stats.ignored++;
+    else this.refuse({ msg, shard, heldAt: now }, `${this.transit.maxMessages} messages already wait for shards without an owner`);
+  }
+
+  private idOf(msg: Msg): string | undefined {
+    try {
+      return parseSubject(msg.subject).id;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private deliver(msg: Msg, shard: number): void {
+    const id = this.idOf(msg);
+    if (id) this.activateAndReceive(id, shard, msg);
+  }
+
+  private activateAndReceive(id: string, shard: number, msg: Msg): void {
     let e = this.entities.get(id);
     if (!e || e.host.status === "stopped") e = this.activate(id, shard);
     e.host.receive(msg);
@@ -138,18 +278,80 @@ export class ShardRegion {
     void this.passivate(id);
   }
 
+  /** Another region's word: the shards it serves are its own to handle, so their held copies here are dropped. */
+  private hear(msg: Msg): void {
+    let word: ShardOwners;
+    try {
+      word = decodeAs(ShardOwners, msg.data, msg.headers);
+    } catch (e) {
+      this.env.log.warn("shard-owners announcement skipped", { subject: msg.subject, error: errorMessage(e) });
+      return;
+    }
+    if (word.kind !== this.kind.name) return;
+    if (word.region === this.region) {
+      for (const n of word.released) if (this.cuts.has(n)) this.endShard(n);
+      return;
+    }
+    // Serving: that region has its own copies. Released: it handled every message delivered before its release.
+    for (const s of this.directory.hear(word, Date.now())) if (!this.owned.has(s)) this.transit.take(s);
+  }
+
+  private announce(released: number[]): void {
+    // a closed connection is a process going away: its silence is what the others go by
+    if (this.env.nc.isClosed()) return;
+    const { data, headers } = this.word(released);
+    this.env.nc.publish(this.ownersSubject, data, { headers });
+  }
+
+  private answer(msg: Msg): void {
+    if (!msg.reply) return;
+    const { data, headers } = this.word([]);
+    msg.respond(data, { headers });
+  }
+
+  private word(released: number[]): ReturnType<typeof encodeMessage> {
+    // a shard whose release is on its way is no longer said to be served, or a beat would undo the release
+    const serving = [...this.owned].filter((n) => !this.cuts.has(n));
+    const word: ShardOwners = { kind: this.kind.name, region: this.region, serving, released };
+    return encodeMessage({ type: ShardOwners.type, ...word });
+  }
+
+  /** Every beat: a region serving shards says so, and held messages past their deadline are refused. */
+  private beat(): void {
+    if (this.owned.size > 0) this.announce([]);
+    for (const h of this.transit.expire(Date.now())) this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
+  }
+
+  /** A request gets an error reply naming its shard and subject; a message without a reply subject is logged. */
+  private refuse(h: HeldMessage, why: string): void {
+    this.stats.expired++;
+    const message = `${this.kind.name}/${shardName(h.shard)} is between owners: ${h.msg.subject} not handled (${why})`;
+    if (!h.msg.reply) {
+      this.env.log.warn("message of a shard between owners not handled", { shard: shardName(h.shard), subject: h.msg.subject, why });
+      return;
+    }
+    if (this.env.nc.isClosed()) return;
+    const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: RuntimeError.NotHere, message } });
+    h.msg.respond(data, { headers });
+  }
+
+  private every(ms: number, act: () => void): void {
+    const t = setInterval(act, ms);
+    t.unref?.();
+    this.timers.push(t);
+  }
+
   /** The kind's wake-ups: its broadcast subjects, and the connection coming back (one status loop per region). */
   private listenForWake(): void {
     const wake = this.spec.wake;
     if (!wake) return;
     for (const s of wake.broadcast ?? [])
-      this.wakeSubs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }));
+      this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }));
     const reconnectWith = wake.reconnectWith;
-    if (!reconnectWith || this.watchingLink) return;
-    this.watchingLink = true;
+    if (!reconnectWith) return;
     void (async () => {
       for await (const s of this.env.nc.status())
-        if (s.type === "reconnect" && this.sub) this.everyEntity((h) => h.deliver({ ...reconnectWith }));
+        if (s.type === "reconnect" && !this.stopped) this.everyEntity((h) => h.deliver({ ...reconnectWith }));
     })();
   }
 
@@ -182,19 +384,17 @@ export class ShardRegion {
     await e.host.stop();
   }
 
-  private close(): void {
-    this.sub?.unsubscribe();
-    this.sub = undefined;
-    for (const s of this.wakeSubs) s.unsubscribe();
-    this.wakeSubs = [];
-    if (this.sweeper) clearInterval(this.sweeper);
-    this.sweeper = undefined;
-  }
-
+  /** Lets every shard go (said, so that others hold their messages at once) and leaves the bus. */
   async stop(): Promise<void> {
-    this.owned.clear();
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.owned.size) await this.release([...this.owned]);
     await Promise.all([...this.entities.keys()].map((id) => this.passivate(id)));
-    this.close();
+    for (const s of this.subs) s.unsubscribe();
+    this.subs.length = 0;
+    for (const t of this.timers) clearInterval(t);
+    this.timers.length = 0;
+    this.transit.clear();
   }
 
   /** What operators see: shards served here and the entities active now. */
