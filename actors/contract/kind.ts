@@ -84,6 +84,12 @@ export interface ShardingSpec {
    * NATS connection comes back, and hears every message on the `broadcast` subjects (a venue session logged on).
    */
   wake?: { reconnectWith?: { type: string }; broadcast?: string[] };
+  /**
+   * An entity whose state needs it running although no message may come (an order holding a stop it emulates:
+   * it must watch the market) is listed by shard while so, and the region that takes the shard (a move, a node
+   * that died) activates it at once instead of on its next message.
+   */
+  keepAwake?: (context: unknown) => boolean;
 }
 
 export interface ActorSupervision {

@@ -62,6 +62,9 @@ export const subjects = {
   /** Lifecycle and heartbeats. */
   sys: (event: string, node: string) => `am.sys.${escapeToken(event)}.${escapeToken(node)}`,
   sysAll: () => "am.sys.>",
+  /** A sharded entity that must run while its state says so, listed by shard (see ShardingSpec.keepAwake). */
+  awake: (kind: string, shard: number, id: string) => `am.awake.${escapeToken(kind)}.${shard}.${escapeToken(id)}`,
+  awakeOf: (kind: string, shard: number) => `am.awake.${escapeToken(kind)}.${shard}.*`,
   /** Operator API. */
   admin: (verb: string, node?: string) => (node ? `am.admin.${escapeToken(verb)}.${escapeToken(node)}` : `am.admin.${escapeToken(verb)}`),
 } as const;

@@ -30,6 +30,11 @@ export const orderKind = (settings: { venueInquiry?: VenueInquiry; venues?: Venu
     },
     sharding: {
       shards: 32,
+      // an emulated stop watches the market and an emulated GTD waits for its expiry: woken with their shard
+      keepAwake: (c) => {
+        const o = (c as OrderContext | undefined)?.order;
+        return o !== null && o !== undefined && !isTerminal(o.status) && (emulatesStop(o) || o.emulatedGtd);
+      },
       doneWhen: (c) => {
         const o = (c as OrderContext).order;
         return o !== null && isTerminal(o.status);

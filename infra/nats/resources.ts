@@ -15,7 +15,7 @@ const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 /** Names of everything the platform declares on JetStream; other modules refer to these, never to literals. */
-export const streams = { marketData: "AM_MD", events: "AM_EVT", deadLetters: "AM_DLQ" } as const;
+export const streams = { marketData: "AM_MD", events: "AM_EVT", deadLetters: "AM_DLQ", awake: "AM_AWAKE" } as const;
 export const buckets = {
   snapshots: "am-snapshots",
   leases: "am-leases",
@@ -75,6 +75,20 @@ export function declaredStreams(replicas: number): DeclaredStream[] {
       discard: DiscardPolicy.Old,
       max_age: ms(7 * 24 * 60 * 60_000),
       max_bytes: 256 * MiB,
+      duplicate_window: ms(10_000),
+      num_replicas: replicas,
+      deny_delete: false,
+    },
+    {
+      name: streams.awake,
+      description: "Sharded entities that must run while their state says so, one subject each, by shard",
+      subjects: ["am.awake.>"],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: 0,
+      max_bytes: 64 * MiB,
+      max_msgs_per_subject: 1,
       duplicate_window: ms(10_000),
       num_replicas: replicas,
       deny_delete: false,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import {
   type ActorKind,
@@ -6,10 +7,12 @@ import {
   errorMessage,
   parseSubject,
   RuntimeError,
+  unescapeToken,
   type ShardingSpec,
   subjects,
 } from "../../actors/contract/index.ts";
 import { decodeAs, encodeMessage } from "../../infra/nats/codec.ts";
+import { streams } from "../../infra/nats/resources.ts";
 import { ActorHost, type HostEnv } from "../runtime/actor-host.ts";
 import { RestartIntensity } from "../supervision/index.ts";
 import { shardName, shardNumber, shardOf } from "./shard-of.ts";
@@ -24,6 +27,8 @@ interface Entity {
   /** messages processed at the last sweep: unchanged over a sweep means idle */
   seen: number;
   idleSinceMs: number;
+  /** listed on am.awake as an entity that must run (kind.sharding.keepAwake) */
+  awake: boolean;
 }
 
 /** how long a released shard's entities may take to handle what they were given before the release */
@@ -63,7 +68,9 @@ export class ShardRegion {
   private readonly subs: Subscription[] = [];
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
-  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake">> & Pick<ShardingSpec, "doneWhen" | "wake">;
+  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "keepAwake">> &
+    Pick<ShardingSpec, "doneWhen" | "wake" | "keepAwake">;
+  private jsm: Promise<JetStreamManager> | undefined;
   /** this region's name in the shard-owners announcements */
   readonly region: string;
   private readonly directory: ShardDirectory;
@@ -127,6 +134,38 @@ export class ShardRegion {
       if (now - h.heldAt < this.transit.holdMs - this.announceMs) this.deliver(h.msg, n);
       else this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
     }
+    if (this.spec.keepAwake) await this.wakeListed(n);
+  }
+
+  /** Activates the shard's entities listed as needing to run (their last owner passivated them, or died). */
+  private async wakeListed(n: number): Promise<void> {
+    try {
+      const jsm = await (this.jsm ??= jetstreamManager(this.env.nc));
+      const info = await jsm.streams.info(streams.awake, { subjects_filter: subjects.awakeOf(this.kind.name, n) });
+      for (const subject of Object.keys(info.state.subjects ?? {})) {
+        const id = unescapeToken(subject.slice(subject.lastIndexOf(".") + 1));
+        if (this.owned.has(n) && !this.entities.has(id)) this.activate(id, n).awake = true;
+      }
+    } catch (e) {
+      this.env.log.warn("entities that must run were not woken with their shard", {
+        kind: this.kind.name,
+        shard: n,
+        error: errorMessage(e),
+      });
+    }
+  }
+
+  /** Lists or unlists an entity as needing to run, when what its state says changed. */
+  private markAwake(id: string, e: Entity, awake: boolean): void {
+    e.awake = awake;
+    const subject = subjects.awake(this.kind.name, e.shard, id);
+    const done = awake
+      ? jetstream(this.env.nc).publish(subject, new Uint8Array(0))
+      : (this.jsm ??= jetstreamManager(this.env.nc)).then((jsm) => jsm.streams.purge(streams.awake, { filter: subject }));
+    done.catch((err: unknown) => {
+      e.awake = !awake; // said again at the next sweep
+      this.env.log.warn("could not note whether an entity must run", { subject, error: errorMessage(err) });
+    });
   }
 
   /**
@@ -253,7 +292,14 @@ export class ShardRegion {
       routed: true,
       onExit: (h, reason) => this.failed(id, h, reason.error),
     });
-    const e: Entity = { host, shard, intensity: new RestartIntensity(spec.maxRestarts, spec.periodMs), seen: 0, idleSinceMs: Date.now() };
+    const e: Entity = {
+      host,
+      shard,
+      intensity: new RestartIntensity(spec.maxRestarts, spec.periodMs),
+      seen: 0,
+      idleSinceMs: Date.now(),
+      awake: false,
+    };
     this.entities.set(id, e);
     this.stats.activated++;
     host.incarnate().catch((err) => this.failed(id, host, err as Error));
@@ -363,6 +409,10 @@ export class ShardRegion {
     const now = Date.now();
     for (const [id, e] of this.entities) {
       const h = e.host;
+      if (this.spec.keepAwake && h.status === "running" && this.owned.has(e.shard)) {
+        const awake = this.spec.keepAwake((h.snapshot as { context?: unknown } | undefined)?.context);
+        if (awake !== e.awake) this.markAwake(id, e, awake);
+      }
       if (h.stats.processed !== e.seen || h.mailbox.depth > 0) {
         e.seen = h.stats.processed;
         e.idleSinceMs = now;
