@@ -4,6 +4,7 @@ import { vendorFeedKind } from "../../actors/feed/connection/index.ts";
 import { demoUniverse, instrumentKind } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
+import { orderListKind } from "../../actors/order-list/index.ts";
 import { riskBookKind } from "../../actors/risk-book/index.ts";
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
@@ -84,6 +85,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       }),
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo
       executionAlgoKind(),
+      // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList
+      orderListKind(),
       riskBookKind({ books: new Map([[DEMO_BOOK, demoBook(demoMarket)]]), marked: traded }),
       // demo strategies in code first, then those deployed at run time
       strategyKind({ definitionOf: (id) => demo.get(id) ?? deployments.get(id), known: () => [...demo.keys(), ...deployments.ids()] }),
