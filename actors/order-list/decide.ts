@@ -162,7 +162,7 @@ export function decideSubmit(c: ListContext, m: SubmitOrderListInput): Step {
   });
   const sent = commit(next, events);
   next = sent.context;
-  const answer = reply({ listId: c.listId, legs: next.legs.map((l, leg) => ({ leg, role: l.role, clientOrderId: l.clientOrderId })) });
+  const answer = reply(listView(next));
   return { context: next, emitted: [...s.emitted, ...sent.emitted, ...forwards, answer] };
 }
 

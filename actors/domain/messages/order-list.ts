@@ -7,7 +7,9 @@ import { instrumentId, nonNegativeQuantity, orderType, positivePrice, positiveQu
  * journals on am.evt.order-list.<listId>.<Event>. Each leg becomes an ordinary order (`list.<listId>.<leg>`) sent
  * through the risk book. Quantities and prices are 1e-8 units (fixed.ts).
  */
-const listId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "1-40 of A-Z a-z 0-9 _ -");
+/** A list id: one subject token, and short enough that its legs' order ids (`list.<listId>.<leg>`) fit 64 characters. */
+export const orderListId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "1-40 of A-Z a-z 0-9 _ -");
+const listId = orderListId;
 const leg = z.number().int().min(0).max(9);
 const reason = z.string().max(256).optional();
 
