@@ -84,6 +84,12 @@ export interface ShardingSpec {
    * NATS connection comes back, and hears every message on the `broadcast` subjects (a venue session logged on).
    */
   wake?: { reconnectWith?: { type: string }; broadcast?: string[] };
+  /**
+   * Other actors' messages that belong to one entity of this kind, which they activate like its commands do (an
+   * order list hears its legs' order events while passivated and after a restart, with no subscription per entity):
+   * each message on `subjects` goes to the entity `entityOf(subject)` names, when its shard is served here.
+   */
+  routes?: { subjects: string[]; entityOf: (subject: string) => string | undefined };
 }
 
 export interface ActorSupervision {

@@ -1,5 +1,7 @@
 import t from "tap";
 import { fromNumber, SubmitOrderList } from "../domain/index.ts";
+import { subjects } from "../contract/index.ts";
+import { listOfLegEvent } from "./kind.ts";
 import { cancels, filled, forwards, leg, ListDriver, submitList } from "./testing.ts";
 
 const one = fromNumber(1);
@@ -154,4 +156,10 @@ t.test("SubmitOrderList refuses bad legs naming the field", async (t) => {
     "primary.price",
     "primary.stopPrice",
   ]);
+});
+
+t.test("a leg's order event names its list; other orders' events name none", async (t) => {
+  t.equal(listOfLegEvent(subjects.evt("order", "list.oco-7.1", "OrderFilled")), "oco-7");
+  t.equal(listOfLegEvent(subjects.evt("order", "mm-1.42", "OrderFilled")), undefined);
+  t.equal(listOfLegEvent(subjects.evt("order", "list.x.y.1", "OrderFilled")), undefined);
 });

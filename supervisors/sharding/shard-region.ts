@@ -32,7 +32,7 @@ export class ShardRegion {
   private wakeSubs: Subscription[] = [];
   private watchingLink = false;
   private sweeper: ReturnType<typeof setInterval> | undefined;
-  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake">> & Pick<ShardingSpec, "doneWhen" | "wake">;
+  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "routes">> & Pick<ShardingSpec, "doneWhen" | "wake" | "routes">;
   /** failed: entity incarnations ended by an error (a lost fence among them), each restarted or passivated */
   readonly stats = { activated: 0, passivated: 0, ignored: 0, failed: 0 };
 
@@ -57,6 +57,17 @@ export class ShardRegion {
       this.sweeper = setInterval(() => this.sweep(), every);
       this.sweeper.unref?.();
       this.listenForWake();
+      for (const subject of this.spec.routes?.subjects ?? []) {
+        const entityOf = this.spec.routes!.entityOf;
+        this.wakeSubs.push(
+          this.env.nc.subscribe(subject, {
+            callback: (err, msg) => {
+              const id = err ? undefined : entityOf(msg.subject);
+              if (id) this.deliver(id, msg);
+            },
+          }),
+        );
+      }
       // the subscription is in place at the server before placement reports the shard as served
       await this.env.nc.flush();
     }
@@ -94,7 +105,11 @@ export class ShardRegion {
     } catch {
       return;
     }
-    if (!id) return;
+    if (id) this.deliver(id, msg);
+  }
+
+  /** A message for entity `id`: delivered, the entity activated first if it is not active, when its shard is served here. */
+  private deliver(id: string, msg: Msg): void {
     const shard = shardOf(id, this.spec.shards);
     if (!this.owned.has(shard)) {
       this.stats.ignored++;
