@@ -1,8 +1,9 @@
 import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
-import { fromNumber } from "../actors/domain/index.ts";
+import { formatFixed, fromNumber } from "../actors/domain/index.ts";
+import { call } from "../gateway/testing.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
-import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";
+import { admin, command, startGatewayNode, startNodeProcess } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /**
@@ -28,8 +29,11 @@ function collect(nc: Parameters<typeof command>[0], subject: string, t: { teardo
 t.test("brackets, OCO and OTO lists in a node process, and a list that survives the node's restart", async (t) => {
   const f = await startTestServers(t);
   const env = { AM_NATS_URL: f.infra.natsUrl, AM_DEMO_INSTRUMENTS: "4", AM_CELLS: "1" };
-  let node = startNodeProcess(t, "node-lists", env);
-  await node.waitFor(/node up/, 60_000);
+  // the first node serves the gRPC gateway too (the bracket goes in over gRPC); the restarted one need not
+  const platform = await startGatewayNode(t, "node-lists", f, "order-list-test-secret-of-32-bytes!", env);
+  let node = platform.node;
+  const trading = platform.client("Trading");
+  const [trader, viewer] = await Promise.all([platform.as("trader"), platform.as("viewer")]);
   const venueReady = async () =>
     (
       (await admin(f.nc, "status", { type: "AdminActorRequest", kind: "venue", id: "SIMX" }, 1_000).catch(() => undefined))?.result as {
@@ -80,11 +84,33 @@ t.test("brackets, OCO and OTO lists in a node process, and a list that survives 
 
   // a bracket: the entry fills (through the ask), both exits go out; the take-profit (through the bid) fills and
   // the stop-loss (far below the market) is canceled, so the position is flat again
-  await submit("br-1", {
-    contingency: "BRACKET",
-    entry: leg({ quantity: fromNumber(2), price: q.ask + fromNumber(1) }),
-    takeProfitPrice: Math.max(fromNumber(1), q.bid - fromNumber(1)),
-    stopLossPrice: Math.max(1, q.bid - fromNumber(20)),
+  const entry = await call<{ listId: string; status: string; legs: { role: string; clientOrderId: string }[] }>(
+    trading,
+    "SubmitOrderList",
+    {
+      listId: "br-1",
+      contingency: "CONTINGENCY_BRACKET",
+      orders: [
+        {
+          instrument: INSTRUMENT,
+          side: "SIDE_BUY",
+          orderType: "ORDER_TYPE_LIMIT",
+          quantity: "2",
+          price: formatFixed(q.ask + fromNumber(1)),
+          timeInForce: "TIME_IN_FORCE_GTC",
+        },
+      ],
+      takeProfitPrice: formatFixed(Math.max(fromNumber(1), q.bid - fromNumber(1))),
+      stopLossPrice: formatFixed(Math.max(1, q.bid - fromNumber(20))),
+      strategy: "list-tester",
+      book: "demo",
+    },
+    trader,
+  );
+  t.match(entry, {
+    listId: "br-1",
+    status: "WORKING",
+    legs: [{ role: "ENTRY", clientOrderId: "list.br-1.0" }, { role: "TAKE_PROFIT" }, { role: "STOP_LOSS" }],
   });
   const bracketDone = await eventually("the bracket done", () => of("br-1", "OrderListDone")[0], POLL);
   t.equal(bracketDone.outcome, "COMPLETED");
@@ -101,6 +127,15 @@ t.test("brackets, OCO and OTO lists in a node process, and a list that survives 
   t.equal(orderOf("list.br-1.2", "OrderCanceled").length, 1, "the take-profit's fill canceled the stop-loss");
   t.equal(orderOf("list.br-1.2", "OrderFilled").length, 0);
   await eventually("the position flat", async () => ((await position()) === 0 ? true : undefined), POLL);
+  t.match(await call(trading, "GetOrderList", { listId: "br-1" }, viewer), {
+    status: "DONE",
+    outcome: "COMPLETED",
+    legs: [
+      { outcome: "FILLED", cumQty: "2" },
+      { outcome: "FILLED", cumQty: "2" },
+      { outcome: "CANCELED", cumQty: "0" },
+    ],
+  });
 
   // an OCO: a buy resting below the market and one through it; the fill of the second cancels the first
   await submit("oco-1", { contingency: "OCO", orders: [leg({ price: q.bid - fromNumber(5) }), leg({ price: q.ask + fromNumber(1) })] });
