@@ -71,8 +71,7 @@ function domainList(req: SubmitRequest, ts: number): Record<string, unknown> {
   const legs = req.orders.map(legOf);
   const owner = { book: req.book, strategy: req.strategy, tsEvent: ts, tsInit: ts };
   const bracketOnly = (["takeProfitPrice", "stopLossPrice", "stopLossLimitPrice"] as const).find((k) => req[k] !== undefined);
-  if (req.contingency !== "BRACKET" && bracketOnly)
-    throw invalidArgument(fieldError(issue([bracketOnly], "only for CONTINGENCY_BRACKET")));
+  if (req.contingency !== "BRACKET" && bracketOnly) throw invalidArgument(fieldError(issue([bracketOnly], "only for CONTINGENCY_BRACKET")));
   let message: Record<string, unknown>;
   // the domain message names a leg by its role; the proto by its place in `orders`
   let toProto: (path: PropertyKey[]) => PropertyKey[];
