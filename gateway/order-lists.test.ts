@@ -51,6 +51,7 @@ t.test("order lists over gRPC: mapped to the list entity in fixed-point units, b
       },
     ],
   };
+  h.respond(subjects.cmd("order-list", "never"), () => ({ ok: true, result: { listId: "never", status: "idle", legs: [] } }));
   h.respond(subjects.cmd("order-list", "br-1"), (m) => {
     seen.push(m);
     return { ok: true, result: view };
@@ -94,6 +95,9 @@ t.test("order lists over gRPC: mapped to the list entity in fixed-point units, b
     t.match(await call(trading, "GetOrderList", { listId: "br-1" }, viewer), { listId: "br-1", legs: [{ leg: 0 }] });
     await call(trading, "CancelOrderList", { listId: "br-1", reason: "desk" }, trader);
     t.match(seen.slice(-2), [{ type: "CancelOrderList", reason: "desk" }, { type: "GetOrderList" }]);
+    const missing = await failure(call(trading, "GetOrderList", { listId: "never" }, viewer));
+    t.equal(missing.code, status.NOT_FOUND);
+    t.match(missing.details, /^list_id: no order list never/);
     const e = await failure(call(trading, "CancelOrderList", { listId: "br-1" }, viewer));
     t.equal(e.code, status.PERMISSION_DENIED, "a viewer cannot cancel");
   });

@@ -1,8 +1,9 @@
+import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { CancelOrderList, GetOrderList, orderListId, orderTypes, SubmitOrderList, sides, timesInForce } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
-import { invalidArgument } from "../errors.ts";
+import { GatewayError, invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
 import {
   arr,
@@ -177,6 +178,8 @@ export function orderListRpcs(s: Services): ServiceRpcs {
           { type: GetOrderList.type, tsEvent: ts, tsInit: ts },
           ctx.remainingMs(),
         );
+        // a list entity answers for any id: one never submitted is idle
+        if (obj(result).status === "idle") throw new GatewayError(Status.NOT_FOUND, `list_id: no order list ${req.listId} was submitted`);
         return orderListFrom(result);
       },
     }),
