@@ -1,6 +1,6 @@
 /**
  * The order list actor: one state, no timers. Every input goes through `step`, which decides from the committed
- * context; the list's status lives in the context (idle → working → done), where the kind's interest and the
+ * context; the list's status lives in the context (idle → working → done), where the kind's outbox and the
  * shard's passivation read it.
  */
 import { enqueueActions, setup } from "xstate";
