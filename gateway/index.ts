@@ -17,6 +17,7 @@ import { riskRpcs } from "./services/risk.ts";
 import { strategyRpcs } from "./services/strategies.ts";
 import { tradingRpcs } from "./services/trading.ts";
 import { venueKillSwitchRpcs } from "./services/venue-kill-switch.ts";
+import { orderListRpcs } from "./services/order-lists.ts";
 import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
 import { errorMessage } from "../actors/contract/index.ts";
@@ -37,7 +38,7 @@ export interface RunningGateway {
 
 function serviceTables(s: Services): Record<ServiceName, ServiceRpcs> {
   return {
-    Trading: { ...tradingRpcs(s), ...venueKillSwitchRpcs(s) },
+    Trading: { ...tradingRpcs(s), ...venueKillSwitchRpcs(s), ...orderListRpcs(s) },
     MarketData: marketDataRpcs(s),
     Portfolio: portfolioRpcs(s),
     Risk: riskRpcs(s),

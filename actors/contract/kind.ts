@@ -90,6 +90,12 @@ export interface ShardingSpec {
    * that died) activates it at once instead of on its next message.
    */
   keepAwake?: (context: unknown) => boolean;
+  /**
+   * Other actors' messages that belong to one entity of this kind, which they activate like its commands do (an
+   * order list hears its legs' order events while passivated and after a restart, with no subscription per entity):
+   * each message on `subjects` goes to the entity `entityOf(subject)` names, when its shard is served here.
+   */
+  routes?: { subjects: string[]; entityOf: (subject: string) => string | undefined };
 }
 
 export interface ActorSupervision {

@@ -4,6 +4,7 @@ import { vendorFeedKind } from "../../actors/feed/connection/index.ts";
 import { demoUniverse, instrumentKind } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
+import { orderListKind } from "../../actors/order-list/index.ts";
 import { type BookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
@@ -98,6 +99,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       }),
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo
       executionAlgoKind(),
+      // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList
+      orderListKind(),
       // the demo book marks with what the demo strategies trade, a defined book with all of its instruments
       riskBookKind({ books, marked: (book) => (book === DEMO_BOOK ? traded : defined.marked(book)) }),
       // demo strategies in code first, then those deployed at run time, then those of the books defined in KV

@@ -108,3 +108,26 @@ t.test("two owners of one shard cannot both append: the journal's fence stops th
   const failures = await eventually("an owner fenced", () => a.stats.failed + b.stats.failed, { timeoutMs: 5_000 }).catch(() => 0);
   t.ok(failures > 0, `an owner behind the journal was fenced (${failures} failed incarnations)`);
 });
+
+t.test("a message on a routed subject activates the entity it names, on its shard's owner only", async (t) => {
+  const f = await startTestServers(t);
+  const routed = defineKind({
+    ...kind,
+    sharding: { shards: 4, routes: { subjects: [subjects.evtAll("counted")], entityOf: (s) => s.split(".")[3] } },
+  });
+  const a = new ShardRegion(routed, { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => a.stop());
+  const id = "r-1";
+  await a.own(shardName(shardOf(id, 4)));
+  const { data, headers } = encodeMessage({ type: "Increment", by: 2 });
+  f.nc.publish(subjects.evt("counted", id, "Increment"), data, { headers });
+  await eventually("the routed message activated its entity", () => a.entity(id), { timeoutMs: 5_000 });
+  await eventually("and was handled", async () => ((await ask(f.nc, id, { type: "GetCount" })).result?.count === 2 ? true : undefined), {
+    timeoutMs: 5_000,
+  });
+  const other = ["r-2", "r-3", "r-4", "r-5", "r-6"].find((x) => shardOf(x, 4) !== shardOf(id, 4))!;
+  f.nc.publish(subjects.evt("counted", other, "Increment"), data, { headers });
+  await f.nc.flush();
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(a.entity(other), undefined, "an entity of a shard served elsewhere is not activated here");
+});

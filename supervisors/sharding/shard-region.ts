@@ -68,8 +68,8 @@ export class ShardRegion {
   private readonly subs: Subscription[] = [];
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
-  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "keepAwake">> &
-    Pick<ShardingSpec, "doneWhen" | "wake" | "keepAwake">;
+  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes">> &
+    Pick<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes">;
   private jsm: Promise<JetStreamManager> | undefined;
   /** this region's name in the shard-owners announcements */
   readonly region: string;
@@ -116,6 +116,7 @@ export class ShardRegion {
     this.every(Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2), () => this.sweep());
     this.every(this.announceMs, () => this.beat());
     this.listenForWake();
+    this.listenForRoutes();
   }
 
   /** Starts serving a shard placement gave this process (`shard-07`), then delivers what it held for it. */
@@ -263,6 +264,27 @@ export class ShardRegion {
     // A region that may not have heard every server yet does not refuse: the shard may well be served.
     else if (now < this.heardAllBy) this.stats.ignored++;
     else this.refuse({ msg, shard, heldAt: now }, `${this.transit.maxMessages} messages already wait for shards without an owner`);
+  }
+
+  /**
+   * Other actors' messages that belong to an entity (kind.sharding.routes: an order list's legs' events): handed to
+   * it, activated first if need be, where its shard is served. Not held between owners: they are events, kept in
+   * their stream, and the entity reads back what it missed when it is restored.
+   */
+  private listenForRoutes(): void {
+    const routes = this.spec.routes;
+    for (const subject of routes?.subjects ?? []) {
+      this.subs.push(
+        this.env.nc.subscribe(subject, {
+          callback: (err, msg) => {
+            const id = err ? undefined : routes!.entityOf(msg.subject);
+            if (!id) return;
+            const shard = shardOf(id, this.spec.shards);
+            if (this.owned.has(shard)) this.activateAndReceive(id, shard, msg);
+          },
+        }),
+      );
+    }
   }
 
   private idOf(msg: Msg): string | undefined {

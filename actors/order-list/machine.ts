@@ -1,0 +1,70 @@
+/**
+ * The order list actor: one state, no timers. Every input goes through `step`, which decides from the committed
+ * context; the list's status lives in the context (idle → working → done), where the kind's outbox and the
+ * shard's passivation read it.
+ */
+import { enqueueActions, setup } from "xstate";
+import type { Emitted } from "../contract/index.ts";
+import { decideCancel, decideLegReport, decideRefused, decideResume, decideSubmit, listView, type Step } from "./decide.ts";
+import { evolve, type ListEvent, listEventTypes } from "./evolve.ts";
+import type { ListInput } from "./inputs.ts";
+import { initialContext, type ListContext } from "./state.ts";
+
+export interface ListMachineInput {
+  listId: string;
+}
+
+const unchanged = (context: ListContext): Step => ({ context, emitted: [] });
+
+/** One input to its step; inputs the list has no use for change nothing. */
+export function step(c: ListContext, e: ListInput): Step {
+  if (listEventTypes.has(e.type)) return unchanged(evolve(c, e as ListEvent));
+  switch (e.type) {
+    case "SubmitOrderList":
+      return decideSubmit(c, e);
+    case "CancelOrderList":
+      return decideCancel(c, e);
+    case "GetOrderList":
+      return { context: c, emitted: [{ type: "reply", ok: true, result: listView(c) }] };
+    case "ResumeOrderList":
+      return decideResume(c, e.nowUs);
+    case "ForwardRefused":
+      return decideRefused(c, e);
+    case "OrderAccepted":
+    case "OrderFilled":
+    case "OrderCanceled":
+    case "OrderExpired":
+    case "OrderRejected":
+      return decideLegReport(c, e);
+    default:
+      return unchanged(c);
+  }
+}
+
+function nowOf(event: { nowUs?: unknown; tsEvent?: unknown }, c: ListContext): number {
+  const now = typeof event.nowUs === "number" ? event.nowUs : typeof event.tsEvent === "number" ? event.tsEvent : c.nowUs;
+  return Math.max(now, c.nowUs);
+}
+
+export const listMachine = setup({
+  types: {
+    context: {} as ListContext,
+    events: {} as ListInput,
+    input: {} as ListMachineInput,
+    emitted: {} as Emitted,
+  },
+  actions: {
+    handle: enqueueActions(({ context, event, enqueue }) => {
+      const nowUs = nowOf(event, context);
+      const s = step({ ...context, nowUs }, { ...event, nowUs } as ListInput);
+      for (const e of s.emitted) enqueue.emit(e);
+      enqueue.assign(() => s.context);
+    }),
+  },
+}).createMachine({
+  id: "order-list",
+  context: ({ input }) => initialContext(input.listId),
+  on: { "*": { actions: "handle" } },
+});
+
+export type ListMachine = typeof listMachine;
