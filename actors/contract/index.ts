@@ -7,3 +7,4 @@ export * from "./message.ts";
 export * from "./reply.ts";
 export * from "./runtime-contract.ts";
 export * from "./subjects.ts";
+export * from "./decided.ts";

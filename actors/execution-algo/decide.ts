@@ -5,7 +5,7 @@
  * become fills and closes; market data feeds participation and TCA without being journaled.
  */
 import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, ResumeAlgo, StartAlgo } from "./inputs.ts";
-import { type Emitted, subjects } from "../contract/index.ts";
+import { type Decided, type Emitted, journaled, replyError, replyOk, subjects } from "../contract/index.ts";
 import { asPrice, asQuantity, toNumber } from "../domain/index.ts";
 import { urgency } from "./almgren-chriss.ts";
 import { type AlgoEvent, evolve } from "./evolve.ts";
@@ -16,25 +16,13 @@ import { analyse } from "./tca.ts";
 export const AlgoRejectCode = { InvalidState: "invalid-state", InvalidParameters: "invalid-parameters" } as const;
 export type AlgoRejectCode = (typeof AlgoRejectCode)[keyof typeof AlgoRejectCode];
 
-/** What one input decided: events to journal (applied in order), other emissions, and the resulting state. */
-export interface Step {
-  context: AlgoContext;
-  emitted: Emitted[];
-}
+/** What one input decided: the resulting state and what to emit (journaled events first, in order). */
+export type Step = Decided<AlgoContext>;
 
-const reply = (result?: unknown): Emitted => ({ type: "reply", ok: true, result });
-const refuse = (code: AlgoRejectCode, message: string): Emitted => ({ type: "reply", ok: false, error: { code, message } });
+const refuse = (code: AlgoRejectCode, message: string): Emitted => replyError(code, message);
 
 /** Journals `events` (each applied to the state as it is emitted), then the other emissions. */
-function commit(c: AlgoContext, events: AlgoEvent[], rest: Emitted[] = []): Step {
-  let context = c;
-  const emitted: Emitted[] = [];
-  for (const e of events) {
-    context = evolve(context, e);
-    emitted.push({ type: "domain", event: e });
-  }
-  return { context, emitted: [...emitted, ...rest] };
-}
+const commit = (c: AlgoContext, events: AlgoEvent[], rest: Emitted[] = []): Step => journaled(evolve, c, events, rest);
 
 const riskBook = (p: ParentOrder): string => subjects.cmd("risk-book", p.book);
 
@@ -81,7 +69,7 @@ export function decideStart(c: AlgoContext, s: StartAlgo): Step {
     tsInit: s.nowUs,
     ...(s.limitPrice !== undefined ? { limitPrice: s.limitPrice } : {}),
   };
-  return commit(c, [started], [reply({ parentId: c.parentId })]);
+  return commit(c, [started], [replyOk({ parentId: c.parentId })]);
 }
 
 /** The child the algorithm sends now (0: none), and why not when none. */
@@ -189,7 +177,7 @@ function cancels(c: AlgoContext, nowUs: number): Emitted[] {
 }
 
 export function decidePause(c: AlgoContext, m: PauseAlgo): Step {
-  if (c.status === AlgoStatus.Paused) return commit(c, [], [reply({ status: c.status })]);
+  if (c.status === AlgoStatus.Paused) return commit(c, [], [replyOk({ status: c.status })]);
   if (c.status !== AlgoStatus.Working)
     return commit(c, [], [refuse(AlgoRejectCode.InvalidState, `PauseAlgo: parent ${c.parentId} is ${c.status}`)]);
   const paused: AlgoEvent = {
@@ -199,11 +187,11 @@ export function decidePause(c: AlgoContext, m: PauseAlgo): Step {
     tsInit: m.nowUs,
     ...(m.reason ? { reason: m.reason } : {}),
   };
-  return commit(c, [paused], [...cancels(c, m.nowUs), reply({ status: AlgoStatus.Paused })]);
+  return commit(c, [paused], [...cancels(c, m.nowUs), replyOk({ status: AlgoStatus.Paused })]);
 }
 
 export function decideResume(c: AlgoContext, m: ResumeAlgo): Step {
-  if (c.status === AlgoStatus.Working) return commit(c, [], [reply({ status: c.status })]);
+  if (c.status === AlgoStatus.Working) return commit(c, [], [replyOk({ status: c.status })]);
   if (c.status !== AlgoStatus.Paused)
     return commit(c, [], [refuse(AlgoRejectCode.InvalidState, `ResumeAlgo: parent ${c.parentId} is ${c.status}`)]);
   const resumed: AlgoEvent = {
@@ -214,7 +202,7 @@ export function decideResume(c: AlgoContext, m: ResumeAlgo): Step {
     tsInit: m.nowUs,
     ...(m.reason ? { reason: m.reason } : {}),
   };
-  return commit(c, [resumed], [reply({ status: AlgoStatus.Working })]);
+  return commit(c, [resumed], [replyOk({ status: AlgoStatus.Working })]);
 }
 
 function finish(c: AlgoContext, nowUs: number, how: "AlgoCompleted" | "AlgoCanceled", reason?: string): AlgoEvent {
@@ -264,16 +252,16 @@ export function decideAmend(c: AlgoContext, m: AmendAlgo): Step {
   };
   const after = evolve(c, amended);
   const events = after.filled >= quantity && after.open === 0 ? [amended, finish(after, m.nowUs, "AlgoCompleted")] : [amended];
-  return commit(c, events, [reply({ quantity, ...(limitPrice !== undefined ? { limitPrice } : {}) })]);
+  return commit(c, events, [replyOk({ quantity, ...(limitPrice !== undefined ? { limitPrice } : {}) })]);
 }
 
 export function decideCancel(c: AlgoContext, m: CancelAlgo): Step {
-  if (isDone(c)) return commit(c, [], [reply({ status: c.status })]);
+  if (isDone(c)) return commit(c, [], [replyOk({ status: c.status })]);
   if (!c.parent) return commit(c, [], [refuse(AlgoRejectCode.InvalidState, `CancelAlgo: parent ${c.parentId} was never started`)]);
   return commit(
     c,
     [finish(c, m.nowUs, "AlgoCanceled", m.reason)],
-    [...cancels(c, m.nowUs), reply({ status: AlgoStatus.Canceled, filledQty: c.filled })],
+    [...cancels(c, m.nowUs), replyOk({ status: AlgoStatus.Canceled, filledQty: c.filled })],
   );
 }
 

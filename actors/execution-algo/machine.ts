@@ -4,7 +4,7 @@
  * `nextAtUs` moves; leaving the state (pause, cancel, completion) cancels it, so no timer outlives its use.
  */
 import { assign, enqueueActions, setup } from "xstate";
-import type { Emitted } from "../contract/index.ts";
+import { type Emitted, inputTime, unchanged } from "../contract/index.ts";
 import {
   algoView,
   decideAmend,
@@ -29,13 +29,6 @@ const MAX_DELAY_MS = 2_147_483_647;
 export interface AlgoMachineInput {
   parentId: string;
 }
-
-function nowOf(event: { nowUs?: unknown; tsEvent?: unknown }, c: AlgoContext): number {
-  const now = typeof event.nowUs === "number" ? event.nowUs : typeof event.tsEvent === "number" ? event.tsEvent : c.nowUs;
-  return Math.max(now, c.nowUs);
-}
-
-const unchanged = (context: AlgoContext): Step => ({ context, emitted: [] });
 
 /** One input to its step; inputs the algorithm has no use for change nothing. */
 export function step(c: AlgoContext, e: AlgoInput): Step {
@@ -91,13 +84,13 @@ export const algoMachine = setup({
   },
   actions: {
     handle: enqueueActions(({ context, event, enqueue }) => {
-      const nowUs = nowOf(event, context);
+      const nowUs = inputTime(event, context.nowUs);
       const s = step({ ...context, nowUs }, { ...event, nowUs } as AlgoInput);
       for (const e of s.emitted) enqueue.emit(e);
       enqueue.assign(() => s.context);
     }),
     evaluate: enqueueActions(({ context, event, enqueue }) => {
-      const nowUs = nowOf(event as { nowUs?: unknown }, context);
+      const nowUs = inputTime(event as { nowUs?: unknown }, context.nowUs);
       const s = decideEvaluate({ ...context, nowUs }, nowUs);
       for (const e of s.emitted) enqueue.emit(e);
       enqueue.assign(() => s.context);

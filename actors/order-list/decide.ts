@@ -3,7 +3,7 @@
  * book, as a strategy's are) and cancels; its legs' order events become fills and closes, after which the
  * contingency rules (contingency.ts) say what is sent, dropped or canceled next.
  */
-import { type Emitted, subjects } from "../contract/index.ts";
+import { type Decided, type Emitted, journaled, replyError, replyOk, subjects } from "../contract/index.ts";
 import { asPrice, asQuantity, LegOutcome } from "../domain/index.ts";
 import { dueLegs, droppedLegs, legsOf, legsToCancel, outcomeOf, sentAtOnce } from "./contingency.ts";
 import { evolve, type ListEvent } from "./evolve.ts";
@@ -14,24 +14,12 @@ export const ListRejectCode = { InvalidState: "invalid-state", InvalidParameters
 export type ListRejectCode = (typeof ListRejectCode)[keyof typeof ListRejectCode];
 
 /** What one input decided: the resulting state and what to emit (journaled events first, in order). */
-export interface Step {
-  context: ListContext;
-  emitted: Emitted[];
-}
+export type Step = Decided<ListContext>;
 
-const reply = (result?: unknown): Emitted => ({ type: "reply", ok: true, result });
-const refuse = (code: ListRejectCode, message: string): Emitted => ({ type: "reply", ok: false, error: { code, message } });
+const refuse = (code: ListRejectCode, message: string): Emitted => replyError(code, message);
 
 /** Journals `events` (each applied to the state as it is emitted), then the other emissions. */
-function commit(c: ListContext, events: ListEvent[], rest: Emitted[] = []): Step {
-  let context = c;
-  const emitted: Emitted[] = [];
-  for (const e of events) {
-    context = evolve(context, e);
-    emitted.push({ type: "domain", event: e });
-  }
-  return { context, emitted: [...emitted, ...rest] };
-}
+const commit = (c: ListContext, events: ListEvent[], rest: Emitted[] = []): Step => journaled(evolve, c, events, rest);
 
 const riskBook = (c: ListContext): string => subjects.cmd("risk-book", c.book);
 
@@ -162,15 +150,15 @@ export function decideSubmit(c: ListContext, m: SubmitOrderListInput): Step {
   });
   const sent = commit(next, events);
   next = sent.context;
-  const answer = reply(listView(next));
+  const answer = replyOk(listView(next));
   return { context: next, emitted: [...s.emitted, ...sent.emitted, ...forwards, answer] };
 }
 
 export function decideCancel(c: ListContext, m: CancelOrderListInput): Step {
-  if (isDone(c)) return commit(c, [], [reply({ status: c.status, outcome: c.outcome })]);
+  if (isDone(c)) return commit(c, [], [replyOk({ status: c.status, outcome: c.outcome })]);
   if (c.status === ListStatus.Idle)
     return commit(c, [], [refuse(ListRejectCode.InvalidState, `CancelOrderList: list ${c.listId} was never submitted`)]);
-  if (c.cancelRequested) return commit(c, [], [reply({ status: c.status })]);
+  if (c.cancelRequested) return commit(c, [], [replyOk({ status: c.status })]);
   const requested: ListEvent = {
     type: "OrderListCancelRequested",
     listId: c.listId,
@@ -179,7 +167,7 @@ export function decideCancel(c: ListContext, m: CancelOrderListInput): Step {
     ...(m.reason ? { reason: m.reason } : {}),
   };
   const s = follow(c, commit(c, [requested]), m.nowUs);
-  return { context: s.context, emitted: [...s.emitted, reply({ status: s.context.status })] };
+  return { context: s.context, emitted: [...s.emitted, replyOk({ status: s.context.status })] };
 }
 
 const outcomes = {

@@ -4,7 +4,7 @@
  * shard's passivation read it.
  */
 import { enqueueActions, setup } from "xstate";
-import type { Emitted } from "../contract/index.ts";
+import { type Emitted, inputTime, unchanged } from "../contract/index.ts";
 import { decideCancel, decideLegReport, decideRefused, decideResume, decideSubmit, listView, type Step } from "./decide.ts";
 import { evolve, type ListEvent, listEventTypes } from "./evolve.ts";
 import type { ListInput } from "./inputs.ts";
@@ -13,8 +13,6 @@ import { initialContext, type ListContext } from "./state.ts";
 export interface ListMachineInput {
   listId: string;
 }
-
-const unchanged = (context: ListContext): Step => ({ context, emitted: [] });
 
 /** One input to its step; inputs the list has no use for change nothing. */
 export function step(c: ListContext, e: ListInput): Step {
@@ -41,11 +39,6 @@ export function step(c: ListContext, e: ListInput): Step {
   }
 }
 
-function nowOf(event: { nowUs?: unknown; tsEvent?: unknown }, c: ListContext): number {
-  const now = typeof event.nowUs === "number" ? event.nowUs : typeof event.tsEvent === "number" ? event.tsEvent : c.nowUs;
-  return Math.max(now, c.nowUs);
-}
-
 export const listMachine = setup({
   types: {
     context: {} as ListContext,
@@ -55,7 +48,7 @@ export const listMachine = setup({
   },
   actions: {
     handle: enqueueActions(({ context, event, enqueue }) => {
-      const nowUs = nowOf(event, context);
+      const nowUs = inputTime(event, context.nowUs);
       const s = step({ ...context, nowUs }, { ...event, nowUs } as ListInput);
       for (const e of s.emitted) enqueue.emit(e);
       enqueue.assign(() => s.context);
