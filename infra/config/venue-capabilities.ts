@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OrderType, TimeInForce } from "../../actors/domain/index.ts";
+import { jsonByVenue } from "./by-venue.ts";
 
 /** What one venue accepts natively; the order actor emulates stops and GTD where it lacks them. */
 export interface VenueCapabilitySetting {
@@ -29,20 +30,4 @@ const capabilities = z.strictObject({
  * ["DAY","GTC","IOC","FOK"]}}; a field left out, or a venue not named, means everything. An error names the venue
  * and the field.
  */
-export const venueCapabilitiesSetting = z.string().transform((text, ctx): Record<string, VenueCapabilitySetting> => {
-  if (!text.trim()) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: `not JSON: ${(e as Error).message}` });
-    return z.NEVER;
-  }
-  const r = z.record(z.string().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, "a venue id like SIMX"), capabilities).safeParse(parsed);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    ctx.addIssue({ code: "custom", message: `${issue.path.join(".") || "value"}: ${issue.message}` });
-    return z.NEVER;
-  }
-  return r.data;
-});
+export const venueCapabilitiesSetting = jsonByVenue(capabilities);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { jsonByVenue } from "./by-venue.ts";
 
 /** Trading costs of one simulated venue: maker/taker fees in bps (two decimals, negative = rebate) and latency. */
 export interface VenueCosts {
@@ -26,20 +27,4 @@ const costs = z.strictObject({
  * AM_VENUE_COSTS: a JSON object by venue, e.g. {"SIMX":{"takerFeeBps":1.5,"makerFeeBps":-0.25,"latencyUs":200}};
  * empty = no fees and no latency anywhere. An error names the venue and the field.
  */
-export const venueCostsSetting = z.string().transform((text, ctx): Record<string, VenueCosts> => {
-  if (!text.trim()) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    ctx.addIssue({ code: "custom", message: `not JSON: ${(e as Error).message}` });
-    return z.NEVER;
-  }
-  const r = z.record(z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "a venue id like SIMX"), costs).safeParse(parsed);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    ctx.addIssue({ code: "custom", message: `${issue.path.join(".") || "value"}: ${issue.message}` });
-    return z.NEVER;
-  }
-  return r.data;
-});
+export const venueCostsSetting = jsonByVenue(costs);
