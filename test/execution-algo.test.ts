@@ -3,7 +3,7 @@ import { fromNumber } from "../actors/domain/index.ts";
 import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { eventually, startTestServers } from "./testing.ts";
-import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";
+import { admin, command, startNodeProcess, venueReady } from "../supervisors/node/testing.ts";
 
 type Ev = { type: string; [k: string]: unknown };
 
@@ -44,13 +44,8 @@ t.test(
     // an actor's verbs are answered by its host only: a short timeout, so a probe of one not hosted yet fails fast
     const actor = (verb: string, id: string) =>
       admin(f.nc, verb, { type: "AdminActorRequest", kind: "execution-algo", id }, verb === "status" ? 1_000 : 10_000);
-    const venueReady = async () =>
-      (
-        (await admin(f.nc, "status", { type: "AdminActorRequest", kind: "venue", id: "SIMX" }, 1_000).catch(() => undefined))?.result as {
-          state?: unknown;
-        }
-      )?.state === "ready";
-    await eventually("the venue connection ready", venueReady, { timeoutMs: 30_000 });
+    const ready = () => venueReady(f.nc, "SIMX");
+    await eventually("the venue connection ready", ready, { timeoutMs: 30_000 });
     const quotes = collect(f.nc, subjects.md("quote", { venue: "SIMX", symbol: "SIM004" }), t);
     const q = await eventually("a quote of SIM004", () => quotes.at(-1) as { bid: number; ask: number } | undefined, { timeoutMs: 20_000 });
     const algoEvents = collect(f.nc, subjects.evtAll("execution-algo"), t);

@@ -3,7 +3,7 @@ import { subjects } from "../actors/contract/index.ts";
 import { formatFixed, fromNumber } from "../actors/domain/index.ts";
 import { call } from "../gateway/testing.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
-import { admin, command, startGatewayNode, startNodeProcess } from "../supervisors/node/testing.ts";
+import { command, startGatewayNode, startNodeProcess, venueReady } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /**
@@ -34,13 +34,8 @@ t.test("brackets, OCO and OTO lists in a node process, and a list that survives 
   let node = platform.node;
   const trading = platform.client("Trading");
   const [trader, viewer] = await Promise.all([platform.as("trader"), platform.as("viewer")]);
-  const venueReady = async () =>
-    (
-      (await admin(f.nc, "status", { type: "AdminActorRequest", kind: "venue", id: "SIMX" }, 1_000).catch(() => undefined))?.result as {
-        state?: unknown;
-      }
-    )?.state === "ready";
-  await eventually("the venue connection ready", venueReady, POLL);
+  const ready = () => venueReady(f.nc, "SIMX");
+  await eventually("the venue connection ready", ready, POLL);
   const quotes = collect(f.nc, subjects.md("quote", { venue: "SIMX", symbol: "SIM004" }), t);
   const listEvents = collect(f.nc, subjects.evtAll("order-list"), t);
   const orderEvents = collect(f.nc, subjects.evtAll("order"), t);
@@ -172,7 +167,7 @@ t.test("brackets, OCO and OTO lists in a node process, and a list that survives 
   await node.exited;
   node = startNodeProcess(t, "node-lists", env);
   await node.waitFor(/node up/, 60_000);
-  await eventually("the venue connection ready again", venueReady, POLL);
+  await eventually("the venue connection ready again", ready, POLL);
   // nobody asks the list anything: the leg's cancel reaches it through its shard's owner, which restores it
   await eventually(
     "the leg canceled by hand",

@@ -6,7 +6,7 @@ import { loadProtos, mintToken } from "../gateway/index.ts";
 import { call } from "../gateway/testing.ts";
 import { freePort } from "../infra/local/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
-import { startNodeProcess } from "../supervisors/node/testing.ts";
+import { startNodeProcess, venueReady } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /** AM_VENUE_COSTS on the running platform: the simulated venue charges its taker fee, after its latency. */
@@ -42,6 +42,8 @@ t.test("a taker fee configured for the venue shows in the platform's fills", asy
     return m;
   };
   const [trader, viewer] = await Promise.all([meta("trader"), meta("viewer")]);
+  // an order before the venue's logon is refused VENUE_NOT_READY
+  await eventually("the venue connection ready", () => venueReady(f.nc, "SIMX"), POLL);
   const touch = await eventually(
     "a quote of the instrument",
     async () => {

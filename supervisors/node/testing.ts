@@ -13,7 +13,14 @@ import { createLogger } from "../../infra/telemetry/log.ts";
 import { eventually, type Teardown, type TestServers } from "../../test/testing.ts";
 import { ActorNode } from "./actor-node.ts";
 
+import { admin } from "./admin-client.ts";
 export { admin, command, type ReplyBody } from "./admin-client.ts";
+
+/** Whether the venue connection to `venue` is logged on (its state, asked over the admin API, is "ready"). */
+export async function venueReady(nc: import("@nats-io/transport-node").NatsConnection, venue: string): Promise<boolean> {
+  const status = await admin(nc, "status", { type: "AdminActorRequest", kind: "venue", id: venue }, 1_000).catch(() => undefined);
+  return (status?.result as { state?: unknown } | undefined)?.state === "ready";
+}
 
 export interface NodeProcess {
   name: string;
