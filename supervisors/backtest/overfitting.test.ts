@@ -77,5 +77,15 @@ t.test("PBO: a trial that dominates everywhere is never overfit", async (t) => {
   t.equal(r.probability, 0);
   for (const l of r.logits) t.ok(Math.abs(l - Math.log(3)) < 1e-12, "ω = 3 of 3: ω̄ = 3/4, λ = ln 3");
   t.throws(() => backtestOverfitting([[0.1, 0.2]], 2), /at least 2 trials/);
-  t.throws(() => backtestOverfitting([[0.1, 0.2], [0.1, 0.2]], 3), /blocks must be even/);
+  t.throws(
+    () =>
+      backtestOverfitting(
+        [
+          [0.1, 0.2],
+          [0.1, 0.2],
+        ],
+        3,
+      ),
+    /blocks must be even/,
+  );
 });
