@@ -66,7 +66,7 @@ export const sweepSchema = z
         outOfSampleMs: z.number().int().positive(),
         /** how far each window moves on (default outOfSampleMs: out-of-sample windows tile the range) */
         stepMs: z.number().int().positive().optional(),
-        /** a gap between in-sample end and out-of-sample start, so indicators and open trades do not leak across */
+        /** a gap between in-sample end and out-of-sample start, so returns correlated across the boundary do not favour the in-sample winner */
         embargoMs: z.number().int().nonnegative().default(0),
       })
       .strict()
