@@ -1,5 +1,5 @@
 import { type BacktestOverfitting, backtestOverfitting, type DeflatedSharpe, deflatedSharpe, periodSharpe } from "./overfitting.ts";
-import { gridPoints, type ParameterSet, randomPoints } from "./parameter-space.ts";
+import { gridPoints, gridValues, type ParameterSet, randomPoints } from "./parameter-space.ts";
 import { type Performance, periodReturns } from "./performance.ts";
 import type { RunConfig } from "./run-config.ts";
 import type { Sweep } from "./sweep-config.ts";
@@ -80,9 +80,16 @@ export function sweptStrategy(sweep: Sweep, run: RunConfig): number {
   return i;
 }
 
+/** the most parameter sets one sweep tries, as random search's `trials` allows */
+const MAX_TRIALS = 100_000;
+
 /** Grid or seeded random points of the sweep. */
-export const sweepPoints = (sweep: Sweep): ParameterSet[] =>
-  sweep.search.kind === "grid" ? gridPoints(sweep.parameters) : randomPoints(sweep.parameters, sweep.search.trials, sweep.search.seed);
+export function sweepPoints(sweep: Sweep): ParameterSet[] {
+  if (sweep.search.kind === "random") return randomPoints(sweep.parameters, sweep.search.trials, sweep.search.seed);
+  const size = Object.entries(sweep.parameters).reduce((n, [name, v]) => n * gridValues(name, v).length, 1);
+  if (size > MAX_TRIALS) throw new SweepRunError(`sweep parameters: the grid has ${size} points, more than ${MAX_TRIALS}`);
+  return gridPoints(sweep.parameters);
+}
 
 /**
  * Runs a sweep: every parameter set over the run's range (or each walk-forward window's in-sample range), the best

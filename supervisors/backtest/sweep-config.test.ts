@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
 import { gridPoints, randomPoints } from "./parameter-space.ts";
+import { sweepPoints } from "./optimiser.ts";
 import { parseSweep } from "./sweep-config.ts";
 import { readSweepFile } from "./sweep-file.ts";
 
@@ -45,11 +46,15 @@ t.test("a bad sweep file is refused, naming the field", async (t) => {
   );
   t.throws(() => parseSweep({ ...ok, workers: 0 }), /sweep workers:/);
   t.throws(() => parseSweep({ ...ok, extra: 1 }), /sweep \(root\): Unrecognized key/);
+  const huge = parseSweep({ ...ok, parameters: { a: { min: 0, max: 999, step: 1 }, b: { min: 0, max: 999, step: 1 } } });
+  t.throws(() => sweepPoints(huge), /sweep parameters: the grid has 1000000 points, more than 100000/);
 
   const dir = mkdtempSync(join(tmpdir(), "sweep-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, "sweep.json"), JSON.stringify({ ...ok, run: "missing.json" }));
   await t.rejects(readSweepFile(join(dir, "sweep.json")), /sweep run .*missing\.json/);
+  writeFileSync(join(dir, "objective.json"), JSON.stringify({ ...ok, objective: "luck" }));
+  await t.rejects(readSweepFile(join(dir, "objective.json")), /objective\.json: sweep objective:/);
   writeFileSync(join(dir, "bad.json"), "{ not json");
   await t.rejects(readSweepFile(join(dir, "bad.json")), /sweep file .*bad\.json/);
 });

@@ -18,11 +18,18 @@ async function readJson(file: string, what: string): Promise<unknown> {
  */
 export async function readSweepFile(path: string): Promise<{ sweep: Sweep; run: RunConfig; baseDir: string }> {
   const file = resolve(path);
-  const sweep = parseSweep(await readJson(file, "sweep file"));
+  const doc = await readJson(file, "sweep file");
+  let sweep: Sweep;
+  try {
+    sweep = parseSweep(doc);
+  } catch (e) {
+    throw new SweepError(`${file}: ${errorMessage(e)}`);
+  }
   const runFile = resolve(dirname(file), sweep.run);
+  const runDoc = await readJson(runFile, "sweep run");
   let run: RunConfig;
   try {
-    run = parseRunConfig(await readJson(runFile, "sweep run"));
+    run = parseRunConfig(runDoc);
   } catch (e) {
     throw new SweepError(`sweep run ${runFile}: ${errorMessage(e)}`);
   }
