@@ -3,15 +3,25 @@
  * (see scripts/examples/backtest.json), progress on stderr, the report as JSON on stdout. With `report.outDir`
  * the report's HTML and JSON (and events.jsonl with `report.journalFile`) are written there, relative to the
  * configuration file.
+ *
+ * `npx tsx scripts/backtest.ts --sweep <sweep.json> [--workers N]`: a parameter sweep (grid or random, optionally
+ * walk-forward; see scripts/examples/backtest-sweep.json) across worker threads, progress on stderr, the best
+ * parameters with their in- and out-of-sample figures, the deflated Sharpe ratio and PBO as JSON on stdout.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { errorMessage } from "../actors/contract/index.ts";
-import { parseRunConfig, runBacktest, writeReportFiles } from "../supervisors/backtest/index.ts";
+import { parseRunConfig, readSweepFile, runBacktest, runSweep, writeReportFiles } from "../supervisors/backtest/index.ts";
 
-const path = process.argv[2];
+const usage = "usage: npx tsx scripts/backtest.ts <config.json> | --sweep <sweep.json> [--workers N]\n";
+const args = process.argv.slice(2);
+if (args[0] === "--sweep") {
+  await sweepCommand(args.slice(1));
+  process.exit(0);
+}
+const path = args[0];
 if (!path) {
-  process.stderr.write("usage: npx tsx scripts/backtest.ts <config.json>\n");
+  process.stderr.write(usage);
   process.exit(2);
 }
 try {
@@ -46,4 +56,33 @@ try {
 } catch (e) {
   process.stderr.write(`backtest: ${errorMessage(e)}\n`);
   process.exit(1);
+}
+
+async function sweepCommand(rest: string[]): Promise<void> {
+  const path = rest[0];
+  const w = rest.indexOf("--workers");
+  const workers = w >= 0 ? Number(rest[w + 1]) : undefined;
+  if (!path || (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))) {
+    process.stderr.write(usage);
+    process.exit(2);
+  }
+  try {
+    const { sweep, run, baseDir } = await readSweepFile(path);
+    let last = 0;
+    const report = await runSweep(sweep, run, {
+      baseDir,
+      ...(workers !== undefined ? { workers } : {}),
+      onProgress: (p) => {
+        const now = Date.now();
+        if (now - last < 500 && p.done < p.total) return;
+        last = now;
+        const best = p.best ? ` best ${sweep.objective} ${p.best.objective.toFixed(4)} ${JSON.stringify(p.best.parameters)}` : "";
+        process.stderr.write(`[sweep] ${p.phase} ${p.done}/${p.total} trials${best}\n`);
+      },
+    });
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } catch (e) {
+    process.stderr.write(`backtest --sweep: ${errorMessage(e)}\n`);
+    process.exit(1);
+  }
 }

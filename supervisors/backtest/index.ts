@@ -2,7 +2,18 @@ export { TradingAccount, type AccountSample } from "./account.ts";
 export { EventJournal } from "./event-journal.ts";
 export { SubscriptionIndex } from "./in-memory-bus.ts";
 export { csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
+export * from "./overfitting.ts";
 export * from "./performance.ts";
+export {
+  type OverfittingGuard,
+  runSweep,
+  type SweepOptions,
+  type SweepProgress,
+  type SweepReport,
+  SweepRunError,
+  sweepPoints,
+} from "./optimiser.ts";
+export { gridPoints, type ParameterSet, randomPoints } from "./parameter-space.ts";
 export { writeReportFiles } from "./report-files.ts";
 export { linePlot, reportPage } from "./report-page.ts";
 export { parseRunConfig, type RunConfig, RunConfigError, type RunConfigInput, runConfigSchema } from "./run-config.ts";
@@ -10,3 +21,7 @@ export { Backtest, BacktestError, type BacktestProgress, type BacktestResult, ty
 export { SimulatedActor } from "./simulated-actor.ts";
 export { writeSimulatedBars } from "./simulated-bars.ts";
 export { SimulatedTimers } from "./simulated-timers.ts";
+export { OBJECTIVES, type Objective, parseSweep, type Sweep, SweepError, type SweepInput, sweepSchema } from "./sweep-config.ts";
+export { readSweepFile } from "./sweep-file.ts";
+export { defaultWorkers, TrialPool } from "./trial-pool.ts";
+export { stitchOutOfSample, type WalkForwardWindow, walkForwardWindows } from "./walk-forward.ts";
