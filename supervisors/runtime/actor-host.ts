@@ -244,6 +244,7 @@ export class ActorHost {
         });
       return;
     }
+    actorMetrics?.received.add(1, actorMetrics.attributesOf(this.kind.name));
     this.schedule();
   }
 
