@@ -1,0 +1,116 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { NatsConnection } from "@nats-io/transport-node";
+import t from "tap";
+import { subjects } from "../actors/contract/index.ts";
+import { freePort } from "../infra/local/index.ts";
+import { encodeMessage } from "../infra/nats/codec.ts";
+import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";
+import { eventually, startTestServers } from "./testing.ts";
+
+const K = "counter-es";
+const kinds = "supervisors/runtime/testing/test-kinds.ts";
+
+/** Spawns a counter on the node and waits until it answers. */
+async function counterUp(nc: NatsConnection, id: string): Promise<void> {
+  const spawned = await admin(nc, "spawn", { type: "AdminActorRequest", kind: K, id });
+  if (!spawned.ok) throw new Error(`${K}/${id} not spawned: ${spawned.error?.message}`);
+  await eventually(`${id} up`, async () => (await command(nc, K, id, { type: "GetCount" }, 1_000).catch(() => undefined))?.ok, {
+    timeoutMs: 20_000,
+  });
+}
+
+t.test("a node with AM_METRICS_PORT serves its cells' figures per kind on /metrics in Prometheus text format", async (t) => {
+  const f = await startTestServers(t);
+  const port = await freePort();
+  const node = startNodeProcess(t, "node-m", {
+    AM_NATS_URL: f.infra.natsUrl,
+    AM_KINDS: kinds,
+    AM_CELLS: "2",
+    AM_METRICS_PORT: String(port),
+  });
+  await node.waitFor(/node up/, 60_000);
+  await counterUp(f.nc, "measured");
+  for (const by of [1, 2, 3]) t.equal((await command(f.nc, K, "measured", { type: "Increment", by })).ok, true);
+
+  const url = `http://127.0.0.1:${port}/metrics`;
+  const page = await eventually(
+    "the three increments on the page",
+    async () => {
+      const res = await fetch(url);
+      const text = await res.text();
+      const handled = /^am_actor_messages_total\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} (\d+)/m.exec(text);
+      // GetCount twice or more (the readiness probe), the three increments
+      return handled && Number(handled[1]) >= 4 ? { text, type: res.headers.get("content-type") } : undefined;
+    },
+    { timeoutMs: 10_000, everyMs: 200 },
+  );
+  t.match(page.type, /^text\/plain/);
+  const types = page.text.split("\n").filter((l) => l.startsWith("# TYPE "));
+  t.same(types, [...new Set(types)], "one TYPE line per metric name, whichever threads measured it");
+  t.ok(types.includes("# TYPE am_actor_messages_total counter"));
+  t.ok(types.includes("# TYPE am_actor_handling histogram"));
+  t.match(page.text, /^am_actor_handling_bucket\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d",le="\+Inf"\} \d+$/m);
+  t.match(page.text, /^am_actor_received_total\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} \d+$/m);
+  t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} 0$/m, "an idle mailbox");
+  t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-0"\}/m, "every cell answers");
+  t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-1"\}/m, "every cell answers");
+  t.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
+});
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+}
+interface OtlpExport {
+  resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
+}
+
+t.test("with AM_OTLP_TRACES_URL a node exports the spans of a traced command to the collector", async (t) => {
+  const received: OtlpExport[] = [];
+  const paths: string[] = [];
+  const collector = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      paths.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
+      received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport);
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+  t.teardown(() => collector.close());
+  const f = await startTestServers(t);
+  const node = startNodeProcess(t, "node-t", {
+    AM_NATS_URL: f.infra.natsUrl,
+    AM_KINDS: kinds,
+    AM_CELLS: "1",
+    AM_OTLP_TRACES_URL: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`,
+  });
+  await node.waitFor(/node up/, 60_000);
+  await counterUp(f.nc, "traced");
+
+  const trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const sender = "00f067aa0ba902b7";
+  const { data, headers } = encodeMessage({ type: "Increment", by: 1 }, { traceparent: `00-${trace}-${sender}-01` });
+  await f.nc.request(subjects.cmd(K, "traced"), data, { headers, timeout: 5_000 });
+
+  const found = await eventually(
+    "the command's span at the collector",
+    () => {
+      for (const e of received)
+        for (const rs of e.resourceSpans)
+          for (const ss of rs.scopeSpans) for (const s of ss.spans) if (s.traceId === trace) return { span: s, resource: rs.resource };
+      return undefined;
+    },
+    { timeoutMs: 20_000, everyMs: 100 },
+  );
+  t.equal(found.span.name, "counter-es Increment");
+  t.equal(found.span.parentSpanId, sender, "a child of the sender's context");
+  const attributes = Object.fromEntries(found.resource.attributes.map((a) => [a.key, a.value.stringValue]));
+  t.equal(attributes["service.name"], "alphamind");
+  t.equal(attributes["service.instance.id"], "node-t");
+  t.match(paths[0], /^POST \/v1\/traces application\/json/);
+});
