@@ -5,8 +5,9 @@ import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
 import { freePort } from "../infra/local/index.ts";
 import { encodeMessage } from "../infra/nats/codec.ts";
-import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";
-import { eventually, startTestServers } from "./testing.ts";
+import { call } from "../gateway/testing.ts";
+import { admin, command, startGatewayNode, startNodeProcess } from "../supervisors/node/testing.ts";
+import { eventually, startTestServers, type Teardown } from "./testing.ts";
 
 const K = "counter-es";
 const kinds = "supervisors/runtime/testing/test-kinds.ts";
@@ -68,26 +69,42 @@ interface OtlpExport {
   resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
 }
 
-t.test("with AM_OTLP_TRACES_URL a node exports the spans of a traced command to the collector", async (t) => {
+/** A tiny OTLP/HTTP collector (JSON) on a free loopback port, closed at teardown. */
+async function startCollector(t: Teardown): Promise<{ url: string; received: OtlpExport[]; requests: string[] }> {
   const received: OtlpExport[] = [];
-  const paths: string[] = [];
+  const requests: string[] = [];
   const collector = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      paths.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
+      requests.push(`${req.method} ${req.url} ${req.headers["content-type"]}`);
       received.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as OtlpExport);
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });
   await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
   t.teardown(() => collector.close());
+  return { url: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`, received, requests };
+}
+
+/** Every span the collector received, with its resource's attributes. */
+function spansOf(received: OtlpExport[]): { span: OtlpSpan; resource: Record<string, string | undefined> }[] {
+  return received.flatMap((e) =>
+    e.resourceSpans.flatMap((rs) => {
+      const resource = Object.fromEntries(rs.resource.attributes.map((a) => [a.key, a.value.stringValue]));
+      return rs.scopeSpans.flatMap((ss) => ss.spans.map((span) => ({ span, resource })));
+    }),
+  );
+}
+
+t.test("with AM_OTLP_TRACES_URL a node exports the spans of a traced command to the collector", async (t) => {
+  const collector = await startCollector(t);
   const f = await startTestServers(t);
   const node = startNodeProcess(t, "node-t", {
     AM_NATS_URL: f.infra.natsUrl,
     AM_KINDS: kinds,
     AM_CELLS: "1",
-    AM_OTLP_TRACES_URL: `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`,
+    AM_OTLP_TRACES_URL: collector.url,
   });
   await node.waitFor(/node up/, 60_000);
   await counterUp(f.nc, "traced");
@@ -99,18 +116,50 @@ t.test("with AM_OTLP_TRACES_URL a node exports the spans of a traced command to 
 
   const found = await eventually(
     "the command's span at the collector",
-    () => {
-      for (const e of received)
-        for (const rs of e.resourceSpans)
-          for (const ss of rs.scopeSpans) for (const s of ss.spans) if (s.traceId === trace) return { span: s, resource: rs.resource };
-      return undefined;
+    () => spansOf(collector.received).find((s) => s.span.traceId === trace),
+    {
+      timeoutMs: 20_000,
+      everyMs: 100,
     },
-    { timeoutMs: 20_000, everyMs: 100 },
   );
   t.equal(found.span.name, "counter-es Increment");
   t.equal(found.span.parentSpanId, sender, "a child of the sender's context");
-  const attributes = Object.fromEntries(found.resource.attributes.map((a) => [a.key, a.value.stringValue]));
-  t.equal(attributes["service.name"], "alphamind");
-  t.equal(attributes["service.instance.id"], "node-t");
-  t.match(paths[0], /^POST \/v1\/traces application\/json/);
+  t.equal(found.resource["service.name"], "alphamind");
+  t.equal(found.resource["service.instance.id"], "node-t");
+  t.match(collector.requests[0], /^POST \/v1\/traces application\/json/);
+});
+
+t.test("one order submitted over gRPC is one trace at the collector: gateway, risk book, order, venue and exchange", async (t) => {
+  const collector = await startCollector(t);
+  const f = await startTestServers(t);
+  const platform = await startGatewayNode(t, "node-o", f, "telemetry-test-secret-of-32-bytes-or-more", {
+    AM_OTLP_TRACES_URL: collector.url,
+  });
+  const order = await platform.restingBuy("SIM004.SIMX", "traced", "demo");
+  const accepted = await call<{ accepted: boolean }>(
+    platform.client("Trading"),
+    "SubmitOrder",
+    { ...order, clientOrderId: `traced.${Date.now()}` },
+    await platform.as("trader"),
+  );
+  t.equal(accepted.accepted, true);
+  const kinds = ["gateway", "risk-book", "order", "venue", "exchange"];
+  const trace = await eventually(
+    "spans of every hop of the order",
+    () => {
+      const spans = spansOf(collector.received).map((s) => s.span);
+      const root = spans.find((s) => s.name === "gateway SubmitOrder");
+      const inTrace = root ? spans.filter((s) => s.traceId === root.traceId) : [];
+      const names = inTrace.map((s) => s.name);
+      return kinds.every((k) => names.some((n) => n.startsWith(`${k} `))) ? inTrace : undefined;
+    },
+    { timeoutMs: 30_000, everyMs: 200 },
+  );
+  const root = trace.find((s) => s.name === "gateway SubmitOrder")!;
+  t.equal(root.parentSpanId || undefined, undefined, "the gateway's span is the root");
+  const ids = new Set(trace.map((s) => s.spanId));
+  t.ok(
+    trace.every((s) => s === root || ids.has(s.parentSpanId ?? "")),
+    `every other span is a child within the trace: ${trace.map((s) => s.name).join(", ")}`,
+  );
 });
