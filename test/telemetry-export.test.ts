@@ -21,43 +21,54 @@ async function counterUp(nc: NatsConnection, id: string): Promise<void> {
   });
 }
 
-t.test("a node with AM_METRICS_PORT serves its cells' figures per kind on /metrics in Prometheus text format", async (t) => {
-  const f = await startTestServers(t);
-  const port = await freePort();
-  const node = startNodeProcess(t, "node-m", {
-    AM_NATS_URL: f.infra.natsUrl,
-    AM_KINDS: kinds,
-    AM_CELLS: "2",
-    AM_METRICS_PORT: String(port),
-  });
-  await node.waitFor(/node up/, 60_000);
-  await counterUp(f.nc, "measured");
-  for (const by of [1, 2, 3]) t.equal((await command(f.nc, K, "measured", { type: "Increment", by })).ok, true);
+t.test(
+  "a node with AM_METRICS_PORT serves the figures of its cells, recorder and main thread on /metrics in Prometheus text format",
+  async (t) => {
+    const f = await startTestServers(t, { questdb: true });
+    const port = await freePort();
+    const node = startNodeProcess(t, "node-m", {
+      AM_NATS_URL: f.infra.natsUrl,
+      AM_KINDS: kinds,
+      AM_CELLS: "2",
+      AM_QUESTDB_URL: f.infra.questdbUrl!,
+      AM_METRICS_PORT: String(port),
+    });
+    await node.waitFor(/node up/, 60_000);
+    await counterUp(f.nc, "measured");
+    for (const by of [1, 2, 3]) t.equal((await command(f.nc, K, "measured", { type: "Increment", by })).ok, true);
 
-  const url = `http://127.0.0.1:${port}/metrics`;
-  const page = await eventually(
-    "the three increments on the page",
-    async () => {
-      const res = await fetch(url);
-      const text = await res.text();
-      const handled = /^am_actor_messages_total\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} (\d+)/m.exec(text);
-      // GetCount twice or more (the readiness probe), the three increments
-      return handled && Number(handled[1]) >= 4 ? { text, type: res.headers.get("content-type") } : undefined;
-    },
-    { timeoutMs: 10_000, everyMs: 200 },
-  );
-  t.match(page.type, /^text\/plain/);
-  const types = page.text.split("\n").filter((l) => l.startsWith("# TYPE "));
-  t.same(types, [...new Set(types)], "one TYPE line per metric name, whichever threads measured it");
-  t.ok(types.includes("# TYPE am_actor_messages_total counter"));
-  t.ok(types.includes("# TYPE am_actor_handling histogram"));
-  t.match(page.text, /^am_actor_handling_bucket\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d",le="\+Inf"\} \d+$/m);
-  t.match(page.text, /^am_actor_received_total\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} \d+$/m);
-  t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} 0$/m, "an idle mailbox");
-  t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-0"\}/m, "every cell answers");
-  t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-1"\}/m, "every cell answers");
-  t.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
-});
+    const url = `http://127.0.0.1:${port}/metrics`;
+    const page = await eventually(
+      "the three increments, lease renewals and the recorder's lag on the page",
+      async () => {
+        const res = await fetch(url);
+        const text = await res.text();
+        const handled = /^am_actor_messages_total\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} (\d+)/m.exec(text);
+        // GetCount once or more (the readiness probe), the three increments; the main thread's lease renewals and
+        // the recorder thread's lag of both lanes beside them
+        const complete =
+          handled &&
+          Number(handled[1]) >= 4 &&
+          /^am_placement_lease_renewals_total\{am_result="ok",am_node="node-m"\} [1-9]/m.test(text) &&
+          /^am_recorder_lag\{am_lane="orders",am_node="node-m",am_thread="recorder"\} \d+$/m.test(text) &&
+          /^am_recorder_lag\{am_lane="marketData",am_node="node-m",am_thread="recorder"\} \d+$/m.test(text);
+        return complete ? { text, type: res.headers.get("content-type") } : undefined;
+      },
+      { timeoutMs: 10_000, everyMs: 200 },
+    );
+    t.match(page.type, /^text\/plain/);
+    const types = page.text.split("\n").filter((l) => l.startsWith("# TYPE "));
+    t.same(types, [...new Set(types)], "one TYPE line per metric name, whichever threads measured it");
+    t.ok(types.includes("# TYPE am_actor_messages_total counter"));
+    t.ok(types.includes("# TYPE am_actor_handling histogram"));
+    t.match(page.text, /^am_actor_handling_bucket\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d",le="\+Inf"\} \d+$/m);
+    t.match(page.text, /^am_actor_received_total\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} \d+$/m);
+    t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-\d"\} 0$/m, "an idle mailbox");
+    t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-0"\}/m, "every cell answers");
+    t.match(page.text, /^am_actor_mailbox_depth\{am_kind="counter-es",am_node="node-m",am_thread="cell-1"\}/m, "every cell answers");
+    t.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
+  },
+);
 
 interface OtlpSpan {
   traceId: string;
