@@ -1,4 +1,5 @@
 import type { Attributes, Counter, Histogram } from "@opentelemetry/api";
+import { resourceFromAttributes } from "@opentelemetry/resources";
 import { type IMetricReader, MeterProvider } from "@opentelemetry/sdk-metrics";
 
 /**
@@ -54,7 +55,10 @@ const MS_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_
  */
 export function startMetrics(reader: IMetricReader, node: string, thread?: string): void {
   void provider?.shutdown();
-  provider = new MeterProvider({ readers: [reader] });
+  provider = new MeterProvider({
+    readers: [reader],
+    resource: resourceFromAttributes({ "service.name": "alphamind", "service.instance.id": node }),
+  });
   where = thread ? { "am.node": node, "am.thread": thread } : { "am.node": node };
   const meter = provider.getMeter("alphamind.runtime");
   const byKind = new Map<string, Attributes>();
