@@ -155,16 +155,21 @@ t.test("one order submitted over gRPC is one trace at the collector: gateway, ri
   );
   t.equal(accepted.accepted, true);
   const kinds = ["gateway", "risk-book", "order", "venue", "exchange"];
+  // on failure, what did arrive and what the node complained of
+  t.teardown(() => {
+    if (t.passing()) return;
+    t.comment(spansOf(collector.received).map((s) => `${s.span.name} ${s.span.traceId} ${s.span.spanId}<-${s.span.parentSpanId}`));
+    t.comment(platform.node.output.filter((l) => /"level":"(warn|error)"/.test(l)).slice(-8));
+  });
+  const hops = (spans: OtlpSpan[]) => kinds.every((k) => spans.some((s) => s.name.startsWith(`${k} `)));
   const trace = await eventually(
     "spans of every hop of the order",
     () => {
       const spans = spansOf(collector.received).map((s) => s.span);
       const root = spans.find((s) => s.name === "gateway SubmitOrder");
-      const inTrace = root ? spans.filter((s) => s.traceId === root.traceId) : [];
-      const names = inTrace.map((s) => s.name);
-      return kinds.every((k) => names.some((n) => n.startsWith(`${k} `))) ? inTrace : undefined;
+      return root ? spans.filter((s) => s.traceId === root.traceId) : [];
     },
-    { timeoutMs: 30_000, everyMs: 200 },
+    { timeoutMs: 45_000, everyMs: 200, until: hops },
   );
   const root = trace.find((s) => s.name === "gateway SubmitOrder")!;
   t.equal(root.parentSpanId || undefined, undefined, "the gateway's span is the root");

@@ -1,6 +1,6 @@
 import type { Attributes, Counter, Histogram } from "@opentelemetry/api";
 import { resourceFromAttributes } from "@opentelemetry/resources";
-import { type IMetricReader, MeterProvider } from "@opentelemetry/sdk-metrics";
+import { type IMetricReader, MeterProvider, type ScopeMetrics } from "@opentelemetry/sdk-metrics";
 
 /**
  * Figures of the platform per actor kind and node. Off (the default) there are no instruments at all: the hot
@@ -25,10 +25,12 @@ export interface KindCounts {
 export interface ActorMetrics {
   /** one kind's counts on this thread (made once per kind) */
   of(kind: string): KindCounts;
-  /** decision time of one message, in microseconds */
+  /** decision time of one message, in microseconds: recorded with `kindOnly`, placed at collection (see placed) */
   handlingUs: Histogram;
   /** the attributes of one kind's figures on this node (one object per kind, made once) */
   attributesOf(kind: string): Attributes;
+  /** just the kind: the SDK hashes a histogram's attributes on every record, 0.33 µs for one key, 0.78 for three */
+  kindOnly(kind: string): Attributes;
 }
 
 export interface PlacementMetrics {
@@ -72,6 +74,7 @@ export function startMetrics(reader: IMetricReader, node: string, thread?: strin
   where = thread ? { "am.node": node, "am.thread": thread } : { "am.node": node };
   const meter = provider.getMeter("alphamind.runtime");
   const byKind = new Map<string, Attributes>();
+  const kindOnly = new Map<string, Attributes>();
   const counts = new Map<string, KindCounts>();
   const attributesOf = (kind: string): Attributes => {
     let a = byKind.get(kind);
@@ -108,6 +111,14 @@ export function startMetrics(reader: IMetricReader, node: string, thread?: strin
       advice: { explicitBucketBoundaries: US_BUCKETS },
     }),
     attributesOf,
+    kindOnly(kind) {
+      let a = kindOnly.get(kind);
+      if (!a) {
+        a = { "am.kind": kind };
+        kindOnly.set(kind, a);
+      }
+      return a;
+    },
   };
   placementMetrics = {
     renewals: meter.createCounter("am.placement.lease_renewals", { description: "Lease renewals of this node, by result" }),
@@ -143,6 +154,15 @@ export function observeGauge(name: string, description: string, read: () => Gaug
   gauge.addCallback(async (result) => {
     for (const [value, attributes] of await read()) result.observe(value, { ...attributes, ...where });
   });
+}
+
+/** Collected figures with this thread's node (and thread) on every data point, as the endpoint serves them. */
+export function placed(scopes: ScopeMetrics[]): ScopeMetrics[] {
+  const at = where;
+  return scopes.map((s) => ({
+    ...s,
+    metrics: s.metrics.map((m) => ({ ...m, dataPoints: m.dataPoints.map((p) => ({ ...p, attributes: { ...p.attributes, ...at } })) })),
+  })) as ScopeMetrics[];
 }
 
 /** Stops measuring; what was not read yet is lost. */

@@ -1,6 +1,6 @@
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import type { CollectionResult, MetricData, ScopeMetrics } from "@opentelemetry/sdk-metrics";
-import { startMetrics, stopMetrics } from "./metrics.ts";
+import { placed, startMetrics, stopMetrics } from "./metrics.ts";
 
 /** How a worker thread's figures are read: asked for at each scrape, answered from the thread's own provider. */
 export type ThreadFigures = () => Promise<ScopeMetrics[]>;
@@ -54,7 +54,7 @@ class NodeEndpoint extends PrometheusExporter {
     return {
       resourceMetrics: {
         resource: own.resourceMetrics.resource,
-        scopeMetrics: mergedByName([...own.resourceMetrics.scopeMetrics, ...others.flat()]),
+        scopeMetrics: mergedByName([...placed(own.resourceMetrics.scopeMetrics), ...others.flat()]),
       },
       errors,
     };

@@ -1,6 +1,6 @@
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { MetricReader, type ScopeMetrics } from "@opentelemetry/sdk-metrics";
-import { startMetrics, stopMetrics } from "./metrics.ts";
+import { placed, startMetrics, stopMetrics } from "./metrics.ts";
 import { startTracing, stopTracing } from "./trace.ts";
 
 /** What a thread (the node's main thread, a cell, the recorder) is told to measure and export. */
@@ -51,7 +51,7 @@ export function startThreadTelemetry(s: TelemetrySettings, node: string, thread:
 export async function collectThreadFigures(): Promise<ScopeMetrics[]> {
   if (!reader) return [];
   const { resourceMetrics } = await reader.collect();
-  return resourceMetrics.scopeMetrics;
+  return placed(resourceMetrics.scopeMetrics);
 }
 
 /** Exports the spans still buffered and stops measuring, before the thread ends. */

@@ -394,7 +394,7 @@ export class ActorHost {
       const emitted = this.afterTransition(actions, nowUs);
       if (actorMetrics) {
         actorMetrics.of(this.kind.name).handled++;
-        actorMetrics.handlingUs.record((performance.now() - started) * 1000, actorMetrics.attributesOf(this.kind.name));
+        actorMetrics.handlingUs.record((performance.now() - started) * 1000, actorMetrics.kindOnly(this.kind.name));
       }
       return { next, emitted };
     } catch (e) {
