@@ -177,3 +177,23 @@ t.test("AM_VENUE_CAPABILITIES says what each venue accepts natively; everything 
   t.match(configErrorOf({ AM_VENUE_CAPABILITIES: '{"SIMY":{"stops":false}}' }).message, /AM_VENUE_CAPABILITIES.*stops/);
   t.match(configErrorOf({ AM_VENUE_CAPABILITIES: "[" }).message, /AM_VENUE_CAPABILITIES.*not JSON/);
 });
+
+t.test("telemetry settings: a bad metrics port, traces URL or sample ratio is an error naming the variable", async (t) => {
+  const config = loadConfig({});
+  t.equal(config.metricsPort, 9464, "the endpoint is on by default");
+  t.equal(config.metricsHost, "127.0.0.1", "on loopback by default");
+  t.equal(config.otlpTracesUrl, undefined, "no traces exported by default");
+  t.equal(config.traceSampleRatio, 1);
+  t.equal(loadConfig({ AM_METRICS_PORT: "0" }).metricsPort, 0, "0 turns the endpoint off");
+  for (const [key, bad] of [
+    ["AM_METRICS_PORT", "65536"],
+    ["AM_METRICS_PORT", "-1"],
+    ["AM_METRICS_HOST", ""],
+    ["AM_OTLP_TRACES_URL", "127.0.0.1:4318"],
+    ["AM_TRACE_SAMPLE_RATIO", "1.5"],
+    ["AM_TRACE_SAMPLE_RATIO", "some"],
+  ] as const) {
+    const err = configErrorOf({ [key]: bad });
+    t.equal(err.key, key, `${key}=${bad}`);
+  }
+});

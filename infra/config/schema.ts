@@ -107,6 +107,25 @@ export const settings = {
     default: 8090,
     doc: "Admin console (web page + WebSocket) port; 0 = no console on this node",
   },
+  metricsPort: {
+    schema: z.coerce.number().int().min(0).max(65535),
+    default: 9464,
+    doc: "Prometheus endpoint of this node (/metrics: figures of its main thread, every cell and the recorder); 0 = off",
+  },
+  metricsHost: { schema: z.string().min(1), default: "127.0.0.1", doc: "Address the Prometheus endpoint binds to" },
+  otlpTracesUrl: {
+    schema: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, "must look like http://host:4318/v1/traces")
+      .optional(),
+    default: undefined,
+    doc: "OTLP/HTTP traces endpoint (http://host:4318/v1/traces): spans of every thread exported there; unset = no spans recorded",
+  },
+  traceSampleRatio: {
+    schema: z.coerce.number().min(0).max(1),
+    default: 1,
+    doc: "Share of new traces recorded when AM_OTLP_TRACES_URL is set (a continued trace keeps its sender's choice)",
+  },
   replicas: {
     schema: z.coerce.number().int().min(1).max(5),
     default: 1,

@@ -74,6 +74,7 @@ async function freshEnv(varDir: string): Promise<Record<string, string>> {
     // The node's edges and demo are not what these tests are about: keep the node small and off fixed ports.
     AM_GATEWAY_PORT: "0",
     AM_CONSOLE_PORT: "0",
+    AM_METRICS_PORT: "0",
     AM_DEMO_INSTRUMENTS: "0",
     ...(process.env.AM_CACHE_DIR ? { AM_CACHE_DIR: process.env.AM_CACHE_DIR } : {}),
   };

@@ -8,6 +8,7 @@ import type { Lane } from "./lanes.ts";
 import type { IlpWriter } from "./ilp-writer.ts";
 import type { Row } from "./rows.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
+import { recorderMetrics } from "../telemetry/metrics.ts";
 
 export interface ConsumerLag {
   durable: string;
@@ -236,9 +237,15 @@ export class LaneRunner {
           rows++;
         }
       }
+      const started = recorderMetrics ? performance.now() : 0;
       // A flush that never answers must not hold the batch forever: give up, nak, and let redelivery (deduplicated) retry.
       if ((await within(this.sender.flush(), this.o.flushTimeoutMs)) === TIMEOUT)
         throw new Error(`flush took over ${this.o.flushTimeoutMs} ms`);
+      if (recorderMetrics) {
+        const attributes = recorderMetrics.attributesOf(this.lane.key);
+        recorderMetrics.writeMs.record(performance.now() - started, attributes);
+        recorderMetrics.rows.add(rows, attributes);
+      }
       for (const it of items) it.msg.ack();
       this.acked += items.length;
       this.rowsWritten += rows;

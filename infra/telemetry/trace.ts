@@ -1,6 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type Tracer, trace, TraceFlags } from "@opentelemetry/api";
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from "@opentelemetry/sdk-trace-base";
 
 /**
  * W3C trace context through the runtime. Off (the default), no span object is ever made: an incoming
@@ -19,13 +27,27 @@ export interface TracingOptions {
   /** export each span as it ends (tests) rather than in batches */
   immediate?: boolean;
   service?: string;
+  /** the node the spans come from (the resource's service.instance.id) */
+  node?: string;
+  /**
+   * share of new traces recorded (default 1). A trace that arrives with a context keeps its sender's decision,
+   * so one order is recorded whole or not at all.
+   */
+  sampleRatio?: number;
 }
 
 /** Starts recording spans in this process (or thread) to `exporter`; replaces an earlier configuration. */
 export function startTracing(options: TracingOptions): void {
   const processor = options.immediate ? new SimpleSpanProcessor(options.exporter) : new BatchSpanProcessor(options.exporter);
   void provider?.shutdown();
-  provider = new BasicTracerProvider({ spanProcessors: [processor] });
+  provider = new BasicTracerProvider({
+    spanProcessors: [processor],
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
+    resource: resourceFromAttributes({
+      "service.name": options.service ?? "alphamind",
+      ...(options.node ? { "service.instance.id": options.node } : {}),
+    }),
+  });
   tracer = provider.getTracer(options.service ?? "alphamind");
 }
 

@@ -55,6 +55,7 @@ async function startNode(): Promise<ChildProcess> {
       AM_QUESTDB_HTTP_PORT: String(httpPort),
       AM_QUESTDB_PG_PORT: String(pgPort),
       AM_GATEWAY_PORT: String(grpcPort),
+      AM_METRICS_PORT: "0",
       AM_CONSOLE_PORT: "0",
       AM_NODE_ID: "recovery",
       AM_LOG_LEVEL: "info",

@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     AM_QUESTDB_HTTP_PORT: String(httpPort),
     AM_QUESTDB_PG_PORT: String(pgPort),
     AM_GATEWAY_PORT: String(gatewayPort),
+    AM_METRICS_PORT: "0",
     AM_CONSOLE_PORT: String(consolePort),
     ...changed,
   };

@@ -7,6 +7,8 @@ import { errorMessage, systemClock } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
+import { observeGauge } from "../../infra/telemetry/metrics.ts";
+import { collectThreadFigures, startThreadTelemetry, stopThreadTelemetry, telemetryOf } from "../../infra/telemetry/thread-telemetry.ts";
 import type { ActorHost } from "../runtime/actor-host.ts";
 import { ActorTree } from "../runtime/actor-tree.ts";
 import { loadKinds } from "../runtime/kinds-module.ts";
@@ -18,6 +20,9 @@ const beat = new Float64Array(data.shared, 0, 1);
 const busy = new Int32Array(data.shared, 8, 1);
 const post = (m: CellMessage) => port.postMessage(m);
 const log = createLogger({ level: data.logLevel, base: { node: data.node, cell: data.cell } });
+
+// Each cell measures on its own provider (the node asks at scrape time) and exports its own spans.
+startThreadTelemetry(telemetryOf(data.config), data.node, `cell-${data.cell}`);
 
 const heartbeat = () => (beat[0] = performance.timeOrigin + performance.now());
 heartbeat();
@@ -55,6 +60,9 @@ const tree = new ActorTree(hosted.kinds, {
   },
 });
 await tree.start();
+observeGauge("am.actor.mailbox_depth", "Messages waiting in the mailboxes of a kind's actors", () =>
+  [...tree.mailboxDepths()].map(([kind, depth]) => [depth, { "am.kind": kind }]),
+);
 
 async function handle(r: CellRequest): Promise<unknown> {
   switch (r.op) {
@@ -72,10 +80,13 @@ async function handle(r: CellRequest): Promise<unknown> {
       return tree.describe(r.kind, r.id);
     case "tree":
       return tree.tree();
+    case "metrics":
+      return collectThreadFigures();
     case "shutdown":
       await tree.stop();
       await hosted.close();
       await nc.drain();
+      await stopThreadTelemetry();
       setImmediate(() => process.exit(0));
       return undefined;
   }
@@ -88,7 +99,11 @@ port.on("message", (m: { rid: number; req: CellRequest }) => {
         t: "reply",
         rid: m.rid,
         ok: true,
-        value: value === undefined ? undefined : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
+        // figures go by structured clone as they are; other answers as JSON (bigints as text)
+        value:
+          value === undefined || m.req.op === "metrics"
+            ? value
+            : JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v))),
       }),
     (e) => post({ t: "reply", rid: m.rid, ok: false, error: errorMessage(e) }),
   );

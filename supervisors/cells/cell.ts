@@ -3,6 +3,11 @@ import type { ChildHandle, ExitReason } from "../supervision/index.ts";
 import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
 import type { Config } from "../../infra/config/index.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
+import { addThreadFigures } from "../../infra/telemetry/prometheus-endpoint.ts";
+import type { ScopeMetrics } from "@opentelemetry/sdk-metrics";
+
+/** A scrape waits this long for a cell's figures: a hung cell leaves them out rather than stalling the scrape. */
+const FIGURES_TIMEOUT_MS = 2_000;
 
 /** A cell ended because of what one actor's handler did: `culprit` is the actor that was running (kind/id). */
 export abstract class CellEndedByActorError extends Error {
@@ -77,6 +82,7 @@ export class Cell implements ChildHandle {
   private exitListeners: ((r: ExitReason) => void)[] = [];
   private exitReason: ExitReason | undefined;
   private stopping = false;
+  private removeFigures: (() => void) | undefined;
 
   constructor(private readonly o: CellOptions) {}
 
@@ -120,6 +126,7 @@ export class Cell implements ChildHandle {
     this.lastCheckAt = performance.now();
     this.watchdog = setInterval(() => this.check(everyMs), everyMs);
     this.watchdog.unref();
+    this.removeFigures = addThreadFigures(() => this.request<ScopeMetrics[]>({ op: "metrics" }, FIGURES_TIMEOUT_MS));
   }
 
   /**
@@ -184,6 +191,7 @@ export class Cell implements ChildHandle {
   private end(reason: ExitReason): void {
     if (this.exitReason) return;
     this.exitReason = reason;
+    this.removeFigures?.();
     if (this.watchdog) clearInterval(this.watchdog);
     this.worker = undefined;
     for (const p of this.pending.values()) p.reject(new Error(`cell ${this.o.cell} ended`));

@@ -6,6 +6,8 @@ export type CellRequest =
   | { op: "spawn" | "stop" | "restart" | "release" | "describe"; kind: string; id: string }
   | { op: "quarantine"; kind: string; id: string; reason: string }
   | { op: "tree" }
+  /** the cell's figures for the node's metrics endpoint (ScopeMetrics[], passed by structured clone) */
+  | { op: "metrics" }
   | { op: "shutdown" };
 
 export type CellMessage =

@@ -21,7 +21,14 @@ import {
   watchCatalogue,
 } from "../../infra/nats/index.ts";
 import { declareTables, questdbBarHistory } from "../../infra/questdb/index.ts";
-import { createLogger, type Logger } from "../../infra/telemetry/index.ts";
+import {
+  createLogger,
+  type Logger,
+  serveMetrics,
+  startTraceExport,
+  stopThreadTelemetry,
+  telemetryOf,
+} from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
 import { superviseLocalServers } from "./local-servers.ts";
@@ -62,12 +69,23 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT", 0));
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
 
+  const edges: { console?: string; grpc?: string; metrics?: string } = {};
   try {
+    // First in, so last out: the spans and figures of everything stopped after it are still exported.
+    const telemetry = telemetryOf(config);
+    startTraceExport(telemetry, config.nodeId);
+    stack.push({ name: "telemetry", stop: stopThreadTelemetry });
+    if (telemetry.otlpTracesUrl)
+      log.info("traces exported by OTLP", { url: telemetry.otlpTracesUrl, sampleRatio: telemetry.traceSampleRatio });
+    if (telemetry.metrics) {
+      const metrics = await serveMetrics({ host: config.metricsHost, port: config.metricsPort, node: config.nodeId });
+      stack.push({ name: "metrics endpoint", stop: () => metrics.stop() });
+      edges.metrics = metrics.url;
+    }
     const feeds = vendorFeedsFrom(config);
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
     let natsMonitorUrl: string | undefined;
-    const edges: { console?: string; grpc?: string } = {};
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
       const infra = await superviseLocalServers(config, log, (why) => {
         log.error("node stopping: its local servers cannot run", { why });
@@ -95,6 +113,7 @@ async function main(): Promise<void> {
         node: config.nodeId,
         logLevel: config.logLevel,
         heapMb: config.cellHeapMb,
+        telemetry: telemetryOf(config),
         log,
       });
       stack.push({ name: "recorder", stop: () => recorder.stop() });

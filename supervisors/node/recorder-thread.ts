@@ -1,6 +1,7 @@
 import { Worker } from "node:worker_threads";
 import { errorMessage } from "../../actors/contract/index.ts";
-import type { Logger, LogLevel } from "../../infra/telemetry/index.ts";
+import type { ScopeMetrics } from "@opentelemetry/sdk-metrics";
+import { addThreadFigures, type Logger, type LogLevel, type TelemetrySettings } from "../../infra/telemetry/index.ts";
 
 export interface RecorderThreadOptions {
   natsUrl: string;
@@ -9,6 +10,7 @@ export interface RecorderThreadOptions {
   logLevel: LogLevel;
   /** V8 old-generation budget of the thread (AM_CELL_HEAP_MB) */
   heapMb: number;
+  telemetry: TelemetrySettings;
   /** told when the thread ended by itself and is started again */
   log: Logger;
 }
@@ -19,10 +21,39 @@ export interface RecorderThread {
 
 /** How long the node waits before it starts an ended recorder thread again. */
 const restartDelayMs = 1_000;
+/** A scrape waits this long for the recorder's figures before leaving them out. */
+const figuresTimeoutMs = 2_000;
 
 interface Running {
   worker: Worker;
   exited: Promise<{ code: number; error?: unknown }>;
+}
+
+/** The recorder thread's figures, asked for at each scrape of the node's endpoint, while the thread runs. */
+function serveFigures(worker: Worker, exited: Promise<unknown>): void {
+  const waiting = new Map<number, (figures: ScopeMetrics[]) => void>();
+  let rid = 0;
+  worker.on("message", (m: { t: string; rid?: number; figures?: ScopeMetrics[] }) => {
+    if (m.t !== "metrics" || m.rid === undefined) return;
+    waiting.get(m.rid)?.(m.figures ?? []);
+    waiting.delete(m.rid);
+  });
+  const remove = addThreadFigures(
+    () =>
+      new Promise((resolve, reject) => {
+        const id = ++rid;
+        const timer = setTimeout(() => {
+          waiting.delete(id);
+          reject(new Error(`recorder thread did not give its figures within ${figuresTimeoutMs} ms`));
+        }, figuresTimeoutMs);
+        waiting.set(id, (figures) => {
+          clearTimeout(timer);
+          resolve(figures);
+        });
+        worker.postMessage({ t: "metrics", rid: id });
+      }),
+  );
+  void exited.then(remove);
 }
 
 async function spawn(o: RecorderThreadOptions): Promise<Running> {
@@ -41,6 +72,7 @@ async function spawn(o: RecorderThreadOptions): Promise<Running> {
       if (m.t === "ready") resolve();
       else if (m.t === "failed") reject(new Error(`recorder did not start: ${m.error}`));
     });
+    serveFigures(worker, exited);
     void exited.then(({ code, error }) =>
       reject(new Error(`recorder thread exited with code ${code} while starting${error ? `: ${errorMessage(error)}` : ""}`)),
     );

@@ -48,6 +48,8 @@ export function startNodeProcess(
       AM_LOG_LEVEL: "info",
       AM_GATEWAY_PORT: "0",
       AM_CONSOLE_PORT: "0",
+      // several nodes share a machine in tests: a test that reads the metrics endpoint gives it a free port
+      AM_METRICS_PORT: "0",
       AM_DEMO_INSTRUMENTS: "0",
       ...env,
     },

@@ -9,6 +9,7 @@ import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { ownerOf } from "./rendezvous.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
+import { placementMetrics } from "../../infra/telemetry/metrics.ts";
 
 export interface ActorRef {
   kind: string;
@@ -184,7 +185,9 @@ export class Placement {
           if (ack.error || typeof ack.seq !== "number") throw new Error(ack.error?.description ?? "no sequence in the acknowledgement");
           h.revision = ack.seq;
           h.renewedAt = Date.now();
+          placementMetrics?.renewals.add(1, placementMetrics.ok);
         } catch (e) {
+          placementMetrics?.renewals.add(1, placementMetrics.failed);
           this.log.warn("lease renewal failed", { actor: `${h.ref.kind}/${h.ref.id}`, error: errorMessage(e) });
         }
       }),

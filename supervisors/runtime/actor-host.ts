@@ -236,7 +236,7 @@ export class ActorHost {
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
-      actorMetrics?.refusedBusy.add(1, actorMetrics.attributesOf(this.kind.name));
+      if (actorMetrics) actorMetrics.of(this.kind.name).refusedBusy++;
       if (msg.reply && item.cmd)
         this.respond(msg, {
           ok: false,
@@ -244,6 +244,7 @@ export class ActorHost {
         });
       return;
     }
+    if (actorMetrics) actorMetrics.of(this.kind.name).received++;
     this.schedule();
   }
 
@@ -392,9 +393,8 @@ export class ActorHost {
       if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
       const emitted = this.afterTransition(actions, nowUs);
       if (actorMetrics) {
-        const attributes = actorMetrics.attributesOf(this.kind.name);
-        actorMetrics.handled.add(1, attributes);
-        actorMetrics.handlingUs.record((performance.now() - started) * 1000, attributes);
+        actorMetrics.of(this.kind.name).handled++;
+        actorMetrics.handlingUs.record((performance.now() - started) * 1000, actorMetrics.kindOnly(this.kind.name));
       }
       return { next, emitted };
     } catch (e) {
@@ -496,7 +496,7 @@ export class ActorHost {
     messageType?: string,
   ): void {
     this.stats.deadLettered++;
-    actorMetrics?.deadLettered.add(1, actorMetrics.attributesOf(this.kind.name));
+    if (actorMetrics) actorMetrics.of(this.kind.name).deadLettered++;
     const { data: body, headers: h } = encodeMessage({
       type: "DeadLetter",
       kind: this.kind.name,
@@ -560,7 +560,7 @@ export class ActorHost {
   /** Restart after a failure: keep subscriptions and mailbox, restore the last committed state. */
   async restart(): Promise<void> {
     this.stats.restarts++;
-    actorMetrics?.restarts.add(1, actorMetrics.attributesOf(this.kind.name));
+    if (actorMetrics) actorMetrics.of(this.kind.name).restarts++;
     if (this.snapshot) for (const t of [...this.timers.values()]) this.arm(t);
     else this.timers.clear();
     await this.incarnate();

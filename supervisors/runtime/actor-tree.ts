@@ -216,6 +216,14 @@ export class ActorTree {
   }
 
   /** The tree as operators see it: kinds, their actors, each actor's status. */
+  /** Messages waiting in the mailboxes of each kind's actors here (read at a metrics scrape, never per message). */
+  mailboxDepths(): Map<string, number> {
+    const depths = new Map<string, number>();
+    for (const kind of this.kinds.keys()) depths.set(kind, this.regions.get(kind)?.mailboxDepth() ?? 0);
+    for (const h of this.hosts.values()) depths.set(h.kind.name, (depths.get(h.kind.name) ?? 0) + h.mailbox.depth);
+    return depths;
+  }
+
   tree(): { kind: string; actors: Record<string, unknown>[] }[] {
     return [...this.kinds.keys()].map((kind) => ({
       kind,

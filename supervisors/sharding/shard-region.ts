@@ -119,6 +119,13 @@ export class ShardRegion {
     this.listenForRoutes();
   }
 
+  /** Messages waiting in the mailboxes of this region's active entities (read at a metrics scrape). */
+  mailboxDepth(): number {
+    let depth = 0;
+    for (const e of this.entities.values()) depth += e.host.mailbox.depth;
+    return depth;
+  }
+
   /** Starts serving a shard placement gave this process (`shard-07`), then delivers what it held for it. */
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);

@@ -26,6 +26,7 @@ export async function startBenchNode(infra: TestInfra, port: number, secret: str
       AM_NATS_URL: infra.natsUrl,
       AM_LOG_LEVEL: process.env.AM_LOG_LEVEL ?? "warn",
       AM_GATEWAY_PORT: String(port),
+      AM_METRICS_PORT: "0",
       AM_GATEWAY_JWT_SECRET: secret,
       AM_GATEWAY_RATE_PER_SECOND: "1000000",
       AM_GATEWAY_RATE_BURST: "1000000",
