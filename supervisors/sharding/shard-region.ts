@@ -145,10 +145,15 @@ export class ShardRegion {
     if (this.spec.keepAwake) await this.wakeListed(n);
   }
 
+  private manager(): Promise<JetStreamManager> {
+    if (!this.jsm) this.jsm = jetstreamManager(this.env.nc);
+    return this.jsm;
+  }
+
   /** Activates the shard's entities listed as needing to run (their last owner passivated them, or died). */
   private async wakeListed(n: number): Promise<void> {
     try {
-      const jsm = await (this.jsm ??= jetstreamManager(this.env.nc));
+      const jsm = await this.manager();
       const info = await jsm.streams.info(streams.awake, { subjects_filter: subjects.awakeOf(this.kind.name, n) });
       for (const subject of Object.keys(info.state.subjects ?? {})) {
         const id = unescapeToken(subject.slice(subject.lastIndexOf(".") + 1));
@@ -169,7 +174,7 @@ export class ShardRegion {
     const subject = subjects.awake(this.kind.name, e.shard, id);
     const done = awake
       ? jetstream(this.env.nc).publish(subject, new Uint8Array(0))
-      : (this.jsm ??= jetstreamManager(this.env.nc)).then((jsm) => jsm.streams.purge(streams.awake, { filter: subject }));
+      : this.manager().then((jsm) => jsm.streams.purge(streams.awake, { filter: subject }));
     done.catch((err: unknown) => {
       e.awake = !awake; // said again at the next sweep
       this.env.log.warn("could not note whether an entity must run", { subject, error: errorMessage(err) });
