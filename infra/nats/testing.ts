@@ -95,8 +95,11 @@ export function sampleOf(schema: z.ZodType, key = ""): unknown {
       return 123_456_789_012_345_678n;
     case "boolean":
       return true;
-    case "array":
-      return [sampleOf(d.element as z.ZodType, key)];
+    case "array": {
+      // as many items as the schema's minimum asks (an OCO list takes two orders at least), one at the least
+      const min = checksOf(d).find((c) => c.check === "min_length")?.minimum ?? 1;
+      return Array.from({ length: Math.max(1, min) }, () => sampleOf(d.element as z.ZodType, key));
+    }
     case "tuple":
       return (d.items as z.ZodType[]).map((s) => sampleOf(s, key));
     case "record":
