@@ -1,25 +1,13 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
-import { CancelOrderList, GetOrderList, orderListId, orderTypes, SubmitOrderList, sides, timesInForce } from "../../actors/domain/index.ts";
+import { CancelOrderList, GetOrderList, orderListId, SubmitOrderList } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
-import {
-  arr,
-  dec,
-  fieldError,
-  instrument,
-  int,
-  obj,
-  optionalPrice,
-  protoEnum,
-  quantityDecimal,
-  reason,
-  str,
-  withPrefix,
-} from "../validation.ts";
+import { arr, dec, fieldError, int, obj, optionalPrice, protoEnum, reason, str, withPrefix } from "../validation.ts";
 import type { Services } from "./context.ts";
+import { orderTerms } from "./trading.ts";
 
 /**
  * Contingent order lists (OCO, OTO, bracket), part of the Trading service: a list goes to its list entity
@@ -30,23 +18,10 @@ import type { Services } from "./context.ts";
 const contingencies = ["OCO", "OTO", "BRACKET"] as const;
 const listIdField = z.string().min(1, "required").pipe(orderListId);
 
-const listOrder = z.object({
-  instrument,
-  side: protoEnum("SIDE_", sides),
-  orderType: protoEnum("ORDER_TYPE_", orderTypes),
-  quantity: quantityDecimal,
-  price: optionalPrice,
-  stopPrice: optionalPrice,
-  timeInForce: protoEnum("TIME_IN_FORCE_", timesInForce),
-  expireAtUs: z.number().int().min(0, "must not be negative"),
-  postOnly: z.boolean(),
-  reduceOnly: z.boolean(),
-});
-
 const submitRequest = z.object({
   listId: listIdField,
   contingency: protoEnum("CONTINGENCY_", contingencies),
-  orders: z.array(listOrder),
+  orders: z.array(orderTerms),
   triggerOnPartial: z.boolean(),
   takeProfitPrice: optionalPrice,
   stopLossPrice: optionalPrice,
@@ -57,7 +32,7 @@ const submitRequest = z.object({
 type SubmitRequest = z.output<typeof submitRequest>;
 
 /** A leg as the domain message takes it: proto3's empty fields dropped. */
-function legOf(o: z.output<typeof listOrder>): Record<string, unknown> {
+function legOf(o: z.output<typeof orderTerms>): Record<string, unknown> {
   const { price, stopPrice, expireAtUs, ...rest } = o;
   return {
     ...rest,

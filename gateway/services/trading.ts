@@ -48,8 +48,8 @@ function recordedAnswer(r: HistoricalOrder): Record<string, unknown> {
 const optionalFilter = z.string().max(64, "at most 64 characters");
 const optionalInstrument = z.union([z.literal(""), instrument]);
 
-const submitRequest = z.object({
-  clientOrderId: z.string().min(1, "required"),
+/** An order's terms as the protos spell them (SubmitOrder, and each order of an order list). */
+export const orderTerms = z.object({
   instrument,
   side: protoEnum("SIDE_", sides),
   orderType: protoEnum("ORDER_TYPE_", orderTypes),
@@ -60,6 +60,10 @@ const submitRequest = z.object({
   expireAtUs: z.number().int().min(0, "must not be negative"),
   postOnly: z.boolean(),
   reduceOnly: z.boolean(),
+});
+
+const submitRequest = orderTerms.extend({
+  clientOrderId: z.string().min(1, "required"),
   strategy: z.string().min(1, "required").max(64, "at most 64 characters"),
   book: actorId,
 });
