@@ -60,6 +60,14 @@ export const settings = {
     default: 256,
     doc: "Heap budget of each cell and of the recorder thread (V8 old generation): a thread over it ends alone and restarts",
   },
+  archiveClosedOrdersAfterMs: {
+    schema: z.coerce
+      .number()
+      .int()
+      .refine((v) => v === 0 || (v >= 1_000 && v <= 7 * 24 * 3_600_000), "must be 0 (never) or 1000 to 604800000 ms"),
+    default: 300_000,
+    doc: "A closed order's journal leaves NATS this long after it closed, once QuestDB holds it (GetOrder and ListOrders read it there; its clientOrderId may be used again); 0 = never",
+  },
   hangBudgetMs: {
     schema: z.coerce.number().int().min(50).max(60_000),
     default: 1000,

@@ -269,6 +269,27 @@ export async function latestOrderOf(url: string, clientOrderId: string): Promise
   return r ? recordedOrderOf(r) : undefined;
 }
 
+/** A closed order's journal as recorded: the stream sequence of its last recorded closing event. */
+export interface ClosedJournal {
+  clientOrderId: string;
+  seq: number;
+}
+
+/**
+ * Orders with a closing row (a terminal status) of event time in [fromUs, toUs), each once with the highest
+ * sequence of those rows; at most `limit` (the archive halves its window when a window reaches it).
+ */
+export async function closedJournalsOf(url: string, fromUs: number, toUs: number, limit: number): Promise<ClosedJournal[]> {
+  const sql = `SELECT order_id, max(seq) seq FROM orders WHERE status IN (${CLOSED_STATUSES}) AND ts >= ${Math.floor(fromUs)} AND ts < ${Math.floor(toUs)} LIMIT ${limit}`;
+  return rowsOf(await questdbSql(url, sql)).map((r) => ({ clientOrderId: String(r.order_id), seq: integer(r, "seq", "orders") }));
+}
+
+/** Event time of the oldest recorded order row, undefined when none is recorded. */
+export async function oldestOrderTimeOf(url: string): Promise<number | undefined> {
+  const r = rowsOf(await questdbSql(url, "SELECT cast(min(ts) AS LONG) ts FROM orders"))[0];
+  return typeof r?.ts === "number" ? r.ts : undefined;
+}
+
 /** Which closed orders to list; every filter is optional. */
 export interface ClosedOrderQuery {
   book?: string;

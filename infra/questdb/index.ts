@@ -6,6 +6,8 @@ export type { IlpSenderOptions } from "./writer.ts";
 export { type ConsumerLag, Recorder, recorderDlq, type RecorderOptions, type RecorderStats } from "./recorder.ts";
 export {
   barsOf,
+  type ClosedJournal,
+  closedJournalsOf,
   type BarQuery,
   type ClosedOrderQuery,
   closedOrdersOf,
@@ -13,6 +15,7 @@ export {
   latestOrderOf,
   latestQuote,
   maxHistoryRows,
+  oldestOrderTimeOf,
   questdbBarHistory,
   type RecordedOrder,
   TickKind,

@@ -17,7 +17,7 @@ import { connectNats, decodeMessage, encodeMessage, streams } from "../nats/inde
 import { createLogger } from "../telemetry/index.ts";
 import { declareTables, openIlpWriter, questdbSql, Recorder, type RecorderOptions, recorderDlq, rowsOf } from "./index.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
-import { walApplied } from "./testing.ts";
+import { filled, submitted, walApplied } from "./testing.ts";
 
 // One nats-server and one QuestDB for the whole file: starting QuestDB costs seconds. Each test purges the streams
 // and uses its own symbols, so the tests do not see each other's rows.
@@ -383,42 +383,6 @@ t.test("a graceful stop finishes the batch in hand: every row written is acknowl
     await quoteRows("REC5"),
     Array.from({ length: M }, (_, i) => untype(quote(inst, i))),
   );
-});
-
-const submitted = (id: string, instrument: string, ts: number): OrderEvent => ({
-  type: "OrderSubmitted",
-  clientOrderId: id,
-  instrument,
-  side: "BUY",
-  orderType: "LIMIT",
-  quantity: asQuantity(3_00000000),
-  price: asPrice(101_25000000),
-  timeInForce: "GTC",
-  postOnly: false,
-  reduceOnly: false,
-  strategy: "trend-1",
-  book: "main",
-  emulatedStop: false,
-  emulatedGtd: false,
-  tsEvent: ts,
-  tsInit: ts,
-});
-const filled = (id: string, execId: string, lastQty: number, cumQty: number, ts: number): OrderEvent => ({
-  type: "OrderFilled",
-  clientOrderId: id,
-  venueOrderId: `V-${id}`,
-  execId,
-  side: "BUY",
-  lastQty: asQuantity(lastQty),
-  lastPx: asPrice(101_25000000),
-  fee: -12345,
-  liquidity: "MAKER",
-  cumQty: asQuantity(cumQty),
-  leavesQty: asQuantity(3_00000000 - cumQty),
-  avgPx: asPrice(101_25000000),
-  venueSeq: cumQty,
-  tsEvent: ts,
-  tsInit: ts + 1,
 });
 
 t.test("order events become one orders row each and fills one row per execId, also after a restart with no cached state", async (t) => {

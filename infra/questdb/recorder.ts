@@ -12,6 +12,7 @@ import { createLogger, type Logger } from "../telemetry/index.ts";
 import { type ConsumerLag, LaneRunner } from "./lane-runner.ts";
 import { type Lane, marketDataLane, orderLane } from "./lanes.ts";
 import { type IlpWriter, openIlpWriter } from "./ilp-writer.ts";
+import { ClosedOrderArchive } from "./closed-order-archive.ts";
 
 export type { ConsumerLag } from "./lane-runner.ts";
 export { recorderDlq } from "./lanes.ts";
@@ -46,6 +47,8 @@ export interface RecorderOptions {
   openSender?: () => Promise<IlpWriter>;
   /** open orders whose state is kept between events (default 10 000); a miss rebuilds it from the order's journal */
   orderCacheSize?: number;
+  /** a closed order's journal leaves AM_EVT this long after it closed, once recorded (ClosedOrderArchive); 0 = never (default) */
+  archiveClosedOrdersAfterMs?: number;
   log?: Logger;
 }
 
@@ -67,6 +70,7 @@ export class Recorder {
   private readonly js: JetStreamClient;
   private readonly log: Logger;
   private readonly o: Required<Omit<RecorderOptions, "nc" | "questdbUrl" | "record" | "log" | "openSender">>;
+  private archive: ClosedOrderArchive | undefined;
   private readonly lanes: LaneRunner[] = [];
   private timer: NodeJS.Timeout | undefined;
   private started = false;
@@ -85,6 +89,7 @@ export class Recorder {
       statsIntervalMs: opts.statsIntervalMs ?? 10_000,
       flushTimeoutMs: opts.flushTimeoutMs ?? 60_000,
       orderCacheSize: opts.orderCacheSize ?? 10_000,
+      archiveClosedOrdersAfterMs: opts.archiveClosedOrdersAfterMs ?? 0,
     };
     if (this.o.batchSize < 1 || this.o.batchSize > this.o.maxAckPending) {
       throw new Error(`recorder batchSize ${this.o.batchSize} must be between 1 and maxAckPending ${this.o.maxAckPending}`);
@@ -110,6 +115,16 @@ export class Recorder {
       );
     }
     for (const l of this.lanes) l.start();
+    if (record.orders && this.o.archiveClosedOrdersAfterMs > 0) {
+      this.archive = new ClosedOrderArchive({
+        nc: this.opts.nc,
+        questdbUrl: this.opts.questdbUrl,
+        afterMs: this.o.archiveClosedOrdersAfterMs,
+        recorderDurable: `${this.o.durable}-orders`,
+        log: this.log.child({ component: "closed-order-archive" }),
+      });
+      this.archive.start();
+    }
     if (this.o.statsIntervalMs > 0) {
       this.timer = setInterval(() => {
         this.stats().then(
@@ -154,7 +169,7 @@ export class Recorder {
   /** Stops pulling, finishes (writes and acks, or naks) the batch in hand, and closes the ILP sender. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await Promise.all(this.lanes.map((l) => l.stop()));
+    await Promise.all([...this.lanes.map((l) => l.stop()), this.archive?.stop()]);
     if (!this.opts.nc.isClosed()) await this.opts.nc.flush().catch(() => {});
   }
 }

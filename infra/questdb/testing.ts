@@ -1,3 +1,4 @@
+import { asPrice, asQuantity, type OrderEvent } from "../../actors/domain/index.ts";
 import { eventually } from "../../test/testing.ts";
 import { questdbSql, rowsOf } from "./sql.ts";
 
@@ -26,3 +27,41 @@ export async function walApplied(url: string, table: string, { timeoutMs = 30_00
   );
   if (row?.suspended === true) throw new Error(`WAL of ${table} is suspended`);
 }
+
+/** An order's OrderSubmitted: a GTC limit buy of 3 at 101.25 in book main. */
+export const submitted = (id: string, instrument: string, ts: number): OrderEvent => ({
+  type: "OrderSubmitted",
+  clientOrderId: id,
+  instrument,
+  side: "BUY",
+  orderType: "LIMIT",
+  quantity: asQuantity(3_00000000),
+  price: asPrice(101_25000000),
+  timeInForce: "GTC",
+  postOnly: false,
+  reduceOnly: false,
+  strategy: "trend-1",
+  book: "main",
+  emulatedStop: false,
+  emulatedGtd: false,
+  tsEvent: ts,
+  tsInit: ts,
+});
+/** A fill of the order submitted above, at its price: `lastQty` now, `cumQty` in all (1e-8 units). */
+export const filled = (id: string, execId: string, lastQty: number, cumQty: number, ts: number): OrderEvent => ({
+  type: "OrderFilled",
+  clientOrderId: id,
+  venueOrderId: `V-${id}`,
+  execId,
+  side: "BUY",
+  lastQty: asQuantity(lastQty),
+  lastPx: asPrice(101_25000000),
+  fee: -12345,
+  liquidity: "MAKER",
+  cumQty: asQuantity(cumQty),
+  leavesQty: asQuantity(3_00000000 - cumQty),
+  avgPx: asPrice(101_25000000),
+  venueSeq: cumQty,
+  tsEvent: ts,
+  tsInit: ts + 1,
+});

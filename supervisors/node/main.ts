@@ -113,6 +113,7 @@ async function main(): Promise<void> {
         node: config.nodeId,
         logLevel: config.logLevel,
         heapMb: config.cellHeapMb,
+        archiveClosedOrdersAfterMs: config.archiveClosedOrdersAfterMs,
         telemetry: telemetryOf(config),
         log,
       });

@@ -10,6 +10,8 @@ export interface RecorderThreadOptions {
   logLevel: LogLevel;
   /** V8 old-generation budget of the thread (AM_CELL_HEAP_MB) */
   heapMb: number;
+  /** a closed order's journal leaves AM_EVT this long after it closed (AM_ARCHIVE_CLOSED_ORDERS_AFTER_MS); 0 = never */
+  archiveClosedOrdersAfterMs: number;
   telemetry: TelemetrySettings;
   /** told when the thread ended by itself and is started again */
   log: Logger;
