@@ -6,8 +6,11 @@
  * load average and the CPU each process used. At the end it sends SIGINT and times the shutdown.
  *
  * Compared: the first full minute after warm-up (SOAK_WARMUP_MINUTES, default 2) against the last minute.
- * rateRatio = orders in the last minute / orders in the first; growths are fractions (0.1 = 10 %), the largest
- * over the processes for rssGrowth and fdGrowth.
+ * rateRatio = orders per minute at the end / at the start, each the mean of SOAK_RATE_MINUTES minutes (default 3):
+ * the demo's own order flow swings by a third from one minute to the next (its market is random; `minuteCv`, the
+ * coefficient of variation of the minutes after warm-up, says how much in this run), so one minute against one
+ * minute measured the market more than the platform. Growths are fractions (0.1 = 10 %) of the first minute after
+ * warm-up against the last, the largest over the processes for rssGrowth and fdGrowth.
  *
  * Dead letters (am.dlq.>, counted by type and reason): expected are only an instrument's FeedRejected for
  * MARKET_CLOSED and NOT_TRADING, its trading-hours policy refusing prints while the simulated market is not open.
@@ -37,11 +40,16 @@ import { errorMessage } from "../../actors/contract/index.ts";
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const warmupMinutes = Number(process.env.SOAK_WARMUP_MINUTES ?? 2);
+const rateMinutes = Number(process.env.SOAK_RATE_MINUTES ?? 3);
 const shutdownBudgetMs = Number(process.env.SOAK_SHUTDOWN_MS ?? 15_000);
 // a loaded machine took more than 3 minutes to start the servers and the node
 const startBudgetMs = Number(process.env.SOAK_START_MS ?? 600_000);
 if (!(minutes >= warmupMinutes + 2))
   throw new Error(`SOAK_MINUTES (${minutes}) must leave at least 2 minutes after SOAK_WARMUP_MINUTES (${warmupMinutes})`);
+if (!(Number.isInteger(rateMinutes) && rateMinutes >= 1 && 2 * rateMinutes <= minutes - warmupMinutes))
+  throw new Error(
+    `SOAK_RATE_MINUTES (${rateMinutes}) must be a whole number from 1 to half the minutes after warm-up (${minutes - warmupMinutes})`,
+  );
 
 const say = (line: string): void => void process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
@@ -240,6 +248,18 @@ async function main(): Promise<void> {
     const last = samples[samples.length - 1]!;
     const g = resourceGrowth(first.resources, last.resources);
     const round = (x: number): number => Math.round(x * 1000) / 1000;
+    const measured = samples.slice(warmupMinutes);
+    const mean = (ms: Minute[], of: (m: Minute) => number): number => ms.reduce((a, m) => a + of(m), 0) / ms.length;
+    const ordersAt = {
+      first: mean(measured.slice(0, rateMinutes), (m) => m.orders),
+      last: mean(measured.slice(-rateMinutes), (m) => m.orders),
+    };
+    const fillsAt = {
+      first: mean(measured.slice(0, rateMinutes), (m) => m.fills),
+      last: mean(measured.slice(-rateMinutes), (m) => m.fills),
+    };
+    const all = mean(measured, (m) => m.orders);
+    const minuteCv = all > 0 ? Math.sqrt(mean(measured, (m) => (m.orders - all) ** 2)) / all : 0;
     say(
       `first minute after warm-up (${first.minute}) vs last (${last.minute}): orders ${first.orders} → ${last.orders}, fills ${first.fills} → ${last.fills}`,
     );
@@ -258,10 +278,12 @@ async function main(): Promise<void> {
       bench: "soak",
       minutes,
       warmupMinutes,
-      rateRatio: first.orders > 0 ? round(last.orders / first.orders) : null,
-      fillRateRatio: first.fills > 0 ? round(last.fills / first.fills) : null,
-      ordersPerMinute: { first: first.orders, last: last.orders },
-      fillsPerMinute: { first: first.fills, last: last.fills },
+      rateMinutes,
+      rateRatio: ordersAt.first > 0 ? round(ordersAt.last / ordersAt.first) : null,
+      fillRateRatio: fillsAt.first > 0 ? round(fillsAt.last / fillsAt.first) : null,
+      ordersPerMinute: { first: round(ordersAt.first), last: round(ordersAt.last) },
+      fillsPerMinute: { first: round(fillsAt.first), last: round(fillsAt.last) },
+      minuteCv: round(minuteCv),
       consumerGrowth: round(g.consumerGrowth),
       consumers: { first: first.resources.consumerTotal, last: last.resources.consumerTotal },
       rssGrowth: round(g.rssGrowth),
