@@ -219,7 +219,7 @@ async function main(): Promise<void> {
         .map(([s, n]) => `${s}=${n}`)
         .join(" ");
       say(
-        `minute ${minute}${minute <= warmupMinutes ? " (warm-up)" : ""}: orders ${m.orders}, fills ${m.fills}, unexpected dead letters ${m.deadLetters}; consumers ${resources.consumerTotal} (${consumers}); ${procs}; load ${m.load1}; log so far ${log.warnings} warnings, ${log.errors} errors`,
+        `minute ${minute}${minute <= warmupMinutes ? " (warm-up)" : ""}: orders ${m.orders}, fills ${m.fills}, unexpected dead letters ${m.deadLetters}; consumers ${resources.consumerTotal} (${consumers}); AM_EVT subjects ${resources.subjects.AM_EVT ?? 0}; ${procs}; load ${m.load1}; log so far ${log.warnings} warnings, ${log.errors} errors`,
       );
     }
     const deadLettersBeforeStop = samples.reduce((a, m) => a + m.deadLetters, 0) + flow.take().deadLetters;
@@ -286,6 +286,7 @@ async function main(): Promise<void> {
       minuteCv: round(minuteCv),
       consumerGrowth: round(g.consumerGrowth),
       consumers: { first: first.resources.consumerTotal, last: last.resources.consumerTotal },
+      eventSubjects: { first: first.resources.subjects.AM_EVT ?? 0, last: last.resources.subjects.AM_EVT ?? 0 },
       rssGrowth: round(g.rssGrowth),
       rssMb: Object.fromEntries(
         last.resources.processes.map((p) => [p.name, [first.resources.processes.find((q) => q.name === p.name)?.rssMb ?? null, p.rssMb]]),

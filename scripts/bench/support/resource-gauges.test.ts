@@ -12,6 +12,7 @@ t.test("resource growth takes the largest growth of any process, matched by name
   const sample = (consumerTotal: number, node: [number, number], nats: [number, number]): ResourceSample => ({
     consumers: {},
     consumerTotal,
+    subjects: {},
     processes: [
       { pid: 1, name: "node", rssMb: node[0], openFiles: node[1] },
       { pid: 2, name: "nats-server", rssMb: nats[0], openFiles: nats[1] },

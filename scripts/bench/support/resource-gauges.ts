@@ -16,22 +16,28 @@ export interface ResourceSample {
   /** consumers per stream, and their sum */
   consumers: Record<string, number>;
   consumerTotal: number;
+  /** distinct subjects per stream: the server indexes each in memory (AM_EVT's follow the orders it still holds) */
+  subjects: Record<string, number>;
   processes: ProcessGauge[];
 }
 
 interface Jsz {
-  account_details?: { stream_detail?: { name: string; state: { consumer_count?: number } }[] }[];
+  account_details?: { stream_detail?: { name: string; state: { consumer_count?: number; num_subjects?: number } }[] }[];
 }
 
-/** Consumers on every stream of the server whose monitoring endpoint is `monitorUrl` (http://host:8222). */
-export async function consumerCounts(monitorUrl: string): Promise<Record<string, number>> {
+/** Consumers and distinct subjects on every stream of the server whose monitoring endpoint is `monitorUrl` (http://host:8222). */
+export async function streamCounts(monitorUrl: string): Promise<{ consumers: Record<string, number>; subjects: Record<string, number> }> {
   const res = await fetch(`${monitorUrl}/jsz?streams=true`);
   if (!res.ok) throw new Error(`${monitorUrl}/jsz answered ${res.status}`);
-  const out: Record<string, number> = {};
+  const consumers: Record<string, number> = {};
+  const subjects: Record<string, number> = {};
   for (const a of ((await res.json()) as Jsz).account_details ?? []) {
-    for (const s of a.stream_detail ?? []) out[s.name] = s.state.consumer_count ?? 0;
+    for (const s of a.stream_detail ?? []) {
+      consumers[s.name] = s.state.consumer_count ?? 0;
+      subjects[s.name] = s.state.num_subjects ?? 0;
+    }
   }
-  return out;
+  return { consumers, subjects };
 }
 
 function statOf(pid: number): { name: string; ppid: number } {
@@ -65,8 +71,8 @@ export function processTree(pid: number): ProcessGauge[] {
 }
 
 export async function sampleResources(monitorUrl: string, pid: number): Promise<ResourceSample> {
-  const consumers = await consumerCounts(monitorUrl);
-  return { consumers, consumerTotal: Object.values(consumers).reduce((a, b) => a + b, 0), processes: processTree(pid) };
+  const { consumers, subjects } = await streamCounts(monitorUrl);
+  return { consumers, consumerTotal: Object.values(consumers).reduce((a, b) => a + b, 0), subjects, processes: processTree(pid) };
 }
 
 /** Growth from `first` to `last` as a fraction (0.1 = 10 %); from nothing to something counts as its size. */
