@@ -128,4 +128,21 @@ t.test("the admin API shows the tree, restarts, quarantines and releases an acto
   await eventually("x back", async () => (await command(f.nc, K, "x", { type: "GetCount" }, 500).catch(() => undefined))?.ok);
   const info = await f.nc.request("$SRV.INFO.alphamind-admin", new Uint8Array(), { timeout: 2000 });
   t.match(JSON.parse(new TextDecoder().decode(info.data)), { name: "alphamind-admin", id: "n2" }, "discoverable as a NATS service");
+  const stats = JSON.parse(
+    new TextDecoder().decode((await f.nc.request("$SRV.STATS.alphamind-admin", new Uint8Array(), { timeout: 2000 })).data),
+  ) as {
+    endpoints: {
+      name: string;
+      num_requests: number;
+      num_errors: number;
+      last_error: string;
+      processing_time: number;
+      average_processing_time: number;
+    }[];
+  };
+  const of = (name: string) => stats.endpoints.find((e) => e.name === name);
+  t.match(of("spawn"), { num_requests: 3, num_errors: 2, last_error: /Bad Kind|kind/ }, "spawn counts its three requests and two refusals");
+  t.ok((of("spawn")?.processing_time ?? 0) > 0 && (of("spawn")?.average_processing_time ?? 0) > 0, "spawn's processing time is measured");
+  t.match(of("status"), { num_requests: 2, num_errors: 0 }, "status counts the requests this node answered");
+  t.ok((of("status")?.average_processing_time ?? 0) > 0, "status's processing time is measured");
 });

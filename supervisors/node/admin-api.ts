@@ -10,7 +10,7 @@ import {
 import { DecodeError, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { ActorRef } from "../placement/placement.ts";
 import { DeployError, DeployRefusal } from "./kinds/deployments.ts";
-import { advertiseService } from "./service-discovery.ts";
+import { advertiseService, EndpointStats } from "./service-discovery.ts";
 
 /** The admin requests this API decodes: importing it defines their schemas. */
 export { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest };
@@ -42,13 +42,19 @@ function jsonSafe(v: unknown): unknown {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x)));
 }
 
+/** Answers an admin request with its refusal: the code, and the error's message. */
+function refuse(msg: Msg, code: string, e: unknown): void {
+  const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: errorMessage(e) } });
+  msg.respond(data, { headers });
+}
+
 /**
  * Serves the admin API on am.admin.<verb> (every node) and am.admin.<verb>.<node> (this one), and advertises it
  * as the NATS service `alphamind-admin` with per-verb request and error counts. Returns its subscriptions.
  */
 export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
   const subs: Subscription[] = [];
-  const served = new Map<string, { num_requests: number; num_errors: number }>();
+  const served = new Map<string, { stats: EndpointStats; queue?: string }>();
   const owned = (verb: string, h: (r: ActorRef, m: Message) => Promise<unknown>): [string, Handler, boolean] => [
     verb,
     (m) => h(ref(m), m),
@@ -68,23 +74,27 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
     owned("release", (r) => n.release(r)),
   ];
   for (const [verb, handler, actorScoped] of routes) {
-    const stats = { num_requests: 0, num_errors: 0 };
-    served.set(verb, stats);
+    const stats = new EndpointStats();
+    served.set(verb, { stats });
     const respond = async (msg: Msg) => {
-      stats.num_requests++;
+      let message: Message | undefined;
+      let refused: unknown;
       try {
-        const { message } = decodeMessage(msg.data, msg.headers, true);
-        // Only the node hosting the actor answers; the others stay silent so the owner's answer is the one.
+        message = decodeMessage(msg.data, msg.headers, true).message;
+        // Only the node hosting the actor answers (and counts it); the others stay silent so the owner's answer is the one.
         if (actorScoped && !n.hosts(ref(message))) return;
-        const result = await handler(message);
-        msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
-          headers: encodeMessage({ type: "Reply" }).headers,
-        });
       } catch (e) {
-        stats.num_errors++;
-        const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code: "admin-failed", message: errorMessage(e) } });
-        msg.respond(data, { headers });
+        refused = e;
       }
+      await stats
+        .time(async () => {
+          if (refused !== undefined || message === undefined) throw refused;
+          const result = await handler(message);
+          msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
+            headers: encodeMessage({ type: "Reply" }).headers,
+          });
+        })
+        .catch((e: unknown) => refuse(msg, "admin-failed", e));
     };
     for (const subject of [subjects.admin(verb), subjects.admin(verb, n.node)])
       subs.push(nc.subscribe(subject, { callback: (_e, m) => void respond(m) }));
@@ -101,23 +111,23 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
     ["deploy", (m) => n.deploy(ref(m), m.config as Record<string, unknown>)],
   ];
   for (const [verb, handler] of anyNode) {
+    const stats = new EndpointStats();
+    const queue = `am-admin-${verb}`;
+    served.set(verb, { stats, queue });
     subs.push(
       nc.subscribe(subjects.admin(verb), {
-        queue: `am-admin-${verb}`,
+        queue,
         callback: (_e, msg) =>
-          void (async () => {
-            try {
-              const { message } = decodeMessage(msg.data, msg.headers, true);
-              const result = await handler(message);
+          void stats
+            .time(async () => {
+              const result = await handler(decodeMessage(msg.data, msg.headers, true).message);
               msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
                 headers: encodeMessage({ type: "Reply" }).headers,
               });
-            } catch (e) {
-              const code = e instanceof DeployError ? e.code : e instanceof DecodeError ? DeployRefusal.Invalid : "admin-failed";
-              const { data, headers } = encodeMessage({ type: "Reply", ok: false, error: { code, message: errorMessage(e) } });
-              msg.respond(data, { headers });
-            }
-          })(),
+            })
+            .catch((e: unknown) =>
+              refuse(msg, e instanceof DeployError ? e.code : e instanceof DecodeError ? DeployRefusal.Invalid : "admin-failed", e),
+            ),
       }),
     );
   }
@@ -129,9 +139,15 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
         id: n.node,
         version: "0.1.0",
         description: "AlphaMind supervision tree and actor control",
-        endpoints: [...served.keys(), "spawn", "deploy"].map((v) => ({ name: v, subject: subjects.admin(v) })),
+        endpoints: [...served].map(([v, { queue }]) => ({ name: v, subject: subjects.admin(v), ...(queue ? { queue_group: queue } : {}) })),
       },
-      () => [...served].map(([name, s]) => ({ name, subject: subjects.admin(name), ...s })),
+      () =>
+        [...served].map(([name, { stats, queue }]) => ({
+          name,
+          subject: subjects.admin(name),
+          ...(queue ? { queue_group: queue } : {}),
+          ...stats.figures(),
+        })),
     ),
   );
   return subs;
