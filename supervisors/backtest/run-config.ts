@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { instrumentDefinitionSchema } from "../../actors/instrument/index.ts";
+import { strategySampleNames } from "../../actors/strategy/index.ts";
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
@@ -58,7 +59,7 @@ const questdbData = z
 const strategy = z
   .object({
     id: z.string().min(1),
-    sample: z.enum(["trend-follower", "mean-reversion", "market-maker"]),
+    sample: z.enum(strategySampleNames),
     /** instrument ids it trades (default: all of the run's instruments) */
     instruments: z.array(z.string()).optional(),
     channels: z.array(z.enum(["quote", "trade", "bar"])).min(1),

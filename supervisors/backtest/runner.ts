@@ -8,7 +8,7 @@ import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
 import { instrumentKind, type InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
-import { marketMaker, meanReversion, type StrategyDefinition, strategyKind, trendFollower } from "../../actors/strategy/index.ts";
+import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
 import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
 import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
@@ -21,12 +21,6 @@ import { type Performance, performance } from "./performance.ts";
 import type { RunConfig } from "./run-config.ts";
 import { type ActorWorld, type Answer, SimulatedActor } from "./simulated-actor.ts";
 import { SimulatedTimers } from "./simulated-timers.ts";
-
-const samples: Record<RunConfig["strategies"][number]["sample"], StrategyDefinition<unknown>> = {
-  "trend-follower": trendFollower as StrategyDefinition<unknown>,
-  "mean-reversion": meanReversion as StrategyDefinition<unknown>,
-  "market-maker": marketMaker as StrategyDefinition<unknown>,
-};
 
 /** the feed source of replayed files (am.feed.replay.*) and of the simulator actor (am.feed.sim.*) */
 const REPLAY_SOURCE = "replay";
@@ -145,7 +139,7 @@ export class Backtest implements ActorWorld {
           ...(s.barType ? { barType: s.barType } : {}),
           parameters: s.parameters,
         };
-        return [s.id, { definition: samples[s.sample], config, autoStart: false }] as const;
+        return [s.id, { definition: strategySamples[s.sample]!, config, autoStart: false }] as const;
       }),
     );
     const book = defaultBookConfig(c.book.id, {

@@ -10,3 +10,4 @@ export * from "./mean-variance.ts";
 export * from "./risk-model.ts";
 export * from "./risk-parity.ts";
 export * from "./weight-constraints.ts";
+export { loadQuadraticSolver } from "./quadratic-program.ts";

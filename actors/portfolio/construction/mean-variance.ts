@@ -2,7 +2,13 @@
  * Mean-variance and minimum-variance portfolios under box, net, gross, sector and turnover constraints:
  * minimise ½ γ wᵀΣw − μᵀw subject to w in every constraint set, as one convex quadratic program solved by HiGHS.
  */
-import { type LinearRow, type QuadraticProgram, QuadraticProgramError, solveQuadraticProgram } from "./quadratic-program.ts";
+import {
+  type LinearRow,
+  loadQuadraticSolver,
+  type QuadraticProgram,
+  QuadraticProgramError,
+  solveQuadraticProgramNow,
+} from "./quadratic-program.ts";
 import { type RiskModel, riskModelOps } from "./risk-model.ts";
 import { type ConstraintSet, constraintSets, type WeightConstraints, weightColumn } from "./weight-constraints.ts";
 
@@ -34,10 +40,10 @@ const feasibilityProgram = (sets: readonly ConstraintSet[]): QuadraticProgram =>
  * HiGHS says only that the whole program is infeasible; adding the constraint sets one at a time finds the first
  * whose addition leaves no portfolio, so the error names it. Undefined when every set holds together.
  */
-async function infeasibleSet(sets: readonly ConstraintSet[]): Promise<string | undefined> {
+function infeasibleSet(sets: readonly ConstraintSet[]): string | undefined {
   for (let k = 1; k <= sets.length; k++) {
     try {
-      await solveQuadraticProgram("feasibility", feasibilityProgram(sets.slice(0, k)));
+      solveQuadraticProgramNow("feasibility", feasibilityProgram(sets.slice(0, k)));
     } catch (e) {
       if (!(e instanceof QuadraticProgramError) || !e.status.includes("nfeasible")) throw e;
       const before = sets.slice(0, k - 1).map((s) => s.name);
@@ -48,6 +54,12 @@ async function infeasibleSet(sets: readonly ConstraintSet[]): Promise<string | u
 }
 
 export async function meanVariance(input: MeanVarianceInput): Promise<OptimisedPortfolio> {
+  await loadQuadraticSolver();
+  return meanVarianceNow(input);
+}
+
+/** meanVariance without waiting, once HiGHS is loaded (loadQuadraticSolver): for a strategy's handler. */
+export function meanVarianceNow(input: MeanVarianceInput): OptimisedPortfolio {
   const model = riskModelOps(input);
   const n = model.assets;
   const gamma = input.riskAversion ?? 1;
@@ -69,10 +81,10 @@ export async function meanVariance(input: MeanVarianceInput): Promise<OptimisedP
   };
   let x: Map<string, number>;
   try {
-    x = await solveQuadraticProgram("meanVariance", program);
+    x = solveQuadraticProgramNow("meanVariance", program);
   } catch (e) {
     if (!(e instanceof QuadraticProgramError) || !e.status.includes("nfeasible")) throw e;
-    const culprit = await infeasibleSet(sets);
+    const culprit = infeasibleSet(sets);
     if (culprit === undefined) throw e;
     throw new Error(`meanVariance: infeasible constraints (HiGHS status ${e.status}): ${culprit}`);
   }

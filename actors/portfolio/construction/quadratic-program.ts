@@ -38,10 +38,13 @@ type HighsLoader = (options?: InitOptions) => Promise<Highs>;
 
 // The wasm is compiled once per process, on first use.
 let runtime: Promise<Highs> | undefined;
-const highs = (): Promise<Highs> => {
+let loaded: Highs | undefined;
+
+/** Loads HiGHS (WebAssembly) once; the synchronous solves need it loaded first. */
+export async function loadQuadraticSolver(): Promise<void> {
   runtime ??= import("highs").then((m) => (m.default as unknown as HighsLoader)());
-  return runtime;
-};
+  loaded = await runtime;
+}
 
 const signed = (c: number, first: boolean): string => {
   if (!Number.isFinite(c)) throw new Error(`quadratic program: coefficient ${c} is not finite`);
@@ -100,7 +103,14 @@ function lpText(p: QuadraticProgram): string {
  * `problem` and the status named.
  */
 export async function solveQuadraticProgram(problem: string, p: QuadraticProgram): Promise<Map<string, number>> {
-  const solver = await highs();
+  await loadQuadraticSolver();
+  return solveQuadraticProgramNow(problem, p);
+}
+
+/** solveQuadraticProgram without waiting: for code that cannot (a strategy's handler), once HiGHS is loaded. */
+export function solveQuadraticProgramNow(problem: string, p: QuadraticProgram): Map<string, number> {
+  const solver = loaded;
+  if (!solver) throw new Error(`${problem}: HiGHS is not loaded (await loadQuadraticSolver() first)`);
   const text = lpText(p);
   let result: ReturnType<Highs["solve"]>;
   try {

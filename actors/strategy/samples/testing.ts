@@ -8,7 +8,13 @@ import { strategyMachine } from "../machine.ts";
 
 export const INSTRUMENT = "ES.XCME";
 
-export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<string, unknown>, channels: ("bar" | "quote")[], lot = 1) {
+export function drive<P>(
+  definition: StrategyDefinition<P>,
+  parameters: Record<string, unknown>,
+  channels: ("bar" | "quote")[],
+  lot = 1,
+  instruments: readonly string[] = [INSTRUMENT],
+) {
   let now = 1_700_000_000_000_000;
   const actor = createActor(strategyMachine, {
     input: {
@@ -16,7 +22,7 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
       config: {
         strategyId: "s1",
         book: "b1",
-        instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(lot) }],
+        instruments: instruments.map((id) => ({ id, tickSize: priceOf(0.01), lotSize: quantityOf(lot) })),
         channels,
         parameters,
       },
@@ -34,10 +40,11 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
     actor,
     errors,
     ledger,
-    position: () => ledger().position(INSTRUMENT),
+    position: (instrument = INSTRUMENT) => ledger().position(instrument),
     orders: () =>
       emitted.flatMap((e) => (e.type === "publish" && e.message.type === "SubmitOrder" ? [submitOrderFromMessage(e.message)] : [])) as {
         clientOrderId: string;
+        instrument: string;
         side: "BUY" | "SELL";
         orderType: string;
         quantity: number;
@@ -46,12 +53,13 @@ export function drive<P>(definition: StrategyDefinition<P>, parameters: Record<s
       }[],
     cancels: () =>
       emitted.flatMap((e) => (e.type === "publish" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
-    bar(close: number, range = 0.5, stepUs = 60_000_000) {
+    /** a bar of `instrument` (the first one by default); a stepUs of 0 gives it the previous bar's time */
+    bar(close: number, range = 0.5, stepUs = 60_000_000, instrument = instruments[0]!) {
       now += stepUs;
       const c = priceOf(close);
       const b: Bar & { type: "Bar"; nowUs: number } = {
         type: "Bar",
-        instrument: INSTRUMENT,
+        instrument,
         barType: "1m",
         tsOpen: now - stepUs,
         open: c,

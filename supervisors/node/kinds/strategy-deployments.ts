@@ -10,22 +10,14 @@ import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import {
   mergeParameters,
   type StrategyConfigInput,
-  type StrategyDefinition,
   strategyChannels,
   strategyConfig,
+  strategySampleNames,
+  strategySamples,
 } from "../../../actors/strategy/index.ts";
-import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/index.ts";
 import { kvKey, parseKvKey } from "../../../infra/nats/snapshot-store.ts";
 import { canonicalJson, type ConfigKeySpace, type Deployable, DeployError, DeployRefusal } from "./deployments.ts";
 import { type DemoStrategy, demoStrategies } from "./demo-trading.ts";
-
-/** The strategies a deployment may run, by the name a configuration gives. */
-export const strategySamples: Record<string, StrategyDefinition<unknown>> = {
-  "trend-follower": trendFollower as StrategyDefinition<unknown>,
-  "mean-reversion": meanReversion as StrategyDefinition<unknown>,
-  "market-maker": marketMaker as StrategyDefinition<unknown>,
-};
-const sampleNames = Object.keys(strategySamples) as [string, ...string[]];
 
 const KEY_PREFIX = "strategies";
 export const strategyDeploymentKey = (id: string): string => kvKey(KEY_PREFIX, id);
@@ -44,7 +36,7 @@ const increment = z.union([z.string(), z.number()]).transform((v, ctx) => {
 
 /** What an operator writes (configJson of DeployStrategy). */
 export const strategyDeploymentInput = z.strictObject({
-  strategy: z.enum(sampleNames),
+  strategy: z.enum(strategySampleNames),
   book: z.string().min(1).max(64),
   /** tickSize and lotSize may be left out for instruments of the node's catalogue */
   instruments: z
