@@ -4,13 +4,23 @@
  * children's orders (forwarded to the risk book, as a strategy's are) and cancels; order events of its children
  * become fills and closes; market data feeds participation and TCA without being journaled.
  */
-import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, ResumeAlgo, StartAlgo } from "./inputs.ts";
-import { type Decided, type Emitted, journaled, replyError, replyOk, subjects } from "../contract/index.ts";
-import { asPrice, asQuantity, toNumber } from "../domain/index.ts";
+import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, QuoteInput, ResumeAlgo, StartAlgo } from "./inputs.ts";
+import {
+  type Decided,
+  type Emitted,
+  type Forward,
+  journaled,
+  parseInstrumentId,
+  replyError,
+  replyOk,
+  subjects,
+} from "../contract/index.ts";
+import { type AlgoParams, asPrice, asQuantity, toNumber } from "../domain/index.ts";
+import { fillRate, route } from "./routing.ts";
 import { urgency } from "./almgren-chriss.ts";
 import { type AlgoEvent, evolve } from "./evolve.ts";
 import { icebergChild, povChild, scheduledChild } from "./schedule.ts";
-import { type AlgoContext, AlgoStatus, childOrderId, isDone, type ParentOrder } from "./state.ts";
+import { type AlgoContext, AlgoStatus, type ChildOrder, childOrderId, isDone, type ParentOrder } from "./state.ts";
 import { analyse } from "./tca.ts";
 
 export const AlgoRejectCode = { InvalidState: "invalid-state", InvalidParameters: "invalid-parameters" } as const;
@@ -40,6 +50,7 @@ export function startProblem(s: StartAlgo, nowUs: number): string | null {
     if (p.profile.length !== p.slices) return `params.profile: ${p.profile.length} weights for ${p.slices} slices`;
     if (!p.profile.some((w) => w > 0)) return "params.profile: at least one weight must be positive";
   }
+  if (p.algo === "SOR" && new Set(p.venues).size !== p.venues.length) return `params.venues: ${p.venues.join(",")} names a venue twice`;
   if (p.algo === "IS") {
     try {
       urgency({ ...p, quantity: 1, intervals: p.slices, tau: 1 });
@@ -102,7 +113,7 @@ function sizeChild(c: AlgoContext, p: ParentOrder): { quantity: number; why: str
         remaining,
         lot,
         minChild: params.minChildLots * lot,
-        cap: params.participationCap,
+        ...("participationCap" in params && params.participationCap !== undefined ? { cap: params.participationCap } : {}),
         volumeSinceLast: c.marketVolume - c.volumeAtLastChild,
       });
       return { quantity, why: "below the minimum child, held by the participation cap, or all of it is open" };
@@ -110,22 +121,28 @@ function sizeChild(c: AlgoContext, p: ParentOrder): { quantity: number; why: str
   }
 }
 
-function submitChild(p: ParentOrder, id: string, quantity: number, nowUs: number): Emitted {
-  const resting = p.params.algo === "ICEBERG";
+/**
+ * A child's SubmitOrder, forwarded to the risk book as a strategy's order is: a routed child trades its own listing
+ * at the venue's touch, the others the parent's instrument at its limit (MARKET without one). `redelivered` marks a
+ * child sent again after a restart, which the risk book takes as the same order.
+ */
+export function childForward(p: ParentOrder, id: string, child: ChildOrder, nowUs: number, redelivered = false): Forward {
+  const price = child.price ?? p.limitPrice;
   const message = {
     type: "SubmitOrder",
     clientOrderId: id,
-    instrument: p.instrument,
+    instrument: child.instrument ?? p.instrument,
     side: p.side,
-    orderType: p.limitPrice === undefined ? "MARKET" : "LIMIT",
-    ...(p.limitPrice !== undefined ? { price: p.limitPrice } : {}),
-    quantity,
+    orderType: price === undefined ? "MARKET" : "LIMIT",
+    ...(price !== undefined ? { price } : {}),
+    quantity: child.quantity,
     // an unfilled remainder goes back to the parent at once, except an iceberg's slice, which rests
-    timeInForce: resting ? "DAY" : "IOC",
+    timeInForce: p.params.algo === "ICEBERG" ? "DAY" : "IOC",
     postOnly: false,
     reduceOnly: false,
     strategy: p.strategy,
     book: p.book,
+    ...(redelivered ? { redelivered } : {}),
     tsEvent: nowUs,
     tsInit: nowUs,
   };
@@ -140,6 +157,7 @@ function submitChild(p: ParentOrder, id: string, quantity: number, nowUs: number
 export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
   const p = c.parent;
   if (!p || c.status !== AlgoStatus.Working) return commit(c, []);
+  if (p.params.algo === "SOR") return decideRoute(c, p, p.params, nowUs);
   const dueAtUs = c.schedule[c.slice]?.atUs;
   // a timer re-armed early (after a restore) waits for its slice's time
   if (dueAtUs !== undefined && dueAtUs > nowUs) return { context: { ...c, nextAtUs: dueAtUs }, emitted: [] };
@@ -158,12 +176,55 @@ export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
       tsEvent: nowUs,
       tsInit: nowUs,
     };
-    return commit(c, [sent], [submitChild(p, id, quantity, nowUs)]);
+    return commit(c, [sent], [childForward(p, id, { quantity, cumQty: 0, acked: false }, nowUs)]);
   }
   if (c.slice < c.schedule.length) {
     return commit(c, [{ type: "AlgoSliceSkipped", parentId: c.parentId, slice: c.slice, nextAtUs, why, tsEvent: nowUs, tsInit: nowUs }]);
   }
   return { context: { ...c, nextAtUs }, emitted: [] };
+}
+
+/**
+ * A routed parent's evaluation: while no child is open, the rest is split across the venues not passed over, by
+ * the consolidated book (one IOC child per venue, at its touch); a wave's unfilled part comes back when its children
+ * close and is routed again at the next evaluation, on the book as it is then.
+ */
+function decideRoute(c: AlgoContext, p: ParentOrder, params: Extract<AlgoParams, { algo: "SOR" }>, nowUs: number): Step {
+  const nextAtUs = nowUs + c.cadenceUs;
+  const idle = { context: { ...c, nextAtUs }, emitted: [] };
+  if (c.open > 0) return idle;
+  const book = params.venues.flatMap((v) => ((c.venueHeldUntil[v] ?? 0) <= nowUs && c.book[v] ? [c.book[v]] : []));
+  const routed = route(book, c.venueTerms, c.venueFills, {
+    side: p.side,
+    quantity: p.quantity - c.filled - c.open,
+    lot: p.lotSize,
+    minChild: params.minChildLots * p.lotSize,
+    ...(p.limitPrice !== undefined ? { limitPrice: p.limitPrice } : {}),
+    latencyBpsPerMs: params.latencyBpsPerMs,
+    missCostBps: params.missCostBps,
+  });
+  if (routed.length === 0) return idle;
+  const sent: AlgoEvent[] = routed.map((r, i) => ({
+    type: "AlgoChildSent",
+    parentId: c.parentId,
+    clientOrderId: childOrderId(c.parentId, c.childCount + i + 1),
+    quantity: asQuantity(r.quantity),
+    slice: c.slice,
+    nextAtUs,
+    instrument: r.instrument,
+    price: asPrice(r.price),
+    tsEvent: nowUs,
+    tsInit: nowUs,
+  }));
+  const children = routed.map((r, i) =>
+    childForward(
+      p,
+      childOrderId(c.parentId, c.childCount + i + 1),
+      { quantity: r.quantity, cumQty: 0, acked: false, instrument: r.instrument, price: r.price },
+      nowUs,
+    ),
+  );
+  return commit(c, sent, children);
 }
 
 function cancels(c: AlgoContext, nowUs: number): Emitted[] {
@@ -313,7 +374,9 @@ export function decideChildReport(c: AlgoContext, r: ChildReport): Step {
       ? commit(c, [])
       : { context: { ...c, children: { ...c.children, [r.clientOrderId]: { ...child, acked: true } } }, emitted: [] };
   }
-  if ((r.type === "OrderRejected" || r.type === "OrderDenied") && c.status === AlgoStatus.Working) {
+  // a routed child the venue rejects leaves that venue passed over and the rest goes elsewhere (evolve holds it)
+  const rerouted = r.type === "OrderRejected" && c.parent?.params.algo === "SOR";
+  if ((r.type === "OrderRejected" || r.type === "OrderDenied") && c.status === AlgoStatus.Working && !rerouted) {
     // sending the same child again would be refused again, once a slice, for ever: an operator decides
     const reason = `child ${r.clientOrderId} ${outcomes[r.type].toLowerCase()}${r.reason ? `: ${r.reason}` : ""}`.slice(0, 256);
     const closed = commit(c, events);
@@ -353,12 +416,32 @@ export function decideRefused(c: AlgoContext, f: ForwardRefusedInput): Step {
   });
 }
 
-/** A quote of the parent's instrument: the mid for arrival (the first one after the start) and close. */
-export function onQuote(c: AlgoContext, instrument: string, bid: number, ask: number): AlgoContext {
-  if (!c.parent || c.parent.instrument !== instrument || isDone(c)) return c;
-  const mid = (toNumber(bid) + toNumber(ask)) / 2;
-  const tape = c.tape && { ...c.tape, lastMid: mid, arrivalMid: c.tape.arrivalMid > 0 ? c.tape.arrivalMid : mid };
-  return { ...c, tape };
+/**
+ * A quote: of the parent's instrument, the mid for arrival (the first one after the start) and close; of a listing
+ * a routed parent may use, that venue's line of the consolidated book.
+ */
+export function onQuote(c: AlgoContext, q: Pick<QuoteInput, "instrument" | "bid" | "bidSize" | "ask" | "askSize">): AlgoContext {
+  const p = c.parent;
+  if (!p || isDone(c)) return c;
+  let next = c;
+  if (p.params.algo === "SOR") {
+    const listing = parseInstrumentId(q.instrument);
+    if (listing.symbol === parseInstrumentId(p.instrument).symbol && p.params.venues.includes(listing.venue)) {
+      const line = {
+        venue: listing.venue,
+        instrument: q.instrument,
+        bid: q.bid,
+        bidSize: q.bidSize ?? 0,
+        ask: q.ask,
+        askSize: q.askSize ?? 0,
+      };
+      next = { ...c, book: { ...c.book, [listing.venue]: line } };
+    }
+  }
+  if (p.instrument !== q.instrument) return next;
+  const mid = (toNumber(q.bid) + toNumber(q.ask)) / 2;
+  const tape = next.tape && { ...next.tape, lastMid: mid, arrivalMid: next.tape.arrivalMid > 0 ? next.tape.arrivalMid : mid };
+  return { ...next, tape };
 }
 
 /** A trade of the parent's instrument: volume for participation, and the interval VWAP. */
@@ -388,6 +471,20 @@ export function algoView(c: AlgoContext): Record<string, unknown> {
     slices: c.schedule.length,
     children: c.childCount,
     openChildren: Object.keys(c.children),
+    ...(p?.params.algo === "SOR" ? { venues: routingView(c, p.params.venues) } : {}),
     tca: c.tca,
   };
+}
+
+/** A routed parent's venues: what was sent and filled at each, its fill rate, and whether it is passed over now. */
+function routingView(c: AlgoContext, venues: readonly string[]): Record<string, unknown>[] {
+  const lot = c.parent?.lotSize ?? 1;
+  return venues.map((venue) => ({
+    venue,
+    sent: c.venueFills[venue]?.sent ?? 0,
+    filled: c.venueFills[venue]?.filled ?? 0,
+    fillRate: fillRate(c.venueFills[venue], lot),
+    heldUntilUs: (c.venueHeldUntil[venue] ?? 0) > c.nowUs ? c.venueHeldUntil[venue] : null,
+    quoted: c.book[venue] !== undefined,
+  }));
 }
