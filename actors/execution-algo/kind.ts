@@ -41,7 +41,17 @@ export const executionAlgoKind = (settings: { venues?: Readonly<Record<string, V
     mailboxCapacity: 50_000,
     summarize: (c) => {
       const v = algoView(c as AlgoContext);
-      return { status: v.status, filled: v.filled, open: v.open, slice: v.slice, slices: v.slices };
+      return {
+        status: v.status,
+        algo: v.algo,
+        instrument: v.instrument,
+        side: v.side,
+        quantity: v.quantity,
+        filled: v.filled,
+        open: v.open,
+        slice: v.slice,
+        slices: v.slices,
+      };
     },
   });
 
