@@ -49,6 +49,7 @@ export const executionAlgoKind = (settings: { venues?: Readonly<Record<string, V
         quantity: v.quantity,
         filled: v.filled,
         open: v.open,
+        scheduled: v.scheduledSoFar,
         slice: v.slice,
         slices: v.slices,
       };

@@ -114,7 +114,8 @@ async function recordedProfile(
 ): Promise<number[]> {
   const endAtUs = int(horizon.endAtUs);
   const slices = int(horizon.slices);
-  if (!(endAtUs > nowUs) || slices < 1) return [];
+  // a horizon that cannot be scheduled gets a flat profile here, so the refusal names the horizon's own field
+  if (!(endAtUs > nowUs) || slices < 1) return new Array<number>(Math.max(1, slices)).fill(1);
   if (!s.history?.volumeProfile)
     throw new GatewayError(Status.UNAVAILABLE, "vwap.profile: empty, and no history store is configured to derive it from recorded trades");
   return s.history.volumeProfile({ instrument: req.instrument, fromUs: nowUs, toUs: endAtUs, buckets: slices, days });
