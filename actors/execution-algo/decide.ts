@@ -1,26 +1,17 @@
-// Over 400 lines on purpose: one decision per algorithm command and for the schedule's timer, all committed through one shared step.
 /**
  * What the algorithm does with each input: commands and the schedule's timer decide journaled events plus the
  * children's orders (forwarded to the risk book, as a strategy's are) and cancels; order events of its children
  * become fills and closes; market data feeds participation and TCA without being journaled.
  */
-import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, QuoteInput, ResumeAlgo, StartAlgo } from "./inputs.ts";
-import {
-  type Decided,
-  type Emitted,
-  type Forward,
-  journaled,
-  parseInstrumentId,
-  replyError,
-  replyOk,
-  subjects,
-} from "../contract/index.ts";
-import { type AlgoParams, asPrice, asQuantity, toNumber } from "../domain/index.ts";
-import { fillRate, route } from "./routing.ts";
+import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, ResumeAlgo, StartAlgo } from "./inputs.ts";
+import { type Decided, type Emitted, journaled, replyError, replyOk } from "../contract/index.ts";
+import { asPrice, asQuantity, toNumber } from "../domain/index.ts";
+import { childForward, riskBook } from "./child-order.ts";
+import { decideRoute, type QuoteLine, routingView, withBookLine } from "./routed-parent.ts";
 import { urgency } from "./almgren-chriss.ts";
 import { type AlgoEvent, evolve } from "./evolve.ts";
 import { icebergChild, povChild, scheduledChild } from "./schedule.ts";
-import { type AlgoContext, AlgoStatus, type ChildOrder, childOrderId, isDone, type ParentOrder } from "./state.ts";
+import { type AlgoContext, AlgoStatus, childOrderId, isDone, type ParentOrder } from "./state.ts";
 import { analyse } from "./tca.ts";
 
 export const AlgoRejectCode = { InvalidState: "invalid-state", InvalidParameters: "invalid-parameters" } as const;
@@ -33,8 +24,6 @@ const refuse = (code: AlgoRejectCode, message: string): Emitted => replyError(co
 
 /** Journals `events` (each applied to the state as it is emitted), then the other emissions. */
 const commit = (c: AlgoContext, events: AlgoEvent[], rest: Emitted[] = []): Step => journaled(evolve, c, events, rest);
-
-const riskBook = (p: ParentOrder): string => subjects.cmd("risk-book", p.book);
 
 /** A StartAlgo's parameters that the schema cannot check alone; the error names the field. */
 export function startProblem(s: StartAlgo, nowUs: number): string | null {
@@ -122,34 +111,6 @@ function sizeChild(c: AlgoContext, p: ParentOrder): { quantity: number; why: str
 }
 
 /**
- * A child's SubmitOrder, forwarded to the risk book as a strategy's order is: a routed child trades its own listing
- * at the venue's touch, the others the parent's instrument at its limit (MARKET without one). `redelivered` marks a
- * child sent again after a restart, which the risk book takes as the same order.
- */
-export function childForward(p: ParentOrder, id: string, child: ChildOrder, nowUs: number, redelivered = false): Forward {
-  const price = child.price ?? p.limitPrice;
-  const message = {
-    type: "SubmitOrder",
-    clientOrderId: id,
-    instrument: child.instrument ?? p.instrument,
-    side: p.side,
-    orderType: price === undefined ? "MARKET" : "LIMIT",
-    ...(price !== undefined ? { price } : {}),
-    quantity: child.quantity,
-    // an unfilled remainder goes back to the parent at once, except an iceberg's slice, which rests
-    timeInForce: p.params.algo === "ICEBERG" ? "DAY" : "IOC",
-    postOnly: false,
-    reduceOnly: false,
-    strategy: p.strategy,
-    book: p.book,
-    ...(redelivered ? { redelivered } : {}),
-    tsEvent: nowUs,
-    tsInit: nowUs,
-  };
-  return { type: "forward", key: id, subject: riskBook(p), message };
-}
-
-/**
  * The schedule's evaluation (its timer, or an iceberg's slice done): a child when one is due, a skipped slice
  * when a scheduled slice sends nothing, otherwise only the next evaluation's time (not journaled: a tick that
  * sends nothing leaves no trace, so nothing grows per tick).
@@ -182,49 +143,6 @@ export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
     return commit(c, [{ type: "AlgoSliceSkipped", parentId: c.parentId, slice: c.slice, nextAtUs, why, tsEvent: nowUs, tsInit: nowUs }]);
   }
   return { context: { ...c, nextAtUs }, emitted: [] };
-}
-
-/**
- * A routed parent's evaluation: while no child is open, the rest is split across the venues not passed over, by
- * the consolidated book (one IOC child per venue, at its touch); a wave's unfilled part comes back when its children
- * close and is routed again at the next evaluation, on the book as it is then.
- */
-function decideRoute(c: AlgoContext, p: ParentOrder, params: Extract<AlgoParams, { algo: "SOR" }>, nowUs: number): Step {
-  const nextAtUs = nowUs + c.cadenceUs;
-  const idle = { context: { ...c, nextAtUs }, emitted: [] };
-  if (c.open > 0) return idle;
-  const book = params.venues.flatMap((v) => ((c.venueHeldUntil[v] ?? 0) <= nowUs && c.book[v] ? [c.book[v]] : []));
-  const routed = route(book, c.venueTerms, c.venueFills, {
-    side: p.side,
-    quantity: p.quantity - c.filled - c.open,
-    lot: p.lotSize,
-    minChild: params.minChildLots * p.lotSize,
-    ...(p.limitPrice !== undefined ? { limitPrice: p.limitPrice } : {}),
-    latencyBpsPerMs: params.latencyBpsPerMs,
-    missCostBps: params.missCostBps,
-  });
-  if (routed.length === 0) return idle;
-  const sent: AlgoEvent[] = routed.map((r, i) => ({
-    type: "AlgoChildSent",
-    parentId: c.parentId,
-    clientOrderId: childOrderId(c.parentId, c.childCount + i + 1),
-    quantity: asQuantity(r.quantity),
-    slice: c.slice,
-    nextAtUs,
-    instrument: r.instrument,
-    price: asPrice(r.price),
-    tsEvent: nowUs,
-    tsInit: nowUs,
-  }));
-  const children = routed.map((r, i) =>
-    childForward(
-      p,
-      childOrderId(c.parentId, c.childCount + i + 1),
-      { quantity: r.quantity, cumQty: 0, acked: false, instrument: r.instrument, price: r.price },
-      nowUs,
-    ),
-  );
-  return commit(c, sent, children);
 }
 
 function cancels(c: AlgoContext, nowUs: number): Emitted[] {
@@ -420,24 +338,10 @@ export function decideRefused(c: AlgoContext, f: ForwardRefusedInput): Step {
  * A quote: of the parent's instrument, the mid for arrival (the first one after the start) and close; of a listing
  * a routed parent may use, that venue's line of the consolidated book.
  */
-export function onQuote(c: AlgoContext, q: Pick<QuoteInput, "instrument" | "bid" | "bidSize" | "ask" | "askSize">): AlgoContext {
+export function onQuote(c: AlgoContext, q: QuoteLine): AlgoContext {
   const p = c.parent;
   if (!p || isDone(c)) return c;
-  let next = c;
-  if (p.params.algo === "SOR") {
-    const listing = parseInstrumentId(q.instrument);
-    if (listing.symbol === parseInstrumentId(p.instrument).symbol && p.params.venues.includes(listing.venue)) {
-      const line = {
-        venue: listing.venue,
-        instrument: q.instrument,
-        bid: q.bid,
-        bidSize: q.bidSize ?? 0,
-        ask: q.ask,
-        askSize: q.askSize ?? 0,
-      };
-      next = { ...c, book: { ...c.book, [listing.venue]: line } };
-    }
-  }
+  const next = p.params.algo === "SOR" ? withBookLine(c, p, p.params.venues, q) : c;
   if (p.instrument !== q.instrument) return next;
   const mid = (toNumber(q.bid) + toNumber(q.ask)) / 2;
   const tape = next.tape && { ...next.tape, lastMid: mid, arrivalMid: next.tape.arrivalMid > 0 ? next.tape.arrivalMid : mid };
@@ -474,17 +378,4 @@ export function algoView(c: AlgoContext): Record<string, unknown> {
     ...(p?.params.algo === "SOR" ? { venues: routingView(c, p.params.venues) } : {}),
     tca: c.tca,
   };
-}
-
-/** A routed parent's venues: what was sent and filled at each, its fill rate, and whether it is passed over now. */
-function routingView(c: AlgoContext, venues: readonly string[]): Record<string, unknown>[] {
-  const lot = c.parent?.lotSize ?? 1;
-  return venues.map((venue) => ({
-    venue,
-    sent: c.venueFills[venue]?.sent ?? 0,
-    filled: c.venueFills[venue]?.filled ?? 0,
-    fillRate: fillRate(c.venueFills[venue], lot),
-    heldUntilUs: (c.venueHeldUntil[venue] ?? 0) > c.nowUs ? c.venueHeldUntil[venue] : null,
-    quoted: c.book[venue] !== undefined,
-  }));
 }

@@ -1,5 +1,6 @@
 import { defineKind, type Forward, parseInstrumentId, subjects } from "../contract/index.ts";
-import { algoView, childForward } from "./decide.ts";
+import { childForward } from "./child-order.ts";
+import { algoView } from "./decide.ts";
 import { algoMachine, type AlgoMachineInput } from "./machine.ts";
 import type { VenueTerms } from "./routing.ts";
 import { type AlgoContext, isDone } from "./state.ts";
