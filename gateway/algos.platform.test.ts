@@ -205,6 +205,11 @@ t.test("execution algorithms over gRPC against a running node", async (t) => {
       "an iceberg without a limit",
     );
     t.equal((await failure(get("g-bad"))).code, grpc.status.NOT_FOUND, "nothing was started");
+    await eventually(
+      "the actor spawned for the refused parent let go",
+      async () => !(await call<{ algos: Algo[] }>(trading, "ListAlgos", {}, viewer)).algos.some((a) => a.parentId === "g-bad"),
+      POLL,
+    );
     t.equal((await failure(get("never-spawned"))).code, grpc.status.NOT_FOUND, "an unknown parent is NOT_FOUND");
     const denied = await failure(call(trading, "StartAlgo", parent("g-view", { twap: { endAtUs: future, slices: 2 } }), viewer));
     t.equal(denied.code, grpc.status.PERMISSION_DENIED, "a viewer cannot start one");

@@ -255,9 +255,15 @@ export function algoRpcs(s: Services): ServiceRpcs {
           );
         }
         await s.bus.admin(subjects.admin("spawn"), { kind: KIND, id: req.parentId }, ctx.remainingMs());
-        await untilHeard(() => cmd(req.parentId, { type: StartAlgo.type, ...r.data }, ctx), ctx).catch((e) =>
-          parametersRefused(e, req.params),
-        );
+        try {
+          await untilHeard(() => cmd(req.parentId, { type: StartAlgo.type, ...r.data }, ctx), ctx);
+        } catch (e) {
+          // refused parameters mean the parent was idle (a started one answers invalid-state): the actor spawned
+          // for it is let go, so a refused request leaves nothing behind
+          if (e instanceof GatewayError && e.message.startsWith("invalid-parameters: "))
+            await s.bus.admin(subjects.admin("stop"), { kind: KIND, id: req.parentId }, ctx.remainingMs()).catch(() => undefined);
+          parametersRefused(e, req.params);
+        }
         return view(req.parentId, ctx);
       },
     }),
