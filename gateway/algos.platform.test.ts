@@ -211,6 +211,11 @@ t.test("execution algorithms over gRPC against a running node", async (t) => {
       POLL,
     );
     t.equal((await failure(get("never-spawned"))).code, grpc.status.NOT_FOUND, "an unknown parent is NOT_FOUND");
+    t.equal(
+      (await failure(call(trading, "CancelAlgo", { parentId: "never-spawned" }, trader))).code,
+      grpc.status.NOT_FOUND,
+      "a command to an unknown parent is NOT_FOUND too",
+    );
     const denied = await failure(call(trading, "StartAlgo", parent("g-view", { twap: { endAtUs: future, slices: 2 } }), viewer));
     t.equal(denied.code, grpc.status.PERMISSION_DENIED, "a viewer cannot start one");
   });

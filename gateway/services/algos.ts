@@ -210,9 +210,19 @@ export function algoRpcs(s: Services): ServiceRpcs {
     const ts = ctx.nowUs();
     return algoFrom(await cmd(parentId, { type: GetAlgo.type, tsEvent: ts, tsInit: ts }, ctx));
   };
-  /** A command to a parent that exists: an id never started is NOT_FOUND, not a new idle actor. */
+  /**
+   * The view of a parent that was started: an id with no actor (no responders) or an idle one is NOT_FOUND, so a
+   * command never reaches, or spawns, a parent that does not exist.
+   */
   const existing = async (parentId: string, ctx: CallContext) => {
-    const v = await view(parentId, ctx);
+    let v: Record<string, unknown>;
+    try {
+      v = await view(parentId, ctx);
+    } catch (e) {
+      if (e instanceof GatewayError && e.code === Status.UNAVAILABLE && /no responders/.test(e.message))
+        throw new GatewayError(Status.NOT_FOUND, `parent_id: no parent ${parentId} is running`);
+      throw e;
+    }
     if (v.status === "idle") throw new GatewayError(Status.NOT_FOUND, `parent_id: no parent ${parentId} was started`);
     return v;
   };
@@ -297,17 +307,7 @@ export function algoRpcs(s: Services): ServiceRpcs {
     GetAlgo: unary({
       role: Role.Viewer,
       request: z.object({ parentId: parentIdField }),
-      async handle(req, ctx) {
-        // GetAlgo would spawn nothing, but a parent never spawned has no actor: UNAVAILABLE (no responders) reads
-        // as NOT_FOUND to the caller
-        try {
-          return await existing(req.parentId, ctx);
-        } catch (e) {
-          if (e instanceof GatewayError && e.code === Status.UNAVAILABLE && /no responders/.test(e.message))
-            throw new GatewayError(Status.NOT_FOUND, `parent_id: no parent ${req.parentId} is running`);
-          throw e;
-        }
-      },
+      handle: (req, ctx) => existing(req.parentId, ctx),
     }),
     ListAlgos: unary({
       role: Role.Viewer,
