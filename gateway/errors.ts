@@ -27,6 +27,8 @@ const actorCodeStatus: Record<string, Status> = {
   "not-here": Status.UNAVAILABLE,
   stopped: Status.UNAVAILABLE,
   invalid: Status.INVALID_ARGUMENT,
+  // an execution algorithm's parameters it cannot take (the message names the field)
+  "invalid-parameters": Status.INVALID_ARGUMENT,
   "not-found": Status.NOT_FOUND,
   "unknown-order": Status.NOT_FOUND,
   // the order actor's OrderReason.UnknownOrder

@@ -1,4 +1,4 @@
-import type { ClosedOrderQuery, RecordedOrder } from "../infra/questdb/index.ts";
+import type { ClosedOrderQuery, RecordedOrder, VolumeProfileQuery } from "../infra/questdb/index.ts";
 
 /**
  * The port GetBars reads historical bars through, and GetOrder the orders whose actor has retired. The QuestDB
@@ -29,4 +29,6 @@ export interface BarHistory {
   latestOrder?(clientOrderId: string): Promise<HistoricalOrder | undefined>;
   /** Closed orders, the most recently closed first, each once (ListOrders beyond the orders the gateway holds). */
   closedOrders?(q: ClosedOrderQuery): Promise<HistoricalOrder[]>;
+  /** An intraday volume curve from recorded trades (a VWAP schedule's profile): one weight per bucket, summing to 1. */
+  volumeProfile?(q: VolumeProfileQuery): Promise<number[]>;
 }

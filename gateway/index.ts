@@ -18,6 +18,7 @@ import { strategyRpcs } from "./services/strategies.ts";
 import { tradingRpcs } from "./services/trading.ts";
 import { venueKillSwitchRpcs } from "./services/venue-kill-switch.ts";
 import { orderListRpcs } from "./services/order-lists.ts";
+import { algoRpcs } from "./services/algos.ts";
 import { defaultStreams, type GatewayOptions } from "./settings.ts";
 import type { SinkStats } from "./stream-sink.ts";
 import { errorMessage } from "../actors/contract/index.ts";
@@ -38,7 +39,7 @@ export interface RunningGateway {
 
 function serviceTables(s: Services): Record<ServiceName, ServiceRpcs> {
   return {
-    Trading: { ...tradingRpcs(s), ...venueKillSwitchRpcs(s), ...orderListRpcs(s) },
+    Trading: { ...tradingRpcs(s), ...venueKillSwitchRpcs(s), ...orderListRpcs(s), ...algoRpcs(s) },
     MarketData: marketDataRpcs(s),
     Portfolio: portfolioRpcs(s),
     Risk: riskRpcs(s),

@@ -1,12 +1,13 @@
-// Over 400 lines on purpose: one decision per algorithm command and for the schedule's timer, all committed through one shared step.
 /**
  * What the algorithm does with each input: commands and the schedule's timer decide journaled events plus the
  * children's orders (forwarded to the risk book, as a strategy's are) and cancels; order events of its children
  * become fills and closes; market data feeds participation and TCA without being journaled.
  */
 import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, ResumeAlgo, StartAlgo } from "./inputs.ts";
-import { type Decided, type Emitted, journaled, replyError, replyOk, subjects } from "../contract/index.ts";
+import { type Decided, type Emitted, journaled, replyError, replyOk } from "../contract/index.ts";
 import { asPrice, asQuantity, toNumber } from "../domain/index.ts";
+import { childForward, riskBook } from "./child-order.ts";
+import { decideRoute, type QuoteLine, routingView, withBookLine } from "./routed-parent.ts";
 import { urgency } from "./almgren-chriss.ts";
 import { type AlgoEvent, evolve } from "./evolve.ts";
 import { icebergChild, povChild, scheduledChild } from "./schedule.ts";
@@ -24,8 +25,6 @@ const refuse = (code: AlgoRejectCode, message: string): Emitted => replyError(co
 /** Journals `events` (each applied to the state as it is emitted), then the other emissions. */
 const commit = (c: AlgoContext, events: AlgoEvent[], rest: Emitted[] = []): Step => journaled(evolve, c, events, rest);
 
-const riskBook = (p: ParentOrder): string => subjects.cmd("risk-book", p.book);
-
 /** A StartAlgo's parameters that the schema cannot check alone; the error names the field. */
 export function startProblem(s: StartAlgo, nowUs: number): string | null {
   if (s.quantity % s.lotSize !== 0) return `quantity: ${s.quantity} must be a multiple of lotSize ${s.lotSize}`;
@@ -40,6 +39,7 @@ export function startProblem(s: StartAlgo, nowUs: number): string | null {
     if (p.profile.length !== p.slices) return `params.profile: ${p.profile.length} weights for ${p.slices} slices`;
     if (!p.profile.some((w) => w > 0)) return "params.profile: at least one weight must be positive";
   }
+  if (p.algo === "SOR" && new Set(p.venues).size !== p.venues.length) return `params.venues: ${p.venues.join(",")} names a venue twice`;
   if (p.algo === "IS") {
     try {
       urgency({ ...p, quantity: 1, intervals: p.slices, tau: 1 });
@@ -102,34 +102,12 @@ function sizeChild(c: AlgoContext, p: ParentOrder): { quantity: number; why: str
         remaining,
         lot,
         minChild: params.minChildLots * lot,
-        cap: params.participationCap,
+        ...("participationCap" in params && params.participationCap !== undefined ? { cap: params.participationCap } : {}),
         volumeSinceLast: c.marketVolume - c.volumeAtLastChild,
       });
       return { quantity, why: "below the minimum child, held by the participation cap, or all of it is open" };
     }
   }
-}
-
-function submitChild(p: ParentOrder, id: string, quantity: number, nowUs: number): Emitted {
-  const resting = p.params.algo === "ICEBERG";
-  const message = {
-    type: "SubmitOrder",
-    clientOrderId: id,
-    instrument: p.instrument,
-    side: p.side,
-    orderType: p.limitPrice === undefined ? "MARKET" : "LIMIT",
-    ...(p.limitPrice !== undefined ? { price: p.limitPrice } : {}),
-    quantity,
-    // an unfilled remainder goes back to the parent at once, except an iceberg's slice, which rests
-    timeInForce: resting ? "DAY" : "IOC",
-    postOnly: false,
-    reduceOnly: false,
-    strategy: p.strategy,
-    book: p.book,
-    tsEvent: nowUs,
-    tsInit: nowUs,
-  };
-  return { type: "forward", key: id, subject: riskBook(p), message };
 }
 
 /**
@@ -140,6 +118,7 @@ function submitChild(p: ParentOrder, id: string, quantity: number, nowUs: number
 export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
   const p = c.parent;
   if (!p || c.status !== AlgoStatus.Working) return commit(c, []);
+  if (p.params.algo === "SOR") return decideRoute(c, p, p.params, nowUs);
   const dueAtUs = c.schedule[c.slice]?.atUs;
   // a timer re-armed early (after a restore) waits for its slice's time
   if (dueAtUs !== undefined && dueAtUs > nowUs) return { context: { ...c, nextAtUs: dueAtUs }, emitted: [] };
@@ -158,7 +137,7 @@ export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
       tsEvent: nowUs,
       tsInit: nowUs,
     };
-    return commit(c, [sent], [submitChild(p, id, quantity, nowUs)]);
+    return commit(c, [sent], [childForward(p, id, { quantity, cumQty: 0, acked: false }, nowUs)]);
   }
   if (c.slice < c.schedule.length) {
     return commit(c, [{ type: "AlgoSliceSkipped", parentId: c.parentId, slice: c.slice, nextAtUs, why, tsEvent: nowUs, tsInit: nowUs }]);
@@ -313,7 +292,9 @@ export function decideChildReport(c: AlgoContext, r: ChildReport): Step {
       ? commit(c, [])
       : { context: { ...c, children: { ...c.children, [r.clientOrderId]: { ...child, acked: true } } }, emitted: [] };
   }
-  if ((r.type === "OrderRejected" || r.type === "OrderDenied") && c.status === AlgoStatus.Working) {
+  // a routed child the venue rejects leaves that venue passed over and the rest goes elsewhere (evolve holds it)
+  const rerouted = r.type === "OrderRejected" && c.parent?.params.algo === "SOR";
+  if ((r.type === "OrderRejected" || r.type === "OrderDenied") && c.status === AlgoStatus.Working && !rerouted) {
     // sending the same child again would be refused again, once a slice, for ever: an operator decides
     const reason = `child ${r.clientOrderId} ${outcomes[r.type].toLowerCase()}${r.reason ? `: ${r.reason}` : ""}`.slice(0, 256);
     const closed = commit(c, events);
@@ -353,12 +334,18 @@ export function decideRefused(c: AlgoContext, f: ForwardRefusedInput): Step {
   });
 }
 
-/** A quote of the parent's instrument: the mid for arrival (the first one after the start) and close. */
-export function onQuote(c: AlgoContext, instrument: string, bid: number, ask: number): AlgoContext {
-  if (!c.parent || c.parent.instrument !== instrument || isDone(c)) return c;
-  const mid = (toNumber(bid) + toNumber(ask)) / 2;
-  const tape = c.tape && { ...c.tape, lastMid: mid, arrivalMid: c.tape.arrivalMid > 0 ? c.tape.arrivalMid : mid };
-  return { ...c, tape };
+/**
+ * A quote: of the parent's instrument, the mid for arrival (the first one after the start) and close; of a listing
+ * a routed parent may use, that venue's line of the consolidated book.
+ */
+export function onQuote(c: AlgoContext, q: QuoteLine): AlgoContext {
+  const p = c.parent;
+  if (!p || isDone(c)) return c;
+  const next = p.params.algo === "SOR" ? withBookLine(c, p, p.params.venues, q) : c;
+  if (p.instrument !== q.instrument) return next;
+  const mid = (toNumber(q.bid) + toNumber(q.ask)) / 2;
+  const tape = next.tape && { ...next.tape, lastMid: mid, arrivalMid: next.tape.arrivalMid > 0 ? next.tape.arrivalMid : mid };
+  return { ...next, tape };
 }
 
 /** A trade of the parent's instrument: volume for participation, and the interval VWAP. */
@@ -388,6 +375,7 @@ export function algoView(c: AlgoContext): Record<string, unknown> {
     slices: c.schedule.length,
     children: c.childCount,
     openChildren: Object.keys(c.children),
+    ...(p?.params.algo === "SOR" ? { venues: routingView(c, p.params.venues) } : {}),
     tca: c.tca,
   };
 }

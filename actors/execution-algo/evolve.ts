@@ -16,9 +16,11 @@ import type {
   AlgoStarted,
 } from "../domain/index.ts";
 import { toNumber } from "../domain/index.ts";
+import { parseInstrumentId } from "../contract/index.ts";
 import { trajectory } from "./almgren-chriss.ts";
 import { type Slice, twapSchedule, weightedSchedule, wholeLots } from "./schedule.ts";
-import { type AlgoContext, AlgoStatus, type ParentOrder } from "./state.ts";
+import { type AlgoContext, AlgoStatus, type ChildOrder, type ParentOrder } from "./state.ts";
+import type { VenueFills } from "./routing.ts";
 import { emptyTape } from "./tca.ts";
 
 type Tagged<T, N extends string> = T & { type: N };
@@ -91,6 +93,17 @@ export function cadenceOf(params: AlgoParams, startUs: number): number {
   return "checkEveryMs" in params ? params.checkEveryMs * 1000 : 1_000_000;
 }
 
+/** How long a routed parent passes over a venue that rejected one of its children. */
+export const VENUE_HOLD_US = 5_000_000;
+
+const venueOf = (child: ChildOrder): string | undefined =>
+  child.instrument === undefined ? undefined : parseInstrumentId(child.instrument).venue;
+
+function countFills(fills: Record<string, VenueFills>, venue: string, sent: number, filled: number): Record<string, VenueFills> {
+  const was = fills[venue] ?? { sent: 0, filled: 0 };
+  return { ...fills, [venue]: { sent: was.sent + sent, filled: was.filled + filled } };
+}
+
 export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
   switch (e.type) {
     case "AlgoStarted": {
@@ -121,16 +134,22 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
         tape: emptyTape(0),
       };
     }
-    case "AlgoChildSent":
+    case "AlgoChildSent": {
+      const child: ChildOrder = { quantity: e.quantity, cumQty: 0, acked: false };
+      if (e.instrument !== undefined) child.instrument = e.instrument;
+      if (e.price !== undefined) child.price = e.price;
+      const venue = venueOf(child);
       return {
         ...c,
-        children: { ...c.children, [e.clientOrderId]: { quantity: e.quantity, cumQty: 0, acked: false } },
+        children: { ...c.children, [e.clientOrderId]: child },
+        ...(venue ? { venueFills: countFills(c.venueFills, venue, e.quantity, 0) } : {}),
         childCount: c.childCount + 1,
         open: c.open + e.quantity,
         slice: e.slice + 1,
         nextAtUs: e.nextAtUs,
         volumeAtLastChild: c.marketVolume,
       };
+    }
     case "AlgoSliceSkipped":
       return { ...c, slice: e.slice + 1, nextAtUs: e.nextAtUs };
     case "AlgoChildFilled": {
@@ -148,6 +167,7 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
         filled: c.filled + delta,
         open: c.open - delta,
         tape,
+        ...(venueOf(child) ? { venueFills: countFills(c.venueFills, venueOf(child)!, 0, delta) } : {}),
       };
     }
     case "AlgoChildClosed": {
@@ -156,7 +176,11 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
       // a closed child is forgotten: the map holds the open ones only, so each step copies a few entries, not
       // every child the parent ever sent (later copies of its events find no child and change nothing)
       const { [e.clientOrderId]: _closed, ...children } = c.children;
-      return { ...c, children, open: c.open - (child.quantity - child.cumQty) };
+      const venue = venueOf(child);
+      // a venue that rejects a routed child (not ready, disconnected, refused) is passed over for a while: the rest
+      // goes to the others
+      const held = venue && e.outcome === "REJECTED" ? { venueHeldUntil: { ...c.venueHeldUntil, [venue]: e.tsEvent + VENUE_HOLD_US } } : {};
+      return { ...c, children, open: c.open - (child.quantity - child.cumQty), ...held };
     }
     case "AlgoPaused":
       return { ...c, status: AlgoStatus.Paused };

@@ -7,3 +7,4 @@ export { type AlgoEvent, evolve } from "./evolve.ts";
 export type { AlgoInput } from "./inputs.ts";
 export { algoMachine, type AlgoMachine, type AlgoMachineInput, step } from "./machine.ts";
 export { executionAlgoKind } from "./kind.ts";
+export * from "./routing.ts";

@@ -18,7 +18,7 @@ export type AmendAlgo = AmendAlgoMessage & Delivered & { type: "AmendAlgo" };
 export type CancelAlgo = CancelAlgoMessage & Delivered & { type: "CancelAlgo" };
 export type GetAlgo = GetAlgoMessage & Delivered & { type: "GetAlgo" };
 export type ForwardRefusedInput = ForwardRefused & Delivered;
-export type QuoteInput = { type: "Quote"; instrument: string; bid: number; ask: number; nowUs: number };
+export type QuoteInput = { type: "Quote"; instrument: string; bid: number; bidSize: number; ask: number; askSize: number; nowUs: number };
 export type TradeInput = { type: "Trade"; instrument: string; price: number; size: number; nowUs: number };
 /** a journaled event fed back on replay */
 export type JournalInput = AlgoEvent & { nowUs?: number; replay?: boolean };

@@ -1,6 +1,8 @@
 import { defineKind, type Forward, parseInstrumentId, subjects } from "../contract/index.ts";
+import { childForward } from "./child-order.ts";
 import { algoView } from "./decide.ts";
-import { algoMachine } from "./machine.ts";
+import { algoMachine, type AlgoMachineInput } from "./machine.ts";
+import type { VenueTerms } from "./routing.ts";
 import { type AlgoContext, isDone } from "./state.ts";
 
 /**
@@ -9,16 +11,25 @@ import { type AlgoContext, isDone } from "./state.ts";
  * its children's order events on am.evt.order.> (child ids share no subject prefix; it keeps its own) and its
  * instrument's quotes and trades; a finished parent lets go of both and answers only its commands (progress, TCA).
  */
-export const executionAlgoKind = () =>
+export const executionAlgoKind = (settings: { venues?: Readonly<Record<string, VenueTerms>> } = {}) =>
   defineKind({
     name: "execution-algo",
     machine: algoMachine,
-    input: (parentId) => ({ parentId }),
+    input: (parentId): AlgoMachineInput => ({ parentId, venues: { ...settings.venues } }),
     interest: (c) => {
       const context = c as AlgoContext;
       if (context.parent === null || isDone(context)) return [];
       const instrument = parseInstrumentId(context.parent.instrument);
-      return [subjects.evtAll("order"), subjects.md("quote", instrument), subjects.md("trade", instrument)];
+      const params = context.parent.params;
+      // a routed parent hears every listing it may route to: their quotes are its consolidated book
+      const listings =
+        params.algo === "SOR" ? params.venues.filter((v) => v !== instrument.venue).map((venue) => ({ ...instrument, venue })) : [];
+      return [
+        subjects.evtAll("order"),
+        subjects.md("quote", instrument),
+        subjects.md("trade", instrument),
+        ...listings.map((l) => subjects.md("quote", l)),
+      ];
     },
     persistence: "event-sourced",
     // only commands are checked against their schemas: the machine filters market data and order events by id
@@ -31,38 +42,25 @@ export const executionAlgoKind = () =>
     mailboxCapacity: 50_000,
     summarize: (c) => {
       const v = algoView(c as AlgoContext);
-      return { status: v.status, filled: v.filled, open: v.open, slice: v.slice, slices: v.slices };
+      return {
+        status: v.status,
+        algo: v.algo,
+        instrument: v.instrument,
+        side: v.side,
+        quantity: v.quantity,
+        filled: v.filled,
+        open: v.open,
+        scheduled: v.scheduledSoFar,
+        slice: v.slice,
+        slices: v.slices,
+      };
     },
   });
 
 function childForwards(c: AlgoContext): Forward[] {
   const p = c.parent;
   if (!p || isDone(c)) return [];
-  const out: Forward[] = [];
-  for (const [clientOrderId, child] of Object.entries(c.children)) {
-    if (child.acked) continue;
-    out.push({
-      type: "forward",
-      key: clientOrderId,
-      subject: subjects.cmd("risk-book", p.book),
-      message: {
-        type: "SubmitOrder",
-        clientOrderId,
-        instrument: p.instrument,
-        side: p.side,
-        orderType: p.limitPrice === undefined ? "MARKET" : "LIMIT",
-        ...(p.limitPrice !== undefined ? { price: p.limitPrice } : {}),
-        quantity: child.quantity,
-        timeInForce: p.params.algo === "ICEBERG" ? "DAY" : "IOC",
-        postOnly: false,
-        reduceOnly: false,
-        strategy: p.strategy,
-        book: p.book,
-        redelivered: true,
-        tsEvent: c.nowUs,
-        tsInit: c.nowUs,
-      },
-    });
-  }
-  return out;
+  return Object.entries(c.children)
+    .filter(([, child]) => !child.acked)
+    .map(([clientOrderId, child]) => childForward(p, clientOrderId, child, c.nowUs, true));
 }

@@ -21,6 +21,7 @@ import {
 } from "./decide.ts";
 import { type AlgoEvent, algoEventTypes, evolve } from "./evolve.ts";
 import type { AlgoInput } from "./inputs.ts";
+import type { VenueTerms } from "./routing.ts";
 import { type AlgoContext, AlgoStatus, initialContext } from "./state.ts";
 
 /** setTimeout's limit; a later slice is re-armed when the capped timer fires. */
@@ -28,6 +29,8 @@ const MAX_DELAY_MS = 2_147_483_647;
 
 export interface AlgoMachineInput {
   parentId: string;
+  /** taker fee and latency of each venue a routed parent may use; a venue not named costs nothing */
+  venues?: Record<string, VenueTerms>;
 }
 
 /** One input to its step; inputs the algorithm has no use for change nothing. */
@@ -55,7 +58,7 @@ export function step(c: AlgoContext, e: AlgoInput): Step {
     case "OrderRejected":
       return decideChildReport(c, e);
     case "Quote":
-      return unchanged(onQuote(c, e.instrument, e.bid, e.ask));
+      return unchanged(onQuote(c, e));
     case "Trade":
       return unchanged(onTrade(c, e.instrument, e.price, e.size));
     default:
@@ -99,7 +102,7 @@ export const algoMachine = setup({
   },
 }).createMachine({
   id: "algo",
-  context: ({ input }) => initialContext(input.parentId),
+  context: ({ input }) => initialContext(input.parentId, input.venues),
   initial: AlgoStatus.Idle,
   on: { "*": { actions: "handle" } },
   states: {

@@ -1,4 +1,5 @@
 import type { AlgoParams, AlgoTca, Side } from "../domain/index.ts";
+import type { VenueFills, VenueQuote, VenueTerms } from "./routing.ts";
 import type { Slice } from "./schedule.ts";
 import type { TcaTape } from "./tca.ts";
 
@@ -23,6 +24,9 @@ export interface ChildOrder {
   quantity: number;
   cumQty: number;
   acked: boolean;
+  /** a routed child's listing and limit price (others trade the parent's instrument at its limit) */
+  instrument?: string;
+  price?: number;
 }
 
 /**
@@ -53,10 +57,18 @@ export interface AlgoContext {
   volumeAtLastChild: number;
   tape: TcaTape | null;
   tca: AlgoTca | null;
+  /** routing (SOR): each venue's latest top of book for the symbol (market data, not journaled) */
+  book: Record<string, VenueQuote>;
+  /** routing: what was sent to and filled at each venue, from the journal */
+  venueFills: Record<string, VenueFills>;
+  /** routing: a venue that rejected a child is passed over until then (µs) */
+  venueHeldUntil: Record<string, number>;
+  /** routing: each venue's taker fee and latency, from the node's configuration */
+  venueTerms: Record<string, VenueTerms>;
   nowUs: number;
 }
 
-export const initialContext = (parentId: string): AlgoContext => ({
+export const initialContext = (parentId: string, venueTerms: Record<string, VenueTerms> = {}): AlgoContext => ({
   parentId,
   status: AlgoStatus.Idle,
   parent: null,
@@ -74,6 +86,10 @@ export const initialContext = (parentId: string): AlgoContext => ({
   volumeAtLastChild: 0,
   tape: null,
   tca: null,
+  book: {},
+  venueFills: {},
+  venueHeldUntil: {},
+  venueTerms,
   nowUs: 0,
 });
 

@@ -4,6 +4,7 @@ import type { DomainEvent, Emitted } from "../contract/index.ts";
 import { priceOf, quantityOf, type StartAlgo } from "../domain/index.ts";
 import type { AlgoInput } from "./inputs.ts";
 import { algoMachine } from "./machine.ts";
+import type { VenueTerms } from "./routing.ts";
 import type { AlgoContext } from "./state.ts";
 
 export const T0 = 1_700_000_000_000_000;
@@ -38,8 +39,11 @@ export class AlgoDriver {
   readonly journal: DomainEvent[] = [];
   private readonly timers = new Map<string, Timer>();
 
-  constructor(readonly parentId = "p1") {
-    const [s, actions] = initialTransition(algoMachine, { parentId });
+  constructor(
+    readonly parentId = "p1",
+    venues: Record<string, VenueTerms> = {},
+  ) {
+    const [s, actions] = initialTransition(algoMachine, { parentId, venues });
     this.snapshot = s;
     this.act(actions as never);
   }

@@ -29,3 +29,4 @@ export {
   type ReplayFeedOptions,
   systemReplayClock,
 } from "./replay-source.ts";
+export { type VolumeProfileQuery, volumeProfileOf } from "./volume-profile.ts";

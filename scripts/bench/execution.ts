@@ -5,17 +5,56 @@
  * Timed: from that fill's publish to the next child's SubmitOrder reaching the book's subject, which includes the
  * parent's decision, its journal append (AlgoChildFilled, AlgoChildClosed, AlgoChildSent in one group) and the
  * forward. Also printed, from the same run: raw NATS publish→subscribe and JetStream append times, the process's
- * CPU per child and the load average (this machine is shared: compare the ratio, not the absolute figure).
+ * CPU per child and the load average (this machine is shared: compare the ratio, not the absolute figure). Then,
+ * in-process and pure, a smart order routing decision over three venues (`sorDecisionP99Us`).
  */
 import { loadavg } from "node:os";
 import { subjects, systemClock } from "../../actors/contract/index.ts";
-import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
+import { executionAlgoKind, route } from "../../actors/execution-algo/index.ts";
 import { startTestInfra } from "../../infra/local/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { connectNats, declareResources, SnapshotStore } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost } from "../../supervisors/runtime/actor-host.ts";
 import { LOT, percentiles, TICK } from "./support/trading-loop.ts";
+
+/**
+ * `count` routing decisions over three venues with different fees, latency and fill history, each on a book moved
+ * by a tick or two (so no decision repeats the previous one), timed one by one in µs.
+ */
+function routingDecisions(count: number): number[] {
+  const terms = {
+    SIMX: { takerFeeBps: 1.5, latencyUs: 200 },
+    SIMY: { takerFeeBps: 0.5, latencyUs: 900 },
+    SIMZ: { takerFeeBps: 3, latencyUs: 50 },
+  };
+  const fills = { SIMY: { sent: 40 * LOT, filled: 25 * LOT } };
+  const out: number[] = [];
+  for (let i = 0; i < count + 1_000; i++) {
+    const mid = 100_00000000 + (i % 7) * TICK;
+    const book = ["SIMX", "SIMY", "SIMZ"].map((venue, v) => ({
+      venue,
+      instrument: `SIM001.${venue}`,
+      bid: mid - (1 + ((i + v) % 2)) * TICK,
+      bidSize: (3 + v) * LOT,
+      ask: mid + (1 + ((i + v) % 3)) * TICK,
+      askSize: (4 + ((i * (v + 1)) % 5)) * LOT,
+    }));
+    const t0 = performance.now();
+    route(book, terms, fills, {
+      side: "BUY",
+      quantity: 12 * LOT,
+      lot: LOT,
+      minChild: LOT,
+      limitPrice: mid + 5 * TICK,
+      latencyBpsPerMs: 0.1,
+      missCostBps: 5,
+    });
+    const t1 = performance.now();
+    if (i >= 1_000) out.push((t1 - t0) * 1000);
+  }
+  return out;
+}
 
 const n = Number(process.argv[2] ?? 1_000);
 const warm = Math.min(100, Math.floor(n / 10));
@@ -119,6 +158,7 @@ try {
   }
   const p = percentiles(us);
   const r = percentiles(raw);
+  const sor = percentiles(routingDecisions(10_000));
   console.log(
     JSON.stringify({
       bench: "execution",
@@ -130,6 +170,9 @@ try {
       // raw NATS publish→subscribe of the same fill on the same server, in the same run
       baseline: { p50Us: r.p50, p99Us: r.p99 },
       ratio: Number((p.p99 / Math.max(1, r.p99)).toFixed(1)),
+      // a routing decision over three venues (route(): rank by touch, fee, latency and fill rate, then split)
+      sorDecisionP50Us: sor.p50,
+      sorDecisionP99Us: sor.p99,
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     }),
   );

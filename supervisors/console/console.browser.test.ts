@@ -566,3 +566,89 @@ t.test(
     t.same(pageErrors, [], "the page threw no errors");
   },
 );
+
+t.test(
+  "the algorithms panel lists each parent order with its progress against the schedule; a click opens its actor",
+  { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
+  async (t) => {
+    mkdirSync(artifacts, { recursive: true });
+    const f = await startTestServers(t);
+    // a node's answer to am.admin.tree with two parents, as the execution-algo kind summarises them
+    const parent = (id: string, summary: Record<string, unknown>) => ({ kind: "execution-algo", id, status: "running", context: summary });
+    const tree = {
+      node: "n-algo",
+      cells: [
+        {
+          cell: 0,
+          status: "running",
+          kinds: [
+            {
+              kind: "execution-algo",
+              actors: [
+                parent("twap-9", {
+                  status: "completed",
+                  algo: "TWAP",
+                  instrument: "AAPL.XNAS",
+                  side: "BUY",
+                  quantity: fromNumber(300),
+                  filled: fromNumber(300),
+                  open: 0,
+                  scheduled: fromNumber(300),
+                  slice: 6,
+                  slices: 6,
+                }),
+                parent("vwap-7", {
+                  status: "working",
+                  algo: "VWAP",
+                  instrument: "BRK.B.XNYS",
+                  side: "SELL",
+                  quantity: fromNumber(1000),
+                  filled: fromNumber(250),
+                  open: fromNumber(50),
+                  scheduled: fromNumber(400),
+                  slice: 4,
+                  slices: 10,
+                }),
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const sub = f.nc.subscribe(subjects.admin("tree"), {
+      callback: (_e, m) => {
+        const { data, headers } = encodeMessage({ type: "Reply", ok: true, result: tree });
+        m.respond(data, { headers });
+      },
+    });
+    t.teardown(() => sub.unsubscribe());
+    const running = await startConsole({
+      nc: f.nc,
+      port: 0,
+      auth: { secret: SECRET },
+      treeIntervalMs: 300,
+      healthIntervalMs: 300,
+      log: createLogger({ level: "error" }),
+    });
+    t.teardown(() => running.stop());
+    const browser = await openBrowser(t);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(page, running.url, await signToken({ sub: "victor", role: "viewer" }, SECRET));
+
+    const rows = page.locator("#algos-body tbody tr");
+    await page.locator('#algos-body [data-algo="vwap-7"]').waitFor({ timeout: 15_000 });
+    t.same(await rows.locator("[data-algo]").allTextContents(), ["vwap-7", "twap-9"], "the working parent first");
+    const vwap = (await rows.nth(0).textContent()) ?? "";
+    for (const shown of ["VWAP", "BRK.B.XNYS", "SELL", "25%", "250.00", "1,000.00", "4/10", "working"])
+      t.match(vwap, shown, `shows ${shown}`);
+    t.equal(await rows.nth(0).locator(".algo-bar.behind").count(), 1, "filled and open (300) behind the schedule (400) shows");
+    t.match((await rows.nth(1).textContent()) ?? "", /TWAP.*100%.*6\/6.*completed/, "the finished parent with its last slice");
+    await page.locator('#algos-body [data-algo="vwap-7"]').click();
+    await page.locator("#detail-title", { hasText: "execution-algo/vwap-7" }).waitFor({ timeout: 5_000 });
+    t.pass("a click opens the parent's actor in the detail panel");
+    await page.screenshot({ path: join(artifacts, "algos-panel.png") });
+    t.same(pageErrors, [], "the page threw no errors");
+  },
+);

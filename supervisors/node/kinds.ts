@@ -97,8 +97,9 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
         venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs },
         venues: config.venueCapabilities,
       }),
-      // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo
-      executionAlgoKind(),
+      // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo; a routed parent
+      // (SOR) ranks venues by the fees and latency the exchanges are configured with
+      executionAlgoKind({ venues: config.venueCosts }),
       // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList
       orderListKind(),
       // the demo book marks with what the demo strategies trade, a defined book with all of its instruments

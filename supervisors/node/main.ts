@@ -20,7 +20,7 @@ import {
   readDefinitionsFile,
   watchCatalogue,
 } from "../../infra/nats/index.ts";
-import { declareTables, questdbBarHistory } from "../../infra/questdb/index.ts";
+import { declareTables, questdbBarHistory, volumeProfileOf } from "../../infra/questdb/index.ts";
 import {
   createLogger,
   type Logger,
@@ -161,7 +161,8 @@ async function main(): Promise<void> {
         host: config.host,
         port: config.gatewayPort,
         jwtSecret: resolveJwtSecret(config),
-        ...(questdbUrl ? { history: questdbBarHistory(questdbUrl) } : {}),
+        // VWAP parents started without a profile take the recorded volume curve
+        ...(questdbUrl ? { history: { ...questdbBarHistory(questdbUrl), volumeProfile: (q) => volumeProfileOf(questdbUrl, q) } } : {}),
         rateLimit: { ratePerSecond: config.gatewayRatePerSecond, burst: config.gatewayRateBurst },
         ...(config.gatewayTlsCert && config.gatewayTlsKey
           ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } }

@@ -9,8 +9,9 @@ import { instrumentId, micros, nonNegativeQuantity, positivePrice, positiveQuant
 const parentId = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "1-40 of A-Z a-z 0-9 _ -");
 const childId = z.string().min(1).max(64);
 const reason = z.string().max(256).optional();
+const venueId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, "a venue id like SIMX (upper-case letters, digits, _ or -)");
 
-export const AlgoKind = { Twap: "TWAP", Vwap: "VWAP", Pov: "POV", Iceberg: "ICEBERG", Shortfall: "IS" } as const;
+export const AlgoKind = { Twap: "TWAP", Vwap: "VWAP", Pov: "POV", Iceberg: "ICEBERG", Shortfall: "IS", Routed: "SOR" } as const;
 export type AlgoKind = (typeof AlgoKind)[keyof typeof AlgoKind];
 
 const horizon = {
@@ -60,6 +61,18 @@ export const algoParams = z.discriminatedUnion("algo", [
     /** permanent impact γ (currency per share per share) */
     permanentImpact: z.number().nonnegative().default(0),
     participationCap,
+    minChildLots,
+  }),
+  z.object({
+    algo: z.literal(AlgoKind.Routed),
+    /** the venues listing the parent's symbol that it may be routed to (the child's instrument is SYMBOL.<venue>) */
+    venues: z.array(venueId).min(1).max(16),
+    /** how often the rest is routed again while no child is open, in ms */
+    checkEveryMs: z.number().int().min(10).max(3_600_000).default(200),
+    /** what one millisecond of a venue's latency costs, in bps of the price */
+    latencyBpsPerMs: z.number().nonnegative().max(100).default(0.1),
+    /** what a routed unit that does not fill costs, in bps: weighs a venue's fill rate so far */
+    missCostBps: z.number().nonnegative().max(1_000).default(5),
     minChildLots,
   }),
 ]);
@@ -156,6 +169,9 @@ export const AlgoChildSent = defineMessage(
     slice: z.number().int().nonnegative(),
     /** when the next evaluation is due */
     nextAtUs: micros,
+    /** a routed child's listing and limit price (the venue's touch); other children trade the parent's */
+    instrument: instrumentId.optional(),
+    price: positivePrice.optional(),
     ...stamped,
   }),
   "A child order was planned and sent to the risk book.",

@@ -5,6 +5,7 @@ import type { ServerFrame } from "../protocol.ts";
 import { hideSignIn, showSignIn, toast } from "./dialogs.js";
 import { $ } from "./dom.js";
 import { answered, connect, disconnect, linkNodes, linkUp, setLink, startLink, TOKEN_KEY } from "./link.js";
+import { mountAlgos, renderAlgos } from "./panels/algos.js";
 import { mountControls, renderControls } from "./panels/controls.js";
 import { renderDetail, selectActor } from "./panels/detail.js";
 import { renderHealth } from "./panels/health.js";
@@ -54,6 +55,7 @@ function onFrame(f: ServerFrame): void {
       state.tree = f.nodes;
       state.treeAt = f.at;
       renderTree();
+      renderAlgos();
       renderDetail();
       showNodes();
       break;
@@ -125,6 +127,7 @@ function showNodes(): void {
 
 function renderAll(): void {
   renderTree();
+  renderAlgos();
   renderDetail();
   renderControls();
   renderQuotes();
@@ -159,6 +162,7 @@ $("sign-out").addEventListener("click", () => {
 
 mountTree((kind, id) => void selectActor(kind, id));
 mountControls((kind, id) => void selectActor(kind, id));
+mountAlgos((kind, id) => void selectActor(kind, id));
 mountMarkets();
 mountRisk();
 startLink({ onFrame, onSignedOut: () => showSignIn("") });

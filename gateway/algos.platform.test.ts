@@ -1,0 +1,222 @@
+import * as grpc from "@grpc/grpc-js";
+import t from "tap";
+import { subjects } from "../actors/contract/index.ts";
+import { asPrice, asQuantity, parseFixed } from "../actors/domain/index.ts";
+import { freePort } from "../infra/local/index.ts";
+import { decodeMessage } from "../infra/nats/codec.ts";
+import { openIlpWriter } from "../infra/questdb/index.ts";
+import { tradeRow } from "../infra/questdb/rows.ts";
+import { walApplied } from "../infra/questdb/testing.ts";
+import { startNodeProcess, venueReady } from "../supervisors/node/testing.ts";
+import { eventually, startTestServers } from "../test/testing.ts";
+import { loadProtos, mintToken } from "./index.ts";
+import { call, failure } from "./testing.ts";
+
+/** The Trading service's algorithm RPCs on a running node: start, watch, pause, resume, cancel, list; fields named. */
+
+const secret = "algos-grpc-test-secret-of-32-bytes-long";
+const MINE = "SIM004.SIMX"; // in the demo book, traded by no demo strategy
+const POLL = { timeoutMs: 30_000, everyMs: 200 };
+const SECOND = 1_000_000;
+const DAY = 86_400 * SECOND;
+type Algo = { parentId: string; status: string; algo: string; filled: string; quantity: string; tca?: Record<string, unknown> };
+
+t.test("execution algorithms over gRPC against a running node", async (t) => {
+  const f = await startTestServers(t, { questdb: true });
+  const gatewayPort = await freePort();
+  const node = startNodeProcess(t, "algos-grpc-node", {
+    AM_NATS_URL: f.infra.natsUrl,
+    AM_QUESTDB_URL: f.infra.questdbUrl ?? "",
+    AM_DEMO_INSTRUMENTS: "4",
+    AM_CELLS: "1",
+    AM_GATEWAY_PORT: String(gatewayPort),
+    AM_GATEWAY_JWT_SECRET: secret,
+  });
+  await node.waitFor(/node up/, 60_000);
+  const protos = loadProtos();
+  const address = `127.0.0.1:${gatewayPort}`;
+  const trading = new (protos.client("Trading"))(address, grpc.credentials.createInsecure());
+  const market = new (protos.client("MarketData"))(address, grpc.credentials.createInsecure());
+  t.teardown(() => {
+    trading.close();
+    market.close();
+  });
+  const meta = async (role: "trader" | "viewer") => {
+    const m = new grpc.Metadata();
+    m.set("authorization", `Bearer ${await mintToken(secret, { subject: `${role}-1`, role, ttlS: 600 })}`);
+    return m;
+  };
+  const [trader, viewer] = await Promise.all([meta("trader"), meta("viewer")]);
+  await eventually("the venue connection ready", () => venueReady(f.nc, "SIMX"), POLL);
+  const touch = await eventually(
+    "a quote of the instrument",
+    async () => {
+      const b = await call<{ bids: { price: string }[]; asks: { price: string }[] }>(
+        market,
+        "GetBook",
+        { instrument: MINE, depth: 1 },
+        viewer,
+      );
+      return b.asks.length && b.bids.length ? { bid: b.bids[0]!.price, ask: b.asks[0]!.price } : undefined;
+    },
+    POLL,
+  );
+  const decimal = (units: number) => (units / 1e8).toFixed(2);
+  const parent = (parentId: string, over: Record<string, unknown>) => ({
+    parentId,
+    instrument: MINE,
+    side: "SIDE_BUY",
+    quantity: "3",
+    lotSize: "1",
+    book: "demo",
+    strategy: "algo-desk",
+    ...over,
+  });
+  const get = (parentId: string) => call<Algo>(trading, "GetAlgo", { parentId }, viewer);
+
+  await t.test("a TWAP parent started over gRPC fills through the platform and shows its TCA", async (t) => {
+    const nowUs = Date.now() * 1000;
+    const started = await call<Algo>(
+      trading,
+      "StartAlgo",
+      parent("g-twap", {
+        // marketable: far through the ask, so each IOC child fills against the background's offer
+        limitPrice: decimal(parseFixed(touch.ask) * 2),
+        twap: { endAtUs: nowUs + 2 * SECOND, slices: 3 },
+      }),
+      trader,
+      15_000,
+    );
+    t.match(started, { parentId: "g-twap", algo: "TWAP", status: "working", quantity: "3" });
+    const done = await eventually(
+      "g-twap completed",
+      async () => ((await get("g-twap")).status === "completed" ? get("g-twap") : undefined),
+      POLL,
+    );
+    t.match(done, { filled: "3", status: "completed" });
+    t.ok(Number(done.tca?.avgPx) > 0, `its TCA: ${JSON.stringify(done.tca)}`);
+    const listed = await call<{ algos: Record<string, unknown>[] }>(trading, "ListAlgos", {}, viewer);
+    t.match(
+      listed.algos.find((a) => a.parentId === "g-twap"),
+      { algo: "TWAP", instrument: MINE, side: "SIDE_BUY", quantity: "3", filled: "3", status: "completed" },
+      "ListAlgos shows it with its progress",
+    );
+  });
+
+  await t.test("an iceberg is paused, resumed and canceled over gRPC", async (t) => {
+    const below = decimal(parseFixed(touch.bid) - 5e8);
+    const started = await call<Algo>(
+      trading,
+      "StartAlgo",
+      parent("g-ice", { limitPrice: below, iceberg: { displayQuantity: "1", checkEveryMs: 200 } }),
+      trader,
+      15_000,
+    );
+    t.match(started, { algo: "ICEBERG", status: "working" });
+    t.match(await call<Algo>(trading, "PauseAlgo", { parentId: "g-ice", reason: "desk says wait" }, trader), { status: "paused" });
+    t.match(await call<Algo>(trading, "ResumeAlgo", { parentId: "g-ice" }, trader), { status: "working" });
+    t.match(await call<Algo>(trading, "AmendAlgo", { parentId: "g-ice", quantity: "5" }, trader), { quantity: "5" });
+    t.match(await call<Algo>(trading, "CancelAlgo", { parentId: "g-ice", reason: "done" }, trader), { status: "canceled" });
+    const e = await failure(call(trading, "PauseAlgo", { parentId: "g-ice" }, trader));
+    t.equal(e.code, grpc.status.FAILED_PRECONDITION, `a canceled parent cannot pause: ${e.details}`);
+  });
+
+  await t.test("a VWAP parent without a profile takes the volume curve recorded in QuestDB", async (t) => {
+    // yesterday at the horizon's times of day: 10 in its first 10 s, 30 in its second, none in its third, 60 in its last
+    const startUs = Date.now() * 1000 + 2 * SECOND;
+    const writer = await openIlpWriter(f.infra.questdbUrl ?? "");
+    const yesterday: [number, number][] = [
+      [5, 10],
+      [15, 30],
+      [35, 60],
+    ];
+    for (const [i, [s, size]] of yesterday.entries()) {
+      writer.row(
+        tradeRow({
+          instrument: MINE,
+          price: asPrice(100e8),
+          size: asQuantity(size * 1e8),
+          aggressor: "BUY",
+          tradeId: `Y${i}`,
+          seq: 900_000 + i,
+          tsEvent: startUs - DAY + s * SECOND,
+          tsInit: startUs - DAY + s * SECOND,
+        }),
+      );
+    }
+    await writer.flush();
+    await writer.close();
+    await walApplied(f.infra.questdbUrl ?? "", "trades", { written: true });
+    const sub = f.nc.subscribe(subjects.evt("execution-algo", "g-vwap", "AlgoStarted"));
+    t.teardown(() => sub.unsubscribe());
+    const wait = startUs - Date.now() * 1000;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait / 1000));
+    const started = await call<Algo>(
+      trading,
+      "StartAlgo",
+      parent("g-vwap", {
+        quantity: "10",
+        limitPrice: decimal(parseFixed(touch.bid) - 5e8),
+        vwap: { endAtUs: startUs + 40 * SECOND, slices: 4 },
+      }),
+      trader,
+      15_000,
+    );
+    t.match(started, { algo: "VWAP", status: "working" });
+    for await (const m of sub) {
+      const e = decodeMessage(m.data, m.headers, false).message as unknown as { params: { profile: number[] } };
+      t.same(
+        e.params.profile.map((w) => Math.round(w * 100) / 100),
+        [0.1, 0.3, 0, 0.6],
+        "the schedule's weights are yesterday's volume by bucket",
+      );
+      break;
+    }
+    await call(trading, "CancelAlgo", { parentId: "g-vwap" }, trader);
+  });
+
+  await t.test("bad requests are refused naming the proto field, and change nothing", async (t) => {
+    const refused = async (req: Record<string, unknown>, field: RegExp, what: string) => {
+      const e = await failure(call(trading, "StartAlgo", req, trader, 15_000));
+      t.equal(e.code, grpc.status.INVALID_ARGUMENT, what);
+      t.match(e.details, field, what);
+    };
+    const future = Date.now() * 1000 + 60 * SECOND;
+    await refused(parent("g-bad", {}), /^params: set one of twap, vwap/, "no algorithm chosen");
+    await refused(
+      parent("g-bad", { quantity: "abc", twap: { endAtUs: future, slices: 2 } }),
+      /^quantity: /,
+      "a quantity that is no number",
+    );
+    await refused(
+      parent("g-bad", { twap: { endAtUs: future, slices: 0 } }),
+      /^twap\.slices: /,
+      "the domain schema's check, named as the proto names it",
+    );
+    await refused(
+      parent("g-bad", { twap: { endAtUs: 1_000_000, slices: 2 } }),
+      /^twap\.end_at_us: .*must be in the future/,
+      "the actor's own check, named as the proto names it",
+    );
+    await refused(parent("g-bad", { routed: { venues: ["simx"] } }), /^routed\.venues\.0: a venue id like SIMX/, "a venue id");
+    await refused(
+      parent("g-bad", { iceberg: { displayQuantity: "1" } }),
+      /^limit_price: required for ICEBERG/,
+      "an iceberg without a limit",
+    );
+    t.equal((await failure(get("g-bad"))).code, grpc.status.NOT_FOUND, "nothing was started");
+    await eventually(
+      "the actor spawned for the refused parent let go",
+      async () => !(await call<{ algos: Algo[] }>(trading, "ListAlgos", {}, viewer)).algos.some((a) => a.parentId === "g-bad"),
+      POLL,
+    );
+    t.equal((await failure(get("never-spawned"))).code, grpc.status.NOT_FOUND, "an unknown parent is NOT_FOUND");
+    t.equal(
+      (await failure(call(trading, "CancelAlgo", { parentId: "never-spawned" }, trader))).code,
+      grpc.status.NOT_FOUND,
+      "a command to an unknown parent is NOT_FOUND too",
+    );
+    const denied = await failure(call(trading, "StartAlgo", parent("g-view", { twap: { endAtUs: future, slices: 2 } }), viewer));
+    t.equal(denied.code, grpc.status.PERMISSION_DENIED, "a viewer cannot start one");
+  });
+});
