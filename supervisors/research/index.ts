@@ -10,3 +10,13 @@ export {
 export { buildRows, DatasetError, type DatasetProgress, type DatasetRow, parseRowLine, rowLine, rowsHash } from "./dataset.ts";
 export { type DatasetManifest, MANIFEST_FILE, readDataset, ROWS_FILE, writeDataset } from "./dataset-files.ts";
 export { Barrier, checkLabelRule, type Label, type LabelRule, LabelRuleError, PendingLabel } from "./labels.ts";
+export {
+  type CombinatorialPlan,
+  type CombinatorialSplit,
+  combinatorialPurgedSplits,
+  CrossValidationError,
+  type LabelSpan,
+  purgedKFold,
+  type Split,
+  walkForwardSplits,
+} from "./purged-cv.ts";
