@@ -42,7 +42,7 @@ t.test("fixed-point units give the same factors as plain prices", async (t) => {
   for (const b of bars) {
     const x = w1.push(b);
     const y = w2.push({ close: scale(b.close), high: scale(b.high), low: scale(b.low), volume: scale(b.volume) });
-    if (x && y) for (let f = 0; f < 5; f++) t.ok(Math.abs(x[f]! - y[f]!) < 1e-8, BAR_FACTORS.features[f]);
+    if (x && y) for (let f = 0; f < 5; f++) t.ok(Math.abs(x[f]! - y[f]!) < 1e-8, `${BAR_FACTORS.features[f]}`);
   }
 });
 
