@@ -15,8 +15,12 @@ export {
   type CombinatorialSplit,
   combinatorialPurgedSplits,
   CrossValidationError,
+  groupRange,
   type LabelSpan,
   purgedKFold,
   type Split,
   walkForwardSplits,
 } from "./purged-cv.ts";
+export { type ForecastMetrics, forecastMetrics } from "./forecast-metrics.ts";
+export { fitRidge, predictRidge, RidgeError, type RidgeModel } from "./ridge-forecaster.ts";
+export { type FoldResult, type ValidationOptions, type ValidationProgress, type ValidationReport, validateRidge } from "./validation.ts";

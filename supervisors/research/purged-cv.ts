@@ -56,8 +56,11 @@ function checkEmbargo(embargoUs: number): void {
   if (!(embargoUs >= 0 && Number.isFinite(embargoUs))) throw new CrossValidationError(`embargoUs must be ≥ 0, got ${embargoUs}`);
 }
 
-/** Group g of `parts` consecutive runs: [from, to) sample indices. */
-const bounds = (n: number, parts: number, g: number): [number, number] => [Math.floor((g * n) / parts), Math.floor(((g + 1) * n) / parts)];
+/** Fold or group g of n samples cut into `parts` consecutive runs: its [from, to) sample indices. */
+export const groupRange = (n: number, parts: number, g: number): [number, number] => [
+  Math.floor((g * n) / parts),
+  Math.floor(((g + 1) * n) / parts),
+];
 
 /** The block a run of test samples keeps clear: from its first t0 to its last t1 plus the embargo. */
 function blockOf(spans: readonly LabelSpan[], from: number, to: number, embargoUs: number): { start: number; end: number } {
@@ -84,7 +87,7 @@ export function purgedKFold(spans: readonly LabelSpan[], folds: number, embargoU
   checkEmbargo(embargoUs);
   const out: Split[] = [];
   for (let f = 0; f < folds; f++) {
-    const [from, to] = bounds(spans.length, folds, f);
+    const [from, to] = groupRange(spans.length, folds, f);
     const tested = new Uint8Array(spans.length).fill(1, from, to);
     const test = Array.from({ length: to - from }, (_, i) => from + i);
     out.push({ train: trainOutside(spans, tested, [blockOf(spans, from, to, embargoUs)]), test });
@@ -128,7 +131,7 @@ export function combinatorialPurgedSplits(
     const tested = new Uint8Array(n);
     const test: number[] = [];
     const blocks = chosen.map((g) => {
-      const [from, to] = bounds(n, groups, g);
+      const [from, to] = groupRange(n, groups, g);
       tested.fill(1, from, to);
       for (let i = from; i < to; i++) test.push(i);
       return blockOf(spans, from, to, embargoUs);
