@@ -78,7 +78,7 @@ export async function buildRows(
       });
     read++;
     atUs = bar.tsEvent;
-    if (onProgress && (read & 4095) === 0) onProgress({ bars: read, rows: rows.length, atUs });
+    if (onProgress && (read & 1023) === 0) onProgress({ bars: read, rows: rows.length, atUs });
   }
   onProgress?.({ bars: read, rows: rows.length, atUs });
   return rows.sort((a, b) => a.t0 - b.t0 || (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
