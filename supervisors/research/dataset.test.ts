@@ -114,6 +114,11 @@ t.test("a dataset from the simulator is written with a manifest, reproducible, a
   await t.rejects(readDataset(out), /sha256 .* is not the manifest's/);
 });
 
+t.test("the example dataset config parses", async (t) => {
+  const doc = JSON.parse(readFileSync(new URL("../../scripts/examples/research-dataset.json", import.meta.url), "utf8")) as unknown;
+  t.match(parseDatasetConfig(doc), { source: { kind: "simulator" }, label: { kind: "triple-barrier" } });
+});
+
 t.test("a bad dataset config is refused with the field", async (t) => {
   const base = {
     name: "x",
