@@ -5,7 +5,8 @@
  * JSON line on stdout.
  *
  * `npx tsx scripts/research.ts validate <dataset-dir> [--folds 5] [--groups 6] [--test-groups 2] [--embargo 5m]
- * [--lambda 0.001]`: purged k-fold and combinatorial purged CV of a ridge forecaster of the rows' forward return;
+ * [--lambda 0.001] [--windows 4]`: purged k-fold, combinatorial purged CV and walk-forward of a ridge forecaster of
+ * the rows' forward return;
  * a table on stderr, the report as one JSON line on stdout. The embargo defaults to the label's horizon in bars.
  */
 import { readFile } from "node:fs/promises";
@@ -15,7 +16,7 @@ import { buildDataset, parseDatasetConfig, readDataset, validateRidge } from "..
 
 const usage =
   "usage: npx tsx scripts/research.ts dataset <config.json>\n" +
-  "       npx tsx scripts/research.ts validate <dataset-dir> [--folds N] [--groups N] [--test-groups K] [--embargo 5m] [--lambda X]\n";
+  "       npx tsx scripts/research.ts validate <dataset-dir> [--folds N] [--groups N] [--test-groups K] [--embargo 5m] [--lambda X] [--windows N]\n";
 
 const UNIT_US: Record<string, number> = { ms: 1_000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000, d: 86_400_000_000 };
 
@@ -85,6 +86,7 @@ async function validateCommand(dir: string, args: string[]): Promise<void> {
       testGroups: integerOption(args, "--test-groups", 2),
       embargoUs,
       lambda,
+      walkForwardWindows: integerOption(args, "--windows", 4),
     },
     (p) => process.stderr.write(`[validate] split ${p.done}/${p.total}\n`),
   );
@@ -100,6 +102,8 @@ async function validateCommand(dir: string, args: string[]): Promise<void> {
   process.stderr.write(
     `[validate] CPCV ${report.cpcv.splits} splits, ${report.cpcv.paths.length} paths: IC ${report.cpcv.meanIc} ± ${report.cpcv.icDeviation}\n`,
   );
+  for (const w of report.walkForward.windows) process.stderr.write(line(`window ${w.window}`, w.metrics, `  train ${w.train}`));
+  process.stderr.write(line("walk-fwd", report.walkForward.stitched));
   const timing = { wallMs: Math.round(performance.now() - wall0), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
   process.stdout.write(`${JSON.stringify({ dataset: manifest.dataset, sha256: manifest.sha256, ...report, ...timing })}\n`);
 }

@@ -42,7 +42,7 @@ function rowsOf(n: number, signal: number, seed: number): DatasetRow[] {
   });
 }
 
-const options = { folds: 5, groups: 6, testGroups: 2, embargoUs: 5 * 60_000_000, lambda: 1e-3 };
+const options = { folds: 5, groups: 6, testGroups: 2, embargoUs: 5 * 60_000_000, lambda: 1e-3, walkForwardWindows: 4 };
 
 t.test("purged CV of a ridge finds a planted signal out of sample, on every CPCV path", async (t) => {
   const progress: number[] = [];
@@ -52,7 +52,7 @@ t.test("purged CV of a ridge finds a planted signal out of sample, on every CPCV
   t.equal(r.cpcv.paths.length, 5);
   t.same(
     progress,
-    Array.from({ length: 20 }, (_, i) => i + 1),
+    Array.from({ length: 24 }, (_, i) => i + 1),
     "progress once per fitted split",
   );
   t.ok(r.kFold.pooled.ic > 0.5, `pooled IC ${r.kFold.pooled.ic}`);
@@ -64,6 +64,11 @@ t.test("purged CV of a ridge finds a planted signal out of sample, on every CPCV
   // an inner fold loses the rows whose labels reach into it on each side and its embargo after it
   t.equal(r.kFold.folds[2]!.purged, 5 + 5 + 5, "5 rows before the fold, 5 after it, 5 more by the embargo");
   t.equal(r.kFold.folds[0]!.purged, 5 + 5);
+  // walk-forward: the first half (599.5 minutes) trains, the 5-minute embargo keeps every label of it clear of the
+  // first out-of-sample window (rows 605 to 753), 148.6 minutes long like the three after it
+  t.equal(r.walkForward.windows.length, 4);
+  t.match(r.walkForward.windows[0], { window: 0, train: 600, test: 149 });
+  t.ok(r.walkForward.stitched.ic > 0.5, `walk-forward IC ${r.walkForward.stitched.ic}`);
 });
 
 t.test("noise gives no out-of-sample skill", async (t) => {

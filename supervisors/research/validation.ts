@@ -1,6 +1,6 @@
 import type { DatasetRow } from "./dataset.ts";
 import { type ForecastMetrics, forecastMetrics } from "./forecast-metrics.ts";
-import { combinatorialPurgedSplits, groupRange, purgedKFold, type Split } from "./purged-cv.ts";
+import { combinatorialPurgedSplits, groupRange, purgedKFold, type Split, walkForwardSplits } from "./purged-cv.ts";
 import { fitRidge, predictRidge } from "./ridge-forecaster.ts";
 
 export interface ValidationOptions {
@@ -11,6 +11,8 @@ export interface ValidationOptions {
   embargoUs: number;
   /** ridge penalty on standardised features */
   lambda: number;
+  /** walk-forward windows: the first half of the rows' time trains the first window, the rest is cut in this many */
+  walkForwardWindows: number;
 }
 
 export interface FoldResult {
@@ -28,6 +30,8 @@ export interface ValidationReport {
   options: ValidationOptions;
   kFold: { folds: FoldResult[]; pooled: ForecastMetrics };
   cpcv: { splits: number; paths: { path: number; metrics: ForecastMetrics }[]; meanIc: number; icDeviation: number };
+  /** rolling windows of equal in-sample length, each out-of-sample window after the last; stitched: all of them */
+  walkForward: { windows: { window: number; train: number; test: number; metrics: ForecastMetrics }[]; stitched: ForecastMetrics };
 }
 
 export interface ValidationProgress {
@@ -48,7 +52,8 @@ function forecastSplit(rows: readonly DatasetRow[], s: Split, lambda: number): M
 /**
  * Purged k-fold and combinatorial purged CV of a ridge forecaster of the rows' forward return: per fold figures
  * and the pooled out-of-sample figures, then each CPCV backtest path's figures and the spread of their IC (one
- * number per path, so the spread says how much the figure depends on which history was held out).
+ * number per path, so the spread says how much the figure depends on which history was held out), then a
+ * walk-forward that only ever trains on the past.
  */
 export function validateRidge(
   rows: readonly DatasetRow[],
@@ -57,7 +62,16 @@ export function validateRidge(
 ): ValidationReport {
   const kFold = purgedKFold(rows, o.folds, o.embargoUs);
   const plan = combinatorialPurgedSplits(rows, o.groups, o.testGroups, o.embargoUs);
-  const total = kFold.length + plan.splits.length;
+  const startUs = rows[0]!.t0;
+  const endUs = rows[rows.length - 1]!.t0 + 1;
+  const inSampleUs = Math.floor((endUs - startUs) / 2);
+  const outOfSampleUs = Math.floor((endUs - startUs - inSampleUs - o.embargoUs) / o.walkForwardWindows);
+  if (!Number.isSafeInteger(o.walkForwardWindows) || o.walkForwardWindows < 1 || outOfSampleUs < 1)
+    throw new RangeError(`walkForwardWindows ${o.walkForwardWindows} does not fit the rows' second half after the embargo`);
+  const walk = walkForwardSplits(rows, { startUs, endUs, inSampleUs, outOfSampleUs, embargoUs: o.embargoUs }).filter(
+    (s) => s.train.length >= 2 && s.test.length >= 3,
+  );
+  const total = kFold.length + plan.splits.length + walk.length;
   let done = 0;
   const step = () => onProgress?.({ done: ++done, total });
   const pooled = new Map<number, number>();
@@ -95,6 +109,16 @@ export function validateRidge(
     });
     return { path: p, metrics: forecastMetrics(forecast, outcome) };
   });
+  const stitched = { forecast: [] as number[], outcome: [] as number[] };
+  const windows = walk.map((s) => {
+    const f = forecastSplit(rows, s, o.lambda);
+    step();
+    const forecast = s.test.map((i) => f.get(i)!);
+    const outcome = s.test.map((i) => rows[i]!.ret);
+    stitched.forecast.push(...forecast);
+    stitched.outcome.push(...outcome);
+    return { window: s.window, train: s.train.length, test: s.test.length, metrics: forecastMetrics(forecast, outcome) };
+  });
   const ics = paths.map((p) => p.metrics.ic);
   const meanIc = ics.reduce((a, v) => a + v, 0) / ics.length;
   const icDeviation = Math.sqrt(ics.reduce((a, v) => a + (v - meanIc) ** 2, 0) / ics.length);
@@ -110,5 +134,6 @@ export function validateRidge(
       ),
     },
     cpcv: { splits: plan.splits.length, paths, meanIc: Number(meanIc.toFixed(6)), icDeviation: Number(icDeviation.toFixed(6)) },
+    walkForward: { windows, stitched: forecastMetrics(stitched.forecast, stitched.outcome) },
   };
 }
