@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream, mkdirSync, readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
@@ -64,11 +65,7 @@ export async function writeDataset(
       ...(about.label.kind === "triple-barrier" ? ["label", "barrier"] : []),
     ],
   };
-  await new Promise<void>((resolve, reject) => {
-    const m = createWriteStream(join(dir, MANIFEST_FILE));
-    m.end(`${JSON.stringify(manifest, null, 2)}\n`, () => resolve());
-    m.on("error", reject);
-  });
+  await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
