@@ -27,7 +27,7 @@ export const MdChannel = { Quote: "quote", Trade: "trade", Book: "book", Bar: "b
 export type MdChannel = (typeof MdChannel)[keyof typeof MdChannel];
 
 /** Kinds whose ids are instruments travel as two tokens, <venue>.<symbol>. */
-const instrumentKinds = new Set(["instrument"]);
+const instrumentKinds = new Set(["instrument", "regime"]);
 
 function idTokens(kind: string, id: string): string {
   if (instrumentKinds.has(kind)) {

@@ -2,3 +2,4 @@ export * from "./fixed.ts";
 export * from "./trading.ts";
 export * from "./messages/index.ts";
 export * from "./retry.ts";
+export * from "./bar-factors.ts";

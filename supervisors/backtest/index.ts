@@ -16,7 +16,7 @@ export {
 export { gridPoints, type ParameterSet, randomPoints } from "./parameter-space.ts";
 export { writeReportFiles } from "./report-files.ts";
 export { linePlot, reportPage } from "./report-page.ts";
-export { parseRunConfig, type RunConfig, RunConfigError, type RunConfigInput, runConfigSchema } from "./run-config.ts";
+export { parseRunConfig, type RunConfig, RunConfigError, type RunConfigInput, runConfigSchema, time as timeSchema } from "./run-config.ts";
 export { Backtest, BacktestError, type BacktestProgress, type BacktestResult, type RunOptions, runBacktest } from "./runner.ts";
 export { SimulatedActor } from "./simulated-actor.ts";
 export { writeSimulatedBars } from "./simulated-bars.ts";

@@ -5,7 +5,7 @@ import { strategySampleNames } from "../../actors/strategy/index.ts";
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
 
 /** A time as integer µs since the epoch, or ISO 8601 UTC text. */
-const time = z.union([
+export const time = z.union([
   z.number().int().nonnegative(),
   z
     .string()

@@ -44,6 +44,8 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
   await node.ensure({ kind: "venue", id: DEMO_VENUE });
   await node.ensure({ kind: "risk-book", id: DEMO_BOOK });
   for (const s of strategies) await node.ensure({ kind: "strategy", id: s.id });
+  // a regime detector on each instrument the demo trades
+  for (const id of new Set(strategies.flatMap((s) => s.config.instruments.map((i) => i.id)))) await node.ensure({ kind: "regime", id });
 
   const subs: Subscription[] = [];
   const denials = new Map<string, { loggedAt: number; since: number }>();

@@ -17,6 +17,7 @@ import { bookDefinitions, bookDeployable } from "./kinds/book-definitions.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
 import { committedModelNames, type ModelServingConfig, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
+import { regimeKind } from "../../actors/regime/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 
 /** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
@@ -109,6 +110,9 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       // the vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is)
       ...(config.feeds.trim() ? [vendorFeedKind(config)] : []),
       modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching: serving.batching, port: inference }),
+      // changepoint detection on the instruments the demo trades (startDemo places them); on 1s bars, the bars the
+      // demo's trend strategy trades, so regimes show within a minute of a start
+      regimeKind({ barType: "1s" }),
     ],
     deployable: [
       strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),

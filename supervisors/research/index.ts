@@ -1,0 +1,26 @@
+export { questdbBars, simulatedBars, simulatedInstruments } from "./bar-sources.ts";
+export { buildDataset } from "./build-dataset.ts";
+export {
+  type DatasetConfig,
+  DatasetConfigError,
+  type DatasetConfigInput,
+  datasetConfigSchema,
+  parseDatasetConfig,
+} from "./dataset-config.ts";
+export { buildRows, DatasetError, type DatasetProgress, type DatasetRow, parseRowLine, rowLine, rowsHash } from "./dataset.ts";
+export { type DatasetManifest, MANIFEST_FILE, readDataset, ROWS_FILE, writeDataset } from "./dataset-files.ts";
+export { Barrier, checkLabelRule, type Label, type LabelRule, LabelRuleError, PendingLabel } from "./labels.ts";
+export {
+  type CombinatorialPlan,
+  type CombinatorialSplit,
+  combinatorialPurgedSplits,
+  CrossValidationError,
+  groupRange,
+  type LabelSpan,
+  purgedKFold,
+  type Split,
+  walkForwardSplits,
+} from "./purged-cv.ts";
+export { type ForecastMetrics, forecastMetrics } from "./forecast-metrics.ts";
+export { fitRidge, predictRidge, RidgeError, type RidgeModel } from "./ridge-forecaster.ts";
+export { type FoldResult, type ValidationOptions, type ValidationProgress, type ValidationReport, validateRidge } from "./validation.ts";
