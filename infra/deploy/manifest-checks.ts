@@ -8,6 +8,7 @@ import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { ConfigMap, type IContainer, type IEnvVar, Service } from "kubernetes-models/v1";
 import { parseAllDocuments } from "yaml";
 import { envName, loadConfig, settings } from "../config/index.ts";
+import { pinnedVersions } from "../local/index.ts";
 import { declaredBuckets, declaredStreams } from "../nats/index.ts";
 
 export const manifestsDir = new URL("./kubernetes/", import.meta.url);
@@ -235,6 +236,20 @@ export function nodePortProblems(m: Manifests): string[] {
     .map((k) => `node ${k}=${env[k]}: not a container port`);
 }
 
+/** NATS and QuestDB run the versions the set-up pins (scripts/versions.env), the ones the tests run against. */
+export function imageProblems(m: Manifests): string[] {
+  const pinned = pinnedVersions();
+  const imageOf = (name: string): string =>
+    containersOf(m.statefulSets.find((s) => nameOf(s) === name) ?? new StatefulSet())[0]?.image ?? "";
+  const problems: string[] = [];
+  const nats = imageOf("nats");
+  if (!nats.startsWith(`nats:${pinned.nats}`)) problems.push(`StatefulSet nats image ${nats}: the pinned nats-server is ${pinned.nats}`);
+  const questdb = imageOf("questdb");
+  if (questdb !== `questdb/questdb:${pinned.questdb}`)
+    problems.push(`StatefulSet questdb image ${questdb}: the pinned QuestDB is ${pinned.questdb}`);
+  return problems;
+}
+
 export function manifestProblems(m: Manifests): string[] {
   return [
     ...serviceProblems(m),
@@ -245,5 +260,6 @@ export function manifestProblems(m: Manifests): string[] {
     ...natsProblems(m),
     ...questdbUrlProblems(m),
     ...nodePortProblems(m),
+    ...imageProblems(m),
   ];
 }

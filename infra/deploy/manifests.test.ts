@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import t from "tap";
 import { repoRoot } from "../local/index.ts";
 import {
+  imageProblems,
   manifestProblems,
   natsProblems,
   nodeContainer,
@@ -96,6 +97,13 @@ t.test("each consistency check fails on a manifest that breaks it", async (t) =>
       if (cm?.data) cm.data["nats.conf"] = cm.data["nats.conf"]!.replace("max_file_store: 30GB", "max_file_store: 10GB");
     }, natsProblems),
     [/max_file_store: 10000000000 bytes, the declared streams and buckets need/],
+  );
+  t.match(
+    broken((m) => {
+      const nats = m.statefulSets.find((s) => s.metadata?.name === "nats")?.spec?.template.spec?.containers[0];
+      if (nats) nats.image = "nats:2.10.0-alpine";
+    }, imageProblems),
+    [/nats image nats:2.10.0-alpine: the pinned nats-server is/],
   );
   t.match(
     broken((m) => {
