@@ -41,7 +41,8 @@ export interface ActorNodeOptions {
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
-const keyOf = (r: ActorRef) => `${r.kind}/${r.id}`;
+/** An actor's name in logs, quarantines and cell choice (`bucketOf(keyOf(r), cells)`). */
+export const keyOf = (r: ActorRef) => `${r.kind}/${r.id}`;
 
 /**
  * A node process's runtime: worker-thread cells under the node's root supervisor, actors placed on this node by

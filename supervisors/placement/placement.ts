@@ -23,11 +23,12 @@ export interface PlacementHooks {
   release(ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void>;
 }
 
-const RENEW_MS = Math.floor(leaseTtlMs / 5);
+/** how often a node ticks: heartbeat, renewals due, balance (exported for the capacity plan) */
+export const RENEW_MS = Math.floor(leaseTtlMs / 5);
 /** the server's answer to a renewal of a key that no longer exists */
 const KEY_GONE = "wrong last sequence: 0";
 /** a lease is renewed once it is this old: three chances before it expires */
-const RENEW_AGE_MS = Math.floor(leaseTtlMs / 3);
+export const RENEW_AGE_MS = Math.floor(leaseTtlMs / 3);
 const RENEW_TIMEOUT_MS = Math.floor(leaseTtlMs / 3);
 const utf8 = new TextDecoder();
 /** leases acquired (and actors started) at once in one tick */

@@ -34,6 +34,9 @@ interface Entity {
 /** how long a released shard's entities may take to handle what they were given before the release */
 const SETTLE_MS = 1_000;
 
+/** How often a region serving shards says so unless told otherwise. */
+export const defaultAnnounceMs = 250;
+
 export interface TransitOptions {
   /** how often a region serving shards says so (default 250 ms); silent for three beats, its shards are between owners */
   announceMs?: number;
@@ -98,7 +101,7 @@ export class ShardRegion {
     const s = kind.sharding;
     if (!s) throw new Error(`kind ${kind.name} declares no sharding`);
     this.spec = { idleMs: 60_000, doneIdleMs: 2_000, ...s };
-    this.announceMs = transit.announceMs ?? 250;
+    this.announceMs = transit.announceMs ?? defaultAnnounceMs;
     if (!(this.announceMs > 0)) throw new Error(`${kind.name}: announceMs must be positive, got ${this.announceMs}`);
     this.region = `${kind.name}-${randomUUID()}`;
     this.directory = new ShardDirectory(this.region, 3 * this.announceMs);
