@@ -1,5 +1,5 @@
 import t from "tap";
-import { growth, processGauge, processTree, resourceGrowth, type ResourceSample } from "./resource-gauges.ts";
+import { meanSample, growth, processGauge, processTree, resourceGrowth, type ResourceSample } from "./resource-gauges.ts";
 
 t.test("growth is a fraction of the first value, and from nothing it is the last value", async (t) => {
   t.equal(growth(100, 110), 0.1);
@@ -33,4 +33,21 @@ t.test("this process has a resident size and open files, and a gone one has no g
     "the tree holds the process itself",
   );
   t.equal(processGauge(2 ** 22 + 7), undefined);
+});
+
+t.test("a mean sample averages each process by name over the samples", async (t) => {
+  const at = (nats: number, node: number | undefined): ResourceSample => ({
+    consumers: {},
+    consumerTotal: 14,
+    subjects: {},
+    processes: [
+      { pid: 2, name: "nats-server", rssMb: nats, openFiles: 20 },
+      ...(node === undefined ? [] : [{ pid: 1, name: "node", rssMb: node, openFiles: 70 }]),
+    ],
+  });
+  const m = meanSample([at(90, 500), at(145, undefined), at(106, 503)]);
+  t.equal(m.processes.find((p) => p.name === "nats-server")?.rssMb, 113.7, "90, 145 and 106 MB average to 113.7");
+  t.equal(m.processes.find((p) => p.name === "node")?.rssMb, 501.5, "a minute a process was not seen does not count");
+  t.equal(m.consumerTotal, 14);
+  t.throws(() => meanSample([]), /no samples/);
 });

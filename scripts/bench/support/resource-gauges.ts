@@ -81,6 +81,30 @@ export function growth(first: number, last: number): number {
   return (last - first) / first;
 }
 
+/**
+ * Several samples as one: each process's memory and open files, and the consumers, averaged by name over the
+ * samples (a garbage-collected server's resident memory swings by a third between collections; a mean of a few
+ * minutes follows its level, not where one minute's sample fell). Subjects and consumers per stream are the last
+ * sample's.
+ */
+export function meanSample(samples: readonly ResourceSample[]): ResourceSample {
+  if (samples.length === 0) throw new Error("meanSample: no samples");
+  const last = samples[samples.length - 1]!;
+  const mean = (of: (s: ResourceSample) => number | undefined): number => {
+    const seen = samples.map(of).filter((v): v is number => v !== undefined);
+    return seen.length ? Math.round((10 * seen.reduce((a, b) => a + b, 0)) / seen.length) / 10 : 0;
+  };
+  return {
+    ...last,
+    consumerTotal: mean((s) => s.consumerTotal),
+    processes: last.processes.map((p) => ({
+      ...p,
+      rssMb: mean((s) => s.processes.find((q) => q.name === p.name)?.rssMb),
+      openFiles: mean((s) => s.processes.find((q) => q.name === p.name)?.openFiles),
+    })),
+  };
+}
+
 /** The largest growth between two samples: consumers in all, and each process's memory and open files by name. */
 export function resourceGrowth(
   first: ResourceSample,
