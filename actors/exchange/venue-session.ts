@@ -24,7 +24,7 @@ import {
   type MatchEvent,
   type MatchingEngineConfig,
 } from "./matching/index.ts";
-import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
+import { type BackgroundQuote, SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 import { defaultFillModel, type FillModel, slippedPrice } from "./fill-model.ts";
 import { executionFee, feeRateCbps } from "./matching/fees.ts";
 import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
@@ -302,18 +302,9 @@ export class SimulatedVenueSession {
     const e = this.exchange.engine(q.instrument);
     if (q.bid % e.tickSize !== 0 || q.ask % e.tickSize !== 0) return;
     const b = this.config.background;
-    this.exchange.setBackground(
-      q.instrument,
-      {
-        bid: q.bid,
-        ask: q.ask,
-        quantity: b.quantity,
-        levels: b.levels,
-        stepTicks: b.stepTicks,
-        ...(this.fills.queue === "visible" ? { best: { bid: q.bidSize, ask: q.askSize } } : {}),
-      },
-      this.clock.us,
-    );
+    const background: BackgroundQuote = { bid: q.bid, ask: q.ask, quantity: b.quantity, levels: b.levels, stepTicks: b.stepTicks };
+    if (this.fills.queue === "visible") background.best = { bid: q.bidSize, ask: q.askSize };
+    this.exchange.setBackground(q.instrument, background, this.clock.us);
     this.drain(nowUs, out);
   }
 

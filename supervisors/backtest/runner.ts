@@ -99,8 +99,8 @@ export class Backtest implements ActorWorld {
   private readonly ticking = new Map<number, SimulatedActor[]>();
   private readonly lastTickUs = new Map<number, number>();
   private readonly readyQueue: SimulatedActor[] = [];
-  /** one-way delay (µs) of messages from one kind to another, by `from→to` */
-  private readonly links: ReadonlyMap<string, number>;
+  /** one-way delay (µs) of messages from one kind to another: sender kind → receiver kind → µs; empty: none */
+  private readonly links = new Map<string, Map<string, number>>();
   private readyAt = 0;
   private readonly journal: EventJournal;
   private readonly catalogue: Map<string, InstrumentDefinition>;
@@ -122,7 +122,12 @@ export class Backtest implements ActorWorld {
     this.journal = new EventJournal(options.journalPath);
     this.sampleUs = config.report.sampleEveryMs * 1000;
     this.nextSampleUs = config.start;
-    this.links = new Map(config.latency.filter((l) => l.us > 0).map((l) => [`${l.from}→${l.to}`, l.us]));
+    for (const l of config.latency) {
+      if (l.us === 0) continue;
+      const to = this.links.get(l.from) ?? new Map<string, number>();
+      to.set(l.to, l.us);
+      this.links.set(l.from, to);
+    }
     this.account = new TradingAccount(
       Number(parseMoney(config.book.initialCash, "book.initialCash")) / 1e8,
       new Map(config.instruments.map((d) => [d.id, d.multiplier])),
@@ -264,13 +269,13 @@ export class Backtest implements ActorWorld {
     }
     const target = to[0]!;
     // the reply travels back over the reverse link
-    const back = from ? this.linkUs(target, from) : 0;
+    const back = from && this.links.size ? this.linkUs(target, from) : 0;
     const reply: Answer = back ? (body) => this.timers.schedule(this.clock.nowUs() + back, () => answer(body)) : answer;
     this.deliver(from, target, subject, "cmd", data, headers, reply);
   }
 
   private linkUs(from: SimulatedActor, to: SimulatedActor): number {
-    return this.links.get(`${from.kind.name}→${to.kind.name}`) ?? 0;
+    return this.links.get(from.kind.name)?.get(to.kind.name) ?? 0;
   }
 
   /**
@@ -287,7 +292,8 @@ export class Backtest implements ActorWorld {
     headers: MsgHdrs,
     answer?: Answer,
   ): void {
-    const delay = from ? this.linkUs(from, to) : 0;
+    // most runs model no latency: no lookup per message then
+    const delay = from && this.links.size ? this.linkUs(from, to) : 0;
     if (!delay) {
       to.receive(subject, plane, data, headers, answer);
       return;
