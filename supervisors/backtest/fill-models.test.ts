@@ -163,4 +163,8 @@ t.test("a bad fill or latency configuration is refused, naming the field", async
   );
   t.throws(() => backtest({ fills: { slippage: { model: "fixed-bps", bps: -2 } } }), /run config fills\.slippage\.bps/);
   t.throws(() => backtest({ fills: { queue: "hidden" as "visible" } }), /run config fills\.queue/);
+  t.throws(
+    () => backtest({ fills: { slippage: { model: "square-root", coefficientBps: 5, volume: "0.0" } } }),
+    /run config fills\.slippage\.volume: must be more than 0/,
+  );
 });

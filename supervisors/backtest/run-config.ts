@@ -121,7 +121,10 @@ export const runConfigSchema = z
                 model: z.literal("square-root"),
                 coefficientBps: z.number().min(0).max(10_000),
                 /** the instrument's typical traded volume, decimal text in the quantity's units */
-                volume: z.string().regex(/^\d+(\.\d{1,8})?$/, "a decimal like 250000"),
+                volume: z
+                  .string()
+                  .regex(/^\d+(\.\d{1,8})?$/, "a decimal like 250000")
+                  .refine((v) => /[1-9]/.test(v), "must be more than 0"),
               })
               .strict(),
           ])
