@@ -17,7 +17,7 @@ import { walApplied } from "../../infra/questdb/testing.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 import { ActorNode } from "../node/actor-node.ts";
-import { admin } from "../node/testing.ts";
+import { admin, command } from "../node/testing.ts";
 import { parseRunConfig } from "./run-config.ts";
 import { Backtest } from "./runner.ts";
 
@@ -134,12 +134,12 @@ t.test(
     t.equal(deployed.ok, true, `book and strategy deployed (${JSON.stringify(deployed.error ?? "")})`);
     const status = async (kind: string, id: string) =>
       (await admin(f.nc, "status", { type: "AdminActorRequest", kind, id }, 2_000).catch(() => undefined))?.result as
-        | { processed: number; state?: unknown; context?: { state?: string; openOrders?: number } }
+        | { state?: unknown; context?: { state?: string; openOrders?: number } }
         | undefined;
     await eventually("the venue connection logged on", async () => (await status("venue", "SIMX"))?.state === "ready", {
       timeoutMs: 30_000,
     });
-    const running = await eventually(
+    await eventually(
       "the strategy started",
       async () => {
         const s = await status("strategy", STRATEGY);
@@ -149,25 +149,20 @@ t.test(
       { timeoutMs: 30_000 },
     );
 
-    // Lockstep replay: each quote goes out once the platform has settled the one before (the strategy took it and
-    // has no order open), so no order races the next quote. This is the parity condition: a backtest with no
-    // latency model assumes each decision reaches the exchange before the market moves.
-    let processed = running.processed;
+    // Lockstep replay: each quote goes out once the platform has settled the one before, so no order races the next
+    // quote. This is the parity condition: a backtest with no latency model assumes each decision reaches the
+    // exchange before the market moves. Settled: a StartStrategy (a no-op for a started strategy) is answered after
+    // the quote ahead of it in the strategy's mailbox, and then the strategy has no order open.
     for (const [i, r] of market().entries()) {
       await publishReplayFeed(f.nc, [r], { speed: "max" });
       await eventually("the instrument's quote", () => quotesSeen > i, { timeoutMs: 10_000, everyMs: 2 });
-      let last = -1;
-      processed = await eventually(
-        `the strategy settled on quote ${i + 1}`,
-        async () => {
-          const s = await status("strategy", STRATEGY);
-          const settled = s !== undefined && s.processed > processed && s.context?.openOrders === 0;
-          // settled twice in a row with nothing new: the fill's events are all in
-          const done = settled && s.processed === last;
-          last = settled ? s.processed : -1;
-          return done ? s.processed : undefined;
-        },
-        { timeoutMs: 20_000, everyMs: 10 },
+      const now = Date.now() * 1000;
+      const barrier = await command(f.nc, "strategy", STRATEGY, { type: "StartStrategy", tsEvent: now, tsInit: now }, 10_000);
+      if (!barrier.ok) throw new Error(`the strategy refused the barrier after quote ${i + 1}: ${JSON.stringify(barrier.error)}`);
+      await eventually(
+        `the strategy's orders of quote ${i + 1} done`,
+        async () => (await status("strategy", STRATEGY))?.context?.openOrders === 0,
+        { timeoutMs: 20_000, everyMs: 5 },
       );
     }
     const live = decisions(orderEvents);
