@@ -8,6 +8,7 @@ import { defaultRateLimit, RateLimiter } from "./rate-limit.ts";
 import { addReflection } from "./reflection.ts";
 import { type Guard, implement, roleTable, type ServiceRpcs } from "./rpc.ts";
 import { adminRpcs } from "./services/admin.ts";
+import { backtestRpcs } from "./services/backtests.ts";
 import type { Services } from "./services/context.ts";
 import { HealthService } from "./services/health.ts";
 import { marketDataRpcs } from "./services/market-data.ts";
@@ -25,6 +26,7 @@ import { errorMessage } from "../actors/contract/index.ts";
 import { PredictClient } from "../infra/models/index.ts";
 
 export { type AuthSettings, mintToken, parseTtl, type Principal, Role, roles } from "./auth.ts";
+export type { BacktestPerformance, BacktestRunner, BacktestRunReport, BacktestRunState, BacktestRunStatus } from "./backtests.ts";
 export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
 export { loaderOptions, loadProtos, protoFiles, protoRoot, type ServiceName } from "./protos.ts";
 export type { RateLimitSettings } from "./rate-limit.ts";
@@ -46,6 +48,7 @@ function serviceTables(s: Services): Record<ServiceName, ServiceRpcs> {
     Strategies: strategyRpcs(s),
     Admin: adminRpcs(s),
     Models: modelRpcs(s),
+    Backtests: backtestRpcs(s),
   };
 }
 
@@ -93,6 +96,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     defaultTimeoutMs,
     orders,
     history: o.history,
+    backtests: o.backtests,
     streams: { ...defaultStreams, ...o.streams },
     sinks: new Set(),
   };

@@ -12,6 +12,7 @@ export const protoFiles = [
   "alphamind/v1/strategies.proto",
   "alphamind/v1/admin.proto",
   "alphamind/v1/models.proto",
+  "alphamind/v1/backtests.proto",
   "grpc/health/v1/health.proto",
 ];
 
@@ -28,7 +29,7 @@ export const loaderOptions: protoLoader.Options = {
   includeDirs: [protoRoot],
 };
 
-export type ServiceName = "Trading" | "MarketData" | "Portfolio" | "Risk" | "Strategies" | "Admin" | "Models";
+export type ServiceName = "Trading" | "MarketData" | "Portfolio" | "Risk" | "Strategies" | "Admin" | "Models" | "Backtests";
 
 export interface LoadedProtos {
   service(name: ServiceName): grpc.ServiceDefinition;

@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { BacktestRunner } from "./backtests.ts";
 import type { BarHistory } from "./history.ts";
 import type { RateLimitSettings } from "./rate-limit.ts";
 
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   /** NATS request timeout of calls without a deadline */
   defaultTimeoutMs?: number;
   history?: BarHistory;
+  /** runs the Backtests service's backtests; absent: its calls are UNAVAILABLE */
+  backtests?: BacktestRunner;
 }
 
 export const defaultStreams: StreamSettings = { quoteQueue: 256, executionReportQueue: 1024 };

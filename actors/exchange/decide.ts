@@ -1,4 +1,4 @@
-import type { Quote, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
+import type { Quote, Trade, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import type { SimulatedVenueSession } from "./venue-session.ts";
 
@@ -14,8 +14,10 @@ export type SimulatedVenueInput =
   | In<{ type: "VenueCancelOrder" } & VenueCancelOrder>
   | In<{ type: "VenueReplaceOrder" } & VenueReplaceOrder>
   | In<{ type: "Quote" } & Quote>
-  /** consecutive quotes folded into one event by the runtime (kind.batchAs) */
-  | In<{ type: "QuoteBatch"; items: ({ type: string } & Quote)[] }>
+  /** a trade print: consumes the queue at its price (heard only under the `visible` queue model) */
+  | In<{ type: "Trade" } & Trade>
+  /** consecutive market data (quotes, and trades under the `visible` queue model) folded into one event by the runtime (kind.batchAs) */
+  | In<{ type: "QuoteBatch"; items: (({ type: "Quote" } & Quote) | ({ type: "Trade" } & Trade))[] }>
   /** the machine's own timer: a command delayed by the venue's latency has arrived */
   | In<{ type: "CommandsArrived" }>;
 
@@ -60,8 +62,14 @@ export function decide(session: SimulatedVenueSession, event: SimulatedVenueInpu
     case "Quote":
       session.quote(event, now, out);
       break;
+    case "Trade":
+      session.trade(event, now, out);
+      break;
     case "QuoteBatch":
-      for (const q of event.items) if (q.type === "Quote") session.quote(q, now, out);
+      for (const m of event.items) {
+        if (m.type === "Quote") session.quote(m, now, out);
+        else if (m.type === "Trade") session.trade(m, now, out);
+      }
       break;
     case "CommandsArrived":
       session.arrive(now, out);

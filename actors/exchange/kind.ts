@@ -1,6 +1,7 @@
 import { defineKind, subjects } from "../contract/index.ts";
 import { quantityOf } from "../domain/index.ts";
 import type { InstrumentDefinition } from "../instrument/index.ts";
+import { checkFillModel, type FillModel } from "./fill-model.ts";
 import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
 import type { VenueSessionSnapshot } from "./session-snapshot.ts";
 import { type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
@@ -34,7 +35,13 @@ export interface ExchangeCosts {
  * its clients log on again and reconcile. After a crash, changes within the last snapshot interval are lost as
  * commands in flight are: the clients' reconciliation settles those orders.
  */
-export const exchangeKind = (catalogue: ExchangeCatalogue, costs: Readonly<Record<string, ExchangeCosts>> = {}) => {
+export const exchangeKind = (
+  catalogue: ExchangeCatalogue,
+  costs: Readonly<Record<string, ExchangeCosts>> = {},
+  /** queue position and slippage by venue (fill-model.ts); a venue not named fills on touch without slippage */
+  fills: Readonly<Record<string, FillModel>> = {},
+) => {
+  for (const m of Object.values(fills)) checkFillModel(m);
   const configOf = (venue: string): SimulatedVenueConfig => ({
     venue,
     instruments: [...catalogue.values()]
@@ -44,13 +51,19 @@ export const exchangeKind = (catalogue: ExchangeCatalogue, costs: Readonly<Recor
     // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
     seqBase: Date.now() * 1000,
     ...venueCosts(costs[venue]),
+    ...(fills[venue] ? { fills: fills[venue] } : {}),
   });
   return defineKind({
     name: "exchange",
     machine: simulatedVenueMachine,
     input: configOf,
-    // all quotes: the session ignores instruments not listed on its venue
-    consumes: (venue) => [subjects.cmd("venue-adapter", venue), subjects.mdAll("quote")],
+    // all quotes (and trades, whose prints move the queue under the visible model): the session ignores
+    // instruments not listed on its venue
+    consumes: (venue) => [
+      subjects.cmd("venue-adapter", venue),
+      subjects.mdAll("quote"),
+      ...(fills[venue]?.queue === "visible" ? [subjects.mdAll("trade")] : []),
+    ],
     // at most one save a second (26 KB in the demo): what a crash loses since, the connections' reconciliation
     // settles, as it does for commands in flight
     persistence: "snapshot",

@@ -21,6 +21,9 @@ export interface SimulatedExchangeConfig {
   backgroundOwner?: string;
 }
 
+/** Owner of the market's own trades replayed against the books (trade prints). */
+const TAPE_OWNER = "venue-tape";
+
 /** The market the simulator shows around a reference quote: `levels` price levels per side, `stepTicks` apart. */
 export interface BackgroundQuote {
   bid: Price;
@@ -29,6 +32,8 @@ export interface BackgroundQuote {
   quantity: Quantity;
   levels: number;
   stepTicks: number;
+  /** the visible sizes at the best bid and ask, placed there instead of `quantity` (the queue ahead of us) */
+  best?: { bid: Quantity; ask: Quantity };
 }
 
 export interface VenueReport {
@@ -177,22 +182,38 @@ export class SimulatedExchange {
     const tick = e.tickSize;
     if (!(q.bid > 0 && q.ask > q.bid)) throw new RangeError(`background quote bid ${q.bid} ask ${q.ask}: needs 0 < bid < ask`);
     if (q.bid % tick !== 0 || q.ask % tick !== 0) throw new RangeError(`background quote bid ${q.bid} ask ${q.ask}: not on tick ${tick}`);
-    const want = (start: Price, dir: number): Map<Price, Quantity> => {
+    const want = (start: Price, dir: number, best: Quantity): Map<Price, Quantity> => {
       const m = new Map<Price, Quantity>();
       for (let i = 0; i < q.levels; i++) {
         const p = asPrice(start + dir * i * q.stepTicks * tick);
-        if (p > 0 && q.quantity > 0) m.set(p, q.quantity);
+        const quantity = i === 0 ? best : q.quantity;
+        if (p > 0 && quantity > 0) m.set(p, quantity);
       }
       return m;
     };
-    const wantBids = want(q.bid, -1);
-    const wantAsks = want(q.ask, 1);
+    const wantBids = want(q.bid, -1, q.best?.bid ?? q.quantity);
+    const wantAsks = want(q.ask, 1, q.best?.ask ?? q.quantity);
     // cancel what leaves the ladder on both sides before placing anything
     this.prune(e, bg.bids, wantBids, nowUs);
     this.prune(e, bg.asks, wantAsks, nowUs);
     e.setReferencePrice(asPrice(Math.round((q.bid + q.ask) / 2 / tick) * tick));
     this.place(e, Side.Buy, bg.bids, wantBids, nowUs);
     this.place(e, Side.Sell, bg.asks, wantAsks, nowUs);
+  }
+
+  /**
+   * Replays a trade the market printed: `quantity` traded at `price` with `aggressor` taking, so the resting
+   * orders at that price (and any better) are consumed in price-time priority, the queue ahead of ours first.
+   * The market's own action: it applies at once, without our latency. Quantity beyond the book's goes unmatched.
+   */
+  tape(instrument: string, aggressor: Side, price: Price, quantity: Quantity, nowUs: number = this.clock.nowUs()): void {
+    const e = this.engine(instrument);
+    const lots = Math.floor(quantity / e.lotSize) * e.lotSize;
+    if (!(lots > 0 && price > 0 && price % e.tickSize === 0)) return;
+    e.submit(
+      { side: aggressor, type: OrderType.Limit, price, quantity: asQuantity(lots), timeInForce: TimeInForce.Ioc, owner: TAPE_OWNER },
+      nowUs,
+    );
   }
 
   /** Removes all background liquidity of an instrument. */

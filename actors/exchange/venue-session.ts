@@ -1,7 +1,10 @@
 import {
   ExecType,
   type ExecutionReport,
+  Liquidity,
   type Quote,
+  Side,
+  type Trade,
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
@@ -21,7 +24,9 @@ import {
   type MatchEvent,
   type MatchingEngineConfig,
 } from "./matching/index.ts";
-import { SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
+import { type BackgroundQuote, SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
+import { defaultFillModel, type FillModel, slippedPrice } from "./fill-model.ts";
+import { executionFee, feeRateCbps } from "./matching/fees.ts";
 import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
 
 export interface ExchangeInstrument {
@@ -47,6 +52,8 @@ export interface SimulatedVenueConfig {
   takerFeeBps?: number;
   /** one-way delay of our commands: fixed plus uniform jitter in µs, seeded; default none */
   latency?: FixedJitterLatency;
+  /** queue position and slippage (fill-model.ts); default fill on touch, no slippage */
+  fills?: FillModel;
 }
 
 /** Our session's view of one of its orders at the venue. */
@@ -58,6 +65,8 @@ interface SessionOrder {
   notional: bigint;
   /** the version a pending replace creates */
   version: number;
+  /** the limit price (0: none), the cap of a taker fill's slippage */
+  limit: Price;
 }
 
 /** The session owner at the matching engine (self-trade prevention and open-order queries). */
@@ -78,6 +87,8 @@ export class SimulatedVenueSession {
   private readonly executions: ExecutionReport[] = [];
   private readonly memory: number;
   private venueSeq: number;
+  private readonly fills: FillModel;
+  private readonly takerFeeCbps: number;
   /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */
   loggedOn = false;
 
@@ -100,6 +111,8 @@ export class SimulatedVenueSession {
     this.toConnection = subjects.cmd("venue", config.venue);
     this.venueSeq = config.seqBase;
     this.memory = config.executionMemory ?? 10_000;
+    this.fills = config.fills ?? defaultFillModel;
+    this.takerFeeCbps = feeRateCbps(config.takerFeeBps ?? 0, "takerFeeBps");
   }
 
   get openOrderCount(): number {
@@ -146,6 +159,7 @@ export class SimulatedVenueSession {
         orderId: o.open.orderId,
         notional: BigInt(o.notional),
         version: o.version,
+        limit: o.open.price,
       });
       this.byOrderId.set(o.open.orderId, o.open.clientOrderId);
     }
@@ -222,6 +236,7 @@ export class SimulatedVenueSession {
       orderId: 0,
       notional: 0n,
       version: cmd.version,
+      limit: cmd.price ?? ZERO_PRICE,
     });
     this.exchange.submit(cmd.instrument, {
       side: cmd.side,
@@ -260,6 +275,7 @@ export class SimulatedVenueSession {
       return;
     }
     o.version = cmd.version;
+    if (cmd.price !== undefined) o.limit = cmd.price;
     this.exchange.replace(
       o.instrument,
       o.orderId,
@@ -286,11 +302,28 @@ export class SimulatedVenueSession {
     const e = this.exchange.engine(q.instrument);
     if (q.bid % e.tickSize !== 0 || q.ask % e.tickSize !== 0) return;
     const b = this.config.background;
-    this.exchange.setBackground(
-      q.instrument,
-      { bid: q.bid, ask: q.ask, quantity: b.quantity, levels: b.levels, stepTicks: b.stepTicks },
-      this.clock.us,
-    );
+    const background: BackgroundQuote = { bid: q.bid, ask: q.ask, quantity: b.quantity, levels: b.levels, stepTicks: b.stepTicks };
+    if (this.fills.queue === "visible") background.best = { bid: q.bidSize, ask: q.askSize };
+    this.exchange.setBackground(q.instrument, background, this.clock.us);
+    this.drain(nowUs, out);
+  }
+
+  /**
+   * A trade the market printed (the `visible` queue model): it consumes the queue at its price, ours after the
+   * volume ahead. Without an aggressor, a print at or below the best bid was a sell, at or above the best ask a buy;
+   * one inside the spread met no resting order.
+   */
+  trade(x: Trade, nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    if (this.fills.queue !== "visible" || !this.exchange.instruments.includes(x.instrument)) return;
+    let aggressor: Side | undefined = x.aggressor === "BUY" ? Side.Buy : x.aggressor === "SELL" ? Side.Sell : undefined;
+    if (aggressor === undefined) {
+      const top = this.exchange.quote(x.instrument);
+      if (top.bidPrice > 0 && x.price <= top.bidPrice) aggressor = Side.Sell;
+      else if (top.askPrice > 0 && x.price >= top.askPrice) aggressor = Side.Buy;
+      else return;
+    }
+    this.exchange.tape(x.instrument, aggressor, x.price, x.size, this.clock.us);
     this.drain(nowUs, out);
   }
 
@@ -337,15 +370,18 @@ export class SimulatedVenueSession {
         break;
       case MatchEventKind.PartiallyFilled:
       case MatchEventKind.Filled: {
-        o.notional += BigInt(e.price) * BigInt(e.quantity);
+        // a taker pays the slippage model's price beyond the book's (capped at its limit), and the fee on it
+        const slipped = e.liquidity === Liquidity.Taker ? slippedPrice(this.fills.slippage, e.side, e.price, e.quantity, o.limit) : e.price;
+        const fee = slipped === e.price ? (e.fee ?? 0n) : executionFee(slipped, e.quantity, this.takerFeeCbps);
+        o.notional += BigInt(slipped) * BigInt(e.quantity);
         const avgPx = asPrice(Number((o.notional + BigInt(Math.floor(e.cum / 2))) / BigInt(e.cum)));
         report = {
           ...base,
           execType: e.leaves === 0 ? ExecType.Fill : ExecType.PartialFill,
           lastQty: e.quantity,
-          lastPx: e.price,
+          lastPx: slipped,
           avgPx,
-          fee: Number(e.fee ?? 0n),
+          fee: Number(fee),
           ...(e.liquidity !== undefined ? { liquidity: e.liquidity } : {}),
         };
         closed = e.leaves === 0;

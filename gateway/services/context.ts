@@ -1,4 +1,5 @@
 import type { CommandBus } from "../commands.ts";
+import type { BacktestRunner } from "../backtests.ts";
 import type { BarHistory } from "../history.ts";
 import type { OrderProjection } from "../order-view.ts";
 import type { StreamSettings } from "../settings.ts";
@@ -15,6 +16,8 @@ export interface Services {
   defaultTimeoutMs: number;
   orders: OrderProjection;
   history: BarHistory | undefined;
+  /** where Backtests runs backtests (the node's worker threads); none: UNAVAILABLE */
+  backtests: BacktestRunner | undefined;
   streams: StreamSettings;
   /** live stream sinks, for stats and for stop() */
   sinks: Set<import("../stream-sink.ts").StreamSink<unknown>>;

@@ -25,3 +25,4 @@ export { OBJECTIVES, type Objective, parseSweep, type Sweep, SweepError, type Sw
 export { readSweepFile } from "./sweep-file.ts";
 export { defaultWorkers, TrialPool } from "./trial-pool.ts";
 export { stitchOutOfSample, type WalkForwardWindow, walkForwardWindows } from "./walk-forward.ts";
+export { BacktestRuns, type BacktestRunState, type BacktestRunStatus, type BacktestRunsOptions } from "./backtest-runs.ts";

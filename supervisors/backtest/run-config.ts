@@ -16,6 +16,9 @@ export const time = z.union([
     }),
 ]);
 
+/** the kinds a backtest hosts, between which messages may be delayed */
+export const ACTOR_KINDS = ["instrument", "exchange", "venue", "order", "risk-book", "strategy", "feed"] as const;
+
 const csvData = z
   .object({
     kind: z.literal("csv"),
@@ -105,6 +108,47 @@ export const runConfigSchema = z
       })
       .strict()
       .optional(),
+    /** queue position and slippage at the simulated exchange (actors/exchange/fill-model.ts) */
+    fills: z
+      .object({
+        /** ladder: fill when the quote touches the order's price; visible: behind the quote's size, after trades */
+        queue: z.enum(["ladder", "visible"]).default("ladder"),
+        slippage: z
+          .discriminatedUnion("model", [
+            z.object({ model: z.literal("none") }).strict(),
+            z.object({ model: z.literal("fixed-bps"), bps: z.number().min(0).max(10_000) }).strict(),
+            z
+              .object({
+                model: z.literal("square-root"),
+                coefficientBps: z.number().min(0).max(10_000),
+                /** the instrument's typical traded volume, decimal text in the quantity's units */
+                volume: z
+                  .string()
+                  .regex(/^\d+(\.\d{1,8})?$/, "a decimal like 250000")
+                  .refine((v) => /[1-9]/.test(v), "must be more than 0"),
+              })
+              .strict(),
+          ])
+          .default({ model: "none" }),
+      })
+      .strict()
+      .optional(),
+    /**
+     * One-way delays of messages between actor kinds on the simulated clock, e.g. strategy → risk-book, order →
+     * venue, instrument → strategy (market data); replies travel the reverse link's delay. The exchange's own
+     * inbound latency is venue.latencyUs.
+     */
+    latency: z
+      .array(
+        z
+          .object({
+            from: z.enum(ACTOR_KINDS),
+            to: z.enum(ACTOR_KINDS),
+            us: z.number().int().nonnegative().max(60_000_000),
+          })
+          .strict(),
+      )
+      .default([]),
     report: z
       .object({
         /** equity is sampled this often for the return series (default one day) */
@@ -120,6 +164,12 @@ export const runConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.end <= c.start) ctx.addIssue({ code: "custom", path: ["end"], message: "must be after start" });
+    const links = new Set<string>();
+    for (const [i, l] of c.latency.entries()) {
+      const key = `${l.from}→${l.to}`;
+      if (links.has(key)) ctx.addIssue({ code: "custom", path: ["latency", i], message: `${key} is given twice` });
+      links.add(key);
+    }
     const ids = new Set(c.instruments.map((i) => i.id));
     for (const [i, s] of c.strategies.entries())
       for (const [k, id] of (s.instruments ?? []).entries())

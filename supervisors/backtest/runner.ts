@@ -1,8 +1,9 @@
 import { isAbsolute, join } from "node:path";
+import type { MsgHdrs } from "@nats-io/transport-node";
 import { mkdir } from "node:fs/promises";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
-import { asPrice, asQuantity, parseMoney } from "../../actors/domain/index.ts";
-import { exchangeKind } from "../../actors/exchange/index.ts";
+import { asPrice, asQuantity, parseMoney, parseQuantity } from "../../actors/domain/index.ts";
+import { exchangeKind, type FillModel } from "../../actors/exchange/index.ts";
 import type { ReplayRecord } from "../../actors/feed/replay/index.ts";
 import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
 import { instrumentKind, type InstrumentDefinition } from "../../actors/instrument/index.ts";
@@ -12,7 +13,7 @@ import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
 import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
 import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
-import { planeOf } from "../runtime/planes.ts";
+import { type Plane, planeOf } from "../runtime/planes.ts";
 import { TradingAccount } from "./account.ts";
 import { EventJournal } from "./event-journal.ts";
 import { SubscriptionIndex } from "./in-memory-bus.ts";
@@ -92,6 +93,8 @@ export class Backtest implements ActorWorld {
   private readonly ticking = new Map<number, SimulatedActor[]>();
   private readonly lastTickUs = new Map<number, number>();
   private readonly readyQueue: SimulatedActor[] = [];
+  /** one-way delay (µs) of messages from one kind to another: sender kind → receiver kind → µs; empty: none */
+  private readonly links = new Map<string, Map<string, number>>();
   private readyAt = 0;
   private readonly journal: EventJournal;
   private readonly catalogue: Map<string, InstrumentDefinition>;
@@ -113,6 +116,12 @@ export class Backtest implements ActorWorld {
     this.journal = new EventJournal(options.journalPath);
     this.sampleUs = config.report.sampleEveryMs * 1000;
     this.nextSampleUs = config.start;
+    for (const l of config.latency) {
+      if (l.us === 0) continue;
+      const to = this.links.get(l.from) ?? new Map<string, number>();
+      to.set(l.to, l.us);
+      this.links.set(l.from, to);
+    }
     this.account = new TradingAccount(
       Number(parseMoney(config.book.initialCash, "book.initialCash")) / 1e8,
       new Map(config.instruments.map((d) => [d.id, d.multiplier])),
@@ -124,7 +133,11 @@ export class Backtest implements ActorWorld {
     const c = this.config;
     const startUs = c.start;
     const venues = [...new Set(c.instruments.map((d) => d.venue))];
-    const exchange = exchangeKind(this.catalogue, c.venue ? Object.fromEntries(venues.map((v) => [v, c.venue!])) : {});
+    const exchange = exchangeKind(
+      this.catalogue,
+      c.venue ? Object.fromEntries(venues.map((v) => [v, c.venue!])) : {},
+      c.fills ? Object.fromEntries(venues.map((v) => [v, fillModelOf(c.fills!)])) : {},
+    );
     const strategies = new Map(
       c.strategies.map((s) => {
         const ids = s.instruments ?? c.instruments.map((d) => d.id);
@@ -227,7 +240,7 @@ export class Backtest implements ActorWorld {
 
   // ActorWorld
 
-  publish(subject: string, message: Message, correlationId?: string): void {
+  publish(subject: string, message: Message, correlationId?: string, from?: SimulatedActor): void {
     const { data, headers } = encodeForPublish(message, correlationId);
     const plane = planeOf(subject);
     if (plane === "evt") {
@@ -235,20 +248,54 @@ export class Backtest implements ActorWorld {
       else this.observe(subject, message);
       this.journal.record(subject, message, data);
       for (const kind of this.broadcasts.match(subject))
-        for (const e of this.entities.get(kind) ?? []) e.receive(subject, plane, data, headers);
+        for (const e of this.entities.get(kind) ?? []) this.deliver(from, e, subject, plane, data, headers);
     } else if (plane === "md") this.observe(subject, message);
     const to = plane === "cmd" ? this.commandTarget(subject) : this.bus.match(subject);
-    for (const a of to) a.receive(subject, plane, data, headers);
+    for (const a of to) this.deliver(from, a, subject, plane, data, headers);
   }
 
-  request(subject: string, message: Message, answer: Answer): void {
+  request(subject: string, message: Message, answer: Answer, from?: SimulatedActor): void {
     const { data, headers } = encodeForPublish(message);
     const to = this.commandTarget(subject);
     if (!to.length) {
       answer({ ok: false, error: { code: "no-responders", message: `no actor takes ${subject} in this backtest` } });
       return;
     }
-    to[0]!.receive(subject, "cmd", data, headers, answer);
+    const target = to[0]!;
+    // the reply travels back over the reverse link
+    const back = from && this.links.size ? this.linkUs(target, from) : 0;
+    const reply: Answer = back ? (body) => this.timers.schedule(this.clock.nowUs() + back, () => answer(body)) : answer;
+    this.deliver(from, target, subject, "cmd", data, headers, reply);
+  }
+
+  private linkUs(from: SimulatedActor, to: SimulatedActor): number {
+    return this.links.get(from.kind.name)?.get(to.kind.name) ?? 0;
+  }
+
+  /**
+   * A message reaches its receiver now, or after the link's delay on the simulated clock (links keep their order:
+   * timers fire by due time, then in the order armed). A sharded entity passivated meanwhile is gone, as for a
+   * command published to it then.
+   */
+  private deliver(
+    from: SimulatedActor | undefined,
+    to: SimulatedActor,
+    subject: string,
+    plane: Plane,
+    data: Uint8Array,
+    headers: MsgHdrs,
+    answer?: Answer,
+  ): void {
+    // most runs model no latency: no lookup per message then
+    const delay = from && this.links.size ? this.linkUs(from, to) : 0;
+    if (!delay) {
+      to.receive(subject, plane, data, headers, answer);
+      return;
+    }
+    this.timers.schedule(this.clock.nowUs() + delay, () => {
+      if (this.actors.get(to.key) === to) to.receive(subject, plane, data, headers, answer);
+      else answer?.({ ok: false, error: { code: "no-responders", message: `${to.key} was passivated before ${subject} arrived` } });
+    });
   }
 
   ready(actor: SimulatedActor): void {
@@ -538,6 +585,18 @@ async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenera
     }
   }
   if (batch.length) yield batch;
+}
+
+/** The run configuration's fill model as the exchange takes it (quantities in fixed-point units). */
+function fillModelOf(f: NonNullable<RunConfig["fills"]>): FillModel {
+  const s = f.slippage;
+  return {
+    queue: f.queue,
+    slippage:
+      s.model === "square-root"
+        ? { model: "square-root", coefficientBps: s.coefficientBps, volume: parseQuantity(s.volume, "fills.slippage.volume") }
+        : s,
+  };
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

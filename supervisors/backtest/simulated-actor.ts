@@ -40,8 +40,9 @@ interface Mail {
 export interface ActorWorld {
   readonly clock: Clock;
   readonly timers: SimulatedTimers;
-  publish(subject: string, message: Message, correlationId?: string): void;
-  request(subject: string, message: Message, answer: Answer): void;
+  /** `from`: the actor that sends it, whose link to each receiver may delay it */
+  publish(subject: string, message: Message, correlationId?: string, from?: SimulatedActor): void;
+  request(subject: string, message: Message, answer: Answer, from?: SimulatedActor): void;
   /** the actor has mail: step it in this round */
   ready(actor: SimulatedActor): void;
   deadLetter(actor: SimulatedActor, subject: string, code: string, reason: string, messageType: string): void;
@@ -163,9 +164,9 @@ export class SimulatedActor {
     let reply: ReplyBody | undefined;
     const forwards: Forward[] = [];
     for (const e of emitted) {
-      if (e.type === "publish") this.world.publish(e.subject, e.message as Message, item.correlationId);
+      if (e.type === "publish") this.world.publish(e.subject, e.message as Message, item.correlationId, this);
       else if (e.type === "domain")
-        this.world.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as Message, item.correlationId);
+        this.world.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as Message, item.correlationId, this);
       else if (e.type === "forward") forwards.push(e);
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
@@ -198,36 +199,41 @@ export class SimulatedActor {
 
   private request(p: PendingForward): void {
     p.inFlight = true;
-    this.world.request(p.forward.subject, p.forward.message as Message, (answer) => {
-      if (this.forwards.get(p.forward.key) !== p) return;
-      if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
-        // the target could not take it now: asked again later, on simulated time
-        p.inFlight = false;
-        this.world.timers.schedule(this.world.clock.nowUs() + FORWARD_RETRY_US, () => {
-          if (this.forwards.get(p.forward.key) === p && !p.inFlight) this.request(p);
-        });
-        return;
-      }
-      this.forwards.delete(p.forward.key);
-      const refusal = answer.ok
-        ? undefined
-        : (answer.error ?? { code: RuntimeError.Invalid, message: `${p.forward.subject} refused without a reason` });
-      for (const s of p.waiting) s(refusal);
-      if (refusal)
-        this.offer(
-          {
-            subject: "forward",
-            event: {
-              type: "ForwardRefused",
-              key: p.forward.key,
-              subject: p.forward.subject,
-              messageType: p.forward.message.type,
-              error: refusal,
+    this.world.request(
+      p.forward.subject,
+      p.forward.message as Message,
+      (answer) => {
+        if (this.forwards.get(p.forward.key) !== p) return;
+        if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
+          // the target could not take it now: asked again later, on simulated time
+          p.inFlight = false;
+          this.world.timers.schedule(this.world.clock.nowUs() + FORWARD_RETRY_US, () => {
+            if (this.forwards.get(p.forward.key) === p && !p.inFlight) this.request(p);
+          });
+          return;
+        }
+        this.forwards.delete(p.forward.key);
+        const refusal = answer.ok
+          ? undefined
+          : (answer.error ?? { code: RuntimeError.Invalid, message: `${p.forward.subject} refused without a reason` });
+        for (const s of p.waiting) s(refusal);
+        if (refusal)
+          this.offer(
+            {
+              subject: "forward",
+              event: {
+                type: "ForwardRefused",
+                key: p.forward.key,
+                subject: p.forward.subject,
+                messageType: p.forward.message.type,
+                error: refusal,
+              },
             },
-          },
-          "accept",
-        );
-    });
+            "accept",
+          );
+      },
+      this,
+    );
   }
 
   private arm(t: PendingTimer): void {

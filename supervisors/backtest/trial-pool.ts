@@ -1,23 +1,19 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { TrialOutcome, TrialRequest } from "./trial.ts";
+import { typescriptWorker } from "./worker-thread.ts";
 
 export const defaultWorkers = (): number => Math.max(1, availableParallelism() - 1);
 
 type Reply = { ready: true } | { id: number; outcome: TrialOutcome } | { id: number; error: string };
 
-/**
- * Worker threads that each run whole backtests. The worker module is TypeScript, and a loader registered in this
- * thread does not reach new threads, so each worker registers tsx before importing it.
- */
+/** Worker threads that each run whole backtests. */
 export class TrialPool {
   private constructor(private readonly workers: Worker[]) {}
 
   static async open(size: number): Promise<TrialPool> {
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be a whole number of at least 1, got ${size}`);
-    const module = new URL("./trial-worker.ts", import.meta.url).href;
-    const boot = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(module)}); });`;
-    const workers = Array.from({ length: size }, () => new Worker(boot, { eval: true }));
+    const workers = Array.from({ length: size }, () => typescriptWorker(new URL("./trial-worker.ts", import.meta.url)));
     const pool = new TrialPool(workers);
     try {
       await Promise.all(workers.map((w) => pool.listen(w, () => true)));

@@ -36,6 +36,7 @@ import { logNatsLink } from "./nats-link.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
+import { BacktestRuns } from "../backtest/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 async function main(): Promise<void> {
@@ -156,7 +157,12 @@ async function main(): Promise<void> {
       log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
     }
     if (config.gatewayPort > 0) {
+      // Backtests submitted over gRPC run on worker threads of this node, one at a time; data files are relative to
+      // the node's working directory
+      const backtests = new BacktestRuns({ baseDir: process.cwd() });
+      stack.push({ name: "backtests", stop: () => backtests.close() });
       const gateway = await startGateway({
+        backtests,
         nc,
         host: config.host,
         port: config.gatewayPort,
