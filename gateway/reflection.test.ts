@@ -72,7 +72,7 @@ t.test("reflection serves descriptors a tool can build a pool from, with field a
   const services = (listed?.list_services_response?.service ?? []).map((s) => s.name).filter((n) => n.startsWith("alphamind.v1."));
   t.same(
     services.sort(),
-    ["Admin", "MarketData", "Models", "Portfolio", "Risk", "Strategies", "Trading"].map((s) => `alphamind.v1.${s}`),
+    ["Admin", "Backtests", "MarketData", "Models", "Portfolio", "Risk", "Strategies", "Trading"].map((s) => `alphamind.v1.${s}`),
   );
 
   const answers = await reflect(
