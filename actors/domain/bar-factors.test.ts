@@ -21,15 +21,20 @@ t.test("the factors are train.py's to the last bit on the same bars", async (t) 
   t.same(fixture.factors, BAR_FACTORS.features, "the fixture's columns are the set's");
   const series = barFactorSeries(bars);
   let compared = 0;
-  fixture.expected.forEach((row, i) => {
+  for (const [i, row] of fixture.expected.entries()) {
     const got = series[i];
-    if (row === null) return void t.equal(got, undefined, `bar ${i} has no factors, as in train.py`);
-    if (!got) return void t.fail(`bar ${i} lacks factors`);
-    BAR_FACTORS.features.forEach((f, k) => {
+    if (row === null) {
+      t.equal(got, undefined, `bar ${i} has no factors, as in train.py`);
+      continue;
+    }
+    if (!got) {
+      t.fail(`bar ${i} lacks factors`);
+      continue;
+    }
+    for (const [k, f] of BAR_FACTORS.features.entries())
       if (!Object.is(got[f], row[k])) t.fail(`bar ${i} ${f}: ${got[f]} where train.py has ${row[k]}`);
-    });
     compared++;
-  });
+  }
   t.equal(compared, bars.length - 20, "every bar from the 21st on has factors");
 });
 
