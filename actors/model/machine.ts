@@ -65,8 +65,17 @@ export function createModelMachine(port: InferencePort) {
       predict: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "Predict") return;
         const row = rowOf(c, event);
-        const caller = { requestId: event.requestId, replyTo: event.replyTo, tsInit: event.tsInit ?? event.nowUs, takenUs: event.nowUs };
-        if (!Array.isArray(row)) return void enqueue.emit(refused(c, caller, row, event.nowUs));
+        const caller = {
+          requestId: event.requestId,
+          replyTo: event.replyTo,
+          tsInit: event.tsInit ?? event.nowUs,
+          takenUs: event.nowUs,
+          ...(event.forecastFor ? { forecastFor: event.forecastFor } : {}),
+        };
+        if (!Array.isArray(row)) {
+          for (const e of refused(c, caller, row, event.nowUs)) enqueue.emit(e);
+          return;
+        }
         const queued: ModelContext = { ...c, pending: [...c.pending, { ...caller, row }] };
         enqueue.assign({ pending: queued.pending });
         // While loading, requests queue: the load's end sends them.

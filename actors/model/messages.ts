@@ -16,9 +16,14 @@ export const Predict = defineMessage(
     features: z.record(z.string(), z.number()).optional(),
     /** or one row in the model's input order */
     row: z.array(z.number()).optional(),
+    /**
+     * a feature stream's row (a feature actor's): the answer is a ModelForecast for this instrument and bar on
+     * replyTo (its am.signal subject) instead of a Prediction, and a failed one is counted, not answered
+     */
+    forecastFor: z.object({ instrument: z.string().min(1), barType: z.string().min(1), tsEvent: z.number().int() }).optional(),
     tsInit: z.number().optional(),
   }),
-  "Asks a model actor for one forecast: features by name or one row in input order; the answer (Prediction) goes to replyTo.",
+  "Asks a model actor for one forecast: features by name or one row in input order; the answer (Prediction, or ModelForecast for a feature stream's row) goes to replyTo.",
 );
 export type Predict = MessageOf<typeof Predict>;
 

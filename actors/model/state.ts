@@ -12,6 +12,15 @@ export interface Waiting {
   takenUs: number;
   /** the version whose batch took the request (a swap may promote another while it runs) */
   version?: number;
+  /** a feature stream's row: answered with a ModelForecast (see Predict) */
+  forecastFor?: ForecastFor;
+}
+
+export interface ForecastFor {
+  instrument: string;
+  barType: string;
+  /** the features' time (their bar's close), which the forecast carries */
+  tsEvent: number;
 }
 
 export interface Batching {
