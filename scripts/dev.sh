@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# the demo's model strategies trade on 1 s bars, so forecasts show within a minute (the platform's default is 1m)
+export AM_FEATURES_BAR_TYPE="${AM_FEATURES_BAR_TYPE:-1s}"
 exec node --import tsx supervisors/node/main.ts

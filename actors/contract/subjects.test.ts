@@ -29,3 +29,10 @@ t.test("subjects outside the grammar are refused with the reason", async (t) => 
   t.throws(() => parseSubject("am.md.quote.XNYS"), /venue.*symbol/);
   t.throws(() => subjects.cmd("instrument", "no-venue"), /SYMBOL\.VENUE/);
 });
+
+t.test("a model's signal subject carries the model and the instrument, escaped, and parses back", async (t) => {
+  const s = subjects.signal("gbt-return-5f", { venue: "XNYS", symbol: "BRK.B" });
+  t.equal(s, "am.signal.gbt-return-5f.XNYS.BRK~2EB");
+  t.same(parseSubject(s), { plane: "signal", head: "gbt-return-5f", instrument: { venue: "XNYS", symbol: "BRK.B" }, id: "BRK.B.XNYS" });
+  t.equal(subjects.md("features", { venue: "XNYS", symbol: "BRK.B" }), "am.md.features.XNYS.BRK~2EB");
+});

@@ -23,7 +23,8 @@ export function unescapeToken(token: string): string {
   );
 }
 
-export const MdChannel = { Quote: "quote", Trade: "trade", Book: "book", Bar: "bar", Status: "status" } as const;
+/** `features`: factors computed from an instrument's bars (derived market data, recorded like the rest). */
+export const MdChannel = { Quote: "quote", Trade: "trade", Book: "book", Bar: "bar", Status: "status", Features: "features" } as const;
 export type MdChannel = (typeof MdChannel)[keyof typeof MdChannel];
 
 /** Kinds whose ids are instruments travel as two tokens, <venue>.<symbol>. */
@@ -48,6 +49,9 @@ export const subjects = {
   /** Normalised market data. */
   md: (channel: MdChannel, i: InstrumentId) => `am.md.${channel}.${inst(i)}`,
   mdAll: (channel: MdChannel | "*" = "*") => `am.md.${channel}.>`,
+  /** A model's forecasts for one instrument (am.signal.<model>.<venue>.<symbol>). */
+  signal: (model: string, i: InstrumentId) => `am.signal.${escapeToken(model)}.${inst(i)}`,
+  signalAll: (model: string) => `am.signal.${escapeToken(model)}.>`,
   /** Commands to an actor (request/reply). */
   cmd: (kind: string, id: string) => `am.cmd.${escapeToken(kind)}.${idTokens(kind, id)}`,
   cmdAll: (kind: string) => `am.cmd.${escapeToken(kind)}.>`,
@@ -71,7 +75,7 @@ export const subjects = {
 
 export interface ParsedSubject {
   plane: string;
-  /** md channel, cmd/evt/dlq kind, feed source, sys event, admin verb */
+  /** md channel, cmd/evt/dlq kind, feed source, signal model, sys event, admin verb */
   head: string;
   /** actor id or instrument id text */
   id?: string;
@@ -95,6 +99,7 @@ export function parseSubject(subject: string): ParsedSubject {
       const instrument = instrumentAt(3);
       return { plane, head, instrument, id: formatInstrumentId(instrument) };
     }
+    case "signal":
     case "md": {
       const instrument = instrumentAt(2 + 1);
       return { plane, head, instrument, id: formatInstrumentId(instrument) };

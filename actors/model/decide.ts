@@ -45,28 +45,48 @@ export function rowOf(
   return row;
 }
 
-const prediction = (
+type Caller = Pick<Waiting, "requestId" | "replyTo" | "tsInit" | "version" | "forecastFor">;
+
+/**
+ * A caller's answer: a Prediction; for a feature stream's row a ModelForecast on its signal subject, and nothing
+ * when the row failed (no one waits on a stream: the failure is counted in the actor's service figures).
+ */
+function answer(
   c: ModelContext,
-  w: Pick<Waiting, "requestId" | "replyTo" | "tsInit" | "version">,
+  w: Caller,
   nowUs: number,
   body: { values: number[]; batchSize: number } | { error: ReplyError },
-): Emitted => ({
-  type: "publish",
-  subject: w.replyTo,
-  message: {
+): Emitted[] {
+  const version = w.version ?? c.version;
+  if (w.forecastFor) {
+    if (!("values" in body)) return [];
+    const f = w.forecastFor;
+    const message = {
+      type: "ModelForecast",
+      model: c.name,
+      version,
+      instrument: f.instrument,
+      barType: f.barType,
+      forecast: body.values[0]!,
+      tsEvent: f.tsEvent,
+      tsInit: nowUs,
+    };
+    return [{ type: "publish", subject: w.replyTo, message }];
+  }
+  const message = {
     type: "Prediction",
     requestId: w.requestId,
     model: c.name,
-    version: w.version ?? c.version,
+    version,
     ok: "values" in body,
     ...body,
     tsEvent: nowUs,
     tsInit: w.tsInit,
-  },
-});
+  };
+  return [{ type: "publish", subject: w.replyTo, message }];
+}
 
-export const refused = (c: ModelContext, w: Pick<Waiting, "requestId" | "replyTo" | "tsInit">, error: ReplyError, nowUs: number): Emitted =>
-  prediction(c, w, nowUs, { error });
+export const refused = (c: ModelContext, w: Caller, error: ReplyError, nowUs: number): Emitted[] => answer(c, w, nowUs, { error });
 
 /** One answer per caller of the batch, each with its own output row. */
 export function answers(c: ModelContext, batch: Waiting[], values: readonly number[], width: number, nowUs: number): Emitted[] {
@@ -75,10 +95,10 @@ export function answers(c: ModelContext, batch: Waiting[], values: readonly numb
       code: ModelErrorCode.InferenceFailed,
       message: `model ${c.name}: inference returned ${values.length} values for ${batch.length} rows of ${width}`,
     };
-    return batch.map((w) => prediction(c, w, nowUs, { error }));
+    return batch.flatMap((w) => answer(c, w, nowUs, { error }));
   }
-  return batch.map((w, i) => prediction(c, w, nowUs, { values: values.slice(i * width, (i + 1) * width), batchSize: batch.length }));
+  return batch.flatMap((w, i) => answer(c, w, nowUs, { values: values.slice(i * width, (i + 1) * width), batchSize: batch.length }));
 }
 
 export const failed = (c: ModelContext, batch: Waiting[], error: ReplyError, nowUs: number): Emitted[] =>
-  batch.map((w) => prediction(c, w, nowUs, { error }));
+  batch.flatMap((w) => answer(c, w, nowUs, { error }));

@@ -1,3 +1,4 @@
+export * from "./challenger.ts";
 export * from "./inference-port.ts";
 export * from "./kind.ts";
 export * from "./machine.ts";

@@ -3,6 +3,7 @@ import type { InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
 import "./messages.ts"; // the model messages are known to the codec wherever the kind is hosted
 import { inputWidth, type ModelFile, outputWidth } from "./model-card.ts";
+import { challengerFigures } from "./challenger.ts";
 import { servingStats } from "./serving-stats.ts";
 import type { Batching, ModelContext } from "./state.ts";
 
@@ -49,6 +50,8 @@ export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
         failures: c.failures,
         queued: c.pending.length,
         ...servingStats(c.recent),
+        ...(c.challenger ? { challenger: challengerFigures(c.challenger) } : {}),
+        ...(c.challengerRefused ? { challengerRefused: c.challengerRefused } : {}),
       };
     },
   });

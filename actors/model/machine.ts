@@ -15,12 +15,13 @@
  */
 import { enqueueActions, setup } from "xstate";
 import type { Emitted } from "../contract/index.ts";
+import { type Challenger, canarySplit, challengerRefusal, compare, MAX_TRIALS, newChallenger, type Trial } from "./challenger.ts";
 import { answers, failed, refused, rowOf } from "./decide.ts";
 import { inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { ModelErrorCode } from "./messages.ts";
 import { REPORT_EVERY_US, recordBatch, servingReport } from "./serving-stats.ts";
-import type { ModelContext, ModelEvent, ModelMachineInput } from "./state.ts";
+import type { ModelContext, ModelEvent, ModelMachineInput, Waiting } from "./state.ts";
 
 const FLUSH = "flush";
 const LOAD_TIMEOUT = "load-timeout";
@@ -54,8 +55,66 @@ export function createModelMachine(port: InferencePort) {
           enqueue({ type: "unloadSession", params: { model: c.name, version: event.version } } as never);
           return;
         }
-        enqueue.assign({ version: event.version, swapTo: undefined, provider: event.provider });
+        // a challenger promoted is the champion now
+        const challenger = c.challenger?.version === event.version ? undefined : c.challenger;
+        enqueue.assign({ version: event.version, swapTo: undefined, provider: event.provider, challenger });
         enqueue({ type: "unloadSession", params: { model: c.name, version: c.version } } as never);
+      }),
+      startChallenger: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "StartChallenger") return;
+        const refusal = challengerRefusal(c.name, c.version, event);
+        if (refusal)
+          return void enqueue.emit({ type: "reply", ok: false, error: { code: ModelErrorCode.ChallengerRefused, message: refusal } });
+        const old = c.challenger;
+        const same = old?.version === event.version;
+        if (old && !same) enqueue({ type: "unloadSession", params: { model: c.name, version: old.version } } as never);
+        const next = {
+          ...newChallenger(event.version, event.mode, event.mode === "canary" ? (event.share ?? 0) : 0),
+          loaded: same && old.loaded,
+        };
+        enqueue.assign({ challenger: next, challengerRefused: undefined });
+        if (!next.loaded) enqueue({ type: "loadSession", params: { model: c.name, version: event.version } } as never);
+        enqueue.emit({ type: "reply", ok: true, result: { version: event.version, mode: event.mode } });
+      }),
+      stopChallenger: enqueueActions(({ context: c, enqueue }) => {
+        if (c.challenger) enqueue({ type: "unloadSession", params: { model: c.name, version: c.challenger.version } } as never);
+        enqueue.assign({ challenger: undefined });
+        enqueue.emit({ type: "reply", ok: true });
+      }),
+      challengerLoaded: enqueueActions(({ context: c, event, enqueue }) => {
+        const ch = c.challenger;
+        if (event.type !== "ModelLoaded" || !ch || ch.version !== event.version || ch.loaded || event.version === c.version) return;
+        if (event.features.join() !== c.features.join()) {
+          enqueue.assign({
+            challenger: undefined,
+            challengerRefused: `v${event.version} takes features ${event.features.join(", ")}, v${c.version} ${c.features.join(", ")}: it cannot score the same rows`,
+          });
+          enqueue({ type: "unloadSession", params: { model: c.name, version: event.version } } as never);
+          return;
+        }
+        enqueue.assign({ challenger: { ...ch, loaded: true } });
+      }),
+      challengerLoadFailed: enqueueActions(({ context: c, event, enqueue }) => {
+        if (event.type !== "ModelLoadFailed" || c.challenger?.version !== event.version) return;
+        enqueue.assign({ challenger: undefined, challengerRefused: `v${event.version}: ${event.reason}` });
+      }),
+      // A challenger's failure drops it; its canary callers get the reason; the champion serves on, untouched.
+      challengerFailed: enqueueActions(({ context: c, event, enqueue }) => {
+        const ch = c.challenger;
+        if ((event.type !== "InferenceFailed" && event.type !== "InferenceTimedOut") || !ch) return;
+        const timedOut = event.type === "InferenceTimedOut";
+        const message = `model ${c.name} v${ch.version} (${ch.mode}): ${timedOut ? `no inference result within ${c.timeoutMs} ms` : event.reason}`;
+        let after: ModelContext = { ...c, challenger: undefined, challengerRefused: message };
+        const batch = c.inFlight[event.batchId];
+        if (batch) {
+          const code = timedOut ? ModelErrorCode.InferenceTimeout : ModelErrorCode.InferenceFailed;
+          for (const e of failed(c, batch, { code, message }, event.nowUs)) enqueue.emit(e);
+          enqueue.cancel(timeoutId(event.batchId));
+          after = { ...after, ...settle(c, event.batchId) };
+        }
+        enqueue.assign({ challenger: undefined, challengerRefused: message, inFlight: after.inFlight });
+        enqueue({ type: "unloadSession", params: { model: c.name, version: ch.version } } as never);
+        if (inFlightCount(after) === 0 && after.pending.length) dispatch(after, enqueue, event.nowUs);
       }),
       swapFailed: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "ModelLoadFailed" || event.version !== c.swapTo) return;
@@ -65,8 +124,17 @@ export function createModelMachine(port: InferencePort) {
       predict: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "Predict") return;
         const row = rowOf(c, event);
-        const caller = { requestId: event.requestId, replyTo: event.replyTo, tsInit: event.tsInit ?? event.nowUs, takenUs: event.nowUs };
-        if (!Array.isArray(row)) return void enqueue.emit(refused(c, caller, row, event.nowUs));
+        const caller = {
+          requestId: event.requestId,
+          replyTo: event.replyTo,
+          tsInit: event.tsInit ?? event.nowUs,
+          takenUs: event.nowUs,
+          ...(event.forecastFor ? { forecastFor: event.forecastFor } : {}),
+        };
+        if (!Array.isArray(row)) {
+          for (const e of refused(c, caller, row, event.nowUs)) enqueue.emit(e);
+          return;
+        }
         const queued: ModelContext = { ...c, pending: [...c.pending, { ...caller, row }] };
         enqueue.assign({ pending: queued.pending });
         // While loading, requests queue: the load's end sends them.
@@ -83,12 +151,24 @@ export function createModelMachine(port: InferencePort) {
       }),
       complete: enqueueActions(({ context: c, event, enqueue }) => {
         if (event.type !== "InferenceCompleted") return;
+        const ch = c.challenger;
+        // a shadow job's outputs: compared with the champion's, never answered
+        if (ch?.trials[event.batchId])
+          return void enqueue.assign({ challenger: trialPart(ch, event.batchId, { challenger: event.values }) });
         const batch = c.inFlight[event.batchId];
         if (!batch) return; // answered already: it timed out
         for (const e of answers(c, batch, event.values, event.width, event.nowUs)) enqueue.emit(e);
         enqueue.cancel(timeoutId(event.batchId));
+        let challenger = ch;
+        if (ch) {
+          const shadowId = Object.keys(ch.trials).find((k) => ch.trials[Number(k)]!.championBatchId === event.batchId);
+          if (shadowId !== undefined) challenger = trialPart(ch, Number(shadowId), { champion: event.values });
+          if (batch[0]?.version === ch.version && ch.version !== c.version)
+            challenger = { ...(challenger ?? ch), canaryServed: ch.canaryServed + batch.length };
+        }
         const next: ModelContext = {
           ...c,
+          challenger,
           ...settle(c, event.batchId),
           served: c.served + batch.length,
           batches: c.batches + 1,
@@ -104,6 +184,7 @@ export function createModelMachine(port: InferencePort) {
           recent: next.recent,
           provider: next.provider,
           reportedUs: report ? event.nowUs : c.reportedUs,
+          challenger,
         });
         if (next.pending.length) dispatch(next, enqueue, event.nowUs);
       }),
@@ -150,6 +231,13 @@ export function createModelMachine(port: InferencePort) {
       }),
     },
     guards: {
+      /** a failure of the challenger's own work: a shadow job or a canary batch */
+      challengerJob: ({ context: c, event }) => {
+        if ((event.type !== "InferenceFailed" && event.type !== "InferenceTimedOut") || !c.challenger) return false;
+        if (c.challenger.trials[event.batchId]) return true;
+        const batch = c.inFlight[event.batchId];
+        return batch?.[0]?.version === c.challenger.version && c.challenger.version !== c.version;
+      },
       /** a load answer for the version being served (not a promoted one) */
       current: ({ context, event }) =>
         (event.type === "ModelLoaded" || event.type === "ModelLoadFailed") && event.version === context.version,
@@ -172,9 +260,14 @@ export function createModelMachine(port: InferencePort) {
         entry: "load",
         on: {
           Predict: { actions: "predict" },
-          ModelLoaded: [{ guard: "current", target: "serving", actions: "loaded" }],
-          ModelLoadFailed: [{ guard: "current", target: "loading", reenter: true, actions: "unavailable" }, { actions: "swapFailed" }],
+          ModelLoaded: [{ guard: "current", target: "serving", actions: "loaded" }, { actions: "challengerLoaded" }],
+          ModelLoadFailed: [
+            { guard: "current", target: "loading", reenter: true, actions: "unavailable" },
+            { actions: ["swapFailed", "challengerLoadFailed"] },
+          ],
           PromoteVersion: { actions: "promote" },
+          StartChallenger: { actions: "startChallenger" },
+          StopChallenger: { actions: "stopChallenger" },
           LoadTimedOut: { target: "loading", reenter: true, actions: "unavailable" },
         },
       },
@@ -183,11 +276,19 @@ export function createModelMachine(port: InferencePort) {
           Predict: { actions: "predict" },
           FlushBatch: { actions: "flush" },
           InferenceCompleted: { actions: "complete" },
-          InferenceFailed: { target: "loading", actions: "fail" },
-          InferenceTimedOut: { target: "loading", actions: "fail" },
+          InferenceFailed: [
+            { guard: "challengerJob", actions: "challengerFailed" },
+            { target: "loading", actions: "fail" },
+          ],
+          InferenceTimedOut: [
+            { guard: "challengerJob", actions: "challengerFailed" },
+            { target: "loading", actions: "fail" },
+          ],
           PromoteVersion: { actions: "promote" },
-          ModelLoaded: { actions: "swap" },
-          ModelLoadFailed: { actions: "swapFailed" },
+          ModelLoaded: { actions: ["swap", "challengerLoaded"] },
+          ModelLoadFailed: { actions: ["swapFailed", "challengerLoadFailed"] },
+          StartChallenger: { actions: "startChallenger" },
+          StopChallenger: { actions: "stopChallenger" },
         },
       },
     },
@@ -198,24 +299,69 @@ type Enqueue = Parameters<
   Parameters<typeof enqueueActions<ModelContext, ModelEvent, undefined, ModelEvent, never, never, never, never, Emitted>>[0]
 >[0]["enqueue"];
 
-/** Hands the oldest queued requests to the port as one batch and arms its timeout. */
+/**
+ * Hands the oldest queued requests to the port as one batch and arms its timeout. With a canary, the share of them it
+ * answers goes to it as a batch of its own (callers waiting, timeout armed); with a shadow, the same rows go to it
+ * as a job no caller waits on.
+ */
 function dispatch(c: ModelContext, enqueue: Enqueue, nowUs: number): void {
   const { batchId, batch, next } = takeBatch(c);
-  const job: InferenceJob = {
-    model: c.name,
-    version: c.version,
-    batchId,
-    count: batch.length,
-    width: c.features.length,
-    rows: batch.flatMap((w) => w.row),
-  };
-  enqueue.assign(next);
-  enqueue({ type: "infer", params: job } as never);
-  enqueue.raise({ type: "InferenceTimedOut", batchId, nowUs }, { delay: c.timeoutMs, id: timeoutId(batchId) });
+  const ch = c.challenger?.loaded ? c.challenger : undefined;
+  const answered: [number, number, Waiting[]][] = [];
+  let shadow: InferenceJob | undefined;
+  let challenger = c.challenger;
+  let nextBatchId = batchId + 1;
+  if (ch?.mode === "canary") {
+    const split = canarySplit(batch, ch.share, ch.credit);
+    challenger = { ...ch, credit: split.credit };
+    nextBatchId = batchId;
+    if (split.champion.length) answered.push([nextBatchId++, c.version, split.champion]);
+    if (split.canary.length) answered.push([nextBatchId++, ch.version, split.canary.map((w) => ({ ...w, version: ch.version }))]);
+  } else {
+    answered.push([batchId, c.version, batch]);
+    if (ch?.mode === "shadow") {
+      const shadowId = nextBatchId++;
+      shadow = jobOf(c, ch.version, shadowId, batch);
+      challenger = { ...ch, trials: newestTrials({ ...ch.trials, [shadowId]: { championBatchId: batchId } }) };
+    }
+  }
+  const inFlight = { ...c.inFlight };
+  for (const [id, , callers] of answered) inFlight[id] = callers;
+  enqueue.assign({ ...next, inFlight, nextBatchId, challenger });
+  for (const [id, version, callers] of answered) {
+    enqueue({ type: "infer", params: jobOf(c, version, id, callers) } as never);
+    enqueue.raise({ type: "InferenceTimedOut", batchId: id, nowUs }, { delay: c.timeoutMs, id: timeoutId(id) });
+  }
+  if (shadow) enqueue({ type: "infer", params: shadow } as never);
   if (c.flushArmed && next.pending?.length === 0) {
     enqueue.cancel(FLUSH);
     enqueue.assign({ flushArmed: false });
   }
+}
+
+const jobOf = (c: ModelContext, version: number, batchId: number, rows: readonly Waiting[]): InferenceJob => ({
+  model: c.name,
+  version,
+  batchId,
+  count: rows.length,
+  width: c.features.length,
+  rows: rows.flatMap((w) => w.row),
+});
+
+/** The newest MAX_TRIALS shadow jobs: a half that never comes (a lost answer) does not keep the rest forever. */
+function newestTrials(trials: Record<number, Trial>): Record<number, Trial> {
+  const ids = Object.keys(trials).map(Number);
+  if (ids.length <= MAX_TRIALS) return trials;
+  const keep = ids.sort((a, b) => a - b).slice(-MAX_TRIALS);
+  return Object.fromEntries(keep.map((id) => [id, trials[id]!]));
+}
+
+/** One half of a shadow trial arrived; with both, the outputs are compared and the trial ends. */
+function trialPart(ch: Challenger, shadowId: number, part: Partial<Pick<Trial, "champion" | "challenger">>): Challenger {
+  const t = { ...ch.trials[shadowId]!, ...part };
+  const { [shadowId]: _done, ...rest } = ch.trials;
+  if (t.champion && t.challenger) return { ...ch, trials: rest, comparison: compare(ch.comparison, t.champion, t.challenger) };
+  return { ...ch, trials: { ...rest, [shadowId]: t } };
 }
 
 export type ModelMachine = ReturnType<typeof createModelMachine>;

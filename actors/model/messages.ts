@@ -16,9 +16,14 @@ export const Predict = defineMessage(
     features: z.record(z.string(), z.number()).optional(),
     /** or one row in the model's input order */
     row: z.array(z.number()).optional(),
+    /**
+     * a feature stream's row (a feature actor's): the answer is a ModelForecast for this instrument and bar on
+     * replyTo (its am.signal subject) instead of a Prediction, and a failed one is counted, not answered
+     */
+    forecastFor: z.object({ instrument: z.string().min(1), barType: z.string().min(1), tsEvent: z.number().int() }).optional(),
     tsInit: z.number().optional(),
   }),
-  "Asks a model actor for one forecast: features by name or one row in input order; the answer (Prediction) goes to replyTo.",
+  "Asks a model actor for one forecast: features by name or one row in input order; the answer (Prediction, or ModelForecast for a feature stream's row) goes to replyTo.",
 );
 export type Predict = MessageOf<typeof Predict>;
 
@@ -96,6 +101,27 @@ export const PromoteVersion = defineMessage(
 );
 export type PromoteVersion = MessageOf<typeof PromoteVersion>;
 
+export const StartChallenger = defineMessage(
+  "StartChallenger",
+  1,
+  z.object({
+    version: z.number().int().positive(),
+    /** shadow: scores the same rows, compared, never answered; canary: answers `share` of the requests */
+    mode: z.enum(["shadow", "canary"]),
+    share: z.number().optional(),
+  }),
+  "Tries another version of a model beside the serving one: in shadow (compared, not used) or as a canary (a share of the requests).",
+);
+export type StartChallenger = MessageOf<typeof StartChallenger>;
+
+export const StopChallenger = defineMessage(
+  "StopChallenger",
+  1,
+  z.object({}),
+  "Ends a model actor's shadow or canary version; the serving version answers everything again.",
+);
+export type StopChallenger = MessageOf<typeof StopChallenger>;
+
 /**
  * A model actor's recent service, published on am.sys.model-stats.<model> at most once a second while it answers
  * requests (an idle actor is silent): for operators and the console, never stored.
@@ -117,6 +143,24 @@ export const ModelServingReported = defineMessage(
     latencyP99Us: z.number().optional(),
     meanBatch: z.number().optional(),
     swapRefused: z.string().optional(),
+    /** a version tried beside the serving one: shadow comparison or canary figures */
+    challenger: z
+      .object({
+        version: z.number().int(),
+        mode: z.enum(["shadow", "canary"]),
+        share: z.number().optional(),
+        canaryServed: z.number().int().optional(),
+        loaded: z.boolean(),
+        /** output values compared with the serving version's */
+        compared: z.number().int(),
+        meanAbsDiff: z.number().optional(),
+        maxAbsDiff: z.number().optional(),
+        /** share of compared values with the same sign as the serving version's */
+        signAgreement: z.number().optional(),
+        failures: z.number().int(),
+      })
+      .optional(),
+    challengerRefused: z.string().optional(),
     tsEvent: z.number(),
     tsInit: z.number(),
   }),
@@ -132,5 +176,7 @@ export const ModelErrorCode = {
   NotFinite: "not-finite",
   InferenceFailed: "inference-failed",
   InferenceTimeout: "inference-timeout",
+  /** a StartChallenger that cannot be taken: the serving version, or a canary share outside (0, 1) */
+  ChallengerRefused: "challenger-refused",
 } as const;
 export type ModelErrorCode = (typeof ModelErrorCode)[keyof typeof ModelErrorCode];

@@ -1,5 +1,6 @@
 import { mean, quantileSorted } from "simple-statistics";
 import { type Emitted, subjects } from "../contract/index.ts";
+import { challengerFigures } from "./challenger.ts";
 import type { ModelContext, Waiting } from "./state.ts";
 
 /**
@@ -86,6 +87,8 @@ export const servingReport = (c: ModelContext, nowUs: number): Emitted => ({
     queued: c.pending.length,
     ...servingStats(c.recent),
     ...(c.swapRefused ? { swapRefused: c.swapRefused } : {}),
+    ...(c.challenger ? { challenger: challengerFigures(c.challenger) } : {}),
+    ...(c.challengerRefused ? { challengerRefused: c.challengerRefused } : {}),
     tsEvent: nowUs,
     tsInit: nowUs,
   },

@@ -1,6 +1,15 @@
 import type { Delivered } from "../contract/index.ts";
 import type { ServingWindow } from "./serving-stats.ts";
-import type { InferenceCompleted, InferenceFailed, ModelLoaded, ModelLoadFailed, Predict, PromoteVersion } from "./messages.ts";
+import type { Challenger } from "./challenger.ts";
+import type {
+  InferenceCompleted,
+  InferenceFailed,
+  ModelLoaded,
+  ModelLoadFailed,
+  Predict,
+  PromoteVersion,
+  StartChallenger,
+} from "./messages.ts";
 
 /** One caller waiting for its row. */
 export interface Waiting {
@@ -12,6 +21,15 @@ export interface Waiting {
   takenUs: number;
   /** the version whose batch took the request (a swap may promote another while it runs) */
   version?: number;
+  /** a feature stream's row: answered with a ModelForecast (see Predict) */
+  forecastFor?: ForecastFor;
+}
+
+export interface ForecastFor {
+  instrument: string;
+  barType: string;
+  /** the features' time (their bar's close), which the forecast carries */
+  tsEvent: number;
 }
 
 export interface Batching {
@@ -54,6 +72,10 @@ export interface ModelContext extends ModelMachineInput {
   swapTo?: number;
   /** why the last promotion did not take */
   swapRefused?: string;
+  /** a version tried beside this one (shadow or canary) */
+  challenger?: Challenger;
+  /** why the last challenger was refused or dropped */
+  challengerRefused?: string;
 }
 
 export type ModelEvent = (
@@ -64,6 +86,8 @@ export type ModelEvent = (
   | ({ type: "ModelLoadFailed" } & ModelLoadFailed)
   | { type: "LoadTimedOut" }
   | ({ type: "PromoteVersion" } & PromoteVersion)
+  | ({ type: "StartChallenger" } & StartChallenger)
+  | { type: "StopChallenger" }
   | { type: "FlushBatch" }
   | { type: "InferenceTimedOut"; batchId: number }
   | { type: "ModelFailed"; reason: string }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { schema } from "../domain/index.ts";
 import { MdChannel } from "../contract/index.ts";
 
-export const strategyChannels = [MdChannel.Quote, MdChannel.Trade, MdChannel.Bar] as const;
+/** `features`: the instruments' bar factors (BarFactors, from their feature actors) */
+export const strategyChannels = [MdChannel.Quote, MdChannel.Trade, MdChannel.Bar, MdChannel.Features] as const;
 export type StrategyChannel = (typeof strategyChannels)[number];
 
 export const strategyConfig = z.object({
@@ -13,7 +14,9 @@ export const strategyConfig = z.object({
   book: z.string().min(1).max(64),
   instruments: z.array(z.object({ id: schema.instrumentId, tickSize: schema.positivePrice, lotSize: schema.positiveQuantity })).min(1),
   channels: z.array(z.enum(strategyChannels)).min(1),
-  /** only bars of this type reach the strategy, e.g. "1m" */
+  /** models whose forecasts for its instruments (ModelForecast on am.signal.<model>.<venue>.<symbol>) it hears */
+  signals: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a model name: 1-64 of A-Z a-z 0-9 _ . -")).default([]),
+  /** only bars (and bar factors, forecasts) of this type reach the strategy, e.g. "1m" */
   barType: z.string().optional(),
   /** onTimer period while running; no timer when absent */
   timerIntervalMs: z.number().int().positive().optional(),

@@ -122,6 +122,8 @@ export const strategyMachine = setup({
         Quote: { actions: "feedWarmingUp" },
         Trade: { actions: "feedWarmingUp" },
         Bar: { actions: "feedWarmingUp" },
+        BarFactors: { actions: "feedWarmingUp" },
+        ModelForecast: { actions: "feedWarmingUp" },
       },
     },
     running: {
@@ -131,6 +133,8 @@ export const strategyMachine = setup({
         Quote: { actions: "feedAndTrade" },
         Trade: { actions: "feedAndTrade" },
         Bar: { actions: "feedAndTrade" },
+        BarFactors: { actions: "feedAndTrade" },
+        ModelForecast: { actions: "feedAndTrade" },
         OrderAccepted: { actions: "feedAndTrade" },
         OrderFilled: { actions: "feedAndTrade" },
         OrderCanceled: { actions: "feedAndTrade" },
@@ -153,6 +157,8 @@ export const strategyMachine = setup({
         Quote: { actions: "feedOnly" },
         Trade: { actions: "feedOnly" },
         Bar: { actions: "feedOnly" },
+        BarFactors: { actions: "feedOnly" },
+        ModelForecast: { actions: "feedOnly" },
         PauseStrategy: { actions: "pause" },
         ResumeStrategy: [
           { guard: "ready", target: "running", actions: "replyOk" },

@@ -6,6 +6,8 @@
 import {
   asQuantity,
   type Bar,
+  type BarFactors,
+  type ModelForecast,
   type Quantity,
   type Quote,
   type StrategyBookView,
@@ -44,7 +46,12 @@ class LiveContext implements StrategyContext<unknown> {
   }
 }
 
-export type MarketDataEvent = (Quote & { type: "Quote" }) | (Trade & { type: "Trade" }) | (Bar & { type: "Bar" });
+export type MarketDataEvent =
+  | (Quote & { type: "Quote" })
+  | (Trade & { type: "Trade" })
+  | (Bar & { type: "Bar" })
+  | (BarFactors & { type: "BarFactors" })
+  | (ModelForecast & { type: "ModelForecast" });
 
 /**
  * A session as plain data, the strategy actor's snapshot. Positions and open orders are kept as they are; the
@@ -86,6 +93,7 @@ export class StrategySession {
   private readonly wantsQuotes: boolean;
   private readonly wantsTrades: boolean;
   private readonly wantsBars: boolean;
+  private readonly wantsFactors: boolean;
 
   constructor(
     readonly definition: StrategyDefinition<unknown>,
@@ -109,6 +117,7 @@ export class StrategySession {
     this.wantsQuotes = this.config.channels.includes("quote");
     this.wantsTrades = this.config.channels.includes("trade");
     this.wantsBars = this.config.channels.includes("bar");
+    this.wantsFactors = this.config.channels.includes("features");
   }
 
   get params(): unknown {
@@ -169,12 +178,22 @@ export class StrategySession {
         if (this.wantsTrades) intents = s.onTrade?.(e, this.view);
         break;
       case "Bar":
-        if (this.wantsBars && (this.config.barType === undefined || e.barType === this.config.barType)) intents = s.onBar?.(e, this.view);
+        if (this.wantsBars && this.barTypeTaken(e.barType)) intents = s.onBar?.(e, this.view);
+        break;
+      case "BarFactors":
+        if (this.wantsFactors && this.barTypeTaken(e.barType)) intents = s.onFactors?.(e, this.view);
+        break;
+      case "ModelForecast":
+        if (this.barTypeTaken(e.barType)) intents = s.onForecast?.(e, this.view);
         break;
     }
     this.remember(e, nowUs);
     if (intents === undefined || intents.length === 0) return;
     if (trade === true || (trade === "ifReady" && s.isReady())) routeIntents(this.routing, intents, nowUs, out);
+  }
+
+  private barTypeTaken(barType: string): boolean {
+    return this.config.barType === undefined || barType === this.config.barType;
   }
 
   private remember(event: MarketDataEvent, nowUs: number): void {

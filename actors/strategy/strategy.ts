@@ -4,7 +4,19 @@
  * clock, so the same code runs live and in a backtest.
  */
 import type { z } from "zod";
-import type { Bar, OrderType, Price, Quantity, Quote, Side, StrategyOrderEvent, TimeInForce, Trade } from "../domain/index.ts";
+import type {
+  Bar,
+  BarFactors,
+  ModelForecast,
+  OrderType,
+  Price,
+  Quantity,
+  Quote,
+  Side,
+  StrategyOrderEvent,
+  TimeInForce,
+  Trade,
+} from "../domain/index.ts";
 
 /** Trading grid of an instrument the strategy trades. */
 export interface StrategyInstrument {
@@ -98,6 +110,10 @@ export interface Strategy<P = unknown> {
   onQuote?(quote: Quote, ctx: StrategyContext<P>): Intents;
   onTrade?(trade: Trade, ctx: StrategyContext<P>): Intents;
   onBar?(bar: Bar, ctx: StrategyContext<P>): Intents;
+  /** a bar's factors (channel "features") */
+  onFactors?(factors: BarFactors, ctx: StrategyContext<P>): Intents;
+  /** a model's forecast (config `signals`), stamped with the time of the bar it forecasts from */
+  onForecast?(forecast: ModelForecast, ctx: StrategyContext<P>): Intents;
   onOrderEvent?(event: StrategyOrderEvent, ctx: StrategyContext<P>): Intents;
   onTimer?(ctx: StrategyContext<P>): Intents;
   /** new parameters were accepted; rebuild what depends on them (ctx.params already holds them) */

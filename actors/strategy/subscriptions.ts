@@ -3,7 +3,10 @@ import { parseInstrumentId, subjects } from "../contract/index.ts";
 import { parseStrategyConfig, type StrategyConfigInput } from "./config.ts";
 
 export interface StrategySubscriptions {
-  /** am.md.<channel>.<venue>.<symbol> for each traded instrument and channel */
+  /**
+   * am.md.<channel>.<venue>.<symbol> for each traded instrument and channel, and am.signal.<model>.<venue>.<symbol>
+   * for each instrument and model it hears
+   */
   marketData: string[];
   /**
    * Order events of all orders: their subjects carry the client order id, which a NATS wildcard cannot match by
@@ -19,6 +22,7 @@ export function subscriptions(config: StrategyConfigInput): StrategySubscription
   for (const i of c.instruments) {
     const id = parseInstrumentId(i.id);
     for (const ch of c.channels) marketData.push(subjects.md(ch, id));
+    for (const model of c.signals) marketData.push(subjects.signal(model, id));
   }
   // Order events, and the book's denials (an order the risk book refused never becomes an order actor).
   return {

@@ -258,6 +258,11 @@ export const settings = {
     doc: "A model session not loaded within this fails the waiting callers and restarts the model actor",
   },
   modelThreads: { schema: z.coerce.number().int().min(1).max(256), default: 1, doc: "onnxruntime threads per model session" },
+  featuresBarType: {
+    schema: z.string().regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1m"),
+    default: "1m",
+    doc: "Bars the feature actors compute the factor set from and the model strategies trade on (the committed models were trained on 1m bars; scripts/dev.sh uses 1s so the demo forecasts within a minute)",
+  },
   orderVenueAskFirstMs: {
     schema: z.coerce.number().int().min(10).max(600_000),
     default: 2_000,

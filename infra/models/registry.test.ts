@@ -65,3 +65,19 @@ t.test("a bad file is refused with the reason and nothing is stored", async (t) 
   await t.rejects(registry.register(gbt.card, gbt.bytes, "alice"), /gbt-return-5f v1 is registered already/);
   t.equal((await registry.list()).length, 1);
 });
+
+t.test("a node finds the registry only where it exists, and deploys each model's promoted version", async (t) => {
+  const f = await startTestServers(t);
+  t.equal(await ModelRegistry.existing(f.nc), undefined, "no buckets, no registry: nothing is created");
+  const registry = await ModelRegistry.open(f.nc);
+  await registry.register(gbt.card, gbt.bytes, "alice");
+  await registry.register({ ...gbt.card, version: 2 }, gbt.bytes, "bob");
+  await registry.register(seq.card, seq.bytes, "carol");
+  await registry.promote("gbt-return-5f", 2);
+  const found = await ModelRegistry.existing(f.nc);
+  t.same(
+    (await found!.promotedModels()).map((m) => [m.card.name, m.card.version, m.bytes.length]),
+    [["gbt-return-5f", 2, gbt.bytes.length]],
+    "the promoted version of each promoted model, with its file",
+  );
+});

@@ -47,6 +47,19 @@ export class ModelRegistry {
     return new ModelRegistry(files, cards, opts.nowUs ?? (() => Date.now() * 1000));
   }
 
+  /** The registry where its buckets exist (whoever registered a model made them); undefined where they do not. */
+  static async existing(nc: NatsConnection, opts: { nowUs?: () => number } = {}): Promise<ModelRegistry | undefined> {
+    let files: ObjectStore;
+    try {
+      files = await new Objm(nc).open(registryBuckets.files);
+    } catch (e) {
+      if (/not found/i.test(errorMessage(e))) return undefined;
+      throw e;
+    }
+    const cards = await new Kvm(nc).open(registryBuckets.cards);
+    return new ModelRegistry(files, cards, opts.nowUs ?? (() => Date.now() * 1000));
+  }
+
   async register(card: ModelCard, bytes: Uint8Array, registeredBy: string): Promise<RegisteredModel> {
     const parsed = ModelCard.safeParse(card);
     if (!parsed.success)
@@ -110,6 +123,12 @@ export class ModelRegistry {
     const hash = sha256Of(bytes);
     if (hash !== card.sha256) throw new Error(`model ${name} v${v}: the stored file's sha256 is ${hash}, its card says ${card.sha256}`);
     return { card, bytes };
+  }
+
+  /** Each model's promoted version with its file (checked against its card): what a node deploys. */
+  async promotedModels(): Promise<{ card: RegisteredModel; bytes: Uint8Array }[]> {
+    const names = new Set((await this.list()).filter((m) => m.promoted).map((m) => m.name));
+    return Promise.all([...names].sort().map((n) => this.get(n)));
   }
 
   async promote(name: string, version: number): Promise<void> {

@@ -56,6 +56,13 @@ export function ilpLine(r: Row): string {
     line += `${sep}${name}=${quoteString(v)}`;
     sep = ",";
   }
+  for (const [name, v] of r.doubles ?? []) {
+    if (v === undefined) continue;
+    if (!Number.isFinite(v)) throw new TypeError(`${r.table}.${name}: ${v} is not a finite number`);
+    // the shortest text that reads back as the same double (exponent form included, which ILP takes)
+    line += `${sep}${name}=${v}`;
+    sep = ",";
+  }
   for (const [name, v] of r.times) {
     if (v === undefined) continue;
     line += `${sep}${name}=${integer(r.table, name, v)}t`;

@@ -2,6 +2,7 @@ import type { JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import {
   Bar,
+  BarFactors,
   type OrderEvent,
   type OrderEventType,
   orderEventDefs,
@@ -13,7 +14,7 @@ import {
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
-import { barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
+import { barFactorsRow, barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
 export const recorderDlq = { marketData: subjects.dlq("recorder", "md"), orders: subjects.dlq("recorder", "orders") } as const;
@@ -38,17 +39,18 @@ function rejectOf(msg: JsMsg, e: unknown): Prepared {
 }
 
 // the channel token of am.md.<channel>.<venue>.<symbol>, matched without splitting the subject per message
-const channelPrefix = (c: "quote" | "trade" | "bar"): string => subjects.mdAll(c).slice(0, -1);
+const channelPrefix = (c: "quote" | "trade" | "bar" | "features"): string => subjects.mdAll(c).slice(0, -1);
 const QUOTES = channelPrefix("quote");
 const TRADES = channelPrefix("trade");
 const BARS = channelPrefix("bar");
+const FEATURES = channelPrefix("features");
 
-/** Quotes, trades and bars on AM_MD: one row each, on the table of its channel. */
+/** Quotes, trades, bars and bar factors on AM_MD: one row each, on the table of its channel. */
 export function marketDataLane(): Lane {
   return {
     key: "marketData",
     stream: streams.marketData,
-    filters: [subjects.mdAll("quote"), subjects.mdAll("trade"), subjects.mdAll("bar")],
+    filters: [subjects.mdAll("quote"), subjects.mdAll("trade"), subjects.mdAll("bar"), subjects.mdAll("features")],
     dlq: recorderDlq.marketData,
     prepare: async (msgs) =>
       msgs.map((msg): Prepared => {
@@ -58,6 +60,8 @@ export function marketDataLane(): Lane {
           if (type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
           if (type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
           if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
+          if (type === "BarFactors" && subject.startsWith(FEATURES))
+            return { msg, rows: [barFactorsRow(decodeAs(BarFactors, msg.data, msg.headers))] };
           const { message } = decodeMessage(msg.data, msg.headers, true);
           return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
         } catch (e) {

@@ -1,4 +1,4 @@
-import type { Bar, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
+import type { Bar, BarFactors, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
 import { parseInstrumentId } from "../../actors/contract/index.ts";
 import type { OrderState } from "../../actors/order/index.ts";
 
@@ -8,13 +8,15 @@ import type { OrderState } from "../../actors/order/index.ts";
  * Prices and quantities are 1e-8 units and go out as DECIMAL(18,8) without passing through a float (ilp-writer.ts).
  */
 export interface Row {
-  table: "quotes" | "trades" | "bars" | "orders" | "fills";
+  table: "quotes" | "trades" | "bars" | "bar_factors" | "orders" | "fills";
   /** designated timestamp, µs */
   ts: number;
   symbols: [name: string, value: string | undefined][];
   decimals: [name: string, units: number | undefined][];
   longs: [name: string, value: number | undefined][];
   strings: [name: string, value: string | undefined][];
+  /** binary floats (statistics such as factors; never money) */
+  doubles?: [name: string, value: number | undefined][];
   /** other timestamp columns, µs */
   times: [name: string, us: number | undefined][];
 }
@@ -69,6 +71,35 @@ export const tradeRow = (x: Trade): Row => {
     longs: [["seq", x.seq]],
     strings: [["trade_id", x.tradeId]],
     times: [["ts_init", x.tsInit]],
+  };
+};
+
+/** A bar's factors are keyed like the bar (open time, bar type) and the factor set's version. */
+export const barFactorsRow = (x: BarFactors): Row => {
+  const i = instrumentOf(x.instrument);
+  const f = x.factors;
+  return {
+    table: "bar_factors",
+    ts: x.tsOpen,
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+      ["bar_type", x.barType],
+    ],
+    decimals: [],
+    longs: [["version", x.version]],
+    strings: [],
+    doubles: [
+      ["ret1", f.ret1],
+      ["ret5", f.ret5],
+      ["vol20", f.vol20],
+      ["hl_range", f.range],
+      ["volume_ratio", f.volumeRatio],
+    ],
+    times: [
+      ["ts_close", x.tsEvent],
+      ["ts_init", x.tsInit],
+    ],
   };
 };
 

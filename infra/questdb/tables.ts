@@ -69,6 +69,26 @@ export const tables: TableSpec[] = [
     upsertKeys: ["ts", "venue", "symbol", "bar_type"],
   },
   {
+    // the feature actors' factors ("bar-factors" v1), keyed like the bar they come from; binary floats, as statistics
+    name: "bar_factors",
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["bar_type", "SYMBOL"],
+      ["version", "LONG"],
+      ["ret1", "DOUBLE"],
+      ["ret5", "DOUBLE"],
+      ["vol20", "DOUBLE"],
+      ["hl_range", "DOUBLE"],
+      ["volume_ratio", "DOUBLE"],
+      ["ts_close", "TIMESTAMP"],
+      ["ts_init", "TIMESTAMP"],
+    ],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "bar_type", "version"],
+  },
+  {
     name: "fills",
     columns: [
       ["ts", "TIMESTAMP"],

@@ -65,7 +65,9 @@ const strategy = z
     sample: z.enum(strategySampleNames),
     /** instrument ids it trades (default: all of the run's instruments) */
     instruments: z.array(z.string()).optional(),
-    channels: z.array(z.enum(["quote", "trade", "bar"])).min(1),
+    channels: z.array(z.enum(["quote", "trade", "bar", "features"])).min(1),
+    /** models whose forecasts it hears (each must be in `features.models`) */
+    signals: z.array(z.string().min(1)).default([]),
     barType: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).default({}),
   })
@@ -86,6 +88,20 @@ export const runConfigSchema = z
     instruments: z.array(instrumentDefinitionSchema).min(1),
     data: z.discriminatedUnion("kind", [csvData, questdbData, simulatorData]),
     strategies: z.array(strategy).min(1),
+    /**
+     * a feature actor per instrument (factor set bar-factors v1 from its bars of `barType`), feeding the committed
+     * models named (models/<name>.onnx, each taking that factor set), hosted as model actors
+     */
+    features: z
+      .object({
+        barType: z
+          .string()
+          .regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1m")
+          .default("1m"),
+        models: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
     book: z
       .object({
         id: z.string().min(1).max(64).default("backtest"),
@@ -171,6 +187,14 @@ export const runConfigSchema = z
       links.add(key);
     }
     const ids = new Set(c.instruments.map((i) => i.id));
+    const models = new Set(c.features?.models ?? []);
+    for (const [i, s] of c.strategies.entries()) {
+      if (s.channels.includes("features") && !c.features)
+        ctx.addIssue({ code: "custom", path: ["strategies", i, "channels"], message: "channel features needs the run's features" });
+      for (const [k, m] of s.signals.entries())
+        if (!models.has(m))
+          ctx.addIssue({ code: "custom", path: ["strategies", i, "signals", k], message: `model ${m} is not in features.models` });
+    }
     for (const [i, s] of c.strategies.entries())
       for (const [k, id] of (s.instruments ?? []).entries())
         if (!ids.has(id))

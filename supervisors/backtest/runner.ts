@@ -9,6 +9,9 @@ import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
 import { instrumentKind, type InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
+import { featuresKind } from "../../actors/features/index.ts";
+import { BAR_FACTORS } from "../../actors/domain/index.ts";
+import { committedModelNames, type ModelFile, modelKind, readModelFile } from "../../actors/model/index.ts";
 import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
 import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
@@ -16,6 +19,7 @@ import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
 import { type Plane, planeOf } from "../runtime/planes.ts";
 import { TradingAccount } from "./account.ts";
 import { EventJournal } from "./event-journal.ts";
+import { SettlingInference } from "./model-inference.ts";
 import { SubscriptionIndex } from "./in-memory-bus.ts";
 import { csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
 import { type Performance, performance } from "./performance.ts";
@@ -102,6 +106,8 @@ export class Backtest implements ActorWorld {
   private readonly sampleUs: number;
   /** actors hosted over the run, by kind (passivated entities included) */
   private readonly hosted: Record<string, number> = {};
+  /** the model actors' inference, where the run has models */
+  private inference: SettlingInference | undefined;
   records = 0;
   steps = 0;
   deadLetters = 0;
@@ -149,6 +155,7 @@ export class Backtest implements ActorWorld {
             return { id, tickSize: d.priceIncrement, lotSize: d.lotSize };
           }),
           channels: s.channels,
+          signals: s.signals,
           ...(s.barType ? { barType: s.barType } : {}),
           parameters: s.parameters,
         };
@@ -176,6 +183,16 @@ export class Backtest implements ActorWorld {
       riskBookKind({ books: new Map([[c.book.id, book]]), marked: c.instruments.map((d) => d.id) }),
       strategyKind({ definitionOf: (id) => strategies.get(id), known: () => [...strategies.keys()] }),
     ];
+    if (c.features) {
+      const models = new Map(c.features.models.map((name) => [name, this.committedModel(name)]));
+      // answers come back to the model actor on its command subject, as live
+      this.inference = new SettlingInference(models, (name, m) => this.publish(subjects.cmd("model", name), m));
+      const batching = { maxBatch: 64, maxWaitMs: 0, timeoutMs: 2_000, loadTimeoutMs: 60_000 };
+      kinds.push(
+        featuresKind({ barType: c.features.barType, models: c.features.models }),
+        modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching, port: this.inference }),
+      );
+    }
     if (c.data.kind === "simulator") {
       const feed = simulatorFeedKind(this.catalogue);
       const data = c.data;
@@ -192,6 +209,7 @@ export class Backtest implements ActorWorld {
     for (const v of venues) this.spawn(this.kinds.get("exchange")!, v);
     for (const v of venues) this.spawn(this.kinds.get("venue")!, v);
     this.spawn(this.kinds.get("risk-book")!, c.book.id);
+    if (c.features) for (const d of c.instruments) this.spawn(this.kinds.get("features")!, d.id);
     for (const s of c.strategies) this.spawn(this.kinds.get("strategy")!, s.id);
     if (c.data.kind === "simulator") this.spawn(this.kinds.get("feed")!, SIM_SOURCE);
     for (const [name, k] of this.kinds) for (const b of k.sharding?.wake?.broadcast ?? []) this.broadcasts.subscribe(b, name);
@@ -199,6 +217,19 @@ export class Backtest implements ActorWorld {
     for (const s of c.strategies)
       this.publish(subjects.cmd("strategy", s.id), { type: "StartStrategy", reason: "backtest start", tsEvent: startUs, tsInit: startUs });
     this.drain();
+  }
+
+  /** A committed model (models/<name>.onnx and its card) that takes the factor set the feature actors compute. */
+  private committedModel(name: string): ModelFile {
+    const known = committedModelNames();
+    if (!known.includes(name)) throw new BacktestError(`features.models: ${name} is not a committed model (models/: ${known.join(", ")})`);
+    const m = readModelFile(name);
+    const set = m.card.featureSet;
+    if (set.name !== BAR_FACTORS.name || set.version !== BAR_FACTORS.version)
+      throw new BacktestError(
+        `features.models: ${name} takes ${set.name} v${set.version}, the feature actors compute ${BAR_FACTORS.name} v${BAR_FACTORS.version}`,
+      );
+    return m;
   }
 
   /** A hosted actor by `<kind>/<id>` (what the report and tests look at). */
@@ -403,14 +434,42 @@ export class Backtest implements ActorWorld {
    * to act on but the time, which the last one carries.
    */
   advanceTo(t: number): void {
-    for (;;) {
-      const due = this.timers.nextDueUs();
-      if (due > t) break;
-      this.passTime(due);
-      for (let x = this.timers.takeDue(due); x; x = this.timers.takeDue(due)) x.fire();
+    while (this.fireDue(t));
+    this.passTime(t);
+  }
+
+  /** advanceTo, waiting for the models' answers first and after each step: each is answered at its step's time */
+  private async advanceSettled(t: number): Promise<void> {
+    if (!this.inference) return this.advanceTo(t);
+    await this.settle();
+    while (this.fireDue(t)) await this.settle();
+    this.passTime(t);
+    await this.settle();
+  }
+
+  /** Fires the delayed events due first, if by `t`, at their time, and drains; false when none is due by then. */
+  private fireDue(t: number): boolean {
+    const due = this.timers.nextDueUs();
+    if (due > t) return false;
+    this.passTime(due);
+    for (let x = this.timers.takeDue(due); x; x = this.timers.takeDue(due)) x.fire();
+    this.drain();
+    return true;
+  }
+
+  /** Until no inference is unanswered: each answer goes to its model actor, and what follows from it is drained. */
+  private async settle(): Promise<void> {
+    const inference = this.inference;
+    if (!inference) return;
+    this.drain();
+    while (inference.busy) {
+      try {
+        await inference.nextAnswer();
+      } catch (e) {
+        throw new BacktestError(`at ${new Date(this.clock.nowUs() / 1000).toISOString()}: ${(e as Error).message}`);
+      }
       this.drain();
     }
-    this.passTime(t);
   }
 
   private passTime(t: number): void {
@@ -454,8 +513,16 @@ export class Backtest implements ActorWorld {
     this.publish(subjects.md("bar", id), r);
   }
 
-  /** Runs the whole configured span; returns the report's figures. */
+  /** Runs the whole configured span; returns the report's figures. The models' worker threads end with it. */
   async run(): Promise<BacktestResult> {
+    try {
+      return await this.runSpan();
+    } finally {
+      await this.inference?.close();
+    }
+  }
+
+  private async runSpan(): Promise<BacktestResult> {
     const c = this.config;
     const wall0 = performance_now();
     const cpu0 = process.cpuUsage();
@@ -470,7 +537,9 @@ export class Backtest implements ActorWorld {
           if (r.tsEvent >= c.end) break;
           if (r.tsEvent > this.clock.nowUs()) {
             this.drain();
-            this.advanceTo(r.tsEvent);
+            // a run without models never waits: its loop stays synchronous between chunks
+            if (this.inference) await this.advanceSettled(r.tsEvent);
+            else this.advanceTo(r.tsEvent);
           } else if (r.tsEvent < this.clock.nowUs())
             throw new BacktestError(
               `${r.type} of ${r.instrument} at ${r.tsEvent} µs comes after time ${this.clock.nowUs()} µs: each data source must be in time order`,
@@ -478,6 +547,7 @@ export class Backtest implements ActorWorld {
           this.feed(r);
         }
         this.drain();
+        if (this.inference) await this.settle();
         if (this.records - lastProgress >= 100_000) {
           lastProgress = this.records;
           progress();
@@ -488,7 +558,7 @@ export class Backtest implements ActorWorld {
       // the simulator feed actor's own Step timer drives the market on simulated time
       const day = 86_400_000_000;
       for (let t = c.start + day; ; t += day) {
-        this.advanceTo(Math.min(t, c.end - 1));
+        await this.advanceSettled(Math.min(t, c.end - 1));
         progress();
         if (t >= c.end - 1) break;
         await new Promise((r) => setImmediate(r));
@@ -496,7 +566,8 @@ export class Backtest implements ActorWorld {
       this.records = this.feedPublished();
     }
     this.drain();
-    this.advanceTo(c.end - 1);
+    await this.settle();
+    await this.advanceSettled(c.end - 1);
     this.account.sample(c.end);
     progress();
     const wallMs = performance_now() - wall0;

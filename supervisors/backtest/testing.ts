@@ -7,10 +7,13 @@ import { writeSimulatedBars } from "./simulated-bars.ts";
 
 export const TEST_START_US = Date.parse("2024-03-04T00:00:00Z") * 1000;
 
-/** A folder of simulated one-minute bars and a run configuration trading them with the trend follower (as written, and parsed). */
+/**
+ * A folder of simulated one-minute bars and a run configuration trading them with the trend follower, or with the
+ * strategies (and features) of `run`; `input` is the configuration before parsing.
+ */
 export async function barsRun(
   t: { teardown(f: () => void): void },
-  o: { instruments?: number; minutes?: number; seed?: number } = {},
+  o: { instruments?: number; minutes?: number; seed?: number; run?: Partial<RunConfigInput> } = {},
 ): Promise<{ dir: string; config: RunConfig; input: RunConfigInput }> {
   const dir = mkdtempSync(join(tmpdir(), "backtest-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +36,8 @@ export async function barsRun(
     ],
     venue: { makerFeeBps: 0, takerFeeBps: 1, latencyUs: 500, jitterUs: 200 },
     report: { sampleEveryMs: 600_000 },
+    ...o.run,
   };
-  return { dir, config: parseRunConfig(input), input };
+  // parsing fills the instrument definitions in place: the input handed back stays as written
+  return { dir, config: parseRunConfig(structuredClone(input)), input };
 }

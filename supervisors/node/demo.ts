@@ -30,13 +30,16 @@ const money = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? 
 
 /**
  * Declares the demo market's actors (placement spreads them over the live nodes; ensure is idempotent): the feed
- * (instrument actors come from the definitions in KV, which main.ts seeds with the demo universe), and the trading
+ * (instrument actors come from the definitions in KV, which main.ts seeds with the demo universe), a feature actor
+ * per instrument, and the trading
  * loop on them: the simulated exchange, its venue connection, the demo risk
  * book and one strategy per sample, which it starts. The node logs the book's denials and, periodically, its
  * positions and P&L. Returns a function that stops the logging.
  */
 export async function startDemo(node: ActorNode, instruments: number, io?: DemoIo): Promise<() => void> {
   await node.ensure({ kind: "feed", id: SIM_SOURCE });
+  // a feature actor per demo instrument: factors recorded, and fed to the models the model strategies trade on
+  for (const id of instrumentCatalogue(instruments).keys()) await node.ensure({ kind: "features", id });
   if (!io || instruments === 0) return () => {};
   const { nc, log } = io;
   const strategies = demoStrategies(instrumentCatalogue(instruments));

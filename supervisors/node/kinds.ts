@@ -15,7 +15,9 @@ import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
 import { strategyDeployable, strategyDeployments } from "./kinds/strategy-deployments.ts";
 import { bookDefinitions, bookDeployable } from "./kinds/book-definitions.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
-import { committedModelNames, type ModelServingConfig, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
+import { type ModelServingConfig, modelKind, OnnxInference } from "../../actors/model/index.ts";
+import { featuresKind } from "../../actors/features/index.ts";
+import { deployedModels, factorModels } from "./kinds/committed-models.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
@@ -53,7 +55,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     deployedSpace,
     bookSpace,
   ]);
-  // Models: the repository's committed files are deployed; inference answers come back on the actor's subject.
+  // Models: each model's promoted version in the registry is deployed (main.ts registers the committed ones);
+  // inference answers come back on the actor's subject.
   const serving: ModelServingConfig = {
     provider: config.modelProvider,
     batching: {
@@ -64,7 +67,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     },
     intraOpThreads: config.modelThreads,
   };
-  const models = new Map(committedModelNames().map((n) => [n, readModelFile(n)]));
+  const models = await deployedModels(nc, log.child({ component: "models" }));
   const inference = new OnnxInference({
     modelOf: (n) => models.get(n),
     deliver: (n, m) => {
@@ -83,7 +86,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       return live ? [[d.id, live] as const] : [];
     }),
   );
-  const demo = new Map(demoStrategies(demoMarket).map((s) => [s.id, { ...s, autoStart: true }]));
+  const demo = new Map(demoStrategies(demoMarket, config.featuresBarType).map((s) => [s.id, { ...s, autoStart: true }]));
   const traded = [...new Set([...demo.values()].flatMap((s) => s.config.instruments.map((i) => i.id)))];
   books.set(DEMO_BOOK, demoBook(demoMarket));
   const strategyOf = (id: string) => demo.get(id) ?? deployments.get(id) ?? defined.strategy(id);
@@ -113,6 +116,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       // changepoint detection on the instruments the demo trades (startDemo places them); on 1s bars, the bars the
       // demo's trend strategy trades, so regimes show within a minute of a start
       regimeKind({ barType: "1s" }),
+      // one per instrument, placed like strategies (the demo places one per demo instrument)
+      featuresKind({ barType: config.featuresBarType, models: factorModels(models) }),
     ],
     deployable: [
       strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),

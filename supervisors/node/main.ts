@@ -31,6 +31,7 @@ import {
 } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { registerCommittedModels } from "./kinds/committed-models.ts";
 import { superviseLocalServers } from "./local-servers.ts";
 import { logNatsLink } from "./nats-link.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
@@ -136,6 +137,10 @@ async function main(): Promise<void> {
         unchanged: loaded.kept.length,
       });
     }
+    // The repository's models are in the registry before the kinds deploy its promoted versions.
+    await registerCommittedModels(nc, log.child({ component: "models" })).catch((e: unknown) =>
+      log.warn("committed models not registered: the node deploys what the registry already holds", { error: errorMessage(e) }),
+    );
     const node = new ActorNode({
       nc,
       natsUrl,

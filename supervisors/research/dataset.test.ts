@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { BAR_FACTORS, type Bar, BarFactorWindow } from "../../actors/domain/index.ts";
+import { BAR_FACTORS, type Bar, barFactorSeries, factorRow } from "../../actors/domain/index.ts";
 import { buildDataset } from "./build-dataset.ts";
 import { parseDatasetConfig } from "./dataset-config.ts";
 import { buildRows, DatasetError } from "./dataset.ts";
@@ -47,8 +47,7 @@ t.test("rows are point-in-time: features from the bar and earlier bars, the labe
   const rows = await buildRows(streamOf(bars), { kind: "fixed-horizon", horizonBars: 5 });
   // factors exist from the 21st bar; the last 5 bars have no 5-bar future
   t.equal(rows.length, 60 - 20 - 5);
-  const w = new BarFactorWindow();
-  const factors = bars.map((b) => w.push(b));
+  const factors = barFactorSeries(bars).map((f) => (f ? factorRow(f) : undefined));
   for (const r of rows) {
     const i = bars.findIndex((b) => b.tsEvent === r.t0);
     t.same(r.features, factors[i], `row at bar ${i}: the factors of that bar`);

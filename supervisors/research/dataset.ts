@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { BAR_FACTORS, type Bar, BarFactorWindow } from "../../actors/domain/index.ts";
+import { BAR_FACTORS, type Bar, emptyFactorWindow, type FactorWindow, factorRow, nextFactors } from "../../actors/domain/index.ts";
 import { type Label, type LabelRule, PendingLabel } from "./labels.ts";
 
 /**
@@ -32,7 +32,7 @@ interface Waiting {
 }
 
 interface InstrumentRows {
-  factors: BarFactorWindow;
+  factors: FactorWindow;
   waiting: Waiting[];
   lastClose: number;
 }
@@ -58,7 +58,7 @@ export async function buildRows(
   for await (const bar of bars) {
     let s = byInstrument.get(bar.instrument);
     if (!s) {
-      s = { factors: new BarFactorWindow(), waiting: [], lastClose: Number.NEGATIVE_INFINITY };
+      s = { factors: emptyFactorWindow, waiting: [], lastClose: Number.NEGATIVE_INFINITY };
       byInstrument.set(bar.instrument, s);
     }
     if (bar.tsEvent <= s.lastClose)
@@ -70,7 +70,9 @@ export async function buildRows(
       if (l) rows.push({ ...w.row, ...l });
       return !l;
     });
-    const features = s.factors.push(bar);
+    const next = nextFactors(s.factors, bar);
+    s.factors = next.window;
+    const features = next.factors ? factorRow(next.factors) : undefined;
     if (features)
       s.waiting.push({
         row: { instrument: bar.instrument, t0: bar.tsEvent, features },

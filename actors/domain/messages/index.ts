@@ -9,3 +9,4 @@ export * as schema from "./schemas.ts";
 export * from "./strategy.ts";
 export * from "./venue.ts";
 export * from "./recorder.ts";
+export * from "./signals.ts";

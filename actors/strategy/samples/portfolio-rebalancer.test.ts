@@ -29,7 +29,7 @@ function market(bars: number): { calm: number[]; wild: number[] } {
 }
 
 function run(parameters: Record<string, unknown>, bars: number) {
-  const d = drive(portfolioRebalancer, parameters, ["bar"], 1, [CALM, WILD]);
+  const d = drive(portfolioRebalancer, parameters, ["bar"], 1, [], [CALM, WILD]);
   const m = market(bars);
   for (let i = 0; i < bars; i++) {
     d.bar(m.calm[i]!, 0.1, 60_000_000, CALM);

@@ -1,6 +1,6 @@
 /** Drives a strategy definition through the real actor machine, with a venue that fills on request (tests only). */
 import { createActor } from "xstate";
-import { type Bar, type Quote, priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
+import { type Bar, type BarFactorValues, type Quote, priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
 import { type StrategyDefinition, OrderStatus } from "../strategy.ts";
@@ -11,8 +11,9 @@ export const INSTRUMENT = "ES.XCME";
 export function drive<P>(
   definition: StrategyDefinition<P>,
   parameters: Record<string, unknown>,
-  channels: ("bar" | "quote")[],
+  channels: ("bar" | "quote" | "features")[],
   lot = 1,
+  signals: string[] = [],
   instruments: readonly string[] = [INSTRUMENT],
 ) {
   let now = 1_700_000_000_000_000;
@@ -25,6 +26,7 @@ export function drive<P>(
         instruments: instruments.map((id) => ({ id, tickSize: priceOf(0.01), lotSize: quantityOf(lot) })),
         channels,
         parameters,
+        signals,
       },
     },
   });
@@ -72,6 +74,24 @@ export function drive<P>(
         ...stamp(),
       };
       actor.send(b);
+    },
+    /** a model's forecast from the features of the last bar (stamped with its close) */
+    forecast(forecast: number, model = "gbt-return-5f") {
+      actor.send({ type: "ModelForecast", model, version: 1, instrument: INSTRUMENT, barType: "1m", forecast, ...stamp() });
+    },
+    /** the last bar's factors */
+    factors(factors: BarFactorValues) {
+      const tsOpen = now - 60_000_000;
+      actor.send({
+        type: "BarFactors",
+        instrument: INSTRUMENT,
+        barType: "1m",
+        tsOpen,
+        featureSet: "bar-factors",
+        version: 1,
+        factors,
+        ...stamp(),
+      });
     },
     quote(bid: number, ask: number, stepUs = 100_000) {
       now += stepUs;

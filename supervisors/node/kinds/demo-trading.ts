@@ -1,7 +1,7 @@
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import { type BookConfig, defaultBookConfig } from "../../../actors/risk-book/index.ts";
 import type { StrategyConfigInput, StrategyDefinition } from "../../../actors/strategy/index.ts";
-import { marketMaker, meanReversion, trendFollower } from "../../../actors/strategy/index.ts";
+import { marketMaker, meanReversion, modelForecast, signalBlend, trendFollower } from "../../../actors/strategy/index.ts";
 import { fromNumber, parseMoney } from "../../../actors/domain/index.ts";
 
 /** The demo's venue, book and strategies: small sizes, one deliberately tight limit so a denial shows early. */
@@ -21,9 +21,21 @@ const pick = (catalogue: Map<string, InstrumentDefinition>, i: number): Instrume
 };
 const spec = (d: InstrumentDefinition) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize });
 
-/** One strategy per sample, each on its own instrument (the first three of the demo universe). */
-export function demoStrategies(catalogue: Map<string, InstrumentDefinition>): DemoStrategy[] {
+/** the committed model the demo's model strategies trade on */
+export const DEMO_MODEL = "gbt-return-5f";
+
+/**
+ * One strategy per sample, each on its own instrument: the first three of the demo universe, and where it has seven
+ * or more, the two that use a model on the sixth and seventh (so they never share an instrument with the others, nor
+ * with what a small test market leaves untraded), trading its forecasts from the feature actors' bars of `barType`
+ * (AM_FEATURES_BAR_TYPE).
+ */
+export function demoStrategies(catalogue: Map<string, InstrumentDefinition>, barType = "1m"): DemoStrategy[] {
   if (catalogue.size === 0) return []; // no demo market, no demo strategies
+  return [...sampleStrategies(catalogue), ...(catalogue.size >= 7 ? modelStrategies(catalogue, barType) : [])];
+}
+
+function sampleStrategies(catalogue: Map<string, InstrumentDefinition>): DemoStrategy[] {
   const base = { book: DEMO_BOOK };
   return [
     {
@@ -63,11 +75,43 @@ export function demoStrategies(catalogue: Map<string, InstrumentDefinition>): De
   ];
 }
 
+function modelStrategies(catalogue: Map<string, InstrumentDefinition>, barType: string): DemoStrategy[] {
+  const base = { book: DEMO_BOOK };
+  return [
+    {
+      id: "forecast-1",
+      definition: modelForecast as StrategyDefinition<unknown>,
+      config: {
+        ...base,
+        strategyId: "forecast-1",
+        instruments: [spec(pick(catalogue, 5))],
+        channels: ["bar"],
+        signals: [DEMO_MODEL],
+        barType,
+        parameters: { model: DEMO_MODEL, lookback: 20, entryConfidence: 1.5, exitConfidence: 0.25, maxPosition: 10 },
+      },
+    },
+    {
+      id: "blend-1",
+      definition: signalBlend as StrategyDefinition<unknown>,
+      config: {
+        ...base,
+        strategyId: "blend-1",
+        instruments: [spec(pick(catalogue, 6))],
+        channels: ["bar", "features"],
+        signals: [DEMO_MODEL],
+        barType,
+        parameters: { signals: [`model:${DEMO_MODEL}`, "factor:ret1", "factor:ret5"], icWindow: 30, entry: 1, exit: 0.2, maxPosition: 10 },
+      },
+    },
+  ];
+}
+
 /**
  * The demo book: every demo instrument registered, modest book-wide limits, and a maximum position of 5 on the
  * trend follower's instrument while it targets up to 10, so its first order (about 10 s after the start, once its
  * 1 s bars have primed it) is denied: the demo's visible limit. The strategy is not told of denials (it hears order
- * events only), so it then waits on that order and trades no more; the other two trade on.
+ * events only), so it then waits on that order and trades no more; the others trade on.
  */
 export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConfig {
   const trend = catalogue.size ? pick(catalogue, 0) : undefined;

@@ -62,3 +62,20 @@ t.test("a demo strategy's id cannot be deployed", async (t) => {
     code: "already-exists",
   });
 });
+
+t.test("a model sample deploys with the channels and model signals its parameters need", async (t) => {
+  const base = { book: "demo", instruments: [{ id: "SIM001.SIMX" }] };
+  const lookup = (i: string) => (catalogue.has(i) ? { tickSize: 1_000_000, lotSize: 100_000_000 } : undefined);
+  t.match(parseStrategyDeployment("f", { ...base, strategy: "model-forecast" }, lookup), { channels: ["bar"], signals: ["gbt-return-5f"] });
+  const blend = parseStrategyDeployment(
+    "b",
+    { ...base, strategy: "signal-blend", parameters: { signals: ["model:a", "factor:ret1", "model:b"] } },
+    lookup,
+  );
+  t.match(blend, { channels: ["bar", "features"], signals: ["a", "b"] });
+  t.match(deployedStrategyOf("b", blend).config, { channels: ["bar", "features"], signals: ["a", "b"] });
+  t.throws(
+    () => parseStrategyDeployment("b", { ...base, strategy: "signal-blend", parameters: { signals: ["factor:rsi"] } }, lookup),
+    /config\.parameters\.signals\.0/,
+  );
+});

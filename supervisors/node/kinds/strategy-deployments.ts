@@ -43,8 +43,13 @@ export const strategyDeploymentInput = z.strictObject({
     .array(z.strictObject({ id: schema.instrumentId, tickSize: increment.optional(), lotSize: increment.optional() }))
     .min(1)
     .max(64),
-  /** default: bars for the trend follower and for mean reversion on bars, quotes otherwise */
+  /**
+   * default: bars for the trend follower, for mean reversion on bars and for model-forecast, bars and features for
+   * signal-blend, quotes otherwise
+   */
   channels: z.array(z.enum(strategyChannels)).min(1).optional(),
+  /** models whose forecasts it hears; default: the models its parameters name (model-forecast, signal-blend) */
+  signals: z.array(z.string().min(1)).optional(),
   barType: z
     .string()
     .regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1s or 1m")
@@ -61,6 +66,7 @@ export interface StrategyDeployment {
   book: string;
   instruments: { id: string; tickSize: string; lotSize: string }[];
   channels: (typeof strategyChannels)[number][];
+  signals?: string[];
   barType?: string;
   timerIntervalMs?: number;
   autoStart: boolean;
@@ -109,12 +115,16 @@ export function parseStrategyDeployment(
   const params = mergeParameters(definition.parameters, undefined, c.parameters, definition.name);
   if (!params.ok) throw new DeployError(DeployRefusal.Invalid, `config.${params.error.message}`);
   const onBars =
-    c.strategy === "trend-follower" || (c.strategy === "mean-reversion" && (params.params as { source: string }).source === "bar");
+    c.strategy === "trend-follower" ||
+    c.strategy === "model-forecast" ||
+    (c.strategy === "mean-reversion" && (params.params as { source: string }).source === "bar");
+  const signals = c.signals ?? modelsNamed(c.strategy, params.params);
   const deployment: StrategyDeployment = {
     strategy: c.strategy,
     book: c.book,
     instruments,
-    channels: c.channels ?? [onBars ? "bar" : "quote"],
+    channels: c.channels ?? (c.strategy === "signal-blend" ? ["bar", "features"] : [onBars ? "bar" : "quote"]),
+    ...(signals.length ? { signals } : {}),
     ...(c.barType ? { barType: c.barType } : {}),
     ...(c.timerIntervalMs ? { timerIntervalMs: c.timerIntervalMs } : {}),
     autoStart: c.autoStart,
@@ -129,12 +139,21 @@ export function parseStrategyDeployment(
   return deployment;
 }
 
+/** The models whose forecasts a model sample's parameters trade on. */
+function modelsNamed(strategy: string, params: unknown): string[] {
+  if (strategy === "model-forecast") return [(params as { model: string }).model];
+  if (strategy === "signal-blend")
+    return (params as { signals: string[] }).signals.filter((s) => s.startsWith("model:")).map((s) => s.slice("model:".length));
+  return [];
+}
+
 function strategyConfigOf(id: string, d: StrategyDeployment): StrategyConfigInput {
   return {
     strategyId: id,
     book: d.book,
     instruments: d.instruments.map((i) => ({ id: i.id, tickSize: parseFixed(i.tickSize), lotSize: parseFixed(i.lotSize) })),
     channels: d.channels,
+    ...(d.signals ? { signals: d.signals } : {}),
     ...(d.barType ? { barType: d.barType } : {}),
     ...(d.timerIntervalMs ? { timerIntervalMs: d.timerIntervalMs } : {}),
     parameters: d.parameters,
