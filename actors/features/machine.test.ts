@@ -9,10 +9,14 @@ const INSTRUMENT = "BRK.B.XNYS";
 const bars = fixtureBars(INSTRUMENT);
 
 function start(snapshot?: SnapshotFrom<typeof featuresMachine>, models: string[] = []) {
-  const actor = createActor(featuresMachine, { input: { instrument: INSTRUMENT, barType: "1m", models }, ...(snapshot ? { snapshot } : {}) });
+  const actor = createActor(featuresMachine, {
+    input: { instrument: INSTRUMENT, barType: "1m", models },
+    ...(snapshot ? { snapshot } : {}),
+  });
   const published: { subject: string; message: BarFactors }[] = [];
   actor.on("*", (e: Emitted) => {
-    if (e.type === "publish" && e.message.type === "BarFactors") published.push({ subject: e.subject, message: e.message as unknown as BarFactors });
+    if (e.type === "publish" && e.message.type === "BarFactors")
+      published.push({ subject: e.subject, message: e.message as unknown as BarFactors });
   });
   actor.start();
   const predicts: { subject: string; message: Record<string, unknown> }[] = [];
