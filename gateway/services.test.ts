@@ -201,7 +201,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
       ],
     );
     const p = await failure(call(strategies, "SetParameters", { id: "s-1", parametersJson: '{"lookback":-1}' }, operator));
-    t.equal(p.code, status.FAILED_PRECONDITION);
+    t.equal(p.code, status.INVALID_ARGUMENT, "parameters the strategy cannot take are an invalid argument, whatever its state");
     t.match(p.details, /invalid-parameters: lookback must be positive/);
   });
 
