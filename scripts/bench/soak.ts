@@ -249,12 +249,11 @@ async function main(): Promise<void> {
 
     const first = samples[warmupMinutes]!;
     const last = samples[samples.length - 1]!;
-    const measuredAt = samples.slice(warmupMinutes);
-    const start = meanSample(measuredAt.slice(0, rateMinutes).map((m) => m.resources));
-    const end = meanSample(measuredAt.slice(-rateMinutes).map((m) => m.resources));
+    const measured = samples.slice(warmupMinutes);
+    const start = meanSample(measured.slice(0, rateMinutes).map((m) => m.resources));
+    const end = meanSample(measured.slice(-rateMinutes).map((m) => m.resources));
     const g = resourceGrowth(start, end);
     const round = (x: number): number => Math.round(x * 1000) / 1000;
-    const measured = samples.slice(warmupMinutes);
     const mean = (ms: Minute[], of: (m: Minute) => number): number => ms.reduce((a, m) => a + of(m), 0) / ms.length;
     const ordersAt = {
       first: mean(measured.slice(0, rateMinutes), (m) => m.orders),
@@ -267,13 +266,13 @@ async function main(): Promise<void> {
     const all = mean(measured, (m) => m.orders);
     const minuteCv = all > 0 ? Math.sqrt(mean(measured, (m) => (m.orders - all) ** 2)) / all : 0;
     say(
-      `first minute after warm-up (${first.minute}) vs last (${last.minute}): orders ${first.orders} → ${last.orders}, fills ${first.fills} → ${last.fills}`,
+      `first ${rateMinutes} minutes after warm-up (from ${first.minute}) vs last ${rateMinutes} (to ${last.minute}), means: orders ${round(ordersAt.first)} → ${round(ordersAt.last)}, fills ${round(fillsAt.first)} → ${round(fillsAt.last)}`,
     );
-    for (const p of last.resources.processes) {
-      const before = first.resources.processes.find((q) => q.name === p.name);
+    for (const p of end.processes) {
+      const before = start.processes.find((q) => q.name === p.name);
       if (before)
         say(
-          `  ${p.name}: rss ${before.rssMb} → ${p.rssMb} MB, open files ${before.openFiles} → ${p.openFiles}, cpu-s/min ${(first.cpuMs[p.name]! / 1000).toFixed(0)} → ${(last.cpuMs[p.name]! / 1000).toFixed(0)}`,
+          `  ${p.name}: rss ${before.rssMb} → ${p.rssMb} MB, open files ${before.openFiles} → ${p.openFiles}, cpu-s/min (single minutes) ${(first.cpuMs[p.name]! / 1000).toFixed(0)} → ${(last.cpuMs[p.name]! / 1000).toFixed(0)}`,
         );
     }
     say(`  consumers: ${JSON.stringify(first.resources.consumers)} → ${JSON.stringify(last.resources.consumers)}`);
