@@ -276,7 +276,13 @@ async function main(): Promise<void> {
   if (lostApprovals.length) progress(`approved, no order journal: ${lostApprovals.slice(0, 10).join(", ")}`);
   if (lostFills.length) progress(`fills not in QuestDB: ${lostFills.slice(0, 10).join(", ")}`);
   if (positionDiffs.length) progress(`positions differ (book vs fills): ${positionDiffs.join(", ")}`);
-  if (openDiffs.length) progress(`open orders differ (book vs exchange): ${openDiffs.slice(0, 10).join(", ")}`);
+  if (openDiffs.length)
+    progress(
+      `open orders differ (book vs exchange): ${openDiffs
+        .slice(0, 10)
+        .map((id) => `${id} (journal ${orders.get(id)?.last ?? "none"}, ${atExchange.has(id) ? "open" : "not open"} at the exchange)`)
+        .join(", ")}`,
+    );
   cpuMs += cpuMsOf(node.pid!);
   await nc.close();
   node.kill("SIGTERM");

@@ -39,6 +39,8 @@ export interface ActorNodeOptions {
   hangBudgetMs: number;
   log: Logger;
   logLevel: "debug" | "info" | "warn" | "error";
+  /** the node runs the cluster's only NATS server (local servers): its actors keep their leases through its restarts */
+  soleServer?: boolean;
 }
 
 /** An actor's name in logs, quarantines and cell choice (`bucketOf(keyOf(r), cells)`). */
@@ -143,6 +145,7 @@ export class ActorNode {
       },
       this.o.log,
       () => ({ cells: this.o.cells, actors: this.hosted.size }),
+      this.o.soleServer,
     );
     this.subs.push(
       ...serveAdmin(this.o.nc, {

@@ -88,12 +88,14 @@ async function main(): Promise<void> {
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
     let natsMonitorUrl: string | undefined;
+    let soleServer = false;
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
       const infra = await superviseLocalServers(config, log, (why) => {
         log.error("node stopping: its local servers cannot run", { why });
         void shutdown(why, 1);
       });
       stack.push({ name: "local servers", stop: () => infra.stop() });
+      soleServer = natsUrl === undefined;
       natsUrl ??= infra.natsUrl;
       natsMonitorUrl = infra.natsMonitorUrl;
       questdbUrl ??= infra.questdbUrl;
@@ -151,6 +153,7 @@ async function main(): Promise<void> {
       hangBudgetMs: config.hangBudgetMs,
       log,
       logLevel: config.logLevel,
+      soleServer,
     });
     await node.start();
     stack.push({ name: "actor node", stop: () => node.stop() });

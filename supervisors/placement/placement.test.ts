@@ -2,12 +2,16 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
-import { startTestInfra } from "../../infra/local/index.ts";
-import { buckets, connectNats, declareResources } from "../../infra/nats/index.ts";
+import { eventually } from "../../test/testing.ts";
+import { join } from "node:path";
+import { localTools, startNatsServer, startTestInfra } from "../../infra/local/index.ts";
+import { buckets, connectNats, declareResources, decodePayload } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { type ActorRef, Placement } from "./placement.ts";
 
 t.setTimeout(120_000);
+/** a reconnect waits for the client's backoff */
+const SLOW = { timeoutMs: 20_000, everyMs: 250 };
 
 async function platform(t: { teardown(fn: () => unknown): void }) {
   const infra = await startTestInfra();
@@ -19,18 +23,48 @@ async function platform(t: { teardown(fn: () => unknown): void }) {
   const lines: string[] = [];
   const log = createLogger({ level: "info", write: (l) => lines.push(l) });
   const hosted = new Set<string>();
-  const placement = (node: string) =>
+  const released: string[] = [];
+  const placement = (node: string, soleServer = false) =>
     new Placement(
       nc,
       node,
       {
         acquire: async (r: ActorRef) => void hosted.add(`${r.kind}/${r.id}`),
-        release: async (r: ActorRef) => void hosted.delete(`${r.kind}/${r.id}`),
+        release: async (r: ActorRef, why) => {
+          released.push(`${r.kind}/${r.id} ${why}`);
+          hosted.delete(`${r.kind}/${r.id}`);
+        },
       },
       log,
+      undefined,
+      soleServer,
     );
   const consumers = async (bucket: string) => (await jsm.streams.info(`KV_${bucket}`)).state.consumer_count;
-  return { nc, jsm, lines, hosted, placement, consumers };
+  /** kill -9 of the server, down for `downMs` (longer than a lease lives), then the same server on its port and store */
+  const restartServer = async (downMs: number) => {
+    process.kill(infra.pids[0]!, "SIGKILL");
+    await sleep(downMs);
+    const back = await startNatsServer({
+      binary: localTools(process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`)
+        .natsServer,
+      host: "127.0.0.1",
+      port: Number(new URL(infra.natsUrl).port),
+      monitorPort: Number(new URL(infra.natsMonitorUrl).port),
+      storeDir: join(infra.dir, "nats"),
+      logFile: join(infra.dir, "nats-server-2.log"),
+    });
+    return back;
+  };
+  const leaseHolders = async () => {
+    const kv = await new Kvm(nc).open(buckets.leases);
+    const holders: string[] = [];
+    for await (const k of await kv.keys()) {
+      const e = await kv.get(k);
+      if (e?.operation === "PUT") holders.push(`${k}=${(decodePayload(e.value) as { node: string }).node}`);
+    }
+    return holders.sort();
+  };
+  return { nc, jsm, lines, hosted, released, placement, consumers, restartServer, leaseHolders };
 }
 
 t.test("placement keeps one watch per bucket however many ticks run, and removes it at stop", async (t) => {
@@ -94,3 +128,47 @@ t.test("placement starts when earlier runs left the config bucket at its consume
   t.equal(await p.consumers(buckets.config), 1, "only the new watch remains");
   await placement.stop();
 });
+
+t.test("the sole NATS server down for longer than a lease lives: the actors keep running and take their leases again", async (t) => {
+  const p = await platform(t);
+  const placement = p.placement("n1", true);
+  await placement.start();
+  for (let i = 0; i < 3; i++) await placement.ensure({ kind: "counter", id: `c${i}` });
+  await eventually("the actors placed", async () => p.hosted.size === 3);
+  const back = await p.restartServer(2_500);
+  t.teardown(() => back.stop());
+  const holders = await eventually(
+    "the leases held again",
+    async () => {
+      const h = await p.leaseHolders().catch(() => []);
+      return h.length === 3 ? h : undefined;
+    },
+    SLOW,
+  );
+  t.same(holders, ["counter.c0=n1", "counter.c1=n1", "counter.c2=n1"], "this node holds them again");
+  await sleep(1_000);
+  t.same(p.released, [], "no actor was stopped through the outage");
+  t.equal(p.hosted.size, 3);
+  await placement.stop();
+});
+
+t.test(
+  "a NATS server down for longer than a lease lives, where other servers may serve other nodes: the actors stop, then start again",
+  async (t) => {
+    const p = await platform(t);
+    const placement = p.placement("n1");
+    await placement.start();
+    for (let i = 0; i < 3; i++) await placement.ensure({ kind: "counter", id: `c${i}` });
+    await eventually("the actors placed", async () => p.hosted.size === 3);
+    const back = await p.restartServer(2_500);
+    t.teardown(() => back.stop());
+    await eventually("the actors stopped", async () => p.released.length === 3, SLOW);
+    t.same(
+      p.released.sort(),
+      ["counter/c0 lease-lost", "counter/c1 lease-lost", "counter/c2 lease-lost"],
+      "each stopped before its lease could expire",
+    );
+    await eventually("the actors placed again", async () => p.hosted.size === 3, SLOW);
+    await placement.stop();
+  },
+);

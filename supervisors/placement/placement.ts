@@ -62,6 +62,10 @@ export class Placement {
   private readonly inbox: ReplyInbox;
   private stopped = false;
   private ticking = false;
+  /** the connection is down: renewals cannot reach the server, so none is tried */
+  private cutOff = false;
+  /** when the sole server came back: an outage of the only server does not count against a lease */
+  private resumedAt = 0;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -69,6 +73,11 @@ export class Placement {
     private readonly hooks: PlacementHooks,
     private readonly log: Logger,
     private readonly info: () => Record<string, unknown> = () => ({}),
+    /**
+     * This node runs the only NATS server (the local one): while it is down no node can take a lease, so its actors
+     * keep running through the outage and renew as soon as it is back, instead of stopping and starting again.
+     */
+    private readonly soleServer = false,
   ) {
     this.inbox = new ReplyInbox(nc);
     this.nodesView = new BucketKeys(nc, { bucket: buckets.nodes, owner: node, ttlMs: nodeTtlMs, log });
@@ -96,8 +105,27 @@ export class Placement {
     await withConsumerRoom(this.nc, this.node, this.log, () => this.nodesView.start());
     await withConsumerRoom(this.nc, this.node, this.log, () => this.actorsView.start());
     this.refresh();
-    this.timer = setInterval(() => void this.tick(), RENEW_MS);
+    this.watchConnection();
+    this.timer = setInterval(() => {
+      this.stopUnrenewed();
+      void this.tick();
+    }, RENEW_MS);
     await this.tick();
+  }
+
+  /** Follows the connection: no renewal is tried while it is down, and all are due the moment it is back. */
+  private watchConnection(): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (this.stopped) break;
+        if (s.type === "disconnect") this.cutOff = true;
+        else if (s.type === "reconnect") {
+          this.cutOff = false;
+          if (this.soleServer) this.resumedAt = Date.now();
+          void this.tick();
+        }
+      }
+    })();
   }
 
   /** Declares that an actor should run somewhere in the cluster. */
@@ -130,19 +158,26 @@ export class Placement {
   }
 
   private async heartbeat(): Promise<void> {
-    await this.nodesKv.put(kvKey("node", this.node), encodePayload({ node: this.node, at: Date.now(), ...this.info() }));
+    // no longer than a renewal may take: a tick waiting on a server that went away holds back the renewals
+    await this.nodesKv.put(kvKey("node", this.node), encodePayload({ node: this.node, at: Date.now(), ...this.info() }), {
+      timeout: RENEW_TIMEOUT_MS,
+    });
   }
 
   /** Live nodes from the view; the desired actors are kept current by the config watch itself. */
   private refresh(): void {
     this.live.clear();
     for (const k of this.nodesView.keys()) this.live.add(parseKvKey(k).id);
+    // this node's heartbeat was just written: after an outage the view may not have it back yet, and a view
+    // without this node would give every actor it holds away
+    this.live.add(this.node);
   }
 
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
     try {
+      if (this.cutOff) return;
       // Renewal first: a slow heartbeat write must never make this node's leases late.
       await this.renew();
       await this.heartbeat();
@@ -153,10 +188,18 @@ export class Placement {
     } finally {
       this.ticking = false;
     }
-    // An actor whose lease could not be renewed in time stops itself, whatever else failed.
+  }
+
+  /**
+   * An actor whose lease could not be renewed in time stops itself, whatever else failed, on the clock and not at
+   * the end of a tick (a tick may wait on a server that went away). While the sole server is down, or just back
+   * and not yet answering the renewals, no other node can have taken a lease.
+   */
+  private stopUnrenewed(): void {
+    if (this.soleServer && this.cutOff) return;
     const now = Date.now();
     for (const [key, h] of this.held) {
-      if (now - h.renewedAt > SELF_STOP_MS) void this.let(key, h.ref, "lease-lost");
+      if (now - Math.max(h.renewedAt, this.resumedAt) > SELF_STOP_MS) void this.let(key, h.ref, "lease-lost");
     }
   }
 
@@ -170,7 +213,7 @@ export class Placement {
     const value = encodePayload({ node: this.node });
     await Promise.all(
       [...this.held].map(async ([key, h]) => {
-        if (now - h.renewedAt < RENEW_AGE_MS) return;
+        if (now - h.renewedAt < RENEW_AGE_MS && h.renewedAt > this.resumedAt) return;
         try {
           const headers = natsHeaders();
           headers.set("Nats-Expected-Last-Subject-Sequence", String(h.revision));
@@ -181,6 +224,11 @@ export class Placement {
             // other node holds it, so take it again; create fails if one took it meanwhile, and the journal fences.
             h.revision = await this.leasesKv.create(key, value);
             h.renewedAt = Date.now();
+            return;
+          }
+          if (ack.error?.description?.startsWith("wrong last sequence")) {
+            // another node holds the lease now (it expired while we could not renew): stop at once
+            void this.let(key, h.ref, "lease-lost");
             return;
           }
           if (ack.error || typeof ack.seq !== "number") throw new Error(ack.error?.description ?? "no sequence in the acknowledgement");
