@@ -1,5 +1,6 @@
 import {
   CancelCause,
+  ExecType,
   type ExecutionReport,
   type VenueCancelOrder,
   type VenueNewOrder,
@@ -69,6 +70,7 @@ export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateS
   let orders = c.orders;
   const emitted: Emitted[] = [];
   const awaiting: string[] = [];
+  const orphans = [...(c.orphans ?? [])];
   const counts = { appliedExecutions: 0, resolvedInFlight: 0, unknownOrders: 0, resentCancels: 0, closedAtVenue: 0 };
   for (const a of rec.actions) {
     switch (a.kind) {
@@ -91,6 +93,11 @@ export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateS
         break;
       case "UNKNOWN_VENUE_ORDER":
         counts.unknownOrders += 1;
+        // a snapshot older than the last save of the config has no policy: cancelling is the default
+        if (c.config.unknownOrders !== "report") {
+          orphans.push(a.order.clientOrderId);
+          emitted.push(toAdapter(c, { ...cancelCommand({ ...a.order, state: "OPEN", execIds: [] }, now), cause: CancelCause.User }));
+        }
         emitted.push({
           type: "domain",
           event: {
@@ -119,12 +126,23 @@ export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateS
     type: "domain",
     event: { type: "VenueReconciled", venue: c.config.venue, ...counts, lastVenueSeq: rec.lastVenueSeq, ...stamp(now) },
   });
-  return { patch: { orders, awaiting, lastVenueSeq: rec.lastVenueSeq }, emitted };
+  return { patch: { orders, awaiting, orphans, lastVenueSeq: rec.lastVenueSeq }, emitted };
 }
 
 /** An execution report from the venue: tracked in the view and forwarded to its order actor. */
 export function decideReport(c: VenueConnectionContext, event: Delivered<ExecutionReport & { type: "ExecutionReport" }>): Outcome {
   const { type: _t, nowUs: _n, ...report } = event;
+  if (c.orphans?.includes(report.clientOrderId) && !c.orders[report.clientOrderId]) {
+    // the answer to our cancel of an order the platform had closed: no order actor waits for it
+    const open = report.execType === ExecType.New || report.execType === ExecType.PendingCancel;
+    return {
+      patch: {
+        lastVenueSeq: Math.max(c.lastVenueSeq, report.venueSeq),
+        orphans: open ? c.orphans : c.orphans.filter((id) => id !== report.clientOrderId),
+      },
+      emitted: [],
+    };
+  }
   return { patch: afterReport(c, report), emitted: [forward(report)] };
 }
 

@@ -487,3 +487,38 @@ t.test(
     );
   },
 );
+
+t.test(
+  "an order open at the venue that the connection does not know is cancelled there, and its answer goes to no order actor",
+  async (t) => {
+    const unknown = {
+      clientOrderId: "closed-here",
+      venueOrderId: "v-closed-here",
+      instrument: "AAPL.XNAS",
+      side: "BUY" as const,
+      quantity: q(10),
+      cumQty: asQuantity(0),
+      leavesQty: q(10),
+    };
+    const c = start();
+    c.send({ type: "Start", nowUs: NOW });
+    c.send({ type: "AdapterLoggedOn", nowUs: NOW + 1 });
+    const r = c.send({ type: "VenueStateSnapshot", openOrders: [unknown], executions: [], nowUs: NOW + 2 });
+    t.equal(c.state(), "ready");
+    t.match(domain(r, "UnknownVenueOrderFound"), [{ clientOrderId: "closed-here" }]);
+    t.match(published(r, "VenueCancelOrder"), [
+      { message: { clientOrderId: "closed-here", venueOrderId: "v-closed-here", cause: "USER" } },
+    ]);
+    const answer = c.send(execReport("closed-here", "CANCELED", 5, { leavesQty: asQuantity(0) }));
+    t.same(published(answer, "ExecutionReport"), [], "the cancel's answer is not forwarded");
+    t.same(c.ctx().orphans, [], "nor remembered once answered");
+    t.equal(c.ctx().lastVenueSeq, 5);
+
+    const shared = start({ unknownOrders: "report" });
+    shared.send({ type: "Start", nowUs: NOW });
+    shared.send({ type: "AdapterLoggedOn", nowUs: NOW + 1 });
+    const reported = shared.send({ type: "VenueStateSnapshot", openOrders: [unknown], executions: [], nowUs: NOW + 2 });
+    t.match(domain(reported, "UnknownVenueOrderFound"), [{ clientOrderId: "closed-here" }]);
+    t.same(published(reported, "VenueCancelOrder"), [], "a shared account's foreign orders are only reported");
+  },
+);

@@ -28,6 +28,13 @@ export interface VenueConnectionConfig {
   /** token bucket on new orders and replaces: burst size and refill per second */
   rateCapacity: number;
   ratePerSecond: number;
+  /**
+   * An order open at the venue that this connection does not know after a reconnect: "cancel" (the default) cancels
+   * it there, as the platform holds every live order in this view (an exchange restored from a snapshot older than
+   * its last cancels and fills shows orders the platform closed); "report" only reports it (a venue account shared
+   * with people or systems trading outside the platform).
+   */
+  unknownOrders: "cancel" | "report";
 }
 
 export const defaultVenueConnectionConfig: Omit<VenueConnectionConfig, "venue"> = {
@@ -41,6 +48,7 @@ export const defaultVenueConnectionConfig: Omit<VenueConnectionConfig, "venue"> 
   breakerCooldownMs: 60_000,
   rateCapacity: 20,
   ratePerSecond: 10,
+  unknownOrders: "cancel",
 };
 
 type Delivered<T> = T & { nowUs: number };
@@ -77,6 +85,8 @@ export interface VenueConnectionContext {
   statusRequests: OrderStatusRequest[];
   /** orders asked of the venue while their cancel or replace is unanswered, until the venue's answer comes */
   statusAwaiting: Record<string, "CANCEL" | "REPLACE">;
+  /** venue orders this connection did not know and cancels: their reports go to no order actor */
+  orphans?: string[];
 }
 
 /** What a decision produces: the context fields it changes and what the connection emits, in order. */
