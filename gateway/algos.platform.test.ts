@@ -5,7 +5,7 @@ import { asPrice, asQuantity, parseFixed } from "../actors/domain/index.ts";
 import { freePort } from "../infra/local/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { openIlpWriter } from "../infra/questdb/index.ts";
-import { tradeRow } from "../infra/questdb/rows.ts";
+import { quoteRow, tradeRow } from "../infra/questdb/rows.ts";
 import { walApplied } from "../infra/questdb/testing.ts";
 import { startNodeProcess, venueReady } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "../test/testing.ts";
@@ -173,6 +173,77 @@ t.test("execution algorithms over gRPC against a running node", async (t) => {
       break;
     }
     await call(trading, "CancelAlgo", { parentId: "g-vwap" }, trader);
+  });
+
+  await t.test("a shortfall parent without volatility or impact takes them estimated from recorded quotes and trades", async (t) => {
+    // ten minutes of 10-second slices before now: a quote, then a buy and a sell of growing cost
+    const nowUs = Date.now() * 1000;
+    const writer = await openIlpWriter(f.infra.questdbUrl ?? "");
+    for (let k = 0; k < 60; k++) {
+      const at = nowUs - (60 - k) * 10 * SECOND;
+      // about the live touch, which the demo records in the same window
+      const mid = parseFixed(touch.bid) / 1e8 + (k % 5) * 0.05;
+      const size = 5 + (k % 7) * 10;
+      writer.row(
+        quoteRow({
+          instrument: MINE,
+          bid: asPrice(Math.round((mid - 0.01) * 1e8)),
+          bidSize: asQuantity(100e8),
+          ask: asPrice(Math.round((mid + 0.01) * 1e8)),
+          askSize: asQuantity(100e8),
+          seq: 800_000 + k,
+          tsEvent: at,
+          tsInit: at,
+        }),
+      );
+      for (const [i, side] of (["BUY", "SELL"] as const).entries()) {
+        const cost = 0.01 + 0.0001 * size;
+        writer.row(
+          tradeRow({
+            instrument: MINE,
+            price: asPrice(Math.round((side === "BUY" ? mid + cost : mid - cost) * 1e8)),
+            size: asQuantity(size * 1e8),
+            aggressor: side,
+            tradeId: `IS${k}${side}`,
+            seq: 800_000 + 2 * k + i,
+            tsEvent: at + (i + 1) * SECOND,
+            tsInit: at + (i + 1) * SECOND,
+          }),
+        );
+      }
+    }
+    await writer.flush();
+    await writer.close();
+    await walApplied(f.infra.questdbUrl ?? "", "quotes", { written: true });
+    await walApplied(f.infra.questdbUrl ?? "", "trades", { written: true });
+    type Params = { volatility: number; temporaryImpact: number; permanentImpact: number };
+    const startedParams = async (parentId: string, shortfall: Record<string, unknown>): Promise<Params> => {
+      const sub = f.nc.subscribe(subjects.evt("execution-algo", parentId, "AlgoStarted"), { max: 1 });
+      t.teardown(() => sub.unsubscribe());
+      await f.nc.flush();
+      const started = await call<Algo>(
+        trading,
+        "StartAlgo",
+        parent(parentId, {
+          limitPrice: decimal(parseFixed(touch.bid) - 5e8),
+          shortfall: { endAtUs: Date.now() * 1000 + 40 * SECOND, slices: 4, riskAversion: 1e-6, ...shortfall },
+        }),
+        trader,
+        15_000,
+      );
+      t.match(started, { algo: "IS", status: "working" });
+      for await (const m of sub) return (decodeMessage(m.data, m.headers, false).message as unknown as { params: Params }).params;
+      throw new Error("no AlgoStarted");
+    };
+    const estimated = await startedParams("g-is", {});
+    t.ok(estimated.volatility > 0, `σ estimated: ${estimated.volatility}`);
+    t.ok(
+      estimated.temporaryImpact > estimated.permanentImpact / 2,
+      `η ${estimated.temporaryImpact} > γ/2 (γ ${estimated.permanentImpact})`,
+    );
+    const given = await startedParams("g-is-given", { volatility: 0.5, temporaryImpact: 0.001 });
+    t.same(given, { ...given, volatility: 0.5, temporaryImpact: 0.001, permanentImpact: 0 }, "what the caller gives is kept");
+    for (const id of ["g-is", "g-is-given"]) await call(trading, "CancelAlgo", { parentId: id }, trader);
   });
 
   await t.test("bad requests are refused naming the proto field, and change nothing", async (t) => {

@@ -1,4 +1,4 @@
-import type { ClosedOrderQuery, RecordedOrder, VolumeProfileQuery } from "../infra/questdb/index.ts";
+import type { ClosedOrderQuery, ImpactHistory, ImpactHistoryQuery, RecordedOrder, VolumeProfileQuery } from "../infra/questdb/index.ts";
 
 /**
  * The port GetBars reads historical bars through, and GetOrder the orders whose actor has retired. The QuestDB
@@ -31,4 +31,6 @@ export interface BarHistory {
   closedOrders?(q: ClosedOrderQuery): Promise<HistoricalOrder[]>;
   /** An intraday volume curve from recorded trades (a VWAP schedule's profile): one weight per bucket, summing to 1. */
   volumeProfile?(q: VolumeProfileQuery): Promise<number[]>;
+  /** The recorded market an implementation-shortfall parent's impact parameters are estimated from. */
+  impactHistory?(q: ImpactHistoryQuery): Promise<ImpactHistory>;
 }

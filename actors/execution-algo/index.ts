@@ -1,6 +1,7 @@
 export * from "./almgren-chriss.ts";
 export * from "./schedule.ts";
 export * from "./tca.ts";
+export * from "./impact-estimate.ts";
 export * from "./state.ts";
 export { AlgoRejectCode, algoView, type ChildReport } from "./decide.ts";
 export { type AlgoEvent, evolve } from "./evolve.ts";

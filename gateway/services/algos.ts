@@ -2,6 +2,7 @@ import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { AmendAlgo, CancelAlgo, GetAlgo, PauseAlgo, ResumeAlgo, StartAlgo } from "../../actors/domain/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
+import { estimateImpact, ImpactEstimateError } from "../../actors/execution-algo/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import { type CallContext, type ServiceRpcs, unary } from "../rpc.ts";
@@ -92,6 +93,7 @@ async function domainParams(s: Services, req: StartRequest, nowUs: number): Prom
       return {
         algo,
         ...common,
+        ...(await recordedImpact(s, req, p, int(p.impactDays) || 5, nowUs)),
         ...numbersOf(p, ["riskAversion", "volatility", "temporaryImpact", "permanentImpact"]),
         // λ = 0 is a valid choice (TWAP), not proto3's unset
         riskAversion: typeof p.riskAversion === "number" ? p.riskAversion : 0,
@@ -119,6 +121,39 @@ async function recordedProfile(
   if (!s.history?.volumeProfile)
     throw new GatewayError(Status.UNAVAILABLE, "vwap.profile: empty, and no history store is configured to derive it from recorded trades");
   return s.history.volumeProfile({ instrument: req.instrument, fromUs: nowUs, toUs: endAtUs, buckets: slices, days });
+}
+
+/**
+ * σ, η and γ estimated from the instrument's recorded quotes and trades over `days` (estimateImpact), per slice of
+ * the parent's horizon, when volatility or temporary impact is not given; what is given is kept (spread after this).
+ */
+async function recordedImpact(
+  s: Services,
+  req: StartRequest,
+  p: Record<string, unknown>,
+  days: number,
+  nowUs: number,
+): Promise<Record<string, number>> {
+  if (set(p.volatility) && set(p.temporaryImpact)) return {};
+  const endAtUs = int(p.endAtUs);
+  const slices = int(p.slices);
+  // a horizon that cannot be scheduled is refused by the algorithm's own checks, naming its field
+  if (!(endAtUs > nowUs) || slices < 1) return {};
+  if (!s.history?.impactHistory)
+    throw new GatewayError(
+      Status.UNAVAILABLE,
+      "shortfall.volatility, shortfall.temporaryImpact: not given, and no history store is configured to estimate them from",
+    );
+  const sliceUs = Math.max(1_000, Math.floor((endAtUs - nowUs) / slices));
+  const h = await s.history.impactHistory({ instrument: req.instrument, sliceUs, days, nowUs });
+  try {
+    const e = estimateImpact(h.slices, h.trades, h.sliceUs);
+    return { volatility: e.volatility, temporaryImpact: e.temporaryImpact, permanentImpact: e.permanentImpact };
+  } catch (e) {
+    if (e instanceof ImpactEstimateError)
+      throw new GatewayError(Status.FAILED_PRECONDITION, `shortfall: give volatility and temporaryImpact, or record more: ${e.message}`);
+    throw e;
+  }
 }
 
 /** A zod error moved under `path` (a field of a nested message). */

@@ -30,3 +30,4 @@ export {
   systemReplayClock,
 } from "./replay-source.ts";
 export { type VolumeProfileQuery, volumeProfileOf } from "./volume-profile.ts";
+export { type ImpactHistory, type ImpactHistoryQuery, impactHistoryOf, MAX_IMPACT_ROWS } from "./impact-history.ts";

@@ -20,7 +20,7 @@ import {
   readDefinitionsFile,
   watchCatalogue,
 } from "../../infra/nats/index.ts";
-import { declareTables, questdbBarHistory, volumeProfileOf } from "../../infra/questdb/index.ts";
+import { declareTables, impactHistoryOf, questdbBarHistory, volumeProfileOf } from "../../infra/questdb/index.ts";
 import {
   createLogger,
   type Logger,
@@ -176,7 +176,15 @@ async function main(): Promise<void> {
         port: config.gatewayPort,
         jwtSecret: resolveJwtSecret(config),
         // VWAP parents started without a profile take the recorded volume curve
-        ...(questdbUrl ? { history: { ...questdbBarHistory(questdbUrl), volumeProfile: (q) => volumeProfileOf(questdbUrl, q) } } : {}),
+        ...(questdbUrl
+          ? {
+              history: {
+                ...questdbBarHistory(questdbUrl),
+                volumeProfile: (q) => volumeProfileOf(questdbUrl, q),
+                impactHistory: (q) => impactHistoryOf(questdbUrl, q),
+              },
+            }
+          : {}),
         rateLimit: { ratePerSecond: config.gatewayRatePerSecond, burst: config.gatewayRateBurst },
         ...(config.gatewayTlsCert && config.gatewayTlsKey
           ? { tls: { certFile: config.gatewayTlsCert, keyFile: config.gatewayTlsKey } }
