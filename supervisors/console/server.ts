@@ -229,7 +229,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
         nowUs: Date.now() * 1000,
       });
     } else if (frame.action === "quarantine") {
-      reply = await quarantineActor(o.nc, frame.kind, frame.id, `${frame.reason} (by ${p.sub})`);
+      reply = await quarantineActor(o.nc, frame.kind, frame.id, `${frame.reason} (by ${p.sub})`, p.sub);
     } else {
       reply = await actorVerb(o.nc, frame.action, frame.kind, frame.id);
     }
