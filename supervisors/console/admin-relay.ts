@@ -67,7 +67,14 @@ export function actorVerb(
 }
 
 /** `by`: the operator signed in to the console, kept in the quarantine record */
-export function quarantineActor(nc: NatsConnection, kind: string, id: string, reason: string, by: string, timeoutMs = 5_000): Promise<ReplyBody> {
+export function quarantineActor(
+  nc: NatsConnection,
+  kind: string,
+  id: string,
+  reason: string,
+  by: string,
+  timeoutMs = 5_000,
+): Promise<ReplyBody> {
   return request(
     nc,
     subjects.admin("quarantine"),
