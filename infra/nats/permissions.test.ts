@@ -26,7 +26,7 @@ t.test("a read-only client sees market data and can neither command, change KV n
   const refusals = refusalsOf(reader);
 
   const quotes: string[] = [];
-  reader.subscribe(subjects.mdAll("quote"), { callback: (_e, m) => quotes.push(m.subject) });
+  reader.subscribe(subjects.mdAll("quote"), { callback: (_e, m) => void quotes.push(m.subject) });
   await reader.flush();
   const quote = subjects.md("quote", { venue: "SIMX", symbol: "SIM001" });
   nc.publish(quote, new Uint8Array([0x80]));
@@ -58,7 +58,7 @@ t.test("the gateway may send commands but not delete a stream", async (t) => {
   const { infra, nc } = await startTestServers(t);
   const gateway = await connectAs(t, infra, "gateway");
   const commands: string[] = [];
-  nc.subscribe(subjects.cmdAll("risk-book"), { callback: (_e, m) => commands.push(m.subject) });
+  nc.subscribe(subjects.cmdAll("risk-book"), { callback: (_e, m) => void commands.push(m.subject) });
   await nc.flush();
   gateway.publish(subjects.cmd("risk-book", "demo"), new Uint8Array([0x80]));
   await eventually("the gateway's command", () => commands.length === 1);
