@@ -17,6 +17,7 @@ import { loadConfig } from "../infra/config/index.ts";
 import { definitionRecord } from "../actors/instrument/index.ts";
 import {
   connectNats,
+  natsClientOf,
   deleteDefinition,
   getDefinition,
   loadCatalogue,
@@ -43,7 +44,11 @@ if (!verb) {
   process.exit(2);
 }
 const config = loadConfig();
-const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.natsPort}`, "alphamind-admin-cli");
+// An operator's connection: the node names this user in the audit trail of what it asks (quarantines)
+const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.natsPort}`, "alphamind-admin-cli", {
+  ...natsClientOf(config),
+  role: "operator",
+});
 try {
   if (verb === "set-limits" || verb === "set-params") {
     // kind is the book or strategy id here, id the JSON; the node hosting the actor applies it (supervisors/node/config-watch.ts)

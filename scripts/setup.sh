@@ -79,4 +79,6 @@ elif command -v apt-get >/dev/null 2>&1; then
 else
   echo "[setup] warning: no chromium and no apt-get: install Chromium (or set CHROMIUM_BIN=/path/to/chromium), else the console's browser test is skipped" >&2
 fi
+# The nats-server has no anonymous user: every process connects with its role's password (nats.conf).
+step "$(node --import tsx scripts/nats-credentials.ts)"
 step "ready"

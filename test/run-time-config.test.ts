@@ -4,7 +4,7 @@ import { subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { buckets } from "../infra/nats/resources.ts";
 import { configKey } from "../supervisors/node/config-watch.ts";
-import { eventually, startTestServers } from "./testing.ts";
+import { connectAs, eventually, startTestServers } from "./testing.ts";
 import { admin, startNodeProcess } from "../supervisors/node/testing.ts";
 
 t.test("risk limits and strategy parameters in KV reach their actors as audited changes; a bad value changes nothing", async (t) => {
@@ -32,7 +32,8 @@ t.test("risk limits and strategy parameters in KV reach their actors as audited 
     },
   });
   t.teardown(() => sub.unsubscribe());
-  const kv = await new Kvm(f.nc).open(buckets.config);
+  // limits and parameters are the operator's to write (nats.conf)
+  const kv = await new Kvm(await connectAs(t, f.infra, "operator")).open(buckets.config);
 
   await kv.put(configKey("limits", "demo"), JSON.stringify({ maxPosition: 20_00000000, maxOrderQuantity: 100_00000000 }));
   const changed = await eventually("RiskLimitsChanged", () => events.find((e) => e.type === "RiskLimitsChanged"), { timeoutMs: 20_000 });

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { startTestInfra, type TestInfra } from "../infra/local/index.ts";
-import { connectNats, declareResources, SnapshotStore } from "../infra/nats/index.ts";
+import { connectNats, declareResources, type NatsRole, SnapshotStore } from "../infra/nats/index.ts";
 
 /** A tap test, or anything else that runs cleanup when it ends. */
 export interface Teardown {
@@ -65,7 +65,7 @@ export async function eventually<T>(
 export interface TestServers {
   /** the servers' URLs and directory (questdbUrl is set when asked for) */
   infra: TestInfra;
-  /** a connection to the nats-server, closed at teardown */
+  /** a connection to the nats-server as the `node` user (a platform service), closed at teardown */
   nc: NatsConnection;
   /** the snapshot store on that server (only where the platform's resources are declared) */
   store: SnapshotStore;
@@ -90,9 +90,18 @@ export async function startTestServers(
 ): Promise<Omit<TestServers, "store"> & { store?: SnapshotStore }> {
   const infra = await startTestInfra({ questdb: options.questdb ?? false });
   t.teardown(() => infra.stop());
-  const nc = await connectNats(infra.natsUrl, "test");
-  t.teardown(() => nc.close());
+  const nc = await connectAs(t, infra, "node", "test");
   if (options.declare === false) return { infra, nc };
   await declareResources(nc, { replicas: 1 });
   return { infra, nc, store: await SnapshotStore.open(nc) };
+}
+
+/**
+ * A connection to a test's nats-server as one of the platform's users (nats.conf), closed at teardown: `operator`
+ * to write risk limits or strategy parameters in KV, `reader` for what a read-only subscriber sees.
+ */
+export async function connectAs(t: Teardown, infra: TestInfra, role: NatsRole, name: string = role): Promise<NatsConnection> {
+  const nc = await connectNats(infra.natsUrl, name, { role, credentialsDir: infra.credentialsDir });
+  t.teardown(() => nc.close());
+  return nc;
 }

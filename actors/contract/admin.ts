@@ -15,7 +15,12 @@ export type AdminActorRequest = MessageOf<typeof AdminActorRequest>;
 export const AdminQuarantineRequest = defineMessage(
   "AdminQuarantineRequest",
   1,
-  z.object({ ...actorRef, reason: z.string().min(1).max(500) }),
+  z.object({
+    ...actorRef,
+    reason: z.string().min(1).max(500),
+    /** the principal a platform service (gateway, console) authenticated; an operator's own request is named by the server */
+    by: z.string().min(1).max(128).optional(),
+  }),
   "Quarantine one actor: stopped and kept stopped until released.",
 );
 export type AdminQuarantineRequest = MessageOf<typeof AdminQuarantineRequest>;

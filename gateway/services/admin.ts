@@ -100,7 +100,12 @@ export function adminRpcs(s: Services): ServiceRpcs {
         // The node's AdminQuarantineRequest requires a reason; the caller's name goes into it for the audit trail.
         const body =
           name === "quarantine"
-            ? { kind: req.kind, id: req.id, reason: `${req.reason || "no reason given"} (by ${ctx.principal.subject})` }
+            ? {
+                kind: req.kind,
+                id: req.id,
+                reason: `${req.reason || "no reason given"} (by ${ctx.principal.subject})`,
+                by: ctx.principal.subject,
+              }
             : { kind: req.kind, id: req.id };
         const result = await s.bus.admin(subjects.admin(name), body, ctx.remainingMs());
         if (name === "stop") return actorNode({ kind: req.kind, id: req.id, status: "stopped" });

@@ -67,23 +67,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .replace(/[^A-Za-z0-9_-]/g, "-")
     .slice(0, 40)}-${process.pid}`;
   checkWritableDir(config.varDir, source.varDir ?? "varDir");
-  const cert = source.gatewayTlsCert ?? "AM_GATEWAY_TLS_CERT";
-  const key = source.gatewayTlsKey ?? "AM_GATEWAY_TLS_KEY";
-  if (Boolean(config.gatewayTlsCert) !== Boolean(config.gatewayTlsKey)) {
-    throw new ConfigError(config.gatewayTlsCert ? key : cert, "TLS needs both a certificate and a key file");
+  checkTlsPair(config, source, "gatewayTlsCert", "gatewayTlsKey");
+  checkTlsPair(config, source, "natsTlsCert", "natsTlsKey");
+  checkTlsPair(config, source, "consoleTlsCert", "consoleTlsKey");
+  if (config.natsTlsCa) checkReadable(config.natsTlsCa, source.natsTlsCa ?? envName("natsTlsCa"));
+  return config;
+}
+
+type TlsFileSetting = "gatewayTlsCert" | "gatewayTlsKey" | "natsTlsCert" | "natsTlsKey" | "consoleTlsCert" | "consoleTlsKey";
+
+/** A TLS certificate and its key come together, and both are readable files. */
+function checkTlsPair(config: Config, source: Record<string, string>, certName: TlsFileSetting, keyName: TlsFileSetting): void {
+  const cert = source[certName] ?? envName(certName);
+  const key = source[keyName] ?? envName(keyName);
+  if (Boolean(config[certName]) !== Boolean(config[keyName])) {
+    throw new ConfigError(config[certName] ? key : cert, "TLS needs both a certificate and a key file");
   }
   for (const [name, path] of [
-    [cert, config.gatewayTlsCert],
-    [key, config.gatewayTlsKey],
+    [cert, config[certName]],
+    [key, config[keyName]],
   ] as const) {
-    if (!path) continue;
-    try {
-      accessSync(path, constants.R_OK);
-    } catch {
-      throw new ConfigError(name, `${path} is not a readable file`);
-    }
+    if (path) checkReadable(path, name);
   }
-  return config;
+}
+
+function checkReadable(path: string, name: string): void {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new ConfigError(name, `${path} is not a readable file`);
+  }
 }
 
 function checkWritableDir(path: string, key: string): void {

@@ -16,12 +16,28 @@ export const settings = {
   natsUrl: {
     schema: z
       .string()
-      .regex(/^nats:\/\/[^\s]+$/, "must look like nats://host:port")
+      .regex(/^(nats|tls):\/\/[^\s]+$/, "must look like nats://host:port (or tls://host:port)")
       .optional(),
     default: undefined,
     doc: "Connect to this NATS server instead of starting a local one",
   },
   natsPort: { schema: port, default: 4222, doc: "Client port of the local nats-server" },
+  natsCredentialsDir: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "Directory of the NATS users' credentials, one <role>.json each (node, recorder, gateway, operator, reader, system; mode 0600, made by the set-up); default: <cacheDir>/nats-credentials",
+  },
+  natsTlsCa: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "PEM CA file NATS clients trust: when set, every process connects to NATS over TLS (scripts/dev-certs.sh makes one)",
+  },
+  natsTlsCert: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "PEM certificate file: the local nats-server requires TLS of every client (with natsTlsKey)",
+  },
+  natsTlsKey: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM private key file of natsTlsCert" },
   natsMonitorPort: { schema: port, default: 8222, doc: "HTTP monitoring port of the local nats-server" },
   questdbUrl: {
     schema: z
@@ -115,6 +131,12 @@ export const settings = {
     default: 8090,
     doc: "Admin console (web page + WebSocket) port; 0 = no console on this node",
   },
+  consoleTlsCert: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "PEM certificate file: the console serves HTTPS and WSS (with consoleTlsKey)",
+  },
+  consoleTlsKey: { schema: z.string().min(1).optional(), default: undefined, doc: "PEM private key file of consoleTlsCert" },
   metricsPort: {
     schema: z.coerce.number().int().min(0).max(65535),
     default: 9464,

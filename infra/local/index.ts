@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import type { Config } from "../config/index.ts";
+import { natsClientOf } from "../nats/connect.ts";
+import { ensureNatsCredentials, type NatsCredentials, type NatsRole } from "../nats/credentials.ts";
 import { freePort } from "./ports.ts";
 import { type RunningNats, startNatsServer } from "./nats-server.ts";
 import { type RunningQuestdb, startQuestdbServer } from "./questdb-server.ts";
@@ -15,6 +17,8 @@ export type { RunningNats, RunningQuestdb };
 
 export interface LocalInfra {
   natsUrl: string;
+  /** where every NATS user's credentials are (<role>.json): clients connect with their role's */
+  credentialsDir: string;
   natsMonitorUrl: string;
   questdbUrl: string;
   pids: number[];
@@ -43,6 +47,7 @@ async function startBoth(
 /** How to start each local server from the configuration (data under varDir), and where it will listen. */
 export interface LocalServerStarters {
   natsUrl: string;
+  credentialsDir: string;
   natsMonitorUrl: string;
   questdbUrl: string;
   ports: number[];
@@ -57,8 +62,12 @@ export interface LocalServerStarters {
 export function localServerStarters(config: Config, onKilled: (why: string) => void): LocalServerStarters {
   const tools = localTools(config.cacheDir);
   const varDir = isAbsolute(config.varDir) ? config.varDir : join(repoRoot, config.varDir);
+  // made here too (idempotent), so a node started before the set-up's credentials step still has its users
+  const { credentialsDir } = natsClientOf(config);
+  const credentials = ensureNatsCredentials(credentialsDir);
   return {
     natsUrl: `nats://${config.host}:${config.natsPort}`,
+    credentialsDir,
     natsMonitorUrl: `http://${config.host}:${config.natsMonitorPort}`,
     questdbUrl: `http://${config.host}:${config.questdbHttpPort}`,
     ports: [config.natsPort, config.natsMonitorPort, config.questdbHttpPort, config.questdbPgPort],
@@ -70,6 +79,8 @@ export function localServerStarters(config: Config, onKilled: (why: string) => v
         monitorPort: config.natsMonitorPort,
         storeDir: join(varDir, "nats"),
         logFile: join(varDir, "log", "nats-server.log"),
+        credentials,
+        ...(config.natsTlsCert && config.natsTlsKey ? { tls: { certFile: config.natsTlsCert, keyFile: config.natsTlsKey } } : {}),
         onKilled,
       }),
     questdb: () =>
@@ -100,6 +111,7 @@ export async function startLocalInfra(
   const { nats, questdb } = await startBoth(starters, progress);
   return {
     natsUrl: nats.url,
+    credentialsDir: starters.credentialsDir,
     natsMonitorUrl: nats.monitorUrl,
     questdbUrl: questdb.httpUrl,
     pids: [nats.pid, questdb.pid],
@@ -114,18 +126,28 @@ export async function startLocalInfra(
 export interface TestInfraOptions {
   questdb?: boolean;
   cacheDir?: string;
+  /** the nats-server requires TLS with this certificate and key (clients trust their CA: AM_NATS_TLS_CA) */
+  natsTls?: { certFile: string; keyFile: string };
 }
 
 export interface TestInfra extends Omit<LocalInfra, "questdbUrl"> {
   questdbUrl: string | undefined;
   dir: string;
+  /** every NATS user's credentials, as the server has them (to start it again on the same store) */
+  credentials: Record<NatsRole, NatsCredentials>;
 }
 
-/** Servers for a test: free ports, a throwaway directory, removed on stop(). */
+/**
+ * Servers for a test: free ports, a throwaway directory, removed on stop(). The nats-server has the product's users
+ * and permissions with the per-user credentials (AM_NATS_CREDENTIALS_DIR, else <cacheDir>/nats-credentials), so
+ * processes a test starts connect as they would in production.
+ */
 export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestInfra> {
   const cacheDir =
     opts.cacheDir ?? process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
   const tools = localTools(cacheDir);
+  const credentialsDir = process.env.AM_NATS_CREDENTIALS_DIR ?? join(cacheDir, "nats-credentials");
+  const credentials = ensureNatsCredentials(credentialsDir);
   const dir = mkdtempSync(join(tmpdir(), "am-test-"));
   const host = "127.0.0.1";
   const [natsPort, monitorPort, httpPort, pgPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
@@ -137,6 +159,8 @@ export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestI
       monitorPort,
       storeDir: join(dir, "nats"),
       logFile: join(dir, "nats-server.log"),
+      credentials,
+      ...(opts.natsTls ? { tls: opts.natsTls } : {}),
     });
   let nats: RunningNats;
   let questdb: RunningQuestdb | undefined;
@@ -169,6 +193,8 @@ export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestI
   return {
     dir,
     natsUrl: nats.url,
+    credentialsDir,
+    credentials,
     natsMonitorUrl: nats.monitorUrl,
     questdbUrl: questdb?.httpUrl,
     pids: questdb ? [nats.pid, questdb.pid] : [nats.pid],

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { type NatsCredentials, type NatsRole, serverPasswordEnv } from "../nats/credentials.ts";
 import { type RunningChild, startChild } from "./child.ts";
 import { repoRoot } from "./tools.ts";
 
@@ -10,6 +11,10 @@ export interface NatsServerOptions {
   storeDir: string;
   logFile: string;
   serverName?: string;
+  /** every user's credentials: nats.conf reads their passwords from the server's environment */
+  credentials: Record<NatsRole, NatsCredentials>;
+  /** serve TLS only, with this certificate and key (PEM files) */
+  tls?: { certFile: string; keyFile: string };
   /** told when the server had to be killed at stop */
   onKilled?: (why: string) => void;
 }
@@ -19,7 +24,10 @@ export interface RunningNats extends RunningChild {
   monitorUrl: string;
 }
 
-/** Starts nats-server with the repository's nats.conf and waits for JetStream to report healthy. */
+/**
+ * Starts nats-server with the repository's nats.conf (its accounts, users and permissions; the passwords from
+ * `credentials`) and waits for JetStream to report healthy.
+ */
 export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats> {
   mkdirSync(o.storeDir, { recursive: true });
   const monitorUrl = `http://${o.host}:${o.monitorPort}`;
@@ -36,8 +44,10 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
       "-m",
       String(o.monitorPort),
       ...(o.serverName ? ["-n", o.serverName] : []),
+      // --tlscert alone makes the server require TLS of every client (nats.conf has no tls block to keep it optional)
+      ...(o.tls ? ["--tls", "--tlscert", o.tls.certFile, "--tlskey", o.tls.keyFile] : []),
     ],
-    env: { AM_NATS_STORE_DIR: o.storeDir },
+    env: { AM_NATS_STORE_DIR: o.storeDir, ...serverPasswordEnv(o.credentials) },
     logFile: o.logFile,
     onKilled: o.onKilled,
     isReady: async () => (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok,

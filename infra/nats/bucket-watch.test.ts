@@ -3,7 +3,7 @@ import { Kvm } from "@nats-io/kv";
 import { nanos } from "@nats-io/transport-node";
 import t from "tap";
 import { createLogger } from "../telemetry/log.ts";
-import { eventually, startTestServers } from "../../test/testing.ts";
+import { connectAs, eventually, startTestServers } from "../../test/testing.ts";
 import { type BucketEntry, BucketWatch, readBucket, WATCH_ORPHAN_AFTER_MS } from "./bucket-watch.ts";
 import { ownedConsumerPrefix } from "./consumer-room.ts";
 import { buckets } from "./resources.ts";
@@ -12,9 +12,10 @@ t.setTimeout(120_000);
 const quiet = createLogger({ level: "error" });
 
 t.test("a watch names its consumer after its owner, expires it soon when orphaned, and deletes it at stop", async (t) => {
-  const { nc } = await startTestServers(t);
+  const { nc, infra } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
-  const kv = await new Kvm(nc).open(buckets.config);
+  // parameters and limits are the operator's to write
+  const kv = await new Kvm(await connectAs(t, infra, "operator")).open(buckets.config);
   await kv.put("params.a", "1");
   const seen: BucketEntry[] = [];
   const watch = new BucketWatch(nc, { bucket: buckets.config, filter: "params.>", owner: "n1", log: quiet, onEntry: (e) => seen.push(e) });
@@ -46,9 +47,10 @@ t.test("a watch names its consumer after its owner, expires it soon when orphane
 });
 
 t.test("a watch whose consumer is deleted opens again from the last revision it applied", async (t) => {
-  const { nc } = await startTestServers(t);
+  const { nc, infra } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
-  const kv = await new Kvm(nc).open(buckets.config);
+  // parameters and limits are the operator's to write
+  const kv = await new Kvm(await connectAs(t, infra, "operator")).open(buckets.config);
   await kv.put("params.a", "1");
   const values: string[] = [];
   const watch = new BucketWatch(nc, {
@@ -69,9 +71,10 @@ t.test("a watch whose consumer is deleted opens again from the last revision it 
 });
 
 t.test("reading a bucket once leaves no consumer", async (t) => {
-  const { nc } = await startTestServers(t);
+  const { nc, infra } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
-  const kv = await new Kvm(nc).open(buckets.config);
+  // parameters and limits are the operator's to write
+  const kv = await new Kvm(await connectAs(t, infra, "operator")).open(buckets.config);
   await kv.put("params.a", "1");
   await kv.put("limits.b", "2");
   const entries = await readBucket(kv, { bucket: buckets.config, filter: "params.>", owner: "admin", log: quiet });

@@ -30,10 +30,19 @@ export interface BucketEntry {
 /** What a watch reads through: a connection, or a bucket opened with Kvm (it carries its JetStream clients). */
 export type WatchSource = NatsConnection | KV;
 
-async function jetStreamOf(source: WatchSource): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
-  if (source instanceof Bucket) return source;
-  if ("isClosed" in source) return { js: jetstream(source), jsm: await jetstreamManager(source) };
+async function jetStreamOf(source: WatchSource): Promise<{ js: JetStreamClient; jsm: JetStreamManager; inboxPrefix?: string }> {
+  if (source instanceof Bucket) return { js: source.js, jsm: source.jsm, ...inboxPrefixOf(source.js) };
+  if ("isClosed" in source) return { js: jetstream(source), jsm: await jetstreamManager(source), ...inboxPrefixOf({ nc: source }) };
   throw new Error("a bucket watch needs a NATS connection or a bucket opened with Kvm");
+}
+
+/**
+ * The connection's inbox prefix, where it has its own: deliveries must reach an operator's connection on the prefix
+ * the server exports to its account (nats.conf), as nats.js's own watches do (its implementations carry `nc.options`).
+ */
+function inboxPrefixOf(client: object): { inboxPrefix?: string } {
+  const prefix = (client as { nc?: { options?: { inboxPrefix?: unknown } } }).nc?.options?.inboxPrefix;
+  return typeof prefix === "string" && prefix ? { inboxPrefix: prefix } : {};
 }
 
 export interface BucketWatchOptions {
@@ -64,6 +73,8 @@ const REOPEN_MAX_MS = 5_000;
 export class BucketWatch {
   private js: JetStreamClient | undefined;
   private jsm: JetStreamManager | undefined;
+  /** the connection's own inbox prefix (an operator's), for the consumer's deliveries */
+  private inboxPrefix: string | undefined;
   private readonly stream: string;
   private readonly subjectPrefix: string;
   private name: string | undefined;
@@ -83,7 +94,7 @@ export class BucketWatch {
 
   /** Resolves once the bucket's current values were delivered to onEntry. */
   async start(): Promise<void> {
-    ({ js: this.js, jsm: this.jsm } = await jetStreamOf(this.source));
+    ({ js: this.js, jsm: this.jsm, inboxPrefix: this.inboxPrefix } = await jetStreamOf(this.source));
     await this.open();
   }
 
@@ -105,7 +116,7 @@ export class BucketWatch {
       ...from,
       ...(filters.length === 1 ? { filter_subject: filters[0] } : { filter_subjects: filters }),
       ack_policy: AckPolicy.None,
-      deliver_subject: createInbox(),
+      deliver_subject: createInbox(this.inboxPrefix),
       flow_control: true,
       idle_heartbeat: nanos(HEARTBEAT_MS),
       inactive_threshold: nanos(WATCH_ORPHAN_AFTER_MS),

@@ -1,4 +1,16 @@
-export { connectNats } from "./connect.ts";
+export { connectNats, type NatsClientOptions, type NatsClientSettings, natsClientOf, natsConnectionOptions } from "./connect.ts";
+export {
+  ensureNatsCredentials,
+  inboxPrefixOf,
+  isNatsRole,
+  type NatsCredentials,
+  type NatsRole,
+  natsRoles,
+  opsInboxPrefix,
+  readNatsCredentials,
+  serverPasswordEnv,
+} from "./credentials.ts";
+export { requesterOf } from "./requester.ts";
 export {
   buckets,
   declareResources,

@@ -18,6 +18,9 @@ import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost } from "../../supervisors/runtime/actor-host.ts";
 import { LOT, percentiles, TICK } from "./support/trading-loop.ts";
 
+/** the raw NATS baseline's subject: under am.cmd, where the node user the bench connects as may go */
+const ONEWAY = subjects.cmd("bench-baseline", "oneway");
+
 /**
  * `count` routing decisions over three venues with different fees, latency and fill history, each on a book moved
  * by a tick or two (so no decision repeats the previous one), timed one by one in µs.
@@ -145,7 +148,7 @@ try {
   const raw: number[] = [];
   for (let i = 0; i < 500; i++) {
     const got = new Promise<number>((resolve) => {
-      const s = nc.subscribe("bench.oneway", {
+      const s = nc.subscribe(ONEWAY, {
         max: 1,
         callback: () => resolve(performance.now()),
       });
@@ -153,7 +156,7 @@ try {
     });
     await nc.flush();
     const t0 = performance.now();
-    nc.publish("bench.oneway", new Uint8Array(256));
+    nc.publish(ONEWAY, new Uint8Array(256));
     raw.push(((await got) - t0) * 1000);
   }
   const p = percentiles(us);

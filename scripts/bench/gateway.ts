@@ -165,7 +165,7 @@ async function benchPlatform(): Promise<StepResult[]> {
     node = await startBenchNode(infra, port, secret);
     // The bench's limits (the demo's orderRate and maxPosition would refuse it), applied by the node's config
     // watch like an operator's set-limits; wait until the book has them.
-    await setBookLimits(nc, riskLimitsOf(benchLimits(LOOP_ORDERS, LOOP_ORDERS_PER_SECOND)));
+    await setBookLimits(infra.natsUrl, riskLimitsOf(benchLimits(LOOP_ORDERS, LOOP_ORDERS_PER_SECOND)));
     const token = await mintToken(secret, { subject: "bench", role: "trader", ttlS: 600 });
     const probe = stageProbe(nc);
     const results = await drive(

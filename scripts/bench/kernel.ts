@@ -47,6 +47,8 @@ const WINDOW_MS = 4_000;
 /** offered load, quotes per second (KERNEL_BENCH_RATE) */
 const RATE = Number(process.env.KERNEL_BENCH_RATE ?? 150_000);
 const RR_WARMUP = 500;
+/** the raw baseline's request subject: under am.cmd, where the node user the bench connects as may go */
+const RAW_RR = subjects.cmd("bench-baseline", "rr");
 const RR_SAMPLES = 3_000;
 const RESTART_SAMPLES = 100;
 const FAILOVER_ACTORS = 24;
@@ -140,13 +142,13 @@ async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8A
   const msgsPerSec = Math.round(received / ((lastAt - started) / 1000));
 
   const reply = encodeMessage({ type: "Reply", ok: true, result: { count: 1 } });
-  sub.subscribe("raw.rr", { callback: (_e, m) => void m.respond(reply.data, { headers: reply.headers }) });
+  sub.subscribe(RAW_RR, { callback: (_e, m) => void m.respond(reply.data, { headers: reply.headers }) });
   await sub.flush();
   const ask = encodeMessage({ type: "GetCount" });
   const rr: number[] = [];
   for (let i = 0; i < RR_WARMUP + RR_SAMPLES; i++) {
     const s = performance.now();
-    await pub.request("raw.rr", ask.data, { headers: ask.headers, timeout: 5_000 });
+    await pub.request(RAW_RR, ask.data, { headers: ask.headers, timeout: 5_000 });
     if (i >= RR_WARMUP) rr.push((performance.now() - s) * 1000);
   }
   await pub.close();

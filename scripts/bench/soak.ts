@@ -34,9 +34,9 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import type { Msg, NatsConnection } from "@nats-io/transport-node";
 import { freePort, repoRoot } from "../../infra/local/index.ts";
-import { decodeMessage } from "../../infra/nats/index.ts";
+import { connectNats, decodeMessage } from "../../infra/nats/index.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { meanSample, type ResourceSample, resourceGrowth, sampleResources } from "./support/resource-gauges.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   let nc: NatsConnection | undefined;
   try {
     await until("node up", () => log.up, startBudgetMs, node);
-    nc = await connect({ servers: `nats://127.0.0.1:${natsPort}`, name: "soak-bench" });
+    nc = await connectNats(`nats://127.0.0.1:${natsPort}`, "soak-bench");
     const flow = new FlowCounter(nc);
     const samples: Minute[] = [];
     let lastCpu = new Map<number, number>();

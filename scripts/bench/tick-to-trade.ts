@@ -17,6 +17,9 @@ import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { percentiles, quoteAt, startLoop, TICK, VENUE } from "./support/trading-loop.ts";
 
+/** the raw NATS baseline's subject: under am.cmd, where the node user the bench connects as may go */
+const ECHO = subjects.cmd("bench-baseline", "echo");
+
 const n = Number(process.argv[2] ?? 500);
 if (!Number.isInteger(n) || n < 1) throw new Error(`tick-to-trade: ${process.argv[2]} is not a positive whole number of ticks`);
 const warm = Math.min(50, Math.floor(n / 10));
@@ -41,7 +44,7 @@ try {
       accepted = undefined;
     },
   });
-  nc.subscribe("bench.echo", { callback: (_e, m) => void m.respond(m.data, m.headers ? { headers: m.headers } : undefined) });
+  nc.subscribe(ECHO, { callback: (_e, m) => void m.respond(m.data, m.headers ? { headers: m.headers } : undefined) });
   const startNow = Date.now() * 1000;
   const { data: sd, headers: sh } = encodeMessage({ type: "StartStrategy", reason: "bench", tsEvent: startNow, tsInit: startNow });
   await nc.request(subjects.cmd("strategy", "echo"), sd, { headers: sh, timeout: 5_000 });
@@ -58,7 +61,7 @@ try {
     const { data, headers } = encodeMessage(quoteAt(seq++, (10_000 + (seq % 7)) * TICK, now));
 
     let t0 = performance.now();
-    await nc.request("bench.echo", data, { headers, timeout: 5_000 });
+    await nc.request(ECHO, data, { headers, timeout: 5_000 });
     if (i >= warm) raw.push((performance.now() - t0) * 1000);
 
     const nats0 = cpuMsOf(natsPid);

@@ -22,7 +22,11 @@ t.test(
     const { infra, nc } = await startTestServers(t, { declare: false });
     const child = spawn(
       python!,
-      ["scripts/examples/quote_subscriber.py", "--url", infra.natsUrl, "--subject", "am.md.quote.>", "--count", "2"],
+      [
+        "scripts/examples/quote_subscriber.py",
+        ...["--url", infra.natsUrl, "--credentials", join(infra.credentialsDir, "reader.json")],
+        ...["--subject", "am.md.quote.>", "--count", "2"],
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     t.teardown(() => child.kill());

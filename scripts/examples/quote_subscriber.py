@@ -6,7 +6,11 @@ Install the two packages into the per-user cache (nothing system-wide):
     ~/.cache/alphamind/python-examples/bin/pip install nats-py msgpack
 Run:
     ~/.cache/alphamind/python-examples/bin/python scripts/examples/quote_subscriber.py \
-        --url nats://127.0.0.1:4222 --subject 'am.md.quote.>' --count 10
+        --url nats://127.0.0.1:4222 --subject 'am.md.quote.>' --count 10 \
+        --credentials ~/.cache/alphamind/nats-credentials/reader.json
+
+The server admits no anonymous client: the example connects as the read-only `reader` user (market data and
+events only), with the credentials the set-up generated. With TLS on, add --ca <the CA file of AM_NATS_TLS_CA>.
 
 Each message is one JSON line on stdout: the type from the am-type header, the body, the Python type of each
 field (integers must arrive as int, never float) and prices and sizes as decimals (1e-8 fixed point). The wire
@@ -15,6 +19,8 @@ contract is in docs/messages.md.
 import argparse
 import asyncio
 import json
+import os
+import ssl
 import sys
 from decimal import Decimal
 
@@ -43,9 +49,20 @@ async def main():
     parser.add_argument("--url", default="nats://127.0.0.1:4222")
     parser.add_argument("--subject", default="am.md.quote.>")
     parser.add_argument("--count", type=int, default=0, help="exit after this many messages (0: run until stopped)")
+    parser.add_argument(
+        "--credentials",
+        default=os.path.expanduser("~/.cache/alphamind/nats-credentials/reader.json"),
+        help="JSON file with the NATS user and password (the set-up's reader.json)",
+    )
+    parser.add_argument("--ca", help="PEM CA file to trust: connect over TLS")
     args = parser.parse_args()
 
-    nc = await nats.connect(args.url, name="python-quote-subscriber")
+    with open(args.credentials, encoding="utf-8") as f:
+        credentials = json.load(f)
+    tls = ssl.create_default_context(cafile=args.ca) if args.ca else None
+    nc = await nats.connect(
+        args.url, name="python-quote-subscriber", user=credentials["user"], password=credentials["password"], tls=tls
+    )
     done = asyncio.Event()
     seen = 0
 

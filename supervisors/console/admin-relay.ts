@@ -66,11 +66,19 @@ export function actorVerb(
   return request(nc, subjects.admin(verb), { type: "AdminActorRequest", kind, id }, timeoutMs, `no node hosts ${kind}/${id}`);
 }
 
-export function quarantineActor(nc: NatsConnection, kind: string, id: string, reason: string, timeoutMs = 5_000): Promise<ReplyBody> {
+/** `by`: the operator signed in to the console, kept in the quarantine record */
+export function quarantineActor(
+  nc: NatsConnection,
+  kind: string,
+  id: string,
+  reason: string,
+  by: string,
+  timeoutMs = 5_000,
+): Promise<ReplyBody> {
   return request(
     nc,
     subjects.admin("quarantine"),
-    { type: "AdminQuarantineRequest", kind, id, reason },
+    { type: "AdminQuarantineRequest", kind, id, reason, by },
     timeoutMs,
     `no node hosts ${kind}/${id}`,
   );

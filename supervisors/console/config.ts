@@ -15,13 +15,14 @@ export function consoleOptionsFrom(
   deps: { nc: NatsConnection; questdbUrl?: string; natsMonitorUrl?: string; log?: Logger },
 ): { options: ConsoleOptions } | { off: string } {
   if (!config.consolePort) return { off: "consolePort is 0" };
-  const natsHost = config.natsUrl ? new URL(config.natsUrl.replace(/^nats:/, "http:")).hostname : config.host;
+  const natsHost = config.natsUrl ? new URL(config.natsUrl.replace(/^(nats|tls):/, "http:")).hostname : config.host;
   return {
     options: {
       nc: deps.nc,
       port: config.consolePort,
       host: config.host,
       auth: { secret: resolveJwtSecret(config) },
+      ...(config.consoleTlsCert && config.consoleTlsKey ? { tls: { certFile: config.consoleTlsCert, keyFile: config.consoleTlsKey } } : {}),
       node: config.nodeId,
       natsMonitorUrl: deps.natsMonitorUrl ?? `http://${natsHost}:${config.natsMonitorPort}`,
       ...(deps.questdbUrl ? { questdbUrl: deps.questdbUrl } : {}),

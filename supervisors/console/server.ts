@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -18,6 +20,8 @@ export interface ConsoleOptions {
   host?: string;
   /** the gRPC gateway's token settings: the same JWTs sign in here */
   auth: ConsoleAuth;
+  /** serve HTTPS and WSS with this certificate and key (PEM files): tokens never cross the network in clear */
+  tls?: { certFile: string; keyFile: string };
   /** nats-server monitoring endpoint for the health panel, e.g. http://127.0.0.1:8222 */
   natsMonitorUrl?: string;
   /** QuestDB HTTP endpoint for the health panel */
@@ -95,7 +99,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
   );
 
   const files = await loadPageAssets(publicDir);
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? "/", "http://console").pathname;
     const f = files.get(path);
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -118,7 +122,10 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
         "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     });
     res.end(req.method === "HEAD" ? undefined : f.body);
-  });
+  };
+  const server = o.tls
+    ? createTlsServer({ cert: readFileSync(o.tls.certFile), key: readFileSync(o.tls.keyFile) }, handle)
+    : createServer(handle);
 
   const wss = new WebSocketServer({ server, path: "/ws", maxPayload: 64 * 1024 });
   wss.on("connection", (ws) => {
@@ -229,7 +236,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
         nowUs: Date.now() * 1000,
       });
     } else if (frame.action === "quarantine") {
-      reply = await quarantineActor(o.nc, frame.kind, frame.id, `${frame.reason} (by ${p.sub})`);
+      reply = await quarantineActor(o.nc, frame.kind, frame.id, `${frame.reason} (by ${p.sub})`, p.sub);
     } else {
       reply = await actorVerb(o.nc, frame.action, frame.kind, frame.id);
     }
@@ -268,7 +275,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
   });
   view.start();
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+  const url = `${o.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}/`;
   log.info("admin console listening", { url });
   return {
     url,

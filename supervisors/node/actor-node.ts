@@ -157,7 +157,7 @@ export class ActorNode {
         describe: (r) => this.describe(r),
         restart: (r) => this.cellOf(r).request({ op: "restart", ...r }),
         unassign: (r) => this.placement.unassign(r),
-        quarantine: (r, reason) => this.quarantine(r, reason),
+        quarantine: (r, reason, by) => this.quarantine(r, reason, by),
         release: (r) => this.release(r),
         ensure: (r) => this.ensure(r),
         deploy: (r, config) => this.deploy(r, config),
@@ -295,14 +295,15 @@ export class ActorNode {
     this.o.nc.publish(subjects.sys(p.event, this.o.node), data, { headers });
   }
 
-  private async recordQuarantine(r: ActorRef, reason: string): Promise<void> {
+  /** `by`: who quarantined it (an admin request's requester), else this node's own supervision */
+  private async recordQuarantine(r: ActorRef, reason: string, by = `node/${this.o.node}`): Promise<void> {
     this.quarantined.set(keyOf(r), reason);
-    await this.config.put(`quarantine.${kvKey(r.kind, r.id)}`, encodePayload({ ...r, reason, node: this.o.node, at: Date.now() }));
+    await this.config.put(`quarantine.${kvKey(r.kind, r.id)}`, encodePayload({ ...r, reason, by, node: this.o.node, at: Date.now() }));
   }
 
-  async quarantine(r: ActorRef, reason: string): Promise<void> {
+  async quarantine(r: ActorRef, reason: string, by?: string): Promise<void> {
     const first = !this.quarantined.has(keyOf(r));
-    await this.recordQuarantine(r, reason);
+    await this.recordQuarantine(r, reason, by);
     // The cell reports the quarantine as a lifecycle event; only when no cell can, the node reports it.
     const cell = this.cells[this.cellIndex(r)];
     const reported = cell

@@ -8,6 +8,7 @@ import {
   subjects,
 } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { requesterOf } from "../../infra/nats/requester.ts";
 import type { ActorRef } from "../placement/placement.ts";
 import { DeployError, DeployRefusal } from "./kinds/deployments.ts";
 import { advertiseService, EndpointStats } from "./service-discovery.ts";
@@ -27,13 +28,22 @@ export interface AdminNode {
   restart(r: ActorRef): Promise<unknown>;
   /** unassigns the actor: it stops on its node and placement does not run it again until spawned */
   unassign(r: ActorRef): Promise<void>;
-  quarantine(r: ActorRef, reason: string): Promise<void>;
+  /** `by`: who asked (requesterOf), recorded with the quarantine */
+  quarantine(r: ActorRef, reason: string, by: string): Promise<void>;
   release(r: ActorRef): Promise<void>;
   ensure(r: ActorRef): Promise<void>;
   deploy(r: ActorRef, config: Record<string, unknown>): Promise<unknown>;
 }
 
-type Handler = (body: Message) => Promise<unknown>;
+type Handler = (body: Message, by: string) => Promise<unknown>;
+
+/**
+ * Who an admin request comes from, for the audit trail: the NATS user the server names for a request from the OPS
+ * account (whatever the body says), else the principal a platform service (gateway, console) authenticated and put
+ * in `by`, else the platform itself.
+ */
+const requester = (msg: Msg, body: Message): string =>
+  requesterOf(msg.headers) ?? (typeof body.by === "string" && body.by ? body.by : "platform");
 
 const keyOf = (r: ActorRef) => `${r.kind}/${r.id}`;
 const ref = (m: Message): ActorRef => ({ kind: String(m.kind), id: String(m.id) });
@@ -55,9 +65,9 @@ function refuse(msg: Msg, code: string, e: unknown): void {
 export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
   const subs: Subscription[] = [];
   const served = new Map<string, { stats: EndpointStats; queue?: string }>();
-  const owned = (verb: string, h: (r: ActorRef, m: Message) => Promise<unknown>): [string, Handler, boolean] => [
+  const owned = (verb: string, h: (r: ActorRef, m: Message, by: string) => Promise<unknown>): [string, Handler, boolean] => [
     verb,
-    (m) => h(ref(m), m),
+    (m, by) => h(ref(m), m, by),
     true,
   ];
   const routes: [string, Handler, boolean][] = [
@@ -70,7 +80,7 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
       await n.unassign(r);
       return { stopped: keyOf(r) };
     }),
-    owned("quarantine", (r, m) => n.quarantine(r, String(m.reason))),
+    owned("quarantine", (r, m, by) => n.quarantine(r, String(m.reason), by)),
     owned("release", (r) => n.release(r)),
   ];
   for (const [verb, handler, actorScoped] of routes) {
@@ -89,7 +99,7 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
       await stats
         .time(async () => {
           if (refused !== undefined || message === undefined) throw refused;
-          const result = await handler(message);
+          const result = await handler(message, requester(msg, message));
           msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
             headers: encodeMessage({ type: "Reply" }).headers,
           });
@@ -120,7 +130,8 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
         callback: (_e, msg) =>
           void stats
             .time(async () => {
-              const result = await handler(decodeMessage(msg.data, msg.headers, true).message);
+              const message = decodeMessage(msg.data, msg.headers, true).message;
+              const result = await handler(message, requester(msg, message));
               msg.respond(encodeMessage({ type: "Reply", ok: true, result: jsonSafe(result) }).data, {
                 headers: encodeMessage({ type: "Reply" }).headers,
               });

@@ -15,6 +15,7 @@ import {
   type Catalogue,
   connectNats,
   declareResources,
+  natsClientOf,
   openInstrumentBucket,
   putDefinitions,
   readDefinitionsFile,
@@ -101,7 +102,8 @@ async function main(): Promise<void> {
       questdbUrl ??= infra.questdbUrl;
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
-    const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`);
+    const natsClient = natsClientOf(config);
+    const nc = await connectNats(natsUrl, `alphamind-node-${config.nodeId}`, { ...natsClient, role: "node" });
     logNatsLink(nc, natsUrl, log);
     // A server that went away first (killed by hand) leaves a connection that cannot drain: closing it is enough.
     stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
@@ -169,9 +171,12 @@ async function main(): Promise<void> {
       // the node's working directory
       const backtests = new BacktestRuns({ baseDir: process.cwd() });
       stack.push({ name: "backtests", stop: () => backtests.close() });
+      // The gateway connects as its own user: it may send commands and admin requests, never write limits in KV.
+      const gatewayNc = await connectNats(natsUrl, `alphamind-gateway-${config.nodeId}`, { ...natsClient, role: "gateway" });
+      stack.push({ name: "gateway's NATS connection", stop: () => gatewayNc.drain().catch(() => gatewayNc.close()) });
       const gateway = await startGateway({
         backtests,
-        nc,
+        nc: gatewayNc,
         host: config.host,
         port: config.gatewayPort,
         jwtSecret: resolveJwtSecret(config),

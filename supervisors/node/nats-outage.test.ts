@@ -95,6 +95,7 @@ t.test(
       monitorPort,
       storeDir: join(f.infra.dir, "nats"),
       logFile: join(f.infra.dir, "nats-server-2.log"),
+      credentials: f.infra.credentials,
     });
     t.teardown(() => back.stop());
     const restartedAt = Date.now();

@@ -18,7 +18,7 @@ const port = parentPort!;
 
 startThreadTelemetry(o.telemetry, o.node, "recorder");
 try {
-  const nc = await connectNats(o.natsUrl, `alphamind-recorder-${o.node}`);
+  const nc = await connectNats(o.natsUrl, `alphamind-recorder-${o.node}`, { role: "recorder" });
   const recorder = new Recorder({ nc, questdbUrl: o.questdbUrl, archiveClosedOrdersAfterMs: o.archiveClosedOrdersAfterMs, log });
   await recorder.start();
   // Lag is read from the server at scrape time only (a consumer lookup per lane, shared by both gauges of one

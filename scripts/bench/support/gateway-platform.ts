@@ -7,7 +7,7 @@ import { subjects } from "../../../actors/contract/index.ts";
 import type { RiskLimitsInput } from "../../../actors/domain/index.ts";
 import { loadProtos } from "../../../gateway/index.ts";
 import { repoRoot, type TestInfra } from "../../../infra/local/index.ts";
-import { type connectNats, decodePayload } from "../../../infra/nats/index.ts";
+import { connectNats, decodePayload } from "../../../infra/nats/index.ts";
 import { buckets } from "../../../infra/nats/resources.ts";
 
 /**
@@ -90,8 +90,20 @@ export async function waitForGateway(port: number): Promise<void> {
   throw new Error(`gateway on ${port} not serving within 60 s`);
 }
 
-/** Puts `limits` for the book `demo` in KV (JSON, money as integer units) and waits for its RiskLimitsChanged. */
-export async function setBookLimits(nc: Awaited<ReturnType<typeof connectNats>>, limits: RiskLimitsInput): Promise<void> {
+/**
+ * Puts `limits` for the book `demo` in KV (JSON, money as integer units) as the operator (the only user who may) and
+ * waits for its RiskLimitsChanged.
+ */
+export async function setBookLimits(natsUrl: string, limits: RiskLimitsInput): Promise<void> {
+  const nc = await connectNats(natsUrl, "bench-operator", { role: "operator" });
+  try {
+    await putBookLimits(nc, limits);
+  } finally {
+    await nc.close();
+  }
+}
+
+async function putBookLimits(nc: Awaited<ReturnType<typeof connectNats>>, limits: RiskLimitsInput): Promise<void> {
   const sub = nc.subscribe(subjects.evt("risk-book", "demo", "RiskLimitsChanged"), { max: 1 });
   const kv = await new Kvm(nc).open(buckets.config);
   const json = JSON.stringify(limits, (field, v) => {
