@@ -52,6 +52,7 @@ async function platform(t: { teardown(fn: () => unknown): void }) {
       monitorPort: Number(new URL(infra.natsMonitorUrl).port),
       storeDir: join(infra.dir, "nats"),
       logFile: join(infra.dir, "nats-server-2.log"),
+      credentials: infra.credentials,
     });
     return back;
   };
