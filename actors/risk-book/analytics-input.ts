@@ -6,7 +6,7 @@
 import { type AssetClass, toNumber } from "../domain/index.ts";
 import type { EquityCurve } from "./equity-curve.ts";
 import { equityPoints } from "./equity-curve.ts";
-import { exposure, type MarkTable, totals } from "./portfolio.ts";
+import { exposure, type MarkTable, maxMoney, totals } from "./portfolio.ts";
 import type { RiskBook } from "./state.ts";
 import type { VarHistory, VarObservation } from "./var-history.ts";
 import type { ReturnWindow } from "./var.ts";
@@ -79,7 +79,7 @@ export function analyticsInput(
     limits.push({ limit: "maxDailyLoss", hard: toNumber(daily.hard), used: Math.max(0, toNumber(book.dayStartEquity - t.equity)) });
   const dd = book.limits.maxDrawdown;
   if (dd) {
-    const hwm = book.highWaterMark > t.equity ? book.highWaterMark : t.equity;
+    const hwm = maxMoney(book.highWaterMark, t.equity);
     limits.push({ limit: "maxDrawdown", hard: toNumber(dd.hard), used: toNumber(hwm - t.equity) });
   }
   const strategyPositions: Record<string, Record<string, number>> = {};
