@@ -302,9 +302,8 @@ const orNull = (f: () => number): number | null => {
 };
 
 function performanceSection(input: AnalyticsInput) {
-  if (input.equity.length < 3) return unavailable(`${input.equity.length} equity samples; performance needs 3`);
-  const returns = returnsFromEquity(input.equity);
-  const perYear = YEAR_US / input.equityEveryUs;
+  if (input.equity.length < 3 && input.backtest.length === 0)
+    return unavailable(`${input.equity.length} equity samples and no closed VaR interval; performance needs 3 or 1`);
   const byInstrument: Record<string, number> = {};
   for (const o of input.backtest) for (const [i, v] of Object.entries(o.byInstrument)) byInstrument[i] = (byInstrument[i] ?? 0) + v;
   // a strategy is credited the share of each instrument's P&L its position is of the strategies' positions together
@@ -317,6 +316,18 @@ function performanceSection(input: AnalyticsInput) {
   }
   const usable = input.backtest.filter((o) => o.equity > 0);
   const factor = usable.length < 3 ? undefined : tryFactor(usable);
+  const attribution = { pnlByInstrument: byInstrument, pnlByStrategy: byStrategy, ...(factor ? { marketFactor: factor } : {}) };
+  if (input.equity.length < 3) {
+    return {
+      available: true as const,
+      note: `${input.equity.length} equity samples: the ratios need 3`,
+      periods: 0,
+      maxDrawdown: 0,
+      ...attribution,
+    };
+  }
+  const returns = returnsFromEquity(input.equity);
+  const perYear = YEAR_US / input.equityEveryUs;
   return {
     available: true as const,
     periods: returns.length,
@@ -326,9 +337,7 @@ function performanceSection(input: AnalyticsInput) {
     calmar: orNull(() => calmarRatio(returns, perYear)),
     maxDrawdown: maxDrawdown(returns),
     annualisedReturn: orNull(() => annualisedReturn(returns, perYear)),
-    pnlByInstrument: byInstrument,
-    pnlByStrategy: byStrategy,
-    ...(factor ? { marketFactor: factor } : {}),
+    ...attribution,
   };
 }
 
