@@ -10,6 +10,17 @@ import type { ProposalView } from "./protocol.ts";
 const ASK_EVERY_MS = 60_000;
 const proposalEvents = ["ProposalMade", "ProposalApproved", "ProposalRejected", "ProposalExpired"] as const;
 
+/** An answer the page can draw: a book's report has every section (an older book answers something else). */
+const isReport = (v: unknown): boolean => {
+  const r = v as Record<string, unknown> | null;
+  return (
+    typeof r === "object" &&
+    r !== null &&
+    typeof r.book === "string" &&
+    ["valueAtRisk", "backtest", "stress", "counterparty"].every((k) => typeof r[k] === "object" && r[k] !== null)
+  );
+};
+
 /**
  * The console's risk analytics and pending proposals: each book's latest scheduled report
  * (am.report.risk-book.<book>.RiskAnalytics), asked for once on demand while a book has none, and the proposals of
@@ -42,7 +53,9 @@ export class AnalyticsView {
           },
         }),
       );
-    sub(subjects.reportAll("risk-book"), (m) => this.onReport(String(m.book), m));
+    sub(subjects.reportAll("risk-book"), (m) => {
+      if (isReport(m)) this.onReport(String(m.book), m);
+    });
     for (const e of proposalEvents) sub(subjects.evtAny("strategy", e), (m) => this.onProposalEvent(m));
   }
 
@@ -70,7 +83,7 @@ export class AnalyticsView {
         if (this.reports.has(book) || nowMs - (this.asked.get(book) ?? Number.NEGATIVE_INFINITY) < ASK_EVERY_MS) return;
         this.asked.set(book, nowMs);
         const r = await riskAnalytics(this.nc, book, nowMs * 1000);
-        if (r.ok && !this.reports.has(book)) this.onReport(book, r.result);
+        if (r.ok && isReport(r.result) && !this.reports.has(book)) this.onReport(book, r.result);
       }),
     );
   }
