@@ -252,6 +252,11 @@ t.test("risk analytics and operator approval against a running risk book, strate
     t.equal(first!.trades.length, 2);
     t.ok(first!.objective.volatility! > 0);
     t.same(approvedOrders, [], "nothing reached the book before approval");
+    // a restart (stop, then a new incarnation from the snapshot) keeps the pending proposal
+    await tree.stopActor("strategy", "reb");
+    await tree.spawn("strategy", "reb");
+    await eventually("the restored strategy answers", async () => (await pending()).length === 1, { timeoutMs: 10_000 });
+    t.equal((await pending())[0]!.proposalId, first!.proposalId, "the same proposal is pending after the restart");
     const approved = await call<{ orders: string[]; status: string }>(
       portfolio,
       "ApproveProposal",
