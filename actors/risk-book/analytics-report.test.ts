@@ -8,7 +8,8 @@ import {
   scenarioPnl,
   stressTest,
 } from "./analytics/index.ts";
-import { riskCovariance, stressSensitivities } from "./analytics-report.ts";
+import { riskCovariance } from "./analytics-report.ts";
+import { stressSensitivities } from "./book-stress.ts";
 import { AAPL, BookHarness, MSFT, px, qty, testConfig } from "./testing.ts";
 
 type Ok = { ok: true; result: Record<string, never> };

@@ -2,7 +2,7 @@ import { initialTransition } from "xstate";
 import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
 import { approvedOrderForwards } from "./decide.ts";
 import { type RiskBookContext, riskBookMachine } from "./machine.ts";
-import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-report.ts";
+import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-settings.ts";
 import type { BookConfig } from "./state.ts";
 import type { VarHistory } from "./var-history.ts";
 import type { VarConfig } from "./var.ts";

@@ -22,7 +22,7 @@ import {
   type FillFields,
   fillFields,
   type GetEquityCurve,
-  GetRiskAnalytics,
+  type GetRiskAnalytics,
   type GetStrategyView,
   type GetRiskLimits,
   type GetRiskReport,
@@ -36,16 +36,9 @@ import {
   type Trade,
   type Price,
 } from "../domain/index.ts";
-import { type Emitted, type ForwardRefused, messageDef, RuntimeError, subjects } from "../contract/index.ts";
-import { analyticsInput } from "./analytics-input.ts";
-import {
-  type AnalyticsRequest,
-  AnalyticsRequestError,
-  type AnalyticsSettings,
-  defaultAnalyticsSettings,
-  riskAnalytics,
-  scheduledRequest,
-} from "./analytics-report.ts";
+import { type Emitted, type ForwardRefused, messageDef } from "../contract/index.ts";
+import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-settings.ts";
+import { answerAnalytics, recordBacktest, scheduledAnalytics } from "./book-analytics.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import {
@@ -67,13 +60,12 @@ import {
   decideStrategyView,
 } from "./decide.ts";
 import { type EquityCurve, type EquityCurveConfig, emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
-import { exposure, type MarkTable, totals } from "./portfolio.ts";
+import { type MarkTable, totals } from "./portfolio.ts";
 import { riskReport } from "./report.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 import { emptyValuation, type Valuation, valuate } from "./valuation.ts";
 import { defaultVarConfig, emptyReturnWindow, type ReturnWindow, sampleReturns, type VarConfig } from "./var.ts";
-import { emptyVarHistory, recordVarSample, type VarHistory } from "./var-history.ts";
-import { toNumber } from "../domain/index.ts";
+import { emptyVarHistory, type VarHistory } from "./var-history.ts";
 
 export interface RiskBookContext {
   /** journaled state */
@@ -165,57 +157,6 @@ const globalSwitchNews = (e: RiskBookInputEvent): e is KillSwitchNews =>
 /** Queries answer from the context and change nothing. */
 type Query = "report" | "limits" | "equityCurve";
 const queries = new Set<unknown>(["report", "limits", "equityCurve"]);
-
-/** Once per return sample: the interval it closes goes into the VaR backtest record, and the next is forecast. */
-function recordBacktest(ctx: RiskBookContext, book: RiskBook, nowUs: number): void {
-  const expo = exposure(book.portfolio, book.instruments, ctx.marks, book.markSource);
-  const held: Record<string, number> = {};
-  for (const [i, line] of Object.entries(expo.byInstrument)) if (line.net !== 0n) held[i] = toNumber(line.net);
-  const equity = toNumber(totals(book.portfolio, book.instruments, ctx.marks, book.markSource).equity);
-  recordVarSample(ctx.varHistory, ctx.returns, held, equity, nowUs);
-}
-
-/** The book's analytics now, from a float copy of its state (analytics-input.ts). */
-function analyticsNow(ctx: RiskBookContext, request: AnalyticsRequest, nowUs: number) {
-  const input = analyticsInput(ctx.book, ctx.marks, ctx.returns, ctx.varHistory, ctx.equityCurve, nowUs);
-  return riskAnalytics(input, request, ctx.analytics);
-}
-
-/**
- * GetRiskAnalytics: the schema's defaults apply to a request that arrives without them (in-process callers); a
- * request the book cannot run (an unknown scenario) is refused and changes nothing.
- */
-function answerAnalytics(ctx: RiskBookContext, e: RiskBookInputEvent & { type: "GetRiskAnalytics" }): Emitted {
-  const parsed = GetRiskAnalytics.schema.safeParse({ tsEvent: e.nowUs, tsInit: e.nowUs, ...e });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { type: "reply", ok: false, error: { code: RuntimeError.Invalid, message: `${issue.path.join(".")}: ${issue.message}` } };
-  }
-  try {
-    return { type: "reply", ok: true, result: analyticsNow(ctx, parsed.data, e.nowUs) };
-  } catch (err) {
-    if (err instanceof AnalyticsRequestError)
-      return { type: "reply", ok: false, error: { code: RuntimeError.Invalid, message: err.message } };
-    throw err;
-  }
-}
-
-/** Tick: the scheduled report once its interval has passed, published for subscribers and the console. */
-function scheduledAnalytics(ctx: RiskBookContext, nowUs: number): { dueUs: number; report?: Emitted } {
-  const everyUs = ctx.analytics.everyMs * 1000;
-  if (everyUs <= 0) return { dueUs: 0 };
-  if (ctx.analyticsDueUs === 0) return { dueUs: nowUs + everyUs };
-  if (nowUs < ctx.analyticsDueUs) return { dueUs: ctx.analyticsDueUs };
-  const report = analyticsNow(ctx, scheduledRequest, nowUs);
-  return {
-    dueUs: nowUs + everyUs,
-    report: {
-      type: "publish",
-      subject: subjects.report("risk-book", ctx.book.book, "RiskAnalytics"),
-      message: { type: "RiskAnalyticsReport", ...report, tsEvent: nowUs, tsInit: nowUs },
-    },
-  };
-}
 
 /** Decides what an input does; undefined for inputs that change nothing and need no reply. */
 export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision | Query | undefined {
