@@ -1,3 +1,13 @@
+/**
+ * The risk analytics of one book, computed from an AnalyticsInput (a float copy of its state) by the pure functions
+ * of analytics/: VaR and ES by five estimators, their backtest over the book's own record, contributions per
+ * position, the stress table with reverse stress (book-stress.ts), each venue's exposure profile with CVA
+ * (venue-exposure.ts), and performance.
+ *
+ * Cost is bounded by the request: Monte Carlo VaR is O(paths × positions), each venue's exposure O(paths × 12), the
+ * rest O(window × positions²). A section that cannot be computed (too few samples, a flat book) says why instead of
+ * failing the whole report.
+ */
 import {
   bayesianRisk,
   christoffersenTest,

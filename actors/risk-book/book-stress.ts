@@ -1,3 +1,7 @@
+/**
+ * The stress table of a book: its positions' factor sensitivities, the scenarios a request names (checked before
+ * anything runs), their P&L per position and loss limit, and reverse stress against each limit's headroom.
+ */
 import {
   historicalScenarios,
   hypotheticalScenario,

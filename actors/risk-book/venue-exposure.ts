@@ -1,3 +1,4 @@
+/** Each venue's exposure profile (EE, PFE) and CVA: the venue is the counterparty that holds the book's positions. */
 import {
   creditValuationAdjustment,
   type CreditCurve,
