@@ -11,6 +11,8 @@
  *   node --import tsx scripts/admin.ts books list | get <id> | define <id> <book.json | '<json>'> | remove <id>   (risk books in KV)
  *   node --import tsx scripts/admin.ts instruments list | get <id> | load <file> | delete <id>   (definitions in KV)
  *   node --import tsx scripts/admin.ts models list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>
+ *   node --import tsx scripts/admin.ts analytics <book> ['<GetRiskAnalytics json>']   (the book's risk analytics, JSON)
+ *   node --import tsx scripts/admin.ts proposals list <strategy> | approve|reject <strategy> <proposalId> <by> [reason...]
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
@@ -38,7 +40,7 @@ import { errorMessage } from "../actors/contract/index.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
-  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire";
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire | analytics <book> [json] | proposals list <strategy> | proposals approve|reject <strategy> <proposalId> <by> [reason]";
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -66,6 +68,10 @@ try {
   }
   if (verb === "strategies") {
     await strategies(kind, id, rest[0]);
+    process.exit(process.exitCode ?? 0);
+  }
+  if (verb === "analytics" || verb === "proposals") {
+    await riskDesk(verb, kind, id, rest);
     process.exit(process.exitCode ?? 0);
   }
   if (verb === "books") {
@@ -221,4 +227,37 @@ async function riskBooks(sub: string | undefined, id: string | undefined, config
     await kv.delete(bookDefinitionKey(id));
     process.stdout.write(`removed ${id} and its strategies (${Object.keys(d.strategies).join(", ") || "none"}); its journal stays\n`);
   } else throw new Error(`books needs list | get <id> | define <id> <book.json> | remove <id>\n${usage}`);
+}
+
+/**
+ * `analytics <book> [json]`: GetRiskAnalytics to the book (the request's fields as JSON, defaults otherwise);
+ * `proposals list <strategy>`: its pending proposal; `proposals approve|reject <strategy> <id> <by> [reason]`: the
+ * decision, signed with `by` (the operator the strategy's ProposalApproved / ProposalRejected event records).
+ */
+async function riskDesk(verb: string, a: string | undefined, b: string | undefined, rest: string[]): Promise<void> {
+  const { command } = await import("../supervisors/node/admin-client.ts");
+  const now = Date.now() * 1000;
+  const stamp = { tsEvent: now, tsInit: now };
+  let reply: Awaited<ReturnType<typeof command>>;
+  if (verb === "analytics") {
+    if (!a) throw new Error(`analytics needs <book>\n${usage}`);
+    const fields = b ? (JSON.parse(b) as Record<string, unknown>) : {};
+    reply = await command(nc, "risk-book", a, { ...fields, type: "GetRiskAnalytics", ...stamp }, 30_000);
+  } else if (a === "list" && b) {
+    reply = await command(nc, "strategy", b, { type: "GetProposals", ...stamp });
+  } else if ((a === "approve" || a === "reject") && b && rest[0] && rest[1]) {
+    const [proposalId, by, ...why] = rest as [string, string, ...string[]];
+    const reason = why.join(" ");
+    reply = await command(nc, "strategy", b, {
+      type: a === "approve" ? "ApproveProposal" : "RejectProposal",
+      proposalId,
+      by,
+      ...(reason ? { reason } : {}),
+      ...stamp,
+    });
+  } else throw new Error(`proposals needs list <strategy> | approve|reject <strategy> <proposalId> <by> [reason]\n${usage}`);
+  process.stdout.write(
+    `${JSON.stringify(reply.ok ? reply.result : reply.error, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`,
+  );
+  if (!reply.ok) process.exitCode = 1;
 }

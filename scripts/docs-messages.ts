@@ -60,6 +60,7 @@ const subjectRows: [string, string][] = [
   ],
   [subjects.cmd("{kind}", "{id}"), "commands to an actor (request/reply); an instrument id is two tokens {venue}.{symbol}"],
   [subjects.evt("{kind}", "{id}", "{Event}"), "domain events of an actor"],
+  [subjects.report("{kind}", "{id}", "{Report}"), "reports an actor publishes on a schedule (core NATS, not in the event stream)"],
   [subjects.dlq("{kind}", "{id}"), "input an actor refused, with the reason"],
   [subjects.sys("{event}", "{node}"), "lifecycle and heartbeats"],
   [subjects.admin("{verb}", "{node}"), "operator API"],

@@ -62,6 +62,9 @@ export const subjects = {
   /** One event type of every actor of a kind (a book hearing the other books' global kill switch). */
   evtAny: (kind: string, event: string) => `am.evt.${escapeToken(kind)}.*.${escapeToken(event)}`,
   /** Rejected input of an actor, with the reason. */
+  /** reports an actor publishes on a schedule (not events: kept out of the event stream and its journals' fences) */
+  report: (kind: string, id: string, report: string) => `am.report.${escapeToken(kind)}.${idTokens(kind, id)}.${escapeToken(report)}`,
+  reportAll: (kind: string) => `am.report.${escapeToken(kind)}.>`,
   dlq: (kind: string, id: string) => `am.dlq.${escapeToken(kind)}.${idTokens(kind, id)}`,
   /** Lifecycle and heartbeats. */
   sys: (event: string, node: string) => `am.sys.${escapeToken(event)}.${escapeToken(node)}`,

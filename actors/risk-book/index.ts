@@ -20,4 +20,14 @@ export { type LimitUsage, type PositionLine, type RiskReport, riskReport } from 
 export * from "./state.ts";
 export * from "./var.ts";
 export { type RiskBookHosting, riskBookKind } from "./kind.ts";
+export { type AnalyticsInput, type AnalyticsPosition, analyticsInput } from "./analytics-input.ts";
+export { type RiskAnalytics, riskAnalytics, riskCovariance, weakPrior } from "./analytics-report.ts";
+export {
+  type AnalyticsRequest,
+  type AnalyticsSettings,
+  defaultAnalyticsSettings,
+  scheduledRequest,
+} from "./analytics-settings.ts";
+export { stressSensitivities } from "./book-stress.ts";
+export { emptyVarHistory, recordVarSample, type VarHistory, type VarObservation, windowPnl } from "./var-history.ts";
 export * as analytics from "./analytics/index.ts";

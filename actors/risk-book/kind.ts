@@ -2,7 +2,10 @@ import { initialTransition } from "xstate";
 import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
 import { approvedOrderForwards } from "./decide.ts";
 import { type RiskBookContext, riskBookMachine } from "./machine.ts";
+import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-settings.ts";
 import type { BookConfig } from "./state.ts";
+import type { VarHistory } from "./var-history.ts";
+import type { VarConfig } from "./var.ts";
 
 /** What a node hosts risk books with: their configurations, and the instruments whose quotes mark them. */
 export interface RiskBookHosting {
@@ -10,6 +13,10 @@ export interface RiskBookHosting {
   books: ReadonlyMap<string, BookConfig>;
   /** instrument ids whose quotes the books take as marks (those their strategies trade), the same or per book */
   marked: readonly string[] | ((book: string) => readonly string[]);
+  /** the analytics' schedule and settings (default: a report every 5 minutes) */
+  analytics?: AnalyticsSettings;
+  /** the VaR return window (default: a sample a minute, 500 kept, 99 %) */
+  var?: VarConfig;
 }
 
 /** What every book hears besides its quotes: its orders' events, and the global kill switch of every book. */
@@ -24,7 +31,7 @@ const heard = [
  * carry no book): the machine acts only on orders it approved and ignores the rest. Only the journaled book is
  * snapshotted; marks, the VaR window and the valuation cache refill from market data.
  */
-export const riskBookKind = ({ books, marked }: RiskBookHosting) => {
+export const riskBookKind = ({ books, marked, analytics = defaultAnalyticsSettings, var: varConfig }: RiskBookHosting) => {
   const configOf = (book: string): BookConfig => {
     const config = books.get(book);
     if (!config) throw new Error(`risk book ${book} has no configuration (known: ${[...books.keys()].join(", ")})`);
@@ -33,7 +40,7 @@ export const riskBookKind = ({ books, marked }: RiskBookHosting) => {
   return defineKind({
     name: "risk-book",
     machine: riskBookMachine,
-    input: (book) => ({ config: configOf(book) }),
+    input: (book) => ({ config: configOf(book), analytics, ...(varConfig ? { var: varConfig } : {}) }),
     consumes: (book) => [
       ...heard,
       ...(typeof marked === "function" ? marked(book) : marked).map((id) => subjects.md("quote", parseInstrumentId(id))),
@@ -45,14 +52,27 @@ export const riskBookKind = ({ books, marked }: RiskBookHosting) => {
     // an approval whose forward was in flight when the book's process died still reaches its order
     outbox: (c) => approvedOrderForwards((c as RiskBookContext).book),
     mailboxCapacity: 50_000,
+    // the Tick that publishes the scheduled analytics when due (a few µs when not)
+    ...(analytics.everyMs > 0 ? { tickEveryMs: Math.min(analytics.everyMs, 5_000) } : {}),
     persist: {
-      // the journaled book plus the bounded equity curve (not journaled: it would survive only in the snapshot)
-      toPlain: (c) => ({ book: (c as RiskBookContext).book, equityCurve: (c as RiskBookContext).equityCurve }),
+      // the journaled book plus the bounded equity curve and VaR backtest record (not journaled: they survive only
+      // in the snapshot)
+      toPlain: (c) => {
+        const ctx = c as RiskBookContext;
+        return { book: ctx.book, equityCurve: ctx.equityCurve, varHistory: ctx.varHistory };
+      },
       // a fresh context (empty marks, VaR window and valuation cache) around the stored book and curve
       fromPlain: (p) => {
-        const stored = p as { book: RiskBookContext["book"]; equityCurve?: RiskBookContext["equityCurve"] };
-        const fresh = initialTransition(riskBookMachine, { config: configOf(stored.book.book) })[0].context;
-        return { ...fresh, book: stored.book, equityCurve: stored.equityCurve ?? fresh.equityCurve };
+        const stored = p as { book: RiskBookContext["book"]; equityCurve?: RiskBookContext["equityCurve"]; varHistory?: VarHistory };
+        const input = { config: configOf(stored.book.book), analytics, ...(varConfig ? { var: varConfig } : {}) };
+        const fresh = initialTransition(riskBookMachine, input)[0].context;
+        return {
+          ...fresh,
+          book: stored.book,
+          equityCurve: stored.equityCurve ?? fresh.equityCurve,
+          // the forecast in flight was for exposures the return window no longer knows: only closed intervals stay
+          varHistory: stored.varHistory ? { ...stored.varHistory, forecast: undefined } : fresh.varHistory,
+        };
       },
     },
     summarize: (c) => {

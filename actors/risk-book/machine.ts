@@ -22,6 +22,7 @@ import {
   type FillFields,
   fillFields,
   type GetEquityCurve,
+  type GetRiskAnalytics,
   type GetStrategyView,
   type GetRiskLimits,
   type GetRiskReport,
@@ -36,6 +37,8 @@ import {
   type Price,
 } from "../domain/index.ts";
 import { type Emitted, type ForwardRefused, messageDef } from "../contract/index.ts";
+import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-settings.ts";
+import { answerAnalytics, recordBacktest, scheduledAnalytics } from "./book-analytics.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import {
@@ -62,6 +65,7 @@ import { riskReport } from "./report.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 import { emptyValuation, type Valuation, valuate } from "./valuation.ts";
 import { defaultVarConfig, emptyReturnWindow, type ReturnWindow, sampleReturns, type VarConfig } from "./var.ts";
+import { emptyVarHistory, type VarHistory } from "./var-history.ts";
 
 export interface RiskBookContext {
   /** journaled state */
@@ -74,12 +78,19 @@ export interface RiskBookContext {
   valuation: Valuation;
   /** not journaled: bounded equity samples, kept in the kind's snapshot (see equity-curve.ts) */
   equityCurve: EquityCurve;
+  /** not journaled: VaR forecasts beside the P&L that followed, kept in the kind's snapshot (see var-history.ts) */
+  varHistory: VarHistory;
+  /** how analytics are computed and how often they are published */
+  analytics: AnalyticsSettings;
+  /** when the next scheduled analytics report is due (0: at the first Tick, which arms it) */
+  analyticsDueUs: number;
 }
 
 export interface RiskBookMachineInput {
   config: BookConfig;
   var?: VarConfig;
   equityCurve?: EquityCurveConfig;
+  analytics?: AnalyticsSettings;
 }
 
 type In<T> = T & { nowUs: number };
@@ -106,6 +117,8 @@ export type RiskBookInputEvent =
   | In<{ type: "GetRiskLimits" } & GetRiskLimits>
   | In<{ type: "GetEquityCurve" } & GetEquityCurve>
   | In<{ type: "GetStrategyView" } & GetStrategyView>
+  | In<{ type: "GetRiskAnalytics" } & Partial<GetRiskAnalytics>>
+  | In<{ type: "Tick" }>
   | In<ForwardRefused>
   | In<RiskBookEvent>;
 
@@ -191,7 +204,9 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
       if (e.type === "MarkPrice") updateMark(ctx, e.instrument, e.bid, e.ask, e.last);
       else if (e.type === "Quote") updateMark(ctx, e.instrument, e.bid, e.ask, undefined);
       else updateMark(ctx, e.instrument, undefined, undefined, e.price);
+      const sampledBefore = ctx.returns.lastSampleUs;
       sampleReturns(ctx.returns, marks, book.markSource, now);
+      if (ctx.returns.lastSampleUs !== sampledBefore) recordBacktest(ctx, book, now);
       return decideMark(book, marks, now, valuate(ctx.valuation, book, marks, e.instrument));
     }
     case "SetRiskLimits":
@@ -245,6 +260,9 @@ export const riskBookMachine = setup({
     returns: emptyReturnWindow(input.var ?? defaultVarConfig),
     valuation: emptyValuation(),
     equityCurve: emptyEquityCurve(input.equityCurve),
+    varHistory: emptyVarHistory(),
+    analytics: input.analytics ?? defaultAnalyticsSettings,
+    analyticsDueUs: 0,
   }),
   initial: "active",
   states: {
@@ -271,6 +289,16 @@ export const riskBookMachine = setup({
               // Replay: apply the journaled event, emit nothing.
               const book = evolve(context.book, normalisedEvent(event as RiskBookEvent));
               if (book !== context.book) enqueue.assign({ book });
+              return;
+            }
+            if (event.type === "GetRiskAnalytics") {
+              enqueue.emit(answerAnalytics(context, event));
+              return;
+            }
+            if (event.type === "Tick") {
+              const { dueUs, report } = scheduledAnalytics(context, event.nowUs);
+              if (dueUs !== context.analyticsDueUs) enqueue.assign({ analyticsDueUs: dueUs });
+              if (report) enqueue.emit(report);
               return;
             }
             const d = route(context, event);

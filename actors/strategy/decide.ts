@@ -23,6 +23,7 @@ export type Trading = (typeof Trading)[keyof typeof Trading];
 /** Hands data or an order event to the session; `trading` decides whether intents become orders. */
 export function feed(session: StrategySession, event: StrategyEvent, trading: Trading): Emitted[] {
   const out: Emitted[] = [];
+  session.approvals.expire(event.nowUs, out);
   if (isMarketData(event)) {
     session.onMarketData(event, event.nowUs, trading === Trading.WhenPrimed ? "ifReady" : trading === Trading.Always, out);
   } else if (isOrderEvent(event)) {
@@ -98,4 +99,46 @@ export function decideReconcile(session: StrategySession, event: StrategyEvent):
   if (event.type !== "StrategyBookView") return [];
   if (event.strategy !== session.config.strategyId || event.book !== session.config.book) return [];
   return session.reconcile(event, event.nowUs).map((e) => ({ type: "domain", event: e }));
+}
+
+/** ApproveProposal: the proposal's targets go to the risk book as orders; the answer lists them. */
+export function decideApproveProposal(session: StrategySession, event: StrategyEvent): Emitted[] {
+  if (event.type !== "ApproveProposal") return [];
+  session.seen(event.nowUs);
+  const out: Emitted[] = [];
+  const r = session.approvals.approve(event.proposalId, event.by, event.reason, event.nowUs, out);
+  out.push(
+    "code" in r
+      ? { type: "reply", ok: false, error: r }
+      : { type: "reply", ok: true, result: { proposalId: event.proposalId, orders: r.orders } },
+  );
+  return out;
+}
+
+/** RejectProposal: the proposal is dropped, nothing is traded. */
+export function decideRejectProposal(session: StrategySession, event: StrategyEvent): Emitted[] {
+  if (event.type !== "RejectProposal") return [];
+  session.seen(event.nowUs);
+  const out: Emitted[] = [];
+  const error = session.approvals.reject(event.proposalId, event.by, event.reason, event.nowUs, out);
+  out.push(error ? { type: "reply", ok: false, error } : { type: "reply", ok: true, result: { proposalId: event.proposalId } });
+  return out;
+}
+
+/** GetProposals: the pending proposal (after dropping it if its time has come). */
+export function decideGetProposals(session: StrategySession, event: StrategyEvent): Emitted[] {
+  const out: Emitted[] = [];
+  session.approvals.expire(event.nowUs, out);
+  const p = session.approvals.pending;
+  const { strategyId, book } = session.config;
+  out.push({
+    type: "reply",
+    ok: true,
+    result: {
+      strategy: strategyId,
+      book,
+      proposals: p ? [{ proposalId: p.proposalId, createdUs: p.createdUs, expiresUs: p.expiresUs, proposal: p.proposal }] : [],
+    },
+  });
+  return out;
 }

@@ -73,6 +73,8 @@ export const strategyKind = ({ definitionOf, known }: StrategyHosting) => {
         state: x.state,
         positions: Object.fromEntries(x.session.config.instruments.map((i) => [i.id, x.session.ledger.position(i.id)])),
         openOrders: x.session.ledger.openOrderCount,
+        // a proposal waiting for an operator shows in the tree and the admin list
+        ...(x.session.approvals.pending ? { pendingProposal: x.session.approvals.pending.proposalId } : {}),
       };
     },
   });

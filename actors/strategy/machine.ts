@@ -10,7 +10,20 @@
 import { emit, enqueueActions, setup } from "xstate";
 import { StrategyState } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
-import { decideAskBook, decideParameters, decidePause, decideReconcile, decideStop, feed, ok, rejected, Trading } from "./decide.ts";
+import {
+  decideApproveProposal,
+  decideAskBook,
+  decideGetProposals,
+  decideParameters,
+  decidePause,
+  decideReconcile,
+  decideRejectProposal,
+  decideStop,
+  feed,
+  ok,
+  rejected,
+  Trading,
+} from "./decide.ts";
 import { evolve, stateChange } from "./evolve.ts";
 import { StrategyRejectCode } from "./parameters.ts";
 import { StrategySession } from "./session.ts";
@@ -69,6 +82,22 @@ export const strategyMachine = setup({
     reconcile: enqueueActions(({ context, event, enqueue }) => {
       for (const e of decideReconcile(context.session, event)) enqueue.emit(e);
     }),
+    approveProposal: enqueueActions(({ context, event, enqueue }) => {
+      for (const e of decideApproveProposal(context.session, event)) enqueue.emit(e);
+    }),
+    rejectProposal: enqueueActions(({ context, event, enqueue }) => {
+      for (const e of decideRejectProposal(context.session, event)) enqueue.emit(e);
+    }),
+    getProposals: enqueueActions(({ context, event, enqueue }) => {
+      for (const e of decideGetProposals(context.session, event)) enqueue.emit(e);
+    }),
+    // approving sends orders: only a running strategy does
+    replyNotRunning: emit(({ context, event }) =>
+      rejected(
+        StrategyRejectCode.InvalidState,
+        `${event.type}: strategy ${context.session.config.strategyId} is ${context.state}; approvals are taken while it runs`,
+      ),
+    ),
     armTimer: ({ context }) => context.session.armTimer(),
     fireTimer: enqueueActions(({ context, enqueue }) => {
       const out: Emitted[] = [];
@@ -103,6 +132,9 @@ export const strategyMachine = setup({
     PauseStrategy: { target: ".paused", actions: "pause" },
     ResumeStrategy: { actions: "replyOk" },
     StopStrategy: { target: ".stopped", actions: "stop" },
+    ApproveProposal: { actions: "replyNotRunning" },
+    RejectProposal: { actions: "rejectProposal" },
+    GetProposals: { actions: "getProposals" },
   },
   states: {
     stopped: {
@@ -141,6 +173,7 @@ export const strategyMachine = setup({
         OrderRejected: { actions: "feedAndTrade" },
         OrderDenied: { actions: "feedAndTrade" },
         OrderExpired: { actions: "feedAndTrade" },
+        ApproveProposal: { actions: "approveProposal" },
       },
       states: {
         clock: { always: [{ guard: "hasTimer", target: "timed" }, { target: "untimed" }] },

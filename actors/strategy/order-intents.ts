@@ -145,6 +145,8 @@ export function routeIntents(r: OrderRouting, intents: readonly Intent[], nowUs:
         }
         break;
       }
+      case "propose":
+        throw new StrategyIntentError("propose: a proposal is parked for an operator, never routed as an order");
     }
   }
 }

@@ -21,7 +21,8 @@ import { parseStrategyConfig, type StrategyConfig, type StrategyConfigInput, Str
 import { type LedgerRecord, StrategyLedger } from "./ledger.ts";
 import { cancelAll, type OrderRouting, riskBookSubject, routeIntents } from "./order-intents.ts";
 import { mergeParameters, type ParameterResult } from "./parameters.ts";
-import type { StrategyInstrument, Intents, OpenOrderView, Strategy, StrategyContext, StrategyDefinition } from "./strategy.ts";
+import { OperatorApprovals, type ProposalRecord } from "./proposals.ts";
+import type { Intent, Intents, OpenOrderView, Strategy, StrategyContext, StrategyDefinition, StrategyInstrument } from "./strategy.ts";
 
 /** The one context object strategy code sees; reused for every call to keep the hot path allocation-free. */
 class LiveContext implements StrategyContext<unknown> {
@@ -69,6 +70,8 @@ export interface SessionRecord {
   recent: { event: MarketDataEvent; nowUs: number }[];
   /** when the session last asked its book what the book holds of it (0: never) */
   viewAskedUs: number;
+  /** the proposal waiting for an operator, if any (absent in snapshots taken before approval mode existed) */
+  proposals?: ProposalRecord;
 }
 
 type Reconciled = StrategyPositionReconciled & { type: "StrategyPositionReconciled" };
@@ -79,6 +82,8 @@ export class StrategySession {
   readonly ids: ClientOrderIds;
   readonly specs: ReadonlyMap<string, StrategyInstrument>;
   private readonly routing: OrderRouting;
+  /** proposals of a strategy in operator approval mode */
+  readonly approvals: OperatorApprovals;
   private readonly view: LiveContext;
   private strategy: Strategy<unknown> | null = null;
   /** latest runtime time seen; the timer's clock */
@@ -113,6 +118,7 @@ export class StrategySession {
       ids: this.ids,
       ledger: this.ledger,
     };
+    this.approvals = new OperatorApprovals(this.routing);
     this.view = new LiveContext(this.config.strategyId, initial.params, this.config.instruments, this.specs, this.ledger);
     this.wantsQuotes = this.config.channels.includes("quote");
     this.wantsTrades = this.config.channels.includes("trade");
@@ -189,7 +195,18 @@ export class StrategySession {
     }
     this.remember(e, nowUs);
     if (intents === undefined || intents.length === 0) return;
-    if (trade === true || (trade === "ifReady" && s.isReady())) routeIntents(this.routing, intents, nowUs, out);
+    if (trade === true || (trade === "ifReady" && s.isReady())) this.act(intents, nowUs, out);
+  }
+
+  /** Intents become orders, except proposals, which wait for an operator (proposals.ts). */
+  private act(intents: readonly Intent[], nowUs: number, out: Emitted[]): void {
+    let direct: Intent[] | undefined;
+    for (const i of intents) {
+      if (i.kind !== "propose") continue;
+      this.approvals.propose(i, nowUs, out);
+      direct ??= intents.filter((x) => x.kind !== "propose");
+    }
+    routeIntents(this.routing, direct ?? intents, nowUs, out);
   }
 
   private barTypeTaken(barType: string): boolean {
@@ -217,6 +234,7 @@ export class StrategySession {
       timerDueUs: this.timerDueUs,
       recent: [...this.recent.slice(this.head), ...this.recent.slice(0, this.head)],
       viewAskedUs: this.viewAskedUs,
+      proposals: this.approvals.toPlain(),
     };
   }
 
@@ -231,6 +249,7 @@ export class StrategySession {
     this.ledger.restore(r.ledger);
     this.timerDueUs = r.timerDueUs;
     this.viewAskedUs = r.viewAskedUs;
+    this.approvals.restore(r.proposals);
     this.recent.length = 0;
     this.head = 0;
     this.strategy = r.started ? this.definition.create(this.view.params, this.config.instruments) : null;
@@ -307,7 +326,7 @@ export class StrategySession {
     if (s === null || s.onOrderEvent === undefined) return;
     this.view.nowUs = nowUs;
     const intents = s.onOrderEvent(e, this.view);
-    if (trade && intents !== undefined && intents.length > 0) routeIntents(this.routing, intents, nowUs, out);
+    if (trade && intents !== undefined && intents.length > 0) this.act(intents, nowUs, out);
   }
 
   /** A timer tick at the time it was due (the runtime clock may have moved further). */
@@ -318,7 +337,7 @@ export class StrategySession {
     if (s === null || s.onTimer === undefined) return;
     this.view.nowUs = nowUs;
     const intents = s.onTimer(this.view);
-    if (intents !== undefined && intents.length > 0) routeIntents(this.routing, intents, nowUs, out);
+    if (intents !== undefined && intents.length > 0) this.act(intents, nowUs, out);
   }
 
   armTimer(): void {

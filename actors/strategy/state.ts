@@ -1,4 +1,7 @@
 import type {
+  ApproveProposal,
+  GetProposals,
+  RejectProposal,
   OrderDenied,
   PauseStrategy,
   ResumeStrategy,
@@ -19,7 +22,10 @@ export type StrategyCommandEvent =
   | (PauseStrategy & { type: "PauseStrategy" })
   | (ResumeStrategy & { type: "ResumeStrategy" })
   | (StopStrategy & { type: "StopStrategy" })
-  | (SetStrategyParameters & { type: "SetStrategyParameters" });
+  | (SetStrategyParameters & { type: "SetStrategyParameters" })
+  | (ApproveProposal & { type: "ApproveProposal" })
+  | (RejectProposal & { type: "RejectProposal" })
+  | (GetProposals & { type: "GetProposals" });
 
 /** Command payloads may arrive without defaults applied; stamps are optional for the machine. */
 type Loose<E> = E extends unknown

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type {
+  PortfolioProposal,
   Bar,
   BarFactors,
   ModelForecast,
@@ -98,7 +99,18 @@ export interface CancelAllIntent {
   instrument?: string;
 }
 
-export type Intent = TargetIntent | SubmitIntent | CancelIntent | CancelAllIntent;
+/**
+ * Ask an operator first: the framework publishes the proposal and sends `targets` only once an operator approves
+ * it (ApproveProposal) within `expiresInMs`. A newer proposal replaces a pending one.
+ */
+export interface ProposeIntent {
+  kind: "propose";
+  proposal: PortfolioProposal;
+  targets: readonly TargetIntent[];
+  expiresInMs: number;
+}
+
+export type Intent = TargetIntent | SubmitIntent | CancelIntent | CancelAllIntent | ProposeIntent;
 /** Handlers return intents, or nothing; a shared empty array is the cheap "no action". */
 export type Intents = readonly Intent[] | undefined;
 

@@ -4,6 +4,8 @@ import { Role } from "../auth.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
 import { actorId, arr, dec, int, limitOf, obj } from "../validation.ts";
 import type { Services } from "./context.ts";
+import { proposalRpcs } from "./proposals.ts";
+import { performanceRpcs } from "./risk-analytics.ts";
 import { pnlOut, positionsOut, RiskCommand, riskReport } from "./risk.ts";
 
 export function portfolioRpcs(s: Services): ServiceRpcs {
@@ -47,5 +49,7 @@ export function portfolioRpcs(s: Services): ServiceRpcs {
         return { book: req.book, points: points.slice(0, req.limit) };
       },
     }),
+    ...performanceRpcs(s),
+    ...proposalRpcs(s),
   };
 }

@@ -5,6 +5,7 @@ import { invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
 import { actorId, arr, dec, instrument, int, obj, optionalMoney, optionalQuantity, reason, str } from "../validation.ts";
 import type { Services } from "./context.ts";
+import { riskAnalyticsRpcs } from "./risk-analytics.ts";
 
 /**
  * Commands of the risk book actor (am.cmd.risk-book.<book>). The risk helper defines their schemas in
@@ -298,5 +299,6 @@ export function riskRpcs(s: Services): ServiceRpcs {
         return { book: req.book, scope: `KILL_SWITCH_SCOPE_${req.scope}`, engaged: false };
       },
     }),
+    ...riskAnalyticsRpcs(s),
   };
 }

@@ -285,6 +285,11 @@ export const settings = {
     default: "1m",
     doc: "Bars the feature actors compute the factor set from and the model strategies trade on (the committed models were trained on 1m bars; scripts/dev.sh uses 1s so the demo forecasts within a minute)",
   },
+  riskAnalyticsEveryMs: {
+    schema: z.coerce.number().int().min(0).max(86_400_000),
+    default: 300_000,
+    doc: "Every risk book publishes its analytics (VaR/ES, backtest, stress, exposure, performance) on am.report.risk-book.<book>.RiskAnalytics this often; 0 = only on request",
+  },
   orderVenueAskFirstMs: {
     schema: z.coerce.number().int().min(10).max(600_000),
     default: 2_000,

@@ -120,3 +120,42 @@ export function riskReport(nc: NatsConnection, book: string, nowUs: number, time
     `risk book ${book} is not running`,
   );
 }
+
+/** GetRiskAnalytics with the book's defaults (the report the schedule publishes), for a book not reported yet. */
+export function riskAnalytics(nc: NatsConnection, book: string, nowUs: number, timeoutMs = 5_000): Promise<ReplyBody> {
+  return request(
+    nc,
+    subjects.cmd("risk-book", book),
+    { type: "GetRiskAnalytics", tsEvent: nowUs, tsInit: nowUs },
+    timeoutMs,
+    `risk book ${book} is not running`,
+  );
+}
+
+/** GetProposals of a strategy: its pending proposal, if it runs in approval mode. */
+export function strategyProposals(nc: NatsConnection, strategy: string, nowUs: number, timeoutMs = 2_000): Promise<ReplyBody> {
+  return request(
+    nc,
+    subjects.cmd("strategy", strategy),
+    { type: "GetProposals", tsEvent: nowUs, tsInit: nowUs },
+    timeoutMs,
+    `strategy ${strategy} is not running`,
+  );
+}
+
+/** ApproveProposal / RejectProposal to a strategy, signed with the operator's name (its audit event records it). */
+export function proposalDecision(
+  nc: NatsConnection,
+  o: { strategy: string; proposalId: string; approve: boolean; by: string; reason?: string | undefined; nowUs: number },
+  timeoutMs = 5_000,
+): Promise<ReplyBody> {
+  const message: Message = {
+    type: o.approve ? "ApproveProposal" : "RejectProposal",
+    proposalId: o.proposalId,
+    by: o.by,
+    ...(o.reason ? { reason: o.reason } : {}),
+    tsEvent: o.nowUs,
+    tsInit: o.nowUs,
+  };
+  return request(nc, subjects.cmd("strategy", o.strategy), message, timeoutMs, `strategy ${o.strategy} is not running`);
+}

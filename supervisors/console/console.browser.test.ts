@@ -8,6 +8,7 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import t from "tap";
 import { fromNumber } from "../../actors/domain/index.ts";
 import { readModelFile } from "../../actors/model/index.ts";
+import { riskAnalytics } from "../../actors/risk-book/index.ts";
 import { ModelRegistry } from "../../infra/models/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { repoRoot } from "../../infra/local/index.ts";
@@ -649,6 +650,165 @@ t.test(
     await page.locator("#detail-title", { hasText: "execution-algo/vwap-7" }).waitFor({ timeout: 5_000 });
     t.pass("a click opens the parent's actor in the detail panel");
     await page.screenshot({ path: join(artifacts, "algos-panel.png") });
+    t.same(pageErrors, [], "the page threw no errors");
+  },
+);
+
+t.test(
+  "the risk panel shows a book's VaR/ES with its backtest, the stress table and exposure, and an operator approves a proposal",
+  { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
+  async (t) => {
+    mkdirSync(artifacts, { recursive: true });
+    const f = await startTestServers(t);
+    // the analytics of a two-position book, computed by the risk book's own function
+    const returns = Array.from({ length: 60 }, (_, k) => [0.01 * Math.sin(k * 1.7), 0.008 * Math.cos(k * 2.3)]);
+    const report = riskAnalytics(
+      {
+        book: "main",
+        asOfUs: Date.now() * 1000,
+        positions: [
+          { instrument: "AAPL.XNAS", venue: "XNAS", assetClass: "EQUITY", sector: "TECH", exposure: 30_000 },
+          { instrument: "BTCUSDT.BINANCE", venue: "BINANCE", assetClass: "CRYPTO", sector: "CRYPTO", exposure: -12_000 },
+        ],
+        returns,
+        sampleUs: 60_000_000,
+        windowConfidence: 0.99,
+        backtest: returns.slice(20).map((r, k) => ({
+          tsUs: k,
+          forecast: 600,
+          pnl: 30_000 * r[0]! - 12_000 * r[1]!,
+          byInstrument: {},
+          equity: 1_000_000,
+          marketReturn: (r[0]! + r[1]!) / 2,
+        })),
+        equity: [1_000_000, 1_000_500, 999_800],
+        equityEveryUs: 30_000_000,
+        limits: [{ limit: "maxDailyLoss", hard: 5_000, used: 0 }],
+        strategyPositions: {},
+      },
+      { confidence: 0.99, paths: 1_000, seed: 1, hypothetical: [] },
+    );
+    const us = Date.now() * 1000;
+    const proposal = {
+      proposalId: "reb-1-1",
+      createdUs: us,
+      expiresUs: us + 600_000_000,
+      proposal: {
+        method: "risk-parity",
+        capital: 100_000,
+        objective: { expectedReturn: 0.0001, variance: 0.0001, volatility: 0.01, turnover: 1, estimatedCost: 50 },
+        trades: [
+          {
+            instrument: "AAPL.XNAS",
+            currentQuantity: 0,
+            targetQuantity: fromNumber(220),
+            currentWeight: 0,
+            targetWeight: 0.5,
+            estimatedCost: 25,
+          },
+          {
+            instrument: "MSFT.XNAS",
+            currentQuantity: 0,
+            targetQuantity: fromNumber(120),
+            currentWeight: 0,
+            targetWeight: 0.5,
+            estimatedCost: 25,
+          },
+        ],
+      },
+    };
+    const respond = (msg: { respond(d: Uint8Array, o: object): boolean }, result: unknown) => {
+      const { data, headers } = encodeMessage({ type: "Reply", ok: true, result });
+      msg.respond(data, { headers });
+    };
+    const subs = [
+      f.nc.subscribe(subjects.cmd("risk-book", "main"), {
+        callback: (_e, msg) => {
+          const m = decodeMessage(msg.data, msg.headers, false).message;
+          respond(msg, m.type === "GetRiskAnalytics" ? report : { book: "main", positions: [], killSwitch: { book: null, global: null } });
+        },
+      }),
+      // a node that runs the strategy, and the strategy in approval mode with one pending proposal
+      f.nc.subscribe(subjects.admin("tree"), {
+        callback: (_e, msg) =>
+          respond(msg, {
+            node: "n1",
+            cells: [
+              { cell: 0, status: "running", kinds: [{ kind: "strategy", actors: [{ kind: "strategy", id: "reb", status: "running" }] }] },
+            ],
+          }),
+      }),
+    ];
+    const decisions: Message[] = [];
+    subs.push(
+      f.nc.subscribe(subjects.cmd("strategy", "reb"), {
+        callback: (_e, msg) => {
+          const m = decodeMessage(msg.data, msg.headers, false).message;
+          if (m.type === "GetProposals") return respond(msg, { strategy: "reb", book: "main", proposals: [proposal] });
+          decisions.push(m);
+          respond(msg, { proposalId: m.proposalId, orders: ["reb.1.1", "reb.1.2"] });
+          const now = Date.now() * 1000;
+          const { data, headers } = encodeMessage({
+            type: "ProposalApproved",
+            strategy: "reb",
+            book: "main",
+            proposalId: String(m.proposalId),
+            by: String(m.by),
+            orders: ["reb.1.1", "reb.1.2"],
+            tsEvent: now,
+            tsInit: now,
+          });
+          f.nc.publish(subjects.evt("strategy", "reb", "ProposalApproved"), data, { headers });
+        },
+      }),
+    );
+    t.teardown(() => {
+      for (const s of subs) s.unsubscribe();
+    });
+    const running = await startConsole({
+      nc: f.nc,
+      port: 0,
+      auth: { secret: SECRET },
+      books: ["main"],
+      treeIntervalMs: 300,
+      riskIntervalMs: 300,
+      log: createLogger({ level: "error" }),
+    });
+    t.teardown(() => running.stop());
+    const browser = await openBrowser(t);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(page, running.url, await signToken({ sub: "olga", role: "operator" }, SECRET));
+
+    const analytics = page.locator('#risk-body .analytics[data-book="main"]');
+    await analytics.locator("h4", { hasText: "VaR / ES" }).waitFor({ timeout: 15_000 });
+    const text = (await analytics.textContent()) ?? "";
+    for (const shown of ["historical", "parametric-normal", "parametric-student-t", "monte-carlo", "bayesian"])
+      t.match(text, shown, `VaR by ${shown}`);
+    t.match(text, /traffic light (GREEN|YELLOW|RED)/, "the backtest's traffic light");
+    for (const shown of ["1987-black-monday", "2008-global-financial-crisis", "2020-covid-crash", "2022-rates-shock"])
+      t.match(text, shown, `stress ${shown}`);
+    t.match(text, /maxDailyLoss at ×/, "reverse stress: the scale that breaches the daily loss limit");
+    t.match(text, /XNAS/, "exposure to a venue");
+
+    const card = page.locator('#risk-body .proposal[data-proposal-id="reb-1-1"]');
+    await card.waitFor({ timeout: 15_000 });
+    t.match((await card.textContent()) ?? "", /AAPL\.XNAS.*220.*50\.0%/, "the proposed trade with its target quantity and weight");
+    await page.screenshot({ path: join(artifacts, "risk-proposal.png") });
+    await analytics.locator("h4", { hasText: "Stress" }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(artifacts, "risk-analytics.png") });
+    await card.locator('button[data-proposal="approve"]').click();
+    await page.locator("#confirm[open]").waitFor();
+    t.match(await page.locator("#confirm-title").textContent(), /Approve the proposal of reb\?/);
+    await page.locator("#confirm-reason").fill("weights look right");
+    await page.locator("#confirm-ok").click();
+    await card.waitFor({ state: "detached", timeout: 10_000 });
+    t.match(
+      decisions,
+      [{ type: "ApproveProposal", proposalId: "reb-1-1", by: "olga", reason: "weights look right" }],
+      "signed with the operator",
+    );
     t.same(pageErrors, [], "the page threw no errors");
   },
 );

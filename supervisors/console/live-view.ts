@@ -8,6 +8,7 @@ import { buckets } from "../../infra/nats/resources.ts";
 import { parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { gatherTree, riskReport } from "./admin-relay.ts";
+import { AnalyticsView } from "./analytics-view.ts";
 import { probeHealth } from "./health.ts";
 import { ModelServingReported } from "../../actors/model/index.ts";
 import { ModelRegistry } from "../../infra/models/index.ts";
@@ -121,12 +122,15 @@ export class LiveView {
   /** the actors declared to run (config `actors.>`), by one watch: health compares them with the tree */
   private readonly declared: BucketKeys;
   private declaredKnown = false;
+  /** each book's risk analytics and the proposals waiting for an operator */
+  private readonly analytics: AnalyticsView;
 
   constructor(
     private readonly o: LiveViewOptions,
     private readonly push: Push,
   ) {
     for (const b of o.books ?? []) this.bookView(b);
+    this.analytics = new AnalyticsView(o.nc, push, o.log);
     this.declared = new BucketKeys(o.nc, { bucket: buckets.config, filter: "actors.>", owner: o.owner, log: o.log });
   }
 
@@ -147,6 +151,7 @@ export class LiveView {
     this.subs.push(this.o.nc.subscribe(subjects.mdAll("quote"), { callback: (_e, msg) => this.onQuote(msg) }));
     sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
     sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
+    this.analytics.start();
     this.every(this.o.quoteIntervalMs, () => this.flush());
     this.loop(this.o.treeIntervalMs, () => this.pollTree());
     this.loop(this.o.healthIntervalMs, () => this.pollHealth());
@@ -180,6 +185,7 @@ export class LiveView {
       books: [...this.books.values()].map((b) => this.bookFrame(b)),
       health: this.health ?? null,
       models: this.models ?? null,
+      ...this.analytics.snapshot(),
     };
   }
 
@@ -215,6 +221,10 @@ export class LiveView {
         for (const k of c.kinds ?? []) for (const a of k.actors ?? []) if (a.context !== undefined) a.context = displayUnits(a.context);
     this.treeAt = Date.now();
     this.push({ type: "tree", nodes: this.tree, at: this.treeAt }, true);
+    const strategies = this.tree.flatMap((n) =>
+      (n.cells ?? []).flatMap((c) => (c.kinds ?? []).flatMap((k) => (k.kind === "strategy" ? (k.actors ?? []).map((a) => a.id) : []))),
+    );
+    await this.analytics.askStrategies(strategies, this.treeAt);
   }
 
   private async pollHealth(): Promise<void> {
@@ -246,6 +256,7 @@ export class LiveView {
         this.dirtyBooks.add(b.book);
       }),
     );
+    await this.analytics.askBooks([...this.books.keys()], Date.now());
   }
 
   /** The registry's versions joined with the actors' latest reports; a registry that cannot be read says why. */
@@ -437,6 +448,7 @@ export class LiveView {
   stop(): void {
     this.stopped = true;
     void this.declared.stop();
+    this.analytics.stop();
     for (const t of this.timers) clearTimeout(t);
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];

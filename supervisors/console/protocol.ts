@@ -24,6 +24,14 @@ export const clientFrame = z.union([
     scope: z.enum(["BOOK", "GLOBAL"]).default("BOOK"),
     reason: z.string().trim().max(256).optional(),
   }),
+  z.object({
+    op: z.literal("proposal"),
+    reqId,
+    decision: z.enum(["approve", "reject"]),
+    strategy: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, "a strategy id"),
+    proposalId: z.string().min(1).max(96),
+    reason: z.string().trim().max(256).optional(),
+  }),
   z
     .object({
       op: z.literal("venueKillSwitch"),
@@ -173,6 +181,57 @@ export interface BookFrame {
   reportError: string | null;
 }
 
+/** A proposal of a strategy in approval mode, waiting for an operator (ProposalMade). */
+export interface ProposalView {
+  proposalId: string;
+  strategy: string;
+  book: string;
+  createdUs: number;
+  expiresUs: number;
+  proposal: {
+    method: string;
+    capital: number;
+    objective: Record<string, number>;
+    trades: {
+      instrument: string;
+      currentQuantity: number;
+      targetQuantity: number;
+      currentWeight: number;
+      targetWeight: number;
+      estimatedCost: number;
+    }[];
+  };
+}
+
+/** A section of a book's risk analytics: its figures, or why it has none yet. */
+export type AnalyticsSection<T> = ({ available: true } & T) | { available: false; reason: string };
+
+/** A book's risk analytics as the page reads them (actors/risk-book/analytics-report.ts; only what it shows). */
+export interface RiskAnalyticsView {
+  book: string;
+  asOfUs: number;
+  valueAtRisk: AnalyticsSection<{
+    confidence: number;
+    samples: number;
+    estimates: { method: string; valueAtRisk: number; expectedShortfall: number; note?: string }[];
+  }>;
+  backtest: AnalyticsSection<{
+    observations: number;
+    exceptions: number;
+    kupiec: { pValue: number; rejected: boolean };
+    christoffersen: { independence: { pValue: number; rejected: boolean }; conditionalCoverage: { pValue: number; rejected: boolean } };
+    trafficLight: { zone: string; cumulativeProbability: number };
+  }>;
+  stress: AnalyticsSection<{
+    scenarios: { scenario: string; kind: string; pnl: number; limits: { limit: string; usedPct: number; breached: boolean }[] }[];
+    reverse: { limit: string; scenario: string; scale: number | null }[];
+    note?: string;
+  }>;
+  counterparty: AnalyticsSection<{
+    counterparties: { counterparty: string; times: number[]; expectedExposure: number[]; potentialFutureExposure: number[]; cva: number }[];
+  }>;
+}
+
 export interface StreamHealth {
   name: string;
   messages: number;
@@ -279,6 +338,8 @@ export type ServerFrame =
       books: BookFrame[];
       health: Health | null;
       models: ModelsFrame | null;
+      analytics: { book: string; analytics: RiskAnalyticsView }[];
+      proposals: ProposalView[];
     }
   | { type: "tree"; nodes: NodeTree[]; at: number }
   | { type: "lifecycle"; event: LifecycleRow }
@@ -288,6 +349,8 @@ export type ServerFrame =
   | ({ type: "book" } & BookFrame)
   | { type: "health"; health: Health }
   | ({ type: "models" } & ModelsFrame)
+  | { type: "analytics"; book: string; analytics: RiskAnalyticsView }
+  | { type: "proposals"; proposals: ProposalView[] }
   | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleRow[] }
   | ({ type: "result"; reqId: number; what: string } & ControlReply)
   | { type: "error"; message: string };

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
-import { actorVerb, killSwitch, quarantineActor, type ReplyBody, venueKillSwitch } from "./admin-relay.ts";
+import { actorVerb, killSwitch, proposalDecision, quarantineActor, type ReplyBody, venueKillSwitch } from "./admin-relay.ts";
 import { ConsoleAuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
 import { loadPageAssets } from "./page-assets.ts";
@@ -205,7 +205,9 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
         ? `${frame.action} ${frame.kind}/${frame.id}`
         : frame.op === "venueKillSwitch"
           ? `${frame.activate ? "activate" : "release"} kill switch of venue ${frame.venue}`
-          : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
+          : frame.op === "proposal"
+            ? `${frame.decision} proposal ${frame.proposalId} of ${frame.strategy}`
+            : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
     if (!hasRole(p.role, CONTROL_ROLE)) {
       log.warn("console control refused", { sub: p.sub, role: p.role, what });
       send(s, {
@@ -231,6 +233,15 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       reply = await venueKillSwitch(o.nc, {
         venue: frame.venue,
         activate: frame.activate,
+        by: p.sub,
+        reason: frame.reason,
+        nowUs: Date.now() * 1000,
+      });
+    } else if (frame.op === "proposal") {
+      reply = await proposalDecision(o.nc, {
+        strategy: frame.strategy,
+        proposalId: frame.proposalId,
+        approve: frame.decision === "approve",
         by: p.sub,
         reason: frame.reason,
         nowUs: Date.now() * 1000,

@@ -5,7 +5,7 @@ import { demoUniverse, instrumentKind } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
 import { orderListKind } from "../../actors/order-list/index.ts";
-import { type BookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
+import { type BookConfig, defaultAnalyticsSettings, riskBookKind } from "../../actors/risk-book/index.ts";
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
 import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
@@ -107,7 +107,11 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList
       orderListKind(),
       // the demo book marks with what the demo strategies trade, a defined book with all of its instruments
-      riskBookKind({ books, marked: (book) => (book === DEMO_BOOK ? traded : defined.marked(book)) }),
+      riskBookKind({
+        books,
+        marked: (book) => (book === DEMO_BOOK ? traded : defined.marked(book)),
+        analytics: { ...defaultAnalyticsSettings, everyMs: config.riskAnalyticsEveryMs },
+      }),
       // demo strategies in code first, then those deployed at run time, then those of the books defined in KV
       strategyKind({ definitionOf: strategyOf, known: () => [...demo.keys(), ...deployments.ids(), ...defined.strategyIds()] }),
       // the vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is)

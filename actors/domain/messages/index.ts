@@ -7,6 +7,7 @@ export * from "./order-list.ts";
 export * from "./risk.ts";
 export * as schema from "./schemas.ts";
 export * from "./strategy.ts";
+export * from "./proposals.ts";
 export * from "./venue.ts";
 export * from "./recorder.ts";
 export * from "./signals.ts";

@@ -266,6 +266,44 @@ export const GetEquityCurve = defineMessage(
 );
 export type GetEquityCurve = MessageOf<typeof GetEquityCurve>;
 
+const finiteShocks = z.record(z.string().min(1).max(64), z.number().finite());
+
+/** A scenario the caller defines: factor shocks (see actors/risk-book/analytics/stress.ts for units) and instrument returns. */
+export const hypotheticalShock = z.object({
+  name: z.string().min(1).max(64),
+  description: z.string().max(256).default(""),
+  factorShocks: finiteShocks.default({}),
+  instrumentShocks: z.record(instrumentId, z.number().finite().min(-1, "a return of at least -1")).optional(),
+});
+export type HypotheticalShock = z.output<typeof hypotheticalShock>;
+
+export const GetRiskAnalytics = defineMessage(
+  "GetRiskAnalytics",
+  1,
+  z.object({
+    /** VaR and ES confidence, in (0.5, 1) */
+    confidence: z.number().gt(0.5, "must be in (0.5, 1)").lt(1, "must be in (0.5, 1)").default(0.99),
+    /** Monte Carlo paths of VaR and of the exposure profiles (bounded: the book answers in its own turn) */
+    paths: z.number().int().min(100, "at least 100").max(20_000, "at most 20000").default(2_000),
+    /** seed of every simulation: the same seed and state give the same figures */
+    seed: z.number().int().min(0).max(0xffff_ffff).default(1),
+    /** historical scenarios to run by name; absent = all of them */
+    scenarios: z.array(z.string().min(1).max(64)).max(32).optional(),
+    hypothetical: z.array(hypotheticalShock).max(16).default([]),
+    ...stamped,
+  }),
+  "VaR/ES by five methods with their backtest, contributions, stress and reverse stress, counterparty exposure and performance of the book.",
+);
+export type GetRiskAnalytics = MessageOf<typeof GetRiskAnalytics>;
+
+export const RiskAnalyticsReport = defineMessage(
+  "RiskAnalyticsReport",
+  1,
+  z.looseObject({ book: z.string().min(1), asOfUs: z.number().int(), ...stamped }),
+  "The book's scheduled analytics (the GetRiskAnalytics answer with default settings), on am.report.risk-book.<book>.RiskAnalytics.",
+);
+export type RiskAnalyticsReport = MessageOf<typeof RiskAnalyticsReport>;
+
 // ---- domain events (journaled; each is also an input that re-applies it) ----
 
 export const OrderApproved = defineMessage(

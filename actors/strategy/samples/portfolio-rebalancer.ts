@@ -8,9 +8,13 @@
  * Methods: equal risk contribution (risk-parity), hierarchical risk parity (hrp), minimum variance and
  * mean-variance (sample mean returns, risk aversion γ) under long-only, box, gross and turnover constraints,
  * solved by HiGHS. Bars of every instrument arrive one by one; the first instrument's bars are the schedule.
+ *
+ * Approval: `approval: "automatic"` (default) trades at once; `"operator"` publishes the rebalance as a proposal
+ * (trades with their weights and estimated costs, and the objective's figures) that an operator approves or
+ * rejects within `proposalTtlMs` (actors/strategy/proposals.ts).
  */
 import { z } from "zod";
-import { type Bar, toNumber } from "../../domain/index.ts";
+import { type Bar, type PortfolioProposal, toNumber } from "../../domain/index.ts";
 import {
   hierarchicalRiskParity,
   ledoitWolfCovariance,
@@ -20,13 +24,13 @@ import {
   type WeightConstraints,
 } from "../../portfolio/index.ts";
 import {
-  type Intent,
   type Intents,
   noIntents,
   type Strategy,
   type StrategyContext,
   type StrategyDefinition,
   type StrategyInstrument,
+  type TargetIntent,
 } from "../strategy.ts";
 import { toLots } from "./grid.ts";
 
@@ -65,6 +69,12 @@ export const portfolioRebalancerParameters = z.object({
   riskAversion: z.number().positive().default(10),
   /** a weight change smaller than this is not traded */
   minTradeWeight: z.number().min(0).max(1).default(0.01),
+  /** automatic: trade each rebalance at once; operator: propose it and trade only what an operator approves */
+  approval: z.enum(["automatic", "operator"]).default("automatic"),
+  /** how long a proposal waits for an operator before it lapses */
+  proposalTtlMs: z.number().int().min(1_000).max(86_400_000).default(600_000),
+  /** the cost estimate shown on a proposal, basis points of the traded notional (spread, fees, impact) */
+  costBps: z.number().min(0).max(1_000).default(5),
 });
 export type PortfolioRebalancerParameters = z.output<typeof portfolioRebalancerParameters>;
 
@@ -98,6 +108,49 @@ export function targetWeights(
         .weights;
     }
   }
+}
+
+/** What an operator sees of a rebalance: each trade's weights and cost, and the portfolio's figures at the target. */
+function proposalOf(
+  returns: readonly (readonly number[])[],
+  current: readonly number[],
+  weights: readonly number[],
+  last: readonly number[],
+  targets: readonly TargetIntent[],
+  ctx: StrategyContext<PortfolioRebalancerParameters>,
+): PortfolioProposal {
+  const p = ctx.params;
+  const ids = ctx.instruments.map((i) => i.id);
+  const { covariance } = ledoitWolfCovariance(returns);
+  let variance = 0;
+  for (let i = 0; i < weights.length; i++)
+    for (let j = 0; j < weights.length; j++) variance += weights[i]! * covariance[i]![j]! * weights[j]!;
+  const means = ids.map((_, i) => returns.reduce((a, r) => a + r[i]!, 0) / returns.length);
+  const trades = targets.map((t) => {
+    const i = ids.indexOf(t.instrument);
+    const held = ctx.position(t.instrument);
+    const traded = Math.abs(toNumber(t.quantity) - toNumber(held)) * last[i]!;
+    return {
+      instrument: t.instrument,
+      currentQuantity: held,
+      targetQuantity: t.quantity,
+      currentWeight: current[i]!,
+      targetWeight: weights[i]!,
+      estimatedCost: (traded * p.costBps) / 10_000,
+    };
+  });
+  return {
+    method: p.method,
+    capital: p.capital,
+    objective: {
+      expectedReturn: means.reduce((a, m, i) => a + m * weights[i]!, 0),
+      variance,
+      volatility: Math.sqrt(variance),
+      turnover: weights.reduce((a, w, i) => a + Math.abs(w - current[i]!), 0),
+      estimatedCost: trades.reduce((a, t) => a + t.estimatedCost, 0),
+    },
+    trades,
+  };
 }
 
 class PortfolioRebalancer implements Strategy<PortfolioRebalancerParameters> {
@@ -143,16 +196,19 @@ class PortfolioRebalancer implements Strategy<PortfolioRebalancerParameters> {
     const last = series.map((c) => c[c.length - 1]!);
     const current = ids.map((id, i) => (toNumber(ctx.position(id)) * last[i]!) / p.capital);
     const weights = targetWeights(returns, current, p);
-    const intents: Intent[] = [];
+    const targets: TargetIntent[] = [];
     for (let i = 0; i < ids.length; i++) {
       if (Math.abs(weights[i]! - current[i]!) < p.minTradeWeight) continue;
-      intents.push({
+      targets.push({
         kind: "target",
         instrument: ids[i]!,
         quantity: toLots((weights[i]! * p.capital) / last[i]!, ctx.instrument(ids[i]!).lotSize),
       });
     }
-    return intents;
+    if (p.approval === "automatic" || targets.length === 0) return targets;
+    return [
+      { kind: "propose", proposal: proposalOf(returns, current, weights, last, targets, ctx), targets, expiresInMs: p.proposalTtlMs },
+    ];
   }
 
   onParameters(next: PortfolioRebalancerParameters, previous: PortfolioRebalancerParameters): void {

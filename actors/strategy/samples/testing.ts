@@ -41,6 +41,12 @@ export function drive<P>(
   return {
     actor,
     errors,
+    emitted,
+    /** sends any input stamped with the driver's clock, `afterUs` later */
+    send(input: { type: string; [field: string]: unknown }, afterUs = 0) {
+      now += afterUs;
+      actor.send({ ...stamp(), ...input } as Parameters<typeof actor.send>[0]);
+    },
     ledger,
     position: (instrument = INSTRUMENT) => ledger().position(instrument),
     orders: () =>

@@ -13,6 +13,7 @@ import { appendLog, renderLog } from "./panels/log.js";
 import { renderModels } from "./panels/models.js";
 import { mountMarkets, renderChart, renderQuotes } from "./panels/markets.js";
 import { renderOrders } from "./panels/orders.js";
+import { mountProposals } from "./panels/proposals.js";
 import { mountRisk, renderRisk } from "./panels/risk.js";
 import { mountTree, renderTree } from "./panels/tree.js";
 import { state } from "./state.js";
@@ -47,6 +48,8 @@ function onFrame(f: ServerFrame): void {
       for (const b of f.books) state.books.set(b.book, b);
       state.health = f.health;
       state.models = f.models;
+      for (const a of f.analytics ?? []) state.analytics.set(a.book, a.analytics);
+      state.proposals = f.proposals ?? [];
       if (!state.chartInstrument && state.quotes.size) state.chartInstrument = [...state.quotes.keys()].sort()[0] ?? null;
       renderAll();
       showNodes();
@@ -92,6 +95,14 @@ function onFrame(f: ServerFrame): void {
       break;
     case "book":
       state.books.set(f.book, f);
+      renderRisk();
+      break;
+    case "analytics":
+      state.analytics.set(f.book, f.analytics);
+      renderRisk();
+      break;
+    case "proposals":
+      state.proposals = f.proposals;
       renderRisk();
       break;
     case "health":
@@ -165,4 +176,5 @@ mountControls((kind, id) => void selectActor(kind, id));
 mountAlgos((kind, id) => void selectActor(kind, id));
 mountMarkets();
 mountRisk();
+mountProposals();
 startLink({ onFrame, onSignedOut: () => showSignIn("") });

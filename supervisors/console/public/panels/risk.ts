@@ -4,7 +4,9 @@ import { $, badge, closest, esc, table } from "../dom.js";
 import { fmtDec, fmtPx, signClass, timeOfUs } from "../format.js";
 import { call } from "../link.js";
 import { state } from "../state.js";
+import { analyticsCard } from "./analytics.js";
 import { renderControls } from "./controls.js";
+import { proposalsCard } from "./proposals.js";
 
 const alertLevel = (event: string) =>
   event === "LimitBreached" || event === "KillSwitchEngaged"
@@ -71,6 +73,8 @@ ${table(
     .map((a) => [timeOfUs(a.tsEvent), badge(alertLevel(a.event), a.event), esc(alertText(a))]),
   "none",
 )}
+${proposalsCard(b.book)}
+${analyticsCard(b.book)}
 </div>`;
 }
 
