@@ -57,6 +57,12 @@ export class OnnxInference implements InferencePort {
     return Object.fromEntries([...this.sessions].map(([key, s]) => [key, s.provider ?? "starting"]));
   }
 
+  /** A session of the model is open here: its actor runs on this node (or ran, until it passivated). */
+  serves(model: string): boolean {
+    for (const s of this.sessions.values()) if (s.name === model && !s.draining) return true;
+    return false;
+  }
+
   load(model: string, version: number): void {
     const s = this.session(model, version);
     if (typeof s === "string") this.o.deliver(model, { type: "ModelLoadFailed", version, reason: s });

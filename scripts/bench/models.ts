@@ -17,8 +17,12 @@ import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { startTestInfra } from "../../infra/local/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree } from "../../supervisors/runtime/actor-tree.ts";
+import { shardNames } from "../../supervisors/sharding/shard-of.ts";
+import { loadConfig } from "../../infra/config/index.ts";
 
 const SECONDS = Number(process.argv[2] ?? 4);
+/** AM_MODEL_PROVIDER=cuda runs the same bench on the GPU (falling back to the CPU, and saying so, without one) */
+const PROVIDER = loadConfig().modelProvider;
 const CALLERS = 64;
 const names = ["gbt-return-5f", "seq-return-16"] as const;
 const files = Object.fromEntries(names.map((n) => [n, readModelFile(n)]));
@@ -70,11 +74,12 @@ async function phase(label: string, natsUrl: string, batching: Batching): Promis
       const { data, headers } = encodeMessage(m);
       nc.publish(subjects.cmd("model", n), data, { headers });
     },
-    provider: "cpu",
+    provider: PROVIDER,
     intraOpThreads: 1,
     log,
   });
-  const tree = new ActorTree([modelKind({ modelOf: (n) => files[n], known: () => [...names], batching, port: inference })], {
+  const kind = modelKind({ modelOf: (n) => files[n], known: () => [...names], batching, port: inference });
+  const tree = new ActorTree([kind], {
     nc,
     store,
     clock: systemClock,
@@ -83,12 +88,11 @@ async function phase(label: string, natsUrl: string, batching: Batching): Promis
   });
   await tree.start();
   const client = new PredictClient(nc);
-  for (const n of names) {
-    await tree.spawn("model", n);
-    await client.predict(n, { row: rowFor(n, 0) }, 120_000); // opens the session
-  }
+  // this process owns every shard of the model kind: each model's first Predict activates its actor here
+  for (const shard of shardNames(kind.sharding?.shards ?? 0)) await tree.spawn("model", shard);
+  for (const n of names) await client.predict(n, { row: rowFor(n, 0) }, 120_000); // opens the session
   say(`${label}: sessions open, ${CALLERS} callers per model for ${SECONDS} s`);
-  const out: Phase = { perSec: {}, p99Us: {}, meanBatch: {}, errors: 0, provider: "cpu", cpuMs: 0 };
+  const out: Phase = { perSec: {}, p99Us: {}, meanBatch: {}, errors: 0, provider: PROVIDER, cpuMs: 0 };
   const cpu0 = process.cpuUsage();
   const end = performance.now() + SECONDS * 1000;
   await Promise.all(
@@ -117,7 +121,8 @@ async function phase(label: string, natsUrl: string, batching: Batching): Promis
   );
   const cpu = process.cpuUsage(cpu0);
   out.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-  out.provider = Object.values(inference.providers())[0] ?? "cpu";
+  // what the sessions got: "cpu" where CUDA was asked for and did not load
+  out.provider = Object.values(inference.providers())[0] ?? PROVIDER;
   say(`${label}: ${JSON.stringify(out)}`);
   client.close();
   await tree.stop();
