@@ -140,9 +140,9 @@ export class ModelDeployment {
   private async fetch(name: string, version: number): Promise<void> {
     if (this.files.get(name)?.has(version)) return;
     const { card, bytes } = await this.registry!.get(name, version);
-    let versions = this.files.get(name);
-    if (!versions) this.files.set(name, (versions = new Map()));
+    const versions = this.files.get(name) ?? new Map<number, ModelFile>();
     versions.set(version, { card, bytes });
+    this.files.set(name, versions);
   }
 
   /** Keeps the files of the promoted version, the one it replaced and the challenger; older ones are let go. */
