@@ -234,3 +234,15 @@ t.test("the same StartChallenger again keeps the challenge and its figures; each
   m.actor.send({ type: "StartChallenger", version: 4, mode: "canary", share: 0.5, nowUs: 4 });
   t.match(m.context().challenger, { mode: "canary", share: 0.5, loaded: true, comparison: { values: 0 } }, "another mode starts afresh");
 });
+
+t.test("ending the challenge of a version being promoted keeps its session for the swap", async (t) => {
+  const m = start();
+  m.actor.send({ type: "StartChallenger", version: 4, mode: "shadow", nowUs: 1 });
+  challengerLoaded(m);
+  m.actor.send({ type: "PromoteVersion", version: 4, nowUs: 2 });
+  m.actor.send({ type: "StopChallenger", nowUs: 3 });
+  t.same(m.unloads, [], "v4's session stays open");
+  m.actor.send({ type: "ModelLoaded", version: 4, provider: "cpu", features: ["a", "b"], nowUs: 4 });
+  t.match(m.context(), { version: 4, challenger: undefined });
+  t.same(m.unloads, ["m v3"], "the old version closes after the swap");
+});

@@ -90,7 +90,9 @@ export function createModelMachine(port: InferencePort) {
         enqueue.emit({ type: "reply", ok: true, result: { version: event.version, mode: event.mode } });
       }),
       stopChallenger: enqueueActions(({ context: c, enqueue }) => {
-        if (c.challenger) enqueue({ type: "unloadSession", params: { model: c.name, version: c.challenger.version } } as never);
+        // a challenger being promoted keeps its session: it is about to serve (the registry ends its challenge then)
+        if (c.challenger && c.challenger.version !== c.swapTo)
+          enqueue({ type: "unloadSession", params: { model: c.name, version: c.challenger.version } } as never);
         enqueue.assign({ challenger: undefined });
         enqueue.emit({ type: "reply", ok: true });
       }),
