@@ -51,7 +51,7 @@ function challenger(m: ModelRow): string {
   const gate = canChallenge() ? "" : ` disabled title="needs role ${CHALLENGE_ROLE} (you are ${esc(state.me?.role ?? "signed out")})"`;
   const refused = m.serving?.challengerRefused ? ` <span class="down" title="${esc(m.serving.challengerRefused)}">dropped</span>` : "";
   if (!c)
-    return `<span class="dim">none</span>${refused} <button class="btn btn-ghost" data-challenge-start="${esc(m.name)}"${gate}>Challenge…</button>`;
+    return `<button class="btn btn-ghost" data-challenge-start="${esc(m.name)}"${gate}>Challenge…</button> <span class="dim">none</span>${refused}`;
   const head = `<span class="mono">v${c.version}</span> ${badge(c.mode === "canary" ? "warn" : "off", c.mode === "canary" ? `canary ${percent(c.share)}` : "shadow")}`;
   const figures =
     fig && fig.version === c.version
@@ -69,15 +69,17 @@ function challenger(m: ModelRow): string {
           .filter(Boolean)
           .join(" · ")
       : `<span class="dim">no report yet</span>`;
-  return `${head} <span class="mono" data-challenger="${esc(m.name)}">${figures}</span>${refused} <button class="btn btn-ghost" data-challenge-end="${esc(m.name)}"${gate}>End</button>`;
+  return `<button class="btn btn-ghost" data-challenge-end="${esc(m.name)}"${gate}>End</button> ${head}${refused}<br><span class="mono" data-challenger="${esc(m.name)}">${figures}</span>`;
 }
+
+let shownHtml = "";
 
 /** Each model: its registered versions and stages, and what its actor reported (version served, latency, batches). */
 export function renderModels(): void {
   const f = state.models;
   if (!f) return;
   $("models-at").textContent = timeOfMs(f.at);
-  $("models-body").innerHTML =
+  const html =
     (f.registryError ? `<div class="down">${esc(f.registryError)}</div>` : "") +
     table(
       ["Model", "Versions", "Serving", "p50", "p99", "Batch", "Served", "Challenger (run: serving / challenger)"],
@@ -89,6 +91,10 @@ export function renderModels(): void {
       ]),
       "no models in the registry and none reporting",
     );
+  // the same rows are not written again: a button under the pointer stays the one clicked
+  if (html === shownHtml) return;
+  shownHtml = html;
+  $("models-body").innerHTML = html;
 }
 
 /** "v3 shadow" or "v3 canary 0.1", as typed in the dialog. */
