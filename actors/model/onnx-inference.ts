@@ -146,7 +146,7 @@ export class OnnxInference implements InferencePort {
   private onMessage(name: string, s: Session, m: FromWorker): void {
     switch (m.t) {
       case "fallback":
-        this.o.log.warn("model falls back to the CPU provider: CUDA did not load", { model: name, reason: m.reason });
+        this.o.log.warn("model falls back to the CPU provider: CUDA did not load", { model: name, version: s.version, reason: m.reason });
         return;
       case "ready": {
         const card = this.o.modelOf(name, s.version)?.card;

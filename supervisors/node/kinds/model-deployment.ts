@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { errorMessage } from "../../../actors/contract/index.ts";
 import type { ChallengeSpec, ModelFile } from "../../../actors/model/index.ts";
-import { ModelRegistry, registryBuckets, type ServingChange, servingChange, servingKeys } from "../../../infra/models/index.ts";
+import { ModelRegistry, registryBuckets, servingChange, servingKeys } from "../../../infra/models/index.ts";
 import { type BucketEntry, BucketWatch } from "../../../infra/nats/bucket-watch.ts";
 import type { Logger } from "../../../infra/telemetry/index.ts";
 
@@ -89,9 +89,8 @@ export class ModelDeployment {
   }
 
   private async apply(e: BucketEntry): Promise<void> {
-    let change: ServingChange | undefined;
     try {
-      change = servingChange(e.key, e.operation, e.value);
+      const change = servingChange(e.key, e.operation, e.value);
       if (!change) return;
       if ("promoted" in change) await this.promote(change.name, change.promoted, e.initial);
       else await this.challenge(change.name, change.challenge, e.initial);
