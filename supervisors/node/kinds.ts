@@ -73,18 +73,19 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     const { data, headers } = encodeMessage(m);
     nc.publish(subjects.cmd("model", name), data, { headers });
   };
-  const deployment = await ModelDeployment.follow(nc, {
-    owner: config.nodeId,
-    log: modelLog,
-    serves: (n) => inference.serves(n),
-    tell: tellModel,
-  });
+  // the port asks the deployment for files only when an actor loads, after createKinds returned
   const inference = new OnnxInference({
     modelOf: (n, v) => deployment.modelOf(n, v),
     deliver: tellModel,
     provider: serving.provider,
     intraOpThreads: serving.intraOpThreads,
     log: modelLog,
+  });
+  const deployment = await ModelDeployment.follow(nc, {
+    owner: config.nodeId,
+    log: modelLog,
+    serves: (n) => inference.serves(n),
+    tell: tellModel,
   });
 
   // The demo book and strategies trade the demo universe (as defined in KV now), whatever else KV lists.

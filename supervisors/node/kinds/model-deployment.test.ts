@@ -31,7 +31,6 @@ async function node(f: TestServers, id: string) {
     const { data, headers } = encodeMessage(m);
     nc.publish(subjects.cmd("model", name), data, { headers });
   };
-  const deployment = await ModelDeployment.follow(nc, { owner: id, log, serves: (n) => inference.serves(n), tell });
   const inference = new OnnxInference({
     modelOf: (n, v) => deployment.modelOf(n, v),
     deliver: tell,
@@ -39,6 +38,7 @@ async function node(f: TestServers, id: string) {
     intraOpThreads: 1,
     log,
   });
+  const deployment = await ModelDeployment.follow(nc, { owner: id, log, serves: (n) => inference.serves(n), tell });
   const kind = modelKind({
     modelOf: (n) => deployment.modelOf(n),
     known: () => deployment.names(),
