@@ -236,8 +236,9 @@ export class ModelRegistry {
 
   /** Every model's challenge, by name. */
   async challenges(): Promise<ModelChallenge[]> {
-    const names = [...new Set((await this.list()).map((m) => m.name))].sort();
-    const all = await Promise.all(names.map((n) => this.challenge(n)));
+    const names: string[] = [];
+    for await (const k of await this.cards.keys(challengeKey("*"))) names.push(k.slice(0, -".challenge".length));
+    const all = await Promise.all(names.sort().map((n) => this.challenge(n)));
     return all.filter((c): c is ModelChallenge => c !== undefined);
   }
 
