@@ -174,4 +174,45 @@ t.test("the Models service lists, reads, promotes and asks the committed models 
     t.equal(zero.code, status.INVALID_ARGUMENT);
     t.match(zero.details, /^version: must be 1 or more/);
   });
+  await t.test(
+    "StartChallenge, GetChallenge and EndChallenge keep a shadow or canary in the registry; bad ones name the field",
+    async (t) => {
+      await registry.register({ ...files["gbt-return-5f"].card, version: 3 }, files["gbt-return-5f"].bytes, "bob");
+      const start = (req: Record<string, unknown>, who = admin) =>
+        call<Record<string, unknown>>(models, "StartChallenge", { name: "gbt-return-5f", ...req }, who);
+      const refusals: [Record<string, unknown>, number, RegExp][] = [
+        [{ version: 3, mode: "CHALLENGE_MODE_CANARY", share: 1.5 }, status.INVALID_ARGUMENT, /^share: a canary needs share in \(0, 1\)/],
+        [{ version: 3, mode: "CHALLENGE_MODE_CANARY" }, status.INVALID_ARGUMENT, /^share: a canary needs share in \(0, 1\).*got 0/],
+        [{ version: 3, mode: "CHALLENGE_MODE_SHADOW", share: 0.5 }, status.INVALID_ARGUMENT, /^share: a shadow .* takes no share/],
+        [{ version: 9, mode: "CHALLENGE_MODE_SHADOW" }, status.INVALID_ARGUMENT, /^version: model gbt-return-5f v9 is not registered/],
+        [{ version: 1, mode: "CHALLENGE_MODE_SHADOW" }, status.INVALID_ARGUMENT, /^version: model gbt-return-5f v1 is retired/],
+        [{ version: 2, mode: "CHALLENGE_MODE_SHADOW" }, status.INVALID_ARGUMENT, /^version: .*v2 is the promoted version/],
+        [{ version: 3 }, status.INVALID_ARGUMENT, /^mode: must be CHALLENGE_MODE_SHADOW or CHALLENGE_MODE_CANARY/],
+        [{ version: 0, mode: "CHALLENGE_MODE_SHADOW" }, status.INVALID_ARGUMENT, /^version: must be 1 or more/],
+      ];
+      for (const [req, code, details] of refusals) {
+        const e = await failure(start(req));
+        t.equal(e.code, code, JSON.stringify(req));
+        t.match(e.details, details);
+      }
+      t.equal((await failure(start({ version: 3, mode: "CHALLENGE_MODE_SHADOW" }, operator))).code, status.PERMISSION_DENIED);
+      t.equal(await registry.challenge("gbt-return-5f"), undefined, "a refused call stores nothing");
+      const unknown = await failure(
+        call(models, "StartChallenge", { name: "no-such-model", version: 1, mode: "CHALLENGE_MODE_SHADOW" }, admin),
+      );
+      t.equal(unknown.code, status.NOT_FOUND);
+
+      t.match(await start({ version: 3, mode: "CHALLENGE_MODE_SHADOW" }), { version: 3, mode: "CHALLENGE_MODE_SHADOW", share: 0 });
+      const canary = await start({ version: 3, mode: "CHALLENGE_MODE_CANARY", share: 0.2 });
+      t.match(canary, { name: "gbt-return-5f", version: 3, mode: "CHALLENGE_MODE_CANARY", share: 0.2, startedBy: "ada" });
+      t.match(await registry.challenge("gbt-return-5f"), { version: 3, mode: "canary", share: 0.2, startedBy: "ada" }, "kept in KV");
+      t.match(await call(models, "GetChallenge", { name: "gbt-return-5f" }, viewer), { version: 3, mode: "CHALLENGE_MODE_CANARY" });
+      t.equal((await failure(call(models, "EndChallenge", { name: "gbt-return-5f" }, operator))).code, status.PERMISSION_DENIED);
+      t.match(await call(models, "EndChallenge", { name: "gbt-return-5f" }, admin), { version: 3, mode: "CHALLENGE_MODE_CANARY" });
+      const none = await failure(call(models, "GetChallenge", { name: "gbt-return-5f" }, viewer));
+      t.equal(none.code, status.NOT_FOUND);
+      t.match(none.details, /name: model gbt-return-5f has no challenge/);
+      t.equal((await failure(call(models, "EndChallenge", { name: "gbt-return-5f" }, admin))).code, status.NOT_FOUND);
+    },
+  );
 });

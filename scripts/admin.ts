@@ -13,6 +13,8 @@
  *   node --import tsx scripts/admin.ts models list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>
  *   node --import tsx scripts/admin.ts analytics <book> ['<GetRiskAnalytics json>']   (the book's risk analytics, JSON)
  *   node --import tsx scripts/admin.ts proposals list <strategy> | approve|reject <strategy> <proposalId> <by> [reason...]
+ *   node --import tsx scripts/admin.ts models shadow <name> <version> | canary <name> <version> <share> | end-challenge <name> | challenges
+ *     (a challenger beside the promoted version, kept in the registry: every node serving the model runs it)
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
@@ -41,6 +43,7 @@ import { errorMessage } from "../actors/contract/index.ts";
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
   "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire | analytics <book> [json] | proposals list <strategy> | proposals approve|reject <strategy> <proposalId> <by> [reason]";
+("usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire|shadow|canary|end-challenge|challenges");
 if (!verb) {
   process.stderr.write(`${usage}\n`);
   process.exit(2);
@@ -155,8 +158,22 @@ async function models(sub: string | undefined, name: string | undefined, args: s
   } else if ((sub === "promote" || sub === "retire") && name) {
     await registry[sub](name, version(args[0]));
     process.stdout.write(`${sub === "promote" ? "promoted" : "retired"} ${name} v${args[0]}\n`);
+  } else if ((sub === "shadow" || sub === "canary") && name) {
+    const share = sub === "canary" ? Number(args[1]) : undefined;
+    const c = await registry.startChallenge(name, version(args[0]), sub, share, process.env.USER ?? "admin-cli");
+    process.stdout.write(
+      `${name} v${c.version} challenges the promoted version in ${c.mode}${c.share !== undefined ? ` (share ${c.share})` : ""}; the nodes serving ${name} run it\n`,
+    );
+  } else if (sub === "end-challenge" && name) {
+    const ended = await registry.endChallenge(name);
+    if (!ended) throw new Error(`models end-challenge: model ${name} has no challenge`);
+    process.stdout.write(`ended the ${ended.mode} of ${name} v${ended.version}; the promoted version answers everything\n`);
+  } else if (sub === "challenges") {
+    for (const c of await registry.challenges()) process.stdout.write(`${JSON.stringify(c)}\n`);
   } else
-    throw new Error(`models needs list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version>`);
+    throw new Error(
+      "models needs list | get <name> [version] | register <file.onnx> <card.json> [by] | promote|retire <name> <version> | shadow <name> <version> | canary <name> <version> <share> | end-challenge <name> | challenges",
+    );
 }
 
 /** `strategies list`: every node's answer to am.admin.list; `strategies deploy <id> <config>`: am.admin.deploy. */

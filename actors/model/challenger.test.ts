@@ -1,12 +1,12 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import type { Emitted } from "../contract/index.ts";
-import { canarySplit, compare } from "./challenger.ts";
+import { type ChallengeSpec, canarySplit, challengerFigures, compare } from "./challenger.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
 import type { ModelContext, Waiting } from "./state.ts";
 
-function start() {
+function start(challenge?: ChallengeSpec) {
   const jobs: InferenceJob[] = [];
   const loads: string[] = [];
   const unloads: string[] = [];
@@ -26,6 +26,7 @@ function start() {
     maxWaitMs: 0,
     timeoutMs: 50,
     loadTimeoutMs: 1_000,
+    ...(challenge ? { challenge } : {}),
   };
   const clock = new SimulatedClock();
   const actor = createActor(createModelMachine(port), { input, clock });
@@ -189,4 +190,59 @@ t.test("a canary's share is exact over any run of requests, and comparisons add 
     maxAbsDiff: 2,
     sameSign: 1,
   });
+});
+
+t.test("an actor started with the registry's challenge loads it beside its version and runs it", async (t) => {
+  const m = start({ version: 4, mode: "canary", share: 0.5 });
+  t.same(m.loads, ["m v3", "m v4"], "both sessions load at the start");
+  challengerLoaded(m);
+  m.predict("r1", [1, 2]);
+  m.complete(1, [0.1]);
+  m.predict("r2", [3, 4]);
+  t.same(
+    m.jobs.map((j) => [j.version, j.count]),
+    [
+      [3, 1],
+      [4, 1],
+    ],
+    "half the requests go to the canary",
+  );
+  const refused = start({ version: 3, mode: "shadow" });
+  t.equal(refused.context().challenger, undefined, "a challenge of the serving version is not run");
+  t.match(refused.context().challengerRefused, /v3 is the version serving/);
+});
+
+t.test("the same StartChallenger again keeps the challenge and its figures; each side's run time is reported", async (t) => {
+  const m = start();
+  m.actor.send({ type: "StartChallenger", version: 4, mode: "shadow", nowUs: 1 });
+  challengerLoaded(m);
+  m.predict("r1", [1, 2]);
+  m.actor.send({ type: "InferenceCompleted", batchId: 1, values: [0.25], width: 1, provider: "cpu", runUs: 40, nowUs: 2 });
+  m.actor.send({ type: "InferenceCompleted", batchId: 2, values: [0.5], width: 1, provider: "cpu", runUs: 90, nowUs: 2 });
+  m.actor.send({ type: "StartChallenger", version: 4, mode: "shadow", nowUs: 3 });
+  t.same(m.loads, ["m v3", "m v4"], "no second load");
+  t.same(m.unloads, [], "nothing unloaded");
+  t.match(m.replies(), [{ ok: true }, { ok: true }]);
+  t.match(challengerFigures(m.context().challenger!), {
+    version: 4,
+    mode: "shadow",
+    compared: 1,
+    meanAbsDiff: 0.25,
+    championRunUs: 40,
+    challengerRunUs: 90,
+  });
+  m.actor.send({ type: "StartChallenger", version: 4, mode: "canary", share: 0.5, nowUs: 4 });
+  t.match(m.context().challenger, { mode: "canary", share: 0.5, loaded: true, comparison: { values: 0 } }, "another mode starts afresh");
+});
+
+t.test("ending the challenge of a version being promoted keeps its session for the swap", async (t) => {
+  const m = start();
+  m.actor.send({ type: "StartChallenger", version: 4, mode: "shadow", nowUs: 1 });
+  challengerLoaded(m);
+  m.actor.send({ type: "PromoteVersion", version: 4, nowUs: 2 });
+  m.actor.send({ type: "StopChallenger", nowUs: 3 });
+  t.same(m.unloads, [], "v4's session stays open");
+  m.actor.send({ type: "ModelLoaded", version: 4, provider: "cpu", features: ["a", "b"], nowUs: 4 });
+  t.match(m.context(), { version: 4, challenger: undefined });
+  t.same(m.unloads, ["m v3"], "the old version closes after the swap");
 });

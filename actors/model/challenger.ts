@@ -22,6 +22,8 @@ export interface Challenger {
   /** shadow jobs in flight: shadow batch id → the champion's batch and each side's outputs as they come */
   trials: Record<number, Trial>;
   comparison: Comparison;
+  /** inference time per batch of each side while the challenge runs (shadow: the same rows; canary: its own) */
+  runUs: { champion: RunTimes; challenger: RunTimes };
   /** canary: requests it answered */
   canaryServed: number;
   /** its inferences that failed (a failed canary batch also drops it) */
@@ -43,6 +45,18 @@ export interface Comparison {
   sameSign: number;
 }
 
+export interface RunTimes {
+  batches: number;
+  sumUs: number;
+}
+
+/** A challenge as the registry keeps it and a model actor starts with: which version, how it is tried. */
+export interface ChallengeSpec {
+  version: number;
+  mode: ChallengerMode;
+  share?: number | undefined;
+}
+
 /** a whole request of canary credit, in millionths of a share */
 const WHOLE = 1_000_000;
 
@@ -57,9 +71,20 @@ export const newChallenger = (version: number, mode: ChallengerMode, share: numb
   credit: 0,
   trials: {},
   comparison: { values: 0, sumAbsDiff: 0, maxAbsDiff: 0, sameSign: 0 },
+  runUs: { champion: { batches: 0, sumUs: 0 }, challenger: { batches: 0, sumUs: 0 } },
   canaryServed: 0,
   failures: 0,
 });
+
+/** The challenger with one more batch's inference time on one side. */
+export function timed(c: Challenger, side: "champion" | "challenger", runUs: number): Challenger {
+  const r = c.runUs[side];
+  return { ...c, runUs: { ...c.runUs, [side]: { batches: r.batches + 1, sumUs: r.sumUs + runUs } } };
+}
+
+/** The challenge a StartChallenger asks for is the one running: a repeat (a node telling it again) keeps its figures. */
+export const sameChallenge = (c: Challenger | undefined, p: ChallengeSpec): boolean =>
+  c !== undefined && c.version === p.version && c.mode === p.mode && (c.mode === "shadow" || c.share === p.share);
 
 /** Why a StartChallenger cannot be taken, or undefined. */
 export function challengerRefusal(
@@ -110,6 +135,8 @@ export function compare(sofar: Comparison, champion: readonly number[], challeng
 /** What operators read of a challenger (summary and ModelServingReported). */
 export function challengerFigures(c: Challenger) {
   const k = c.comparison;
+  const mean = (r: RunTimes) => Math.round(r.sumUs / r.batches);
+  const { champion, challenger } = c.runUs;
   return {
     version: c.version,
     mode: c.mode,
@@ -117,6 +144,8 @@ export function challengerFigures(c: Challenger) {
     loaded: c.loaded,
     compared: k.values,
     ...(k.values ? { meanAbsDiff: k.sumAbsDiff / k.values, maxAbsDiff: k.maxAbsDiff, signAgreement: k.sameSign / k.values } : {}),
+    ...(champion.batches ? { championRunUs: mean(champion) } : {}),
+    ...(challenger.batches ? { challengerRunUs: mean(challenger) } : {}),
     failures: c.failures,
   };
 }

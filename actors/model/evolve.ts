@@ -1,23 +1,30 @@
+import { challengerRefusal, newChallenger } from "./challenger.ts";
 import { emptyWindow } from "./serving-stats.ts";
 import type { ModelContext, ModelMachineInput, Waiting } from "./state.ts";
 
 /** The model actor's state changes, pure: what queues, what is in flight, what has been served. */
 
-export const initialContext = (input: ModelMachineInput): ModelContext => ({
-  ...input,
-  columns: Object.fromEntries(input.features.map((f, i) => [f, i])),
-  pending: [],
-  inFlight: {},
-  nextBatchId: 1,
-  flushArmed: false,
-  served: 0,
-  batches: 0,
-  failures: 0,
-  recent: emptyWindow(),
-  reportedUs: 0,
-  provider: "none yet",
-  loaded: false,
-});
+export function initialContext(input: ModelMachineInput): ModelContext {
+  const { challenge, ...rest } = input;
+  const refusal = challenge && challengerRefusal(input.name, input.version, challenge);
+  return {
+    ...rest,
+    ...(challenge && !refusal ? { challenger: newChallenger(challenge.version, challenge.mode, challenge.share ?? 0) } : {}),
+    ...(refusal ? { challengerRefused: refusal } : {}),
+    columns: Object.fromEntries(input.features.map((f, i) => [f, i])),
+    pending: [],
+    inFlight: {},
+    nextBatchId: 1,
+    flushArmed: false,
+    served: 0,
+    batches: 0,
+    failures: 0,
+    recent: emptyWindow(),
+    reportedUs: 0,
+    provider: "none yet",
+    loaded: false,
+  };
+}
 
 /** The next batch taken from the queue: the oldest requests, at most maxBatch. */
 export function takeBatch(c: ModelContext): { batchId: number; batch: Waiting[]; next: Partial<ModelContext> } {

@@ -3,7 +3,7 @@ import type { InferencePort } from "./inference-port.ts";
 import { createModelMachine } from "./machine.ts";
 import "./messages.ts"; // the model messages are known to the codec wherever the kind is hosted
 import { inputWidth, type ModelFile, outputWidth } from "./model-card.ts";
-import { challengerFigures } from "./challenger.ts";
+import { type ChallengeSpec, challengerFigures } from "./challenger.ts";
 import { servingStats } from "./serving-stats.ts";
 import type { Batching, ModelContext } from "./state.ts";
 
@@ -11,6 +11,8 @@ export interface ModelHosting {
   /** the deployed version of a model (the actor's id is the model's name) */
   modelOf(name: string): ModelFile | undefined;
   known(): string[];
+  /** the challenge the registry holds for a model, which its actor runs from its start */
+  challengeOf?(name: string): ChallengeSpec | undefined;
   batching: Batching;
   port: InferencePort;
 }
@@ -19,7 +21,7 @@ export interface ModelHosting {
  * One actor per deployed model (id = the model's name), created by its first Predict. No persistence: its state is
  * a queue of callers that a restart keeps in memory, and the model itself is in the registry.
  */
-export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
+export const modelKind = ({ modelOf, known, challengeOf, batching, port }: ModelHosting) => {
   const of = (name: string): ModelFile => {
     const m = modelOf(name);
     if (!m) throw new Error(`model ${name} is not deployed (deployed: ${known().join(", ") || "none"})`);
@@ -32,7 +34,15 @@ export const modelKind = ({ modelOf, known, batching, port }: ModelHosting) => {
     machine: createModelMachine(port),
     input: (name) => {
       const { card } = of(name);
-      return { name, version: card.version, features: card.featureSet.features, outputWidth: outputWidth(card), ...batching };
+      const challenge = challengeOf?.(name);
+      return {
+        name,
+        version: card.version,
+        features: card.featureSet.features,
+        outputWidth: outputWidth(card),
+        ...batching,
+        ...(challenge ? { challenge } : {}),
+      };
     },
     persistence: "none",
     // one entity per model, activated by its first request on its shard's owner; a long idle keeps its session warm

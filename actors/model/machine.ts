@@ -15,7 +15,17 @@
  */
 import { enqueueActions, setup } from "xstate";
 import type { Emitted } from "../contract/index.ts";
-import { type Challenger, canarySplit, challengerRefusal, compare, MAX_TRIALS, newChallenger, type Trial } from "./challenger.ts";
+import {
+  type Challenger,
+  canarySplit,
+  challengerRefusal,
+  compare,
+  MAX_TRIALS,
+  newChallenger,
+  sameChallenge,
+  type Trial,
+  timed,
+} from "./challenger.ts";
 import { answers, failed, refused, rowOf } from "./decide.ts";
 import { inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
@@ -66,6 +76,9 @@ export function createModelMachine(port: InferencePort) {
         if (refusal)
           return void enqueue.emit({ type: "reply", ok: false, error: { code: ModelErrorCode.ChallengerRefused, message: refusal } });
         const old = c.challenger;
+        // the same challenge again (the registry's watch telling it twice): its figures go on
+        if (sameChallenge(old, event))
+          return void enqueue.emit({ type: "reply", ok: true, result: { version: event.version, mode: event.mode } });
         const same = old?.version === event.version;
         if (old && !same) enqueue({ type: "unloadSession", params: { model: c.name, version: old.version } } as never);
         const next = {
@@ -77,7 +90,9 @@ export function createModelMachine(port: InferencePort) {
         enqueue.emit({ type: "reply", ok: true, result: { version: event.version, mode: event.mode } });
       }),
       stopChallenger: enqueueActions(({ context: c, enqueue }) => {
-        if (c.challenger) enqueue({ type: "unloadSession", params: { model: c.name, version: c.challenger.version } } as never);
+        // a challenger being promoted keeps its session: it is about to serve (the registry ends its challenge then)
+        if (c.challenger && c.challenger.version !== c.swapTo)
+          enqueue({ type: "unloadSession", params: { model: c.name, version: c.challenger.version } } as never);
         enqueue.assign({ challenger: undefined });
         enqueue.emit({ type: "reply", ok: true });
       }),
@@ -154,7 +169,9 @@ export function createModelMachine(port: InferencePort) {
         const ch = c.challenger;
         // a shadow job's outputs: compared with the champion's, never answered
         if (ch?.trials[event.batchId])
-          return void enqueue.assign({ challenger: trialPart(ch, event.batchId, { challenger: event.values }) });
+          return void enqueue.assign({
+            challenger: timed(trialPart(ch, event.batchId, { challenger: event.values }), "challenger", event.runUs),
+          });
         const batch = c.inFlight[event.batchId];
         if (!batch) return; // answered already: it timed out
         for (const e of answers(c, batch, event.values, event.width, event.nowUs)) enqueue.emit(e);
@@ -163,8 +180,9 @@ export function createModelMachine(port: InferencePort) {
         if (ch) {
           const shadowId = Object.keys(ch.trials).find((k) => ch.trials[Number(k)]!.championBatchId === event.batchId);
           if (shadowId !== undefined) challenger = trialPart(ch, Number(shadowId), { champion: event.values });
-          if (batch[0]?.version === ch.version && ch.version !== c.version)
-            challenger = { ...(challenger ?? ch), canaryServed: ch.canaryServed + batch.length };
+          const canary = batch[0]?.version === ch.version && ch.version !== c.version;
+          if (canary) challenger = { ...(challenger ?? ch), canaryServed: ch.canaryServed + batch.length };
+          challenger = timed(challenger ?? ch, canary ? "challenger" : "champion", event.runUs);
         }
         const next: ModelContext = {
           ...c,
@@ -207,6 +225,9 @@ export function createModelMachine(port: InferencePort) {
       }),
       load: enqueueActions(({ context: c, event, enqueue }) => {
         enqueue({ type: "loadSession", params: { model: c.name, version: c.version } } as never);
+        // a challenge the actor started with (the registry's) loads beside it
+        if (c.challenger && !c.challenger.loaded)
+          enqueue({ type: "loadSession", params: { model: c.name, version: c.challenger.version } } as never);
         enqueue.raise(
           { type: "LoadTimedOut", nowUs: (event as { nowUs?: number }).nowUs ?? 0 },
           { delay: c.loadTimeoutMs, id: LOAD_TIMEOUT },

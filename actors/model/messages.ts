@@ -157,6 +157,9 @@ export const ModelServingReported = defineMessage(
         maxAbsDiff: z.number().optional(),
         /** share of compared values with the same sign as the serving version's */
         signAgreement: z.number().optional(),
+        /** mean inference time per batch of each side while the challenge runs, µs */
+        championRunUs: z.number().optional(),
+        challengerRunUs: z.number().optional(),
         failures: z.number().int(),
       })
       .optional(),

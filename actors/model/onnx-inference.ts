@@ -57,6 +57,12 @@ export class OnnxInference implements InferencePort {
     return Object.fromEntries([...this.sessions].map(([key, s]) => [key, s.provider ?? "starting"]));
   }
 
+  /** A session of the model is open here: its actor runs on this node (or ran, until it passivated). */
+  serves(model: string): boolean {
+    for (const s of this.sessions.values()) if (s.name === model && !s.draining) return true;
+    return false;
+  }
+
   load(model: string, version: number): void {
     const s = this.session(model, version);
     if (typeof s === "string") this.o.deliver(model, { type: "ModelLoadFailed", version, reason: s });
@@ -140,7 +146,7 @@ export class OnnxInference implements InferencePort {
   private onMessage(name: string, s: Session, m: FromWorker): void {
     switch (m.t) {
       case "fallback":
-        this.o.log.warn("model falls back to the CPU provider: CUDA did not load", { model: name, reason: m.reason });
+        this.o.log.warn("model falls back to the CPU provider: CUDA did not load", { model: name, version: s.version, reason: m.reason });
         return;
       case "ready": {
         const card = this.o.modelOf(name, s.version)?.card;

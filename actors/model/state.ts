@@ -1,6 +1,6 @@
 import type { Delivered } from "../contract/index.ts";
 import type { ServingWindow } from "./serving-stats.ts";
-import type { Challenger } from "./challenger.ts";
+import type { Challenger, ChallengeSpec } from "./challenger.ts";
 import type {
   InferenceCompleted,
   InferenceFailed,
@@ -48,6 +48,8 @@ export interface ModelMachineInput extends Batching {
   version: number;
   features: string[];
   outputWidth: number;
+  /** the challenge the registry holds for this model: a started (or restarted) actor runs it again */
+  challenge?: ChallengeSpec;
 }
 
 export interface ModelContext extends ModelMachineInput {

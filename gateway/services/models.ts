@@ -2,7 +2,7 @@ import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { ModelErrorCode, type Prediction } from "../../actors/model/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
-import { ModelRefused, ModelRegistry, type RegisteredModel } from "../../infra/models/index.ts";
+import { type ModelChallenge, ModelRefused, ModelRegistry, type RegisteredModel } from "../../infra/models/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
@@ -36,6 +36,18 @@ function cardOf(m: RegisteredModel) {
     registeredAtUs: m.registeredAtUs,
   };
 }
+
+const challengeModes = { CHALLENGE_MODE_SHADOW: "shadow", CHALLENGE_MODE_CANARY: "canary" } as const;
+
+/** The registry's challenge as the proto's ModelChallenge. */
+const challengeOf = (c: ModelChallenge) => ({
+  name: c.name,
+  version: c.version,
+  mode: c.mode === "shadow" ? "CHALLENGE_MODE_SHADOW" : "CHALLENGE_MODE_CANARY",
+  share: c.share ?? 0,
+  startedBy: c.startedBy,
+  startedAtUs: c.startedAtUs,
+});
 
 /** The status a model actor's refusal leaves the gateway with. */
 const predictionStatus: Record<string, Status> = {
@@ -151,6 +163,49 @@ export function modelRpcs(s: Services): ServiceRpcs {
         }
         promotedCards.delete(req.name);
         return cardOf(await cardFor(req.name, req.version));
+      },
+    }),
+    StartChallenge: unary({
+      role: Role.Admin,
+      request: z.object({
+        name: modelName,
+        version: z.number().int().min(1, "must be 1 or more"),
+        mode: z.enum(["CHALLENGE_MODE_SHADOW", "CHALLENGE_MODE_CANARY"], {
+          error: "must be CHALLENGE_MODE_SHADOW or CHALLENGE_MODE_CANARY",
+        }),
+        share: z.number(),
+      }),
+      async handle(req, ctx) {
+        await cardFor(req.name, 0);
+        const mode = challengeModes[req.mode];
+        // proto3 sends a shadow's absent share as 0
+        const share = mode === "shadow" && req.share === 0 ? undefined : req.share;
+        try {
+          const c = await (await models()).startChallenge(req.name, req.version, mode, share, ctx.principal.subject);
+          return challengeOf(c);
+        } catch (e) {
+          // the registry names the request's field it refuses (version, share, mode)
+          if (e instanceof ModelRefused) throw invalidArgument(`${e.field ?? "name"}: ${e.message}`);
+          throw e;
+        }
+      },
+    }),
+    EndChallenge: unary({
+      role: Role.Admin,
+      request: z.object({ name: modelName }),
+      async handle(req) {
+        const ended = await (await models()).endChallenge(req.name);
+        if (!ended) throw new GatewayError(Status.NOT_FOUND, `name: model ${req.name} has no challenge`);
+        return challengeOf(ended);
+      },
+    }),
+    GetChallenge: unary({
+      role: Role.Viewer,
+      request: z.object({ name: modelName }),
+      async handle(req) {
+        const c = await (await models()).challenge(req.name);
+        if (!c) throw new GatewayError(Status.NOT_FOUND, `name: model ${req.name} has no challenge`);
+        return challengeOf(c);
       },
     }),
   };

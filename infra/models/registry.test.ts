@@ -81,3 +81,50 @@ t.test("a node finds the registry only where it exists, and deploys each model's
     "the promoted version of each promoted model, with its file",
   );
 });
+
+t.test("a challenge is kept beside the promoted version; a bad one names the field and stores nothing", async (t) => {
+  const f = await startTestServers(t);
+  const registry = await ModelRegistry.open(f.nc, { nowUs: () => 7 });
+  await registry.register(gbt.card, gbt.bytes, "alice");
+  await registry.register({ ...gbt.card, version: 2 }, gbt.bytes, "bob");
+  await registry.register({ ...gbt.card, version: 3 }, gbt.bytes, "bob");
+  await t.rejects(registry.startChallenge("gbt-return-5f", 2, "shadow", undefined, "carol"), {
+    field: "name",
+    message: /has no promoted version to challenge/,
+  });
+  await registry.promote("gbt-return-5f", 1);
+  const refused: [Parameters<ModelRegistry["startChallenge"]>, string, RegExp][] = [
+    [["gbt-return-5f", 9, "shadow", undefined, "c"], "version", /v9 is not registered/],
+    [["gbt-return-5f", 1, "shadow", undefined, "c"], "version", /v1 is the promoted version/],
+    [["gbt-return-5f", 2, "canary", 0, "c"], "share", /a canary needs share in \(0, 1\).*got 0/],
+    [["gbt-return-5f", 2, "canary", 1, "c"], "share", /got 1/],
+    [["gbt-return-5f", 2, "canary", undefined, "c"], "share", /got undefined/],
+    [["gbt-return-5f", 2, "shadow", 0.5, "c"], "share", /a shadow scores every request and takes no share/],
+    [["gbt-return-5f", 2, "both" as "shadow", undefined, "c"], "mode", /mode must be shadow or canary, got both/],
+  ];
+  for (const [args, field, message] of refused) await t.rejects(registry.startChallenge(...args), { field, message }, field);
+  t.equal(await registry.challenge("gbt-return-5f"), undefined, "nothing stored");
+
+  t.same(await registry.startChallenge("gbt-return-5f", 2, "canary", 0.1, "carol"), {
+    name: "gbt-return-5f",
+    version: 2,
+    mode: "canary",
+    share: 0.1,
+    startedBy: "carol",
+    startedAtUs: 7,
+  });
+  t.same(
+    (await registry.list()).map((m) => m.version),
+    [1, 2, 3],
+    "the challenge is no version of the list",
+  );
+  await t.rejects(registry.retire("gbt-return-5f", 2), /v2 is the challenger; end the challenge first/);
+  t.match(await registry.challenges(), [{ name: "gbt-return-5f", version: 2, mode: "canary" }]);
+  await registry.promote("gbt-return-5f", 3);
+  t.match(await registry.challenge("gbt-return-5f"), { version: 2 }, "promoting another version keeps the challenge");
+  await registry.promote("gbt-return-5f", 2);
+  t.equal(await registry.challenge("gbt-return-5f"), undefined, "the challenger promoted ends its challenge");
+  await registry.startChallenge("gbt-return-5f", 1, "shadow", undefined, "carol");
+  t.match(await registry.endChallenge("gbt-return-5f"), { version: 1, mode: "shadow" });
+  t.equal(await registry.endChallenge("gbt-return-5f"), undefined, "no challenge to end");
+});

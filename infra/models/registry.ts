@@ -2,7 +2,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import ort from "onnxruntime-node";
-import { ModelCard, sha256Of, signatureMismatches } from "../../actors/model/index.ts";
+import { type ChallengerMode, ModelCard, sha256Of, signatureMismatches } from "../../actors/model/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 /** The registry's places on JetStream: model files in an object store, their cards in KV. */
@@ -15,12 +15,33 @@ export interface RegisteredModel extends ModelCard {
   promoted: boolean;
 }
 
+/** A version tried beside a model's promoted one, as the registry keeps it: every node serving the model runs it. */
+export interface ModelChallenge {
+  name: string;
+  version: number;
+  mode: ChallengerMode;
+  /** canary: the share of requests it answers, in (0, 1) */
+  share?: number;
+  startedBy: string;
+  startedAtUs: number;
+}
+
+/** A request the registry refuses: the reason, and the field of the request it is about where there is one. */
 export class ModelRefused extends Error {
   override name = "ModelRefused";
+  constructor(
+    message: string,
+    readonly field?: "name" | "version" | "mode" | "share",
+  ) {
+    super(message);
+  }
 }
 
 const cardKey = (name: string, version: number) => `${name}.v${version}`;
 const promotedKey = (name: string) => `${name}.promoted`;
+const challengeKey = (name: string) => `${name}.challenge`;
+/** a version's card key (`<name>.v<version>`), as against a model's promoted and challenge keys */
+const isCardKey = (key: string) => /\.v\d+$/.test(key);
 const fileName = (name: string, version: number) => `${name}/v${version}.onnx`;
 
 /**
@@ -40,7 +61,7 @@ export class ModelRegistry {
     const replicas = opts.replicas ?? 1;
     const files = await new Objm(nc).create(registryBuckets.files, { description: "Model files (ONNX), one object per version", replicas });
     const cards = await new Kvm(nc).create(registryBuckets.cards, {
-      description: "Model cards by <name>.v<version>, and <name>.promoted",
+      description: "Model cards by <name>.v<version>, <name>.promoted and <name>.challenge",
       history: 5,
       replicas,
     });
@@ -103,7 +124,7 @@ export class ModelRegistry {
 
   async list(): Promise<RegisteredModel[]> {
     const keys: string[] = [];
-    for await (const k of await this.cards.keys()) if (!k.endsWith(".promoted")) keys.push(k);
+    for await (const k of await this.cards.keys()) if (isCardKey(k)) keys.push(k);
     const out: RegisteredModel[] = [];
     for (const k of keys.sort()) {
       const m = await this.card(k);
@@ -136,6 +157,8 @@ export class ModelRegistry {
     if (!card) throw new ModelRefused(`model ${name} v${version} is not registered`);
     if (card.status === "retired") throw new ModelRefused(`model ${name} v${version} is retired`);
     await this.cards.put(promotedKey(name), String(version));
+    // the challenger promoted is the champion now: nodes end its challenge as the actors do
+    if ((await this.challenge(name))?.version === version) await this.cards.delete(challengeKey(name));
   }
 
   async retire(name: string, version: number): Promise<void> {
@@ -144,6 +167,8 @@ export class ModelRegistry {
     if (entry?.operation !== "PUT") throw new ModelRefused(`model ${name} v${version} is not registered`);
     if ((await this.promotedVersion(name)) === version)
       throw new ModelRefused(`model ${name} v${version} is promoted; promote another version first`);
+    if ((await this.challenge(name))?.version === version)
+      throw new ModelRefused(`model ${name} v${version} is the challenger; end the challenge first`);
     const card = { ...(JSON.parse(entry.string()) as RegisteredModel), status: "retired" as const };
     await this.cards.update(key, JSON.stringify(card), entry.revision);
   }
@@ -153,10 +178,91 @@ export class ModelRegistry {
     return e?.operation === "PUT" ? Number(e.string()) : undefined;
   }
 
+  /**
+   * Starts trying a version beside the promoted one (shadow: scored and compared, never answered; canary: answers
+   * `share` of the requests), replacing any challenge the model had. The version must be registered, not retired,
+   * not the promoted one, and take the promoted version's features; a refusal names the field and stores nothing.
+   */
+  async startChallenge(
+    name: string,
+    version: number,
+    mode: ChallengerMode,
+    share: number | undefined,
+    startedBy: string,
+  ): Promise<ModelChallenge> {
+    const label = `model ${name} v${version}`;
+    if (mode !== "shadow" && mode !== "canary") throw new ModelRefused(`mode must be shadow or canary, got ${String(mode)}`, "mode");
+    if (mode === "canary" && (share === undefined || !(share > 0 && share < 1)))
+      throw new ModelRefused(`a canary needs share in (0, 1) (a whole share is a promotion), got ${share}`, "share");
+    if (mode === "shadow" && share !== undefined && share !== 0)
+      throw new ModelRefused(`a shadow scores every request and takes no share, got ${share}`, "share");
+    const promoted = await this.promotedVersion(name);
+    if (promoted === undefined) throw new ModelRefused(`model ${name} has no promoted version to challenge`, "name");
+    const card = await this.card(cardKey(name, version));
+    if (!card) throw new ModelRefused(`${label} is not registered`, "version");
+    if (card.status === "retired") throw new ModelRefused(`${label} is retired`, "version");
+    if (version === promoted) throw new ModelRefused(`${label} is the promoted version; a challenger is another version`, "version");
+    const champion = await this.card(cardKey(name, promoted));
+    const theirs = card.featureSet.features.join(", ");
+    const ours = champion?.featureSet.features.join(", ");
+    if (theirs !== ours)
+      throw new ModelRefused(
+        `${label} takes features ${theirs}, the promoted v${promoted} ${ours}: it cannot score the same rows`,
+        "version",
+      );
+    const challenge: ModelChallenge = {
+      name,
+      version,
+      mode,
+      ...(mode === "canary" ? { share } : {}),
+      startedBy,
+      startedAtUs: this.nowUs(),
+    };
+    await this.cards.put(challengeKey(name), JSON.stringify(challenge));
+    return challenge;
+  }
+
+  /** Ends the model's challenge; the challenge that ended, or undefined where there was none. */
+  async endChallenge(name: string): Promise<ModelChallenge | undefined> {
+    const ended = await this.challenge(name);
+    if (ended) await this.cards.delete(challengeKey(name));
+    return ended;
+  }
+
+  async challenge(name: string): Promise<ModelChallenge | undefined> {
+    const e = await this.cards.get(challengeKey(name));
+    return e?.operation === "PUT" ? (JSON.parse(e.string()) as ModelChallenge) : undefined;
+  }
+
+  /** Every model's challenge, by name. */
+  async challenges(): Promise<ModelChallenge[]> {
+    const names: string[] = [];
+    for await (const k of await this.cards.keys(challengeKey("*"))) names.push(k.slice(0, -".challenge".length));
+    const all = await Promise.all(names.sort().map((n) => this.challenge(n)));
+    return all.filter((c): c is ModelChallenge => c !== undefined);
+  }
+
   private async card(key: string): Promise<RegisteredModel | undefined> {
     const e = await this.cards.get(key);
     if (e?.operation !== "PUT") return undefined;
     const m = JSON.parse(e.string()) as RegisteredModel;
     return { ...m, promoted: (await this.promotedVersion(m.name)) === m.version };
   }
+}
+
+/** The keys of the cards bucket a serving node watches: each model's promoted version and its challenge. */
+export const servingKeys = ["*.promoted", "*.challenge"];
+
+/** What one entry of the cards bucket changes for a node serving models. */
+export type ServingChange = { name: string; promoted: number } | { name: string; challenge: ModelChallenge | undefined };
+
+/** One watched entry (key, operation, value) as a change of what is served; undefined for another key. */
+export function servingChange(key: string, operation: "PUT" | "DEL" | "PURGE", value: Uint8Array): ServingChange | undefined {
+  const dot = key.lastIndexOf(".");
+  const name = key.slice(0, dot);
+  const what = key.slice(dot + 1);
+  const text = new TextDecoder().decode(value);
+  if (what === "promoted" && operation === "PUT") return { name, promoted: Number(text) };
+  if (what === "challenge") return { name, challenge: operation === "PUT" ? (JSON.parse(text) as ModelChallenge) : undefined };
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { errorMessage, Reply, subjects } from "../../actors/contract/index.ts";
 import { decodeAs, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { ModelRefused, ModelRegistry } from "../../infra/models/index.ts";
 import type { NodeTree } from "./protocol.ts";
 
 /** A Reply of the admin API or of an actor, as the console passes it on. */
@@ -10,7 +11,7 @@ export interface ReplyBody {
   error?: { code: string; message: string };
 }
 
-export const RelayError = { NoAnswer: "no-answer", Unreachable: "unreachable" } as const;
+export const RelayError = { NoAnswer: "no-answer", Unreachable: "unreachable", Refused: "refused" } as const;
 
 /** One node's answer to `am.admin.tree` (ActorNode.tree()). */
 
@@ -158,4 +159,27 @@ export function proposalDecision(
     tsInit: o.nowUs,
   };
   return request(nc, subjects.cmd("strategy", o.strategy), message, timeoutMs, `strategy ${o.strategy} is not running`);
+}
+
+/**
+ * Starts a model's challenger (shadow or canary) or ends it, in the registry: every node serving the model follows
+ * it. A refusal names the field (version, share, mode) and changes nothing.
+ */
+export async function modelChallenge(
+  nc: NatsConnection,
+  o: { model: string; version: number; mode: "shadow" | "canary"; share?: number | undefined; by: string } | { model: string },
+): Promise<ReplyBody> {
+  try {
+    const registry = await ModelRegistry.open(nc);
+    if (!("version" in o)) {
+      const ended = await registry.endChallenge(o.model);
+      if (!ended) return { ok: false, error: { code: RelayError.Refused, message: `model ${o.model} has no challenge` } };
+      return { ok: true, result: ended };
+    }
+    return { ok: true, result: await registry.startChallenge(o.model, o.version, o.mode, o.share, o.by) };
+  } catch (e) {
+    if (e instanceof ModelRefused)
+      return { ok: false, error: { code: RelayError.Refused, message: `${e.field ?? "model"}: ${e.message}` } };
+    return { ok: false, error: { code: RelayError.Unreachable, message: `model registry: ${errorMessage(e)}` } };
+  }
 }

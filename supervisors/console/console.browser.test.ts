@@ -569,6 +569,76 @@ t.test(
 );
 
 t.test(
+  "an admin starts a canary from the models panel, sees its figures, and ends it",
+  { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
+  async (t) => {
+    mkdirSync(artifacts, { recursive: true });
+    const f = await startTestServers(t);
+    const gbt = readModelFile("gbt-return-5f");
+    const registry = await ModelRegistry.open(f.nc);
+    await registry.register(gbt.card, gbt.bytes, "alice");
+    await registry.register({ ...gbt.card, version: 2 }, gbt.bytes, "bob");
+    await registry.promote(gbt.card.name, 1);
+    const running = await startConsole({
+      nc: f.nc,
+      port: 0,
+      auth: { secret: SECRET },
+      treeIntervalMs: 300,
+      healthIntervalMs: 300,
+      log: createLogger({ level: "error" }),
+    });
+    t.teardown(() => running.stop());
+    const browser = await openBrowser(t);
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await signIn(page, running.url, await signToken({ sub: "ada", role: "admin" }, SECRET));
+
+    const gbtRow = page.locator("#models-body tr", { has: page.locator('[data-model="gbt-return-5f"]') });
+    await gbtRow.locator("button[data-challenge-start]").click({ timeout: 15_000 });
+    await page.locator("#confirm-reason").fill("v2 canary 0.25");
+    await page.locator("#confirm-ok").click();
+    await gbtRow.filter({ hasText: "canary 25.0%" }).waitFor({ timeout: 15_000 });
+    t.match(await registry.challenge("gbt-return-5f"), { version: 2, mode: "canary", share: 0.25, startedBy: "ada" });
+    const us = Date.now() * 1000;
+    const { data, headers } = encodeMessage({
+      type: "ModelServingReported",
+      model: "gbt-return-5f",
+      version: 1,
+      provider: "cpu",
+      served: 400,
+      batches: 40,
+      failures: 0,
+      queued: 0,
+      window: 400,
+      challenger: {
+        version: 2,
+        mode: "canary",
+        share: 0.25,
+        canaryServed: 100,
+        loaded: true,
+        compared: 0,
+        championRunUs: 40,
+        challengerRunUs: 45,
+        failures: 0,
+      },
+      tsEvent: us,
+      tsInit: us,
+    });
+    f.nc.publish(subjects.sys("model-stats", "gbt-return-5f"), data, { headers });
+    await gbtRow.filter({ hasText: "answered 100" }).waitFor({ timeout: 15_000 });
+    t.match(await gbtRow.textContent(), /run 40 µs \/ 45 µs/, "each side's run time");
+    await page.screenshot({ path: join(artifacts, "models-challenge.png") });
+
+    await gbtRow.locator("button[data-challenge-end]").click();
+    await page.locator("#confirm-ok").click();
+    await gbtRow.locator("button[data-challenge-start]").waitFor({ timeout: 15_000 });
+    t.equal(await registry.challenge("gbt-return-5f"), undefined, "the challenge ended in the registry");
+    t.same(pageErrors, [], "the page threw no errors");
+  },
+);
+
+t.test(
   "the algorithms panel lists each parent order with its progress against the schedule; a click opens its actor",
   { skip: executablePath ? false : "no Chromium found (/usr/bin/chromium, chromium on PATH or CHROMIUM_BIN): run scripts/setup.sh" },
   async (t) => {

@@ -259,18 +259,20 @@ export class LiveView {
     await this.analytics.askBooks([...this.books.keys()], Date.now());
   }
 
-  /** The registry's versions joined with the actors' latest reports; a registry that cannot be read says why. */
-  private async pollModels(): Promise<void> {
+  /** The registry's versions and challenges joined with the actors' latest reports; a registry that cannot be read says why. */
+  async pollModels(): Promise<void> {
     let registryError: string | null = null;
     let cards: Awaited<ReturnType<ModelRegistry["list"]>> = [];
+    let challenges: Awaited<ReturnType<ModelRegistry["challenges"]>> = [];
     try {
       this.registry ??= ModelRegistry.open(this.o.nc);
-      cards = await (await this.registry).list();
+      const registry = await this.registry;
+      [cards, challenges] = await Promise.all([registry.list(), registry.challenges()]);
     } catch (e) {
       this.registry = undefined;
       registryError = `model registry: ${errorMessage(e)}`;
     }
-    this.models = { models: modelRows(cards, this.modelReports), registryError, at: Date.now() };
+    this.models = { models: modelRows(cards, this.modelReports, challenges), registryError, at: Date.now() };
     this.push({ type: "models", ...this.models }, true);
   }
 

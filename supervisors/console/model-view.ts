@@ -1,5 +1,5 @@
 import type { ModelServingReported } from "../../actors/model/index.ts";
-import type { RegisteredModel } from "../../infra/models/index.ts";
+import type { ModelChallenge, RegisteredModel } from "../../infra/models/index.ts";
 import type { ModelRow, ModelServingView } from "./protocol.ts";
 
 /** A model actor's report as the panel shows it, stamped with when it came. */
@@ -9,10 +9,15 @@ export function servingView(r: ModelServingReported, reportedAt: number): ModelS
 }
 
 /**
- * The models panel's rows: the registry's versions of each model joined with its actor's latest report. A model
- * that reports without being registered (a node deploys its committed files) still shows, with no versions.
+ * The models panel's rows: the registry's versions and challenge of each model joined with its actor's latest
+ * report. A model that reports without being registered (a node deploys its committed files) still shows, with no
+ * versions.
  */
-export function modelRows(cards: readonly RegisteredModel[], reports: ReadonlyMap<string, ModelServingView>): ModelRow[] {
+export function modelRows(
+  cards: readonly RegisteredModel[],
+  reports: ReadonlyMap<string, ModelServingView>,
+  challenges: readonly ModelChallenge[] = [],
+): ModelRow[] {
   const rows = new Map<string, ModelRow>();
   const row = (name: string): ModelRow => {
     const known = rows.get(name);
@@ -33,6 +38,7 @@ export function modelRows(cards: readonly RegisteredModel[], reports: ReadonlyMa
     });
     if (c.promoted) r.promoted = c.version;
   }
+  for (const { name, ...c } of challenges) row(name).challenge = c;
   for (const name of reports.keys()) row(name);
   for (const r of rows.values()) r.versions.sort((a, b) => a.version - b.version);
   return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));

@@ -7,6 +7,7 @@ import { z } from "zod";
 const kind = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, "an actor kind");
 const id = z.string().min(1).max(128);
 const reqId = z.number().int().nonnegative();
+const modelName = z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "a model name");
 
 export const ActorAction = { Restart: "restart", Stop: "stop", Quarantine: "quarantine", Release: "release" } as const;
 export type ActorAction = (typeof ActorAction)[keyof typeof ActorAction];
@@ -41,6 +42,16 @@ export const clientFrame = z.union([
       reason: z.string().trim().max(256).optional(),
     })
     .refine((f) => !f.activate || !!f.reason, { path: ["reason"], message: "required to activate a venue kill switch" }),
+  // a model's challenger, kept in the registry (as scripts/admin.ts and the gateway's StartChallenge keep it)
+  z.object({
+    op: z.literal("startChallenge"),
+    reqId,
+    model: modelName,
+    version: z.number().int().min(1),
+    mode: z.enum(["shadow", "canary"]),
+    share: z.number().optional(),
+  }),
+  z.object({ op: z.literal("endChallenge"), reqId, model: modelName }),
 ]);
 export type ClientFrame = z.output<typeof clientFrame>;
 
@@ -293,14 +304,47 @@ export interface ModelServingView {
   latencyP99Us?: number;
   meanBatch?: number;
   swapRefused?: string;
+  /** the version tried beside it, as the actor reports it (ModelServingReported.challenger) */
+  challenger?: ChallengerView;
+  /** why the last challenger was refused or dropped */
+  challengerRefused?: string;
   /** when the report came (ms since the epoch): an idle actor stops reporting */
   reportedAt: number;
+}
+
+/** A challenger's figures as its actor reports them: the comparison in shadow, the requests answered as a canary. */
+export interface ChallengerView {
+  version: number;
+  mode: "shadow" | "canary";
+  share?: number;
+  canaryServed?: number;
+  loaded: boolean;
+  compared: number;
+  meanAbsDiff?: number;
+  maxAbsDiff?: number;
+  /** share of compared values with the serving version's sign */
+  signAgreement?: number;
+  /** mean inference time per batch of each side, µs */
+  championRunUs?: number;
+  challengerRunUs?: number;
+  failures: number;
+}
+
+/** A model's challenge as the registry keeps it (what every node serving the model runs). */
+export interface ModelChallengeView {
+  version: number;
+  mode: "shadow" | "canary";
+  share?: number;
+  startedBy: string;
+  startedAtUs: number;
 }
 
 /** A model: its registered versions and its actor's latest report (none before it answered a request). */
 export interface ModelRow {
   name: string;
   promoted?: number;
+  /** the challenge the registry holds for it */
+  challenge?: ModelChallengeView;
   versions: ModelVersionView[];
   serving: ModelServingView | null;
 }

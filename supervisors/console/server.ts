@@ -6,7 +6,15 @@ import type { AddressInfo } from "node:net";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type WebSocket, WebSocketServer } from "ws";
 import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
-import { actorVerb, killSwitch, proposalDecision, quarantineActor, type ReplyBody, venueKillSwitch } from "./admin-relay.ts";
+import {
+  actorVerb,
+  killSwitch,
+  modelChallenge,
+  proposalDecision,
+  quarantineActor,
+  type ReplyBody,
+  venueKillSwitch,
+} from "./admin-relay.ts";
 import { ConsoleAuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
 import { LiveView } from "./live-view.ts";
 import { loadPageAssets } from "./page-assets.ts";
@@ -200,22 +208,17 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       });
       return;
     }
-    const what =
-      frame.op === "action"
-        ? `${frame.action} ${frame.kind}/${frame.id}`
-        : frame.op === "venueKillSwitch"
-          ? `${frame.activate ? "activate" : "release"} kill switch of venue ${frame.venue}`
-          : frame.op === "proposal"
-            ? `${frame.decision} proposal ${frame.proposalId} of ${frame.strategy}`
-            : `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
-    if (!hasRole(p.role, CONTROL_ROLE)) {
+    const what = controlText(frame);
+    // a model's challenger changes what trades: admins only, as the gateway's StartChallenge
+    const needs = frame.op === "startChallenge" || frame.op === "endChallenge" ? Role.Admin : CONTROL_ROLE;
+    if (!hasRole(p.role, needs)) {
       log.warn("console control refused", { sub: p.sub, role: p.role, what });
       send(s, {
         type: "result",
         reqId: frame.reqId,
         what,
         ok: false,
-        error: { code: "forbidden", message: `${what} needs role ${CONTROL_ROLE} or above; ${p.sub} is ${p.role}` },
+        error: { code: "forbidden", message: `${what} needs role ${needs} or above; ${p.sub} is ${p.role}` },
       });
       return;
     }
@@ -246,6 +249,9 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
         reason: frame.reason,
         nowUs: Date.now() * 1000,
       });
+    } else if (frame.op === "startChallenge" || frame.op === "endChallenge") {
+      reply = await modelChallenge(o.nc, frame.op === "startChallenge" ? { ...frame, by: p.sub } : { model: frame.model });
+      void view.pollModels().catch(() => {});
     } else if (frame.action === "quarantine") {
       reply = await quarantineActor(o.nc, frame.kind, frame.id, `${frame.reason} (by ${p.sub})`, p.sub);
     } else {
@@ -304,4 +310,22 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       });
     },
   };
+}
+
+/** What an operator's control does, in the words of the audit log and the result. */
+function controlText(frame: Exclude<ClientFrame, { op: "hello" | "detail" }>): string {
+  switch (frame.op) {
+    case "action":
+      return `${frame.action} ${frame.kind}/${frame.id}`;
+    case "venueKillSwitch":
+      return `${frame.activate ? "activate" : "release"} kill switch of venue ${frame.venue}`;
+    case "killSwitch":
+      return `${frame.engage ? "engage" : "release"} kill switch of ${frame.book} (${frame.scope})`;
+    case "startChallenge":
+      return `${frame.mode} of ${frame.model} v${frame.version}${frame.mode === "canary" ? ` (share ${frame.share})` : ""}`;
+    case "endChallenge":
+      return `end the challenge of ${frame.model}`;
+    case "proposal":
+      return `${frame.decision} proposal ${frame.proposalId} of ${frame.strategy}`;
+  }
 }

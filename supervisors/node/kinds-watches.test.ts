@@ -5,6 +5,8 @@ import { buckets } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { startTestServers } from "../../test/testing.ts";
 import { createKinds } from "./kinds.ts";
+import { readModelFile } from "../../actors/model/index.ts";
+import { ModelRegistry, registryBuckets } from "../../infra/models/index.ts";
 
 t.setTimeout(120_000);
 const quiet = createLogger({ level: "error" });
@@ -24,4 +26,19 @@ t.test("the platform's kinds open their watches at start and delete them at clos
     await kinds.close();
     t.equal(await count(), 0, `start ${start + 1}: none left after close`);
   }
+});
+
+t.test("with a model registry, the kinds follow it with one watch, deleted at close", async (t) => {
+  const { nc } = await startTestServers(t);
+  const jsm = await jetstreamManager(nc);
+  const registry = await ModelRegistry.open(nc);
+  const gbt = readModelFile("gbt-return-5f");
+  await registry.register(gbt.card, gbt.bytes, "alice");
+  await registry.promote(gbt.card.name, gbt.card.version);
+  const count = async () => (await jsm.streams.info(`KV_${registryBuckets.cards}`)).state.consumer_count;
+  const config = loadConfig({ AM_NODE_ID: "kinds-test", AM_DEMO_INSTRUMENTS: "0" });
+  const kinds = await createKinds({ nc, config, log: quiet });
+  t.equal(await count(), 1, "one watch of the model cards");
+  await kinds.close();
+  t.equal(await count(), 0, "none left after close");
 });

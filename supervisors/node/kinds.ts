@@ -17,7 +17,8 @@ import { bookDefinitions, bookDeployable } from "./kinds/book-definitions.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
 import { type ModelServingConfig, modelKind, OnnxInference } from "../../actors/model/index.ts";
 import { featuresKind } from "../../actors/features/index.ts";
-import { deployedModels, factorModels } from "./kinds/committed-models.ts";
+import { factorModels } from "./kinds/committed-models.ts";
+import { ModelDeployment } from "./kinds/model-deployment.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
@@ -55,8 +56,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     deployedSpace,
     bookSpace,
   ]);
-  // Models: each model's promoted version in the registry is deployed (main.ts registers the committed ones);
-  // inference answers come back on the actor's subject.
+  // Models: each model's promoted version in the registry is deployed (main.ts registers the committed ones), and
+  // a later promotion or challenge is followed live; inference answers come back on the actor's subject.
   const serving: ModelServingConfig = {
     provider: config.modelProvider,
     batching: {
@@ -67,16 +68,24 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     },
     intraOpThreads: config.modelThreads,
   };
-  const models = await deployedModels(nc, log.child({ component: "models" }));
+  const modelLog = log.child({ component: "models" });
+  const tellModel = (name: string, m: { type: string; [k: string]: unknown }) => {
+    const { data, headers } = encodeMessage(m);
+    nc.publish(subjects.cmd("model", name), data, { headers });
+  };
+  // the port asks the deployment for files only when an actor loads, after createKinds returned
   const inference = new OnnxInference({
-    modelOf: (n) => models.get(n),
-    deliver: (n, m) => {
-      const { data, headers } = encodeMessage(m);
-      nc.publish(subjects.cmd("model", n), data, { headers });
-    },
+    modelOf: (n, v) => deployment.modelOf(n, v),
+    deliver: tellModel,
     provider: serving.provider,
     intraOpThreads: serving.intraOpThreads,
-    log: log.child({ component: "models" }),
+    log: modelLog,
+  });
+  const deployment = await ModelDeployment.follow(nc, {
+    owner: config.nodeId,
+    log: modelLog,
+    serves: (n) => inference.serves(n),
+    tell: tellModel,
   });
 
   // The demo book and strategies trade the demo universe (as defined in KV now), whatever else KV lists.
@@ -116,12 +125,18 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       strategyKind({ definitionOf: strategyOf, known: () => [...demo.keys(), ...deployments.ids(), ...defined.strategyIds()] }),
       // the vendor-feed kind where AM_FEEDS names any feed, none otherwise (the default demo stays as it is)
       ...(config.feeds.trim() ? [vendorFeedKind(config)] : []),
-      modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching: serving.batching, port: inference }),
+      modelKind({
+        modelOf: (n) => deployment.modelOf(n),
+        known: () => deployment.names(),
+        challengeOf: (n) => deployment.challengeOf(n),
+        batching: serving.batching,
+        port: inference,
+      }),
       // changepoint detection on the instruments the demo trades (startDemo places them); on 1s bars, the bars the
       // demo's trend strategy trades, so regimes show within a minute of a start
       regimeKind({ barType: "1s" }),
       // one per instrument, placed like strategies (the demo places one per demo instrument)
-      featuresKind({ barType: config.featuresBarType, models: factorModels(models) }),
+      featuresKind({ barType: config.featuresBarType, models: factorModels(deployment.deployed()) }),
     ],
     deployable: [
       strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),
@@ -132,7 +147,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
-      await Promise.all([watch.stop(), configWatch.stop(), inference.close()]);
+      await Promise.all([watch.stop(), configWatch.stop(), deployment.stop(), inference.close()]);
     },
   };
 }

@@ -16,6 +16,8 @@ export interface Confirmation {
   text: string;
   reason?: boolean;
   reasonRequired?: boolean;
+  /** the text field's label (Reason unless named) */
+  reasonLabel?: string;
   confirmLabel?: string;
 }
 
@@ -25,6 +27,7 @@ export function confirmAction({
   text,
   reason = false,
   reasonRequired = false,
+  reasonLabel = "Reason",
   confirmLabel = "Confirm",
 }: Confirmation): Promise<string | null> {
   const dlg = $<HTMLDialogElement>("confirm");
@@ -32,6 +35,8 @@ export function confirmAction({
   $("confirm-title").textContent = title;
   $("confirm-text").textContent = text;
   $("confirm-reason-label").hidden = !reason;
+  const label = $("confirm-reason-label").firstChild;
+  if (label) label.textContent = `${reasonLabel} `;
   reasonInput.value = "";
   reasonInput.required = reasonRequired;
   $("confirm-ok").textContent = confirmLabel;

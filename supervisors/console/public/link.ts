@@ -102,8 +102,12 @@ export function disconnect(): void {
 
 /** Sends a request frame; resolves with the answer carrying its reqId. */
 export function call(frame: Request<"detail">): Promise<Detail | Disconnected>;
-export function call(frame: Request<"action" | "killSwitch" | "venueKillSwitch" | "proposal">): Promise<Result | Disconnected>;
-export function call(frame: Request<"detail" | "action" | "killSwitch" | "venueKillSwitch" | "proposal">): Promise<Answer> {
+export function call(
+  frame: Request<"action" | "killSwitch" | "venueKillSwitch" | "startChallenge" | "endChallenge" | "proposal">,
+): Promise<Result | Disconnected>;
+export function call(
+  frame: Request<"detail" | "action" | "killSwitch" | "venueKillSwitch" | "startChallenge" | "endChallenge" | "proposal">,
+): Promise<Answer> {
   const reqId = ++reqSeq;
   return new Promise((resolve) => {
     if (!ws || ws.readyState !== WebSocket.OPEN) {

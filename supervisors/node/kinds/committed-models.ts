@@ -1,5 +1,4 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { errorMessage } from "../../../actors/contract/index.ts";
 import { BAR_FACTORS } from "../../../actors/domain/index.ts";
 import { committedModelNames, type ModelFile, readModelFile } from "../../../actors/model/index.ts";
 import { ModelRefused, ModelRegistry } from "../../../infra/models/index.ts";
@@ -25,18 +24,6 @@ export async function registerCommittedModels(nc: NatsConnection, log: Logger): 
       }
     }
     if ((await registry.promotedVersion(name)) === undefined) await registry.promote(name, card.version);
-  }
-}
-
-/** What a node deploys: each model's promoted version from the registry; none where there is no registry. */
-export async function deployedModels(nc: NatsConnection, log: Logger): Promise<Map<string, ModelFile>> {
-  const registry = await ModelRegistry.existing(nc);
-  if (!registry) return new Map();
-  try {
-    return new Map((await registry.promotedModels()).map((m) => [m.card.name, m]));
-  } catch (e) {
-    log.warn("models not deployed: the registry could not be read", { error: errorMessage(e) });
-    return new Map();
   }
 }
 

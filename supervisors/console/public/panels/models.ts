@@ -1,5 +1,7 @@
 import type { ModelRow, ModelServingView } from "../../protocol.ts";
-import { $, badge, esc, table } from "../dom.js";
+import { confirmAction, toast } from "../dialogs.js";
+import { $, badge, closest, esc, table } from "../dom.js";
+import { call } from "../link.js";
 import { groupDigits, timeOfMs } from "../format.js";
 import { state } from "../state.js";
 
@@ -32,20 +34,108 @@ const versions = (m: ModelRow): string =>
         .join(" ")
     : `<span class="dim">not registered</span>`;
 
+const percent = (x: number | undefined): string => (x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
+
+/** Starting or ending a challenge changes what trades: admins only (the server checks it again). */
+const CHALLENGE_ROLE = "admin";
+const canChallenge = (): boolean => state.me?.role === CHALLENGE_ROLE;
+
+/**
+ * The challenge the registry holds (version, mode, share) and what the actor reports of it: in shadow the
+ * agreement of signs, the mean and max absolute difference, and each side's inference time per batch; as a canary
+ * the requests it answered. With the controls to start or end one.
+ */
+function challenger(m: ModelRow): string {
+  const c = m.challenge;
+  const fig = m.serving?.challenger;
+  const gate = canChallenge() ? "" : ` disabled title="needs role ${CHALLENGE_ROLE} (you are ${esc(state.me?.role ?? "signed out")})"`;
+  const refused = m.serving?.challengerRefused ? ` <span class="down" title="${esc(m.serving.challengerRefused)}">dropped</span>` : "";
+  if (!c)
+    return `<button class="btn btn-ghost" data-challenge-start="${esc(m.name)}"${gate}>Challenge…</button> <span class="dim">none</span>${refused}`;
+  const head = `<span class="mono">v${c.version}</span> ${badge(c.mode === "canary" ? "warn" : "off", c.mode === "canary" ? `canary ${percent(c.share)}` : "shadow")}`;
+  const figures =
+    fig && fig.version === c.version
+      ? [
+          fig.loaded ? "" : `<span class="dim">loading</span>`,
+          fig.mode === "canary" ? `answered ${groupDigits(String(fig.canaryServed ?? 0))}` : "",
+          fig.compared
+            ? `agree ${percent(fig.signAgreement)} · mean |Δ| ${fig.meanAbsDiff?.toPrecision(3)} · max |Δ| ${fig.maxAbsDiff?.toPrecision(3)}`
+            : "",
+          fig.championRunUs !== undefined || fig.challengerRunUs !== undefined
+            ? `run ${latency(fig.championRunUs)} / ${latency(fig.challengerRunUs)}`
+            : "",
+          fig.failures ? `<span class="down">${fig.failures} failed</span>` : "",
+        ]
+          .filter(Boolean)
+          .join(" · ")
+      : `<span class="dim">no report yet</span>`;
+  return `<button class="btn btn-ghost" data-challenge-end="${esc(m.name)}"${gate}>End</button> ${head}${refused}<br><span class="mono" data-challenger="${esc(m.name)}">${figures}</span>`;
+}
+
+let shownHtml = "";
+
 /** Each model: its registered versions and stages, and what its actor reported (version served, latency, batches). */
 export function renderModels(): void {
   const f = state.models;
   if (!f) return;
   $("models-at").textContent = timeOfMs(f.at);
-  $("models-body").innerHTML =
+  const html =
     (f.registryError ? `<div class="down">${esc(f.registryError)}</div>` : "") +
     table(
-      ["Model", "Versions", "Serving", "p50", "p99", "Batch", "Served"],
+      ["Model", "Versions", "Serving", "p50", "p99", "Batch", "Served", "Challenger (run: serving / challenger)"],
       f.models.map((m) => [
         `<span class="mono" data-model="${esc(m.name)}">${esc(m.name)}</span>`,
         versions(m),
         ...serving(m.serving, f.at),
+        challenger(m),
       ]),
       "no models in the registry and none reporting",
     );
+  // the same rows are not written again: a button under the pointer stays the one clicked
+  if (html === shownHtml) return;
+  shownHtml = html;
+  $("models-body").innerHTML = html;
+}
+
+/** "v3 shadow" or "v3 canary 0.1", as typed in the dialog. */
+function parseChallenge(text: string): { version: number; mode: "shadow" | "canary"; share?: number } | string {
+  const m = /^v?(\d+)\s+(shadow|canary)(?:\s+([0-9.]+))?$/i.exec(text.trim());
+  if (!m) return `type a version and a mode: "v3 shadow" or "v3 canary 0.1" (got "${text}")`;
+  const mode = m[2]!.toLowerCase() as "shadow" | "canary";
+  return { version: Number(m[1]), mode, ...(m[3] !== undefined ? { share: Number(m[3]) } : {}) };
+}
+
+/** The challenge controls: start one with a typed version and mode, end one after confirming. */
+export function mountModels(): void {
+  $("models-body").addEventListener("click", async (e) => {
+    const start = closest<HTMLButtonElement>(e, "button[data-challenge-start]");
+    const end = closest<HTMLButtonElement>(e, "button[data-challenge-end]");
+    const b = start ?? end;
+    if (!b || b.disabled) return;
+    const model = (start ? start.dataset.challengeStart : end?.dataset.challengeEnd) ?? "";
+    if (end) {
+      const ok = await confirmAction({
+        title: `End the challenge of ${model}?`,
+        text: "Every node serving the model drops its challenger; the promoted version answers every request.",
+        confirmLabel: "End",
+      });
+      if (ok === null) return;
+      const r = await call({ op: "endChallenge", model });
+      toast(r.ok ? `${r.what}: done` : `${r.what ?? "end challenge"}: ${r.error?.message ?? "failed"}`, r.ok);
+      return;
+    }
+    const typed = await confirmAction({
+      title: `Challenge the promoted version of ${model}`,
+      text: "Shadow: another version scores the same requests, compared, never answered. Canary: it answers a share (0 to 1) of them. Every node serving the model runs it until it is ended or promoted.",
+      reason: true,
+      reasonRequired: true,
+      reasonLabel: "Version and mode (v3 shadow, v3 canary 0.1)",
+      confirmLabel: "Start",
+    });
+    if (typed === null) return;
+    const spec = parseChallenge(typed);
+    if (typeof spec === "string") return toast(spec, false);
+    const r = await call({ op: "startChallenge", model, ...spec });
+    toast(r.ok ? `${r.what}: started` : `${r.what ?? "challenge"}: ${r.error?.message ?? "failed"}`, r.ok);
+  });
 }
