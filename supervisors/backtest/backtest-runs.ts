@@ -71,7 +71,7 @@ export class BacktestRuns {
       if (e instanceof RunConfigError) return { ok: false, error: e.message };
       throw e;
     }
-    if (config.data.kind === "csv")
+    if (config.data.kind === "csv" || config.data.kind === "parquet")
       for (const [i, f] of config.data.files.entries()) {
         const inside = relative(this.o.baseDir, isAbsolute(f) ? f : join(this.o.baseDir, f));
         if (inside.startsWith("..") || isAbsolute(inside))

@@ -32,6 +32,17 @@ const csvData = z
   })
   .strict();
 
+const parquetData = z
+  .object({
+    kind: z.literal("parquet"),
+    /** quote, trade or bar files (supervisors/backtest/parquet-records.ts), each in time order; relative to the config file */
+    files: z.array(z.string().min(1)).min(1),
+    halfSpreadTicks: z.number().int().min(1).default(1),
+    /** rows read at a time from each file: memory is one batch per file */
+    batchRows: z.number().int().positive().default(65_536),
+  })
+  .strict();
+
 const simulatorData = z
   .object({
     kind: z.literal("simulator"),
@@ -86,7 +97,7 @@ export const runConfigSchema = z
     /** data at or after this time is not read */
     end: time,
     instruments: z.array(instrumentDefinitionSchema).min(1),
-    data: z.discriminatedUnion("kind", [csvData, questdbData, simulatorData]),
+    data: z.discriminatedUnion("kind", [csvData, parquetData, questdbData, simulatorData]),
     strategies: z.array(strategy).min(1),
     /**
      * a feature actor per instrument (factor set bar-factors v1 from its bars of `barType`), feeding the committed

@@ -22,6 +22,7 @@ import { EventJournal } from "./event-journal.ts";
 import { SettlingInference } from "./model-inference.ts";
 import { SubscriptionIndex } from "./in-memory-bus.ts";
 import { csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
+import { parquetRecordChunks } from "./parquet-records.ts";
 import { type Performance, performance } from "./performance.ts";
 import type { RunConfig } from "./run-config.ts";
 import { type ActorWorld, type Answer, SimulatedActor } from "./simulated-actor.ts";
@@ -582,6 +583,10 @@ export class Backtest implements ActorWorld {
     if (data.kind === "csv") {
       const base = this.options.baseDir ?? ".";
       return mergeInTimeOrder(data.files.map((f) => csvRecordChunks(isAbsolute(f) ? f : join(base, f))));
+    }
+    if (data.kind === "parquet") {
+      const base = this.options.baseDir ?? ".";
+      return mergeInTimeOrder(data.files.map((f) => parquetRecordChunks(isAbsolute(f) ? f : join(base, f), data.batchRows)));
     }
     if (data.kind === "questdb") {
       const records = questdbReplaySource(data.url, {
