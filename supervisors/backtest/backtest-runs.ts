@@ -71,12 +71,15 @@ export class BacktestRuns {
       if (e instanceof RunConfigError) return { ok: false, error: e.message };
       throw e;
     }
+    const files: [string, string][] = [];
     if (config.data.kind === "csv" || config.data.kind === "parquet")
-      for (const [i, f] of config.data.files.entries()) {
-        const inside = relative(this.o.baseDir, isAbsolute(f) ? f : join(this.o.baseDir, f));
-        if (inside.startsWith("..") || isAbsolute(inside))
-          return { ok: false, error: `run config data.files.${i}: ${f} is outside the backtest folder ${this.o.baseDir}` };
-      }
+      for (const [i, f] of config.data.files.entries()) files.push([`data.files.${i}`, f]);
+    if (typeof config.corporateActions === "string") files.push(["corporateActions", config.corporateActions]);
+    for (const [field, f] of files) {
+      const inside = relative(this.o.baseDir, isAbsolute(f) ? f : join(this.o.baseDir, f));
+      if (inside.startsWith("..") || isAbsolute(inside))
+        return { ok: false, error: `run config ${field}: ${f} is outside the backtest folder ${this.o.baseDir}` };
+    }
     // nothing is written on the node: the report stays in memory
     const { outDir: _files, ...report } = config.report;
     const run: Run = {
