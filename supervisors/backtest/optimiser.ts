@@ -164,13 +164,13 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
             return request(w * n + i + k, p, range);
           });
           const outcomes = await pool.run(requests, onInSample);
-          outcomes.forEach((o, k) => bayes.observe(batch[k]!, sweep.direction === "maximise" ? o.objective : -o.objective));
+          for (const [k, o] of outcomes.entries()) bayes.observe(batch[k]!, sweep.direction === "maximise" ? o.objective : -o.objective);
           isOutcomes.push(...outcomes);
           i += batch.length;
         }
       }
     } else {
-      inSampleRanges.forEach((_, w) => points.forEach((p, i) => (tried[w * n + i] = p)));
+      for (let w = 0; w < inSampleRanges.length; w++) tried.push(...points);
       isOutcomes = await pool.run(
         inSampleRanges.flatMap((range, w) => points.map((p, i) => request(w * n + i, p, range))),
         onInSample,
