@@ -6,17 +6,34 @@
  *
  * `npx tsx scripts/backtest.ts --sweep <sweep.json> [--workers N]`: a parameter sweep (grid or random, optionally
  * walk-forward; see scripts/examples/backtest-sweep.json) across worker threads, progress on stderr, the best
- * parameters with their in- and out-of-sample figures, the deflated Sharpe ratio and PBO as JSON on stdout.
+ * parameters with their in- and out-of-sample figures, the deflated Sharpe ratio and PBO as JSON on stdout. With
+ * `--queue <nats-url>` the trials go to the JetStream work queue instead, taken by every node's sweep slots
+ * (AM_BACKTEST_SWEEP_SLOTS) and by processes started with `--sweep-worker <nats-url> [--slots N]`.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { errorMessage } from "../actors/contract/index.ts";
-import { parseRunConfig, readSweepFile, runBacktest, runSweep, writeReportFiles } from "../supervisors/backtest/index.ts";
+import { connectNats } from "../infra/nats/index.ts";
+import {
+  declareSweepQueue,
+  parseRunConfig,
+  QueuedTrials,
+  readSweepFile,
+  runBacktest,
+  runSweep,
+  SweepWorker,
+  writeReportFiles,
+} from "../supervisors/backtest/index.ts";
 
-const usage = "usage: npx tsx scripts/backtest.ts <config.json> | --sweep <sweep.json> [--workers N]\n";
+const usage =
+  "usage: npx tsx scripts/backtest.ts <config.json> | --sweep <sweep.json> [--workers N | --queue <nats-url>] | --sweep-worker <nats-url> [--slots N]\n";
 const args = process.argv.slice(2);
 if (args[0] === "--sweep") {
   await sweepCommand(args.slice(1));
+  process.exit(0);
+}
+if (args[0] === "--sweep-worker") {
+  await sweepWorkerCommand(args.slice(1));
   process.exit(0);
 }
 const path = args[0];
@@ -62,16 +79,22 @@ async function sweepCommand(rest: string[]): Promise<void> {
   const path = rest[0];
   const w = rest.indexOf("--workers");
   const workers = w >= 0 ? Number(rest[w + 1]) : undefined;
-  if (!path || (workers !== undefined && !(Number.isInteger(workers) && workers >= 1))) {
+  const q = rest.indexOf("--queue");
+  const queue = q >= 0 ? rest[q + 1] : undefined;
+  if (!path || (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) || (q >= 0 && !queue)) {
     process.stderr.write(usage);
     process.exit(2);
   }
+  const nc = queue ? await connectNats(queue, "backtest-sweep") : undefined;
   try {
     const { sweep, run, baseDir } = await readSweepFile(path);
+    if (nc) await declareSweepQueue(nc);
     let last = 0;
     const report = await runSweep(sweep, run, {
       baseDir,
       ...(workers !== undefined ? { workers } : {}),
+      // the report's workers: 0, the queue's, however many there are
+      ...(nc ? { trials: new QueuedTrials(nc, 0) } : {}),
       onProgress: (p) => {
         const now = Date.now();
         if (now - last < 500 && p.done < p.total) return;
@@ -83,6 +106,37 @@ async function sweepCommand(rest: string[]): Promise<void> {
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } catch (e) {
     process.stderr.write(`backtest --sweep: ${errorMessage(e)}\n`);
+    process.exit(1);
+  } finally {
+    await nc?.close();
+  }
+}
+
+/** Takes sweep trials from the work queue until interrupted (SIGINT/SIGTERM finish the trials running first). */
+async function sweepWorkerCommand(rest: string[]): Promise<void> {
+  const url = rest[0];
+  const s = rest.indexOf("--slots");
+  const slots = s >= 0 ? Number(rest[s + 1]) : 1;
+  if (!url || !(Number.isInteger(slots) && slots >= 1)) {
+    process.stderr.write(usage);
+    process.exit(2);
+  }
+  try {
+    const nc = await connectNats(url, "backtest-sweep-worker");
+    await declareSweepQueue(nc);
+    const worker = await SweepWorker.start(nc, {
+      slots,
+      onTrialStarted: (x) => process.stderr.write(`[sweep-worker] trial ${x.id} of sweep ${x.sweep} (delivery ${x.delivery})\n`),
+    });
+    process.stderr.write(`[sweep-worker] ${worker.name} taking trials, ${slots} at a time\n`);
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", resolve);
+      process.once("SIGTERM", resolve);
+    });
+    await worker.stop();
+    await nc.close();
+  } catch (e) {
+    process.stderr.write(`backtest --sweep-worker: ${errorMessage(e)}\n`);
     process.exit(1);
   }
 }

@@ -11,6 +11,7 @@ export {
   type SweepProgress,
   type SweepReport,
   SweepRunError,
+  type TrialRunner,
   sweepPoints,
 } from "./optimiser.ts";
 export { gridPoints, type ParameterSet, randomPoints } from "./parameter-space.ts";
@@ -25,4 +26,9 @@ export { OBJECTIVES, type Objective, parseSweep, type Sweep, SweepError, type Sw
 export { readSweepFile } from "./sweep-file.ts";
 export { defaultWorkers, TrialPool } from "./trial-pool.ts";
 export { stitchOutOfSample, type WalkForwardWindow, walkForwardWindows } from "./walk-forward.ts";
+export { BayesianSearch } from "./bayesian-search.ts";
+export { ContinuousFutures, RollError, type RollRule } from "./continuous-futures.ts";
+export { type CorporateAction, CorporateActionError, PriceAdjustments, readCorporateActions } from "./corporate-actions.ts";
+export { ParquetRecordError, parquetRecordChunks } from "./parquet-records.ts";
+export { declareSweepQueue, QueuedTrials, SWEEP_RESULTS_STREAM, SWEEP_TRIALS_STREAM, SweepWorker } from "./sweep-queue.ts";
 export { BacktestRuns, type BacktestRunState, type BacktestRunStatus, type BacktestRunsOptions } from "./backtest-runs.ts";

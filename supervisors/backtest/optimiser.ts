@@ -17,11 +17,21 @@ export interface SweepProgress {
   best?: { objective: number; parameters: ParameterSet };
 }
 
+/** Where trials run: worker threads of this process (TrialPool) or the workers of a JetStream queue (QueuedTrials). */
+export interface TrialRunner {
+  readonly size: number;
+  /** outcomes in request order, whichever worker ran each */
+  run(requests: readonly TrialRequest[], onDone?: (outcome: TrialOutcome) => void): Promise<TrialOutcome[]>;
+  close(): Promise<void>;
+}
+
 export interface SweepOptions {
-  /** the run configuration's files are relative to this folder */
+  /** the run configuration's files are relative to this folder (on every worker, for a queue) */
   baseDir: string;
   /** overrides the sweep's `workers` */
   workers?: number;
+  /** run the trials here instead of on worker threads of this process; the caller closes it */
+  trials?: TrialRunner;
   onProgress?: (p: SweepProgress) => void;
 }
 
@@ -133,8 +143,7 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
     return sweep.direction === "maximise" ? a > b : a < b;
   };
 
-  const workers = options.workers ?? sweep.workers ?? defaultWorkers();
-  const pool = await TrialPool.open(workers);
+  const pool: TrialRunner = options.trials ?? (await TrialPool.open(options.workers ?? sweep.workers ?? defaultWorkers()));
   try {
     const search = sweep.search;
     const n = search.kind === "bayesian" ? search.trials : points.length;
@@ -220,7 +229,7 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
       wallMs: Math.round(performance.now() - t0),
     };
   } finally {
-    await pool.close();
+    if (!options.trials) await pool.close();
   }
 }
 

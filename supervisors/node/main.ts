@@ -37,7 +37,7 @@ import { logNatsLink } from "./nats-link.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
-import { BacktestRuns } from "../backtest/index.ts";
+import { BacktestRuns, declareSweepQueue, SweepWorker } from "../backtest/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 async function main(): Promise<void> {
@@ -160,6 +160,12 @@ async function main(): Promise<void> {
       const vendorFeeds = await startVendorFeeds({ nc, feeds, log: log.child({ component: "feeds" }), ensure: (r) => node.ensure(r) });
       stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
       log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
+    }
+    if (config.backtestSweepSlots > 0) {
+      // sweeps submitted anywhere (scripts/backtest.ts --sweep --queue) spread over every node's slots
+      await declareSweepQueue(nc, { replicas: config.replicas });
+      const sweeps = await SweepWorker.start(nc, { slots: config.backtestSweepSlots, name: config.nodeId });
+      stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
     }
     if (config.gatewayPort > 0) {
       // Backtests submitted over gRPC run on worker threads of this node, one at a time; data files are relative to
