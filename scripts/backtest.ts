@@ -2,7 +2,8 @@
  * `npx tsx scripts/backtest.ts <config.json>`: runs a backtest (supervisors/backtest) from a run configuration
  * (see scripts/examples/backtest.json), progress on stderr, the report as JSON on stdout. With `report.outDir`
  * the report's HTML and JSON (and events.jsonl with `report.journalFile`) are written there, relative to the
- * configuration file.
+ * configuration file. With `--questdb <url>` the report and equity curve are stored in QuestDB (backtest_runs,
+ * backtest_equity) under a new run id.
  *
  * `npx tsx scripts/backtest.ts --sweep <sweep.json> [--workers N]`: a parameter sweep (grid or random, optionally
  * walk-forward; see scripts/examples/backtest-sweep.json) across worker threads, progress on stderr, the best
@@ -10,6 +11,7 @@
  * `--queue <nats-url>` the trials go to the JetStream work queue instead, taken by every node's sweep slots
  * (AM_BACKTEST_SWEEP_SLOTS) and by processes started with `--sweep-worker <nats-url> [--slots N]`.
  */
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { errorMessage } from "../actors/contract/index.ts";
@@ -21,12 +23,13 @@ import {
   readSweepFile,
   runBacktest,
   runSweep,
+  storeBacktestReport,
   SweepWorker,
   writeReportFiles,
 } from "../supervisors/backtest/index.ts";
 
 const usage =
-  "usage: npx tsx scripts/backtest.ts <config.json> | --sweep <sweep.json> [--workers N | --queue <nats-url>] | --sweep-worker <nats-url> [--slots N]\n";
+  "usage: npx tsx scripts/backtest.ts <config.json> [--questdb <url>] | --sweep <sweep.json> [--workers N | --queue <nats-url>] | --sweep-worker <nats-url> [--slots N]\n";
 const args = process.argv.slice(2);
 if (args[0] === "--sweep") {
   await sweepCommand(args.slice(1));
@@ -37,7 +40,9 @@ if (args[0] === "--sweep-worker") {
   process.exit(0);
 }
 const path = args[0];
-if (!path) {
+const qi = args.indexOf("--questdb");
+const questdbUrl = qi >= 0 ? args[qi + 1] : undefined;
+if (!path || (qi >= 0 && !questdbUrl)) {
   process.stderr.write(usage);
   process.exit(2);
 }
@@ -68,6 +73,11 @@ try {
   if (outDir) {
     const files = await writeReportFiles(outDir, result);
     process.stderr.write(`[backtest] report: ${files.html}\n`);
+  }
+  if (questdbUrl) {
+    const runId = randomUUID();
+    await storeBacktestReport(questdbUrl, runId, result, Date.now() * 1000);
+    process.stderr.write(`[backtest] stored in QuestDB as run ${runId} (backtest_runs, backtest_equity)\n`);
   }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (e) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isAbsolute, join, relative } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { parseRunConfig, type RunConfig, RunConfigError } from "./run-config.ts";
+import { storeBacktestReport } from "./report-tables.ts";
 import type { BacktestProgress, BacktestResult } from "./runner.ts";
 import { typescriptWorker } from "./worker-thread.ts";
 
@@ -27,6 +28,10 @@ export interface BacktestRunsOptions {
   concurrency?: number;
   /** finished runs kept for their reports (default 100); the oldest go first */
   keep?: number;
+  /** where each finished run's report and equity curve are stored (backtest_runs, backtest_equity), by its id */
+  questdbUrl?: string;
+  /** a report QuestDB did not take: the run stays done, its report in memory */
+  onStoreFailed?: (runId: string, error: Error) => void;
 }
 
 interface Run {
@@ -150,6 +155,11 @@ export class BacktestRuns {
       if ("progress" in m) this.change(run, { simulatedUs: m.progress.simulatedUs, records: m.progress.records });
       else if ("result" in m) {
         run.result = m.result;
+        const url = this.o.questdbUrl;
+        if (url)
+          storeBacktestReport(url, run.status.id, m.result, Date.now() * 1000).catch((e: unknown) =>
+            this.o.onStoreFailed?.(run.status.id, e as Error),
+          );
         this.end(run, "done");
       } else this.end(run, "failed", m.error);
       if (!("progress" in m)) void worker.terminate();

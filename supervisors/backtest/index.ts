@@ -16,6 +16,7 @@ export {
 } from "./optimiser.ts";
 export { gridPoints, type ParameterSet, randomPoints } from "./parameter-space.ts";
 export { writeReportFiles } from "./report-files.ts";
+export { backtestReportRows, readBacktestReport, type StoredBacktest, storeBacktestReport } from "./report-tables.ts";
 export { linePlot, reportPage } from "./report-page.ts";
 export { parseRunConfig, type RunConfig, RunConfigError, type RunConfigInput, runConfigSchema, time as timeSchema } from "./run-config.ts";
 export { Backtest, BacktestError, type BacktestProgress, type BacktestResult, type RunOptions, runBacktest } from "./runner.ts";

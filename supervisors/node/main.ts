@@ -170,7 +170,11 @@ async function main(): Promise<void> {
     if (config.gatewayPort > 0) {
       // Backtests submitted over gRPC run on worker threads of this node, one at a time; data files are relative to
       // the node's working directory
-      const backtests = new BacktestRuns({ baseDir: process.cwd() });
+      const backtests = new BacktestRuns({
+        baseDir: process.cwd(),
+        ...(questdbUrl ? { questdbUrl } : {}),
+        onStoreFailed: (runId, e) => log.warn("backtest report not stored in QuestDB", { runId, error: errorMessage(e) }),
+      });
       stack.push({ name: "backtests", stop: () => backtests.close() });
       const gateway = await startGateway({
         backtests,
