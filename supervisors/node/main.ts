@@ -167,15 +167,17 @@ async function main(): Promise<void> {
       const sweeps = await SweepWorker.start(nc, { slots: config.backtestSweepSlots, name: config.nodeId });
       stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
     }
+    let backtests: BacktestRuns | undefined;
     if (config.gatewayPort > 0) {
       // Backtests submitted over gRPC run on worker threads of this node, one at a time; data files are relative to
       // the node's working directory
-      const backtests = new BacktestRuns({
+      backtests = new BacktestRuns({
         baseDir: process.cwd(),
         ...(questdbUrl ? { questdbUrl } : {}),
         onStoreFailed: (runId, e) => log.warn("backtest report not stored in QuestDB", { runId, error: errorMessage(e) }),
       });
-      stack.push({ name: "backtests", stop: () => backtests.close() });
+      const runs = backtests;
+      stack.push({ name: "backtests", stop: () => runs.close() });
       const gateway = await startGateway({
         backtests,
         nc,
@@ -195,6 +197,7 @@ async function main(): Promise<void> {
     }
     const cc = consoleOptionsFrom(config, {
       nc,
+      ...(backtests ? { backtests } : {}),
       ...(questdbUrl ? { questdbUrl } : {}),
       ...(natsMonitorUrl ? { natsMonitorUrl } : {}),
       log,

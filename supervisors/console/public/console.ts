@@ -6,6 +6,7 @@ import { hideSignIn, showSignIn, toast } from "./dialogs.js";
 import { $ } from "./dom.js";
 import { answered, connect, disconnect, linkNodes, linkUp, setLink, startLink, TOKEN_KEY } from "./link.js";
 import { mountAlgos, renderAlgos } from "./panels/algos.js";
+import { mountBacktests, renderBacktests } from "./panels/backtests.js";
 import { mountControls, renderControls } from "./panels/controls.js";
 import { renderDetail, selectActor } from "./panels/detail.js";
 import { renderHealth } from "./panels/health.js";
@@ -104,8 +105,15 @@ function onFrame(f: ServerFrame): void {
       renderModels();
       break;
     }
+    case "backtests": {
+      const { type: _type, ...frame } = f;
+      state.backtests = frame;
+      renderBacktests();
+      break;
+    }
     case "detail":
     case "result":
+    case "backtestReport":
       answered(f);
       break;
     case "error":
@@ -165,4 +173,5 @@ mountControls((kind, id) => void selectActor(kind, id));
 mountAlgos((kind, id) => void selectActor(kind, id));
 mountMarkets();
 mountRisk();
+mountBacktests();
 startLink({ onFrame, onSignedOut: () => showSignIn("") });

@@ -5,9 +5,10 @@ export const TOKEN_KEY = "alphamind.console.token";
 
 type Detail = Extract<ServerFrame, { type: "detail" }>;
 type Result = Extract<ServerFrame, { type: "result" }>;
+type BacktestReport = Extract<ServerFrame, { type: "backtestReport" }>;
 /** Why a request got no answer. */
 export type Disconnected = { type: "disconnected"; ok: false; error: ReplyError; what?: undefined };
-type Answer = Detail | Result | Disconnected;
+type Answer = Detail | Result | BacktestReport | Disconnected;
 
 /** A request frame of an op; its reqId is added here. */
 type Request<Op> = ClientFrameInput extends infer F ? (F extends { op: Op; reqId: number } ? Omit<F, "reqId"> : never) : never;
@@ -103,7 +104,8 @@ export function disconnect(): void {
 /** Sends a request frame; resolves with the answer carrying its reqId. */
 export function call(frame: Request<"detail">): Promise<Detail | Disconnected>;
 export function call(frame: Request<"action" | "killSwitch" | "venueKillSwitch">): Promise<Result | Disconnected>;
-export function call(frame: Request<"detail" | "action" | "killSwitch" | "venueKillSwitch">): Promise<Answer> {
+export function call(frame: Request<"backtestReport">): Promise<BacktestReport | Disconnected>;
+export function call(frame: Request<"detail" | "action" | "killSwitch" | "venueKillSwitch" | "backtestReport">): Promise<Answer> {
   const reqId = ++reqSeq;
   return new Promise((resolve) => {
     if (!ws || ws.readyState !== WebSocket.OPEN) {
@@ -116,7 +118,7 @@ export function call(frame: Request<"detail" | "action" | "killSwitch" | "venueK
 }
 
 /** Hands an answer to the request waiting for it. */
-export function answered(frame: Detail | Result): void {
+export function answered(frame: Detail | Result | BacktestReport): void {
   const p = pending.get(frame.reqId);
   pending.delete(frame.reqId);
   p?.(frame);

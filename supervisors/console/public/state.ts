@@ -1,4 +1,15 @@
-import type { BookFrame, Health, LifecycleRow, ModelsFrame, NodeTree, OrderRow, QuoteRow, ServerFrame } from "../protocol.ts";
+import type {
+  BacktestReportView,
+  BacktestsFrame,
+  BookFrame,
+  Health,
+  LifecycleRow,
+  ModelsFrame,
+  NodeTree,
+  OrderRow,
+  QuoteRow,
+  ServerFrame,
+} from "../protocol.ts";
 
 /** A quote as the markets panel keeps it: `dir` is the mid's last move (+1 up, -1 down, 0 none yet). */
 export type ShownQuote = QuoteRow & { dir?: number };
@@ -17,6 +28,9 @@ export const state = {
   books: new Map<string, BookFrame>(),
   health: null as Health | null,
   models: null as ModelsFrame | null,
+  backtests: null as BacktestsFrame | null,
+  /** the backtest whose report is shown, and the report once it came */
+  backtest: null as { id: string; report?: BacktestReportView; error?: string } | null,
   selected: null as { kind: string; id: string } | null,
   detail: null as Detail | null,
   chartInstrument: null as string | null,
