@@ -49,11 +49,11 @@ function figures(r: BacktestReportView): string {
     ["Run time", `${groupDigits(String(r.wallMs))} ms wall, ${groupDigits(String(r.cpuMs))} ms CPU`],
     ["Journal", `<span class="mono" title="${esc(r.journal.sha256)}">${esc(r.journal.sha256.slice(0, 16))}…</span>`],
   ];
-  return table(
-    ["Figure", "Value"],
-    rows.map(([k, v]) => [`<span class="dim">${esc(k)}</span>`, `<span class="mono">${v.startsWith("<") ? v : esc(v)}</span>`]),
-    "",
-  );
+  // two figures a line: the report fits beside its curve
+  const cells = rows.map(([k, v]) => [`<span class="dim">${esc(k)}</span>`, `<span class="mono">${v.startsWith("<") ? v : esc(v)}</span>`]);
+  const lines: string[][] = [];
+  for (let i = 0; i < cells.length; i += 2) lines.push([...cells[i]!, ...(cells[i + 1] ?? ["", ""])]);
+  return table(["Figure", "Value", "Figure", "Value"], lines, "");
 }
 
 /** The selected run's report and its equity curve. */
