@@ -137,6 +137,7 @@ async function sweepWorkerCommand(rest: string[]): Promise<void> {
     const worker = await SweepWorker.start(nc, {
       slots,
       onTrialStarted: (x) => process.stderr.write(`[sweep-worker] trial ${x.id} of sweep ${x.sweep} (delivery ${x.delivery})\n`),
+      onError: (e) => process.stderr.write(`[sweep-worker] a slot failed, its trial goes back to the queue: ${errorMessage(e)}\n`),
     });
     process.stderr.write(`[sweep-worker] ${worker.name} taking trials, ${slots} at a time\n`);
     await new Promise<void>((resolve) => {

@@ -85,6 +85,8 @@ export interface SweepWorkerOptions {
   /** heartbeats (`working`) go out this often while a trial runs: well inside the consumer's ack wait */
   heartbeatMs?: number;
   onTrialStarted?: (t: { sweep: string; id: number; delivery: number }) => void;
+  /** a slot's failure (NATS, its thread); the trial it held is redelivered and the slot goes on */
+  onError?: (error: Error) => void;
 }
 
 /**
@@ -93,8 +95,13 @@ export interface SweepWorkerOptions {
  * its heartbeats and, after the consumer's ack wait, JetStream hands the trial to another worker.
  */
 export class SweepWorker {
-  private running = true;
-  private readonly loops: Promise<void>[] = [];
+  /** taking trials from the queue (false once stopping) */
+  private taking = true;
+  /** stopped at once: running trials end unanswered */
+  private abandoned = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  /** each slot's worker thread, opened on its first trial: an idle node pays only for a pull request now and then */
+  private readonly pools: Promise<TrialPool>[] = [];
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -102,15 +109,12 @@ export class SweepWorker {
     private readonly o: SweepWorkerOptions & { name: string },
   ) {}
 
-  /** each slot's worker thread, opened on its first trial: an idle node pays only for a pull request now and then */
-  private readonly pools: Promise<TrialPool>[] = [];
-
   static async start(nc: NatsConnection, o: SweepWorkerOptions): Promise<SweepWorker> {
     if (!(Number.isInteger(o.slots) && o.slots >= 1))
       throw new RangeError(`sweep worker slots ${o.slots} must be a whole number of at least 1`);
     const w = new SweepWorker(nc, jetstream(nc), { ...o, name: o.name ?? randomUUID() });
     const consumer = await w.js.consumers.get(SWEEP_TRIALS_STREAM, SWEEP_WORKERS);
-    for (let i = 0; i < o.slots; i++) w.loops.push(w.slot(consumer));
+    for (let i = 0; i < o.slots; i++) void w.slot(consumer);
     return w;
   }
 
@@ -118,66 +122,82 @@ export class SweepWorker {
     return this.o.name;
   }
 
+  /** One slot: pull a trial, run it, answer it; a failure (NATS, the thread) is reported and the slot goes on. */
   private async slot(consumer: Consumer): Promise<void> {
     let pool: Promise<TrialPool> | undefined;
-    while (this.running) {
-      let msg: JsMsg | null;
+    while (this.taking) {
       try {
-        msg = await consumer.next({ expires: 2_000 });
+        const msg = await consumer.next({ expires: 2_000 });
+        if (!msg) continue;
+        // a trial that arrives while stopping goes back to the queue at once
+        if (!this.taking) {
+          msg.nak();
+          return;
+        }
+        if (!pool) {
+          pool = TrialPool.open(1);
+          this.pools.push(pool);
+        }
+        const run = this.runOne(pool, msg);
+        this.inFlight.add(run);
+        try {
+          await run;
+        } finally {
+          this.inFlight.delete(run);
+        }
       } catch (e) {
-        if (!this.running || this.nc.isClosed()) return;
-        throw e;
+        if (!this.taking || this.nc.isClosed()) return;
+        this.o.onError?.(e as Error);
+        // a thread that would not open is opened afresh; a pause keeps a lasting failure from spinning
+        pool = undefined;
+        await new Promise((r) => setTimeout(r, 1_000));
       }
-      if (!msg) continue;
-      if (!pool) {
-        pool = TrialPool.open(1);
-        this.pools.push(pool);
-      }
-      await this.runOne(pool, msg);
     }
   }
 
   private async runOne(pool: Promise<TrialPool>, msg: JsMsg): Promise<void> {
     // heartbeats from the start: opening the slot's thread may itself take a while
     const heartbeat = setInterval(() => msg.working(), this.o.heartbeatMs ?? 5_000);
-    const { sweep, batch, request } = decodePayload(msg.data) as QueuedTrial;
-    const delivery = msg.info.deliveryCount;
-    this.o.onTrialStarted?.({ sweep, id: request.id, delivery });
-    let thread: TrialPool;
     try {
-      thread = await pool;
-    } catch (e) {
-      // this node cannot run trials: the trial goes back to the queue for another
-      clearInterval(heartbeat);
-      msg.nak();
-      throw e;
-    }
-    let result: TrialResult;
-    try {
-      const [outcome] = await thread.run([request]);
-      result = { id: request.id, worker: this.o.name, delivery, outcome: outcome! };
-    } catch (e) {
-      if (!this.running) return;
-      // a trial that throws throws again elsewhere: its error is its result
-      result = { id: request.id, worker: this.o.name, delivery, error: errorMessage(e) };
+      const { sweep, batch, request } = decodePayload(msg.data) as QueuedTrial;
+      const delivery = msg.info.deliveryCount;
+      this.o.onTrialStarted?.({ sweep, id: request.id, delivery });
+      let thread: TrialPool;
+      try {
+        thread = await pool;
+      } catch (e) {
+        // this node cannot run trials: the trial goes back to the queue for another
+        msg.nak();
+        throw e;
+      }
+      let result: TrialResult;
+      try {
+        const [outcome] = await thread.run([request]);
+        result = { id: request.id, worker: this.o.name, delivery, outcome: outcome! };
+      } catch (e) {
+        if (this.abandoned) return;
+        // a trial that throws throws again elsewhere: its error is its result
+        result = { id: request.id, worker: this.o.name, delivery, error: errorMessage(e) };
+      }
+      if (this.abandoned) return;
+      await this.js.publish(resultSubject(sweep, batch), encodePayload(result), { msgID: `${sweep}.${batch}.${request.id}` });
+      msg.ack();
     } finally {
       clearInterval(heartbeat);
     }
-    if (!this.running) return;
-    await this.js.publish(resultSubject(sweep, batch), encodePayload(result), { msgID: `${sweep}.${batch}.${request.id}` });
-    msg.ack();
   }
 
-  /** Takes no more trials, finishes the ones running, then ends the threads. */
+  /** Takes no more trials, answers the ones running, then ends the threads. */
   async stop(): Promise<void> {
-    this.running = false;
-    await Promise.allSettled(this.loops);
+    this.taking = false;
+    await Promise.allSettled([...this.inFlight]);
     await this.closePools();
   }
 
   /** Stops at once: running trials are dropped unacknowledged, to be redelivered to another worker (as after a crash). */
   async abandon(): Promise<void> {
-    this.running = false;
+    this.taking = false;
+    this.abandoned = true;
     await this.closePools();
   }
 

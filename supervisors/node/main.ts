@@ -164,7 +164,11 @@ async function main(): Promise<void> {
     if (config.backtestSweepSlots > 0) {
       // sweeps submitted anywhere (scripts/backtest.ts --sweep --queue) spread over every node's slots
       await declareSweepQueue(nc, { replicas: config.replicas });
-      const sweeps = await SweepWorker.start(nc, { slots: config.backtestSweepSlots, name: config.nodeId });
+      const sweeps = await SweepWorker.start(nc, {
+        slots: config.backtestSweepSlots,
+        name: config.nodeId,
+        onError: (e) => log.warn("backtest sweep slot failed: its trial goes back to the queue", { error: errorMessage(e) }),
+      });
       stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
     }
     let backtests: BacktestRuns | undefined;
