@@ -104,6 +104,11 @@ export const settings = {
     default: undefined,
     doc: "JSON file of instrument definitions stored in KV (am-instruments) at start, replacing those ids; a bad file stops start-up",
   },
+  backtestSweepSlots: {
+    schema: z.coerce.number().int().min(0).max(256),
+    default: 1,
+    doc: "Backtest sweep trials this node takes at once from the JetStream work queue (AM_SWEEP_TRIALS), each on a worker thread opened on first use; 0 = none",
+  },
   gatewayPort: { schema: z.coerce.number().int().min(0).max(65535), default: 50051, doc: "gRPC gateway port; 0 = no gateway on this node" },
   gatewayJwtSecret: {
     schema: z.string().min(32, "must be at least 32 characters").optional(),

@@ -8,7 +8,7 @@ import type { OrderState } from "../../actors/order/index.ts";
  * Prices and quantities are 1e-8 units and go out as DECIMAL(18,8) without passing through a float (ilp-writer.ts).
  */
 export interface Row {
-  table: "quotes" | "trades" | "bars" | "bar_factors" | "orders" | "fills";
+  table: "quotes" | "trades" | "bars" | "bar_factors" | "orders" | "fills" | "backtest_runs" | "backtest_equity";
   /** designated timestamp, µs */
   ts: number;
   symbols: [name: string, value: string | undefined][];

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isAbsolute, join, relative } from "node:path";
 import type { Worker } from "node:worker_threads";
 import { parseRunConfig, type RunConfig, RunConfigError } from "./run-config.ts";
+import { storeBacktestReport } from "./report-tables.ts";
 import type { BacktestProgress, BacktestResult } from "./runner.ts";
 import { typescriptWorker } from "./worker-thread.ts";
 
@@ -27,6 +28,10 @@ export interface BacktestRunsOptions {
   concurrency?: number;
   /** finished runs kept for their reports (default 100); the oldest go first */
   keep?: number;
+  /** where each finished run's report and equity curve are stored (backtest_runs, backtest_equity), by its id */
+  questdbUrl?: string;
+  /** a report QuestDB did not take: the run stays done, its report in memory */
+  onStoreFailed?: (runId: string, error: Error) => void;
 }
 
 interface Run {
@@ -71,12 +76,15 @@ export class BacktestRuns {
       if (e instanceof RunConfigError) return { ok: false, error: e.message };
       throw e;
     }
-    if (config.data.kind === "csv")
-      for (const [i, f] of config.data.files.entries()) {
-        const inside = relative(this.o.baseDir, isAbsolute(f) ? f : join(this.o.baseDir, f));
-        if (inside.startsWith("..") || isAbsolute(inside))
-          return { ok: false, error: `run config data.files.${i}: ${f} is outside the backtest folder ${this.o.baseDir}` };
-      }
+    const files: [string, string][] = [];
+    if (config.data.kind === "csv" || config.data.kind === "parquet")
+      for (const [i, f] of config.data.files.entries()) files.push([`data.files.${i}`, f]);
+    if (typeof config.corporateActions === "string") files.push(["corporateActions", config.corporateActions]);
+    for (const [field, f] of files) {
+      const inside = relative(this.o.baseDir, isAbsolute(f) ? f : join(this.o.baseDir, f));
+      if (inside.startsWith("..") || isAbsolute(inside))
+        return { ok: false, error: `run config ${field}: ${f} is outside the backtest folder ${this.o.baseDir}` };
+    }
     // nothing is written on the node: the report stays in memory
     const { outDir: _files, ...report } = config.report;
     const run: Run = {
@@ -147,6 +155,11 @@ export class BacktestRuns {
       if ("progress" in m) this.change(run, { simulatedUs: m.progress.simulatedUs, records: m.progress.records });
       else if ("result" in m) {
         run.result = m.result;
+        const url = this.o.questdbUrl;
+        if (url)
+          storeBacktestReport(url, run.status.id, m.result, Date.now() * 1000).catch((e: unknown) =>
+            this.o.onStoreFailed?.(run.status.id, e as Error),
+          );
         this.end(run, "done");
       } else this.end(run, "failed", m.error);
       if (!("progress" in m)) void worker.terminate();

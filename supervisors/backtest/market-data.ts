@@ -106,3 +106,18 @@ function siftDown(h: Cursor[], i: number): void {
     i = c;
   }
 }
+
+/** Each record of a batched stream mapped (undefined: dropped), batch by batch; empty batches are left out. */
+export async function* adjustedChunks(
+  source: AsyncIterable<ReplayRecord[]>,
+  map: (r: ReplayRecord) => ReplayRecord | undefined,
+): AsyncGenerator<ReplayRecord[]> {
+  for await (const chunk of source) {
+    const out: ReplayRecord[] = [];
+    for (const r of chunk) {
+      const x = map(r);
+      if (x) out.push(x);
+    }
+    if (out.length) yield out;
+  }
+}

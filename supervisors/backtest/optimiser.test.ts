@@ -53,3 +53,28 @@ t.test("a walk-forward sweep gives the same result with 1 worker and with 2", as
   t.same(one.best.parameters, one.walkForward!.windows[1]!.parameters, "the last window's best is the one to trade next");
   t.equal(one.walkForward!.outOfSample.windows, 2);
 });
+
+t.test("a Bayesian sweep gives the same report with 1 worker and with 2, its best the best of the sets it tried", async (t) => {
+  const { dir, config } = await barsRun(t, { instruments: 1, minutes: 120 });
+  const sweep = parseSweep({
+    run: "unused.json",
+    parameters: { fastPeriod: { min: 2, max: 8, integer: true }, slowPeriod: { values: [10, 15, 20] } },
+    search: { kind: "bayesian", trials: 6, seed: 3, initial: 3, batch: 3 },
+    objective: "pnl",
+    pboBlocks: 4,
+  });
+  const progress: number[] = [];
+  const one = await runSweep(sweep, config, { baseDir: dir, workers: 1, onProgress: (p) => progress.push(p.done) });
+  const two = await runSweep(sweep, config, { baseDir: dir, workers: 2 });
+  t.same(progress, [1, 2, 3, 4, 5, 6]);
+  t.equal(one.trials, 6);
+  const strip = (r: typeof one): unknown => ({ ...r, workers: 0, wallMs: 0 });
+  t.same(strip(two), strip(one), "identical reports");
+  const s = config.strategies[0]!;
+  const byHand = await runBacktest(
+    { ...config, strategies: [{ ...s, parameters: { ...s.parameters, ...one.best.parameters } }] },
+    { baseDir: dir },
+  );
+  t.equal(one.best.inSample.pnl, byHand.pnl, "the best set's P&L, as by hand");
+  t.equal(one.overfitting.deflatedSharpe.trials, 6);
+});

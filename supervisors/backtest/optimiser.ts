@@ -1,3 +1,4 @@
+import { BayesianSearch } from "./bayesian-search.ts";
 import { type BacktestOverfitting, backtestOverfitting, type DeflatedSharpe, deflatedSharpe, periodSharpe } from "./overfitting.ts";
 import { gridPoints, gridValues, type ParameterSet, randomPoints } from "./parameter-space.ts";
 import { type Performance, periodReturns } from "./performance.ts";
@@ -16,11 +17,21 @@ export interface SweepProgress {
   best?: { objective: number; parameters: ParameterSet };
 }
 
+/** Where trials run: worker threads of this process (TrialPool) or the workers of a JetStream queue (QueuedTrials). */
+export interface TrialRunner {
+  readonly size: number;
+  /** outcomes in request order, whichever worker ran each */
+  run(requests: readonly TrialRequest[], onDone?: (outcome: TrialOutcome) => void): Promise<TrialOutcome[]>;
+  close(): Promise<void>;
+}
+
 export interface SweepOptions {
-  /** the run configuration's files are relative to this folder */
+  /** the run configuration's files are relative to this folder (on every worker, for a queue) */
   baseDir: string;
   /** overrides the sweep's `workers` */
   workers?: number;
+  /** run the trials here instead of on worker threads of this process; the caller closes it */
+  trials?: TrialRunner;
   onProgress?: (p: SweepProgress) => void;
 }
 
@@ -83,8 +94,9 @@ export function sweptStrategy(sweep: Sweep, run: RunConfig): number {
 /** the most parameter sets one sweep tries, as random search's `trials` allows */
 const MAX_TRIALS = 100_000;
 
-/** Grid or seeded random points of the sweep. */
+/** Grid or seeded random points of the sweep (a Bayesian search chooses its own as it goes). */
 export function sweepPoints(sweep: Sweep): ParameterSet[] {
+  if (sweep.search.kind === "bayesian") return [];
   if (sweep.search.kind === "random") return randomPoints(sweep.parameters, sweep.search.trials, sweep.search.seed);
   const size = Object.entries(sweep.parameters).reduce((n, [name, v]) => n * gridValues(name, v).length, 1);
   if (size > MAX_TRIALS) throw new SweepRunError(`sweep parameters: the grid has ${size} points, more than ${MAX_TRIALS}`);
@@ -131,19 +143,48 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
     return sweep.direction === "maximise" ? a > b : a < b;
   };
 
-  const workers = options.workers ?? sweep.workers ?? defaultWorkers();
-  const pool = await TrialPool.open(workers);
+  const pool: TrialRunner = options.trials ?? (await TrialPool.open(options.workers ?? sweep.workers ?? defaultWorkers()));
   try {
-    const n = points.length;
-    const isRequests = inSampleRanges.flatMap((range, w) => points.map((p, i) => request(w * n + i, p, range)));
-    const total = isRequests.length + (windows?.length ?? 0);
+    const search = sweep.search;
+    const n = search.kind === "bayesian" ? search.trials : points.length;
+    // the parameter sets each window tried, by trial id (w·n + i)
+    const tried: ParameterSet[] = [];
+    const total = inSampleRanges.length * n + (windows?.length ?? 0);
     let done = 0;
     let bestSoFar: SweepProgress["best"];
-    const isOutcomes = await pool.run(isRequests, (o) => {
+    const onInSample = (o: TrialOutcome): void => {
       done++;
-      if (!bestSoFar || better(o.objective, bestSoFar.objective)) bestSoFar = { objective: o.objective, parameters: points[o.id % n]! };
+      if (!bestSoFar || better(o.objective, bestSoFar.objective)) bestSoFar = { objective: o.objective, parameters: tried[o.id]! };
       options.onProgress?.({ phase: "in-sample", done, total, ...(bestSoFar ? { best: bestSoFar } : {}) });
-    });
+    };
+    let isOutcomes: TrialOutcome[];
+    if (search.kind === "bayesian") {
+      isOutcomes = [];
+      // window by window, batch by batch: each batch is proposed from the outcomes before it
+      for (const [w, range] of inSampleRanges.entries()) {
+        const bayes = new BayesianSearch(sweep.parameters, {
+          seed: search.seed + w,
+          initial: Math.min(search.trials, search.initial ?? Math.max(5, 2 * Object.keys(sweep.parameters).length)),
+        });
+        for (let i = 0; i < n; ) {
+          const batch = bayes.propose(Math.min(search.batch, n - i));
+          const requests = batch.map((p, k) => {
+            tried[w * n + i + k] = p;
+            return request(w * n + i + k, p, range);
+          });
+          const outcomes = await pool.run(requests, onInSample);
+          for (const [k, o] of outcomes.entries()) bayes.observe(batch[k]!, sweep.direction === "maximise" ? o.objective : -o.objective);
+          isOutcomes.push(...outcomes);
+          i += batch.length;
+        }
+      }
+    } else {
+      for (let w = 0; w < inSampleRanges.length; w++) tried.push(...points);
+      isOutcomes = await pool.run(
+        inSampleRanges.flatMap((range, w) => points.map((p, i) => request(w * n + i, p, range))),
+        onInSample,
+      );
+    }
     const perWindow = inSampleRanges.map((_, w) => isOutcomes.slice(w * n, (w + 1) * n));
     const bests = perWindow.map((outcomes) => outcomes.reduce((b, o) => (better(o.objective, b.objective) ? o : b)));
     const guards = perWindow.map((outcomes, w) => overfittingGuard(outcomes, bests[w]!, sweep.pboBlocks));
@@ -159,12 +200,12 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
       const best = bests[0]!;
       return {
         ...base,
-        best: { parameters: points[best.id]!, inSample: figures(best) },
+        best: { parameters: tried[best.id]!, inSample: figures(best) },
         overfitting: guards[0]!,
         wallMs: Math.round(performance.now() - t0),
       };
     }
-    const oosRequests = windows.map((w, i) => request(i, points[bests[i]!.id % n]!, w.outOfSample));
+    const oosRequests = windows.map((w, i) => request(i, tried[bests[i]!.id]!, w.outOfSample));
     const oosOutcomes = await pool.run(oosRequests, () => {
       done++;
       options.onProgress?.({ phase: "out-of-sample", done, total, ...(bestSoFar ? { best: bestSoFar } : {}) });
@@ -174,7 +215,7 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
       index: w.index,
       inSample: { from: iso(w.inSample.fromUs), to: iso(w.inSample.toUs) },
       outOfSample: { from: iso(w.outOfSample.fromUs), to: iso(w.outOfSample.toUs) },
-      parameters: points[bests[i]!.id % n]!,
+      parameters: tried[bests[i]!.id]!,
       inSampleFigures: figures(bests[i]!),
       outOfSampleFigures: figures(oosOutcomes[i]!),
       overfitting: guards[i]!,
@@ -188,7 +229,7 @@ export async function runSweep(sweep: Sweep, run: RunConfig, options: SweepOptio
       wallMs: Math.round(performance.now() - t0),
     };
   } finally {
-    await pool.close();
+    if (!options.trials) await pool.close();
   }
 }
 

@@ -32,6 +32,17 @@ const csvData = z
   })
   .strict();
 
+const parquetData = z
+  .object({
+    kind: z.literal("parquet"),
+    /** quote, trade or bar files (supervisors/backtest/parquet-records.ts), each in time order; relative to the config file */
+    files: z.array(z.string().min(1)).min(1),
+    halfSpreadTicks: z.number().int().min(1).default(1),
+    /** rows read at a time from each file: memory is one batch per file */
+    batchRows: z.number().int().positive().default(65_536),
+  })
+  .strict();
+
 const simulatorData = z
   .object({
     kind: z.literal("simulator"),
@@ -73,6 +84,30 @@ const strategy = z
   })
   .strict();
 
+const corporateAction = z
+  .object({
+    instrument: z.string().min(1),
+    /** effective from this time: records before it are adjusted */
+    exDate: time,
+    action: z.enum(["split", "dividend"]),
+    /** split: new shares per old share; dividend: cash per share (decimal text) */
+    value: z.string().regex(/^\d+(\.\d{1,8})?$/, "a decimal like 2 or 0.25"),
+  })
+  .strict();
+
+const rollRule = z
+  .object({
+    /** the continuous instrument the strategies trade (one of the run's instruments) */
+    instrument: z.string().min(1),
+    /** the contracts it is made of, each with its expiry (any order) */
+    contracts: z.array(z.object({ instrument: z.string().min(1), expiry: time }).strict()).min(2),
+    /** roll to the next contract this many days before the front's expiry */
+    rollDaysBefore: z.number().int().min(0).max(366).default(5),
+    /** difference: later contracts shifted by the gaps at the rolls (no jump); none: prices as recorded */
+    adjust: z.enum(["difference", "none"]).default("difference"),
+  })
+  .strict();
+
 export const runConfigSchema = z
   .object({
     name: z
@@ -86,8 +121,15 @@ export const runConfigSchema = z
     /** data at or after this time is not read */
     end: time,
     instruments: z.array(instrumentDefinitionSchema).min(1),
-    data: z.discriminatedUnion("kind", [csvData, questdbData, simulatorData]),
+    data: z.discriminatedUnion("kind", [csvData, parquetData, questdbData, simulatorData]),
     strategies: z.array(strategy).min(1),
+    /**
+     * splits and cash dividends, as a CSV file (instrument,ex_date,action,value; relative to the config file) or a
+     * list: recorded prices before an ex-date are back-adjusted as of the run's end (supervisors/backtest/corporate-actions.ts)
+     */
+    corporateActions: z.union([z.string().min(1), z.array(corporateAction)]).optional(),
+    /** futures contracts rolled into continuous instruments (supervisors/backtest/continuous-futures.ts) */
+    rolls: z.array(rollRule).default([]),
     /**
      * a feature actor per instrument (factor set bar-factors v1 from its bars of `barType`), feeding the committed
      * models named (models/<name>.onnx, each taking that factor set), hosted as model actors
@@ -194,6 +236,30 @@ export const runConfigSchema = z
       for (const [k, m] of s.signals.entries())
         if (!models.has(m))
           ctx.addIssue({ code: "custom", path: ["strategies", i, "signals", k], message: `model ${m} is not in features.models` });
+    }
+    const recorded = c.data.kind !== "simulator";
+    if (c.corporateActions && !recorded)
+      ctx.addIssue({ code: "custom", path: ["corporateActions"], message: "adjusts recorded data: not the simulator" });
+    if (Array.isArray(c.corporateActions))
+      for (const [i, a] of c.corporateActions.entries())
+        if (!ids.has(a.instrument))
+          ctx.addIssue({ code: "custom", path: ["corporateActions", i, "instrument"], message: `${a.instrument} is not in instruments` });
+    const contracts = new Set<string>();
+    for (const [i, r] of c.rolls.entries()) {
+      if (!recorded) ctx.addIssue({ code: "custom", path: ["rolls", i], message: "rolls recorded data: not the simulator" });
+      if (!ids.has(r.instrument))
+        ctx.addIssue({ code: "custom", path: ["rolls", i, "instrument"], message: `${r.instrument} is not in instruments` });
+      for (const [k, x] of r.contracts.entries()) {
+        if (ids.has(x.instrument))
+          ctx.addIssue({
+            code: "custom",
+            path: ["rolls", i, "contracts", k, "instrument"],
+            message: `${x.instrument} is one of the run's instruments: a contract is traded through its continuous instrument`,
+          });
+        if (contracts.has(x.instrument))
+          ctx.addIssue({ code: "custom", path: ["rolls", i, "contracts", k, "instrument"], message: `${x.instrument} is given twice` });
+        contracts.add(x.instrument);
+      }
     }
     for (const [i, s] of c.strategies.entries())
       for (const [k, id] of (s.instruments ?? []).entries())

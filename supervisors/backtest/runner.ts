@@ -21,7 +21,10 @@ import { TradingAccount } from "./account.ts";
 import { EventJournal } from "./event-journal.ts";
 import { SettlingInference } from "./model-inference.ts";
 import { SubscriptionIndex } from "./in-memory-bus.ts";
-import { csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
+import { ContinuousFutures } from "./continuous-futures.ts";
+import { corporateAction, PriceAdjustments, readCorporateActions } from "./corporate-actions.ts";
+import { adjustedChunks, csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
+import { parquetRecordChunks } from "./parquet-records.ts";
 import { type Performance, performance } from "./performance.ts";
 import type { RunConfig } from "./run-config.ts";
 import { type ActorWorld, type Answer, SimulatedActor } from "./simulated-actor.ts";
@@ -575,17 +578,47 @@ export class Backtest implements ActorWorld {
     return this.result(wallMs, (cpu.user + cpu.system) / 1000);
   }
 
-  /** Recorded market data in event-time order and in batches; none when the simulator actor is the market. */
+  /**
+   * Recorded market data in event-time order and in batches, futures rolled into their continuous instruments and
+   * prices back-adjusted for corporate actions; none when the simulator actor is the market.
+   */
   private recordSource(): AsyncIterable<ReplayRecord[]> | undefined {
+    const source = this.recordedData();
+    const c = this.config;
+    if (!source || (!c.rolls.length && !c.corporateActions)) return source;
+    const base = this.options.baseDir ?? ".";
+    const actions =
+      typeof c.corporateActions === "string"
+        ? readCorporateActions(isAbsolute(c.corporateActions) ? c.corporateActions : join(base, c.corporateActions))
+        : (c.corporateActions ?? []).map((a, i) => corporateAction({ ...a, exDateUs: a.exDate }, `run config corporateActions.${i}`));
+    const adjustments = new PriceAdjustments(actions, this.catalogue, c.end);
+    const futures = new ContinuousFutures(
+      c.rolls.map((r) => ({ ...r, contracts: r.contracts.map((x) => ({ instrument: x.instrument, expiryUs: x.expiry })) })),
+    );
+    return adjustedChunks(source, (r) => {
+      const rolled = futures.roll(r);
+      return rolled && adjustments.adjust(rolled);
+    });
+  }
+
+  private recordedData(): AsyncIterable<ReplayRecord[]> | undefined {
     const c = this.config;
     const data = c.data;
     if (data.kind === "csv") {
       const base = this.options.baseDir ?? ".";
       return mergeInTimeOrder(data.files.map((f) => csvRecordChunks(isAbsolute(f) ? f : join(base, f))));
     }
+    if (data.kind === "parquet") {
+      const base = this.options.baseDir ?? ".";
+      return mergeInTimeOrder(data.files.map((f) => parquetRecordChunks(isAbsolute(f) ? f : join(base, f), data.batchRows)));
+    }
     if (data.kind === "questdb") {
       const records = questdbReplaySource(data.url, {
-        instruments: c.instruments.map((d) => d.id),
+        // a continuous futures instrument is recorded as its contracts
+        instruments: [
+          ...c.instruments.map((d) => d.id).filter((id) => !c.rolls.some((r) => r.instrument === id)),
+          ...c.rolls.flatMap((r) => r.contracts.map((x) => x.instrument)),
+        ],
         quotes: data.quotes,
         trades: data.trades,
         ...(data.barType ? { barType: data.barType } : {}),

@@ -44,6 +44,17 @@ const search = z.discriminatedUnion("kind", [
       seed: z.number().int(),
     })
     .strict(),
+  z
+    .object({
+      kind: z.literal("bayesian"),
+      trials: z.number().int().min(2).max(1_000),
+      seed: z.number().int(),
+      /** random parameter sets before the surrogate guides (default: 2 per parameter, at least 5, at most trials) */
+      initial: z.number().int().min(1).optional(),
+      /** parameter sets proposed at a time and run in parallel (not the worker count, so any worker count gives the same result) */
+      batch: z.number().int().min(1).max(64).default(4),
+    })
+    .strict(),
 ]);
 
 export const sweepSchema = z

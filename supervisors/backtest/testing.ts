@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { demoUniverse } from "../../actors/instrument/index.ts";
 import { parseRunConfig, type RunConfig, type RunConfigInput } from "./run-config.ts";
 import { writeSimulatedBars } from "./simulated-bars.ts";
@@ -40,4 +42,36 @@ export async function barsRun(
   };
   // parsing fills the instrument definitions in place: the input handed back stays as written
   return { dir, config: parseRunConfig(structuredClone(input)), input };
+}
+
+/** A column of a Parquet test file: values as JSON; INT64 become bigints and TIMESTAMP values are milliseconds. */
+export interface ParquetFixtureColumn {
+  name: string;
+  type: "INT32" | "INT64" | "DOUBLE" | "STRING" | "BOOLEAN" | "TIMESTAMP";
+  values: (number | string | boolean | null)[];
+  nullable?: boolean;
+}
+
+/**
+ * Writes a Parquet file with hyparquet-writer in a child process: the writer imports hyparquet through a subpath
+ * pattern (`hyparquet/src/*.js`) that the test runner's TypeScript resolver cannot resolve, plain Node can.
+ */
+export function writeParquetFixture(path: string, columns: ParquetFixtureColumn[], rowGroupSize?: number): void {
+  const script = `
+    import { parquetWriteFile } from "hyparquet-writer";
+    const { path, columns, rowGroupSize } = JSON.parse(process.argv[1]);
+    const data = (c) => c.type === "INT64" ? c.values.map((v) => v === null ? null : BigInt(v))
+      : c.type === "TIMESTAMP" ? c.values.map((v) => new Date(v)) : c.values;
+    parquetWriteFile({
+      filename: path,
+      columnData: columns.map((c) => ({ name: c.name, data: data(c), type: c.type, nullable: c.nullable ?? false })),
+      ...(rowGroupSize ? { rowGroupSize } : {}),
+    });`;
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  execFileSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify({ path, columns, rowGroupSize })], {
+    env,
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    stdio: ["ignore", "ignore", "inherit"],
+  });
 }

@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Config, resolveJwtSecret } from "../../infra/config/index.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import type { BacktestSource } from "./backtest-view.ts";
 import type { ConsoleOptions } from "./server.ts";
 
 /** The node's configuration plus `consolePort` (to be declared in infra/config/schema.ts: default 8090, 0 = off). */
@@ -12,7 +13,7 @@ export type ConsoleConfig = Config & { consolePort?: number };
  */
 export function consoleOptionsFrom(
   config: ConsoleConfig,
-  deps: { nc: NatsConnection; questdbUrl?: string; natsMonitorUrl?: string; log?: Logger },
+  deps: { nc: NatsConnection; questdbUrl?: string; natsMonitorUrl?: string; log?: Logger; backtests?: BacktestSource },
 ): { options: ConsoleOptions } | { off: string } {
   if (!config.consolePort) return { off: "consolePort is 0" };
   const natsHost = config.natsUrl ? new URL(config.natsUrl.replace(/^(nats|tls):/, "http:")).hostname : config.host;
@@ -27,6 +28,7 @@ export function consoleOptionsFrom(
       natsMonitorUrl: deps.natsMonitorUrl ?? `http://${natsHost}:${config.natsMonitorPort}`,
       ...(deps.questdbUrl ? { questdbUrl: deps.questdbUrl } : {}),
       ...(deps.log ? { log: deps.log } : {}),
+      ...(deps.backtests ? { backtests: deps.backtests } : {}),
     },
   };
 }

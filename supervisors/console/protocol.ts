@@ -33,6 +33,7 @@ export const clientFrame = z.union([
     proposalId: z.string().min(1).max(96),
     reason: z.string().trim().max(256).optional(),
   }),
+  z.object({ op: z.literal("backtestReport"), reqId, id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "a backtest run id") }),
   z
     .object({
       op: z.literal("venueKillSwitch"),
@@ -369,6 +370,46 @@ export interface ControlReply {
   what?: string;
 }
 
+/** A backtest submitted to the node (gRPC Backtests), as supervisors/backtest's BacktestRunStatus. */
+export interface BacktestRunView {
+  id: string;
+  name: string;
+  state: string;
+  startUs: number;
+  endUs: number;
+  simulatedUs: number;
+  records: number;
+  error?: string;
+  submittedBy: string;
+  submittedAtUs: number;
+}
+
+/** The node's backtests, newest first, with their progress. */
+export interface BacktestsFrame {
+  runs: BacktestRunView[];
+  at: number;
+}
+
+/** A finished run's report (BacktestResult's figures) and its equity and drawdown curves, [timeMs, value][] (thinned). */
+export interface BacktestReportView {
+  name: string;
+  startUs: number;
+  endUs: number;
+  records: number;
+  wallMs: number;
+  cpuMs: number;
+  orders: number;
+  fills: number;
+  fees: number;
+  initialEquity: number;
+  finalEquity: number;
+  pnl: number;
+  journal: { sha256: string; events: number };
+  performance: Record<string, number>;
+  equity: [number, number][];
+  drawdown: [number, number][];
+}
+
 export type ServerFrame =
   | { type: "welcome"; sub: string; role: string; exp: number; canOperate: boolean; controlRole: string }
   | { type: "authError"; reason: string; message: string }
@@ -397,4 +438,6 @@ export type ServerFrame =
   | { type: "proposals"; proposals: ProposalView[] }
   | { type: "detail"; reqId: number; kind: string; id: string; status: ControlReply; events: LifecycleRow[] }
   | ({ type: "result"; reqId: number; what: string } & ControlReply)
+  | ({ type: "backtests" } & BacktestsFrame)
+  | { type: "backtestReport"; reqId: number; id: string; report?: BacktestReportView; error?: string }
   | { type: "error"; message: string };

@@ -16,6 +16,7 @@ import {
   venueKillSwitch,
 } from "./admin-relay.ts";
 import { ConsoleAuthError, type ConsoleAuth, hasRole, type Principal, Role, verifyToken } from "./auth.ts";
+import { type BacktestSource, BacktestView } from "./backtest-view.ts";
 import { LiveView } from "./live-view.ts";
 import { loadPageAssets } from "./page-assets.ts";
 import { type ClientFrame, CloseCode, clientFrame, toJson } from "./protocol.ts";
@@ -42,6 +43,9 @@ export interface ConsoleOptions {
   riskIntervalMs?: number;
   /** the node serving the console: its watches are named after it (default: a name of this console's own) */
   node?: string;
+  /** the node's backtests (BacktestRuns) for the backtests panel; reports it forgot are read from questdbUrl */
+  backtests?: BacktestSource;
+  backtestIntervalMs?: number;
   /** how often sockets are pinged and expired tokens ended */
   sessionCheckMs?: number;
   log?: Logger;
@@ -105,6 +109,16 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     },
     broadcast,
   );
+
+  const backtests = new BacktestView(
+    {
+      ...(o.backtests ? { source: o.backtests } : {}),
+      ...(o.questdbUrl ? { questdbUrl: o.questdbUrl } : {}),
+      intervalMs: o.backtestIntervalMs ?? 1_000,
+    },
+    (frame) => broadcast({ ...frame }, true),
+  );
+  backtests.start();
 
   const files = await loadPageAssets(publicDir);
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -183,6 +197,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
       send(s, { type: "welcome", sub, role, exp, canOperate: hasRole(role, CONTROL_ROLE), controlRole: CONTROL_ROLE });
       if (first) view.watchers(1);
       send(s, view.snapshot());
+      send(s, { type: "backtests", ...backtests.frame() });
       return;
     }
     const p = s.principal;
@@ -194,6 +209,10 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     if (p.exp * 1000 <= Date.now()) {
       send(s, { type: "authError", reason: "expired", message: "token expired: sign in again" });
       s.ws.close(CloseCode.Unauthorized, "token expired");
+      return;
+    }
+    if (frame.op === "backtestReport") {
+      send(s, { type: "backtestReport", reqId: frame.reqId, id: frame.id, ...(await backtests.report(frame.id)) });
       return;
     }
     if (frame.op === "detail") {
@@ -300,6 +319,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     sessions: () => [...sessions].filter((s) => s.principal).length,
     stop: async () => {
       clearInterval(pinger);
+      backtests.stop();
       view.stop();
       for (const s of sessions) s.ws.close(CloseCode.Shutdown, "console stopping");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -313,7 +333,7 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
 }
 
 /** What an operator's control does, in the words of the audit log and the result. */
-function controlText(frame: Exclude<ClientFrame, { op: "hello" | "detail" }>): string {
+function controlText(frame: Exclude<ClientFrame, { op: "hello" | "detail" | "backtestReport" }>): string {
   switch (frame.op) {
     case "action":
       return `${frame.action} ${frame.kind}/${frame.id}`;

@@ -38,7 +38,7 @@ import { logNatsLink } from "./nats-link.ts";
 import { startRecorderThread } from "./recorder-thread.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
-import { BacktestRuns } from "../backtest/index.ts";
+import { BacktestRuns, declareSweepQueue, SweepWorker } from "../backtest/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 async function main(): Promise<void> {
@@ -166,11 +166,27 @@ async function main(): Promise<void> {
       stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
       log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
     }
+    if (config.backtestSweepSlots > 0) {
+      // sweeps submitted anywhere (scripts/backtest.ts --sweep --queue) spread over every node's slots
+      await declareSweepQueue(nc, { replicas: config.replicas });
+      const sweeps = await SweepWorker.start(nc, {
+        slots: config.backtestSweepSlots,
+        name: config.nodeId,
+        onError: (e) => log.warn("backtest sweep slot failed: its trial goes back to the queue", { error: errorMessage(e) }),
+      });
+      stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
+    }
+    let backtests: BacktestRuns | undefined;
     if (config.gatewayPort > 0) {
       // Backtests submitted over gRPC run on worker threads of this node, one at a time; data files are relative to
       // the node's working directory
-      const backtests = new BacktestRuns({ baseDir: process.cwd() });
-      stack.push({ name: "backtests", stop: () => backtests.close() });
+      backtests = new BacktestRuns({
+        baseDir: process.cwd(),
+        ...(questdbUrl ? { questdbUrl } : {}),
+        onStoreFailed: (runId, e) => log.warn("backtest report not stored in QuestDB", { runId, error: errorMessage(e) }),
+      });
+      const runs = backtests;
+      stack.push({ name: "backtests", stop: () => runs.close() });
       // The gateway connects as its own user: it may send commands and admin requests, never write limits in KV.
       const gatewayNc = await connectNats(natsUrl, `alphamind-gateway-${config.nodeId}`, { ...natsClient, role: "gateway" });
       stack.push({ name: "gateway's NATS connection", stop: () => gatewayNc.drain().catch(() => gatewayNc.close()) });
@@ -201,6 +217,7 @@ async function main(): Promise<void> {
     }
     const cc = consoleOptionsFrom(config, {
       nc,
+      ...(backtests ? { backtests } : {}),
       ...(questdbUrl ? { questdbUrl } : {}),
       ...(natsMonitorUrl ? { natsMonitorUrl } : {}),
       log,

@@ -6,6 +6,7 @@ import { hideSignIn, showSignIn, toast } from "./dialogs.js";
 import { $ } from "./dom.js";
 import { answered, connect, disconnect, linkNodes, linkUp, setLink, startLink, TOKEN_KEY } from "./link.js";
 import { mountAlgos, renderAlgos } from "./panels/algos.js";
+import { mountBacktests, renderBacktests } from "./panels/backtests.js";
 import { mountControls, renderControls } from "./panels/controls.js";
 import { renderDetail, selectActor } from "./panels/detail.js";
 import { renderHealth } from "./panels/health.js";
@@ -115,8 +116,15 @@ function onFrame(f: ServerFrame): void {
       renderModels();
       break;
     }
+    case "backtests": {
+      const { type: _type, ...frame } = f;
+      state.backtests = frame;
+      renderBacktests();
+      break;
+    }
     case "detail":
     case "result":
+    case "backtestReport":
       answered(f);
       break;
     case "error":
@@ -178,4 +186,5 @@ mountMarkets();
 mountRisk();
 mountProposals();
 mountModels();
+mountBacktests();
 startLink({ onFrame, onSignedOut: () => showSignIn("") });

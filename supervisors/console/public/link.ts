@@ -5,9 +5,10 @@ export const TOKEN_KEY = "alphamind.console.token";
 
 type Detail = Extract<ServerFrame, { type: "detail" }>;
 type Result = Extract<ServerFrame, { type: "result" }>;
+type BacktestReport = Extract<ServerFrame, { type: "backtestReport" }>;
 /** Why a request got no answer. */
 export type Disconnected = { type: "disconnected"; ok: false; error: ReplyError; what?: undefined };
-type Answer = Detail | Result | Disconnected;
+type Answer = Detail | Result | BacktestReport | Disconnected;
 
 /** A request frame of an op; its reqId is added here. */
 type Request<Op> = ClientFrameInput extends infer F ? (F extends { op: Op; reqId: number } ? Omit<F, "reqId"> : never) : never;
@@ -105,8 +106,11 @@ export function call(frame: Request<"detail">): Promise<Detail | Disconnected>;
 export function call(
   frame: Request<"action" | "killSwitch" | "venueKillSwitch" | "startChallenge" | "endChallenge" | "proposal">,
 ): Promise<Result | Disconnected>;
+export function call(frame: Request<"backtestReport">): Promise<BacktestReport | Disconnected>;
 export function call(
-  frame: Request<"detail" | "action" | "killSwitch" | "venueKillSwitch" | "startChallenge" | "endChallenge" | "proposal">,
+  frame: Request<
+    "detail" | "action" | "killSwitch" | "venueKillSwitch" | "startChallenge" | "endChallenge" | "proposal" | "backtestReport"
+  >,
 ): Promise<Answer> {
   const reqId = ++reqSeq;
   return new Promise((resolve) => {
@@ -120,7 +124,7 @@ export function call(
 }
 
 /** Hands an answer to the request waiting for it. */
-export function answered(frame: Detail | Result): void {
+export function answered(frame: Detail | Result | BacktestReport): void {
   const p = pending.get(frame.reqId);
   pending.delete(frame.reqId);
   p?.(frame);

@@ -1,4 +1,6 @@
 import type {
+  BacktestReportView,
+  BacktestsFrame,
   BookFrame,
   Health,
   LifecycleRow,
@@ -30,6 +32,9 @@ export const state = {
   models: null as ModelsFrame | null,
   analytics: new Map<string, RiskAnalyticsView>(),
   proposals: [] as ProposalView[],
+  backtests: null as BacktestsFrame | null,
+  /** the backtest whose report is shown, and the report once it came */
+  backtest: null as { id: string; report?: BacktestReportView; error?: string } | null,
   selected: null as { kind: string; id: string } | null,
   detail: null as Detail | null,
   chartInstrument: null as string | null,
