@@ -62,6 +62,7 @@ export class Placement {
   private readonly inbox: ReplyInbox;
   private stopped = false;
   private ticking = false;
+  private tickStartedAt = 0;
   /** the connection is down: renewals cannot reach the server, so none is tried */
   private cutOff = false;
   /** when the sole server came back: an outage of the only server does not count against a lease */
@@ -107,7 +108,8 @@ export class Placement {
     this.refresh();
     this.watchConnection();
     this.timer = setInterval(() => {
-      this.stopUnrenewed();
+      // a tick that hangs (on a server gone away) must not keep actors past their leases
+      if (this.ticking && Date.now() - this.tickStartedAt > SELF_STOP_MS) this.stopUnrenewed();
       void this.tick();
     }, RENEW_MS);
     await this.tick();
@@ -176,24 +178,28 @@ export class Placement {
   private async tick(): Promise<void> {
     if (this.ticking || this.stopped) return;
     this.ticking = true;
+    this.tickStartedAt = Date.now();
     try {
-      if (this.cutOff) return;
-      // Renewal first: a slow heartbeat write must never make this node's leases late.
-      await this.renew();
-      await this.heartbeat();
-      this.refresh();
-      await this.balance();
+      if (!this.cutOff) {
+        // Renewal first: a slow heartbeat write must never make this node's leases late.
+        await this.renew();
+        await this.heartbeat();
+        this.refresh();
+        await this.balance();
+      }
     } catch (e) {
       this.log.warn("placement tick failed", { error: errorMessage(e) });
     } finally {
       this.ticking = false;
     }
+    // after the renewals were tried: a node whose event loop stalled renews what it still holds rather than stopping it
+    this.stopUnrenewed();
   }
 
   /**
-   * An actor whose lease could not be renewed in time stops itself, whatever else failed, on the clock and not at
-   * the end of a tick (a tick may wait on a server that went away). While the sole server is down, or just back
-   * and not yet answering the renewals, no other node can have taken a lease.
+   * An actor whose lease could not be renewed in time stops itself, whatever else failed: at the end of each tick,
+   * and on the clock while a tick hangs. While the sole server is down, or just back and not yet answering the
+   * renewals, no other node can have taken a lease.
    */
   private stopUnrenewed(): void {
     if (this.soleServer && this.cutOff) return;
