@@ -108,8 +108,15 @@ t.test("CSA terms: zero threshold and MPoR leave nothing, an infinite threshold 
     exposureProfile({ trades, factorCovariance, times: grid, paths: 4_000, seed: 9, ...(collateral ? { collateral } : {}) });
   const bare = run();
   const none = run({ "isda-1": { threshold: 0, minimumTransfer: 0, marginPeriodOfRisk: 0 } });
-  t.same(none.expectedExposure, grid.map(() => 0), "zero threshold and MPoR: fully collateralised at every time");
-  t.same(none.potentialFutureExposure, grid.map(() => 0));
+  t.same(
+    none.expectedExposure,
+    grid.map(() => 0),
+    "zero threshold and MPoR: fully collateralised at every time",
+  );
+  t.same(
+    none.potentialFutureExposure,
+    grid.map(() => 0),
+  );
   const infinite = run({ "isda-1": { threshold: Number.POSITIVE_INFINITY, minimumTransfer: 0, marginPeriodOfRisk: 10 / 365 } });
   t.same(infinite.expectedExposure, bare.expectedExposure, "an infinite threshold calls nothing: the uncollateralised EE");
   t.same(infinite.potentialFutureExposure, bare.potentialFutureExposure);

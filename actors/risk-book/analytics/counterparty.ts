@@ -104,7 +104,9 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
   const sets = [...new Set(trades.map((t) => t.nettingSet))];
   const setOf = trades.map((t) => sets.indexOf(t.nettingSet));
   const agreements = sets.map((s) => input.collateral?.[s]);
-  agreements.forEach((a, s) => a && checkAgreement(sets[s]!, a));
+  agreements.forEach((a, s) => {
+    if (a) checkAgreement(sets[s]!, a);
+  });
   const nt = times.length;
   // where each time's margin call looks back to: the grid interval holding t − MPoR (k − 1 for the grid step)
   const lookbackAt = agreements.map((a) =>
