@@ -1,6 +1,6 @@
 import tap from "tap";
 import { normalCdf, normalQuantile } from "./distributions.ts";
-import { collateralisedPath, creditValuationAdjustment, exposureProfile, hazardFromSpread } from "./counterparty.ts";
+import { collateralisedPath, creditValuationAdjustment, exposureProfile, hazardFromSpread, orderStatistic } from "./counterparty.ts";
 import { fromRows } from "./matrix.ts";
 
 const t = tap;
@@ -187,4 +187,20 @@ t.test("CVA with a constant EE is (1 − R) EE PD(T) without discounting", async
     "discounted",
   );
   t.throws(() => creditValuationAdjustment(profile, { hazardRate: 0.02, recoveryRate: 1, riskFreeRate: 0 }), /recoveryRate/);
+});
+
+t.test("the order statistic behind PFE is the sorted array's, ties and all", async (t) => {
+  const rng = {
+    s: 17,
+    next() {
+      this.s = (this.s * 48271) % 2147483647;
+      return this.s / 2147483647;
+    },
+  };
+  for (const n of [1, 2, 3, 10, 101, 2_000]) {
+    const xs = Float64Array.from({ length: n }, () => Math.floor(rng.next() * 50) / 7);
+    const sorted = Float64Array.from(xs).sort();
+    for (const k of [0, n >> 1, Math.ceil(0.95 * n) - 1, n - 1])
+      t.equal(orderStatistic(Float64Array.from(xs), k), sorted[k], `n ${n}, k ${k}`);
+  }
 });

@@ -102,7 +102,13 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
       throw new Error(`trade ${tr.trade}: ${tr.sensitivities.length} sensitivities for ${nf} risk factors`);
   const l = cholesky(factorCovariance, "factorCovariance");
   const sets = [...new Set(trades.map((t) => t.nettingSet))];
-  const setOf = trades.map((t) => sets.indexOf(t.nettingSet));
+  // flat typed copies of the trades: the path loop below runs paths × times × trades times
+  const nTrades = trades.length;
+  const setOf = Int32Array.from(trades, (t) => sets.indexOf(t.nettingSet));
+  const value0 = Float64Array.from(trades, (t) => t.value);
+  const maturity = Float64Array.from(trades, (t) => t.maturity);
+  const sens = new Float64Array(nTrades * nf);
+  trades.forEach((t, j) => sens.set(t.sensitivities, j * nf));
   const agreements = sets.map((s) => input.collateral?.[s]);
   agreements.forEach((a, s) => {
     if (a) checkAgreement(sets[s]!, a);
@@ -121,7 +127,7 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
   const exposures = Array.from({ length: nt }, () => new Float64Array(paths));
   const gross = new Float64Array(nt);
   const rng = new Xoshiro128(seed);
-  const bridgeRng = new Xoshiro128((seed ^ 0x5bd1e995) >>> 0);
+  const bridgeRng = new Xoshiro128(seed, 1);
   // the factors at each grid time of the current path (row k), and at a look-back time
   const xs = Array.from({ length: nt }, () => new Float64Array(nf));
   const xb = new Float64Array(nf);
@@ -130,12 +136,12 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
   const held = new Float64Array(sets.length);
   const valueAt = (x: Float64Array, t: number, s: number): number => {
     let sum = 0;
-    trades.forEach((tr, j) => {
-      if (setOf[j] !== s || t > tr.maturity) return;
-      let v = tr.value;
-      for (let f = 0; f < nf; f++) v += tr.sensitivities[f]! * x[f]!;
+    for (let j = 0; j < nTrades; j++) {
+      if (setOf[j] !== s || t > maturity[j]!) continue;
+      let v = value0[j]!;
+      for (let f = 0; f < nf; f++) v += sens[j * nf + f]! * x[f]!;
       sum += v;
-    });
+    }
     return sum;
   };
   // V(t − MPoR): exact on a grid time, else the Brownian bridge between the grid times around it
@@ -173,13 +179,14 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
         x[f] = (k === 0 ? 0 : xs[k - 1]![f]!) + s * sq;
       }
       setValue.fill(0);
-      trades.forEach((tr, j) => {
-        if (times[k]! > tr.maturity) return;
-        let v = tr.value;
-        for (let f = 0; f < nf; f++) v += tr.sensitivities[f]! * x[f]!;
+      const tk = times[k]!;
+      for (let j = 0; j < nTrades; j++) {
+        if (tk > maturity[j]!) continue;
+        let v = value0[j]!;
+        for (let f = 0; f < nf; f++) v += sens[j * nf + f]! * x[f]!;
         setValue[setOf[j]!]! += v;
         if (v > 0) gross[k]! += v / paths;
-      });
+      }
       let e = 0;
       for (let s = 0; s < sets.length; s++) {
         const csa = agreements[s];
@@ -196,10 +203,44 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
   const idx = Math.min(paths - 1, Math.ceil(q * paths) - 1);
   return {
     times: [...times],
-    expectedExposure: exposures.map((e) => e.reduce((s, v) => s + v, 0) / paths),
-    potentialFutureExposure: exposures.map((e) => Float64Array.from(e).sort()[idx]!),
+    expectedExposure: exposures.map((e) => {
+      let sum = 0;
+      for (let p = 0; p < paths; p++) sum += e[p]!;
+      return sum / paths;
+    }),
+    // the mean is taken first: reordering in place then changes no figure
+    potentialFutureExposure: exposures.map((e) => orderStatistic(e, idx)),
     expectedExposureGross: [...gross],
   };
+}
+
+/**
+ * The k-th smallest value (0-based) of `xs`, reordering it in place: Hoare's selection, O(n) on average where a sort
+ * is O(n log n); the value is the sorted array's k-th, exactly.
+ */
+export function orderStatistic(xs: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const pivot = xs[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i]! < pivot) i++;
+      while (xs[j]! > pivot) j--;
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i] = xs[j]!;
+        xs[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return xs[k]!;
+  }
+  return xs[k]!;
 }
 
 export interface CreditCurve {
