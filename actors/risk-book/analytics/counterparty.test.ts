@@ -1,6 +1,6 @@
 import tap from "tap";
-import { normalCdf, normalQuantile } from "./distributions.ts";
-import { collateralisedPath, creditValuationAdjustment, exposureProfile, hazardFromSpread, orderStatistic } from "./counterparty.ts";
+import { normalCdf, normalQuantile, orderStatistic } from "./distributions.ts";
+import { collateralisedPath, creditValuationAdjustment, exposureProfile, hazardFromSpread } from "./counterparty.ts";
 import { fromRows } from "./matrix.ts";
 
 const t = tap;
