@@ -109,7 +109,9 @@ export function exposureProfile(input: ExposureInput): ExposureProfile {
   const value0 = Float64Array.from(trades, (t) => t.value);
   const maturity = Float64Array.from(trades, (t) => t.maturity);
   const sens = new Float64Array(nTrades * nf);
-  trades.forEach((t, j) => sens.set(t.sensitivities, j * nf));
+  trades.forEach((t, j) => {
+    sens.set(t.sensitivities, j * nf);
+  });
   const agreements = sets.map((s) => input.collateral?.[s]);
   agreements.forEach((a, s) => {
     if (a) checkAgreement(sets[s]!, a);

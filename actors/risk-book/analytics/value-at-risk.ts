@@ -35,7 +35,9 @@ export function empiricalRisk(pnl: ArrayLike<number>, confidence: number, method
   const m = Math.max(1, Math.ceil(xs.length * (1 - confidence) - 1e-9));
   // only the tail needs order: select the m-th loss, then sort the m below it and sum them in the order a full sort
   // would (the same figures); NaN has no place in a selection, so a sample with one is sorted whole as before
-  const sorted = xs.some(Number.isNaN) ? xs.sort() : (orderStatistic(xs, m - 1), xs.subarray(0, m).sort());
+  const hasNaN = xs.some(Number.isNaN);
+  if (!hasNaN) orderStatistic(xs, m - 1);
+  const sorted = hasNaN ? xs.sort() : xs.subarray(0, m).sort();
   let tail = 0;
   for (let k = 0; k < m; k++) tail += sorted[k]!;
   return { method, confidence, valueAtRisk: -sorted[m - 1]!, expectedShortfall: -tail / m };
