@@ -176,6 +176,16 @@ t.test("risk analytics and operator approval against a running risk book, strate
     t.ok((a.stress!.reverse as unknown[]).length > 0, "reverse stress against the daily loss limit");
     t.match(a.backtest, { available: true, trafficLight: /GREEN|YELLOW|RED/ });
     t.match(a.counterparty, { available: true, counterparties: [{ counterparty: "XNAS" }] });
+    const xnas = (a.counterparty!.counterparties as Record<string, unknown>[])[0]!;
+    t.match(
+      xnas,
+      {
+        hazardRate: 0.02 / 0.6,
+        recoveryRate: 0.4,
+        collateral: { threshold: 10_000, minimumTransfer: 1_000, independentAmount: 0, marginPeriodDays: 10 },
+      },
+      "the venue's own credit and CSA",
+    );
     const p = await call(portfolio, "GetPerformanceAttribution", { book: BOOK }, viewer, 10_000);
     t.match(p, { book: BOOK, pnlByInstrument: { [CALM]: Number, [WILD]: Number } });
   });
@@ -301,5 +311,12 @@ function analyticsDefaults() {
     minSamples: 20,
     credit: { spread: 0.01, recoveryRate: 0.4, riskFreeRate: 0.03 },
     exposureTimes: [0.25, 0.5, 0.75, 1],
+    // XNAS has its own credit and a CSA: the collateralised profile and its CVA come back through gRPC
+    counterparties: {
+      XNAS: {
+        credit: { spread: 0.02 },
+        collateral: { threshold: 10_000, minimumTransfer: 1_000, independentAmount: 0, marginPeriodDays: 10 },
+      },
+    },
   };
 }

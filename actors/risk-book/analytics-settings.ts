@@ -8,10 +8,32 @@ export interface AnalyticsSettings {
   everyMs: number;
   /** return samples VaR needs before it is estimated */
   minSamples: number;
-  /** the counterparties' credit: CDS spread (decimal), recovery, and the discount rate */
-  credit: { spread: number; recoveryRate: number; riskFreeRate: number };
+  /** the counterparties' credit where a venue's terms do not say: CDS spread (decimal), recovery, the discount rate */
+  credit: CreditTerms;
   /** exposure profile times, years */
   exposureTimes: readonly number[];
+  /** by venue (the counterparty): its own credit and its collateral agreement; a venue left out has the defaults, no CSA */
+  counterparties: Readonly<Record<string, CounterpartyTerms>>;
+}
+
+export interface CreditTerms {
+  spread: number;
+  recoveryRate: number;
+  riskFreeRate: number;
+}
+
+/** A CSA's terms as a setting states them: currency amounts and the margin period of risk in business days. */
+export interface CollateralTerms {
+  threshold: number;
+  minimumTransfer: number;
+  independentAmount: number;
+  /** business days (252 a year) between the last margin call met and the close-out; Basel's floor is 10 */
+  marginPeriodDays: number;
+}
+
+export interface CounterpartyTerms {
+  credit?: Partial<CreditTerms> | undefined;
+  collateral?: CollateralTerms | undefined;
 }
 
 export const defaultAnalyticsSettings: AnalyticsSettings = {
@@ -19,6 +41,7 @@ export const defaultAnalyticsSettings: AnalyticsSettings = {
   minSamples: 20,
   credit: { spread: 0.01, recoveryRate: 0.4, riskFreeRate: 0.03 },
   exposureTimes: Array.from({ length: 12 }, (_, k) => (k + 1) / 12),
+  counterparties: {},
 };
 
 export interface AnalyticsRequest {

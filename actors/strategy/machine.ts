@@ -29,6 +29,28 @@ import { StrategyRejectCode } from "./parameters.ts";
 import { StrategySession } from "./session.ts";
 import type { StrategyEvent, StrategyMachineContext, StrategyMachineInput } from "./state.ts";
 
+type Enqueue = {
+  emit: (e: Emitted) => void;
+  raise: (e: StrategyEvent, options: { id: string; delay: number }) => void;
+};
+
+/**
+ * Emits what a step produced; a proposal made in it gets its deadline as a delayed event on the actor's clock (one
+ * timer: a newer proposal's replaces it), so it lapses on time without waiting for the next input.
+ */
+function emitArmingDeadlines(enqueue: Enqueue, out: readonly Emitted[]): void {
+  for (const e of out) {
+    enqueue.emit(e);
+    if (e.type !== "domain" || e.event.type !== "ProposalMade") continue;
+    const { proposalId, expiresUs, tsEvent } = e.event;
+    if (typeof proposalId !== "string" || typeof expiresUs !== "number") continue;
+    enqueue.raise(
+      { type: "ProposalDeadline", proposalId, nowUs: expiresUs },
+      { id: "ProposalDeadline", delay: Math.max(0, (expiresUs - tsEvent) / 1000) },
+    );
+  }
+}
+
 export const strategyMachine = setup({
   types: {
     context: {} as StrategyMachineContext,
@@ -46,13 +68,13 @@ export const strategyMachine = setup({
   },
   actions: {
     feedAndTrade: enqueueActions(({ context, event, enqueue }) => {
-      for (const e of feed(context.session, event, Trading.Always)) enqueue.emit(e);
+      emitArmingDeadlines(enqueue, feed(context.session, event, Trading.Always));
     }),
     feedOnly: enqueueActions(({ context, event, enqueue }) => {
       for (const e of feed(context.session, event, Trading.Never)) enqueue.emit(e);
     }),
     feedWarmingUp: enqueueActions(({ context, event, enqueue }) => {
-      for (const e of feed(context.session, event, Trading.WhenPrimed)) enqueue.emit(e);
+      emitArmingDeadlines(enqueue, feed(context.session, event, Trading.WhenPrimed));
     }),
     start: enqueueActions(({ context, event, enqueue }) => {
       const at = event.type === "StartStrategy" ? event.nowUs : (context.session.config.startAtUs ?? 0);
@@ -102,6 +124,12 @@ export const strategyMachine = setup({
     fireTimer: enqueueActions(({ context, enqueue }) => {
       const out: Emitted[] = [];
       context.session.onTimer(out);
+      emitArmingDeadlines(enqueue, out);
+    }),
+    proposalDeadline: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "ProposalDeadline") return;
+      const out: Emitted[] = [];
+      context.session.approvals.deadline(event.proposalId, event.nowUs, out);
       for (const e of out) enqueue.emit(e);
     }),
     enter: enqueueActions(({ context, enqueue }, params: { state: StrategyState }) => {
@@ -135,6 +163,7 @@ export const strategyMachine = setup({
     ApproveProposal: { actions: "replyNotRunning" },
     RejectProposal: { actions: "rejectProposal" },
     GetProposals: { actions: "getProposals" },
+    ProposalDeadline: { actions: "proposalDeadline" },
   },
   states: {
     stopped: {

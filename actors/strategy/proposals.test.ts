@@ -83,6 +83,39 @@ t.test("a proposal lapses after its time and can no longer be approved", async (
   t.same(d.orders(), []);
 });
 
+t.test("a proposal lapses at its deadline on the machine's clock, with no input arriving", async (t) => {
+  const d = proposing();
+  const [made] = events(d.emitted, "ProposalMade");
+  d.elapse(59_999_000);
+  t.same(events(d.emitted, "ProposalExpired"), [], "not before its time");
+  d.elapse(1_000);
+  t.match(events(d.emitted, "ProposalExpired"), [
+    { proposalId: made!.proposalId, reason: "EXPIRED", tsEvent: made!.expiresUs, strategy: "s1", book: "b1" },
+  ]);
+  d.send({ type: "GetProposals" });
+  t.match(lastReply(d.emitted), { ok: true, result: { proposals: [] } }, "nothing is pending after the deadline");
+  d.send({ type: "ApproveProposal", proposalId: made!.proposalId, by: "alice" });
+  t.match(lastReply(d.emitted), { ok: false, error: { code: "PROPOSAL_EXPIRED" } }, "a late approval is told it expired");
+  t.same(d.orders(), []);
+  t.equal(events(d.emitted, "ProposalExpired").length, 1, "expired once");
+});
+
+t.test("a newer proposal's deadline replaces the older one's; the older lapses as SUPERSEDED only", async (t) => {
+  const d = proposing({ ...operator, proposalTtlMs: 3_600_000 });
+  for (let i = 22; i < 47; i++) {
+    d.bar(100 * (1 + 0.004 * Math.sin(i * 1.3)), 0.1, 60_000_000, CALM);
+    d.bar(50 * (1 + 0.01 * Math.cos(i * 0.7)), 0.1, 0, WILD);
+  }
+  const made = events(d.emitted, "ProposalMade");
+  t.equal(made.length, 2, "a second rebalance 25 bars later");
+  const last = made.at(-1)!;
+  const superseded = events(d.emitted, "ProposalExpired");
+  t.match(superseded, [{ proposalId: made[0]!.proposalId, reason: "SUPERSEDED" }], "the first lapsed as SUPERSEDED when the next came");
+  d.elapse(3_600_000_000);
+  const expired = events(d.emitted, "ProposalExpired").filter((e) => e.reason === "EXPIRED");
+  t.match(expired, [{ proposalId: last.proposalId, tsEvent: last.expiresUs }], "only the pending one expires at its deadline");
+});
+
 t.test("a pending proposal survives the session's snapshot and is approved after a restore", async (t) => {
   const d = proposing();
   const [made] = events(d.emitted, "ProposalMade");

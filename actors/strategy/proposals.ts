@@ -23,6 +23,8 @@ export interface ProposalRecord {
   pending: PendingProposal | undefined;
   /** proposals made so far: the next id's number */
   made: number;
+  /** the last proposal that expired unapproved, so a late approval is told so */
+  lapsed?: string | undefined;
 }
 
 export const ProposalRejectCode = {
@@ -35,6 +37,7 @@ const domain = (event: { type: string; tsEvent: number; tsInit: number; [k: stri
 export class OperatorApprovals {
   pending: PendingProposal | undefined;
   made = 0;
+  lapsed: string | undefined;
 
   constructor(private readonly routing: OrderRouting) {}
 
@@ -63,20 +66,29 @@ export class OperatorApprovals {
     );
   }
 
-  /** Drops a pending proposal whose time has come (on any input: no timer is needed for it). */
+  /**
+   * Drops a pending proposal whose time has come: at its deadline (the machine's delayed ProposalDeadline), or on
+   * the first input after it where the deadline event has not run yet (a replay, a clock that jumped).
+   */
   expire(nowUs: number, out: Emitted[]): void {
     const p = this.pending;
     if (!p || nowUs < p.expiresUs) return;
     this.pending = undefined;
+    this.lapsed = p.proposalId;
     out.push(domain({ type: "ProposalExpired", proposalId: p.proposalId, reason: "EXPIRED", ...this.stamp(nowUs) }));
+  }
+
+  /** The deadline of `proposalId` has come: it lapses if it is still the pending one (a later one replaced its timer). */
+  deadline(proposalId: string, nowUs: number, out: Emitted[]): void {
+    const p = this.pending;
+    if (p?.proposalId === proposalId) this.expire(Math.max(nowUs, p.expiresUs), out);
   }
 
   private find(proposalId: string, nowUs: number, out: Emitted[]): PendingProposal | ReplyError {
     this.expire(nowUs, out);
     const p = this.pending;
     if (p?.proposalId === proposalId) return p;
-    const lapsed = out.some((e) => e.type === "domain" && e.event.proposalId === proposalId);
-    return lapsed
+    return this.lapsed === proposalId
       ? { code: ProposalRejectCode.Expired, message: `proposalId: ${proposalId} expired unapproved` }
       : {
           code: ProposalRejectCode.NotFound,
@@ -106,11 +118,12 @@ export class OperatorApprovals {
   }
 
   toPlain(): ProposalRecord {
-    return { pending: this.pending, made: this.made };
+    return { pending: this.pending, made: this.made, lapsed: this.lapsed };
   }
 
   restore(r: ProposalRecord | undefined): void {
     this.pending = r?.pending;
     this.made = r?.made ?? 0;
+    this.lapsed = r?.lapsed;
   }
 }

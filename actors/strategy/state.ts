@@ -41,7 +41,17 @@ type StrategyOrderDenied = { type: "OrderDenied" } & Pick<OrderDenied, "clientOr
  */
 type Reconciliation = { type: "ReconcileWithBook" } | (StrategyBookView & { type: "StrategyBookView" });
 
-export type StrategyEvent = (MarketDataEvent | StrategyOrderEvent | StrategyOrderDenied | Loose<StrategyCommandEvent> | Reconciliation) &
+/** The machine's own delayed event at a proposal's deadline (proposals.ts): it lapses even when no input arrives. */
+export type ProposalDeadline = { type: "ProposalDeadline"; proposalId: string };
+
+export type StrategyEvent = (
+  | MarketDataEvent
+  | StrategyOrderEvent
+  | StrategyOrderDenied
+  | Loose<StrategyCommandEvent>
+  | Reconciliation
+  | ProposalDeadline
+) &
   Delivered;
 
 export interface StrategyMachineInput {

@@ -214,6 +214,8 @@ function counterpartyOut(v: unknown) {
     riskFreeRate: num(credit.riskFreeRate),
     counterparties: arr(s.counterparties).map((c) => {
       const x = obj(c);
+      const own = obj(x.credit);
+      const csa = x.collateral ? obj(x.collateral) : undefined;
       return {
         counterparty: str(x.counterparty),
         times: nums(x.times),
@@ -221,6 +223,19 @@ function counterpartyOut(v: unknown) {
         potentialFutureExposure: nums(x.potentialFutureExposure),
         expectedExposureGross: nums(x.expectedExposureGross),
         cva: num(x.cva),
+        hazardRate: num(own.hazardRate),
+        recoveryRate: num(own.recoveryRate),
+        riskFreeRate: num(own.riskFreeRate),
+        ...(csa
+          ? {
+              collateral: {
+                threshold: num(csa.threshold),
+                minimumTransfer: num(csa.minimumTransfer),
+                independentAmount: num(csa.independentAmount),
+                marginPeriodDays: num(csa.marginPeriodDays),
+              },
+            }
+          : {}),
       };
     }),
   };

@@ -165,6 +165,25 @@ t.test("AM_VENUE_COSTS gives each simulated venue its fees and latency; none by 
   t.match(configErrorOf({ AM_VENUE_COSTS: "{SIMX" }).message, /AM_VENUE_COSTS.*not JSON/);
 });
 
+t.test("AM_RISK_COUNTERPARTIES gives a venue its own credit and CSA; none by default; an error names venue and field", async (t) => {
+  t.same(loadConfig({}).riskCounterparties, {}, "every venue has the default credit and no CSA");
+  const c = loadConfig({ AM_RISK_COUNTERPARTIES: '{"SIMX":{"credit":{"spread":0.02},"collateral":{"threshold":1000000}}}' });
+  t.same(c.riskCounterparties, {
+    SIMX: {
+      credit: { spread: 0.02 },
+      collateral: { threshold: 1_000_000, minimumTransfer: 0, independentAmount: 0, marginPeriodDays: 10 },
+    },
+  });
+  t.match(
+    configErrorOf({ AM_RISK_COUNTERPARTIES: '{"SIMX":{"collateral":{"threshold":-1}}}' }).message,
+    /AM_RISK_COUNTERPARTIES.*SIMX\.collateral\.threshold: not negative/,
+  );
+  t.match(
+    configErrorOf({ AM_RISK_COUNTERPARTIES: '{"SIMX":{"credit":{"recoveryRate":1}}}' }).message,
+    /SIMX\.credit\.recoveryRate: under 1/,
+  );
+});
+
 t.test("AM_VENUE_CAPABILITIES says what each venue accepts natively; everything by default; an error names venue and field", async (t) => {
   t.same(loadConfig({}).venueCapabilities, {}, "every venue takes every order type and time in force by default");
   const c = loadConfig({ AM_VENUE_CAPABILITIES: '{"SIMY":{"orderTypes":["MARKET","LIMIT"],"timesInForce":["DAY","GTC"]}}' });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { counterpartyTermsSetting } from "./counterparty-terms.ts";
 import { venueCapabilitiesSetting } from "./venue-capabilities.ts";
 import { venueCostsSetting } from "./venue-costs.ts";
 
@@ -294,6 +295,11 @@ export const settings = {
     schema: z.coerce.number().int().min(0).max(86_400_000),
     default: 300_000,
     doc: "Every risk book publishes its analytics (VaR/ES, backtest, stress, exposure, performance) on am.report.risk-book.<book>.RiskAnalytics this often; 0 = only on request",
+  },
+  riskCounterparties: {
+    schema: counterpartyTermsSetting,
+    default: "",
+    doc: 'Each venue\'s credit and CSA for counterparty exposure and CVA, JSON by venue: {"SIMX":{"credit":{"spread":0.02,"recoveryRate":0.4},"collateral":{"threshold":1000000,"minimumTransfer":50000,"independentAmount":0,"marginPeriodDays":10}}}; a field left out = the default (100 bp, 40 %, 3 %; no CSA)',
   },
   orderVenueAskFirstMs: {
     schema: z.coerce.number().int().min(10).max(600_000),

@@ -1,4 +1,5 @@
 import t from "tap";
+import { analytics } from "../../actors/risk-book/index.ts";
 import {
   annualisedReturn,
   calmar,
@@ -69,4 +70,19 @@ t.test("hit rate, profit factor, turnover and exposure of known trades", async (
   close(t, p.turnover, 2.5, "turnover: traded notional over mean equity");
   close(t, p.exposure, 0.5, "exposure: mean gross over equity");
   close(t, p.totalReturn, 0, "flat equity");
+});
+
+t.test("the backtest report and the risk book give the same figures for the same equity series", async (t) => {
+  const curve = [1_000_000, 1_012_000, 1_004_500, 990_100, 1_020_300, 1_031_000, 1_018_700, 1_046_200, 1_039_900, 1_061_500];
+  const perYear = 252;
+  const report = performance({ equity: curve, exposure: [], tradePnls: [], tradedNotional: 3_500_000, periodsPerYear: perYear });
+  const returns = analytics.returnsFromEquity(curve);
+  t.same(returns, periodReturns(curve), "the same returns");
+  t.equal(report.sharpe, analytics.sharpeRatio(returns, perYear), "Sharpe, bit for bit");
+  t.equal(report.sortino, analytics.sortinoRatio(returns, perYear), "Sortino, bit for bit");
+  t.equal(report.maxDrawdown, analytics.maxDrawdown(returns), "max drawdown");
+  close(t, report.calmar, analytics.calmarRatio(returns, perYear), "Calmar (from the equity here, compounded returns there)");
+  const meanEquity = curve.reduce((a, e) => a + e, 0) / curve.length;
+  t.equal(report.turnover, analytics.notionalTurnover(3_500_000, meanEquity), "turnover");
+  t.ok(Number.isNaN(sharpe([0.1, Number.NaN], 252)), "a run that lost its equity has no Sharpe");
 });

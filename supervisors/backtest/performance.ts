@@ -1,10 +1,23 @@
 import { mean, sampleStandardDeviation } from "simple-statistics";
+import { analytics } from "../../actors/risk-book/index.ts";
 
 /**
  * Performance statistics of a run from its sampled equity (float64 statistics, as the architecture allows for
  * returns; money itself stays fixed-point in the actors). Returns are simple period returns of the samples; annual
- * figures scale by `periodsPerYear`; the risk-free rate is zero.
+ * figures scale by `periodsPerYear`; the risk-free rate is zero. Sharpe, Sortino, Calmar and turnover are the risk
+ * book's (actors/risk-book/analytics/performance.ts), so a book and its backtest report the same figures; a ratio
+ * the series leaves undefined is 0 here, where the report's tables want a number.
  */
+
+/** 0 where the ratio is undefined for the series (a zero denominator); any other error is the caller's. */
+function ratioOrZero(ratio: () => number): number {
+  try {
+    return ratio();
+  } catch (e) {
+    if (e instanceof analytics.UndefinedRatio) return 0;
+    throw e;
+  }
+}
 export interface Performance {
   totalReturn: number;
   annualisedReturn: number;
@@ -41,19 +54,18 @@ export function volatility(returns: readonly number[], periodsPerYear: number): 
   return returns.length < 2 ? 0 : sampleStandardDeviation([...returns]) * Math.sqrt(periodsPerYear);
 }
 
+// a run whose equity reached 0 has non-finite returns after it: no ratio (NaN), rather than the book's refusal
+const finite = (returns: readonly number[]): boolean => returns.every(Number.isFinite);
+
 export function sharpe(returns: readonly number[], periodsPerYear: number): number {
-  if (returns.length < 2) return 0;
-  const sd = sampleStandardDeviation([...returns]);
-  return sd === 0 ? 0 : (mean([...returns]) / sd) * Math.sqrt(periodsPerYear);
+  if (!finite(returns)) return Number.NaN;
+  return returns.length < 2 ? 0 : ratioOrZero(() => analytics.sharpeRatio(returns, periodsPerYear));
 }
 
 /** Mean return over the downside deviation √(Σ min(r, 0)² / n), annualised. */
 export function sortino(returns: readonly number[], periodsPerYear: number): number {
-  if (returns.length < 1) return 0;
-  let down = 0;
-  for (const r of returns) if (r < 0) down += r * r;
-  const dd = Math.sqrt(down / returns.length);
-  return dd === 0 ? 0 : (mean([...returns]) / dd) * Math.sqrt(periodsPerYear);
+  if (!finite(returns)) return Number.NaN;
+  return returns.length < 1 ? 0 : ratioOrZero(() => analytics.sortinoRatio(returns, periodsPerYear));
 }
 
 /** Deepest fall from a running peak (a fraction) and the longest spell below a peak, in periods. */
@@ -76,7 +88,7 @@ export function drawdowns(equity: readonly number[]): { series: number[]; max: n
   return { series, max, longestPeriods: longest };
 }
 
-export const calmar = (annualised: number, maxDrawdown: number): number => (maxDrawdown === 0 ? 0 : annualised / maxDrawdown);
+export const calmar = (annualised: number, maxDrawdown: number): number => ratioOrZero(() => analytics.calmar(annualised, maxDrawdown));
 
 /** Share of closed trades that made money; 0 without closed trades. */
 export function hitRate(tradePnls: readonly number[]): number {
@@ -123,7 +135,7 @@ export function performance(x: PerformanceInputs): Performance {
     hitRate: hitRate(x.tradePnls),
     profitFactor: profitFactor(x.tradePnls),
     // traded notional over the mean equity: how many times the capital changed hands over the run
-    turnover: meanEquity > 0 ? x.tradedNotional / meanEquity : 0,
+    turnover: analytics.notionalTurnover(x.tradedNotional, meanEquity),
     exposure: x.exposure.length ? mean([...x.exposure]) : 0,
   };
 }

@@ -240,7 +240,15 @@ export interface RiskAnalyticsView {
     note?: string;
   }>;
   counterparty: AnalyticsSection<{
-    counterparties: { counterparty: string; times: number[]; expectedExposure: number[]; potentialFutureExposure: number[]; cva: number }[];
+    counterparties: {
+      counterparty: string;
+      times: number[];
+      expectedExposure: number[];
+      potentialFutureExposure: number[];
+      cva: number;
+      /** the venue's CSA (threshold, MTA, IA in currency; MPoR in business days); null = uncollateralised */
+      collateral?: { threshold: number; minimumTransfer: number; independentAmount: number; marginPeriodDays: number } | null;
+    }[];
   }>;
 }
 

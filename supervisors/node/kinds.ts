@@ -119,7 +119,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       riskBookKind({
         books,
         marked: (book) => (book === DEMO_BOOK ? traded : defined.marked(book)),
-        analytics: { ...defaultAnalyticsSettings, everyMs: config.riskAnalyticsEveryMs },
+        analytics: { ...defaultAnalyticsSettings, everyMs: config.riskAnalyticsEveryMs, counterparties: config.riskCounterparties },
       }),
       // demo strategies in code first, then those deployed at run time, then those of the books defined in KV
       strategyKind({ definitionOf: strategyOf, known: () => [...demo.keys(), ...deployments.ids(), ...defined.strategyIds()] }),

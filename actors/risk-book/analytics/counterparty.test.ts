@@ -1,6 +1,6 @@
 import tap from "tap";
-import { normalCdf, normalQuantile } from "./distributions.ts";
-import { creditValuationAdjustment, exposureProfile, hazardFromSpread } from "./counterparty.ts";
+import { normalCdf, normalQuantile, orderStatistic } from "./distributions.ts";
+import { collateralisedPath, creditValuationAdjustment, exposureProfile, hazardFromSpread } from "./counterparty.ts";
 import { fromRows } from "./matrix.ts";
 
 const t = tap;
@@ -94,6 +94,78 @@ t.test("collateral cuts exposure to the move over one margin period; a threshold
   near(t, run(1e9, 0), bare, 1e-9, "an unreachable threshold is no collateral");
 });
 
+t.test("CSA terms: zero threshold and MPoR leave nothing, an infinite threshold is the bare profile, MPoR in days", async (t) => {
+  const trades = [
+    { trade: "a", nettingSet: "isda-1", value: 200_000, sensitivities: [1_000_000, 0], maturity: 5 },
+    { trade: "b", nettingSet: "isda-1", value: -50_000, sensitivities: [0, 600_000], maturity: 0.75 },
+  ];
+  const factorCovariance = fromRows([
+    [0.04, 0.01],
+    [0.01, 0.09],
+  ]);
+  const grid = Array.from({ length: 12 }, (_, k) => (k + 1) / 12);
+  const run = (collateral?: Parameters<typeof exposureProfile>[0]["collateral"]) =>
+    exposureProfile({ trades, factorCovariance, times: grid, paths: 4_000, seed: 9, ...(collateral ? { collateral } : {}) });
+  const bare = run();
+  const none = run({ "isda-1": { threshold: 0, minimumTransfer: 0, marginPeriodOfRisk: 0 } });
+  t.same(
+    none.expectedExposure,
+    grid.map(() => 0),
+    "zero threshold and MPoR: fully collateralised at every time",
+  );
+  t.same(
+    none.potentialFutureExposure,
+    grid.map(() => 0),
+  );
+  const infinite = run({ "isda-1": { threshold: Number.POSITIVE_INFINITY, minimumTransfer: 0, marginPeriodOfRisk: 10 / 365 } });
+  t.same(infinite.expectedExposure, bare.expectedExposure, "an infinite threshold calls nothing: the uncollateralised EE");
+  t.same(infinite.potentialFutureExposure, bare.potentialFutureExposure);
+  // 10 business days against 20: the exposure over the MPoR grows like √MPoR (one factor, far from the threshold)
+  const ee = (days: number) =>
+    exposureProfile({
+      trades: [{ trade: "a", nettingSet: "s", value: 0, sensitivities: [1], maturity: 5 }],
+      factorCovariance: oneFactor,
+      times: [0.5, 1],
+      paths: 40_000,
+      seed: 2,
+      collateral: { s: { threshold: 0, minimumTransfer: 0, marginPeriodOfRisk: days / 365 } },
+    }).expectedExposure[1]!;
+  // independent: a = V(1 − δ) ~ N(0, 1 − δ), b ~ N(0, δ); EE(1) = √δ φ(0) / 2 + ∫_{a<0} [√δ φ(a/√δ) + a Φ(a/√δ)] dN(a)
+  const expected = (days: number) => {
+    const d = days / 365;
+    const sa = Math.sqrt(1 - d);
+    const phi = (x: number) => Math.exp((-x * x) / 2) / Math.sqrt(2 * Math.PI);
+    let negative = 0;
+    const step = 1e-4;
+    for (let a = -8 * sa + step / 2; a < 0; a += step)
+      negative += (Math.sqrt(d) * phi(a / Math.sqrt(d)) + a * normalCdf(a / Math.sqrt(d))) * (phi(a / sa) / sa) * step;
+    return 0.5 * Math.sqrt(d) * phi(0) + negative;
+  };
+  near(t, ee(10) / expected(10), 1, 0.03, "EE with a 10-day MPoR");
+  near(t, ee(20) / expected(20), 1, 0.03, "EE with a 20-day MPoR");
+  const ia = exposureProfile({
+    trades: [{ trade: "a", nettingSet: "s", value: 0, sensitivities: [1], maturity: 5 }],
+    factorCovariance: oneFactor,
+    times: [0.5, 1],
+    paths: 4_000,
+    seed: 2,
+    collateral: { s: { threshold: 0, minimumTransfer: 0, marginPeriodOfRisk: 10 / 365, independentAmount: 10 } },
+  });
+  t.same(ia.expectedExposure, [0, 0], "an independent amount of 10 σ covers the move over the MPoR");
+  t.throws(() => run({ "isda-1": { threshold: -1, minimumTransfer: 0 } }), /collateral\.isda-1\.threshold: must be non-negative/);
+});
+
+t.test("a two-step path by hand: threshold, MTA, the look-back and the independent amount", async (t) => {
+  const csa = { threshold: 100, minimumTransfer: 30, independentAmount: 20 };
+  // t1: V = 250, V(t1 − MPoR) = 220 → call 120 (≥ MTA 30 from 0): exposure 250 − 120 − 20 = 110
+  // t2: V = 300, V(t2 − MPoR) = 240 → target 140, change 20 < MTA: still 120 held, exposure 300 − 120 − 20 = 160
+  t.same(collateralisedPath([250, 300], [220, 240], csa), [110, 160]);
+  // t2 with the value fallen to 120 and V(t2 − MPoR) = 90: target 0, return 120 ≥ MTA, exposure max(120 − 0 − 20, 0) = 100
+  t.same(collateralisedPath([250, 120], [220, 90], csa), [110, 100]);
+  // a value under the collateral and IA is no exposure (the counterparty is over-collateralised)
+  t.same(collateralisedPath([250, 130], [220, 240], csa), [110, 0]);
+});
+
 t.test("CVA with a constant EE is (1 − R) EE PD(T) without discounting", async (t) => {
   const lambda = hazardFromSpread(0.012, 0.4);
   t.equal(lambda, 0.02);
@@ -115,4 +187,20 @@ t.test("CVA with a constant EE is (1 − R) EE PD(T) without discounting", async
     "discounted",
   );
   t.throws(() => creditValuationAdjustment(profile, { hazardRate: 0.02, recoveryRate: 1, riskFreeRate: 0 }), /recoveryRate/);
+});
+
+t.test("the order statistic behind PFE is the sorted array's, ties and all", async (t) => {
+  const rng = {
+    s: 17,
+    next() {
+      this.s = (this.s * 48271) % 2147483647;
+      return this.s / 2147483647;
+    },
+  };
+  for (const n of [1, 2, 3, 10, 101, 2_000]) {
+    const xs = Float64Array.from({ length: n }, () => Math.floor(rng.next() * 50) / 7);
+    const sorted = Float64Array.from(xs).sort();
+    for (const k of [0, n >> 1, Math.ceil(0.95 * n) - 1, n - 1])
+      t.equal(orderStatistic(Float64Array.from(xs), k), sorted[k], `n ${n}, k ${k}`);
+  }
 });

@@ -188,3 +188,32 @@ export function binomialCdf(x: number, n: number, p: number): number {
   }
   return Math.min(1, sum);
 }
+
+/**
+ * The k-th smallest value (0-based) of `xs`, reordering it in place: Hoare's selection, O(n) on average where a sort
+ * is O(n log n); the value is the sorted array's k-th, exactly.
+ */
+export function orderStatistic(xs: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (lo < hi) {
+    const pivot = xs[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i]! < pivot) i++;
+      while (xs[j]! > pivot) j--;
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i] = xs[j]!;
+        xs[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return xs[k]!;
+  }
+  return xs[k]!;
+}

@@ -1,11 +1,15 @@
 /**
- * Performance and attribution of a return series (per book or strategy, shared with the backtest report): Sharpe,
- * Sortino, Calmar, information ratio, maximum drawdown, turnover, and factor attribution by OLS.
+ * Performance and attribution of a return series, the one implementation the book's report and the backtest report
+ * (supervisors/backtest/performance.ts) share: Sharpe, Sortino, Calmar, information ratio, maximum drawdown,
+ * turnover, and factor attribution by OLS.
  *
  * Returns are simple per-period returns; `periodsPerYear` annualises (252 for daily, 52 weekly, 12 monthly).
  */
 import { mean, sampleStandardDeviation } from "simple-statistics";
 import { choleskySolve, cholesky, zeros } from "./matrix.ts";
+
+/** A ratio whose denominator is 0 for the series (no volatility, no downside, no drawdown): undefined, not infinite. */
+export class UndefinedRatio extends Error {}
 
 function requireReturns(r: readonly number[], min: number, name: string): void {
   if (r.length < min) throw new Error(`${name}: need at least ${min} returns, got ${r.length}`);
@@ -29,15 +33,15 @@ export function sharpeRatio(returns: readonly number[], periodsPerYear = 252, ri
   requireReturns(returns, 2, "sharpeRatio");
   const excess = returns.map((r) => r - riskFree);
   const sd = sampleStandardDeviation(excess);
-  if (sd === 0) throw new Error("sharpeRatio: volatility is 0, the ratio is undefined");
+  if (sd === 0) throw new UndefinedRatio("sharpeRatio: volatility is 0, the ratio is undefined");
   return (mean(excess) / sd) * Math.sqrt(periodsPerYear);
 }
 
 /** (mean excess over the target / downside deviation) × √periodsPerYear; downside deviation √(mean(min(r − target, 0)²)) over all periods (Sortino and Price 1994). */
 export function sortinoRatio(returns: readonly number[], periodsPerYear = 252, target = 0): number {
-  requireReturns(returns, 2, "sortinoRatio");
+  requireReturns(returns, 1, "sortinoRatio");
   const downside = Math.sqrt(returns.reduce((s, r) => s + Math.min(r - target, 0) ** 2, 0) / returns.length);
-  if (downside === 0) throw new Error(`sortinoRatio: no return below the target ${target}, the ratio is undefined`);
+  if (downside === 0) throw new UndefinedRatio(`sortinoRatio: no return below the target ${target}, the ratio is undefined`);
   return ((mean(returns as number[]) - target) / downside) * Math.sqrt(periodsPerYear);
 }
 
@@ -62,11 +66,15 @@ export function annualisedReturn(returns: readonly number[], periodsPerYear = 25
   return growth ** (periodsPerYear / returns.length) - 1;
 }
 
-/** Annualised return over maximum drawdown. */
+/** Annualised return over maximum drawdown (a fraction). */
+export function calmar(annualised: number, drawdown: number): number {
+  if (drawdown === 0) throw new UndefinedRatio("calmarRatio: no drawdown in the series, the ratio is undefined");
+  return annualised / drawdown;
+}
+
+/** Calmar of a return series: its compound annual growth over its maximum drawdown. */
 export function calmarRatio(returns: readonly number[], periodsPerYear = 252): number {
-  const drawdown = maxDrawdown(returns);
-  if (drawdown === 0) throw new Error("calmarRatio: no drawdown in the series, the ratio is undefined");
-  return annualisedReturn(returns, periodsPerYear) / drawdown;
+  return calmar(annualisedReturn(returns, periodsPerYear), maxDrawdown(returns));
 }
 
 /** Annualised active return over tracking error. */
@@ -77,7 +85,7 @@ export function informationRatio(returns: readonly number[], benchmark: readonly
   requireReturns(benchmark, 2, "informationRatio benchmark");
   const active = returns.map((r, k) => r - benchmark[k]!);
   const trackingError = sampleStandardDeviation(active);
-  if (trackingError < 1e-15) throw new Error("informationRatio: tracking error is 0, the ratio is undefined");
+  if (trackingError < 1e-15) throw new UndefinedRatio("informationRatio: tracking error is 0, the ratio is undefined");
   return (mean(active) / trackingError) * Math.sqrt(periodsPerYear);
 }
 
@@ -92,6 +100,11 @@ export function turnover(weights: readonly (readonly number[])[]): number {
     for (let i = 0; i < a.length; i++) total += Math.abs(b[i]! - a[i]!) / 2;
   }
   return total / (weights.length - 1);
+}
+
+/** Turnover of a run that trades notional rather than rebalances weights: traded notional over the mean equity. */
+export function notionalTurnover(tradedNotional: number, meanEquity: number): number {
+  return meanEquity > 0 ? tradedNotional / meanEquity : 0;
 }
 
 export interface FactorAttribution {

@@ -6,7 +6,7 @@
  * VaR always and both use the same tail; parametric figures are closed forms of the fitted distribution.
  */
 import { mean, sampleKurtosis, sampleStandardDeviation } from "simple-statistics";
-import { normalPdf, normalQuantile, studentTPdf, studentTQuantile } from "./distributions.ts";
+import { normalPdf, normalQuantile, orderStatistic, studentTPdf, studentTQuantile } from "./distributions.ts";
 import { cholesky, dot, type Matrix, matVec } from "./matrix.ts";
 import { Xoshiro128 } from "../../feed/simulator/index.ts";
 
@@ -31,8 +31,13 @@ function requireSeries(pnl: readonly number[], min: number, name: string): void 
 /** VaR and ES of an empirical P&L sample (historical or simulated scenarios). */
 export function empiricalRisk(pnl: ArrayLike<number>, confidence: number, method: VarMethod): RiskEstimate {
   requireConfidence(confidence);
-  const sorted = Float64Array.from(pnl).sort();
-  const m = Math.max(1, Math.ceil(sorted.length * (1 - confidence) - 1e-9));
+  const xs = Float64Array.from(pnl);
+  const m = Math.max(1, Math.ceil(xs.length * (1 - confidence) - 1e-9));
+  // only the tail needs order: select the m-th loss, then sort the m below it and sum them in the order a full sort
+  // would (the same figures); NaN has no place in a selection, so a sample with one is sorted whole as before
+  const hasNaN = xs.some(Number.isNaN);
+  if (!hasNaN) orderStatistic(xs, m - 1);
+  const sorted = hasNaN ? xs.sort() : xs.subarray(0, m).sort();
   let tail = 0;
   for (let k = 0; k < m; k++) tail += sorted[k]!;
   return { method, confidence, valueAtRisk: -sorted[m - 1]!, expectedShortfall: -tail / m };

@@ -1,5 +1,5 @@
 /** Drives a strategy definition through the real actor machine, with a venue that fills on request (tests only). */
-import { createActor } from "xstate";
+import { createActor, SimulatedClock } from "xstate";
 import { type Bar, type BarFactorValues, type Quote, priceOf, quantityOf, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import { submitOrderFromMessage } from "../order-intents.ts";
@@ -17,7 +17,10 @@ export function drive<P>(
   instruments: readonly string[] = [INSTRUMENT],
 ) {
   let now = 1_700_000_000_000_000;
+  // the machine's delayed events (timers, proposal deadlines) run on this clock, moved by `elapse`
+  const clock = new SimulatedClock();
   const actor = createActor(strategyMachine, {
+    clock,
     input: {
       definition: definition as StrategyDefinition<unknown>,
       config: {
@@ -46,6 +49,11 @@ export function drive<P>(
     send(input: { type: string; [field: string]: unknown }, afterUs = 0) {
       now += afterUs;
       actor.send({ ...stamp(), ...input } as Parameters<typeof actor.send>[0]);
+    },
+    /** time passes with no input: the driver's clock and the machine's delayed events move `us` on */
+    elapse(us: number) {
+      now += us;
+      clock.increment(us / 1000);
     },
     ledger,
     position: (instrument = INSTRUMENT) => ledger().position(instrument),

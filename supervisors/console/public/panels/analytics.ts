@@ -65,11 +65,14 @@ function exposureSection(a: RiskAnalyticsView): string {
   if (!c.available) return `<div class="dim">Exposure: ${esc(c.reason)}</div>`;
   const at = (xs: number[], k: number) => money(xs[Math.min(k, xs.length - 1)]);
   return `<h4>Counterparty exposure (EE / PFE 95 %)</h4>${table(
-    ["Venue", "EE 3m", "EE 1y", "PFE 3m", "PFE 1y", "CVA"],
+    ["Venue", "CSA", "EE 3m", "EE 1y", "PFE 3m", "PFE 1y", "CVA"],
     c.counterparties.map((p) => {
       const q = p.times.findIndex((t) => t >= 0.25 - 1e-9);
       return [
         `<span class="mono">${esc(p.counterparty)}</span>`,
+        p.collateral
+          ? `<span class="mono" title="threshold / minimum transfer / independent amount, margin period of risk">${money(p.collateral.threshold)} / ${money(p.collateral.minimumTransfer)} / ${money(p.collateral.independentAmount)}, ${p.collateral.marginPeriodDays} d</span>`
+          : `<span class="dim">none</span>`,
         `<span class="mono">${at(p.expectedExposure, q)}</span>`,
         `<span class="mono">${at(p.expectedExposure, p.times.length - 1)}</span>`,
         `<span class="mono">${at(p.potentialFutureExposure, q)}</span>`,
