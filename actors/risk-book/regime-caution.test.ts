@@ -16,6 +16,8 @@ const estimate = (changeProbability: number, runLength: number, tsEvent = 1) => 
   instrument: AAPL,
   changeProbability,
   runLength,
+  observations: 100,
+  window: 5,
   tsEvent,
 });
 
@@ -57,9 +59,12 @@ t.test("without regimeScale an estimate changes nothing, and bad settings are re
   t.ok(approved(h.limits({ maxPosition: qty(100) })));
   h.send(estimate(0.99, 0));
   t.ok(approved(h.check({ side: "BUY", quantity: qty(100), price: px(100) })), "the full limit applies");
+  t.ok(approved(h.limits({ maxPosition: qty(200), regimeScale })));
+  h.send({ ...estimate(1, 3), observations: 4 });
+  t.ok(approved(h.check({ side: "BUY", quantity: qty(100), price: px(100) })), "a detector within its first window of bars is not heard");
   const bad = h.limits({ maxPosition: qty(100), regimeScale: { threshold: 1.5, factor: 0.5, holdBars: 3 } });
   t.match(bad, { ok: false, error: { message: /regimeScale\.threshold/ } });
-  t.same(h.book.limits.regimeScale, undefined, "the refused limits changed nothing");
+  t.same(h.book.limits.regimeScale, regimeScale, "the refused limits changed nothing");
 });
 
 t.test("over NATS, a book hears the regime actor's estimates and denies what only the scaled limit forbids", async (t) => {

@@ -22,11 +22,19 @@ export interface RegimeHeard {
   instrument: string;
   changeProbability: number;
   runLength: number;
+  /** bars the detector has observed, and the window of its changeProbability */
+  observations: number;
+  window: number;
   tsEvent: number;
 }
 
-/** Updates the instrument's caution in place from an estimate; without `regimeScale` nothing is ever cautious. */
+/**
+ * Updates the instrument's caution in place from an estimate; without `regimeScale` nothing is ever cautious.
+ * A detector that has observed no more than `window` bars holds every run within the window (changeProbability
+ * 1 by construction), so its estimates are not heard until it has.
+ */
 export function hearRegime(table: RegimeTable, e: RegimeHeard, limits: RiskLimits): void {
+  if (e.observations <= e.window) return;
   const rule = limits.regimeScale;
   const was = table[e.instrument];
   let cautious = false;

@@ -156,6 +156,7 @@ export const strategyMachine = setup({
         Bar: { actions: "feedWarmingUp" },
         BarFactors: { actions: "feedWarmingUp" },
         ModelForecast: { actions: "feedWarmingUp" },
+        RegimeEstimated: { actions: "feedWarmingUp" },
       },
     },
     running: {
@@ -167,6 +168,7 @@ export const strategyMachine = setup({
         Bar: { actions: "feedAndTrade" },
         BarFactors: { actions: "feedAndTrade" },
         ModelForecast: { actions: "feedAndTrade" },
+        RegimeEstimated: { actions: "feedAndTrade" },
         OrderAccepted: { actions: "feedAndTrade" },
         OrderFilled: { actions: "feedAndTrade" },
         OrderCanceled: { actions: "feedAndTrade" },
@@ -192,6 +194,7 @@ export const strategyMachine = setup({
         Bar: { actions: "feedOnly" },
         BarFactors: { actions: "feedOnly" },
         ModelForecast: { actions: "feedOnly" },
+        RegimeEstimated: { actions: "feedOnly" },
         PauseStrategy: { actions: "pause" },
         ResumeStrategy: [
           { guard: "ready", target: "running", actions: "replyOk" },

@@ -15,6 +15,7 @@ export function drive<P>(
   lot = 1,
   signals: string[] = [],
   instruments: readonly string[] = [INSTRUMENT],
+  regimes = false,
 ) {
   let now = 1_700_000_000_000_000;
   const actor = createActor(strategyMachine, {
@@ -27,6 +28,7 @@ export function drive<P>(
         channels,
         parameters,
         signals,
+        regimes,
       },
     },
   });
