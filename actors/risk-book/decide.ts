@@ -25,6 +25,7 @@ import { alertEvents } from "./alerts.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { evolve } from "./evolve.ts";
 import { parseRiskLimits } from "./limits.ts";
+import type { RegimeTable } from "./regime-caution.ts";
 import { averagePrice, type MarkTable, type Totals, totals } from "./portfolio.ts";
 import { checkOrder, differingTerm } from "./pre-trade.ts";
 import type { RiskBook, RiskBookEvent } from "./state.ts";
@@ -88,13 +89,14 @@ export function decideCheckOrder(
   marks: MarkTable,
   nowUs: number,
   forwarded?: Record<string, unknown>,
+  regimes?: RegimeTable,
 ): BookDecision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
   if (prior && differingTerm(prior, cmd) === "none") {
     return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId, retried: true }));
   }
-  const r = checkOrder(book, book.limits, cmd, marks, nowUs);
+  const r = checkOrder(book, book.limits, cmd, marks, nowUs, regimes);
   const base = {
     clientOrderId: cmd.clientOrderId,
     instrument: cmd.instrument,
@@ -346,9 +348,10 @@ export function decideSubmitOrder(
   cmd: Omit<SubmitOrder, "tsEvent" | "tsInit"> & Partial<Pick<SubmitOrder, "tsEvent" | "tsInit">>,
   marks: MarkTable,
   nowUs: number,
+  regimes?: RegimeTable,
 ): BookDecision {
   const { type: _t, nowUs: _n, redelivered: _r, ...order } = cmd as typeof cmd & { type?: string; nowUs?: number };
-  const d = decideCheckOrder(book, cmd, marks, nowUs, order);
+  const d = decideCheckOrder(book, cmd, marks, nowUs, order, regimes);
   if (!d.reply?.ok) return d;
   return { ...d, publish: [forwardOrder(cmd.clientOrderId, order)] };
 }
@@ -380,6 +383,7 @@ export function decideReplaceOrder(
   cmd: Omit<ReplaceOrder, "tsEvent" | "tsInit"> & Partial<Pick<ReplaceOrder, "tsEvent" | "tsInit">>,
   marks: MarkTable,
   nowUs: number,
+  regimes?: RegimeTable,
 ): BookDecision {
   const d = new Decider(book);
   const prior = book.pending[cmd.clientOrderId];
@@ -410,6 +414,7 @@ export function decideReplaceOrder(
           },
           marks,
           nowUs,
+          regimes,
         )
       : ({ ok: true, price: cmd.price ?? prior.price } as const);
   const base = { clientOrderId: prior.clientOrderId, instrument: prior.instrument, side: prior.side, quantity, strategy: prior.strategy };

@@ -16,6 +16,7 @@ export const DenyReason = {
   PriceCollar: "PRICE_COLLAR",
   OrderRate: "ORDER_RATE",
   MaxPosition: "MAX_POSITION",
+  RegimeLimit: "REGIME_LIMIT",
   MaxGrossExposure: "MAX_GROSS_EXPOSURE",
   MaxNetExposure: "MAX_NET_EXPOSURE",
   DailyLoss: "DAILY_LOSS",
@@ -38,6 +39,8 @@ export const denyReasonDescriptions: { readonly [R in DenyReason]: string } = {
   PRICE_COLLAR: "The limit price is further than priceCollarBps from the reference (last trade or mid).",
   ORDER_RATE: "The strategy already has orderRate.maxOrders approvals in the sliding window.",
   MAX_POSITION: "The absolute position after the order, if all pending orders fill too, exceeds maxPosition.",
+  REGIME_LIMIT:
+    "The instrument is in a regime change (regimeScale): the order fits maxPosition and maxOrderNotional but not those limits × regimeScale.factor.",
   MAX_GROSS_EXPOSURE: "Σ |exposure| after the order, worst case with pending orders, exceeds maxGrossExposure.hard.",
   MAX_NET_EXPOSURE: "|Σ exposure| after the order, worst case with pending orders, exceeds maxNetExposure.hard.",
   DAILY_LOSS: "The loss since StartOfDay exceeds maxDailyLoss.hard.",

@@ -15,6 +15,7 @@ export {
   sampleEquity,
 } from "./equity-curve.ts";
 export * from "./portfolio.ts";
+export { hearRegime, type RegimeCaution, type RegimeHeard, type RegimeTable, regimeFactor } from "./regime-caution.ts";
 export { type CheckResult, checkOrder, type LimitValue, type OrderToCheck, valuationPrice } from "./pre-trade.ts";
 export { type LimitUsage, type PositionLine, type RiskReport, riskReport } from "./report.ts";
 export * from "./state.ts";

@@ -1,5 +1,6 @@
 import { initialTransition } from "xstate";
 import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
+import "../regime/index.ts"; // RegimeEstimated is known to the codec wherever a book hears it
 import { approvedOrderForwards } from "./decide.ts";
 import { type RiskBookContext, riskBookMachine } from "./machine.ts";
 import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-settings.ts";
@@ -41,10 +42,15 @@ export const riskBookKind = ({ books, marked, analytics = defaultAnalyticsSettin
     name: "risk-book",
     machine: riskBookMachine,
     input: (book) => ({ config: configOf(book), analytics, ...(varConfig ? { var: varConfig } : {}) }),
-    consumes: (book) => [
-      ...heard,
-      ...(typeof marked === "function" ? marked(book) : marked).map((id) => subjects.md("quote", parseInstrumentId(id))),
-    ],
+    consumes: (book) => {
+      const ids = typeof marked === "function" ? marked(book) : marked;
+      // quotes mark the book; the regime actors' estimates scale its limits under regimeScale (regime-caution.ts)
+      return [
+        ...heard,
+        ...ids.map((id) => subjects.md("quote", parseInstrumentId(id))),
+        ...ids.map((id) => subjects.evt("regime", id, "RegimeEstimated")),
+      ];
+    },
     persistence: "event-sourced",
     // order events and other books' global kill switch published while the book was down are read back from the
     // stream (fills de-duplicated by execId, kill switch news by its decision time)

@@ -61,6 +61,7 @@ import {
 } from "./decide.ts";
 import { type EquityCurve, type EquityCurveConfig, emptyEquityCurve, equityPoints, sampleDue, sampleEquity } from "./equity-curve.ts";
 import { type MarkTable, totals } from "./portfolio.ts";
+import { type RegimeHeard, type RegimeTable, hearRegime } from "./regime-caution.ts";
 import { riskReport } from "./report.ts";
 import { type BookConfig, openBook, type RiskBook, type RiskBookEvent } from "./state.ts";
 import { emptyValuation, type Valuation, valuate } from "./valuation.ts";
@@ -72,6 +73,8 @@ export interface RiskBookContext {
   book: RiskBook;
   /** not journaled: latest market prices, refilled after a restore */
   marks: MarkTable;
+  /** not journaled: each instrument's regime caution (regime-caution.ts), refilled from the next estimates */
+  regimes: RegimeTable;
   /** not journaled: return samples for VaR */
   returns: ReturnWindow;
   /** not journaled: market values kept incrementally for the per-mark path */
@@ -108,6 +111,7 @@ export type RiskBookInputEvent =
   | In<{ type: "MarkPrice" } & MarkPrice>
   | In<{ type: "Quote" } & Quote>
   | In<{ type: "Trade" } & Trade>
+  | In<{ type: "RegimeEstimated" } & RegimeHeard>
   | In<{ type: "SetRiskLimits" } & SetRiskLimits>
   | In<{ type: "EngageKillSwitch" } & EngageKillSwitch>
   | In<{ type: "ReleaseKillSwitch" } & ReleaseKillSwitch>
@@ -164,7 +168,7 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
   const now = e.nowUs;
   switch (e.type) {
     case "CheckOrder":
-      return decideCheckOrder(book, e, marks, now);
+      return decideCheckOrder(book, e, marks, now, undefined, ctx.regimes);
     case "ApplyFill":
       return decideFill(book, normalisedFill(e), marks, now);
     case "OrderFilled": {
@@ -186,11 +190,11 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
       };
     }
     case "SubmitOrder":
-      return decideSubmitOrder(book, e, marks, now);
+      return decideSubmitOrder(book, e, marks, now, ctx.regimes);
     case "CancelOrder":
       return decideCancelOrder(book, e);
     case "ReplaceOrder":
-      return decideReplaceOrder(book, e, marks, now);
+      return decideReplaceOrder(book, e, marks, now, ctx.regimes);
     case "ForwardRefused":
       // the order entity refused the approved order for good (its clientOrderId names another order): release it
       return e.messageType === "SubmitOrder" ? decideOrderClosed(book, e.key, e.error.code.slice(0, 64), now) : undefined;
@@ -209,6 +213,9 @@ export function route(ctx: RiskBookContext, e: RiskBookInputEvent): BookDecision
       if (ctx.returns.lastSampleUs !== sampledBefore) recordBacktest(ctx, book, now);
       return decideMark(book, marks, now, valuate(ctx.valuation, book, marks, e.instrument));
     }
+    case "RegimeEstimated":
+      hearRegime(ctx.regimes, e, book.limits);
+      return undefined;
     case "SetRiskLimits":
       return decideSetRiskLimits(book, e, marks, now);
     case "EngageKillSwitch":
@@ -257,6 +264,7 @@ export const riskBookMachine = setup({
   context: ({ input }) => ({
     book: openBook(input.config),
     marks: {},
+    regimes: {},
     returns: emptyReturnWindow(input.var ?? defaultVarConfig),
     valuation: emptyValuation(),
     equityCurve: emptyEquityCurve(input.equityCurve),

@@ -22,6 +22,7 @@ import {
 } from "../domain/index.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { instrumentLimits } from "./limits.ts";
+import { type RegimeTable, regimeFactor, scaledMoney, scaledQuantity } from "./regime-caution.ts";
 import { absMoney as abs, contractValue, type MarkTable, markPrice, maxMoney, netQuantity, totals } from "./portfolio.ts";
 import { type Reserved, reservations, reservedPrice } from "./reservations.ts";
 import type { PendingOrder, RiskBook } from "./state.ts";
@@ -152,7 +153,20 @@ function reduces(
   return { ok: net < 0 && after <= 0, after, net };
 }
 
-export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToCheck, market: MarkTable, nowUs: number): CheckResult {
+/** Why an instrument is cautious, for a deny message. */
+function regimeNote(regimes: RegimeTable | undefined, instrument: string): string {
+  const r = regimes?.[instrument];
+  return r ? `regime change: changeProbability ${r.changeProbability.toFixed(3)}, run length ${r.runLength}` : "regime change";
+}
+
+export function checkOrder(
+  book: RiskBook,
+  limits: RiskLimits,
+  order: OrderToCheck,
+  market: MarkTable,
+  nowUs: number,
+  regimes?: RegimeTable,
+): CheckResult {
   const i = order.instrument;
   if (book.killSwitch.global) {
     const k = book.killSwitch.global;
@@ -219,6 +233,17 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
       il.maxOrderNotional,
       orderNotional,
     );
+  }
+  const regime = regimeFactor(regimes, limits, i);
+  if (regime !== undefined && il.maxOrderNotional !== undefined) {
+    const scaled = scaledMoney(il.maxOrderNotional, regime);
+    if (orderNotional > scaled)
+      return deny(
+        DenyReason.RegimeLimit,
+        `notional ${fmt(orderNotional)} exceeds maxOrderNotional ${fmt(il.maxOrderNotional)} × regimeScale.factor ${regime} = ${fmt(scaled)} for ${i} (${regimeNote(regimes, i)})`,
+        scaled,
+        orderNotional,
+      );
   }
   if (limits.priceCollarBps !== undefined && order.price !== undefined) {
     const ref = markPrice(market[i], limits.collarReference);
@@ -288,6 +313,15 @@ export function checkOrder(book: RiskBook, limits: RiskLimits, order: OrderToChe
         DenyReason.MaxPosition,
         `position of ${i} after the order, with pending orders, would be ${fmt(worst)}, beyond maxPosition ${fmt(il.maxPosition)}`,
         il.maxPosition,
+        Math.abs(worst),
+      );
+    }
+    const scaled = regime === undefined ? undefined : scaledQuantity(il.maxPosition, regime);
+    if (scaled !== undefined && Math.abs(worst) > scaled) {
+      return deny(
+        DenyReason.RegimeLimit,
+        `position of ${i} after the order, with pending orders, would be ${fmt(worst)}, beyond maxPosition ${fmt(il.maxPosition)} × regimeScale.factor ${regime} = ${fmt(scaled)} (${regimeNote(regimes, i)})`,
+        scaled,
         Math.abs(worst),
       );
     }

@@ -16,7 +16,12 @@ export const strategyConfig = z.object({
   channels: z.array(z.enum(strategyChannels)).min(1),
   /** models whose forecasts for its instruments (ModelForecast on am.signal.<model>.<venue>.<symbol>) it hears */
   signals: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "a model name: 1-64 of A-Z a-z 0-9 _ . -")).default([]),
-  /** only bars (and bar factors, forecasts) of this type reach the strategy, e.g. "1m" */
+  /**
+   * hear the regime actors' estimates for its instruments (RegimeEstimated on am.evt.regime.<venue>.<symbol>),
+   * to onRegime
+   */
+  regimes: z.boolean().default(false),
+  /** only bars (and bar factors, forecasts, regime estimates) of this type reach the strategy, e.g. "1m" */
   barType: z.string().optional(),
   /** onTimer period while running; no timer when absent */
   timerIntervalMs: z.number().int().positive().optional(),

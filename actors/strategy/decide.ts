@@ -12,7 +12,7 @@ import type { StrategyEvent } from "./state.ts";
  */
 
 const orderEventTypes = ["OrderAccepted", "OrderFilled", "OrderCanceled", "OrderRejected", "OrderExpired"] as const;
-const marketDataTypes = ["Quote", "Trade", "Bar", "BarFactors", "ModelForecast"] as const;
+const marketDataTypes = ["Quote", "Trade", "Bar", "BarFactors", "ModelForecast", "RegimeEstimated"] as const;
 
 const isOrderEvent = (e: StrategyEvent): e is StrategyOrderEvent & Delivered => (orderEventTypes as readonly string[]).includes(e.type);
 const isMarketData = (e: StrategyEvent): e is MarketDataEvent & Delivered => (marketDataTypes as readonly string[]).includes(e.type);

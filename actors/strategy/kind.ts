@@ -1,4 +1,5 @@
 import { defineKind } from "../contract/index.ts";
+import "../regime/index.ts"; // RegimeEstimated is known to the codec wherever a strategy hears it
 import type { StrategyConfigInput } from "./config.ts";
 import type { StrategyDefinition } from "./strategy.ts";
 import { strategyMachine } from "./machine.ts";

@@ -185,6 +185,7 @@ export const strategyMachine = setup({
         Bar: { actions: "feedWarmingUp" },
         BarFactors: { actions: "feedWarmingUp" },
         ModelForecast: { actions: "feedWarmingUp" },
+        RegimeEstimated: { actions: "feedWarmingUp" },
       },
     },
     running: {
@@ -196,6 +197,7 @@ export const strategyMachine = setup({
         Bar: { actions: "feedAndTrade" },
         BarFactors: { actions: "feedAndTrade" },
         ModelForecast: { actions: "feedAndTrade" },
+        RegimeEstimated: { actions: "feedAndTrade" },
         OrderAccepted: { actions: "feedAndTrade" },
         OrderFilled: { actions: "feedAndTrade" },
         OrderCanceled: { actions: "feedAndTrade" },
@@ -221,6 +223,7 @@ export const strategyMachine = setup({
         Bar: { actions: "feedOnly" },
         BarFactors: { actions: "feedOnly" },
         ModelForecast: { actions: "feedOnly" },
+        RegimeEstimated: { actions: "feedOnly" },
         PauseStrategy: { actions: "pause" },
         ResumeStrategy: [
           { guard: "ready", target: "running", actions: "replyOk" },

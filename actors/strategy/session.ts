@@ -16,6 +16,7 @@ import {
   type Trade,
 } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
+import type { RegimeEstimated } from "../regime/index.ts";
 import { ClientOrderIds } from "./client-order-ids.ts";
 import { parseStrategyConfig, type StrategyConfig, type StrategyConfigInput, StrategyConfigError } from "./config.ts";
 import { type LedgerRecord, StrategyLedger } from "./ledger.ts";
@@ -52,7 +53,8 @@ export type MarketDataEvent =
   | (Trade & { type: "Trade" })
   | (Bar & { type: "Bar" })
   | (BarFactors & { type: "BarFactors" })
-  | (ModelForecast & { type: "ModelForecast" });
+  | (ModelForecast & { type: "ModelForecast" })
+  | (RegimeEstimated & { type: "RegimeEstimated" });
 
 /**
  * A session as plain data, the strategy actor's snapshot. Positions and open orders are kept as they are; the
@@ -191,6 +193,9 @@ export class StrategySession {
         break;
       case "ModelForecast":
         if (this.barTypeTaken(e.barType)) intents = s.onForecast?.(e, this.view);
+        break;
+      case "RegimeEstimated":
+        if (this.config.regimes && this.barTypeTaken(e.barType)) intents = s.onRegime?.(e, this.view);
         break;
     }
     this.remember(e, nowUs);

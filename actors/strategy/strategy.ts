@@ -18,6 +18,7 @@ import type {
   TimeInForce,
   Trade,
 } from "../domain/index.ts";
+import type { RegimeEstimated } from "../regime/index.ts";
 
 /** Trading grid of an instrument the strategy trades. */
 export interface StrategyInstrument {
@@ -126,6 +127,8 @@ export interface Strategy<P = unknown> {
   onFactors?(factors: BarFactors, ctx: StrategyContext<P>): Intents;
   /** a model's forecast (config `signals`), stamped with the time of the bar it forecasts from */
   onForecast?(forecast: ModelForecast, ctx: StrategyContext<P>): Intents;
+  /** a regime actor's estimate for one of its instruments (config `regimes`), stamped with its bar's close */
+  onRegime?(regime: RegimeEstimated, ctx: StrategyContext<P>): Intents;
   onOrderEvent?(event: StrategyOrderEvent, ctx: StrategyContext<P>): Intents;
   onTimer?(ctx: StrategyContext<P>): Intents;
   /** new parameters were accepted; rebuild what depends on them (ctx.params already holds them) */

@@ -5,7 +5,7 @@ import { parseStrategyConfig, type StrategyConfigInput } from "./config.ts";
 export interface StrategySubscriptions {
   /**
    * am.md.<channel>.<venue>.<symbol> for each traded instrument and channel, and am.signal.<model>.<venue>.<symbol>
-   * for each instrument and model it hears
+   * for each instrument and model it hears, am.evt.regime.<venue>.<symbol>.RegimeEstimated with `regimes`
    */
   marketData: string[];
   /**
@@ -23,6 +23,7 @@ export function subscriptions(config: StrategyConfigInput): StrategySubscription
     const id = parseInstrumentId(i.id);
     for (const ch of c.channels) marketData.push(subjects.md(ch, id));
     for (const model of c.signals) marketData.push(subjects.signal(model, id));
+    if (c.regimes) marketData.push(subjects.evt("regime", i.id, "RegimeEstimated"));
   }
   // Order events, and the book's denials (an order the risk book refused never becomes an order actor).
   return {

@@ -79,6 +79,8 @@ const strategy = z
     channels: z.array(z.enum(["quote", "trade", "bar", "features"])).min(1),
     /** models whose forecasts it hears (each must be in `features.models`) */
     signals: z.array(z.string().min(1)).default([]),
+    /** it hears the regime actors' estimates for its instruments (needs the run's `regime`) */
+    regimes: z.boolean().default(false),
     barType: z.string().optional(),
     parameters: z.record(z.string(), z.unknown()).default({}),
   })
@@ -141,6 +143,24 @@ export const runConfigSchema = z
           .regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1m")
           .default("1m"),
         models: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .optional(),
+    /**
+     * a regime actor per instrument (actors/regime: Bayesian online changepoint detection on its bars of `barType`),
+     * whose estimates strategies with `regimes` and the book's `regimeScale` hear, as live; unset fields take the
+     * actor's defaults
+     */
+    regime: z
+      .object({
+        barType: z
+          .string()
+          .regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1m")
+          .default("1m"),
+        warmupBars: z.number().int().min(2).optional(),
+        hazard: z.number().gt(0).lt(1).optional(),
+        window: z.number().int().nonnegative().optional(),
+        maxRunLength: z.number().int().positive().optional(),
       })
       .strict()
       .optional(),
@@ -233,6 +253,8 @@ export const runConfigSchema = z
     for (const [i, s] of c.strategies.entries()) {
       if (s.channels.includes("features") && !c.features)
         ctx.addIssue({ code: "custom", path: ["strategies", i, "channels"], message: "channel features needs the run's features" });
+      if (s.regimes && !c.regime)
+        ctx.addIssue({ code: "custom", path: ["strategies", i, "regimes"], message: "hearing regimes needs the run's regime" });
       for (const [k, m] of s.signals.entries())
         if (!models.has(m))
           ctx.addIssue({ code: "custom", path: ["strategies", i, "signals", k], message: `model ${m} is not in features.models` });

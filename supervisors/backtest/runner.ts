@@ -10,6 +10,7 @@ import { instrumentKind, type InstrumentDefinition } from "../../actors/instrume
 import { orderKind } from "../../actors/order/index.ts";
 import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
 import { featuresKind } from "../../actors/features/index.ts";
+import { regimeKind } from "../../actors/regime/index.ts";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
 import { committedModelNames, type ModelFile, modelKind, readModelFile } from "../../actors/model/index.ts";
 import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
@@ -159,6 +160,7 @@ export class Backtest implements ActorWorld {
           }),
           channels: s.channels,
           signals: s.signals,
+          regimes: s.regimes,
           ...(s.barType ? { barType: s.barType } : {}),
           parameters: s.parameters,
         };
@@ -196,6 +198,11 @@ export class Backtest implements ActorWorld {
         modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching, port: this.inference }),
       );
     }
+    if (c.regime) {
+      const { barType, ...over } = c.regime;
+      const defined = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined));
+      kinds.push(regimeKind({ barType, ...defined }));
+    }
     if (c.data.kind === "simulator") {
       const feed = simulatorFeedKind(this.catalogue);
       const data = c.data;
@@ -213,6 +220,7 @@ export class Backtest implements ActorWorld {
     for (const v of venues) this.spawn(this.kinds.get("venue")!, v);
     this.spawn(this.kinds.get("risk-book")!, c.book.id);
     if (c.features) for (const d of c.instruments) this.spawn(this.kinds.get("features")!, d.id);
+    if (c.regime) for (const d of c.instruments) this.spawn(this.kinds.get("regime")!, d.id);
     for (const s of c.strategies) this.spawn(this.kinds.get("strategy")!, s.id);
     if (c.data.kind === "simulator") this.spawn(this.kinds.get("feed")!, SIM_SOURCE);
     for (const [name, k] of this.kinds) for (const b of k.sharding?.wake?.broadcast ?? []) this.broadcasts.subscribe(b, name);

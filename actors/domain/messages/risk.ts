@@ -78,6 +78,19 @@ export const riskLimits = z.object({
   reduceOnly: z.boolean().default(false),
   /** warning level of limits without an explicit `warn`, in percent of hard */
   warnPct: z.number().int().min(1).max(100).default(80),
+  /**
+   * Regime caution (the regime actors' RegimeEstimated): once an instrument's changeProbability exceeds
+   * `threshold`, its maxPosition and maxOrderNotional (book or instrument) are multiplied by `factor` until its
+   * run length exceeds `holdBars` with the probability back at or below the threshold
+   */
+  regimeScale: z
+    .object({
+      threshold: z.number().gt(0).lt(1),
+      factor: z.number().min(0).lt(1),
+      holdBars: z.number().int().nonnegative(),
+    })
+    .strict()
+    .optional(),
 });
 export type RiskLimits = z.output<typeof riskLimits>;
 export type RiskLimitsInput = z.input<typeof riskLimits>;

@@ -15,6 +15,7 @@ export function drive<P>(
   lot = 1,
   signals: string[] = [],
   instruments: readonly string[] = [INSTRUMENT],
+  regimes = false,
 ) {
   let now = 1_700_000_000_000_000;
   // the machine's delayed events (timers, proposal deadlines) run on this clock, moved by `elapse`
@@ -30,6 +31,7 @@ export function drive<P>(
         channels,
         parameters,
         signals,
+        regimes,
       },
     },
   });

@@ -47,6 +47,8 @@ function sampleStrategies(catalogue: Map<string, InstrumentDefinition>): DemoStr
         instruments: [spec(pick(catalogue, 0))],
         channels: ["bar"],
         barType: "1s",
+        // its size follows its instrument's regime actor (1s bars too): max(0.25, 1 − changeProbability)
+        regimes: true,
         parameters: { fastPeriod: 3, slowPeriod: 6, atrPeriod: 3, riskPerTrade: 20, atrMultiple: 2, maxPosition: 10 },
       },
     },
@@ -130,6 +132,8 @@ export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConf
       maxPosition: fromNumber(50),
       instruments: trend ? { [trend.id]: { maxPosition: fromNumber(5) } } : {},
       orderRate: { maxOrders: 200, windowUs: 1_000_000 },
+      // a regime change halves an instrument's position and notional limits until its run passes 30 bars
+      regimeScale: { threshold: 0.5, factor: 0.5, holdBars: 30 },
     },
   });
 }
