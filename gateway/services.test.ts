@@ -158,6 +158,17 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
       reduceOnly: false,
     });
     t.equal(sent.by, "ada");
+    await call(
+      risk,
+      "SetLimits",
+      { book: "main", limits: { maxPosition: "50", regimeScale: { threshold: 0.5, factor: 0.25, holdBars: 30 } }, reason: "regimes" },
+      admin,
+    );
+    t.same(
+      got.filter((m) => m.type === "SetRiskLimits").at(-1)!.limits,
+      { maxPosition: 50_00000000, instruments: {}, reduceOnly: false, regimeScale: { threshold: 0.5, factor: 0.25, holdBars: 30 } },
+      "a regime scale set over gRPC reaches the book",
+    );
 
     const noReason = await failure(call(risk, "EngageKillSwitch", { book: "main" }, operator));
     t.match(noReason.details, /^reason: required/);

@@ -58,6 +58,7 @@ const limitsRequest = z
       .nullable(),
     reduceOnly: z.boolean(),
     warnPct: z.number().int().max(100, "at most 100"),
+    regimeScale: z.object({ threshold: z.number(), factor: z.number(), holdBars: z.number().int() }).nullish(),
   })
   .superRefine((l, ctx) => {
     for (const k of Object.keys(l.instruments)) {
@@ -79,6 +80,7 @@ const limitsRequest = z
       orderRate: l.orderRate ?? undefined,
       reduceOnly: l.reduceOnly,
       warnPct: l.warnPct || undefined,
+      regimeScale: l.regimeScale ?? undefined,
     }),
   );
 
@@ -90,6 +92,7 @@ const levelOut = (v: unknown) => {
 export function limitsOut(v: unknown) {
   const l = obj(v);
   const rate = obj(l.orderRate);
+  const regime = obj(l.regimeScale);
   return {
     maxOrderQuantity: dec(l.maxOrderQuantity),
     maxOrderNotional: dec(l.maxOrderNotional),
@@ -112,6 +115,8 @@ export function limitsOut(v: unknown) {
     orderRate: rate.maxOrders === undefined ? null : { maxOrders: int(rate.maxOrders), windowUs: int(rate.windowUs) },
     reduceOnly: l.reduceOnly === true,
     warnPct: int(l.warnPct),
+    regimeScale:
+      regime.threshold === undefined ? null : { threshold: regime.threshold, factor: regime.factor, holdBars: int(regime.holdBars) },
   };
 }
 
