@@ -19,8 +19,7 @@ const progress = (line: string) => process.stderr.write(`[drill] ${line}\n`);
 const phaseMs = Number(process.env.DRILL_PHASE_SECONDS ?? 20) * 1000;
 const instruments = Number(process.env.DRILL_INSTRUMENTS ?? 50);
 const faults = (process.env.DRILL_FAULTS ?? faultKinds.join(",")).split(",") as FaultKind[];
-for (const f of faults)
-  if (!faultKinds.includes(f)) throw new Error(`DRILL_FAULTS: ${f} is not one of ${faultKinds.join(", ")}`);
+for (const f of faults) if (!faultKinds.includes(f)) throw new Error(`DRILL_FAULTS: ${f} is not one of ${faultKinds.join(", ")}`);
 
 const varDir = mkdtempSync(join(tmpdir(), "am-drill-"));
 let cluster: RunningCluster | undefined;

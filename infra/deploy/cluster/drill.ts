@@ -13,7 +13,7 @@ import { errorMessage, Reply, subjects } from "../../../actors/contract/index.ts
 import { fromNumber } from "../../../actors/domain/index.ts";
 import "../../../actors/exchange/index.ts";
 import { instrumentCatalogue } from "../../../actors/instrument/index.ts";
-import { decodeAs, decodeMessage, decodePayload, encodeMessage, type Message } from "../../nats/codec.ts";
+import { decodeAs, decodeMessage, decodePayload, Header, encodeMessage, type Message } from "../../nats/codec.ts";
 import { connectNats } from "../../nats/connect.ts";
 import { readEvents } from "../../nats/event-reader.ts";
 import { buckets, streams } from "../../nats/resources.ts";
@@ -39,6 +39,8 @@ export interface FaultReport {
   /** a server's kill: the streams and buckets it led, and the time until each had another leader (RAFT elections) */
   ledStreams?: string[];
   electionMs?: number | null;
+  /** streams and buckets of one replica the killed server held: unavailable until it is back */
+  unreplicated?: string[];
   /** from the kill to the restarted process being up again */
   restartedAfterMs: number;
   /** approved orders, fills and events in the stream when the fault struck, and at the end of its phase */
@@ -89,8 +91,10 @@ class FlowWatch {
   constructor(nc: NatsConnection) {
     nc.subscribe(subjects.cmd("venue", VENUE), {
       callback: (_e, m) => {
-        const r = decodeMessage(m.data, m.headers, true).message as { type: string; execId?: string; lastQty?: unknown };
-        if (r.type === "ExecutionReport" && r.execId && Number(r.lastQty) > 0) this.exchangeFills.add(r.execId);
+        // the venue connection's other commands come from kinds this process does not register: only reports are ours
+        if (m.headers?.get(Header.Type) !== "ExecutionReport") return;
+        const r = decodeMessage(m.data, m.headers, true).message as { execId?: string; lastQty?: unknown };
+        if (r.execId && Number(r.lastQty) > 0) this.exchangeFills.add(r.execId);
       },
     });
     // wildcards written out: the subject builder escapes "*" as it would an id
@@ -203,9 +207,9 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
         .then((i) => i.state.messages)
         .catch(() => Number.NaN),
     });
-    const leaders = async (): Promise<Map<string, string | undefined>> => {
-      const m = new Map<string, string | undefined>();
-      for await (const i of jsm.streams.list()) m.set(i.config.name, i.cluster?.leader);
+    const leaders = async (): Promise<Map<string, { leader?: string; replicas: number }>> => {
+      const m = new Map<string, { leader?: string; replicas: number }>();
+      for await (const i of jsm.streams.list()) m.set(i.config.name, { leader: i.cluster?.leader, replicas: i.config.num_replicas });
       return m;
     };
     const bookHost = async (): Promise<string | undefined> => {
@@ -228,6 +232,7 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
       let takeover: Promise<number | null> | undefined;
       let election: Promise<number | null> | undefined;
       let ledStreams: string[] | undefined;
+      let unreplicated: string[] = [];
       let restart: () => Promise<void>;
       const killedAt = Date.now();
       if (fault === "node") {
@@ -249,12 +254,15 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
             : cluster.servers.find((s) => s.running && s.name !== leader);
         if (!server) throw new Error(`no server to kill for ${fault} (meta leader ${leader ?? "unknown"})`);
         target = server.name;
-        const led = [...(await leaders())].filter(([, l]) => l === server.name).map(([name]) => name);
+        const ledBy = [...(await leaders())].filter(([, l]) => l.leader === server.name);
+        // a stream of one replica has no other server to lead it: it is down until its server is back
+        const led = ledBy.filter(([, l]) => l.replicas > 1).map(([name]) => name);
         ledStreams = led;
+        unreplicated = ledBy.filter(([, l]) => l.replicas <= 1).map(([name]) => name);
         await server.kill();
         election = pollUntil(async () => {
           const now = await leaders();
-          return led.every((n) => now.get(n) && now.get(n) !== server.name) ? Date.now() - killedAt : undefined;
+          return led.every((n) => now.get(n)?.leader && now.get(n)?.leader !== server.name) ? Date.now() - killedAt : undefined;
         }, resumeLimitMs).then((v) => v ?? null);
         if (fault === "meta-leader")
           takeover = pollUntil(async () => {
@@ -269,7 +277,7 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
       progress(`kill -9 ${fault} ${target} (${before.fills} fills, ${before.approved} approvals so far)`);
       const [resumeMs, takeoverMs, electionMs] = await Promise.all([flow.resumeAfter(killedAt, resumeLimitMs), takeover, election]);
       progress(
-        `${fault} ${target}: a new order filled ${resumeMs ?? "never"} ms after the kill${takeoverMs !== undefined ? `; takeover ${takeoverMs ?? "never"} ms` : ""}${ledStreams ? `; new leaders of the ${ledStreams.length} streams it led (${ledStreams.join(", ")}) after ${electionMs ?? "never"} ms` : ""}`,
+        `${fault} ${target}: a new order filled ${resumeMs ?? "never"} ms after the kill${takeoverMs !== undefined ? `; takeover ${takeoverMs ?? "never"} ms` : ""}${ledStreams ? `; new leaders of the ${ledStreams.length} replicated streams it led (${ledStreams.join(", ")}) after ${electionMs ?? "never"} ms` : ""}${unreplicated.length ? `; down with it (1 replica): ${unreplicated.join(", ")}` : ""}`,
       );
       await sleep(o.phaseMs / 2);
       await restart();
@@ -282,6 +290,7 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
         resumeMs,
         ...(takeoverMs !== undefined ? { takeoverMs } : {}),
         ...(ledStreams ? { ledStreams, electionMs: electionMs ?? null } : {}),
+        ...(unreplicated.length ? { unreplicated } : {}),
         restartedAfterMs,
         before,
         after: await counts(),
@@ -323,11 +332,7 @@ async function reckon(
   const approved = new Set<string>();
   const bookFills: string[] = [];
   for await (const m of readEvents(js, {
-    filter_subjects: [
-      "am.evt.order.>",
-      subjects.evt("risk-book", BOOK, "OrderApproved"),
-      subjects.evt("risk-book", BOOK, "FillApplied"),
-    ],
+    filter_subjects: ["am.evt.order.>", subjects.evt("risk-book", BOOK, "OrderApproved"), subjects.evt("risk-book", BOOK, "FillApplied")],
   })) {
     const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
     if (e.type === "OrderApproved") approved.add(String(e.clientOrderId));
@@ -373,8 +378,7 @@ async function reckon(
   note("fills applied twice by the risk book", doubledBook);
   note("fills twice in QuestDB", doubledQuestdb);
   const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
-  const fillsAgree =
-    sameSet(new Set(questdbFills.keys()), exchangeFills) && sameSet(exchangeFills, bookSet) && doubledBook.length === 0;
+  const fillsAgree = sameSet(new Set(questdbFills.keys()), exchangeFills) && sameSet(exchangeFills, bookSet) && doubledBook.length === 0;
   for (const f of findings) progress(f);
   return {
     lost: lostApprovals.length + notInJournal.length + notInBook.length + notInQuestdb.length,

@@ -17,11 +17,13 @@ if (basePort !== undefined && !(Number.isInteger(basePort) && basePort > 0 && ba
 const demoInstruments = Number(process.env.AM_DEMO_INSTRUMENTS ?? 50);
 
 // the cluster's own handlers stop it in order; child.ts's hooks see them and leave the stop to us
-let stopping: Promise<void> | undefined;
+let stopping = false;
 let stopCluster: (() => Promise<void>) | undefined;
 for (const sig of ["SIGINT", "SIGTERM"] as const)
   process.on(sig, () => {
-    stopping ??= (stopCluster?.() ?? Promise.resolve()).finally(() => process.exit(0));
+    if (stopping) return;
+    stopping = true;
+    void (stopCluster?.() ?? Promise.resolve()).finally(() => process.exit(0));
   });
 
 try {
