@@ -25,5 +25,8 @@ t.test("a nats-server killed under the demo's order flow: nothing acknowledged l
   t.ok(report.approved > 0 && report.fills.journal > 0, `orders flowed (${report.approved} approved, ${report.fills.journal} fills)`);
   t.equal(report.lost, 0, `no acknowledged order or fill lost (${report.findings.join("; ")})`);
   t.equal(report.doubled, 0, "no order or fill doubled");
-  t.ok(report.fillsAgree, `fills agree: ${JSON.stringify(report.fills)}`);
+  t.ok(
+    report.fillsAgree,
+    `fills agree (journal = book = QuestDB, every fill the exchange sent among them): ${JSON.stringify(report.fills)}`,
+  );
 });
