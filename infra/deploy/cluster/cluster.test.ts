@@ -20,6 +20,8 @@ t.test("a nats-server killed under the demo's order flow: nothing acknowledged l
 
   const report = await runDrill(cluster, { faults: ["nats-server"], instruments: 5, phaseMs: 6_000, resumeLimitMs: 30_000 });
   const [fault] = report.faults;
+  // what the killed server led and how long its elections took: where a slow resume's time went
+  t.comment(JSON.stringify(fault));
   t.equal(fault?.fault, "nats-server");
   t.not(fault?.resumeMs, null, `a new order filled after ${fault?.target} was killed (${fault?.resumeMs} ms)`);
   t.ok(report.approved > 0 && report.fills.journal > 0, `orders flowed (${report.approved} approved, ${report.fills.journal} fills)`);
