@@ -17,10 +17,13 @@ export const settings = {
   natsUrl: {
     schema: z
       .string()
-      .regex(/^(nats|tls):\/\/[^\s]+$/, "must look like nats://host:port (or tls://host:port)")
+      .regex(
+        /^(nats|tls):\/\/[^\s,]+(,(nats|tls):\/\/[^\s,]+)*$/,
+        "must look like nats://host:port (or tls://host:port), comma-separated for several",
+      )
       .optional(),
     default: undefined,
-    doc: "Connect to this NATS server instead of starting a local one",
+    doc: "Connect to this NATS server instead of starting a local one (a cluster's servers comma-separated: nats://a:4222,nats://b:4222)",
   },
   natsPort: { schema: port, default: 4222, doc: "Client port of the local nats-server" },
   natsCredentialsDir: {

@@ -11,6 +11,10 @@ export interface NatsServerOptions {
   storeDir: string;
   logFile: string;
   serverName?: string;
+  /** the configuration file (default: the repository's nats.conf; a cluster server's includes it) */
+  configFile?: string;
+  /** more environment for the configuration's variables (a cluster server's name, route port and routes) */
+  env?: Record<string, string>;
   /** every user's credentials: nats.conf reads their passwords from the server's environment */
   credentials: Record<NatsRole, NatsCredentials>;
   /** serve TLS only, with this certificate and key (PEM files) */
@@ -36,7 +40,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     command: o.binary,
     args: [
       "-c",
-      `${repoRoot}nats.conf`,
+      o.configFile ?? `${repoRoot}nats.conf`,
       "-a",
       o.host,
       "-p",
@@ -49,7 +53,7 @@ export async function startNatsServer(o: NatsServerOptions): Promise<RunningNats
     ],
     // Go's collector at half its default target: the server's heap stays within 1.5× what is live, where the default
     // let its RSS swing between 1× and 3× (87–146 MB over a soak with a flat 45 MB live heap); GOGC set by the user wins
-    env: { AM_NATS_STORE_DIR: o.storeDir, GOGC: process.env.GOGC ?? "50", ...serverPasswordEnv(o.credentials) },
+    env: { AM_NATS_STORE_DIR: o.storeDir, GOGC: process.env.GOGC ?? "50", ...serverPasswordEnv(o.credentials), ...o.env },
     logFile: o.logFile,
     onKilled: o.onKilled,
     isReady: async () => (await fetch(`${monitorUrl}/healthz?js-enabled-only=true`)).ok,

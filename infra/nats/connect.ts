@@ -51,7 +51,8 @@ export async function connectNats(url: string, name: string, o: NatsClientOption
     // noAsyncTraces: nats.js otherwise builds two Error objects (stack traces) per request up front, in case it
     // fails; with a KV lease renewal per actor and a request per command that was a tenth of a node's CPU.
     return await connect({
-      servers: url,
+      // a comma-separated list is a cluster's seed servers: the client starts with any that answers
+      servers: url.split(","),
       name,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

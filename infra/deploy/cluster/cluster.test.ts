@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import t from "tap";
+import { startCluster } from "./cluster.ts";
+import { runDrill } from "./drill.ts";
+
+// Three nats-servers, QuestDB and three node processes started one after another on a loaded 2-core machine
+t.setTimeout(300_000);
+
+t.test("a nats-server killed under the demo's order flow: nothing acknowledged lost or doubled, trading resumes", async (t) => {
+  const varDir = mkdtempSync(join(tmpdir(), "am-cluster-test-"));
+  const cluster = await startCluster({ varDir, demoInstruments: 5 });
+  t.teardown(async () => {
+    await cluster.stop();
+    rmSync(varDir, { recursive: true, force: true });
+  });
+  t.equal(cluster.natsUrl.split(",").length, 3, "clients get the three servers as seeds");
+  t.ok(await cluster.metaLeader(), "the cluster has a JetStream meta leader");
+
+  const report = await runDrill(cluster, { faults: ["nats-server"], instruments: 5, phaseMs: 6_000, resumeLimitMs: 30_000 });
+  const [fault] = report.faults;
+  // what the killed server led and how long its elections took: where a slow resume's time went
+  t.comment(JSON.stringify(fault));
+  t.equal(fault?.fault, "nats-server");
+  t.not(fault?.resumeMs, null, `a new order filled after ${fault?.target} was killed (${fault?.resumeMs} ms)`);
+  t.ok(report.approved > 0 && report.fills.journal > 0, `orders flowed (${report.approved} approved, ${report.fills.journal} fills)`);
+  t.equal(report.lost, 0, `no acknowledged order or fill lost (${report.findings.join("; ")})`);
+  t.equal(report.doubled, 0, "no order or fill doubled");
+  t.ok(
+    report.fillsAgree,
+    `fills agree (journal = book = QuestDB, every fill the exchange sent among them): ${JSON.stringify(report.fills)}`,
+  );
+});

@@ -1,0 +1,419 @@
+/**
+ * The chaos drill on a running cluster (cluster.ts): under the demo's own order flow, each fault in turn — kill -9 a
+ * nats-server (not the meta leader), kill -9 the node hosting the demo risk book, kill -9 the JetStream meta
+ * leader — with the time until a new order is filled again after each, then the reckoning of every acknowledged
+ * order and fill across the order journals, the risk book, the exchange and QuestDB.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { errorMessage, Reply, subjects } from "../../../actors/contract/index.ts";
+// the message types the drill decodes: order and risk events, the exchange's state snapshot
+import { fromNumber } from "../../../actors/domain/index.ts";
+import "../../../actors/exchange/index.ts";
+import { instrumentCatalogue } from "../../../actors/instrument/index.ts";
+import { decodeAs, decodeMessage, decodePayload, Header, encodeMessage, type Message } from "../../nats/codec.ts";
+import { connectNats } from "../../nats/connect.ts";
+import { readEvents } from "../../nats/event-reader.ts";
+import { buckets, streams } from "../../nats/resources.ts";
+import { kvKey } from "../../nats/snapshot-store.ts";
+import { questdbSql } from "../../questdb/index.ts";
+import { type RunningCluster, waitForMetaLeader } from "./cluster.ts";
+
+export const faultKinds = ["nats-server", "node", "meta-leader"] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+const VENUE = "SIMX";
+const BOOK = "demo";
+const STRATEGIES = ["trend-1", "meanrev-1", "mm-1"];
+
+export interface FaultReport {
+  fault: FaultKind;
+  /** the server or node killed */
+  target: string;
+  /** from the kill to the first fill of an order submitted after it; null: none within the limit */
+  resumeMs: number | null;
+  /** meta-leader: until another server is the meta leader; node: until another node holds the risk book's lease */
+  takeoverMs?: number | null;
+  /** a server's kill: the streams and buckets it led, and the time until each had another leader (RAFT elections) */
+  ledStreams?: string[];
+  electionMs?: number | null;
+  /** streams and buckets of one replica the killed server held: unavailable until it is back */
+  unreplicated?: string[];
+  /** from the kill to the restarted process being up again */
+  restartedAfterMs: number;
+  /** approved orders, fills and events in the stream when the fault struck, and at the end of its phase */
+  before: Counts;
+  after: Counts;
+}
+
+interface Counts {
+  approved: number;
+  fills: number;
+  events: number;
+}
+
+export interface DrillReport {
+  faults: FaultReport[];
+  lost: number;
+  doubled: number;
+  maxResumeMs: number | null;
+  fillsAgree: boolean;
+  orders: number;
+  approved: number;
+  /** the drill's own market orders: sent, acknowledged by the risk book (approved), refused or unanswered */
+  probe: { sent: number; acknowledged: number; refused: number; unanswered: number };
+  /** exchange: the fills it is known to have sent (seen live, or in its execution memory at the end), a lower bound */
+  fills: { journal: number; book: number; exchange: number; questdb: number };
+  /** what the reckoning found, one line each (empty when all agree) */
+  findings: string[];
+}
+
+export interface DrillOptions {
+  faults: readonly FaultKind[];
+  /** the demo market's instruments (the cluster's AM_DEMO_INSTRUMENTS): the probe trades the second */
+  instruments: number;
+  /** how long the flow runs before the first fault and after each */
+  phaseMs: number;
+  /** the longest wait for a fill after a fault */
+  resumeLimitMs?: number;
+  progress?: (line: string) => void;
+}
+
+/** Order flow as the drill's own connection sees it: first submission and fills, and approvals, with their times. */
+class FlowWatch {
+  readonly submittedAt = new Map<string, number>();
+  readonly fills: { clientOrderId: string; at: number }[] = [];
+  /** fills the exchange sent its venue connection: its execution memory after a move keeps only the last 100 */
+  readonly exchangeFills = new Set<string>();
+  approved = 0;
+
+  constructor(nc: NatsConnection) {
+    nc.subscribe(subjects.cmd("venue", VENUE), {
+      callback: (_e, m) => {
+        // the venue connection's other commands come from kinds this process does not register: only reports are ours
+        if (m.headers?.get(Header.Type) !== "ExecutionReport") return;
+        const r = decodeMessage(m.data, m.headers, true).message as { execId?: string; lastQty?: unknown };
+        if (r.execId && Number(r.lastQty) > 0) this.exchangeFills.add(r.execId);
+      },
+    });
+    // wildcards written out: the subject builder escapes "*" as it would an id
+    nc.subscribe("am.evt.order.*.OrderSubmitted", {
+      callback: (_e, m) => {
+        const id = String(decodeMessage(m.data, m.headers, true).message.clientOrderId);
+        if (!this.submittedAt.has(id)) this.submittedAt.set(id, Date.now());
+      },
+    });
+    nc.subscribe("am.evt.order.*.OrderFilled", {
+      callback: (_e, m) =>
+        void this.fills.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
+    });
+    nc.subscribe(subjects.evt("risk-book", BOOK, "OrderApproved"), { callback: () => void this.approved++ });
+  }
+
+  /** The time from `since` to the first fill of an order submitted after it. */
+  async resumeAfter(since: number, limitMs: number): Promise<number | null> {
+    const deadline = Date.now() + limitMs;
+    while (Date.now() < deadline) {
+      const f = this.fills.find((x) => x.at >= since && (this.submittedAt.get(x.clientOrderId) ?? 0) >= since);
+      if (f) return f.at - since;
+      await sleep(20);
+    }
+    return null;
+  }
+}
+
+/**
+ * A steady order flow of the drill's own: a market order (1 unit, IOC, BUY and SELL in turn, so the position stays
+ * flat) to the demo risk book every PROBE_EVERY_MS, as the gateway sends it. The demo strategies alone fill an
+ * order every few seconds, too seldom to time a resume; these fill at once against the exchange's liquidity.
+ */
+const PROBE_EVERY_MS = 200;
+class ProbeFlow {
+  readonly stats = { sent: 0, acknowledged: 0, refused: 0, unanswered: 0 };
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly instrument: string,
+  ) {}
+
+  start(): void {
+    const run = Date.now().toString(36);
+    this.timer = setInterval(() => {
+      const n = this.stats.sent++;
+      const now = Date.now() * 1000;
+      const order = {
+        type: "SubmitOrder",
+        clientOrderId: `drill.${run}.${n}`,
+        instrument: this.instrument,
+        side: n % 2 === 0 ? "BUY" : "SELL",
+        orderType: "MARKET",
+        quantity: fromNumber(1),
+        timeInForce: "IOC",
+        postOnly: false,
+        reduceOnly: false,
+        strategy: "drill",
+        book: BOOK,
+        tsEvent: now,
+        tsInit: now,
+      };
+      request(this.nc, "risk-book", BOOK, order, 2_000).then(
+        () => void this.stats.acknowledged++,
+        (e) => void (/refused/.test(errorMessage(e)) ? this.stats.refused++ : this.stats.unanswered++),
+      );
+    }, PROBE_EVERY_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+async function request(nc: NatsConnection, kind: string, id: string, message: Message, timeout = 5_000): Promise<unknown> {
+  const { data, headers } = encodeMessage(message);
+  const r = await nc.request(subjects.cmd(kind, id), data, { headers, timeout });
+  const reply = decodeAs(Reply, r.data, r.headers);
+  if (!reply.ok) throw new Error(`${kind}/${id} refused ${message.type}: ${reply.error?.message}`);
+  return reply.result;
+}
+
+async function pollUntil<T>(probe: () => Promise<T | undefined>, limitMs: number): Promise<T | undefined> {
+  const deadline = Date.now() + limitMs;
+  while (Date.now() < deadline) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    await sleep(50);
+  }
+  return undefined;
+}
+
+export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promise<DrillReport> {
+  const progress = o.progress ?? (() => {});
+  const resumeLimitMs = o.resumeLimitMs ?? 60_000;
+  const nc = await connectNats(cluster.natsUrl, "drill", { role: "node", credentialsDir: cluster.credentialsDir });
+  try {
+    const flow = new FlowWatch(nc);
+    const probeInstrument = [...instrumentCatalogue(o.instruments).keys()][1];
+    if (!probeInstrument) throw new Error(`instruments: ${o.instruments} — the drill's probe needs a demo market of 2 or more`);
+    const probe = new ProbeFlow(nc, probeInstrument);
+    const jsm = await jetstreamManager(nc);
+    const leases = await new Kvm(nc).open(buckets.leases);
+    const counts = async (): Promise<Counts> => ({
+      approved: flow.approved,
+      fills: flow.fills.length,
+      events: await jsm.streams
+        .info(streams.events)
+        .then((i) => i.state.messages)
+        .catch(() => Number.NaN),
+    });
+    const leaders = async (): Promise<Map<string, { leader?: string; replicas: number }>> => {
+      const m = new Map<string, { leader?: string; replicas: number }>();
+      for await (const i of jsm.streams.list()) m.set(i.config.name, { leader: i.cluster?.leader, replicas: i.config.num_replicas });
+      return m;
+    };
+    const bookHost = async (): Promise<string | undefined> => {
+      const e = await leases.get(kvKey("risk-book", BOOK));
+      return e?.operation === "PUT" ? (decodePayload(e.value) as { node: string }).node : undefined;
+    };
+
+    const warm = await flow.resumeAfter(Date.now() - 600_000, 120_000);
+    if (warm === null) throw new Error("no fill within 120 s of the cluster's start: the demo does not trade");
+    probe.start();
+    progress(
+      `orders flow (${flow.fills.length} fills so far); probe market orders on ${probeInstrument} every ${PROBE_EVERY_MS} ms; ${o.phaseMs / 1000} s before the first fault`,
+    );
+    await sleep(o.phaseMs);
+
+    const faults: FaultReport[] = [];
+    for (const fault of o.faults) {
+      const before = await counts();
+      let target: string;
+      let takeover: Promise<number | null> | undefined;
+      let election: Promise<number | null> | undefined;
+      let ledStreams: string[] | undefined;
+      let unreplicated: string[] = [];
+      let restart: () => Promise<void>;
+      const killedAt = Date.now();
+      if (fault === "node") {
+        const host = await bookHost();
+        const node = cluster.nodes.find((n) => n.id === host && n.running) ?? cluster.nodes.find((n) => n.running);
+        if (!node) throw new Error("no node process running to kill");
+        target = node.id;
+        await node.kill();
+        takeover = pollUntil(async () => {
+          const h = await bookHost();
+          return h && h !== target ? Date.now() - killedAt : undefined;
+        }, resumeLimitMs).then((v) => v ?? null);
+        restart = () => node.start();
+      } else {
+        const leader = await cluster.metaLeader();
+        const server =
+          fault === "meta-leader"
+            ? cluster.servers.find((s) => s.name === leader)
+            : cluster.servers.find((s) => s.running && s.name !== leader);
+        if (!server) throw new Error(`no server to kill for ${fault} (meta leader ${leader ?? "unknown"})`);
+        target = server.name;
+        const ledBy = [...(await leaders())].filter(([, l]) => l.leader === server.name);
+        // a stream of one replica has no other server to lead it: it is down until its server is back
+        const led = ledBy.filter(([, l]) => l.replicas > 1).map(([name]) => name);
+        ledStreams = led;
+        unreplicated = ledBy.filter(([, l]) => l.replicas <= 1).map(([name]) => name);
+        await server.kill();
+        election = pollUntil(async () => {
+          const now = await leaders();
+          return led.every((n) => now.get(n)?.leader && now.get(n)?.leader !== server.name) ? Date.now() - killedAt : undefined;
+        }, resumeLimitMs).then((v) => v ?? null);
+        if (fault === "meta-leader")
+          takeover = pollUntil(async () => {
+            const l = await cluster.metaLeader();
+            return l && l !== target ? Date.now() - killedAt : undefined;
+          }, resumeLimitMs).then((v) => v ?? null);
+        restart = async () => {
+          await server.start();
+          await waitForMetaLeader(cluster.servers, 30_000);
+        };
+      }
+      progress(`kill -9 ${fault} ${target} (${before.fills} fills, ${before.approved} approvals so far)`);
+      const [resumeMs, takeoverMs, electionMs] = await Promise.all([flow.resumeAfter(killedAt, resumeLimitMs), takeover, election]);
+      progress(
+        `${fault} ${target}: a new order filled ${resumeMs ?? "never"} ms after the kill${takeoverMs !== undefined ? `; takeover ${takeoverMs ?? "never"} ms` : ""}${ledStreams ? `; new leaders of the ${ledStreams.length} replicated streams it led (${ledStreams.join(", ")}) after ${electionMs ?? "never"} ms` : ""}${unreplicated.length ? `; down with it (1 replica): ${unreplicated.join(", ")}` : ""}`,
+      );
+      await sleep(o.phaseMs / 2);
+      await restart();
+      const restartedAfterMs = Date.now() - killedAt;
+      progress(`${target} up again ${restartedAfterMs} ms after the kill`);
+      await sleep(o.phaseMs / 2);
+      faults.push({
+        fault,
+        target,
+        resumeMs,
+        ...(takeoverMs !== undefined ? { takeoverMs } : {}),
+        ...(ledStreams ? { ledStreams, electionMs: electionMs ?? null } : {}),
+        ...(unreplicated.length ? { unreplicated } : {}),
+        restartedAfterMs,
+        before,
+        after: await counts(),
+      });
+    }
+
+    probe.stop();
+    progress(`probe: ${JSON.stringify(probe.stats)}`);
+    progress("stopping the strategies (open orders canceled), then letting the flow settle");
+    for (const id of STRATEGIES) {
+      const now = Date.now() * 1000;
+      await request(nc, "strategy", id, { type: "StopStrategy", reason: "drill end", tsEvent: now, tsInit: now }).catch((e) =>
+        progress(`StopStrategy ${id}: ${errorMessage(e)}`),
+      );
+    }
+    await sleep(5_000);
+    const reckoning = await reckon(nc, cluster.questdbUrl, flow.exchangeFills, progress);
+    const resumes = faults.map((f) => f.resumeMs);
+    return {
+      faults,
+      ...reckoning,
+      probe: probe.stats,
+      maxResumeMs: resumes.includes(null) ? null : Math.max(...(resumes as number[])),
+    };
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Every order folded from its journal, every fill the book applied, the exchange's executions and QuestDB's fills. */
+async function reckon(
+  nc: NatsConnection,
+  questdbUrl: string,
+  exchangeSent: Set<string>,
+  progress: (line: string) => void,
+): Promise<Omit<DrillReport, "faults" | "maxResumeMs" | "probe">> {
+  const js = jetstream(nc);
+  const orders = new Map<string, string[]>();
+  const approved = new Set<string>();
+  const bookFills: string[] = [];
+  for await (const m of readEvents(js, {
+    filter_subjects: ["am.evt.order.>", subjects.evt("risk-book", BOOK, "OrderApproved"), subjects.evt("risk-book", BOOK, "FillApplied")],
+  })) {
+    const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
+    if (e.type === "OrderApproved") approved.add(String(e.clientOrderId));
+    else if (e.type === "FillApplied") bookFills.push(String(e.fillId));
+    else {
+      const fills = orders.get(String(e.clientOrderId)) ?? [];
+      if (e.type === "OrderFilled") fills.push(String(e.execId));
+      orders.set(String(e.clientOrderId), fills);
+    }
+  }
+  const journalFills = [...orders.values()].flat();
+  const exchangeFills = new Set([...exchangeSent, ...(await exchangeExecutions(nc))]);
+  // the recorders drain the event stream into QuestDB behind the flow: wait until they have what the journal holds
+  const questdbFills = new Map<string, number>();
+  const deadline = Date.now() + 30_000;
+  do {
+    const q = await questdbSql(questdbUrl, "SELECT fill_id, count() n FROM fills GROUP BY fill_id");
+    questdbFills.clear();
+    for (const r of q.dataset) questdbFills.set(String(r[0]), Number(r[1]));
+    if (journalFills.every((id) => questdbFills.has(id))) break;
+    await sleep(500);
+  } while (Date.now() < deadline);
+
+  const findings: string[] = [];
+  const note = (what: string, ids: string[]) => {
+    if (ids.length) findings.push(`${what}: ${ids.length} (${ids.slice(0, 5).join(", ")})`);
+  };
+  const dupes = (ids: string[]) => ids.filter((id, i) => ids.indexOf(id) !== i);
+  const journalSet = new Set(journalFills);
+  const bookSet = new Set(bookFills);
+  const lostApprovals = [...approved].filter((id) => !orders.has(id));
+  const notInJournal = [...exchangeFills].filter((id) => !journalSet.has(id));
+  const notInBook = journalFills.filter((id) => !bookSet.has(id));
+  const notInQuestdb = journalFills.filter((id) => !questdbFills.has(id));
+  note("approved orders with no order journal", lostApprovals);
+  note("exchange fills missing from the order journals", notInJournal);
+  note("journal fills the risk book did not apply", notInBook);
+  note("journal fills missing from QuestDB", notInQuestdb);
+  const doubledJournal = dupes(journalFills);
+  const doubledBook = dupes(bookFills);
+  const doubledQuestdb = [...questdbFills].filter(([, n]) => n > 1).map(([id]) => id);
+  note("fills twice in an order journal", doubledJournal);
+  note("fills applied twice by the risk book", doubledBook);
+  note("fills twice in QuestDB", doubledQuestdb);
+  const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
+  // The exchange keeps no durable ledger (after a move its memory is its snapshot's last 100 executions, and the
+  // drill's live view misses what is sent while its own connection reconnects): what it is known to have sent must
+  // be among the fills QuestDB, the book and the journals hold, and those three must be the same set.
+  const fillsAgree =
+    sameSet(new Set(questdbFills.keys()), bookSet) && sameSet(bookSet, journalSet) && notInJournal.length === 0 && doubledBook.length === 0;
+  for (const f of findings) progress(f);
+  return {
+    lost: lostApprovals.length + notInJournal.length + notInBook.length + notInQuestdb.length,
+    doubled: doubledJournal.length + doubledBook.length + doubledQuestdb.length,
+    fillsAgree,
+    orders: orders.size,
+    approved: approved.size,
+    fills: { journal: journalFills.length, book: bookFills.length, exchange: exchangeFills.size, questdb: questdbFills.size },
+    findings,
+  };
+}
+
+/** The exchange's fills (executions with a quantity) for our session, asked as a venue connection does after logon. */
+async function exchangeExecutions(nc: NatsConnection): Promise<Set<string>> {
+  const sub = nc.subscribe(subjects.cmd("venue", VENUE), { max: 50 });
+  const { data, headers } = encodeMessage({ type: "AdapterRequestState", venue: VENUE, sinceSeq: 0, nowUs: Date.now() * 1000 });
+  nc.publish(subjects.cmd("venue-adapter", VENUE), data, { headers });
+  const timer = setTimeout(() => sub.unsubscribe(), 5_000);
+  try {
+    for await (const m of sub) {
+      const msg = decodeMessage(m.data, m.headers, true).message as {
+        type: string;
+        executions?: { execId: string; lastQty?: unknown }[];
+      };
+      if (msg.type === "VenueStateSnapshot")
+        return new Set((msg.executions ?? []).filter((r) => Number(r.lastQty) > 0).map((r) => r.execId));
+    }
+  } finally {
+    clearTimeout(timer);
+    sub.unsubscribe();
+  }
+  throw new Error(`exchange ${VENUE} did not answer AdapterRequestState within 5 s`);
+}
