@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       });
     }
     // The repository's models are in the registry before the kinds deploy its promoted versions.
-    await registerCommittedModels(nc, log.child({ component: "models" })).catch((e: unknown) =>
+    await registerCommittedModels(nc, log.child({ component: "models" }), config.replicas).catch((e: unknown) =>
       log.warn("committed models not registered: the node deploys what the registry already holds", { error: errorMessage(e) }),
     );
     const node = new ActorNode({

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
 import t from "tap";
+import { connectNats } from "../../nats/index.ts";
 import { startCluster } from "./cluster.ts";
 import { runDrill } from "./drill.ts";
 
@@ -17,6 +19,11 @@ t.test("a nats-server killed under the demo's order flow: nothing acknowledged l
   });
   t.equal(cluster.natsUrl.split(",").length, 3, "clients get the three servers as seeds");
   t.ok(await cluster.metaLeader(), "the cluster has a JetStream meta leader");
+  const nc = await connectNats(cluster.natsUrl, "cluster-test", { role: "node", credentialsDir: cluster.credentialsDir });
+  const jsm = await jetstreamManager(nc);
+  for (const stream of ["KV_am-model-cards", "OBJ_am-models", "AM_EVT"])
+    t.equal((await jsm.streams.info(stream)).config.num_replicas, 3, `${stream} has three replicas`);
+  await nc.close();
 
   const report = await runDrill(cluster, { faults: ["nats-server"], instruments: 5, phaseMs: 6_000, resumeLimitMs: 30_000 });
   const [fault] = report.faults;

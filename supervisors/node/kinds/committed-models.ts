@@ -7,10 +7,11 @@ import type { Logger } from "../../../infra/telemetry/index.ts";
 /**
  * Puts the repository's models (models/*.onnx with their cards) in the registry where a version is not there yet,
  * and promotes it where the model has no promoted version: a fresh platform serves them, and a version promoted
- * by an operator stays. Registering checks each file as any registration does.
+ * by an operator stays. Registering checks each file as any registration does. The first node to start makes the
+ * registry's buckets, with the platform's replicas (a later open keeps a bucket as it is).
  */
-export async function registerCommittedModels(nc: NatsConnection, log: Logger): Promise<void> {
-  const registry = await ModelRegistry.open(nc);
+export async function registerCommittedModels(nc: NatsConnection, log: Logger, replicas = 1): Promise<void> {
+  const registry = await ModelRegistry.open(nc, { replicas });
   const registered = new Set((await registry.list()).map((m) => `${m.name}.v${m.version}`));
   for (const name of committedModelNames()) {
     const { card, bytes } = readModelFile(name);
