@@ -133,18 +133,38 @@ export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateS
 export function decideReport(c: VenueConnectionContext, event: Delivered<ExecutionReport & { type: "ExecutionReport" }>): Outcome {
   const { type: _t, nowUs: _n, ...report } = event;
   if (c.orphans?.includes(report.clientOrderId) && !c.orders[report.clientOrderId]) {
-    // the answer to our cancel of an order the platform had closed: no order actor waits for it
-    const open = report.execType === ExecType.New || report.execType === ExecType.PendingCancel;
+    // the answer to our cancel of an order the platform had closed: no order actor waits for it; a fill before the
+    // cancel landed is the venue's truth and goes to the order's actor all the same
+    const open = report.leavesQty > 0 && report.execType !== ExecType.Canceled && report.execType !== ExecType.CancelRejected;
+    const fill = report.execType === ExecType.Fill || report.execType === ExecType.PartialFill;
     return {
       patch: {
         lastVenueSeq: Math.max(c.lastVenueSeq, report.venueSeq),
         orphans: open ? c.orphans : c.orphans.filter((id) => id !== report.clientOrderId),
       },
-      emitted: [],
+      emitted: fill ? [forward(report)] : [],
+    };
+  }
+  if (!c.orders[report.clientOrderId] && leftOpen(report) && c.config.unknownOrders !== "report") {
+    // the venue has an order working that this view closed (a new order that arrived after the venue's state was
+    // read on reconnect, its close synthesised): the platform holds it closed, so it is cancelled at the venue
+    return {
+      patch: { ...afterReport(c, report), orphans: [...(c.orphans ?? []), report.clientOrderId] },
+      emitted: [
+        forward(report),
+        toAdapter(c, {
+          ...cancelCommand({ ...report, quantity: report.leavesQty, state: "OPEN", execIds: [] }, c.nowUs),
+          cause: CancelCause.User,
+        }),
+      ],
     };
   }
   return { patch: afterReport(c, report), emitted: [forward(report)] };
 }
+
+/** A report that leaves its order working at the venue. */
+const leftOpen = (r: ExecutionReport): boolean =>
+  r.leavesQty > 0 && (r.execType === ExecType.New || r.execType === ExecType.PartialFill || r.execType === ExecType.Replaced);
 
 const notOpen = (c: VenueConnectionContext, cmd: CancelInput | ReplaceInput): Outcome => ({
   patch: {},

@@ -522,3 +522,18 @@ t.test(
     t.same(published(reported, "VenueCancelOrder"), [], "a shared account's foreign orders are only reported");
   },
 );
+
+t.test("an order that starts working at the venue after the connection closed it is cancelled there", async (t) => {
+  const c = start();
+  toReady(c);
+  // a new order that reached the venue after its state was read on reconnect, its close synthesised meanwhile
+  const late = c.send(execReport("late-1", "NEW", 7));
+  t.match(published(late, "VenueCancelOrder"), [{ message: { clientOrderId: "late-1", venueOrderId: "v-late-1", cause: "USER" } }]);
+  t.equal(published(late, "ExecutionReport").length, 1, "its report still goes to its order actor");
+  const fill = c.send(execReport("late-1", "PARTIAL_FILL", 8, { lastQty: q(2), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8) }));
+  t.equal(published(fill, "ExecutionReport").length, 1, "a fill before the cancel landed is the venue's truth: forwarded");
+  t.equal(published(fill, "VenueCancelOrder").length, 0, "one cancel is enough");
+  const answer = c.send(execReport("late-1", "CANCELED", 9, { leavesQty: asQuantity(0), cumQty: q(2) }));
+  t.same(published(answer, "ExecutionReport"), [], "the cancel's answer goes to no order actor");
+  t.same(c.ctx().orphans, []);
+});
