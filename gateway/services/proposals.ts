@@ -40,6 +40,16 @@ function proposalOut(strategy: string, book: string, v: unknown) {
   };
 }
 
+/** An operator's decision on a proposal, signed with the caller's identity (the strategy journals it). */
+function decisionMessage(
+  type: "ApproveProposal" | "RejectProposal",
+  req: { proposalId: string; reason?: string | undefined },
+  by: string,
+  ts: number,
+) {
+  return { type, proposalId: req.proposalId, by, ...(req.reason ? { reason: req.reason } : {}), tsEvent: ts, tsInit: ts };
+}
+
 export function proposalRpcs(s: Services): ServiceRpcs {
   const cmd = (id: string, message: { type: string; [k: string]: unknown }, remainingMs: number) =>
     s.bus.command(subjects.cmd("strategy", id), message, remainingMs);
@@ -58,15 +68,7 @@ export function proposalRpcs(s: Services): ServiceRpcs {
       role: Role.Operator,
       request: decision,
       async handle(req, ctx) {
-        const ts = ctx.nowUs();
-        const message = {
-          type: "ApproveProposal",
-          proposalId: req.proposalId,
-          by: ctx.principal.subject,
-          ...(req.reason ? { reason: req.reason } : {}),
-          tsEvent: ts,
-          tsInit: ts,
-        };
+        const message = decisionMessage("ApproveProposal", req, ctx.principal.subject, ctx.nowUs());
         const r = obj(await cmd(req.strategy, message, ctx.remainingMs()));
         return { strategy: req.strategy, proposalId: req.proposalId, status: "APPROVED", orders: arr(r.orders).map(str) };
       },
@@ -75,15 +77,7 @@ export function proposalRpcs(s: Services): ServiceRpcs {
       role: Role.Operator,
       request: decision,
       async handle(req, ctx) {
-        const ts = ctx.nowUs();
-        const message = {
-          type: "RejectProposal",
-          proposalId: req.proposalId,
-          by: ctx.principal.subject,
-          ...(req.reason ? { reason: req.reason } : {}),
-          tsEvent: ts,
-          tsInit: ts,
-        };
+        const message = decisionMessage("RejectProposal", req, ctx.principal.subject, ctx.nowUs());
         await cmd(req.strategy, message, ctx.remainingMs());
         return { strategy: req.strategy, proposalId: req.proposalId, status: "REJECTED", orders: [] };
       },
