@@ -10,6 +10,7 @@ import type { Emitted } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import { cancelCommand, forward, refusedAmend, refusedNew, reply, stamp, toAdapter } from "./emit.ts";
 import { afterReport, trackReport, withOrder } from "./evolve.ts";
+import { noteGap, stateSince } from "./gap-fill.ts";
 import { VenueReason } from "./reasons.ts";
 import { type LocalOrder, reconcile } from "./reconcile.ts";
 import { backoffMs, breakerFailure, nextRandom, takeToken } from "./resilience.ts";
@@ -38,7 +39,7 @@ export const disconnect = (c: VenueConnectionContext): Outcome => ({
 });
 export const requestState = (c: VenueConnectionContext): Outcome => ({
   patch: {},
-  emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: c.lastVenueSeq })],
+  emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: stateSince(c) })],
 });
 
 /** A failed or lost connection: one more attempt, the next jittered backoff, and the breaker's count. */
@@ -66,7 +67,7 @@ export function decideFailure(c: VenueConnectionContext): Outcome {
 /** The venue's state after logon against the view: forwarded reports, unknown orders, cancels to send again. */
 export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateSnapshot): Outcome {
   const now = c.nowUs;
-  const rec = reconcile({ lastVenueSeq: c.lastVenueSeq, orders: Object.values(c.orders) }, snapshot, now);
+  const rec = reconcile({ lastVenueSeq: stateSince(c), orders: Object.values(c.orders) }, snapshot, now);
   let orders = c.orders;
   const emitted: Emitted[] = [];
   const awaiting: string[] = [];
@@ -126,12 +127,18 @@ export function decideReconcile(c: VenueConnectionContext, snapshot: VenueStateS
     type: "domain",
     event: { type: "VenueReconciled", venue: c.config.venue, ...counts, lastVenueSeq: rec.lastVenueSeq, ...stamp(now) },
   });
-  return { patch: { orders, awaiting, orphans, lastVenueSeq: rec.lastVenueSeq }, emitted };
+  return { patch: { orders, awaiting, orphans, lastVenueSeq: Math.max(c.lastVenueSeq, rec.lastVenueSeq), missingSeqs: [] }, emitted };
 }
 
 /** An execution report from the venue: tracked in the view and forwarded to its order actor. */
 export function decideReport(c: VenueConnectionContext, event: Delivered<ExecutionReport & { type: "ExecutionReport" }>): Outcome {
   const { type: _t, nowUs: _n, ...report } = event;
+  const gap = noteGap(c, report);
+  const out = reportOutcome(c, report);
+  return { patch: { ...gap.patch, ...out.patch }, emitted: [...out.emitted, ...gap.emitted] };
+}
+
+function reportOutcome(c: VenueConnectionContext, report: ExecutionReport): Outcome {
   if (c.orphans?.includes(report.clientOrderId) && !c.orders[report.clientOrderId]) {
     // the answer to our cancel of an order the platform had closed: no order actor waits for it; a fill before the
     // cancel landed is the venue's truth and goes to the order's actor all the same

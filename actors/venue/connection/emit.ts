@@ -23,8 +23,12 @@ export const toAdapter = (c: VenueConnectionContext, message: Record<string, unk
   message,
 });
 
+/**
+ * A report to its order actor, asked again until the order answers: a fill published once would be lost with a NATS
+ * server that dies holding it, and nothing else tells a resting order it filled. The order applies an execId once.
+ */
 export function forward(r: ExecutionReport): Emitted {
-  return { type: "publish", subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
+  return { type: "forward", key: `report:${r.execId}`, subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
 }
 
 export function refusedNew(

@@ -64,9 +64,24 @@ export const VenueCircuitOpened = defineMessage(
 );
 export type VenueCircuitOpened = MessageOf<typeof VenueCircuitOpened>;
 
+export const VenueGapFilled = defineMessage(
+  "VenueGapFilled",
+  1,
+  z.object({
+    venue,
+    missing: z.number().int().positive(),
+    recovered: z.number().int().nonnegative(),
+    lastVenueSeq: z.number().int().nonnegative(),
+    ...schema.stamped,
+  }),
+  "Reports the venue sent were lost on the way (its sequence skipped numbers); those it still held were asked for and forwarded.",
+);
+export type VenueGapFilled = MessageOf<typeof VenueGapFilled>;
+
 export type VenueConnectionEvent =
   | ({ type: "VenueReconciled" } & VenueReconciled)
   | ({ type: "UnknownVenueOrderFound" } & UnknownVenueOrderFound)
   | ({ type: "VenueKillSwitchActivated" } & VenueKillSwitchActivated)
   | ({ type: "VenueKillSwitchReleased" } & VenueKillSwitchReleased)
-  | ({ type: "VenueCircuitOpened" } & VenueCircuitOpened);
+  | ({ type: "VenueCircuitOpened" } & VenueCircuitOpened)
+  | ({ type: "VenueGapFilled" } & VenueGapFilled);

@@ -82,7 +82,9 @@ function plain(e: VenueConnectionInput): ExecutionReport {
   const { type: _t, nowUs: _n, ...rest } = e as ExecutionReport & { type: string; nowUs: number };
   return rest;
 }
-const published = (out: Emitted[], type: string) => out.flatMap((e) => (e.type === "publish" && e.message.type === type ? [e] : []));
+/** what goes out on a subject: published, or forwarded until its target answers (reports to order actors) */
+const published = (out: Emitted[], type: string) =>
+  out.flatMap((e) => ((e.type === "publish" || e.type === "forward") && e.message.type === type ? [e] : []));
 const domain = (out: Emitted[], type: string) => out.flatMap((e) => (e.type === "domain" && e.event.type === type ? [e.event] : []));
 
 function toReady(c: Conn, snapshot: Partial<{ openOrders: []; executions: ExecutionReport[] }> = {}) {
@@ -292,7 +294,7 @@ t.test("a drop and reconnect reconciles: lost ack resolved, missing fill forward
     nowUs: NOW + 31,
   });
   t.equal(c.state(), "ready");
-  const forwarded = published(r, "ExecutionReport").map((e) => e.type === "publish" && e.message);
+  const forwarded = published(r, "ExecutionReport").map((e) => e.message);
   t.match(forwarded, [
     { execId: "e3", clientOrderId: "c2" },
     { execType: "NEW", clientOrderId: "c1", venueOrderId: "v-c1" },
@@ -536,4 +538,77 @@ t.test("an order that starts working at the venue after the connection closed it
   const answer = c.send(execReport("late-1", "CANCELED", 9, { leavesQty: asQuantity(0), cumQty: q(2) }));
   t.same(published(answer, "ExecutionReport"), [], "the cancel's answer goes to no order actor");
   t.same(c.ctx().orphans, []);
+});
+
+t.test("reports lost on the way (the venue's sequence skips) are asked for and forwarded once, in sequence", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("c1", NOW + 10));
+  c.send(execReport("c1", "NEW", 1));
+  const partial = (seq: number, cum: number) =>
+    execReport("c1", "PARTIAL_FILL", seq, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(cum), leavesQty: q(10 - cum) });
+  // 2 and 3 never arrive
+  const late = c.send(partial(4, 3));
+  t.same(c.ctx().missingSeqs, [2, 3]);
+  t.match(
+    published(late, "AdapterRequestState"),
+    [{ message: { sinceSeq: 1 } }],
+    "the venue is asked since the last report before the gap",
+  );
+  t.match(published(late, "ExecutionReport"), [{ message: { execId: "e4" } }], "the report that showed the gap goes on at once");
+  // another loss before the answer: the request already out covers it
+  const again = c.send(partial(6, 4));
+  t.same(c.ctx().missingSeqs, [2, 3, 5]);
+  t.same(published(again, "AdapterRequestState"), [], "one request per run of losses");
+
+  const r = c.send({
+    type: "VenueStateSnapshot",
+    openOrders: [],
+    executions: [partial(2, 1), partial(3, 2), partial(4, 3), partial(6, 4)].map(plain),
+    nowUs: NOW + 40,
+  });
+  t.equal(c.state(), "ready");
+  t.same(
+    published(r, "ExecutionReport").map((e) => e.message.execId),
+    ["e2", "e3"],
+    "only the missing reports are forwarded, in sequence",
+  );
+  t.match(domain(r, "VenueGapFilled"), [{ venue: "XNAS", missing: 3, recovered: 2, lastVenueSeq: 6 }], "5 is no longer held by the venue");
+  t.same(c.ctx().missingSeqs, []);
+  t.equal(c.ctx().lastVenueSeq, 6);
+  t.same(c.ctx().orders.c1?.execIds, ["e4", "e6", "e2", "e3"]);
+
+  const resent = c.send(partial(3, 2));
+  t.same(published(resent, "AdapterRequestState"), [], "a repeat of an old report shows no gap");
+});
+
+t.test("a gap still open when the session drops is asked for again at logon", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("c1", NOW + 10));
+  c.send(execReport("c1", "NEW", 1));
+  c.send(execReport("c1", "PARTIAL_FILL", 3, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8) }));
+  c.send({ type: "AdapterDisconnected", reason: "tcp reset", nowUs: NOW + 20 });
+  c.clock.increment(c.ctx().nextDelayMs);
+  c.send({ type: "AdapterLoggedOn", nowUs: NOW + 30 });
+  t.match(published(c.out, "AdapterRequestState").at(-1), { message: { sinceSeq: 1 } });
+  const r = c.send({
+    type: "VenueStateSnapshot",
+    openOrders: [
+      { clientOrderId: "c1", venueOrderId: "v-c1", instrument: "AAPL.XNAS", side: "BUY", quantity: q(10), cumQty: q(2), leavesQty: q(8) },
+    ],
+    executions: [
+      plain(execReport("c1", "PARTIAL_FILL", 2, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(1), leavesQty: q(9) })),
+      plain(execReport("c1", "PARTIAL_FILL", 3, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(2), leavesQty: q(8) })),
+    ],
+    nowUs: NOW + 31,
+  });
+  t.equal(c.state(), "ready");
+  t.same(
+    published(r, "ExecutionReport").map((e) => e.message.execId),
+    ["e2"],
+    "the missing fill is forwarded; the one already had is not",
+  );
+  t.same(c.ctx().missingSeqs, []);
+  t.equal(c.ctx().lastVenueSeq, 3);
 });

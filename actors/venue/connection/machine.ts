@@ -14,6 +14,7 @@ import {
   type VenueCommandInput,
   requestState,
 } from "./decide.ts";
+import { decideGapFill } from "./gap-fill.ts";
 import { answerHeldStatus, decideOrderStatus, decideStatus, holdStatus } from "./order-status.ts";
 import { closedBreaker } from "./resilience.ts";
 import {
@@ -81,6 +82,9 @@ export const venueConnectionMachine = setup({
     halfOpen: assign({ breaker: ({ context }) => ({ ...context.breaker, mode: "HALF_OPEN" as const }) }),
     runReconcile: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "VenueStateSnapshot") enact(enqueue, decideReconcile(context, event));
+    }),
+    fillGaps: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "VenueStateSnapshot") enact(enqueue, decideGapFill(context, event, decideReport));
     }),
     onReport: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "ExecutionReport") enact(enqueue, decideReport(context, event));
@@ -158,6 +162,7 @@ export const venueConnectionMachine = setup({
       on: {
         VenueOrderStatusRequest: { actions: ["clock", "answerStatus"] },
         VenueOrderStatus: { actions: ["clock", "venueOrderStatus"] },
+        VenueStateSnapshot: { actions: ["clock", "fillGaps"] },
         VenueNewOrder: { actions: ["clock", "routeCommand"] },
         VenueReplaceOrder: { actions: ["clock", "routeCommand"] },
         VenueCancelOrder: { actions: ["clock", "routeCommand"] },

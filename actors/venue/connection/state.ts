@@ -87,6 +87,8 @@ export interface VenueConnectionContext {
   statusAwaiting: Record<string, "CANCEL" | "REPLACE">;
   /** venue orders this connection did not know and cancels: their reports go to no order actor */
   orphans?: string[];
+  /** venue sequence numbers skipped by the reports received, asked of the venue (see gap-fill.ts) */
+  missingSeqs?: number[];
 }
 
 /** What a decision produces: the context fields it changes and what the connection emits, in order. */
