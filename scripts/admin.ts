@@ -4,8 +4,8 @@
  *   node --import tsx scripts/admin.ts nodes
  *   node --import tsx scripts/admin.ts status|restart|stop|spawn|release <kind> <id>
  *   node --import tsx scripts/admin.ts quarantine <kind> <id> <reason...>
- *   node --import tsx scripts/admin.ts set-limits <book> '<json>'        (risk limits, kept in KV)
- *   node --import tsx scripts/admin.ts set-params <strategy> '<json>'    (strategy parameters, kept in KV)
+ *   node --import tsx scripts/admin.ts set-limits <book> '<json>'        (risk limits, kept in KV under this user's name)
+ *   node --import tsx scripts/admin.ts set-params <strategy> '<json>'    (strategy parameters, likewise)
  *   node --import tsx scripts/admin.ts strategies list                  (every node's strategies: id, state, node)
  *   node --import tsx scripts/admin.ts strategies deploy <id> <config.json | '<json>'>   (kept in KV, then spawned)
  *   node --import tsx scripts/admin.ts books list | get <id> | define <id> <book.json | '<json>'> | remove <id>   (risk books in KV)
@@ -35,7 +35,6 @@ import { readFileSync } from "node:fs";
 import { ModelCard } from "../actors/model/index.ts";
 import { ModelRegistry } from "../infra/models/index.ts";
 import { admin } from "../supervisors/node/admin-client.ts";
-import { configKey } from "../supervisors/node/config-watch.ts";
 import { type BookDefinition, bookDefinitionKey } from "../supervisors/node/kinds/book-definitions.ts";
 import { kvKey } from "../infra/nats/snapshot-store.ts";
 import { errorMessage } from "../actors/contract/index.ts";
@@ -56,13 +55,18 @@ const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.n
 });
 try {
   if (verb === "set-limits" || verb === "set-params") {
-    // kind is the book or strategy id here, id the JSON; the node hosting the actor applies it (supervisors/node/config-watch.ts)
+    // kind is the book or strategy id here, id the JSON: a node stores it under this connection's user, and the node
+    // hosting the actor applies it (supervisors/node/config-watch.ts)
     if (!kind || !id) throw new Error(`${verb} needs <id> <json>\n${usage}`);
-    JSON.parse(id);
-    const kv = await new Kvm(nc).open(buckets.config);
-    const key = configKey(verb === "set-limits" ? "limits" : "params", kind);
-    await kv.put(key, id);
-    process.stdout.write(`stored ${key}; the actor's node applies it (watch the node's log or am.evt)\n`);
+    const reply = await admin(nc, "configure", {
+      type: "AdminConfigureRequest",
+      section: verb === "set-limits" ? "limits" : "params",
+      id: kind,
+      value: id,
+    });
+    if (!reply.ok) throw new Error(`${verb} ${kind} refused (${reply.error?.code}): ${reply.error?.message}`);
+    const { key, by } = reply.result as { key: string; by: string };
+    process.stdout.write(`stored ${key} as ${by}; the actor's node applies it (watch the node's log or am.evt)\n`);
     process.exit(0);
   }
   if (verb === "models") {

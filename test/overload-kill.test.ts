@@ -1,10 +1,9 @@
 import { jetstreamManager } from "@nats-io/jetstream";
-import { Kvm } from "@nats-io/kv";
 import t from "tap";
 import { fromNumber } from "../actors/domain/index.ts";
 import { errorMessage, subjects } from "../actors/contract/index.ts";
 import { decodeMessage, envelopeOf } from "../infra/nats/codec.ts";
-import { buckets, streams } from "../infra/nats/resources.ts";
+import { streams } from "../infra/nats/resources.ts";
 import { connectAs, eventually, startTestServers } from "./testing.ts";
 import { admin, command, startNodeProcess } from "../supervisors/node/testing.ts";
 
@@ -32,7 +31,12 @@ t.test(
     await eventually("the venue connection ready", async () => (await status("venue", "SIMX"))?.state === "ready", { timeoutMs: 30_000 });
     // no limits: every order is approved unless the book is gone
     const changed = f.nc.subscribe(subjects.evt("risk-book", "demo", "RiskLimitsChanged"), { max: 1 });
-    await (await new Kvm(await connectAs(t, f.infra, "operator")).open(buckets.config)).put("limits.demo", JSON.stringify({}));
+    await admin(await connectAs(t, f.infra, "operator"), "configure", {
+      type: "AdminConfigureRequest",
+      section: "limits",
+      id: "demo",
+      value: "{}",
+    });
     for await (const _ of changed) break;
     let bid = 0;
     const quotes = f.nc.subscribe(subjects.md("quote", { venue: "SIMX", symbol: "SIM004" }), {

@@ -12,10 +12,10 @@ t.setTimeout(120_000);
 const quiet = createLogger({ level: "error" });
 
 t.test("a watch names its consumer after its owner, expires it soon when orphaned, and deletes it at stop", async (t) => {
-  const { nc, infra } = await startTestServers(t);
+  const { nc } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
-  // parameters and limits are the operator's to write
-  const kv = await new Kvm(await connectAs(t, infra, "operator")).open(buckets.config);
+  // parameters and limits are written by the nodes (an operator's go through am.admin.configure)
+  const kv = await new Kvm(nc).open(buckets.config);
   await kv.put("params.a", "1");
   const seen: BucketEntry[] = [];
   const watch = new BucketWatch(nc, { bucket: buckets.config, filter: "params.>", owner: "n1", log: quiet, onEntry: (e) => seen.push(e) });
@@ -47,10 +47,10 @@ t.test("a watch names its consumer after its owner, expires it soon when orphane
 });
 
 t.test("a watch whose consumer is deleted opens again from the last revision it applied", async (t) => {
-  const { nc, infra } = await startTestServers(t);
+  const { nc } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
-  // parameters and limits are the operator's to write
-  const kv = await new Kvm(await connectAs(t, infra, "operator")).open(buckets.config);
+  // parameters and limits are written by the nodes (an operator's go through am.admin.configure)
+  const kv = await new Kvm(nc).open(buckets.config);
   await kv.put("params.a", "1");
   const values: string[] = [];
   const watch = new BucketWatch(nc, {
@@ -73,10 +73,11 @@ t.test("a watch whose consumer is deleted opens again from the last revision it 
 t.test("reading a bucket once leaves no consumer", async (t) => {
   const { nc, infra } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
-  // parameters and limits are the operator's to write
+  // parameters and limits are written by the nodes; an operator's connection reads them
+  const written = await new Kvm(nc).open(buckets.config);
+  await written.put("params.a", "1");
+  await written.put("limits.b", "2");
   const kv = await new Kvm(await connectAs(t, infra, "operator")).open(buckets.config);
-  await kv.put("params.a", "1");
-  await kv.put("limits.b", "2");
   const entries = await readBucket(kv, { bucket: buckets.config, filter: "params.>", owner: "admin", log: quiet });
   t.same(
     entries.map((e) => e.key),

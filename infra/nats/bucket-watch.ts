@@ -10,7 +10,7 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import { Bucket, type KV } from "@nats-io/kv";
-import { createInbox, errors, nanos, type NatsConnection, nuid } from "@nats-io/transport-node";
+import { createInbox, errors, type MsgHdrs, nanos, type NatsConnection, nuid } from "@nats-io/transport-node";
 import type { Logger } from "../telemetry/log.ts";
 import { ownedConsumerPrefix } from "./consumer-room.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
@@ -25,6 +25,8 @@ export interface BucketEntry {
   /** when the server stored it, milliseconds since the epoch */
   storedAtMs: number;
   initial: boolean;
+  /** the headers the writer stored with the entry (the KV's own among them) */
+  headers?: MsgHdrs;
 }
 
 /** What a watch reads through: a connection, or a bucket opened with Kvm (it carries its JetStream clients). */
@@ -175,6 +177,7 @@ export class BucketWatch {
       revision: m.info.streamSequence,
       storedAtMs: Math.floor(m.info.timestampNanos / 1e6),
       initial,
+      ...(m.headers ? { headers: m.headers } : {}),
     });
   }
 

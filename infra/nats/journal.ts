@@ -1,7 +1,7 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import { decodeBody, encodePayload, envelopeOf } from "./codec.ts";
-import { sharedInbox } from "./reply-inbox.ts";
+import { NoResponders, sharedInbox } from "./reply-inbox.ts";
 import { streams } from "./resources.ts";
 
 export interface JournalRecord {
@@ -33,6 +33,12 @@ interface Queued {
 
 /** the server's limit on one atomic batch (messages) */
 const MAX_GROUP = 1_000;
+/**
+ * How long an append waits for the event stream to have a leader again: nats-server's RAFT followers wait 4-9 s
+ * without a heartbeat before they campaign (server/raft.go), and a split vote takes a second round.
+ */
+const LEADERLESS_WAIT_MS = 15_000;
+const LEADERLESS_RETRY_MS = 100;
 /** how many events one replay request reads at most */
 const READ_BATCH = 1_000;
 const utf8 = new TextDecoder();
@@ -165,10 +171,32 @@ export class Journal {
     this.inFlight = false;
   }
 
-  /** One fenced publish, or one atomic batch fenced on its first message; resolves with the last sequence. */
+  /**
+   * Stores a group, resending it while no server leads the event stream. A stream subscribes to its subjects on its
+   * leader only, so "no responders" means no server took the group (the leader died, an election is on): nothing of
+   * it was stored, and resending it to the next leader keeps fencing exact. A timeout stays a failure (the group
+   * may have been stored), and the actor reads its journal again.
+   */
   private async store(group: Queued[]): Promise<number> {
+    const deadline = Date.now() + LEADERLESS_WAIT_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.send(group, attempt);
+      } catch (e) {
+        if (!(e instanceof NoResponders)) throw e;
+        if (Date.now() + LEADERLESS_RETRY_MS > deadline)
+          throw new Error(`journal ${this.filter}: no server led the event stream ${streams.events} for ${LEADERLESS_WAIT_MS} ms`);
+        await new Promise((r) => setTimeout(r, LEADERLESS_RETRY_MS));
+      }
+    }
+  }
+
+  /** One fenced publish, or one atomic batch fenced on its first message; resolves with the last sequence. */
+  private async send(group: Queued[], attempt: number): Promise<number> {
     const batchId =
-      group.length > 1 ? `${this.idPrefix.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${this.count}-${Date.now().toString(36)}` : "";
+      group.length > 1
+        ? `${this.idPrefix.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${this.count}-${attempt}-${Date.now().toString(36)}`
+        : "";
     for (let i = 0; i < group.length; i++) {
       const q = group[i]!;
       const h = q.headers ?? natsHeaders();

@@ -46,12 +46,20 @@ t.test("a read-only client sees market data and can neither command, change KV n
   t.equal(await (await new Kvm(nc).open(buckets.config)).get("limits.demo"), null, "no limits were written");
 });
 
-t.test("only an operator writes risk limits in KV; a node may not", async (t) => {
+t.test("an operator may neither write risk limits or parameters in KV nor rebuild their bucket; a node writes them", async (t) => {
   const { infra, nc } = await startTestServers(t);
-  await t.rejects((await new Kvm(nc).open(buckets.config)).put("limits.demo", "{}"), /Permissions Violation|permission/i);
   const operator = await connectAs(t, infra, "operator");
-  await (await new Kvm(operator).open(buckets.config)).put("limits.demo", '{"maxPosition":1}');
-  t.equal((await (await new Kvm(nc).open(buckets.config)).get("limits.demo"))?.string(), '{"maxPosition":1}');
+  const kv = await new Kvm(operator).open(buckets.config);
+  await t.rejects(kv.put("limits.demo", "{}"), /Permissions Violation|permission/i, "limits go through am.admin.configure");
+  await t.rejects(kv.put("params.meanrev-1", "{}"), /Permissions Violation|permission/i, "parameters too");
+  for (const verb of ["UPDATE", "DELETE"])
+    await t.rejects(
+      operator.request(`$JS.API.STREAM.${verb}.KV_${buckets.config}`, undefined, { timeout: 2_000 }),
+      /Permissions Violation|permission/i,
+      `no stream ${verb.toLowerCase()} of the config bucket`,
+    );
+  await (await new Kvm(nc).open(buckets.config)).put("limits.demo", '{"maxPosition":1}');
+  t.equal((await kv.get("limits.demo"))?.string(), '{"maxPosition":1}', "the operator reads what a node wrote");
 });
 
 t.test("the gateway may send commands but not delete a stream", async (t) => {

@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- drill`: the chaos drill on a three-server NATS cluster (infra/deploy/cluster). Starts the cluster
  * (three nats-servers, one QuestDB, three node processes with the demo market) on free ports in a throwaway var dir,
- * then under the demo strategies' order flow kill -9s a nats-server, the node hosting the demo risk book, and the
- * JetStream meta leader, each restarted after half a phase. Prints progress to stderr and one JSON line:
+ * then under the demo strategies' order flow kill -9s a nats-server, the node hosting the demo risk book, the
+ * JetStream meta leader and the server leading the event stream AM_EVT, each restarted after half a phase. Prints
+ * progress to stderr and one JSON line:
  * {"bench":"drill","faults":[…],"lost":…,"doubled":…,"maxResumeMs":…,"fillsAgree":…, …}.
  * DRILL_PHASE_SECONDS (default 20): the flow before the first fault and after each; DRILL_INSTRUMENTS (default 50,
- * the demo's): instruments of the demo market; DRILL_FAULTS (default nats-server,node,meta-leader).
+ * the demo's): instruments of the demo market; DRILL_FAULTS (default nats-server,node,meta-leader,event-leader).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";

@@ -12,7 +12,7 @@
  *     book `bench` with limits on, order entities activated on demand by their shard region, the venue connection,
  *     the simulated exchange. The venue's and the gateway's rate limits are raised for the bench (see `settings`).
  *   platform: a node process (supervisors/node/main.ts) with the demo market; orders go to the risk book `demo`
- *     with the bench's limits set through KV (`limits.demo`, as `scripts/admin.ts set-limits` does). Its venue
+ *     with the bench's limits set through am.admin.configure (`limits.demo`, as `scripts/admin.ts set-limits` does). Its venue
  *     connection keeps the platform's 50 orders/s, so the venue refuses the rest as rate limited.
  *   both: loop, then platform; both figures are printed, the last line's top level is the loop's.
  * GATEWAY_BENCH_CLIENT: raw (default; gRPC framed by hand over node:http2, cheap) or grpc-js (the library client).

@@ -1,6 +1,7 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   AdminActorRequest,
+  AdminConfigureRequest,
   AdminDeployRequest,
   AdminListRequest,
   AdminQuarantineRequest,
@@ -14,7 +15,7 @@ import { DeployError, DeployRefusal } from "./kinds/deployments.ts";
 import { advertiseService, EndpointStats } from "./service-discovery.ts";
 
 /** The admin requests this API decodes: importing it defines their schemas. */
-export { AdminActorRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest };
+export { AdminActorRequest, AdminConfigureRequest, AdminDeployRequest, AdminListRequest, AdminQuarantineRequest };
 
 /** What the admin API asks of the node it serves: each verb's work, done by the node. */
 export interface AdminNode {
@@ -33,6 +34,8 @@ export interface AdminNode {
   release(r: ActorRef): Promise<void>;
   ensure(r: ActorRef): Promise<void>;
   deploy(r: ActorRef, config: Record<string, unknown>): Promise<unknown>;
+  /** keeps a book's limits or a strategy's parameters (JSON text) under `by`, for the actor's node to apply */
+  configure(section: AdminConfigureRequest["section"], id: string, value: string, by: string): Promise<unknown>;
 }
 
 type Handler = (body: Message, by: string) => Promise<unknown>;
@@ -119,6 +122,15 @@ export function serveAdmin(nc: NatsConnection, n: AdminNode): Subscription[] {
       },
     ],
     ["deploy", (m) => n.deploy(ref(m), m.config as Record<string, unknown>)],
+    [
+      "configure",
+      (m, by) => {
+        if (m.type !== AdminConfigureRequest.type)
+          throw new DeployError(DeployRefusal.Invalid, `configure takes an ${AdminConfigureRequest.type}`);
+        const c = m as unknown as AdminConfigureRequest;
+        return n.configure(c.section, c.id, c.value, by);
+      },
+    ],
   ];
   for (const [verb, handler] of anyNode) {
     const stats = new EndpointStats();

@@ -6,13 +6,18 @@ import { connectAs, startTestServers } from "../../test/testing.ts";
 import { admin } from "./admin-client.ts";
 import { type AdminNode, serveAdmin } from "./admin-api.ts";
 
-/** A node that hosts every actor and keeps who quarantined what: the admin API's audit trail. */
-function recordingNode(): AdminNode & { quarantines: { id: string; reason: string; by: string }[] } {
+/** A node that hosts every actor and keeps who quarantined or configured what: the admin API's audit trail. */
+function recordingNode(): AdminNode & {
+  quarantines: { id: string; reason: string; by: string }[];
+  configurations: { id: string; value: string; by: string }[];
+} {
   const quarantines: { id: string; reason: string; by: string }[] = [];
+  const configurations: { id: string; value: string; by: string }[] = [];
   const nothing = async () => undefined;
   return {
     node: "node-a",
     quarantines,
+    configurations,
     hosts: () => true,
     liveNodes: () => ["node-a"],
     tree: nothing,
@@ -25,6 +30,9 @@ function recordingNode(): AdminNode & { quarantines: { id: string; reason: strin
     deploy: nothing,
     quarantine: async (r, reason, by) => {
       quarantines.push({ id: r.id, reason, by });
+    },
+    configure: async (_section, id, value, by) => {
+      configurations.push({ id, value, by });
     },
   };
 }
@@ -64,5 +72,30 @@ t.test("a platform service's quarantine keeps the principal it authenticated", a
   t.same(
     node.quarantines.map((q) => q.by),
     ["alice", "platform"],
+  );
+});
+
+t.test("an operator's limits are set under the user of its credentials, whatever its message or headers claim", async (t) => {
+  const { infra, nc } = await startTestServers(t, { declare: false });
+  const node = recordingNode();
+  for (const s of serveAdmin(nc, node)) t.teardown(() => s.unsubscribe());
+  await nc.flush();
+  const operator = await connectAs(t, infra, "operator");
+
+  const claimed = { type: "AdminConfigureRequest", section: "limits", id: "b1", value: '{"maxPosition":1}', by: "mallory" };
+  t.equal((await admin(operator, "configure", claimed)).ok, true);
+  const { data, headers: h } = encodeMessage({ ...claimed, id: "b2" });
+  const forged = h ?? headers();
+  forged.set("Nats-Request-Info", JSON.stringify({ acc: "OPS", user: "mallory" }));
+  await operator.request(subjects.admin("configure"), data, { headers: forged, timeout: 5_000 });
+  const reader = await connectAs(t, infra, "reader");
+  await t.rejects(admin(reader, "configure", { ...claimed, id: "b3" }, 2_000), /Permissions Violation|permission/i, "a reader may not");
+
+  t.same(
+    node.configurations.map((c) => [c.id, c.by]),
+    [
+      ["b1", "OPS/operator"],
+      ["b2", "OPS/operator"],
+    ],
   );
 });

@@ -1,10 +1,13 @@
-import type { NatsConnection } from "@nats-io/transport-node";
+import { jetstream } from "@nats-io/jetstream";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import { errorMessage, systemClock } from "../../actors/contract/index.ts";
+import { riskLimits } from "../../actors/domain/index.ts";
 import { BucketWatch } from "../../infra/nats/bucket-watch.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { command } from "./admin-client.ts";
+import { DeployError, DeployRefusal } from "./kinds/deployments.ts";
 
 /**
  * Run-time configuration in KV, applied to the actors it concerns: risk limits under `limits.<book>` and strategy
@@ -12,6 +15,10 @@ import { command } from "./admin-client.ts";
  * becomes a command to the actor (SetRiskLimits, SetStrategyParameters), which validates it and journals or
  * publishes the audited change; a bad value is refused by the actor, named in the log, and changes nothing.
  * Only the node hosting the actor applies it, and again whenever the actor is placed on a node.
+ *
+ * Operators set these through am.admin.configure (storeConfiguration): the node that takes the request writes the
+ * entry with the requester's name in its headers, a name the server gave from the connection's credentials. Operators
+ * may not write these keys themselves (nats.conf), so the name on an entry is the one a node wrote.
  */
 const targets = {
   limits: {
@@ -20,13 +27,51 @@ const targets = {
   },
   params: { kind: "strategy", message: (json: unknown) => ({ type: "SetStrategyParameters", parameters: json }) },
 } as const;
-type Section = keyof typeof targets;
+export type Section = keyof typeof targets;
+
+/** The header of a configuration entry that names who set it (`OPS/operator`), written by the node that stored it. */
+export const configuredByHeader = "Am-Configured-By";
+
+/**
+ * Keeps an operator's limits or parameters (JSON text) in the config bucket under `by`, for the actor's node to
+ * apply. Limits are checked here, so a bad value is refused to the operator naming its field and stores nothing;
+ * parameters are checked by the strategy, against its own schema, when applied.
+ */
+export async function storeConfiguration(
+  nc: NatsConnection,
+  section: Section,
+  id: string,
+  text: string,
+  by: string,
+): Promise<{ key: string; revision: number; by: string }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new DeployError(DeployRefusal.Invalid, `value: not JSON (${errorMessage(e)})`);
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json))
+    throw new DeployError(DeployRefusal.Invalid, `value: ${section} must be a JSON object`);
+  if (section === "limits") {
+    const checked = riskLimits.safeParse(json);
+    if (!checked.success) {
+      const issue = checked.error.issues[0]!;
+      throw new DeployError(DeployRefusal.Invalid, `value.${issue.path.map(String).join(".")}: ${issue.message}`);
+    }
+  }
+  const key = configKey(section, id);
+  const h = headers();
+  h.set(configuredByHeader, by);
+  // a KV put is a publish on the bucket's subject; nats.js's put takes no headers
+  const ack = await jetstream(nc).publish(`$KV.${buckets.config}.${key}`, text, { headers: h });
+  return { key, revision: ack.seq, by };
+}
 
 export const configKey = (section: Section, id: string): string => `${section}.${kvKey(targets[section].kind, id).split(".")[1]}`;
 
 export class ConfigWatch {
   private watch: BucketWatch | undefined;
-  private readonly latest = new Map<string, { section: Section; id: string; text: string }>();
+  private readonly latest = new Map<string, { section: Section; id: string; text: string; by: string }>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -53,7 +98,18 @@ export class ConfigWatch {
           this.latest.delete(e.key);
           return;
         }
-        this.latest.set(e.key, { section, id, text: text.decode(e.value) });
+        // another stream's republish could land on these keys: only what a node published itself is applied
+        const republishedFrom = e.headers?.get("Nats-Stream");
+        if (republishedFrom) {
+          this.log.error("configuration refused: republished from another stream, not written by a node", {
+            key: e.key,
+            stream: republishedFrom,
+          });
+          return;
+        }
+        // an entry from before configuration went through the admin API names no one: its key stands for the operator
+        const by = e.headers?.get(configuredByHeader) || `kv:${e.key}`;
+        this.latest.set(e.key, { section, id, text: text.decode(e.value), by });
         if (this.hosts({ kind: targets[section].kind, id })) applying = applying.then(() => this.apply(e.key));
       },
     });
@@ -78,12 +134,19 @@ export class ConfigWatch {
       return;
     }
     const now = systemClock.nowUs();
-    const reply = await command(this.nc, t.kind, v.id, { ...t.message(json, `kv:${key}`), tsEvent: now, tsInit: now }).catch(
-      (e: Error) => ({ ok: false, error: { code: "unreachable", message: e.message } }),
-    );
-    if (reply.ok) this.log.info("configuration applied", { key, actor: `${t.kind}/${v.id}` });
+    const reply = await command(this.nc, t.kind, v.id, { ...t.message(json, v.by), tsEvent: now, tsInit: now }).catch((e: Error) => ({
+      ok: false,
+      error: { code: "unreachable", message: e.message },
+    }));
+    if (reply.ok) this.log.info("configuration applied", { key, actor: `${t.kind}/${v.id}`, by: v.by });
     else
-      this.log.error("configuration refused", { key, actor: `${t.kind}/${v.id}`, code: reply.error?.code, reason: reply.error?.message });
+      this.log.error("configuration refused", {
+        key,
+        actor: `${t.kind}/${v.id}`,
+        by: v.by,
+        code: reply.error?.code,
+        reason: reply.error?.message,
+      });
   }
 
   /** Ends the watch and deletes its consumer. */

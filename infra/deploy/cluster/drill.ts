@@ -1,8 +1,9 @@
 /**
  * The chaos drill on a running cluster (cluster.ts): under the demo's own order flow, each fault in turn — kill -9 a
  * nats-server (not the meta leader), kill -9 the node hosting the demo risk book, kill -9 the JetStream meta
- * leader — with the time until a new order is filled again after each, then the reckoning of every acknowledged
- * order and fill across the order journals, the risk book, the exchange and QuestDB.
+ * leader, kill -9 the server leading the event stream AM_EVT (whichever it is) — with the time until a new order is
+ * filled again after each, then the reckoning of every acknowledged order and fill across the order journals, the
+ * risk book, the exchange and QuestDB.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -21,7 +22,7 @@ import { kvKey } from "../../nats/snapshot-store.ts";
 import { questdbSql } from "../../questdb/index.ts";
 import { type RunningCluster, waitForMetaLeader } from "./cluster.ts";
 
-export const faultKinds = ["nats-server", "node", "meta-leader"] as const;
+export const faultKinds = ["nats-server", "node", "meta-leader", "event-leader"] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 const VENUE = "SIMX";
@@ -36,9 +37,15 @@ export interface FaultReport {
   resumeMs: number | null;
   /** meta-leader: until another server is the meta leader; node: until another node holds the risk book's lease */
   takeoverMs?: number | null;
-  /** a server's kill: the streams and buckets it led, and the time until each had another leader (RAFT elections) */
+  /** a server's kill: the streams and buckets it led, and the time until all had another leader (RAFT elections) */
   ledStreams?: string[];
   electionMs?: number | null;
+  /** a server's kill, per stream it led: the time until that stream had another leader */
+  elections?: Record<string, number | null>;
+  /** a server's kill: until another server was meta leader (0 when it was not the meta leader) */
+  metaLeaderMs?: number | null;
+  /** a server's kill: until the event stream (every journal append waits on it) had another leader (0: it led elsewhere) */
+  eventLeaderMs?: number | null;
   /** streams and buckets of one replica the killed server held: unavailable until it is back */
   unreplicated?: string[];
   /** from the kill to the restarted process being up again */
@@ -232,6 +239,9 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
       let target: string;
       let takeover: Promise<number | null> | undefined;
       let election: Promise<number | null> | undefined;
+      let elections: Promise<Record<string, number | null>> | undefined;
+      let metaElection: Promise<number | null> | undefined;
+      let eventElection: Promise<number | null> | undefined;
       let ledStreams: string[] | undefined;
       let unreplicated: string[] = [];
       let restart: () => Promise<void>;
@@ -249,36 +259,56 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
         restart = () => node.start();
       } else {
         const leader = await cluster.metaLeader();
-        const server =
+        const led0 = await leaders();
+        const pick =
           fault === "meta-leader"
-            ? cluster.servers.find((s) => s.name === leader)
-            : cluster.servers.find((s) => s.running && s.name !== leader);
+            ? leader
+            : fault === "event-leader"
+              ? led0.get(streams.events)?.leader
+              : cluster.servers.find((s) => s.running && s.name !== leader)?.name;
+        const server = cluster.servers.find((s) => s.name === pick && s.running);
         if (!server) throw new Error(`no server to kill for ${fault} (meta leader ${leader ?? "unknown"})`);
         target = server.name;
-        const ledBy = [...(await leaders())].filter(([, l]) => l.leader === server.name);
+        const ledBy = [...led0].filter(([, l]) => l.leader === server.name);
         // a stream of one replica has no other server to lead it: it is down until its server is back
         const led = ledBy.filter(([, l]) => l.replicas > 1).map(([name]) => name);
         ledStreams = led;
         unreplicated = ledBy.filter(([, l]) => l.replicas <= 1).map(([name]) => name);
         await server.kill();
-        election = pollUntil(async () => {
-          const now = await leaders();
-          return led.every((n) => now.get(n)?.leader && now.get(n)?.leader !== server.name) ? Date.now() - killedAt : undefined;
-        }, resumeLimitMs).then((v) => v ?? null);
-        if (fault === "meta-leader")
-          takeover = pollUntil(async () => {
-            const l = await cluster.metaLeader();
+        // each stream asked on its own: its leader answers STREAM.INFO, so a meta election does not hide its own
+        const elected = (name: string) =>
+          pollUntil(async () => {
+            const l = (await jsm.streams.info(name)).cluster?.leader;
             return l && l !== target ? Date.now() - killedAt : undefined;
           }, resumeLimitMs).then((v) => v ?? null);
+        const perStream = Promise.all(led.map(async (name) => [name, await elected(name)] as const)).then((e) => Object.fromEntries(e));
+        elections = perStream;
+        election = perStream.then((e) => (Object.values(e).includes(null) ? null : Math.max(0, ...(Object.values(e) as number[]))));
+        metaElection =
+          leader === target
+            ? pollUntil(async () => {
+                const l = await cluster.metaLeader();
+                return l && l !== target ? Date.now() - killedAt : undefined;
+              }, resumeLimitMs).then((v) => v ?? null)
+            : Promise.resolve(0);
+        eventElection = led.includes(streams.events) ? perStream.then((e) => e[streams.events] ?? null) : Promise.resolve(0);
+        if (fault === "meta-leader") takeover = metaElection;
         restart = async () => {
           await server.start();
           await waitForMetaLeader(cluster.servers, 30_000);
         };
       }
       progress(`kill -9 ${fault} ${target} (${before.fills} fills, ${before.approved} approvals so far)`);
-      const [resumeMs, takeoverMs, electionMs] = await Promise.all([flow.resumeAfter(killedAt, resumeLimitMs), takeover, election]);
+      const [resumeMs, takeoverMs, electionMs, perStream, metaLeaderMs, eventLeaderMs] = await Promise.all([
+        flow.resumeAfter(killedAt, resumeLimitMs),
+        takeover,
+        election,
+        elections,
+        metaElection,
+        eventElection,
+      ]);
       progress(
-        `${fault} ${target}: a new order filled ${resumeMs ?? "never"} ms after the kill${takeoverMs !== undefined ? `; takeover ${takeoverMs ?? "never"} ms` : ""}${ledStreams ? `; new leaders of the ${ledStreams.length} replicated streams it led (${ledStreams.join(", ")}) after ${electionMs ?? "never"} ms` : ""}${unreplicated.length ? `; down with it (1 replica): ${unreplicated.join(", ")}` : ""}`,
+        `${fault} ${target}: a new order filled ${resumeMs ?? "never"} ms after the kill${takeoverMs !== undefined ? `; takeover ${takeoverMs ?? "never"} ms` : ""}${ledStreams ? `; new leaders of the ${ledStreams.length} replicated streams it led after ${electionMs ?? "never"} ms (${JSON.stringify(perStream)}); meta leader ${metaLeaderMs ?? "never"} ms, ${streams.events} leader ${eventLeaderMs ?? "never"} ms` : ""}${unreplicated.length ? `; down with it (1 replica): ${unreplicated.join(", ")}` : ""}`,
       );
       await sleep(o.phaseMs / 2);
       await restart();
@@ -290,7 +320,15 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
         target,
         resumeMs,
         ...(takeoverMs !== undefined ? { takeoverMs } : {}),
-        ...(ledStreams ? { ledStreams, electionMs: electionMs ?? null } : {}),
+        ...(ledStreams
+          ? {
+              ledStreams,
+              electionMs: electionMs ?? null,
+              elections: perStream ?? {},
+              metaLeaderMs: metaLeaderMs ?? null,
+              eventLeaderMs: eventLeaderMs ?? null,
+            }
+          : {}),
         ...(unreplicated.length ? { unreplicated } : {}),
         restartedAfterMs,
         before,

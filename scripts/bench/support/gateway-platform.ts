@@ -2,13 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
-import { Kvm } from "@nats-io/kv";
 import { subjects } from "../../../actors/contract/index.ts";
 import type { RiskLimitsInput } from "../../../actors/domain/index.ts";
 import { loadProtos } from "../../../gateway/index.ts";
 import { repoRoot, type TestInfra } from "../../../infra/local/index.ts";
 import { connectNats, decodePayload } from "../../../infra/nats/index.ts";
-import { buckets } from "../../../infra/nats/resources.ts";
+import { admin } from "../../../supervisors/node/admin-client.ts";
 
 /**
  * Starts a node process (supervisors/node/main.ts) on `infra` with its gateway on `port` and the demo market, and
@@ -91,8 +90,8 @@ export async function waitForGateway(port: number): Promise<void> {
 }
 
 /**
- * Puts `limits` for the book `demo` in KV (JSON, money as integer units) as the operator (the only user who may) and
- * waits for its RiskLimitsChanged.
+ * Sets `limits` for the book `demo` (JSON, money as integer units) through am.admin.configure as the operator (the
+ * only user who may) and waits for its RiskLimitsChanged.
  */
 export async function setBookLimits(natsUrl: string, limits: RiskLimitsInput): Promise<void> {
   const nc = await connectNats(natsUrl, "bench-operator", { role: "operator" });
@@ -105,13 +104,13 @@ export async function setBookLimits(natsUrl: string, limits: RiskLimitsInput): P
 
 async function putBookLimits(nc: Awaited<ReturnType<typeof connectNats>>, limits: RiskLimitsInput): Promise<void> {
   const sub = nc.subscribe(subjects.evt("risk-book", "demo", "RiskLimitsChanged"), { max: 1 });
-  const kv = await new Kvm(nc).open(buckets.config);
   const json = JSON.stringify(limits, (field, v) => {
     if (typeof v !== "bigint") return v;
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`bench limit ${field}: ${v} units do not fit a JSON number`);
     return Number(v);
   });
-  await kv.put("limits.demo", json);
+  const reply = await admin(nc, "configure", { type: "AdminConfigureRequest", section: "limits", id: "demo", value: json });
+  if (!reply.ok) throw new Error(`the bench's limits were refused (${reply.error?.code}): ${reply.error?.message}`);
   const timer = setTimeout(() => sub.unsubscribe(), 30_000);
   let changed = false;
   for await (const _ of sub) changed = true;
