@@ -238,8 +238,9 @@ def main() -> None:
         "outputs": [{"name": "action", "type": "float32", "shape": ["batch", 1]}],
         "featureSet": {"name": "liquidation-state", "version": 1, "features": info["features"], "doc": info["doc"]},
         "trainingData": {
-            "fromUs": 0,
-            "toUs": 0,
+            # every episode spans the same simulated time; the seeds make them differ
+            "fromUs": info["episodeRangeUs"]["fromUs"],
+            "toUs": info["episodeRangeUs"]["toUs"],
             "generator": "supervisors/execution-learning/env-server.ts (simulated exchange + seeded market simulator)",
             "algorithm": "DDPG (numpy): actor 5-32-32-1 sigmoid, critic 6-64-64-1, Adam, target networks tau 0.01, Gaussian exploration",
             "trainSeeds": [TRAIN_SEED_BASE, TRAIN_SEED_BASE + args.episodes - 1],

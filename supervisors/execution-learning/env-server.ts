@@ -33,6 +33,7 @@ function answer(env: LiquidationEpisode, line: string): unknown {
         features: observationFeatures,
         doc: observationDoc,
         stepVolatilityBps: env.stepVolatilityBps(),
+        episodeRangeUs: env.episodeRangeUs(),
       };
     case "reset":
       if (typeof req.seed !== "number") throw new Error("reset.seed: must be a number");

@@ -33,6 +33,7 @@ t.test("a child that walks the book costs more than TWAP's slices against the mi
 
 t.test("bad actions and steps past the end are refused and change nothing", async (t) => {
   const env = new LiquidationEpisode();
+  t.throws(() => env.step(0.5), /no episode yet/);
   const first = env.reset(3);
   t.throws(() => env.step(Number.NaN), /action: NaN/);
   t.same(env.step(0.5).observation[0], 0.9, "the refused step did not count");

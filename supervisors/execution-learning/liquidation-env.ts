@@ -17,7 +17,7 @@ import {
   type Trade,
 } from "../../actors/domain/index.ts";
 import { SimulatedVenueSession } from "../../actors/exchange/index.ts";
-import { twapSchedule, wholeLots } from "../../actors/execution-algo/index.ts";
+import { twapSchedule } from "../../actors/execution-algo/index.ts";
 import { MarketSimulator, type SimulatedEvent } from "../../actors/feed/simulator/index.ts";
 
 const UNIT = 100_000_000;
@@ -101,6 +101,8 @@ const START_US = 1_767_258_000_000_000; // 2026-01-01T09:00:00Z
 export class LiquidationEpisode {
   private sim!: MarketSimulator;
   private venue!: SimulatedVenueSession;
+  /** set by the first reset: sim and venue exist from then on */
+  private started = false;
   private nowUs = START_US;
   private step_ = 0;
   private left = 0;
@@ -161,6 +163,7 @@ export class LiquidationEpisode {
       fills: { queue: "visible", slippage: { model: "none" } },
     });
     this.venue.loggedOn = true;
+    this.started = true;
     this.step_ = 0;
     this.left = s.parentLots;
     this.proceeds = 0;
@@ -181,21 +184,21 @@ export class LiquidationEpisode {
     return slices[0]!.quantity / LOT;
   }
 
-  /** The action that sends exactly TWAP's child now. */
+  /** The action that sends exactly TWAP's child now (any action once nothing is left). */
   twapAction(): number {
+    if (this.left === 0) return 0.5;
     return (this.twapChildLots() / this.left) * ((this.settings.steps - this.step_) / 2);
   }
 
   step(action: number): StepResult {
+    if (!this.started) throw new Error("step: no episode yet (reset(seed) starts one)");
     if (this.done) throw new Error(`seed ${this.seed_}: the episode is over (${this.settings.steps} decisions)`);
     if (!Number.isFinite(action)) throw new RangeError(`action: ${action} must be a finite number in [0, 1]`);
     const u = Math.min(1, Math.max(0, action));
     const s = this.settings;
     const decisionsLeft = s.steps - this.step_;
     const last = decisionsLeft === 1;
-    const lots = last
-      ? this.left
-      : Math.min(this.left, wholeLots(Math.round(this.left * Math.min(1, (2 * u) / decisionsLeft)) * LOT, LOT) / LOT);
+    const lots = last ? this.left : Math.min(this.left, Math.round(this.left * Math.min(1, (2 * u) / decisionsLeft)));
     const before = this.proceeds - this.fees;
     if (lots > 0) this.sell(lots);
     this.step_ += 1;
@@ -232,6 +235,11 @@ export class LiquidationEpisode {
     let obs = this.reset(seed);
     while (!this.done) obs = this.step(await policy(obs)).observation;
     return this.outcome();
+  }
+
+  /** The simulated time an episode spans, µs (every seed's episode: the warm-up minute and the decisions). */
+  episodeRangeUs(): { fromUs: number; toUs: number } {
+    return { fromUs: START_US, toUs: START_US + 60_000_000 + this.settings.steps * this.settings.stepSeconds * 1_000_000 };
   }
 
   /** σ of the price over one decision interval, in bps, from the simulator's long-run volatility */
