@@ -62,15 +62,19 @@ export function buildScenarioSet(model: CccGarchModel, o: ScenarioSetOptions): S
   });
   outcomes.sort((a, b) => a.portfolio - b.portfolio);
   const picks: { label: string; rank: number; what: string }[] = [
-    { label: "worst", rank: 0, what: "the worst path" },
-    ...SCENARIO_QUANTILES.map((q) => ({ label: `q${q * 100}`, rank: Math.round(q * (o.paths - 1)), what: `the ${q * 100} % quantile` })),
-    { label: "best", rank: o.paths - 1, what: "the best path" },
+    { label: "worst", rank: 0, what: "with the worst equal-weighted return" },
+    ...SCENARIO_QUANTILES.map((q) => ({
+      label: `q${q * 100}`,
+      rank: Math.round(q * (o.paths - 1)),
+      what: `at the ${q * 100} % quantile of equal-weighted returns`,
+    })),
+    { label: "best", rank: o.paths - 1, what: "with the best equal-weighted return" },
   ];
   const scenarios: HypotheticalShock[] = picks.map((p) => {
     const x = outcomes[p.rank]!;
     return hypotheticalShock.parse({
       name: `${o.name}-${p.label}`,
-      description: `${model.kind} ${o.horizonDays}-day path at ${p.what} of the equal-weighted return (${pct(x.portfolio)}) of ${o.paths} generated from the last training day`,
+      description: `${model.kind} ${o.horizonDays}-day path ${p.what} (${pct(x.portfolio)}) among ${o.paths} generated from the last training day`,
       factorShocks: {},
       instrumentShocks: Object.fromEntries(model.instruments.map((id, i) => [id, Math.max(-1, x.shocks[i]!)])),
     });
