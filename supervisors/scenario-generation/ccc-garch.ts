@@ -9,7 +9,9 @@
  * residuals; the degrees of freedom ν from their kurtosis, κ = 3 + 6/(ν − 4).
  */
 import { Xoshiro128 } from "../../actors/feed/simulator/index.ts";
-import { correlationMatrix, kurtosis, mean } from "./stylised-facts.ts";
+import { analytics } from "../../actors/risk-book/index.ts";
+import { mean } from "simple-statistics";
+import { correlationMatrix, kurtosis } from "./stylised-facts.ts";
 
 export interface GarchSeries {
   mu: number;
@@ -112,22 +114,6 @@ export function fitCccGarch(instruments: readonly string[], rows: readonly (read
   };
 }
 
-export function cholesky(m: readonly (readonly number[])[]): number[][] {
-  const n = m.length;
-  const l = Array.from({ length: n }, () => new Array<number>(n).fill(0));
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = m[i]![j]!;
-      for (let k = 0; k < j; k++) s -= l[i]![k]! * l[j]![k]!;
-      if (i === j) {
-        if (!(s > 0)) throw new RangeError(`correlation: not positive definite at row ${i}`);
-        l[i]![i] = Math.sqrt(s);
-      } else l[i]![j] = s / l[j]![j]!;
-    }
-  }
-  return l;
-}
-
 /** Gamma(shape, 1) by Marsaglia and Tsang (2000); shape ≥ 1. */
 function gamma(rng: Xoshiro128, shape: number): number {
   const d = shape - 1 / 3;
@@ -159,7 +145,7 @@ export function generateReturns(model: CccGarchModel, o: GenerateOptions): numbe
   if (!(Number.isInteger(o.paths) && o.paths >= 1)) throw new RangeError(`paths: ${o.paths} must be a positive integer`);
   if (!(Number.isInteger(o.days) && o.days >= 1)) throw new RangeError(`days: ${o.days} must be a positive integer`);
   const rng = new Xoshiro128(o.seed, 0);
-  const l = cholesky(model.correlation);
+  const l = analytics.cholesky(analytics.fromRows(model.correlation), "correlation");
   const n = model.instruments.length;
   const scale = Math.sqrt((model.dof - 2) / model.dof);
   const burnIn = o.start === "long-run" ? 250 : 0;

@@ -1,5 +1,6 @@
 import { type CccGarchModel, fitCccGarch, generateReturns } from "./ccc-garch.ts";
-import { correlationGap, mean, type StylisedFacts, stylisedFacts } from "./stylised-facts.ts";
+import { mean } from "simple-statistics";
+import { correlationGap, type StylisedFacts, stylisedFacts } from "./stylised-facts.ts";
 
 export interface FactChecks {
   /** smallest kurtosis over the instruments (fat tails: > 3) */

@@ -3,6 +3,7 @@
  * normal's 3), volatility clustering (|r| autocorrelated over days while r itself is not), and the instruments'
  * cross-correlation.
  */
+import { mean, sampleCorrelation, sampleKurtosis } from "simple-statistics";
 
 export interface StylisedFacts {
   /** per instrument, the (non-excess) kurtosis */
@@ -17,23 +18,8 @@ export interface StylisedFacts {
 
 const column = (rows: readonly (readonly number[])[], i: number): number[] => rows.map((r) => r[i]!);
 
-export function mean(xs: readonly number[]): number {
-  return xs.reduce((s, x) => s + x, 0) / xs.length;
-}
-
-export function kurtosis(xs: readonly number[]): number {
-  const m = mean(xs);
-  let m2 = 0;
-  let m4 = 0;
-  for (const x of xs) {
-    const d = (x - m) ** 2;
-    m2 += d;
-    m4 += d * d;
-  }
-  m2 /= xs.length;
-  m4 /= xs.length;
-  return m4 / (m2 * m2);
-}
+/** Sample kurtosis (not excess: a normal's is 3), bias-corrected as simple-statistics computes it. */
+export const kurtosis = (xs: readonly number[]): number => sampleKurtosis([...xs]) + 3;
 
 export function autocorrelation(xs: readonly number[], lag: number): number {
   const m = mean(xs);
@@ -50,14 +36,7 @@ export function autocorrelation(xs: readonly number[], lag: number): number {
 export function correlationMatrix(rows: readonly (readonly number[])[]): number[][] {
   const n = rows[0]?.length ?? 0;
   const cols = Array.from({ length: n }, (_, i) => column(rows, i));
-  const means = cols.map(mean);
-  const cov = (a: number, b: number) => {
-    let s = 0;
-    for (let t = 0; t < rows.length; t++) s += (cols[a]![t]! - means[a]!) * (cols[b]![t]! - means[b]!);
-    return s;
-  };
-  const sd = cols.map((_, i) => Math.sqrt(cov(i, i)));
-  return cols.map((_, a) => cols.map((_, b) => cov(a, b) / (sd[a]! * sd[b]!)));
+  return cols.map((a, i) => cols.map((b, j) => (i === j ? 1 : sampleCorrelation(a, b))));
 }
 
 export function stylisedFacts(rows: readonly (readonly number[])[], maxLag = 10): StylisedFacts {
