@@ -1,0 +1,3 @@
+export * from "./liquidation-env.ts";
+export * from "./policy-evaluation.ts";
+export { parseLiquidationSettings } from "./settings.ts";

@@ -1,0 +1,5 @@
+export * from "./ccc-garch.ts";
+export * from "./scenario-set.ts";
+export * from "./scenario-training.ts";
+export * from "./simulated-returns.ts";
+export * from "./stylised-facts.ts";
