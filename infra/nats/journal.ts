@@ -36,6 +36,7 @@ const MAX_GROUP = 1_000;
 /** how many events one replay request reads at most */
 const READ_BATCH = 1_000;
 const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
 /** one manager per connection, made without the account-info round trip: an entity activates with one direct get */
 const managers = new WeakMap<NatsConnection, JetStreamManager>();
 
@@ -79,10 +80,20 @@ export class Journal {
     return jsm;
   }
 
-  /** The stream sequence of the actor's last event, 0 when it has none: one direct get, no consumer. */
+  /**
+   * The stream sequence of the actor's last event, 0 when it has none: one direct get of the last message on the
+   * actor's subjects, no consumer. Requested through the connection's shared inbox, not jsm.direct.getMessage:
+   * nats.js builds Error objects, a promise-wrapped timer and a message wrapper per call, and every activation of
+   * a sharded entity makes this call.
+   */
   async lastSequence(): Promise<number> {
-    const last = await (await this.manager()).direct.getMessage(streams.events, { last_by_subj: this.filter });
-    return last?.seq ?? 0;
+    const m = await sharedInbox(this.nc).request(`$JS.API.DIRECT.GET.${streams.events}.${this.filter}`, EMPTY, undefined, 5_000);
+    const status = m.headers?.code ?? 0;
+    if (status === 404) return 0; // no message on these subjects: no history
+    if (status !== 0) throw new Error(`journal ${this.filter}: direct get of the last event refused: ${status} ${m.headers?.description ?? ""}`);
+    const seq = Number(m.headers?.get("Nats-Sequence"));
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new Error(`journal ${this.filter}: direct get answered without a Nats-Sequence header`);
+    return seq;
   }
 
   /** Reads every event after `afterSeq` in order, and sets the fence to the last one. */
