@@ -58,6 +58,51 @@ t.test(
   },
 );
 
+t.test(
+  "an entity with history activated by a command that journals: decided on the presumed empty journal, refused by its fence, decided again on its history",
+  async (t) => {
+    const f = await startTestServers(t);
+    const r = region(f.nc, f.store);
+    t.teardown(() => r.stop());
+    for (let n = 0; n < 4; n++) await r.own(shardName(n));
+    const id = "again";
+    t.equal((await ask(f.nc, id, { type: "Increment", by: 3 })).ok, true);
+    await eventually("the idle entity passivated", () => (r.entity(id) === undefined ? true : undefined), { timeoutMs: 5_000 });
+    const [a, b] = await Promise.all([ask(f.nc, id, { type: "Increment", by: 2 }), ask(f.nc, id, { type: "Increment", by: 4 })]);
+    t.ok(a.ok && b.ok, "both commands of the activation answered ok");
+    t.equal(r.stats.failed, 0, "a refuted presumption is not a failed incarnation");
+    const jsm = await jetstreamManager(f.nc);
+    const totals: number[] = [];
+    const it = await jsm.direct.getBatch(streams.events, { seq: 1, next_by_subj: subjects.evtOf(kind.name, id), batch: 100 });
+    for await (const m of it) totals.push((decodeMessage(m.data, m.header, false).message as unknown as { total: number }).total);
+    t.same(totals, [3, 5, 9], "the journal continues from its history, in the order the commands arrived");
+    t.same((await ask(f.nc, id, { type: "GetCount" })).result, { count: 9, fired: 0 });
+  },
+);
+
+t.test("a command that throws on activation is dead-lettered once, whether the entity is new or has history", async (t) => {
+  const f = await startTestServers(t);
+  const r = region(f.nc, f.store);
+  t.teardown(() => r.stop());
+  for (let n = 0; n < 4; n++) await r.own(shardName(n));
+  const dead: string[] = [];
+  const sub = f.nc.subscribe("am.dlq.>", {
+    callback: (e, m) => {
+      if (!e) dead.push(m.subject);
+    },
+  });
+  t.teardown(() => sub.unsubscribe());
+  await f.nc.flush();
+  t.equal((await ask(f.nc, "new-one", { type: "Explode", where: "guard" })).ok, false, "a new entity's throw answers a failure");
+  t.equal((await ask(f.nc, "old-one", { type: "Increment", by: 3 })).ok, true);
+  await eventually("the idle entity passivated", () => (r.entity("old-one") === undefined ? true : undefined), { timeoutMs: 5_000 });
+  t.equal((await ask(f.nc, "old-one", { type: "Explode", where: "guard" })).ok, false, "so does one with history");
+  await eventually("both throws dead-lettered", () => (dead.length >= 2 ? true : undefined), { timeoutMs: 5_000 });
+  await new Promise((res) => setTimeout(res, 200));
+  t.same(dead, [subjects.dlq(kind.name, "new-one"), subjects.dlq(kind.name, "old-one")], "each throw dead-lettered once");
+  t.same((await ask(f.nc, "old-one", { type: "GetCount" })).result, { count: 3, fired: 0 }, "the entity with history kept it");
+});
+
 t.test("a shard's commands reach only its owner; another process ignores them", async (t) => {
   const f = await startTestServers(t);
   const nc2 = await connectNats(f.infra.natsUrl, "second");
