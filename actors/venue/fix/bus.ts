@@ -37,6 +37,6 @@ export const defaultFixSession = { heartbeatSecs: 30, resetSeqNumOnLogon: false 
  * and answers the acceptor instead of the venue connection.
  */
 export const fixExchangeSubjects = (venue: string) => ({
-  toExchange: subjects.cmd("exchange", venue),
+  toExchange: subjects.cmd("fix-exchange", venue),
   fromExchange: subjects.cmd("fix-acceptor", venue),
 });

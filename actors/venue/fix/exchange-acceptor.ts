@@ -1,4 +1,4 @@
-import type { IJsFixConfig, ISessionDescription, MsgView } from "./engine.ts";
+import { type IJsFixConfig, type ISessionDescription, type MsgView, SessionState } from "./engine.ts";
 import {
   CancelCause,
   ExecType,
@@ -63,13 +63,17 @@ class AcceptorSession extends VenueFixSession {
   protected onStopped(_error?: Error): void {
     this.owner.onSessionEnded(this);
   }
-  reply(msgType: string, body: Record<string, unknown>): void {
-    this.send(msgType, body);
+  get stopped(): boolean {
+    return this.getState() === SessionState.Stopped;
   }
   /** after the resends in progress: an answer about state must not overtake the executions it summarises */
   replyAfterResends(msgType: string, bodies: Record<string, unknown>[]): void {
     void this.afterResends().then(() => {
-      for (const b of bodies) this.send(msgType, b);
+      for (const b of bodies) {
+        // the line went while waiting: held for the next session, whose resend covers nothing sent here
+        if (this.stopped) this.owner.hold(msgType, b);
+        else this.send(msgType, b);
+      }
     });
   }
 }
@@ -92,6 +96,9 @@ export class FixExchangeAcceptor {
   private readonly massStatus: string[] = [];
   private readonly orderStatus = new Map<string, string[]>();
   private readonly subjects: ReturnType<typeof fixExchangeSubjects>;
+  /** reports the exchange sent while no session was up: sent after the counterparty's resends, in order */
+  private readonly held: { msgType: string; body: Record<string, unknown> }[] = [];
+  private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: FixSessionConfig,
@@ -118,6 +125,7 @@ export class FixExchangeAcceptor {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    clearTimeout(this.releaseTimer);
     this.session?.logout("acceptor stopping");
     this.launcher?.stop();
     this.launcher = undefined;
@@ -162,11 +170,34 @@ export class FixExchangeAcceptor {
   onLoggedOn(s: AcceptorSession): void {
     this.session = s;
     this.toExchange({ type: "AdapterConnect", venue: this.config.venue });
+    // a counterparty that asks nothing still gets the held reports, after its resend request had time to arrive
+    if (this.held.length > 0) this.releaseTimer = setTimeout(() => this.releaseHeld(s), 1_000);
+  }
+
+  /** The held reports, after any resend in progress (a counterparty's first request comes after its resend request). */
+  private releaseHeld(s: AcceptorSession): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    if (this.held.length === 0 || this.session !== s) return;
+    const held = this.held.splice(0);
+    for (const h of held) s.replyAfterResends(h.msgType, [h.body]);
+  }
+
+  hold(msgType: string, body: Record<string, unknown>): void {
+    this.held.push({ msgType, body });
+  }
+
+  /** Sent on the live session after its resends in progress; held while none is up (a stopped one drops sends). */
+  private reply(msgType: string, body: Record<string, unknown>): void {
+    const s = this.session;
+    if (s && !s.stopped && this.held.length === 0) s.replyAfterResends(msgType, [body]);
+    else this.held.push({ msgType, body });
   }
 
   onSessionEnded(s: AcceptorSession): void {
     if (this.session !== s) return;
     this.session = undefined;
+    clearTimeout(this.releaseTimer);
     this.massStatus.length = 0;
     this.orderStatus.clear();
     this.toExchange({ type: "AdapterDisconnect", venue: this.config.venue, reason: "FIX session ended" });
@@ -189,6 +220,7 @@ export class FixExchangeAcceptor {
   }
 
   onFixMessage(msgType: string, view: MsgView): void {
+    if (this.session) this.releaseHeld(this.session);
     switch (msgType) {
       case FixMsgType.NewOrderSingle:
         this.onNewOrder(view);
@@ -293,7 +325,7 @@ export class FixExchangeAcceptor {
         s?.logout(`venue session ended: ${String(m.reason ?? "")}`.slice(0, 200));
         return;
       case "ExecutionReport":
-        if (s) this.onReport(s, m as unknown as ExecutionReport);
+        this.onReport(m as unknown as ExecutionReport);
         return;
       case "VenueStateSnapshot": {
         const id = this.massStatus.shift();
@@ -317,12 +349,12 @@ export class FixExchangeAcceptor {
     }
   }
 
-  private onReport(s: AcceptorSession, r: ExecutionReport): void {
+  private onReport(r: ExecutionReport): void {
     const ids = this.ids.get(r.clientOrderId);
     const pending = ids?.pending;
     if (r.execType === ExecType.CancelRejected) {
       if (ids) delete ids.pending;
-      s.reply(FixMsgType.OrderCancelReject, {
+      this.reply(FixMsgType.OrderCancelReject, {
         OrderID: r.venueOrderId ?? "NONE",
         ClOrdID: pending?.clOrdId ?? r.clientOrderId,
         OrigClOrdID: ids?.current ?? r.clientOrderId,
@@ -351,7 +383,7 @@ export class FixExchangeAcceptor {
       r.execType === ExecType.Expired ||
       r.execType === ExecType.Rejected ||
       r.execType === ExecType.Fill;
-    s.reply(FixMsgType.ExecutionReport, this.executionReport(r, clOrdId, origClOrdId));
+    this.reply(FixMsgType.ExecutionReport, this.executionReport(r, clOrdId, origClOrdId));
     if (closed && ids) {
       this.ids.delete(r.clientOrderId);
       this.byClOrdId.delete(ids.current);

@@ -35,8 +35,11 @@ interface StoredSequences {
   generation: number;
 }
 
-/** Messages kept in memory for a resend without a round trip to the bucket (the bucket holds them all). */
-const RECENT_MESSAGES = 10_000;
+/**
+ * Sent messages kept for resends, in memory and in the bucket: the bucket's keys form a ring of this many slots
+ * (a message overwrites the one this many numbers before it), so a long session never grows the bucket.
+ */
+const KEPT_MESSAGES = 10_000;
 
 const token = (s: string): string => s.replace(/[^A-Za-z0-9_-]/g, "_");
 
@@ -54,6 +57,7 @@ export class DurableFixSessionStore implements IFixSessionStore {
   private writing: Promise<void> | undefined;
   private dirty = false;
   private failure: Error | undefined;
+  private loaded = false;
 
   constructor(
     readonly sessionId: SessionId,
@@ -78,7 +82,10 @@ export class DurableFixSessionStore implements IFixSessionStore {
     return this.failure;
   }
 
+  /** Reads the bucket once: a later connection of the same session continues from what this process holds. */
   async initialize(): Promise<void> {
+    if (this.loaded) return;
+    this.loaded = true;
     const stored = await this.bucket.get(`${this.prefix}.seq`);
     if (stored !== undefined) this.seq = JSON.parse(stored) as StoredSequences;
   }
@@ -112,8 +119,8 @@ export class DurableFixSessionStore implements IFixSessionStore {
   async put(record: IFixMsgStoreRecord): Promise<void> {
     if (!this.keepMessages || !record.encoded) return;
     this.recent.set(record.seqNum, record);
-    if (this.recent.size > RECENT_MESSAGES) this.recent.delete(this.recent.keys().next().value as number);
-    const value = JSON.stringify({ t: record.msgType, ms: record.timestamp.getTime(), e: record.encoded });
+    if (this.recent.size > KEPT_MESSAGES) this.recent.delete(this.recent.keys().next().value as number);
+    const value = JSON.stringify({ n: record.seqNum, t: record.msgType, ms: record.timestamp.getTime(), e: record.encoded });
     await this.bucket.put(this.messageKey(record.seqNum), value).catch((e: unknown) => {
       this.failure = e instanceof Error ? e : new Error(String(e));
     });
@@ -124,7 +131,9 @@ export class DurableFixSessionStore implements IFixSessionStore {
     if (cached) return cached;
     const stored = await this.bucket.get(this.messageKey(seqNum));
     if (stored === undefined) return null;
-    const m = JSON.parse(stored) as { t: string; ms: number; e: string };
+    const m = JSON.parse(stored) as { n: number; t: string; ms: number; e: string };
+    // the slot holds a later message once the ring has come round: this one is gone
+    if (m.n !== seqNum) return null;
     return new FixMsgStoreRecord(m.t, new Date(m.ms), seqNum, undefined, m.e);
   }
 
@@ -169,7 +178,7 @@ export class DurableFixSessionStore implements IFixSessionStore {
   }
 
   private messageKey(seqNum: number): string {
-    return `${this.prefix}.g${this.seq.generation}.${seqNum}`;
+    return `${this.prefix}.g${this.seq.generation}.${seqNum % KEPT_MESSAGES}`;
   }
 
   private persist(): void {
@@ -187,7 +196,10 @@ export class DurableFixSessionStore implements IFixSessionStore {
   }
 }
 
-/** Stores of the sessions of one endpoint, in one bucket namespace (e.g. `fix-initiator-SIMX`). */
+/**
+ * Stores of the sessions of one endpoint, in one bucket namespace (e.g. `fix-initiator-SIMX`). Each connection of
+ * a session gets the same store: its numbers in this process are ahead of the bucket while a write is in flight.
+ */
 export class DurableFixSessionStores implements IFixSessionStoreFactory {
   readonly opened: DurableFixSessionStore[] = [];
   constructor(
@@ -197,6 +209,8 @@ export class DurableFixSessionStores implements IFixSessionStoreFactory {
   ) {}
 
   create(sessionId: SessionId): DurableFixSessionStore {
+    const open = this.opened.find((s) => s.sessionId.toString() === sessionId.toString());
+    if (open) return open;
     const store = new DurableFixSessionStore(sessionId, this.bucket, this.keepMessages, this.namespace);
     this.opened.push(store);
     return store;

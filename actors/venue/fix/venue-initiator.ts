@@ -101,6 +101,8 @@ export class FixVenueInitiator {
   private readonly statusAsked = new Map<string, string>();
   private requests = 0;
   private readonly toConnection: string;
+  /** execution reports heard again by a resend (PossDupFlag), and those of them already applied */
+  readonly resends = { heard: 0, alreadyApplied: 0 };
 
   constructor(
     readonly config: FixSessionConfig,
@@ -355,7 +357,12 @@ export class FixVenueInitiator {
     const execId = field(view, Tag.ExecID);
     if (execId === undefined) throw new FixFieldError(Tag.ExecID, "required");
     // a resend (PossDupFlag) repeats what may have arrived: each execution applies once
-    if (this.applied.has(execId)) return;
+    const resent = view.getTyped(Tag.PossDupFlag) === true;
+    if (resent) this.resends.heard++;
+    if (this.applied.has(execId)) {
+      if (resent) this.resends.alreadyApplied++;
+      return;
+    }
     const r = this.reportOf(view, execId);
     this.applied.add(execId);
     this.executions.push(r);
