@@ -48,10 +48,10 @@ export async function snapshotBucketForFix(nc: NatsConnection): Promise<FixSessi
 }
 
 /** How a venue trades over FIX (AM_FIX_VENUES): our session to it, and whether this node also runs its acceptor. */
-export interface FixVenueSetting extends Omit<FixSessionConfig, "venue"> {
+type FixVenueSetting = Omit<FixSessionConfig, "venue"> & {
   /** run the acceptor in front of the simulated exchange too (the demo: both ends on one node) */
   acceptor: boolean;
-}
+};
 
 /**
  * Starts each FIX venue's initiator (and acceptor where configured) on this node; the exchange kind is told which
