@@ -18,7 +18,7 @@ import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { connectNats, declareResources, SnapshotStore } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost } from "../../supervisors/runtime/actor-host.ts";
-import { fixAckRoundTrips, tcpEchoRoundTrips } from "./support/fix-ack.ts";
+import { fixAckRoundTrips, fixEngineRoundTrips, tcpEchoRoundTrips } from "./support/fix-ack.ts";
 import { LOT, percentiles, TICK } from "./support/trading-loop.ts";
 
 /** the raw NATS baseline's subject: under am.cmd, where the node user the bench connects as may go */
@@ -169,6 +169,7 @@ try {
   const fixWarm = await fixAckRoundTrips(infra.natsUrl, connectNats, Math.min(n, 2_000) + warm);
   const fixCpu = process.cpuUsage(fixCpu0);
   const fix = percentiles(fixWarm.slice(warm));
+  const engines = percentiles((await fixEngineRoundTrips(Math.min(n, 2_000) + warm)).slice(warm));
   const echo = percentiles(await tcpEchoRoundTrips(2_000));
   console.log(
     JSON.stringify({
@@ -191,6 +192,9 @@ try {
       fixCpuUsPerAck: Math.round((fixCpu.user + fixCpu.system) / fixWarm.length),
       // a plain TCP echo round trip on loopback, same run: the floor under the FIX figure (which adds a NATS round trip)
       fixBaseline: { tcpEchoP50Us: echo.p50, tcpEchoP99Us: echo.p99, natsOneWayP99Us: r.p99 },
+      // where the time goes: the two FIX engines alone (the exchange answered in process, no NATS)
+      fixEnginesP50Us: engines.p50,
+      fixEnginesP99Us: engines.p99,
       fixRatio: Number((fix.p99 / Math.max(1, echo.p99)).toFixed(1)),
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     }),

@@ -3,7 +3,14 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { parseInstrumentId, subjects, systemClock } from "../../../actors/contract/index.ts";
 import { priceOf, quantityOf } from "../../../actors/domain/index.ts";
 import { exchangeKind } from "../../../actors/exchange/index.ts";
-import { type BusMessage, FixExchangeAcceptor, FixVenueInitiator, type VenueBus } from "../../../actors/venue/fix/index.ts";
+import {
+  type BusMessage,
+  FixExchangeAcceptor,
+  FixVenueInitiator,
+  fixExchangeSubjects,
+  memoryFixSessionBucket,
+  type VenueBus,
+} from "../../../actors/venue/fix/index.ts";
 import { encodeMessage, type Message } from "../../../infra/nats/codec.ts";
 import { SnapshotStore } from "../../../infra/nats/index.ts";
 import { createLogger } from "../../../infra/telemetry/log.ts";
@@ -19,6 +26,75 @@ async function freePort(): Promise<number> {
   const port = (server.address() as { port: number }).port;
   await new Promise((r) => server.close(r));
   return port;
+}
+
+/**
+ * Logs an initiator on (standing in for the venue connection, in process), then times `count` NewOrderSingles from
+ * the hand-over of the VenueNewOrder to the initiator's ExecutionReport(New), one at a time.
+ */
+async function timedAcks(
+  count: number,
+  initiatorOn: (bus: VenueBus) => FixVenueInitiator,
+  market: () => Promise<void> = async () => {},
+): Promise<number[]> {
+  let command: ((m: BusMessage) => void) | undefined;
+  let heard: ((m: BusMessage, at: number) => void) | undefined;
+  const bus: VenueBus = {
+    publish: (_subject, m) => heard?.(m, performance.now()),
+    subscribe: (_subject, on) => {
+      command = on;
+      return () => {};
+    },
+  };
+  const initiator = initiatorOn(bus);
+  initiator.start();
+  const answer = (type: string, match: (m: BusMessage) => boolean = () => true) =>
+    new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no ${type} from the FIX initiator within 10 s`)), 10_000);
+      heard = (m, at) => {
+        if (m.type === "AdapterConnectFailed") {
+          // the acceptor may still be opening its listener: the venue connection would back off and try again
+          setTimeout(() => command?.({ type: "AdapterConnect", venue: VENUE }), 200);
+          return;
+        }
+        if (m.type !== type || !match(m)) return;
+        clearTimeout(timer);
+        resolve(at);
+      };
+    });
+  try {
+    const loggedOn = answer("AdapterLoggedOn");
+    command!({ type: "AdapterConnect", venue: VENUE });
+    await loggedOn;
+    await market();
+    const us: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = `fix-bench-${i}`;
+      const acked = answer("ExecutionReport", (m) => m.clientOrderId === id && m.execType === "NEW");
+      const now = Date.now() * 1000;
+      const t0 = performance.now();
+      command!({
+        type: "VenueNewOrder",
+        clientOrderId: id,
+        version: 1,
+        instrument: INSTRUMENT,
+        side: "BUY",
+        orderType: "LIMIT",
+        quantity: quantityOf(1),
+        price: priceOf(90),
+        timeInForce: "GTC",
+        postOnly: false,
+        reduceOnly: false,
+        tsEvent: now,
+        tsInit: now,
+      });
+      us.push(((await acked) - t0) * 1000);
+      if (i % 500 === 0) process.stderr.write(`fix ack ${i}/${count}\n`);
+    }
+    return us;
+  } finally {
+    await initiator.stop();
+  }
 }
 
 /**
@@ -50,80 +126,86 @@ export async function fixAckRoundTrips(
   const acceptor = new FixExchangeAcceptor({ ...session, senderCompId: VENUE, targetCompId: "BENCH" }, natsVenueBus(acceptorNc), bucket);
   acceptor.start();
 
-  // the initiator's side of the bus in process: the bench stands in for the venue connection
-  let command: ((m: BusMessage) => void) | undefined;
-  let heard: ((m: BusMessage, at: number) => void) | undefined;
-  const bus: VenueBus = {
-    publish: (_subject, m) => heard?.(m, performance.now()),
-    subscribe: (_subject, on) => {
-      command = on;
-      return () => {};
-    },
-  };
-  const initiator = new FixVenueInitiator({ ...session, senderCompId: "BENCH", targetCompId: VENUE }, bus, bucket);
-  initiator.start();
-  const answer = (type: string, match: (m: BusMessage) => boolean = () => true) =>
-    new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} from the FIX initiator within 10 s`)), 10_000);
-      heard = (m, at) => {
-        if (m.type === "AdapterConnectFailed") {
-          // the acceptor may still be opening its listener: the venue connection would back off and try again
-          setTimeout(() => command?.({ type: "AdapterConnect", venue: VENUE }), 200);
-          return;
-        }
-        if (m.type !== type || !match(m)) return;
-        clearTimeout(timer);
-        resolve(at);
-      };
-    });
   try {
-    const loggedOn = answer("AdapterLoggedOn");
-    command!({ type: "AdapterConnect", venue: VENUE });
-    await loggedOn;
-    const q = encodeMessage({
-      type: "Quote",
-      instrument: INSTRUMENT,
-      bid: priceOf(100),
-      bidSize: quantityOf(100),
-      ask: priceOf(100.02),
-      askSize: quantityOf(100),
-      seq: 1,
-      tsEvent: Date.now() * 1000,
-      tsInit: Date.now() * 1000,
-    } as Message);
-    acceptorNc.publish(subjects.md("quote", parseInstrumentId(INSTRUMENT)), q.data, { headers: q.headers });
-    await acceptorNc.flush();
-    const us: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const id = `fix-bench-${i}`;
-      const acked = answer("ExecutionReport", (m) => m.clientOrderId === id && m.execType === "NEW");
-      const now = Date.now() * 1000;
-      const t0 = performance.now();
-      command!({
-        type: "VenueNewOrder",
-        clientOrderId: id,
-        version: 1,
-        instrument: INSTRUMENT,
-        side: "BUY",
-        orderType: "LIMIT",
-        quantity: quantityOf(1),
-        price: priceOf(90),
-        timeInForce: "GTC",
-        postOnly: false,
-        reduceOnly: false,
-        tsEvent: now,
-        tsInit: now,
-      });
-      us.push(((await acked) - t0) * 1000);
-      if (i % 500 === 0) process.stderr.write(`fix ack ${i}/${count}\n`);
-    }
-    return us;
+    return await timedAcks(
+      count,
+      (bus) => new FixVenueInitiator({ ...session, senderCompId: "BENCH", targetCompId: VENUE }, bus, bucket),
+      async () => {
+        const q = encodeMessage({
+          type: "Quote",
+          instrument: INSTRUMENT,
+          bid: priceOf(100),
+          bidSize: quantityOf(100),
+          ask: priceOf(100.02),
+          askSize: quantityOf(100),
+          seq: 1,
+          tsEvent: Date.now() * 1000,
+          tsInit: Date.now() * 1000,
+        } as Message);
+        acceptorNc.publish(subjects.md("quote", parseInstrumentId(INSTRUMENT)), q.data, { headers: q.headers });
+        await acceptorNc.flush();
+      },
+    );
   } finally {
-    await initiator.stop();
     await acceptor.stop();
     await exchange.stop();
     await exchangeNc.close();
     await acceptorNc.close();
+  }
+}
+
+/**
+ * The FIX engines alone, for where the time goes: the same initiator and acceptor over loopback TCP, the acceptor's
+ * venue-adapter messages answered in process at once (an ExecutionReport(New) per VenueNewOrder) instead of by the
+ * exchange actor over NATS; sessions keep their state in an in-memory bucket.
+ */
+export async function fixEngineRoundTrips(count: number): Promise<number[]> {
+  const port = await freePort();
+  const session = { venue: VENUE, host: "127.0.0.1", port, heartbeatSecs: 30, resetSeqNumOnLogon: false };
+  const { fromExchange } = fixExchangeSubjects(VENUE);
+  let toAcceptor: ((m: BusMessage) => void) | undefined;
+  const exchangeBus: VenueBus = {
+    publish: (_subject, m) => {
+      if (m.type === "AdapterConnect") queueMicrotask(() => toAcceptor?.({ type: "AdapterLoggedOn", venue: VENUE }));
+      if (m.type !== "VenueNewOrder") return;
+      const t = Date.now() * 1000;
+      toAcceptor?.({
+        type: "ExecutionReport",
+        clientOrderId: m.clientOrderId,
+        venueOrderId: String(m.clientOrderId),
+        execId: `x:${String(m.clientOrderId)}`,
+        execType: "NEW",
+        instrument: m.instrument,
+        side: m.side,
+        lastQty: 0,
+        lastPx: 0,
+        cumQty: 0,
+        leavesQty: m.quantity,
+        avgPx: 0,
+        fee: 0,
+        venueSeq: 1,
+        tsEvent: t,
+        tsInit: t,
+      });
+    },
+    subscribe: (subject, on) => {
+      if (subject === fromExchange) toAcceptor = on;
+      return () => {};
+    },
+  };
+  const acceptor = new FixExchangeAcceptor(
+    { ...session, senderCompId: VENUE, targetCompId: "BENCH" },
+    exchangeBus,
+    memoryFixSessionBucket(),
+  );
+  acceptor.start();
+  try {
+    return await timedAcks(
+      count,
+      (bus) => new FixVenueInitiator({ ...session, senderCompId: "BENCH", targetCompId: VENUE }, bus, memoryFixSessionBucket()),
+    );
+  } finally {
+    await acceptor.stop();
   }
 }
 
