@@ -4,6 +4,7 @@ import type { InstrumentDefinition } from "../instrument/index.ts";
 import { checkFillModel, type FillModel } from "./fill-model.ts";
 import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
 import type { VenueSessionSnapshot } from "./session-snapshot.ts";
+import { fixExchangeSubjects } from "../venue/index.ts";
 import { type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
 
 /** The instruments a node knows, by id; the exchange lists those of its own venue. */
@@ -40,6 +41,8 @@ export const exchangeKind = (
   costs: Readonly<Record<string, ExchangeCosts>> = {},
   /** queue position and slippage by venue (fill-model.ts); a venue not named fills on touch without slippage */
   fills: Readonly<Record<string, FillModel>> = {},
+  /** venues traded over FIX: their exchange takes commands from, and answers, the FIX acceptor in front of it */
+  fixFronted: ReadonlySet<string> = new Set(),
 ) => {
   for (const m of Object.values(fills)) checkFillModel(m);
   const configOf = (venue: string): SimulatedVenueConfig => ({
@@ -52,6 +55,7 @@ export const exchangeKind = (
     seqBase: Date.now() * 1000,
     ...venueCosts(costs[venue]),
     ...(fills[venue] ? { fills: fills[venue] } : {}),
+    ...(fixFronted.has(venue) ? { replyTo: fixExchangeSubjects(venue).fromExchange } : {}),
   });
   return defineKind({
     name: "exchange",
@@ -60,7 +64,7 @@ export const exchangeKind = (
     // all quotes (and trades, whose prints move the queue under the visible model): the session ignores
     // instruments not listed on its venue
     consumes: (venue) => [
-      subjects.cmd("venue-adapter", venue),
+      fixFronted.has(venue) ? fixExchangeSubjects(venue).toExchange : subjects.cmd("venue-adapter", venue),
       subjects.mdAll("quote"),
       ...(fills[venue]?.queue === "visible" ? [subjects.mdAll("trade")] : []),
     ],

@@ -54,6 +54,8 @@ export interface SimulatedVenueConfig {
   latency?: FixedJitterLatency;
   /** queue position and slippage (fill-model.ts); default fill on touch, no slippage */
   fills?: FillModel;
+  /** where the answers go instead of the venue connection (a FIX acceptor fronting this venue) */
+  replyTo?: string;
 }
 
 /** Our session's view of one of its orders at the venue. */
@@ -108,7 +110,7 @@ export class SimulatedVenueSession {
       instruments,
       ...(latency && (latency.fixedUs > 0 || latency.jitterUs > 0) ? { latency: fixedJitterLatency(latency) } : {}),
     });
-    this.toConnection = subjects.cmd("venue", config.venue);
+    this.toConnection = config.replyTo ?? subjects.cmd("venue", config.venue);
     this.venueSeq = config.seqBase;
     this.memory = config.executionMemory ?? 10_000;
     this.fills = config.fills ?? defaultFillModel;

@@ -216,3 +216,29 @@ t.test("telemetry settings: a bad metrics port, traces URL or sample ratio is an
     t.equal(err.key, key, `${key}=${bad}`);
   }
 });
+
+t.test("AM_FIX_VENUES names the venues traded over FIX with their session; none by default; an error names venue and field", async (t) => {
+  t.same(loadConfig({}).fixVenues, {});
+  const c = loadConfig({ AM_FIX_VENUES: '{"SIMX":{"port":9878,"senderCompId":"ALPHAMIND","targetCompId":"SIMX","acceptor":true}}' });
+  t.same(c.fixVenues.SIMX, {
+    host: "127.0.0.1",
+    port: 9878,
+    senderCompId: "ALPHAMIND",
+    targetCompId: "SIMX",
+    heartbeatSecs: 30,
+    resetSeqNumOnLogon: false,
+    acceptor: true,
+  });
+  t.match(
+    configErrorOf({ AM_FIX_VENUES: '{"SIMX":{"port":0,"senderCompId":"A","targetCompId":"B"}}' }).message,
+    /AM_FIX_VENUES.*SIMX\.port/,
+  );
+  t.match(
+    configErrorOf({ AM_FIX_VENUES: '{"SIMX":{"port":9878,"senderCompId":"A B","targetCompId":"B"}}' }).message,
+    /SIMX\.senderCompId: a FIX CompID/,
+  );
+  t.match(
+    configErrorOf({ AM_FIX_VENUES: '{"SIMX":{"port":9878,"senderCompId":"A","targetCompId":"B","tls":true}}' }).message,
+    /AM_FIX_VENUES.*tls/,
+  );
+});

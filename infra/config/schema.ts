@@ -2,6 +2,7 @@ import { z } from "zod";
 import { counterpartyTermsSetting } from "./counterparty-terms.ts";
 import { venueCapabilitiesSetting } from "./venue-capabilities.ts";
 import { venueCostsSetting } from "./venue-costs.ts";
+import { fixVenuesSetting } from "./fix-venues.ts";
 
 /**
  * Every setting of a node, with its default and a line of documentation. The README's configuration table is
@@ -323,6 +324,11 @@ export const settings = {
     schema: venueCapabilitiesSetting,
     default: "",
     doc: 'What each venue accepts natively, JSON by venue: {"SIMX":{"orderTypes":["MARKET","LIMIT"],"timesInForce":["DAY","GTC","IOC","FOK"],"postOnly":true,"reduceOnly":true}}; orders emulate stops and GTD where a venue lacks them; a field or venue left out = everything',
+  },
+  fixVenues: {
+    schema: fixVenuesSetting,
+    default: "",
+    doc: 'Venues traded over FIX 4.4 instead of NATS, JSON by venue: {"SIMX":{"host":"127.0.0.1","port":9878,"senderCompId":"ALPHAMIND","targetCompId":"SIMX","heartbeatSecs":30,"resetSeqNumOnLogon":false,"acceptor":true}}; `acceptor` also runs the FIX acceptor in front of the simulated exchange; set it on one node only; empty = none',
   },
 } as const;
 

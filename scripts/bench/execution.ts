@@ -6,7 +6,9 @@
  * parent's decision, its journal append (AlgoChildFilled, AlgoChildClosed, AlgoChildSent in one group) and the
  * forward. Also printed, from the same run: raw NATS publish→subscribe and JetStream append times, the process's
  * CPU per child and the load average (this machine is shared: compare the ratio, not the absolute figure). Then,
- * in-process and pure, a smart order routing decision over three venues (`sorDecisionP99Us`).
+ * in-process and pure, a smart order routing decision over three venues (`sorDecisionP99Us`). Last, FIX 4.4:
+ * NewOrderSingle → ExecutionReport(New) over loopback through initiator, acceptor and the exchange actor
+ * (`fixAckP99Us`, support/fix-ack.ts), beside a plain TCP echo round trip on loopback from the same run.
  */
 import { loadavg } from "node:os";
 import { subjects, systemClock } from "../../actors/contract/index.ts";
@@ -16,6 +18,7 @@ import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { connectNats, declareResources, SnapshotStore } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost } from "../../supervisors/runtime/actor-host.ts";
+import { fixAckRoundTrips, fixEngineRoundTrips, tcpEchoRoundTrips } from "./support/fix-ack.ts";
 import { LOT, percentiles, TICK } from "./support/trading-loop.ts";
 
 /** the raw NATS baseline's subject: under am.cmd, where the node user the bench connects as may go */
@@ -162,6 +165,12 @@ try {
   const p = percentiles(us);
   const r = percentiles(raw);
   const sor = percentiles(routingDecisions(10_000));
+  const fixCpu0 = process.cpuUsage();
+  const fixWarm = await fixAckRoundTrips(infra.natsUrl, connectNats, Math.min(n, 2_000) + warm);
+  const fixCpu = process.cpuUsage(fixCpu0);
+  const fix = percentiles(fixWarm.slice(warm));
+  const engines = percentiles((await fixEngineRoundTrips(Math.min(n, 2_000) + warm)).slice(warm));
+  const echo = percentiles(await tcpEchoRoundTrips(2_000));
   console.log(
     JSON.stringify({
       bench: "execution",
@@ -176,6 +185,17 @@ try {
       // a routing decision over three venues (route(): rank by touch, fee, latency and fill rate, then split)
       sorDecisionP50Us: sor.p50,
       sorDecisionP99Us: sor.p99,
+      // FIX NewOrderSingle → ExecutionReport(New) through initiator, loopback TCP, acceptor, NATS and the exchange
+      fixAckP50Us: fix.p50,
+      fixAckP99Us: fix.p99,
+      fixAcks: fixWarm.length - warm,
+      fixCpuUsPerAck: Math.round((fixCpu.user + fixCpu.system) / fixWarm.length),
+      // a plain TCP echo round trip on loopback, same run: the floor under the FIX figure (which adds a NATS round trip)
+      fixBaseline: { tcpEchoP50Us: echo.p50, tcpEchoP99Us: echo.p99, natsOneWayP99Us: r.p99 },
+      // where the time goes: the two FIX engines alone (the exchange answered in process, no NATS)
+      fixEnginesP50Us: engines.p50,
+      fixEnginesP99Us: engines.p99,
+      fixRatio: Number((fix.p99 / Math.max(1, echo.p99)).toFixed(1)),
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     }),
   );

@@ -99,12 +99,23 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
   const traded = [...new Set([...demo.values()].flatMap((s) => s.config.instruments.map((i) => i.id)))];
   books.set(DEMO_BOOK, demoBook(demoMarket));
   const strategyOf = (id: string) => demo.get(id) ?? deployments.get(id) ?? defined.strategy(id);
+  // venues traded over FIX (AM_FIX_VENUES): their sessions run on the main thread, beside the cells; the exchange
+  // of a venue whose acceptor is configured takes its commands from that acceptor
+  const fixFronted = new Set(Object.entries(config.fixVenues).flatMap(([venue, v]) => (v.acceptor ? [venue] : [])));
+  const fixLog = log.child({ component: "fix-venues" });
+  // loaded only where a venue is configured: the FIX engine stays out of every other node and cell
+  const fix =
+    isMainThread && Object.keys(config.fixVenues).length > 0
+      ? await (await import("./kinds/fix-venues.ts")).startFixVenues(nc, config.fixVenues, (subject, e) =>
+          fixLog.warn("venue message refused", { subject, error: e instanceof Error ? e.message : String(e) }),
+        )
+      : undefined;
 
   return {
     kinds: [
       simulatorFeedKind(catalogue),
       instrumentKind(catalogue),
-      exchangeKind(catalogue, config.venueCosts),
+      exchangeKind(catalogue, config.venueCosts, {}, fixFronted),
       venueKind(),
       orderKind({
         venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs },
@@ -147,7 +158,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
-      await Promise.all([watch.stop(), configWatch.stop(), deployment.stop(), inference.close()]);
+      await Promise.all([watch.stop(), configWatch.stop(), deployment.stop(), inference.close(), fix?.stop()]);
     },
   };
 }
