@@ -136,15 +136,25 @@ export class TrainingJobs {
     return jobs.filter((j): j is TrainingJob => j !== undefined).sort((a, b) => b.startedAtUs - a.startedAtUs);
   }
 
-  /** Cancels a running job from any node: journaled here, the node running it kills its process. */
+  /**
+   * Cancels a running job from any node: journaled here (fenced, so retried while the job's own node appends
+   * folds), and the node running it, hearing the event or losing the fence, kills its process.
+   */
   async cancel(job: string, by: string): Promise<TrainingJob> {
-    const journal = this.journalOf(job);
-    let state: TrainingJob | undefined;
-    for await (const r of journal.read()) state = evolveTrainingJob(state, r.event as TrainingJobEvent);
-    if (!state) throw new TrainingRefused(`job: no training job ${job}`, "job");
-    if (isFinished(state)) throw new TrainingRefused(`job: ${job} is ${state.phase} already`, "job");
-    const now = this.clock.nowUs();
-    await this.append(journal, [{ type: "TrainingJobCancelled", job, by, tsEvent: now, tsInit: now }]);
+    for (let tries = 1; ; tries++) {
+      const journal = this.journalOf(job);
+      let state: TrainingJob | undefined;
+      for await (const r of journal.read()) state = evolveTrainingJob(state, r.event as TrainingJobEvent);
+      if (!state) throw new TrainingRefused(`job: no training job ${job}`, "job");
+      if (isFinished(state)) throw new TrainingRefused(`job: ${job} is ${state.phase} already`, "job");
+      const now = this.clock.nowUs();
+      try {
+        await this.append(journal, [{ type: "TrainingJobCancelled", job, by, tsEvent: now, tsInit: now }]);
+        break;
+      } catch (e) {
+        if (!(e instanceof FencingError) || tries >= 10) throw e;
+      }
+    }
     this.running.get(job)?.abort.abort();
     await this.running.get(job)?.done;
     await this.release(job);
