@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 /** The Python the set-up installs the training toolchain into (scripts/models/setup-python.sh). */
 export function trainingPython(env: NodeJS.ProcessEnv = process.env): string {
   if (env.AM_PYTHON) return env.AM_PYTHON;
-  return join(env.AM_PYTHON_VENV ?? join(homedir(), ".cache", "alphamind", "python"), "bin", "python");
+  const cache = env.AM_CACHE_DIR?.replace(/^~/, homedir()) ?? join(homedir(), ".cache", "alphamind");
+  return join(env.AM_PYTHON_VENV ?? join(cache, "python"), "bin", "python");
 }
 
 export const trainingPythonReady = (env: NodeJS.ProcessEnv = process.env): boolean => existsSync(trainingPython(env));
