@@ -177,7 +177,9 @@ function progressLine(job: TrainingJob, e: TrainingJobEvent): string {
   }
 }
 
-async function withJobs<T>(run: (x: { nc: Awaited<ReturnType<typeof connectNats>>; jobs: TrainingJobs; registry: ModelRegistry }) => Promise<T>): Promise<T> {
+async function withJobs<T>(
+  run: (x: { nc: Awaited<ReturnType<typeof connectNats>>; jobs: TrainingJobs; registry: ModelRegistry }) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.natsPort}`, "alphamind-research-cli", {
     ...natsClientOf(config),

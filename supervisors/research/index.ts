@@ -34,7 +34,14 @@ export {
   retrainOnce,
 } from "./retrain.ts";
 export * from "./training-events.ts";
-export { evolveTrainingJob, type FoldScore, isFinished, progressOf, type TrainingJob, type TrainingJobPhase } from "./training-job-state.ts";
+export {
+  evolveTrainingJob,
+  type FoldScore,
+  isFinished,
+  progressOf,
+  type TrainingJob,
+  type TrainingJobPhase,
+} from "./training-job-state.ts";
 export { TRAINING_JOB_KIND, TRAINING_LEASES_BUCKET, TrainingJobs, type TrainingJobsOptions } from "./training-jobs.ts";
 export {
   ForecasterKind,

@@ -139,7 +139,8 @@ export class RetrainSchedule {
     private readonly onError: (reason: string) => void = () => undefined,
   ) {
     parseTrainingRequest(d.request);
-    if (!(Number.isSafeInteger(d.everyMs) && d.everyMs >= 1_000)) throw new RangeError(`everyMs must be an integer ≥ 1000, got ${d.everyMs}`);
+    if (!(Number.isSafeInteger(d.everyMs) && d.everyMs >= 1_000))
+      throw new RangeError(`everyMs must be an integer ≥ 1000, got ${d.everyMs}`);
   }
 
   start(): void {

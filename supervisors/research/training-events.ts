@@ -32,7 +32,15 @@ export const TrainingJobStarted = defineMessage(
 export const TrainingFoldScored = defineMessage(
   "TrainingFoldScored",
   1,
-  z.object({ job: z.string(), trial: z.number().int(), fold: z.number().int(), metrics, fitMs: z.number(), tsEvent: z.number(), tsInit: z.number() }),
+  z.object({
+    job: z.string(),
+    trial: z.number().int(),
+    fold: z.number().int(),
+    metrics,
+    fitMs: z.number(),
+    tsEvent: z.number(),
+    tsInit: z.number(),
+  }),
   "One trial's model fitted on a fold's purged training rows and scored on its test rows (out of sample).",
 );
 

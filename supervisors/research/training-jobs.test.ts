@@ -78,41 +78,49 @@ async function serveOnce(t: { teardown: (fn: () => unknown) => void }, f: TestSe
   return client.predict(file.card.name, { row });
 }
 
-t.test("a gbt job searches, selects out of sample, registers the winner with its dataset, and a model actor serves it", { skip }, async (t) => {
-  const f = await startTestServers(t);
-  const { registry, jobs } = await openJobs(f, "node-a");
-  const dir = await dataset();
-  const heard: TrainingJobEvent[] = [];
-  const sub = f.nc.subscribe("am.evt.training-job.>", { callback: (_e, m) => {
-      heard.push({ type: m.subject.split(".").at(-1) } as TrainingJobEvent);
-    },
-  });
-  t.teardown(() => sub.unsubscribe());
-  const started = await jobs.start({ dataset: dir, model: "gbt", name: "gbt-test", folds: 3, trials: 2 }, "alice");
-  t.equal(started.phase, "running");
-  await jobs.settled(started.job);
-  const job = (await jobs.get(started.job))!;
-  t.equal(job.phase, "registered", job.error ?? "");
-  t.equal(job.scores.length, 6, "2 trials × 3 purged folds scored out of sample");
-  t.ok(job.selected && ["ic", "rankIc", "hitRate", "rmse"].every((k) => Number.isFinite(job.selected!.metrics[k])));
-  const best = Math.max(...[0, 1].map((trial) => job.scores.filter((s) => s.trial === trial).reduce((a, s) => a + s.metrics.ic!, 0) / 3));
-  t.equal(job.selected!.metrics.ic, Number(best.toFixed(9)), "the trial with the best mean fold IC wins");
-  t.same(job.registered, { name: "gbt-test", version: 1, sha256: job.registered!.sha256 });
-  const { card, bytes } = await registry.get("gbt-test", 1);
-  t.match(card, { registeredBy: "training-job " + job.job, trainingData: { job: job.job, datasetSha256: job.datasetSha256, dataset: "sim-2x1d-fh5" } });
-  t.same(card.validation, job.selected!.metrics);
-  await eventually("every event heard on NATS", () => heard.length >= 9 || undefined);
-  t.same([...new Set(heard.map((e) => e.type))].sort(), [
-    "TrainingFoldScored",
-    "TrainingJobStarted",
-    "TrainingModelRegistered",
-    "TrainingModelSelected",
-    "TrainingProcessRestarted",
-  ]);
-  const answer = await serveOnce(t, f, { card, bytes }, [1e-4, 2e-3, 4e-3, 0.01, 1.1]);
-  t.match(answer, { ok: true, model: "gbt-test", version: 1 });
-  t.equal(answer.values?.length, 1);
-});
+t.test(
+  "a gbt job searches, selects out of sample, registers the winner with its dataset, and a model actor serves it",
+  { skip },
+  async (t) => {
+    const f = await startTestServers(t);
+    const { registry, jobs } = await openJobs(f, "node-a");
+    const dir = await dataset();
+    const heard: TrainingJobEvent[] = [];
+    const sub = f.nc.subscribe("am.evt.training-job.>", {
+      callback: (_e, m) => {
+        heard.push({ type: m.subject.split(".").at(-1) } as TrainingJobEvent);
+      },
+    });
+    t.teardown(() => sub.unsubscribe());
+    const started = await jobs.start({ dataset: dir, model: "gbt", name: "gbt-test", folds: 3, trials: 2 }, "alice");
+    t.equal(started.phase, "running");
+    await jobs.settled(started.job);
+    const job = (await jobs.get(started.job))!;
+    t.equal(job.phase, "registered", job.error ?? "");
+    t.equal(job.scores.length, 6, "2 trials × 3 purged folds scored out of sample");
+    t.ok(job.selected && ["ic", "rankIc", "hitRate", "rmse"].every((k) => Number.isFinite(job.selected!.metrics[k])));
+    const best = Math.max(...[0, 1].map((trial) => job.scores.filter((s) => s.trial === trial).reduce((a, s) => a + s.metrics.ic!, 0) / 3));
+    t.equal(job.selected!.metrics.ic, Number(best.toFixed(9)), "the trial with the best mean fold IC wins");
+    t.same(job.registered, { name: "gbt-test", version: 1, sha256: job.registered!.sha256 });
+    const { card, bytes } = await registry.get("gbt-test", 1);
+    t.match(card, {
+      registeredBy: "training-job " + job.job,
+      trainingData: { job: job.job, datasetSha256: job.datasetSha256, dataset: "sim-2x1d-fh5" },
+    });
+    t.same(card.validation, job.selected!.metrics);
+    await eventually("every event heard on NATS", () => heard.length >= 9 || undefined);
+    t.same([...new Set(heard.map((e) => e.type))].sort(), [
+      "TrainingFoldScored",
+      "TrainingJobStarted",
+      "TrainingModelRegistered",
+      "TrainingModelSelected",
+      "TrainingProcessRestarted",
+    ]);
+    const answer = await serveOnce(t, f, { card, bytes }, [1e-4, 2e-3, 4e-3, 0.01, 1.1]);
+    t.match(answer, { ok: true, model: "gbt-test", version: 1 });
+    t.equal(answer.values?.length, 1);
+  },
+);
 
 t.test("a seq job fits quantiles with the pinball loss and is served with three ordered outputs", { skip }, async (t) => {
   const f = await startTestServers(t);
@@ -121,7 +129,10 @@ t.test("a seq job fits quantiles with the pinball loss and is served with three 
   await jobs.settled(started.job);
   const job = (await jobs.get(started.job))!;
   t.equal(job.phase, "registered", job.error ?? "");
-  t.ok(job.scores.every((s) => s.metrics.pinball! > 0 && s.metrics.coverage80! > 0.5), "pinball loss and 10-90 coverage per fold");
+  t.ok(
+    job.scores.every((s) => s.metrics.pinball! > 0 && s.metrics.coverage80! > 0.5),
+    "pinball loss and 10-90 coverage per fold",
+  );
   const { card, bytes } = await registry.get("seq-test", 1);
   t.equal(card.inputs[0]!.shape[1], 20, "4 bars × 5 factors");
   t.equal(card.featureSet.features[0], "ret1_lag3");
@@ -136,7 +147,9 @@ t.test("a cancelled job kills its process, ends cancelled and registers nothing"
   const f = await startTestServers(t);
   const { registry, jobs } = await openJobs(f, "node-a");
   const started = await jobs.start({ dataset: await dataset(), model: "seq", name: "seq-cancel", folds: 5, trials: 8 }, "alice");
-  await eventually("a fold scored", async () => ((await jobs.get(started.job))!.scores.length > 0 ? true : undefined), { timeoutMs: 60_000 });
+  await eventually("a fold scored", async () => ((await jobs.get(started.job))!.scores.length > 0 ? true : undefined), {
+    timeoutMs: 60_000,
+  });
   const cancelled = await jobs.cancel(started.job, "bob");
   t.equal(cancelled.phase, "cancelled");
   t.equal(cancelled.cancelledBy, "bob");
@@ -156,7 +169,8 @@ t.test("a job whose node dies is taken over by another and resumes from its last
   const a = await openJobs(f, "node-a", 600);
   const b = await openJobs(f, "node-b", 600);
   const folds: string[] = [];
-  const sub = f.nc.subscribe("am.evt.training-job.*.TrainingFoldScored", { callback: (_e, m) => {
+  const sub = f.nc.subscribe("am.evt.training-job.*.TrainingFoldScored", {
+    callback: (_e, m) => {
       folds.push(m.subject);
     },
   });
@@ -188,7 +202,11 @@ t.test("a rolling retrain promotes a candidate only when it beats the live versi
   const { registry, jobs } = await openJobs(f, "node-a");
   // the live version: a committed model under this name whose card claims an IC no real candidate falls below
   const committed = readModelFile("gbt-return-5f");
-  await registry.register({ ...committed.card, name: "gbt-live", validation: { ...committed.card.validation, ic: -1 } }, committed.bytes, "ops");
+  await registry.register(
+    { ...committed.card, name: "gbt-live", validation: { ...committed.card.validation, ic: -1 } },
+    committed.bytes,
+    "ops",
+  );
   await registry.promote("gbt-live", 1);
   const request = { dataset: await dataset(), model: "gbt" as const, name: "gbt-live", folds: 3, trials: 2 };
   const first = await retrainOnce(f.nc, jobs, registry, request, "schedule");

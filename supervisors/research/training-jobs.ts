@@ -15,7 +15,7 @@ import { purgedKFold } from "./purged-cv.ts";
 import { runTrainer, type TrainerEvent } from "./python-trainer.ts";
 import type { TrainingJobEvent } from "./training-events.ts";
 import { evolveTrainingJob, isFinished, type TrainingJob } from "./training-job-state.ts";
-import { hyperparameterGrid, parseTrainingRequest, type TrainingRequest, TrainingRefused } from "./training-request.ts";
+import { hyperparameterGrid, parseTrainingRequest, TrainingRefused } from "./training-request.ts";
 
 export const TRAINING_JOB_KIND = "training-job";
 /** which node runs each unfinished job and when it last said so: the lease another node takes a job over by */
@@ -44,6 +44,8 @@ export interface TrainingJobsOptions {
   maxRestarts?: number;
   clock?: Clock;
   replicas?: number;
+  /** a run that ended without a word in its journal (its connection lost): the job is left for a takeover */
+  onError?: (job: string, reason: string) => void;
 }
 
 interface Running {
@@ -221,11 +223,14 @@ export class TrainingJobs {
     const cancelWatch = this.nc.subscribe(subjects.evt(TRAINING_JOB_KIND, job, "TrainingJobCancelled"), {
       callback: () => abort.abort(),
     });
-    const done = this.supervise(job, why, abort.signal).finally(() => {
-      clearInterval(heartbeat);
-      cancelWatch.unsubscribe();
-      if (this.running.get(job)?.abort === abort) this.running.delete(job);
-    });
+    // a run that cannot read its journal (NATS gone) leaves the job's lease to go stale: another node takes it over
+    const done = this.supervise(job, why, abort.signal)
+      .catch((e: unknown) => this.o.onError?.(job, errorMessage(e)))
+      .finally(() => {
+        clearInterval(heartbeat);
+        cancelWatch.unsubscribe();
+        if (this.running.get(job)?.abort === abort) this.running.delete(job);
+      });
     this.running.set(job, { abort, heartbeat, cancelWatch, done });
   }
 
@@ -247,7 +252,9 @@ export class TrainingJobs {
         reason = `the training process failed: ${errorMessage(e)}`;
         if (crashes >= (this.o.maxRestarts ?? 2)) {
           const now = this.clock.nowUs();
-          await this.append(this.journalOf(job), [{ type: "TrainingJobFailed", job, reason, tsEvent: now, tsInit: now }]).catch(() => undefined);
+          await this.append(this.journalOf(job), [{ type: "TrainingJobFailed", job, reason, tsEvent: now, tsInit: now }]).catch(
+            () => undefined,
+          );
           await this.release(job);
           return;
         }
