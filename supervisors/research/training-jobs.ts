@@ -130,12 +130,13 @@ export class TrainingJobs {
     return state;
   }
 
-  /** Every job this cluster knows, newest first. */
-  async list(): Promise<TrainingJob[]> {
+  /** The jobs this cluster knows, newest first (the newest `limit` where given). */
+  async list(limit?: number): Promise<TrainingJob[]> {
     const ids: string[] = [];
     for await (const k of await this.leases.keys()) ids.push(k);
     const jobs = await Promise.all(ids.map((id) => this.get(id)));
-    return jobs.filter((j): j is TrainingJob => j !== undefined).sort((a, b) => b.startedAtUs - a.startedAtUs);
+    const newest = jobs.filter((j): j is TrainingJob => j !== undefined).sort((a, b) => b.startedAtUs - a.startedAtUs);
+    return limit === undefined ? newest : newest.slice(0, limit);
   }
 
   /**
