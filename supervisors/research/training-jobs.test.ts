@@ -75,7 +75,8 @@ async function serveOnce(t: { teardown: (fn: () => unknown) => void }, f: TestSe
     await tree.stop();
     await onnx.close();
   });
-  return client.predict(file.card.name, { row });
+  // the first request waits for the session to load: slow on a loaded machine
+  return client.predict(file.card.name, { row }, 60_000);
 }
 
 t.test(
