@@ -15,7 +15,13 @@ t.test("a candidate is promoted only when its out-of-sample figure beats the liv
 });
 
 t.test("a shadow run counts where it ran: a failing or silent one blocks the candidate", async (t) => {
-  t.match(retrainDecision("gbt", { ic: 0.03 }, { ic: 0.02 }, shadow), { promote: true, reason: /640 forecasts compared, sign agreement 0.9/ });
+  t.match(retrainDecision("gbt", { ic: 0.03 }, { ic: 0.02 }, shadow), {
+    promote: true,
+    reason: /640 forecasts compared, sign agreement 0.9/,
+  });
   t.match(retrainDecision("gbt", { ic: 0.03 }, { ic: 0.02 }, { ...shadow, failures: 3 }), { promote: false, reason: /failed 3 times/ });
-  t.match(retrainDecision("gbt", { ic: 0.03 }, { ic: 0.02 }, { ...shadow, compared: 0 }), { promote: false, reason: /compared no forecast/ });
+  t.match(retrainDecision("gbt", { ic: 0.03 }, { ic: 0.02 }, { ...shadow, compared: 0 }), {
+    promote: false,
+    reason: /compared no forecast/,
+  });
 });
