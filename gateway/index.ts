@@ -31,6 +31,7 @@ export type { BarHistory, HistoricalBar, HistoricalOrder } from "./history.ts";
 export { loaderOptions, loadProtos, protoFiles, protoRoot, type ServiceName } from "./protos.ts";
 export type { RateLimitSettings } from "./rate-limit.ts";
 export type { GatewayOptions, StreamSettings, TlsSettings } from "./settings.ts";
+export type { TrainingJobPhase, TrainingJobRunner, TrainingJobView } from "./training.ts";
 
 export interface RunningGateway {
   port: number;
@@ -97,6 +98,7 @@ export async function startGateway(o: GatewayOptions): Promise<RunningGateway> {
     orders,
     history: o.history,
     backtests: o.backtests,
+    training: o.training,
     streams: { ...defaultStreams, ...o.streams },
     sinks: new Set(),
   };

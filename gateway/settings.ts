@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { BacktestRunner } from "./backtests.ts";
+import type { TrainingJobRunner } from "./training.ts";
 import type { BarHistory } from "./history.ts";
 import type { RateLimitSettings } from "./rate-limit.ts";
 
@@ -39,6 +40,8 @@ export interface GatewayOptions {
   history?: BarHistory;
   /** runs the Backtests service's backtests; absent: its calls are UNAVAILABLE */
   backtests?: BacktestRunner;
+  /** where Models.StartTrainingJob runs jobs (supervisors/research's TrainingJobs); none: UNAVAILABLE */
+  training?: TrainingJobRunner;
 }
 
 export const defaultStreams: StreamSettings = { quoteQueue: 256, executionReportQueue: 1024 };

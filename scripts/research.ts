@@ -8,15 +8,43 @@
  * [--lambda 0.001] [--windows 4]`: purged k-fold, combinatorial purged CV and walk-forward of a ridge forecaster of
  * the rows' forward return;
  * a table on stderr, the report as one JSON line on stdout. The embargo defaults to the label's horizon in bars.
+ *
+ * `npx tsx scripts/research.ts train <dataset-dir> [--model gbt|seq] [--name N] [--folds 4] [--trials 4] [--window 8]
+ * [--embargo 5m] [--seed 7]`: a training job (supervisors/research/training-jobs.ts) run by this process as a node:
+ * a hyperparameter search over purged folds in Python, journaled on am.evt.training-job.<job>.*, the winner
+ * registered (not promoted); a progress bar on stderr, the job as one JSON line on stdout.
+ *
+ * `npx tsx scripts/research.ts retrain <dataset-dir> [the train options] [--every 1h] [--shadow 30s]`: trains a
+ * candidate and promotes it only if it beats the live version out of sample (with --shadow, after a shadow run
+ * beside it); with --every, again on that schedule until stopped. Each outcome is one JSON line on stdout.
+ * Both connect to AM_NATS_URL (or AM_HOST:AM_NATS_PORT) as the `node` user.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { hostname } from "node:os";
 import { errorMessage } from "../actors/contract/index.ts";
-import { buildDataset, parseDatasetConfig, readDataset, validateRidge } from "../supervisors/research/index.ts";
+import { loadConfig } from "../infra/config/index.ts";
+import { ModelRegistry } from "../infra/models/index.ts";
+import { connectNats, decodeMessage, natsClientOf } from "../infra/nats/index.ts";
+import {
+  buildDataset,
+  parseDatasetConfig,
+  progressOf,
+  RetrainSchedule,
+  readDataset,
+  retrainOnce,
+  type TrainingJob,
+  type TrainingJobEvent,
+  TrainingJobs,
+  type TrainingRequestInput,
+  validateRidge,
+} from "../supervisors/research/index.ts";
 
 const usage =
   "usage: npx tsx scripts/research.ts dataset <config.json>\n" +
-  "       npx tsx scripts/research.ts validate <dataset-dir> [--folds N] [--groups N] [--test-groups K] [--embargo 5m] [--lambda X] [--windows N]\n";
+  "       npx tsx scripts/research.ts validate <dataset-dir> [--folds N] [--groups N] [--test-groups K] [--embargo 5m] [--lambda X] [--windows N]\n" +
+  "       npx tsx scripts/research.ts train <dataset-dir> [--model gbt|seq] [--name N] [--folds N] [--trials N] [--window N] [--embargo 5m] [--seed N]\n" +
+  "       npx tsx scripts/research.ts retrain <dataset-dir> [the train options] [--every 1h] [--shadow 30s]\n";
 
 const UNIT_US: Record<string, number> = { ms: 1_000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000, d: 86_400_000_000 };
 
@@ -108,10 +136,128 @@ async function validateCommand(dir: string, args: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify({ dataset: manifest.dataset, sha256: manifest.sha256, ...report, ...timing })}\n`);
 }
 
+/** The training request the train and retrain options describe; the jobs check it and name a bad field. */
+function trainingRequest(dir: string, args: string[]): TrainingRequestInput {
+  const embargo = option(args, "--embargo");
+  const name = option(args, "--name");
+  const integer = (flag: string) => (option(args, flag) === undefined ? {} : { [flag.slice(2)]: integerOption(args, flag, 0) });
+  return {
+    dataset: resolve(dir),
+    model: (option(args, "--model") ?? "gbt") as "gbt" | "seq",
+    ...(name !== undefined ? { name } : {}),
+    ...(embargo !== undefined ? { embargoUs: durationUs(embargo, "--embargo") ?? 0 } : {}),
+    ...integer("--folds"),
+    ...integer("--trials"),
+    ...integer("--window"),
+    ...integer("--seed"),
+  };
+}
+
+/** One line per event: a bar of the folds scored, the fold's out-of-sample figures. */
+function progressLine(job: TrainingJob, e: TrainingJobEvent): string {
+  const share = progressOf(job);
+  const bar = "#".repeat(Math.round(share * 30)).padEnd(30, ".");
+  const head = `[train] ${job.job} [${bar}] ${(share * 100).toFixed(0).padStart(3)}% ${job.scores.length}/${job.trials.length * job.folds} folds`;
+  const figures = (m: Record<string, number>) =>
+    Object.entries(m)
+      .filter(([k]) => k !== "samples" && k !== "rmse")
+      .map(([k, v]) => `${k} ${Math.abs(v) < 0.01 && v !== 0 ? v.toPrecision(3) : v.toFixed(4)}`)
+      .join("  ");
+  switch (e.type) {
+    case "TrainingFoldScored":
+      return `${head}  trial ${e.trial} fold ${e.fold}: ${figures(e.metrics)}  (${e.fitMs} ms)\n`;
+    case "TrainingModelSelected":
+      return `${head}  selected trial ${e.trial} ${JSON.stringify(e.params)}: ${figures(e.metrics)}\n`;
+    case "TrainingModelRegistered":
+      return `${head}  registered ${e.name} v${e.version}\n`;
+    case "TrainingProcessRestarted":
+      return `${head}  process ${e.attempt} on ${e.node} (${e.reason})\n`;
+    default:
+      return `${head}  ${e.type}\n`;
+  }
+}
+
+async function withJobs<T>(
+  run: (x: { nc: Awaited<ReturnType<typeof connectNats>>; jobs: TrainingJobs; registry: ModelRegistry }) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  const nc = await connectNats(config.natsUrl ?? `nats://${config.host}:${config.natsPort}`, "alphamind-research-cli", {
+    ...natsClientOf(config),
+    role: "node",
+  });
+  try {
+    const registry = await ModelRegistry.open(nc);
+    const jobs = await TrainingJobs.open(nc, registry, { node: `research-cli@${hostname()}` });
+    return await run({ nc, jobs, registry });
+  } finally {
+    await nc.close();
+  }
+}
+
+/** Prints each event of the jobs this process runs as a progress line. */
+function showProgress(nc: Awaited<ReturnType<typeof connectNats>>, jobs: TrainingJobs): () => void {
+  const sub = nc.subscribe("am.evt.training-job.>");
+  void (async () => {
+    for await (const m of sub) {
+      const id = m.subject.split(".")[3]!;
+      const job = await jobs.get(id);
+      const event = decodeMessage(m.data, m.headers, false).message as unknown as TrainingJobEvent;
+      if (job) process.stderr.write(progressLine(job, event));
+    }
+  })();
+  return () => sub.unsubscribe();
+}
+
+async function trainCommand(dir: string, args: string[]): Promise<void> {
+  await withJobs(async ({ nc, jobs }) => {
+    const stop = showProgress(nc, jobs);
+    const wall0 = performance.now();
+    const started = await jobs.start(trainingRequest(dir, args), process.env.USER ?? "research-cli");
+    await jobs.settled(started.job);
+    stop();
+    const job = (await jobs.get(started.job))!;
+    const fitMs = job.scores.reduce((a, s) => a + s.fitMs, 0);
+    process.stdout.write(`${JSON.stringify({ ...job, wallMs: Math.round(performance.now() - wall0), foldFitMs: fitMs })}\n`);
+    if (job.phase !== "registered") throw new Error(`job ${job.job} ended ${job.phase}${job.error ? `: ${job.error}` : ""}`);
+  });
+}
+
+async function retrainCommand(dir: string, args: string[]): Promise<void> {
+  const every = option(args, "--every");
+  const shadow = option(args, "--shadow");
+  const options = shadow === undefined ? {} : { shadowMs: (durationUs(shadow, "--shadow") ?? 0) / 1000 };
+  const request = trainingRequest(dir, args);
+  const startedBy = process.env.USER ?? "research-cli";
+  await withJobs(async ({ nc, jobs, registry }) => {
+    const stop = showProgress(nc, jobs);
+    const print = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+    if (every === undefined) {
+      print(await retrainOnce(nc, jobs, registry, request, startedBy, options));
+      stop();
+      return;
+    }
+    const schedule = new RetrainSchedule(
+      nc,
+      jobs,
+      registry,
+      { request, everyMs: (durationUs(every, "--every") ?? 0) / 1000, startedBy, options },
+      print,
+      (reason) => process.stderr.write(`[retrain] failed: ${reason}\n`),
+    );
+    await schedule.runNow();
+    schedule.start();
+    await new Promise<void>((done) => process.once("SIGINT", () => done()));
+    schedule.stop();
+    stop();
+  });
+}
+
 const [command, target, ...rest] = process.argv.slice(2);
 try {
   if (command === "dataset" && target) await datasetCommand(target);
   else if (command === "validate" && target) await validateCommand(target, rest);
+  else if (command === "train" && target) await trainCommand(target, rest);
+  else if (command === "retrain" && target) await retrainCommand(target, rest);
   else {
     process.stderr.write(usage);
     process.exit(2);

@@ -79,6 +79,12 @@ elif command -v apt-get >/dev/null 2>&1; then
 else
   echo "[setup] warning: no chromium and no apt-get: install Chromium (or set CHROMIUM_BIN=/path/to/chromium), else the console's browser test is skipped" >&2
 fi
+# Training jobs (scripts/research.ts train) run Python from a per-user venv; the platform runs without it.
+if command -v python3 >/dev/null 2>&1 && python3 -c "import venv, ensurepip" 2>/dev/null; then
+  step "$(AM_PYTHON_VENV="$CACHE/python" bash scripts/models/setup-python.sh)"
+else
+  echo "[setup] warning: no python3 with venv ('apt-get install python3-venv'): training jobs and their tests are skipped" >&2
+fi
 # The nats-server has no anonymous user: every process connects with its role's password (nats.conf).
 step "$(node --import tsx scripts/nats-credentials.ts)"
 step "ready"

@@ -1,5 +1,6 @@
 import type { CommandBus } from "../commands.ts";
 import type { BacktestRunner } from "../backtests.ts";
+import type { TrainingJobRunner } from "../training.ts";
 import type { BarHistory } from "../history.ts";
 import type { OrderProjection } from "../order-view.ts";
 import type { StreamSettings } from "../settings.ts";
@@ -18,6 +19,8 @@ export interface Services {
   history: BarHistory | undefined;
   /** where Backtests runs backtests (the node's worker threads); none: UNAVAILABLE */
   backtests: BacktestRunner | undefined;
+  /** where Models runs training jobs (the node's TrainingJobs); none: UNAVAILABLE */
+  training: TrainingJobRunner | undefined;
   streams: StreamSettings;
   /** live stream sinks, for stats and for stop() */
   sinks: Set<import("../stream-sink.ts").StreamSink<unknown>>;

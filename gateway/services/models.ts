@@ -7,6 +7,7 @@ import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import { type ServiceRpcs, unary } from "../rpc.ts";
 import type { Services } from "./context.ts";
+import type { TrainingJobRunner, TrainingJobView } from "../training.ts";
 
 /** A model's name as the registry accepts it (it becomes one subject token). */
 const modelName = z
@@ -49,6 +50,40 @@ const challengeOf = (c: ModelChallenge) => ({
   startedAtUs: c.startedAtUs,
 });
 
+const forecasterKinds = { FORECASTER_KIND_GBT: "gbt", FORECASTER_KIND_SEQ: "seq" } as const;
+const jobId = z.string().regex(/^tj-[0-9a-f]{8}$/, "a training job id, tj- and 8 hex digits");
+/** proto3 sends an absent number as 0: the job's default then */
+const unlessZero = (key: string, v: number) => (v === 0 ? {} : { [key]: v });
+
+/** A training job as the proto's TrainingJob; `withScores` false for lists. */
+const jobOf = (j: TrainingJobView, withScores = true) => ({
+  job: j.job,
+  phase: j.phase,
+  model: j.request.model,
+  name: j.name,
+  version: j.version,
+  dataset: j.dataset,
+  datasetSha256: j.datasetSha256,
+  progress: j.phase === "registered" ? 1 : j.scores.length / Math.max(1, j.trials.length * j.folds),
+  trials: j.trials.length,
+  folds: j.folds,
+  scores: withScores ? j.scores : [],
+  selectedMetrics: j.selected?.metrics ?? {},
+  selectedTrial: j.selected?.trial ?? -1,
+  attempts: j.attempts,
+  startedBy: j.startedBy,
+  startedAtUs: j.startedAtUs,
+  updatedAtUs: j.updatedAtUs,
+  error: j.error ?? "",
+});
+
+/** A runner's refusal names the request's field: INVALID_ARGUMENT (start) or FAILED_PRECONDITION (cancel). */
+function refusal(e: unknown, code: Status): never {
+  const field = (e as { field?: unknown }).field;
+  if (typeof field === "string") throw new GatewayError(code, errorMessage(e));
+  throw e;
+}
+
 /** The status a model actor's refusal leaves the gateway with. */
 const predictionStatus: Record<string, Status> = {
   [ModelErrorCode.UnknownFeature]: Status.INVALID_ARGUMENT,
@@ -72,6 +107,10 @@ export function modelRpcs(s: Services): ServiceRpcs {
       throw new GatewayError(Status.UNAVAILABLE, `model registry: ${errorMessage(e)}`);
     });
     return registry;
+  };
+  const training = (): TrainingJobRunner => {
+    if (!s.training) throw new GatewayError(Status.UNAVAILABLE, "training jobs are not run by this node");
+    return s.training;
   };
   const promotedCards = new Map<string, { card: RegisteredModel; readMs: number }>();
 
@@ -206,6 +245,59 @@ export function modelRpcs(s: Services): ServiceRpcs {
         const c = await (await models()).challenge(req.name);
         if (!c) throw new GatewayError(Status.NOT_FOUND, `name: model ${req.name} has no challenge`);
         return challengeOf(c);
+      },
+    }),
+    StartTrainingJob: unary({
+      role: Role.Operator,
+      request: z.object({
+        dataset: z.string().min(1, "required"),
+        model: z.enum(["FORECASTER_KIND_GBT", "FORECASTER_KIND_SEQ"], { error: "must be FORECASTER_KIND_GBT or FORECASTER_KIND_SEQ" }),
+        name: z.union([z.literal(""), modelName]),
+        folds: z.number().int(),
+        trials: z.number().int(),
+        window: z.number().int(),
+        embargoUs: z.number().int().min(0, "must be 0 (the label's horizon) or more"),
+      }),
+      async handle(req, ctx) {
+        const request = {
+          dataset: req.dataset,
+          model: forecasterKinds[req.model],
+          ...(req.name ? { name: req.name } : {}),
+          ...unlessZero("folds", req.folds),
+          ...unlessZero("trials", req.trials),
+          ...unlessZero("window", req.window),
+          ...unlessZero("embargoUs", req.embargoUs),
+        };
+        // the jobs check every field again (a range, a dataset that does not read) and name it
+        const started = await training()
+          .start(request, ctx.principal.subject)
+          .catch((e: unknown) => refusal(e, Status.INVALID_ARGUMENT));
+        return jobOf(started);
+      },
+    }),
+    ListTrainingJobs: unary({
+      role: Role.Viewer,
+      request: z.object({}),
+      handle: async () => ({ jobs: (await training().list()).map((j) => jobOf(j, false)) }),
+    }),
+    GetTrainingJob: unary({
+      role: Role.Viewer,
+      request: z.object({ job: jobId }),
+      async handle(req) {
+        const j = await training().get(req.job);
+        if (!j) throw new GatewayError(Status.NOT_FOUND, `job: no training job ${req.job}`);
+        return jobOf(j);
+      },
+    }),
+    CancelTrainingJob: unary({
+      role: Role.Operator,
+      request: z.object({ job: jobId }),
+      async handle(req, ctx) {
+        if (!(await training().get(req.job))) throw new GatewayError(Status.NOT_FOUND, `job: no training job ${req.job}`);
+        const cancelled = await training()
+          .cancel(req.job, ctx.principal.subject)
+          .catch((e: unknown) => refusal(e, Status.FAILED_PRECONDITION));
+        return jobOf(cancelled);
       },
     }),
   };

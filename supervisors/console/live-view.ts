@@ -12,7 +12,8 @@ import { AnalyticsView } from "./analytics-view.ts";
 import { probeHealth } from "./health.ts";
 import { ModelServingReported } from "../../actors/model/index.ts";
 import { ModelRegistry } from "../../infra/models/index.ts";
-import { modelRows, servingView } from "./model-view.ts";
+import { modelRows, servingView, trainingJobRows } from "./model-view.ts";
+import { TrainingJobs } from "../research/index.ts";
 import type { Health, LifecycleRow, ModelServingView, ModelsFrame, NodeTree, QuoteRow } from "./protocol.ts";
 
 /** What the console pushes to browsers; `droppable` frames may be skipped for a browser that lags behind. */
@@ -119,6 +120,7 @@ export class LiveView {
   private readonly modelReports = new Map<string, ModelServingView>();
   private models: ModelsFrame | undefined;
   private registry: Promise<ModelRegistry> | undefined;
+  private trainingJobs: Promise<TrainingJobs> | undefined;
   /** the actors declared to run (config `actors.>`), by one watch: health compares them with the tree */
   private readonly declared: BucketKeys;
   private declaredKnown = false;
@@ -272,7 +274,17 @@ export class LiveView {
       this.registry = undefined;
       registryError = `model registry: ${errorMessage(e)}`;
     }
-    this.models = { models: modelRows(cards, this.modelReports, challenges), registryError, at: Date.now() };
+    let jobs: ModelsFrame["jobs"] = [];
+    try {
+      // read only: the console never runs a job (no adoption), it lists what the nodes journal
+      this.trainingJobs ??= this.registry?.then((r) => TrainingJobs.open(this.o.nc, r, { node: "console" }));
+      const all = await this.trainingJobs;
+      if (all) jobs = trainingJobRows(await all.list(20));
+    } catch (e) {
+      this.trainingJobs = undefined;
+      registryError ??= `training jobs: ${errorMessage(e)}`;
+    }
+    this.models = { models: modelRows(cards, this.modelReports, challenges), jobs, registryError, at: Date.now() };
     this.push({ type: "models", ...this.models }, true);
   }
 

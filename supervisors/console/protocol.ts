@@ -297,6 +297,30 @@ export interface ModelVersionView {
   registeredAtUs?: number;
   /** the card's holdout information coefficient, where it has one */
   ic?: number;
+  /** what it learned from and who made it: the dataset (name, content hash) and the training job, where a job did */
+  lineage?: { dataset: string; datasetSha256: string; job?: string };
+}
+
+/** A training job as the models panel shows it: progress and each trial's out-of-sample figure fold by fold. */
+export interface TrainingJobRow {
+  job: string;
+  phase: "running" | "registered" | "cancelled" | "failed";
+  model: string;
+  name: string;
+  version: number;
+  dataset: string;
+  datasetSha256: string;
+  /** share of the (trial, fold) fits done, in [0, 1] */
+  progress: number;
+  /** the figure the job selects on (ic for gbt, pinball for seq) */
+  metric: string;
+  /** the validation curves: curves[trial][fold], null where the fold is not scored yet */
+  curves: (number | null)[][];
+  selectedTrial?: number;
+  attempts: number;
+  startedBy: string;
+  startedAtUs: number;
+  error?: string;
 }
 
 /** A model actor's latest report of its service (am.sys.model-stats.<model>, once a second while it answers). */
@@ -360,6 +384,8 @@ export interface ModelRow {
 
 export interface ModelsFrame {
   models: ModelRow[];
+  /** training jobs, newest first (the last 20) */
+  jobs: TrainingJobRow[];
   /** why the registry could not be read (the rows then come from the actors' reports only) */
   registryError: string | null;
   at: number;

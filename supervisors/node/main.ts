@@ -39,6 +39,8 @@ import { startRecorderThread } from "./recorder-thread.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 import { BacktestRuns, declareSweepQueue, SweepWorker } from "../backtest/index.ts";
+import { TrainingJobs } from "../research/index.ts";
+import { ModelRegistry } from "../../infra/models/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 
 async function main(): Promise<void> {
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
       stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
     }
     let backtests: BacktestRuns | undefined;
+    let training: TrainingJobs | undefined;
     if (config.gatewayPort > 0) {
       // Backtests submitted over gRPC run on worker threads of this node, one at a time; data files are relative to
       // the node's working directory
@@ -187,11 +190,22 @@ async function main(): Promise<void> {
       });
       const runs = backtests;
       stack.push({ name: "backtests", stop: () => runs.close() });
+      // Training jobs started over gRPC run here (their Python process on this node); a job whose node died is taken
+      // over from its journal by the next node that finds its lease stale
+      training = await TrainingJobs.open(nc, await ModelRegistry.open(nc, { replicas: config.replicas }), {
+        node: config.nodeId,
+        replicas: config.replicas,
+        onError: (job, reason) => log.warn("training job run ended unjournaled: a node takes it over", { job, reason }),
+      });
+      await training.adoptOrphans(10_000);
+      const jobs = training;
+      stack.push({ name: "training jobs", stop: () => jobs.halt() });
       // The gateway connects as its own user: it may send commands and admin requests, never write limits in KV.
       const gatewayNc = await connectNats(natsUrl, `alphamind-gateway-${config.nodeId}`, { ...natsClient, role: "gateway" });
       stack.push({ name: "gateway's NATS connection", stop: () => gatewayNc.drain().catch(() => gatewayNc.close()) });
       const gateway = await startGateway({
         backtests,
+        training,
         nc: gatewayNc,
         host: config.host,
         port: config.gatewayPort,

@@ -24,3 +24,31 @@ export {
 export { type ForecastMetrics, forecastMetrics } from "./forecast-metrics.ts";
 export { fitRidge, predictRidge, RidgeError, type RidgeModel } from "./ridge-forecaster.ts";
 export { type FoldResult, type ValidationOptions, type ValidationProgress, type ValidationReport, validateRidge } from "./validation.ts";
+export { FIT_SCRIPT, runTrainer, type TrainerEvent, TrainerExited, trainingPython, trainingPythonReady } from "./python-trainer.ts";
+export {
+  type RetrainDefinition,
+  retrainDecision,
+  type RetrainOptions,
+  type RetrainOutcome,
+  RetrainSchedule,
+  retrainOnce,
+} from "./retrain.ts";
+export * from "./training-events.ts";
+export {
+  evolveTrainingJob,
+  type FoldScore,
+  isFinished,
+  progressOf,
+  type TrainingJob,
+  type TrainingJobPhase,
+} from "./training-job-state.ts";
+export { TRAINING_JOB_KIND, TRAINING_LEASES_BUCKET, TrainingJobs, type TrainingJobsOptions } from "./training-jobs.ts";
+export {
+  ForecasterKind,
+  hyperparameterGrid,
+  parseTrainingRequest,
+  selectionMetric,
+  TrainingRefused,
+  TrainingRequest,
+  type TrainingRequestInput,
+} from "./training-request.ts";

@@ -1,4 +1,4 @@
-import type { ModelRow, ModelServingView } from "../../protocol.ts";
+import type { ModelRow, ModelServingView, TrainingJobRow } from "../../protocol.ts";
 import { confirmAction, toast } from "../dialogs.js";
 import { $, badge, closest, esc, table } from "../dom.js";
 import { call } from "../link.js";
@@ -29,10 +29,57 @@ const versions = (m: ModelRow): string =>
     ? m.versions
         .map(
           (v) =>
-            `<span class="mono" title="registered by ${esc(v.registeredBy)}${v.ic === undefined ? "" : `, ic ${v.ic.toFixed(3)}`}">v${v.version}</span> ${badge(v.stage === "promoted" ? "ok" : "off", v.stage)}`,
+            `<span class="mono" title="registered by ${esc(v.registeredBy)}${v.ic === undefined ? "" : `, ic ${v.ic.toFixed(3)}`}">v${v.version}</span> ${badge(v.stage === "promoted" ? "ok" : "off", v.stage)}${lineage(v.lineage)}`,
         )
         .join(" ")
     : `<span class="dim">not registered</span>`;
+
+/** Model version → dataset manifest → job: what the version learned from and which job made it. */
+const lineage = (l: ModelRow["versions"][number]["lineage"]): string =>
+  l
+    ? ` <span class="dim mono" data-lineage title="dataset sha256 ${esc(l.datasetSha256)}">← ${esc(l.dataset)} ${esc(l.datasetSha256.slice(0, 8))}${l.job ? ` ← ${esc(l.job)}` : ""}</span>`
+    : "";
+
+/**
+ * A job's validation curves: one line per trial of its selection figure across the purged folds, the selected
+ * trial drawn solid, the others faint; the fold figures in the tooltip.
+ */
+function curves(j: TrainingJobRow): string {
+  const values = j.curves.flat().filter((v): v is number => v !== null);
+  if (!values.length) return `<span class="dim">no fold scored yet</span>`;
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  const w = 120;
+  const h = 28;
+  const x = (fold: number) => (j.curves[0]!.length > 1 ? (fold / (j.curves[0]!.length - 1)) * (w - 4) + 2 : w / 2);
+  const y = (v: number) => (hi > lo ? h - 2 - ((v - lo) / (hi - lo)) * (h - 4) : h / 2);
+  const lines = j.curves
+    .map((trial, t) => {
+      const pts = trial.flatMap((v, fold) => (v === null ? [] : [`${x(fold).toFixed(1)},${y(v).toFixed(1)}`]));
+      const chosen = t === j.selectedTrial;
+      return `<polyline points="${pts.join(" ")}" fill="none" stroke="currentColor" stroke-width="${chosen ? 2 : 1}" opacity="${chosen ? 1 : 0.35}"/>`;
+    })
+    .join("");
+  const tip = j.curves.map((trial, t) => `trial ${t}: ${trial.map((v) => (v === null ? "…" : v.toPrecision(3))).join(" ")}`).join("\n");
+  return `<svg class="curve" data-curves="${esc(j.job)}" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><title>${esc(`${j.metric} by fold\n${tip}`)}</title>${lines}</svg> <span class="dim">${esc(j.metric)} ${lo.toPrecision(3)}…${hi.toPrecision(3)}</span>`;
+}
+
+const jobPhase: Record<TrainingJobRow["phase"], string> = { running: "warn", registered: "ok", cancelled: "off", failed: "down" };
+
+function trainingJobs(jobs: readonly TrainingJobRow[]): string {
+  return table(
+    ["Job", "Model", "Phase", "Dataset", "Validation (purged folds)", "Started"],
+    jobs.map((j) => [
+      `<span class="mono" data-job="${esc(j.job)}">${esc(j.job)}</span>`,
+      `<span class="mono">${esc(j.name)} v${j.version}</span> <span class="dim">${esc(j.model)}</span>`,
+      `${badge(jobPhase[j.phase], j.phase === "running" ? `running ${percent(j.progress)}` : j.phase)}${j.attempts > 1 ? ` <span class="dim">${j.attempts} processes</span>` : ""}${j.error ? ` <span class="down" title="${esc(j.error)}">error</span>` : ""}`,
+      `<span class="mono" title="sha256 ${esc(j.datasetSha256)}">${esc(j.dataset)}</span>`,
+      curves(j),
+      `${esc(j.startedBy)} ${timeOfMs(Math.floor(j.startedAtUs / 1000))}`,
+    ]),
+    "no training jobs",
+  );
+}
 
 const percent = (x: number | undefined): string => (x === undefined ? "—" : `${(x * 100).toFixed(1)}%`);
 
@@ -90,7 +137,8 @@ export function renderModels(): void {
         challenger(m),
       ]),
       "no models in the registry and none reporting",
-    );
+    ) +
+    `<h3 class="dim">Training jobs</h3>${trainingJobs(f.jobs ?? [])}`;
   // the same rows are not written again: a button under the pointer stays the one clicked
   if (html === shownHtml) return;
   shownHtml = html;
