@@ -1,5 +1,5 @@
 import { defineKind, subjects } from "../contract/index.ts";
-import { quantityOf } from "../domain/index.ts";
+import { asQuantity, quantityOf } from "../domain/index.ts";
 import type { InstrumentDefinition } from "../instrument/index.ts";
 import { checkFillModel, type FillModel } from "./fill-model.ts";
 import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
@@ -40,6 +40,8 @@ export const exchangeKind = (
   costs: Readonly<Record<string, ExchangeCosts>> = {},
   /** queue position and slippage by venue (fill-model.ts); a venue not named fills on touch without slippage */
   fills: Readonly<Record<string, FillModel>> = {},
+  /** resting size per level of each venue's background book (1e-8 units); a venue not named shows 100 units */
+  depth: Readonly<Record<string, number>> = {},
 ) => {
   for (const m of Object.values(fills)) checkFillModel(m);
   const configOf = (venue: string): SimulatedVenueConfig => ({
@@ -47,7 +49,7 @@ export const exchangeKind = (
     instruments: [...catalogue.values()]
       .filter((d) => d.venue === venue)
       .map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
-    background: { levels: 5, stepTicks: 1, quantity: quantityOf(100) },
+    background: { levels: 5, stepTicks: 1, quantity: asQuantity(depth[venue] ?? quantityOf(100)) },
     // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
     seqBase: Date.now() * 1000,
     ...venueCosts(costs[venue]),
