@@ -59,12 +59,12 @@ export const exchangeKind = (
     name: "exchange",
     machine: simulatedVenueMachine,
     input: configOf,
-    // all quotes (and trades, whose prints move the queue under the visible model): the session ignores
-    // instruments not listed on its venue
+    // its venue's quotes (and trades, whose prints move the queue under the visible model): with several venues
+    // each exchange hears its own listings only, not every quote of the market
     consumes: (venue) => [
       subjects.cmd("venue-adapter", venue),
-      subjects.mdAll("quote"),
-      ...(fills[venue]?.queue === "visible" ? [subjects.mdAll("trade")] : []),
+      subjects.mdVenue("quote", venue),
+      ...(fills[venue]?.queue === "visible" ? [subjects.mdVenue("trade", venue)] : []),
     ],
     // at most one save a second (26 KB in the demo): what a crash loses since, the connections' reconciliation
     // settles, as it does for commands in flight
