@@ -189,7 +189,7 @@ async function fixVenue(t: Teardown, onExchange: (f: Fixture, m: BusMessage) => 
   const reconciled = s.nc.subscribe(subjects.evt("venue", VENUE, "VenueReconciled"), { callback: () => void reconciliations++ });
   t.teardown(() => reconciled.unsubscribe());
   f.reconciled = () => reconciliations;
-  await host(t, exchangeKind(new Map([[INSTRUMENT, def!]]), {}, {}, new Set([VENUE])), VENUE, s.nc, s.store).incarnate();
+  await host(t, exchangeKind(new Map([[INSTRUMENT, def!]]), {}, {}, {}, new Set([VENUE])), VENUE, s.nc, s.store).incarnate();
   await host(t, venueKind(), VENUE, s.nc, s.store).incarnate();
   await eventually("the venue connection reconciled over FIX", () => (reconciliations > 0 ? true : undefined), POLL);
   quote(s.nc);

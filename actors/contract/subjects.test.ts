@@ -36,3 +36,8 @@ t.test("a model's signal subject carries the model and the instrument, escaped, 
   t.same(parseSubject(s), { plane: "signal", head: "gbt-return-5f", instrument: { venue: "XNYS", symbol: "BRK.B" }, id: "BRK.B.XNYS" });
   t.equal(subjects.md("features", { venue: "XNYS", symbol: "BRK.B" }), "am.md.features.XNYS.BRK~2EB");
 });
+
+t.test("one venue's market data is every listing under its venue token", async (t) => {
+  t.equal(subjects.mdVenue("quote", "SIMY"), "am.md.quote.SIMY.>");
+  t.ok(subjects.md("quote", { venue: "SIMY", symbol: "SIM001" }).startsWith("am.md.quote.SIMY."));
+});

@@ -49,6 +49,8 @@ export const subjects = {
   /** Normalised market data. */
   md: (channel: MdChannel, i: InstrumentId) => `am.md.${channel}.${inst(i)}`,
   mdAll: (channel: MdChannel | "*" = "*") => `am.md.${channel}.>`,
+  /** one venue's market data on a channel (every listing on that venue) */
+  mdVenue: (channel: MdChannel, venue: string) => `am.md.${channel}.${escapeToken(venue)}.>`,
   /** A model's forecasts for one instrument (am.signal.<model>.<venue>.<symbol>). */
   signal: (model: string, i: InstrumentId) => `am.signal.${escapeToken(model)}.${inst(i)}`,
   signalAll: (model: string) => `am.signal.${escapeToken(model)}.>`,

@@ -1,5 +1,5 @@
 import { defineKind, subjects } from "../contract/index.ts";
-import { quantityOf } from "../domain/index.ts";
+import { asQuantity, quantityOf } from "../domain/index.ts";
 import type { InstrumentDefinition } from "../instrument/index.ts";
 import { checkFillModel, type FillModel } from "./fill-model.ts";
 import { type SimulatedVenueContext, simulatedVenueMachine } from "./machine.ts";
@@ -41,6 +41,8 @@ export const exchangeKind = (
   costs: Readonly<Record<string, ExchangeCosts>> = {},
   /** queue position and slippage by venue (fill-model.ts); a venue not named fills on touch without slippage */
   fills: Readonly<Record<string, FillModel>> = {},
+  /** resting size per level of each venue's background book (1e-8 units); a venue not named shows 100 units */
+  depth: Readonly<Record<string, number>> = {},
   /** venues traded over FIX: their exchange takes commands from, and answers, the FIX acceptor in front of it */
   fixFronted: ReadonlySet<string> = new Set(),
 ) => {
@@ -50,7 +52,7 @@ export const exchangeKind = (
     instruments: [...catalogue.values()]
       .filter((d) => d.venue === venue)
       .map((d) => ({ id: d.id, tickSize: d.priceIncrement, lotSize: d.lotSize })),
-    background: { levels: 5, stepTicks: 1, quantity: quantityOf(100) },
+    background: { levels: 5, stepTicks: 1, quantity: asQuantity(depth[venue] ?? quantityOf(100)) },
     // the runtime, not the machine, reads the wall clock: a new session numbers above every earlier one
     seqBase: Date.now() * 1000,
     ...venueCosts(costs[venue]),
@@ -61,12 +63,12 @@ export const exchangeKind = (
     name: "exchange",
     machine: simulatedVenueMachine,
     input: configOf,
-    // all quotes (and trades, whose prints move the queue under the visible model): the session ignores
-    // instruments not listed on its venue
+    // its venue's quotes (and trades, whose prints move the queue under the visible model): with several venues
+    // each exchange hears its own listings only, not every quote of the market
     consumes: (venue) => [
       fixFronted.has(venue) ? fixExchangeSubjects(venue).toExchange : subjects.cmd("venue-adapter", venue),
-      subjects.mdAll("quote"),
-      ...(fills[venue]?.queue === "visible" ? [subjects.mdAll("trade")] : []),
+      subjects.mdVenue("quote", venue),
+      ...(fills[venue]?.queue === "visible" ? [subjects.mdVenue("trade", venue)] : []),
     ],
     // at most one save a second (26 KB in the demo): what a crash loses since, the connections' reconciliation
     // settles, as it does for commands in flight

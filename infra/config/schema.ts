@@ -318,7 +318,7 @@ export const settings = {
   venueCosts: {
     schema: venueCostsSetting,
     default: "",
-    doc: 'Fees and latency of each simulated venue, JSON by venue: {"SIMX":{"makerFeeBps":-0.25,"takerFeeBps":1.5,"latencyUs":200,"jitterUs":50}}; empty = none',
+    doc: 'Fees and latency of each simulated venue, JSON by venue: {"SIMX":{"makerFeeBps":-0.25,"takerFeeBps":1.5,"latencyUs":200,"jitterUs":50}}; empty = none, but with a demo market its venues SIMX, SIMY and SIMZ keep their demo terms unless named',
   },
   venueCapabilities: {
     schema: venueCapabilitiesSetting,

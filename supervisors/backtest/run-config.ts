@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { algoParams } from "../../actors/domain/index.ts";
 import { instrumentDefinitionSchema } from "../../actors/instrument/index.ts";
 import { strategySampleNames } from "../../actors/strategy/index.ts";
 
@@ -17,7 +18,36 @@ export const time = z.union([
 ]);
 
 /** the kinds a backtest hosts, between which messages may be delayed */
-export const ACTOR_KINDS = ["instrument", "exchange", "venue", "order", "risk-book", "strategy", "feed"] as const;
+export const ACTOR_KINDS = ["instrument", "exchange", "venue", "order", "risk-book", "strategy", "feed", "execution-algo"] as const;
+
+const decimalText = (example: string) => z.string().regex(/^\d+(\.\d{1,8})?$/, `a decimal like ${example}`);
+
+/** Fees and latency of a simulated venue. */
+const venueCosts = z
+  .object({
+    makerFeeBps: z.number().default(0),
+    takerFeeBps: z.number().default(0),
+    latencyUs: z.number().int().nonnegative().default(0),
+    jitterUs: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+/**
+ * A parent order worked by an execution algorithm (actors/execution-algo) from `at`: the platform's StartAlgo with
+ * the quantity and limit as decimal text; `params` as the platform takes them (times in µs, a display quantity in
+ * 1e-8 units). Its children go through the run's book like a strategy's orders.
+ */
+const algoParent = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, "1-40 of A-Z a-z 0-9 _ -"),
+    at: time,
+    instrument: z.string().min(1),
+    side: z.enum(["BUY", "SELL"]),
+    quantity: decimalText("100"),
+    limitPrice: decimalText("101.25").optional(),
+    params: algoParams,
+  })
+  .strict();
 
 const csvData = z
   .object({
@@ -124,7 +154,10 @@ export const runConfigSchema = z
     end: time,
     instruments: z.array(instrumentDefinitionSchema).min(1),
     data: z.discriminatedUnion("kind", [csvData, parquetData, questdbData, simulatorData]),
-    strategies: z.array(strategy).min(1),
+    /** strategies trading the run (none where it only works parents: `algos`) */
+    strategies: z.array(strategy).default([]),
+    /** parent orders worked by execution algorithms and the smart router over the run's venues */
+    algos: z.array(algoParent).default([]),
     /**
      * splits and cash dividends, as a CSV file (instrument,ex_date,action,value; relative to the config file) or a
      * list: recorded prices before an ex-date are back-adjusted as of the run's end (supervisors/backtest/corporate-actions.ts)
@@ -177,15 +210,10 @@ export const runConfigSchema = z
       })
       .strict()
       .prefault({}),
-    venue: z
-      .object({
-        makerFeeBps: z.number().default(0),
-        takerFeeBps: z.number().default(0),
-        latencyUs: z.number().int().nonnegative().default(0),
-        jitterUs: z.number().int().nonnegative().default(0),
-      })
-      .strict()
-      .optional(),
+    /** fees and latency of every venue of the run's instruments */
+    venue: venueCosts.optional(),
+    /** fees and latency of named venues (over `venue`): venues that differ, for the smart router to weigh */
+    venues: z.record(z.string().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, "a venue id like SIMX"), venueCosts).default({}),
     /** queue position and slippage at the simulated exchange (actors/exchange/fill-model.ts) */
     fills: z
       .object({
@@ -249,6 +277,26 @@ export const runConfigSchema = z
       links.add(key);
     }
     const ids = new Set(c.instruments.map((i) => i.id));
+    if (c.strategies.length === 0 && c.algos.length === 0)
+      ctx.addIssue({ code: "custom", path: ["strategies"], message: "a run needs a strategy or a parent order (algos)" });
+    const venuesOfRun = new Set(c.instruments.map((i) => i.id.slice(i.id.lastIndexOf(".") + 1)));
+    for (const v of Object.keys(c.venues))
+      if (!venuesOfRun.has(v)) ctx.addIssue({ code: "custom", path: ["venues", v], message: `no instrument of the run trades on ${v}` });
+    const parents = new Set<string>();
+    for (const [i, a] of c.algos.entries()) {
+      if (parents.has(a.id)) ctx.addIssue({ code: "custom", path: ["algos", i, "id"], message: `${a.id} is given twice` });
+      parents.add(a.id);
+      if (!ids.has(a.instrument))
+        ctx.addIssue({ code: "custom", path: ["algos", i, "instrument"], message: `${a.instrument} is not in instruments` });
+      if (a.at < c.start || a.at >= c.end)
+        ctx.addIssue({ code: "custom", path: ["algos", i, "at"], message: "must be within the run, from start to before end" });
+      if (a.params.algo === "SOR") {
+        const symbol = a.instrument.slice(0, a.instrument.lastIndexOf("."));
+        for (const [k, v] of a.params.venues.entries())
+          if (!ids.has(`${symbol}.${v}`))
+            ctx.addIssue({ code: "custom", path: ["algos", i, "params", "venues", k], message: `${symbol}.${v} is not in instruments` });
+      }
+    }
     const models = new Set(c.features?.models ?? []);
     for (const [i, s] of c.strategies.entries()) {
       if (s.channels.includes("features") && !c.features)

@@ -2,7 +2,8 @@ import { isAbsolute, join } from "node:path";
 import type { MsgHdrs } from "@nats-io/transport-node";
 import { mkdir } from "node:fs/promises";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
-import { asPrice, asQuantity, parseMoney, parseQuantity } from "../../actors/domain/index.ts";
+import { type AlgoTca, asPrice, asQuantity, parseMoney, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
+import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
 import { exchangeKind, type FillModel } from "../../actors/exchange/index.ts";
 import type { ReplayRecord } from "../../actors/feed/replay/index.ts";
 import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
@@ -66,10 +67,27 @@ export interface BacktestResult {
   samples: { tsUs: number; equity: number; drawdown: number; exposure: number }[];
   /** actors hosted over the run, by kind */
   actors: Record<string, number>;
+  /** the run's parent orders (`algos`), where it has any: fills, children and TCA */
+  algos?: AlgoOutcome[];
 }
 
 export class BacktestError extends Error {
   override name = "BacktestError";
+}
+
+/** A parent order of the run (`algos`) as its algorithm's events left it: fills, children and its TCA. */
+export interface AlgoOutcome {
+  id: string;
+  algo: string;
+  instrument: string;
+  side: string;
+  /** 1e-8 units */
+  quantity: number;
+  status: "scheduled" | "working" | "paused" | "completed" | "canceled";
+  filled: number;
+  children: number;
+  /** arrival, interval VWAP and close slippage (bps, positive = a cost), once the parent is done */
+  tca: AlgoTca | null;
 }
 
 export interface RunOptions {
@@ -110,6 +128,8 @@ export class Backtest implements ActorWorld {
   private readonly sampleUs: number;
   /** actors hosted over the run, by kind (passivated entities included) */
   private readonly hosted: Record<string, number> = {};
+  /** each parent order's progress, from its algorithm's events (the report's `algos`) */
+  private readonly parents = new Map<string, AlgoOutcome>();
   /** the model actors' inference, where the run has models */
   private inference: SettlingInference | undefined;
   records = 0;
@@ -143,11 +163,9 @@ export class Backtest implements ActorWorld {
     const c = this.config;
     const startUs = c.start;
     const venues = [...new Set(c.instruments.map((d) => d.venue))];
-    const exchange = exchangeKind(
-      this.catalogue,
-      c.venue ? Object.fromEntries(venues.map((v) => [v, c.venue!])) : {},
-      c.fills ? Object.fromEntries(venues.map((v) => [v, fillModelOf(c.fills!)])) : {},
-    );
+    // each venue's own terms where the run names them, the run's `venue` otherwise
+    const costs = Object.fromEntries(venues.flatMap((v) => ((c.venues[v] ?? c.venue) ? [[v, c.venues[v] ?? c.venue!]] : [])));
+    const exchange = exchangeKind(this.catalogue, costs, c.fills ? Object.fromEntries(venues.map((v) => [v, fillModelOf(c.fills!)])) : {});
     const strategies = new Map(
       c.strategies.map((s) => {
         const ids = s.instruments ?? c.instruments.map((d) => d.id);
@@ -198,6 +216,8 @@ export class Backtest implements ActorWorld {
         modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching, port: this.inference }),
       );
     }
+    // the smart router weighs the venues by the fees and latency their exchanges charge, as on a node
+    if (c.algos.length) kinds.push(executionAlgoKind({ venues: costs }));
     if (c.regime) {
       const { barType, ...over } = c.regime;
       const defined = Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined));
@@ -223,11 +243,45 @@ export class Backtest implements ActorWorld {
     if (c.regime) for (const d of c.instruments) this.spawn(this.kinds.get("regime")!, d.id);
     for (const s of c.strategies) this.spawn(this.kinds.get("strategy")!, s.id);
     if (c.data.kind === "simulator") this.spawn(this.kinds.get("feed")!, SIM_SOURCE);
+    for (const a of c.algos) this.startParentAt(a);
     for (const [name, k] of this.kinds) for (const b of k.sharding?.wake?.broadcast ?? []) this.broadcasts.subscribe(b, name);
     this.drain();
     for (const s of c.strategies)
       this.publish(subjects.cmd("strategy", s.id), { type: "StartStrategy", reason: "backtest start", tsEvent: startUs, tsInit: startUs });
     this.drain();
+  }
+
+  /** A parent's algorithm, spawned now and started at its `at` on the simulated clock (as StartAlgo is live). */
+  private startParentAt(a: RunConfig["algos"][number]): void {
+    const instrument = this.catalogue.get(a.instrument)!;
+    this.spawn(this.kinds.get("execution-algo")!, a.id);
+    const quantity = parseQuantity(a.quantity, `algos.${a.id}.quantity`);
+    this.parents.set(a.id, {
+      id: a.id,
+      algo: a.params.algo,
+      instrument: a.instrument,
+      side: a.side,
+      quantity,
+      status: "scheduled",
+      filled: 0,
+      children: 0,
+      tca: null,
+    });
+    this.timers.schedule(a.at, () =>
+      this.publish(subjects.cmd("execution-algo", a.id), {
+        type: "StartAlgo",
+        instrument: a.instrument,
+        side: a.side,
+        quantity,
+        lotSize: instrument.lotSize,
+        ...(a.limitPrice !== undefined ? { limitPrice: parsePrice(a.limitPrice, `algos.${a.id}.limitPrice`) } : {}),
+        params: a.params,
+        book: this.config.book.id,
+        strategy: `algo-${a.id}`,
+        tsEvent: a.at,
+        tsInit: a.at,
+      }),
+    );
   }
 
   /** A committed model (models/<name>.onnx and its card) that takes the factor set the feature actors compute. */
@@ -414,7 +468,27 @@ export class Backtest implements ActorWorld {
         if (subject.startsWith("am.evt.order."))
           this.account.filled(x.clientOrderId as string, x.side as string, x.lastQty as number, x.lastPx as number, Number(x.fee));
         return;
+      case "AlgoStarted":
+      case "AlgoChildSent":
+      case "AlgoChildFilled":
+      case "AlgoPaused":
+      case "AlgoResumed":
+      case "AlgoCompleted":
+      case "AlgoCanceled":
+        this.parentEvent(x);
+        return;
     }
+  }
+
+  private parentEvent(x: Message & Record<string, unknown>): void {
+    const p = this.parents.get(x.parentId as string);
+    if (!p) return;
+    if (x.type === "AlgoChildSent") p.children++;
+    else if (x.type === "AlgoChildFilled") p.filled += x.lastQty as number;
+    else if (x.type === "AlgoCompleted" || x.type === "AlgoCanceled") {
+      p.status = x.type === "AlgoCompleted" ? "completed" : "canceled";
+      p.tca = (x.tca as AlgoTca | undefined) ?? null;
+    } else p.status = x.type === "AlgoPaused" ? "paused" : "working";
   }
 
   /** Steps every actor with mail until none has any (each drain is one batch, as on the NATS host). */
@@ -682,6 +756,7 @@ export class Backtest implements ActorWorld {
         return { tsUs: x.tsUs, equity: x.equity, drawdown: peak > 0 ? 1 - x.equity / peak : 0, exposure: x.exposure };
       }),
       actors: { ...this.hosted },
+      ...(this.parents.size ? { algos: [...this.parents.values()].map((p) => ({ ...p })) } : {}),
     };
   }
 }

@@ -5,7 +5,8 @@ import { decodeAs, decodeMessage, encodeMessage, type Message } from "../../infr
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { instrumentCatalogue, SIM_SOURCE } from "../../actors/instrument/index.ts";
 import type { ActorNode } from "./actor-node.ts";
-import { DEMO_BOOK, DEMO_VENUE, demoStrategies } from "./kinds/demo-trading.ts";
+import { DEMO_BOOK, demoStrategies } from "./kinds/demo-trading.ts";
+import { DEMO_VENUES } from "./kinds/demo-venues.ts";
 
 export interface DemoIo {
   nc: NatsConnection;
@@ -32,7 +33,7 @@ const money = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? 
  * Declares the demo market's actors (placement spreads them over the live nodes; ensure is idempotent): the feed
  * (instrument actors come from the definitions in KV, which main.ts seeds with the demo universe), a feature actor
  * per instrument, and the trading
- * loop on them: the simulated exchange, its venue connection, the demo risk
+ * loop on them: the three simulated exchanges (DEMO_VENUES), their venue connections, the demo risk
  * book and one strategy per sample, which it starts. The node logs the book's denials and, periodically, its
  * positions and P&L. Returns a function that stops the logging.
  */
@@ -43,8 +44,11 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
   if (!io || instruments === 0) return () => {};
   const { nc, log } = io;
   const strategies = demoStrategies(instrumentCatalogue(instruments));
-  await node.ensure({ kind: "exchange", id: DEMO_VENUE });
-  await node.ensure({ kind: "venue", id: DEMO_VENUE });
+  // the demo's three venues, each an exchange and our connection to it: the smart router's choice
+  for (const { venue } of DEMO_VENUES) {
+    await node.ensure({ kind: "exchange", id: venue });
+    await node.ensure({ kind: "venue", id: venue });
+  }
   await node.ensure({ kind: "risk-book", id: DEMO_BOOK });
   for (const s of strategies) await node.ensure({ kind: "strategy", id: s.id });
   // a regime detector on each instrument the demo trades

@@ -12,6 +12,7 @@ import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infr
 import type { HostedKinds, KindsEnv } from "../runtime/kinds-module.ts";
 import { type Deployable, followConfigKeySpaces } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
+import { demoListings, demoVenueDepth, withDemoVenueCosts } from "./kinds/demo-venues.ts";
 import { strategyDeployable, strategyDeployments } from "./kinds/strategy-deployments.ts";
 import { bookDefinitions, bookDeployable } from "./kinds/book-definitions.ts";
 import { exchangeKind } from "../../actors/exchange/index.ts";
@@ -97,7 +98,15 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
   );
   const demo = new Map(demoStrategies(demoMarket, config.featuresBarType).map((s) => [s.id, { ...s, autoStart: true }]));
   const traded = [...new Set([...demo.values()].flatMap((s) => s.config.instruments.map((i) => i.id)))];
-  books.set(DEMO_BOOK, demoBook(demoMarket));
+  // the demo's symbols on its other venues: the demo book holds them, so a routed parent's children pass its checks
+  const listings = demoListings(config.demoInstruments).flatMap((d) => {
+    const live = catalogue.get(d.id);
+    return live ? [live] : [];
+  });
+  books.set(DEMO_BOOK, demoBook(demoMarket, listings));
+  // the demo's three venues charge and delay as DEMO_VENUES says, unless AM_VENUE_COSTS names them
+  const demoOn = config.demoInstruments > 0;
+  const venueCosts = demoOn ? withDemoVenueCosts(config.venueCosts) : config.venueCosts;
   const strategyOf = (id: string) => demo.get(id) ?? deployments.get(id) ?? defined.strategy(id);
   // venues traded over FIX (AM_FIX_VENUES): their sessions run on the main thread, beside the cells; the exchange
   // of a venue whose acceptor is configured takes its commands from that acceptor
@@ -115,7 +124,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     kinds: [
       simulatorFeedKind(catalogue),
       instrumentKind(catalogue),
-      exchangeKind(catalogue, config.venueCosts, {}, fixFronted),
+      exchangeKind(catalogue, venueCosts, {}, demoOn ? demoVenueDepth() : {}, fixFronted),
       venueKind(),
       orderKind({
         venueInquiry: { firstMs: config.orderVenueAskFirstMs, maxMs: config.orderVenueAskMaxMs },
@@ -123,7 +132,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       }),
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo; a routed parent
       // (SOR) ranks venues by the fees and latency the exchanges are configured with
-      executionAlgoKind({ venues: config.venueCosts }),
+      executionAlgoKind({ venues: venueCosts }),
       // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList
       orderListKind(),
       // the demo book marks with what the demo strategies trade, a defined book with all of its instruments

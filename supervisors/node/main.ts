@@ -11,6 +11,7 @@ import { pathToFileURL } from "node:url";
 import { repoRoot } from "../../infra/local/index.ts";
 import type { KV } from "@nats-io/kv";
 import { demoUniverse } from "../../actors/instrument/index.ts";
+import { DEMO_VENUES, demoListings } from "./kinds/demo-venues.ts";
 import {
   type Catalogue,
   connectNats,
@@ -132,7 +133,8 @@ async function main(): Promise<void> {
     // The catalogue is in KV before the kinds (main thread or cell) read it.
     const instruments = await openInstrumentBucket(nc);
     if (config.demoInstruments > 0) {
-      const seeded = await putDefinitions(instruments, demoUniverse(config.demoInstruments), { onlyAbsent: true });
+      const demo = [...demoUniverse(config.demoInstruments), ...demoListings(config.demoInstruments)];
+      const seeded = await putDefinitions(instruments, demo, { onlyAbsent: true });
       log.info("demo instruments in KV", { added: seeded.written.length, alreadyDefined: seeded.kept.length });
     }
     if (config.instrumentsFile) {
@@ -248,7 +250,7 @@ async function main(): Promise<void> {
         instruments: config.demoInstruments,
         feed: "am.feed.sim.>",
         marketData: "am.md.>",
-        trading: "exchange/SIMX venue/SIMX risk-book/demo strategies",
+        trading: `exchange and venue ${DEMO_VENUES.map((v) => v.venue).join(",")}, risk-book/demo, strategies`,
       });
     }
     log.info("node up", {

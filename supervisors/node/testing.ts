@@ -9,6 +9,7 @@ import { call } from "../../gateway/testing.ts";
 import { freePort, repoRoot } from "../../infra/local/index.ts";
 import { loadConfig } from "../../infra/config/index.ts";
 import { openInstrumentBucket, putDefinitions } from "../../infra/nats/index.ts";
+import { demoListings } from "./kinds/demo-venues.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { eventually, type Teardown, type TestServers } from "../../test/testing.ts";
 import { ActorNode } from "./actor-node.ts";
@@ -121,9 +122,9 @@ export async function startTestNode(
   return node;
 }
 
-/** What main.ts does before its node starts: the demo universe's definitions in KV, where absent. */
+/** What main.ts does before its node starts: the demo universe's definitions and listings in KV, where absent. */
 export async function seedDemoInstruments(nc: import("@nats-io/transport-node").NatsConnection, n: number): Promise<void> {
-  await putDefinitions(await openInstrumentBucket(nc), demoUniverse(n), { onlyAbsent: true });
+  await putDefinitions(await openInstrumentBucket(nc), [...demoUniverse(n), ...demoListings(n)], { onlyAbsent: true });
 }
 
 /** A node process serving the gRPC gateway: gRPC clients on it (closed at teardown) and call metadata per role. */

@@ -1,6 +1,7 @@
 import t from "tap";
 import { createActor } from "xstate";
 import { demoUniverse, instrumentMachine } from "../../instrument/index.ts";
+import { asPrice } from "../../domain/index.ts";
 import { MarketSimulator, type SimulatedEvent, Xoshiro128 } from "./index.ts";
 
 const defs = demoUniverse(5);
@@ -49,4 +50,24 @@ t.test("an instrument machine fed by the simulator accepts everything and rebuil
   t.equal(h.counters.accepted, evs.length);
   t.equal(h.book.checksum(), sim.venueBook(defs[0]!.id).checksum());
   t.equal(h.counters.checksumMismatches, 0);
+});
+
+t.test("listings of one symbol on several venues start at one price, each on its own tick", async (t) => {
+  const [x] = demoUniverse(1);
+  const y = { ...x!, id: "SIM001.SIMY", priceIncrement: asPrice(x!.priceIncrement * 5) };
+  const alone = new MarketSimulator({ seed: 3, startUs, instruments: [x!] }).step(startUs + 600e6);
+  const both = new MarketSimulator({ seed: 3, startUs, instruments: [x!, y] }).step(startUs + 600e6);
+  const first = (id: string) => both.find((e) => e.type === "RawQuote" && e.instrument === id) as { bid: number; ask: number };
+  const mid = (q: { bid: number; ask: number }) => (q.bid + q.ask) / 2;
+  t.same(
+    both.filter((e) => e.instrument === "SIM001.SIMX"),
+    alone,
+    "the first listing's stream is as it was alone",
+  );
+  t.ok(Math.abs(mid(first("SIM001.SIMY")) / mid(first("SIM001.SIMX")) - 1) < 0.002, "the second listing opens at the first's price");
+  const ys = both.filter((e) => e.type === "RawQuote" && e.instrument === "SIM001.SIMY") as { bid: number }[];
+  t.ok(
+    ys.every((q) => q.bid % y.priceIncrement === 0),
+    "on its own tick",
+  );
 });

@@ -126,11 +126,18 @@ export class MarketSimulator {
     if (!Number.isSafeInteger(this.c.seqBase) || this.c.seqBase < 0)
       throw new Error(`seqBase: ${config.seqBase} is not a non-negative safe integer`);
     const profile = new IntradayProfile(config.session?.open ?? 0, config.session?.close ?? 1440);
+    // listings of one symbol on several venues (SYM.X, SYM.Y) start at one price, as the same stock does: their
+    // prices then wander apart a little, which is what a smart router exploits
+    const symbolPrice = new Map<string, number>();
     this.states = config.instruments.map((inst, index) => {
       if (!(inst.priceIncrement > 0 && inst.lotSize > 0))
         throw new Error(`instrument ${inst.id}: priceIncrement and lotSize must be positive`);
       const rng = new Xoshiro128(config.seed, index);
-      const initial = inst.initialPrice ?? Math.round((10 + rng.next() * 490) * 1e8);
+      const symbol = inst.id.slice(0, inst.id.lastIndexOf("."));
+      // the draw is taken whenever no price is given, so each instrument's stream is the same as before
+      const drawn = inst.initialPrice ?? Math.round((10 + rng.next() * 490) * 1e8);
+      const initial = inst.initialPrice ?? symbolPrice.get(symbol) ?? drawn;
+      if (!symbolPrice.has(symbol)) symbolPrice.set(symbol, initial);
       const s: InstrumentState = {
         index,
         id: inst.id,

@@ -113,7 +113,7 @@ export async function fixAckRoundTrips(
   const exchangeNc = await connect(natsUrl, "bench-fix-exchange");
   const acceptorNc = await connect(natsUrl, "bench-fix-acceptor");
   const catalogue = new Map([[INSTRUMENT, { id: INSTRUMENT, venue: VENUE, priceIncrement: priceOf(0.01), lotSize: quantityOf(1) }]]);
-  const exchange = new ActorHost(exchangeKind(catalogue, {}, {}, new Set([VENUE])), VENUE, {
+  const exchange = new ActorHost(exchangeKind(catalogue, {}, {}, {}, new Set([VENUE])), VENUE, {
     nc: exchangeNc,
     store: await SnapshotStore.open(exchangeNc),
     clock: systemClock,

@@ -4,8 +4,7 @@ import type { StrategyConfigInput, StrategyDefinition } from "../../../actors/st
 import { marketMaker, meanReversion, modelForecast, signalBlend, trendFollower } from "../../../actors/strategy/index.ts";
 import { fromNumber, parseMoney } from "../../../actors/domain/index.ts";
 
-/** The demo's venue, book and strategies: small sizes, one deliberately tight limit so a denial shows early. */
-export const DEMO_VENUE = "SIMX";
+/** The demo's book and strategies: small sizes, one deliberately tight limit so a denial shows early. */
 export const DEMO_BOOK = "demo";
 
 export interface DemoStrategy {
@@ -113,15 +112,16 @@ function modelStrategies(catalogue: Map<string, InstrumentDefinition>, barType: 
  * The demo book: every demo instrument registered, modest book-wide limits, and a maximum position of 5 on the
  * trend follower's instrument while it targets up to 10, so its first order (about 10 s after the start, once its
  * 1 s bars have primed it) is denied: the demo's visible limit. The strategy is not told of denials (it hears order
- * events only), so it then waits on that order and trades no more; the others trade on.
+ * events only), so it then waits on that order and trades no more; the others trade on. `listings` (the demo's
+ * symbols on its other venues) are held too, for routed parents.
  */
-export function demoBook(catalogue: Map<string, InstrumentDefinition>): BookConfig {
+export function demoBook(catalogue: Map<string, InstrumentDefinition>, listings: readonly InstrumentDefinition[] = []): BookConfig {
   const trend = catalogue.size ? pick(catalogue, 0) : undefined;
   return defaultBookConfig(DEMO_BOOK, {
     initialCash: parseMoney("1000000"),
     markSource: "MID",
     hwmStep: parseMoney("100"),
-    instruments: [...catalogue.values()].map((d) => ({
+    instruments: [...catalogue.values(), ...listings].map((d) => ({
       instrument: d.id,
       multiplier: d.multiplier,
       sector: d.sector ?? "OTHER",
