@@ -1,7 +1,7 @@
 import t from "tap";
 import type { NewsHeadline } from "../../../actors/domain/index.ts";
 import { freePort } from "../../local/ports.ts";
-import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
+import { type FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import { capturingLogger, fastBackoff, seededRandom } from "../testing.ts";
 import { eventually } from "../../../test/testing.ts";
 import { headlineTone } from "./lexicon.ts";
