@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
+import { Xoshiro128 } from "../../actors/feed/simulator/index.ts";
 import { declareTables, openIlpWriter } from "../../infra/questdb/index.ts";
 import { barRow, filingRow, newsRow } from "../../infra/questdb/rows.ts";
 import { walApplied } from "../../infra/questdb/testing.ts";
@@ -12,6 +13,7 @@ import { buildDataset } from "./build-dataset.ts";
 import { parseDatasetConfig } from "./dataset-config.ts";
 import type { DatasetRow } from "./dataset.ts";
 import { readDataset } from "./dataset-files.ts";
+import { validateRidge } from "./validation.ts";
 
 const MIN = 60_000_000;
 const T = Date.UTC(2024, 4, 2, 20) * 1000;
@@ -126,4 +128,26 @@ t.test("a dataset built from QuestDB joins the recorded filings and news as of e
       parseDatasetConfig({ ...config, from: "2024-03-04T00:00:00Z", to: "2024-03-04T01:00:00Z", source: { kind: "simulator", seed: 1 } }),
     /dataset config alt: /,
   );
+});
+
+t.test("the validated forecaster takes a dataset's alternative data features as inputs beside the bar factors", async (t) => {
+  const rng = new Xoshiro128(9);
+  // the return follows a news tone the bar factors know nothing of
+  const rows: DatasetRow[] = Array.from({ length: 900 }, (_, i) => {
+    const tone = rng.normal();
+    return {
+      ...row("A.SIM", i * MIN),
+      features: [rng.normal(), rng.normal(), rng.normal(), rng.normal(), 1],
+      ret: (tone + rng.normal() * 0.5) * 1e-3,
+      alt: { alt_tone: tone },
+    };
+  });
+  const options = { folds: 5, groups: 6, testGroups: 2, embargoUs: 5 * MIN, lambda: 1e-3, walkForwardWindows: 3 };
+  const withAlt = validateRidge(rows, options);
+  const without = validateRidge(
+    rows.map(({ alt: _, ...r }) => r),
+    options,
+  );
+  t.ok(withAlt.kFold.pooled.ic > 0.5, `pooled IC with the tone ${withAlt.kFold.pooled.ic.toFixed(3)}`);
+  t.ok(Math.abs(without.kFold.pooled.ic) < 0.2, `pooled IC without it ${without.kFold.pooled.ic.toFixed(3)}`);
 });
