@@ -23,8 +23,21 @@ export function unescapeToken(token: string): string {
   );
 }
 
-/** `features`: factors computed from an instrument's bars (derived market data, recorded like the rest). */
-export const MdChannel = { Quote: "quote", Trade: "trade", Book: "book", Bar: "bar", Status: "status", Features: "features" } as const;
+/**
+ * `features`: factors computed from an instrument's bars (derived market data, recorded like the rest); `filing`,
+ * `news`, `series`: alternative data (actors/domain/messages/alt-data.ts), normalised by its feed adapter.
+ */
+export const MdChannel = {
+  Quote: "quote",
+  Trade: "trade",
+  Book: "book",
+  Bar: "bar",
+  Status: "status",
+  Features: "features",
+  Filing: "filing",
+  News: "news",
+  Series: "series",
+} as const;
 export type MdChannel = (typeof MdChannel)[keyof typeof MdChannel];
 
 /** Kinds whose ids are instruments travel as two tokens, <venue>.<symbol>. */

@@ -175,11 +175,11 @@ export const settings = {
     schema: z
       .string()
       .regex(
-        /^$|^(polygon|alpha-vantage|binance)(,(polygon|alpha-vantage|binance))*$/,
-        "a comma-separated list of polygon, alpha-vantage, binance",
+        /^$|^(polygon|alpha-vantage|binance|edgar|news|files)(,(polygon|alpha-vantage|binance|edgar|news|files))*$/,
+        "a comma-separated list of polygon, alpha-vantage, binance, edgar, news, files",
       ),
     default: "",
-    doc: "Vendor feeds this node runs as feed actors (vendor-feed kind), comma-separated: polygon, alpha-vantage, binance; empty = none",
+    doc: "Vendor feeds this node runs as feed actors (vendor-feed kind), comma-separated: polygon, alpha-vantage, binance, and the alternative data feeds edgar (SEC filings), news (Polygon news with sentiment), files (a drop folder); empty = none",
   },
   polygonApiKey: {
     schema: z.string().min(1).optional(),
@@ -247,6 +247,79 @@ export const settings = {
     schema: z.string(),
     default: "",
     doc: "Binance symbols and their instruments: BTCUSDT=BTCUSDT.BINANCE,ETHUSDT (no = means SYMBOL.BINANCE)",
+  },
+  edgarUserAgent: {
+    schema: z
+      .string()
+      .regex(/^\S.*\s[^\s@]+@[^\s@]+\.[^\s@]+/, "must name the company and a contact address: Acme Research admin@acme.com")
+      .optional(),
+    default: undefined,
+    doc: "User-Agent sent to SEC EDGAR, naming your company and a contact address (EDGAR refuses undeclared tools); required by the edgar feed",
+  },
+  edgarCompanies: {
+    schema: z.string(),
+    default: "",
+    doc: "SEC EDGAR companies and the instruments their 8-K filings concern: 320193=AAPL.XNAS,789019=MSFT.XNAS (a CIK may repeat for several instruments); filings go to am.md.filing.<venue>.<symbol>",
+  },
+  edgarDataUrl: {
+    schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"),
+    default: "https://data.sec.gov",
+    doc: "SEC EDGAR submissions API base URL (/submissions/CIK##########.json)",
+  },
+  edgarWwwUrl: {
+    schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"),
+    default: "https://www.sec.gov",
+    doc: "SEC EDGAR site base URL (the current-filings Atom feed, /cgi-bin/browse-edgar?action=getcurrent)",
+  },
+  edgarPollMs: {
+    schema: z.coerce.number().int().min(1_000).max(86_400_000),
+    default: 60_000,
+    doc: "Time between polls of EDGAR's current 8-K filings",
+  },
+  edgarRequestsPerSecond: {
+    schema: z.coerce.number().min(0.1).max(10),
+    default: 10,
+    doc: "Requests a second to SEC EDGAR at most (EDGAR's fair-access limit is 10)",
+  },
+  newsUrl: {
+    schema: z.string().regex(/^https?:\/\/\S+$/, "must look like https://host"),
+    default: "https://api.polygon.io",
+    doc: "Base URL of the news feed: Polygon's /v2/reference/news, with AM_POLYGON_API_KEY",
+  },
+  newsSymbols: {
+    schema: z.string(),
+    default: "",
+    doc: "Tickers whose headlines the news feed reads and their instruments: AAPL=AAPL.XNAS,MSFT (no = means TICKER.XNAS); scored headlines go to am.md.news.<venue>.<symbol>",
+  },
+  newsPollMs: {
+    schema: z.coerce.number().int().min(1_000).max(86_400_000),
+    default: 60_000,
+    doc: "Time between news polls",
+  },
+  fileFeedDir: {
+    schema: z.string().min(1).optional(),
+    default: undefined,
+    doc: "Folder the files feed reads dropped .csv and .jsonl files from (moved to done/ or rejected/ once read); required by the files feed",
+  },
+  fileFeedName: {
+    schema: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "1-64 of a-z 0-9 _ - (it names the series' source)"),
+    default: "files",
+    doc: "Name of the files feed's data (the source column of alt_series, e.g. parking-lots)",
+  },
+  fileFeedSchema: {
+    schema: z.string(),
+    default: "",
+    doc: 'Schema of the dropped files as JSON: {"time":"date","instrument":"ticker","values":["car_count"]}; values go to am.md.series.<venue>.<symbol>',
+  },
+  fileFeedSymbols: {
+    schema: z.string(),
+    default: "",
+    doc: "Names in the files' instrument column and their instruments: WMT=WMT.XNYS (a name not listed must be SYMBOL.VENUE itself)",
+  },
+  fileFeedPollMs: {
+    schema: z.coerce.number().int().min(50).max(3_600_000),
+    default: 5_000,
+    doc: "Time between scans of the files feed's folder",
   },
   feedBackoffBaseMs: {
     schema: z.coerce.number().int().min(1).max(600_000),

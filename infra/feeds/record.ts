@@ -3,7 +3,7 @@
  * actor validates them (am.feed.<source>.<venue>.<symbol> → am.md.*). Prices and quantities are fixed-point units
  * (actors/domain/fixed.ts); timestamps are integer microseconds since the epoch.
  */
-import type { Price, Quantity } from "../../actors/domain/index.ts";
+import type { Filing, NewsHeadline, Price, Quantity, SeriesObservation } from "../../actors/domain/index.ts";
 
 interface RawBase {
   /** the vendor connector that produced it: "polygon", "alpha-vantage", "binance" */
@@ -62,3 +62,11 @@ export interface RawBook extends RawBase {
 export type RawFeedRecord = VendorQuote | VendorTrade | RawBar | RawBook;
 
 export type RawFeedSink = (record: RawFeedRecord) => void;
+
+/**
+ * Alternative data, already normalised by its connector (the instrument it concerns resolved from the feed's own
+ * table): the adapter publishes it on am.md.<kind>.<venue>.<symbol> as it is.
+ */
+export type AltDataRecord = ({ kind: "filing" } & Filing) | ({ kind: "news" } & NewsHeadline) | ({ kind: "series" } & SeriesObservation);
+
+export type AltDataSink = (record: AltDataRecord) => void;

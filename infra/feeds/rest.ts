@@ -23,8 +23,12 @@ export interface RestClientOptions {
   onIssue?: (issue: FeedIssue) => void;
   onRateLimited?: () => void;
   signal?: AbortSignal;
-  /** the vendor's own error shapes; called for every parsed body */
+  /** the vendor's own error shapes; called for every body, parsed (its text when not JSON or for getText) */
   classify?: (body: unknown, status: number) => BodyVerdict;
+  /** sent with every request (SEC EDGAR refuses requests without a descriptive User-Agent) */
+  headers?: Record<string, string>;
+  /** waited on before every request, retries included: a vendor's request-rate limit (EDGAR: 10 per second) */
+  pace?: () => Promise<void>;
 }
 
 export class RestClient {
@@ -34,6 +38,15 @@ export class RestClient {
   }
 
   async getJson(url: URL): Promise<unknown> {
+    return this.get(url, "json");
+  }
+
+  /** The body as text (an Atom or RSS feed), with the same retries and redaction. */
+  async getText(url: URL): Promise<string> {
+    return (await this.get(url, "text")) as string;
+  }
+
+  private async get(url: URL, as: "json" | "text"): Promise<unknown> {
     const { redactor, breaker } = this.opts;
     const shown = redactor.url(url);
     let lastError: FeedError | undefined;
@@ -42,7 +55,8 @@ export class RestClient {
       if (breaker && !breaker.tryAcquire()) {
         throw new FeedError(FeedErrorReason.CircuitOpen, `GET ${shown}: circuit open for another ${breaker.msUntilProbe()} ms`);
       }
-      const outcome = await this.once(url, shown);
+      await this.opts.pace?.();
+      const outcome = await this.once(url, shown, as);
       if ("body" in outcome) {
         breaker?.recordSuccess();
         return outcome.body;
@@ -63,22 +77,29 @@ export class RestClient {
     throw lastError ?? new FeedError(FeedErrorReason.Network, `GET ${shown}: stopped`);
   }
 
-  private async once(url: URL, shown: string): Promise<{ body: unknown } | { error: FeedError; retry: boolean; retryAfterMs?: number }> {
+  private async once(
+    url: URL,
+    shown: string,
+    as: "json" | "text",
+  ): Promise<{ body: unknown } | { error: FeedError; retry: boolean; retryAfterMs?: number }> {
     const { redactor } = this.opts;
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchFn(url, { signal: this.opts.signal, headers: { accept: "application/json" } });
+      const accept = as === "json" ? "application/json" : "application/atom+xml, application/xml, text/xml";
+      res = await this.fetchFn(url, { signal: this.opts.signal, headers: { accept, ...this.opts.headers } });
       text = await res.text();
     } catch (e) {
       const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
       return { error: new FeedError(FeedErrorReason.Network, `GET ${shown}: ${redactor.error(e)}${redactor.text(cause)}`), retry: true };
     }
-    let body: unknown;
-    try {
-      body = text.length ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
+    let body: unknown = as === "text" && text.length ? text : undefined;
+    if (as === "json") {
+      try {
+        body = text.length ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
     }
     const snippet = redactor.text(text.slice(0, 200));
     if (res.status === 429 || res.status === 418) {
@@ -93,7 +114,8 @@ export class RestClient {
     if (res.status >= 500) {
       return { error: new FeedError(FeedErrorReason.HttpError, `GET ${shown}: HTTP ${res.status}: ${snippet}`, res.status), retry: true };
     }
-    const verdict = this.opts.classify?.(body, res.status) ?? { ok: true };
+    // a body that is not JSON reaches classify as its text (EDGAR's rate-limit page is HTML)
+    const verdict = this.opts.classify?.(body ?? text, res.status) ?? { ok: true };
     if ("error" in verdict) return { error: verdict.error, retry: false };
     if ("rateLimited" in verdict) {
       this.opts.onRateLimited?.();
@@ -115,7 +137,14 @@ export class RestClient {
       };
     }
     if (body === undefined) {
-      return { error: new FeedError(FeedErrorReason.Malformed, `GET ${shown}: body is not JSON: ${snippet}`, res.status), retry: false };
+      return {
+        error: new FeedError(
+          FeedErrorReason.Malformed,
+          `GET ${shown}: body is ${as === "json" ? "not JSON" : "empty"}: ${snippet}`,
+          res.status,
+        ),
+        retry: false,
+      };
     }
     return { body };
   }

@@ -8,21 +8,53 @@ import { AlphaVantageBars } from "./alpha-vantage/bars.ts";
 import type { SeriesSpec } from "./alpha-vantage/series.ts";
 import { BinanceDepth } from "./binance/depth.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "./feed-error.ts";
+import { EdgarFilings } from "./edgar/edgar.ts";
+import { FileDrop } from "./file-drop/file-drop.ts";
+import type { FileDropSchema } from "./file-drop/schema.ts";
+import { PolygonNews } from "./news/polygon-news.ts";
 import { PolygonStream, type Watermark } from "./polygon/stream.ts";
-import type { RawFeedSink } from "./record.ts";
+import type { AltDataSink, RawFeedSink } from "./record.ts";
 import type { Logger } from "../telemetry/index.ts";
 
 export type { Watermark } from "./polygon/stream.ts";
-export const FeedId = { Polygon: "polygon", AlphaVantage: "alpha-vantage", Binance: "binance" } as const;
+export const FeedId = {
+  Polygon: "polygon",
+  AlphaVantage: "alpha-vantage",
+  Binance: "binance",
+  Edgar: "edgar",
+  News: "news",
+  Files: "files",
+} as const;
 export type FeedId = (typeof FeedId)[keyof typeof FeedId];
 
 export type VendorSpec =
   | { feed: "polygon"; apiKey: string; restUrl: string; wsUrl: string; tickers: string[]; channels: Array<"T" | "Q" | "AM"> }
   | { feed: "alpha-vantage"; apiKey: string; baseUrl: string; symbols: string[]; series: SeriesSpec; pollMs: number }
-  | { feed: "binance"; restUrl: string; wsUrl: string; symbols: string[] };
+  | { feed: "binance"; restUrl: string; wsUrl: string; symbols: string[] }
+  | {
+      feed: "edgar";
+      userAgent: string;
+      dataUrl: string;
+      wwwUrl: string;
+      /** CIK → instruments */
+      companies: ReadonlyMap<string, readonly string[]>;
+      pollMs: number;
+      requestsPerSecond: number;
+    }
+  | { feed: "news"; apiKey: string; baseUrl: string; tickers: ReadonlyMap<string, string>; pollMs: number }
+  | {
+      feed: "files";
+      dir: string;
+      source: string;
+      schema: FileDropSchema;
+      instruments: ReadonlyMap<string, string>;
+      pollMs: number;
+    };
 
 export interface SessionHooks {
   onRecord: RawFeedSink;
+  /** alternative data feeds (edgar, news, files) deliver here */
+  onAltData?: AltDataSink;
   /** the live session ended (dropped, rate limited): reason is a FeedErrorReason, detail redacted */
   onDown: (reason: FeedErrorReason, detail: string) => void;
   onIssue?: (issue: FeedIssue) => void;
@@ -53,7 +85,69 @@ export function openSession(spec: VendorSpec, resume: Readonly<Record<string, Wa
       return new AlphaVantageSession(spec, resume, hooks);
     case "binance":
       return binanceSession(spec, hooks);
+    case "edgar":
+    case "news":
+    case "files":
+      return altDataSession(spec, resume, hooks);
   }
+}
+
+/**
+ * The alternative data connectors poll on their own timers; a failed start rejects (the supervisor retries) and a
+ * failed poll inside a live session is an issue that the next poll repairs from the watermarks.
+ */
+function altDataSession(
+  spec: Extract<VendorSpec, { feed: "edgar" | "news" | "files" }>,
+  resume: Readonly<Record<string, Watermark>>,
+  hooks: SessionHooks,
+): VendorSession {
+  const sink: AltDataSink = hooks.onAltData ?? (() => {});
+  const common = {
+    ...(hooks.onIssue ? { onIssue: hooks.onIssue } : {}),
+    ...(hooks.logger ? { logger: hooks.logger } : {}),
+  };
+  if (spec.feed === "files") {
+    const drop = new FileDrop({
+      dir: spec.dir,
+      source: spec.source,
+      schema: spec.schema,
+      instruments: spec.instruments,
+      pollMs: spec.pollMs,
+      onObservation: (o) => sink({ kind: "series", ...o }),
+      ...common,
+    });
+    // the folder is its own watermark: applied files have moved to done/
+    return { start: () => drop.start(), stop: () => drop.stop(), watermarks: () => ({}), duplicates: () => 0 };
+  }
+  const rest = {
+    breaker: noBreaker,
+    backoff: restBackoff,
+    maxRetries: 3,
+    resume,
+    ...(hooks.random ? { random: hooks.random } : {}),
+    ...common,
+  };
+  const feed =
+    spec.feed === "edgar"
+      ? new EdgarFilings({
+          userAgent: spec.userAgent,
+          companies: spec.companies,
+          dataUrl: spec.dataUrl,
+          wwwUrl: spec.wwwUrl,
+          pollMs: spec.pollMs,
+          requestsPerSecond: spec.requestsPerSecond,
+          onFiling: (f) => sink({ kind: "filing", ...f }),
+          ...rest,
+        })
+      : new PolygonNews({
+          apiKey: spec.apiKey,
+          tickers: spec.tickers,
+          baseUrl: spec.baseUrl,
+          pollMs: spec.pollMs,
+          onHeadline: (h) => sink({ kind: "news", ...h }),
+          ...rest,
+        });
+  return { start: () => feed.start(), stop: () => feed.stop(), watermarks: () => feed.watermarks(), duplicates: () => feed.duplicates() };
 }
 
 function polygonSession(

@@ -3,18 +3,21 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import {
   Bar,
   BarFactors,
+  Filing,
+  NewsHeadline,
   type OrderEvent,
   type OrderEventType,
   orderEventDefs,
   orderEventTypes,
   Quote,
   RecordRejectReason,
+  SeriesObservation,
   Trade,
 } from "../../actors/domain/index.ts";
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
-import { barFactorsRow, barRow, orderEventRows, quoteRow, type Row, tradeRow } from "./rows.ts";
+import { barFactorsRow, barRow, filingRow, newsRow, orderEventRows, quoteRow, type Row, seriesRow, tradeRow } from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
 export const recorderDlq = { marketData: subjects.dlq("recorder", "md"), orders: subjects.dlq("recorder", "orders") } as const;
@@ -39,18 +42,29 @@ function rejectOf(msg: JsMsg, e: unknown): Prepared {
 }
 
 // the channel token of am.md.<channel>.<venue>.<symbol>, matched without splitting the subject per message
-const channelPrefix = (c: "quote" | "trade" | "bar" | "features"): string => subjects.mdAll(c).slice(0, -1);
+const channelPrefix = (c: "quote" | "trade" | "bar" | "features" | "filing" | "news" | "series"): string => subjects.mdAll(c).slice(0, -1);
 const QUOTES = channelPrefix("quote");
 const TRADES = channelPrefix("trade");
 const BARS = channelPrefix("bar");
 const FEATURES = channelPrefix("features");
+const FILINGS = channelPrefix("filing");
+const NEWS = channelPrefix("news");
+const SERIES = channelPrefix("series");
 
-/** Quotes, trades, bars and bar factors on AM_MD: one row each, on the table of its channel. */
+/** Quotes, trades, bars, bar factors and alternative data on AM_MD: one row each, on the table of its channel. */
 export function marketDataLane(): Lane {
   return {
     key: "marketData",
     stream: streams.marketData,
-    filters: [subjects.mdAll("quote"), subjects.mdAll("trade"), subjects.mdAll("bar"), subjects.mdAll("features")],
+    filters: [
+      subjects.mdAll("quote"),
+      subjects.mdAll("trade"),
+      subjects.mdAll("bar"),
+      subjects.mdAll("features"),
+      subjects.mdAll("filing"),
+      subjects.mdAll("news"),
+      subjects.mdAll("series"),
+    ],
     dlq: recorderDlq.marketData,
     prepare: async (msgs) =>
       msgs.map((msg): Prepared => {
@@ -62,6 +76,11 @@ export function marketDataLane(): Lane {
           if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
           if (type === "BarFactors" && subject.startsWith(FEATURES))
             return { msg, rows: [barFactorsRow(decodeAs(BarFactors, msg.data, msg.headers))] };
+          if (type === "Filing" && subject.startsWith(FILINGS)) return { msg, rows: [filingRow(decodeAs(Filing, msg.data, msg.headers))] };
+          if (type === "NewsHeadline" && subject.startsWith(NEWS))
+            return { msg, rows: [newsRow(decodeAs(NewsHeadline, msg.data, msg.headers))] };
+          if (type === "SeriesObservation" && subject.startsWith(SERIES))
+            return { msg, rows: [seriesRow(decodeAs(SeriesObservation, msg.data, msg.headers))] };
           const { message } = decodeMessage(msg.data, msg.headers, true);
           return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
         } catch (e) {

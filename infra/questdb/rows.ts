@@ -1,4 +1,4 @@
-import type { Bar, BarFactors, OrderEvent, Quote, Trade } from "../../actors/domain/index.ts";
+import type { Bar, BarFactors, Filing, NewsHeadline, OrderEvent, Quote, SeriesObservation, Trade } from "../../actors/domain/index.ts";
 import { parseInstrumentId } from "../../actors/contract/index.ts";
 import type { OrderState } from "../../actors/order/index.ts";
 
@@ -8,7 +8,18 @@ import type { OrderState } from "../../actors/order/index.ts";
  * Prices and quantities are 1e-8 units and go out as DECIMAL(18,8) without passing through a float (ilp-writer.ts).
  */
 export interface Row {
-  table: "quotes" | "trades" | "bars" | "bar_factors" | "orders" | "fills" | "backtest_runs" | "backtest_equity";
+  table:
+    | "quotes"
+    | "trades"
+    | "bars"
+    | "bar_factors"
+    | "filings"
+    | "news"
+    | "alt_series"
+    | "orders"
+    | "fills"
+    | "backtest_runs"
+    | "backtest_equity";
   /** designated timestamp, µs */
   ts: number;
   symbols: [name: string, value: string | undefined][];
@@ -213,3 +224,70 @@ export function orderEventRows(e: OrderEvent, after: OrderState | null, streamSe
   }
   return rows;
 }
+
+export const filingRow = (f: Filing): Row => {
+  const i = instrumentOf(f.instrument);
+  return {
+    table: "filings",
+    ts: f.tsEvent,
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+      ["cik", f.cik],
+      ["form", f.form],
+    ],
+    decimals: [],
+    longs: [],
+    strings: [
+      ["accession", f.accession],
+      ["items", f.items.join(",")],
+      ["filing_date", f.filingDate],
+      ["url", f.url],
+    ],
+    times: [["ts_init", f.tsInit]],
+  };
+};
+
+export const newsRow = (n: NewsHeadline): Row => {
+  const i = instrumentOf(n.instrument);
+  return {
+    table: "news",
+    ts: n.tsEvent,
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+      ["publisher", n.publisher || undefined],
+    ],
+    decimals: [],
+    longs: [
+      ["positive", n.positive],
+      ["negative", n.negative],
+    ],
+    strings: [
+      ["article_id", n.id],
+      ["title", n.title],
+      ["url", n.url],
+    ],
+    doubles: [["sentiment", n.sentiment]],
+    times: [["ts_init", n.tsInit]],
+  };
+};
+
+export const seriesRow = (o: SeriesObservation): Row => {
+  const i = instrumentOf(o.instrument);
+  return {
+    table: "alt_series",
+    ts: o.tsEvent,
+    symbols: [
+      ["venue", i.venue],
+      ["symbol", i.symbol],
+      ["source", o.source],
+      ["series", o.series],
+    ],
+    decimals: [],
+    longs: [],
+    strings: [],
+    doubles: [["value", o.value]],
+    times: [["ts_init", o.tsInit]],
+  };
+};

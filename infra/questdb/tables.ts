@@ -88,6 +88,57 @@ export const tables: TableSpec[] = [
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "bar_type", "version"],
   },
+  // Alternative data (actors/domain/messages/alt-data.ts), keyed by when it became public (tsEvent); ts_init is
+  // when it reached the platform, so a study can tell what was knowable from what was merely true.
+  {
+    name: "filings",
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["cik", "SYMBOL"],
+      ["accession", "VARCHAR"],
+      ["form", "SYMBOL"],
+      ["items", "VARCHAR"],
+      ["filing_date", "VARCHAR"],
+      ["url", "VARCHAR"],
+      ["ts_init", "TIMESTAMP"],
+    ],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "accession"],
+  },
+  {
+    name: "news",
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["article_id", "VARCHAR"],
+      ["publisher", "SYMBOL"],
+      ["title", "VARCHAR"],
+      ["url", "VARCHAR"],
+      ["sentiment", "DOUBLE"],
+      ["positive", "LONG"],
+      ["negative", "LONG"],
+      ["ts_init", "TIMESTAMP"],
+    ],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "article_id"],
+  },
+  {
+    name: "alt_series",
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["venue", "SYMBOL"],
+      ["symbol", "SYMBOL"],
+      ["source", "SYMBOL"],
+      ["series", "SYMBOL"],
+      ["value", "DOUBLE"],
+      ["ts_init", "TIMESTAMP"],
+    ],
+    timestamp: "ts",
+    upsertKeys: ["ts", "venue", "symbol", "source", "series"],
+  },
   {
     name: "fills",
     columns: [

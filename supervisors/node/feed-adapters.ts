@@ -3,17 +3,21 @@
  * feed owns the vendor session, answers the actor's FeedAdapterConnect / FeedAdapterDisconnect on
  * am.cmd.feed-adapter.<feed>, reports FeedConnected / FeedConnectFailed / FeedDisconnected / FeedProgress on the
  * actor's am.cmd.vendor-feed.<feed>, and publishes each vendor record as raw feed input on
- * am.feed.<feed>.<venue>.<symbol>, which the instrument actors take like simulator ticks.
+ * am.feed.<feed>.<venue>.<symbol>, which the instrument actors take like simulator ticks. Alternative data
+ * (edgar, news, files) is normalised by its connector and goes straight to am.md.<filing|news|series>.<venue>.<symbol>
+ * (AM_MD), where the recorder writes it to QuestDB.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { errorMessage, parseInstrumentId, subjects } from "../../actors/contract/index.ts";
+import { errorMessage, MdChannel, parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { FeedAdapterConnect, FeedAdapterDisconnect, mergeMarks, type Watermarks } from "../../actors/feed/connection/index.ts";
 import type { Config } from "../../infra/config/index.ts";
 import {
+  type AltDataRecord,
   FeedError,
   FeedErrorReason,
   type FeedIssue,
   openSession,
+  parseFileDropSchema,
   type RawFeedRecord,
   Redactor,
   type VendorSession,
@@ -27,8 +31,72 @@ export const VENDOR_FEED_KIND = "vendor-feed";
 /** A feed as configured: how to reach the vendor, and which instrument each vendor symbol feeds. */
 export interface VendorFeed {
   spec: VendorSpec;
-  /** vendor symbol → instrument id (SYMBOL.VENUE) */
+  /** vendor symbol → instrument id (SYMBOL.VENUE); empty for alternative data, whose connectors resolve their own */
   instruments: Map<string, string>;
+}
+
+/** "320193=AAPL.XNAS,320193=AAPL.XLON" → CIK → its instruments; every entry needs its instrument. */
+export function parseCompanyMap(text: string, setting: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const entry of text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [cik, id] = entry.split("=").map((s) => s.trim());
+    if (!cik || !/^\d{1,10}$/.test(cik))
+      throw new Error(`${setting}: entry ${JSON.stringify(entry)} does not start with a CIK of 1-10 digits`);
+    if (!id) throw new Error(`${setting}: entry ${JSON.stringify(entry)} names no instrument (CIK=SYMBOL.VENUE)`);
+    try {
+      parseInstrumentId(id);
+    } catch (e) {
+      throw new Error(`${setting}: ${JSON.stringify(id)} is not an instrument id SYMBOL.VENUE (${errorMessage(e)})`);
+    }
+    out.set(cik, [...(out.get(cik) ?? []), id]);
+  }
+  return out;
+}
+
+/** The alternative data feeds' specs (edgar, news, files); throws naming the setting that is missing or wrong. */
+function altDataFeed(id: "edgar" | "news" | "files", config: Config): VendorFeed {
+  const none = new Map<string, string>();
+  if (id === "edgar") {
+    if (!config.edgarUserAgent) throw new Error("AM_FEEDS names edgar but AM_EDGAR_USER_AGENT is not set (EDGAR refuses undeclared tools)");
+    const companies = parseCompanyMap(config.edgarCompanies, "AM_EDGAR_COMPANIES");
+    if (!companies.size) throw new Error("AM_FEEDS names edgar but AM_EDGAR_COMPANIES lists no company");
+    return {
+      spec: {
+        feed: "edgar",
+        userAgent: config.edgarUserAgent,
+        dataUrl: config.edgarDataUrl,
+        wwwUrl: config.edgarWwwUrl,
+        companies,
+        pollMs: config.edgarPollMs,
+        requestsPerSecond: config.edgarRequestsPerSecond,
+      },
+      instruments: none,
+    };
+  }
+  if (id === "news") {
+    if (!config.polygonApiKey) throw new Error("AM_FEEDS names news but AM_POLYGON_API_KEY is not set (the news feed is Polygon's)");
+    const tickers = parseSymbolMap(config.newsSymbols, "XNAS", "AM_NEWS_SYMBOLS");
+    if (!tickers.size) throw new Error("AM_FEEDS names news but AM_NEWS_SYMBOLS lists no ticker");
+    return {
+      spec: { feed: "news", apiKey: config.polygonApiKey, baseUrl: config.newsUrl, tickers, pollMs: config.newsPollMs },
+      instruments: none,
+    };
+  }
+  if (!config.fileFeedDir) throw new Error("AM_FEEDS names files but AM_FILE_FEED_DIR is not set");
+  const schema = parseFileDropSchema(config.fileFeedSchema, "AM_FILE_FEED_SCHEMA");
+  const bare = config.fileFeedSymbols
+    .split(",")
+    .map((e) => e.trim())
+    .find((e) => e && !e.includes("="));
+  if (bare !== undefined) throw new Error(`AM_FILE_FEED_SYMBOLS: entry ${JSON.stringify(bare)} is not NAME=SYMBOL.VENUE`);
+  const instruments = parseSymbolMap(config.fileFeedSymbols, "", "AM_FILE_FEED_SYMBOLS");
+  return {
+    spec: { feed: "files", dir: config.fileFeedDir, source: config.fileFeedName, schema, instruments, pollMs: config.fileFeedPollMs },
+    instruments: none,
+  };
 }
 
 /**
@@ -61,6 +129,7 @@ export function vendorFeedsFrom(config: Config): VendorFeed[] {
     .map((s) => s.trim())
     .filter(Boolean);
   return ids.map((id): VendorFeed => {
+    if (id === "edgar" || id === "news" || id === "files") return altDataFeed(id, config);
     if (id === "polygon") {
       if (!config.polygonApiKey) throw new Error("AM_FEEDS names polygon but AM_POLYGON_API_KEY is not set");
       const instruments = parseSymbolMap(config.polygonSymbols, "XNAS", "AM_POLYGON_SYMBOLS");
@@ -231,6 +300,7 @@ export class FeedAdapter {
     const gen = ++this.gen;
     const hooks = {
       onRecord: (r: RawFeedRecord) => this.onRecord(r),
+      onAltData: (r: AltDataRecord) => this.onAltData(r),
       onDown: (reason: FeedErrorReason, detail: string) => void this.down(gen, reason, detail),
       onIssue: (i: FeedIssue) => {
         if (i.reason === FeedErrorReason.Gap) this.pending.gaps += 1;
@@ -321,6 +391,23 @@ export class FeedAdapter {
       if (r.update === "snapshot") this.pending.resyncs += 1;
     }
     const { data, headers } = encodeMessage(rawMessage(r, instrument, seq, this.nowUs()));
+    this.o.nc.publish(subject, data, { headers });
+    this.pending.delivered += 1;
+  }
+
+  private onAltData(r: AltDataRecord): void {
+    const { kind, ...message } = r;
+    const channel = kind === "filing" ? MdChannel.Filing : kind === "news" ? MdChannel.News : MdChannel.Series;
+    const type = kind === "filing" ? "Filing" : kind === "news" ? "NewsHeadline" : "SeriesObservation";
+    let subject: string;
+    try {
+      subject = subjects.md(channel, parseInstrumentId(message.instrument));
+    } catch (e) {
+      // a file feed's row names its instrument: a bad one was refused by the connector, so this is a defect
+      this.log.warn("alternative data record without an instrument id", { instrument: message.instrument, error: errorMessage(e) });
+      return;
+    }
+    const { data, headers } = encodeMessage({ type, ...message } as Message);
     this.o.nc.publish(subject, data, { headers });
     this.pending.delivered += 1;
   }

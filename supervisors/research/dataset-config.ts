@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { timeSchema } from "../backtest/index.ts";
+import { altFeatureSpec } from "./alt-features.ts";
 
 const labelRule = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("fixed-horizon"), horizonBars: z.number().int().positive() }).strict(),
@@ -45,8 +46,15 @@ export const datasetConfigSchema = z
     barType: z.string().regex(/^\d+(ms|s|m|h|d|t|v)$/, 'a number and a unit, e.g. "1m"'),
     source: z.discriminatedUnion("kind", [questdbSource, simulatorSource]),
     label: labelRule,
+    /** alternative data features joined as of each bar's close, read from the questdb source's tables */
+    alt: z.array(altFeatureSpec).max(32).default([]),
   })
   .strict()
+  .refine((c) => c.alt.length === 0 || c.source.kind === "questdb", {
+    message: "alternative data features are read from QuestDB: the source must be questdb",
+    path: ["alt"],
+  })
+  .refine((c) => new Set(c.alt.map((a) => a.name)).size === c.alt.length, { message: "feature names must differ", path: ["alt"] })
   .refine((c) => c.to > c.from, { message: "to must be after from", path: ["to"] })
   .refine((c) => c.source.kind !== "simulator" || c.barType === "1m", {
     message: "the simulator source makes 1m bars only",

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
 import { type DatasetRow, DatasetError, parseRowLine, rowLine, rowsHash } from "./dataset.ts";
 import type { LabelRule } from "./labels.ts";
+import type { AltFeatureSpec } from "./alt-features.ts";
 
 export const ROWS_FILE = "rows.jsonl";
 export const MANIFEST_FILE = "manifest.json";
@@ -24,6 +25,8 @@ export interface DatasetManifest {
   source: { kind: "questdb"; url: string } | { kind: "simulator"; seed: number };
   featureSet: { name: string; version: number; features: string[] };
   label: LabelRule;
+  /** alternative data features joined as of each row's t0 (absent when none) */
+  alt?: AltFeatureSpec[];
   columns: string[];
 }
 
@@ -33,7 +36,11 @@ const iso = (us: number) => new Date(Math.floor(us / 1000)).toISOString();
 export async function writeDataset(
   dir: string,
   rows: readonly DatasetRow[],
-  about: Pick<DatasetManifest, "dataset" | "instruments" | "barType" | "source" | "label"> & { fromUs: number; toUs: number },
+  about: Pick<DatasetManifest, "dataset" | "instruments" | "barType" | "source" | "label"> & {
+    fromUs: number;
+    toUs: number;
+    alt?: AltFeatureSpec[];
+  },
 ): Promise<DatasetManifest> {
   mkdirSync(dir, { recursive: true });
   const out = createWriteStream(join(dir, ROWS_FILE));
@@ -56,6 +63,7 @@ export async function writeDataset(
     source: about.source,
     featureSet: { name: BAR_FACTORS.name, version: BAR_FACTORS.version, features: [...BAR_FACTORS.features] },
     label: about.label,
+    ...(about.alt?.length ? { alt: about.alt } : {}),
     columns: [
       "instrument",
       "t0",
@@ -63,6 +71,7 @@ export async function writeDataset(
       ...BAR_FACTORS.features,
       "ret",
       ...(about.label.kind === "triple-barrier" ? ["label", "barrier"] : []),
+      ...(about.alt ?? []).map((a) => a.name),
     ],
   };
   await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);

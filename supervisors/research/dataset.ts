@@ -17,6 +17,8 @@ export interface DatasetRow {
   ret: number;
   label?: -1 | 0 | 1;
   barrier?: string;
+  /** alternative data features (alt-features.ts) by name, as of t0 */
+  alt?: Record<string, number>;
 }
 
 export interface DatasetProgress {
@@ -95,6 +97,7 @@ export function rowLine(r: DatasetRow): string {
   o.ret = r.ret;
   if (r.label !== undefined) o.label = r.label;
   if (r.barrier !== undefined) o.barrier = r.barrier;
+  if (r.alt) Object.assign(o, r.alt);
   return `${JSON.stringify(o)}\n`;
 }
 
@@ -125,6 +128,8 @@ export function parseRowLine(line: string, at: number): DatasetRow {
     row.label = l;
   }
   if (typeof o.barrier === "string") row.barrier = o.barrier;
+  const alt = Object.keys(o).filter((k) => k.startsWith("alt_"));
+  if (alt.length) row.alt = Object.fromEntries(alt.map((k) => [k, num(k)]));
   return row;
 }
 

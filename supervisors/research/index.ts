@@ -1,3 +1,4 @@
+export { type AltEvent, type AltFeatureSpec, altFeatureSpec, joinAltFeatures, questdbAltEvents } from "./alt-features.ts";
 export { questdbBars, simulatedBars, simulatedInstruments } from "./bar-sources.ts";
 export { buildDataset } from "./build-dataset.ts";
 export {

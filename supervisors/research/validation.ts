@@ -40,13 +40,16 @@ export interface ValidationProgress {
 }
 
 /** The out-of-sample forecasts of one split: a ridge fitted on its training rows, scored on its test rows. */
+/** The model's inputs: the bar factors, then the alternative data features where the dataset has them. */
+const inputsOf = (r: DatasetRow): number[] => (r.alt ? [...r.features, ...Object.values(r.alt)] : r.features);
+
 function forecastSplit(rows: readonly DatasetRow[], s: Split, lambda: number): Map<number, number> {
   const model = fitRidge(
-    s.train.map((i) => rows[i]!.features),
+    s.train.map((i) => inputsOf(rows[i]!)),
     s.train.map((i) => rows[i]!.ret),
     lambda,
   );
-  return new Map(s.test.map((i) => [i, predictRidge(model, rows[i]!.features)]));
+  return new Map(s.test.map((i) => [i, predictRidge(model, inputsOf(rows[i]!))]));
 }
 
 /**

@@ -1,3 +1,4 @@
+export * from "./alt-data.ts";
 export * from "./execution-algo.ts";
 export * from "./feed.ts";
 export * from "./market-data.ts";

@@ -79,3 +79,16 @@ t.test("a model sample deploys with the channels and model signals its parameter
     /config\.parameters\.signals\.0/,
   );
 });
+
+t.test("a deployment may hear regimes when its strategy reacts to them, and says so when it does not", async (t) => {
+  const base = { book: "demo", instruments: [{ id: "SIM001.SIMX", tickSize: "0.01", lotSize: "1" }] };
+  const d = parseStrategyDeployment("tf-r", { ...base, strategy: "trend-follower", regimes: true, barType: "1m" });
+  t.equal(d.regimes, true);
+  const s = deployedStrategyOf("tf-r", JSON.parse(JSON.stringify(d)));
+  t.equal(s.config.regimes, true, "the strategy actor's config hears RegimeEstimated");
+  t.equal(deployedStrategyOf("tf", parseStrategyDeployment("tf", { ...base, strategy: "trend-follower" })).config.regimes, undefined);
+  t.throws(() => parseStrategyDeployment("mm", { ...base, strategy: "market-maker", regimes: true }), {
+    message: /config\.regimes: strategy market-maker does not react to regime estimates/,
+  });
+  t.throws(() => parseStrategyDeployment("tf", { ...base, strategy: "trend-follower", regimes: "yes" }), { message: /config\.regimes/ });
+});

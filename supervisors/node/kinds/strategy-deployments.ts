@@ -5,11 +5,12 @@
  * strategy is placed, restarted or moved to.
  */
 import { z } from "zod";
-import { formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts";
+import { asPrice, asQuantity, formatFixed, parseFixed, schema } from "../../../actors/domain/index.ts";
 import type { InstrumentDefinition } from "../../../actors/instrument/index.ts";
 import {
   mergeParameters,
   type StrategyConfigInput,
+  type StrategyDefinition,
   strategyChannels,
   strategyConfig,
   strategySampleNames,
@@ -50,6 +51,8 @@ export const strategyDeploymentInput = z.strictObject({
   channels: z.array(z.enum(strategyChannels)).min(1).optional(),
   /** models whose forecasts it hears; default: the models its parameters name (model-forecast, signal-blend) */
   signals: z.array(z.string().min(1)).optional(),
+  /** hear the regime actors' estimates for its instruments (only a sample that reacts to them: onRegime) */
+  regimes: z.boolean().default(false),
   barType: z
     .string()
     .regex(/^\d+(ms|s|m|h|d|t|v)$/, "a bar type like 1s or 1m")
@@ -67,6 +70,8 @@ export interface StrategyDeployment {
   instruments: { id: string; tickSize: string; lotSize: string }[];
   channels: (typeof strategyChannels)[number][];
   signals?: string[];
+  /** present (true) only when set: deployments stored before the field read as false */
+  regimes?: true;
   barType?: string;
   timerIntervalMs?: number;
   autoStart: boolean;
@@ -114,6 +119,9 @@ export function parseStrategyDeployment(
   });
   const params = mergeParameters(definition.parameters, undefined, c.parameters, definition.name);
   if (!params.ok) throw new DeployError(DeployRefusal.Invalid, `config.${params.error.message}`);
+  // a strategy without onRegime would subscribe to estimates it then drops: refuse rather than pretend
+  if (c.regimes && !reactsToRegimes(definition, params.params, instruments))
+    throw invalid("config.regimes", `strategy ${c.strategy} does not react to regime estimates (it has no onRegime)`);
   const onBars =
     c.strategy === "trend-follower" ||
     c.strategy === "model-forecast" ||
@@ -125,6 +133,7 @@ export function parseStrategyDeployment(
     instruments,
     channels: c.channels ?? (c.strategy === "signal-blend" ? ["bar", "features"] : [onBars ? "bar" : "quote"]),
     ...(signals.length ? { signals } : {}),
+    ...(c.regimes ? { regimes: true as const } : {}),
     ...(c.barType ? { barType: c.barType } : {}),
     ...(c.timerIntervalMs ? { timerIntervalMs: c.timerIntervalMs } : {}),
     autoStart: c.autoStart,
@@ -137,6 +146,19 @@ export function parseStrategyDeployment(
     throw invalid(issue.path[0] === "strategyId" ? "id" : fieldOf(issue), issue.message);
   }
   return deployment;
+}
+
+/** onRegime is a method of the strategy object, so ask an instance built from the deployment's own parameters. */
+function reactsToRegimes(
+  definition: StrategyDefinition<unknown>,
+  params: unknown,
+  instruments: StrategyDeployment["instruments"],
+): boolean {
+  const built = definition.create(
+    params,
+    instruments.map((i) => ({ id: i.id, tickSize: asPrice(parseFixed(i.tickSize)), lotSize: asQuantity(parseFixed(i.lotSize)) })),
+  );
+  return typeof built.onRegime === "function";
 }
 
 /** The models whose forecasts a model sample's parameters trade on. */
@@ -154,6 +176,7 @@ function strategyConfigOf(id: string, d: StrategyDeployment): StrategyConfigInpu
     instruments: d.instruments.map((i) => ({ id: i.id, tickSize: parseFixed(i.tickSize), lotSize: parseFixed(i.lotSize) })),
     channels: d.channels,
     ...(d.signals ? { signals: d.signals } : {}),
+    ...(d.regimes ? { regimes: true } : {}),
     ...(d.barType ? { barType: d.barType } : {}),
     ...(d.timerIntervalMs ? { timerIntervalMs: d.timerIntervalMs } : {}),
     parameters: d.parameters,
