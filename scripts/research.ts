@@ -10,7 +10,7 @@
  * a table on stderr, the report as one JSON line on stdout. The embargo defaults to the label's horizon in bars.
  *
  * `npx tsx scripts/research.ts train <dataset-dir> [--model gbt|seq] [--name N] [--folds 4] [--trials 4] [--window 8]
- * [--embargo 5m] [--seed 7]`: a training job (supervisors/research/training-jobs.ts) run by this process as a node:
+ * [--embargo 5m] [--seed 7]`: a training job (an actor of the kind training-job, run by the platform's nodes):
  * a hyperparameter search over purged folds in Python, journaled on am.evt.training-job.<job>.*, the winner
  * registered (not promoted); a progress bar on stderr, the job as one JSON line on stdout.
  *
@@ -21,7 +21,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { hostname } from "node:os";
 import { errorMessage } from "../actors/contract/index.ts";
 import { loadConfig } from "../infra/config/index.ts";
 import { ModelRegistry } from "../infra/models/index.ts";
@@ -187,7 +186,7 @@ async function withJobs<T>(
   });
   try {
     const registry = await ModelRegistry.open(nc);
-    const jobs = await TrainingJobs.open(nc, registry, { node: `research-cli@${hostname()}` });
+    const jobs = await TrainingJobs.open(nc, registry);
     return await run({ nc, jobs, registry });
   } finally {
     await nc.close();

@@ -23,6 +23,9 @@ import { ModelDeployment } from "./kinds/model-deployment.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
+import { trainingJobKind } from "../../actors/training-job/index.ts";
+import { ModelRegistry } from "../../infra/models/index.ts";
+import { TrainingProcesses } from "../research/index.ts";
 
 /** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
 export interface PlatformKinds extends HostedKinds {
@@ -120,6 +123,12 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
         )
       : undefined;
 
+  // each training job's Python process runs on the node (or cell) hosting its actor; its winner is registered here
+  let registry: Promise<ModelRegistry> | undefined;
+  const trainers = new TrainingProcesses(nc, {
+    registry: () => (registry ??= ModelRegistry.open(nc, { replicas: config.replicas })),
+  });
+
   return {
     kinds: [
       simulatorFeedKind(catalogue),
@@ -157,6 +166,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       regimeKind({ barType: "1s" }),
       // one per instrument, placed like strategies (the demo places one per demo instrument)
       featuresKind({ barType: config.featuresBarType, models: factorModels(deployment.deployed()) }),
+      // one per training job (scripts/research.ts train, gRPC Models.StartTrainingJob), sharded like orders
+      trainingJobKind({ node: config.nodeId, port: trainers }),
     ],
     deployable: [
       strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),
@@ -167,6 +178,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
+      trainers.close();
       await Promise.all([watch.stop(), configWatch.stop(), deployment.stop(), inference.close(), fix?.stop()]);
     },
   };

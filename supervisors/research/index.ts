@@ -34,22 +34,23 @@ export {
   RetrainSchedule,
   retrainOnce,
 } from "./retrain.ts";
-export * from "./training-events.ts";
+// the training job actor's vocabulary, for the processes that command it (gateway, console, CLI)
 export {
   evolveTrainingJob,
   type FoldScore,
-  isFinished,
-  progressOf,
-  type TrainingJob,
-  type TrainingJobPhase,
-} from "./training-job-state.ts";
-export { TRAINING_JOB_KIND, TRAINING_LEASES_BUCKET, TrainingJobs, type TrainingJobsOptions } from "./training-jobs.ts";
-export {
   ForecasterKind,
   hyperparameterGrid,
+  isFinished,
   parseTrainingRequest,
+  progressOf,
   selectionMetric,
+  TRAINING_JOB_KIND,
+  type TrainingJob,
+  type TrainingJobEvent,
+  type TrainingJobPhase,
   TrainingRefused,
   TrainingRequest,
   type TrainingRequestInput,
-} from "./training-request.ts";
+} from "../../actors/training-job/index.ts";
+export { TrainingJobs, type TrainingJobsOptions } from "./training-jobs.ts";
+export { TrainingProcesses, type TrainingProcessesOptions } from "./training-processes.ts";

@@ -3,9 +3,14 @@ import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import type { ModelServingReported } from "../../actors/model/index.ts";
 import { decodeMessage } from "../../infra/nats/index.ts";
 import type { ModelRegistry } from "../../infra/models/index.ts";
-import type { TrainingJob } from "./training-job-state.ts";
 import type { TrainingJobs } from "./training-jobs.ts";
-import { type ForecasterKind, parseTrainingRequest, selectionMetric, type TrainingRequestInput } from "./training-request.ts";
+import {
+  type ForecasterKind,
+  parseTrainingRequest,
+  selectionMetric,
+  type TrainingJob,
+  type TrainingRequestInput,
+} from "../../actors/training-job/index.ts";
 
 type ShadowFigures = NonNullable<ModelServingReported["challenger"]>;
 
