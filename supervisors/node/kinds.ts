@@ -24,8 +24,9 @@ import { encodeMessage } from "../../infra/nats/codec.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { trainingJobKind } from "../../actors/training-job/index.ts";
+import { retrainScheduleKind } from "../../actors/retrain-schedule/index.ts";
 import { ModelRegistry } from "../../infra/models/index.ts";
-import { TrainingProcesses } from "../research/index.ts";
+import { RetrainRuns, TrainingProcesses } from "../research/index.ts";
 
 /** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
 export interface PlatformKinds extends HostedKinds {
@@ -125,9 +126,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
 
   // each training job's Python process runs on the node (or cell) hosting its actor; its winner is registered here
   let registry: Promise<ModelRegistry> | undefined;
-  const trainers = new TrainingProcesses(nc, {
-    registry: () => (registry ??= ModelRegistry.open(nc, { replicas: config.replicas })),
-  });
+  const registryOf = () => (registry ??= ModelRegistry.open(nc, { replicas: config.replicas }));
+  const trainers = new TrainingProcesses(nc, { registry: registryOf });
 
   return {
     kinds: [
@@ -168,6 +168,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       featuresKind({ barType: config.featuresBarType, models: factorModels(deployment.deployed()) }),
       // one per training job (scripts/research.ts train, gRPC Models.StartTrainingJob), sharded like orders
       trainingJobKind({ node: config.nodeId, port: trainers }),
+      // one per rolling retrain defined in KV (am.admin.configure section retrain): one runner each, cluster-wide
+      retrainScheduleKind(new RetrainRuns(nc, registryOf)),
     ],
     deployable: [
       strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),

@@ -26,14 +26,8 @@ export { type ForecastMetrics, forecastMetrics } from "./forecast-metrics.ts";
 export { fitRidge, predictRidge, RidgeError, type RidgeModel } from "./ridge-forecaster.ts";
 export { type FoldResult, type ValidationOptions, type ValidationProgress, type ValidationReport, validateRidge } from "./validation.ts";
 export { FIT_SCRIPT, runTrainer, type TrainerEvent, TrainerExited, trainingPython, trainingPythonReady } from "./python-trainer.ts";
-export {
-  type RetrainDefinition,
-  retrainDecision,
-  type RetrainOptions,
-  type RetrainOutcome,
-  RetrainSchedule,
-  retrainOnce,
-} from "./retrain.ts";
+export { retrainDecision, type RetrainOptions, type RetrainOutcome, retrainOnce } from "./retrain.ts";
+export { RetrainRuns } from "./retrain-runs.ts";
 // the training job actor's vocabulary, for the processes that command it (gateway, console, CLI)
 export {
   evolveTrainingJob,
