@@ -48,7 +48,13 @@ export class RetrainRuns implements RetrainPort {
     job: string | undefined,
     onJobStarted: (job: string) => void,
   ): Promise<RetrainOutcome> {
-    this.jobs ??= this.registry().then(async (registry) => ({ registry, jobs: await TrainingJobs.open(this.nc, registry) }));
+    this.jobs ??= this.registry().then(
+      async (registry) => ({ registry, jobs: await TrainingJobs.open(this.nc, registry) }),
+      (e: unknown) => {
+        this.jobs = undefined; // the next run opens it again
+        throw e;
+      },
+    );
     const { jobs, registry } = await this.jobs;
     const { everyMs: _every, shadowMs, promote, datasetConfig, ...request } = d;
     if (datasetConfig && !job) {

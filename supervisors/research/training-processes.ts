@@ -24,7 +24,7 @@ export interface TrainingProcessesOptions {
   workDir?: string;
   /** the registry the winners go to, opened on the first registration */
   registry: () => Promise<ModelRegistry>;
-  /** a run whose actor has not kept it alive for this long is killed (default 10 s) */
+  /** a run whose actor has not kept it alive for this long is killed (default 15 s) */
   staleMs?: number;
 }
 
@@ -48,11 +48,21 @@ export class TrainingProcesses implements TrainerPort {
     private readonly nc: NatsConnection,
     private readonly o: TrainingProcessesOptions,
   ) {
-    this.staleMs = o.staleMs ?? 10_000;
+    this.staleMs = o.staleMs ?? 15_000;
     this.watchdog = setInterval(
       () => {
         const now = Date.now();
-        for (const [job, r] of this.runs) if (now - r.aliveAt > this.staleMs) this.end(job, r);
+        for (const [job, r] of this.runs) {
+          if (now - r.aliveAt <= this.staleMs) continue;
+          this.end(job, r);
+          // heard only by an actor still running this attempt (a starved thread, not a move): it restarts the run
+          this.tell(job, {
+            type: "TrainerStopped",
+            attempt: r.attempt,
+            ok: false,
+            reason: `not kept alive by its actor for ${this.staleMs} ms`,
+          });
+        }
       },
       Math.max(100, this.staleMs / 4),
     );
@@ -64,7 +74,9 @@ export class TrainingProcesses implements TrainerPort {
     if (old) this.end(job.job, old);
     const run: Run = { attempt, abort: new AbortController(), aliveAt: Date.now() };
     this.runs.set(job.job, run);
-    const tell = (r: Record<string, unknown> & { type: TrainerReport["type"] }) => this.tell(job.job, { ...r, attempt });
+    // a run killed here says nothing more, whatever it printed before it died
+    const tell = (r: Record<string, unknown> & { type: TrainerReport["type"] }) =>
+      run.abort.signal.aborted ? undefined : this.tell(job.job, { ...r, attempt });
     this.run(job, run, tell)
       .then(
         () => tell({ type: "TrainerStopped", ok: true, reason: "exited 0" }),
