@@ -52,8 +52,15 @@ function launch(job: TrainingJob, crashes: number, reason: string, s: JobSetting
   return decided(job, crashes, [restarted], [{ do: "start", attempt }]);
 }
 
-export function decideStart(job: TrainingJob | undefined, id: string, c: StartTrainingJob, s: JobSettings, nowUs: number): Decision {
-  if (job) return refusal(job, 0, TrainingJobErrorCode.AlreadyStarted, `job: ${id} started before (it is ${job.phase})`);
+export function decideStart(
+  job: TrainingJob | undefined,
+  id: string,
+  c: StartTrainingJob,
+  crashes: number,
+  s: JobSettings,
+  nowUs: number,
+): Decision {
+  if (job) return refusal(job, crashes, TrainingJobErrorCode.AlreadyStarted, `job: ${id} started before (it is ${job.phase})`);
   const started: TrainingJobEvent = {
     type: "TrainingJobStarted",
     job: id,

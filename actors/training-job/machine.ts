@@ -72,7 +72,7 @@ export function createTrainingJobMachine(port: TrainerPort, s: TrainingJobSettin
           let d: Decision;
           switch (e.type) {
             case "StartTrainingJob":
-              d = decideStart(c.job, c.id, e, s, e.nowUs);
+              d = decideStart(c.job, c.id, e, c.crashes, s, e.nowUs);
               break;
             case "CancelTrainingJob":
               d = decideCancel(c.job, c.id, e.by, c.crashes, e.nowUs);
