@@ -151,6 +151,11 @@ export class ActorHost {
     );
   }
 
+  /** An entity listed as having to run (keep-awake) has a journal: it is read before deciding, and it resumes. */
+  expectHistory(): void {
+    this.presumeEmpty = false;
+  }
+
   get key(): string {
     return `${this.kind.name}/${this.id}`;
   }
