@@ -75,8 +75,10 @@ export function decideStart(
     tsEvent: nowUs,
     tsInit: nowUs,
   };
-  const d = launch(evolveTrainingJob(undefined, started), 0, "started", s, nowUs);
-  return { ...d, events: [started, ...d.events], reply: { ok: true, result: d.job! } };
+  const accepted = evolveTrainingJob(undefined, started);
+  const d = launch(accepted, 0, "started", s, nowUs);
+  // answered with the job as accepted: its process is starting
+  return { ...d, events: [started, ...d.events], reply: { ok: true, result: accepted } };
 }
 
 export function decideCancel(job: TrainingJob | undefined, id: string, by: string, crashes: number, nowUs: number): Decision {

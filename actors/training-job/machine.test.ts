@@ -50,7 +50,7 @@ t.test("a started job journals its start and its process, and its reports become
     j.events.map((e) => e.type),
     ["TrainingJobStarted", "TrainingProcessRestarted"],
   );
-  t.match(j.replies, [{ ok: true, result: { job: "tj-1", phase: "running", attempts: 1 } }]);
+  t.match(j.replies, [{ ok: true, result: { job: "tj-1", phase: "running", attempts: 0 } }]);
   t.same(j.calls, ["start tj-1 #1 from 0"]);
   j.clock.increment(1_000);
   t.same(j.calls.at(-1), "alive tj-1 #1", "a running job keeps its process alive");
