@@ -96,9 +96,11 @@ export class Journal {
     const m = await sharedInbox(this.nc).request(`$JS.API.DIRECT.GET.${streams.events}.${this.filter}`, EMPTY, undefined, 5_000);
     const status = m.headers?.code ?? 0;
     if (status === 404) return 0; // no message on these subjects: no history
-    if (status !== 0) throw new Error(`journal ${this.filter}: direct get of the last event refused: ${status} ${m.headers?.description ?? ""}`);
+    if (status !== 0)
+      throw new Error(`journal ${this.filter}: direct get of the last event refused: ${status} ${m.headers?.description ?? ""}`);
     const seq = Number(m.headers?.get("Nats-Sequence"));
-    if (!Number.isSafeInteger(seq) || seq < 1) throw new Error(`journal ${this.filter}: direct get answered without a Nats-Sequence header`);
+    if (!Number.isSafeInteger(seq) || seq < 1)
+      throw new Error(`journal ${this.filter}: direct get answered without a Nats-Sequence header`);
     return seq;
   }
 
