@@ -8,7 +8,9 @@ import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { type Clock, errorMessage, subjects, systemClock } from "../../actors/contract/index.ts";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
 import { ModelCard } from "../../actors/model/index.ts";
+import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
 import { decodeMessage, encodeMessage, FencingError, Journal, type Message } from "../../infra/nats/index.ts";
+import { createLogger, type Logger } from "../../infra/telemetry/log.ts";
 import type { ModelRegistry } from "../../infra/models/index.ts";
 import { type DatasetManifest, readDataset } from "./dataset-files.ts";
 import { purgedKFold } from "./purged-cv.ts";
@@ -46,6 +48,7 @@ export interface TrainingJobsOptions {
   replicas?: number;
   /** a run that ended without a word in its journal (its connection lost): the job is left for a takeover */
   onError?: (job: string, reason: string) => void;
+  log?: Logger;
 }
 
 interface Running {
@@ -68,6 +71,12 @@ export class TrainingJobs {
   private readonly clock: Clock;
   private readonly leaseMs: number;
 
+  /**
+   * The jobs' ids, kept by one watch of the leases bucket: listing them with kv.keys() on every look (the takeover
+   * looks every 10 s) left a consumer on the bucket's stream each time, alive for five minutes.
+   */
+  private readonly jobIds: BucketKeys;
+
   private constructor(
     private readonly nc: NatsConnection,
     private readonly leases: KV,
@@ -76,6 +85,11 @@ export class TrainingJobs {
   ) {
     this.clock = o.clock ?? systemClock;
     this.leaseMs = o.leaseMs ?? 30_000;
+    this.jobIds = new BucketKeys(nc, {
+      bucket: TRAINING_LEASES_BUCKET,
+      owner: `training-${o.node}`,
+      log: o.log ?? createLogger({ base: { component: "training-jobs", node: o.node } }),
+    });
   }
 
   static async open(nc: NatsConnection, registry: ModelRegistry, o: TrainingJobsOptions): Promise<TrainingJobs> {
@@ -84,7 +98,9 @@ export class TrainingJobs {
       history: 1,
       replicas: o.replicas ?? 1,
     });
-    return new TrainingJobs(nc, leases, registry, o);
+    const jobs = new TrainingJobs(nc, leases, registry, o);
+    await jobs.jobIds.start();
+    return jobs;
   }
 
   /** Checks the request and the dataset, journals the job's start and runs it here; a refusal names the field. */
@@ -132,9 +148,9 @@ export class TrainingJobs {
 
   /** The jobs this cluster knows, newest first (the newest `limit` where given). */
   async list(limit?: number): Promise<TrainingJob[]> {
-    const ids: string[] = [];
-    for await (const k of await this.leases.keys()) ids.push(k);
-    const jobs = await Promise.all(ids.map((id) => this.get(id)));
+    // a job started here a moment ago may not have reached the watch yet
+    const ids = new Set([...this.jobIds.keys(), ...this.running.keys()]);
+    const jobs = await Promise.all([...ids].map((id) => this.get(id)));
     const newest = jobs.filter((j): j is TrainingJob => j !== undefined).sort((a, b) => b.startedAtUs - a.startedAtUs);
     return limit === undefined ? newest : newest.slice(0, limit);
   }
@@ -184,7 +200,7 @@ export class TrainingJobs {
     if (everyMs !== undefined && !this.adoptTimer)
       this.adoptTimer = setInterval(() => void this.adoptOrphans().catch(() => undefined), everyMs);
     const taken: string[] = [];
-    for await (const job of await this.leases.keys()) {
+    for (const job of this.jobIds.keys()) {
       if (this.running.has(job)) continue;
       const e = await this.leases.get(job);
       if (e?.operation !== "PUT") continue;
@@ -209,6 +225,7 @@ export class TrainingJobs {
   /** Stops this node's jobs without a word in their journals, as a node that dies would: for tests and drills. */
   async halt(): Promise<void> {
     clearInterval(this.adoptTimer);
+    await this.jobIds.stop().catch(() => undefined);
     for (const r of this.running.values()) {
       clearInterval(r.heartbeat);
       r.cancelWatch.unsubscribe();
