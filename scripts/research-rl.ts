@@ -18,28 +18,13 @@ import { basename, dirname, join, resolve } from "node:path";
 import { errorMessage } from "../actors/contract/index.ts";
 import { ModelCard, readModelFile } from "../actors/model/index.ts";
 import { evaluatePolicy, type PolicyEvaluation } from "../supervisors/execution-learning/index.ts";
+import { integerOption, option } from "./cli-options.ts";
 
 const NAME = "exec-ddpg-liquidation";
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const usage =
   "usage: npx tsx scripts/research-rl.ts train [--episodes N] [--seed N] [--eval-seeds N] [--out DIR] [--quick]\n" +
   "       npx tsx scripts/research-rl.ts evaluate [--model DIR/NAME] [--seeds N]\n";
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
-  return v;
-}
-
-function integer(args: string[], name: string, fallback: number): number {
-  const v = option(args, name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!(Number.isSafeInteger(n) && n > 0)) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-}
 
 async function evaluate(modelPath: string, seeds: number): Promise<PolicyEvaluation> {
   const { bytes } = readModelFile(basename(modelPath), dirname(modelPath));
@@ -83,12 +68,12 @@ function runTrainer(args: string[]): Promise<void> {
 
 async function train(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
-  const episodes = integer(args, "--episodes", quick ? 120 : 1500);
-  const evalSeeds = integer(args, "--eval-seeds", quick ? 40 : 300);
+  const episodes = integerOption(args, "--episodes", quick ? 120 : 1500, 1);
+  const evalSeeds = integerOption(args, "--eval-seeds", quick ? 40 : 300, 1);
   const out = resolve(option(args, "--out") ?? join(root, "models", "rl"));
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await runTrainer(["--episodes", String(episodes), "--seed", String(integer(args, "--seed", 1)), "--out", out]);
+  await runTrainer(["--episodes", String(episodes), "--seed", String(integerOption(args, "--seed", 1, 1)), "--out", out]);
   const trainMs = Math.round(performance.now() - wall0);
   const report = await evaluate(join(out, NAME), evalSeeds);
   const cardFile = join(out, `${NAME}.json`);
@@ -122,7 +107,10 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === "train") await train(rest);
   else if (command === "evaluate") {
-    const report = await evaluate(resolve(option(rest, "--model") ?? join(root, "models", "rl", NAME)), integer(rest, "--seeds", 300));
+    const report = await evaluate(
+      resolve(option(rest, "--model") ?? join(root, "models", "rl", NAME)),
+      integerOption(rest, "--seeds", 300, 1),
+    );
     process.stdout.write(`${JSON.stringify({ model: NAME, evaluation: report })}\n`);
   } else {
     process.stderr.write(usage);
