@@ -88,7 +88,13 @@ t.test("an OCO's first fill cancels the others in the same sweep: the ladder tha
   t.strictSame(execTypes(out, "list.o1.2"), [ExecType.Canceled]);
   t.match(of(out, "list.o1.1")[0], { text: "ONE_CANCELS_OTHER", cumQty: 0 });
   t.equal(filled(out, "list.o1.1") + filled(out, "list.o1.2"), 0, "no window where a second member fills");
-  t.equal(s.exchange.engine(INSTRUMENT).openOrders().filter((o) => o.owner !== s.exchange.backgroundOwner).length, 0);
+  t.equal(
+    s.exchange
+      .engine(INSTRUMENT)
+      .openOrders()
+      .filter((o) => o.owner !== s.exchange.backgroundOwner).length,
+    0,
+  );
 });
 
 t.test("an OCO member canceled unfilled cancels the rest; a partial fill keeps the winner working alone", async (t) => {
@@ -104,7 +110,6 @@ t.test("an OCO member canceled unfilled cancels the rest; a partial fill keeps t
       ["list.o1.2", ExecType.Canceled],
     ],
   );
-
 });
 
 t.test("an OCO member's partial fill wins: the others are canceled and its rest keeps working", async (t) => {
@@ -212,7 +217,9 @@ t.test("a list is refused whole where its one-cancels-other legs span two books,
   const mismatch: Emitted[] = [];
   s.newOrder(leg({ listId: "y", contingency: "OCO", leg: 0, legCount: 2, role: "MEMBER" }), NOW + 2, mismatch);
   s.newOrder(leg({ listId: "y", contingency: "OTO", leg: 1, legCount: 2, role: "SECONDARY" }), NOW + 3, mismatch);
-  t.match(reports(mismatch), [{ clientOrderId: "list.y.1", execType: ExecType.Rejected, text: /LIST_MISMATCH: list y is a OCO of 2 legs/ }]);
+  t.match(reports(mismatch), [
+    { clientOrderId: "list.y.1", execType: ExecType.Rejected, text: /LIST_MISMATCH: list y is a OCO of 2 legs/ },
+  ]);
 });
 
 t.test("a restarted venue keeps its lists: held legs stay held and an OCO group still cancels", async (t) => {
@@ -234,5 +241,9 @@ t.test("a restarted venue keeps its lists: held legs stay held and an OCO group 
   t.strictSame(execTypes(after, "list.o1.0"), [ExecType.Fill]);
   t.strictSame([...execTypes(after, "list.o1.1"), ...execTypes(after, "list.o1.2")], [ExecType.Canceled, ExecType.Canceled]);
   t.strictSame(execTypes(after, "list.t3.0"), [ExecType.Fill]);
-  t.match(r.exchange.engine(INSTRUMENT).openOrders("alphamind"), [{ clientOrderId: "list.t3.1", price: priceOf(120) }], "the secondary released");
+  t.match(
+    r.exchange.engine(INSTRUMENT).openOrders("alphamind"),
+    [{ clientOrderId: "list.t3.1", price: priceOf(120) }],
+    "the secondary released",
+  );
 });

@@ -85,14 +85,13 @@ export class VenueOrderLists {
       };
       this.lists.set(tag.listId, list);
     }
-    const mismatch =
-      list.broken
-        ? `list ${tag.listId} ended before it was whole`
-        : list.contingency !== tag.contingency || list.legCount !== tag.legCount
-          ? `list ${tag.listId} is a ${list.contingency} of ${list.legCount} legs, not a ${tag.contingency} of ${tag.legCount}`
-          : tag.leg >= list.legCount || list.legs[tag.leg] !== null
-            ? `leg ${tag.leg} of list ${tag.listId} is taken or out of range`
-            : undefined;
+    const mismatch = list.broken
+      ? `list ${tag.listId} ended before it was whole`
+      : list.contingency !== tag.contingency || list.legCount !== tag.legCount
+        ? `list ${tag.listId} is a ${list.contingency} of ${list.legCount} legs, not a ${tag.contingency} of ${tag.legCount}`
+        : tag.leg >= list.legCount || list.legs[tag.leg] !== null
+          ? `leg ${tag.leg} of list ${tag.listId} is taken or out of range`
+          : undefined;
     if (mismatch) return [{ kind: "reject", order, reason: `LIST_MISMATCH: ${mismatch}` }];
     list.legs[tag.leg] = { order, state: "waiting", cumQty: 0 };
     this.legOf.set(order.clientOrderId, { listId: tag.listId, leg: tag.leg });
