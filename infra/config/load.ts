@@ -79,7 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function checkListsOverFix(config: Config, name: string): void {
   for (const [venue, caps] of Object.entries(config.venueCapabilities)) {
     if (caps.lists?.length && config.fixVenues[venue])
-      throw new ConfigError(name, `${venue}.lists: ${venue} is traded over FIX (AM_FIX_VENUES), which carries no order lists here; leave lists out`);
+      throw new ConfigError(
+        name,
+        `${venue}.lists: ${venue} is traded over FIX (AM_FIX_VENUES), which carries no order lists here; leave lists out`,
+      );
   }
 }
 
