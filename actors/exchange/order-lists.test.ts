@@ -205,6 +205,30 @@ t.test("a bracket places its exits sized to the entry's fill, and the take-profi
   t.equal(s.openOrderCount, 0);
 });
 
+t.test("members placed in one step lose to one that filled before them: two marketable buys, a take-profit filling at once", async (t) => {
+  const s = session();
+  s.quote(quote(99, 99.5), NOW, []);
+  const out: Emitted[] = [];
+  const member = (n: number) => leg({ listId: "m1", contingency: "OCO", leg: n, legCount: 2, role: "MEMBER" }, { price: priceOf(100) });
+  s.newOrder(member(0), NOW + 1, out);
+  s.newOrder(member(1), NOW + 2, out);
+  t.strictSame(execTypes(out, "list.m1.0"), [ExecType.New, ExecType.Fill], "the first takes the offer");
+  t.match(of(out, "list.m1.1"), [{ execType: ExecType.New }, { execType: ExecType.Canceled, text: "ONE_CANCELS_OTHER", cumQty: 0 }]);
+
+  const b = session();
+  b.quote(quote(99, 99.5), NOW, []);
+  const bracket: Emitted[] = [];
+  const legOf = (n: number, role: NativeListLeg["role"], over: Record<string, unknown>) =>
+    leg({ listId: "b2", contingency: "BRACKET", leg: n, legCount: 3, role }, over);
+  b.newOrder(legOf(0, "ENTRY", {}), NOW + 1, bracket);
+  b.newOrder(legOf(1, "TAKE_PROFIT", { side: "SELL", price: priceOf(98) }), NOW + 2, bracket);
+  b.newOrder(legOf(2, "STOP_LOSS", { side: "SELL", orderType: "STOP", price: undefined, stopPrice: priceOf(90) }), NOW + 3, bracket);
+  t.strictSame(execTypes(bracket, "list.b2.0"), [ExecType.New, ExecType.Fill], "the entry takes the offer");
+  t.strictSame(execTypes(bracket, "list.b2.1"), [ExecType.New, ExecType.Fill], "its take-profit, placed at once, hits the bid");
+  t.match(of(bracket, "list.b2.2").at(-1), { execType: ExecType.Canceled, text: "ONE_CANCELS_OTHER" }, "the stop placed after it loses");
+  t.equal(b.openOrderCount, 0);
+});
+
 t.test("a list is refused whole where its one-cancels-other legs span two books, and a leg that does not fit it is refused", async (t) => {
   const s = session();
   const out: Emitted[] = [];

@@ -35,6 +35,7 @@ export interface VenueList {
   broken: boolean;
 }
 
+const ocoGroupOf = (list: VenueList): string => `list:${list.listId}`;
 const inOcoSet = (role: LegRole): boolean => role === LegRole.Member || role === LegRole.TakeProfit || role === LegRole.StopLoss;
 const placedAtOnce = (role: LegRole): boolean => role === LegRole.Member || role === LegRole.Primary || role === LegRole.Entry;
 
@@ -49,6 +50,9 @@ const placedAtOnce = (role: LegRole): boolean => role === LegRole.Member || role
 export class VenueOrderLists {
   private readonly lists = new Map<string, VenueList>();
   private readonly legOf = new Map<string, { listId: string; leg: number }>();
+
+  /** `ended`: a list's one-cancels-other group is done with, on the books of these instruments */
+  constructor(private readonly endGroup: (ocoGroup: string, instruments: string[]) => void) {}
 
   /** Whether the client order id is a leg of a list here that is not closed. */
   knows(clientOrderId: string): boolean {
@@ -127,7 +131,7 @@ export class VenueOrderLists {
       kind: "place",
       order: l.order,
       quantity,
-      ...(inOcoSet(l.order.list.role) ? { ocoGroup: `list:${list.listId}` } : {}),
+      ...(inOcoSet(l.order.list.role) ? { ocoGroup: ocoGroupOf(list) } : {}),
     };
   }
 
@@ -232,6 +236,8 @@ export class VenueOrderLists {
   }
 
   private forget(list: VenueList): void {
+    const set = list.legs.flatMap((l) => (l && inOcoSet(l.order.list.role) ? [l.order.instrument] : []));
+    if (set.length > 0) this.endGroup(ocoGroupOf(list), [...new Set(set)]);
     this.lists.delete(list.listId);
     for (const l of list.legs) if (l) this.legOf.delete(l.order.clientOrderId);
   }

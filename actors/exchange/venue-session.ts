@@ -114,7 +114,9 @@ export class SimulatedVenueSession {
   private readonly fills: FillModel;
   private readonly takerFeeCbps: number;
   /** order lists held natively (order-lists.ts) */
-  private readonly lists = new VenueOrderLists();
+  private readonly lists = new VenueOrderLists((group, instruments) => {
+    for (const i of instruments) this.exchange.engine(i).endOcoGroup(group);
+  });
   /** what the lists do after the events being read: run before the command returns, so nothing trades between */
   private readonly listFollowUps: ListAction[] = [];
   /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */

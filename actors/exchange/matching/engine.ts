@@ -230,6 +230,11 @@ export class MatchingEngine {
    * Cancels the members of one-cancels-other groups that another member has won, before the command returns: the
    * match loop cancels those it meets, these are the ones it did not meet, so nothing can trade them afterwards.
    */
+  /** The owner of a one-cancels-other group is done with it: its members ended, its winner need not be kept. */
+  endOcoGroup(group: string): void {
+    this.oco.end(group);
+  }
+
   private settleOco(nowUs: number): void {
     if (!this.oco.active) return;
     for (const id of this.oco.losers()) {

@@ -42,13 +42,17 @@ export class OcoGroups {
     return out.sort((a, b) => a - b);
   }
 
-  /** Forgets closed orders, and groups with no open member left (a winner is remembered while a member is open). */
+  /**
+   * Forgets closed orders. A group's winner is remembered until the group ends: a member placed after the winner
+   * filled (a bracket's second exit, placed in the same step as the first) must still lose.
+   */
   prune(isOpen: (orderId: number) => boolean): void {
-    const live = new Set<string>();
-    for (const [id, g] of this.groupOf) {
-      if (isOpen(id)) live.add(g);
-      else this.groupOf.delete(id);
-    }
-    for (const g of this.winnerOf.keys()) if (!live.has(g)) this.winnerOf.delete(g);
+    for (const id of this.groupOf.keys()) if (!isOpen(id)) this.groupOf.delete(id);
+  }
+
+  /** The group's owner is done with it (every member ended): its winner is forgotten. */
+  end(group: string): void {
+    this.winnerOf.delete(group);
+    for (const [id, g] of this.groupOf) if (g === group) this.groupOf.delete(id);
   }
 }
