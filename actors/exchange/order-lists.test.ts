@@ -229,6 +229,31 @@ t.test("members placed in one step lose to one that filled before them: two mark
   t.equal(b.openOrderCount, 0);
 });
 
+t.test("a member refused by its book cancels another still on its way there, as it arrives", async (t) => {
+  const s = new SimulatedVenueSession({
+    venue: "SIMX",
+    instruments: [{ id: INSTRUMENT, tickSize: priceOf(0.01), lotSize: quantityOf(1) }],
+    background: { levels: 3, stepTicks: 1, quantity: quantityOf(100) },
+    seqBase: 1_000,
+    latency: { fixedUs: 0, jitterUs: 1_000, seed: 5 },
+  });
+  s.loggedOn = true;
+  s.quote(quote(99, 99.5), NOW, []);
+  const out: Emitted[] = [];
+  const member = (n: number, over: Record<string, unknown>) =>
+    leg({ listId: "f1", contingency: "OCO", leg: n, legCount: 2, role: "MEMBER" }, over);
+  // a post-only buy at the offer would take: its book refuses it
+  s.newOrder(member(0, { price: priceOf(99.5), postOnly: true }), NOW, out);
+  s.newOrder(member(1, { price: priceOf(98) }), NOW, out);
+  const first = s.exchange.nextArrivalUs!;
+  s.arrive(first, out);
+  t.equal(s.exchange.inFlight, 1, "the second member is still on its way");
+  t.match(of(out, "list.f1.0"), [{ execType: ExecType.Rejected }]);
+  s.arrive(first + 2_000, out);
+  t.match(of(out, "list.f1.1"), [{ execType: ExecType.New }, { execType: ExecType.Canceled, cumQty: 0 }]);
+  t.equal(s.openOrderCount, 0);
+});
+
 t.test("a list is refused whole where its one-cancels-other legs span two books, and a leg that does not fit it is refused", async (t) => {
   const s = session();
   const out: Emitted[] = [];

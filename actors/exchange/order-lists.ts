@@ -4,12 +4,12 @@ import { type Contingency, LegRole, type NativeListLeg, type Quantity, type Venu
 export type ListLegOrder = VenueNewOrder & { list: NativeListLeg };
 
 /**
- * What the session does for the lists: put a leg in its book now (`ocoGroup`: with the members it cancels;
- * `quantity` below the leg's: restated to a bracket entry's fill), acknowledge a leg held off-book, cancel a
+ * What the session does for the lists: put a leg in its book (`ocoGroup`: with the members it cancels; `quantity`
+ * below the leg's: restated to a bracket entry's fill; `acked`: acknowledged while held off-book), acknowledge a leg held off-book, cancel a
  * working leg in its book now, close a leg held off-book (Canceled), or refuse an arriving leg.
  */
 export type ListAction =
-  | { kind: "place"; order: ListLegOrder; quantity: Quantity; ocoGroup?: string }
+  | { kind: "place"; order: ListLegOrder; quantity: Quantity; ocoGroup?: string; acked: boolean }
   | { kind: "ack"; order: ListLegOrder }
   | { kind: "cancel"; clientOrderId: string }
   | { kind: "drop"; order: ListLegOrder; reason: string }
@@ -126,11 +126,14 @@ export class VenueOrderLists {
   }
 
   private place(list: VenueList, l: VenueListLeg, quantity: Quantity): ListAction {
+    // a leg held off-book was acknowledged then: its book's acceptance is no news
+    const acked = l.state === "held";
     l.state = "working";
     return {
       kind: "place",
       order: l.order,
       quantity,
+      acked,
       ...(inOcoSet(l.order.list.role) ? { ocoGroup: ocoGroupOf(list) } : {}),
     };
   }

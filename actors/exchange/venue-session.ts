@@ -73,6 +73,8 @@ interface SessionOrder {
   limit: Price;
   /** a list leg acknowledged while held off-book: its book's acceptance is not reported again */
   acked?: boolean;
+  /** a list leg its list canceled while it was still on its way to its book: canceled as it arrives */
+  cancelOnArrival?: boolean;
 }
 
 /** The session owner at the matching engine (self-trade prevention and open-order queries). */
@@ -400,7 +402,6 @@ export class SimulatedVenueSession {
       switch (a.kind) {
         case "place": {
           const cmd = a.order;
-          const wasAcked = cmd.list.role !== "MEMBER" && cmd.list.role !== "PRIMARY" && cmd.list.role !== "ENTRY";
           if (a.quantity < cmd.quantity) {
             // a bracket's exit sized to its entry's fill: the venue restates the order before it works
             this.report(
@@ -421,7 +422,7 @@ export class SimulatedVenueSession {
             notional: 0n,
             version: cmd.version,
             limit: cmd.price ?? ZERO_PRICE,
-            ...(wasAcked ? { acked: true } : {}),
+            ...(a.acked ? { acked: true } : {}),
           });
           const request = {
             ...orderRequest(cmd),
@@ -438,6 +439,7 @@ export class SimulatedVenueSession {
         case "cancel": {
           const o = this.orders.get(a.clientOrderId);
           if (o && o.orderId !== 0) this.exchange.engine(o.instrument).cancel(o.orderId, nowUs, SESSION_OWNER);
+          else if (o) o.cancelOnArrival = true;
           break;
         }
         case "drop":
@@ -476,6 +478,7 @@ export class SimulatedVenueSession {
     switch (e.kind) {
       case MatchEventKind.Accepted:
         if (!o.acked) report = { ...base, execType: ExecType.New };
+        if (o.cancelOnArrival) this.listFollowUps.push({ kind: "cancel", clientOrderId: o.clientOrderId });
         break;
       case MatchEventKind.Rejected:
         // a list leg already acknowledged off-book and refused by its book when released is canceled, not rejected
