@@ -90,6 +90,9 @@ t.test("a bracket and an OCO emulated on SIMX and native on SIMY end the same wa
       entry: leg({ quantity: fromNumber(2), price: q.ask + fromNumber(1) }),
       takeProfitPrice: q.bid - fromNumber(1),
       stopLossPrice: q.bid - fromNumber(20),
+      // a stop-limit: the book prices a stop by its limit, and the demo marks no price of an instrument nobody traded
+      // yet (a native bracket's exits are checked with its entry, before any fill gives the book a price)
+      stopLossLimitPrice: q.bid - fromNumber(21),
     });
     // an OCO: one buy resting below the market and one through it; the second fills and the first is canceled
     const oco = `oco-${venue}`;
