@@ -248,6 +248,7 @@ export function listView(c: ListContext): Record<string, unknown> {
     contingency: c.contingency,
     outcome: c.outcome,
     cancelRequested: c.cancelRequested,
+    native: c.native,
     legs: c.legs.map((l, leg) => ({
       leg,
       role: l.role,

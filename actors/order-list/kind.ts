@@ -44,7 +44,7 @@ export const orderListKind = (settings: { venues?: VenueCapabilityTable } = {}) 
     },
     summarize: (c) => {
       const v = listView(c as ListContext);
-      return { status: v.status, contingency: v.contingency, outcome: v.outcome };
+      return { status: v.status, contingency: v.contingency, outcome: v.outcome, native: v.native };
     },
   });
 
