@@ -24,8 +24,8 @@ export const L2_COLUMNS = ["ts", "instrument", "event", "side", "price", "size"]
 
 export class L2RecordError extends Error {
   override name = "L2RecordError";
-  constructor(file: string, row: number, reason: string) {
-    super(`${file} row ${row}: ${reason}`);
+  constructor(file: string, row: number | undefined, reason: string) {
+    super(`${file}${row === undefined ? "" : ` row ${row}`}: ${reason}`);
   }
 }
 
@@ -108,7 +108,7 @@ export async function* parquetL2Chunks(path: string, batchRows = 65_536): AsyncG
   const metadata = await parquetMetadataAsync(file);
   const names = new Set(metadata.schema.map((s) => s.name));
   const missing = L2_COLUMNS.filter((c) => !names.has(c));
-  if (missing.length) throw new L2RecordError(path, 0, `the schema lacks ${missing.join(", ")} (columns: ${L2_COLUMNS.join(",")})`);
+  if (missing.length) throw new L2RecordError(path, undefined, `the schema lacks ${missing.join(", ")} (columns: ${L2_COLUMNS.join(",")})`);
   const rows = Number(metadata.num_rows);
   for (let start = 0; start < rows; start += batchRows) {
     const end = Math.min(rows, start + batchRows);
