@@ -65,7 +65,8 @@ try {
   const config = parseRunConfig({
     name: "bench",
     start: startUs,
-    end: startUs + minutes * 60_000_000,
+    // bars are stamped at their close: the last one closes at start + minutes, and the run (and the peer) reads it
+    end: startUs + minutes * 60_000_000 + 1,
     instruments: universe.map((d) => ({ id: d.id, assetClass: "EQUITY", currency: "USD", priceIncrement: "0.01", lotSize: "1" })),
     data: { kind: "csv", files, halfSpreadTicks: 1 },
     strategies: [
