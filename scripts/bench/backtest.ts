@@ -9,8 +9,9 @@
  * Rules both sides run under, so their P&Ls agree to the cent: a market order for the difference to the target
  * (±maxPosition whole units, the risk budget set so high that the cap always binds), filled whole at the close of
  * the bar that made it one tick worse (the platform's close quote ± one tick; backtrader's cheat-on-close with a
- * fixed one-tick slippage), a 1 bps taker fee on each fill's notional, no other slippage, no latency, positions
- * marked at the last close.
+ * fixed one-tick slippage; the close quote's size is the touch's liquidity, so a reversal of 2 × maxPosition fills
+ * at one price), a 1 bps taker fee on each fill's notional, no other slippage, no latency, positions marked at the
+ * last close.
  *
  * eventsPerSec counts bars read per second of wall time (each bar also makes a close quote that passes the
  * instrument actor); actorStepsPerSec counts every message and timer event an actor stepped on; peerEventsPerSec
@@ -87,6 +88,9 @@ try {
     ],
     book: { initialCash: String(rules.initialCash) },
     venue: { takerFeeBps: rules.feeBps, makerFeeBps: rules.feeBps },
+    // the close quote's size (1000 units) is the liquidity at the touch, not the ladder's 100 a level: a reversal
+    // of 200 fills whole at one price, as in the peer (only market orders are sent, so no queue is involved)
+    fills: { queue: "visible" },
     report: { sampleEveryMs: 86_400_000 },
   });
   let last = 0;
@@ -130,7 +134,8 @@ try {
         "market orders for the difference to the target (±maxPosition whole units), filled whole at the bar's close one tick worse; 1 bps fee on each fill's notional; no other slippage; no latency; marks at the last close",
       peerSettings:
         "cheat-on-close with fixed slippage 0.01 (slip_open, slip_match, slip_out); EMAs and readiness written to the platform's arithmetic (trading-signals EMA seeded with the first close, not backtrader's SMA-seeded EMA); a last broker cycle fills the final bar's orders",
-      platformSettings: "halfSpreadTicks 1, takerFeeBps 1, riskPerTrade 1e12 so the maxPosition cap always binds",
+      platformSettings:
+        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds",
       eventsPerCpuSec: Math.round(r.records / (r.cpuMs / 1000)),
       actorStepsPerSec: Math.round(r.actorSteps / (r.wallMs / 1000)),
       instruments,
