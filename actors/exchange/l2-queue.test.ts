@@ -152,3 +152,14 @@ t.test("the same events give the same journal", async (t) => {
   };
   t.equal(run(), run());
 });
+
+t.test("a print without an aggressor consumes the side recorded at its price", async (t) => {
+  const q = new L2QueueSimulator();
+  q.apply(level(1, "BID", 100, 300));
+  q.place(bid("a", 50), 2);
+  q.apply(trade(3, 100, 100));
+  t.equal(ahead(q, "a"), 200, "only bids are recorded at 100: the print took them");
+  q.apply(level(4, "ASK", 100, 40));
+  t.same(fills(q.apply(trade(5, 100, 40))), [], "bids and asks both at 100 (locked): both queues are consumed, ours still 160 behind");
+  t.equal(ahead(q, "a"), 160);
+});

@@ -63,8 +63,9 @@ const bookSide = (s: Side): BookSide => (s === Side.Buy ? "BID" : "ASK");
  * Queue position from recorded L2 data (per-level sizes over time, and trade prints), for our limit orders that
  * the recorded market never saw:
  * - an order joining a price queues behind the size shown there at its arrival (nothing, where the level is empty);
- * - a print at its price consumes the queue in time priority: the recorded size ahead first, then our earlier
- *   orders at that price, then this order, which fills only from what is left of the print;
+ * - a print at its price consumes the queue of the side it took (the aggressor's opposite; without an aggressor,
+ *   the side recorded at that price) in time priority: the recorded size ahead first, then our earlier orders at
+ *   that price, then this order, which fills only from what is left of the print;
  * - a recorded size that drops by more than was printed there since its last update lost the rest to cancels,
  *   taken pro rata across the queue (the rule: a cancel is as likely anywhere in the queue, so the size ahead of us
  *   shrinks by the same fraction as the level, rounded up: never faster than the data shows); a size that grows
@@ -173,15 +174,12 @@ export class L2QueueSimulator {
   private onTrade(e: Extract<L2Event, { type: "trade" }>): L2QueueEvent[] {
     const out: L2QueueEvent[] = [];
     const book = this.book(e.instrument);
-    for (const side of ["BID", "ASK"] as const) {
+    for (const side of this.sidesTaken(e)) {
       const level = book[side].get(e.price);
       if (level) level.tradedSinceUpdate += e.size;
-    }
-    for (const side of ["BID", "ASK"] as const) {
       // what is left of the print for each of our orders after the recorded size and our earlier orders ahead of it
       let oursAhead = 0;
       for (const r of this.queueAt(e.instrument, side, e.price)) {
-        if (e.aggressor !== undefined && bookSide(e.aggressor) === side) break; // a print taken by our side's buyers
         const left = Math.max(0, e.size - r.ahead - oursAhead);
         oursAhead += r.leaves;
         if (r.ahead > 0) {
@@ -190,9 +188,22 @@ export class L2QueueSimulator {
         }
         if (left > 0) this.fill(r, Math.min(left, r.leaves), e.tsUs, out);
       }
-      for (const r of this.sweptBy(e.instrument, side, e.price)) this.fill(r, r.leaves, e.tsUs, out);
     }
+    for (const side of ["BID", "ASK"] as const)
+      for (const r of this.sweptBy(e.instrument, side, e.price)) this.fill(r, r.leaves, e.tsUs, out);
     return out;
+  }
+
+  /**
+   * The side whose queue a print consumed: the aggressor's opposite; without one, the side recorded at its price
+   * (both where both or neither are).
+   */
+  private sidesTaken(e: Extract<L2Event, { type: "trade" }>): readonly BookSide[] {
+    if (e.aggressor !== undefined) return [e.aggressor === Side.Buy ? "ASK" : "BID"];
+    const book = this.book(e.instrument);
+    const bid = book.BID.has(e.price);
+    const ask = book.ASK.has(e.price);
+    return bid === ask ? ["BID", "ASK"] : bid ? ["BID"] : ["ASK"];
   }
 
   private fill(r: Resting, quantity: number, tsUs: number, out: L2QueueEvent[]): void {
