@@ -118,6 +118,7 @@ try {
       pnl: r.pnl,
       peerPnl: p ? p.pnl : null,
       pnlEqual: p ? Math.round(r.pnl * 100) === Math.round(p.pnl * 100) : null,
+      pnlDifference: p ? Number((r.pnl - p.pnl).toFixed(2)) : null,
       ...(p
         ? {
             peerBars: p.bars,
