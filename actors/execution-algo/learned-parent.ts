@@ -56,13 +56,11 @@ export function decideLearned(c: AlgoContext, p: ParentOrder, params: LearnedPar
   const dueAtUs = c.schedule[c.slice]?.atUs;
   if (dueAtUs !== undefined && dueAtUs > nowUs) return waitUntil(c, dueAtUs);
   const asked = c.pendingDecision;
-  if (asked) {
-    if (nowUs - asked.askedUs < c.cadenceUs) return waitUntil(c, asked.askedUs + c.cadenceUs);
-    return pause(
-      c,
-      `model ${params.model} did not answer slice ${asked.slice}'s decision within a slice (${c.cadenceUs / 1000} ms)`,
-      nowUs,
-    );
+  if (asked && nowUs - asked.askedUs < c.cadenceUs) return waitUntil(c, asked.askedUs + c.cadenceUs);
+  // an answer lost once (a restart between question and answer) is asked again; lost twice, an operator decides
+  if (asked?.retried) {
+    const late = `model ${params.model} did not answer slice ${asked.slice}'s decision within a slice (${c.cadenceUs / 1000} ms), twice`;
+    return pause(c, late, nowUs);
   }
   const lotsLeft = lotsLeftOf(c, p);
   // the rest is open (IOC children on their way): decide once they are back
@@ -93,7 +91,7 @@ export function decideLearned(c: AlgoContext, p: ParentOrder, params: LearnedPar
   return {
     context: {
       ...c,
-      pendingDecision: { requestId, slice: c.slice, askedUs: nowUs, lotsLeft, decisionsLeft, observation },
+      pendingDecision: { requestId, slice: c.slice, askedUs: nowUs, lotsLeft, decisionsLeft, observation, retried: asked !== null },
       // a policy that never answers is noticed a slice later
       nextAtUs: nowUs + c.cadenceUs,
     },

@@ -47,6 +47,8 @@ export interface PendingDecision {
   decisionsLeft: number;
   /** the row the model was asked about (GetAlgo shows it) */
   observation: number[];
+  /** asked a second time: the first question went unanswered for a slice */
+  retried: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export interface AlgoContext {
   tca: AlgoTca | null;
   /** the parent's instrument's latest top of book (market data, not journaled): a learned policy's observation */
   touch: Touch | null;
-  /** a learned parent's decision asked of its model and not answered yet (not journaled: a restore asks again) */
+  /** a learned parent's decision asked of its model and not answered yet (not journaled: unanswered, it is asked again) */
   pendingDecision: PendingDecision | null;
   /** routing (SOR): each venue's latest top of book for the symbol (market data, not journaled) */
   book: Record<string, VenueQuote>;
