@@ -13,6 +13,8 @@ import { type Estimate, estimate, HELD_OUT_SEED_BASE } from "./policy-evaluation
 
 const MIN_SEEDS = 30;
 const INSTRUMENT = "RLX.SIMX";
+/** the instrument's tick, as the run config states it and as the learned parent takes it (1e-8 units) */
+const TICK = { text: "0.01", fixed: 1_000_000 };
 const START_US = 1_767_258_000_000_000; // 2026-01-01T09:00:00Z
 /** the parent starts after the market's warm-up minute, as an episode does */
 const WARM_UP_US = 60_000_000;
@@ -78,7 +80,7 @@ export function evaluationRun(
     name: `rl-eval-${algo.toLowerCase()}-${seed}`,
     start: START_US,
     end: endAtUs + GRACE_US,
-    instruments: [{ id: INSTRUMENT, assetClass: "EQUITY", currency: "USD", priceIncrement: "0.01", lotSize: "1" }],
+    instruments: [{ id: INSTRUMENT, assetClass: "EQUITY", currency: "USD", priceIncrement: TICK.text, lotSize: "1" }],
     data: { kind: "simulator", seed, eventsPerSecond: settings.eventsPerSecond, stepMs: FEED_STEP_MS },
     fills: { queue: "visible", slippage: { model: "none" } },
     venue: { takerFeeBps: settings.takerFeeBps },
@@ -90,7 +92,7 @@ export function evaluationRun(
         instrument: INSTRUMENT,
         side: "SELL",
         quantity: String(settings.parentLots),
-        params: algo === "RL" ? { algo: "RL", ...horizon, model, tickSize: 1_000_000 } : { algo: "TWAP", ...horizon },
+        params: algo === "RL" ? { algo: "RL", ...horizon, model, tickSize: TICK.fixed } : { algo: "TWAP", ...horizon },
       },
     ],
     report: { sampleEveryMs: 60_000 },
