@@ -113,6 +113,8 @@ export class ActorHost {
   /** the kind's `interest` now: subject → subscription, followed after each drain */
   private readonly interestSubs = new Map<string, Subscription>();
   private timers = new Map<string, PendingTimer>();
+  /** the trace of the step now deciding: timers it arms carry it */
+  private armingTrace: string | undefined;
   private journal: Journal | undefined;
   private seq = 0;
   private scheduled = false;
@@ -388,6 +390,7 @@ export class ActorHost {
     }
     this.env.onProcessing?.(this, true);
     const started = actorMetrics ? performance.now() : 0;
+    this.armingTrace = item.traceparent;
     try {
       const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, item.event);
       if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
@@ -416,6 +419,7 @@ export class ActorHost {
       this.end(err);
       return undefined;
     } finally {
+      this.armingTrace = undefined;
       this.env.onProcessing?.(this, false);
     }
   }
@@ -514,10 +518,15 @@ export class ActorHost {
 
   private arm(t: PendingTimer): void {
     this.disarm(t.id);
+    t.traceparent ??= this.armingTrace;
     const delayMs = Math.max(0, (t.dueUs - this.env.clock.nowUs()) / 1000);
     t.handle = setTimeout(() => {
       this.timers.delete(t.id);
-      this.mailbox.offer({ subject: `timer:${t.id}`, event: { ...t.event } }, "accept");
+      // a delay the message asked for (a venue's latency, a slice's wait) stays inside the message's trace
+      this.mailbox.offer(
+        { subject: `timer:${t.id}`, event: { ...t.event }, ...(t.traceparent ? { traceparent: t.traceparent } : {}) },
+        "accept",
+      );
       this.schedule();
     }, delayMs);
     t.handle.unref?.();
