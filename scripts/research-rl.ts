@@ -7,6 +7,10 @@
  *   the held-out figures into the model card's `validation`. `--quick` is 120 episodes and 40 evaluation seeds.
  * `npx tsx scripts/research-rl.ts evaluate [--model models/rl/exec-ddpg-liquidation] [--seeds 300]`
  *   evaluates a policy file only.
+ * `npx tsx scripts/research-rl.ts backtest [--model exec-ddpg-liquidation] [--seeds 100]`
+ *   evaluates a committed policy (models/rl) in the backtester: one sell parent per held-out seed worked by the `RL`
+ *   execution algorithm (the policy served by its model actor) and, on the same market, by TWAP; implementation
+ *   shortfall of each and their paired difference, mean and 95 % CI.
  *
  * Progress on stderr, one JSON line on stdout. Register the result with
  * `node --import tsx scripts/admin.ts models register models/rl/exec-ddpg-liquidation.onnx models/rl/exec-ddpg-liquidation.json`.
@@ -17,29 +21,20 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { errorMessage } from "../actors/contract/index.ts";
 import { ModelCard, readModelFile } from "../actors/model/index.ts";
-import { evaluatePolicy, type PolicyEvaluation } from "../supervisors/execution-learning/index.ts";
+import {
+  type BacktestEvaluation,
+  evaluateInBacktest,
+  evaluatePolicy,
+  type PolicyEvaluation,
+} from "../supervisors/execution-learning/index.ts";
+import { integerOption, option } from "./cli-options.ts";
 
 const NAME = "exec-ddpg-liquidation";
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const usage =
   "usage: npx tsx scripts/research-rl.ts train [--episodes N] [--seed N] [--eval-seeds N] [--out DIR] [--quick]\n" +
-  "       npx tsx scripts/research-rl.ts evaluate [--model DIR/NAME] [--seeds N]\n";
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
-  return v;
-}
-
-function integer(args: string[], name: string, fallback: number): number {
-  const v = option(args, name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!(Number.isSafeInteger(n) && n > 0)) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return n;
-}
+  "       npx tsx scripts/research-rl.ts evaluate [--model DIR/NAME] [--seeds N]\n" +
+  "       npx tsx scripts/research-rl.ts backtest [--model NAME] [--seeds N]\n";
 
 async function evaluate(modelPath: string, seeds: number): Promise<PolicyEvaluation> {
   const { bytes } = readModelFile(basename(modelPath), dirname(modelPath));
@@ -57,6 +52,27 @@ async function evaluate(modelPath: string, seeds: number): Promise<PolicyEvaluat
   process.stderr.write(
     `[rl-eval] shortfall bps: DDPG ${f(report.policy.shortfallBps)} sd ${report.policy.shortfallBps.stdev.toFixed(2)}, TWAP ${f(report.twap.shortfallBps)} sd ${report.twap.shortfallBps.stdev.toFixed(2)}, paired diff ${f(report.difference.shortfallBps)}\n` +
       `[rl-eval] objective: DDPG ${f(report.policy.objective)}, TWAP ${f(report.twap.objective)}, paired diff ${f(report.difference.objective)}\n`,
+  );
+  return report;
+}
+
+const interval = (e: { mean: number; ci95: [number, number] }) => `${e.mean.toFixed(3)} [${e.ci95[0].toFixed(3)}, ${e.ci95[1].toFixed(3)}]`;
+
+async function backtest(model: string, seeds: number): Promise<BacktestEvaluation> {
+  let last = 0;
+  const report = await evaluateInBacktest({
+    seeds,
+    model,
+    onProgress: (done, total) => {
+      const now = Date.now();
+      if (now - last < 2000 && done < total) return;
+      last = now;
+      process.stderr.write(`[rl-backtest] ${done}/${total} held-out seeds (RL and TWAP parents)\n`);
+    },
+  });
+  process.stderr.write(
+    `[rl-backtest] shortfall bps: RL ${interval(report.rl.shortfallBps)} sd ${report.rl.shortfallBps.stdev.toFixed(2)}, TWAP ${interval(report.twap.shortfallBps)} sd ${report.twap.shortfallBps.stdev.toFixed(2)}, paired RL − TWAP ${interval(report.difference.shortfallBps)}\n` +
+      `[rl-backtest] ${report.wallMs} ms wall, ${report.cpuMs} ms CPU\n`,
   );
   return report;
 }
@@ -83,12 +99,12 @@ function runTrainer(args: string[]): Promise<void> {
 
 async function train(args: string[]): Promise<void> {
   const quick = args.includes("--quick");
-  const episodes = integer(args, "--episodes", quick ? 120 : 1500);
-  const evalSeeds = integer(args, "--eval-seeds", quick ? 40 : 300);
+  const episodes = integerOption(args, "--episodes", quick ? 120 : 1500, 1);
+  const evalSeeds = integerOption(args, "--eval-seeds", quick ? 40 : 300, 1);
   const out = resolve(option(args, "--out") ?? join(root, "models", "rl"));
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await runTrainer(["--episodes", String(episodes), "--seed", String(integer(args, "--seed", 1)), "--out", out]);
+  await runTrainer(["--episodes", String(episodes), "--seed", String(integerOption(args, "--seed", 1, 1)), "--out", out]);
   const trainMs = Math.round(performance.now() - wall0);
   const report = await evaluate(join(out, NAME), evalSeeds);
   const cardFile = join(out, `${NAME}.json`);
@@ -122,8 +138,14 @@ const [command, ...rest] = process.argv.slice(2);
 try {
   if (command === "train") await train(rest);
   else if (command === "evaluate") {
-    const report = await evaluate(resolve(option(rest, "--model") ?? join(root, "models", "rl", NAME)), integer(rest, "--seeds", 300));
+    const report = await evaluate(
+      resolve(option(rest, "--model") ?? join(root, "models", "rl", NAME)),
+      integerOption(rest, "--seeds", 300, 1),
+    );
     process.stdout.write(`${JSON.stringify({ model: NAME, evaluation: report })}\n`);
+  } else if (command === "backtest") {
+    const report = await backtest(option(rest, "--model") ?? NAME, integerOption(rest, "--seeds", 100, 1));
+    process.stdout.write(`${JSON.stringify({ evaluation: report })}\n`);
   } else {
     process.stderr.write(usage);
     process.exit(2);

@@ -28,28 +28,13 @@ import {
   trainScenarioModel,
   writeScenarioSet,
 } from "../supervisors/scenario-generation/index.ts";
+import { integerOption, option } from "./cli-options.ts";
 
 const INSTRUMENTS = ["SIM001.SIMX", "SIM002.SIMX", "SIM003.SIMX", "SIM004.SIMX"];
 const BETAS = [1, 0.8, 1.2, 0.5];
 const usage =
   "usage: npx tsx scripts/research-scenarios.ts train [--name NAME] [--seed N] [--days N] [--horizon N] [--paths N] [--out DIR] [--quick]\n" +
   "       npx tsx scripts/research-scenarios.ts request <name>\n";
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined || v.startsWith("--")) throw new Error(`${name} needs a value`);
-  return v;
-}
-
-function integer(args: string[], name: string, fallback: number): number {
-  const v = option(args, name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!(Number.isSafeInteger(n) && n >= 0)) throw new Error(`${name} must be a non-negative integer, got ${v}`);
-  return n;
-}
 
 /** Share of days the equal-weighted portfolio lost more than the generated 1 % quantile (99 % VaR): about 0.01 if calibrated. */
 function varExceedance(
@@ -66,10 +51,10 @@ function varExceedance(
 function train(args: string[]): void {
   const quick = args.includes("--quick");
   const name = option(args, "--name") ?? "ccc-garch-10d";
-  const seed = integer(args, "--seed", 7);
-  const days = integer(args, "--days", quick ? 600 : 2000);
-  const horizon = integer(args, "--horizon", 10);
-  const paths = integer(args, "--paths", quick ? 2000 : 5000);
+  const seed = integerOption(args, "--seed", 7, 0);
+  const days = integerOption(args, "--days", quick ? 600 : 2000, 0);
+  const horizon = integerOption(args, "--horizon", 10, 0);
+  const paths = integerOption(args, "--paths", quick ? 2000 : 5000, 0);
   const out = resolve(option(args, "--out") ?? scenarioSetsDir);
   const wall0 = performance.now();
   const cpu0 = process.cpuUsage();

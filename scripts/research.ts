@@ -25,6 +25,7 @@ import { errorMessage } from "../actors/contract/index.ts";
 import { loadConfig } from "../infra/config/index.ts";
 import { ModelRegistry } from "../infra/models/index.ts";
 import { connectNats, decodeMessage, natsClientOf } from "../infra/nats/index.ts";
+import { integerOption, option } from "./cli-options.ts";
 import {
   buildDataset,
   parseDatasetConfig,
@@ -77,22 +78,6 @@ async function datasetCommand(path: string): Promise<void> {
   });
   process.stderr.write(`[dataset] ${manifest.rows} rows in ${dir} (sha256 ${manifest.sha256})\n`);
   process.stdout.write(`${JSON.stringify(manifest)}\n`);
-}
-
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined) throw new Error(`${name} needs a value`);
-  return v;
-}
-
-function integerOption(args: string[], name: string, fallback: number): number {
-  const v = option(args, name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new Error(`${name} must be an integer, got ${v}`);
-  return n;
 }
 
 async function validateCommand(dir: string, args: string[]): Promise<void> {

@@ -119,7 +119,7 @@ t.test("a print inside the spread meets no resting order", async (t) => {
 
 t.test("the live default (ladder) is unchanged: trades are not heard and a touch of the quote fills", async (t) => {
   const v = venue(t);
-  t.notOk(v.kind.consumes!("SIMX").includes(subjects.mdAll("trade")), "the default exchange does not subscribe to trades");
+  t.notOk(v.kind.consumes!("SIMX").includes(subjects.mdVenue("trade", "SIMX")), "the default exchange does not subscribe to trades");
   v.quote(100, 500, 100.02, 500);
   v.order("o1", "BUY", 100, 100);
   v.trade(100, 1000, "SELL");
@@ -127,7 +127,7 @@ t.test("the live default (ladder) is unchanged: trades are not heard and a touch
   v.quote(99.98, 500, 100, 500);
   t.same(v.filled(), [[100, 100]], "the ask moving onto the bid fills it (fill on touch)");
   const queued = venue(t, visible);
-  t.ok(queued.kind.consumes!("SIMX").includes(subjects.mdAll("trade")), "the visible queue model hears trades");
+  t.ok(queued.kind.consumes!("SIMX").includes(subjects.mdVenue("trade", "SIMX")), "the visible queue model hears trades");
 });
 
 t.test("fixed-bps slippage moves a taker's price against it, and the fee follows the price", async (t) => {

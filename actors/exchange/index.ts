@@ -11,6 +11,7 @@ export { evolve } from "./evolve.ts";
 export { type SimulatedVenueContext, type SimulatedVenueMachine, simulatedVenueMachine } from "./machine.ts";
 export * from "./simulated-venue.ts";
 export * from "./fill-model.ts";
+export * from "./l2-queue.ts";
 export { type ExchangeInstrument, SESSION_OWNER, type SimulatedVenueConfig, SimulatedVenueSession } from "./venue-session.ts";
 export type { SessionOrderSnapshot, VenueSessionSnapshot } from "./session-snapshot.ts";
 export { type ExchangeCatalogue, type ExchangeCosts, exchangeKind } from "./kind.ts";

@@ -27,7 +27,8 @@ function wire(t: { teardown(fn: () => void): void }) {
   const conn = createActor(venueConnectionMachine, { clock, input: { venue: "SIMX", backoffBaseMs: 100, backoffMaxMs: 100 } });
   const queue: { to: "exchange" | "conn"; message: { type: string; [k: string]: unknown } }[] = [];
   const route = (e: Emitted) => {
-    if (e.type !== "publish") return;
+    // reports go to order actors as forwards (asked until answered); here every message arrives once
+    if (e.type !== "publish" && e.type !== "forward") return;
     if (e.subject === subjects.cmd("venue-adapter", "SIMX")) queue.push({ to: "exchange", message: e.message });
     else if (e.subject === subjects.cmd("venue", "SIMX")) queue.push({ to: "conn", message: e.message });
     else if (e.subject.startsWith("am.cmd.order.")) toOrders.push(e.message as unknown as ExecutionReport);

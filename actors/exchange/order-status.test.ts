@@ -31,7 +31,8 @@ function trading(t: { teardown(fn: () => void): void }) {
   const lost: string[] = [];
   let drop: (to: string, m: Wire) => boolean = () => false;
   const route = (e: Emitted) => {
-    if (e.type !== "publish") return;
+    // reports go to order actors as forwards (asked until answered); here every message arrives once
+    if (e.type !== "publish" && e.type !== "forward") return;
     const to =
       e.subject === subjects.cmd("venue-adapter", "SIMX")
         ? "exchange"

@@ -1,5 +1,6 @@
 import type { ExecutionReport } from "../domain/index.ts";
 import type { OpenOrder } from "./matching/index.ts";
+import type { VenueList } from "./order-lists.ts";
 
 /**
  * What survives a restart of the simulated venue: our session's open orders as the books held them, the venue
@@ -13,6 +14,8 @@ export interface VenueSessionSnapshot {
   nextOrderIds: Record<string, number>;
   orders: SessionOrderSnapshot[];
   executions: ExecutionReport[];
+  /** order lists held natively and not yet ended (absent in a snapshot taken before lists were held) */
+  lists?: VenueList[];
 }
 
 export interface SessionOrderSnapshot {

@@ -23,10 +23,12 @@ import {
   MatchEventKind,
   type MatchEvent,
   type MatchingEngineConfig,
+  type OrderRequest,
 } from "./matching/index.ts";
 import { type BackgroundQuote, SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 import { defaultFillModel, type FillModel, slippedPrice } from "./fill-model.ts";
 import { executionFee, feeRateCbps } from "./matching/fees.ts";
+import { type ListAction, type ListLegOrder, VenueOrderLists } from "./order-lists.ts";
 import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
 
 export interface ExchangeInstrument {
@@ -69,10 +71,32 @@ interface SessionOrder {
   version: number;
   /** the limit price (0: none), the cap of a taker fill's slippage */
   limit: Price;
+  /** a list leg acknowledged while held off-book: its book's acceptance is not reported again */
+  acked?: boolean;
+  /** a list leg its list canceled while it was still on its way to its book: canceled as it arrives */
+  cancelOnArrival?: boolean;
 }
 
 /** The session owner at the matching engine (self-trade prevention and open-order queries). */
 export const SESSION_OWNER = "alphamind";
+
+/** A new order as its book takes it. */
+const orderRequest = (cmd: VenueNewOrder): OrderRequest => ({
+  side: cmd.side,
+  type: cmd.orderType,
+  quantity: cmd.quantity,
+  ...(cmd.price !== undefined ? { price: cmd.price } : {}),
+  ...(cmd.stopPrice !== undefined ? { stopPrice: cmd.stopPrice } : {}),
+  timeInForce: cmd.timeInForce,
+  ...(cmd.expireAtUs !== undefined ? { expireAtUs: cmd.expireAtUs } : {}),
+  postOnly: cmd.postOnly,
+  reduceOnly: cmd.reduceOnly,
+  owner: SESSION_OWNER,
+  clientOrderId: cmd.clientOrderId,
+});
+
+/** The venue's id of a list leg it holds off-book (it has none in a book yet). */
+const offBookId = (o: ListLegOrder): string => `list:${o.list.listId}:${o.list.leg}`;
 
 /**
  * The simulated exchange behind the venue-adapter protocol: AdapterConnect / AdapterRequestState and new, cancel
@@ -91,6 +115,12 @@ export class SimulatedVenueSession {
   private venueSeq: number;
   private readonly fills: FillModel;
   private readonly takerFeeCbps: number;
+  /** order lists held natively (order-lists.ts) */
+  private readonly lists = new VenueOrderLists((group, instruments) => {
+    for (const i of instruments) this.exchange.engine(i).endOcoGroup(group);
+  });
+  /** what the lists do after the events being read: run before the command returns, so nothing trades between */
+  private readonly listFollowUps: ListAction[] = [];
   /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */
   loggedOn = false;
 
@@ -139,6 +169,7 @@ export class SimulatedVenueSession {
       nextOrderIds,
       orders,
       executions: this.executions.slice(-SNAPSHOT_EXECUTIONS),
+      lists: this.lists.snapshot(),
     };
   }
 
@@ -166,6 +197,7 @@ export class SimulatedVenueSession {
       this.byOrderId.set(o.open.orderId, o.open.clientOrderId);
     }
     this.executions.push(...s.executions);
+    this.lists.restore(s.lists ?? []);
     this.venueSeq = Math.max(this.venueSeq, s.venueSeq);
   }
 
@@ -205,6 +237,17 @@ export class SimulatedVenueSession {
         });
       }
     }
+    for (const o of this.lists.offBook())
+      openOrders.push({
+        clientOrderId: o.clientOrderId,
+        venueOrderId: offBookId(o),
+        instrument: o.instrument,
+        side: o.side,
+        quantity: o.quantity,
+        cumQty: ZERO_QUANTITY,
+        leavesQty: o.quantity,
+        ...(o.price !== undefined ? { price: o.price } : {}),
+      });
     const executions = this.executions.filter((r) => r.venueSeq > sinceSeq);
     this.send({ type: "VenueStateSnapshot", venue: this.config.venue, openOrders, executions }, out);
   }
@@ -214,7 +257,8 @@ export class SimulatedVenueSession {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
     const reports = this.executions.filter((r) => r.clientOrderId === clientOrderId);
-    this.send({ type: "VenueOrderStatus", venue: this.config.venue, clientOrderId, open: this.orders.has(clientOrderId), reports }, out);
+    const open = this.orders.has(clientOrderId) || this.lists.holdsOffBook(clientOrderId);
+    this.send({ type: "VenueOrderStatus", venue: this.config.venue, clientOrderId, open, reports }, out);
   }
 
   /** A command without a session (e.g. the venue restarted under a connected client) drops the client's session. */
@@ -227,9 +271,16 @@ export class SimulatedVenueSession {
   newOrder(cmd: VenueNewOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
-    if (!this.exchange.instruments.includes(cmd.instrument) || this.orders.has(cmd.clientOrderId)) {
-      const why = this.orders.has(cmd.clientOrderId) ? "DUPLICATE_CLIENT_ORDER_ID" : "UNKNOWN_INSTRUMENT";
+    const duplicate = this.orders.has(cmd.clientOrderId) || this.lists.knows(cmd.clientOrderId);
+    if (!this.exchange.instruments.includes(cmd.instrument) || duplicate) {
+      const why = duplicate ? "DUPLICATE_CLIENT_ORDER_ID" : "UNKNOWN_INSTRUMENT";
       this.report(this.bare(cmd, ExecType.Rejected, nowUs, { text: `${why}: ${cmd.instrument} ${cmd.clientOrderId}` }), out);
+      return;
+    }
+    if (cmd.list !== undefined) {
+      // the list's first legs wait for the venue's latency as any order; what they release later is placed at once
+      this.runList(this.lists.arrive(cmd as ListLegOrder), false, out);
+      this.drain(nowUs, out);
       return;
     }
     this.orders.set(cmd.clientOrderId, {
@@ -240,25 +291,19 @@ export class SimulatedVenueSession {
       version: cmd.version,
       limit: cmd.price ?? ZERO_PRICE,
     });
-    this.exchange.submit(cmd.instrument, {
-      side: cmd.side,
-      type: cmd.orderType,
-      quantity: cmd.quantity,
-      ...(cmd.price !== undefined ? { price: cmd.price } : {}),
-      ...(cmd.stopPrice !== undefined ? { stopPrice: cmd.stopPrice } : {}),
-      timeInForce: cmd.timeInForce,
-      ...(cmd.expireAtUs !== undefined ? { expireAtUs: cmd.expireAtUs } : {}),
-      postOnly: cmd.postOnly,
-      reduceOnly: cmd.reduceOnly,
-      owner: SESSION_OWNER,
-      clientOrderId: cmd.clientOrderId,
-    });
+    this.exchange.submit(cmd.instrument, orderRequest(cmd));
     this.drain(nowUs, out);
   }
 
   cancel(cmd: VenueCancelOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
+    const offBook = this.lists.cancelOffBook(cmd.clientOrderId);
+    if (offBook) {
+      this.runList(offBook, true, out);
+      this.drain(nowUs, out);
+      return;
+    }
     const o = this.orders.get(cmd.clientOrderId);
     if (!o || o.orderId === 0) {
       this.report(this.bare(cmd, ExecType.CancelRejected, nowUs, { text: `UNKNOWN_ORDER: ${cmd.clientOrderId} is not open` }), out);
@@ -271,6 +316,11 @@ export class SimulatedVenueSession {
   replace(cmd: VenueReplaceOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
+    if (this.lists.holdsOffBook(cmd.clientOrderId)) {
+      const text = `HELD_BY_LIST: ${cmd.clientOrderId} waits off-book for its list's contingency; cancel it instead`;
+      this.report(this.bare(cmd, ExecType.CancelRejected, nowUs, { text }), out);
+      return;
+    }
     const o = this.orders.get(cmd.clientOrderId);
     if (!o || o.orderId === 0) {
       this.report(this.bare(cmd, ExecType.CancelRejected, nowUs, { text: `UNKNOWN_ORDER: ${cmd.clientOrderId} is not open` }), out);
@@ -330,12 +380,75 @@ export class SimulatedVenueSession {
   }
 
   private drain(nowUs: number, out: Emitted[]): void {
-    const reports: VenueReport[] = this.exchange.process(nowUs);
-    for (const r of reports) {
-      const cid = r.event.clientOrderId;
-      if (cid === undefined || r.event.owner === this.exchange.backgroundOwner) continue;
-      const o = this.orders.get(cid);
-      if (o) this.onEvent(o, r.instrument, r.event, nowUs, out);
+    let reports: VenueReport[] = this.exchange.process(nowUs);
+    while (reports.length > 0) {
+      for (const r of reports) {
+        const cid = r.event.clientOrderId;
+        if (cid === undefined || r.event.owner === this.exchange.backgroundOwner) continue;
+        const o = this.orders.get(cid);
+        if (o) this.onEvent(o, r.instrument, r.event, nowUs, out);
+      }
+      if (this.listFollowUps.length === 0) return;
+      // a list's leg traded or ended: what it releases or cancels is done now, before anything else can trade
+      this.runList(this.listFollowUps.splice(0), true, out);
+      reports = this.exchange.process(nowUs);
+    }
+  }
+
+  /** Carries out what the lists decided; `now`: in the book at once (the venue's own action), not after latency. */
+  private runList(actions: readonly ListAction[], now: boolean, out: Emitted[]): void {
+    const nowUs = this.clock.us;
+    for (const a of actions) {
+      switch (a.kind) {
+        case "place": {
+          const cmd = a.order;
+          if (a.quantity < cmd.quantity) {
+            // a bracket's exit sized to its entry's fill: the venue restates the order before it works
+            this.report(
+              this.bare(cmd, ExecType.Replaced, nowUs, {
+                venueOrderId: offBookId(cmd),
+                orderVersion: cmd.version,
+                quantity: a.quantity,
+                leavesQty: a.quantity,
+                text: "RESTATED: sized to the entry's fill",
+              }),
+              out,
+            );
+          }
+          this.orders.set(cmd.clientOrderId, {
+            clientOrderId: cmd.clientOrderId,
+            instrument: cmd.instrument,
+            orderId: 0,
+            notional: 0n,
+            version: cmd.version,
+            limit: cmd.price ?? ZERO_PRICE,
+            ...(a.acked ? { acked: true } : {}),
+          });
+          const request = {
+            ...orderRequest(cmd),
+            quantity: a.quantity,
+            ...(a.ocoGroup !== undefined ? { ocoGroup: a.ocoGroup } : {}),
+          };
+          if (now) this.exchange.engine(cmd.instrument).submit(request, nowUs);
+          else this.exchange.submit(cmd.instrument, request);
+          break;
+        }
+        case "ack":
+          this.report(this.bare(a.order, ExecType.New, nowUs, { venueOrderId: offBookId(a.order), leavesQty: a.order.quantity }), out);
+          break;
+        case "cancel": {
+          const o = this.orders.get(a.clientOrderId);
+          if (o && o.orderId !== 0) this.exchange.engine(o.instrument).cancel(o.orderId, nowUs, SESSION_OWNER);
+          else if (o) o.cancelOnArrival = true;
+          break;
+        }
+        case "drop":
+          this.report(this.bare(a.order, ExecType.Canceled, nowUs, { venueOrderId: offBookId(a.order), text: a.reason }), out);
+          break;
+        case "reject":
+          this.report(this.bare(a.order, ExecType.Rejected, nowUs, { text: a.reason }), out);
+          break;
+      }
     }
   }
 
@@ -364,10 +477,17 @@ export class SimulatedVenueSession {
     let closed = false;
     switch (e.kind) {
       case MatchEventKind.Accepted:
-        report = { ...base, execType: ExecType.New };
+        if (!o.acked) report = { ...base, execType: ExecType.New };
+        if (o.cancelOnArrival) this.listFollowUps.push({ kind: "cancel", clientOrderId: o.clientOrderId });
         break;
       case MatchEventKind.Rejected:
-        report = { ...base, execType: ExecType.Rejected, leavesQty: ZERO_QUANTITY, text: e.reason ?? "rejected" };
+        // a list leg already acknowledged off-book and refused by its book when released is canceled, not rejected
+        report = {
+          ...base,
+          execType: o.acked ? ExecType.Canceled : ExecType.Rejected,
+          leavesQty: ZERO_QUANTITY,
+          text: e.reason ?? "rejected",
+        };
         closed = true;
         break;
       case MatchEventKind.PartiallyFilled:
@@ -417,6 +537,11 @@ export class SimulatedVenueSession {
       this.byOrderId.delete(o.orderId);
     }
     if (report) this.report(report, out);
+    if (report && this.lists.knows(o.clientOrderId)) {
+      const fill = report.execType === ExecType.Fill || report.execType === ExecType.PartialFill;
+      if (fill) this.listFollowUps.push(...this.lists.traded(o.clientOrderId, report.cumQty, report.leavesQty));
+      else if (closed) this.listFollowUps.push(...this.lists.ended(o.clientOrderId, report.cumQty));
+    }
   }
 
   /** A report about a command the engine never saw (unknown order or instrument). */

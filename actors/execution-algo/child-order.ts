@@ -1,6 +1,6 @@
 /** A child order as the algorithm sends it: a SubmitOrder forwarded to the parent's risk book. */
-import { type Forward, subjects } from "../contract/index.ts";
-import type { ChildOrder, ParentOrder } from "./state.ts";
+import { type Emitted, type Forward, subjects } from "../contract/index.ts";
+import type { AlgoContext, ChildOrder, ParentOrder } from "./state.ts";
 
 /** Where a parent's children and their cancels go: its book, which checks each as it does a strategy's order. */
 export const riskBook = (p: ParentOrder): string => subjects.cmd("risk-book", p.book);
@@ -31,4 +31,15 @@ export function childForward(p: ParentOrder, id: string, child: ChildOrder, nowU
     tsInit: nowUs,
   };
   return { type: "forward", key: id, subject: riskBook(p), message };
+}
+
+/** Cancels of every open child of the parent (a pause, a cancel, a refused child). */
+export function childCancels(c: AlgoContext, nowUs: number): Emitted[] {
+  const p = c.parent;
+  if (!p) return [];
+  return Object.keys(c.children).map((clientOrderId) => ({
+    type: "publish" as const,
+    subject: riskBook(p),
+    message: { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs },
+  }));
 }

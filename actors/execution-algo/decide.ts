@@ -6,9 +6,10 @@
 import type { AmendAlgo, CancelAlgo, ForwardRefusedInput, PauseAlgo, ResumeAlgo, StartAlgo } from "./inputs.ts";
 import { type Decided, type Emitted, journaled, replyError, replyOk } from "../contract/index.ts";
 import { asPrice, asQuantity, toNumber } from "../domain/index.ts";
-import { childForward, riskBook } from "./child-order.ts";
+import { childCancels, childForward } from "./child-order.ts";
 import { decideRoute, type QuoteLine, routingView, withBookLine } from "./routed-parent.ts";
 import { urgency } from "./almgren-chriss.ts";
+import { decideLearned } from "./learned-parent.ts";
 import { type AlgoEvent, evolve } from "./evolve.ts";
 import { icebergChild, povChild, scheduledChild } from "./schedule.ts";
 import { type AlgoContext, AlgoStatus, childOrderId, isDone, type ParentOrder } from "./state.ts";
@@ -39,6 +40,8 @@ export function startProblem(s: StartAlgo, nowUs: number): string | null {
     if (p.profile.length !== p.slices) return `params.profile: ${p.profile.length} weights for ${p.slices} slices`;
     if (!p.profile.some((w) => w > 0)) return "params.profile: at least one weight must be positive";
   }
+  if (p.algo === "RL" && s.quantity / s.lotSize < p.slices)
+    return `params.slices: ${p.slices} slices for ${s.quantity / s.lotSize} lots (a learned parent needs a lot per slice)`;
   if (p.algo === "SOR" && new Set(p.venues).size !== p.venues.length) return `params.venues: ${p.venues.join(",")} names a venue twice`;
   if (p.algo === "IS") {
     try {
@@ -101,7 +104,7 @@ function sizeChild(c: AlgoContext, p: ParentOrder): { quantity: number; why: str
         open: c.open,
         remaining,
         lot,
-        minChild: params.minChildLots * lot,
+        minChild: ("minChildLots" in params ? params.minChildLots : 1) * lot,
         ...("participationCap" in params && params.participationCap !== undefined ? { cap: params.participationCap } : {}),
         volumeSinceLast: c.marketVolume - c.volumeAtLastChild,
       });
@@ -119,6 +122,7 @@ export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
   const p = c.parent;
   if (!p || c.status !== AlgoStatus.Working) return commit(c, []);
   if (p.params.algo === "SOR") return decideRoute(c, p, p.params, nowUs);
+  if (p.params.algo === "RL") return decideLearned(c, p, p.params, nowUs);
   const dueAtUs = c.schedule[c.slice]?.atUs;
   // a timer re-armed early (after a restore) waits for its slice's time
   if (dueAtUs !== undefined && dueAtUs > nowUs) return { context: { ...c, nextAtUs: dueAtUs }, emitted: [] };
@@ -145,16 +149,6 @@ export function decideEvaluate(c: AlgoContext, nowUs: number): Step {
   return { context: { ...c, nextAtUs }, emitted: [] };
 }
 
-function cancels(c: AlgoContext, nowUs: number): Emitted[] {
-  const p = c.parent;
-  if (!p) return [];
-  const out: Emitted[] = [];
-  for (const clientOrderId of Object.keys(c.children)) {
-    out.push({ type: "publish", subject: riskBook(p), message: { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs } });
-  }
-  return out;
-}
-
 export function decidePause(c: AlgoContext, m: PauseAlgo): Step {
   if (c.status === AlgoStatus.Paused) return commit(c, [], [replyOk({ status: c.status })]);
   if (c.status !== AlgoStatus.Working)
@@ -166,7 +160,7 @@ export function decidePause(c: AlgoContext, m: PauseAlgo): Step {
     tsInit: m.nowUs,
     ...(m.reason ? { reason: m.reason } : {}),
   };
-  return commit(c, [paused], [...cancels(c, m.nowUs), replyOk({ status: AlgoStatus.Paused })]);
+  return commit(c, [paused], [...childCancels(c, m.nowUs), replyOk({ status: AlgoStatus.Paused })]);
 }
 
 export function decideResume(c: AlgoContext, m: ResumeAlgo): Step {
@@ -240,7 +234,7 @@ export function decideCancel(c: AlgoContext, m: CancelAlgo): Step {
   return commit(
     c,
     [finish(c, m.nowUs, "AlgoCanceled", m.reason)],
-    [...cancels(c, m.nowUs), replyOk({ status: AlgoStatus.Canceled, filledQty: c.filled })],
+    [...childCancels(c, m.nowUs), replyOk({ status: AlgoStatus.Canceled, filledQty: c.filled })],
   );
 }
 
@@ -301,7 +295,7 @@ export function decideChildReport(c: AlgoContext, r: ChildReport): Step {
     const paused = commit(
       closed.context,
       [{ type: "AlgoPaused", parentId: c.parentId, reason, tsEvent: r.nowUs, tsInit: r.nowUs }],
-      cancels(closed.context, r.nowUs),
+      childCancels(closed.context, r.nowUs),
     );
     return { context: paused.context, emitted: [...closed.emitted, ...paused.emitted] };
   }
@@ -345,7 +339,9 @@ export function onQuote(c: AlgoContext, q: QuoteLine): AlgoContext {
   if (p.instrument !== q.instrument) return next;
   const mid = (toNumber(q.bid) + toNumber(q.ask)) / 2;
   const tape = next.tape && { ...next.tape, lastMid: mid, arrivalMid: next.tape.arrivalMid > 0 ? next.tape.arrivalMid : mid };
-  return { ...next, tape };
+  // a learned parent's policy sees the touch; the others need only the mid
+  const touch = p.params.algo === "RL" ? { bid: q.bid, bidSize: q.bidSize, ask: q.ask, askSize: q.askSize } : next.touch;
+  return { ...next, tape, touch };
 }
 
 /** A trade of the parent's instrument: volume for participation, and the interval VWAP. */
@@ -376,6 +372,7 @@ export function algoView(c: AlgoContext): Record<string, unknown> {
     children: c.childCount,
     openChildren: Object.keys(c.children),
     ...(p?.params.algo === "SOR" ? { venues: routingView(c, p.params.venues) } : {}),
+    ...(p?.params.algo === "RL" ? { pendingDecision: c.pendingDecision } : {}),
     tca: c.tca,
   };
 }

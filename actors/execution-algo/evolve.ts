@@ -183,7 +183,8 @@ export function evolve(c: AlgoContext, e: AlgoEvent): AlgoContext {
       return { ...c, children, open: c.open - (child.quantity - child.cumQty), ...held };
     }
     case "AlgoPaused":
-      return { ...c, status: AlgoStatus.Paused };
+      // a decision asked of a learned parent's model is dropped: resumed, the parent asks afresh
+      return { ...c, status: AlgoStatus.Paused, pendingDecision: null };
     case "AlgoResumed":
       return { ...c, status: AlgoStatus.Working, nextAtUs: e.nextAtUs };
     case "AlgoAmended": {

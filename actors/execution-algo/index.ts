@@ -9,3 +9,4 @@ export type { AlgoInput } from "./inputs.ts";
 export { algoMachine, type AlgoMachine, type AlgoMachineInput, step } from "./machine.ts";
 export { executionAlgoKind } from "./kind.ts";
 export * from "./routing.ts";
+export * from "./liquidation-state.ts";

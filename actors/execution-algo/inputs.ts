@@ -20,6 +20,17 @@ export type GetAlgo = GetAlgoMessage & Delivered & { type: "GetAlgo" };
 export type ForwardRefusedInput = ForwardRefused & Delivered;
 export type QuoteInput = { type: "Quote"; instrument: string; bid: number; bidSize: number; ask: number; askSize: number; nowUs: number };
 export type TradeInput = { type: "Trade"; instrument: string; price: number; size: number; nowUs: number };
+/** a model actor's answer to a learned parent's Predict (actors/model Prediction) */
+export type PredictionInput = {
+  type: "Prediction";
+  requestId: string;
+  model: string;
+  version: number;
+  ok: boolean;
+  values?: number[];
+  error?: { code: string; message: string };
+  nowUs: number;
+};
 /** a journaled event fed back on replay */
 export type JournalInput = AlgoEvent & { nowUs?: number; replay?: boolean };
 
@@ -34,4 +45,5 @@ export type AlgoInput =
   | ChildReport
   | QuoteInput
   | TradeInput
+  | PredictionInput
   | JournalInput;

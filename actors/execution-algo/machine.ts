@@ -20,6 +20,7 @@ import {
   type Step,
 } from "./decide.ts";
 import { type AlgoEvent, algoEventTypes, evolve } from "./evolve.ts";
+import { decidePrediction } from "./learned-parent.ts";
 import type { AlgoInput } from "./inputs.ts";
 import type { VenueTerms } from "./routing.ts";
 import { type AlgoContext, AlgoStatus, initialContext } from "./state.ts";
@@ -61,6 +62,8 @@ export function step(c: AlgoContext, e: AlgoInput): Step {
       return unchanged(onQuote(c, e));
     case "Trade":
       return unchanged(onTrade(c, e.instrument, e.price, e.size));
+    case "Prediction":
+      return decidePrediction(c, e);
     default:
       return unchanged(c);
   }

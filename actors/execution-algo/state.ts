@@ -29,6 +29,28 @@ export interface ChildOrder {
   price?: number;
 }
 
+/** Top of book, 1e-8 units. */
+export interface Touch {
+  bid: number;
+  bidSize: number;
+  ask: number;
+  askSize: number;
+}
+
+/** A slice's decision asked of a learned parent's model: the answer is matched by `requestId`. */
+export interface PendingDecision {
+  requestId: string;
+  slice: number;
+  askedUs: number;
+  /** what the observation said: the answer's action sizes the child from these */
+  lotsLeft: number;
+  decisionsLeft: number;
+  /** the row the model was asked about (GetAlgo shows it) */
+  observation: number[];
+  /** asked a second time: the first question went unanswered for a slice */
+  retried: boolean;
+}
+
 /**
  * The algorithm's state: plain data (it is journaled, snapshotted and shipped as msgpack). `filled` and `open`
  * are sums over the children, kept so that sizing a child costs nothing per child.
@@ -57,6 +79,10 @@ export interface AlgoContext {
   volumeAtLastChild: number;
   tape: TcaTape | null;
   tca: AlgoTca | null;
+  /** the parent's instrument's latest top of book (market data, not journaled): a learned policy's observation */
+  touch: Touch | null;
+  /** a learned parent's decision asked of its model and not answered yet (not journaled: unanswered, it is asked again) */
+  pendingDecision: PendingDecision | null;
   /** routing (SOR): each venue's latest top of book for the symbol (market data, not journaled) */
   book: Record<string, VenueQuote>;
   /** routing: what was sent to and filled at each venue, from the journal */
@@ -86,6 +112,8 @@ export const initialContext = (parentId: string, venueTerms: Record<string, Venu
   volumeAtLastChild: 0,
   tape: null,
   tca: null,
+  touch: null,
+  pendingDecision: null,
   book: {},
   venueFills: {},
   venueHeldUntil: {},

@@ -38,6 +38,8 @@ export const sha256Of = (bytes: Uint8Array): string => createHash("sha256").upda
 
 /** The models committed in the repository's models/ folder, each with its card. */
 export const committedModelsDir = new URL("../../models/", import.meta.url);
+/** The execution policies committed in models/rl (the learned parents' models), each with its card. */
+export const committedPoliciesDir = new URL("../../models/rl/", import.meta.url);
 
 export interface ModelFile {
   card: ModelCard;

@@ -16,6 +16,8 @@ import {
   type SubmitOrderList,
   TimeInForce,
 } from "../domain/index.ts";
+import { parseInstrumentId } from "../contract/index.ts";
+import { capabilitiesOf, fullCapabilities, routeOrder, type VenueCapabilityTable } from "../order/index.ts";
 import type { LegState, ListContext } from "./state.ts";
 
 /** The legs of a submitted list, in leg order. A bracket's exits carry the entry's quantity until they are sent. */
@@ -47,6 +49,28 @@ export function legsOf(m: SubmitOrderList): ListLeg[] {
   }
 }
 
+/**
+ * Whether the venue of the list's legs holds this kind of list itself: every leg on that one venue, which names
+ * the contingency in its `lists` capability and takes every leg as it is (a leg it would need emulated, a stop or
+ * a GTD, would not reach it as the list's), and the legs that cancel one another on one instrument (one book).
+ */
+export function venueHoldsList(m: SubmitOrderList, legs: readonly ListLeg[], venues: VenueCapabilityTable): boolean {
+  const first = legs[0];
+  if (!first) return false;
+  const venue = parseInstrumentId(first.instrument).venue;
+  const caps = capabilitiesOf(venues, first.instrument, fullCapabilities);
+  if (!caps.lists?.includes(m.contingency)) return false;
+  if (legs.some((l) => parseInstrumentId(l.instrument).venue !== venue)) return false;
+  const cancelling = new Set(legs.filter((l) => inOcoSet(l.role)).map((l) => l.instrument));
+  if (cancelling.size > 1) return false;
+  return legs.every((l) => {
+    const r = routeOrder({ ...l, clientOrderId: "leg", strategy: m.strategy, book: m.book, tsEvent: 0, tsInit: 0 }, caps);
+    return r.ok && !r.emulatedStop && !r.emulatedGtd;
+  });
+}
+
+const inOcoSet = (role: ListLeg["role"]): boolean => role === LegRole.Member || role === LegRole.TakeProfit || role === LegRole.StopLoss;
+
 /** Legs sent with the list itself: every OCO member, an OTO's primary, a bracket's entry. */
 export const sentAtOnce = (l: ListLeg): boolean => l.role === LegRole.Member || l.role === LegRole.Primary || l.role === LegRole.Entry;
 
@@ -70,6 +94,8 @@ function released(c: ListContext, l: LegState): boolean | null {
 
 /** Unsent legs whose release has come: sent now, an exit at the entry's filled quantity. */
 export function dueLegs(c: ListContext): { leg: number; quantity: number }[] {
+  // a native list went out whole: its venue releases the legs
+  if (c.native) return [];
   const out: { leg: number; quantity: number }[] = [];
   c.legs.forEach((l, i) => {
     if (l.sent || l.closed || released(c, l) !== true) return;
@@ -81,6 +107,7 @@ export function dueLegs(c: ListContext): { leg: number; quantity: number }[] {
 
 /** Unsent legs that never will be: the primary or entry ended without releasing them, or the list was canceled. */
 export function droppedLegs(c: ListContext): number[] {
+  if (c.native) return [];
   return c.legs.flatMap((l, i) => (!l.sent && !l.closed && !sentAtOnce(l) && released(c, l) === null ? [i] : []));
 }
 
@@ -100,6 +127,12 @@ export function legsToCancel(c: ListContext): number[] {
     return l?.sent === true && !l.closed;
   };
   if (c.cancelRequested) return c.legs.flatMap((_l, i) => (working(i) ? [i] : []));
+  if (c.native) {
+    // its venue runs the contingency; a leg refused before reaching it (risk book) or by it leaves a list the venue
+    // can never work whole, so the rest is canceled
+    const refused = c.legs.some((l) => l.outcome === LegOutcome.Denied || l.outcome === LegOutcome.Rejected);
+    return refused ? c.legs.flatMap((_l, i) => (working(i) ? [i] : [])) : [];
+  }
   const set = ocoSet(c);
   const winner = set.find((i) => filledAny(c.legs[i]!));
   if (winner !== undefined) return set.filter((i) => i !== winner && working(i));

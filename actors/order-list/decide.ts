@@ -4,8 +4,8 @@
  * contingency rules (contingency.ts) say what is sent, dropped or canceled next.
  */
 import { type Decided, type Emitted, journaled, replyError, replyOk, subjects } from "../contract/index.ts";
-import { asPrice, asQuantity, LegOutcome } from "../domain/index.ts";
-import { dueLegs, droppedLegs, legsOf, legsToCancel, outcomeOf, sentAtOnce } from "./contingency.ts";
+import { asPrice, asQuantity, LegOutcome, type NativeListLeg } from "../domain/index.ts";
+import { dueLegs, droppedLegs, legsOf, legsToCancel, outcomeOf, sentAtOnce, venueHoldsList } from "./contingency.ts";
 import { evolve, type ListEvent } from "./evolve.ts";
 import type { CancelOrderListInput, ForwardRefusedInput, LegReport, SubmitOrderListInput } from "./inputs.ts";
 import { isDone, type LegState, type ListContext, ListStatus } from "./state.ts";
@@ -23,7 +23,7 @@ const commit = (c: ListContext, events: ListEvent[], rest: Emitted[] = []): Step
 
 const riskBook = (c: ListContext): string => subjects.cmd("risk-book", c.book);
 
-/** The SubmitOrder of a leg, as the risk book takes it from any strategy. */
+/** The SubmitOrder of a leg, as the risk book takes it from any strategy; a native list's legs carry their tag. */
 export function legOrder(
   c: ListContext,
   l: LegState,
@@ -46,9 +46,22 @@ export function legOrder(
     reduceOnly: l.reduceOnly,
     strategy: c.strategy,
     book: c.book,
+    ...(c.native ? { list: nativeTag(c, l) } : {}),
     ...(redelivered ? { redelivered } : {}),
     tsEvent: nowUs,
     tsInit: nowUs,
+  };
+}
+
+/** What the venue needs to assemble the list from this leg. */
+function nativeTag(c: ListContext, l: LegState): NativeListLeg {
+  return {
+    listId: c.listId,
+    contingency: c.contingency!,
+    leg: c.legs.findIndex((x) => x.clientOrderId === l.clientOrderId),
+    legCount: c.legs.length,
+    role: l.role,
+    triggerOnPartial: c.triggerOnPartial,
   };
 }
 
@@ -119,6 +132,9 @@ export function decideSubmit(c: ListContext, m: SubmitOrderListInput): Step {
   if (c.status !== ListStatus.Idle)
     return commit(c, [], [refuse(ListRejectCode.InvalidState, `listId: list ${c.listId} is ${c.status}; pick a new list id`)]);
   const legs = legsOf(m);
+  // a venue holding the list gets every leg at once, each through the risk book, so the book reserves the whole
+  // list (its worst case: every leg filling) before the venue works any of it
+  const native = venueHoldsList(m, legs, c.venues);
   const accepted: ListEvent = {
     type: "OrderListAccepted",
     listId: c.listId,
@@ -127,6 +143,7 @@ export function decideSubmit(c: ListContext, m: SubmitOrderListInput): Step {
     triggerOnPartial: m.contingency === "OTO" ? m.triggerOnPartial : false,
     book: m.book,
     strategy: m.strategy,
+    ...(native ? { native } : {}),
     tsEvent: m.nowUs,
     tsInit: m.nowUs,
   };
@@ -135,7 +152,7 @@ export function decideSubmit(c: ListContext, m: SubmitOrderListInput): Step {
   const forwards: Emitted[] = [];
   let next = s.context;
   next.legs.forEach((l, leg) => {
-    if (!sentAtOnce(l)) return;
+    if (!native && !sentAtOnce(l)) return;
     const sent: ListEvent = {
       type: "OrderListLegSent",
       listId: c.listId,
@@ -231,6 +248,7 @@ export function listView(c: ListContext): Record<string, unknown> {
     contingency: c.contingency,
     outcome: c.outcome,
     cancelRequested: c.cancelRequested,
+    native: c.native,
     legs: c.legs.map((l, leg) => ({
       leg,
       role: l.role,

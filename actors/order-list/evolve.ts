@@ -46,6 +46,7 @@ export function evolve(c: ListContext, e: ListEvent): ListContext {
         status: ListStatus.Working,
         contingency: e.contingency,
         triggerOnPartial: e.triggerOnPartial,
+        native: e.native ?? false,
         book: e.book,
         strategy: e.strategy,
         legs: e.legs.map((l, i) => ({

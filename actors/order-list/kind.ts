@@ -1,6 +1,7 @@
 import { defineKind, escapeToken, type Forward, parseSubject, subjects } from "../contract/index.ts";
 import { legOrder, listView } from "./decide.ts";
 import { listMachine } from "./machine.ts";
+import type { VenueCapabilityTable } from "../order/index.ts";
 import { isDone, legOrderId, type ListContext, MAX_LEGS, workingLegs } from "./state.ts";
 
 const LEG_EVENT_PREFIX = `${subjects.evtAll("order").slice(0, -1)}${escapeToken("list.")}`;
@@ -20,11 +21,11 @@ export function listOfLegEvent(subject: string): string | undefined {
  * order events are routed to it by the shard's owner (one subscription per process, a prefix compare per order
  * event), so a passivated or restarted list wakes on its legs' next event.
  */
-export const orderListKind = () =>
+export const orderListKind = (settings: { venues?: VenueCapabilityTable } = {}) =>
   defineKind({
     name: "order-list",
     machine: listMachine,
-    input: (listId) => ({ listId }),
+    input: (listId) => ({ listId, venues: settings.venues ?? {} }),
     persistence: "event-sourced",
     // leg ids follow from the list id, so a restored list reads back exactly its legs' events published while it
     // was down (fills are taken by cumulative quantity, so the overlap counts once)
@@ -43,7 +44,7 @@ export const orderListKind = () =>
     },
     summarize: (c) => {
       const v = listView(c as ListContext);
-      return { status: v.status, contingency: v.contingency, outcome: v.outcome };
+      return { status: v.status, contingency: v.contingency, outcome: v.outcome, native: v.native };
     },
   });
 

@@ -8,10 +8,13 @@ import { type Emitted, inputTime, unchanged } from "../contract/index.ts";
 import { decideCancel, decideLegReport, decideRefused, decideResume, decideSubmit, listView, type Step } from "./decide.ts";
 import { evolve, type ListEvent, listEventTypes } from "./evolve.ts";
 import type { ListInput } from "./inputs.ts";
+import type { VenueCapabilityTable } from "../order/index.ts";
 import { initialContext, type ListContext } from "./state.ts";
 
 export interface ListMachineInput {
   listId: string;
+  /** what each venue accepts natively (AM_VENUE_CAPABILITIES): a venue naming the list's type holds it */
+  venues?: VenueCapabilityTable;
 }
 
 /** One input to its step; inputs the list has no use for change nothing. */
@@ -56,7 +59,7 @@ export const listMachine = setup({
   },
 }).createMachine({
   id: "order-list",
-  context: ({ input }) => initialContext(input.listId),
+  context: ({ input }) => initialContext(input.listId, input.venues),
   on: { "*": { actions: "handle" } },
 });
 

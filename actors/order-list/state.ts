@@ -1,4 +1,5 @@
 import type { Contingency, LegOutcome, ListLeg, ListOutcome } from "../domain/index.ts";
+import type { VenueCapabilityTable } from "../order/index.ts";
 
 export const ListStatus = { Idle: "idle", Working: "working", Done: "done" } as const;
 export type ListStatus = (typeof ListStatus)[keyof typeof ListStatus];
@@ -20,25 +21,31 @@ export interface ListContext {
   status: ListStatus;
   contingency: Contingency | null;
   triggerOnPartial: boolean;
+  /** its venue holds it (every leg sent at once, tagged); the platform only cancels it (journaled at acceptance) */
+  native: boolean;
   book: string;
   strategy: string;
   legs: LegState[];
   cancelRequested: boolean;
   outcome: ListOutcome | null;
   nowUs: number;
+  /** what each venue accepts natively, from the node's configuration (not journaled) */
+  venues: VenueCapabilityTable;
 }
 
-export const initialContext = (listId: string): ListContext => ({
+export const initialContext = (listId: string, venues: VenueCapabilityTable = {}): ListContext => ({
   listId,
   status: ListStatus.Idle,
   contingency: null,
   triggerOnPartial: false,
+  native: false,
   book: "",
   strategy: "",
   legs: [],
   cancelRequested: false,
   outcome: null,
   nowUs: 0,
+  venues,
 });
 
 export const isDone = (c: ListContext): boolean => c.status === ListStatus.Done;

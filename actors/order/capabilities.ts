@@ -1,5 +1,5 @@
 import { parseInstrumentId } from "../contract/index.ts";
-import { OrderType, TimeInForce, type SubmitOrder } from "../domain/index.ts";
+import { type Contingency, OrderType, TimeInForce, type SubmitOrder } from "../domain/index.ts";
 import { OrderReason } from "./reasons.ts";
 
 /** What a venue accepts natively. Anything else is emulated by the order actor or refused. */
@@ -8,6 +8,8 @@ export interface VenueCapabilities {
   timesInForce: readonly TimeInForce[];
   postOnly: boolean;
   reduceOnly: boolean;
+  /** the order lists the venue holds itself (absent: none; the platform's order list emulates them) */
+  lists?: readonly Contingency[];
 }
 
 export const fullCapabilities: VenueCapabilities = {

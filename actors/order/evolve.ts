@@ -26,6 +26,7 @@ export function evolve(o: OrderState | null, e: OrderEvent): OrderState | null {
       book: e.book,
       emulatedStop: e.emulatedStop,
       emulatedGtd: e.emulatedGtd,
+      ...(e.list !== undefined ? { list: e.list } : {}),
       version: 1,
       status: OrdStatus.PendingNew,
       atVenue: !e.emulatedStop,

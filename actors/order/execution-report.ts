@@ -4,6 +4,37 @@ import { addFill } from "./fill.ts";
 import { isTerminal, OrdStatus, type OrderState } from "./order-state.ts";
 import { OrderReason } from "./reasons.ts";
 
+/**
+ * A venue holding the order's list restates its size before it works (a bracket's exit sized to what the entry
+ * filled): the order continues smaller, at its version; a restatement that is not smaller, or after a fill, is refused.
+ */
+function restated(o: OrderState, r: ExecutionReportInput): Decision {
+  const quantity = r.quantity;
+  if (quantity === undefined || quantity >= o.quantity || o.cumQty > 0 || isTerminal(o.status))
+    return refuse(
+      OrderReason.InvalidTransition,
+      `execution report ${r.execId}: restatement to ${quantity ?? "no quantity"} of order ${o.clientOrderId} (quantity ${o.quantity}, filled ${o.cumQty}, ${o.status})`,
+    );
+  return finish(
+    o,
+    [
+      {
+        type: "OrderReplaced",
+        clientOrderId: o.clientOrderId,
+        ...(r.venueOrderId !== undefined ? { venueOrderId: r.venueOrderId } : {}),
+        version: o.version,
+        quantity,
+        ...(o.price !== undefined ? { price: o.price } : {}),
+        ...(o.stopPrice !== undefined ? { stopPrice: o.stopPrice } : {}),
+        leavesQty: quantity,
+        tsEvent: r.tsEvent,
+        tsInit: r.nowUs,
+      },
+    ],
+    [],
+  );
+}
+
 /** The venue's execution report: the transition it names, if the order is in a state it applies to; duplicates are ignored. */
 export function decideReport(o: OrderState | null, r: ExecutionReportInput): Decision {
   if (o === null) return refuse(OrderReason.UnknownOrder, `execution report ${r.execId}: no order ${r.clientOrderId}`);
@@ -95,6 +126,7 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
       return o.status === OrdStatus.PendingReplace ? ignored("replace already pending") : invalid();
     case ExecType.Replaced: {
       const p = o.pendingReplace;
+      if (p === undefined && o.list !== undefined) return restated(o, r);
       if (o.status !== OrdStatus.PendingReplace || p === undefined) return invalid();
       const quantity = r.quantity ?? p.quantity;
       if (quantity <= o.cumQty)

@@ -1,4 +1,11 @@
-export { fullCapabilities, routeOrder, type Routing, type VenueCapabilities } from "./capabilities.ts";
+export {
+  capabilitiesOf,
+  fullCapabilities,
+  routeOrder,
+  type Routing,
+  type VenueCapabilities,
+  type VenueCapabilityTable,
+} from "./capabilities.ts";
 export { decide } from "./decide.ts";
 export {
   type CancelOrderInput,

@@ -1,4 +1,4 @@
-import type { CancelCause, OrderType, Price, Quantity, Side, TimeInForce } from "../domain/index.ts";
+import type { CancelCause, NativeListLeg, OrderType, Price, Quantity, Side, TimeInForce } from "../domain/index.ts";
 
 /** FIX OrdStatus. REPLACED is transient: the order continues as NEW or PARTIALLY_FILLED with its new version. */
 export const OrdStatus = {
@@ -37,6 +37,8 @@ export interface OrderState {
   book: string;
   emulatedStop: boolean;
   emulatedGtd: boolean;
+  /** a leg of an order list its venue holds natively: sent with its tag, and the venue may restate its size */
+  list?: NativeListLeg;
   /** 1 at submit, +1 per replace */
   version: number;
   status: OrdStatus;

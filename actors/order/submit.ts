@@ -51,6 +51,7 @@ export function decideSubmit(o: OrderState | null, cmd: SubmitOrderInput, caps: 
     book: cmd.book,
     emulatedStop: route.ok && route.emulatedStop,
     emulatedGtd: route.ok && route.emulatedGtd,
+    ...(cmd.list !== undefined ? { list: cmd.list } : {}),
     ...stamp,
   };
   const reject = (reason: OrderReason, message: string): Decision =>
@@ -84,6 +85,7 @@ export function newOrderCommand(o: OrderState, orderType: OrderType, nowUs: numb
     ...(!o.emulatedGtd && o.expireAtUs !== undefined ? { expireAtUs: o.expireAtUs } : {}),
     postOnly: o.postOnly,
     reduceOnly: o.reduceOnly,
+    ...(o.list !== undefined ? { list: o.list } : {}),
     tsEvent: nowUs,
     tsInit: nowUs,
   };

@@ -197,6 +197,28 @@ t.test("AM_VENUE_CAPABILITIES says what each venue accepts natively; everything 
   t.match(configErrorOf({ AM_VENUE_CAPABILITIES: "[" }).message, /AM_VENUE_CAPABILITIES.*not JSON/);
 });
 
+t.test(
+  "AM_VENUE_CAPABILITIES lists: the order lists a venue holds itself; none unless named; an unknown type names the field",
+  async (t) => {
+    t.equal(
+      loadConfig({ AM_VENUE_CAPABILITIES: '{"SIMY":{}}' }).venueCapabilities.SIMY?.lists,
+      undefined,
+      "the platform holds them by default",
+    );
+    const c = loadConfig({ AM_VENUE_CAPABILITIES: '{"SIMY":{"lists":["OCO","OTO","BRACKET"]}}' });
+    t.strictSame(c.venueCapabilities.SIMY?.lists, ["OCO", "OTO", "BRACKET"]);
+    t.match(
+      configErrorOf({ AM_VENUE_CAPABILITIES: '{"SIMY":{"lists":["OCO","ICEBERG"]}}' }).message,
+      /AM_VENUE_CAPABILITIES.*SIMY\.lists\.1/,
+    );
+    const overFix = configErrorOf({
+      AM_VENUE_CAPABILITIES: '{"SIMY":{"lists":["OCO"]}}',
+      AM_FIX_VENUES: '{"SIMY":{"host":"127.0.0.1","port":9878,"senderCompId":"AM","targetCompId":"SIMY"}}',
+    });
+    t.match(overFix.message, /AM_VENUE_CAPABILITIES.*SIMY\.lists: SIMY is traded over FIX/);
+  },
+);
+
 t.test("telemetry settings: a bad metrics port, traces URL or sample ratio is an error naming the variable", async (t) => {
   const config = loadConfig({});
   t.equal(config.metricsPort, 9464, "the endpoint is on by default");

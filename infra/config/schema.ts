@@ -396,7 +396,7 @@ export const settings = {
   venueCapabilities: {
     schema: venueCapabilitiesSetting,
     default: "",
-    doc: 'What each venue accepts natively, JSON by venue: {"SIMX":{"orderTypes":["MARKET","LIMIT"],"timesInForce":["DAY","GTC","IOC","FOK"],"postOnly":true,"reduceOnly":true}}; orders emulate stops and GTD where a venue lacks them; a field or venue left out = everything',
+    doc: 'What each venue accepts natively, JSON by venue: {"SIMX":{"orderTypes":["MARKET","LIMIT"],"timesInForce":["DAY","GTC","IOC","FOK"],"postOnly":true,"reduceOnly":true,"lists":["OCO","OTO","BRACKET"]}}; orders emulate stops and GTD where a venue lacks them, and the platform holds the order lists a venue does not name in `lists`; a field or venue left out = everything, except `lists` = none',
   },
   fixVenues: {
     schema: fixVenuesSetting,

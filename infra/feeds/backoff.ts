@@ -105,3 +105,23 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<boolean> {
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Calls `poll` every `everyMs` until `signal` aborts; a failed poll goes to `onFailure` and the next poll goes on
+ * (a polling feed asks again from its watermarks, so one failure leaves no gap). Resolves when the loop ends.
+ */
+export async function pollEvery(
+  everyMs: number,
+  signal: AbortSignal,
+  poll: () => Promise<void>,
+  onFailure: (e: unknown) => void,
+): Promise<void> {
+  while (await sleep(everyMs, signal)) {
+    try {
+      await poll();
+    } catch (e) {
+      if (signal.aborted) return;
+      onFailure(e);
+    }
+  }
+}

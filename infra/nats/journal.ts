@@ -1,6 +1,5 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
-import { errorMessage } from "../../actors/contract/index.ts";
 import { decodeBody, encodePayload, envelopeOf } from "./codec.ts";
 import { NoResponders, sharedInbox } from "./reply-inbox.ts";
 import { streams } from "./resources.ts";
@@ -20,15 +19,6 @@ const legacyEventTypes: ReadonlyMap<string, string> = new Map([["OrderCancelled"
 
 export class FencingError extends Error {
   override name = "FencingError";
-}
-
-/**
- * A journal presumed empty turned out not to be (or the check could not say): the decisions made on the presumed
- * empty state are void. Nothing of theirs was stored (the first append is fenced on no history), so they are made
- * again on the real state.
- */
-export class PresumedEmptyError extends Error {
-  override name = "PresumedEmptyError";
 }
 
 type Event = { type: string; [field: string]: unknown };
@@ -79,8 +69,6 @@ export class Journal {
   private inFlight = false;
   private failure: Error | undefined;
   private tail: Promise<number> = Promise.resolve(0);
-  /** the pending check of a journal presumed empty: resolves when it is, rejects with PresumedEmptyError if not */
-  private checking: Promise<void> | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -114,41 +102,6 @@ export class Journal {
     if (!Number.isSafeInteger(seq) || seq < 1)
       throw new Error(`journal ${this.filter}: direct get answered without a Nats-Sequence header`);
     return seq;
-  }
-
-  /**
-   * Starts as an empty journal without waiting for the direct get that says so: appends go out at once, fenced on
-   * no history, and settle only once the check confirms it, so a new entity's first decision overlaps the probe
-   * instead of following it. If the journal has history the fence refuses those appends and they, with every
-   * later append and `settled()`, reject with PresumedEmptyError: the caller reads the journal and decides again.
-   */
-  presumeEmpty(): void {
-    this.lastSeq = 0;
-    this.count = 0;
-    this.numbered = 0;
-    const check = this.lastSequence().then(
-      (seq) => {
-        if (seq > 0) throw new PresumedEmptyError(`journal ${this.filter}: presumed empty, has history up to sequence ${seq}`);
-        if (this.checking === check) this.checking = undefined;
-      },
-      (e: unknown) => {
-        throw new PresumedEmptyError(`journal ${this.filter}: presumed empty, not confirmed: ${errorMessage(e)}`);
-      },
-    );
-    this.checking = check;
-    this.tail = check.then(() => 0);
-    // settled() may never be asked for: a refuted check must not surface as an unhandled rejection
-    this.tail.catch(() => {});
-  }
-
-  /** Whether the journal is presumed empty and the check has not confirmed it yet. */
-  get unconfirmed(): boolean {
-    return this.checking !== undefined;
-  }
-
-  /** Resolves once a presumed empty journal is confirmed empty (at once otherwise); rejects with PresumedEmptyError. */
-  confirmed(): Promise<void> {
-    return this.checking ?? Promise.resolve();
   }
 
   /** Reads every event after `afterSeq` in order, and sets the fence to the last one. */
@@ -217,14 +170,7 @@ export class Journal {
       while (n > 1 && !this.queue[n - 1]!.settle) n--;
       const group = this.queue.splice(0, n);
       try {
-        const stored = this.store(group);
-        // presumed empty: nothing settles before the check, and a refuted check voids a fence it caused
-        const checking = this.checking;
-        if (checking) {
-          await Promise.allSettled([stored, checking]);
-          await checking;
-        }
-        const seq = await stored;
+        const seq = await this.store(group);
         this.lastSeq = seq;
         this.count += group.length;
         for (const q of group) q.settle?.resolve(seq);

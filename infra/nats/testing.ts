@@ -28,6 +28,10 @@ function stringFor(key: string, d: Def): string {
     "AAPL.XNAS",
     "s1",
     "1m",
+    // EDGAR's identifiers: a CIK, an accession number, an 8-K item
+    "0000320193",
+    "0000320193-24-000123",
+    "2.02",
   ].filter((c): c is string => c !== undefined);
   const fits = (c: string) =>
     (!pattern || new RegExp(pattern).test(c)) &&

@@ -31,5 +31,7 @@ export { BayesianSearch } from "./bayesian-search.ts";
 export { ContinuousFutures, RollError, type RollRule } from "./continuous-futures.ts";
 export { type CorporateAction, CorporateActionError, PriceAdjustments, readCorporateActions } from "./corporate-actions.ts";
 export { ParquetRecordError, parquetRecordChunks } from "./parquet-records.ts";
+export { csvL2Chunks, L2_COLUMNS, L2RecordError, l2Chunks, parquetL2Chunks } from "./l2-records.ts";
+export { type L2OrderAction, type L2QueueReplay, replayL2Queue } from "./l2-queue-replay.ts";
 export { declareSweepQueue, QueuedTrials, SWEEP_RESULTS_STREAM, SWEEP_TRIALS_STREAM, SweepWorker } from "./sweep-queue.ts";
 export { BacktestRuns, type BacktestRunState, type BacktestRunStatus, type BacktestRunsOptions } from "./backtest-runs.ts";

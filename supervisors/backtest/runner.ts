@@ -3,7 +3,7 @@ import type { MsgHdrs } from "@nats-io/transport-node";
 import { mkdir } from "node:fs/promises";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
 import { type AlgoTca, asPrice, asQuantity, parseMoney, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
-import { executionAlgoKind } from "../../actors/execution-algo/index.ts";
+import { executionAlgoKind, LIQUIDATION_STATE } from "../../actors/execution-algo/index.ts";
 import { exchangeKind, type FillModel } from "../../actors/exchange/index.ts";
 import type { ReplayRecord } from "../../actors/feed/replay/index.ts";
 import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
@@ -13,7 +13,7 @@ import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts
 import { featuresKind } from "../../actors/features/index.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
-import { committedModelNames, type ModelFile, modelKind, readModelFile } from "../../actors/model/index.ts";
+import { committedModelNames, committedPoliciesDir, type ModelFile, modelKind, readModelFile } from "../../actors/model/index.ts";
 import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
 import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
@@ -206,16 +206,18 @@ export class Backtest implements ActorWorld {
       riskBookKind({ books: new Map([[c.book.id, book]]), marked: c.instruments.map((d) => d.id) }),
       strategyKind({ definitionOf: (id) => strategies.get(id), known: () => [...strategies.keys()] }),
     ];
-    if (c.features) {
-      const models = new Map(c.features.models.map((name) => [name, this.committedModel(name)]));
+    // the feature actors' models, and the policies of learned parents (RL), each served by its model actor
+    const models = new Map([
+      ...(c.features?.models ?? []).map((name) => [name, this.committedModel(name)] as const),
+      ...c.algos.flatMap((a) => (a.params.algo === "RL" ? [[a.params.model, learnedPolicy(a.id, a.params.model)] as const] : [])),
+    ]);
+    if (models.size) {
       // answers come back to the model actor on its command subject, as live
       this.inference = new SettlingInference(models, (name, m) => this.publish(subjects.cmd("model", name), m));
       const batching = { maxBatch: 64, maxWaitMs: 0, timeoutMs: 2_000, loadTimeoutMs: 60_000 };
-      kinds.push(
-        featuresKind({ barType: c.features.barType, models: c.features.models }),
-        modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching, port: this.inference }),
-      );
+      kinds.push(modelKind({ modelOf: (n) => models.get(n), known: () => [...models.keys()], batching, port: this.inference }));
     }
+    if (c.features) kinds.push(featuresKind({ barType: c.features.barType, models: c.features.models }));
     // the smart router weighs the venues by the fees and latency their exchanges charge, as on a node
     if (c.algos.length) kinds.push(executionAlgoKind({ venues: costs }));
     if (c.regime) {
@@ -772,6 +774,20 @@ async function* inBatches<T>(items: AsyncIterable<T>, size: number): AsyncGenera
     }
   }
   if (batch.length) yield batch;
+}
+
+/** A learned parent's policy: a committed execution policy (models/rl) whose input is the liquidation state. */
+function learnedPolicy(parentId: string, name: string): ModelFile {
+  const known = committedModelNames(committedPoliciesDir.pathname);
+  if (!known.includes(name))
+    throw new BacktestError(`algos.${parentId}.params.model: ${name} is not a committed policy (models/rl: ${known.join(", ")})`);
+  const m = readModelFile(name, committedPoliciesDir.pathname);
+  const set = m.card.featureSet;
+  if (set.name !== LIQUIDATION_STATE.name || set.version !== LIQUIDATION_STATE.version)
+    throw new BacktestError(
+      `algos.${parentId}.params.model: ${name} takes ${set.name} v${set.version}, a learned parent serves ${LIQUIDATION_STATE.name} v${LIQUIDATION_STATE.version}`,
+    );
+  return m;
 }
 
 /** The run configuration's fill model as the exchange takes it (quantities in fixed-point units). */

@@ -866,7 +866,11 @@ t.test(
     await card.waitFor({ timeout: 15_000 });
     t.match((await card.textContent()) ?? "", /AAPL\.XNAS.*220.*50\.0%/, "the proposed trade with its target quantity and weight");
     await page.screenshot({ path: join(artifacts, "risk-proposal.png") });
-    await analytics.locator("h4", { hasText: "Stress" }).scrollIntoViewIfNeeded();
+    // for the screenshot only: the panel re-renders on each report, so the heading scrolled to may be replaced mid-way
+    await analytics
+      .locator("h4", { hasText: "Stress" })
+      .evaluate((h) => h.scrollIntoView())
+      .catch(() => undefined);
     await page.screenshot({ path: join(artifacts, "risk-analytics.png") });
     await card.locator('button[data-proposal="approve"]').click();
     await page.locator("#confirm[open]").waitFor();

@@ -17,7 +17,7 @@ import {
   type Trade,
 } from "../../actors/domain/index.ts";
 import { SimulatedVenueSession } from "../../actors/exchange/index.ts";
-import { twapSchedule } from "../../actors/execution-algo/index.ts";
+import { liquidationChildLots, liquidationObservation, twapSchedule } from "../../actors/execution-algo/index.ts";
 import { MarketSimulator, type SimulatedEvent } from "../../actors/feed/simulator/index.ts";
 
 const UNIT = 100_000_000;
@@ -55,16 +55,12 @@ export const defaultLiquidationSettings: LiquidationSettings = {
   riskAversion: 0.1,
 };
 
-/** Width of the observation row: the policy's ONNX input. */
-export const OBSERVATION_WIDTH = 5;
-export const observationFeatures = ["timeLeft", "inventoryLeft", "spreadTicks", "touchDepth", "driftBps"] as const;
-export const observationDoc: Record<(typeof observationFeatures)[number], string> = {
-  timeLeft: "decisions left / decisions per episode",
-  inventoryLeft: "lots left / parent lots",
-  spreadTicks: "(ask − bid) / tick / 10",
-  touchDepth: "best bid size / the TWAP child of the lots left, capped at 5, / 5",
-  driftBps: "(mid − arrival mid) / arrival mid in bps / 100",
-};
+/** The observation and its documentation are the execution algorithm's: the `RL` algorithm serves the same row. */
+export {
+  liquidationFeatureDoc as observationDoc,
+  liquidationFeatures as observationFeatures,
+  OBSERVATION_WIDTH,
+} from "../../actors/execution-algo/index.ts";
 
 export interface StepResult {
   observation: number[];
@@ -193,12 +189,8 @@ export class LiquidationEpisode {
   step(action: number): StepResult {
     if (!this.started) throw new Error("step: no episode yet (reset(seed) starts one)");
     if (this.done) throw new Error(`seed ${this.seed_}: the episode is over (${this.settings.steps} decisions)`);
-    if (!Number.isFinite(action)) throw new RangeError(`action: ${action} must be a finite number in [0, 1]`);
-    const u = Math.min(1, Math.max(0, action));
     const s = this.settings;
-    const decisionsLeft = s.steps - this.step_;
-    const last = decisionsLeft === 1;
-    const lots = last ? this.left : Math.min(this.left, Math.round(this.left * Math.min(1, (2 * u) / decisionsLeft)));
+    const lots = liquidationChildLots(action, this.left, s.steps - this.step_);
     const before = this.proceeds - this.fees;
     if (lots > 0) this.sell(lots);
     this.step_ += 1;
@@ -252,17 +244,18 @@ export class LiquidationEpisode {
   }
 
   private observe(): number[] {
-    const s = this.settings;
-    const mid = (this.bid + this.ask) / 2;
-    const left = s.steps - this.step_;
-    const twap = left > 0 && this.left > 0 ? this.left / left : 1;
-    return [
-      left / s.steps,
-      this.left / s.parentLots,
-      (this.ask - this.bid) / TICK / 10,
-      Math.min(5, this.bidSize / LOT / twap) / 5,
-      ((mid - this.arrivalMid) / this.arrivalMid) * 100,
-    ];
+    return liquidationObservation({
+      side: Side.Sell,
+      decisions: this.settings.steps,
+      decisionsLeft: this.settings.steps - this.step_,
+      lotsLeft: this.left,
+      parentLots: this.settings.parentLots,
+      bid: this.bid,
+      ask: this.ask,
+      tick: TICK,
+      touchLots: this.bidSize / LOT,
+      arrivalMid: this.arrivalMid,
+    });
   }
 
   private sell(lots: number): void {

@@ -142,8 +142,9 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       // one per parent order, spawned on demand (am.admin.spawn), then started with StartAlgo; a routed parent
       // (SOR) ranks venues by the fees and latency the exchanges are configured with
       executionAlgoKind({ venues: venueCosts }),
-      // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList
-      orderListKind(),
+      // contingent order lists (OCO, OTO, bracket), sharded: activated by their SubmitOrderList; held by the venue
+      // where its capabilities name the list's type, by the platform elsewhere
+      orderListKind({ venues: config.venueCapabilities }),
       // the demo book marks with what the demo strategies trade, a defined book with all of its instruments
       riskBookKind({
         books,

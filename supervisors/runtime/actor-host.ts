@@ -13,7 +13,7 @@ import {
   subjects,
 } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
-import { FencingError, Journal, PresumedEmptyError } from "../../infra/nats/journal.ts";
+import { FencingError, Journal } from "../../infra/nats/journal.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { actorMetrics } from "../../infra/telemetry/metrics.ts";
@@ -113,6 +113,8 @@ export class ActorHost {
   /** the kind's `interest` now: subject → subscription, followed after each drain */
   private readonly interestSubs = new Map<string, Subscription>();
   private timers = new Map<string, PendingTimer>();
+  /** the trace of the step now deciding: timers it arms carry it */
+  private armingTrace: string | undefined;
   private journal: Journal | undefined;
   private seq = 0;
   private scheduled = false;
@@ -122,12 +124,6 @@ export class ActorHost {
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** forwards whose target has not answered yet */
   private outbox: Outbox | undefined;
-  /**
-   * A sharded entity's activation decides at once on an empty journal while a direct get checks it (most
-   * activations are new entities): the check overlaps the first append instead of preceding it. Only the first
-   * incarnation presumes; a restart, or a presumption the check refutes, reads the journal first.
-   */
-  private presumeEmpty: boolean;
 
   constructor(
     readonly kind: ActorKind,
@@ -135,7 +131,6 @@ export class ActorHost {
     private readonly env: HostEnv,
   ) {
     this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
-    this.presumeEmpty = Boolean(kind.sharding) && kind.persistence === "event-sourced";
     this.snapshots = new SnapshotWriter(
       kind,
       id,
@@ -149,11 +144,6 @@ export class ActorHost {
         this.end(fenced);
       },
     );
-  }
-
-  /** An entity listed as having to run (keep-awake) has a journal: it is read before deciding, and it resumes. */
-  expectHistory(): void {
-    this.presumeEmpty = false;
   }
 
   get key(): string {
@@ -188,10 +178,7 @@ export class ActorHost {
       this.schedule();
     });
     if (!this.snapshot) {
-      const presumeEmpty = this.presumeEmpty;
-      this.presumeEmpty = false;
       const { revision } = await restore({
-        presumeEmpty,
         kind: this.kind,
         id: this.id,
         env: this.env,
@@ -356,29 +343,11 @@ export class ActorHost {
     const journal = this.journal;
     if (!journal) return;
     const effects: Promise<void>[] = [];
-    // decisions made on a journal presumed empty that turned out not to be: made again, in order, once it is read
-    const taken: MailItem[] = [];
-    const voided = new Set<MailItem>();
-    const voidedOr = (item: MailItem, otherwise: (e: Error) => void) => (e: unknown) =>
-      e instanceof PresumedEmptyError ? void voided.add(item) : otherwise(e as Error);
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
       const item = this.mailbox.take();
       if (!item) break;
-      taken.push(item);
-      let thrown: Error | undefined;
-      const out = this.decide(item, journal.unconfirmed ? (e) => (thrown = e) : undefined);
-      if (!out) {
-        // on a presumed empty journal a throw may be the presumption's fault: it counts once the journal is confirmed
-        const err = thrown;
-        if (err)
-          effects.push(
-            journal.confirmed().then(
-              () => this.decisionFailed(item, err),
-              voidedOr(item, () => this.decisionFailed(item, err)),
-            ),
-          );
-        break;
-      }
+      const out = this.decide(item);
+      if (!out) break;
       const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
       const stored = domain.length
         ? journal.append(
@@ -393,30 +362,11 @@ export class ActorHost {
             if (domain.length) this.seq = seq;
             this.commit(item, out.emitted, true);
           },
-          voidedOr(item, (e) => this.appendFailed(item, e)),
+          (e) => this.appendFailed(item, e as Error),
         ),
       );
     }
     await Promise.all(effects);
-    if (voided.size) await this.decideAgain(taken.filter((item) => voided.has(item)));
-  }
-
-  /**
-   * The journal presumed empty has history (or could not be checked): the fence refused every append decided on
-   * the presumption, so nothing of those decisions happened. Their messages go back to the head of the mailbox,
-   * in order, and are decided again on the state the journal holds.
-   */
-  private async decideAgain(items: MailItem[]): Promise<void> {
-    for (const t of this.timers.values()) if (t.handle) clearTimeout(t.handle);
-    this.timers.clear();
-    for (const item of items) endSpan(item.span);
-    // the start event was the presumption's own; a restore that finds history queues the resume event instead
-    this.mailbox.requeue(items.filter((item) => item.subject !== "start"));
-    this.snapshot = undefined;
-    this.journal = undefined;
-    if (this.status !== "running") return;
-    this.status = "idle";
-    await this.incarnate().catch((e: unknown) => this.end(e instanceof Error ? e : new Error(errorMessage(e))));
   }
 
   private appendFailed(item: MailItem, err: Error): void {
@@ -429,11 +379,8 @@ export class ActorHost {
     if (this.status === "running") this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
   }
 
-  /**
-   * The pure decision plus the machine's own actions; a throw anywhere ends the incarnation, nothing committed
-   * (or goes to `onThrow`, which decides when it counts).
-   */
-  private decide(item: MailItem, onThrow?: (err: Error) => void): { next: AnyMachineSnapshot; emitted: Emitted[] } | undefined {
+  /** The pure decision plus the machine's own actions; a throw anywhere ends the incarnation, nothing committed. */
+  private decide(item: MailItem): { next: AnyMachineSnapshot; emitted: Emitted[] } | undefined {
     const nowUs = this.env.clock.nowUs();
     item.event.nowUs = nowUs;
     // only a message that is part of a trace gets a span: feed ticks and timers start none
@@ -443,6 +390,7 @@ export class ActorHost {
     }
     this.env.onProcessing?.(this, true);
     const started = actorMetrics ? performance.now() : 0;
+    this.armingTrace = item.traceparent;
     try {
       const [next, actions] = stepperFor(this.kind.machine).step(this.snapshot!, item.event);
       if (next.status === "error") throw (next as { error?: unknown }).error ?? new Error("machine entered its error state");
@@ -454,31 +402,26 @@ export class ActorHost {
       return { next, emitted };
     } catch (e) {
       const err = e instanceof Error ? e : new Error(String(e));
-      if (onThrow) onThrow(err);
-      else this.decisionFailed(item, err);
+      endSpan(item.span, err);
+      this.deadLetter(
+        item.subject,
+        encodePayload(item.event),
+        item.msg?.headers,
+        `handler threw: ${err.message}`,
+        "handler-threw",
+        item.event.type,
+      );
+      if (item.msg?.reply && item.cmd)
+        this.respond(item.msg, {
+          ok: false,
+          error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` },
+        });
+      this.end(err);
       return undefined;
     } finally {
+      this.armingTrace = undefined;
       this.env.onProcessing?.(this, false);
     }
-  }
-
-  /** A decision threw: the message is dead-lettered (so it cannot loop), its requester told, the incarnation ended. */
-  private decisionFailed(item: MailItem, err: Error): void {
-    endSpan(item.span, err);
-    this.deadLetter(
-      item.subject,
-      encodePayload(item.event),
-      item.msg?.headers,
-      `handler threw: ${err.message}`,
-      "handler-threw",
-      item.event.type,
-    );
-    if (item.msg?.reply && item.cmd)
-      this.respond(item.msg, {
-        ok: false,
-        error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` },
-      });
-    this.end(err);
   }
 
   /** Runs custom actions, arms and cancels delayed events; returns what the machine emitted. */
@@ -575,10 +518,15 @@ export class ActorHost {
 
   private arm(t: PendingTimer): void {
     this.disarm(t.id);
+    t.traceparent ??= this.armingTrace;
     const delayMs = Math.max(0, (t.dueUs - this.env.clock.nowUs()) / 1000);
     t.handle = setTimeout(() => {
       this.timers.delete(t.id);
-      this.mailbox.offer({ subject: `timer:${t.id}`, event: { ...t.event } }, "accept");
+      // a delay the message asked for (a venue's latency, a slice's wait) stays inside the message's trace
+      this.mailbox.offer(
+        { subject: `timer:${t.id}`, event: { ...t.event }, ...(t.traceparent ? { traceparent: t.traceparent } : {}) },
+        "accept",
+      );
       this.schedule();
     }, delayMs);
     t.handle.unref?.();

@@ -62,15 +62,6 @@ export class Mailbox<T extends { subject: string }> {
     return item;
   }
 
-  /** Puts taken items back at the head, in their order, ahead of everything queued since (a decision made again). */
-  requeue(items: T[]): void {
-    if (items.length === 0) return;
-    const rest = this.items.slice(this.head);
-    for (const [s, i] of this.bySubject) this.bySubject.set(s, i - this.head + items.length);
-    this.items = [...items, ...rest];
-    this.head = 0;
-  }
-
   private compact(): void {
     this.items = this.items.slice(this.head);
     for (const [s, i] of this.bySubject) this.bySubject.set(s, i - this.head);

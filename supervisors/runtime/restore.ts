@@ -23,8 +23,6 @@ export interface RestoreTarget {
   act(actions: MachineAction[], nowUs: number, replay?: boolean): void;
   arm(timer: PendingTimer): void;
   enqueue(subject: string, event: Message): void;
-  /** start as a new actor with an empty journal while a direct get checks it (see Journal.presumeEmpty) */
-  presumeEmpty?: boolean;
 }
 
 /**
@@ -49,10 +47,7 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
     t.act(actions, env.clock.nowUs());
   }
   let fresh = !stored;
-  if (journal && t.presumeEmpty && !stored && !kind.catchUp) {
-    journal.presumeEmpty();
-    t.settle(snapshot, 0);
-  } else if (journal) {
+  if (journal) {
     // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
     for await (const r of journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
       const nowUs = typeof r.event.tsEvent === "number" ? r.event.tsEvent : env.clock.nowUs();

@@ -10,6 +10,8 @@ export interface PendingTimer {
   event: { type: string };
   dueUs: number;
   handle?: ReturnType<typeof setTimeout>;
+  /** the trace of the message whose step armed it: the delayed step continues that trace (not stored) */
+  traceparent?: string;
 }
 
 /** The stored form of an actor's committed state: plain data only (msgpack carries no classes or Maps). */

@@ -58,28 +58,6 @@ t.test(
   },
 );
 
-t.test(
-  "an entity with history activated by a command that journals: decided on the presumed empty journal, refused by its fence, decided again on its history",
-  async (t) => {
-    const f = await startTestServers(t);
-    const r = region(f.nc, f.store);
-    t.teardown(() => r.stop());
-    for (let n = 0; n < 4; n++) await r.own(shardName(n));
-    const id = "again";
-    t.equal((await ask(f.nc, id, { type: "Increment", by: 3 })).ok, true);
-    await eventually("the idle entity passivated", () => (r.entity(id) === undefined ? true : undefined), { timeoutMs: 5_000 });
-    const [a, b] = await Promise.all([ask(f.nc, id, { type: "Increment", by: 2 }), ask(f.nc, id, { type: "Increment", by: 4 })]);
-    t.ok(a.ok && b.ok, "both commands of the activation answered ok");
-    t.equal(r.stats.failed, 0, "a refuted presumption is not a failed incarnation");
-    const jsm = await jetstreamManager(f.nc);
-    const totals: number[] = [];
-    const it = await jsm.direct.getBatch(streams.events, { seq: 1, next_by_subj: subjects.evtOf(kind.name, id), batch: 100 });
-    for await (const m of it) totals.push((decodeMessage(m.data, m.header, false).message as unknown as { total: number }).total);
-    t.same(totals, [3, 5, 9], "the journal continues from its history, in the order the commands arrived");
-    t.same((await ask(f.nc, id, { type: "GetCount" })).result, { count: 9, fired: 0 });
-  },
-);
-
 t.test("a command that throws on activation is dead-lettered once, whether the entity is new or has history", async (t) => {
   const f = await startTestServers(t);
   const r = region(f.nc, f.store);

@@ -160,7 +160,7 @@ export class ShardRegion {
       const info = await jsm.streams.info(streams.awake, { subjects_filter: subjects.awakeOf(this.kind.name, n) });
       for (const subject of Object.keys(info.state.subjects ?? {})) {
         const id = unescapeToken(subject.slice(subject.lastIndexOf(".") + 1));
-        if (this.owned.has(n) && !this.entities.has(id)) this.activate(id, n, true).awake = true;
+        if (this.owned.has(n) && !this.entities.has(id)) this.activate(id, n).awake = true;
       }
     } catch (e) {
       this.env.log.warn("entities that must run were not woken with their shard", {
@@ -322,7 +322,7 @@ export class ShardRegion {
   }
 
   /** In memory only: the host queues messages while its journal is probed (and replayed, if it has history). */
-  private activate(id: string, shard: number, listed = false): Entity {
+  private activate(id: string, shard: number): Entity {
     const spec = { ...defaultSupervision, ...this.kind.supervision };
     const host = new ActorHost(this.kind, id, {
       ...this.env,
@@ -339,8 +339,6 @@ export class ShardRegion {
     };
     this.entities.set(id, e);
     this.stats.activated++;
-    // one listed as having to run has a journal: presumed empty, it would neither replay it nor resume
-    if (listed) host.expectHistory();
     host.incarnate().catch((err) => this.failed(id, host, err as Error));
     return e;
   }

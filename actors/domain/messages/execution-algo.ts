@@ -11,7 +11,15 @@ const childId = z.string().min(1).max(64);
 const reason = z.string().max(256).optional();
 const venueId = z.string().regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, "a venue id like SIMX (upper-case letters, digits, _ or -)");
 
-export const AlgoKind = { Twap: "TWAP", Vwap: "VWAP", Pov: "POV", Iceberg: "ICEBERG", Shortfall: "IS", Routed: "SOR" } as const;
+export const AlgoKind = {
+  Twap: "TWAP",
+  Vwap: "VWAP",
+  Pov: "POV",
+  Iceberg: "ICEBERG",
+  Shortfall: "IS",
+  Routed: "SOR",
+  Learned: "RL",
+} as const;
 export type AlgoKind = (typeof AlgoKind)[keyof typeof AlgoKind];
 
 const horizon = {
@@ -74,6 +82,14 @@ export const algoParams = z.discriminatedUnion("algo", [
     /** what a routed unit that does not fill costs, in bps: weighs a venue's fill rate so far */
     missCostBps: z.number().nonnegative().max(1_000).default(5),
     minChildLots,
+  }),
+  z.object({
+    algo: z.literal(AlgoKind.Learned),
+    ...horizon,
+    /** the learned policy deciding each slice's child: a model actor whose input is liquidation-state v1 */
+    model: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, "a model name (lower-case kebab)"),
+    /** the instrument's tick (1e-8 units): the policy sees the spread in ticks */
+    tickSize: positivePrice,
   }),
 ]);
 export type AlgoParams = z.output<typeof algoParams>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
 import { ZERO_PRICE, ZERO_QUANTITY } from "../fixed.ts";
+import { nativeListLeg } from "./order-list.ts";
 import {
   instrumentId,
   stamped,
@@ -140,6 +141,8 @@ export const VenueNewOrder = defineMessage(
     expireAtUs: micros.optional(),
     postOnly: z.boolean(),
     reduceOnly: z.boolean(),
+    /** a leg of an order list the venue holds natively: it works the list once every leg has arrived */
+    list: nativeListLeg.optional(),
     ...stamped,
   }),
   "Send a new order to the venue.",
@@ -204,6 +207,8 @@ export const OrderSubmitted = defineMessage(
     emulatedStop: z.boolean(),
     /** the GTD expiry is enforced by this actor because the venue lacks GTD (sent as GTC) */
     emulatedGtd: z.boolean(),
+    /** a leg of an order list its venue holds natively */
+    list: nativeListLeg.optional(),
     ...stamped,
   }),
   "An order was accepted for routing by its order actor.",

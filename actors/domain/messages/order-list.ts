@@ -156,14 +156,33 @@ export type LegOutcome = (typeof LegOutcome)[keyof typeof LegOutcome];
 export const ListOutcome = { Completed: "COMPLETED", Canceled: "CANCELED", Rejected: "REJECTED" } as const;
 export type ListOutcome = (typeof ListOutcome)[keyof typeof ListOutcome];
 
+const contingency = z.enum(Object.values(Contingency) as [Contingency, ...Contingency[]]);
+
+/**
+ * The leg of a list its venue holds natively (AM_VENUE_CAPABILITIES `lists`): carried by the leg's SubmitOrder,
+ * OrderSubmitted and VenueNewOrder, so the venue assembles the list from its legs and runs the contingency itself.
+ */
+export const nativeListLeg = z.object({
+  listId,
+  contingency,
+  leg,
+  /** how many legs the venue waits for before it works the list */
+  legCount: z.number().int().min(2).max(10),
+  role: z.enum(Object.values(LegRole) as [LegRole, ...LegRole[]]),
+  triggerOnPartial: z.boolean(),
+});
+export type NativeListLeg = z.output<typeof nativeListLeg>;
+
 export const OrderListAccepted = defineMessage(
   "OrderListAccepted",
   1,
   z.object({
     listId,
-    contingency: z.enum(Object.values(Contingency) as [Contingency, ...Contingency[]]),
+    contingency,
     legs: z.array(listLeg).min(2).max(10),
     triggerOnPartial: z.boolean(),
+    /** the venue holds the list (its legs sent at once, tagged): the platform only cancels it */
+    native: z.boolean().optional(),
     ...owner,
     ...stamped,
   }),

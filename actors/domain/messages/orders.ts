@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineMessage, type MessageOf } from "../../contract/index.ts";
+import { nativeListLeg } from "./order-list.ts";
 import { instrumentId, stamped, orderType, positivePrice, positiveQuantity, side, timeInForce } from "./schemas.ts";
 
 /** The command that opens an order; strategies and the gateway send it, the risk book checks it first. */
@@ -26,6 +27,8 @@ export const SubmitOrder = defineMessage(
       book: z.string().min(1).max(64),
       /** sent again by the risk book until the order answers: an existing order takes it as already done */
       redelivered: z.boolean().optional(),
+      /** a leg of an order list its venue holds natively */
+      list: nativeListLeg.optional(),
       ...stamped,
     })
     .superRefine((o, ctx) => {

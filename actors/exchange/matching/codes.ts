@@ -62,6 +62,8 @@ export const CancelReason = {
   PostOnlyWouldTake: "POST_ONLY_WOULD_TAKE",
   SessionClosed: "SESSION_CLOSED",
   Expired: "EXPIRED",
+  /** another order of its one-cancels-other group traded first (a native order list) */
+  OneCancelsOther: "ONE_CANCELS_OTHER",
 } as const;
 export type CancelReason = (typeof CancelReason)[keyof typeof CancelReason];
 export const cancelReasons: readonly CancelReason[] = Object.values(CancelReason);

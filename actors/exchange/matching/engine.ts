@@ -13,6 +13,7 @@ import {
   MatchJournal,
 } from "./journal.ts";
 import { MatchLoop } from "./match-loop.ts";
+import { OcoGroups } from "./oco-groups.ts";
 import {
   F_CUM,
   F_EXPIRE,
@@ -102,6 +103,7 @@ export class MatchingEngine {
   private readonly levels: PriceLevels;
   private readonly stops: StopBook;
   private readonly loop: MatchLoop;
+  private readonly oco = new OcoGroups();
   private nextOrderId = 1;
 
   constructor(config: MatchingEngineConfig) {
@@ -115,6 +117,7 @@ export class MatchingEngine {
     this.levels = new PriceLevels(this.pool, this.rules.tick, 256);
     this.stops = new StopBook(this.pool);
     this.loop = new MatchLoop(this.pool, this.levels, this.stops, this.journal, this.stpMode, makerRate, takerRate);
+    this.loop.oco = this.oco;
   }
 
   get tickSize(): Price {
@@ -196,6 +199,7 @@ export class MatchingEngine {
     pool.owner[s] = r.owner;
     pool.client[s] = r.clientOrderId;
     oi[s * 8 + I_STATE] = S_ACTIVE;
+    if (r.ocoGroup !== undefined) this.oco.join(id, r.ocoGroup);
     this.journal.order(
       KIND_ACCEPTED,
       nowUs,
@@ -218,7 +222,28 @@ export class MatchingEngine {
       this.loop.execute(s, nowUs);
     }
     this.loop.runStops(nowUs);
+    this.settleOco(nowUs);
     return id;
+  }
+
+  /**
+   * Cancels the members of one-cancels-other groups that another member has won, before the command returns: the
+   * match loop cancels those it meets, these are the ones it did not meet, so nothing can trade them afterwards.
+   */
+  /** The owner of a one-cancels-other group is done with it: its members ended, its winner need not be kept. */
+  endOcoGroup(group: string): void {
+    this.oco.end(group);
+  }
+
+  private settleOco(nowUs: number): void {
+    if (!this.oco.active) return;
+    for (const id of this.oco.losers()) {
+      const s = this.pool.ids.get(id);
+      if (s === undefined) continue;
+      this.loop.unlinkLive(s);
+      this.loop.finish(s, KIND_CANCELED, nowUs, CancelReason.OneCancelsOther);
+    }
+    this.oco.prune((id) => this.pool.ids.has(id));
   }
 
   /**
@@ -257,6 +282,7 @@ export class MatchingEngine {
       pool.ids.set(o.orderId, s);
       this.stops.insert(s);
     } else this.levels.rest(s);
+    if (o.ocoGroup !== undefined) this.oco.join(o.orderId, o.ocoGroup);
     this.continueIds(o.orderId + 1);
   }
 
@@ -332,6 +358,7 @@ export class MatchingEngine {
       this.stops.insert(s);
       this.loop.replaced(s, nowUs);
       this.loop.runStops(nowUs);
+      this.settleOco(nowUs);
       return true;
     }
     if (price === of[s * 8 + F_PRICE] && qty <= of[s * 8 + F_QTY]!) {
@@ -351,6 +378,7 @@ export class MatchingEngine {
     this.loop.replaced(s, nowUs);
     this.loop.execute(s, nowUs);
     this.loop.runStops(nowUs);
+    this.settleOco(nowUs);
     return true;
   }
 
@@ -419,7 +447,13 @@ export class MatchingEngine {
 
   order(orderId: number): OpenOrder | undefined {
     const s = this.pool.ids.get(orderId);
-    return s === undefined ? undefined : this.pool.describe(s);
+    return s === undefined ? undefined : this.described(s);
+  }
+
+  private described(s: number): OpenOrder {
+    const o = this.pool.describe(s);
+    const group = this.oco.active ? this.oco.group(o.orderId) : undefined;
+    return group === undefined ? o : { ...o, ocoGroup: group };
   }
 
   /** The open quantity of an open order, 0 once it is closed: `order(id)` without building its description. */
@@ -431,7 +465,7 @@ export class MatchingEngine {
   /** Open orders (resting and pending stops), oldest first, of one owner or of all. */
   openOrders(owner?: string): OpenOrder[] {
     const out: OpenOrder[] = [];
-    for (const s of this.pool.ids.values()) if (owner === undefined || this.pool.owner[s] === owner) out.push(this.pool.describe(s));
+    for (const s of this.pool.ids.values()) if (owner === undefined || this.pool.owner[s] === owner) out.push(this.described(s));
     return out.sort((a, b) => a.orderId - b.orderId);
   }
 

@@ -27,6 +27,7 @@ import {
 import type { PriceLevels } from "./price-levels.ts";
 import type { StopBook } from "./stop-book.ts";
 import type { LiquidityView } from "./validation.ts";
+import type { OcoGroups } from "./oco-groups.ts";
 
 /**
  * Matching: runs an order against the opposite side at the makers' prices, then rests or cancels the rest, and
@@ -37,6 +38,8 @@ export class MatchLoop implements LiquidityView {
   /** price of the last trade, 0 before the first */
   lastTradePrice: Price = asPrice(0);
   nextTradeId = 1;
+  /** the book's one-cancels-other groups (native order lists), set by the engine */
+  oco: OcoGroups | undefined;
   private readonly stp: boolean;
 
   constructor(
@@ -129,6 +132,12 @@ export class MatchLoop implements LiquidityView {
     let cum = of[t * 8 + F_CUM]!;
     let lastPrice = 0;
     let takerCanceled = false;
+    const oco = this.oco?.active ? this.oco : undefined;
+    if (oco?.lost(tid)) {
+      // another member of its group traded first: it never trades
+      this.finish(t, KIND_CANCELED, nowUs, CancelReason.OneCancelsOther);
+      return false;
+    }
     while (leaves > 0 && book.length > 0) {
       const lv = book[book.length - 1]!;
       const price = lvPrice[lv]!;
@@ -136,6 +145,13 @@ export class MatchLoop implements LiquidityView {
       let m = lvHead[lv]!;
       while (m !== -1 && leaves > 0) {
         const next = oi[m * 8 + I_NEXT]!;
+        if (oco?.lost(of[m * 8 + F_ID]!)) {
+          lvs.unlink(m, lv);
+          ids.delete(of[m * 8 + F_ID]!);
+          this.finish(m, KIND_CANCELED, nowUs, CancelReason.OneCancelsOther);
+          m = next;
+          continue;
+        }
         if (this.stp && owners[m] === owner) {
           const mode = this.stpMode;
           if (mode !== StpMode.CancelNewest) {
@@ -162,6 +178,10 @@ export class MatchLoop implements LiquidityView {
         lvQty[lv] = lvQty[lv]! - q;
         lastPrice = price;
         const mid = of[m * 8 + F_ID]!;
+        if (oco !== undefined) {
+          oco.traded(tid);
+          oco.traded(mid);
+        }
         journal.fill(nowUs, tid, tClient, owner, tSide, price, q, leaves, cum, LIQ_TAKER, this.takerRate, tradeId, mid);
         journal.fill(
           nowUs,

@@ -81,6 +81,8 @@ export interface OpenOrder {
   expireAtUs: number;
   /** true while it waits for its stop price */
   pendingStop: boolean;
+  /** its one-cancels-other group, if any */
+  ocoGroup?: string;
 }
 
 /**

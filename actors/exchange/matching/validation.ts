@@ -26,6 +26,8 @@ export interface OrderRequest {
   /** account for self-trade prevention */
   owner: string;
   clientOrderId?: string;
+  /** one-cancels-other group: the first of its members to trade cancels the others (oco-groups.ts) */
+  ocoGroup?: string;
 }
 
 /** Amend: `quantity` is the new total order quantity (filled part included), as in FIX OrderQty. */

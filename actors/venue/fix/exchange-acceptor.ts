@@ -39,29 +39,12 @@ interface OrderIds {
 const UNKNOWN_ORDER = 5;
 const OTHER = 99;
 
-class AcceptorSession extends VenueFixSession {
+class AcceptorSession extends VenueFixSession<AcceptorSession> {
   constructor(
     config: IJsFixConfig,
     private readonly owner: FixExchangeAcceptor,
   ) {
-    super(config);
-  }
-  protected onReady(_view: MsgView): void {
-    this.owner.onLoggedOn(this);
-  }
-  protected onLogon(_view: MsgView, _user: string, _password: string): boolean {
-    return true;
-  }
-  protected onApplicationMsg(msgType: string, view: MsgView): void {
-    try {
-      this.owner.onFixMessage(msgType, view);
-    } catch (e) {
-      if (e instanceof FixFieldError) this.rejectField(view, e);
-      else throw e;
-    }
-  }
-  protected onStopped(_error?: Error): void {
-    this.owner.onSessionEnded(this);
+    super(config, owner);
   }
   get stopped(): boolean {
     return this.getState() === SessionState.Stopped;
@@ -194,7 +177,7 @@ export class FixExchangeAcceptor {
     else this.held.push({ msgType, body });
   }
 
-  onSessionEnded(s: AcceptorSession): void {
+  onSessionEnded(s: AcceptorSession, _reason: string): void {
     if (this.session !== s) return;
     this.session = undefined;
     clearTimeout(this.releaseTimer);

@@ -20,18 +20,50 @@ const ADMIN_TYPES: ReadonlySet<string> = new Set(["0", "1", "2", "3", "4", "5", 
 /** SessionRejectReason 5: value is incorrect (out of range) for this tag. */
 const VALUE_INCORRECT = 5;
 
+/** The end (initiator or acceptor) that owns a session: it hears the logon, the application messages and the end. */
+export interface FixSessionOwner<S> {
+  onLoggedOn(session: S): void;
+  onFixMessage(msgType: string, view: MsgView): void;
+  onSessionEnded(session: S, reason: string): void;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the default of a self-referencing type parameter
+type VenueFixSessionAny = VenueFixSession<any>;
+
 /**
  * What both ends of a venue's FIX session share: checksum, required tags and dictionary checks on every message
  * (a failure is answered with a Reject naming the tag and applies nothing), and resends of stored messages done
  * here rather than by the engine (whose resender sends stored bodies empty and resends session messages too):
  * application messages go again as sent, with PossDupFlag and OrigSendingTime, and the rest is gap-filled.
  */
-export abstract class VenueFixSession extends AsciiSession {
+export abstract class VenueFixSession<S extends VenueFixSession<S> = VenueFixSessionAny> extends AsciiSession {
   private resending: Promise<void> = Promise.resolve();
 
-  protected constructor(config: IJsFixConfig) {
+  protected constructor(
+    config: IJsFixConfig,
+    private readonly end: FixSessionOwner<S>,
+  ) {
     super(config);
     this.checkMsgIntegrity = true;
+  }
+
+  protected onReady(_view: MsgView): void {
+    this.end.onLoggedOn(this as unknown as S);
+  }
+  protected onLogon(_view: MsgView, _user: string, _password: string): boolean {
+    return true;
+  }
+  /** an application message to the end that owns the session; a field it cannot use is rejected by tag */
+  protected onApplicationMsg(msgType: string, view: MsgView): void {
+    try {
+      this.end.onFixMessage(msgType, view);
+    } catch (e) {
+      if (e instanceof FixFieldError) this.rejectField(view, e);
+      else throw e;
+    }
+  }
+  protected onStopped(error?: Error): void {
+    this.end.onSessionEnded(this as unknown as S, error?.message ?? "FIX session ended");
   }
 
   /** Waits for the resends in progress to be written (answers about state must not overtake them). */

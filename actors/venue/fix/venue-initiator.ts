@@ -50,29 +50,9 @@ interface SentOrder {
 /** Executions kept for reconciliation ("executions since n") and order status answers. */
 const EXECUTION_MEMORY = 10_000;
 
-class InitiatorSession extends VenueFixSession {
-  constructor(
-    config: IJsFixConfig,
-    private readonly owner: FixVenueInitiator,
-  ) {
-    super(config);
-  }
-  protected onReady(_view: MsgView): void {
-    this.owner.onLoggedOn(this);
-  }
-  protected onLogon(_view: MsgView, _user: string, _password: string): boolean {
-    return true;
-  }
-  protected onApplicationMsg(msgType: string, view: MsgView): void {
-    try {
-      this.owner.onFixMessage(msgType, view);
-    } catch (e) {
-      if (e instanceof FixFieldError) this.rejectField(view, e);
-      else throw e;
-    }
-  }
-  protected onStopped(error?: Error): void {
-    this.owner.onSessionEnded(this, error?.message ?? "FIX session ended");
+class InitiatorSession extends VenueFixSession<InitiatorSession> {
+  constructor(config: IJsFixConfig, owner: FixVenueInitiator) {
+    super(config, owner);
   }
   /** sends an application message; false when the session cannot take it */
   order(msgType: string, body: Record<string, unknown>): void {

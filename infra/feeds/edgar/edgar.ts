@@ -8,7 +8,7 @@
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { Filing } from "../../../actors/domain/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type BreakerPolicy, CircuitBreaker, defaultBreaker, type FeedBackoffPolicy, sleep } from "../backoff.ts";
+import { type BreakerPolicy, CircuitBreaker, defaultBreaker, type FeedBackoffPolicy, pollEvery } from "../backoff.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import { RequestPacer } from "../pace.ts";
 import { Redactor } from "../redact.ts";
@@ -114,17 +114,13 @@ export class EdgarFilings {
   async start(): Promise<void> {
     await this.pollCurrent(false);
     await this.backfill();
-    this.loop = (async () => {
-      while (await sleep(this.opts.pollMs ?? 60_000, this.abort.signal)) {
-        try {
-          await this.pollCurrent();
-        } catch (e) {
-          if (this.abort.signal.aborted) return;
-          // the next poll (or its backfill) asks again from the watermarks, so a failed poll leaves no gap
-          this.issue({ reason: e instanceof FeedError ? e.reason : FeedErrorReason.Network, detail: this.redactor.error(e) });
-        }
-      }
-    })();
+    // the next poll (or its backfill) asks again from the watermarks, so a failed poll leaves no gap
+    this.loop = pollEvery(
+      this.opts.pollMs ?? 60_000,
+      this.abort.signal,
+      () => this.pollCurrent(),
+      (e) => this.issue({ reason: e instanceof FeedError ? e.reason : FeedErrorReason.Network, detail: this.redactor.error(e) }),
+    );
   }
 
   async stop(): Promise<void> {

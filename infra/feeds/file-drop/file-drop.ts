@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { type Clock, parseInstrumentId, systemClock } from "../../../actors/contract/index.ts";
 import type { SeriesObservation } from "../../../actors/domain/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { sleep } from "../backoff.ts";
+import { pollEvery } from "../backoff.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import { type FileRows, readCsv, readJsonl } from "./rows.ts";
 import { cellTimeMs, type FileDropSchema } from "./schema.ts";
@@ -52,16 +52,12 @@ export class FileDrop {
   /** Reads the files already there (rejecting when the folder cannot be read), then scans until stop(). */
   async start(): Promise<void> {
     await this.scan();
-    this.loop = (async () => {
-      while (await sleep(this.opts.pollMs ?? 5_000, this.abort.signal)) {
-        try {
-          await this.scan();
-        } catch (e) {
-          if (this.abort.signal.aborted) return;
-          this.issue({ reason: e instanceof FeedError ? e.reason : FeedErrorReason.Network, detail: (e as Error).message });
-        }
-      }
-    })();
+    this.loop = pollEvery(
+      this.opts.pollMs ?? 5_000,
+      this.abort.signal,
+      async () => void (await this.scan()),
+      (e) => this.issue({ reason: e instanceof FeedError ? e.reason : FeedErrorReason.Network, detail: (e as Error).message }),
+    );
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,7 @@
 import { type Clock, systemClock } from "../../../actors/contract/index.ts";
 import type { NewsHeadline } from "../../../actors/domain/index.ts";
 import type { Logger } from "../../telemetry/index.ts";
-import { type BreakerPolicy, CircuitBreaker, defaultBreaker, type FeedBackoffPolicy, sleep } from "../backoff.ts";
+import { type BreakerPolicy, CircuitBreaker, defaultBreaker, type FeedBackoffPolicy, pollEvery } from "../backoff.ts";
 import { FeedError, FeedErrorReason, type FeedIssue } from "../feed-error.ts";
 import { Redactor } from "../redact.ts";
 import { type BodyVerdict, RestClient } from "../rest.ts";
@@ -76,17 +76,12 @@ export class PolygonNews {
   /** Polls every ticker once (rejecting on a refused key), then keeps polling until stop(). */
   async start(): Promise<void> {
     await this.pollAll();
-    this.loop = (async () => {
-      while (await sleep(this.opts.pollMs ?? 60_000, this.abort.signal)) {
-        try {
-          await this.pollAll();
-        } catch (e) {
-          if (this.abort.signal.aborted) return;
-          // the next poll asks again from the watermarks, so a failed poll leaves no gap
-          this.issue({ reason: e instanceof FeedError ? e.reason : FeedErrorReason.Network, detail: this.redactor.error(e) });
-        }
-      }
-    })();
+    this.loop = pollEvery(
+      this.opts.pollMs ?? 60_000,
+      this.abort.signal,
+      () => this.pollAll(),
+      (e) => this.issue({ reason: e instanceof FeedError ? e.reason : FeedErrorReason.Network, detail: this.redactor.error(e) }),
+    );
   }
 
   async stop(): Promise<void> {
