@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { status } from "@grpc/grpc-js";
 import t from "tap";
-import { ModelRegistry } from "../infra/models/index.ts";
-import { buildDataset, parseDatasetConfig, TrainingJobs, trainingPythonReady } from "../supervisors/research/index.ts";
+import { buildDataset, parseDatasetConfig, type TrainingJobs, trainingPythonReady } from "../supervisors/research/index.ts";
+import { trainingNode } from "../supervisors/research/testing.ts";
 import { eventually } from "../test/testing.ts";
 import { call, failure, startHarness } from "./testing.ts";
 
@@ -47,8 +47,9 @@ t.test("the Models service starts, lists, reads and refuses training jobs, namin
       cancel: (id, by) => jobs!.cancel(id, by),
     },
   });
-  jobs = await TrainingJobs.open(h.nc, await ModelRegistry.open(h.nc), { node: "gw-test", workDir: work });
-  t.teardown(() => jobs?.halt());
+  const node = await trainingNode(h.nc, "gw-test", work);
+  jobs = node.jobs;
+  t.teardown(() => node.halt());
   const models = h.client("Models");
   const viewer = h.meta(await h.token("viewer"));
   const operator = h.meta(await h.token("operator", "olga"));

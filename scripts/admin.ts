@@ -15,6 +15,8 @@
  *   node --import tsx scripts/admin.ts proposals list <strategy> | approve|reject <strategy> <proposalId> <by> [reason...]
  *   node --import tsx scripts/admin.ts models shadow <name> <version> | canary <name> <version> <share> | end-challenge <name> | challenges
  *     (a challenger beside the promoted version, kept in the registry: every node serving the model runs it)
+ *   node --import tsx scripts/admin.ts retrain list | get <name> | define <name> <retrain.json | '<json>'> | remove <name>
+ *     (rolling retrains: kept in KV under this user's name, each run by one node; fields checked by name)
  * Connects to AM_NATS_URL, or to the local node's nats-server (AM_HOST:AM_NATS_PORT).
  */
 import { loadConfig } from "../infra/config/index.ts";
@@ -41,7 +43,7 @@ import { errorMessage } from "../actors/contract/index.ts";
 
 const [verb, kind, id, ...rest] = process.argv.slice(2);
 const usage =
-  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire | analytics <book> [json] | proposals list <strategy> | proposals approve|reject <strategy> <proposalId> <by> [reason]";
+  "usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire | analytics <book> [json] | proposals list <strategy> | proposals approve|reject <strategy> <proposalId> <by> [reason] | retrain list|get <name>|define <name> <json>|remove <name>";
 ("usage: scripts/admin.ts tree | nodes | status|restart|stop|spawn|release <kind> <id> | quarantine <kind> <id> <reason> | set-limits <book> <json> | set-params <strategy> <json> | strategies list | strategies deploy <id> <config.json> | books list|get <id>|define <id> <book.json>|remove <id> | instruments list|get <id>|load <file>|delete <id> | models list|get|register|promote|retire|shadow|canary|end-challenge|challenges");
 if (!verb) {
   process.stderr.write(`${usage}\n`);
@@ -68,6 +70,10 @@ try {
     const { key, by } = reply.result as { key: string; by: string };
     process.stdout.write(`stored ${key} as ${by}; the actor's node applies it (watch the node's log or am.evt)\n`);
     process.exit(0);
+  }
+  if (verb === "retrain") {
+    await retrainSchedules(kind, id, rest[0]);
+    process.exit(process.exitCode ?? 0);
   }
   if (verb === "models") {
     await models(kind, id, rest);
@@ -214,6 +220,30 @@ async function strategies(sub: string | undefined, id: string | undefined, confi
  * definition (limits, instruments, strategies) before storing anything and spawns the book with its strategies;
  * `remove` stops them (placement's `actors.` records) and then deletes the definition.
  */
+/** Rolling retrains: defined and removed through the admin API (a node checks and stores them), listed from KV. */
+async function retrainSchedules(sub: string | undefined, name: string | undefined, definition: string | undefined): Promise<void> {
+  const kv = await new Kvm(nc).open(buckets.config);
+  const configure = async (value: string) => {
+    const reply = await admin(nc, "configure", { type: "AdminConfigureRequest", section: "retrain", id: name, value }, 30_000);
+    if (!reply.ok) throw new Error(`retrain ${sub} ${name} refused (${reply.error?.code}): ${reply.error?.message}`);
+    process.stdout.write(`${JSON.stringify(reply.result, null, 2)}\n`);
+  };
+  if (sub === "list") {
+    for await (const key of await kv.keys("retrain.>")) {
+      const e = await kv.get(key);
+      if (e?.operation === "PUT") process.stdout.write(`${key.slice("retrain.".length)}\t${e.string()}\n`);
+    }
+  } else if (sub === "get" && name) {
+    const e = await kv.get(`retrain.${name}`);
+    if (e?.operation !== "PUT") throw new Error(`retrain schedule ${name} is not defined`);
+    process.stdout.write(`${JSON.stringify(e.json(), null, 2)}\n`);
+  } else if (sub === "define" && name && definition) {
+    await configure(definition.trim().startsWith("{") ? definition : readFileSync(definition, "utf8"));
+  } else if (sub === "remove" && name) {
+    await configure(JSON.stringify({ remove: true }));
+  } else throw new Error(`retrain needs list | get <name> | define <name> <json> | remove <name>\n${usage}`);
+}
+
 async function riskBooks(sub: string | undefined, id: string | undefined, config: string | undefined): Promise<void> {
   const kv = await new Kvm(nc).open(buckets.config);
   const stored = async (book: string): Promise<BookDefinition> => {

@@ -10,18 +10,17 @@
  * a table on stderr, the report as one JSON line on stdout. The embargo defaults to the label's horizon in bars.
  *
  * `npx tsx scripts/research.ts train <dataset-dir> [--model gbt|seq] [--name N] [--folds 4] [--trials 4] [--window 8]
- * [--embargo 5m] [--seed 7]`: a training job (supervisors/research/training-jobs.ts) run by this process as a node:
+ * [--embargo 5m] [--seed 7]`: a training job (an actor of the kind training-job, run by the platform's nodes):
  * a hyperparameter search over purged folds in Python, journaled on am.evt.training-job.<job>.*, the winner
  * registered (not promoted); a progress bar on stderr, the job as one JSON line on stdout.
  *
- * `npx tsx scripts/research.ts retrain <dataset-dir> [the train options] [--every 1h] [--shadow 30s]`: trains a
- * candidate and promotes it only if it beats the live version out of sample (with --shadow, after a shadow run
- * beside it); with --every, again on that schedule until stopped. Each outcome is one JSON line on stdout.
+ * `npx tsx scripts/research.ts retrain <dataset-dir> [the train options] [--shadow 30s]`: trains a candidate once
+ * and promotes it only if it beats the live version out of sample (with --shadow, after a shadow run beside it); the
+ * outcome is one JSON line on stdout. A rolling retrain on a schedule runs in the platform: `scripts/admin.ts retrain`.
  * Both connect to AM_NATS_URL (or AM_HOST:AM_NATS_PORT) as the `node` user.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { hostname } from "node:os";
 import { errorMessage } from "../actors/contract/index.ts";
 import { loadConfig } from "../infra/config/index.ts";
 import { ModelRegistry } from "../infra/models/index.ts";
@@ -31,7 +30,6 @@ import {
   buildDataset,
   parseDatasetConfig,
   progressOf,
-  RetrainSchedule,
   readDataset,
   retrainOnce,
   type TrainingJob,
@@ -45,7 +43,7 @@ const usage =
   "usage: npx tsx scripts/research.ts dataset <config.json>\n" +
   "       npx tsx scripts/research.ts validate <dataset-dir> [--folds N] [--groups N] [--test-groups K] [--embargo 5m] [--lambda X] [--windows N]\n" +
   "       npx tsx scripts/research.ts train <dataset-dir> [--model gbt|seq] [--name N] [--folds N] [--trials N] [--window N] [--embargo 5m] [--seed N]\n" +
-  "       npx tsx scripts/research.ts retrain <dataset-dir> [the train options] [--every 1h] [--shadow 30s]\n";
+  "       npx tsx scripts/research.ts retrain <dataset-dir> [the train options] [--shadow 30s]\n";
 
 const UNIT_US: Record<string, number> = { ms: 1_000, s: 1_000_000, m: 60_000_000, h: 3_600_000_000, d: 86_400_000_000 };
 
@@ -172,7 +170,7 @@ async function withJobs<T>(
   });
   try {
     const registry = await ModelRegistry.open(nc);
-    const jobs = await TrainingJobs.open(nc, registry, { node: `research-cli@${hostname()}` });
+    const jobs = await TrainingJobs.open(nc, registry);
     return await run({ nc, jobs, registry });
   } finally {
     await nc.close();
@@ -208,31 +206,16 @@ async function trainCommand(dir: string, args: string[]): Promise<void> {
 }
 
 async function retrainCommand(dir: string, args: string[]): Promise<void> {
-  const every = option(args, "--every");
+  // a schedule runs in the platform now: defined in KV through the admin API, run by a node, surviving node loss
+  if (option(args, "--every") !== undefined)
+    throw new Error("--every: a rolling retrain is defined in the platform: scripts/admin.ts retrain define <name> '<json>'");
   const shadow = option(args, "--shadow");
   const options = shadow === undefined ? {} : { shadowMs: (durationUs(shadow, "--shadow") ?? 0) / 1000 };
   const request = trainingRequest(dir, args);
   const startedBy = process.env.USER ?? "research-cli";
   await withJobs(async ({ nc, jobs, registry }) => {
     const stop = showProgress(nc, jobs);
-    const print = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
-    if (every === undefined) {
-      print(await retrainOnce(nc, jobs, registry, request, startedBy, options));
-      stop();
-      return;
-    }
-    const schedule = new RetrainSchedule(
-      nc,
-      jobs,
-      registry,
-      { request, everyMs: (durationUs(every, "--every") ?? 0) / 1000, startedBy, options },
-      print,
-      (reason) => process.stderr.write(`[retrain] failed: ${reason}\n`),
-    );
-    await schedule.runNow();
-    schedule.start();
-    await new Promise<void>((done) => process.once("SIGINT", () => done()));
-    schedule.stop();
+    process.stdout.write(`${JSON.stringify(await retrainOnce(nc, jobs, registry, request, startedBy, options))}\n`);
     stop();
   });
 }

@@ -29,15 +29,15 @@ export const AdminConfigureRequest = defineMessage(
   "AdminConfigureRequest",
   1,
   z.object({
-    /** `limits` of a risk book, `params` of a strategy */
-    section: z.enum(["limits", "params"]),
+    /** `limits` of a risk book, `params` of a strategy, `retrain`: a rolling retrain schedule (id = its name) */
+    section: z.enum(["limits", "params", "retrain"]),
     id: actorRef.id,
     /** the limits or parameters as JSON text, as kept in the config bucket */
     value: z.string().min(2).max(65_536),
     /** the principal a platform service (gateway, console) authenticated; an operator's own request is named by the server */
     by: z.string().min(1).max(128).optional(),
   }),
-  "Set a risk book's limits or a strategy's parameters: checked, kept in the config bucket under the requester's name, applied by the actor's node.",
+  "Set a risk book's limits, a strategy's parameters or a retrain schedule (`{\"remove\": true}` removes one): checked, kept in the config bucket under the requester's name, applied by the actor's node.",
 );
 export type AdminConfigureRequest = MessageOf<typeof AdminConfigureRequest>;
 

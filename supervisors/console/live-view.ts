@@ -277,7 +277,7 @@ export class LiveView {
     let jobs: ModelsFrame["jobs"] = [];
     try {
       // read only: the console never runs a job (no adoption), it lists what the nodes journal
-      this.trainingJobs ??= this.registry?.then((r) => TrainingJobs.open(this.o.nc, r, { node: "console" }));
+      this.trainingJobs ??= this.registry?.then((r) => TrainingJobs.open(this.o.nc, r));
       const all = await this.trainingJobs;
       if (all) jobs = trainingJobRows(await all.list(20));
     } catch (e) {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import t from "tap";
-import { ModelRegistry } from "../../infra/models/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { startTestServers } from "../../test/testing.ts";
-import { buildDataset, parseDatasetConfig, TrainingJobs, trainingPythonReady } from "../research/index.ts";
+import { buildDataset, parseDatasetConfig, trainingPythonReady } from "../research/index.ts";
+import { trainingNode } from "../research/testing.ts";
 import { signToken } from "./auth.ts";
 import type { ModelRow, TrainingJobRow } from "./protocol.ts";
 import { startConsole } from "./server.ts";
@@ -31,8 +31,9 @@ t.test("the models panel shows training jobs with their fold curves and each ver
     }),
     { baseDir: work },
   );
-  const jobs = await TrainingJobs.open(f.nc, await ModelRegistry.open(f.nc), { node: "node-a", workDir: work });
-  t.teardown(() => jobs.halt());
+  const node = await trainingNode(f.nc, "node-a", work);
+  const jobs = node.jobs;
+  t.teardown(() => node.halt());
   const started = await jobs.start({ dataset: dir, model: "gbt", name: "gbt-panel", folds: 3, trials: 2 }, "alice");
   await jobs.settled(started.job);
 

@@ -24,6 +24,7 @@ import { type HostedKinds, loadKinds } from "../runtime/kinds-module.ts";
 import { RestartIntensity, RestartType, Supervisor } from "../supervision/index.ts";
 import { shardNames } from "../sharding/shard-of.ts";
 import { ConfigWatch, storeConfiguration } from "./config-watch.ts";
+import { storeRetrainSchedule } from "./kinds/retrain-schedules.ts";
 import { serveAdmin } from "./admin-api.ts";
 import { type Deployable, DeployError, DeployRefusal } from "./kinds/deployments.ts";
 
@@ -161,7 +162,8 @@ export class ActorNode {
         release: (r) => this.release(r),
         ensure: (r) => this.ensure(r),
         deploy: (r, config) => this.deploy(r, config),
-        configure: (section, id, value, by) => storeConfiguration(this.o.nc, section, id, value, by),
+        configure: (section, id, value, by) =>
+          section === "retrain" ? storeRetrainSchedule(this.o.nc, id, value, by) : storeConfiguration(this.o.nc, section, id, value, by),
       }),
     );
     this.configWatch = new ConfigWatch(

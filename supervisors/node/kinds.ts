@@ -23,6 +23,10 @@ import { ModelDeployment } from "./kinds/model-deployment.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
+import { trainingJobKind } from "../../actors/training-job/index.ts";
+import { retrainScheduleKind } from "../../actors/retrain-schedule/index.ts";
+import { ModelRegistry } from "../../infra/models/index.ts";
+import { RetrainRuns, TrainingProcesses } from "../research/index.ts";
 
 /** The platform's kinds, and those deployed from a configuration (am.admin.deploy): strategies running a sample. */
 export interface PlatformKinds extends HostedKinds {
@@ -120,6 +124,11 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
         )
       : undefined;
 
+  // each training job's Python process runs on the node (or cell) hosting its actor; its winner is registered here
+  let registry: Promise<ModelRegistry> | undefined;
+  const registryOf = () => (registry ??= ModelRegistry.open(nc, { replicas: config.replicas }));
+  const trainers = new TrainingProcesses(nc, { registry: registryOf });
+
   return {
     kinds: [
       simulatorFeedKind(catalogue),
@@ -158,6 +167,10 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
       regimeKind({ barType: "1s" }),
       // one per instrument, placed like strategies (the demo places one per demo instrument)
       featuresKind({ barType: config.featuresBarType, models: factorModels(deployment.deployed()) }),
+      // one per training job (scripts/research.ts train, gRPC Models.StartTrainingJob), sharded like orders
+      trainingJobKind({ node: config.nodeId, port: trainers }),
+      // one per rolling retrain defined in KV (am.admin.configure section retrain): one runner each, cluster-wide
+      retrainScheduleKind(new RetrainRuns(nc, registryOf)),
     ],
     deployable: [
       strategyDeployable(catalogue, (id) => defined.bookOfStrategy(id)),
@@ -168,6 +181,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     ],
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
+      trainers.close();
       await Promise.all([watch.stop(), configWatch.stop(), deployment.stop(), inference.close(), fix?.stop()]);
     },
   };

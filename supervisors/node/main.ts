@@ -192,16 +192,8 @@ async function main(): Promise<void> {
       });
       const runs = backtests;
       stack.push({ name: "backtests", stop: () => runs.close() });
-      // Training jobs started over gRPC run here (their Python process on this node); a job whose node died is taken
-      // over from its journal by the next node that finds its lease stale
-      training = await TrainingJobs.open(nc, await ModelRegistry.open(nc, { replicas: config.replicas }), {
-        node: config.nodeId,
-        replicas: config.replicas,
-        onError: (job, reason) => log.warn("training job run ended unjournaled: a node takes it over", { job, reason }),
-      });
-      await training.adoptOrphans(10_000);
-      const jobs = training;
-      stack.push({ name: "training jobs", stop: () => jobs.halt() });
+      // Training jobs started over gRPC are actors of the kind training-job, placed by the runtime like any other
+      training = await TrainingJobs.open(nc, await ModelRegistry.open(nc, { replicas: config.replicas }));
       // The gateway connects as its own user: it may send commands and admin requests, never write limits in KV.
       const gatewayNc = await connectNats(natsUrl, `alphamind-gateway-${config.nodeId}`, { ...natsClient, role: "gateway" });
       stack.push({ name: "gateway's NATS connection", stop: () => gatewayNc.drain().catch(() => gatewayNc.close()) });

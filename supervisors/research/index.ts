@@ -26,30 +26,25 @@ export { type ForecastMetrics, forecastMetrics } from "./forecast-metrics.ts";
 export { fitRidge, predictRidge, RidgeError, type RidgeModel } from "./ridge-forecaster.ts";
 export { type FoldResult, type ValidationOptions, type ValidationProgress, type ValidationReport, validateRidge } from "./validation.ts";
 export { FIT_SCRIPT, runTrainer, type TrainerEvent, TrainerExited, trainingPython, trainingPythonReady } from "./python-trainer.ts";
-export {
-  type RetrainDefinition,
-  retrainDecision,
-  type RetrainOptions,
-  type RetrainOutcome,
-  RetrainSchedule,
-  retrainOnce,
-} from "./retrain.ts";
-export * from "./training-events.ts";
+export { retrainDecision, type RetrainOptions, type RetrainOutcome, retrainOnce } from "./retrain.ts";
+export { RetrainRuns } from "./retrain-runs.ts";
+// the training job actor's vocabulary, for the processes that command it (gateway, console, CLI)
 export {
   evolveTrainingJob,
   type FoldScore,
-  isFinished,
-  progressOf,
-  type TrainingJob,
-  type TrainingJobPhase,
-} from "./training-job-state.ts";
-export { TRAINING_JOB_KIND, TRAINING_LEASES_BUCKET, TrainingJobs, type TrainingJobsOptions } from "./training-jobs.ts";
-export {
   ForecasterKind,
   hyperparameterGrid,
+  isFinished,
   parseTrainingRequest,
+  progressOf,
   selectionMetric,
+  TRAINING_JOB_KIND,
+  type TrainingJob,
+  type TrainingJobEvent,
+  type TrainingJobPhase,
   TrainingRefused,
   TrainingRequest,
   type TrainingRequestInput,
-} from "./training-request.ts";
+} from "../../actors/training-job/index.ts";
+export { TrainingJobs, type TrainingJobsOptions } from "./training-jobs.ts";
+export { TrainingProcesses, type TrainingProcessesOptions } from "./training-processes.ts";

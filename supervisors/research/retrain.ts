@@ -1,11 +1,16 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { errorMessage, subjects } from "../../actors/contract/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
 import type { ModelServingReported } from "../../actors/model/index.ts";
 import { decodeMessage } from "../../infra/nats/index.ts";
 import type { ModelRegistry } from "../../infra/models/index.ts";
-import type { TrainingJob } from "./training-job-state.ts";
 import type { TrainingJobs } from "./training-jobs.ts";
-import { type ForecasterKind, parseTrainingRequest, selectionMetric, type TrainingRequestInput } from "./training-request.ts";
+import {
+  type ForecasterKind,
+  parseTrainingRequest,
+  selectionMetric,
+  type TrainingJob,
+  type TrainingRequestInput,
+} from "../../actors/training-job/index.ts";
 
 type ShadowFigures = NonNullable<ModelServingReported["challenger"]>;
 
@@ -49,6 +54,12 @@ export function retrainDecision(
 export interface RetrainOptions {
   /** run the candidate in shadow beside the live version this long before deciding (default 0: no shadow run) */
   shadowMs?: number;
+  /** promote a candidate that beats the live version (default true); false: judged and registered only */
+  promote?: boolean;
+  /** judge this training job (started before, e.g. by a schedule on a node since lost) instead of starting one */
+  job?: string;
+  /** told the candidate's job as soon as it started */
+  onJobStarted?: (job: string) => void;
 }
 
 /**
@@ -64,9 +75,9 @@ export async function retrainOnce(
   o: RetrainOptions = {},
 ): Promise<RetrainOutcome> {
   const request = parseTrainingRequest(input);
-  const started = await jobs.start(request, startedBy);
-  await jobs.settled(started.job);
-  const job = (await jobs.get(started.job)) as TrainingJob;
+  const id = o.job ?? (await jobs.start(request, startedBy)).job;
+  if (!o.job) o.onJobStarted?.(id);
+  const job: TrainingJob = await jobs.settled(id);
   const name = job.name;
   if (job.phase !== "registered" || !job.selected)
     return { job: job.job, name, promoted: false, reason: `the training job ended ${job.phase}${job.error ? `: ${job.error}` : ""}` };
@@ -75,14 +86,15 @@ export async function retrainOnce(
   let shadow: ShadowFigures | undefined;
   if (live && (o.shadowMs ?? 0) > 0) shadow = await shadowRun(nc, registry, name, job.version, o.shadowMs!, startedBy);
   const d = retrainDecision(request.model, job.selected.metrics, live?.validation, shadow);
-  if (d.promote) await registry.promote(name, job.version);
+  const promote = d.promote && o.promote !== false;
+  if (promote) await registry.promote(name, job.version);
   return {
     job: job.job,
     name,
     candidate: job.version,
     ...(liveVersion !== undefined ? { live: liveVersion } : {}),
-    promoted: d.promote,
-    reason: d.reason,
+    promoted: promote,
+    reason: d.promote && !promote ? `${d.reason}; registered only (the schedule never promotes)` : d.reason,
     ...(shadow ? { shadow } : {}),
   };
 }
@@ -112,60 +124,4 @@ async function shadowRun(
     await registry.endChallenge(name).catch(() => undefined);
   }
   return last;
-}
-
-export interface RetrainDefinition {
-  request: TrainingRequestInput;
-  /** how often the retrain runs */
-  everyMs: number;
-  /** whoever the runs are journaled as started by */
-  startedBy: string;
-  options?: RetrainOptions;
-  /** rebuilds the dataset before each run (a rolling window over recorded bars); the request's dataset as it is otherwise */
-  refreshDataset?: () => Promise<void>;
-}
-
-/** A retrain on a schedule: one run at a time, each outcome handed to `onOutcome` (or its error to `onError`). */
-export class RetrainSchedule {
-  private timer: NodeJS.Timeout | undefined;
-  private busy = false;
-
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly jobs: TrainingJobs,
-    private readonly registry: ModelRegistry,
-    private readonly d: RetrainDefinition,
-    private readonly onOutcome: (o: RetrainOutcome) => void,
-    private readonly onError: (reason: string) => void = () => undefined,
-  ) {
-    parseTrainingRequest(d.request);
-    if (!(Number.isSafeInteger(d.everyMs) && d.everyMs >= 1_000))
-      throw new RangeError(`everyMs must be an integer ≥ 1000, got ${d.everyMs}`);
-  }
-
-  start(): void {
-    this.timer ??= setInterval(() => void this.runNow(), this.d.everyMs);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  /** One run now unless one is running; resolves with its outcome (undefined when skipped or failed). */
-  async runNow(): Promise<RetrainOutcome | undefined> {
-    if (this.busy) return undefined;
-    this.busy = true;
-    try {
-      await this.d.refreshDataset?.();
-      const o = await retrainOnce(this.nc, this.jobs, this.registry, this.d.request, this.d.startedBy, this.d.options);
-      this.onOutcome(o);
-      return o;
-    } catch (e) {
-      this.onError(errorMessage(e));
-      return undefined;
-    } finally {
-      this.busy = false;
-    }
-  }
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import t from "tap";
 import { subjects, systemClock } from "../../actors/contract/index.ts";
 import { type ModelFile, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
-import { ModelRegistry, PredictClient } from "../../infra/models/index.ts";
+import { PredictClient } from "../../infra/models/index.ts";
 import { encodeMessage } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree } from "../runtime/actor-tree.ts";
@@ -14,9 +14,8 @@ import { buildDataset } from "./build-dataset.ts";
 import { parseDatasetConfig } from "./dataset-config.ts";
 import { trainingPythonReady } from "./python-trainer.ts";
 import { retrainOnce } from "./retrain.ts";
-import type { TrainingJobEvent } from "./training-events.ts";
-import { TrainingJobs } from "./training-jobs.ts";
-import { TrainingRefused } from "./training-request.ts";
+import { type TrainingJobEvent, TrainingRefused } from "../../actors/training-job/index.ts";
+import { trainingNode } from "./testing.ts";
 
 const skip = trainingPythonReady() ? false : "the training toolchain is not installed (bash scripts/models/setup-python.sh)";
 const log = createLogger({ level: "error" });
@@ -42,10 +41,11 @@ const dataset = (): Promise<string> => {
   return datasetDir;
 };
 
-async function openJobs(f: Pick<TestServers, "nc">, node: string, leaseMs = 30_000) {
-  const registry = await ModelRegistry.open(f.nc);
-  const jobs = await TrainingJobs.open(f.nc, registry, { node, workDir: join(work, node), leaseMs });
-  return { registry, jobs };
+/** A node hosting the training job actors (every shard, unless `serve` is false), halted at the test's end. */
+async function openJobs(t: { teardown: (fn: () => unknown) => void }, f: Pick<TestServers, "nc">, node: string, serve = true) {
+  const n = await trainingNode(f.nc, node, work, { serve });
+  t.teardown(() => n.halt());
+  return n;
 }
 
 /** Serves a model file the way a node does (a model actor on onnxruntime) and asks it for one forecast. */
@@ -84,7 +84,7 @@ t.test(
   { skip },
   async (t) => {
     const f = await startTestServers(t);
-    const { registry, jobs } = await openJobs(f, "node-a");
+    const { registry, jobs } = await openJobs(t, f, "node-a");
     const dir = await dataset();
     const heard: TrainingJobEvent[] = [];
     const sub = f.nc.subscribe("am.evt.training-job.>", {
@@ -125,7 +125,7 @@ t.test(
 
 t.test("a seq job fits quantiles with the pinball loss and is served with three ordered outputs", { skip }, async (t) => {
   const f = await startTestServers(t);
-  const { registry, jobs } = await openJobs(f, "node-a");
+  const { registry, jobs } = await openJobs(t, f, "node-a");
   const started = await jobs.start({ dataset: await dataset(), model: "seq", name: "seq-test", folds: 3, trials: 2, window: 4 }, "alice");
   await jobs.settled(started.job);
   const job = (await jobs.get(started.job))!;
@@ -146,7 +146,7 @@ t.test("a seq job fits quantiles with the pinball loss and is served with three 
 
 t.test("a cancelled job kills its process, ends cancelled and registers nothing", { skip }, async (t) => {
   const f = await startTestServers(t);
-  const { registry, jobs } = await openJobs(f, "node-a");
+  const { registry, jobs } = await openJobs(t, f, "node-a");
   const started = await jobs.start({ dataset: await dataset(), model: "seq", name: "seq-cancel", folds: 5, trials: 8 }, "alice");
   await eventually("a fold scored", async () => ((await jobs.get(started.job))!.scores.length > 0 ? true : undefined), {
     timeoutMs: 60_000,
@@ -167,8 +167,8 @@ t.test("a cancelled job kills its process, ends cancelled and registers nothing"
 
 t.test("a job whose node dies is taken over by another and resumes from its last scored fold", { skip }, async (t) => {
   const f = await startTestServers(t);
-  const a = await openJobs(f, "node-a", 600);
-  const b = await openJobs(f, "node-b", 600);
+  const a = await openJobs(t, f, "node-a");
+  const b = await openJobs(t, f, "node-b", false);
   const folds: string[] = [];
   const sub = f.nc.subscribe("am.evt.training-job.*.TrainingFoldScored", {
     callback: (_e, m) => {
@@ -180,11 +180,11 @@ t.test("a job whose node dies is taken over by another and resumes from its last
   await eventually("two folds scored on node-a", async () => ((await a.jobs.get(started.job))!.scores.length >= 2 ? true : undefined), {
     timeoutMs: 60_000,
   });
-  await a.jobs.halt(); // node-a dies: its process is killed, its lease goes stale, its journal says nothing
+  await a.halt(); // node-a dies: its process is killed, its actors stop, its journal says nothing
   const before = (await b.jobs.get(started.job))!.scores.length;
   t.ok(before >= 2 && before < 12, `${before} folds done before the loss`);
   const taken = await eventually("node-b takes the job over", async () => {
-    const got = await b.jobs.adoptOrphans();
+    const got = await b.takeOver();
     return got.length ? got : undefined;
   });
   t.same(taken, [started.job]);
@@ -200,7 +200,7 @@ t.test("a job whose node dies is taken over by another and resumes from its last
 
 t.test("a rolling retrain promotes a candidate only when it beats the live version out of sample", { skip }, async (t) => {
   const f = await startTestServers(t);
-  const { registry, jobs } = await openJobs(f, "node-a");
+  const { registry, jobs } = await openJobs(t, f, "node-a");
   // the live version: a committed model under this name whose card claims an IC no real candidate falls below
   const committed = readModelFile("gbt-return-5f");
   await registry.register(
@@ -222,7 +222,7 @@ t.test("a rolling retrain promotes a candidate only when it beats the live versi
 
 t.test("a bad request is refused naming its field, and nothing is journaled", { skip }, async (t) => {
   const f = await startTestServers(t);
-  const { jobs } = await openJobs(f, "node-a");
+  const { jobs } = await openJobs(t, f, "node-a");
   const dir = await dataset();
   const refused = async (input: unknown, field: string) => {
     const e = await jobs.start(input, "alice").then(

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defineMessage, type MessageOf } from "../../actors/contract/index.ts";
-import { TrainingRequest } from "./training-request.ts";
+import { defineMessage, type MessageOf } from "../contract/index.ts";
+import { TrainingRequest } from "./request.ts";
 
 /**
  * A training job's journal: its events on am.evt.training-job.<job>.<Event> in the event stream. They are its

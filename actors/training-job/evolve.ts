@@ -1,5 +1,5 @@
-import type { TrainingJobEvent } from "./training-events.ts";
-import type { TrainingRequest } from "./training-request.ts";
+import type { TrainingJobEvent } from "./events.ts";
+import type { TrainingRequest } from "./request.ts";
 
 export type TrainingJobPhase = "running" | "registered" | "cancelled" | "failed";
 
