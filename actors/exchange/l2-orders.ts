@@ -30,6 +30,13 @@ interface QueueOrder {
   cumQty: number;
   /** Σ price × quantity of its fills, for the average price */
   notional: bigint;
+  grid: Grid;
+}
+
+/** An instrument's tick and lot, 1e-8 units. */
+interface Grid {
+  tickSize: number;
+  lotSize: number;
 }
 
 export interface L2QueueOrdersConfig {
@@ -55,11 +62,16 @@ export class L2QueueOrders {
 
   constructor(private readonly config: L2QueueOrdersConfig) {}
 
-  /** Whether the recorded book's queue works this order: a plain limit order that rests (DAY or GTC). */
-  static takes(cmd: VenueNewOrder): boolean {
+  /**
+   * Whether the recorded book's queue works this order: a plain limit order that rests (DAY or GTC), on the
+   * instrument's tick and lot grids (the matching engine refuses one off them, naming the grid).
+   */
+  static takes(cmd: VenueNewOrder, grid: Grid): boolean {
     return (
       cmd.orderType === OrderType.Limit &&
       cmd.price !== undefined &&
+      cmd.price % grid.tickSize === 0 &&
+      cmd.quantity % grid.lotSize === 0 &&
       (cmd.timeInForce === TimeInForce.Day || cmd.timeInForce === TimeInForce.Gtc) &&
       !cmd.postOnly &&
       cmd.list === undefined
@@ -88,8 +100,9 @@ export class L2QueueOrders {
     }));
   }
 
-  place(cmd: VenueNewOrder, nowUs: number): ExecutionReport[] {
+  place(cmd: VenueNewOrder, grid: Grid, nowUs: number): ExecutionReport[] {
     const o: QueueOrder = {
+      grid: { tickSize: grid.tickSize, lotSize: grid.lotSize },
       cmd,
       venueOrderId: `L2-${++this.placed}`,
       version: cmd.version,
@@ -115,9 +128,17 @@ export class L2QueueOrders {
   replace(cmd: VenueReplaceOrder, nowUs: number): ExecutionReport[] {
     const o = this.orders.get(cmd.clientOrderId);
     if (!o) return [];
-    if (cmd.quantity <= o.cumQty || cmd.stopPrice !== undefined) {
-      const why =
-        cmd.stopPrice !== undefined ? "a limit order in the L2 queue takes no stop price" : `quantity is not above the filled ${o.cumQty}`;
+    const why =
+      cmd.stopPrice !== undefined
+        ? "a limit order in the L2 queue takes no stop price"
+        : cmd.quantity <= o.cumQty
+          ? `quantity is not above the filled ${o.cumQty}`
+          : cmd.quantity % o.grid.lotSize !== 0
+            ? `quantity ${cmd.quantity} is not a multiple of the lot ${o.grid.lotSize}`
+            : cmd.price !== undefined && cmd.price % o.grid.tickSize !== 0
+              ? `price ${cmd.price} is not a multiple of the tick ${o.grid.tickSize}`
+              : undefined;
+    if (why !== undefined) {
       return [this.bare(o, ExecType.CancelRejected, nowUs, { text: `INVALID_REPLACE: ${why}` })];
     }
     this.queue.cancel(o.cmd.clientOrderId, nowUs);

@@ -289,8 +289,9 @@ export class SimulatedVenueSession {
       this.report(this.bare(cmd, ExecType.Rejected, nowUs, { text: `${why}: ${cmd.instrument} ${cmd.clientOrderId}` }), out);
       return;
     }
-    if (this.l2 && L2QueueOrders.takes(cmd)) {
-      for (const r of this.l2.place(cmd, this.clock.us)) this.report(r, out);
+    const grid = this.l2 && this.exchange.engine(cmd.instrument);
+    if (this.l2 && grid && L2QueueOrders.takes(cmd, grid)) {
+      for (const r of this.l2.place(cmd, grid, this.clock.us)) this.report(r, out);
       return;
     }
     if (cmd.list !== undefined) {
