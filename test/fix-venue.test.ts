@@ -497,6 +497,31 @@ t.test("a malformed or garbled message gets a Reject naming the tag, and the exc
   await eventually("a Reject of the garbled message", () => (rejects().length === 3 ? true : undefined), POLL);
   t.match(rejects()[2]!.get(58), /checksum/i);
 
+  // a NewOrderList whose contingency (ListExecInst 69) is not one the venue holds, then one whose second leg's
+  // ListSeqNo (67) is beyond its TotNoOrders: neither sends a leg
+  const list = (execInst: string, seqs: [string, string]): [number, string][] => [
+    [66, "raw-list"],
+    [394, "3"],
+    [69, execInst],
+    [68, "2"],
+    [73, "2"],
+    ...seqs.flatMap((seq, i): [number, string][] => [
+      [11, `raw-leg-${i}`],
+      [67, seq],
+      [55, INSTRUMENT],
+      [54, "1"],
+      [38, "5"],
+      [40, "2"],
+      [44, "99"],
+    ]),
+  ];
+  peer.send("E", list("ICEBERG", ["1", "2"]));
+  await eventually("a Reject of the unknown contingency", () => (rejects().length === 4 ? true : undefined), POLL);
+  t.equal(rejects()[3]!.get(371), "69", "RefTagID names ListExecInst");
+  peer.send("E", list("OCO", ["1", "3"]));
+  await eventually("a Reject of the leg beyond the list", () => (rejects().length === 5 ? true : undefined), POLL);
+  t.equal(rejects()[4]!.get(371), "67", "RefTagID names ListSeqNo");
+
   await new Promise((r) => setTimeout(r, 200));
   t.same(toExchange, ["AdapterConnect"], "no order reached the exchange");
 });
