@@ -2,7 +2,9 @@ import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
 import { asPrice, asQuantity, parseFixed } from "../actors/domain/index.ts";
+import { committedPoliciesDir, readModelFile } from "../actors/model/index.ts";
 import { freePort } from "../infra/local/index.ts";
+import { ModelRegistry } from "../infra/models/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { openIlpWriter } from "../infra/questdb/index.ts";
 import { quoteRow, tradeRow } from "../infra/questdb/rows.ts";
@@ -247,6 +249,21 @@ t.test("execution algorithms over gRPC against a running node", async (t) => {
   });
 
   await t.test("an RL parent started over gRPC is worked by the committed policy through the platform", async (t) => {
+    // the committed policy registered and promoted as an operator does (scripts/admin.ts models register / promote)
+    const policy = readModelFile("exec-ddpg-liquidation", committedPoliciesDir.pathname);
+    const registry = await ModelRegistry.open(f.nc);
+    await registry.register(policy.card, policy.bytes, "algos-grpc-test");
+    await registry.promote(policy.card.name, policy.card.version);
+    const models = new (protos.client("Models"))(address, grpc.credentials.createInsecure());
+    t.teardown(() => models.close());
+    await eventually(
+      "the node serving the policy",
+      () =>
+        call<{ values: number[] }>(models, "Predict", { name: "exec-ddpg-liquidation", features: [1, 1, 0.1, 0.2, 0] }, trader).catch(
+          () => undefined,
+        ),
+      POLL,
+    );
     const sent = f.nc.subscribe(subjects.evt("execution-algo", "g-rl", "AlgoChildSent"));
     t.teardown(() => sent.unsubscribe());
     await f.nc.flush();

@@ -1,18 +1,11 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { BAR_FACTORS } from "../../../actors/domain/index.ts";
-import {
-  committedModelNames,
-  committedModelsDir,
-  committedPoliciesDir,
-  type ModelFile,
-  readModelFile,
-} from "../../../actors/model/index.ts";
+import { committedModelNames, type ModelFile, readModelFile } from "../../../actors/model/index.ts";
 import { ModelRefused, ModelRegistry } from "../../../infra/models/index.ts";
 import type { Logger } from "../../../infra/telemetry/index.ts";
 
 /**
- * Puts the repository's models (models/*.onnx and the execution policies in models/rl, with their cards: a learned
- * parent started on the platform asks the policy's model actor) in the registry where a version is not there yet,
+ * Puts the repository's models (models/*.onnx with their cards) in the registry where a version is not there yet,
  * and promotes it where the model has no promoted version: a fresh platform serves them, and a version promoted
  * by an operator stays. Registering checks each file as any registration does. The first node to start makes the
  * registry's buckets, with the platform's replicas (a later open keeps a bucket as it is).
@@ -20,11 +13,8 @@ import type { Logger } from "../../../infra/telemetry/index.ts";
 export async function registerCommittedModels(nc: NatsConnection, log: Logger, replicas = 1): Promise<void> {
   const registry = await ModelRegistry.open(nc, { replicas });
   const registered = new Set((await registry.list()).map((m) => `${m.name}.v${m.version}`));
-  const committed = [committedModelsDir, committedPoliciesDir].flatMap((dir) =>
-    committedModelNames(dir.pathname).map((name) => ({ name, dir: dir.pathname })),
-  );
-  for (const { name, dir } of committed) {
-    const { card, bytes } = readModelFile(name, dir);
+  for (const name of committedModelNames()) {
+    const { card, bytes } = readModelFile(name);
     if (!registered.has(`${name}.v${card.version}`)) {
       try {
         await registry.register(card, bytes, "committed models (models/)");
