@@ -2,7 +2,9 @@ import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { subjects } from "../actors/contract/index.ts";
 import { asPrice, asQuantity, parseFixed } from "../actors/domain/index.ts";
+import { committedPoliciesDir, readModelFile } from "../actors/model/index.ts";
 import { freePort } from "../infra/local/index.ts";
+import { ModelRegistry } from "../infra/models/index.ts";
 import { decodeMessage } from "../infra/nats/codec.ts";
 import { openIlpWriter } from "../infra/questdb/index.ts";
 import { quoteRow, tradeRow } from "../infra/questdb/rows.ts";
@@ -244,6 +246,77 @@ t.test("execution algorithms over gRPC against a running node", async (t) => {
     const given = await startedParams("g-is-given", { volatility: 0.5, temporaryImpact: 0.001 });
     t.same(given, { ...given, volatility: 0.5, temporaryImpact: 0.001, permanentImpact: 0 }, "what the caller gives is kept");
     for (const id of ["g-is", "g-is-given"]) await call(trading, "CancelAlgo", { parentId: id }, trader);
+  });
+
+  await t.test("an RL parent started over gRPC is worked by the committed policy through the platform", async (t) => {
+    // the committed policy registered and promoted as an operator does (scripts/admin.ts models register / promote)
+    const policy = readModelFile("exec-ddpg-liquidation", committedPoliciesDir.pathname);
+    const registry = await ModelRegistry.open(f.nc);
+    await registry.register(policy.card, policy.bytes, "algos-grpc-test");
+    await registry.promote(policy.card.name, policy.card.version);
+    const models = new (protos.client("Models"))(address, grpc.credentials.createInsecure());
+    t.teardown(() => models.close());
+    await eventually(
+      "the node serving the policy",
+      () =>
+        call<{ values: number[] }>(models, "Predict", { name: "exec-ddpg-liquidation", features: [1, 1, 0.1, 0.2, 0] }, trader).catch(
+          () => undefined,
+        ),
+      POLL,
+    );
+    const sent = f.nc.subscribe(subjects.evt("execution-algo", "g-rl", "AlgoChildSent"));
+    t.teardown(() => sent.unsubscribe());
+    await f.nc.flush();
+    const nowUs = Date.now() * 1000;
+    const started = await call<Algo>(
+      trading,
+      "StartAlgo",
+      parent("g-rl", {
+        quantity: "4",
+        // marketable, as for the TWAP: each IOC child the policy sizes fills against the background's offer
+        limitPrice: decimal(parseFixed(touch.ask) * 2),
+        learned: { endAtUs: nowUs + 3 * SECOND, slices: 3, model: "exec-ddpg-liquidation", tickSize: "0.01" },
+      }),
+      trader,
+      15_000,
+    );
+    t.match(started, { parentId: "g-rl", algo: "RL", status: "working", quantity: "4" });
+    const children: string[] = [];
+    for await (const m of sent) {
+      children.push(String(decodeMessage(m.data, m.headers, false).message.clientOrderId));
+      break;
+    }
+    t.match(children, [/^algo\.g-rl\.\d+$/], `its first child: ${children.join(", ")}`);
+    const done = await eventually(
+      "g-rl completed",
+      async () => ((await get("g-rl")).status === "completed" ? get("g-rl") : undefined),
+      POLL,
+    );
+    t.match(done, { algo: "RL", filled: "4", status: "completed" });
+    const listed = await call<{ algos: Record<string, unknown>[] }>(trading, "ListAlgos", {}, viewer);
+    t.match(
+      listed.algos.find((a) => a.parentId === "g-rl"),
+      { algo: "RL", instrument: MINE, quantity: "4", filled: "4", status: "completed" },
+      "ListAlgos shows it",
+    );
+
+    const learned = { endAtUs: Date.now() * 1000 + 60 * SECOND, slices: 3, model: "exec-ddpg-liquidation", tickSize: "0.01" };
+    const refusal = async (over: Record<string, unknown>) =>
+      failure(call(trading, "StartAlgo", parent("g-rl-bad", { learned: { ...learned, ...over } }), trader, 15_000));
+    const noTick = await refusal({ tickSize: "" });
+    t.equal(noTick.code, grpc.status.INVALID_ARGUMENT);
+    t.match(noTick.details, /^learned\.tick_size: required/, "a learned parent needs the tick");
+    const badName = await refusal({ model: "Not A Model" });
+    t.equal(badName.code, grpc.status.INVALID_ARGUMENT);
+    t.match(badName.details, /^learned\.model: a model name/, "the model's name is checked");
+    const unknown = await refusal({ model: "no-such-policy" });
+    t.equal(unknown.code, grpc.status.FAILED_PRECONDITION);
+    t.match(unknown.details, /^learned\.model: no-such-policy has no promoted version/, "a model the platform does not serve");
+    const factors = await refusal({ model: "gbt-return-5f" });
+    t.equal(factors.code, grpc.status.INVALID_ARGUMENT);
+    t.match(factors.details, /^learned\.model: gbt-return-5f v1 takes bar-factors v1/, "a model that answers another question");
+    const wrongSlices = await refusal({ slices: 0 });
+    t.match(wrongSlices.details, /^learned\.slices: /, "the horizon as for the other algorithms");
   });
 
   await t.test("bad requests are refused naming the proto field, and change nothing", async (t) => {

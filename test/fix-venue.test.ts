@@ -267,6 +267,59 @@ t.test("cancel/replace over FIX: a resting order is repriced, then cancelled", a
   );
 });
 
+t.test("a bracket crosses FIX as NewOrderList: ListStatus acknowledges it, exits are restated to the entry's fill", async (t) => {
+  const f = await fixVenue(t);
+  const tag = (leg: number, role: string) => ({ listId: "fixbr", contingency: "BRACKET", leg, legCount: 3, role, triggerOnPartial: false });
+  // the entry takes the 100 lots at 100.02 and rests 50 at its limit; its exits wait off-book at the venue
+  await f.submit("list.fixbr.0", { quantity: quantityOf(150), price: priceOf(100.02), list: tag(0, "ENTRY") });
+  await f.submit("list.fixbr.1", { side: "SELL", quantity: quantityOf(150), price: priceOf(101), list: tag(1, "TAKE_PROFIT") });
+  await f.submit("list.fixbr.2", {
+    side: "SELL",
+    orderType: "STOP",
+    price: undefined,
+    stopPrice: priceOf(95),
+    quantity: quantityOf(150),
+    list: tag(2, "STOP_LOSS"),
+  });
+  await eventually("the list acknowledged by ListStatus", () => f.initiator.listStatus("fixbr"), POLL);
+  await eventually(
+    "the entry partly filled",
+    async () => ((await orderOf(f.nc, "list.fixbr.0")).status === "PARTIALLY_FILLED" ? true : undefined),
+    POLL,
+  );
+  t.equal(
+    (await ask(f.nc, "list.fixbr.0", { type: "CancelOrder", clientOrderId: "list.fixbr.0", tsEvent: now(), tsInit: now() } as Message)).ok,
+    true,
+  );
+  // the entry ended having filled 100: both exits are placed at 100 (restated from 150), the take-profit rests
+  for (const id of ["list.fixbr.1", "list.fixbr.2"])
+    await eventually(
+      `${id} restated to the entry's fill`,
+      async () => ((await orderOf(f.nc, id)).quantity === quantityOf(100) ? true : undefined),
+      POLL,
+    );
+  const restated = f.forwarded.filter((r) => r.clientOrderId === "list.fixbr.1" && r.execType === ExecType.Replaced);
+  t.same(
+    restated.map((r) => [r.quantity, r.leavesQty]),
+    [[quantityOf(100), quantityOf(100)]],
+    "one restatement (FIX ExecType D) of the take-profit",
+  );
+  t.equal((await orderOf(f.nc, "list.fixbr.1")).status, "NEW", "the take-profit works at the venue");
+  // canceling the take-profit ends the exits' one-cancels-other pair: the venue cancels the stop-loss, the list is done
+  await ask(f.nc, "list.fixbr.1", { type: "CancelOrder", clientOrderId: "list.fixbr.1", tsEvent: now(), tsInit: now() } as Message);
+  await eventually(
+    "the stop-loss canceled",
+    async () => ((await orderOf(f.nc, "list.fixbr.2")).status === "CANCELED" ? true : undefined),
+    POLL,
+  );
+  const done = await eventually(
+    "the list's last ListStatus",
+    () => (f.initiator.listStatus("fixbr")?.statusType === 5 ? f.initiator.listStatus("fixbr") : undefined),
+    POLL,
+  );
+  t.match(done, { statusType: 5, orderStatus: 6 }, "ListStatus all done once every leg ended");
+});
+
 t.test("a TCP connection dropped while the exchange sends fills: after reconnect and resend each fill applies exactly once", async (t) => {
   let dropped = false;
   const f = await fixVenue(t, (fx, m) => {
@@ -443,6 +496,31 @@ t.test("a malformed or garbled message gets a Reject naming the tag, and the exc
   peer.sendText(garbled);
   await eventually("a Reject of the garbled message", () => (rejects().length === 3 ? true : undefined), POLL);
   t.match(rejects()[2]!.get(58), /checksum/i);
+
+  // a NewOrderList whose contingency (ListExecInst 69) is not one the venue holds, then one whose second leg's
+  // ListSeqNo (67) is beyond its TotNoOrders: neither sends a leg
+  const list = (execInst: string, seqs: [string, string]): [number, string][] => [
+    [66, "raw-list"],
+    [394, "3"],
+    [69, execInst],
+    [68, "2"],
+    [73, "2"],
+    ...seqs.flatMap((seq, i): [number, string][] => [
+      [11, `raw-leg-${i}`],
+      [67, seq],
+      [55, INSTRUMENT],
+      [54, "1"],
+      [38, "5"],
+      [40, "2"],
+      [44, "99"],
+    ]),
+  ];
+  peer.send("E", list("ICEBERG", ["1", "2"]));
+  await eventually("a Reject of the unknown contingency", () => (rejects().length === 4 ? true : undefined), POLL);
+  t.equal(rejects()[3]!.get(371), "69", "RefTagID names ListExecInst");
+  peer.send("E", list("OCO", ["1", "3"]));
+  await eventually("a Reject of the leg beyond the list", () => (rejects().length === 5 ? true : undefined), POLL);
+  t.equal(rejects()[4]!.get(371), "67", "RefTagID names ListSeqNo");
 
   await new Promise((r) => setTimeout(r, 200));
   t.same(toExchange, ["AdapterConnect"], "no order reached the exchange");

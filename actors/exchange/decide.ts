@@ -1,4 +1,4 @@
-import type { Quote, Trade, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
+import type { Quote, RecordedBookEvent, Trade, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import type { SimulatedVenueSession } from "./venue-session.ts";
 
@@ -16,8 +16,13 @@ export type SimulatedVenueInput =
   | In<{ type: "Quote" } & Quote>
   /** a trade print: consumes the queue at its price (heard only under the `visible` queue model) */
   | In<{ type: "Trade" } & Trade>
-  /** consecutive market data (quotes, and trades under the `visible` queue model) folded into one event by the runtime (kind.batchAs) */
-  | In<{ type: "QuoteBatch"; items: (({ type: "Quote" } & Quote) | ({ type: "Trade" } & Trade))[] }>
+  /** a recorded L2 level or print (heard only under the `l2` queue model) */
+  | In<{ type: "RecordedBookEvent" } & RecordedBookEvent>
+  /** consecutive market data (quotes, and trades or recorded book events as the queue model asks) folded into one event by the runtime (kind.batchAs) */
+  | In<{
+      type: "QuoteBatch";
+      items: (({ type: "Quote" } & Quote) | ({ type: "Trade" } & Trade) | ({ type: "RecordedBookEvent" } & RecordedBookEvent))[];
+    }>
   /** the machine's own timer: a command delayed by the venue's latency has arrived */
   | In<{ type: "CommandsArrived" }>;
 
@@ -65,10 +70,14 @@ export function decide(session: SimulatedVenueSession, event: SimulatedVenueInpu
     case "Trade":
       session.trade(event, now, out);
       break;
+    case "RecordedBookEvent":
+      session.recordedBook(event, now, out);
+      break;
     case "QuoteBatch":
       for (const m of event.items) {
         if (m.type === "Quote") session.quote(m, now, out);
         else if (m.type === "Trade") session.trade(m, now, out);
+        else if (m.type === "RecordedBookEvent") session.recordedBook(m, now, out);
       }
       break;
     case "CommandsArrived":

@@ -9,8 +9,11 @@ import { Side } from "../domain/trading.ts";
  *   trade prints (am.md.trade) consume that queue in time priority, and our order fills only after the volume
  *   ahead of it has traded. Sizes that grow join behind us; sizes that shrink without a trade are cancels, taken
  *   from the back of the queue first.
+ * - `l2`: recorded L2 data (RecordedBookEvent: levels and prints) is the book our resting limit orders queue in
+ *   (l2-queue.ts: behind the size shown at arrival, consumed by prints, pro-rata cancels); other orders, and the
+ *   background, are as under `ladder`.
  */
-export type QueueModel = "ladder" | "visible";
+export type QueueModel = "ladder" | "visible" | "l2";
 
 /**
  * The price our taker fills pay beyond the book's price (makers fill at their own price):
@@ -35,7 +38,8 @@ export const defaultFillModel: FillModel = { queue: "ladder", slippage: { model:
 
 /** Checks a fill model's numbers; the error names the field. */
 export function checkFillModel(m: FillModel): FillModel {
-  if (m.queue !== "ladder" && m.queue !== "visible") throw new RangeError(`fills.queue: ${String(m.queue)} is not ladder or visible`);
+  if (m.queue !== "ladder" && m.queue !== "visible" && m.queue !== "l2")
+    throw new RangeError(`fills.queue: ${String(m.queue)} is not ladder, visible or l2`);
   const s = m.slippage;
   if (s.model === "fixed-bps" && !(Number.isFinite(s.bps) && s.bps >= 0 && s.bps <= 10_000))
     throw new RangeError(`fills.slippage.bps: ${s.bps} must be within 0..10000`);

@@ -69,6 +69,7 @@ export const exchangeKind = (
       fixFronted.has(venue) ? fixExchangeSubjects(venue).toExchange : subjects.cmd("venue-adapter", venue),
       subjects.mdVenue("quote", venue),
       ...(fills[venue]?.queue === "visible" ? [subjects.mdVenue("trade", venue)] : []),
+      ...(fills[venue]?.queue === "l2" ? [subjects.mdVenue("book", venue)] : []),
     ],
     // at most one save a second (26 KB in the demo): what a crash loses since, the connections' reconciliation
     // settles, as it does for commands in flight

@@ -3,6 +3,7 @@ import {
   type ExecutionReport,
   Liquidity,
   type Quote,
+  type RecordedBookEvent,
   Side,
   type Trade,
   type VenueCancelOrder,
@@ -28,6 +29,7 @@ import {
 import { type BackgroundQuote, SimulatedExchange, type VenueReport } from "./simulated-venue.ts";
 import { defaultFillModel, type FillModel, slippedPrice } from "./fill-model.ts";
 import { executionFee, feeRateCbps } from "./matching/fees.ts";
+import { L2QueueOrders } from "./l2-orders.ts";
 import { type ListAction, type ListLegOrder, VenueOrderLists } from "./order-lists.ts";
 import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
 
@@ -121,6 +123,8 @@ export class SimulatedVenueSession {
   });
   /** what the lists do after the events being read: run before the command returns, so nothing trades between */
   private readonly listFollowUps: ListAction[] = [];
+  /** the `l2` fill model's orders, queued in the recorded book (l2-orders.ts); none under the other models */
+  private readonly l2: L2QueueOrders | undefined;
   /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */
   loggedOn = false;
 
@@ -145,10 +149,17 @@ export class SimulatedVenueSession {
     this.memory = config.executionMemory ?? 10_000;
     this.fills = config.fills ?? defaultFillModel;
     this.takerFeeCbps = feeRateCbps(config.takerFeeBps ?? 0, "takerFeeBps");
+    if (this.fills.queue === "l2")
+      this.l2 = new L2QueueOrders({
+        execIdPrefix: config.seqBase.toString(36),
+        makerFeeCbps: feeRateCbps(config.makerFeeBps ?? 0, "makerFeeBps"),
+        takerFeeCbps: this.takerFeeCbps,
+        slippage: this.fills.slippage,
+      });
   }
 
   get openOrderCount(): number {
-    return this.orders.size;
+    return this.orders.size + (this.l2?.size ?? 0);
   }
 
   /** Our open orders as the books hold them, for a restart (commands still in flight are not in it). */
@@ -248,6 +259,7 @@ export class SimulatedVenueSession {
         leavesQty: o.quantity,
         ...(o.price !== undefined ? { price: o.price } : {}),
       });
+    if (this.l2) openOrders.push(...this.l2.open());
     const executions = this.executions.filter((r) => r.venueSeq > sinceSeq);
     this.send({ type: "VenueStateSnapshot", venue: this.config.venue, openOrders, executions }, out);
   }
@@ -257,7 +269,7 @@ export class SimulatedVenueSession {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
     const reports = this.executions.filter((r) => r.clientOrderId === clientOrderId);
-    const open = this.orders.has(clientOrderId) || this.lists.holdsOffBook(clientOrderId);
+    const open = this.orders.has(clientOrderId) || this.lists.holdsOffBook(clientOrderId) || this.l2?.has(clientOrderId) === true;
     this.send({ type: "VenueOrderStatus", venue: this.config.venue, clientOrderId, open, reports }, out);
   }
 
@@ -271,10 +283,15 @@ export class SimulatedVenueSession {
   newOrder(cmd: VenueNewOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
-    const duplicate = this.orders.has(cmd.clientOrderId) || this.lists.knows(cmd.clientOrderId);
+    const duplicate = this.orders.has(cmd.clientOrderId) || this.lists.knows(cmd.clientOrderId) || this.l2?.has(cmd.clientOrderId) === true;
     if (!this.exchange.instruments.includes(cmd.instrument) || duplicate) {
       const why = duplicate ? "DUPLICATE_CLIENT_ORDER_ID" : "UNKNOWN_INSTRUMENT";
       this.report(this.bare(cmd, ExecType.Rejected, nowUs, { text: `${why}: ${cmd.instrument} ${cmd.clientOrderId}` }), out);
+      return;
+    }
+    const grid = this.l2 && this.exchange.engine(cmd.instrument);
+    if (this.l2 && grid && L2QueueOrders.takes(cmd, grid)) {
+      for (const r of this.l2.place(cmd, grid, this.clock.us)) this.report(r, out);
       return;
     }
     if (cmd.list !== undefined) {
@@ -298,6 +315,10 @@ export class SimulatedVenueSession {
   cancel(cmd: VenueCancelOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
+    if (this.l2?.has(cmd.clientOrderId)) {
+      for (const r of this.l2.cancel(cmd, this.clock.us)) this.report(r, out);
+      return;
+    }
     const offBook = this.lists.cancelOffBook(cmd.clientOrderId);
     if (offBook) {
       this.runList(offBook, true, out);
@@ -316,6 +337,10 @@ export class SimulatedVenueSession {
   replace(cmd: VenueReplaceOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
+    if (this.l2?.has(cmd.clientOrderId)) {
+      for (const r of this.l2.replace(cmd, this.clock.us)) this.report(r, out);
+      return;
+    }
     if (this.lists.holdsOffBook(cmd.clientOrderId)) {
       const text = `HELD_BY_LIST: ${cmd.clientOrderId} waits off-book for its list's contingency; cancel it instead`;
       this.report(this.bare(cmd, ExecType.CancelRejected, nowUs, { text }), out);
@@ -358,6 +383,13 @@ export class SimulatedVenueSession {
     if (this.fills.queue === "visible") background.best = { bid: q.bidSize, ask: q.askSize };
     this.exchange.setBackground(q.instrument, background, this.clock.us);
     this.drain(nowUs, out);
+  }
+
+  /** A recorded L2 level or print (the `l2` queue model): our queued orders move, and those it reaches fill. */
+  recordedBook(e: RecordedBookEvent, nowUs: number, out: Emitted[]): void {
+    this.at(nowUs);
+    if (!this.l2 || !this.exchange.instruments.includes(e.instrument)) return;
+    for (const r of this.l2.apply(e, this.clock.us)) this.report(r, out);
   }
 
   /**

@@ -1,8 +1,9 @@
 import { status as Status } from "@grpc/grpc-js";
 import { z } from "zod";
 import { AmendAlgo, CancelAlgo, GetAlgo, PauseAlgo, ResumeAlgo, StartAlgo } from "../../actors/domain/index.ts";
-import { subjects } from "../../actors/contract/index.ts";
-import { estimateImpact, ImpactEstimateError } from "../../actors/execution-algo/index.ts";
+import { errorMessage, subjects } from "../../actors/contract/index.ts";
+import { estimateImpact, ImpactEstimateError, LIQUIDATION_STATE } from "../../actors/execution-algo/index.ts";
+import { ModelRegistry } from "../../infra/models/index.ts";
 import { Role } from "../auth.ts";
 import { GatewayError, invalidArgument } from "../errors.ts";
 import { type CallContext, type ServiceRpcs, unary } from "../rpc.ts";
@@ -36,7 +37,15 @@ const parentIdField = z
   .min(1, "required")
   .regex(/^[A-Za-z0-9_-]{1,40}$/, "1-40 of A-Z a-z 0-9 _ -");
 /** The oneof `params` of StartAlgoRequest: its proto name → the domain's `algo`. */
-const algoOfParams = { twap: "TWAP", vwap: "VWAP", pov: "POV", iceberg: "ICEBERG", shortfall: "IS", routed: "SOR" } as const;
+const algoOfParams = {
+  twap: "TWAP",
+  vwap: "VWAP",
+  pov: "POV",
+  iceberg: "ICEBERG",
+  shortfall: "IS",
+  routed: "SOR",
+  learned: "RL",
+} as const;
 type ParamsName = keyof typeof algoOfParams;
 const paramsName = z.enum(Object.keys(algoOfParams) as [ParamsName, ...ParamsName[]], {
   error: `set one of ${Object.keys(algoOfParams).join(", ")}`,
@@ -58,6 +67,7 @@ const startRequest = z.object({
   iceberg: z.record(z.string(), z.unknown()).nullish(),
   shortfall: z.record(z.string(), z.unknown()).nullish(),
   routed: z.record(z.string(), z.unknown()).nullish(),
+  learned: z.record(z.string(), z.unknown()).nullish(),
 });
 type StartRequest = z.output<typeof startRequest>;
 
@@ -100,6 +110,12 @@ async function domainParams(s: Services, req: StartRequest, nowUs: number): Prom
       };
     case "routed":
       return { algo, ...common, venues: arr(p.venues), ...numbersOf(p, ["latencyBpsPerMs", "missCostBps"]) };
+    case "learned": {
+      // required: the policy sees the spread in ticks, so there is no default to fall back on
+      const tick = decimal.safeParse(str(p.tickSize));
+      if (!tick.success) throw invalidArgument(fieldError(prefixed(tick.error, ["learned", "tickSize"])));
+      return { algo, ...common, model: await servedPolicy(s, str(p.model)), tickSize: tick.data };
+    }
   }
 }
 
@@ -154,6 +170,29 @@ async function recordedImpact(
       throw new GatewayError(Status.FAILED_PRECONDITION, `shortfall: give volatility and temporaryImpact, or record more: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * A learned parent's policy, checked before its actor is spawned: a model with a promoted version in the registry
+ * (the one the platform serves) whose input is the liquidation state; otherwise the parent would pause at its first
+ * slice, when the model does not answer or answers another question.
+ */
+async function servedPolicy(s: Services, model: string): Promise<string> {
+  // the name's form is the algorithm's own check (it names learned.model)
+  if (!/^[a-z][a-z0-9-]{0,63}$/.test(model)) return model;
+  const registry = await ModelRegistry.existing(s.nc).catch((e: unknown) => {
+    throw new GatewayError(Status.UNAVAILABLE, `learned.model: the model registry cannot be read: ${errorMessage(e)}`);
+  });
+  const promoted = registry ? await registry.promotedVersion(model) : undefined;
+  if (registry === undefined || promoted === undefined)
+    throw new GatewayError(Status.FAILED_PRECONDITION, `learned.model: ${model} has no promoted version in the model registry`);
+  const { card } = await registry.get(model, promoted);
+  const f = card.featureSet;
+  if (f.name !== LIQUIDATION_STATE.name || f.version !== LIQUIDATION_STATE.version)
+    throw invalidArgument(
+      `learned.model: ${model} v${promoted} takes ${f.name} v${f.version}, a learned parent asks with ${LIQUIDATION_STATE.name} v${LIQUIDATION_STATE.version}`,
+    );
+  return model;
 }
 
 /** A zod error moved under `path` (a field of a nested message). */

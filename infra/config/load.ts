@@ -71,19 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   checkTlsPair(config, source, "natsTlsCert", "natsTlsKey");
   checkTlsPair(config, source, "consoleTlsCert", "consoleTlsKey");
   if (config.natsTlsCa) checkReadable(config.natsTlsCa, source.natsTlsCa ?? envName("natsTlsCa"));
-  checkListsOverFix(config, source.venueCapabilities ?? envName("venueCapabilities"));
   return config;
-}
-
-/** A FIX session here carries single orders only: a venue reached over FIX cannot be handed a list to hold. */
-function checkListsOverFix(config: Config, name: string): void {
-  for (const [venue, caps] of Object.entries(config.venueCapabilities)) {
-    if (caps.lists?.length && config.fixVenues[venue])
-      throw new ConfigError(
-        name,
-        `${venue}.lists: ${venue} is traded over FIX (AM_FIX_VENUES), which carries no order lists here; leave lists out`,
-      );
-  }
 }
 
 type TlsFileSetting = "gatewayTlsCert" | "gatewayTlsKey" | "natsTlsCert" | "natsTlsKey" | "consoleTlsCert" | "consoleTlsKey";

@@ -2,7 +2,8 @@ import { createReadStream } from "node:fs";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from "hyparquet";
 import { asPrice, asQuantity, parseFixed, SCALE } from "../../actors/domain/index.ts";
 import type { BookSide, L2Event } from "../../actors/exchange/index.ts";
-import { Side } from "../../actors/domain/index.ts";
+import { type RecordedBookEvent, Side } from "../../actors/domain/index.ts";
+import { mergeInTimeOrder } from "./market-data.ts";
 
 /**
  * L2 book files (CSV with a header line, or Parquet with the same column names), one row a recorded event, in time
@@ -120,3 +121,26 @@ export async function* parquetL2Chunks(path: string, batchRows = 65_536): AsyncG
 /** The reader for a file by its extension (.parquet, else CSV). */
 export const l2Chunks = (path: string): AsyncGenerator<L2Event[]> =>
   path.endsWith(".parquet") ? parquetL2Chunks(path) : csvL2Chunks(path);
+
+/** A recorded L2 event as the exchange's `l2` queue model hears it (am.md.book.<venue>.<symbol>). */
+export type RecordedBookRecord = { type: "RecordedBookEvent" } & RecordedBookEvent;
+
+export const recordedBookRecord = (e: L2Event): RecordedBookRecord => ({
+  type: "RecordedBookEvent",
+  instrument: e.instrument,
+  event: e.type,
+  side: e.type === "level" ? e.side : (e.aggressor ?? "NONE"),
+  price: e.price,
+  size: e.size,
+  tsEvent: e.tsUs,
+  tsInit: e.tsUs,
+});
+
+/** L2 files (CSV or Parquet) merged in event-time order, as the messages the exchange hears. */
+export function recordedBookChunks(paths: readonly string[]): AsyncGenerator<RecordedBookRecord[]> {
+  return mergeInTimeOrder(paths.map((p) => mapChunks(l2Chunks(p), recordedBookRecord)));
+}
+
+async function* mapChunks<A, B>(source: AsyncIterable<A[]>, map: (a: A) => B): AsyncGenerator<B[]> {
+  for await (const chunk of source) yield chunk.map(map);
+}

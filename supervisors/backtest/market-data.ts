@@ -22,10 +22,15 @@ export async function* csvRecordChunks(path: string, chunkBytes = 1 << 20): Asyn
   if (last) yield [last];
 }
 
-interface Cursor {
+/** Anything merged by event time: market data records, and the recorded L2 book beside them. */
+interface Timed {
+  tsEvent: number;
+}
+
+interface Cursor<R extends Timed = Timed> {
   index: number;
-  it: AsyncIterator<ReplayRecord[]>;
-  chunk: ReplayRecord[];
+  it: AsyncIterator<R[]>;
+  chunk: R[];
   at: number;
 }
 
@@ -33,15 +38,18 @@ interface Cursor {
  * Merges sources that are each in time order into one stream in event-time order, in batches: by tsEvent, on a tie
  * the earlier source first (deterministic). Each source holds one chunk in memory; a binary heap picks the next.
  */
-export async function* mergeInTimeOrder(sources: readonly AsyncIterable<ReplayRecord[]>[], batch = 4096): AsyncGenerator<ReplayRecord[]> {
-  const heap: Cursor[] = [];
+export async function* mergeInTimeOrder<R extends Timed = ReplayRecord>(
+  sources: readonly AsyncIterable<R[]>[],
+  batch = 4096,
+): AsyncGenerator<R[]> {
+  const heap: Cursor<R>[] = [];
   const its = sources.map((s) => s[Symbol.asyncIterator]());
   try {
     for (let index = 0; index < its.length; index++) {
-      const c: Cursor = { index, it: its[index]!, chunk: [], at: 0 };
+      const c: Cursor<R> = { index, it: its[index]!, chunk: [], at: 0 };
       if (await refill(c)) push(heap, c);
     }
-    let out: ReplayRecord[] = [];
+    let out: R[] = [];
     while (heap.length) {
       const c = heap[0]!;
       out.push(c.chunk[c.at++]!);
@@ -58,7 +66,7 @@ export async function* mergeInTimeOrder(sources: readonly AsyncIterable<ReplayRe
   }
 }
 
-async function refill(c: Cursor): Promise<boolean> {
+async function refill<R extends Timed>(c: Cursor<R>): Promise<boolean> {
   for (;;) {
     const r = await c.it.next();
     if (r.done) return false;

@@ -217,8 +217,19 @@ export const runConfigSchema = z
     /** queue position and slippage at the simulated exchange (actors/exchange/fill-model.ts) */
     fills: z
       .object({
-        /** ladder: fill when the quote touches the order's price; visible: behind the quote's size, after trades */
-        queue: z.enum(["ladder", "visible"]).default("ladder"),
+        /**
+         * ladder: fill when the quote touches the order's price; visible: behind the quote's size, after trades;
+         * l2: resting limit orders queue in the recorded L2 book of `l2` (behind the shown size, after prints)
+         */
+        queue: z.enum(["ladder", "visible", "l2"]).default("ladder"),
+        /** the recorded L2 book the `l2` queue model replays (supervisors/backtest/l2-records.ts) */
+        l2: z
+          .object({
+            /** L2 CSV or Parquet files (.parquet), each in time order; relative to the config file */
+            files: z.array(z.string().min(1)).min(1),
+          })
+          .strict()
+          .optional(),
         slippage: z
           .discriminatedUnion("model", [
             z.object({ model: z.literal("none") }).strict(),
@@ -308,6 +319,31 @@ export const runConfigSchema = z
           ctx.addIssue({ code: "custom", path: ["strategies", i, "signals", k], message: `model ${m} is not in features.models` });
     }
     const recorded = c.data.kind !== "simulator";
+    if (c.fills?.queue === "l2") {
+      if (!c.fills.l2)
+        ctx.addIssue({
+          code: "custom",
+          path: ["fills", "l2"],
+          message: "required by queue l2: the L2 book files (fills.l2.files) it replays",
+        });
+      else if (!recorded)
+        ctx.addIssue({
+          code: "custom",
+          path: ["fills", "l2"],
+          message: "replays recorded L2 data beside recorded market data: not the simulator",
+        });
+      // the L2 queue takes an order when it reaches the exchange: a venue latency would be skipped, so it is refused
+      const late = [["venue", c.venue] as const, ...Object.entries(c.venues).map(([v, x]) => [`venues.${v}`, x] as const)].find(
+        ([, x]) => x && (x.latencyUs > 0 || x.jitterUs > 0),
+      );
+      if (late)
+        ctx.addIssue({
+          code: "custom",
+          path: [...late[0].split("."), "latencyUs"],
+          message: "queue l2 takes orders as they reach the exchange: model the delay with latency (order → venue) instead",
+        });
+    } else if (c.fills?.l2)
+      ctx.addIssue({ code: "custom", path: ["fills", "l2"], message: `L2 files are replayed by queue l2 only, not ${c.fills.queue}` });
     if (c.corporateActions && !recorded)
       ctx.addIssue({ code: "custom", path: ["corporateActions"], message: "adjusts recorded data: not the simulator" });
     if (Array.isArray(c.corporateActions))

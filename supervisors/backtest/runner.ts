@@ -27,6 +27,7 @@ import { ContinuousFutures } from "./continuous-futures.ts";
 import { corporateAction, PriceAdjustments, readCorporateActions } from "./corporate-actions.ts";
 import { adjustedChunks, csvRecordChunks, mergeInTimeOrder } from "./market-data.ts";
 import { parquetRecordChunks } from "./parquet-records.ts";
+import { type RecordedBookRecord, recordedBookChunks } from "./l2-records.ts";
 import { type Performance, performance } from "./performance.ts";
 import type { RunConfig } from "./run-config.ts";
 import { type ActorWorld, type Answer, SimulatedActor } from "./simulated-actor.ts";
@@ -576,9 +577,14 @@ export class Backtest implements ActorWorld {
   }
 
   /** Feeds one market data record: raw ticks to the instruments; a bar to its subscribers after its close quote. */
-  feed(r: ReplayRecord): void {
+  feed(r: ReplayRecord | RecordedBookRecord): void {
     this.records++;
     const id = parseInstrumentId(r.instrument);
+    // the recorded L2 book goes to the exchange's queue model only: the instruments' market is the data's quotes
+    if (r.type === "RecordedBookEvent") {
+      this.publish(subjects.md("book", id), r);
+      return;
+    }
     if (r.type !== "Bar") {
       this.publish(subjects.feed(REPLAY_SOURCE, id), r);
       return;
@@ -664,9 +670,21 @@ export class Backtest implements ActorWorld {
 
   /**
    * Recorded market data in event-time order and in batches, futures rolled into their continuous instruments and
-   * prices back-adjusted for corporate actions; none when the simulator actor is the market.
+   * prices back-adjusted for corporate actions, with the recorded L2 book of the `l2` queue model merged in; none
+   * when the simulator actor is the market.
    */
-  private recordSource(): AsyncIterable<ReplayRecord[]> | undefined {
+  private recordSource(): AsyncIterable<(ReplayRecord | RecordedBookRecord)[]> | undefined {
+    const source = this.adjustedData();
+    const l2 = this.config.fills?.l2;
+    if (!source || !l2) return source;
+    const base = this.options.baseDir ?? ".";
+    return mergeInTimeOrder<ReplayRecord | RecordedBookRecord>([
+      source,
+      recordedBookChunks(l2.files.map((f) => (isAbsolute(f) ? f : join(base, f)))),
+    ]);
+  }
+
+  private adjustedData(): AsyncIterable<ReplayRecord[]> | undefined {
     const source = this.recordedData();
     const c = this.config;
     if (!source || (!c.rolls.length && !c.corporateActions)) return source;

@@ -83,3 +83,34 @@ export const GetBook = defineMessage(
   "Top of book and the best `depth` L2 levels per side (request/reply to the instrument actor).",
 );
 export type GetBook = MessageOf<typeof GetBook>;
+
+/**
+ * One row of recorded L2 data replayed to a simulated exchange whose fill model is the L2 queue
+ * (actors/exchange/l2-queue.ts): a level's whole size as of tsEvent, or a print. On am.md.book.<venue>.<symbol>.
+ */
+export const RecordedBookEvent = defineMessage(
+  "RecordedBookEvent",
+  1,
+  z
+    .object({
+      instrument: instrumentId,
+      event: z.enum(["level", "trade"]),
+      /** a level's side (BID, ASK); a print's aggressor (BUY, SELL, or NONE where the data does not say) */
+      side: z.enum(["BID", "ASK", "BUY", "SELL", "NONE"]),
+      price: positivePrice,
+      /** a level's size (0 removes it) or a print's size */
+      size: nonNegativeQuantity,
+      ...stamped,
+    })
+    .superRefine((m, ctx) => {
+      const level = m.side === "BID" || m.side === "ASK";
+      if (level !== (m.event === "level"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["side"],
+          message: `${m.side} is not a side of a ${m.event} (level: BID or ASK; trade: BUY, SELL or NONE)`,
+        });
+    }),
+  "A recorded L2 level or print replayed to the simulated exchange's L2 queue model (backtests).",
+);
+export type RecordedBookEvent = MessageOf<typeof RecordedBookEvent>;

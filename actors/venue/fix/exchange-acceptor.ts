@@ -1,8 +1,10 @@
 import { type IJsFixConfig, type ISessionDescription, type MsgView, SessionState } from "./engine.ts";
 import {
   CancelCause,
+  type Contingency,
   ExecType,
   type ExecutionReport,
+  type NativeListLeg,
   type VenueCancelOrder,
   type VenueNewOrder,
   type VenueReplaceOrder,
@@ -21,6 +23,10 @@ import {
   fixLiquidity,
   fixOrdStatus,
   fixSide,
+  legRoleOf,
+  ListOrderStatus,
+  ListStatusType,
+  listTermsFromFix,
   orderOfClOrdId,
   ordTypeFromFix,
   sideFromFix,
@@ -38,6 +44,21 @@ interface OrderIds {
 
 const UNKNOWN_ORDER = 5;
 const OTHER = 99;
+/** ExecRestatementReason 5, partial decline of OrderQty: the venue sized a list's leg below what was sent */
+const PARTIAL_DECLINE = 5;
+/** NoOrders (73): the count of a NewOrderList's legs */
+const NO_ORDERS = 73;
+
+/** A list the acceptor saw come in: its legs' latest state, for its ListStatus messages. */
+interface ListAtVenue {
+  contingency: Contingency;
+  legCount: number;
+  rptSeq: number;
+  legs: Map<
+    string,
+    { clOrdId: string; quantity: number; cumQty: number; leavesQty: number; avgPx: number; ordStatus: string; closed: boolean }
+  >;
+}
 
 class AcceptorSession extends VenueFixSession<AcceptorSession> {
   constructor(
@@ -76,6 +97,9 @@ export class FixExchangeAcceptor {
   private readonly stores: DurableFixSessionStores;
   private readonly ids = new Map<string, OrderIds>();
   private readonly byClOrdId = new Map<string, string>();
+  /** the list of each leg the exchange holds in one (its reports carry the ListID), and those lists */
+  private readonly listOf = new Map<string, string>();
+  private readonly lists = new Map<string, ListAtVenue>();
   private readonly massStatus: string[] = [];
   private readonly orderStatus = new Map<string, string[]>();
   private readonly subjects: ReturnType<typeof fixExchangeSubjects>;
@@ -208,6 +232,9 @@ export class FixExchangeAcceptor {
       case FixMsgType.NewOrderSingle:
         this.onNewOrder(view);
         return;
+      case FixMsgType.NewOrderList:
+        this.onNewOrderList(view);
+        return;
       case FixMsgType.OrderCancelRequest:
         this.onCancel(view);
         return;
@@ -232,6 +259,108 @@ export class FixExchangeAcceptor {
   }
 
   private onNewOrder(view: MsgView): void {
+    const { order, clOrdId } = this.termsOf(view);
+    this.ids.set(order.clientOrderId, { current: clOrdId, version: order.version });
+    this.byClOrdId.set(clOrdId, order.clientOrderId);
+    this.toExchange({ type: "VenueNewOrder", ...order });
+  }
+
+  /**
+   * A NewOrderList (or one fragment of it): each leg goes to the exchange tagged with its list, as the in-process
+   * venue takes a list, and the exchange assembles the list from its legs (TotNoOrders of them) and holds it. Every
+   * leg is read before any is sent: a bad one refuses the message and sends nothing. A ListStatus acknowledges it.
+   */
+  private onNewOrderList(view: MsgView): void {
+    const listId = this.required(view, Tag.ListID);
+    const terms = listTermsFromFix(field(view, Tag.ListExecInst));
+    const legCount = view.getTyped(Tag.TotNoOrders) as number | undefined;
+    if (legCount === undefined || !Number.isInteger(legCount) || legCount < 2 || legCount > 10)
+      throw new FixFieldError(Tag.TotNoOrders, `a list has 2 to 10 legs, got ${field(view, Tag.TotNoOrders) ?? "none"}`);
+    const group = view.getView("ListOrdGrp.NoOrders") ?? view.getView("NoOrders");
+    const count = group?.groupCount() ?? 0;
+    if (!group || count === 0) throw new FixFieldError(NO_ORDERS, "required: the list's legs");
+    const known = this.lists.get(listId);
+    if (known && (known.contingency !== terms.contingency || known.legCount !== legCount))
+      throw new FixFieldError(Tag.ListExecInst, `list ${listId} is a ${known.contingency} of ${known.legCount} legs`);
+    const legs: { order: VenueNewOrder; clOrdId: string }[] = [];
+    for (let i = 0; i < count; i++) {
+      const leg = group.getGroupInstance(i);
+      if (!leg) throw new FixFieldError(NO_ORDERS, `leg ${i + 1} is missing`);
+      const seq = leg.getTyped(Tag.ListSeqNo) as number | undefined;
+      const role = legRoleOf(terms.contingency, (seq ?? 0) - 1, legCount);
+      if (seq === undefined || role === undefined)
+        throw new FixFieldError(
+          Tag.ListSeqNo,
+          `${seq ?? "required"}: a ${terms.contingency} of ${legCount} legs has legs 1 to ${legCount}`,
+        );
+      const list: NativeListLeg = { listId, ...terms, leg: seq - 1, legCount, role };
+      const { order, clOrdId } = this.termsOf(leg);
+      legs.push({ order: { ...order, list }, clOrdId });
+    }
+    const at = known ?? { contingency: terms.contingency, legCount, rptSeq: 0, legs: new Map() };
+    this.lists.set(listId, at);
+    for (const { order, clOrdId } of legs) {
+      this.ids.set(order.clientOrderId, { current: clOrdId, version: order.version });
+      this.byClOrdId.set(clOrdId, order.clientOrderId);
+      this.listOf.set(order.clientOrderId, listId);
+      at.legs.set(order.clientOrderId, {
+        clOrdId,
+        quantity: order.quantity,
+        cumQty: 0,
+        leavesQty: order.quantity,
+        avgPx: 0,
+        ordStatus: "A",
+        closed: false,
+      });
+    }
+    this.reply(FixMsgType.ListStatus, this.listStatus(listId, at, ListStatusType.Ack, ListOrderStatus.ReceivedForExecution));
+    for (const { order } of legs) this.toExchange({ type: "VenueNewOrder", ...order });
+  }
+
+  private listStatus(listId: string, list: ListAtVenue, statusType: number, orderStatus: number): Record<string, unknown> {
+    return {
+      ListID: listId,
+      ListStatusType: statusType,
+      NoRpts: 1,
+      ListOrderStatus: orderStatus,
+      RptSeq: ++list.rptSeq,
+      TransactTime: new Date(Math.floor(this.nowUs() / 1000)),
+      TotNoOrders: list.legCount,
+      OrdListStatGrp: {
+        NoOrders: [...list.legs.values()].map((l) => ({
+          ClOrdID: l.clOrdId,
+          CumQty: decimal(l.cumQty),
+          OrdStatus: l.ordStatus,
+          LeavesQty: decimal(l.leavesQty),
+          // canceled or expired: what was not filled
+          CxlQty: decimal(l.ordStatus === "4" || l.ordStatus === "C" ? l.quantity - l.cumQty : 0),
+          AvgPx: decimal(l.avgPx),
+        })),
+      },
+    };
+  }
+
+  /** A leg's report: the list's view of it, and the list's ListStatus once every leg has ended. */
+  private followList(r: ExecutionReport, closed: boolean, ordStatus: string): void {
+    const listId = this.listOf.get(r.clientOrderId);
+    const list = listId === undefined ? undefined : this.lists.get(listId);
+    const leg = list?.legs.get(r.clientOrderId);
+    if (!listId || !list || !leg) return;
+    if (r.execType === ExecType.Replaced && r.quantity !== undefined) leg.quantity = r.quantity;
+    Object.assign(leg, { cumQty: r.cumQty, leavesQty: closed ? 0 : r.leavesQty, avgPx: r.avgPx, ordStatus, closed });
+    if (!closed || list.legs.size < list.legCount || [...list.legs.values()].some((l) => !l.closed)) return;
+    const anyFilled = [...list.legs.values()].some((l) => l.cumQty > 0);
+    const allRejected = [...list.legs.values()].every((l) => l.ordStatus === "8");
+    this.reply(
+      FixMsgType.ListStatus,
+      this.listStatus(listId, list, ListStatusType.AllDone, allRejected && !anyFilled ? ListOrderStatus.Reject : ListOrderStatus.AllDone),
+    );
+    this.lists.delete(listId);
+    for (const id of list.legs.keys()) this.listOf.delete(id);
+  }
+
+  /** An order's terms from a NewOrderSingle, or from one leg of a NewOrderList (its TransactTime, else now). */
+  private termsOf(view: MsgView): { order: VenueNewOrder; clOrdId: string } {
     const clOrdId = this.required(view, Tag.ClOrdID);
     const { clientOrderId, version } = orderOfClOrdId(clOrdId);
     const price = field(view, Tag.Price);
@@ -254,9 +383,7 @@ export class FixExchangeAcceptor {
       ...this.stamp(view),
     } as VenueNewOrder;
     if (order.quantity <= 0) throw new FixFieldError(Tag.OrderQty, `must be positive, got ${field(view, Tag.OrderQty)}`);
-    this.ids.set(clientOrderId, { current: clOrdId, version: order.version });
-    this.byClOrdId.set(clOrdId, clientOrderId);
-    this.toExchange({ type: "VenueNewOrder", ...order });
+    return { order, clOrdId };
   }
 
   private amendTarget(view: MsgView, kind: "CANCEL" | "REPLACE") {
@@ -366,7 +493,10 @@ export class FixExchangeAcceptor {
       r.execType === ExecType.Expired ||
       r.execType === ExecType.Rejected ||
       r.execType === ExecType.Fill;
-    this.reply(FixMsgType.ExecutionReport, this.executionReport(r, clOrdId, origClOrdId));
+    // a list's leg restated by the venue, not by a request: FIX's Restated (D), a partial decline of OrderQty
+    const restated = r.execType === ExecType.Replaced && !answersPending && this.listOf.has(r.clientOrderId);
+    this.reply(FixMsgType.ExecutionReport, this.executionReport(r, clOrdId, origClOrdId, restated));
+    this.followList(r, closed, fixOrdStatus(r.execType, r.cumQty, r.leavesQty));
     if (closed && ids) {
       this.ids.delete(r.clientOrderId);
       this.byClOrdId.delete(ids.current);
@@ -374,14 +504,17 @@ export class FixExchangeAcceptor {
     }
   }
 
-  private executionReport(r: ExecutionReport, clOrdId: string, origClOrdId?: string): Record<string, unknown> {
+  private executionReport(r: ExecutionReport, clOrdId: string, origClOrdId?: string, restated = false): Record<string, unknown> {
     const fill = r.execType === ExecType.Fill || r.execType === ExecType.PartialFill;
+    const listId = this.listOf.get(r.clientOrderId);
     return {
       OrderID: r.venueOrderId ?? "NONE",
       ClOrdID: clOrdId,
       ...(origClOrdId ? { OrigClOrdID: origClOrdId } : {}),
+      ...(listId !== undefined ? { ListID: listId } : {}),
       ExecID: r.execId,
-      ExecType: fixExecType(r.execType),
+      ExecType: restated ? "D" : fixExecType(r.execType),
+      ...(restated ? { ExecRestatementReason: PARTIAL_DECLINE } : {}),
       OrdStatus: fixOrdStatus(r.execType, r.cumQty, r.leavesQty),
       ...(r.execType === ExecType.Rejected ? { OrdRejReason: r.text?.startsWith("UNKNOWN") ? UNKNOWN_ORDER : OTHER } : {}),
       Instrument: { Symbol: r.instrument },

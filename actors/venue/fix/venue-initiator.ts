@@ -17,6 +17,7 @@ import type { BusMessage, FixSessionConfig, VenueBus } from "./bus.ts";
 import { FixEndpointLauncher, VenueFixSession } from "./fix-session.ts";
 import { type DurableFixSessionStore, DurableFixSessionStores, type FixSessionBucket } from "./session-store.ts";
 import {
+  BID_TYPE_NO_BIDDING,
   CLORDID_SEPARATOR,
   cancelClOrdId,
   decimal,
@@ -25,9 +26,11 @@ import {
   FixFieldError,
   FixMsgType,
   fixExecInst,
+  fixListExecInst,
   fixOrdType,
   fixSide,
   fixTimeInForce,
+  LIST_EXEC_INST_IMMEDIATE,
   liquidityFromFix,
   newOrderClOrdId,
   openOrdStatus,
@@ -45,10 +48,21 @@ interface SentOrder {
   quantity: Quantity;
   clOrdId: string;
   venueOrderId?: string;
+  /** the list the venue holds it in (its ListID): the venue's reports of it must name that list */
+  listId?: string;
 }
 
 /** Executions kept for reconciliation ("executions since n") and order status answers. */
 const EXECUTION_MEMORY = 10_000;
+/** The latest ListStatus of this many lists is kept (operators and tests read it); the oldest goes first. */
+const LIST_STATUS_MEMORY = 10_000;
+
+/** A list's latest ListStatus from the venue: ListStatusType (429) and ListOrderStatus (431). */
+export interface VenueListStatus {
+  statusType: number;
+  orderStatus: number;
+  text?: string;
+}
 
 class InitiatorSession extends VenueFixSession<InitiatorSession> {
   constructor(config: IJsFixConfig, owner: FixVenueInitiator) {
@@ -79,6 +93,7 @@ export class FixVenueInitiator {
   private readonly applied = new Set<string>();
   private massStatus: { id: string; sinceSeq: number; open: VenueOpenOrder[] } | undefined;
   private readonly statusAsked = new Map<string, string>();
+  private readonly listStatuses = new Map<string, VenueListStatus>();
   private requests = 0;
   private readonly toConnection: string;
   /** execution reports heard again by a resend (PossDupFlag), and those of them already applied */
@@ -234,9 +249,16 @@ export class FixVenueInitiator {
 
   private newOrder(s: InitiatorSession, o: VenueNewOrder): void {
     const clOrdId = newOrderClOrdId(o.clientOrderId, o.version);
-    this.remember(o.clientOrderId, { instrument: o.instrument, side: o.side, orderType: o.orderType, quantity: o.quantity, clOrdId });
+    this.remember(o.clientOrderId, {
+      instrument: o.instrument,
+      side: o.side,
+      orderType: o.orderType,
+      quantity: o.quantity,
+      clOrdId,
+      ...(o.list ? { listId: o.list.listId } : {}),
+    });
     const execInst = fixExecInst(o.postOnly, o.reduceOnly);
-    s.order(FixMsgType.NewOrderSingle, {
+    const terms = {
       ClOrdID: clOrdId,
       HandlInst: "1",
       ...(execInst ? { ExecInst: execInst } : {}),
@@ -249,7 +271,27 @@ export class FixVenueInitiator {
       ...(o.stopPrice !== undefined ? { StopPx: decimal(o.stopPrice) } : {}),
       TimeInForce: fixTimeInForce(o.timeInForce),
       ...(o.expireAtUs !== undefined ? { ExpireTime: new Date(o.expireAtUs / 1000) } : {}),
+    };
+    if (!o.list) {
+      s.order(FixMsgType.NewOrderSingle, terms);
+      return;
+    }
+    // a leg of a list the venue holds: one fragment of its NewOrderList (TotNoOrders says how many legs the venue
+    // waits for), sent as the leg comes, as the in-process venue takes its tagged legs; the venue assembles the list
+    const { ClOrdID, ...legTerms } = terms;
+    s.order(FixMsgType.NewOrderList, {
+      ListID: o.list.listId,
+      BidType: BID_TYPE_NO_BIDDING,
+      ListExecInstType: LIST_EXEC_INST_IMMEDIATE,
+      ListExecInst: fixListExecInst(o.list),
+      TotNoOrders: o.list.legCount,
+      ListOrdGrp: { NoOrders: [{ ClOrdID, ListSeqNo: o.list.leg + 1, ...legTerms }] },
     });
+  }
+
+  /** The latest ListStatus the venue sent about a list, while remembered. */
+  listStatus(listId: string): VenueListStatus | undefined {
+    return this.listStatuses.get(listId);
   }
 
   private cancel(s: InitiatorSession, c: VenueCancelOrder): void {
@@ -327,6 +369,21 @@ export class FixVenueInitiator {
   onFixMessage(msgType: string, view: MsgView): void {
     if (msgType === FixMsgType.ExecutionReport) this.onExecutionReport(view);
     else if (msgType === FixMsgType.OrderCancelReject) this.onCancelReject(view);
+    else if (msgType === FixMsgType.ListStatus) this.onListStatus(view);
+  }
+
+  /** The venue's word on a whole list; each leg's own course comes in its execution reports. */
+  private onListStatus(view: MsgView): void {
+    const listId = field(view, Tag.ListID);
+    if (listId === undefined) throw new FixFieldError(Tag.ListID, "required");
+    const statusType = view.getTyped(Tag.ListStatusType) as number | undefined;
+    const orderStatus = view.getTyped(Tag.ListOrderStatus) as number | undefined;
+    if (statusType === undefined) throw new FixFieldError(Tag.ListStatusType, "required");
+    if (orderStatus === undefined) throw new FixFieldError(Tag.ListOrderStatus, "required");
+    const text = field(view, Tag.ListStatusText);
+    this.listStatuses.delete(listId);
+    this.listStatuses.set(listId, { statusType, orderStatus, ...(text ? { text } : {}) });
+    if (this.listStatuses.size > LIST_STATUS_MEMORY) this.listStatuses.delete(this.listStatuses.keys().next().value!);
   }
 
   private onExecutionReport(view: MsgView): void {
@@ -344,6 +401,10 @@ export class FixVenueInitiator {
       return;
     }
     const r = this.reportOf(view, execId);
+    const listed = this.orders.get(r.clientOrderId)?.listId;
+    const listId = field(view, Tag.ListID);
+    if (listed !== undefined && listId !== undefined && listId !== listed)
+      throw new FixFieldError(Tag.ListID, `${listId}: order ${r.clientOrderId} was sent in list ${listed}`);
     this.applied.add(execId);
     this.executions.push(r);
     if (this.executions.length > EXECUTION_MEMORY) this.applied.delete(this.executions.shift()!.execId);

@@ -1,4 +1,15 @@
-import { ExecType, formatFixed, Liquidity, OrderType, parseFixed, Side, TimeInForce } from "../../domain/index.ts";
+import {
+  Contingency,
+  ExecType,
+  formatFixed,
+  LegRole,
+  Liquidity,
+  type NativeListLeg,
+  OrderType,
+  parseFixed,
+  Side,
+  TimeInForce,
+} from "../../domain/index.ts";
 
 /**
  * FIX 4.4 codes and the platform's vocabulary, both ways. Prices, quantities and fees travel as decimal text
@@ -10,8 +21,10 @@ export const FixMsgType = {
   OrderCancelReplaceRequest: "G",
   OrderStatusRequest: "H",
   OrderMassStatusRequest: "AF",
+  NewOrderList: "E",
   ExecutionReport: "8",
   OrderCancelReject: "9",
+  ListStatus: "N",
 } as const;
 
 /** Tags read straight off a message view on the hot path (MsgView.getString by number). */
@@ -23,6 +36,10 @@ export const Tag = {
   ExecID: 17,
   ExecInst: 18,
   LastPx: 31,
+  ListID: 66,
+  ListSeqNo: 67,
+  TotNoOrders: 68,
+  ListExecInst: 69,
   LastQty: 32,
   MsgSeqNum: 34,
   OrderID: 37,
@@ -42,6 +59,10 @@ export const Tag = {
   OrdRejReason: 103,
   ExpireTime: 126,
   ExecType: 150,
+  ExecRestatementReason: 378,
+  ListStatusType: 429,
+  ListStatusText: 444,
+  ListOrderStatus: 431,
   LeavesQty: 151,
   CxlRejResponseTo: 434,
   MassStatusReqID: 584,
@@ -143,6 +164,8 @@ export function execTypeFromFix(code: string | undefined, leavesQty: number): Ex
     case "4":
       return ExecType.Canceled;
     case "5":
+    // a restatement by the venue (a list leg sized to its entry's fill): the order continues at the restated size
+    case "D":
       return ExecType.Replaced;
     case "6":
       return ExecType.PendingCancel;
@@ -214,3 +237,50 @@ export function orderOfClOrdId(clOrdId: string): { clientOrderId: string; versio
 /** A field's text, or undefined when the message does not carry it (the engine answers null). */
 export const field = (view: { getString(tag: number): string | null | undefined }, tag: number): string | undefined =>
   view.getString(tag) ?? undefined;
+
+/**
+ * An order list over FIX 4.4: NewOrderList (35=E) with ListID, BidType 3 (no bidding process) and the list's legs in
+ * ListOrdGrp, each leg's ListSeqNo its place in the list (1-based). FIX 4.4 has no ContingencyType (1385 came with
+ * FIX 5.0 SP1), so the contingency travels as FIX 4.4 says list handling instructions do: free text in ListExecInst
+ * (69), here `OCO`, `OTO`, `OTO TRIGGER_ON_PARTIAL` or `BRACKET`. A leg's role follows from the contingency and its
+ * place, as the platform builds lists (OTO: the primary first; bracket: entry, take-profit, stop-loss).
+ */
+export const BID_TYPE_NO_BIDDING = 3;
+export const LIST_EXEC_INST_IMMEDIATE = "1";
+const TRIGGER_ON_PARTIAL = "TRIGGER_ON_PARTIAL";
+
+export const fixListExecInst = (l: Pick<NativeListLeg, "contingency" | "triggerOnPartial">): string =>
+  l.triggerOnPartial ? `${l.contingency} ${TRIGGER_ON_PARTIAL}` : l.contingency;
+
+export function listTermsFromFix(text: string | undefined): Pick<NativeListLeg, "contingency" | "triggerOnPartial"> {
+  const [contingency, ...flags] = (text ?? "").trim().split(/\s+/);
+  const known = Object.values(Contingency) as string[];
+  if (!contingency || !known.includes(contingency))
+    throw new FixFieldError(
+      Tag.ListExecInst,
+      `${text === undefined ? "required" : `unsupported value ${JSON.stringify(text)}`}: one of ${known.join(", ")}`,
+    );
+  const unknownFlag = flags.find((f) => f !== TRIGGER_ON_PARTIAL);
+  if (unknownFlag !== undefined) throw new FixFieldError(Tag.ListExecInst, `unsupported instruction ${JSON.stringify(unknownFlag)}`);
+  const triggerOnPartial = flags.includes(TRIGGER_ON_PARTIAL);
+  if (triggerOnPartial && contingency !== Contingency.Oto)
+    throw new FixFieldError(Tag.ListExecInst, `${TRIGGER_ON_PARTIAL} applies to an OTO, not an ${contingency}`);
+  return { contingency: contingency as Contingency, triggerOnPartial };
+}
+
+/** The role of the leg at `leg` (0-based) of a list of `legCount` legs; undefined where that list has no such leg. */
+export function legRoleOf(contingency: Contingency, leg: number, legCount: number): LegRole | undefined {
+  if (!Number.isInteger(leg) || leg < 0 || leg >= legCount) return undefined;
+  switch (contingency) {
+    case Contingency.Oco:
+      return LegRole.Member;
+    case Contingency.Oto:
+      return leg === 0 ? LegRole.Primary : LegRole.Secondary;
+    case Contingency.Bracket:
+      return legCount === 3 ? [LegRole.Entry, LegRole.TakeProfit, LegRole.StopLoss][leg] : undefined;
+  }
+}
+
+/** ListStatusType (429) and ListOrderStatus (431) of the two list statuses the acceptor sends. */
+export const ListStatusType = { Ack: 1, AllDone: 5 } as const;
+export const ListOrderStatus = { ReceivedForExecution: 2, AllDone: 6, Reject: 7 } as const;
