@@ -191,11 +191,12 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
       got.push(m);
       return { ok: true, result: { key: "strategy/s-1" } };
     });
-    h.respond(subjects.cmd("strategy", "s-1"), (m) =>
-      m.type === "SetStrategyParameters"
-        ? { ok: false, error: { code: "invalid-parameters", message: "lookback must be positive" } }
-        : ok(m),
-    );
+    const parameterChanges: Record<string, unknown>[] = [];
+    h.respond(subjects.cmd("strategy", "s-1"), (m) => {
+      if (m.type !== "SetStrategyParameters") return ok(m);
+      parameterChanges.push(m);
+      return { ok: false, error: { code: "invalid-parameters", message: "lookback must be positive" } };
+    });
     const strategies = h.client("Strategies");
     const e = await failure(call(strategies, "DeployStrategy", { id: "s-1", configJson: "{}" }, operator));
     t.equal(e.code, status.PERMISSION_DENIED);
@@ -214,6 +215,7 @@ t.test("MarketData, Portfolio, Risk, Strategies and Admin over a real nats-serve
     const p = await failure(call(strategies, "SetParameters", { id: "s-1", parametersJson: '{"lookback":-1}' }, operator));
     t.equal(p.code, status.INVALID_ARGUMENT, "parameters the strategy cannot take are an invalid argument, whatever its state");
     t.match(p.details, /invalid-parameters: lookback must be positive/);
+    t.equal(parameterChanges[0]?.by, "olga", "a parameter change names the caller from the verified JWT");
   });
 
   await t.test("admin verbs go to am.admin.<verb> with kind, id, reason and the caller", async (t) => {

@@ -67,11 +67,12 @@ t.test(
     );
     t.equal(events.filter((e) => e.type === "RiskLimitsChanged").length, 1, "neither changed the limits");
 
-    t.match(await configure("params", "meanrev-1", { entryZ: 2.5 }), { ok: true });
+    t.match(await configure("params", "meanrev-1", { entryZ: 2.5 }, "mallory"), { ok: true, result: { by: "OPS/operator" } });
     const params = await eventually("StrategyParametersChanged", () => events.find((e) => e.type === "StrategyParametersChanged"), {
       timeoutMs: 20_000,
     });
     t.match(params, { strategy: "meanrev-1", parameters: { entryZ: 2.5 } });
+    t.equal(params.by, "OPS/operator", "the strategy's event names the operator, not the body's `by`");
     t.match(await configure("params", "meanrev-1", { entryZ: "wide" }), { ok: true }, "the strategy checks its own parameters");
     await node.waitFor(/configuration refused.*params\.meanrev-1.*entryZ/, 20_000);
     t.equal(events.filter((e) => e.type === "StrategyParametersChanged").length, 1, "bad parameters change nothing");

@@ -64,7 +64,7 @@ export function decidePause(session: StrategySession, event: StrategyEvent): Emi
   return out;
 }
 
-/** SetStrategyParameters: refused with the parameter's error, or applied, announced and answered with the result. */
+/** SetStrategyParameters: refused with the parameter's error, or applied, announced under who sent it and answered. */
 export function decideParameters(session: StrategySession, event: StrategyEvent & { type: "SetStrategyParameters" }): Emitted[] {
   const r = session.setParameters(event.parameters, event.nowUs);
   if (!r.ok) return [{ type: "reply", ok: false, error: r.error }];
@@ -73,7 +73,14 @@ export function decideParameters(session: StrategySession, event: StrategyEvent 
   return [
     {
       type: "domain",
-      event: { type: "StrategyParametersChanged", strategy: session.config.strategyId, parameters, tsEvent: now, tsInit: now },
+      event: {
+        type: "StrategyParametersChanged",
+        strategy: session.config.strategyId,
+        parameters,
+        by: event.by,
+        tsEvent: now,
+        tsInit: now,
+      },
     },
     { type: "reply", ok: true, result: { parameters } },
   ];

@@ -239,10 +239,13 @@ t.test("bad parameters are rejected with the field named and change nothing", as
   t.match(r.type === "reply" && !r.ok ? r.error.message : "", /^parameters\.tagret: not a parameter of probe/);
   t.same(a.actor.getSnapshot().context.session.params, before);
   t.equal(a.state(), "warmingUp");
-  a.actor.send(cmd("SetStrategyParameters", { parameters: { target: fromNumber(3) } }));
+  a.actor.send(cmd("SetStrategyParameters", { parameters: { target: fromNumber(3) }, by: "OPS/operator" }));
   r = a.replies().at(-1)!;
   t.equal(r.type === "reply" && r.ok, true);
   t.equal((a.actor.getSnapshot().context.session.params as ProbeParams).target, fromNumber(3));
+  const announced = a.emitted.filter((e) => e.type === "domain" && e.event.type === "StrategyParametersChanged");
+  t.equal(announced.length, 1, "only the accepted change is announced");
+  t.match(announced[0], { event: { strategy: "probe-1", by: "OPS/operator" } }, "the change names who sent it");
 });
 
 t.test("a strategy that throws fails its actor while another strategy actor keeps trading", async (t) => {

@@ -78,7 +78,12 @@ export function strategyRpcs(s: Services): ServiceRpcs {
       }),
       async handle(req, ctx) {
         const ts = ctx.nowUs();
-        const m = SetStrategyParameters.schema.parse({ parameters: req.parametersJson, tsEvent: ts, tsInit: ts });
+        const m = SetStrategyParameters.schema.parse({
+          parameters: req.parametersJson,
+          by: ctx.principal.subject,
+          tsEvent: ts,
+          tsInit: ts,
+        });
         return { id: req.id, resultJson: resultJson(await cmd(req.id, { type: SetStrategyParameters.type, ...m }, ctx.remainingMs())) };
       },
     }),

@@ -63,6 +63,11 @@ export class BucketKeys {
     return out.sort();
   }
 
+  /** When the key was last written, as this view saw it (undefined: not in the view). */
+  seenAt(key: string): number | undefined {
+    return this.seen.get(key);
+  }
+
   stop(): Promise<void> {
     return this.watch.stop();
   }

@@ -25,6 +25,8 @@ export async function* readEvents(js: JetStreamClient, config: Partial<ConsumerC
       if (got === 0) break;
     }
   } finally {
-    await consumer.delete().catch(() => {});
+    // not awaited: a consumer delete is a round trip through the meta leader, and a restoring actor (a risk book
+    // catching up after a failover) would wait on it before taking orders; a delete that fails lapses on its own
+    void consumer.delete().catch(() => {});
   }
 }

@@ -44,6 +44,16 @@ export interface ActorNodeOptions {
   soleServer?: boolean;
 }
 
+/**
+ * The kinds an order passes through, in the order a node takes them after a failover: trading resumes before market
+ * analytics catch up. The exchange comes before the venue connection, whose first logon would otherwise find no one.
+ */
+const orderPath = ["exchange", "risk-book", "order", "venue", "order-list", "execution-algo"];
+const takeRank = (r: ActorRef): number => {
+  const i = orderPath.indexOf(r.kind);
+  return i < 0 ? orderPath.length : i;
+};
+
 /** An actor's name in logs, quarantines and cell choice (`bucketOf(keyOf(r), cells)`). */
 export const keyOf = (r: ActorRef) => `${r.kind}/${r.id}`;
 
@@ -143,6 +153,7 @@ export class ActorNode {
       {
         acquire: (r) => this.host(r),
         release: (r, why) => this.unhost(r, why),
+        rank: takeRank,
       },
       this.o.log,
       () => ({ cells: this.o.cells, actors: this.hosted.size }),
@@ -195,13 +206,22 @@ export class ActorNode {
   private async host(r: ActorRef): Promise<void> {
     if (!this.kinds.has(r.kind)) throw new Error(`node ${this.o.node} does not know actor kind ${r.kind}`);
     this.hosted.set(keyOf(r), r);
-    // Where each actor last ran: an actor arriving from another node is reported as moved.
+    // Where each actor last ran: an actor arriving from another node is reported as moved. Kept beside the spawn,
+    // not before it: two KV round trips of bookkeeping would delay every actor's restore after a failover.
     const placedKey = `placed.${kvKey(r.kind, r.id)}`;
-    const before = await this.config.get(placedKey).catch(() => null);
-    const from = before?.operation === "PUT" ? String((decodePayload(before.value) as { node: string }).node) : undefined;
-    await this.config.put(placedKey, encodePayload({ node: this.o.node, at: Date.now() }));
-    if (this.quarantined.has(keyOf(r))) return;
-    await this.cellOf(r).request({ op: "spawn", ...r });
+    // bookkeeping only: a failed write must not fail the spawn it runs beside (the actor would run unleased)
+    const placed = (async () => {
+      const before = await this.config.get(placedKey).catch(() => null);
+      await this.config
+        .put(placedKey, encodePayload({ node: this.o.node, at: Date.now() }))
+        .catch((e: Error) => this.o.log.warn("placement record not written", { actor: keyOf(r), error: e.message }));
+      return before?.operation === "PUT" ? String((decodePayload(before.value) as { node: string }).node) : undefined;
+    })();
+    if (this.quarantined.has(keyOf(r))) {
+      await placed;
+      return;
+    }
+    const [from] = await Promise.all([placed, this.cellOf(r).request({ op: "spawn", ...r })]);
     await this.configWatch.placed(r);
     if (from && from !== this.o.node)
       this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });

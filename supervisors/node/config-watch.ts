@@ -25,7 +25,7 @@ const targets = {
     kind: "risk-book",
     message: (json: unknown, by: string) => ({ type: "SetRiskLimits", limits: json, by, reason: "configuration in KV" }),
   },
-  params: { kind: "strategy", message: (json: unknown) => ({ type: "SetStrategyParameters", parameters: json }) },
+  params: { kind: "strategy", message: (json: unknown, by: string) => ({ type: "SetStrategyParameters", parameters: json, by }) },
 } as const;
 export type Section = keyof typeof targets;
 

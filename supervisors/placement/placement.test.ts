@@ -5,9 +5,11 @@ import t from "tap";
 import { eventually } from "../../test/testing.ts";
 import { join } from "node:path";
 import { localTools, startNatsServer, startTestInfra } from "../../infra/local/index.ts";
-import { buckets, connectNats, declareResources, decodePayload } from "../../infra/nats/index.ts";
+import { subjects } from "../../actors/contract/index.ts";
+import { buckets, connectNats, declareResources, decodePayload, encodePayload, kvKey } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
-import { type ActorRef, Placement } from "./placement.ts";
+import { type ActorRef, NODE_SILENT_MS, Placement } from "./placement.ts";
+import { ownerOf } from "./rendezvous.ts";
 
 t.setTimeout(120_000);
 /** a reconnect waits for the client's backoff */
@@ -65,7 +67,7 @@ async function platform(t: { teardown(fn: () => unknown): void }) {
     }
     return holders.sort();
   };
-  return { nc, jsm, lines, hosted, released, placement, consumers, restartServer, leaseHolders };
+  return { nc, natsUrl: infra.natsUrl, jsm, lines, hosted, released, placement, consumers, restartServer, leaseHolders };
 }
 
 t.test("placement keeps one watch per bucket however many ticks run, and removes it at stop", async (t) => {
@@ -171,5 +173,41 @@ t.test(
     );
     await eventually("the actors placed again", async () => p.hosted.size === 3, SLOW);
     await placement.stop();
+  },
+);
+
+t.test(
+  "a node whose connection is gone loses its actors once their leases expire; a node paused but connected keeps them until it is silent for NODE_SILENT_MS",
+  async (t) => {
+    const p = await platform(t);
+    const [nodes, leases] = await Promise.all([new Kvm(p.nc).open(buckets.nodes), new Kvm(p.nc).open(buckets.leases)]);
+    // Two stand-ins that stopped writing heartbeats and renewing: one whose connection closed (no one answers its
+    // probe), one still connected but paused (its probe subject has a subscriber that never answers).
+    const paused = await connectNats(p.natsUrl, "paused-node");
+    t.teardown(() => paused.close());
+    paused.subscribe(subjects.admin("node-alive", "paused"), { callback: () => {} });
+    const idOwnedBy = (node: string) => {
+      for (let i = 0; ; i++) if (ownerOf(kvKey("counter", `x${i}`), ["na", node]) === node) return `x${i}`;
+    };
+    const goneRef = { kind: "counter", id: idOwnedBy("gone") };
+    const pausedRef = { kind: "counter", id: idOwnedBy("paused") };
+    const since = Date.now();
+    for (const [node, ref] of [
+      ["gone", goneRef],
+      ["paused", pausedRef],
+    ] as const) {
+      await nodes.put(kvKey("node", node), encodePayload({ node, at: Date.now() }));
+      await leases.create(kvKey(ref.kind, ref.id), encodePayload({ node }));
+    }
+    const a = p.placement("na");
+    await a.start();
+    await a.ensureAll([goneRef, pausedRef]);
+    await eventually("the gone node's actor taken", async () => p.hosted.has(`counter/${goneRef.id}`), SLOW);
+    const goneAfter = Date.now() - since;
+    t.ok(goneAfter < NODE_SILENT_MS, `taken ${goneAfter} ms after its holder's last renewal, with its lease, not its silence`);
+    t.notOk(p.hosted.has(`counter/${pausedRef.id}`), "the paused node's actor stays where it is");
+    await eventually("the paused node's actor taken once it is silent too long", async () => p.hosted.has(`counter/${pausedRef.id}`), SLOW);
+    t.ok(Date.now() - since >= NODE_SILENT_MS, `not before ${NODE_SILENT_MS} ms of silence (${Date.now() - since} ms)`);
+    await a.stop();
   },
 );

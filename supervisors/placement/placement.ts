@@ -1,12 +1,13 @@
 import { type KV, type KvEntry, Kvm } from "@nats-io/kv";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
-import { encodePayload } from "../../infra/nats/codec.ts";
+import { decodePayload, encodePayload } from "../../infra/nats/codec.ts";
 import { withConsumerRoom } from "../../infra/nats/consumer-room.ts";
 import { ReplyInbox } from "../../infra/nats/reply-inbox.ts";
 import { buckets, leaseTtlMs, nodeTtlMs } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { NodeLiveness } from "./node-liveness.ts";
 import { ownerOf } from "./rendezvous.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
 import { placementMetrics } from "../../infra/telemetry/metrics.ts";
@@ -21,6 +22,8 @@ export interface PlacementHooks {
   acquire(ref: ActorRef): Promise<void>;
   /** stop hosting (state saved); the lease is released after this resolves */
   release(ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void>;
+  /** the order of takes when many are due at once (after a failover): lower first; default all equal */
+  rank?(ref: ActorRef): number;
 }
 
 /** how often a node ticks: heartbeat, renewals due, balance (exported for the capacity plan) */
@@ -35,6 +38,15 @@ const utf8 = new TextDecoder();
 const TAKE_CONCURRENCY = 16;
 /** stop before the lease can expire under us */
 const SELF_STOP_MS = Math.floor(leaseTtlMs * 0.7);
+/** a node whose heartbeat is this late (two ticks missed) is asked whether its connection still stands */
+const HEARTBEAT_LATE_MS = 2 * RENEW_MS;
+/**
+ * A node silent this long is gone even while its connection stands (a partition the servers have not noticed, a
+ * process stopped for seconds): a pause shorter than this costs no lease (see NodeLiveness).
+ */
+export const NODE_SILENT_MS = 2 * leaseTtlMs;
+/** a gone node's lease is ended this long after its last renewal plus the TTL (for clocks a little apart) */
+const EXPIRY_SLACK_MS = 25;
 
 /**
  * Placement of actors across node processes. Nodes register with heartbeats in KV (entries expire after the
@@ -67,6 +79,11 @@ export class Placement {
   private cutOff = false;
   /** when the sole server came back: an outage of the only server does not count against a lease */
   private resumedAt = 0;
+  /** when this process last ran again after a pause of its own (GC, a starved machine): it renews before it judges */
+  private pausedUntil = 0;
+  private readonly liveness: NodeLiveness;
+  /** takes waiting for the lease of a gone node to expire */
+  private readonly expiryRetries = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -81,7 +98,9 @@ export class Placement {
     private readonly soleServer = false,
   ) {
     this.inbox = new ReplyInbox(nc);
-    this.nodesView = new BucketKeys(nc, { bucket: buckets.nodes, owner: node, ttlMs: nodeTtlMs, log });
+    this.liveness = new NodeLiveness(nc, this.inbox, () => void this.tick());
+    // the view keeps a node until it is silent for NODE_SILENT_MS; refresh() drops it sooner once its connection is gone
+    this.nodesView = new BucketKeys(nc, { bucket: buckets.nodes, owner: node, ttlMs: Math.max(nodeTtlMs, NODE_SILENT_MS), log });
     this.actorsView = new BucketKeys(nc, {
       bucket: buckets.config,
       filter: "actors.>",
@@ -102,14 +121,21 @@ export class Placement {
       kvm.open(buckets.leases),
       kvm.open(buckets.config),
     ]);
+    this.liveness.answer(this.node);
     await this.heartbeat();
     await withConsumerRoom(this.nc, this.node, this.log, () => this.nodesView.start());
     await withConsumerRoom(this.nc, this.node, this.log, () => this.actorsView.start());
     this.refresh();
     this.watchConnection();
+    let lastRun = Date.now();
     this.timer = setInterval(() => {
+      const now = Date.now();
+      // This timer ran late: the process itself was paused, not the server. Its renewals' answers wait behind this
+      // timer (and their timeouts fired first), so the pause does not count against the leases; the next tick renews.
+      if (now - lastRun > 2 * RENEW_MS) this.pausedUntil = now;
       // a tick that hangs (on a server gone away) must not keep actors past their leases
-      if (this.ticking && Date.now() - this.tickStartedAt > SELF_STOP_MS) this.stopUnrenewed();
+      else if (this.ticking && now - Math.max(this.tickStartedAt, this.pausedUntil) > SELF_STOP_MS) this.stopUnrenewed();
+      lastRun = now;
       void this.tick();
     }, RENEW_MS);
     await this.tick();
@@ -166,10 +192,22 @@ export class Placement {
     });
   }
 
-  /** Live nodes from the view; the desired actors are kept current by the config watch itself. */
+  /**
+   * Live nodes from the view; the desired actors are kept current by the config watch itself. A node whose heartbeat
+   * is late is probed: gone once the servers say its connection is closed, else live until NODE_SILENT_MS.
+   */
   private refresh(): void {
     this.live.clear();
-    for (const k of this.nodesView.keys()) this.live.add(parseKvKey(k).id);
+    const now = Date.now();
+    for (const k of this.nodesView.keys()) {
+      const node = parseKvKey(k).id;
+      const heartbeatAt = this.nodesView.seenAt(k) ?? now;
+      if (node !== this.node && now - heartbeatAt > HEARTBEAT_LATE_MS) {
+        if (this.liveness.isGone(node, heartbeatAt)) continue;
+        this.liveness.probe(node, heartbeatAt);
+      }
+      this.live.add(node);
+    }
     // this node's heartbeat was just written: after an outage the view may not have it back yet, and a view
     // without this node would give every actor it holds away
     this.live.add(this.node);
@@ -205,7 +243,7 @@ export class Placement {
     if (this.soleServer && this.cutOff) return;
     const now = Date.now();
     for (const [key, h] of this.held) {
-      if (now - Math.max(h.renewedAt, this.resumedAt) > SELF_STOP_MS) void this.let(key, h.ref, "lease-lost");
+      if (now - Math.max(h.renewedAt, this.resumedAt, this.pausedUntil) > SELF_STOP_MS) void this.let(key, h.ref, "lease-lost");
     }
   }
 
@@ -260,6 +298,8 @@ export class Placement {
         this.toTake.push([key, ref]);
       } else if (owner !== this.node && mine) void this.let(key, ref, "rebalance");
     }
+    const rank = this.hooks.rank;
+    if (rank) this.toTake.sort((a, b) => rank(a[1]) - rank(b[1]));
     this.pumpTakes();
     for (const [key, h] of this.held) if (!this.desired.has(key) && !this.transitions.has(key)) void this.let(key, h.ref, "unassigned");
   }
@@ -286,7 +326,9 @@ export class Placement {
     try {
       revision = await this.leasesKv.create(key, encodePayload({ node: this.node }));
     } catch {
-      return; // held by another node until it releases or its lease expires
+      // held by another node until it releases or its lease expires
+      await this.retryAtExpiry(key, ref);
+      return;
     }
     this.transitions.add(key);
     this.held.set(key, { ref, revision, renewedAt: Date.now() });
@@ -300,6 +342,35 @@ export class Placement {
     } finally {
       this.transitions.delete(key);
     }
+  }
+
+  /**
+   * The lease is held by a node that is gone: take it the moment its TTL since the last renewal has passed, rather
+   * than when the server gets to dropping it (a quarter second later or more) and the next tick after that. Its
+   * holder, if alive but cut off, stopped the actor at SELF_STOP_MS, 450 ms before. Only that revision is deleted:
+   * a renewal meanwhile keeps the lease where it is.
+   */
+  private async retryAtExpiry(key: string, ref: ActorRef): Promise<void> {
+    if (this.expiryRetries.has(key) || this.stopped) return;
+    const e = await this.leasesKv.get(key).catch(() => null);
+    if (e?.operation !== "PUT" || this.live.has((decodePayload(e.value) as { node?: string }).node ?? "")) return;
+    const waitMs = Math.max(0, e.created.getTime() + leaseTtlMs + EXPIRY_SLACK_MS - Date.now());
+    if (waitMs > leaseTtlMs + EXPIRY_SLACK_MS) return; // clocks too far apart to judge: the ticks take it
+    this.expiryRetries.set(
+      key,
+      setTimeout(() => {
+        this.expiryRetries.delete(key);
+        if (this.stopped || this.held.has(key) || this.queued.has(key) || ownerOf(key, [...this.live]) !== this.node) return;
+        this.queued.add(key);
+        void this.leasesKv
+          .delete(key, { previousSeq: e.revision })
+          .catch(() => {})
+          .then(() => {
+            this.toTake.push([key, ref]);
+            this.pumpTakes();
+          });
+      }, waitMs),
+    );
   }
 
   private async let(key: string, ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void> {
@@ -321,6 +392,8 @@ export class Placement {
   /** Stops hosting everything, releases leases and leaves the cluster. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    for (const retry of this.expiryRetries.values()) clearTimeout(retry);
+    this.expiryRetries.clear();
     while (this.ticking) await new Promise((r) => setTimeout(r, 10));
     this.stopped = true;
     this.toTake.length = 0;
@@ -328,6 +401,7 @@ export class Placement {
     await Promise.all([...this.held].map(([key, h]) => this.let(key, h.ref, "shutdown")));
     await this.nodesKv.delete(kvKey("node", this.node)).catch(() => {});
     await Promise.all([this.nodesView.stop(), this.actorsView.stop()]);
+    this.liveness.stop();
     this.inbox.close();
   }
 }

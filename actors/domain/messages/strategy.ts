@@ -14,6 +14,8 @@ import {
 
 /** Commands to a strategy actor on am.cmd.strategy.<id> (request/reply), and the events it publishes. */
 const reason = z.string().max(256).optional();
+/** who changed a strategy: the sender stamps it from credentials (a node from Am-Configured-By, the gateway from the JWT) */
+const who = z.string().min(1).max(128);
 
 export const StartStrategy = defineMessage(
   "StartStrategy",
@@ -45,8 +47,8 @@ export type StopStrategy = MessageOf<typeof StopStrategy>;
 export const SetStrategyParameters = defineMessage(
   "SetStrategyParameters",
   1,
-  z.object({ parameters: z.record(z.string(), z.unknown()), ...stamped }),
-  "Change some parameters; validated against the strategy's schema, all or nothing.",
+  z.object({ parameters: z.record(z.string(), z.unknown()), by: who, ...stamped }),
+  "Change some parameters (audited: `by` names who); validated against the strategy's schema, all or nothing.",
 );
 export type SetStrategyParameters = MessageOf<typeof SetStrategyParameters>;
 
@@ -74,8 +76,8 @@ export type StrategyStateChanged = MessageOf<typeof StrategyStateChanged>;
 export const StrategyParametersChanged = defineMessage(
   "StrategyParametersChanged",
   1,
-  z.object({ strategy: z.string().min(1).max(64), parameters: z.record(z.string(), z.unknown()), ...stamped }),
-  "A strategy accepted new parameters (the full set after the change).",
+  z.object({ strategy: z.string().min(1).max(64), parameters: z.record(z.string(), z.unknown()), by: who, ...stamped }),
+  "A strategy accepted new parameters: who (`by`), when (tsEvent), and the full set after the change.",
 );
 export type StrategyParametersChanged = MessageOf<typeof StrategyParametersChanged>;
 
