@@ -136,12 +136,23 @@ export class ActorHost {
       id,
       env.store,
       env.log,
-      () => (this.snapshot ? toStored(kind, this.snapshot, this.seq, this.journal?.count ?? 0, this.timers.values()) : undefined),
+      () => {
+        const journal = this.journal;
+        // an event-sourced state is saved only once all of it is journaled: its seq then says what it includes
+        if (!this.snapshot || (journal && !journal.idle)) return undefined;
+        return toStored(kind, this.snapshot, journal ? journal.lastSeq : this.seq, journal?.count ?? 0, this.timers.values());
+      },
       (fenced) => {
         // another owner saved a newer snapshot: this incarnation's state is stale, reload it
         if (this.status !== "running") return;
         this.snapshot = undefined;
         this.end(fenced);
+      },
+      (saved) => {
+        if (!kind.compactJournal || !this.journal || saved.seq === 0) return;
+        this.journal
+          .purgeBefore(saved.seq)
+          .catch((e) => env.log.warn("journal not compacted", { actor: this.key, error: errorMessage(e) }));
       },
     );
   }
@@ -276,6 +287,7 @@ export class ActorHost {
       this.draining = true;
       void this.drainJournaled().finally(() => {
         this.draining = false;
+        if (this.kind.snapshotEveryMs !== undefined) this.snapshots.markDirty();
         this.followInterest();
         if (this.mailbox.depth) this.schedule();
       });
@@ -344,7 +356,7 @@ export class ActorHost {
     if (!journal) return;
     const effects: Promise<void>[] = [];
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
-      const item = this.mailbox.take();
+      const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
       if (!item) break;
       const out = this.decide(item);
       if (!out) break;
