@@ -42,6 +42,11 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   snapshotEveryMs?: number;
   /** event-sourced with `snapshotEveryMs`: the journal before each saved snapshot is purged (it replays nothing) */
   compactJournal?: boolean;
+  /**
+   * event-sourced: decide the next batch while the last one's appends are in flight (default: wait for them). For
+   * a kind that must keep up with market data between its own appends (the exchange); effects still follow in order.
+   */
+  pipelined?: boolean;
   /** context ⇄ plain data, for contexts holding classes or Maps (msgpack carries plain data only) */
   persist?: { toPlain(context: unknown): unknown; fromPlain(plain: unknown): unknown };
   /**

@@ -76,6 +76,8 @@ export const exchangeKind = (
     persistence: "event-sourced",
     snapshotEveryMs: 5_000,
     compactJournal: true,
+    // quotes keep moving the books while a record is being stored: waiting for it would conflate them
+    pipelined: true,
     persist: {
       toPlain: (c) => (c as SimulatedVenueContext).session.snapshot(),
       // a fresh session (this incarnation's seqBase, the catalogue and costs as they are now) with the old orders

@@ -119,6 +119,8 @@ export class ActorHost {
   private seq = 0;
   private scheduled = false;
   private draining = false;
+  /** pipelined kinds: drained batches whose appends and effects are not all done yet */
+  private storing = 0;
   private readonly snapshots: SnapshotWriter;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -284,13 +286,26 @@ export class ActorHost {
     this.scheduled = false;
     if (this.status !== "running") return;
     if (this.kind.persistence === "event-sourced") {
-      this.draining = true;
-      void this.drainJournaled().finally(() => {
-        this.draining = false;
-        if (this.kind.snapshotEveryMs !== undefined) this.snapshots.markDirty();
+      const drained = () => {
+        // a compaction snapshot (sharded entities keep none)
+        if (this.kind.snapshotEveryMs !== undefined && !this.kind.sharding) this.snapshots.markDirty();
         this.followInterest();
         if (this.mailbox.depth) this.schedule();
-      });
+      };
+      this.draining = true;
+      const stored = this.drainJournaled();
+      if (!this.kind.pipelined) {
+        void stored.finally(() => {
+          this.draining = false;
+          drained();
+        });
+        return;
+      }
+      // the next batch is decided while this one's appends are in flight: they join the journal's next group
+      this.draining = false;
+      this.storing++;
+      void stored.finally(() => this.storing--);
+      drained();
       return;
     }
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
@@ -570,7 +585,7 @@ export class ActorHost {
 
   /** a drain (and its journal appends) is under way, or a forward awaits its target */
   get busy(): boolean {
-    return this.scheduled || this.draining || (this.outbox?.size ?? 0) > 0;
+    return this.scheduled || this.draining || this.storing > 0 || (this.outbox?.size ?? 0) > 0;
   }
 
   /** Called once when the current incarnation fails (the supervisor's view of the child). */
