@@ -1,3 +1,4 @@
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
 import { parseInstrumentId, subjects, systemClock } from "../actors/contract/index.ts";
@@ -6,6 +7,7 @@ import { exchangeKind } from "../actors/exchange/index.ts";
 import "../actors/venue/index.ts";
 import { connectNats } from "../infra/nats/connect.ts";
 import { decodeMessage, encodeMessage, type Message } from "../infra/nats/codec.ts";
+import { streams } from "../infra/nats/resources.ts";
 import { SnapshotStore } from "../infra/nats/snapshot-store.ts";
 import { createLogger } from "../infra/telemetry/log.ts";
 import { ActorHost } from "../supervisors/runtime/actor-host.ts";
@@ -15,7 +17,7 @@ import { eventually, startTestServers } from "./testing.ts";
  * The simulated exchange crashes (its connection dies, no final save) the moment it has reported an order's
  * acknowledgement, and again the moment it has reported a partial fill: what it told its client is what the
  * restarted exchange knows (the order, its cumulative and open quantities), the order never fills twice, and no
- * execution id is used again.
+ * execution id is used again. Its compaction snapshot then lets the journal before it go.
  */
 
 const log = createLogger({ level: "error" });
@@ -132,4 +134,25 @@ t.test("a crash right after an acknowledgement and right after a fill loses neit
   t.match(fills.at(-1), { execType: ExecType.Fill, cumQty: quantityOf(10), leavesQty: 0 });
   const ids = reports().map((r) => r.execId);
   t.equal(new Set(ids).size, ids.length, "no execution id is used twice across the three sessions");
+
+  // compaction: a snapshot that holds the fills is saved, and the journal keeps nothing before it
+  const compacted = await eventually(
+    "a compaction snapshot holding the filled order",
+    async () => {
+      const { stored } = await f.store.load("exchange", "SIMX");
+      const orders = (stored?.snapshot as { context?: { orders?: unknown[] } } | undefined)?.context?.orders;
+      return stored && stored.seq > 0 && orders?.length === 0 ? stored : undefined;
+    },
+    { timeoutMs: 15_000, everyMs: 200 },
+  );
+  const jsm = await jetstreamManager(f.nc);
+  const oldest = await eventually(
+    "the journal purged before the snapshot",
+    async () => {
+      const m = await jsm.direct.getMessage(streams.events, { seq: 1, next_by_subj: subjects.evtOf("exchange", "SIMX") });
+      return m && m.seq >= compacted.seq ? m : undefined;
+    },
+    POLL,
+  );
+  t.equal(oldest.seq, compacted.seq, "the record the snapshot ends at is the journal's first");
 });
