@@ -34,8 +34,19 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
   tickEveryMs?: number;
   /** mailbox bound; market data conflates to the latest per subject, commands are refused as busy */
   mailboxCapacity?: number;
-  /** snapshot mode: at most one KV write per this many ms (and on stop) */
+  /**
+   * snapshot mode: at most one KV write per this many ms (and on stop). Event-sourced (not sharded): a compaction
+   * snapshot at most this often after changes, taken with every decision in it journaled, so a restart replays
+   * only the events after it (default: none, only on stop).
+   */
   snapshotEveryMs?: number;
+  /** event-sourced with `snapshotEveryMs`: the journal before each saved snapshot is purged (it replays nothing) */
+  compactJournal?: boolean;
+  /**
+   * event-sourced: decide the next batch while the last one's appends are in flight (default: wait for them). For
+   * a kind that must keep up with market data between its own appends (the exchange); effects still follow in order.
+   */
+  pipelined?: boolean;
   /** context ⇄ plain data, for contexts holding classes or Maps (msgpack carries plain data only) */
   persist?: { toPlain(context: unknown): unknown; fromPlain(plain: unknown): unknown };
   /**

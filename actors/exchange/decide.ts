@@ -1,6 +1,7 @@
 import type { Quote, RecordedBookEvent, Trade, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
 import type { Emitted } from "../contract/index.ts";
 import type { SimulatedVenueSession } from "./venue-session.ts";
+import type { VenueBookChanged } from "./book-record.ts";
 
 type In<T> = T & { nowUs: number };
 export type SimulatedVenueInput =
@@ -24,7 +25,9 @@ export type SimulatedVenueInput =
       items: (({ type: "Quote" } & Quote) | ({ type: "Trade" } & Trade) | ({ type: "RecordedBookEvent" } & RecordedBookEvent))[];
     }>
   /** the machine's own timer: a command delayed by the venue's latency has arrived */
-  | In<{ type: "CommandsArrived" }>;
+  | In<{ type: "CommandsArrived" }>
+  /** its own journal record, read back by a restart (the runtime marks it `replay`); never taken live */
+  | In<VenueBookChanged & { replay?: boolean }>;
 
 /** The messages the venue publishes for one input, or why it has nothing to say to it. */
 export type ExchangeDecision = { ok: true; events: Emitted[] } | { ok: false; reason: string };
@@ -82,6 +85,10 @@ export function decide(session: SimulatedVenueSession, event: SimulatedVenueInpu
       break;
     case "CommandsArrived":
       session.arrive(now, out);
+      break;
+    case "VenueBookChanged":
+      if (!event.replay) return { ok: false, reason: "VenueBookChanged is the venue's journal record: only a restart replays it" };
+      session.replay(event);
       break;
     default: {
       // the machine takes every event ("*"): one outside the protocol reaches here at run time

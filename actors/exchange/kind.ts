@@ -30,11 +30,12 @@ export interface ExchangeCosts {
 
 /**
  * The simulated exchange of a venue (id = venue): takes the venue-adapter protocol on am.cmd.venue-adapter.<venue>
- * and every quote of that venue's instruments (background liquidity, batched). Its resting orders are snapshotted
- * to KV (at most every 250 ms, and on a clean stop), off the matching path: a restarted venue puts them back as
- * they were and opens a new trading session (execution ids of its own, sequence numbers above the old ones), and
- * its clients log on again and reconcile. After a crash, changes within the last snapshot interval are lost as
- * commands in flight are: the clients' reconciliation settles those orders.
+ * and every quote of that venue's instruments (background liquidity, batched). Write-ahead: what an input changed
+ * in its books (book-record.ts) is appended to its journal, group-committed, before any report of it is published,
+ * so a crash never loses an order it acknowledged or a fill it reported. A compaction snapshot of the session
+ * bounds the replay. A restarted venue puts its orders back as they were and opens a new trading session
+ * (execution ids above the old ones, sequence numbers too), and its clients log on again and reconcile; only
+ * commands it had not answered yet (in flight, or waiting out its latency) are lost, as on any venue.
  */
 export const exchangeKind = (
   catalogue: ExchangeCatalogue,
@@ -71,9 +72,13 @@ export const exchangeKind = (
       ...(fills[venue]?.queue === "visible" ? [subjects.mdVenue("trade", venue)] : []),
       ...(fills[venue]?.queue === "l2" ? [subjects.mdVenue("book", venue)] : []),
     ],
-    // at most one save a second (26 KB in the demo): what a crash loses since, the connections' reconciliation
-    // settles, as it does for commands in flight
-    persistence: "snapshot",
+    // one record per input that changed our orders (a few hundred bytes), and the whole session (26-77 KB in the
+    // demo) only every few seconds, when it changed, so that a restart replays a few seconds of records
+    persistence: "event-sourced",
+    snapshotEveryMs: 5_000,
+    compactJournal: true,
+    // quotes keep moving the books while a record is being stored: waiting for it would conflate them
+    pipelined: true,
     persist: {
       toPlain: (c) => (c as SimulatedVenueContext).session.snapshot(),
       // a fresh session (this incarnation's seqBase, the catalogue and costs as they are now) with the old orders

@@ -28,6 +28,10 @@ export const simulatedVenueMachine = setup({
     handle: enqueueActions(({ context, event, enqueue }) => {
       const decision = decide(context.session, event);
       if (!decision.ok) return;
+      // write-ahead: the record of what changed goes to the journal, and the host publishes this input's reports
+      // only once it is stored
+      const change = event.type === "VenueBookChanged" ? undefined : context.session.takeChange(event.nowUs);
+      if (change) enqueue.emit({ type: "domain", event: change });
       for (const e of decision.events) {
         evolve(context.session, e);
         enqueue.emit(e);

@@ -9,6 +9,8 @@ import type { VenueList } from "./order-lists.ts";
  */
 export interface VenueSessionSnapshot {
   venue: string;
+  /** the seqBase of the session that saved it, or of a later one whose records it holds (absent in older snapshots) */
+  session?: number;
   venueSeq: number;
   /** per instrument, the next order id its book hands out */
   nextOrderIds: Record<string, number>;

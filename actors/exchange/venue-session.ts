@@ -31,7 +31,8 @@ import { defaultFillModel, type FillModel, slippedPrice } from "./fill-model.ts"
 import { executionFee, feeRateCbps } from "./matching/fees.ts";
 import { L2QueueOrders } from "./l2-orders.ts";
 import { type ListAction, type ListLegOrder, VenueOrderLists } from "./order-lists.ts";
-import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
+import { SNAPSHOT_EXECUTIONS, type SessionOrderSnapshot, type VenueSessionSnapshot } from "./session-snapshot.ts";
+import { applyRecord, emptyBook, type RestoredBook, restoredBook, type VenueBookChanged } from "./book-record.ts";
 
 export interface ExchangeInstrument {
   id: string;
@@ -127,6 +128,16 @@ export class SimulatedVenueSession {
   private readonly l2: L2QueueOrders | undefined;
   /** set by evolve from what the session publishes (AdapterLoggedOn, AdapterDisconnected) */
   loggedOn = false;
+  /** the prefix of this session's execution ids: above every earlier session's, whatever the wall clock says */
+  private epoch: number;
+  /** a restored state not yet put in the books: records are applied to it as plain data, then it is installed once */
+  private restored: RestoredBook | undefined;
+  /** what the input being decided changed, for its journal record */
+  private readonly touched = new Map<string, string>();
+  private readonly closedIds: string[] = [];
+  private readonly reported: ExecutionReport[] = [];
+  /** lists were held at the last record: a record that ends the last one still says so */
+  private listsHeld = false;
 
   constructor(readonly config: SimulatedVenueConfig) {
     const instruments: MatchingEngineConfig[] = config.instruments.map((i) => ({
@@ -146,6 +157,7 @@ export class SimulatedVenueSession {
     });
     this.toConnection = config.replyTo ?? subjects.cmd("venue", config.venue);
     this.venueSeq = config.seqBase;
+    this.epoch = config.seqBase;
     this.memory = config.executionMemory ?? 10_000;
     this.fills = config.fills ?? defaultFillModel;
     this.takerFeeCbps = feeRateCbps(config.takerFeeBps ?? 0, "takerFeeBps");
@@ -159,11 +171,13 @@ export class SimulatedVenueSession {
   }
 
   get openOrderCount(): number {
+    this.install();
     return this.orders.size + (this.l2?.size ?? 0);
   }
 
   /** Our open orders as the books hold them, for a restart (commands still in flight are not in it). */
   snapshot(): VenueSessionSnapshot {
+    this.install();
     const orders: VenueSessionSnapshot["orders"] = [];
     const nextOrderIds: Record<string, number> = {};
     for (const instrument of this.exchange.instruments) {
@@ -176,6 +190,7 @@ export class SimulatedVenueSession {
     }
     return {
       venue: this.config.venue,
+      session: this.epoch,
       venueSeq: this.venueSeq,
       nextOrderIds,
       orders,
@@ -185,16 +200,34 @@ export class SimulatedVenueSession {
   }
 
   /**
-   * Takes an earlier session's orders into this fresh one, each as it was (id, fills, queue order among them). Its
-   * execution ids carry its own seqBase, so none repeats an earlier one; the venue sequence continues above both.
-   * An order of an instrument no longer listed is dropped (its client's reconciliation closes it).
+   * Takes an earlier session's orders into this fresh one (installed in the books at the first live input). Its
+   * execution ids are prefixed above every earlier session's, so none repeats an earlier one; the venue sequence
+   * continues above both. An order of an instrument no longer listed is dropped (its client's reconciliation closes it).
    */
   restore(s: VenueSessionSnapshot): void {
     if (s.venue !== this.config.venue) throw new Error(`snapshot of venue ${s.venue} restored into venue ${this.config.venue}`);
+    this.restored = restoredBook(s);
+  }
+
+  /**
+   * Applies a journaled record after the snapshot (a restart replaying what the venue reported since). Plain data
+   * until the first live input installs it: replay never touches the books, so no report is made twice.
+   */
+  replay(r: VenueBookChanged): void {
+    if (r.venue !== this.config.venue) throw new Error(`record of venue ${r.venue} replayed into venue ${this.config.venue}`);
+    this.restored ??= emptyBook();
+    applyRecord(this.restored, r, this.memory);
+  }
+
+  /** Puts the restored state in the books, each order as it was (id, fills, queue order among them). */
+  private install(): void {
+    const s = this.restored;
+    if (!s) return;
+    this.restored = undefined;
     const listed = new Set(this.exchange.instruments);
     for (const [instrument, next] of Object.entries(s.nextOrderIds))
       if (listed.has(instrument)) this.exchange.engine(instrument).continueIds(next);
-    for (const o of [...s.orders].sort((a, b) => a.open.orderId - b.open.orderId)) {
+    for (const o of [...s.orders.values()].sort((a, b) => a.open.orderId - b.open.orderId)) {
       if (!listed.has(o.instrument) || o.open.clientOrderId === undefined) continue;
       this.exchange.engine(o.instrument).restore(o.open);
       this.orders.set(o.open.clientOrderId, {
@@ -208,11 +241,50 @@ export class SimulatedVenueSession {
       this.byOrderId.set(o.open.orderId, o.open.clientOrderId);
     }
     this.executions.push(...s.executions);
-    this.lists.restore(s.lists ?? []);
+    this.lists.restore(s.lists);
+    this.listsHeld = s.lists.length > 0;
     this.venueSeq = Math.max(this.venueSeq, s.venueSeq);
+    if (s.session >= this.epoch) this.epoch = s.session + 1;
+  }
+
+  /**
+   * What the inputs since the last call changed, as one journal record, or undefined when they changed nothing
+   * that must survive (a quote that filled none of ours, a logon, a state request).
+   */
+  takeChange(nowUs: number): VenueBookChanged | undefined {
+    if (this.touched.size === 0 && this.reported.length === 0) return undefined;
+    const listsNow = this.lists.snapshot();
+    const listsChanged = listsNow.length > 0 || this.listsHeld;
+    const open: SessionOrderSnapshot[] = [];
+    const nextOrderIds: Record<string, number> = {};
+    for (const [clientOrderId, instrument] of this.touched) {
+      const engine = this.exchange.engine(instrument);
+      nextOrderIds[instrument] = engine.nextId;
+      const o = this.orders.get(clientOrderId);
+      const book = o && o.orderId !== 0 ? engine.order(o.orderId) : undefined;
+      if (o && book) open.push({ instrument, open: book, notional: o.notional.toString(), version: o.version });
+    }
+    const record: VenueBookChanged = {
+      type: "VenueBookChanged",
+      venue: this.config.venue,
+      session: this.epoch,
+      venueSeq: this.venueSeq,
+      nextOrderIds,
+      open,
+      closed: this.closedIds.filter((id) => !this.orders.has(id)),
+      executions: this.reported.splice(0),
+      ...(listsChanged ? { lists: listsNow } : {}),
+      tsEvent: nowUs,
+      tsInit: nowUs,
+    };
+    this.listsHeld = listsNow.length > 0;
+    this.touched.clear();
+    this.closedIds.length = 0;
+    return record;
   }
 
   private at(nowUs: number): void {
+    this.install();
     if (nowUs > this.clock.us) this.clock.us = nowUs;
   }
 
@@ -492,7 +564,7 @@ export class SimulatedVenueSession {
     const base = {
       clientOrderId: o.clientOrderId,
       venueOrderId: String(e.orderId),
-      execId: `${this.config.seqBase.toString(36)}:${instrument}:${e.seq}`,
+      execId: `${this.epoch.toString(36)}:${instrument}:${e.seq}`,
       instrument,
       side: e.side,
       lastQty: ZERO_QUANTITY,
@@ -564,9 +636,11 @@ export class SimulatedVenueSession {
       default:
         break;
     }
+    this.touched.set(o.clientOrderId, instrument);
     if (closed) {
       this.orders.delete(o.clientOrderId);
       this.byOrderId.delete(o.orderId);
+      this.closedIds.push(o.clientOrderId);
     }
     if (report) this.report(report, out);
     if (report && this.lists.knows(o.clientOrderId)) {
@@ -583,12 +657,13 @@ export class SimulatedVenueSession {
     nowUs: number,
     over: Partial<ExecutionReport>,
   ): ExecutionReport {
-    return reportWithoutFill(cmd, execType, `${this.config.seqBase.toString(36)}:refused:${this.venueSeq + 1}`, 0, nowUs, over);
+    return reportWithoutFill(cmd, execType, `${this.epoch.toString(36)}:refused:${this.venueSeq + 1}`, 0, nowUs, over);
   }
 
   private report(r: ExecutionReport, out: Emitted[]): void {
     r.venueSeq = ++this.venueSeq;
     this.executions.push(r);
+    this.reported.push(r);
     if (this.executions.length > this.memory) this.executions.splice(0, this.executions.length - this.memory);
     this.send({ type: "ExecutionReport", ...r }, out);
   }

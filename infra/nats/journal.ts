@@ -157,6 +157,20 @@ export class Journal {
     return done;
   }
 
+  /**
+   * Drops the events before stream sequence `seq` (a snapshot holds them); the one at `seq` stays, so the last
+   * sequence, the fence of the next append, is unchanged.
+   */
+  async purgeBefore(seq: number): Promise<void> {
+    const jsm = await this.manager();
+    await jsm.streams.purge(streams.events, { filter: this.filter, seq });
+  }
+
+  /** Every event appended so far is stored, and none failed: a state decided so far is all in the journal. */
+  get idle(): boolean {
+    return !this.failure && this.numbered === this.count;
+  }
+
   /** Resolves once every append made so far is stored (a reply that reads state waits for it). */
   settled(): Promise<number> {
     return this.tail;

@@ -1,10 +1,11 @@
 /**
  * `npm run bench -- orders [orders]`: SubmitOrder requested on am.cmd.risk-book.bench, as the gateway sends it →
  * risk book (pre-trade check with limits on, journals OrderApproved, forwards the order) → order entity, activated
- * on that first command by its shard region (journals OrderSubmitted) → venue connection → simulated exchange →
- * ExecutionReport → venue connection → order entity (journals OrderAccepted); the time from the request to
- * OrderAccepted on am.evt.order.<id>. One order at a time, every id new, all actors in this process on a local
- * nats-server (support/trading-loop.ts). Orders rest (limit buys below the market), so the book's open orders grow.
+ * on that first command by its shard region (journals OrderSubmitted) → venue connection → simulated exchange
+ * (journals the order it accepted, write-ahead) → ExecutionReport → venue connection → order entity (journals
+ * OrderAccepted); the time from the request to OrderAccepted on am.evt.order.<id>. One order at a time, every id
+ * new, all actors in this process on a local nats-server (support/trading-loop.ts). Orders rest (limit buys below
+ * the market), so the book's open orders grow.
  *
  * Baseline, interleaved with the orders so both see the same load: a raw JetStream publish→ack of the same
  * encoded SubmitOrder (payload and headers) into the same server's event stream. ratio = ours p99 / raw p99.
@@ -87,7 +88,7 @@ try {
       replyP99Us: r.p99,
       orders: ours.length,
       activatedOnDemand: loop.orders.stats.activated,
-      journalAppendsPerOrder: 3,
+      journalAppendsPerOrder: 4,
       cpuUsPerOrder: Math.round(cpuUs / ours.length),
       natsServerCpuUsPerOrder: Math.round((natsCpuMs * 1000) / ours.length),
       baseline: { what: "JetStream publish→ack, same payload, same server", p50Us: b.p50, p99Us: b.p99 },

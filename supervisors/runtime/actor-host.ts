@@ -119,6 +119,8 @@ export class ActorHost {
   private seq = 0;
   private scheduled = false;
   private draining = false;
+  /** pipelined kinds: drained batches whose appends and effects are not all done yet */
+  private storing = 0;
   private readonly snapshots: SnapshotWriter;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -136,12 +138,23 @@ export class ActorHost {
       id,
       env.store,
       env.log,
-      () => (this.snapshot ? toStored(kind, this.snapshot, this.seq, this.journal?.count ?? 0, this.timers.values()) : undefined),
+      () => {
+        const journal = this.journal;
+        // an event-sourced state is saved only once all of it is journaled: its seq then says what it includes
+        if (!this.snapshot || (journal && !journal.idle)) return undefined;
+        return toStored(kind, this.snapshot, journal ? journal.lastSeq : this.seq, journal?.count ?? 0, this.timers.values());
+      },
       (fenced) => {
         // another owner saved a newer snapshot: this incarnation's state is stale, reload it
         if (this.status !== "running") return;
         this.snapshot = undefined;
         this.end(fenced);
+      },
+      (saved) => {
+        if (!kind.compactJournal || !this.journal || saved.seq === 0) return;
+        this.journal
+          .purgeBefore(saved.seq)
+          .catch((e) => env.log.warn("journal not compacted", { actor: this.key, error: errorMessage(e) }));
       },
     );
   }
@@ -273,12 +286,26 @@ export class ActorHost {
     this.scheduled = false;
     if (this.status !== "running") return;
     if (this.kind.persistence === "event-sourced") {
-      this.draining = true;
-      void this.drainJournaled().finally(() => {
-        this.draining = false;
+      const drained = () => {
+        // a compaction snapshot (sharded entities keep none)
+        if (this.kind.snapshotEveryMs !== undefined && !this.kind.sharding) this.snapshots.markDirty();
         this.followInterest();
         if (this.mailbox.depth) this.schedule();
-      });
+      };
+      this.draining = true;
+      const stored = this.drainJournaled();
+      if (!this.kind.pipelined) {
+        void stored.finally(() => {
+          this.draining = false;
+          drained();
+        });
+        return;
+      }
+      // the next batch is decided while this one's appends are in flight: they join the journal's next group
+      this.draining = false;
+      this.storing++;
+      void stored.finally(() => this.storing--);
+      drained();
       return;
     }
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
@@ -344,7 +371,7 @@ export class ActorHost {
     if (!journal) return;
     const effects: Promise<void>[] = [];
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
-      const item = this.mailbox.take();
+      const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
       if (!item) break;
       const out = this.decide(item);
       if (!out) break;
@@ -558,7 +585,7 @@ export class ActorHost {
 
   /** a drain (and its journal appends) is under way, or a forward awaits its target */
   get busy(): boolean {
-    return this.scheduled || this.draining || (this.outbox?.size ?? 0) > 0;
+    return this.scheduled || this.draining || this.storing > 0 || (this.outbox?.size ?? 0) > 0;
   }
 
   /** Called once when the current incarnation fails (the supervisor's view of the child). */

@@ -69,6 +69,8 @@ export class SnapshotWriter {
     private readonly current: () => StoredSnapshot | undefined,
     /** a save found a newer snapshot by another owner */
     private readonly onFenced: (e: SnapshotFencedError) => void,
+    /** a snapshot is in KV now: what it includes is needed no more elsewhere (a compacted journal) */
+    private readonly onSaved?: (stored: StoredSnapshot) => void,
   ) {}
 
   /** The KV revision of the snapshot this actor last loaded or saved: the fence of its next save. */
@@ -137,6 +139,7 @@ export class SnapshotWriter {
         try {
           this.fence = await this.store.save(this.kind.name, this.id, encoded, this.fence);
           this.lastSaved = encoded;
+          this.onSaved?.(stored);
         } catch (e) {
           if (e instanceof SnapshotFencedError) this.onFenced(e);
           throw e;
