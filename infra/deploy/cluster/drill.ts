@@ -417,9 +417,10 @@ async function reckon(
   note("fills applied twice by the risk book", doubledBook);
   note("fills twice in QuestDB", doubledQuestdb);
   const sameSet = (a: Set<string>, b: Set<string>) => a.size === b.size && [...a].every((x) => b.has(x));
-  // The exchange keeps no durable ledger (after a move its memory is its snapshot's last 100 executions, and the
-  // drill's live view misses what is sent while its own connection reconnects): what it is known to have sent must
-  // be among the fills QuestDB, the book and the journals hold, and those three must be the same set.
+  // The exchange journals each change before it reports it, but purges that journal at each compaction snapshot, so
+  // it keeps no whole ledger to count from (and the drill's live view misses what is sent while its own connection
+  // reconnects): what it is known to have sent must be among the fills QuestDB, the book and the journals hold, and
+  // those three must be the same set.
   const fillsAgree =
     sameSet(new Set(questdbFills.keys()), bookSet) && sameSet(bookSet, journalSet) && notInJournal.length === 0 && doubledBook.length === 0;
   for (const f of findings) progress(f);
