@@ -5,6 +5,7 @@
  * into <varDir>/alt-data/parking-lots every minute. The node's edgar, news and files feeds are pointed at them,
  * exactly as at the real providers: the same clients, wire formats and EDGAR fair-access rules.
  */
+import { mkdir } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import type { Config } from "../../infra/config/index.ts";
 import { streamFilings } from "../../infra/feeds/edgar/filing-stream.ts";
@@ -88,6 +89,8 @@ export async function startDemoAltData(config: Config, o: { log: Logger; pace?: 
   if (companies.length === 0) throw new RangeError("the demo's alternative data needs demo instruments (AM_DEMO_INSTRUMENTS > 0)");
   const varDir = isAbsolute(config.varDir) ? config.varDir : join(repoRoot, config.varDir);
   const dropDir = join(varDir, "alt-data", "parking-lots");
+  // there before the files feed first reads it, which the history's first file may not be
+  await mkdir(dropDir, { recursive: true });
   // a news key the user set for Polygon is the one the news feed sends: the local news takes it
   const newsKey = config.polygonApiKey ?? NEWS_KEY;
   const edgar = await new LocalEdgar().listen(0);
