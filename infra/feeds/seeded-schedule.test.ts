@@ -30,6 +30,22 @@ t.test("a slot's event is the same whenever the schedule starts: a restart repub
   }
 });
 
+t.test("a batch publisher gets the whole history at once, in slot order, and the single publisher none of it", async (t) => {
+  const batches: number[][] = [];
+  const single: number[] = [];
+  const s = startSeededSchedule({
+    seed: 7,
+    slotMs: 1_000,
+    historyMs: 10_000,
+    now: () => 1_000_000,
+    publish: (slot) => void single.push(slot),
+    publishHistory: (events) => void batches.push(events.map((e) => e.slot)),
+  });
+  s.stop();
+  t.same(batches, [collect({ nowMs: 1_000_000 }).map((e) => e.slot)]);
+  t.same(single, []);
+});
+
 t.test("after the history each slot is published as its time comes, until stopped", async (t) => {
   const out: number[] = [];
   const s = startSeededSchedule({ seed: 1, slotMs: 30, historyMs: 0, publish: (_slot, atMs) => void out.push(atMs) });

@@ -3,9 +3,16 @@
  * event, at a seeded offset in its first third (so consecutive events are 2/3 to 4/3 of a slot apart), drawn from a
  * generator seeded by the seed and the slot alone. The same slot always gives the same event, so a restarted demo
  * republishes what it published before instead of contradicting it, and stores that key rows by time and id keep
- * one copy. At start the slots of the last `historyMs` are published, then each slot as its time comes.
+ * one copy. At start the slots of the last `historyMs` are published (in one batch where `publishHistory` is given),
+ * then each slot as its time comes.
  */
 import { Xoshiro128 } from "../../actors/feed/simulator/index.ts";
+
+export interface SlotEvent {
+  slot: number;
+  atMs: number;
+  random: Xoshiro128;
+}
 
 export interface SeededScheduleOptions {
   seed: number;
@@ -14,6 +21,8 @@ export interface SeededScheduleOptions {
   historyMs: number;
   /** publishes the event of `slot`, due at `atMs` (epoch ms), drawing from `random` */
   publish: (slot: number, atMs: number, random: Xoshiro128) => void | Promise<void>;
+  /** publishes the history's events at once, in slot order, where one batch suits the reader better (a file) */
+  publishHistory?: (events: readonly SlotEvent[]) => void | Promise<void>;
   /** epoch ms; default Date.now */
   now?: () => number;
   /** called with a publish that threw or rejected; the schedule goes on with the next slot */
@@ -33,21 +42,28 @@ export function startSeededSchedule(o: SeededScheduleOptions): SeededSchedule {
     const random = new Xoshiro128(o.seed, slot);
     return { atMs: slot * o.slotMs + Math.floor(random.next() * (o.slotMs / 3)), random };
   };
-  const run = (slot: number): void => {
-    const { atMs, random } = draw(slot);
+  const guarded = (publish: () => void | Promise<void>): void => {
     try {
-      void o.publish(slot, atMs, random)?.catch((e: unknown) => o.onError?.(e));
+      void publish()?.catch((e: unknown) => o.onError?.(e));
     } catch (e) {
       o.onError?.(e);
     }
   };
+  const run = (slot: number): void => {
+    const { atMs, random } = draw(slot);
+    guarded(() => o.publish(slot, atMs, random));
+  };
   const started = now();
+  const history: SlotEvent[] = [];
   let slot = Math.floor((started - o.historyMs) / o.slotMs);
   for (; ; slot++) {
-    const { atMs } = draw(slot);
+    const { atMs, random } = draw(slot);
     if (atMs > started) break;
-    if (atMs >= started - o.historyMs) run(slot);
+    if (atMs >= started - o.historyMs) history.push({ slot, atMs, random });
   }
+  const { publishHistory } = o;
+  if (publishHistory && history.length) guarded(() => publishHistory(history));
+  else for (const e of history) guarded(() => o.publish(e.slot, e.atMs, e.random));
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const next = (): void => {

@@ -2,7 +2,7 @@
  * A seeded series for a drop folder, the kind of file a satellite imagery vendor delivers: every `everyMs` a CSV of
  * the parking-lot car count (and the lot's fill ratio) at each company's stores, following store hours (US/Eastern,
  * busiest mid-afternoon, busier at weekends) and a slow monthly swing, with noise. Files are written under another
- * name and renamed into the folder, so the file feed never reads half a file. Each file is a function of the seed
+ * name and renamed into the folder, so the file feed never reads half a file; the history at start is one file. Each file is a function of the seed
  * and its time slot (seeded-schedule.ts), so a restart drops the same counts again, never new ones.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
@@ -37,7 +37,7 @@ function occupancy(ms: number, phase: number): number {
   const weekday = new Date(ms - 5 * HOUR_MS).getUTCDay();
   const weekend = weekday === 0 || weekday === 6 ? 1.15 : 1;
   const month = 1 + 0.1 * Math.sin((2 * Math.PI * ms) / (30 * DAY_MS) + phase);
-  return (0.08 + 0.72 * open) * weekend * month;
+  return (0.06 + 0.62 * open) * weekend * month;
 }
 
 export function dropParkingLotCounts(o: ParkingLotDropOptions): SeededSchedule {
@@ -48,24 +48,31 @@ export function dropParkingLotCounts(o: ParkingLotDropOptions): SeededSchedule {
     const r = new Xoshiro128(o.seed ^ 0x5a7e111e, i);
     return { ticker, capacity: 600 + Math.floor(r.next() * 2400), phase: r.next() * 2 * Math.PI };
   });
+  const stamp = (slot: number): string => new Date(slot * everyMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const write = async (slots: readonly { slot: number; random: Xoshiro128 }[]): Promise<void> => {
+    const rows = slots.flatMap(({ slot, random }) =>
+      lots.map(({ ticker, capacity, phase }) => {
+        const occupied = occupancy(slot * everyMs, phase) * (1 + 0.06 * random.normal());
+        const cars = Math.max(0, Math.min(capacity, Math.round(capacity * occupied)));
+        return `${stamp(slot)},${ticker},${cars},${(cars / capacity).toFixed(3)}`;
+      }),
+    );
+    const first = stamp(slots[0]!.slot).replace(/[-:]/g, "");
+    const last = stamp(slots[slots.length - 1]!.slot).replace(/[-:]/g, "");
+    const name = `parking-lots-${first}${last === first ? "" : `-${last}`}.csv`;
+    await mkdir(o.dir, { recursive: true });
+    const part = join(o.dir, `.${name}.part`);
+    await writeFile(part, `time,ticker,car_count,fill_ratio\n${rows.join("\n")}\n`);
+    await rename(part, join(o.dir, name));
+  };
   return startSeededSchedule({
     seed: o.seed,
     slotMs: everyMs,
     historyMs: o.historyMs ?? 15 * 60_000,
     ...(o.now ? { now: o.now } : {}),
     ...(o.onError ? { onError: o.onError } : {}),
-    publish: async (slot, _atMs, random) => {
-      const ms = slot * everyMs;
-      const time = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-      const rows = lots.map(({ ticker, capacity, phase }) => {
-        const cars = Math.max(0, Math.min(capacity, Math.round(capacity * occupancy(ms, phase) * (1 + 0.06 * random.normal()))));
-        return `${time},${ticker},${cars},${(cars / capacity).toFixed(3)}`;
-      });
-      await mkdir(o.dir, { recursive: true });
-      const name = `parking-lots-${time.replace(/[-:]/g, "")}.csv`;
-      const part = join(o.dir, `.${name}.part`);
-      await writeFile(part, `time,ticker,car_count,fill_ratio\n${rows.join("\n")}\n`);
-      await rename(part, join(o.dir, name));
-    },
+    publish: (slot, _atMs, random) => write([{ slot, random }]),
+    // the history in one file, as a vendor's backfill comes
+    publishHistory: (events) => write(events),
   });
 }
