@@ -104,6 +104,11 @@ export const settings = {
     default: 50,
     doc: "Instruments of the demo market (SIM001.SIMX…, stored in KV when absent; simulator feed and demo trading); 0 = no demo",
   },
+  demoAltData: {
+    schema: bool,
+    default: true,
+    doc: "The demo's alternative data: a local SEC EDGAR and Polygon news on free ports and a parking-lot file drop in var/alt-data (under AM_VAR_DIR), read by the edgar, news and files feeds for SIM001-SIM008 (added to AM_FEEDS unless it names one of them already); off without a demo market",
+  },
   instrumentsFile: {
     schema: z.string().min(1).optional(),
     default: undefined,

@@ -33,6 +33,7 @@ import {
 } from "../../infra/telemetry/index.ts";
 import { ActorNode } from "./actor-node.ts";
 import { startDemo } from "./demo.ts";
+import { demoAltDataOff, startDemoAltData } from "./demo-alt-data.ts";
 import { registerCommittedModels } from "./kinds/committed-models.ts";
 import { superviseLocalServers } from "./local-servers.ts";
 import { logNatsLink } from "./nats-link.ts";
@@ -88,6 +89,21 @@ async function main(): Promise<void> {
       stack.push({ name: "metrics endpoint", stop: () => metrics.stop() });
       edges.metrics = metrics.url;
     }
+    // before the feeds are read from the configuration: the demo's alternative data adds its three
+    const altDataOff = demoAltDataOff(config);
+    if (altDataOff === undefined) {
+      const alt = await startDemoAltData(config, { log: log.child({ component: "demo-alt-data" }) });
+      stack.push({ name: "demo alternative data", stop: () => alt.stop() });
+      config = alt.config;
+      log.info("demo alternative data served", {
+        edgar: alt.edgarUrl,
+        news: alt.newsUrl,
+        drop: alt.dropDir,
+        instruments: alt.instruments.join(","),
+        subjects: "am.md.filing.>, am.md.news.>, am.md.series.>",
+        tables: "filings, news, alt_series",
+      });
+    } else if (config.demoInstruments > 0) log.info("demo alternative data off", { why: altDataOff });
     const feeds = vendorFeedsFrom(config);
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;

@@ -52,6 +52,8 @@ export function startNodeProcess(
       // several nodes share a machine in tests: a test that reads the metrics endpoint gives it a free port
       AM_METRICS_PORT: "0",
       AM_DEMO_INSTRUMENTS: "0",
+      // the demo's alternative data drops files under AM_VAR_DIR, which test nodes leave at the checkout's var/
+      AM_DEMO_ALT_DATA: "false",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
