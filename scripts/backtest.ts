@@ -3,7 +3,9 @@
  * (see scripts/examples/backtest.json), progress on stderr, the report as JSON on stdout. With `report.outDir`
  * the report's HTML and JSON (and events.jsonl with `report.journalFile`) are written there, relative to the
  * configuration file. With `--questdb <url>` the report and equity curve are stored in QuestDB (backtest_runs,
- * backtest_equity) under a new run id.
+ * backtest_equity) under a new run id. With `--registry <nats-url>` a model of `features.models` that is not committed
+ * in models/ is read from the model registry (its promoted version), so a model just trained and promoted is
+ * backtested as the platform serves it.
  *
  * `npx tsx scripts/backtest.ts --sweep <sweep.json> [--workers N]`: a parameter sweep (grid or random, optionally
  * walk-forward; see scripts/examples/backtest-sweep.json) across worker threads, progress on stderr, the best
@@ -15,6 +17,9 @@ import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { errorMessage } from "../actors/contract/index.ts";
+import type { ModelFile } from "../actors/model/index.ts";
+import { committedModelNames } from "../actors/model/index.ts";
+import { ModelRegistry } from "../infra/models/index.ts";
 import { connectNats } from "../infra/nats/index.ts";
 import {
   declareSweepQueue,
@@ -29,7 +34,7 @@ import {
 } from "../supervisors/backtest/index.ts";
 
 const usage =
-  "usage: npx tsx scripts/backtest.ts <config.json> [--questdb <url>] | --sweep <sweep.json> [--workers N | --queue <nats-url>] | --sweep-worker <nats-url> [--slots N]\n";
+  "usage: npx tsx scripts/backtest.ts <config.json> [--questdb <url>] [--registry <nats-url>] | --sweep <sweep.json> [--workers N | --queue <nats-url>] | --sweep-worker <nats-url> [--slots N]\n";
 const args = process.argv.slice(2);
 if (args[0] === "--sweep") {
   await sweepCommand(args.slice(1));
@@ -42,7 +47,9 @@ if (args[0] === "--sweep-worker") {
 const path = args[0];
 const qi = args.indexOf("--questdb");
 const questdbUrl = qi >= 0 ? args[qi + 1] : undefined;
-if (!path || (qi >= 0 && !questdbUrl)) {
+const ri = args.indexOf("--registry");
+const registryUrl = ri >= 0 ? args[ri + 1] : undefined;
+if (!path || (qi >= 0 && !questdbUrl) || (ri >= 0 && !registryUrl)) {
   process.stderr.write(usage);
   process.exit(2);
 }
@@ -59,8 +66,10 @@ try {
   const outDir = config.report.outDir ? resolve(base, config.report.outDir) : undefined;
   const span = config.end - config.start;
   let last = 0;
+  const models = registryUrl ? await registeredModels(registryUrl, config.features?.models ?? []) : undefined;
   const result = await runBacktest(config, {
     baseDir: base,
+    ...(models ? { models } : {}),
     ...(outDir && config.report.journalFile ? { journalPath: join(outDir, "events.jsonl") } : {}),
     onProgress: (p) => {
       const now = Date.now();
@@ -150,4 +159,26 @@ async function sweepWorkerCommand(rest: string[]): Promise<void> {
     process.stderr.write(`backtest --sweep-worker: ${errorMessage(e)}\n`);
     process.exit(1);
   }
+}
+
+/** The promoted version of each named model that is not committed in models/, read from the registry at `url`. */
+async function registeredModels(url: string, names: readonly string[]): Promise<Map<string, ModelFile>> {
+  const committed = new Set(committedModelNames());
+  const wanted = names.filter((n) => !committed.has(n));
+  const out = new Map<string, ModelFile>();
+  if (!wanted.length) return out;
+  const nc = await connectNats(url, "backtest-models");
+  try {
+    const registry = await ModelRegistry.open(nc);
+    for (const name of wanted) {
+      const { card, bytes } = await registry.get(name).catch((e: unknown) => {
+        throw new Error(`features.models: ${errorMessage(e)} (registry at ${url})`);
+      });
+      process.stderr.write(`[backtest] model ${name} v${card.version} from the registry (sha256 ${card.sha256.slice(0, 12)}…)\n`);
+      out.set(name, { card, bytes });
+    }
+  } finally {
+    await nc.close();
+  }
+  return out;
 }

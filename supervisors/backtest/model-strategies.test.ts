@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
+import { readModelFile } from "../../actors/model/index.ts";
 import { parseRunConfig, type RunConfigInput } from "./run-config.ts";
 import { Backtest, runBacktest } from "./runner.ts";
 import { barsRun } from "./testing.ts";
@@ -89,4 +90,14 @@ t.test("a run config refuses model signals without the run's features, naming th
     strategies: [{ ...bad.strategies[0], signals: ["seq-return-16"] }],
   });
   t.throws(() => new Backtest(other), /seq-return-16 takes bar-returns-window v1, the feature actors compute bar-factors v1/);
+  // a model given from the registry (trained and registered, not committed) is served under its name, and checked alike
+  const registered = readModelFile("gbt-return-5f");
+  t.doesNotThrow(
+    () => new Backtest(unknown, { models: new Map([["nope", { ...registered, card: { ...registered.card, name: "nope" } }]]) }),
+  );
+  const window = readModelFile("seq-return-16");
+  t.throws(
+    () => new Backtest(unknown, { models: new Map([["nope", { ...window, card: { ...window.card, name: "nope" } }]]) }),
+    /nope takes bar-returns-window v1, the feature actors compute bar-factors v1/,
+  );
 });

@@ -97,6 +97,8 @@ export interface RunOptions {
   onProgress?: (p: BacktestProgress) => void;
   /** write events.jsonl here (the config's report.journalFile) */
   journalPath?: string;
+  /** models taken from the registry (a version trained and registered, not committed), by the name they serve */
+  models?: ReadonlyMap<string, ModelFile>;
 }
 
 /**
@@ -287,11 +289,18 @@ export class Backtest implements ActorWorld {
     );
   }
 
-  /** A committed model (models/<name>.onnx and its card) that takes the factor set the feature actors compute. */
+  /**
+   * A model the run was given from the registry, else a committed one (models/<name>.onnx and its card), that takes
+   * the factor set the feature actors compute.
+   */
   private committedModel(name: string): ModelFile {
     const known = committedModelNames();
-    if (!known.includes(name)) throw new BacktestError(`features.models: ${name} is not a committed model (models/: ${known.join(", ")})`);
-    const m = readModelFile(name);
+    const given = this.options.models?.get(name);
+    if (!given && !known.includes(name))
+      throw new BacktestError(
+        `features.models: ${name} is not a committed model (models/: ${known.join(", ")}); a registered one is read with --registry <nats-url>`,
+      );
+    const m = given ?? readModelFile(name);
     const set = m.card.featureSet;
     if (set.name !== BAR_FACTORS.name || set.version !== BAR_FACTORS.version)
       throw new BacktestError(
