@@ -6,8 +6,8 @@
  * (filing-stream.ts); the feed's tests serve the filings they need.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { zonedToEpochMs } from "../alpha-vantage/series.ts";
+import { closeAtOnce, listenOnLoopback } from "../loopback-http.ts";
 
 export interface LocalFiling {
   cik: string;
@@ -80,17 +80,12 @@ export class LocalEdgar {
 
   /** Listens on 127.0.0.1 (port 0: a free one). */
   async listen(port: number): Promise<this> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", resolve);
-    });
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = await listenOnLoopback(this.server, port);
     return this;
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeAtOnce(this.server);
   }
 
   /**
