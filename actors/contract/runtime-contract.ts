@@ -8,7 +8,8 @@
  *   command's transition produced (the runtime does not apply the emitted events a second time); an event-sourced
  *   machine also accepts each domain event it emits as an input that produces the same state change, so replaying
  *   the journal rebuilds the state. Replayed events carry `replay: true`; during replay emissions are discarded.
- * - `publish`: a message for a subject built with `subjects` (market data and the like).
+ * - `publish`: a message for a subject built with `subjects` (market data and the like). It carries the trace of
+ *   the input being handled, or `traceparent` when it answers an earlier one: `traceOf(event)` reads an input's.
  * - `reply`: the answer to the command being processed (request/reply on am.cmd.<kind>.<id>).
  * - `forward`: a command for another actor that this command's answer waits for (an approved order to its order
  *   entity). After this decision is journaled the runtime requests it and answers the requester only once the
@@ -33,7 +34,7 @@ export interface ReplyError {
 
 export type Emitted =
   | { type: "domain"; event: DomainEvent }
-  | { type: "publish"; subject: string; message: { type: string; [field: string]: unknown } }
+  | { type: "publish"; subject: string; message: { type: string; [field: string]: unknown }; traceparent?: string }
   | Forward
   | { type: "reply"; ok: true; result?: unknown }
   | { type: "reply"; ok: false; error: ReplyError };
@@ -53,6 +54,20 @@ export interface ForwardRefused {
   /** the forwarded message's type */
   messageType: string;
   error: ReplyError;
+}
+
+const TRACE = Symbol("traceparent");
+
+/**
+ * The W3C trace context an input was delivered with, if it belongs to a trace. A machine whose answer comes after a
+ * later input (a venue's order waiting out its latency while quotes arrive) keeps it and puts it on what it emits.
+ * Not a field of the event: spreading or storing the event never copies it.
+ */
+export const traceOf = (event: object): string | undefined => (event as { [TRACE]?: string })[TRACE];
+
+/** The runtime marks a delivered input with its trace context (see `traceOf`). */
+export function deliverTrace(event: object, traceparent: string): void {
+  Object.defineProperty(event, TRACE, { value: traceparent, configurable: true, enumerable: false });
 }
 
 /** The `nowUs` stamp every delivered event has. */

@@ -1,5 +1,5 @@
 import type { Quote, RecordedBookEvent, Trade, VenueCancelOrder, VenueNewOrder, VenueReplaceOrder } from "../domain/index.ts";
-import type { Emitted } from "../contract/index.ts";
+import { type Emitted, traceOf } from "../contract/index.ts";
 import type { SimulatedVenueSession } from "./venue-session.ts";
 import type { VenueBookChanged } from "./book-record.ts";
 
@@ -40,6 +40,9 @@ export type ExchangeDecision = { ok: true; events: Emitted[] } | { ok: false; re
 export function decide(session: SimulatedVenueSession, event: SimulatedVenueInput): ExchangeDecision {
   const out: Emitted[] = [];
   const now = event.nowUs;
+  // an order's reports may come at a later input (its latency, a quote that fills it): they stay in its trace
+  const trace = "clientOrderId" in event ? traceOf(event) : undefined;
+  if (trace) session.traced((event as { clientOrderId: string }).clientOrderId, trace);
   switch (event.type) {
     case "OpenTradingSession":
       // A client still connected to the previous session (its venue connection outlived our restart) must log on

@@ -98,6 +98,11 @@ const orderRequest = (cmd: VenueNewOrder): OrderRequest => ({
   clientOrderId: cmd.clientOrderId,
 });
 
+/** reports after which the order has nothing more to say */
+const ENDED: ReadonlySet<ExecType> = new Set([ExecType.Fill, ExecType.Canceled, ExecType.Rejected, ExecType.Expired]);
+/** at most this many orders' traces are kept (the oldest go first) */
+const MAX_TRACED = 100_000;
+
 /** The venue's id of a list leg it holds off-book (it has none in a book yet). */
 const offBookId = (o: ListLegOrder): string => `list:${o.list.listId}:${o.list.leg}`;
 
@@ -138,6 +143,11 @@ export class SimulatedVenueSession {
   private readonly reported: ExecutionReport[] = [];
   /** lists were held at the last record: a record that ends the last one still says so */
   private listsHeld = false;
+  /**
+   * The trace of the last command about each order, which its later reports carry (a fill a quote caused is still
+   * part of the order's trace). The runtime's view, not the venue's: never snapshotted, gone when the order ends.
+   */
+  private readonly traces = new Map<string, string>();
 
   constructor(readonly config: SimulatedVenueConfig) {
     const instruments: MatchingEngineConfig[] = config.instruments.map((i) => ({
@@ -288,8 +298,16 @@ export class SimulatedVenueSession {
     if (nowUs > this.clock.us) this.clock.us = nowUs;
   }
 
-  private send(message: { type: string; [field: string]: unknown }, out: Emitted[]): void {
-    out.push({ type: "publish", subject: this.toConnection, message });
+  private send(message: { type: string; [field: string]: unknown }, out: Emitted[], traceparent?: string): void {
+    out.push({ type: "publish", subject: this.toConnection, message, ...(traceparent ? { traceparent } : {}) });
+  }
+
+  /** A command about an order arrived in a trace: the order's reports from now on carry it. */
+  traced(clientOrderId: string, traceparent: string): void {
+    this.traces.delete(clientOrderId);
+    this.traces.set(clientOrderId, traceparent);
+    // orders that end without a report here (a restart, a list leg never placed) must not pile up
+    if (this.traces.size > MAX_TRACED) this.traces.delete(this.traces.keys().next().value!);
   }
 
   connect(nowUs: number, out: Emitted[]): void {
@@ -665,6 +683,8 @@ export class SimulatedVenueSession {
     this.executions.push(r);
     this.reported.push(r);
     if (this.executions.length > this.memory) this.executions.splice(0, this.executions.length - this.memory);
-    this.send({ type: "ExecutionReport", ...r }, out);
+    const traceparent = this.traces.get(r.clientOrderId);
+    if (traceparent !== undefined && ENDED.has(r.execType)) this.traces.delete(r.clientOrderId);
+    this.send({ type: "ExecutionReport", ...r }, out, traceparent);
   }
 }

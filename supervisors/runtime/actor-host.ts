@@ -6,6 +6,7 @@ import { stepperFor } from "./machine-stepper.ts";
 import {
   type ActorKind,
   type Clock,
+  deliverTrace,
   type DomainEvent,
   type Emitted,
   errorMessage,
@@ -414,6 +415,7 @@ export class ActorHost {
     if (item.traceparent) {
       item.span = startHandlingSpan(this.kind.name, this.id, item.event.type, item.traceparent);
       if (item.span) item.traceparent = traceparentOf(item.span);
+      deliverTrace(item.event, item.traceparent);
     }
     this.env.onProcessing?.(this, true);
     const started = actorMetrics ? performance.now() : 0;
@@ -463,7 +465,7 @@ export class ActorHost {
     let reply: ReplyBody | undefined;
     const forwards: Extract<Emitted, { type: "forward" }>[] = [];
     for (const e of emitted) {
-      if (e.type === "publish") this.publish(e.subject, e.message as Message, item);
+      if (e.type === "publish") this.publish(e.subject, e.message as Message, item, e.traceparent);
       else if (e.type === "domain" && !journaled)
         this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item);
       else if (e.type === "forward") forwards.push(e);
@@ -508,8 +510,8 @@ export class ActorHost {
     }
   }
 
-  private publish(subject: string, message: Message, cause: MailItem): void {
-    const { data, headers } = encodeForPublish(message, cause.correlationId, cause.traceparent);
+  private publish(subject: string, message: Message, cause: MailItem, traceparent = cause.traceparent): void {
+    const { data, headers } = encodeForPublish(message, cause.correlationId, traceparent);
     this.env.nc.publish(subject, data, { headers });
   }
 
