@@ -5,6 +5,7 @@ import { decodePayload, decodeSnapshot, encodePayload, encodeSnapshot } from "..
 import type { VenueBookChanged } from "./book-record.ts";
 import type { VenueSessionSnapshot } from "./session-snapshot.ts";
 import { SimulatedVenueSession } from "./venue-session.ts";
+import { limitBuy, quoteAt } from "./testing.ts";
 
 const INSTRUMENT = "SIM001.SIMX";
 const NOW = 1_700_000_000_000_000;
@@ -17,33 +18,10 @@ const session = (seqBase: number) =>
     seqBase,
   });
 
-const quote = (bid: number, ask: number) => ({
-  type: "Quote",
-  instrument: INSTRUMENT,
-  bid: priceOf(bid),
-  ask: priceOf(ask),
-  bidSize: quantityOf(5),
-  askSize: quantityOf(5),
-  seq: 1,
-  tsEvent: NOW,
-  tsInit: NOW,
-});
+const quote = (bid: number, ask: number) => quoteAt(INSTRUMENT, bid, ask, NOW);
 
-const buy = (clientOrderId: string, price: number, quantity = 10) => ({
-  type: "VenueNewOrder" as const,
-  clientOrderId,
-  version: 1,
-  instrument: INSTRUMENT,
-  side: "BUY" as const,
-  orderType: "LIMIT" as const,
-  quantity: quantityOf(quantity),
-  price: priceOf(price),
-  timeInForce: "GTC" as const,
-  postOnly: false,
-  reduceOnly: false,
-  tsEvent: NOW,
-  tsInit: NOW,
-});
+const buy = (clientOrderId: string, price: number, quantity = 10) =>
+  limitBuy(INSTRUMENT, clientOrderId, price, NOW, { quantity: quantityOf(quantity) });
 
 const reports = (out: Emitted[]): ExecutionReport[] =>
   out.flatMap((e) => (e.type === "publish" && e.message.type === "ExecutionReport" ? [e.message as unknown as ExecutionReport] : []));

@@ -4,6 +4,7 @@ import { ExecType, type ExecutionReport, fromNumber, priceOf, quantityOf } from 
 import { type Emitted, subjects } from "../contract/index.ts";
 import { venueConnectionMachine } from "../venue/index.ts";
 import { simulatedVenueMachine } from "./machine.ts";
+import { quoteAt } from "./testing.ts";
 
 const NOW = 1_700_000_000_000_000;
 const INSTRUMENT = "SIM001.SIMX";
@@ -78,17 +79,7 @@ function wire(t: { teardown(fn: () => void): void }) {
   };
 }
 
-const quote = (bid: number, ask: number, nowUs: number) => ({
-  type: "Quote",
-  instrument: INSTRUMENT,
-  bid: priceOf(bid),
-  ask: priceOf(ask),
-  bidSize: quantityOf(5),
-  askSize: quantityOf(5),
-  seq: 1,
-  tsEvent: nowUs,
-  tsInit: nowUs,
-});
+const quote = (bid: number, ask: number, nowUs: number) => quoteAt(INSTRUMENT, bid, ask, nowUs);
 const newOrder = (id: string, side: "BUY" | "SELL", qty: number, nowUs: number, price?: number) => ({
   type: "VenueNewOrder",
   clientOrderId: id,

@@ -4,6 +4,7 @@ import { ExecType, type ExecutionReport, type NativeListLeg, priceOf, quantityOf
 import { decodeSnapshot, encodeSnapshot } from "../../infra/nats/codec.ts";
 import type { VenueSessionSnapshot } from "./session-snapshot.ts";
 import { SimulatedVenueSession } from "./venue-session.ts";
+import { quoteAt } from "./testing.ts";
 
 const INSTRUMENT = "SIM001.SIMX";
 const OTHER = "SIM002.SIMX";
@@ -23,17 +24,7 @@ const session = (backgroundQty = 100) => {
   return s;
 };
 
-const quote = (bid: number, ask: number, instrument = INSTRUMENT) => ({
-  type: "Quote",
-  instrument,
-  bid: priceOf(bid),
-  ask: priceOf(ask),
-  bidSize: quantityOf(5),
-  askSize: quantityOf(5),
-  seq: 1,
-  tsEvent: NOW,
-  tsInit: NOW,
-});
+const quote = (bid: number, ask: number, instrument = INSTRUMENT) => quoteAt(instrument, bid, ask, NOW);
 
 /** Leg `leg` of list `listId`, tagged as the platform sends a list its venue holds. */
 const leg = (tag: Omit<NativeListLeg, "triggerOnPartial"> & { triggerOnPartial?: boolean }, over: Record<string, unknown> = {}) => ({

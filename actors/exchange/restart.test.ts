@@ -4,6 +4,7 @@ import { ExecType, type ExecutionReport, priceOf, quantityOf } from "../domain/i
 import { decodeSnapshot, encodeSnapshot } from "../../infra/nats/codec.ts";
 import type { VenueSessionSnapshot } from "./session-snapshot.ts";
 import { SimulatedVenueSession } from "./venue-session.ts";
+import { quoteAt } from "./testing.ts";
 
 const INSTRUMENT = "SIM001.SIMX";
 const NOW = 1_700_000_000_000_000;
@@ -16,17 +17,7 @@ const session = (seqBase: number) =>
     seqBase,
   });
 
-const quote = (bid: number, ask: number) => ({
-  type: "Quote",
-  instrument: INSTRUMENT,
-  bid: priceOf(bid),
-  ask: priceOf(ask),
-  bidSize: quantityOf(5),
-  askSize: quantityOf(5),
-  seq: 1,
-  tsEvent: NOW,
-  tsInit: NOW,
-});
+const quote = (bid: number, ask: number) => quoteAt(INSTRUMENT, bid, ask, NOW);
 
 const order = (clientOrderId: string, over: Record<string, unknown>) => ({
   type: "VenueNewOrder" as const,

@@ -1,8 +1,9 @@
 import t from "tap";
 import { createActor, SimulatedClock } from "xstate";
 import { deliverTrace, type Emitted } from "../contract/index.ts";
-import { priceOf, quantityOf } from "../domain/index.ts";
+import { type ExecutionReport, priceOf, quantityOf } from "../domain/index.ts";
 import { exchangeKind } from "./kind.ts";
+import { limitBuy, quoteAt } from "./testing.ts";
 import { simulatedVenueMachine } from "./machine.ts";
 
 const NOW = 1_700_000_000_000_000;
@@ -17,7 +18,7 @@ t.test("an order's reports carry its trace even when a later input (a quote, its
   const fields = new Set<string>();
   exchange.on("*", (e: Emitted) => {
     if (e.type !== "publish" || e.message.type !== "ExecutionReport") return;
-    const m = e.message as { execType: string; clientOrderId: string };
+    const m = e.message as unknown as ExecutionReport;
     for (const f of Object.keys(m)) fields.add(f);
     reports.push({ execType: m.execType, clientOrderId: m.clientOrderId, traceparent: e.traceparent });
   });
@@ -29,37 +30,8 @@ t.test("an order's reports carry its trace even when a later input (a quote, its
     if (traceparent) deliverTrace(event, traceparent);
     exchange.send(event as never);
   };
-  const quote = (bid: number, ask: number) =>
-    send({
-      type: "Quote",
-      instrument: INSTRUMENT,
-      bid: priceOf(bid),
-      ask: priceOf(ask),
-      bidSize: quantityOf(5),
-      askSize: quantityOf(5),
-      seq: 1,
-      tsEvent: now,
-      tsInit: now,
-    });
-  const buy = (id: string, traceparent?: string) =>
-    send(
-      {
-        type: "VenueNewOrder",
-        clientOrderId: id,
-        version: 1,
-        instrument: INSTRUMENT,
-        side: "BUY",
-        orderType: "LIMIT",
-        price: priceOf(99.98),
-        quantity: quantityOf(1),
-        timeInForce: "GTC",
-        postOnly: false,
-        reduceOnly: false,
-        tsEvent: now,
-        tsInit: now,
-      },
-      traceparent,
-    );
+  const quote = (bid: number, ask: number) => send(quoteAt(INSTRUMENT, bid, ask, now));
+  const buy = (id: string, traceparent?: string) => send(limitBuy(INSTRUMENT, id, 99.98, now, { quantity: quantityOf(1) }), traceparent);
   send({ type: "AdapterConnect", venue: "SIMX" });
   quote(100, 100.02);
   buy("traced", TRACE);
