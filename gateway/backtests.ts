@@ -1,54 +1,30 @@
 /**
  * The port the Backtests service runs backtests through. The node's implementation is supervisors/backtest's
- * `BacktestRuns` (worker threads); the gateway needs only this shape. Times are µs since the epoch.
+ * `BacktestRuns` (worker threads); the gateway names its shapes, declared where the runs are. Times are µs since the epoch.
  */
-export type BacktestRunState = "queued" | "running" | "done" | "failed";
+import type { BacktestResult, BacktestRunState, BacktestRunStatus, Performance } from "../supervisors/backtest/index.ts";
 
-export interface BacktestRunStatus {
-  id: string;
-  name: string;
-  state: BacktestRunState;
-  startUs: number;
-  endUs: number;
-  simulatedUs: number;
-  records: number;
-  error?: string;
-  submittedBy: string;
-  submittedAtUs: number;
-}
-
+export type { BacktestRunState, BacktestRunStatus };
 /** A run's statistics (supervisors/backtest/performance.ts). */
-export interface BacktestPerformance {
-  totalReturn: number;
-  annualisedReturn: number;
-  volatility: number;
-  sharpe: number;
-  sortino: number;
-  calmar: number;
-  maxDrawdown: number;
-  maxDrawdownPeriods: number;
-  hitRate: number;
-  profitFactor: number;
-  turnover: number;
-  exposure: number;
-}
+export type BacktestPerformance = Performance;
 
 /** A finished run's figures; money in the account currency. */
-export interface BacktestRunReport {
-  initialEquity: number;
-  finalEquity: number;
-  pnl: number;
-  fees: number;
-  orders: number;
-  fills: number;
-  records: number;
-  actorSteps: number;
-  deadLetters: number;
-  journal: { sha256: string; events: number };
-  performance: BacktestPerformance;
-  wallMs: number;
-  cpuMs: number;
-}
+export type BacktestRunReport = Pick<
+  BacktestResult,
+  | "initialEquity"
+  | "finalEquity"
+  | "pnl"
+  | "fees"
+  | "orders"
+  | "fills"
+  | "records"
+  | "actorSteps"
+  | "deadLetters"
+  | "journal"
+  | "performance"
+  | "wallMs"
+  | "cpuMs"
+>;
 
 export interface BacktestRunner {
   /** Validates the configuration and queues the run; a refusal names the field. */
