@@ -1,30 +1,13 @@
 /**
  * The port the Models service runs training jobs through. The node's implementation is supervisors/research's
- * `TrainingJobs` (a job journaled on am.evt.training-job.<job>.*, its Python process on some node); the gateway
- * needs only this shape. Times are µs since the epoch.
+ * `TrainingJobs` (a job journaled on am.evt.training-job.<job>.*, its Python process on some node); the job's shape is
+ * the training-job actor's own. Times are µs since the epoch.
  */
-export type TrainingJobPhase = "running" | "registered" | "cancelled" | "failed";
+import type { TrainingJob, TrainingJobPhase } from "../actors/training-job/index.ts";
 
-export interface TrainingJobView {
-  job: string;
-  phase: TrainingJobPhase;
-  request: { dataset: string; model: string; folds: number; trials: number; window: number; seed: number; embargoUs?: number | undefined };
-  name: string;
-  version: number;
-  dataset: string;
-  datasetSha256: string;
-  trials: Record<string, number>[];
-  folds: number;
-  startedBy: string;
-  startedAtUs: number;
-  updatedAtUs: number;
-  scores: { trial: number; fold: number; metrics: Record<string, number>; fitMs: number }[];
-  attempts: number;
-  selected?: { trial: number; params: Record<string, number>; metrics: Record<string, number> };
-  registered?: { name: string; version: number; sha256: string };
-  cancelledBy?: string;
-  error?: string;
-}
+export type { TrainingJobPhase };
+/** A job as its journal tells it (actors/training-job). */
+export type TrainingJobView = TrainingJob;
 
 export interface TrainingJobRunner {
   /** Checks the request and starts the job; a refusal is an Error whose `field` names the request's field. */
