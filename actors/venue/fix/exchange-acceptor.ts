@@ -11,7 +11,7 @@ import {
 } from "../../domain/index.ts";
 import type { VenueOpenOrder } from "../connection/adapter.ts";
 import { type BusMessage, type FixSessionConfig, fixExchangeSubjects, type VenueBus } from "./bus.ts";
-import { FixEndpointLauncher, VenueFixSession } from "./fix-session.ts";
+import { FixEndpointLauncher, sessionDescription, VenueFixSession } from "./fix-session.ts";
 import { DurableFixSessionStores, type FixSessionBucket } from "./session-store.ts";
 import {
   decimal,
@@ -145,29 +145,7 @@ export class FixExchangeAcceptor {
   }
 
   private description(): ISessionDescription {
-    const c = this.config;
-    return {
-      application: {
-        type: "acceptor",
-        resilient: false,
-        reconnectSeconds: 1,
-        name: `fix-${c.venue}-acceptor`,
-        tcp: { host: c.host, port: c.port },
-        protocol: "ascii",
-        dictionary: "qf44",
-      },
-      Name: `fix-${c.venue}`,
-      Username: "",
-      Password: "",
-      EncryptMethod: 0,
-      ResetSeqNumFlag: c.resetSeqNumOnLogon,
-      HeartBtInt: c.heartbeatSecs,
-      SenderCompId: c.senderCompId,
-      TargetCompID: c.targetCompId,
-      SenderSubID: "",
-      TargetSubID: "",
-      BeginString: "FIX.4.4",
-    } as ISessionDescription;
+    return sessionDescription(this.config, { type: "acceptor" });
   }
 
   private toExchange(message: BusMessage): void {

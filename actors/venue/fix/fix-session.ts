@@ -10,6 +10,7 @@ import {
   SessionLauncher,
   SessionState,
 } from "./engine.ts";
+import type { FixSessionConfig } from "./bus.ts";
 import { gapFill, asPossibleDuplicate } from "./raw-message.ts";
 import { DurableFixSessionStore, type DurableFixSessionStores } from "./session-store.ts";
 import { FixFieldError } from "./wire.ts";
@@ -19,6 +20,40 @@ const ADMIN_TYPES: ReadonlySet<string> = new Set(["0", "1", "2", "3", "4", "5", 
 
 /** SessionRejectReason 5: value is incorrect (out of range) for this tag. */
 const VALUE_INCORRECT = 5;
+
+/**
+ * The FIX 4.4 session a venue's two ends describe to the engine: the same name, CompIDs, heartbeat and sequence
+ * reset on both sides; `end` says which side this is and how it connects.
+ */
+export function sessionDescription(
+  c: FixSessionConfig,
+  end: { type: "acceptor" | "initiator"; connectTimeoutSeconds?: number },
+  extra: Partial<ISessionDescription> = {},
+): ISessionDescription {
+  return {
+    application: {
+      ...end,
+      resilient: false,
+      reconnectSeconds: 1,
+      name: `fix-${c.venue}-${end.type}`,
+      tcp: { host: c.host, port: c.port },
+      protocol: "ascii",
+      dictionary: "qf44",
+    },
+    Name: `fix-${c.venue}`,
+    Username: "",
+    Password: "",
+    EncryptMethod: 0,
+    ResetSeqNumFlag: c.resetSeqNumOnLogon,
+    HeartBtInt: c.heartbeatSecs,
+    SenderCompId: c.senderCompId,
+    TargetCompID: c.targetCompId,
+    SenderSubID: "",
+    TargetSubID: "",
+    BeginString: "FIX.4.4",
+    ...extra,
+  } as ISessionDescription;
+}
 
 /** The end (initiator or acceptor) that owns a session: it hears the logon, the application messages and the end. */
 export interface FixSessionOwner<S> {

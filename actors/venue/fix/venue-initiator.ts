@@ -14,7 +14,7 @@ import {
 } from "../../domain/index.ts";
 import type { VenueOpenOrder } from "../connection/adapter.ts";
 import type { BusMessage, FixSessionConfig, VenueBus } from "./bus.ts";
-import { FixEndpointLauncher, VenueFixSession } from "./fix-session.ts";
+import { FixEndpointLauncher, sessionDescription, VenueFixSession } from "./fix-session.ts";
 import { type DurableFixSessionStore, DurableFixSessionStores, type FixSessionBucket } from "./session-store.ts";
 import {
   BID_TYPE_NO_BIDDING,
@@ -174,32 +174,12 @@ export class FixVenueInitiator {
   }
 
   private description(): ISessionDescription {
-    const c = this.config;
-    return {
-      application: {
-        type: "initiator",
-        resilient: false,
-        name: `fix-${c.venue}-initiator`,
-        reconnectSeconds: 1,
-        connectTimeoutSeconds: 1,
-        tcp: { host: c.host, port: c.port },
-        protocol: "ascii",
-        dictionary: "qf44",
-      },
-      Name: `fix-${c.venue}`,
-      Username: "",
-      Password: "",
-      EncryptMethod: 0,
-      ResetSeqNumFlag: c.resetSeqNumOnLogon,
-      HeartBtInt: c.heartbeatSecs,
-      SenderCompId: c.senderCompId,
-      TargetCompID: c.targetCompId,
-      SenderSubID: "",
-      TargetSubID: "",
-      BeginString: "FIX.4.4",
+    return sessionDescription(
+      this.config,
+      { type: "initiator", connectTimeoutSeconds: 1 },
       // orders are never resent: a resend asked of us is gap-filled, and reconciliation settles orders in flight
-      store: { type: "memory", resendGapFillOnly: true },
-    } as ISessionDescription;
+      { store: { type: "memory", resendGapFillOnly: true } },
+    );
   }
 
   private connect(): void {
