@@ -4,7 +4,7 @@
  * HTTP-200 error shapes ("Error Message", "Note", "Information"), and dropped connections. For tests only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeAtOnce, listenOnLoopback } from "../loopback-http.ts";
 
 export interface FakeAlphaVantageOptions {
   apiKey: string;
@@ -34,14 +34,12 @@ export class FakeAlphaVantage {
   constructor(private readonly opts: FakeAlphaVantageOptions) {}
 
   async listen(port: number): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.baseUrl = await listenOnLoopback(this.server, port);
     return this;
   }
 
   async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeAtOnce(this.server);
   }
 
   /** `n` more 5-minute bars for `symbol`. */

@@ -4,7 +4,7 @@
  * test can rebuild the book from what a connector delivered and compare. For tests only; 127.0.0.1, free port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeAtOnce, listenOnLoopback } from "../loopback-http.ts";
 import { WebSocket, WebSocketServer } from "ws";
 
 type Side = Map<string, string>;
@@ -50,18 +50,15 @@ export class FakeBinance {
   }
 
   async listen(port: number): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
-    const { port: p } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${p}`;
-    this.wsUrl = `ws://127.0.0.1:${p}`;
+    this.baseUrl = await listenOnLoopback(this.server, port);
+    this.wsUrl = `${this.baseUrl.replace("http:", "ws:")}`;
     return this;
   }
 
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeAtOnce(this.server);
   }
 
   get liveClients(): number {

@@ -5,7 +5,7 @@
  * what happened: nothing twice, nothing missing. For tests only; bound to 127.0.0.1 on a free port.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeAtOnce, listenOnLoopback } from "../loopback-http.ts";
 import { WebSocket, WebSocketServer } from "ws";
 
 export interface FakeTrade {
@@ -92,18 +92,15 @@ export class FakePolygon {
   }
 
   async listen(port: number): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
-    const { port: p } = this.server.address() as AddressInfo;
-    this.baseUrl = `http://127.0.0.1:${p}`;
-    this.wsUrl = `ws://127.0.0.1:${p}/stocks`;
+    this.baseUrl = await listenOnLoopback(this.server, port);
+    this.wsUrl = `${this.baseUrl.replace("http:", "ws:")}/stocks`;
     return this;
   }
 
   async close(): Promise<void> {
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await closeAtOnce(this.server);
   }
 
   /** Number of clients that are authenticated and subscribed to something. */
