@@ -184,7 +184,7 @@ export const settings = {
         "a comma-separated list of polygon, alpha-vantage, binance, edgar, news, files",
       ),
     default: "",
-    doc: "Vendor feeds this node runs as feed actors (vendor-feed kind), comma-separated: polygon, alpha-vantage, binance, and the alternative data feeds edgar (SEC filings), news (Polygon news with sentiment), files (a drop folder); empty = none",
+    doc: "Vendor feeds this node runs as feed actors (vendor-feed kind), comma-separated: polygon, alpha-vantage, binance, and the alternative data feeds edgar (SEC filings), news (Polygon news with sentiment), files (a drop folder); empty = none. A feed named on several nodes opens one vendor session, on the node its actor runs on",
   },
   polygonApiKey: {
     schema: z.string().min(1).optional(),

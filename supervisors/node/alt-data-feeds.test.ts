@@ -1,21 +1,18 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import t from "tap";
 import { subjects } from "../../actors/contract/index.ts";
 import { loadConfig } from "../../infra/config/index.ts";
 import { startFakeEdgar } from "../../infra/feeds/edgar/testing.ts";
 import { startFakePolygonNews } from "../../infra/feeds/news/testing.ts";
 import { capturingLogger } from "../../infra/feeds/testing.ts";
-import { repoRoot } from "../../infra/local/index.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { declareTables, questdbSql, Recorder, rowsOf } from "../../infra/questdb/index.ts";
 import { walApplied } from "../../infra/questdb/testing.ts";
-import { createLogger } from "../../infra/telemetry/index.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
-import { ActorNode } from "./actor-node.ts";
+import { startTestNode } from "./testing.ts";
 import { startVendorFeeds, vendorFeedsFrom } from "./feed-adapters.ts";
 
 const KEY = "pk_NEWS_TEST_5e4d3c";
@@ -43,18 +40,7 @@ t.test("filings, scored headlines and dropped series reach their md subjects and
   const f = await startTestServers(t, { questdb: true });
   const url = f.infra.questdbUrl ?? "";
   await declareTables(url);
-  const node = new ActorNode({
-    nc: f.nc,
-    natsUrl: f.infra.natsUrl,
-    node: "n1",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/node/vendor-feed-test-kinds.ts`).href,
-    cells: 1,
-    hangBudgetMs: 2000,
-    log: createLogger({ level: "error" }),
-    logLevel: "error",
-  });
-  await node.start();
-  t.teardown(() => node.stop());
+  const node = await startTestNode(t, f, { kinds: "supervisors/node/vendor-feed-test-kinds.ts", hangBudgetMs: 2000 });
   const recorder = new Recorder({ nc: f.nc, questdbUrl: url, record: { orders: false }, lingerMs: 20, statsIntervalMs: 0 });
   await recorder.start();
   t.teardown(() => recorder.stop());
@@ -103,7 +89,13 @@ t.test("filings, scored headlines and dropped series reach their md subjects and
     AM_FILE_FEED_POLL_MS: "50",
   });
   const { logger, lines } = capturingLogger();
-  const feeds = await startVendorFeeds({ nc: f.nc, feeds: vendorFeedsFrom(config), log: logger, ensure: (r) => node.ensure(r) });
+  const feeds = await startVendorFeeds({
+    nc: f.nc,
+    feeds: vendorFeedsFrom(config),
+    log: logger,
+    ensure: (r) => node.ensure(r),
+    hosts: (r) => node.hosts(r),
+  });
   t.teardown(() => feeds.stop());
 
   await eventually("one message on each alternative data channel", () => md.length >= 3, { timeoutMs: 20_000 });

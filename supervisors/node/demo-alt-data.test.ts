@@ -69,6 +69,7 @@ t.test("the demo's filings, headlines and parking-lot counts reach md subjects a
     feeds: vendorFeedsFrom(alt.config).filter((v) => v.spec.feed !== "binance"),
     log,
     ensure: (r) => node.ensure(r),
+    hosts: (r) => node.hosts(r),
   });
   t.teardown(() => feeds.stop());
 

@@ -1,37 +1,24 @@
 import type { NatsConnection } from "@nats-io/transport-node";
+import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
-import { pathToFileURL } from "node:url";
 import { subjects } from "../../actors/contract/index.ts";
 import { startFakeAlphaVantage } from "../../infra/feeds/alpha-vantage/testing.ts";
 import { startFakeBinance } from "../../infra/feeds/binance/testing.ts";
 import { startFakePolygon } from "../../infra/feeds/polygon/testing.ts";
 import { capturingLogger, seededRandom } from "../../infra/feeds/testing.ts";
-import { repoRoot } from "../../infra/local/index.ts";
 import { freePort } from "../../infra/local/ports.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/index.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
-import { ActorNode } from "./actor-node.ts";
 import { parseSymbolMap, startVendorFeeds, type VendorFeed } from "./feed-adapters.ts";
-import { startNodeProcess } from "./testing.ts";
+import { startNodeProcess, startTestNode } from "./testing.ts";
 
 const POLYGON_KEY = "pk_TEST_9f8e7d6c5b4a";
 const AV_KEY = "AVKEY0123456789";
 
 async function setup(t: { teardown(fn: () => unknown): void }, feed: VendorFeed, instrument: string) {
   const f = await startTestServers(t);
-  const node = new ActorNode({
-    nc: f.nc,
-    natsUrl: f.infra.natsUrl,
-    node: "n1",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/node/vendor-feed-test-kinds.ts`).href,
-    cells: 1,
-    hangBudgetMs: 2000,
-    log: createLogger({ level: "error" }),
-    logLevel: "error",
-  });
-  await node.start();
-  t.teardown(() => node.stop());
+  const node = await startTestNode(t, f, { kinds: "supervisors/node/vendor-feed-test-kinds.ts", hangBudgetMs: 2000 });
   const raw: Message[] = [];
   const events: Message[] = [];
   collect(f.nc, subjects.feedAll(feed.spec.feed), raw);
@@ -39,7 +26,13 @@ async function setup(t: { teardown(fn: () => unknown): void }, feed: VendorFeed,
   await f.nc.flush();
   await node.ensure({ kind: "instrument", id: instrument });
   const { logger, lines } = capturingLogger();
-  const feeds = await startVendorFeeds({ nc: f.nc, feeds: [feed], log: logger, ensure: (r) => node.ensure(r) });
+  const feeds = await startVendorFeeds({
+    nc: f.nc,
+    feeds: [feed],
+    log: logger,
+    ensure: (r) => node.ensure(r),
+    hosts: (r) => node.hosts(r),
+  });
   t.teardown(() => feeds.stop());
   const describe = async (kind: string, id: string) =>
     (await node.describe({ kind, id })) as { state?: string; context?: Record<string, unknown> };
@@ -228,4 +221,50 @@ t.test("the node process runs the configured vendor feeds (AM_FEEDS) and never l
   await node.exited;
   t.ok(node.output.length > 10, "the node logged");
   t.notOk(node.output.join("\n").includes(POLYGON_KEY), "the API key is not in the node's output");
+});
+
+t.test("a feed configured on two nodes has one vendor session, on the node running its actor, and moves with the actor", async (t) => {
+  const fake = await startFakePolygon(await freePort(), { apiKey: POLYGON_KEY });
+  t.teardown(() => fake.close());
+  const feed: VendorFeed = {
+    spec: { feed: "polygon", apiKey: POLYGON_KEY, restUrl: fake.baseUrl, wsUrl: fake.wsUrl, tickers: ["AAPL"], channels: ["T"] },
+    instruments: parseSymbolMap("AAPL=AAPL.XNAS", "XNAS", "test"),
+  };
+  const f = await startTestServers(t);
+  const actor = { kind: "vendor-feed", id: "polygon" };
+  const nodes = await Promise.all(
+    ["n1", "n2"].map(async (name) => {
+      const node = await startTestNode(t, f, { node: name, kinds: "supervisors/node/vendor-feed-test-kinds.ts", hangBudgetMs: 2000 });
+      const feeds = await startVendorFeeds({
+        nc: f.nc,
+        feeds: [feed],
+        log: createLogger({ level: "error" }),
+        ensure: (r) => node.ensure(r),
+        hosts: (r) => node.hosts(r),
+      });
+      t.teardown(() => feeds.stop());
+      // the node leaves: its feeds and its actors stop (stopping again at teardown does nothing more)
+      const leave = async () => {
+        await feeds.stop();
+        await node.stop();
+      };
+      return { node, leave };
+    }),
+  );
+  await eventually(
+    "the feed's actor placed and its session subscribed",
+    () => nodes.some((n) => n.node.hosts(actor)) && fake.liveClients === 1,
+  );
+  await sleep(1_500); // both adapters heard the actor's connect long ago: a second session would be here by now
+  t.equal(fake.liveClients, 1, "one vendor session, not one per node");
+  const owner = nodes.find((n) => n.node.hosts(actor))!;
+  const other = nodes.find((n) => n !== owner)!;
+  t.equal(nodes.filter((n) => n.node.hosts(actor)).length, 1, "one node runs the feed's actor");
+
+  await owner.leave();
+  await eventually("the other node running the actor with its own session", () => other.node.hosts(actor) && fake.liveClients === 1, {
+    timeoutMs: 30_000,
+  });
+  await sleep(1_500);
+  t.equal(fake.liveClients, 1, "still one session after the move");
 });

@@ -230,6 +230,12 @@ export interface FeedAdapterOptions {
   /** how often delivery progress (watermarks, counts) goes to the actor, ms; default 1000 */
   progressEveryMs?: number;
   nowUs?: () => number;
+  /**
+   * Whether the feed's actor runs on this node (default: always). With a feed configured on several nodes, every
+   * adapter hears the actor's commands, but only the node its lease placed the actor on opens the vendor session;
+   * another one ends the session it still holds (the actor moved away).
+   */
+  actorHere?: () => boolean;
 }
 
 interface Live {
@@ -281,7 +287,9 @@ export class FeedAdapter {
           this.log.warn("feed adapter refused a command", { error: this.redactor.error(e) });
           return;
         }
-        if (m.type === "FeedAdapterConnect") void this.connect(m.resume);
+        if (this.o.actorHere && !this.o.actorHere()) {
+          if (this.current) void this.end(`the ${this.id} feed's actor runs on another node`);
+        } else if (m.type === "FeedAdapterConnect") void this.connect(m.resume);
         else void this.end(m.reason);
       },
     });
@@ -433,8 +441,12 @@ export async function startVendorFeeds(o: {
   feeds: VendorFeed[];
   log: Logger;
   ensure: (ref: { kind: string; id: string }) => Promise<void>;
+  /** whether this node hosts an actor: only the node running a feed's actor holds its vendor session */
+  hosts: (ref: { kind: string; id: string }) => boolean;
 }): Promise<{ stop: () => Promise<void>; adapters: FeedAdapter[] }> {
-  const adapters = o.feeds.map((feed) => new FeedAdapter({ nc: o.nc, feed, log: o.log }));
+  const adapters = o.feeds.map(
+    (feed) => new FeedAdapter({ nc: o.nc, feed, log: o.log, actorHere: () => o.hosts({ kind: VENDOR_FEED_KIND, id: feed.spec.feed }) }),
+  );
   for (const a of adapters) a.start();
   await o.nc.flush();
   for (const a of adapters) await o.ensure({ kind: VENDOR_FEED_KIND, id: a.id });

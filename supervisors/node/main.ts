@@ -182,7 +182,13 @@ async function main(): Promise<void> {
     const stopInstruments = await runInstrumentActors(node, instruments, config.nodeId, log);
     stack.push({ name: "instrument actors", stop: async () => stopInstruments() });
     if (feeds.length > 0) {
-      const vendorFeeds = await startVendorFeeds({ nc, feeds, log: log.child({ component: "feeds" }), ensure: (r) => node.ensure(r) });
+      const vendorFeeds = await startVendorFeeds({
+        nc,
+        feeds,
+        log: log.child({ component: "feeds" }),
+        ensure: (r) => node.ensure(r),
+        hosts: (r) => node.hosts(r),
+      });
       stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
       log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
     }

@@ -101,11 +101,18 @@ export function startNodeProcess(
   };
 }
 
-/** An in-process ActorNode hosting the runtime's test kinds on the test servers, stopped at teardown. */
+/** An in-process ActorNode hosting the runtime's test kinds (or `kinds`, a module under the repo) on the test servers, stopped at teardown. */
 export async function startTestNode(
   t: Teardown,
   f: Pick<TestServers, "nc" | "infra">,
-  o: { node?: string; cells?: number; hangBudgetMs?: number; cellHeapMb?: number; logLevel?: "debug" | "info" | "warn" | "error" } = {},
+  o: {
+    node?: string;
+    cells?: number;
+    hangBudgetMs?: number;
+    cellHeapMb?: number;
+    logLevel?: "debug" | "info" | "warn" | "error";
+    kinds?: string;
+  } = {},
 ): Promise<ActorNode> {
   const logLevel = o.logLevel ?? "error";
   const node = new ActorNode({
@@ -113,7 +120,7 @@ export async function startTestNode(
     nc: f.nc,
     natsUrl: f.infra.natsUrl,
     node: o.node ?? "n1",
-    kindsModule: pathToFileURL(`${repoRoot}supervisors/runtime/testing/test-kinds.ts`).href,
+    kindsModule: pathToFileURL(`${repoRoot}${o.kinds ?? "supervisors/runtime/testing/test-kinds.ts"}`).href,
     cells: o.cells ?? 1,
     hangBudgetMs: o.hangBudgetMs ?? 1000,
     log: createLogger({ level: logLevel }),
