@@ -27,6 +27,8 @@ export interface ConsumerLag {
   /** rows QuestDB accepted */
   rowsWritten: number;
   deadLettered: number;
+  /** messages of a channel the lane does not record, acknowledged unread */
+  unrecorded: number;
   failedFlushes: number;
   /** messages in the recorder's hands right now, at most batchSize */
   held: number;
@@ -90,6 +92,7 @@ export class LaneRunner {
   private acked = 0;
   private rowsWritten = 0;
   private deadLettered = 0;
+  private unrecorded = 0;
   private failedFlushes = 0;
   private lastWrittenTsUs = 0;
 
@@ -140,6 +143,7 @@ export class LaneRunner {
       acked: this.acked,
       rowsWritten: this.rowsWritten,
       deadLettered: this.deadLettered,
+      unrecorded: this.unrecorded,
       failedFlushes: this.failedFlushes,
       held: this.held.length,
     };
@@ -218,7 +222,11 @@ export class LaneRunner {
     const good: { msg: JsMsg; rows: Row[] }[] = [];
     for (const p of prepared) {
       if ("rows" in p) good.push(p);
-      else await this.deadLetter(p.msg, p.reject, p.detail, p.inputType);
+      else if ("unrecorded" in p) {
+        // nothing of it goes to QuestDB, so nothing to wait for
+        p.msg.ack();
+        this.unrecorded++;
+      } else await this.deadLetter(p.msg, p.reject, p.detail, p.inputType);
     }
     if (good.length) await this.write(good);
   }
