@@ -188,14 +188,22 @@ export class LaneRunner {
       next = undefined;
       if (first.done) return;
       const batch = [first.value];
-      const deadline = Date.now() + this.o.lingerMs;
-      while (batch.length < this.o.batchSize) {
-        next = it.next();
-        const r = await within(next, deadline - Date.now());
-        if (r === TIMEOUT) break;
-        next = undefined;
-        if (r.done) break;
-        batch.push(r.value);
+      // one timer per batch, not one per message
+      let timer: NodeJS.Timeout | undefined;
+      const lingered = new Promise<typeof TIMEOUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMEOUT), this.o.lingerMs);
+      });
+      try {
+        while (batch.length < this.o.batchSize) {
+          next = it.next();
+          const r = await Promise.race([next, lingered]);
+          if (r === TIMEOUT) break;
+          next = undefined;
+          if (r.done) break;
+          batch.push(r.value);
+        }
+      } finally {
+        clearTimeout(timer);
       }
       await this.processBatch(batch);
       if (this.stopping) return;
