@@ -87,7 +87,8 @@ export function marketDataLane(): Lane {
         const subject = msg.subject;
         if (!recordedChannels.some((c) => subject.startsWith(c))) return { msg, unrecorded: true };
         try {
-          const type = envelopeOf(msg.headers)?.type;
+          // the type alone: decodeAs reads the whole envelope once it knows which definition to expect
+          const type = msg.headers?.get(Header.Type);
           if (type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
           if (type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
           if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
