@@ -27,6 +27,8 @@ export interface ConsumerLag {
   /** rows QuestDB accepted */
   rowsWritten: number;
   deadLettered: number;
+  /** messages of a channel the lane does not record, acknowledged unread */
+  unrecorded: number;
   failedFlushes: number;
   /** messages in the recorder's hands right now, at most batchSize */
   held: number;
@@ -90,6 +92,7 @@ export class LaneRunner {
   private acked = 0;
   private rowsWritten = 0;
   private deadLettered = 0;
+  private unrecorded = 0;
   private failedFlushes = 0;
   private lastWrittenTsUs = 0;
 
@@ -140,6 +143,7 @@ export class LaneRunner {
       acked: this.acked,
       rowsWritten: this.rowsWritten,
       deadLettered: this.deadLettered,
+      unrecorded: this.unrecorded,
       failedFlushes: this.failedFlushes,
       held: this.held.length,
     };
@@ -184,14 +188,22 @@ export class LaneRunner {
       next = undefined;
       if (first.done) return;
       const batch = [first.value];
-      const deadline = Date.now() + this.o.lingerMs;
-      while (batch.length < this.o.batchSize) {
-        next = it.next();
-        const r = await within(next, deadline - Date.now());
-        if (r === TIMEOUT) break;
-        next = undefined;
-        if (r.done) break;
-        batch.push(r.value);
+      // one timer per batch, not one per message
+      let timer: NodeJS.Timeout | undefined;
+      const lingered = new Promise<typeof TIMEOUT>((resolve) => {
+        timer = setTimeout(() => resolve(TIMEOUT), this.o.lingerMs);
+      });
+      try {
+        while (batch.length < this.o.batchSize) {
+          next = it.next();
+          const r = await Promise.race([next, lingered]);
+          if (r === TIMEOUT) break;
+          next = undefined;
+          if (r.done) break;
+          batch.push(r.value);
+        }
+      } finally {
+        clearTimeout(timer);
       }
       await this.processBatch(batch);
       if (this.stopping) return;
@@ -218,7 +230,11 @@ export class LaneRunner {
     const good: { msg: JsMsg; rows: Row[] }[] = [];
     for (const p of prepared) {
       if ("rows" in p) good.push(p);
-      else await this.deadLetter(p.msg, p.reject, p.detail, p.inputType);
+      else if ("unrecorded" in p) {
+        // nothing of it goes to QuestDB, so nothing to wait for
+        p.msg.ack();
+        this.unrecorded++;
+      } else await this.deadLetter(p.msg, p.reject, p.detail, p.inputType);
     }
     if (good.length) await this.write(good);
   }

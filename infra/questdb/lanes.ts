@@ -16,19 +16,26 @@ import {
 } from "../../actors/domain/index.ts";
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
-import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
+import { DecodeError, declaredStreams, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
 import { barFactorsRow, barRow, filingRow, newsRow, orderEventRows, quoteRow, type Row, seriesRow, tradeRow } from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
 export const recorderDlq = { marketData: subjects.dlq("recorder", "md"), orders: subjects.dlq("recorder", "orders") } as const;
 
-/** A message with its rows, or the reason it is refused (then dead-lettered, never written). */
-export type Prepared = { msg: JsMsg; rows: Row[] } | { msg: JsMsg; reject: RecordRejectReason; detail: string; inputType?: string };
+/**
+ * A message with its rows, the reason it is refused (then dead-lettered, never written), or a message of the
+ * stream that the lane does not record (acknowledged as it is, nothing written).
+ */
+export type Prepared =
+  | { msg: JsMsg; rows: Row[] }
+  | { msg: JsMsg; reject: RecordRejectReason; detail: string; inputType?: string }
+  | { msg: JsMsg; unrecorded: true };
 
 /** How one consumer turns its messages into rows. */
 export interface Lane {
   key: "marketData" | "orders";
   stream: string;
+  /** the consumer's filter subjects; one, and the stream's own subject where the lane takes the whole stream */
   filters: string[];
   dlq: string;
   prepare(msgs: JsMsg[]): Promise<Prepared[]>;
@@ -51,26 +58,37 @@ const FILINGS = channelPrefix("filing");
 const NEWS = channelPrefix("news");
 const SERIES = channelPrefix("series");
 
-/** Quotes, trades, bars, bar factors and alternative data on AM_MD: one row each, on the table of its channel. */
+/** The channels of AM_MD that the recorder writes; the others (book, status) are acknowledged unread. */
+const recordedChannels = [QUOTES, TRADES, BARS, FEATURES, FILINGS, NEWS, SERIES];
+
+/** The one subject AM_MD captures (am.md.>), as declared. */
+const marketDataSubject = (): string => {
+  const declared = declaredStreams(1).find((x) => x.name === streams.marketData)?.subjects;
+  if (declared?.length !== 1)
+    throw new Error(`stream ${streams.marketData} must capture exactly one subject, not ${JSON.stringify(declared)}`);
+  return declared[0]!;
+};
+
+/**
+ * Quotes, trades, bars, bar factors and alternative data on AM_MD: one row each, on the table of its channel.
+ * The consumer takes the whole stream rather than filtering the recorded channels: with several filter subjects
+ * nats-server looks up the next message by intersecting each message block's subjects (thousands: one per
+ * instrument and channel) with the filters, about 100 µs per delivered message and most of its CPU at market
+ * data rates; unfiltered, it reads the block in order.
+ */
 export function marketDataLane(): Lane {
   return {
     key: "marketData",
     stream: streams.marketData,
-    filters: [
-      subjects.mdAll("quote"),
-      subjects.mdAll("trade"),
-      subjects.mdAll("bar"),
-      subjects.mdAll("features"),
-      subjects.mdAll("filing"),
-      subjects.mdAll("news"),
-      subjects.mdAll("series"),
-    ],
+    filters: [marketDataSubject()],
     dlq: recorderDlq.marketData,
     prepare: async (msgs) =>
       msgs.map((msg): Prepared => {
+        const subject = msg.subject;
+        if (!recordedChannels.some((c) => subject.startsWith(c))) return { msg, unrecorded: true };
         try {
-          const type = envelopeOf(msg.headers)?.type;
-          const subject = msg.subject;
+          // the type alone: decodeAs reads the whole envelope once it knows which definition to expect
+          const type = msg.headers?.get(Header.Type);
           if (type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
           if (type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
           if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
