@@ -242,3 +242,93 @@ export function decodeAs<D extends MessageDef>(expected: D | readonly D[], data:
 }
 
 const isDefList = <D extends MessageDef>(x: D | readonly D[]): x is readonly D[] => Array.isArray(x);
+
+/**
+ * A bus inside one process (the backtest's) delivers objects, not bytes: `wireForm` is a message as the decoder
+ * reads the bytes encodeForPublish makes of it, and `readWireForm` is decodeMessage over that, for one receiver.
+ * Each pays a copy of plain data where the codec pays msgpack both ways, and gives the same values: an undefined
+ * field left out (nil in an array), -0 as 0, a safe bigint as a number until the schema's bigint fields get it
+ * back, a byte array as a Buffer.
+ */
+export function wireForm(message: Message): Message {
+  const { type, ...body } = message;
+  const copy = plainCopy(body);
+  if (copy !== NOT_PLAIN) return Object.assign(copy as object, { type }) as Message;
+  // a value plain data cannot mirror (a Date, a Map, an unsafe bigint): the codec's own round trip
+  const data = integersAsMsgpackInts(packr.pack(body));
+  return Object.assign(unpackAs(readPlan(type), data) as object, { type }) as Message;
+}
+
+/** decodeMessage's result for a wire form: a fresh copy, validated against its schema where `validate` asks. */
+export function readWireForm(wire: Message, validate: boolean): Message {
+  const { type, ...rest } = wire;
+  const body = deliveredCopy(rest) as Record<string, unknown>;
+  const plan = readPlan(type);
+  if (!validate) {
+    plan?.bigints?.(body);
+    body.type = type;
+    return body as Message;
+  }
+  const def = plan?.def;
+  if (!def) throw new DecodeError("unknown-type", `unknown message type ${type}`);
+  return { ...validated(def, { type, version: def.version }, body), type };
+}
+
+const NOT_PLAIN: unique symbol = Symbol("not plain data");
+
+function plainCopy(v: unknown): unknown {
+  switch (typeof v) {
+    case "number":
+      return v === 0 ? 0 : v;
+    case "bigint":
+      return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : NOT_PLAIN;
+    case "object": {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        const out = new Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i] === undefined ? null : plainCopy(v[i]);
+          if (x === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = x;
+        }
+        return out;
+      }
+      if (v instanceof Uint8Array) return Buffer.from(v);
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined) continue;
+        const c = plainCopy(x);
+        if (c === NOT_PLAIN) return NOT_PLAIN;
+        out[k] = c;
+      }
+      return out;
+    }
+    case "undefined":
+      return null;
+    case "function":
+    case "symbol":
+      return NOT_PLAIN;
+    default:
+      return v;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A copy of a wire form's value: plain data, and the Buffers and Dates the decoder makes. */
+function deliveredCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = deliveredCopy(v[i]);
+    return out;
+  }
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  if (v instanceof Date) return new Date(v.getTime());
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = deliveredCopy((v as Record<string, unknown>)[k]);
+  return out;
+}

@@ -1,5 +1,4 @@
 import { isAbsolute, join } from "node:path";
-import type { MsgHdrs } from "@nats-io/transport-node";
 import { mkdir } from "node:fs/promises";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
 import { type AlgoTca, asPrice, asQuantity, parseMoney, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
@@ -16,7 +15,7 @@ import { BAR_FACTORS } from "../../actors/domain/index.ts";
 import { committedModelNames, committedPoliciesDir, type ModelFile, modelKind, readModelFile } from "../../actors/model/index.ts";
 import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
-import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
+import { encodePayload, type Message, wireForm } from "../../infra/nats/codec.ts";
 import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
 import { type Plane, planeOf } from "../runtime/planes.ts";
 import { TradingAccount } from "./account.ts";
@@ -104,7 +103,7 @@ export interface RunOptions {
 /**
  * One backtest: the platform's actor kinds (instruments, the simulated exchange, the venue connection, orders, the
  * risk book, strategies, and the simulator feed when it is the data) hosted in this process on an in-memory bus
- * and a simulated clock. Market data enters in event-time order; every message passes the codec; delayed events,
+ * and a simulated clock. Market data enters in event-time order; every message is read as the codec reads it; delayed events,
  * ticks and forwards' retries run on simulated time. Nothing reads the wall clock but the run's own timing.
  */
 export class Backtest implements ActorWorld {
@@ -349,21 +348,23 @@ export class Backtest implements ActorWorld {
   // ActorWorld
 
   publish(subject: string, message: Message, correlationId?: string, from?: SimulatedActor): void {
-    const { data, headers } = encodeForPublish(message, correlationId);
+    // receivers in this process read the message's wire form; only the journal needs its bytes
+    const wire = wireForm(message);
     const plane = planeOf(subject);
     if (plane === "evt") {
       if (subject.startsWith("am.dlq.")) this.deadLetters++;
       else this.observe(subject, message);
-      this.journal.record(subject, message, data);
+      const { type: _type, ...body } = message;
+      this.journal.record(subject, message, encodePayload(body));
       for (const kind of this.broadcasts.match(subject))
-        for (const e of this.entities.get(kind) ?? []) this.deliver(from, e, subject, plane, data, headers);
+        for (const e of this.entities.get(kind) ?? []) this.deliver(from, e, subject, plane, wire, correlationId);
     } else if (plane === "md") this.observe(subject, message);
     const to = plane === "cmd" ? this.commandTarget(subject) : this.bus.match(subject);
-    for (const a of to) this.deliver(from, a, subject, plane, data, headers);
+    for (const a of to) this.deliver(from, a, subject, plane, wire, correlationId);
   }
 
   request(subject: string, message: Message, answer: Answer, from?: SimulatedActor): void {
-    const { data, headers } = encodeForPublish(message);
+    const wire = wireForm(message);
     const to = this.commandTarget(subject);
     if (!to.length) {
       answer({ ok: false, error: { code: "no-responders", message: `no actor takes ${subject} in this backtest` } });
@@ -373,7 +374,7 @@ export class Backtest implements ActorWorld {
     // the reply travels back over the reverse link
     const back = from && this.links.size ? this.linkUs(target, from) : 0;
     const reply: Answer = back ? (body) => this.timers.schedule(this.clock.nowUs() + back, () => answer(body)) : answer;
-    this.deliver(from, target, subject, "cmd", data, headers, reply);
+    this.deliver(from, target, subject, "cmd", wire, undefined, reply);
   }
 
   private linkUs(from: SimulatedActor, to: SimulatedActor): number {
@@ -390,18 +391,18 @@ export class Backtest implements ActorWorld {
     to: SimulatedActor,
     subject: string,
     plane: Plane,
-    data: Uint8Array,
-    headers: MsgHdrs,
+    wire: Message,
+    correlationId: string | undefined,
     answer?: Answer,
   ): void {
     // most runs model no latency: no lookup per message then
     const delay = from && this.links.size ? this.linkUs(from, to) : 0;
     if (!delay) {
-      to.receive(subject, plane, data, headers, answer);
+      to.receive(subject, plane, wire, correlationId, answer);
       return;
     }
     this.timers.schedule(this.clock.nowUs() + delay, () => {
-      if (this.actors.get(to.key) === to) to.receive(subject, plane, data, headers, answer);
+      if (this.actors.get(to.key) === to) to.receive(subject, plane, wire, correlationId, answer);
       else answer?.({ ok: false, error: { code: "no-responders", message: `${to.key} was passivated before ${subject} arrived` } });
     });
   }
