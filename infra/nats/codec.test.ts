@@ -136,5 +136,8 @@ t.test("a message read from its wire form is the message decoded from its bytes,
     () => readWireForm(wireForm(bad), true),
     new DecodeError("invalid", "Quote: bid Invalid input: expected number, received string"),
   );
-  t.throws(() => readWireForm(wireForm({ type: "NotRegistered" }), true), { reason: "unknown-type" });
+  t.throws(
+    () => readWireForm(wireForm({ type: "NotRegistered" }), true),
+    new DecodeError("unknown-type", "unknown message type NotRegistered"),
+  );
 });

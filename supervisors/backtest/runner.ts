@@ -8,7 +8,7 @@ import type { ReplayRecord } from "../../actors/feed/replay/index.ts";
 import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
 import { instrumentKind, type InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
-import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
+import { defaultAnalyticsSettings, defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
 import { featuresKind } from "../../actors/features/index.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
@@ -205,7 +205,11 @@ export class Backtest implements ActorWorld {
       { ...exchange, input: (venue: string) => ({ ...(exchange.input!(venue) as object), seqBase: startUs }) },
       venueKind(),
       orderKind(),
-      riskBookKind({ books: new Map([[c.book.id, book]]), marked: c.instruments.map((d) => d.id) }),
+      riskBookKind({
+        books: new Map([[c.book.id, book]]),
+        marked: c.instruments.map((d) => d.id),
+        analytics: { ...defaultAnalyticsSettings, everyMs: c.book.analyticsEveryMs },
+      }),
       strategyKind({ definitionOf: (id) => strategies.get(id), known: () => [...strategies.keys()] }),
     ];
     // the feature actors' models, and the policies of learned parents (RL), each served by its model actor
