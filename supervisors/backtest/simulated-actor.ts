@@ -9,7 +9,7 @@ import {
   RuntimeError,
   subjects,
 } from "../../actors/contract/index.ts";
-import { DecodeError, type Message, readWireForm } from "../../infra/nats/codec.ts";
+import { DecodeError, type Message, readWireForm, type WireForm } from "../../infra/nats/codec.ts";
 import { runMachineActions } from "../runtime/machine-actions.ts";
 import { stepperFor } from "../runtime/machine-stepper.ts";
 import { Mailbox } from "../runtime/mailbox.ts";
@@ -99,12 +99,12 @@ export class SimulatedActor {
 
   /**
    * A message from the bus in its wire form (infra/nats/codec.ts `wireForm`), read (and validated as the kind asks)
-   * for this actor alone, as over NATS.
+   * for this actor alone, as over NATS (`handedOver`: no other receiver has it, so it is read without a copy).
    */
-  receive(subject: string, plane: Plane, wire: Message, correlationId: string | undefined, answer?: Answer): void {
+  receive(subject: string, plane: Plane, wire: WireForm, correlationId: string | undefined, handedOver: boolean, answer?: Answer): void {
     let message: Message;
     try {
-      message = readWireForm(wire, this.validates(plane));
+      message = readWireForm(wire, this.validates(plane), handedOver);
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
       this.world.deadLetter(this, subject, err.reason, `decode: ${err.message}`, wire.type);
