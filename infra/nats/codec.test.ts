@@ -1,6 +1,6 @@
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { DecodeError, decodeAs, decodeMessage, encodeForPublish, encodeMessage, encodePayload } from "./codec.ts";
+import { DecodeError, decodeAs, decodeMessage, encodeForPublish, encodeMessage, encodePayload, readWireForm, wireForm } from "./codec.ts";
 import { errorMessage, Reply } from "../../actors/contract/index.ts";
 import { Quote, Trade } from "../../actors/domain/index.ts";
 
@@ -100,4 +100,44 @@ t.test("a publish without a correlation id shares its type's read-only envelope,
   const c = encodeForPublish(quote, "c-9");
   t.not(c.headers, a.headers, "a correlated message gets its own");
   t.equal(c.headers.get("am-corr"), "c-9");
+});
+
+t.test("a message read from its wire form is the message decoded from its bytes, validated or not", async (t) => {
+  const fill = {
+    type: "OrderFilled",
+    clientOrderId: "o-1",
+    venueOrderId: undefined,
+    execId: "e-1",
+    side: "BUY",
+    lastQty: 100_00000000,
+    lastPx: 41_012_000_000_000,
+    fee: -4_101_200_000n,
+    liquidity: "TAKER",
+    cumQty: 100_00000000,
+    leavesQty: 0,
+    avgPx: 41_012_000_000_000,
+    venueSeq: 3,
+    tsEvent: 1_700_000_000_000_000,
+    tsInit: 1_700_000_000_000_000,
+  };
+  const odd = { type: "NotRegistered", nested: { at: new Date(0), list: [undefined, -0, 7n, 1.5], bytes: new Uint8Array([1, 2]) } };
+  const unsafe = { type: "NotRegistered", big: 2n ** 60n };
+  for (const m of [quote, fill, odd, unsafe])
+    for (const validate of m.type === "NotRegistered" ? [false] : [false, true]) {
+      const { data, headers: h } = encodeForPublish(m);
+      t.strictSame(readWireForm(wireForm(m), validate), decodeMessage(data, h, validate).message, `${m.type}, validate ${validate}`);
+    }
+  const wire = wireForm(quote);
+  t.not(readWireForm(wire, false), readWireForm(wire, false), "each receiver reads its own copy");
+  const bad = { ...quote, bid: "high" };
+  const { data, headers: h } = encodeForPublish(bad);
+  t.throws(() => decodeMessage(data, h, true), new DecodeError("invalid", "Quote: bid Invalid input: expected number, received string"));
+  t.throws(
+    () => readWireForm(wireForm(bad), true),
+    new DecodeError("invalid", "Quote: bid Invalid input: expected number, received string"),
+  );
+  t.throws(
+    () => readWireForm(wireForm({ type: "NotRegistered" }), true),
+    new DecodeError("unknown-type", "unknown message type NotRegistered"),
+  );
 });

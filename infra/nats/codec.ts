@@ -39,6 +39,8 @@ interface ReadPlan {
   def: MessageDef;
   bigints: BigintFields | undefined;
   numbersOnly: boolean;
+  /** nothing in it passes through unparsed (no unknown, any or custom): its parsed output shares nothing with the input */
+  closed: boolean;
 }
 const plans = new Map<string, ReadPlan>();
 function readPlan(type: string): ReadPlan | undefined {
@@ -47,7 +49,8 @@ function readPlan(type: string): ReadPlan | undefined {
   const def = messageDef(type);
   if (!def) return undefined;
   const bigints = bigintFieldsOf(def.schema);
-  const plan = { def, bigints, numbersOnly: !bigints && isClosedSchema(def.schema) };
+  const closed = isClosedSchema(def.schema);
+  const plan = { def, bigints, numbersOnly: !bigints && closed, closed };
   plans.set(type, plan);
   return plan;
 }
@@ -245,3 +248,106 @@ export function decodeAs<D extends MessageDef>(expected: D | readonly D[], data:
 }
 
 const isDefList = <D extends MessageDef>(x: D | readonly D[]): x is readonly D[] => Array.isArray(x);
+
+/** A message as the decoder reads its bytes, before its bigint fields or its schema: its type and body. */
+export interface WireForm {
+  readonly type: string;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * A bus inside one process (the backtest's) delivers objects, not bytes: `wireForm` is a message as the decoder
+ * reads the bytes encodeForPublish makes of it, and `readWireForm` is decodeMessage over that, for one receiver.
+ * Each pays a copy of plain data where the codec pays msgpack both ways, and gives the same values: an undefined
+ * field left out (nil in an array), -0 as 0, a safe bigint as a number until the schema's bigint fields get it
+ * back, a byte array as a Buffer.
+ */
+export function wireForm(message: Message): WireForm {
+  const body = plainCopy(message, "type");
+  if (body !== NOT_PLAIN) return { type: message.type, body: body as Record<string, unknown> };
+  // a value plain data cannot mirror (a Date, a Map, an unsafe bigint): the codec's own round trip
+  const { type, ...rest } = message;
+  return { type, body: unpackAs(readPlan(type), integersAsMsgpackInts(packr.pack(rest))) as Record<string, unknown> };
+}
+
+/**
+ * decodeMessage's result for a wire form, validated against its schema where `validate` asks, in objects of its
+ * own: a copy, but for a schema whose output is all fresh objects (closed: nothing passes through unparsed) or a
+ * wire form `handedOver` to its only receiver.
+ */
+export function readWireForm(wire: WireForm, validate: boolean, handedOver = false): Message {
+  const plan = readPlan(wire.type);
+  if (!validate) {
+    const body = handedOver ? wire.body : (deliveredCopy(wire.body) as Record<string, unknown>);
+    plan?.bigints?.(body);
+    body.type = wire.type;
+    return body as Message;
+  }
+  const def = plan?.def;
+  if (!def) throw new DecodeError("unknown-type", `unknown message type ${wire.type}`);
+  const body = handedOver || plan.closed ? wire.body : deliveredCopy(wire.body);
+  // the schema's output is a fresh object: its type is named in place (key order as decodeMessage's spread)
+  const message = validated(def, { type: wire.type, version: def.version }, body as object) as Message;
+  message.type = wire.type;
+  return message;
+}
+
+const NOT_PLAIN: unique symbol = Symbol("not plain data");
+
+/** `v` as plain data the codec would give back (NOT_PLAIN where it cannot say), leaving out an object's `skip` key. */
+function plainCopy(v: unknown, skip?: string): unknown {
+  switch (typeof v) {
+    case "number":
+      return v === 0 ? 0 : v;
+    case "bigint":
+      return v >= -MAX_SAFE && v <= MAX_SAFE ? Number(v) : NOT_PLAIN;
+    case "object": {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        const out = new Array(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x = v[i] === undefined ? null : plainCopy(v[i]);
+          if (x === NOT_PLAIN) return NOT_PLAIN;
+          out[i] = x;
+        }
+        return out;
+      }
+      if (v instanceof Uint8Array) return Buffer.from(v);
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+      const out: Record<string, unknown> = {};
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined || k === skip) continue;
+        const c = plainCopy(x);
+        if (c === NOT_PLAIN) return NOT_PLAIN;
+        out[k] = c;
+      }
+      return out;
+    }
+    case "undefined":
+      return null;
+    case "function":
+    case "symbol":
+      return NOT_PLAIN;
+    default:
+      return v;
+  }
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A copy of a wire form's value: plain data, and the Buffers and Dates the decoder makes. */
+function deliveredCopy(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = deliveredCopy(v[i]);
+    return out;
+  }
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  if (v instanceof Date) return new Date(v.getTime());
+  const out: Record<string, unknown> = {};
+  for (const k in v) out[k] = deliveredCopy((v as Record<string, unknown>)[k]);
+  return out;
+}

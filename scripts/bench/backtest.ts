@@ -11,7 +11,8 @@
  * the bar that made it one tick worse (the platform's close quote ± one tick; backtrader's cheat-on-close with a
  * fixed one-tick slippage; the close quote's size is the touch's liquidity, so a reversal of 2 × maxPosition fills
  * at one price), a 1 bps taker fee on each fill's notional, no other slippage, no latency, positions marked at the
- * last close.
+ * last close. The risk book publishes its scheduled analytics report once a simulated day (BACKTEST_RISK_ANALYTICS_MS;
+ * the platform's schedule is every 5 minutes, 300000): no decision reads it, and the JSON says which ran.
  *
  * eventsPerSec counts bars read per second of wall time (each bar also makes a close quote that passes the
  * instrument actor); actorStepsPerSec counts every message and timer event an actor stepped on; peerEventsPerSec
@@ -33,6 +34,9 @@ const days = Number(flags.days ?? process.env.BACKTEST_DAYS ?? 365);
 if (!(Number.isInteger(instruments) && instruments > 0))
   throw new Error(`--instruments (BACKTEST_INSTRUMENTS) must be a positive integer, got ${instruments}`);
 if (!(days > 0)) throw new Error(`--days (BACKTEST_DAYS) must be positive, got ${days}`);
+const analyticsEveryMs = Number(process.env.BACKTEST_RISK_ANALYTICS_MS ?? 86_400_000);
+if (!(Number.isInteger(analyticsEveryMs) && analyticsEveryMs >= 0))
+  throw new Error(`BACKTEST_RISK_ANALYTICS_MS must be a non-negative integer, got ${analyticsEveryMs}`);
 const log = (msg: string) => process.stderr.write(`[backtest] ${msg}\n`);
 
 const startUs = Date.parse("2024-01-01T00:00:00Z") * 1000;
@@ -86,7 +90,10 @@ try {
         },
       },
     ],
-    book: { initialCash: String(rules.initialCash) },
+    // the risk book's analytics report (VaR, stress, counterparty CVA by Monte Carlo) once a simulated day, not every
+    // five minutes: no decision reads it, and at every five minutes it cost more than the trading (the platform's
+    // schedule: BACKTEST_RISK_ANALYTICS_MS=300000)
+    book: { initialCash: String(rules.initialCash), analyticsEveryMs },
     venue: { takerFeeBps: rules.feeBps, makerFeeBps: rules.feeBps },
     // the close quote's size (1000 units) is the liquidity at the touch, not the ladder's 100 a level: a reversal
     // of 200 fills whole at one price, as in the peer (only market orders are sent, so no queue is involved)
@@ -136,7 +143,8 @@ try {
       peerSettings:
         "cheat-on-close with fixed slippage 0.01 (slip_open, slip_match, slip_out); EMAs and readiness written to the platform's arithmetic (trading-signals EMA seeded with the first close, not backtrader's SMA-seeded EMA); a last broker cycle fills the final bar's orders",
       platformSettings:
-        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds",
+        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds; book.analyticsEveryMs (below) where the platform reports every 300000",
+      riskAnalyticsEveryMs: analyticsEveryMs,
       eventsPerCpuSec: Math.round(r.records / (r.cpuMs / 1000)),
       actorStepsPerSec: Math.round(r.actorSteps / (r.wallMs / 1000)),
       instruments,

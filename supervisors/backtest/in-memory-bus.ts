@@ -1,7 +1,8 @@
 /**
  * Who hears a subject on the in-memory bus: exact subscriptions by subject, wildcard ones (`*` one token, `>` the
- * rest) matched as NATS matches them. Resolutions of wildcard subjects are cached per subject; the cache is
- * cleared when it grows past a bound (order subjects are many and each is heard for a short while).
+ * rest) matched as NATS matches them. Each subject's subscribers, exact and wildcard, are resolved once and cached
+ * (a subscription to the subject drops its entry, a wildcard one all); the cache is cleared when it grows past a
+ * bound (order subjects are many and each is heard for a short while).
  */
 export class SubscriptionIndex<T> {
   private readonly exact = new Map<string, T[]>();
@@ -19,6 +20,7 @@ export class SubscriptionIndex<T> {
     const list = this.exact.get(pattern);
     if (list) list.push(subscriber);
     else this.exact.set(pattern, [subscriber]);
+    this.cache.delete(pattern);
   }
 
   /** Removes a subscription: a passivated entity's command subject, an interest its actor no longer has. */
@@ -32,21 +34,20 @@ export class SubscriptionIndex<T> {
     const list = this.exact.get(subject)?.filter((s) => s !== subscriber);
     if (list?.length) this.exact.set(subject, list);
     else this.exact.delete(subject);
+    this.cache.delete(subject);
   }
 
   /** Subscribers of a subject: exact ones first, then wildcard ones in subscription order. */
   match(subject: string): readonly T[] {
+    const known = this.cache.get(subject);
+    if (known) return known;
     const exact = this.exact.get(subject);
-    let wild = this.cache.get(subject);
-    if (!wild) {
-      wild = [];
-      const tokens = subject.split(".");
-      for (const w of this.wild) if (matches(w.tokens, tokens)) wild.push(w.subscriber);
-      if (this.cache.size >= this.cacheLimit) this.cache.clear();
-      this.cache.set(subject, wild);
-    }
-    if (!exact) return wild;
-    return wild.length ? [...exact, ...wild] : exact;
+    const tokens = subject.split(".");
+    const heard = exact ? [...exact] : [];
+    for (const w of this.wild) if (matches(w.tokens, tokens)) heard.push(w.subscriber);
+    if (this.cache.size >= this.cacheLimit) this.cache.clear();
+    this.cache.set(subject, heard);
+    return heard;
   }
 
   /** The exact subscribers of a subject (a command's actor). */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { algoParams } from "../../actors/domain/index.ts";
 import { instrumentDefinitionSchema } from "../../actors/instrument/index.ts";
+import { defaultAnalyticsSettings } from "../../actors/risk-book/index.ts";
 import { strategySampleNames } from "../../actors/strategy/index.ts";
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -207,6 +208,12 @@ export const runConfigSchema = z
           .default("1000000"),
         /** the risk book's limits (actors/risk-book/limits.ts), as the platform takes them */
         limits: z.record(z.string(), z.unknown()).default({}),
+        /**
+         * simulated ms between the risk book's scheduled analytics reports (VaR, stress, counterparty CVA by Monte
+         * Carlo; the platform's 5 minutes by default); none feeds a decision, and over a year of bars they can cost
+         * more than the run's trading; 0 = none
+         */
+        analyticsEveryMs: z.number().int().nonnegative().default(defaultAnalyticsSettings.everyMs),
       })
       .strict()
       .prefault({}),

@@ -1,5 +1,4 @@
 import { isAbsolute, join } from "node:path";
-import type { MsgHdrs } from "@nats-io/transport-node";
 import { mkdir } from "node:fs/promises";
 import { type ActorKind, parseInstrumentId, parseSubject, SimulatedClock, subjects } from "../../actors/contract/index.ts";
 import { type AlgoTca, asPrice, asQuantity, parseMoney, parsePrice, parseQuantity } from "../../actors/domain/index.ts";
@@ -9,14 +8,14 @@ import type { ReplayRecord } from "../../actors/feed/replay/index.ts";
 import { simulatorFeedKind } from "../../actors/feed/simulator/index.ts";
 import { instrumentKind, type InstrumentDefinition } from "../../actors/instrument/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
-import { defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
+import { defaultAnalyticsSettings, defaultBookConfig, riskBookKind } from "../../actors/risk-book/index.ts";
 import { featuresKind } from "../../actors/features/index.ts";
 import { regimeKind } from "../../actors/regime/index.ts";
 import { BAR_FACTORS } from "../../actors/domain/index.ts";
 import { committedModelNames, committedPoliciesDir, type ModelFile, modelKind, readModelFile } from "../../actors/model/index.ts";
 import { strategyKind, strategySamples } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/index.ts";
-import { encodeForPublish, type Message } from "../../infra/nats/codec.ts";
+import { encodePayload, type Message, type WireForm, wireForm } from "../../infra/nats/codec.ts";
 import { questdbReplaySource } from "../../infra/questdb/replay-source.ts";
 import { type Plane, planeOf } from "../runtime/planes.ts";
 import { TradingAccount } from "./account.ts";
@@ -104,7 +103,7 @@ export interface RunOptions {
 /**
  * One backtest: the platform's actor kinds (instruments, the simulated exchange, the venue connection, orders, the
  * risk book, strategies, and the simulator feed when it is the data) hosted in this process on an in-memory bus
- * and a simulated clock. Market data enters in event-time order; every message passes the codec; delayed events,
+ * and a simulated clock. Market data enters in event-time order; every message is read as the codec reads it; delayed events,
  * ticks and forwards' retries run on simulated time. Nothing reads the wall clock but the run's own timing.
  */
 export class Backtest implements ActorWorld {
@@ -122,6 +121,7 @@ export class Backtest implements ActorWorld {
   private readonly ticking = new Map<number, SimulatedActor[]>();
   private readonly lastTickUs = new Map<number, number>();
   private readonly readyQueue: SimulatedActor[] = [];
+  private readonly replaySubjects = new Map<string, { feed: string; bar: string; book: string }>();
   /** one-way delay (µs) of messages from one kind to another: sender kind → receiver kind → µs; empty: none */
   private readonly links = new Map<string, Map<string, number>>();
   private readyAt = 0;
@@ -206,7 +206,11 @@ export class Backtest implements ActorWorld {
       { ...exchange, input: (venue: string) => ({ ...(exchange.input!(venue) as object), seqBase: startUs }) },
       venueKind(),
       orderKind(),
-      riskBookKind({ books: new Map([[c.book.id, book]]), marked: c.instruments.map((d) => d.id) }),
+      riskBookKind({
+        books: new Map([[c.book.id, book]]),
+        marked: c.instruments.map((d) => d.id),
+        analytics: { ...defaultAnalyticsSettings, everyMs: c.book.analyticsEveryMs },
+      }),
       strategyKind({ definitionOf: (id) => strategies.get(id), known: () => [...strategies.keys()] }),
     ];
     // the feature actors' models, and the policies of learned parents (RL), each served by its model actor
@@ -349,21 +353,29 @@ export class Backtest implements ActorWorld {
   // ActorWorld
 
   publish(subject: string, message: Message, correlationId?: string, from?: SimulatedActor): void {
-    const { data, headers } = encodeForPublish(message, correlationId);
+    // receivers in this process read the message's wire form; only the journal needs its bytes
+    const wire = wireForm(message);
     const plane = planeOf(subject);
+    const to = plane === "cmd" ? this.commandTarget(subject) : this.bus.match(subject);
     if (plane === "evt") {
       if (subject.startsWith("am.dlq.")) this.deadLetters++;
       else this.observe(subject, message);
-      this.journal.record(subject, message, data);
-      for (const kind of this.broadcasts.match(subject))
-        for (const e of this.entities.get(kind) ?? []) this.deliver(from, e, subject, plane, data, headers);
-    } else if (plane === "md") this.observe(subject, message);
-    const to = plane === "cmd" ? this.commandTarget(subject) : this.bus.match(subject);
-    for (const a of to) this.deliver(from, a, subject, plane, data, headers);
+      const { type: _type, ...body } = message;
+      this.journal.record(subject, message, encodePayload(body));
+      const kinds = this.broadcasts.match(subject);
+      let heard = to.length;
+      for (const kind of kinds) heard += this.entities.get(kind)?.size ?? 0;
+      for (const kind of kinds)
+        for (const e of this.entities.get(kind) ?? []) this.deliver(from, e, subject, plane, wire, correlationId, heard === 1);
+      for (const a of to) this.deliver(from, a, subject, plane, wire, correlationId, heard === 1);
+      return;
+    }
+    if (plane === "md") this.observe(subject, message);
+    for (const a of to) this.deliver(from, a, subject, plane, wire, correlationId, to.length === 1);
   }
 
   request(subject: string, message: Message, answer: Answer, from?: SimulatedActor): void {
-    const { data, headers } = encodeForPublish(message);
+    const wire = wireForm(message);
     const to = this.commandTarget(subject);
     if (!to.length) {
       answer({ ok: false, error: { code: "no-responders", message: `no actor takes ${subject} in this backtest` } });
@@ -373,7 +385,7 @@ export class Backtest implements ActorWorld {
     // the reply travels back over the reverse link
     const back = from && this.links.size ? this.linkUs(target, from) : 0;
     const reply: Answer = back ? (body) => this.timers.schedule(this.clock.nowUs() + back, () => answer(body)) : answer;
-    this.deliver(from, target, subject, "cmd", data, headers, reply);
+    this.deliver(from, target, subject, "cmd", wire, undefined, true, reply);
   }
 
   private linkUs(from: SimulatedActor, to: SimulatedActor): number {
@@ -390,18 +402,20 @@ export class Backtest implements ActorWorld {
     to: SimulatedActor,
     subject: string,
     plane: Plane,
-    data: Uint8Array,
-    headers: MsgHdrs,
+    wire: WireForm,
+    correlationId: string | undefined,
+    /** the receiver is the wire form's only one: it reads it without a copy */
+    handedOver: boolean,
     answer?: Answer,
   ): void {
     // most runs model no latency: no lookup per message then
     const delay = from && this.links.size ? this.linkUs(from, to) : 0;
     if (!delay) {
-      to.receive(subject, plane, data, headers, answer);
+      to.receive(subject, plane, wire, correlationId, handedOver, answer);
       return;
     }
     this.timers.schedule(this.clock.nowUs() + delay, () => {
-      if (this.actors.get(to.key) === to) to.receive(subject, plane, data, headers, answer);
+      if (this.actors.get(to.key) === to) to.receive(subject, plane, wire, correlationId, handedOver, answer);
       else answer?.({ ok: false, error: { code: "no-responders", message: `${to.key} was passivated before ${subject} arrived` } });
     });
   }
@@ -588,21 +602,21 @@ export class Backtest implements ActorWorld {
   /** Feeds one market data record: raw ticks to the instruments; a bar to its subscribers after its close quote. */
   feed(r: ReplayRecord | RecordedBookRecord): void {
     this.records++;
-    const id = parseInstrumentId(r.instrument);
+    const to = this.feedSubjects(r.instrument);
     // the recorded L2 book goes to the exchange's queue model only: the instruments' market is the data's quotes
     if (r.type === "RecordedBookEvent") {
-      this.publish(subjects.md("book", id), r);
+      this.publish(to.book, r);
       return;
     }
     if (r.type !== "Bar") {
-      this.publish(subjects.feed(REPLAY_SOURCE, id), r);
+      this.publish(to.feed, r);
       return;
     }
     const d = this.catalogue.get(r.instrument);
     if (!d) throw new BacktestError(`bar of ${r.instrument} at ${r.tsEvent}: the instrument is not in the run's instruments`);
     const half = (this.config.data.kind === "simulator" ? 1 : this.config.data.halfSpreadTicks) * d.priceIncrement;
     const depth = asQuantity(d.lotSize * 1000);
-    this.publish(subjects.feed(REPLAY_SOURCE, id), {
+    this.publish(to.feed, {
       type: "RawQuote",
       instrument: r.instrument,
       bid: asPrice(Math.max(d.priceIncrement, r.close - half)),
@@ -612,7 +626,18 @@ export class Backtest implements ActorWorld {
       tsEvent: r.tsEvent,
       tsInit: r.tsInit,
     });
-    this.publish(subjects.md("bar", id), r);
+    this.publish(to.bar, r);
+  }
+
+  /** An instrument's replay subjects, made once: a year of bars names the same few hundred subjects every minute. */
+  private feedSubjects(instrument: string): { feed: string; bar: string; book: string } {
+    let to = this.replaySubjects.get(instrument);
+    if (!to) {
+      const id = parseInstrumentId(instrument);
+      to = { feed: subjects.feed(REPLAY_SOURCE, id), bar: subjects.md("bar", id), book: subjects.md("book", id) };
+      this.replaySubjects.set(instrument, to);
+    }
+    return to;
   }
 
   /** Runs the whole configured span; returns the report's figures. The models' worker threads end with it. */

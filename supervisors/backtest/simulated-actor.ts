@@ -1,4 +1,3 @@
-import type { MsgHdrs } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import {
   type ActorKind,
@@ -10,7 +9,7 @@ import {
   RuntimeError,
   subjects,
 } from "../../actors/contract/index.ts";
-import { DecodeError, decodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { DecodeError, type Message, readWireForm, type WireForm } from "../../infra/nats/codec.ts";
 import { runMachineActions } from "../runtime/machine-actions.ts";
 import { stepperFor } from "../runtime/machine-stepper.ts";
 import { Mailbox } from "../runtime/mailbox.ts";
@@ -63,7 +62,7 @@ interface PendingForward {
 /**
  * One actor of a kind, hosted in the backtest's process: the same machine stepped by the same stepper and action
  * runner as the NATS host (supervisors/runtime/actor-host.ts), the same mailbox with its batching and overflow
- * policies, the same codec and validation on every message; the journal, timers and requests are in memory on the
+ * policies, the codec's reading and validation of every message (on its wire form: no bytes are made in memory); the journal, timers and requests are in memory on the
  * simulated clock. An event-sourced kind's domain events are its journal: they go to the run's event journal as
  * they are published.
  */
@@ -98,17 +97,17 @@ export class SimulatedActor {
     if (this.kind.startWith) this.offer({ subject: "start", event: { ...this.kind.startWith } }, "accept");
   }
 
-  /** A message from the bus, decoded (and validated as the kind asks) for this actor alone, as over NATS. */
-  receive(subject: string, plane: Plane, data: Uint8Array, headers: MsgHdrs, answer?: Answer): void {
+  /**
+   * A message from the bus in its wire form (infra/nats/codec.ts `wireForm`), read (and validated as the kind asks)
+   * for this actor alone, as over NATS (`handedOver`: no other receiver has it, so it is read without a copy).
+   */
+  receive(subject: string, plane: Plane, wire: WireForm, correlationId: string | undefined, handedOver: boolean, answer?: Answer): void {
     let message: Message;
-    let correlationId: string | undefined;
     try {
-      const decoded = decodeMessage(data, headers, this.validates(plane));
-      message = decoded.message;
-      correlationId = decoded.envelope.correlationId;
+      message = readWireForm(wire, this.validates(plane), handedOver);
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
-      this.world.deadLetter(this, subject, err.reason, `decode: ${err.message}`, headers.get("am-type") ?? "");
+      this.world.deadLetter(this, subject, err.reason, `decode: ${err.message}`, wire.type);
       answer?.({ ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
     }
