@@ -11,8 +11,9 @@
  * the bar that made it one tick worse (the platform's close quote ± one tick; backtrader's cheat-on-close with a
  * fixed one-tick slippage; the close quote's size is the touch's liquidity, so a reversal of 2 × maxPosition fills
  * at one price), a 1 bps taker fee on each fill's notional, no other slippage, no latency, positions marked at the
- * last close. The risk book publishes its scheduled analytics report once a simulated day (BACKTEST_RISK_ANALYTICS_MS;
- * the platform's schedule is every 5 minutes, 300000): no decision reads it, and the JSON says which ran.
+ * last close. The risk book publishes its scheduled analytics report on the platform's schedule (every 5 simulated
+ * minutes); BACKTEST_RISK_ANALYTICS_MS sets another (86400000: once a simulated day; no decision reads the report), and
+ * the JSON says which ran.
  *
  * eventsPerSec counts bars read per second of wall time (each bar also makes a close quote that passes the
  * instrument actor); actorStepsPerSec counts every message and timer event an actor stepped on; peerEventsPerSec
@@ -25,6 +26,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { demoUniverse } from "../../actors/instrument/index.ts";
+import { defaultAnalyticsSettings } from "../../actors/risk-book/index.ts";
 import { csvRecordChunks, mergeInTimeOrder, parseRunConfig, runBacktest, writeSimulatedBars } from "../../supervisors/backtest/index.ts";
 import { type PeerRules, runBacktraderPeer } from "./support/backtrader-peer.ts";
 
@@ -34,7 +36,7 @@ const days = Number(flags.days ?? process.env.BACKTEST_DAYS ?? 365);
 if (!(Number.isInteger(instruments) && instruments > 0))
   throw new Error(`--instruments (BACKTEST_INSTRUMENTS) must be a positive integer, got ${instruments}`);
 if (!(days > 0)) throw new Error(`--days (BACKTEST_DAYS) must be positive, got ${days}`);
-const analyticsEveryMs = Number(process.env.BACKTEST_RISK_ANALYTICS_MS ?? 86_400_000);
+const analyticsEveryMs = Number(process.env.BACKTEST_RISK_ANALYTICS_MS ?? defaultAnalyticsSettings.everyMs);
 if (!(Number.isInteger(analyticsEveryMs) && analyticsEveryMs >= 0))
   throw new Error(`BACKTEST_RISK_ANALYTICS_MS must be a non-negative integer, got ${analyticsEveryMs}`);
 const log = (msg: string) => process.stderr.write(`[backtest] ${msg}\n`);
@@ -90,9 +92,8 @@ try {
         },
       },
     ],
-    // the risk book's analytics report (VaR, stress, counterparty CVA by Monte Carlo) once a simulated day, not every
-    // five minutes: no decision reads it, and at every five minutes it cost more than the trading (the platform's
-    // schedule: BACKTEST_RISK_ANALYTICS_MS=300000)
+    // the risk book's analytics report (VaR, stress, counterparty CVA by Monte Carlo): the platform's schedule unless
+    // BACKTEST_RISK_ANALYTICS_MS says otherwise (no decision reads it; every five minutes it costs more than the trading)
     book: { initialCash: String(rules.initialCash), analyticsEveryMs },
     venue: { takerFeeBps: rules.feeBps, makerFeeBps: rules.feeBps },
     // the close quote's size (1000 units) is the liquidity at the touch, not the ladder's 100 a level: a reversal
@@ -143,7 +144,7 @@ try {
       peerSettings:
         "cheat-on-close with fixed slippage 0.01 (slip_open, slip_match, slip_out); EMAs and readiness written to the platform's arithmetic (trading-signals EMA seeded with the first close, not backtrader's SMA-seeded EMA); a last broker cycle fills the final bar's orders",
       platformSettings:
-        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds; book.analyticsEveryMs (below) where the platform reports every 300000",
+        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds; book.analyticsEveryMs (below): the platform's is 300000",
       riskAnalyticsEveryMs: analyticsEveryMs,
       eventsPerCpuSec: Math.round(r.records / (r.cpuMs / 1000)),
       actorStepsPerSec: Math.round(r.actorSteps / (r.wallMs / 1000)),
