@@ -40,6 +40,8 @@ const analyticsEveryMs = Number(process.env.BACKTEST_RISK_ANALYTICS_MS ?? defaul
 if (!(Number.isInteger(analyticsEveryMs) && analyticsEveryMs >= 0))
   throw new Error(`BACKTEST_RISK_ANALYTICS_MS must be a non-negative integer, got ${analyticsEveryMs}`);
 const log = (msg: string) => process.stderr.write(`[backtest] ${msg}\n`);
+/** the venue connection's order rate in the bench (the platform's is 50 a second) */
+const VENUE_ORDER_RATE = 1_000_000;
 
 const startUs = Date.parse("2024-01-01T00:00:00Z") * 1000;
 const minutes = Math.round(days * 1440);
@@ -95,7 +97,9 @@ try {
     // the risk book's analytics report (VaR, stress, counterparty CVA by Monte Carlo): the platform's schedule unless
     // BACKTEST_RISK_ANALYTICS_MS says otherwise (no decision reads it; every five minutes it costs more than the trading)
     book: { initialCash: String(rules.initialCash), analyticsEveryMs },
-    venue: { takerFeeBps: rules.feeBps, makerFeeBps: rules.feeBps },
+    // every instrument trades in the same minute (the one the last of them is primed): past 50 instruments the
+    // platform's 50 orders/s would refuse the rest as RATE_LIMITED, which backtrader has no notion of
+    venue: { takerFeeBps: rules.feeBps, makerFeeBps: rules.feeBps, orderRatePerSecond: VENUE_ORDER_RATE },
     // the close quote's size (1000 units) is the liquidity at the touch, not the ladder's 100 a level: a reversal
     // of 200 fills whole at one price, as in the peer (only market orders are sent, so no queue is involved)
     fills: { queue: "visible" },
@@ -144,7 +148,7 @@ try {
       peerSettings:
         "cheat-on-close with fixed slippage 0.01 (slip_open, slip_match, slip_out); EMAs and readiness written to the platform's arithmetic (trading-signals EMA seeded with the first close, not backtrader's SMA-seeded EMA); a last broker cycle fills the final bar's orders",
       platformSettings:
-        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds; book.analyticsEveryMs (below): the platform's is 300000",
+        "halfSpreadTicks 1; takerFeeBps 1; fills.queue visible, so the close quote's 1000 units are the touch's liquidity (the ladder's 100 a level would fill half a 200 reversal a tick worse); riskPerTrade 1e12 so the maxPosition cap always binds; venue.orderRatePerSecond 1000000 where the platform's venue connection sends 50 orders/s; book.analyticsEveryMs (below): the platform's is 300000",
       riskAnalyticsEveryMs: analyticsEveryMs,
       eventsPerCpuSec: Math.round(r.records / (r.cpuMs / 1000)),
       actorStepsPerSec: Math.round(r.actorSteps / (r.wallMs / 1000)),

@@ -23,13 +23,18 @@ export const ACTOR_KINDS = ["instrument", "exchange", "venue", "order", "risk-bo
 
 const decimalText = (example: string) => z.string().regex(/^\d+(\.\d{1,8})?$/, `a decimal like ${example}`);
 
-/** Fees and latency of a simulated venue. */
+/** Fees and latency of a simulated venue, and the order rate its connection keeps to. */
 const venueCosts = z
   .object({
     makerFeeBps: z.number().default(0),
     takerFeeBps: z.number().default(0),
     latencyUs: z.number().int().nonnegative().default(0),
     jitterUs: z.number().int().nonnegative().default(0),
+    /**
+     * new orders and replaces a second the venue connection sends (and the burst it allows), refusing the rest with
+     * RATE_LIMITED as on a node; unset: the platform's 50
+     */
+    orderRatePerSecond: z.number().int().positive().optional(),
   })
   .strict();
 

@@ -84,3 +84,16 @@ t.test("data out of time order is refused, naming the record", async (t) => {
     /Bar of SIM001\.SIMX at \d+ µs comes after time \d+ µs/,
   );
 });
+
+t.test("a run sets its venue connection's order rate: orders past it are refused RATE_LIMITED, as on a node", async (t) => {
+  const venue = { makerFeeBps: 0, takerFeeBps: 1, latencyUs: 0, jitterUs: 0 };
+  const { dir, config } = await barsRun(t, { instruments: 4, minutes: 120, run: { venue } });
+  const limited = await barsRun(t, { instruments: 4, minutes: 120, run: { venue: { ...venue, orderRatePerSecond: 1 } } });
+  const free = await runBacktest(config, { journalPath: join(dir, "free.jsonl") });
+  const throttled = await runBacktest(limited.config, { journalPath: join(limited.dir, "throttled.jsonl") });
+  const refusals = (file: string) => readFileSync(file, "utf8").split("RATE_LIMITED").length - 1;
+  t.equal(refusals(join(dir, "free.jsonl")), 0, "at the platform's 50 a second, four instruments are never refused");
+  t.ok(refusals(join(limited.dir, "throttled.jsonl")) > 0, "at 1 a second, orders sent in the same instant are refused");
+  t.ok(throttled.fills < free.fills, `fewer fills at 1 a second (${throttled.fills} against ${free.fills})`);
+  t.throws(() => parseRunConfig({ ...limited.input, venue: { ...venue, orderRatePerSecond: 0 } }), /venue\.orderRatePerSecond/);
+});

@@ -106,6 +106,18 @@ export interface RunOptions {
  * and a simulated clock. Market data enters in event-time order; every message is read as the codec reads it; delayed events,
  * ticks and forwards' retries run on simulated time. Nothing reads the wall clock but the run's own timing.
  */
+/** The venue connection with a run's order rate for a venue where the run sets one (venue.orderRatePerSecond). */
+function venueConnection(kind: ActorKind, rateOf: (venue: string) => number | undefined): ActorKind {
+  return {
+    ...kind,
+    input: (venue: string) => {
+      const rate = rateOf(venue);
+      const platform = kind.input!(venue) as object;
+      return rate === undefined ? platform : { ...platform, rateCapacity: rate, ratePerSecond: rate };
+    },
+  };
+}
+
 export class Backtest implements ActorWorld {
   readonly clock: SimulatedClock;
   readonly timers = new SimulatedTimers();
@@ -204,7 +216,7 @@ export class Backtest implements ActorWorld {
       instrument,
       // the runtime, not the machine, numbers a venue session: on the simulated clock here, not the wall clock
       { ...exchange, input: (venue: string) => ({ ...(exchange.input!(venue) as object), seqBase: startUs }) },
-      venueKind(),
+      venueConnection(venueKind(), (v) => (c.venues[v] ?? c.venue)?.orderRatePerSecond),
       orderKind(),
       riskBookKind({
         books: new Map([[c.book.id, book]]),
