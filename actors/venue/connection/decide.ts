@@ -140,16 +140,17 @@ export function decideReport(c: VenueConnectionContext, event: Delivered<Executi
 
 function reportOutcome(c: VenueConnectionContext, report: ExecutionReport): Outcome {
   if (c.orphans?.includes(report.clientOrderId) && !c.orders[report.clientOrderId]) {
-    // the answer to our cancel of an order the platform had closed: no order actor waits for it; a fill before the
-    // cancel landed is the venue's truth and goes to the order's actor all the same
+    // The answer to our cancel of an order this view does not hold. Its order actor may still hold it open: this
+    // view may come from a snapshot older than the order (a restart after a failed save). So the venue's truth
+    // goes to it, fills and the cancel alike; an order actor that had closed the order ignores a cancel. Only a
+    // cancel reject answers a request no order actor made.
     const open = report.leavesQty > 0 && report.execType !== ExecType.Canceled && report.execType !== ExecType.CancelRejected;
-    const fill = report.execType === ExecType.Fill || report.execType === ExecType.PartialFill;
     return {
       patch: {
         lastVenueSeq: Math.max(c.lastVenueSeq, report.venueSeq),
         orphans: open ? c.orphans : c.orphans.filter((id) => id !== report.clientOrderId),
       },
-      emitted: fill ? [forward(report)] : [],
+      emitted: report.execType === ExecType.CancelRejected ? [] : [forward(report)],
     };
   }
   if (!c.orders[report.clientOrderId] && leftOpen(report) && c.config.unknownOrders !== "report") {

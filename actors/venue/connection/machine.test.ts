@@ -491,7 +491,7 @@ t.test(
 );
 
 t.test(
-  "an order open at the venue that the connection does not know is cancelled there, and its answer goes to no order actor",
+  "an order open at the venue that the connection does not know is cancelled there, and its order actor hears the cancel",
   async (t) => {
     const unknown = {
       clientOrderId: "closed-here",
@@ -512,7 +512,12 @@ t.test(
       { message: { clientOrderId: "closed-here", venueOrderId: "v-closed-here", cause: "USER" } },
     ]);
     const answer = c.send(execReport("closed-here", "CANCELED", 5, { leavesQty: asQuantity(0) }));
-    t.same(published(answer, "ExecutionReport"), [], "the cancel's answer is not forwarded");
+    // this view may be a snapshot older than the order, whose actor then still holds it open
+    t.match(
+      published(answer, "ExecutionReport"),
+      [{ message: { clientOrderId: "closed-here", execType: "CANCELED" } }],
+      "the cancel goes to the order's actor",
+    );
     t.same(c.ctx().orphans, [], "nor remembered once answered");
     t.equal(c.ctx().lastVenueSeq, 5);
 
@@ -536,7 +541,7 @@ t.test("an order that starts working at the venue after the connection closed it
   t.equal(published(fill, "ExecutionReport").length, 1, "a fill before the cancel landed is the venue's truth: forwarded");
   t.equal(published(fill, "VenueCancelOrder").length, 0, "one cancel is enough");
   const answer = c.send(execReport("late-1", "CANCELED", 9, { leavesQty: asQuantity(0), cumQty: q(2) }));
-  t.same(published(answer, "ExecutionReport"), [], "the cancel's answer goes to no order actor");
+  t.equal(published(answer, "ExecutionReport").length, 1, "the cancel goes to its order actor too (which holds it closed already)");
   t.same(c.ctx().orphans, []);
 });
 
