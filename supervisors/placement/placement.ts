@@ -38,6 +38,11 @@ const utf8 = new TextDecoder();
 const TAKE_CONCURRENCY = 16;
 /** stop before the lease can expire under us */
 const SELF_STOP_MS = Math.floor(leaseTtlMs * 0.7);
+/**
+ * A holder that stops renewing stops its actors this long before any other node may take its lease: a message that
+ * reached the new holder later than this before it took the lease cannot have been handled by the old one.
+ */
+export const HANDOVER_GAP_MS = leaseTtlMs - SELF_STOP_MS;
 /** a node whose heartbeat is this late (two ticks missed) is asked whether its connection still stands */
 const HEARTBEAT_LATE_MS = 2 * RENEW_MS;
 /**

@@ -14,6 +14,7 @@ import {
 import { decodeAs, encodeMessage } from "../../infra/nats/codec.ts";
 import { streams } from "../../infra/nats/resources.ts";
 import { ActorHost, type HostEnv } from "../runtime/actor-host.ts";
+import { HANDOVER_GAP_MS } from "../placement/placement.ts";
 import { RestartIntensity } from "../supervision/index.ts";
 import { shardName, shardNumber, shardOf } from "./shard-of.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
@@ -133,7 +134,8 @@ export class ShardRegion {
   async own(name: string): Promise<void> {
     const n = this.shardOfName(name);
     if (this.stopped) throw new Error(`${this.kind.name}/${name}: the region is stopped`);
-    await this.previousServerGone(n);
+    const claimedAt = Date.now();
+    const released = await this.previousServerGone(n);
     this.owned.add(n);
     // Said before delivering: the other regions drop their copies of the held messages on hearing it.
     this.announce([]);
@@ -142,8 +144,13 @@ export class ShardRegion {
     const now = Date.now();
     for (const h of this.transit.take(n)) {
       // Too close to its deadline another region may already have refused it: refused here as well, not handled.
-      if (now - h.heldAt < this.transit.holdMs - this.announceMs) this.deliver(h.msg, n);
-      else this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
+      if (now - h.heldAt >= this.transit.holdMs - this.announceMs) this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
+      // Without a release from the last owner (it died, or this region never heard of it), a message held before
+      // that owner's lease ran out may have reached it too and been handled there: handled again here, it would
+      // count twice. It is refused as not here, which a requester that retries sends again.
+      else if (!released && h.heldAt < claimedAt - HANDOVER_GAP_MS)
+        this.refuse(h, "the shard's last owner may have handled it before it went away");
+      else this.deliver(h.msg, n);
     }
     if (this.spec.keepAwake) await this.wakeListed(n);
   }
@@ -185,12 +192,13 @@ export class ShardRegion {
   }
 
   /**
-   * Waits until the shard's previous server has let it go as far as this region can tell: handling a message it
+   * Waits until the shard's previous server has let it go as far as this region can tell; true when it said so (a
+   * release: what this region still holds came after it). handling a message it
    * took before its release would handle it twice, and placement's lease travels on another connection, so its
    * order says nothing here. The previous server is asked directly: its answer comes after its release on this
    * connection (one publisher's messages keep their order), and "no responders" means its process is gone.
    */
-  private async previousServerGone(n: number): Promise<void> {
+  private async previousServerGone(n: number): Promise<boolean> {
     const young = this.heardAllBy - Date.now();
     if (young > 0) await new Promise((r) => setTimeout(r, young)); // hear every live server's beat first
     const until = Date.now() + 2 * this.directory.staleMs;
@@ -199,10 +207,11 @@ export class ShardRegion {
         .request(subjects.admin("shard-region", last), new Uint8Array(0), { timeout: this.directory.staleMs })
         .then((m) => decodeAs(ShardOwners, m.data, m.headers))
         .catch(() => undefined);
-      if (!answer) return; // gone (no responders), or too slow to answer: the journal's fence guards an overlap
-      if (!answer.serving.includes(n)) return;
+      if (!answer) return false; // gone (no responders), or too slow to answer: the journal's fence guards an overlap
+      if (!answer.serving.includes(n)) return true;
       await new Promise((r) => setTimeout(r, this.announceMs)); // still serving: its release is on its way
     }
+    return false;
   }
 
   /** Stops serving a shard: its entities finish what they were given and passivate; its messages are held from now on. */
