@@ -145,10 +145,11 @@ export class ShardRegion {
     for (const h of this.transit.take(n)) {
       // Too close to its deadline another region may already have refused it: refused here as well, not handled.
       if (now - h.heldAt >= this.transit.holdMs - this.announceMs) this.refuse(h, `no owner took it within ${this.transit.holdMs} ms`);
-      // Without a release from the last owner (it died, or this region never heard of it), a message held before
+      // Without a release from the last owner (it died, or this region never heard of it), a command held before
       // that owner's lease ran out may have reached it too and been handled there: handled again here, it would
-      // count twice. It is refused as not here, which a requester that retries sends again.
-      else if (!released && h.heldAt < claimedAt - HANDOVER_GAP_MS)
+      // count twice. It is refused as not here, which a requester that retries sends again. What has no requester
+      // (a venue's report, applied once by its execution id) is handled: refused, it would be lost.
+      else if (!released && h.msg.reply && h.heldAt < claimedAt - HANDOVER_GAP_MS)
         this.refuse(h, "the shard's last owner may have handled it before it went away");
       else this.deliver(h.msg, n);
     }
