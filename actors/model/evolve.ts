@@ -26,14 +26,25 @@ export function initialContext(input: ModelMachineInput): ModelContext {
   };
 }
 
-/** The next batch taken from the queue: the oldest requests, at most maxBatch. */
+/**
+ * The queue is the one part of the context changed in place: a request joins it and a batch leaves it without
+ * copying the rest, so a backlog of n requests costs O(n) to serve, not O(n²). The kind keeps no state, so no
+ * snapshot holds the array, and a restart resumes with the queue as the last step left it.
+ */
+export function enqueue(c: ModelContext, w: Waiting): Waiting[] {
+  c.pending.push(w);
+  return c.pending;
+}
+
+/** The next batch taken from the head of the queue: the oldest requests, at most maxBatch. */
 export function takeBatch(c: ModelContext): { batchId: number; batch: Waiting[]; next: Partial<ModelContext> } {
-  const batch = c.pending.slice(0, c.maxBatch).map((w) => ({ ...w, version: c.version }));
+  const batch = c.pending.splice(0, c.maxBatch);
+  for (const w of batch) w.version = c.version;
   const batchId = c.nextBatchId;
   return {
     batchId,
     batch,
-    next: { pending: c.pending.slice(batch.length), inFlight: { ...c.inFlight, [batchId]: batch }, nextBatchId: batchId + 1 },
+    next: { pending: c.pending, inFlight: { ...c.inFlight, [batchId]: batch }, nextBatchId: batchId + 1 },
   };
 }
 

@@ -95,6 +95,31 @@ t.test("an unbatched model (maxWaitMs 0) runs each request at once when idle", (
   t.end();
 });
 
+t.test("a backlog far past one batch is served in order, a batch at a time, each caller once", (t) => {
+  // 20 000 requests queued behind a batch in flight: each one joins and leaves the queue without copying it (a copy
+  // per request made a backlog quadratic, and an overloaded model served a few percent of its capacity)
+  const m = start({ maxBatch: 64, maxWaitMs: 1 });
+  const n = 20_000;
+  for (let i = 0; i < n; i++) m.predict(`r${i}`, { row: [i, -i] });
+  t.equal(m.jobs.length, 1, "the first full batch goes at once, the rest queue behind it");
+  for (let k = 0; k < m.jobs.length; k++) {
+    const job = m.jobs[k]!;
+    m.complete(
+      job.batchId,
+      Array.from({ length: job.count }, (_, i) => job.rows[2 * i]!),
+    );
+  }
+  t.equal(m.jobs.length, Math.ceil(n / 64), "full batches, then the rest");
+  t.ok(m.jobs.every((j) => j.count <= 64));
+  t.equal(m.answers.length, n, "every caller answered");
+  t.ok(
+    m.answers.every((a, i) => body(a).requestId === `r${i}` && body(a).values?.[0] === i),
+    "in arrival order, each with its own row's value",
+  );
+  t.equal(m.actor.getSnapshot().context.pending.length, 0, "nothing left queued");
+  t.end();
+});
+
 t.test("bad requests are answered with a reason and queue nothing", (t) => {
   const m = start();
   m.predict("u", { features: { a: 1, b: 2, c: 3 } });

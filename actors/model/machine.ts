@@ -27,7 +27,7 @@ import {
   timed,
 } from "./challenger.ts";
 import { answers, failed, refused, rowOf } from "./decide.ts";
-import { inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
+import { enqueue as enqueueRequest, inFlightCount, initialContext, settle, takeBatch } from "./evolve.ts";
 import type { InferenceJob, InferencePort } from "./inference-port.ts";
 import { ModelErrorCode } from "./messages.ts";
 import { REPORT_EVERY_US, recordBatch, servingReport } from "./serving-stats.ts";
@@ -150,8 +150,7 @@ export function createModelMachine(port: InferencePort) {
           for (const e of refused(c, caller, row, event.nowUs)) enqueue.emit(e);
           return;
         }
-        const queued: ModelContext = { ...c, pending: [...c.pending, { ...caller, row }] };
-        enqueue.assign({ pending: queued.pending });
+        const queued: ModelContext = { ...c, pending: enqueueRequest(c, { ...caller, row }) };
         // While loading, requests queue: the load's end sends them.
         if (!c.loaded) return;
         if (inFlightCount(c) === 0 && (queued.pending.length >= c.maxBatch || c.maxWaitMs === 0)) dispatch(queued, enqueue, event.nowUs);
