@@ -4,7 +4,8 @@
  * (seq-return-16), in the same run, plus the raw baseline: onnxruntime session.run in a loop, one row per call, on
  * the main thread (no actor, no NATS, no worker). Load: CALLERS closed-loop callers per model, each sending its next
  * Predict when its answer arrives; then, batched, an open loop at 5× each model's unbatched rate (the goal: batching
- * serves 5× at p99 ≤ 2 ms). AM_MODEL_PROVIDER=cuda runs it on the GPU. The machine is shared: the figures come with
+ * serves 5× at p99 ≤ 2 ms). The callers run on a thread of their own (support/predict-load.ts), as a model actor's
+ * callers are other actors and services; the actors run on the main thread, as in a cell. AM_MODEL_PROVIDER=cuda runs it on the GPU. The machine is shared: the figures come with
  * CPU time and the load average.
  */
 import { loadavg } from "node:os";
@@ -12,6 +13,7 @@ import ort from "onnxruntime-node";
 import { subjects, systemClock } from "../../actors/contract/index.ts";
 import { type Batching, inputWidth, modelKind, OnnxInference, readModelFile } from "../../actors/model/index.ts";
 import { PredictClient } from "../../infra/models/index.ts";
+import { type Load, type LoadResult, predictLoad, rowFor } from "./support/predict-load.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { declareResources } from "../../infra/nats/resources.ts";
@@ -31,11 +33,7 @@ const files = Object.fromEntries(names.map((n) => [n, readModelFile(n)]));
 const log = createLogger({ level: "warn" });
 const say = (s: string) => process.stderr.write(`${s}\n`);
 
-const rowFor = (name: string, k: number): number[] =>
-  Array.from(
-    { length: inputWidth(files[name]!.card) },
-    (_, i) => (((k + i) % 17) - 8) * 1e-3 + (i === 4 && name.startsWith("gbt") ? 1 : 0),
-  );
+const widths = Object.fromEntries(names.map((n) => [n, inputWidth(files[n]!.card)]));
 
 const p99 = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -51,54 +49,18 @@ async function rawBaseline(name: string): Promise<{ callsPerSec: number; p99Us: 
   let k = 0;
   while (performance.now() < end) {
     const t0 = performance.now();
-    await session.run({ [card.inputs[0]!.name]: new ort.Tensor("float32", Float32Array.from(rowFor(name, k++)), [1, width]) });
+    await session.run({ [card.inputs[0]!.name]: new ort.Tensor("float32", Float32Array.from(rowFor(name, width, k++)), [1, width]) });
     lat.push((performance.now() - t0) * 1000);
   }
   await session.release();
   return { callsPerSec: Math.round(k / SECONDS), p99Us: Math.round(p99(lat)) };
 }
 
-interface Phase {
-  perSec: Record<string, number>;
-  p99Us: Record<string, number>;
-  meanBatch: Record<string, number>;
-  errors: number;
+interface Phase extends LoadResult {
   provider: string;
   cpuMs: number;
-}
-
-/**
- * The load of a phase: closed-loop callers (each sends its next Predict when its answer arrives: the most the actor
- * serves, latency then mostly queueing) or an open-loop rate per model (requests sent on a schedule whatever the
- * answers: the latency at that throughput).
- */
-type Load = { callers: number } | { perSecond: Record<string, number> };
-
-/** Predicts to `n` at `rate` a second until `end`, open loop (sent on a 1 ms schedule, not when answers arrive). */
-async function paced(
-  client: PredictClient,
-  n: string,
-  rate: number,
-  end: number,
-  answered: (ok: boolean, us: number, batch: number) => void,
-) {
-  const started = performance.now();
-  const waiting: Promise<void>[] = [];
-  let sent = 0;
-  while (performance.now() < end) {
-    const due = Math.floor(((performance.now() - started) / 1000) * rate);
-    for (; sent < due; sent++) {
-      const t0 = performance.now();
-      waiting.push(
-        client.predict(n, { row: rowFor(n, sent) }, 10_000).then(
-          (p) => answered(p.ok, (performance.now() - t0) * 1000, p.batchSize ?? 1),
-          () => answered(false, 0, 0),
-        ),
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1));
-  }
-  await Promise.all(waiting);
+  /** the share of the phase the actors' thread was busy (its event loop utilization) */
+  actorThreadBusy: number;
 }
 
 async function phase(label: string, natsUrl: string, batching: Batching, load: Load = { callers: CALLERS }): Promise<Phase> {
@@ -126,48 +88,22 @@ async function phase(label: string, natsUrl: string, batching: Batching, load: L
   const client = new PredictClient(nc);
   // this process owns every shard of the model kind: each model's first Predict activates its actor here
   for (const shard of shardNames(kind.sharding?.shards ?? 0)) await tree.spawn("model", shard);
-  for (const n of names) await client.predict(n, { row: rowFor(n, 0) }, 120_000); // opens the session
+  for (const n of names) await client.predict(n, { row: rowFor(n, widths[n]!, 0) }, 120_000); // opens the session
   say(
     `${label}: sessions open, ${"callers" in load ? `${load.callers} callers per model` : `open loop at ${JSON.stringify(load.perSecond)} a second`} for ${SECONDS} s`,
   );
-  const out: Phase = { perSec: {}, p99Us: {}, meanBatch: {}, errors: 0, provider: PROVIDER, cpuMs: 0 };
   const cpu0 = process.cpuUsage();
-  const end = performance.now() + SECONDS * 1000;
-  await Promise.all(
-    names.map(async (n) => {
-      const lat: number[] = [];
-      let batchSum = 0;
-      if (!("callers" in load))
-        await paced(client, n, load.perSecond[n]!, end, (ok, us, batch) => {
-          if (!ok) return void out.errors++;
-          lat.push(us);
-          batchSum += batch;
-        });
-      else
-        await Promise.all(
-          Array.from({ length: load.callers }, async (_, c) => {
-            let k = c;
-            while (performance.now() < end) {
-              const t0 = performance.now();
-              const p = await client.predict(n, { row: rowFor(n, k++) }, 10_000);
-              if (!p.ok) {
-                out.errors++;
-                continue;
-              }
-              lat.push((performance.now() - t0) * 1000);
-              batchSum += p.batchSize ?? 1;
-            }
-          }),
-        );
-      out.perSec[n] = Math.round(lat.length / SECONDS);
-      out.p99Us[n] = Math.round(p99(lat));
-      out.meanBatch[n] = Number((batchSum / Math.max(1, lat.length)).toFixed(1));
-    }),
-  );
+  const elu0 = performance.eventLoopUtilization();
+  const result = await predictLoad({ natsUrl, models: widths, load, seconds: SECONDS });
+  const actorThreadBusy = Number(performance.eventLoopUtilization(elu0).utilization.toFixed(2));
   const cpu = process.cpuUsage(cpu0);
-  out.cpuMs = Math.round((cpu.user + cpu.system) / 1000);
-  // what the sessions got: "cpu" where CUDA was asked for and did not load
-  out.provider = Object.values(inference.providers())[0] ?? PROVIDER;
+  const out: Phase = {
+    ...result,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    actorThreadBusy,
+    // what the sessions got: "cpu" where CUDA was asked for and did not load
+    provider: Object.values(inference.providers())[0] ?? PROVIDER,
+  };
   say(`${label}: ${JSON.stringify(out)}`);
   client.close();
   await tree.stop();
@@ -207,7 +143,13 @@ try {
       atFiveTimesUnbatched: Object.fromEntries(
         names.map((n) => [
           n,
-          { offeredPerSec: fivefold[n], perSec: atFive.perSec[n], p99Us: atFive.p99Us[n], meanBatch: atFive.meanBatch[n] },
+          {
+            offeredPerSec: fivefold[n],
+            perSec: atFive.perSec[n],
+            p50Us: atFive.p50Us[n],
+            p99Us: atFive.p99Us[n],
+            meanBatch: atFive.meanBatch[n],
+          },
         ]),
       ),
       seq: {
@@ -223,6 +165,12 @@ try {
       callersPerModel: CALLERS,
       seconds: SECONDS,
       cpuMs: { unbatched: unbatched.cpuMs, batched: batched.cpuMs, atFiveTimesUnbatched: atFive.cpuMs },
+      actorThreadBusy: {
+        unbatched: unbatched.actorThreadBusy,
+        batched: batched.actorThreadBusy,
+        atFiveTimesUnbatched: atFive.actorThreadBusy,
+      },
+      callers: "a thread of their own",
       wallMsPerPhase: SECONDS * 1000,
       loadAvg: [Number(load0.toFixed(2)), Number(loadavg()[0]!.toFixed(2))],
     }),
