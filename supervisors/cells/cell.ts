@@ -63,6 +63,11 @@ export interface CellOptions {
   onLifecycle: (e: LifecycleEvent) => void;
 }
 
+/** A cell did not answer a request in time; it may still do it (see Cell.request's `late`). */
+export class CellRequestTimeout extends Error {
+  override name = "CellRequestTimeout";
+}
+
 const outOfMemory = (e: unknown): boolean => (e as { code?: unknown } | null)?.code === "ERR_WORKER_OUT_OF_MEMORY";
 
 /** The node's handle on one worker-thread cell: requests, lifecycle reports, and the watchdog. */
@@ -73,6 +78,8 @@ export class Cell implements ChildHandle {
   private readonly busy = new Int32Array(this.shared, 8, 1);
   private readonly slots = new Map<number, string>();
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** requests that timed out whose asker wants to hear if the cell did them after all */
+  private readonly late = new Map<number, (ok: boolean) => void>();
   private rid = 0;
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private lastCheckAt = 0;
@@ -161,18 +168,26 @@ export class Cell implements ChildHandle {
       this.pending.delete(m.rid);
       if (m.ok) p?.resolve(m.value);
       else p?.reject(new Error(m.error));
+      const late = this.late.get(m.rid);
+      this.late.delete(m.rid);
+      late?.(m.ok);
     } else if (m.t === "lifecycle") this.o.onLifecycle(m.event);
     else if (m.t === "slot") this.slots.set(m.slot, m.key);
   }
 
-  request<T = unknown>(req: CellRequest, timeoutMs = 10_000): Promise<T> {
+  /**
+   * Asks the cell; rejects after `timeoutMs` without an answer. The cell may still do it later: `late` hears whether
+   * it did, when its answer comes after the timeout (a spawn given up on may have started the actor all the same).
+   */
+  request<T = unknown>(req: CellRequest, timeoutMs = 10_000, late?: (ok: boolean) => void): Promise<T> {
     const w = this.worker;
     if (!w || this.exitReason) return Promise.reject(new Error(`cell ${this.o.cell} is not running`));
     const rid = ++this.rid;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(rid);
-        reject(new Error(`cell ${this.o.cell} did not answer ${req.op} within ${timeoutMs} ms`));
+        if (late) this.late.set(rid, late);
+        reject(new CellRequestTimeout(`cell ${this.o.cell} did not answer ${req.op} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(rid, {
         resolve: (v) => {
@@ -196,6 +211,7 @@ export class Cell implements ChildHandle {
     this.worker = undefined;
     for (const p of this.pending.values()) p.reject(new Error(`cell ${this.o.cell} ended`));
     this.pending.clear();
+    this.late.clear(); // what the cell did ended with it
     for (const l of this.exitListeners) l(reason);
   }
 

@@ -1,5 +1,7 @@
+import { Kvm, KvWatchInclude } from "@nats-io/kv";
 import t from "tap";
 import { subjects } from "../../actors/contract/index.ts";
+import { buckets, decodePayload, kvKey } from "../../infra/nats/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
@@ -94,6 +96,35 @@ t.test("an actor that runs its cell over the heap budget ends only that cell, na
     async () => (await command(f.nc, K, culprit, { type: "GetCount" }, 500).catch(() => undefined))?.ok,
     { timeoutMs: 45_000 },
   );
+});
+
+t.test("an actor whose start outlives the spawn timeout keeps its lease and runs once it has started", async (t) => {
+  const f = await startTestServers(t);
+  // every start is slower than no time at all: each one times out, and the cell finishes it afterwards
+  const node = await startTestNode(t, f, { node: "n3", cells: 1, spawnTimeoutMs: 0, logLevel: "error" });
+  await node.ensure({ kind: K, id: "slow" });
+  await eventually(
+    "slow answers",
+    async () => (await command(f.nc, K, "slow", { type: "Increment", by: 2 }, 500).catch(() => undefined))?.ok,
+  );
+  const leases = await new Kvm(f.nc).open(buckets.leases);
+  const key = kvKey(K, "slow");
+  const held = await leases.get(key);
+  t.equal(held?.operation, "PUT", "the lease is held");
+  if (held?.operation === "PUT") t.match(decodePayload(held.value), { node: "n3" }, "by the node");
+  // over two lease lifetimes the lease is only renewed: never given back (and taken again) after a timed-out start
+  const ops: string[] = [];
+  const watch = await leases.watch({ key, include: KvWatchInclude.UpdatesOnly });
+  const watching = (async () => {
+    for await (const e of watch) ops.push(e.operation === "PUT" ? String((decodePayload(e.value) as { node: string }).node) : e.operation);
+  })();
+  await new Promise((r) => setTimeout(r, 3_000));
+  watch.stop();
+  await watching;
+  t.ok(ops.length >= 2, `renewed (${ops.length} writes)`);
+  t.same([...new Set(ops)], ["n3"], "every write of the lease is n3's renewal");
+  t.ok(node.hosts({ kind: K, id: "slow" }));
+  t.same((await command(f.nc, K, "slow", { type: "GetCount" })).result, { count: 2, fired: 0 });
 });
 
 t.test("the admin API shows the tree, restarts, quarantines and releases an actor", async (t) => {

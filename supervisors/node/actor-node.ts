@@ -16,7 +16,7 @@ import { withConsumerRoom } from "../../infra/nats/consumer-room.ts";
 import { buckets } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import { Cell, CellEndedByActorError } from "../cells/cell.ts";
+import { Cell, CellRequestTimeout, CellEndedByActorError } from "../cells/cell.ts";
 import { type ActorRef, Placement } from "../placement/placement.ts";
 import { bucketOf } from "../placement/rendezvous.ts";
 import type { LifecycleEvent } from "../runtime/actor-tree.ts";
@@ -42,7 +42,11 @@ export interface ActorNodeOptions {
   logLevel: "debug" | "info" | "warn" | "error";
   /** the node runs the cluster's only NATS server (local servers): its actors keep their leases through its restarts */
   soleServer?: boolean;
+  /** how long placement waits for a cell to start an actor before it hands the lease back (default 10 s) */
+  spawnTimeoutMs?: number;
 }
+
+const SPAWN_TIMEOUT_MS = 10_000;
 
 /**
  * The kinds an order passes through, in the order a node takes them after a failover: trading resumes before market
@@ -221,10 +225,48 @@ export class ActorNode {
       await placed;
       return;
     }
-    const [from] = await Promise.all([placed, this.cellOf(r).request({ op: "spawn", ...r })]);
+    const key = keyOf(r);
+    const cell = this.cellOf(r);
+    const spawnTimeoutMs = this.o.spawnTimeoutMs ?? SPAWN_TIMEOUT_MS;
+    // A start slower than the timeout (a starved machine, a long restore) keeps its lease: the take ends, placement
+    // renews the lease, and the cell's answer decides. A start that fails hands the lease back. Giving the lease back
+    // on the timeout instead left the cell to finish the start unleased, and the actor ran beside its next owner.
+    const spawned = cell.request({ op: "spawn", ...r }, spawnTimeoutMs, (ok) => this.startedLate(r, ok));
+    let from: string | undefined;
+    try {
+      [from] = await Promise.all([placed, spawned]);
+    } catch (e) {
+      if (e instanceof CellRequestTimeout) {
+        this.o.log.warn("actor still starting: its lease is kept until its cell answers", { actor: key, afterMs: spawnTimeoutMs });
+        return;
+      }
+      this.hosted.delete(key);
+      throw e;
+    }
     await this.configWatch.placed(r);
     if (from && from !== this.o.node)
       this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });
+  }
+
+  /** The cell's answer to a spawn that outlived its timeout: the actor runs, or its lease goes back. */
+  private startedLate(r: ActorRef, ok: boolean): void {
+    const key = keyOf(r);
+    if (!this.hosted.has(key)) {
+      // released while it started (a rebalance, a lost lease): the stop may have come before the start finished
+      if (ok)
+        void this.cellOf(r)
+          .request({ op: "stop", ...r })
+          .catch(() => {});
+      return;
+    }
+    if (ok) {
+      this.o.log.info("actor started after all", { actor: key });
+      void this.configWatch.placed(r);
+      return;
+    }
+    this.o.log.warn("actor could not start here: its lease goes back", { actor: key });
+    this.hosted.delete(key);
+    void this.placement.giveBack(r);
   }
 
   private async unhost(r: ActorRef, why: string): Promise<void> {

@@ -112,6 +112,7 @@ export async function startTestNode(
     cellHeapMb?: number;
     logLevel?: "debug" | "info" | "warn" | "error";
     kinds?: string;
+    spawnTimeoutMs?: number;
   } = {},
 ): Promise<ActorNode> {
   const logLevel = o.logLevel ?? "error";
@@ -123,6 +124,7 @@ export async function startTestNode(
     kindsModule: pathToFileURL(`${repoRoot}${o.kinds ?? "supervisors/runtime/testing/test-kinds.ts"}`).href,
     cells: o.cells ?? 1,
     hangBudgetMs: o.hangBudgetMs ?? 1000,
+    ...(o.spawnTimeoutMs !== undefined ? { spawnTimeoutMs: o.spawnTimeoutMs } : {}),
     log: createLogger({ level: logLevel }),
     logLevel,
   });

@@ -17,11 +17,14 @@ export interface ActorRef {
   id: string;
 }
 
+/** why a node stops hosting an actor: a rebalance, its lease lost, no longer wanted, shutdown, or a failed start */
+export type ReleaseReason = "rebalance" | "lease-lost" | "unassigned" | "shutdown" | "start-failed";
+
 export interface PlacementHooks {
   /** start hosting an actor whose lease this node now holds */
   acquire(ref: ActorRef): Promise<void>;
   /** stop hosting (state saved); the lease is released after this resolves */
-  release(ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void>;
+  release(ref: ActorRef, why: ReleaseReason): Promise<void>;
   /** the order of takes when many are due at once (after a failover): lower first; default all equal */
   rank?(ref: ActorRef): number;
 }
@@ -180,6 +183,12 @@ export class Placement {
     await this.configKv.delete(`actors.${kvKey(ref.kind, ref.id)}`);
     this.desired.delete(kvKey(ref.kind, ref.id));
     await this.tick();
+  }
+
+  /** The actor did not start here after all (its start outlived the take): its lease goes back for any node to take. */
+  async giveBack(ref: ActorRef): Promise<void> {
+    const key = kvKey(ref.kind, ref.id);
+    if (this.held.has(key)) await this.let(key, ref, "start-failed");
   }
 
   liveNodes(): string[] {
@@ -378,7 +387,7 @@ export class Placement {
     );
   }
 
-  private async let(key: string, ref: ActorRef, why: "rebalance" | "lease-lost" | "unassigned" | "shutdown"): Promise<void> {
+  private async let(key: string, ref: ActorRef, why: ReleaseReason): Promise<void> {
     if (this.transitions.has(key) && why !== "shutdown") return;
     this.transitions.add(key);
     try {
