@@ -62,7 +62,9 @@ try {
       loadAvg1m: { start: Math.round(load0 * 100) / 100, end: Math.round(loadavg()[0]! * 100) / 100 },
     }),
   );
-  rmSync(varDir, { recursive: true, force: true });
+  // a drill that found a loss, a double or a disagreement keeps its servers' and nodes' data and logs to read
+  if (report.lost || report.doubled || !report.fillsAgree) progress(`kept ${varDir} (data and logs) for diagnosis`);
+  else rmSync(varDir, { recursive: true, force: true });
 } catch (e) {
   progress(`failed: ${errorMessage(e)}; logs under ${join(varDir, "log")}`);
   await cluster?.stop().catch(() => {});

@@ -225,9 +225,14 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
       return e?.operation === "PUT" ? (decodePayload(e.value) as { node: string }).node : undefined;
     };
 
-    const warm = await flow.resumeAfter(Date.now() - 600_000, 120_000);
-    if (warm === null) throw new Error("no fill within 120 s of the cluster's start: the demo does not trade");
+    // the probe starts at once: the demo strategies may have nothing to trade for minutes (a position at the book's
+    // limit, a market without a signal), while the probe's market orders fill against the exchange's liquidity
     probe.start();
+    const warm = await flow.resumeAfter(Date.now() - 600_000, 120_000);
+    if (warm === null)
+      throw new Error(
+        `no fill within 120 s of the cluster's start: neither the demo strategies nor the probe's ${probe.stats.sent} market orders filled (${probe.stats.acknowledged} acknowledged by the book)`,
+      );
     progress(
       `orders flow (${flow.fills.length} fills so far); probe market orders on ${probeInstrument} every ${PROBE_EVERY_MS} ms; ${o.phaseMs / 1000} s before the first fault`,
     );
