@@ -47,6 +47,8 @@ export interface ActorNodeOptions {
 }
 
 const SPAWN_TIMEOUT_MS = 10_000;
+/** a start still unanswered this long after it began gives its lease back (a cell that hangs is ended sooner) */
+const STALLED_START_MS = 60_000;
 
 /**
  * The kinds an order passes through, in the order a node takes them after a failover: trading resumes before market
@@ -71,6 +73,9 @@ export class ActorNode {
   private cells: (Cell | undefined)[] = [];
   private root!: Supervisor;
   private placement!: Placement;
+  /** starts that outlived the spawn timeout, by actor: the attempt whose answer (or deadline) decides */
+  private readonly slowStarts = new Map<string, number>();
+  private starts = 0;
   private configWatch!: ConfigWatch;
   private config!: KV;
   /** actors this node hosts (placement gave it their lease) */
@@ -231,13 +236,20 @@ export class ActorNode {
     // A start slower than the timeout (a starved machine, a long restore) keeps its lease: the take ends, placement
     // renews the lease, and the cell's answer decides. A start that fails hands the lease back. Giving the lease back
     // on the timeout instead left the cell to finish the start unleased, and the actor ran beside its next owner.
-    const spawned = cell.request({ op: "spawn", ...r }, spawnTimeoutMs, (ok) => this.startedLate(r, ok));
+    const attempt = ++this.starts;
+    const spawned = cell.request({ op: "spawn", ...r }, spawnTimeoutMs, (ok) => this.startedLate(r, attempt, ok));
     let from: string | undefined;
     try {
       [from] = await Promise.all([placed, spawned]);
     } catch (e) {
       if (e instanceof CellRequestTimeout) {
         this.o.log.warn("actor still starting: its lease is kept until its cell answers", { actor: key, afterMs: spawnTimeoutMs });
+        this.slowStarts.set(key, attempt);
+        // a start that never answers must not hold the lease for good
+        setTimeout(
+          () => this.startedLate(r, attempt, false, `no answer from its cell within ${STALLED_START_MS} ms`),
+          STALLED_START_MS,
+        ).unref();
         return;
       }
       this.hosted.delete(key);
@@ -249,10 +261,23 @@ export class ActorNode {
   }
 
   /** The cell's answer to a spawn that outlived its timeout: the actor runs, or its lease goes back. */
-  private startedLate(r: ActorRef, ok: boolean): void {
+  /**
+   * The end of a start that outlived the spawn timeout (`attempt`): the cell's answer, or the stall deadline. The
+   * actor runs, or its lease goes back; one released meanwhile is stopped (the stop may have come before the start
+   * finished).
+   */
+  private startedLate(r: ActorRef, attempt: number, ok: boolean, why = "its start failed"): void {
     const key = keyOf(r);
+    if (this.slowStarts.get(key) !== attempt) {
+      // decided already (answered, or given up at the deadline), or released meanwhile: it must not run unleased
+      if (ok && !this.hosted.has(key))
+        void this.cellOf(r)
+          .request({ op: "stop", ...r })
+          .catch(() => {});
+      return;
+    }
+    this.slowStarts.delete(key);
     if (!this.hosted.has(key)) {
-      // released while it started (a rebalance, a lost lease): the stop may have come before the start finished
       if (ok)
         void this.cellOf(r)
           .request({ op: "stop", ...r })
@@ -264,9 +289,9 @@ export class ActorNode {
       void this.configWatch.placed(r);
       return;
     }
-    this.o.log.warn("actor could not start here: its lease goes back", { actor: key });
+    this.o.log.warn("actor could not start here: its lease goes back", { actor: key, why });
     this.hosted.delete(key);
-    void this.placement.giveBack(r);
+    void this.placement.giveBack(r); // its release stops the actor in the cell, should the start still finish
   }
 
   private async unhost(r: ActorRef, why: string): Promise<void> {
