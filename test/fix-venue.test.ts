@@ -494,7 +494,11 @@ t.test("a malformed or garbled message gets a Reject naming the tag, and the exc
     )
     .replace(new RegExp(`10=\\d{3}${SOH}$`), `10=000${SOH}`);
   peer.sendText(garbled);
-  await eventually("a Reject of the garbled message", () => (rejects().length === 3 ? true : undefined), POLL);
+  const heard = () => peer.received.map((m) => `${m.get(35)} ${m.get(45) ?? ""} ${m.get(58) ?? ""}`.trim()).join(" | ");
+  await eventually("a Reject of the garbled message", () => (rejects().length >= 3 ? true : undefined), POLL).catch((e: Error) => {
+    throw new Error(`${e.message}; the counterparty heard: ${heard()}`);
+  });
+  t.equal(rejects().length, 3, `one Reject per refused message (heard: ${heard()})`);
   t.match(rejects()[2]!.get(58), /checksum/i);
 
   // a NewOrderList whose contingency (ListExecInst 69) is not one the venue holds, then one whose second leg's
