@@ -150,10 +150,11 @@ export function createModelMachine(port: InferencePort) {
           for (const e of refused(c, caller, row, event.nowUs)) enqueue.emit(e);
           return;
         }
-        const queued: ModelContext = { ...c, pending: enqueueRequest(c, { ...caller, row }) };
+        // the queue grows in place (c.pending is the array enqueueRequest returns): no copy of the context per request
+        const queued = enqueueRequest(c, { ...caller, row }).length;
         // While loading, requests queue: the load's end sends them.
         if (!c.loaded) return;
-        if (inFlightCount(c) === 0 && (queued.pending.length >= c.maxBatch || c.maxWaitMs === 0)) dispatch(queued, enqueue, event.nowUs);
+        if (inFlightCount(c) === 0 && (queued >= c.maxBatch || c.maxWaitMs === 0)) dispatch(c, enqueue, event.nowUs);
         else if (!c.flushArmed) {
           enqueue.raise({ type: "FlushBatch", nowUs: event.nowUs }, { delay: c.maxWaitMs, id: FLUSH });
           enqueue.assign({ flushArmed: true });
