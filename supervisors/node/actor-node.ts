@@ -42,7 +42,7 @@ export interface ActorNodeOptions {
   logLevel: "debug" | "info" | "warn" | "error";
   /** the node runs the cluster's only NATS server (local servers): its actors keep their leases through its restarts */
   soleServer?: boolean;
-  /** how long placement waits for a cell to start an actor before it hands the lease back (default 10 s) */
+  /** how long a take waits for a cell to start an actor (default 10 s); a slower start keeps its lease meanwhile */
   spawnTimeoutMs?: number;
 }
 
@@ -260,23 +260,15 @@ export class ActorNode {
       this.publishLifecycle({ event: "moved", kind: r.kind, id: r.id, restarts: 0, reason: `from ${from} to ${this.o.node}` });
   }
 
-  /** The cell's answer to a spawn that outlived its timeout: the actor runs, or its lease goes back. */
   /**
    * The end of a start that outlived the spawn timeout (`attempt`): the cell's answer, or the stall deadline. The
-   * actor runs, or its lease goes back; one released meanwhile is stopped (the stop may have come before the start
-   * finished).
+   * actor runs, or its lease goes back; one no longer hosted here is stopped (its stop may have reached the cell
+   * before its start finished).
    */
   private startedLate(r: ActorRef, attempt: number, ok: boolean, why = "its start failed"): void {
     const key = keyOf(r);
-    if (this.slowStarts.get(key) !== attempt) {
-      // decided already (answered, or given up at the deadline), or released meanwhile: it must not run unleased
-      if (ok && !this.hosted.has(key))
-        void this.cellOf(r)
-          .request({ op: "stop", ...r })
-          .catch(() => {});
-      return;
-    }
-    this.slowStarts.delete(key);
+    const current = this.slowStarts.get(key) === attempt;
+    if (current) this.slowStarts.delete(key);
     if (!this.hosted.has(key)) {
       if (ok)
         void this.cellOf(r)
@@ -284,6 +276,8 @@ export class ActorNode {
           .catch(() => {});
       return;
     }
+    // hosted by a later attempt, or decided already (answered, or given up at the deadline)
+    if (!current) return;
     if (ok) {
       this.o.log.info("actor started after all", { actor: key });
       void this.configWatch.placed(r);

@@ -194,7 +194,7 @@ export class ShardRegion {
 
   /**
    * Waits until the shard's previous server has let it go as far as this region can tell; true when it said so (a
-   * release: what this region still holds came after it). handling a message it
+   * release: what this region still holds came after it), false when it is gone or unknown. Handling a message it
    * took before its release would handle it twice, and placement's lease travels on another connection, so its
    * order says nothing here. The previous server is asked directly: its answer comes after its release on this
    * connection (one publisher's messages keep their order), and "no responders" means its process is gone.
