@@ -9,7 +9,7 @@ import { loadProtos, mintToken, type Role } from "../gateway/index.ts";
 import type { ServiceName } from "../gateway/protos.ts";
 import { freePort } from "../infra/local/index.ts";
 import { questdbSql, rowsOf, sqlLiteral } from "../infra/questdb/index.ts";
-import { startNodeProcess } from "../supervisors/node/testing.ts";
+import { startNodeProcess, venueReady } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /**
@@ -29,7 +29,7 @@ type Msg = Record<string, unknown>;
 const POLL = { timeoutMs: 20_000, everyMs: 200 };
 
 t.test("every gRPC service answers against the running platform, with auth, validation and rate limits enforced", async (t) => {
-  const { infra } = await startTestServers(t, { questdb: true, declare: false });
+  const { infra, nc } = await startTestServers(t, { questdb: true, declare: false });
   const gatewayPort = await freePort();
   const node = startNodeProcess(t, "grpc-node", {
     AM_NATS_URL: infra.natsUrl,
@@ -77,11 +77,7 @@ t.test("every gRPC service answers against the running platform, with auth, vali
   const adminApi = client("Admin");
 
   // The venue must have logged on before an order can fill.
-  await eventually(
-    "the venue connection",
-    async () => (await call(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running",
-    { ...POLL, timeoutMs: 30_000 },
-  );
+  await eventually("the venue connection logged on", () => venueReady(nc, "SIMX"), { ...POLL, timeoutMs: 30_000 });
 
   await t.test("MarketData: StreamQuotes delivers demo quotes, GetBook the book, GetBars recorded bars", async (t) => {
     const stream = openStream<Msg>(market, "StreamQuotes", { instruments: [MINE] }, viewer);

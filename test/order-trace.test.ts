@@ -2,7 +2,7 @@ import type { Msg } from "@nats-io/transport-node";
 import t from "tap";
 import { call } from "../gateway/testing.ts";
 import { decodeMessage, Header } from "../infra/nats/codec.ts";
-import { startGatewayNode } from "../supervisors/node/testing.ts";
+import { startGatewayNode, venueReady } from "../supervisors/node/testing.ts";
 import { eventually, startTestServers } from "./testing.ts";
 
 /**
@@ -20,15 +20,9 @@ t.test("a SubmitOrder over gRPC is one trace through risk book, order, venue, ex
   const f = await startTestServers(t);
   const platform = await startGatewayNode(t, "trace-node", f, secret);
   const trading = platform.client("Trading");
-  const adminApi = platform.client("Admin");
-  const [trader, operator] = await Promise.all([platform.as("trader"), platform.as("operator")]);
-  await eventually(
-    "the venue connection running",
-    async () =>
-      (await call<{ status: string }>(adminApi, "GetActorStatus", { kind: "venue", id: "SIMX" }, operator)).status === "running" ||
-      undefined,
-    { timeoutMs: 60_000, everyMs: 200 },
-  );
+  const trader = await platform.as("trader");
+  // the venue connection logged on: an order sent before its logon is rejected, and the trace ends at the venue
+  await eventually("the venue connection logged on", () => venueReady(f.nc, "SIMX"), { timeoutMs: 60_000, everyMs: 200 });
 
   // every command and event on the bus, with its trace id; the order's is the one its SubmitOrder carries
   const seen: { subject: string; type: string; trace: string | undefined }[] = [];
