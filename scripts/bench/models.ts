@@ -68,7 +68,9 @@ async function phase(label: string, natsUrl: string, batching: Batching, load: L
   const store = await SnapshotStore.open(nc);
   const inference = new OnnxInference({
     modelOf: (n) => files[n],
+    // as in a cell (supervisors/node/kinds.ts): the answer goes to the actor in this tree, over NATS only where it is not here
     deliver: (n, m) => {
+      if (tree.tell("model", n, m)) return;
       const { data, headers } = encodeMessage(m);
       nc.publish(subjects.cmd("model", n), data, { headers });
     },

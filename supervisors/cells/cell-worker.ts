@@ -60,6 +60,7 @@ const tree = new ActorTree(hosted.kinds, {
   },
 });
 await tree.start();
+hosted.attach?.(tree);
 observeGauge("am.actor.mailbox_depth", "Messages waiting in the mailboxes of a kind's actors", () =>
   [...tree.mailboxDepths()].map(([kind, depth]) => [depth, { "am.kind": kind }]),
 );

@@ -9,7 +9,7 @@ import { type BookConfig, defaultAnalyticsSettings, riskBookKind } from "../../a
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
 import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
-import type { HostedKinds, KindsEnv } from "../runtime/kinds-module.ts";
+import type { HostedKinds, KindsEnv, LocalDelivery } from "../runtime/kinds-module.ts";
 import { type Deployable, followConfigKeySpaces } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
 import { demoListings, demoVenueDepth, withDemoVenueCosts } from "./kinds/demo-venues.ts";
@@ -62,7 +62,7 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     bookSpace,
   ]);
   // Models: each model's promoted version in the registry is deployed (main.ts registers the committed ones), and
-  // a later promotion or challenge is followed live; inference answers come back on the actor's subject.
+  // a later promotion or challenge is followed live; an inference answer goes to its actor in this thread, past NATS.
   const serving: ModelServingConfig = {
     provider: config.modelProvider,
     batching: {
@@ -74,7 +74,10 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
     intraOpThreads: config.modelThreads,
   };
   const modelLog = log.child({ component: "models" });
+  // to the model's actor in this cell's tree where it runs here (an inference answer always does), else over NATS
+  let local: LocalDelivery | undefined;
   const tellModel = (name: string, m: { type: string; [k: string]: unknown }) => {
+    if (local?.tell("model", name, m)) return;
     const { data, headers } = encodeMessage(m);
     nc.publish(subjects.cmd("model", name), data, { headers });
   };
@@ -179,6 +182,9 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
         strategy: (id, book) => strategyOf(id) !== undefined && defined.bookOfStrategy(id) !== book,
       }),
     ],
+    attach(l) {
+      local = l;
+    },
     async close() {
       // their consumers are deleted now, not left on the buckets for the server's inactive threshold
       trainers.close();

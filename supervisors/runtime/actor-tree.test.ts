@@ -1,15 +1,16 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import { subjects, systemClock } from "../../actors/contract/index.ts";
+import { defineKind, subjects, systemClock } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorTree, type LifecycleEvent } from "./actor-tree.ts";
+import { shardNames } from "../sharding/shard-of.ts";
 import { counterKind } from "./testing/counter-kind.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 
-async function ask(nc: NatsConnection, id: string, message: Message) {
+async function ask(nc: NatsConnection, id: string, message: Message, kind = "counter-snapshot") {
   const { data, headers } = encodeMessage(message);
-  const reply = await nc.request(subjects.cmd("counter-snapshot", id), data, { headers, timeout: 5_000 });
+  const reply = await nc.request(subjects.cmd(kind, id), data, { headers, timeout: 5_000 });
   return decodeMessage(reply.data, reply.headers, true).message as unknown as {
     ok: boolean;
     result?: { count: number };
@@ -45,4 +46,35 @@ t.test("an actor that keeps failing is quarantined while its siblings keep count
   await t.rejects(tree.spawn("counter-snapshot", "bad"), /quarantined/);
   await tree.release("counter-snapshot", "bad");
   t.equal((await ask(f.nc, "bad", { type: "GetCount" })).result?.count, 5, "released with its last committed state");
+});
+
+t.test("tell hands a message to an actor hosted in the tree, a sharded entity active here too, and refuses one not here", async (t) => {
+  const f = await startTestServers(t);
+  const sharded = defineKind({ ...counterKind("event-sourced", "counter-local"), sharding: { shards: 2, idleMs: 60_000 } });
+  const tree = new ActorTree([counterKind("snapshot"), sharded], {
+    nc: f.nc,
+    store: f.store,
+    clock: systemClock,
+    log: createLogger({ level: "error" }),
+    onLifecycle: () => {},
+  });
+  await tree.start();
+  t.teardown(() => tree.stop());
+  await tree.spawn("counter-snapshot", "here");
+  for (const shard of shardNames(2)) await tree.spawn("counter-local", shard);
+
+  t.equal(tree.tell("counter-snapshot", "here", { type: "Increment", by: 7 }), true, "a hosted actor takes it");
+  await eventually("the hosted actor counted it", async () => (await ask(f.nc, "here", { type: "GetCount" })).result?.count === 7);
+
+  t.equal(tree.tell("counter-local", "e-1", { type: "Increment", by: 1 }), false, "an entity not yet active here is not told");
+  await ask(f.nc, "e-1", { type: "Increment", by: 2 }, "counter-local"); // activates it
+  t.equal(tree.tell("counter-local", "e-1", { type: "Increment", by: 3 }), true, "an active entity takes it");
+  await eventually(
+    "the entity counted both",
+    async () => (await ask(f.nc, "e-1", { type: "GetCount" }, "counter-local")).result?.count === 5,
+  );
+
+  t.equal(tree.tell("counter-snapshot", "elsewhere", { type: "Increment", by: 1 }), false, "an actor not hosted here is not told");
+  await tree.stopActor("counter-snapshot", "here");
+  t.equal(tree.tell("counter-snapshot", "here", { type: "Increment", by: 1 }), false, "a stopped actor is not told");
 });

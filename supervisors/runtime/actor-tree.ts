@@ -1,5 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type ActorKind, type Clock, defaultSupervision, errorMessage } from "../../actors/contract/index.ts";
+import type { Message } from "../../infra/nats/codec.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { type ChildHandle, type ExitReason, RestartType, type SupervisionEvent, Supervisor } from "../supervision/index.ts";
@@ -201,6 +202,18 @@ export class ActorTree {
   async release(kind: string, id: string): Promise<void> {
     this.quarantined.delete(`${kind}/${id}`);
     await this.spawn(kind, id);
+  }
+
+  /**
+   * Hands a message to an actor hosted here (a sharded entity where it is active here), past NATS: it joins the
+   * actor's mailbox as if it had arrived on its command subject. False where the actor is not here, so the caller
+   * sends it over NATS instead.
+   */
+  tell(kind: string, id: string, message: Message): boolean {
+    const host = this.regions.get(kind)?.entity(id) ?? this.hosts.get(`${kind}/${id}`);
+    if (!host || host.status === "stopped") return false;
+    host.deliver(message);
+    return true;
   }
 
   describe(kind: string, id: string): Record<string, unknown> | undefined {

@@ -1,6 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ActorKind } from "../../actors/contract/index.ts";
 import type { Config } from "../../infra/config/index.ts";
+import type { Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 
 /**
@@ -13,10 +14,20 @@ export interface KindsEnv {
   log: Logger;
 }
 
+/** Delivery to the actors of the caller's own tree, past NATS; false where the actor is not hosted there. */
+export interface LocalDelivery {
+  tell(kind: string, id: string, message: Message): boolean;
+}
+
 /** The kinds a module hosts, and `close` for what it holds open on the caller's connection (KV watches). */
 export interface HostedKinds {
   kinds: ActorKind[];
   close(): Promise<void>;
+  /**
+   * Called once the caller's tree hosts the kinds: what the module answers its own actors from this thread (an
+   * inference result to the model actor that asked for it) can go to them directly instead of over NATS.
+   */
+  attach?(local: LocalDelivery): void;
 }
 
 export type CreateKinds<K extends HostedKinds = HostedKinds> = (env: KindsEnv) => Promise<K>;
