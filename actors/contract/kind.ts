@@ -30,6 +30,12 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    * the transition cost once per batch. Only for machines whose batch event means the items one by one.
    */
   batchAs?: string;
+  /**
+   * Deliver consecutive commands of type `of` that wait for no reply (a Predict names where its answer goes) as one
+   * event `{ type: as, items }`: a burst of requests costs one step, not one each. Only for machines whose batch
+   * event means the commands one by one.
+   */
+  foldCommands?: { of: string; as: string };
   /** deliver `{ type: "Tick" }` this often (bars of quiet instruments close, calendars advance) */
   tickEveryMs?: number;
   /** mailbox bound; market data conflates to the latest per subject, commands are refused as busy */

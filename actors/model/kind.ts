@@ -45,6 +45,8 @@ export const modelKind = ({ modelOf, known, challengeOf, batching, port }: Model
       };
     },
     persistence: "none",
+    // a burst of Predicts is one step: the requests queue together and the batch is decided once
+    foldCommands: { of: "Predict", as: "PredictBatch" },
     // one entity per model, activated by its first request on its shard's owner; a long idle keeps its session warm
     sharding: { shards: 4, idleMs: 15 * 60_000 },
     mailboxCapacity: 100_000,

@@ -297,3 +297,30 @@ t.test("the windows keep only the last requests and batches", (t) => {
   t.equal(ringValues(w.batchSizes).length, BATCH_WINDOW);
   t.end();
 });
+
+t.test("a PredictBatch (Predicts the runtime folded) is answered as its requests delivered one by one", (t) => {
+  const requests = [
+    { requestId: "r0", replyTo: "inbox.r0", row: [1, 2] },
+    { requestId: "bad", replyTo: "inbox.bad", row: [1] },
+    { requestId: "r1", replyTo: "inbox.r1", features: { a: 3, b: 4 } },
+    ...Array.from({ length: 6 }, (_, i) => ({ requestId: `n${i}`, replyTo: `inbox.n${i}`, row: [i, -i] })),
+  ];
+  const run = (folded: boolean) => {
+    const m = start();
+    if (folded) m.actor.send({ type: "PredictBatch", items: requests, nowUs: 1 });
+    else for (const r of requests) m.actor.send({ type: "Predict", ...r, nowUs: 1 });
+    const jobsAtOnce = m.jobs.map((j) => ({ ...j }));
+    m.complete(1, [10, 11, 12, 13]);
+    m.clock.increment(2);
+    m.complete(2, [14, 15, 16, 17]);
+    return { jobsAtOnce, jobs: m.jobs, answers: m.answers.map((a) => [a.subject, body(a)]) };
+  };
+  const alone = run(false);
+  const folded = run(true);
+  t.equal(folded.jobsAtOnce.length, 1, "a full batch goes at once, the rest waits for it");
+  t.same(folded.jobs, alone.jobs, "the same inference jobs");
+  t.same(folded.answers, alone.answers, "the same answers, the bad row refused with its reason");
+  t.match(folded.answers.find(([s]) => s === "inbox.bad")?.[1], { ok: false, error: { code: "bad-shape" } });
+  t.equal(folded.answers.length, requests.length);
+  t.end();
+});

@@ -137,23 +137,26 @@ export function createModelMachine(port: InferencePort) {
       }),
       resetSession: (_, p: { model: string; reason: string }) => port.reset(p.model, p.reason),
       predict: enqueueActions(({ context: c, event, enqueue }) => {
-        if (event.type !== "Predict") return;
-        const row = rowOf(c, event);
-        const caller = {
-          requestId: event.requestId,
-          replyTo: event.replyTo,
-          tsInit: event.tsInit ?? event.nowUs,
-          takenUs: event.nowUs,
-          ...(event.forecastFor ? { forecastFor: event.forecastFor } : {}),
-        };
-        if (!Array.isArray(row)) {
-          for (const e of refused(c, caller, row, event.nowUs)) enqueue.emit(e);
-          return;
+        const requests = event.type === "PredictBatch" ? event.items : event.type === "Predict" ? [event] : [];
+        let queued = 0;
+        for (const p of requests) {
+          const row = rowOf(c, p);
+          const caller = {
+            requestId: p.requestId,
+            replyTo: p.replyTo,
+            tsInit: p.tsInit ?? event.nowUs,
+            takenUs: event.nowUs,
+            ...(p.forecastFor ? { forecastFor: p.forecastFor } : {}),
+          };
+          if (!Array.isArray(row)) {
+            for (const e of refused(c, caller, row, event.nowUs)) enqueue.emit(e);
+            continue;
+          }
+          // the queue grows in place (c.pending is the array enqueueRequest returns): no copy of the context per request
+          queued = enqueueRequest(c, { ...caller, row }).length;
         }
-        // the queue grows in place (c.pending is the array enqueueRequest returns): no copy of the context per request
-        const queued = enqueueRequest(c, { ...caller, row }).length;
         // While loading, requests queue: the load's end sends them.
-        if (!c.loaded) return;
+        if (queued === 0 || !c.loaded) return;
         if (inFlightCount(c) === 0 && (queued >= c.maxBatch || c.maxWaitMs === 0)) dispatch(c, enqueue, event.nowUs);
         else if (!c.flushArmed) {
           enqueue.raise({ type: "FlushBatch", nowUs: event.nowUs }, { delay: c.maxWaitMs, id: FLUSH });
@@ -281,6 +284,7 @@ export function createModelMachine(port: InferencePort) {
         entry: "load",
         on: {
           Predict: { actions: "predict" },
+          PredictBatch: { actions: "predict" },
           ModelLoaded: [{ guard: "current", target: "serving", actions: "loaded" }, { actions: "challengerLoaded" }],
           ModelLoadFailed: [
             { guard: "current", target: "loading", reenter: true, actions: "unavailable" },
@@ -295,6 +299,7 @@ export function createModelMachine(port: InferencePort) {
       serving: {
         on: {
           Predict: { actions: "predict" },
+          PredictBatch: { actions: "predict" },
           FlushBatch: { actions: "flush" },
           InferenceCompleted: { actions: "complete" },
           InferenceFailed: [

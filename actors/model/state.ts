@@ -82,6 +82,8 @@ export interface ModelContext extends ModelMachineInput {
 
 export type ModelEvent = (
   | ({ type: "Predict" } & Predict)
+  /** consecutive Predicts folded by the runtime (the kind's foldCommands): the same as each delivered alone */
+  | { type: "PredictBatch"; items: readonly Predict[] }
   | ({ type: "InferenceCompleted" } & InferenceCompleted)
   | ({ type: "InferenceFailed" } & InferenceFailed)
   | ({ type: "ModelLoaded" } & ModelLoaded)

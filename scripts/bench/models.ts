@@ -4,9 +4,11 @@
  * (seq-return-16), in the same run, plus the raw baseline: onnxruntime session.run in a loop, one row per call, on
  * the main thread (no actor, no NATS, no worker). Load: CALLERS closed-loop callers per model, each sending its next
  * Predict when its answer arrives; then, batched, an open loop at 5× each model's unbatched rate (the goal: batching
- * serves 5× at p99 ≤ 2 ms). The callers run on a thread of their own (support/predict-load.ts), as a model actor's
- * callers are other actors and services; the actors run on the main thread, as in a cell. AM_MODEL_PROVIDER=cuda runs it on the GPU. The machine is shared: the figures come with
- * CPU time and the load average.
+ * serves 5× at p99 ≤ 2 ms). Each phase's load runs WARMUP_SECONDS before it is measured. The callers run on a thread
+ * of their own (support/predict-load.ts), as a model actor's callers are other actors and services; the actors run
+ * on the main thread, as in a cell, and an inference answer reaches its actor in that thread, as in a cell.
+ * AM_MODEL_PROVIDER=cuda runs it on the GPU. The machine is shared: the figures come with CPU time and the load
+ * average.
  */
 import { loadavg } from "node:os";
 import ort from "onnxruntime-node";
@@ -25,6 +27,8 @@ import { shardNames } from "../../supervisors/sharding/shard-of.ts";
 import { loadConfig } from "../../infra/config/index.ts";
 
 const SECONDS = Number(process.argv[2] ?? 4);
+/** each phase's load runs this long before its figures are taken */
+const WARMUP_SECONDS = 1;
 /** AM_MODEL_PROVIDER=cuda runs the same bench on the GPU (falling back to the CPU, and saying so, without one) */
 const PROVIDER = loadConfig().modelProvider;
 const CALLERS = 64;
@@ -94,9 +98,12 @@ async function phase(label: string, natsUrl: string, batching: Batching, load: L
   say(
     `${label}: sessions open, ${"callers" in load ? `${load.callers} callers per model` : `open loop at ${JSON.stringify(load.perSecond)} a second`} for ${SECONDS} s`,
   );
-  const cpu0 = process.cpuUsage();
-  const elu0 = performance.eventLoopUtilization();
-  const result = await predictLoad({ natsUrl, models: widths, load, seconds: SECONDS });
+  let cpu0 = process.cpuUsage();
+  let elu0 = performance.eventLoopUtilization();
+  const result = await predictLoad({ natsUrl, models: widths, load, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS }, () => {
+    cpu0 = process.cpuUsage();
+    elu0 = performance.eventLoopUtilization();
+  });
   const actorThreadBusy = Number(performance.eventLoopUtilization(elu0).utilization.toFixed(2));
   const cpu = process.cpuUsage(cpu0);
   const out: Phase = {
@@ -166,6 +173,7 @@ try {
       errors: unbatched.errors + batched.errors + atFive.errors,
       callersPerModel: CALLERS,
       seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
       cpuMs: { unbatched: unbatched.cpuMs, batched: batched.cpuMs, atFiveTimesUnbatched: atFive.cpuMs },
       actorThreadBusy: {
         unbatched: unbatched.actorThreadBusy,

@@ -12,7 +12,7 @@ import {
 import { DecodeError, type Message, readWireForm, type WireForm } from "../../infra/nats/codec.ts";
 import { runMachineActions } from "../runtime/machine-actions.ts";
 import { stepperFor } from "../runtime/machine-stepper.ts";
-import { Mailbox } from "../runtime/mailbox.ts";
+import { foldingOf, Mailbox } from "../runtime/mailbox.ts";
 import { transientRefusals } from "../runtime/outbox.ts";
 import { overflowOf, type Plane } from "../runtime/planes.ts";
 import type { PendingTimer } from "../runtime/snapshots.ts";
@@ -69,6 +69,7 @@ interface PendingForward {
 export class SimulatedActor {
   snapshot: AnyMachineSnapshot | undefined;
   readonly mailbox: Mailbox<Mail>;
+  private readonly folding: ((item: Mail) => string | undefined) | undefined;
   processed = 0;
   scheduled = false;
   /** the subjects of its kind's interest it is subscribed to now */
@@ -83,6 +84,7 @@ export class SimulatedActor {
     private readonly world: ActorWorld,
   ) {
     this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
+    this.folding = foldingOf<Mail>(kind, (item) => item.answer !== undefined);
   }
 
   get key(): string {
@@ -137,7 +139,7 @@ export class SimulatedActor {
   /** Steps up to a batch of mail, as one drain of the NATS host does. */
   drain(): void {
     for (let i = 0; i < BATCH; i++) {
-      const item = (this.kind.batchAs ? this.mailbox.takeBatch(this.kind.batchAs, BATCH) : this.mailbox.take()) as Mail | undefined;
+      const item = (this.folding ? this.mailbox.takeFolded(this.folding, BATCH) : this.mailbox.take()) as Mail | undefined;
       if (!item) break;
       const nowUs = this.world.clock.nowUs();
       item.event.nowUs = nowUs;

@@ -20,7 +20,7 @@ import type { Logger } from "../../infra/telemetry/log.ts";
 import { actorMetrics } from "../../infra/telemetry/metrics.ts";
 import { endSpan, startHandlingSpan, traceparentOf } from "../../infra/telemetry/trace.ts";
 import { runMachineActions } from "./machine-actions.ts";
-import { Mailbox, type OverflowPolicy } from "./mailbox.ts";
+import { foldingOf, Mailbox, type OverflowPolicy } from "./mailbox.ts";
 import { overflowOf, type Plane, planeOf } from "./planes.ts";
 import { Outbox } from "./outbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
@@ -102,6 +102,7 @@ export class ActorHost {
   status: HostStatus = "idle";
   snapshot: AnyMachineSnapshot | undefined;
   readonly mailbox: Mailbox<MailItem>;
+  private readonly folding: ((item: MailItem) => string | undefined) | undefined;
   readonly stats = {
     processed: 0,
     deadLettered: 0,
@@ -134,6 +135,7 @@ export class ActorHost {
     private readonly env: HostEnv,
   ) {
     this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
+    this.folding = foldingOf<MailItem>(kind, (item) => item.msg?.reply !== undefined && item.msg.reply !== "");
     this.snapshots = new SnapshotWriter(
       kind,
       id,
@@ -310,7 +312,7 @@ export class ActorHost {
       return;
     }
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
-      const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
+      const item = this.next();
       if (!item) break;
       const out = this.decide(item);
       if (!out) continue;
@@ -356,9 +358,9 @@ export class ActorHost {
     return this.interestSubs.size;
   }
 
-  /** The next item, or consecutive market data items folded into one batch event. */
-  private takeBatch(type: string): MailItem | undefined {
-    return this.mailbox.takeBatch(type, BATCH) as MailItem | undefined;
+  /** The next item, or it and the consecutive items that fold with it as one batch event (kind.batchAs, foldCommands). */
+  private next(): MailItem | undefined {
+    return this.folding ? (this.mailbox.takeFolded(this.folding, BATCH) as MailItem | undefined) : this.mailbox.take();
   }
 
   /**
@@ -372,7 +374,7 @@ export class ActorHost {
     if (!journal) return;
     const effects: Promise<void>[] = [];
     for (let i = 0; i < BATCH && this.status === "running"; i++) {
-      const item = this.kind.batchAs ? this.takeBatch(this.kind.batchAs) : this.mailbox.take();
+      const item = this.next();
       if (!item) break;
       const out = this.decide(item);
       if (!out) break;

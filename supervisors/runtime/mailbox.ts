@@ -1,9 +1,35 @@
+import type { ActorKind } from "../../actors/contract/index.ts";
+
 /**
  * A bounded FIFO. When full, market data conflates (the newest message for a subject replaces the queued one),
  * commands are refused (the caller answers "busy"), and domain events are always taken: they come from streams
  * whose flow control bounds them upstream.
  */
 export type OverflowPolicy = "conflate" | "reject" | "accept";
+
+interface Foldable {
+  md?: boolean;
+  cmd?: boolean;
+  event: { type: string };
+}
+
+/**
+ * How a kind's mail folds (its `batchAs` and `foldCommands`): the batch event type of an item, or undefined for one
+ * delivered alone; undefined for a kind that folds nothing. `awaitsReply` tells a command whose sender waits for a
+ * Reply, which is never folded.
+ */
+export function foldingOf<T extends Foldable>(
+  kind: Pick<ActorKind, "batchAs" | "foldCommands">,
+  awaitsReply: (item: T) => boolean,
+): ((item: T) => string | undefined) | undefined {
+  const { batchAs: md, foldCommands: commands } = kind;
+  if (!md && !commands) return undefined;
+  return (item) => {
+    if (item.md) return md;
+    if (commands && item.cmd && item.event.type === commands.of && !awaitsReply(item)) return commands.as;
+    return undefined;
+  };
+}
 
 export class Mailbox<T extends { subject: string }> {
   private items: (T | undefined)[] = [];
@@ -35,21 +61,27 @@ export class Mailbox<T extends { subject: string }> {
     return true;
   }
 
-  /** true when the next item is market data (an item with `md: true`) */
-  peekMd(): boolean {
-    return (this.items[this.head] as { md?: boolean } | undefined)?.md === true;
+  /**
+   * The next item, or it and the consecutive items after it that fold the same way (up to `max`) as one event
+   * `{ type, items }`, to pay a machine's transition cost once per batch. `foldOf` names an item's batch event type,
+   * or undefined for an item that is delivered alone.
+   */
+  takeFolded(
+    foldOf: (item: T) => string | undefined,
+    max: number,
+  ): T | (Omit<T, "event"> & { event: { type: string; items: unknown[] } }) | undefined {
+    const first = this.take();
+    if (!first) return undefined;
+    const type = foldOf(first);
+    if (type === undefined || !this.nextFolds(foldOf, type)) return first;
+    const items: unknown[] = [(first as unknown as { event: unknown }).event];
+    while (items.length < max && this.nextFolds(foldOf, type)) items.push((this.take() as unknown as { event: unknown }).event);
+    return { ...first, event: { type, items } };
   }
 
-  /**
-   * The next item, or consecutive market data items (up to `max`) folded into one batch event `{ type, items }`,
-   * to pay a machine's transition cost once per batch.
-   */
-  takeBatch(type: string, max: number): T | { subject: string; event: { type: string; items: unknown[] } } | undefined {
-    const first = this.take();
-    if (!(first as { md?: boolean } | undefined)?.md || !this.peekMd()) return first;
-    const items: unknown[] = [(first as unknown as { event: unknown }).event];
-    while (items.length < max && this.peekMd()) items.push((this.take() as unknown as { event: unknown }).event);
-    return { subject: first!.subject, event: { type, items } };
+  private nextFolds(foldOf: (item: T) => string | undefined, type: string): boolean {
+    const next = this.items[this.head];
+    return next !== undefined && foldOf(next) === type;
   }
 
   take(): T | undefined {

@@ -15,6 +15,8 @@ export interface LoadSpec {
   /** model name → input width */
   models: Record<string, number>;
   load: Load;
+  /** the load runs this long before it is measured */
+  warmupSeconds: number;
   seconds: number;
 }
 
@@ -35,15 +37,17 @@ const quantile = (xs: number[], q: number): number => {
   return s[Math.min(s.length - 1, Math.floor(s.length * q))] ?? 0;
 };
 
-/** Runs the load in a worker thread and gives its figures. */
-export function predictLoad(spec: LoadSpec): Promise<LoadResult> {
+/** Runs the load in a worker thread and gives its figures; `measuring` is called as the warm-up ends. */
+export function predictLoad(spec: LoadSpec, measuring: () => void = () => {}): Promise<LoadResult> {
   const worker = new Worker(new URL("../../../supervisors/cells/boot.mjs", import.meta.url), {
     workerData: { entry: import.meta.url, spec },
   });
   return new Promise((resolve, reject) => {
-    worker.once("message", (m: { result?: LoadResult; error?: string }) =>
-      m.result ? resolve(m.result) : reject(new Error(`predict load failed: ${m.error}`)),
-    );
+    worker.on("message", (m: { measuring?: true; result?: LoadResult; error?: string }) => {
+      if (m.measuring) measuring();
+      else if (m.result) resolve(m.result);
+      else reject(new Error(`predict load failed: ${m.error}`));
+    });
     worker.once("error", reject);
     worker.once("exit", (code) => reject(new Error(`predict load thread exited with code ${code}`)));
   });
@@ -77,9 +81,8 @@ async function paced(
   await Promise.all(waiting);
 }
 
-async function run({ natsUrl, models, load, seconds }: LoadSpec): Promise<LoadResult> {
-  const nc = await connectNats(natsUrl, "bench-models-callers");
-  const client = new PredictClient(nc);
+/** Drives the load for `seconds` and gives its figures. */
+async function drive(client: PredictClient, { models, load }: LoadSpec, seconds: number): Promise<LoadResult> {
   const out: LoadResult = { perSec: {}, p99Us: {}, p50Us: {}, meanBatch: {}, errors: 0 };
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -109,6 +112,20 @@ async function run({ natsUrl, models, load, seconds }: LoadSpec): Promise<LoadRe
       out.meanBatch[n] = Number((batchSum / Math.max(1, lat.length)).toFixed(1));
     }),
   );
+  return out;
+}
+
+/**
+ * The same load first for `warmupSeconds`, its figures dropped: a fresh thread's first second is spent compiling
+ * its code and the actors', and at an open loop's rate that backlog would be most of the measured tail.
+ */
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const nc = await connectNats(spec.natsUrl, "bench-models-callers");
+  const client = new PredictClient(nc);
+  const warmup = await drive(client, spec, spec.warmupSeconds);
+  parentPort!.postMessage({ measuring: true });
+  const out = await drive(client, spec, spec.seconds);
+  out.errors += warmup.errors;
   client.close();
   await nc.close();
   return out;
