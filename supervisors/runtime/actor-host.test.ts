@@ -177,3 +177,25 @@ t.test("a second writer of the same journal is fenced out and nothing it decided
   t.same((c.snapshot as unknown as { context: { count: number } }).context.count, 1, "only the fenced-in writer's event exists");
   await c.stop();
 });
+
+t.test("an event-sourced actor stopped while its appends are in flight writes no snapshot after its stop", async (t) => {
+  const f = await startTestServers(t);
+  const kind = counterKind("event-sourced", "counter-stopping"); // a compaction snapshot at most every 50 ms
+  const h = host(kind, "s", f);
+  await h.incarnate();
+  for (let i = 0; i < 20; i++) h.deliver({ type: "Increment", by: 1 });
+  // the drain decides them all and their appends go out; the stop comes before the journal has acknowledged them
+  await new Promise((r) => setImmediate(r));
+  await h.stop();
+  const atStop = (await f.store.load(kind.name, "s")).revision;
+  await new Promise((r) => setTimeout(r, 300)); // six snapshot periods
+  t.equal((await f.store.load(kind.name, "s")).revision, atStop, "no save came after the stop");
+  // the next owner restores and saves without being fenced by a save of the stopped one
+  const next = host(kind, "s", f, () => t.fail("the next owner failed"));
+  await next.incarnate();
+  t.same((await ask(f.nc, kind.name, "s", { type: "GetCount" })).result?.count, 20, "every acknowledged append restored");
+  await ask(f.nc, kind.name, "s", { type: "Increment", by: 1 });
+  await next.saveSnapshot();
+  t.equal(next.status, "running");
+  await next.stop();
+});

@@ -290,6 +290,9 @@ export class ActorHost {
     if (this.status !== "running") return;
     if (this.kind.persistence === "event-sourced") {
       const drained = () => {
+        // Stopped (or failed) while its appends were in flight: its stop saved what it could, a restart reloads. A
+        // save scheduled now would land after the next owner restored, and fence that owner's own first save.
+        if (this.status !== "running") return;
         // a compaction snapshot (sharded entities keep none)
         if (this.kind.snapshotEveryMs !== undefined && !this.kind.sharding) this.snapshots.markDirty();
         this.followInterest();
