@@ -11,8 +11,8 @@ export interface BucketKeysOptions {
   owner: string;
   /** entries not rewritten within this time are gone (a bucket whose entries expire: the watch sees no expiry) */
   ttlMs?: number;
-  /** each key written or deleted, as the watch delivers it (initial values included) */
-  onChange?: (key: string, present: boolean) => void;
+  /** each key written or deleted, with the change's KV revision, as the watch delivers it (initial values included) */
+  onChange?: (key: string, present: boolean, revision: number) => void;
   log: Logger;
 }
 
@@ -36,12 +36,12 @@ export class BucketKeys {
       onEntry: (e) => {
         if (e.operation !== "PUT") {
           this.seen.delete(e.key);
-          o.onChange?.(e.key, false);
+          o.onChange?.(e.key, false, e.revision);
           return;
         }
         // An initial value may be old already: its age counts against the TTL (the server's clock, never ahead of ours).
         this.seen.set(e.key, e.initial ? Math.min(Date.now(), e.storedAtMs) : Date.now());
-        o.onChange?.(e.key, true);
+        o.onChange?.(e.key, true, e.revision);
       },
     });
     this.ttlMs = o.ttlMs;

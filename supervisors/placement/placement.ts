@@ -7,6 +7,7 @@ import { ReplyInbox } from "../../infra/nats/reply-inbox.ts";
 import { buckets, leaseTtlMs, nodeTtlMs } from "../../infra/nats/resources.ts";
 import { kvKey, parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
+import { DesiredActors } from "./desired-actors.ts";
 import { NodeLiveness } from "./node-liveness.ts";
 import { ownerOf } from "./rendezvous.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
@@ -70,7 +71,7 @@ export class Placement {
   private readonly nodesView: BucketKeys;
   private readonly actorsView: BucketKeys;
   private readonly live = new Set<string>();
-  private readonly desired = new Map<string, ActorRef>();
+  private readonly desired = new DesiredActors();
   /** leases this node holds: key → revision and last renewal time */
   private readonly held = new Map<string, { ref: ActorRef; revision: number; renewedAt: number }>();
   private readonly transitions = new Set<string>();
@@ -114,10 +115,9 @@ export class Placement {
       filter: "actors.>",
       owner: node,
       log,
-      onChange: (k, present) => {
+      onChange: (k, present, revision) => {
         const key = k.slice("actors.".length);
-        if (!present) this.desired.delete(key);
-        else if (!this.desired.has(key)) this.desired.set(key, parseKvKey(key));
+        this.desired.watched(key, present, revision, () => parseKvKey(key));
       },
     });
   }
@@ -166,22 +166,22 @@ export class Placement {
 
   /** Declares that an actor should run somewhere in the cluster. */
   async ensure(ref: ActorRef): Promise<void> {
-    await this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref));
-    this.desired.set(kvKey(ref.kind, ref.id), ref);
+    const revision = await this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref));
+    this.desired.declared(kvKey(ref.kind, ref.id), ref, revision);
     await this.tick();
   }
 
   /** Declares several actors at once (a sharded kind's shards): one placement pass for all of them. */
   async ensureAll(refs: ActorRef[]): Promise<void> {
-    await Promise.all(refs.map((ref) => this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref))));
-    for (const ref of refs) this.desired.set(kvKey(ref.kind, ref.id), ref);
+    const revisions = await Promise.all(refs.map((ref) => this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref))));
+    refs.forEach((ref, i) => this.desired.declared(kvKey(ref.kind, ref.id), ref, revisions[i]!));
     await this.tick();
   }
 
   /** Declares that an actor should no longer run. */
   async unassign(ref: ActorRef): Promise<void> {
     await this.configKv.delete(`actors.${kvKey(ref.kind, ref.id)}`);
-    this.desired.delete(kvKey(ref.kind, ref.id));
+    this.desired.removed(kvKey(ref.kind, ref.id));
     await this.tick();
   }
 
@@ -303,7 +303,7 @@ export class Placement {
 
   private async balance(): Promise<void> {
     const nodes = [...this.live];
-    for (const [key, ref] of this.desired) {
+    for (const [key, ref] of this.desired.entries()) {
       if (this.transitions.has(key) || this.queued.has(key)) continue;
       const owner = ownerOf(key, nodes);
       const mine = this.held.has(key);
