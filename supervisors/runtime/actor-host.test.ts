@@ -199,3 +199,19 @@ t.test("an event-sourced actor stopped while its appends are in flight writes no
   t.equal(next.status, "running");
   await next.stop();
 });
+
+t.test("commands queued when an actor stops are answered stopped, not left to their senders' timeouts", async (t) => {
+  const f = await startTestServers(t);
+  const kind = counterKind("none", "counter-queued");
+  const h = host(kind, "q", f);
+  h.open(); // subscribed, no incarnation yet: commands queue, as while an actor restores
+  const { data, headers } = encodeMessage({ type: "GetCount" });
+  const asked = f.nc.request(subjects.cmd(kind.name, "q"), data, { headers, timeout: 5_000 });
+  await eventually("the command queued", () => h.mailbox.depth === 1);
+  await h.stop();
+  const reply = await asked;
+  t.match(decodeMessage(reply.data, reply.headers, true).message, {
+    ok: false,
+    error: { code: "stopped", message: /counter-queued\/q stopped before it handled GetCount/ },
+  });
+});

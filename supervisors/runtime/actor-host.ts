@@ -627,6 +627,13 @@ export class ActorHost {
     this.subs = [];
     for (const s of this.interestSubs.values()) s.unsubscribe();
     this.interestSubs.clear();
+    // commands still queued are answered, not left to their senders' timeouts: they ask again where it runs next
+    for (const item of this.mailbox.clear())
+      if (item.msg?.reply && item.cmd)
+        this.respond(item.msg, {
+          ok: false,
+          error: { code: RuntimeError.Stopped, message: `${this.key} stopped before it handled ${item.event.type}` },
+        });
     this.snapshots.cancel();
     if (hadState && this.kind.persistence !== "none") {
       // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded
