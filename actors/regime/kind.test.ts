@@ -1,26 +1,15 @@
 import t from "tap";
-import { MdChannel, parseInstrumentId, subjects, systemClock } from "../contract/index.ts";
+import { MdChannel, parseInstrumentId, subjects } from "../contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorTree } from "../../supervisors/runtime/actor-tree.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 import { regimeKind } from "./kind.ts";
 import type { RegimeEstimated } from "./messages.ts";
 import { regimeBars } from "./testing.ts";
-
-const log = createLogger({ level: "error" });
+import { startTestTree } from "../../supervisors/runtime/testing/tree.ts";
 
 t.test("a regime actor hears its instrument's bars on NATS and publishes its estimates on its event subject", async (t) => {
   const f = await startTestServers(t);
-  const tree = new ActorTree([regimeKind({ warmupBars: 20 })], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log,
-    onLifecycle: () => {},
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [regimeKind({ warmupBars: 20 })]);
   const id = "BRK.B.SIMX";
   await tree.spawn("regime", id);
   const subject = subjects.evt("regime", id, "RegimeEstimated");

@@ -1,11 +1,10 @@
 import t from "tap";
-import { parseSubject, Reply, subjects, systemClock } from "../contract/index.ts";
+import { parseSubject, Reply, subjects } from "../contract/index.ts";
 import { decodeAs, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorTree } from "../../supervisors/runtime/actor-tree.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 import { riskBookKind } from "./kind.ts";
 import { AAPL, px, qty, testConfig } from "./testing.ts";
+import { startTestTree } from "../../supervisors/runtime/testing/tree.ts";
 
 t.test("the global kill switch engages every book, journaled once per book, and is released likewise", async (t) => {
   const f = await startTestServers(t);
@@ -13,15 +12,7 @@ t.test("the global kill switch engages every book, journaled once per book, and 
     ["north", testConfig({ book: "north" })],
     ["south", testConfig({ book: "south" })],
   ]);
-  const tree = new ActorTree([riskBookKind({ books, marked: [] })], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log: createLogger({ level: "error" }),
-    onLifecycle: () => {},
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [riskBookKind({ books, marked: [] })]);
   await tree.spawn("risk-book", "north");
   await tree.spawn("risk-book", "south");
 

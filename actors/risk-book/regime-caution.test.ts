@@ -1,14 +1,13 @@
 import t from "tap";
-import { parseInstrumentId, MdChannel, Reply, subjects, systemClock } from "../contract/index.ts";
+import { parseInstrumentId, MdChannel, Reply, subjects } from "../contract/index.ts";
 import { decodeAs, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorTree } from "../../supervisors/runtime/actor-tree.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
 import { regimeKind, type RegimeEstimated } from "../regime/index.ts";
 import { regimeBars } from "../regime/testing.ts";
 import { DenyReason } from "./deny-reason.ts";
 import { riskBookKind } from "./kind.ts";
 import { AAPL, approved, BookHarness, denialCode, money, px, qty, testConfig } from "./testing.ts";
+import { startTestTree } from "../../supervisors/runtime/testing/tree.ts";
 
 const regimeScale = { threshold: 0.5, factor: 0.25, holdBars: 10 };
 const estimate = (changeProbability: number, runLength: number, tsEvent = 1) => ({
@@ -70,15 +69,7 @@ t.test("without regimeScale an estimate changes nothing, and bad settings are re
 t.test("over NATS, a book hears the regime actor's estimates and denies what only the scaled limit forbids", async (t) => {
   const f = await startTestServers(t);
   const books = new Map([["north", testConfig({ book: "north", limits: { maxPosition: qty(100), regimeScale } })]]);
-  const tree = new ActorTree([riskBookKind({ books, marked: [AAPL] }), regimeKind({ warmupBars: 20 })], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log: createLogger({ level: "error" }),
-    onLifecycle: () => {},
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [riskBookKind({ books, marked: [AAPL] }), regimeKind({ warmupBars: 20 })]);
   await tree.spawn("risk-book", "north");
   await tree.spawn("regime", AAPL);
 

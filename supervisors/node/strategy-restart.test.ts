@@ -1,12 +1,12 @@
 import t from "tap";
 import { z } from "zod";
-import { systemClock, subjects, defineKind } from "../../actors/contract/index.ts";
+import { subjects, defineKind } from "../../actors/contract/index.ts";
 import { fromNumber, priceOf, quantityOf } from "../../actors/domain/index.ts";
 import { type StrategyDefinition, strategyMachine, subscriptions } from "../../actors/strategy/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorTree, type LifecycleEvent } from "../runtime/actor-tree.ts";
+import type { LifecycleEvent } from "../runtime/actor-tree.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
+import { startTestTree } from "../runtime/testing/tree.ts";
 
 const INSTRUMENT = "X1.SIMX";
 const POISON_BID = fromNumber(13.13);
@@ -55,15 +55,7 @@ const strategyKind = defineKind({
 t.test("a strategy that throws is restarted by its supervisor while the other strategy keeps trading", async (t) => {
   const f = await startTestServers(t);
   const lifecycle: LifecycleEvent[] = [];
-  const tree = new ActorTree([strategyKind], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log: createLogger({ level: "error" }),
-    onLifecycle: (e) => lifecycle.push(e),
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [strategyKind], { onLifecycle: (e) => lifecycle.push(e) });
   await tree.spawn("strategy", "bomb");
   await tree.spawn("strategy", "steady");
 

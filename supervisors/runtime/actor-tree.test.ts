@@ -1,12 +1,12 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
-import { defineKind, subjects, systemClock } from "../../actors/contract/index.ts";
+import { defineKind, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
-import { createLogger } from "../../infra/telemetry/log.ts";
-import { ActorTree, type LifecycleEvent } from "./actor-tree.ts";
+import type { LifecycleEvent } from "./actor-tree.ts";
 import { shardNames } from "../sharding/shard-of.ts";
 import { counterKind } from "./testing/counter-kind.ts";
 import { eventually, startTestServers } from "../../test/testing.ts";
+import { startTestTree } from "./testing/tree.ts";
 
 async function ask(nc: NatsConnection, id: string, message: Message, kind = "counter-snapshot") {
   const { data, headers } = encodeMessage(message);
@@ -21,15 +21,7 @@ async function ask(nc: NatsConnection, id: string, message: Message, kind = "cou
 t.test("an actor that keeps failing is quarantined while its siblings keep counting, and release brings it back", async (t) => {
   const f = await startTestServers(t);
   const events: LifecycleEvent[] = [];
-  const tree = new ActorTree([counterKind("snapshot")], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log: createLogger({ level: "error" }),
-    onLifecycle: (e) => events.push(e),
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [counterKind("snapshot")], { onLifecycle: (e) => events.push(e) });
   await tree.spawn("counter-snapshot", "bad");
   await tree.spawn("counter-snapshot", "good");
   await ask(f.nc, "bad", { type: "Increment", by: 5 });
@@ -51,15 +43,7 @@ t.test("an actor that keeps failing is quarantined while its siblings keep count
 t.test("tell hands a message to an actor hosted in the tree, a sharded entity active here too, and refuses one not here", async (t) => {
   const f = await startTestServers(t);
   const sharded = defineKind({ ...counterKind("event-sourced", "counter-local"), sharding: { shards: 2, idleMs: 60_000 } });
-  const tree = new ActorTree([counterKind("snapshot"), sharded], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log: createLogger({ level: "error" }),
-    onLifecycle: () => {},
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [counterKind("snapshot"), sharded]);
   await tree.spawn("counter-snapshot", "here");
   for (const shard of shardNames(2)) await tree.spawn("counter-local", shard);
 

@@ -1,6 +1,6 @@
 import t from "tap";
 import { Kvm } from "@nats-io/kv";
-import { Reply, subjects, systemClock } from "../../../actors/contract/index.ts";
+import { Reply, subjects } from "../../../actors/contract/index.ts";
 import { fromNumber, priceOf, quantityOf } from "../../../actors/domain/index.ts";
 import { instrumentCatalogue } from "../../../actors/instrument/index.ts";
 import { type BookConfig, riskBookKind } from "../../../actors/risk-book/index.ts";
@@ -8,13 +8,13 @@ import { decodeAs, encodeMessage } from "../../../infra/nats/codec.ts";
 import { buckets } from "../../../infra/nats/resources.ts";
 import { createLogger } from "../../../infra/telemetry/log.ts";
 import { eventually, startTestServers } from "../../../test/testing.ts";
-import { ActorTree } from "../../runtime/actor-tree.ts";
 import { pathToFileURL } from "node:url";
 import { repoRoot } from "../../../infra/local/index.ts";
 import { ActorNode } from "../actor-node.ts";
 import { admin, seedDemoInstruments } from "../testing.ts";
 import { bookDefinitions, bookDeployable, parseBookDefinition } from "./book-definitions.ts";
 import { followConfigKeySpaces } from "./deployments.ts";
+import { startTestTree } from "../../runtime/testing/tree.ts";
 
 const catalogue = instrumentCatalogue(3);
 const [first, second] = [...catalogue.keys()] as [string, string];
@@ -85,15 +85,7 @@ t.test("books defined in KV start and approve or deny by their own limits", asyn
   await eventually("both definitions seen", () => books.has("alpha") && books.has("beta"));
   t.same(defined.marked("beta"), [first, second], "a defined book marks with its own instruments");
 
-  const tree = new ActorTree([riskBookKind({ books, marked: defined.marked })], {
-    nc: f.nc,
-    store: f.store,
-    clock: systemClock,
-    log,
-    onLifecycle: () => {},
-  });
-  await tree.start();
-  t.teardown(() => tree.stop());
+  const tree = await startTestTree(t, f, [riskBookKind({ books, marked: defined.marked })]);
   await tree.spawn("risk-book", "alpha");
   await tree.spawn("risk-book", "beta");
 
