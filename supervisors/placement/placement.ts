@@ -174,7 +174,7 @@ export class Placement {
   /** Declares several actors at once (a sharded kind's shards): one placement pass for all of them. */
   async ensureAll(refs: ActorRef[]): Promise<void> {
     const revisions = await Promise.all(refs.map((ref) => this.configKv.put(`actors.${kvKey(ref.kind, ref.id)}`, encodePayload(ref))));
-    refs.forEach((ref, i) => this.desired.declared(kvKey(ref.kind, ref.id), ref, revisions[i]!));
+    for (const [i, ref] of refs.entries()) this.desired.declared(kvKey(ref.kind, ref.id), ref, revisions[i]!);
     await this.tick();
   }
 
