@@ -42,8 +42,8 @@ const LEADERLESS_RETRY_MS = 100;
 /** how many events one replay request reads at most */
 const READ_BATCH = 1_000;
 const utf8 = new TextDecoder();
-const EMPTY = new Uint8Array(0);
-/** one manager per connection, made without the account-info round trip: an entity activates with one direct get */
+const encoder = new TextEncoder();
+/** one manager per connection, made without the account-info round trip: an entity activates with one get */
 const managers = new WeakMap<NatsConnection, JetStreamManager>();
 
 /**
@@ -55,8 +55,8 @@ const managers = new WeakMap<NatsConnection, JetStreamManager>();
  * one JetStream atomic batch fenced on its first message by the sequence the previous group ended at. The fence
  * of a publish cannot be computed before the previous publish is stored (stream sequences are global), so a group
  * per round trip, not a publish per round trip, is what keeps fencing exact under load.
- * Reading never creates a consumer: one direct get of the last message says whether there is history, and
- * replay reads it with direct batch gets.
+ * Reading never creates a consumer: one get of the last message, by the stream's leader, says whether there is
+ * history and where it ends; replay reads up to there with direct batch gets, and fails rather than stop short.
  */
 export class Journal {
   /** stream sequence of the actor's last stored event, the fence of the next group */
@@ -87,20 +87,26 @@ export class Journal {
   }
 
   /**
-   * The stream sequence of the actor's last event, 0 when it has none: one direct get of the last message on the
-   * actor's subjects, no consumer. Requested through the connection's shared inbox, not jsm.direct.getMessage:
-   * nats.js builds Error objects, a promise-wrapped timer and a message wrapper per call, and every activation of
-   * a sharded entity makes this call.
+   * The stream sequence of the actor's last event, 0 when it has none: one get of the last message on the actor's
+   * subjects, no consumer, answered by the stream's leader. Not a direct get: any replica answers those, and one
+   * still catching up (restarted, or behind a new leader) would say "no history" of an actor that has some, which
+   * then refuses what it owns (a fill for an order it does not know). Requested through the connection's shared
+   * inbox, not jsm.streams.getMessage: nats.js builds Error objects, a promise-wrapped timer and a message wrapper
+   * per call, and every activation of a sharded entity makes this call.
    */
   async lastSequence(): Promise<number> {
-    const m = await sharedInbox(this.nc).request(`$JS.API.DIRECT.GET.${streams.events}.${this.filter}`, EMPTY, undefined, 5_000);
-    const status = m.headers?.code ?? 0;
-    if (status === 404) return 0; // no message on these subjects: no history
-    if (status !== 0)
-      throw new Error(`journal ${this.filter}: direct get of the last event refused: ${status} ${m.headers?.description ?? ""}`);
-    const seq = Number(m.headers?.get("Nats-Sequence"));
-    if (!Number.isSafeInteger(seq) || seq < 1)
-      throw new Error(`journal ${this.filter}: direct get answered without a Nats-Sequence header`);
+    const m = await sharedInbox(this.nc).request(
+      `$JS.API.STREAM.MSG.GET.${streams.events}`,
+      encoder.encode(JSON.stringify({ last_by_subj: this.filter })),
+      undefined,
+      5_000,
+    );
+    const answer = JSON.parse(utf8.decode(m.data)) as { message?: { seq?: unknown }; error?: { code?: number; description?: string } };
+    if (answer.error?.code === 404) return 0; // no message on these subjects: no history
+    if (answer.error)
+      throw new Error(`journal ${this.filter}: get of the last event refused: ${answer.error.code} ${answer.error.description ?? ""}`);
+    const seq = Number(answer.message?.seq);
+    if (!Number.isSafeInteger(seq) || seq < 1) throw new Error(`journal ${this.filter}: the last event's get answered without a sequence`);
     return seq;
   }
 
@@ -129,6 +135,11 @@ export class Journal {
       }
       if (got === 0) break;
     }
+    // the batches come from any replica: one behind the leader ends early, and a state built from it would miss events
+    if (this.lastSeq < end)
+      throw new Error(
+        `journal ${this.filter}: replay ended at sequence ${this.lastSeq}, before the last event at ${end} (a replica behind the leader)`,
+      );
   }
 
   /**
