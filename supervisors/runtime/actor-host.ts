@@ -58,6 +58,9 @@ interface MailItem {
 
 type ReplyBody = { ok: boolean; result?: unknown; error?: { code: string; message: string } };
 
+/** The requester a command waits to answer; none for events, market data, and commands sent without a reply subject. */
+const requesterOf = (item: MailItem): Msg | undefined => (item.cmd && item.msg?.reply ? item.msg : undefined);
+
 export type HostStatus = "idle" | "running" | "failed" | "stopped";
 
 const BATCH = 256;
@@ -135,7 +138,7 @@ export class ActorHost {
     private readonly env: HostEnv,
   ) {
     this.mailbox = new Mailbox(kind.mailboxCapacity ?? 10_000);
-    this.folding = foldingOf<MailItem>(kind, (item) => item.msg?.reply !== undefined && item.msg.reply !== "");
+    this.folding = foldingOf<MailItem>(kind, (item) => requesterOf(item) !== undefined);
     this.snapshots = new SnapshotWriter(
       kind,
       id,
@@ -249,17 +252,13 @@ export class ActorHost {
     if (decoded.envelope.correlationId) item.correlationId = decoded.envelope.correlationId;
     if (decoded.envelope.traceparent) item.traceparent = decoded.envelope.traceparent;
     if (this.status === "stopped") {
-      if (msg.reply && item.cmd) this.respond(msg, { ok: false, error: { code: RuntimeError.Stopped, message: `${this.key} is stopped` } });
+      this.refuse(item, RuntimeError.Stopped, `${this.key} is stopped`);
       return;
     }
     if (!this.mailbox.offer(item, policy)) {
       this.stats.busyRefusals++;
       if (actorMetrics) actorMetrics.of(this.kind.name).refusedBusy++;
-      if (msg.reply && item.cmd)
-        this.respond(msg, {
-          ok: false,
-          error: { code: RuntimeError.Busy, message: `${this.key} mailbox is full (${this.mailbox.capacity})` },
-        });
+      this.refuse(item, RuntimeError.Busy, `${this.key} mailbox is full (${this.mailbox.capacity})`);
       return;
     }
     if (actorMetrics) actorMetrics.of(this.kind.name).received++;
@@ -404,8 +403,7 @@ export class ActorHost {
 
   private appendFailed(item: MailItem, err: Error): void {
     // Not appended (or a second writer fenced us out): nothing from here on is committed; the incarnation ends.
-    if (item.msg?.reply && item.cmd)
-      this.respond(item.msg, { ok: false, error: { code: RuntimeError.ActorFailed, message: `journal append failed: ${err.message}` } });
+    this.refuse(item, RuntimeError.ActorFailed, `journal append failed: ${err.message}`);
     endSpan(item.span, err);
     this.snapshot = undefined; // reload from the journal on restart
     this.journal = undefined;
@@ -445,11 +443,7 @@ export class ActorHost {
         "handler-threw",
         item.event.type,
       );
-      if (item.msg?.reply && item.cmd)
-        this.respond(item.msg, {
-          ok: false,
-          error: { code: RuntimeError.ActorFailed, message: `${this.key} failed on ${item.event.type}: ${err.message}` },
-        });
+      this.refuse(item, RuntimeError.ActorFailed, `${this.key} failed on ${item.event.type}: ${err.message}`);
       this.end(err);
       return undefined;
     } finally {
@@ -477,7 +471,7 @@ export class ActorHost {
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
     endSpan(item.span);
-    const requester = item.msg?.reply && item.cmd ? item.msg : undefined;
+    const requester = requesterOf(item);
     const body = reply ?? { ok: true };
     if (!forwards.length) {
       if (requester) this.answer(requester, body, item.correlationId);
@@ -518,6 +512,12 @@ export class ActorHost {
   private publish(subject: string, message: Message, cause: MailItem, traceparent = cause.traceparent): void {
     const { data, headers } = encodeForPublish(message, cause.correlationId, traceparent);
     this.env.nc.publish(subject, data, { headers });
+  }
+
+  /** Answers the item's requester, if it has one, with a refusal. */
+  private refuse(item: MailItem, code: string, message: string): void {
+    const requester = requesterOf(item);
+    if (requester) this.respond(requester, { ok: false, error: { code, message } });
   }
 
   private respond(msg: Msg, body: ReplyBody, correlationId?: string): void {
@@ -629,11 +629,7 @@ export class ActorHost {
     this.interestSubs.clear();
     // commands still queued are answered, not left to their senders' timeouts: they ask again where it runs next
     for (const item of this.mailbox.clear())
-      if (item.msg?.reply && item.cmd)
-        this.respond(item.msg, {
-          ok: false,
-          error: { code: RuntimeError.Stopped, message: `${this.key} stopped before it handled ${item.event.type}` },
-        });
+      this.refuse(item, RuntimeError.Stopped, `${this.key} stopped before it handled ${item.event.type}`);
     this.snapshots.cancel();
     if (hadState && this.kind.persistence !== "none") {
       // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded
