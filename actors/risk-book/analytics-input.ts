@@ -9,7 +9,7 @@ import { equityPoints } from "./equity-curve.ts";
 import { exposure, type MarkTable, maxMoney, totals } from "./portfolio.ts";
 import type { RiskBook } from "./state.ts";
 import type { VarHistory, VarObservation } from "./var-history.ts";
-import type { ReturnWindow } from "./var.ts";
+import { type ReturnWindow, returnAt, returnRows } from "./var.ts";
 
 export interface AnalyticsPosition {
   instrument: string;
@@ -71,7 +71,9 @@ export function analyticsInput(
     });
   }
   positions.sort((a, b) => (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
-  const returns = window.samples.map((s) => positions.map((p) => s[p.instrument] ?? 0));
+  const { columns, rows } = returnRows(window);
+  const at = positions.map((p) => columns.get(p.instrument));
+  const returns = rows.map((row) => at.map((c) => returnAt(row, c)));
   const t = totals(book.portfolio, book.instruments, marks, book.markSource);
   const limits: LossHeadroom[] = [];
   const daily = book.limits.maxDailyLoss;

@@ -7,7 +7,7 @@
  * window and a sort, once per sample interval, never per mark.
  */
 import { empiricalRisk } from "./analytics/index.ts";
-import type { ReturnWindow } from "./var.ts";
+import { pnlSeries, type ReturnWindow } from "./var.ts";
 
 export interface VarObservation {
   /** when the interval ended */
@@ -49,14 +49,8 @@ export const emptyVarHistory = (capacity = 250, minSamples = 20): VarHistory => 
 });
 
 /** The P&L series of exposures over every sample of the window, oldest first. */
-export function windowPnl(window: ReturnWindow, exposures: Record<string, number>): number[] {
-  const held = Object.entries(exposures);
-  return window.samples.map((s) => {
-    let sum = 0;
-    for (const [i, v] of held) sum += v * (s[i] ?? 0);
-    return sum;
-  });
-}
+export const windowPnl = (window: ReturnWindow, exposures: Record<string, number>): number[] =>
+  pnlSeries(window, Object.entries(exposures));
 
 /**
  * Called once the window took a new sample: closes the interval that sample ends (its forecast against the P&L of

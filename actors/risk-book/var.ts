@@ -55,6 +55,59 @@ export function sampleReturns(w: ReturnWindow, marks: MarkTable, source: MarkSou
   if (w.samples.length > w.config.window) w.samples.splice(0, w.samples.length - w.config.window);
 }
 
+/** Each window's instrument order: the column of each instrument's return in the window's rows. */
+const columnsOf = new WeakMap<ReturnWindow, Map<string, number>>();
+/** Each sample's returns by column, built once: a sample never changes once taken. */
+const rowOf = new WeakMap<Record<string, number>, Float64Array>();
+
+/**
+ * The window's samples as rows of returns by column (an instrument absent from a sample, or first seen after it,
+ * reads 0, as in the sample). A pass over the window (a P&L series per forecast, the returns of a report) reads
+ * positions in arrays instead of looking each instrument up in each sample's object, which with a hundred
+ * instruments is a dictionary; the rows are built once per sample and live as long as it does.
+ */
+export function returnRows(w: ReturnWindow): { columns: Map<string, number>; rows: Float64Array[] } {
+  const columns = columnsOf.get(w) ?? new Map<string, number>();
+  columnsOf.set(w, columns);
+  const rows = w.samples.map((s) => {
+    let row = rowOf.get(s);
+    if (!row) {
+      for (const i in s) if (!columns.has(i)) columns.set(i, columns.size);
+      row = new Float64Array(columns.size);
+      for (const i in s) row[columns.get(i)!] = s[i]!;
+      rowOf.set(s, row);
+    }
+    return row;
+  });
+  return { columns, rows };
+}
+
+/** The return of column `c` in `row`: 0 where the instrument has none (absent, or first seen after the row). */
+export const returnAt = (row: Float64Array, c: number | undefined): number => (c !== undefined && c < row.length ? row[c]! : 0);
+
+/**
+ * The P&L series of holdings (instrument → money, float) over every sample of the window, oldest first: Σ_i v_i ×
+ * r_i,k, summed in the holdings' order (so the same holdings give the same floats, bit for bit).
+ */
+export function pnlSeries(w: ReturnWindow, held: readonly (readonly [string, number])[]): number[] {
+  const { columns, rows } = returnRows(w);
+  const n = held.length;
+  const at = new Int32Array(n);
+  const value = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    at[k] = columns.get(held[k]![0]) ?? -1;
+    value[k] = held[k]![1];
+  }
+  return rows.map((row) => {
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const c = at[k]!;
+      sum += value[k]! * (c >= 0 && c < row.length ? row[c]! : 0);
+    }
+    return sum;
+  });
+}
+
 export interface ValueAtRisk {
   method: "historical-simulation";
   confidence: number;
@@ -74,12 +127,10 @@ export function valueAtRisk(w: ReturnWindow, exposures: Record<string, bigint>):
     samples: w.samples.length,
   };
   if (w.samples.length < 2) return out;
-  const expo = Object.entries(exposures).map(([i, v]) => [i, toNumber(v)] as const);
-  const pnl = w.samples.map((s) => {
-    let sum = 0;
-    for (const [i, v] of expo) sum += v * (s[i] ?? 0);
-    return sum;
-  });
+  const pnl = pnlSeries(
+    w,
+    Object.entries(exposures).map(([i, v]) => [i, toNumber(v)] as const),
+  );
   const tail = 1 - w.config.confidence;
   out.historical = Math.max(0, -quantile(pnl, tail));
   out.parametric = Math.max(0, -(mean(pnl) + normalQuantile(tail) * standardDeviation(pnl)));
