@@ -100,3 +100,29 @@ t.test("an existing stream with another max_age is reported by name and field an
   const info = await jsm.streams.info(streams.deadLetters);
   t.equal(info.config.max_age, ns(60_000), "the conflicting stream keeps its own max_age");
 });
+
+t.test("an AM_MD that stored every market data channel, book updates too, keeps what it holds and stops taking books", async (t) => {
+  const nc = await natsFor(t);
+  const jsm = await jetstreamManager(nc);
+  const md = declaredStreams(1).find((s) => s.name === streams.marketData)!;
+  await jsm.streams.add({ ...md, subjects: ["am.md.>"] });
+  const js = jetstream(nc);
+  const instrument = { venue: "SIMX", symbol: "OLD1" };
+  await js.publish(subjects.md("book", instrument), new Uint8Array([1]));
+
+  const report = await declareResources(nc, { replicas: 1 });
+  t.ok(
+    report.created.some((c) => c.startsWith(`stream ${streams.marketData} (subjects now am.md.quote.> `)),
+    "the upgrade is reported",
+  );
+  const info = await jsm.streams.info(streams.marketData);
+  t.same(info.config.subjects, md.subjects, "the declared channels");
+  t.notOk(
+    info.config.subjects?.some((s) => s.startsWith("am.md.book")),
+    "no book updates",
+  );
+  t.equal(info.state.messages, 1, "what it stored stays");
+  await t.rejects(js.publish(subjects.md("book", instrument), new Uint8Array([2])), "a book update is no longer stored");
+  t.equal((await js.publish(subjects.md("quote", instrument), new Uint8Array([3]))).stream, streams.marketData);
+  t.same((await declareResources(nc, { replicas: 1 })).created, [], "a second start changes nothing");
+});

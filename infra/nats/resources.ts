@@ -9,6 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { MdChannel, subjects } from "../../actors/contract/index.ts";
 
 const ms = (n: number): number => n * 1_000_000; // JetStream durations are nanoseconds
 const GiB = 1024 ** 3;
@@ -34,12 +35,24 @@ type DeclaredStream = Pick<
 > &
   Partial<StreamConfig>;
 
+/**
+ * The market data channels AM_MD keeps: all but book updates. An instrument publishes its book at every change (as
+ * many as its quotes) for live subscribers, such as the exchange's L2 queue model, and nothing reads one back:
+ * stored, they doubled the stream's writes and the recorder's deliveries, each acknowledged unread.
+ */
+export const storedMarketData: string[] = Object.values(MdChannel)
+  .filter((c) => c !== MdChannel.Book)
+  .map((c) => subjects.mdAll(c));
+
+/** What an earlier version's stream captured, moved in place to the declared subjects at start. */
+const earlierSubjects: Record<string, string[]> = { [streams.marketData]: ["am.md.>"] };
+
 export function declaredStreams(replicas: number): DeclaredStream[] {
   return [
     {
       name: streams.marketData,
-      description: "Normalised market data: quotes, trades, book updates, bars",
-      subjects: ["am.md.>"],
+      description: "Normalised market data: quotes, trades, bars, status, factors and alternative data",
+      subjects: storedMarketData,
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       discard: DiscardPolicy.Old,
@@ -171,11 +184,19 @@ export async function declareResources(nc: NatsConnection, opts: { replicas: num
       const actual = info.config as unknown as Record<string, unknown>;
       const differ = conflicts("stream", s.name, s, actual);
       const missing = [...upgradable].filter((k) => (s as Record<string, unknown>)[k] === true && actual[k] !== true);
-      const others = differ.filter((d) => !missing.some((k) => d.startsWith(`stream ${s.name}: ${k} `)));
+      const earlier = JSON.stringify(info.config.subjects) === JSON.stringify(earlierSubjects[s.name]);
+      const others = differ.filter(
+        (d) => !missing.some((k) => d.startsWith(`stream ${s.name}: ${k} `)) && !(earlier && d.startsWith(`stream ${s.name}: subjects `)),
+      );
       problems.push(...others);
-      if (!others.length && missing.length) {
-        await jsm.streams.update(s.name, { ...info.config, ...Object.fromEntries(missing.map((k) => [k, true])) });
-        report.created.push(`stream ${s.name} (${missing.join(", ")} switched on)`);
+      if (!others.length && (missing.length || earlier)) {
+        await jsm.streams.update(s.name, {
+          ...info.config,
+          ...Object.fromEntries(missing.map((k) => [k, true])),
+          ...(earlier ? { subjects: s.subjects } : {}),
+        });
+        const changed = [...missing.map((k) => `${k} switched on`), ...(earlier ? [`subjects now ${s.subjects.join(" ")}`] : [])];
+        report.created.push(`stream ${s.name} (${changed.join(", ")})`);
       }
       report.existing.push(`stream ${s.name}`);
     }

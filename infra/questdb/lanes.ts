@@ -16,7 +16,7 @@ import {
 } from "../../actors/domain/index.ts";
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
-import { DecodeError, declaredStreams, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
+import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
 import { barFactorsRow, barRow, filingRow, newsRow, orderEventRows, quoteRow, type Row, seriesRow, tradeRow } from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
@@ -58,16 +58,8 @@ const FILINGS = channelPrefix("filing");
 const NEWS = channelPrefix("news");
 const SERIES = channelPrefix("series");
 
-/** The channels of AM_MD that the recorder writes; the others (book, status) are acknowledged unread. */
+/** The channels of AM_MD that the recorder writes; status changes, also kept there, are acknowledged unread. */
 const recordedChannels = [QUOTES, TRADES, BARS, FEATURES, FILINGS, NEWS, SERIES];
-
-/** The one subject AM_MD captures (am.md.>), as declared. */
-const marketDataSubject = (): string => {
-  const declared = declaredStreams(1).find((x) => x.name === streams.marketData)?.subjects;
-  if (declared?.length !== 1)
-    throw new Error(`stream ${streams.marketData} must capture exactly one subject, not ${JSON.stringify(declared)}`);
-  return declared[0]!;
-};
 
 /**
  * Quotes, trades, bars, bar factors and alternative data on AM_MD: one row each, on the table of its channel.
@@ -80,7 +72,7 @@ export function marketDataLane(): Lane {
   return {
     key: "marketData",
     stream: streams.marketData,
-    filters: [marketDataSubject()],
+    filters: [],
     dlq: recorderDlq.marketData,
     prepare: async (msgs) =>
       msgs.map((msg): Prepared => {

@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
 import {
@@ -148,8 +148,19 @@ t.test("quotes, trades and bars published on am.md.* land in QuestDB with exactl
   const trades = Array.from({ length: 25 }, (_, i) => trade(inst, i));
   const bars = Array.from({ length: 6 }, (_, i) => bar(inst, i));
   for (const m of [...quotes, ...trades, ...bars]) await publish(m);
-  // a book update shares the stream but is not recorded
-  const { data, headers } = encodeMessage({
+  // a status change shares the stream but is not recorded
+  const status = encodeMessage({
+    type: "InstrumentStatus",
+    instrument: inst,
+    status: "OPEN",
+    calendar: "OPEN",
+    halted: false,
+    tsEvent: T0,
+    tsInit: T0,
+  });
+  await jetstream(nc).publish(subjects.md("status", parseInstrumentId(inst)), status.data, { headers: status.headers });
+  // a book update is for live subscribers: the stream does not keep it
+  const book = encodeMessage({
     type: "BookUpdate",
     instrument: inst,
     kind: "snapshot",
@@ -159,12 +170,15 @@ t.test("quotes, trades and bars published on am.md.* land in QuestDB with exactl
     tsEvent: T0,
     tsInit: T0,
   });
-  await jetstream(nc).publish(subjects.md("book", parseInstrumentId(inst)), data, { headers });
+  await t.rejects(
+    jetstream(nc).publish(subjects.md("book", parseInstrumentId(inst)), book.data, { headers: book.headers }),
+    "no stream takes a book update",
+  );
 
   const r = await startRecorder(t, { durable: "rec-all", batchSize: 16, record: { marketData: true, orders: false } });
   const s = await drained(r);
   t.equal(s.acked, 71, "every recorded message was acknowledged once written");
-  t.equal(s.unrecorded, 1, "the book update was acknowledged unread");
+  t.equal(s.unrecorded, 1, "the status change was acknowledged unread");
   t.equal(s.deadLettered, 0);
   t.equal(s.lastWrittenTsUs, Math.max(...quotes.map((q) => q.tsEvent), ...trades.map((x) => x.tsEvent), ...bars.map((b) => b.tsOpen)));
 
@@ -209,6 +223,27 @@ t.test("quotes, trades and bars published on am.md.* land in QuestDB with exactl
     tsInit: b.ts_init,
   }));
   t.same(barRows, bars.map(untype));
+});
+
+t.test("a market data durable of an earlier version, filtered, reads the whole stream once the recorder starts", async (t) => {
+  await freshStreams();
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(streams.marketData, {
+    durable_name: "rec-old-md",
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subjects: [subjects.mdAll("quote"), subjects.mdAll("trade")],
+  });
+  t.teardown(() => jsm.consumers.delete(streams.marketData, "rec-old-md").catch(() => undefined));
+  const inst = "REC9.SIM";
+  for (const m of [quote(inst, 0), trade(inst, 0), bar(inst, 0)]) await publish(m);
+
+  const r = await startRecorder(t, { durable: "rec-old", batchSize: 16, record: { marketData: true, orders: false } });
+  const s = await drained(r);
+  t.equal(s.acked, 3, "the bar, outside the old filters, is recorded too");
+  const c = await jsm.consumers.info(streams.marketData, "rec-old-md");
+  t.notOk(c.config.filter_subject, "no filter subject");
+  t.same(c.config.filter_subjects ?? [], [], "no filter subjects");
 });
 
 t.test("a recorder that dies between a flush and its acks is replaced by one that leaves exactly one row per message", async (t) => {

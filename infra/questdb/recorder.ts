@@ -137,11 +137,13 @@ export class Recorder {
   }
 
   private async declareConsumer(jsm: JetStreamManager, stream: string, durable: string, filters: string[]): Promise<void> {
+    // no filters: the whole stream (a durable of an earlier version that had some loses them)
+    const filter: Partial<ConsumerConfig> = filters.length ? { filter_subjects: filters } : { filter_subject: "", filter_subjects: [] };
     const cfg: Partial<ConsumerConfig> = {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      filter_subjects: filters,
+      ...filter,
       max_ack_pending: this.o.maxAckPending,
       ack_wait: ns(this.o.ackWaitMs),
       // Never give up on a message for a QuestDB outage; refused data is dead-lettered and terminated instead.
@@ -152,7 +154,7 @@ export class Recorder {
     if (!existing) await jsm.consumers.add(stream, cfg);
     else
       await jsm.consumers.update(stream, durable, {
-        filter_subjects: filters,
+        ...filter,
         max_ack_pending: this.o.maxAckPending,
         ack_wait: cfg.ack_wait,
         max_batch: cfg.max_batch,
