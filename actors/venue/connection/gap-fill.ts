@@ -14,6 +14,11 @@ import type { Outcome, VenueConnectionContext } from "./state.ts";
 
 /** the widest run of missing sequence numbers taken for a loss rather than a renumbering */
 export const MAX_GAP = 1_000;
+/**
+ * A gap's request unanswered this long is sent again: the request and its answer are plain messages, and a venue
+ * busy failing over (its journal unavailable) drops them, while the venue holds its executions for a while only.
+ */
+export const GAP_ASK_AGAIN_US = 1_000_000;
 
 type VenueStateSnapshot = Extract<AdapterEvent, { type: "VenueStateSnapshot" }>;
 
@@ -33,10 +38,20 @@ export function noteGap(c: VenueConnectionContext, report: ExecutionReport): Out
   const pending = (c.missingSeqs ?? []).filter((s) => s !== report.venueSeq);
   const missing = missingBefore(c, report.venueSeq);
   if (!missing.length) return { patch: pending.length === (c.missingSeqs?.length ?? 0) ? {} : { missingSeqs: pending }, emitted: [] };
-  const emitted: Emitted[] = pending.length
-    ? []
-    : [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: c.lastVenueSeq })];
-  return { patch: { missingSeqs: [...pending, ...missing] }, emitted };
+  if (pending.length) return { patch: { missingSeqs: [...pending, ...missing] }, emitted: [] };
+  return {
+    patch: { missingSeqs: missing, gapAskedUs: c.nowUs },
+    emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: c.lastVenueSeq })],
+  };
+}
+
+/** Reports still missing whose request went unanswered for GAP_ASK_AGAIN_US: asked for again. */
+export function askGapAgain(c: VenueConnectionContext, nowUs: number): Outcome {
+  if (!c.missingSeqs?.length || nowUs - (c.gapAskedUs ?? 0) < GAP_ASK_AGAIN_US) return { patch: {}, emitted: [] };
+  return {
+    patch: { gapAskedUs: nowUs },
+    emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: stateSince(c) })],
+  };
 }
 
 /** where a state request starts: before the first report still missing, so a reconnect asks for it too */

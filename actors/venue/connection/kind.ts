@@ -15,6 +15,8 @@ export const venueKind = () =>
     persistence: "snapshot",
     snapshotEveryMs: 500,
     startWith: { type: "Start" },
+    // a gap's request for lost reports that went unanswered is asked again on the next tick (gap-fill.ts)
+    tickEveryMs: 1_000,
     // the venue session died with the process that held it: reconnect and reconcile what the snapshot remembers
     resumeWith: { type: "ResumeVenueSession" },
     summarize: (c) => ({

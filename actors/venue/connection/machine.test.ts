@@ -587,6 +587,39 @@ t.test("reports lost on the way (the venue's sequence skips) are asked for and f
   t.same(published(resent, "AdapterRequestState"), [], "a repeat of an old report shows no gap");
 });
 
+t.test("a gap's request that goes unanswered is asked again on the clock's tick until the venue answers", async (t) => {
+  const c = start();
+  toReady(c);
+  c.send(newOrder("c1", NOW + 10));
+  c.send(execReport("c1", "NEW", 1));
+  const fill = (seq: number, cum: number) =>
+    execReport("c1", "PARTIAL_FILL", seq, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(cum), leavesQty: q(10 - cum) });
+  const at = c.ctx().nowUs;
+  // 2 is lost, and so is the venue's answer to the request 3 makes
+  t.equal(published(c.send({ ...fill(3, 2), nowUs: at }), "AdapterRequestState").length, 1);
+  t.same(
+    published(c.send({ type: "Tick", nowUs: at + 500_000 }), "AdapterRequestState"),
+    [],
+    "within a second: the request may still be answered",
+  );
+  t.match(
+    published(c.send({ type: "Tick", nowUs: at + 1_000_000 }), "AdapterRequestState"),
+    [{ message: { sinceSeq: 1 } }],
+    "asked again, from before the missing report",
+  );
+  t.same(published(c.send({ type: "Tick", nowUs: at + 1_500_000 }), "AdapterRequestState"), [], "at most once a second");
+  const r = c.send({ type: "VenueStateSnapshot", openOrders: [], executions: [fill(2, 1), fill(3, 2)].map(plain), nowUs: at + 1_600_000 });
+  t.same(
+    published(r, "ExecutionReport").map((e) => e.message.execId),
+    ["e2"],
+    "the lost fill reaches its order",
+  );
+  t.same(published(c.send({ type: "Tick", nowUs: at + 5_000_000 }), "AdapterRequestState"), [], "no gap, no request");
+  const before = c.ctx();
+  c.send({ type: "Tick", nowUs: at + 9_000_000 });
+  t.equal(c.ctx(), before, "an idle connection's tick leaves its state as it was (nothing new to save)");
+});
+
 t.test("a gap still open when the session drops is asked for again at logon", async (t) => {
   const c = start();
   toReady(c);

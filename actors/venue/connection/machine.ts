@@ -14,7 +14,7 @@ import {
   type VenueCommandInput,
   requestState,
 } from "./decide.ts";
-import { decideGapFill } from "./gap-fill.ts";
+import { askGapAgain, decideGapFill } from "./gap-fill.ts";
 import { answerHeldStatus, decideOrderStatus, decideStatus, holdStatus } from "./order-status.ts";
 import { closedBreaker } from "./resilience.ts";
 import {
@@ -55,6 +55,7 @@ export const venueConnectionMachine = setup({
   guards: {
     breakerOpen: ({ context }) => context.breaker.mode === "OPEN",
     reconciled: ({ context }) => context.awaiting.length === 0,
+    gapOpen: ({ context }) => (context.missingSeqs?.length ?? 0) > 0,
   },
   delays: {
     backoff: ({ context }) => context.nextDelayMs,
@@ -82,6 +83,9 @@ export const venueConnectionMachine = setup({
     halfOpen: assign({ breaker: ({ context }) => ({ ...context.breaker, mode: "HALF_OPEN" as const }) }),
     runReconcile: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "VenueStateSnapshot") enact(enqueue, decideReconcile(context, event));
+    }),
+    askGapAgain: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "Tick") enact(enqueue, askGapAgain(context, event.nowUs));
     }),
     fillGaps: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "VenueStateSnapshot") enact(enqueue, decideGapFill(context, event, decideReport));
@@ -130,6 +134,8 @@ export const venueConnectionMachine = setup({
     // again now and reconcile. Waiting out a backoff or a circuit cool-down of the dead process kept a restarted
     // platform refusing orders with VENUE_NOT_READY.
     ResumeVenueSession: { target: ".connecting", reenter: true, actions: ["clock", "freshSession"] },
+    // a tick changes nothing (the clock included, so an idle connection has nothing new to save) unless ready with a gap open
+    Tick: {},
   },
   states: {
     disconnected: {
@@ -163,6 +169,7 @@ export const venueConnectionMachine = setup({
         VenueOrderStatusRequest: { actions: ["clock", "answerStatus"] },
         VenueOrderStatus: { actions: ["clock", "venueOrderStatus"] },
         VenueStateSnapshot: { actions: ["clock", "fillGaps"] },
+        Tick: { guard: "gapOpen", actions: ["clock", "askGapAgain"] },
         VenueNewOrder: { actions: ["clock", "routeCommand"] },
         VenueReplaceOrder: { actions: ["clock", "routeCommand"] },
         VenueCancelOrder: { actions: ["clock", "routeCommand"] },

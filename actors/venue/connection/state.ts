@@ -59,6 +59,8 @@ export type VenueConnectionInput =
   | { type: "Start"; nowUs: number }
   /** the connection restored in a new process (node or cell restart): its venue session died with the old one */
   | { type: "ResumeVenueSession"; nowUs: number }
+  /** the host's clock tick (the kind's tickEveryMs): a gap's request still unanswered is asked again */
+  | { type: "Tick"; nowUs: number }
   | AdapterEvent
   | Delivered<ExecutionReport & { type: "ExecutionReport" }>
   | Delivered<VenueNewOrder & { type: "VenueNewOrder" }>
@@ -89,6 +91,8 @@ export interface VenueConnectionContext {
   orphans?: string[];
   /** venue sequence numbers skipped by the reports received, asked of the venue (see gap-fill.ts) */
   missingSeqs?: number[];
+  /** when the venue was last asked for them (connection clock, µs) */
+  gapAskedUs?: number;
 }
 
 /** What a decision produces: the context fields it changes and what the connection emits, in order. */
