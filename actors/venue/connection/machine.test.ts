@@ -545,13 +545,19 @@ t.test("an order that starts working at the venue after the connection closed it
   t.same(c.ctx().orphans, []);
 });
 
-t.test("reports lost on the way (the venue's sequence skips) are asked for and forwarded once, in sequence", async (t) => {
+/** A ready connection whose order c1 (10 lots) the venue acknowledged at sequence 1, and c1's 1-lot fills. */
+function withWorkingOrder() {
   const c = start();
   toReady(c);
   c.send(newOrder("c1", NOW + 10));
   c.send(execReport("c1", "NEW", 1));
   const partial = (seq: number, cum: number) =>
     execReport("c1", "PARTIAL_FILL", seq, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(cum), leavesQty: q(10 - cum) });
+  return { c, partial };
+}
+
+t.test("reports lost on the way (the venue's sequence skips) are asked for and forwarded once, in sequence", async (t) => {
+  const { c, partial } = withWorkingOrder();
   // 2 and 3 never arrive
   const late = c.send(partial(4, 3));
   t.same(c.ctx().missingSeqs, [2, 3]);
@@ -588,12 +594,7 @@ t.test("reports lost on the way (the venue's sequence skips) are asked for and f
 });
 
 t.test("a gap's request that goes unanswered is asked again on the clock's tick until the venue answers", async (t) => {
-  const c = start();
-  toReady(c);
-  c.send(newOrder("c1", NOW + 10));
-  c.send(execReport("c1", "NEW", 1));
-  const fill = (seq: number, cum: number) =>
-    execReport("c1", "PARTIAL_FILL", seq, { lastQty: q(1), lastPx: priceOf(100), cumQty: q(cum), leavesQty: q(10 - cum) });
+  const { c, partial: fill } = withWorkingOrder();
   const at = c.ctx().nowUs;
   // 2 is lost, and so is the venue's answer to the request 3 makes
   t.equal(published(c.send({ ...fill(3, 2), nowUs: at }), "AdapterRequestState").length, 1);
