@@ -43,7 +43,7 @@ import { consoleOptionsFrom, startConsole } from "../console/index.ts";
 import { BacktestRuns, declareSweepQueue, SweepWorker } from "../backtest/index.ts";
 import { TrainingJobs } from "../research/index.ts";
 import { ModelRegistry } from "../../infra/models/index.ts";
-import { errorMessage } from "../../actors/contract/index.ts";
+import { errorChain, errorMessage } from "../../actors/contract/index.ts";
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -275,7 +275,8 @@ async function main(): Promise<void> {
       token: "node --import tsx scripts/mint-token.ts --role operator --sub you",
     });
   } catch (e) {
-    log.error("node failed to start", { error: errorMessage(e) });
+    // with its causes: a supervisor says which child failed, its cause says why
+    log.error("node failed to start", { error: errorChain(e) });
     await shutdown("start-up failed", 1);
   }
 }
