@@ -165,43 +165,10 @@ async function main(): Promise<void> {
     await registerCommittedModels(nc, log.child({ component: "models" }), config.replicas).catch((e: unknown) =>
       log.warn("committed models not registered: the node deploys what the registry already holds", { error: errorMessage(e) }),
     );
-    const node = new ActorNode({
-      nc,
-      natsUrl,
-      node: config.nodeId,
-      kindsModule: pathToFileURL(isAbsolute(config.kinds) ? config.kinds : join(repoRoot, config.kinds)).href,
-      config,
-      cells: config.cells,
-      hangBudgetMs: config.hangBudgetMs,
-      log,
-      logLevel: config.logLevel,
-      soleServer,
-    });
-    await node.start();
-    stack.push({ name: "actor node", stop: () => node.stop() });
-    const stopInstruments = await runInstrumentActors(node, instruments, config.nodeId, log);
-    stack.push({ name: "instrument actors", stop: async () => stopInstruments() });
-    if (feeds.length > 0) {
-      const vendorFeeds = await startVendorFeeds({
-        nc,
-        feeds,
-        log: log.child({ component: "feeds" }),
-        ensure: (r) => node.ensure(r),
-        hosts: (r) => node.hosts(r),
-      });
-      stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
-      log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
-    }
-    if (config.backtestSweepSlots > 0) {
-      // sweeps submitted anywhere (scripts/backtest.ts --sweep --queue) spread over every node's slots
-      await declareSweepQueue(nc, { replicas: config.replicas });
-      const sweeps = await SweepWorker.start(nc, {
-        slots: config.backtestSweepSlots,
-        name: config.nodeId,
-        onError: (e) => log.warn("backtest sweep slot failed: its trial goes back to the queue", { error: errorMessage(e) }),
-      });
-      stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
-    }
+    // The gRPC edge starts before the node takes any lease: loading its protos and services is synchronous work on
+    // the main thread, and a main thread that stalls past a lease's TTL lets another node take the lease while this
+    // node's cells still run the actor (a drill's restarted node lost its leases so while its gateway started, and two
+    // fills with them).
     let backtests: BacktestRuns | undefined;
     let training: TrainingJobs | undefined;
     if (config.gatewayPort > 0) {
@@ -244,6 +211,43 @@ async function main(): Promise<void> {
       stack.push({ name: "gRPC gateway", stop: () => gateway.stop() });
       log.info("gRPC gateway listening", { address: `${config.host}:${gateway.port}`, tls: Boolean(config.gatewayTlsCert) });
       edges.grpc = `${config.host}:${gateway.port}`;
+    }
+    const node = new ActorNode({
+      nc,
+      natsUrl,
+      node: config.nodeId,
+      kindsModule: pathToFileURL(isAbsolute(config.kinds) ? config.kinds : join(repoRoot, config.kinds)).href,
+      config,
+      cells: config.cells,
+      hangBudgetMs: config.hangBudgetMs,
+      log,
+      logLevel: config.logLevel,
+      soleServer,
+    });
+    await node.start();
+    stack.push({ name: "actor node", stop: () => node.stop() });
+    const stopInstruments = await runInstrumentActors(node, instruments, config.nodeId, log);
+    stack.push({ name: "instrument actors", stop: async () => stopInstruments() });
+    if (feeds.length > 0) {
+      const vendorFeeds = await startVendorFeeds({
+        nc,
+        feeds,
+        log: log.child({ component: "feeds" }),
+        ensure: (r) => node.ensure(r),
+        hosts: (r) => node.hosts(r),
+      });
+      stack.push({ name: "vendor feeds", stop: () => vendorFeeds.stop() });
+      log.info("vendor feeds started", { feeds: feeds.map((f) => f.spec.feed).join(","), raw: "am.feed.<feed>.>" });
+    }
+    if (config.backtestSweepSlots > 0) {
+      // sweeps submitted anywhere (scripts/backtest.ts --sweep --queue) spread over every node's slots
+      await declareSweepQueue(nc, { replicas: config.replicas });
+      const sweeps = await SweepWorker.start(nc, {
+        slots: config.backtestSweepSlots,
+        name: config.nodeId,
+        onError: (e) => log.warn("backtest sweep slot failed: its trial goes back to the queue", { error: errorMessage(e) }),
+      });
+      stack.push({ name: "backtest sweep worker", stop: () => sweeps.stop() });
     }
     const cc = consoleOptionsFrom(config, {
       nc,
