@@ -37,10 +37,6 @@ export const disconnect = (c: VenueConnectionContext): Outcome => ({
   patch: {},
   emitted: [toAdapter(c, { type: "AdapterDisconnect", venue: c.config.venue, reason: "timeout" })],
 });
-export const requestState = (c: VenueConnectionContext): Outcome => ({
-  patch: {},
-  emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: stateSince(c) })],
-});
 
 /** A failed or lost connection: one more attempt, the next jittered backoff, and the breaker's count. */
 export function decideFailure(c: VenueConnectionContext): Outcome {

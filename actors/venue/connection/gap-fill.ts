@@ -39,24 +39,25 @@ export function noteGap(c: VenueConnectionContext, report: ExecutionReport): Out
   const missing = missingBefore(c, report.venueSeq);
   if (!missing.length) return { patch: pending.length === (c.missingSeqs?.length ?? 0) ? {} : { missingSeqs: pending }, emitted: [] };
   if (pending.length) return { patch: { missingSeqs: [...pending, ...missing] }, emitted: [] };
-  return {
-    patch: { missingSeqs: missing, gapAskedUs: c.nowUs },
-    emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: c.lastVenueSeq })],
-  };
+  // none was missing before this report: the request starts at the last report had
+  return { patch: { missingSeqs: missing, gapAskedUs: c.nowUs }, emitted: requestState(c).emitted };
 }
 
 /** Reports still missing whose request went unanswered for GAP_ASK_AGAIN_US: asked for again. */
 export function askGapAgain(c: VenueConnectionContext, nowUs: number): Outcome {
   if (!c.missingSeqs?.length || nowUs - (c.gapAskedUs ?? 0) < GAP_ASK_AGAIN_US) return { patch: {}, emitted: [] };
-  return {
-    patch: { gapAskedUs: nowUs },
-    emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: stateSince(c) })],
-  };
+  return { patch: { gapAskedUs: nowUs }, emitted: requestState(c).emitted };
 }
 
 /** where a state request starts: before the first report still missing, so a reconnect asks for it too */
 export const stateSince = (c: VenueConnectionContext): number =>
   c.missingSeqs?.length ? Math.min(c.lastVenueSeq, Math.min(...c.missingSeqs) - 1) : c.lastVenueSeq;
+
+/** Asks the venue for its open orders and its executions since stateSince (at logon, and for a gap). */
+export const requestState = (c: VenueConnectionContext): Outcome => ({
+  patch: {},
+  emitted: [toAdapter(c, { type: "AdapterRequestState", venue: c.config.venue, sinceSeq: stateSince(c) })],
+});
 
 /**
  * The venue's answer to a gap's state request, in a ready session: the missing reports, in sequence, through the

@@ -12,9 +12,8 @@ import {
   disconnect,
   killCancels,
   type VenueCommandInput,
-  requestState,
 } from "./decide.ts";
-import { askGapAgain, decideGapFill } from "./gap-fill.ts";
+import { askGapAgain, decideGapFill, requestState } from "./gap-fill.ts";
 import { answerHeldStatus, decideOrderStatus, decideStatus, holdStatus } from "./order-status.ts";
 import { closedBreaker } from "./resilience.ts";
 import {
