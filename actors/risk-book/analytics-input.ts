@@ -72,7 +72,7 @@ export function analyticsInput(
   }
   positions.sort((a, b) => (a.instrument < b.instrument ? -1 : a.instrument > b.instrument ? 1 : 0));
   const { columns, rows } = returnRows(window);
-  const at = positions.map((p) => columns.get(p.instrument));
+  const at = positions.map((p) => columns.get(p.instrument) ?? -1);
   const returns = rows.map((row) => at.map((c) => returnAt(row, c)));
   const t = totals(book.portfolio, book.instruments, marks, book.markSource);
   const limits: LossHeadroom[] = [];

@@ -67,8 +67,11 @@ const rowOf = new WeakMap<Record<string, number>, Float64Array>();
  * instruments is a dictionary; the rows are built once per sample and live as long as it does.
  */
 export function returnRows(w: ReturnWindow): { columns: Map<string, number>; rows: Float64Array[] } {
-  const columns = columnsOf.get(w) ?? new Map<string, number>();
-  columnsOf.set(w, columns);
+  let columns = columnsOf.get(w);
+  if (!columns) {
+    columns = new Map<string, number>();
+    columnsOf.set(w, columns);
+  }
   const rows = w.samples.map((s) => {
     let row = rowOf.get(s);
     if (!row) {
@@ -82,8 +85,8 @@ export function returnRows(w: ReturnWindow): { columns: Map<string, number>; row
   return { columns, rows };
 }
 
-/** The return of column `c` in `row`: 0 where the instrument has none (absent, or first seen after the row). */
-export const returnAt = (row: Float64Array, c: number | undefined): number => (c !== undefined && c < row.length ? row[c]! : 0);
+/** The return of column `c` in `row` (-1: an instrument the window never saw): 0 where it has none, as in the sample. */
+export const returnAt = (row: Float64Array, c: number): number => (c >= 0 && c < row.length ? row[c]! : 0);
 
 /**
  * The P&L series of holdings (instrument → money, float) over every sample of the window, oldest first: Σ_i v_i ×
@@ -100,10 +103,7 @@ export function pnlSeries(w: ReturnWindow, held: readonly (readonly [string, num
   }
   return rows.map((row) => {
     let sum = 0;
-    for (let k = 0; k < n; k++) {
-      const c = at[k]!;
-      sum += value[k]! * (c >= 0 && c < row.length ? row[c]! : 0);
-    }
+    for (let k = 0; k < n; k++) sum += value[k]! * returnAt(row, at[k]!);
     return sum;
   });
 }
