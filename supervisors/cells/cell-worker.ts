@@ -9,7 +9,7 @@ import { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { observeGauge } from "../../infra/telemetry/metrics.ts";
 import { collectThreadFigures, startThreadTelemetry, stopThreadTelemetry, telemetryOf } from "../../infra/telemetry/thread-telemetry.ts";
-import type { ActorHost } from "../runtime/actor-host.ts";
+import { type ActorHost, gateActing } from "../runtime/actor-host.ts";
 import { ActorTree } from "../runtime/actor-tree.ts";
 import { loadKinds } from "../runtime/kinds-module.ts";
 import { type CellData, type CellMessage, type CellRequest, HEARTBEAT_MS } from "./protocol.ts";
@@ -18,6 +18,7 @@ const data = workerData as CellData;
 const port = parentPort!;
 const beat = new Float64Array(data.shared, 0, 1);
 const busy = new Int32Array(data.shared, 8, 1);
+const actUntil = new Float64Array(data.shared, 16, 1);
 const post = (m: CellMessage) => port.postMessage(m);
 const log = createLogger({ level: data.logLevel, base: { node: data.node, cell: data.cell } });
 
@@ -40,6 +41,23 @@ const slotOf = (h: ActorHost): number => {
   }
   return s;
 };
+
+// The node's leases unconfirmed (its main thread stalled, say): hold every actor until they are, or until the node
+// releases the actors whose leases it lost. Another node may take a lease the moment it expires.
+let heldSince = 0;
+gateActing(() => {
+  const now = Date.now();
+  if (now <= actUntil[0]!) {
+    if (heldSince) log.info("cell acts again: the node's leases are confirmed", { heldMs: now - heldSince });
+    heldSince = 0;
+    return true;
+  }
+  if (!heldSince) {
+    heldSince = now;
+    log.warn("cell holds its actors: the node's leases are not confirmed", { sinceMs: now - actUntil[0]! });
+  }
+  return false;
+});
 
 const nc = await connectNats(data.natsUrl, `alphamind-${data.node}-cell${data.cell}`);
 const hosted = await loadKinds(data.kindsModule, { nc, config: data.config, log });

@@ -73,9 +73,11 @@ const outOfMemory = (e: unknown): boolean => (e as { code?: unknown } | null)?.c
 /** The node's handle on one worker-thread cell: requests, lifecycle reports, and the watchdog. */
 export class Cell implements ChildHandle {
   private worker: Worker | undefined;
-  private readonly shared = new SharedArrayBuffer(16);
+  private readonly shared = new SharedArrayBuffer(24);
   private readonly beat = new Float64Array(this.shared, 0, 1);
   private readonly busy = new Int32Array(this.shared, 8, 1);
+  /** the node's lease fence (see Placement): open until the node's placement says otherwise */
+  private readonly actUntil = new Float64Array(this.shared, 16, 1).fill(Number.POSITIVE_INFINITY);
   private readonly slots = new Map<number, string>();
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   /** requests that timed out whose asker wants to hear if the cell did them after all */
@@ -154,6 +156,11 @@ export class Cell implements ChildHandle {
     const w = this.worker;
     this.end({ error: new HungCellError(this.o.cell, this.running(), silent, this.o.hangBudgetMs) });
     void w.terminate();
+  }
+
+  /** The cell's actors act until this moment (ms since the epoch) and hold their mail after it. */
+  fence(actUntilMs: number): void {
+    this.actUntil[0] = actUntilMs;
   }
 
   /** The actor whose handler the cell is in (its busy slot), if any. */

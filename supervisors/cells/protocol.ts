@@ -26,7 +26,10 @@ export interface CellData {
   /** module URL exporting createKinds(env), called in the cell with its own connection */
   kindsModule: string;
   config: Config;
-  /** Float64 [0]: last heartbeat (ms, performance.timeOrigin + now); Int32 at byte 8: busy slot (0 = idle) */
+  /**
+   * Float64 [0]: last heartbeat (ms, performance.timeOrigin + now); Int32 at byte 8: busy slot (0 = idle); Float64
+   * at byte 16: until when the node's leases are confirmed (ms, Date.now()): the cell's actors act only before it
+   */
   shared: SharedArrayBuffer;
   logLevel: "debug" | "info" | "warn" | "error";
 }

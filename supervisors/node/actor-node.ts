@@ -71,6 +71,8 @@ export class ActorNode {
   private kinds = new Map<string, ActorKind>();
   private deployable = new Map<string, Deployable>();
   private cells: (Cell | undefined)[] = [];
+  /** the placement's lease fence, handed to every cell (a restarted one too) */
+  private actUntil = Number.POSITIVE_INFINITY;
   private root!: Supervisor;
   private placement!: Placement;
   /** starts that outlived the spawn timeout, by actor: the attempt whose answer (or deadline) decides */
@@ -136,6 +138,7 @@ export class ActorNode {
             logLevel: this.o.logLevel,
             onLifecycle: (ev) => this.onLifecycle(ev),
           });
+          cell.fence(this.actUntil);
           await cell.start();
           this.cells[i] = cell;
           cell.onExit(() => {
@@ -163,6 +166,10 @@ export class ActorNode {
         acquire: (r) => this.host(r),
         release: (r, why) => this.unhost(r, why),
         rank: takeRank,
+        fence: (until) => {
+          this.actUntil = until;
+          for (const c of this.cells) c?.fence(until);
+        },
       },
       this.o.log,
       () => ({ cells: this.o.cells, actors: this.hosted.size }),

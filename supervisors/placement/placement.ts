@@ -28,6 +28,12 @@ export interface PlacementHooks {
   release(ref: ActorRef, why: ReleaseReason): Promise<void>;
   /** the order of takes when many are due at once (after a failover): lower first; default all equal */
   rank?(ref: ActorRef): number;
+  /**
+   * Until when (ms since the epoch) every lease this node holds is confirmed: the hosts of its actors hold their mail
+   * past it, so a node whose own thread stalls cannot act beside the node that took its leases. Infinity while it
+   * holds none, or while the sole server is down (no other node can take one).
+   */
+  fence?(actUntilMs: number): void;
 }
 
 /** how often a node ticks: heartbeat, renewals due, balance (exported for the capacity plan) */
@@ -72,8 +78,10 @@ export class Placement {
   private readonly actorsView: BucketKeys;
   private readonly live = new Set<string>();
   private readonly desired = new DesiredActors();
-  /** leases this node holds: key → revision and last renewal time */
+  /** leases this node holds: key → revision and when its last confirmed renewal (or take) was sent */
   private readonly held = new Map<string, { ref: ActorRef; revision: number; renewedAt: number }>();
+  /** the last fence handed to the hooks */
+  private actUntil = Number.POSITIVE_INFINITY;
   private readonly transitions = new Set<string>();
   /** actors this node should own, waiting for a free taker */
   private readonly toTake: [string, ActorRef][] = [];
@@ -160,6 +168,7 @@ export class Placement {
           if (this.soleServer) this.resumedAt = Date.now();
           void this.tick();
         }
+        this.moveFence();
       }
     })();
   }
@@ -262,6 +271,20 @@ export class Placement {
   }
 
   /**
+   * Hands the hooks the moment the earliest lease held stops being confirmed: its last renewal's send time (the
+   * server stamped it later) plus SELF_STOP_MS. A pause of this process extends nothing: while the thread that
+   * renews is stalled, the threads hosting the actors must not outlive the leases it could not renew.
+   */
+  private moveFence(): void {
+    let until = Number.POSITIVE_INFINITY;
+    if (!(this.soleServer && this.cutOff))
+      for (const h of this.held.values()) until = Math.min(until, Math.max(h.renewedAt, this.resumedAt) + SELF_STOP_MS);
+    if (until === this.actUntil) return;
+    this.actUntil = until;
+    this.hooks.fence?.(until);
+  }
+
+  /**
    * Renews the leases renewed longest ago (at most every RENEW_AGE_MS each). A renewal is a KV update by hand: a
    * publish to the key's subject expecting its revision, answered on our own reply inbox — the KV client's
    * request() built three Error objects per call, most of the node's main-thread CPU with hundreds of actors.
@@ -272,6 +295,7 @@ export class Placement {
     await Promise.all(
       [...this.held].map(async ([key, h]) => {
         if (now - h.renewedAt < RENEW_AGE_MS && h.renewedAt > this.resumedAt) return;
+        const sentAt = Date.now();
         try {
           const headers = natsHeaders();
           headers.set("Nats-Expected-Last-Subject-Sequence", String(h.revision));
@@ -280,8 +304,9 @@ export class Placement {
           if (ack.error?.description === KEY_GONE) {
             // Our lease key is gone (it expired while we were cut off, or the server restarted without it): no
             // other node holds it, so take it again; create fails if one took it meanwhile, and the journal fences.
+            const createdAt = Date.now();
             h.revision = await this.leasesKv.create(key, value);
-            h.renewedAt = Date.now();
+            h.renewedAt = createdAt;
             return;
           }
           if (ack.error?.description?.startsWith("wrong last sequence")) {
@@ -291,7 +316,7 @@ export class Placement {
           }
           if (ack.error || typeof ack.seq !== "number") throw new Error(ack.error?.description ?? "no sequence in the acknowledgement");
           h.revision = ack.seq;
-          h.renewedAt = Date.now();
+          h.renewedAt = sentAt;
           placementMetrics?.renewals.add(1, placementMetrics.ok);
         } catch (e) {
           placementMetrics?.renewals.add(1, placementMetrics.failed);
@@ -299,6 +324,7 @@ export class Placement {
         }
       }),
     );
+    this.moveFence();
   }
 
   private async balance(): Promise<void> {
@@ -337,6 +363,7 @@ export class Placement {
 
   private async take(key: string, ref: ActorRef): Promise<void> {
     let revision: number;
+    const sentAt = Date.now();
     try {
       revision = await this.leasesKv.create(key, encodePayload({ node: this.node }));
     } catch {
@@ -345,13 +372,15 @@ export class Placement {
       return;
     }
     this.transitions.add(key);
-    this.held.set(key, { ref, revision, renewedAt: Date.now() });
+    this.held.set(key, { ref, revision, renewedAt: sentAt });
+    this.moveFence();
     try {
       await this.hooks.acquire(ref);
       this.log.debug("actor placed here", { actor: `${ref.kind}/${ref.id}` });
     } catch (e) {
       this.log.warn("actor could not start here", { actor: `${ref.kind}/${ref.id}`, error: errorMessage(e) });
       this.held.delete(key);
+      this.moveFence();
       await this.leasesKv.delete(key).catch(() => {});
     } finally {
       this.transitions.delete(key);
@@ -396,6 +425,7 @@ export class Placement {
         .catch((e) => this.log.warn("actor stop failed", { actor: `${ref.kind}/${ref.id}`, error: errorMessage(e) }));
       const h = this.held.get(key);
       this.held.delete(key);
+      this.moveFence();
       if (why !== "lease-lost" && h) await this.leasesKv.delete(key, { previousSeq: h.revision }).catch(() => {});
       (why === "lease-lost" ? this.log.warn : this.log.debug)("actor released", { actor: `${ref.kind}/${ref.id}`, why });
     } finally {

@@ -72,7 +72,24 @@ const BATCH = 256;
  */
 const due: (() => void)[] = [];
 let roundScheduled = false;
+/** how often held actors look again whether they may act */
+const HELD_POLL_MS = 5;
+let mayAct: () => boolean = () => true;
+
+/**
+ * Holds every actor of this thread while `gate` says no: their mail waits (commands past a full mailbox are refused
+ * as busy), nothing is decided, and the round runs once it says yes. A cell gates on its node's leases (see
+ * Placement's fence); a thread with no gate acts always.
+ */
+export function gateActing(gate: () => boolean): void {
+  mayAct = gate;
+}
+
 function runRound(): void {
+  if (!mayAct()) {
+    setTimeout(runRound, HELD_POLL_MS);
+    return;
+  }
   roundScheduled = false;
   const hosts = due.splice(0);
   for (const drain of hosts) {
