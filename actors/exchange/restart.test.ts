@@ -2,7 +2,7 @@ import t from "tap";
 import type { Emitted } from "../contract/index.ts";
 import { ExecType, type ExecutionReport, priceOf, quantityOf } from "../domain/index.ts";
 import { decodeSnapshot, encodeSnapshot } from "../../infra/nats/codec.ts";
-import type { VenueSessionSnapshot } from "./session-snapshot.ts";
+import { SNAPSHOT_EXECUTIONS, type VenueSessionSnapshot } from "./session-snapshot.ts";
 import { SimulatedVenueSession } from "./venue-session.ts";
 import { quoteAt } from "./testing.ts";
 
@@ -143,4 +143,30 @@ t.test("a restart keeps a replaced order's version and refuses a snapshot of ano
   const other = session(4_000_000);
   t.throws(() => other.restore({ ...stored(s), venue: "OTHER" }), /snapshot of venue OTHER restored into venue SIMX/);
   t.equal(other.openOrderCount, 0, "and takes nothing from it");
+});
+
+t.test("a restarted venue still reports a fill that many later executions followed, for a client that missed it", async (t) => {
+  const { s, out } = trading();
+  const fill = reports(out).find((r) => r.clientOrderId === "partly" && r.execType === ExecType.PartialFill)!;
+  // far more acknowledgements than a snapshot keeps of the latest executions
+  for (let i = 0; i < 2 * SNAPSHOT_EXECUTIONS; i++)
+    s.newOrder(order(`later-${i}`, { price: priceOf(90), quantity: quantityOf(1) }), NOW + 10 + i, out);
+
+  const restarted = session(2_000_000);
+  restarted.restore(stored(s));
+  restarted.loggedOn = true;
+  const state: Emitted[] = [];
+  // a client whose last report was from before the fill
+  restarted.requestState(NOW + 1_000, fill.venueSeq - 1, state);
+  const executions = (state[0] as unknown as { message: { executions: ExecutionReport[] } }).message.executions;
+  t.match(
+    executions.filter((r) => r.clientOrderId === "partly"),
+    [{ execId: fill.execId, execType: ExecType.PartialFill, lastQty: quantityOf(5), lastPx: fill.lastPx }],
+    "the fill is among the executions since its client's last report",
+  );
+  t.equal(executions.length, SNAPSHOT_EXECUTIONS + 1, "beside the latest executions, not the acknowledgements before them");
+  t.ok(
+    executions.every((r, i) => i === 0 || r.venueSeq > executions[i - 1]!.venueSeq),
+    "in venue sequence order",
+  );
 });

@@ -1,11 +1,11 @@
-import type { ExecutionReport } from "../domain/index.ts";
+import { ExecType, type ExecutionReport } from "../domain/index.ts";
 import type { OpenOrder } from "./matching/index.ts";
 import type { VenueList } from "./order-lists.ts";
 
 /**
  * What survives a restart of the simulated venue: our session's open orders as the books held them, the venue
- * sequence reached, the order ids handed out, and the latest executions (for a client's "executions since n").
- * Plain data (msgpack); the background liquidity is not in it: the next quote places it again.
+ * sequence reached, the order ids handed out, and the latest executions with the fills before them (for a client's
+ * "executions since n"). Plain data (msgpack); the background liquidity is not in it: the next quote places it again.
  */
 export interface VenueSessionSnapshot {
   venue: string;
@@ -31,3 +31,20 @@ export interface SessionOrderSnapshot {
 
 /** Executions kept in a snapshot: the recent ones a reconnecting client asks for, not the whole memory (KV values are bounded). */
 export const SNAPSHOT_EXECUTIONS = 100;
+/**
+ * Fills kept in a snapshot before those recent executions: a client whose report of a fill was lost (a server
+ * restart) and whose venue then moved gets the fill back when it reconciles. An acknowledgement or a cancel it
+ * missed, its reconciliation makes up from the open orders; a fill it cannot.
+ */
+export const SNAPSHOT_FILLS = 2_000;
+
+/** What a snapshot keeps of the execution memory (in venue sequence order): older fills, then the latest executions. */
+export function executionsToKeep(all: readonly ExecutionReport[]): ExecutionReport[] {
+  const recentFrom = Math.max(0, all.length - SNAPSHOT_EXECUTIONS);
+  const fills: ExecutionReport[] = [];
+  for (let i = recentFrom - 1; i >= 0 && fills.length < SNAPSHOT_FILLS; i--) {
+    const r = all[i]!;
+    if (r.execType === ExecType.Fill || r.execType === ExecType.PartialFill) fills.push(r);
+  }
+  return [...fills.reverse(), ...all.slice(recentFrom)];
+}

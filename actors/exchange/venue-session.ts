@@ -31,7 +31,7 @@ import { defaultFillModel, type FillModel, slippedPrice } from "./fill-model.ts"
 import { executionFee, feeRateCbps } from "./matching/fees.ts";
 import { L2QueueOrders } from "./l2-orders.ts";
 import { type ListAction, type ListLegOrder, VenueOrderLists } from "./order-lists.ts";
-import { SNAPSHOT_EXECUTIONS, type SessionOrderSnapshot, type VenueSessionSnapshot } from "./session-snapshot.ts";
+import { executionsToKeep, type SessionOrderSnapshot, type VenueSessionSnapshot } from "./session-snapshot.ts";
 import { applyRecord, emptyBook, type RestoredBook, restoredBook, type VenueBookChanged } from "./book-record.ts";
 
 export interface ExchangeInstrument {
@@ -204,7 +204,7 @@ export class SimulatedVenueSession {
       venueSeq: this.venueSeq,
       nextOrderIds,
       orders,
-      executions: this.executions.slice(-SNAPSHOT_EXECUTIONS),
+      executions: executionsToKeep(this.executions),
       lists: this.lists.snapshot(),
     };
   }
