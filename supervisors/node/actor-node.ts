@@ -49,6 +49,9 @@ export interface ActorNodeOptions {
 const SPAWN_TIMEOUT_MS = 10_000;
 /** a start still unanswered this long after it began gives its lease back (a cell that hangs is ended sooner) */
 const STALLED_START_MS = 60_000;
+/** starts of a cell tried when they time out (see startCell), the next after attempt × this wait */
+const CELL_START_TRIES = 3;
+const CELL_START_BACKOFF_MS = 500;
 
 /**
  * The kinds an order passes through, in the order a node takes them after a failover: trading resumes before market
@@ -128,18 +131,7 @@ export class ActorNode {
         restart: RestartType.Permanent,
         shutdownMs: 20_000,
         start: async () => {
-          const cell = new Cell({
-            cell: i,
-            node: this.o.node,
-            natsUrl: this.o.natsUrl,
-            kindsModule: this.o.kindsModule,
-            config,
-            hangBudgetMs: this.o.hangBudgetMs,
-            logLevel: this.o.logLevel,
-            onLifecycle: (ev) => this.onLifecycle(ev),
-          });
-          cell.fence(this.actUntil);
-          await cell.start();
+          const cell = await this.startCell(i, config);
           this.cells[i] = cell;
           cell.onExit(() => {
             if (this.cells[i] === cell) this.cells[i] = undefined;
@@ -207,6 +199,36 @@ export class ActorNode {
     );
     if (shards.length) await this.placement.ensureAll(shards);
     this.o.log.info("actor node started", { cells: this.o.cells, kinds: [...this.kinds.keys()].join(",") });
+  }
+
+  /**
+   * A cell's start-up asks JetStream for its buckets and streams, and a cluster that has just formed may still be
+   * electing their leaders: a start that timed out is tried again in a fresh thread, a few times, before the node
+   * gives up. Any other failure ends the start at once.
+   */
+  private async startCell(i: number, config: Config): Promise<Cell> {
+    for (let attempt = 1; ; attempt++) {
+      const cell = new Cell({
+        cell: i,
+        node: this.o.node,
+        natsUrl: this.o.natsUrl,
+        kindsModule: this.o.kindsModule,
+        config,
+        hangBudgetMs: this.o.hangBudgetMs,
+        logLevel: this.o.logLevel,
+        onLifecycle: (ev) => this.onLifecycle(ev),
+      });
+      cell.fence(this.actUntil);
+      try {
+        await cell.start();
+        return cell;
+      } catch (e) {
+        cell.kill();
+        if (attempt >= CELL_START_TRIES || (e as Error | undefined)?.name !== "TimeoutError") throw e;
+        this.o.log.warn("cell start timed out; starting it again", { cell: i, attempt, error: errorMessage(e) });
+        await new Promise((r) => setTimeout(r, attempt * CELL_START_BACKOFF_MS));
+      }
+    }
   }
 
   private cellIndex(r: ActorRef): number {
