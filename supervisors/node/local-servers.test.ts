@@ -30,6 +30,7 @@ t.test(
     let gaveUp = "";
     const servers = await superviseLocalServers(config, log, (why) => (gaveUp = why));
     t.teardown(() => servers.stop());
+    await servers.questdbReady;
     const nc = await connectNats(servers.natsUrl, "local-servers-test");
     t.teardown(() => nc.close());
 

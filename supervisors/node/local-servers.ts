@@ -7,6 +7,8 @@ export interface SupervisedLocalServers {
   natsUrl: string;
   natsMonitorUrl: string;
   questdbUrl: string;
+  /** resolves once QuestDB answers: it starts (seconds, a JVM) while the node connects and starts its actors */
+  questdbReady: Promise<void>;
   /** the servers running now, by name, with their process ids */
   running(): { name: string; pid: number }[];
   /** stops both servers (QuestDB, then nats-server); their ends from here on are not failures */
@@ -43,7 +45,8 @@ const reasonText = (e: Extract<SupervisionEvent, { type: "exited" }>["reason"]):
  * The node's nats-server and QuestDB as children of one supervisor (one_for_one, permanent): a server that dies is
  * logged and started again on the same ports and data after a short backoff, so the node's connections find it
  * back; the NATS clients reconnect by themselves. Past its restart intensity the supervisor gives up and
- * `onGiveUp` is told (the node then stops: a platform without its servers cannot trade).
+ * `onGiveUp` is told (the node then stops: a platform without its servers cannot trade). Resolves once nats-server
+ * answers: trading needs nothing else, and QuestDB goes on starting beside it (`questdbReady`).
  */
 export async function superviseLocalServers(config: Config, log: Logger, onGiveUp: (why: string) => void): Promise<SupervisedLocalServers> {
   const starters = localServerStarters(config, (why) => log.warn("local server killed", { why }));
@@ -55,7 +58,7 @@ export async function superviseLocalServers(config: Config, log: Logger, onGiveU
     maxRestarts: 10,
     periodMs: 60_000,
     backoff: { minMs: 100, maxMs: 5_000, factor: 2, jitter: 0.2, resetAfterMs: 30_000 },
-    children: [serverChild("nats-server", starters.nats, running), serverChild("questdb", starters.questdb, running)],
+    children: [serverChild("nats-server", starters.nats, running)],
     onEvent: (e) => {
       if (e.type === "started" && !started.has(e.childId)) {
         started.add(e.childId);
@@ -66,7 +69,7 @@ export async function superviseLocalServers(config: Config, log: Logger, onGiveU
         log.error(`local server ${e.childId} keeps dying; giving up`, { restarts: e.restarts, withinMs: e.periodMs });
     },
   });
-  log.info("starting nats-server and QuestDB");
+  log.info("starting nats-server, then QuestDB");
   await supervisor.start();
   supervisor.onExit((reason) => {
     if (reason !== "shutdown") onGiveUp(`local servers stopped: ${reasonText(reason)}`);
@@ -75,6 +78,7 @@ export async function superviseLocalServers(config: Config, log: Logger, onGiveU
     natsUrl: starters.natsUrl,
     natsMonitorUrl: starters.natsMonitorUrl,
     questdbUrl: starters.questdbUrl,
+    questdbReady: supervisor.addChild(serverChild("questdb", starters.questdb, running)),
     running: () => [...running].map(([name, server]) => ({ name, pid: server.pid })),
     stop: async () => {
       log.info("stopping nats-server and QuestDB");

@@ -4,7 +4,7 @@
  * recorder, the actor node (cells, placement, admin API), the gRPC gateway and the admin console, declares the
  * demo, and stops all of it in reverse order on SIGINT or SIGTERM.
  */
-import { ConfigError, loadConfig, resolveJwtSecret } from "../../infra/config/index.ts";
+import { type Config, ConfigError, loadConfig, resolveJwtSecret } from "../../infra/config/index.ts";
 import { startGateway } from "../../gateway/index.ts";
 import { isAbsolute, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     let natsUrl = config.natsUrl;
     let questdbUrl = config.questdbUrl;
     let natsMonitorUrl: string | undefined;
+    let questdbReady = Promise.resolve();
     let soleServer = false;
     if (config.startInfra && (!natsUrl || !questdbUrl)) {
       const infra = await superviseLocalServers(config, log, (why) => {
@@ -118,7 +119,10 @@ async function main(): Promise<void> {
       soleServer = natsUrl === undefined;
       natsUrl ??= infra.natsUrl;
       natsMonitorUrl = infra.natsMonitorUrl;
-      questdbUrl ??= infra.questdbUrl;
+      if (!questdbUrl) {
+        questdbUrl = infra.questdbUrl;
+        questdbReady = infra.questdbReady;
+      }
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const natsClient = natsClientOf(config);
@@ -128,24 +132,15 @@ async function main(): Promise<void> {
     stack.push({ name: "NATS connection", stop: () => nc.drain().catch(() => nc.close()) });
     const declared = await declareResources(nc, { replicas: config.replicas });
     log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });
-    if (questdbUrl) {
-      const qdb = await declareTables(questdbUrl);
-      log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
-      // Every node runs the recorder on the shared durable consumers: JetStream spreads the work between them.
-      const recorder = await startRecorderThread({
-        natsUrl,
-        questdbUrl,
-        node: config.nodeId,
-        logLevel: config.logLevel,
-        heapMb: config.cellHeapMb,
-        archiveClosedOrdersAfterMs: config.archiveClosedOrdersAfterMs,
-        telemetry: telemetryOf(config),
-        log,
-      });
-      stack.push({ name: "recorder", stop: () => recorder.stop() });
-    } else {
-      log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
-    }
+    // Trading needs NATS alone: the recorder starts once QuestDB answers (a local one is still starting, a JVM) and
+    // reads the durable consumers from where they stand, so the actors start meanwhile. "node up" waits for it.
+    const recording = questdbUrl
+      ? startRecording(natsUrl, questdbUrl, questdbReady, config, log).then((recorder) => {
+          stack.push({ name: "recorder", stop: () => recorder.stop() });
+        })
+      : Promise.resolve(log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node"));
+    // a failure before the start below awaits it is still the start's failure, not an unhandled rejection
+    recording.catch(() => {});
     // The catalogue is in KV before the kinds (main thread or cell) read it.
     const instruments = await openInstrumentBucket(nc);
     if (config.demoInstruments > 0) {
@@ -271,6 +266,7 @@ async function main(): Promise<void> {
         trading: `exchange and venue ${DEMO_VENUES.map((v) => v.venue).join(",")}, risk-book/demo, strategies`,
       });
     }
+    await recording;
     log.info("node up", {
       nats: natsUrl,
       ...edges,
@@ -283,6 +279,23 @@ async function main(): Promise<void> {
     log.error("node failed to start", { error: errorChain(e) });
     await shutdown("start-up failed", 1);
   }
+}
+
+/** Declares the tables once QuestDB answers, then runs the recorder on the durable consumers every node shares. */
+async function startRecording(natsUrl: string, questdbUrl: string, ready: Promise<void>, config: Config, log: Logger) {
+  await ready;
+  const qdb = await declareTables(questdbUrl);
+  log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+  return startRecorderThread({
+    natsUrl,
+    questdbUrl,
+    node: config.nodeId,
+    logLevel: config.logLevel,
+    heapMb: config.cellHeapMb,
+    archiveClosedOrdersAfterMs: config.archiveClosedOrdersAfterMs,
+    telemetry: telemetryOf(config),
+    log,
+  });
 }
 
 /**
