@@ -116,6 +116,10 @@ export class ActorNode {
       onChange: (k, present) => void this.onQuarantineRecord(k.slice("quarantine.".length), present),
     });
     await withConsumerRoom(this.o.nc, this.o.node, this.o.log, () => this.quarantineView!.start());
+    // The cells' first starts run side by side (each loads the kinds, a second or more); the supervisor adopts them in
+    // order, and starts a cell it restarts later on its own.
+    const firstStarts: (Promise<Cell> | undefined)[] = Array.from({ length: this.o.cells }, (_, i) => this.startCell(i, config));
+    for (const p of firstStarts) p?.catch(() => {}); // a failure is the supervisor's to report, when it adopts the cell
     this.root = new Supervisor({
       name: `node ${this.o.node}`,
       strategy: "one_for_one",
@@ -131,7 +135,9 @@ export class ActorNode {
         restart: RestartType.Permanent,
         shutdownMs: 20_000,
         start: async () => {
-          const cell = await this.startCell(i, config);
+          const first = firstStarts[i];
+          firstStarts[i] = undefined;
+          const cell = await (first ?? this.startCell(i, config));
           this.cells[i] = cell;
           cell.onExit(() => {
             if (this.cells[i] === cell) this.cells[i] = undefined;
@@ -150,7 +156,15 @@ export class ActorNode {
         },
       })),
     });
-    await this.root.start();
+    await this.root.start().catch((e: unknown) => {
+      // the cells started beside the one that failed, and not adopted, end with the start
+      for (const p of firstStarts)
+        void p?.then(
+          (c) => c.kill(),
+          () => {},
+        );
+      throw e;
+    });
     this.placement = new Placement(
       this.o.nc,
       this.o.node,
