@@ -55,7 +55,14 @@ export function decideFailure(c: VenueConnectionContext): Outcome {
       : [];
   // asks the venue will not answer now: their orders ask again
   return {
-    patch: { breaker, attempt, rng, nextDelayMs: backoffMs(attempt, cfg.backoffBaseMs, cfg.backoffMaxMs, r), statusAwaiting: {} },
+    patch: {
+      breaker,
+      attempt,
+      rng,
+      nextDelayMs: backoffMs(attempt, cfg.backoffBaseMs, cfg.backoffMaxMs, r),
+      statusAwaiting: {},
+      statusUnknown: {},
+    },
     emitted,
   };
 }

@@ -482,11 +482,57 @@ t.test(
     );
     c.send(newOrder("live", NOW + 5));
     t.same(published(c.send(ask("live", false, NOW + 6)), "ExecutionReport"), [], "an order in the view is left to the venue's reports");
+    const asked = c.send(ask("other", true, NOW + 7));
+    t.same(published(asked, "ExecutionReport"), [], "when ready, an order not in the view is asked of the venue");
+    t.match(published(asked, "AdapterOrderStatusRequest"), [{ message: { clientOrderId: "other" } }]);
     t.match(
-      published(c.send(ask("other", true, NOW + 7)), "ExecutionReport")[0]?.message,
-      { clientOrderId: "other", execType: "CANCELED" },
-      "answered at once when ready",
+      published(
+        c.send({ type: "VenueOrderStatus", clientOrderId: "other", open: false, reports: [], nowUs: NOW + 8 }),
+        "ExecutionReport",
+      )[0]?.message,
+      { clientOrderId: "other", execType: "CANCELED", text: /not open at venue XNAS/ },
+      "and closed with the reason when the venue remembers nothing of it",
     );
+  },
+);
+
+t.test(
+  "an order whose fill the view forwarded and let go, asking after its order, gets the venue's fill again, not a close with nothing filled",
+  async (t) => {
+    const { c } = withWorkingOrder();
+    const fill = execReport("c1", "FILL", 2, { lastQty: q(10), lastPx: priceOf(100), cumQty: q(10), leavesQty: q(0), avgPx: priceOf(100) });
+    t.equal(published(c.send(fill), "ExecutionReport").length, 1, "the fill is forwarded");
+    t.notOk(c.ctx().orders.c1, "and the filled order leaves the view");
+
+    // the order actor lost it (its journal refused the fill and it restarted) and asks as it stands: accepted, nothing filled
+    const ask = c.send({
+      type: "VenueOrderStatusRequest",
+      clientOrderId: "c1",
+      instrument: "AAPL.XNAS",
+      side: "BUY",
+      cumQty: q(0),
+      acknowledged: true,
+      tsEvent: NOW + 20,
+      tsInit: NOW + 20,
+      nowUs: NOW + 20,
+    });
+    t.same(published(ask, "ExecutionReport"), [], "no close is made up before the venue answers");
+    const answer = c.send({
+      type: "VenueOrderStatus",
+      clientOrderId: "c1",
+      open: false,
+      reports: [plain(execReport("c1", "NEW", 1)), plain(fill)],
+      nowUs: NOW + 21,
+    });
+    t.match(
+      published(answer, "ExecutionReport").map((e) => e.message),
+      [
+        { execId: "e1", execType: "NEW" },
+        { execId: "e2", execType: "FILL", cumQty: q(10), leavesQty: 0 },
+      ],
+      "the venue's acknowledgement and fill go to the order again (applied once, by execId), the fill closing it",
+    );
+    t.same(c.ctx().statusUnknown, {}, "the ask is settled");
   },
 );
 

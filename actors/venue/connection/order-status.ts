@@ -1,4 +1,4 @@
-import { CancelCause, ExecType, type ExecutionReport, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
+import { asQuantity, CancelCause, ExecType, type ExecutionReport, ZERO_PRICE, ZERO_QUANTITY } from "../../domain/index.ts";
 import type { Emitted } from "../../contract/index.ts";
 import type { VenueOrderView } from "./adapter.ts";
 import { cancelCommand, forward, refusedAmend, refusedNew, stamp, toAdapter } from "./emit.ts";
@@ -49,22 +49,26 @@ const requestOf = ({ clientOrderId, instrument, side, cumQty, acknowledged }: St
 });
 
 /**
- * In `ready`: an order not in the view is answered at once; one in the view (its new order, cancel or replace sent,
- * or working) is asked of the venue, whose answer (VenueOrderStatus) settles it. What the order waits for travels
- * with the ask, so that a cancel or replace lost before it reached us is found too.
+ * In `ready`: every order is asked of the venue, whose answer (VenueOrderStatus) settles it. One in the view (its new
+ * order, cancel or replace sent, or working): what the order waits for travels with the ask, so that a cancel or
+ * replace lost before it reached us is found too. One not in the view: the view let it go once the venue closed it,
+ * and the order may have lost what was forwarded (its journal refused the fill, and it restarted): the venue's
+ * executions of it go to it again (applied once, by execId) before its close.
  */
 export function decideStatus(c: VenueConnectionContext, e: StatusInput): Outcome {
   const o = c.orders[e.clientOrderId];
-  if (!o) return { patch: {}, emitted: answerStatus(c, requestOf(e)) };
+  const ask = toAdapter(c, { type: "AdapterOrderStatusRequest", venue: c.config.venue, clientOrderId: e.clientOrderId });
+  if (!o) return { patch: { statusUnknown: { ...unknownOf(c), [e.clientOrderId]: requestOf(e) } }, emitted: [ask] };
   const amend = e.awaiting === "CANCEL" || e.awaiting === "REPLACE" ? e.awaiting : undefined;
   return {
     patch: amend ? { statusAwaiting: { ...awaitingOf(c), [e.clientOrderId]: amend } } : {},
-    emitted: [toAdapter(c, { type: "AdapterOrderStatusRequest", venue: c.config.venue, clientOrderId: e.clientOrderId })],
+    emitted: [ask],
   };
 }
 
 /** a snapshot saved before the field existed has none */
 const awaitingOf = (c: VenueConnectionContext): Record<string, "CANCEL" | "REPLACE"> => c.statusAwaiting ?? {};
+const unknownOf = (c: VenueConnectionContext): Record<string, OrderStatusRequest> => c.statusUnknown ?? {};
 
 const amendAnswers: ReadonlySet<string> = new Set([ExecType.Replaced, ExecType.CancelRejected]);
 const isFill = (r: ExecutionReport): boolean => r.execType === ExecType.Fill || r.execType === ExecType.PartialFill;
@@ -98,10 +102,14 @@ export function decideOrderStatus(c: VenueConnectionContext, v: VenueOrderView):
   const o = c.orders[v.clientOrderId];
   const { [v.clientOrderId]: awaited, ...restAwaiting } = awaitingOf(c);
   const patch: Partial<VenueConnectionContext> = awaited ? { statusAwaiting: restAwaiting } : {};
-  if (!o) return { patch, emitted: [] };
-  const now = c.nowUs;
   const acks = v.reports.filter((r) => r.execType === ExecType.New);
   const fills = v.reports.filter(isFill);
+  if (!o) {
+    const { [v.clientOrderId]: asked, ...restUnknown } = unknownOf(c);
+    if (!asked) return { patch, emitted: [] };
+    return { patch: { ...patch, statusUnknown: restUnknown }, emitted: answerUnknown(c, asked, v, acks, fills) };
+  }
+  const now = c.nowUs;
   if (!v.open) {
     const close = v.reports.findLast(closes) ?? closedUnknown(c, o);
     const sent = [...acks, ...fills.filter((r) => r !== close), close];
@@ -133,6 +141,26 @@ export function decideOrderStatus(c: VenueConnectionContext, v: VenueOrderView):
     );
   }
   return { patch: { ...patch, orders }, emitted };
+}
+
+/**
+ * The venue's answer about an order not in the view: its acknowledgement and fills, then its close: the venue's, or
+ * one made here as before (with the quantity the venue filled) when the venue remembers none. Open there (the view
+ * lost it): its reports only; the venue's next ones reach the order as they come.
+ */
+function answerUnknown(
+  c: VenueConnectionContext,
+  asked: OrderStatusRequest,
+  v: VenueOrderView,
+  acks: ExecutionReport[],
+  fills: ExecutionReport[],
+): Emitted[] {
+  const close = v.open ? undefined : v.reports.findLast(closes);
+  const sent = [...acks, ...fills.filter((r) => r !== close), ...(close ? [close] : [])].map(forward);
+  if (v.open || close) return sent;
+  const filled = fills.at(-1)?.cumQty ?? ZERO_QUANTITY;
+  const answer = fills.length ? { ...asked, acknowledged: true, cumQty: asQuantity(Math.max(filled, asked.cumQty)) } : asked;
+  return [...sent, ...answerStatus(c, answer)];
 }
 
 /** Before the session is reconciled: held, so that reconciliation's reports go first. */

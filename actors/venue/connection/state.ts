@@ -87,6 +87,8 @@ export interface VenueConnectionContext {
   statusRequests: OrderStatusRequest[];
   /** orders asked of the venue while their cancel or replace is unanswered, until the venue's answer comes */
   statusAwaiting: Record<string, "CANCEL" | "REPLACE">;
+  /** orders not in the view asked of the venue, until its answer comes (absent in a snapshot saved before) */
+  statusUnknown?: Record<string, OrderStatusRequest>;
   /** venue orders this connection did not know and cancels: their reports go to no order actor */
   orphans?: string[];
   /** venue sequence numbers skipped by the reports received, asked of the venue (see gap-fill.ts) */
