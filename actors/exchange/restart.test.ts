@@ -170,3 +170,36 @@ t.test("a restarted venue still reports a fill that many later executions follow
     "in venue sequence order",
   );
 });
+
+t.test(
+  "an order id the venue has reported on is refused when sent again, before and after a restart: one order never executes twice",
+  async (t) => {
+    const { s } = trading();
+    const taker = order("taker", { price: priceOf(100.02), quantity: quantityOf(1) });
+    const first: Emitted[] = [];
+    s.newOrder(taker, NOW + 5, first);
+    t.match(reports(first).at(-1), { clientOrderId: "taker", execType: ExecType.Fill, leavesQty: 0 }, "filled and closed");
+
+    const again: Emitted[] = [];
+    s.newOrder(taker, NOW + 6, again);
+    t.match(
+      reports(again),
+      [{ clientOrderId: "taker", execType: ExecType.Rejected, text: /DUPLICATE_CLIENT_ORDER_ID/ }],
+      "refused in the session",
+    );
+
+    const restarted = session(2_000_000);
+    restarted.restore(stored(s));
+    restarted.loggedOn = true;
+    const afterRestart: Emitted[] = [];
+    restarted.newOrder(taker, NOW + 7, afterRestart);
+    t.match(
+      reports(afterRestart),
+      [{ clientOrderId: "taker", execType: ExecType.Rejected, text: /DUPLICATE_CLIENT_ORDER_ID/ }],
+      "and by the restarted venue, which kept its fill",
+    );
+    const fresh: Emitted[] = [];
+    restarted.newOrder(order("fresh", { price: priceOf(100.02), quantity: quantityOf(1) }), NOW + 8, fresh);
+    t.match(reports(fresh).at(-1), { clientOrderId: "fresh", execType: ExecType.New }, "a new id is taken as before");
+  },
+);

@@ -119,6 +119,8 @@ export class SimulatedVenueSession {
   private readonly orders = new Map<string, SessionOrder>();
   private readonly byOrderId = new Map<number, string>();
   private readonly executions: ExecutionReport[] = [];
+  /** orders the execution memory has reports of (clientOrderId → how many): a new order may not reuse their ids */
+  private readonly reportedIds = new Map<string, number>();
   private readonly memory: number;
   private venueSeq: number;
   private readonly fills: FillModel;
@@ -250,7 +252,7 @@ export class SimulatedVenueSession {
       });
       this.byOrderId.set(o.open.orderId, o.open.clientOrderId);
     }
-    this.executions.push(...s.executions);
+    this.remember(s.executions);
     this.lists.restore(s.lists);
     this.listsHeld = s.lists.length > 0;
     this.venueSeq = Math.max(this.venueSeq, s.venueSeq);
@@ -373,7 +375,13 @@ export class SimulatedVenueSession {
   newOrder(cmd: VenueNewOrder, nowUs: number, out: Emitted[]): void {
     this.at(nowUs);
     if (!this.inSession(nowUs, out)) return;
-    const duplicate = this.orders.has(cmd.clientOrderId) || this.lists.knows(cmd.clientOrderId) || this.l2?.has(cmd.clientOrderId) === true;
+    // an id this venue reported on, open or closed, in this session or one it restored: a client that sent it again
+    // (restored from a stale state) must not get a second execution of one order
+    const duplicate =
+      this.orders.has(cmd.clientOrderId) ||
+      this.reportedIds.has(cmd.clientOrderId) ||
+      this.lists.knows(cmd.clientOrderId) ||
+      this.l2?.has(cmd.clientOrderId) === true;
     if (!this.exchange.instruments.includes(cmd.instrument) || duplicate) {
       const why = duplicate ? "DUPLICATE_CLIENT_ORDER_ID" : "UNKNOWN_INSTRUMENT";
       this.report(this.bare(cmd, ExecType.Rejected, nowUs, { text: `${why}: ${cmd.instrument} ${cmd.clientOrderId}` }), out);
@@ -678,11 +686,24 @@ export class SimulatedVenueSession {
     return reportWithoutFill(cmd, execType, `${this.epoch.toString(36)}:refused:${this.venueSeq + 1}`, 0, nowUs, over);
   }
 
+  /** Adds reports to the execution memory, which keeps the latest `memory` of them. */
+  private remember(reports: readonly ExecutionReport[]): void {
+    for (const r of reports) {
+      this.executions.push(r);
+      this.reportedIds.set(r.clientOrderId, (this.reportedIds.get(r.clientOrderId) ?? 0) + 1);
+    }
+    if (this.executions.length <= this.memory) return;
+    for (const r of this.executions.splice(0, this.executions.length - this.memory)) {
+      const n = this.reportedIds.get(r.clientOrderId)! - 1;
+      if (n > 0) this.reportedIds.set(r.clientOrderId, n);
+      else this.reportedIds.delete(r.clientOrderId);
+    }
+  }
+
   private report(r: ExecutionReport, out: Emitted[]): void {
     r.venueSeq = ++this.venueSeq;
-    this.executions.push(r);
+    this.remember([r]);
     this.reported.push(r);
-    if (this.executions.length > this.memory) this.executions.splice(0, this.executions.length - this.memory);
     const traceparent = this.traces.get(r.clientOrderId);
     if (traceparent !== undefined && ENDED.has(r.execType)) this.traces.delete(r.clientOrderId);
     this.send({ type: "ExecutionReport", ...r }, out, traceparent);
