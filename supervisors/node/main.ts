@@ -119,10 +119,9 @@ async function main(): Promise<void> {
       soleServer = natsUrl === undefined;
       natsUrl ??= infra.natsUrl;
       natsMonitorUrl = infra.natsMonitorUrl;
-      if (!questdbUrl) {
-        questdbUrl = infra.questdbUrl;
-        questdbReady = infra.questdbReady;
-      }
+      questdbUrl ??= infra.questdbUrl;
+      // awaited even beside a QuestDB of AM_QUESTDB_URL: a local one that fails to start fails the node's start
+      questdbReady = infra.questdbReady;
     }
     if (!natsUrl) throw new Error("no NATS server: set AM_START_INFRA=true or AM_NATS_URL");
     const natsClient = natsClientOf(config);
@@ -134,11 +133,12 @@ async function main(): Promise<void> {
     log.info("JetStream resources declared", { created: declared.created.length, existing: declared.existing.length });
     // Trading needs NATS alone: the recorder starts once QuestDB answers (a local one is still starting, a JVM) and
     // reads the durable consumers from where they stand, so the actors start meanwhile. "node up" waits for it.
+    if (!questdbUrl) log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node");
     const recording = questdbUrl
       ? startRecording(natsUrl, questdbUrl, questdbReady, config, log).then((recorder) => {
           stack.push({ name: "recorder", stop: () => recorder.stop() });
         })
-      : Promise.resolve(log.warn("no QuestDB configured (AM_QUESTDB_URL): ticks and fills are not recorded by this node"));
+      : Promise.resolve();
     // a failure before the start below awaits it is still the start's failure, not an unhandled rejection
     recording.catch(() => {});
     // The catalogue is in KV before the kinds (main thread or cell) read it.
@@ -161,9 +161,8 @@ async function main(): Promise<void> {
       log.warn("committed models not registered: the node deploys what the registry already holds", { error: errorMessage(e) }),
     );
     // The gRPC edge starts before the node takes any lease: loading its protos and services is synchronous work on
-    // the main thread, and a main thread that stalls past a lease's TTL lets another node take the lease while this
-    // node's cells still run the actor (a drill's restarted node lost its leases so while its gateway started, and two
-    // fills with them).
+    // the main thread, and a main thread that stalls past a lease's TTL loses the node's leases (its cells hold their
+    // actors meanwhile, then release them): a drill's restarted node lost every lease so while its gateway started.
     let backtests: BacktestRuns | undefined;
     let training: TrainingJobs | undefined;
     if (config.gatewayPort > 0) {
