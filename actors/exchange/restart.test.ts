@@ -55,6 +55,14 @@ function trading() {
 /** Through the codec the runtime stores snapshots with: plain data only. */
 const stored = (s: SimulatedVenueSession): VenueSessionSnapshot => decodeSnapshot(encodeSnapshot(s.snapshot())) as VenueSessionSnapshot;
 
+/** A new session (a later seqBase) restored from `s`'s stored snapshot, its client logged on again. */
+function restartedFrom(s: SimulatedVenueSession, seqBase: number): SimulatedVenueSession {
+  const restarted = session(seqBase);
+  restarted.restore(stored(s));
+  restarted.loggedOn = true;
+  return restarted;
+}
+
 t.test("a restarted venue has the same open orders, fills and queue, and its execution ids are new", async (t) => {
   const { s, out } = trading();
   const before = reports(out);
@@ -66,9 +74,7 @@ t.test("a restarted venue has the same open orders, fills and queue, and its exe
   const beforeState: Emitted[] = [];
   s.requestState(NOW + 5, 0, beforeState);
 
-  const restarted = session(2_000_000);
-  restarted.restore(stored(s));
-  restarted.loggedOn = true;
+  const restarted = restartedFrom(s, 2_000_000);
   t.equal(restarted.openOrderCount, 3, "every open order is back");
   const afterState: Emitted[] = [];
   restarted.requestState(NOW + 6, 0, afterState);
@@ -126,9 +132,7 @@ t.test("a restart keeps a replaced order's version and refuses a snapshot of ano
     NOW + 5,
     out,
   );
-  const restarted = session(3_000_000);
-  restarted.restore(stored(s));
-  restarted.loggedOn = true;
+  const restarted = restartedFrom(s, 3_000_000);
   const cancel: Emitted[] = [];
   restarted.cancel(
     { clientOrderId: "resting", version: 2, instrument: INSTRUMENT, side: "BUY", tsEvent: NOW, tsInit: NOW } as never,
@@ -152,9 +156,7 @@ t.test("a restarted venue still reports a fill that many later executions follow
   for (let i = 0; i < 2 * SNAPSHOT_EXECUTIONS; i++)
     s.newOrder(order(`later-${i}`, { price: priceOf(90), quantity: quantityOf(1) }), NOW + 10 + i, out);
 
-  const restarted = session(2_000_000);
-  restarted.restore(stored(s));
-  restarted.loggedOn = true;
+  const restarted = restartedFrom(s, 2_000_000);
   const state: Emitted[] = [];
   // a client whose last report was from before the fill
   restarted.requestState(NOW + 1_000, fill.venueSeq - 1, state);
@@ -188,9 +190,7 @@ t.test(
       "refused in the session",
     );
 
-    const restarted = session(2_000_000);
-    restarted.restore(stored(s));
-    restarted.loggedOn = true;
+    const restarted = restartedFrom(s, 2_000_000);
     const afterRestart: Emitted[] = [];
     restarted.newOrder(taker, NOW + 7, afterRestart);
     t.match(
