@@ -81,7 +81,8 @@ type CheckOrderCommand = Omit<CheckOrder, "tsEvent" | "tsInit"> & Partial<Pick<C
  * `pending` until it fills or closes: the actor handles one command at a time, so a second order checked while
  * the first is open sees the first's reservation, and two orders cannot both pass a limit only one fits.
  * A retried check of an order already approved with the same instrument, side and quantity is approved again
- * without a new event (request/reply is at-least-once).
+ * without a new event (request/reply is at-least-once); so is a SubmitOrder for an order that has since closed,
+ * which its order entity then answers. A check of a closed order's id is refused.
  */
 export function decideCheckOrder(
   book: RiskBook,
@@ -95,6 +96,14 @@ export function decideCheckOrder(
   const prior = book.pending[cmd.clientOrderId];
   if (prior && differingTerm(prior, cmd) === "none") {
     return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId, retried: true }));
+  }
+  // an order sent again after it closed (a retry that outlived it, or a replay) reserves nothing: a SubmitOrder goes
+  // on to its order entity, which answers as the order it is, and a bare check is refused
+  if (book.closedOrders?.includes(cmd.clientOrderId)) {
+    if (forwarded) return d.done(ok({ approved: true, clientOrderId: cmd.clientOrderId, retried: true, closed: true }));
+    return d.done(
+      fail(DenyReason.DuplicateOrder, `clientOrderId ${cmd.clientOrderId} names an order that was approved here and has closed`),
+    );
   }
   const r = checkOrder(book, book.limits, cmd, marks, nowUs, regimes);
   const base = {

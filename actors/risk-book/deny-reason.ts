@@ -31,7 +31,7 @@ export const denyReasonDescriptions: { readonly [R in DenyReason]: string } = {
   STRATEGY_KILL_SWITCH: "The kill switch of the order's strategy is engaged: no new orders from it until it is released.",
   UNKNOWN_INSTRUMENT: "The book has no multiplier, sector and asset class for the instrument (RegisterInstrument).",
   NO_REFERENCE_PRICE: "A market order, a price collar or an exposure limit needs a reference price and none is known.",
-  DUPLICATE_ORDER: "An order with this clientOrderId is already approved and open.",
+  DUPLICATE_ORDER: "An order with this clientOrderId is already approved here (open, or closed within the book's memory).",
   UNKNOWN_ORDER: "A replace names an order the book has no open approval for (a fill of such an order must carry its instrument).",
   REDUCE_ONLY: "Reduce-only mode (book or order): the order, with the pending ones, must not increase or flip the position.",
   MAX_ORDER_QUANTITY: "The order's quantity exceeds maxOrderQuantity (book or instrument).",

@@ -1,8 +1,8 @@
 /**
  * The one place the journaled state changes: `evolve` folds a domain event into the book, so live processing and
  * replay run the same code and a replayed journal rebuilds an identical book. It returns a new book object, copied
- * on write, except for the two collections that grow with the order flow: `pending` (one entry per open order) and
- * each strategy's `approvals` window are updated in place (pending through setPending, which keeps the
+ * on write, except for the collections that grow with the order flow: `pending` (one entry per open order), the
+ * ids of closed orders and each strategy's `approvals` window are updated in place (pending through setPending, which keeps the
  * reservations the pre-trade check reads), as the exchange's order book is, because a copy per approval cost
  * O(open orders), most of a busy book's CPU. The book is the actor's own: nothing reads an earlier version of it
  * after evolve, so the in-place update is not observable.
@@ -46,21 +46,21 @@ export function evolve(book: RiskBook, e: RiskBookEvent): RiskBook {
       return book;
     case "OrderReleased": {
       if (!book.pending[e.clientOrderId]) return book;
-      setPending(book.pending, e.clientOrderId, undefined);
-      return { ...book };
+      return closeOrder({ ...book }, e.clientOrderId);
     }
     case "FillApplied": {
       if (book.recentFills.includes(e.fillId)) return book;
       const multiplier = book.instruments[e.instrument]?.multiplier ?? SCALE;
       const { portfolio } = applyFill(book.portfolio, e, multiplier);
       const order = e.clientOrderId ? book.pending[e.clientOrderId] : undefined;
-      if (order) {
-        const remaining = subtractQuantity(order.remaining, e.quantity);
-        setPending(book.pending, order.clientOrderId, remaining <= 0 || e.leavesQty === 0 ? undefined : { ...order, remaining });
-      }
       const recentFills = [...book.recentFills, e.fillId];
       if (recentFills.length > book.fillMemory) recentFills.splice(0, recentFills.length - book.fillMemory);
-      return { ...book, portfolio, recentFills, ...strategyPositionAfter(book, e) };
+      const next = { ...book, portfolio, recentFills, ...strategyPositionAfter(book, e) };
+      if (!order) return next;
+      const remaining = subtractQuantity(order.remaining, e.quantity);
+      if (remaining <= 0 || e.leavesQty === 0) return closeOrder(next, order.clientOrderId);
+      setPending(book.pending, order.clientOrderId, { ...order, remaining });
+      return next;
     }
     case "RiskLimitsChanged":
       return { ...book, limits: e.new };
@@ -123,5 +123,14 @@ function countApproval(book: RiskBook, strategy: string, atUs: number): RiskBook
 export function replay(events: Iterable<RiskBookEvent>, config: BookConfig): RiskBook {
   let book = openBook(config);
   for (const e of events) book = evolve(book, e);
+  return book;
+}
+
+/** An approved order leaves `pending` and is remembered as closed (the last `fillMemory` of them). */
+function closeOrder(book: RiskBook, clientOrderId: string): RiskBook {
+  setPending(book.pending, clientOrderId, undefined);
+  book.closedOrders ??= [];
+  book.closedOrders.push(clientOrderId);
+  if (book.closedOrders.length > book.fillMemory) book.closedOrders.splice(0, book.closedOrders.length - book.fillMemory);
   return book;
 }

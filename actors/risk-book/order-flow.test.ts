@@ -1,7 +1,8 @@
 import t from "tap";
 import { subjects } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
-import { AAPL, approved, BookHarness, denialCode, money, px, qty } from "./testing.ts";
+import { replay } from "./evolve.ts";
+import { AAPL, approved, BookHarness, denialCode, money, px, qty, testConfig } from "./testing.ts";
 
 const submit = (h: BookHarness, clientOrderId: string, quantity: number, price = px(10)) =>
   h.send({
@@ -74,6 +75,42 @@ t.test("OrderCanceled releases the reservation", async (t) => {
   h.send({ type: "OrderCanceled", clientOrderId: "b" });
   t.same(Object.keys(h.book.pending), []);
   t.same(h.journal.filter((e) => e.type === "OrderReleased").length, 2);
+});
+
+t.test("an order id is approved once: sent again after its order closed, it reserves nothing", async (t) => {
+  const h = new BookHarness(testConfig({ fillMemory: 2 }));
+  h.mark(AAPL, px(10));
+  t.ok(approved(submit(h, "a", px(10))));
+  venueFill(h, "a", "E1", px(10), 0);
+  t.equal(h.book.pending.a, undefined, "filled, the order closed");
+  const journaled = h.journal.length;
+  const again = submit(h, "a", px(10));
+  t.match(
+    again,
+    { ok: true, result: { approved: true, retried: true, closed: true } },
+    "a resent SubmitOrder is answered, not approved anew",
+  );
+  t.equal(h.journal.length, journaled, "no second OrderApproved");
+  t.same(Object.keys(h.book.pending), [], "no reservation without an order behind it");
+  t.equal(h.published.at(-1)?.subject, subjects.cmd("order", "a"), "its order entity answers as the order it is");
+  const check = h.send({
+    type: "CheckOrder",
+    clientOrderId: "a",
+    instrument: AAPL,
+    side: "BUY",
+    quantity: px(10),
+    price: px(10),
+    strategy: "s1",
+  });
+  t.equal(denialCode(check), DenyReason.DuplicateOrder, "a bare check of a closed order's id is refused");
+
+  submit(h, "b", px(1));
+  h.send({ type: "OrderCanceled", clientOrderId: "b" });
+  t.same(h.book.closedOrders, ["a", "b"], "a released order is remembered as closed too");
+  submit(h, "c", px(1));
+  h.send({ type: "OrderCanceled", clientOrderId: "c" });
+  t.same(h.book.closedOrders, ["b", "c"], "the memory keeps the last fillMemory ids");
+  t.same(replay(h.journal, h.config).closedOrders, h.book.closedOrders, "replay rebuilds it");
 });
 
 t.test("a replace is checked as the order it becomes, net of what has filled", async (t) => {

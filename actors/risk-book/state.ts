@@ -111,6 +111,12 @@ export interface RiskBook {
   /** ids of the last `fillMemory` fills, oldest first */
   recentFills: string[];
   /**
+   * ids of the last `fillMemory` approved orders that closed here (filled, or released), oldest first: an order id
+   * is approved once, so a check reusing one of these reserves nothing (absent in books restored from snapshots
+   * taken before it was kept)
+   */
+  closedOrders?: string[];
+  /**
    * signed net position per strategy and instrument, from the fills of the strategies' orders: what a starting
    * strategy reconciles with (absent in books restored from snapshots taken before it was kept)
    */
@@ -136,6 +142,7 @@ export function openBook(config: BookConfig): RiskBook {
     dayStartEquity: config.initialCash,
     tradingDay: "",
     recentFills: [],
+    closedOrders: [],
     strategyPositions: {},
   };
 }
