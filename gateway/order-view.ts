@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { subjects } from "../actors/contract/index.ts";
+import { storedSubject, subjects } from "../actors/contract/index.ts";
 import { decodeMessage } from "../infra/nats/index.ts";
 import { dec, int, str, withPrefix } from "./validation.ts";
 
@@ -81,7 +81,7 @@ export class OrderProjection {
   ) {}
 
   start(nc: NatsConnection): void {
-    this.sub = nc.subscribe(subjects.evtAll("order"), {
+    this.sub = nc.subscribe(storedSubject(subjects.evtAll("order")), {
       callback: (err, msg) => {
         if (err) return;
         let event: Record<string, unknown> & { type: string };

@@ -6,7 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { allMessageDefs, subjects } from "../actors/contract/index.ts";
+import { allMessageDefs, storedSubject, subjects } from "../actors/contract/index.ts";
 import { Header } from "../infra/nats/index.ts";
 
 export const schemaPath = fileURLToPath(new URL("../docs/messages.schema.json", import.meta.url));
@@ -59,7 +59,11 @@ const subjectRows: [string, string][] = [
     "normalised market data; channel: quote, trade, book, bar, status",
   ],
   [subjects.cmd("{kind}", "{id}"), "commands to an actor (request/reply); an instrument id is two tokens {venue}.{symbol}"],
-  [subjects.evt("{kind}", "{id}", "{Event}"), "domain events of an actor"],
+  [subjects.evt("{kind}", "{id}", "{Event}"), "domain events of an actor, as appended (the event stream may refuse one)"],
+  [
+    storedSubject(subjects.evt("{kind}", "{id}", "{Event}")),
+    "the same events once the event stream holds them (its republish, with Nats-Sequence): what listeners act on",
+  ],
   [subjects.report("{kind}", "{id}", "{Report}"), "reports an actor publishes on a schedule (core NATS, not in the event stream)"],
   [subjects.dlq("{kind}", "{id}"), "input an actor refused, with the reason"],
   [subjects.sys("{event}", "{node}"), "lifecycle and heartbeats"],

@@ -76,10 +76,10 @@ export const subjects = {
   evtAll: (kind: string) => `am.evt.${escapeToken(kind)}.>`,
   /** One event type of every actor of a kind (a book hearing the other books' global kill switch). */
   evtAny: (kind: string, event: string) => `am.evt.${escapeToken(kind)}.*.${escapeToken(event)}`,
-  /** Rejected input of an actor, with the reason. */
   /** reports an actor publishes on a schedule (not events: kept out of the event stream and its journals' fences) */
   report: (kind: string, id: string, report: string) => `am.report.${escapeToken(kind)}.${idTokens(kind, id)}.${escapeToken(report)}`,
   reportAll: (kind: string) => `am.report.${escapeToken(kind)}.>`,
+  /** Rejected input of an actor, with the reason. */
   dlq: (kind: string, id: string) => `am.dlq.${escapeToken(kind)}.${idTokens(kind, id)}`,
   /** Lifecycle and heartbeats. */
   sys: (event: string, node: string) => `am.sys.${escapeToken(event)}.${escapeToken(node)}`,
@@ -90,6 +90,27 @@ export const subjects = {
   /** Operator API. */
   admin: (verb: string, node?: string) => (node ? `am.admin.${escapeToken(verb)}.${escapeToken(node)}` : `am.admin.${escapeToken(verb)}`),
 } as const;
+
+const EVT = "am.evt.";
+const STORED = "am.stored.";
+
+/**
+ * Where a live listener hears events: am.evt.<...> is what actors append, and the event stream takes it or refuses
+ * it (a fenced, stale writer; a full stream); once stored, the stream republishes it on am.stored.<...> with the
+ * same tokens and headers (plus its sequence). So a subscriber that acts on events subscribes here, and never acts
+ * on an event the journals do not hold. Any other subject is returned as it is.
+ */
+export function storedSubject(subject: string): string {
+  return subject.startsWith(EVT) ? STORED + subject.slice(EVT.length) : subject;
+}
+
+/** The event subject a stored event was appended on (the inverse of storedSubject); any other subject as it is. */
+export function appendedSubject(subject: string): string {
+  return subject.startsWith(STORED) ? EVT + subject.slice(STORED.length) : subject;
+}
+
+/** the stream's republish rule that makes storedSubject true */
+export const storedEventsRule = { src: `${EVT}>`, dest: `${STORED}>` } as const;
 
 export interface ParsedSubject {
   plane: string;

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/
 import { Kvm } from "@nats-io/kv";
 import { headers } from "@nats-io/transport-node";
 import t from "tap";
-import { errorMessage, subjects } from "../../actors/contract/index.ts";
+import { errorMessage, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { startTestServers, type Teardown } from "../../test/testing.ts";
 import { buckets, declareResources, declaredBuckets, declaredStreams, ResourceConflictError, streams } from "./index.ts";
 
@@ -124,5 +124,27 @@ t.test("an AM_MD that stored every market data channel, book updates too, keeps 
   t.equal(info.state.messages, 1, "what it stored stays");
   await t.rejects(js.publish(subjects.md("book", instrument), new Uint8Array([2])), "a book update is no longer stored");
   t.equal((await js.publish(subjects.md("quote", instrument), new Uint8Array([3]))).stream, streams.marketData);
+  t.same((await declareResources(nc, { replicas: 1 })).created, [], "a second start changes nothing");
+});
+
+t.test("an AM_EVT from before stored events were republished keeps its events and republishes from then on", async (t) => {
+  const nc = await natsFor(t);
+  const jsm = await jetstreamManager(nc);
+  const { republish: _r, ...earlier } = declaredStreams(1).find((s) => s.name === streams.events)!;
+  await jsm.streams.add(earlier);
+  const js = jetstream(nc);
+  await js.publish(subjects.evt("order", "o1", "OrderSubmitted"), new Uint8Array([1]));
+
+  const report = await declareResources(nc, { replicas: 1 });
+  t.ok(report.created.includes(`stream ${streams.events} (republish set)`), "the upgrade is reported");
+  const info = await jsm.streams.info(streams.events);
+  t.same(info.config.republish, { src: "am.evt.>", dest: "am.stored.>" });
+  t.equal(info.state.messages, 1, "what it stored stays");
+  const heard = nc.subscribe(storedSubject(subjects.evtAll("order")), { max: 1 });
+  const ack = await js.publish(subjects.evt("order", "o1", "OrderAccepted"), new Uint8Array([2]));
+  for await (const m of heard) {
+    t.equal(m.subject, storedSubject(subjects.evt("order", "o1", "OrderAccepted")), "republished once stored");
+    t.equal(m.headers?.get("Nats-Sequence"), String(ack.seq), "with its stream sequence");
+  }
   t.same((await declareResources(nc, { replicas: 1 })).created, [], "a second start changes nothing");
 });

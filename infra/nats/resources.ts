@@ -9,7 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { MdChannel, subjects } from "../../actors/contract/index.ts";
+import { MdChannel, storedEventsRule, subjects } from "../../actors/contract/index.ts";
 
 const ms = (n: number): number => n * 1_000_000; // JetStream durations are nanoseconds
 const GiB = 1024 ** 3;
@@ -78,6 +78,8 @@ export function declaredStreams(replicas: number): DeclaredStream[] {
       // journals read history with direct gets (no consumer) and group-commit with atomic batches
       allow_direct: true,
       allow_atomic: true,
+      // what it stored, on am.stored.>: live listeners hear an event only once it is in the journals
+      republish: { ...storedEventsRule },
     },
     {
       name: streams.deadLetters,
@@ -164,8 +166,8 @@ export interface DeclareReport {
   existing: string[];
 }
 
-/** Settings an existing stream may lack from an earlier version; they are switched on in place. */
-const upgradable = new Set(["allow_direct", "allow_atomic"]);
+/** Settings an existing stream may lack from an earlier version; they are set in place. */
+const upgradable = new Set(["allow_direct", "allow_atomic", "republish"]);
 
 /**
  * Creates the platform's streams and KV buckets when missing. An existing one with the declared settings is left
@@ -183,7 +185,8 @@ export async function declareResources(nc: NatsConnection, opts: { replicas: num
     } else {
       const actual = info.config as unknown as Record<string, unknown>;
       const differ = conflicts("stream", s.name, s, actual);
-      const missing = [...upgradable].filter((k) => (s as Record<string, unknown>)[k] === true && actual[k] !== true);
+      const declared = s as Record<string, unknown>;
+      const missing = [...upgradable].filter((k) => declared[k] !== undefined && (actual[k] === undefined || actual[k] === false));
       const earlier = JSON.stringify(info.config.subjects) === JSON.stringify(earlierSubjects[s.name]);
       const others = differ.filter(
         (d) => !missing.some((k) => d.startsWith(`stream ${s.name}: ${k} `)) && !(earlier && d.startsWith(`stream ${s.name}: subjects `)),
@@ -192,10 +195,10 @@ export async function declareResources(nc: NatsConnection, opts: { replicas: num
       if (!others.length && (missing.length || earlier)) {
         await jsm.streams.update(s.name, {
           ...info.config,
-          ...Object.fromEntries(missing.map((k) => [k, true])),
+          ...Object.fromEntries(missing.map((k) => [k, declared[k]])),
           ...(earlier ? { subjects: s.subjects } : {}),
         });
-        const changed = [...missing.map((k) => `${k} switched on`), ...(earlier ? [`subjects now ${s.subjects.join(" ")}`] : [])];
+        const changed = [...missing.map((k) => `${k} set`), ...(earlier ? [`subjects now ${s.subjects.join(" ")}`] : [])];
         report.created.push(`stream ${s.name} (${changed.join(", ")})`);
       }
       report.existing.push(`stream ${s.name}`);

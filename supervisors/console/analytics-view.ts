@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import { errorMessage, subjects } from "../../actors/contract/index.ts";
+import { appendedSubject, errorMessage, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { riskAnalytics, strategyProposals } from "./admin-relay.ts";
@@ -43,10 +43,10 @@ export class AnalyticsView {
   start(): void {
     const sub = (subject: string, on: (m: Message, subject: string) => void) =>
       this.subs.push(
-        this.nc.subscribe(subject, {
+        this.nc.subscribe(storedSubject(subject), {
           callback: (_e, msg) => {
             try {
-              on(decodeMessage(msg.data, msg.headers, false).message, msg.subject);
+              on(decodeMessage(msg.data, msg.headers, false).message, appendedSubject(msg.subject));
             } catch (e) {
               this.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: errorMessage(e) });
             }

@@ -1,7 +1,7 @@
 // Over 400 lines on purpose: one projection of the platform's subjects into the console's frames (tree, health, quotes, orders, books, models), sharing one push and dirty-tracking path.
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
-import { errorMessage, parseSubject, subjects } from "../../actors/contract/index.ts";
+import { appendedSubject, errorMessage, parseSubject, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { buckets } from "../../infra/nats/resources.ts";
@@ -139,10 +139,10 @@ export class LiveView {
   start(): void {
     const sub = (subject: string, on: (m: Message, subject: string) => void) =>
       this.subs.push(
-        this.o.nc.subscribe(subject, {
+        this.o.nc.subscribe(storedSubject(subject), {
           callback: (_e, msg) => {
             try {
-              on(decodeMessage(msg.data, msg.headers, false).message, msg.subject);
+              on(decodeMessage(msg.data, msg.headers, false).message, appendedSubject(msg.subject));
             } catch (e) {
               this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: errorMessage(e) });
             }

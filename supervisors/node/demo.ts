@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
-import { Reply, subjects } from "../../actors/contract/index.ts";
+import { Reply, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeAs, decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { instrumentCatalogue, SIM_SOURCE } from "../../actors/instrument/index.ts";
@@ -58,7 +58,7 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
   const denials = new Map<string, { loggedAt: number; since: number }>();
   let stopped = false;
   subs.push(
-    nc.subscribe(subjects.evt("risk-book", DEMO_BOOK, "OrderDenied"), {
+    nc.subscribe(storedSubject(subjects.evt("risk-book", DEMO_BOOK, "OrderDenied")), {
       callback: (_e, m) => {
         const d = decodeMessage(m.data, m.headers, false).message as Record<string, unknown>;
         // A strategy that keeps wanting more than a limit allows is denied on every signal: log the first denial of

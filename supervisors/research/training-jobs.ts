@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { errorMessage, RuntimeError, subjects, unescapeToken } from "../../actors/contract/index.ts";
+import { errorMessage, RuntimeError, storedSubject, subjects, unescapeToken } from "../../actors/contract/index.ts";
 import {
   evolveTrainingJob,
   hyperparameterGrid,
@@ -97,7 +97,7 @@ export class TrainingJobs {
 
   /** Calls back with each event the job journals from now on; returns the function that stops it. */
   watch(job: string, onEvent: (e: TrainingJobEvent) => void): () => void {
-    const sub = this.nc.subscribe(subjects.evtOf(TRAINING_JOB_KIND, job), {
+    const sub = this.nc.subscribe(storedSubject(subjects.evtOf(TRAINING_JOB_KIND, job)), {
       callback: (err, m) => {
         if (err) return;
         const { message } = decodeMessage(m.data, m.headers, false);

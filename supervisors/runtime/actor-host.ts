@@ -5,12 +5,14 @@ import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
 import {
   type ActorKind,
+  appendedSubject,
   type Clock,
   deliverTrace,
   type DomainEvent,
   type Emitted,
   errorMessage,
   RuntimeError,
+  storedSubject,
   subjects,
 } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
@@ -194,7 +196,9 @@ export class ActorHost {
       // A subject without wildcards is known here once: no per-message subject decode or plane lookup.
       const fixed = /[*>]/.test(s) ? undefined : s;
       const plane = fixed ? planeOf(fixed) : undefined;
-      this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.receive(msg, fixed, plane)) }));
+      this.subs.push(
+        this.env.nc.subscribe(storedSubject(s), { callback: (err, msg) => (err ? undefined : this.receive(msg, fixed, plane)) }),
+      );
     }
   }
 
@@ -248,7 +252,8 @@ export class ActorHost {
   /** Takes a message from the actor's subscriptions, or from the shard region that routes to it. */
   receive(msg: Msg, fixedSubject?: string, fixedPlane?: Plane): void {
     this.env.onReceive?.();
-    const subject = fixedSubject ?? msg.subject;
+    // events come from the stream's republish (am.stored.…), named here as they were appended
+    const subject = fixedSubject ?? appendedSubject(msg.subject);
     const plane = fixedPlane ?? planeOf(subject);
     let decoded: ReturnType<typeof decodeMessage>;
     try {
@@ -367,7 +372,7 @@ export class ActorHost {
       const plane = fixed ? planeOf(fixed) : undefined;
       this.interestSubs.set(
         subject,
-        this.env.nc.subscribe(subject, { callback: (err, msg) => (err ? undefined : this.receive(msg, fixed, plane)) }),
+        this.env.nc.subscribe(storedSubject(subject), { callback: (err, msg) => (err ? undefined : this.receive(msg, fixed, plane)) }),
       );
     }
   }

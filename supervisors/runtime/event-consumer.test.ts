@@ -63,3 +63,29 @@ t.test(
     await second.stop();
   },
 );
+
+t.test("an actor consuming another actor's events hears only the appends the event stream stored", async (t) => {
+  const f = await startTestServers(t);
+  const kind = { ...counterKind("none", "counter-stored"), consumes: () => [subjects.evtAll("writer")] };
+  const h = new ActorHost(kind, "l", { ...f, clock: systemClock, log: createLogger({ level: "error" }) });
+  await h.incarnate();
+  const count = () => (h.snapshot?.context as { count: number } | undefined)?.count;
+  const js = jetstream(f.nc);
+  const append = (by: number, expectedLast?: number) => {
+    const { data, headers } = encodeMessage({ type: "Increment", by });
+    if (expectedLast !== undefined) {
+      headers.set("Nats-Expected-Last-Subject-Sequence", String(expectedLast));
+      headers.set("Nats-Expected-Last-Subject-Sequence-Subject", subjects.evtOf("writer", "w1"));
+    }
+    return js.publish(subjects.evt("writer", "w1", "Increment"), data, { headers });
+  };
+  const first = await append(1, 0);
+  // a stale writer, fenced: it decided on the journal as it was before `first`
+  await t.rejects(append(100, 0), /wrong last sequence/i, "the stream refuses the stale writer's append");
+  await append(10, first.seq);
+  await eventually("the stored appends counted", () => count() === 11);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(count(), 11, "the refused append was never heard");
+  t.equal(h.stats.processed, 2);
+  await h.stop();
+});

@@ -3,12 +3,14 @@ import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jet
 import type { Msg, Subscription } from "@nats-io/transport-node";
 import {
   type ActorKind,
+  appendedSubject,
   defaultSupervision,
   errorMessage,
   parseSubject,
   RuntimeError,
   unescapeToken,
   type ShardingSpec,
+  storedSubject,
   subjects,
 } from "../../actors/contract/index.ts";
 import { decodeAs, encodeMessage } from "../../infra/nats/codec.ts";
@@ -300,9 +302,9 @@ export class ShardRegion {
     const routes = this.spec.routes;
     for (const subject of routes?.subjects ?? []) {
       this.subs.push(
-        this.env.nc.subscribe(subject, {
+        this.env.nc.subscribe(storedSubject(subject), {
           callback: (err, msg) => {
-            const id = err ? undefined : routes!.entityOf(msg.subject);
+            const id = err ? undefined : routes!.entityOf(appendedSubject(msg.subject));
             if (!id) return;
             const shard = shardOf(id, this.spec.shards);
             if (this.owned.has(shard)) this.activateAndReceive(id, shard, msg);
@@ -439,7 +441,9 @@ export class ShardRegion {
     const wake = this.spec.wake;
     if (!wake) return;
     for (const s of wake.broadcast ?? [])
-      this.subs.push(this.env.nc.subscribe(s, { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }));
+      this.subs.push(
+        this.env.nc.subscribe(storedSubject(s), { callback: (err, msg) => (err ? undefined : this.everyEntity((h) => h.receive(msg))) }),
+      );
     const reconnectWith = wake.reconnectWith;
     if (!reconnectWith) return;
     void (async () => {

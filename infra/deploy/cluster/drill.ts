@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { errorMessage, Reply, subjects } from "../../../actors/contract/index.ts";
+import { errorMessage, Reply, storedSubject, subjects } from "../../../actors/contract/index.ts";
 // the message types the drill decodes: order and risk events, the exchange's state snapshot
 import { fromNumber } from "../../../actors/domain/index.ts";
 import "../../../actors/exchange/index.ts";
@@ -105,18 +105,18 @@ class FlowWatch {
         if (r.execId && Number(r.lastQty) > 0) this.exchangeFills.add(r.execId);
       },
     });
-    // wildcards written out: the subject builder escapes "*" as it would an id
-    nc.subscribe("am.evt.order.*.OrderSubmitted", {
+    // stored events, as the platform hears them; wildcards written out: the subject builder escapes "*" as it would an id
+    nc.subscribe(storedSubject("am.evt.order.*.OrderSubmitted"), {
       callback: (_e, m) => {
         const id = String(decodeMessage(m.data, m.headers, true).message.clientOrderId);
         if (!this.submittedAt.has(id)) this.submittedAt.set(id, Date.now());
       },
     });
-    nc.subscribe("am.evt.order.*.OrderFilled", {
+    nc.subscribe(storedSubject("am.evt.order.*.OrderFilled"), {
       callback: (_e, m) =>
         void this.fills.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
     });
-    nc.subscribe(subjects.evt("risk-book", BOOK, "OrderApproved"), { callback: () => void this.approved++ });
+    nc.subscribe(storedSubject(subjects.evt("risk-book", BOOK, "OrderApproved")), { callback: () => void this.approved++ });
   }
 
   /** The time from `since` to the first fill of an order submitted after it. */
