@@ -21,7 +21,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { errorMessage } from "../actors/contract/index.ts";
+import { errorMessage, storedSubject, subjects } from "../actors/contract/index.ts";
 import { loadConfig } from "../infra/config/index.ts";
 import { ModelRegistry } from "../infra/models/index.ts";
 import { connectNats, decodeMessage, natsClientOf } from "../infra/nats/index.ts";
@@ -34,6 +34,7 @@ import {
   retrainOnce,
   type TrainingJob,
   type TrainingJobEvent,
+  TRAINING_JOB_KIND,
   TrainingJobs,
   type TrainingRequestInput,
   validateRidge,
@@ -179,7 +180,7 @@ async function withJobs<T>(
 
 /** Prints each event of the jobs this process runs as a progress line. */
 function showProgress(nc: Awaited<ReturnType<typeof connectNats>>, jobs: TrainingJobs): () => void {
-  const sub = nc.subscribe("am.evt.training-job.>");
+  const sub = nc.subscribe(storedSubject(subjects.evtAll(TRAINING_JOB_KIND)));
   void (async () => {
     for await (const m of sub) {
       const id = m.subject.split(".")[3]!;

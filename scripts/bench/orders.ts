@@ -13,7 +13,7 @@
  */
 import { loadavg } from "node:os";
 import { jetstream } from "@nats-io/jetstream";
-import { subjects } from "../../actors/contract/index.ts";
+import { appendedSubject, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { BOOK, percentiles, quoteAt, startLoop, submitOrder, TICK, VENUE } from "./support/trading-loop.ts";
@@ -30,8 +30,9 @@ try {
   nc.publish(subjects.md("quote", { venue: VENUE, symbol: "SIM001" }), q.data, { headers: q.headers });
   // by the OrderAccepted subject (the id is escaped in it)
   const waiting = new Map<string, () => void>();
-  const sub = nc.subscribe("am.evt.order.*.OrderAccepted", {
-    callback: (_e, m) => waiting.get(m.subject)?.(),
+  // as the platform's listeners hear it: once the event stream holds it
+  const sub = nc.subscribe(storedSubject("am.evt.order.*.OrderAccepted"), {
+    callback: (_e, m) => waiting.get(appendedSubject(m.subject))?.(),
   });
   await nc.flush();
   const rawSubject = subjects.evt("bench", `raw${process.pid}`, "Appended");

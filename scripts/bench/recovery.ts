@@ -18,7 +18,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { errorMessage, subjects } from "../../actors/contract/index.ts";
+import { errorMessage, storedSubject, subjects } from "../../actors/contract/index.ts";
 // the message types this bench decodes: order and risk events, the exchange's state snapshot
 import "../../actors/domain/index.ts";
 import "../../actors/exchange/index.ts";
@@ -110,13 +110,13 @@ const submittedAt = new Map<string, number>();
 const fillsSeen: { clientOrderId: string; at: number }[] = [];
 function watchFlow(nc: NatsConnection): void {
   // wildcards written out: the subject builder escapes "*" as it would an id
-  nc.subscribe("am.evt.order.*.OrderSubmitted", {
+  nc.subscribe(storedSubject("am.evt.order.*.OrderSubmitted"), {
     callback: (_e, m) => {
       const id = String(decodeMessage(m.data, m.headers, true).message.clientOrderId);
       if (!submittedAt.has(id)) submittedAt.set(id, Date.now());
     },
   });
-  nc.subscribe("am.evt.order.*.OrderFilled", {
+  nc.subscribe(storedSubject("am.evt.order.*.OrderFilled"), {
     callback: (_e, m) =>
       void fillsSeen.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
   });

@@ -39,7 +39,7 @@ import { freePort, repoRoot } from "../../infra/local/index.ts";
 import { connectNats, decodeMessage } from "../../infra/nats/index.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { meanSample, type ResourceSample, resourceGrowth, sampleResources } from "./support/resource-gauges.ts";
-import { errorMessage } from "../../actors/contract/index.ts";
+import { errorMessage, storedSubject } from "../../actors/contract/index.ts";
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 30);
 const warmupMinutes = Number(process.env.SOAK_WARMUP_MINUTES ?? 8);
@@ -98,7 +98,7 @@ class FlowCounter {
   readonly deadLettersByKind = new Map<string, number>();
 
   constructor(nc: NatsConnection) {
-    nc.subscribe("am.evt.order.>", {
+    nc.subscribe(storedSubject("am.evt.order.>"), {
       callback: (_e, m) => {
         const event = m.subject.slice(m.subject.lastIndexOf(".") + 1);
         if (event === "OrderSubmitted") this.orders++;

@@ -12,7 +12,7 @@
  * actors and the driver) and nats-server, counted over the tick phases only.
  */
 import { loadavg } from "node:os";
-import { subjects } from "../../actors/contract/index.ts";
+import { storedSubject, subjects } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage } from "../../infra/nats/codec.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { percentiles, quoteAt, startLoop, TICK, VENUE } from "./support/trading-loop.ts";
@@ -38,7 +38,7 @@ try {
       toVenue = undefined;
     },
   });
-  nc.subscribe("am.evt.order.*.OrderAccepted", {
+  nc.subscribe(storedSubject("am.evt.order.*.OrderAccepted"), {
     callback: () => {
       accepted?.(performance.now());
       accepted = undefined;

@@ -1,6 +1,6 @@
 import * as http2 from "node:http2";
 import * as grpc from "@grpc/grpc-js";
-import { subjects } from "../../../actors/contract/index.ts";
+import { appendedSubject, storedSubject, subjects } from "../../../actors/contract/index.ts";
 import { loadProtos } from "../../../gateway/index.ts";
 import { connectNats } from "../../../infra/nats/index.ts";
 
@@ -107,11 +107,12 @@ export async function runClient(spec: ClientSpec, steps: number[], stepMs: numbe
   const acceptedAfter: number[] = [];
   let lastAcceptAt = 0;
   const nc = spec.natsUrl ? await connectNats(spec.natsUrl, "bench-gateway-client") : undefined;
-  nc?.subscribe("am.evt.order.*.OrderAccepted", {
+  nc?.subscribe(storedSubject("am.evt.order.*.OrderAccepted"), {
     callback: (_e, m) => {
-      const s = started.get(m.subject);
+      const subject = appendedSubject(m.subject);
+      const s = started.get(subject);
       if (s === undefined) return;
-      started.delete(m.subject);
+      started.delete(subject);
       lastAcceptAt = performance.now();
       acceptedAfter.push(lastAcceptAt - s);
     },
