@@ -70,7 +70,7 @@ export interface DrillReport {
   orders: number;
   approved: number;
   /** the drill's own market orders: sent, acknowledged by the risk book (approved), refused or unanswered */
-  probe: { sent: number; acknowledged: number; refused: number; unanswered: number };
+  probe: { sent: number; acknowledged: number; refused: number; unanswered: number; refusals: Record<string, number> };
   /** exchange: the fills it is known to have sent (seen live, or in its execution memory at the end), a lower bound */
   fills: { journal: number; book: number; exchange: number; questdb: number };
   /** what the reckoning found, one line each (empty when all agree) */
@@ -138,7 +138,8 @@ class FlowWatch {
  */
 const PROBE_EVERY_MS = 200;
 class ProbeFlow {
-  readonly stats = { sent: 0, acknowledged: 0, refused: 0, unanswered: 0 };
+  /** refusals counted by reason (order ids elided), so a drill's report says why the book or an order refused */
+  readonly stats = { sent: 0, acknowledged: 0, refused: 0, unanswered: 0, refusals: {} as Record<string, number> };
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -168,7 +169,13 @@ class ProbeFlow {
       };
       request(this.nc, "risk-book", BOOK, order, 2_000).then(
         () => void this.stats.acknowledged++,
-        (e) => void (/refused/.test(errorMessage(e)) ? this.stats.refused++ : this.stats.unanswered++),
+        (e) => {
+          const message = errorMessage(e);
+          if (!/refused/.test(message)) return void this.stats.unanswered++;
+          this.stats.refused++;
+          const reason = message.replace(/drill\.[0-9a-z]+\.\d+/g, "<id>").slice(0, 200);
+          this.stats.refusals[reason] = (this.stats.refusals[reason] ?? 0) + 1;
+        },
       );
     }, PROBE_EVERY_MS);
   }
