@@ -260,7 +260,7 @@ export class ActorHost {
       decoded = decodeMessage(msg.data, msg.headers, this.validates(plane));
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
-      this.deadLetter(msg.subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
+      this.deadLetter(subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
       if (msg.reply && msg.subject.startsWith("am.cmd."))
         this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
