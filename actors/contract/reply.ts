@@ -21,6 +21,7 @@ export const RuntimeError = {
   Quarantined: "quarantined",
   NotHere: "not-here",
   Invalid: "invalid",
+  /** not handled where it was sent (the actor stopped or moved): ask again with the same ids, which is safe */
   Stopped: "stopped",
   /** an actor that is not running was asked something that does not start it */
   NotRunning: "not-running",

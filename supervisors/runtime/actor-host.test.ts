@@ -212,6 +212,6 @@ t.test("commands queued when an actor stops are answered stopped, not left to th
   const reply = await asked;
   t.match(decodeMessage(reply.data, reply.headers, true).message, {
     ok: false,
-    error: { code: "stopped", message: /counter-queued\/q stopped before it handled GetCount/ },
+    error: { code: "stopped", message: /counter-queued\/q stopped on this node before it handled GetCount: ask again with the same ids/ },
   });
 });

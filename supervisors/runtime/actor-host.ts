@@ -649,9 +649,15 @@ export class ActorHost {
     this.subs = [];
     for (const s of this.interestSubs.values()) s.unsubscribe();
     this.interestSubs.clear();
-    // commands still queued are answered, not left to their senders' timeouts: they ask again where it runs next
+    // commands still queued are answered, not left to their senders' timeouts: they ask again where it runs next.
+    // Not handled here is all it says: during a move the next owner may have heard the same request and handle it,
+    // so a sender asks again with the same ids, which the actors de-duplicate.
     for (const item of this.mailbox.clear())
-      this.refuse(item, RuntimeError.Stopped, `${this.key} stopped before it handled ${item.event.type}`);
+      this.refuse(
+        item,
+        RuntimeError.Stopped,
+        `${this.key} stopped on this node before it handled ${item.event.type}: ask again with the same ids (its next owner may have it already)`,
+      );
     this.snapshots.cancel();
     if (hadState && this.kind.persistence !== "none") {
       // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded
