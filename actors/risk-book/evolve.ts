@@ -2,9 +2,9 @@
  * The one place the journaled state changes: `evolve` folds a domain event into the book, so live processing and
  * replay run the same code and a replayed journal rebuilds an identical book. It returns a new book object, copied
  * on write, except for the collections that grow with the order flow: `pending` (one entry per open order), the
- * ids of closed orders and each strategy's `approvals` window are updated in place (pending through setPending, which keeps the
- * reservations the pre-trade check reads), as the exchange's order book is, because a copy per approval cost
- * O(open orders), most of a busy book's CPU. The book is the actor's own: nothing reads an earlier version of it
+ * ids of closed orders and each strategy's `approvals` window are updated in place (pending through setPending,
+ * which keeps the reservations the pre-trade check reads), as the exchange's order book is, because a copy per
+ * approval cost O(open orders), most of a busy book's CPU. The book is the actor's own: nothing reads an earlier version of it
  * after evolve, so the in-place update is not observable.
  */
 import { SCALE, asQuantity, subtractQuantity } from "../domain/index.ts";
