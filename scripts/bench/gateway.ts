@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- gateway`: SubmitOrder unary calls through the gRPC gateway at rising concurrency; `rps` counts
- * orders the venue ACCEPTED per second (OrderAccepted on am.evt.order.<id>, watched by the client), not calls
- * answered OK, and `p99Ms` is call start → OrderAccepted.
+ * orders the venue ACCEPTED per second (OrderAccepted as the event stream stored it, on am.stored.order.<id>,
+ * watched by the client), not calls answered OK, and `p99Ms` is call start → OrderAccepted.
  *
  * First, in the same run and with the same client: a bare grpc-js server answering SubmitOrder at once (`baseline`,
  * per concurrency step and best). `ratio` = the highest venue-accepted rate held at p99 ≤ 5 ms / the highest echo

@@ -3,9 +3,9 @@
  * risk book (pre-trade check with limits on, journals OrderApproved, forwards the order) → order entity, activated
  * on that first command by its shard region (journals OrderSubmitted) → venue connection → simulated exchange
  * (journals the order it accepted, write-ahead) → ExecutionReport → venue connection → order entity (journals
- * OrderAccepted); the time from the request to OrderAccepted on am.evt.order.<id>. One order at a time, every id
- * new, all actors in this process on a local nats-server (support/trading-loop.ts). Orders rest (limit buys below
- * the market), so the book's open orders grow.
+ * OrderAccepted); the time from the request to OrderAccepted as the event stream stored it (am.stored.order.<id>).
+ * One order at a time, every id new, all actors in this process on a local nats-server (support/trading-loop.ts).
+ * Orders rest (limit buys below the market), so the book's open orders grow.
  *
  * Baseline, interleaved with the orders so both see the same load: a raw JetStream publish→ack of the same
  * encoded SubmitOrder (payload and headers) into the same server's event stream. ratio = ours p99 / raw p99.

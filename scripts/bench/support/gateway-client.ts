@@ -17,7 +17,7 @@ export interface ClientStep {
   clientCpuMsPer1k: number;
   /** with `natsUrl`: orders of this step whose OrderAccepted was seen (within 2 s of the step's end) */
   accepted?: number;
-  /** call start → OrderAccepted on am.evt.order.<id> */
+  /** call start → OrderAccepted as stored (am.stored.order.<id>) */
   acceptP50Ms?: number;
   acceptP99Ms?: number;
 }
