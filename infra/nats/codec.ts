@@ -144,24 +144,40 @@ export function encodeMessage(message: Message, env: Partial<Envelope> = {}): { 
   return { data: integersAsMsgpackInts(packr.pack(body)), headers: h };
 }
 
+const readOnly = (): never => {
+  throw new TypeError("shared envelope headers are read-only: use encodeMessage for headers to add to");
+};
+
+/** The envelopes of sealed header sets, read once: they are shared between messages and cannot change. */
+const sealedEnvelopes = new WeakMap<MsgHdrs, Envelope>();
+
+/** Makes a header set read-only, to share it between messages (see encodeForPublish, headersOf). */
+export function sealHeaders<H extends MsgHdrs>(h: H): H {
+  return Object.assign(h, { set: readOnly, append: readOnly, delete: readOnly });
+}
+
 export function envelopeOf(h: MsgHdrs | undefined): Envelope | undefined {
-  const type = h?.get(Header.Type);
-  if (!h || !type) return undefined;
+  if (!h) return undefined;
+  const sealed = h.set === readOnly;
+  if (sealed) {
+    const known = sealedEnvelopes.get(h);
+    if (known) return known;
+  }
+  const type = h.get(Header.Type);
+  if (!type) return undefined;
   // Each get() scans the keys: look up the optional fields only when present (most messages carry none).
   const keys = h.keys();
   const correlationId = keys.includes(Header.Correlation) ? h.get(Header.Correlation) || undefined : undefined;
   const traceparent = keys.includes(Header.TraceParent) ? h.get(Header.TraceParent) || undefined : undefined;
-  return {
+  const envelope: Envelope = {
     type,
     version: Number(h.get(Header.Version) || "1"),
     ...(correlationId ? { correlationId } : {}),
     ...(traceparent ? { traceparent } : {}),
   };
+  if (sealed) sealedEnvelopes.set(h, Object.freeze(envelope));
+  return envelope;
 }
-
-const readOnly = (): never => {
-  throw new TypeError("shared envelope headers are read-only: use encodeMessage for headers to add to");
-};
 const sharedHeaders = new Map<string, MsgHdrs>();
 
 /**
@@ -177,7 +193,7 @@ export function encodeForPublish(message: Message, correlationId?: string, trace
     // nats.js serialises headers with encode() at every publish (MsgHdrsImpl; not on the MsgHdrs interface)
     const h = encodeMessage({ type: message.type }).headers as MsgHdrs & { encode(): Uint8Array };
     const bytes = h.encode();
-    headers = Object.assign(h, { encode: () => bytes, set: readOnly, append: readOnly, delete: readOnly });
+    headers = sealHeaders(Object.assign(h, { encode: () => bytes }));
     sharedHeaders.set(message.type, headers);
   }
   const { type: _type, ...body } = message;

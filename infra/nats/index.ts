@@ -34,6 +34,7 @@ export {
   Header,
   type Message,
 } from "./codec.ts";
+export { headersOf } from "./received-headers.ts";
 export { FencingError, Journal, type JournalRecord } from "./journal.ts";
 export { kvKey, kvToken, parseKvKey, parseKvToken, SnapshotFencedError, SnapshotStore, type StoredSnapshot } from "./snapshot-store.ts";
 export {

@@ -16,7 +16,7 @@ import {
 } from "../../actors/domain/index.ts";
 import { errorMessage, subjects } from "../../actors/contract/index.ts";
 import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
-import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, Journal, streams } from "../nats/index.ts";
+import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, headersOf, Journal, streams } from "../nats/index.ts";
 import { barFactorsRow, barRow, filingRow, newsRow, orderEventRows, quoteRow, type Row, seriesRow, tradeRow } from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
@@ -79,19 +79,20 @@ export function marketDataLane(): Lane {
         const subject = msg.subject;
         if (!recordedChannels.some((c) => subject.startsWith(c))) return { msg, unrecorded: true };
         try {
+          const headers = headersOf(msg);
           // the type alone: decodeAs reads the whole envelope once it knows which definition to expect
-          const type = msg.headers?.get(Header.Type);
-          if (type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, msg.headers))] };
-          if (type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, msg.headers))] };
-          if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, msg.headers))] };
+          const type = headers?.get(Header.Type);
+          if (type === "Quote" && subject.startsWith(QUOTES)) return { msg, rows: [quoteRow(decodeAs(Quote, msg.data, headers))] };
+          if (type === "Trade" && subject.startsWith(TRADES)) return { msg, rows: [tradeRow(decodeAs(Trade, msg.data, headers))] };
+          if (type === "Bar" && subject.startsWith(BARS)) return { msg, rows: [barRow(decodeAs(Bar, msg.data, headers))] };
           if (type === "BarFactors" && subject.startsWith(FEATURES))
-            return { msg, rows: [barFactorsRow(decodeAs(BarFactors, msg.data, msg.headers))] };
-          if (type === "Filing" && subject.startsWith(FILINGS)) return { msg, rows: [filingRow(decodeAs(Filing, msg.data, msg.headers))] };
+            return { msg, rows: [barFactorsRow(decodeAs(BarFactors, msg.data, headers))] };
+          if (type === "Filing" && subject.startsWith(FILINGS)) return { msg, rows: [filingRow(decodeAs(Filing, msg.data, headers))] };
           if (type === "NewsHeadline" && subject.startsWith(NEWS))
-            return { msg, rows: [newsRow(decodeAs(NewsHeadline, msg.data, msg.headers))] };
+            return { msg, rows: [newsRow(decodeAs(NewsHeadline, msg.data, headers))] };
           if (type === "SeriesObservation" && subject.startsWith(SERIES))
-            return { msg, rows: [seriesRow(decodeAs(SeriesObservation, msg.data, msg.headers))] };
-          const { message } = decodeMessage(msg.data, msg.headers, true);
+            return { msg, rows: [seriesRow(decodeAs(SeriesObservation, msg.data, headers))] };
+          const { message } = decodeMessage(msg.data, headers, true);
           return { msg, reject: RecordRejectReason.UnexpectedType, detail: `${message.type} on ${msg.subject}`, inputType: message.type };
         } catch (e) {
           return rejectOf(msg, e);
@@ -141,8 +142,9 @@ export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
       for (const msg of msgs) {
         let event: OrderEvent;
         try {
-          if (!orderTypesSet.has(envelopeOf(msg.headers)?.type ?? "")) {
-            const { message } = decodeMessage(msg.data, msg.headers, true);
+          const headers = headersOf(msg);
+          if (!orderTypesSet.has(envelopeOf(headers)?.type ?? "")) {
+            const { message } = decodeMessage(msg.data, headers, true);
             out.push({
               msg,
               reject: RecordRejectReason.UnexpectedType,
@@ -151,7 +153,7 @@ export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
             });
             continue;
           }
-          event = decodeAs(orderEventDefs, msg.data, msg.headers);
+          event = decodeAs(orderEventDefs, msg.data, headers);
         } catch (e) {
           out.push(rejectOf(msg, e));
           continue;

@@ -17,6 +17,7 @@ import {
 } from "../../actors/contract/index.ts";
 import { DecodeError, decodeMessage, encodeForPublish, encodeMessage, encodePayload, type Message } from "../../infra/nats/codec.ts";
 import { FencingError, Journal } from "../../infra/nats/journal.ts";
+import { headersOf } from "../../infra/nats/received-headers.ts";
 import { SnapshotFencedError, type SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { actorMetrics } from "../../infra/telemetry/metrics.ts";
@@ -256,11 +257,12 @@ export class ActorHost {
     const subject = fixedSubject ?? appendedSubject(msg.subject);
     const plane = fixedPlane ?? planeOf(subject);
     let decoded: ReturnType<typeof decodeMessage>;
+    const headers = headersOf(msg);
     try {
-      decoded = decodeMessage(msg.data, msg.headers, this.validates(plane));
+      decoded = decodeMessage(msg.data, headers, this.validates(plane));
     } catch (e) {
       const err = e instanceof DecodeError ? e : new DecodeError("invalid", errorMessage(e));
-      this.deadLetter(subject, msg.data, msg.headers, `decode: ${err.message}`, err.reason);
+      this.deadLetter(subject, msg.data, headers, `decode: ${err.message}`, err.reason);
       if (msg.reply && msg.subject.startsWith("am.cmd."))
         this.respond(msg, { ok: false, error: { code: RuntimeError.Invalid, message: err.message } });
       return;
