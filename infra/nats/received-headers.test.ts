@@ -12,7 +12,7 @@ async function received(
   sends: ReturnType<typeof encodeMessage>[],
 ) {
   const got: Msg[] = [];
-  const sub = nc.subscribe(subject, { callback: (_e, m) => got.push(m) });
+  const sub = nc.subscribe(subject, { callback: (_e, m) => void got.push(m) });
   for (const { data, headers } of sends) nc.publish(subject, data, { headers });
   await nc.flush();
   while (got.length < sends.length) await new Promise((r) => setTimeout(r, 5));
