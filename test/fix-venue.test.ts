@@ -190,7 +190,9 @@ async function fixVenue(t: Teardown, onExchange: (f: Fixture, m: BusMessage) => 
   t.teardown(() => reconciled.unsubscribe());
   f.reconciled = () => reconciliations;
   await host(t, exchangeKind(new Map([[INSTRUMENT, def!]]), {}, {}, {}, new Set([VENUE])), VENUE, s.nc, s.store).incarnate();
-  await host(t, venueKind(), VENUE, s.nc, s.store).incarnate();
+  // the venue connection on a connection of its own (another cell): its reports to the orders cross NATS, where the
+  // test hears them
+  await host(t, venueKind(), VENUE, nc, s.store).incarnate();
   await eventually("the venue connection reconciled over FIX", () => (reconciliations > 0 ? true : undefined), POLL);
   quote(s.nc);
   await s.nc.flush();

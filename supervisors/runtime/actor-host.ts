@@ -25,6 +25,7 @@ import { endSpan, startHandlingSpan, traceparentOf } from "../../infra/telemetry
 import { runMachineActions } from "./machine-actions.ts";
 import { foldingOf, Mailbox, type OverflowPolicy } from "./mailbox.ts";
 import { overflowOf, type Plane, planeOf } from "./planes.ts";
+import { serveCommands } from "./local-commands.ts";
 import { Outbox } from "./outbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
 import { type PendingTimer, SnapshotWriter, toStored } from "./snapshots.ts";
@@ -135,6 +136,8 @@ export class ActorHost {
     startedAt: 0,
   };
   private subs: Subscription[] = [];
+  /** stops handing this actor commands in memory (local-commands.ts) */
+  private unserve: (() => void) | undefined;
   /** the kind's `interest` now: subject → subscription, followed after each drain */
   private readonly interestSubs = new Map<string, Subscription>();
   private timers = new Map<string, PendingTimer>();
@@ -192,7 +195,13 @@ export class ActorHost {
   /** Subscribes once for the life of the actor on this node; messages queue until an incarnation runs. */
   open(): void {
     if (this.subs.length || this.env.routed) return;
-    const list = [subjects.cmd(this.kind.name, this.id), ...(this.kind.consumes?.(this.id) ?? [])];
+    const command = subjects.cmd(this.kind.name, this.id);
+    this.unserve = serveCommands(this.env.nc, command, (msg) => {
+      if (this.status !== "running") return false;
+      this.receive(msg, command, "cmd");
+      return true;
+    });
+    const list = [command, ...(this.kind.consumes?.(this.id) ?? [])];
     for (const s of list) {
       // A subject without wildcards is known here once: no per-message subject decode or plane lookup.
       const fixed = /[*>]/.test(s) ? undefined : s;
@@ -647,6 +656,7 @@ export class ActorHost {
     this.status = "stopped";
     if (this.ticker) clearInterval(this.ticker);
     this.outbox?.close();
+    this.unserve?.();
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
     for (const s of this.interestSubs.values()) s.unsubscribe();

@@ -1,7 +1,8 @@
-import type { NatsConnection } from "@nats-io/transport-node";
+import type { MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import { RuntimeError, type Forward, type ReplyError } from "../../actors/contract/index.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { sharedInbox } from "../../infra/nats/reply-inbox.ts";
+import { requestLocally } from "./local-commands.ts";
 
 /** called with the target's refusal, or nothing once it accepted */
 export type Settle = (refusal?: ReplyError) => void;
@@ -10,6 +11,8 @@ interface Entry {
   forward: Forward;
   waiting: Settle[];
   inFlight: boolean;
+  /** its target on this connection could not take it (moving, stopped, silent): ask through NATS from now on */
+  remote?: boolean;
   /** the trace context of the decision that forwards it */
   traceparent?: string;
 }
@@ -25,7 +28,8 @@ export const transientRefusals: ReadonlySet<string> = new Set<string>([
 ]);
 
 /**
- * An actor's forwards awaiting their target's answer. Each is requested at once, and again every `retryMs` while
+ * An actor's forwards awaiting their target's answer. Each is requested at once (handed over in memory where its
+ * target runs on the same connection: local-commands.ts), and again every `retryMs` while
  * the target is absent, slow or busy, until it answers; the answer settles the requesters waiting on it. A final
  * refusal is also reported to the actor (`onRefused`), so its machine can undo what it decided.
  */
@@ -65,37 +69,38 @@ export class Outbox {
   private request(e: Entry): void {
     e.inFlight = true;
     const { data, headers } = encodeMessage(e.forward.message as Message, e.traceparent ? { traceparent: e.traceparent } : {});
-    sharedInbox(this.nc)
-      .request(e.forward.subject, data, headers, this.timeoutMs)
-      .then(
-        (m) => {
-          let answer: { ok?: boolean; error?: ReplyError };
-          try {
-            answer = decodeMessage(m.data, m.headers, false).message as { ok?: boolean; error?: ReplyError };
-          } catch {
-            answer = {
-              ok: false,
-              error: { code: RuntimeError.Invalid, message: `${e.forward.subject} answered something that is not a Reply` },
-            };
-          }
-          if (this.entries.get(e.forward.key) !== e) return;
-          if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
-            e.inFlight = false;
-            return;
-          }
-          this.entries.delete(e.forward.key);
-          this.idle();
-          const refusal = answer.ok
-            ? undefined
-            : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
-          for (const s of e.waiting) s(refusal);
-          if (refusal) this.onRefused(e.forward, refusal);
-        },
-        () => {
-          // no answer (target absent or slow): the timer asks again
+    const local = e.remote ? undefined : requestLocally(this.nc, e.forward.subject, data, headers, this.timeoutMs);
+    (local ?? sharedInbox(this.nc).request(e.forward.subject, data, headers, this.timeoutMs)).then(
+      (m: { data: Uint8Array; headers?: MsgHdrs }) => {
+        let answer: { ok?: boolean; error?: ReplyError };
+        try {
+          answer = decodeMessage(m.data, m.headers, false).message as { ok?: boolean; error?: ReplyError };
+        } catch {
+          answer = {
+            ok: false,
+            error: { code: RuntimeError.Invalid, message: `${e.forward.subject} answered something that is not a Reply` },
+          };
+        }
+        if (this.entries.get(e.forward.key) !== e) return;
+        if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
           e.inFlight = false;
-        },
-      );
+          if (local) e.remote = true;
+          return;
+        }
+        this.entries.delete(e.forward.key);
+        this.idle();
+        const refusal = answer.ok
+          ? undefined
+          : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
+        for (const s of e.waiting) s(refusal);
+        if (refusal) this.onRefused(e.forward, refusal);
+      },
+      () => {
+        // no answer (target absent or slow): the timer asks again
+        e.inFlight = false;
+        if (local) e.remote = true;
+      },
+    );
   }
 
   private idle(): void {

@@ -16,6 +16,7 @@ import {
 import { decodeAs, encodeMessage } from "../../infra/nats/codec.ts";
 import { streams } from "../../infra/nats/resources.ts";
 import { ActorHost, type HostEnv } from "../runtime/actor-host.ts";
+import { serveKindCommands } from "../runtime/local-commands.ts";
 import { HANDOVER_GAP_MS } from "../placement/placement.ts";
 import { RestartIntensity } from "../supervision/index.ts";
 import { shardName, shardNumber, shardOf } from "./shard-of.ts";
@@ -72,6 +73,8 @@ export class ShardRegion {
   private readonly owned = new Set<number>();
   private readonly entities = new Map<string, Entity>();
   private readonly subs: Subscription[] = [];
+  /** stops taking this kind's commands in memory from actors on the same connection */
+  private readonly unserve: () => void;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
   private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes">> &
@@ -119,6 +122,14 @@ export class ShardRegion {
         callback: (err, msg) => (err ? undefined : this.answer(msg)),
       }),
     );
+    // an actor on this connection forwarding to an entity of a shard served here hands it over in memory
+    this.unserve = serveKindCommands(this.env.nc, kind.name, (msg) => {
+      const id = this.stopped ? undefined : this.idOf(msg);
+      const shard = id === undefined ? -1 : shardOf(id, this.spec.shards);
+      if (!id || !this.owned.has(shard)) return false;
+      this.activateAndReceive(id, shard, msg);
+      return true;
+    });
     this.every(Math.max(100, Math.min(this.spec.idleMs, this.spec.doneIdleMs) / 2), () => this.sweep());
     this.every(this.announceMs, () => this.beat());
     this.listenForWake();
@@ -489,6 +500,7 @@ export class ShardRegion {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.unserve();
     if (this.owned.size) await this.release([...this.owned]);
     await Promise.all([...this.entities.keys()].map((id) => this.passivate(id)));
     for (const s of this.subs) s.unsubscribe();
