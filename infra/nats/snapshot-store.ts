@@ -29,6 +29,11 @@ export interface StoredSnapshot {
   count: number;
   /** delayed events pending when the snapshot was taken: id, event, due time (µs) */
   timers: { id: string; event: { type: string }; dueUs: number }[];
+  /**
+   * forwards its target had not answered when the actor stopped (saved by the stop only): the next owner sends
+   * them again. Absent in snapshots saved while running, and in those of earlier versions.
+   */
+  forwards?: { type: "forward"; key: string; subject: string; message: { type: string } }[];
 }
 
 /** A save found a newer snapshot than the one its writer restored from: another owner wrote it. */

@@ -10,6 +10,7 @@ import {
   deliverTrace,
   type DomainEvent,
   type Emitted,
+  type Forward,
   errorMessage,
   RuntimeError,
   storedSubject,
@@ -154,6 +155,8 @@ export class ActorHost {
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** forwards whose target has not answered yet */
   private outbox: Outbox | undefined;
+  /** what the outbox still held when the actor stopped: its stop's save lists them for the next owner */
+  private owedAtStop: Forward[] = [];
 
   constructor(
     readonly kind: ActorKind,
@@ -171,7 +174,9 @@ export class ActorHost {
         const journal = this.journal;
         // an event-sourced state is saved only once all of it is journaled: its seq then says what it includes
         if (!this.snapshot || (journal && !journal.idle)) return undefined;
-        return toStored(kind, this.snapshot, journal ? journal.lastSeq : this.seq, journal?.count ?? 0, this.timers.values());
+        // a stop saves the forwards still unanswered, for the next owner to send (a move must not drop them)
+        const owed = this.status === "stopped" ? this.owedAtStop : [];
+        return toStored(kind, this.snapshot, journal ? journal.lastSeq : this.seq, journal?.count ?? 0, this.timers.values(), owed);
       },
       (fenced) => {
         // another owner saved a newer snapshot: this incarnation's state is stale, reload it
@@ -228,6 +233,7 @@ export class ActorHost {
       this.schedule();
     });
     if (!this.snapshot) {
+      const owed: Forward[] = [];
       const { revision } = await restore({
         kind: this.kind,
         id: this.id,
@@ -240,11 +246,15 @@ export class ActorHost {
         act: (actions, nowUs, replay) => void this.afterTransition(actions, nowUs, replay),
         arm: (timer) => this.arm(timer),
         enqueue: (subject, event) => void this.mailbox.offer({ subject, event }, "accept"),
+        owe: (f) => owed.push(f),
       });
       this.snapshots.revision = revision;
-      // forwards the restored state still owes (an approval whose order was never confirmed)
+      // forwards the restored state still owes (an approval whose order was never confirmed), and those the previous
+      // owner stopped before it saw answered (a venue connection's report to an order in transit between owners)
       const context = (this.snapshot as { context?: unknown } | undefined)?.context;
-      for (const f of this.kind.outbox?.(context) ?? []) this.outbox.send(f);
+      for (const f of [...(this.kind.outbox?.(context) ?? []), ...owed]) this.outbox.send(f);
+      // the next save (the first drain's) no longer lists them: a later restore must not send them again
+      if (owed.length && this.kind.persistence !== "none") this.snapshots.markDirty();
     }
     this.status = "running";
     this.followInterest();
@@ -655,6 +665,7 @@ export class ActorHost {
     const hadState = this.status === "running" || this.status === "failed";
     this.status = "stopped";
     if (this.ticker) clearInterval(this.ticker);
+    this.owedAtStop = this.outbox?.pending() ?? [];
     this.outbox?.close();
     this.unserve?.();
     for (const s of this.subs) s.unsubscribe();

@@ -112,3 +112,47 @@ t.test("a forward in flight when its actor stopped is sent again from the outbox
     { timeoutMs: 10_000 },
   );
 });
+
+/** A snapshot kind that forwards and derives nothing to forward from its state (as a venue connection's reports). */
+const relay = defineKind({
+  name: "relay-fw",
+  persistence: "snapshot",
+  snapshotEveryMs: 50,
+  machine: setup({
+    types: {} as { context: { relayed: number }; events: { type: "PlaceCount"; id: string }; emitted: Emitted },
+  }).createMachine({
+    context: { relayed: 0 },
+    on: {
+      PlaceCount: {
+        actions: [emit(({ event }) => forwardTo(event.id)), assign({ relayed: ({ context }) => context.relayed + 1 })],
+      },
+    },
+  }),
+});
+
+t.test("a forward unanswered when its actor stopped is sent by the actor's next owner, once", async (t) => {
+  const f = await startTestServers(t);
+  const nc2 = await connectNats(f.infra.natsUrl, "first-owner");
+  t.teardown(() => nc2.close());
+  const first = new ActorHost(relay, "r", { nc: nc2, store: f.store, clock: systemClock, log });
+  await first.incarnate();
+  // no region serves the counter yet: the forward waits; the requester gives up, then the actor moves away
+  await ask(nc2, relay.name, "r", { type: "PlaceCount", id: "o-3" }, 500).catch(() => undefined);
+  await first.stop();
+  t.match((await f.store.load(relay.name, "r")).stored?.forwards, [{ key: "o-3" }], "its stop saved the forward with its state");
+
+  const region = new ShardRegion(target, { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => region.stop());
+  await region.own(shardName(0));
+  await region.own(shardName(1));
+  const next = new ActorHost(relay, "r", { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => next.stop());
+  await next.incarnate();
+  await eventually(
+    "the next owner's forward reached the counter",
+    async () => (await ask(f.nc, target.name, "o-3", { type: "GetCount" })).result?.count === 1,
+    { timeoutMs: 10_000 },
+  );
+  await eventually("its next save lists no forward", async () => (await f.store.load(relay.name, "r")).stored?.forwards === undefined);
+  t.equal((await ask(f.nc, target.name, "o-3", { type: "GetCount" })).result?.count, 1, "counted once");
+});

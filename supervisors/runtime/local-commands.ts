@@ -19,7 +19,7 @@ type Take = (msg: Msg) => boolean;
 interface Served {
   /** exact command subjects of the actors hosted on the connection */
   subjects: Map<string, Take>;
-  /** sharded kinds by name: a region takes the message where it owns the entity's shard (one region per kind in a cell) */
+  /** sharded kinds by name: a region takes the message where it owns the entity's shard (a cell runs one per kind) */
   kinds: Map<string, Take[]>;
 }
 

@@ -109,7 +109,12 @@ export class Outbox {
     this.timer = undefined;
   }
 
-  /** Forgets everything (the actor stopped); its restore lists again what still must be forwarded. */
+  /** The forwards not answered yet. */
+  pending(): Forward[] {
+    return [...this.entries.values()].map((e) => e.forward);
+  }
+
+  /** Forgets everything (the actor stopped): its stop saves `pending()` with its state, and its next owner sends them. */
   close(): void {
     this.entries.clear();
     this.idle();

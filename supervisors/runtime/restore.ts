@@ -1,7 +1,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { AnyMachineSnapshot } from "xstate";
 import { stepperFor } from "./machine-stepper.ts";
-import type { Clock, ActorKind } from "../../actors/contract/index.ts";
+import type { Clock, ActorKind, Forward } from "../../actors/contract/index.ts";
 import type { Message } from "../../infra/nats/codec.ts";
 import type { Journal } from "../../infra/nats/journal.ts";
 import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
@@ -23,6 +23,8 @@ export interface RestoreTarget {
   act(actions: MachineAction[], nowUs: number, replay?: boolean): void;
   arm(timer: PendingTimer): void;
   enqueue(subject: string, event: Message): void;
+  /** a forward the previous owner had not seen answered when it stopped */
+  owe(forward: Forward): void;
 }
 
 /**
@@ -40,6 +42,7 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
     snapshot = fromStored(kind, stored);
     t.settle(snapshot, stored.seq);
     for (const timer of stored.timers) t.arm(timer);
+    for (const f of stored.forwards ?? []) t.owe(f as Forward);
   } else {
     const [s, actions] = stepperFor(kind.machine).initial(kind.input?.(t.id));
     snapshot = s;

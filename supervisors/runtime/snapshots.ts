@@ -2,7 +2,7 @@ import type { AnyMachineSnapshot } from "xstate";
 import { encodeSnapshot } from "../../infra/nats/codec.ts";
 import { SnapshotFencedError, type SnapshotStore, type StoredSnapshot } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
-import { type ActorKind, errorMessage } from "../../actors/contract/index.ts";
+import { type ActorKind, errorMessage, type Forward } from "../../actors/contract/index.ts";
 
 /** A delayed event the machine raised: due at `dueUs`, armed while the actor runs, kept in its snapshot. */
 export interface PendingTimer {
@@ -21,6 +21,8 @@ export function toStored(
   seq: number,
   count: number,
   timers: Iterable<PendingTimer>,
+  /** forwards unanswered at a stop: saved for the next owner (see StoredSnapshot.forwards) */
+  forwards: readonly Forward[] = [],
 ): StoredSnapshot {
   // XState types a persisted snapshot as Snapshot<unknown>; a machine's persisted form always has value and context.
   const p = kind.machine.getPersistedSnapshot(snapshot) as unknown as { value: unknown; context: unknown };
@@ -30,6 +32,9 @@ export function toStored(
     seq,
     count,
     timers: [...timers].map(({ id, event, dueUs }) => ({ id, event, dueUs })),
+    ...(forwards.length
+      ? { forwards: forwards.map(({ key, subject, message }) => ({ type: "forward" as const, key, subject, message })) }
+      : {}),
   };
 }
 
