@@ -371,6 +371,42 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
   }
 }
 
+/**
+ * The orders' journals (each order's fills), the book's approvals and the fills it applied. Read again from the
+ * start when JetStream answers 503 meanwhile (a stream between leaders just after the last fault), a few times.
+ */
+async function readJournals(nc: NatsConnection, progress: (line: string) => void) {
+  const js = jetstream(nc);
+  for (let attempt = 1; ; attempt++) {
+    const orders = new Map<string, string[]>();
+    const approved = new Set<string>();
+    const bookFills: string[] = [];
+    try {
+      for await (const m of readEvents(js, {
+        filter_subjects: [
+          "am.evt.order.>",
+          subjects.evt("risk-book", BOOK, "OrderApproved"),
+          subjects.evt("risk-book", BOOK, "FillApplied"),
+        ],
+      })) {
+        const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
+        if (e.type === "OrderApproved") approved.add(String(e.clientOrderId));
+        else if (e.type === "FillApplied") bookFills.push(String(e.fillId));
+        else {
+          const fills = orders.get(String(e.clientOrderId)) ?? [];
+          if (e.type === "OrderFilled") fills.push(String(e.execId));
+          orders.set(String(e.clientOrderId), fills);
+        }
+      }
+      return { orders, approved, bookFills };
+    } catch (e) {
+      if (attempt >= 5 || !/503|no responders/i.test(`${(e as { code?: unknown }).code} ${errorMessage(e)}`)) throw e;
+      progress(`reading the journals: ${errorMessage(e)}; again in 2 s (attempt ${attempt + 1} of 5)`);
+      await sleep(2_000);
+    }
+  }
+}
+
 /** Every order folded from its journal, every fill the book applied, the exchange's executions and QuestDB's fills. */
 async function reckon(
   nc: NatsConnection,
@@ -378,22 +414,7 @@ async function reckon(
   exchangeSent: Set<string>,
   progress: (line: string) => void,
 ): Promise<Omit<DrillReport, "faults" | "maxResumeMs" | "probe">> {
-  const js = jetstream(nc);
-  const orders = new Map<string, string[]>();
-  const approved = new Set<string>();
-  const bookFills: string[] = [];
-  for await (const m of readEvents(js, {
-    filter_subjects: ["am.evt.order.>", subjects.evt("risk-book", BOOK, "OrderApproved"), subjects.evt("risk-book", BOOK, "FillApplied")],
-  })) {
-    const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
-    if (e.type === "OrderApproved") approved.add(String(e.clientOrderId));
-    else if (e.type === "FillApplied") bookFills.push(String(e.fillId));
-    else {
-      const fills = orders.get(String(e.clientOrderId)) ?? [];
-      if (e.type === "OrderFilled") fills.push(String(e.execId));
-      orders.set(String(e.clientOrderId), fills);
-    }
-  }
+  const { orders, approved, bookFills } = await readJournals(nc, progress);
   const journalFills = [...orders.values()].flat();
   const exchangeFills = new Set([...exchangeSent, ...(await exchangeExecutions(nc))]);
   // the recorders drain the event stream into QuestDB behind the flow: wait until they have what the journal holds
