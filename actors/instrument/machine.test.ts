@@ -2,7 +2,7 @@ import fc from "fast-check";
 import t from "tap";
 import { createActor } from "xstate";
 import { MarketSimulator, type SimulatedEvent } from "../feed/simulator/index.ts";
-import { demoUniverse, instrumentMachine } from "./index.ts";
+import { demoUniverse, instrumentMachine, type TradingHours, US_PER_DAY, US_PER_MINUTE } from "./index.ts";
 
 const defs = demoUniverse(2);
 const startUs = 1_700_000_000_000_000;
@@ -73,4 +73,31 @@ t.test("garbage fed to one instrument leaves another instrument's output unchang
     }),
     { numRuns: 15 },
   );
+});
+
+t.test("the state value follows the trading status: the calendar on ticks, a halt and its resumption on the feed", async (t) => {
+  const hours: TradingHours = { weekdays: [1, 2, 3, 4, 5], sessions: [{ open: 870, close: 1260 }], preOpenMinutes: 30 };
+  const monday = 4 * US_PER_DAY;
+  const at = (m: number) => monday + m * US_PER_MINUTE;
+  const def = { ...defs[0]!, tradingHours: hours };
+  const actor = createActor(instrumentMachine, { input: { definition: def, feedSource: "sim" } });
+  actor.start();
+  const seen = [String(actor.getSnapshot().value)];
+  actor.send({ type: "Tick", nowUs: at(100) });
+  seen.push(String(actor.getSnapshot().value));
+  const status = (action: string, m: number) =>
+    actor.send({ type: "RawStatus", instrument: def.id, action, tsEvent: at(m), tsInit: at(m), nowUs: at(m) } as never);
+  actor.send({ type: "Tick", nowUs: at(845) });
+  seen.push(String(actor.getSnapshot().value));
+  actor.send({ type: "Tick", nowUs: at(880) });
+  seen.push(String(actor.getSnapshot().value));
+  status("HALT", 900);
+  seen.push(String(actor.getSnapshot().value));
+  actor.send({ type: "Tick", nowUs: at(910) });
+  seen.push(String(actor.getSnapshot().value));
+  status("RESUME", 920);
+  seen.push(String(actor.getSnapshot().value));
+  actor.send({ type: "Tick", nowUs: at(1270) });
+  seen.push(String(actor.getSnapshot().value));
+  t.same(seen, ["starting", "closed", "preOpen", "open", "halted", "halted", "open", "closed"]);
 });
