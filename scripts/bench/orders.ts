@@ -10,11 +10,14 @@
  * Baseline, interleaved with the orders so both see the same load: a raw JetStream publish→ack of the same
  * encoded SubmitOrder (payload and headers) into the same server's event stream. ratio = ours p99 / raw p99.
  * CPU per order: this process (all actors and the driver) and nats-server, counted over the order phases only.
+ * ORDERS_BENCH_HOPS=1: each hop's share as well (support/order-hops.ts), in `hops`, with the listener named in settings.
  */
 import { loadavg } from "node:os";
 import { jetstream } from "@nats-io/jetstream";
 import { appendedSubject, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
+import { connectNats } from "../../infra/nats/index.ts";
+import { OrderHops } from "./support/order-hops.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { BOOK, percentiles, quoteAt, startLoop, submitOrder, TICK, VENUE } from "./support/trading-loop.ts";
 
@@ -22,8 +25,12 @@ const n = Number(process.argv[2] ?? 500);
 if (!Number.isInteger(n) || n < 1) throw new Error(`orders: ${process.argv[2]} is not a positive whole number of orders`);
 const warm = Math.min(50, Math.floor(n / 10));
 const loop = await startLoop({ orders: n + warm });
+// ORDERS_BENCH_HOPS=1: where each order's time goes, hop by hop (support/order-hops.ts), on stderr and in the JSON
+const hopsNc = process.env.ORDERS_BENCH_HOPS ? await connectNats(loop.infra.natsUrl, "bench-hops") : undefined;
 try {
   const { nc } = loop;
+  const hops = hopsNc ? new OrderHops(hopsNc, BOOK, VENUE) : undefined;
+  await hops?.ready();
   const js = jetstream(nc);
   const natsPid = loop.infra.pids[0]!;
   const q = encodeMessage(quoteAt(1, 10_000 * TICK, Date.now() * 1000));
@@ -67,6 +74,7 @@ try {
     const cpu = process.cpuUsage(cpu0);
     waiting.delete(subjects.evt("order", id, "OrderAccepted"));
     if (i >= warm) {
+      hops?.span(t0, t1, subjects.evt("order", id, "OrderAccepted").slice("am.evt.".length, -".OrderAccepted".length));
       ours.push((t1 - t0) * 1000);
       replyUs.push((repliedAt - t0) * 1000);
       cpuUs += cpu.user + cpu.system;
@@ -78,6 +86,8 @@ try {
   const p = percentiles(ours);
   const r = percentiles(replyUs);
   const b = percentiles(raw);
+  const hopReport = hops?.report();
+  if (hopReport) process.stderr.write(`hops (µs, from the milestone before): ${JSON.stringify(hopReport)}\n`);
   console.log(
     JSON.stringify({
       bench: "orders",
@@ -94,10 +104,12 @@ try {
       natsServerCpuUsPerOrder: Math.round((natsCpuMs * 1000) / ours.length),
       baseline: { what: "JetStream publish→ack, same payload, same server", p50Us: b.p50, p99Us: b.p99 },
       ratio: Number((p.p99 / b.p99).toFixed(2)),
-      settings: loop.settings,
+      settings: hopReport ? { ...loop.settings, hopListener: "a listener of am.> in this process (ORDERS_BENCH_HOPS)" } : loop.settings,
+      ...(hopReport ? { hops: hopReport } : {}),
       loadAvg1m: Number(loadavg()[0]!.toFixed(1)),
     }),
   );
 } finally {
+  await hopsNc?.close();
   await loop.stop();
 }
