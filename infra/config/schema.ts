@@ -81,6 +81,11 @@ export const settings = {
     default: 256,
     doc: "Heap budget of each cell and of the recorder thread (V8 old generation): a thread over it ends alone and restarts",
   },
+  cellYoungMb: {
+    schema: z.coerce.number().int().min(8).max(4096),
+    default: 192,
+    doc: "Young generation (V8 semi-spaces) of each cell and of the recorder thread: short-lived garbage dies there instead of being copied and promoted",
+  },
   archiveClosedOrdersAfterMs: {
     schema: z.coerce
       .number()

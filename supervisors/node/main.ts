@@ -291,6 +291,7 @@ async function startRecording(natsUrl: string, questdbUrl: string, ready: Promis
     node: config.nodeId,
     logLevel: config.logLevel,
     heapMb: config.cellHeapMb,
+    youngMb: config.cellYoungMb,
     archiveClosedOrdersAfterMs: config.archiveClosedOrdersAfterMs,
     telemetry: telemetryOf(config),
     log,

@@ -10,6 +10,12 @@ export interface RecorderThreadOptions {
   logLevel: LogLevel;
   /** V8 old-generation budget of the thread (AM_CELL_HEAP_MB) */
   heapMb: number;
+  /**
+   * V8 young generation of the thread, MB (AM_CELL_YOUNG_MB). A batch (up to 5 000 messages, their rows and the ILP
+   * text) lives for the linger and the flush: with V8's default (16 MB semi-spaces) most of it was copied by two
+   * scavenges and promoted before it died, a third of the thread's CPU at 25 000 ticks/s.
+   */
+  youngMb: number;
   /** a closed order's journal leaves AM_EVT this long after it closed (AM_ARCHIVE_CLOSED_ORDERS_AFTER_MS); 0 = never */
   archiveClosedOrdersAfterMs: number;
   telemetry: TelemetrySettings;
@@ -23,12 +29,6 @@ export interface RecorderThread {
 
 /** How long the node waits before it starts an ended recorder thread again. */
 const restartDelayMs = 1_000;
-/**
- * V8 young generation of the thread, MB. A batch (up to 5 000 messages, their rows and the ILP text) lives for
- * the linger and the flush, so with V8's default (16 MB semi-spaces) most of it was copied by two scavenges and
- * promoted before it died: a third of the thread's CPU was garbage collection at 25 000 ticks/s.
- */
-const youngGenerationMb = 192;
 /** A scrape waits this long for the recorder's figures before leaving them out. */
 const figuresTimeoutMs = 2_000;
 
@@ -65,10 +65,10 @@ function serveFigures(worker: Worker, exited: Promise<unknown>): void {
 }
 
 async function spawn(o: RecorderThreadOptions): Promise<Running> {
-  const { log: _log, heapMb, ...data } = o;
+  const { log: _log, heapMb, youngMb, ...data } = o;
   const worker = new Worker(new URL("../cells/boot.mjs", import.meta.url), {
     workerData: { entry: new URL("./recorder-worker.ts", import.meta.url).href, ...data },
-    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngGenerationMb },
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: youngMb },
   });
   let error: unknown;
   worker.on("error", (e) => {
