@@ -74,7 +74,7 @@ try {
     const cpu = process.cpuUsage(cpu0);
     waiting.delete(subjects.evt("order", id, "OrderAccepted"));
     if (i >= warm) {
-      hops?.span(t0, t1, subjects.evt("order", id, "OrderAccepted").slice("am.evt.".length, -".OrderAccepted".length));
+      hops?.span(t0, t1, id);
       ours.push((t1 - t0) * 1000);
       replyUs.push((repliedAt - t0) * 1000);
       cpuUs += cpu.user + cpu.system;

@@ -13,6 +13,8 @@
  * inside a span belongs to that order or to what else ran meanwhile.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { storedSubject, subjects } from "../../../actors/contract/index.ts";
+import { percentiles } from "./trading-loop.ts";
 
 export interface Heard {
   atMs: number;
@@ -22,8 +24,8 @@ export interface Heard {
 export interface OrderSpan {
   fromMs: number;
   toMs: number;
-  /** order.<escaped id>, as in am.evt.order.<escaped id>.<event> */
-  orderSubject: string;
+  /** the order's clientOrderId */
+  orderId: string;
 }
 
 export interface HopReport {
@@ -34,24 +36,25 @@ export interface HopReport {
 
 interface Milestone {
   name: string;
-  matches: (subject: string, orderSubject: string) => boolean;
+  matches: (subject: string) => boolean;
 }
 
-const milestones = (book: string, venue: string): Milestone[] => [
-  { name: "bookApproved", matches: (s) => s === `am.stored.risk-book.${book}.OrderApproved` },
-  { name: "orderSubmitted", matches: (s, o) => s === `am.stored.${o}.OrderSubmitted` },
-  { name: "toVenue", matches: (s) => s === `am.cmd.venue.${venue}` },
-  { name: "toExchange", matches: (s) => s === `am.cmd.venue-adapter.${venue}` },
-  { name: "exchangeStored", matches: (s) => s.startsWith(`am.stored.exchange.${venue}.`) },
-  { name: "reportToVenue", matches: (s) => s === `am.cmd.venue.${venue}` },
-  { name: "orderAccepted", matches: (s, o) => s === `am.stored.${o}.OrderAccepted` },
-];
-
-const quantile = (xs: number[], q: number): number => {
-  if (xs.length === 0) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-};
+/** An order's milestones, each matched by the subject it is heard on. */
+function milestones(book: string, venue: string, orderId: string): Milestone[] {
+  const is = (subject: string) => (s: string) => s === subject;
+  const toVenue = is(subjects.cmd("venue", venue));
+  // am.stored.exchange.<venue>. : any event of the exchange
+  const exchangeEvents = storedSubject(subjects.evtOf("exchange", venue)).slice(0, -1);
+  return [
+    { name: "bookApproved", matches: is(storedSubject(subjects.evt("risk-book", book, "OrderApproved"))) },
+    { name: "orderSubmitted", matches: is(storedSubject(subjects.evt("order", orderId, "OrderSubmitted"))) },
+    { name: "toVenue", matches: toVenue },
+    { name: "toExchange", matches: is(subjects.cmd("venue-adapter", venue)) },
+    { name: "exchangeStored", matches: (s) => s.startsWith(exchangeEvents) },
+    { name: "reportToVenue", matches: toVenue },
+    { name: "orderAccepted", matches: is(storedSubject(subjects.evt("order", orderId, "OrderAccepted"))) },
+  ];
+}
 
 /** Listens to am.> on `nc` (a connection of its own) until `report`. */
 export class OrderHops {
@@ -75,9 +78,9 @@ export class OrderHops {
     return this.nc.flush();
   }
 
-  /** A timed order: from its request (performance.now() ms) to its OrderAccepted; `orderSubject` is am.evt's order.<escaped id>. */
-  span(fromMs: number, toMs: number, orderSubject: string): void {
-    this.spans.push({ fromMs, toMs, orderSubject });
+  /** A timed order: from its request to its OrderAccepted (performance.now() ms). */
+  span(fromMs: number, toMs: number, orderId: string): void {
+    this.spans.push({ fromMs, toMs, orderId });
   }
 
   /** The hops of every span so far (see cutHops); stops listening. */
@@ -92,7 +95,7 @@ export class OrderHops {
  * the slowest `slowShare` of them. `heard` is in the order it was heard; spans do not overlap.
  */
 export function cutHops(heard: readonly Heard[], spans: readonly OrderSpan[], book: string, venue: string, slowShare: number): HopReport {
-  const ms = milestones(book, venue);
+  const names = spans.length ? milestones(book, venue, spans[0]!.orderId).map((m) => m.name) : [];
   const rows: { total: number; gaps: number[] }[] = [];
   let missed = 0;
   let cursor = 0;
@@ -101,31 +104,24 @@ export function cutHops(heard: readonly Heard[], spans: readonly OrderSpan[], bo
     const gaps: number[] = [];
     let at = span.fromMs;
     let i = cursor;
+    const ms = milestones(book, venue, span.orderId);
     for (const m of ms) {
       // the listener may hear the last stored event a little after the driver did
-      while (i < heard.length && heard[i]!.atMs <= span.toMs + 1 && !m.matches(heard[i]!.subject, span.orderSubject)) i++;
+      while (i < heard.length && heard[i]!.atMs <= span.toMs + 1 && !m.matches(heard[i]!.subject)) i++;
       if (i >= heard.length || heard[i]!.atMs > span.toMs + 1) break;
       gaps.push((heard[i]!.atMs - at) * 1000);
       at = heard[i]!.atMs;
       i++;
     }
-    if (gaps.length < ms.length) missed++;
+    if (gaps.length < names.length) missed++;
     else rows.push({ total: (span.toMs - span.fromMs) * 1000, gaps });
   }
   const slowest = [...rows].sort((a, b) => b.total - a.total).slice(0, Math.max(1, Math.round(rows.length * slowShare)));
   const segments: HopReport["segments"] = {};
-  ms.forEach((m, k) => {
-    const all = rows.map((r) => r.gaps[k]!);
-    segments[m.name] = {
-      p50Us: Math.round(quantile(all, 0.5)),
-      p99Us: Math.round(quantile(all, 0.99)),
-      slowP50Us: Math.round(
-        quantile(
-          slowest.map((r) => r.gaps[k]!),
-          0.5,
-        ),
-      ),
-    };
+  names.forEach((name, k) => {
+    const all = percentiles(rows.map((r) => r.gaps[k]!));
+    const slow = percentiles(slowest.map((r) => r.gaps[k]!));
+    segments[name] = { p50Us: all.p50, p99Us: all.p99, slowP50Us: slow.p50 };
   });
   return { segments, missed };
 }
