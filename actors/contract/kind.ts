@@ -113,6 +113,12 @@ export interface ShardingSpec {
    * each message on `subjects` goes to the entity `entityOf(subject)` names, when its shard is served here.
    */
   routes?: { subjects: string[]; entityOf: (subject: string) => string | undefined };
+  /**
+   * The message types that, as an entity's first message, almost always create it (an order's SubmitOrder): such an
+   * activation takes the journal to be empty instead of reading it, and reads it and decides again only where its
+   * first append finds history (see Journal.assumeEmpty). Saves a round trip per new entity.
+   */
+  createdBy?: readonly string[];
 }
 
 export interface ActorSupervision {

@@ -7,7 +7,7 @@ import { defaultVenueInquiry, type VenueInquiry } from "./venue-inquiry.ts";
 
 /**
  * One entity per order (id = clientOrderId), event-sourced, in 32 shards: the shard's owner activates an order on
- * its first command (the book's SubmitOrder) with no KV write, and passivates it a little after it closes. An order
+ * its first command (the book's SubmitOrder) with no KV write and no read, and passivates it a little after it closes. An order
  * the venue owes an answer keeps its ask timer armed, so it is not passivated before it hears. An order holding a
  * stop for a venue without stops hears its instrument's quotes and trades until it triggers or closes (and is not
  * passivated meanwhile); no other order hears market data.
@@ -39,6 +39,8 @@ export const orderKind = (settings: { venueInquiry?: VenueInquiry; venues?: Venu
         const o = (c as OrderContext).order;
         return o !== null && isTerminal(o.status);
       },
+      // the book's SubmitOrder makes a new order: activated by it, an order does not read its (empty) journal first
+      createdBy: ["SubmitOrder"],
       // reports lost while the connection was away, or while the venue session was down: open orders ask
       wake: { reconnectWith: { type: "ResumeOrder" }, broadcast: [subjects.evtAll("venue")] },
     },

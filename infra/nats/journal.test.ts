@@ -58,3 +58,57 @@ t.test("a journal learns where its history ends from the stream's leader and rep
   t.equal(again.lastSeq, 5, "fenced where its history ends");
   t.equal(await again.append([{ type: "Counted", n: 4 }], typed), 7, "and appends after it");
 });
+
+t.test("a journal taken to be empty without a read commits nothing where it has history, and confirms where it has none", async (t) => {
+  const { nc } = await startTestServers(t);
+  const typed = (e: { type: string }) => {
+    const h = headers();
+    h.set(Header.Type, e.type);
+    return h;
+  };
+  const journalOf = (id: string) => new Journal(nc, `am.evt.tally.${id}.*`, (type) => `am.evt.tally.${id}.${type}`, `tally/${id}`);
+  const old = journalOf("old");
+  await old.append([{ type: "Counted", n: 1 }], typed);
+  await old.append([{ type: "Counted", n: 2 }], typed);
+  const jsm = await jetstreamManager(nc);
+  const before = (await jsm.streams.info(streams.events)).state.messages;
+
+  const assumed = journalOf("old");
+  assumed.assumeEmpty();
+  t.ok(assumed.assuming, "assumed, not confirmed");
+  await t.rejects(
+    assumed.append([{ type: "Counted", n: 99 }], typed),
+    { name: "FencingError" },
+    "its first append, fenced on 0, is refused",
+  );
+  await t.rejects(assumed.append([{ type: "Counted", n: 100 }], typed), { name: "FencingError" }, "and every later one, until a read");
+  t.equal((await jsm.streams.info(streams.events)).state.messages, before, "nothing was stored");
+
+  const asked = journalOf("old");
+  asked.assumeEmpty();
+  await t.rejects(
+    asked.settled(),
+    { name: "FencingError" },
+    "an answer that appends nothing first waits for a get, which finds the history",
+  );
+  await t.rejects(asked.append([{ type: "Counted", n: 99 }], typed), { name: "FencingError" }, "nothing commits after it");
+
+  const reread: number[] = [];
+  for await (const r of assumed.read()) reread.push(r.event.n as number);
+  t.same(reread, [1, 2], "a read after the refusal finds the history");
+  t.notOk(assumed.assuming, "and ends the assumption");
+
+  const fresh = journalOf("fresh");
+  fresh.assumeEmpty();
+  t.equal(await fresh.settled(), 0, "where there is no history, the get confirms it");
+  t.notOk(fresh.assuming, "confirmed");
+  t.equal(await fresh.append([{ type: "Counted", n: 1 }], typed), before + 1, "and it appends");
+
+  const raced = journalOf("raced");
+  raced.assumeEmpty();
+  const confirmed = raced.settled();
+  const first = raced.append([{ type: "Counted", n: 1 }], typed);
+  t.equal(await first, before + 2, "an append made while the get is out is stored");
+  t.equal(await confirmed, 0, "and the get, which may see that append, still confirms the journal was empty");
+  t.equal(await raced.append([{ type: "Counted", n: 2 }], typed), before + 3, "the next append is fenced on the first");
+});

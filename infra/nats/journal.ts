@@ -69,6 +69,9 @@ export class Journal {
   private inFlight = false;
   private failure: Error | undefined;
   private tail: Promise<number> = Promise.resolve(0);
+  /** taken to be empty without a read (assumeEmpty), and not yet confirmed by an append or a get */
+  private assumed = false;
+  private confirming = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -110,8 +113,27 @@ export class Journal {
     return seq;
   }
 
+  /**
+   * Takes the actor to have no history, without a read: for an entity whose first message usually creates it (a
+   * new order), which saves the get of the last event. Nothing decided on the assumption commits unless it holds:
+   * the first append is fenced on sequence 0, so it fails with a FencingError where there is history after all, and
+   * an answer that appends nothing before the first append waits for one get (see `settled`).
+   */
+  assumeEmpty(): void {
+    this.lastSeq = 0;
+    this.count = 0;
+    this.numbered = 0;
+    this.assumed = true;
+  }
+
+  /** empty by assumption (assumeEmpty), not yet confirmed: what is decided now may have to be decided again */
+  get assuming(): boolean {
+    return this.assumed;
+  }
+
   /** Reads every event after `afterSeq` in order, and sets the fence to the last one. */
   async *read(afterSeq = 0, afterCount = 0): AsyncGenerator<JournalRecord> {
+    this.assumed = false;
     this.lastSeq = afterSeq;
     this.count = afterCount;
     this.numbered = afterCount;
@@ -182,9 +204,32 @@ export class Journal {
     return !this.failure && this.numbered === this.count;
   }
 
-  /** Resolves once every append made so far is stored (a reply that reads state waits for it). */
+  /**
+   * Resolves once every append made so far is stored (a reply that reads state waits for it). On a journal assumed
+   * empty with nothing appended yet, once one get confirms that it is; a FencingError where it is not.
+   */
   settled(): Promise<number> {
+    if (this.assumed && this.numbered === 0 && !this.confirming) {
+      this.confirming = true;
+      this.tail = this.confirmEmpty();
+    }
     return this.tail;
+  }
+
+  private async confirmEmpty(): Promise<number> {
+    try {
+      const last = await this.lastSequence();
+      // An append made since the get went out may be what it saw: that append, fenced on 0, tells instead. The
+      // tail is stored only once the first group is, so it resolves only where the journal was empty.
+      if (last !== 0 && this.numbered > 0) return await this.tail.then(() => 0);
+      if (last !== 0) throw new FencingError(`journal ${this.filter}: taken to be new, but it has events up to sequence ${last}`);
+      this.assumed = false;
+      return 0;
+    } catch (e) {
+      // decided on a state that is not the stored one: nothing more commits until the actor reads its journal
+      this.failure ??= e as Error;
+      throw e;
+    }
   }
 
   private async flush(): Promise<void> {
@@ -196,6 +241,8 @@ export class Journal {
       const group = this.queue.splice(0, n);
       try {
         const seq = await this.store(group);
+        // a group fenced on sequence 0 was stored: a journal taken to be empty was
+        this.assumed = false;
         this.lastSeq = seq;
         this.count += group.length;
         for (const q of group) q.settle?.resolve(seq);

@@ -116,6 +116,15 @@ function scheduleDrain(drain: () => void): void {
   }
 }
 
+/** An incarnation that took its journal to be empty (kind.sharding.createdBy), until an append or a get confirms it. */
+interface Assumption {
+  /** decided on it, in order */
+  items: MailItem[];
+  confirmed: boolean;
+  /** found wrong, and its items put back */
+  undone: boolean;
+}
+
 /**
  * Hosts one actor (a kind and an id) on NATS: subscribes to its subjects, turns messages into XState events,
  * decides with the pure `transition()`, journals domain events (event-sourced kinds) before committing the new
@@ -150,6 +159,10 @@ export class ActorHost {
   private draining = false;
   /** pipelined kinds: drained batches whose appends and effects are not all done yet */
   private storing = 0;
+  /** this incarnation took its journal to be empty: the items decided so far on that, decided again if it was not */
+  private assumption: Assumption | undefined;
+  /** cleared once an entity taken to be new had history: this host reads its journal from then on */
+  private mayAssumeNew = true;
   private readonly snapshots: SnapshotWriter;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
@@ -234,11 +247,13 @@ export class ActorHost {
     });
     if (!this.snapshot) {
       const owed: Forward[] = [];
+      this.assumption = this.assumesNew() ? { items: [], confirmed: false, undone: false } : undefined;
       const { revision } = await restore({
         kind: this.kind,
         id: this.id,
         env: this.env,
         journal: this.journal,
+        assumeNew: this.assumption !== undefined,
         settle: (snapshot, seq) => {
           this.snapshot = snapshot;
           if (seq !== undefined) this.seq = seq;
@@ -267,6 +282,13 @@ export class ActorHost {
       this.ticker.unref?.();
     }
     this.schedule();
+  }
+
+  /** A sharded entity whose first message creates it (kind.sharding.createdBy) takes its journal to be empty. */
+  private assumesNew(): boolean {
+    const createdBy = this.kind.sharding?.createdBy;
+    const first = this.mailbox.peek();
+    return this.mayAssumeNew && !this.kind.catchUp && first !== undefined && createdBy?.includes(first.event.type) === true;
   }
 
   /** Takes a message from the actor's subscriptions, or from the shard region that routes to it. */
@@ -423,6 +445,8 @@ export class ActorHost {
       if (!item) break;
       const out = this.decide(item);
       if (!out) break;
+      const assumption = journal.assuming ? this.assumption : undefined;
+      assumption?.items.push(item);
       const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
       const stored = domain.length
         ? journal.append(
@@ -435,13 +459,46 @@ export class ActorHost {
         stored.then(
           (seq) => {
             if (domain.length) this.seq = seq;
+            if (assumption) assumption.confirmed = true;
             this.commit(item, out.emitted, true);
           },
-          (e) => this.appendFailed(item, e as Error),
+          (e) => {
+            if (assumption && !assumption.confirmed && e instanceof FencingError) this.assumedWrong(assumption, e);
+            else this.appendFailed(item, e as Error);
+          },
         ),
       );
     }
     await Promise.all(effects);
+  }
+
+  /**
+   * An entity taken to be new had history (its first append, fenced on sequence 0, failed): nothing decided since
+   * is committed, so those items go back to the head of the mailbox, in order, and are decided again on the state
+   * its journal holds. Called once per item decided on the assumption; the first call does it.
+   */
+  private assumedWrong(assumption: Assumption, err: FencingError): void {
+    if (assumption.undone) return;
+    assumption.undone = true;
+    const items = assumption.items;
+    if (this.status !== "running" || this.assumption !== assumption) {
+      for (const item of items) this.appendFailed(item, err);
+      return;
+    }
+    this.env.log.info("entity taken to be new has history: reading its journal", { actor: this.key, error: err.message });
+    for (const item of items) {
+      endSpan(item.span);
+      item.span = undefined;
+    }
+    this.mailbox.putBack(items);
+    for (const t of this.timers.values()) if (t.handle) clearTimeout(t.handle);
+    this.timers.clear();
+    this.snapshot = undefined;
+    this.journal = undefined;
+    this.assumption = undefined;
+    this.mayAssumeNew = false;
+    this.status = "idle";
+    this.incarnate().catch((e) => this.end(e instanceof Error ? e : new Error(String(e))));
   }
 
   private appendFailed(item: MailItem, err: Error): void {

@@ -63,3 +63,18 @@ t.test("market data folds with batchAs, commands alone; a kind that folds nothin
   t.same(drain(fill(items), undefined), [1, 2, 3, 4]);
   t.end();
 });
+
+t.test("items put back are taken first, in their order, and a full mailbox still conflates the market data queued after them", (t) => {
+  const box = new Mailbox<Item>(3);
+  box.offer(other(1), "accept");
+  box.offer(other(2), "accept");
+  box.offer(md(3), "conflate");
+  const taken = [box.take()!, box.take()!];
+  t.equal(box.peek()?.event.n, 3, "peek shows the next item and leaves it");
+  box.putBack(taken);
+  t.equal(box.depth, 3);
+  t.ok(box.offer(md(4), "conflate"), "full: the newest quote replaces the queued one, found where it moved to");
+  t.equal(box.depth, 3, "replaced, not added");
+  t.same(drain(box, undefined), [1, 2, 4]);
+  t.end();
+});

@@ -84,6 +84,20 @@ export class Mailbox<T extends { subject: string }> {
     return next !== undefined && foldOf(next) === type;
   }
 
+  /** the next item, left in place */
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  /** Puts items taken earlier back at the head, in their order (to be handled again), beyond the capacity. */
+  putBack(items: T[]): void {
+    if (!items.length) return;
+    const shift = items.length - this.head;
+    this.items = [...items, ...this.items.slice(this.head)];
+    this.head = 0;
+    for (const [s, i] of this.bySubject) this.bySubject.set(s, i + shift);
+  }
+
   take(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const at = this.head++;

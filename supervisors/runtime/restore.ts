@@ -17,6 +17,8 @@ export interface RestoreTarget {
   readonly id: string;
   readonly env: { nc: NatsConnection; store: SnapshotStore; clock: Clock };
   readonly journal: Journal | undefined;
+  /** take the journal to be empty without reading it (a sharded entity activated by a message that creates it) */
+  readonly assumeNew?: boolean;
   /** the state so far, and the journal position it includes when that is known */
   settle(snapshot: AnyMachineSnapshot, seq?: number): void;
   /** runs a transition's actions; on replay, custom actions and emissions are skipped */
@@ -29,8 +31,8 @@ export interface RestoreTarget {
 
 /**
  * Rebuilds an actor's last committed state: its KV snapshot (or the machine's initial state), then the journal
- * events after it (event-sourced kinds), then the events it missed while down (catch-up kinds). Queues the
- * kind's start or resume event last, so it runs after everything restored.
+ * events after it (event-sourced kinds; none read when `assumeNew`), then the events it missed while down (catch-up
+ * kinds). Queues the kind's start or resume event last, so it runs after everything restored.
  */
 export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
   const { kind, env, journal } = t;
@@ -50,7 +52,10 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
     t.act(actions, env.clock.nowUs());
   }
   let fresh = !stored;
-  if (journal) {
+  if (journal && t.assumeNew) {
+    journal.assumeEmpty();
+    t.settle(snapshot, 0);
+  } else if (journal) {
     // Replay events after the snapshot; the machine applies its own domain events, emissions are discarded.
     for await (const r of journal.read(stored?.seq ?? 0, stored?.count ?? 0)) {
       const nowUs = typeof r.event.tsEvent === "number" ? r.event.tsEvent : env.clock.nowUs();

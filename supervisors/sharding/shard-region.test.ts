@@ -4,6 +4,7 @@ import t from "tap";
 import { systemClock, subjects, defineKind } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
+import { Journal } from "../../infra/nats/journal.ts";
 import { buckets, streams } from "../../infra/nats/resources.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { counterKind } from "../runtime/testing/counter-kind.ts";
@@ -14,9 +15,9 @@ import { ShardRegion } from "./shard-region.ts";
 const log = createLogger({ level: "error" });
 const kind = defineKind({ ...counterKind("event-sourced", "counter-sh"), sharding: { shards: 4, idleMs: 300, doneIdleMs: 300 } });
 
-async function ask(nc: NatsConnection, id: string, message: Message) {
+async function ask(nc: NatsConnection, id: string, message: Message, kindName = kind.name) {
   const { data, headers } = encodeMessage(message);
-  const reply = await nc.request(subjects.cmd(kind.name, id), data, { headers, timeout: 5_000 });
+  const reply = await nc.request(subjects.cmd(kindName, id), data, { headers, timeout: 5_000 });
   return decodeMessage(reply.data, reply.headers, true).message as unknown as { ok: boolean; result?: { count: number } };
 }
 
@@ -154,3 +155,51 @@ t.test("a message on a routed subject activates the entity it names, on its shar
   await new Promise((r) => setTimeout(r, 200));
   t.equal(a.entity(other), undefined, "an entity of a shard served elsewhere is not activated here");
 });
+
+t.test(
+  "an entity whose first command creates it activates without reading its journal; one that had history decides again on it",
+  async (t) => {
+    const f = await startTestServers(t);
+    const creating = defineKind({
+      ...counterKind("event-sourced", "counter-new"),
+      sharding: { shards: 4, idleMs: 300, doneIdleMs: 300, createdBy: ["Increment"] },
+    });
+    const name = creating.name;
+    const r = new ShardRegion(creating, { nc: f.nc, store: f.store, clock: systemClock, log });
+    t.teardown(() => r.stop());
+    for (let n = 0; n < 4; n++) await r.own(shardName(n));
+    // the gets of an entity's last event this process sends (replay's direct gets and appends are other subjects)
+    let gets = 0;
+    const publish = f.nc.publish.bind(f.nc);
+    f.nc.publish = (subject, ...rest) => {
+      if (subject === `$JS.API.STREAM.MSG.GET.${streams.events}`) gets++;
+      publish(subject, ...rest);
+    };
+    const getsSinceLast = () => {
+      const made = gets;
+      gets = 0;
+      return made;
+    };
+
+    t.equal((await ask(f.nc, "n-1", { type: "Increment", by: 3 }, name)).ok, true, "a new entity's first command is answered");
+    t.equal(getsSinceLast(), 0, "with no get of its journal's last event");
+    await eventually("the entity passivated", () => (r.entity("n-1") === undefined ? true : undefined), { timeoutMs: 5_000 });
+
+    // taken to be new again: its first append is refused, and both commands are decided again on its history
+    const [added, count] = await Promise.all([
+      ask(f.nc, "n-1", { type: "Increment", by: 4 }, name),
+      ask(f.nc, "n-1", { type: "GetCount" }, name),
+    ]);
+    t.equal(added.ok, true, "the command that found history is answered");
+    t.same(count.result, { count: 7, fired: 0 }, "the query queued behind it answers the count its journal holds, not a new one's");
+    t.equal(getsSinceLast(), 1, "its journal was read: one get");
+    const totals: unknown[] = [];
+    for await (const e of new Journal(f.nc, subjects.evtOf(name, "n-1"), () => "", "").read()) totals.push(e.event.total);
+    t.same(totals, [3, 7], "its journal holds each increment once, the second on the first");
+    t.equal(r.stats.failed, 0, "found history is not a failure");
+
+    getsSinceLast();
+    t.same((await ask(f.nc, "n-2", { type: "GetCount" }, name)).result, { count: 0, fired: 0 }, "a new entity answers a query");
+    t.equal(getsSinceLast(), 1, "after a get: a query does not create the entity, so its journal is read first");
+  },
+);

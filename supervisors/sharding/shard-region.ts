@@ -77,8 +77,8 @@ export class ShardRegion {
   private readonly unserve: () => void;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private stopped = false;
-  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes">> &
-    Pick<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes">;
+  private readonly spec: Required<Omit<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes" | "createdBy">> &
+    Pick<ShardingSpec, "doneWhen" | "wake" | "keepAwake" | "routes" | "createdBy">;
   private jsm: Promise<JetStreamManager> | undefined;
   /** this region's name in the shard-owners announcements */
   readonly region: string;
@@ -339,13 +339,16 @@ export class ShardRegion {
   }
 
   private activateAndReceive(id: string, shard: number, msg: Msg): void {
-    let e = this.entities.get(id);
-    if (!e || e.host.status === "stopped") e = this.activate(id, shard);
-    e.host.receive(msg);
+    const e = this.entities.get(id);
+    if (!e || e.host.status === "stopped") this.activate(id, shard, msg);
+    else e.host.receive(msg);
   }
 
-  /** In memory only: the host queues messages while its journal is probed (and replayed, if it has history). */
-  private activate(id: string, shard: number): Entity {
+  /**
+   * In memory only: the host queues messages while its journal is probed (and replayed, if it has history). The
+   * message that activates it is queued first, so the host sees whether it creates the entity (kind.sharding.createdBy).
+   */
+  private activate(id: string, shard: number, first?: Msg): Entity {
     const spec = { ...defaultSupervision, ...this.kind.supervision };
     const host = new ActorHost(this.kind, id, {
       ...this.env,
@@ -362,6 +365,7 @@ export class ShardRegion {
     };
     this.entities.set(id, e);
     this.stats.activated++;
+    if (first) host.receive(first);
     host.incarnate().catch((err) => this.failed(id, host, err as Error));
     return e;
   }
