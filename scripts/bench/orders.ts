@@ -1,7 +1,8 @@
 /**
- * `npm run bench -- orders [orders]`: SubmitOrder requested on am.cmd.risk-book.bench, as the gateway sends it →
- * risk book (pre-trade check with limits on, journals OrderApproved, forwards the order) → order entity, activated
- * on that first command by its shard region (journals OrderSubmitted) → venue connection → simulated exchange
+ * `npm run bench -- orders [orders]`: SubmitOrder requested on am.cmd.risk-book.bench, as the gateway sends it
+ * (through its reply inbox) → risk book (pre-trade check with limits on, journals OrderApproved, forwards the order)
+ * → order entity, activated on that first command by its shard region (journals OrderSubmitted; a new order reads
+ * no journal, see kind.sharding.createdBy) → venue connection → simulated exchange
  * (journals the order it accepted, write-ahead) → ExecutionReport → venue connection → order entity (journals
  * OrderAccepted); the time from the request to OrderAccepted as the event stream stored it (am.stored.order.<id>).
  * One order at a time, every id new, all actors in this process on a local nats-server (support/trading-loop.ts).
@@ -17,6 +18,7 @@ import { jetstream } from "@nats-io/jetstream";
 import { appendedSubject, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { encodeMessage } from "../../infra/nats/codec.ts";
 import { connectNats } from "../../infra/nats/index.ts";
+import { ReplyInbox } from "../../infra/nats/reply-inbox.ts";
 import { OrderHops } from "./support/order-hops.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 import { BOOK, percentiles, quoteAt, startLoop, submitOrder, TICK, VENUE } from "./support/trading-loop.ts";
@@ -32,6 +34,8 @@ try {
   const hops = hopsNc ? new OrderHops(hopsNc, BOOK, VENUE) : undefined;
   await hops?.ready();
   const js = jetstream(nc);
+  // requested as the gateway requests (gateway/commands.ts): one reply subscription, no Error objects per call
+  const inbox = new ReplyInbox(nc);
   const natsPid = loop.infra.pids[0]!;
   const q = encodeMessage(quoteAt(1, 10_000 * TICK, Date.now() * 1000));
   nc.publish(subjects.md("quote", { venue: VENUE, symbol: "SIM001" }), q.data, { headers: q.headers });
@@ -67,7 +71,7 @@ try {
       });
     });
     t0 = performance.now();
-    const reply = nc.request(subjects.cmd("risk-book", BOOK), data, { headers, timeout: 5_000 }).then(() => performance.now());
+    const reply = inbox.request(subjects.cmd("risk-book", BOOK), data, headers, 5_000).then(() => performance.now());
     await accepted;
     const t1 = performance.now();
     const repliedAt = await reply;
@@ -83,6 +87,7 @@ try {
     if (i % 100 === 0) process.stderr.write(`order ${i}/${total}\n`);
   }
   sub.unsubscribe();
+  inbox.close();
   const p = percentiles(ours);
   const r = percentiles(replyUs);
   const b = percentiles(raw);
