@@ -215,3 +215,21 @@ t.test("commands queued when an actor stops are answered stopped, not left to th
     error: { code: "stopped", message: /counter-queued\/q stopped on this node before it handled GetCount: ask again with the same ids/ },
   });
 });
+
+t.test("an actor stopped while it restores stays stopped: it neither runs nor arms what it restored", async (t) => {
+  const f = await startTestServers(t);
+  const kind = counterKind("event-sourced", "counter-stopped-early");
+  const first = host(kind, "s", f);
+  await first.incarnate();
+  t.same((await ask(f.nc, kind.name, "s", { type: "Increment", by: 2 })).result, undefined);
+  await first.stop();
+
+  const h = host(kind, "s", f);
+  const restoring = h.incarnate(); // reads its journal: the stop comes while that read is out
+  await h.stop();
+  await restoring;
+  t.equal(h.status, "stopped", "still stopped once its restore ends");
+  t.equal(h.armedTimers, 0, "no delayed event armed");
+  const { data, headers } = encodeMessage({ type: "GetCount" });
+  await t.rejects(f.nc.request(subjects.cmd(kind.name, "s"), data, { headers, timeout: 500 }), "nobody answers its commands");
+});

@@ -263,6 +263,11 @@ export class ActorHost {
         enqueue: (subject, event) => void this.mailbox.offer({ subject, event }, "accept"),
         owe: (f) => owed.push(f),
       });
+      // stopped while it restored (a shard moved, an idle entity passivated): it must not run, listen or send
+      if (this.status === "stopped") {
+        for (const id of [...this.timers.keys()]) this.disarm(id);
+        return;
+      }
       this.snapshots.revision = revision;
       // forwards the restored state still owes (an approval whose order was never confirmed), and those the previous
       // owner stopped before it saw answered (a venue connection's report to an order in transit between owners)
