@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
 import { emit, setup } from "xstate";
 import { z } from "zod";
@@ -10,7 +10,7 @@ import { eventually, startTestServers } from "../../test/testing.ts";
 import { shardName } from "../sharding/shard-of.ts";
 import { ShardRegion } from "../sharding/shard-region.ts";
 import { ActorHost } from "./actor-host.ts";
-import { type LocalAnswer, requestLocally } from "./local-commands.ts";
+import { type LocalAnswer, requestLocally, serveCommands } from "./local-commands.ts";
 import { counterKind } from "./testing/counter-kind.ts";
 
 const log = createLogger({ level: "error" });
@@ -128,37 +128,62 @@ t.test(
     t.teardown(() => host.stop());
     const subject = subjects.cmd(single.name, "s");
     const dead = await watch(f.nc, subjects.dlq(single.name, "s"), "DeadLetter");
-    const reply = async (p: Promise<LocalAnswer> | undefined) => {
+    /** the answer of a command handed over here, or undefined where nobody here took it */
+    const handOver = (to: string, data: Uint8Array, headers: MsgHdrs | undefined): Promise<LocalAnswer | undefined> | undefined => {
+      let answered: (a: LocalAnswer | undefined) => void = () => {};
+      const answer = new Promise<LocalAnswer | undefined>((resolve) => {
+        answered = resolve;
+      });
+      return requestLocally(f.nc, to, data, headers, 5_000, (a) => answered(a)) ? answer : undefined;
+    };
+    const reply = async (p: Promise<LocalAnswer | undefined> | undefined) => {
       t.ok(p, "handed over");
       const a = await p!;
-      return decodeMessage(a.data, a.headers, true).message as unknown as { ok: boolean; error?: { code: string; message: string } };
+      t.ok(a, "answered");
+      return decodeMessage(a!.data, a!.headers, true).message as unknown as { ok: boolean; error?: { code: string; message: string } };
     };
 
     const good = encodeMessage({ type: "Increment", by: 2 });
-    t.same(await reply(requestLocally(f.nc, subject, good.data, good.headers, 5_000)), { type: "Reply", ok: true });
+    t.same(await reply(handOver(subject, good.data, good.headers)), { type: "Reply", ok: true });
     const bad = encodeMessage({ type: "Increment", by: -5 });
-    const refused = await reply(requestLocally(f.nc, subject, bad.data, bad.headers, 5_000));
+    const refused = await reply(handOver(subject, bad.data, bad.headers));
     t.equal(refused.ok, false, "refused by its schema");
     t.equal(refused.error?.code, RuntimeError.Invalid);
     t.match(refused.error?.message, /by/, "naming the field");
     await eventually("the invalid one dead-lettered", () => dead.length === 1);
     t.equal((await ask(f.nc, subject, { type: "GetCount" })).result?.count, 2, "only the valid one counted");
 
-    t.equal(
-      requestLocally(f.nc, subjects.cmd(single.name, "elsewhere"), good.data, good.headers, 5_000),
-      undefined,
-      "an actor not served here",
-    );
-    t.equal(
-      requestLocally(f.nc, subjects.md("quote", { venue: "X", symbol: "Y" }), good.data, good.headers, 5_000),
-      undefined,
-      "not a command",
-    );
+    t.equal(handOver(subjects.cmd(single.name, "elsewhere"), good.data, good.headers), undefined, "an actor not served here");
+    t.equal(handOver(subjects.md("quote", { venue: "X", symbol: "Y" }), good.data, good.headers), undefined, "not a command");
     await host.stop();
-    t.equal(
-      requestLocally(f.nc, subject, good.data, good.headers, 5_000),
-      undefined,
-      "a stopped actor takes nothing: NATS carries it to its next owner",
-    );
+    t.equal(handOver(subject, good.data, good.headers), undefined, "a stopped actor takes nothing: NATS carries it to its next owner");
   },
 );
+
+t.test("a command handed over is answered within the target's turn, or unanswered once when it is late", async (t) => {
+  const f = await startTestServers(t);
+  const subject = subjects.cmd("slow-target", "x");
+  const held: Msg[] = [];
+  const stop = serveCommands(f.nc, subject, (m) => {
+    held.push(m);
+    return true;
+  });
+  t.teardown(stop);
+  const { data, headers } = encodeMessage({ type: "Reply", ok: true });
+
+  const heard: (string | undefined)[] = [];
+  t.ok(
+    requestLocally(f.nc, subject, data, headers, 5_000, (a) => heard.push(a ? "answer" : "timeout")),
+    "taken here",
+  );
+  held[0]!.respond(data, { headers });
+  t.same(heard, ["answer"], "heard as the target answers, not a turn later");
+  held[0]!.respond(data, { headers });
+  t.same(heard, ["answer"], "a second answer is not heard");
+
+  const late: (string | undefined)[] = [];
+  t.ok(requestLocally(f.nc, subject, data, headers, 50, (a) => late.push(a ? "answer" : "timeout")));
+  await new Promise((r) => setTimeout(r, 120));
+  held[1]!.respond(data, { headers });
+  t.same(late, ["timeout"], "unanswered in time: told once, and the late answer is dropped");
+});

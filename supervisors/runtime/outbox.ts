@@ -69,38 +69,49 @@ export class Outbox {
   private request(e: Entry): void {
     e.inFlight = true;
     const { data, headers } = encodeMessage(e.forward.message as Message, e.traceparent ? { traceparent: e.traceparent } : {});
-    const local = e.remote ? undefined : requestLocally(this.nc, e.forward.subject, data, headers, this.timeoutMs);
-    (local ?? sharedInbox(this.nc).request(e.forward.subject, data, headers, this.timeoutMs)).then(
-      (m: { data: Uint8Array; headers?: MsgHdrs }) => {
-        let answer: { ok?: boolean; error?: ReplyError };
-        try {
-          answer = decodeMessage(m.data, m.headers, false).message as { ok?: boolean; error?: ReplyError };
-        } catch {
-          answer = {
-            ok: false,
-            error: { code: RuntimeError.Invalid, message: `${e.forward.subject} answered something that is not a Reply` },
-          };
-        }
-        if (this.entries.get(e.forward.key) !== e) return;
-        if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
-          e.inFlight = false;
-          if (local) e.remote = true;
-          return;
-        }
-        this.entries.delete(e.forward.key);
-        this.idle();
-        const refusal = answer.ok
-          ? undefined
-          : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
-        for (const s of e.waiting) s(refusal);
-        if (refusal) this.onRefused(e.forward, refusal);
-      },
-      () => {
-        // no answer (target absent or slow): the timer asks again
-        e.inFlight = false;
-        if (local) e.remote = true;
-      },
-    );
+    const local =
+      !e.remote &&
+      requestLocally(this.nc, e.forward.subject, data, headers, this.timeoutMs, (a) =>
+        a ? this.answered(e, a, true) : this.unanswered(e, true),
+      );
+    if (local) return;
+    sharedInbox(this.nc)
+      .request(e.forward.subject, data, headers, this.timeoutMs)
+      .then(
+        (m) => this.answered(e, m, false),
+        () => this.unanswered(e, false),
+      );
+  }
+
+  private answered(e: Entry, m: { data: Uint8Array; headers?: MsgHdrs | undefined }, local: boolean): void {
+    let answer: { ok?: boolean; error?: ReplyError };
+    try {
+      answer = decodeMessage(m.data, m.headers, false).message as { ok?: boolean; error?: ReplyError };
+    } catch {
+      answer = {
+        ok: false,
+        error: { code: RuntimeError.Invalid, message: `${e.forward.subject} answered something that is not a Reply` },
+      };
+    }
+    if (this.entries.get(e.forward.key) !== e) return;
+    if (!answer.ok && transientRefusals.has(answer.error?.code ?? "")) {
+      e.inFlight = false;
+      if (local) e.remote = true;
+      return;
+    }
+    this.entries.delete(e.forward.key);
+    this.idle();
+    const refusal = answer.ok
+      ? undefined
+      : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
+    for (const s of e.waiting) s(refusal);
+    if (refusal) this.onRefused(e.forward, refusal);
+  }
+
+  /** no answer (target absent or slow): the timer asks again, through NATS if it was asked here */
+  private unanswered(e: Entry, local: boolean): void {
+    e.inFlight = false;
+    if (local) e.remote = true;
   }
 
   private idle(): void {
