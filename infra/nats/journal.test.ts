@@ -1,22 +1,27 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { headers } from "@nats-io/transport-node";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
 import t from "tap";
 import { startTestServers } from "../../test/testing.ts";
 import { Header } from "./codec.ts";
 import { Journal } from "./journal.ts";
 import { streams } from "./resources.ts";
 
+/** an event's headers as the actor host writes them: its type */
+const typed = (e: { type: string }) => {
+  const h = headers();
+  h.set(Header.Type, e.type);
+  return h;
+};
+/** the journal of tally <id>, on all its event subjects */
+const tallyJournal = (nc: NatsConnection, id: string) =>
+  new Journal(nc, `am.evt.tally.${id}.*`, (type) => `am.evt.tally.${id}.${type}`, `tally/${id}`);
+
 t.test("an append made while no server takes the event stream's messages is stored once one does, and once only", async (t) => {
   const { nc } = await startTestServers(t);
   const jsm = await jetstreamManager(nc);
   const { config } = await jsm.streams.info(streams.events);
   const journal = new Journal(nc, "am.evt.tally.j1.>", (type) => `am.evt.tally.j1.${type}`, "tally/j1");
-  const typed = (e: { type: string }) => {
-    const h = headers();
-    h.set(Header.Type, e.type);
-    return h;
-  };
 
   // no stream listens on the subject, as between a leader's death and the next leader's election: no responders
   await jsm.streams.delete(streams.events);
@@ -37,12 +42,7 @@ t.test("an append made while no server takes the event stream's messages is stor
 
 t.test("a journal learns where its history ends from the stream's leader and replays all of it, past other actors' events", async (t) => {
   const { nc } = await startTestServers(t);
-  const typed = (e: { type: string }) => {
-    const h = headers();
-    h.set(Header.Type, e.type);
-    return h;
-  };
-  const journalOf = (id: string) => new Journal(nc, `am.evt.tally.${id}.*`, (type) => `am.evt.tally.${id}.${type}`, `tally/${id}`);
+  const journalOf = (id: string) => tallyJournal(nc, id);
   t.equal(await journalOf("none").lastSequence(), 0, "no history: 0");
   const a = journalOf("a");
   const b = journalOf("b");
@@ -61,12 +61,7 @@ t.test("a journal learns where its history ends from the stream's leader and rep
 
 t.test("a journal taken to be empty without a read commits nothing where it has history, and confirms where it has none", async (t) => {
   const { nc } = await startTestServers(t);
-  const typed = (e: { type: string }) => {
-    const h = headers();
-    h.set(Header.Type, e.type);
-    return h;
-  };
-  const journalOf = (id: string) => new Journal(nc, `am.evt.tally.${id}.*`, (type) => `am.evt.tally.${id}.${type}`, `tally/${id}`);
+  const journalOf = (id: string) => tallyJournal(nc, id);
   const old = journalOf("old");
   await old.append([{ type: "Counted", n: 1 }], typed);
   await old.append([{ type: "Counted", n: 2 }], typed);
