@@ -116,15 +116,6 @@ function scheduleDrain(drain: () => void): void {
   }
 }
 
-/** An incarnation that took its journal to be empty (kind.sharding.createdBy), until an append or a get confirms it. */
-interface Assumption {
-  /** decided on it, in order */
-  items: MailItem[];
-  confirmed: boolean;
-  /** found wrong, and its items put back */
-  undone: boolean;
-}
-
 /**
  * Hosts one actor (a kind and an id) on NATS: subscribes to its subjects, turns messages into XState events,
  * decides with the pure `transition()`, journals domain events (event-sourced kinds) before committing the new
@@ -159,8 +150,11 @@ export class ActorHost {
   private draining = false;
   /** pipelined kinds: drained batches whose appends and effects are not all done yet */
   private storing = 0;
-  /** this incarnation took its journal to be empty: the items decided so far on that, decided again if it was not */
-  private assumption: Assumption | undefined;
+  /**
+   * The items decided, in order, since this incarnation took its journal to be empty (kind.sharding.createdBy):
+   * decided again if it was not. Undefined for an incarnation that read its journal.
+   */
+  private assumedItems: MailItem[] | undefined;
   /** cleared once an entity taken to be new had history: this host reads its journal from then on */
   private mayAssumeNew = true;
   private readonly snapshots: SnapshotWriter;
@@ -247,13 +241,13 @@ export class ActorHost {
     });
     if (!this.snapshot) {
       const owed: Forward[] = [];
-      this.assumption = this.assumesNew() ? { items: [], confirmed: false, undone: false } : undefined;
+      this.assumedItems = this.assumesNew() ? [] : undefined;
       const { revision } = await restore({
         kind: this.kind,
         id: this.id,
         env: this.env,
         journal: this.journal,
-        assumeNew: this.assumption !== undefined,
+        assumeNew: this.assumedItems !== undefined,
         settle: (snapshot, seq) => {
           this.snapshot = snapshot;
           if (seq !== undefined) this.seq = seq;
@@ -450,8 +444,8 @@ export class ActorHost {
       if (!item) break;
       const out = this.decide(item);
       if (!out) break;
-      const assumption = journal.assuming ? this.assumption : undefined;
-      assumption?.items.push(item);
+      const assumed = journal.assuming ? this.assumedItems : undefined;
+      assumed?.push(item);
       const domain = out.emitted.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);
       const stored = domain.length
         ? journal.append(
@@ -464,11 +458,11 @@ export class ActorHost {
         stored.then(
           (seq) => {
             if (domain.length) this.seq = seq;
-            if (assumption) assumption.confirmed = true;
             this.commit(item, out.emitted, true);
           },
           (e) => {
-            if (assumption && !assumption.confirmed && e instanceof FencingError) this.assumedWrong(assumption, e);
+            // still assuming: the first append (or the get) found history, not a second writer after it
+            if (assumed && journal.assuming && e instanceof FencingError) this.assumedWrong(assumed, e);
             else this.appendFailed(item, e as Error);
           },
         ),
@@ -482,11 +476,10 @@ export class ActorHost {
    * is committed, so those items go back to the head of the mailbox, in order, and are decided again on the state
    * its journal holds. Called once per item decided on the assumption; the first call does it.
    */
-  private assumedWrong(assumption: Assumption, err: FencingError): void {
-    if (assumption.undone) return;
-    assumption.undone = true;
-    const items = assumption.items;
-    if (this.status !== "running" || this.assumption !== assumption) {
+  private assumedWrong(items: MailItem[], err: FencingError): void {
+    if (this.assumedItems !== items) return;
+    this.assumedItems = undefined;
+    if (this.status !== "running") {
       for (const item of items) this.appendFailed(item, err);
       return;
     }
@@ -500,7 +493,6 @@ export class ActorHost {
     this.timers.clear();
     this.snapshot = undefined;
     this.journal = undefined;
-    this.assumption = undefined;
     this.mayAssumeNew = false;
     this.status = "idle";
     this.incarnate().catch((e) => this.end(e instanceof Error ? e : new Error(String(e))));
