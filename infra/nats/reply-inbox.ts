@@ -24,7 +24,12 @@ export class ReplyInbox {
   constructor(private readonly nc: NatsConnection) {}
 
   request(subject: string, data: Uint8Array, headers: MsgHdrs | undefined, timeoutMs: number): Promise<Msg> {
-    this.sub ??= this.subscribe();
+    // a closed connection refuses the subscription: the caller hears it as a failed request, never as a throw
+    try {
+      this.sub ??= this.subscribe();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     const token = (this.seq++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
       const timer = setTimeout(() => {

@@ -30,8 +30,9 @@ export interface StoredSnapshot {
   /** delayed events pending when the snapshot was taken: id, event, due time (µs) */
   timers: { id: string; event: { type: string }; dueUs: number }[];
   /**
-   * forwards its target had not answered when the actor stopped (saved by the stop only): the next owner sends
-   * them again. Absent in snapshots saved while running, and in those of earlier versions.
+   * forwards their target had not answered when the snapshot was taken: the next owner sends them again (a target
+   * takes a forward at least once). Saved by every save of a snapshot kind, and by the stop of an event-sourced one;
+   * absent where none was owed.
    */
   forwards?: { type: "forward"; key: string; subject: string; message: { type: string } }[];
 }

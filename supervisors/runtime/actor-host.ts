@@ -181,8 +181,11 @@ export class ActorHost {
         const journal = this.journal;
         // an event-sourced state is saved only once all of it is journaled: its seq then says what it includes
         if (!this.snapshot || (journal && !journal.idle)) return undefined;
-        // a stop saves the forwards still unanswered, for the next owner to send (a move must not drop them)
-        const owed = this.status === "stopped" ? this.owedAtStop : [];
+        // The forwards still unanswered are saved with the state, for the next owner to send: a move must not drop
+        // them, nor may a crash or a lost lease after a save. A snapshot kind's state may count what it forwarded (a
+        // venue connection's last report), and its restore then owes nothing else. An event-sourced kind's state
+        // says what it owes (kind.outbox), so only its stop lists them.
+        const owed = this.status === "stopped" ? this.owedAtStop : kind.persistence === "snapshot" ? (this.outbox?.pending() ?? []) : [];
         return toStored(kind, this.snapshot, journal ? journal.lastSeq : this.seq, journal?.count ?? 0, this.timers.values(), owed);
       },
       (fenced) => {
@@ -232,13 +235,20 @@ export class ActorHost {
       const filter = subjects.evtOf(this.kind.name, this.id);
       this.journal = new Journal(this.env.nc, filter, (t) => subjects.evt(this.kind.name, this.id, t), `${this.kind.name}/${this.id}`);
     }
-    this.outbox ??= new Outbox(this.env.nc, (f, error) => {
-      this.mailbox.offer(
-        { subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } },
-        "accept",
-      );
-      this.schedule();
-    });
+    this.outbox ??= new Outbox(
+      this.env.nc,
+      (f, error) => {
+        this.mailbox.offer(
+          { subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } },
+          "accept",
+        );
+        this.schedule();
+      },
+      // a snapshot kind's saves list what it owes: one taken after this answer no longer does
+      () => {
+        if (this.kind.persistence === "snapshot" && this.status === "running") this.snapshots.markDirty();
+      },
+    );
     if (!this.snapshot) {
       const owed: Forward[] = [];
       this.assumedItems = this.assumesNew() ? [] : undefined;
@@ -267,7 +277,7 @@ export class ActorHost {
       // owner stopped before it saw answered (a venue connection's report to an order in transit between owners)
       const context = (this.snapshot as { context?: unknown } | undefined)?.context;
       for (const f of [...(this.kind.outbox?.(context) ?? []), ...owed]) this.outbox.send(f);
-      // the next save (the first drain's) no longer lists them: a later restore must not send them again
+      // the next save lists them only while they are unanswered: a later restore must not send them again
       if (owed.length && this.kind.persistence !== "none") this.snapshots.markDirty();
     }
     this.status = "running";

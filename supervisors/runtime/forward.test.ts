@@ -156,3 +156,37 @@ t.test("a forward unanswered when its actor stopped is sent by the actor's next 
   await eventually("its next save lists no forward", async () => (await f.store.load(relay.name, "r")).stored?.forwards === undefined);
   t.equal((await ask(f.nc, target.name, "o-3", { type: "GetCount" })).result?.count, 1, "counted once");
 });
+
+t.test("a forward unanswered when its actor's state was saved is sent by the next owner after a crash", async (t) => {
+  const f = await startTestServers(t);
+  const nc2 = await connectNats(f.infra.natsUrl, "crashing-owner");
+  const first = new ActorHost(relay, "r", { nc: nc2, store: f.store, clock: systemClock, log });
+  await first.incarnate();
+  // the state that counts the forward is saved while nobody serves the counter; then the owner's process dies
+  // without a stop, so the only snapshot the next owner finds is that periodic one
+  await ask(nc2, relay.name, "r", { type: "PlaceCount", id: "o-4" }, 500).catch(() => undefined);
+  await eventually("the periodic save counts the forward", async () => {
+    const stored = (await f.store.load(relay.name, "r")).stored;
+    return (stored?.snapshot as { context?: { relayed?: number } } | undefined)?.context?.relayed === 1;
+  });
+  t.match((await f.store.load(relay.name, "r")).stored?.forwards, [{ key: "o-4" }], "it lists the forward it owes");
+  await nc2.close();
+  t.teardown(() => first.stop().catch(() => undefined));
+
+  const region = new ShardRegion(target, { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => region.stop());
+  await region.own(shardName(0));
+  await region.own(shardName(1));
+  const next = new ActorHost(relay, "r", { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => next.stop());
+  await next.incarnate();
+  await eventually(
+    "the next owner's forward reached the counter",
+    async () => (await ask(f.nc, target.name, "o-4", { type: "GetCount" })).result?.count === 1,
+    { timeoutMs: 10_000 },
+  );
+  await eventually(
+    "once answered, a save lists no forward",
+    async () => (await f.store.load(relay.name, "r")).stored?.forwards === undefined,
+  );
+});

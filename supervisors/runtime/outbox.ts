@@ -40,6 +40,8 @@ export class Outbox {
   constructor(
     private readonly nc: NatsConnection,
     private readonly onRefused: (f: Forward, error: ReplyError) => void,
+    /** a forward its target took or refused: it is no longer owed */
+    private readonly onSettled: (f: Forward) => void = () => {},
     private readonly retryMs = 1_000,
     private readonly timeoutMs = 5_000,
   ) {}
@@ -106,6 +108,7 @@ export class Outbox {
       : (answer.error ?? { code: RuntimeError.Invalid, message: `${e.forward.subject} refused without a reason` });
     for (const s of e.waiting) s(refusal);
     if (refusal) this.onRefused(e.forward, refusal);
+    this.onSettled(e.forward);
   }
 
   /** no answer (target absent or slow): the timer asks again, through NATS if it was asked here */
@@ -125,7 +128,7 @@ export class Outbox {
     return [...this.entries.values()].map((e) => e.forward);
   }
 
-  /** Forgets everything (the actor stopped): its stop saves `pending()` with its state, and its next owner sends them. */
+  /** Forgets everything (the actor stopped): its stop's save lists `pending()`, and its next owner sends them. */
   close(): void {
     this.entries.clear();
     this.idle();
