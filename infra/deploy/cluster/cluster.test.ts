@@ -27,7 +27,14 @@ t.test("a nats-server killed under the demo's order flow: nothing acknowledged l
     t.equal((await jsm.streams.info(stream)).config.num_replicas, 3, `${stream} has three replicas`);
   await nc.close();
 
-  const report = await runDrill(cluster, { faults: ["nats-server"], instruments: 5, phaseMs: 6_000, resumeLimitMs: 30_000 });
+  const report = await runDrill(cluster, {
+    faults: ["nats-server"],
+    instruments: 5,
+    phaseMs: 6_000,
+    resumeLimitMs: 30_000,
+    // the drill's steps and its reckoning's rounds, in the test's output
+    progress: (line) => t.comment(line),
+  });
   const [fault] = report.faults;
   // what the killed server led and how long its elections took: where a slow resume's time went
   t.comment(JSON.stringify(fault));

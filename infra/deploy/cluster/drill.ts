@@ -27,6 +27,8 @@ export type FaultKind = (typeof faultKinds)[number];
 
 const VENUE = "SIMX";
 const BOOK = "demo";
+/** how long the reckoning reads the ledgers again while they disagree (fills still travelling) */
+const RECKON_MS = 30_000;
 const STRATEGIES = ["trend-1", "meanrev-1", "mm-1"];
 
 export interface FaultReport {
@@ -407,27 +409,60 @@ async function readJournals(nc: NatsConnection, progress: (line: string) => void
   }
 }
 
-/** Every order folded from its journal, every fill the book applied, the exchange's executions and QuestDB's fills. */
+/**
+ * Every order folded from its journal, every fill the book applied, the exchange's executions and QuestDB's fills.
+ * The four are read one after another while the last fills of the flow may still travel (exchange → order journal →
+ * book → QuestDB), so a fill between two reads shows in one and not yet in the other: all four are read again until
+ * they agree, for up to RECKON_MS. A fill lost, doubled or invented stays so, and is reported at the deadline.
+ */
 async function reckon(
   nc: NatsConnection,
   questdbUrl: string,
   exchangeSent: Set<string>,
   progress: (line: string) => void,
 ): Promise<Omit<DrillReport, "faults" | "maxResumeMs" | "probe">> {
-  const { orders, approved, bookFills } = await readJournals(nc, progress);
-  const journalFills = [...orders.values()].flat();
-  const exchangeFills = new Set([...exchangeSent, ...(await exchangeExecutions(nc))]);
-  // the recorders drain the event stream into QuestDB behind the flow: wait until they have what the journal holds
-  const questdbFills = new Map<string, number>();
-  const deadline = Date.now() + 30_000;
-  do {
-    const q = await questdbSql(questdbUrl, "SELECT fill_id, count() n FROM fills GROUP BY fill_id");
-    questdbFills.clear();
-    for (const r of q.dataset) questdbFills.set(String(r[0]), Number(r[1]));
-    if (journalFills.every((id) => questdbFills.has(id))) break;
-    await sleep(500);
-  } while (Date.now() < deadline);
+  const deadline = Date.now() + RECKON_MS;
+  for (let round = 1; ; round++) {
+    const r = judge(await readLedgers(nc, questdbUrl, exchangeSent, progress));
+    if ((r.lost === 0 && r.doubled === 0 && r.fillsAgree) || Date.now() >= deadline) {
+      for (const f of r.findings) progress(f);
+      return r;
+    }
+    progress(`reckoning round ${round}: ${r.findings.join("; ") || "fills differ"}; reading all again in 1 s`);
+    await sleep(1_000);
+  }
+}
 
+interface Ledgers {
+  orders: Map<string, string[]>;
+  approved: Set<string>;
+  bookFills: string[];
+  exchangeFills: Set<string>;
+  questdbFills: Map<string, number>;
+}
+
+/** In the order a fill travels: the exchange, then the journals and the book, then QuestDB. */
+async function readLedgers(
+  nc: NatsConnection,
+  questdbUrl: string,
+  exchangeSent: Set<string>,
+  progress: (line: string) => void,
+): Promise<Ledgers> {
+  const exchangeFills = new Set([...exchangeSent, ...(await exchangeExecutions(nc))]);
+  const { orders, approved, bookFills } = await readJournals(nc, progress);
+  const q = await questdbSql(questdbUrl, "SELECT fill_id, count() n FROM fills GROUP BY fill_id");
+  const questdbFills = new Map<string, number>(q.dataset.map((r) => [String(r[0]), Number(r[1])]));
+  return { orders, approved, bookFills, exchangeFills, questdbFills };
+}
+
+function judge({
+  orders,
+  approved,
+  bookFills,
+  exchangeFills,
+  questdbFills,
+}: Ledgers): Omit<DrillReport, "faults" | "maxResumeMs" | "probe"> {
+  const journalFills = [...orders.values()].flat();
   const findings: string[] = [];
   const note = (what: string, ids: string[]) => {
     if (ids.length) findings.push(`${what}: ${ids.length} (${ids.slice(0, 5).join(", ")})`);
@@ -443,6 +478,15 @@ async function reckon(
   note("exchange fills missing from the order journals", notInJournal);
   note("journal fills the risk book did not apply", notInBook);
   note("journal fills missing from QuestDB", notInQuestdb);
+  // no order journal holds these: a fill read after the journals, or one that should not exist
+  note(
+    "book fills no order journal holds",
+    bookFills.filter((id) => !journalSet.has(id)),
+  );
+  note(
+    "QuestDB fills no order journal holds",
+    [...questdbFills.keys()].filter((id) => !journalSet.has(id)),
+  );
   const doubledJournal = dupes(journalFills);
   const doubledBook = dupes(bookFills);
   const doubledQuestdb = [...questdbFills].filter(([, n]) => n > 1).map(([id]) => id);
@@ -456,7 +500,6 @@ async function reckon(
   // those three must be the same set.
   const fillsAgree =
     sameSet(new Set(questdbFills.keys()), bookSet) && sameSet(bookSet, journalSet) && notInJournal.length === 0 && doubledBook.length === 0;
-  for (const f of findings) progress(f);
   return {
     lost: lostApprovals.length + notInJournal.length + notInBook.length + notInQuestdb.length,
     doubled: doubledJournal.length + doubledBook.length + doubledQuestdb.length,
@@ -468,7 +511,6 @@ async function reckon(
   };
 }
 
-/** The exchange's fills (executions with a quantity) for our session, asked as a venue connection does after logon. */
 async function exchangeExecutions(nc: NatsConnection): Promise<Set<string>> {
   const sub = nc.subscribe(subjects.cmd("venue", VENUE), { max: 50 });
   const { data, headers } = encodeMessage({ type: "AdapterRequestState", venue: VENUE, sinceSeq: 0, nowUs: Date.now() * 1000 });
