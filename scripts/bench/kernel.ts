@@ -28,6 +28,8 @@
  *   takes them (msgsPerSec), and sequential nats.js request-reply of the same GetCount payload to a plain
  *   subscriber answering with a pre-encoded Reply (rrP50Us, rrP99Us). ratio = msgsPerSec / baseline.msgsPerSec;
  *   rrRatio = rrP99Us / baseline.rrP99Us.
+ * - KERNEL_BENCH_PROFILE=<dir>: CPU profiles of the first node process's threads (main, cells, recorder), written
+ *   when it is stopped after the request/reply and restart figures.
  */
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -78,12 +80,18 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
   t.teardown(() => nc.close());
   await declareResources(nc, { replicas: 1 });
   const procs = nodes.map((n) =>
-    startNodeProcess(t, n, {
-      AM_NATS_URL: infra.natsUrl,
-      AM_KINDS: KINDS,
-      AM_CELLS: "2",
-      ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}),
-    }),
+    startNodeProcess(
+      t,
+      n,
+      {
+        AM_NATS_URL: infra.natsUrl,
+        AM_KINDS: KINDS,
+        AM_CELLS: "2",
+        ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}),
+      },
+      // KERNEL_BENCH_PROFILE=<dir>: CPU profiles of the node processes' threads, for where the time goes
+      process.env.KERNEL_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KERNEL_BENCH_PROFILE}`] : [],
+    ),
   );
   allProcs.push(...procs);
   // generous: on a loaded shared machine a node takes well over the default 30 s to come up
@@ -275,6 +283,11 @@ async function throughputAndLatency(): Promise<{
   log(`crash → next reply: p50 ${quantile(restarts, 0.5).toFixed(2)} ms, p99 ${restartP99Ms} ms over ${RESTART_SAMPLES}`);
   const baseline = await rawNats(infra.natsUrl, encoded);
   log(`raw nats.js: ${baseline.msgsPerSec} msgs/s publish→subscribe; request-reply p50 ${baseline.rrP50Us} µs, p99 ${baseline.rrP99Us} µs`);
+  if (process.env.KERNEL_BENCH_PROFILE) {
+    // a profile is written when the process exits by itself
+    node.proc.kill("SIGTERM");
+    await Promise.race([node.exited, sleep(20_000)]);
+  }
   return { msgsPerSec, cpuUsPerMsg, rrP50Us, rrP99Us, restartP99Ms, baseline };
 }
 
