@@ -44,6 +44,11 @@ export interface Forward {
   key: string;
   subject: string;
   message: { type: string; [field: string]: unknown };
+  /**
+   * The decision's requester is answered without waiting for this forward's target (a strategy's order: the
+   * strategy hears how it ends from the order's events). It is still asked again until its target answers.
+   */
+  detached?: true;
 }
 
 /** What the runtime delivers when the target of a `forward` refused it for good. */

@@ -373,13 +373,23 @@ export function approvedOrderForwards(book: RiskBook): Forward[] {
   return Object.values(book.pending).flatMap((p) => (p.order ? [forwardOrder(p.clientOrderId, { ...p.order, redelivered: true })] : []));
 }
 
-/** Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. */
+/**
+ * Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. The
+ * book answers once the order took the cancel (or refused it: an order that is gone), so a requester that asks again
+ * until answered knows the cancel arrived.
+ */
 export function decideCancelOrder(
   book: RiskBook,
   cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>,
 ): BookDecision {
   const { type: _t, nowUs: _n, ...cancel } = cmd as typeof cmd & { type?: string; nowUs?: number };
-  return new Decider(book).done(ok({ forwarded: true }), [toOrderActor(cmd.clientOrderId, { ...cancel, type: "CancelOrder" })]);
+  const forward: Forward = {
+    type: "forward",
+    key: `cancel:${cmd.clientOrderId}`,
+    subject: subjects.cmd("order", cmd.clientOrderId),
+    message: { ...cancel, type: "CancelOrder" },
+  };
+  return new Decider(book).done(ok({ forwarded: true }), [forward]);
 }
 
 /**

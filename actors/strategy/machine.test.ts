@@ -97,10 +97,12 @@ function start(definition: StrategyDefinition<ProbeParams> = probe, over: Record
   actor.on("*", (e) => emitted.push(e));
   actor.subscribe({ error: (e) => errors.push(e) });
   actor.start();
-  const publishes = () => emitted.filter((e) => e.type === "publish");
+  // what it sends the risk book: orders and cancels, forwarded (asked again until the book answers)
+  const toBook = () =>
+    emitted.filter((e) => e.type === "forward" && (e.message.type === "SubmitOrder" || e.message.type === "CancelOrder"));
   const replies = () => emitted.filter((e) => e.type === "reply");
   const state = () => actor.getSnapshot().context.state;
-  return { actor, emitted, errors, publishes, replies, state };
+  return { actor, emitted, errors, toBook, replies, state };
 }
 
 t.test("a stopped strategy ignores market data and warms up after StartStrategy until primed", async (t) => {
@@ -108,16 +110,16 @@ t.test("a stopped strategy ignores market data and warms up after StartStrategy 
   a.actor.send(bar());
   a.actor.send(bar());
   t.equal(a.state(), "stopped");
-  t.equal(a.publishes().length, 0);
+  t.equal(a.toBook().length, 0);
   a.actor.send(cmd("StartStrategy"));
   t.equal(a.state(), "warmingUp");
   t.same(a.replies().at(-1), { type: "reply", ok: true });
   a.actor.send(bar());
   t.equal(a.state(), "warmingUp", "one bar of two is not enough");
-  t.equal(a.publishes().length, 0, "no orders while warming up");
+  t.equal(a.toBook().length, 0, "no orders while warming up");
   a.actor.send(bar());
   t.equal(a.state(), "running", "the second bar primes it");
-  t.equal(a.publishes().length, 1, "the priming bar's signal trades");
+  t.equal(a.toBook().length, 1, "the priming bar's signal trades");
   const changes = a.emitted
     .filter((e) => e.type === "domain")
     .map((e) => (e.type === "domain" ? `${e.event.previous}->${e.event.state}` : ""));
@@ -130,9 +132,9 @@ t.test("orders go to the risk book as valid SubmitOrders with deterministic clie
   const session = clock.toString(36);
   a.actor.send(bar());
   a.actor.send(bar());
-  const p = a.publishes()[0]!;
-  t.equal(p.type === "publish" && p.subject, subjects.cmd("risk-book", "main"));
-  const order = SubmitOrder.schema.parse(submitOrderFromMessage(p.type === "publish" ? p.message : {}));
+  const p = a.toBook()[0]!;
+  t.equal(p.type === "forward" && p.subject, subjects.cmd("risk-book", "main"));
+  const order = SubmitOrder.schema.parse(submitOrderFromMessage(p.type === "forward" ? p.message : {}));
   t.equal(order.clientOrderId, `probe-1.${session}.1`);
   t.equal(order.side, "BUY");
   t.equal(order.orderType, "MARKET");
@@ -145,12 +147,12 @@ t.test("a denial by the risk book ends the order for the strategy, which may the
   const a = start();
   a.actor.send(cmd("StartStrategy"));
   for (let i = 0; i < 5; i++) a.actor.send(bar());
-  t.equal(a.publishes().length, 1);
+  t.equal(a.toBook().length, 1);
   const id = a.actor.getSnapshot().context.session.ledger.allOpenOrders().next().value!.clientOrderId;
   a.actor.send({ type: "OrderDenied", clientOrderId: id, reason: "MAX_POSITION", tsEvent: clock, tsInit: clock, nowUs: clock } as never);
   t.equal([...a.actor.getSnapshot().context.session.ledger.allOpenOrders()].length, 0, "no order left open");
   a.actor.send(bar());
-  t.equal(a.publishes().length, 2, "the target is pursued again");
+  t.equal(a.toBook().length, 2, "the target is pursued again");
   t.same(a.errors, []);
 });
 
@@ -158,7 +160,7 @@ t.test("an order in flight is not sent again when the strategy repeats its targe
   const a = start();
   a.actor.send(cmd("StartStrategy"));
   for (let i = 0; i < 5; i++) a.actor.send(bar());
-  t.equal(a.publishes().length, 1);
+  t.equal(a.toBook().length, 1);
   const id = a.actor.getSnapshot().context.session.ledger.allOpenOrders().next().value!.clientOrderId;
   a.actor.send({
     type: "OrderFilled",
@@ -173,12 +175,12 @@ t.test("an order in flight is not sent again when the strategy repeats its targe
   });
   t.equal(a.actor.getSnapshot().context.session.ledger.position(INSTRUMENT), fromNumber(4));
   a.actor.send(bar());
-  t.equal(a.publishes().length, 1, "the remaining 6 are still working");
+  t.equal(a.toBook().length, 1, "the remaining 6 are still working");
   a.actor.send({ type: "OrderCanceled", clientOrderId: id, tsEvent: clock, tsInit: clock, nowUs: clock });
   a.actor.send(bar());
-  t.equal(a.publishes().length, 2, "after the cancel the remainder is sent");
-  const m = a.publishes()[1]!;
-  t.equal(m.type === "publish" && m.message.quantity, fromNumber(6));
+  t.equal(a.toBook().length, 2, "after the cancel the remainder is sent");
+  const m = a.toBook()[1]!;
+  t.equal(m.type === "forward" && m.message.quantity, fromNumber(6));
 });
 
 t.test("a paused strategy emits no orders and trades again after ResumeStrategy", async (t) => {
@@ -188,20 +190,17 @@ t.test("a paused strategy emits no orders and trades again after ResumeStrategy"
   a.actor.send(bar());
   a.actor.send(cmd("PauseStrategy"));
   t.equal(a.state(), "paused");
-  const before = a.publishes().length;
+  const before = a.toBook().length;
   a.actor.send(cmd("SetStrategyParameters", { parameters: { target: fromNumber(-5) } }));
   a.actor.send(bar());
   a.actor.send(bar());
-  t.equal(a.publishes().length, before, "no orders while paused");
+  t.equal(a.toBook().length, before, "no orders while paused");
   a.actor.send(cmd("ResumeStrategy"));
   t.equal(a.state(), "running");
   a.actor.send(bar());
-  t.ok(a.publishes().length > before, "orders again once resumed");
-  t.equal(
-    a.publishes().at(-1)!.type === "publish" && a.publishes().at(-1)!.message.type,
-    "CancelOrder",
-    "the opposite working order is canceled first",
-  );
+  t.ok(a.toBook().length > before, "orders again once resumed");
+  const latest = a.toBook().at(-1)!;
+  t.equal(latest.type === "forward" && latest.message.type, "CancelOrder", "the opposite working order is canceled first");
 });
 
 t.test("StopStrategy cancels open orders and the stopped strategy ignores data", async (t) => {
@@ -211,12 +210,12 @@ t.test("StopStrategy cancels open orders and the stopped strategy ignores data",
   a.actor.send(bar());
   a.actor.send(cmd("StopStrategy"));
   t.equal(a.state(), "stopped");
-  const last = a.publishes().at(-1)!;
-  t.equal(last.type === "publish" && last.message.type, "CancelOrder");
-  const n = a.publishes().length;
+  const last = a.toBook().at(-1)!;
+  t.equal(last.type === "forward" && last.message.type, "CancelOrder");
+  const n = a.toBook().length;
   a.actor.send(bar());
   a.actor.send(bar());
-  t.equal(a.publishes().length, n);
+  t.equal(a.toBook().length, n);
   a.actor.send(cmd("ResumeStrategy"));
   const r = a.replies().at(-1)!;
   t.equal(r.type === "reply" && !r.ok && r.error.code, "INVALID_STATE");
@@ -259,11 +258,11 @@ t.test("a strategy that throws fails its actor while another strategy actor keep
   }
   t.equal(bad.actor.getSnapshot().status, "error");
   t.match(String(bad.errors[0]), /strategy bug at close/);
-  t.equal(bad.publishes().length, 1, "only the order from before the failure");
+  t.equal(bad.toBook().length, 1, "only the order from before the failure");
   good.actor.send(cmd("SetStrategyParameters", { parameters: { target: fromNumber(20) } }));
   good.actor.send(bar(15));
   t.equal(good.actor.getSnapshot().status, "active");
-  t.equal(good.publishes().length, 2, "the healthy actor sends its next order");
+  t.equal(good.toBook().length, 2, "the healthy actor sends its next order");
 });
 
 t.test("a malformed intent is a strategy bug and fails the actor, naming the field", async (t) => {
@@ -318,7 +317,7 @@ t.test("onTimer runs on the XState clock while running, stamped with the runtime
   t.same(tags, [`timer@${t0 + 1_000_000}`, `timer@${t0 + 2_000_000}`]);
   a.actor.send(cmd("PauseStrategy"));
   xclock.increment(5000);
-  t.equal(a.publishes().length, 2, "no timer while paused");
+  t.equal(a.toBook().length, 2, "no timer while paused");
 });
 
 t.test("startAtUs starts the strategy at creation, as after a supervisor restart", async (t) => {
@@ -326,8 +325,8 @@ t.test("startAtUs starts the strategy at creation, as after a supervisor restart
   t.equal(a.state(), "warmingUp");
   a.actor.send(bar());
   a.actor.send(bar());
-  const p = a.publishes()[0]!;
-  t.equal(p.type === "publish" && p.message.clientOrderId, `probe-1.${(42).toString(36)}.1`);
+  const p = a.toBook()[0]!;
+  t.equal(p.type === "forward" && p.message.clientOrderId, `probe-1.${(42).toString(36)}.1`);
 });
 
 t.test("subscriptions name each traded instrument's channels and the strategy's command subject", async (t) => {

@@ -25,12 +25,12 @@ export interface OrderRouting {
 
 export const riskBookSubject = (book: string): string => subjects.cmd("risk-book", book);
 
-/** A SubmitOrder as a published message: `type` names the message, the order's type is `orderType`. */
+/** A SubmitOrder as a message: `type` names the message, the order's type is `orderType`. */
 export function submitOrderMessage(order: SubmitOrder): { type: "SubmitOrder"; [field: string]: unknown } {
   return { ...order, type: "SubmitOrder" };
 }
 
-/** The SubmitOrder payload back from a published message (the inverse of submitOrderMessage). */
+/** The SubmitOrder payload back from a message (the inverse of submitOrderMessage). */
 export function submitOrderFromMessage(message: { [field: string]: unknown }): Record<string, unknown> {
   const { type: _messageType, ...rest } = message;
   return rest;
@@ -82,14 +82,26 @@ function submit(r: OrderRouting, i: SubmitIntent, nowUs: number, out: Emitted[])
     submittedUs: nowUs,
     tag: i.tag,
   });
-  out.push({ type: "publish", subject: r.riskSubject, message: submitOrderMessage(order) });
+  out.push({
+    type: "forward",
+    key: `order:${clientOrderId}`,
+    subject: r.riskSubject,
+    message: submitOrderMessage(order),
+    detached: true,
+  });
 }
 
-/** Sends a cancel unless one is already in flight or the order is gone. */
+/**
+ * Sends a cancel unless one is already in flight or the order is gone. Orders and cancels are forwarded: asked
+ * again until the book answers (it answers once the order has taken them), so one lost under a nats-server's death
+ * is not lost for good; a cancel marked pending is never sent twice by the strategy, so it must arrive. They are
+ * detached: a command that sends them (StopStrategy, ApproveProposal) is answered without waiting for the orders,
+ * whose outcome the strategy hears from their events.
+ */
 export function cancel(r: OrderRouting, clientOrderId: string, nowUs: number, out: Emitted[]): void {
   if (!r.ledger.markCancelPending(clientOrderId)) return;
   const message: CancelOrder & { type: "CancelOrder" } = { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs };
-  out.push({ type: "publish", subject: r.riskSubject, message });
+  out.push({ type: "forward", key: `cancel:${clientOrderId}`, subject: r.riskSubject, message, detached: true });
 }
 
 export function cancelAll(r: OrderRouting, instrument: string | undefined, nowUs: number, out: Emitted[]): void {

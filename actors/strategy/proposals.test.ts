@@ -127,7 +127,7 @@ t.test("a pending proposal survives the session's snapshot and is approved after
   const out: Emitted[] = [];
   const r = restored.approvals.approve(made!.proposalId as string, "carol", undefined, restored.lastNowUs + 1, out);
   t.match(r, { orders: [String, String] });
-  t.equal(out.filter((e) => e.type === "publish" && e.message.type === "SubmitOrder").length, 2);
+  t.equal(out.filter((e) => e.type === "forward" && e.message.type === "SubmitOrder").length, 2);
 });
 
 t.test("automatic mode (the default) trades each rebalance at once", async (t) => {

@@ -103,7 +103,7 @@ export class OperatorApprovals {
     this.pending = undefined;
     const sent: Emitted[] = [];
     routeIntents(this.routing, p.targets, nowUs, sent);
-    const orders = sent.flatMap((e) => (e.type === "publish" && e.message.type === "SubmitOrder" ? [String(e.message.clientOrderId)] : []));
+    const orders = sent.flatMap((e) => (e.type === "forward" && e.message.type === "SubmitOrder" ? [String(e.message.clientOrderId)] : []));
     out.push(domain({ type: "ProposalApproved", proposalId, by, ...(reason ? { reason } : {}), orders, ...this.stamp(nowUs) }));
     out.push(...sent);
     return { orders };

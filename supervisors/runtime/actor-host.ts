@@ -574,6 +574,7 @@ export class ActorHost {
       if (e.type === "publish") this.publish(e.subject, e.message as Message, item, e.traceparent);
       else if (e.type === "domain" && !journaled)
         this.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as DomainEvent & Message, item);
+      else if (e.type === "forward" && e.detached) this.outbox!.send(e, undefined, item.traceparent);
       else if (e.type === "forward") forwards.push(e);
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }

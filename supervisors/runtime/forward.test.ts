@@ -186,3 +186,41 @@ t.test("a forward unanswered when its actor's state was saved is sent by the nex
 
   await nextOwnerSends(t, f, "o-4");
 });
+
+/** A relay whose forwards are detached: it answers at once, and the runtime still delivers them. */
+const detachedRelay = defineKind({
+  name: "relay-detached",
+  persistence: "none",
+  machine: setup({
+    types: {} as { context: { relayed: number }; events: { type: "PlaceCount"; id: string }; emitted: Emitted },
+  }).createMachine({
+    context: { relayed: 0 },
+    on: {
+      PlaceCount: {
+        actions: [
+          emit(({ event }) => ({ ...forwardTo(event.id), detached: true as const })),
+          emit({ type: "reply" as const, ok: true as const, result: { sent: true } }),
+          assign({ relayed: ({ context }) => context.relayed + 1 }),
+        ],
+      },
+    },
+  }),
+});
+
+t.test("a detached forward does not hold its decision's answer, and reaches its target once it is served", async (t) => {
+  const f = await startTestServers(t);
+  const relayHost = new ActorHost(detachedRelay, "d", { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => relayHost.stop());
+  await relayHost.incarnate();
+  // nobody serves the counter: an attached forward would hold this answer until a region owned its shard
+  t.match(await ask(f.nc, detachedRelay.name, "d", { type: "PlaceCount", id: "o-5" }, 2_000), { ok: true, result: { sent: true } });
+  const region = new ShardRegion(target, { nc: f.nc, store: f.store, clock: systemClock, log });
+  t.teardown(() => region.stop());
+  await region.own(shardName(0));
+  await region.own(shardName(1));
+  await eventually(
+    "the forward, asked again, reached the counter",
+    async () => (await ask(f.nc, target.name, "o-5", { type: "GetCount" })).result?.count === 1,
+    { timeoutMs: 10_000 },
+  );
+});

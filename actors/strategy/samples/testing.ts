@@ -60,7 +60,7 @@ export function drive<P>(
     ledger,
     position: (instrument = INSTRUMENT) => ledger().position(instrument),
     orders: () =>
-      emitted.flatMap((e) => (e.type === "publish" && e.message.type === "SubmitOrder" ? [submitOrderFromMessage(e.message)] : [])) as {
+      emitted.flatMap((e) => (e.type === "forward" && e.message.type === "SubmitOrder" ? [submitOrderFromMessage(e.message)] : [])) as {
         clientOrderId: string;
         instrument: string;
         side: "BUY" | "SELL";
@@ -70,7 +70,7 @@ export function drive<P>(
         postOnly: boolean;
       }[],
     cancels: () =>
-      emitted.flatMap((e) => (e.type === "publish" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
+      emitted.flatMap((e) => (e.type === "forward" && e.message.type === "CancelOrder" ? [e.message.clientOrderId as string] : [])),
     /** a bar of `instrument` (the first one by default); a stepUs of 0 gives it the previous bar's time */
     bar(close: number, range = 0.5, stepUs = 60_000_000, instrument = instruments[0]!) {
       now += stepUs;
