@@ -113,22 +113,25 @@ t.test("a forward in flight when its actor stopped is sent again from the outbox
   );
 });
 
-/** A snapshot kind that forwards and derives nothing to forward from its state (as a venue connection's reports). */
-const relay = defineKind({
-  name: "relay-fw",
-  persistence: "snapshot",
-  snapshotEveryMs: 50,
-  machine: setup({
+/** Relays each PlaceCount to the counter it names and answers `sent`; a detached relay's answer does not wait. */
+const relayMachine = (detached: boolean) =>
+  setup({
     types: {} as { context: { relayed: number }; events: { type: "PlaceCount"; id: string }; emitted: Emitted },
   }).createMachine({
     context: { relayed: 0 },
     on: {
       PlaceCount: {
-        actions: [emit(({ event }) => forwardTo(event.id)), assign({ relayed: ({ context }) => context.relayed + 1 })],
+        actions: [
+          emit(({ event }) => (detached ? { ...forwardTo(event.id), detached: true as const } : forwardTo(event.id))),
+          emit({ type: "reply" as const, ok: true as const, result: { sent: true } }),
+          assign({ relayed: ({ context }) => context.relayed + 1 }),
+        ],
       },
     },
-  }),
-});
+  });
+
+/** A snapshot kind that forwards and derives nothing to forward from its state (as a venue connection's reports). */
+const relay = defineKind({ name: "relay-fw", persistence: "snapshot", snapshotEveryMs: 50, machine: relayMachine(false) });
 
 /**
  * The relay's next owner, on the test's own connection, once a region serves the counter: it sends the forward its
@@ -188,24 +191,7 @@ t.test("a forward unanswered when its actor's state was saved is sent by the nex
 });
 
 /** A relay whose forwards are detached: it answers at once, and the runtime still delivers them. */
-const detachedRelay = defineKind({
-  name: "relay-detached",
-  persistence: "none",
-  machine: setup({
-    types: {} as { context: { relayed: number }; events: { type: "PlaceCount"; id: string }; emitted: Emitted },
-  }).createMachine({
-    context: { relayed: 0 },
-    on: {
-      PlaceCount: {
-        actions: [
-          emit(({ event }) => ({ ...forwardTo(event.id), detached: true as const })),
-          emit({ type: "reply" as const, ok: true as const, result: { sent: true } }),
-          assign({ relayed: ({ context }) => context.relayed + 1 }),
-        ],
-      },
-    },
-  }),
-});
+const detachedRelay = defineKind({ name: "relay-detached", persistence: "none", machine: relayMachine(true) });
 
 t.test("a detached forward does not hold its decision's answer, and reaches its target once it is served", async (t) => {
   const f = await startTestServers(t);
