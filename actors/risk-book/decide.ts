@@ -339,12 +339,16 @@ const toOrderActor = (clientOrderId: string, message: { type: string; [field: st
   message,
 });
 
-const forwardOrder = (clientOrderId: string, order: Record<string, unknown>): Forward => ({
+/** A command to an order entity, asked again until it answers; `key` tells its order's commands apart in the outbox. */
+const toOrderEntity = (key: string, clientOrderId: string, message: Forward["message"]): Forward => ({
   type: "forward",
-  key: clientOrderId,
+  key,
   subject: subjects.cmd("order", clientOrderId),
-  message: { ...order, type: "SubmitOrder" },
+  message,
 });
+
+const forwardOrder = (clientOrderId: string, order: Record<string, unknown>): Forward =>
+  toOrderEntity(clientOrderId, clientOrderId, { ...order, type: "SubmitOrder" });
 
 /**
  * A strategy's SubmitOrder sent to the book (am.cmd.risk-book.<book>): the pre-trade check, and on approval the
@@ -383,12 +387,7 @@ export function decideCancelOrder(
   cmd: Omit<CancelOrder, "tsEvent" | "tsInit"> & Partial<Pick<CancelOrder, "tsEvent" | "tsInit">>,
 ): BookDecision {
   const { type: _t, nowUs: _n, ...cancel } = cmd as typeof cmd & { type?: string; nowUs?: number };
-  const forward: Forward = {
-    type: "forward",
-    key: `cancel:${cmd.clientOrderId}`,
-    subject: subjects.cmd("order", cmd.clientOrderId),
-    message: { ...cancel, type: "CancelOrder" },
-  };
+  const forward = toOrderEntity(`cancel:${cmd.clientOrderId}`, cmd.clientOrderId, { ...cancel, type: "CancelOrder" });
   return new Decider(book).done(ok({ forwarded: true }), [forward]);
 }
 

@@ -89,7 +89,6 @@ async function cluster(nodes: string[]): Promise<{ infra: TestInfra; nc: NatsCon
         AM_CELLS: "2",
         ...(process.env.KERNEL_HANG_MS ? { AM_HANG_BUDGET_MS: process.env.KERNEL_HANG_MS } : {}),
       },
-      // KERNEL_BENCH_PROFILE=<dir>: CPU profiles of the node processes' threads, for where the time goes
       process.env.KERNEL_BENCH_PROFILE ? ["--cpu-prof", `--cpu-prof-dir=${process.env.KERNEL_BENCH_PROFILE}`] : [],
     ),
   );

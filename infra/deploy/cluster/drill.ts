@@ -511,6 +511,7 @@ function judge({
   };
 }
 
+/** The exchange's fills (executions with a quantity) for our session, asked as a venue connection does after logon. */
 async function exchangeExecutions(nc: NatsConnection): Promise<Set<string>> {
   const sub = nc.subscribe(subjects.cmd("venue", VENUE), { max: 50 });
   const { data, headers } = encodeMessage({ type: "AdapterRequestState", venue: VENUE, sinceSeq: 0, nowUs: Date.now() * 1000 });
