@@ -1,5 +1,5 @@
 /** A child order as the algorithm sends it: a SubmitOrder forwarded to the parent's risk book. */
-import { type Emitted, type Forward, subjects } from "../contract/index.ts";
+import { type Forward, subjects } from "../contract/index.ts";
 import type { AlgoContext, ChildOrder, ParentOrder } from "./state.ts";
 
 /** Where a parent's children and their cancels go: its book, which checks each as it does a strategy's order. */
@@ -33,13 +33,19 @@ export function childForward(p: ParentOrder, id: string, child: ChildOrder, nowU
   return { type: "forward", key: id, subject: riskBook(p), message };
 }
 
-/** Cancels of every open child of the parent (a pause, a cancel, a refused child). */
-export function childCancels(c: AlgoContext, nowUs: number): Emitted[] {
+/**
+ * Cancels of every open child of the parent (a pause, a cancel, a refused child), forwarded to its book: asked again
+ * until the book answers (it answers once the order has taken the cancel), and detached, so the command that sent
+ * them is answered at once.
+ */
+export function childCancels(c: AlgoContext, nowUs: number): Forward[] {
   const p = c.parent;
   if (!p) return [];
   return Object.keys(c.children).map((clientOrderId) => ({
-    type: "publish" as const,
+    type: "forward",
+    key: `cancel:${clientOrderId}`,
     subject: riskBook(p),
     message: { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs },
+    detached: true,
   }));
 }

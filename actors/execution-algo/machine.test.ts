@@ -1,6 +1,7 @@
 import t from "tap";
 import { fromNumber, quantityOf } from "../domain/index.ts";
-import { AlgoDriver, domain, forwards, INSTRUMENT, startAlgo, T0 } from "./testing.ts";
+import { executionAlgoKind } from "./kind.ts";
+import { AlgoDriver, cancels, domain, forwards, INSTRUMENT, startAlgo, T0 } from "./testing.ts";
 
 const filled = (clientOrderId: string, cumQty: number, leavesQty = 0) => ({
   type: "OrderFilled",
@@ -46,9 +47,18 @@ t.test("pause cancels the open child and clears the timer; resume sends again", 
   t.match(first[0], { message: { quantity: fromNumber(3), timeInForce: "DAY" } });
   const paused = d.send({ type: "PauseAlgo", tsEvent: T0, tsInit: T0 });
   t.match(
-    paused.filter((e) => e.type === "publish"),
-    [{ message: { type: "CancelOrder", clientOrderId: first[0]?.key } }],
+    cancels(paused),
+    [
+      {
+        key: `cancel:${first[0]?.key}`,
+        subject: "am.cmd.risk-book.b1",
+        message: { type: "CancelOrder", clientOrderId: first[0]?.key },
+        detached: true,
+      },
+    ],
+    "the cancel is forwarded to the book (asked again until answered) and the pause is not held for it",
   );
+  t.match(paused.at(-1), { type: "reply", ok: true });
   t.equal(d.armed, 0, "the schedule's timer is cleared while paused");
   t.equal(forwards(d.advance(T0 + 60_000_000)).length, 0, "nothing is sent while paused");
   d.send({ type: "OrderCanceled", clientOrderId: first[0]?.key, cumQty: 0, tsEvent: T0, tsInit: T0 });
@@ -68,11 +78,29 @@ t.test("cancel cancels the open children, ends the parent with its TCA and sends
   const out = d.send({ type: "CancelAlgo", reason: "trader", tsEvent: T0, tsInit: T0 });
   t.match(out, [
     { type: "domain", event: { type: "AlgoCanceled", filledQty: fromNumber(1) } },
-    { type: "publish", message: { type: "CancelOrder" } },
+    { type: "forward", key: `cancel:${child?.key}`, message: { type: "CancelOrder" }, detached: true },
     { type: "reply", ok: true },
   ]);
   t.equal(d.armed, 0);
   t.equal(forwards(d.advance(T0 + 60_000_000)).length, 0);
+});
+
+t.test("after a restart a working parent owes its unheard children, a paused or canceled one their cancels", async (t) => {
+  const owed = (d: AlgoDriver) => executionAlgoKind().outbox!(d.context).map((f) => [f.message.type, f.key]);
+  const d = new AlgoDriver();
+  d.send(startAlgo({ params: { algo: "ICEBERG", displayQuantity: quantityOf(3), checkEveryMs: 1_000 } }));
+  const [child] = forwards(d.advance(T0));
+  const id = child?.key ?? "";
+  t.same(owed(d), [["SubmitOrder", id]], "a child never heard of is sent again");
+  d.send({ type: "PauseAlgo", tsEvent: T0, tsInit: T0 });
+  t.same(owed(d), [["CancelOrder", `cancel:${id}`]], "paused: the open child is canceled again, not sent");
+  d.send({ type: "CancelAlgo", reason: "trader", tsEvent: T0, tsInit: T0 });
+  t.same(owed(d), [["CancelOrder", `cancel:${id}`]], "canceled: the same");
+  const interest = () => executionAlgoKind().interest!(d.context);
+  t.same(interest(), ["am.evt.order.>"], "a canceled parent hears its children until they close");
+  d.send({ type: "OrderCanceled", clientOrderId: id, cumQty: 0, tsEvent: T0, tsInit: T0 });
+  t.same(owed(d), [], "its child closed: nothing owed");
+  t.same(interest(), [], "and nothing more is heard");
 });
 
 t.test("a replayed journal rebuilds the parent, and it sends no child twice", async (t) => {

@@ -92,6 +92,10 @@ export class AlgoDriver {
   }
 }
 
-export const forwards = (out: Emitted[]) => out.filter((e): e is Extract<Emitted, { type: "forward" }> => e.type === "forward");
+type Forwarded = Extract<Emitted, { type: "forward" }>;
+/** the children sent: SubmitOrders forwarded to the risk book */
+export const forwards = (out: Emitted[]) => out.filter((e): e is Forwarded => e.type === "forward" && e.message.type === "SubmitOrder");
+/** the cancels of children, forwarded to the risk book */
+export const cancels = (out: Emitted[]) => out.filter((e): e is Forwarded => e.type === "forward" && e.message.type === "CancelOrder");
 export const domain = (out: Emitted[]) =>
   out.filter((e): e is Extract<Emitted, { type: "domain" }> => e.type === "domain").map((e) => e.event);

@@ -36,7 +36,7 @@ export interface BookDecision {
   book: RiskBook;
   events: RiskBookEvent[];
   reply?: BookReply;
-  /** messages to send on (cancels to their order), and forwards awaited before the reply (approved orders) */
+  /** messages to send on, and forwards to order entities (awaited before the reply unless detached) */
   publish?: (Publish | Forward)[];
 }
 
@@ -251,7 +251,9 @@ const engagedSwitch = (book: RiskBook, scope: string, strategy: string | undefin
 
 /**
  * Engaging a kill switch journals it and cancels the open orders in its scope (the strategy's, or all of the
- * book's): new orders are refused, working ones withdrawn. Cancels go to the order actors, as an operator's would.
+ * book's): new orders are refused, working ones withdrawn. Cancels go to the order entities, asked again until each
+ * answers (a cancel lost with a nats-server would leave its order working), and detached: the switch is answered
+ * at once, not once every order has taken its cancel.
  */
 export function decideEngageKillSwitch(
   book: RiskBook,
@@ -267,7 +269,7 @@ export function decideEngageKillSwitch(
     d.record({ type: "KillSwitchEngaged", scope, ...scoped, by: cmd.by, reason: cmd.reason, tsEvent: decidedUs, tsInit: nowUs });
   const cancels = Object.values(book.pending)
     .filter((o) => scope !== "STRATEGY" || o.strategy === cmd.strategy)
-    .map((o) => toOrderActor(o.clientOrderId, { type: "CancelOrder", clientOrderId: o.clientOrderId, tsEvent: nowUs, tsInit: nowUs }));
+    .map((o) => killSwitchCancel(o.clientOrderId, nowUs));
   return d.done(ok({ engaged: true, already: engaged !== null, canceled: cancels.length }), cancels);
 }
 
@@ -333,19 +335,17 @@ export function decideRegisterInstrument(book: RiskBook, cmd: Omit<RegisterInstr
   return d.done(ok());
 }
 
-const toOrderActor = (clientOrderId: string, message: { type: string; [field: string]: unknown }): Publish => ({
-  type: "publish",
-  subject: subjects.cmd("order", clientOrderId),
-  message,
-});
-
 /** A command to an order entity, asked again until it answers; `key` tells its order's commands apart in the outbox. */
-const toOrderEntity = (key: string, clientOrderId: string, message: Forward["message"]): Forward => ({
+const toOrderEntity = (key: string, clientOrderId: string, message: Forward["message"], detached?: true): Forward => ({
   type: "forward",
   key,
   subject: subjects.cmd("order", clientOrderId),
   message,
+  ...(detached ? { detached } : {}),
 });
+
+const killSwitchCancel = (clientOrderId: string, nowUs: number): Forward =>
+  toOrderEntity(`cancel:${clientOrderId}`, clientOrderId, { type: "CancelOrder", clientOrderId, tsEvent: nowUs, tsInit: nowUs }, true);
 
 const forwardOrder = (clientOrderId: string, order: Record<string, unknown>): Forward =>
   toOrderEntity(clientOrderId, clientOrderId, { ...order, type: "SubmitOrder" });
@@ -378,6 +378,18 @@ export function approvedOrderForwards(book: RiskBook): Forward[] {
 }
 
 /**
+ * The cancels an engaged kill switch still owes after a restart: every open order in its scope is canceled again (an
+ * order that has taken its cancel answers the repeat as pending or closed, which ends it).
+ */
+export function killSwitchCancels(book: RiskBook): Forward[] {
+  const k = book.killSwitch;
+  return Object.values(book.pending).flatMap((o) => {
+    const engaged = k.global ?? k.book ?? k.strategies?.[o.strategy];
+    return engaged ? [killSwitchCancel(o.clientOrderId, engaged.atUs)] : [];
+  });
+}
+
+/**
  * Cancels reduce risk: always forwarded, even under a kill switch; the reservation ends with the order's close. The
  * book answers once the order took the cancel (or refused it: an order that is gone), so a requester that asks again
  * until answered knows the cancel arrived.
@@ -394,7 +406,8 @@ export function decideCancelOrder(
 /**
  * A replace is checked as the order it becomes: its own reservation is taken out, the new quantity less what has
  * filled (at the new price, or the reserved one) is checked, and on approval OrderReplaceApproved moves the
- * reservation and the replace goes on to the order actor.
+ * reservation and the replace is forwarded to the order entity: the requester is answered once the order has taken
+ * it (or refused it: one not yet acknowledged by its venue, a cancel pending).
  */
 export function decideReplaceOrder(
   book: RiskBook,
@@ -460,7 +473,7 @@ export function decideReplaceOrder(
   });
   const { type: _t, nowUs: _n, ...replace } = cmd as typeof cmd & { type?: string; nowUs?: number };
   return d.done(ok({ approved: true, clientOrderId: prior.clientOrderId }), [
-    toOrderActor(prior.clientOrderId, { ...replace, type: "ReplaceOrder" }),
+    toOrderEntity(`replace:${prior.clientOrderId}`, prior.clientOrderId, { ...replace, type: "ReplaceOrder" }),
   ]);
 }
 

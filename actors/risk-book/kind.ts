@@ -1,7 +1,7 @@
 import { initialTransition } from "xstate";
 import { defineKind, parseInstrumentId, subjects } from "../contract/index.ts";
 import "../regime/index.ts"; // RegimeEstimated is known to the codec wherever a book hears it
-import { approvedOrderForwards } from "./decide.ts";
+import { approvedOrderForwards, killSwitchCancels } from "./decide.ts";
 import { type RiskBookContext, riskBookMachine } from "./machine.ts";
 import { type AnalyticsSettings, defaultAnalyticsSettings } from "./analytics-settings.ts";
 import type { BookConfig } from "./state.ts";
@@ -55,8 +55,12 @@ export const riskBookKind = ({ books, marked, analytics = defaultAnalyticsSettin
     // order events and other books' global kill switch published while the book was down are read back from the
     // stream (fills de-duplicated by execId, kill switch news by its decision time)
     catchUp: { subjects: () => heard, overlapMs: 2_000 },
-    // an approval whose forward was in flight when the book's process died still reaches its order
-    outbox: (c) => approvedOrderForwards((c as RiskBookContext).book),
+    // an approval whose forward was in flight when the book's process died still reaches its order, and so does
+    // an engaged kill switch's cancel
+    outbox: (c) => {
+      const { book } = c as RiskBookContext;
+      return [...approvedOrderForwards(book), ...killSwitchCancels(book)];
+    },
     mailboxCapacity: 50_000,
     // the Tick that publishes the scheduled analytics when due (a few µs when not)
     ...(analytics.everyMs > 0 ? { tickEveryMs: Math.min(analytics.everyMs, 5_000) } : {}),

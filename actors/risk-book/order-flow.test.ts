@@ -1,6 +1,7 @@
 import t from "tap";
 import { subjects } from "../contract/index.ts";
 import { DenyReason } from "./deny-reason.ts";
+import { killSwitchCancels } from "./decide.ts";
 import { replay } from "./evolve.ts";
 import { AAPL, approved, BookHarness, denialCode, money, px, qty, testConfig } from "./testing.ts";
 
@@ -127,7 +128,12 @@ t.test("a replace is checked as the order it becomes, net of what has filled", a
   t.equal(h.book.pending.a?.remaining, px(30), "a denied replace leaves the reservation");
   t.ok(approved(h.send({ type: "ReplaceOrder", clientOrderId: "a", quantity: qty(100), price: px(10.01) })));
   t.match(h.book.pending.a, { quantity: qty(100), remaining: qty(80), price: px(10.01) });
-  t.match(h.published.at(-1), { subject: subjects.cmd("order", "a"), message: { type: "ReplaceOrder", quantity: qty(100) } });
+  t.match(
+    h.published.at(-1),
+    { subject: subjects.cmd("order", "a"), key: "replace:a", message: { type: "ReplaceOrder", quantity: qty(100) } },
+    "forwarded to the order entity: asked again until it answers, and the requester hears its answer",
+  );
+  t.notOk(h.published.at(-1)?.detached);
   t.equal(denialCode(h.send({ type: "ReplaceOrder", clientOrderId: "nope", quantity: qty(1) })), DenyReason.UnknownOrder);
 });
 
@@ -149,12 +155,37 @@ t.test("engaging a kill switch cancels the open orders in its scope and refuses 
   h.published.length = 0;
   h.send({ type: "EngageKillSwitch", scope: "BOOK", by: "ops", reason: "drill" });
   t.same(
-    h.published.map((p) => [p.subject, p.message.type, p.message.clientOrderId]),
+    h.published.map((p) => [p.subject, p.message.type, p.message.clientOrderId, p.key, p.detached]),
     [
-      [subjects.cmd("order", "a"), "CancelOrder", "a"],
-      [subjects.cmd("order", "b"), "CancelOrder", "b"],
+      [subjects.cmd("order", "a"), "CancelOrder", "a", "cancel:a", true],
+      [subjects.cmd("order", "b"), "CancelOrder", "b", "cancel:b", true],
     ],
-    "each open order is canceled at its order actor",
+    "each open order's cancel is forwarded to its order entity (asked again until answered), not holding the switch's answer",
   );
+  t.match(h.replies.at(-1), { ok: true, result: { engaged: true, canceled: 2 } });
   t.equal(denialCode(submit(h, "c", px(1))), DenyReason.KillSwitch, "a new order is refused");
+});
+
+t.test("after a restart, an engaged kill switch's cancels are owed again for the open orders in its scope", async (t) => {
+  const h = new BookHarness();
+  h.mark(AAPL, px(10));
+  submit(h, "a", px(10));
+  submit(h, "b", px(10));
+  const owed = (book = replay(h.journal, h.config)) => killSwitchCancels(book).map((f) => [f.key, f.subject, f.message.type]);
+  t.same(owed(), [], "no switch engaged: nothing to cancel");
+  h.send({ type: "EngageKillSwitch", scope: "STRATEGY", strategy: "other", by: "ops", reason: "drill" });
+  t.same(owed(), [], "another strategy's switch covers neither order");
+  h.send({ type: "EngageKillSwitch", scope: "STRATEGY", strategy: "s1", by: "ops", reason: "drill" });
+  t.same(
+    owed(),
+    [
+      ["cancel:a", subjects.cmd("order", "a"), "CancelOrder"],
+      ["cancel:b", subjects.cmd("order", "b"), "CancelOrder"],
+    ],
+    "the book rebuilt from its journal cancels both again",
+  );
+  h.send({ type: "OrderCanceled", clientOrderId: "a" });
+  t.same(owed(), [["cancel:b", subjects.cmd("order", "b"), "CancelOrder"]], "a closed order is owed nothing");
+  h.send({ type: "ReleaseKillSwitch", scope: "STRATEGY", strategy: "s1", by: "ops" });
+  t.same(owed(), [], "released: nothing owed");
 });

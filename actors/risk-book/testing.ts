@@ -58,7 +58,8 @@ export class BookHarness {
   readonly actor;
   readonly journal: RiskBookEvent[] = [];
   readonly replies: BookReply[] = [];
-  readonly published: { subject: string; message: { type: string; [field: string]: unknown } }[] = [];
+  /** what left the book: publishes, and forwards (with their outbox key, and whether the reply waits for them) */
+  readonly published: { subject: string; message: { type: string; [field: string]: unknown }; key?: string; detached?: true }[] = [];
   nowUs = 1_000_000;
 
   constructor(
@@ -69,8 +70,9 @@ export class BookHarness {
     this.actor.on("*", (e) => {
       if (e.type === "domain") this.journal.push(e.event as RiskBookEvent);
       else if (e.type === "reply") this.replies.push(e);
-      // an approved order is forwarded (its reply waits for the order), a cancel published: both leave the book
-      else if (e.type === "publish" || e.type === "forward") this.published.push({ subject: e.subject, message: e.message });
+      else if (e.type === "publish") this.published.push({ subject: e.subject, message: e.message });
+      else if (e.type === "forward")
+        this.published.push({ subject: e.subject, message: e.message, key: e.key, ...(e.detached ? { detached: e.detached } : {}) });
     });
     this.actor.start();
   }

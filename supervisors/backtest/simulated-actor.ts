@@ -52,6 +52,8 @@ export interface ActorWorld {
 const BATCH = 256;
 /** a forward whose target could not take it now is asked again after this much simulated time, as live */
 const FORWARD_RETRY_US = 1_000_000;
+/** a detached forward's settling: asked again until answered, as any forward, with no requester waiting on it */
+const settled = (): void => {};
 
 interface PendingForward {
   forward: Forward;
@@ -168,6 +170,7 @@ export class SimulatedActor {
       if (e.type === "publish") this.world.publish(e.subject, e.message as Message, item.correlationId, this);
       else if (e.type === "domain")
         this.world.publish(subjects.evt(this.kind.name, this.id, e.event.type), e.event as Message, item.correlationId, this);
+      else if (e.type === "forward" && e.detached) this.forward(e, settled);
       else if (e.type === "forward") forwards.push(e);
       else if (e.type === "reply" && !reply) reply = e.ok ? { ok: true, result: e.result } : { ok: false, error: e.error };
     }
