@@ -472,8 +472,10 @@ export function decideReplaceOrder(
     tsInit: nowUs,
   });
   const { type: _t, nowUs: _n, ...replace } = cmd as typeof cmd & { type?: string; nowUs?: number };
+  // keyed by its terms: a second replace with other terms is sent too (and refused while the first is pending)
+  const key = `replace:${prior.clientOrderId}:${quantity}:${r.price}:${cmd.stopPrice ?? ""}`;
   return d.done(ok({ approved: true, clientOrderId: prior.clientOrderId }), [
-    toOrderEntity(`replace:${prior.clientOrderId}`, prior.clientOrderId, { ...replace, type: "ReplaceOrder" }),
+    toOrderEntity(key, prior.clientOrderId, { ...replace, type: "ReplaceOrder" }),
   ]);
 }
 

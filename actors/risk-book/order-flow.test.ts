@@ -130,7 +130,11 @@ t.test("a replace is checked as the order it becomes, net of what has filled", a
   t.match(h.book.pending.a, { quantity: qty(100), remaining: qty(80), price: px(10.01) });
   t.match(
     h.published.at(-1),
-    { subject: subjects.cmd("order", "a"), key: "replace:a", message: { type: "ReplaceOrder", quantity: qty(100) } },
+    {
+      subject: subjects.cmd("order", "a"),
+      key: `replace:a:${qty(100)}:${px(10.01)}:`,
+      message: { type: "ReplaceOrder", quantity: qty(100) },
+    },
     "forwarded to the order entity: asked again until it answers, and the requester hears its answer",
   );
   t.notOk(h.published.at(-1)?.detached);
