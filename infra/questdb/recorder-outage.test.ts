@@ -1,10 +1,8 @@
-import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
 import t from "tap";
 import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
 import { asPrice, asQuantity, type OrderEvent } from "../../actors/domain/index.ts";
-import { eventually, startTestServers } from "../../test/testing.ts";
-import { localTools, startNatsServer } from "../local/index.ts";
+import { eventually, restartNatsServer, startTestServers } from "../../test/testing.ts";
 import { encodeMessage } from "../nats/index.ts";
 import { createLogger } from "../telemetry/index.ts";
 import { declareTables, questdbSql, Recorder, rowsOf } from "./index.ts";
@@ -60,19 +58,7 @@ t.test("nats-server killed with -9 under a recording recorder: once it is back, 
 
   const [natsPid] = infra.pids;
   process.kill(natsPid!, "SIGKILL");
-  const port = Number(new URL(infra.natsUrl).port);
-  const monitorPort = Number(new URL(infra.natsMonitorUrl).port);
-  const cacheDir = process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
-  const back = await startNatsServer({
-    binary: localTools(cacheDir).natsServer,
-    host: "127.0.0.1",
-    port,
-    monitorPort,
-    storeDir: join(infra.dir, "nats"),
-    logFile: join(infra.dir, "nats-server-2.log"),
-    credentials: infra.credentials,
-  });
-  t.teardown(() => back.stop());
+  await restartNatsServer(t, infra);
   const backAt = Date.now();
   await eventually(
     "the connection back",

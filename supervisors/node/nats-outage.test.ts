@@ -1,11 +1,10 @@
-import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import t from "tap";
 import { fromNumber, parseFixed } from "../../actors/domain/index.ts";
 import { loadProtos, mintToken } from "../../gateway/index.ts";
 import { call } from "../../gateway/testing.ts";
-import { freePort, localTools, startNatsServer } from "../../infra/local/index.ts";
-import { eventually, startTestServers } from "../../test/testing.ts";
+import { freePort } from "../../infra/local/index.ts";
+import { eventually, restartNatsServer, startTestServers } from "../../test/testing.ts";
 import { startNodeProcess } from "./testing.ts";
 
 const secret = "nats-outage-test-secret-of-32-bytes-or-more";
@@ -85,19 +84,7 @@ t.test(
     await eventually("gRPC health NOT_SERVING", async () => (await status()) === "NOT_SERVING", { timeoutMs: 5_000, everyMs: 100 });
 
     // The same server again: same port, same JetStream store (a supervisor or an operator restarting it).
-    const port = Number(new URL(f.infra.natsUrl).port);
-    const monitorPort = Number(new URL(f.infra.natsMonitorUrl).port);
-    const cacheDir = process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
-    const back = await startNatsServer({
-      binary: localTools(cacheDir).natsServer,
-      host: "127.0.0.1",
-      port,
-      monitorPort,
-      storeDir: join(f.infra.dir, "nats"),
-      logFile: join(f.infra.dir, "nats-server-2.log"),
-      credentials: f.infra.credentials,
-    });
-    t.teardown(() => back.stop());
+    await restartNatsServer(t, f.infra);
     const restartedAt = Date.now();
     const line = await node.waitFor(/NATS connection back/, 10_000);
     t.match(JSON.parse(line), { server: f.infra.natsUrl }, "the return names the server");
