@@ -26,7 +26,8 @@
  * - baseline: the raw engine in the same run, on the same nats-server: nats.js publish→subscribe of the same
  *   encoded quotes over the same 100 subjects between two connections of this process, as fast as the subscriber
  *   takes them (msgsPerSec), and sequential nats.js request-reply of the same GetCount payload to a plain
- *   subscriber answering with a pre-encoded Reply (rrP50Us, rrP99Us). ratio = msgsPerSec / baseline.msgsPerSec;
+ *   subscriber answering with a pre-encoded Reply (rrP50Us, rrP99Us), one after each of ours, so that both see the
+ *   same load. ratio = msgsPerSec / baseline.msgsPerSec;
  *   rrRatio = rrP99Us / baseline.rrP99Us.
  * - KERNEL_BENCH_PROFILE=<dir>: CPU profiles of the first node process's threads (main, cells, recorder), written
  *   when it is stopped after the request/reply and restart figures.
@@ -49,7 +50,7 @@ const WINDOW_MS = 4_000;
 /** offered load, quotes per second (KERNEL_BENCH_RATE) */
 const RATE = Number(process.env.KERNEL_BENCH_RATE ?? 150_000);
 const RR_WARMUP = 500;
-/** the raw baseline's request subject: under am.cmd, where the node user the bench connects as may go */
+/** the raw request-reply's subject: under am.cmd, where the node user the bench connects as may go */
 const RAW_RR = subjects.cmd("bench-baseline", "rr");
 const RR_SAMPLES = 3_000;
 const RESTART_SAMPLES = 100;
@@ -116,8 +117,8 @@ interface Baseline {
   rrP99Us: number;
 }
 
-/** Raw nats.js on the same server with the same payloads: publish→subscribe throughput and request-reply latency. */
-async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8Array; opts: { headers: MsgHdrs } }[]): Promise<Baseline> {
+/** Raw nats.js on the same server with the same payloads: publish→subscribe throughput. */
+async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8Array; opts: { headers: MsgHdrs } }[]): Promise<number> {
   const pub = await connectNats(natsUrl, "raw-publisher");
   const sub = await connectNats(natsUrl, "raw-subscriber");
   let received = 0;
@@ -148,19 +149,9 @@ async function rawNats(natsUrl: string, encoded: { subject: string; data: Uint8A
   });
   const msgsPerSec = Math.round(received / ((lastAt - started) / 1000));
 
-  const reply = encodeMessage({ type: "Reply", ok: true, result: { count: 1 } });
-  sub.subscribe(RAW_RR, { callback: (_e, m) => void m.respond(reply.data, { headers: reply.headers }) });
-  await sub.flush();
-  const ask = encodeMessage({ type: "GetCount" });
-  const rr: number[] = [];
-  for (let i = 0; i < RR_WARMUP + RR_SAMPLES; i++) {
-    const s = performance.now();
-    await pub.request(RAW_RR, ask.data, { headers: ask.headers, timeout: 5_000 });
-    if (i >= RR_WARMUP) rr.push((performance.now() - s) * 1000);
-  }
   await pub.close();
   await sub.close();
-  return { msgsPerSec, rrP50Us: Math.round(quantile(rr, 0.5)), rrP99Us: Math.round(quantile(rr, 0.99)) };
+  return msgsPerSec;
 }
 
 async function throughputAndLatency(): Promise<{
@@ -254,16 +245,33 @@ async function throughputAndLatency(): Promise<{
 
   await admin(nc, "spawn", { type: "AdminActorRequest", kind: "bench-counter", id: "rr" });
   await answers(nc, "bench-counter", "rr");
+  // the raw request-reply, one after each of ours so that both see the same load on this shared machine (measured
+  // seconds later, as it was, it saw another): a plain subscriber answering with a pre-encoded Reply
+  const responder = await connectNats(infra.natsUrl, "raw-responder");
+  const requester = await connectNats(infra.natsUrl, "raw-requester");
+  const reply = encodeMessage({ type: "Reply", ok: true, result: { count: 1 } });
+  responder.subscribe(RAW_RR, { callback: (_e, m) => void m.respond(reply.data, { headers: reply.headers }) });
+  await responder.flush();
+  const ask = encodeMessage({ type: "GetCount" });
   const rr: number[] = [];
+  const rawRr: number[] = [];
   for (let i = 0; i < RR_WARMUP + RR_SAMPLES; i++) {
-    const s = performance.now();
+    let s = performance.now();
     const r = await command(nc, "bench-counter", "rr", { type: "GetCount" });
     if (!r.ok) throw new Error(`GetCount failed: ${r.error?.message}`);
     if (i >= RR_WARMUP) rr.push((performance.now() - s) * 1000);
+    s = performance.now();
+    await requester.request(RAW_RR, ask.data, { headers: ask.headers, timeout: 5_000 });
+    if (i >= RR_WARMUP) rawRr.push((performance.now() - s) * 1000);
   }
+  await requester.close();
+  await responder.close();
   const rrP50Us = Math.round(quantile(rr, 0.5));
   const rrP99Us = Math.round(quantile(rr, 0.99));
-  log(`request/reply: p50 ${rrP50Us} µs, p99 ${rrP99Us} µs over ${RR_SAMPLES}`);
+  const raw = { rrP50Us: Math.round(quantile(rawRr, 0.5)), rrP99Us: Math.round(quantile(rawRr, 0.99)) };
+  log(
+    `request/reply: p50 ${rrP50Us} µs, p99 ${rrP99Us} µs over ${RR_SAMPLES}; raw, interleaved: p50 ${raw.rrP50Us} µs, p99 ${raw.rrP99Us} µs`,
+  );
 
   await admin(nc, "spawn", { type: "AdminActorRequest", kind: "bench-counter", id: "boom" });
   await answers(nc, "bench-counter", "boom");
@@ -280,8 +288,8 @@ async function throughputAndLatency(): Promise<{
   }
   const restartP99Ms = Math.round(quantile(restarts, 0.99) * 100) / 100;
   log(`crash → next reply: p50 ${quantile(restarts, 0.5).toFixed(2)} ms, p99 ${restartP99Ms} ms over ${RESTART_SAMPLES}`);
-  const baseline = await rawNats(infra.natsUrl, encoded);
-  log(`raw nats.js: ${baseline.msgsPerSec} msgs/s publish→subscribe; request-reply p50 ${baseline.rrP50Us} µs, p99 ${baseline.rrP99Us} µs`);
+  const baseline = { msgsPerSec: await rawNats(infra.natsUrl, encoded), ...raw };
+  log(`raw nats.js: ${baseline.msgsPerSec} msgs/s publish→subscribe`);
   if (process.env.KERNEL_BENCH_PROFILE) {
     // a profile is written when the process exits by itself
     node.proc.kill("SIGTERM");
