@@ -26,8 +26,9 @@
  * - baseline: the raw engine in the same run, on the same nats-server: nats.js publish→subscribe of the same
  *   encoded quotes over the same 100 subjects between two connections of this process, as fast as the subscriber
  *   takes them (msgsPerSec), and sequential nats.js request-reply of the same GetCount payload to a plain
- *   subscriber answering with a pre-encoded Reply (rrP50Us, rrP99Us), one after each of ours, so that both see the
- *   same load. ratio = msgsPerSec / baseline.msgsPerSec;
+ *   subscriber answering with a pre-encoded Reply in a process of its own, as the actor is in the node's
+ *   (support/raw-responder.ts), one after each of ours, so that both see the same load (rrP50Us, rrP99Us).
+ *   ratio = msgsPerSec / baseline.msgsPerSec;
  *   rrRatio = rrP99Us / baseline.rrP99Us.
  * - KERNEL_BENCH_PROFILE=<dir>: CPU profiles of the first node process's threads (main, cells, recorder), written
  *   when it is stopped after the request/reply and restart figures.
@@ -43,6 +44,7 @@ import { encodeMessage } from "../../infra/nats/codec.ts";
 import { benchVenue } from "../../supervisors/runtime/testing/quote-counter-kind.ts";
 import { admin, command, type NodeProcess, startNodeProcess } from "../../supervisors/node/testing.ts";
 import { eventually } from "../../test/testing.ts";
+import { startRawResponder } from "./support/raw-responder.ts";
 
 const ACTORS = 100;
 const WARMUP_MS = 1_000;
@@ -246,12 +248,9 @@ async function throughputAndLatency(): Promise<{
   await admin(nc, "spawn", { type: "AdminActorRequest", kind: "bench-counter", id: "rr" });
   await answers(nc, "bench-counter", "rr");
   // the raw request-reply, one after each of ours so that both see the same load on this shared machine (measured
-  // seconds later, as it was, it saw another): a plain subscriber answering with a pre-encoded Reply
-  const responder = await connectNats(infra.natsUrl, "raw-responder");
+  // seconds later, as it was, it saw another): a plain subscriber in a process of its own, as the actor is
+  const responder = await startRawResponder(infra.natsUrl, RAW_RR);
   const requester = await connectNats(infra.natsUrl, "raw-requester");
-  const reply = encodeMessage({ type: "Reply", ok: true, result: { count: 1 } });
-  responder.subscribe(RAW_RR, { callback: (_e, m) => void m.respond(reply.data, { headers: reply.headers }) });
-  await responder.flush();
   const ask = encodeMessage({ type: "GetCount" });
   const rr: number[] = [];
   const rawRr: number[] = [];
@@ -265,7 +264,7 @@ async function throughputAndLatency(): Promise<{
     if (i >= RR_WARMUP) rawRr.push((performance.now() - s) * 1000);
   }
   await requester.close();
-  await responder.close();
+  await responder.stop();
   const rrP50Us = Math.round(quantile(rr, 0.5));
   const rrP99Us = Math.round(quantile(rr, 0.99));
   const raw = { rrP50Us: Math.round(quantile(rawRr, 0.5)), rrP99Us: Math.round(quantile(rawRr, 0.99)) };
