@@ -18,8 +18,12 @@ const ownersOf = async (nc: Parameters<typeof admin>[0]) =>
           .node,
     ),
   );
-const count = async (nc: Parameters<typeof command>[0], id: string) =>
-  ((await command(nc, K, id, { type: "GetCount" }, 10_000)).result as { count: number }).count;
+/** An entity's count; a refusal throws with its code and message (a flaky run should say what refused). */
+async function count(nc: Parameters<typeof command>[0], id: string): Promise<number> {
+  const r = await command(nc, K, id, { type: "GetCount" }, 10_000);
+  if (!r.ok) throw new Error(`GetCount of ${id} refused: ${r.error?.code} ${r.error?.message}`);
+  return (r.result as { count: number }).count;
+}
 
 t.test("the shards of a sharded kind are spread over the nodes, and each entity runs on its shard's owner", async (t) => {
   const f = await startTestServers(t);
