@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { localTools, type RunningNats, startNatsServer, startTestInfra, type TestInfra } from "../infra/local/index.ts";
+import { defaultCacheDir, localTools, type RunningNats, startNatsServer, startTestInfra, type TestInfra } from "../infra/local/index.ts";
 import { connectNats, declareResources, type NatsRole, SnapshotStore } from "../infra/nats/index.ts";
 
 /** A tap test, or anything else that runs cleanup when it ends. */
@@ -109,17 +109,16 @@ export async function connectAs(t: Teardown, infra: TestInfra, role: NatsRole, n
 
 /**
  * The test's nats-server again after it was killed: the same port and JetStream store (a supervisor or an operator
- * restarting it), stopped at teardown; `logName` names its log file in the test's directory.
+ * restarting it), stopped at teardown.
  */
-export async function restartNatsServer(t: Teardown, infra: TestInfra, logName = "nats-server-2.log"): Promise<RunningNats> {
-  const cacheDir = process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
+export async function restartNatsServer(t: Teardown, infra: TestInfra): Promise<RunningNats> {
   const back = await startNatsServer({
-    binary: localTools(cacheDir).natsServer,
+    binary: localTools(defaultCacheDir()).natsServer,
     host: "127.0.0.1",
     port: Number(new URL(infra.natsUrl).port),
     monitorPort: Number(new URL(infra.natsMonitorUrl).port),
     storeDir: join(infra.dir, "nats"),
-    logFile: join(infra.dir, logName),
+    logFile: join(infra.dir, "nats-server-2.log"),
     credentials: infra.credentials,
   });
   t.teardown(() => back.stop());

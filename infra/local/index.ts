@@ -7,11 +7,11 @@ import { ensureNatsCredentials, type NatsCredentials, type NatsRole } from "../n
 import { freePort } from "./ports.ts";
 import { type RunningNats, startNatsServer } from "./nats-server.ts";
 import { type RunningQuestdb, startQuestdbServer } from "./questdb-server.ts";
-import { localTools, repoRoot } from "./tools.ts";
+import { defaultCacheDir, localTools, repoRoot } from "./tools.ts";
 
 export { freePort, isPortBound } from "./ports.ts";
 export { type NatsServerOptions, startNatsServer } from "./nats-server.ts";
-export { localTools, pinnedVersions, repoRoot } from "./tools.ts";
+export { defaultCacheDir, localTools, pinnedVersions, repoRoot } from "./tools.ts";
 export type { RunningChild } from "./child.ts";
 export type { RunningNats, RunningQuestdb };
 
@@ -143,8 +143,7 @@ export interface TestInfra extends Omit<LocalInfra, "questdbUrl"> {
  * processes a test starts connect as they would in production.
  */
 export async function startTestInfra(opts: TestInfraOptions = {}): Promise<TestInfra> {
-  const cacheDir =
-    opts.cacheDir ?? process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const tools = localTools(cacheDir);
   const credentialsDir = process.env.AM_NATS_CREDENTIALS_DIR ?? join(cacheDir, "nats-credentials");
   const credentials = ensureNatsCredentials(credentialsDir);

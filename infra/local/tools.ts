@@ -14,6 +14,10 @@ export function pinnedVersions(): { nats: string; questdb: string } {
   return { nats: get("NATS_SERVER_VERSION"), questdb: get("QUESTDB_VERSION") };
 }
 
+/** The per-user cache the set-up script fills (AM_CACHE_DIR, `~` expanded; default ~/.cache/alphamind). */
+export const defaultCacheDir = (): string =>
+  process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
+
 export interface LocalTools {
   natsServer: string;
   questdbJar: string;

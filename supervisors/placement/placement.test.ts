@@ -2,9 +2,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { setTimeout as sleep } from "node:timers/promises";
 import t from "tap";
-import { eventually } from "../../test/testing.ts";
-import { join } from "node:path";
-import { localTools, startNatsServer, startTestInfra } from "../../infra/local/index.ts";
+import { eventually, restartNatsServer } from "../../test/testing.ts";
+import { startTestInfra } from "../../infra/local/index.ts";
 import { subjects } from "../../actors/contract/index.ts";
 import { buckets, connectNats, declareResources, decodePayload, encodePayload, kvKey } from "../../infra/nats/index.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
@@ -46,17 +45,7 @@ async function platform(t: { teardown(fn: () => unknown): void }) {
   const restartServer = async (downMs: number) => {
     process.kill(infra.pids[0]!, "SIGKILL");
     await sleep(downMs);
-    const back = await startNatsServer({
-      binary: localTools(process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`)
-        .natsServer,
-      host: "127.0.0.1",
-      port: Number(new URL(infra.natsUrl).port),
-      monitorPort: Number(new URL(infra.natsMonitorUrl).port),
-      storeDir: join(infra.dir, "nats"),
-      logFile: join(infra.dir, "nats-server-2.log"),
-      credentials: infra.credentials,
-    });
-    return back;
+    return restartNatsServer(t, infra);
   };
   const leaseHolders = async () => {
     const kv = await new Kvm(nc).open(buckets.leases);
@@ -138,8 +127,7 @@ t.test("the sole NATS server down for longer than a lease lives: the actors keep
   await placement.start();
   for (let i = 0; i < 3; i++) await placement.ensure({ kind: "counter", id: `c${i}` });
   await eventually("the actors placed", async () => p.hosted.size === 3);
-  const back = await p.restartServer(2_500);
-  t.teardown(() => back.stop());
+  await p.restartServer(2_500);
   const holders = await eventually(
     "the leases held again",
     async () => {
@@ -163,8 +151,7 @@ t.test(
     await placement.start();
     for (let i = 0; i < 3; i++) await placement.ensure({ kind: "counter", id: `c${i}` });
     await eventually("the actors placed", async () => p.hosted.size === 3);
-    const back = await p.restartServer(2_500);
-    t.teardown(() => back.stop());
+    await p.restartServer(2_500);
     await eventually("the actors stopped", async () => p.released.length === 3, SLOW);
     t.same(
       p.released.sort(),

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { errorMessage } from "../../../actors/contract/index.ts";
 import {
+  defaultCacheDir,
   freePort,
   localTools,
   type RunningChild,
@@ -94,7 +95,7 @@ async function portsFor(count: number, basePort: number | undefined): Promise<nu
 
 export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   const progress = o.progress ?? (() => {});
-  const cacheDir = o.cacheDir ?? process.env.AM_CACHE_DIR?.replace(/^~/, process.env.HOME ?? "") ?? `${process.env.HOME}/.cache/alphamind`;
+  const cacheDir = o.cacheDir ?? defaultCacheDir();
   const tools = localTools(cacheDir);
   const credentialsDir = process.env.AM_NATS_CREDENTIALS_DIR ?? join(cacheDir, "nats-credentials");
   const credentials = ensureNatsCredentials(credentialsDir);

@@ -10,7 +10,6 @@ import { connectNats } from "../../../infra/nats/connect.ts";
 import { encodeMessage } from "../../../infra/nats/codec.ts";
 
 export interface RawResponder {
-  pid: number;
   stop(): Promise<void>;
 }
 
@@ -26,7 +25,6 @@ export async function startRawResponder(natsUrl: string, subject: string): Promi
     child.once("exit", (code) => reject(new Error(`the raw responder exited with ${code} before it was ready`)));
   });
   return {
-    pid: child.pid!,
     stop: async () => {
       child.kill("SIGTERM");
       await exited;
