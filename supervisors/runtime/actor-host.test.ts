@@ -233,3 +233,39 @@ t.test("an actor stopped while it restores stays stopped: it neither runs nor ar
   const { data, headers } = encodeMessage({ type: "GetCount" });
   await t.rejects(f.nc.request(subjects.cmd(kind.name, "s"), data, { headers, timeout: 500 }), "nobody answers its commands");
 });
+
+t.test("appends that fail together restart the actor once, and the restarted incarnation decides and journals again", async (t) => {
+  const f = await startTestServers(t);
+  const kind = counterKind("event-sourced", "counter-refenced");
+  const failures: string[] = [];
+  const a = host(kind, "r", f, (h, r) => {
+    failures.push(r.error.message);
+    void h.restart();
+  });
+  await a.incarnate();
+  t.same((await ask(f.nc, kind.name, "r", { type: "Increment", by: 1 })).ok, true);
+  // another writer appends behind a's back: a's next appends, decided in one drain, all fail their fence
+  const b = new ActorHost(kind, "r", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
+  await b.incarnate();
+  b.deliver({ type: "Increment", by: 10 });
+  await eventually("b's append", () => b.stats.processed === 1);
+  await b.stop();
+  a.deliver({ type: "Increment", by: 100 });
+  a.deliver({ type: "Increment", by: 1000 });
+  await eventually("a fenced", () => failures.length > 0);
+  await eventually("a running again", () => a.status === "running" || undefined);
+  // the restarted incarnation holds the journal (1 + 10) and commits what it decides next
+  const reply = await ask(f.nc, kind.name, "r", { type: "Increment", by: 5 });
+  t.same(reply.ok, true, "an increment after the restart is journaled and acknowledged");
+  t.same((await ask(f.nc, kind.name, "r", { type: "GetCount" })).result?.count, 16);
+  t.equal(failures.length, 1, "one failure, not one per failed append");
+  await a.stop();
+  const c = host(kind, "r", f);
+  await c.incarnate();
+  t.same(
+    (c.snapshot as unknown as { context: { count: number } }).context.count,
+    16,
+    "its journal holds the restarted incarnation's event",
+  );
+  await c.stop();
+});

@@ -473,7 +473,7 @@ export class ActorHost {
           (e) => {
             // still assuming: the first append (or the get) found history, not a second writer after it
             if (assumed && journal.assuming && e instanceof FencingError) this.assumedWrong(assumed, e);
-            else this.appendFailed(item, e as Error);
+            else this.appendFailed(item, e as Error, journal);
           },
         ),
       );
@@ -490,7 +490,7 @@ export class ActorHost {
     if (this.assumedItems !== items) return;
     this.assumedItems = undefined;
     if (this.status !== "running") {
-      for (const item of items) this.appendFailed(item, err);
+      for (const item of items) this.appendFailed(item, err, this.journal);
       return;
     }
     this.env.log.info("entity taken to be new has history: reading its journal", { actor: this.key, error: err.message });
@@ -508,10 +508,14 @@ export class ActorHost {
     this.incarnate().catch((e) => this.end(e instanceof Error ? e : new Error(String(e))));
   }
 
-  private appendFailed(item: MailItem, err: Error): void {
+  private appendFailed(item: MailItem, err: Error, journal: Journal | undefined): void {
     // Not appended (or a second writer fenced us out): nothing from here on is committed; the incarnation ends.
     this.refuse(item, RuntimeError.ActorFailed, `journal append failed: ${err.message}`);
     endSpan(item.span, err);
+    // The appends of one group fail together, each calling here: the first ends the incarnation and its restart
+    // reads the journal again. The later ones belong to that ended incarnation and must not touch the next one
+    // (dropping the journal the restart is reading left it running with none, deciding nothing, for good).
+    if (journal !== this.journal) return;
     this.snapshot = undefined; // reload from the journal on restart
     this.journal = undefined;
     if (this.status === "running") this.end(err instanceof FencingError ? err : new Error(`journal append failed: ${err.message}`));
