@@ -1,7 +1,7 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 import { decodeBody, encodePayload, envelopeOf } from "./codec.ts";
-import { NoResponders, sharedInbox } from "./reply-inbox.ts";
+import { ConnectionLost, NoResponders, sharedInbox } from "./reply-inbox.ts";
 import { streams } from "./resources.ts";
 
 export interface JournalRecord {
@@ -264,10 +264,18 @@ export class Journal {
    */
   private async store(group: Queued[]): Promise<number> {
     const deadline = Date.now() + LEADERLESS_WAIT_MS;
+    let resent = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.send(group, attempt);
+        return await this.send(group, attempt, resent);
       } catch (e) {
+        // Written to a connection that dropped since: sent again at once on the one that is back. If the first copy
+        // was stored after all, the fence or the message id refuses the second, and the actor reads its journal
+        // again, as it would after the timeout, only sooner.
+        if (e instanceof ConnectionLost && Date.now() < deadline) {
+          resent = true;
+          continue;
+        }
         if (!(e instanceof NoResponders)) throw e;
         if (Date.now() + LEADERLESS_RETRY_MS > deadline)
           throw new Error(`journal ${this.filter}: no server led the event stream ${streams.events} for ${LEADERLESS_WAIT_MS} ms`);
@@ -277,7 +285,7 @@ export class Journal {
   }
 
   /** One fenced publish, or one atomic batch fenced on its first message; resolves with the last sequence. */
-  private async send(group: Queued[], attempt: number): Promise<number> {
+  private async send(group: Queued[], attempt: number, resent: boolean): Promise<number> {
     const batchId =
       group.length > 1
         ? `${this.idPrefix.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 40)}-${this.count}-${attempt}-${Date.now().toString(36)}`
@@ -310,8 +318,14 @@ export class Journal {
         }
         throw new Error(`journal ${this.filter}: append refused: ${ack.error.description ?? "unknown error"}`);
       }
-      // this journal never resends an event: a duplicate means another writer stored this event number first
-      if (ack.duplicate) throw new FencingError(`journal ${this.filter}: another writer stored event ${this.count + group.length} first`);
+      // An event is sent again only after its connection dropped: otherwise a duplicate means another writer stored
+      // this event number first. Either way the journal holds what this actor did not see stored: read it again.
+      if (ack.duplicate)
+        throw new FencingError(
+          resent
+            ? `journal ${this.filter}: event ${this.count + group.length} is stored already (sent again after a lost connection)`
+            : `journal ${this.filter}: another writer stored event ${this.count + group.length} first`,
+        );
       if (typeof ack.seq !== "number") throw new Error(`journal ${this.filter}: no sequence in the acknowledgement`);
       return ack.seq;
     }

@@ -2,11 +2,20 @@ import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscrip
 
 export class NoResponders extends Error {}
 export class RequestTimeout extends Error {}
+/**
+ * The connection dropped and came back after the request was written: the server may or may not have taken it
+ * (nats.js drops what it buffered while disconnected), and an answer it sent went to the dead connection. Failing it
+ * once the connection is back lets a requester that can ask again safely (a fenced, de-duplicated journal append)
+ * do so at once, not after its timeout.
+ */
+export class ConnectionLost extends Error {}
 
 interface Waiting {
   resolve(m: Msg): void;
   reject(e: Error): void;
   timer: ReturnType<typeof setTimeout>;
+  /** the connection's reconnects counted when it was written: one since means it may never have reached the server */
+  written: number;
 }
 
 /**
@@ -20,6 +29,8 @@ export class ReplyInbox {
   private readonly waiting = new Map<string, Waiting>();
   private sub: Subscription | undefined;
   private seq = 0;
+  private reconnects = 0;
+  private watching = false;
 
   constructor(private readonly nc: NatsConnection) {}
 
@@ -36,7 +47,7 @@ export class ReplyInbox {
         this.waiting.delete(token);
         reject(new RequestTimeout(subject));
       }, timeoutMs);
-      this.waiting.set(token, { resolve, reject, timer });
+      this.waiting.set(token, { resolve, reject, timer, written: this.reconnects });
       try {
         this.nc.publish(subject, data, headers ? { reply: this.prefix + token, headers } : { reply: this.prefix + token });
       } catch (e) {
@@ -54,6 +65,7 @@ export class ReplyInbox {
   }
 
   private subscribe(): Subscription {
+    this.watchReconnects();
     const sub = this.nc.subscribe(`${this.prefix}*`, {
       callback: (err, msg) => {
         if (err) return this.failAll(err);
@@ -72,6 +84,24 @@ export class ReplyInbox {
       this.failAll(new Error("connection closed"));
     });
     return sub;
+  }
+
+  /** On each reconnect, fails the requests written before it (ConnectionLost). */
+  private watchReconnects(): void {
+    if (this.watching) return;
+    this.watching = true;
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        if (s.type !== "reconnect") continue;
+        const before = this.reconnects++;
+        for (const [token, w] of this.waiting) {
+          if (w.written > before) continue;
+          clearTimeout(w.timer);
+          this.waiting.delete(token);
+          w.reject(new ConnectionLost(`the connection dropped after the request to ${this.nc.getServer()} was written`));
+        }
+      }
+    })();
   }
 
   private failAll(e: Error): void {

@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/cod
 import { createLogger } from "../../infra/telemetry/log.ts";
 import { ActorHost, type HostEnv } from "./actor-host.ts";
 import { counterKind } from "./testing/counter-kind.ts";
-import { eventually, startTestServers } from "../../test/testing.ts";
+import { eventually, restartNatsServer, startTestServers } from "../../test/testing.ts";
 
 const log = createLogger({ level: "error" });
 
@@ -268,4 +268,34 @@ t.test("appends that fail together restart the actor once, and the restarted inc
     "its journal holds the restarted incarnation's event",
   );
   await c.stop();
+});
+
+t.test("an append lost with its connection is sent again once the connection is back: the actor goes on, not restarted", async (t) => {
+  const f = await startTestServers(t);
+  const kind = counterKind("event-sourced", "counter-reconnect");
+  const failures: string[] = [];
+  const a = host(kind, "c", f, (h, r) => {
+    failures.push(r.error.message);
+    void h.restart();
+  });
+  await a.incarnate();
+  t.same((await ask(f.nc, kind.name, "c", { type: "Increment", by: 1 })).ok, true);
+  const [pid] = f.infra.pids;
+  process.kill(pid!, "SIGSTOP"); // the server reads nothing more off its sockets
+  a.deliver({ type: "Increment", by: 10 });
+  await eventually("the append written to the socket", () => !a.mailbox.depth && a.busy);
+  await new Promise((r) => setTimeout(r, 100));
+  process.kill(pid!, "SIGKILL"); // what it had not read dies with it
+  await restartNatsServer(t, f.infra);
+  await eventually(
+    "the increment journaled on the server that came back",
+    async () => (await ask(f.nc, kind.name, "c", { type: "GetCount" }).catch(() => undefined))?.result?.count === 11 || undefined,
+    { timeoutMs: 20_000 },
+  );
+  t.same(failures, [], "the actor was not restarted");
+  await a.stop();
+  const b = host(kind, "c", f);
+  await b.incarnate();
+  t.same((b.snapshot as unknown as { context: { count: number } }).context.count, 11, "its journal holds both increments, once each");
+  await b.stop();
 });
