@@ -4,6 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { RecordRejected, RecordRejectReason } from "../../actors/domain/index.ts";
 import { encodeMessage } from "../nats/index.ts";
 import type { Logger } from "../telemetry/index.ts";
+import { Acks } from "./acks.ts";
 import type { Lane } from "./lanes.ts";
 import type { IlpWriter } from "./ilp-writer.ts";
 import type { Row } from "./rows.ts";
@@ -95,6 +96,7 @@ export class LaneRunner {
   private unrecorded = 0;
   private failedFlushes = 0;
   private lastWrittenTsUs = 0;
+  private readonly acks: Acks;
 
   constructor(
     readonly lane: Lane,
@@ -108,6 +110,7 @@ export class LaneRunner {
     private readonly log: Logger,
   ) {
     this.retryDelay = o.retryDelayMs;
+    this.acks = new Acks(nc);
   }
 
   start(): void {
@@ -118,6 +121,7 @@ export class LaneRunner {
     this.stopping = true;
     this.halt.abort();
     await this.loop;
+    this.acks.stop();
     await this.sender?.close().catch(() => {});
     this.sender = undefined;
   }
@@ -232,7 +236,7 @@ export class LaneRunner {
       if ("rows" in p) good.push(p);
       else if ("unrecorded" in p) {
         // nothing of it goes to QuestDB, so nothing to wait for
-        p.msg.ack();
+        this.acks.ack(p.msg);
         this.unrecorded++;
       } else await this.deadLetter(p.msg, p.reject, p.detail, p.inputType);
     }
@@ -262,7 +266,7 @@ export class LaneRunner {
         recorderMetrics.writeMs.record(performance.now() - started, attributes);
         recorderMetrics.rows.add(rows, attributes);
       }
-      for (const it of items) it.msg.ack();
+      for (const it of items) this.acks.ack(it.msg);
       this.acked += items.length;
       this.rowsWritten += rows;
       if (maxTs > this.lastWrittenTsUs) this.lastWrittenTsUs = maxTs;
