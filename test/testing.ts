@@ -2,7 +2,15 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { defaultCacheDir, localTools, type RunningNats, startNatsServer, startTestInfra, type TestInfra } from "../infra/local/index.ts";
+import {
+  defaultCacheDir,
+  freePort,
+  localTools,
+  type RunningNats,
+  startNatsServer,
+  startTestInfra,
+  type TestInfra,
+} from "../infra/local/index.ts";
 import { connectNats, declareResources, type NatsRole, SnapshotStore } from "../infra/nats/index.ts";
 
 /** A tap test, or anything else that runs cleanup when it ends. */
@@ -108,15 +116,16 @@ export async function connectAs(t: Teardown, infra: TestInfra, role: NatsRole, n
 }
 
 /**
- * The test's nats-server again after it was killed: the same port and JetStream store (a supervisor or an operator
- * restarting it), stopped at teardown.
+ * The test's nats-server again after it was killed: the same client port and JetStream store (a supervisor or an
+ * operator restarting it), stopped at teardown. Its monitoring port is a new one: tests run side by side, and one
+ * may have taken the old port while the server was down (nothing reconnects to it).
  */
 export async function restartNatsServer(t: Teardown, infra: TestInfra): Promise<RunningNats> {
   const back = await startNatsServer({
     binary: localTools(defaultCacheDir()).natsServer,
     host: "127.0.0.1",
     port: Number(new URL(infra.natsUrl).port),
-    monitorPort: Number(new URL(infra.natsMonitorUrl).port),
+    monitorPort: await freePort(),
     storeDir: join(infra.dir, "nats"),
     logFile: join(infra.dir, "nats-server-2.log"),
     credentials: infra.credentials,
