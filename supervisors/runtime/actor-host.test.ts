@@ -29,6 +29,23 @@ function host(
   return new ActorHost(kind, id, { ...env, clock: systemClock, log, onExit });
 }
 
+/** A running counter that restarts on each failure and lists them, with one increment journaled. */
+async function restartingCounter(
+  kind: ActorKind,
+  id: string,
+  env: Omit<HostEnv, "onExit" | "clock" | "log">,
+): Promise<{ a: ActorHost; failures: string[] }> {
+  const failures: string[] = [];
+  const a = host(kind, id, env, (h, r) => {
+    failures.push(r.error.message);
+    void h.restart();
+  });
+  await a.incarnate();
+  const first = await ask(env.nc, kind.name, id, { type: "Increment", by: 1 });
+  if (!first.ok) throw new Error(`the first increment was refused: ${first.error?.code} ${first.error?.message}`);
+  return { a, failures };
+}
+
 t.test("a command is answered over request/reply and changes the actor's state", async (t) => {
   const f = await startTestServers(t);
   const h = host(counterKind("none"), "a", f);
@@ -237,13 +254,7 @@ t.test("an actor stopped while it restores stays stopped: it neither runs nor ar
 t.test("appends that fail together restart the actor once, and the restarted incarnation decides and journals again", async (t) => {
   const f = await startTestServers(t);
   const kind = counterKind("event-sourced", "counter-refenced");
-  const failures: string[] = [];
-  const a = host(kind, "r", f, (h, r) => {
-    failures.push(r.error.message);
-    void h.restart();
-  });
-  await a.incarnate();
-  t.same((await ask(f.nc, kind.name, "r", { type: "Increment", by: 1 })).ok, true);
+  const { a, failures } = await restartingCounter(kind, "r", f);
   // another writer appends behind a's back: a's next appends, decided in one drain, all fail their fence
   const b = new ActorHost(kind, "r", { nc: f.nc, store: f.store, clock: systemClock, log, onExit: () => {} });
   await b.incarnate();
@@ -273,13 +284,7 @@ t.test("appends that fail together restart the actor once, and the restarted inc
 t.test("an append lost with its connection is sent again once the connection is back: the actor goes on, not restarted", async (t) => {
   const f = await startTestServers(t);
   const kind = counterKind("event-sourced", "counter-reconnect");
-  const failures: string[] = [];
-  const a = host(kind, "c", f, (h, r) => {
-    failures.push(r.error.message);
-    void h.restart();
-  });
-  await a.incarnate();
-  t.same((await ask(f.nc, kind.name, "c", { type: "Increment", by: 1 })).ok, true);
+  const { a, failures } = await restartingCounter(kind, "c", f);
   const [pid] = f.infra.pids;
   process.kill(pid!, "SIGSTOP"); // the server reads nothing more off its sockets
   a.deliver({ type: "Increment", by: 10 });
