@@ -16,6 +16,7 @@ interface Waiting {
   timer: ReturnType<typeof setTimeout>;
   /** the connection's reconnects counted when it was written: one since means it may never have reached the server */
   written: number;
+  subject: string;
 }
 
 /**
@@ -47,7 +48,7 @@ export class ReplyInbox {
         this.waiting.delete(token);
         reject(new RequestTimeout(subject));
       }, timeoutMs);
-      this.waiting.set(token, { resolve, reject, timer, written: this.reconnects });
+      this.waiting.set(token, { resolve, reject, timer, written: this.reconnects, subject });
       try {
         this.nc.publish(subject, data, headers ? { reply: this.prefix + token, headers } : { reply: this.prefix + token });
       } catch (e) {
@@ -98,7 +99,7 @@ export class ReplyInbox {
           if (w.written > before) continue;
           clearTimeout(w.timer);
           this.waiting.delete(token);
-          w.reject(new ConnectionLost(`the connection dropped after the request to ${this.nc.getServer()} was written`));
+          w.reject(new ConnectionLost(`${w.subject}: the connection dropped after the request was written (back on ${s.server})`));
         }
       }
     })();
