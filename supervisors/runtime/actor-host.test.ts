@@ -288,7 +288,11 @@ t.test("an append lost with its connection is sent again once the connection is 
   const [pid] = f.infra.pids;
   process.kill(pid!, "SIGSTOP"); // the server reads nothing more off its sockets
   a.deliver({ type: "Increment", by: 10 });
-  await eventually("the append written to the socket", () => !a.mailbox.depth && a.busy);
+  await eventually(
+    "the append written to the socket",
+    () => ({ status: a.status, queued: a.mailbox.depth, busy: a.busy, failures: failures.length }),
+    { until: (s) => s.status === "running" && s.queued === 0 && s.busy },
+  );
   await new Promise((r) => setTimeout(r, 100));
   process.kill(pid!, "SIGKILL"); // what it had not read dies with it
   await restartNatsServer(t, f.infra);
