@@ -107,3 +107,33 @@ t.test("a journal taken to be empty without a read commits nothing where it has 
   t.equal(await confirmed, 0, "and the get, which may see that append, still confirms the journal was empty");
   t.equal(await raced.append([{ type: "Counted", n: 2 }], typed), before + 3, "the next append is fenced on the first");
 });
+
+t.test(
+  "on a single-replica stream a few queued decisions are stored one by one, many as one batch, a decision's events together",
+  async (t) => {
+    const { nc } = await startTestServers(t);
+    const journal = tallyJournal(nc, "g");
+    const counted = (...ns: number[]) => ns.map((n) => ({ type: "Counted", n }));
+    // four decisions made at once (one drain of an actor): few enough to go one by one
+    const few = [
+      journal.append(counted(1), typed),
+      journal.append(counted(2), typed),
+      journal.append(counted(3, 4), typed),
+      journal.append(counted(5), typed),
+    ];
+    t.same(await Promise.all(few), [1, 2, 4, 5], "each decision stored on its own, its events together (3 and 4 at 3–4)");
+
+    // more than six decided at once: one atomic batch, cheaper than as many round trips
+    const many: Promise<number>[] = [];
+    for (let n = 6; n <= 16; n++) many.push(journal.append(counted(n), typed));
+    t.same(new Set(await Promise.all(many)), new Set([16]), "the eleven stored together, in one batch");
+
+    const replayed: number[] = [];
+    for await (const r of tallyJournal(nc, "g").read()) replayed.push(r.event.n as number);
+    t.same(
+      replayed,
+      Array.from({ length: 16 }, (_, i) => i + 1),
+      "all of them, once each, in the order decided",
+    );
+  },
+);
