@@ -198,3 +198,40 @@ t.test(
     await a.stop();
   },
 );
+
+t.test(
+  "a renewal stored whose answer was lost keeps the lease (its next renewal is refused for the revision); another node's write ends it",
+  async (t) => {
+    const p = await platform(t);
+    const leases = await new Kvm(p.nc).open(buckets.leases);
+    const placement = p.placement("n1");
+    await placement.start();
+    const [ours, theirs] = [
+      { kind: "counter", id: "kept" },
+      { kind: "counter", id: "taken" },
+    ];
+    await placement.ensureAll([ours, theirs]);
+    await eventually("the actors placed", async () => p.hosted.size === 2);
+    // as a renewal of n1's stored just before its connection dropped: the key moves on, n1's revision does not
+    const before = (await leases.get(kvKey("counter", "kept")))!.revision;
+    await leases.put(kvKey("counter", "kept"), encodePayload({ node: "n1" }));
+    // and another node's write: that lease is no longer n1's
+    await leases.put(kvKey("counter", "taken"), encodePayload({ node: "n2" }));
+    await eventually("the other node's write ends that lease", async () => p.released.includes("counter/taken lease-lost"), SLOW);
+    await eventually(
+      "n1 renews its own lease again, on the revision its lost answer would have given",
+      async () => {
+        const e = await leases.get(kvKey("counter", "kept"));
+        return e && e.revision > before + 1 && (decodePayload(e.value) as { node: string }).node === "n1";
+      },
+      SLOW,
+    );
+    t.same(p.released, ["counter/taken lease-lost"], "only the lease another node wrote was let go");
+    t.ok(p.hosted.has("counter/kept"), "the actor whose renewal was stored keeps running");
+    t.ok(
+      p.lines.some((l) => l.includes("lease renewal stored without its answer")),
+      "and the node says why it kept it",
+    );
+    await placement.stop();
+  },
+);

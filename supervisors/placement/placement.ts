@@ -310,6 +310,7 @@ export class Placement {
             return;
           }
           if (ack.error?.description?.startsWith("wrong last sequence")) {
+            if (await this.ownRenewalStored(key, h)) return;
             // another node holds the lease now (it expired while we could not renew): stop at once
             void this.let(key, h.ref, "lease-lost");
             return;
@@ -325,6 +326,20 @@ export class Placement {
       }),
     );
     this.moveFence();
+  }
+
+  /**
+   * A renewal refused for its revision, where the key's last write is this node's: a renewal of ours was stored but
+   * its answer lost (written just before the connection dropped: the reply inbox fails it, the next one is sent on
+   * the old revision). No other node wrote since, so the lease is still ours: its revision is adopted, and the next
+   * tick renews it (the confirmed renewal time stays the older one, so the fence does not move on a guess).
+   */
+  private async ownRenewalStored(key: string, h: { revision: number }): Promise<boolean> {
+    const e = await this.leasesKv.get(key).catch(() => null);
+    if (e?.operation !== "PUT" || (decodePayload(e.value) as { node?: string }).node !== this.node) return false;
+    h.revision = e.revision;
+    this.log.info("lease renewal stored without its answer: kept", { key, revision: e.revision });
+    return true;
   }
 
   private async balance(): Promise<void> {
