@@ -4,6 +4,7 @@ import { type ActorKind, subjects, systemClock } from "../../actors/contract/ind
 import { connectNats } from "../../infra/nats/connect.ts";
 import { decodeMessage, encodeMessage, type Message } from "../../infra/nats/codec.ts";
 import { createLogger } from "../../infra/telemetry/log.ts";
+import type { SnapshotStore } from "../../infra/nats/snapshot-store.ts";
 import { ActorHost, type HostEnv } from "./actor-host.ts";
 import { counterKind } from "./testing/counter-kind.ts";
 import { eventually, restartNatsServer, startTestServers } from "../../test/testing.ts";
@@ -279,6 +280,46 @@ t.test("appends that fail together restart the actor once, and the restarted inc
     "its journal holds the restarted incarnation's event",
   );
   await c.stop();
+});
+
+t.test("a restart that cannot read its journal runs on none of it: the next restart reads it whole", async (t) => {
+  const f = await startTestServers(t);
+  const kind = counterKind("event-sourced", "counter-unread");
+  const failures: string[] = [];
+  const [pid] = f.infra.pids;
+  // once asked to: the server stops reading as soon as the snapshot is loaded, so the journal's read is what fails
+  let stallAfterLoad = false;
+  const store: SnapshotStore = Object.create(f.store);
+  store.load = async (k, id) => {
+    const loaded = await f.store.load(k, id);
+    if (stallAfterLoad) process.kill(pid!, "SIGSTOP");
+    return loaded;
+  };
+  // restarted here, by hand, as a supervisor would after each failure
+  const a = host(kind, "u", { ...f, store }, (_h, r) => void failures.push(r.error.message));
+  await a.incarnate();
+  t.same((await ask(f.nc, kind.name, "u", { type: "Increment", by: 1 })).ok, true);
+  // another writer appends behind a's back (its journal only: it saves no snapshot), so a's next append fails its
+  // fence and a must read its journal again to know the count
+  const unsaved: SnapshotStore = Object.create(f.store);
+  unsaved.save = async () => 0;
+  const b = new ActorHost(kind, "u", { nc: f.nc, store: unsaved, clock: systemClock, log, onExit: () => {} });
+  await b.incarnate();
+  b.deliver({ type: "Increment", by: 10 });
+  await eventually("b's append", () => b.stats.processed === 1);
+  await b.stop();
+  a.deliver({ type: "Increment", by: 100 });
+  await eventually("a fenced", () => failures.length === 1);
+  stallAfterLoad = true;
+  t.teardown(() => void process.kill(pid!, "SIGCONT"));
+  await t.rejects(a.restart(), "the restart that cannot read its journal fails");
+  stallAfterLoad = false;
+  process.kill(pid!, "SIGCONT");
+  t.not(a.status, "running", "it does not run on the state read so far");
+  await a.restart();
+  t.same((await ask(f.nc, kind.name, "u", { type: "GetCount" })).result?.count, 11, "the next restart read the journal whole");
+  t.same((await ask(f.nc, kind.name, "u", { type: "Increment", by: 5 })).ok, true, "and appends after it");
+  await a.stop();
 });
 
 t.test("an append lost with its connection is sent again once the connection is back: the actor goes on, not restarted", async (t) => {

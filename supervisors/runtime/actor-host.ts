@@ -238,6 +238,14 @@ export class ActorHost {
     this.outbox ??= new Outbox(
       this.env.nc,
       (f, error) => {
+        // a target's final word: the machine may undo what it decided, and operators see what was not taken
+        this.env.log.debug("forward refused", {
+          actor: this.key,
+          subject: f.subject,
+          message: f.message.type,
+          code: error.code,
+          error: error.message,
+        });
         this.mailbox.offer(
           { subject: "forward", event: { type: "ForwardRefused", key: f.key, subject: f.subject, messageType: f.message.type, error } },
           "accept",
@@ -251,6 +259,7 @@ export class ActorHost {
     );
     if (!this.snapshot) {
       const owed: Forward[] = [];
+      const missed: MailItem[] = [];
       this.assumedItems = this.assumesNew() ? [] : undefined;
       const { revision } = await restore({
         kind: this.kind,
@@ -264,8 +273,14 @@ export class ActorHost {
         },
         act: (actions, nowUs, replay) => void this.afterTransition(actions, nowUs, replay),
         arm: (timer) => this.arm(timer),
-        enqueue: (subject, event) => void this.mailbox.offer({ subject, event }, "accept"),
+        enqueue: (subject, event) => void missed.push({ subject, event }),
         owe: (f) => owed.push(f),
+      }).catch((e: unknown) => {
+        // Read part way (a journal get that timed out in an election): the state so far is not the actor's. Kept, it
+        // would let the next incarnation skip the restore and run on it (an order with no order, refusing its fill).
+        this.snapshot = undefined;
+        for (const id of [...this.timers.keys()]) this.disarm(id);
+        throw e;
       });
       // stopped while it restored (a shard moved, an idle entity passivated): it must not run, listen or send
       if (this.status === "stopped") {
@@ -273,6 +288,8 @@ export class ActorHost {
         return;
       }
       this.snapshots.revision = revision;
+      // what the restore queued (events missed while down, the kind's start or resume), once it is whole
+      for (const item of missed) this.mailbox.offer(item, "accept");
       // forwards the restored state still owes (an approval whose order was never confirmed), and those the previous
       // owner stopped before it saw answered (a venue connection's report to an order in transit between owners)
       const context = (this.snapshot as { context?: unknown } | undefined)?.context;
