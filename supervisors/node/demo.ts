@@ -34,8 +34,8 @@ const money = (v: unknown) => (typeof v === "bigint" || typeof v === "number" ? 
  * (instrument actors come from the definitions in KV, which main.ts seeds with the demo universe), a feature actor
  * per instrument, and the trading
  * loop on them: the three simulated exchanges (DEMO_VENUES), their venue connections, the demo risk
- * book and one strategy per sample, which it starts. The node logs the book's denials and, periodically, its
- * positions and P&L. Returns a function that stops the logging.
+ * book and one strategy per sample, which it starts. The node logs the book's denials, the execution reports an order
+ * refused, and, periodically, the book's positions and P&L. Returns a function that stops the logging.
  */
 export async function startDemo(node: ActorNode, instruments: number, io?: DemoIo): Promise<() => void> {
   await node.ensure({ kind: "feed", id: SIM_SOURCE });
@@ -82,6 +82,22 @@ export async function startDemo(node: ActorNode, instruments: number, io?: DemoI
       },
     }),
   );
+  // An execution the venue reported that its order refused is in no order's books: every one is an operator's to reconcile.
+  for (const { venue } of DEMO_VENUES)
+    subs.push(
+      nc.subscribe(storedSubject(subjects.evt("venue", venue, "VenueReportRefused")), {
+        callback: (_e, m) => {
+          const r = decodeMessage(m.data, m.headers, false).message as Record<string, unknown>;
+          log.error("an order refused its venue's execution report: reconcile it", {
+            venue,
+            order: r.clientOrderId,
+            execId: r.execId,
+            code: r.code,
+            reason: r.reason,
+          });
+        },
+      }),
+    );
   // Strategies start once placed (perhaps on another node): retry until each answers.
   void (async () => {
     for (const s of strategies) {

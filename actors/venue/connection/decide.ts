@@ -6,9 +6,10 @@ import {
   type VenueNewOrder,
   type VenueReplaceOrder,
 } from "../../domain/index.ts";
-import type { Emitted } from "../../contract/index.ts";
+import { type Emitted, type ForwardRefused, parseSubject } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
-import { cancelCommand, forward, refusedAmend, refusedNew, reply, stamp, toAdapter } from "./emit.ts";
+import { cancelCommand, forward, REPORT_KEY, refusedAmend, refusedNew, reply, stamp, toAdapter } from "./emit.ts";
+import type { VenueReportRefused } from "./events.ts";
 import { afterReport, trackReport, withOrder } from "./evolve.ts";
 import { noteGap, stateSince } from "./gap-fill.ts";
 import { VenueReason } from "./reasons.ts";
@@ -139,6 +140,31 @@ export function decideReport(c: VenueConnectionContext, event: Delivered<Executi
   const gap = noteGap(c, report);
   const out = reportOutcome(c, report);
   return { patch: { ...gap.patch, ...out.patch }, emitted: [...out.emitted, ...gap.emitted] };
+}
+
+/**
+ * An order actor refused a report for good (it holds no such order, or the report does not fit it): the venue's
+ * execution is in no order's books, which only an operator can put right, so it is recorded as a domain event with
+ * the order's reason. Refusals of anything else the connection forwards change nothing.
+ */
+export function decideReportRefused(c: VenueConnectionContext, e: ForwardRefused): Outcome {
+  if (e.messageType !== "ExecutionReport" || !e.key.startsWith(REPORT_KEY)) return { patch: {}, emitted: [] };
+  let clientOrderId: string;
+  try {
+    clientOrderId = parseSubject(e.subject).id ?? e.subject;
+  } catch {
+    clientOrderId = e.subject;
+  }
+  const refused: VenueReportRefused & { type: "VenueReportRefused" } = {
+    type: "VenueReportRefused",
+    venue: c.config.venue,
+    clientOrderId,
+    execId: e.key.slice(REPORT_KEY.length),
+    code: e.error.code.slice(0, 64),
+    reason: e.error.message.slice(0, 1024),
+    ...stamp(c.nowUs),
+  };
+  return { patch: {}, emitted: [{ type: "domain", event: refused }] };
 }
 
 function reportOutcome(c: VenueConnectionContext, report: ExecutionReport): Outcome {

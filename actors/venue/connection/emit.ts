@@ -23,12 +23,20 @@ export const toAdapter = (c: VenueConnectionContext, message: Record<string, unk
   message,
 });
 
+/** the key of a report's forward, before its execId */
+export const REPORT_KEY = "report:";
+
 /**
  * A report to its order actor, asked again until the order answers: a fill published once would be lost with a NATS
  * server that dies holding it, and nothing else tells a resting order it filled. The order applies an execId once.
  */
 export function forward(r: ExecutionReport): Emitted {
-  return { type: "forward", key: `report:${r.execId}`, subject: orderSubject(r.clientOrderId), message: { type: "ExecutionReport", ...r } };
+  return {
+    type: "forward",
+    key: `${REPORT_KEY}${r.execId}`,
+    subject: orderSubject(r.clientOrderId),
+    message: { type: "ExecutionReport", ...r },
+  };
 }
 
 export function refusedNew(

@@ -78,10 +78,26 @@ export const VenueGapFilled = defineMessage(
 );
 export type VenueGapFilled = MessageOf<typeof VenueGapFilled>;
 
+export const VenueReportRefused = defineMessage(
+  "VenueReportRefused",
+  1,
+  z.object({
+    venue,
+    clientOrderId: z.string(),
+    execId: z.string(),
+    code: z.string().max(64),
+    reason: z.string().max(1024),
+    ...schema.stamped,
+  }),
+  "An order actor refused one of the venue's execution reports for good (it holds no such order, or the report does not fit it): what the venue did is not in the order's books, and an operator reconciles it.",
+);
+export type VenueReportRefused = MessageOf<typeof VenueReportRefused>;
+
 export type VenueConnectionEvent =
   | ({ type: "VenueReconciled" } & VenueReconciled)
   | ({ type: "UnknownVenueOrderFound" } & UnknownVenueOrderFound)
   | ({ type: "VenueKillSwitchActivated" } & VenueKillSwitchActivated)
   | ({ type: "VenueKillSwitchReleased" } & VenueKillSwitchReleased)
   | ({ type: "VenueCircuitOpened" } & VenueCircuitOpened)
-  | ({ type: "VenueGapFilled" } & VenueGapFilled);
+  | ({ type: "VenueGapFilled" } & VenueGapFilled)
+  | ({ type: "VenueReportRefused" } & VenueReportRefused);

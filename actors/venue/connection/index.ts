@@ -16,6 +16,7 @@ export {
   VenueKillSwitchActivated,
   VenueKillSwitchReleased,
   VenueReconciled,
+  VenueReportRefused,
 } from "./events.ts";
 export { decideHeld, decideReconcile, decideRouted, type VenueCommandInput } from "./decide.ts";
 export { afterReport, trackReport } from "./evolve.ts";

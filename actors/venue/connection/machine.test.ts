@@ -697,3 +697,35 @@ t.test("a gap still open when the session drops is asked for again at logon", as
   t.same(c.ctx().missingSeqs, []);
   t.equal(c.ctx().lastVenueSeq, 3);
 });
+
+t.test("a report an order refuses for good is recorded with the order's reason; other refusals change nothing", async (t) => {
+  const { c, partial } = withWorkingOrder();
+  const fill = c.send(partial(2, 1));
+  const [sent] = fill.flatMap((e) => (e.type === "forward" && e.message.type === "ExecutionReport" ? [e] : []));
+  if (sent?.type !== "forward") throw new Error("the fill was not forwarded");
+  const error = { code: "UNKNOWN_ORDER", message: "execution report e2: no order c1" };
+  const refused = c.send({
+    type: "ForwardRefused",
+    key: sent.key,
+    subject: sent.subject,
+    messageType: "ExecutionReport",
+    error,
+    nowUs: NOW + 50,
+  });
+  t.match(
+    domain(refused, "VenueReportRefused"),
+    [{ venue: "XNAS", clientOrderId: "c1", execId: "e2", code: "UNKNOWN_ORDER", reason: error.message, tsEvent: NOW + 50 }],
+    "the fill the platform's books lack is on record, for an operator",
+  );
+  const before = c.ctx();
+  const other = c.send({
+    type: "ForwardRefused",
+    key: "amend:c1",
+    subject: sent.subject,
+    messageType: "OrderAmendRefused",
+    error,
+    nowUs: NOW + 60,
+  });
+  t.same(domain(other, "VenueReportRefused"), [], "only reports are recorded");
+  t.same(c.ctx().orders, before.orders, "the view of open orders is unchanged");
+});

@@ -8,6 +8,7 @@ import {
   decideReconcile,
   decideRelease,
   decideReport,
+  decideReportRefused,
   decideRouted,
   disconnect,
   killCancels,
@@ -92,6 +93,9 @@ export const venueConnectionMachine = setup({
     onReport: enqueueActions(({ context, event, enqueue }) => {
       if (event.type === "ExecutionReport") enact(enqueue, decideReport(context, event));
     }),
+    reportRefused: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "ForwardRefused") enact(enqueue, decideReportRefused(context, event));
+    }),
     holdCommand: enqueueActions(({ context, event, enqueue }) => {
       if (isOrderCommand(event)) enact(enqueue, decideHeld(context, event));
     }),
@@ -123,6 +127,7 @@ export const venueConnectionMachine = setup({
   on: {
     "*": { actions: "clock" },
     ExecutionReport: { actions: ["clock", "onReport"] },
+    ForwardRefused: { actions: ["clock", "reportRefused"] },
     VenueNewOrder: { actions: ["clock", "holdCommand"] },
     VenueReplaceOrder: { actions: ["clock", "holdCommand"] },
     VenueCancelOrder: { actions: ["clock", "holdCommand"] },

@@ -6,7 +6,7 @@ import type {
   VenueNewOrder,
   VenueReplaceOrder,
 } from "../../domain/index.ts";
-import type { Emitted } from "../../contract/index.ts";
+import type { Emitted, ForwardRefused } from "../../contract/index.ts";
 import type { AdapterEvent } from "./adapter.ts";
 import type { LocalOrder } from "./reconcile.ts";
 import type { VenueOrderStatusRequest } from "./status-request.ts";
@@ -68,7 +68,9 @@ export type VenueConnectionInput =
   | Delivered<VenueReplaceOrder & { type: "VenueReplaceOrder" }>
   | Delivered<VenueOrderStatusRequest & { type: "VenueOrderStatusRequest" }>
   | Delivered<ActivateVenueKillSwitch & { type: "ActivateVenueKillSwitch" }>
-  | Delivered<ReleaseVenueKillSwitch & { type: "ReleaseVenueKillSwitch" }>;
+  | Delivered<ReleaseVenueKillSwitch & { type: "ReleaseVenueKillSwitch" }>
+  /** the runtime's word that an order actor refused a report for good */
+  | Delivered<ForwardRefused>;
 
 export interface VenueConnectionContext {
   config: VenueConnectionConfig;
