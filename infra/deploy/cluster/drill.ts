@@ -97,6 +97,8 @@ class FlowWatch {
   /** fills the exchange sent its venue connection: its execution memory after a move keeps only the last 100 */
   readonly exchangeFills = new Set<string>();
   approved = 0;
+  /** reports an order refused for good (the venue connection's VenueReportRefused): why a fill is in no journal */
+  readonly refusedReports: string[] = [];
 
   constructor(nc: NatsConnection) {
     nc.subscribe(subjects.cmd("venue", VENUE), {
@@ -119,6 +121,12 @@ class FlowWatch {
         void this.fills.push({ clientOrderId: String(decodeMessage(m.data, m.headers, true).message.clientOrderId), at: Date.now() }),
     });
     nc.subscribe(storedSubject(subjects.evt("risk-book", BOOK, "OrderApproved")), { callback: () => void this.approved++ });
+    nc.subscribe(storedSubject(subjects.evt("venue", VENUE, "VenueReportRefused")), {
+      callback: (_e, m) => {
+        const r = decodeMessage(m.data, m.headers, true).message as { execId?: unknown; clientOrderId?: unknown; code?: unknown };
+        this.refusedReports.push(`${r.execId} by ${r.clientOrderId} (${r.code})`);
+      },
+    });
   }
 
   /** The time from `since` to the first fill of an order submitted after it. */
@@ -361,6 +369,10 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
     }
     await sleep(5_000);
     const reckoning = await reckon(nc, cluster.questdbUrl, flow.exchangeFills, progress);
+    if (flow.refusedReports.length)
+      reckoning.findings.push(
+        `reports refused by their orders: ${flow.refusedReports.length} (${flow.refusedReports.slice(0, 5).join(", ")})`,
+      );
     const resumes = faults.map((f) => f.resumeMs);
     return {
       faults,
