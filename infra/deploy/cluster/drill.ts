@@ -123,7 +123,7 @@ class FlowWatch {
     nc.subscribe(storedSubject(subjects.evt("risk-book", BOOK, "OrderApproved")), { callback: () => void this.approved++ });
     nc.subscribe(storedSubject(subjects.evt("venue", VENUE, "VenueReportRefused")), {
       callback: (_e, m) => {
-        const r = decodeMessage(m.data, m.headers, true).message as { execId?: unknown; clientOrderId?: unknown; code?: unknown };
+        const r = decodeMessage(m.data, m.headers, false).message as { execId?: unknown; clientOrderId?: unknown; code?: unknown };
         this.refusedReports.push(`${r.execId} by ${r.clientOrderId} (${r.code})`);
       },
     });
