@@ -8,6 +8,8 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { allMessageDefs, storedSubject, subjects } from "../actors/contract/index.ts";
 import { Header } from "../infra/nats/index.ts";
+// every kind a node hosts, so that their messages (a venue connection's events among them) are registered too
+import "../supervisors/node/kinds.ts";
 
 export const schemaPath = fileURLToPath(new URL("../docs/messages.schema.json", import.meta.url));
 export const pagePath = fileURLToPath(new URL("../docs/messages.md", import.meta.url));
