@@ -238,7 +238,7 @@ export class ActorHost {
     this.outbox ??= new Outbox(
       this.env.nc,
       (f, error) => {
-        // a target's final word: the machine may undo what it decided, and operators see what was not taken
+        // the target's final word, which the machine may or may not act on: in the log when tracing a lost message
         this.env.log.debug("forward refused", {
           actor: this.key,
           subject: f.subject,
@@ -280,6 +280,8 @@ export class ActorHost {
         // would let the next incarnation skip the restore and run on it (an order with no order, refusing its fill).
         this.snapshot = undefined;
         for (const id of [...this.timers.keys()]) this.disarm(id);
+        // the supervisor restarts it; an append's failure says so in end(), a restore's here
+        this.env.log.warn("actor restore failed", { actor: this.key, error: errorMessage(e) });
         throw e;
       });
       // stopped while it restored (a shard moved, an idle entity passivated): it must not run, listen or send

@@ -378,12 +378,8 @@ export class ShardRegion {
     const restarts = host.stats.restarts;
     this.report({ type: "failed", kind: this.kind.name, id, error: error.message, restarts });
     if (e.intensity.allow(Date.now())) {
-      this.env.log.info("entity restarting from its journal", { actor: host.key, error: error.message, restarts });
       host.restart().then(
-        () => {
-          this.env.log.info("entity restarted", { actor: host.key, restarts: host.stats.restarts });
-          this.report({ type: "restarted", kind: this.kind.name, id, restarts: host.stats.restarts });
-        },
+        () => this.report({ type: "restarted", kind: this.kind.name, id, restarts: host.stats.restarts }),
         (err) => this.failed(id, host, err as Error),
       );
       return;
