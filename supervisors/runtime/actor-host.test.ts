@@ -1,4 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
+import { readFileSync } from "node:fs";
 import t from "tap";
 import { type ActorKind, subjects, systemClock } from "../../actors/contract/index.ts";
 import { connectNats } from "../../infra/nats/connect.ts";
@@ -292,7 +293,11 @@ t.test("a restart that cannot read its journal runs on none of it: the next rest
   const store: SnapshotStore = Object.create(f.store);
   store.load = async (k, id) => {
     const loaded = await f.store.load(k, id);
-    if (stallAfterLoad) process.kill(pid!, "SIGSTOP");
+    if (!stallAfterLoad) return loaded;
+    process.kill(pid!, "SIGSTOP");
+    // a stop takes effect when the kernel next schedules the server's threads: the journal's get, sent at once,
+    // could still be answered before it (the test failed so once), so the read waits until the server is stopped
+    while (readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0] !== "T") await new Promise((r) => setTimeout(r, 1));
     return loaded;
   };
   // restarted here, by hand, as a supervisor would after each failure
