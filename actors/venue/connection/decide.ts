@@ -148,17 +148,12 @@ export function decideReport(c: VenueConnectionContext, event: Delivered<Executi
  * the order's reason. Refusals of anything else the connection forwards change nothing.
  */
 export function decideReportRefused(c: VenueConnectionContext, e: ForwardRefused): Outcome {
-  if (e.messageType !== "ExecutionReport" || !e.key.startsWith(REPORT_KEY)) return { patch: {}, emitted: [] };
-  let clientOrderId: string;
-  try {
-    clientOrderId = parseSubject(e.subject).id ?? e.subject;
-  } catch {
-    clientOrderId = e.subject;
-  }
+  // only reports are forwarded under this key; its subject is the order's, as forward() built it
+  if (!e.key.startsWith(REPORT_KEY)) return { patch: {}, emitted: [] };
   const refused: VenueReportRefused & { type: "VenueReportRefused" } = {
     type: "VenueReportRefused",
     venue: c.config.venue,
-    clientOrderId,
+    clientOrderId: parseSubject(e.subject).id ?? e.subject,
     execId: e.key.slice(REPORT_KEY.length),
     code: e.error.code.slice(0, 64),
     reason: e.error.message.slice(0, 1024),
