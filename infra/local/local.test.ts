@@ -131,7 +131,8 @@ async function startNode(t: Scope, env: Record<string, string>): Promise<NodePro
 }
 
 t.test("startLocalInfra starts both servers on the configured ports and stop() leaves nothing behind", async (t) => {
-  const env = await freshEnv(tempVarDir(t));
+  const varDir = tempVarDir(t);
+  const env = await freshEnv(varDir);
   const config = loadConfig(env);
   const infra = await startLocalInfra(config);
   let stopped = false;
@@ -145,11 +146,30 @@ t.test("startLocalInfra starts both servers on the configured ports and stop() l
   t.same((await questdbSql(infra.questdbUrl, "SELECT 1 AS one")).dataset, [[1]], "QuestDB answers SQL");
   t.same(await boundPorts(portsOf(env)), portsOf(env), "all four ports are bound while running");
   t.equal(infra.pids.length, 2);
+  // WAL commits and their apply, which QuestDB logs at INFO, and one error
+  await questdbSql(infra.questdbUrl, "CREATE TABLE quiet (x LONG, ts TIMESTAMP) TIMESTAMP(ts) PARTITION BY DAY WAL");
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${infra.questdbUrl}/write`, { method: "POST", body: `quiet x=${i}i ${Date.now()}000000\n` });
+    t.ok(res.ok, "QuestDB takes an ILP write");
+  }
+  await eventually(
+    "the writes applied",
+    async () => (await questdbSql(infra.questdbUrl, "SELECT count() FROM quiet")).dataset[0]?.[0] === 3 || undefined,
+  );
+  await t.rejects(questdbSql(infra.questdbUrl, "SELECT * FROM no_such_table"), /does not exist/, "QuestDB refuses a query of no table");
 
   await infra.stop();
   stopped = true;
   for (const pid of infra.pids) t.throws(() => process.kill(pid, 0), `process ${pid} is gone`);
   t.same(await boundPorts(portsOf(env)), [], "no port is bound after stop()");
+  // QuestDB's log: its advisories (start-up, configuration) and errors, not a line per table per commit
+  const levels = readFileSync(join(varDir, "log", "questdb.log"), "utf8")
+    .split("\n")
+    .map((line) => /^\S+Z ([ACDEI]) /.exec(line)?.[1])
+    .filter((level) => level !== undefined);
+  t.ok(levels.includes("A"), "the advisories are logged");
+  t.ok(levels.includes("E"), "the error is logged");
+  t.notOk(levels.includes("I"), "nothing at INFO");
 });
 
 t.test("the node process comes up, exits 0 on SIGINT and leaves no process and no bound port", async (t) => {
