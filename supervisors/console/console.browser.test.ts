@@ -406,6 +406,21 @@ t.test(
     await page.locator("#log-body tr", { hasText: "from n2 to n1" }).locator(".st-moved").waitFor();
     t.pass("the log shows the lease loss and the move");
 
+    // A venue connection's report that an order refused an execution: an operator must reconcile it.
+    pub(subjects.evt("venue", "SIMX", "VenueReportRefused"), {
+      type: "VenueReportRefused",
+      venue: "SIMX",
+      clientOrderId: "O-3",
+      execId: "E-31",
+      code: "UNKNOWN_ORDER",
+      reason: "no such order",
+      tsEvent: us,
+      tsInit: us,
+    });
+    const refused = page.locator("#log-body tr", { hasText: "order O-3 refused execution E-31" });
+    await refused.locator(".st-failed", { hasText: "VenueReportRefused" }).waitFor();
+    t.match(await refused.textContent(), /venue\/SIMX.*reconcile it with the venue/, "the log says which venue and what to do");
+
     // Alerts in decimals: a limit alert whose money arrived as a plain integer, and a denial in its own words.
     pub(subjects.evt("risk-book", "main", "LimitWarning"), {
       type: "LimitWarning",

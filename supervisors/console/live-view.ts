@@ -15,6 +15,7 @@ import { ModelRegistry } from "../../infra/models/index.ts";
 import { modelRows, servingView, trainingJobRows } from "./model-view.ts";
 import { TrainingJobs } from "../research/index.ts";
 import type { Health, LifecycleRow, ModelServingView, ModelsFrame, NodeTree, QuoteRow } from "./protocol.ts";
+import { venueEventRow } from "./venue-events.ts";
 
 /** What the console pushes to browsers; `droppable` frames may be skipped for a browser that lags behind. */
 export type Push = (frame: Record<string, unknown>, droppable: boolean) => void;
@@ -87,9 +88,9 @@ const closesOrder = (m: Message): boolean =>
 const nowUs = () => Date.now() * 1000;
 
 /**
- * The console's picture of the running system, fed by NATS (am.sys, am.md.quote, am.evt.order, am.evt.risk-book)
- * and by polling the admin tree, risk reports and health. Quotes are conflated per instrument so a fast market
- * cannot flood a browser.
+ * The console's picture of the running system, fed by NATS (am.sys, am.md.quote, am.evt.order, am.evt.risk-book,
+ * am.evt.venue) and by polling the admin tree, risk reports and health. Quotes are conflated per instrument so a
+ * fast market cannot flood a browser.
  */
 export class LiveView {
   private subs: Subscription[] = [];
@@ -153,6 +154,7 @@ export class LiveView {
     this.subs.push(this.o.nc.subscribe(subjects.mdAll("quote"), { callback: (_e, msg) => this.onQuote(msg) }));
     sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
     sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
+    sub(subjects.evtAll("venue"), (m, s) => this.onVenueEvent(m, s));
     this.analytics.start();
     this.every(this.o.quoteIntervalMs, () => this.flush());
     this.loop(this.o.treeIntervalMs, () => this.pollTree());
@@ -304,6 +306,17 @@ export class LiveView {
       ...(m.reason ? { reason: String(m.reason) } : {}),
       tsEvent: Number(m.tsEvent ?? nowUs()),
     };
+    this.record(row);
+  }
+
+  /** A venue connection's event, in the same log as the lifecycle and in the venue's own history (its detail). */
+  private onVenueEvent(m: Message, subject: string): void {
+    const venue = parseSubject(subject).id;
+    const row = venue ? venueEventRow(m, venue) : undefined;
+    if (row) this.record(row);
+  }
+
+  private record(row: LifecycleRow): void {
     pushRing(this.lifecycle, row, 1000);
     const key = `${row.kind}/${row.id}`;
     let mine = this.byActor.get(key);

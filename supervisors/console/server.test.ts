@@ -1,3 +1,4 @@
+import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import t from "tap";
 import { fromNumber } from "../../actors/domain/index.ts";
@@ -173,6 +174,64 @@ t.test("the console over a real node", async (t) => {
     t.match(got[0], { type: "ActivateVenueKillSwitch", by: "olga", reason: "venue misbehaves" });
     t.match(await operator.request({ op: "venueKillSwitch", activate: false, venue: "SIMX" }), { ok: true });
     t.match(got[1], { type: "ReleaseVenueKillSwitch", by: "olga" });
+  });
+
+  t.test("a venue connection's events show in the log and in the venue's detail, in words", async (t) => {
+    const js = jetstream(f.nc);
+    const from = viewer.frames.length;
+    const journal = async (event: { type: string } & Record<string, unknown>) => {
+      const { data, headers } = encodeMessage(event);
+      await js.publish(subjects.evt("venue", "SIMX", event.type), data, { headers });
+    };
+    await journal({
+      type: "VenueReportRefused",
+      venue: "SIMX",
+      clientOrderId: "O-7",
+      execId: "E-9",
+      code: "UNKNOWN_ORDER",
+      reason: "no such order",
+      tsEvent: 5_000_000,
+      tsInit: 5_000_000,
+    });
+    // not a venue connection's event as its definition has it: left out, not shown half-read
+    await journal({ type: "VenueCircuitOpened", venue: "SIMX", failures: "many", tsEvent: 5_000_001, tsInit: 5_000_001 });
+    await journal({
+      type: "VenueKillSwitchActivated",
+      venue: "SIMX",
+      by: "olga",
+      reason: "venue misbehaves",
+      canceled: 3,
+      tsEvent: 5_000_002,
+      tsInit: 5_000_002,
+    });
+    const venueRows = () =>
+      viewer.frames
+        .slice(from)
+        .filter((fr) => fr.type === "lifecycle" && (fr.event as { kind: string }).kind === "venue")
+        .map((fr) => fr.event as Record<string, unknown>);
+    await viewer.waitFor(
+      (fr) => fr.type === "lifecycle" && (fr.event as { event: string }).event === "VenueKillSwitchActivated",
+      "the kill switch",
+      5_000,
+      from,
+    );
+    t.match(venueRows(), [
+      {
+        event: "VenueReportRefused",
+        kind: "venue",
+        id: "SIMX",
+        tsEvent: 5_000_000,
+        reason: /order O-7 refused execution E-9 \(UNKNOWN_ORDER: no such order\): reconcile/,
+      },
+      { event: "VenueKillSwitchActivated", id: "SIMX", reason: /by olga: venue misbehaves; 3 open orders being canceled/ },
+    ]);
+    t.equal(venueRows().length, 2, "the malformed event is not shown");
+    const detail = await viewer.request({ op: "detail", kind: "venue", id: "SIMX" });
+    t.match(
+      (detail.events as { event: string }[]).map((e) => e.event),
+      ["VenueKillSwitchActivated", "VenueReportRefused"],
+      "the venue's detail carries its events, newest first",
+    );
   });
 
   t.test("quotes are conflated per instrument: a burst arrives as its latest value", async (t) => {

@@ -13,6 +13,7 @@ export {
   UnknownVenueOrderFound,
   VenueCircuitOpened,
   type VenueConnectionEvent,
+  VenueGapFilled,
   VenueKillSwitchActivated,
   VenueKillSwitchReleased,
   VenueReconciled,
