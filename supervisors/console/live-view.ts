@@ -1,10 +1,11 @@
 // Over 400 lines on purpose: one projection of the platform's subjects into the console's frames (tree, health, quotes, orders, books, models), sharing one push and dirty-tracking path.
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
 import { appendedSubject, errorMessage, parseSubject, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
 import { decodeMessage, type Message } from "../../infra/nats/codec.ts";
-import { buckets } from "../../infra/nats/resources.ts";
+import { buckets, streams } from "../../infra/nats/resources.ts";
 import { parseKvKey } from "../../infra/nats/snapshot-store.ts";
 import type { Logger } from "../../infra/telemetry/log.ts";
 import { gatherTree, riskReport } from "./admin-relay.ts";
@@ -155,6 +156,12 @@ export class LiveView {
     sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
     sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
     sub(subjects.evtAll("venue"), (m, s) => this.onVenueEvent(m, s));
+    this.readVenueHistory().catch((e) =>
+      this.o.log.warn("console cannot read the venues' journalled events: it shows those that follow", {
+        stream: streams.events,
+        error: errorMessage(e),
+      }),
+    );
     this.analytics.start();
     this.every(this.o.quoteIntervalMs, () => this.flush());
     this.loop(this.o.treeIntervalMs, () => this.pollTree());
@@ -314,6 +321,37 @@ export class LiveView {
     const venue = parseSubject(subject).id;
     const row = venue ? venueEventRow(m, venue) : undefined;
     if (row) this.record(row);
+  }
+
+  /**
+   * The latest of each kind of event of every venue connection, as the journal holds them: a console started after
+   * a refused report or a kill switch still shows it (in the log and in the venue's history); the subscription
+   * hears what follows, and an event it heard first is not shown twice.
+   */
+  private async readVenueHistory(): Promise<void> {
+    const jsm = await jetstreamManager(this.o.nc);
+    const info = await jsm.streams.info(streams.events, { subjects_filter: subjects.evtAll("venue") });
+    const rows: LifecycleRow[] = [];
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      if (this.stopped) return;
+      const m = await jsm.direct.getMessage(streams.events, { last_by_subj: subject });
+      if (!m) continue;
+      let message: Message;
+      try {
+        message = decodeMessage(m.data, m.header, false).message;
+      } catch (e) {
+        this.o.log.debug("console skipped a message it cannot decode", { subject, error: errorMessage(e) });
+        continue;
+      }
+      const venue = parseSubject(subject).id;
+      const row = venue ? venueEventRow(message, venue) : undefined;
+      if (row) rows.push(row);
+    }
+    rows.sort((a, b) => a.tsEvent - b.tsEvent);
+    for (const row of rows) {
+      const heard = this.byActor.get(`venue/${row.id}`)?.some((r) => r.event === row.event && r.tsEvent === row.tsEvent);
+      if (!heard && !this.stopped) this.record(row);
+    }
   }
 
   private record(row: LifecycleRow): void {

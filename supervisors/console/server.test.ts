@@ -23,6 +23,20 @@ t.test("the console over a real node", async (t) => {
   const _node = await startTestNode(t, f, { node: "n1", cells: 1, hangBudgetMs: 1000, logLevel: "error" });
   await admin(f.nc, "spawn", { type: "AdminActorRequest", kind: K, id: "x" });
   await eventually("x up", async () => (await command(f.nc, K, "x", { type: "Increment", by: 2 }, 500).catch(() => undefined))?.ok);
+  // journalled before the console starts: it shows the latest of each venue event from the journal
+  const js = jetstream(f.nc);
+  const journal = async (event: { type: string } & Record<string, unknown>, venue = "SIMX") => {
+    const { data, headers } = encodeMessage(event);
+    await js.publish(subjects.evt("venue", venue, event.type), data, { headers });
+  };
+  await journal(
+    { type: "VenueGapFilled", venue: "SIMH", missing: 4, recovered: 3, lastVenueSeq: 90, tsEvent: 4_000_000, tsInit: 4_000_000 },
+    "SIMH",
+  );
+  await journal(
+    { type: "VenueGapFilled", venue: "SIMH", missing: 2, recovered: 2, lastVenueSeq: 95, tsEvent: 4_000_001, tsInit: 4_000_001 },
+    "SIMH",
+  );
   const running = await startConsole({
     nc: f.nc,
     port: 0,
@@ -177,12 +191,7 @@ t.test("the console over a real node", async (t) => {
   });
 
   t.test("a venue connection's events show in the log and in the venue's detail, in words", async (t) => {
-    const js = jetstream(f.nc);
     const from = viewer.frames.length;
-    const journal = async (event: { type: string } & Record<string, unknown>) => {
-      const { data, headers } = encodeMessage(event);
-      await js.publish(subjects.evt("venue", "SIMX", event.type), data, { headers });
-    };
     await journal({
       type: "VenueReportRefused",
       venue: "SIMX",
@@ -231,6 +240,23 @@ t.test("the console over a real node", async (t) => {
       (detail.events as { event: string }[]).map((e) => e.event),
       ["VenueKillSwitchActivated", "VenueReportRefused"],
       "the venue's detail carries its events, newest first",
+    );
+  });
+
+  t.test("a console started after a venue's events shows the latest of each from the journal", async (t) => {
+    const shown = () =>
+      viewer.frames.flatMap((fr) =>
+        fr.type === "snapshot"
+          ? (fr.lifecycle as Record<string, unknown>[])
+          : fr.type === "lifecycle"
+            ? [fr.event as Record<string, unknown>]
+            : [],
+      );
+    await eventually("the journalled gap", async () => shown().some((r) => r.id === "SIMH") || undefined);
+    t.match(
+      shown().filter((r) => r.id === "SIMH"),
+      [{ event: "VenueGapFilled", kind: "venue", tsEvent: 4_000_001, reason: /2 reports lost on the way, 2 recovered/ }],
+      "the latest gap of SIMH, once",
     );
   });
 
