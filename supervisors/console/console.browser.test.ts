@@ -322,6 +322,10 @@ t.test(
     const kill = viewerPage.locator("#risk-body button[data-kill]").first();
     await kill.waitFor();
     t.equal(await kill.isDisabled(), true, "so is the kill switch");
+    // the report's money came as plain integers of 1e-8 units (msgpack carries a safe bigint as one)
+    const pnl = viewerPage.locator("#risk-body .pnl", { hasText: "Equity" }).first();
+    await pnl.waitFor();
+    t.match(await pnl.textContent(), /Equity1,004,438\.00.*Net P&L442\.06.*Drawdown562\.00/, "the book's P&L in decimals");
     await viewerPage.screenshot({ path: join(artifacts, "viewer.png") });
     t.same(pageErrors, [], "the page threw no errors");
   },

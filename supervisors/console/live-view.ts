@@ -68,12 +68,39 @@ const unitKeys = new Set([
   "last",
 ]);
 
-/** Formats fixed-point values for display, recursively (risk reports nest them). */
-export function displayUnits(v: unknown, key = ""): unknown {
+/**
+ * A risk report's fixed-point fields besides those (actors/risk-book/report.ts): its money, and the quantity an open
+ * order still reserves. A reply's result has no schema to restore bigints from, and msgpack carries a safe one as a
+ * plain integer, so money within ±2^53 units (±90 million) arrives as a number and is known by its name.
+ */
+const reportUnitKeys = new Set([
+  ...unitKeys,
+  "cash",
+  "equity",
+  "realised",
+  "unrealised",
+  "fees",
+  "net",
+  "daily",
+  "highWaterMark",
+  "drawdown",
+  "marketValue",
+  "cost",
+  "unrealisedPnl",
+  "realisedPnl",
+  "gross",
+  "value",
+  "warn",
+  "hard",
+  "remaining",
+]);
+
+/** Formats fixed-point values for display, recursively: bigints always, integers under one of `keys`. */
+export function displayUnits(v: unknown, key = "", keys: ReadonlySet<string> = unitKeys): unknown {
   if (typeof v === "bigint") return formatFixed(v);
-  if (typeof v === "number" && unitKeys.has(key) && Number.isInteger(v)) return formatFixed(v);
-  if (Array.isArray(v)) return v.map((x) => displayUnits(x));
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, displayUnits(x, k)]));
+  if (typeof v === "number" && keys.has(key) && Number.isInteger(v)) return formatFixed(v);
+  if (Array.isArray(v)) return v.map((x) => displayUnits(x, "", keys));
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, displayUnits(x, k, keys)]));
   return v;
 }
 
@@ -261,7 +288,7 @@ export class LiveView {
       [...this.books.values()].map(async (b) => {
         const r = await riskReport(this.o.nc, b.book, nowUs());
         if (r.ok) {
-          b.report = displayUnits(r.result);
+          b.report = displayUnits(r.result, "", reportUnitKeys);
           b.reportError = undefined;
         } else b.reportError = r.error?.message ?? "no report";
         this.dirtyBooks.add(b.book);
