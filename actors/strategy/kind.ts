@@ -72,7 +72,8 @@ export const strategyKind = ({ definitionOf, known }: StrategyHosting) => {
       const x = c as StrategyMachineContext;
       return {
         state: x.state,
-        positions: Object.fromEntries(x.session.config.instruments.map((i) => [i.id, x.session.ledger.position(i.id)])),
+        // a list, so the quantity (1e-8 units) is named as such where a view formats it for people
+        positions: x.session.config.instruments.map((i) => ({ instrument: i.id, quantity: x.session.ledger.position(i.id) })),
         openOrders: x.session.ledger.openOrderCount,
         // a proposal waiting for an operator shows in the tree and the admin list
         ...(x.session.approvals.pending ? { pendingProposal: x.session.approvals.pending.proposalId } : {}),

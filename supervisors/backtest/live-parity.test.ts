@@ -201,7 +201,11 @@ t.test(
     const backtest = decisions(journal);
     t.same(backtest.orders, live.orders, "the same orders, in the same order");
     t.same(backtest.fills, live.fills, "the same fills: quantity, price and fee");
-    const held = (await status("strategy", STRATEGY))?.context as { positions?: Record<string, number> } | undefined;
-    t.equal(bt.account.position(INSTRUMENT), held?.positions?.[INSTRUMENT], "the backtest ends with the live strategy's position");
+    const held = (await status("strategy", STRATEGY))?.context as { positions?: { instrument: string; quantity: number }[] } | undefined;
+    t.equal(
+      bt.account.position(INSTRUMENT),
+      held?.positions?.find((p) => p.instrument === INSTRUMENT)?.quantity,
+      "the backtest ends with the live strategy's position",
+    );
   },
 );
