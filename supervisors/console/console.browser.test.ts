@@ -274,6 +274,7 @@ t.test(
     t.pass("the detail panel shows the last error");
     await page.locator("#detail-body table", { hasText: "restarted" }).first().waitFor();
     t.pass("the detail panel shows the restart history");
+    t.equal(await page.locator("#venue-controls").isVisible(), false, "a venue's kill switch shows only for a venue");
     await page.locator("#quotes-body tr[data-instrument]").first().waitFor();
     await page.screenshot({ path: join(artifacts, "operator-crashing-actor.png") });
 
