@@ -183,12 +183,13 @@ export class LiveView {
     sub(subjects.evtAll("order"), (m, s) => this.onOrderEvent(m, s));
     sub(subjects.evtAll("risk-book"), (m, s) => this.onRiskEvent(m, s));
     sub(subjects.evtAll("venue"), (m, s) => this.onVenueEvent(m, s));
-    this.readVenueHistory().catch((e) =>
-      this.o.log.warn("console cannot read the venues' journalled events: it shows those that follow", {
-        stream: streams.events,
-        error: errorMessage(e),
-      }),
-    );
+    this.readVenueHistory().catch((e) => {
+      if (!this.stopped)
+        this.o.log.warn("console cannot read the venues' journalled events: it shows those that follow", {
+          stream: streams.events,
+          error: errorMessage(e),
+        });
+    });
     this.analytics.start();
     this.every(this.o.quoteIntervalMs, () => this.flush());
     this.loop(this.o.treeIntervalMs, () => this.pollTree());
