@@ -216,7 +216,8 @@ t.test("the console over a real node", async (t) => {
     const venueRows = () =>
       viewer.frames
         .slice(from)
-        .filter((fr) => fr.type === "lifecycle" && (fr.event as { kind: string }).kind === "venue")
+        // SIMX's only: the journal read at start pushes SIMH's whenever it ends
+        .filter((fr) => fr.type === "lifecycle" && (fr.event as { id: string }).id === "SIMX")
         .map((fr) => fr.event as Record<string, unknown>);
     await viewer.waitFor(
       (fr) => fr.type === "lifecycle" && (fr.event as { event: string }).event === "VenueKillSwitchActivated",
