@@ -1,3 +1,4 @@
+import type { MessageDef, MessageOf } from "../../actors/contract/index.ts";
 import {
   UnknownVenueOrderFound,
   VenueCircuitOpened,
@@ -18,64 +19,43 @@ import type { LifecycleRow } from "./protocol.ts";
  * only what it can say correctly.
  */
 export function venueEventRow(m: Message, venue: string): LifecycleRow | undefined {
-  const row = (reason: string, tsEvent: number): LifecycleRow => ({
-    event: m.type,
-    node: "",
-    kind: "venue",
-    id: venue,
-    restarts: 0,
-    reason,
-    tsEvent,
-  });
+  // every venue event is stamped (schema.stamped): its tsEvent is the row's time
+  const said = <D extends MessageDef>(def: D, words: (e: MessageOf<D>) => string): LifecycleRow | undefined => {
+    const e = def.schema.safeParse(m);
+    if (!e.success) return undefined;
+    const tsEvent = (e.data as { tsEvent: number }).tsEvent;
+    return { event: m.type, node: "", kind: "venue", id: venue, restarts: 0, reason: words(e.data as MessageOf<D>), tsEvent };
+  };
   switch (m.type) {
-    case VenueReportRefused.type: {
-      const e = VenueReportRefused.schema.safeParse(m);
-      if (!e.success) return undefined;
-      const d = e.data;
-      return row(`order ${d.clientOrderId} refused execution ${d.execId} (${d.code}: ${d.reason}): reconcile it with the venue`, d.tsEvent);
-    }
-    case UnknownVenueOrderFound.type: {
-      const e = UnknownVenueOrderFound.schema.safeParse(m);
-      if (!e.success) return undefined;
-      const d = e.data;
-      return row(
-        `the venue holds order ${d.venueOrderId} (${d.clientOrderId}: ${d.side} ${formatFixed(d.leavesQty)} ${d.instrument} open) that this connection never sent`,
-        d.tsEvent,
+    case VenueReportRefused.type:
+      return said(
+        VenueReportRefused,
+        (d) => `order ${d.clientOrderId} refused execution ${d.execId} (${d.code}: ${d.reason}): reconcile it with the venue`,
       );
-    }
-    case VenueKillSwitchActivated.type: {
-      const e = VenueKillSwitchActivated.schema.safeParse(m);
-      if (!e.success) return undefined;
-      const d = e.data;
-      return row(`by ${d.by}: ${d.reason}; ${d.canceled} open orders being canceled, new orders refused`, d.tsEvent);
-    }
-    case VenueKillSwitchReleased.type: {
-      const e = VenueKillSwitchReleased.schema.safeParse(m);
-      if (!e.success) return undefined;
-      const d = e.data;
-      return row(`by ${d.by}${d.reason ? `: ${d.reason}` : ""}; new orders accepted again`, d.tsEvent);
-    }
-    case VenueCircuitOpened.type: {
-      const e = VenueCircuitOpened.schema.safeParse(m);
-      if (!e.success) return undefined;
-      return row(`${e.data.failures} reconnects failed: degraded, probing after a cool-down`, e.data.tsEvent);
-    }
-    case VenueGapFilled.type: {
-      const e = VenueGapFilled.schema.safeParse(m);
-      if (!e.success) return undefined;
-      const d = e.data;
-      return row(`${d.missing} reports lost on the way, ${d.recovered} recovered from the venue (up to seq ${d.lastVenueSeq})`, d.tsEvent);
-    }
-    case VenueReconciled.type: {
-      const e = VenueReconciled.schema.safeParse(m);
-      if (!e.success) return undefined;
-      const d = e.data;
-      return row(
-        `${d.appliedExecutions} executions applied, ${d.resolvedInFlight} in-flight orders resolved, ${d.closedAtVenue} closed at the venue, ` +
+    case UnknownVenueOrderFound.type:
+      return said(
+        UnknownVenueOrderFound,
+        (d) =>
+          `the venue holds order ${d.venueOrderId} (${d.clientOrderId}: ${d.side} ${formatFixed(d.leavesQty)} ${d.instrument} open) that this connection never sent`,
+      );
+    case VenueKillSwitchActivated.type:
+      return said(VenueKillSwitchActivated, (d) => `by ${d.by}: ${d.reason}; ${d.canceled} open orders being canceled, new orders refused`);
+    case VenueKillSwitchReleased.type:
+      return said(VenueKillSwitchReleased, (d) => `by ${d.by}${d.reason ? `: ${d.reason}` : ""}; new orders accepted again`);
+    case VenueCircuitOpened.type:
+      return said(VenueCircuitOpened, (d) => `${d.failures} reconnects failed: degraded, probing after a cool-down`);
+    case VenueGapFilled.type:
+      return said(
+        VenueGapFilled,
+        (d) => `${d.missing} reports lost on the way, ${d.recovered} recovered from the venue (up to seq ${d.lastVenueSeq})`,
+      );
+    case VenueReconciled.type:
+      return said(
+        VenueReconciled,
+        (d) =>
+          `${d.appliedExecutions} executions applied, ${d.resolvedInFlight} in-flight orders resolved, ${d.closedAtVenue} closed at the venue, ` +
           `${d.resentCancels} cancels resent, ${d.unknownOrders} unknown orders; accepting orders`,
-        d.tsEvent,
       );
-    }
     default:
       return undefined;
   }
