@@ -1,6 +1,6 @@
 // Over 400 lines on purpose: one projection of the platform's subjects into the console's frames (tree, health, quotes, orders, books, models), sharing one push and dirty-tracking path.
 import { jetstreamManager } from "@nats-io/jetstream";
-import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "@nats-io/transport-node";
 import { formatFixed } from "../../actors/domain/index.ts";
 import { appendedSubject, errorMessage, parseSubject, storedSubject, subjects } from "../../actors/contract/index.ts";
 import { BucketKeys } from "../../infra/nats/bucket-keys.ts";
@@ -170,11 +170,8 @@ export class LiveView {
       this.subs.push(
         this.o.nc.subscribe(storedSubject(subject), {
           callback: (_e, msg) => {
-            try {
-              on(decodeMessage(msg.data, msg.headers, false).message, appendedSubject(msg.subject));
-            } catch (e) {
-              this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: errorMessage(e) });
-            }
+            const m = this.decoded(msg.data, msg.headers, msg.subject);
+            if (m) on(m, appendedSubject(msg.subject));
           },
         }),
       );
@@ -346,9 +343,13 @@ export class LiveView {
 
   /** A venue connection's event, in the same log as the lifecycle and in the venue's own history (its detail). */
   private onVenueEvent(m: Message, subject: string): void {
-    const venue = parseSubject(subject).id;
-    const row = venue ? venueEventRow(m, venue) : undefined;
+    const row = this.venueRow(m, subject);
     if (row) this.record(row);
+  }
+
+  private venueRow(m: Message, subject: string): LifecycleRow | undefined {
+    const venue = parseSubject(subject).id;
+    return venue ? venueEventRow(m, venue) : undefined;
   }
 
   /**
@@ -363,16 +364,8 @@ export class LiveView {
     for (const subject of Object.keys(info.state.subjects ?? {})) {
       if (this.stopped) return;
       const m = await jsm.direct.getMessage(streams.events, { last_by_subj: subject });
-      if (!m) continue;
-      let message: Message;
-      try {
-        message = decodeMessage(m.data, m.header, false).message;
-      } catch (e) {
-        this.o.log.debug("console skipped a message it cannot decode", { subject, error: errorMessage(e) });
-        continue;
-      }
-      const venue = parseSubject(subject).id;
-      const row = venue ? venueEventRow(message, venue) : undefined;
+      const message = m ? this.decoded(m.data, m.header, subject) : undefined;
+      const row = message ? this.venueRow(message, subject) : undefined;
       if (row) rows.push(row);
     }
     rows.sort((a, b) => a.tsEvent - b.tsEvent);
@@ -403,15 +396,20 @@ export class LiveView {
     } else this.quotes.set(msg.subject, { latest: msg, updates: 1, row: undefined, history: [] });
   }
 
-  /** The row of an instrument's latest quote, or undefined when it cannot be shown (undecodable, no prices). */
-  private quoteRow(msg: Msg, updates: number): QuoteRow | undefined {
-    let m: Message;
+  /** The message, unvalidated (the console shows, it does not act); undefined, and a debug line, when it does not decode. */
+  private decoded(data: Uint8Array, headers: MsgHdrs | undefined, subject: string): Message | undefined {
     try {
-      m = decodeMessage(msg.data, msg.headers, false).message;
+      return decodeMessage(data, headers, false).message;
     } catch (e) {
-      this.o.log.debug("console skipped a message it cannot decode", { subject: msg.subject, error: errorMessage(e) });
+      this.o.log.debug("console skipped a message it cannot decode", { subject, error: errorMessage(e) });
       return undefined;
     }
+  }
+
+  /** The row of an instrument's latest quote, or undefined when it cannot be shown (undecodable, no prices). */
+  private quoteRow(msg: Msg, updates: number): QuoteRow | undefined {
+    const m = this.decoded(msg.data, msg.headers, msg.subject);
+    if (!m) return undefined;
     const bid = Number(m.bid);
     const ask = Number(m.ask);
     if (!Number.isFinite(bid) || !Number.isFinite(ask)) return undefined;
