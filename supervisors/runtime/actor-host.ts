@@ -133,6 +133,8 @@ export class ActorHost {
     deadLettered: 0,
     busyRefusals: 0,
     restarts: 0,
+    /** journal events the last restore replayed after its snapshot (what a restart costs: the journal since then) */
+    replayed: 0,
     lastError: undefined as string | undefined,
     startedAt: 0,
   };
@@ -261,7 +263,7 @@ export class ActorHost {
       const owed: Forward[] = [];
       const missed: MailItem[] = [];
       this.assumedItems = this.assumesNew() ? [] : undefined;
-      const { revision } = await restore({
+      const { revision, replayed } = await restore({
         kind: this.kind,
         id: this.id,
         env: this.env,
@@ -290,6 +292,7 @@ export class ActorHost {
         return;
       }
       this.snapshots.revision = revision;
+      this.stats.replayed = replayed;
       // what the restore queued (events missed while down, the kind's start or resume), once it is whole
       for (const item of missed) this.mailbox.offer(item, "accept");
       // forwards the restored state still owes (an approval whose order was never confirmed), and those the previous

@@ -34,7 +34,7 @@ export interface RestoreTarget {
  * events after it (event-sourced kinds; none read when `assumeNew`), then the events it missed while down (catch-up
  * kinds). Queues the kind's start or resume event last, so it runs after everything restored.
  */
-export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
+export async function restore(t: RestoreTarget): Promise<{ revision: number; replayed: number }> {
   const { kind, env, journal } = t;
   // sharded entities keep no snapshot: their journal is their state, and activation reads no KV
   const loaded = kind.persistence === "none" || kind.sharding ? undefined : await env.store.load(kind.name, t.id);
@@ -52,6 +52,7 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
     t.act(actions, env.clock.nowUs());
   }
   let fresh = !stored;
+  let replayed = 0;
   if (journal && t.assumeNew) {
     journal.assumeEmpty();
     t.settle(snapshot, 0);
@@ -63,6 +64,7 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
       snapshot = next;
       t.settle(next);
       t.act(actions, nowUs, true);
+      replayed++;
     }
     t.settle(snapshot, journal.lastSeq);
     if (journal.count > 0) fresh = false;
@@ -74,5 +76,5 @@ export async function restore(t: RestoreTarget): Promise<{ revision: number }> {
   if (fresh && kind.startWith) t.enqueue("start", { ...kind.startWith });
   // restored from a snapshot or from its journal: an actor that lived before resumes
   else if (!fresh && kind.resumeWith) t.enqueue("resume", { ...kind.resumeWith });
-  return { revision: loaded?.revision ?? 0 };
+  return { revision: loaded?.revision ?? 0, replayed };
 }
