@@ -87,6 +87,8 @@ export interface ActorView {
   processed?: number;
   deadLettered?: number;
   busyRefusals?: number;
+  /** journal events its last restore replayed after its snapshot */
+  replayed?: number;
   lastError?: string;
   startedAt?: number;
   reason?: string;

@@ -67,6 +67,7 @@ ${kv("mailbox", esc(a.mailbox ?? "—"))}
 ${kv("processed", esc(a.processed ?? "—"))}
 ${kv("dead-lettered", esc(a.deadLettered ?? 0))}
 ${kv("busy refusals", esc(a.busyRefusals ?? 0))}
+${kv("replayed at restore", esc(a.replayed ?? 0))}
 ${kv("started", a.startedAt ? timeOfMs(a.startedAt) : "—")}
 ${kv("last error", a.lastError ? `<span class="err">${esc(a.lastError)}</span>` : "—")}
 </dl>
