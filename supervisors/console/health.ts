@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { jetstreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstreamManager, type StreamInfo } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { questdbSql } from "../../infra/questdb/index.ts";
 import { errorMessage } from "../../actors/contract/index.ts";
@@ -53,20 +53,31 @@ async function probeNats(o: HealthTargets, timeoutMs: number): Promise<Health["n
   return out;
 }
 
+/** A stream that refuses new messages once full is a problem from this share of its limit on. */
+export const STREAM_FULL_WARNING = 0.8;
+
+/** What the health shows of a stream: its size against its limit, and whether it is close to refusing messages. */
+export function streamHealthOf(s: Pick<StreamInfo, "config" | "state">): StreamHealth {
+  const maxBytes = Math.max(0, s.config.max_bytes);
+  const refusesWhenFull = s.config.discard === DiscardPolicy.New;
+  return {
+    name: s.config.name,
+    messages: s.state.messages,
+    bytes: s.state.bytes,
+    consumers: s.state.consumer_count,
+    firstSeq: s.state.first_seq,
+    lastSeq: s.state.last_seq,
+    maxBytes,
+    refusesWhenFull,
+    nearlyFull: refusesWhenFull && maxBytes > 0 && s.state.bytes >= STREAM_FULL_WARNING * maxBytes,
+  };
+}
+
 async function probeJetStream(o: HealthTargets, timeoutMs: number): Promise<Health["jetstream"]> {
   try {
     const jsm = await jetstreamManager(o.nc, { timeout: timeoutMs });
     const streams: StreamHealth[] = [];
-    for await (const s of jsm.streams.list()) {
-      streams.push({
-        name: s.config.name,
-        messages: s.state.messages,
-        bytes: s.state.bytes,
-        consumers: s.state.consumer_count,
-        firstSeq: s.state.first_seq,
-        lastSeq: s.state.last_seq,
-      });
-    }
+    for await (const s of jsm.streams.list()) streams.push(streamHealthOf(s));
     return { ok: true, streams: streams.sort((a, b) => a.name.localeCompare(b.name)) };
   } catch (e) {
     return { ok: false, streams: [], error: errorMessage(e) };
@@ -122,12 +133,28 @@ export function clusterHealth(p: ClusterPicture): ClusterHealth {
   };
 }
 
+const size = (bytes: number) => (bytes < 2 ** 20 ? `${Math.round(bytes / 2 ** 10)} KiB` : `${Math.round(bytes / 2 ** 20)} MiB`);
+
+/**
+ * Streams that refuse new messages once full and are close to it: the event journals (AM_EVT, the order and risk
+ * book journals: full, nothing more is approved or placed) and the KV buckets (snapshots, leases) among them.
+ */
+function nearlyFull(streams: StreamHealth[]): string[] {
+  return streams
+    .filter((s) => s.nearlyFull)
+    .map(
+      (s) =>
+        `stream ${s.name} is ${Math.floor((100 * s.bytes) / s.maxBytes)} % full (${size(s.bytes)} of ${size(s.maxBytes)}): once full it refuses what is written to it`,
+    );
+}
+
 /** Why the platform is not healthy, one line per problem; none means healthy. */
 export function healthReasons(h: Omit<Health, "status" | "reasons">): string[] {
   const reasons: string[] = [];
   if (!h.nats.ok) reasons.push(`NATS: ${h.nats.error ?? "not connected"}`);
   if (!h.jetstream.ok) reasons.push(`JetStream: ${h.jetstream.error ?? "unavailable"}`);
   if (h.questdb.configured && !h.questdb.ok) reasons.push(`QuestDB: ${h.questdb.error ?? "unreachable"}`);
+  reasons.push(...nearlyFull(h.jetstream.streams));
   const c = h.cluster;
   if (c) {
     if (c.nodes.length === 0) reasons.push("no live node: nothing runs the actors");

@@ -261,6 +261,12 @@ export interface StreamHealth {
   consumers: number;
   firstSeq: number;
   lastSeq: number;
+  /** the stream's byte limit, 0 when it has none */
+  maxBytes: number;
+  /** once full it refuses new messages (discard new), rather than drop its oldest */
+  refusesWhenFull: boolean;
+  /** it refuses new messages once full and is close to it (a reason in the health) */
+  nearlyFull: boolean;
 }
 
 /** Nodes and actors as the supervision tree and the declared actors (config `actors.>`) show them. */

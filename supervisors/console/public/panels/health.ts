@@ -1,4 +1,4 @@
-import type { ClusterHealth } from "../../protocol.ts";
+import type { ClusterHealth, StreamHealth } from "../../protocol.ts";
 import { $, badge, esc, table } from "../dom.js";
 import { fmtBytes, groupDigits, timeOfMs } from "../format.js";
 import { state } from "../state.js";
@@ -15,6 +15,13 @@ function clusterCard(c: ClusterHealth): string {
     `${c.nodes.length} node${c.nodes.length === 1 ? "" : "s"} · ${c.running} actors running${declared}`,
     c.missing.length ? `not running: ${c.missing.slice(0, 5).join(", ")}${c.missing.length > 5 ? "…" : ""}` : undefined,
   );
+}
+
+/** A stream's byte limit and the share used; red when it refuses new messages once full and is nearly there. */
+function limitCell(s: StreamHealth): string {
+  if (!s.maxBytes) return `<span class="mono dim">none</span>`;
+  const title = s.refusesWhenFull ? "once full, it refuses new messages" : "once full, it drops its oldest messages";
+  return `<span class="mono${s.nearlyFull ? " err" : " dim"}" title="${title}">${fmtBytes(s.maxBytes)} · ${Math.floor((100 * s.bytes) / s.maxBytes)} %</span>`;
 }
 
 /** The platform's status (degraded with its reasons), then NATS, JetStream, QuestDB and the cluster, and the streams. */
@@ -38,11 +45,12 @@ ${q.configured ? card("QuestDB", q.ok, q.ok ? `SELECT 1 in ${q.latencyMs} ms` : 
 ${h.cluster ? clusterCard(h.cluster) : ""}
 </div>
 ${table(
-  ["Stream", "Messages", "Bytes", "Consumers", "Last seq"],
+  ["Stream", "Messages", "Bytes", "Limit", "Consumers", "Last seq"],
   streams.map((s) => [
     `<span class="mono">${esc(s.name)}</span>`,
     `<span class="mono">${groupDigits(String(s.messages))}</span>`,
     `<span class="mono">${fmtBytes(s.bytes)}</span>`,
+    limitCell(s),
     `<span class="mono">${s.consumers}</span>`,
     `<span class="mono dim">${s.lastSeq}</span>`,
   ]),
