@@ -94,6 +94,11 @@ export const settings = {
     default: 300_000,
     doc: "A closed order's journal leaves NATS this long after it closed, once QuestDB holds it (GetOrder and ListOrders read it there; its clientOrderId may be used again); 0 = never",
   },
+  tickRetentionDays: {
+    schema: z.coerce.number().int().min(0).max(3_650),
+    default: 0,
+    doc: "QuestDB keeps the tick tables (quotes, trades) this many days and drops older days whole (TTL); 0 = kept for good. The demo market writes about 17 GB of them a day; scripts/dev.sh keeps 2",
+  },
   hangBudgetMs: {
     schema: z.coerce.number().int().min(50).max(60_000),
     default: 1000,

@@ -1,5 +1,5 @@
 export { QuestdbError, questdbSql, rowsOf, sqlLiteral, type SqlResult } from "./sql.ts";
-export { createTableSql, declareTables, TableConflictError, type TableSpec, tables } from "./tables.ts";
+export { createTableSql, declareTables, TableConflictError, type TableOptions, type TableSpec, tables } from "./tables.ts";
 export { ilpLine, IlpWriter, type IlpWriterOptions, openIlpWriter } from "./ilp-writer.ts";
 export type { Row } from "./rows.ts";
 export { openIlpSender, type Sender } from "./writer.ts";

@@ -114,3 +114,39 @@ t.test("a table made before a column was declared gets the column on the next de
   const cols = rowsOf(await questdbSql(url, "SELECT \"column\", type FROM table_columns('bars') WHERE \"column\" = 'ts_close'"));
   t.same(cols, [{ column: "ts_close", type: "TIMESTAMP" }]);
 });
+
+t.test("the tick tables keep tickRetentionDays and drop older days; a change applies to the existing tables", async (t) => {
+  const url = await questdbFor(t);
+  const ttl = async () =>
+    Object.fromEntries(
+      rowsOf(await questdbSql(url, "SELECT table_name, ttlValue, ttlUnit FROM tables()"))
+        .filter((r) => ["quotes", "trades", "bars", "orders"].includes(String(r.table_name)))
+        .map((r) => [r.table_name, Number(r.ttlValue) ? `${r.ttlValue} ${String(r.ttlUnit).replace(/S$/, "")}` : "none"]),
+    );
+  await declareTables(url, { tickRetentionDays: 2 });
+  t.same(await ttl(), { quotes: "2 DAY", trades: "2 DAY", bars: "none", orders: "none" }, "created with the retention");
+  await declareTables(url, { tickRetentionDays: 30 });
+  t.same(await ttl(), { quotes: "30 DAY", trades: "30 DAY", bars: "none", orders: "none" }, "changed on the existing tables");
+  await declareTables(url);
+  t.same(await ttl(), { quotes: "none", trades: "none", bars: "none", orders: "none" }, "0: kept for good");
+
+  await declareTables(url, { tickRetentionDays: 2 });
+  const day = 86_400_000_000n;
+  const now = BigInt(Date.now()) * 1000n;
+  const quote = async (tsUs: bigint, seq: number) => {
+    const sender = await openIlpSender(url);
+    try {
+      sender.table("quotes").symbol("venue", "SIM").symbol("symbol", "AAA").decimalColumn("bid", 100n, 8).intColumn("seq", seq);
+      await sender.at(tsUs, "us");
+      await sender.flush();
+    } finally {
+      await sender.close();
+    }
+    await walApplied(url, "quotes", { written: true });
+  };
+  await quote(now - 5n * day, 1);
+  await quote(now - 1n * day, 2);
+  await quote(now, 3);
+  const seqs = rowsOf(await questdbSql(url, "SELECT seq FROM quotes ORDER BY seq")).map((r) => Number(r.seq));
+  t.same(seqs, [2, 3], "the day five days back is dropped, yesterday's is kept");
+});

@@ -11,6 +11,13 @@ export interface TableSpec {
   columns: [name: string, type: string][];
   timestamp: string;
   upsertKeys: string[];
+  /** a tick table: kept `tickRetentionDays` when that is set (the bulk of the data, a row per quote or trade) */
+  ticks?: true;
+}
+
+export interface TableOptions {
+  /** days the tick tables keep (QuestDB's TTL, whole daily partitions); 0 or absent: kept for good */
+  tickRetentionDays?: number;
 }
 
 const PX = "DECIMAL(18,8)";
@@ -31,6 +38,7 @@ export const tables: TableSpec[] = [
     ],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "seq"],
+    ticks: true,
   },
   {
     name: "trades",
@@ -47,6 +55,7 @@ export const tables: TableSpec[] = [
     ],
     timestamp: "ts",
     upsertKeys: ["ts", "venue", "symbol", "seq"],
+    ticks: true,
   },
   {
     name: "bars",
@@ -238,9 +247,25 @@ export const tables: TableSpec[] = [
   },
 ];
 
-export const createTableSql = (t: TableSpec): string =>
-  `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.map(([n, ty]) => `${n} ${ty}`).join(", ")}) ` +
-  `TIMESTAMP(${t.timestamp}) PARTITION BY DAY WAL DEDUP UPSERT KEYS(${t.upsertKeys.join(", ")})`;
+/** The days a table keeps: the tick retention for tick tables, 0 (for good) for the rest. */
+const retentionDays = (t: TableSpec, o: TableOptions): number => (t.ticks ? (o.tickRetentionDays ?? 0) : 0);
+
+export const createTableSql = (t: TableSpec, o: TableOptions = {}): string => {
+  const days = retentionDays(t, o);
+  return (
+    `CREATE TABLE IF NOT EXISTS ${t.name} (${t.columns.map(([n, ty]) => `${n} ${ty}`).join(", ")}) ` +
+    `TIMESTAMP(${t.timestamp}) PARTITION BY DAY${days ? ` TTL ${days} DAYS` : ""} WAL DEDUP UPSERT KEYS(${t.upsertKeys.join(", ")})`
+  );
+};
+
+/** Sets a table's TTL to its declared retention where it differs: how long to keep data is the operator's setting. */
+async function applyRetention(url: string, t: TableSpec, o: TableOptions): Promise<void> {
+  const days = retentionDays(t, o);
+  const meta = rowsOf(await questdbSql(url, `SELECT ttlValue, ttlUnit FROM tables() WHERE table_name = '${t.name}'`))[0];
+  const now = meta && Number(meta.ttlValue) > 0 ? `${meta.ttlValue} ${meta.ttlUnit}` : "";
+  const want = days ? `${days} DAY` : "";
+  if (now.replace(/S$/, "") !== want) await questdbSql(url, `ALTER TABLE ${t.name} SET TTL ${days} DAYS`);
+}
 
 export class TableConflictError extends Error {
   override name = "TableConflictError";
@@ -277,14 +302,16 @@ async function tableConflicts(url: string, t: TableSpec): Promise<string[]> {
 }
 
 /**
- * Creates the tables when missing and adds declared columns a table lacks; reports (and changes nothing for) a
- * table whose definition otherwise differs.
+ * Creates the tables when missing, adds declared columns a table lacks and sets the tick tables' retention; reports
+ * (and changes nothing for) a table whose definition otherwise differs.
  */
-export async function declareTables(url: string): Promise<{ tables: string[] }> {
+export async function declareTables(url: string, o: TableOptions = {}): Promise<{ tables: string[] }> {
   const problems: string[] = [];
   for (const t of tables) {
-    await questdbSql(url, createTableSql(t));
-    problems.push(...(await tableConflicts(url, t)));
+    await questdbSql(url, createTableSql(t, o));
+    const conflicts = await tableConflicts(url, t);
+    problems.push(...conflicts);
+    if (!conflicts.length) await applyRetention(url, t, o);
   }
   if (problems.length) throw new TableConflictError(`existing QuestDB tables differ from the declared ones:\n  ${problems.join("\n  ")}`);
   return { tables: tables.map((t) => t.name) };

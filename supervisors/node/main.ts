@@ -283,8 +283,8 @@ async function main(): Promise<void> {
 /** Declares the tables once QuestDB answers, then runs the recorder on the durable consumers every node shares. */
 async function startRecording(natsUrl: string, questdbUrl: string, ready: Promise<void>, config: Config, log: Logger) {
   await ready;
-  const qdb = await declareTables(questdbUrl);
-  log.info("QuestDB tables declared", { tables: qdb.tables.join(",") });
+  const qdb = await declareTables(questdbUrl, { tickRetentionDays: config.tickRetentionDays });
+  log.info("QuestDB tables declared", { tables: qdb.tables.join(","), tickRetentionDays: config.tickRetentionDays });
   return startRecorderThread({
     natsUrl,
     questdbUrl,
