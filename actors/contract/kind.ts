@@ -46,8 +46,12 @@ export interface ActorKind<M extends AnyStateMachine = AnyStateMachine> {
    * only the events after it (default: none, only on stop).
    */
   snapshotEveryMs?: number;
-  /** event-sourced with `snapshotEveryMs`: the journal before each saved snapshot is purged (it replays nothing) */
-  compactJournal?: boolean;
+  /**
+   * event-sourced with `snapshotEveryMs`: the journal before each saved snapshot is purged (it replays nothing).
+   * `{ archivedBy }`: only as far as that durable consumer of the event stream has acknowledged (an archive holds
+   * it); nothing while that consumer is missing.
+   */
+  compactJournal?: boolean | { archivedBy: string };
   /**
    * event-sourced: decide the next batch while the last one's appends are in flight (default: wait for them). For
    * a kind that must keep up with market data between its own appends (the exchange); effects still follow in order.

@@ -20,6 +20,11 @@ export interface RiskBookHosting {
   var?: VarConfig;
   /** a snapshot of the book at most this often while it changes, so a restart replays only the journal since (default 5 000) */
   snapshotEveryMs?: number;
+  /**
+   * the durable consumer of the event stream that archives the books' journals (the recorder's, into QuestDB): the
+   * journal before each snapshot is purged as far as it has acknowledged; without one, the journal is kept whole
+   */
+  journalArchivedBy?: string;
 }
 
 /** What every book hears besides its quotes: its orders' events, and the global kill switch of every book. */
@@ -40,6 +45,7 @@ export const riskBookKind = ({
   analytics = defaultAnalyticsSettings,
   var: varConfig,
   snapshotEveryMs = 5_000,
+  journalArchivedBy,
 }: RiskBookHosting) => {
   const configOf = (book: string): BookConfig => {
     const config = books.get(book);
@@ -62,9 +68,11 @@ export const riskBookKind = ({
     persistence: "event-sourced",
     // A book lives for months and journals every approval, release and fill (the demo's, 2 million a day): restored
     // from its stop's snapshot only, a crash cost a replay of everything since (72 µs an event, 2.5 minutes per day
-    // up). A snapshot every few seconds bounds that to the seconds since; the journal is kept whole, as the record
-    // of the book's decisions (its denials are nowhere else).
+    // up). A snapshot every few seconds bounds that to the seconds since. Kept whole, the journal filled AM_EVT
+    // (which then refuses every append) in weeks; it is purged before each snapshot once archived (risk_events in
+    // QuestDB, the record of the book's decisions, its denials included).
     snapshotEveryMs,
+    ...(journalArchivedBy ? { compactJournal: { archivedBy: journalArchivedBy } } : {}),
     // order events and other books' global kill switch published while the book was down are read back from the
     // stream (fills de-duplicated by execId, kill switch news by its decision time)
     catchUp: { subjects: () => heard, overlapMs: 2_000 },

@@ -56,6 +56,25 @@ const managers = new WeakMap<NatsConnection, JetStreamManager>();
 /** per connection: whether the event stream stages atomic batches on disk (one replica, file storage) */
 const diskStaged = new WeakMap<NatsConnection, Promise<boolean>>();
 
+async function managerOf(nc: NatsConnection): Promise<JetStreamManager> {
+  let jsm = managers.get(nc);
+  if (!jsm) {
+    jsm = await jetstreamManager(nc, { checkAPI: false });
+    managers.set(nc, jsm);
+  }
+  return jsm;
+}
+
+/**
+ * Where a journal may be purged up to (exclusive) so that `durable`, a consumer of the event stream (an archive's),
+ * has acknowledged everything dropped: at most `seq`; 0, nothing, while that consumer is missing or unreadable.
+ */
+export async function archivedBefore(nc: NatsConnection, durable: string, seq: number): Promise<number> {
+  const jsm = await managerOf(nc);
+  const info = await jsm.consumers.info(streams.events, durable).catch(() => null);
+  return info ? Math.min(seq, info.ack_floor.stream_seq + 1) : 0;
+}
+
 /**
  * The event journal of one event-sourced actor: its events on am.evt.<kind>.<id>.<Event> in the AM_EVT stream.
  * Appends are fenced (expected last sequence over the actor's subjects, so a second writer fails) and carry a
@@ -91,13 +110,8 @@ export class Journal {
     private readonly idPrefix: string,
   ) {}
 
-  private async manager(): Promise<JetStreamManager> {
-    let jsm = managers.get(this.nc);
-    if (!jsm) {
-      jsm = await jetstreamManager(this.nc, { checkAPI: false });
-      managers.set(this.nc, jsm);
-    }
-    return jsm;
+  private manager(): Promise<JetStreamManager> {
+    return managerOf(this.nc);
   }
 
   /**

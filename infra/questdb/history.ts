@@ -284,6 +284,21 @@ export async function closedJournalsOf(url: string, fromUs: number, toUs: number
   return rowsOf(await questdbSql(url, sql)).map((r) => ({ clientOrderId: String(r.order_id), seq: integer(r, "seq", "orders") }));
 }
 
+/** A risk book's event as its archive holds it (risk_events): the stream sequence it had and the event whole. */
+export interface ArchivedRiskEvent {
+  seq: number;
+  event: { type: string; [field: string]: unknown };
+}
+
+/**
+ * A risk book's archived events of the given types, by stream sequence. With the events its journal still holds
+ * (read first: an event purged since was archived before), they are the book's whole record.
+ */
+export async function riskEventsOf(url: string, book: string, types: readonly string[]): Promise<ArchivedRiskEvent[]> {
+  const sql = `SELECT seq, body FROM risk_events WHERE book = ${sqlLiteral(book)} AND event IN (${types.map(sqlLiteral).join(", ")}) ORDER BY seq`;
+  return rowsOf(await questdbSql(url, sql)).map((r) => ({ seq: integer(r, "seq", "risk_events"), event: JSON.parse(String(r.body)) }));
+}
+
 /** Event time of the oldest recorded order row, undefined when none is recorded. */
 export async function oldestOrderTimeOf(url: string): Promise<number | undefined> {
   const r = rowsOf(await questdbSql(url, "SELECT cast(min(ts) AS LONG) ts FROM orders"))[0];

@@ -6,6 +6,7 @@ export { openIlpSender, type Sender } from "./writer.ts";
 export type { IlpSenderOptions } from "./writer.ts";
 export { type ConsumerLag, Recorder, recorderDlq, type RecorderOptions, type RecorderStats } from "./recorder.ts";
 export {
+  type ArchivedRiskEvent,
   barsOf,
   type ClosedJournal,
   closedJournalsOf,
@@ -19,6 +20,7 @@ export {
   oldestOrderTimeOf,
   questdbBarHistory,
   type RecordedOrder,
+  riskEventsOf,
   TickKind,
   type TickQuery,
   ticksOf,

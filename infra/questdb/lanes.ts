@@ -14,13 +14,35 @@ import {
   SeriesObservation,
   Trade,
 } from "../../actors/domain/index.ts";
-import { errorMessage, subjects } from "../../actors/contract/index.ts";
+import { errorMessage, parseSubject, subjects } from "../../actors/contract/index.ts";
 import { evolve, isTerminal, type OrderState } from "../../actors/order/index.ts";
 import { DecodeError, decodeAs, decodeMessage, envelopeOf, Header, headersOf, Journal, streams } from "../nats/index.ts";
-import { barFactorsRow, barRow, filingRow, newsRow, orderEventRows, quoteRow, type Row, seriesRow, tradeRow } from "./rows.ts";
+import {
+  barFactorsRow,
+  barRow,
+  filingRow,
+  newsRow,
+  orderEventRows,
+  quoteRow,
+  type Row,
+  riskEventRow,
+  seriesRow,
+  tradeRow,
+} from "./rows.ts";
 
 /** Where refused messages go, with the reason (RecordRejected). */
-export const recorderDlq = { marketData: subjects.dlq("recorder", "md"), orders: subjects.dlq("recorder", "orders") } as const;
+export const recorderDlq = {
+  marketData: subjects.dlq("recorder", "md"),
+  orders: subjects.dlq("recorder", "orders"),
+  riskBooks: subjects.dlq("recorder", "risk-books"),
+} as const;
+
+/** The prefix of a node's recorder's durable consumers. */
+export const DEFAULT_RECORDER_DURABLE = "am-recorder";
+
+/** Each lane's durable consumer, named after the recorder's prefix (DEFAULT_RECORDER_DURABLE on a node). */
+export const laneDurable = (prefix: string, key: Lane["key"]): string =>
+  `${prefix}-${key === "marketData" ? "md" : key === "orders" ? "orders" : "risk-books"}`;
 
 /**
  * A message with its rows, the reason it is refused (then dead-lettered, never written), or a message of the
@@ -33,7 +55,7 @@ export type Prepared =
 
 /** How one consumer turns its messages into rows. */
 export interface Lane {
-  key: "marketData" | "orders";
+  key: "marketData" | "orders" | "riskBooks";
   stream: string;
   /** the consumer's filter subjects; one, and the stream's own subject where the lane takes the whole stream */
   filters: string[];
@@ -170,5 +192,27 @@ export function orderLane(nc: NatsConnection, cacheSize: number): Lane {
       }
       return out;
     },
+  };
+}
+
+/**
+ * Every risk book's journaled events on AM_EVT, one row each in risk_events: the archive that lets a book's
+ * journal be compacted (actors/risk-book/kind.ts purges only what this consumer has acknowledged).
+ */
+export function riskBookLane(): Lane {
+  return {
+    key: "riskBooks",
+    stream: streams.events,
+    filters: [subjects.evtAll("risk-book")],
+    dlq: recorderDlq.riskBooks,
+    prepare: async (msgs) =>
+      msgs.map((msg): Prepared => {
+        try {
+          const { message } = decodeMessage(msg.data, headersOf(msg), true);
+          return { msg, rows: [riskEventRow(parseSubject(msg.subject).id ?? "", message, msg.seq)] };
+        } catch (e) {
+          return rejectOf(msg, e);
+        }
+      }),
   };
 }

@@ -10,7 +10,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import { createLogger, type Logger } from "../telemetry/index.ts";
 import { type ConsumerLag, LaneRunner } from "./lane-runner.ts";
-import { type Lane, marketDataLane, orderLane } from "./lanes.ts";
+import { DEFAULT_RECORDER_DURABLE, type Lane, laneDurable, marketDataLane, orderLane, riskBookLane } from "./lanes.ts";
 import { type IlpWriter, openIlpWriter } from "./ilp-writer.ts";
 import { ClosedOrderArchive } from "./closed-order-archive.ts";
 
@@ -20,10 +20,10 @@ export { recorderDlq } from "./lanes.ts";
 export interface RecorderOptions {
   nc: NatsConnection;
   questdbUrl: string;
-  /** prefix of the durable consumer names: `<durable>-md` on AM_MD and `<durable>-orders` on AM_EVT */
+  /** prefix of the durable consumer names: `<durable>-md` on AM_MD, `<durable>-orders` and `<durable>-risk-books` on AM_EVT */
   durable?: string;
-  /** which consumers to run (default both) */
-  record?: { marketData?: boolean; orders?: boolean };
+  /** which consumers to run (default all) */
+  record?: { marketData?: boolean; orders?: boolean; riskBooks?: boolean };
   /** most messages written in one flush (one QuestDB transaction per table), default 5 000 */
   batchSize?: number;
   /** most messages delivered and not yet acknowledged, per consumer (JetStream max_ack_pending), default 20 000 */
@@ -55,12 +55,13 @@ export interface RecorderOptions {
 export interface RecorderStats {
   marketData?: ConsumerLag;
   orders?: ConsumerLag;
+  riskBooks?: ConsumerLag;
 }
 
 const ns = (ms: number): number => ms * 1_000_000;
 
 /**
- * Records market data (AM_MD quotes, trades and bars) and order events (AM_EVT) into QuestDB. Each consumer pulls
+ * Records market data (AM_MD quotes, trades and bars), order events and risk books' events (AM_EVT) into QuestDB. Each consumer pulls
  * a bounded batch, writes its rows with one ILP flush and acknowledges the batch only after QuestDB accepted it;
  * on a failed flush the batch is nak'ed with a delay and redelivered. DEDUP UPSERT KEYS make redelivery harmless,
  * so a crash between flush and ack costs a rewrite, never a duplicate. In-flight work is bounded by batchSize in
@@ -79,7 +80,7 @@ export class Recorder {
     this.js = jetstream(opts.nc);
     this.log = opts.log ?? createLogger({ base: { component: "recorder" } });
     this.o = {
-      durable: opts.durable ?? "am-recorder",
+      durable: opts.durable ?? DEFAULT_RECORDER_DURABLE,
       batchSize: opts.batchSize ?? 5_000,
       maxAckPending: opts.maxAckPending ?? 20_000,
       lingerMs: opts.lingerMs ?? 200,
@@ -101,13 +102,14 @@ export class Recorder {
     if (this.started) throw new Error("recorder already started");
     this.started = true;
     const jsm = await jetstreamManager(this.opts.nc);
-    const record = { marketData: true, orders: true, ...this.opts.record };
+    const record = { marketData: true, orders: true, riskBooks: true, ...this.opts.record };
     const openSender = this.opts.openSender ?? (() => openIlpWriter(this.opts.questdbUrl));
     const lanes: Lane[] = [];
     if (record.marketData) lanes.push(marketDataLane());
     if (record.orders) lanes.push(orderLane(this.opts.nc, this.o.orderCacheSize));
+    if (record.riskBooks) lanes.push(riskBookLane());
     for (const lane of lanes) {
-      const durable = `${this.o.durable}-${lane.key === "marketData" ? "md" : "orders"}`;
+      const durable = laneDurable(this.o.durable, lane.key);
       await this.declareConsumer(jsm, lane.stream, durable, lane.filters);
       const consumer = await this.js.consumers.get(lane.stream, durable);
       this.lanes.push(
@@ -120,7 +122,7 @@ export class Recorder {
         nc: this.opts.nc,
         questdbUrl: this.opts.questdbUrl,
         afterMs: this.o.archiveClosedOrdersAfterMs,
-        recorderDurable: `${this.o.durable}-orders`,
+        recorderDurable: laneDurable(this.o.durable, "orders"),
         log: this.log.child({ component: "closed-order-archive" }),
       });
       this.archive.start();

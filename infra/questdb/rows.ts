@@ -18,6 +18,7 @@ export interface Row {
     | "alt_series"
     | "orders"
     | "fills"
+    | "risk_events"
     | "backtest_runs"
     | "backtest_equity";
   /** designated timestamp, µs */
@@ -291,3 +292,30 @@ export const seriesRow = (o: SeriesObservation): Row => {
     times: [["ts_init", o.tsInit]],
   };
 };
+
+/**
+ * A risk book's journaled event as its archive row: what identifies it (book, type, stream sequence, the order and
+ * instrument it concerns) in columns, and the event whole as JSON (integers beyond 2^53 as decimal text).
+ */
+export function riskEventRow(book: string, e: { type: string; [field: string]: unknown }, streamSeq: number): Row {
+  const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+  const us = (v: unknown) => (typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : undefined);
+  const ts = us(e.tsEvent);
+  if (ts === undefined) throw new Error(`${e.type} of risk book ${book} (stream seq ${streamSeq}) has no tsEvent`);
+  return {
+    table: "risk_events",
+    ts,
+    symbols: [
+      ["book", book],
+      ["event", e.type],
+      ["instrument", str(e.instrument)],
+    ],
+    decimals: [],
+    longs: [["seq", streamSeq]],
+    strings: [
+      ["order_id", str(e.clientOrderId)],
+      ["body", JSON.stringify(e, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))],
+    ],
+    times: [["ts_init", us(e.tsInit)]],
+  };
+}

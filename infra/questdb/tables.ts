@@ -196,6 +196,23 @@ export const tables: TableSpec[] = [
     timestamp: "ts",
     upsertKeys: ["ts", "order_id", "seq"],
   },
+  // Each risk book's journal (am.evt.risk-book.<book>.<Event>), one row per event with the event whole as JSON: the
+  // record of its decisions (approvals, denials with their reason, kill switches) once its compacted journal drops them
+  {
+    name: "risk_events",
+    columns: [
+      ["ts", "TIMESTAMP"],
+      ["book", "SYMBOL"],
+      ["event", "SYMBOL"],
+      ["seq", "LONG"],
+      ["order_id", "VARCHAR"],
+      ["instrument", "SYMBOL"],
+      ["body", "VARCHAR"],
+      ["ts_init", "TIMESTAMP"],
+    ],
+    timestamp: "ts",
+    upsertKeys: ["ts", "book", "seq"],
+  },
   // One row per finished backtest (supervisors/backtest/report-tables.ts), keyed by its run id; money as DECIMAL,
   // statistics as DOUBLE, the whole report (without its samples) as JSON text.
   {

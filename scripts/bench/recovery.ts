@@ -25,7 +25,7 @@ import "../../actors/exchange/index.ts";
 import { freePort, repoRoot } from "../../infra/local/index.ts";
 import { connectNats, decodeMessage, encodeMessage, type Message } from "../../infra/nats/index.ts";
 import { readEvents } from "../../infra/nats/event-reader.ts";
-import { questdbSql } from "../../infra/questdb/index.ts";
+import { questdbSql, riskEventsOf } from "../../infra/questdb/index.ts";
 import { cpuMsOf } from "./support/process-cpu.ts";
 
 const PHASE_MS = Number(process.env.RECOVERY_PHASE_SECONDS ?? 20) * 1000;
@@ -142,10 +142,10 @@ interface JournalOrder {
   filled: number;
 }
 
-/** Every order in the journal, folded from its events. */
+/** Every order in the journal, folded from its events, and the book's approvals (its journal, then its archive). */
 async function readOrders(nc: NatsConnection): Promise<{ orders: Map<string, JournalOrder>; approved: string[]; doubledFills: number }> {
   const orders = new Map<string, JournalOrder>();
-  const approved: string[] = [];
+  const approvals = new Map<number, string>();
   let doubledFills = 0;
   for await (const m of readEvents(jetstream(nc), {
     filter_subjects: ["am.evt.order.>", subjects.evt("risk-book", BOOK, "OrderApproved")],
@@ -153,7 +153,7 @@ async function readOrders(nc: NatsConnection): Promise<{ orders: Map<string, Jou
     const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
     const id = String(e.clientOrderId);
     if (e.type === "OrderApproved") {
-      approved.push(id);
+      approvals.set(m.seq, id);
       continue;
     }
     const o = orders.get(id) ?? { last: "", terminal: false, execIds: [], filled: 0 };
@@ -171,7 +171,10 @@ async function readOrders(nc: NatsConnection): Promise<{ orders: Map<string, Jou
       (e.type === "OrderFilled" && Number(e.leavesQty) === 0);
     orders.set(id, o);
   }
-  return { orders, approved, doubledFills };
+  // a compacted journal keeps only the approvals since the book's last snapshot: the rest are in QuestDB
+  for (const a of await riskEventsOf(questdbUrl, BOOK, ["OrderApproved"]))
+    if (!approvals.has(a.seq)) approvals.set(a.seq, String(a.event.clientOrderId));
+  return { orders, approved: [...approvals.values()], doubledFills };
 }
 
 /** The exchange's open orders of our session: asked like a venue connection does after logon. */

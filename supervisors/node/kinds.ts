@@ -9,6 +9,7 @@ import { type BookConfig, defaultAnalyticsSettings, riskBookKind } from "../../a
 import { strategyKind } from "../../actors/strategy/index.ts";
 import { venueKind } from "../../actors/venue/connection/index.ts";
 import { type Catalogue, openInstrumentBucket, watchCatalogue } from "../../infra/nats/index.ts";
+import { DEFAULT_RECORDER_DURABLE, laneDurable } from "../../infra/questdb/lanes.ts";
 import type { HostedKinds, KindsEnv, LocalDelivery } from "../runtime/kinds-module.ts";
 import { type Deployable, followConfigKeySpaces } from "./kinds/deployments.ts";
 import { DEMO_BOOK, demoBook, demoStrategies } from "./kinds/demo-trading.ts";
@@ -153,6 +154,8 @@ export async function createKinds({ nc, config, log }: KindsEnv): Promise<Platfo
         books,
         marked: (book) => (book === DEMO_BOOK ? traded : defined.marked(book)),
         analytics: { ...defaultAnalyticsSettings, everyMs: config.riskAnalyticsEveryMs, counterparties: config.riskCounterparties },
+        // the recorder archives the books' journals into QuestDB (risk_events): what it holds leaves AM_EVT
+        journalArchivedBy: laneDurable(DEFAULT_RECORDER_DURABLE, "riskBooks"),
       }),
       // demo strategies in code first, then those deployed at run time, then those of the books defined in KV
       strategyKind({ definitionOf: strategyOf, known: () => [...demo.keys(), ...deployments.ids(), ...defined.strategyIds()] }),

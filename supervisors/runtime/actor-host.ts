@@ -27,6 +27,7 @@ import { runMachineActions } from "./machine-actions.ts";
 import { foldingOf, Mailbox, type OverflowPolicy } from "./mailbox.ts";
 import { overflowOf, type Plane, planeOf } from "./planes.ts";
 import { serveCommands } from "./local-commands.ts";
+import { JournalCompaction } from "./journal-compaction.ts";
 import { Outbox } from "./outbox.ts";
 import { type MachineAction, restore } from "./restore.ts";
 import { type PendingTimer, SnapshotWriter, toStored } from "./snapshots.ts";
@@ -160,6 +161,8 @@ export class ActorHost {
   /** cleared once an entity taken to be new had history: this host reads its journal from then on */
   private mayAssumeNew = true;
   private readonly snapshots: SnapshotWriter;
+  /** purges the journal behind saved snapshots (kind.compactJournal), made at the first save */
+  private compaction: JournalCompaction | undefined;
   private exitListener: ((reason: { error: Error }) => void) | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
   /** forwards whose target has not answered yet */
@@ -197,10 +200,11 @@ export class ActorHost {
         this.end(fenced);
       },
       (saved) => {
-        if (!kind.compactJournal || !this.journal || saved.seq === 0) return;
-        this.journal
-          .purgeBefore(saved.seq)
-          .catch((e) => env.log.warn("journal not compacted", { actor: this.key, error: errorMessage(e) }));
+        const rule = kind.compactJournal;
+        // a stopped host's last save is compacted by the next owner, not by a timer left behind here
+        if (!rule || !this.journal || saved.seq === 0 || this.status === "stopped") return;
+        this.compaction ??= new JournalCompaction(rule, this.journal, env.nc, kind.snapshotEveryMs ?? 1_000, env.log, this.key);
+        this.compaction.saved(saved.seq);
       },
     );
   }
@@ -773,6 +777,8 @@ export class ActorHost {
         `${this.key} stopped on this node before it handled ${item.event.type}: ask again with the same ids (its next owner may have it already)`,
       );
     this.snapshots.cancel();
+    this.compaction?.stop();
+    this.compaction = undefined;
     if (hadState && this.kind.persistence !== "none") {
       // a newer owner's snapshot stays; this one's state is in the journal (event-sourced) or superseded
       await this.saveSnapshot().catch((e) => {

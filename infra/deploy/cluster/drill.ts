@@ -19,7 +19,7 @@ import { connectNats } from "../../nats/connect.ts";
 import { readEvents } from "../../nats/event-reader.ts";
 import { buckets, streams } from "../../nats/resources.ts";
 import { kvKey } from "../../nats/snapshot-store.ts";
-import { questdbSql } from "../../questdb/index.ts";
+import { questdbSql, riskEventsOf } from "../../questdb/index.ts";
 import { type RunningCluster, waitForMetaLeader } from "./cluster.ts";
 
 export const faultKinds = ["nats-server", "node", "meta-leader", "event-leader"] as const;
@@ -389,12 +389,12 @@ export async function runDrill(cluster: RunningCluster, o: DrillOptions): Promis
  * The orders' journals (each order's fills), the book's approvals and the fills it applied. Read again from the
  * start when JetStream answers 503 meanwhile (a stream between leaders just after the last fault), a few times.
  */
-async function readJournals(nc: NatsConnection, progress: (line: string) => void) {
+async function readJournals(nc: NatsConnection, questdbUrl: string, progress: (line: string) => void) {
   const js = jetstream(nc);
   for (let attempt = 1; ; attempt++) {
     const orders = new Map<string, string[]>();
-    const approved = new Set<string>();
-    const bookFills: string[] = [];
+    // the book's approvals and fills by stream sequence: its journal, then its archive (what compaction purged)
+    const book = new Map<number, Record<string, unknown>>();
     try {
       for await (const m of readEvents(js, {
         filter_subjects: [
@@ -404,14 +404,18 @@ async function readJournals(nc: NatsConnection, progress: (line: string) => void
         ],
       })) {
         const e = decodeMessage(m.data, m.headers, true).message as Record<string, unknown>;
-        if (e.type === "OrderApproved") approved.add(String(e.clientOrderId));
-        else if (e.type === "FillApplied") bookFills.push(String(e.fillId));
+        if (e.type === "OrderApproved" || e.type === "FillApplied") book.set(m.seq, e);
         else {
           const fills = orders.get(String(e.clientOrderId)) ?? [];
           if (e.type === "OrderFilled") fills.push(String(e.execId));
           orders.set(String(e.clientOrderId), fills);
         }
       }
+      for (const a of await riskEventsOf(questdbUrl, BOOK, ["OrderApproved", "FillApplied"]))
+        if (!book.has(a.seq)) book.set(a.seq, a.event);
+      const events = [...book.values()];
+      const approved = new Set(events.filter((e) => e.type === "OrderApproved").map((e) => String(e.clientOrderId)));
+      const bookFills = events.filter((e) => e.type === "FillApplied").map((e) => String(e.fillId));
       return { orders, approved, bookFills };
     } catch (e) {
       if (attempt >= 5 || !/503|no responders/i.test(`${(e as { code?: unknown }).code} ${errorMessage(e)}`)) throw e;
@@ -461,7 +465,7 @@ async function readLedgers(
   progress: (line: string) => void,
 ): Promise<Ledgers> {
   const exchangeFills = new Set([...exchangeSent, ...(await exchangeExecutions(nc))]);
-  const { orders, approved, bookFills } = await readJournals(nc, progress);
+  const { orders, approved, bookFills } = await readJournals(nc, questdbUrl, progress);
   const q = await questdbSql(questdbUrl, "SELECT fill_id, count() n FROM fills GROUP BY fill_id");
   const questdbFills = new Map<string, number>(q.dataset.map((r) => [String(r[0]), Number(r[1])]));
   return { orders, approved, bookFills, exchangeFills, questdbFills };
