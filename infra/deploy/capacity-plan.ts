@@ -8,11 +8,12 @@
 import { pathToFileURL } from "node:url";
 import type { MessageDef } from "../../actors/contract/index.ts";
 import { parseInstrumentId, subjects } from "../../actors/contract/index.ts";
-import { Bar, orderEventDefs, Quote, Trade } from "../../actors/domain/index.ts";
+import { Bar, FillApplied, OrderApproved, orderEventDefs, PositionChanged, Quote, Trade } from "../../actors/domain/index.ts";
 import { demoUniverse, instrumentKind, parseBarType } from "../../actors/instrument/index.ts";
 import { modelKind } from "../../actors/model/index.ts";
 import { orderKind } from "../../actors/order/index.ts";
 import { orderListKind } from "../../actors/order-list/index.ts";
+import { riskBookKind } from "../../actors/risk-book/index.ts";
 import { keyOf } from "../../supervisors/node/actor-node.ts";
 import { RENEW_AGE_MS, RENEW_MS } from "../../supervisors/placement/placement.ts";
 import { bucketOf, ownerOf } from "../../supervisors/placement/rendezvous.ts";
@@ -171,11 +172,19 @@ export function capacityPlan(load: PlannedLoad = plannedLoad) {
   const archiveAfterSeconds = settings.archiveClosedOrdersAfterMs.default / 1000;
   const evt = declaredStreams(load.replicas).find((s) => s.name === streams.events)!;
   const evtSteadyBytes = evtBytesPerSecond * (load.orderOpenSeconds + archiveAfterSeconds);
-  const evtHoursToFillWithoutArchive = evt.max_bytes! / evtBytesPerSecond / 3600;
 
-  // QuestDB: one row per quote, trade and bar, one per order event, and one more per fill.
+  // Risk books' events: an approval per order, and per fill the fill and the position it changed. A book's journal
+  // leaves AM_EVT at its next snapshot once the recorder has archived it (risk_events), so it holds about one
+  // snapshot interval of them; with the archive stopped they stay, as the orders' do.
+  const bookDefs = [OrderApproved, ...load.orderLife.filter((t) => t === "OrderFilled").flatMap(() => [FillApplied, PositionChanged])];
+  const bookBytesPerOrder = bookDefs.reduce((n, def) => n + storedBytes(def, subjects.evt("risk-book", "book-1", def.type)), 0);
+  const bookBytesPerSecond = ordersPerSecond * bookBytesPerOrder;
+  const bookSnapshotSeconds = riskBookKind({ books: new Map(), marked: [] }).snapshotEveryMs! / 1000;
+  const evtHoursToFillWithoutArchive = evt.max_bytes! / (evtBytesPerSecond + bookBytesPerSecond) / 3600;
+
+  // QuestDB: one row per quote, trade and bar, one per order event, one more per fill, and one per book event.
   const fillsPerOrder = load.orderLife.filter((t) => t === "OrderFilled").length;
-  const questdbRowsPerSecond = mdMessagesPerSecond + eventsPerSecond + ordersPerSecond * fillsPerOrder;
+  const questdbRowsPerSecond = mdMessagesPerSecond + eventsPerSecond + ordersPerSecond * (fillsPerOrder + bookDefs.length);
 
   return {
     load,
@@ -219,6 +228,11 @@ export function capacityPlan(load: PlannedLoad = plannedLoad) {
       bytesPerSecond: round(evtBytesPerSecond),
       archiveAfterSeconds,
       steadyMiB: round(evtSteadyBytes / 1024 ** 2, 1),
+      bookEventsPerOrder: bookDefs.length,
+      bookBytesPerOrder,
+      bookBytesPerSecond: round(bookBytesPerSecond),
+      bookSnapshotSeconds,
+      bookSteadyMiB: round((bookBytesPerSecond * bookSnapshotSeconds) / 1024 ** 2, 1),
       maxBytesGiB: evt.max_bytes! / GiB,
       hoursToFillWithoutArchive: round(evtHoursToFillWithoutArchive, 1),
     },

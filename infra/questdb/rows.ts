@@ -295,7 +295,7 @@ export const seriesRow = (o: SeriesObservation): Row => {
 
 /**
  * A risk book's journaled event as its archive row: what identifies it (book, type, stream sequence, the order and
- * instrument it concerns) in columns, and the event whole as JSON (integers beyond 2^53 as decimal text).
+ * instrument it concerns) in columns, and the event whole as JSON (bigints, such as money beyond 2^53, as decimal text).
  */
 export function riskEventRow(book: string, e: { type: string; [field: string]: unknown }, streamSeq: number): Row {
   const str = (v: unknown) => (typeof v === "string" ? v : undefined);
