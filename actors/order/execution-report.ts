@@ -88,7 +88,9 @@ export function decideReport(o: OrderState | null, r: ExecutionReportInput): Dec
     }
     case ExecType.New:
       if (unacked && !isTerminal(o.status)) return finish(o, [accepted()], []);
-      if (o.acked && !isTerminal(o.status)) return ignored("duplicate acknowledgement");
+      // the acknowledgement again, closed or not: a forward asked again after the order moved on (a cell held
+      // meanwhile), not news from the venue
+      if (o.acked) return ignored("duplicate acknowledgement");
       return invalid();
     case ExecType.Rejected:
       if (unacked && !isTerminal(o.status)) {

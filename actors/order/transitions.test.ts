@@ -99,7 +99,7 @@ const table: Record<string, Record<Input, string>> = {
   FILLED: {
     cancel: C,
     replace: C,
-    New: I,
+    New: "=",
     Partial: C,
     Full: C,
     Canceled: I,
@@ -127,7 +127,7 @@ const table: Record<string, Record<Input, string>> = {
   CANCELED: {
     cancel: C,
     replace: C,
-    New: I,
+    New: "=",
     Partial: C,
     Full: C,
     Canceled: "=",
@@ -169,7 +169,7 @@ const table: Record<string, Record<Input, string>> = {
   EXPIRED: {
     cancel: C,
     replace: C,
-    New: I,
+    New: "=",
     Partial: C,
     Full: C,
     Canceled: I,
@@ -215,6 +215,22 @@ for (const [from, row] of Object.entries(table)) {
     }
   });
 }
+
+t.test("a NEW after the order closed: a repeat of its acknowledgement is answered, a first one refused", async (t) => {
+  const acked = startOrder();
+  for (const e of [submit(), report("NEW"), cancel(), report("CANCELED")]) acked.send(e);
+  const again = replyOf(acked.send(report("NEW")));
+  t.equal(again?.type === "reply" && again.ok, true, "acknowledged, then canceled: the NEW again is a duplicate (a forward asked again)");
+  t.equal(acked.status(), "CANCELED");
+  const unacked = startOrder();
+  for (const e of [submit(), report("CANCELED")]) unacked.send(e);
+  const late = replyOf(unacked.send(report("NEW")));
+  t.equal(
+    late?.type === "reply" && !late.ok ? late.error.code : "ok",
+    I,
+    "canceled before any acknowledgement: a NEW says the venue holds an order we closed, refused for reconciliation",
+  );
+});
 
 t.test("a replace yields a new version that continues with the new quantity and price", async (t) => {
   const o = startOrder();
